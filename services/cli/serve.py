@@ -1,0 +1,78 @@
+"""``llmops serve``: the whole stack on this machine, in the foreground."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+
+# Local runs: no Ray token files, no hub lookups, no tokenizer thread storms on small machines.
+LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def serve(
+    models_file: Annotated[Path | None, typer.Option("--models", help="Models YAML [default: $LLMOPS_MODELS_FILE or config/models.yaml].")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address [default: $LLMOPS_GATEWAY_HOST or 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port [default: $LLMOPS_GATEWAY_PORT or 8000].")] = None,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="Dev mode: accept requests without API keys.")] = False,
+    ray_address: Annotated[str | None, typer.Option(help="Join a running Ray cluster instead of starting one.")] = None,
+    num_cpus: Annotated[int | None, typer.Option(help="Logical CPUs for the local Ray node [default: max(cores, 8)].")] = None,
+    ready_file: Annotated[Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")] = None,
+) -> None:
+    for key, value in LOCAL_ENV.items():
+        os.environ.setdefault(key, value)
+    import ray
+    from ray import serve as ray_serve
+
+    from services.app import build_app
+    from services.engine.config import EngineSettings
+    from services.gateway.config import GatewaySettings
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    if no_auth:
+        overrides["auth_disabled"] = True
+    gateway = GatewaySettings(**overrides)
+    engine = EngineSettings(**({"models_file": models_file} if models_file else {}))
+    config = {
+        "models_file": str(engine.models_file.resolve()),
+        "model_store": str(engine.model_store.resolve()),
+        "gateway": {**gateway.model_dump(mode="json"), "keys_db": str(gateway.keys_db.resolve())},
+    }
+
+    started = time.perf_counter()
+    with console.status("starting Ray"):
+        if ray_address:
+            ray.init(address=ray_address, namespace="llmops")
+        else:
+            ray.init(_node_ip_address="127.0.0.1", num_cpus=num_cpus or max(os.cpu_count() or 1, 8), include_dashboard=False, namespace="llmops")
+    with console.status("starting engines and gateway (loading models; about a minute on a small CPU)"):
+        ray_serve.start(http_options={"host": gateway.host, "port": gateway.port})
+        ray_serve.run(build_app(config), name="llmops", route_prefix="/")
+    base = f"http://{gateway.host}:{gateway.port}"
+    console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
+    auth = '' if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
+    console.print(
+        ("" if gateway.auth_disabled else "Create a key:  KEY=$(llmops keys create me)\n")
+        + f"Chat:          curl {base}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
+        + "                 -d '{\"model\": \"smollm2-135m-instruct\", \"messages\": [{\"role\": \"user\", \"content\": \"What is the capital of France?\"}]}'\n"
+        + f"Models:        curl {base}/v1/models{auth}\nMetrics:       curl {base}/metrics\nStop:          Ctrl-C",
+        highlight=False,
+    )
+    if ready_file:
+        ready_file.write_text(base)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    console.print("stopping")
+    ray_serve.shutdown()
+    ray.shutdown()

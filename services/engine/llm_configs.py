@@ -1,0 +1,49 @@
+"""Turn model specs into Ray Serve LLM ``LLMConfig`` objects (CPU or GPU placement)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from services.engine.config import EngineSettings, ModelSpec
+
+
+def model_source(spec: ModelSpec, store: Path) -> str:
+    """A store name resolves to its folder in the store; anything else is taken as a path."""
+    assert spec.source is not None
+    candidate = store / spec.source
+    return str(candidate.resolve() if candidate.is_dir() else Path(spec.source).expanduser().resolve())
+
+
+def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"dtype": spec.dtype if spec.dtype != "auto" else ("float32" if device == "cpu" else "bfloat16")}
+    if spec.max_model_len:
+        kwargs["max_model_len"] = spec.max_model_len
+    if spec.task == "embed":
+        kwargs["runner"] = "pooling"
+    kwargs.update(spec.engine_kwargs)
+    return kwargs
+
+
+def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
+    from ray.serve.llm import LLMConfig
+
+    device = settings.resolved_device()
+    gpus = spec.num_gpus or (1 if device == "cuda" else 0)
+    bundle: dict[str, float] = {"CPU": spec.num_cpus}
+    if gpus:
+        bundle["GPU"] = gpus
+    deployment: dict[str, Any] = {"name": f"engine-{spec.name}".replace("/", "-")}
+    if spec.max_replicas:
+        deployment["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
+    else:
+        deployment["num_replicas"] = spec.replicas
+    env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)} if device == "cpu" else {}
+    return LLMConfig(
+        model_loading_config={"model_id": spec.name, "model_source": model_source(spec, settings.model_store)},
+        engine_kwargs=engine_kwargs(spec, device),
+        placement_group_config={"bundles": [bundle]},
+        deployment_config=deployment,
+        runtime_env={"env_vars": env} if env else None,
+        log_engine_metrics=True,
+    )

@@ -1,0 +1,193 @@
+"""Engines as the gateway sees them: OpenAI-shaped dicts in, OpenAI-shaped dicts out.
+
+An ``Engine`` serves one model and offers three calls:
+
+- ``generate(route, payload)`` -> one response dict (route is ``"chat"`` or ``"completions"``);
+- ``stream(route, payload)`` -> async iterator of chunk dicts; the gateway always asks for
+  ``stream_options.include_usage`` so the last chunk carries usage. Closing the iterator early
+  (client gone) aborts the engine request;
+- ``embed(payload)`` -> one embeddings response dict.
+
+Failures raise ``services.common.errors`` types: a request the engine refuses is a 400, an
+engine that cannot be reached is a 503. Implementations: ``ServeEngine`` (a Ray Serve LLM
+``LLMServer`` deployment handle), ``OpenAIHTTPEngine`` (any OpenAI-compatible server); tests
+add a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import httpx
+import orjson
+
+from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError, LLMOpsError
+
+
+class Engine(Protocol):
+    model: str
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]: ...
+
+    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def engine_error(status: int, message: str) -> LLMOpsError:
+    """Map an engine's error status to ours: its 4xx are the client's fault, the rest are ours."""
+    if 400 <= status < 500 and status not in (408, 429):
+        return InvalidRequestError(message or "The engine rejected the request.")
+    if status == 408:
+        return EngineTimeoutError("The engine timed out.")
+    return EngineUnavailableError("The engine failed to serve the request.")
+
+
+def _parse_sse_data(line: str) -> dict[str, Any] | None:
+    """One SSE ``data:`` payload as a dict; None for ``[DONE]`` and blank lines."""
+    line = line.strip()
+    if not line.startswith("data:"):
+        return None
+    data = line[5:].strip()
+    if not data or data == "[DONE]":
+        return None
+    return orjson.loads(data)
+
+
+class ServeEngine:
+    """A Ray Serve LLM ``LLMServer`` deployment reached through its handle."""
+
+    def __init__(self, model: str, handle: Any):
+        self.model = model
+        self._handle = handle.options(stream=True)
+
+    @staticmethod
+    def _request(route: str, payload: dict[str, Any]) -> Any:
+        from ray.llm._internal.serve.core.configs import openai_api_models as api  # EmbeddingRequest there is a Union
+
+        cls = {"chat": api.ChatCompletionRequest, "completions": api.CompletionRequest, "embeddings": api.EmbeddingCompletionRequest}[route]
+        try:
+            return cls(**payload)
+        except ValueError as exc:  # vLLM's own validation, stricter than ours in places
+            raise InvalidRequestError(f"The engine rejected the request: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}") from None
+
+    @staticmethod
+    def _check(item: Any) -> Any:
+        if type(item).__name__ == "ErrorResponse":
+            error = item.error
+            raise engine_error(int(error.code), error.message)
+        return item
+
+    async def _one(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        responses = getattr(self._handle, route).remote(self._request(route, payload))
+        try:
+            async for item in responses:
+                return self._check(item).model_dump(mode="json", exclude_none=True)
+        except LLMOpsError:
+            raise
+        except Exception as exc:
+            raise _ray_error(exc) from None
+        raise EngineUnavailableError("The engine returned no response.")
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._one(route, payload)
+
+    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._one("embeddings", payload)
+
+    async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        responses = getattr(self._handle, route).remote(self._request(route, payload))
+        finished = False
+        try:
+            async for batch in responses:
+                for item in batch if isinstance(batch, list) else [batch]:
+                    if isinstance(item, str):
+                        if (chunk := _parse_sse_data(item)) is not None:
+                            if "error" in chunk and "choices" not in chunk:
+                                err = chunk["error"]
+                                raise engine_error(int(err.get("code") or 500), err.get("message", ""))
+                            yield chunk
+                    else:
+                        self._check(item)
+            finished = True
+        except (LLMOpsError, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise _ray_error(exc) from None
+        finally:
+            if not finished:
+                responses.cancel()
+
+
+def _ray_error(exc: Exception) -> LLMOpsError:
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return EngineTimeoutError("The engine timed out.")
+    return EngineUnavailableError("The engine is unavailable.")
+
+
+class OpenAIHTTPEngine:
+    """An OpenAI-compatible server over HTTP (another vLLM, a hosted API, a test backend)."""
+
+    _paths = {"chat": "/chat/completions", "completions": "/completions", "embeddings": "/embeddings"}
+
+    def __init__(self, model: str, base_url: str, *, upstream_model: str | None = None, api_key: str | None = None, timeout_s: float = 600.0):
+        self.model = model
+        self._upstream_model = upstream_model or model
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=5.0),
+            limits=httpx.Limits(max_connections=512, max_keepalive_connections=512),
+        )
+
+    def _body(self, payload: dict[str, Any]) -> bytes:
+        return orjson.dumps({**payload, "model": self._upstream_model})
+
+    async def _post(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._client.post(self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"})
+        except httpx.TimeoutException:
+            raise EngineTimeoutError("The engine timed out.") from None
+        except httpx.HTTPError:
+            raise EngineUnavailableError("The engine is unavailable.") from None
+        if response.status_code >= 400:
+            raise engine_error(response.status_code, _error_message(response.content))
+        return orjson.loads(response.content)
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._post(route, payload)
+
+    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._post("embeddings", payload)
+
+    async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        request = self._client.build_request("POST", self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"})
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise EngineTimeoutError("The engine timed out.") from None
+        except httpx.HTTPError:
+            raise EngineUnavailableError("The engine is unavailable.") from None
+        try:
+            if response.status_code >= 400:
+                raise engine_error(response.status_code, _error_message(await response.aread()))
+            async for line in response.aiter_lines():
+                if (chunk := _parse_sse_data(line)) is not None:
+                    yield chunk
+        except httpx.HTTPError:
+            raise EngineUnavailableError("The engine stream broke off.") from None
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _error_message(body: bytes) -> str:
+    try:
+        return str(orjson.loads(body)["error"]["message"])
+    except Exception:
+        return ""

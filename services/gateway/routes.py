@@ -1,0 +1,126 @@
+"""HTTP routes: thin FastAPI adapters over ``GatewayService``; every error in OpenAI's shape."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
+from services.gateway.service import GatewayService
+
+log = logging.getLogger("llmops.gateway")
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(obj), status_code=status, media_type="application/json", headers=headers)
+
+
+def error_response(exc: LLMOpsError) -> Response:
+    return Response(exc.to_json(), status_code=exc.status_code, media_type="application/json", headers=exc.headers)
+
+
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+class RequestIdMiddleware:
+    """Echo the client's X-Request-Id or make one; expose it as ``request.state.request_id``."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request_id = next((v.decode("latin-1")[:128] for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def build_fastapi(get_service: Callable[[], GatewayService], *, is_ready: Callable[[], Awaitable[bool]]) -> FastAPI:
+    app = FastAPI(title="llmops gateway", version="0.1.0", docs_url=None, redoc_url=None)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.exception_handler(LLMOpsError)
+    async def _llmops_error(request: Request, exc: LLMOpsError) -> Response:
+        if exc.status_code >= 500:
+            log.warning("request %s failed: %s: %s", request.state.request_id, type(exc).__name__, exc.message)
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return error_response(NotFoundError(f"Unknown route {request.method} {request.url.path}.", code="unknown_route"))
+        err = InvalidRequestError(str(exc.detail), code="method_not_allowed" if exc.status_code == 405 else None)
+        err.status_code = exc.status_code
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(InvalidRequestError("Invalid request."))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("request %s failed unexpectedly", getattr(request.state, "request_id", "?"))
+        return error_response(LLMOpsError(str(exc)))
+
+    async def _openai(route: str, request: Request) -> Response:
+        result = await get_service().handle(route, await request.body(), api_key=bearer_key(request), request_id=request.state.request_id)
+        if isinstance(result, dict):
+            return _json(result)
+        return StreamingResponse(result, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Response:
+        return await _openai("chat", request)
+
+    @app.post("/v1/completions")
+    async def completions(request: Request) -> Response:
+        return await _openai("completions", request)
+
+    @app.post("/v1/embeddings")
+    async def embeddings(request: Request) -> Response:
+        return await _openai("embeddings", request)
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> Response:
+        return _json(get_service().list_models(bearer_key(request)))
+
+    @app.get("/health")
+    async def health() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/ready")
+    async def ready() -> Response:
+        if await is_ready():
+            return _json({"status": "ready"})
+        return _json({"status": "loading"}, status=503)
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,125 @@
+"""The gateway as plain Python: validated request in, response dict or SSE bytes out.
+
+Knows nothing of Ray or FastAPI; ``routes.py`` adapts it to HTTP and ``deployment.py`` to Ray
+Serve. Metrics for every answered request (status class, duration, in-flight) are recorded
+here, once, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+
+from services.common.errors import EngineTimeoutError, LLMOpsError
+from services.common.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, parse_request
+from services.gateway import metrics
+from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
+
+REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
+DONE = b"data: [DONE]\n\n"
+
+
+def sse_event(obj: Mapping[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
+
+
+def sse_error(error: LLMOpsError) -> bytes:
+    return sse_event(error.to_dict())
+
+
+class GatewayService:
+    def __init__(self, pipeline: Pipeline, *, model_tasks: Mapping[str, str], request_timeout_s: float = 600.0):
+        self.pipeline = pipeline
+        self.model_tasks = dict(model_tasks)
+        self.request_timeout_s = request_timeout_s
+        self._auth = next(s for s in pipeline.stages if isinstance(s, AuthStage))
+
+    def list_models(self, api_key: str | None) -> dict[str, Any]:
+        principal = self._auth.authenticate(api_key)
+        data = [
+            {"id": name, "object": "model", "created": 0, "owned_by": "llmops"}
+            for name in self.model_tasks
+            if principal.may_use(name)
+        ]
+        return {"object": "list", "data": data}
+
+    async def handle(self, route: str, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any] | AsyncIterator[bytes]:
+        """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""
+        started = time.perf_counter()
+        try:
+            request = parse_request(REQUEST_TYPES[route], body)
+        except LLMOpsError as exc:
+            self._count(route, "other", exc.status_code, started)
+            raise
+        ctx = RequestContext(request_id=request_id, route=route, request=request, payload=request.engine_payload(), api_key=api_key, started=started)
+        metrics.IN_FLIGHT.labels(route).inc()
+        try:
+            engine = await self.pipeline.before_engine(ctx)
+            async with asyncio.timeout(self.request_timeout_s):
+                if route == "embeddings":
+                    response = await self.pipeline.response(ctx, await engine.embed(ctx.payload))
+                elif not ctx.stream:
+                    response = await self.pipeline.response(ctx, await engine.generate(route, ctx.payload))
+                else:
+                    include_usage = bool(request.stream_options and request.stream_options.include_usage)  # type: ignore[attr-defined]
+                    ctx.payload["stream_options"] = {"include_usage": True}  # metering needs usage
+                    chunks = self.pipeline.stream(ctx, engine.stream(route, ctx.payload))
+                    first = await anext(chunks)  # engine errors before the first token are plain HTTP errors
+                    return self._sse(ctx, first, chunks, include_usage)
+        except TimeoutError:
+            await self._done(ctx, EngineTimeoutError("The engine did not answer in time.").status_code)
+            raise EngineTimeoutError("The engine did not answer in time.") from None
+        except LLMOpsError as exc:
+            await self._done(ctx, exc.status_code)
+            raise
+        except BaseException:
+            await self._done(ctx, 500)
+            raise
+        await self._done(ctx, 200)
+        return response
+
+    async def _sse(self, ctx: RequestContext, first: dict[str, Any], chunks: AsyncIterator[dict[str, Any]], include_usage: bool) -> AsyncIterator[bytes]:
+        status = 200
+        deadline = ctx.started + self.request_timeout_s
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.perf_counter())):
+                chunk: dict[str, Any] | None = first
+                while chunk is not None:
+                    if not include_usage:
+                        if not chunk.get("choices"):
+                            chunk = await anext(chunks, None)
+                            continue
+                        chunk.pop("usage", None)
+                    yield sse_event(chunk)
+                    chunk = await anext(chunks, None)
+        except TimeoutError:
+            status = 504
+            yield sse_error(EngineTimeoutError("The engine did not finish in time."))
+        except LLMOpsError as exc:
+            status = exc.status_code
+            yield sse_error(exc)
+        except Exception:
+            status = 500
+            yield sse_error(LLMOpsError("stream failed"))
+        except BaseException:  # client gone (cancelled): close the engine stream, send nothing
+            status = 499
+            raise
+        finally:
+            await chunks.aclose()  # type: ignore[attr-defined]
+            await self._done(ctx, status)
+        yield DONE
+
+    async def _done(self, ctx: RequestContext, status: int) -> None:
+        metrics.IN_FLIGHT.labels(ctx.route).dec()
+        self._count(ctx.route, ctx.model_label, status, ctx.started)
+        await self.pipeline.finish(ctx, status)
+
+    @staticmethod
+    def _count(route: str, model_label: str, status: int, started: float) -> None:
+        label = metrics.status_class(status)
+        metrics.REQUESTS.labels(route, model_label, label).inc()
+        metrics.REQUEST_DURATION.labels(route, model_label, label).observe(time.perf_counter() - started)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.gateway.engines import Engine
+from services.gateway.keys import KeyStore
+from services.gateway.pipeline import default_pipeline
+from services.gateway.quota import LocalQuota
+from services.gateway.routes import build_fastapi
+from services.gateway.service import GatewayService
+from tests.fakes import FakeEngine
+
+
+def make_gateway_app(engines: Mapping[str, Engine], tasks: Mapping[str, str], *, keys: KeyStore | None, request_timeout_s: float = 30.0):
+    pipeline = default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks)
+    service = GatewayService(pipeline, model_tasks=tasks, request_timeout_s=request_timeout_s)
+
+    async def ready() -> bool:
+        return True
+
+    return build_fastapi(lambda: service, is_ready=ready)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> KeyStore:
+    return KeyStore(tmp_path / "keys.db")
+
+
+@pytest.fixture
+def chat_engine() -> FakeEngine:
+    return FakeEngine("fake-chat")
+
+
+@pytest.fixture
+def embed_engine() -> FakeEngine:
+    return FakeEngine("fake-embed")
+
+
+@pytest.fixture
+def gateway_app(keys: KeyStore, chat_engine: FakeEngine, embed_engine: FakeEngine):
+    return make_gateway_app({"fake-chat": chat_engine, "fake-embed": embed_engine}, {"fake-chat": "generate", "fake-embed": "embed"}, keys=keys)
+
+
+@pytest.fixture
+def api_key(keys: KeyStore) -> str:
+    return keys.create("tests")[0]
+
+
+@pytest.fixture
+async def client(gateway_app, api_key: str):
+    transport = httpx.ASGITransport(app=gateway_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers={"Authorization": f"Bearer {api_key}"}) as c:
+        yield c
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """Runs an ASGI app with uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        import threading
+
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        self.thread.start()
+        deadline = time.time() + 10
+        while not self.server.started:
+            if time.time() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,70 @@
+import threading
+
+import pytest
+
+from services.gateway.quota import QuotaLimiter
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_requests_per_minute_bucket_refills_continuously():
+    clock = Clock()
+    limiter = QuotaLimiter(clock)
+    assert all(limiter.admit("k", rpm=3, tpm=None).allowed for _ in range(3))
+    refused = limiter.admit("k", rpm=3, tpm=None)
+    assert not refused.allowed and refused.limit == "requests"
+    assert refused.retry_after == pytest.approx(20.0)  # one request refills in 60/3 s
+    clock.now += 20.0
+    assert limiter.admit("k", rpm=3, tpm=None).allowed
+    assert not limiter.admit("k", rpm=3, tpm=None).allowed
+
+
+def test_tokens_per_minute_go_into_debt_and_recover():
+    clock = Clock()
+    limiter = QuotaLimiter(clock)
+    assert limiter.admit("k", rpm=None, tpm=600).allowed
+    limiter.charge_tokens("k", 600, 900)  # 300 tokens of debt
+    refused = limiter.admit("k", rpm=None, tpm=600)
+    assert not refused.allowed and refused.limit == "tokens"
+    assert refused.retry_after == pytest.approx(30.1)  # (300 + 1) tokens at 10 tokens/s
+    clock.now += 30.2
+    assert limiter.admit("k", rpm=None, tpm=600).allowed
+
+
+def test_keys_do_not_share_buckets():
+    limiter = QuotaLimiter(Clock())
+    assert limiter.admit("a", rpm=1, tpm=None).allowed
+    assert not limiter.admit("a", rpm=1, tpm=None).allowed
+    assert limiter.admit("b", rpm=1, tpm=None).allowed
+
+
+def test_refused_token_check_does_not_spend_a_request():
+    clock = Clock()
+    limiter = QuotaLimiter(clock)
+    limiter.charge_tokens("k", 60, 120)
+    assert not limiter.admit("k", rpm=1, tpm=60).allowed
+    clock.now += 200
+    assert limiter.admit("k", rpm=1, tpm=60).allowed
+
+
+def test_concurrent_admissions_never_exceed_the_limit():
+    limiter = QuotaLimiter(Clock())  # frozen clock: no refill during the test
+    admitted = []
+    barrier = threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        admitted.extend(v for v in (limiter.admit("k", rpm=50, tpm=None) for _ in range(40)) if v.allowed)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(admitted) == 50

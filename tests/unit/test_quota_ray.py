@@ -1,0 +1,45 @@
+"""Quota shared by several gateway replicas through the real Ray actor."""
+
+import os
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(_node_ip_address="127.0.0.1", num_cpus=4, include_dashboard=False, namespace="llmops-test-quota")
+    yield
+    ray.shutdown()
+
+
+def test_replicas_share_one_limit(ray_local):
+    from services.gateway.quota import RayQuota
+
+    @ray.remote(num_cpus=0)
+    class Replica:
+        """Stands in for one gateway replica: its own process, its own RayQuota client."""
+
+        def __init__(self):
+            self.quota = RayQuota(namespace="llmops-test-quota")
+
+        async def hammer(self, n):
+            import asyncio
+
+            verdicts = await asyncio.gather(*(self.quota.admit("key-1", 30, None) for _ in range(n)))
+            return sum(v.allowed for v in verdicts)
+
+        async def charge(self, tokens):
+            await self.quota.charge_tokens("key-2", 100, tokens)
+
+        async def tokens_allowed(self):
+            return (await self.quota.admit("key-2", None, 100)).allowed
+
+    replicas = [Replica.remote() for _ in range(3)]
+    admitted = sum(ray.get([r.hammer.remote(20) for r in replicas]))
+    assert admitted == 30, "three replicas x 20 requests against rpm=30 admit exactly 30"
+
+    ray.get(replicas[0].charge.remote(150))  # one replica charges usage ...
+    assert ray.get(replicas[1].tokens_allowed.remote()) is False  # ... another sees the debt

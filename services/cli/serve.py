@@ -26,6 +26,9 @@ def serve(
     ray_address: Annotated[str | None, typer.Option(help="Join a running Ray cluster instead of starting one.")] = None,
     num_cpus: Annotated[int | None, typer.Option(help="Logical CPUs for the local Ray node [default: max(cores, 8)].")] = None,
     ready_file: Annotated[Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")] = None,
+    metrics_export_port: Annotated[
+        int | None, typer.Option(envvar="LLMOPS_RAY_METRICS_PORT", help="Port where Ray exports engine (vLLM) and Serve metrics [default: random].")
+    ] = None,
 ) -> None:
     for key, value in LOCAL_ENV.items():
         os.environ.setdefault(key, value)
@@ -52,7 +55,13 @@ def serve(
         if ray_address:
             ray.init(address=ray_address, namespace="llmops")
         else:
-            ray.init(_node_ip_address="127.0.0.1", num_cpus=num_cpus or max(os.cpu_count() or 1, 8), include_dashboard=False, namespace="llmops")
+            ray.init(
+                _node_ip_address="127.0.0.1",
+                num_cpus=num_cpus or max(os.cpu_count() or 1, 8),
+                include_dashboard=False,
+                namespace="llmops",
+                _metrics_export_port=metrics_export_port,
+            )
     with console.status("starting engines and gateway (loading models; about a minute on a small CPU)"):
         ray_serve.start(http_options={"host": gateway.host, "port": gateway.port})
         ray_serve.run(build_app(config), name="llmops", route_prefix="/")

@@ -1,0 +1,270 @@
+"""Shared pieces of the benchmarks: server processes, an aiohttp OpenAI client, statistics.
+
+Everything here talks to 127.0.0.1 only; every load loop is bounded by a request count and a
+deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+REPO = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+def log(*parts: Any) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def bench_venv(explicit: str | None) -> Path:
+    """The peers' venv: --bench-venv, else $BENCH_VENV, else .venv-bench in the repo root."""
+    return Path(explicit or os.environ.get("BENCH_VENV") or REPO / ".venv-bench").resolve()
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((LOOPBACK, port))
+        except OSError:
+            return False
+        return True
+
+
+def llmops_running() -> list[str]:
+    """Command lines of `llmops serve` processes on this machine (not ours: we ask before starting)."""
+    out = subprocess.run(["pgrep", "-af", "llmops serve"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip() and "pgrep" not in line]
+
+
+def wait_no_llmops(max_wait_s: float, poll_s: float = 30.0) -> None:
+    """Wait until no other `llmops serve` runs (two vLLM stacks on 2 cores spoil both)."""
+    deadline = time.monotonic() + max_wait_s
+    while lines := llmops_running():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"another llmops serve is still running after {max_wait_s:.0f}s: {lines}")
+        log(f"waiting for another llmops serve to finish: {lines[0][:120]}")
+        time.sleep(poll_s)
+
+
+@dataclass
+class Server:
+    """A server process we started, in its own session so that its children go with it."""
+
+    name: str
+    argv: Sequence[str]
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Server":
+        if not port_free(self.port):
+            raise SystemExit(f"port {self.port} on {LOOPBACK} is taken; pick another with the --port options")
+        out = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
+        log(f"[{self.name}] starting: {' '.join(map(str, self.argv))}")
+        self.proc = subprocess.Popen(
+            list(map(str, self.argv)), env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, grace_s: float = 60.0) -> None:
+        """SIGINT, then SIGTERM, then SIGKILL, to our process (and its process group, which we created)."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        log(f"[{self.name}] stopping pid {proc.pid}")
+        for sig, wait in ((signal.SIGINT, grace_s), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
+            try:
+                os.killpg(proc.pid, sig) if sig == signal.SIGKILL else proc.send_signal(sig)
+            except ProcessLookupError:
+                return
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # Our process is gone; sweep what is left of the group we created (a stuck worker).
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def tail(self, n: int = 30) -> str:
+        if self.log_path and self.log_path.exists():
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        return ""
+
+
+async def wait_http(url: str, timeout_s: float, server: Server | None = None, headers: dict[str, str] | None = None) -> None:
+    """Poll ``url`` until it answers 200 (or the server dies, or time runs out)."""
+    deadline = time.monotonic() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if server is not None and not server.alive():
+                raise RuntimeError(f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}")
+            try:
+                async with session.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                pass
+            await asyncio.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f}s" + (f":\n{server.tail()}" if server else ""))
+
+
+def wait_ready_file(path: Path, timeout_s: float, server: Server) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise RuntimeError(f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}")
+        if path.exists() and (text := path.read_text().strip()):
+            return text
+        time.sleep(0.5)
+    raise TimeoutError(f"{server.name} wrote no ready file within {timeout_s:.0f}s:\n{server.tail()}")
+
+
+def create_key(db: Path, name: str, *, rpm: int, tpm: int) -> str:
+    llmops = Path(sys.executable).with_name("llmops")
+    out = subprocess.run(
+        [str(llmops), "keys", "create", name, "--db", str(db), "--rpm", str(rpm), "--tpm", str(tpm)],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    return out.stdout.strip().splitlines()[-1].strip()
+
+
+# ---------------------------------------------------------------- client
+
+
+def client_session(limit: int) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, force_close=False, ttl_dns_cache=None)
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=600, sock_connect=10))
+
+
+@dataclass
+class StreamResult:
+    ok: bool
+    ttft: float = 0.0
+    total: float = 0.0
+    chunks: int = 0  # data events with content
+    tokens: int = 0  # usage.completion_tokens when sent, else content chunks
+    status: int = 0
+    error: str = ""
+
+
+async def chat(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[bool, float, int]:
+    """One non-streaming request: (ok, seconds, status)."""
+    started = time.perf_counter()
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            payload = await response.read()
+            ok = response.status == 200 and b'"choices"' in payload
+            return ok, time.perf_counter() - started, response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False, time.perf_counter() - started, 0
+
+
+async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> StreamResult:
+    """One streaming request, read as SSE: time to first content, total time, tokens."""
+    started = time.perf_counter()
+    ttft = 0.0
+    chunks = 0
+    usage_tokens: int | None = None
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            if response.status != 200:
+                text = (await response.read())[:300].decode(errors="replace")
+                return StreamResult(False, status=response.status, error=text, total=time.perf_counter() - started)
+            buffer = b""
+            async for data in response.content.iter_any():
+                buffer += data
+                while b"\n\n" in buffer:
+                    event, buffer = buffer.split(b"\n\n", 1)
+                    for line in event.split(b"\n"):
+                        if not line.startswith(b"data:"):
+                            continue
+                        payload = line[5:].strip()
+                        if payload == b"[DONE]" or not payload:
+                            continue
+                        obj = orjson.loads(payload)
+                        if "error" in obj and not obj.get("choices"):
+                            return StreamResult(False, status=200, error=str(obj["error"])[:300], total=time.perf_counter() - started)
+                        for choice in obj.get("choices") or ():
+                            delta = choice.get("delta") or {}
+                            if delta.get("content") or choice.get("text"):
+                                if chunks == 0:
+                                    ttft = time.perf_counter() - started
+                                chunks += 1
+                        if obj.get("usage"):
+                            usage_tokens = obj["usage"].get("completion_tokens")
+            total = time.perf_counter() - started
+            return StreamResult(True, ttft=ttft, total=total, chunks=chunks, tokens=usage_tokens if usage_tokens is not None else chunks, status=200)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        return StreamResult(False, total=time.perf_counter() - started, error=repr(exc)[:300])
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Percentile by linear interpolation (q in 0..100); nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def ratio(a: float, b: float, digits: int = 3) -> float | None:
+    return round(a / b, digits) if b else None
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def emit(result: dict[str, Any], out: Path | None) -> None:
+    """Print the result as the last line of stdout (one JSON object) and append it to ``out``."""
+    line = json.dumps(_finite(result), separators=(",", ":"), allow_nan=False, default=str)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("a") as f:
+            f.write(line + "\n")
+    print(line, flush=True)
+
+
+def _finite(obj: Any) -> Any:
+    """NaN/inf (a phase with no successful request) as null, so the line stays valid JSON."""
+    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def machine() -> dict[str, Any]:
+    return {"cores": os.cpu_count(), "gpu": False, "python": sys.version.split()[0], "loadavg_1m": round(os.getloadavg()[0], 2)}

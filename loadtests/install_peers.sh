@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install the peer systems the benchmarks compare against into their OWN virtual environment
+# (never into the project's .venv: LiteLLM and llama-cpp-python pin their own versions of
+# fastapi, pydantic, openai, ...):
+#
+#   - LiteLLM's proxy (litellm[proxy]) for bench_gateway.py;
+#   - llama.cpp's OpenAI server (llama-cpp-python[server]), built from source, for bench_engine.py.
+#
+# Usage:  bash loadtests/install_peers.sh            # venv at ./.venv-bench
+#         BENCH_VENV=/work/bench-venv bash loadtests/install_peers.sh
+#         PEERS=litellm bash loadtests/install_peers.sh   # only one of: litellm, llamacpp
+#
+# llama-cpp-python is compiled from source (about 7 minutes on 2 cores, run at nice 19): its
+# prebuilt wheels use AMX tile instructions that raise SIGILL in VMs that do not expose AMX.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BENCH_VENV="${BENCH_VENV:-.venv-bench}"
+PYTHON="${PYTHON:-python3.11}"
+PEERS="${PEERS:-litellm llamacpp}"
+# Pinned. LiteLLM: 1.82.7/1.82.8 (and later 1.107.0) were compromised releases pulled from PyPI;
+# 1.81.13 predates them. Bump deliberately, after checking the release history.
+LITELLM_VERSION="${LITELLM_VERSION:-1.81.13}"
+LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
+# Portable AVX-512 build without AMX (see DESIGN.md §4).
+LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
+
+if [ ! -x "$BENCH_VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$BENCH_VENV"
+fi
+"$BENCH_VENV/bin/python" -m pip install --quiet --upgrade pip wheel
+
+for peer in $PEERS; do
+    case "$peer" in
+    litellm)
+        "$BENCH_VENV/bin/python" -m pip install "litellm[proxy]==${LITELLM_VERSION}"
+        ;;
+    llamacpp)
+        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
+            nice -n 19 "$BENCH_VENV/bin/python" -m pip install --no-cache-dir --no-binary llama-cpp-python \
+            "llama-cpp-python[server]==${LLAMA_CPP_PYTHON_VERSION}"
+        ;;
+    *)
+        echo "unknown peer: $peer (expected litellm or llamacpp)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo "peers installed in $BENCH_VENV:"
+"$BENCH_VENV/bin/python" -m pip list 2>/dev/null | grep -iE '^(litellm|llama.cpp.python) ' || true

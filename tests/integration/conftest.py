@@ -1,0 +1,82 @@
+"""The real stack (Ray Serve + vLLM + the embedded models), started once per session with
+``llmops serve`` on a free 127.0.0.1 port, and stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from services.gateway.keys import KeyStore
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAT_MODEL = "smollm2-135m-instruct"
+EMBED_MODEL = "all-minilm-l6-v2"
+STARTUP_TIMEOUT_S = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
+
+
+@dataclass
+class Stack:
+    url: str
+    keys: KeyStore
+    log: Path
+    metrics_port: int
+
+    def client(self, key: str | None = None, **kwargs) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.url + "/v1", api_key=key or self.new_key(), max_retries=0, **kwargs)
+
+    def new_key(self, **limits) -> str:
+        return self.keys.create("integration", **limits)[0]
+
+    def engine_metric(self, name: str) -> float:
+        """A vLLM engine metric summed over series, from Ray's metrics export."""
+        text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10).text
+        total, found = 0.0, False
+        for line in text.splitlines():
+            if line.startswith(name) and (len(line) == len(name) or line[len(name)] in "{ "):
+                total += float(line.rsplit(" ", 1)[1])
+                found = True
+        if not found:
+            raise KeyError(name)
+        return total
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    tmp = tmp_path_factory.mktemp("stack")
+    port, metrics_port = free_port(), free_port()
+    ready, log = tmp / "ready.url", tmp / "serve.log"
+    env = {
+        **os.environ,
+        "LLMOPS_GATEWAY_KEYS_DB": str(tmp / "keys.db"),
+        "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
+        "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
+    }
+    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + STARTUP_TIMEOUT_S
+        while not ready.exists():
+            if proc.poll() is not None:
+                pytest.fail(f"llmops serve exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+            if time.time() > deadline:
+                pytest.fail(f"llmops serve not ready after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
+            time.sleep(1)
+        yield Stack(ready.read_text().strip(), KeyStore(tmp / "keys.db"), log, metrics_port)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import signal
 import socket
@@ -47,7 +48,7 @@ def port_free(port: int) -> bool:
 
 def llmops_running() -> list[str]:
     """Command lines of `llmops serve` processes on this machine (not ours: we ask before starting)."""
-    out = subprocess.run(["pgrep", "-af", "llmops serve"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-af", "llmops serve"], check=False, capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if line.strip() and "pgrep" not in line]
 
 
@@ -72,14 +73,19 @@ class Server:
     log_path: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         if not port_free(self.port):
             raise SystemExit(f"port {self.port} on {LOOPBACK} is taken; pick another with the --port options")
-        out = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         log(f"[{self.name}] starting: {' '.join(map(str, self.argv))}")
-        self.proc = subprocess.Popen(
-            list(map(str, self.argv)), env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
-        )
+        with open(self.log_path or os.devnull, "wb") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                list(map(str, self.argv)),
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=REPO,
+            )
         return self
 
     def alive(self) -> bool:
@@ -113,18 +119,22 @@ class Server:
         return ""
 
 
-async def wait_http(url: str, timeout_s: float, server: Server | None = None, headers: dict[str, str] | None = None) -> None:
+async def wait_http(
+    url: str, timeout_s: float, server: Server | None = None, headers: dict[str, str] | None = None
+) -> None:
     """Poll ``url`` until it answers 200 (or the server dies, or time runs out)."""
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if server is not None and not server.alive():
-                raise RuntimeError(f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}")
+                raise RuntimeError(
+                    f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}"
+                )
             try:
                 async with session.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as response:
                     if response.status == 200:
                         return
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 pass
             await asyncio.sleep(0.5)
     raise TimeoutError(f"{url} did not answer within {timeout_s:.0f}s" + (f":\n{server.tail()}" if server else ""))
@@ -134,7 +144,9 @@ def wait_ready_file(path: Path, timeout_s: float, server: Server) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not server.alive():
-            raise RuntimeError(f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}")
+            raise RuntimeError(
+                f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}"
+            )
         if path.exists() and (text := path.read_text().strip()):
             return text
         time.sleep(0.5)
@@ -145,7 +157,10 @@ def create_key(db: Path, name: str, *, rpm: int, tpm: int) -> str:
     llmops = Path(sys.executable).with_name("llmops")
     out = subprocess.run(
         [str(llmops), "keys", "create", name, "--db", str(db), "--rpm", str(rpm), "--tpm", str(tpm)],
-        capture_output=True, text=True, check=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     return out.stdout.strip().splitlines()[-1].strip()
 
@@ -169,7 +184,9 @@ class StreamResult:
     error: str = ""
 
 
-async def chat(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> tuple[bool, float, int]:
+async def chat(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> tuple[bool, float, int]:
     """One non-streaming request: (ok, seconds, status)."""
     started = time.perf_counter()
     try:
@@ -177,7 +194,7 @@ async def chat(session: aiohttp.ClientSession, url: str, body: bytes, headers: d
             payload = await response.read()
             ok = response.status == 200 and b'"choices"' in payload
             return ok, time.perf_counter() - started, response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return False, time.perf_counter() - started, 0
 
 
@@ -205,7 +222,9 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
                             continue
                         obj = orjson.loads(payload)
                         if "error" in obj and not obj.get("choices"):
-                            return StreamResult(False, status=200, error=str(obj["error"])[:300], total=time.perf_counter() - started)
+                            return StreamResult(
+                                False, status=200, error=str(obj["error"])[:300], total=time.perf_counter() - started
+                            )
                         for choice in obj.get("choices") or ():
                             delta = choice.get("delta") or {}
                             if delta.get("content") or choice.get("text"):
@@ -215,8 +234,15 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
                         if obj.get("usage"):
                             usage_tokens = obj["usage"].get("completion_tokens")
             total = time.perf_counter() - started
-            return StreamResult(True, ttft=ttft, total=total, chunks=chunks, tokens=usage_tokens if usage_tokens is not None else chunks, status=200)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            return StreamResult(
+                True,
+                ttft=ttft,
+                total=total,
+                chunks=chunks,
+                tokens=usage_tokens if usage_tokens is not None else chunks,
+                status=200,
+            )
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return StreamResult(False, total=time.perf_counter() - started, error=repr(exc)[:300])
 
 
@@ -257,7 +283,7 @@ def emit(result: dict[str, Any], out: Path | None) -> None:
 
 def _finite(obj: Any) -> Any:
     """NaN/inf (a phase with no successful request) as null, so the line stays valid JSON."""
-    if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
+    if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
         return {k: _finite(v) for k, v in obj.items()}
@@ -267,4 +293,9 @@ def _finite(obj: Any) -> Any:
 
 
 def machine() -> dict[str, Any]:
-    return {"cores": os.cpu_count(), "gpu": False, "python": sys.version.split()[0], "loadavg_1m": round(os.getloadavg()[0], 2)}
+    return {
+        "cores": os.cpu_count(),
+        "gpu": False,
+        "python": sys.version.split()[0],
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }

@@ -63,7 +63,12 @@ LITELLM_KEY = "sk-bench-litellm-master"
 
 
 def chat_body(max_tokens: int, stream_: bool) -> bytes:
-    body: dict[str, Any] = {"model": MODEL, "messages": [{"role": "user", "content": "Say ok."}], "max_tokens": max_tokens, "temperature": 0}
+    body: dict[str, Any] = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "Say ok."}],
+        "max_tokens": max_tokens,
+        "temperature": 0,
+    }
     if stream_:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
@@ -96,7 +101,13 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
                 errors += 1
             if time.monotonic() > deadline:
                 break
-        result["latency"] = {"n": len(lat), "errors": errors, "p50_ms": ms(pct(lat, 50)), "p99_ms": ms(pct(lat, 99)), "mean_ms": ms(sum(lat) / len(lat)) if lat else None}
+        result["latency"] = {
+            "n": len(lat),
+            "errors": errors,
+            "p50_ms": ms(pct(lat, 50)),
+            "p99_ms": ms(pct(lat, 99)),
+            "mean_ms": ms(sum(lat) / len(lat)) if lat else None,
+        }
 
         # 2. throughput at N concurrent clients (closed loop)
         remaining = args.throughput_requests
@@ -115,7 +126,13 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(args.concurrency)))
         elapsed = time.perf_counter() - started
-        result["throughput"] = {"concurrency": args.concurrency, "ok": done, "errors": failed, "seconds": round(elapsed, 3), "rps": round(done / elapsed, 1)}
+        result["throughput"] = {
+            "concurrency": args.concurrency,
+            "ok": done,
+            "errors": failed,
+            "seconds": round(elapsed, 3),
+            "rps": round(done / elapsed, 1),
+        }
 
         # 3. sequential streams of N chunks
         totals: list[float] = []
@@ -144,7 +161,9 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
     return result
 
 
-async def run_llmops(name: str, backend_url: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+async def run_llmops(
+    name: str, backend_url: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str]
+) -> dict[str, Any]:
     models = workdir / f"{name}-models.yaml"
     models.write_text(yaml.safe_dump({"models": [{"name": MODEL, "backend": "openai", "base_url": backend_url}]}))
     db = workdir / f"{name}-keys.db"
@@ -152,7 +171,16 @@ async def run_llmops(name: str, backend_url: str, args: argparse.Namespace, work
     ready = workdir / f"{name}.ready"
     server = Server(
         name,
-        [Path(sys.executable).with_name("llmops"), "serve", "--models", models, "--port", args.llmops_port, "--ready-file", ready],
+        [
+            Path(sys.executable).with_name("llmops"),
+            "serve",
+            "--models",
+            models,
+            "--port",
+            args.llmops_port,
+            "--ready-file",
+            ready,
+        ],
         args.llmops_port,
         env={"LLMOPS_GATEWAY_KEYS_DB": str(db), "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"), **extra_env},
         log_path=workdir / f"{name}.log",
@@ -178,7 +206,12 @@ async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path)
     config.write_text(
         yaml.safe_dump(
             {
-                "model_list": [{"model_name": MODEL, "litellm_params": {"model": f"openai/{MODEL}", "api_base": backend_url, "api_key": "unused"}}],
+                "model_list": [
+                    {
+                        "model_name": MODEL,
+                        "litellm_params": {"model": f"openai/{MODEL}", "api_base": backend_url, "api_key": "unused"},
+                    }
+                ],
                 "general_settings": {"master_key": LITELLM_KEY},
                 "litellm_settings": {"drop_params": True, "set_verbose": False},
             }
@@ -189,7 +222,12 @@ async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path)
         [exe, "--config", config, "--host", LOOPBACK, "--port", args.litellm_port, "--num_workers", "1"],
         args.litellm_port,
         # offline: the model cost map ships with the package; no telemetry
-        env={"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR", "LITELLM_TELEMETRY": "False", "DISABLE_SCHEMA_UPDATE": "True"},
+        env={
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_TELEMETRY": "False",
+            "DISABLE_SCHEMA_UPDATE": "True",
+        },
         log_path=workdir / "litellm.log",
     )
     try:
@@ -197,7 +235,9 @@ async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path)
         started = time.perf_counter()
         await wait_http(f"http://{LOOPBACK}:{args.litellm_port}/health/liveliness", args.start_timeout, server)
         log(f"[litellm] up after {time.perf_counter() - started:.0f}s")
-        return await measure(f"http://{LOOPBACK}:{args.litellm_port}/v1", {"Authorization": f"Bearer {LITELLM_KEY}"}, args)
+        return await measure(
+            f"http://{LOOPBACK}:{args.litellm_port}/v1", {"Authorization": f"Bearer {LITELLM_KEY}"}, args
+        )
     finally:
         server.stop(grace_s=15)
 
@@ -223,7 +263,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     log(f"logs and configs in {workdir}")
     backend = Server(
         "fake-backend",
-        [sys.executable, "-m", "loadtests.fake_openai_backend", "--port", args.backend_port, "--stream-chunks", args.stream_chunks],
+        [
+            sys.executable,
+            "-m",
+            "loadtests.fake_openai_backend",
+            "--port",
+            args.backend_port,
+            "--stream-chunks",
+            args.stream_chunks,
+        ],
         args.backend_port,
         log_path=workdir / "fake-backend.log",
     )
@@ -243,10 +291,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 if name == "llmops":
                     results[name] = await run_llmops(name, backend_url, args, workdir, {})
                 elif name == "llmops-tput":
-                    results[name] = await run_llmops(name, backend_url, args, workdir, {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"})
+                    results[name] = await run_llmops(
+                        name, backend_url, args, workdir, {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
+                    )
                 elif name == "litellm":
                     results[name] = await run_litellm(backend_url, args, workdir)
-            except Exception as exc:  # report and go on with the other systems
+            except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
                 failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
                 log(f"[{name}] FAILED: {failures[name]}")
         if len(results) > 1:
@@ -256,20 +306,33 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         backend.stop(grace_s=5)
 
     direct = results["direct"]
-    summary = {name: added(r, direct, args.stream_chunks) for name, r in results.items() if name not in ("direct", "direct_end")}
+    summary = {
+        name: added(r, direct, args.stream_chunks)
+        for name, r in results.items()
+        if name not in ("direct", "direct_end")
+    }
     ratios: dict[str, Any] = {}
     if "llmops" in results and "litellm" in results:
-        ratios["llmops_vs_litellm_rps"] = ratio(results["llmops"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"])
+        ratios["llmops_vs_litellm_rps"] = ratio(
+            results["llmops"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"]
+        )
     if "llmops-tput" in results and "litellm" in results:
-        ratios["llmops_tput_vs_litellm_rps"] = ratio(results["llmops-tput"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"])
+        ratios["llmops_tput_vs_litellm_rps"] = ratio(
+            results["llmops-tput"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"]
+        )
     if "llmops" in results and "llmops-tput" in results:
-        ratios["llmops_tput_vs_llmops_rps"] = ratio(results["llmops-tput"]["throughput"]["rps"], results["llmops"]["throughput"]["rps"])
+        ratios["llmops_tput_vs_llmops_rps"] = ratio(
+            results["llmops-tput"]["throughput"]["rps"], results["llmops"]["throughput"]["rps"]
+        )
     return {
         "bench": "gateway",
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": " ".join(["python -m loadtests.bench_gateway", *sys.argv[1:]]),
-        "params": {k: getattr(args, k) for k in ("requests", "concurrency", "throughput_requests", "streams", "stream_chunks", "warmup")},
+        "params": {
+            k: getattr(args, k)
+            for k in ("requests", "concurrency", "throughput_requests", "streams", "stream_chunks", "warmup")
+        },
         "summary": summary,
         "ratios": ratios,
         "results": results,
@@ -278,22 +341,38 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--systems", default=",".join(ALL_SYSTEMS), help=f"comma-separated, from {ALL_SYSTEMS} (direct always runs)")
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument(
+        "--systems", default=",".join(ALL_SYSTEMS), help=f"comma-separated, from {ALL_SYSTEMS} (direct always runs)"
+    )
     p.add_argument("--requests", type=int, default=300, help="sequential 1-token requests for the latency figures")
     p.add_argument("--concurrency", type=int, default=16, help="clients for the throughput figure")
     p.add_argument("--throughput-requests", type=int, default=1500, help="requests in the throughput phase")
     p.add_argument("--streams", type=int, default=30, help="sequential streams for the per-chunk figure")
     p.add_argument("--stream-chunks", type=int, default=64, help="chunks per stream")
     p.add_argument("--warmup", type=int, default=30, help="warm-up requests before each system's measurements")
-    p.add_argument("--phase-timeout", type=float, default=60.0, help="seconds at most per phase (latency, throughput, stream)")
+    p.add_argument(
+        "--phase-timeout", type=float, default=60.0, help="seconds at most per phase (latency, throughput, stream)"
+    )
     p.add_argument("--start-timeout", type=float, default=240.0, help="seconds a server may take to come up")
     p.add_argument("--backend-port", type=int, default=9101)
     p.add_argument("--llmops-port", type=int, default=9102)
     p.add_argument("--litellm-port", type=int, default=9103)
     p.add_argument("--bench-venv", default=None, help="venv with the peers [default: $BENCH_VENV or .venv-bench]")
-    p.add_argument("--wait-other-llmops", type=float, default=1200.0, help="seconds to wait for another `llmops serve` to end first (0: don't wait)")
-    p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "gateway.jsonl", help="JSON lines file the result is appended to")
+    p.add_argument(
+        "--wait-other-llmops",
+        type=float,
+        default=1200.0,
+        help="seconds to wait for another `llmops serve` to end first (0: don't wait)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "loadtests" / "results" / "gateway.jsonl",
+        help="JSON lines file the result is appended to",
+    )
     return p.parse_args(argv)
 
 

@@ -37,7 +37,9 @@ def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
 
 
 SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-MODELS_BODY = orjson.dumps({"object": "list", "data": [{"id": MODEL, "object": "model", "created": CREATED, "owned_by": "fake"}]})
+MODELS_BODY = orjson.dumps(
+    {"object": "list", "data": [{"id": MODEL, "object": "model", "created": CREATED, "owned_by": "fake"}]}
+)
 NOT_FOUND = orjson.dumps({"error": {"message": "not found", "type": "not_found_error", "code": 404}})
 BAD_REQUEST = orjson.dumps({"error": {"message": "invalid JSON body", "type": "invalid_request_error", "code": 400}})
 
@@ -66,7 +68,12 @@ class FakeOpenAI:
             return await self._send_json(send, 200, MODELS_BODY)
         if method == "GET" and path in ("/health", "/v1/health"):
             return await self._send_json(send, 200, b"{}")
-        if method == "POST" and path in ("/v1/chat/completions", "/chat/completions", "/v1/completions", "/completions"):
+        if method == "POST" and path in (
+            "/v1/chat/completions",
+            "/chat/completions",
+            "/v1/completions",
+            "/completions",
+        ):
             body = await self._read_body(receive)
             try:
                 request = orjson.loads(body)
@@ -163,9 +170,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="loopback only")
     parser.add_argument("--port", type=int, default=9101)
-    parser.add_argument("--stream-chunks", type=int, default=16, help="tokens per streamed response (max_tokens caps it)")
+    parser.add_argument(
+        "--stream-chunks", type=int, default=16, help="tokens per streamed response (max_tokens caps it)"
+    )
     args = parser.parse_args(argv)
-    uvicorn.run(FakeOpenAI(args.stream_chunks), host=args.host, port=args.port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.run(
+        FakeOpenAI(args.stream_chunks),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
 
 
 if __name__ == "__main__":

@@ -53,4 +53,6 @@ class GatewayDeployment:
             return False
 
     def __serve_build_asgi_app__(self) -> Any:
-        return build_fastapi(lambda: self.service, is_ready=self.ready)
+        from ray.serve.context import _get_serve_request_context
+
+        return build_fastapi(lambda: self.service, is_ready=self.ready, serve_request_id=lambda: _get_serve_request_context().request_id)

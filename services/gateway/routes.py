@@ -41,13 +41,21 @@ def bearer_key(request: Request) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Echo the client's X-Request-Id or make one; expose it as ``request.state.request_id``."""
+    """Echo the client's X-Request-Id or make one; expose it as ``request.state.request_id``.
 
-    def __init__(self, app: Callable[..., Awaitable[None]]):
+    Behind Ray Serve's proxy, which already echoes or assigns the header, pass ``serve_request_id``
+    (returns the proxy's id) so that both agree and the header is not sent twice.
+    """
+
+    def __init__(self, app: Callable[..., Awaitable[None]], serve_request_id: Callable[[], str] | None = None):
         self.app = app
+        self.serve_request_id = serve_request_id
 
     async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self.serve_request_id is not None:
+            scope.setdefault("state", {})["request_id"] = self.serve_request_id()
             return await self.app(scope, receive, send)
         request_id = next((v.decode("latin-1")[:128] for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
@@ -60,9 +68,14 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def build_fastapi(get_service: Callable[[], GatewayService], *, is_ready: Callable[[], Awaitable[bool]]) -> FastAPI:
+def build_fastapi(
+    get_service: Callable[[], GatewayService],
+    *,
+    is_ready: Callable[[], Awaitable[bool]],
+    serve_request_id: Callable[[], str] | None = None,
+) -> FastAPI:
     app = FastAPI(title="llmops gateway", version="0.1.0", docs_url=None, redoc_url=None)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, serve_request_id=serve_request_id)
 
     @app.exception_handler(LLMOpsError)
     async def _llmops_error(request: Request, exc: LLMOpsError) -> Response:

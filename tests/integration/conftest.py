@@ -37,12 +37,12 @@ class Stack:
     def new_key(self, **limits) -> str:
         return self.keys.create("integration", **limits)[0]
 
-    def engine_metric(self, name: str) -> float:
-        """A vLLM engine metric summed over series, from Ray's metrics export."""
+    def engine_metric(self, name: str, model: str) -> float:
+        """A vLLM engine metric for one model summed over replicas, from Ray's metrics export."""
         text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10).text
         total, found = 0.0, False
         for line in text.splitlines():
-            if line.startswith(name) and (len(line) == len(name) or line[len(name)] in "{ "):
+            if line.startswith(name + "{") and f'model_name="{model}"' in line:
                 total += float(line.rsplit(" ", 1)[1])
                 found = True
         if not found:
@@ -52,6 +52,9 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
+    if os.environ.get("LLMOPS_TEST_STACK_URL"):  # reuse a stack that is already running
+        yield Stack(os.environ["LLMOPS_TEST_STACK_URL"], KeyStore(Path(os.environ["LLMOPS_GATEWAY_KEYS_DB"])), Path("/dev/null"), int(os.environ["LLMOPS_RAY_METRICS_PORT"]))
+        return
     tmp = tmp_path_factory.mktemp("stack")
     port, metrics_port = free_port(), free_port()
     ready, log = tmp / "ready.url", tmp / "serve.log"

@@ -132,7 +132,16 @@ class OpenAIHTTPEngine:
 
     _paths = {"chat": "/chat/completions", "completions": "/completions", "embeddings": "/embeddings"}
 
-    def __init__(self, model: str, base_url: str, *, upstream_model: str | None = None, api_key: str | None = None, timeout_s: float = 600.0):
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        *,
+        upstream_model: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 600.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.model = model
         self._upstream_model = upstream_model or model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -141,6 +150,7 @@ class OpenAIHTTPEngine:
             headers=headers,
             timeout=httpx.Timeout(timeout_s, connect=5.0),
             limits=httpx.Limits(max_connections=512, max_keepalive_connections=512),
+            transport=transport,
         )
 
     def _body(self, payload: dict[str, Any]) -> bytes:

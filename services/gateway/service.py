@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from services.common.errors import EngineTimeoutError, LLMOpsError
+from services.common.errors import EngineTimeoutError, EngineUnavailableError, LLMOpsError
 from services.common.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, parse_request
 from services.gateway import metrics
 from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
@@ -68,7 +68,9 @@ class GatewayService:
                     include_usage = bool(request.stream_options and request.stream_options.include_usage)  # type: ignore[attr-defined]
                     ctx.payload["stream_options"] = {"include_usage": True}  # metering needs usage
                     chunks = self.pipeline.stream(ctx, engine.stream(route, ctx.payload))
-                    first = await anext(chunks)  # engine errors before the first token are plain HTTP errors
+                    first = await anext(chunks, None)  # engine errors before the first token are plain HTTP errors
+                    if first is None:
+                        raise EngineUnavailableError("The engine ended the stream without output.")
                     return self._sse(ctx, first, chunks, include_usage)
         except TimeoutError:
             await self._done(ctx, EngineTimeoutError("The engine did not answer in time.").status_code)

@@ -1,0 +1,54 @@
+import pytest
+
+from services.engine.config import ConfigError, EngineSettings, ModelSpec, load_models
+from services.engine.llm_configs import build_llm_config, engine_kwargs
+
+
+def test_default_models_file_is_valid():
+    specs = load_models("config/models.yaml")
+    assert {s.name: s.task for s in specs} == {"smollm2-135m-instruct": "generate", "all-minilm-l6-v2": "embed"}
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "fragment"),
+    [
+        ("models: []", "at least 1"),
+        ("models: [{name: a}]", "source is required"),
+        ("models: [{name: a, backend: openai}]", "base_url is required"),
+        ("models: [{name: a, source: s}, {name: a, source: t}]", "duplicate model names"),
+        ("models: [{name: a, source: s, replicas: 2, max_replicas: 1}]", "max_replicas"),
+        ("models: [{name: a, source: s, colour: red}]", "colour"),
+        ("models: [{name: a, source: s", "not valid YAML"),
+    ],
+)
+def test_invalid_models_files(tmp_path, yaml_text, fragment):
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=fragment):
+        load_models(path)
+
+
+def test_missing_models_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_models(tmp_path / "nope.yaml")
+
+
+def test_dtype_and_runner_follow_device_and_task():
+    chat = ModelSpec(name="c", source="s")
+    embed = ModelSpec(name="e", source="s", task="embed", engine_kwargs={"enforce_eager": True})
+    assert engine_kwargs(chat, "cpu") == {"dtype": "float32", "max_model_len": 2048}
+    assert engine_kwargs(chat, "cuda")["dtype"] == "bfloat16"
+    assert engine_kwargs(embed, "cpu") == {"dtype": "float32", "max_model_len": 2048, "runner": "pooling", "enforce_eager": True}
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_llm_config_placement(tmp_path, device):
+    (tmp_path / "store" / "s").mkdir(parents=True)
+    spec = ModelSpec(name="org/chat", source="s", replicas=1, max_replicas=3, num_cpus=2)
+    config = build_llm_config(spec, EngineSettings(device=device, model_store=tmp_path / "store"))
+    bundle = config.placement_group_config["bundles"][0]
+    assert bundle["CPU"] == 2
+    assert bundle.get("GPU", 0) == (1 if device == "cuda" else 0), "no GPU bundle on CPU machines, or it waits forever"
+    assert config.model_loading_config.model_source == str((tmp_path / "store" / "s").resolve())
+    assert config.deployment_config["autoscaling_config"] == {"min_replicas": 1, "max_replicas": 3}
+    assert config.deployment_config["name"] == "engine-org-chat"

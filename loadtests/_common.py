@@ -46,10 +46,13 @@ def port_free(port: int) -> bool:
         return True
 
 
-def llmops_running() -> list[str]:
-    """Command lines of `llmops serve` processes on this machine (not ours: we ask before starting)."""
+def llmops_running(exclude_port: int | None = None) -> list[str]:
+    """Command lines of `llmops serve` processes on this machine, less ours (the one on ``exclude_port``)."""
     out = subprocess.run(["pgrep", "-af", "llmops serve"], check=False, capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.strip() and "pgrep" not in line]
+    lines = [line for line in out.splitlines() if line.strip() and "pgrep" not in line]
+    if exclude_port is not None:
+        lines = [line for line in lines if f"--port {exclude_port} " not in line + " "]
+    return lines
 
 
 def wait_no_llmops(max_wait_s: float, poll_s: float = 30.0) -> None:

@@ -50,6 +50,7 @@ from loadtests._common import (
     client_session,
     create_key,
     emit,
+    llmops_running,
     log,
     machine,
     ms,
@@ -116,9 +117,20 @@ async def run_level(
                 issued += 1
                 results.append(await stream(session, url, request_body(i, system, args.max_tokens), headers))
 
+        others: list[str] = []
+        running = True
+
+        async def watch() -> None:  # another llmops stack during the level spoils its figures: note it
+            while running:
+                others.extend(await asyncio.to_thread(llmops_running, args.port))
+                await asyncio.sleep(5)
+
+        watcher = asyncio.create_task(watch())
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
+        running = False
+        await watcher
 
     ok = [r for r in results if r.ok]
     tokens = sum(r.tokens for r in ok)
@@ -136,6 +148,8 @@ async def run_level(
         "tok_s": round(tokens / elapsed, 2),
         "ttft_p50_ms": ms(pct(ttfts, 50)),
         "ttft_p99_ms": ms(pct(ttfts, 99)),
+        # another llmops stack seen on this machine during the level (polled every 5 s): figures disturbed
+        "disturbed": bool(others),
         "latency_p50_s": round(pct([r.total for r in ok], 50), 3) if ok else None,
     }
 

@@ -45,6 +45,7 @@ from loadtests._common import (
     client_session,
     create_key,
     emit,
+    llmops_running,
     log,
     machine,
     median,
@@ -82,6 +83,7 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
     one = chat_body(1, False)
     streamed = chat_body(args.stream_chunks, True)
     result: dict[str, Any] = {}
+    others = llmops_running(exclude_port=args.llmops_port)
     async with client_session(max(args.concurrency, 4)) as session:
         # warm-up: connections, JIT-ish caches, first-request paths in every server
         for _ in range(args.warmup):
@@ -157,7 +159,11 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
             "chunks": int(median(chunks)) if chunks else 0,
             "total_p50_ms": ms(median(totals)),
             "ttft_p50_ms": ms(median(ttfts)),
+            # time from the first content chunk to the end: the per-chunk cost without the request's fixed cost
+            "after_first_p50_ms": ms(median([t - f for t, f in zip(totals, ttfts, strict=True)])),
         }
+    # another llmops stack seen at the start or end of these measurements: figures disturbed
+    result["disturbed"] = bool(others + llmops_running(exclude_port=args.llmops_port))
     return result
 
 
@@ -248,7 +254,12 @@ def added(system: dict[str, Any], direct: dict[str, Any], chunks: int) -> dict[s
         "added_p50_ms": round(lat["p50_ms"] - dlat["p50_ms"], 2),
         "added_p99_ms": round(lat["p99_ms"] - dlat["p99_ms"], 2),
         "rps_vs_direct": ratio(system["throughput"]["rps"], direct["throughput"]["rps"]),
+        # (stream total - direct stream total) / chunks: includes the request's fixed overhead
         "added_ms_per_chunk": round((system["stream"]["total_p50_ms"] - direct["stream"]["total_p50_ms"]) / chunks, 3),
+        # the same after the first chunk: the marginal cost of one more streamed chunk
+        "added_ms_per_chunk_after_first": round(
+            (system["stream"]["after_first_p50_ms"] - direct["stream"]["after_first_p50_ms"]) / max(chunks - 1, 1), 3
+        ),
     }
 
 

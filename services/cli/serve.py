@@ -21,7 +21,11 @@ LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PAR
 def serve(
     models_file: Annotated[Path | None, typer.Option("--models", help="Models YAML [default: $LLMOPS_MODELS_FILE or config/models.yaml].")] = None,
     host: Annotated[str | None, typer.Option(help="Bind address [default: $LLMOPS_GATEWAY_HOST or 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="HTTP port [default: $LLMOPS_GATEWAY_PORT or 8000].")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port of the API [default: $LLMOPS_GATEWAY_PORT or 8000].")] = None,
+    proxy_port: Annotated[int | None, typer.Option(help="Ray Serve proxy port [default: $LLMOPS_GATEWAY_PROXY_PORT or 8100].")] = None,
+    direct_ingress: Annotated[
+        bool | None, typer.Option("--direct-ingress/--via-proxy", help="Serve the API from the gateway replicas directly, or through Ray Serve's proxy.")
+    ] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Dev mode: accept requests without API keys.")] = False,
     ray_address: Annotated[str | None, typer.Option(help="Join a running Ray cluster instead of starting one.")] = None,
     num_cpus: Annotated[int | None, typer.Option(help="Logical CPUs for the local Ray node [default: max(cores, 8)].")] = None,
@@ -32,17 +36,20 @@ def serve(
 ) -> None:
     for key, value in LOCAL_ENV.items():
         os.environ.setdefault(key, value)
+    from services.gateway.config import GatewaySettings
+
+    overrides = {k: v for k, v in {"host": host, "port": port, "proxy_port": proxy_port, "direct_ingress": direct_ingress}.items() if v is not None}
+    if no_auth:
+        overrides["auth_disabled"] = True
+    gateway = GatewaySettings(**overrides)
+    os.environ.update(gateway.ray_serve_env())  # before Ray starts: Serve reads it once
+
     import ray
     from ray import serve as ray_serve
 
     from services.app import build_app
     from services.engine.config import EngineSettings
-    from services.gateway.config import GatewaySettings
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    if no_auth:
-        overrides["auth_disabled"] = True
-    gateway = GatewaySettings(**overrides)
     engine = EngineSettings(**({"models_file": models_file} if models_file else {}))
     config = {
         "models_file": str(engine.models_file.resolve()),
@@ -63,7 +70,7 @@ def serve(
                 _metrics_export_port=metrics_export_port,
             )
     with console.status("starting engines and gateway (loading models; about a minute on a small CPU)"):
-        ray_serve.start(http_options={"host": gateway.host, "port": gateway.port})
+        ray_serve.start(http_options={"host": gateway.host, "port": gateway.serve_proxy_port})
         ray_serve.run(build_app(config), name="llmops", route_prefix="/")
     base = f"http://{gateway.host}:{gateway.port}"
     console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
@@ -72,7 +79,9 @@ def serve(
         ("" if gateway.auth_disabled else "Create a key:  KEY=$(llmops keys create me)\n")
         + f"Chat:          curl {base}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
         + "                 -d '{\"model\": \"smollm2-135m-instruct\", \"messages\": [{\"role\": \"user\", \"content\": \"What is the capital of France?\"}]}'\n"
-        + f"Models:        curl {base}/v1/models{auth}\nMetrics:       curl {base}/metrics\nStop:          Ctrl-C",
+        + f"Models:        curl {base}/v1/models{auth}\nMetrics:       curl {base}/metrics\n"
+        + (f"Ray Serve proxy (balances over gateway replicas): http://{gateway.host}:{gateway.proxy_port}\n" if gateway.direct_ingress else "")
+        + "Stop:          Ctrl-C",
         highlight=False,
     )
     if ready_file:

@@ -12,7 +12,13 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LLMOPS_GATEWAY_")
 
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
-    port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
+    port: int = Field(8000, ge=1, le=65535, description="HTTP port of the API (with direct ingress: replica i answers on port + i).")
+    direct_ingress: bool = Field(
+        True,
+        description="Gateway replicas serve HTTP themselves (Ray Serve direct ingress, throughput-optimised mode), "
+        "skipping the proxy hop; Ray Serve's proxy then listens on proxy_port.",
+    )
+    proxy_port: int = Field(8100, ge=1, le=65535, description="Ray Serve proxy port when direct_ingress is on (load-balances over replicas).")
     replicas: int = Field(1, ge=1, description="Gateway replicas (quotas are shared between them).")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per gateway replica.")
     keys_db: Path = Field(Path("var/keys.db"), description="SQLite file of hashed API keys (llmops keys ...).")
@@ -25,4 +31,20 @@ class GatewaySettings(BaseSettings):
     def _local_quota_single_replica(self) -> "GatewaySettings":
         if self.quota_backend == "local" and self.replicas > 1:
             raise ValueError("quota_backend=local cannot enforce limits across several replicas; use ray")
+        if self.direct_ingress and self.port <= self.proxy_port < self.port + self.replicas:
+            raise ValueError("proxy_port must lie outside the direct ingress ports port .. port + replicas - 1")
         return self
+
+    def ray_serve_env(self) -> dict[str, str]:
+        """Environment Ray Serve must start with (read once, when Serve starts)."""
+        if not self.direct_ingress:
+            return {}
+        return {
+            "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+            "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(self.port),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(self.port + self.replicas),  # exclusive
+        }
+
+    @property
+    def serve_proxy_port(self) -> int:
+        return self.proxy_port if self.direct_ingress else self.port

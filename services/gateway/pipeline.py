@@ -12,8 +12,8 @@ services plug in by replacing a stage, without reshaping the gateway.
 from __future__ import annotations
 
 import time
-from contextlib import aclosing
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 

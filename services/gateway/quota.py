@@ -7,14 +7,16 @@ real usage is charged afterwards; the bucket may go into debt, and the key waits
 refilled past zero. ``retry_after`` says how long.
 
 Shared state lives in one Ray actor (``QuotaActor``, named, one per cluster) rather than Redis:
-the stack already runs inside a Ray cluster, so it needs no extra service, and a call to a
-local actor costs about a millisecond. Its state is in memory: a restart of the actor forgets
+the stack already runs inside a Ray cluster, so it needs no extra service. Replicas lease
+request permits from it in small batches (``RayQuota``) so that most requests need no round
+trip. Its state is in memory: a restart of the actor forgets
 at most the current minute of usage, which for rate limits is acceptable. ``LocalQuota`` keeps
 the same state in-process for a single replica and for tests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ class Verdict:
     allowed: bool
     limit: str | None = None  # "requests" or "tokens" when refused
     retry_after: float = 0.0
+    granted: int = 1  # request permits taken (a lease, when more than one was asked for)
 
 
 class QuotaLimiter:
@@ -54,19 +57,25 @@ class QuotaLimiter:
             bucket.updated = now
         return bucket
 
-    def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict:
+    def admit(self, key_id: str, rpm: int | None, tpm: int | None, *, want: int = 1, returned: float = 0.0) -> Verdict:
+        """Take one request permit (up to ``want`` when available, see ``Verdict.granted``);
+        ``returned`` credits back permits a replica leased and did not use."""
         with self._lock:
             now = self._clock()
+            requests = self._refilled((key_id, "requests"), rpm, now) if rpm is not None else None
+            if requests is not None and returned > 0:
+                requests.level = min(float(rpm), requests.level + returned)  # type: ignore[arg-type]
             if tpm is not None:
                 tokens = self._refilled((key_id, "tokens"), tpm, now)
                 if tokens.level <= 0:
                     return Verdict(False, "tokens", (1.0 - tokens.level) * 60.0 / tpm)
-            if rpm is not None:
-                requests = self._refilled((key_id, "requests"), rpm, now)
-                if requests.level < 1.0:
-                    return Verdict(False, "requests", (1.0 - requests.level) * 60.0 / rpm)
-                requests.level -= 1.0
-            return Verdict(True)
+            if requests is None:
+                return Verdict(True, granted=want)
+            if requests.level < 1.0:
+                return Verdict(False, "requests", (1.0 - requests.level) * 60.0 / rpm)  # type: ignore[operator]
+            granted = min(want, int(requests.level))
+            requests.level -= granted
+            return Verdict(True, granted=granted)
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         if tpm is None or tokens <= 0:
@@ -76,6 +85,8 @@ class QuotaLimiter:
 
 
 class Quota(Protocol):
+    """Admission and usage charging; ``charge_tokens`` must be cheap (it runs per request)."""
+
     async def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict: ...
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None: ...
@@ -100,24 +111,78 @@ class QuotaActor:
     def __init__(self) -> None:
         self.limiter = QuotaLimiter()
 
-    def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict:
-        return self.limiter.admit(key_id, rpm, tpm)
+    def admit(self, key_id: str, rpm: int | None, tpm: int | None, want: int = 1, returned: float = 0.0) -> Verdict:
+        return self.limiter.admit(key_id, rpm, tpm, want=want, returned=returned)
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         self.limiter.charge_tokens(key_id, tpm, tokens)
 
 
-class RayQuota:
-    """Quota state in the cluster-wide ``QuotaActor``, created on first use by any replica."""
+@dataclass
+class _Lease:
+    permits: float
+    expires: float
 
-    def __init__(self, namespace: str = "llmops"):
+
+class RayQuota:
+    """Quota state in the cluster-wide ``QuotaActor``, created on first use by any replica.
+
+    A call to the actor costs a round trip per request (milliseconds on a busy machine), so a
+    replica leases request permits in small batches: ``lease_fraction`` of the key's per-minute
+    limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
+    of the shared bucket, so the replicas together never admit more than the limit; unused ones
+    are handed back with the next lease. The token check happens when a lease is taken, so a key
+    over its token budget is refused from its next lease on (within ``lease_ttl_s``). Token usage
+    is summed per key and sent every ``flush_interval_s``.
+    """
+
+    def __init__(
+        self,
+        namespace: str = "llmops",
+        *,
+        lease_fraction: float = 0.02,
+        lease_ttl_s: float = 1.0,
+        flush_interval_s: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         import ray
 
         remote_cls = ray.remote(num_cpus=0, max_restarts=-1)(QuotaActor)
         self._actor: Any = remote_cls.options(name=ACTOR_NAME, namespace=namespace, get_if_exists=True, lifetime="detached").remote()
+        self._lease_fraction = lease_fraction
+        self._lease_ttl_s = lease_ttl_s
+        self._clock = clock
+        self._leases: dict[str, _Lease] = {}
+        self._flush_interval_s = flush_interval_s
+        self._unsent: dict[str, tuple[int, int]] = {}  # key id -> (tpm, tokens not yet sent)
+        self._flusher: asyncio.Task[None] | None = None
 
     async def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict:
-        return await self._actor.admit.remote(key_id, rpm, tpm)
+        now = self._clock()
+        lease = self._leases.get(key_id)
+        if lease is not None and lease.expires > now and lease.permits >= 1:
+            lease.permits -= 1
+            return Verdict(True)
+        want = max(1, int((rpm or 0) * self._lease_fraction)) if rpm is not None else 1
+        returned = lease.permits if lease is not None else 0.0
+        self._leases.pop(key_id, None)
+        verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)
+        if verdict.allowed and verdict.granted > 1:
+            self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
+        return verdict
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
-        await self._actor.charge_tokens.remote(key_id, tpm, tokens)
+        if tpm is None or tokens <= 0:
+            return
+        self._unsent[key_id] = (tpm, self._unsent.get(key_id, (tpm, 0))[1] + tokens)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self._flush_interval_s)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send the token usage summed since the last flush."""
+        unsent, self._unsent = self._unsent, {}
+        await asyncio.gather(*(self._actor.charge_tokens.remote(key, tpm, tokens) for key, (tpm, tokens) in unsent.items()))

@@ -64,7 +64,7 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
     }
-    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
+    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--proxy-port", str(free_port()), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -68,3 +68,12 @@ def test_concurrent_admissions_never_exceed_the_limit():
     for t in threads:
         t.join()
     assert len(admitted) == 50
+
+
+def test_leases_take_several_permits_and_credit_unused_ones_back():
+    limiter = QuotaLimiter(Clock())
+    verdict = limiter.admit("k", rpm=10, tpm=None, want=4)
+    assert verdict.allowed and verdict.granted == 4
+    assert limiter.admit("k", rpm=10, tpm=None, want=10).granted == 6, "never more than the bucket holds"
+    assert not limiter.admit("k", rpm=10, tpm=None).allowed
+    assert limiter.admit("k", rpm=10, tpm=None, want=1, returned=3).allowed, "returned permits are usable again"

@@ -21,6 +21,7 @@ from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
 DONE = b"data: [DONE]\n\n"
+CLIENT_CLOSED = 499  # recorded (as 4xx) for requests whose client disconnected
 
 
 def sse_event(obj: Mapping[str, Any]) -> bytes:
@@ -73,10 +74,14 @@ class GatewayService:
                         raise EngineUnavailableError("The engine ended the stream without output.")
                     return self._sse(ctx, first, chunks, include_usage)
         except TimeoutError:
-            await self._done(ctx, EngineTimeoutError("The engine did not answer in time.").status_code)
-            raise EngineTimeoutError("The engine did not answer in time.") from None
+            timeout = EngineTimeoutError("The engine did not answer in time.")
+            await self._done(ctx, timeout.status_code)
+            raise timeout from None
         except LLMOpsError as exc:
             await self._done(ctx, exc.status_code)
+            raise
+        except asyncio.CancelledError:  # the client went away
+            await self._done(ctx, CLIENT_CLOSED)
             raise
         except BaseException:
             await self._done(ctx, 500)
@@ -108,7 +113,7 @@ class GatewayService:
             status = 500
             yield sse_error(LLMOpsError("stream failed"))
         except BaseException:  # client gone (cancelled): close the engine stream, send nothing
-            status = 499
+            status = CLIENT_CLOSED
             raise
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]

@@ -140,18 +140,25 @@ def test_health_ready_metrics(stack):
     assert f'llmops_requests_total{{model="{CHAT_MODEL}",route="chat",status_class="2xx"}}' in text
 
 
+def _wait_for(condition, timeout_s):
+    deadline = time.time() + timeout_s
+    while not condition() and time.time() < deadline:
+        time.sleep(0.25)
+    return condition()
+
+
 def test_disconnect_aborts_the_engine_request(stack):
+    """Ray exports engine gauges every few seconds, hence the waits; 1500 tokens take the engine
+    well over a minute here, so a running count of 0 within 30 s means the request was aborted."""
     key = stack.new_key()
     body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "Tell me a very long story."}], "max_tokens": 1500, "stream": True,
             "temperature": 0, "ignore_eos": True}
+    running = lambda: stack.engine_metric("ray_vllm_num_requests_running", CHAT_MODEL)  # noqa: E731
     with httpx.Client(timeout=60) as http:
         with http.stream("POST", stack.url + "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}) as r:
             for i, _ in enumerate(r.iter_lines()):
                 if i >= 5:
                     break
-            assert stack.engine_metric("ray_vllm_num_requests_running", CHAT_MODEL) >= 1
-    # connection closed mid-stream: the engine must stop generating within seconds
-    deadline = time.time() + 15
-    while stack.engine_metric("ray_vllm_num_requests_running", CHAT_MODEL) > 0 and time.time() < deadline:
-        time.sleep(0.25)
-    assert stack.engine_metric("ray_vllm_num_requests_running", CHAT_MODEL) == 0
+            assert _wait_for(lambda: running() >= 1, 30), "the engine never reported the request running"
+    # connection closed mid-stream: the engine must stop generating
+    assert _wait_for(lambda: running() == 0, 30)

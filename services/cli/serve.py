@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -16,6 +17,15 @@ console = Console(stderr=True)
 
 # Local runs: no Ray token files, no hub lookups, no tokenizer thread storms on small machines.
 LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def serve(
@@ -42,6 +52,10 @@ def serve(
     if no_auth:
         overrides["auth_disabled"] = True
     gateway = GatewaySettings(**overrides)
+    ports = [gateway.port + i for i in range(gateway.replicas)] if gateway.direct_ingress else []
+    for busy in [p for p in [*ports, gateway.serve_proxy_port] if not _port_free(gateway.host, p)]:
+        console.print(f"[red]error:[/] {gateway.host}:{busy} is already in use; choose other ports with --port / --proxy-port")
+        raise typer.Exit(1)
     os.environ.update(gateway.ray_serve_env())  # before Ray starts: Serve reads it once
 
     import ray

@@ -12,6 +12,7 @@ from ray.serve import Application
 
 from services.engine.config import EngineSettings, load_models
 from services.engine.llm_configs import build_llm_config
+from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
 
@@ -25,6 +26,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     gateway = GatewaySettings(**config.pop("gateway", {}))
     engine = EngineSettings(**config)
     specs = load_models(engine.models_file)
-    handles = {spec.name: build_llm_deployment(build_llm_config(spec, engine)) for spec in specs if spec.backend == "vllm"}
+    handles = {
+        spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer) for spec in specs if spec.backend == "vllm"
+    }
     ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
     return ingress.bind(handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"))

@@ -21,6 +21,7 @@ LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PAR
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is not "taken"
         try:
             sock.bind((host, port))
         except OSError:

@@ -2,27 +2,36 @@
 
 ``LLMServer`` batches streamed output every ``stream_batching_interval_ms`` (50 ms by default)
 to save per-chunk transport cost, and its batcher holds the first token back for a whole
-interval: about +50 ms time to first token. ``EngineServer`` sends the first chunk as soon as
-the engine produces it and batches the rest as before.
+interval: about +50 ms time to first token. ``EngineServer`` sends the first chunks as soon as
+the engine produces them (vLLM's role chunk and first content chunk come together) and batches
+the rest as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from ray.llm._internal.serve.utils.batcher import Batcher  # pinned ray==2.60.0
 from ray.serve.llm import LLMServer
 
+FIRST_BATCH_GRACE_S = 0.002  # gathers the chunks produced together with the first one
 
-async def first_then_batched(generator: AsyncIterator[Any], interval_ms: float | None) -> AsyncGenerator[list[Any], None]:
-    """Yield ``[first item]`` at once, then lists of items gathered every ``interval_ms``."""
-    try:
-        first = await anext(generator)
-    except StopAsyncIteration:
-        return
-    yield [first]
-    async for batch in Batcher(generator, interval_ms=interval_ms).stream():  # type: ignore[arg-type]
+
+async def first_then_batched(generator: AsyncGenerator[Any, None], interval_ms: float | None) -> AsyncGenerator[list[Any], None]:
+    """Yield the first chunks at once, then lists of chunks gathered every ``interval_ms``."""
+    batcher = Batcher(generator, interval_ms=interval_ms)
+    first = asyncio.ensure_future(batcher.queue.get())
+    finished = asyncio.ensure_future(batcher.done_event.wait())
+    await asyncio.wait({first, finished}, return_when=asyncio.FIRST_COMPLETED)
+    finished.cancel()
+    if first.done():
+        await asyncio.sleep(FIRST_BATCH_GRACE_S)
+        yield [first.result(), *batcher.drain_queue()]
+    else:
+        first.cancel()
+    async for batch in batcher.stream():  # the rest, and the generator's error if it failed
         yield list(batch)
 
 

@@ -1,29 +1,51 @@
 import asyncio
 import time
 
+import pytest
+
 from services.engine.server import first_then_batched
 
 
-async def tokens(n, gap_s):
+async def tokens(n, gap_s, pair_first=False):
+    if pair_first:
+        yield "role"  # vLLM sends a role chunk and the first content chunk back to back
     for i in range(n):
         await asyncio.sleep(gap_s)
         yield i
 
 
-async def test_first_item_is_not_held_back_then_items_are_batched():
+async def test_first_chunks_are_not_held_back_then_chunks_are_batched():
     started = time.perf_counter()
     stream = first_then_batched(tokens(20, 0.005), interval_ms=50)
-    first = await anext(stream)
-    assert first == [0]
+    assert await anext(stream) == [0]
     assert time.perf_counter() - started < 0.04, "the first token does not wait for a batching interval"
     rest = [batch async for batch in stream]
     assert [x for batch in rest for x in batch] == list(range(1, 20))
     assert len(rest) < 19, "later tokens travel in batches"
 
 
-async def test_empty_stream():
+async def test_chunks_produced_with_the_first_travel_with_it():
+    async def burst():
+        yield "role"
+        yield "content"
+        await asyncio.sleep(0.2)
+        yield "later"
+
+    stream = first_then_batched(burst(), interval_ms=50)
+    assert await anext(stream) == ["role", "content"]
+    assert [x for b in [b async for b in stream] for x in b] == ["later"]
+
+
+async def test_empty_stream_and_errors():
     async def nothing():
         return
         yield
 
     assert [b async for b in first_then_batched(nothing(), interval_ms=50)] == []
+
+    async def breaks():
+        yield 1
+        raise RuntimeError("engine died")
+
+    with pytest.raises(RuntimeError, match="engine died"):
+        [b async for b in first_then_batched(breaks(), interval_ms=50)]

@@ -24,15 +24,17 @@ async def first_then_batched(generator: AsyncGenerator[Any, None], interval_ms: 
     batcher = Batcher(generator, interval_ms=interval_ms)
     first = asyncio.ensure_future(batcher.queue.get())
     finished = asyncio.ensure_future(batcher.done_event.wait())
-    await asyncio.wait({first, finished}, return_when=asyncio.FIRST_COMPLETED)
-    finished.cancel()
-    if first.done():
-        await asyncio.sleep(FIRST_BATCH_GRACE_S)
-        yield [first.result(), *batcher.drain_queue()]
-    else:
+    try:
+        await asyncio.wait({first, finished}, return_when=asyncio.FIRST_COMPLETED)
+        if first.done():
+            await asyncio.sleep(FIRST_BATCH_GRACE_S)
+            yield [first.result(), *batcher.drain_queue()]
+        async for batch in batcher.stream():  # the rest, and the generator's error if it failed
+            yield list(batch)
+    finally:  # closed or cancelled early (client gone): stop reading, which aborts the engine request
         first.cancel()
-    async for batch in batcher.stream():  # the rest, and the generator's error if it failed
-        yield list(batch)
+        finished.cancel()
+        batcher.read_task.cancel()
 
 
 class EngineServer(LLMServer):

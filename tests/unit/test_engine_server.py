@@ -49,3 +49,22 @@ async def test_empty_stream_and_errors():
 
     with pytest.raises(RuntimeError, match="engine died"):
         [b async for b in first_then_batched(breaks(), interval_ms=50)]
+
+
+async def test_closing_early_stops_reading_the_engine():
+    state = {"closed": False}
+
+    async def endless():
+        try:
+            while True:
+                await asyncio.sleep(0.001)
+                yield "token"
+        finally:
+            state["closed"] = True
+
+    stream = first_then_batched(endless(), interval_ms=10)
+    await anext(stream)
+    await anext(stream)
+    await stream.aclose()
+    await asyncio.sleep(0.05)
+    assert state["closed"], "the engine's generator is closed, so vLLM aborts the request"

@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import os
+
+# Before anything imports Ray: a single-node Ray that stays on 127.0.0.1, no token files, no hub.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 from collections.abc import Mapping
 from pathlib import Path
 

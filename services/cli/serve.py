@@ -17,6 +17,9 @@ console = Console(stderr=True)
 
 # Local runs: no Ray token files, no hub lookups, no tokenizer thread storms on small machines.
 LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAY_USAGE_STATS_ENABLED": "0"}
+# A single-node Ray: without this, Ray replaces 127.0.0.1 by the machine's network address and
+# its daemons talk over that; with it, the node address (and Ray's traffic) stays on loopback.
+SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -45,7 +48,7 @@ def serve(
         int | None, typer.Option(envvar="LLMOPS_RAY_METRICS_PORT", help="Port where Ray exports engine (vLLM) and Serve metrics [default: random].")
     ] = None,
 ) -> None:
-    for key, value in LOCAL_ENV.items():
+    for key, value in (LOCAL_ENV if ray_address else {**LOCAL_ENV, **SINGLE_NODE_ENV}).items():
         os.environ.setdefault(key, value)
     from services.gateway.config import GatewaySettings
 

@@ -1,7 +1,5 @@
 """Quota shared by several gateway replicas through the real Ray actor."""
 
-import os
-
 import pytest
 
 ray = pytest.importorskip("ray")
@@ -9,7 +7,6 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module")
 def ray_local():
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     ray.init(_node_ip_address="127.0.0.1", num_cpus=4, include_dashboard=False, namespace="llmops-test-quota")
     yield
     ray.shutdown()

@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import os
+import re
 import signal
 import socket
 import statistics
@@ -39,6 +40,7 @@ def bench_venv(explicit: str | None) -> Path:
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT leftovers don't count
         try:
             s.bind((LOOPBACK, port))
         except OSError:
@@ -46,22 +48,48 @@ def port_free(port: int) -> bool:
         return True
 
 
-def llmops_running(exclude_port: int | None = None) -> list[str]:
-    """Command lines of `llmops serve` processes on this machine, less ours (the one on ``exclude_port``)."""
-    out = subprocess.run(["pgrep", "-af", "llmops serve"], check=False, capture_output=True, text=True).stdout
-    lines = [line for line in out.splitlines() if line.strip() and "pgrep" not in line]
-    if exclude_port is not None:
-        lines = [line for line in lines if f"--port {exclude_port} " not in line + " "]
-    return lines
+# Processes that mean "a model-serving stack runs here": Ray's daemons (any `llmops serve`, a
+# test fixture's Ray Serve), vLLM engines, vLLM's and llama.cpp's OpenAI servers.
+_STACK_COMMS = ("raylet", "gcs_server")
+_STACK_COMM_PREFIXES = ("VLLM::",)
+_STACK_CMD_PARTS = ("llmops serve", "vllm.entrypoints", "llama_cpp.server")
 
 
-def wait_no_llmops(max_wait_s: float, poll_s: float = 30.0) -> None:
-    """Wait until no other `llmops serve` runs (two vLLM stacks on 2 cores spoil both)."""
+def foreign_stacks(own_sessions: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """``pid name`` of every model-serving process on this machine that is not ours.
+
+    Ours are those in ``own_sessions`` (each server we start leads its own session, and Ray's
+    and vLLM's processes stay in it). Two stacks on 2 cores spoil each other's figures.
+    """
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        session = int(stat[stat.rindex(")") + 2 :].split()[3])
+        if session in own_sessions:
+            continue
+        if (
+            comm in _STACK_COMMS
+            or comm.startswith(_STACK_COMM_PREFIXES)
+            or any(part in cmd for part in _STACK_CMD_PARTS)
+        ):
+            found.append(f"{entry} {comm if comm.startswith(_STACK_COMM_PREFIXES) or not cmd else cmd[:100]}")
+    return found
+
+
+def wait_quiet(max_wait_s: float, poll_s: float = 30.0) -> None:
+    """Wait until no other model-serving stack runs here (``foreign_stacks``), up to ``max_wait_s``."""
     deadline = time.monotonic() + max_wait_s
-    while lines := llmops_running():
+    while found := foreign_stacks():
         if time.monotonic() > deadline:
-            raise SystemExit(f"another llmops serve is still running after {max_wait_s:.0f}s: {lines}")
-        log(f"waiting for another llmops serve to finish: {lines[0][:120]}")
+            raise RuntimeError(f"another serving stack still runs after {max_wait_s:.0f}s: {found[:3]}")
+        log(f"waiting for another serving stack to end ({len(found)} processes, e.g. {found[0]})")
         time.sleep(poll_s)
 
 
@@ -78,7 +106,7 @@ class Server:
 
     def start(self) -> Server:
         if not port_free(self.port):
-            raise SystemExit(f"port {self.port} on {LOOPBACK} is taken; pick another with the --port options")
+            raise RuntimeError(f"port {self.port} on {LOOPBACK} is taken; pick another with the --port options")
         log(f"[{self.name}] starting: {' '.join(map(str, self.argv))}")
         with open(self.log_path or os.devnull, "wb") as out:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
@@ -90,6 +118,11 @@ class Server:
                 cwd=REPO,
             )
         return self
+
+    @property
+    def sessions(self) -> set[int]:
+        """Our server's session (its processes, Ray's and vLLM's included), for ``foreign_stacks``."""
+        return {self.proc.pid} if self.proc is not None else set()
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -166,6 +199,111 @@ def create_key(db: Path, name: str, *, rpm: int, tpm: int) -> str:
         cwd=REPO,
     )
     return out.stdout.strip().splitlines()[-1].strip()
+
+
+# ---------------------------------------------------------------- llmops
+
+# The ways the gateway can run. Each gets its own block of LLMOPS_PORT_BLOCK ports from the
+# base port (API, Ray Serve proxy, replica HTTP range, replica gRPC range), so that no run
+# reuses a port the previous one just closed, and every port Ray Serve opens for replicas
+# stays inside the block instead of Ray's defaults (30000-31000 HTTP, 40000-41000 gRPC).
+LLMOPS_VARIANTS: dict[str, dict[str, Any]] = {
+    # as shipped: direct ingress (the gateway replica serves HTTP; llmops sets
+    # RAY_SERVE_THROUGHPUT_OPTIMIZED=1 itself)
+    "llmops": {"args": [], "env": {}},
+    # through Ray Serve's proxy, Ray Serve's default settings
+    "llmops-proxy": {"args": ["--via-proxy"], "env": {}},
+    # through Ray Serve's proxy with RAY_SERVE_THROUGHPUT_OPTIMIZED=1 (gRPC between proxy and replicas)
+    "llmops-proxy-tput": {"args": ["--via-proxy"], "env": {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}},
+}
+LLMOPS_PORT_BLOCK = 8
+
+
+def llmops_ports(variant: str, base: int) -> dict[str, int]:
+    first = base + LLMOPS_PORT_BLOCK * list(LLMOPS_VARIANTS).index(variant)
+    return {"api": first, "proxy": first + 1, "replica_http": first + 2, "grpc": first + 4}
+
+
+def start_llmops(
+    variant: str,
+    models: dict[str, Any],
+    base_port: int,
+    workdir: Path,
+    start_timeout: float,
+    env: dict[str, str] | None = None,
+) -> tuple[Server, str, str]:
+    """``llmops serve`` in one of LLMOPS_VARIANTS with auth on and a key whose limits no
+    benchmark reaches; returns (server, base URL, key) once it answers."""
+    import yaml
+
+    spec = LLMOPS_VARIANTS[variant]
+    ports = llmops_ports(variant, base_port)
+    models_file = workdir / f"{variant}-models.yaml"
+    models_file.write_text(yaml.safe_dump(models))
+    db = workdir / f"{variant}-keys.db"
+    key = create_key(db, "bench", rpm=100_000_000, tpm=2_000_000_000)
+    ready = workdir / f"{variant}.ready"
+    server = Server(
+        variant,
+        [
+            Path(sys.executable).with_name("llmops"),
+            "serve",
+            "--models",
+            models_file,
+            "--port",
+            ports["api"],
+            "--proxy-port",
+            ports["proxy"],
+            "--ready-file",
+            ready,
+            *spec["args"],
+        ],
+        ports["api"],
+        env={
+            "LLMOPS_GATEWAY_KEYS_DB": str(db),
+            "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"),
+            # used only where Serve's direct ingress is on and llmops does not set them itself
+            "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(ports["replica_http"]),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(ports["replica_http"] + 2),
+            "RAY_SERVE_DIRECT_INGRESS_MIN_GRPC_PORT": str(ports["grpc"]),
+            "RAY_SERVE_DIRECT_INGRESS_MAX_GRPC_PORT": str(ports["grpc"] + 4),
+            **spec["env"],
+            **(env or {}),
+        },
+        log_path=workdir / f"{variant}.log",
+    )
+    server.start()
+    try:
+        started = time.perf_counter()
+        base = wait_ready_file(ready, start_timeout, server)
+        log(f"[{variant}] up at {base} after {time.perf_counter() - started:.0f}s")
+    except BaseException:
+        server.stop()
+        raise
+    return server, base, key
+
+
+def listening(sessions: set[int]) -> list[str]:
+    """``address:port process`` of every TCP listener that the processes of ``sessions`` hold."""
+    out = subprocess.run(["ss", "-ltnpH"], check=False, capture_output=True, text=True).stdout
+    found = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) < 6:
+            continue
+        local = parts[3]
+        for name, pid in re.findall(r'\("([^"]+)",pid=(\d+)', line):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[3]) in sessions:
+                found.add(f"{local} {name}[{pid}]")
+    return sorted(found)
+
+
+def off_loopback(listeners: list[str]) -> list[str]:
+    return [entry for entry in listeners if not entry.startswith(("127.", "[::1]", "localhost"))]
 
 
 # ---------------------------------------------------------------- client

@@ -3,19 +3,21 @@ and llama.cpp's (llama-cpp-python) server, on the embedded SmolLM2-135M-Instruct
 
 Systems (one server at a time: this machine has 2 cores):
 
-- ``llmops``       ``llmops serve`` with the vLLM engine on the model store's
-                   smollm2-135m-instruct (HF safetensors, float32), auth on with a key whose
-                   limits the load never reaches; Ray Serve's default proxy;
-- ``llmops-tput``  the same with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1`` (not in the default set);
+- ``llmops``       ``llmops serve`` as shipped (direct ingress) with the vLLM engine on the model
+                   store's smollm2-135m-instruct (HF safetensors, float32), auth on with a key
+                   whose limits the load never reaches;
+- ``llmops-proxy``, ``llmops-proxy-tput``  the same through Ray Serve's proxy, with Serve's
+                   defaults or ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1`` (not in the default set);
 - ``vllm``         ``python -m vllm.entrypoints.openai.api_server`` on the same folder, float32,
                    the same KV cache size (``VLLM_CPU_KVCACHE_SPACE``) and context length;
 - ``llamacpp``     ``python -m llama_cpp.server`` (from the peers' venv) on the original Q4_1
-                   GGUF that the float32 folder was converted from, all cores as threads.
+                   GGUF that the float32 folder was converted from, all cores as threads,
+                   ``--interrupt_requests false`` (it serves one request at a time).
 
 At each concurrency level C, C streaming clients send the same chat prompts back to back
 (temperature 0, ``max_tokens`` fixed, EOS ignored: ``ignore_eos`` for vLLM, a -100 logit bias
 on the end tokens for llama.cpp) until ``max(C * --requests-per-client, --min-requests)``
-requests are answered or ``--level-seconds`` pass (then the requests in flight finish).
+requests are sent or ``--level-seconds`` pass (then the requests in flight finish).
 Reported per level: output tokens/s (completion tokens of answered requests / wall time of the
 level), TTFT p50/p99 (time to the first content chunk), errors.
 
@@ -23,7 +25,8 @@ level), TTFT p50/p99 (time to the first content chunk), errors.
     python -m loadtests.bench_engine --systems vllm --concurrency 1,8
 
 The last line of stdout is one JSON object with every figure and the ratios (llmops / peer);
-it is also appended to ``loadtests/results/engine.jsonl``. Servers listen on 127.0.0.1 only.
+it is also appended to ``loadtests/results/engine.jsonl``. Every server's API listens on 127.0.0.1;
+Ray's own daemons also listen elsewhere (each result lists them under ``listeners``).
 """
 
 from __future__ import annotations
@@ -39,30 +42,31 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from loadtests._common import (
+    LLMOPS_VARIANTS,
     LOOPBACK,
     REPO,
     Server,
     StreamResult,
     bench_venv,
     client_session,
-    create_key,
     emit,
-    llmops_running,
+    foreign_stacks,
+    listening,
     log,
     machine,
     ms,
+    off_loopback,
     pct,
     ratio,
+    start_llmops,
     stream,
     wait_http,
-    wait_no_llmops,
-    wait_ready_file,
+    wait_quiet,
 )
 
-ALL_SYSTEMS = ("llmops", "llmops-tput", "vllm", "llamacpp")
+ALL_SYSTEMS = (*LLMOPS_VARIANTS, "vllm", "llamacpp")
 DEFAULT_SYSTEMS = "llmops,vllm,llamacpp"
 MODEL = "smollm2-135m-instruct"
 DEFAULT_GGUF = (
@@ -99,7 +103,7 @@ def request_body(i: int, system: str, max_tokens: int) -> bytes:
 
 
 async def run_level(
-    base: str, headers: dict[str, str], system: str, concurrency: int, args: argparse.Namespace
+    own: set[int], base: str, headers: dict[str, str], system: str, concurrency: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     url = f"{base}/chat/completions"
     headers = {**headers, "Content-Type": "application/json"}
@@ -122,7 +126,7 @@ async def run_level(
 
         async def watch() -> None:  # another llmops stack during the level spoils its figures: note it
             while running:
-                others.extend(await asyncio.to_thread(llmops_running, args.port))
+                others.extend(await asyncio.to_thread(foreign_stacks, own))
                 await asyncio.sleep(5)
 
         watcher = asyncio.create_task(watch())
@@ -148,13 +152,15 @@ async def run_level(
         "tok_s": round(tokens / elapsed, 2),
         "ttft_p50_ms": ms(pct(ttfts, 50)),
         "ttft_p99_ms": ms(pct(ttfts, 99)),
-        # another llmops stack seen on this machine during the level (polled every 5 s): figures disturbed
-        "disturbed": bool(others),
+        # another serving stack (Ray, vLLM, llama.cpp) seen here during the level (polled every 5 s): figures disturbed
+        "disturbed": sorted(set(others))[:5],
         "latency_p50_s": round(pct([r.total for r in ok], 50), 3) if ok else None,
     }
 
 
-async def measure(name: str, base: str, headers: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+async def measure(
+    name: str, base: str, headers: dict[str, str], args: argparse.Namespace, own: set[int]
+) -> dict[str, Any]:
     # warm-up: first-request paths, graph capture / kernel selection, prefix of the prompts
     url = f"{base}/chat/completions"
     async with client_session(2) as session:
@@ -165,7 +171,7 @@ async def measure(name: str, base: str, headers: dict[str, str], args: argparse.
     levels = []
     for c in args.concurrency:
         log(f"[{name}] concurrency {c}")
-        level = await run_level(base, headers, name, c, args)
+        level = await run_level(own, base, headers, name, c, args)
         log(
             f"[{name}] c={c}: {level['tok_s']} tok/s, TTFT p50 {level['ttft_p50_ms']} ms, {level['ok']}/{level['requests']} ok"
         )
@@ -173,8 +179,7 @@ async def measure(name: str, base: str, headers: dict[str, str], args: argparse.
     return {"levels": levels}
 
 
-async def run_llmops(name: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str]) -> dict[str, Any]:
-    models = workdir / f"{name}-models.yaml"
+async def run_llmops(variant: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     spec = {
         "name": MODEL,
         "source": str(args.model_dir),
@@ -182,39 +187,22 @@ async def run_llmops(name: str, args: argparse.Namespace, workdir: Path, extra_e
         "max_model_len": args.max_model_len,
         "dtype": "float32",
     }
-    models.write_text(yaml.safe_dump({"models": [spec]}))
-    db = workdir / f"{name}-keys.db"
-    key = create_key(db, "bench", rpm=100_000_000, tpm=2_000_000_000)
-    ready = workdir / f"{name}.ready"
-    server = Server(
-        name,
-        [
-            Path(sys.executable).with_name("llmops"),
-            "serve",
-            "--models",
-            models,
-            "--port",
-            args.port,
-            "--ready-file",
-            ready,
-        ],
-        args.port,
-        env={
-            "LLMOPS_GATEWAY_KEYS_DB": str(db),
-            "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"),
-            "LLMOPS_CPU_KV_CACHE_GIB": str(args.kv_cache_gib),
-            **extra_env,
-        },
-        log_path=workdir / f"{name}.log",
+    started = time.perf_counter()
+    server, base, key = start_llmops(
+        variant,
+        {"models": [spec]},
+        args.llmops_port,
+        workdir,
+        args.start_timeout,
+        env={"LLMOPS_CPU_KV_CACHE_GIB": str(args.kv_cache_gib)},
     )
     try:
-        server.start()
-        started = time.perf_counter()
-        base = wait_ready_file(ready, args.start_timeout, server)
-        log(f"[{name}] up at {base} after {time.perf_counter() - started:.0f}s")
-        out = await measure(name, f"{base}/v1", {"Authorization": f"Bearer {key}"}, args)
-        out["startup_s"] = round(time.perf_counter() - started, 1)
-        out["env"] = extra_env
+        startup = time.perf_counter() - started
+        out = await measure(variant, f"{base}/v1", {"Authorization": f"Bearer {key}"}, args, server.sessions)
+        out["startup_s"] = round(startup, 1)
+        out["variant"] = LLMOPS_VARIANTS[variant]
+        listeners = listening(server.sessions)
+        out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
         return out
     finally:
         server.stop()
@@ -272,18 +260,21 @@ async def run_llamacpp(args: argparse.Namespace, workdir: Path) -> dict[str, Any
             "--host",
             LOOPBACK,
             "--port",
-            args.port,
+            args.port + 1,
             "--n_ctx",
             args.max_model_len,
             "--n_threads",
             threads,
             "--n_threads_batch",
             threads,
+            # queue concurrent requests (its default cancels the running stream when another arrives)
+            "--interrupt_requests",
+            "false",
         ],
-        args.port,
+        args.port + 1,
         log_path=workdir / "llamacpp.log",
     )
-    return await _run_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port}/v1", args)
+    return await _run_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port + 1}/v1", args)
 
 
 async def _run_http_server(server: Server, name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -292,8 +283,11 @@ async def _run_http_server(server: Server, name: str, base: str, args: argparse.
         started = time.perf_counter()
         await wait_http(f"{base}/models", args.start_timeout, server)
         log(f"[{name}] up after {time.perf_counter() - started:.0f}s")
-        out = await measure(name, base, {}, args)
-        out["startup_s"] = round(time.perf_counter() - started, 1)
+        startup = time.perf_counter() - started
+        out = await measure(name, base, {}, args, server.sessions)
+        out["startup_s"] = round(startup, 1)
+        listeners = listening(server.sessions)
+        out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
         return out
     finally:
         server.stop(grace_s=30)
@@ -322,14 +316,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     failures: dict[str, str] = {}
     for name in systems:
-        if args.wait_other_llmops > 0:
-            wait_no_llmops(args.wait_other_llmops)  # another vLLM stack on 2 cores spoils any engine's figures
+        if args.wait_quiet > 0:
+            wait_quiet(args.wait_quiet)  # another serving stack on 2 cores spoils any engine's figures
         log(f"[{name}] starting")
         try:
-            if name == "llmops":
-                results[name] = await run_llmops(name, args, workdir, {})
-            elif name == "llmops-tput":
-                results[name] = await run_llmops(name, args, workdir, {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"})
+            if name in LLMOPS_VARIANTS:
+                results[name] = await run_llmops(name, args, workdir)
             elif name == "vllm":
                 results[name] = await run_vllm(args, workdir)
             elif name == "llamacpp":
@@ -337,9 +329,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
             failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
             log(f"[{name}] FAILED: {failures[name]}")
+        (workdir / "partial.json").write_text(orjson.dumps({"results": results, "failures": failures}).decode())
 
     ratios: dict[str, Any] = {}
-    for ours in ("llmops", "llmops-tput"):
+    for ours in LLMOPS_VARIANTS:
         for peer in ("vllm", "llamacpp"):
             if ours in results and peer in results:
                 ratios[f"{ours}/{peer}"] = compare(results, ours, peer)
@@ -398,14 +391,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-model-len", type=int, default=2048)
     p.add_argument("--kv-cache-gib", type=int, default=1, help="VLLM_CPU_KVCACHE_SPACE for both vLLM paths")
     p.add_argument("--llamacpp-threads", type=int, default=0, help="llama.cpp threads [default: all cores]")
-    p.add_argument("--port", type=int, default=9110, help="port of the server under test")
+    p.add_argument("--port", type=int, default=9110, help="vLLM's port; llama.cpp gets the next one")
+    p.add_argument("--llmops-port", type=int, default=9144, help="first port of the llmops variants (8 ports each)")
     p.add_argument("--start-timeout", type=float, default=600.0)
     p.add_argument("--bench-venv", default=None, help="venv with the peers [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(
-        "--wait-other-llmops",
+        "--wait-quiet",
         type=float,
         default=1200.0,
-        help="seconds to wait for another `llmops serve` to end before each system (0: don't)",
+        help="seconds to wait for other serving stacks (Ray, vLLM, llama.cpp) to end before each system (0: don't)",
     )
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "engine.jsonl")
     args = p.parse_args(argv)

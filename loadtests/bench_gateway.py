@@ -3,10 +3,12 @@
 Systems (each measured in this one run, one at a time, against the same fake backend):
 
 - ``direct``       the fake backend itself (the baseline; measured first and again last);
-- ``llmops``       ``llmops serve`` with a models file whose only model is the fake backend
-                   (auth on, a key with rpm/tpm limits far above the load, every stage on),
-                   Ray Serve's default proxy;
-- ``llmops-tput``  the same with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``;
+- ``llmops``       ``llmops serve`` as shipped (direct ingress: the gateway replica serves HTTP
+                   itself; llmops sets ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``), with a models file
+                   whose only model is the fake backend, auth on (a key with rpm/tpm limits far
+                   above the load), every pipeline stage on;
+- ``llmops-proxy`` the same through Ray Serve's proxy (``--via-proxy``), Serve's defaults;
+- ``llmops-proxy-tput``  through the proxy with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``;
 - ``litellm``      LiteLLM's proxy (its own venv, see install_peers.sh) with a master key,
                    routing the same model name to the fake backend.
 
@@ -16,9 +18,11 @@ total time of a ``--stream-chunks``-chunk stream over direct, divided by the chu
 
     python -m loadtests.bench_gateway                         # all systems, defaults
     python -m loadtests.bench_gateway --systems llmops,litellm --requests 200
+    python -m loadtests.bench_gateway --systems llmops,llmops-proxy,llmops-proxy-tput
 
 The last line of stdout is one JSON object with every figure and the ratios; it is also
-appended to ``loadtests/results/gateway.jsonl``. Servers listen on 127.0.0.1 only and are
+appended to ``loadtests/results/gateway.jsonl``. Every server's API listens on 127.0.0.1 (Ray's
+own daemons also listen elsewhere: llmops results list them under ``listeners``); all are
 stopped at the end.
 """
 
@@ -37,28 +41,30 @@ import orjson
 import yaml
 
 from loadtests._common import (
+    LLMOPS_VARIANTS,
     LOOPBACK,
     REPO,
     Server,
     bench_venv,
     chat,
     client_session,
-    create_key,
     emit,
-    llmops_running,
+    foreign_stacks,
+    listening,
     log,
     machine,
     median,
     ms,
+    off_loopback,
     pct,
     ratio,
+    start_llmops,
     stream,
     wait_http,
-    wait_no_llmops,
-    wait_ready_file,
+    wait_quiet,
 )
 
-ALL_SYSTEMS = ("direct", "llmops", "llmops-tput", "litellm")
+ALL_SYSTEMS = ("direct", *LLMOPS_VARIANTS, "litellm")
 MODEL = "fake"
 LITELLM_KEY = "sk-bench-litellm-master"
 
@@ -76,14 +82,14 @@ def chat_body(max_tokens: int, stream_: bool) -> bytes:
     return orjson.dumps(body)
 
 
-async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+async def measure(base: str, headers: dict[str, str], args: argparse.Namespace, own: set[int]) -> dict[str, Any]:
     """Latency, throughput and streaming figures for one base URL (…/v1)."""
     url = f"{base}/chat/completions"
     headers = {**headers, "Content-Type": "application/json"}
     one = chat_body(1, False)
     streamed = chat_body(args.stream_chunks, True)
     result: dict[str, Any] = {}
-    others = llmops_running(exclude_port=args.llmops_port)
+    others = foreign_stacks(own)
     async with client_session(max(args.concurrency, 4)) as session:
         # warm-up: connections, JIT-ish caches, first-request paths in every server
         for _ in range(args.warmup):
@@ -162,42 +168,19 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace) 
             # time from the first content chunk to the end: the per-chunk cost without the request's fixed cost
             "after_first_p50_ms": ms(median([t - f for t, f in zip(totals, ttfts, strict=True)])),
         }
-    # another llmops stack seen at the start or end of these measurements: figures disturbed
-    result["disturbed"] = bool(others + llmops_running(exclude_port=args.llmops_port))
+    # another serving stack (Ray, vLLM, llama.cpp) seen at the start or end: figures disturbed
+    result["disturbed"] = sorted(set(others + foreign_stacks(own)))[:5]
     return result
 
 
-async def run_llmops(
-    name: str, backend_url: str, args: argparse.Namespace, workdir: Path, extra_env: dict[str, str]
-) -> dict[str, Any]:
-    models = workdir / f"{name}-models.yaml"
-    models.write_text(yaml.safe_dump({"models": [{"name": MODEL, "backend": "openai", "base_url": backend_url}]}))
-    db = workdir / f"{name}-keys.db"
-    key = create_key(db, "bench", rpm=100_000_000, tpm=2_000_000_000)
-    ready = workdir / f"{name}.ready"
-    server = Server(
-        name,
-        [
-            Path(sys.executable).with_name("llmops"),
-            "serve",
-            "--models",
-            models,
-            "--port",
-            args.llmops_port,
-            "--ready-file",
-            ready,
-        ],
-        args.llmops_port,
-        env={"LLMOPS_GATEWAY_KEYS_DB": str(db), "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"), **extra_env},
-        log_path=workdir / f"{name}.log",
-    )
+async def run_llmops(variant: str, backend_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    models = {"models": [{"name": MODEL, "backend": "openai", "base_url": backend_url}]}
+    server, base, key = start_llmops(variant, models, args.llmops_port, workdir, args.start_timeout)
     try:
-        server.start()
-        started = time.perf_counter()
-        base = wait_ready_file(ready, args.start_timeout, server)
-        log(f"[{name}] up at {base} after {time.perf_counter() - started:.0f}s")
-        out = await measure(f"{base}/v1", {"Authorization": f"Bearer {key}"}, args)
-        out["env"] = extra_env
+        out = await measure(f"{base}/v1", {"Authorization": f"Bearer {key}"}, args, server.sessions)
+        out["variant"] = LLMOPS_VARIANTS[variant]
+        listeners = listening(server.sessions)
+        out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
         return out
     finally:
         server.stop()
@@ -242,7 +225,10 @@ async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path)
         await wait_http(f"http://{LOOPBACK}:{args.litellm_port}/health/liveliness", args.start_timeout, server)
         log(f"[litellm] up after {time.perf_counter() - started:.0f}s")
         return await measure(
-            f"http://{LOOPBACK}:{args.litellm_port}/v1", {"Authorization": f"Bearer {LITELLM_KEY}"}, args
+            f"http://{LOOPBACK}:{args.litellm_port}/v1",
+            {"Authorization": f"Bearer {LITELLM_KEY}"},
+            args,
+            server.sessions,
         )
     finally:
         server.stop(grace_s=15)
@@ -268,8 +254,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     unknown = set(systems) - set(ALL_SYSTEMS)
     if unknown:
         raise SystemExit(f"unknown systems {sorted(unknown)}; choose from {ALL_SYSTEMS}")
-    if any(s.startswith("llmops") for s in systems) and args.wait_other_llmops > 0:
-        wait_no_llmops(args.wait_other_llmops)
+    if args.wait_quiet > 0:
+        wait_quiet(args.wait_quiet)
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     log(f"logs and configs in {workdir}")
     backend = Server(
@@ -293,18 +279,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         backend.start()
         await wait_http(f"{backend_url}/models", 30, backend)
         log("[direct] measuring")
-        results["direct"] = await measure(backend_url, {}, args)
+        results["direct"] = await measure(backend_url, {}, args, set())
         for name in systems:
             if name == "direct":
                 continue
             log(f"[{name}] measuring")
             try:
-                if name == "llmops":
-                    results[name] = await run_llmops(name, backend_url, args, workdir, {})
-                elif name == "llmops-tput":
-                    results[name] = await run_llmops(
-                        name, backend_url, args, workdir, {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
-                    )
+                if args.wait_quiet > 0:
+                    wait_quiet(args.wait_quiet)
+                if name in LLMOPS_VARIANTS:
+                    results[name] = await run_llmops(name, backend_url, args, workdir)
                 elif name == "litellm":
                     results[name] = await run_litellm(backend_url, args, workdir)
             except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
@@ -312,7 +296,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"[{name}] FAILED: {failures[name]}")
         if len(results) > 1:
             log("[direct] measuring again (drift check)")
-            results["direct_end"] = await measure(backend_url, {}, args)
+            results["direct_end"] = await measure(backend_url, {}, args, set())
     finally:
         backend.stop(grace_s=5)
 
@@ -323,18 +307,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         if name not in ("direct", "direct_end")
     }
     ratios: dict[str, Any] = {}
-    if "llmops" in results and "litellm" in results:
-        ratios["llmops_vs_litellm_rps"] = ratio(
-            results["llmops"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"]
-        )
-    if "llmops-tput" in results and "litellm" in results:
-        ratios["llmops_tput_vs_litellm_rps"] = ratio(
-            results["llmops-tput"]["throughput"]["rps"], results["litellm"]["throughput"]["rps"]
-        )
-    if "llmops" in results and "llmops-tput" in results:
-        ratios["llmops_tput_vs_llmops_rps"] = ratio(
-            results["llmops-tput"]["throughput"]["rps"], results["llmops"]["throughput"]["rps"]
-        )
+    for variant in LLMOPS_VARIANTS:
+        if variant in results and "litellm" in results:
+            ratios[f"{variant}/litellm rps"] = ratio(
+                results[variant]["throughput"]["rps"], results["litellm"]["throughput"]["rps"]
+            )
+            ratios[f"{variant}/litellm added p50"] = ratio(
+                summary[variant]["added_p50_ms"], summary["litellm"]["added_p50_ms"]
+            )
     return {
         "bench": "gateway",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -369,14 +349,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--start-timeout", type=float, default=240.0, help="seconds a server may take to come up")
     p.add_argument("--backend-port", type=int, default=9101)
-    p.add_argument("--llmops-port", type=int, default=9102)
+    p.add_argument("--llmops-port", type=int, default=9120, help="first port of the llmops variants (8 ports each)")
     p.add_argument("--litellm-port", type=int, default=9103)
     p.add_argument("--bench-venv", default=None, help="venv with the peers [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(
-        "--wait-other-llmops",
+        "--wait-quiet",
         type=float,
         default=1200.0,
-        help="seconds to wait for another `llmops serve` to end first (0: don't wait)",
+        help="seconds to wait for other serving stacks (Ray, vLLM, llama.cpp) to end first (0: don't)",
     )
     p.add_argument(
         "--out",

@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 BENCH_VENV="${BENCH_VENV:-.venv-bench}"
 PYTHON="${PYTHON:-python3.11}"
 PEERS="${PEERS:-litellm llamacpp}"
-# Pinned. LiteLLM: 1.82.7/1.82.8 (and later 1.107.0) were compromised releases pulled from PyPI;
-# 1.81.13 predates them. Bump deliberately, after checking the release history.
+# Pinned. LiteLLM 1.82.7, 1.82.8 and 1.107.0 are reported as compromised uploads (missing from
+# PyPI's version list); 1.81.13 predates them. Bump deliberately, after checking the release history.
 LITELLM_VERSION="${LITELLM_VERSION:-1.81.13}"
 LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 # Portable AVX-512 build without AMX (see DESIGN.md §4).

@@ -2,7 +2,6 @@
 
 import json
 import math
-import threading
 import time
 
 import httpx
@@ -85,7 +84,7 @@ def test_embeddings(stack):
     vectors = [d.embedding for d in r.data]
     assert [len(v) for v in vectors] == [384] * 3
     assert all(abs(math.sqrt(sum(x * x for x in v)) - 1.0) < 1e-3 for v in vectors)
-    cos = lambda a, b: sum(x * y for x, y in zip(a, b))  # noqa: E731
+    cos = lambda a, b: sum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
     assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2]) + 0.2
     assert r.usage.prompt_tokens > 0
 

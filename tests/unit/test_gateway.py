@@ -3,7 +3,6 @@
 import asyncio
 
 import httpx
-import orjson
 import pytest
 
 from tests.conftest import make_gateway_app

@@ -16,6 +16,10 @@ from services.common.errors import InvalidRequestError
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    def engine_payload(self) -> dict[str, Any]:
+        """The body sent to the engine: only fields the client set."""
+        return self.model_dump(exclude_unset=True, by_alias=True)
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -87,10 +91,6 @@ class _Sampling(_Strict):
             raise ValueError("stream_options is only allowed when stream is true")
         return self
 
-    def engine_payload(self) -> dict[str, Any]:
-        """The body sent to the engine: only fields the client set."""
-        return self.model_dump(exclude_unset=True, by_alias=True)
-
 
 class ChatCompletionRequest(_Sampling):
     messages: list[ChatMessage] = Field(min_length=1)
@@ -147,9 +147,6 @@ class EmbeddingRequest(_Strict):
         if isinstance(value, list) and len(value) > 2048:
             raise ValueError("at most 2048 inputs are allowed per request")
         return value
-
-    def engine_payload(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
 
 
 def parse_request(model_cls: type[BaseModel], raw: bytes) -> Any:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 ACTOR_NAME = "llmops-quota"
+TOKEN_ONLY_LEASE = 50  # admissions per lease for keys without a requests-per-minute limit
 
 
 @dataclass
@@ -163,7 +164,8 @@ class RayQuota:
         if lease is not None and lease.expires > now and lease.permits >= 1:
             lease.permits -= 1
             return Verdict(True)
-        want = max(1, int((rpm or 0) * self._lease_fraction)) if rpm is not None else 1
+        # a key with only a token limit leases admissions too (the token check is made per lease)
+        want = max(1, int(rpm * self._lease_fraction)) if rpm is not None else TOKEN_ONLY_LEASE
         returned = lease.permits if lease is not None else 0.0
         self._leases.pop(key_id, None)
         verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)

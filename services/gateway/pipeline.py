@@ -45,6 +45,10 @@ class RequestContext:
     started: float = field(default_factory=time.perf_counter)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # What monitors may learn about the request: numbers set by stages (guard scores, retrieval
+    # scores, text lengths) and the prompt only as the input guard left it (PII redacted).
+    features: dict[str, float] = field(default_factory=dict)
+    redacted_prompt: str | None = None
 
     @property
     def model(self) -> str:

@@ -1,0 +1,1 @@
+"""The safety service: PII, prompt injection, toxicity and watermark checks (see service.py)."""

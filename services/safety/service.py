@@ -1,0 +1,111 @@
+"""The safety service as plain Python: texts and a resolved policy in, a verdict out.
+
+``check(texts, direction, policy)`` runs the detectors the policy enables for that direction:
+
+- injection (input by default): the ONNX classifier and the heuristics, combined by noisy-OR
+  into one score over the joined texts;
+- toxicity: the ONNX classifier's P(hate) + P(offensive) over the joined texts;
+- pii: Presidio on each text, with redaction or reversible pseudonymisation.
+
+The verdict is a plain dict (it crosses a Ray Serve hop)::
+
+    {"blocked": "prompt injection" | "toxicity" | "pii" | None,
+     "actions": {detector: "allow" | "flag" | "redact" | "block"},   # what applied, per detector run
+     "scores": {"injection": float, "heuristics": float, "toxicity": float, "pii_entities": int},
+     "entities": [[{"type", "start", "end", "score"}, ...] per text],
+     "texts": [redacted or pseudonymised text per text],
+     "vault": {"<PERSON_1>": "original", ...},                       # only when pseudonymising
+     "timings": {detector: seconds}}
+
+Cheap detectors run first; once one blocks, the rest are skipped. ``scan_passages`` scores
+retrieved RAG passages for indirect injection, one verdict per passage.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from services.safety import heuristics
+from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
+from services.safety.config import SafetySettings
+from services.safety.pii import PiiDetector, Pseudonymizer, redact
+from services.safety.policy import Policy
+
+CATEGORY = {"injection": "prompt injection", "toxicity": "toxicity", "pii": "pii"}
+
+
+class SafetyService:
+    def __init__(self, pii: PiiDetector, injection: InjectionClassifier, toxicity: ToxicityClassifier):
+        self.pii = pii
+        self.injection = injection
+        self.toxicity = toxicity
+
+    @classmethod
+    def from_settings(cls, settings: SafetySettings) -> "SafetyService":
+        return cls(PiiDetector(settings.spacy_model, tuple(settings.phone_regions)), InjectionClassifier(settings.models_dir), ToxicityClassifier(settings.models_dir))
+
+    def check(self, texts: list[str], direction: str, policy: Policy | dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(policy, Policy):
+            policy = Policy.model_validate(policy)
+        joined = "\n\n".join(texts)
+        verdict: dict[str, Any] = {"blocked": None, "actions": {}, "scores": {}, "entities": [[] for _ in texts], "texts": list(texts), "vault": {}, "timings": {}}
+
+        def decide(detector: str, score: float) -> None:
+            rule = getattr(policy, detector)
+            action = rule.action if score >= rule.threshold else "allow"
+            verdict["actions"][detector] = action
+            if action == "block":
+                verdict["blocked"] = CATEGORY[detector]
+
+        if policy.active("injection", direction):
+            started = time.perf_counter()
+            found = heuristics.scan(joined)
+            verdict["timings"]["heuristics"] = time.perf_counter() - started
+            started = time.perf_counter()
+            classifier = self.injection.scores([joined])[0]
+            verdict["timings"]["injection"] = time.perf_counter() - started
+            verdict["scores"]["heuristics"] = found.score
+            verdict["scores"]["injection"] = heuristics.combine(classifier, found.score)
+            decide("injection", verdict["scores"]["injection"])
+        if policy.active("toxicity", direction) and not verdict["blocked"]:
+            started = time.perf_counter()
+            verdict["scores"]["toxicity"], _ = self.toxicity.score(joined)
+            verdict["timings"]["toxicity"] = time.perf_counter() - started
+            decide("toxicity", verdict["scores"]["toxicity"])
+        if policy.active("pii", direction) and not verdict["blocked"] and policy.pii.action != "allow":
+            self._pii(texts, direction, policy, verdict)
+        return verdict
+
+    def _pii(self, texts: list[str], direction: str, policy: Policy, verdict: dict[str, Any]) -> None:
+        rule = policy.pii
+        started = time.perf_counter()
+        found = [self.pii.detect(t, rule.entities, threshold=rule.threshold, entity_thresholds=rule.entity_thresholds, allow_list=rule.allow_list) for t in texts]
+        verdict["entities"] = [[e.as_dict() for e in entities] for entities in found]
+        count = sum(len(entities) for entities in found)
+        verdict["scores"]["pii_entities"] = count
+        action = rule.action if count else "allow"
+        verdict["actions"]["pii"] = action
+        if action == "block":
+            verdict["blocked"] = CATEGORY["pii"]
+        elif action == "redact":
+            # pseudonymise prompts only: the output goes to the client, who has no vault to read
+            pseudonyms = Pseudonymizer() if rule.pseudonymize and direction == "input" else None
+            verdict["texts"] = [redact(t, entities, pseudonyms) for t, entities in zip(texts, found)]
+            verdict["vault"] = pseudonyms.vault if pseudonyms else {}
+        verdict["timings"]["pii"] = time.perf_counter() - started
+
+    def scan_passages(self, passages: list[str], policy: Policy | dict[str, Any]) -> list[dict[str, Any]]:
+        """Indirect injection in retrieved passages: one ``{"score", "blocked", "reasons"}`` each.
+        A blocked passage should be dropped from the context rather than fail the request."""
+        if not isinstance(policy, Policy):
+            policy = Policy.model_validate(policy)
+        if not passages:
+            return []
+        classifier = self.injection.scores(passages)
+        out = []
+        for passage, p in zip(passages, classifier):
+            found = heuristics.scan(passage)
+            score = heuristics.combine(p, found.score)
+            out.append({"score": score, "blocked": policy.injection.action == "block" and score >= policy.injection.threshold, "reasons": list(found.reasons)})
+        return out

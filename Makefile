@@ -8,7 +8,7 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models serve test test-unit test-integration clean help
+.PHONY: install models classifiers serve test test-unit test-integration clean help
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
@@ -29,8 +29,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-models: install
+models: install classifiers
 	HF_HUB_OFFLINE=1 $(BIN)/llmops models import
+
+# Safety classifiers trained from ../shared/data into var/classifiers (skipped when up to date).
+LLMOPS_DATA_DIR ?= ../shared/data
+classifiers: install
+	LLMOPS_DATA_DIR=$(LLMOPS_DATA_DIR) $(BIN)/llmops classifiers train
 
 serve: models
 	$(BIN)/llmops serve

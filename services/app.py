@@ -15,19 +15,35 @@ from services.engine.llm_configs import build_llm_config
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
+from services.safety.config import SafetySettings
 
 
 def build_app(config: dict[str, Any] | None = None) -> Application:
-    """Build the graph. ``config`` may hold engine settings and a ``gateway`` dict of gateway
-    settings; anything not given comes from the environment (``LLMOPS_*``) or defaults."""
+    """Build the graph. ``config`` may hold engine settings, a ``gateway`` dict of gateway settings
+    and a ``safety`` dict of safety settings; anything not given comes from the environment
+    (``LLMOPS_*``) or defaults."""
     from ray.serve.llm import build_llm_deployment
 
     config = dict(config or {})
     gateway = GatewaySettings(**config.pop("gateway", {}))
+    safety = SafetySettings(**config.pop("safety", {}))
     engine = EngineSettings(**config)
     specs = load_models(engine.models_file)
     handles = {
         spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer) for spec in specs if spec.backend == "vllm"
     }
     ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
-    return ingress.bind(handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"))
+    safety_app, safety_config = None, None
+    if safety.enabled:
+        from services.safety.deployment import SafetyDeployment
+        from services.safety.policy import PolicySet
+
+        # absolute paths: replicas need not share the driver's working directory
+        safety = safety.model_copy(update={"models_dir": safety.models_dir.resolve(), "policy_file": safety.policy_file.resolve() if safety.policy_file else None})
+        PolicySet.from_file(safety.policy_file)  # a bad policy file fails here, before anything starts
+        missing = [name for name in ("injection.onnx", "toxicity.onnx") if not (safety.models_dir / name).exists()]
+        if missing:
+            raise FileNotFoundError(f"safety classifiers {missing} not in {safety.models_dir}: run `llmops classifiers train` (make classifiers)")
+        safety_config = safety.model_dump(mode="json")
+        safety_app = SafetyDeployment.options(num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}).bind(safety_config)
+    return ingress.bind(handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"), safety_app, safety_config)

@@ -23,6 +23,16 @@ def binary_report(y: np.ndarray, score: np.ndarray, groups: list[str], threshold
         "roc_auc": float(roc_auc_score(y, score)),
         "confusion_matrix": _confusion(y, pred, 2),
         "per_source": {},
+        # the serving policy blocks at a higher threshold (config/safety.yaml): figures there too
+        "by_threshold": {
+            str(t): {
+                "precision": float(precision_score(y, score >= t, zero_division=0)),
+                "recall": float(recall_score(y, score >= t, zero_division=0)),
+                "f1": float(f1_score(y, score >= t, zero_division=0)),
+                "false_positive_rate_benign": float((score[benign] >= t).mean()) if benign.any() else 0.0,
+            }
+            for t in (0.5, 0.8)
+        },
     }
     g = np.array(groups)
     for source in sorted(set(groups)):
@@ -64,6 +74,11 @@ def headline(report: dict[str, Any]) -> str:
         f"{report['task']}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}, "
         f"false-positive rate on benign {m['false_positive_rate_benign']:.3f}, ROC AUC {m['roc_auc']:.3f} "
         f"on {report['split']['held_out_rows']} held-out rows (threshold {m['threshold']})"
+        + "".join(
+            f"; at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
+            for t, v in m.get("by_threshold", {}).items()
+            if float(t) != m["threshold"]
+        )
     )
 
 

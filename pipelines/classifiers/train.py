@@ -27,7 +27,7 @@ from pipelines.classifiers.report import binary_report, multiclass_report, write
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 1  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 2  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)

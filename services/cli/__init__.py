@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.classifiers import classifiers_app
 from services.cli.keys import keys_app
 from services.cli.models import models_app
 from services.cli.serve import serve
@@ -12,6 +13,7 @@ app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLL
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.add_typer(classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX.")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@
     │   └── ModelNotFoundError     404 code model_not_found
     ├── RateLimitError             429 rate_limit_error (carries Retry-After)
     ├── EngineUnavailableError     503 service_unavailable
+    │   └── SafetyUnavailableError 503 code safety_unavailable (fail-closed safety policy)
     └── EngineTimeoutError         504 timeout
 
 Every error renders as ``{"error": {"message", "type", "param", "code"}}`` with its HTTP status.
@@ -106,6 +107,10 @@ class EngineUnavailableError(LLMOpsError):
     error_type = "service_unavailable"
     default_code = "engine_unavailable"
     expose_message = True
+
+
+class SafetyUnavailableError(EngineUnavailableError):
+    default_code = "safety_unavailable"
 
 
 class EngineTimeoutError(LLMOpsError):

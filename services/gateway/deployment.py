@@ -18,6 +18,22 @@ from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
 
 
+def build_guards(safety_handle: Any, safety: dict[str, Any] | None) -> dict[str, Any]:
+    """The input/output guard stages when the app has a safety deployment; none otherwise."""
+    if safety_handle is None or not safety:
+        return {}
+    from services.gateway.guard import HandleSafetyClient, InputGuard, OutputGuard, SafetyGuard
+    from services.safety.config import SafetySettings
+    from services.safety.policy import PolicySet
+
+    settings = SafetySettings.model_validate(safety)
+    guard = SafetyGuard(HandleSafetyClient(safety_handle), PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s)
+    return {
+        "input_guard": InputGuard(guard),
+        "output_guard": OutputGuard(guard, window_chars=settings.stream_window_chars, holdback_chars=settings.stream_holdback_chars),
+    }
+
+
 def build_engines(specs: list[ModelSpec], handles: dict[str, Any], timeout_s: float) -> dict[str, Engine]:
     engines: dict[str, Engine] = {}
     for spec in specs:
@@ -33,14 +49,14 @@ def build_engines(specs: list[ModelSpec], handles: dict[str, Any], timeout_s: fl
 @serve.deployment(name="gateway", max_ongoing_requests=1000)
 @serve.ingress()
 class GatewayDeployment:
-    def __init__(self, handles: dict[str, Any], models: list[dict[str, Any]], settings: dict[str, Any]):
+    def __init__(self, handles: dict[str, Any], models: list[dict[str, Any]], settings: dict[str, Any], safety_handle: Any = None, safety: dict[str, Any] | None = None):
         self.settings = GatewaySettings.model_validate(settings)
         specs = [ModelSpec.model_validate(m) for m in models]
         self.handles = handles
         self.engines = build_engines(specs, handles, self.settings.request_timeout_s)
         keys = None if self.settings.auth_disabled else KeyStore(self.settings.keys_db)
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
-        pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs})
+        pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **build_guards(safety_handle, safety))
         self.service = GatewayService(pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s)
 
     async def ready(self) -> bool:

@@ -49,6 +49,8 @@ class RequestContext:
     # scores, text lengths) and the prompt only as the input guard left it (PII redacted).
     features: dict[str, float] = field(default_factory=dict)
     redacted_prompt: str | None = None
+    # Pseudonymised PII for this request only (placeholder -> original value); never logged.
+    vault: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def model(self) -> str:
@@ -130,7 +132,7 @@ class QuotaStage(Stage):
 
 
 class InputGuardStage(Stage):
-    """Safety checks on the prompt. No safety service yet: passes through."""
+    """Safety checks on the prompt; passes through when safety is off (see services/gateway/guard.py)."""
 
     name = "input_guard"
 
@@ -163,7 +165,7 @@ class RoutingStage(Stage):
 
 
 class OutputGuardStage(Stage):
-    """Safety checks on generated text. No safety service yet: passes through."""
+    """Safety checks on generated text; passes through when safety is off (see services/gateway/guard.py)."""
 
     name = "output_guard"
 
@@ -231,15 +233,23 @@ class Pipeline:
             await stage.on_finish(ctx, status)
 
 
-def default_pipeline(*, keys: KeyStore | None, quota: Quota, engines: Mapping[str, Engine], tasks: Mapping[str, str]) -> Pipeline:
+def default_pipeline(
+    *,
+    keys: KeyStore | None,
+    quota: Quota,
+    engines: Mapping[str, Engine],
+    tasks: Mapping[str, str],
+    input_guard: InputGuardStage | None = None,
+    output_guard: OutputGuardStage | None = None,
+) -> Pipeline:
     return Pipeline(
         [
             AuthStage(keys),
             QuotaStage(quota),
-            InputGuardStage(),
+            input_guard or InputGuardStage(),
             RetrievalStage(),
             RoutingStage(engines, tasks),
-            OutputGuardStage(),
+            output_guard or OutputGuardStage(),
             MeterStage(),
         ]
     )

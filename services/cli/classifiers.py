@@ -1,0 +1,37 @@
+"""``llmops classifiers``: train the safety classifiers (injection, toxicity) into ONNX files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+classifiers_app = typer.Typer(no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@classifiers_app.command()
+def train(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding prompt_injection/ and toxicity/ (default: $LLMOPS_DATA_DIR or ../shared/data).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where the ONNX files and reports go (default: $LLMOPS_SAFETY_MODELS_DIR or var/classifiers).")] = None,
+    force: Annotated[bool, typer.Option(help="Train again even if the artefacts match the data.")] = False,
+) -> None:
+    """Train, export to ONNX, check the export against scikit-learn, print quality figures and
+    write the reports (idempotent: skipped when the data and the recipe are unchanged)."""
+    from pipelines.classifiers.report import headline
+    from pipelines.classifiers.train import train_all
+
+    data = data_dir or Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data"))
+    out = out_dir or Path(os.environ.get("LLMOPS_SAFETY_MODELS_DIR", "var/classifiers"))
+    try:
+        with console.status("training") as status:
+            reports = train_all(data, out, force=force, progress=lambda msg: status.update(msg))
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    for report in reports.values():
+        console.print(headline(report), highlight=False)
+    console.print(f"artefacts and reports in {out}")

@@ -1,0 +1,220 @@
+"""The input and output guards: gateway stages that call the safety service.
+
+``SafetyGuard`` resolves the request's policy (model, key name), calls the safety service
+(through a Ray Serve handle, or in process in tests), records the safety metrics and applies
+the policy's ``on_failure`` when the service fails. ``InputGuard`` scans the prompt before the
+engine (refusing with a 400 ``content_filter`` or rewriting it); ``OutputGuard`` scans answers,
+and streamed answers in windows with a hold-back so no blocked or redacted span reaches the
+client. Neither ever logs prompt or answer text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any, Protocol
+
+from services.common.errors import ContentFilterError, SafetyUnavailableError
+from services.gateway.pipeline import Chunks, InputGuardStage, OutputGuardStage, RequestContext
+from services.safety import metrics
+from services.safety.pii import Entity, redact
+from services.safety.policy import PolicySet
+
+
+class SafetyClient(Protocol):
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class HandleSafetyClient:
+    """The safety deployment through its Ray Serve handle."""
+
+    def __init__(self, handle: Any):
+        self.handle = handle
+
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
+        return await self.handle.check.remote(texts, direction, policy)
+
+
+class LocalSafetyClient:
+    """A ``SafetyService`` in this process (tests, benchmarks); runs off the event loop."""
+
+    def __init__(self, service: Any):
+        self.service = service
+
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self.service.check, texts, direction, policy)
+
+
+class SafetyGuard:
+    def __init__(self, client: SafetyClient, policies: PolicySet, *, timeout_s: float = 2.0):
+        self.client = client
+        self.policies = policies
+        self.timeout_s = timeout_s
+
+    async def check(self, ctx: RequestContext, texts: list[str], direction: str) -> dict[str, Any] | None:
+        """The verdict, or None when the service failed and the policy says fail open."""
+        policy = self.policies.resolve(ctx.model, ctx.principal.name if ctx.principal else None)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"))
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except BaseException:  # the service is down, slow or broken: the policy decides
+            outcome = "fail_open" if policy.on_failure == "open" else "fail_closed"
+            metrics.FAILURES.labels(direction, outcome).inc()
+            if outcome == "fail_closed":
+                raise SafetyUnavailableError("The safety service is unavailable; the request was not served.") from None
+            return None
+        metrics.record(direction, verdict, time.perf_counter() - started)
+        return verdict
+
+
+def prompt_texts(ctx: RequestContext) -> list[tuple[Any, Any, str]]:
+    """(container, key, text) for every text the engine will read, so the text can be rewritten
+    in place: chat message contents (and text parts), completion prompts."""
+    found: list[tuple[Any, Any, str]] = []
+    if ctx.route == "chat":
+        for message in ctx.payload.get("messages", []):
+            content = message.get("content")
+            if isinstance(content, str):
+                found.append((message, "content", content))
+            elif isinstance(content, list):
+                found += [(part, "text", part["text"]) for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+    elif ctx.route == "completions":
+        prompt = ctx.payload.get("prompt")
+        if isinstance(prompt, str):
+            found.append((ctx.payload, "prompt", prompt))
+        elif isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
+            found += [(prompt, i, p) for i, p in enumerate(prompt)]
+    return found
+
+
+class InputGuard(InputGuardStage):
+    """Scans the prompt; blocks (400 content_filter), redacts or pseudonymises it in the payload,
+    and leaves the scores and the redacted prompt on the context for the request log."""
+
+    def __init__(self, guard: SafetyGuard):
+        self.guard = guard
+
+    async def on_request(self, ctx: RequestContext) -> None:
+        if ctx.route == "embeddings":
+            return
+        slots = prompt_texts(ctx)
+        if not slots:
+            return
+        verdict = await self.guard.check(ctx, [text for _, _, text in slots], "input")
+        if verdict is None:  # failed open: nothing known, and no redacted prompt to log
+            return
+        if verdict["blocked"]:
+            raise ContentFilterError(f"The prompt was blocked by the content filter ({verdict['blocked']}).", param="messages" if ctx.route == "chat" else "prompt")
+        for (container, key, _), text in zip(slots, verdict["texts"]):
+            container[key] = text
+        ctx.vault.update(verdict["vault"])
+        scores = verdict["scores"]
+        for name in ("injection", "toxicity"):
+            if name in scores:
+                ctx.features[f"{name}_score"] = float(scores[name])
+        ctx.features["pii_entities"] = float(scores.get("pii_entities", 0))
+        # the only prompt text a log may keep; placeholders, never the vault's values
+        ctx.redacted_prompt = "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
+
+
+def restore(text: str, vault: dict[str, str]) -> str:
+    for placeholder, value in vault.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def _choice_text(route: str, choice: dict[str, Any]) -> str | None:
+    if route == "chat":
+        return (choice.get("delta") or choice.get("message") or {}).get("content")
+    return choice.get("text")
+
+
+def _with_text(route: str, choice: dict[str, Any], text: str, *, key: str) -> dict[str, Any]:
+    if route == "chat":
+        return {**choice, key: {**(choice.get(key) or {}), "content": text}}
+    return {**choice, "text": text}
+
+
+class OutputGuard(OutputGuardStage):
+    """Scans generated text. A blocked answer ends with finish_reason ``content_filter`` and no
+    blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
+
+    def __init__(self, guard: SafetyGuard, *, window_chars: int = 160, holdback_chars: int = 48):
+        self.guard = guard
+        self.window_chars = window_chars
+        self.holdback_chars = holdback_chars
+
+    async def on_response(self, ctx: RequestContext, response: dict[str, Any]) -> dict[str, Any]:
+        if ctx.route == "embeddings":
+            return response
+        choices = response.get("choices") or []
+        texts = [_choice_text(ctx.route, c) for c in choices]
+        for i, (choice, text) in enumerate(zip(choices, texts)):
+            if not text:
+                continue
+            verdict = await self.guard.check(ctx, [text], "output")
+            if verdict is not None and verdict["blocked"]:
+                choices[i] = {**_with_text(ctx.route, choice, "", key="message"), "finish_reason": "content_filter"}
+                continue
+            if verdict is not None:
+                text = verdict["texts"][0]
+            choices[i] = _with_text(ctx.route, choice, restore(text, ctx.vault), key="message")
+        return response
+
+    def _cut(self, text: str, entities: list[Entity], final: bool) -> int:
+        """Where to split scanned text into (released, held back)."""
+        if final:
+            return len(text)
+        cut = len(text) - self.holdback_chars
+        space = max(text.rfind(" ", 0, cut), text.rfind("\n", 0, cut))
+        if space > 0:
+            cut = space
+        for e in entities:  # never split a detected span
+            if e.start < cut < e.end:
+                cut = e.start
+        opening = text.rfind("<", 0, cut)  # never split a placeholder
+        if opening > text.rfind(">", 0, cut):
+            cut = opening
+        return max(cut, 0)
+
+    async def _release(self, ctx: RequestContext, pending: str, final: bool) -> tuple[str, str, bool]:
+        """(text to send, text to keep, blocked)."""
+        verdict = await self.guard.check(ctx, [pending], "output")
+        if verdict is None:
+            cut = self._cut(pending, [], final)
+            return restore(pending[:cut], ctx.vault), pending[cut:], False
+        if verdict["blocked"]:
+            return "", "", True
+        entities = [Entity(**e) for e in verdict["entities"][0]] if verdict["actions"].get("pii") == "redact" else []
+        cut = self._cut(pending, entities, final)
+        released = redact(pending[:cut], [e for e in entities if e.end <= cut])
+        return restore(released, ctx.vault), pending[cut:], False
+
+    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
+        pending: dict[int, str] = {}
+        async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once
+            async for chunk in chunks:
+                choices = chunk.get("choices") or []
+                if not choices:
+                    yield chunk
+                    continue
+                for choice in choices:
+                    index = choice.get("index", 0)
+                    piece = _choice_text(ctx.route, choice) or ""
+                    text = pending.get(index, "") + piece
+                    final = choice.get("finish_reason") is not None
+                    release = ""
+                    if text and (final or len(text) >= self.window_chars + self.holdback_chars):
+                        release, text, blocked = await self._release(ctx, text, final)
+                        if blocked:
+                            yield {**chunk, "choices": [{**_with_text(ctx.route, choice, "", key="delta"), "finish_reason": "content_filter"}]}
+                            return
+                    pending[index] = text
+                    others = set((choice.get("delta") or {}) if ctx.route == "chat" else {}) - {"content"}
+                    if release or final or others or choice.get("logprobs"):
+                        yield {**chunk, "choices": [_with_text(ctx.route, choice, release, key="delta")]}

@@ -20,6 +20,7 @@ from services.gateway.quota import LocalQuota
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
 from tests.fakes import FakeEngine
+from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401  (session fixtures)
 
 
 def make_gateway_app(engines: Mapping[str, Engine], tasks: Mapping[str, str], *, keys: KeyStore | None, request_timeout_s: float = 30.0):

@@ -1,0 +1,45 @@
+"""Shared fixtures for the safety tests: the real detectors, loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def classifiers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """var/classifiers when built (make classifiers), else trained now from the shared data."""
+    built = ROOT / "var" / "classifiers"
+    if (built / "injection.onnx").exists() and (built / "toxicity.onnx").exists():
+        return built
+    from pipelines.classifiers.train import train_all
+
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
+    if not data.exists():
+        pytest.skip(f"no classifiers built and no training data at {data}")
+    out = tmp_path_factory.mktemp("classifiers")
+    train_all(data, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def safety_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return classifiers_dir(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pii_detector():
+    from services.safety.pii import PiiDetector
+
+    return PiiDetector()
+
+
+@pytest.fixture(scope="session")
+def safety_service(pii_detector, safety_models_dir):
+    from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
+    from services.safety.service import SafetyService
+
+    return SafetyService(pii_detector, InjectionClassifier(safety_models_dir), ToxicityClassifier(safety_models_dir))

@@ -12,6 +12,7 @@ overlaps one of those, the phone reading wins.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +90,10 @@ class PiiDetector:
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
         _offline_tldextract()
+        # Presidio's debug logs quote the words around each match (the PII itself): keep them off
+        # whatever the root level is.
+        for name in ("presidio-analyzer", "presidio-anonymizer"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": spacy_model}]})
         self.nlp_engine = provider.create_engine()
         self.nlp = self.nlp_engine.nlp["en"]

@@ -61,6 +61,7 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_GATEWAY_KEYS_DB": str(tmp / "keys.db"),
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
+        "LLMOPS_SAFETY_POLICY_FILE": str(ROOT / "tests" / "integration" / "safety_policy.yaml"),
     }
     cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--proxy-port", str(free_port()), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
     with log.open("w") as out:

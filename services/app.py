@@ -11,7 +11,7 @@ from typing import Any
 from ray.serve import Application
 
 from services.engine.config import EngineSettings, load_models
-from services.engine.llm_configs import build_llm_config
+from services.engine.llm_configs import build_llm_config, model_source
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
@@ -44,6 +44,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         missing = [name for name in ("injection.onnx", "toxicity.onnx") if not (safety.models_dir / name).exists()]
         if missing:
             raise FileNotFoundError(f"safety classifiers {missing} not in {safety.models_dir}: run `llmops classifiers train` (make classifiers)")
-        safety_config = safety.model_dump(mode="json")
+        tokenizers = {spec.name: model_source(spec, engine.model_store) for spec in specs if spec.backend == "vllm" and spec.task == "generate"}
+        safety_config = {**safety.model_dump(mode="json"), "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs}}
         safety_app = SafetyDeployment.options(num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}).bind(safety_config)
     return ingress.bind(handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"), safety_app, safety_config)

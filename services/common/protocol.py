@@ -77,6 +77,8 @@ class _Sampling(_Strict):
     repetition_penalty: float | None = Field(default=None, gt=0.0, le=2.0)
     min_tokens: int | None = Field(default=None, ge=0)
     ignore_eos: bool | None = None
+    # llmops extension: green-list watermark on this answer (needs the safety service)
+    watermark: bool | None = None
 
     @field_validator("stop")
     @classmethod
@@ -147,6 +149,15 @@ class EmbeddingRequest(_Strict):
         if isinstance(value, list) and len(value) > 2048:
             raise ValueError("at most 2048 inputs are allowed per request")
         return value
+
+
+class WatermarkDetectRequest(_Strict):
+    """``POST /v1/watermark/detect``: is this text from a watermarked answer of ``model``?"""
+
+    model: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=200_000)
+    gamma: float | None = Field(default=None, gt=0.0, lt=1.0)
+    threshold: float | None = Field(default=None, gt=0.0, le=100.0)
 
 
 def parse_request(model_cls: type[BaseModel], raw: bytes) -> Any:

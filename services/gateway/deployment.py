@@ -18,20 +18,28 @@ from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
 
 
-def build_guards(safety_handle: Any, safety: dict[str, Any] | None) -> dict[str, Any]:
-    """The input/output guard stages when the app has a safety deployment; none otherwise."""
+def build_safety(safety_handle: Any, safety: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
+    """The input/output guard stages and the watermark detector when the app has a safety
+    deployment; none otherwise."""
     if safety_handle is None or not safety:
-        return {}
+        return {}, None
     from services.gateway.guard import HandleSafetyClient, InputGuard, OutputGuard, SafetyGuard
     from services.safety.config import SafetySettings
     from services.safety.policy import PolicySet
 
     settings = SafetySettings.model_validate(safety)
-    guard = SafetyGuard(HandleSafetyClient(safety_handle), PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s)
-    return {
+    guard = SafetyGuard(HandleSafetyClient(safety_handle), PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s, watermark_key=settings.watermark_key)
+    from services.safety.watermark import Z_THRESHOLD
+
+    async def detect_watermark(model: str, text: str, key_name: str, gamma: float | None, threshold: float | None) -> dict[str, Any]:
+        rule = guard.policies.resolve(model, key_name).watermark
+        return await safety_handle.detect_watermark.remote(model, text, gamma or rule.gamma, settings.watermark_key, threshold or Z_THRESHOLD)
+
+    stages = {
         "input_guard": InputGuard(guard),
         "output_guard": OutputGuard(guard, window_chars=settings.stream_window_chars, holdback_chars=settings.stream_holdback_chars),
     }
+    return stages, detect_watermark
 
 
 def build_engines(specs: list[ModelSpec], handles: dict[str, Any], timeout_s: float) -> dict[str, Engine]:
@@ -56,8 +64,11 @@ class GatewayDeployment:
         self.engines = build_engines(specs, handles, self.settings.request_timeout_s)
         keys = None if self.settings.auth_disabled else KeyStore(self.settings.keys_db)
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
-        pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **build_guards(safety_handle, safety))
-        self.service = GatewayService(pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s)
+        guards, watermark_detector = build_safety(safety_handle, safety)
+        pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **guards)
+        self.service = GatewayService(
+            pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s, watermark_detector=watermark_detector
+        )
 
     async def ready(self) -> bool:
         """True when every Ray Serve engine answers its health check."""

@@ -20,7 +20,8 @@ from services.common.errors import ContentFilterError, SafetyUnavailableError
 from services.gateway.pipeline import Chunks, InputGuardStage, OutputGuardStage, RequestContext
 from services.safety import metrics
 from services.safety.pii import Entity, redact
-from services.safety.policy import PolicySet
+from services.safety.policy import Policy, PolicySet
+from services.safety.watermark import DEFAULT_KEY
 
 
 class SafetyClient(Protocol):
@@ -48,14 +49,18 @@ class LocalSafetyClient:
 
 
 class SafetyGuard:
-    def __init__(self, client: SafetyClient, policies: PolicySet, *, timeout_s: float = 2.0):
+    def __init__(self, client: SafetyClient, policies: PolicySet, *, timeout_s: float = 2.0, watermark_key: int = DEFAULT_KEY):
         self.client = client
         self.policies = policies
         self.timeout_s = timeout_s
+        self.watermark_key = watermark_key
+
+    def policy(self, ctx: RequestContext) -> Policy:
+        return self.policies.resolve(ctx.model, ctx.principal.name if ctx.principal else None)
 
     async def check(self, ctx: RequestContext, texts: list[str], direction: str) -> dict[str, Any] | None:
         """The verdict, or None when the service failed and the policy says fail open."""
-        policy = self.policies.resolve(ctx.model, ctx.principal.name if ctx.principal else None)
+        policy = self.policy(ctx)
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_s):
@@ -102,6 +107,7 @@ class InputGuard(InputGuardStage):
     async def on_request(self, ctx: RequestContext) -> None:
         if ctx.route == "embeddings":
             return
+        self._watermark(ctx)
         slots = prompt_texts(ctx)
         if not slots:
             return
@@ -120,6 +126,14 @@ class InputGuard(InputGuardStage):
         ctx.features["pii_entities"] = float(scores.get("pii_entities", 0))
         # the only prompt text a log may keep; placeholders, never the vault's values
         ctx.redacted_prompt = "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
+
+
+    def _watermark(self, ctx: RequestContext) -> None:
+        """Ask the engine's watermark logits processor to mark this answer (request or policy)."""
+        requested = ctx.payload.pop("watermark", None)
+        rule = self.guard.policy(ctx).watermark
+        if requested or (requested is None and rule.enabled):
+            ctx.payload["vllm_xargs"] = {"watermark": 1, "watermark_gamma": rule.gamma, "watermark_delta": rule.delta, "watermark_key": self.guard.watermark_key}
 
 
 def restore(text: str, vault: dict[str, str]) -> str:

@@ -136,6 +136,10 @@ class InputGuardStage(Stage):
 
     name = "input_guard"
 
+    async def on_request(self, ctx: RequestContext) -> None:
+        if ctx.payload.pop("watermark", None):
+            raise InvalidRequestError("Watermarking needs the safety service, which is disabled on this server.", param="watermark")
+
 
 class RetrievalStage(Stage):
     """RAG augmentation of the prompt. No RAG service yet: passes through."""

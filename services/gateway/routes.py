@@ -118,6 +118,10 @@ def build_fastapi(
     async def embeddings(request: Request) -> Response:
         return await _openai("embeddings", request)
 
+    @app.post("/v1/watermark/detect")
+    async def watermark_detect(request: Request) -> Response:
+        return _json(await get_service().detect_watermark(await request.body(), api_key=bearer_key(request)))
+
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
         return _json(get_service().list_models(bearer_key(request)))

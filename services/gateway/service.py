@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from services.common.errors import EngineTimeoutError, EngineUnavailableError, LLMOpsError
-from services.common.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, parse_request
+from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError, LLMOpsError, ModelNotFoundError, NotFoundError, PermissionDeniedError
+from services.common.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, WatermarkDetectRequest, parse_request
 from services.gateway import metrics
 from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
 
@@ -33,8 +33,10 @@ def sse_error(error: LLMOpsError) -> bytes:
 
 
 class GatewayService:
-    def __init__(self, pipeline: Pipeline, *, model_tasks: Mapping[str, str], request_timeout_s: float = 600.0):
+    def __init__(self, pipeline: Pipeline, *, model_tasks: Mapping[str, str], request_timeout_s: float = 600.0, watermark_detector: Any = None):
         self.pipeline = pipeline
+        # async (model, text, key name, gamma, threshold) -> detection dict; None without safety
+        self.watermark_detector = watermark_detector
         self.model_tasks = dict(model_tasks)
         self.request_timeout_s = request_timeout_s
         self._auth = next(s for s in pipeline.stages if isinstance(s, AuthStage))
@@ -47,6 +49,19 @@ class GatewayService:
             if principal.may_use(name)
         ]
         return {"object": "list", "data": data}
+
+    async def detect_watermark(self, body: bytes, *, api_key: str | None) -> dict[str, Any]:
+        principal = self._auth.authenticate(api_key)
+        request = parse_request(WatermarkDetectRequest, body)
+        if request.model not in self.model_tasks:
+            raise ModelNotFoundError(request.model)
+        if not principal.may_use(request.model):
+            raise PermissionDeniedError(f"This API key may not use the model '{request.model}'.", param="model")
+        if self.model_tasks[request.model] != "generate":
+            raise InvalidRequestError(f"The model '{request.model}' does not generate text.", param="model", code="model_not_supported")
+        if self.watermark_detector is None:
+            raise NotFoundError("Watermark detection needs the safety service, which is disabled on this server.", code="watermark_unavailable")
+        return await self.watermark_detector(request.model, request.text, principal.name, request.gamma, request.threshold)
 
     async def handle(self, route: str, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any] | AsyncIterator[bytes]:
         """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""

@@ -8,15 +8,21 @@ from ray import serve
 
 from services.safety.config import SafetySettings
 from services.safety.service import SafetyService
+from services.safety.watermark import WatermarkDetector
 
 
 @serve.deployment(name="safety", max_ongoing_requests=64)
 class SafetyDeployment:
     def __init__(self, settings: dict[str, Any]):
-        self.service = SafetyService.from_settings(SafetySettings.model_validate(settings))
+        config = SafetySettings.model_validate(settings)
+        self.service = SafetyService.from_settings(config)
+        self.watermark = WatermarkDetector(config.tokenizer_dirs)
 
     def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
         return self.service.check(texts, direction, policy)
 
     def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
         return self.service.scan_passages(passages, policy)
+
+    def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
+        return self.watermark.detect(model, text, gamma=gamma, key=key, threshold=threshold)

@@ -5,6 +5,7 @@
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
       injection: {action: block, threshold: 0.8}
       toxicity:  {action: block, threshold: 0.95}
+      watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
     models:                  # overrides by model name (what clients send as "model")
       some-model: {toxicity: {action: flag}}
     keys:                    # overrides by API key name (llmops keys create NAME); win over models
@@ -64,6 +65,14 @@ class ToxicityRule(InjectionRule):
     directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
 
 
+class WatermarkRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="Watermark every answer (otherwise only requests with watermark: true).")
+    gamma: float = Field(0.25, gt=0.0, lt=1.0, description="Green fraction of the vocabulary.")
+    delta: float = Field(2.0, ge=0.0, le=20.0, description="Logit bias added to green tokens.")
+
+
 class Policy(BaseModel):
     """The resolved policy for one request."""
 
@@ -73,6 +82,7 @@ class Policy(BaseModel):
     pii: PiiRule = Field(default_factory=PiiRule)
     injection: InjectionRule = Field(default_factory=InjectionRule)
     toxicity: ToxicityRule = Field(default_factory=ToxicityRule)
+    watermark: WatermarkRule = Field(default_factory=WatermarkRule)
 
     def active(self, detector: str, direction: str) -> bool:
         rule = getattr(self, detector)

@@ -165,3 +165,14 @@ async def test_no_planted_pii_in_logs(make_client, caplog):
     await make_client(safety=BrokenSafety()).post("/v1/chat/completions", json=chat(f"Write to {EMAIL}"))
     assert caplog.records  # something was logged (the failures at least), and none of it has the values
     assert EMAIL not in caplog.text and PHONE not in caplog.text
+
+
+async def test_watermark_request_sets_the_engine_arguments(make_client):
+    engine = FakeEngine("fake-chat")
+    await make_client(engine=engine).post("/v1/chat/completions", json=chat("hello", watermark=True))
+    await make_client({"watermark": {"enabled": True, "gamma": 0.5}}, engine=engine).post("/v1/chat/completions", json=chat("hello"))
+    await make_client(engine=engine).post("/v1/chat/completions", json=chat("hello"))
+    first, by_policy, plain = (payload for _, payload in engine.received)
+    assert first["vllm_xargs"]["watermark"] == 1 and "watermark" not in first
+    assert by_policy["vllm_xargs"]["watermark_gamma"] == 0.5
+    assert "vllm_xargs" not in plain

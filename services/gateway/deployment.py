@@ -37,7 +37,7 @@ def build_safety(safety_handle: Any, safety: dict[str, Any] | None) -> tuple[dic
 
     stages = {
         "input_guard": InputGuard(guard),
-        "output_guard": OutputGuard(guard, window_chars=settings.stream_window_chars, holdback_chars=settings.stream_holdback_chars),
+        "output_guard": OutputGuard(guard, window_chars=settings.stream_window_chars, holdback_chars=settings.stream_holdback_chars, max_delay_s=settings.stream_max_delay_s),
     }
     return stages, detect_watermark
 

@@ -158,10 +158,11 @@ class OutputGuard(OutputGuardStage):
     """Scans generated text. A blocked answer ends with finish_reason ``content_filter`` and no
     blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
 
-    def __init__(self, guard: SafetyGuard, *, window_chars: int = 160, holdback_chars: int = 48):
+    def __init__(self, guard: SafetyGuard, *, window_chars: int = 96, holdback_chars: int = 24, max_delay_s: float = 0.25):
         self.guard = guard
         self.window_chars = window_chars
         self.holdback_chars = holdback_chars
+        self.max_delay_s = max_delay_s
 
     async def on_response(self, ctx: RequestContext, response: dict[str, Any]) -> dict[str, Any]:
         if ctx.route == "embeddings":
@@ -211,6 +212,7 @@ class OutputGuard(OutputGuardStage):
 
     async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
         pending: dict[int, str] = {}
+        since: dict[int, float] = {}  # when the oldest unsent text of each choice arrived
         async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once
             async for chunk in chunks:
                 choices = chunk.get("choices") or []
@@ -221,10 +223,16 @@ class OutputGuard(OutputGuardStage):
                     index = choice.get("index", 0)
                     piece = _choice_text(ctx.route, choice) or ""
                     text = pending.get(index, "") + piece
+                    now = time.perf_counter()
+                    if text and index not in since:
+                        since[index] = now
                     final = choice.get("finish_reason") is not None
+                    due = len(text) >= self.window_chars + self.holdback_chars or (len(text) > self.holdback_chars and now - since.get(index, now) >= self.max_delay_s)
                     release = ""
-                    if text and (final or len(text) >= self.window_chars + self.holdback_chars):
+                    if text and (final or due):
                         release, text, blocked = await self._release(ctx, text, final)
+                        if release:
+                            since.pop(index, None)
                         if blocked:
                             yield {**chunk, "choices": [{**_with_text(ctx.route, choice, "", key="delta"), "finish_reason": "content_filter"}]}
                             return

@@ -76,3 +76,22 @@ def test_no_planted_pii_in_the_stack_log(stack):
     if stack.log.exists() and stack.log.stat().st_size:
         log = stack.log.read_text(errors="replace")
         assert EMAIL not in log and PHONE not in log
+
+
+def detect(stack, key: str, text: str) -> dict:
+    r = httpx.post(stack.url + "/v1/watermark/detect", json={"model": CHAT_MODEL, "text": text}, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_watermarked_generation_is_detected_and_plain_generation_is_not(stack):
+    key = stack.new_key()
+    client = stack.client(key)
+    messages = [{"role": "user", "content": "Write a long story about a dragon who learns to cook."}]
+    marked = client.chat.completions.create(model=CHAT_MODEL, messages=messages, max_tokens=160, temperature=0.7, seed=7, extra_body={"watermark": True})
+    plain = client.chat.completions.create(model=CHAT_MODEL, messages=messages, max_tokens=160, temperature=0.7, seed=7)
+    marked_result = detect(stack, key, marked.choices[0].message.content)
+    plain_result = detect(stack, key, plain.choices[0].message.content)
+    assert marked_result["tokens_scored"] >= 60 and plain_result["tokens_scored"] >= 60
+    assert marked_result["watermarked"] and marked_result["z_score"] >= 4, marked_result
+    assert not plain_result["watermarked"] and plain_result["z_score"] < 4, plain_result

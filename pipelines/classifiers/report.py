@@ -31,7 +31,7 @@ def binary_report(y: np.ndarray, score: np.ndarray, groups: list[str], threshold
                 "f1": float(f1_score(y, score >= t, zero_division=0)),
                 "false_positive_rate_benign": float((score[benign] >= t).mean()) if benign.any() else 0.0,
             }
-            for t in (0.5, 0.8)
+            for t in (0.5, 0.6, 0.7, 0.8)
         },
     }
     g = np.array(groups)
@@ -78,6 +78,10 @@ def headline(report: dict[str, Any]) -> str:
             f"; at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
             for t, v in m.get("by_threshold", {}).items()
             if float(t) != m["threshold"]
+        )
+        + "".join(
+            f"; with heuristics (as served) at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
+            for t, v in m.get("with_heuristics", {}).items()
         )
     )
 

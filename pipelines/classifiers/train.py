@@ -27,7 +27,7 @@ from pipelines.classifiers.report import binary_report, multiclass_report, write
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 2  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 3  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,11 @@ def train_task(task: Task, data_dir: Path, out_dir: Path, progress: Callable[[st
     y = np.array(split.test_labels)
     if len(task.classes) == 2:
         metrics = binary_report(y, onnx_proba[:, 1], split.test_groups, threshold=0.5)
+        # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
+        from services.safety import heuristics
+
+        served = np.array([heuristics.combine(p, heuristics.scan(t).score) for p, t in zip(onnx_proba[:, 1], split.test_texts)])
+        metrics["with_heuristics"] = binary_report(y, served, split.test_groups, threshold=0.5)["by_threshold"]
     else:
         metrics = multiclass_report(y, onnx_proba, task.classes)
     report = {

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loadtests._common import REPO, emit, log, machine, ms, pct, ratio  # noqa: E402
+from loadtests._common import REPO, emit, log, machine, ms, pct, ratio
 
 PROSE = (
     "Hello, I am writing about the quarterly planning document that the team shared last week. "

@@ -91,13 +91,17 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
     m = report["metrics"]
     lines = [f"# {report['task']} classifier report", "", f"Model: {report['model']}.", ""]
     lines += [
-        f"Data: `{report['data']['file']}` ({report['data']['rows']} rows, sha256 {report['data']['sha256'][:12]}...). "
-        f"Held out: {report['split']['held_out_rows']} rows (stratified, seed 0); fitted on {report['split']['train_rows']}.",
+        (
+            f"Data: `{report['data']['file']}` ({report['data']['rows']} rows, sha256 {report['data']['sha256'][:12]}...). "
+            f"Held out: {report['split']['held_out_rows']} rows (stratified, seed 0); fitted on {report['split']['train_rows']}."
+        ),
         "",
         f"**{headline(report)}**",
         "",
-        f"ONNX export: {report['onnx_bytes']} bytes; max |p_sklearn - p_onnx| = {report['onnx_parity']['max_abs_probability_diff']:.2e}, "
-        f"label agreement {report['onnx_parity']['label_agreement']:.4f}.",
+        (
+            f"ONNX export: {report['onnx_bytes']} bytes; max |p_sklearn - p_onnx| = {report['onnx_parity']['max_abs_probability_diff']:.2e}, "
+            f"label agreement {report['onnx_parity']['label_agreement']:.4f}."
+        ),
         "",
     ]
     if "per_class" in m:
@@ -108,10 +112,12 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         lines += [f"| {labels[i]} | " + " | ".join(map(str, row)) + " |" for i, row in enumerate(m["confusion_matrix"]["rows_true_cols_predicted"])]
         lines += [
             "",
-            "Bias caveat: the training data (Davidson et al. 2017) over-labels African-American English as offensive or hateful "
-            "(Sap et al. 2019; Davidson et al. 2019). This data carries no dialect labels, so that bias is not measured here; "
-            "the recall gap between `hate` and `offensive` above is the part that can be measured. Do not use this classifier "
-            "as the only blocking signal.",
+            (
+                "Bias caveat: the training data (Davidson et al. 2017) over-labels African-American English as offensive or hateful "
+                "(Sap et al. 2019; Davidson et al. 2019). This data carries no dialect labels, so that bias is not measured here; "
+                "the recall gap between `hate` and `offensive` above is the part that can be measured. Do not use this classifier "
+                "as the only blocking signal."
+            ),
         ]
     else:
         lines += ["| source | rows | positives | recall | false-positive rate |", "|---|---|---|---|---|"]

@@ -14,8 +14,22 @@ from typing import Any
 
 import orjson
 
-from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError, LLMOpsError, ModelNotFoundError, NotFoundError, PermissionDeniedError
-from services.common.protocol import ChatCompletionRequest, CompletionRequest, EmbeddingRequest, WatermarkDetectRequest, parse_request
+from services.common.errors import (
+    EngineTimeoutError,
+    EngineUnavailableError,
+    InvalidRequestError,
+    LLMOpsError,
+    ModelNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from services.common.protocol import (
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingRequest,
+    WatermarkDetectRequest,
+    parse_request,
+)
 from services.gateway import metrics
 from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
 

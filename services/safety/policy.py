@@ -117,7 +117,7 @@ class PolicySet:
             self.resolve(None, key)
 
     @classmethod
-    def from_file(cls, path: Path | None) -> "PolicySet":
+    def from_file(cls, path: Path | None) -> PolicySet:
         if path is None:
             return cls(source="<defaults>")
         try:

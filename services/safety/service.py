@@ -42,7 +42,7 @@ class SafetyService:
         self.toxicity = toxicity
 
     @classmethod
-    def from_settings(cls, settings: SafetySettings) -> "SafetyService":
+    def from_settings(cls, settings: SafetySettings) -> SafetyService:
         return cls(PiiDetector(settings.spacy_model, tuple(settings.phone_regions)), InjectionClassifier(settings.models_dir), ToxicityClassifier(settings.models_dir))
 
     def check(self, texts: list[str], direction: str, policy: Policy | dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def score_tokens(token_ids: list[int], gamma: float = DEFAULT_GAMMA, key: int = 
     scored = len(token_ids) - 1
     if scored <= 0:
         return Detection(0.0, 0, 0, gamma, threshold)
-    green = sum(is_green(prev, tok, gamma, key) for prev, tok in zip(token_ids, token_ids[1:]))
+    green = sum(is_green(prev, tok, gamma, key) for prev, tok in pairwise(token_ids))
     z = (green - gamma * scored) / math.sqrt(scored * gamma * (1 - gamma))
     return Detection(z, green, scored, gamma, threshold)
 

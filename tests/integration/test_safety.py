@@ -18,9 +18,7 @@ def gateway_metric(stack, name: str, **labels: str) -> float:
     want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     total = 0.0
     for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-        elif line.startswith(name + " ") and not want:
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()) or line.startswith(name + " ") and not want:
             total += float(line.rsplit(" ", 1)[1])
     return total
 

@@ -229,8 +229,7 @@ class OutputGuard(OutputGuardStage):
                     release = ""
                     if text and (final or due):
                         release, text, blocked = await self._release(ctx, text, final)
-                        if release:
-                            since.pop(index, None)
+                        since[index] = now  # what is still held waits for the next window or delay
                         if blocked:
                             yield {**chunk, "choices": [{**_with_text(ctx.route, choice, "", key="delta"), "finish_reason": "content_filter"}]}
                             return

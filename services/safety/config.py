@@ -19,7 +19,10 @@ class SafetySettings(BaseSettings):
     replicas: int = Field(1, ge=1, description="Safety deployment replicas.")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per safety replica.")
     timeout_s: float = Field(2.0, gt=0, description="Longest the gateway waits for one safety check before the policy's on_failure applies.")
-    stream_window_chars: int = Field(160, ge=16, description="Streamed output is scanned each time this many new characters arrive.")
+    stream_window_chars: int = Field(96, ge=16, description="Streamed output is scanned each time this many new characters arrive.")
     watermark_key: int = Field(15485863, ge=0, description="Secret key of the green-list watermark (engine and detector must agree).")
     tokenizer_dirs: dict[str, str] = Field(default_factory=dict, description="Model name -> tokenizer folder for watermark detection (build_app fills it from the model store).")
-    stream_holdback_chars: int = Field(48, ge=0, description="Characters held back after each scan so a PII span cut by a window boundary is seen whole.")
+    stream_holdback_chars: int = Field(
+        24, ge=0, description="Characters held back after each scan (plus the unfinished last word) so a PII span cut by a window boundary is seen whole."
+    )
+    stream_max_delay_s: float = Field(0.25, ge=0, description="Scan earlier than a full window once the oldest unsent text is this old (bounds the added latency).")

@@ -176,3 +176,18 @@ async def test_watermark_request_sets_the_engine_arguments(make_client):
     assert first["vllm_xargs"]["watermark"] == 1 and "watermark" not in first
     assert by_policy["vllm_xargs"]["watermark_gamma"] == 0.5
     assert "vllm_xargs" not in plain
+
+
+def test_gateway_deployment_builds_the_guards_from_safety_settings(tmp_path):
+    from services.gateway.deployment import build_safety
+    from services.safety.config import SafetySettings
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("default: {toxicity: {threshold: 0.9}}\n")
+    settings = SafetySettings(policy_file=policy, stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5).model_dump(mode="json")
+    stages, detector = build_safety(object(), settings)
+    assert isinstance(stages["input_guard"], InputGuard) and callable(detector)
+    out = stages["output_guard"]
+    assert (out.window_chars, out.holdback_chars, out.max_delay_s) == (64, 16, 0.5)
+    assert out.guard.policies.resolve(None, None).toxicity.threshold == 0.9
+    assert build_safety(None, None) == ({}, None)

@@ -231,15 +231,27 @@ class Pipeline:
             await stage.on_finish(ctx, status)
 
 
-def default_pipeline(*, keys: KeyStore | None, quota: Quota, engines: Mapping[str, Engine], tasks: Mapping[str, str]) -> Pipeline:
+def default_pipeline(
+    *,
+    keys: KeyStore | None,
+    quota: Quota,
+    engines: Mapping[str, Engine],
+    tasks: Mapping[str, str],
+    budget: Stage | None = None,
+    request_log: Stage | None = None,
+) -> Pipeline:
+    """``budget`` (services/gateway/budget.py) runs after the quota, ``request_log``
+    (services/gateway/request_log.py) last; both are optional."""
     return Pipeline(
         [
             AuthStage(keys),
             QuotaStage(quota),
+            *([budget] if budget is not None else []),
             InputGuardStage(),
             RetrievalStage(),
             RoutingStage(engines, tasks),
             OutputGuardStage(),
             MeterStage(),
+            *([request_log] if request_log is not None else []),
         ]
     )

@@ -6,12 +6,14 @@ import typer
 
 from services.cli.keys import keys_app
 from services.cli.models import models_app
+from services.cli.monitor import monitor_app
 from services.cli.serve import serve
 
 app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLLM, and its operations.", no_args_is_help=True, add_completion=False)
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.add_typer(monitor_app, name="monitor", help="Metrics catalogue, Grafana dashboards and drift reports.")
 
 
 def main() -> None:

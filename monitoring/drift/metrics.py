@@ -10,9 +10,6 @@ from prometheus_client import CollectorRegistry, Gauge
 FEATURES = (
     "prompt_chars",
     "output_chars",
-    "prompt_tokens",
-    "completion_tokens",
-    "latency_seconds",
     "injection_score",
     "toxicity_score",
     "pii_entities",

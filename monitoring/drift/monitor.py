@@ -145,8 +145,8 @@ def export(result: DriftResult, metrics: DriftMetrics | None = None) -> DriftMet
         if name in FEATURES:  # the label takes only the fixed feature names
             metrics.feature_score.labels(name).set(info["score"])
             metrics.feature_drifted.labels(name).set(1 if info["drifted"] else 0)
-    if result.embedding_distance is not None:
-        metrics.embedding_distance.set(result.embedding_distance)
+    # NaN, not 0, when not measured (no redacted prompts, or embeddings off)
+    metrics.embedding_distance.set(result.embedding_distance if result.embedding_distance is not None else float("nan"))
     metrics.window_requests.labels("reference").set(result.reference_requests)
     metrics.window_requests.labels("current").set(result.current_requests)
     metrics.last_run.set(time.time())

@@ -114,7 +114,7 @@ def overview() -> Dashboard:
     d.panel("Responses by status class", [_q(f"sum by (status_class) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{status_class}}")], unit="reqps")
     d.panel(
         "Error ratio (5xx)",
-        [_q(f'sum(rate(llmops_requests_total{{status_class="5xx",{M}}}[{RATE}])) / sum(rate(llmops_requests_total{{{M}}}[{RATE}]))', "5xx ratio")],
+        [_q(f'(sum(rate(llmops_requests_total{{status_class="5xx",{M}}}[{RATE}])) or vector(0)) / sum(rate(llmops_requests_total{{{M}}}[{RATE}]))', "5xx ratio")],
         unit="percentunit",
         width=8,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.cost import cost_app
 from services.cli.keys import keys_app
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
@@ -13,6 +14,7 @@ app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLL
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.add_typer(cost_app, name="cost", help="Budgets, spending reports, TCO per token and the spot report.")
 app.add_typer(monitor_app, name="monitor", help="Metrics catalogue, Grafana dashboards and drift reports.")
 
 

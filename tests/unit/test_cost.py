@@ -129,3 +129,25 @@ async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
     budget.writer.flush()
     assert ledger.spent("team", "research") == pytest.approx(6.0)  # the refused request cost nothing
     assert ledger.spent("key", principal.key_id) == pytest.approx(6.0)
+
+
+def test_budget_cli(tmp_path):
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    db = str(tmp_path / "ledger.db")
+    runner = CliRunner()
+    assert runner.invoke(app, ["cost", "budget", "set", "ml-monthly", "--team", "ml", "--limit", "10", "--ledger", db]).exit_code == 0
+    Ledger(tmp_path / "ledger.db").record([Charge("k", "ml", "m", 1, 1, 8.5)])
+    listed = runner.invoke(app, ["cost", "budget", "list", "--json", "--ledger", db])
+    (row,) = _json.loads(listed.output)
+    assert row["name"] == "ml-monthly" and row["spent_usd"] == pytest.approx(8.5) and row["ratio"] == pytest.approx(0.85)
+    both = runner.invoke(app, ["cost", "budget", "set", "x", "--team", "ml", "--key-id", "k", "--limit", "1", "--ledger", db])
+    assert both.exit_code == 2
+    report = _json.loads(runner.invoke(app, ["cost", "report", "--by", "team", "--json", "--ledger", db]).output)
+    assert report[0]["team"] == "ml" and report[0]["cost_usd"] == pytest.approx(8.5)
+    assert runner.invoke(app, ["cost", "budget", "remove", "ml-monthly", "--ledger", db]).exit_code == 0
+    assert runner.invoke(app, ["cost", "budget", "remove", "ml-monthly", "--ledger", db]).exit_code == 1

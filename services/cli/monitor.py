@@ -100,6 +100,7 @@ def drift(
     """Compare the request log's current window with a reference window (Evidently), write an
     HTML and JSON report and the drift gauges; exit 1 on drift with --fail-on-drift."""
     import time
+    from dataclasses import asdict
 
     from prometheus_client import push_to_gateway, write_to_textfile
 
@@ -148,6 +149,6 @@ def drift(
         console.print(f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {'[red]drifted[/]' if result.embedding_drift else 'ok'}")
     verdict = "[red]drift detected[/]" if result.detected else "[green]no drift[/]"
     console.print(f"{verdict}: {result.drifted_share:.0%} of features drifted; report in {out}/drift.html")
-    print(result.to_json())
+    print(json.dumps(asdict(result)))  # one line, for scripts
     if result.detected and fail_on_drift:
         raise typer.Exit(1)

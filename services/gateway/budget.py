@@ -17,6 +17,7 @@ from services.gateway import metrics
 from services.gateway.pipeline import RequestContext, Stage
 
 BUDGET_CACHE_S = 5.0  # how long the list of budgets is reused before it is read again
+GAUGE_REFRESH_S = 5.0  # budget gauges are recomputed after charges land, or at least this often
 
 
 class BudgetStage(Stage):
@@ -28,6 +29,8 @@ class BudgetStage(Stage):
         self.writer = ChargeWriter(ledger, flush_interval_s=flush_interval_s, on_flush=self._export_gauges)
         self._budgets: list[Budget] = []
         self._budgets_read = -1e9
+        self._gauges_at = -1e9
+        self._charged_since_export = False
 
     def _current_budgets(self) -> list[Budget]:
         now = time.monotonic()
@@ -60,9 +63,14 @@ class BudgetStage(Stage):
         cost = self.prices.request_cost(ctx.model_label, ctx.prompt_tokens, ctx.completion_tokens)
         metrics.COST.labels(ctx.model_label).inc(cost)
         p = ctx.principal
+        self._charged_since_export = True
         self.writer.submit(Charge(p.key_id if p else None, p.team if p else None, ctx.model_label, ctx.prompt_tokens, ctx.completion_tokens, cost, time.time()))
 
     def _export_gauges(self) -> None:
+        now = time.monotonic()
+        if not self._charged_since_export and now - self._gauges_at < GAUGE_REFRESH_S:
+            return
+        self._charged_since_export, self._gauges_at = False, now
         statuses = self.ledger.status(self._current_budgets(), pending=self.writer.pending())
         for scope in ("key", "team"):
             mine = [s for s in statuses if s.budget.scope == scope]

@@ -49,7 +49,10 @@ ALLOWED_VALUES = {
     "le": None,  # histogram bucket bounds
     "job": {"llmops-gateway", "llmops-engines", "llmops-drift"},
     "instance": None,  # scrape targets (ours)
+    "direction": {"input", "output"},
 }
+# Labels whose values another service defines (safety: detector, action): bounded by count.
+MAX_VALUES_OF_OTHER_LABELS = 12
 
 
 class _DriftFileHandler(http.server.SimpleHTTPRequestHandler):
@@ -195,14 +198,20 @@ def test_labels_are_bounded_after_many_keys_and_users(loaded):
     series = loaded["prom"].api("series", **{"match[]": '{__name__=~"llmops_.+"}'})["data"]
     assert len(series) > 20
     unexpected = set()
+    others: dict[str, set[str]] = {}
     for labels in series:
         for label, value in labels.items():
             if label == "__name__":
                 continue
-            allowed = ALLOWED_VALUES.get(label, set())
+            if label not in ALLOWED_VALUES:
+                others.setdefault(label, set()).add(value)
+                continue
+            allowed = ALLOWED_VALUES[label]
             if allowed is not None and value not in allowed:
                 unexpected.add(f"{labels['__name__']}{{{label}={value!r}}}")
     assert not unexpected, f"label values outside the fixed sets: {sorted(unexpected)[:20]}"
+    unbounded = {label: len(values) for label, values in others.items() if len(values) > MAX_VALUES_OF_OTHER_LABELS}
+    assert not unbounded, f"labels with more values than a fixed set would have: {unbounded}"
     everything = loaded["prom"].api("series", **{"match[]": '{__name__=~".+"}'})["data"]
     values = {v for labels in everything for v in labels.values()}
     leaked = [s for s in loaded["secrets"] if s in values]

@@ -192,7 +192,7 @@ def cost() -> Dashboard:
         ],
         unit="currencyUSD",
     )
-    d.panel("Highest budget use", [_q(f"max by (scope) (llmops_budget_spent_ratio_max{{{NS}}})", "{{scope}}")], unit="percentunit")
+    d.panel("Highest budget use", [_q(f"max by (scope) (llmops_budget_max_spent_ratio{{{NS}}})", "{{scope}}")], unit="percentunit")
     d.panel("Budgets past soft / hard limit", [
         _q(f"sum by (scope) (llmops_budgets_over_soft_limit{{{NS}}})", "soft {{scope}}"),
         _q(f"sum by (scope) (llmops_budgets_over_hard_limit{{{NS}}})", "hard {{scope}}"),

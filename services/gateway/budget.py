@@ -76,7 +76,7 @@ class BudgetStage(Stage):
             mine = [s for s in statuses if s.budget.scope == scope]
             metrics.BUDGETS_OVER_SOFT_LIMIT.labels(scope).set(sum(s.soft_reached for s in mine))
             metrics.BUDGETS_OVER_HARD_LIMIT.labels(scope).set(sum(s.hard_reached for s in mine))
-            metrics.BUDGET_SPENT_RATIO_MAX.labels(scope).set(max((s.ratio for s in mine), default=0.0))
+            metrics.BUDGET_MAX_SPENT_RATIO.labels(scope).set(max((s.ratio for s in mine), default=0.0))
 
 
 def _seconds_to_next_period(period: str) -> float:

@@ -23,7 +23,7 @@ COST = Counter("llmops_cost_usd_total", "Estimated cost of answered requests in 
 BUDGET_REJECTIONS = Counter("llmops_budget_rejections_total", "Requests refused because a budget's hard limit was reached.", ["scope"])
 BUDGETS_OVER_SOFT_LIMIT = Gauge("llmops_budgets_over_soft_limit", "Budgets whose spending has passed their soft (alert) limit.", ["scope"])
 BUDGETS_OVER_HARD_LIMIT = Gauge("llmops_budgets_over_hard_limit", "Budgets whose spending has reached their hard limit (requests refused).", ["scope"])
-BUDGET_SPENT_RATIO_MAX = Gauge("llmops_budget_spent_ratio_max", "Highest spent/limit ratio over all budgets of a scope (1 = hard limit reached).", ["scope"])
+BUDGET_MAX_SPENT_RATIO = Gauge("llmops_budget_max_spent_ratio", "Highest spent/limit ratio over all budgets of a scope (1 = hard limit reached).", ["scope"])
 REQUEST_LOG_RECORDS = Counter("llmops_request_log_records_total", "Request log records, by outcome (written, dropped when the writer failed).", ["outcome"])
 
 

@@ -31,9 +31,7 @@ OUR_METRIC_MODULES = ("services.gateway.metrics", "services.safety.metrics", "mo
 ENGINE_PREFIXES = ("ray_vllm_", "ray_serve_")
 
 # Label names our metrics may use: each takes values from a small fixed set (DESIGN §3).
-ALLOWED_LABELS = frozenset(
-    {"route", "model", "status_class", "limit", "scope", "outcome", "detector", "direction", "action", "variant", "feature", "window"}
-)
+ALLOWED_LABELS = frozenset({"route", "model", "status_class", "limit", "scope", "outcome", "detector", "direction", "action", "variant", "feature", "window"})
 BASE_UNITS = ("seconds", "bytes", "usd", "ratio", "tokens", "requests", "chars")
 NON_BASE_UNITS = re.compile(r"_(milli|micro|nano)?(ms|us|ns|millis|milliseconds|microseconds|minutes|hours|kb|mb|gb|kib|mib|gib|percent)(_|$)")
 TIME_WORDS = re.compile(r"(duration|latency|time|timestamp)")

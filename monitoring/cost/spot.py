@@ -121,7 +121,9 @@ def recommend(nodes: list[NodeReport], prices: dict[str, InstancePrice], *, min_
     for n in movable[keep:]:
         p = prices[n.instance_type]
         recs.append(
-            Recommendation("move-workers-to-spot", n.name, f"{len(n.pods)} worker pod(s) on on-demand {n.instance_type}; spot ${p.spot:.3f}/h", p.on_demand - p.spot)  # type: ignore[operator]
+            Recommendation(
+                "move-workers-to-spot", n.name, f"{len(n.pods)} worker pod(s) on on-demand {n.instance_type}; spot ${p.spot:.3f}/h", p.on_demand - p.spot
+            )  # type: ignore[operator]
         )
     for n in nodes:
         if not n.pods:

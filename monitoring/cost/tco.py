@@ -1,11 +1,11 @@
 """Total cost of ownership per token for a self-hosted engine.
 
-    effective $/hour   = accelerator $/hour × (1 − spot discount)
-    tokens/hour        = measured tokens/s × 3600 × utilisation
-    $ per 1M tokens    = effective $/hour ÷ tokens/hour × 1e6
-    kWh per 1M tokens  = power (W) × PUE ÷ 1000 ÷ tokens/hour × 1e6   (the machine draws power
-                         while idle too, so utilisation divides the useful tokens, not the power)
-    gCO2e per 1M tokens = kWh per 1M tokens × grid intensity (gCO2e/kWh)
+effective $/hour   = accelerator $/hour × (1 − spot discount)
+tokens/hour        = measured tokens/s × 3600 × utilisation
+$ per 1M tokens    = effective $/hour ÷ tokens/hour × 1e6
+kWh per 1M tokens  = power (W) × PUE ÷ 1000 ÷ tokens/hour × 1e6   (the machine draws power
+                     while idle too, so utilisation divides the useful tokens, not the power)
+gCO2e per 1M tokens = kWh per 1M tokens × grid intensity (gCO2e/kWh)
 """
 
 from __future__ import annotations

@@ -20,9 +20,7 @@ async def measure_tokens_per_second(
 
     async def worker(i: int) -> None:
         while time.perf_counter() < deadline:
-            reply = await client.chat.completions.create(
-                model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=max_tokens, temperature=0.8
-            )
+            reply = await client.chat.completions.create(model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=max_tokens, temperature=0.8)
             totals[i] += reply.usage.completion_tokens if reply.usage else 0
             if progress is not None:
                 progress(sum(totals))

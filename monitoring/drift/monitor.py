@@ -158,4 +158,3 @@ def windows(now: float, window_s: float, reference_s: float) -> tuple[tuple[floa
     window ends where the current one starts."""
     current = (now - window_s, now)
     return (current[0] - reference_s, current[0]), current
-

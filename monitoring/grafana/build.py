@@ -48,7 +48,9 @@ class Dashboard:
         self._y += 1
         return self
 
-    def panel(self, title: str, targets: list[dict[str, Any]], *, unit: str = "short", kind: str = "timeseries", width: int = 12, description: str = "") -> "Dashboard":
+    def panel(
+        self, title: str, targets: list[dict[str, Any]], *, unit: str = "short", kind: str = "timeseries", width: int = 12, description: str = ""
+    ) -> "Dashboard":
         if self._x + width > 24:
             self._x, self._y = 0, self._y + 8
         panel = {
@@ -114,7 +116,12 @@ def overview() -> Dashboard:
     d.panel("Responses by status class", [_q(f"sum by (status_class) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{status_class}}")], unit="reqps")
     d.panel(
         "Error ratio (5xx)",
-        [_q(f'(sum(rate(llmops_requests_total{{status_class="5xx",{M}}}[{RATE}])) or vector(0)) / sum(rate(llmops_requests_total{{{M}}}[{RATE}]))', "5xx ratio")],
+        [
+            _q(
+                f'(sum(rate(llmops_requests_total{{status_class="5xx",{M}}}[{RATE}])) or vector(0)) / sum(rate(llmops_requests_total{{{M}}}[{RATE}]))',
+                "5xx ratio",
+            )
+        ],
         unit="percentunit",
         width=8,
     )
@@ -134,7 +141,12 @@ def overview() -> Dashboard:
     )
     d.panel(
         "Completion tokens per request",
-        [_q(f"sum by (model) (rate(llmops_completion_tokens_total{{{M}}}[{RATE}])) / sum by (model) (rate(llmops_requests_total{{status_class=\"2xx\",{M}}}[{RATE}]))", "{{model}}")],
+        [
+            _q(
+                f'sum by (model) (rate(llmops_completion_tokens_total{{{M}}}[{RATE}])) / sum by (model) (rate(llmops_requests_total{{status_class="2xx",{M}}}[{RATE}]))',
+                "{{model}}",
+            )
+        ],
     )
     return d
 
@@ -181,7 +193,9 @@ def drift() -> Dashboard:
 def cost() -> Dashboard:
     d = Dashboard("llmops-cost", "llmops / Cost", "Spending from the price table (config/prices.yaml) and budgets (llmops cost budget).")
     d.panel("Spend rate by model ($/hour)", [_q(f"sum by (model) (rate(llmops_cost_usd_total{{{M}}}[{RATE}])) * 3600", "{{model}}")], unit="currencyUSD")
-    d.panel("Spend in the selected range", [_q(f"sum by (model) (increase(llmops_cost_usd_total{{{M}}}[$__range]))", "{{model}}")], unit="currencyUSD", kind="stat")
+    d.panel(
+        "Spend in the selected range", [_q(f"sum by (model) (increase(llmops_cost_usd_total{{{M}}}[$__range]))", "{{model}}")], unit="currencyUSD", kind="stat"
+    )
     d.panel(
         "Cost per 1M tokens",
         [
@@ -193,10 +207,13 @@ def cost() -> Dashboard:
         unit="currencyUSD",
     )
     d.panel("Highest budget use", [_q(f"max by (scope) (llmops_budget_max_spent_ratio{{{NS}}})", "{{scope}}")], unit="percentunit")
-    d.panel("Budgets past soft / hard limit", [
-        _q(f"sum by (scope) (llmops_budgets_over_soft_limit{{{NS}}})", "soft {{scope}}"),
-        _q(f"sum by (scope) (llmops_budgets_over_hard_limit{{{NS}}})", "hard {{scope}}"),
-    ])
+    d.panel(
+        "Budgets past soft / hard limit",
+        [
+            _q(f"sum by (scope) (llmops_budgets_over_soft_limit{{{NS}}})", "soft {{scope}}"),
+            _q(f"sum by (scope) (llmops_budgets_over_hard_limit{{{NS}}})", "hard {{scope}}"),
+        ],
+    )
     d.panel("Requests refused by budgets", [_q(f"sum by (scope) (rate(llmops_budget_rejections_total{{{NS}}}[{RATE}]))", "{{scope}}")], unit="reqps")
     return d
 
@@ -208,10 +225,19 @@ def safety() -> Dashboard:
         [_q(f"sum by (detector, direction, action) (rate(llmops_safety_actions_total{{{NS}}}[{RATE}]))", "{{direction}} {{detector}} {{action}}")],
         unit="reqps",
     )
-    d.panel("Guard failures", [_q(f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}]))", "{{direction}} {{outcome}}")], unit="reqps")
-    d.panel("Guard latency p95 by detector", [
-        _q(f"histogram_quantile(0.95, sum by (le, detector, direction) (rate(llmops_safety_check_duration_seconds_bucket{{{NS}}}[{RATE}])))", "{{direction}} {{detector}}")
-    ], unit="s")
+    d.panel(
+        "Guard failures", [_q(f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}]))", "{{direction}} {{outcome}}")], unit="reqps"
+    )
+    d.panel(
+        "Guard latency p95 by detector",
+        [
+            _q(
+                f"histogram_quantile(0.95, sum by (le, detector, direction) (rate(llmops_safety_check_duration_seconds_bucket{{{NS}}}[{RATE}])))",
+                "{{direction}} {{detector}}",
+            )
+        ],
+        unit="s",
+    )
     d.panel("Guard latency", _quantiles("llmops_safety_check_duration_seconds", NS), unit="s")
     return d
 

@@ -128,14 +128,18 @@ def allocate(
         counts[model] = int(n)
     window = _duration(since)
     records = list(read_records(log or GatewaySettings().request_log_path, since=time.time() - window))
-    print(json.dumps({"window_seconds": window, "requests": len(records), "usd": share(records, _prices(prices), window_seconds=window, replicas=counts, by=by)}))
+    print(
+        json.dumps({"window_seconds": window, "requests": len(records), "usd": share(records, _prices(prices), window_seconds=window, replicas=counts, by=by)})
+    )
 
 
 @cost_app.command()
 def tco(
     gpu_hour_usd: Annotated[float, typer.Option(min=0.0, help="Accelerator (node) price per hour, on-demand.")],
     tokens_per_second: Annotated[float | None, typer.Option(min=0.0, help="Measured generation throughput of one replica (or use --measure-url).")] = None,
-    measure_url: Annotated[str | None, typer.Option(help="Measure throughput now through this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1).")] = None,
+    measure_url: Annotated[
+        str | None, typer.Option(help="Measure throughput now through this OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1).")
+    ] = None,
     api_key: Annotated[str | None, typer.Option(envvar="LLMOPS_API_KEY", help="Key for --measure-url.")] = None,
     model: Annotated[str, typer.Option(help="Model to measure.")] = "smollm2-135m-instruct",
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Concurrent streams while measuring.")] = 8,
@@ -164,7 +168,9 @@ def tco(
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"measuring {model} for {seconds:.0f}s", total=None)
             measured = asyncio.run(
-                measure_tokens_per_second(measure_url, api_key, model, concurrency=concurrency, seconds=seconds, progress=lambda n: progress.update(task, description=f"{n} tokens"))
+                measure_tokens_per_second(
+                    measure_url, api_key, model, concurrency=concurrency, seconds=seconds, progress=lambda n: progress.update(task, description=f"{n} tokens")
+                )
             )
         tokens_per_second = measured
         console.print(f"measured {measured:.1f} completion tokens/s at {concurrency} streams")

@@ -15,7 +15,9 @@ console = Console(stderr=True)
 
 @monitor_app.command()
 def catalogue(
-    check: Annotated[bool, typer.Option("--check", help="Do not write: fail when the committed catalogue is stale or a metric breaks the conventions.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Do not write: fail when the committed catalogue is stale or a metric breaks the conventions.")
+    ] = False,
     record_engine_from: Annotated[
         str | None,
         typer.Option(help="Record engine metrics (ray_vllm_*, ray_serve_*) from a running stack's Ray metrics export, e.g. http://127.0.0.1:PORT/metrics."),
@@ -105,7 +107,11 @@ def drift(
     from prometheus_client import push_to_gateway, write_to_textfile
 
     from monitoring.drift import monitor as drift_monitor
-    from monitoring.drift.embeddings import LocalEmbedder, OpenAIEmbedder, bundled_model_dir
+    from monitoring.drift.embeddings import (
+        LocalEmbedder,
+        OpenAIEmbedder,
+        bundled_model_dir,
+    )
     from services.gateway.config import GatewaySettings
     from services.gateway.request_log import read_records
 
@@ -146,7 +152,9 @@ def drift(
     for name, info in sorted(result.features.items()):
         console.print(f"  {name:16} {info['method']:22} {info['score']:.4g} {'[red]drifted[/]' if info['drifted'] else 'ok'}")
     if result.embedding_distance is not None:
-        console.print(f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {'[red]drifted[/]' if result.embedding_drift else 'ok'}")
+        console.print(
+            f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {'[red]drifted[/]' if result.embedding_drift else 'ok'}"
+        )
     verdict = "[red]drift detected[/]" if result.detected else "[green]no drift[/]"
     console.print(f"{verdict}: {result.drifted_share:.0%} of features drifted; report in {out}/drift.html")
     print(json.dumps(asdict(result)))  # one line, for scripts

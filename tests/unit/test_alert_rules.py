@@ -40,6 +40,11 @@ def test_rules_use_only_exported_metrics():
                 assert not unknown, f"{rule.get('alert') or rule.get('record')} uses metrics the stack does not export: {unknown}"
                 if "record" in rule:
                     recorded.add(rule["record"])
-    assert {"LLMOpsHighErrorRatio", "LLMOpsTTFTBudgetBurnFast", "LLMOpsEngineDown", "LLMOpsEngineQueueSaturated", "LLMOpsDriftDetected", "LLMOpsBudgetNearlySpent"} <= {
-        r.get("alert") for f in ALERTS.glob("*.yaml") for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]
-    }
+    assert {
+        "LLMOpsHighErrorRatio",
+        "LLMOpsTTFTBudgetBurnFast",
+        "LLMOpsEngineDown",
+        "LLMOpsEngineQueueSaturated",
+        "LLMOpsDriftDetected",
+        "LLMOpsBudgetNearlySpent",
+    } <= {r.get("alert") for f in ALERTS.glob("*.yaml") for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]}

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from monitoring import catalogue
-from monitoring.catalogue import MetricEntry, build_catalogue, convention_problems, stale_files
+from monitoring.catalogue import (
+    MetricEntry,
+    build_catalogue,
+    convention_problems,
+    stale_files,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.cli.monitor import _duration
+from services.cli.monitor import parse_duration
 
 cost_app = typer.Typer(no_args_is_help=True)
 budget_app = typer.Typer(no_args_is_help=True)
@@ -92,7 +92,7 @@ def report(
 ) -> None:
     """Spending from the ledger, grouped by team, key or model."""
     try:
-        rows = _ledger(ledger).report(by=by, since=time.time() - _duration(since))
+        rows = _ledger(ledger).report(by=by, since=time.time() - parse_duration(since))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     if as_json:
@@ -126,7 +126,7 @@ def allocate(
         if not n.isdigit():
             raise typer.BadParameter(f"{item!r} is not MODEL=N")
         counts[model] = int(n)
-    window = _duration(since)
+    window = parse_duration(since)
     records = list(read_records(log or GatewaySettings().request_log_path, since=time.time() - window))
     print(
         json.dumps({"window_seconds": window, "requests": len(records), "usd": share(records, _prices(prices), window_seconds=window, replicas=counts, by=by)})

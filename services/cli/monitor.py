@@ -74,7 +74,7 @@ def dashboards(
         console.print(f"wrote {len(stale)} files under monitoring/grafana/")
 
 
-def _duration(text: str) -> float:
+def parse_duration(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
         return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
@@ -119,7 +119,7 @@ def drift(
         raise typer.BadParameter("--embeddings must be local, api or off")
     log = log or GatewaySettings().request_log_path
     end = now if now is not None else time.time()
-    (ref_start, ref_end), (cur_start, cur_end) = drift_monitor.windows(end, _duration(window), _duration(reference))
+    (ref_start, ref_end), (cur_start, cur_end) = drift_monitor.windows(end, parse_duration(window), parse_duration(reference))
     with console.status("reading the request log"):
         current = list(read_records(log, since=cur_start, until=cur_end))
         ref = list(read_records(reference_log)) if reference_log else list(read_records(log, since=ref_start, until=ref_end))

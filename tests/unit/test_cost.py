@@ -151,3 +151,28 @@ def test_budget_cli(tmp_path):
     assert report[0]["team"] == "ml" and report[0]["cost_usd"] == pytest.approx(8.5)
     assert runner.invoke(app, ["cost", "budget", "remove", "ml-monthly", "--ledger", db]).exit_code == 0
     assert runner.invoke(app, ["cost", "budget", "remove", "ml-monthly", "--ledger", db]).exit_code == 1
+
+
+def test_allocate_cli_reads_the_request_log(tmp_path):
+    import json as _json
+    import time as _time
+
+    from typer.testing import CliRunner
+
+    from services.cli import app
+    from services.gateway.request_log import RequestLogWriter
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("models:\n  self: {gpu_hour_usd: 3.6, tokens_per_second: 100}\n")
+    writer = RequestLogWriter(tmp_path / "requests.jsonl")
+    now = _time.time()
+    writer.write({"time": now - 10, "team": "a", "model": "self", "prompt_tokens": 30, "completion_tokens": 0})
+    writer.write({"time": now - 5, "team": "b", "model": "self", "prompt_tokens": 10, "completion_tokens": 0})
+    writer.write({"time": now - 7200, "team": "c", "model": "self", "prompt_tokens": 10, "completion_tokens": 0})  # outside the hour
+    args = ["cost", "allocate", "--log", str(writer.path), "--since", "1h", "--replicas", "self=2", "--prices", str(prices)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = _json.loads(result.output.strip().splitlines()[-1])
+    # 2 replicas x 1 h x $3.60 = $7.20, shared 30:10
+    assert out["requests"] == 2 and out["usd"] == {"a": pytest.approx(5.40), "b": pytest.approx(1.80)}
+    assert CliRunner().invoke(app, [*args[:-4], "--replicas", "self=two"]).exit_code == 2

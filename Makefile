@@ -8,7 +8,7 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration clean help
+.PHONY: install models classifiers serve test test-unit test-integration clean help monitoring-tools
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
@@ -29,6 +29,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Prometheus and promtool (Debian package) for the alert rule tests and the real-Prometheus test.
+# policy-rc.d keeps the package from starting a system Prometheus; tests start their own.
+monitoring-tools:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
+		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created=1; fi; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; \
+		status=$$?; if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	fi
+
 models: install classifiers
 	HF_HUB_OFFLINE=1 $(BIN)/llmops models import
 
@@ -40,13 +49,13 @@ classifiers: install
 serve: models
 	$(BIN)/llmops serve
 
-test: models
+test: models monitoring-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-unit: install
+test-unit: install monitoring-tools
 	$(BIN)/python -m pytest tests/unit tests/contract $(PYTEST_ARGS)
 
-test-integration: models
+test-integration: models monitoring-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 clean:

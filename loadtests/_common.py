@@ -215,6 +215,8 @@ LLMOPS_VARIANTS: dict[str, dict[str, Any]] = {
     "llmops-proxy": {"args": ["--via-proxy"], "env": {}},
     # through Ray Serve's proxy with RAY_SERVE_THROUGHPUT_OPTIMIZED=1 (gRPC between proxy and replicas)
     "llmops-proxy-tput": {"args": ["--via-proxy"], "env": {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}},
+    # as shipped but without the request log and cost metering/budgets (their cost, measured)
+    "llmops-unmetered": {"args": [], "env": {"LLMOPS_GATEWAY_REQUEST_LOG_ENABLED": "false", "LLMOPS_GATEWAY_BUDGETS_ENABLED": "false"}},
 }
 LLMOPS_PORT_BLOCK = 8
 
@@ -262,6 +264,8 @@ def start_llmops(
         env={
             "LLMOPS_GATEWAY_KEYS_DB": str(db),
             "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"),
+            "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(workdir / f"{variant}-requests.jsonl"),
+            "LLMOPS_GATEWAY_LEDGER_DB": str(workdir / f"{variant}-ledger.db"),
             # used only where Serve's direct ingress is on and llmops does not set them itself
             "RAY_SERVE_DIRECT_INGRESS_MIN_HTTP_PORT": str(ports["replica_http"]),
             "RAY_SERVE_DIRECT_INGRESS_MAX_HTTP_PORT": str(ports["replica_http"] + 2),

@@ -66,7 +66,7 @@ from loadtests._common import (
     wait_quiet,
 )
 
-ALL_SYSTEMS = (*LLMOPS_VARIANTS, "vllm", "llamacpp")
+ALL_SYSTEMS = (*(v for v in LLMOPS_VARIANTS if v != "llmops-unmetered"), "vllm", "llamacpp")  # unmetered: gateway bench only
 DEFAULT_SYSTEMS = "llmops,vllm,llamacpp"
 MODEL = "smollm2-135m-instruct"
 DEFAULT_GGUF = (

@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from services.cli.classifiers import classifiers_app
+from services.cli.cost import cost_app
 from services.cli.keys import keys_app
 from services.cli.models import models_app
+from services.cli.monitor import monitor_app
 from services.cli.serve import serve
 
 app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLLM, and its operations.", no_args_is_help=True, add_completion=False)
@@ -14,6 +16,8 @@ app.command(help="Start Ray, the engines and the gateway on this machine (foregr
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
 app.add_typer(classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX.")
+app.add_typer(cost_app, name="cost", help="Budgets, spending reports, TCO per token and the spot report.")
+app.add_typer(monitor_app, name="monitor", help="Metrics catalogue, Grafana dashboards and drift reports.")
 
 
 def main() -> None:

@@ -28,11 +28,12 @@ def create(
     models: Annotated[str | None, typer.Option(help="Comma-separated models the key may use [default: all].")] = None,
     rpm: Annotated[int | None, typer.Option(min=1, help="Requests per minute [default: unlimited].")] = None,
     tpm: Annotated[int | None, typer.Option(min=1, help="Tokens (prompt + completion) per minute [default: unlimited].")] = None,
+    team: Annotated[str | None, typer.Option(help="Team the key belongs to, for cost reports and team budgets [default: none].")] = None,
     db: DbOption = None,
 ) -> None:
     """Create a key. The key is printed once on stdout; only its hash is stored."""
     allowed = [m.strip() for m in models.split(",") if m.strip()] if models else None
-    key, principal = _store(db).create(name, models=allowed, rpm=rpm, tpm=tpm)
+    key, principal = _store(db).create(name, models=allowed, rpm=rpm, tpm=tpm, team=team)
     Console(stderr=True).print(f"created key {principal.key_id}… for {name!r}; store it now, it is not shown again")
     print(key)
 
@@ -40,10 +41,10 @@ def create(
 @keys_app.command("list")
 def list_(db: DbOption = None) -> None:
     """List keys (ids and limits, never the keys)."""
-    table = Table("id", "name", "models", "rpm", "tpm", "created", "revoked")
+    table = Table("id", "name", "team", "models", "rpm", "tpm", "created", "revoked")
     for p in _store(db).list():
         fmt = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""  # noqa: E731
-        table.add_row(p.key_id, p.name, ",".join(p.models) if p.models else "*", str(p.rpm or "-"), str(p.tpm or "-"), fmt(p.created_at), fmt(p.revoked_at))
+        table.add_row(p.key_id, p.name, p.team or "", ",".join(p.models) if p.models else "*", str(p.rpm or "-"), str(p.tpm or "-"), fmt(p.created_at), fmt(p.revoked_at))
     Console().print(table)
 
 

@@ -72,7 +72,10 @@ def serve(
     config = {
         "models_file": str(engine.models_file.resolve()),
         "model_store": str(engine.model_store.resolve()),
-        "gateway": {**gateway.model_dump(mode="json"), "keys_db": str(gateway.keys_db.resolve())},
+        "gateway": {
+            **gateway.model_dump(mode="json"),
+            **{k: str(getattr(gateway, k).resolve()) for k in ("keys_db", "request_log_path", "ledger_db", "prices_file")},
+        },
     }
 
     started = time.perf_counter()

@@ -26,6 +26,13 @@ class GatewaySettings(BaseSettings):
     quota_backend: str = Field("ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica.")
     request_timeout_s: float = Field(600.0, gt=0, description="Longest a request may take end to end before a 504.")
     ready_timeout_s: float = Field(2.0, gt=0, description="How long /ready waits for each engine's health check.")
+    request_log_enabled: bool = Field(True, description="Write one redacted JSON line per request (for the drift and cost monitors).")
+    request_log_path: Path = Field(Path("var/requests.jsonl"), description="The request log file (rotated files get .1, .2, ...).")
+    request_log_max_bytes: int = Field(64 * 1024 * 1024, ge=4096, description="Size at which the request log is rotated.")
+    request_log_backups: int = Field(3, ge=1, description="Rotated request log files kept.")
+    budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
+    ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
+    prices_file: Path = Field(Path("config/prices.yaml"), description="Price table per model (monitoring/cost/prices.py).")
 
     @model_validator(mode="after")
     def _local_quota_single_replica(self) -> "GatewaySettings":

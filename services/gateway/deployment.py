@@ -54,6 +54,22 @@ def build_engines(specs: list[ModelSpec], handles: dict[str, Any], timeout_s: fl
     return engines
 
 
+def monitoring_stages(settings: GatewaySettings) -> dict[str, Any]:
+    """The budget and request log stages the settings turn on."""
+    from monitoring.cost.ledger import Ledger
+    from monitoring.cost.prices import load_prices
+    from services.gateway.budget import BudgetStage
+    from services.gateway.request_log import RequestLogStage, RequestLogWriter
+
+    stages: dict[str, Any] = {}
+    if settings.budgets_enabled:
+        stages["budget"] = BudgetStage(Ledger(settings.ledger_db), load_prices(settings.prices_file))
+    if settings.request_log_enabled:
+        writer = RequestLogWriter(settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups)
+        stages["request_log"] = RequestLogStage(writer)
+    return stages
+
+
 @serve.deployment(name="gateway", max_ongoing_requests=1000)
 @serve.ingress()
 class GatewayDeployment:
@@ -65,7 +81,9 @@ class GatewayDeployment:
         keys = None if self.settings.auth_disabled else KeyStore(self.settings.keys_db)
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
         guards, watermark_detector = build_safety(safety_handle, safety)
-        pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **guards)
+        pipeline = default_pipeline(
+            keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **guards, **monitoring_stages(self.settings)
+        )
         self.service = GatewayService(
             pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s, watermark_detector=watermark_detector
         )

@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at  REAL
 )
 """
+# Added after the first release: older databases get the column on open (NULL = no team).
+_MIGRATIONS = {"team": "ALTER TABLE api_keys ADD COLUMN team TEXT"}
+_COLUMNS = "key_id, name, models, rpm, tpm, created_at, revoked_at, key_hash, team"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Principal:
     tpm: int | None
     created_at: float = 0.0
     revoked_at: float | None = None
+    team: str | None = None  # cost attribution and team budgets
 
     def may_use(self, model: str) -> bool:
         return self.models is None or model in self.models
@@ -64,22 +68,30 @@ class KeyStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(api_keys)")}
+        for column, statement in _MIGRATIONS.items():
+            if column not in present:
+                self._db.execute(statement)
         self._version = -1
         self._by_hash: dict[str, Principal] = {}
 
-    def create(self, name: str, *, models: list[str] | None = None, rpm: int | None = None, tpm: int | None = None) -> tuple[str, Principal]:
+    def create(
+        self, name: str, *, models: list[str] | None = None, rpm: int | None = None, tpm: int | None = None, team: str | None = None
+    ) -> tuple[str, Principal]:
         """Create a key; the plain key is returned once and never stored."""
         if not name.strip():
             raise ValueError("a key needs a non-empty name")
         for label, limit in (("rpm", rpm), ("tpm", tpm)):
             if limit is not None and limit < 1:
                 raise ValueError(f"{label} must be at least 1")
+        if team is not None and not team.strip():
+            raise ValueError("a team name must not be empty")
         key = PREFIX + secrets.token_urlsafe(24)
-        principal = Principal(key[:14], name, tuple(models) if models else None, rpm, tpm, time.time())
+        principal = Principal(key[:14], name, tuple(models) if models else None, rpm, tpm, time.time(), team=team)
         with self._lock:
             self._db.execute(
-                "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (principal.key_id, hash_key(key), name, json.dumps(list(models)) if models else None, rpm, tpm, principal.created_at),
+                "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (principal.key_id, hash_key(key), name, json.dumps(list(models)) if models else None, rpm, tpm, principal.created_at, team),
             )
             self._version = -1  # data_version only moves for other connections' writes
         return key, principal
@@ -92,7 +104,7 @@ class KeyStore:
 
     def list(self) -> list[Principal]:
         with self._lock:
-            rows = self._db.execute("SELECT key_id, name, models, rpm, tpm, created_at, revoked_at, key_hash FROM api_keys ORDER BY created_at").fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM api_keys ORDER BY created_at").fetchall()
         return [_principal(row) for row in rows]
 
     def lookup(self, key: str) -> Principal | None:
@@ -101,7 +113,7 @@ class KeyStore:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._version:
                 rows = self._db.execute(
-                    "SELECT key_id, name, models, rpm, tpm, created_at, revoked_at, key_hash FROM api_keys WHERE revoked_at IS NULL"
+                    f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL"
                 ).fetchall()
                 self._by_hash = {row[7]: _principal(row) for row in rows}
                 self._version = version
@@ -112,5 +124,5 @@ class KeyStore:
 
 
 def _principal(row: tuple) -> Principal:
-    key_id, name, models, rpm, tpm, created_at, revoked_at, _ = row
-    return Principal(key_id, name, tuple(json.loads(models)) if models else None, rpm, tpm, created_at, revoked_at)
+    key_id, name, models, rpm, tpm, created_at, revoked_at, _, team = row
+    return Principal(key_id, name, tuple(json.loads(models)) if models else None, rpm, tpm, created_at, revoked_at, team)

@@ -18,6 +18,13 @@ PROMPT_TOKENS = Counter("llmops_prompt_tokens_total", "Prompt tokens processed."
 COMPLETION_TOKENS = Counter("llmops_completion_tokens_total", "Completion tokens generated.", ["model"])
 IN_FLIGHT = Gauge("llmops_requests_in_flight", "Requests being served right now.", ["route"])
 QUOTA_REJECTIONS = Counter("llmops_quota_rejections_total", "Requests refused by a per-key quota.", ["limit"])
+# Cost and budgets (services/gateway/budget.py): dollars from the price table, never per key or team.
+COST = Counter("llmops_cost_usd_total", "Estimated cost of answered requests in US dollars, from the price table.", ["model"])
+BUDGET_REJECTIONS = Counter("llmops_budget_rejections_total", "Requests refused because a budget's hard limit was reached.", ["scope"])
+BUDGETS_OVER_SOFT_LIMIT = Gauge("llmops_budgets_over_soft_limit", "Budgets whose spending has passed their soft (alert) limit.", ["scope"])
+BUDGETS_OVER_HARD_LIMIT = Gauge("llmops_budgets_over_hard_limit", "Budgets whose spending has reached their hard limit (requests refused).", ["scope"])
+BUDGET_MAX_SPENT_RATIO = Gauge("llmops_budget_max_spent_ratio", "Highest spent/limit ratio over all budgets of a scope (1 = hard limit reached).", ["scope"])
+REQUEST_LOG_RECORDS = Counter("llmops_request_log_records_total", "Request log records, by outcome (written, dropped when the writer failed).", ["outcome"])
 
 
 def status_class(status: int) -> str:

@@ -245,15 +245,22 @@ def default_pipeline(
     tasks: Mapping[str, str],
     input_guard: InputGuardStage | None = None,
     output_guard: OutputGuardStage | None = None,
+    budget: Stage | None = None,
+    request_log: Stage | None = None,
 ) -> Pipeline:
+    """The guards (services/gateway/guard.py) replace the pass-through stages when safety is on;
+    ``budget`` (services/gateway/budget.py) runs after the quota, ``request_log``
+    (services/gateway/request_log.py) last; both are optional."""
     return Pipeline(
         [
             AuthStage(keys),
             QuotaStage(quota),
+            *([budget] if budget is not None else []),
             input_guard or InputGuardStage(),
             RetrievalStage(),
             RoutingStage(engines, tasks),
             output_guard or OutputGuardStage(),
             MeterStage(),
+            *([request_log] if request_log is not None else []),
         ]
     )

@@ -30,6 +30,8 @@ class Stack:
     keys: KeyStore
     log: Path
     metrics_port: int
+    ledger_db: Path | None = None  # the gateway's cost ledger
+    request_log: Path | None = None  # the gateway's request log
 
     def client(self, key: str | None = None, **kwargs) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.url + "/v1", api_key=key or self.new_key(), max_retries=0, **kwargs)
@@ -62,6 +64,8 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
         "LLMOPS_SAFETY_POLICY_FILE": str(ROOT / "tests" / "integration" / "safety_policy.yaml"),
+        "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
+        "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
     }
     cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--proxy-port", str(free_port()), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
     with log.open("w") as out:
@@ -74,7 +78,7 @@ def stack(tmp_path_factory) -> Stack:
             if time.time() > deadline:
                 pytest.fail(f"llmops serve not ready after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
             time.sleep(1)
-        yield Stack(ready.read_text().strip(), KeyStore(tmp / "keys.db"), log, metrics_port)
+        yield Stack(ready.read_text().strip(), KeyStore(tmp / "keys.db"), log, metrics_port, tmp / "ledger.db", tmp / "requests.jsonl")
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -37,3 +37,22 @@ def test_acknowledged_key_survives_a_crash(tmp_path):
     key, _ = store.create("team-a")
     del store  # no close, no checkpoint: as if the process died
     assert KeyStore(tmp_path / "keys.db").lookup(key) is not None
+
+
+def test_team_is_optional_and_old_databases_gain_the_column(tmp_path):
+    import sqlite3
+
+    from services.gateway.keys import KeyStore
+
+    db = tmp_path / "old.db"
+    old = sqlite3.connect(db)
+    old.execute(
+        "CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, models TEXT, rpm INTEGER, tpm INTEGER, created_at REAL NOT NULL, revoked_at REAL)"
+    )
+    old.execute("INSERT INTO api_keys VALUES ('sk-llmops-abcd', 'h', 'legacy', NULL, NULL, NULL, 1.0, NULL)")
+    old.commit()
+    old.close()
+    store = KeyStore(db)
+    assert store.list()[0].team is None
+    key, principal = store.create("new", team="ml")
+    assert principal.team == "ml" and store.lookup(key).team == "ml"

@@ -1,0 +1,82 @@
+"""A real Prometheus server (Debian's ``prometheus``) on 127.0.0.1 for tests: own config, own
+data folder, a free port; stopped by PID."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from tests.conftest import free_port
+
+
+class PrometheusServer:
+    def __init__(self, workdir: Path, targets: dict[str, str], rule_files: list[Path], scrape_interval: str = "1s"):
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise RuntimeError("prometheus is not installed: `make monitoring-tools` installs Debian's prometheus package")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = {
+            "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
+            "rule_files": [str(p) for p in rule_files],
+            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()],
+        }
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+        self.log = workdir / "prometheus.log"
+        self.cmd = [
+            binary,
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--log.level=warn",
+        ]
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "PrometheusServer":
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/-/ready", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("prometheus not ready after 60 s")
+            time.sleep(0.3)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def api(self, path: str, **params: Any) -> dict[str, Any]:
+        reply = httpx.get(self.url + "/api/v1/" + path, params=params, timeout=30)
+        return reply.json()
+
+    def query(self, expr: str) -> dict[str, Any]:
+        return self.api("query", query=expr)
+
+    def wait_for(self, expr: str, timeout_s: float = 60) -> None:
+        """Until the query returns at least one series."""
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            reply = self.query(expr)
+            if reply.get("status") == "success" and reply["data"]["result"]:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"no series for {expr} after {timeout_s}s")

@@ -1,0 +1,87 @@
+"""Drift monitor: a topic shift in the traffic is detected, unshifted traffic is not.
+
+Reference and current windows are written through the gateway's request log writer with the
+fields the input guard would set (redacted prompt); prompts are PubMedQA questions (reference
+and unshifted current: disjoint samples) and, for the shift, tweets from the toxicity set.
+"""
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.gateway.request_log import RequestLogWriter
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = DATA if DATA.exists() else Path("/work/shared/data")
+NOW = 1_800_000_000.0
+
+
+def _texts():
+    questions = [v["QUESTION"] for v in json.loads((DATA / "pubmedqa" / "ori_pqal.json").read_text()).values()]
+    with (DATA / "toxicity" / "train.csv").open() as f:
+        tweets = [row["text"] for row in csv.DictReader(f)]
+    rng = random.Random(7)
+    rng.shuffle(questions)
+    rng.shuffle(tweets)
+    return questions, tweets
+
+
+def _write(writer: RequestLogWriter, texts: list[str], start: float, seed: int) -> None:
+    rng = random.Random(seed)
+    for i, text in enumerate(texts):
+        writer.write(
+            {
+                "time": start + i * 5.0,
+                "route": "chat",
+                "model": "m",
+                "status": 200,
+                "prompt_chars": len(text),
+                "output_chars": rng.randint(80, 400),
+                "features": {},
+                "redacted_prompt": text,
+            }
+        )
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    if not (DATA / "pubmedqa").exists():
+        pytest.skip(f"shared data sets not found at {DATA}")
+    tmp = tmp_path_factory.mktemp("drift")
+    questions, tweets = _texts()
+    out = {}
+    for name, current in (("unshifted", questions[250:500]), ("shifted", tweets[:250])):
+        writer = RequestLogWriter(tmp / f"{name}.jsonl")
+        _write(writer, questions[:250], NOW - 7200, seed=1)  # reference: the hour before the current one
+        _write(writer, current, NOW - 3600 + 1, seed=2)
+        out[name] = writer.path
+    return tmp, out
+
+
+@pytest.mark.parametrize(("name", "expected"), [("unshifted", 0), ("shifted", 1)])
+def test_drift_detection(logs, name, expected):
+    tmp, paths = logs
+    out = tmp / f"report-{name}"
+    args = ["monitor", "drift", "--log", str(paths[name]), "--window", "1h", "--reference", "1h", "--now", str(NOW), "--out", str(out), "--fail-on-drift"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == expected, result.output
+    report = json.loads((out / "drift.json").read_text())
+    assert report["reference_requests"] == 250 and report["current_requests"] == 250
+    assert report["detected"] is bool(expected)
+    assert report["features"]["prompt_chars"]["drifted"] is bool(expected)
+    assert (report["embedding_distance"] >= 0.15) is bool(expected)
+    prom = (out / "drift.prom").read_text()
+    assert f"llmops_drift_detected {float(expected)}" in prom and 'llmops_drift_feature_score{feature="language"}' in prom
+    assert (out / "drift.html").stat().st_size > 10_000
+
+
+def test_too_few_requests_gives_no_verdict(tmp_path):
+    writer = RequestLogWriter(tmp_path / "r.jsonl")
+    _write(writer, ["a question?"] * 5, NOW - 100, seed=1)
+    result = CliRunner().invoke(app, ["monitor", "drift", "--log", str(writer.path), "--now", str(NOW), "--out", str(tmp_path / "o"), "--embeddings", "off"])
+    assert result.exit_code == 3 and "not enough requests" in result.output

@@ -1,0 +1,76 @@
+"""The request log: one record per request, no secrets, prompt text only when redacted."""
+
+import httpx
+import orjson
+
+from services.gateway.pipeline import InputGuardStage, default_pipeline
+from services.gateway.quota import LocalQuota
+from services.gateway.request_log import RequestLogStage, RequestLogWriter, read_records
+from services.gateway.routes import build_fastapi
+from services.gateway.service import GatewayService
+from tests.fakes import FakeEngine
+
+
+class RedactingGuard(InputGuardStage):
+    """Stands in for the safety input guard: sets features and a redacted prompt."""
+
+    async def on_request(self, ctx) -> None:
+        ctx.features.update({"injection_score": 0.125, "toxicity_score": 0.5, "pii_entities": 1.0})
+        ctx.redacted_prompt = "my name is <PERSON>"
+
+
+def _app(keys, writer, *, guard: bool):
+    engines, tasks = {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}
+    pipeline = default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, request_log=RequestLogStage(writer))
+    if guard:
+        pipeline.stages[2] = RedactingGuard()
+    service = GatewayService(pipeline, model_tasks=tasks)
+
+    async def ready() -> bool:
+        return True
+
+    return build_fastapi(lambda: service, is_ready=ready)
+
+
+async def test_records_without_and_with_redaction(tmp_path, keys):
+    key, principal = keys.create("alice", team="research")
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "my name is Alice Smith"}]}
+    for guard in (False, True):
+        writer = RequestLogWriter(tmp_path / f"log-{guard}.jsonl")
+        app = _app(keys, writer, guard=guard)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw", headers={"Authorization": f"Bearer {key}"}) as c:
+            assert (await c.post("/v1/chat/completions", json=body)).status_code == 200
+            streamed = await c.post("/v1/chat/completions", json={**body, "stream": True})
+            assert streamed.status_code == 200
+            assert (await c.post("/v1/chat/completions", json={**body, "model": "nope"})).status_code == 404
+        records = list(read_records(writer.path))
+        assert [r["status"] for r in records] == [200, 200, 404]
+        plain, stream, missing = records
+        for r in (plain, stream):
+            assert r["route"] == "chat" and r["model"] == "fake-chat" and r["key_id"] == principal.key_id and r["team"] == "research"
+            assert r["prompt_chars"] == len("my name is Alice Smith") and r["prompt_tokens"] == 5
+            assert r["output_chars"] == len("echo: my name is Alice Smith") and r["latency_seconds"] > 0
+        raw = writer.path.read_bytes()
+        assert key.encode() not in raw and b"Alice" not in raw, "no secret and no unredacted prompt in the log"
+        if guard:
+            assert plain["redacted_prompt"] == "my name is <PERSON>" and plain["features"]["injection_score"] == 0.125
+        else:
+            assert plain["redacted_prompt"] is None and plain["features"] == {}
+        assert missing["model"] == "other"
+
+
+def test_rotation_keeps_every_record(tmp_path):
+    writer = RequestLogWriter(tmp_path / "r.jsonl", max_bytes=4096, backups=10)
+    for i in range(200):
+        writer.write({"time": float(i), "i": i, "pad": "x" * 40})
+    assert (tmp_path / "r.jsonl.1").exists()
+    assert [r["i"] for r in read_records(writer.path)] == list(range(200))
+    assert [r["i"] for r in read_records(writer.path, since=50, until=60)] == list(range(50, 60))
+
+
+def test_torn_line_is_skipped(tmp_path):
+    writer = RequestLogWriter(tmp_path / "r.jsonl")
+    writer.write({"time": 1.0})
+    with writer.path.open("ab") as f:
+        f.write(orjson.dumps({"time": 2.0})[:5])
+    assert [r["time"] for r in read_records(writer.path)] == [1.0]

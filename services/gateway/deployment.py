@@ -11,6 +11,7 @@ from ray import serve
 from services.engine.config import ModelSpec
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import Engine, OpenAIHTTPEngine, ServeEngine
+from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
 from services.gateway.pipeline import default_pipeline
 from services.gateway.quota import LocalQuota, RayQuota
@@ -38,7 +39,7 @@ class GatewayDeployment:
         specs = [ModelSpec.model_validate(m) for m in models]
         self.handles = handles
         self.engines = build_engines(specs, handles, self.settings.request_timeout_s)
-        keys = None if self.settings.auth_disabled else KeyStore(self.settings.keys_db)
+        keys = None if self.settings.auth_disabled else KeyFile(self.settings.keys_file) if self.settings.keys_file else KeyStore(self.settings.keys_db)
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
         pipeline = default_pipeline(keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs})
         self.service = GatewayService(pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s)

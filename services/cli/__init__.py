@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from services.cli.keys import keys_app
+from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.serve import serve
 
@@ -12,6 +13,7 @@ app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLL
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 
 def main() -> None:

@@ -51,6 +51,11 @@ test-unit: install
 test-integration: models
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
+# Locust against a local stack it starts (or LOADTEST_ARGS="--host URL --api-key KEY"); SLO verdict.
+LOADTEST_ARGS ?= --scenario mixed --users 4 --run-time 60
+loadtest: models
+	$(BIN)/llmops loadtest $(LOADTEST_ARGS)
+
 chart-lint: install
 	$(BIN)/python -m pytest tests/unit/test_helm_chart.py $(PYTEST_ARGS)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.deploy import deploy_app
 from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
@@ -13,6 +14,7 @@ app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLL
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.add_typer(deploy_app, name="deploy", help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.")
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

@@ -141,6 +141,13 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
         assert set(safety) == {"enabled", "policy_file"}
 
 
+@pytest.mark.parametrize(("scenario", "device"), [(None, "cpu"), ("cpu-only-values.yaml", "cpu"), ("gpu-values.yaml", "cuda"), ("full-values.yaml", "cuda")])
+def test_engine_device_is_resolved_for_the_head(scenario, device):
+    """build_app runs on the (GPU-less) head: the chart decides the device, never 'auto'."""
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    assert yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]["device"] == device
+
+
 def test_models_come_from_values():
     values = {"models": [{"name": "big", "source": "org/big", "dtype": "bfloat16", "replicas": 2, "max_replicas": 6, "num_gpus": 1, "engine_kwargs": {"tensor_parallel_size": 1}}]}
     result = render_with(values)

@@ -68,10 +68,19 @@ app.kubernetes.io/part-of: llmops
 {{- define "llmops.keysDir" -}}/etc/llmops/keys{{- end }}
 {{- define "llmops.modelDir" -}}/models{{- end }}
 
+{{/* Engine device. build_app runs on the head, which has no GPU, so "auto" cannot be detected
+there: it means cuda when a GPU worker group is enabled, else cpu. */}}
+{{- define "llmops.engineDevice" -}}
+{{- if ne .Values.engine.device "auto" }}{{ .Values.engine.device }}
+{{- else if or .Values.gpuWorkers.enabled .Values.spotWorkers.enabled }}cuda
+{{- else }}cpu
+{{- end }}
+{{- end }}
+
 {{/* The build_app config (services.app:build_app args), from structured values. */}}
 {{- define "llmops.appArgs" -}}
 model_store: {{ include "llmops.modelDir" . }}
-device: {{ .Values.engine.device }}
+device: {{ include "llmops.engineDevice" . }}
 cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
 models:
 {{- toYaml .Values.models | nindent 2 }}

@@ -93,6 +93,7 @@ class FakeKubernetes:
     secrets: dict[str, dict] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     validate: Any = None  # callable(rayservice) raising on a shape the CRD rejects
+    fail_gets_after_patch: int = 0  # answer this many RayService reads after a patch with a 500
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -132,6 +133,9 @@ class FakeKubernetes:
                 if ns != self.namespace or name != self.rayservice["metadata"]["name"]:
                     return 404, status_error(404, "NotFound", f'rayservices.ray.io "{name}" not found')
                 if method == "GET":
+                    if self._polls_since_patch is not None and self.fail_gets_after_patch > 0:
+                        self.fail_gets_after_patch -= 1
+                        return 500, status_error(500, "InternalError", "etcdserver: request timed out")
                     self._advance()
                     return 200, self.rayservice
                 if method == "PATCH":

@@ -110,7 +110,7 @@ def rollout(
         problems = "; ".join(f"{d.name} {d.status} {d.message}".strip() for d in failure.deployments if d.status != "HEALTHY") if failure else ""
         console.print(f"[red]{model} {version} did not become healthy[/] (application {failure.app_status if failure else '?'}{': ' + problems if problems else ''}); "
                       f"rolled back to {result.previous_source}"
-                      + ("" if result.last.healthy else " — and the rollback is not healthy yet either: check `llmops deploy status`"))  # fmt: skip
+                      + ("" if result.last is not None and result.last.healthy else " — and the rollback is not healthy yet either: check `llmops deploy status`"))  # fmt: skip
     print(json.dumps({"model": model, "version": version, "source": result.source, "previous_source": result.previous_source, "healthy": result.healthy,
                       "rolled_back": result.rolled_back, "seconds": round(result.seconds, 1)}))  # fmt: skip
     raise typer.Exit(0 if result.healthy else 1)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import urllib3
 import yaml
 from kubernetes import client
 
@@ -143,7 +144,7 @@ class RolloutResult:
     healthy: bool
     rolled_back: bool
     seconds: float
-    last: ServiceSummary
+    last: ServiceSummary | None
     failure: ServiceSummary | None = None  # the state that made it roll back
 
 
@@ -163,15 +164,24 @@ def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[
     return yaml.safe_dump(serve_config, sort_keys=False), previous
 
 
-def wait_healthy(services: RayServices, name: str, *, generation: int, timeout_s: float, poll_s: float, on_poll: Callable[[ServiceSummary], None]) -> ServiceSummary:
+def wait_healthy(services: RayServices, name: str, *, generation: int, timeout_s: float, poll_s: float, on_poll: Callable[[ServiceSummary], None]) -> ServiceSummary | None:
     """Poll until KubeRay has seen ``generation`` and the application is healthy, has failed to
-    deploy, or the timeout passes; the last summary."""
+    deploy, or the timeout passes; the last summary (None if the API never answered). API
+    errors while polling (a restarting API server, a dropped connection) are retried."""
     deadline = time.monotonic() + timeout_s
+    summary = None
     while True:
-        summary = summarize(services.get(name))
-        summary.generation = max(summary.generation, generation)
-        on_poll(summary)
-        if summary.healthy or summary.failed or time.monotonic() >= deadline:
+        try:
+            summary = summarize(services.get(name))
+        except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
+            if isinstance(exc, client.ApiException) and exc.status is not None and exc.status < 500 and exc.status != 429:
+                raise
+        else:
+            summary.generation = max(summary.generation, generation)
+            on_poll(summary)
+            if summary.healthy or summary.failed:
+                return summary
+        if time.monotonic() >= deadline:
             return summary
         time.sleep(poll_s)
 
@@ -200,9 +210,26 @@ def rollout(
     previous_version = (current["metadata"].get("annotations") or {}).get(key)
     patched = services.patch(name, {"metadata": {"annotations": {key: version}}, "spec": {"serveConfigV2": new_config}})
     last = wait_healthy(services, name, generation=int(patched["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
-    if last.healthy:
+    if last is not None and last.healthy:
         return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
     failure = last
-    restored = services.patch(name, {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}})
+    restored = _patch_with_retries(services, name, {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}}, poll_s)
     last = wait_healthy(services, name, generation=int(restored["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
     return RolloutResult(model, version, source, previous_source, False, True, time.monotonic() - started, last, failure)
+
+
+def _patch_with_retries(services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5) -> dict[str, Any]:
+    """A rollback must not be lost to one failed API call; after the last attempt, the error
+    keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+    for attempt in range(attempts):
+        try:
+            return services.patch(name, body)
+        except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
+            if attempt == attempts - 1:
+                import tempfile
+
+                with tempfile.NamedTemporaryFile("w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False) as saved:
+                    saved.write(body["spec"]["serveConfigV2"])
+                raise DeployError(f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}") from exc
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")

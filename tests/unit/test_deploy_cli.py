@@ -98,6 +98,14 @@ def test_rollout_rolls_back_when_the_new_version_fails(cluster):
     assert fake.rayservice["status"]["activeServiceStatus"]["applicationStatuses"]["llmops"]["status"] == "RUNNING"
 
 
+def test_rollout_rides_out_api_errors_while_waiting(cluster):
+    fake, opts = cluster
+    fake.fail_gets_after_patch = 3
+    result, out = invoke("deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    assert result.exit_code == 0 and out["healthy"], result.output
+    assert fake.fail_gets_after_patch == 0 and len(patches(fake)) == 1
+
+
 def test_rollout_rolls_back_on_timeout(cluster):
     fake, opts = cluster
     fake.hanging_sources.add("slow")

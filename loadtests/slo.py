@@ -28,7 +28,7 @@ class SLO(BaseModel):
     min_requests: int = Field(1, ge=1, description="Fewest requests for a meaningful verdict.")
 
     @classmethod
-    def load(cls, path: Path) -> "SLO":
+    def load(cls, path: Path) -> SLO:
         return cls.model_validate(yaml.safe_load(Path(path).read_text()))
 
 
@@ -76,9 +76,9 @@ def _ms(value: str) -> float | None:
 def read_stats(stats_csv: Path) -> RunStats:
     """Totals and percentiles from Locust's ``_stats.csv`` (and task errors from the
     ``_exceptions.csv`` beside it)."""
-    rows = list(csv.DictReader(Path(stats_csv).open()))
+    rows = list(csv.DictReader(Path(stats_csv).read_text().splitlines()))
     exceptions_csv = Path(str(stats_csv).removesuffix("_stats.csv") + "_exceptions.csv")
-    exceptions = sum(int(r["Count"]) for r in csv.DictReader(exceptions_csv.open())) if exceptions_csv.exists() else 0
+    exceptions = sum(int(r["Count"]) for r in csv.DictReader(exceptions_csv.read_text().splitlines())) if exceptions_csv.exists() else 0
     metric = {r["Type"]: r for r in rows if r["Type"] in METRIC_TYPES}
     real = [r for r in rows if r["Name"] != "Aggregated" and r["Type"] not in METRIC_TYPES]
     get = lambda kind, col: _ms(metric[kind][col]) if kind in metric and int(metric[kind]["Request Count"]) else None  # noqa: E731

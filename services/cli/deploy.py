@@ -90,7 +90,8 @@ def rollout(
 ) -> None:
     """Patch the RayService so MODEL serves VERSION, wait until healthy, roll back on failure.
     Exit 0 when the new version is healthy, 1 when it was rolled back."""
-    from services.deploy.rayservice import DeployError, RayServices, rollout as do_rollout
+    from services.deploy.rayservice import DeployError, RayServices
+    from services.deploy.rayservice import rollout as do_rollout
 
     services = RayServices(_api(kubeconfig, context), namespace)
     with console.status(f"rolling out {model} {version}") as spinner:

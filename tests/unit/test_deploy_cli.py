@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.gateway.keys import KeyStore
+from tests.helm_chart import by_kind, rayservice_validator, render
 from tests.k8s_api import FakeKubernetes, FakeKubernetesServer
-from tests.unit.test_helm_chart import by_kind, render, rayservice_validator
 
 runner = CliRunner()
 MODEL = "smollm2-135m-instruct"

@@ -9,6 +9,7 @@ percentiles and the error ratio of the real requests with the thresholds of an S
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,9 @@ def _ms(value: str) -> float | None:
 def read_stats(stats_csv: Path) -> RunStats:
     """Totals and percentiles from Locust's ``_stats.csv`` (and task errors from the
     ``_exceptions.csv`` beside it)."""
-    rows = list(csv.DictReader(Path(stats_csv).read_text().splitlines()))
+    rows = list(csv.DictReader(io.StringIO(Path(stats_csv).read_text())))
     exceptions_csv = Path(str(stats_csv).removesuffix("_stats.csv") + "_exceptions.csv")
-    exceptions = sum(int(r["Count"]) for r in csv.DictReader(exceptions_csv.read_text().splitlines())) if exceptions_csv.exists() else 0
+    exceptions = sum(int(r["Count"]) for r in csv.DictReader(io.StringIO(exceptions_csv.read_text()))) if exceptions_csv.exists() else 0
     metric = {r["Type"]: r for r in rows if r["Type"] in METRIC_TYPES}
     real = [r for r in rows if r["Name"] != "Aggregated" and r["Type"] not in METRIC_TYPES]
     get = lambda kind, col: _ms(metric[kind][col]) if kind in metric and int(metric[kind]["Request Count"]) else None  # noqa: E731

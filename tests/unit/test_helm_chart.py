@@ -261,6 +261,8 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"reports": {"driftSchedule": "every hour"}}, "/reports/driftSchedule"),
         ({"pipelineJob": {"enabled": True}}, "/pipelineJob/command"),
         ({"head": {"resources": {"requests": {"cpu": "two"}, "limits": {}}}}, "/head/resources/requests/cpu"),
+        ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
+        ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
     ],
 )

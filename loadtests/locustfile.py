@@ -18,9 +18,9 @@ User classes (pick on the command line; all of them when none is named):
 - ``MixedUser``: all of the above in one user, weighted 6 short : 2 context : 1 long : 1 embeddings.
 
 Each streamed request is reported as its own Locust request (``chat:<scenario>``, full stream
-time) plus two Locust metrics of its own: ``TTFT`` (request start to the first content chunk)
-and ``ITL`` (each gap between content chunks), so Locust's CSV and HTML report carry their
-percentiles. A stream that answers non-200, sends an error event, ends without ``[DONE]`` or
+time) plus two Locust metrics of its own: ``TTFT`` (request start to the first content chunk;
+name ``all`` and, again, the scenario's name) and ``ITL`` (each gap between content chunks; name
+``all``), so Locust's CSV and HTML report carry their percentiles. A stream that answers non-200, sends an error event, ends without ``[DONE]`` or
 without content counts as a failure.
 
 Options (each also from an environment variable): ``--api-keys`` / ``LLMOPS_LOADTEST_API_KEYS``
@@ -160,9 +160,10 @@ class OpenAIUser(HttpUser):
         fire(request_type="POST", name=name, response_time=(time.perf_counter() - started) * 1000, response_length=length,
              exception=RuntimeError(error) if error else None, context={})
         if error is None:
-            fire(request_type="TTFT", name="stream", response_time=first * 1000, response_length=0, exception=None, context={})
+            for ttft_name in ("all", scenario):  # overall (judged) and per scenario (reported)
+                fire(request_type="TTFT", name=ttft_name, response_time=first * 1000, response_length=0, exception=None, context={})
             for gap in gaps:
-                fire(request_type="ITL", name="stream", response_time=gap * 1000, response_length=0, exception=None, context={})
+                fire(request_type="ITL", name="all", response_time=gap * 1000, response_length=0, exception=None, context={})
 
     def short_chat(self) -> None:
         self.stream_chat("short", [{"role": "user", "content": self.rng.choice(SHORT_PROMPTS)}])

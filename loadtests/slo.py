@@ -1,7 +1,8 @@
 """SLO verdict of a Locust run, from its stats CSV (``<prefix>_stats.csv``).
 
 The locustfile reports streamed chat requests as ordinary Locust requests, plus two metrics of
-its own: rows of type ``TTFT`` and ``ITL`` (milliseconds). The verdict compares their 95th
+its own: rows of type ``TTFT`` and ``ITL`` (milliseconds; name ``all`` over every scenario, which
+is what is judged, and TTFT again per scenario, which is only reported). The verdict compares their 95th
 percentiles and the error ratio of the real requests with the thresholds of an SLO file
 (``loadtests/slo.yaml``). Plain Python: no Locust import (Locust runs in its own process).
 """
@@ -80,8 +81,9 @@ def read_stats(stats_csv: Path) -> RunStats:
     rows = list(csv.DictReader(io.StringIO(Path(stats_csv).read_text())))
     exceptions_csv = Path(str(stats_csv).removesuffix("_stats.csv") + "_exceptions.csv")
     exceptions = sum(int(r["Count"]) for r in csv.DictReader(io.StringIO(exceptions_csv.read_text()))) if exceptions_csv.exists() else 0
-    metric = {r["Type"]: r for r in rows if r["Type"] in METRIC_TYPES}
+    metric = {r["Type"]: r for r in rows if r["Type"] in METRIC_TYPES and r["Name"] == "all"}
     real = [r for r in rows if r["Name"] != "Aggregated" and r["Type"] not in METRIC_TYPES]
+    per_scenario = [r for r in rows if r["Type"] in METRIC_TYPES and r["Name"] != "all"]
     get = lambda kind, col: _ms(metric[kind][col]) if kind in metric and int(metric[kind]["Request Count"]) else None  # noqa: E731
     return RunStats(
         requests=sum(int(r["Request Count"]) for r in real),
@@ -94,7 +96,7 @@ def read_stats(stats_csv: Path) -> RunStats:
         ttft_samples=int(metric["TTFT"]["Request Count"]) if "TTFT" in metric else 0,
         itl_samples=int(metric["ITL"]["Request Count"]) if "ITL" in metric else 0,
         exceptions=exceptions,
-        by_name={f'{r["Type"]} {r["Name"]}': {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "p95_s": _ms(r["95%"]) or 0.0} for r in real},
+        by_name={f'{r["Type"]} {r["Name"]}': {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "p95_s": _ms(r["95%"]) or 0.0} for r in real + per_scenario},
     )
 
 

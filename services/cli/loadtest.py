@@ -25,6 +25,7 @@ def loadtest(
     users: Annotated[int, typer.Option(min=1, max=512, help="Concurrent users (the start count in --capacity mode).")] = 4,
     spawn_rate: Annotated[float, typer.Option(min=0.1, help="Users started per second.")] = 2.0,
     run_time: Annotated[int, typer.Option(min=5, max=3600, help="Seconds of load per run.")] = 30,
+    warmup: Annotated[int, typer.Option(min=0, max=600, help="Seconds of unjudged load first (first requests compile kernels); 0: none.")] = 15,
     think_min: Annotated[float, typer.Option(min=0, help="Shortest think time between a user's requests (s).")] = 0.5,
     think_max: Annotated[float, typer.Option(min=0, help="Longest think time between a user's requests (s).")] = 2.0,
     max_tokens: Annotated[int, typer.Option(min=1, help="max_tokens of chat requests.")] = 32,
@@ -63,6 +64,11 @@ def loadtest(
                                     think=(think_min, think_max), max_tokens=max_tokens, chat_model=chat_model, embed_model=embed_model)  # fmt: skip
             _print_verdict(result)
             return result
+
+        if warmup:
+            with console.status(f"warming up: {users} users for {warmup}s (not judged)"):
+                run_locust(host, scenario=scenario, users=users, spawn_rate=spawn_rate, run_time_s=warmup, out_dir=out / "warmup", slo=slo, api_keys=keys,
+                           think=(think_min, think_max), max_tokens=max_tokens, chat_model=chat_model, embed_model=embed_model)  # fmt: skip
 
         if capacity:
             best, runs = capacity_search(one_run, start=users, factor=capacity_factor, max_users=max_users)

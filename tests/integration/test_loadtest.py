@@ -12,7 +12,7 @@ def test_locust_run_against_the_stack(stack, tmp_path):
     slo = tmp_path / "slo.yaml"
     slo.write_text("ttft_p95_s: 30\nitl_p95_s: 5\nerror_ratio: 0.0\nmin_requests: 5\n")
     cmd = [sys.executable, "-m", "services.cli", "loadtest", "--host", stack.url, "--api-key", stack.new_key(), "--scenario", "mixed",
-           "--users", "3", "--spawn-rate", "3", "--run-time", "20", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16",
+           "--users", "3", "--spawn-rate", "3", "--run-time", "20", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16",
            "--slo", str(slo), "--out", str(tmp_path / "results")]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
     result = json.loads(proc.stdout.strip().splitlines()[-1])

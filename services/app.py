@@ -10,7 +10,7 @@ from typing import Any
 
 from ray.serve import Application
 
-from services.engine.config import EngineSettings, load_models
+from services.engine.config import EngineSettings
 from services.engine.llm_configs import build_llm_config, model_source
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
@@ -19,16 +19,16 @@ from services.safety.config import SafetySettings
 
 
 def build_app(config: dict[str, Any] | None = None) -> Application:
-    """Build the graph. ``config`` may hold engine settings, a ``gateway`` dict of gateway settings
-    and a ``safety`` dict of safety settings; anything not given comes from the environment
-    (``LLMOPS_*``) or defaults."""
+    """Build the graph. ``config`` may hold engine settings (``models_file``, or ``models`` inline
+    as a list of model specs), a ``gateway`` dict of gateway settings and a ``safety`` dict of
+    safety settings; anything not given comes from the environment (``LLMOPS_*``) or defaults."""
     from ray.serve.llm import build_llm_deployment
 
     config = dict(config or {})
     gateway = GatewaySettings(**config.pop("gateway", {}))
     safety = SafetySettings(**config.pop("safety", {}))
     engine = EngineSettings(**config)
-    specs = load_models(engine.models_file)
+    specs = engine.served_models()
     handles = {
         spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer) for spec in specs if spec.backend == "vllm"
     }

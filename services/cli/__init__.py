@@ -6,7 +6,9 @@ import typer
 
 from services.cli.classifiers import classifiers_app
 from services.cli.cost import cost_app
+from services.cli.deploy import deploy_app
 from services.cli.keys import keys_app
+from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
 from services.cli.serve import serve
@@ -18,6 +20,8 @@ app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (sto
 app.add_typer(classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX.")
 app.add_typer(cost_app, name="cost", help="Budgets, spending reports, TCO per token and the spot report.")
 app.add_typer(monitor_app, name="monitor", help="Metrics catalogue, Grafana dashboards and drift reports.")
+app.add_typer(deploy_app, name="deploy", help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.")
+app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 
 def main() -> None:

@@ -89,9 +89,22 @@ class EngineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LLMOPS_")
 
     models_file: Path = Field(Path("config/models.yaml"), description="YAML file listing the served models.")
+    models: list[ModelSpec] | None = Field(
+        None, description="Served models given inline (e.g. by the Helm chart's serveConfigV2); when set, models_file is not read."
+    )
     model_store: Path = Field(Path("var/models"), description="Folder of imported models (llmops models import).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where engines run; auto detects a GPU.")
     cpu_kv_cache_gib: int = Field(1, ge=1, description="KV cache per CPU engine in GiB (VLLM_CPU_KVCACHE_SPACE).")
+
+    @model_validator(mode="after")
+    def _inline_models_valid(self) -> "EngineSettings":
+        if self.models is not None:
+            ModelsFile(models=self.models)  # same rules as a models file: at least one, unique names
+        return self
+
+    def served_models(self) -> list[ModelSpec]:
+        """The inline ``models`` if given, else the models file's."""
+        return list(self.models) if self.models is not None else load_models(self.models_file)
 
     def resolved_device(self) -> str:
         if self.device != "auto":

@@ -22,6 +22,9 @@ class GatewaySettings(BaseSettings):
     replicas: int = Field(1, ge=1, description="Gateway replicas (quotas are shared between them).")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per gateway replica.")
     keys_db: Path = Field(Path("var/keys.db"), description="SQLite file of hashed API keys (llmops keys ...).")
+    keys_file: Path | None = Field(
+        None, description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); when set, keys_db is not used."
+    )
     auth_disabled: bool = Field(False, description="Dev mode: accept requests without an API key. Never in production.")
     quota_backend: str = Field("ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica.")
     request_timeout_s: float = Field(600.0, gt=0, description="Longest a request may take end to end before a 504.")

@@ -11,6 +11,7 @@ from ray import serve
 from services.engine.config import ModelSpec
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import Engine, OpenAIHTTPEngine, ServeEngine
+from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
 from services.gateway.pipeline import default_pipeline
 from services.gateway.quota import LocalQuota, RayQuota
@@ -78,7 +79,7 @@ class GatewayDeployment:
         specs = [ModelSpec.model_validate(m) for m in models]
         self.handles = handles
         self.engines = build_engines(specs, handles, self.settings.request_timeout_s)
-        keys = None if self.settings.auth_disabled else KeyStore(self.settings.keys_db)
+        keys = None if self.settings.auth_disabled else KeyFile(self.settings.keys_file) if self.settings.keys_file else KeyStore(self.settings.keys_db)
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
         guards, watermark_detector = build_safety(safety_handle, safety)
         pipeline = default_pipeline(

@@ -52,3 +52,28 @@ def test_llm_config_placement(tmp_path, device):
     assert config.model_loading_config.model_source == str((tmp_path / "store" / "s").resolve())
     assert config.deployment_config["autoscaling_config"] == {"min_replicas": 1, "max_replicas": 3}
     assert config.deployment_config["name"] == "engine-org-chat"
+
+
+def test_inline_models_replace_the_models_file(tmp_path):
+    settings = EngineSettings(models_file=tmp_path / "absent.yaml", models=[{"name": "a", "source": "s"}, {"name": "e", "source": "t", "task": "embed"}])
+    assert [(s.name, s.task) for s in settings.served_models()] == [("a", "generate"), ("e", "embed")]
+    with pytest.raises(ConfigError, match="not found"):
+        EngineSettings(models_file=tmp_path / "absent.yaml").served_models()
+
+
+@pytest.mark.parametrize(
+    ("models", "fragment"),
+    [([], "at least 1"), ([{"name": "a"}], "source is required"), ([{"name": "a", "source": "s"}, {"name": "a", "source": "t"}], "duplicate")],
+)
+def test_inline_models_are_validated_like_a_models_file(models, fragment):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=fragment):
+        EngineSettings(models=models)
+
+
+def test_build_app_takes_inline_models(tmp_path):
+    from services.app import build_app
+
+    app = build_app({"models_file": str(tmp_path / "absent.yaml"), "models": [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]})
+    assert type(app).__name__ == "Application"

@@ -1,0 +1,264 @@
+{{/* Chart name. */}}
+{{- define "llmops.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Resource name prefix: release + chart, unless the release name already holds the chart name. */}}
+{{- define "llmops.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "llmops.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels that select this release's pods. */}}
+{{- define "llmops.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "llmops.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels on every resource. */}}
+{{- define "llmops.labels" -}}
+helm.sh/chart: {{ include "llmops.chart" . }}
+{{ include "llmops.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: llmops
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "llmops.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "llmops.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "llmops.keysSecretName" -}}
+{{- default (printf "%s-api-keys" (include "llmops.fullname" .)) .Values.apiKeys.existingSecret }}
+{{- end }}
+
+{{- define "llmops.modelCacheClaim" -}}
+{{- default (printf "%s-model-cache" (include "llmops.fullname" .)) .Values.modelCache.existingClaim }}
+{{- end }}
+
+{{- define "llmops.image" -}}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- end }}
+
+{{- define "llmops.gpuImage" -}}
+{{- printf "%s:%s" .Values.image.repository .Values.image.gpuTag }}
+{{- end }}
+
+{{/* Paths inside the pods. */}}
+{{- define "llmops.configDir" -}}/etc/llmops/config{{- end }}
+{{- define "llmops.keysDir" -}}/etc/llmops/keys{{- end }}
+{{- define "llmops.modelDir" -}}/models{{- end }}
+
+{{/* Engine device. build_app runs on the head, which has no GPU, so "auto" cannot be detected
+there: it means cuda when a GPU worker group is enabled, else cpu. */}}
+{{- define "llmops.engineDevice" -}}
+{{- if ne .Values.engine.device "auto" }}{{ .Values.engine.device }}
+{{- else if or .Values.gpuWorkers.enabled .Values.spotWorkers.enabled }}cuda
+{{- else }}cpu
+{{- end }}
+{{- end }}
+
+{{/* The build_app config (services.app:build_app args), from structured values. */}}
+{{- define "llmops.appArgs" -}}
+model_store: {{ include "llmops.modelDir" . }}
+device: {{ include "llmops.engineDevice" . }}
+cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
+models:
+{{- toYaml .Values.models | nindent 2 }}
+gateway:
+  host: 0.0.0.0
+  port: 8000
+  direct_ingress: false
+  replicas: {{ .Values.gateway.replicas }}
+  num_cpus: {{ .Values.gateway.numCpus }}
+  quota_backend: {{ .Values.gateway.quotaBackend }}
+  request_timeout_s: {{ .Values.gateway.requestTimeoutSeconds }}
+  ready_timeout_s: {{ .Values.gateway.readyTimeoutSeconds }}
+  auth_disabled: {{ .Values.gateway.authDisabled }}
+  keys_file: {{ include "llmops.keysDir" . }}/keys.json
+{{- if .Values.safety.enabled }}
+safety:
+  enabled: true
+  policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
+{{- end }}
+{{- end }}
+
+{{/* Ray Serve config (RayService serveConfigV2). */}}
+{{- define "llmops.serveConfig" -}}
+http_options:
+  host: 0.0.0.0
+  port: 8000
+applications:
+  - name: llmops
+    import_path: services.app:build_app
+    route_prefix: /
+    args:
+      {{- include "llmops.appArgs" . | nindent 6 }}
+{{- end }}
+
+{{/* Volumes of every Ray pod and job: config, keys, model cache. */}}
+{{- define "llmops.volumes" -}}
+- name: config
+  configMap:
+    name: {{ include "llmops.fullname" . }}-config
+- name: api-keys
+  secret:
+    secretName: {{ include "llmops.keysSecretName" . }}
+    optional: true
+{{- if .Values.modelCache.enabled }}
+- name: model-cache
+  persistentVolumeClaim:
+    claimName: {{ include "llmops.modelCacheClaim" . }}
+{{- end }}
+{{- end }}
+
+{{- define "llmops.volumeMounts" -}}
+- name: config
+  mountPath: {{ include "llmops.configDir" . }}
+  readOnly: true
+- name: api-keys
+  mountPath: {{ include "llmops.keysDir" . }}
+  readOnly: true
+{{- if .Values.modelCache.enabled }}
+- name: model-cache
+  mountPath: {{ include "llmops.modelDir" . }}
+{{- end }}
+{{- end }}
+
+{{/* Environment of every Ray container. */}}
+{{- define "llmops.env" -}}
+- name: HF_HUB_OFFLINE
+  value: "1"
+- name: RAY_USAGE_STATS_ENABLED
+  value: "0"
+{{- with .Values.rayService.env }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Pod annotations: a new Ray cluster (KubeRay's zero-downtime upgrade) when the safety policy
+changes. Serve config changes (models, gateway) are applied in place by KubeRay, without one. */}}
+{{- define "llmops.podAnnotations" -}}
+llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 | quote }}
+{{- end }}
+
+{{/* Pod template of one Ray worker group. Args: dict root, group (values), name, gpu (bool). */}}
+{{- define "llmops.workerGroup" -}}
+{{- $root := .root }}
+{{- $group := .group -}}
+- groupName: {{ .name }}
+  replicas: {{ $group.replicas }}
+  minReplicas: {{ $group.minReplicas }}
+  maxReplicas: {{ $group.maxReplicas }}
+  rayStartParams: {}
+  template:
+    metadata:
+      labels:
+        {{- include "llmops.selectorLabels" $root | nindent 8 }}
+        llmops/worker-group: {{ .name }}
+      annotations:
+        {{- include "llmops.podAnnotations" $root | nindent 8 }}
+    spec:
+      serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- range . }}
+        - name: {{ . }}
+        {{- end }}
+      {{- end }}
+      containers:
+        - name: ray-worker
+          image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          env:
+            {{- include "llmops.env" $root | nindent 12 }}
+          ports:
+            - {name: metrics, containerPort: {{ $root.Values.monitoring.rayMetricsPort }}}
+            - {name: serve, containerPort: 8000}
+          resources:
+            requests:
+              {{- toYaml $group.resources.requests | nindent 14 }}
+              {{- if .gpu }}
+              nvidia.com/gpu: {{ $group.gpusPerWorker }}
+              {{- end }}
+            limits:
+              {{- toYaml $group.resources.limits | nindent 14 }}
+              {{- if .gpu }}
+              nvidia.com/gpu: {{ $group.gpusPerWorker }}
+              {{- end }}
+          lifecycle:
+            preStop:
+              exec:
+                command: ["/bin/sh", "-c", "ray stop"]
+          volumeMounts:
+            {{- include "llmops.volumeMounts" $root | nindent 12 }}
+      volumes:
+        {{- include "llmops.volumes" $root | nindent 8 }}
+      {{- with $group.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $group.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $group.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}
+
+{{/* Job pod spec shared by the report CronJobs and the pipeline job. Args: root, command, resources, gpu. */}}
+{{- define "llmops.jobPodSpec" -}}
+{{- $root := .root -}}
+restartPolicy: Never
+serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+{{- with $root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+containers:
+  - name: job
+    image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    command:
+      {{- toYaml .command | nindent 6 }}
+    env:
+      {{- include "llmops.env" $root | nindent 6 }}
+    resources:
+      requests:
+        {{- toYaml .resources.requests | nindent 8 }}
+        {{- if .gpu }}
+        nvidia.com/gpu: 1
+        {{- end }}
+      limits:
+        {{- toYaml .resources.limits | nindent 8 }}
+        {{- if .gpu }}
+        nvidia.com/gpu: 1
+        {{- end }}
+    volumeMounts:
+      {{- include "llmops.volumeMounts" $root | nindent 6 }}
+volumes:
+  {{- include "llmops.volumes" $root | nindent 2 }}
+{{- end }}

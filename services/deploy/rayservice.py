@@ -1,0 +1,235 @@
+"""RayService status and model rollouts (KubeRay ``ray.io/v1``).
+
+A rollout changes one engine's ``source`` in the ``serveConfigV2`` the chart rendered (the
+``llmops`` application's ``args.models``), which KubeRay applies to the running Serve
+application in place. It then polls the RayService until the application and the engine's
+deployment are healthy again, and restores the previous ``serveConfigV2`` if they are not
+within the timeout (or the application fails to deploy).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+import yaml
+from kubernetes import client
+
+GROUP, VERSION, PLURAL = "ray.io", "v1", "rayservices"
+APP_NAME = "llmops"
+VERSION_ANNOTATION = "llmops.dev/version."  # + model name (sanitised): the version last rolled out
+
+
+class DeployError(Exception):
+    """A deploy operation cannot go on; the message says why."""
+
+
+@dataclass
+class DeploymentHealth:
+    name: str
+    status: str
+    message: str = ""
+
+
+@dataclass
+class ServiceSummary:
+    name: str
+    generation: int
+    observed_generation: int
+    service_status: str
+    conditions: list[dict[str, str]]
+    app_status: str
+    app_message: str
+    deployments: list[DeploymentHealth]
+    pending: bool
+    engines: list[dict[str, Any]] = field(default_factory=list)
+    workers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in self.conditions)
+
+    @property
+    def healthy(self) -> bool:
+        """The Serve application runs, every deployment is healthy, no upgrade is pending and
+        KubeRay has seen the latest spec."""
+        return (
+            self.observed_generation >= self.generation
+            and self.app_status == "RUNNING"
+            and bool(self.deployments)
+            and all(d.status == "HEALTHY" for d in self.deployments)
+            and not self.pending
+        )
+
+    @property
+    def failed(self) -> bool:
+        return self.observed_generation >= self.generation and self.app_status == "DEPLOY_FAILED"
+
+
+def annotation_key(model: str) -> str:
+    return VERSION_ANNOTATION + re.sub(r"[^A-Za-z0-9_.-]", "-", model)[:40]
+
+
+def serve_app(serve_config: dict[str, Any]) -> dict[str, Any]:
+    for app in serve_config.get("applications") or []:
+        if app.get("name") == APP_NAME:
+            return app
+    raise DeployError(f"serveConfigV2 has no application named {APP_NAME!r}")
+
+
+def summarize(obj: dict[str, Any]) -> ServiceSummary:
+    """The parts of a RayService an operator looks at, from the API object."""
+    meta, spec, status = obj.get("metadata", {}), obj.get("spec", {}), obj.get("status") or {}
+    active = status.get("activeServiceStatus") or {}
+    app = (active.get("applicationStatuses") or {}).get(APP_NAME) or {}
+    deployments = [DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", "")) for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())]
+    pending = status.get("pendingServiceStatus") or {}
+    serve_config = yaml.safe_load(spec.get("serveConfigV2") or "") or {}
+    annotations = meta.get("annotations") or {}
+    engines = []
+    try:
+        for m in serve_app(serve_config).get("args", {}).get("models") or []:
+            engines.append({
+                "model": m.get("name"), "source": m.get("source") or m.get("base_url"), "version": annotations.get(annotation_key(m.get("name", ""))),
+                "replicas": m.get("replicas", 1), "max_replicas": m.get("max_replicas"),
+            })  # fmt: skip
+    except DeployError:
+        pass
+    cluster = active.get("rayClusterStatus") or {}
+    return ServiceSummary(
+        name=meta.get("name", ""),
+        generation=int(meta.get("generation", 0)),
+        observed_generation=int(status.get("observedGeneration", 0)),
+        service_status=status.get("serviceStatus", ""),
+        conditions=[{k: c.get(k, "") for k in ("type", "status", "reason", "message")} for c in status.get("conditions") or []],
+        app_status=app.get("status", "MISSING"),
+        app_message=app.get("message", ""),
+        deployments=deployments,
+        pending=bool(pending.get("rayClusterName")),
+        engines=engines,
+        workers={k: cluster.get(k) for k in ("desiredWorkerReplicas", "availableWorkerReplicas", "readyWorkerReplicas") if k in cluster},
+    )
+
+
+class RayServices:
+    """RayService objects in one namespace, through the Kubernetes API."""
+
+    def __init__(self, api: client.ApiClient, namespace: str):
+        self.api = client.CustomObjectsApi(api)
+        self.namespace = namespace
+
+    def get(self, name: str) -> dict[str, Any]:
+        try:
+            return self.api.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+        except client.ApiException as exc:
+            if exc.status == 404:
+                raise DeployError(f"RayService {self.namespace}/{name} not found") from None
+            raise
+
+    def patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        # a dict body goes as application/merge-patch+json
+        return self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, body)
+
+
+@dataclass
+class RolloutResult:
+    model: str
+    version: str
+    source: str
+    previous_source: str | None
+    healthy: bool
+    rolled_back: bool
+    seconds: float
+    last: ServiceSummary | None
+    failure: ServiceSummary | None = None  # the state that made it roll back
+
+
+def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[str, str | None]:
+    """serveConfigV2 with ``model``'s source replaced, and the previous source."""
+    serve_config = yaml.safe_load(serve_config_text) or {}
+    models = serve_app(serve_config).get("args", {}).get("models")
+    if not models:
+        raise DeployError("serveConfigV2 lists no inline models (args.models); was it rendered by the llmops chart?")
+    entry = next((m for m in models if m.get("name") == model), None)
+    if entry is None:
+        raise DeployError(f"model {model!r} is not served; served: {', '.join(str(m.get('name')) for m in models)}")
+    if entry.get("backend", "vllm") != "vllm":
+        raise DeployError(f"model {model!r} is a remote ({entry.get('backend')}) model; only vLLM engines are rolled out")
+    previous = entry.get("source")
+    entry["source"] = source
+    return yaml.safe_dump(serve_config, sort_keys=False), previous
+
+
+def wait_healthy(services: RayServices, name: str, *, generation: int, timeout_s: float, poll_s: float, on_poll: Callable[[ServiceSummary], None]) -> ServiceSummary | None:
+    """Poll until KubeRay has seen ``generation`` and the application is healthy, has failed to
+    deploy, or the timeout passes; the last summary (None if the API never answered). API
+    errors while polling (a restarting API server, a dropped connection) are retried."""
+    deadline = time.monotonic() + timeout_s
+    summary = None
+    while True:
+        try:
+            summary = summarize(services.get(name))
+        except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
+            if isinstance(exc, client.ApiException) and exc.status is not None and exc.status < 500 and exc.status != 429:
+                raise
+        else:
+            summary.generation = max(summary.generation, generation)
+            on_poll(summary)
+            if summary.healthy or summary.failed:
+                return summary
+        if time.monotonic() >= deadline:
+            return summary
+        time.sleep(poll_s)
+
+
+def rollout(
+    services: RayServices,
+    name: str,
+    model: str,
+    version: str,
+    source: str,
+    *,
+    timeout_s: float = 900,
+    poll_s: float = 5,
+    on_poll: Callable[[ServiceSummary], None] = lambda s: None,
+) -> RolloutResult:
+    """Serve ``source`` as ``model`` (recording ``version``), wait until healthy; roll back to
+    the previous serveConfigV2 on failure or timeout."""
+    started = time.monotonic()
+    current = services.get(name)
+    before = summarize(current)
+    if not before.healthy:
+        raise DeployError(f"RayService {name} is not healthy now (application {before.app_status}); not rolling out on top of that")
+    previous_config = current["spec"]["serveConfigV2"]
+    new_config, previous_source = with_model_source(previous_config, model, source)
+    key = annotation_key(model)
+    previous_version = (current["metadata"].get("annotations") or {}).get(key)
+    patched = services.patch(name, {"metadata": {"annotations": {key: version}}, "spec": {"serveConfigV2": new_config}})
+    last = wait_healthy(services, name, generation=int(patched["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
+    if last is not None and last.healthy:
+        return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
+    failure = last
+    restored = _patch_with_retries(services, name, {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}}, poll_s)
+    last = wait_healthy(services, name, generation=int(restored["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
+    return RolloutResult(model, version, source, previous_source, False, True, time.monotonic() - started, last, failure)
+
+
+def _patch_with_retries(services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5) -> dict[str, Any]:
+    """A rollback must not be lost to one failed API call; after the last attempt, the error
+    keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+    for attempt in range(attempts):
+        try:
+            return services.patch(name, body)
+        except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
+            if attempt == attempts - 1:
+                import tempfile
+
+                with tempfile.NamedTemporaryFile("w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False) as saved:
+                    saved.write(body["spec"]["serveConfigV2"])
+                raise DeployError(f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}") from exc
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")

@@ -1,0 +1,28 @@
+"""A short Locust run (`llmops loadtest`, its own processes) against the session's real stack."""
+
+import json
+import subprocess
+import sys
+
+from loadtests.slo import SLO, judge, read_stats
+from tests.integration.conftest import ROOT
+
+
+def test_locust_run_against_the_stack(stack, tmp_path):
+    slo = tmp_path / "slo.yaml"
+    slo.write_text("ttft_p95_s: 30\nitl_p95_s: 5\nerror_ratio: 0.0\nmin_requests: 5\n")
+    cmd = [sys.executable, "-m", "services.cli", "loadtest", "--host", stack.url, "--api-key", stack.new_key(), "--scenario", "mixed",
+           "--users", "3", "--spawn-rate", "3", "--run-time", "20", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16",
+           "--slo", str(slo), "--out", str(tmp_path / "results")]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0 and result["passed"], (proc.stderr[-3000:], result)
+    stats = result["stats"]
+    assert stats["failures"] == 0 and stats["exceptions"] == 0 and stats["requests"] >= 5
+    assert 0 < stats["ttft_p50_s"] <= stats["ttft_p95_s"] < 30 and stats["itl_samples"] > stats["ttft_samples"] > 0
+    assert any(name.startswith("POST chat:") for name in stats["by_name"])
+    html = tmp_path / "results" / result["html"].rsplit("/", 1)[-1]
+    assert html.exists() and "chat:" in html.read_text()
+    # the same measured run against an SLO it cannot meet: the verdict names the breach
+    strict = judge(read_stats(result["csv"]), SLO(ttft_p95_s=stats["ttft_p95_s"] / 2, itl_p95_s=5, error_ratio=0))
+    assert not strict.passed and [c.name for c in strict.checks if not c.passed] == ["ttft_p95_s"]

@@ -1,0 +1,226 @@
+"""A small local HTTP server in the shape of the Kubernetes API, for the deploy CLI's tests.
+
+No real API server can run here (no kube-apiserver in Debian or on PyPI), so the tests drive the
+real ``kubernetes`` Python client against this server instead. Its objects are CONSTRUCTED, not
+recorded from a cluster: the RayService is the chart's own rendering, with a status in the shape
+of KubeRay's CRD (every state it holds is validated against the vendored CRD schema), and a
+tiny stand-in for the KubeRay operator moves the status along after each patch:
+
+- for ``stale_polls`` reads after a patch, the old status (observedGeneration behind);
+- then ``deploying_polls`` reads of ``DEPLOYING`` / ``UPDATING``;
+- then ``RUNNING`` / ``HEALTHY``, or ``DEPLOY_FAILED`` / ``UNHEALTHY`` when an engine's source is
+  in ``broken_sources``, or ``DEPLOYING`` forever when it is in ``hanging_sources``.
+
+Every request is recorded (method, path, content type, JSON body) for assertions.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import yaml
+
+RS_PATH = re.compile(r"^/apis/ray\.io/v1/namespaces/([^/]+)/rayservices/([^/?]+)$")
+SECRETS_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets(?:/([^/?]+))?$")
+TIME = "2026-11-28T12:00:00Z"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    content_type: str
+    body: Any
+    authorization: str
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def engine_deployments(rayservice: dict) -> dict[str, str]:
+    """Serve deployment name -> model source, as build_app names them."""
+    config = yaml.safe_load(rayservice["spec"]["serveConfigV2"])
+    app = next(a for a in config["applications"] if a["name"] == "llmops")
+    return {f"engine-{m['name']}".replace("/", "-"): m.get("source", "") for m in app["args"]["models"] if m.get("backend", "vllm") == "vllm"}
+
+
+def status_for(rayservice: dict, generation: int, app_status: str, engine_status: dict[str, tuple[str, str]]) -> dict:
+    deployments = {"gateway": {"status": "HEALTHY", "message": ""}}
+    deployments.update({name: {"status": s, "message": m} for name, (s, m) in engine_status.items()})
+    ready = app_status == "RUNNING"
+    return {
+        "serviceStatus": "Running" if ready else "",
+        "observedGeneration": generation,
+        "numServeEndpoints": 2 if ready else 0,
+        "conditions": [
+            {"type": "Ready", "status": "True" if ready else "False", "reason": "NonZeroServeEndpoints" if ready else "ZeroServeEndpoints",
+             "message": "", "lastTransitionTime": TIME, "observedGeneration": generation},
+            {"type": "UpgradeInProgress", "status": "False", "reason": "NoPendingCluster", "message": "", "lastTransitionTime": TIME},
+        ],
+        "activeServiceStatus": {
+            "rayClusterName": f"{rayservice['metadata']['name']}-raycluster-abcde",
+            "applicationStatuses": {"llmops": {"status": app_status, "message": "" if ready else "Deploying app 'llmops'", "serveDeploymentStatuses": deployments}},
+            "rayClusterStatus": {"desiredWorkerReplicas": 1, "availableWorkerReplicas": 1, "readyWorkerReplicas": 1, "state": "ready"},
+        },
+        "pendingServiceStatus": {},
+    }  # fmt: skip
+
+
+@dataclass
+class FakeKubernetes:
+    rayservice: dict
+    namespace: str = "llm"
+    stale_polls: int = 1
+    deploying_polls: int = 2
+    broken_sources: set[str] = field(default_factory=set)
+    hanging_sources: set[str] = field(default_factory=set)
+    secrets: dict[str, dict] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    validate: Any = None  # callable(rayservice) raising on a shape the CRD rejects
+    fail_gets_after_patch: int = 0  # answer this many RayService reads after a patch with a 500
+
+    def __post_init__(self):
+        self.lock = threading.Lock()
+        meta = self.rayservice["metadata"]
+        meta.update({"namespace": self.namespace, "generation": 1, "resourceVersion": "1", "uid": "00000000-0000-0000-0000-000000000001"})
+        self.rayservice["status"] = status_for(self.rayservice, 1, "RUNNING", {n: ("HEALTHY", "") for n in engine_deployments(self.rayservice)})
+        self._polls_since_patch = None
+        self._check()
+
+    def _check(self):
+        if self.validate:
+            self.validate(self.rayservice)
+
+    # --- the operator stand-in ---
+    def _advance(self):
+        if self._polls_since_patch is None:
+            return
+        self._polls_since_patch += 1
+        n, gen = self._polls_since_patch, self.rayservice["metadata"]["generation"]
+        if n <= self.stale_polls:
+            return
+        sources = engine_deployments(self.rayservice)
+        if n <= self.stale_polls + self.deploying_polls or any(s in self.hanging_sources for s in sources.values()):
+            self.rayservice["status"] = status_for(self.rayservice, gen, "DEPLOYING", {d: ("UPDATING", "") for d in sources})
+        elif any(s in self.broken_sources for s in sources.values()):
+            engines = {d: ("UNHEALTHY", f"replica failed to start: cannot load model from {s}") if s in self.broken_sources else ("HEALTHY", "") for d, s in sources.items()}
+            self.rayservice["status"] = status_for(self.rayservice, gen, "DEPLOY_FAILED", engines)
+        else:
+            self.rayservice["status"] = status_for(self.rayservice, gen, "RUNNING", {d: ("HEALTHY", "") for d in sources})
+        self._check()
+
+    # --- HTTP ---
+    def handle(self, method: str, path: str, content_type: str, body: Any) -> tuple[int, Any]:
+        with self.lock:
+            if m := RS_PATH.match(path):
+                ns, name = m.groups()
+                if ns != self.namespace or name != self.rayservice["metadata"]["name"]:
+                    return 404, status_error(404, "NotFound", f'rayservices.ray.io "{name}" not found')
+                if method == "GET":
+                    if self._polls_since_patch is not None and self.fail_gets_after_patch > 0:
+                        self.fail_gets_after_patch -= 1
+                        return 500, status_error(500, "InternalError", "etcdserver: request timed out")
+                    self._advance()
+                    return 200, self.rayservice
+                if method == "PATCH":
+                    if content_type != "application/merge-patch+json":
+                        return 415, status_error(415, "UnsupportedMediaType", content_type)
+                    status = self.rayservice.pop("status")
+                    patched = merge_patch(self.rayservice, {k: v for k, v in body.items() if k != "status"})
+                    patched["status"] = status
+                    if patched["spec"] != self.rayservice["spec"]:
+                        patched["metadata"]["generation"] += 1
+                    patched["metadata"]["resourceVersion"] = str(int(patched["metadata"]["resourceVersion"]) + 1)
+                    self.rayservice = patched
+                    self._polls_since_patch = 0
+                    self._check()
+                    return 200, self.rayservice
+            if m := SECRETS_PATH.match(path):
+                ns, name = m.groups()
+                if ns != self.namespace:
+                    return 404, status_error(404, "NotFound", "namespace")
+                if method == "POST" and name is None:
+                    name = body["metadata"]["name"]
+                    if name in self.secrets:
+                        return 409, status_error(409, "AlreadyExists", name)
+                    self.secrets[name] = {**body, "metadata": {**body["metadata"], "namespace": ns, "resourceVersion": "1"}}
+                    return 201, self.secrets[name]
+                if name not in self.secrets:
+                    return 404, status_error(404, "NotFound", f'secrets "{name}" not found')
+                if method == "GET":
+                    return 200, self.secrets[name]
+                if method == "PATCH":
+                    self.secrets[name] = merge_patch(self.secrets[name], body)
+                    return 200, self.secrets[name]
+            return 404, status_error(404, "NotFound", path)
+
+
+def status_error(code: int, reason: str, message: str) -> dict:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
+
+
+class FakeKubernetesServer:
+    """Serves a FakeKubernetes on 127.0.0.1 (free port) in a thread; ``kubeconfig(path)`` writes a
+    kubeconfig pointing at it."""
+
+    def __init__(self, fake: FakeKubernetes):
+        self.fake = fake
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                path = self.path.split("?", 1)[0]
+                content_type = (self.headers.get("Content-Type") or "").split(";")[0]
+                outer.fake.requests.append(Recorded(self.command, path, content_type, body, self.headers.get("Authorization", "")))
+                code, payload = outer.fake.handle(self.command, path, content_type, body)
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def kubeconfig(self, path) -> str:
+        path.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "test",
+            "clusters": [{"name": "test", "cluster": {"server": self.url}}],
+            "users": [{"name": "test", "user": {"token": "test-token"}}],
+            "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test", "namespace": self.fake.namespace}}],
+        }))  # fmt: skip
+        return str(path)

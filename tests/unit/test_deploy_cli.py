@@ -1,0 +1,158 @@
+"""``llmops deploy``: the real kubernetes client against a local server in the Kubernetes API's
+shape (tests/k8s_api.py: constructed fixtures, not recorded from a cluster — no API server can
+run here). Asserts on the requests the server receives: patch bodies, rollbacks, Secret writes."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.gateway.keys import KeyStore
+from tests.helm_chart import by_kind, rayservice_validator, render
+from tests.k8s_api import FakeKubernetes, FakeKubernetesServer
+
+runner = CliRunner()
+MODEL = "smollm2-135m-instruct"
+
+
+def crd_valid(rayservice: dict) -> None:
+    errors = list(rayservice_validator().iter_errors(rayservice))
+    assert not errors, [e.message for e in errors[:5]]
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    (rayservice,) = by_kind(render(), "RayService")
+    fake = FakeKubernetes(json.loads(json.dumps(rayservice)), validate=crd_valid)
+    with FakeKubernetesServer(fake) as server:
+        yield fake, ["--kubeconfig", server.kubeconfig(tmp_path / "kubeconfig"), "--namespace", "llm"]
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    return result, (json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else None)
+
+
+def patches(fake):
+    return [r for r in fake.requests if r.method == "PATCH"]
+
+
+def models_of(serve_config_text: str) -> dict[str, dict]:
+    config = yaml.safe_load(serve_config_text)
+    return {m["name"]: m for m in config["applications"][0]["args"]["models"]}
+
+
+def test_status_reports_conditions_deployments_and_engines(cluster):
+    fake, opts = cluster
+    result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
+    assert result.exit_code == 0, result.output
+    assert summary["healthy"] and summary["ready"] and summary["app_status"] == "RUNNING"
+    assert {d["name"]: d["status"] for d in summary["deployments"]} == {"gateway": "HEALTHY", f"engine-{MODEL}": "HEALTHY", "engine-all-minilm-l6-v2": "HEALTHY"}
+    assert {e["model"]: e["replicas"] for e in summary["engines"]} == {MODEL: 1, "all-minilm-l6-v2": 1}
+    assert any(c["type"] == "Ready" and c["status"] == "True" for c in summary["conditions"])
+    assert fake.requests[0].authorization == "Bearer test-token" and fake.requests[0].path == "/apis/ray.io/v1/namespaces/llm/rayservices/rel-llmops"
+
+
+def test_status_of_a_missing_rayservice(cluster):
+    _, opts = cluster
+    result, _ = invoke("deploy", "status", "--name", "nope", *opts)
+    assert result.exit_code == 1 and "not found" in result.output
+
+
+def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
+    fake, opts = cluster
+    before = fake.rayservice["spec"]["serveConfigV2"]
+    result, out = invoke("deploy", "rollout", MODEL, "smollm2-ft-v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    assert result.exit_code == 0, result.output
+    assert out == {"model": MODEL, "version": "smollm2-ft-v2", "source": "smollm2-ft-v2", "previous_source": MODEL, "healthy": True, "rolled_back": False, "seconds": out["seconds"]}
+    (patch,) = patches(fake)
+    assert patch.content_type == "application/merge-patch+json"
+    assert set(patch.body) == {"metadata", "spec"} and set(patch.body["spec"]) == {"serveConfigV2"}
+    assert patch.body["metadata"]["annotations"] == {f"llmops.dev/version.{MODEL}": "smollm2-ft-v2"}
+    new, old = models_of(patch.body["spec"]["serveConfigV2"]), models_of(before)
+    assert new[MODEL] == {**old[MODEL], "source": "smollm2-ft-v2"} and new["all-minilm-l6-v2"] == old["all-minilm-l6-v2"]
+    gets_after_patch = [r for r in fake.requests[fake.requests.index(patch):] if r.method == "GET"]
+    assert len(gets_after_patch) >= fake.stale_polls + fake.deploying_polls + 1, "waited through the stale and deploying states"
+    result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
+    assert {e["model"]: e["version"] for e in summary["engines"]}[MODEL] == "smollm2-ft-v2"
+
+
+def test_rollout_rolls_back_when_the_new_version_fails(cluster):
+    fake, opts = cluster
+    fake.broken_sources.add("/models/broken")
+    before = fake.rayservice["spec"]["serveConfigV2"]
+    result, out = invoke("deploy", "rollout", MODEL, "v3", "--source", "/models/broken", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    assert result.exit_code == 1 and out["rolled_back"] and not out["healthy"]
+    said = " ".join(result.output.split())
+    assert "rolled back to smollm2-135m-instruct" in said and "DEPLOY_FAILED" in said and "cannot load model from /models/broken" in said, said
+    forward, back = patches(fake)
+    assert models_of(forward.body["spec"]["serveConfigV2"])[MODEL]["source"] == "/models/broken"
+    assert back.body == {"metadata": {"annotations": {f"llmops.dev/version.{MODEL}": None}}, "spec": {"serveConfigV2": before}}, "the exact previous config"
+    assert fake.rayservice["spec"]["serveConfigV2"] == before
+    assert f"llmops.dev/version.{MODEL}" not in fake.rayservice["metadata"].get("annotations", {})
+    assert fake.rayservice["status"]["activeServiceStatus"]["applicationStatuses"]["llmops"]["status"] == "RUNNING"
+
+
+def test_rollout_rides_out_api_errors_while_waiting(cluster):
+    fake, opts = cluster
+    fake.fail_gets_after_patch = 3
+    result, out = invoke("deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    assert result.exit_code == 0 and out["healthy"], result.output
+    assert fake.fail_gets_after_patch == 0 and len(patches(fake)) == 1
+
+
+def test_rollout_rolls_back_on_timeout(cluster):
+    fake, opts = cluster
+    fake.hanging_sources.add("slow")
+    result, out = invoke("deploy", "rollout", MODEL, "slow", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "1")
+    assert result.exit_code == 1 and out["rolled_back"]
+    assert len(patches(fake)) == 2
+
+
+@pytest.mark.parametrize(("model", "fragment"), [("unknown-model", "not served"), ("all-minilm-l6-v2", None)])
+def test_rollout_refuses_unknown_models(cluster, model, fragment):
+    fake, opts = cluster
+    result, _ = invoke("deploy", "rollout", model, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    if fragment:
+        assert result.exit_code == 1 and fragment in result.output and not patches(fake)
+    else:
+        assert result.exit_code == 0, result.output
+
+
+def test_rollout_refuses_an_unhealthy_service(cluster):
+    fake, opts = cluster
+    fake.rayservice["status"]["activeServiceStatus"]["applicationStatuses"]["llmops"]["status"] = "DEPLOYING"
+    result, _ = invoke("deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts)
+    assert result.exit_code == 1 and "not healthy" in result.output and not patches(fake)
+
+
+def test_keys_sync_writes_hashes_only_and_follows_revocations(cluster, tmp_path):
+    fake, opts = cluster
+    store = KeyStore(tmp_path / "keys.db")
+    key, principal = store.create("team-a", models=[MODEL], rpm=60)
+    args = ["deploy", "keys", "sync", "--secret", "rel-llmops-api-keys", "--db", str(tmp_path / "keys.db"), *opts]
+
+    result, _ = invoke(*args, "--dry-run")
+    assert result.exit_code == 0 and "would create" in result.output and not fake.secrets
+    result, _ = invoke(*args)
+    assert result.exit_code == 0 and "created" in result.output, result.output
+    (post,) = [r for r in fake.requests if r.method == "POST"]
+    assert post.path == "/api/v1/namespaces/llm/secrets"
+    document = json.loads(base64.b64decode(fake.secrets["rel-llmops-api-keys"]["data"]["keys.json"]))
+    assert [k["key_id"] for k in document["keys"]] == [principal.key_id] and document["keys"][0]["rpm"] == 60
+    assert key not in json.dumps(fake.secrets) and key[14:] not in json.dumps([r.body for r in fake.requests])
+
+    result, _ = invoke(*args)
+    assert "unchanged" in result.output and not [r for r in fake.requests if r.method == "PATCH"]
+
+    store.revoke(principal.key_id)
+    result, _ = invoke(*args)
+    assert "updated" in result.output
+    (patch,) = [r for r in fake.requests if r.method == "PATCH"]
+    assert patch.content_type in ("application/strategic-merge-patch+json", "application/merge-patch+json")
+    assert json.loads(base64.b64decode(fake.secrets["rel-llmops-api-keys"]["data"]["keys.json"]))["keys"] == []

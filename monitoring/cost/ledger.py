@@ -102,11 +102,15 @@ class Ledger:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
+        # Two connections: reads (the budget check on the request path) never wait behind a
+        # commit's fsync; WAL lets them read the last committed state meanwhile.
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._read_lock = threading.Lock()
+        self._reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
 
     # charges
     def record(self, charges: list[Charge]) -> None:
@@ -124,8 +128,8 @@ class Ledger:
 
     def spent(self, scope: str, subject: str, since: float = 0.0) -> float:
         column = "key_id" if scope == "key" else "team"
-        with self._lock:
-            row = self._db.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM charges WHERE {column} = ? AND time >= ?", (subject, since)).fetchone()
+        with self._read_lock:
+            row = self._reader.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM charges WHERE {column} = ? AND time >= ?", (subject, since)).fetchone()
         return float(row[0])
 
     def report(self, *, by: str = "team", since: float = 0.0, until: float | None = None) -> list[dict]:
@@ -133,8 +137,8 @@ class Ledger:
         if by not in ("team", "key_id", "model"):
             raise ValueError("by must be team, key_id or model")
         until = until if until is not None else self._clock() + 1
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 f"SELECT {by}, model, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cost_usd) FROM charges "
                 f"WHERE time >= ? AND time < ? GROUP BY {by}, model ORDER BY SUM(cost_usd) DESC",
                 (since, until),
@@ -158,8 +162,8 @@ class Ledger:
             return self._db.execute("DELETE FROM budgets WHERE name = ?", (name,)).rowcount == 1
 
     def budgets(self) -> list[Budget]:
-        with self._lock:
-            rows = self._db.execute("SELECT name, scope, subject, period, limit_usd, soft_ratio FROM budgets ORDER BY name").fetchall()
+        with self._read_lock:
+            rows = self._reader.execute("SELECT name, scope, subject, period, limit_usd, soft_ratio FROM budgets ORDER BY name").fetchall()
         return [Budget(*row) for row in rows]
 
     def status(self, budgets: list[Budget] | None = None, *, pending: dict[tuple[str, str], float] | None = None) -> list[BudgetStatus]:
@@ -173,8 +177,9 @@ class Ledger:
         return out
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()
 
 
 class ChargeWriter:
@@ -209,6 +214,8 @@ class ChargeWriter:
             except queue.Empty:
                 break
         if batch:
+            # committed first, then taken off the pending sums: a concurrent budget check may
+            # count a charge twice for a moment (refusing early), never not at all
             try:
                 self.ledger.record(batch)
             except BaseException:

@@ -60,7 +60,8 @@ def catalogue(
 def dashboards(
     check: Annotated[bool, typer.Option("--check", help="Do not write: fail when the committed dashboards or ConfigMaps are stale.")] = False,
 ) -> None:
-    """Generate the Grafana dashboards (monitoring/grafana/*.json) and their ConfigMaps."""
+    """Generate the Grafana dashboards (monitoring/grafana/*.json), their ConfigMaps, and the alert
+    rules as a PrometheusRule (monitoring/alerts/kubernetes/)."""
     from monitoring.grafana import build
 
     stale = build.stale_files() if check else build.write_all()
@@ -71,7 +72,7 @@ def dashboards(
             raise typer.Exit(1)
         console.print("dashboards up to date")
     else:
-        console.print(f"wrote {len(stale)} files under monitoring/grafana/")
+        console.print(f"wrote {len(stale)} files: " + ", ".join(p.name for p in stale))
 
 
 def parse_duration(text: str) -> float:

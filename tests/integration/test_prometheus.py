@@ -51,7 +51,13 @@ ALLOWED_VALUES = {
     "instance": None,  # scrape targets (ours)
     "direction": {"input", "output"},
 }
-# Labels whose values another service defines (safety: detector, action): bounded by count.
+if importlib.util.find_spec("services.safety") is not None:  # the safety service's fixed sets
+    from services.safety import metrics as safety_metrics
+
+    ALLOWED_VALUES["detector"] = set(safety_metrics.DETECTORS)
+    ALLOWED_VALUES["action"] = set(safety_metrics.ACTIONS)
+    ALLOWED_VALUES["outcome"] = ALLOWED_VALUES["outcome"] | set(safety_metrics.OUTCOMES)
+# Labels whose values another service defines and that are not listed above: bounded by count.
 MAX_VALUES_OF_OTHER_LABELS = 12
 
 
@@ -89,6 +95,10 @@ def loaded(stack, tmp_path_factory):
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(chat, range(DISTINCT_KEYS)))
+    if importlib.util.find_spec("services.safety") is not None:  # give the input guard something to act on
+        stack.client(keys[1][0]).chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": "Email jane.doe@example.com or call +1 202 555 0143."}], max_tokens=4
+        )
     with pytest.raises(openai.NotFoundError):
         stack.client(keys[0][0]).chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
     limited = stack.client(limited_key)

@@ -51,3 +51,10 @@ def test_configmaps_hold_every_dashboard():
         assert d["kind"] == "ConfigMap" and d["metadata"]["labels"]["grafana_dashboard"] == "1"
         (text,) = d["data"].values()
         assert json.loads(text)["uid"].startswith("llmops-")
+
+
+def test_prometheus_rule_carries_the_rule_files():
+    rule = yaml.safe_load(build.PROMETHEUS_RULE.read_text())
+    assert rule["kind"] == "PrometheusRule" and rule["apiVersion"] == "monitoring.coreos.com/v1"
+    groups = [g for f in sorted(build.ALERTS.glob("*.yaml")) for g in yaml.safe_load(f.read_text())["groups"]]
+    assert rule["spec"]["groups"] == groups

@@ -41,7 +41,7 @@ class KeyFileError(ValueError):
 def export_keys(store: KeyStore) -> dict[str, Any]:
     """The active keys of a store as the key file's JSON document (hashes and limits only)."""
     keys = [
-        {"key_id": p.key_id, "key_hash": key_hash, "name": p.name, "models": list(p.models) if p.models else None, "rpm": p.rpm, "tpm": p.tpm, "created_at": p.created_at}
+        {"key_id": p.key_id, "key_hash": key_hash, "name": p.name, "models": list(p.models) if p.models else None, "rpm": p.rpm, "tpm": p.tpm, "team": p.team, "created_at": p.created_at}
         for key_hash, p in store.active_hashed()
     ]
     return {"version": FORMAT_VERSION, "keys": keys}
@@ -65,6 +65,7 @@ def parse_keys(document: Any) -> dict[str, Principal]:
                 rpm=_limit(entry.get("rpm"), f"keys[{i}].rpm"),
                 tpm=_limit(entry.get("tpm"), f"keys[{i}].tpm"),
                 created_at=float(entry.get("created_at") or 0.0),
+                team=str(entry["team"]) if entry.get("team") else None,
             )
         except (KeyError, TypeError) as exc:
             raise KeyFileError(f"keys[{i}]: missing or invalid field {exc}") from None

@@ -122,9 +122,7 @@ class KeyStore:
     def active_hashed(self) -> list[tuple[str, Principal]]:
         """(SHA-256 hash, principal) of every active key, for export to a read-only key file."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT key_id, name, models, rpm, tpm, created_at, revoked_at, key_hash FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at"
-            ).fetchall()
+            rows = self._db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at").fetchall()
         return [(row[7], _principal(row)) for row in rows]
 
     def close(self) -> None:

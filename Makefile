@@ -67,7 +67,7 @@ test-integration: models monitoring-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # Locust against a local stack it starts (or LOADTEST_ARGS="--host URL --api-key KEY"); SLO verdict.
-LOADTEST_ARGS ?= --scenario mixed --users 4 --run-time 60
+LOADTEST_ARGS ?= --scenario short --users 8 --run-time 60
 loadtest: models
 	$(BIN)/llmops loadtest $(LOADTEST_ARGS)
 

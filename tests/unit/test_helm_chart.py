@@ -83,8 +83,19 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
         assert set(safety) == {"enabled", "policy_file"}
 
 
+@pytest.fixture(scope="module")
+def local_ray():
+    """Ray Serve LLM reads the runtime context while building engine deployments, which needs
+    a Ray node: a small one on loopback for this module, shut down after it."""
+    import ray
+
+    ray.init(_node_ip_address="127.0.0.1", num_cpus=1, include_dashboard=False, namespace="llmops-test-chart")
+    yield
+    ray.shutdown()
+
+
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_build_app_builds_the_rendered_graph(scenario):
+def test_build_app_builds_the_rendered_graph(scenario, local_ray):
     """What KubeRay will call: services.app:build_app(args) with the rendered args."""
     from services.app import build_app
 

@@ -18,7 +18,7 @@ def write(path, document):
 
 def test_export_holds_hashes_and_limits_never_keys(tmp_path):
     store = KeyStore(tmp_path / "keys.db")
-    key, principal = store.create("team-a", models=["m"], rpm=60)
+    key, principal = store.create("team-a", models=["m"], rpm=60, team="research")
     revoked, gone = store.create("old")
     store.revoke(gone.key_id)
     document = export_keys(store)
@@ -26,8 +26,9 @@ def test_export_holds_hashes_and_limits_never_keys(tmp_path):
     assert key not in text and revoked not in text
     assert [k["key_id"] for k in document["keys"]] == [principal.key_id]
     assert document["keys"][0] | {"created_at": 0} == {
-        "key_id": principal.key_id, "key_hash": document["keys"][0]["key_hash"], "name": "team-a", "models": ["m"], "rpm": 60, "tpm": None, "created_at": 0
+        "key_id": principal.key_id, "key_hash": document["keys"][0]["key_hash"], "name": "team-a", "models": ["m"], "rpm": 60, "tpm": None, "team": "research", "created_at": 0
     }
+    assert parse_keys(document)[document["keys"][0]["key_hash"]].team == "research"
 
 
 def test_key_file_looks_up_exported_keys_and_follows_changes(tmp_path):

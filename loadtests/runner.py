@@ -8,13 +8,10 @@ bounded by a user count and a run time.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,39 +96,3 @@ def capacity_search(run: Callable[[int], LocustRun], *, start: int, factor: floa
             break
         users = min(max(users + 1, round(users * factor)), max_users)
     return best, runs
-
-
-@contextmanager
-def local_stack(progress: Callable[[str], None], startup_timeout_s: float = 900) -> Iterator[tuple[str, Path]]:
-    """Start ``llmops serve`` on free 127.0.0.1 ports with its own key database; yield (URL,
-    keys db); stop it (SIGINT, then SIGKILL to its process group) at the end."""
-    import socket
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
-
-    tmp = Path(tempfile.mkdtemp(prefix="llmops-loadtest-"))
-    ready, log, keys_db = tmp / "ready.url", tmp / "serve.log", tmp / "keys.db"
-    env = {**os.environ, "LLMOPS_GATEWAY_KEYS_DB": str(keys_db)}
-    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(free_port()), "--proxy-port", str(free_port()), "--ready-file", str(ready)]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        progress(f"starting the local stack (log: {log})")
-        deadline = time.time() + startup_timeout_s
-        while not ready.exists():
-            if proc.poll() is not None:
-                raise RuntimeError(f"llmops serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            if time.time() > deadline:
-                raise RuntimeError(f"llmops serve not ready after {startup_timeout_s:.0f}s; see {log}")
-            time.sleep(1)
-        yield ready.read_text().strip(), keys_db
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()

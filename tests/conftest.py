@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.cli.local_stack import free_port
 from services.gateway.engines import Engine
 from services.gateway.keys import KeyStore
 from services.gateway.pipeline import default_pipeline
@@ -65,12 +66,6 @@ async def client(gateway_app, api_key: str):
         yield c
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -39,7 +40,7 @@ def loadtest(
 ) -> None:
     """Run Locust headless for a bounded time and user count, write CSV + HTML reports, print the
     SLO verdict (p95 TTFT, p95 ITL, error ratio) and a last-line JSON; exit 1 on a breach."""
-    from loadtests.runner import SCENARIOS, capacity_search, local_stack, run_locust
+    from loadtests.runner import SCENARIOS, capacity_search, run_locust
     from loadtests.slo import SLO
 
     if scenario not in SCENARIOS:
@@ -51,8 +52,13 @@ def loadtest(
     with ExitStack() as stack:
         if host is None:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-            host, keys_db = stack.enter_context(local_stack(lambda m: console.print(m)))
+            from services.cli.local_stack import local_stack
             from services.gateway.keys import KeyStore
+
+            workdir = Path(tempfile.mkdtemp(prefix="llmops-loadtest-"))
+            keys_db = workdir / "keys.db"
+            console.print(f"starting the local stack (log: {workdir / 'serve.log'})")
+            host = stack.enter_context(local_stack(workdir, env={"LLMOPS_GATEWAY_KEYS_DB": str(keys_db)}))
 
             keys = [KeyStore(keys_db).create("loadtest")[0]]
         elif not keys:

@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +11,8 @@ import httpx
 import openai
 import pytest
 
+from services.cli.local_stack import free_port, local_stack
 from services.gateway.keys import KeyStore
-from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_MODEL = "smollm2-135m-instruct"
@@ -56,10 +52,8 @@ def stack(tmp_path_factory) -> Stack:
         yield Stack(os.environ["LLMOPS_TEST_STACK_URL"], KeyStore(Path(os.environ["LLMOPS_GATEWAY_KEYS_DB"])), Path("/dev/null"), int(os.environ["LLMOPS_RAY_METRICS_PORT"]))
         return
     tmp = tmp_path_factory.mktemp("stack")
-    port, metrics_port = free_port(), free_port()
-    ready, log = tmp / "ready.url", tmp / "serve.log"
+    metrics_port = free_port()
     env = {
-        **os.environ,
         "LLMOPS_GATEWAY_KEYS_DB": str(tmp / "keys.db"),
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
@@ -67,22 +61,5 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
     }
-    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(port), "--proxy-port", str(free_port()), "--ready-file", str(ready), "--models", str(ROOT / "config" / "models.yaml")]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.time() + STARTUP_TIMEOUT_S
-        while not ready.exists():
-            if proc.poll() is not None:
-                pytest.fail(f"llmops serve exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-            if time.time() > deadline:
-                pytest.fail(f"llmops serve not ready after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
-            time.sleep(1)
-        yield Stack(ready.read_text().strip(), KeyStore(tmp / "keys.db"), log, metrics_port, tmp / "ledger.db", tmp / "requests.jsonl")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    with local_stack(tmp, env=env, args=["--models", str(ROOT / "config" / "models.yaml")], startup_timeout_s=STARTUP_TIMEOUT_S) as url:
+        yield Stack(url, KeyStore(tmp / "keys.db"), tmp / "serve.log", metrics_port, tmp / "ledger.db", tmp / "requests.jsonl")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.conftest import free_port
+from services.cli.local_stack import free_port
 
 
 class PrometheusServer:

@@ -27,8 +27,8 @@ from monitoring.catalogue import build_catalogue, exported_names
 from monitoring.cost.ledger import Budget, Ledger
 from monitoring.drift.metrics import FEATURES, WINDOWS
 from monitoring.grafana import build as dashboards
+from services.cli.local_stack import free_port
 from services.gateway.request_log import read_records
-from tests.conftest import free_port
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL, ROOT
 from tests.integration.prometheus_server import PrometheusServer
 

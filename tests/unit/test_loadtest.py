@@ -11,7 +11,7 @@ import pytest
 
 from loadtests.runner import LocustRun, capacity_search, run_locust
 from loadtests.slo import SLO, judge, read_stats
-from tests.conftest import free_port
+from services.cli.local_stack import free_port
 
 HEADER = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
 

@@ -66,8 +66,6 @@ async def client(gateway_app, api_key: str):
         yield c
 
 
-
-
 class LiveServer:
     """Runs an ASGI app with uvicorn on 127.0.0.1 in a background thread."""
 

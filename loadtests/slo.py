@@ -68,7 +68,11 @@ class Verdict:
     stats: RunStats
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks], "stats": asdict(self.stats) | {"error_ratio": self.stats.error_ratio}}
+        return {
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "stats": asdict(self.stats) | {"error_ratio": self.stats.error_ratio},
+        }
 
 
 def _ms(value: str) -> float | None:
@@ -80,7 +84,11 @@ def read_stats(stats_csv: Path) -> RunStats:
     ``_exceptions.csv`` beside it)."""
     rows = list(csv.DictReader(io.StringIO(Path(stats_csv).read_text())))
     exceptions_csv = Path(str(stats_csv).removesuffix("_stats.csv") + "_exceptions.csv")
-    exceptions = sum(int(r["Count"]) for r in csv.DictReader(io.StringIO(exceptions_csv.read_text()))) if exceptions_csv.exists() else 0
+    exceptions = (
+        sum(int(r["Count"]) for r in csv.DictReader(io.StringIO(exceptions_csv.read_text())))
+        if exceptions_csv.exists()
+        else 0
+    )
     metric = {r["Type"]: r for r in rows if r["Type"] in METRIC_TYPES and r["Name"] == "all"}
     real = [r for r in rows if r["Name"] != "Aggregated" and r["Type"] not in METRIC_TYPES]
     per_scenario = [r for r in rows if r["Type"] in METRIC_TYPES and r["Name"] != "all"]
@@ -96,7 +104,14 @@ def read_stats(stats_csv: Path) -> RunStats:
         ttft_samples=int(metric["TTFT"]["Request Count"]) if "TTFT" in metric else 0,
         itl_samples=int(metric["ITL"]["Request Count"]) if "ITL" in metric else 0,
         exceptions=exceptions,
-        by_name={f'{r["Type"]} {r["Name"]}': {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "p95_s": _ms(r["95%"]) or 0.0} for r in real + per_scenario},
+        by_name={
+            f"{r['Type']} {r['Name']}": {
+                "requests": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
+                "p95_s": _ms(r["95%"]) or 0.0,
+            }
+            for r in real + per_scenario
+        },
     )
 
 
@@ -105,8 +120,13 @@ def judge(stats: RunStats, slo: SLO) -> Verdict:
     measured <= threshold; a missing latency (no streamed chat in the run) is not judged."""
     checks = [Check("requests", stats.requests, slo.min_requests, stats.requests >= slo.min_requests)]
     checks.append(Check("task_exceptions", stats.exceptions, 0, stats.exceptions == 0))
-    checks.append(Check("error_ratio", round(stats.error_ratio, 4), slo.error_ratio, stats.error_ratio <= slo.error_ratio))
-    for name, measured, threshold in (("ttft_p95_s", stats.ttft_p95_s, slo.ttft_p95_s), ("itl_p95_s", stats.itl_p95_s, slo.itl_p95_s)):
+    checks.append(
+        Check("error_ratio", round(stats.error_ratio, 4), slo.error_ratio, stats.error_ratio <= slo.error_ratio)
+    )
+    for name, measured, threshold in (
+        ("ttft_p95_s", stats.ttft_p95_s, slo.ttft_p95_s),
+        ("itl_p95_s", stats.itl_p95_s, slo.itl_p95_s),
+    ):
         if measured is not None:
             checks.append(Check(name, measured, threshold, measured <= threshold))
     return Verdict(all(c.passed for c in checks), checks, stats)

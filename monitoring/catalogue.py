@@ -31,9 +31,26 @@ OUR_METRIC_MODULES = ("services.gateway.metrics", "services.safety.metrics", "mo
 ENGINE_PREFIXES = ("ray_vllm_", "ray_serve_")
 
 # Label names our metrics may use: each takes values from a small fixed set (DESIGN §3).
-ALLOWED_LABELS = frozenset({"route", "model", "status_class", "limit", "scope", "outcome", "detector", "direction", "action", "variant", "feature", "window"})
+ALLOWED_LABELS = frozenset(
+    {
+        "route",
+        "model",
+        "status_class",
+        "limit",
+        "scope",
+        "outcome",
+        "detector",
+        "direction",
+        "action",
+        "variant",
+        "feature",
+        "window",
+    }
+)
 BASE_UNITS = ("seconds", "bytes", "usd", "ratio", "tokens", "requests", "chars")
-NON_BASE_UNITS = re.compile(r"_(milli|micro|nano)?(ms|us|ns|millis|milliseconds|microseconds|minutes|hours|kb|mb|gb|kib|mib|gib|percent)(_|$)")
+NON_BASE_UNITS = re.compile(
+    r"_(milli|micro|nano)?(ms|us|ns|millis|milliseconds|microseconds|minutes|hours|kb|mb|gb|kib|mib|gib|percent)(_|$)"
+)
 TIME_WORDS = re.compile(r"(duration|latency|time|timestamp)")
 
 
@@ -64,7 +81,11 @@ def our_metrics(modules: tuple[str, ...] = OUR_METRIC_MODULES) -> list[MetricEnt
             continue
         for metric in _metric_objects(module):
             name = metric._name + ("_total" if metric._type == "counter" else "")
-            entries.append(MetricEntry(name, metric._type, unit_of(name), tuple(metric._labelnames), metric._documentation, module_name))
+            entries.append(
+                MetricEntry(
+                    name, metric._type, unit_of(name), tuple(metric._labelnames), metric._documentation, module_name
+                )
+            )
     return sorted(entries, key=lambda e: e.name)
 
 
@@ -84,7 +105,9 @@ def record_engine_metrics(exposition: str) -> list[dict[str, Any]]:
         if not family.name.startswith(ENGINE_PREFIXES):
             continue
         exposed = family.name + ("_total" if family.type == "counter" else "")
-        entry = families.setdefault(exposed, {"name": exposed, "type": family.type, "help": family.documentation, "labels": set()})
+        entry = families.setdefault(
+            exposed, {"name": exposed, "type": family.type, "help": family.documentation, "labels": set()}
+        )
         for sample in family.samples:
             entry["labels"].update(k for k in sample.labels if k not in ("le", "quantile"))
     return [{**e, "labels": sorted(e["labels"])} for _, e in sorted(families.items())]
@@ -94,7 +117,10 @@ def engine_metrics(path: Path = ENGINE_METRICS_JSON) -> list[MetricEntry]:
     if not path.exists():
         return []
     recorded = json.loads(path.read_text())
-    return [MetricEntry(m["name"], m["type"], unit_of(m["name"]), tuple(m["labels"]), m["help"], "engine (recorded)") for m in recorded["metrics"]]
+    return [
+        MetricEntry(m["name"], m["type"], unit_of(m["name"]), tuple(m["labels"]), m["help"], "engine (recorded)")
+        for m in recorded["metrics"]
+    ]
 
 
 def build_catalogue() -> list[MetricEntry]:

@@ -30,7 +30,9 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     engine = EngineSettings(**config)
     specs = engine.served_models()
     handles = {
-        spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer) for spec in specs if spec.backend == "vllm"
+        spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer)
+        for spec in specs
+        if spec.backend == "vllm"
     }
     ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
     safety_app, safety_config = None, None
@@ -39,12 +41,27 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         from services.safety.policy import PolicySet
 
         # absolute paths: replicas need not share the driver's working directory
-        safety = safety.model_copy(update={"models_dir": safety.models_dir.resolve(), "policy_file": safety.policy_file.resolve() if safety.policy_file else None})
+        safety = safety.model_copy(
+            update={
+                "models_dir": safety.models_dir.resolve(),
+                "policy_file": safety.policy_file.resolve() if safety.policy_file else None,
+            }
+        )
         PolicySet.from_file(safety.policy_file)  # a bad policy file fails here, before anything starts
         missing = [name for name in ("injection.onnx", "toxicity.onnx") if not (safety.models_dir / name).exists()]
         if missing:
-            raise FileNotFoundError(f"safety classifiers {missing} not in {safety.models_dir}: run `llmops classifiers train` (make classifiers)")
-        tokenizers = {spec.name: model_source(spec, engine.model_store) for spec in specs if spec.backend == "vllm" and spec.task == "generate"}
+            raise FileNotFoundError(
+                f"safety classifiers {missing} not in {safety.models_dir}: run `llmops classifiers train` (make classifiers)"
+            )
+        tokenizers = {
+            spec.name: model_source(spec, engine.model_store)
+            for spec in specs
+            if spec.backend == "vllm" and spec.task == "generate"
+        }
         safety_config = {**safety.model_dump(mode="json"), "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs}}
-        safety_app = SafetyDeployment.options(num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}).bind(safety_config)
-    return ingress.bind(handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"), safety_app, safety_config)
+        safety_app = SafetyDeployment.options(
+            num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}
+        ).bind(safety_config)
+    return ingress.bind(
+        handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"), safety_app, safety_config
+    )

@@ -24,7 +24,9 @@ from tests.fakes import FakeEngine
 from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401  (session fixtures)
 
 
-def make_gateway_app(engines: Mapping[str, Engine], tasks: Mapping[str, str], *, keys: KeyStore | None, request_timeout_s: float = 30.0):
+def make_gateway_app(
+    engines: Mapping[str, Engine], tasks: Mapping[str, str], *, keys: KeyStore | None, request_timeout_s: float = 30.0
+):
     pipeline = default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks)
     service = GatewayService(pipeline, model_tasks=tasks, request_timeout_s=request_timeout_s)
 
@@ -51,7 +53,11 @@ def embed_engine() -> FakeEngine:
 
 @pytest.fixture
 def gateway_app(keys: KeyStore, chat_engine: FakeEngine, embed_engine: FakeEngine):
-    return make_gateway_app({"fake-chat": chat_engine, "fake-embed": embed_engine}, {"fake-chat": "generate", "fake-embed": "embed"}, keys=keys)
+    return make_gateway_app(
+        {"fake-chat": chat_engine, "fake-embed": embed_engine},
+        {"fake-chat": "generate", "fake-embed": "embed"},
+        keys=keys,
+    )
 
 
 @pytest.fixture
@@ -62,7 +68,9 @@ def api_key(keys: KeyStore) -> str:
 @pytest.fixture
 async def client(gateway_app, api_key: str):
     transport = httpx.ASGITransport(app=gateway_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway", headers={"Authorization": f"Bearer {api_key}"}) as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://gateway", headers={"Authorization": f"Bearer {api_key}"}
+    ) as c:
         yield c
 
 
@@ -76,7 +84,11 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):

@@ -42,13 +42,27 @@ class FakeEngine:
         n = payload.get("n", 1)
         text = " ".join(words)
         if route == "chat":
-            choices = [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"} for i in range(n)]
+            choices = [
+                {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                for i in range(n)
+            ]
             obj = "chat.completion"
         else:
             choices = [{"index": i, "text": text, "finish_reason": "stop"} for i in range(n)]
             obj = "text_completion"
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(words) * n, "total_tokens": prompt_tokens + len(words) * n}
-        return {"id": "fake-1", "object": obj, "created": int(time.time()), "model": self.model, "choices": choices, "usage": usage}
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(words) * n,
+            "total_tokens": prompt_tokens + len(words) * n,
+        }
+        return {
+            "id": "fake-1",
+            "object": obj,
+            "created": int(time.time()),
+            "model": self.model,
+            "choices": choices,
+            "usage": usage,
+        }
 
     async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         words, prompt_tokens = self._words(route, payload)
@@ -60,11 +74,23 @@ class FakeEngine:
                 if self.chunk_delay_s:
                     await asyncio.sleep(self.chunk_delay_s)
                 piece = word if i == 0 else " " + word
-                choice = {"index": 0, "delta": {"content": piece}, "finish_reason": None} if route == "chat" else {"index": 0, "text": piece, "finish_reason": None}
+                choice = (
+                    {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                    if route == "chat"
+                    else {"index": 0, "text": piece, "finish_reason": None}
+                )
                 yield {"id": "fake-1", "object": obj, "created": 0, "model": self.model, "choices": [choice]}
-            last = {"index": 0, "delta": {}, "finish_reason": "stop"} if route == "chat" else {"index": 0, "text": "", "finish_reason": "stop"}
+            last = (
+                {"index": 0, "delta": {}, "finish_reason": "stop"}
+                if route == "chat"
+                else {"index": 0, "text": "", "finish_reason": "stop"}
+            )
             yield {"id": "fake-1", "object": obj, "created": 0, "model": self.model, "choices": [last]}
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(words), "total_tokens": prompt_tokens + len(words)}
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": len(words),
+                "total_tokens": prompt_tokens + len(words),
+            }
             yield {"id": "fake-1", "object": obj, "created": 0, "model": self.model, "choices": [], "usage": usage}
             finished = True
         finally:
@@ -75,6 +101,14 @@ class FakeEngine:
     async def embed(self, payload: dict[str, Any]) -> dict[str, Any]:
         self.received.append(("embeddings", payload))
         inputs = payload["input"] if isinstance(payload["input"], list) else [payload["input"]]
-        data = [{"object": "embedding", "index": i, "embedding": [float(len(str(x))), 1.0, 0.0]} for i, x in enumerate(inputs)]
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(str(x))), 1.0, 0.0]}
+            for i, x in enumerate(inputs)
+        ]
         tokens = sum(len(str(x).split()) for x in inputs)
-        return {"object": "list", "data": data, "model": self.model, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        return {
+            "object": "list",
+            "data": data,
+            "model": self.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }

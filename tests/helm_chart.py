@@ -20,12 +20,30 @@ CRD_SCHEMA = ROOT / "deploy" / "helm" / "schemas" / "rayservice-v1.schema.json"
 SCENARIOS = sorted(p.name for p in (CHART / "ci").glob("*-values.yaml"))
 K8S_VERSION = "1.33.0"
 PROMETHEUS_OPERATOR = "monitoring.coreos.com/v1"
-CORE_KINDS = {"ConfigMap", "Secret", "Service", "ServiceAccount", "Ingress", "NetworkPolicy", "PodDisruptionBudget", "PersistentVolumeClaim", "CronJob", "Job"}
+CORE_KINDS = {
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+    "Ingress",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "PersistentVolumeClaim",
+    "CronJob",
+    "Job",
+}
 
 
 def helm_binary() -> str:
     found = Path(sys.executable).parent / "helm"
-    return str(found) if found.exists() else (shutil.which("helm") or pytest.fail("helm not found: run `python deploy/install_helm.py .venv/bin` (make install does)"))
+    return (
+        str(found)
+        if found.exists()
+        else (
+            shutil.which("helm")
+            or pytest.fail("helm not found: run `python deploy/install_helm.py .venv/bin` (make install does)")
+        )
+    )
 
 
 def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -46,7 +64,14 @@ def by_kind(docs, kind: str) -> list[dict]:
 
 def render_with(values: dict, *extra: str) -> subprocess.CompletedProcess:
     """helm template with values given on stdin; the completed process (not checked)."""
-    return subprocess.run([helm_binary(), "template", "rel", str(CHART), "-f", "-", *extra], input=json.dumps(values), capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [helm_binary(), "template", "rel", str(CHART), "-f", "-", *extra],
+        input=json.dumps(values),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @cache
@@ -55,7 +80,11 @@ def rayservice_validator() -> jsonschema.Draft7Validator:
 
     def closed(node):  # kubectl --validate=strict: fields the CRD does not declare are errors
         if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node and not node.get("x-kubernetes-preserve-unknown-fields"):
+            if (
+                "properties" in node
+                and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+            ):
                 node["additionalProperties"] = False
             for value in node.values():
                 closed(value)

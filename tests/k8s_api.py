@@ -57,7 +57,11 @@ def engine_deployments(rayservice: dict) -> dict[str, str]:
     """Serve deployment name -> model source, as build_app names them."""
     config = yaml.safe_load(rayservice["spec"]["serveConfigV2"])
     app = next(a for a in config["applications"] if a["name"] == "llmops")
-    return {f"engine-{m['name']}".replace("/", "-"): m.get("source", "") for m in app["args"]["models"] if m.get("backend", "vllm") == "vllm"}
+    return {
+        f"engine-{m['name']}".replace("/", "-"): m.get("source", "")
+        for m in app["args"]["models"]
+        if m.get("backend", "vllm") == "vllm"
+    }
 
 
 def status_for(rayservice: dict, generation: int, app_status: str, engine_status: dict[str, tuple[str, str]]) -> dict:
@@ -98,8 +102,17 @@ class FakeKubernetes:
     def __post_init__(self):
         self.lock = threading.Lock()
         meta = self.rayservice["metadata"]
-        meta.update({"namespace": self.namespace, "generation": 1, "resourceVersion": "1", "uid": "00000000-0000-0000-0000-000000000001"})
-        self.rayservice["status"] = status_for(self.rayservice, 1, "RUNNING", {n: ("HEALTHY", "") for n in engine_deployments(self.rayservice)})
+        meta.update(
+            {
+                "namespace": self.namespace,
+                "generation": 1,
+                "resourceVersion": "1",
+                "uid": "00000000-0000-0000-0000-000000000001",
+            }
+        )
+        self.rayservice["status"] = status_for(
+            self.rayservice, 1, "RUNNING", {n: ("HEALTHY", "") for n in engine_deployments(self.rayservice)}
+        )
         self._polls_since_patch = None
         self._check()
 
@@ -117,12 +130,21 @@ class FakeKubernetes:
             return
         sources = engine_deployments(self.rayservice)
         if n <= self.stale_polls + self.deploying_polls or any(s in self.hanging_sources for s in sources.values()):
-            self.rayservice["status"] = status_for(self.rayservice, gen, "DEPLOYING", {d: ("UPDATING", "") for d in sources})
+            self.rayservice["status"] = status_for(
+                self.rayservice, gen, "DEPLOYING", {d: ("UPDATING", "") for d in sources}
+            )
         elif any(s in self.broken_sources for s in sources.values()):
-            engines = {d: ("UNHEALTHY", f"replica failed to start: cannot load model from {s}") if s in self.broken_sources else ("HEALTHY", "") for d, s in sources.items()}
+            engines = {
+                d: ("UNHEALTHY", f"replica failed to start: cannot load model from {s}")
+                if s in self.broken_sources
+                else ("HEALTHY", "")
+                for d, s in sources.items()
+            }
             self.rayservice["status"] = status_for(self.rayservice, gen, "DEPLOY_FAILED", engines)
         else:
-            self.rayservice["status"] = status_for(self.rayservice, gen, "RUNNING", {d: ("HEALTHY", "") for d in sources})
+            self.rayservice["status"] = status_for(
+                self.rayservice, gen, "RUNNING", {d: ("HEALTHY", "") for d in sources}
+            )
         self._check()
 
     # --- HTTP ---
@@ -159,7 +181,10 @@ class FakeKubernetes:
                     name = body["metadata"]["name"]
                     if name in self.secrets:
                         return 409, status_error(409, "AlreadyExists", name)
-                    self.secrets[name] = {**body, "metadata": {**body["metadata"], "namespace": ns, "resourceVersion": "1"}}
+                    self.secrets[name] = {
+                        **body,
+                        "metadata": {**body["metadata"], "namespace": ns, "resourceVersion": "1"},
+                    }
                     return 201, self.secrets[name]
                 if name not in self.secrets:
                     return 404, status_error(404, "NotFound", f'secrets "{name}" not found')
@@ -172,7 +197,15 @@ class FakeKubernetes:
 
 
 def status_error(code: int, reason: str, message: str) -> dict:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class FakeKubernetesServer:
@@ -190,7 +223,9 @@ class FakeKubernetesServer:
                 body = json.loads(raw) if raw else None
                 path = self.path.split("?", 1)[0]
                 content_type = (self.headers.get("Content-Type") or "").split(";")[0]
-                outer.fake.requests.append(Recorded(self.command, path, content_type, body, self.headers.get("Authorization", "")))
+                outer.fake.requests.append(
+                    Recorded(self.command, path, content_type, body, self.headers.get("Authorization", ""))
+                )
                 code, payload = outer.fake.handle(self.command, path, content_type, body)
                 data = json.dumps(payload).encode()
                 self.send_response(code)

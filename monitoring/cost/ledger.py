@@ -116,7 +116,10 @@ class Ledger:
     def record(self, charges: list[Charge]) -> None:
         """Commit charges in one transaction (durable when this returns)."""
         now = self._clock()
-        rows = [(c.time or now, c.key_id, c.team, c.model, c.prompt_tokens, c.completion_tokens, c.cost_usd) for c in charges]
+        rows = [
+            (c.time or now, c.key_id, c.team, c.model, c.prompt_tokens, c.completion_tokens, c.cost_usd)
+            for c in charges
+        ]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -129,7 +132,9 @@ class Ledger:
     def spent(self, scope: str, subject: str, since: float = 0.0) -> float:
         column = "key_id" if scope == "key" else "team"
         with self._read_lock:
-            row = self._reader.execute(f"SELECT COALESCE(SUM(cost_usd), 0) FROM charges WHERE {column} = ? AND time >= ?", (subject, since)).fetchone()
+            row = self._reader.execute(
+                f"SELECT COALESCE(SUM(cost_usd), 0) FROM charges WHERE {column} = ? AND time >= ?", (subject, since)
+            ).fetchone()
         return float(row[0])
 
     def report(self, *, by: str = "team", since: float = 0.0, until: float | None = None) -> list[dict]:
@@ -154,7 +159,15 @@ class Ledger:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO budgets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (budget.name, budget.scope, budget.subject, budget.period, budget.limit_usd, budget.soft_ratio, self._clock()),
+                (
+                    budget.name,
+                    budget.scope,
+                    budget.subject,
+                    budget.period,
+                    budget.limit_usd,
+                    budget.soft_ratio,
+                    self._clock(),
+                ),
             )
 
     def remove_budget(self, name: str) -> bool:
@@ -163,10 +176,14 @@ class Ledger:
 
     def budgets(self) -> list[Budget]:
         with self._read_lock:
-            rows = self._reader.execute("SELECT name, scope, subject, period, limit_usd, soft_ratio FROM budgets ORDER BY name").fetchall()
+            rows = self._reader.execute(
+                "SELECT name, scope, subject, period, limit_usd, soft_ratio FROM budgets ORDER BY name"
+            ).fetchall()
         return [Budget(*row) for row in rows]
 
-    def status(self, budgets: list[Budget] | None = None, *, pending: dict[tuple[str, str], float] | None = None) -> list[BudgetStatus]:
+    def status(
+        self, budgets: list[Budget] | None = None, *, pending: dict[tuple[str, str], float] | None = None
+    ) -> list[BudgetStatus]:
         """Spending against each budget in its current period; ``pending`` adds charges not yet
         committed, by (scope, subject)."""
         now = self._clock()

@@ -24,10 +24,12 @@ class ModelPrice(BaseModel):
     input_per_1m_usd: float | None = Field(None, ge=0, description="Price per 1M prompt tokens (hosted models).")
     output_per_1m_usd: float | None = Field(None, ge=0, description="Price per 1M completion tokens (hosted models).")
     gpu_hour_usd: float | None = Field(None, ge=0, description="Price of one engine replica per hour (self-hosted).")
-    tokens_per_second: float | None = Field(None, gt=0, description="Tokens per second one replica sustains (self-hosted).")
+    tokens_per_second: float | None = Field(
+        None, gt=0, description="Tokens per second one replica sustains (self-hosted)."
+    )
 
     @model_validator(mode="after")
-    def _one_way(self) -> "ModelPrice":
+    def _one_way(self) -> ModelPrice:
         per_token = self.input_per_1m_usd is not None or self.output_per_1m_usd is not None
         per_time = self.gpu_hour_usd is not None
         if per_token == per_time:
@@ -43,7 +45,9 @@ class ModelPrice(BaseModel):
     def request_cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         if self.self_hosted:
             return (prompt_tokens + completion_tokens) / self.tokens_per_second * self.gpu_hour_usd / 3600.0  # type: ignore[operator]
-        return (prompt_tokens * (self.input_per_1m_usd or 0.0) + completion_tokens * (self.output_per_1m_usd or 0.0)) / 1e6
+        return (
+            prompt_tokens * (self.input_per_1m_usd or 0.0) + completion_tokens * (self.output_per_1m_usd or 0.0)
+        ) / 1e6
 
 
 class PriceTable(BaseModel):
@@ -51,7 +55,10 @@ class PriceTable(BaseModel):
 
     currency: str = Field("USD", pattern="^USD$", description="Only US dollars (metric names say _usd).")
     models: dict[str, ModelPrice] = Field(default_factory=dict, description="Prices by served model name.")
-    default: ModelPrice = Field(default_factory=lambda: ModelPrice(input_per_1m_usd=0.0, output_per_1m_usd=0.0), description="Models not listed.")
+    default: ModelPrice = Field(
+        default_factory=lambda: ModelPrice(input_per_1m_usd=0.0, output_per_1m_usd=0.0),
+        description="Models not listed.",
+    )
 
     def price(self, model: str) -> ModelPrice:
         return self.models.get(model, self.default)
@@ -64,7 +71,9 @@ def load_prices(path: Path) -> PriceTable:
     return PriceTable.model_validate(yaml.safe_load(Path(path).read_text()) or {})
 
 
-def allocate(records: list[dict], prices: PriceTable, *, window_seconds: float, replicas: dict[str, int], by: str = "team") -> dict[str, float]:
+def allocate(
+    records: list[dict], prices: PriceTable, *, window_seconds: float, replicas: dict[str, int], by: str = "team"
+) -> dict[str, float]:
     """Share each self-hosted model's replica time over a window (``replicas`` × window × hourly
     price) between ``by`` groups ("team" or "key_id") by their share of that model's tokens;
     hosted models are charged per token. Returns dollars per group (None becomes "-")."""
@@ -78,7 +87,9 @@ def allocate(records: list[dict], prices: PriceTable, *, window_seconds: float, 
             tokens.setdefault(model, {}).setdefault(group, 0)
             tokens[model][group] += int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0)
         else:
-            out[group] = out.get(group, 0.0) + price.request_cost(int(r.get("prompt_tokens") or 0), int(r.get("completion_tokens") or 0))
+            out[group] = out.get(group, 0.0) + price.request_cost(
+                int(r.get("prompt_tokens") or 0), int(r.get("completion_tokens") or 0)
+            )
     for model, per_group in tokens.items():
         total = sum(per_group.values())
         bill = prices.price(model).gpu_hour_usd * replicas.get(model, 1) * window_seconds / 3600.0  # type: ignore[operator]

@@ -38,7 +38,11 @@ def load_instance_prices(path: Path) -> dict[str, InstancePrice]:
 
 def capacity_type(labels: dict[str, str]) -> str:
     """spot, on-demand, or unknown, from the labels cloud providers and Karpenter set."""
-    value = labels.get("karpenter.sh/capacity-type") or labels.get("eks.amazonaws.com/capacityType") or labels.get("node.kubernetes.io/lifecycle")
+    value = (
+        labels.get("karpenter.sh/capacity-type")
+        or labels.get("eks.amazonaws.com/capacityType")
+        or labels.get("node.kubernetes.io/lifecycle")
+    )
     if value:
         return "spot" if value.lower() == "spot" else "on-demand"
     if labels.get("cloud.google.com/gke-spot") == "true" or labels.get("cloud.google.com/gke-preemptible") == "true":
@@ -100,19 +104,32 @@ def report(nodes: Any, pods: Any, prices: dict[str, InstancePrice]) -> list[Node
         out[node.metadata.name] = NodeReport(node.metadata.name, instance, cap, hourly)
     for pod in pods.items:
         labels = pod.metadata.labels or {}
-        if ROLE_LABEL not in labels or pod.spec.node_name not in out or (pod.status and pod.status.phase in ("Succeeded", "Failed")):
+        if (
+            ROLE_LABEL not in labels
+            or pod.spec.node_name not in out
+            or (pod.status and pod.status.phase in ("Succeeded", "Failed"))
+        ):
             continue
         out[pod.spec.node_name].pods.append((pod.metadata.namespace, pod.metadata.name, labels[ROLE_LABEL]))
     return sorted(out.values(), key=lambda n: n.name)
 
 
-def recommend(nodes: list[NodeReport], prices: dict[str, InstancePrice], *, min_on_demand_workers: int = 1) -> list[Recommendation]:
+def recommend(
+    nodes: list[NodeReport], prices: dict[str, InstancePrice], *, min_on_demand_workers: int = 1
+) -> list[Recommendation]:
     recs = []
     for n in nodes:
         if "head" in n.roles and n.capacity == "spot":
             price = prices.get(n.instance_type)
             extra = (price.on_demand - (price.spot or 0)) if price else 0.0
-            recs.append(Recommendation("move-head-to-on-demand", n.name, "the Ray head (GCS, Serve controller) must not be reclaimed", -extra))
+            recs.append(
+                Recommendation(
+                    "move-head-to-on-demand",
+                    n.name,
+                    "the Ray head (GCS, Serve controller) must not be reclaimed",
+                    -extra,
+                )
+            )
     workers_on_demand = [n for n in nodes if n.capacity == "on-demand" and n.roles == {"worker"}]
     movable = [n for n in workers_on_demand if (p := prices.get(n.instance_type)) is not None and p.spot is not None]
     # the nodes kept on on-demand are those whose move would save least
@@ -122,12 +139,17 @@ def recommend(nodes: list[NodeReport], prices: dict[str, InstancePrice], *, min_
         p = prices[n.instance_type]
         recs.append(
             Recommendation(
-                "move-workers-to-spot", n.name, f"{len(n.pods)} worker pod(s) on on-demand {n.instance_type}; spot ${p.spot:.3f}/h", p.on_demand - p.spot
+                "move-workers-to-spot",
+                n.name,
+                f"{len(n.pods)} worker pod(s) on on-demand {n.instance_type}; spot ${p.spot:.3f}/h",
+                p.on_demand - p.spot,
             )  # type: ignore[operator]
         )
     for n in nodes:
         if not n.pods:
-            recs.append(Recommendation("no-llmops-pods", n.name, f"{n.capacity} {n.instance_type} runs no llmops replica", 0.0))
+            recs.append(
+                Recommendation("no-llmops-pods", n.name, f"{n.capacity} {n.instance_type} runs no llmops replica", 0.0)
+            )
     return recs
 
 
@@ -135,7 +157,13 @@ def as_json(nodes: list[NodeReport], recs: list[Recommendation]) -> str:
     return json.dumps(
         {
             "nodes": [
-                {"name": n.name, "instance_type": n.instance_type, "capacity": n.capacity, "hourly_usd": n.hourly_usd, "pods": [list(p) for p in n.pods]}
+                {
+                    "name": n.name,
+                    "instance_type": n.instance_type,
+                    "capacity": n.capacity,
+                    "hourly_usd": n.hourly_usd,
+                    "pods": [list(p) for p in n.pods],
+                }
                 for n in nodes
             ],
             "recommendations": [r.__dict__ for r in recs],

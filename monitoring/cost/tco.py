@@ -46,7 +46,9 @@ def tco(inputs: TCOInputs) -> TCOResult:
     tokens_per_hour = inputs.tokens_per_second * 3600 * inputs.utilisation
     kwh_per_hour = inputs.power_watts * inputs.pue / 1000
     kwh_per_1m = kwh_per_hour / tokens_per_hour * 1e6
-    return TCOResult(hourly, tokens_per_hour, hourly / tokens_per_hour * 1e6, kwh_per_1m, kwh_per_1m * inputs.grid_gco2_per_kwh)
+    return TCOResult(
+        hourly, tokens_per_hour, hourly / tokens_per_hour * 1e6, kwh_per_1m, kwh_per_1m * inputs.grid_gco2_per_kwh
+    )
 
 
 def as_dict(inputs: TCOInputs, result: TCOResult) -> dict[str, float]:

@@ -10,7 +10,14 @@ PROMPT = "Write a long, detailed story about a lighthouse keeper."
 
 
 async def measure_tokens_per_second(
-    base_url: str, api_key: str, model: str, *, concurrency: int = 8, seconds: float = 15.0, max_tokens: int = 128, progress=None
+    base_url: str,
+    api_key: str,
+    model: str,
+    *,
+    concurrency: int = 8,
+    seconds: float = 15.0,
+    max_tokens: int = 128,
+    progress=None,
 ) -> float:
     from openai import AsyncOpenAI
 
@@ -20,7 +27,9 @@ async def measure_tokens_per_second(
 
     async def worker(i: int) -> None:
         while time.perf_counter() < deadline:
-            reply = await client.chat.completions.create(model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=max_tokens, temperature=0.8)
+            reply = await client.chat.completions.create(
+                model=model, messages=[{"role": "user", "content": PROMPT}], max_tokens=max_tokens, temperature=0.8
+            )
             totals[i] += reply.usage.completion_tokens if reply.usage else 0
             if progress is not None:
                 progress(sum(totals))

@@ -24,16 +24,37 @@ class DriftMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.detected = Gauge("llmops_drift_detected", "1 when the last drift report found dataset drift, else 0.", registry=self.registry)
+        self.detected = Gauge(
+            "llmops_drift_detected", "1 when the last drift report found dataset drift, else 0.", registry=self.registry
+        )
         self.drifted_ratio = Gauge(
-            "llmops_drift_drifted_features_ratio", "Share of compared features whose distribution drifted (0..1).", registry=self.registry
+            "llmops_drift_drifted_features_ratio",
+            "Share of compared features whose distribution drifted (0..1).",
+            registry=self.registry,
         )
         self.feature_score = Gauge(
-            "llmops_drift_feature_score", "Drift test statistic per feature (p-value or distance, see the report).", ["feature"], registry=self.registry
+            "llmops_drift_feature_score",
+            "Drift test statistic per feature (p-value or distance, see the report).",
+            ["feature"],
+            registry=self.registry,
         )
-        self.feature_drifted = Gauge("llmops_drift_feature_drifted", "1 when this feature drifted in the last report.", ["feature"], registry=self.registry)
+        self.feature_drifted = Gauge(
+            "llmops_drift_feature_drifted",
+            "1 when this feature drifted in the last report.",
+            ["feature"],
+            registry=self.registry,
+        )
         self.embedding_distance = Gauge(
-            "llmops_drift_embedding_distance", "Cosine distance between the mean prompt embeddings of the two windows.", registry=self.registry
+            "llmops_drift_embedding_distance",
+            "Cosine distance between the mean prompt embeddings of the two windows.",
+            registry=self.registry,
         )
-        self.window_requests = Gauge("llmops_drift_window_requests", "Request log records in each compared window.", ["window"], registry=self.registry)
-        self.last_run = Gauge("llmops_drift_last_run_timestamp_seconds", "Unix time of the last drift report.", registry=self.registry)
+        self.window_requests = Gauge(
+            "llmops_drift_window_requests",
+            "Request log records in each compared window.",
+            ["window"],
+            registry=self.registry,
+        )
+        self.last_run = Gauge(
+            "llmops_drift_last_run_timestamp_seconds", "Unix time of the last drift report.", registry=self.registry
+        )

@@ -98,13 +98,18 @@ def compare(
 
     ref, cur = frame(reference), frame(current)
     _collapse_rare_languages(ref, cur)
-    usable = [f for f in FEATURES if ref[f].notna().any() and cur[f].notna().any() and (ref[f].nunique() > 1 or cur[f].nunique() > 1)]
+    usable = [
+        f
+        for f in FEATURES
+        if ref[f].notna().any() and cur[f].notna().any() and (ref[f].nunique() > 1 or cur[f].nunique() > 1)
+    ]
     skipped = [f for f in FEATURES if f not in usable]
     numeric = [f for f in usable if f in NUMERIC]
     categorical = [f for f in usable if f == "language"]
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
     snapshot = Report([DataDriftPreset(drift_share=drift_share)]).run(
-        Dataset.from_pandas(cur[usable], data_definition=definition), Dataset.from_pandas(ref[usable], data_definition=definition)
+        Dataset.from_pandas(cur[usable], data_definition=definition),
+        Dataset.from_pandas(ref[usable], data_definition=definition),
     )
     if html_path is not None:
         snapshot.save_html(str(html_path))
@@ -133,7 +138,15 @@ def compare(
         distance = mean_embedding_distance(embedder.embed(sample(texts_ref)), embedder.embed(sample(texts_cur)))
     embedding_drift = distance is not None and distance >= embedding_threshold
     return DriftResult(
-        dataset_drift or embedding_drift, dataset_drift, drifted_share, features, distance, embedding_drift, len(reference), len(current), skipped
+        dataset_drift or embedding_drift,
+        dataset_drift,
+        drifted_share,
+        features,
+        distance,
+        embedding_drift,
+        len(reference),
+        len(current),
+        skipped,
     )
 
 

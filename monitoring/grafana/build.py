@@ -30,7 +30,10 @@ def _q(expr: str, legend: str = "") -> dict[str, Any]:
 def _quantiles(metric: str, selector: str, by: str = "") -> list[dict[str, Any]]:
     group = f"le{', ' + by if by else ''}"
     return [
-        _q(f"histogram_quantile({q}, sum by ({group}) (rate({metric}_bucket{{{selector}}}[{RATE}])))", f"p{int(q * 100)}{' {{' + by + '}}' if by else ''}")
+        _q(
+            f"histogram_quantile({q}, sum by ({group}) (rate({metric}_bucket{{{selector}}}[{RATE}])))",
+            f"p{int(q * 100)}{' {{' + by + '}}' if by else ''}",
+        )
         for q in (0.5, 0.95, 0.99)
     ]
 
@@ -41,16 +44,31 @@ class Dashboard:
         self.panels: list[dict[str, Any]] = []
         self._x = self._y = 0
 
-    def row(self, title: str) -> "Dashboard":
+    def row(self, title: str) -> Dashboard:
         if self._x:
             self._x, self._y = 0, self._y + 8
-        self.panels.append({"type": "row", "title": title, "collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": self._y}, "panels": []})
+        self.panels.append(
+            {
+                "type": "row",
+                "title": title,
+                "collapsed": False,
+                "gridPos": {"h": 1, "w": 24, "x": 0, "y": self._y},
+                "panels": [],
+            }
+        )
         self._y += 1
         return self
 
     def panel(
-        self, title: str, targets: list[dict[str, Any]], *, unit: str = "short", kind: str = "timeseries", width: int = 12, description: str = ""
-    ) -> "Dashboard":
+        self,
+        title: str,
+        targets: list[dict[str, Any]],
+        *,
+        unit: str = "short",
+        kind: str = "timeseries",
+        width: int = 12,
+        description: str = "",
+    ) -> Dashboard:
         if self._x + width > 24:
             self._x, self._y = 0, self._y + 8
         panel = {
@@ -60,8 +78,13 @@ class Dashboard:
             "datasource": {"type": "prometheus", "uid": "${datasource}"},
             "gridPos": {"h": 8, "w": width, "x": self._x, "y": self._y},
             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-            "options": {"legend": {"displayMode": "list", "placement": "bottom"}} if kind == "timeseries" else {"reduceOptions": {"calcs": ["lastNotNull"]}},
-            "targets": [{**t, "refId": chr(ord("A") + i), "datasource": {"type": "prometheus", "uid": "${datasource}"}} for i, t in enumerate(targets)],
+            "options": {"legend": {"displayMode": "list", "placement": "bottom"}}
+            if kind == "timeseries"
+            else {"reduceOptions": {"calcs": ["lastNotNull"]}},
+            "targets": [
+                {**t, "refId": chr(ord("A") + i), "datasource": {"type": "prometheus", "uid": "${datasource}"}}
+                for i, t in enumerate(targets)
+            ],
         }
         self.panels.append(panel)
         self._x += width
@@ -71,9 +94,26 @@ class Dashboard:
         for i, p in enumerate(self.panels, start=1):
             p["id"] = i
         variables = [
-            {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Data source", "current": {}, "hide": 0},
-            _label_variable("namespace", "Namespace", "llmops_requests_total" if self.model_label == "model" else "ray_vllm_num_requests_running", "namespace"),
-            _label_variable("model", "Model", "llmops_requests_total" if self.model_label == "model" else "ray_vllm_num_requests_running", self.model_label),
+            {
+                "name": "datasource",
+                "type": "datasource",
+                "query": "prometheus",
+                "label": "Data source",
+                "current": {},
+                "hide": 0,
+            },
+            _label_variable(
+                "namespace",
+                "Namespace",
+                "llmops_requests_total" if self.model_label == "model" else "ray_vllm_num_requests_running",
+                "namespace",
+            ),
+            _label_variable(
+                "model",
+                "Model",
+                "llmops_requests_total" if self.model_label == "model" else "ray_vllm_num_requests_running",
+                self.model_label,
+            ),
         ]
         return {
             "uid": self.uid,
@@ -112,8 +152,16 @@ def _label_variable(name: str, label: str, metric: str, metric_label: str) -> di
 def overview() -> Dashboard:
     d = Dashboard("llmops-overview", "llmops / Service overview", "Traffic, errors, latency and tokens at the gateway.")
     d.row("Traffic and errors")
-    d.panel("Requests per second by route", [_q(f"sum by (route) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{route}}")], unit="reqps")
-    d.panel("Responses by status class", [_q(f"sum by (status_class) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{status_class}}")], unit="reqps")
+    d.panel(
+        "Requests per second by route",
+        [_q(f"sum by (route) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{route}}")],
+        unit="reqps",
+    )
+    d.panel(
+        "Responses by status class",
+        [_q(f"sum by (status_class) (rate(llmops_requests_total{{{M}}}[{RATE}]))", "{{status_class}}")],
+        unit="reqps",
+    )
     d.panel(
         "Error ratio (5xx)",
         [
@@ -126,11 +174,21 @@ def overview() -> Dashboard:
         width=8,
     )
     d.panel("Requests in flight", [_q(f"sum by (route) (llmops_requests_in_flight{{{NS}}})", "{{route}}")], width=8)
-    d.panel("Quota rejections", [_q(f"sum by (limit) (rate(llmops_quota_rejections_total{{{NS}}}[{RATE}]))", "{{limit}}")], unit="reqps", width=8)
+    d.panel(
+        "Quota rejections",
+        [_q(f"sum by (limit) (rate(llmops_quota_rejections_total{{{NS}}}[{RATE}]))", "{{limit}}")],
+        unit="reqps",
+        width=8,
+    )
     d.row("Latency")
     d.panel("Time to first token", _quantiles("llmops_time_to_first_token_seconds", M), unit="s", width=8)
     d.panel("Inter-token latency", _quantiles("llmops_inter_token_latency_seconds", M), unit="s", width=8)
-    d.panel("End-to-end request time (2xx)", _quantiles("llmops_request_duration_seconds", f'status_class="2xx",{M}'), unit="s", width=8)
+    d.panel(
+        "End-to-end request time (2xx)",
+        _quantiles("llmops_request_duration_seconds", f'status_class="2xx",{M}'),
+        unit="s",
+        width=8,
+    )
     d.row("Tokens")
     d.panel(
         "Tokens per second",
@@ -152,17 +210,38 @@ def overview() -> Dashboard:
 
 
 def engines() -> Dashboard:
-    d = Dashboard("llmops-engines", "llmops / Engines", "vLLM engines (through Ray's metrics export) and Ray Serve deployments.", model_label="model_name")
+    d = Dashboard(
+        "llmops-engines",
+        "llmops / Engines",
+        "vLLM engines (through Ray's metrics export) and Ray Serve deployments.",
+        model_label="model_name",
+    )
     d.row("Load")
-    d.panel("Requests running (batch size)", [_q(f"sum by (model_name) (ray_vllm_num_requests_running{{{EM}}})", "{{model_name}}")], width=8)
-    d.panel("Requests waiting (queue)", [_q(f"sum by (model_name) (ray_vllm_num_requests_waiting{{{EM}}})", "{{model_name}}")], width=8)
-    d.panel("KV cache usage", [_q(f"max by (model_name) (ray_vllm_kv_cache_usage_perc{{{EM}}})", "{{model_name}}")], unit="percentunit", width=8)
+    d.panel(
+        "Requests running (batch size)",
+        [_q(f"sum by (model_name) (ray_vllm_num_requests_running{{{EM}}})", "{{model_name}}")],
+        width=8,
+    )
+    d.panel(
+        "Requests waiting (queue)",
+        [_q(f"sum by (model_name) (ray_vllm_num_requests_waiting{{{EM}}})", "{{model_name}}")],
+        width=8,
+    )
+    d.panel(
+        "KV cache usage",
+        [_q(f"max by (model_name) (ray_vllm_kv_cache_usage_perc{{{EM}}})", "{{model_name}}")],
+        unit="percentunit",
+        width=8,
+    )
     d.row("Throughput and latency inside the engine")
     d.panel(
         "Engine tokens per second",
         [
             _q(f"sum by (model_name) (rate(ray_vllm_prompt_tokens_total{{{EM}}}[{RATE}]))", "prompt {{model_name}}"),
-            _q(f"sum by (model_name) (rate(ray_vllm_generation_tokens_total{{{EM}}}[{RATE}]))", "generation {{model_name}}"),
+            _q(
+                f"sum by (model_name) (rate(ray_vllm_generation_tokens_total{{{EM}}}[{RATE}]))",
+                "generation {{model_name}}",
+            ),
         ],
     )
     d.panel("Engine time to first token", _quantiles("ray_vllm_time_to_first_token_seconds", EM), unit="s")
@@ -174,27 +253,69 @@ def engines() -> Dashboard:
         [_q(f"max by (deployment) (ray_serve_deployment_status{{{NS}}})", "{{deployment}}")],
         kind="stat",
     )
-    d.panel("Queries queued in Serve handles", [_q(f"sum by (deployment) (ray_serve_deployment_queued_queries{{{NS}}})", "{{deployment}}")])
+    d.panel(
+        "Queries queued in Serve handles",
+        [_q(f"sum by (deployment) (ray_serve_deployment_queued_queries{{{NS}}})", "{{deployment}}")],
+    )
     return d
 
 
 def drift() -> Dashboard:
-    d = Dashboard("llmops-drift", "llmops / Drift", "Results of the last drift report (llmops monitor drift), pushed by the CronJob.")
+    d = Dashboard(
+        "llmops-drift",
+        "llmops / Drift",
+        "Results of the last drift report (llmops monitor drift), pushed by the CronJob.",
+    )
     d.panel("Drift detected", [_q(f"max(llmops_drift_detected{{{NS}}})", "drift")], kind="stat", width=6)
-    d.panel("Share of drifted features", [_q(f"max(llmops_drift_drifted_features_ratio{{{NS}}})", "drifted")], unit="percentunit", kind="stat", width=6)
-    d.panel("Embedding distance (cosine)", [_q(f"max(llmops_drift_embedding_distance{{{NS}}})", "distance")], kind="stat", width=6)
-    d.panel("Hours since last report", [_q(f"(time() - max(llmops_drift_last_run_timestamp_seconds{{{NS}}})) / 3600", "hours")], kind="stat", width=6)
-    d.panel("Drifted features", [_q(f"max by (feature) (llmops_drift_feature_drifted{{{NS}}})", "{{feature}}")], width=12)
-    d.panel("Drift score by feature", [_q(f"max by (feature) (llmops_drift_feature_score{{{NS}}})", "{{feature}}")], width=12)
-    d.panel("Requests compared", [_q(f"max by (window) (llmops_drift_window_requests{{{NS}}})", "{{window}}")], width=12)
+    d.panel(
+        "Share of drifted features",
+        [_q(f"max(llmops_drift_drifted_features_ratio{{{NS}}})", "drifted")],
+        unit="percentunit",
+        kind="stat",
+        width=6,
+    )
+    d.panel(
+        "Embedding distance (cosine)",
+        [_q(f"max(llmops_drift_embedding_distance{{{NS}}})", "distance")],
+        kind="stat",
+        width=6,
+    )
+    d.panel(
+        "Hours since last report",
+        [_q(f"(time() - max(llmops_drift_last_run_timestamp_seconds{{{NS}}})) / 3600", "hours")],
+        kind="stat",
+        width=6,
+    )
+    d.panel(
+        "Drifted features", [_q(f"max by (feature) (llmops_drift_feature_drifted{{{NS}}})", "{{feature}}")], width=12
+    )
+    d.panel(
+        "Drift score by feature",
+        [_q(f"max by (feature) (llmops_drift_feature_score{{{NS}}})", "{{feature}}")],
+        width=12,
+    )
+    d.panel(
+        "Requests compared", [_q(f"max by (window) (llmops_drift_window_requests{{{NS}}})", "{{window}}")], width=12
+    )
     return d
 
 
 def cost() -> Dashboard:
-    d = Dashboard("llmops-cost", "llmops / Cost", "Spending from the price table (config/prices.yaml) and budgets (llmops cost budget).")
-    d.panel("Spend rate by model ($/hour)", [_q(f"sum by (model) (rate(llmops_cost_usd_total{{{M}}}[{RATE}])) * 3600", "{{model}}")], unit="currencyUSD")
+    d = Dashboard(
+        "llmops-cost",
+        "llmops / Cost",
+        "Spending from the price table (config/prices.yaml) and budgets (llmops cost budget).",
+    )
     d.panel(
-        "Spend in the selected range", [_q(f"sum by (model) (increase(llmops_cost_usd_total{{{M}}}[$__range]))", "{{model}}")], unit="currencyUSD", kind="stat"
+        "Spend rate by model ($/hour)",
+        [_q(f"sum by (model) (rate(llmops_cost_usd_total{{{M}}}[{RATE}])) * 3600", "{{model}}")],
+        unit="currencyUSD",
+    )
+    d.panel(
+        "Spend in the selected range",
+        [_q(f"sum by (model) (increase(llmops_cost_usd_total{{{M}}}[$__range]))", "{{model}}")],
+        unit="currencyUSD",
+        kind="stat",
     )
     d.panel(
         "Cost per 1M tokens",
@@ -206,7 +327,11 @@ def cost() -> Dashboard:
         ],
         unit="currencyUSD",
     )
-    d.panel("Highest budget use", [_q(f"max by (scope) (llmops_budget_max_spent_ratio{{{NS}}})", "{{scope}}")], unit="percentunit")
+    d.panel(
+        "Highest budget use",
+        [_q(f"max by (scope) (llmops_budget_max_spent_ratio{{{NS}}})", "{{scope}}")],
+        unit="percentunit",
+    )
     d.panel(
         "Budgets past soft / hard limit",
         [
@@ -214,7 +339,11 @@ def cost() -> Dashboard:
             _q(f"sum by (scope) (llmops_budgets_over_hard_limit{{{NS}}})", "hard {{scope}}"),
         ],
     )
-    d.panel("Requests refused by budgets", [_q(f"sum by (scope) (rate(llmops_budget_rejections_total{{{NS}}}[{RATE}]))", "{{scope}}")], unit="reqps")
+    d.panel(
+        "Requests refused by budgets",
+        [_q(f"sum by (scope) (rate(llmops_budget_rejections_total{{{NS}}}[{RATE}]))", "{{scope}}")],
+        unit="reqps",
+    )
     return d
 
 
@@ -222,13 +351,23 @@ def safety() -> Dashboard:
     d = Dashboard("llmops-safety", "llmops / Safety", "Input and output guards (safety service).")
     d.panel(
         "Actions by detector",
-        [_q(f"sum by (detector, direction, action) (rate(llmops_safety_actions_total{{{NS}}}[{RATE}]))", "{{direction}} {{detector}} {{action}}")],
+        [
+            _q(
+                f"sum by (detector, direction, action) (rate(llmops_safety_actions_total{{{NS}}}[{RATE}]))",
+                "{{direction}} {{detector}} {{action}}",
+            )
+        ],
         unit="reqps",
     )
     d.panel(
         # a healthy guard never fails, so the counter may have no series yet: show 0 then
         "Guard failures",
-        [_q(f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}])) or vector(0)", "{{direction}} {{outcome}}")],
+        [
+            _q(
+                f"sum by (direction, outcome) (rate(llmops_safety_failures_total{{{NS}}}[{RATE}])) or vector(0)",
+                "{{direction}} {{outcome}}",
+            )
+        ],
         unit="reqps",
     )
     d.panel(
@@ -260,7 +399,10 @@ def rendered() -> dict[Path, str]:
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": {"name": f"llmops-dashboard-{name}", "labels": {"grafana_dashboard": "1", "app.kubernetes.io/part-of": "llmops"}},
+                "metadata": {
+                    "name": f"llmops-dashboard-{name}",
+                    "labels": {"grafana_dashboard": "1", "app.kubernetes.io/part-of": "llmops"},
+                },
                 "data": {f"llmops-{name}.json": text},
             }
         )
@@ -282,7 +424,10 @@ def prometheus_rule() -> str:
     rule = {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
-        "metadata": {"name": "llmops", "labels": {"app.kubernetes.io/part-of": "llmops", "release": "kube-prometheus-stack"}},
+        "metadata": {
+            "name": "llmops",
+            "labels": {"app.kubernetes.io/part-of": "llmops", "release": "kube-prometheus-stack"},
+        },
         "spec": {"groups": groups},
     }
     header = "# Generated by `llmops monitor dashboards` from monitoring/alerts/*.yaml; do not edit.\n"
@@ -302,11 +447,19 @@ def stale_files() -> list[str]:
 
 def queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
     """(panel title, expression) for every target of a dashboard."""
-    return [(p["title"], t["expr"]) for p in dashboard["panels"] if p.get("type") != "row" for t in p.get("targets", [])]
+    return [
+        (p["title"], t["expr"]) for p in dashboard["panels"] if p.get("type") != "row" for t in p.get("targets", [])
+    ]
 
 
 def substitute(expr: str, *, range_s: int = 300) -> str:
     """A panel query as Grafana would send it with every variable at All."""
-    for var, value in (("$__rate_interval", "1m"), ("$__range", f"{range_s}s"), ("$__interval", "15s"), ("$namespace", ".*"), ("$model", ".*")):
+    for var, value in (
+        ("$__rate_interval", "1m"),
+        ("$__range", f"{range_s}s"),
+        ("$__interval", "15s"),
+        ("$namespace", ".*"),
+        ("$model", ".*"),
+    ):
         expr = expr.replace(var, value)
     return expr

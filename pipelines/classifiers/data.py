@@ -51,4 +51,6 @@ def stratified_split(rows: list[tuple[str, int, str]], test_fraction: float, see
         n_test = round(test_fraction * len(items))
         test += items[:n_test]
         train += items[n_test:]
-    return Split([r[0] for r in train], [r[1] for r in train], [r[0] for r in test], [r[1] for r in test], [r[2] for r in test])
+    return Split(
+        [r[0] for r in train], [r[1] for r in train], [r[0] for r in test], [r[1] for r in test], [r[2] for r in test]
+    )

@@ -54,7 +54,10 @@ def multiclass_report(y: np.ndarray, proba: np.ndarray, classes: tuple[str, ...]
     return {
         "macro_f1": float(f1_score(y, pred, average="macro")),
         "accuracy": float((pred == y).mean()),
-        "per_class": {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(support[i])} for i, c in enumerate(classes)},
+        "per_class": {
+            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(support[i])}
+            for i, c in enumerate(classes)
+        },
         "confusion_matrix": {"labels": list(classes), "rows_true_cols_predicted": _confusion(y, pred, len(classes))},
     }
 
@@ -106,10 +109,22 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
     ]
     if "per_class" in m:
         lines += ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-        lines += [f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |" for c, v in m["per_class"].items()]
+        lines += [
+            f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+            for c, v in m["per_class"].items()
+        ]
         labels = m["confusion_matrix"]["labels"]
-        lines += ["", "Confusion matrix (rows: true class, columns: predicted):", "", "| true \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
-        lines += [f"| {labels[i]} | " + " | ".join(map(str, row)) + " |" for i, row in enumerate(m["confusion_matrix"]["rows_true_cols_predicted"])]
+        lines += [
+            "",
+            "Confusion matrix (rows: true class, columns: predicted):",
+            "",
+            "| true \\ predicted | " + " | ".join(labels) + " |",
+            "|---" * (len(labels) + 1) + "|",
+        ]
+        lines += [
+            f"| {labels[i]} | " + " | ".join(map(str, row)) + " |"
+            for i, row in enumerate(m["confusion_matrix"]["rows_true_cols_predicted"])
+        ]
         lines += [
             "",
             (
@@ -122,6 +137,8 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
     else:
         lines += ["| source | rows | positives | recall | false-positive rate |", "|---|---|---|---|---|"]
         for s, v in m["per_source"].items():
-            lines.append(f"| {s} | {v['rows']} | {v['positives']} | {v.get('recall', float('nan')):.3f} | {v.get('false_positive_rate', float('nan')):.3f} |")
+            lines.append(
+                f"| {s} | {v['rows']} | {v['positives']} | {v.get('recall', float('nan')):.3f} | {v.get('false_positive_rate', float('nan')):.3f} |"
+            )
         lines += ["", f"Confusion matrix (rows: true benign/injection, columns: predicted): {m['confusion_matrix']}"]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

@@ -57,7 +57,17 @@ def fit(split: Split, c: float) -> Any:
 
     model = Pipeline(
         [
-            ("tfidf", TfidfVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=50_000)),
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    lowercase=True,
+                    token_pattern=TOKEN_PATTERN,
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                    max_features=50_000,
+                ),
+            ),
             ("clf", LogisticRegression(C=c, class_weight="balanced", max_iter=2000)),
         ]
     )
@@ -70,7 +80,12 @@ def export_onnx(model: Any, path: Path) -> None:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import StringTensorType
 
-    onx = to_onnx(model, initial_types=[("text", StringTensorType([None, 1]))], options={id(model.steps[-1][1]): {"zipmap": False}}, target_opset={"": 17, "ai.onnx.ml": 3})
+    onx = to_onnx(
+        model,
+        initial_types=[("text", StringTensorType([None, 1]))],
+        options={id(model.steps[-1][1]): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
+    )
     # onnxruntime's StringNormalizer defaults to the en_US.UTF-8 locale, which slim images lack;
     # C.UTF-8 is always there and lower-cases the same way for this data.
     for node in onx.graph.node:
@@ -86,7 +101,9 @@ def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:
     return session.run(["probabilities"], {"text": np.array(texts, dtype=object).reshape(-1, 1)})[0]
 
 
-def train_task(task: Task, data_dir: Path, out_dir: Path, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def train_task(
+    task: Task, data_dir: Path, out_dir: Path, progress: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
     data_path = data_dir / task.data_file
     rows = task.reader(data_path)
     split = stratified_split(rows, task.test_fraction)
@@ -104,21 +121,30 @@ def train_task(task: Task, data_dir: Path, out_dir: Path, progress: Callable[[st
         "label_agreement": float(np.mean(sk_proba.argmax(1) == onnx_proba.argmax(1))),
     }
     if parity["label_agreement"] < 0.99:
-        raise RuntimeError(f"{task.name}: the ONNX export disagrees with scikit-learn on {1 - parity['label_agreement']:.1%} of held-out rows")
+        raise RuntimeError(
+            f"{task.name}: the ONNX export disagrees with scikit-learn on {1 - parity['label_agreement']:.1%} of held-out rows"
+        )
     y = np.array(split.test_labels)
     if len(task.classes) == 2:
         metrics = binary_report(y, onnx_proba[:, 1], split.test_groups, threshold=0.5)
         # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
         from services.safety import heuristics
 
-        served = np.array([heuristics.combine(p, heuristics.scan(t).score) for p, t in zip(onnx_proba[:, 1], split.test_texts)])
+        served = np.array(
+            [heuristics.combine(p, heuristics.scan(t).score) for p, t in zip(onnx_proba[:, 1], split.test_texts)]
+        )
         metrics["with_heuristics"] = binary_report(y, served, split.test_groups, threshold=0.5)["by_threshold"]
     else:
         metrics = multiclass_report(y, onnx_proba, task.classes)
     report = {
         "task": task.name,
         "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows)},
-        "split": {"held_out_fraction": task.test_fraction, "seed": 0, "train_rows": len(split.train_texts), "held_out_rows": len(split.test_texts)},
+        "split": {
+            "held_out_fraction": task.test_fraction,
+            "seed": 0,
+            "train_rows": len(split.train_texts),
+            "held_out_rows": len(split.test_texts),
+        },
         "model": "TF-IDF word 1-2 grams + logistic regression (balanced class weights), skl2onnx",
         "classes": list(task.classes),
         "fit_seconds": round(fit_s, 2),
@@ -130,7 +156,9 @@ def train_task(task: Task, data_dir: Path, out_dir: Path, progress: Callable[[st
     return report
 
 
-def train_all(data_dir: Path, out_dir: Path, *, force: bool = False, progress: Callable[[str], None] = lambda _: None) -> dict[str, dict[str, Any]]:
+def train_all(
+    data_dir: Path, out_dir: Path, *, force: bool = False, progress: Callable[[str], None] = lambda _: None
+) -> dict[str, dict[str, Any]]:
     """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"

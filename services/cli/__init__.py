@@ -13,14 +13,24 @@ from services.cli.models import models_app
 from services.cli.monitor import monitor_app
 from services.cli.serve import serve
 
-app = typer.Typer(help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLLM, and its operations.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="llmops: OpenAI-compatible LLM serving on Ray Serve + vLLM, and its operations.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
-app.add_typer(classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX.")
+app.add_typer(
+    classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX."
+)
 app.add_typer(cost_app, name="cost", help="Budgets, spending reports, TCO per token and the spot report.")
 app.add_typer(monitor_app, name="monitor", help="Metrics catalogue, Grafana dashboards and drift reports.")
-app.add_typer(deploy_app, name="deploy", help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.")
+app.add_typer(
+    deploy_app,
+    name="deploy",
+    help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.",
+)
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

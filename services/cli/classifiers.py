@@ -15,8 +15,19 @@ console = Console(stderr=True)
 
 @classifiers_app.command()
 def train(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder holding prompt_injection/ and toxicity/ (default: $LLMOPS_DATA_DIR or ../shared/data).")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where the ONNX files and reports go (default: $LLMOPS_SAFETY_MODELS_DIR or var/classifiers).")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder holding prompt_injection/ and toxicity/ (default: $LLMOPS_DATA_DIR or ../shared/data).",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where the ONNX files and reports go (default: $LLMOPS_SAFETY_MODELS_DIR or var/classifiers)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Train again even if the artefacts match the data.")] = False,
 ) -> None:
     """Train, export to ONNX, check the export against scikit-learn, print quality figures and

@@ -15,9 +15,21 @@ deploy_app = typer.Typer(no_args_is_help=True)
 deploy_keys_app = typer.Typer(no_args_is_help=True)
 deploy_app.add_typer(deploy_keys_app, name="keys", help="API keys in the cluster.")
 
-NameOption = Annotated[str, typer.Option("--name", envvar="LLMOPS_RAYSERVICE", help="RayService name (the chart's full name, e.g. RELEASE-llmops).")]
+NameOption = Annotated[
+    str,
+    typer.Option(
+        "--name", envvar="LLMOPS_RAYSERVICE", help="RayService name (the chart's full name, e.g. RELEASE-llmops)."
+    ),
+]
 NamespaceOption = Annotated[str, typer.Option("--namespace", "-n", envvar="LLMOPS_NAMESPACE", help="Namespace.")]
-KubeconfigOption = Annotated[Path | None, typer.Option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig file (default: ~/.kube/config; in a pod: its service account).")]
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        envvar="KUBECONFIG",
+        help="Kubeconfig file (default: ~/.kube/config; in a pod: its service account).",
+    ),
+]
 ContextOption = Annotated[str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")]
 
 
@@ -41,11 +53,15 @@ def _print_summary(summary) -> None:
     console.print(conditions)
     deployments = Table("deployment", "status", "message", title="Serve deployments")
     for d in summary.deployments:
-        deployments.add_row(d.name, f"[green]{d.status}[/]" if d.status == "HEALTHY" else f"[red]{d.status}[/]", d.message)
+        deployments.add_row(
+            d.name, f"[green]{d.status}[/]" if d.status == "HEALTHY" else f"[red]{d.status}[/]", d.message
+        )
     console.print(deployments)
     engines = Table("model", "source", "version", "replicas", "max replicas", title="engines")
     for e in summary.engines:
-        engines.add_row(str(e["model"]), str(e["source"]), e["version"] or "-", str(e["replicas"]), str(e["max_replicas"] or "-"))
+        engines.add_row(
+            str(e["model"]), str(e["source"]), e["version"] or "-", str(e["replicas"]), str(e["max_replicas"] or "-")
+        )
     console.print(engines)
     if summary.workers:
         console.print("Ray workers: " + ", ".join(f"{k} {v}" for k, v in summary.workers.items()))
@@ -79,13 +95,22 @@ def status(
 @deploy_app.command()
 def rollout(
     model: Annotated[str, typer.Argument(help="Served model name (an entry of the chart's models).")],
-    version: Annotated[str, typer.Argument(help="Version to serve: a model-store name under the model cache, or a path; recorded on the RayService.")],
-    source: Annotated[str | None, typer.Option(help="Model source to serve, when it differs from VERSION (a store name or path).")] = None,
+    version: Annotated[
+        str,
+        typer.Argument(
+            help="Version to serve: a model-store name under the model cache, or a path; recorded on the RayService."
+        ),
+    ],
+    source: Annotated[
+        str | None, typer.Option(help="Model source to serve, when it differs from VERSION (a store name or path).")
+    ] = None,
     name: NameOption = "llmops",
     namespace: NamespaceOption = "default",
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the new version to be healthy before rolling back.")] = 900,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for the new version to be healthy before rolling back.")
+    ] = 900,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between status polls.")] = 5,
 ) -> None:
     """Patch the RayService so MODEL serves VERSION, wait until healthy, roll back on failure.
@@ -98,17 +123,27 @@ def rollout(
 
         def progress(s) -> None:
             states = ", ".join(f"{d.name} {d.status}" for d in s.deployments)
-            spinner.update(f"{model} {version}: application {s.app_status}{' (pending)' if s.pending else ''}; {states}")
+            spinner.update(
+                f"{model} {version}: application {s.app_status}{' (pending)' if s.pending else ''}; {states}"
+            )
 
         try:
-            result = do_rollout(services, name, model, version, source or version, timeout_s=timeout, poll_s=poll, on_poll=progress)
+            result = do_rollout(
+                services, name, model, version, source or version, timeout_s=timeout, poll_s=poll, on_poll=progress
+            )
         except DeployError as exc:
             _fail(str(exc))
     if result.healthy:
-        console.print(f"[green]{model} now serves {result.source}[/] (version {version}; was {result.previous_source}) after {result.seconds:.0f}s")
+        console.print(
+            f"[green]{model} now serves {result.source}[/] (version {version}; was {result.previous_source}) after {result.seconds:.0f}s"
+        )
     else:
         failure = result.failure
-        problems = "; ".join(f"{d.name} {d.status} {d.message}".strip() for d in failure.deployments if d.status != "HEALTHY") if failure else ""
+        problems = (
+            "; ".join(f"{d.name} {d.status} {d.message}".strip() for d in failure.deployments if d.status != "HEALTHY")
+            if failure
+            else ""
+        )
         console.print(f"[red]{model} {version} did not become healthy[/] (application {failure.app_status if failure else '?'}{': ' + problems if problems else ''}); "
                       f"rolled back to {result.previous_source}"
                       + ("" if result.last is not None and result.last.healthy else " — and the rollback is not healthy yet either: check `llmops deploy status`"))  # fmt: skip
@@ -119,9 +154,14 @@ def rollout(
 
 @deploy_keys_app.command("sync")
 def keys_sync(
-    secret: Annotated[str, typer.Option(help="Secret the gateway reads (the chart's RELEASE-llmops-api-keys, or apiKeys.existingSecret).")],
+    secret: Annotated[
+        str,
+        typer.Option(help="Secret the gateway reads (the chart's RELEASE-llmops-api-keys, or apiKeys.existingSecret)."),
+    ],
     namespace: NamespaceOption = "default",
-    db: Annotated[Path | None, typer.Option("--db", help="Key database (default: $LLMOPS_GATEWAY_KEYS_DB or var/keys.db).")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Key database (default: $LLMOPS_GATEWAY_KEYS_DB or var/keys.db).")
+    ] = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")] = False,
@@ -131,6 +171,18 @@ def keys_sync(
     from services.gateway.config import GatewaySettings
     from services.gateway.keys import KeyStore
 
-    result = sync_keys(_api(kubeconfig, context), KeyStore(db or GatewaySettings().keys_db), namespace=namespace, secret=secret, dry_run=dry_run)
-    verb = ("would create" if result.created else "would update" if result.changed else "unchanged:") if dry_run else ("created" if result.created else "updated" if result.changed else "unchanged:")
-    console.print(f"{verb} Secret {namespace}/{result.secret} with {len(result.key_ids)} active keys ({', '.join(result.key_ids) or 'none'})")
+    result = sync_keys(
+        _api(kubeconfig, context),
+        KeyStore(db or GatewaySettings().keys_db),
+        namespace=namespace,
+        secret=secret,
+        dry_run=dry_run,
+    )
+    verb = (
+        ("would create" if result.created else "would update" if result.changed else "unchanged:")
+        if dry_run
+        else ("created" if result.created else "updated" if result.changed else "unchanged:")
+    )
+    console.print(
+        f"{verb} Secret {namespace}/{result.secret} with {len(result.key_ids)} active keys ({', '.join(result.key_ids) or 'none'})"
+    )

@@ -15,7 +15,9 @@ from services.gateway.keys import KeyStore
 
 keys_app = typer.Typer(no_args_is_help=True)
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="Key database [default: $LLMOPS_GATEWAY_KEYS_DB or var/keys.db].")]
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Key database [default: $LLMOPS_GATEWAY_KEYS_DB or var/keys.db].")
+]
 
 
 def _store(db: Path | None) -> KeyStore:
@@ -27,8 +29,12 @@ def create(
     name: Annotated[str, typer.Argument(help="Who the key is for (a team, a service).")],
     models: Annotated[str | None, typer.Option(help="Comma-separated models the key may use [default: all].")] = None,
     rpm: Annotated[int | None, typer.Option(min=1, help="Requests per minute [default: unlimited].")] = None,
-    tpm: Annotated[int | None, typer.Option(min=1, help="Tokens (prompt + completion) per minute [default: unlimited].")] = None,
-    team: Annotated[str | None, typer.Option(help="Team the key belongs to, for cost reports and team budgets [default: none].")] = None,
+    tpm: Annotated[
+        int | None, typer.Option(min=1, help="Tokens (prompt + completion) per minute [default: unlimited].")
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team the key belongs to, for cost reports and team budgets [default: none].")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a key. The key is printed once on stdout; only its hash is stored."""
@@ -44,12 +50,23 @@ def list_(db: DbOption = None) -> None:
     table = Table("id", "name", "team", "models", "rpm", "tpm", "created", "revoked")
     for p in _store(db).list():
         fmt = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""  # noqa: E731
-        table.add_row(p.key_id, p.name, p.team or "", ",".join(p.models) if p.models else "*", str(p.rpm or "-"), str(p.tpm or "-"), fmt(p.created_at), fmt(p.revoked_at))
+        table.add_row(
+            p.key_id,
+            p.name,
+            p.team or "",
+            ",".join(p.models) if p.models else "*",
+            str(p.rpm or "-"),
+            str(p.tpm or "-"),
+            fmt(p.created_at),
+            fmt(p.revoked_at),
+        )
     Console().print(table)
 
 
 @keys_app.command()
-def revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by 'llmops keys list'.")], db: DbOption = None) -> None:
+def revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id shown by 'llmops keys list'.")], db: DbOption = None
+) -> None:
     """Revoke a key; the gateway refuses it from its next request."""
     if not _store(db).revoke(key_id):
         Console(stderr=True).print(f"[red]error:[/] no active key with id {key_id}")

@@ -18,24 +18,48 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def loadtest(
-    host: Annotated[str | None, typer.Option(help="Base URL of a running stack (or cluster); without it, a local stack is started and stopped.")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of a running stack (or cluster); without it, a local stack is started and stopped."
+        ),
+    ] = None,
     api_key: Annotated[
-        list[str] | None, typer.Option("--api-key", envvar="LLMOPS_LOADTEST_API_KEYS", help="API key(s) for --host; repeat for several (with a local stack: one is created).")
+        list[str] | None,
+        typer.Option(
+            "--api-key",
+            envvar="LLMOPS_LOADTEST_API_KEYS",
+            help="API key(s) for --host; repeat for several (with a local stack: one is created).",
+        ),
     ] = None,
     scenario: Annotated[str, typer.Option(help="short | long | context | embeddings | mixed.")] = "mixed",
-    users: Annotated[int, typer.Option(min=1, max=512, help="Concurrent users (the start count in --capacity mode).")] = 4,
+    users: Annotated[
+        int, typer.Option(min=1, max=512, help="Concurrent users (the start count in --capacity mode).")
+    ] = 4,
     spawn_rate: Annotated[float, typer.Option(min=0.1, help="Users started per second.")] = 2.0,
     run_time: Annotated[int, typer.Option(min=5, max=3600, help="Seconds of load per run.")] = 30,
-    warmup: Annotated[int, typer.Option(min=0, max=600, help="Seconds of unjudged load first (first requests compile kernels); 0: none.")] = 15,
+    warmup: Annotated[
+        int,
+        typer.Option(min=0, max=600, help="Seconds of unjudged load first (first requests compile kernels); 0: none."),
+    ] = 15,
     think_min: Annotated[float, typer.Option(min=0, help="Shortest think time between a user's requests (s).")] = 0.5,
     think_max: Annotated[float, typer.Option(min=0, help="Longest think time between a user's requests (s).")] = 2.0,
     max_tokens: Annotated[int, typer.Option(min=1, help="max_tokens of chat requests.")] = 32,
     chat_model: Annotated[str | None, typer.Option(help="Chat model (default: smollm2-135m-instruct).")] = None,
     embed_model: Annotated[str | None, typer.Option(help="Embedding model (default: all-minilm-l6-v2).")] = None,
-    slo_file: Annotated[Path, typer.Option("--slo", exists=True, dir_okay=False, help="SLO thresholds (YAML).")] = REPO / "loadtests" / "slo.yaml",
+    slo_file: Annotated[Path, typer.Option("--slo", exists=True, dir_okay=False, help="SLO thresholds (YAML).")] = REPO
+    / "loadtests"
+    / "slo.yaml",
     out: Annotated[Path, typer.Option(help="Folder for the CSV, HTML and log files.")] = REPO / "loadtests" / "results",
-    capacity: Annotated[bool, typer.Option("--capacity", help="Ramp users from --users until the SLO breaks; report the most users that met it.")] = False,
-    capacity_factor: Annotated[float, typer.Option(min=1.1, help="Capacity mode: multiply users by this per step.")] = 2.0,
+    capacity: Annotated[
+        bool,
+        typer.Option(
+            "--capacity", help="Ramp users from --users until the SLO breaks; report the most users that met it."
+        ),
+    ] = False,
+    capacity_factor: Annotated[
+        float, typer.Option(min=1.1, help="Capacity mode: multiply users by this per step.")
+    ] = 2.0,
     max_users: Annotated[int, typer.Option(min=1, max=512, help="Capacity mode: stop after this many users.")] = 64,
 ) -> None:
     """Run Locust headless for a bounded time and user count, write CSV + HTML reports, print the
@@ -62,7 +86,9 @@ def loadtest(
 
             keys = [KeyStore(keys_db).create("loadtest")[0]]
         elif not keys:
-            console.print("[yellow]no --api-key given: requests go without a key (only a --no-auth stack accepts them)[/]")
+            console.print(
+                "[yellow]no --api-key given: requests go without a key (only a --no-auth stack accepts them)[/]"
+            )
 
         def one_run(n: int):
             with console.status(f"Locust: {n} users, {scenario}, {run_time}s against {host}"):
@@ -83,7 +109,10 @@ def loadtest(
                 "max_sustainable_users": best, "search_limit_reached": runs[-1].verdict.passed,
                 "steps": [{"users": r.users, "passed": r.verdict.passed, **_figures(r)} for r in runs],
             }  # fmt: skip
-            console.print(f"max sustainable concurrency: {best if best is not None else f'below {users}'} users" + (" (search limit reached)" if runs[-1].verdict.passed else ""))
+            console.print(
+                f"max sustainable concurrency: {best if best is not None else f'below {users}'} users"
+                + (" (search limit reached)" if runs[-1].verdict.passed else "")
+            )
             print(json.dumps(summary))
             raise typer.Exit(0 if best is not None else 1)
         result = one_run(users)
@@ -94,12 +123,29 @@ def loadtest(
 
 def _figures(run) -> dict:
     s = run.verdict.stats
-    return {"requests": s.requests, "error_ratio": round(s.error_ratio, 4), "requests_per_s": s.requests_per_s, "ttft_p95_s": s.ttft_p95_s, "itl_p95_s": s.itl_p95_s}
+    return {
+        "requests": s.requests,
+        "error_ratio": round(s.error_ratio, 4),
+        "requests_per_s": s.requests_per_s,
+        "ttft_p95_s": s.ttft_p95_s,
+        "itl_p95_s": s.itl_p95_s,
+    }
 
 
 def _print_verdict(run) -> None:
-    table = Table("check", "measured", "threshold", "", title=f"{run.users} users: {'SLO met' if run.verdict.passed else 'SLO BREACHED'}")
+    table = Table(
+        "check",
+        "measured",
+        "threshold",
+        "",
+        title=f"{run.users} users: {'SLO met' if run.verdict.passed else 'SLO BREACHED'}",
+    )
     for check in run.verdict.checks:
-        table.add_row(check.name, "-" if check.measured is None else f"{check.measured:g}", f"{check.threshold:g}", "[green]ok[/]" if check.passed else "[red]breach[/]")
+        table.add_row(
+            check.name,
+            "-" if check.measured is None else f"{check.measured:g}",
+            f"{check.threshold:g}",
+            "[green]ok[/]" if check.passed else "[red]breach[/]",
+        )
     console.print(table)
     console.print(f"reports: {run.stats_csv}, {run.html}")

@@ -24,13 +24,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_stack(workdir: Path, *, env: Mapping[str, str] | None = None, args: Sequence[str] = (), startup_timeout_s: float = 900) -> Iterator[str]:
+def local_stack(
+    workdir: Path, *, env: Mapping[str, str] | None = None, args: Sequence[str] = (), startup_timeout_s: float = 900
+) -> Iterator[str]:
     """Run ``llmops serve`` with ``env`` added to this environment and ``args`` appended; its log
     is ``workdir/serve.log``. Yields the API's base URL once the stack answers."""
     ready, log = workdir / "ready.url", workdir / "serve.log"
-    cmd = [sys.executable, "-m", "services.cli", "serve", "--port", str(free_port()), "--proxy-port", str(free_port()), "--ready-file", str(ready), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "services.cli",
+        "serve",
+        "--port",
+        str(free_port()),
+        "--proxy-port",
+        str(free_port()),
+        "--ready-file",
+        str(ready),
+        *args,
+    ]
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.time() + startup_timeout_s
         while not ready.exists():

@@ -15,7 +15,9 @@ from services.engine.model_store import ModelStore, ModelStoreError, default_sou
 models_app = typer.Typer(no_args_is_help=True)
 console = Console(stderr=True)
 
-StoreOption = Annotated[Path | None, typer.Option("--store", help="Model store folder [default: $LLMOPS_MODEL_STORE or var/models].")]
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Model store folder [default: $LLMOPS_MODEL_STORE or var/models].")
+]
 
 
 def _store(store: Path | None) -> ModelStore:
@@ -24,8 +26,12 @@ def _store(store: Path | None) -> ModelStore:
 
 @models_app.command("import")
 def import_(
-    source: Annotated[Path | None, typer.Argument(help="A .gguf file or an HF model folder. Omit to import the embedded defaults.")] = None,
-    name: Annotated[str | None, typer.Option(help="Name to store it under (what clients send as 'model'). Required with SOURCE.")] = None,
+    source: Annotated[
+        Path | None, typer.Argument(help="A .gguf file or an HF model folder. Omit to import the embedded defaults.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name to store it under (what clients send as 'model'). Required with SOURCE.")
+    ] = None,
     dtype: Annotated[str, typer.Option(help="float32, float16 or bfloat16 (GGUF is dequantised to this).")] = "float32",
     force: Annotated[bool, typer.Option(help="Import again even if the stored copy is intact.")] = False,
     store: StoreOption = None,
@@ -39,7 +45,11 @@ def import_(
         try:
             with console.status(f"[bold]{model_name}[/]: starting") as status:
                 model, changed = model_store.import_model(
-                    model_source, model_name, dtype=dtype, force=force, progress=lambda msg, n=model_name: status.update(f"[bold]{n}[/]: {msg}")
+                    model_source,
+                    model_name,
+                    dtype=dtype,
+                    force=force,
+                    progress=lambda msg, n=model_name: status.update(f"[bold]{n}[/]: {msg}"),
                 )
         except ModelStoreError as exc:
             console.print(f"[red]error:[/] {exc}")

@@ -16,11 +16,17 @@ console = Console(stderr=True)
 @monitor_app.command()
 def catalogue(
     check: Annotated[
-        bool, typer.Option("--check", help="Do not write: fail when the committed catalogue is stale or a metric breaks the conventions.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Do not write: fail when the committed catalogue is stale or a metric breaks the conventions.",
+        ),
     ] = False,
     record_engine_from: Annotated[
         str | None,
-        typer.Option(help="Record engine metrics (ray_vllm_*, ray_serve_*) from a running stack's Ray metrics export, e.g. http://127.0.0.1:PORT/metrics."),
+        typer.Option(
+            help="Record engine metrics (ray_vllm_*, ray_serve_*) from a running stack's Ray metrics export, e.g. http://127.0.0.1:PORT/metrics."
+        ),
     ] = None,
 ) -> None:
     """Generate monitoring/catalogue.json and monitoring/CATALOGUE.md from the code."""
@@ -58,7 +64,9 @@ def catalogue(
 
 @monitor_app.command()
 def dashboards(
-    check: Annotated[bool, typer.Option("--check", help="Do not write: fail when the committed dashboards or ConfigMaps are stale.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Do not write: fail when the committed dashboards or ConfigMaps are stale.")
+    ] = False,
 ) -> None:
     """Generate the Grafana dashboards (monitoring/grafana/*.json), their ConfigMaps, and the alert
     rules as a PrometheusRule (monitoring/alerts/kubernetes/)."""
@@ -85,20 +93,47 @@ def parse_duration(text: str) -> float:
 
 @monitor_app.command()
 def drift(
-    log: Annotated[Path | None, typer.Option(help="Request log (default: $LLMOPS_GATEWAY_REQUEST_LOG_PATH or var/requests.jsonl).")] = None,
+    log: Annotated[
+        Path | None, typer.Option(help="Request log (default: $LLMOPS_GATEWAY_REQUEST_LOG_PATH or var/requests.jsonl).")
+    ] = None,
     window: Annotated[str, typer.Option(help="Current window, ending now (e.g. 1h).")] = "1h",
-    reference: Annotated[str, typer.Option(help="Reference window, ending where the current one starts (e.g. 24h).")] = "24h",
-    reference_log: Annotated[Path | None, typer.Option(help="Take the reference from this log instead (all of it), e.g. a saved baseline.")] = None,
+    reference: Annotated[
+        str, typer.Option(help="Reference window, ending where the current one starts (e.g. 24h).")
+    ] = "24h",
+    reference_log: Annotated[
+        Path | None, typer.Option(help="Take the reference from this log instead (all of it), e.g. a saved baseline.")
+    ] = None,
     now: Annotated[float | None, typer.Option(help="Unix time the current window ends (default: now).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for drift.html, drift.json and drift.prom (Prometheus text file).")] = Path("var/drift"),
-    embeddings: Annotated[str, typer.Option(help="Embedding drift: local (bundled all-MiniLM-L6-v2), api (the stack's embeddings API) or off.")] = "local",
-    embeddings_url: Annotated[str, typer.Option(help="OpenAI-compatible base URL for --embeddings api.")] = "http://127.0.0.1:8000/v1",
-    embeddings_key: Annotated[str | None, typer.Option(envvar="LLMOPS_DRIFT_EMBEDDINGS_KEY", help="API key for --embeddings api.")] = None,
-    drift_share: Annotated[float, typer.Option(min=0.01, max=1.0, help="Share of drifted features at which the dataset counts as drifted.")] = 0.3,
-    embedding_threshold: Annotated[float, typer.Option(min=0.0, help="Cosine distance of mean embeddings at which prompts count as drifted.")] = 0.15,
-    min_requests: Annotated[int, typer.Option(min=2, help="Fewest records per window to compare (fewer: exit 3, no verdict).")] = 30,
-    fail_on_drift: Annotated[bool, typer.Option("--fail-on-drift", help="Exit 1 when drift is found (for CronJobs and CI).")] = False,
-    pushgateway: Annotated[str | None, typer.Option(help="Also push the gauges to this Prometheus Pushgateway (host:port).")] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for drift.html, drift.json and drift.prom (Prometheus text file).")
+    ] = Path("var/drift"),
+    embeddings: Annotated[
+        str,
+        typer.Option(
+            help="Embedding drift: local (bundled all-MiniLM-L6-v2), api (the stack's embeddings API) or off."
+        ),
+    ] = "local",
+    embeddings_url: Annotated[
+        str, typer.Option(help="OpenAI-compatible base URL for --embeddings api.")
+    ] = "http://127.0.0.1:8000/v1",
+    embeddings_key: Annotated[
+        str | None, typer.Option(envvar="LLMOPS_DRIFT_EMBEDDINGS_KEY", help="API key for --embeddings api.")
+    ] = None,
+    drift_share: Annotated[
+        float, typer.Option(min=0.01, max=1.0, help="Share of drifted features at which the dataset counts as drifted.")
+    ] = 0.3,
+    embedding_threshold: Annotated[
+        float, typer.Option(min=0.0, help="Cosine distance of mean embeddings at which prompts count as drifted.")
+    ] = 0.15,
+    min_requests: Annotated[
+        int, typer.Option(min=2, help="Fewest records per window to compare (fewer: exit 3, no verdict).")
+    ] = 30,
+    fail_on_drift: Annotated[
+        bool, typer.Option("--fail-on-drift", help="Exit 1 when drift is found (for CronJobs and CI).")
+    ] = False,
+    pushgateway: Annotated[
+        str | None, typer.Option(help="Also push the gauges to this Prometheus Pushgateway (host:port).")
+    ] = None,
 ) -> None:
     """Compare the request log's current window with a reference window (Evidently), write an
     HTML and JSON report and the drift gauges; exit 1 on drift with --fail-on-drift."""
@@ -120,10 +155,16 @@ def drift(
         raise typer.BadParameter("--embeddings must be local, api or off")
     log = log or GatewaySettings().request_log_path
     end = now if now is not None else time.time()
-    (ref_start, ref_end), (cur_start, cur_end) = drift_monitor.windows(end, parse_duration(window), parse_duration(reference))
+    (ref_start, ref_end), (cur_start, cur_end) = drift_monitor.windows(
+        end, parse_duration(window), parse_duration(reference)
+    )
     with console.status("reading the request log"):
         current = list(read_records(log, since=cur_start, until=cur_end))
-        ref = list(read_records(reference_log)) if reference_log else list(read_records(log, since=ref_start, until=ref_end))
+        ref = (
+            list(read_records(reference_log))
+            if reference_log
+            else list(read_records(log, since=ref_start, until=ref_end))
+        )
     console.print(f"reference: {len(ref)} requests, current: {len(current)} requests")
     if len(ref) < min_requests or len(current) < min_requests:
         console.print(f"[yellow]not enough requests to compare[/] (need {min_requests} in each window); no verdict")
@@ -143,7 +184,12 @@ def drift(
     out.mkdir(parents=True, exist_ok=True)
     with console.status("comparing windows (Evidently)"):
         result = drift_monitor.compare(
-            ref, current, drift_share=drift_share, embedder=embedder, embedding_threshold=embedding_threshold, html_path=out / "drift.html"
+            ref,
+            current,
+            drift_share=drift_share,
+            embedder=embedder,
+            embedding_threshold=embedding_threshold,
+            html_path=out / "drift.html",
         )
     (out / "drift.json").write_text(result.to_json())
     gauges = drift_monitor.export(result)
@@ -151,7 +197,9 @@ def drift(
     if pushgateway:
         push_to_gateway(pushgateway, job="llmops-drift", registry=gauges.registry)
     for name, info in sorted(result.features.items()):
-        console.print(f"  {name:16} {info['method']:22} {info['score']:.4g} {'[red]drifted[/]' if info['drifted'] else 'ok'}")
+        console.print(
+            f"  {name:16} {info['method']:22} {info['score']:.4g} {'[red]drifted[/]' if info['drifted'] else 'ok'}"
+        )
     if result.embedding_distance is not None:
         console.print(
             f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {'[red]drifted[/]' if result.embedding_drift else 'ok'}"

@@ -16,7 +16,12 @@ from rich.console import Console
 console = Console(stderr=True)
 
 # Local runs: no Ray token files, no hub lookups, no tokenizer thread storms on small machines.
-LOCAL_ENV = {"RAY_AUTH_MODE": "disabled", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "RAY_USAGE_STATS_ENABLED": "0"}
+LOCAL_ENV = {
+    "RAY_AUTH_MODE": "disabled",
+    "HF_HUB_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "RAY_USAGE_STATS_ENABLED": "0",
+}
 # A single-node Ray: without this, Ray replaces 127.0.0.1 by the machine's network address and
 # its daemons talk over that; with it, the node address (and Ray's traffic) stays on loopback.
 SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
@@ -33,32 +38,56 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def serve(
-    models_file: Annotated[Path | None, typer.Option("--models", help="Models YAML [default: $LLMOPS_MODELS_FILE or config/models.yaml].")] = None,
+    models_file: Annotated[
+        Path | None, typer.Option("--models", help="Models YAML [default: $LLMOPS_MODELS_FILE or config/models.yaml].")
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address [default: $LLMOPS_GATEWAY_HOST or 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="HTTP port of the API [default: $LLMOPS_GATEWAY_PORT or 8000].")] = None,
-    proxy_port: Annotated[int | None, typer.Option(help="Ray Serve proxy port [default: $LLMOPS_GATEWAY_PROXY_PORT or 8100].")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HTTP port of the API [default: $LLMOPS_GATEWAY_PORT or 8000].")
+    ] = None,
+    proxy_port: Annotated[
+        int | None, typer.Option(help="Ray Serve proxy port [default: $LLMOPS_GATEWAY_PROXY_PORT or 8100].")
+    ] = None,
     direct_ingress: Annotated[
-        bool | None, typer.Option("--direct-ingress/--via-proxy", help="Serve the API from the gateway replicas directly, or through Ray Serve's proxy.")
+        bool | None,
+        typer.Option(
+            "--direct-ingress/--via-proxy",
+            help="Serve the API from the gateway replicas directly, or through Ray Serve's proxy.",
+        ),
     ] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Dev mode: accept requests without API keys.")] = False,
     ray_address: Annotated[str | None, typer.Option(help="Join a running Ray cluster instead of starting one.")] = None,
-    num_cpus: Annotated[int | None, typer.Option(help="Logical CPUs for the local Ray node [default: max(cores, 8)].")] = None,
-    ready_file: Annotated[Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")] = None,
+    num_cpus: Annotated[
+        int | None, typer.Option(help="Logical CPUs for the local Ray node [default: max(cores, 8)].")
+    ] = None,
+    ready_file: Annotated[
+        Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")
+    ] = None,
     metrics_export_port: Annotated[
-        int | None, typer.Option(envvar="LLMOPS_RAY_METRICS_PORT", help="Port where Ray exports engine (vLLM) and Serve metrics [default: random].")
+        int | None,
+        typer.Option(
+            envvar="LLMOPS_RAY_METRICS_PORT",
+            help="Port where Ray exports engine (vLLM) and Serve metrics [default: random].",
+        ),
     ] = None,
 ) -> None:
     for key, value in (LOCAL_ENV if ray_address else {**LOCAL_ENV, **SINGLE_NODE_ENV}).items():
         os.environ.setdefault(key, value)
     from services.gateway.config import GatewaySettings
 
-    overrides = {k: v for k, v in {"host": host, "port": port, "proxy_port": proxy_port, "direct_ingress": direct_ingress}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {"host": host, "port": port, "proxy_port": proxy_port, "direct_ingress": direct_ingress}.items()
+        if v is not None
+    }
     if no_auth:
         overrides["auth_disabled"] = True
     gateway = GatewaySettings(**overrides)
     ports = [gateway.port + i for i in range(gateway.replicas)] if gateway.direct_ingress else []
     for busy in [p for p in [*ports, gateway.serve_proxy_port] if not _port_free(gateway.host, p)]:
-        console.print(f"[red]error:[/] {gateway.host}:{busy} is already in use; choose other ports with --port / --proxy-port")
+        console.print(
+            f"[red]error:[/] {gateway.host}:{busy} is already in use; choose other ports with --port / --proxy-port"
+        )
         raise typer.Exit(1)
     os.environ.update(gateway.ray_serve_env())  # before Ray starts: Serve reads it once
 
@@ -74,7 +103,10 @@ def serve(
         "model_store": str(engine.model_store.resolve()),
         "gateway": {
             **gateway.model_dump(mode="json"),
-            **{k: str(getattr(gateway, k).resolve()) for k in ("keys_db", "request_log_path", "ledger_db", "prices_file")},
+            **{
+                k: str(getattr(gateway, k).resolve())
+                for k in ("keys_db", "request_log_path", "ledger_db", "prices_file")
+            },
         },
     }
 
@@ -95,13 +127,17 @@ def serve(
         ray_serve.run(build_app(config), name="llmops", route_prefix="/")
     base = f"http://{gateway.host}:{gateway.port}"
     console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
-    auth = '' if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
+    auth = "" if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
     console.print(
         ("" if gateway.auth_disabled else "Create a key:  KEY=$(llmops keys create me)\n")
         + f"Chat:          curl {base}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        + "                 -d '{\"model\": \"smollm2-135m-instruct\", \"messages\": [{\"role\": \"user\", \"content\": \"What is the capital of France?\"}]}'\n"
+        + '                 -d \'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "What is the capital of France?"}]}\'\n'
         + f"Models:        curl {base}/v1/models{auth}\nMetrics:       curl {base}/metrics\n"
-        + (f"Ray Serve proxy (balances over gateway replicas): http://{gateway.host}:{gateway.proxy_port}\n" if gateway.direct_ingress else "")
+        + (
+            f"Ray Serve proxy (balances over gateway replicas): http://{gateway.host}:{gateway.proxy_port}\n"
+            if gateway.direct_ingress
+            else ""
+        )
         + "Stop:          Ctrl-C",
         highlight=False,
     )

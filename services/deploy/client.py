@@ -12,7 +12,9 @@ def api_client(kubeconfig: Path | None = None, context: str | None = None) -> cl
     without a kubeconfig, from its service account."""
     configuration = client.Configuration()
     try:
-        config.load_kube_config(config_file=str(kubeconfig) if kubeconfig else None, context=context, client_configuration=configuration)
+        config.load_kube_config(
+            config_file=str(kubeconfig) if kubeconfig else None, context=context, client_configuration=configuration
+        )
     except config.ConfigException:
         if kubeconfig or context:
             raise

@@ -26,7 +26,9 @@ class SyncResult:
     key_ids: list[str]
 
 
-def sync_keys(api: client.ApiClient, store: KeyStore, *, namespace: str, secret: str, dry_run: bool = False) -> SyncResult:
+def sync_keys(
+    api: client.ApiClient, store: KeyStore, *, namespace: str, secret: str, dry_run: bool = False
+) -> SyncResult:
     """Write the store's active keys into ``secret`` (create it if missing). Unchanged content
     is not written again."""
     document = export_keys(store)
@@ -42,7 +44,10 @@ def sync_keys(api: client.ApiClient, store: KeyStore, *, namespace: str, secret:
     if existing is None:
         if not dry_run:
             body = client.V1Secret(
-                metadata=client.V1ObjectMeta(name=secret, labels={"app.kubernetes.io/managed-by": "llmops", "app.kubernetes.io/part-of": "llmops"}),
+                metadata=client.V1ObjectMeta(
+                    name=secret,
+                    labels={"app.kubernetes.io/managed-by": "llmops", "app.kubernetes.io/part-of": "llmops"},
+                ),
                 type="Opaque",
                 data={DATA_KEY: encoded},
             )

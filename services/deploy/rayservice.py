@@ -86,7 +86,10 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
     meta, spec, status = obj.get("metadata", {}), obj.get("spec", {}), obj.get("status") or {}
     active = status.get("activeServiceStatus") or {}
     app = (active.get("applicationStatuses") or {}).get(APP_NAME) or {}
-    deployments = [DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", "")) for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())]
+    deployments = [
+        DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", ""))
+        for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())
+    ]
     pending = status.get("pendingServiceStatus") or {}
     serve_config = yaml.safe_load(spec.get("serveConfigV2") or "") or {}
     annotations = meta.get("annotations") or {}
@@ -105,13 +108,19 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         generation=int(meta.get("generation", 0)),
         observed_generation=int(status.get("observedGeneration", 0)),
         service_status=status.get("serviceStatus", ""),
-        conditions=[{k: c.get(k, "") for k in ("type", "status", "reason", "message")} for c in status.get("conditions") or []],
+        conditions=[
+            {k: c.get(k, "") for k in ("type", "status", "reason", "message")} for c in status.get("conditions") or []
+        ],
         app_status=app.get("status", "MISSING"),
         app_message=app.get("message", ""),
         deployments=deployments,
         pending=bool(pending.get("rayClusterName")),
         engines=engines,
-        workers={k: cluster.get(k) for k in ("desiredWorkerReplicas", "availableWorkerReplicas", "readyWorkerReplicas") if k in cluster},
+        workers={
+            k: cluster.get(k)
+            for k in ("desiredWorkerReplicas", "availableWorkerReplicas", "readyWorkerReplicas")
+            if k in cluster
+        },
     )
 
 
@@ -158,13 +167,23 @@ def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[
     if entry is None:
         raise DeployError(f"model {model!r} is not served; served: {', '.join(str(m.get('name')) for m in models)}")
     if entry.get("backend", "vllm") != "vllm":
-        raise DeployError(f"model {model!r} is a remote ({entry.get('backend')}) model; only vLLM engines are rolled out")
+        raise DeployError(
+            f"model {model!r} is a remote ({entry.get('backend')}) model; only vLLM engines are rolled out"
+        )
     previous = entry.get("source")
     entry["source"] = source
     return yaml.safe_dump(serve_config, sort_keys=False), previous
 
 
-def wait_healthy(services: RayServices, name: str, *, generation: int, timeout_s: float, poll_s: float, on_poll: Callable[[ServiceSummary], None]) -> ServiceSummary | None:
+def wait_healthy(
+    services: RayServices,
+    name: str,
+    *,
+    generation: int,
+    timeout_s: float,
+    poll_s: float,
+    on_poll: Callable[[ServiceSummary], None],
+) -> ServiceSummary | None:
     """Poll until KubeRay has seen ``generation`` and the application is healthy, has failed to
     deploy, or the timeout passes; the last summary (None if the API never answered). API
     errors while polling (a restarting API server, a dropped connection) are retried."""
@@ -174,7 +193,12 @@ def wait_healthy(services: RayServices, name: str, *, generation: int, timeout_s
         try:
             summary = summarize(services.get(name))
         except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
-            if isinstance(exc, client.ApiException) and exc.status is not None and exc.status < 500 and exc.status != 429:
+            if (
+                isinstance(exc, client.ApiException)
+                and exc.status is not None
+                and exc.status < 500
+                and exc.status != 429
+            ):
                 raise
         else:
             summary.generation = max(summary.generation, generation)
@@ -203,22 +227,47 @@ def rollout(
     current = services.get(name)
     before = summarize(current)
     if not before.healthy:
-        raise DeployError(f"RayService {name} is not healthy now (application {before.app_status}); not rolling out on top of that")
+        raise DeployError(
+            f"RayService {name} is not healthy now (application {before.app_status}); not rolling out on top of that"
+        )
     previous_config = current["spec"]["serveConfigV2"]
     new_config, previous_source = with_model_source(previous_config, model, source)
     key = annotation_key(model)
     previous_version = (current["metadata"].get("annotations") or {}).get(key)
     patched = services.patch(name, {"metadata": {"annotations": {key: version}}, "spec": {"serveConfigV2": new_config}})
-    last = wait_healthy(services, name, generation=int(patched["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
+    last = wait_healthy(
+        services,
+        name,
+        generation=int(patched["metadata"].get("generation", 0)),
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        on_poll=on_poll,
+    )
     if last is not None and last.healthy:
         return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
     failure = last
-    restored = _patch_with_retries(services, name, {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}}, poll_s)
-    last = wait_healthy(services, name, generation=int(restored["metadata"].get("generation", 0)), timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll)
-    return RolloutResult(model, version, source, previous_source, False, True, time.monotonic() - started, last, failure)
+    restored = _patch_with_retries(
+        services,
+        name,
+        {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}},
+        poll_s,
+    )
+    last = wait_healthy(
+        services,
+        name,
+        generation=int(restored["metadata"].get("generation", 0)),
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        on_poll=on_poll,
+    )
+    return RolloutResult(
+        model, version, source, previous_source, False, True, time.monotonic() - started, last, failure
+    )
 
 
-def _patch_with_retries(services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5) -> dict[str, Any]:
+def _patch_with_retries(
+    services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5
+) -> dict[str, Any]:
     """A rollback must not be lost to one failed API call; after the last attempt, the error
     keeps the previous serveConfigV2 in a file so that an operator can restore it."""
     for attempt in range(attempts):
@@ -228,8 +277,12 @@ def _patch_with_retries(services: RayServices, name: str, body: dict[str, Any], 
             if attempt == attempts - 1:
                 import tempfile
 
-                with tempfile.NamedTemporaryFile("w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False) as saved:
+                with tempfile.NamedTemporaryFile(
+                    "w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False
+                ) as saved:
                     saved.write(body["spec"]["serveConfigV2"])
-                raise DeployError(f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}") from exc
+                raise DeployError(
+                    f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}"
+                ) from exc
             time.sleep(pause_s)
     raise AssertionError("unreachable")

@@ -29,10 +29,16 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Model name clients send.")
-    backend: Literal["vllm", "openai"] = Field("vllm", description="vllm: a Ray Serve LLM deployment; openai: a remote OpenAI-compatible server.")
-    task: Literal["generate", "embed"] = Field("generate", description="generate (chat/completions) or embed (embeddings).")
+    backend: Literal["vllm", "openai"] = Field(
+        "vllm", description="vllm: a Ray Serve LLM deployment; openai: a remote OpenAI-compatible server."
+    )
+    task: Literal["generate", "embed"] = Field(
+        "generate", description="generate (chat/completions) or embed (embeddings)."
+    )
     source: str | None = Field(None, description="Model-store name or HF folder path (vllm backend).")
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field("auto", description="auto: float32 on CPU, bfloat16 on GPU.")
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
+        "auto", description="auto: float32 on CPU, bfloat16 on GPU."
+    )
     max_model_len: int | None = Field(2048, ge=16, description="Context length the engine reserves KV cache for.")
     replicas: int = Field(1, ge=1, description="Engine replicas (min replicas when autoscaling).")
     max_replicas: int | None = Field(None, ge=1, description="Enables autoscaling up to this many replicas.")
@@ -40,11 +46,13 @@ class ModelSpec(BaseModel):
     num_gpus: float = Field(0, ge=0, description="GPUs per replica; 0 on CPU machines, auto-set to 1 on GPU machines.")
     engine_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra vLLM engine arguments.")
     base_url: str | None = Field(None, description="Base URL ending in /v1 (openai backend).")
-    api_key_env: str | None = Field(None, description="Environment variable that holds the upstream key (openai backend).")
+    api_key_env: str | None = Field(
+        None, description="Environment variable that holds the upstream key (openai backend)."
+    )
     upstream_model: str | None = Field(None, description="Model name on the upstream server; defaults to name.")
 
     @model_validator(mode="after")
-    def _backend_fields(self) -> "ModelSpec":
+    def _backend_fields(self) -> ModelSpec:
         if self.backend == "vllm" and not self.source:
             raise ValueError(f"model '{self.name}': source is required for the vllm backend")
         if self.backend == "openai" and not self.base_url:
@@ -60,7 +68,7 @@ class ModelsFile(BaseModel):
     models: list[ModelSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "ModelsFile":
+    def _unique_names(self) -> ModelsFile:
         names = [m.name for m in self.models]
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:
@@ -90,14 +98,15 @@ class EngineSettings(BaseSettings):
 
     models_file: Path = Field(Path("config/models.yaml"), description="YAML file listing the served models.")
     models: list[ModelSpec] | None = Field(
-        None, description="Served models given inline (e.g. by the Helm chart's serveConfigV2); when set, models_file is not read."
+        None,
+        description="Served models given inline (e.g. by the Helm chart's serveConfigV2); when set, models_file is not read.",
     )
     model_store: Path = Field(Path("var/models"), description="Folder of imported models (llmops models import).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where engines run; auto detects a GPU.")
     cpu_kv_cache_gib: int = Field(1, ge=1, description="KV cache per CPU engine in GiB (VLLM_CPU_KVCACHE_SPACE).")
 
     @model_validator(mode="after")
-    def _inline_models_valid(self) -> "EngineSettings":
+    def _inline_models_valid(self) -> EngineSettings:
         if self.models is not None:
             ModelsFile(models=self.models)  # same rules as a models file: at least one, unique names
         return self

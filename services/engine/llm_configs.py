@@ -16,7 +16,9 @@ def model_source(spec: ModelSpec, store: Path) -> str:
 
 
 def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"dtype": spec.dtype if spec.dtype != "auto" else ("float32" if device == "cpu" else "bfloat16")}
+    kwargs: dict[str, Any] = {
+        "dtype": spec.dtype if spec.dtype != "auto" else ("float32" if device == "cpu" else "bfloat16")
+    }
     if spec.max_model_len:
         kwargs["max_model_len"] = spec.max_model_len
     if spec.task == "embed":

@@ -89,9 +89,21 @@ class ModelStore:
         model = self.get(name)
         if model is None:
             raise ModelStoreError(f"Model '{name}' is not in the store at {self.root}.")
-        return [f for f, digest in model.files.items() if not (model.path / f).is_file() or sha256_file(model.path / f) != digest]
+        return [
+            f
+            for f, digest in model.files.items()
+            if not (model.path / f).is_file() or sha256_file(model.path / f) != digest
+        ]
 
-    def import_model(self, source: Path, name: str, *, dtype: str = "float32", force: bool = False, progress: Progress = lambda _: None) -> tuple[StoredModel, bool]:
+    def import_model(
+        self,
+        source: Path,
+        name: str,
+        *,
+        dtype: str = "float32",
+        force: bool = False,
+        progress: Progress = lambda _: None,
+    ) -> tuple[StoredModel, bool]:
         """Import a GGUF file or HF folder under ``name``. Returns (model, changed)."""
         source = Path(source).expanduser().resolve()
         if not source.exists():
@@ -119,7 +131,13 @@ class ModelStore:
                 raise ModelStoreError(f"{source} is neither a .gguf file nor an HF folder with config.json.")
             progress("checksumming stored files")
             files = {str(p.relative_to(staging)): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()}
-            manifest = {"name": name, "source": source_digest, "source_path": str(source), "dtype": dtype, "files": files}
+            manifest = {
+                "name": name,
+                "source": source_digest,
+                "source_path": str(source),
+                "dtype": dtype,
+                "files": files,
+            }
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
             target = self.path(name)
             if target.exists():

@@ -19,7 +19,9 @@ from ray.serve.llm import LLMServer
 FIRST_BATCH_GRACE_S = 0.002  # gathers the chunks produced together with the first one
 
 
-async def first_then_batched(generator: AsyncGenerator[Any, None], interval_ms: float | None) -> AsyncGenerator[list[Any], None]:
+async def first_then_batched(
+    generator: AsyncGenerator[Any, None], interval_ms: float | None
+) -> AsyncGenerator[list[Any], None]:
     """Yield the first chunks at once, then lists of chunks gathered every ``interval_ms``."""
     batcher = Batcher(generator, interval_ms=interval_ms)
     first = asyncio.ensure_future(batcher.queue.get())

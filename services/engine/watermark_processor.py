@@ -23,7 +23,11 @@ def _settings(extra_args: dict[str, Any] | None) -> tuple[float, float, int] | N
     args = extra_args or {}
     if not args.get("watermark"):
         return None
-    gamma, delta, key = float(args.get("watermark_gamma", DEFAULT_GAMMA)), float(args.get("watermark_delta", DEFAULT_DELTA)), int(args.get("watermark_key", DEFAULT_KEY))
+    gamma, delta, key = (
+        float(args.get("watermark_gamma", DEFAULT_GAMMA)),
+        float(args.get("watermark_delta", DEFAULT_DELTA)),
+        int(args.get("watermark_key", DEFAULT_KEY)),
+    )
     if not 0.0 < gamma < 1.0 or not 0.0 <= delta <= 20.0:
         raise ValueError("watermark_gamma must lie in (0, 1) and watermark_delta in [0, 20]")
     return gamma, delta, key

@@ -64,7 +64,17 @@ class BudgetStage(Stage):
         metrics.COST.labels(ctx.model_label).inc(cost)
         p = ctx.principal
         self._charged_since_export = True
-        self.writer.submit(Charge(p.key_id if p else None, p.team if p else None, ctx.model_label, ctx.prompt_tokens, ctx.completion_tokens, cost, time.time()))
+        self.writer.submit(
+            Charge(
+                p.key_id if p else None,
+                p.team if p else None,
+                ctx.model_label,
+                ctx.prompt_tokens,
+                ctx.completion_tokens,
+                cost,
+                time.time(),
+            )
+        )
 
     def _export_gauges(self) -> None:
         now = time.monotonic()

@@ -12,33 +12,51 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LLMOPS_GATEWAY_")
 
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
-    port: int = Field(8000, ge=1, le=65535, description="HTTP port of the API (with direct ingress: replica i answers on port + i).")
+    port: int = Field(
+        8000, ge=1, le=65535, description="HTTP port of the API (with direct ingress: replica i answers on port + i)."
+    )
     direct_ingress: bool = Field(
         True,
         description="Gateway replicas serve HTTP themselves (Ray Serve direct ingress, throughput-optimised mode), "
         "skipping the proxy hop; Ray Serve's proxy then listens on proxy_port.",
     )
-    proxy_port: int = Field(8100, ge=1, le=65535, description="Ray Serve proxy port when direct_ingress is on (load-balances over replicas).")
+    proxy_port: int = Field(
+        8100,
+        ge=1,
+        le=65535,
+        description="Ray Serve proxy port when direct_ingress is on (load-balances over replicas).",
+    )
     replicas: int = Field(1, ge=1, description="Gateway replicas (quotas are shared between them).")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per gateway replica.")
     keys_db: Path = Field(Path("var/keys.db"), description="SQLite file of hashed API keys (llmops keys ...).")
     keys_file: Path | None = Field(
-        None, description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); when set, keys_db is not used."
+        None,
+        description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); when set, keys_db is not used.",
     )
     auth_disabled: bool = Field(False, description="Dev mode: accept requests without an API key. Never in production.")
-    quota_backend: str = Field("ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica.")
+    quota_backend: str = Field(
+        "ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica."
+    )
     request_timeout_s: float = Field(600.0, gt=0, description="Longest a request may take end to end before a 504.")
     ready_timeout_s: float = Field(2.0, gt=0, description="How long /ready waits for each engine's health check.")
-    request_log_enabled: bool = Field(True, description="Write one redacted JSON line per request (for the drift and cost monitors).")
-    request_log_path: Path = Field(Path("var/requests.jsonl"), description="The request log file (rotated files get .1, .2, ...).")
-    request_log_max_bytes: int = Field(64 * 1024 * 1024, ge=4096, description="Size at which the request log is rotated.")
+    request_log_enabled: bool = Field(
+        True, description="Write one redacted JSON line per request (for the drift and cost monitors)."
+    )
+    request_log_path: Path = Field(
+        Path("var/requests.jsonl"), description="The request log file (rotated files get .1, .2, ...)."
+    )
+    request_log_max_bytes: int = Field(
+        64 * 1024 * 1024, ge=4096, description="Size at which the request log is rotated."
+    )
     request_log_backups: int = Field(3, ge=1, description="Rotated request log files kept.")
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
-    prices_file: Path = Field(Path("config/prices.yaml"), description="Price table per model (monitoring/cost/prices.py).")
+    prices_file: Path = Field(
+        Path("config/prices.yaml"), description="Price table per model (monitoring/cost/prices.py)."
+    )
 
     @model_validator(mode="after")
-    def _local_quota_single_replica(self) -> "GatewaySettings":
+    def _local_quota_single_replica(self) -> GatewaySettings:
         if self.quota_backend == "local" and self.replicas > 1:
             raise ValueError("quota_backend=local cannot enforce limits across several replicas; use ray")
         if self.direct_ingress and self.port <= self.proxy_port < self.port + self.replicas:

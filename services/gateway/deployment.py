@@ -29,16 +29,30 @@ def build_safety(safety_handle: Any, safety: dict[str, Any] | None) -> tuple[dic
     from services.safety.policy import PolicySet
 
     settings = SafetySettings.model_validate(safety)
-    guard = SafetyGuard(HandleSafetyClient(safety_handle), PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s, watermark_key=settings.watermark_key)
+    guard = SafetyGuard(
+        HandleSafetyClient(safety_handle),
+        PolicySet.from_file(settings.policy_file),
+        timeout_s=settings.timeout_s,
+        watermark_key=settings.watermark_key,
+    )
     from services.safety.watermark import Z_THRESHOLD
 
-    async def detect_watermark(model: str, text: str, key_name: str, gamma: float | None, threshold: float | None) -> dict[str, Any]:
+    async def detect_watermark(
+        model: str, text: str, key_name: str, gamma: float | None, threshold: float | None
+    ) -> dict[str, Any]:
         rule = guard.policies.resolve(model, key_name).watermark
-        return await safety_handle.detect_watermark.remote(model, text, gamma or rule.gamma, settings.watermark_key, threshold or Z_THRESHOLD)
+        return await safety_handle.detect_watermark.remote(
+            model, text, gamma or rule.gamma, settings.watermark_key, threshold or Z_THRESHOLD
+        )
 
     stages = {
         "input_guard": InputGuard(guard),
-        "output_guard": OutputGuard(guard, window_chars=settings.stream_window_chars, holdback_chars=settings.stream_holdback_chars, max_delay_s=settings.stream_max_delay_s),
+        "output_guard": OutputGuard(
+            guard,
+            window_chars=settings.stream_window_chars,
+            holdback_chars=settings.stream_holdback_chars,
+            max_delay_s=settings.stream_max_delay_s,
+        ),
     }
     return stages, detect_watermark
 
@@ -51,7 +65,9 @@ def build_engines(specs: list[ModelSpec], handles: dict[str, Any], timeout_s: fl
         else:
             assert spec.base_url is not None
             api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
-            engines[spec.name] = OpenAIHTTPEngine(spec.name, spec.base_url, upstream_model=spec.upstream_model, api_key=api_key, timeout_s=timeout_s)
+            engines[spec.name] = OpenAIHTTPEngine(
+                spec.name, spec.base_url, upstream_model=spec.upstream_model, api_key=api_key, timeout_s=timeout_s
+            )
     return engines
 
 
@@ -66,7 +82,9 @@ def monitoring_stages(settings: GatewaySettings) -> dict[str, Any]:
     if settings.budgets_enabled:
         stages["budget"] = BudgetStage(Ledger(settings.ledger_db), load_prices(settings.prices_file))
     if settings.request_log_enabled:
-        writer = RequestLogWriter(settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups)
+        writer = RequestLogWriter(
+            settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups
+        )
         stages["request_log"] = RequestLogStage(writer)
     return stages
 
@@ -74,19 +92,40 @@ def monitoring_stages(settings: GatewaySettings) -> dict[str, Any]:
 @serve.deployment(name="gateway", max_ongoing_requests=1000)
 @serve.ingress()
 class GatewayDeployment:
-    def __init__(self, handles: dict[str, Any], models: list[dict[str, Any]], settings: dict[str, Any], safety_handle: Any = None, safety: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        handles: dict[str, Any],
+        models: list[dict[str, Any]],
+        settings: dict[str, Any],
+        safety_handle: Any = None,
+        safety: dict[str, Any] | None = None,
+    ):
         self.settings = GatewaySettings.model_validate(settings)
         specs = [ModelSpec.model_validate(m) for m in models]
         self.handles = handles
         self.engines = build_engines(specs, handles, self.settings.request_timeout_s)
-        keys = None if self.settings.auth_disabled else KeyFile(self.settings.keys_file) if self.settings.keys_file else KeyStore(self.settings.keys_db)
+        keys = (
+            None
+            if self.settings.auth_disabled
+            else KeyFile(self.settings.keys_file)
+            if self.settings.keys_file
+            else KeyStore(self.settings.keys_db)
+        )
         quota = RayQuota() if self.settings.quota_backend == "ray" else LocalQuota()
         guards, watermark_detector = build_safety(safety_handle, safety)
         pipeline = default_pipeline(
-            keys=keys, quota=quota, engines=self.engines, tasks={s.name: s.task for s in specs}, **guards, **monitoring_stages(self.settings)
+            keys=keys,
+            quota=quota,
+            engines=self.engines,
+            tasks={s.name: s.task for s in specs},
+            **guards,
+            **monitoring_stages(self.settings),
         )
         self.service = GatewayService(
-            pipeline, model_tasks={s.name: s.task for s in specs}, request_timeout_s=self.settings.request_timeout_s, watermark_detector=watermark_detector
+            pipeline,
+            model_tasks={s.name: s.task for s in specs},
+            request_timeout_s=self.settings.request_timeout_s,
+            watermark_detector=watermark_detector,
         )
 
     async def ready(self) -> bool:
@@ -101,4 +140,6 @@ class GatewayDeployment:
     def __serve_build_asgi_app__(self) -> Any:
         from ray.serve.context import _get_serve_request_context
 
-        return build_fastapi(lambda: self.service, is_ready=self.ready, serve_request_id=lambda: _get_serve_request_context().request_id)
+        return build_fastapi(
+            lambda: self.service, is_ready=self.ready, serve_request_id=lambda: _get_serve_request_context().request_id
+        )

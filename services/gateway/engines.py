@@ -66,11 +66,17 @@ class ServeEngine:
     def _request(route: str, payload: dict[str, Any]) -> Any:
         from ray.llm._internal.serve.core.configs import openai_api_models as api  # EmbeddingRequest there is a Union
 
-        cls = {"chat": api.ChatCompletionRequest, "completions": api.CompletionRequest, "embeddings": api.EmbeddingCompletionRequest}[route]
+        cls = {
+            "chat": api.ChatCompletionRequest,
+            "completions": api.CompletionRequest,
+            "embeddings": api.EmbeddingCompletionRequest,
+        }[route]
         try:
             return cls(**payload)
         except ValueError as exc:  # vLLM's own validation, stricter than ours in places
-            raise InvalidRequestError(f"The engine rejected the request: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}") from None
+            raise InvalidRequestError(
+                f"The engine rejected the request: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"
+            ) from None
 
     @staticmethod
     def _check(item: Any) -> Any:
@@ -158,7 +164,9 @@ class OpenAIHTTPEngine:
 
     async def _post(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = await self._client.post(self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"})
+            response = await self._client.post(
+                self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"}
+            )
         except httpx.TimeoutException:
             raise EngineTimeoutError("The engine timed out.") from None
         except httpx.HTTPError:
@@ -174,7 +182,9 @@ class OpenAIHTTPEngine:
         return await self._post("embeddings", payload)
 
     async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        request = self._client.build_request("POST", self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"})
+        request = self._client.build_request(
+            "POST", self._paths[route], content=self._body(payload), headers={"Content-Type": "application/json"}
+        )
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException:

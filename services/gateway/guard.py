@@ -49,7 +49,9 @@ class LocalSafetyClient:
 
 
 class SafetyGuard:
-    def __init__(self, client: SafetyClient, policies: PolicySet, *, timeout_s: float = 2.0, watermark_key: int = DEFAULT_KEY):
+    def __init__(
+        self, client: SafetyClient, policies: PolicySet, *, timeout_s: float = 2.0, watermark_key: int = DEFAULT_KEY
+    ):
         self.client = client
         self.policies = policies
         self.timeout_s = timeout_s
@@ -85,7 +87,11 @@ def prompt_texts(ctx: RequestContext) -> list[tuple[Any, Any, str]]:
             if isinstance(content, str):
                 found.append((message, "content", content))
             elif isinstance(content, list):
-                found += [(part, "text", part["text"]) for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+                found += [
+                    (part, "text", part["text"])
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                ]
     elif ctx.route == "completions":
         prompt = ctx.payload.get("prompt")
         if isinstance(prompt, str):
@@ -113,7 +119,10 @@ class InputGuard(InputGuardStage):
         if verdict is None:  # failed open: nothing known, and no redacted prompt to log
             return
         if verdict["blocked"]:
-            raise ContentFilterError(f"The prompt was blocked by the content filter ({verdict['blocked']}).", param="messages" if ctx.route == "chat" else "prompt")
+            raise ContentFilterError(
+                f"The prompt was blocked by the content filter ({verdict['blocked']}).",
+                param="messages" if ctx.route == "chat" else "prompt",
+            )
         for (container, key, _), text in zip(slots, verdict["texts"]):
             container[key] = text
         ctx.vault.update(verdict["vault"])
@@ -123,15 +132,21 @@ class InputGuard(InputGuardStage):
                 ctx.features[f"{name}_score"] = float(scores[name])
         ctx.features["pii_entities"] = float(scores.get("pii_entities", 0))
         # the only prompt text a log may keep; placeholders, never the vault's values
-        ctx.redacted_prompt = "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
-
+        ctx.redacted_prompt = (
+            "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
+        )
 
     def _watermark(self, ctx: RequestContext) -> None:
         """Ask the engine's watermark logits processor to mark this answer (request or policy)."""
         requested = ctx.payload.pop("watermark", None)
         rule = self.guard.policy(ctx).watermark
         if requested or (requested is None and rule.enabled):
-            ctx.payload["vllm_xargs"] = {"watermark": 1, "watermark_gamma": rule.gamma, "watermark_delta": rule.delta, "watermark_key": self.guard.watermark_key}
+            ctx.payload["vllm_xargs"] = {
+                "watermark": 1,
+                "watermark_gamma": rule.gamma,
+                "watermark_delta": rule.delta,
+                "watermark_key": self.guard.watermark_key,
+            }
 
 
 def restore(text: str, vault: dict[str, str]) -> str:
@@ -156,7 +171,9 @@ class OutputGuard(OutputGuardStage):
     """Scans generated text. A blocked answer ends with finish_reason ``content_filter`` and no
     blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
 
-    def __init__(self, guard: SafetyGuard, *, window_chars: int = 96, holdback_chars: int = 24, max_delay_s: float = 0.25):
+    def __init__(
+        self, guard: SafetyGuard, *, window_chars: int = 96, holdback_chars: int = 24, max_delay_s: float = 0.25
+    ):
         self.guard = guard
         self.window_chars = window_chars
         self.holdback_chars = holdback_chars
@@ -225,13 +242,23 @@ class OutputGuard(OutputGuardStage):
                     if text and index not in since:
                         since[index] = now
                     final = choice.get("finish_reason") is not None
-                    due = len(text) >= self.window_chars + self.holdback_chars or (len(text) > self.holdback_chars and now - since.get(index, now) >= self.max_delay_s)
+                    due = len(text) >= self.window_chars + self.holdback_chars or (
+                        len(text) > self.holdback_chars and now - since.get(index, now) >= self.max_delay_s
+                    )
                     release = ""
                     if text and (final or due):
                         release, text, blocked = await self._release(ctx, text, final)
                         since[index] = now  # what is still held waits for the next window or delay
                         if blocked:
-                            yield {**chunk, "choices": [{**_with_text(ctx.route, choice, "", key="delta"), "finish_reason": "content_filter"}]}
+                            yield {
+                                **chunk,
+                                "choices": [
+                                    {
+                                        **_with_text(ctx.route, choice, "", key="delta"),
+                                        "finish_reason": "content_filter",
+                                    }
+                                ],
+                            }
                             return
                     pending[index] = text
                     others = set((choice.get("delta") or {}) if ctx.route == "chat" else {}) - {"content"}

@@ -41,7 +41,16 @@ class KeyFileError(ValueError):
 def export_keys(store: KeyStore) -> dict[str, Any]:
     """The active keys of a store as the key file's JSON document (hashes and limits only)."""
     keys = [
-        {"key_id": p.key_id, "key_hash": key_hash, "name": p.name, "models": list(p.models) if p.models else None, "rpm": p.rpm, "tpm": p.tpm, "team": p.team, "created_at": p.created_at}
+        {
+            "key_id": p.key_id,
+            "key_hash": key_hash,
+            "name": p.name,
+            "models": list(p.models) if p.models else None,
+            "rpm": p.rpm,
+            "tpm": p.tpm,
+            "team": p.team,
+            "created_at": p.created_at,
+        }
         for key_hash, p in store.active_hashed()
     ]
     return {"version": FORMAT_VERSION, "keys": keys}
@@ -49,7 +58,11 @@ def export_keys(store: KeyStore) -> dict[str, Any]:
 
 def parse_keys(document: Any) -> dict[str, Principal]:
     """Principals by key hash from a key file document; raises KeyFileError on a bad shape."""
-    if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION or not isinstance(document.get("keys"), list):
+    if (
+        not isinstance(document, dict)
+        or document.get("version") != FORMAT_VERSION
+        or not isinstance(document.get("keys"), list)
+    ):
         raise KeyFileError(f'expected {{"version": {FORMAT_VERSION}, "keys": [...]}}')
     by_hash: dict[str, Principal] = {}
     for i, entry in enumerate(document["keys"]):
@@ -95,7 +108,12 @@ class KeyFile:
             st = os.stat(self.path)
         except OSError as exc:
             if self._stamp != (0, 0, 0):
-                log.error("API key file %s cannot be read (%s); keeping %d keys last loaded", self.path, exc.strerror, len(self._by_hash))
+                log.error(
+                    "API key file %s cannot be read (%s); keeping %d keys last loaded",
+                    self.path,
+                    exc.strerror,
+                    len(self._by_hash),
+                )
                 self._stamp = (0, 0, 0)
             return
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
@@ -105,7 +123,9 @@ class KeyFile:
         try:
             self._by_hash = parse_keys(json.loads(self.path.read_text()))
         except (OSError, ValueError) as exc:  # KeyFileError and JSONDecodeError are ValueErrors
-            log.error("API key file %s is invalid (%s); keeping %d keys last loaded", self.path, exc, len(self._by_hash))
+            log.error(
+                "API key file %s is invalid (%s); keeping %d keys last loaded", self.path, exc, len(self._by_hash)
+            )
 
     def lookup(self, key: str) -> Principal | None:
         with self._lock:

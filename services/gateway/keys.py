@@ -76,7 +76,13 @@ class KeyStore:
         self._by_hash: dict[str, Principal] = {}
 
     def create(
-        self, name: str, *, models: list[str] | None = None, rpm: int | None = None, tpm: int | None = None, team: str | None = None
+        self,
+        name: str,
+        *,
+        models: list[str] | None = None,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        team: str | None = None,
     ) -> tuple[str, Principal]:
         """Create a key; the plain key is returned once and never stored."""
         if not name.strip():
@@ -91,14 +97,25 @@ class KeyStore:
         with self._lock:
             self._db.execute(
                 "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (principal.key_id, hash_key(key), name, json.dumps(list(models)) if models else None, rpm, tpm, principal.created_at, team),
+                (
+                    principal.key_id,
+                    hash_key(key),
+                    name,
+                    json.dumps(list(models)) if models else None,
+                    rpm,
+                    tpm,
+                    principal.created_at,
+                    team,
+                ),
             )
             self._version = -1  # data_version only moves for other connections' writes
         return key, principal
 
     def revoke(self, key_id: str) -> bool:
         with self._lock:
-            cursor = self._db.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (time.time(), key_id))
+            cursor = self._db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (time.time(), key_id)
+            )
             self._version = -1
         return cursor.rowcount == 1
 
@@ -112,9 +129,7 @@ class KeyStore:
         with self._lock:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._version:
-                rows = self._db.execute(
-                    f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL"
-                ).fetchall()
+                rows = self._db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL").fetchall()
                 self._by_hash = {row[7]: _principal(row) for row in rows}
                 self._version = version
         return self._by_hash.get(hash_key(key))
@@ -122,7 +137,9 @@ class KeyStore:
     def active_hashed(self) -> list[tuple[str, Principal]]:
         """(SHA-256 hash, principal) of every active key, for export to a read-only key file."""
         with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at").fetchall()
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at"
+            ).fetchall()
         return [(row[7], _principal(row)) for row in rows]
 
     def close(self) -> None:
@@ -131,4 +148,6 @@ class KeyStore:
 
 def _principal(row: tuple) -> Principal:
     key_id, name, models, rpm, tpm, created_at, revoked_at, _, team = row
-    return Principal(key_id, name, tuple(json.loads(models)) if models else None, rpm, tpm, created_at, revoked_at, team)
+    return Principal(
+        key_id, name, tuple(json.loads(models)) if models else None, rpm, tpm, created_at, revoked_at, team
+    )

@@ -19,7 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.common.errors import AuthenticationError, InvalidRequestError, ModelNotFoundError, PermissionDeniedError, RateLimitError
+from services.common.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from services.gateway import metrics
 from services.gateway.engines import Engine
 from services.gateway.keys import KeyStore, Principal
@@ -91,7 +97,9 @@ class AuthStage(Stage):
         if self.keys is None:
             return DEV_PRINCIPAL
         if not api_key:
-            raise AuthenticationError("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", code="missing_api_key")
+            raise AuthenticationError(
+                "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", code="missing_api_key"
+            )
         principal = self.keys.lookup(api_key)
         if principal is None:
             raise AuthenticationError("Incorrect API key provided.")
@@ -138,7 +146,9 @@ class InputGuardStage(Stage):
 
     async def on_request(self, ctx: RequestContext) -> None:
         if ctx.payload.pop("watermark", None):
-            raise InvalidRequestError("Watermarking needs the safety service, which is disabled on this server.", param="watermark")
+            raise InvalidRequestError(
+                "Watermarking needs the safety service, which is disabled on this server.", param="watermark"
+            )
 
 
 class RetrievalStage(Stage):
@@ -163,7 +173,9 @@ class RoutingStage(Stage):
         wanted = "embed" if ctx.route == "embeddings" else "generate"
         if self.tasks[ctx.model] != wanted:
             what = "embeddings" if wanted == "embed" else "chat and text completions"
-            raise InvalidRequestError(f"The model '{ctx.model}' does not support {what}.", param="model", code="model_not_supported")
+            raise InvalidRequestError(
+                f"The model '{ctx.model}' does not support {what}.", param="model", code="model_not_supported"
+            )
         ctx.engine = engine
         ctx.model_label = ctx.model
 

@@ -149,7 +149,9 @@ class RayQuota:
         import ray
 
         remote_cls = ray.remote(num_cpus=0, max_restarts=-1)(QuotaActor)
-        self._actor: Any = remote_cls.options(name=ACTOR_NAME, namespace=namespace, get_if_exists=True, lifetime="detached").remote()
+        self._actor: Any = remote_cls.options(
+            name=ACTOR_NAME, namespace=namespace, get_if_exists=True, lifetime="detached"
+        ).remote()
         self._lease_fraction = lease_fraction
         self._lease_ttl_s = lease_ttl_s
         self._clock = clock
@@ -187,4 +189,6 @@ class RayQuota:
     async def flush(self) -> None:
         """Send the token usage summed since the last flush."""
         unsent, self._unsent = self._unsent, {}
-        await asyncio.gather(*(self._actor.charge_tokens.remote(key, tpm, tokens) for key, (tpm, tokens) in unsent.items()))
+        await asyncio.gather(
+            *(self._actor.charge_tokens.remote(key, tpm, tokens) for key, (tpm, tokens) in unsent.items())
+        )

@@ -60,7 +60,9 @@ class RequestLogWriter:
 def read_records(path: Path, *, since: float | None = None, until: float | None = None) -> Iterator[dict[str, Any]]:
     """Records of the log and its rotated files, oldest file first, within [since, until)."""
     path = Path(path)
-    rotated = sorted((p for p in path.parent.glob(path.name + ".*") if p.suffix[1:].isdigit()), key=lambda p: -int(p.suffix[1:]))
+    rotated = sorted(
+        (p for p in path.parent.glob(path.name + ".*") if p.suffix[1:].isdigit()), key=lambda p: -int(p.suffix[1:])
+    )
     for file in [*rotated, path]:
         if not file.exists():
             continue

@@ -57,7 +57,10 @@ class RequestIdMiddleware:
         if self.serve_request_id is not None:
             scope.setdefault("state", {})["request_id"] = self.serve_request_id()
             return await self.app(scope, receive, send)
-        request_id = next((v.decode("latin-1")[:128] for k, v in scope["headers"] if k == b"x-request-id"), None) or uuid.uuid4().hex
+        request_id = (
+            next((v.decode("latin-1")[:128] for k, v in scope["headers"] if k == b"x-request-id"), None)
+            or uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: dict[str, Any]) -> None:
@@ -86,7 +89,9 @@ def build_fastapi(
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            return error_response(NotFoundError(f"Unknown route {request.method} {request.url.path}.", code="unknown_route"))
+            return error_response(
+                NotFoundError(f"Unknown route {request.method} {request.url.path}.", code="unknown_route")
+            )
         err = InvalidRequestError(str(exc.detail), code="method_not_allowed" if exc.status_code == 405 else None)
         err.status_code = exc.status_code
         return error_response(err)
@@ -101,10 +106,14 @@ def build_fastapi(
         return error_response(LLMOpsError(str(exc)))
 
     async def _openai(route: str, request: Request) -> Response:
-        result = await get_service().handle(route, await request.body(), api_key=bearer_key(request), request_id=request.state.request_id)
+        result = await get_service().handle(
+            route, await request.body(), api_key=bearer_key(request), request_id=request.state.request_id
+        )
         if isinstance(result, dict):
             return _json(result)
-        return StreamingResponse(result, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            result, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:

@@ -47,7 +47,14 @@ def sse_error(error: LLMOpsError) -> bytes:
 
 
 class GatewayService:
-    def __init__(self, pipeline: Pipeline, *, model_tasks: Mapping[str, str], request_timeout_s: float = 600.0, watermark_detector: Any = None):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        model_tasks: Mapping[str, str],
+        request_timeout_s: float = 600.0,
+        watermark_detector: Any = None,
+    ):
         self.pipeline = pipeline
         # async (model, text, key name, gamma, threshold) -> detection dict; None without safety
         self.watermark_detector = watermark_detector
@@ -72,12 +79,21 @@ class GatewayService:
         if not principal.may_use(request.model):
             raise PermissionDeniedError(f"This API key may not use the model '{request.model}'.", param="model")
         if self.model_tasks[request.model] != "generate":
-            raise InvalidRequestError(f"The model '{request.model}' does not generate text.", param="model", code="model_not_supported")
+            raise InvalidRequestError(
+                f"The model '{request.model}' does not generate text.", param="model", code="model_not_supported"
+            )
         if self.watermark_detector is None:
-            raise NotFoundError("Watermark detection needs the safety service, which is disabled on this server.", code="watermark_unavailable")
-        return await self.watermark_detector(request.model, request.text, principal.name, request.gamma, request.threshold)
+            raise NotFoundError(
+                "Watermark detection needs the safety service, which is disabled on this server.",
+                code="watermark_unavailable",
+            )
+        return await self.watermark_detector(
+            request.model, request.text, principal.name, request.gamma, request.threshold
+        )
 
-    async def handle(self, route: str, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any] | AsyncIterator[bytes]:
+    async def handle(
+        self, route: str, body: bytes, *, api_key: str | None, request_id: str
+    ) -> dict[str, Any] | AsyncIterator[bytes]:
         """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""
         started = time.perf_counter()
         try:
@@ -85,7 +101,14 @@ class GatewayService:
         except LLMOpsError as exc:
             self._count(route, "other", exc.status_code, started)
             raise
-        ctx = RequestContext(request_id=request_id, route=route, request=request, payload=request.engine_payload(), api_key=api_key, started=started)
+        ctx = RequestContext(
+            request_id=request_id,
+            route=route,
+            request=request,
+            payload=request.engine_payload(),
+            api_key=api_key,
+            started=started,
+        )
         metrics.IN_FLIGHT.labels(route).inc()
         try:
             engine = await self.pipeline.before_engine(ctx)
@@ -118,7 +141,9 @@ class GatewayService:
         await self._done(ctx, 200)
         return response
 
-    async def _sse(self, ctx: RequestContext, first: dict[str, Any], chunks: AsyncIterator[dict[str, Any]], include_usage: bool) -> AsyncIterator[bytes]:
+    async def _sse(
+        self, ctx: RequestContext, first: dict[str, Any], chunks: AsyncIterator[dict[str, Any]], include_usage: bool
+    ) -> AsyncIterator[bytes]:
         status = 200
         deadline = ctx.started + self.request_timeout_s
         try:

@@ -23,11 +23,35 @@ _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{32,}={0,2}(?![A-Za-z
 _HEX_RUN = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}){20,}(?![0-9a-fA-F])")
 
 _OVERRIDES: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(previous|prior|above|earlier|preceding|all|your|system)\b.{0,30}\b(instructions?|prompts?|rules|guidelines|directions|context|messages?)\b", re.IGNORECASE | re.DOTALL), 0.9),
-    (re.compile(r"\b(system prompt|initial instructions|hidden instructions)\b.{0,40}\b(reveal|print|show|repeat|output|tell)\b|\b(reveal|print|show|repeat|output|tell me)\b.{0,40}\b(system prompt|initial instructions|hidden instructions)\b", re.IGNORECASE | re.DOTALL), 0.8),
-    (re.compile(r"\b(you are now|from now on,? you are|you will now act as)\b.{0,60}\b((?-i:DAN)|jailbroken|unfiltered|uncensored|unrestricted|evil|no (rules|restrictions|limits))\b", re.IGNORECASE | re.DOTALL), 0.9),
+    (
+        re.compile(
+            r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(previous|prior|above|earlier|preceding|all|your|system)\b.{0,30}\b(instructions?|prompts?|rules|guidelines|directions|context|messages?)\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        0.9,
+    ),
+    (
+        re.compile(
+            r"\b(system prompt|initial instructions|hidden instructions)\b.{0,40}\b(reveal|print|show|repeat|output|tell)\b|\b(reveal|print|show|repeat|output|tell me)\b.{0,40}\b(system prompt|initial instructions|hidden instructions)\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        0.8,
+    ),
+    (
+        re.compile(
+            r"\b(you are now|from now on,? you are|you will now act as)\b.{0,60}\b((?-i:DAN)|jailbroken|unfiltered|uncensored|unrestricted|evil|no (rules|restrictions|limits))\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        0.9,
+    ),
     (re.compile(r"\b((?-i:DAN)|do anything now|developer mode|jailbreak(?:ed)? mode|god mode)\b", re.IGNORECASE), 0.7),
-    (re.compile(r"\b(pretend|imagine|act as if|roleplay as|role-play as)\b.{0,60}\b(no|without)\b.{0,20}\b(rules|restrictions|filters|limits|guidelines|ethics)\b", re.IGNORECASE | re.DOTALL), 0.8),
+    (
+        re.compile(
+            r"\b(pretend|imagine|act as if|roleplay as|role-play as)\b.{0,60}\b(no|without)\b.{0,20}\b(rules|restrictions|filters|limits|guidelines|ethics)\b",
+            re.IGNORECASE | re.DOTALL,
+        ),
+        0.8,
+    ),
     (re.compile(r"\bnew instructions?\s*:", re.IGNORECASE), 0.6),
 ]
 

@@ -44,7 +44,11 @@ def _offline_tldextract() -> None:
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
     phones = [e for e in found if e.type == "PHONE_NUMBER"]
-    kept = [e for e in found if not (e.type in PHONE_LOOKALIKES and any(p.start < e.end and e.start < p.end for p in phones))]
+    kept = [
+        e
+        for e in found
+        if not (e.type in PHONE_LOOKALIKES and any(p.start < e.end and e.start < p.end for p in phones))
+    ]
     kept.sort(key=lambda e: (-e.score, -(e.end - e.start), e.start))
     chosen: list[Entity] = []
     for e in kept:
@@ -94,7 +98,9 @@ class PiiDetector:
         # whatever the root level is.
         for name in ("presidio-analyzer", "presidio-anonymizer"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": spacy_model}]})
+        provider = NlpEngineProvider(
+            nlp_configuration={"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": spacy_model}]}
+        )
         self.nlp_engine = provider.create_engine()
         self.nlp = self.nlp_engine.nlp["en"]
         # Presidio reads tokens, lemmas and entities: keep the tokenizer, tok2vec and NER only.
@@ -109,7 +115,14 @@ class PiiDetector:
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
         doc = self.nlp.make_doc(text)
-        return NlpArtifacts(entities=[], tokens=doc, tokens_indices=[t.idx for t in doc], lemmas=[t.lower_ for t in doc], nlp_engine=self.nlp_engine, language="en")
+        return NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[t.lower_ for t in doc],
+            nlp_engine=self.nlp_engine,
+            language="en",
+        )
 
     def detect(
         self,
@@ -126,8 +139,21 @@ class PiiDetector:
         # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
         wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
         with self._lock:
-            artifacts = self.nlp_engine.process_text(text, "en") if NER_ENTITIES & set(entities) else self._tokens_only(text)
-            results = self.analyzer.analyze(text, language="en", entities=sorted(wanted), nlp_artifacts=artifacts, allow_list=allow_list or None, score_threshold=0.0)
-        found = [Entity(r.entity_type, r.start, r.end, float(r.score)) for r in results if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))]
+            artifacts = (
+                self.nlp_engine.process_text(text, "en") if NER_ENTITIES & set(entities) else self._tokens_only(text)
+            )
+            results = self.analyzer.analyze(
+                text,
+                language="en",
+                entities=sorted(wanted),
+                nlp_artifacts=artifacts,
+                allow_list=allow_list or None,
+                score_threshold=0.0,
+            )
+        found = [
+            Entity(r.entity_type, r.start, r.end, float(r.score))
+            for r in results
+            if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))
+        ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
         return [e for e in resolve_overlaps(found) if e.type in entities]

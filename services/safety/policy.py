@@ -36,15 +36,25 @@ class _Rule(BaseModel):
 
     action: Action
     threshold: float = Field(0.5, ge=0.0, le=1.0, description="Score at or above which the action applies.")
-    directions: list[Direction] = Field(default_factory=lambda: ["input", "output"], description="Where the detector runs.")
+    directions: list[Direction] = Field(
+        default_factory=lambda: ["input", "output"], description="Where the detector runs."
+    )
 
 
 class PiiRule(_Rule):
     action: Action = "redact"
-    entities: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITIES), description="Presidio entity types to find.")
-    entity_thresholds: dict[str, float] = Field(default_factory=lambda: {"PHONE_NUMBER": 0.4}, description="Per-entity score thresholds.")
-    allow_list: list[str] = Field(default_factory=list, description="Values never treated as PII (e.g. a support address).")
-    pseudonymize: bool = Field(False, description="Reversible placeholders: the engine sees <PERSON_1>, the client gets the value back.")
+    entities: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ENTITIES), description="Presidio entity types to find."
+    )
+    entity_thresholds: dict[str, float] = Field(
+        default_factory=lambda: {"PHONE_NUMBER": 0.4}, description="Per-entity score thresholds."
+    )
+    allow_list: list[str] = Field(
+        default_factory=list, description="Values never treated as PII (e.g. a support address)."
+    )
+    pseudonymize: bool = Field(
+        False, description="Reversible placeholders: the engine sees <PERSON_1>, the client gets the value back."
+    )
 
 
 class InjectionRule(_Rule):
@@ -78,7 +88,9 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on_failure: Literal["open", "closed"] = Field("closed", description="What to do when the safety service fails or times out.")
+    on_failure: Literal["open", "closed"] = Field(
+        "closed", description="What to do when the safety service fails or times out."
+    )
     pii: PiiRule = Field(default_factory=PiiRule)
     injection: InjectionRule = Field(default_factory=InjectionRule)
     toxicity: ToxicityRule = Field(default_factory=ToxicityRule)
@@ -103,7 +115,14 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 class PolicySet:
     """The default policy plus per-model and per-key overrides; resolved policies are cached."""
 
-    def __init__(self, default: dict[str, Any] | None = None, models: dict[str, dict[str, Any]] | None = None, keys: dict[str, dict[str, Any]] | None = None, *, source: str = "<dict>"):
+    def __init__(
+        self,
+        default: dict[str, Any] | None = None,
+        models: dict[str, dict[str, Any]] | None = None,
+        keys: dict[str, dict[str, Any]] | None = None,
+        *,
+        source: str = "<dict>",
+    ):
         self.source = source
         self._default = default or {}
         self._models = models or {}
@@ -133,11 +152,21 @@ class PolicySet:
         cache_key = (model if model in self._models else None, key_name if key_name in self._keys else None)
         policy = self._cache.get(cache_key)
         if policy is None:
-            merged = _merge(_merge(self._default, self._models.get(cache_key[0] or "", {})), self._keys.get(cache_key[1] or "", {}))
+            merged = _merge(
+                _merge(self._default, self._models.get(cache_key[0] or "", {})), self._keys.get(cache_key[1] or "", {})
+            )
             try:
                 policy = Policy.model_validate(merged)
             except ValidationError as exc:
-                where = f"model {cache_key[0]!r}" if cache_key[0] else f"key {cache_key[1]!r}" if cache_key[1] else "default"
-                raise PolicyError(f"{self.source}: invalid policy ({where}): {exc.errors(include_url=False)[0]['loc']}: {exc.errors(include_url=False)[0]['msg']}") from None
+                where = (
+                    f"model {cache_key[0]!r}"
+                    if cache_key[0]
+                    else f"key {cache_key[1]!r}"
+                    if cache_key[1]
+                    else "default"
+                )
+                raise PolicyError(
+                    f"{self.source}: invalid policy ({where}): {exc.errors(include_url=False)[0]['loc']}: {exc.errors(include_url=False)[0]['msg']}"
+                ) from None
             self._cache[cache_key] = policy
         return policy

@@ -43,13 +43,25 @@ class SafetyService:
 
     @classmethod
     def from_settings(cls, settings: SafetySettings) -> SafetyService:
-        return cls(PiiDetector(settings.spacy_model, tuple(settings.phone_regions)), InjectionClassifier(settings.models_dir), ToxicityClassifier(settings.models_dir))
+        return cls(
+            PiiDetector(settings.spacy_model, tuple(settings.phone_regions)),
+            InjectionClassifier(settings.models_dir),
+            ToxicityClassifier(settings.models_dir),
+        )
 
     def check(self, texts: list[str], direction: str, policy: Policy | dict[str, Any]) -> dict[str, Any]:
         if not isinstance(policy, Policy):
             policy = Policy.model_validate(policy)
         joined = "\n\n".join(texts)
-        verdict: dict[str, Any] = {"blocked": None, "actions": {}, "scores": {}, "entities": [[] for _ in texts], "texts": list(texts), "vault": {}, "timings": {}}
+        verdict: dict[str, Any] = {
+            "blocked": None,
+            "actions": {},
+            "scores": {},
+            "entities": [[] for _ in texts],
+            "texts": list(texts),
+            "vault": {},
+            "timings": {},
+        }
 
         def decide(detector: str, score: float) -> None:
             rule = getattr(policy, detector)
@@ -80,7 +92,16 @@ class SafetyService:
     def _pii(self, texts: list[str], direction: str, policy: Policy, verdict: dict[str, Any]) -> None:
         rule = policy.pii
         started = time.perf_counter()
-        found = [self.pii.detect(t, rule.entities, threshold=rule.threshold, entity_thresholds=rule.entity_thresholds, allow_list=rule.allow_list) for t in texts]
+        found = [
+            self.pii.detect(
+                t,
+                rule.entities,
+                threshold=rule.threshold,
+                entity_thresholds=rule.entity_thresholds,
+                allow_list=rule.allow_list,
+            )
+            for t in texts
+        ]
         verdict["entities"] = [[e.as_dict() for e in entities] for entities in found]
         count = sum(len(entities) for entities in found)
         verdict["scores"]["pii_entities"] = count
@@ -107,5 +128,11 @@ class SafetyService:
         for passage, p in zip(passages, classifier):
             found = heuristics.scan(passage)
             score = heuristics.combine(p, found.score)
-            out.append({"score": score, "blocked": policy.injection.action == "block" and score >= policy.injection.threshold, "reasons": list(found.reasons)})
+            out.append(
+                {
+                    "score": score,
+                    "blocked": policy.injection.action == "block" and score >= policy.injection.threshold,
+                    "reasons": list(found.reasons),
+                }
+            )
         return out

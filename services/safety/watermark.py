@@ -38,7 +38,9 @@ def _mix(x: np.ndarray) -> np.ndarray:
 def green_mask(prev_token: int, vocab_size: int, gamma: float, key: int = DEFAULT_KEY) -> np.ndarray:
     """Boolean mask over the vocabulary: True where a token is green after ``prev_token``."""
     with np.errstate(over="ignore"):
-        seed = _mix(np.array([(key & 0xFFFFFFFFFFFFFFFF) ^ (prev_token * 0x100000001B3 & 0xFFFFFFFFFFFFFFFF)], dtype=np.uint64))[0]
+        seed = _mix(
+            np.array([(key & 0xFFFFFFFFFFFFFFFF) ^ (prev_token * 0x100000001B3 & 0xFFFFFFFFFFFFFFFF)], dtype=np.uint64)
+        )[0]
         h = _mix(np.arange(vocab_size, dtype=np.uint64) * _M1 ^ seed)
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < gamma
 
@@ -71,7 +73,9 @@ class Detection:
         }
 
 
-def score_tokens(token_ids: list[int], gamma: float = DEFAULT_GAMMA, key: int = DEFAULT_KEY, threshold: float = Z_THRESHOLD) -> Detection:
+def score_tokens(
+    token_ids: list[int], gamma: float = DEFAULT_GAMMA, key: int = DEFAULT_KEY, threshold: float = Z_THRESHOLD
+) -> Detection:
     scored = len(token_ids) - 1
     if scored <= 0:
         return Detection(0.0, 0, 0, gamma, threshold)
@@ -87,7 +91,15 @@ class WatermarkDetector:
         self.tokenizer_dirs = tokenizer_dirs
         self._tokenizers: dict[str, Any] = {}
 
-    def detect(self, model: str, text: str, *, gamma: float = DEFAULT_GAMMA, key: int = DEFAULT_KEY, threshold: float = Z_THRESHOLD) -> dict[str, Any]:
+    def detect(
+        self,
+        model: str,
+        text: str,
+        *,
+        gamma: float = DEFAULT_GAMMA,
+        key: int = DEFAULT_KEY,
+        threshold: float = Z_THRESHOLD,
+    ) -> dict[str, Any]:
         tokenizer = self._tokenizers.get(model)
         if tokenizer is None:
             from transformers import AutoTokenizer

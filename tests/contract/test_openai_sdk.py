@@ -29,7 +29,9 @@ def test_chat(sdk):
 
 
 def test_chat_stream_with_usage(sdk):
-    stream = sdk.chat.completions.create(model="fake-chat", messages=MESSAGES, stream=True, stream_options={"include_usage": True})
+    stream = sdk.chat.completions.create(
+        model="fake-chat", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
     chunks = list(stream)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: alpha beta"
     assert chunks[-1].usage.completion_tokens == 3

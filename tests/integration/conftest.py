@@ -49,7 +49,12 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     if os.environ.get("LLMOPS_TEST_STACK_URL"):  # reuse a stack that is already running
-        yield Stack(os.environ["LLMOPS_TEST_STACK_URL"], KeyStore(Path(os.environ["LLMOPS_GATEWAY_KEYS_DB"])), Path("/dev/null"), int(os.environ["LLMOPS_RAY_METRICS_PORT"]))
+        yield Stack(
+            os.environ["LLMOPS_TEST_STACK_URL"],
+            KeyStore(Path(os.environ["LLMOPS_GATEWAY_KEYS_DB"])),
+            Path("/dev/null"),
+            int(os.environ["LLMOPS_RAY_METRICS_PORT"]),
+        )
         return
     tmp = tmp_path_factory.mktemp("stack")
     metrics_port = free_port()
@@ -61,5 +66,9 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
     }
-    with local_stack(tmp, env=env, args=["--models", str(ROOT / "config" / "models.yaml")], startup_timeout_s=STARTUP_TIMEOUT_S) as url:
-        yield Stack(url, KeyStore(tmp / "keys.db"), tmp / "serve.log", metrics_port, tmp / "ledger.db", tmp / "requests.jsonl")
+    with local_stack(
+        tmp, env=env, args=["--models", str(ROOT / "config" / "models.yaml")], startup_timeout_s=STARTUP_TIMEOUT_S
+    ) as url:
+        yield Stack(
+            url, KeyStore(tmp / "keys.db"), tmp / "serve.log", metrics_port, tmp / "ledger.db", tmp / "requests.jsonl"
+        )

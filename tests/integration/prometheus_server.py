@@ -19,13 +19,17 @@ class PrometheusServer:
     def __init__(self, workdir: Path, targets: dict[str, str], rule_files: list[Path], scrape_interval: str = "1s"):
         binary = shutil.which("prometheus")
         if binary is None:
-            raise RuntimeError("prometheus is not installed: `make monitoring-tools` installs Debian's prometheus package")
+            raise RuntimeError(
+                "prometheus is not installed: `make monitoring-tools` installs Debian's prometheus package"
+            )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": scrape_interval},
             "rule_files": [str(p) for p in rule_files],
-            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()],
+            "scrape_configs": [
+                {"job_name": job, "static_configs": [{"targets": [target]}]} for job, target in targets.items()
+            ],
         }
         workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
@@ -39,7 +43,7 @@ class PrometheusServer:
         ]
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "PrometheusServer":
+    def __enter__(self) -> PrometheusServer:
         with self.log.open("w") as out:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.time() + 60

@@ -10,7 +10,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_local_embeddings_match_the_stack(stack):
-    texts = ["What is the capital of France?", "Do mitochondria play a role in cell death?", "that game last night was wild"]
+    texts = [
+        "What is the capital of France?",
+        "Do mitochondria play a role in cell death?",
+        "that game last night was wild",
+    ]
     served = OpenAIEmbedder(stack.url + "/v1", stack.new_key(), model=EMBED_MODEL).embed(texts)
     local = LocalEmbedder(bundled_model_dir()).embed(texts)
     assert served.shape == local.shape == (3, 384)

@@ -30,12 +30,23 @@ def test_greedy_chat_answers_paris(stack):
 def test_stream_matches_non_stream_and_reports_usage(stack):
     client = stack.client()
     whole = client.chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=24)
-    chunks = list(client.chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=24, stream=True, stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=FRANCE,
+            temperature=0,
+            max_tokens=24,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == whole.choices[0].message.content
     assert chunks[-1].usage.prompt_tokens == whole.usage.prompt_tokens
     assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
-    plain = list(client.chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=4, stream=True))
+    plain = list(
+        client.chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=4, stream=True)
+    )
     assert all(c.usage is None for c in plain), "usage only when the client asks for it"
 
 
@@ -45,26 +56,42 @@ def test_completions(stack):
 
 
 def test_stop_sequences(stack):
-    r = stack.client().chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=32, stop=["Paris"])
+    r = stack.client().chat.completions.create(
+        model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=32, stop=["Paris"]
+    )
     assert "Paris" not in r.choices[0].message.content
     assert r.choices[0].finish_reason == "stop"
 
 
 def test_n_choices(stack):
-    r = stack.client().chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=1.0, max_tokens=8, n=3, seed=7)
+    r = stack.client().chat.completions.create(
+        model=CHAT_MODEL, messages=FRANCE, temperature=1.0, max_tokens=8, n=3, seed=7
+    )
     assert sorted(c.index for c in r.choices) == [0, 1, 2]
 
 
 def test_seed_reproducibility(stack):
     client = stack.client()
-    ask = lambda seed: client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "Write a short poem."}], temperature=1.0, max_tokens=24, seed=seed).choices[0].message.content  # noqa: E731
+    ask = lambda seed: (
+        client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": "Write a short poem."}],
+            temperature=1.0,
+            max_tokens=24,
+            seed=seed,
+        )
+        .choices[0]
+        .message.content
+    )  # noqa: E731
     first, again = ask(1234), ask(1234)
     assert first == again
     assert any(ask(s) != first for s in (1, 2, 3)), "other seeds sample other text"
 
 
 def test_logprobs(stack):
-    r = stack.client().chat.completions.create(model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=4, logprobs=True, top_logprobs=2)
+    r = stack.client().chat.completions.create(
+        model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=4, logprobs=True, top_logprobs=2
+    )
     content = r.choices[0].logprobs.content
     assert len(content) == r.usage.completion_tokens
     assert all(len(t.top_logprobs) == 2 and t.logprob <= 0 for t in content)
@@ -73,14 +100,20 @@ def test_logprobs(stack):
 def test_json_response_format(stack):
     schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
     r = stack.client().chat.completions.create(
-        model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=40,
+        model=CHAT_MODEL,
+        messages=FRANCE,
+        temperature=0,
+        max_tokens=40,
         response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}},
     )
     assert isinstance(json.loads(r.choices[0].message.content)["city"], str)
 
 
 def test_embeddings(stack):
-    r = stack.client().embeddings.create(model=EMBED_MODEL, input=["A cat sits on the mat.", "A kitten rests on a rug.", "Quarterly tax filing deadlines."])
+    r = stack.client().embeddings.create(
+        model=EMBED_MODEL,
+        input=["A cat sits on the mat.", "A kitten rests on a rug.", "Quarterly tax filing deadlines."],
+    )
     vectors = [d.embedding for d in r.data]
     assert [len(v) for v in vectors] == [384] * 3
     assert all(abs(math.sqrt(sum(x * x for x in v)) - 1.0) < 1e-3 for v in vectors)
@@ -116,19 +149,32 @@ def test_unknown_model(stack):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"[]", b'{"model": "smollm2-135m-instruct"}', b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user"}], "max_tokens": -1}',
-     b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}',
-     b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 100000}',
-     b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "logit_bias": {"notatoken": 5}}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"model": "smollm2-135m-instruct"}',
+        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user"}], "max_tokens": -1}',
+        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}',
+        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 100000}',
+        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "logit_bias": {"notatoken": 5}}',
+    ],
 )
 def test_malformed_bodies_get_4xx_never_5xx(stack, body):
-    r = httpx.post(stack.url + "/v1/chat/completions", content=body, headers={"Authorization": f"Bearer {stack.new_key()}", "Content-Type": "application/json"}, timeout=60)
+    r = httpx.post(
+        stack.url + "/v1/chat/completions",
+        content=body,
+        headers={"Authorization": f"Bearer {stack.new_key()}", "Content-Type": "application/json"},
+        timeout=60,
+    )
     assert 400 <= r.status_code < 500, r.text
     assert set(r.json()["error"]) == {"message", "type", "param", "code"}
 
 
 def test_request_id_echoed(stack):
-    r = httpx.get(stack.url + "/v1/models", headers={"Authorization": f"Bearer {stack.new_key()}", "X-Request-Id": "trace-42"})
+    r = httpx.get(
+        stack.url + "/v1/models", headers={"Authorization": f"Bearer {stack.new_key()}", "X-Request-Id": "trace-42"}
+    )
     assert r.headers["x-request-id"] == "trace-42"
 
 
@@ -153,10 +199,21 @@ def test_disconnect_aborts_the_engine_request(stack):
     be counted by the hundreds); aborted on disconnect, it ends at once with a few tokens."""
     generated = lambda: stack.engine_metric("ray_vllm_generation_tokens_total", CHAT_MODEL)  # noqa: E731
     before = generated()
-    body = {"model": CHAT_MODEL, "messages": [{"role": "user", "content": "Tell me a very long story."}], "max_tokens": 1500, "stream": True,
-            "temperature": 0, "ignore_eos": True}
+    body = {
+        "model": CHAT_MODEL,
+        "messages": [{"role": "user", "content": "Tell me a very long story."}],
+        "max_tokens": 1500,
+        "stream": True,
+        "temperature": 0,
+        "ignore_eos": True,
+    }
     with httpx.Client(timeout=60) as http:
-        with http.stream("POST", stack.url + "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {stack.new_key()}"}) as r:
+        with http.stream(
+            "POST",
+            stack.url + "/v1/chat/completions",
+            json=body,
+            headers={"Authorization": f"Bearer {stack.new_key()}"},
+        ) as r:
             for i, _ in enumerate(r.iter_lines()):
                 if i >= 20:
                     break  # hang up mid-stream

@@ -87,7 +87,11 @@ def loaded(stack, tmp_path_factory):
     def chat(i: int) -> None:
         client = stack.client(keys[i][0])
         stream = client.chat.completions.create(
-            model=CHAT_MODEL, messages=[{"role": "user", "content": f"Say a word about number {i}."}], max_tokens=8, stream=True, user=users[i]
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": f"Say a word about number {i}."}],
+            max_tokens=8,
+            stream=True,
+            user=users[i],
         )
         for _ in stream:
             pass
@@ -97,10 +101,14 @@ def loaded(stack, tmp_path_factory):
         list(pool.map(chat, range(DISTINCT_KEYS)))
     if importlib.util.find_spec("services.safety") is not None:  # give the input guard something to act on
         stack.client(keys[1][0]).chat.completions.create(
-            model=CHAT_MODEL, messages=[{"role": "user", "content": "Email jane.doe@example.com or call +1 202 555 0143."}], max_tokens=4
+            model=CHAT_MODEL,
+            messages=[{"role": "user", "content": "Email jane.doe@example.com or call +1 202 555 0143."}],
+            max_tokens=4,
         )
     with pytest.raises(openai.NotFoundError):
-        stack.client(keys[0][0]).chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
+        stack.client(keys[0][0]).chat.completions.create(
+            model="no-such-model", messages=[{"role": "user", "content": "x"}]
+        )
     limited = stack.client(limited_key)
     limited.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2)
     with pytest.raises(openai.RateLimitError):
@@ -109,7 +117,9 @@ def loaded(stack, tmp_path_factory):
     capped_client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2)
     time.sleep(0.5)  # the ledger writer commits every 100 ms
     with pytest.raises(openai.RateLimitError) as refused:
-        capped_client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+        capped_client.chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2
+        )
 
     drift_dir = tmp / "drift"
     done = subprocess.run(
@@ -119,13 +129,19 @@ def loaded(stack, tmp_path_factory):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     drift_port = free_port()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", drift_port), functools.partial(_DriftFileHandler, directory=str(drift_dir)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", drift_port), functools.partial(_DriftFileHandler, directory=str(drift_dir))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # the drift job's text file, as a Pushgateway or node-exporter textfile collector would serve it
     (drift_dir / "metrics").write_text((drift_dir / "drift.prom").read_text())
 
     gateway = stack.url.removeprefix("http://")
-    targets = {"llmops-gateway": gateway, "llmops-engines": f"127.0.0.1:{stack.metrics_port}", "llmops-drift": f"127.0.0.1:{drift_port}"}
+    targets = {
+        "llmops-gateway": gateway,
+        "llmops-engines": f"127.0.0.1:{stack.metrics_port}",
+        "llmops-drift": f"127.0.0.1:{drift_port}",
+    }
     prom = PrometheusServer(tmp, targets, sorted(ALERTS.glob("*.yaml")))
     with prom:
         prom.wait_for('up{job="llmops-gateway"} == 1')
@@ -133,7 +149,14 @@ def loaded(stack, tmp_path_factory):
         prom.wait_for("ray_vllm_num_requests_running")
         prom.wait_for("llmops_budgets_over_hard_limit")
         time.sleep(3)  # a few more scrapes, so that rate() over 1m has two samples everywhere
-        yield {"prom": prom, "secrets": secrets, "refused": refused.value, "capped": capped, "request_log": request_log, "ledger": Ledger(ledger_db)}
+        yield {
+            "prom": prom,
+            "secrets": secrets,
+            "refused": refused.value,
+            "capped": capped,
+            "request_log": request_log,
+            "ledger": Ledger(ledger_db),
+        }
     server.shutdown()
 
 
@@ -169,7 +192,9 @@ def _dashboards_to_check() -> list[str]:
 def test_every_panel_query_parses_and_returns_series(loaded, name):
     module = dashboards.OPTIONAL.get(name)
     if module is not None and importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not on this branch: its metrics are not exported, so its dashboard cannot return series")
+        pytest.skip(
+            f"{module} is not on this branch: its metrics are not exported, so its dashboard cannot return series"
+        )
     prom = loaded["prom"]
     board = json.loads((dashboards.HERE / f"llmops-{name}.json").read_text())
     problems = []
@@ -183,7 +208,9 @@ def test_every_panel_query_parses_and_returns_series(loaded, name):
     for variable in board["templating"]["list"]:
         if variable["type"] == "query":
             metric = variable["definition"].split("(")[1].split(",")[0]
-            assert prom.query(metric)["data"]["result"], f"template variable {variable['name']} reads {metric}, which has no series"
+            assert prom.query(metric)["data"]["result"], (
+                f"template variable {variable['name']} reads {metric}, which has no series"
+            )
 
 
 def test_every_rule_expression_parses_and_evaluates(loaded):

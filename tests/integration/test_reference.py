@@ -25,15 +25,19 @@ def reference():
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
 
     def generate(prompt: str) -> str:
-        ids = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        ids = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
         with torch.no_grad():
             out = model.generate(**ids, max_new_tokens=MAX_TOKENS, do_sample=False)
-        return tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+        return tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
 
     return generate
 
 
 @pytest.mark.parametrize("prompt", PROMPTS)
 def test_greedy_output_matches_transformers(stack, reference, prompt):
-    served = stack.client().chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": prompt}], temperature=0, max_tokens=MAX_TOKENS)
+    served = stack.client().chat.completions.create(
+        model=CHAT_MODEL, messages=[{"role": "user", "content": prompt}], temperature=0, max_tokens=MAX_TOKENS
+    )
     assert served.choices[0].message.content == reference(prompt)

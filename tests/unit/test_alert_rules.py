@@ -12,7 +12,9 @@ from monitoring.promql import metric_names
 
 ALERTS = Path(__file__).resolve().parents[2] / "monitoring" / "alerts"
 PROMTOOL = shutil.which("promtool")
-pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool missing: `make monitoring-tools` installs Debian's prometheus package")
+pytestmark = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool missing: `make monitoring-tools` installs Debian's prometheus package"
+)
 
 
 def test_promtool_check_rules():
@@ -25,7 +27,9 @@ def test_promtool_check_rules():
 def test_promtool_test_rules():
     tests = sorted(str(p) for p in (ALERTS / "tests").glob("*.yaml"))
     assert tests
-    done = subprocess.run([PROMTOOL, "test", "rules", *tests], capture_output=True, text=True, timeout=120, cwd=ALERTS / "tests")
+    done = subprocess.run(
+        [PROMTOOL, "test", "rules", *tests], capture_output=True, text=True, timeout=120, cwd=ALERTS / "tests"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
 
@@ -37,7 +41,9 @@ def test_rules_use_only_exported_metrics():
         for group in yaml.safe_load(file.read_text())["groups"]:
             for rule in group["rules"]:
                 unknown = {n for n in metric_names(rule["expr"]) if n not in exported and n not in recorded}
-                assert not unknown, f"{rule.get('alert') or rule.get('record')} uses metrics the stack does not export: {unknown}"
+                assert not unknown, (
+                    f"{rule.get('alert') or rule.get('record')} uses metrics the stack does not export: {unknown}"
+                )
                 if "record" in rule:
                     recorded.add(rule["record"])
     assert {
@@ -47,4 +53,9 @@ def test_rules_use_only_exported_metrics():
         "LLMOpsEngineQueueSaturated",
         "LLMOpsDriftDetected",
         "LLMOpsBudgetNearlySpent",
-    } <= {r.get("alert") for f in ALERTS.glob("*.yaml") for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]}
+    } <= {
+        r.get("alert")
+        for f in ALERTS.glob("*.yaml")
+        for g in yaml.safe_load(f.read_text())["groups"]
+        for r in g["rules"]
+    }

@@ -102,10 +102,14 @@ def test_budget_validation(tmp_path):
 
 async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
     ledger = Ledger(tmp_path / "ledger.db")
-    prices = PriceTable(models={"fake-chat": ModelPrice(input_per_1m_usd=1e6, output_per_1m_usd=0.0)})  # $1 per prompt token
+    prices = PriceTable(
+        models={"fake-chat": ModelPrice(input_per_1m_usd=1e6, output_per_1m_usd=0.0)}
+    )  # $1 per prompt token
     budget = BudgetStage(ledger, prices, flush_interval_s=0.05)
     engines, tasks = {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}
-    service = GatewayService(default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, budget=budget), model_tasks=tasks)
+    service = GatewayService(
+        default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, budget=budget), model_tasks=tasks
+    )
 
     async def ready() -> bool:
         return True
@@ -123,9 +127,15 @@ async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
         assert refused.status_code == 429, refused.text
         error = refused.json()["error"]
         assert error["code"] == "budget_exceeded" and error["type"] == "rate_limit_error"
-        assert "research-daily" in error["message"] and principal.key_id not in error["message"] and key not in error["message"]
+        assert (
+            "research-daily" in error["message"]
+            and principal.key_id not in error["message"]
+            and key not in error["message"]
+        )
         assert int(refused.headers["retry-after"]) >= 1
-        assert (await client.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {other}"})).status_code == 200
+        assert (
+            await client.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {other}"})
+        ).status_code == 200
     budget.writer.flush()
     assert ledger.spent("team", "research") == pytest.approx(6.0)  # the refused request cost nothing
     assert ledger.spent("key", principal.key_id) == pytest.approx(6.0)
@@ -140,12 +150,21 @@ def test_budget_cli(tmp_path):
 
     db = str(tmp_path / "ledger.db")
     runner = CliRunner()
-    assert runner.invoke(app, ["cost", "budget", "set", "ml-monthly", "--team", "ml", "--limit", "10", "--ledger", db]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["cost", "budget", "set", "ml-monthly", "--team", "ml", "--limit", "10", "--ledger", db]
+        ).exit_code
+        == 0
+    )
     Ledger(tmp_path / "ledger.db").record([Charge("k", "ml", "m", 1, 1, 8.5)])
     listed = runner.invoke(app, ["cost", "budget", "list", "--json", "--ledger", db])
     (row,) = _json.loads(listed.output)
-    assert row["name"] == "ml-monthly" and row["spent_usd"] == pytest.approx(8.5) and row["ratio"] == pytest.approx(0.85)
-    both = runner.invoke(app, ["cost", "budget", "set", "x", "--team", "ml", "--key-id", "k", "--limit", "1", "--ledger", db])
+    assert (
+        row["name"] == "ml-monthly" and row["spent_usd"] == pytest.approx(8.5) and row["ratio"] == pytest.approx(0.85)
+    )
+    both = runner.invoke(
+        app, ["cost", "budget", "set", "x", "--team", "ml", "--key-id", "k", "--limit", "1", "--ledger", db]
+    )
     assert both.exit_code == 2
     report = _json.loads(runner.invoke(app, ["cost", "report", "--by", "team", "--json", "--ledger", db]).output)
     assert report[0]["team"] == "ml" and report[0]["cost_usd"] == pytest.approx(8.5)
@@ -168,8 +187,21 @@ def test_allocate_cli_reads_the_request_log(tmp_path):
     now = _time.time()
     writer.write({"time": now - 10, "team": "a", "model": "self", "prompt_tokens": 30, "completion_tokens": 0})
     writer.write({"time": now - 5, "team": "b", "model": "self", "prompt_tokens": 10, "completion_tokens": 0})
-    writer.write({"time": now - 7200, "team": "c", "model": "self", "prompt_tokens": 10, "completion_tokens": 0})  # outside the hour
-    args = ["cost", "allocate", "--log", str(writer.path), "--since", "1h", "--replicas", "self=2", "--prices", str(prices)]
+    writer.write(
+        {"time": now - 7200, "team": "c", "model": "self", "prompt_tokens": 10, "completion_tokens": 0}
+    )  # outside the hour
+    args = [
+        "cost",
+        "allocate",
+        "--log",
+        str(writer.path),
+        "--since",
+        "1h",
+        "--replicas",
+        "self=2",
+        "--prices",
+        str(prices),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = _json.loads(result.output.strip().splitlines()[-1])

@@ -18,7 +18,17 @@ FIXTURES = ROOT / "tests" / "fixtures" / "k8s"
 
 
 def test_tco_by_hand():
-    r = tco(TCOInputs(gpu_hour_usd=2.0, tokens_per_second=500, utilisation=0.5, spot_discount=0.6, power_watts=400, pue=1.5, grid_gco2_per_kwh=300))
+    r = tco(
+        TCOInputs(
+            gpu_hour_usd=2.0,
+            tokens_per_second=500,
+            utilisation=0.5,
+            spot_discount=0.6,
+            power_watts=400,
+            pue=1.5,
+            grid_gco2_per_kwh=300,
+        )
+    )
     # $0.80/h for 900,000 tokens/h; 0.6 kWh/h
     assert r.effective_hour_usd == pytest.approx(0.8)
     assert r.tokens_per_hour == pytest.approx(900_000)
@@ -35,7 +45,21 @@ def test_tco_rejects_nonsense():
 
 
 def test_tco_cli_prints_json_last():
-    result = CliRunner().invoke(app, ["cost", "tco", "--gpu-hour-usd", "2", "--tokens-per-second", "500", "--utilisation", "0.5", "--spot-discount", "0.6"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "cost",
+            "tco",
+            "--gpu-hour-usd",
+            "2",
+            "--tokens-per-second",
+            "500",
+            "--utilisation",
+            "0.5",
+            "--spot-discount",
+            "0.6",
+        ],
+    )
     assert result.exit_code == 0, result.output
     last = json.loads(result.output.strip().splitlines()[-1])
     assert last["usd_per_1m_tokens"] == pytest.approx(0.8 / 0.9) and last["measured"] is False
@@ -59,7 +83,9 @@ def test_capacity_type(labels, expected):
 
 
 def _lists():
-    return spot.deserialize((FIXTURES / "nodelist.json").read_text(), "V1NodeList"), spot.deserialize((FIXTURES / "podlist.json").read_text(), "V1PodList")
+    return spot.deserialize((FIXTURES / "nodelist.json").read_text(), "V1NodeList"), spot.deserialize(
+        (FIXTURES / "podlist.json").read_text(), "V1PodList"
+    )
 
 
 def test_spot_report_and_recommendations():
@@ -90,7 +116,15 @@ def test_head_on_spot_is_flagged():
 
 
 def test_spot_cli_with_fixtures():
-    args = ["cost", "spot", "--nodes-json", str(FIXTURES / "nodelist.json"), "--pods-json", str(FIXTURES / "podlist.json"), "--json"]
+    args = [
+        "cost",
+        "spot",
+        "--nodes-json",
+        str(FIXTURES / "nodelist.json"),
+        "--pods-json",
+        str(FIXTURES / "podlist.json"),
+        "--json",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = json.loads(result.output.strip().splitlines()[-1])

@@ -38,7 +38,15 @@ def test_dashboard_uses_only_exported_metrics(name):
 
 def test_overview_covers_the_issue():
     titles = " | ".join(t for t, _ in build.queries(build.overview().to_json()))
-    for needed in ("Requests per second", "status class", "Time to first token", "Inter-token", "End-to-end", "Tokens per second", "in flight"):
+    for needed in (
+        "Requests per second",
+        "status class",
+        "Time to first token",
+        "Inter-token",
+        "End-to-end",
+        "Tokens per second",
+        "in flight",
+    ):
         assert needed in titles
     exprs = " ".join(e for _, e in build.queries(build.overview().to_json()))
     assert all(f"histogram_quantile({q}," in exprs for q in ("0.5", "0.95", "0.99"))

@@ -52,10 +52,17 @@ def test_status_reports_conditions_deployments_and_engines(cluster):
     result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
     assert result.exit_code == 0, result.output
     assert summary["healthy"] and summary["ready"] and summary["app_status"] == "RUNNING"
-    assert {d["name"]: d["status"] for d in summary["deployments"]} == {"gateway": "HEALTHY", f"engine-{MODEL}": "HEALTHY", "engine-all-minilm-l6-v2": "HEALTHY"}
+    assert {d["name"]: d["status"] for d in summary["deployments"]} == {
+        "gateway": "HEALTHY",
+        f"engine-{MODEL}": "HEALTHY",
+        "engine-all-minilm-l6-v2": "HEALTHY",
+    }
     assert {e["model"]: e["replicas"] for e in summary["engines"]} == {MODEL: 1, "all-minilm-l6-v2": 1}
     assert any(c["type"] == "Ready" and c["status"] == "True" for c in summary["conditions"])
-    assert fake.requests[0].authorization == "Bearer test-token" and fake.requests[0].path == "/apis/ray.io/v1/namespaces/llm/rayservices/rel-llmops"
+    assert (
+        fake.requests[0].authorization == "Bearer test-token"
+        and fake.requests[0].path == "/apis/ray.io/v1/namespaces/llm/rayservices/rel-llmops"
+    )
 
 
 def test_status_of_a_missing_rayservice(cluster):
@@ -67,17 +74,31 @@ def test_status_of_a_missing_rayservice(cluster):
 def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
     fake, opts = cluster
     before = fake.rayservice["spec"]["serveConfigV2"]
-    result, out = invoke("deploy", "rollout", MODEL, "smollm2-ft-v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    result, out = invoke(
+        "deploy", "rollout", MODEL, "smollm2-ft-v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30"
+    )
     assert result.exit_code == 0, result.output
-    assert out == {"model": MODEL, "version": "smollm2-ft-v2", "source": "smollm2-ft-v2", "previous_source": MODEL, "healthy": True, "rolled_back": False, "seconds": out["seconds"]}
+    assert out == {
+        "model": MODEL,
+        "version": "smollm2-ft-v2",
+        "source": "smollm2-ft-v2",
+        "previous_source": MODEL,
+        "healthy": True,
+        "rolled_back": False,
+        "seconds": out["seconds"],
+    }
     (patch,) = patches(fake)
     assert patch.content_type == "application/merge-patch+json"
     assert set(patch.body) == {"metadata", "spec"} and set(patch.body["spec"]) == {"serveConfigV2"}
     assert patch.body["metadata"]["annotations"] == {f"llmops.dev/version.{MODEL}": "smollm2-ft-v2"}
     new, old = models_of(patch.body["spec"]["serveConfigV2"]), models_of(before)
-    assert new[MODEL] == {**old[MODEL], "source": "smollm2-ft-v2"} and new["all-minilm-l6-v2"] == old["all-minilm-l6-v2"]
-    gets_after_patch = [r for r in fake.requests[fake.requests.index(patch):] if r.method == "GET"]
-    assert len(gets_after_patch) >= fake.stale_polls + fake.deploying_polls + 1, "waited through the stale and deploying states"
+    assert (
+        new[MODEL] == {**old[MODEL], "source": "smollm2-ft-v2"} and new["all-minilm-l6-v2"] == old["all-minilm-l6-v2"]
+    )
+    gets_after_patch = [r for r in fake.requests[fake.requests.index(patch) :] if r.method == "GET"]
+    assert len(gets_after_patch) >= fake.stale_polls + fake.deploying_polls + 1, (
+        "waited through the stale and deploying states"
+    )
     result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
     assert {e["model"]: e["version"] for e in summary["engines"]}[MODEL] == "smollm2-ft-v2"
 
@@ -86,13 +107,34 @@ def test_rollout_rolls_back_when_the_new_version_fails(cluster):
     fake, opts = cluster
     fake.broken_sources.add("/models/broken")
     before = fake.rayservice["spec"]["serveConfigV2"]
-    result, out = invoke("deploy", "rollout", MODEL, "v3", "--source", "/models/broken", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    result, out = invoke(
+        "deploy",
+        "rollout",
+        MODEL,
+        "v3",
+        "--source",
+        "/models/broken",
+        "--name",
+        "rel-llmops",
+        *opts,
+        "--poll",
+        "0.05",
+        "--timeout",
+        "30",
+    )
     assert result.exit_code == 1 and out["rolled_back"] and not out["healthy"]
     said = " ".join(result.output.split())
-    assert "rolled back to smollm2-135m-instruct" in said and "DEPLOY_FAILED" in said and "cannot load model from /models/broken" in said, said
+    assert (
+        "rolled back to smollm2-135m-instruct" in said
+        and "DEPLOY_FAILED" in said
+        and "cannot load model from /models/broken" in said
+    ), said
     forward, back = patches(fake)
     assert models_of(forward.body["spec"]["serveConfigV2"])[MODEL]["source"] == "/models/broken"
-    assert back.body == {"metadata": {"annotations": {f"llmops.dev/version.{MODEL}": None}}, "spec": {"serveConfigV2": before}}, "the exact previous config"
+    assert back.body == {
+        "metadata": {"annotations": {f"llmops.dev/version.{MODEL}": None}},
+        "spec": {"serveConfigV2": before},
+    }, "the exact previous config"
     assert fake.rayservice["spec"]["serveConfigV2"] == before
     assert f"llmops.dev/version.{MODEL}" not in fake.rayservice["metadata"].get("annotations", {})
     assert fake.rayservice["status"]["activeServiceStatus"]["applicationStatuses"]["llmops"]["status"] == "RUNNING"
@@ -101,7 +143,9 @@ def test_rollout_rolls_back_when_the_new_version_fails(cluster):
 def test_rollout_rides_out_api_errors_while_waiting(cluster):
     fake, opts = cluster
     fake.fail_gets_after_patch = 3
-    result, out = invoke("deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    result, out = invoke(
+        "deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30"
+    )
     assert result.exit_code == 0 and out["healthy"], result.output
     assert fake.fail_gets_after_patch == 0 and len(patches(fake)) == 1
 
@@ -109,7 +153,9 @@ def test_rollout_rides_out_api_errors_while_waiting(cluster):
 def test_rollout_rolls_back_on_timeout(cluster):
     fake, opts = cluster
     fake.hanging_sources.add("slow")
-    result, out = invoke("deploy", "rollout", MODEL, "slow", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "1")
+    result, out = invoke(
+        "deploy", "rollout", MODEL, "slow", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "1"
+    )
     assert result.exit_code == 1 and out["rolled_back"]
     assert len(patches(fake)) == 2
 
@@ -117,7 +163,9 @@ def test_rollout_rolls_back_on_timeout(cluster):
 @pytest.mark.parametrize(("model", "fragment"), [("unknown-model", "not served"), ("all-minilm-l6-v2", None)])
 def test_rollout_refuses_unknown_models(cluster, model, fragment):
     fake, opts = cluster
-    result, _ = invoke("deploy", "rollout", model, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30")
+    result, _ = invoke(
+        "deploy", "rollout", model, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--timeout", "30"
+    )
     if fragment:
         assert result.exit_code == 1 and fragment in result.output and not patches(fake)
     else:

@@ -67,7 +67,21 @@ def logs(tmp_path_factory):
 def test_drift_detection(logs, name, expected):
     tmp, paths = logs
     out = tmp / f"report-{name}"
-    args = ["monitor", "drift", "--log", str(paths[name]), "--window", "1h", "--reference", "1h", "--now", str(NOW), "--out", str(out), "--fail-on-drift"]
+    args = [
+        "monitor",
+        "drift",
+        "--log",
+        str(paths[name]),
+        "--window",
+        "1h",
+        "--reference",
+        "1h",
+        "--now",
+        str(NOW),
+        "--out",
+        str(out),
+        "--fail-on-drift",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == expected, result.output
     report = json.loads((out / "drift.json").read_text())
@@ -76,12 +90,28 @@ def test_drift_detection(logs, name, expected):
     assert report["features"]["prompt_chars"]["drifted"] is bool(expected)
     assert (report["embedding_distance"] >= 0.15) is bool(expected)
     prom = (out / "drift.prom").read_text()
-    assert f"llmops_drift_detected {float(expected)}" in prom and 'llmops_drift_feature_score{feature="language"}' in prom
+    assert (
+        f"llmops_drift_detected {float(expected)}" in prom and 'llmops_drift_feature_score{feature="language"}' in prom
+    )
     assert (out / "drift.html").stat().st_size > 10_000
 
 
 def test_too_few_requests_gives_no_verdict(tmp_path):
     writer = RequestLogWriter(tmp_path / "r.jsonl")
     _write(writer, ["a question?"] * 5, NOW - 100, seed=1)
-    result = CliRunner().invoke(app, ["monitor", "drift", "--log", str(writer.path), "--now", str(NOW), "--out", str(tmp_path / "o"), "--embeddings", "off"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "monitor",
+            "drift",
+            "--log",
+            str(writer.path),
+            "--now",
+            str(NOW),
+            "--out",
+            str(tmp_path / "o"),
+            "--embeddings",
+            "off",
+        ],
+    )
     assert result.exit_code == 3 and "not enough requests" in result.output

@@ -38,7 +38,12 @@ def test_dtype_and_runner_follow_device_and_task():
     embed = ModelSpec(name="e", source="s", task="embed", engine_kwargs={"enforce_eager": True})
     assert engine_kwargs(chat, "cpu") == {"dtype": "float32", "max_model_len": 2048}
     assert engine_kwargs(chat, "cuda")["dtype"] == "bfloat16"
-    assert engine_kwargs(embed, "cpu") == {"dtype": "float32", "max_model_len": 2048, "runner": "pooling", "enforce_eager": True}
+    assert engine_kwargs(embed, "cpu") == {
+        "dtype": "float32",
+        "max_model_len": 2048,
+        "runner": "pooling",
+        "enforce_eager": True,
+    }
 
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
@@ -55,7 +60,10 @@ def test_llm_config_placement(tmp_path, device):
 
 
 def test_inline_models_replace_the_models_file(tmp_path):
-    settings = EngineSettings(models_file=tmp_path / "absent.yaml", models=[{"name": "a", "source": "s"}, {"name": "e", "source": "t", "task": "embed"}])
+    settings = EngineSettings(
+        models_file=tmp_path / "absent.yaml",
+        models=[{"name": "a", "source": "s"}, {"name": "e", "source": "t", "task": "embed"}],
+    )
     assert [(s.name, s.task) for s in settings.served_models()] == [("a", "generate"), ("e", "embed")]
     with pytest.raises(ConfigError, match="not found"):
         EngineSettings(models_file=tmp_path / "absent.yaml").served_models()
@@ -63,7 +71,11 @@ def test_inline_models_replace_the_models_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("models", "fragment"),
-    [([], "at least 1"), ([{"name": "a"}], "source is required"), ([{"name": "a", "source": "s"}, {"name": "a", "source": "t"}], "duplicate")],
+    [
+        ([], "at least 1"),
+        ([{"name": "a"}], "source is required"),
+        ([{"name": "a", "source": "s"}, {"name": "a", "source": "t"}], "duplicate"),
+    ],
 )
 def test_inline_models_are_validated_like_a_models_file(models, fragment):
     from pydantic import ValidationError
@@ -75,5 +87,10 @@ def test_inline_models_are_validated_like_a_models_file(models, fragment):
 def test_build_app_takes_inline_models(tmp_path):
     from services.app import build_app
 
-    app = build_app({"models_file": str(tmp_path / "absent.yaml"), "models": [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]})
+    app = build_app(
+        {
+            "models_file": str(tmp_path / "absent.yaml"),
+            "models": [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}],
+        }
+    )
     assert type(app).__name__ == "Application"

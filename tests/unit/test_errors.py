@@ -1,11 +1,19 @@
 import orjson
 
-from services.common.errors import EngineUnavailableError, InvalidRequestError, LLMOpsError, ModelNotFoundError, RateLimitError
+from services.common.errors import (
+    EngineUnavailableError,
+    InvalidRequestError,
+    LLMOpsError,
+    ModelNotFoundError,
+    RateLimitError,
+)
 
 
 def test_openai_error_shape():
     body = orjson.loads(InvalidRequestError("bad temperature", param="temperature").to_json())
-    assert body == {"error": {"message": "bad temperature", "type": "invalid_request_error", "param": "temperature", "code": None}}
+    assert body == {
+        "error": {"message": "bad temperature", "type": "invalid_request_error", "param": "temperature", "code": None}
+    }
 
 
 def test_internal_errors_hide_their_message():
@@ -15,7 +23,12 @@ def test_internal_errors_hide_their_message():
 
 
 def test_statuses_and_codes():
-    assert ModelNotFoundError("x").to_dict()["error"] == {"message": "The model 'x' does not exist.", "type": "not_found_error", "param": "model", "code": "model_not_found"}
+    assert ModelNotFoundError("x").to_dict()["error"] == {
+        "message": "The model 'x' does not exist.",
+        "type": "not_found_error",
+        "param": "model",
+        "code": "model_not_found",
+    }
     assert ModelNotFoundError("x").status_code == 404
     assert EngineUnavailableError("down").status_code == 503
 

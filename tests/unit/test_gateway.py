@@ -45,7 +45,9 @@ async def test_request_id_is_echoed_or_generated(client):
 async def test_auth_errors(gateway_app, keys):
     transport = httpx.ASGITransport(app=gateway_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as anon:
-        assert_openai_error(await anon.post("/v1/chat/completions", json=CHAT), 401, "authentication_error", "missing_api_key")
+        assert_openai_error(
+            await anon.post("/v1/chat/completions", json=CHAT), 401, "authentication_error", "missing_api_key"
+        )
         bad = await anon.post("/v1/chat/completions", json=CHAT, headers={"Authorization": "Bearer sk-llmops-wrong"})
         assert_openai_error(bad, 401, "authentication_error", "invalid_api_key")
         assert_openai_error(await anon.get("/v1/models"), 401)
@@ -56,7 +58,9 @@ async def test_auth_errors(gateway_app, keys):
         assert [m["id"] for m in listed.json()["data"]] == ["fake-embed"]
         revoked_key, principal = keys.create("gone")
         keys.revoke(principal.key_id)
-        assert_openai_error(await anon.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {revoked_key}"}), 401)
+        assert_openai_error(
+            await anon.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {revoked_key}"}), 401
+        )
 
 
 async def test_dev_mode_without_keys_only_when_configured(chat_engine):
@@ -66,15 +70,34 @@ async def test_dev_mode_without_keys_only_when_configured(chat_engine):
 
 
 async def test_unknown_model_and_wrong_task(client):
-    assert_openai_error(await client.post("/v1/chat/completions", json={**CHAT, "model": "nope"}), 404, "not_found_error", "model_not_found", "model")
-    assert_openai_error(await client.post("/v1/embeddings", json={"model": "fake-chat", "input": "x"}), 400, code="model_not_supported")
-    assert_openai_error(await client.post("/v1/chat/completions", json={**CHAT, "model": "fake-embed"}), 400, code="model_not_supported")
+    assert_openai_error(
+        await client.post("/v1/chat/completions", json={**CHAT, "model": "nope"}),
+        404,
+        "not_found_error",
+        "model_not_found",
+        "model",
+    )
+    assert_openai_error(
+        await client.post("/v1/embeddings", json={"model": "fake-chat", "input": "x"}), 400, code="model_not_supported"
+    )
+    assert_openai_error(
+        await client.post("/v1/chat/completions", json={**CHAT, "model": "fake-embed"}), 400, code="model_not_supported"
+    )
 
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"[]", b"null", b'{"model": 5}', b'{"model": "fake-chat"}', b'{"model": "fake-chat", "messages": [{}]}',
-     b'{"model": "fake-chat", "messages": [{"role": "user", "content": "x"}], "n": "many"}', "\u00ff".encode("latin-1")],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"model": 5}',
+        b'{"model": "fake-chat"}',
+        b'{"model": "fake-chat", "messages": [{}]}',
+        b'{"model": "fake-chat", "messages": [{"role": "user", "content": "x"}], "n": "many"}',
+        "\u00ff".encode("latin-1"),
+    ],
 )
 async def test_malformed_bodies_are_400_never_5xx(client, body):
     r = await client.post("/v1/chat/completions", content=body, headers={"Content-Type": "application/json"})
@@ -107,7 +130,11 @@ async def test_engine_timeout_is_a_504():
 
 async def test_quota_429_with_retry_after(gateway_app, keys):
     key, _ = keys.create("slow", rpm=2)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway", headers={"Authorization": f"Bearer {key}"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway_app),
+        base_url="http://gateway",
+        headers={"Authorization": f"Bearer {key}"},
+    ) as c:
         assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200
         assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200
         r = await c.post("/v1/chat/completions", json=CHAT)
@@ -117,7 +144,11 @@ async def test_quota_429_with_retry_after(gateway_app, keys):
 
 async def test_token_quota_counts_real_usage(gateway_app, keys):
     key, _ = keys.create("tokens", tpm=8)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway_app), base_url="http://gateway", headers={"Authorization": f"Bearer {key}"}) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway_app),
+        base_url="http://gateway",
+        headers={"Authorization": f"Bearer {key}"},
+    ) as c:
         assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200  # 3 prompt + 4 completion tokens
         assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200  # 7 more: now in debt
         assert_openai_error(await c.post("/v1/chat/completions", json=CHAT), 429, code="tokens_per_minute_exceeded")
@@ -135,8 +166,15 @@ async def test_health_ready_metrics(client):
     assert (await client.get("/ready")).json() == {"status": "ready"}
     await client.post("/v1/chat/completions", json={**CHAT, "stream": True})
     text = (await client.get("/metrics")).text
-    for name in ["llmops_requests_total", "llmops_request_duration_seconds", "llmops_time_to_first_token_seconds",
-                 "llmops_inter_token_latency_seconds", "llmops_prompt_tokens_total", "llmops_completion_tokens_total", "llmops_requests_in_flight"]:
+    for name in [
+        "llmops_requests_total",
+        "llmops_request_duration_seconds",
+        "llmops_time_to_first_token_seconds",
+        "llmops_inter_token_latency_seconds",
+        "llmops_prompt_tokens_total",
+        "llmops_completion_tokens_total",
+        "llmops_requests_in_flight",
+    ]:
         assert name in text
     assert 'llmops_requests_total{model="fake-chat",route="chat",status_class="2xx"}' in text
 

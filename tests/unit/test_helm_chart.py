@@ -19,7 +19,18 @@ import yaml
 
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
-from tests.helm_chart import CHART, CORE_KINDS, K8S_VERSION, ROOT, SCENARIOS, by_kind, helm, rayservice_validator, render, render_with
+from tests.helm_chart import (
+    CHART,
+    CORE_KINDS,
+    K8S_VERSION,
+    ROOT,
+    SCENARIOS,
+    by_kind,
+    helm,
+    rayservice_validator,
+    render,
+    render_with,
+)
 
 # --- lint and render -------------------------------------------------------------------------
 
@@ -106,7 +117,10 @@ def test_build_app_builds_the_rendered_graph(scenario, local_ray):
     assert type(app).__name__ == "Application"
 
 
-@pytest.mark.parametrize(("scenario", "device"), [(None, "cpu"), ("cpu-only-values.yaml", "cpu"), ("gpu-values.yaml", "cuda"), ("full-values.yaml", "cuda")])
+@pytest.mark.parametrize(
+    ("scenario", "device"),
+    [(None, "cpu"), ("cpu-only-values.yaml", "cpu"), ("gpu-values.yaml", "cuda"), ("full-values.yaml", "cuda")],
+)
 def test_engine_device_is_resolved_for_the_head(scenario, device):
     """build_app runs on the (GPU-less) head: the chart decides the device, never 'auto'."""
     (rayservice,) = by_kind(render(scenario), "RayService")
@@ -114,7 +128,19 @@ def test_engine_device_is_resolved_for_the_head(scenario, device):
 
 
 def test_models_come_from_values():
-    values = {"models": [{"name": "big", "source": "org/big", "dtype": "bfloat16", "replicas": 2, "max_replicas": 6, "num_gpus": 1, "engine_kwargs": {"tensor_parallel_size": 1}}]}
+    values = {
+        "models": [
+            {
+                "name": "big",
+                "source": "org/big",
+                "dtype": "bfloat16",
+                "replicas": 2,
+                "max_replicas": 6,
+                "num_gpus": 1,
+                "engine_kwargs": {"tensor_parallel_size": 1},
+            }
+        ]
+    }
     result = render_with(values)
     assert result.returncode == 0, result.stderr
     (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
@@ -137,7 +163,9 @@ def test_only_existing_services_are_configured():
 def test_every_resource_is_labelled(scenario):
     for doc in render(scenario):
         labels = doc["metadata"]["labels"]
-        assert labels["app.kubernetes.io/instance"] == "rel" and labels["app.kubernetes.io/name"] == "llmops", doc["kind"]
+        assert labels["app.kubernetes.io/instance"] == "rel" and labels["app.kubernetes.io/name"] == "llmops", doc[
+            "kind"
+        ]
         assert labels["helm.sh/chart"].startswith("llmops-") and labels["app.kubernetes.io/managed-by"] == "Helm"
 
 
@@ -160,7 +188,9 @@ def test_selectors_match_pod_labels():
     for name, template in pods.items():
         assert matches(service_selector, template["metadata"]["labels"]), name
     for pdb in by_kind(docs, "PodDisruptionBudget"):
-        selected = [n for n, t in pods.items() if matches(pdb["spec"]["selector"]["matchLabels"], t["metadata"]["labels"])]
+        selected = [
+            n for n, t in pods.items() if matches(pdb["spec"]["selector"]["matchLabels"], t["metadata"]["labels"])
+        ]
         assert len(selected) == 1 and pdb["metadata"]["name"].endswith("-" + selected[0])
     (policy,) = by_kind(docs, "NetworkPolicy")
     assert all(matches(policy["spec"]["podSelector"]["matchLabels"], t["metadata"]["labels"]) for t in pods.values())
@@ -179,7 +209,10 @@ def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
     for name in ("gpu", "gpu-spot"):
         spec = pods[name]["spec"]
         container = spec["containers"][0]
-        assert container["resources"]["limits"]["nvidia.com/gpu"] == 1 and container["resources"]["requests"]["nvidia.com/gpu"] == 1
+        assert (
+            container["resources"]["limits"]["nvidia.com/gpu"] == 1
+            and container["resources"]["requests"]["nvidia.com/gpu"] == 1
+        )
         assert container["image"].endswith(":0.1.0-gpu")
         assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"])
         assert spec["nodeSelector"]
@@ -209,13 +242,33 @@ def test_defaults_render_only_the_core():
 
 def test_full_scenario_renders_every_part():
     kinds = {d["kind"] for d in render("full-values.yaml")}
-    assert kinds >= {"RayService", "ConfigMap", "Service", "Ingress", "HTTPRoute", "ServiceMonitor", "PodMonitor", "PrometheusRule", "NetworkPolicy",
-                     "PodDisruptionBudget", "CronJob", "Job", "PersistentVolumeClaim", "ServiceAccount"}
+    assert kinds >= {
+        "RayService",
+        "ConfigMap",
+        "Service",
+        "Ingress",
+        "HTTPRoute",
+        "ServiceMonitor",
+        "PodMonitor",
+        "PrometheusRule",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "CronJob",
+        "Job",
+        "PersistentVolumeClaim",
+        "ServiceAccount",
+    }
     assert "Secret" not in kinds, "apiKeys.existingSecret: the chart creates no Secret"
 
 
 def test_prometheus_operator_objects_need_its_crds():
-    without = [d["kind"] for d in yaml.safe_load_all(helm("template", "rel", str(CHART), "-f", str(CHART / "ci" / "full-values.yaml")).stdout) if d]
+    without = [
+        d["kind"]
+        for d in yaml.safe_load_all(
+            helm("template", "rel", str(CHART), "-f", str(CHART / "ci" / "full-values.yaml")).stdout
+        )
+        if d
+    ]
     assert not {"ServiceMonitor", "PodMonitor", "PrometheusRule"} & set(without)
 
 
@@ -228,15 +281,22 @@ def test_dashboards_and_alerts_come_from_chart_files():
         ((name, text),) = cm["data"].items()
         assert json.loads(text) == json.loads((CHART / "files" / "dashboards" / name).read_text())
     (rule,) = by_kind(docs, "PrometheusRule")
-    expected = [g for f in sorted((CHART / "files" / "alerts").glob("*.yaml")) for g in yaml.safe_load(f.read_text())["groups"]]
+    expected = [
+        g for f in sorted((CHART / "files" / "alerts").glob("*.yaml")) for g in yaml.safe_load(f.read_text())["groups"]
+    ]
     assert rule["spec"]["groups"] == expected
 
 
 def test_chart_copies_match_monitoring_sources():
     """`make chart-sync` copies monitoring/grafana/*.json and monitoring/alerts/*.yaml into the chart."""
-    for source_dir, chart_dir, pattern in (("monitoring/grafana", "files/dashboards", "*.json"), ("monitoring/alerts", "files/alerts", "*.yaml")):
+    for source_dir, chart_dir, pattern in (
+        ("monitoring/grafana", "files/dashboards", "*.json"),
+        ("monitoring/alerts", "files/alerts", "*.yaml"),
+    ):
         sources = {p.name: p.read_bytes() for p in (ROOT / source_dir).glob(pattern)}
-        copies = {p.name: p.read_bytes() for p in (CHART / chart_dir).glob(pattern) if not p.name.startswith("example.")}
+        copies = {
+            p.name: p.read_bytes() for p in (CHART / chart_dir).glob(pattern) if not p.name.startswith("example.")
+        }
         if sources:
             assert copies == sources, f"chart {chart_dir} differs from {source_dir}: run `make chart-sync`"
 
@@ -246,7 +306,9 @@ def test_keys_secret_holds_an_empty_key_file_and_is_kept():
     assert json.loads(base64.b64decode(secret["data"]["keys.json"])) == {"version": 1, "keys": []}
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     (rayservice,) = by_kind(render(), "RayService")
-    volumes = {v["name"]: v for v in rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["volumes"]}
+    volumes = {
+        v["name"]: v for v in rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["volumes"]
+    }
     assert volumes["api-keys"]["secret"]["secretName"] == secret["metadata"]["name"]
 
 
@@ -261,8 +323,12 @@ def test_existing_secret_and_claim_are_referenced():
 
 
 def test_safety_policy_is_in_the_configmap_when_enabled():
-    (config,) = [d for d in by_kind(render("full-values.yaml"), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
-    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == {"default": {"pii": "redact", "injection": "block", "toxicity": "flag"}}
+    (config,) = [
+        d for d in by_kind(render("full-values.yaml"), "ConfigMap") if d["metadata"]["name"].endswith("-config")
+    ]
+    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == {
+        "default": {"pii": "redact", "injection": "block", "toxicity": "flag"}
+    }
     (config,) = [d for d in by_kind(render(), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     assert "safety-policy.yaml" not in config["data"]
 
@@ -318,7 +384,9 @@ def test_schema_and_values_do_not_drift():
     declared = set(_schema_paths(schema))
     # a free map in values (e.g. head.resources.requests) is one leaf in the schema
     present = {next((d for d in declared if k == d or k.startswith(d + ".")), k) for k in _keys(values)}
-    assert present == declared, f"only in values.yaml: {sorted(present - declared)}; only in the schema: {sorted(declared - present)}"
+    assert present == declared, (
+        f"only in values.yaml: {sorted(present - declared)}; only in the schema: {sorted(declared - present)}"
+    )
     for path in declared:
         node = schema
         for part in path.split("."):

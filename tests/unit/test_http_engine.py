@@ -31,13 +31,21 @@ async def test_generate_sends_upstream_model_name():
 
 async def test_stream_parses_sse_and_stops_at_done():
     chunks = [{"choices": [{"delta": {"content": "a"}}]}, {"choices": [], "usage": {"completion_tokens": 1}}]
-    engine = OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(lambda r: httpx.Response(200, content=sse(*chunks))))
+    engine = OpenAIHTTPEngine(
+        "m", "http://up/v1", transport=upstream(lambda r: httpx.Response(200, content=sse(*chunks)))
+    )
     assert [c async for c in engine.stream("chat", {"messages": []})] == chunks
 
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(400, InvalidRequestError), (422, InvalidRequestError), (429, EngineUnavailableError), (500, EngineUnavailableError), (503, EngineUnavailableError)],
+    [
+        (400, InvalidRequestError),
+        (422, InvalidRequestError),
+        (429, EngineUnavailableError),
+        (500, EngineUnavailableError),
+        (503, EngineUnavailableError),
+    ],
 )
 async def test_upstream_errors_map_to_ours(status, error):
     body = {"error": {"message": "context too long", "type": "x"}}

@@ -26,7 +26,14 @@ def test_export_holds_hashes_and_limits_never_keys(tmp_path):
     assert key not in text and revoked not in text
     assert [k["key_id"] for k in document["keys"]] == [principal.key_id]
     assert document["keys"][0] | {"created_at": 0} == {
-        "key_id": principal.key_id, "key_hash": document["keys"][0]["key_hash"], "name": "team-a", "models": ["m"], "rpm": 60, "tpm": None, "team": "research", "created_at": 0
+        "key_id": principal.key_id,
+        "key_hash": document["keys"][0]["key_hash"],
+        "name": "team-a",
+        "models": ["m"],
+        "rpm": 60,
+        "tpm": None,
+        "team": "research",
+        "created_at": 0,
     }
     assert parse_keys(document)[document["keys"][0]["key_hash"]].team == "research"
 

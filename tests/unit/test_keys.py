@@ -20,7 +20,7 @@ def test_keys_are_stored_hashed(tmp_path):
     store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert key.encode() not in raw
-    assert key[len(PREFIX):].encode() not in raw
+    assert key[len(PREFIX) :].encode() not in raw
 
 
 def test_revocation_by_another_process_is_seen_at_once(tmp_path):

@@ -36,20 +36,52 @@ def test_verdict_from_stats(tmp_path):
         row("POST", "chat:short", 90, 2, 300, 800, rps=3.0), row("POST", "embeddings", 10, 1, 20, 40, rps=0.5),
         row("TTFT", "all", 88, 0, 250, 900), row("TTFT", "short", 88, 0, 250, 900), row("ITL", "all", 2000, 0, 30, 90),
     ]))  # fmt: skip
-    assert (stats.requests, stats.failures, stats.requests_per_s) == (100, 3, 3.5), "TTFT/ITL samples and the Aggregated row are not requests"
+    assert (stats.requests, stats.failures, stats.requests_per_s) == (100, 3, 3.5), (
+        "TTFT/ITL samples and the Aggregated row are not requests"
+    )
     assert (stats.ttft_p50_s, stats.ttft_p95_s, stats.itl_p95_s) == (0.25, 0.9, 0.09)
     assert stats.by_name["TTFT short"]["p95_s"] == 0.9 and stats.ttft_samples == 88
     verdict = judge(stats, SLO_OK)
-    assert verdict.passed and [c.name for c in verdict.checks] == ["requests", "task_exceptions", "error_ratio", "ttft_p95_s", "itl_p95_s"]
+    assert verdict.passed and [c.name for c in verdict.checks] == [
+        "requests",
+        "task_exceptions",
+        "error_ratio",
+        "ttft_p95_s",
+        "itl_p95_s",
+    ]
     json.dumps(verdict.as_dict())
 
 
 @pytest.mark.parametrize(
     ("rows", "exceptions", "breached"),
     [
-        ([row("POST", "chat:short", 100, 0, 300, 800), row("TTFT", "all", 100, 0, 300, 1200), row("ITL", "all", 900, 0, 30, 90)], 0, {"ttft_p95_s"}),
-        ([row("POST", "chat:short", 100, 0, 300, 800), row("TTFT", "all", 100, 0, 300, 900), row("ITL", "all", 900, 0, 30, 150)], 0, {"itl_p95_s"}),
-        ([row("POST", "chat:short", 100, 6, 300, 800), row("TTFT", "all", 94, 0, 300, 900), row("ITL", "all", 900, 0, 30, 90)], 0, {"error_ratio"}),
+        (
+            [
+                row("POST", "chat:short", 100, 0, 300, 800),
+                row("TTFT", "all", 100, 0, 300, 1200),
+                row("ITL", "all", 900, 0, 30, 90),
+            ],
+            0,
+            {"ttft_p95_s"},
+        ),
+        (
+            [
+                row("POST", "chat:short", 100, 0, 300, 800),
+                row("TTFT", "all", 100, 0, 300, 900),
+                row("ITL", "all", 900, 0, 30, 150),
+            ],
+            0,
+            {"itl_p95_s"},
+        ),
+        (
+            [
+                row("POST", "chat:short", 100, 6, 300, 800),
+                row("TTFT", "all", 94, 0, 300, 900),
+                row("ITL", "all", 900, 0, 30, 90),
+            ],
+            0,
+            {"error_ratio"},
+        ),
         ([row("POST", "chat:short", 5, 0, 300, 800), row("TTFT", "all", 5, 0, 300, 900)], 0, {"requests"}),
         ([row("POST", "embeddings", 50, 0, 20, 40)], 3, {"task_exceptions"}),
     ],
@@ -94,7 +126,9 @@ def test_capacity_search_stops_at_the_first_breach():
 @pytest.fixture
 def fake_backend():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "loadtests.fake_openai_backend", "--port", str(port), "--stream-chunks", "8"])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtests.fake_openai_backend", "--port", str(port), "--stream-chunks", "8"]
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
     while True:
@@ -112,10 +146,23 @@ def fake_backend():
 
 
 def test_locust_streaming_users_record_ttft_and_itl(fake_backend, tmp_path):
-    run: LocustRun = run_locust(fake_backend, scenario="short", users=2, spawn_rate=2, run_time_s=5, out_dir=tmp_path, slo=SLO_OK, api_keys=["k"], think=(0.05, 0.1), max_tokens=8)
+    run: LocustRun = run_locust(
+        fake_backend,
+        scenario="short",
+        users=2,
+        spawn_rate=2,
+        run_time_s=5,
+        out_dir=tmp_path,
+        slo=SLO_OK,
+        api_keys=["k"],
+        think=(0.05, 0.1),
+        max_tokens=8,
+    )
     stats = run.verdict.stats
     assert run.verdict.passed, run.verdict.as_dict()
     assert stats.requests >= 10 and stats.failures == 0 and stats.exceptions == 0
-    assert stats.ttft_samples == stats.requests == stats.by_name["TTFT short"]["requests"], "one TTFT sample per streamed request"
+    assert stats.ttft_samples == stats.requests == stats.by_name["TTFT short"]["requests"], (
+        "one TTFT sample per streamed request"
+    )
     assert stats.itl_samples == 7 * stats.requests, "8 chunks: 7 gaps per request"
     assert run.html.exists() and run.html.stat().st_size > 1000

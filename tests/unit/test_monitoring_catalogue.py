@@ -76,5 +76,7 @@ def test_catalogue_json_lists_every_metric():
 
 def test_cli_check_passes():
     llmops = shutil.which("llmops", path=str(ROOT / ".venv" / "bin")) or "llmops"
-    done = subprocess.run([llmops, "monitor", "catalogue", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [llmops, "monitor", "catalogue", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -7,8 +7,16 @@ CHAT = b'{"model": "m", "messages": [{"role": "user", "content": "hi"}]}'
 
 
 def test_valid_chat_keeps_only_fields_the_client_set():
-    req = parse_request(ChatCompletionRequest, b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0, "stop": ["x"]}')
-    assert req.engine_payload() == {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0, "stop": ["x"]}
+    req = parse_request(
+        ChatCompletionRequest,
+        b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0, "stop": ["x"]}',
+    )
+    assert req.engine_payload() == {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "temperature": 0.0,
+        "stop": ["x"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -17,15 +25,43 @@ def test_valid_chat_keeps_only_fields_the_client_set():
         (b'{"messages": [{"role": "user", "content": "hi"}]}', "model", "Missing required parameter"),
         (b'{"model": "m", "messages": []}', "messages", "at least 1"),
         (b'{"model": "m", "messages": [{"role": "wizard", "content": "hi"}]}', "messages.0.role", "Invalid value"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 3}', "temperature", "less than or equal to 2"),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 3}',
+            "temperature",
+            "less than or equal to 2",
+        ),
         (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "top_p": 0}', "top_p", "greater than 0"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}', "max_tokens", "greater than or equal to 1"),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}',
+            "max_tokens",
+            "greater than or equal to 1",
+        ),
         (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "n": 0}', "n", "greater than or equal to 1"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temprature": 1}', "temprature", "Unrecognized request argument"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stop": ["a","b","c","d","e"]}', "stop", "at most 4"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "top_logprobs": 3}', None, "requires logprobs"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}}', None, "only allowed when stream"),
-        (b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema"}}', "response_format", "json_schema is required"),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "temprature": 1}',
+            "temprature",
+            "Unrecognized request argument",
+        ),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stop": ["a","b","c","d","e"]}',
+            "stop",
+            "at most 4",
+        ),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "top_logprobs": 3}',
+            None,
+            "requires logprobs",
+        ),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}}',
+            None,
+            "only allowed when stream",
+        ),
+        (
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema"}}',
+            "response_format",
+            "json_schema is required",
+        ),
         (b'{"model": "m", "messages": "hello"}', "messages", "Invalid value"),
     ],
 )
@@ -59,5 +95,8 @@ def test_completion_and_embedding_inputs():
 
 
 def test_output_token_limit_prefers_max_completion_tokens():
-    req = parse_request(ChatCompletionRequest, b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "max_completion_tokens": 7}')
+    req = parse_request(
+        ChatCompletionRequest,
+        b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "max_completion_tokens": 7}',
+    )
     assert req.output_token_limit == 7

@@ -21,7 +21,9 @@ class RedactingGuard(InputGuardStage):
 
 def _app(keys, writer, *, guard: bool):
     engines, tasks = {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}
-    pipeline = default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, request_log=RequestLogStage(writer))
+    pipeline = default_pipeline(
+        keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, request_log=RequestLogStage(writer)
+    )
     if guard:
         pipeline.stages[2] = RedactingGuard()
     service = GatewayService(pipeline, model_tasks=tasks)
@@ -38,7 +40,9 @@ async def test_records_without_and_with_redaction(tmp_path, keys):
     for guard in (False, True):
         writer = RequestLogWriter(tmp_path / f"log-{guard}.jsonl")
         app = _app(keys, writer, guard=guard)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw", headers={"Authorization": f"Bearer {key}"}) as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gw", headers={"Authorization": f"Bearer {key}"}
+        ) as c:
             assert (await c.post("/v1/chat/completions", json=body)).status_code == 200
             streamed = await c.post("/v1/chat/completions", json={**body, "stream": True})
             assert streamed.status_code == 200
@@ -47,7 +51,12 @@ async def test_records_without_and_with_redaction(tmp_path, keys):
         assert [r["status"] for r in records] == [200, 200, 404]
         plain, stream, missing = records
         for r in (plain, stream):
-            assert r["route"] == "chat" and r["model"] == "fake-chat" and r["key_id"] == principal.key_id and r["team"] == "research"
+            assert (
+                r["route"] == "chat"
+                and r["model"] == "fake-chat"
+                and r["key_id"] == principal.key_id
+                and r["team"] == "research"
+            )
             assert r["prompt_chars"] == len("my name is Alice Smith") and r["prompt_tokens"] == 5
             assert r["output_chars"] == len("echo: my name is Alice Smith") and r["latency_seconds"] > 0
         raw = writer.path.read_bytes()

@@ -30,8 +30,12 @@ class BrokenSafety:
 def gateway(client, policies: PolicySet, engine: FakeEngine, keys, *, window: int = 16, holdback: int = 8):
     guard = SafetyGuard(client, policies, timeout_s=5)
     pipeline = default_pipeline(
-        keys=keys, quota=LocalQuota(), engines={"fake-chat": engine}, tasks={"fake-chat": "generate"},
-        input_guard=InputGuard(guard), output_guard=OutputGuard(guard, window_chars=window, holdback_chars=holdback),
+        keys=keys,
+        quota=LocalQuota(),
+        engines={"fake-chat": engine},
+        tasks={"fake-chat": "generate"},
+        input_guard=InputGuard(guard),
+        output_guard=OutputGuard(guard, window_chars=window, holdback_chars=holdback),
     )
     service = GatewayService(pipeline, model_tasks={"fake-chat": "generate"})
 
@@ -46,8 +50,18 @@ def make_client(keys, api_key, safety_service):
     clients = []
 
     def make(policy: dict | None = None, *, safety=None, engine: FakeEngine | None = None, **kw) -> httpx.AsyncClient:
-        app = gateway(safety or LocalSafetyClient(safety_service), PolicySet(policy or {}), engine or FakeEngine("fake-chat"), keys, **kw)
-        c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers={"Authorization": f"Bearer {api_key}"})
+        app = gateway(
+            safety or LocalSafetyClient(safety_service),
+            PolicySet(policy or {}),
+            engine or FakeEngine("fake-chat"),
+            keys,
+            **kw,
+        )
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://gateway",
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
         clients.append(c)
         return c
 
@@ -70,7 +84,9 @@ def stream_text(body: str) -> tuple[str, list[str | None]]:
 
 async def test_pii_is_redacted_before_the_engine_sees_it(make_client):
     engine = FakeEngine("fake-chat")
-    r = await make_client(engine=engine).post("/v1/chat/completions", json=chat(f"Write to {EMAIL} or call {PHONE} today"))
+    r = await make_client(engine=engine).post(
+        "/v1/chat/completions", json=chat(f"Write to {EMAIL} or call {PHONE} today")
+    )
     assert r.status_code == 200
     seen = engine.received[0][1]["messages"][0]["content"]
     assert seen == "Write to <EMAIL_ADDRESS> or call <PHONE_NUMBER> today"
@@ -114,7 +130,10 @@ async def test_streamed_pii_is_redacted_even_across_chunk_boundaries(make_client
 async def test_streamed_block_ends_with_content_filter_and_never_sends_the_span(make_client):
     engine = FakeEngine("fake-chat")
     client = make_client({"pii": {"directions": ["output"], "action": "block"}}, engine=engine)
-    r = await client.post("/v1/chat/completions", json=chat(f"alpha beta gamma delta epsilon zeta eta theta {EMAIL} iota kappa", stream=True))
+    r = await client.post(
+        "/v1/chat/completions",
+        json=chat(f"alpha beta gamma delta epsilon zeta eta theta {EMAIL} iota kappa", stream=True),
+    )
     text, reasons = stream_text(r.text)
     assert reasons[-1] == "content_filter"
     assert EMAIL not in r.text and "iota" not in text
@@ -123,17 +142,29 @@ async def test_streamed_block_ends_with_content_filter_and_never_sends_the_span(
 
 
 async def test_fail_closed_is_a_503_and_counted(make_client):
-    before = REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "input", "outcome": "fail_closed"}) or 0
+    before = (
+        REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "input", "outcome": "fail_closed"}) or 0
+    )
     r = await make_client(safety=BrokenSafety()).post("/v1/chat/completions", json=chat("hello there"))
     assert r.status_code == 503 and r.json()["error"]["code"] == "safety_unavailable"
-    assert REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "input", "outcome": "fail_closed"}) == before + 1
+    assert (
+        REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "input", "outcome": "fail_closed"})
+        == before + 1
+    )
 
 
 async def test_fail_open_serves_and_counts(make_client):
-    before = REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "output", "outcome": "fail_open"}) or 0
-    r = await make_client({"on_failure": "open"}, safety=BrokenSafety()).post("/v1/chat/completions", json=chat("hello there"))
+    before = (
+        REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "output", "outcome": "fail_open"}) or 0
+    )
+    r = await make_client({"on_failure": "open"}, safety=BrokenSafety()).post(
+        "/v1/chat/completions", json=chat("hello there")
+    )
     assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "echo: hello there"
-    assert REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "output", "outcome": "fail_open"}) == before + 1
+    assert (
+        REGISTRY.get_sample_value("llmops_safety_failures_total", {"direction": "output", "outcome": "fail_open"})
+        == before + 1
+    )
 
 
 async def test_metrics_and_request_features(make_client):
@@ -154,7 +185,11 @@ async def test_context_carries_scores_and_only_the_redacted_prompt(safety_servic
     ctx = RequestContext(request_id="r1", route="chat", request=request, payload=request.engine_payload())
     await InputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet())).on_request(ctx)
     assert ctx.redacted_prompt == "Write to <EMAIL_ADDRESS>"
-    assert ctx.features["pii_entities"] == 1.0 and 0 <= ctx.features["injection_score"] <= 1 and 0 <= ctx.features["toxicity_score"] <= 1
+    assert (
+        ctx.features["pii_entities"] == 1.0
+        and 0 <= ctx.features["injection_score"] <= 1
+        and 0 <= ctx.features["toxicity_score"] <= 1
+    )
 
 
 async def test_no_planted_pii_in_logs(make_client, caplog):
@@ -170,7 +205,9 @@ async def test_no_planted_pii_in_logs(make_client, caplog):
 async def test_watermark_request_sets_the_engine_arguments(make_client):
     engine = FakeEngine("fake-chat")
     await make_client(engine=engine).post("/v1/chat/completions", json=chat("hello", watermark=True))
-    await make_client({"watermark": {"enabled": True, "gamma": 0.5}}, engine=engine).post("/v1/chat/completions", json=chat("hello"))
+    await make_client({"watermark": {"enabled": True, "gamma": 0.5}}, engine=engine).post(
+        "/v1/chat/completions", json=chat("hello")
+    )
     await make_client(engine=engine).post("/v1/chat/completions", json=chat("hello"))
     first, by_policy, plain = (payload for _, payload in engine.received)
     assert first["vllm_xargs"]["watermark"] == 1 and "watermark" not in first
@@ -184,7 +221,9 @@ def test_gateway_deployment_builds_the_guards_from_safety_settings(tmp_path):
 
     policy = tmp_path / "policy.yaml"
     policy.write_text("default: {toxicity: {threshold: 0.9}}\n")
-    settings = SafetySettings(policy_file=policy, stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5).model_dump(mode="json")
+    settings = SafetySettings(
+        policy_file=policy, stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5
+    ).model_dump(mode="json")
     stages, detector = build_safety(object(), settings)
     assert isinstance(stages["input_guard"], InputGuard) and callable(detector)
     out = stages["output_guard"]

@@ -13,7 +13,9 @@ def test_pattern_entities_are_found_and_redacted(pii_detector):
     found = pii_detector.detect(text, DEFAULT_ENTITIES, entity_thresholds=PHONE)
     assert [e.type for e in found] == ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"]
     redacted = redact(text, found)
-    assert redacted == "Hi, I'm moving house. Write to <EMAIL_ADDRESS> or ring <PHONE_NUMBER>; my card is <CREDIT_CARD>."
+    assert (
+        redacted == "Hi, I'm moving house. Write to <EMAIL_ADDRESS> or ring <PHONE_NUMBER>; my card is <CREDIT_CARD>."
+    )
 
 
 def test_phone_number_is_not_reported_as_nhs_number(pii_detector):
@@ -25,7 +27,9 @@ def test_phone_number_is_not_reported_as_nhs_number(pii_detector):
 
 
 def test_phone_look_alike_dates_lose_to_the_phone_reading():
-    found = resolve_overlaps([Entity("DATE_TIME", 10, 23, 0.85), Entity("PHONE_NUMBER", 10, 23, 0.4), Entity("EMAIL_ADDRESS", 30, 40, 1.0)])
+    found = resolve_overlaps(
+        [Entity("DATE_TIME", 10, 23, 0.85), Entity("PHONE_NUMBER", 10, 23, 0.4), Entity("EMAIL_ADDRESS", 30, 40, 1.0)]
+    )
     assert [e.type for e in found] == ["PHONE_NUMBER", "EMAIL_ADDRESS"]
 
 
@@ -33,7 +37,10 @@ def test_entity_list_and_thresholds_are_honoured(pii_detector):
     text = "Mail ops@example.com from 10.20.30.40"
     assert [e.type for e in pii_detector.detect(text, ["IP_ADDRESS"])] == ["IP_ADDRESS"]
     assert pii_detector.detect(text, ["EMAIL_ADDRESS"], threshold=1.01) == []
-    assert pii_detector.detect(text, ["EMAIL_ADDRESS", "IP_ADDRESS"], allow_list=["ops@example.com"])[0].type == "IP_ADDRESS"
+    assert (
+        pii_detector.detect(text, ["EMAIL_ADDRESS", "IP_ADDRESS"], allow_list=["ops@example.com"])[0].type
+        == "IP_ADDRESS"
+    )
 
 
 def test_names_need_the_ner_entities(pii_detector):
@@ -48,5 +55,8 @@ def test_pseudonymizer_numbers_values_and_keeps_a_vault():
     starts = [0, text.index("b@y"), text.rindex("a@x")]
     entities = [Entity("EMAIL_ADDRESS", s, s + 7, 1.0) for s in starts]
     pseudonyms = Pseudonymizer()
-    assert redact(text, entities, pseudonyms) == "<EMAIL_ADDRESS_1> wrote to <EMAIL_ADDRESS_2>, then <EMAIL_ADDRESS_1> again"
+    assert (
+        redact(text, entities, pseudonyms)
+        == "<EMAIL_ADDRESS_1> wrote to <EMAIL_ADDRESS_2>, then <EMAIL_ADDRESS_1> again"
+    )
     assert pseudonyms.vault == {"<EMAIL_ADDRESS_1>": "a@x.org", "<EMAIL_ADDRESS_2>": "b@y.org"}

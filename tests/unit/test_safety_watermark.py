@@ -50,5 +50,8 @@ async def test_detect_route_validates_and_says_when_unavailable(client: httpx.As
 
 
 async def test_watermark_request_without_safety_is_a_clear_400(client: httpx.AsyncClient):
-    r = await client.post("/v1/chat/completions", json={"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}], "watermark": True})
+    r = await client.post(
+        "/v1/chat/completions",
+        json={"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}], "watermark": True},
+    )
     assert r.status_code == 400 and r.json()["error"]["param"] == "watermark"

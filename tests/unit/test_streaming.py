@@ -17,12 +17,14 @@ def events(text: str) -> list[str]:
     assert text.endswith("\n\n")
     frames = text.split("\n\n")[:-1]
     assert all(f.startswith("data: ") for f in frames), frames
-    return [f[len("data: "):] for f in frames]
+    return [f[len("data: ") :] for f in frames]
 
 
 def test_sse_frames():
     assert sse_event({"a": 1}) == b'data: {"a":1}\n\n'
-    assert orjson.loads(sse_error(EngineUnavailableError("down"))[6:]) == {"error": {"message": "down", "type": "service_unavailable", "param": None, "code": "engine_unavailable"}}
+    assert orjson.loads(sse_error(EngineUnavailableError("down"))[6:]) == {
+        "error": {"message": "down", "type": "service_unavailable", "param": None, "code": "engine_unavailable"}
+    }
     assert DONE == b"data: [DONE]\n\n"
 
 
@@ -45,7 +47,13 @@ async def test_stream_with_usage(client, chat_engine):
 async def test_error_mid_stream_is_an_event_then_done(keys):
     class Breaks(FakeEngine):
         async def stream(self, route, payload):
-            yield {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [{"index": 0, "delta": {"content": "hi"}}]}
+            yield {
+                "id": "x",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": "hi"}}],
+            }
             raise EngineUnavailableError("The engine stream broke off.")
 
     app = make_gateway_app({"fake-chat": Breaks()}, {"fake-chat": "generate"}, keys=None)

@@ -1,13 +1,13 @@
 """The metrics catalogue: every metric the stack exports, generated from the code.
 
-Our metrics are read from the ``prometheus_client`` metric objects of the modules that define
-them (``OUR_METRIC_MODULES``; a module that is not importable, such as a service not built on
-this branch, is left out). Engine metrics (vLLM through Ray, Ray Serve) cannot be read from
-code without starting an engine, so they are recorded once from a running stack's Ray metrics
-export into ``engine_metrics.json`` (``llmops monitor catalogue --record-engine-from URL``) and
+Our metrics are the ones declared through ``services/common/metrics.py``: every module of
+``services/`` and ``monitoring/`` that uses the helper is imported, and the helper lists what
+was declared, so a new service's metrics appear here without a change to this file. Engine
+metrics (vLLM through Ray, Ray Serve) cannot be read from code without starting an engine, so
+they are recorded once from a running stack's Ray metrics export into ``engine_metrics.json`` (``llmops monitor catalogue --record-engine-from URL``) and
 merged from there. ``llmops monitor catalogue`` writes ``catalogue.json`` and ``CATALOGUE.md``;
 ``--check`` compares them with the committed files and checks our metrics against the
-conventions (DESIGN §3) with ``convention_problems``.
+conventions (DESIGN §3) with ``convention_problems`` (the helper's own checks).
 """
 
 from __future__ import annotations
@@ -19,39 +19,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.parser import text_string_to_metric_families
+
+from services.common import metrics
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE_JSON = HERE / "catalogue.json"
 CATALOGUE_MD = HERE / "CATALOGUE.md"
 ENGINE_METRICS_JSON = HERE / "engine_metrics.json"
 
-OUR_METRIC_MODULES = ("services.gateway.metrics", "services.safety.metrics", "monitoring.drift.metrics")
+ROOT = HERE.parent
+SCANNED_PACKAGES = ("services", "monitoring")
 ENGINE_PREFIXES = ("ray_vllm_", "ray_serve_")
-
-# Label names our metrics may use: each takes values from a small fixed set (DESIGN §3).
-ALLOWED_LABELS = frozenset(
-    {
-        "route",
-        "model",
-        "status_class",
-        "limit",
-        "scope",
-        "outcome",
-        "detector",
-        "direction",
-        "action",
-        "variant",
-        "feature",
-        "window",
-    }
-)
-BASE_UNITS = ("seconds", "bytes", "usd", "ratio", "tokens", "requests", "chars")
-NON_BASE_UNITS = re.compile(
-    r"_(milli|micro|nano)?(ms|us|ns|millis|milliseconds|microseconds|minutes|hours|kb|mb|gb|kib|mib|gib|percent)(_|$)"
-)
-TIME_WORDS = re.compile(r"(duration|latency|time|timestamp)")
+_USES_HELPER = re.compile(r"^from services\.common(\.metrics import| import metrics\b)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -64,38 +44,20 @@ class MetricEntry:
     source: str  # the module, or "engine (recorded)"
 
 
-def unit_of(name: str) -> str:
-    stem = name[: -len("_total")] if name.endswith("_total") else name
-    for unit in BASE_UNITS:
-        if stem.endswith("_" + unit):
-            return unit
-    return ""
-
-
-def our_metrics(modules: tuple[str, ...] = OUR_METRIC_MODULES) -> list[MetricEntry]:
-    entries: list[MetricEntry] = []
-    for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        for metric in _metric_objects(module):
-            name = metric._name + ("_total" if metric._type == "counter" else "")
-            entries.append(
-                MetricEntry(
-                    name, metric._type, unit_of(name), tuple(metric._labelnames), metric._documentation, module_name
-                )
-            )
-    return sorted(entries, key=lambda e: e.name)
-
-
-def _metric_objects(module: Any) -> list[MetricWrapperBase]:
-    found = [v for v in vars(module).values() if isinstance(v, MetricWrapperBase)]
-    # modules whose metrics live in a per-run holder class (drift): instantiate it once
-    holder = getattr(module, "DriftMetrics", None)
-    if holder is not None:
-        found += [v for v in vars(holder()).values() if isinstance(v, MetricWrapperBase)]
+def modules_declaring_metrics() -> list[str]:
+    """The modules of ``SCANNED_PACKAGES`` that import the metrics helper."""
+    found = []
+    for package in SCANNED_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if _USES_HELPER.search(path.read_text()):
+                found.append(".".join(path.relative_to(ROOT).with_suffix("").parts))
     return found
+
+
+def our_metrics() -> list[MetricEntry]:
+    for module_name in modules_declaring_metrics():
+        importlib.import_module(module_name)
+    return [MetricEntry(s.name, s.type, s.unit, s.labels, s.help, s.module) for s in metrics.declared()]
 
 
 def record_engine_metrics(exposition: str) -> list[dict[str, Any]]:
@@ -118,7 +80,9 @@ def engine_metrics(path: Path = ENGINE_METRICS_JSON) -> list[MetricEntry]:
         return []
     recorded = json.loads(path.read_text())
     return [
-        MetricEntry(m["name"], m["type"], unit_of(m["name"]), tuple(m["labels"]), m["help"], "engine (recorded)")
+        MetricEntry(
+            m["name"], m["type"], metrics.unit_of(m["name"]), tuple(m["labels"]), m["help"], "engine (recorded)"
+        )
         for m in recorded["metrics"]
     ]
 
@@ -129,26 +93,12 @@ def build_catalogue() -> list[MetricEntry]:
 
 def convention_problems(entries: list[MetricEntry]) -> list[str]:
     """What breaks DESIGN §3 in our metrics (engine metrics are vLLM's and Ray's names)."""
-    problems = []
-    for e in entries:
-        if e.source.startswith("engine"):
-            continue
-        if not e.name.startswith("llmops_"):
-            problems.append(f"{e.name}: does not start with llmops_")
-        if (e.type == "counter") != e.name.endswith("_total"):
-            problems.append(f"{e.name}: _total is for counters only, and every counter ends with it")
-        if NON_BASE_UNITS.search(e.name):
-            problems.append(f"{e.name}: use base units (_seconds, _bytes)")
-        if TIME_WORDS.search(e.name) and unit_of(e.name) != "seconds":
-            problems.append(f"{e.name}: a time must be in _seconds")
-        if e.type in ("histogram", "summary") and not unit_of(e.name):
-            problems.append(f"{e.name}: a distribution needs a unit suffix")
-        for label in e.labels:
-            if label not in ALLOWED_LABELS:
-                problems.append(f"{e.name}: label {label!r} is not one of the bounded label names")
-        if not e.help.strip():
-            problems.append(f"{e.name}: no help text")
-    return problems
+    return [
+        problem
+        for e in entries
+        if not e.source.startswith("engine")
+        for problem in metrics.problems(metrics.MetricSpec(e.name, e.type, e.labels, e.help, e.source))
+    ]
 
 
 def render_json(entries: list[MetricEntry]) -> str:

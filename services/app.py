@@ -29,7 +29,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     safety = SafetySettings(**config.pop("safety", {}))
     engine = EngineSettings(**config)
     specs = engine.served_models()
-    handles = {
+    engines = {
         spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer)
         for spec in specs
         if spec.backend == "vllm"
@@ -62,6 +62,12 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         safety_app = SafetyDeployment.options(
             num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}
         ).bind(safety_config)
+    handles: dict[str, Any] = {"engines": engines}
+    if safety_app is not None:
+        handles["safety"] = safety_app
     return ingress.bind(
-        handles, [s.model_dump() for s in specs], gateway.model_dump(mode="json"), safety_app, safety_config
+        settings=gateway.model_dump(mode="json"),
+        models=[s.model_dump() for s in specs],
+        handles=handles,
+        safety=safety_config,
     )

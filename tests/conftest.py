@@ -14,21 +14,46 @@ import httpx
 import pytest
 
 from services.cli.local_stack import free_port
-from services.gateway.engines import Engine
+from services.common.engine import Engine
+from services.common.models import ModelSpec
+from services.gateway.config import GatewaySettings
+from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
-from services.gateway.pipeline import default_pipeline
-from services.gateway.quota import LocalQuota
+from services.gateway.pipeline import Stage
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
+from services.gateway.wiring import Clients, build_gateway
 from tests.fakes import FakeEngine
 from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401  (session fixtures)
 
 
-def make_gateway_app(
-    engines: Mapping[str, Engine], tasks: Mapping[str, str], *, keys: KeyStore | None, request_timeout_s: float = 30.0
-):
-    pipeline = default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks)
-    service = GatewayService(pipeline, model_tasks=tasks, request_timeout_s=request_timeout_s)
+def make_gateway(
+    engines: Mapping[str, Engine],
+    tasks: Mapping[str, str],
+    *,
+    keys: KeyStore | KeyFile | None,
+    request_timeout_s: float = 30.0,
+    stages: Mapping[str, Stage] | None = None,
+    clients: Clients | None = None,
+    safety: dict | None = None,
+) -> GatewayService:
+    """A gateway from the real composition root, on fake engines; budgets and the request log
+    off unless ``stages`` puts them in."""
+    settings = GatewaySettings(
+        auth_disabled=keys is None,
+        keys_db=keys.path if isinstance(keys, KeyStore) else Path("unused-keys.db"),
+        keys_file=keys.path if isinstance(keys, KeyFile) else None,
+        quota_backend="local",
+        budgets_enabled=False,
+        request_log_enabled=False,
+        request_timeout_s=request_timeout_s,
+    )
+    specs = [ModelSpec(name=name, task=task, source=name) for name, task in tasks.items()]
+    return build_gateway(settings, specs, engines=engines, stages=stages, clients=clients, safety=safety)
+
+
+def make_gateway_app(engines: Mapping[str, Engine], tasks: Mapping[str, str], **kwargs):
+    service = make_gateway(engines, tasks, **kwargs)
 
     async def ready() -> bool:
         return True

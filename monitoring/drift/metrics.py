@@ -4,7 +4,9 @@ Labels: ``feature`` from ``FEATURES`` and ``window`` from two values; nothing el
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry
+
+from services.common.metrics import gauge
 
 # The features the monitor compares (fixed; the label ``feature`` takes only these values).
 FEATURES = (
@@ -24,37 +26,41 @@ class DriftMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.detected = Gauge(
+        self.detected = gauge(
             "llmops_drift_detected", "1 when the last drift report found dataset drift, else 0.", registry=self.registry
         )
-        self.drifted_ratio = Gauge(
+        self.drifted_ratio = gauge(
             "llmops_drift_drifted_features_ratio",
             "Share of compared features whose distribution drifted (0..1).",
             registry=self.registry,
         )
-        self.feature_score = Gauge(
+        self.feature_score = gauge(
             "llmops_drift_feature_score",
             "Drift test statistic per feature (p-value or distance, see the report).",
             ["feature"],
             registry=self.registry,
         )
-        self.feature_drifted = Gauge(
+        self.feature_drifted = gauge(
             "llmops_drift_feature_drifted",
             "1 when this feature drifted in the last report.",
             ["feature"],
             registry=self.registry,
         )
-        self.embedding_distance = Gauge(
+        self.embedding_distance = gauge(
             "llmops_drift_embedding_distance",
             "Cosine distance between the mean prompt embeddings of the two windows.",
             registry=self.registry,
         )
-        self.window_requests = Gauge(
+        self.window_requests = gauge(
             "llmops_drift_window_requests",
             "Request log records in each compared window.",
             ["window"],
             registry=self.registry,
         )
-        self.last_run = Gauge(
+        self.last_run = gauge(
             "llmops_drift_last_run_timestamp_seconds", "Unix time of the last drift report.", registry=self.registry
         )
+
+
+# Declared once at import (in a registry of its own), so that the metrics catalogue lists them.
+DriftMetrics()

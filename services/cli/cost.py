@@ -31,15 +31,15 @@ PricesOption = Annotated[
 
 
 def _ledger(path: Path | None):
-    from monitoring.cost.ledger import Ledger
     from services.gateway.config import GatewaySettings
+    from services.gateway.ledger import Ledger
 
     return Ledger(path or GatewaySettings().ledger_db)
 
 
 def _prices(path: Path | None):
-    from monitoring.cost.prices import load_prices
     from services.gateway.config import GatewaySettings
+    from services.gateway.prices import load_prices
 
     return load_prices(path or GatewaySettings().prices_file)
 
@@ -64,7 +64,7 @@ def budget_set(
     ledger: LedgerOption = None,
 ) -> None:
     """Create or replace a budget for a team or a key."""
-    from monitoring.cost.ledger import Budget
+    from services.gateway.ledger import Budget
 
     if (team is None) == (key_id is None):
         raise typer.BadParameter("give exactly one of --team or --key-id")
@@ -148,8 +148,8 @@ def allocate(
 ) -> None:
     """Share self-hosted engines' replica time (replicas x window x hourly price) between teams or
     keys by their share of tokens; hosted models at their per-token price. Prints JSON."""
-    from monitoring.cost.prices import allocate as share
     from services.gateway.config import GatewaySettings
+    from services.gateway.prices import allocate as share
     from services.gateway.request_log import read_records
 
     if by not in ("team", "key_id"):

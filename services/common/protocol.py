@@ -110,10 +110,6 @@ class ChatCompletionRequest(_Sampling):
             raise ValueError("top_logprobs requires logprobs to be true")
         return self
 
-    @property
-    def output_token_limit(self) -> int | None:
-        return self.max_completion_tokens or self.max_tokens
-
 
 class CompletionRequest(_Sampling):
     prompt: str | list[str] | list[int] | list[list[int]]
@@ -128,10 +124,6 @@ class CompletionRequest(_Sampling):
         if value in ("", []):
             raise ValueError("prompt must not be empty")
         return value
-
-    @property
-    def output_token_limit(self) -> int | None:
-        return self.max_tokens
 
 
 class EmbeddingRequest(_Strict):

@@ -1,96 +1,17 @@
-"""Which models the stack serves: a YAML file of model specs, plus engine-wide settings from env.
+"""Engine-wide settings from the environment (``LLMOPS_``), and which models to serve.
 
-Example ``config/models.yaml``::
-
-    models:
-      - name: smollm2-135m-instruct      # the name clients send as "model"
-        source: smollm2-135m-instruct    # a model-store name or a path to an HF folder
-        task: generate
-        max_model_len: 2048
-      - name: all-minilm-l6-v2
-        source: all-minilm-l6-v2
-        task: embed
-      - name: upstream
-        backend: openai                  # an OpenAI-compatible server that is already running
-        base_url: http://127.0.0.1:9000/v1
+The model specs themselves (``ModelSpec``, the models file) live in ``services/common/models.py``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class ModelSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Model name clients send.")
-    backend: Literal["vllm", "openai"] = Field(
-        "vllm", description="vllm: a Ray Serve LLM deployment; openai: a remote OpenAI-compatible server."
-    )
-    task: Literal["generate", "embed"] = Field(
-        "generate", description="generate (chat/completions) or embed (embeddings)."
-    )
-    source: str | None = Field(None, description="Model-store name or HF folder path (vllm backend).")
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
-        "auto", description="auto: float32 on CPU, bfloat16 on GPU."
-    )
-    max_model_len: int | None = Field(2048, ge=16, description="Context length the engine reserves KV cache for.")
-    replicas: int = Field(1, ge=1, description="Engine replicas (min replicas when autoscaling).")
-    max_replicas: int | None = Field(None, ge=1, description="Enables autoscaling up to this many replicas.")
-    num_cpus: float = Field(1.0, gt=0, description="CPUs reserved per engine replica.")
-    num_gpus: float = Field(0, ge=0, description="GPUs per replica; 0 on CPU machines, auto-set to 1 on GPU machines.")
-    engine_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra vLLM engine arguments.")
-    base_url: str | None = Field(None, description="Base URL ending in /v1 (openai backend).")
-    api_key_env: str | None = Field(
-        None, description="Environment variable that holds the upstream key (openai backend)."
-    )
-    upstream_model: str | None = Field(None, description="Model name on the upstream server; defaults to name.")
-
-    @model_validator(mode="after")
-    def _backend_fields(self) -> ModelSpec:
-        if self.backend == "vllm" and not self.source:
-            raise ValueError(f"model '{self.name}': source is required for the vllm backend")
-        if self.backend == "openai" and not self.base_url:
-            raise ValueError(f"model '{self.name}': base_url is required for the openai backend")
-        if self.max_replicas is not None and self.max_replicas < self.replicas:
-            raise ValueError(f"model '{self.name}': max_replicas must be >= replicas")
-        return self
-
-
-class ModelsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    models: list[ModelSpec] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> ModelsFile:
-        names = [m.name for m in self.models]
-        duplicates = {n for n in names if names.count(n) > 1}
-        if duplicates:
-            raise ValueError(f"duplicate model names: {sorted(duplicates)}")
-        return self
-
-
-class ConfigError(Exception):
-    """The models file is missing or invalid; the message says where."""
-
-
-def load_models(path: Path) -> list[ModelSpec]:
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"models file {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"models file {path} is not valid YAML: {exc}") from None
-    try:
-        return ModelsFile.model_validate(raw).models
-    except ValidationError as exc:
-        raise ConfigError(f"models file {path} is invalid:\n{exc}") from None
+from services.common.models import ModelsFile, ModelSpec, load_models
 
 
 class EngineSettings(BaseSettings):

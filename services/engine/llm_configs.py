@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from services.engine.config import EngineSettings, ModelSpec
+from services.common.models import ModelSpec
+from services.engine.config import EngineSettings
 
 
 def model_source(spec: ModelSpec, store: Path) -> str:

@@ -4,7 +4,7 @@
 to save per-chunk transport cost, and its batcher holds the first token back for a whole
 interval: about +50 ms time to first token. ``EngineServer`` sends the first chunks as soon as
 the engine produces them (vLLM's role chunk and first content chunk come together) and batches
-the rest as before.
+the rest as before. The hook into ``LLMServer`` is in ``services/common/ray_adapter.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from ray.llm._internal.serve.utils.batcher import Batcher  # pinned ray==2.60.0
 from ray.serve.llm import LLMServer
+
+from services.common import ray_adapter
 
 FIRST_BATCH_GRACE_S = 0.002  # gathers the chunks produced together with the first one
 
@@ -23,7 +24,7 @@ async def first_then_batched(
     generator: AsyncGenerator[Any, None], interval_ms: float | None
 ) -> AsyncGenerator[list[Any], None]:
     """Yield the first chunks at once, then lists of chunks gathered every ``interval_ms``."""
-    batcher = Batcher(generator, interval_ms=interval_ms)
+    batcher = ray_adapter.output_batcher(generator, interval_ms)
     first = asyncio.ensure_future(batcher.queue.get())
     finished = asyncio.ensure_future(batcher.done_event.wait())
     try:
@@ -40,5 +41,7 @@ async def first_then_batched(
 
 
 class EngineServer(LLMServer):
-    def _batch_output_stream(self, generator: AsyncGenerator[Any, None]) -> AsyncGenerator[list[Any], None]:
-        return first_then_batched(generator, self._get_batch_interval_ms())
+    """``LLMServer`` whose streamed output goes through ``first_then_batched``."""
+
+
+ray_adapter.override_output_batching(EngineServer, first_then_batched)

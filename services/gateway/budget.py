@@ -3,26 +3,24 @@
 ``BudgetStage`` runs after the quota stage: a request whose key or team has reached a budget's
 hard limit is refused with 429 ``budget_exceeded`` (the message names the budget, never the
 key). When a request finishes, its cost from the price table (``config/prices.yaml``) is counted
-in ``llmops_cost_usd_total`` and charged to the ledger (monitoring/cost/ledger.py).
+in ``llmops_cost_usd_total`` and charged to the ledger (services/gateway/ledger.py).
 """
 
 from __future__ import annotations
 
 import time
 
-from monitoring.cost.ledger import Budget, Charge, ChargeWriter, Ledger
-from monitoring.cost.prices import PriceTable
 from services.common.errors import RateLimitError
 from services.gateway import metrics
-from services.gateway.pipeline import RequestContext, Stage
+from services.gateway.ledger import Budget, Charge, ChargeWriter, Ledger
+from services.gateway.pipeline import PassThrough, RequestContext
+from services.gateway.prices import PriceTable
 
 BUDGET_CACHE_S = 5.0  # how long the list of budgets is reused before it is read again
 GAUGE_REFRESH_S = 5.0  # budget gauges are recomputed after charges land, or at least this often
 
 
-class BudgetStage(Stage):
-    name = "budget"
-
+class BudgetStage(PassThrough):
     def __init__(self, ledger: Ledger, prices: PriceTable, *, flush_interval_s: float = 0.1):
         self.ledger = ledger
         self.prices = prices

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.gateway.pipeline import SLOTS
 
 
 class GatewaySettings(BaseSettings):
@@ -52,8 +54,25 @@ class GatewaySettings(BaseSettings):
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
     prices_file: Path = Field(
-        Path("config/prices.yaml"), description="Price table per model (monitoring/cost/prices.py)."
+        Path("config/prices.yaml"), description="Price table per model (services/gateway/prices.py)."
     )
+
+    stages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Replace a pipeline slot's stage: slot name -> 'package.module:factory', a function that takes "
+        "the wiring's Parts and returns a Stage (services/gateway/wiring.py). Empty: the stages the services present call for.",
+    )
+
+    @field_validator("stages")
+    @classmethod
+    def _known_slots(cls, stages: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(stages) - set(SLOTS))
+        if unknown:
+            raise ValueError(f"unknown pipeline slots {unknown}; the slots are {', '.join(SLOTS)}")
+        bad = sorted(path for path in stages.values() if ":" not in path)
+        if bad:
+            raise ValueError(f"stage factories must be 'package.module:function', not {bad}")
+        return stages
 
     @model_validator(mode="after")
     def _local_quota_single_replica(self) -> GatewaySettings:

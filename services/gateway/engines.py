@@ -1,38 +1,17 @@
-"""Engines as the gateway sees them: OpenAI-shaped dicts in, OpenAI-shaped dicts out.
-
-An ``Engine`` serves one model and offers three calls:
-
-- ``generate(route, payload)`` -> one response dict (route is ``"chat"`` or ``"completions"``);
-- ``stream(route, payload)`` -> async iterator of chunk dicts; the gateway always asks for
-  ``stream_options.include_usage`` so the last chunk carries usage. Closing the iterator early
-  (client gone) aborts the engine request;
-- ``embed(payload)`` -> one embeddings response dict.
-
-Failures raise ``services.common.errors`` types: a request the engine refuses is a 400, an
-engine that cannot be reached is a 503. Implementations: ``ServeEngine`` (a Ray Serve LLM
-``LLMServer`` deployment handle), ``OpenAIHTTPEngine`` (any OpenAI-compatible server); tests
-add a fake.
-"""
+"""The gateway's ``Engine`` implementations (the protocol is ``services/common/engine.py``):
+``ServeEngine`` for a Ray Serve LLM deployment handle, ``OpenAIHTTPEngine`` for any
+OpenAI-compatible server."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import orjson
 
+from services.common import ray_adapter
 from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError, LLMOpsError
-
-
-class Engine(Protocol):
-    model: str
-
-    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]: ...
-
-    def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]: ...
-
-    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
 
 def engine_error(status: int, message: str) -> LLMOpsError:
@@ -64,15 +43,8 @@ class ServeEngine:
 
     @staticmethod
     def _request(route: str, payload: dict[str, Any]) -> Any:
-        from ray.llm._internal.serve.core.configs import openai_api_models as api  # EmbeddingRequest there is a Union
-
-        cls = {
-            "chat": api.ChatCompletionRequest,
-            "completions": api.CompletionRequest,
-            "embeddings": api.EmbeddingCompletionRequest,
-        }[route]
         try:
-            return cls(**payload)
+            return ray_adapter.engine_request(route, payload)
         except ValueError as exc:  # vLLM's own validation, stricter than ours in places
             raise InvalidRequestError(
                 f"The engine rejected the request: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"
@@ -80,7 +52,7 @@ class ServeEngine:
 
     @staticmethod
     def _check(item: Any) -> Any:
-        if type(item).__name__ == "ErrorResponse":
+        if ray_adapter.is_engine_error(item):
             error = item.error
             raise engine_error(int(error.code), error.message)
         return item
@@ -201,9 +173,6 @@ class OpenAIHTTPEngine:
             raise EngineUnavailableError("The engine stream broke off.") from None
         finally:
             await response.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
 
 
 def _error_message(body: bytes) -> str:

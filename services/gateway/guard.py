@@ -1,7 +1,7 @@
 """The input and output guards: gateway stages that call the safety service.
 
 ``SafetyGuard`` resolves the request's policy (model, key name), calls the safety service
-(through a Ray Serve handle, or in process in tests), records the safety metrics and applies
+(through a ``SafetyClient``, services/gateway/clients.py), records the safety metrics and applies
 the policy's ``on_failure`` when the service fails. ``InputGuard`` scans the prompt before the
 engine (refusing with a 400 ``content_filter`` or rewriting it); ``OutputGuard`` scans answers,
 and streamed answers in windows with a hold-back so no blocked or redacted span reaches the
@@ -12,40 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Any, Protocol
+from typing import Any
 
 from services.common.errors import ContentFilterError, SafetyUnavailableError
-from services.gateway.pipeline import Chunks, InputGuardStage, OutputGuardStage, RequestContext
+from services.gateway.clients import SafetyClient
+from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.safety import metrics
 from services.safety.pii import Entity, redact
 from services.safety.policy import Policy, PolicySet
-from services.safety.watermark import DEFAULT_KEY
-
-
-class SafetyClient(Protocol):
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]: ...
-
-
-class HandleSafetyClient:
-    """The safety deployment through its Ray Serve handle."""
-
-    def __init__(self, handle: Any):
-        self.handle = handle
-
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
-        return await self.handle.check.remote(texts, direction, policy)
-
-
-class LocalSafetyClient:
-    """A ``SafetyService`` in this process (tests, benchmarks); runs off the event loop."""
-
-    def __init__(self, service: Any):
-        self.service = service
-
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
-        return await asyncio.to_thread(self.service.check, texts, direction, policy)
+from services.safety.watermark import DEFAULT_KEY, Z_THRESHOLD
 
 
 class SafetyGuard:
@@ -76,6 +52,15 @@ class SafetyGuard:
         metrics.record(direction, verdict, time.perf_counter() - started)
         return verdict
 
+    async def detect_watermark(
+        self, model: str, key_name: str | None, text: str, gamma: float | None, threshold: float | None
+    ) -> dict[str, Any]:
+        """Watermark detection with the gamma of the policy that marked ``model``'s answers for this key."""
+        rule = self.policies.resolve(model, key_name).watermark
+        return await self.client.detect_watermark(
+            model, text, gamma or rule.gamma, self.watermark_key, threshold or Z_THRESHOLD
+        )
+
 
 def prompt_texts(ctx: RequestContext) -> list[tuple[Any, Any, str]]:
     """(container, key, text) for every text the engine will read, so the text can be rewritten
@@ -101,7 +86,7 @@ def prompt_texts(ctx: RequestContext) -> list[tuple[Any, Any, str]]:
     return found
 
 
-class InputGuard(InputGuardStage):
+class InputGuard(PassThrough):
     """Scans the prompt; blocks (400 content_filter), redacts or pseudonymises it in the payload,
     and leaves the scores and the redacted prompt on the context for the request log."""
 
@@ -167,7 +152,7 @@ def _with_text(route: str, choice: dict[str, Any], text: str, *, key: str) -> di
     return {**choice, "text": text}
 
 
-class OutputGuard(OutputGuardStage):
+class OutputGuard(PassThrough):
     """Scans generated text. A blocked answer ends with finish_reason ``content_filter`` and no
     blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
 
@@ -225,7 +210,7 @@ class OutputGuard(OutputGuardStage):
         released = redact(pending[:cut], [e for e in entities if e.end <= cut])
         return restore(released, ctx.vault), pending[cut:], False
 
-    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> AsyncIterator[dict[str, Any]]:  # type: ignore[override]
+    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
         pending: dict[int, str] = {}
         since: dict[int, float] = {}  # when the oldest unsent text of each choice arrived
         async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once

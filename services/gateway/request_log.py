@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from services.gateway import metrics
-from services.gateway.pipeline import Chunks, RequestContext, Stage
+from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 
 
 class RequestLogWriter:
@@ -105,10 +105,8 @@ def _output_chars(response: dict[str, Any]) -> int:
     return total
 
 
-class RequestLogStage(Stage):
+class RequestLogStage(PassThrough):
     """Writes one record per request when it finishes; never fails a request."""
-
-    name = "request_log"
 
     def __init__(self, writer: RequestLogWriter):
         self.writer = writer
@@ -117,7 +115,7 @@ class RequestLogStage(Stage):
         ctx.features["output_chars"] = float(_output_chars(response))
         return response
 
-    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:  # type: ignore[override]
+    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
         total = 0
         try:
             async with aclosing(chunks):  # closing this stream must close the engine's at once

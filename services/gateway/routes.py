@@ -19,8 +19,6 @@ from services.gateway.service import GatewayService
 
 log = logging.getLogger("llmops.gateway")
 
-REQUEST_ID_HEADER = "x-request-id"
-
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(orjson.dumps(obj), status_code=status, media_type="application/json", headers=headers)

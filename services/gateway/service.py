@@ -10,19 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
-from services.common.errors import (
-    EngineTimeoutError,
-    EngineUnavailableError,
-    InvalidRequestError,
-    LLMOpsError,
-    ModelNotFoundError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from services.common.errors import EngineTimeoutError, EngineUnavailableError, LLMOpsError, NotFoundError
+from services.common.metrics import status_class
 from services.common.protocol import (
     ChatCompletionRequest,
     CompletionRequest,
@@ -31,7 +24,11 @@ from services.common.protocol import (
     parse_request,
 )
 from services.gateway import metrics
-from services.gateway.pipeline import AuthStage, Pipeline, RequestContext
+from services.gateway.pipeline import Pipeline, RequestContext
+from services.gateway.stages import AuthStage, ModelResolution
+
+if TYPE_CHECKING:
+    from services.gateway.guard import SafetyGuard
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
 DONE = b"data: [DONE]\n\n"
@@ -47,26 +44,29 @@ def sse_error(error: LLMOpsError) -> bytes:
 
 
 class GatewayService:
+    """``catalog``: the public model names (models, aliases, experiments) and their task;
+    ``watermark``: the safety guard that detects watermarks, None without the safety service."""
+
     def __init__(
         self,
         pipeline: Pipeline,
         *,
-        model_tasks: Mapping[str, str],
+        catalog: Mapping[str, str],
         request_timeout_s: float = 600.0,
-        watermark_detector: Any = None,
+        watermark: SafetyGuard | None = None,
     ):
         self.pipeline = pipeline
-        # async (model, text, key name, gamma, threshold) -> detection dict; None without safety
-        self.watermark_detector = watermark_detector
-        self.model_tasks = dict(model_tasks)
+        self.catalog = catalog
         self.request_timeout_s = request_timeout_s
-        self._auth = next(s for s in pipeline.stages if isinstance(s, AuthStage))
+        self.watermark = watermark
+        self._auth = cast(AuthStage, pipeline.slots["auth"])
+        self._models = cast(ModelResolution, pipeline.slots["models"])
 
     def list_models(self, api_key: str | None) -> dict[str, Any]:
         principal = self._auth.authenticate(api_key)
         data = [
             {"id": name, "object": "model", "created": 0, "owned_by": "llmops"}
-            for name in self.model_tasks
+            for name in self.catalog
             if principal.may_use(name)
         ]
         return {"object": "list", "data": data}
@@ -74,21 +74,15 @@ class GatewayService:
     async def detect_watermark(self, body: bytes, *, api_key: str | None) -> dict[str, Any]:
         principal = self._auth.authenticate(api_key)
         request = parse_request(WatermarkDetectRequest, body)
-        if request.model not in self.model_tasks:
-            raise ModelNotFoundError(request.model)
-        if not principal.may_use(request.model):
-            raise PermissionDeniedError(f"This API key may not use the model '{request.model}'.", param="model")
-        if self.model_tasks[request.model] != "generate":
-            raise InvalidRequestError(
-                f"The model '{request.model}' does not generate text.", param="model", code="model_not_supported"
-            )
-        if self.watermark_detector is None:
+        self._auth.authorize(principal, request.model)
+        self._models.resolve(request.model, "generate")
+        if self.watermark is None:
             raise NotFoundError(
                 "Watermark detection needs the safety service, which is disabled on this server.",
                 code="watermark_unavailable",
             )
-        return await self.watermark_detector(
-            request.model, request.text, principal.name, request.gamma, request.threshold
+        return await self.watermark.detect_watermark(
+            request.model, principal.name, request.text, request.gamma, request.threshold
         )
 
     async def handle(
@@ -181,6 +175,6 @@ class GatewayService:
 
     @staticmethod
     def _count(route: str, model_label: str, status: int, started: float) -> None:
-        label = metrics.status_class(status)
+        label = status_class(status)
         metrics.REQUESTS.labels(route, model_label, label).inc()
         metrics.REQUEST_DURATION.labels(route, model_label, label).observe(time.perf_counter() - started)

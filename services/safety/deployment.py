@@ -1,4 +1,5 @@
-"""Ray Serve wrapper: the safety service as its own deployment (the gateway calls it by handle)."""
+"""Ray Serve wrapper: the safety service as its own deployment (the gateway calls it by handle,
+through ``services/gateway/clients.py``)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from ray import serve
 
 from services.safety.config import SafetySettings
 from services.safety.service import SafetyService
-from services.safety.watermark import WatermarkDetector
 
 
 @serve.deployment(name="safety", max_ongoing_requests=64)
 class SafetyDeployment:
     def __init__(self, settings: dict[str, Any]):
-        config = SafetySettings.model_validate(settings)
-        self.service = SafetyService.from_settings(config)
-        self.watermark = WatermarkDetector(config.tokenizer_dirs)
+        self.service = SafetyService.from_settings(SafetySettings.model_validate(settings))
 
     def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
         return self.service.check(texts, direction, policy)
@@ -25,4 +23,4 @@ class SafetyDeployment:
         return self.service.scan_passages(passages, policy)
 
     def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
-        return self.watermark.detect(model, text, gamma=gamma, key=key, threshold=threshold)
+        return self.service.detect_watermark(model, text, gamma, key, threshold)

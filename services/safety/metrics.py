@@ -5,7 +5,7 @@ Labels come only from the fixed sets below."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from services.common.metrics import counter, histogram
 
 DETECTORS = ("pii", "injection", "toxicity", "heuristics", "all")
 DIRECTIONS = ("input", "output")
@@ -14,18 +14,18 @@ OUTCOMES = ("fail_open", "fail_closed")
 
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.04, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
-CHECK_DURATION = Histogram(
+CHECK_DURATION = histogram(
     "llmops_safety_check_duration_seconds",
     "Time of one safety check, per detector and direction.",
     ["detector", "direction"],
     buckets=_BUCKETS,
 )
-ACTIONS_TOTAL = Counter(
+ACTIONS_TOTAL = counter(
     "llmops_safety_actions_total",
     "Safety decisions, by detector, direction and action taken.",
     ["detector", "direction", "action"],
 )
-FAILURES = Counter(
+FAILURES = counter(
     "llmops_safety_failures_total",
     "Safety checks that failed or timed out, by direction and the policy applied.",
     ["direction", "outcome"],

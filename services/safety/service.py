@@ -31,15 +31,23 @@ from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
 from services.safety.config import SafetySettings
 from services.safety.pii import PiiDetector, Pseudonymizer, redact
 from services.safety.policy import Policy
+from services.safety.watermark import WatermarkDetector
 
 CATEGORY = {"injection": "prompt injection", "toxicity": "toxicity", "pii": "pii"}
 
 
 class SafetyService:
-    def __init__(self, pii: PiiDetector, injection: InjectionClassifier, toxicity: ToxicityClassifier):
+    def __init__(
+        self,
+        pii: PiiDetector,
+        injection: InjectionClassifier,
+        toxicity: ToxicityClassifier,
+        watermark: WatermarkDetector | None = None,
+    ):
         self.pii = pii
         self.injection = injection
         self.toxicity = toxicity
+        self.watermark = watermark or WatermarkDetector({})
 
     @classmethod
     def from_settings(cls, settings: SafetySettings) -> SafetyService:
@@ -47,6 +55,7 @@ class SafetyService:
             PiiDetector(settings.spacy_model, tuple(settings.phone_regions)),
             InjectionClassifier(settings.models_dir),
             ToxicityClassifier(settings.models_dir),
+            WatermarkDetector(settings.tokenizer_dirs),
         )
 
     def check(self, texts: list[str], direction: str, policy: Policy | dict[str, Any]) -> dict[str, Any]:
@@ -136,3 +145,7 @@ class SafetyService:
                 }
             )
         return out
+
+    def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
+        """Whether ``text`` carries the green-list watermark of ``model``'s tokenizer (z-score, verdict)."""
+        return self.watermark.detect(model, text, gamma=gamma, key=key, threshold=threshold)

@@ -24,10 +24,10 @@ import openai
 import pytest
 
 from monitoring.catalogue import build_catalogue, exported_names
-from monitoring.cost.ledger import Budget, Ledger
 from monitoring.drift.metrics import FEATURES, WINDOWS
 from monitoring.grafana import build as dashboards
 from services.cli.local_stack import free_port
+from services.gateway.ledger import Budget, Ledger
 from services.gateway.request_log import read_records
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL, ROOT
 from tests.integration.prometheus_server import PrometheusServer

@@ -6,13 +6,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitoring.cost.ledger import Budget, Charge, Ledger, period_start
-from monitoring.cost.prices import ModelPrice, PriceTable, allocate, load_prices
 from services.gateway.budget import BudgetStage
-from services.gateway.pipeline import default_pipeline
-from services.gateway.quota import LocalQuota
-from services.gateway.routes import build_fastapi
-from services.gateway.service import GatewayService
+from services.gateway.ledger import Budget, Charge, Ledger, period_start
+from services.gateway.prices import ModelPrice, PriceTable, allocate, load_prices
+from tests.conftest import make_gateway_app
 from tests.fakes import FakeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,15 +103,9 @@ async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
         models={"fake-chat": ModelPrice(input_per_1m_usd=1e6, output_per_1m_usd=0.0)}
     )  # $1 per prompt token
     budget = BudgetStage(ledger, prices, flush_interval_s=0.05)
-    engines, tasks = {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}
-    service = GatewayService(
-        default_pipeline(keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, budget=budget), model_tasks=tasks
+    app = make_gateway_app(
+        {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages={"budget": budget}
     )
-
-    async def ready() -> bool:
-        return True
-
-    app = build_fastapi(lambda: service, is_ready=ready)
     key, principal = keys.create("alice", team="research")
     other, _ = keys.create("bob", team="ops")
     ledger.set_budget(Budget("research-daily", "team", "research", "day", 5.0))
@@ -216,7 +207,7 @@ def test_acknowledged_writes_survive_a_killed_process(tmp_path):
 
     script = (
         "import os, sys\n"
-        "from monitoring.cost.ledger import Budget, Charge, Ledger\n"
+        "from services.gateway.ledger import Budget, Charge, Ledger\n"
         "ledger = Ledger(sys.argv[1])\n"
         "ledger.set_budget(Budget('b', 'team', 't', 'month', 2.0))\n"
         "ledger.record([Charge('k', 't', 'm', 1, 2, 0.75)])\n"

@@ -1,6 +1,7 @@
 import pytest
 
-from services.engine.config import ConfigError, EngineSettings, ModelSpec, load_models
+from services.common.models import ConfigError, ModelSpec, load_models
+from services.engine.config import EngineSettings
 from services.engine.llm_configs import build_llm_config, engine_kwargs
 
 

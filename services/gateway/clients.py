@@ -1,0 +1,55 @@
+"""How the gateway calls the other services: one client protocol per service.
+
+Each protocol has two implementations: through the service's Ray Serve deployment handle (the
+stack), and in this process (unit tests, benchmarks; blocking work runs off the event loop).
+The composition root (``wiring.py``) picks them; stages only see the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+
+class SafetyClient(Protocol):
+    """The safety service (``services/safety/service.py``)."""
+
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    async def detect_watermark(
+        self, model: str, text: str, gamma: float, key: int, threshold: float
+    ) -> dict[str, Any]: ...
+
+
+class HandleSafetyClient:
+    """The safety deployment through its Ray Serve handle."""
+
+    def __init__(self, handle: Any):
+        self.handle = handle
+
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
+        return await self.handle.check.remote(texts, direction, policy)
+
+    async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.handle.scan_passages.remote(passages, policy)
+
+    async def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
+        return await self.handle.detect_watermark.remote(model, text, gamma, key, threshold)
+
+
+class LocalSafetyClient:
+    """A ``SafetyService`` in this process."""
+
+    def __init__(self, service: Any):
+        self.service = service
+
+    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self.service.check, texts, direction, policy)
+
+    async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.service.scan_passages, passages, policy)
+
+    async def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
+        return await asyncio.to_thread(self.service.detect_watermark, model, text, gamma, key, threshold)

@@ -1,0 +1,199 @@
+"""The gateway's composition root: settings and service handles in, a ``GatewayService`` out.
+
+Ray-free: the Ray Serve deployment (``deployment.py``) hands in the handles Ray gave it, tests
+hand in fake engines and in-process clients, and both get the same gateway. Every slot of the
+pipeline (``pipeline.SLOTS``) is filled here and nowhere else:
+
+- ``auth``, ``models``, ``quota``, ``meter``: always;
+- ``budget``, ``request_log``: when the settings turn them on;
+- ``input_guard`` / ``output_guard``: the safety guards when the app has a safety service;
+- ``retrieval``, ``routing``: from a factory chosen by the services present (no retrieval
+  service: pass-through; routing: one engine per model), or named in the settings
+  (``LLMOPS_GATEWAY_STAGES='{"retrieval": "package.module:factory"}'``). A factory takes the
+  ``Parts`` below and returns a stage; the RAG and A/B services plug in this way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from services.common.engine import Engine
+from services.common.models import ModelSpec
+from services.gateway.clients import HandleSafetyClient, SafetyClient
+from services.gateway.config import GatewaySettings
+from services.gateway.engines import OpenAIHTTPEngine, ServeEngine
+from services.gateway.key_file import KeyFile
+from services.gateway.keys import KeyStore
+from services.gateway.pipeline import PassThrough, Pipeline, Stage
+from services.gateway.quota import LocalQuota, Quota, RayQuota
+from services.gateway.service import GatewayService
+from services.gateway.stages import AuthStage, MeterStage, ModelResolution, NoSafetyInput, QuotaStage, StaticRouting
+
+
+class ServiceHandles(TypedDict, total=False):
+    """Ray Serve deployment handles of the services the gateway calls."""
+
+    engines: Mapping[str, Any]  # model name -> its LLMServer deployment handle (vllm backend)
+    safety: Any
+    retrieval: Any
+    router: Any
+
+
+@dataclass
+class Clients:
+    """The other services, each behind its client protocol (``clients.py``); None when absent."""
+
+    safety: SafetyClient | None = None
+
+    @classmethod
+    def from_handles(cls, handles: ServiceHandles) -> Clients:
+        safety = handles.get("safety")
+        return cls(safety=HandleSafetyClient(safety) if safety is not None else None)
+
+
+@dataclass
+class Parts:
+    """What a slot factory may build its stage from."""
+
+    settings: GatewaySettings
+    specs: Sequence[ModelSpec]
+    engines: Mapping[str, Engine]
+    clients: Clients
+    handles: ServiceHandles
+    catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
+
+
+StageFactory = Callable[[Parts], Stage]
+
+
+def passthrough(parts: Parts) -> Stage:
+    return PassThrough()
+
+
+def static_routing(parts: Parts) -> Stage:
+    return StaticRouting(parts.engines)
+
+
+def retrieval_stage(parts: Parts) -> StageFactory:
+    """The retrieval slot's factory for the services present."""
+    return passthrough
+
+
+def routing_stage(parts: Parts) -> StageFactory:
+    """The routing slot's factory for the services present."""
+    return static_routing
+
+
+def load_factory(path: str) -> StageFactory:
+    module, _, name = path.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"stage factory {path!r} cannot be loaded: {exc}") from None
+    return factory
+
+
+def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any], timeout_s: float) -> dict[str, Engine]:
+    engines: dict[str, Engine] = {}
+    for spec in specs:
+        if spec.backend == "vllm":
+            engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
+        else:
+            api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
+            engines[spec.name] = OpenAIHTTPEngine(
+                spec.name, spec.base_url or "", upstream_model=spec.upstream_model, api_key=api_key, timeout_s=timeout_s
+            )
+    return engines
+
+
+def key_store(settings: GatewaySettings) -> KeyStore | KeyFile | None:
+    if settings.auth_disabled:
+        return None
+    return KeyFile(settings.keys_file) if settings.keys_file else KeyStore(settings.keys_db)
+
+
+def quota(settings: GatewaySettings) -> Quota:
+    return RayQuota() if settings.quota_backend == "ray" else LocalQuota()
+
+
+def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any]:
+    """The input and output guard stages and the guard itself (watermark detection)."""
+    from services.gateway.guard import InputGuard, OutputGuard, SafetyGuard
+    from services.safety.config import SafetySettings
+    from services.safety.policy import PolicySet
+
+    settings = SafetySettings.model_validate(safety)
+    guard = SafetyGuard(
+        client,
+        PolicySet.from_file(settings.policy_file),
+        timeout_s=settings.timeout_s,
+        watermark_key=settings.watermark_key,
+    )
+    output = OutputGuard(
+        guard,
+        window_chars=settings.stream_window_chars,
+        holdback_chars=settings.stream_holdback_chars,
+        max_delay_s=settings.stream_max_delay_s,
+    )
+    return {"input_guard": InputGuard(guard), "output_guard": output, "guard": guard}
+
+
+def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
+    """The budget and request log stages the settings turn on."""
+    from services.gateway.budget import BudgetStage
+    from services.gateway.ledger import Ledger
+    from services.gateway.prices import load_prices
+    from services.gateway.request_log import RequestLogStage, RequestLogWriter
+
+    stages: dict[str, Stage] = {}
+    if settings.budgets_enabled:
+        stages["budget"] = BudgetStage(Ledger(settings.ledger_db), load_prices(settings.prices_file))
+    if settings.request_log_enabled:
+        writer = RequestLogWriter(
+            settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups
+        )
+        stages["request_log"] = RequestLogStage(writer)
+    return stages
+
+
+def build_gateway(
+    settings: GatewaySettings,
+    specs: Sequence[ModelSpec],
+    handles: ServiceHandles | None = None,
+    *,
+    safety: dict[str, Any] | None = None,
+    engines: Mapping[str, Engine] | None = None,
+    clients: Clients | None = None,
+    stages: Mapping[str, Stage] | None = None,
+) -> GatewayService:
+    """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
+    service. ``engines`` / ``clients`` replace what would be built from ``handles``, and
+    ``stages`` the stage of a slot (tests, benchmarks)."""
+    handles = handles or ServiceHandles()
+    clients = clients or Clients.from_handles(handles)
+    if engines is None:
+        engines = engines_from_handles(specs, handles.get("engines", {}), settings.request_timeout_s)
+    parts = Parts(settings, specs, engines, clients, handles, catalog={s.name: s.task for s in specs})
+    factories = {"retrieval": retrieval_stage(parts), "routing": routing_stage(parts)}
+    factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
+    chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
+    guards = safety_guards(clients.safety, safety) if clients.safety is not None and safety else {}
+    built_in: dict[str, Stage] = {
+        "auth": AuthStage(key_store(settings)),
+        "models": ModelResolution(parts.catalog),
+        "quota": QuotaStage(quota(settings)),
+        "input_guard": guards.get("input_guard", NoSafetyInput()),
+        "output_guard": guards.get("output_guard", PassThrough()),
+        "meter": MeterStage(),
+        **metering_stages(settings),
+    }
+    return GatewayService(
+        Pipeline(built_in | chosen | dict(stages or {})),
+        catalog=parts.catalog,
+        request_timeout_s=settings.request_timeout_s,
+        watermark=guards.get("guard"),
+    )

@@ -4,10 +4,11 @@ Our metrics are the ones declared through ``services/common/metrics.py``: every 
 ``services/`` and ``monitoring/`` that uses the helper is imported, and the helper lists what
 was declared, so a new service's metrics appear here without a change to this file. Engine
 metrics (vLLM through Ray, Ray Serve) cannot be read from code without starting an engine, so
-they are recorded once from a running stack's Ray metrics export into ``engine_metrics.json`` (``llmops monitor catalogue --record-engine-from URL``) and
-merged from there. ``llmops monitor catalogue`` writes ``catalogue.json`` and ``CATALOGUE.md``;
-``--check`` compares them with the committed files and checks our metrics against the
-conventions (DESIGN §3) with ``convention_problems`` (the helper's own checks).
+they are recorded once from a running stack's Ray metrics export into ``engine_metrics.json``
+(``llmops monitor catalogue --record-engine-from URL``) and merged from there.
+``llmops monitor catalogue`` writes ``catalogue.json`` and ``CATALOGUE.md``; ``--check``
+compares them with the committed files and checks our metrics against the conventions
+(DESIGN §3) with ``convention_problems`` (the helper's own checks).
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ def modules_declaring_metrics() -> list[str]:
 def our_metrics() -> list[MetricEntry]:
     for module_name in modules_declaring_metrics():
         importlib.import_module(module_name)
-    return [MetricEntry(s.name, s.type, s.unit, s.labels, s.help, s.module) for s in metrics.declared()]
+    return [
+        MetricEntry(s.name, s.type, s.unit, s.labels, s.help, s.module)
+        for s in metrics.declared()
+        if s.module.partition(".")[0] in SCANNED_PACKAGES  # not a test's own
+    ]
 
 
 def record_engine_metrics(exposition: str) -> list[dict[str, Any]]:

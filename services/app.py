@@ -51,7 +51,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         missing = [name for name in ("injection.onnx", "toxicity.onnx") if not (safety.models_dir / name).exists()]
         if missing:
             raise FileNotFoundError(
-                f"safety classifiers {missing} not in {safety.models_dir}: run `llmops classifiers train` (make classifiers)"
+                f"safety classifiers {missing} not in {safety.models_dir}: "
+                "run `llmops classifiers train` (make classifiers)"
             )
         tokenizers = {
             spec.name: model_source(spec, engine.model_store)

@@ -49,7 +49,8 @@ class BudgetStage(PassThrough):
                 metrics.BUDGET_REJECTIONS.labels(status.budget.scope).inc()
                 b = status.budget
                 raise RateLimitError(
-                    f"Budget '{b.name}' is spent: ${status.spent_usd:.4f} of ${b.limit_usd:.4f} this {b.period if b.period != 'total' else 'budget'}. "
+                    f"Budget '{b.name}' is spent: ${status.spent_usd:.4f} of ${b.limit_usd:.4f} "
+                    f"this {b.period if b.period != 'total' else 'budget'}. "
                     "Ask its owner to raise it, or wait for the next period.",
                     retry_after=_seconds_to_next_period(b.period),
                     code="budget_exceeded",

@@ -33,7 +33,8 @@ class GatewaySettings(BaseSettings):
     keys_db: Path = Field(Path("var/keys.db"), description="SQLite file of hashed API keys (llmops keys ...).")
     keys_file: Path | None = Field(
         None,
-        description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); when set, keys_db is not used.",
+        description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); "
+        "when set, keys_db is not used.",
     )
     auth_disabled: bool = Field(False, description="Dev mode: accept requests without an API key. Never in production.")
     quota_backend: str = Field(
@@ -59,8 +60,9 @@ class GatewaySettings(BaseSettings):
 
     stages: dict[str, str] = Field(
         default_factory=dict,
-        description="Replace a pipeline slot's stage: slot name -> 'package.module:factory', a function that takes "
-        "the wiring's Parts and returns a Stage (services/gateway/wiring.py). Empty: the stages the services present call for.",
+        description="Replace a pipeline slot's stage: slot name -> 'package.module:factory', a function that "
+        "takes the wiring's Parts and returns a Stage (services/gateway/wiring.py). Empty: the stages that the "
+        "services present call for.",
     )
 
     @field_validator("stages")

@@ -108,7 +108,7 @@ class InputGuard(PassThrough):
                 f"The prompt was blocked by the content filter ({verdict['blocked']}).",
                 param="messages" if ctx.route == "chat" else "prompt",
             )
-        for (container, key, _), text in zip(slots, verdict["texts"]):
+        for (container, key, _), text in zip(slots, verdict["texts"], strict=True):
             container[key] = text
         ctx.vault.update(verdict["vault"])
         scores = verdict["scores"]
@@ -169,7 +169,7 @@ class OutputGuard(PassThrough):
             return response
         choices = response.get("choices") or []
         texts = [_choice_text(ctx.route, c) for c in choices]
-        for i, (choice, text) in enumerate(zip(choices, texts)):
+        for i, (choice, text) in enumerate(zip(choices, texts, strict=True)):
             if not text:
                 continue
             verdict = await self.guard.check(ctx, [text], "output")

@@ -96,7 +96,8 @@ class KeyStore:
         principal = Principal(key[:14], name, tuple(models) if models else None, rpm, tpm, time.time(), team=team)
         with self._lock:
             self._db.execute(
-                "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at, team) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     principal.key_id,
                     hash_key(key),

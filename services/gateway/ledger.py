@@ -148,7 +148,8 @@ class Ledger:
                 f"WHERE time >= ? AND time < ? GROUP BY {by}, model ORDER BY SUM(cost_usd) DESC",
                 (since, until),
             ).fetchall()
-        return [dict(zip((by, "model", "requests", "prompt_tokens", "completion_tokens", "cost_usd"), r)) for r in rows]
+        columns = (by, "model", "requests", "prompt_tokens", "completion_tokens", "cost_usd")
+        return [dict(zip(columns, r, strict=True)) for r in rows]
 
     # budgets
     def set_budget(self, budget: Budget) -> None:

@@ -177,7 +177,8 @@ async def measure(
         log(f"[{name}] concurrency {c}")
         level = await run_level(own, base, headers, name, c, args)
         log(
-            f"[{name}] c={c}: {level['tok_s']} tok/s, TTFT p50 {level['ttft_p50_ms']} ms, {level['ok']}/{level['requests']} ok"
+            f"[{name}] c={c}: {level['tok_s']} tok/s, TTFT p50 {level['ttft_p50_ms']} ms,"
+            f" {level['ok']}/{level['requests']} ok"
         )
         levels.append(level)
     return {"levels": levels}

@@ -77,13 +77,13 @@ def loadtest(
     with ExitStack() as stack:
         if host is None:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-            from services.cli.local_stack import local_stack
+            from services.cli.local_stack import LocalStack
             from services.gateway.keys import KeyStore
 
             workdir = Path(tempfile.mkdtemp(prefix="llmops-loadtest-"))
             keys_db = workdir / "keys.db"
             console.print(f"starting the local stack (log: {workdir / 'serve.log'})")
-            host = stack.enter_context(local_stack(workdir, env={"LLMOPS_GATEWAY_KEYS_DB": str(keys_db)}))
+            host = stack.enter_context(LocalStack(workdir, env={"LLMOPS_GATEWAY_KEYS_DB": str(keys_db)})).url
 
             keys = [KeyStore(keys_db).create("loadtest")[0]]
         elif not keys:

@@ -69,5 +69,10 @@ def stack(tmp_path_factory) -> Stack:
     models = ["--models", str(ROOT / "config" / "models.yaml")]
     with LocalStack(tmp, env=env, args=models, startup_timeout_s=STARTUP_TIMEOUT_S) as local:
         yield Stack(
-            local.url, KeyStore(tmp / "keys.db"), local.log_path, metrics_port, tmp / "ledger.db", tmp / "requests.jsonl"
+            local.url,
+            KeyStore(tmp / "keys.db"),
+            local.log_path,
+            metrics_port,
+            tmp / "ledger.db",
+            tmp / "requests.jsonl",
         )

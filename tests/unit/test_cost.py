@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from monitoring.cost.ledger import Budget, Charge, Ledger, period_start
 from monitoring.cost.prices import ModelPrice, PriceTable, allocate, load_prices
 from services.gateway.budget import BudgetStage
@@ -13,7 +14,6 @@ from services.gateway.pipeline import default_pipeline
 from services.gateway.quota import LocalQuota
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
-from tests.fakes import FakeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICES = PriceTable(

@@ -3,12 +3,12 @@
 import httpx
 import orjson
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.pipeline import InputGuardStage, default_pipeline
 from services.gateway.quota import LocalQuota
 from services.gateway.request_log import RequestLogStage, RequestLogWriter, read_records
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
-from tests.fakes import FakeEngine
 
 
 class RedactingGuard(InputGuardStage):

@@ -4,8 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from loadtests.slo import SLO, judge, read_stats
 from tests.integration.conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 
 def test_locust_run_against_the_stack(stack, tmp_path):

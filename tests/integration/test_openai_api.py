@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
 

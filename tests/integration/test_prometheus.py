@@ -32,7 +32,7 @@ from services.gateway.request_log import read_records
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL, ROOT
 from tests.integration.prometheus_server import PrometheusServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 DISTINCT_KEYS = 24
 ALERTS = ROOT / "monitoring" / "alerts"

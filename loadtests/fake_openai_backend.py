@@ -237,7 +237,7 @@ class FakeOpenAI:
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="The fake engine as an OpenAI-compatible HTTP server.")
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="loopback only")
     parser.add_argument("--port", type=int, default=9101)
     parser.add_argument("--model", default="fake", help="the model name it lists and answers as")

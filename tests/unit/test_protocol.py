@@ -94,11 +94,3 @@ def test_completion_and_embedding_inputs():
         with pytest.raises(InvalidRequestError) as info:
             parse_request(model_cls, body)
         assert info.value.param == param
-
-
-def test_output_token_limit_prefers_max_completion_tokens():
-    req = parse_request(
-        ChatCompletionRequest,
-        b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "max_completion_tokens": 7}',
-    )
-    assert req.output_token_limit == 7

@@ -180,7 +180,6 @@ def start_llmops(
             **(env or {}),
         },
     )
-    log(f"[{variant}] starting: {' '.join(map(str, stack.process.argv))}")
     started = time.perf_counter()
     stack.start()
     log(f"[{variant}] up at {stack.url} after {time.perf_counter() - started:.0f}s")

@@ -8,13 +8,14 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration clean help monitoring-tools chart-lint chart-sync loadtest
+.PHONY: install models classifiers serve test test-unit test-integration lint clean help monitoring-tools chart-lint chart-sync loadtest
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
 	@echo "make test              install, import the embedded models, run all tests"
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"
+	@echo "make lint              ruff check and ruff format --check (CI runs it before make test)"
 	@echo "make chart-lint        helm lint/template every chart scenario and validate the output"
 	@echo "make chart-sync        copy monitoring/grafana and monitoring/alerts into the chart"
 	@echo "make loadtest          Locust against the local stack, SLO verdict (loadtests/slo.yaml)"
@@ -65,6 +66,11 @@ test-unit: install monitoring-tools
 
 test-integration: models monitoring-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# ruff's rules and line length are in pyproject.toml ([tool.ruff]).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Locust against a local stack it starts (or LOADTEST_ARGS="--host URL --api-key KEY"); SLO verdict.
 LOADTEST_ARGS ?= --scenario short --users 8 --run-time 60

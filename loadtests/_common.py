@@ -1,4 +1,6 @@
-"""Shared pieces of the benchmarks: server processes, an aiohttp OpenAI client, statistics.
+"""Shared pieces of the benchmarks: the llmops variants (started with the CLI's one launcher,
+``services.cli.local_stack``), other serving stacks on this machine, an aiohttp OpenAI client,
+statistics.
 
 Everything here talks to 127.0.0.1 only; every load loop is bounded by a request count and a
 deadline.
@@ -8,29 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 
-REPO = Path(__file__).resolve().parent.parent
-LOOPBACK = "127.0.0.1"
+from services.cli.local_stack import REPO, LocalStack, ServerProcess
 
 
 def log(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
+
+
+def log_servers() -> None:
+    """Show on stderr when servers start and stop (``services.cli.local_stack`` logs it)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("services.cli.local_stack")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def bench_venv(explicit: str | None) -> Path:
@@ -38,21 +47,11 @@ def bench_venv(explicit: str | None) -> Path:
     return Path(explicit or os.environ.get("BENCH_VENV") or REPO / ".venv-bench").resolve()
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT leftovers don't count
-        try:
-            s.bind((LOOPBACK, port))
-        except OSError:
-            return False
-        return True
-
-
 # Processes that mean "a model-serving stack runs here": Ray's daemons (any `llmops serve`, a
 # test fixture's Ray Serve), vLLM engines, vLLM's and llama.cpp's OpenAI servers.
 _STACK_COMMS = ("raylet", "gcs_server")
 _STACK_COMM_PREFIXES = ("VLLM::",)
-_STACK_CMD_PARTS = ("llmops serve", "vllm.entrypoints", "llama_cpp.server")
+_STACK_CMD_PARTS = ("llmops serve", "services.cli serve", "vllm.entrypoints", "llama_cpp.server")
 
 
 def foreign_stacks(own_sessions: set[int] | frozenset[int] = frozenset()) -> list[str]:
@@ -93,79 +92,15 @@ def wait_quiet(max_wait_s: float, poll_s: float = 30.0) -> None:
         time.sleep(poll_s)
 
 
-@dataclass
-class Server:
-    """A server process we started, in its own session so that its children go with it."""
-
-    name: str
-    argv: Sequence[str]
-    port: int
-    env: dict[str, str] = field(default_factory=dict)
-    log_path: Path | None = None
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Server:
-        if not port_free(self.port):
-            raise RuntimeError(f"port {self.port} on {LOOPBACK} is taken; pick another with the --port options")
-        log(f"[{self.name}] starting: {' '.join(map(str, self.argv))}")
-        with open(self.log_path or os.devnull, "wb") as out:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(
-                list(map(str, self.argv)),
-                env={**os.environ, **self.env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                cwd=REPO,
-            )
-        return self
-
-    @property
-    def sessions(self) -> set[int]:
-        """Our server's session (its processes, Ray's and vLLM's included), for ``foreign_stacks``."""
-        return {self.proc.pid} if self.proc is not None else set()
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, grace_s: float = 60.0) -> None:
-        """SIGINT, then SIGTERM, then SIGKILL, to our process (and its process group, which we created)."""
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        log(f"[{self.name}] stopping pid {proc.pid}")
-        for sig, wait in ((signal.SIGINT, grace_s), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
-            try:
-                os.killpg(proc.pid, sig) if sig == signal.SIGKILL else proc.send_signal(sig)
-            except ProcessLookupError:
-                return
-            try:
-                proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # Our process is gone; sweep what is left of the group we created (a stuck worker).
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def tail(self, n: int = 30) -> str:
-        if self.log_path and self.log_path.exists():
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        return ""
-
-
 async def wait_http(
-    url: str, timeout_s: float, server: Server | None = None, headers: dict[str, str] | None = None
+    url: str, timeout_s: float, server: ServerProcess | None = None, headers: dict[str, str] | None = None
 ) -> None:
     """Poll ``url`` until it answers 200 (or the server dies, or time runs out)."""
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if server is not None and not server.alive():
-                raise RuntimeError(
-                    f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}"
-                )
+                raise RuntimeError(server.exit_message())
             try:
                 async with session.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=5)) as response:
                     if response.status == 200:
@@ -174,31 +109,6 @@ async def wait_http(
                 pass
             await asyncio.sleep(0.5)
     raise TimeoutError(f"{url} did not answer within {timeout_s:.0f}s" + (f":\n{server.tail()}" if server else ""))
-
-
-def wait_ready_file(path: Path, timeout_s: float, server: Server) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not server.alive():
-            raise RuntimeError(
-                f"{server.name} exited with {server.proc.returncode if server.proc else '?'}:\n{server.tail()}"
-            )
-        if path.exists() and (text := path.read_text().strip()):
-            return text
-        time.sleep(0.5)
-    raise TimeoutError(f"{server.name} wrote no ready file within {timeout_s:.0f}s:\n{server.tail()}")
-
-
-def create_key(db: Path, name: str, *, rpm: int, tpm: int) -> str:
-    llmops = Path(sys.executable).with_name("llmops")
-    out = subprocess.run(
-        [str(llmops), "keys", "create", name, "--db", str(db), "--rpm", str(rpm), "--tpm", str(tpm)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    return out.stdout.strip().splitlines()[-1].strip()
 
 
 # ---------------------------------------------------------------- llmops
@@ -236,34 +146,26 @@ def start_llmops(
     workdir: Path,
     start_timeout: float,
     env: dict[str, str] | None = None,
-) -> tuple[Server, str, str]:
+) -> tuple[LocalStack, str]:
     """``llmops serve`` in one of LLMOPS_VARIANTS with auth on and a key whose limits no
-    benchmark reaches; returns (server, base URL, key) once it answers."""
+    benchmark reaches; returns (the running stack, key) once it answers."""
     import yaml
+
+    from services.gateway.keys import KeyStore
 
     spec = LLMOPS_VARIANTS[variant]
     ports = llmops_ports(variant, base_port)
     models_file = workdir / f"{variant}-models.yaml"
     models_file.write_text(yaml.safe_dump(models))
     db = workdir / f"{variant}-keys.db"
-    key = create_key(db, "bench", rpm=100_000_000, tpm=2_000_000_000)
-    ready = workdir / f"{variant}.ready"
-    server = Server(
-        variant,
-        [
-            Path(sys.executable).with_name("llmops"),
-            "serve",
-            "--models",
-            models_file,
-            "--port",
-            ports["api"],
-            "--proxy-port",
-            ports["proxy"],
-            "--ready-file",
-            ready,
-            *spec["args"],
-        ],
-        ports["api"],
+    key = KeyStore(db).create("bench", rpm=100_000_000, tpm=2_000_000_000)[0]
+    stack = LocalStack(
+        workdir,
+        name=variant,
+        port=ports["api"],
+        proxy_port=ports["proxy"],
+        args=["--models", str(models_file), *spec["args"]],
+        startup_timeout_s=start_timeout,
         env={
             "LLMOPS_GATEWAY_KEYS_DB": str(db),
             "LLMOPS_MODEL_STORE": str(REPO / "var" / "models"),
@@ -277,17 +179,11 @@ def start_llmops(
             **spec["env"],
             **(env or {}),
         },
-        log_path=workdir / f"{variant}.log",
     )
-    server.start()
-    try:
-        started = time.perf_counter()
-        base = wait_ready_file(ready, start_timeout, server)
-        log(f"[{variant}] up at {base} after {time.perf_counter() - started:.0f}s")
-    except BaseException:
-        server.stop()
-        raise
-    return server, base, key
+    started = time.perf_counter()
+    stack.start()
+    log(f"[{variant}] up at {stack.url} after {time.perf_counter() - started:.0f}s")
+    return stack, key
 
 
 def listening(sessions: set[int]) -> list[str]:

@@ -45,9 +45,7 @@ import orjson
 
 from loadtests._common import (
     LLMOPS_VARIANTS,
-    LOOPBACK,
     REPO,
-    Server,
     StreamResult,
     bench_venv,
     client_session,
@@ -55,6 +53,7 @@ from loadtests._common import (
     foreign_stacks,
     listening,
     log,
+    log_servers,
     machine,
     ms,
     off_loopback,
@@ -65,6 +64,7 @@ from loadtests._common import (
     wait_http,
     wait_quiet,
 )
+from services.cli.local_stack import LOOPBACK, ServerProcess
 
 ALL_SYSTEMS = (
     *(v for v in LLMOPS_VARIANTS if v != "llmops-unmetered"),
@@ -177,7 +177,8 @@ async def measure(
         log(f"[{name}] concurrency {c}")
         level = await run_level(own, base, headers, name, c, args)
         log(
-            f"[{name}] c={c}: {level['tok_s']} tok/s, TTFT p50 {level['ttft_p50_ms']} ms, {level['ok']}/{level['requests']} ok"
+            f"[{name}] c={c}: {level['tok_s']} tok/s, TTFT p50 {level['ttft_p50_ms']} ms,"
+            f" {level['ok']}/{level['requests']} ok"
         )
         levels.append(level)
     return {"levels": levels}
@@ -192,7 +193,7 @@ async def run_llmops(variant: str, args: argparse.Namespace, workdir: Path) -> d
         "dtype": "float32",
     }
     started = time.perf_counter()
-    server, base, key = start_llmops(
+    stack, key = start_llmops(
         variant,
         {"models": [spec]},
         args.llmops_port,
@@ -202,18 +203,18 @@ async def run_llmops(variant: str, args: argparse.Namespace, workdir: Path) -> d
     )
     try:
         startup = time.perf_counter() - started
-        out = await measure(variant, f"{base}/v1", {"Authorization": f"Bearer {key}"}, args, server.sessions)
+        out = await measure(variant, f"{stack.url}/v1", {"Authorization": f"Bearer {key}"}, args, stack.sessions)
         out["startup_s"] = round(startup, 1)
         out["variant"] = LLMOPS_VARIANTS[variant]
-        listeners = listening(server.sessions)
+        listeners = listening(stack.sessions)
         out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
         return out
     finally:
-        server.stop()
+        stack.stop()
 
 
 async def run_vllm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    server = Server(
+    server = ServerProcess(
         "vllm",
         [
             sys.executable,
@@ -251,7 +252,7 @@ async def run_llamacpp(args: argparse.Namespace, workdir: Path) -> dict[str, Any
     if not python.exists():
         raise RuntimeError(f"{python} not found: install the peers (bash loadtests/install_peers.sh)")
     threads = str(args.llamacpp_threads or os.cpu_count() or 1)
-    server = Server(
+    server = ServerProcess(
         "llamacpp",
         [
             python,
@@ -281,7 +282,7 @@ async def run_llamacpp(args: argparse.Namespace, workdir: Path) -> dict[str, Any
     return await _run_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port + 1}/v1", args)
 
 
-async def _run_http_server(server: Server, name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _run_http_server(server: ServerProcess, name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
     try:
         server.start()
         started = time.perf_counter()
@@ -413,6 +414,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    log_servers()
     emit(asyncio.run(main_async(args)), args.out)
 
 

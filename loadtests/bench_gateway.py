@@ -42,9 +42,7 @@ import yaml
 
 from loadtests._common import (
     LLMOPS_VARIANTS,
-    LOOPBACK,
     REPO,
-    Server,
     bench_venv,
     chat,
     client_session,
@@ -52,6 +50,7 @@ from loadtests._common import (
     foreign_stacks,
     listening,
     log,
+    log_servers,
     machine,
     median,
     ms,
@@ -63,6 +62,7 @@ from loadtests._common import (
     wait_http,
     wait_quiet,
 )
+from services.cli.local_stack import LOOPBACK, ServerProcess
 
 ALL_SYSTEMS = ("direct", *LLMOPS_VARIANTS, "litellm")
 MODEL = "fake"
@@ -175,15 +175,15 @@ async def measure(base: str, headers: dict[str, str], args: argparse.Namespace, 
 
 async def run_llmops(variant: str, backend_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     models = {"models": [{"name": MODEL, "backend": "openai", "base_url": backend_url}]}
-    server, base, key = start_llmops(variant, models, args.llmops_port, workdir, args.start_timeout)
+    stack, key = start_llmops(variant, models, args.llmops_port, workdir, args.start_timeout)
     try:
-        out = await measure(f"{base}/v1", {"Authorization": f"Bearer {key}"}, args, server.sessions)
+        out = await measure(f"{stack.url}/v1", {"Authorization": f"Bearer {key}"}, args, stack.sessions)
         out["variant"] = LLMOPS_VARIANTS[variant]
-        listeners = listening(server.sessions)
+        listeners = listening(stack.sessions)
         out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
         return out
     finally:
-        server.stop()
+        stack.stop()
 
 
 async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -206,7 +206,7 @@ async def run_litellm(backend_url: str, args: argparse.Namespace, workdir: Path)
             }
         )
     )
-    server = Server(
+    server = ServerProcess(
         "litellm",
         [exe, "--config", config, "--host", LOOPBACK, "--port", args.litellm_port, "--num_workers", "1"],
         args.litellm_port,
@@ -258,7 +258,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         wait_quiet(args.wait_quiet)
     workdir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     log(f"logs and configs in {workdir}")
-    backend = Server(
+    backend = ServerProcess(
         "fake-backend",
         [
             sys.executable,
@@ -369,6 +369,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    log_servers()
     result = asyncio.run(main_async(args))
     emit(result, args.out)
 

@@ -1,16 +1,20 @@
-"""A minimal, very fast OpenAI-compatible server for measuring gateway overhead.
+"""The one fake engine: ``FakeEngine`` implements the gateway's ``Engine`` protocol in process
+(the unit tests drive the gateway with it), and this module serves it as a minimal, fast
+OpenAI-compatible HTTP server (the gateway benchmark measures the gateway in front of it).
 
-Plain ASGI on uvicorn (httptools + uvloop when installed): no framework, no validation,
-responses built from pre-serialised fragments, so that what a benchmark measures in front of it
-is the gateway's cost and not the backend's.
+The answer is ``echo:`` plus the prompt's words (the tests' default), or ``reply_tokens`` times
+``ok`` (the benchmark's fixed-length answer); ``max_tokens`` / ``max_completion_tokens`` caps it
+(finish reason ``length``, else ``stop``). A stream sends one chunk per word, a chunk with the
+finish reason, then a usage chunk when ``stream_options.include_usage`` is true. Usage counts
+words.
 
-Routes:
+HTTP routes (plain ASGI on uvicorn, no framework, so that a benchmark in front of it measures
+the gateway and not the backend):
 
 - ``GET  /v1/models``            one model (any name is accepted on requests);
-- ``POST /v1/chat/completions``  non-streaming: one completion token ("ok") with usage;
-  streaming (``"stream": true``): ``--stream-chunks`` chunks of one token each, a usage chunk
-  when ``stream_options.include_usage`` is true, then ``data: [DONE]``;
-- ``POST /v1/completions``       the same for text completions;
+- ``POST /v1/chat/completions``, ``POST /v1/completions``  JSON, or SSE with ``"stream": true``
+  ended by ``data: [DONE]``;
+- ``POST /v1/embeddings``        3-dimensional vectors;
 - ``GET  /health``               200.
 
 Run::
@@ -23,34 +27,158 @@ Listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
-MODEL = "fake"
-CREATED = int(time.time())
+from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
 
 
-def _json_headers(body: bytes) -> list[tuple[bytes, bytes]]:
-    return [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+def _prompt_text(route: str, payload: dict[str, Any]) -> str:
+    if route == "chat":
+        return " ".join(str(m.get("content") or "") for m in payload.get("messages") or ())
+    prompt = payload.get("prompt", "")
+    return prompt if isinstance(prompt, str) else " ".join(map(str, prompt))
 
 
-SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
-MODELS_BODY = orjson.dumps(
-    {"object": "list", "data": [{"id": MODEL, "object": "model", "created": CREATED, "owned_by": "fake"}]}
-)
-NOT_FOUND = orjson.dumps({"error": {"message": "not found", "type": "not_found_error", "code": 404}})
-BAD_REQUEST = orjson.dumps({"error": {"message": "invalid JSON body", "type": "invalid_request_error", "code": 400}})
+class FakeEngine:
+    """Answers ``echo: <prompt words>`` (or ``reply_tokens`` times ``ok``), one word per chunk;
+    records what it received (unless ``record`` is off: a long-running server), how many streams
+    run and how many were cancelled."""
+
+    def __init__(
+        self,
+        model: str = "fake-chat",
+        *,
+        reply_tokens: int | None = None,
+        chunk_delay_s: float = 0.0,
+        reject_prompt: str | None = None,
+        record: bool = True,
+    ):
+        self.model = model
+        self.record = record
+        self.reply_tokens = reply_tokens
+        self.chunk_delay_s = chunk_delay_s
+        self.reject_prompt = reject_prompt
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.running = 0
+        self.cancelled = 0
+
+    def _answer(self, route: str, payload: dict[str, Any]) -> tuple[list[str], int, str]:
+        """The answer's words, the prompt's token count and the finish reason."""
+        if self.record:
+            self.received.append((route, payload))
+        prompt = _prompt_text(route, payload)
+        if self.reject_prompt and self.reject_prompt in prompt:
+            raise InvalidRequestError("This model's maximum context length is exceeded.")
+        words = ["ok"] * self.reply_tokens if self.reply_tokens is not None else ["echo:", *prompt.split()]
+        limit = payload.get("max_completion_tokens") or payload.get("max_tokens")
+        if limit and len(words) > limit:
+            return words[:limit], len(prompt.split()), "length"
+        return words, len(prompt.split()), "stop"
+
+    @staticmethod
+    def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        words, prompt_tokens, finish = self._answer(route, payload)
+        n = payload.get("n") or 1
+        text = " ".join(words)
+        if route == "chat":
+            choices = [
+                {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+                for i in range(n)
+            ]
+        else:
+            choices = [{"index": i, "text": text, "finish_reason": finish} for i in range(n)]
+        return {
+            "id": "fake-1",
+            "object": "chat.completion" if route == "chat" else "text_completion",
+            "created": int(time.time()),
+            "model": self.model,
+            "choices": choices,
+            "usage": self._usage(prompt_tokens, len(words) * n),
+        }
+
+    async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        words, prompt_tokens, finish = self._answer(route, payload)
+        head = {
+            "id": "fake-1",
+            "object": "chat.completion.chunk" if route == "chat" else "text_completion",
+            "created": 0,
+            "model": self.model,
+        }
+        self.running += 1
+        finished = False
+        try:
+            for i, word in enumerate(words):
+                if self.chunk_delay_s:
+                    await asyncio.sleep(self.chunk_delay_s)
+                piece = word if i == 0 else " " + word
+                if route == "chat":
+                    delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+                    choice = {"index": 0, "delta": delta, "finish_reason": None}
+                else:
+                    choice = {"index": 0, "text": piece, "finish_reason": None}
+                yield {**head, "choices": [choice]}
+            last = {"index": 0, "delta": {}} if route == "chat" else {"index": 0, "text": ""}
+            yield {**head, "choices": [{**last, "finish_reason": finish}]}
+            if (payload.get("stream_options") or {}).get("include_usage"):
+                yield {**head, "choices": [], "usage": self._usage(prompt_tokens, len(words))}
+            finished = True
+        finally:
+            self.running -= 1
+            if not finished:
+                self.cancelled += 1
+
+    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self.record:
+            self.received.append(("embeddings", payload))
+        inputs = payload["input"] if isinstance(payload["input"], list) else [payload["input"]]
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(len(str(x))), 1.0, 0.0]}
+            for i, x in enumerate(inputs)
+        ]
+        tokens = sum(len(str(x).split()) for x in inputs)
+        return {
+            "object": "list",
+            "data": data,
+            "model": self.model,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+
+
+_ROUTES = {
+    "/v1/chat/completions": "chat",
+    "/chat/completions": "chat",
+    "/v1/completions": "completions",
+    "/completions": "completions",
+    "/v1/embeddings": "embeddings",
+    "/embeddings": "embeddings",
+}
+_SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+
+
+def _sse(obj: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
 
 
 class FakeOpenAI:
-    """The ASGI app. ``stream_chunks`` is the default number of streamed tokens; a request's
-    ``max_tokens`` (or ``max_completion_tokens``), when smaller, caps it."""
+    """The ASGI app: ``engine`` (a ``FakeEngine``) over the OpenAI HTTP API."""
 
-    def __init__(self, stream_chunks: int = 16):
-        self.stream_chunks = stream_chunks
-        self._counter = 0
+    def __init__(self, engine: FakeEngine):
+        self.engine = engine
+        self.models_body = orjson.dumps(
+            {"object": "list", "data": [{"id": engine.model, "object": "model", "created": 0, "owned_by": "fake"}]}
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -64,26 +192,31 @@ class FakeOpenAI:
         if scope["type"] != "http":
             return
         path, method = scope["path"], scope["method"]
-        if method == "GET" and path in ("/v1/models", "/models"):
-            return await self._send_json(send, 200, MODELS_BODY)
-        if method == "GET" and path in ("/health", "/v1/health"):
-            return await self._send_json(send, 200, b"{}")
-        if method == "POST" and path in (
-            "/v1/chat/completions",
-            "/chat/completions",
-            "/v1/completions",
-            "/completions",
-        ):
-            body = await self._read_body(receive)
+        try:
+            if method == "GET" and path in ("/v1/models", "/models"):
+                return await self._send_json(send, 200, self.models_body)
+            if method == "GET" and path in ("/health", "/v1/health"):
+                return await self._send_json(send, 200, b"{}")
+            if method != "POST" or path not in _ROUTES:
+                raise NotFoundError(f"No route {method} {path}.")
             try:
-                request = orjson.loads(body)
+                request = orjson.loads(await self._read_body(receive))
             except orjson.JSONDecodeError:
-                return await self._send_json(send, 400, BAD_REQUEST)
-            chat = path.endswith("chat/completions")
-            if request.get("stream"):
-                return await self._stream(send, request, chat)
-            return await self._complete(send, request, chat)
-        return await self._send_json(send, 404, NOT_FOUND)
+                raise InvalidRequestError("The body is not valid JSON.") from None
+            route = _ROUTES[path]
+            if route == "embeddings":
+                return await self._send_json(send, 200, orjson.dumps(await self.engine.embed(request)))
+            if not request.get("stream"):
+                return await self._send_json(send, 200, orjson.dumps(await self.engine.generate(route, request)))
+            chunks = self.engine.stream(route, request)
+            first = await anext(chunks)  # errors before the first chunk are still an HTTP status
+        except LLMOpsError as exc:
+            return await self._send_json(send, exc.status_code, exc.to_json())
+        await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
+        await send({"type": "http.response.body", "body": _sse(first), "more_body": True})
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": _sse(chunk), "more_body": True})
+        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
     @staticmethod
     async def _read_body(receive: Any) -> bytes:
@@ -96,86 +229,24 @@ class FakeOpenAI:
 
     @staticmethod
     async def _send_json(send: Any, status: int, body: bytes) -> None:
-        await send({"type": "http.response.start", "status": status, "headers": _json_headers(body)})
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-    def _next_id(self, chat: bool) -> str:
-        self._counter += 1
-        return f"{'chatcmpl' if chat else 'cmpl'}-fake{self._counter}"
-
-    @staticmethod
-    def _prompt_tokens(request: dict[str, Any], chat: bool) -> int:
-        if chat:
-            text = " ".join(str(m.get("content", "")) for m in request.get("messages") or [])
-        else:
-            text = str(request.get("prompt", ""))
-        return max(1, len(text) // 4)
-
-    def _limit(self, request: dict[str, Any], default: int) -> int:
-        cap = request.get("max_completion_tokens") or request.get("max_tokens")
-        return min(default, int(cap)) if cap else default
-
-    async def _complete(self, send: Any, request: dict[str, Any], chat: bool) -> None:
-        prompt_tokens = self._prompt_tokens(request, chat)
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": 1, "total_tokens": prompt_tokens + 1}
-        choice: dict[str, Any] = {"index": 0, "finish_reason": "length", "logprobs": None}
-        if chat:
-            choice["message"] = {"role": "assistant", "content": "ok"}
-        else:
-            choice["text"] = "ok"
-        body = orjson.dumps(
-            {
-                "id": self._next_id(chat),
-                "object": "chat.completion" if chat else "text_completion",
-                "created": CREATED,
-                "model": request.get("model", MODEL),
-                "choices": [choice],
-                "usage": usage,
-            }
-        )
-        await self._send_json(send, 200, body)
-
-    async def _stream(self, send: Any, request: dict[str, Any], chat: bool) -> None:
-        n = self._limit(request, self.stream_chunks)
-        include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-        prompt_tokens = self._prompt_tokens(request, chat)
-        head = {
-            "id": self._next_id(chat),
-            "object": "chat.completion.chunk" if chat else "text_completion",
-            "created": CREATED,
-            "model": request.get("model", MODEL),
-        }
-        await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-        for i in range(n):
-            last = i == n - 1
-            if chat:
-                delta: dict[str, Any] = {"content": " ok"}
-                if i == 0:
-                    delta["role"] = "assistant"
-                choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": "length" if last else None}
-            else:
-                choice = {"index": 0, "text": " ok", "finish_reason": "length" if last else None}
-            event = b"data: " + orjson.dumps({**head, "choices": [choice]}) + b"\n\n"
-            await send({"type": "http.response.body", "body": event, "more_body": True})
-        if include_usage:
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": n, "total_tokens": prompt_tokens + n}
-            event = b"data: " + orjson.dumps({**head, "choices": [], "usage": usage}) + b"\n\n"
-            await send({"type": "http.response.body", "body": event, "more_body": True})
-        await send({"type": "http.response.body", "body": b"data: [DONE]\n\n", "more_body": False})
 
 
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="The fake engine as an OpenAI-compatible HTTP server.")
     parser.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "localhost"], help="loopback only")
     parser.add_argument("--port", type=int, default=9101)
+    parser.add_argument("--model", default="fake", help="the model name it lists and answers as")
     parser.add_argument(
-        "--stream-chunks", type=int, default=16, help="tokens per streamed response (max_tokens caps it)"
+        "--stream-chunks", type=int, default=16, help="tokens per answer, one per streamed chunk (max_tokens caps it)"
     )
     args = parser.parse_args(argv)
     uvicorn.run(
-        FakeOpenAI(args.stream_chunks),
+        FakeOpenAI(FakeEngine(args.model, reply_tokens=args.stream_chunks, record=False)),
         host=args.host,
         port=args.port,
         log_level="warning",

@@ -20,8 +20,8 @@ User classes (pick on the command line; all of them when none is named):
 Each streamed request is reported as its own Locust request (``chat:<scenario>``, full stream
 time) plus two Locust metrics of its own: ``TTFT`` (request start to the first content chunk;
 name ``all`` and, again, the scenario's name) and ``ITL`` (each gap between content chunks; name
-``all``), so Locust's CSV and HTML report carry their percentiles. A stream that answers non-200, sends an error event, ends without ``[DONE]`` or
-without content counts as a failure.
+``all``), so Locust's CSV and HTML report carry their percentiles. A stream that answers non-200,
+sends an error event, ends without ``[DONE]`` or without content counts as a failure.
 
 Options (each also from an environment variable): ``--api-keys`` / ``LLMOPS_LOADTEST_API_KEYS``
 (comma-separated; users take them in turn), ``--chat-model``, ``--embed-model``,
@@ -240,7 +240,7 @@ class OpenAIUser(HttpUser):
 
     def context_chat(self) -> None:
         item = self.rng.choice(self.items())
-        context = "\n".join(f"[{label}] {text}" for label, text in zip(item["LABELS"], item["CONTEXTS"]))
+        context = "\n".join(f"[{label}] {text}" for label, text in zip(item["LABELS"], item["CONTEXTS"], strict=True))
         messages = [
             {"role": "system", "content": f"Answer from this context only.\n\n{context}"},
             {"role": "user", "content": item["QUESTION"] + " Answer yes, no or maybe, then explain briefly."},

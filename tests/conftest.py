@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.cli.local_stack import free_port
 from services.common.engine import Engine
 from services.common.models import ModelSpec
@@ -23,7 +24,6 @@ from services.gateway.pipeline import Stage
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
 from services.gateway.wiring import Clients, build_gateway
-from tests.fakes import FakeEngine
 from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401  (session fixtures)
 
 

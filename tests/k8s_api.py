@@ -73,14 +73,19 @@ def status_for(rayservice: dict, generation: int, app_status: str, engine_status
         "observedGeneration": generation,
         "numServeEndpoints": 2 if ready else 0,
         "conditions": [
-            {"type": "Ready", "status": "True" if ready else "False", "reason": "NonZeroServeEndpoints" if ready else "ZeroServeEndpoints",
+            {"type": "Ready", "status": "True" if ready else "False",
+             "reason": "NonZeroServeEndpoints" if ready else "ZeroServeEndpoints",
              "message": "", "lastTransitionTime": TIME, "observedGeneration": generation},
-            {"type": "UpgradeInProgress", "status": "False", "reason": "NoPendingCluster", "message": "", "lastTransitionTime": TIME},
+            {"type": "UpgradeInProgress", "status": "False", "reason": "NoPendingCluster", "message": "",
+             "lastTransitionTime": TIME},
         ],
         "activeServiceStatus": {
             "rayClusterName": f"{rayservice['metadata']['name']}-raycluster-abcde",
-            "applicationStatuses": {"llmops": {"status": app_status, "message": "" if ready else "Deploying app 'llmops'", "serveDeploymentStatuses": deployments}},
-            "rayClusterStatus": {"desiredWorkerReplicas": 1, "availableWorkerReplicas": 1, "readyWorkerReplicas": 1, "state": "ready"},
+            "applicationStatuses": {"llmops": {"status": app_status,
+                                               "message": "" if ready else "Deploying app 'llmops'",
+                                               "serveDeploymentStatuses": deployments}},
+            "rayClusterStatus": {"desiredWorkerReplicas": 1, "availableWorkerReplicas": 1, "readyWorkerReplicas": 1,
+                                 "state": "ready"},
         },
         "pendingServiceStatus": {},
     }  # fmt: skip
@@ -256,6 +261,7 @@ class FakeKubernetesServer:
             "apiVersion": "v1", "kind": "Config", "current-context": "test",
             "clusters": [{"name": "test", "cluster": {"server": self.url}}],
             "users": [{"name": "test", "user": {"token": "test-token"}}],
-            "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test", "namespace": self.fake.namespace}}],
+            "contexts": [{"name": "test",
+                          "context": {"cluster": "test", "user": "test", "namespace": self.fake.namespace}}],
         }))  # fmt: skip
         return str(path)

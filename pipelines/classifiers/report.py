@@ -64,7 +64,7 @@ def multiclass_report(y: np.ndarray, proba: np.ndarray, classes: tuple[str, ...]
 
 def _confusion(y: np.ndarray, pred: np.ndarray, k: int) -> list[list[int]]:
     m = np.zeros((k, k), dtype=int)
-    for t, p in zip(y, pred):
+    for t, p in zip(y, pred, strict=True):
         m[t, p] += 1
     return m.tolist()
 
@@ -72,18 +72,23 @@ def _confusion(y: np.ndarray, pred: np.ndarray, k: int) -> list[list[int]]:
 def headline(report: dict[str, Any]) -> str:
     m = report["metrics"]
     if "macro_f1" in m:
-        return f"{report['task']}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} on {report['split']['held_out_rows']} held-out rows"
+        return (
+            f"{report['task']}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}"
+            f" on {report['split']['held_out_rows']} held-out rows"
+        )
     return (
         f"{report['task']}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}, "
         f"false-positive rate on benign {m['false_positive_rate_benign']:.3f}, ROC AUC {m['roc_auc']:.3f} "
         f"on {report['split']['held_out_rows']} held-out rows (threshold {m['threshold']})"
         + "".join(
-            f"; at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
+            f"; at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f},"
+            f" FPR {v['false_positive_rate_benign']:.3f}"
             for t, v in m.get("by_threshold", {}).items()
             if float(t) != m["threshold"]
         )
         + "".join(
-            f"; with heuristics (as served) at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
+            f"; with heuristics (as served) at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f},"
+            f" F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
             for t, v in m.get("with_heuristics", {}).items()
         )
     )
@@ -95,14 +100,17 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
     lines = [f"# {report['task']} classifier report", "", f"Model: {report['model']}.", ""]
     lines += [
         (
-            f"Data: `{report['data']['file']}` ({report['data']['rows']} rows, sha256 {report['data']['sha256'][:12]}...). "
-            f"Held out: {report['split']['held_out_rows']} rows (stratified, seed 0); fitted on {report['split']['train_rows']}."
+            f"Data: `{report['data']['file']}` ({report['data']['rows']} rows,"
+            f" sha256 {report['data']['sha256'][:12]}...). "
+            f"Held out: {report['split']['held_out_rows']} rows (stratified, seed 0);"
+            f" fitted on {report['split']['train_rows']}."
         ),
         "",
         f"**{headline(report)}**",
         "",
         (
-            f"ONNX export: {report['onnx_bytes']} bytes; max |p_sklearn - p_onnx| = {report['onnx_parity']['max_abs_probability_diff']:.2e}, "
+            f"ONNX export: {report['onnx_bytes']} bytes;"
+            f" max |p_sklearn - p_onnx| = {report['onnx_parity']['max_abs_probability_diff']:.2e}, "
             f"label agreement {report['onnx_parity']['label_agreement']:.4f}."
         ),
         "",
@@ -128,17 +136,18 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         lines += [
             "",
             (
-                "Bias caveat: the training data (Davidson et al. 2017) over-labels African-American English as offensive or hateful "
-                "(Sap et al. 2019; Davidson et al. 2019). This data carries no dialect labels, so that bias is not measured here; "
-                "the recall gap between `hate` and `offensive` above is the part that can be measured. Do not use this classifier "
-                "as the only blocking signal."
+                "Bias caveat: the training data (Davidson et al. 2017) over-labels African-American English"
+                " as offensive or hateful (Sap et al. 2019; Davidson et al. 2019). This data carries no dialect"
+                " labels, so that bias is not measured here; the recall gap between `hate` and `offensive` above"
+                " is the part that can be measured. Do not use this classifier as the only blocking signal."
             ),
         ]
     else:
         lines += ["| source | rows | positives | recall | false-positive rate |", "|---|---|---|---|---|"]
         for s, v in m["per_source"].items():
             lines.append(
-                f"| {s} | {v['rows']} | {v['positives']} | {v.get('recall', float('nan')):.3f} | {v.get('false_positive_rate', float('nan')):.3f} |"
+                f"| {s} | {v['rows']} | {v['positives']} | {v.get('recall', float('nan')):.3f}"
+                f" | {v.get('false_positive_rate', float('nan')):.3f} |"
             )
         lines += ["", f"Confusion matrix (rows: true benign/injection, columns: predicted): {m['confusion_matrix']}"]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

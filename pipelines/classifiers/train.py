@@ -122,7 +122,8 @@ def train_task(
     }
     if parity["label_agreement"] < 0.99:
         raise RuntimeError(
-            f"{task.name}: the ONNX export disagrees with scikit-learn on {1 - parity['label_agreement']:.1%} of held-out rows"
+            f"{task.name}: the ONNX export disagrees with scikit-learn"
+            f" on {1 - parity['label_agreement']:.1%} of held-out rows"
         )
     y = np.array(split.test_labels)
     if len(task.classes) == 2:
@@ -131,7 +132,10 @@ def train_task(
         from services.safety import heuristics
 
         served = np.array(
-            [heuristics.combine(p, heuristics.scan(t).score) for p, t in zip(onnx_proba[:, 1], split.test_texts)]
+            [
+                heuristics.combine(p, heuristics.scan(t).score)
+                for p, t in zip(onnx_proba[:, 1], split.test_texts, strict=True)
+            ]
         )
         metrics["with_heuristics"] = binary_report(y, served, split.test_groups, threshold=0.5)["by_threshold"]
     else:

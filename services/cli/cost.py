@@ -69,11 +69,13 @@ def budget_set(
     if (team is None) == (key_id is None):
         raise typer.BadParameter("give exactly one of --team or --key-id")
     try:
-        _ledger(ledger).set_budget(Budget(name, "team" if team else "key", team or key_id, period, limit, soft))  # type: ignore[arg-type]
+        scope = "team" if team else "key"
+        _ledger(ledger).set_budget(Budget(name, scope, team or key_id, period, limit, soft))  # type: ignore[arg-type]
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(
-        f"budget {name!r}: ${limit:g} per {period} for {'team ' + team if team else 'key ' + str(key_id)}, alerts from {soft:.0%}"
+        f"budget {name!r}: ${limit:g} per {period} for {'team ' + team if team else 'key ' + str(key_id)},"
+        f" alerts from {soft:.0%}"
     )
 
 
@@ -239,7 +241,8 @@ def tco(
         raise typer.BadParameter(str(exc)) from None
     result = as_dict(inputs, compute(inputs))
     console.print(
-        f"${result['usd_per_1m_tokens']:.4f} per 1M tokens, {result['kwh_per_1m_tokens']:.3f} kWh and {result['gco2e_per_1m_tokens']:.0f} gCO2e per 1M tokens"
+        f"${result['usd_per_1m_tokens']:.4f} per 1M tokens, {result['kwh_per_1m_tokens']:.3f} kWh"
+        f" and {result['gco2e_per_1m_tokens']:.0f} gCO2e per 1M tokens"
     )
     print(
         json.dumps(

@@ -45,8 +45,12 @@ def _fail(message: str) -> None:
 
 
 def _print_summary(summary) -> None:
-    console.print(f"RayService [bold]{summary.name}[/]: service {summary.service_status or '-'}, application {summary.app_status}"
-                  + (" (upgrade pending)" if summary.pending else "") + (f" — {summary.app_message}" if summary.app_message else ""))  # fmt: skip
+    pending = " (upgrade pending)" if summary.pending else ""
+    message = f" — {summary.app_message}" if summary.app_message else ""
+    console.print(
+        f"RayService [bold]{summary.name}[/]: service {summary.service_status or '-'},"
+        f" application {summary.app_status}{pending}{message}"
+    )
     conditions = Table("condition", "status", "reason", "message", title="conditions")
     for c in summary.conditions:
         conditions.add_row(c["type"], c["status"], c["reason"], c["message"])
@@ -135,7 +139,8 @@ def rollout(
             _fail(str(exc))
     if result.healthy:
         console.print(
-            f"[green]{model} now serves {result.source}[/] (version {version}; was {result.previous_source}) after {result.seconds:.0f}s"
+            f"[green]{model} now serves {result.source}[/] (version {version}; was {result.previous_source})"
+            f" after {result.seconds:.0f}s"
         )
     else:
         failure = result.failure
@@ -144,11 +149,26 @@ def rollout(
             if failure
             else ""
         )
-        console.print(f"[red]{model} {version} did not become healthy[/] (application {failure.app_status if failure else '?'}{': ' + problems if problems else ''}); "
-                      f"rolled back to {result.previous_source}"
-                      + ("" if result.last is not None and result.last.healthy else " — and the rollback is not healthy yet either: check `llmops deploy status`"))  # fmt: skip
-    print(json.dumps({"model": model, "version": version, "source": result.source, "previous_source": result.previous_source, "healthy": result.healthy,
-                      "rolled_back": result.rolled_back, "seconds": round(result.seconds, 1)}))  # fmt: skip
+        app_status = failure.app_status if failure else "?"
+        rollback_unhealthy = (
+            ""
+            if result.last is not None and result.last.healthy
+            else " — and the rollback is not healthy yet either: check `llmops deploy status`"
+        )
+        console.print(
+            f"[red]{model} {version} did not become healthy[/] (application {app_status}"
+            f"{': ' + problems if problems else ''}); rolled back to {result.previous_source}{rollback_unhealthy}"
+        )
+    outcome = {
+        "model": model,
+        "version": version,
+        "source": result.source,
+        "previous_source": result.previous_source,
+        "healthy": result.healthy,
+        "rolled_back": result.rolled_back,
+        "seconds": round(result.seconds, 1),
+    }
+    print(json.dumps(outcome))
     raise typer.Exit(0 if result.healthy else 1)
 
 
@@ -184,5 +204,6 @@ def keys_sync(
         else ("created" if result.created else "updated" if result.changed else "unchanged:")
     )
     console.print(
-        f"{verb} Secret {namespace}/{result.secret} with {len(result.key_ids)} active keys ({', '.join(result.key_ids) or 'none'})"
+        f"{verb} Secret {namespace}/{result.secret} with {len(result.key_ids)} active keys"
+        f" ({', '.join(result.key_ids) or 'none'})"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -76,13 +77,13 @@ def loadtest(
     with ExitStack() as stack:
         if host is None:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-            from services.cli.local_stack import local_stack
+            from services.cli.local_stack import LocalStack
             from services.gateway.keys import KeyStore
 
             workdir = Path(tempfile.mkdtemp(prefix="llmops-loadtest-"))
             keys_db = workdir / "keys.db"
             console.print(f"starting the local stack (log: {workdir / 'serve.log'})")
-            host = stack.enter_context(local_stack(workdir, env={"LLMOPS_GATEWAY_KEYS_DB": str(keys_db)}))
+            host = stack.enter_context(LocalStack(workdir, env={"LLMOPS_GATEWAY_KEYS_DB": str(keys_db)})).url
 
             keys = [KeyStore(keys_db).create("loadtest")[0]]
         elif not keys:
@@ -90,17 +91,28 @@ def loadtest(
                 "[yellow]no --api-key given: requests go without a key (only a --no-auth stack accepts them)[/]"
             )
 
+        locust = functools.partial(
+            run_locust,
+            host,
+            scenario=scenario,
+            spawn_rate=spawn_rate,
+            slo=slo,
+            api_keys=keys,
+            think=(think_min, think_max),
+            max_tokens=max_tokens,
+            chat_model=chat_model,
+            embed_model=embed_model,
+        )
+
         def one_run(n: int):
             with console.status(f"Locust: {n} users, {scenario}, {run_time}s against {host}"):
-                result = run_locust(host, scenario=scenario, users=n, spawn_rate=spawn_rate, run_time_s=run_time, out_dir=out, slo=slo, api_keys=keys,
-                                    think=(think_min, think_max), max_tokens=max_tokens, chat_model=chat_model, embed_model=embed_model)  # fmt: skip
+                result = locust(users=n, run_time_s=run_time, out_dir=out)
             _print_verdict(result)
             return result
 
         if warmup:
             with console.status(f"warming up: {users} users for {warmup}s (not judged)"):
-                run_locust(host, scenario=scenario, users=users, spawn_rate=spawn_rate, run_time_s=warmup, out_dir=out / "warmup", slo=slo, api_keys=keys,
-                           think=(think_min, think_max), max_tokens=max_tokens, chat_model=chat_model, embed_model=embed_model)  # fmt: skip
+                locust(users=users, run_time_s=warmup, out_dir=out / "warmup")
 
         if capacity:
             best, runs = capacity_search(one_run, start=users, factor=capacity_factor, max_users=max_users)
@@ -116,8 +128,17 @@ def loadtest(
             print(json.dumps(summary))
             raise typer.Exit(0 if best is not None else 1)
         result = one_run(users)
-        print(json.dumps({"mode": "run", "scenario": scenario, "host": host, "users": users, "run_time_s": run_time, "csv": str(result.stats_csv), "html": str(result.html),
-                          **result.verdict.as_dict()}))  # fmt: skip
+        summary = {
+            "mode": "run",
+            "scenario": scenario,
+            "host": host,
+            "users": users,
+            "run_time_s": run_time,
+            "csv": str(result.stats_csv),
+            "html": str(result.html),
+            **result.verdict.as_dict(),
+        }
+        print(json.dumps(summary))
         raise typer.Exit(0 if result.verdict.passed else 1)
 
 

@@ -201,9 +201,8 @@ def drift(
             f"  {name:16} {info['method']:22} {info['score']:.4g} {'[red]drifted[/]' if info['drifted'] else 'ok'}"
         )
     if result.embedding_distance is not None:
-        console.print(
-            f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {'[red]drifted[/]' if result.embedding_drift else 'ok'}"
-        )
+        drifted = "[red]drifted[/]" if result.embedding_drift else "ok"
+        console.print(f"  {'embeddings':16} {'mean cosine distance':22} {result.embedding_distance:.4g} {drifted}")
     verdict = "[red]drift detected[/]" if result.detected else "[green]no drift[/]"
     console.print(f"{verdict}: {result.drifted_share:.0%} of features drifted; report in {out}/drift.html")
     print(json.dumps(asdict(result)))  # one line, for scripts

@@ -131,7 +131,8 @@ def serve(
     console.print(
         ("" if gateway.auth_disabled else "Create a key:  KEY=$(llmops keys create me)\n")
         + f"Chat:          curl {base}/v1/chat/completions{auth} -H 'Content-Type: application/json' \\\n"
-        + '                 -d \'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "What is the capital of France?"}]}\'\n'
+        + '                 -d \'{"model": "smollm2-135m-instruct",'
+        + ' "messages": [{"role": "user", "content": "What is the capital of France?"}]}\'\n'
         + f"Models:        curl {base}/v1/models{auth}\nMetrics:       curl {base}/metrics\n"
         + (
             f"Ray Serve proxy (balances over gateway replicas): http://{gateway.host}:{gateway.proxy_port}\n"

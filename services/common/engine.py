@@ -11,7 +11,8 @@ An ``Engine`` serves one model (or one model version) and offers three calls:
 Failures raise ``services.common.errors`` types: a request the engine refuses is a 400, an
 engine that cannot be reached is a 503. Implementations: ``ServeEngine`` (a Ray Serve LLM
 deployment handle) and ``OpenAIHTTPEngine`` (any OpenAI-compatible server) in
-``services/gateway/engines.py``; ``tests/fakes.py`` has the fake for unit tests.
+``services/gateway/engines.py``; ``loadtests/fake_openai_backend.py`` has the fake (in process
+for unit tests, over HTTP for benchmarks).
 """
 
 from __future__ import annotations

@@ -96,10 +96,15 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
     engines = []
     try:
         for m in serve_app(serve_config).get("args", {}).get("models") or []:
-            engines.append({
-                "model": m.get("name"), "source": m.get("source") or m.get("base_url"), "version": annotations.get(annotation_key(m.get("name", ""))),
-                "replicas": m.get("replicas", 1), "max_replicas": m.get("max_replicas"),
-            })  # fmt: skip
+            engines.append(
+                {
+                    "model": m.get("name"),
+                    "source": m.get("source") or m.get("base_url"),
+                    "version": annotations.get(annotation_key(m.get("name", ""))),
+                    "replicas": m.get("replicas", 1),
+                    "max_replicas": m.get("max_replicas"),
+                }
+            )
     except DeployError:
         pass
     cluster = active.get("rayClusterStatus") or {}

@@ -20,7 +20,8 @@ class EngineSettings(BaseSettings):
     models_file: Path = Field(Path("config/models.yaml"), description="YAML file listing the served models.")
     models: list[ModelSpec] | None = Field(
         None,
-        description="Served models given inline (e.g. by the Helm chart's serveConfigV2); when set, models_file is not read.",
+        description="Served models given inline (e.g. by the Helm chart's serveConfigV2); "
+        "when set, models_file is not read.",
     )
     model_store: Path = Field(Path("var/models"), description="Folder of imported models (llmops models import).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where engines run; auto detects a GPU.")

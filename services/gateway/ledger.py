@@ -210,6 +210,7 @@ class ChargeWriter:
         self._queue: queue.Queue[Charge] = queue.Queue()
         self._pending: dict[tuple[str, str], float] = {}
         self._pending_lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one flush at a time: flush() returns once all taken is committed
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
 
@@ -225,6 +226,12 @@ class ChargeWriter:
             return dict(self._pending)
 
     def flush(self) -> None:
+        with self._flush_lock:
+            self._flush()
+        if self.on_flush is not None:
+            self.on_flush()
+
+    def _flush(self) -> None:
         batch: list[Charge] = []
         while True:
             try:
@@ -249,8 +256,6 @@ class ChargeWriter:
                                 self._pending.pop(key, None)  # type: ignore[arg-type]
                             else:
                                 self._pending[key] = left  # type: ignore[index]
-        if self.on_flush is not None:
-            self.on_flush()
 
     def _run(self) -> None:
         while True:

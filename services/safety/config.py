@@ -42,10 +42,15 @@ class SafetySettings(BaseSettings):
     stream_holdback_chars: int = Field(
         24,
         ge=0,
-        description="Characters held back after each scan (plus the unfinished last word) so a PII span cut by a window boundary is seen whole.",
+        description=(
+            "Characters held back after each scan (plus the unfinished last word) so a PII span cut by a"
+            " window boundary is seen whole."
+        ),
     )
     stream_max_delay_s: float = Field(
         0.25,
         ge=0,
-        description="Scan earlier than a full window once the oldest unsent text is this old (bounds the added latency).",
+        description=(
+            "Scan earlier than a full window once the oldest unsent text is this old (bounds the added latency)."
+        ),
     )

@@ -32,14 +32,18 @@ _OVERRIDES: list[tuple[re.Pattern[str], float]] = [
     ),
     (
         re.compile(
-            r"\b(system prompt|initial instructions|hidden instructions)\b.{0,40}\b(reveal|print|show|repeat|output|tell)\b|\b(reveal|print|show|repeat|output|tell me)\b.{0,40}\b(system prompt|initial instructions|hidden instructions)\b",
+            r"\b(system prompt|initial instructions|hidden instructions)\b.{0,40}"
+            r"\b(reveal|print|show|repeat|output|tell)\b"
+            r"|\b(reveal|print|show|repeat|output|tell me)\b.{0,40}"
+            r"\b(system prompt|initial instructions|hidden instructions)\b",
             re.IGNORECASE | re.DOTALL,
         ),
         0.8,
     ),
     (
         re.compile(
-            r"\b(you are now|from now on,? you are|you will now act as)\b.{0,60}\b((?-i:DAN)|jailbroken|unfiltered|uncensored|unrestricted|evil|no (rules|restrictions|limits))\b",
+            r"\b(you are now|from now on,? you are|you will now act as)\b.{0,60}"
+            r"\b((?-i:DAN)|jailbroken|unfiltered|uncensored|unrestricted|evil|no (rules|restrictions|limits))\b",
             re.IGNORECASE | re.DOTALL,
         ),
         0.9,
@@ -47,7 +51,8 @@ _OVERRIDES: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"\b((?-i:DAN)|do anything now|developer mode|jailbreak(?:ed)? mode|god mode)\b", re.IGNORECASE), 0.7),
     (
         re.compile(
-            r"\b(pretend|imagine|act as if|roleplay as|role-play as)\b.{0,60}\b(no|without)\b.{0,20}\b(rules|restrictions|filters|limits|guidelines|ethics)\b",
+            r"\b(pretend|imagine|act as if|roleplay as|role-play as)\b.{0,60}\b(no|without)\b.{0,20}"
+            r"\b(rules|restrictions|filters|limits|guidelines|ethics)\b",
             re.IGNORECASE | re.DOTALL,
         ),
         0.8,

@@ -165,8 +165,7 @@ class PolicySet:
                     if cache_key[1]
                     else "default"
                 )
-                raise PolicyError(
-                    f"{self.source}: invalid policy ({where}): {exc.errors(include_url=False)[0]['loc']}: {exc.errors(include_url=False)[0]['msg']}"
-                ) from None
+                first = exc.errors(include_url=False)[0]
+                raise PolicyError(f"{self.source}: invalid policy ({where}): {first['loc']}: {first['msg']}") from None
             self._cache[cache_key] = policy
         return policy

@@ -121,7 +121,7 @@ class SafetyService:
         elif action == "redact":
             # pseudonymise prompts only: the output goes to the client, who has no vault to read
             pseudonyms = Pseudonymizer() if rule.pseudonymize and direction == "input" else None
-            verdict["texts"] = [redact(t, entities, pseudonyms) for t, entities in zip(texts, found)]
+            verdict["texts"] = [redact(t, entities, pseudonyms) for t, entities in zip(texts, found, strict=True)]
             verdict["vault"] = pseudonyms.vault if pseudonyms else {}
         verdict["timings"]["pii"] = time.perf_counter() - started
 
@@ -134,7 +134,7 @@ class SafetyService:
             return []
         classifier = self.injection.scores(passages)
         out = []
-        for passage, p in zip(passages, classifier):
+        for passage, p in zip(passages, classifier, strict=True):
             found = heuristics.scan(passage)
             score = heuristics.combine(p, found.score)
             out.append(

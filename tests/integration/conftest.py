@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from services.cli.local_stack import free_port, local_stack
+from services.cli.local_stack import LocalStack, free_port
 from services.gateway.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,9 +66,13 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
     }
-    with local_stack(
-        tmp, env=env, args=["--models", str(ROOT / "config" / "models.yaml")], startup_timeout_s=STARTUP_TIMEOUT_S
-    ) as url:
+    models = ["--models", str(ROOT / "config" / "models.yaml")]
+    with LocalStack(tmp, env=env, args=models, startup_timeout_s=STARTUP_TIMEOUT_S) as local:
         yield Stack(
-            url, KeyStore(tmp / "keys.db"), tmp / "serve.log", metrics_port, tmp / "ledger.db", tmp / "requests.jsonl"
+            local.url,
+            KeyStore(tmp / "keys.db"),
+            local.log_path,
+            metrics_port,
+            tmp / "ledger.db",
+            tmp / "requests.jsonl",
         )

@@ -6,7 +6,7 @@ import pytest
 from monitoring.drift.embeddings import LocalEmbedder, OpenAIEmbedder, bundled_model_dir
 from tests.integration.conftest import EMBED_MODEL
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 
 def test_local_embeddings_match_the_stack(stack):

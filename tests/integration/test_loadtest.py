@@ -4,8 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from loadtests.slo import SLO, judge, read_stats
 from tests.integration.conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 
 def test_locust_run_against_the_stack(stack, tmp_path):
@@ -13,9 +17,10 @@ def test_locust_run_against_the_stack(stack, tmp_path):
     has_pubmedqa = any((parent / "shared" / "data" / "pubmedqa" / "ori_pqal.json").exists() for parent in ROOT.parents)
     slo = tmp_path / "slo.yaml"
     slo.write_text("ttft_p95_s: 30\nitl_p95_s: 5\nerror_ratio: 0.0\nmin_requests: 5\n")
-    cmd = [sys.executable, "-m", "services.cli", "loadtest", "--host", stack.url, "--api-key", stack.new_key(), "--scenario", "mixed" if has_pubmedqa else "short",
-           "--users", "3", "--spawn-rate", "3", "--run-time", "20", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16",
-           "--slo", str(slo), "--out", str(tmp_path / "results")]  # fmt: skip
+    cmd = [sys.executable, "-m", "services.cli", "loadtest", "--host", stack.url, "--api-key", stack.new_key()]
+    cmd += ["--scenario", "mixed" if has_pubmedqa else "short", "--users", "3", "--spawn-rate", "3"]
+    cmd += ["--run-time", "20", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16"]
+    cmd += ["--slo", str(slo), "--out", str(tmp_path / "results")]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0 and result["passed"], (proc.stderr[-3000:], result)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
 
@@ -72,17 +72,14 @@ def test_n_choices(stack):
 
 def test_seed_reproducibility(stack):
     client = stack.client()
-    ask = lambda seed: (
-        client.chat.completions.create(
-            model=CHAT_MODEL,
-            messages=[{"role": "user", "content": "Write a short poem."}],
-            temperature=1.0,
-            max_tokens=24,
-            seed=seed,
+
+    def ask(seed: int) -> str | None:
+        messages = [{"role": "user", "content": "Write a short poem."}]
+        answer = client.chat.completions.create(
+            model=CHAT_MODEL, messages=messages, temperature=1.0, max_tokens=24, seed=seed
         )
-        .choices[0]
-        .message.content
-    )  # noqa: E731
+        return answer.choices[0].message.content
+
     first, again = ask(1234), ask(1234)
     assert first == again
     assert any(ask(s) != first for s in (1, 2, 3)), "other seeds sample other text"
@@ -157,7 +154,8 @@ def test_unknown_model(stack):
         b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user"}], "max_tokens": -1}',
         b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}',
         b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 100000}',
-        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}], "logit_bias": {"notatoken": 5}}',
+        b'{"model": "smollm2-135m-instruct", "messages": [{"role": "user", "content": "hi"}],'
+        b' "logit_bias": {"notatoken": 5}}',
     ],
 )
 def test_malformed_bodies_get_4xx_never_5xx(stack, body):

@@ -32,7 +32,7 @@ from services.gateway.request_log import read_records
 from tests.integration.conftest import CHAT_MODEL, EMBED_MODEL, ROOT
 from tests.integration.prometheus_server import PrometheusServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 DISTINCT_KEYS = 24
 ALERTS = ROOT / "monitoring" / "alerts"
@@ -122,11 +122,10 @@ def loaded(stack, tmp_path_factory):
         )
 
     drift_dir = tmp / "drift"
-    done = subprocess.run(
-        [sys.executable, "-m", "services.cli", "monitor", "drift", "--log", str(request_log), "--reference-log", str(request_log), "--window", "1h",
-         "--min-requests", "5", "--embeddings", "off", "--out", str(drift_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    cmd = [sys.executable, "-m", "services.cli", "monitor", "drift", "--log", str(request_log)]
+    cmd += ["--reference-log", str(request_log), "--window", "1h", "--min-requests", "5"]
+    cmd += ["--embeddings", "off", "--out", str(drift_dir)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     drift_port = free_port()
     server = http.server.ThreadingHTTPServer(

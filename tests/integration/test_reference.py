@@ -5,7 +5,7 @@ import pytest
 
 from tests.integration.conftest import CHAT_MODEL, ROOT
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 PROMPTS = [
     "What is the capital of France?",

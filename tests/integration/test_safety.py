@@ -8,7 +8,7 @@ import pytest
 
 from tests.integration.conftest import CHAT_MODEL
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 EMAIL, PHONE = "maria.lopez@example.org", "212-555-0198"
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.budget import BudgetStage
-from services.gateway.ledger import Budget, Charge, Ledger, period_start
+from services.gateway.ledger import Budget, Charge, ChargeWriter, Ledger, period_start
 from services.gateway.prices import ModelPrice, PriceTable, allocate, load_prices
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICES = PriceTable(
@@ -80,6 +80,32 @@ def test_ledger_spent_and_budget_status(tmp_path):
     assert report[(None, "hosted")]["prompt_tokens"] == 10
 
 
+def test_flush_returns_only_once_a_concurrent_batch_is_committed(tmp_path):
+    """flush() is what callers wait on before reading the ledger; while the writer thread is
+    still committing a batch it took, flush() must wait for it instead of returning early."""
+    import threading
+
+    committing, release = threading.Event(), threading.Event()
+
+    class SlowLedger(Ledger):
+        def record(self, charges):
+            committing.set()
+            release.wait(5)
+            super().record(charges)
+
+    ledger = SlowLedger(tmp_path / "ledger.db")
+    writer = ChargeWriter(ledger, flush_interval_s=0.01)
+    writer.submit(Charge("k1", None, "m", 1, 1, 2.0, 0.0))
+    assert committing.wait(5), "the writer thread never took the batch"
+    done = threading.Thread(target=writer.flush)
+    done.start()
+    done.join(0.3)
+    assert done.is_alive(), "flush() returned while the batch was still being committed"
+    release.set()
+    done.join(5)
+    assert ledger.spent("key", "k1") == 2.0
+
+
 def test_ledger_survives_reopen(tmp_path):
     ledger = Ledger(tmp_path / "ledger.db")
     ledger.record([Charge("k", "t", "m", 1, 1, 0.5)])
@@ -102,13 +128,14 @@ async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
     prices = PriceTable(
         models={"fake-chat": ModelPrice(input_per_1m_usd=1e6, output_per_1m_usd=0.0)}
     )  # $1 per prompt token
+    # the stage reads the budget list at most every BUDGET_CACHE_S: set it before the stage starts
+    ledger.set_budget(Budget("research-daily", "team", "research", "day", 5.0))
     budget = BudgetStage(ledger, prices, flush_interval_s=0.05)
     app = make_gateway_app(
         {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages={"budget": budget}
     )
     key, principal = keys.create("alice", team="research")
     other, _ = keys.create("bob", team="ops")
-    ledger.set_budget(Budget("research-daily", "team", "research", "day", 5.0))
     body = {"model": "fake-chat", "messages": [{"role": "user", "content": "one two three"}]}  # 3 prompt tokens = $3
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
         auth = {"Authorization": f"Bearer {key}"}

@@ -5,8 +5,8 @@ import asyncio
 import httpx
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello there world"}]}
 

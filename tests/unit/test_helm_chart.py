@@ -105,6 +105,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.ray
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
 def test_build_app_builds_the_rendered_graph(scenario, local_ray):
     """What KubeRay will call: services.app:build_app(args) with the rendered args."""

@@ -4,6 +4,7 @@ import httpx
 import orjson
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine, FakeOpenAI
 from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError
 from services.gateway.engines import OpenAIHTTPEngine
 
@@ -70,3 +71,27 @@ async def test_unreachable_and_slow_upstreams():
         await OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(refuse)).generate("chat", {})
     with pytest.raises(EngineTimeoutError):
         await OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(slow)).embed({})
+
+
+async def test_the_fake_engine_over_http_answers_as_in_process():
+    """The benchmarks' fake backend is the tests' FakeEngine behind the OpenAI HTTP API."""
+    fake = FakeEngine("fake", reject_prompt="TOO LONG")
+    engine = OpenAIHTTPEngine("fake", "http://fake/v1", transport=httpx.ASGITransport(app=FakeOpenAI(fake)))
+    chat = {"messages": [{"role": "user", "content": "one two three"}], "max_tokens": 3}
+    answer = await engine.generate("chat", chat)
+    assert answer == {**await fake.generate("chat", chat), "created": answer["created"]}
+    assert (
+        answer["choices"][0]["message"]["content"] == "echo: one two"
+        and answer["choices"][0]["finish_reason"] == "length"
+    )
+    streamed = [
+        c async for c in engine.stream("chat", {**chat, "stream": True, "stream_options": {"include_usage": True}})
+    ]
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in streamed if c["choices"]) == "echo: one two"
+    assert streamed[-1]["usage"] == {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}
+    assert len((await engine.embed({"input": ["a", "b c"]}))["data"]) == 2
+    with pytest.raises(InvalidRequestError, match="maximum context length"):
+        await engine.generate("chat", {"messages": [{"role": "user", "content": "TOO LONG"}]})
+    with pytest.raises(InvalidRequestError, match="maximum context length"):
+        async for _ in engine.stream("completions", {"prompt": "TOO LONG", "stream": True}):
+            pass

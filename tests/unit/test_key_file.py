@@ -3,10 +3,10 @@ import os
 
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.key_file import KeyFile, KeyFileError, export_keys, parse_keys
 from services.gateway.keys import KeyStore
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 
 def write(path, document):

@@ -47,7 +47,8 @@ def test_team_is_optional_and_old_databases_gain_the_column(tmp_path):
     db = tmp_path / "old.db"
     old = sqlite3.connect(db)
     old.execute(
-        "CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, models TEXT, rpm INTEGER, tpm INTEGER, created_at REAL NOT NULL, revoked_at REAL)"
+        "CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+        " models TEXT, rpm INTEGER, tpm INTEGER, created_at REAL NOT NULL, revoked_at REAL)"
     )
     old.execute("INSERT INTO api_keys VALUES ('sk-llmops-abcd', 'h', 'legacy', NULL, NULL, NULL, 1.0, NULL)")
     old.commit()

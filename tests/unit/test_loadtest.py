@@ -2,7 +2,6 @@
 against the fake OpenAI backend (its own process, as always)."""
 
 import json
-import subprocess
 import sys
 import time
 
@@ -11,13 +10,17 @@ import pytest
 
 from loadtests.runner import LocustRun, capacity_search, run_locust
 from loadtests.slo import SLO, judge, read_stats
-from services.cli.local_stack import free_port
+from services.cli.local_stack import ServerProcess, free_port
 
-HEADER = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+HEADER = (
+    "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
+    "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%"
+)
 
 
 def row(kind, name, count, failures, p50, p95, rps=1.0):
-    return f"{kind},{name},{count},{failures},{p50},{p50},1,{p95 * 2},10,{rps},0.0,{p50},{p50},{p50},{p50},{p95},{p95},{p95},{p95},{p95},{p95},{p95}"
+    percentiles = ",".join(map(str, [p50] * 4 + [p95] * 7))  # 50%..80%, then 90%..100%
+    return f"{kind},{name},{count},{failures},{p50},{p50},1,{p95 * 2},10,{rps},0.0,{percentiles}"
 
 
 def canned(tmp_path, rows, exceptions=0):
@@ -124,25 +127,24 @@ def test_capacity_search_stops_at_the_first_breach():
 
 
 @pytest.fixture
-def fake_backend():
+def fake_backend(tmp_path):
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "loadtests.fake_openai_backend", "--port", str(port), "--stream-chunks", "8"]
-    )
+    argv = [sys.executable, "-m", "loadtests.fake_openai_backend", "--port", port, "--stream-chunks", 8]
+    server = ServerProcess("fake-backend", argv, port, log_path=tmp_path / "fake-backend.log").start()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while True:
-        try:
-            httpx.get(url + "/health", timeout=1)
-            break
-        except httpx.HTTPError:
-            if time.time() > deadline:
-                proc.kill()
-                pytest.fail("fake backend did not start")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                httpx.get(url + "/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                if not server.alive() or time.time() > deadline:
+                    pytest.fail(f"fake backend did not start: {server.exit_message()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.stop(grace_s=10)
 
 
 def test_locust_streaming_users_record_ttft_and_itl(fake_backend, tmp_path):

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.common.models import ModelSpec
 from services.gateway.config import GatewaySettings
 from services.gateway.pipeline import SLOTS, PassThrough, Pipeline
@@ -14,7 +15,6 @@ from services.gateway.routes import build_fastapi
 from services.gateway.stages import StaticRouting
 from services.gateway.wiring import Parts, build_gateway
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello"}]}
 

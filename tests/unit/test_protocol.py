@@ -53,12 +53,14 @@ def test_valid_chat_keeps_only_fields_the_client_set():
             "requires logprobs",
         ),
         (
-            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream_options": {"include_usage": true}}',
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}],'
+            b' "stream_options": {"include_usage": true}}',
             None,
             "only allowed when stream",
         ),
         (
-            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema"}}',
+            b'{"model": "m", "messages": [{"role": "user", "content": "hi"}],'
+            b' "response_format": {"type": "json_schema"}}',
             "response_format",
             "json_schema is required",
         ),

@@ -3,10 +3,10 @@
 import httpx
 import orjson
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.pipeline import PassThrough
 from services.gateway.request_log import RequestLogStage, RequestLogWriter, read_records
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 
 class RedactingGuard(PassThrough):

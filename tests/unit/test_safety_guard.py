@@ -10,11 +10,11 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.clients import LocalSafetyClient
 from services.gateway.guard import InputGuard, OutputGuard, SafetyGuard
 from services.safety.policy import PolicySet
 from tests.conftest import make_gateway_app
-from tests.fakes import FakeEngine
 
 EMAIL, PHONE = "maria.lopez@example.org", "212-555-0198"
 OUTPUT_ONLY_PII = {"pii": {"directions": ["output"]}}  # the prompt keeps its PII, so the echo carries it

@@ -5,10 +5,10 @@ import asyncio
 import httpx
 import orjson
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.common.errors import EngineUnavailableError
 from services.gateway.service import DONE, sse_error, sse_event
 from tests.conftest import LiveServer, make_gateway_app
-from tests.fakes import FakeEngine
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "one two three"}], "stream": True}
 

@@ -7,11 +7,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("vllm")
 
-from vllm import SamplingParams
-from vllm.v1.sample.logits_processor import BatchUpdate
+# imported after the skips above: these need torch and vllm
+from vllm import SamplingParams  # noqa: E402
+from vllm.v1.sample.logits_processor import BatchUpdate  # noqa: E402
 
-from services.engine.watermark_processor import WatermarkLogitsProcessor
-from services.safety.watermark import green_mask
+from services.engine.watermark_processor import WatermarkLogitsProcessor  # noqa: E402
+from services.safety.watermark import green_mask  # noqa: E402
 
 VOCAB = 1000
 

@@ -10,6 +10,7 @@ from services.cli.deploy import deploy_app
 from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
+from services.cli.rag import rag_app
 from services.cli.monitor import monitor_app
 from services.cli.serve import serve
 
@@ -31,6 +32,7 @@ app.add_typer(
     name="deploy",
     help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.",
 )
+app.add_typer(rag_app, name="rag", help="RAG collections: ingest documents, list, stats, erase, query.")
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

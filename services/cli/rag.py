@@ -54,7 +54,13 @@ def ingest(
         documents = list(read_paths(paths, fields))
         service = _service()
         todo, _ = service.plan(collection, documents)
-        columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"), TimeElapsedColumn())
+        columns = (
+            TextColumn("ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("documents"),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=console, transient=False) as bar:
             task = bar.add_task("ingest", total=len(todo))
             result = service.ingest(collection, documents, progress=lambda n: bar.advance(task, n))

@@ -69,13 +69,20 @@ class Chunker:
         if n_tokens <= self.budget:
             return [(sentence, n_tokens)]
         encoding = self.tokenizer.encode(sentence, add_special_tokens=False)
-        offsets = encoding.offsets
+        offsets, words = encoding.offsets, encoding.word_ids
         pieces = []
-        for start in range(0, len(offsets), self.budget):
-            window = offsets[start : start + self.budget]
-            piece = sentence[window[0][0] : window[-1][1]].strip()
+        start = 0
+        while start < len(offsets):
+            end = min(start + self.budget, len(offsets))
+            # end the piece on a word boundary when the word fits in a piece at all
+            back = end
+            while back < len(offsets) and back > start and words[back] is not None and words[back] == words[back - 1]:
+                back -= 1
+            end = back if back > start else end
+            piece = sentence[offsets[start][0] : offsets[end - 1][1]].strip()
             if piece:
-                pieces.append((piece, len(window)))
+                pieces.append((piece, end - start))
+            start = end
         return pieces
 
     def chunk(self, text: str) -> list[str]:

@@ -225,4 +225,10 @@ class RetrievalService:
                 }
             )
         timings["total"] = sum(timings.values())
-        return {"object": "list", "collection": request.collection, "mode": request.mode, "data": data, "timings": timings}
+        return {
+            "object": "list",
+            "collection": request.collection,
+            "mode": request.mode,
+            "data": data,
+            "timings": timings,
+        }

@@ -286,7 +286,7 @@ class LanceStore:
         where = self._where(collection, filters)
         if where:
             query = query.where(where, prefilter=True)
-        rows = query.select(self._COLUMNS).limit(k).to_arrow()
+        rows = query.select([*self._COLUMNS, "_distance"]).limit(k).to_arrow()
         return self._hits(rows, "_distance", higher_is_better=False)  # cosine similarity = 1 - distance
 
     def keyword(self, collection: str, query: str, k: int, filters: dict[str, FilterValue]) -> list[Hit]:
@@ -295,5 +295,5 @@ class LanceStore:
         where = self._where(collection, filters)
         if where:
             search = search.where(where, prefilter=True)
-        rows = search.select(self._COLUMNS).limit(k).to_arrow()
+        rows = search.select([*self._COLUMNS, "_score"]).limit(k).to_arrow()
         return self._hits(rows, "_score", higher_is_better=True)

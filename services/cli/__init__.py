@@ -10,8 +10,8 @@ from services.cli.deploy import deploy_app
 from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
-from services.cli.rag import rag_app
 from services.cli.monitor import monitor_app
+from services.cli.rag import rag_app
 from services.cli.serve import serve
 
 app = typer.Typer(

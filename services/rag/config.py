@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # all-MiniLM-L6-v2 truncates its input at 256 tokens ([CLS] and [SEP] included): no chunk may be longer.
 MODEL_MAX_TOKENS = 256
+
+
+class RagAlias(BaseModel):
+    model: str = Field(description="Base chat model that answers.")
+    collection: str = Field(description="Collection the answers are grounded in.")
+    top_k: int = Field(4, ge=1, le=50, description="Passages put into the prompt.")
 
 
 class RagSettings(BaseSettings):
@@ -51,6 +57,11 @@ class RagSettings(BaseSettings):
     replicas: int = Field(1, ge=1, description="Retrieval deployment replicas.")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per retrieval replica.")
     timeout_s: float = Field(5.0, gt=0, description="Longest the gateway waits for one retrieval.")
+
+    aliases: dict[str, RagAlias] = Field(
+        default_factory=dict,
+        description="Public model name -> {model, collection, top_k}: chat on that name is grounded in the collection.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_budget(self) -> RagSettings:

@@ -92,7 +92,7 @@ class TorchEmbedder(_Batched):
         self.tokenizer = load_tokenizer(model_dir)
         self.tokenizer.enable_truncation(MODEL_MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.model = AutoModel.from_pretrained(str(model_dir), torch_dtype=torch.float32).eval()
+        self.model = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32).eval()
         self.dim = int(self.model.config.hidden_size)
         self.batch_size = batch_size
 
@@ -129,7 +129,7 @@ def onnx_file(model_dir: Path, cache_dir: Path) -> Path:
     from transformers import AutoModel
 
     # eager attention and a padded example: the traced graph must keep the padding mask
-    bert = AutoModel.from_pretrained(str(model_dir), torch_dtype=torch.float32, attn_implementation="eager").eval()
+    bert = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="eager").eval()
 
     class _Encoder(torch.nn.Module):  # positional inputs, one output: what the exporter traces
         def __init__(self):

@@ -69,7 +69,8 @@ def test_retrieve_through_the_gateway(stack, indexed):
     ]:
         bad = post(stack, "/v1/retrieve", body)
         assert bad.status_code == status, (body, bad.text)
-        assert set(bad.json()["error"]) == {"message", "type", "param", "code"} and bad.json()["error"]["param"] == param
+        error = bad.json()["error"]
+        assert set(error) == {"message", "type", "param", "code"} and error["param"] == param
 
 
 def test_grounded_chat_cites_sources_and_drops_the_planted_injection(stack, indexed):

@@ -15,18 +15,21 @@ from services.engine.llm_configs import build_llm_config, model_source
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
+from services.rag.config import RagSettings
 from services.safety.config import SafetySettings
 
 
 def build_app(config: dict[str, Any] | None = None) -> Application:
     """Build the graph. ``config`` may hold engine settings (``models_file``, or ``models`` inline
-    as a list of model specs), a ``gateway`` dict of gateway settings and a ``safety`` dict of
-    safety settings; anything not given comes from the environment (``LLMOPS_*``) or defaults."""
+    as a list of model specs), a ``gateway`` dict of gateway settings, a ``safety`` dict of
+    safety settings and a ``rag`` dict of RAG settings; anything not given comes from the
+    environment (``LLMOPS_*``) or defaults."""
     from ray.serve.llm import build_llm_deployment
 
     config = dict(config or {})
     gateway = GatewaySettings(**config.pop("gateway", {}))
     safety = SafetySettings(**config.pop("safety", {}))
+    rag = RagSettings(**config.pop("rag", {}))
     engine = EngineSettings(**config)
     specs = engine.served_models()
     engines = {
@@ -66,9 +69,26 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     handles: dict[str, Any] = {"engines": engines}
     if safety_app is not None:
         handles["safety"] = safety_app
+    rag_config = None
+    if rag.enabled:
+        from services.rag.deployment import RetrievalDeployment
+
+        # absolute paths: replicas need not share the driver's working directory
+        rag = rag.model_copy(
+            update={"index_dir": rag.index_dir.resolve(), "embedding_model_dir": rag.embedding_model_dir.resolve()}
+        )
+        if not (rag.embedding_model_dir / "tokenizer.json").is_file():
+            raise FileNotFoundError(
+                f"RAG embedding model not in {rag.embedding_model_dir}: run `llmops models import` (make models)"
+            )
+        rag_config = rag.model_dump(mode="json")
+        handles["retrieval"] = RetrievalDeployment.options(
+            num_replicas=rag.replicas, ray_actor_options={"num_cpus": rag.num_cpus}
+        ).bind(rag_config)
     return ingress.bind(
         settings=gateway.model_dump(mode="json"),
         models=[s.model_dump() for s in specs],
         handles=handles,
         safety=safety_config,
+        rag=rag_config,
     )

@@ -103,6 +103,9 @@ class ChatCompletionRequest(_Sampling):
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
+    # llmops extension: ground the answer in a RAG collection ({"collection", "top_k", "filters"});
+    # checked by the retrieval stage, never sent to the engine.
+    rag: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _top_logprobs_need_logprobs(self) -> ChatCompletionRequest:
@@ -150,6 +153,21 @@ class WatermarkDetectRequest(_Strict):
     text: str = Field(min_length=1, max_length=200_000)
     gamma: float | None = Field(default=None, gt=0.0, lt=1.0)
     threshold: float | None = Field(default=None, gt=0.0, le=100.0)
+
+
+RagFilterValue = str | int | float | bool
+
+
+class RetrieveRequest(_Strict):
+    """``POST /v1/retrieve`` (llmops extension): passages of a RAG collection for a query."""
+
+    query: str = Field(description="What to search for (natural language or keywords).")
+    collection: str = Field(description="Collection to search.")
+    top_k: int | None = Field(None, description="Passages to return (1 to the service's max_top_k).")
+    filters: dict[str, RagFilterValue | list[RagFilterValue]] = Field(
+        default_factory=dict, description="Metadata field -> value or list of accepted values (all must match)."
+    )
+    mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Ranking: BM25 + dense fused, or one.")
 
 
 def parse_request(model_cls: type[BaseModel], raw: bytes) -> Any:

@@ -25,11 +25,12 @@ class GatewayDeployment:
         models: list[dict[str, Any]],
         handles: ServiceHandles,
         safety: dict[str, Any] | None = None,
+        rag: dict[str, Any] | None = None,
     ):
         self.settings = GatewaySettings.model_validate(settings)
         self.engine_handles = dict(handles.get("engines", {}))
         specs = [ModelSpec.model_validate(m) for m in models]
-        self.service = build_gateway(self.settings, specs, handles, safety=safety)
+        self.service = build_gateway(self.settings, specs, handles, safety=safety, rag=rag)
 
     async def ready(self) -> bool:
         """True when every Ray Serve engine answers its health check."""

@@ -125,6 +125,12 @@ def build_fastapi(
     async def embeddings(request: Request) -> Response:
         return await _openai("embeddings", request)
 
+    @app.post("/v1/retrieve")
+    async def retrieve(request: Request) -> Response:
+        service = get_service()
+        body, key = await request.body(), bearer_key(request)
+        return _json(await service.retrieve(body, api_key=key, request_id=request.state.request_id))
+
     @app.post("/v1/watermark/detect")
     async def watermark_detect(request: Request) -> Response:
         return _json(await get_service().detect_watermark(await request.body(), api_key=bearer_key(request)))

@@ -20,6 +20,7 @@ from services.common.protocol import (
     ChatCompletionRequest,
     CompletionRequest,
     EmbeddingRequest,
+    RetrieveRequest,
     WatermarkDetectRequest,
     parse_request,
 )
@@ -28,6 +29,7 @@ from services.gateway.pipeline import Pipeline, RequestContext
 from services.gateway.stages import AuthStage, ModelResolution
 
 if TYPE_CHECKING:
+    from services.gateway.clients import RetrievalClient
     from services.gateway.guard import SafetyGuard
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
@@ -45,7 +47,8 @@ def sse_error(error: LLMOpsError) -> bytes:
 
 class GatewayService:
     """``catalog``: the public model names (models, aliases, experiments) and their task;
-    ``watermark``: the safety guard that detects watermarks, None without the safety service."""
+    ``watermark``: the safety guard that detects watermarks, None without the safety service;
+    ``retrieval``: the RAG service's client for ``/v1/retrieve``, None without it."""
 
     def __init__(
         self,
@@ -54,11 +57,13 @@ class GatewayService:
         catalog: Mapping[str, str],
         request_timeout_s: float = 600.0,
         watermark: SafetyGuard | None = None,
+        retrieval: RetrievalClient | None = None,
     ):
         self.pipeline = pipeline
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
+        self.retrieval = retrieval
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
 
@@ -84,6 +89,51 @@ class GatewayService:
         return await self.watermark.detect_watermark(
             request.model, principal.name, request.text, request.gamma, request.threshold
         )
+
+    async def retrieve(self, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any]:
+        """``POST /v1/retrieve``: the same authentication, quota, metrics and errors as the
+        OpenAI routes; the retrieval service validates the rest (400 / 404)."""
+        from services.rag import metrics as rag_metrics
+
+        started = time.perf_counter()
+        metrics.IN_FLIGHT.labels("retrieve").inc()
+        ctx: RequestContext | None = None
+        status = 500
+        try:
+            request = parse_request(RetrieveRequest, body)
+            ctx = RequestContext(
+                request_id=request_id,
+                route="retrieve",
+                request=request,
+                payload=request.model_dump(exclude_unset=True),
+                api_key=api_key,
+                started=started,
+            )
+            ctx.principal = self._auth.authenticate(api_key)
+            if self.retrieval is None:
+                raise NotFoundError(
+                    "Retrieval needs the RAG service, which is disabled on this server.", code="retrieval_unavailable"
+                )
+            await self.pipeline.slots["quota"].on_request(ctx)
+            async with asyncio.timeout(self.request_timeout_s):
+                answer = await self.retrieval.retrieve(ctx.payload)
+            rag_metrics.record(
+                "retrieved", {"timings": answer.get("timings", {}), "gateway_s": time.perf_counter() - started}
+            )
+            rag_metrics.record("passages", {"returned": len(answer["data"]), "dropped": 0, "route": "retrieve"})
+            status = 200
+            return answer
+        except TimeoutError:
+            status = 504
+            raise EngineTimeoutError("The retrieval service did not answer in time.") from None
+        except LLMOpsError as exc:
+            status = exc.status_code
+            raise
+        finally:
+            metrics.IN_FLIGHT.labels("retrieve").dec()
+            self._count("retrieve", "other", status, started)
+            if ctx is not None and ctx.principal is not None:
+                await self.pipeline.slots["quota"].on_finish(ctx, status)
 
     async def handle(
         self, route: str, body: bytes, *, api_key: str | None, request_id: str
@@ -145,7 +195,7 @@ class GatewayService:
                 chunk: dict[str, Any] | None = first
                 while chunk is not None:
                     if not include_usage:
-                        if not chunk.get("choices"):
+                        if not chunk.get("choices") and chunk.get("object") != "chat.completion.citations":
                             chunk = await anext(chunks, None)
                             continue
                         chunk.pop("usage", None)

@@ -23,7 +23,7 @@ from typing import Any, TypedDict
 
 from services.common.engine import Engine
 from services.common.models import ModelSpec
-from services.gateway.clients import HandleSafetyClient, SafetyClient
+from services.gateway.clients import HandleRetrievalClient, HandleSafetyClient, RetrievalClient, SafetyClient
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import OpenAIHTTPEngine, ServeEngine
 from services.gateway.key_file import KeyFile
@@ -48,11 +48,15 @@ class Clients:
     """The other services, each behind its client protocol (``clients.py``); None when absent."""
 
     safety: SafetyClient | None = None
+    retrieval: RetrievalClient | None = None
 
     @classmethod
     def from_handles(cls, handles: ServiceHandles) -> Clients:
-        safety = handles.get("safety")
-        return cls(safety=HandleSafetyClient(safety) if safety is not None else None)
+        safety, retrieval = handles.get("safety"), handles.get("retrieval")
+        return cls(
+            safety=HandleSafetyClient(safety) if safety is not None else None,
+            retrieval=HandleRetrievalClient(retrieval) if retrieval is not None else None,
+        )
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Parts:
     clients: Clients
     handles: ServiceHandles
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
+    safety: dict[str, Any] | None = None  # the safety settings when the app runs the safety service
+    rag: dict[str, Any] | None = None  # the RAG settings when the app runs the retrieval service
 
 
 StageFactory = Callable[[Parts], Stage]
@@ -79,8 +85,13 @@ def static_routing(parts: Parts) -> Stage:
 
 
 def retrieval_stage(parts: Parts) -> StageFactory:
-    """The retrieval slot's factory for the services present."""
-    return passthrough
+    """The retrieval slot's factory for the services present: grounded chat (RAG) when the app
+    has a retrieval service."""
+    if parts.clients.retrieval is None:
+        return passthrough
+    from services.gateway.retrieval import rag_stage
+
+    return rag_stage
 
 
 def routing_stage(parts: Parts) -> StageFactory:
@@ -166,18 +177,22 @@ def build_gateway(
     handles: ServiceHandles | None = None,
     *,
     safety: dict[str, Any] | None = None,
+    rag: dict[str, Any] | None = None,
     engines: Mapping[str, Engine] | None = None,
     clients: Clients | None = None,
     stages: Mapping[str, Stage] | None = None,
 ) -> GatewayService:
     """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
-    service. ``engines`` / ``clients`` replace what would be built from ``handles``, and
-    ``stages`` the stage of a slot (tests, benchmarks)."""
+    service; ``rag``: the RAG settings (aliases) when it runs the retrieval service. ``engines`` /
+    ``clients`` replace what would be built from ``handles``, and ``stages`` the stage of a slot
+    (tests, benchmarks)."""
     handles = handles or ServiceHandles()
     clients = clients or Clients.from_handles(handles)
     if engines is None:
         engines = engines_from_handles(specs, handles.get("engines", {}), settings.request_timeout_s)
-    parts = Parts(settings, specs, engines, clients, handles, catalog={s.name: s.task for s in specs})
+    engines = dict(engines)  # slot factories may publish aliases (RAG) that route to an engine
+    catalog = {s.name: s.task for s in specs}
+    parts = Parts(settings, specs, engines, clients, handles, catalog=catalog, safety=safety, rag=rag)
     factories = {"retrieval": retrieval_stage(parts), "routing": routing_stage(parts)}
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
@@ -196,4 +211,5 @@ def build_gateway(
         catalog=parts.catalog,
         request_timeout_s=settings.request_timeout_s,
         watermark=guards.get("guard"),
+        retrieval=clients.retrieval,
     )

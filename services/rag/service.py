@@ -19,12 +19,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.common.errors import InvalidRequestError, NotFoundError
+from services.common.protocol import RetrieveRequest
 from services.rag.chunking import Chunker, load_tokenizer
 from services.rag.config import RagSettings
 from services.rag.documents import Document, DocumentError, validate
 from services.rag.embeddings import Embedder, build_embedder
 from services.rag.fusion import reciprocal_rank_fusion
-from services.rag.protocol import RetrieveRequest
 from services.rag.store import Chunk, LanceStore, UnknownCollection, UnknownFilterField, VectorStore, valid_collection
 
 Progress = Callable[[int], None]  # called with the number of documents just written

@@ -92,14 +92,13 @@ class VectorStore(Protocol):
 
 
 class LanceStore:
-    """LanceDB on a local folder (or any URI LanceDB opens, e.g. s3:// on a cluster)."""
+    """LanceDB on a local folder."""
 
     def __init__(self, uri: str | Path, dim: int = 384):
         import lancedb
 
         self.uri = str(uri)
-        if "://" not in self.uri:
-            Path(self.uri).mkdir(parents=True, exist_ok=True)
+        Path(self.uri).mkdir(parents=True, exist_ok=True)
         self.db = lancedb.connect(self.uri)
         self.dim = dim
         self._lock = threading.Lock()  # one writer per process; LanceDB commits are atomic across processes

@@ -73,10 +73,12 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     if rag.enabled:
         from services.rag.deployment import RetrievalDeployment
 
-        # absolute paths: replicas need not share the driver's working directory
-        rag = rag.model_copy(
-            update={"index_dir": rag.index_dir.resolve(), "embedding_model_dir": rag.embedding_model_dir.resolve()}
-        )
+        # the embedding model from the model store unless set; absolute paths: replicas need not
+        # share the driver's working directory
+        model_dir = rag.embedding_model_dir
+        if "embedding_model_dir" not in rag.model_fields_set:
+            model_dir = engine.model_store / model_dir.name
+        rag = rag.model_copy(update={"index_dir": rag.index_dir.resolve(), "embedding_model_dir": model_dir.resolve()})
         if not (rag.embedding_model_dir / "tokenizer.json").is_file():
             raise FileNotFoundError(
                 f"RAG embedding model not in {rag.embedding_model_dir}: run `llmops models import` (make models)"

@@ -79,10 +79,6 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         if "embedding_model_dir" not in rag.model_fields_set:
             model_dir = engine.model_store / model_dir.name
         rag = rag.model_copy(update={"index_dir": rag.index_dir.resolve(), "embedding_model_dir": model_dir.resolve()})
-        if not (rag.embedding_model_dir / "tokenizer.json").is_file():
-            raise FileNotFoundError(
-                f"RAG embedding model not in {rag.embedding_model_dir}: run `llmops models import` (make models)"
-            )
         rag_config = rag.model_dump(mode="json")
         handles["retrieval"] = RetrievalDeployment.options(
             num_replicas=rag.replicas, ray_actor_options={"num_cpus": rag.num_cpus}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -224,7 +225,9 @@ class LanceStore:
             if n:
                 table.delete(where)
                 table.create_fts_index("text", use_tantivy=False, replace=True)
-                table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+                with warnings.catch_warnings():  # dropping every old version is the point of an erasure
+                    warnings.filterwarnings("ignore", message=r"optimize\(cleanup_older_than=0\)")
+                    table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
             return n
 
     def drop(self, collection: str) -> None:

@@ -71,5 +71,6 @@ def rag_stage(parts: Any) -> RagStage:
         policy_for=_policy_lookup(parts.safety),
         aliases=aliases,
         record=metrics.record,
+        timeout_s=settings.timeout_s,
     )
     return RagStage(logic)

@@ -15,12 +15,13 @@ retrieval service is the redacted one. Features hold numbers only, never passage
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.common.errors import InvalidRequestError
+from services.common.errors import EngineUnavailableError, InvalidRequestError
 from services.rag import grounding
 
 RecordFn = Callable[[str, dict[str, Any]], None]
@@ -84,12 +85,14 @@ class GroundingLogic:
         policy_for: Callable[[Any], dict[str, Any]] | None = None,
         aliases: Mapping[str, tuple[str, RagBinding]] | None = None,
         record: RecordFn | None = None,
+        timeout_s: float = 5.0,
     ):
         self.retrieval = retrieval
         self.scanner = scanner
         self.policy_for = policy_for or (lambda ctx: {})
         self.aliases = dict(aliases or {})  # public model name -> (base model, binding)
         self.record = record or (lambda event, data: None)
+        self.timeout_s = timeout_s
 
     def binding(self, ctx: Any) -> RagBinding | None:
         payload = ctx.payload
@@ -115,7 +118,13 @@ class GroundingLogic:
         body = {"query": query, "collection": binding.collection, "top_k": binding.top_k}
         if binding.filters:
             body["filters"] = dict(binding.filters)
-        answer = await self.retrieval.retrieve(body)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                answer = await self.retrieval.retrieve(body)
+        except TimeoutError:
+            raise EngineUnavailableError(
+                "The retrieval service did not answer in time.", code="retrieval_unavailable"
+            ) from None
         retrieved = answer["data"]
         self.record("retrieved", {"timings": answer.get("timings", {}), "gateway_s": time.perf_counter() - started})
         kept, dropped = retrieved, 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
 
-from services.common.errors import InvalidRequestError, NotFoundError
+from services.common.errors import EngineUnavailableError, InvalidRequestError, NotFoundError
 from services.rag.documents import Document
 from services.rag.stage import GroundingLogic, RagBinding
 from tests.unit.rag_fixtures import make_service, tokenizer  # noqa: F401  (fixture)
@@ -123,3 +124,14 @@ async def test_unknown_collection_is_404_and_rag_only_on_chat(retrieval):
         await logic.on_request(ctx({"messages": [{"role": "user", "content": "x"}], "rag": {"collection": "nope"}}))
     with pytest.raises(InvalidRequestError):
         await logic.on_request(ctx({"prompt": "x", "rag": {"collection": "med"}}, route="completions"))
+
+
+async def test_a_slow_retrieval_service_is_a_503():
+    class Slow:
+        async def retrieve(self, body):
+            await asyncio.sleep(5)
+
+    logic = GroundingLogic(Slow(), timeout_s=0.05)
+    with pytest.raises(EngineUnavailableError) as err:
+        await logic.on_request(ctx({"messages": [{"role": "user", "content": "x"}], "rag": {"collection": "med"}}))
+    assert err.value.status_code == 503 and err.value.code == "retrieval_unavailable"

@@ -110,3 +110,27 @@ async def test_alias_and_streamed_citations(setup):
     assert events[-1] is citations[0] or events.index(citations[0]) == len(events) - 1
     _, sent = engine.received[-1]
     assert sent["model"] == "chat"
+
+
+async def test_without_the_safety_service_passages_are_not_scanned(tmp_path, tokenizer):  # noqa: F811
+    rag = make_service(tmp_path / "index", tokenizer)
+    rag.ingest("med", [Document("planted", PLANTED, title="Planted")])
+    engine = FakeEngine("chat")
+    settings = GatewaySettings(
+        auth_disabled=True, quota_backend="local", budgets_enabled=False, request_log_enabled=False
+    )
+    service = build_gateway(
+        settings,
+        [ModelSpec(name="chat", task="generate", source="chat")],
+        engines={"chat": engine},
+        clients=Clients(retrieval=LocalRetrievalClient(rag)),
+    )
+
+    async def ready() -> bool:
+        return True
+
+    app = build_fastapi(lambda: service, is_ready=ready)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        body = {"model": "chat", "messages": [{"role": "user", "content": "aspirin"}], "rag": {"collection": "med"}}
+        r = await client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 200 and [c["document_id"] for c in r.json()["citations"]] == ["planted"]

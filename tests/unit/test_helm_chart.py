@@ -19,6 +19,7 @@ import yaml
 
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
+from services.safety.config import SafetySettings
 from tests.helm_chart import (
     CHART,
     CORE_KINDS,
@@ -85,13 +86,14 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     assert serve_config["http_options"] == {"host": "0.0.0.0", "port": 8000}
     args = dict(app["args"])
     gateway = GatewaySettings(**args.pop("gateway"))
-    safety = args.pop("safety", None)
+    safety = SafetySettings(**args.pop("safety"))
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
     assert str(gateway.keys_file) == "/etc/llmops/keys/keys.json"
-    if safety is not None:
-        assert set(safety) == {"enabled", "policy_file"}
+    if safety.enabled:
+        assert str(safety.policy_file) == "/etc/llmops/config/safety-policy.yaml"
+        assert safety.models_dir.is_absolute()
 
 
 @pytest.fixture(scope="module")
@@ -105,17 +107,115 @@ def local_ray():
     ray.shutdown()
 
 
+# --- it starts: the rendered config, run from the image's files (not the repo's) ---------------
+#
+# The image (deploy/docker/Dockerfile) holds the code and config/ under its working directory, no
+# var/ (.dockerignore) and so no safety classifiers; the pods mount the ConfigMap at
+# /etc/llmops/config, the keys Secret at /etc/llmops/keys, the model store at /models and an
+# emptyDir for the gateway's state. `image_dir` rebuilds that layout under tmp_path and points
+# the rendered paths at it.
+
+MOUNTS = {"/etc/llmops/config": "config-mount", "/etc/llmops/keys": "keys-mount", "/var/lib/llmops": "state"}
+
+
+def rendered_args(docs) -> dict:
+    (rayservice,) = by_kind(docs, "RayService")
+    (app,) = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"]
+    return app["args"]
+
+
+def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dict:
+    """chdir into a directory laid out like the image's, with the chart's mounts filled from the
+    rendered ConfigMap/Secret; the rendered build_app args with the mount points moved there."""
+    import shutil
+
+    workdir = tmp_path / "image"
+    shutil.copytree(ROOT / "config", workdir / "config")
+    (config,) = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-config")]
+    (tmp_path / "config-mount").mkdir()
+    for name, text in config["data"].items():
+        (tmp_path / "config-mount" / name).write_text(text)
+    (tmp_path / "keys-mount").mkdir()
+    for secret in by_kind(docs, "Secret"):
+        for name, data in (secret.get("data") or {}).items():
+            (tmp_path / "keys-mount" / name).write_bytes(base64.b64decode(data))
+    store = tmp_path / "models"
+    store.mkdir()
+    for model in (ROOT / "var" / "models").iterdir():
+        (store / model.name).symlink_to(model.resolve())
+    if classifiers_in_cache:  # what the README tells an SRE to copy into the model cache
+        (store / "classifiers").symlink_to((ROOT / "var" / "classifiers").resolve())
+    text = yaml.safe_dump(rendered_args(docs))
+    for mount, folder in MOUNTS.items():
+        text = text.replace(mount, str(tmp_path / folder))
+    text = re.sub(r"(?<![\w/])/models\b", str(store), text)
+    monkeypatch.chdir(workdir)
+    for var in [v for v in __import__("os").environ if v.startswith("LLMOPS_")]:
+        monkeypatch.delenv(var)
+    return yaml.safe_load(text)
+
+
 @pytest.mark.ray
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_build_app_builds_the_rendered_graph(scenario, local_ray):
-    """What KubeRay will call: services.app:build_app(args) with the rendered args."""
+def test_build_app_starts_from_the_image_files(scenario, local_ray, tmp_path, monkeypatch):
+    """What KubeRay calls, services.app:build_app(args), in a working directory with nothing but
+    the image's files: no var/classifiers. Safety-enabled releases read the classifiers from the
+    model cache (the schema requires it)."""
     from services.app import build_app
 
-    (rayservice,) = by_kind(render(scenario), "RayService")
-    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-    args.pop("safety", None)  # build_app takes `safety` once the safety service lands (parallel branch)
+    docs = render(scenario)
+    safety = rendered_args(docs)["safety"]
+    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
+    assert not (__import__("pathlib").Path("var") / "classifiers").exists()
     app = build_app(args)
     assert type(app).__name__ == "Application"
+
+
+@pytest.mark.ray
+def test_safety_without_classifiers_in_the_cache_fails_clearly(local_ray, tmp_path, monkeypatch):
+    from services.app import build_app
+
+    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)
+    with pytest.raises(FileNotFoundError, match="classifiers"):
+        build_app(args)
+
+
+def test_disabled_safety_is_rendered_as_disabled():
+    """SafetySettings defaults to enabled: leaving the key out would turn safety on."""
+    for scenario in [None, *SCENARIOS]:
+        safety = rendered_args(render(scenario))["safety"]
+        enabled = yaml.safe_load((CHART / "ci" / scenario).read_text()).get("safety", {}) if scenario else {}
+        assert SafetySettings(**safety).enabled is enabled.get("enabled", False), scenario
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch):
+    """The price table, safety policy and key file the pods read are accepted by the code that
+    reads them, and the gateway writes only under its writable state volume."""
+    from services.gateway.key_file import parse_keys
+    from services.gateway.prices import PriceTable, load_prices
+    from services.gateway.wiring import key_store, metering_stages
+    from services.safety.policy import PolicySet
+
+    docs = render(scenario)
+    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)
+    gateway = GatewaySettings(**args["gateway"])
+    assert gateway.prices_file == tmp_path / "config-mount" / "prices.yaml"
+    values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+    assert load_prices(gateway.prices_file) == PriceTable.model_validate(values.get("prices", {}))
+    if args["safety"]["enabled"]:
+        PolicySet.from_file(args["safety"]["policy_file"])
+    for secret in by_kind(docs, "Secret"):
+        if "keys.json" in (secret.get("data") or {}):
+            parse_keys(json.loads(base64.b64decode(secret["data"]["keys.json"])))
+    for path in (gateway.ledger_db, gateway.request_log_path):
+        assert path.is_relative_to(tmp_path / "state"), path
+    metering_stages(gateway)  # opens the ledger and the request log
+    key_store(gateway)
+    (rayservice,) = by_kind(docs, "RayService")
+    for name, template in pod_templates(rayservice).items():
+        mounts = {m["mountPath"]: m for m in template["spec"]["containers"][0]["volumeMounts"]}
+        assert "/var/lib/llmops" in mounts and not mounts["/var/lib/llmops"].get("readOnly"), name
 
 
 @pytest.mark.parametrize(
@@ -320,16 +420,20 @@ def test_existing_secret_and_claim_are_referenced():
         assert volumes["api-keys"]["secret"]["secretName"] == "llmops-keys"
         assert volumes["model-cache"]["persistentVolumeClaim"]["claimName"] == "rel-llmops-model-cache"
         mounts = {m["name"]: m["mountPath"] for m in template["spec"]["containers"][0]["volumeMounts"]}
-        assert mounts == {"config": "/etc/llmops/config", "api-keys": "/etc/llmops/keys", "model-cache": "/models"}
+        assert mounts == {
+            "config": "/etc/llmops/config",
+            "api-keys": "/etc/llmops/keys",
+            "state": "/var/lib/llmops",
+            "model-cache": "/models",
+        }
 
 
 def test_safety_policy_is_in_the_configmap_when_enabled():
     (config,) = [
         d for d in by_kind(render("full-values.yaml"), "ConfigMap") if d["metadata"]["name"].endswith("-config")
     ]
-    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == {
-        "default": {"pii": "redact", "injection": "block", "toxicity": "flag"}
-    }
+    values = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())
+    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == values["safety"]["policy"]
     (config,) = [d for d in by_kind(render(), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     assert "safety-policy.yaml" not in config["data"]
 

@@ -67,6 +67,8 @@ app.kubernetes.io/part-of: llmops
 {{- define "llmops.configDir" -}}/etc/llmops/config{{- end }}
 {{- define "llmops.keysDir" -}}/etc/llmops/keys{{- end }}
 {{- define "llmops.modelDir" -}}/models{{- end }}
+{{/* Writable per-pod state of the gateway (cost ledger, request log): an emptyDir. */}}
+{{- define "llmops.stateDir" -}}/var/lib/llmops{{- end }}
 
 {{/* Engine device. build_app runs on the head, which has no GPU, so "auto" cannot be detected
 there: it means cuda when a GPU worker group is enabled, else cpu. */}}
@@ -95,10 +97,15 @@ gateway:
   ready_timeout_s: {{ .Values.gateway.readyTimeoutSeconds }}
   auth_disabled: {{ .Values.gateway.authDisabled }}
   keys_file: {{ include "llmops.keysDir" . }}/keys.json
-{{- if .Values.safety.enabled }}
+  prices_file: {{ include "llmops.configDir" . }}/prices.yaml
+  ledger_db: {{ include "llmops.stateDir" . }}/ledger.db
+  request_log_path: {{ include "llmops.stateDir" . }}/requests.jsonl
+{{- /* Always explicit: SafetySettings defaults to enabled, and the image has no classifiers. */}}
 safety:
-  enabled: true
+  enabled: {{ .Values.safety.enabled }}
+{{- if .Values.safety.enabled }}
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
+  models_dir: {{ .Values.safety.classifiersDir }}
 {{- end }}
 {{- end }}
 
@@ -124,6 +131,8 @@ applications:
   secret:
     secretName: {{ include "llmops.keysSecretName" . }}
     optional: true
+- name: state
+  emptyDir: {}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   persistentVolumeClaim:
@@ -138,6 +147,8 @@ applications:
 - name: api-keys
   mountPath: {{ include "llmops.keysDir" . }}
   readOnly: true
+- name: state
+  mountPath: {{ include "llmops.stateDir" . }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   mountPath: {{ include "llmops.modelDir" . }}
@@ -150,6 +161,9 @@ applications:
   value: "1"
 - name: RAY_USAGE_STATS_ENABLED
   value: "0"
+# the cost report and budgets read the chart's price table
+- name: LLMOPS_GATEWAY_PRICES_FILE
+  value: {{ include "llmops.configDir" . }}/prices.yaml
 {{- with .Values.rayService.env }}
 {{ toYaml . }}
 {{- end }}

@@ -466,6 +466,29 @@ def test_schema_rejects_bad_values(values, fragment):
     assert fragment in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    ("release", "values", "accepted", "message"),
+    [
+        ("r" * 40, {}, True, ""),  # "rrr...-llmops": 47 characters, KubeRay's limit
+        ("r" * 41, {}, False, "at most 47"),
+        ("prod", {"fullnameOverride": "x" * 48}, False, "at most 47"),
+        ("1st", {}, False, "DNS-1035"),
+        ("prod", {"fullnameOverride": "Prod_LLM"}, False, "DNS-1035"),
+    ],
+)
+def test_release_names_kuberay_refuses_fail_at_render(release, values, accepted, message):
+    result = helm(
+        "template",
+        release,
+        str(CHART),
+        "--set-json",
+        f"fullnameOverride={json.dumps(values.get('fullnameOverride', ''))}",
+        check=False,
+    )
+    assert (result.returncode == 0) is accepted, result.stderr
+    assert message in result.stderr
+
+
 def _keys(node, prefix=""):
     """Dotted paths of a values tree down to leaves (lists and free maps are leaves)."""
     if isinstance(node, dict) and node:

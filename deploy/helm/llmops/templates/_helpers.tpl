@@ -17,6 +17,18 @@
 {{- end }}
 {{- end }}
 
+{{/* KubeRay refuses a RayService whose name is over 47 characters (the RayCluster and its
+Services add suffixes up to 63) or not a DNS-1035 label; fail at render instead of at reconcile. */}}
+{{- define "llmops.validateName" -}}
+{{- $name := include "llmops.fullname" . -}}
+{{- if gt (len $name) 47 -}}
+{{- fail (printf "RayService name %q is %d characters: KubeRay accepts at most 47. Use a shorter release name or set fullnameOverride." $name (len $name)) -}}
+{{- end -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
+{{- fail (printf "RayService name %q is not a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), which KubeRay requires. Rename the release or set fullnameOverride." $name) -}}
+{{- end -}}
+{{- end }}
+
 {{- define "llmops.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}

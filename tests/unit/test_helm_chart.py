@@ -50,8 +50,9 @@ def test_every_scenario_exists():
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
 def test_core_kinds_validate_strictly(scenario):
     docs = render(scenario)
+    (rayservice,) = by_kind(docs, "RayService")
     checked = 0
-    for doc in docs:
+    for doc in [*docs, serve_service(rayservice)]:
         if doc["kind"] in CORE_KINDS:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
             checked += 1
@@ -283,11 +284,7 @@ def test_selectors_match_pod_labels():
     pods = pod_templates(rayservice)
     assert set(pods) == {"head", "cpu", "gpu", "gpu-spot"}
     matches = lambda selector, labels: all(labels.get(k) == v for k, v in selector.items())  # noqa: E731
-    (service,) = by_kind(docs, "Service")
-    assert service["spec"]["selector"]["ray.io/serve"] == "true", "only pods whose Serve proxy KubeRay reports healthy"
-    service_selector = {k: v for k, v in service["spec"]["selector"].items() if k != "ray.io/serve"}
-    for name, template in pods.items():
-        assert matches(service_selector, template["metadata"]["labels"]), name
+    service = serve_service(rayservice)
     for pdb in by_kind(docs, "PodDisruptionBudget"):
         selected = [
             n for n, t in pods.items() if matches(pdb["spec"]["selector"]["matchLabels"], t["metadata"]["labels"])
@@ -302,6 +299,42 @@ def test_selectors_match_pod_labels():
     for template in pods.values():
         assert matches(podmonitor["spec"]["selector"]["matchLabels"], template["metadata"]["labels"])
         assert "metrics" in [p["name"] for p in template["spec"]["containers"][0]["ports"]]
+
+
+def serve_service(rayservice: dict) -> dict:
+    """The API Service KubeRay creates from spec.serveService, as a Service object."""
+    return {"apiVersion": "v1", "kind": "Service", **rayservice["spec"]["serveService"]}
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_api_service_follows_the_active_cluster(scenario):
+    """During a blue/green upgrade both clusters' pods carry the release labels; only KubeRay's
+    serve service (its selector: ray.io/cluster of the active cluster + ray.io/serve) moves
+    traffic when the new application is RUNNING. The chart renders no Service of its own."""
+    docs = render(scenario)
+    assert not by_kind(docs, "Service")
+    (rayservice,) = by_kind(docs, "RayService")
+    service = serve_service(rayservice)
+    kubernetes_validate.validate(service, K8S_VERSION, strict=True)
+    assert service["metadata"]["name"] == "rel-llmops"
+    assert "selector" not in service["spec"], "KubeRay sets the selector; a custom one would be ignored"
+    (port,) = service["spec"]["ports"]
+    assert port["name"] == "serve", "KubeRay merges its detected port named 'serve' with ours by name"
+    head = rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    assert {"name": "serve", "containerPort": 8000} in head["ports"]
+    for ingress in by_kind(docs, "Ingress"):
+        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+        assert backend == {"name": "rel-llmops", "port": {"name": "serve"}}
+    for route in by_kind(docs, "HTTPRoute"):
+        assert route["spec"]["rules"][0]["backendRefs"][0]["name"] == "rel-llmops"
+
+
+def test_no_deprecated_kuberay_fields():
+    """KubeRay ignores the unhealthy-second thresholds (ray-project/kuberay#1685)."""
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    assert not {"deploymentUnhealthySecondThreshold", "serviceUnhealthySecondThreshold"} & set(rayservice["spec"])
+    assert rayservice["spec"]["upgradeStrategy"] == {"type": "NewCluster"}
+    assert rayservice["spec"]["rayClusterDeletionDelaySeconds"] >= 600
 
 
 def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
@@ -338,7 +371,7 @@ def test_images_are_pinned():
 
 def test_defaults_render_only_the_core():
     kinds = sorted(d["kind"] for d in render())
-    assert kinds == ["ConfigMap", "RayService", "Secret", "Service", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "RayService", "Secret", "ServiceAccount"]
 
 
 def test_full_scenario_renders_every_part():
@@ -346,7 +379,6 @@ def test_full_scenario_renders_every_part():
     assert kinds >= {
         "RayService",
         "ConfigMap",
-        "Service",
         "Ingress",
         "HTTPRoute",
         "ServiceMonitor",

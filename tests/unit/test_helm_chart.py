@@ -337,6 +337,83 @@ def test_no_deprecated_kuberay_fields():
     assert rayservice["spec"]["rayClusterDeletionDelaySeconds"] >= 600
 
 
+def _selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def allowed(policy: dict, port: int, *, namespace: str, namespace_labels: dict, pod_labels: dict) -> bool:
+    """Whether a NetworkPolicy (matchLabels peers only) lets a pod reach `port` on the pods it selects."""
+    for rule in policy["spec"]["ingress"]:
+        if "ports" in rule and port not in [p["port"] for p in rule["ports"]]:
+            continue
+        peers = rule.get("from")
+        if not peers:
+            return True
+        for peer in peers:
+            ns = peer.get("namespaceSelector")
+            in_namespace = _selects(ns, namespace_labels) if ns is not None else namespace == "llm"
+            if in_namespace and _selects(peer.get("podSelector", {}), pod_labels):
+                return True
+    return False
+
+
+def test_network_policy_lets_the_operator_and_prometheus_in_and_keeps_others_out():
+    docs = render("full-values.yaml")
+    (policy,) = by_kind(docs, "NetworkPolicy")
+    (rayservice,) = by_kind(docs, "RayService")
+    pods = pod_templates(rayservice)
+    assert all(_selects(policy["spec"]["podSelector"], t["metadata"]["labels"]) for t in pods.values())
+
+    def peer(namespace, **labels):
+        return {
+            "namespace": namespace,
+            "namespace_labels": {"kubernetes.io/metadata.name": namespace},
+            "pod_labels": labels,
+        }
+
+    operator = peer("kuberay-system", **{"app.kubernetes.io/name": "kuberay-operator"})
+    prometheus = peer("monitoring", app="prometheus")
+    nginx = peer("ingress-nginx", app="ingress-nginx")
+    stranger = peer("team-x", app="notebook")
+    own = peer("llm", **pods["cpu"]["metadata"]["labels"])
+    head_ports = {p["name"]: p["containerPort"] for p in pods["head"]["spec"]["containers"][0]["ports"]}
+    for port in (head_ports["dashboard"], head_ports["serve"]):
+        assert allowed(policy, port, **operator), f"the KubeRay operator needs port {port}"
+    # every port a monitor scrapes
+    (monitor,) = by_kind(docs, "ServiceMonitor")
+    service_ports = {p["name"]: p["port"] for p in serve_service(rayservice)["spec"]["ports"]}
+    assert allowed(policy, service_ports[monitor["spec"]["endpoints"][0]["port"]], **prometheus)
+    (podmonitor,) = by_kind(docs, "PodMonitor")
+    for name, template in pods.items():
+        ports = {p["name"]: p["containerPort"] for p in template["spec"]["containers"][0]["ports"]}
+        assert allowed(policy, ports[podmonitor["spec"]["podMetricsEndpoints"][0]["port"]], **prometheus), name
+    assert allowed(policy, 8000, **nginx) and not allowed(policy, 8000, **stranger)
+    for port in (head_ports["dashboard"], head_ports["client"], head_ports["gcs-server"]):
+        assert not allowed(policy, port, **stranger) and not allowed(policy, port, **prometheus), port
+        assert allowed(policy, port, **own)
+
+
+def test_network_policy_is_on_by_default():
+    (policy,) = by_kind(render(), "NetworkPolicy")
+    stranger = {"namespace": "team-x", "namespace_labels": {}, "pod_labels": {"app": "notebook"}}
+    assert not allowed(policy, 8265, **stranger) and allowed(policy, 8000, **stranger)
+
+
+def test_ray_metrics_port_applies_to_every_pod():
+    result = render_with({"monitoring": {"rayMetricsPort": 9090}, "gpuWorkers": {"enabled": True}})
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    groups = [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+    assert len(groups) == 3
+    for group in groups:
+        assert group["rayStartParams"]["metrics-export-port"] == "9090"
+        ports = {p["name"]: p["containerPort"] for p in group["template"]["spec"]["containers"][0]["ports"]}
+        assert ports["metrics"] == 9090
+    (policy,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "NetworkPolicy"]
+    assert allowed(policy, 9090, namespace="monitoring", namespace_labels={}, pod_labels={})
+
+
 def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
     (rayservice,) = by_kind(render("gpu-values.yaml"), "RayService")
     pods = pod_templates(rayservice)
@@ -371,7 +448,7 @@ def test_images_are_pinned():
 
 def test_defaults_render_only_the_core():
     kinds = sorted(d["kind"] for d in render())
-    assert kinds == ["ConfigMap", "RayService", "Secret", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "NetworkPolicy", "RayService", "Secret", "ServiceAccount"]
 
 
 def test_full_scenario_renders_every_part():

@@ -195,7 +195,9 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
   replicas: {{ $group.replicas }}
   minReplicas: {{ $group.minReplicas }}
   maxReplicas: {{ $group.maxReplicas }}
-  rayStartParams: {}
+  rayStartParams:
+    # the port the PodMonitor scrapes, on workers as on the head
+    metrics-export-port: {{ $root.Values.monitoring.rayMetricsPort | quote }}
   template:
     metadata:
       labels:

@@ -511,15 +511,25 @@ def test_chart_copies_match_monitoring_sources():
             assert copies == sources, f"chart {chart_dir} differs from {source_dir}: run `make chart-sync`"
 
 
-def test_keys_secret_holds_an_empty_key_file_and_is_kept():
+def test_keys_secret_never_renders_an_empty_key_list():
+    """`helm template` (Argo CD) cannot look the live Secret up: a rendered key list, even an empty
+    one, would replace the synced keys on every sync. The Secret renders without data."""
     (secret,) = by_kind(render(), "Secret")
-    assert json.loads(base64.b64decode(secret["data"]["keys.json"])) == {"version": 1, "keys": []}
+    assert "data" not in secret and "stringData" not in secret
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     (rayservice,) = by_kind(render(), "RayService")
     volumes = {
         v["name"]: v for v in rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["volumes"]
     }
-    assert volumes["api-keys"]["secret"]["secretName"] == secret["metadata"]["name"]
+    assert volumes["api-keys"]["secret"] == {"secretName": secret["metadata"]["name"], "optional": True}
+
+
+def test_a_missing_key_file_means_no_keys(tmp_path):
+    """What the gateway does before the first `llmops deploy keys sync`: start, and refuse every key."""
+    from services.gateway.key_file import KeyFile
+
+    keys = KeyFile(tmp_path / "keys.json")
+    assert keys.lookup("sk-llmops-anything") is None
 
 
 def test_existing_secret_and_claim_are_referenced():

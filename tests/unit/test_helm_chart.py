@@ -323,10 +323,35 @@ def test_api_service_follows_the_active_cluster(scenario):
     head = rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
     assert {"name": "serve", "containerPort": 8000} in head["ports"]
     for ingress in by_kind(docs, "Ingress"):
-        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-        assert backend == {"name": "rel-llmops", "port": {"name": "serve"}}
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+            assert path["backend"]["service"] == {"name": "rel-llmops", "port": {"name": "serve"}}
     for route in by_kind(docs, "HTTPRoute"):
         assert route["spec"]["rules"][0]["backendRefs"][0]["name"] == "rel-llmops"
+
+
+def _exposed(path: str, rules: list[tuple[str, str]]) -> bool:
+    """Ingress / Gateway API path matching: Prefix matches whole path elements."""
+    for kind, value in rules:
+        if kind == "Exact" and path == value:
+            return True
+        if kind in ("Prefix", "PathPrefix") and (path == value or path.startswith(value.rstrip("/") + "/")):
+            return True
+    return False
+
+
+def test_metrics_are_not_exposed_outside_the_cluster():
+    docs = render("full-values.yaml")
+    (ingress,) = by_kind(docs, "Ingress")
+    (route,) = by_kind(docs, "HTTPRoute")
+    exposures = {
+        "Ingress": [(p["pathType"], p["path"]) for p in ingress["spec"]["rules"][0]["http"]["paths"]],
+        "HTTPRoute": [(m["path"]["type"], m["path"]["value"]) for m in route["spec"]["rules"][0]["matches"]],
+    }
+    for kind, rules in exposures.items():
+        for path in ("/v1/chat/completions", "/v1/embeddings", "/v1/models", "/health"):
+            assert _exposed(path, rules), (kind, path)
+        for path in ("/metrics", "/ready", "/v1x", "/"):
+            assert not _exposed(path, rules), (kind, path)
 
 
 def test_no_deprecated_kuberay_fields():

@@ -6,7 +6,11 @@ recorded from a cluster: the RayService is the chart's own rendering, with a sta
 of KubeRay's CRD (every state it holds is validated against the vendored CRD schema), and a
 tiny stand-in for the KubeRay operator moves the status along after each patch:
 
-- for ``stale_polls`` reads after a patch, the old status (observedGeneration behind);
+- for ``stale_polls`` reads after a patch, the status KubeRay's first reconcile writes: the NEW
+  ``observedGeneration`` with the OLD application statuses (RUNNING / HEALTHY). The controller
+  reads the Serve statuses from the dashboard before it submits the changed config
+  (rayservice_controller.go: getAndCheckServeStatus, then updateServeDeployment), and the next
+  reconcile comes one requeue period (2 s) later;
 - then ``deploying_polls`` reads of ``DEPLOYING`` / ``UPDATING``;
 - then ``RUNNING`` / ``HEALTHY``, or ``DEPLOY_FAILED`` / ``UNHEALTHY`` when an engine's source is
   in ``broken_sources``, or ``DEPLOYING`` forever when it is in ``hanging_sources``.
@@ -132,6 +136,9 @@ class FakeKubernetes:
         self._polls_since_patch += 1
         n, gen = self._polls_since_patch, self.rayservice["metadata"]["generation"]
         if n <= self.stale_polls:
+            self.rayservice["status"]["observedGeneration"] = gen
+            for condition in self.rayservice["status"]["conditions"]:
+                condition["observedGeneration"] = gen
             return
         sources = engine_deployments(self.rayservice)
         if n <= self.stale_polls + self.deploying_polls or any(s in self.hanging_sources for s in sources.values()):

@@ -116,6 +116,14 @@ def rollout(
         float, typer.Option(min=1, help="Seconds to wait for the new version to be healthy before rolling back.")
     ] = 900,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between status polls.")] = 5,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="When the application is never seen redeploying, seconds it must stay healthy at the new "
+            "generation before the rollout counts (KubeRay first reports the new generation with the old status).",
+        ),
+    ] = 15,
 ) -> None:
     """Patch the RayService so MODEL serves VERSION, wait until healthy, roll back on failure.
     Exit 0 when the new version is healthy, 1 when it was rolled back."""
@@ -133,7 +141,15 @@ def rollout(
 
         try:
             result = do_rollout(
-                services, name, model, version, source or version, timeout_s=timeout, poll_s=poll, on_poll=progress
+                services,
+                name,
+                model,
+                version,
+                source or version,
+                timeout_s=timeout,
+                poll_s=poll,
+                settle_s=settle,
+                on_poll=progress,
             )
         except DeployError as exc:
             _fail(str(exc))

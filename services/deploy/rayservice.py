@@ -188,12 +188,24 @@ def wait_healthy(
     timeout_s: float,
     poll_s: float,
     on_poll: Callable[[ServiceSummary], None],
+    settle_s: float = 15.0,
+    before: ServiceSummary | None = None,
 ) -> ServiceSummary | None:
-    """Poll until KubeRay has seen ``generation`` and the application is healthy, has failed to
-    deploy, or the timeout passes; the last summary (None if the API never answered). API
-    errors while polling (a restarting API server, a dropped connection) are retried."""
+    """Poll until KubeRay has applied ``generation`` and the application is healthy, has failed
+    to deploy, or the timeout passes; the last summary (None if the API never answered). API
+    errors while polling (a restarting API server, a dropped connection) are retried.
+
+    KubeRay's first reconcile after a change writes the new ``observedGeneration`` with the OLD
+    application statuses: it reads them from the dashboard before it submits the new config, and
+    the next reconcile is one requeue period (2 s) later. So a final state (healthy, or failed to
+    deploy) at the new generation counts only once the statuses were seen differing from
+    ``before`` (the summary read before the patch: the new config being deployed), or when it
+    stayed the same for ``settle_s`` (a redeploy faster than the polls)."""
     deadline = time.monotonic() + timeout_s
     summary = None
+    stale = _statuses(before) if before is not None else None
+    transition_seen = stale is None
+    final_since: float | None = None
     while True:
         try:
             summary = summarize(services.get(name))
@@ -208,11 +220,22 @@ def wait_healthy(
         else:
             summary.generation = max(summary.generation, generation)
             on_poll(summary)
+            if summary.observed_generation >= summary.generation and _statuses(summary) != stale:
+                transition_seen = True
             if summary.healthy or summary.failed:
-                return summary
+                now = time.monotonic()
+                final_since = now if final_since is None else final_since
+                if transition_seen or now - final_since >= settle_s:
+                    return summary
+            else:
+                final_since = None
         if time.monotonic() >= deadline:
             return summary
         time.sleep(poll_s)
+
+
+def _statuses(summary: ServiceSummary) -> tuple:
+    return (summary.app_status, tuple((d.name, d.status) for d in summary.deployments), summary.pending)
 
 
 def rollout(
@@ -224,6 +247,7 @@ def rollout(
     *,
     timeout_s: float = 900,
     poll_s: float = 5,
+    settle_s: float = 15.0,
     on_poll: Callable[[ServiceSummary], None] = lambda s: None,
 ) -> RolloutResult:
     """Serve ``source`` as ``model`` (recording ``version``), wait until healthy; roll back to
@@ -247,6 +271,8 @@ def rollout(
         timeout_s=timeout_s,
         poll_s=poll_s,
         on_poll=on_poll,
+        settle_s=settle_s,
+        before=before,
     )
     if last is not None and last.healthy:
         return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
@@ -264,6 +290,8 @@ def rollout(
         timeout_s=timeout_s,
         poll_s=poll_s,
         on_poll=on_poll,
+        settle_s=settle_s,
+        before=failure,
     )
     return RolloutResult(
         model, version, source, previous_source, False, True, time.monotonic() - started, last, failure

@@ -103,6 +103,21 @@ def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
     assert {e["model"]: e["version"] for e in summary["engines"]}[MODEL] == "smollm2-ft-v2"
 
 
+def test_rollout_does_not_take_the_stale_generation_for_success(cluster):
+    """KubeRay's first reconcile after the patch reports the new observedGeneration with the old
+    RUNNING/HEALTHY statuses. When the redeploy is never seen (faster than the polls), the
+    rollout counts only after the state held for --settle seconds."""
+    fake, opts = cluster
+    fake.stale_polls, fake.deploying_polls = 3, 0
+    result, out = invoke(
+        "deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--settle", "0.6"
+    )
+    assert result.exit_code == 0 and out["healthy"], result.output
+    assert out["seconds"] >= 0.6
+    (patch,) = patches(fake)
+    assert len([r for r in fake.requests[fake.requests.index(patch) :] if r.method == "GET"]) > fake.stale_polls
+
+
 def test_rollout_rolls_back_when_the_new_version_fails(cluster):
     fake, opts = cluster
     fake.broken_sources.add("/models/broken")

@@ -61,6 +61,15 @@ def _print_summary(summary) -> None:
             d.name, f"[green]{d.status}[/]" if d.status == "HEALTHY" else f"[red]{d.status}[/]", d.message
         )
     console.print(deployments)
+    if summary.pending_cluster:
+        message = f" — {summary.pending_app_message}" if summary.pending_app_message else ""
+        console.print(
+            f"upgrade: new cluster {summary.pending_cluster}, application {summary.pending_app_status}{message}"
+        )
+        pending = Table("deployment", "status", "message", title="Serve deployments on the new cluster")
+        for d in summary.pending_deployments:
+            pending.add_row(d.name, d.status, d.message)
+        console.print(pending)
     engines = Table("model", "source", "version", "replicas", "max replicas", title="engines")
     for e in summary.engines:
         engines.add_row(

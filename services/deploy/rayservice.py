@@ -48,6 +48,11 @@ class ServiceSummary:
     pending: bool
     engines: list[dict[str, Any]] = field(default_factory=list)
     workers: dict[str, Any] = field(default_factory=dict)
+    # the new cluster of a blue/green upgrade (pendingServiceStatus): where upgrade failures show
+    pending_cluster: str = ""
+    pending_app_status: str = ""
+    pending_app_message: str = ""
+    pending_deployments: list[DeploymentHealth] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -91,6 +96,7 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())
     ]
     pending = status.get("pendingServiceStatus") or {}
+    pending_app = (pending.get("applicationStatuses") or {}).get(APP_NAME) or {}
     serve_config = yaml.safe_load(spec.get("serveConfigV2") or "") or {}
     annotations = meta.get("annotations") or {}
     engines = []
@@ -120,6 +126,13 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         app_message=app.get("message", ""),
         deployments=deployments,
         pending=bool(pending.get("rayClusterName")),
+        pending_cluster=pending.get("rayClusterName", ""),
+        pending_app_status=pending_app.get("status", "MISSING" if pending.get("rayClusterName") else ""),
+        pending_app_message=pending_app.get("message", ""),
+        pending_deployments=[
+            DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", ""))
+            for n, d in sorted((pending_app.get("serveDeploymentStatuses") or {}).items())
+        ],
         engines=engines,
         workers={
             k: cluster.get(k)

@@ -65,6 +65,32 @@ def test_status_reports_conditions_deployments_and_engines(cluster):
     )
 
 
+def test_status_shows_the_pending_clusters_application(cluster):
+    """During a blue/green upgrade the new cluster's application is where failures show."""
+    fake, opts = cluster
+    fake.rayservice["status"]["pendingServiceStatus"] = {
+        "rayClusterName": "rel-llmops-raycluster-fghij",
+        "applicationStatuses": {
+            "llmops": {
+                "status": "DEPLOY_FAILED",
+                "message": "Deploying app 'llmops' failed",
+                "serveDeploymentStatuses": {f"engine-{MODEL}": {"status": "UNHEALTHY", "message": "out of memory"}},
+            }
+        },
+    }
+    crd_valid(fake.rayservice)
+    result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
+    assert summary["pending"] and not summary["healthy"]
+    assert summary["pending_cluster"] == "rel-llmops-raycluster-fghij"
+    assert summary["pending_app_status"] == "DEPLOY_FAILED"
+    assert summary["pending_deployments"] == [
+        {"name": f"engine-{MODEL}", "status": "UNHEALTHY", "message": "out of memory"}
+    ]
+    result = runner.invoke(app, ["deploy", "status", "--name", "rel-llmops", *opts])
+    said = " ".join(result.output.split())
+    assert "rel-llmops-raycluster-fghij" in said and "DEPLOY_FAILED" in said and "out of memory" in said
+
+
 def test_status_of_a_missing_rayservice(cluster):
     _, opts = cluster
     result, _ = invoke("deploy", "status", "--name", "nope", *opts)

@@ -602,6 +602,13 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
         ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
+        ({"safety": {"enabled": True}}, "/modelCache/enabled"),  # the image has no classifiers
+        ({"prices": {"smollm2": {"input_per_1m_usd": 1}}}, "smollm2"),  # the old flat shape
+        ({"prices": {"models": {"m": {"input_per_1m": 1}}}}, "input_per_1m"),
+        ({"prices": {"models": {"m": {"gpu_hour_usd": 1}}}}, "/prices/models/m"),  # no tokens_per_second
+        ({"safety": {"policy": {"pii": {"action": "redact"}}}}, "pii"),  # rules go under default/models/keys
+        ({"rayService": {"upgradeStrategy": "Blue"}}, "/rayService/upgradeStrategy"),
+        ({"networkPolicy": {"operatorFrom": []}}, "/networkPolicy/operatorFrom"),
     ],
 )
 def test_schema_rejects_bad_values(values, fragment):

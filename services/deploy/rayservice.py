@@ -22,6 +22,11 @@ from kubernetes import client
 GROUP, VERSION, PLURAL = "ray.io", "v1", "rayservices"
 APP_NAME = "llmops"
 VERSION_ANNOTATION = "llmops.dev/version."  # + model name (sanitised): the version last rolled out
+# Our writes are attributed to this field manager (managedFields), not to a generic client name:
+# `helm upgrade` with server-side apply then reports a conflict on spec.serveConfigV2 instead of
+# silently taking it back (README: commit the rolled-out version to the chart values).
+FIELD_MANAGER = "llmops-deploy"
+CONFLICT_RETRIES = 5  # KubeRay's status writes change resourceVersion; re-read and retry
 
 
 class DeployError(Exception):
@@ -158,8 +163,11 @@ class RayServices:
             raise
 
     def patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        # a dict body goes as application/merge-patch+json
-        return self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, body)
+        # a dict body goes as application/merge-patch+json; a metadata.resourceVersion in it makes
+        # the API server refuse (409) a patch to an object that changed since it was read
+        return self.api.patch_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, body, field_manager=FIELD_MANAGER
+        )
 
 
 @dataclass
@@ -266,17 +274,30 @@ def rollout(
     """Serve ``source`` as ``model`` (recording ``version``), wait until healthy; roll back to
     the previous serveConfigV2 on failure or timeout."""
     started = time.monotonic()
-    current = services.get(name)
-    before = summarize(current)
-    if not before.healthy:
-        raise DeployError(
-            f"RayService {name} is not healthy now (application {before.app_status}); not rolling out on top of that"
-        )
-    previous_config = current["spec"]["serveConfigV2"]
-    new_config, previous_source = with_model_source(previous_config, model, source)
     key = annotation_key(model)
-    previous_version = (current["metadata"].get("annotations") or {}).get(key)
-    patched = services.patch(name, {"metadata": {"annotations": {key: version}}, "spec": {"serveConfigV2": new_config}})
+    for attempt in range(CONFLICT_RETRIES):
+        current = services.get(name)
+        before = summarize(current)
+        if not before.healthy:
+            raise DeployError(
+                f"RayService {name} is not healthy now (application {before.app_status}); "
+                "not rolling out on top of that"
+            )
+        previous_config = current["spec"]["serveConfigV2"]
+        new_config, previous_source = with_model_source(previous_config, model, source)
+        previous_version = (current["metadata"].get("annotations") or {}).get(key)
+        body = {
+            "metadata": {"resourceVersion": current["metadata"]["resourceVersion"], "annotations": {key: version}},
+            "spec": {"serveConfigV2": new_config},
+        }
+        try:
+            patched = services.patch(name, body)
+            break
+        except client.ApiException as exc:
+            if exc.status != 409:
+                raise
+            if attempt == CONFLICT_RETRIES - 1:
+                raise DeployError(f"RayService {name} kept changing while patching it (409 Conflict); retry") from exc
     last = wait_healthy(
         services,
         name,
@@ -295,6 +316,7 @@ def rollout(
         name,
         {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}},
         poll_s,
+        expected_config=new_config,
     )
     last = wait_healthy(
         services,
@@ -312,23 +334,41 @@ def rollout(
 
 
 def _patch_with_retries(
-    services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5
+    services: RayServices,
+    name: str,
+    body: dict[str, Any],
+    pause_s: float,
+    *,
+    expected_config: str,
+    attempts: int = CONFLICT_RETRIES,
 ) -> dict[str, Any]:
-    """A rollback must not be lost to one failed API call; after the last attempt, the error
-    keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+    """A rollback must not be lost to one failed API call, nor overwrite someone else's change:
+    it applies only while spec.serveConfigV2 is still the one the rollout wrote (checked with the
+    resourceVersion it read). After the last attempt, or when the config was changed by someone
+    else, the error keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+
+    def give_up(reason: str, exc: Exception | None = None):
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False) as saved:
+            saved.write(body["spec"]["serveConfigV2"])
+        raise DeployError(f"{reason}; the previous serveConfigV2 is in {saved.name}") from exc
+
     for attempt in range(attempts):
         try:
-            return services.patch(name, body)
+            current = services.get(name)
+            if current["spec"].get("serveConfigV2") != expected_config:
+                give_up("rollback not applied: serveConfigV2 was changed by someone else during the rollout")
+            conditional = {
+                **body,
+                "metadata": {**body["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]},
+            }
+            return services.patch(name, conditional)
+        except DeployError:
+            raise
         except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
             if attempt == attempts - 1:
-                import tempfile
-
-                with tempfile.NamedTemporaryFile(
-                    "w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False
-                ) as saved:
-                    saved.write(body["spec"]["serveConfigV2"])
-                raise DeployError(
-                    f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}"
-                ) from exc
-            time.sleep(pause_s)
+                give_up(f"rollback patch failed ({exc})", exc)
+            if not (isinstance(exc, client.ApiException) and exc.status == 409):
+                time.sleep(pause_s)
     raise AssertionError("unreachable")

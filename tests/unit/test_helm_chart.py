@@ -354,6 +354,16 @@ def test_metrics_are_not_exposed_outside_the_cluster():
             assert not _exposed(path, rules), (kind, path)
 
 
+def test_pods_get_the_request_timeout_to_stop():
+    result = render_with({"gateway": {"requestTimeoutSeconds": 900}, "gpuWorkers": {"enabled": True}})
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    pods = pod_templates(rayservice)
+    assert set(pods) == {"head", "cpu", "gpu"}
+    for name, template in pods.items():
+        assert template["spec"]["terminationGracePeriodSeconds"] == 930, name
+
+
 def test_no_deprecated_kuberay_fields():
     """KubeRay ignores the unhealthy-second thresholds (ray-project/kuberay#1685)."""
     (rayservice,) = by_kind(render("full-values.yaml"), "RayService")

@@ -187,6 +187,11 @@ changes. Serve config changes (models, gateway) are applied in place by KubeRay,
 llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 | quote }}
 {{- end }}
 
+{{/* Seconds a stopping Ray pod gets: the longest request (gateway.requestTimeoutSeconds) plus 30. */}}
+{{- define "llmops.gracePeriod" -}}
+{{- add (int .Values.gateway.requestTimeoutSeconds) 30 }}
+{{- end }}
+
 {{/* Pod template of one Ray worker group. Args: dict root, group (values), name, gpu (bool). */}}
 {{- define "llmops.workerGroup" -}}
 {{- $root := .root }}
@@ -207,6 +212,7 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
         {{- include "llmops.podAnnotations" $root | nindent 8 }}
     spec:
       serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+      terminationGracePeriodSeconds: {{ include "llmops.gracePeriod" $root }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- range . }}

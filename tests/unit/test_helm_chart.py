@@ -364,6 +364,24 @@ def test_pods_get_the_request_timeout_to_stop():
         assert template["spec"]["terminationGracePeriodSeconds"] == 930, name
 
 
+def test_upstream_keys_come_from_an_existing_secret():
+    """A model's api_key_env is set from upstreamKeys.existingSecret in every Ray container and job."""
+    docs = render("full-values.yaml")
+    (rayservice,) = by_kind(docs, "RayService")
+    containers = [t["spec"]["containers"][0] for t in pod_templates(rayservice).values()]
+    containers += [c for job in by_kind(docs, "Job") for c in job["spec"]["template"]["spec"]["containers"]]
+    containers += [
+        c
+        for cron in by_kind(docs, "CronJob")
+        for c in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    ]
+    assert len(containers) == 7
+    for container in containers:
+        assert container["envFrom"] == [{"secretRef": {"name": "llmops-upstream-keys"}}], container["name"]
+    (rayservice,) = by_kind(render(), "RayService")
+    assert all("envFrom" not in t["spec"]["containers"][0] for t in pod_templates(rayservice).values())
+
+
 def test_no_deprecated_kuberay_fields():
     """KubeRay ignores the unhealthy-second thresholds (ray-project/kuberay#1685)."""
     (rayservice,) = by_kind(render("full-values.yaml"), "RayService")

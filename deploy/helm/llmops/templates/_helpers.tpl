@@ -181,6 +181,16 @@ applications:
 {{- end }}
 {{- end }}
 
+{{/* Secrets whose keys become environment variables of every Ray container and job (e.g. the
+upstream API keys that models name in api_key_env). */}}
+{{- define "llmops.envFrom" -}}
+{{- with .Values.upstreamKeys.existingSecret -}}
+envFrom:
+  - secretRef:
+      name: {{ . }}
+{{- end }}
+{{- end }}
+
 {{/* Pod annotations: a new Ray cluster (KubeRay's zero-downtime upgrade) when the safety policy
 changes. Serve config changes (models, gateway) are applied in place by KubeRay, without one. */}}
 {{- define "llmops.podAnnotations" -}}
@@ -225,6 +235,7 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           env:
             {{- include "llmops.env" $root | nindent 12 }}
+          {{- with include "llmops.envFrom" $root }}{{ . | nindent 10 }}{{ end }}
           ports:
             - {name: metrics, containerPort: {{ $root.Values.monitoring.rayMetricsPort }}}
             - {name: serve, containerPort: 8000}
@@ -280,6 +291,7 @@ containers:
       {{- toYaml .command | nindent 6 }}
     env:
       {{- include "llmops.env" $root | nindent 6 }}
+    {{- with include "llmops.envFrom" $root }}{{ . | nindent 4 }}{{ end }}
     resources:
       requests:
         {{- toYaml .resources.requests | nindent 8 }}

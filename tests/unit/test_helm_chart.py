@@ -637,6 +637,9 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"safety": {"policy": {"pii": {"action": "redact"}}}}, "pii"),  # rules go under default/models/keys
         ({"rayService": {"upgradeStrategy": "Blue"}}, "/rayService/upgradeStrategy"),
         ({"networkPolicy": {"operatorFrom": []}}, "/networkPolicy/operatorFrom"),
+        ({"cpuWorkers": {"replicas": 5}}, "cpuWorkers: needs minReplicas <= replicas <= maxReplicas"),
+        ({"gpuWorkers": {"enabled": True, "minReplicas": 2}}, "gpuWorkers: needs minReplicas <= replicas"),
+        ({"models": [{"name": "big", "source": "s", "num_gpus": 1}]}, "no GPU worker group is enabled"),
     ],
 )
 def test_schema_rejects_bad_values(values, fragment):

@@ -19,6 +19,21 @@
 
 {{/* KubeRay refuses a RayService whose name is over 47 characters (the RayCluster and its
 Services add suffixes up to 63) or not a DNS-1035 label; fail at render instead of at reconcile. */}}
+{{/* Checks JSON schema cannot express: worker counts in order, GPU models with a GPU group. */}}
+{{- define "llmops.validateValues" -}}
+{{- range $key := list "cpuWorkers" "gpuWorkers" "spotWorkers" -}}
+{{- $group := index $.Values $key -}}
+{{- if and $group.enabled (not (and (le (int $group.minReplicas) (int $group.replicas)) (le (int $group.replicas) (int $group.maxReplicas)))) -}}
+{{- fail (printf "%s: needs minReplicas <= replicas <= maxReplicas (got %v, %v, %v)" $key $group.minReplicas $group.replicas $group.maxReplicas) -}}
+{{- end -}}
+{{- end -}}
+{{- range $model := .Values.models -}}
+{{- if and (gt (float64 (default 0 $model.num_gpus)) 0.0) (not (or $.Values.gpuWorkers.enabled $.Values.spotWorkers.enabled)) -}}
+{{- fail (printf "model %q asks for num_gpus but no GPU worker group is enabled (gpuWorkers.enabled or spotWorkers.enabled)" $model.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
 {{- define "llmops.validateName" -}}
 {{- $name := include "llmops.fullname" . -}}
 {{- if gt (len $name) 47 -}}

@@ -243,7 +243,7 @@ def test_models_come_from_values():
             }
         ]
     }
-    result = render_with(values)
+    result = render_with({**values, "gpuWorkers": {"enabled": True}})
     assert result.returncode == 0, result.stderr
     (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
     args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]

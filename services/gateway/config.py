@@ -52,6 +52,11 @@ class GatewaySettings(BaseSettings):
         64 * 1024 * 1024, ge=4096, description="Size at which the request log is rotated."
     )
     request_log_backups: int = Field(3, ge=1, description="Rotated request log files kept.")
+    request_log_prompts: bool = Field(
+        False,
+        description="Keep prompt text in the request log: only prompts the input guard redacted with a policy "
+        "whose PII entities include PERSON and LOCATION; any other prompt is still logged without text.",
+    )
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
     prices_file: Path = Field(

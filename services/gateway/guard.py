@@ -116,10 +116,9 @@ class InputGuard(PassThrough):
             if name in scores:
                 ctx.features[f"{name}_score"] = float(scores[name])
         ctx.features["pii_entities"] = float(scores.get("pii_entities", 0))
-        # the only prompt text a log may keep; placeholders, never the vault's values
-        ctx.redacted_prompt = (
-            "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
-        )
+        # the only prompt text a log may keep (and only when the request log opts in): placeholders,
+        # never the vault's values, and only from a scan that redacts names and addresses too
+        ctx.redacted_prompt = "\n\n".join(verdict["texts"]) if _log_safe(verdict, self.guard.policy(ctx)) else None
 
     def _watermark(self, ctx: RequestContext) -> None:
         """Ask the engine's watermark logits processor to mark this answer (request or policy)."""
@@ -132,6 +131,19 @@ class InputGuard(PassThrough):
                 "watermark_delta": rule.delta,
                 "watermark_key": self.guard.watermark_key,
             }
+
+
+LOGGABLE_AFTER = frozenset({"PERSON", "LOCATION"})  # names and addresses, besides the policy's pattern entities
+
+
+def _log_safe(verdict: dict[str, Any], policy: Policy) -> bool:
+    """The scanned prompt holds no PII the scan looked for: it redacted every entity found (or
+    found none), and it looked for names and addresses. A ``flag`` or ``allow`` action leaves the
+    text as it was, so it never qualifies."""
+    action = verdict["actions"].get("pii")
+    if action not in ("redact", "allow") or (action == "allow" and verdict["scores"].get("pii_entities")):
+        return False
+    return LOGGABLE_AFTER <= set(policy.pii.entities)
 
 
 def restore(text: str, vault: dict[str, str]) -> str:

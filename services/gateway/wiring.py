@@ -167,7 +167,7 @@ def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
         writer = RequestLogWriter(
             settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups
         )
-        stages["request_log"] = RequestLogStage(writer)
+        stages["request_log"] = RequestLogStage(writer, keep_prompts=settings.request_log_prompts)
     return stages
 
 

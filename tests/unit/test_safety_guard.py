@@ -166,19 +166,31 @@ async def test_metrics_and_request_features(make_client):
     assert 'llmops_safety_actions_total{action="redact",detector="pii",direction="input"}' in text
 
 
-async def test_context_carries_scores_and_only_the_redacted_prompt(safety_service, keys):
+async def test_context_carries_scores_and_a_prompt_only_when_names_and_addresses_were_redacted(safety_service, keys):
     from services.common.protocol import ChatCompletionRequest
     from services.gateway.pipeline import RequestContext
+    from services.safety.policy import DEFAULT_ENTITIES
 
-    request = ChatCompletionRequest.model_validate(chat(f"Write to {EMAIL}"))
-    ctx = RequestContext(request_id="r1", route="chat", request=request, payload=request.engine_payload())
-    await InputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet())).on_request(ctx)
-    assert ctx.redacted_prompt == "Write to <EMAIL_ADDRESS>"
-    assert (
-        ctx.features["pii_entities"] == 1.0
-        and 0 <= ctx.features["injection_score"] <= 1
-        and 0 <= ctx.features["toxicity_score"] <= 1
-    )
+    prompt = f"I am Maria Lopez from Madrid, write to {EMAIL}"
+    with_names = {"pii": {"entities": [*DEFAULT_ENTITIES, "PERSON", "LOCATION"]}}
+    seen = {}
+    for label, policy in {
+        "default": {},
+        "flag": {"pii": {"action": "flag"}},
+        "names": with_names,
+        "names-flag": {"pii": {**with_names["pii"], "action": "flag"}},
+    }.items():
+        request = ChatCompletionRequest.model_validate(chat(prompt))
+        ctx = RequestContext(request_id="r1", route="chat", request=request, payload=request.engine_payload())
+        guard = SafetyGuard(LocalSafetyClient(safety_service), PolicySet(policy), timeout_s=60)
+        await InputGuard(guard).on_request(ctx)
+        seen[label] = ctx.redacted_prompt
+        assert 0 <= ctx.features["injection_score"] <= 1 and 0 <= ctx.features["toxicity_score"] <= 1
+        assert ctx.features["pii_entities"] >= 1.0
+    # pattern entities only (names stay) or a flag (nothing redacted): no prompt text for the log
+    assert seen["default"] is None and seen["flag"] is None and seen["names-flag"] is None
+    assert "<EMAIL_ADDRESS>" in seen["names"] and "<PERSON>" in seen["names"]
+    assert "Maria" not in seen["names"] and "Madrid" not in seen["names"] and EMAIL not in seen["names"]
 
 
 async def test_no_planted_pii_in_logs(make_client, caplog):

@@ -142,7 +142,7 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
         client,
         PolicySet.from_file(settings.policy_file),
         timeout_s=settings.timeout_s,
-        watermark_key=settings.watermark_key,
+        watermark_key=settings.resolved_watermark_key(),
     )
     output = OutputGuard(
         guard,

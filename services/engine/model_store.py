@@ -92,7 +92,11 @@ class ModelStore:
     def list(self) -> list[StoredModel]:
         if not self.root.is_dir():
             return []
-        return [m for d in sorted(self.root.iterdir()) if d.is_dir() and SAFE_NAME.fullmatch(d.name) and (m := self.get(d.name))]
+        return [
+            m
+            for d in sorted(self.root.iterdir())
+            if d.is_dir() and SAFE_NAME.fullmatch(d.name) and (m := self.get(d.name))
+        ]
 
     def verify(self, name: str) -> list[str]:
         """Names of files whose checksum no longer matches the manifest (empty when intact)."""

@@ -89,7 +89,9 @@ def prompt_chars(ctx: RequestContext) -> int:
                 total += len(content)
             elif isinstance(content, list):
                 total += sum(
-                    len(part["text"]) for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
+                    len(part["text"])
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
                 )
         return total
     prompt = payload.get("prompt") if ctx.route == "completions" else payload.get("input")

@@ -18,7 +18,10 @@ class RedactingGuard(PassThrough):
 
 
 def _app(keys, writer, *, guard: bool, keep_prompts: bool = True):
-    stages = {"request_log": RequestLogStage(writer, keep_prompts=keep_prompts), **({"input_guard": RedactingGuard()} if guard else {})}
+    stages = {
+        "request_log": RequestLogStage(writer, keep_prompts=keep_prompts),
+        **({"input_guard": RedactingGuard()} if guard else {}),
+    }
     return make_gateway_app({"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages=stages)
 
 

@@ -248,7 +248,9 @@ def test_wiring_builds_the_guards_from_safety_settings(tmp_path, safety_service)
     settings = SafetySettings(
         policy_file=policy,
         watermark_key_file=tmp_path / "watermark.key",
-        stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5
+        stream_window_chars=64,
+        stream_holdback_chars=16,
+        stream_max_delay_s=0.5,
     ).model_dump(mode="json")
     stages = safety_guards(LocalSafetyClient(safety_service), settings)
     assert isinstance(stages["input_guard"], InputGuard) and isinstance(stages["guard"], SafetyGuard)

@@ -3,7 +3,6 @@ a timeout, an answer the output guard stopped (issue 13)."""
 
 from __future__ import annotations
 
-
 from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.pipeline import PassThrough
 from services.gateway.quota import LocalQuota

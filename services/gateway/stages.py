@@ -23,6 +23,7 @@ from services.gateway import metrics
 from services.gateway.keys import KeyStore, Principal
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.gateway.quota import Quota
+from services.gateway.request_log import prompt_chars
 
 DEV_PRINCIPAL = Principal(key_id="dev", name="dev (auth disabled)", models=None, rpm=None, tpm=None)
 ROUTE_TASKS = {"chat": "generate", "completions": "generate", "embeddings": "embed"}
@@ -80,16 +81,30 @@ class ModelResolution(PassThrough):
 
 
 class QuotaStage(PassThrough):
-    """Requests/minute and tokens/minute per key, from the key's limits."""
+    """Requests/minute and tokens/minute per key, from the key's limits. A key with a token limit
+    reserves what the request may use at admission (prompt estimate + ``max_tokens`` times ``n``,
+    ``default_completion_tokens`` when the client set no maximum) and settles it when the request
+    ends, so concurrent long requests cannot overrun the limit."""
 
-    def __init__(self, quota: Quota):
+    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256):
         self.quota = quota
+        self.default_completion_tokens = default_completion_tokens
+        self._reserved: dict[int, int] = {}  # id(ctx) -> tokens reserved at admission
+
+    def reservation(self, ctx: RequestContext) -> int:
+        payload = ctx.payload
+        prompt = -(-prompt_chars(ctx) // 4)
+        if ctx.route == "embeddings":
+            return max(1, prompt)
+        most = payload.get("max_completion_tokens") or payload.get("max_tokens") or self.default_completion_tokens
+        return max(1, prompt + int(most) * int(payload.get("n") or 1))
 
     async def on_request(self, ctx: RequestContext) -> None:
         p = ctx.principal
         if p is None or (p.rpm is None and p.tpm is None):
             return
-        verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm)
+        reserve = self.reservation(ctx) if p.tpm is not None else 0
+        verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm, reserve)
         if not verdict.allowed:
             metrics.QUOTA_REJECTIONS.labels(verdict.limit).inc()
             per_minute = p.rpm if verdict.limit == "requests" else p.tpm
@@ -99,11 +114,14 @@ class QuotaStage(PassThrough):
                 retry_after=verdict.retry_after,
                 code=f"{verdict.limit}_per_minute_exceeded",
             )
+        if reserve:
+            self._reserved[id(ctx)] = min(reserve, p.tpm)  # type: ignore[type-var]
 
     async def on_finish(self, ctx: RequestContext, status: int) -> None:
         p = ctx.principal
+        reserved = self._reserved.pop(id(ctx), 0)
         if p is not None and p.tpm is not None:
-            await self.quota.charge_tokens(p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens)
+            await self.quota.charge_tokens(p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens - reserved)
 
 
 class NoSafetyInput(PassThrough):

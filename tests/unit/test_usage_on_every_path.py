@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.pipeline import PassThrough
-from services.gateway.quota import LocalQuota
+from services.gateway.quota import LocalQuota, QuotaLimiter
 from services.gateway.request_log import RequestLogStage, RequestLogWriter, read_records
 from services.gateway.stages import QuotaStage
 from tests.conftest import make_gateway
@@ -29,7 +29,7 @@ class StopAfterTwo(PassThrough):
 
 async def _run(tmp_path, keys, engine, *, stages=None, timeout=30.0, read_events=None):
     key, principal = keys.create("metered", tpm=100_000)
-    quota = LocalQuota()
+    quota = LocalQuota(QuotaLimiter(clock=lambda: 0.0))  # no refill while the test runs
     writer = RequestLogWriter(tmp_path / "log.jsonl")
     service = make_gateway(
         {"fake-chat": engine},

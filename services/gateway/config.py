@@ -63,6 +63,22 @@ class GatewaySettings(BaseSettings):
         Path("config/prices.yaml"), description="Price table per model (services/gateway/prices.py)."
     )
 
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (else 413).")
+    max_messages: int = Field(256, ge=1, description="Most chat messages in one request (else 400, param messages).")
+    max_stop: int = Field(4, ge=1, description="Most stop sequences in one request (else 400, param stop).")
+    max_logit_bias: int = Field(300, ge=1, description="Most logit_bias entries in one request (else 400).")
+    context_chars_per_token: float = Field(
+        8.0,
+        gt=0,
+        description="A prompt longer than the model's max_model_len times this many characters is refused with 400 "
+        "context_length_exceeded before any engine work (the gateway has no tokenizer: a bound, not a count).",
+    )
+    quota_reserve_completion_tokens: int = Field(
+        256,
+        ge=1,
+        description="Completion tokens a token-limited key reserves at admission when the request sets no max_tokens.",
+    )
+
     stages: dict[str, str] = Field(
         default_factory=dict,
         description="Replace a pipeline slot's stage: slot name -> 'package.module:factory', a function that "

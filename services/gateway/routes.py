@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
+from services.gateway.limits import PayloadTooLargeError
 from services.gateway.service import GatewayService
 
 log = logging.getLogger("llmops.gateway")
@@ -36,6 +37,23 @@ def bearer_key(request: Request) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes (from its
+    Content-Length, or while it is read), so an oversized body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(
+            f"The request body is {declared} bytes; this server accepts at most {limit}.", code="request_too_large"
+        )
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise PayloadTooLargeError(f"The request body exceeds {limit} bytes.", code="request_too_large")
+        parts.append(part)
+    return b"".join(parts)
 
 
 class RequestIdMiddleware:
@@ -104,9 +122,9 @@ def build_fastapi(
         return error_response(LLMOpsError(str(exc)))
 
     async def _openai(route: str, request: Request) -> Response:
-        result = await get_service().handle(
-            route, await request.body(), api_key=bearer_key(request), request_id=request.state.request_id
-        )
+        service = get_service()
+        body = await read_body(request, service.limits.max_body_bytes)
+        result = await service.handle(route, body, api_key=bearer_key(request), request_id=request.state.request_id)
         if isinstance(result, dict):
             return _json(result)
         return StreamingResponse(

@@ -26,6 +26,7 @@ from services.common.protocol import (
     parse_request,
 )
 from services.gateway import metrics
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Pipeline, RequestContext
 from services.gateway.request_log import prompt_chars
 from services.gateway.stages import AuthStage, ModelResolution
@@ -92,12 +93,14 @@ class GatewayService:
         request_timeout_s: float = 600.0,
         watermark: SafetyGuard | None = None,
         retrieval: RetrievalClient | None = None,
+        limits: RequestLimits | None = None,
     ):
         self.pipeline = pipeline
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
         self.retrieval = retrieval
+        self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
 
@@ -175,6 +178,7 @@ class GatewayService:
         """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""
         started = time.perf_counter()
         try:
+            self.limits.check_body(body)
             request = parse_request(REQUEST_TYPES[route], body)
         except LLMOpsError as exc:
             self._count(route, "other", exc.status_code, started)

@@ -21,6 +21,7 @@ from services.common.errors import (
 )
 from services.gateway import metrics
 from services.gateway.keys import KeyStore, Principal
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.gateway.quota import Quota
 from services.gateway.request_log import prompt_chars
@@ -62,8 +63,9 @@ class ModelResolution(PassThrough):
     safety work is spent. ``catalog`` maps public names (models, aliases, experiments) to
     their task, ``generate`` or ``embed``."""
 
-    def __init__(self, catalog: Mapping[str, str]):
+    def __init__(self, catalog: Mapping[str, str], limits: RequestLimits | None = None):
         self.catalog = catalog
+        self.limits = limits or RequestLimits()
 
     def resolve(self, model: str, task: str) -> None:
         served = self.catalog.get(model)
@@ -78,6 +80,7 @@ class ModelResolution(PassThrough):
     async def on_request(self, ctx: RequestContext) -> None:
         self.resolve(ctx.model, ROUTE_TASKS[ctx.route])
         ctx.model_label = ctx.model
+        self.limits.check(ctx.route, ctx.request, prompt_chars(ctx))  # sizes, before quota, safety or engine
 
 
 class QuotaStage(PassThrough):

@@ -69,7 +69,8 @@ def test_cli_models_and_keys(tmp_path, hf_folder):
     assert key.startswith("sk-llmops-")
     listed = runner.invoke(app, ["keys", "list", "--db", db]).stdout
     assert "team" in listed and key not in listed
-    key_id = key[:14]
+    key_id = r.stderr.split("created key id ")[1].split()[0]
+    assert key_id.startswith("key_") and key[10:14] not in key_id
     assert runner.invoke(app, ["keys", "revoke", key_id, "--db", db]).exit_code == 0
     assert runner.invoke(app, ["keys", "revoke", key_id, "--db", db]).exit_code == 1
 

@@ -75,3 +75,19 @@ async def test_answer_stopped_by_the_output_guard_is_still_charged(tmp_path, key
 async def test_usage_from_the_engine_wins_over_the_count(tmp_path, keys):
     record, charged, _ = await _run(tmp_path, keys, FakeEngine(reply_tokens=7))
     assert (record["prompt_tokens"], record["completion_tokens"]) == (3, 7) and charged == 10
+
+
+class FailingEngine(FakeEngine):
+    async def stream(self, route, payload):
+        sent = 0
+        async for chunk in super().stream(route, payload):
+            if sent == 4:
+                raise ConnectionError("engine replica gone")
+            sent += 1
+            yield chunk
+
+
+async def test_stream_broken_by_the_engine_is_still_charged(tmp_path, keys):
+    record, charged, got = await _run(tmp_path, keys, FailingEngine(reply_tokens=40))
+    assert b'"error"' in got[-2] and record["status"] == 500
+    assert record["completion_tokens"] == 4 and charged == record["prompt_tokens"] + 4

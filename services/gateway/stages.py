@@ -6,6 +6,8 @@ The safety guards are in ``guard.py``, the budget in ``budget.py``, the request 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from contextlib import aclosing
@@ -14,6 +16,7 @@ from typing import Any
 from services.common.engine import Engine
 from services.common.errors import (
     AuthenticationError,
+    EngineUnavailableError,
     InvalidRequestError,
     ModelNotFoundError,
     PermissionDeniedError,
@@ -26,6 +29,7 @@ from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.gateway.quota import Quota
 from services.gateway.request_log import prompt_chars
 
+log = logging.getLogger("llmops.gateway")
 DEV_PRINCIPAL = Principal(key_id="dev", name="dev (auth disabled)", models=None, rpm=None, tpm=None)
 ROUTE_TASKS = {"chat": "generate", "completions": "generate", "embeddings": "embed"}
 
@@ -89,9 +93,10 @@ class QuotaStage(PassThrough):
     ``default_completion_tokens`` when the client set no maximum) and settles it when the request
     ends, so concurrent long requests cannot overrun the limit."""
 
-    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256):
+    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256, timeout_s: float = 2.0):
         self.quota = quota
         self.default_completion_tokens = default_completion_tokens
+        self.timeout_s = timeout_s  # a slow or dead quota actor is a 503, never a hang or a 500
         self._reserved: dict[int, int] = {}  # id(ctx) -> tokens reserved at admission
 
     def reservation(self, ctx: RequestContext) -> int:
@@ -107,7 +112,14 @@ class QuotaStage(PassThrough):
         if p is None or (p.rpm is None and p.tpm is None):
             return
         reserve = self.reservation(ctx) if p.tpm is not None else 0
-        verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm, reserve)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm, reserve)
+        except Exception:  # noqa: BLE001 - the actor is down, restarting or slow
+            log.warning("quota service unavailable; request %s refused", ctx.request_id)
+            raise EngineUnavailableError(
+                "The quota service is unavailable; retry shortly.", code="quota_unavailable"
+            ) from None
         if not verdict.allowed:
             metrics.QUOTA_REJECTIONS.labels(verdict.limit).inc()
             per_minute = p.rpm if verdict.limit == "requests" else p.tpm
@@ -124,7 +136,13 @@ class QuotaStage(PassThrough):
         p = ctx.principal
         reserved = self._reserved.pop(id(ctx), 0)
         if p is not None and p.tpm is not None:
-            await self.quota.charge_tokens(p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens - reserved)
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    await self.quota.charge_tokens(
+                        p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens - reserved
+                    )
+            except Exception:  # noqa: BLE001 - the answer is sent; losing one charge beats failing it
+                log.warning("quota service unavailable; usage of request %s not charged", ctx.request_id)
 
 
 class NoSafetyInput(PassThrough):

@@ -198,3 +198,30 @@ async def test_unknown_models_do_not_create_metric_labels(client):
         await client.post("/v1/chat/completions", json={**CHAT, "model": f"random-{i}"})
     text = (await client.get("/metrics")).text
     assert "random-" not in text
+
+
+class DeadQuota:
+    def __init__(self, hang: bool):
+        self.hang = hang
+
+    async def admit(self, key_id, rpm, tpm, reserve=0):
+        if self.hang:
+            await asyncio.sleep(60)
+        raise RuntimeError("quota actor died")
+
+    async def charge_tokens(self, key_id, tpm, tokens):
+        raise RuntimeError("quota actor died")
+
+
+@pytest.mark.parametrize("hang", [False, True])
+async def test_dead_or_slow_quota_actor_is_a_503_not_a_500_or_a_hang(keys, hang):
+    from services.gateway.stages import QuotaStage
+
+    key, _ = keys.create("limited", rpm=10)
+    stage = QuotaStage(DeadQuota(hang), timeout_s=0.2)
+    app = make_gateway_app({"fake-chat": FakeEngine()}, {"fake-chat": "generate"}, keys=keys, stages={"quota": stage})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        r = await asyncio.wait_for(c.post("/v1/chat/completions", json=CHAT), 5)
+    assert_openai_error(r, 503, code="quota_unavailable")

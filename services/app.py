@@ -48,6 +48,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
             update={
                 "models_dir": safety.models_dir.resolve(),
                 "policy_file": safety.policy_file.resolve() if safety.policy_file else None,
+                # resolved once here, so every gateway replica marks and detects with the same key
+                "watermark_key": safety.resolved_watermark_key(),
             }
         )
         PolicySet.from_file(safety.policy_file)  # a bad policy file fails here, before anything starts

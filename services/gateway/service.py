@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -25,7 +26,9 @@ from services.common.protocol import (
     parse_request,
 )
 from services.gateway import metrics
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Pipeline, RequestContext
+from services.gateway.request_log import prompt_chars
 from services.gateway.stages import AuthStage, ModelResolution
 
 if TYPE_CHECKING:
@@ -45,6 +48,38 @@ def sse_error(error: LLMOpsError) -> bytes:
     return sse_event(error.to_dict())
 
 
+def _generated_tokens(choice: dict[str, Any]) -> int:
+    """Tokens one streamed choice carries: its logprobs entries when present, else one per piece
+    of text or tool call (vLLM sends a chunk per decoding step)."""
+    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    if isinstance(content, list) and content:
+        return len(content)
+    delta = choice.get("delta") or {}
+    return int(bool(choice.get("text") or delta.get("content") or delta.get("tool_calls")))
+
+
+async def counted(ctx: RequestContext, chunks: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    """The engine's stream as it comes, counting what was generated before any stage can hold it
+    back: the engine's usage when it arrives, else (a client gone before the usage chunk, a
+    timeout, an engine error, an answer the output guard stopped) the gateway's own count of
+    generated tokens and an estimate of the prompt's (4 characters a token), so that quotas,
+    budgets and the request log always charge what the engine did."""
+    generated, usage = 0, None
+    try:
+        async with aclosing(chunks):  # type: ignore[type-var]
+            async for chunk in chunks:
+                usage = chunk.get("usage") or usage
+                generated += sum(_generated_tokens(c) for c in chunk.get("choices") or ())
+                yield chunk
+    finally:
+        if usage:
+            ctx.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            ctx.completion_tokens = int(usage.get("completion_tokens") or 0)
+        else:
+            ctx.prompt_tokens = ctx.prompt_tokens or -(-prompt_chars(ctx) // 4)
+            ctx.completion_tokens = max(ctx.completion_tokens, generated)
+
+
 class GatewayService:
     """``catalog``: the public model names (models, aliases, experiments) and their task;
     ``watermark``: the safety guard that detects watermarks, None without the safety service;
@@ -58,12 +93,14 @@ class GatewayService:
         request_timeout_s: float = 600.0,
         watermark: SafetyGuard | None = None,
         retrieval: RetrievalClient | None = None,
+        limits: RequestLimits | None = None,
     ):
         self.pipeline = pipeline
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
         self.retrieval = retrieval
+        self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
 
@@ -141,6 +178,7 @@ class GatewayService:
         """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""
         started = time.perf_counter()
         try:
+            self.limits.check_body(body)
             request = parse_request(REQUEST_TYPES[route], body)
         except LLMOpsError as exc:
             self._count(route, "other", exc.status_code, started)
@@ -164,7 +202,7 @@ class GatewayService:
                 else:
                     include_usage = bool(request.stream_options and request.stream_options.include_usage)  # type: ignore[attr-defined]
                     ctx.payload["stream_options"] = {"include_usage": True}  # metering needs usage
-                    chunks = self.pipeline.stream(ctx, engine.stream(route, ctx.payload))
+                    chunks = self.pipeline.stream(ctx, counted(ctx, engine.stream(route, ctx.payload)))
                     first = await anext(chunks, None)  # engine errors before the first token are plain HTTP errors
                     if first is None:
                         raise EngineUnavailableError("The engine ended the stream without output.")

@@ -28,6 +28,7 @@ from services.gateway.config import GatewaySettings
 from services.gateway.engines import OpenAIHTTPEngine, ServeEngine
 from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import PassThrough, Pipeline, Stage
 from services.gateway.quota import LocalQuota, Quota, RayQuota
 from services.gateway.service import GatewayService
@@ -142,7 +143,7 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
         client,
         PolicySet.from_file(settings.policy_file),
         timeout_s=settings.timeout_s,
-        watermark_key=settings.watermark_key,
+        watermark_key=settings.resolved_watermark_key(),
     )
     output = OutputGuard(
         guard,
@@ -151,6 +152,17 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
         max_delay_s=settings.stream_max_delay_s,
     )
     return {"input_guard": InputGuard(guard), "output_guard": output, "guard": guard}
+
+
+def request_limits(settings: GatewaySettings, specs: Sequence[ModelSpec]) -> RequestLimits:
+    return RequestLimits(
+        max_body_bytes=settings.max_body_bytes,
+        max_messages=settings.max_messages,
+        max_stop=settings.max_stop,
+        max_logit_bias=settings.max_logit_bias,
+        context_chars_per_token=settings.context_chars_per_token,
+        contexts={s.name: s.max_model_len for s in specs if s.max_model_len},
+    )
 
 
 def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
@@ -167,7 +179,7 @@ def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
         writer = RequestLogWriter(
             settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups
         )
-        stages["request_log"] = RequestLogStage(writer)
+        stages["request_log"] = RequestLogStage(writer, keep_prompts=settings.request_log_prompts)
     return stages
 
 
@@ -197,10 +209,11 @@ def build_gateway(
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
     guards = safety_guards(clients.safety, safety) if clients.safety is not None and safety else {}
+    limits = request_limits(settings, specs)
     built_in: dict[str, Stage] = {
         "auth": AuthStage(key_store(settings)),
-        "models": ModelResolution(parts.catalog),
-        "quota": QuotaStage(quota(settings)),
+        "models": ModelResolution(parts.catalog, limits),
+        "quota": QuotaStage(quota(settings), default_completion_tokens=settings.quota_reserve_completion_tokens),
         "input_guard": guards.get("input_guard", NoSafetyInput()),
         "output_guard": guards.get("output_guard", PassThrough()),
         "meter": MeterStage(),
@@ -212,4 +225,5 @@ def build_gateway(
         request_timeout_s=settings.request_timeout_s,
         watermark=guards.get("guard"),
         retrieval=clients.retrieval,
+        limits=limits,
     )

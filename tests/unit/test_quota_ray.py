@@ -33,6 +33,9 @@ def test_replicas_share_one_limit(ray_local):
             await self.quota.charge_tokens("key-2", 100, tokens)
             await self.quota.flush()  # usage is batched; flush as the background timer would
 
+        async def reserve(self, n, tokens):
+            return sum([(await self.quota.admit("key-4", None, 100, tokens)).allowed for _ in range(n)])
+
         async def tokens_allowed(self):
             return (await self.quota.admit("key-2", None, 100)).allowed
 
@@ -47,3 +50,6 @@ def test_replicas_share_one_limit(ray_local):
 
     ray.get(replicas[0].charge.remote(150))  # one replica charges usage ...
     assert ray.get(replicas[1].tokens_allowed.remote()) is False  # ... another sees the debt
+
+    # reservations come out of the one shared bucket: 100 tokens a minute hold two 40-token requests
+    assert sum(ray.get([r.reserve.remote(2, 40) for r in replicas])) == 2

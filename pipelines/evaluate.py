@@ -51,7 +51,9 @@ def load_version(registry: Registry, version: str, models_dir: Path, workdir: Pa
     mv = registry.get(version)
     kind, base_name = mv.tags.get(KIND_TAG), mv.tags.get(BASE_TAG)
     if kind not in ("base", "lora") or not base_name:
-        raise ConfigError(f"version {version} of {registry.model_name} is kind {kind!r}: evaluate handles base and lora")
+        raise ConfigError(
+            f"version {version} of {registry.model_name} is kind {kind!r}: evaluate handles base and lora"
+        )
     base_dir = models_dir / base_name
     if not (base_dir / "config.json").is_file():
         raise ConfigError(f"base model folder {base_dir} has no config.json (run `llmops models import`)")

@@ -58,7 +58,9 @@ def latest_checkpoint(storage: Path) -> tuple[Path, int] | None:
     return best
 
 
-def resolve_precision(config: PipelineConfig, model: Any, tokenizer: Any, examples: list) -> tuple[str, dict]:
+def resolve_precision(config: PipelineConfig, model_dir: Path, examples: list) -> tuple[str, dict]:
+    """fp32/bf16/fp16 as set; 'auto': fp16 on GPU, and on CPU the bf16 check's verdict (run once
+    per base model and torch version, cached under output_dir)."""
     wanted = config.finetune.precision
     if wanted != "auto":
         if wanted == "fp16" and not config.finetune.use_gpu:
@@ -66,9 +68,18 @@ def resolve_precision(config: PipelineConfig, model: Any, tokenizer: Any, exampl
         return wanted, {}
     if config.finetune.use_gpu:
         return "fp16", {}
+    import torch
+
     from pipelines.finetune.precision import bf16_autocast_check
 
-    check = bf16_autocast_check(model, tokenizer, examples)
+    cache = config.finetune.output_dir / f"precision-check-{config.finetune.base_model}-torch{torch.__version__}.json"
+    if cache.is_file():
+        check = json.loads(cache.read_text())
+    else:
+        model, tokenizer = core.load_base(model_dir)
+        check = bf16_autocast_check(model, tokenizer, examples)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(check, indent=1))
     return ("bf16" if check["bf16_ok"] else "fp32"), check
 
 
@@ -128,9 +139,7 @@ def train_loop_per_worker(cfg: dict[str, Any]) -> None:
                 if rank == 0:
                     core.save_checkpoint(model, optimizer, scheduler, step + 1, epoch, Path(folder))
                     saved = Checkpoint.from_directory(folder)
-                ray.train.report(metrics, checkpoint=saved)
-        else:
-            ray.train.report(metrics)
+                ray.train.report(metrics, checkpoint=saved)  # every rank reports; rank 0 carries the files
 
 
 def _tracking(config: PipelineConfig) -> tuple[Registry, str]:
@@ -154,10 +163,11 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
     digest = data_digest(config.data, splits)
     progress(f"data: {len(splits['train'])} train / {len(splits['heldout'])} held-out items, sha256 {digest[:12]}")
 
-    base, tokenizer = core.load_base(model_dir)
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
     examples = [encode_example(tokenizer, item, config.data.max_seq_len) for item in splits["train"]]
-    precision, check = resolve_precision(config, base, tokenizer, examples)
-    del base
+    precision, check = resolve_precision(config, model_dir, examples)
     progress(f"precision: {precision}" + (f" (bf16 check: {check})" if check else ""))
 
     run_dir = (ft.output_dir / ft.run_name).resolve()

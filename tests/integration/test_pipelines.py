@@ -32,7 +32,12 @@ pytestmark = [
 def tiny_config(tmp: Path, **finetune) -> PipelineConfig:
     return PipelineConfig.model_validate(
         {
-            "data": {"path": str(PUBMEDQA), "general_text_path": str(GENERAL), "max_train_examples": 16, "max_seq_len": 128},
+            "data": {
+                "path": str(PUBMEDQA),
+                "general_text_path": str(GENERAL),
+                "max_train_examples": 16,
+                "max_seq_len": 96,
+            },
             "finetune": {
                 "models_dir": str(MODELS),
                 "output_dir": str(tmp / "runs"),
@@ -43,10 +48,10 @@ def tiny_config(tmp: Path, **finetune) -> PipelineConfig:
                 "num_workers": 2,
                 "cpus_per_worker": 0.5,
                 "checkpoint_every": 1,
-                "precision": "auto",
+                "precision": "fp32",
                 **finetune,
             },
-            "evaluate": {"medical_items": 4, "general_items": 4, "qa_items": 6, "speed_tokens": 4, "max_seq_len": 192},
+            "evaluate": {"medical_items": 4, "general_items": 4, "qa_items": 6, "speed_tokens": 4, "max_seq_len": 128},
             "gate": {"max_medical_ppl_ratio": 5.0, "max_general_ppl_ratio": 5.0, "min_accuracy_delta": -1.0},
             "hpo": {"num_trials": 2, "epochs": [1, 2], "steps_per_epoch": 1, "validation_items": 2, "ranks": [2, 4]},
             "registry": {"tracking_uri": f"sqlite:///{tmp}/mlflow.db"},
@@ -83,7 +88,7 @@ def test_two_workers_train_and_log(pipeline_run) -> None:
     assert sorted({m.step for m in history}) == [1, 2, 3]
     assert all(math.isfinite(m.value) for m in history)
     artifacts = {a.path for a in registry.client.list_artifacts(result.finetune.run_id)}
-    assert {"adapter", "training_curve.json", "pipeline_config.json", "precision_check.json"} <= artifacts
+    assert {"adapter", "training_curve.json", "pipeline_config.json"} <= artifacts
 
 
 def test_version_lineage_metrics_and_gate(pipeline_run) -> None:
@@ -146,6 +151,22 @@ def test_resume_continues_from_the_newest_checkpoint(pipeline_run) -> None:
     registry = Registry(config.registry.tracking_uri, config.registry.model_name)
     curve = json.loads(Path(registry.client.download_artifacts(result.run_id, "training_curve.json")).read_text())
     assert [step for step, _ in curve["train_loss"]] == [1, 2, 3, 4]
+
+
+def test_auto_precision_checks_bf16_against_fp32(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from pipelines.finetune.data import encode_example, load_items, split_items
+    from pipelines.finetune.train import resolve_precision
+
+    config = tiny_config(tmp_path, precision="auto")
+    tokenizer = AutoTokenizer.from_pretrained(MODELS / "smollm2-135m-instruct")
+    items = split_items(load_items(config.data), config.data)["train"][:2]
+    examples = [encode_example(tokenizer, item, 96) for item in items]
+    precision, check = resolve_precision(config, MODELS / "smollm2-135m-instruct", examples)
+    assert "Paris" in check["answer_fp32"] and math.isfinite(check["loss_rel_diff"])
+    assert precision == ("bf16" if check["bf16_correct"] and check["bf16_faster"] else "fp32")
+    assert resolve_precision(config, MODELS / "smollm2-135m-instruct", examples) == (precision, check)  # cached
 
 
 def test_two_trial_search_registers_the_best(tmp_path: Path, ray_local) -> None:

@@ -3,7 +3,8 @@
 One pydantic model per step; ``PipelineConfig`` holds them all. Every field is described and
 validated here, so a bad value (rank 0, a missing data file, an unknown column) fails before Ray
 or a model is loaded. Environment variables with the prefix ``LLMOPS_PIPELINE_`` override the
-file for the top-level scalars (``LLMOPS_PIPELINE_TRACKING_URI``, ...).
+file for a few paths (``LLMOPS_PIPELINE_DATA_PATH``, ``LLMOPS_PIPELINE_MODELS_DIR``); the
+registry URI follows ``services.registry`` (``LLMOPS_REGISTRY_TRACKING_URI``).
 """
 
 from __future__ import annotations
@@ -132,11 +133,13 @@ class HpoConfig(_Strict):
 
 
 class RegistryConfig(_Strict):
-    tracking_uri: str = Field("sqlite:///var/mlflow/mlflow.db", description="MLflow tracking / registry URI.")
-    model_name: str = Field("smollm2-135m-instruct", description="Registered model that versions go into.")
+    tracking_uri: str | None = Field(
+        None, description="MLflow registry URI; unset: LLMOPS_REGISTRY_TRACKING_URI or sqlite var/mlflow/mlflow.db."
+    )
+    artifact_root: Path | None = Field(
+        None, description="Local registry only: where artifacts are copied; unset: services.registry's default."
+    )
     experiment: str = Field("llmops-pipelines", description="MLflow experiment of the pipeline runs.")
-    challenger_alias: str = Field("challenger", description="Alias a version gets when it passes the gate.")
-    champion_alias: str = Field("champion", description="Alias of the version the gate compares against.")
 
 
 class PipelineConfig(_Strict):
@@ -147,6 +150,11 @@ class PipelineConfig(_Strict):
     hpo: HpoConfig = Field(default_factory=HpoConfig, description="Hyperparameter search.")
     registry: RegistryConfig = Field(default_factory=RegistryConfig, description="Where versions go.")
 
+    @property
+    def model_name(self) -> str:
+        """The registered model that versions go into: the base model's name (its public name)."""
+        return self.finetune.base_model
+
     def digest(self) -> str:
         """sha256 of the settings (lineage: the config that made a version)."""
         return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
@@ -156,7 +164,6 @@ class PipelineEnv(BaseSettings):
     """Environment overrides for a pipeline config file."""
 
     model_config = SettingsConfigDict(env_prefix="LLMOPS_PIPELINE_")
-    tracking_uri: str | None = Field(None, description="Overrides registry.tracking_uri.")
     data_path: Path | None = Field(None, description="Overrides data.path.")
     models_dir: Path | None = Field(None, description="Overrides finetune.models_dir.")
 
@@ -173,8 +180,6 @@ def load_config(path: Path | None) -> PipelineConfig:
     except ValueError as exc:
         raise ConfigError(f"invalid pipeline config: {exc}") from None
     env = PipelineEnv()
-    if env.tracking_uri:
-        config.registry.tracking_uri = env.tracking_uri
     if env.data_path:
         config.data.path = env.data_path
     if env.models_dir:

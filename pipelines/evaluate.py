@@ -31,9 +31,10 @@ from pipelines.finetune.data import (
     split_items,
     user_prompt,
 )
-from pipelines.registry import BASE_TAG, KIND_TAG, METRIC_PREFIX, Registry
+from pipelines.registry import experiment_id, open_registry, set_metrics, set_tags, version_folder
+from services.registry.service import ModelRegistry
 
-EVAL_CONFIG_TAG = "llmops.eval_config_sha256"
+EVAL_CONFIG_TAG = "eval_config_sha256"  # an llmops.* tag: which evaluation the metric.* tags came from
 SPEED_PROMPT = "Explain in a few sentences why regular exercise is good for the heart."
 QA_INSTRUCTION = "\n\nAnswer with one word: yes, no or maybe."
 
@@ -46,25 +47,27 @@ def eval_config_digest(config: PipelineConfig) -> str:
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
 
 
-def load_version(registry: Registry, version: str, models_dir: Path, workdir: Path) -> tuple[Any, Any, str]:
+def load_version(
+    registry: ModelRegistry, model_name: str, version: int, models_dir: Path, workdir: Path
+) -> tuple[Any, Any, str]:
     """The version as a float32 transformers model (a LoRA adapter merged into its base)."""
-    mv = registry.get(version)
-    kind, base_name = mv.tags.get(KIND_TAG), mv.tags.get(BASE_TAG)
-    if kind not in ("base", "lora") or not base_name:
-        raise ConfigError(
-            f"version {version} of {registry.model_name} is kind {kind!r}: evaluate handles base and lora"
-        )
-    base_dir = models_dir / base_name
-    if not (base_dir / "config.json").is_file():
-        raise ConfigError(f"base model folder {base_dir} has no config.json (run `llmops models import`)")
-    model, tokenizer = core.load_base(base_dir)
-    if kind == "lora":
+    info = registry.get_version(model_name, version)
+    if info.kind == "hf":
+        folder = version_folder(registry, info, workdir)
+    elif info.kind == "lora":
+        folder = models_dir / info.tags.get("base_model", "")
+    else:
+        raise ConfigError(f"version {version} of {model_name} is kind {info.kind!r}: evaluate handles hf and lora")
+    if not (folder / "config.json").is_file():
+        raise ConfigError(f"model folder {folder} has no config.json (run `llmops models import`)")
+    model, tokenizer = core.load_base(folder)
+    if info.kind == "lora":
         from peft import PeftModel
 
-        adapter = registry.download(version, workdir)
+        adapter = version_folder(registry, info, workdir)
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     model.eval()
-    return model, tokenizer, kind
+    return model, tokenizer, info.kind
 
 
 def _pad(tokenizer: Any) -> int:
@@ -130,28 +133,32 @@ def evaluate_model(model: Any, tokenizer: Any, config: PipelineConfig) -> dict[s
     return metrics
 
 
-def run_evaluate(config: PipelineConfig, version: str, progress=print, registry: Registry | None = None) -> dict:
+def run_evaluate(
+    config: PipelineConfig, version: int, progress=print, registry: ModelRegistry | None = None
+) -> dict[str, float]:
     """Evaluate a version, log the figures to a run and to the version's tags; return them."""
-    registry = registry or Registry(config.registry.tracking_uri, config.registry.model_name)
+    registry = registry or open_registry(config.registry)
+    name = config.model_name
+    registry.get_version(name, version)  # an unknown version fails here, before any model loads
     items = load_items(config.data)  # fail on bad data before loading any model
     if not split_items(items, config.data)["heldout"]:
         raise ConfigError("the held-out split is empty")
     with tempfile.TemporaryDirectory() as workdir:
-        progress(f"loading version {version} of {registry.model_name}")
-        model, tokenizer, kind = load_version(registry, version, config.finetune.models_dir, Path(workdir))
+        progress(f"loading version {version} of {name}")
+        model, tokenizer, kind = load_version(registry, name, version, config.finetune.models_dir, Path(workdir))
         progress(f"evaluating ({kind})")
         metrics = evaluate_model(model, tokenizer, config)
-    experiment = registry.experiment_id(config.registry.experiment)
+    experiment = experiment_id(registry, config.registry.experiment)
     run = registry.client.create_run(
         experiment,
         run_name=f"evaluate-v{version}",
-        tags={"llmops.step": "evaluate", "llmops.model": registry.model_name, "llmops.version": str(version)},
+        tags={"llmops.step": "evaluate", "llmops.model": name, "llmops.version": str(version)},
     )
     for key, value in metrics.items():
         registry.client.log_metric(run.info.run_id, key, value)
     registry.client.set_terminated(run.info.run_id)
     digest = eval_config_digest(config)
-    registry.set_tags(version, {METRIC_PREFIX + k: f"{v:.6g}" for k, v in metrics.items()})
-    registry.set_tags(version, {EVAL_CONFIG_TAG: digest, "llmops.eval_run_id": run.info.run_id})
+    set_metrics(registry, name, version, metrics)
+    set_tags(registry, name, version, {EVAL_CONFIG_TAG: digest, "eval_run_id": run.info.run_id})
     progress(" ".join(f"{k}={v:.4g}" for k, v in metrics.items() if not k.startswith("pubmedqa_predicted")))
     return metrics

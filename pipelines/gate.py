@@ -1,33 +1,24 @@
 """Registration gate and lineage: a new version becomes ``challenger`` only if it holds up
 against the champion on the configured thresholds; otherwise it stays registered, without an
-alias, with the reason in its tags.
+alias, with the reason in its tags (``llmops.gate``, ``llmops.gate_reason``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pipelines.config import GateConfig, PipelineConfig
 from pipelines.evaluate import EVAL_CONFIG_TAG, eval_config_digest, run_evaluate
 from pipelines.finetune.train import FinetuneResult
-from pipelines.registry import (
-    BASE_TAG,
-    CODE_TAG,
-    CONFIG_TAG,
-    DATA_TAG,
-    GATE_REASON_TAG,
-    GATE_TAG,
-    KIND_TAG,
-    PARENT_TAG,
-    Registry,
-    code_version,
-)
+from pipelines.registry import code_version, set_tags
+from services.registry.service import ModelRegistry, RegistryError
 
 
 @dataclass(frozen=True)
 class GateResult:
-    version: str
-    champion: str
+    version: int
+    champion: int
     passed: bool
     reasons: list[str]
 
@@ -51,50 +42,67 @@ def decide(candidate: dict[str, float], champion: dict[str, float], gate: GateCo
 
 
 def register_adapter(
-    registry: Registry, result: FinetuneResult, config: PipelineConfig, parent: str, extra: dict | None = None
-) -> str:
-    """A LoRA version from a fine-tune run, with its lineage."""
-    source = registry.client.get_run(result.run_id).info.artifact_uri.rstrip("/") + "/adapter"
+    registry: ModelRegistry,
+    result: FinetuneResult,
+    config: PipelineConfig,
+    parent: int,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """A LoRA version from a fine-tune run (adapter copied into the registry), with its lineage."""
     tags = {
-        KIND_TAG: "lora",
-        BASE_TAG: config.finetune.base_model,
-        PARENT_TAG: parent,
-        DATA_TAG: result.data_sha256,
-        CODE_TAG: code_version(),
-        CONFIG_TAG: config.digest(),
-        "llmops.precision": result.precision,
-        "llmops.train_steps": str(result.steps),
+        "base_model": config.finetune.base_model,
+        "parent_version": parent,
+        "data_hash": result.data_sha256,
+        "code_version": code_version(),
+        "config_sha256": config.digest(),
+        "finetune_run_id": result.run_id,
+        "precision": result.precision,
+        "train_steps": result.steps,
         **(extra or {}),
     }
-    return registry.register(source, result.run_id, tags, description=f"LoRA adapter from run {result.run_id}")
-
-
-def champion_metrics(registry: Registry, config: PipelineConfig, progress=print) -> tuple[str, dict[str, float]]:
-    """The champion's figures under this evaluation config (evaluated now if missing or stale)."""
-    champion = registry.by_alias(config.registry.champion_alias)
-    if champion is None:
-        raise RuntimeError(f"{registry.model_name} has no {config.registry.champion_alias!r} version to compare with")
-    version = str(champion.version)
-    if champion.tags.get(EVAL_CONFIG_TAG) != eval_config_digest(config):
-        progress(f"evaluating champion v{version} under this evaluation config")
-        run_evaluate(config, version, progress, registry)
-    return version, registry.metrics(version)
-
-
-def apply_gate(registry: Registry, config: PipelineConfig, version: str, progress=print) -> GateResult:
-    champion, baseline = champion_metrics(registry, config, progress)
-    candidate = registry.metrics(version)
-    if registry.get(version).tags.get(EVAL_CONFIG_TAG) != eval_config_digest(config):
-        candidate = run_evaluate(config, version, progress, registry)
-    reasons = decide(candidate, baseline, config.gate)
-    registry.set_tags(
-        version,
-        {GATE_TAG: "passed" if not reasons else "failed", GATE_REASON_TAG: "; ".join(reasons) or "all thresholds met"},
+    info = registry.register(
+        config.model_name,
+        result.adapter_dir,
+        kind="lora",
+        tags=tags,
+        copy=True,
+        description=f"LoRA adapter on {config.finetune.base_model} from MLflow run {result.run_id}",
     )
-    registry.set_tags(version, {"llmops.gate_champion": champion})
+    return info.version
+
+
+def _evaluated(registry: ModelRegistry, config: PipelineConfig, version: int, progress) -> dict[str, float]:
+    """The version's figures under this evaluation config (evaluated now if missing or stale)."""
+    info = registry.get_version(config.model_name, version)
+    if info.tags.get(EVAL_CONFIG_TAG) != eval_config_digest(config):
+        return run_evaluate(config, version, progress, registry)
+    return info.metrics
+
+
+def apply_gate(registry: ModelRegistry, config: PipelineConfig, version: int, progress=print) -> GateResult:
+    name = config.model_name
+    champion = registry.aliases(name).get("champion")
+    if champion is None:
+        raise RegistryError(f"model '{name}' has no champion to compare with (llmops registry ensure-default)")
+    if champion == int(version):
+        raise RegistryError(f"version {version} of '{name}' is the champion itself")
+    candidate = _evaluated(registry, config, version, progress)
+    progress(f"champion v{champion} under the same evaluation")
+    baseline = _evaluated(registry, config, champion, progress)
+    reasons = decide(candidate, baseline, config.gate)
+    set_tags(
+        registry,
+        name,
+        version,
+        {
+            "gate": "passed" if not reasons else "failed",
+            "gate_reason": "; ".join(reasons) or "all thresholds met",
+            "gate_champion": champion,
+        },
+    )
     if not reasons:
-        registry.set_alias(config.registry.challenger_alias, version)
-        progress(f"v{version} passed the gate against champion v{champion}: alias {config.registry.challenger_alias}")
+        registry.set_alias(name, "challenger", int(version))
+        progress(f"v{version} passed the gate against champion v{champion}: alias challenger")
     else:
         progress(f"v{version} failed the gate against champion v{champion}: {'; '.join(reasons)}")
-    return GateResult(version, champion, not reasons, reasons)
+    return GateResult(int(version), champion, not reasons, reasons)

@@ -20,7 +20,7 @@ from pipelines.finetune import core
 from pipelines.finetune.data import data_digest, encode_example, load_items, split_items
 from pipelines.finetune.train import FinetuneResult, _ensure_ray, model_dir_of
 from pipelines.gate import register_adapter
-from pipelines.registry import CODE_TAG, CONFIG_TAG, DATA_TAG, Registry, code_version
+from pipelines.registry import base_version, code_version, experiment_id, open_registry
 
 METRIC = "val_loss"
 
@@ -52,7 +52,7 @@ def trial(params: dict[str, Any], model_dir: str, train: list, validation: list,
             )
 
 
-def run_hpo(config: PipelineConfig, progress=print) -> tuple[str, dict[str, Any]]:
+def run_hpo(config: PipelineConfig, progress=print) -> tuple[int, dict[str, Any]]:
     """Search, then register the best trial; returns (version, best params and loss)."""
     hp, ft = config.hpo, config.finetune
     model_dir = model_dir_of(config)
@@ -116,10 +116,10 @@ def run_hpo(config: PipelineConfig, progress=print) -> tuple[str, dict[str, Any]
         for r in results
     ]
 
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
-    parent = registry.ensure_base(ft.base_model, model_dir)
+    registry = open_registry(config.registry)
+    parent = base_version(registry, ft.models_dir, ft.base_model).version
     run = registry.client.create_run(
-        registry.experiment_id(config.registry.experiment), run_name=f"{ft.run_name}-hpo", tags={"llmops.step": "hpo"}
+        experiment_id(registry, config.registry.experiment), run_name=f"{ft.run_name}-hpo", tags={"llmops.step": "hpo"}
     )
     run_id = run.info.run_id
     chosen = {k: best.config[k] for k in ("learning_rate", "rank", "alpha_ratio", "epochs")}
@@ -128,8 +128,8 @@ def run_hpo(config: PipelineConfig, progress=print) -> tuple[str, dict[str, Any]
     registry.client.log_metric(run_id, "best_val_loss", best.metrics[METRIC])
     registry.client.log_dict(run_id, trials, "trials.json")
     digest = data_digest(config.data, splits)
-    for key, value in {DATA_TAG: digest, CODE_TAG: code_version(), CONFIG_TAG: config.digest()}.items():
-        registry.client.set_tag(run_id, key, value)
+    for key, value in {"data_hash": digest, "code_version": code_version(), "config_sha256": config.digest()}.items():
+        registry.client.set_tag(run_id, f"llmops.{key}", value)
     adapter_dir = storage / "best-adapter"
     with best.checkpoint.as_directory() as folder:
         shutil.rmtree(adapter_dir, ignore_errors=True)
@@ -138,7 +138,7 @@ def run_hpo(config: PipelineConfig, progress=print) -> tuple[str, dict[str, Any]
     registry.client.set_terminated(run_id)
     result = FinetuneResult(run_id, adapter_dir, int(best.metrics["epoch"]), 0, best.metrics[METRIC], "fp32", digest)
     version = register_adapter(
-        registry, result, config, parent, extra={"llmops.hpo": json.dumps(chosen), "llmops.source_step": "hpo"}
+        registry, result, config, parent, extra={"hpo": json.dumps(chosen), "source_step": "hpo"}
     )
     progress(f"best trial {chosen} val_loss {best.metrics[METRIC]:.4f}: registered v{version}")
     return version, {"params": chosen, METRIC: best.metrics[METRIC], "trials": trials}

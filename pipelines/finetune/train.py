@@ -24,7 +24,8 @@ from typing import Any
 from pipelines.config import ConfigError, PipelineConfig
 from pipelines.finetune import core
 from pipelines.finetune.data import data_digest, encode_example, load_items, split_items
-from pipelines.registry import CODE_TAG, CONFIG_TAG, DATA_TAG, Registry, code_version
+from pipelines.registry import code_version, experiment_id, open_registry
+from services.registry.service import ModelRegistry
 
 Progress = Callable[[str], None]
 RUN_STATE = "run.json"
@@ -142,9 +143,9 @@ def train_loop_per_worker(cfg: dict[str, Any]) -> None:
                 ray.train.report(metrics, checkpoint=saved)  # every rank reports; rank 0 carries the files
 
 
-def _tracking(config: PipelineConfig) -> tuple[Registry, str]:
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
-    return registry, registry.experiment_id(config.registry.experiment)
+def _tracking(config: PipelineConfig) -> tuple[ModelRegistry, str]:
+    registry = open_registry(config.registry)
+    return registry, experiment_id(registry, config.registry.experiment)
 
 
 def run_finetune(config: PipelineConfig, progress: Progress = print) -> FinetuneResult:
@@ -186,9 +187,9 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
         for key, value in _flat_params(config).items():
             registry.client.log_param(run_id, key, value)
         registry.client.log_param(run_id, "precision", precision)
-        registry.client.set_tag(run_id, DATA_TAG, digest)
-        registry.client.set_tag(run_id, CODE_TAG, code_version())
-        registry.client.set_tag(run_id, CONFIG_TAG, config.digest())
+        registry.client.set_tag(run_id, "llmops.data_hash", digest)
+        registry.client.set_tag(run_id, "llmops.code_version", code_version())
+        registry.client.set_tag(run_id, "llmops.config_sha256", config.digest())
         if check:
             registry.client.log_dict(run_id, check, "precision_check.json")
     resumed_from = resume[1] if resume else 0
@@ -215,7 +216,7 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
             "checkpoint_every": ft.checkpoint_every,
             "examples": examples,
             "mlflow_run_id": run_id,
-            "tracking_uri": registry.tracking_uri,
+            "tracking_uri": registry.uri,
         },
         scaling_config=ScalingConfig(
             num_workers=ft.num_workers, use_gpu=ft.use_gpu, resources_per_worker={"CPU": ft.cpus_per_worker}
@@ -245,7 +246,7 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
     return FinetuneResult(run_id, adapter_dir, total, resumed_from, final_loss, precision, digest)
 
 
-def _curve(registry: Registry, run_id: str) -> dict[str, list[tuple[int, float]]]:
+def _curve(registry: ModelRegistry, run_id: str) -> dict[str, list[tuple[int, float]]]:
     curve = {}
     for key in ("train_loss", "learning_rate", "train_tokens_per_s"):
         history = registry.client.get_metric_history(run_id, key if key != "learning_rate" else "train_learning_rate")

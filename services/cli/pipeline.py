@@ -33,12 +33,13 @@ def _progress(message: str) -> None:
 
 def _run(action):
     from pipelines.config import ConfigError
+    from services.registry.service import RegistryError
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     try:
         return action()
-    except ConfigError as exc:
+    except (ConfigError, RegistryError) as exc:
         console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
 
@@ -51,17 +52,17 @@ def finetune(
     """LoRA fine-tune on Ray Train (resumes the same run_name from its newest checkpoint)."""
 
     def action():
-        from pipelines.finetune.train import model_dir_of, run_finetune
+        from pipelines.finetune.train import run_finetune
         from pipelines.gate import register_adapter
-        from pipelines.registry import Registry
+        from pipelines.registry import base_version, open_registry
 
         cfg = _config(config)
         result = run_finetune(cfg, _progress)
         out = {"run_id": result.run_id, "adapter": str(result.adapter_dir), "steps": result.steps}
         out["final_loss"] = result.final_loss
         if register:
-            registry = Registry(cfg.registry.tracking_uri, cfg.registry.model_name)
-            parent = registry.ensure_base(cfg.finetune.base_model, model_dir_of(cfg))
+            registry = open_registry(cfg.registry)
+            parent = base_version(registry, cfg.finetune.models_dir, cfg.finetune.base_model).version
             out["version"] = register_adapter(registry, result, cfg, parent)
         print(json.dumps(out))
 
@@ -70,7 +71,7 @@ def finetune(
 
 @pipeline_app.command()
 def evaluate(
-    version: Annotated[str, typer.Argument(help="Version number of the registered model.")],
+    version: Annotated[int, typer.Argument(help="Version number of the registered model.")],
     config: ConfigOption = None,
 ) -> None:
     """Perplexity (held-out medical, general), PubMedQA accuracy and tokens/s, logged to the version."""
@@ -85,17 +86,17 @@ def evaluate(
 
 @pipeline_app.command()
 def gate(
-    version: Annotated[str, typer.Argument(help="Version number to judge against the champion.")],
+    version: Annotated[int, typer.Argument(help="Version number to judge against the champion.")],
     config: ConfigOption = None,
 ) -> None:
     """Give the version the challenger alias if it passes the thresholds, else record why not."""
 
     def action():
         from pipelines.gate import apply_gate
-        from pipelines.registry import Registry
+        from pipelines.registry import open_registry
 
         cfg = _config(config)
-        result = apply_gate(Registry(cfg.registry.tracking_uri, cfg.registry.model_name), cfg, version, _progress)
+        result = apply_gate(open_registry(cfg.registry), cfg, version, _progress)
         print(json.dumps({"version": result.version, "passed": result.passed, "reasons": result.reasons}))
 
     _run(action)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import PipelineConfig
-from pipelines.registry import CODE_TAG, CONFIG_TAG, DATA_TAG, GATE_REASON_TAG, GATE_TAG, PARENT_TAG, Registry
+from pipelines.registry import open_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "var/models"
@@ -52,9 +52,9 @@ def tiny_config(tmp: Path, **finetune) -> PipelineConfig:
                 **finetune,
             },
             "evaluate": {"medical_items": 4, "general_items": 4, "qa_items": 6, "speed_tokens": 4, "max_seq_len": 128},
-            "gate": {"max_medical_ppl_ratio": 5.0, "max_general_ppl_ratio": 5.0, "min_accuracy_delta": -1.0},
+            "gate": {"max_medical_ppl_ratio": 5.0, "max_general_ppl_ratio": 5.0, "min_accuracy_delta": -1.0, "min_speed_ratio": 0.05},
             "hpo": {"num_trials": 2, "epochs": [1, 2], "steps_per_epoch": 1, "validation_items": 2, "ranks": [2, 4]},
-            "registry": {"tracking_uri": f"sqlite:///{tmp}/mlflow.db"},
+            "registry": {"tracking_uri": f"sqlite:///{tmp}/mlflow.db", "artifact_root": str(tmp / "artifacts")},
         }
     )
 
@@ -81,7 +81,7 @@ def test_two_workers_train_and_log(pipeline_run) -> None:
     _, config, result = pipeline_run
     assert (result.finetune.adapter_dir / "adapter_model.safetensors").is_file()
     assert result.finetune.steps == 3 and math.isfinite(result.finetune.final_loss)
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
+    registry = open_registry(config.registry)
     run = registry.client.get_run(result.finetune.run_id)
     assert run.data.params["num_workers"] == "2" and run.data.params["precision"] in ("fp32", "bf16")
     history = registry.client.get_metric_history(result.finetune.run_id, "train_loss")
@@ -93,33 +93,37 @@ def test_two_workers_train_and_log(pipeline_run) -> None:
 
 def test_version_lineage_metrics_and_gate(pipeline_run) -> None:
     _, config, result = pipeline_run
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
-    version = registry.get(result.version)
-    champion = registry.by_alias("champion")
-    assert version.tags[PARENT_TAG] == str(champion.version) and champion.tags["llmops.kind"] == "base"
-    assert version.tags[DATA_TAG] == result.finetune.data_sha256 and len(version.tags[DATA_TAG]) == 64
-    assert version.tags[CONFIG_TAG] == config.digest() and version.tags[CODE_TAG]
-    metrics = registry.metrics(result.version)
+    registry = open_registry(config.registry)
+    name = config.model_name
+    version = registry.get_version(name, result.version)
+    champion = registry.get_version(name, "champion")
+    assert version.kind == "lora" and champion.kind == "hf"
+    assert [v.version for v in registry.lineage(name, result.version)] == [result.version, champion.version]
+    assert version.tags["data_hash"] == result.finetune.data_sha256 and len(version.tags["data_hash"]) == 64
+    assert version.tags["config_sha256"] == config.digest() and version.tags["code_version"]
+    assert version.tags["finetune_run_id"] == result.finetune.run_id
+    assert (version.local_path() / "adapter_model.safetensors").is_file()  # copied into the registry
     for key in ("medical_ppl", "general_ppl", "pubmedqa_accuracy", "tokens_per_s"):
-        assert math.isfinite(metrics[key]) and metrics[key] >= 0
+        assert math.isfinite(version.metrics[key]) and version.metrics[key] >= 0
+        assert math.isfinite(champion.metrics[key])
     assert result.gate.passed, result.gate.reasons
-    assert version.tags[GATE_TAG] == "passed"
-    assert str(registry.by_alias("challenger").version) == result.version
+    assert version.tags["gate"] == "passed" and version.tags["gate_champion"] == str(champion.version)
+    assert registry.aliases(name)["challenger"] == result.version
 
 
 def test_failing_version_is_registered_without_alias(pipeline_run) -> None:
     from pipelines.gate import apply_gate, register_adapter
 
     _, config, result = pipeline_run
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
+    registry = open_registry(config.registry)
     strict = config.model_copy(deep=True)
     strict.gate.max_medical_ppl_ratio = 0.01
-    again = register_adapter(registry, result.finetune, strict, registry.get(result.version).tags[PARENT_TAG])
+    again = register_adapter(registry, result.finetune, strict, registry.aliases(config.model_name)["champion"])
     gate = apply_gate(registry, strict, again, progress=lambda _m: None)
     assert not gate.passed and "medical perplexity ratio" in gate.reasons[0]
-    tags = registry.get(again).tags
-    assert tags[GATE_TAG] == "failed" and "medical perplexity" in tags[GATE_REASON_TAG]
-    assert str(registry.by_alias("challenger").version) == result.version  # unchanged
+    tags = registry.get_version(config.model_name, again).tags
+    assert tags["gate"] == "failed" and "medical perplexity" in tags["gate_reason"]
+    assert registry.aliases(config.model_name)["challenger"] == result.version  # unchanged
 
 
 def test_adapter_changes_the_output(pipeline_run) -> None:
@@ -148,7 +152,7 @@ def test_resume_continues_from_the_newest_checkpoint(pipeline_run) -> None:
     result = run_finetune(longer, progress=lambda _m: None)
     assert result.run_id == first.finetune.run_id  # the same MLflow run goes on
     assert result.resumed_from_step == 3 and result.steps == 4
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
+    registry = open_registry(config.registry)
     curve = json.loads(Path(registry.client.download_artifacts(result.run_id, "training_curve.json")).read_text())
     assert [step for step, _ in curve["train_loss"]] == [1, 2, 3, 4]
 
@@ -176,6 +180,6 @@ def test_two_trial_search_registers_the_best(tmp_path: Path, ray_local) -> None:
     version, best = run_hpo(config, progress=lambda _m: None)
     assert len(best["trials"]) == 2 and math.isfinite(best["val_loss"])
     assert best["params"]["rank"] in (2, 4)
-    registry = Registry(config.registry.tracking_uri, config.registry.model_name)
-    tags = registry.get(version).tags
-    assert json.loads(tags["llmops.hpo"]) == best["params"] and tags[PARENT_TAG]
+    registry = open_registry(config.registry)
+    tags = registry.get_version(config.model_name, version).tags
+    assert json.loads(tags["hpo"]) == best["params"] and tags["parent_version"]

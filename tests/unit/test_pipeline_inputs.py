@@ -106,6 +106,11 @@ def test_cli_reports_bad_input_before_work(tmp_path: Path) -> None:
     config.write_text(f"data: {{path: {tmp_path / 'missing.json'}}}\nfinetune: {{models_dir: {tmp_path}}}\n")
     result = CliRunner().invoke(app, ["pipeline", "run", "--config", str(config)])
     assert result.exit_code == 2
+    assert "smollm2-135m-instruct has no config.json" in result.output
+    (tmp_path / "smollm2-135m-instruct").mkdir()
+    (tmp_path / "smollm2-135m-instruct/config.json").write_text("{}")
+    result = CliRunner().invoke(app, ["pipeline", "run", "--config", str(config)])
+    assert result.exit_code == 2
     assert "missing.json does not exist" in result.output
     bad_rank = tmp_path / "r.yaml"
     bad_rank.write_text("finetune:\n  lora: {rank: 0}\n")

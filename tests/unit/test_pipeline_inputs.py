@@ -79,7 +79,7 @@ def test_real_pubmedqa_split_sizes() -> None:
     config = DataConfig(path=PUBMEDQA)
     splits = split_items(load_items(config), config)
     assert sum(len(v) for v in splits.values()) == 1000
-    assert 150 < len(splits["heldout"]) < 250
+    assert len(splits["heldout"]) == 183  # the README's figure; fixed by the id hash
 
 
 def test_workers_get_equal_disjoint_batches() -> None:

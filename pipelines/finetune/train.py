@@ -101,10 +101,12 @@ def train_loop_per_worker(cfg: dict[str, Any]) -> None:
     per_epoch, total = cfg["steps_per_epoch"], cfg["total_steps"]
     optimizer, scheduler = core.make_optimizer(model, cfg["learning_rate"], cfg["weight_decay"], total)
     start = 0
-    checkpoint = ray.train.get_checkpoint()
+    checkpoint = ray.train.get_checkpoint()  # set when Ray restarts failed workers within this attempt
     if checkpoint is not None:
         with checkpoint.as_directory() as folder:
             start = core.restore_checkpoint(model, optimizer, scheduler, Path(folder))
+    elif cfg["resume_from"]:  # the newest checkpoint an earlier attempt of this run left
+        start = core.restore_checkpoint(model, optimizer, scheduler, Path(cfg["resume_from"]))
     ddp = prepare_model(model, parallel_strategy_kwargs={"find_unused_parameters": False})
     scaler = torch.amp.GradScaler("cuda") if cfg["precision"] == "fp16" else None
     mlflow = None
@@ -196,7 +198,7 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
     if resume:
         progress(f"resuming run {ft.run_name} from step {resumed_from} ({resume[0]})")
 
-    from ray.train import Checkpoint, FailureConfig, RunConfig, ScalingConfig
+    from ray.train import FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
 
     _ensure_ray()
@@ -217,6 +219,7 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
             "examples": examples,
             "mlflow_run_id": run_id,
             "tracking_uri": registry.uri,
+            "resume_from": str(resume[0]) if resume else None,
         },
         scaling_config=ScalingConfig(
             num_workers=ft.num_workers, use_gpu=ft.use_gpu, resources_per_worker={"CPU": ft.cpus_per_worker}
@@ -225,7 +228,6 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
         run_config=RunConfig(
             name=f"attempt-{attempt}", storage_path=str(storage), failure_config=FailureConfig(max_failures=1)
         ),
-        resume_from_checkpoint=Checkpoint.from_directory(str(resume[0])) if resume else None,
     )
     progress(f"training {total} steps on {ft.num_workers} Ray Train workers ({precision})")
     result = trainer.fit()

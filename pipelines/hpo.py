@@ -25,23 +25,24 @@ from pipelines.registry import base_version, code_version, experiment_id, open_r
 METRIC = "val_loss"
 
 
-def trial(params: dict[str, Any], model_dir: str, train: list, validation: list, steps_cap: int | None, seed: int):
+def trial(params: dict[str, Any], model_dir: str, train: list, validation: list, fixed: dict[str, Any]):
     """One trial: LoRA for ``params['epochs']`` epochs, report validation loss after each."""
     import torch
     from ray import tune
 
+    seed, batch_size, steps_cap = fixed["seed"], fixed["batch_size"], fixed["steps_per_epoch"]
     torch.manual_seed(seed)
     base, tokenizer = core.load_base(Path(model_dir))
     lora = {"rank": params["rank"], "alpha": params["alpha_ratio"] * params["rank"], "dropout": 0.05}
-    lora["target_modules"] = params["target_modules"]
+    lora["target_modules"] = fixed["target_modules"]
     model = core.add_lora(base, lora)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    per_epoch = core.steps_per_epoch(len(train), params["batch_size"], 1)
+    per_epoch = core.steps_per_epoch(len(train), batch_size, 1)
     if steps_cap:
         per_epoch = min(per_epoch, steps_cap)
     optimizer, scheduler = core.make_optimizer(model, params["learning_rate"], 0.0, per_epoch * params["epochs"])
     for epoch in range(params["epochs"]):
-        for batch in core.epoch_batches(train, params["batch_size"], seed, epoch, 0, 1)[:per_epoch]:
+        for batch in core.epoch_batches(train, batch_size, seed, epoch, 0, 1)[:per_epoch]:
             core.train_step(model, batch, pad, optimizer, scheduler, "fp32", None)
         loss = core.mean_loss(model, validation, pad, 4, "fp32")
         with tempfile.TemporaryDirectory() as folder:
@@ -78,8 +79,12 @@ def run_hpo(config: PipelineConfig, progress=print) -> tuple[int, dict[str, Any]
         "rank": tune.choice(hp.ranks),
         "alpha_ratio": tune.choice(hp.alpha_ratios),
         "epochs": tune.randint(hp.epochs[0], hp.epochs[1] + 1),
+    }
+    fixed = {
         "batch_size": ft.batch_size,
         "target_modules": ft.lora.target_modules,
+        "steps_per_epoch": hp.steps_per_epoch,
+        "seed": ft.seed,
     }
     trainable = tune.with_resources(
         tune.with_parameters(
@@ -87,8 +92,7 @@ def run_hpo(config: PipelineConfig, progress=print) -> tuple[int, dict[str, Any]
             model_dir=str(model_dir.resolve()),
             train=train,
             validation=validation,
-            steps_cap=hp.steps_per_epoch,
-            seed=ft.seed,
+            fixed=fixed,
         ),
         {"cpu": ft.cpus_per_worker},
     )

@@ -198,14 +198,13 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
     if resume:
         progress(f"resuming run {ft.run_name} from step {resumed_from} ({resume[0]})")
 
-    from ray.train import FailureConfig, RunConfig, ScalingConfig
-    from ray.train.torch import TorchConfig, TorchTrainer
+    from ray.train import Checkpoint
 
-    _ensure_ray()
-    attempt = len(list(storage.glob("attempt-*"))) if storage.is_dir() else 0
-    trainer = TorchTrainer(
-        train_loop_per_worker,
-        train_loop_config={
+    if resume is not None and resume[1] >= total:
+        progress(f"run {ft.run_name} already has {resume[1]} of {total} steps: nothing to train")
+        final = Checkpoint.from_directory(str(resume[0]))
+    else:
+        loop_config = {
             "model_dir": str(model_dir.resolve()),
             "lora": ft.lora.model_dump(),
             "learning_rate": ft.learning_rate,
@@ -220,21 +219,10 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
             "mlflow_run_id": run_id,
             "tracking_uri": registry.uri,
             "resume_from": str(resume[0]) if resume else None,
-        },
-        scaling_config=ScalingConfig(
-            num_workers=ft.num_workers, use_gpu=ft.use_gpu, resources_per_worker={"CPU": ft.cpus_per_worker}
-        ),
-        torch_config=TorchConfig(backend="nccl" if ft.use_gpu else "gloo"),
-        run_config=RunConfig(
-            name=f"attempt-{attempt}", storage_path=str(storage), failure_config=FailureConfig(max_failures=1)
-        ),
-    )
-    progress(f"training {total} steps on {ft.num_workers} Ray Train workers ({precision})")
-    result = trainer.fit()
-    if result.checkpoint is None:
-        raise RuntimeError(f"training ended without a checkpoint: {result.error}")
+        }
+        final = _fit(ft, storage, loop_config, progress)
     adapter_dir = run_dir / "adapter"
-    with result.checkpoint.as_directory() as folder:
+    with final.as_directory() as folder:
         shutil.rmtree(adapter_dir, ignore_errors=True)
         shutil.copytree(folder, adapter_dir, ignore=shutil.ignore_patterns(core.OPTIMIZER_FILE, core.STATE_FILE))
     registry.client.log_artifacts(run_id, str(adapter_dir), "adapter")
@@ -246,6 +234,31 @@ def run_finetune(config: PipelineConfig, progress: Progress = print) -> Finetune
     registry.client.set_terminated(run_id)
     progress(f"adapter in {adapter_dir}; MLflow run {run_id}")
     return FinetuneResult(run_id, adapter_dir, total, resumed_from, final_loss, precision, digest)
+
+
+def _fit(ft: Any, storage: Path, loop_config: dict[str, Any], progress: Progress) -> Any:
+    """One Ray Train attempt (its own folder under ``storage``); returns the final checkpoint."""
+    from ray.train import FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchConfig, TorchTrainer
+
+    _ensure_ray()
+    attempt = len(list(storage.glob("attempt-*"))) if storage.is_dir() else 0
+    trainer = TorchTrainer(
+        train_loop_per_worker,
+        train_loop_config=loop_config,
+        scaling_config=ScalingConfig(
+            num_workers=ft.num_workers, use_gpu=ft.use_gpu, resources_per_worker={"CPU": ft.cpus_per_worker}
+        ),
+        torch_config=TorchConfig(backend="nccl" if ft.use_gpu else "gloo"),
+        run_config=RunConfig(
+            name=f"attempt-{attempt}", storage_path=str(storage), failure_config=FailureConfig(max_failures=1)
+        ),
+    )
+    progress(f"training {loop_config['total_steps']} steps on {ft.num_workers} Ray Train workers")
+    result = trainer.fit()
+    if result.checkpoint is None:
+        raise RuntimeError(f"training ended without a checkpoint: {result.error}")
+    return result.checkpoint
 
 
 def _curve(registry: ModelRegistry, run_id: str) -> dict[str, list[tuple[int, float]]]:

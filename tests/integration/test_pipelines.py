@@ -22,6 +22,7 @@ FIXED_PROMPT = "Does aspirin reduce the risk of heart attack?"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.ray,
+    pytest.mark.timeout(3600),  # the module fixture trains, registers and evaluates: slow on a loaded machine
     pytest.mark.skipif(
         not (MODELS / "smollm2-135m-instruct/config.json").is_file() or not PUBMEDQA.is_file(),
         reason="needs the embedded model (llmops models import) and ../shared/data",
@@ -52,7 +53,12 @@ def tiny_config(tmp: Path, **finetune) -> PipelineConfig:
                 **finetune,
             },
             "evaluate": {"medical_items": 4, "general_items": 4, "qa_items": 6, "speed_tokens": 4, "max_seq_len": 128},
-            "gate": {"max_medical_ppl_ratio": 5.0, "max_general_ppl_ratio": 5.0, "min_accuracy_delta": -1.0, "min_speed_ratio": 0.05},
+            "gate": {
+                "max_medical_ppl_ratio": 5.0,
+                "max_general_ppl_ratio": 5.0,
+                "min_accuracy_delta": -1.0,
+                "min_speed_ratio": 0.05,
+            },
             "hpo": {"num_trials": 2, "epochs": [1, 2], "steps_per_epoch": 1, "validation_items": 2, "ranks": [2, 4]},
             "registry": {"tracking_uri": f"sqlite:///{tmp}/mlflow.db", "artifact_root": str(tmp / "artifacts")},
         }

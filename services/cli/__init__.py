@@ -12,6 +12,7 @@ from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
 from services.cli.rag import rag_app
+from services.cli.pipeline import pipeline_app
 from services.cli.serve import serve
 
 app = typer.Typer(
@@ -33,6 +34,9 @@ app.add_typer(
     help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.",
 )
 app.add_typer(rag_app, name="rag", help="RAG collections: ingest documents, list, stats, erase, query.")
+app.add_typer(
+    pipeline_app, name="pipeline", help="Fine-tune (Ray Train), search (Ray Tune), evaluate and gate model versions."
+)
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

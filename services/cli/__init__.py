@@ -11,8 +11,8 @@ from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
-from services.cli.rag import rag_app
 from services.cli.pipeline import pipeline_app
+from services.cli.rag import rag_app
 from services.cli.serve import serve
 
 app = typer.Typer(

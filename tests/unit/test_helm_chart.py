@@ -19,6 +19,7 @@ import yaml
 
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
+from services.rag.config import RagSettings
 from services.safety.config import SafetySettings
 from tests.helm_chart import (
     CHART,
@@ -88,6 +89,7 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     args = dict(app["args"])
     gateway = GatewaySettings(**args.pop("gateway"))
     safety = SafetySettings(**args.pop("safety"))
+    assert not RagSettings(**args.pop("rag")).enabled
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
@@ -251,11 +253,13 @@ def test_models_come_from_values():
 
 
 def test_only_existing_services_are_configured():
-    """RAG and the A/B router do not exist yet: the serve config holds nothing for them."""
+    """The A/B router is not in the chart, and RAG (on by default in build_app) has no index volume
+    in the chart yet: the serve config turns it off explicitly."""
     for scenario in SCENARIOS:
         (rayservice,) = by_kind(render(scenario), "RayService")
         args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-        assert set(args) <= {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety"}, scenario
+        allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag"}
+        assert set(args) <= allowed and args["rag"] == {"enabled": False}, scenario
 
 
 # --- labels, selectors, resources ----------------------------------------------------------------

@@ -134,6 +134,9 @@ safety:
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
   models_dir: {{ .Values.safety.classifiersDir }}
 {{- end }}
+{{- /* RAG is on by default in build_app; the chart has no index volume for it yet: off. */}}
+rag:
+  enabled: false
 {{- end }}
 
 {{/* Ray Serve config (RayService serveConfigV2). */}}

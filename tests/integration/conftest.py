@@ -68,6 +68,9 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
         "LLMOPS_RAG_INDEX_DIR": str(tmp / "rag"),
+        # the first safety calls (spaCy warming up) under a burst on 2 shared cores can outlast the 2 s
+        # production default and fail closed; fail-closed itself is unit-tested (tests/unit/test_safety_guard.py)
+        "LLMOPS_SAFETY_TIMEOUT_S": "10",
     }
     models = ["--models", str(ROOT / "config" / "models.yaml")]
     with LocalStack(tmp, env=env, args=models, startup_timeout_s=STARTUP_TIMEOUT_S) as local:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.gateway.pipeline import SLOTS
+
+if TYPE_CHECKING:
+    from services.gateway.keys import KeyStore
 
 
 class GatewaySettings(BaseSettings):
@@ -35,6 +39,21 @@ class GatewaySettings(BaseSettings):
         None,
         description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); "
         "when set, keys_db is not used.",
+    )
+    key_pepper: SecretStr | None = Field(
+        None,
+        description="Server-side secret mixed into every stored API key hash (HMAC-SHA256), at least 32 characters; "
+        "in a cluster from a Secret. Unset: read from key_pepper_file.",
+    )
+    key_pepper_file: Path | None = Field(
+        None,
+        description="File holding the key pepper. Unset: key_pepper beside keys_db (created with a random pepper, "
+        "mode 0600, when missing) or beside keys_file (never created there: `llmops deploy keys sync` writes it).",
+    )
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API cross-origin (CORS), e.g. ['https://app.example.com']. "
+        "Empty (the default): no CORS headers, so browsers refuse cross-origin calls.",
     )
     auth_disabled: bool = Field(False, description="Dev mode: accept requests without an API key. Never in production.")
     quota_backend: str = Field(
@@ -104,6 +123,15 @@ class GatewaySettings(BaseSettings):
         if self.direct_ingress and self.port <= self.proxy_port < self.port + self.replicas:
             raise ValueError("proxy_port must lie outside the direct ingress ports port .. port + replicas - 1")
         return self
+
+    def key_pepper_bytes(self) -> bytes | None:
+        return self.key_pepper.get_secret_value().encode() if self.key_pepper else None
+
+    def open_key_store(self, db: Path | None = None) -> KeyStore:
+        """The key database (``db`` or keys_db) with the configured pepper (for the CLI and tools)."""
+        from services.gateway.keys import KeyStore
+
+        return KeyStore(db or self.keys_db, pepper=self.key_pepper_bytes(), pepper_file=self.key_pepper_file)
 
     def ray_serve_env(self) -> dict[str, str]:
         """Environment Ray Serve must start with (read once, when Serve starts)."""

@@ -125,7 +125,10 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
 def key_store(settings: GatewaySettings) -> KeyStore | KeyFile | None:
     if settings.auth_disabled:
         return None
-    return KeyFile(settings.keys_file) if settings.keys_file else KeyStore(settings.keys_db)
+    pepper = settings.key_pepper_bytes()
+    if settings.keys_file:
+        return KeyFile(settings.keys_file, pepper=pepper, pepper_file=settings.key_pepper_file)
+    return KeyStore(settings.keys_db, pepper=pepper, pepper_file=settings.key_pepper_file)
 
 
 def quota(settings: GatewaySettings) -> Quota:

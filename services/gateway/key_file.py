@@ -35,10 +35,10 @@ from typing import Any
 from services.gateway.keys import (
     HASH_SCHEME,
     KeyHasher,
+    KeyIndex,
     KeyPepperMismatch,
     KeyStore,
     Principal,
-    KeyIndex,
     load_pepper,
     pepper_path,
 )

@@ -88,7 +88,10 @@ def test_version_1_file_of_sha256_hashes_is_still_read(tmp_path):
     path = tmp_path / "keys.json"
     write(
         path,
-        {"version": 1, "keys": [{"key_id": "key_1", "name": "old", "key_hash": hashlib.sha256(key.encode()).hexdigest()}]},
+        {
+            "version": 1,
+            "keys": [{"key_id": "key_1", "name": "old", "key_hash": hashlib.sha256(key.encode()).hexdigest()}],
+        },
     )
     (tmp_path / "key_pepper").write_text("p" * 64)
     keys = KeyFile(path)

@@ -90,7 +90,9 @@ def test_stored_hash_is_keyed_with_a_private_pepper(tmp_path):
     pepper = pepper_file.read_bytes().strip()
     assert len(pepper) >= 32
     (stored,) = sqlite3.connect(tmp_path / "keys.db").execute("SELECT key_hash FROM api_keys").fetchone()
-    assert stored != hashlib.sha256(key.encode()).hexdigest(), "not a plain SHA-256: the database alone confirms nothing"
+    assert stored != hashlib.sha256(key.encode()).hexdigest(), (
+        "not a plain SHA-256: the database alone confirms nothing"
+    )
     assert stored == hmac.new(pepper, hashlib.sha256(key.encode()).digest(), hashlib.sha256).hexdigest()
     # an explicit pepper (a setting, a Secret) is used instead of the file
     other = KeyStore(tmp_path / "other.db", pepper=b"p" * 40)

@@ -112,16 +112,21 @@ def load_pepper(path: Path, *, create: bool) -> bytes:
     path = Path(path)
     if create and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        # written whole under a temporary name, then linked into place: a concurrent reader never
+        # sees a half-written pepper, and of two creators the first link wins
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
+            log.info("created API key pepper %s (mode 0600)", path)
         except FileExistsError:
             pass  # another process created it first: read theirs
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            log.info("created API key pepper %s (mode 0600)", path)
+        finally:
+            tmp.unlink()
     return path.read_bytes().strip()
 
 

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.gateway.pipeline import SLOTS
 
 if TYPE_CHECKING:
+    from services.gateway.audit import AuditLog
     from services.gateway.keys import KeyStore
 
 
@@ -76,6 +77,23 @@ class GatewaySettings(BaseSettings):
         description="Keep prompt text in the request log: only prompts the input guard redacted with a policy "
         "whose PII entities include PERSON and LOCATION; any other prompt is still logged without text.",
     )
+    audit_enabled: bool = Field(
+        True, description="Write the audit log: who (key id), what (route, model, variant, guard decisions), when."
+    )
+    audit_db: Path = Field(Path("var/audit.db"), description="SQLite file of the audit log (llmops audit ...).")
+    audit_retention_days: float = Field(
+        90.0, gt=0, description="Audit records older than this many days are removed (at start and hourly)."
+    )
+    audit_user_key: SecretStr | None = Field(
+        None,
+        description="Secret of the keyed hash that stands for the OpenAI `user` field in the audit log (at least 32 "
+        "characters; the same on every replica). Unset: read from audit_user_key_file.",
+    )
+    audit_user_key_file: Path | None = Field(
+        None,
+        description="File of the audit user key when audit_user_key is unset. Unset: audit_user_key beside audit_db, "
+        "created with a random key (mode 0600) when missing.",
+    )
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
     prices_file: Path = Field(
@@ -132,6 +150,18 @@ class GatewaySettings(BaseSettings):
         from services.gateway.keys import KeyStore
 
         return KeyStore(db or self.keys_db, pepper=self.key_pepper_bytes(), pepper_file=self.key_pepper_file)
+
+    def open_audit_log(self, db: Path | None = None) -> AuditLog:
+        """The audit log (``db`` or audit_db) with the configured user key and retention."""
+        from services.gateway.audit import AuditLog
+        from services.gateway.keys import load_pepper
+
+        db = Path(db or self.audit_db)
+        if self.audit_user_key:
+            user_key = self.audit_user_key.get_secret_value().encode()
+        else:
+            user_key = load_pepper(self.audit_user_key_file or db.parent / "audit_user_key", create=True)
+        return AuditLog(db, user_key=user_key, retention_days=self.audit_retention_days)
 
     def ray_serve_env(self) -> dict[str, str]:
         """Environment Ray Serve must start with (read once, when Serve starts)."""

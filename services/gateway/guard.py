@@ -23,6 +23,24 @@ from services.safety.pii import Entity, redact
 from services.safety.policy import Policy, PolicySet
 from services.safety.watermark import DEFAULT_KEY, Z_THRESHOLD
 
+_RANK = {"not_scanned": 0, "pass": 1, "flag": 2, "fail_open": 3, "rewrite": 4, "block": 5}
+
+
+def note_decision(ctx: RequestContext, slot: str, word: str) -> None:
+    """Record a guard's decision for the audit log, keeping the strongest one seen for the request
+    (a streamed answer is scanned window by window)."""
+    current = ctx.decisions.get(slot)
+    if current is None or _RANK.get(word.split(":")[0], 0) > _RANK.get(current.split(":")[0], 0):
+        ctx.decisions[slot] = word
+
+
+def _verdict_word(verdict: dict[str, Any], changed: bool) -> str:
+    if verdict["blocked"]:
+        return f"block:{verdict['blocked']}"
+    if changed:
+        return "rewrite"
+    return "flag" if "flag" in (verdict.get("actions") or {}).values() else "pass"
+
 
 class SafetyGuard:
     def __init__(
@@ -46,6 +64,9 @@ class SafetyGuard:
         except Exception:  # noqa: BLE001 - down, slow or broken, the policy decides what follows
             outcome = "fail_open" if policy.on_failure == "open" else "fail_closed"
             metrics.FAILURES.labels(direction, outcome).inc()
+            note_decision(
+                ctx, f"{direction}_guard", "fail_open" if outcome == "fail_open" else "block:safety_unavailable"
+            )
             if outcome == "fail_closed":
                 raise SafetyUnavailableError("The safety service is unavailable; the request was not served.") from None
             return None
@@ -95,14 +116,20 @@ class InputGuard(PassThrough):
 
     async def on_request(self, ctx: RequestContext) -> None:
         if ctx.route == "embeddings":
+            note_decision(ctx, "input_guard", "not_scanned")
             return
         self._watermark(ctx)
         slots = prompt_texts(ctx)
         if not slots:
+            note_decision(ctx, "input_guard", "not_scanned")
             return
         verdict = await self.guard.check(ctx, [text for _, _, text in slots], "input")
         if verdict is None:  # failed open: nothing known, and no redacted prompt to log
             return
+        changed = not verdict["blocked"] and any(
+            new != old for (_, _, old), new in zip(slots, verdict["texts"], strict=True)
+        )
+        note_decision(ctx, "input_guard", _verdict_word(verdict, changed))
         if verdict["blocked"]:
             raise ContentFilterError(
                 f"The prompt was blocked by the content filter ({verdict['blocked']}).",
@@ -185,6 +212,10 @@ class OutputGuard(PassThrough):
             if not text:
                 continue
             verdict = await self.guard.check(ctx, [text], "output")
+            if verdict is not None:
+                note_decision(
+                    ctx, "output_guard", _verdict_word(verdict, not verdict["blocked"] and verdict["texts"][0] != text)
+                )
             if verdict is not None and verdict["blocked"]:
                 blocked = _with_text(ctx.route, choice, "", key="message")
                 choices[i] = {**blocked, "finish_reason": "content_filter", "logprobs": None}
@@ -218,10 +249,12 @@ class OutputGuard(PassThrough):
             cut = self._cut(pending, [], final)
             return restore(pending[:cut], ctx.vault), cut, False, False
         if verdict["blocked"]:
+            note_decision(ctx, "output_guard", _verdict_word(verdict, True))
             return "", len(pending), True, True
         entities = [Entity(**e) for e in verdict["entities"][0]] if verdict["actions"].get("pii") == "redact" else []
         cut = self._cut(pending, entities, final)
         released = redact(pending[:cut], [e for e in entities if e.end <= cut])
+        note_decision(ctx, "output_guard", _verdict_word(verdict, released != pending[:cut]))
         return restore(released, ctx.vault), cut, False, released != pending[:cut]
 
     async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:

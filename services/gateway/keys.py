@@ -107,8 +107,9 @@ class KeyHasher:
 
 
 def load_pepper(path: Path, *, create: bool) -> bytes:
-    """The pepper kept in ``path``; with ``create``, a fresh random one is written there (mode
-    0600) when the file is missing. Raises FileNotFoundError when missing and not ``create``."""
+    """The secret (a pepper, a key) kept in ``path``; with ``create``, a fresh random one is
+    written there (mode 0600) when the file is missing. Raises FileNotFoundError when missing and
+    not ``create``."""
     path = Path(path)
     if create and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -126,3 +126,22 @@ def test_cli_exports_and_erases(tmp_path, monkeypatch):
         "bob"
     )
     assert runner.invoke(cli, ["audit", "export", "--since", "yesterday"]).exit_code != 0
+
+
+def test_retention_runs_at_open_and_hourly(tmp_path):
+    old = time.time() - 3 * 86400
+
+    def plant(audit):
+        audit._db.execute("INSERT INTO audit_events (time, event, status) VALUES (?, 'request', 200)", (old,))
+
+    audit = AuditLog(tmp_path / "audit.db", user_key=USER_KEY, retention_days=2)
+    plant(audit)
+    audit.close()
+    audit = AuditLog(tmp_path / "audit.db", user_key=USER_KEY, retention_days=2)
+    assert [e["event"] for e in audit.export()] == ["retention"], "expired at open"
+    plant(audit)
+    audit.record(fake_ctx("alice"), 200)
+    assert sum(e["event"] == "request" for e in audit.export()) == 2, "not again within the hour"
+    audit._purged_at -= 3600
+    audit.record(fake_ctx("alice"), 200)
+    assert [e["event"] for e in audit.export()] == ["retention", "request", "request", "retention"]

@@ -61,7 +61,7 @@ class SafetyGuard:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_s):
-                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"))
+                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"), self.timeout_s)
         except Exception:  # noqa: BLE001 - down, slow or broken, the policy decides what follows
             outcome = "fail_open" if policy.on_failure == "open" else "fail_closed"
             metrics.FAILURES.labels(direction, outcome).inc()

@@ -27,6 +27,7 @@ def _app(tmp_path, **settings):
         ledger_db=tmp_path / "ledger.db",
         request_log_enabled=True,
         request_log_path=tmp_path / "requests.jsonl",
+        audit_db=tmp_path / "audit.db",
     )
     gateway_settings = GatewaySettings(**(base | settings))
     service = build_gateway(

@@ -146,9 +146,10 @@ class RayQuota:
     limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
     of the shared bucket, so the replicas together never admit more than the limit; unused ones
     are handed back with the next lease. Concurrent admissions of one replica that lease at the
-    same time pool their permits (none is dropped by a later lease replacing an earlier one). The token check happens when a lease is taken, so a key
-    over its token budget is refused from its next lease on (within ``lease_ttl_s``). Token usage
-    is summed per key and sent every ``flush_interval_s``.
+    same time pool their permits (none is dropped by a later lease replacing an earlier one). The
+    token check happens when a lease is taken, so a key over its token budget is refused from its
+    next lease on (within ``lease_ttl_s``). Token usage is summed per key and sent every
+    ``flush_interval_s``.
     """
 
     def __init__(

@@ -8,7 +8,7 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration lint clean help monitoring-tools chart-lint chart-sync loadtest
+.PHONY: install models classifiers serve test test-unit test-integration lint audit clean help monitoring-tools chart-lint chart-sync loadtest
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"
 	@echo "make lint              ruff check and ruff format --check (CI runs it before make test)"
+	@echo "make audit             pip-audit of the venv; unlisted findings fail (.ci/pip-audit-ignore.txt)"
 	@echo "make chart-lint        helm lint/template every chart scenario and validate the output"
 	@echo "make chart-sync        copy monitoring/grafana and monitoring/alerts into the chart"
 	@echo "make loadtest          Locust against the local stack, SLO verdict (loadtests/slo.yaml)"
@@ -66,6 +67,10 @@ test-unit: install monitoring-tools
 
 test-integration: models monitoring-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# Known vulnerabilities in the installed dependencies (pip-audit); an unreachable service only warns.
+audit: install
+	$(BIN)/python .ci/pip_audit_gate.py
 
 # ruff's rules and line length are in pyproject.toml ([tool.ruff]).
 lint: install

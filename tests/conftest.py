@@ -46,6 +46,7 @@ def make_gateway(
         quota_backend="local",
         budgets_enabled=False,
         request_log_enabled=False,
+        audit_enabled=False,
         request_timeout_s=request_timeout_s,
     )
     specs = [ModelSpec(name=name, task=task, source=name) for name, task in tasks.items()]

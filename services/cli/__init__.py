@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.audit import audit_app
 from services.cli.classifiers import classifiers_app
 from services.cli.cost import cost_app
 from services.cli.deploy import deploy_app
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command(help="Start Ray, the engines and the gateway on this machine (foreground; Ctrl-C stops).")(serve)
 app.add_typer(models_app, name="models", help="Import, list and verify models in the local model store.")
 app.add_typer(keys_app, name="keys", help="Create, list and revoke API keys (stored hashed).")
+app.add_typer(audit_app, name="audit", help="Export the audit log; erase one user's records.")
 app.add_typer(
     classifiers_app, name="classifiers", help="Train the safety classifiers (prompt injection, toxicity) into ONNX."
 )

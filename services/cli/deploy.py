@@ -211,14 +211,14 @@ def keys_sync(
     context: ContextOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be written; change nothing.")] = False,
 ) -> None:
-    """Write the active keys' SHA-256 hashes and limits (never the keys) to the Secret's keys.json."""
+    """Write the active keys' keyed hashes and limits (never the keys) to the Secret's keys.json, and the
+    key pepper to its key_pepper."""
     from services.deploy.key_secret import sync_keys
     from services.gateway.config import GatewaySettings
-    from services.gateway.keys import KeyStore
 
     result = sync_keys(
         _api(kubeconfig, context),
-        KeyStore(db or GatewaySettings().keys_db),
+        GatewaySettings().open_key_store(db),
         namespace=namespace,
         secret=secret,
         dry_run=dry_run,

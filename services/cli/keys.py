@@ -21,7 +21,7 @@ DbOption = Annotated[
 
 
 def _store(db: Path | None) -> KeyStore:
-    return KeyStore(db or GatewaySettings().keys_db)
+    return GatewaySettings().open_key_store(db)
 
 
 @keys_app.command()

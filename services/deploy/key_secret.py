@@ -1,7 +1,8 @@
 """``llmops deploy keys sync``: the active API keys (hashes and limits) into the gateway's Secret.
 
 The Secret's ``keys.json`` is the key file the chart mounts into every Ray pod
-(services/gateway/key_file.py); it never holds a plaintext key.
+(services/gateway/key_file.py); it never holds a plaintext key. Its ``key_pepper`` is the
+store's pepper, which the gateway needs to check a key against the keyed hashes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from services.gateway.key_file import export_keys
 from services.gateway.keys import KeyStore
 
 DATA_KEY = "keys.json"
+PEPPER_KEY = "key_pepper"
 
 
 @dataclass
@@ -33,6 +35,8 @@ def sync_keys(
     is not written again."""
     document = export_keys(store)
     encoded = base64.b64encode(json.dumps(document, sort_keys=True).encode()).decode()
+    pepper = base64.b64encode(store.hasher.pepper).decode()
+    data = {DATA_KEY: encoded, PEPPER_KEY: pepper}
     key_ids = [k["key_id"] for k in document["keys"]]
     core = client.CoreV1Api(api)
     try:
@@ -49,12 +53,16 @@ def sync_keys(
                     labels={"app.kubernetes.io/managed-by": "llmops", "app.kubernetes.io/part-of": "llmops"},
                 ),
                 type="Opaque",
-                data={DATA_KEY: encoded},
+                data=data,
             )
             core.create_namespaced_secret(namespace, body)
         return SyncResult(secret, True, True, key_ids)
-    current = (existing.data or {}).get(DATA_KEY)
-    changed = current is None or json.loads(base64.b64decode(current)) != document
+    current = existing.data or {}
+    changed = (
+        current.get(DATA_KEY) is None
+        or json.loads(base64.b64decode(current[DATA_KEY])) != document
+        or current.get(PEPPER_KEY) != pepper
+    )
     if changed and not dry_run:
-        core.patch_namespaced_secret(secret, namespace, {"data": {DATA_KEY: encoded}})
+        core.patch_namespaced_secret(secret, namespace, {"data": data})
     return SyncResult(secret, False, changed, key_ids)

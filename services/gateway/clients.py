@@ -16,7 +16,12 @@ from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundErr
 class SafetyClient(Protocol):
     """The safety service (``services/safety/service.py``)."""
 
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]: ...
+    async def check(
+        self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """The verdict; ``timeout_s``: how long the caller waits (the service abandons a scan
+        still running then)."""
+        ...
 
     async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]: ...
 
@@ -31,8 +36,10 @@ class HandleSafetyClient:
     def __init__(self, handle: Any):
         self.handle = handle
 
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
-        return await self.handle.check.remote(texts, direction, policy)
+    async def check(
+        self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        return await self.handle.check.remote(texts, direction, policy, timeout_s)
 
     async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
         return await self.handle.scan_passages.remote(passages, policy)
@@ -47,8 +54,10 @@ class LocalSafetyClient:
     def __init__(self, service: Any):
         self.service = service
 
-    async def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
-        return await asyncio.to_thread(self.service.check, texts, direction, policy)
+    async def check(
+        self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        return await asyncio.to_thread(self.service.check, texts, direction, policy, timeout_s)
 
     async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
         return await asyncio.to_thread(self.service.scan_passages, passages, policy)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.gateway.pipeline import SLOTS
+
+if TYPE_CHECKING:
+    from services.gateway.audit import AuditLog
+    from services.gateway.keys import KeyStore
 
 
 class GatewaySettings(BaseSettings):
@@ -36,6 +41,21 @@ class GatewaySettings(BaseSettings):
         description="Read-only JSON file of hashed keys (llmops deploy keys sync, mounted from a Secret); "
         "when set, keys_db is not used.",
     )
+    key_pepper: SecretStr | None = Field(
+        None,
+        description="Server-side secret mixed into every stored API key hash (HMAC-SHA256), at least 32 characters; "
+        "in a cluster from a Secret. Unset: read from key_pepper_file.",
+    )
+    key_pepper_file: Path | None = Field(
+        None,
+        description="File holding the key pepper. Unset: key_pepper beside keys_db (created with a random pepper, "
+        "mode 0600, when missing) or beside keys_file (never created there: `llmops deploy keys sync` writes it).",
+    )
+    cors_allow_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API cross-origin (CORS), e.g. ['https://app.example.com']. "
+        "Empty (the default): no CORS headers, so browsers refuse cross-origin calls.",
+    )
     auth_disabled: bool = Field(False, description="Dev mode: accept requests without an API key. Never in production.")
     quota_backend: str = Field(
         "ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica."
@@ -56,6 +76,23 @@ class GatewaySettings(BaseSettings):
         False,
         description="Keep prompt text in the request log: only prompts the input guard redacted with a policy "
         "whose PII entities include PERSON and LOCATION; any other prompt is still logged without text.",
+    )
+    audit_enabled: bool = Field(
+        True, description="Write the audit log: who (key id), what (route, model, variant, guard decisions), when."
+    )
+    audit_db: Path = Field(Path("var/audit.db"), description="SQLite file of the audit log (llmops audit ...).")
+    audit_retention_days: float = Field(
+        90.0, gt=0, description="Audit records older than this many days are removed (at start and hourly)."
+    )
+    audit_user_key: SecretStr | None = Field(
+        None,
+        description="Secret of the keyed hash that stands for the OpenAI `user` field in the audit log (at least 32 "
+        "characters; the same on every replica). Unset: read from audit_user_key_file.",
+    )
+    audit_user_key_file: Path | None = Field(
+        None,
+        description="File of the audit user key when audit_user_key is unset. Unset: audit_user_key beside audit_db, "
+        "created with a random key (mode 0600) when missing.",
     )
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
@@ -104,6 +141,27 @@ class GatewaySettings(BaseSettings):
         if self.direct_ingress and self.port <= self.proxy_port < self.port + self.replicas:
             raise ValueError("proxy_port must lie outside the direct ingress ports port .. port + replicas - 1")
         return self
+
+    def key_pepper_bytes(self) -> bytes | None:
+        return self.key_pepper.get_secret_value().encode() if self.key_pepper else None
+
+    def open_key_store(self, db: Path | None = None) -> KeyStore:
+        """The key database (``db`` or keys_db) with the configured pepper (for the CLI and tools)."""
+        from services.gateway.keys import KeyStore
+
+        return KeyStore(db or self.keys_db, pepper=self.key_pepper_bytes(), pepper_file=self.key_pepper_file)
+
+    def open_audit_log(self, db: Path | None = None) -> AuditLog:
+        """The audit log (``db`` or audit_db) with the configured user key and retention."""
+        from services.gateway.audit import AuditLog
+        from services.gateway.keys import load_pepper
+
+        db = Path(db or self.audit_db)
+        if self.audit_user_key:
+            user_key = self.audit_user_key.get_secret_value().encode()
+        else:
+            user_key = load_pepper(self.audit_user_key_file or db.parent / "audit_user_key", create=True)
+        return AuditLog(db, user_key=user_key, retention_days=self.audit_retention_days)
 
     def ray_serve_env(self) -> dict[str, str]:
         """Environment Ray Serve must start with (read once, when Serve starts)."""

@@ -42,4 +42,9 @@ class GatewayDeployment:
             return False
 
     def __serve_build_asgi_app__(self) -> Any:
-        return build_fastapi(lambda: self.service, is_ready=self.ready, serve_request_id=ray_adapter.serve_request_id)
+        return build_fastapi(
+            lambda: self.service,
+            is_ready=self.ready,
+            serve_request_id=ray_adapter.serve_request_id,
+            cors_allow_origins=self.settings.cors_allow_origins,
+        )

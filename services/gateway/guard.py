@@ -15,13 +15,32 @@ import time
 from contextlib import aclosing
 from typing import Any
 
-from services.common.errors import ContentFilterError, SafetyUnavailableError
+from services.common.errors import ContentFilterError, InvalidRequestError, SafetyUnavailableError
 from services.gateway.clients import SafetyClient
+from services.gateway.guard_fields import StreamExtras, answer_extras, prompt_texts, token_id_param
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.safety import metrics
 from services.safety.pii import Entity, redact
-from services.safety.policy import Policy, PolicySet
+from services.safety.policy import DETECTORS, Policy, PolicySet
 from services.safety.watermark import DEFAULT_KEY, Z_THRESHOLD
+
+_RANK = {"not_scanned": 0, "pass": 1, "flag": 2, "fail_open": 3, "rewrite": 4, "block": 5}
+
+
+def note_decision(ctx: RequestContext, slot: str, word: str) -> None:
+    """Record a guard's decision for the audit log, keeping the strongest one seen for the request
+    (a streamed answer is scanned window by window)."""
+    current = ctx.decisions.get(slot)
+    if current is None or _RANK.get(word.split(":")[0], 0) > _RANK.get(current.split(":")[0], 0):
+        ctx.decisions[slot] = word
+
+
+def _verdict_word(verdict: dict[str, Any], changed: bool) -> str:
+    if verdict["blocked"]:
+        return f"block:{verdict['blocked']}"
+    if changed:
+        return "rewrite"
+    return "flag" if "flag" in (verdict.get("actions") or {}).values() else "pass"
 
 
 class SafetyGuard:
@@ -42,10 +61,13 @@ class SafetyGuard:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_s):
-                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"))
+                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"), self.timeout_s)
         except Exception:  # noqa: BLE001 - down, slow or broken, the policy decides what follows
             outcome = "fail_open" if policy.on_failure == "open" else "fail_closed"
             metrics.FAILURES.labels(direction, outcome).inc()
+            note_decision(
+                ctx, f"{direction}_guard", "fail_open" if outcome == "fail_open" else "block:safety_unavailable"
+            )
             if outcome == "fail_closed":
                 raise SafetyUnavailableError("The safety service is unavailable; the request was not served.") from None
             return None
@@ -62,30 +84,6 @@ class SafetyGuard:
         )
 
 
-def prompt_texts(ctx: RequestContext) -> list[tuple[Any, Any, str]]:
-    """(container, key, text) for every text the engine will read, so the text can be rewritten
-    in place: chat message contents (and text parts), completion prompts."""
-    found: list[tuple[Any, Any, str]] = []
-    if ctx.route == "chat":
-        for message in ctx.payload.get("messages", []):
-            content = message.get("content")
-            if isinstance(content, str):
-                found.append((message, "content", content))
-            elif isinstance(content, list):
-                found += [
-                    (part, "text", part["text"])
-                    for part in content
-                    if isinstance(part, dict) and isinstance(part.get("text"), str)
-                ]
-    elif ctx.route == "completions":
-        prompt = ctx.payload.get("prompt")
-        if isinstance(prompt, str):
-            found.append((ctx.payload, "prompt", prompt))
-        elif isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
-            found += [(prompt, i, p) for i, p in enumerate(prompt)]
-    return found
-
-
 class InputGuard(PassThrough):
     """Scans the prompt; blocks (400 content_filter), redacts or pseudonymises it in the payload,
     and leaves the scores and the redacted prompt on the context for the request log."""
@@ -94,19 +92,34 @@ class InputGuard(PassThrough):
         self.guard = guard
 
     async def on_request(self, ctx: RequestContext) -> None:
-        if ctx.route == "embeddings":
+        if ctx.route != "embeddings":
+            self._watermark(ctx)
+        param = {"chat": "messages", "completions": "prompt", "embeddings": "input"}[ctx.route]
+        if token_id_param(ctx):
+            policy = self.guard.policy(ctx)
+            if policy.token_prompts == "refuse" and any(policy.active(d, "input") for d in DETECTORS):
+                note_decision(ctx, "input_guard", "block:token_ids")
+                raise InvalidRequestError(
+                    f"'{param}' given as token ids cannot be checked by this server's safety policy; send text.",
+                    param=param,
+                    code="token_ids_not_allowed",
+                )
+            note_decision(ctx, "input_guard", "not_scanned")
             return
-        self._watermark(ctx)
         slots = prompt_texts(ctx)
         if not slots:
+            note_decision(ctx, "input_guard", "not_scanned")
             return
         verdict = await self.guard.check(ctx, [text for _, _, text in slots], "input")
         if verdict is None:  # failed open: nothing known, and no redacted prompt to log
             return
+        changed = not verdict["blocked"] and any(
+            new != old for (_, _, old), new in zip(slots, verdict["texts"], strict=True)
+        )
+        note_decision(ctx, "input_guard", _verdict_word(verdict, changed))
         if verdict["blocked"]:
             raise ContentFilterError(
-                f"The prompt was blocked by the content filter ({verdict['blocked']}).",
-                param="messages" if ctx.route == "chat" else "prompt",
+                f"The prompt was blocked by the content filter ({verdict['blocked']}).", param=param
             )
         for (container, key, _), text in zip(slots, verdict["texts"], strict=True):
             container[key] = text
@@ -182,18 +195,40 @@ class OutputGuard(PassThrough):
         choices = response.get("choices") or []
         texts = [_choice_text(ctx.route, c) for c in choices]
         for i, (choice, text) in enumerate(zip(choices, texts, strict=True)):
-            if not text:
-                continue
-            verdict = await self.guard.check(ctx, [text], "output")
-            if verdict is not None and verdict["blocked"]:
-                blocked = _with_text(ctx.route, choice, "", key="message")
-                choices[i] = {**blocked, "finish_reason": "content_filter", "logprobs": None}
-                continue
-            if verdict is not None and verdict["texts"][0] != text:
-                text = verdict["texts"][0]
-                choice = {**choice, "logprobs": None}  # the token strings would spell out what was redacted
-            choices[i] = _with_text(ctx.route, choice, restore(text, ctx.vault), key="message")
+            if text:
+                verdict = await self.guard.check(ctx, [text], "output")
+                if verdict is not None:
+                    changed = not verdict["blocked"] and verdict["texts"][0] != text
+                    note_decision(ctx, "output_guard", _verdict_word(verdict, changed))
+                if verdict is not None and verdict["blocked"]:
+                    choices[i] = _blocked_choice(ctx.route, choice, "message")
+                    continue
+                if verdict is not None and verdict["texts"][0] != text:
+                    text = verdict["texts"][0]
+                    choice = {**choice, "logprobs": None}  # the token strings would spell out what was redacted
+                choices[i] = choice = _with_text(ctx.route, choice, restore(text, ctx.vault), key="message")
+            if ctx.route == "chat" and not await self._extras(ctx, choice.get("message") or {}):
+                choices[i] = _blocked_choice(ctx.route, choice, "message")
         return response
+
+    async def _extras(self, ctx: RequestContext, message: dict[str, Any]) -> bool:
+        """Scan the message's tool calls, refusal and reasoning text, rewriting them in place;
+        False when the guard blocks them."""
+        found = answer_extras(message)
+        if not found:
+            return True
+        verdict = await self.guard.check(ctx, [text for _, _, text in found], "output")
+        if verdict is None:
+            return True
+        changed = not verdict["blocked"] and any(
+            new != old for (_, _, old), new in zip(found, verdict["texts"], strict=True)
+        )
+        note_decision(ctx, "output_guard", _verdict_word(verdict, changed))
+        if verdict["blocked"]:
+            return False
+        for (container, key, _), new in zip(found, verdict["texts"], strict=True):
+            container[key] = restore(new, ctx.vault)
+        return True
 
     def _cut(self, text: str, entities: list[Entity], final: bool) -> int:
         """Where to split scanned text into (released, held back)."""
@@ -218,10 +253,12 @@ class OutputGuard(PassThrough):
             cut = self._cut(pending, [], final)
             return restore(pending[:cut], ctx.vault), cut, False, False
         if verdict["blocked"]:
+            note_decision(ctx, "output_guard", _verdict_word(verdict, True))
             return "", len(pending), True, True
         entities = [Entity(**e) for e in verdict["entities"][0]] if verdict["actions"].get("pii") == "redact" else []
         cut = self._cut(pending, entities, final)
         released = redact(pending[:cut], [e for e in entities if e.end <= cut])
+        note_decision(ctx, "output_guard", _verdict_word(verdict, released != pending[:cut]))
         return restore(released, ctx.vault), cut, False, released != pending[:cut]
 
     async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
@@ -230,6 +267,7 @@ class OutputGuard(PassThrough):
         # logprobs of held text, with where their text ends in ``pending``: sent with that text when
         # it goes out unchanged, dropped when the guard rewrote it (they would spell out the original)
         held: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        extras: dict[int, StreamExtras] = {}
         async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once
             async for chunk in chunks:
                 choices = chunk.get("choices") or []
@@ -238,6 +276,9 @@ class OutputGuard(PassThrough):
                     continue
                 for choice in choices:
                     index = choice.get("index", 0)
+                    if ctx.route == "chat" and isinstance(choice.get("delta"), dict):
+                        # tool calls, refusal, reasoning: gathered and scanned whole when the choice ends
+                        choice = {**choice, "delta": extras.setdefault(index, StreamExtras()).take(choice["delta"])}
                     piece = _choice_text(ctx.route, choice) or ""
                     text = pending.get(index, "") + piece
                     if choice.get("logprobs"):
@@ -263,10 +304,30 @@ class OutputGuard(PassThrough):
                         logprobs = None if rewritten or not sent else _merge_logprobs(sent)
                         text = text[cut:]
                     pending[index] = text
+                    gathered: dict[str, Any] = {}
+                    if final and extras.get(index):
+                        gathered = extras.pop(index).message()
+                        if not await self._extras(ctx, gathered):
+                            yield {**chunk, "choices": [_blocked_choice(ctx.route, choice, "delta")]}
+                            return
                     others = set((choice.get("delta") or {}) if ctx.route == "chat" else {}) - {"content"}
                     if release or final or others or logprobs:
                         out = _with_text(ctx.route, choice, release, key="delta")
+                        if gathered:
+                            out["delta"] = {**out["delta"], **gathered}
                         yield {**chunk, "choices": [{**out, "logprobs": logprobs} if "logprobs" in choice else out]}
+
+
+def _blocked_choice(route: str, choice: dict[str, Any], key: str) -> dict[str, Any]:
+    """The choice with none of its text (content, tool calls, refusal, reasoning) and finish_reason
+    ``content_filter``."""
+    blocked = _with_text(route, choice, "", key=key)
+    if route == "chat":
+        blocked[key] = {k: v for k, v in blocked[key].items() if k not in _ANSWER_EXTRAS}
+    return {**blocked, "finish_reason": "content_filter", "logprobs": None}
+
+
+_ANSWER_EXTRAS = frozenset({"tool_calls", "function_call", "refusal", "reasoning_content"})
 
 
 def _merge_logprobs(parts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -60,6 +60,11 @@ REQUEST_LOG_RECORDS = counter(
     "Request log records, by outcome (written, dropped when the writer failed).",
     ["outcome"],
 )
+AUDIT_RECORDS = counter(
+    "llmops_audit_records_total",
+    "Audit log records, by outcome (written, dropped when the store failed).",
+    ["outcome"],
+)
 LEDGER_COMMIT_FAILURES = counter(
     "llmops_ledger_commit_failures_total",
     "Failed commits of queued charges to the cost ledger (the charges stay queued and are retried).",

@@ -1,15 +1,18 @@
 """The gateway's request pipeline: named slots of stages around the engine call.
 
     auth -> models -> quota -> budget -> input_guard -> retrieval -> routing
-         -> [engine] -> output_guard -> meter -> request_log
+         -> [engine] -> output_guard -> meter -> request_log -> audit
 
 Every stage follows the ``Stage`` protocol: ``on_request`` runs in slot order before the engine
 and may raise to refuse; ``on_response`` / ``on_stream`` see the engine's output in slot order
 and may rewrite it; ``on_finish`` runs once the client has its answer (or the request failed),
-in reverse order. ``PassThrough`` has the do-nothing defaults to inherit from. Which stage fills
-which slot is decided in one place, the composition root (``services/gateway/wiring.py``): a
-RAG service fills ``retrieval`` and an A/B router fills ``routing`` without a change here. The
-built-in stages are in ``services/gateway/stages.py``.
+in reverse order. The pipeline notes each stage's decision in ``ctx.decisions`` (``pass``, or
+``refused:<code>`` when its ``on_request`` raised); a stage may write a finer word itself (the
+guards: ``block:<category>``, ``rewrite``, ``flag``, ``fail_open``) for the audit log.
+``PassThrough`` has the do-nothing defaults to inherit from. Which stage fills which slot is
+decided in one place, the composition root (``services/gateway/wiring.py``): a RAG service
+fills ``retrieval`` and an A/B router fills ``routing`` without a change here. The built-in
+stages are in ``services/gateway/stages.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ SLOTS = (
     "output_guard",  # safety checks on the answer
     "meter",  # tokens, time to first token, inter-token latency
     "request_log",  # one redacted record per request
+    "audit",  # who did what, when, each guard's decision (services/gateway/audit.py)
 )
 
 
@@ -66,6 +70,8 @@ class RequestContext:
     citations: list[dict[str, Any]] = field(default_factory=list, repr=False)
     # Pseudonymised PII for this request only (placeholder -> original value); never logged.
     vault: dict[str, str] = field(default_factory=dict, repr=False)
+    # Slot -> what its stage decided (short words, never content): for the audit log.
+    decisions: dict[str, str] = field(default_factory=dict)
 
     @property
     def model(self) -> str:
@@ -118,11 +124,18 @@ class Pipeline:
         if unknown:
             raise ValueError(f"unknown pipeline slots {sorted(unknown)}; the slots are {SLOTS}")
         self.slots = dict(slots)
-        self.stages: list[Stage] = [slots[name] for name in SLOTS if name in slots]
+        self.names = [name for name in SLOTS if name in slots]
+        self.stages: list[Stage] = [slots[name] for name in self.names]
 
     async def before_engine(self, ctx: RequestContext) -> Engine:
-        for stage in self.stages:
-            await stage.on_request(ctx)
+        for name, stage in zip(self.names, self.stages, strict=True):
+            try:
+                await stage.on_request(ctx)
+            except Exception as exc:
+                ctx.decisions.setdefault(name, f"refused:{getattr(exc, 'code', None) or type(exc).__name__}")
+                raise
+            if name not in ctx.decisions and type(stage).on_request is not PassThrough.on_request:
+                ctx.decisions[name] = "pass"  # only stages that decide something before the engine
         if ctx.engine is None:
             raise RuntimeError("no stage picked an engine (is the routing slot filled?)")
         return ctx.engine

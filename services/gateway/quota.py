@@ -145,9 +145,11 @@ class RayQuota:
     replica leases request permits in small batches: ``lease_fraction`` of the key's per-minute
     limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
     of the shared bucket, so the replicas together never admit more than the limit; unused ones
-    are handed back with the next lease. The token check happens when a lease is taken, so a key
-    over its token budget is refused from its next lease on (within ``lease_ttl_s``). Token usage
-    is summed per key and sent every ``flush_interval_s``.
+    are handed back with the next lease. Concurrent admissions of one replica that lease at the
+    same time pool their permits (none is dropped by a later lease replacing an earlier one). The
+    token check happens when a lease is taken, so a key over its token budget is refused from its
+    next lease on (within ``lease_ttl_s``). Token usage is summed per key and sent every
+    ``flush_interval_s``.
     """
 
     def __init__(
@@ -189,7 +191,12 @@ class RayQuota:
         self._leases.pop(key_id, None)
         verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)
         if verdict.allowed and verdict.granted > 1:
-            self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
+            current = self._leases.get(key_id)
+            if current is not None:  # a concurrent admission of this replica leased meanwhile: keep both
+                current.permits += verdict.granted - 1
+                current.expires = max(current.expires, now + self._lease_ttl_s)
+            else:
+                self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
         return verdict
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic.json_schema import models_json_schema
@@ -120,7 +121,10 @@ def build_fastapi(
     *,
     is_ready: Callable[[], Awaitable[bool]],
     serve_request_id: Callable[[], str] | None = None,
+    cors_allow_origins: Sequence[str] = (),
 ) -> FastAPI:
+    """The gateway's HTTP app. ``cors_allow_origins``: browser origins allowed cross-origin; empty:
+    no CORS headers at all (browsers then refuse cross-origin calls)."""
     app = FastAPI(title="llmops gateway", version="0.1.0", docs_url=None, redoc_url=None)
     bodies, components = _request_schemas()
     plain_openapi = app.openapi
@@ -134,6 +138,16 @@ def build_fastapi(
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(RequestIdMiddleware, serve_request_id=serve_request_id)
+    if cors_allow_origins:
+        # added last, so outermost: preflight requests are answered before anything else runs
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_allow_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After"],
+            allow_credentials=False,  # keys travel in the Authorization header, never in cookies
+        )
 
     @app.exception_handler(LLMOpsError)
     async def _llmops_error(request: Request, exc: LLMOpsError) -> Response:

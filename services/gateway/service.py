@@ -171,6 +171,8 @@ class GatewayService:
             self._count("retrieve", "other", status, started)
             if ctx is not None and ctx.principal is not None:
                 await self.pipeline.slots["quota"].on_finish(ctx, status)
+            if ctx is not None and "audit" in self.pipeline.slots:
+                await self.pipeline.slots["audit"].on_finish(ctx, status)
 
     async def handle(
         self, route: str, body: bytes, *, api_key: str | None, request_id: str

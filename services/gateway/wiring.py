@@ -5,7 +5,7 @@ hand in fake engines and in-process clients, and both get the same gateway. Ever
 pipeline (``pipeline.SLOTS``) is filled here and nowhere else:
 
 - ``auth``, ``models``, ``quota``, ``meter``: always;
-- ``budget``, ``request_log``: when the settings turn them on;
+- ``budget``, ``request_log``, ``audit``: when the settings turn them on;
 - ``input_guard`` / ``output_guard``: the safety guards when the app has a safety service;
 - ``retrieval``, ``routing``: from a factory chosen by the services present (no retrieval
   service: pass-through; routing: one engine per model), or named in the settings
@@ -125,7 +125,10 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
 def key_store(settings: GatewaySettings) -> KeyStore | KeyFile | None:
     if settings.auth_disabled:
         return None
-    return KeyFile(settings.keys_file) if settings.keys_file else KeyStore(settings.keys_db)
+    pepper = settings.key_pepper_bytes()
+    if settings.keys_file:
+        return KeyFile(settings.keys_file, pepper=pepper, pepper_file=settings.key_pepper_file)
+    return KeyStore(settings.keys_db, pepper=pepper, pepper_file=settings.key_pepper_file)
 
 
 def quota(settings: GatewaySettings) -> Quota:
@@ -166,7 +169,7 @@ def request_limits(settings: GatewaySettings, specs: Sequence[ModelSpec]) -> Req
 
 
 def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
-    """The budget and request log stages the settings turn on."""
+    """The budget, request log and audit stages the settings turn on."""
     from services.gateway.budget import BudgetStage
     from services.gateway.ledger import Ledger
     from services.gateway.prices import load_prices
@@ -175,6 +178,10 @@ def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
     stages: dict[str, Stage] = {}
     if settings.budgets_enabled:
         stages["budget"] = BudgetStage(Ledger(settings.ledger_db), load_prices(settings.prices_file))
+    if settings.audit_enabled:
+        from services.gateway.audit import AuditStage
+
+        stages["audit"] = AuditStage(settings.open_audit_log())
     if settings.request_log_enabled:
         writer = RequestLogWriter(
             settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups

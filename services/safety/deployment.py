@@ -16,8 +16,10 @@ class SafetyDeployment:
     def __init__(self, settings: dict[str, Any]):
         self.service = SafetyService.from_settings(SafetySettings.model_validate(settings))
 
-    def check(self, texts: list[str], direction: str, policy: dict[str, Any]) -> dict[str, Any]:
-        return self.service.check(texts, direction, policy)
+    def check(
+        self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        return self.service.check(texts, direction, policy, timeout_s)
 
     def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
         return self.service.scan_passages(passages, policy)

@@ -8,16 +8,78 @@ the policy asks for an NER entity.
 Known false positives are resolved before anything is redacted: a phone number is also a
 well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
 overlaps one of those, the phone reading wins.
+
+One spaCy pipeline serves every request of a replica and is not safe to share between threads,
+so scans take turns on a first-come-first-served lock. A long text is scanned in segments of
+``SEGMENT_CHARS`` (overlapping by ``SEGMENT_OVERLAP`` so an entity cut by a boundary is still
+seen whole), taking the lock per segment: a huge prompt delays the scans queued behind it by one
+segment at a time, not by its whole length. A scan given a ``deadline`` stops at the first
+segment boundary past it (:class:`ScanDeadlineExceeded`): once its caller has given up
+(the gateway's safety timeout), it stops spending the replica's CPU.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+SEGMENT_CHARS = 2000
+SEGMENT_OVERLAP = 100
+
+
+class ScanDeadlineExceeded(TimeoutError):
+    """A PII scan passed its deadline (its caller has stopped waiting) and was abandoned."""
+
+
+class FairLock:
+    """A lock granted in the order it was asked for (``threading.Lock`` promises no order)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiters: collections.deque[threading.Event] = collections.deque()
+        self._held = False
+
+    def __enter__(self) -> FairLock:
+        with self._guard:
+            if not self._held and not self._waiters:
+                self._held = True
+                return self
+            turn = threading.Event()
+            self._waiters.append(turn)
+        turn.wait()  # the holder hands the lock over by setting the event
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._held = False
+
+
+def segments(text: str, size: int = SEGMENT_CHARS, overlap: int = SEGMENT_OVERLAP) -> list[tuple[int, int]]:
+    """(start, end) windows covering ``text``, cut at whitespace where possible, each overlapping
+    the previous one by about ``overlap`` characters."""
+    if len(text) <= size:
+        return [(0, len(text))]
+    windows, start = [], 0
+    while True:
+        end = min(start + size, len(text))
+        if end < len(text):
+            space = text.rfind(" ", start + size // 2, end)
+            end = space if space > start else end
+        windows.append((start, end))
+        if end >= len(text):
+            return windows
+        back = text.rfind(" ", start + 1, end - overlap)
+        start = back + 1 if back > start else end - overlap
+
+
 # What a phone number is often mistaken for by the pattern recognizers.
 PHONE_LOOKALIKES = frozenset({"UK_NHS", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT"})
 
@@ -55,6 +117,20 @@ def resolve_overlaps(found: list[Entity]) -> list[Entity]:
         if not any(c.start < e.end and e.start < c.end for c in chosen):
             chosen.append(e)
     return sorted(chosen, key=lambda e: e.start)
+
+
+def merge_segments(found: list[Entity]) -> list[Entity]:
+    """Entities of overlapping segments (each segment's already resolved) as one list: where two
+    overlap (the same span seen twice, or a span cut by a boundary), the better one stays."""
+    merged: list[Entity] = []
+    for e in sorted(found, key=lambda e: (e.start, -e.end)):
+        last = merged[-1] if merged else None
+        if last is not None and e.start < last.end:
+            if (e.score, e.end - e.start) > (last.score, last.end - last.start):
+                merged[-1] = e
+            continue
+        merged.append(e)
+    return merged
 
 
 def redact(text: str, entities: list[Entity], placeholder: Any = None) -> str:
@@ -109,7 +185,7 @@ class PiiDetector:
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(PhoneRecognizer(supported_regions=list(phone_regions)))
-        self._lock = threading.Lock()  # spaCy pipelines are not safe to share between threads
+        self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
 
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -132,10 +208,28 @@ class PiiDetector:
         threshold: float = 0.5,
         entity_thresholds: dict[str, float] | None = None,
         allow_list: list[str] | None = None,
+        deadline: float | None = None,
     ) -> list[Entity]:
+        """The entities found in ``text``. ``deadline`` (``time.monotonic()``): give up at the first
+        segment boundary past it with ScanDeadlineExceeded."""
         if not text or not entities:
             return []
-        entity_thresholds = entity_thresholds or {}
+        found: list[Entity] = []
+        for start, end in segments(text):
+            if deadline is not None and time.monotonic() > deadline:
+                raise ScanDeadlineExceeded(f"PII scan abandoned after {start} of {len(text)} characters")
+            piece = self._detect_one(text[start:end], entities, threshold, entity_thresholds or {}, allow_list)
+            found += [Entity(e.type, e.start + start, e.end + start, e.score) for e in piece]
+        return merge_segments(found)
+
+    def _detect_one(
+        self,
+        text: str,
+        entities: list[str],
+        threshold: float,
+        entity_thresholds: dict[str, float],
+        allow_list: list[str] | None,
+    ) -> list[Entity]:
         # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
         wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
         with self._lock:

@@ -6,6 +6,7 @@
       injection: {action: block, threshold: 0.8}
       toxicity:  {action: block, threshold: 0.95}
       watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
+      token_prompts: refuse  # prompts / embedding inputs as token ids: refuse (400) or allow unscanned
     models:                  # overrides by model name (what clients send as "model")
       some-model: {toxicity: {action: flag}}
     keys:                    # overrides by API key name (llmops keys create NAME); win over models
@@ -95,6 +96,12 @@ class Policy(BaseModel):
     injection: InjectionRule = Field(default_factory=InjectionRule)
     toxicity: ToxicityRule = Field(default_factory=ToxicityRule)
     watermark: WatermarkRule = Field(default_factory=WatermarkRule)
+    token_prompts: Literal["refuse", "allow"] = Field(
+        "refuse",
+        description="Completion prompts and embedding inputs given as token ids cannot be scanned (the gateway has "
+        "no tokenizer): refuse them with a 400 (token_ids_not_allowed) while any input detector is on, or allow them "
+        "unscanned.",
+    )
 
     def active(self, detector: str, direction: str) -> bool:
         rule = getattr(self, detector)

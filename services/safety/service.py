@@ -58,7 +58,12 @@ class SafetyService:
             WatermarkDetector(settings.tokenizer_dirs),
         )
 
-    def check(self, texts: list[str], direction: str, policy: Policy | dict[str, Any]) -> dict[str, Any]:
+    def check(
+        self, texts: list[str], direction: str, policy: Policy | dict[str, Any], timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """The verdict on ``texts``. ``timeout_s``: how long the caller waits; a PII scan still
+        running then is abandoned (``ScanDeadlineExceeded``) instead of holding the detector."""
+        deadline = time.monotonic() + timeout_s if timeout_s is not None else None
         if not isinstance(policy, Policy):
             policy = Policy.model_validate(policy)
         joined = "\n\n".join(texts)
@@ -95,10 +100,12 @@ class SafetyService:
             verdict["timings"]["toxicity"] = time.perf_counter() - started
             decide("toxicity", verdict["scores"]["toxicity"])
         if policy.active("pii", direction) and not verdict["blocked"] and policy.pii.action != "allow":
-            self._pii(texts, direction, policy, verdict)
+            self._pii(texts, direction, policy, verdict, deadline)
         return verdict
 
-    def _pii(self, texts: list[str], direction: str, policy: Policy, verdict: dict[str, Any]) -> None:
+    def _pii(
+        self, texts: list[str], direction: str, policy: Policy, verdict: dict[str, Any], deadline: float | None
+    ) -> None:
         rule = policy.pii
         started = time.perf_counter()
         found = [
@@ -108,6 +115,7 @@ class SafetyService:
                 threshold=rule.threshold,
                 entity_thresholds=rule.entity_thresholds,
                 allow_list=rule.allow_list,
+                deadline=deadline,
             )
             for t in texts
         ]

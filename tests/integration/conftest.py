@@ -62,6 +62,7 @@ def stack(tmp_path_factory) -> Stack:
     metrics_port = free_port()
     env = {
         "LLMOPS_GATEWAY_KEYS_DB": str(tmp / "keys.db"),
+        "LLMOPS_GATEWAY_AUDIT_DB": str(tmp / "audit.db"),  # and its user key beside it
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_RAY_METRICS_PORT": str(metrics_port),
         "LLMOPS_SAFETY_POLICY_FILE": str(ROOT / "tests" / "integration" / "safety_policy.yaml"),

@@ -271,6 +271,8 @@ def test_keys_sync_writes_hashes_only_and_follows_revocations(cluster, tmp_path)
     assert post.path == "/api/v1/namespaces/llm/secrets"
     document = json.loads(base64.b64decode(fake.secrets["rel-llmops-api-keys"]["data"]["keys.json"]))
     assert [k["key_id"] for k in document["keys"]] == [principal.key_id] and document["keys"][0]["rpm"] == 60
+    pepper = base64.b64decode(fake.secrets["rel-llmops-api-keys"]["data"]["key_pepper"])
+    assert pepper == store.hasher.pepper and document["pepper_check"] == store.hasher.check()
     assert key not in json.dumps(fake.secrets) and key[14:] not in json.dumps([r.body for r in fake.requests])
 
     result, _ = invoke(*args)

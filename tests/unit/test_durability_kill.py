@@ -1,5 +1,5 @@
 """Acknowledged writes survive SIGKILL of a real separate process (issue 13): the process serves
-the gateway over HTTP (request log on) and writes a key, a budget and a charge, acknowledging
+the gateway over HTTP (request log and audit log on) and writes a key, a budget and a charge, acknowledging
 each on stdout once its call returned; the test kills it with SIGKILL right after the
 acknowledgements and the 200, then reopens every store."""
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from services.cli.local_stack import free_port
+from services.gateway.config import GatewaySettings
 from services.gateway.keys import KeyStore
 from services.gateway.ledger import Ledger
 from services.gateway.request_log import read_records
@@ -40,7 +41,7 @@ ledger.set_budget(Budget("b", "team", "t", "month", 2.0))
 ledger.record([Charge("k", "t", "m", 1, 2, 0.75)])
 print("ack ledger", flush=True)
 settings = GatewaySettings(keys_db=folder / "keys.db", quota_backend="local", budgets_enabled=False,
-                           request_log_path=folder / "requests.jsonl")
+                           request_log_path=folder / "requests.jsonl", audit_db=folder / "audit.db")
 service = build_gateway(settings, [ModelSpec(name="fake-chat", source="x")], engines={"fake-chat": FakeEngine()})
 async def ready():
     return True
@@ -57,7 +58,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
         key = child.stdout.readline().split()[2]
         assert child.stdout.readline().strip() == "ack ledger"
         url = f"http://127.0.0.1:{port}/v1/chat/completions"
-        body = {"model": "fake-chat", "messages": [{"role": "user", "content": "remember me"}]}
+        body = {"model": "fake-chat", "messages": [{"role": "user", "content": "remember me"}], "user": "u1"}
         for _ in range(200):
             try:
                 r = httpx.post(url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=5)
@@ -78,3 +79,6 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     assert [b.name for b in ledger.budgets()] == ["b"] and ledger.spent("team", "t") == pytest.approx(0.75)
     (record,) = read_records(tmp_path / "requests.jsonl")
     assert record["status"] == 200 and record["completion_tokens"] == 3
+    audit = GatewaySettings(audit_db=tmp_path / "audit.db").open_audit_log()
+    (event,) = audit.export()
+    assert event["status"] == 200 and event["request_id"] == record["request_id"] and event["user_hash"]

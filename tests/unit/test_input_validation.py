@@ -24,6 +24,7 @@ async def gateway():
     engine = FakeEngine("fake-chat")
     settings = GatewaySettings(
         auth_disabled=True, quota_backend="local", budgets_enabled=False, request_log_enabled=False,
+        audit_enabled=False,
         max_body_bytes=64 * 1024, max_messages=8, max_logit_bias=3,
     )  # fmt: skip
     specs = [ModelSpec(name="fake-chat", source="x", max_model_len=64)]

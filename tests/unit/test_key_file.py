@@ -5,7 +5,7 @@ import pytest
 
 from loadtests.fake_openai_backend import FakeEngine
 from services.gateway.key_file import KeyFile, KeyFileError, export_keys, parse_keys
-from services.gateway.keys import KeyStore
+from services.gateway.keys import KeyHasher, KeyPepperMismatch, KeyStore
 from tests.conftest import make_gateway_app
 
 
@@ -53,7 +53,7 @@ def test_key_file_looks_up_exported_keys_and_follows_changes(tmp_path):
     assert keys.lookup(key) is None, "a revocation synced to the file takes effect on the next lookup"
 
 
-def test_bad_file_keeps_last_good_keys(tmp_path):
+def test_bad_file_keeps_last_good_keys_and_a_deleted_file_revokes_them(tmp_path):
     store = KeyStore(tmp_path / "keys.db")
     key, _ = store.create("a")
     path = tmp_path / "keys.json"
@@ -61,9 +61,41 @@ def test_bad_file_keeps_last_good_keys(tmp_path):
     keys = KeyFile(path)
     path.with_suffix(".tmp").write_text("{not json")
     os.replace(path.with_suffix(".tmp"), path)
-    assert keys.lookup(key) is not None
+    assert keys.lookup(key) is not None, "a half-written or garbled file keeps the keys last loaded"
     path.unlink()
-    assert keys.lookup(key) is not None
+    assert keys.lookup(key) is None, "a deleted key file (Secret) revokes every key"
+    write(path, export_keys(store))
+    assert keys.lookup(key) is not None, "and a synced file brings them back"
+    (tmp_path / "key_pepper").unlink()
+    assert keys.lookup(key) is None, "without its pepper no key can be checked"
+
+
+def test_key_file_with_another_pepper_accepts_no_key(tmp_path):
+    store = KeyStore(tmp_path / "keys.db")
+    key, _ = store.create("a")
+    path = tmp_path / "keys.json"
+    write(path, export_keys(store))
+    assert KeyFile(path).lookup(key) is not None
+    assert KeyFile(path, pepper=b"x" * 40).lookup(key) is None
+    with pytest.raises(KeyPepperMismatch):
+        parse_keys(export_keys(store), KeyHasher(b"x" * 40))
+
+
+def test_version_1_file_of_sha256_hashes_is_still_read(tmp_path):
+    import hashlib
+
+    key = "sk-llmops-" + "b" * 32
+    path = tmp_path / "keys.json"
+    write(
+        path,
+        {
+            "version": 1,
+            "keys": [{"key_id": "key_1", "name": "old", "key_hash": hashlib.sha256(key.encode()).hexdigest()}],
+        },
+    )
+    (tmp_path / "key_pepper").write_text("p" * 64)
+    keys = KeyFile(path)
+    assert keys.lookup(key).key_id == "key_1" and keys.lookup(key + "x") is None
 
 
 def test_missing_file_at_start_means_no_keys(tmp_path):
@@ -74,10 +106,11 @@ def test_missing_file_at_start_means_no_keys(tmp_path):
     ("document", "fragment"),
     [
         ([], "expected"),
-        ({"version": 2, "keys": []}, "expected"),
-        ({"version": 1, "keys": [{"key_id": "a", "name": "n", "key_hash": "abc"}]}, "SHA-256"),
-        ({"version": 1, "keys": [{"key_id": "a", "key_hash": "0" * 64}]}, "name"),
-        ({"version": 1, "keys": [{"key_id": "a", "name": "n", "key_hash": "0" * 64, "rpm": 0}]}, "rpm"),
+        ({"version": 3, "keys": []}, "expected"),
+        ({"version": 1, "keys": []}, "pepper"),
+        ({"version": 2, "keys": [{"key_id": "a", "name": "n", "key_hash": "abc"}]}, "64 hex"),
+        ({"version": 2, "keys": [{"key_id": "a", "key_hash": "0" * 64}]}, "name"),
+        ({"version": 2, "keys": [{"key_id": "a", "name": "n", "key_hash": "0" * 64, "rpm": 0}]}, "rpm"),
     ],
 )
 def test_parse_rejects_bad_documents(document, fragment):

@@ -90,6 +90,7 @@ async def test_retrieval_and_routing_slots_are_replaced_by_configuration(tmp_pat
         quota_backend="local",
         budgets_enabled=False,
         request_log_enabled=False,
+        audit_enabled=False,
         stages={
             "retrieval": "tests.unit.test_pipeline_slots:grounding_stage",
             "routing": "tests.unit.test_pipeline_slots:alias_routing",
@@ -124,6 +125,7 @@ def test_stage_settings_are_validated(stages, message):
 def test_unloadable_stage_factory_names_itself():
     settings = GatewaySettings(
         auth_disabled=True, quota_backend="local", budgets_enabled=False, request_log_enabled=False,
+        audit_enabled=False,
         stages={"retrieval": "tests.unit.test_pipeline_slots:missing"},
     )  # fmt: skip
     with pytest.raises(ValueError, match="test_pipeline_slots:missing"):

@@ -77,3 +77,40 @@ def test_leases_take_several_permits_and_credit_unused_ones_back():
     assert limiter.admit("k", rpm=10, tpm=None, want=10).granted == 6, "never more than the bucket holds"
     assert not limiter.admit("k", rpm=10, tpm=None).allowed
     assert limiter.admit("k", rpm=10, tpm=None, want=1, returned=3).allowed, "returned permits are usable again"
+
+
+async def test_concurrent_admissions_in_one_replica_lose_no_leased_permit(monkeypatch):
+    """RayQuota's leases under M concurrent clients of one replica (the actor's body in process,
+    behind an awaited round trip): admissions that lease at the same time pool their
+    permits, so the replica admits the whole limit, and never more."""
+    import asyncio
+    import sys
+    from types import SimpleNamespace
+
+    from services.gateway.quota import QuotaActor, RayQuota
+
+    body = QuotaActor()
+    body.limiter = QuotaLimiter(lambda: 1000.0)  # time stands still: no refill, leases never expire
+
+    def method(fn):
+        async def remote(*args):
+            await asyncio.sleep(0.001)  # the round trip: other admissions run meanwhile
+            return fn(*args)
+
+        return SimpleNamespace(remote=remote)
+
+    actor = SimpleNamespace(admit=method(body.admit), charge_tokens=method(body.charge_tokens))
+    handle = SimpleNamespace(options=lambda **_: SimpleNamespace(remote=lambda: actor))
+    fake_ray = SimpleNamespace(remote=lambda **_: lambda cls: handle, is_initialized=lambda: False)
+    monkeypatch.setitem(sys.modules, "ray", fake_ray)
+    quota = RayQuota(clock=lambda: 1000.0)
+
+    async def client() -> int:
+        admitted = 0
+        for _ in range(100):
+            admitted += (await quota.admit("key", 600, None)).allowed  # leases of 12 permits
+            await asyncio.sleep(0)  # serving the request: the other clients run meanwhile
+        return admitted
+
+    admitted = sum(await asyncio.gather(*(client() for _ in range(8))))
+    assert 600 - 11 <= admitted <= 600, admitted

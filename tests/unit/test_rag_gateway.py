@@ -36,7 +36,7 @@ def setup(tmp_path: Path, tokenizer, safety_service, safety_models_dir):  # noqa
     keys = KeyStore(tmp_path / "keys.db")
     engine = FakeEngine("chat")
     settings = GatewaySettings(
-        keys_db=keys.path, quota_backend="local", budgets_enabled=False, request_log_enabled=False
+        keys_db=keys.path, quota_backend="local", budgets_enabled=False, request_log_enabled=False, audit_enabled=False
     )
     specs = [ModelSpec(name="chat", task="generate", source="chat")]
     service = build_gateway(
@@ -117,7 +117,7 @@ async def test_without_the_safety_service_passages_are_not_scanned(tmp_path, tok
     rag.ingest("med", [Document("planted", PLANTED, title="Planted")])
     engine = FakeEngine("chat")
     settings = GatewaySettings(
-        auth_disabled=True, quota_backend="local", budgets_enabled=False, request_log_enabled=False
+        auth_disabled=True, quota_backend="local", budgets_enabled=False, request_log_enabled=False, audit_enabled=False
     )
     service = build_gateway(
         settings,

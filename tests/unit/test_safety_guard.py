@@ -21,7 +21,7 @@ OUTPUT_ONLY_PII = {"pii": {"directions": ["output"]}}  # the prompt keeps its PI
 
 
 class BrokenSafety:
-    async def check(self, texts, direction, policy):
+    async def check(self, texts, direction, policy, timeout_s=None):
         raise ConnectionError("safety replica gone")
 
 

@@ -127,6 +127,7 @@ gateway:
   prices_file: {{ include "llmops.configDir" . }}/prices.yaml
   ledger_db: {{ include "llmops.stateDir" . }}/ledger.db
   request_log_path: {{ include "llmops.stateDir" . }}/requests.jsonl
+  audit_db: {{ include "llmops.stateDir" . }}/audit.db
 {{- /* Always explicit: SafetySettings defaults to enabled, and the image has no classifiers. */}}
 safety:
   enabled: {{ .Values.safety.enabled }}

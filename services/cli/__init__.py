@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.ab import ab_app
 from services.cli.classifiers import classifiers_app
 from services.cli.cost import cost_app
 from services.cli.deploy import deploy_app
@@ -11,6 +12,7 @@ from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
+from services.cli.registry import registry_app
 from services.cli.serve import serve
 
 app = typer.Typer(
@@ -31,6 +33,10 @@ app.add_typer(
     name="deploy",
     help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.",
 )
+app.add_typer(
+    registry_app, name="registry", help="Model versions, aliases (champion/challenger), promotion and rollback."
+)
+app.add_typer(ab_app, name="ab", help="A/B experiments: reports with anytime-valid verdicts, promotion, canary checks.")
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

@@ -81,13 +81,13 @@ class CanaryController:
         ]
         if breaches:
             reason = "halted at step {} ({:.0%}): {}".format(step, canary.steps[step], "; ".join(breaches))
-            self.store.set_canary(exp.name, step=step, state="halted", reason=reason)
+            self.store.set_canary(exp.name, step=step, state="halted", reason=reason, expect_step=step)
             log.warning("canary %s %s", exp.name, reason)
             return CanaryDecision(exp.name, step, "halted", 0.0, reason)
         if step + 1 < len(canary.steps):
-            self.store.set_canary(exp.name, step=step + 1, state="running")
+            self.store.set_canary(exp.name, step=step + 1, state="running", expect_step=step)
             return CanaryDecision(exp.name, step + 1, "running", canary.steps[step + 1], "guardrails held")
-        self.store.set_canary(exp.name, step=step, state="done", reason="all steps passed")
+        self.store.set_canary(exp.name, step=step, state="done", reason="all steps passed", expect_step=step)
         return CanaryDecision(exp.name, step, "done", canary.steps[step], "all steps passed")
 
 

@@ -237,14 +237,21 @@ class ExperimentStore:
             row = conn.execute(sa.select(canary_state).where(canary_state.c.experiment == experiment)).first()
         return dict(row._mapping) if row else None
 
-    def set_canary(self, experiment: str, *, step: int, state: str, reason: str | None = None) -> None:
+    def set_canary(
+        self, experiment: str, *, step: int, state: str, reason: str | None = None, expect_step: int | None = None
+    ) -> bool:
+        """Write the canary state. With ``expect_step``, only if the stored state is still that
+        running step (several gateway replicas evaluate the same canary); returns whether it wrote."""
         now = time.time()
         with self.engine.begin() as conn:
             current = conn.execute(sa.select(canary_state).where(canary_state.c.experiment == experiment)).first()
             values = {"step": step, "state": state, "reason": reason, "updated_at": now}
             if current is None:
                 conn.execute(canary_state.insert().values(experiment=experiment, step_started_at=now, **values))
-            else:
-                if current.step != step:
-                    values["step_started_at"] = now
-                conn.execute(canary_state.update().where(canary_state.c.experiment == experiment).values(**values))
+                return True
+            if current.step != step:
+                values["step_started_at"] = now
+            query = canary_state.update().where(canary_state.c.experiment == experiment)
+            if expect_step is not None:
+                query = query.where(canary_state.c.step == expect_step, canary_state.c.state == "running")
+            return conn.execute(query.values(**values)).rowcount == 1

@@ -95,6 +95,7 @@ def quiet_mlflow() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     for name in ("mlflow", "alembic", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -119,6 +120,7 @@ class ModelRegistry:
         quiet_mlflow()
         from mlflow import MlflowClient
 
+        quiet_mlflow()  # mlflow sets its logger's level when first imported
         self.settings = settings or RegistrySettings()
         self.uri = self.settings.resolved_tracking_uri()
         if self.uri.startswith("sqlite:///"):
@@ -134,13 +136,20 @@ class ModelRegistry:
 
     def get_model(self, name: str) -> ModelInfo:
         model = self._registered(name)
+        aliases = {alias: int(version) for alias, version in (model.aliases or {}).items()}
+        by_version: dict[int, list[str]] = {}
+        for alias, version in aliases.items():
+            by_version.setdefault(version, []).append(alias)
         versions = sorted(
-            (self._info(v) for v in self._paged(self.client.search_model_versions, f"name='{_quote(name)}'")),
+            (
+                self._info(v, by_version)
+                for v in self._paged(self.client.search_model_versions, f"name='{_quote(name)}'")
+            ),
             key=lambda v: v.version,
         )
         return ModelInfo(
             name=name,
-            aliases={alias: int(version) for alias, version in (model.aliases or {}).items()},
+            aliases=aliases,
             versions=versions,
             champion_history=json.loads((model.tags or {}).get(HISTORY_TAG, "[]")),
         )
@@ -325,14 +334,15 @@ class ModelRegistry:
                 )
         return self._experiment_id
 
-    def _info(self, mv: Any) -> VersionInfo:
+    def _info(self, mv: Any, aliases: Mapping[int, list[str]] | None = None) -> VersionInfo:
         tags = dict(mv.tags or {})
+        names = mv.aliases or (aliases or {}).get(int(mv.version), ())
         return VersionInfo(
             model=mv.name,
             version=int(mv.version),
             source=mv.source,
             kind=tags.get(f"{TAG}kind", "hf"),
-            aliases=tuple(sorted(mv.aliases or ())),
+            aliases=tuple(sorted(names)),
             tags={k[len(TAG) :]: v for k, v in tags.items() if k.startswith(TAG) and k != f"{TAG}kind"},
             metrics={k[len("metric.") :]: float(v) for k, v in tags.items() if k.startswith("metric.")},
             run_id=mv.run_id or None,

@@ -148,7 +148,9 @@ class ABRouting(PassThrough):
         payload.pop("stream", None)
         payload.pop("stream_options", None)
         self._shadow_running[exp.name] = running + 1
-        self._spawn(self._shadow_call(exp.name, exp.shadow.timeout_s, shadow, engine, ctx.route, payload, ctx.request_id))
+        self._spawn(
+            self._shadow_call(exp.name, exp.shadow.timeout_s, shadow, engine, ctx.route, payload, ctx.request_id)
+        )
 
     async def _shadow_call(
         self, experiment: str, timeout_s: float, arm: Arm, engine: Engine, route: str, payload: dict, request_id: str

@@ -18,6 +18,7 @@ from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundErr
 from services.gateway.service import GatewayService
 
 log = logging.getLogger("llmops.gateway")
+STAGE_HEADERS = frozenset({"x-llmops-variant"})  # request headers passed to the pipeline stages
 
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -104,13 +105,21 @@ def build_fastapi(
         return error_response(LLMOpsError(str(exc)))
 
     async def _openai(route: str, request: Request) -> Response:
+        answer_headers: dict[str, str] = {}
         result = await get_service().handle(
-            route, await request.body(), api_key=bearer_key(request), request_id=request.state.request_id
+            route,
+            await request.body(),
+            api_key=bearer_key(request),
+            request_id=request.state.request_id,
+            headers={k: v for k, v in request.headers.items() if k in STAGE_HEADERS},
+            response_headers=answer_headers,
         )
         if isinstance(result, dict):
-            return _json(result)
+            return _json(result, headers=answer_headers)
         return StreamingResponse(
-            result, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            result,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **answer_headers},
         )
 
     @app.post("/v1/chat/completions")
@@ -124,6 +133,14 @@ def build_fastapi(
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Response:
         return await _openai("embeddings", request)
+
+    @app.post("/v1/feedback")
+    async def feedback(request: Request) -> Response:
+        service = get_service()
+        if service.feedback is None:
+            raise NotFoundError("Feedback needs the A/B router, which is not configured.", code="feedback_unavailable")
+        key_id = service.key_id(bearer_key(request))
+        return _json(await service.feedback.submit(await request.body(), key_id=key_id))
 
     @app.post("/v1/watermark/detect")
     async def watermark_detect(request: Request) -> Response:

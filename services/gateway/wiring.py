@@ -38,6 +38,7 @@ class ServiceHandles(TypedDict, total=False):
     """Ray Serve deployment handles of the services the gateway calls."""
 
     engines: Mapping[str, Any]  # model name -> its LLMServer deployment handle (vllm backend)
+    engine_versions: Any  # (model name, registry version) -> the handle of that version's engine application
     safety: Any
     retrieval: Any
     router: Any
@@ -65,6 +66,8 @@ class Parts:
     clients: Clients
     handles: ServiceHandles
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
+    router: dict[str, Any] | None = None  # A/B router settings (services/router/wiring.py); None: static routing
+    version_engines: Callable[[str, int], Engine | None] | None = None  # registry version -> its engine
 
 
 StageFactory = Callable[[Parts], Stage]
@@ -84,7 +87,11 @@ def retrieval_stage(parts: Parts) -> StageFactory:
 
 
 def routing_stage(parts: Parts) -> StageFactory:
-    """The routing slot's factory for the services present."""
+    """The routing slot's factory for the services present: the A/B router when configured."""
+    if parts.router is not None:
+        from services.router.wiring import ab_routing
+
+        return ab_routing
     return static_routing
 
 
@@ -169,15 +176,35 @@ def build_gateway(
     engines: Mapping[str, Engine] | None = None,
     clients: Clients | None = None,
     stages: Mapping[str, Stage] | None = None,
+    router: dict[str, Any] | None = None,
+    version_engines: Callable[[str, int], Engine | None] | None = None,
 ) -> GatewayService:
     """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
     service. ``engines`` / ``clients`` replace what would be built from ``handles``, and
-    ``stages`` the stage of a slot (tests, benchmarks)."""
+    ``stages`` the stage of a slot (tests, benchmarks). ``router``: the A/B router's settings
+    (``services/router/wiring.py``) when it runs; ``version_engines`` finds the engine of a
+    registry version (default: the ``engine_versions`` handle lookup)."""
     handles = handles or ServiceHandles()
     clients = clients or Clients.from_handles(handles)
     if engines is None:
         engines = engines_from_handles(specs, handles.get("engines", {}), settings.request_timeout_s)
-    parts = Parts(settings, specs, engines, clients, handles, catalog={s.name: s.task for s in specs})
+    if version_engines is None and "engine_versions" in handles:
+        version_handle = handles["engine_versions"]
+
+        def version_engines(model: str, version: int) -> Engine | None:
+            handle = version_handle(model, version)
+            return ServeEngine(model, handle) if handle is not None else None
+
+    parts = Parts(
+        settings,
+        specs,
+        engines,
+        clients,
+        handles,
+        catalog={s.name: s.task for s in specs},
+        router=router,
+        version_engines=version_engines,
+    )
     factories = {"retrieval": retrieval_stage(parts), "routing": routing_stage(parts)}
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
@@ -196,4 +223,5 @@ def build_gateway(
         catalog=parts.catalog,
         request_timeout_s=settings.request_timeout_s,
         watermark=guards.get("guard"),
+        feedback=getattr(chosen.get("routing"), "feedback", None),
     )

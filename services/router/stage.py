@@ -21,7 +21,12 @@ from contextlib import aclosing
 from typing import Any
 
 from services.common.engine import Engine
-from services.common.errors import InvalidRequestError, ModelNotFoundError, PermissionDeniedError
+from services.common.errors import (
+    EngineUnavailableError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    PermissionDeniedError,
+)
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.router import metrics
 from services.router.router import Arm, Assignment, VariantOverrideError, apply_variant
@@ -45,6 +50,7 @@ class ABRouting(PassThrough):
     def __init__(self, service: RouterService, engines: EngineLookup):
         self.service = service
         self.engines = engines
+        self.feedback: Any = None  # FeedbackService over the same store (services/router/wiring.py)
         self._shadow_running: dict[str, int] = {}
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
@@ -75,7 +81,7 @@ class ABRouting(PassThrough):
         arm = assignment.arm
         engine = self.engines(arm.model, arm.version)
         if engine is None:
-            raise ModelNotFoundError(ctx.model)
+            raise EngineUnavailableError(f"The engine of '{ctx.model}' version {arm.version} is not deployed.")
         fields_set = set(getattr(ctx.request, "model_fields_set", ()))
         ctx.payload = apply_variant(arm, ctx.route, ctx.payload, fields_set)
         ctx.engine = engine

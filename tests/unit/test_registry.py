@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry, RegistryError
+from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +21,8 @@ def registry_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def registry(registry_root: Path) -> ModelRegistry:
-    return ModelRegistry(
-        RegistrySettings(
-            tracking_uri=f"sqlite:///{registry_root / 'mlflow.db'}", artifact_root=registry_root / "artifacts"
-        )
-    )
+def registry(registry_root: Path, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+    return fresh_registry(mlflow_template, registry_root)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
 from services.common.protocol import parse_request
+from services.router import metrics
 from services.router.store import ExperimentStore, StoreError
 
 
@@ -78,7 +79,7 @@ class FeedbackService:
             kind, rating = None, None
         pref = request.preference
         try:
-            feedback_id = await asyncio.to_thread(
+            receipt = await asyncio.to_thread(
                 self.store.add_feedback,
                 request.response_id,
                 rating_kind=kind,
@@ -94,4 +95,10 @@ class FeedbackService:
             if exc.code == "duplicate_feedback":
                 raise ConflictError(str(exc), param="response_id", code=exc.code) from None
             raise InvalidRequestError(str(exc), param="preference", code=exc.code) from None
-        return {"id": f"fb-{feedback_id}", "object": "feedback", "response_id": request.response_id}
+        experiment = receipt.experiment or "none"
+        if rating is not None:
+            up = rating == 1 if kind == "thumbs" else rating >= 4
+            metrics.FEEDBACK.labels(experiment, receipt.variant, "up" if up else "down").inc()
+        if pref is not None:
+            metrics.FEEDBACK.labels(experiment, receipt.variant, "preference").inc()
+        return {"id": f"fb-{receipt.id}", "object": "feedback", "response_id": request.response_id}

@@ -27,6 +27,7 @@ from services.common.errors import (
     ModelNotFoundError,
     PermissionDeniedError,
 )
+from services.common.metrics import status_class
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.router import metrics
 from services.router.router import Arm, Assignment, VariantOverrideError, apply_variant
@@ -86,7 +87,9 @@ class ABRouting(PassThrough):
         ctx.payload = apply_variant(arm, ctx.route, ctx.payload, fields_set)
         ctx.engine = engine
         ctx.variant = variant_label(arm)
-        if arm.experiment is not None:
+        if arm.experiment is None and arm.version is not None:
+            self._state[ctx.request_id] = {"arm": arm}
+        elif arm.experiment is not None:
             metrics.ASSIGNMENTS.labels(arm.experiment, arm.variant).inc()
             unit = getattr(ctx.request, "user", None) or key_id or ""
             self._state[ctx.request_id] = {
@@ -119,6 +122,14 @@ class ABRouting(PassThrough):
         if state is None:
             return
         arm: Arm = state["arm"]
+        if arm.experiment is None:  # a registry version outside experiments: metrics only
+            metrics.REQUESTS.labels("none", ctx.variant, status_class(status)).inc()
+            metrics.REQUEST_DURATION.labels("none", ctx.variant).observe(time.perf_counter() - ctx.started)
+            return
+        metrics.REQUESTS.labels(arm.experiment, arm.variant, status_class(status)).inc()
+        metrics.REQUEST_DURATION.labels(arm.experiment, arm.variant).observe(time.perf_counter() - ctx.started)
+        if state["ttft"] is not None:
+            metrics.TIME_TO_FIRST_TOKEN.labels(arm.experiment, arm.variant).observe(state["ttft"])
         outcome = Outcome(
             response_id=state["response_id"] or ctx.request_id,
             model=arm.model,

@@ -97,6 +97,13 @@ class Outcome:
     created_at: float | None = None
 
 
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    id: int
+    experiment: str | None
+    variant: str
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
@@ -160,14 +167,14 @@ class ExperimentStore:
         other_response_id: str | None = None,
         preferred: str | None = None,
         key_id: str | None = None,
-    ) -> int:
+    ) -> FeedbackReceipt:
         """Store one feedback; returns its id once committed. Refuses unknown ids and duplicates."""
         with self.engine.begin() as conn:
             ids = [response_id, *([other_response_id] if other_response_id else [])]
             rows = conn.execute(
-                sa.select(assignments.c.response_id, assignments.c.experiment, assignments.c.shadow).where(
-                    assignments.c.response_id.in_(ids)
-                )
+                sa.select(
+                    assignments.c.response_id, assignments.c.experiment, assignments.c.variant, assignments.c.shadow
+                ).where(assignments.c.response_id.in_(ids))
             ).all()
             known = {r.response_id: r for r in rows if not r.shadow}
             for rid in ids:
@@ -192,7 +199,8 @@ class ExperimentStore:
                 raise StoreError(
                     f"feedback for response '{response_id}' was already given", code="duplicate_feedback"
                 ) from None
-            return int(result.inserted_primary_key[0])
+            row = known[response_id]
+            return FeedbackReceipt(int(result.inserted_primary_key[0]), row.experiment, row.variant)
 
     # ------------------------------------------------------------ reads
 

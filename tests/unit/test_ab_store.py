@@ -44,7 +44,11 @@ def test_migrations_are_idempotent_and_feedback_rules(store: ExperimentStore, tm
     ExperimentStore(sqlite_url(tmp_path / "ab.db")).close()  # upgrading again changes nothing
     store.record([outcome("r1"), outcome("r2", "treatment"), outcome("s1", "treatment", shadow=True)])
     fid = store.add_feedback("r1", rating_kind="thumbs", rating=1, comment="good")
-    assert store.feedback_for("r1")["id"] == fid and store.feedback_for("r1")["comment"] == "good"
+    assert (
+        store.feedback_for("r1")["id"] == fid.id
+        and fid.variant == "control"
+        and store.feedback_for("r1")["comment"] == "good"
+    )
     with pytest.raises(StoreError) as dup:
         store.add_feedback("r1", rating_kind="thumbs", rating=0)
     assert dup.value.code == "duplicate_feedback"

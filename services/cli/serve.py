@@ -63,6 +63,13 @@ def serve(
     ready_file: Annotated[
         Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")
     ] = None,
+    ab_router: Annotated[
+        bool | None,
+        typer.Option(
+            "--ab-router/--no-ab-router",
+            help="Route by registry versions and experiments [default: $LLMOPS_ROUTER_ENABLED or off].",
+        ),
+    ] = None,
     metrics_export_port: Annotated[
         int | None,
         typer.Option(
@@ -95,6 +102,7 @@ def serve(
     from ray import serve as ray_serve
 
     from services.app import build_app
+    from services.engine.apps import GATEWAY_APP
     from services.engine.config import EngineSettings
 
     engine = EngineSettings(**({"models_file": models_file} if models_file else {}))
@@ -122,9 +130,13 @@ def serve(
                 namespace="llmops",
                 _metrics_export_port=metrics_export_port,
             )
+    from services.cli.engine_apps import EngineApps
+
+    engine_apps = EngineApps(config, engine.served_models(), ab_router)
     with console.status("starting engines and gateway (loading models; about a minute on a small CPU)"):
         ray_serve.start(http_options={"host": gateway.host, "port": gateway.serve_proxy_port})
-        ray_serve.run(build_app(config), name="llmops", route_prefix="/")
+        engine_apps.start()  # one Serve application per engine (model version)
+        ray_serve.run(build_app(engine_apps.gateway_config()), name=GATEWAY_APP, route_prefix="/")
     base = f"http://{gateway.host}:{gateway.port}"
     console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
     auth = "" if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
@@ -148,7 +160,8 @@ def serve(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(engine_apps.sync_interval_s):
+        engine_apps.sync()  # registry or experiments changed: deploy new versions, delete retired ones
     console.print("stopping")
     ray_serve.shutdown()
     ray.shutdown()

@@ -38,7 +38,7 @@ class ServiceHandles(TypedDict, total=False):
     """Ray Serve deployment handles of the services the gateway calls."""
 
     engines: Mapping[str, Any]  # model name -> its LLMServer deployment handle (vllm backend)
-    engine_versions: Any  # (model name, registry version) -> the handle of that version's engine application
+    engine_versions: Any  # services.engine.apps.ServeEngineApps: engine applications of registry versions
     safety: Any
     retrieval: Any
     router: Any
@@ -108,7 +108,8 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
     engines: dict[str, Engine] = {}
     for spec in specs:
         if spec.backend == "vllm":
-            engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
+            if spec.name in handles:  # a registered model may be served only by version applications
+                engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
         else:
             api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
             engines[spec.name] = OpenAIHTTPEngine(
@@ -189,11 +190,13 @@ def build_gateway(
     if engines is None:
         engines = engines_from_handles(specs, handles.get("engines", {}), settings.request_timeout_s)
     if version_engines is None and "engine_versions" in handles:
-        version_handle = handles["engine_versions"]
+        apps = handles["engine_versions"]
+        cache: dict[tuple[str, int], Engine] = {}
 
         def version_engines(model: str, version: int) -> Engine | None:
-            handle = version_handle(model, version)
-            return ServeEngine(model, handle) if handle is not None else None
+            if (model, version) not in cache:
+                cache[(model, version)] = ServeEngine(model, apps.handle(model, version))
+            return cache[(model, version)]
 
     parts = Parts(
         settings,

@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class RouterSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LLMOPS_ROUTER_")
 
+    enabled: bool = Field(
+        False,
+        description="Route through the A/B router: registry versions (one engine application each) and experiments; "
+        "off: one engine per model.",
+    )
     experiments_file: Path | None = Field(
         Path("config/experiments.yaml"),
         description="YAML file of experiments (services/router/experiments.py); a missing file means no experiments.",

@@ -100,7 +100,9 @@ class RouterService:
         resolver: Callable[[str, int | str], int | None] | None = None,
         store: ExperimentStore | None = None,
         experiments: list[Experiment] | None = None,
+        engines_ready: Callable[[set[tuple[str, int | None]]], bool] | None = None,
     ):
+        self.engines_ready = engines_ready
         self.settings = settings
         self.models = list(models)
         self.resolver = resolver
@@ -135,6 +137,15 @@ class RouterService:
             log.error("routing table not reloaded, keeping the previous one: %s", exc)
             return False
         changed = router.engine_keys() != self.router.engine_keys()
+        if (
+            changed
+            and self.engines_ready is not None
+            and self.loaded_at
+            and not self.engines_ready(router.engine_keys())
+        ):
+            self.last_error = "the new routing table's engine applications are not all running yet"
+            log.info("routing table not switched yet: %s", self.last_error)
+            return False
         self.router, self.last_error, self.loaded_at = router, None, time.time()
         return changed
 

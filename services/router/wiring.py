@@ -49,7 +49,10 @@ def ab_routing(parts: Parts) -> ABRouting:
         resolver = registry_resolver(ModelRegistry(RegistrySettings.model_validate(config["registry"])))
     store = ExperimentStore(settings.resolved_store_url(), store_comments=settings.store_comments)
     models = [name for name, task in parts.catalog.items()]
-    service = RouterService(settings, models=models, resolver=resolver, store=store)
+    apps = parts.handles.get("engine_versions")
+    service = RouterService(
+        settings, models=models, resolver=resolver, store=store, engines_ready=apps.running if apps else None
+    )
 
     def lookup(model: str, version: int | None) -> Engine | None:
         if version is None:

@@ -5,6 +5,7 @@ client loop that sees no failure while the experiment ends and the champion chan
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from services.cli.local_stack import free_port, local_stack
 from services.registry.config import RegistrySettings
@@ -23,6 +25,7 @@ from services.registry.service import ModelRegistry
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
+STARTUP_TIMEOUT_S = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
 
 
 def chat(client: httpx.Client, user: str) -> httpx.Response:
@@ -51,9 +54,9 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
     }
     experiments.write_text(json.dumps({"experiments": [experiment]}))
     models = tmp_path / "models.yaml"
-    models.write_text(
-        json.dumps({"models": [{"name": MODEL, "source": MODEL, "task": "generate", "max_model_len": 512}]})
-    )
+    shipped = yaml.safe_load((ROOT / "config" / "models.yaml").read_text())["models"]
+    # the shipped engine config: the engines reuse the compile cache of the other integration tests
+    models.write_text(yaml.safe_dump({"models": [m for m in shipped if m["name"] == MODEL]}))
     env = {
         **registry_env,
         "LLMOPS_ROUTER_ENABLED": "true",
@@ -67,7 +70,9 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp_path / "requests.jsonl"),
         "LLMOPS_RAY_METRICS_PORT": str(free_port()),
     }
-    with local_stack(tmp_path, env=env, args=["--models", str(models), "--no-auth"]) as url:
+    with local_stack(
+        tmp_path, env=env, args=["--models", str(models), "--no-auth"], startup_timeout_s=STARTUP_TIMEOUT_S
+    ) as url:
         client = httpx.Client(base_url=url)
         seen: Counter[str] = Counter()
         ids: dict[str, list[str]] = {"control": [], "treatment": []}
@@ -91,7 +96,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             cwd=ROOT,
-            timeout=120,
+            timeout=300,
         )
         assert report.returncode == 0, report.stderr
         result = json.loads(report.stdout)
@@ -117,7 +122,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
             promoted = subprocess.run(
                 [*cli, "promote", "two-versions", "--variant", "treatment", *store_args,
                  "--tracking-uri", env["LLMOPS_REGISTRY_TRACKING_URI"]],
-                capture_output=True, text=True, cwd=ROOT, timeout=120,
+                capture_output=True, text=True, cwd=ROOT, timeout=300,
             )  # fmt: skip
             assert promoted.returncode == 0, promoted.stderr
             experiments.write_text(json.dumps({"experiments": []}))  # the experiment ends

@@ -24,7 +24,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     as a list of model specs), a ``gateway`` dict of gateway settings and a ``safety`` dict of
     safety settings; anything not given comes from the environment (``LLMOPS_*``) or defaults.
 
-    One engine application per model version (``services/engine/apps.py``): ``engine_app`` (a
+    One engine application per model version (``services/common/engine_apps.py``): ``engine_app`` (a
     model spec) builds that engine's application alone; ``engine_apps`` (model names) builds the
     gateway application finding those engines by application name instead of binding them;
     ``router`` (``services.router.wiring.router_config``) turns the A/B router on. Without
@@ -39,7 +39,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     safety = SafetySettings(**config.pop("safety", {}))
     engine = EngineSettings(**config)
     if engine_app is not None:
-        from services.engine.apps import ENGINE_DEPLOYMENT
+        from services.common.engine_apps import ENGINE_DEPLOYMENT
 
         spec = ModelSpec.model_validate(engine_app)
         return build_llm_deployment(

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
+from services.common.engine_apps import EngineApp
 from services.common.models import ModelSpec
-from services.engine.apps import EngineApp
 
 console = Console(stderr=True)
 log = logging.getLogger(__name__)

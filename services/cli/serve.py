@@ -102,7 +102,7 @@ def serve(
     from ray import serve as ray_serve
 
     from services.app import build_app
-    from services.engine.apps import GATEWAY_APP
+    from services.common.engine_apps import GATEWAY_APP
     from services.engine.config import EngineSettings
 
     engine = EngineSettings(**({"models_file": models_file} if models_file else {}))

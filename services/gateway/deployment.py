@@ -28,12 +28,12 @@ class GatewayDeployment:
         engine_apps: list[str] | None = None,
         router: dict[str, Any] | None = None,
     ):
-        from services.engine.apps import ServeEngineApps
+        from services.common.engine_apps import ServeEngineApps
 
         self.settings = GatewaySettings.model_validate(settings)
         self.apps = ServeEngineApps()
         handles = ServiceHandles(**handles)
-        if engine_apps is not None:  # one application per engine (services/engine/apps.py)
+        if engine_apps is not None:  # one application per engine (services/common/engine_apps.py)
             handles["engines"] = {model: self.apps.handle(model) for model in engine_apps}
         handles["engine_versions"] = self.apps
         self.engine_handles = dict(handles.get("engines", {}))

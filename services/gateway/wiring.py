@@ -38,7 +38,7 @@ class ServiceHandles(TypedDict, total=False):
     """Ray Serve deployment handles of the services the gateway calls."""
 
     engines: Mapping[str, Any]  # model name -> its LLMServer deployment handle (vllm backend)
-    engine_versions: Any  # services.engine.apps.ServeEngineApps: engine applications of registry versions
+    engine_versions: Any  # services.common.engine_apps.ServeEngineApps: engine applications of registry versions
     safety: Any
     retrieval: Any
     router: Any

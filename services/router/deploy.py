@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from services.common.engine_apps import EngineApp, engine_app_name
 from services.common.models import ModelSpec
-from services.engine.apps import EngineApp, engine_app_name
 from services.router.config import RouterSettings
 from services.router.router import RoutingError
 from services.router.service import RouterService, registry_resolver

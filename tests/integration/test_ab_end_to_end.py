@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from services.cli.local_stack import free_port, local_stack
+from services.cli.local_stack import LocalStack, free_port
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry
@@ -70,9 +70,10 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp_path / "requests.jsonl"),
         "LLMOPS_RAY_METRICS_PORT": str(free_port()),
     }
-    with local_stack(
+    with LocalStack(
         tmp_path, env=env, args=["--models", str(models), "--no-auth"], startup_timeout_s=STARTUP_TIMEOUT_S
-    ) as url:
+    ) as stack:
+        url = stack.url
         client = httpx.Client(base_url=url)
         seen: Counter[str] = Counter()
         ids: dict[str, list[str]] = {"control": [], "treatment": []}

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loadtests.fake_openai_backend import FakeEngine
 from services.common.models import ModelSpec
 from services.gateway.config import GatewaySettings
 from services.gateway.keys import KeyStore
@@ -24,7 +25,6 @@ from services.router.config import RouterSettings
 from services.router.experiments import parse_experiments
 from services.router.report import build_report
 from services.router.wiring import router_config
-from tests.fakes import FakeEngine
 from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
 
 MODEL = "chat"

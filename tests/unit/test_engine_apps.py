@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from services.common.engine_apps import EngineApp, engine_app_name
 from services.common.models import ModelSpec
-from services.engine.apps import EngineApp, engine_app_name
 from services.registry.service import ModelRegistry
 from services.router.config import RouterSettings
 from services.router.deploy import EngineAppSync, plan_engine_apps

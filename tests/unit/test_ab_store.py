@@ -164,3 +164,26 @@ def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path) -> None:
     assert service.router.experiment_for(MODEL).name == "e1"
     with pytest.raises(ExperimentConfigError):
         RouterService(RouterSettings(experiments_file=path), models=[MODEL])
+
+
+def test_ab_cli_report_canary_and_refused_promote(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    cfg = exp_config(canary={"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 5})
+    path = tmp_path / "experiments.yaml"
+    path.write_text(json.dumps({"experiments": [cfg]}))
+    url = sqlite_url(tmp_path / "cli.db")
+    store = ExperimentStore(url)
+    store.record([outcome(f"c{i}", "control") for i in range(6)] + [outcome(f"t{i}", "treatment") for i in range(6)])
+    args = ["--experiments", str(path), "--store-url", url]
+    runner = CliRunner()
+    report = runner.invoke(app, ["ab", "report", "e1", "--json", *args])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["variants"]["treatment"]["requests"] == 6
+    canary = runner.invoke(app, ["ab", "canary", "e1", *args])
+    assert canary.exit_code == 0 and json.loads(canary.stdout)["state"] == "running"
+    refused = runner.invoke(app, ["ab", "promote", "e1", *args])
+    assert refused.exit_code == 1 and "verdict is continue" in refused.output
+    assert runner.invoke(app, ["ab", "report", "nope", *args]).exit_code == 2

@@ -16,13 +16,15 @@ from services.engine.llm_configs import build_llm_config, model_source
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
+from services.rag.config import RagSettings
 from services.safety.config import SafetySettings
 
 
 def build_app(config: dict[str, Any] | None = None) -> Application:
     """Build the graph. ``config`` may hold engine settings (``models_file``, or ``models`` inline
-    as a list of model specs), a ``gateway`` dict of gateway settings and a ``safety`` dict of
-    safety settings; anything not given comes from the environment (``LLMOPS_*``) or defaults.
+    as a list of model specs), a ``gateway`` dict of gateway settings, a ``safety`` dict of
+    safety settings and a ``rag`` dict of RAG settings; anything not given comes from the
+    environment (``LLMOPS_*``) or defaults.
 
     One engine application per model version (``services/common/engine_apps.py``): ``engine_app`` (a
     model spec) builds that engine's application alone; ``engine_apps`` (model names) builds the
@@ -37,6 +39,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     router = config.pop("router", None)
     gateway = GatewaySettings(**config.pop("gateway", {}))
     safety = SafetySettings(**config.pop("safety", {}))
+    rag = RagSettings(**config.pop("rag", {}))
     engine = EngineSettings(**config)
     if engine_app is not None:
         from services.common.engine_apps import ENGINE_DEPLOYMENT
@@ -68,6 +71,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
             update={
                 "models_dir": safety.models_dir.resolve(),
                 "policy_file": safety.policy_file.resolve() if safety.policy_file else None,
+                # resolved once here, so every gateway replica marks and detects with the same key
+                "watermark_key": safety.resolved_watermark_key(),
             }
         )
         PolicySet.from_file(safety.policy_file)  # a bad policy file fails here, before anything starts
@@ -89,6 +94,20 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     handles: dict[str, Any] = {"engines": engines}
     if safety_app is not None:
         handles["safety"] = safety_app
+    rag_config = None
+    if rag.enabled:
+        from services.rag.deployment import RetrievalDeployment
+
+        # the embedding model from the model store unless set; absolute paths: replicas need not
+        # share the driver's working directory
+        model_dir = rag.embedding_model_dir
+        if "embedding_model_dir" not in rag.model_fields_set:
+            model_dir = engine.model_store / model_dir.name
+        rag = rag.model_copy(update={"index_dir": rag.index_dir.resolve(), "embedding_model_dir": model_dir.resolve()})
+        rag_config = rag.model_dump(mode="json")
+        handles["retrieval"] = RetrievalDeployment.options(
+            num_replicas=rag.replicas, ray_actor_options={"num_cpus": rag.num_cpus}
+        ).bind(rag_config)
     return ingress.bind(
         settings=gateway.model_dump(mode="json"),
         models=[s.model_dump() for s in specs],
@@ -96,4 +115,5 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         safety=safety_config,
         engine_apps=engine_apps,
         router=router,
+        rag=rag_config,
     )

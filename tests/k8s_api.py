@@ -6,7 +6,11 @@ recorded from a cluster: the RayService is the chart's own rendering, with a sta
 of KubeRay's CRD (every state it holds is validated against the vendored CRD schema), and a
 tiny stand-in for the KubeRay operator moves the status along after each patch:
 
-- for ``stale_polls`` reads after a patch, the old status (observedGeneration behind);
+- for ``stale_polls`` reads after a patch, the status KubeRay's first reconcile writes: the NEW
+  ``observedGeneration`` with the OLD application statuses (RUNNING / HEALTHY). The controller
+  reads the Serve statuses from the dashboard before it submits the changed config
+  (rayservice_controller.go: getAndCheckServeStatus, then updateServeDeployment), and the next
+  reconcile comes one requeue period (2 s) later;
 - then ``deploying_polls`` reads of ``DEPLOYING`` / ``UPDATING``;
 - then ``RUNNING`` / ``HEALTHY``, or ``DEPLOY_FAILED`` / ``UNHEALTHY`` when an engine's source is
   in ``broken_sources``, or ``DEPLOYING`` forever when it is in ``hanging_sources``.
@@ -20,6 +24,7 @@ import copy
 import json
 import re
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +43,7 @@ class Recorded:
     content_type: str
     body: Any
     authorization: str
+    query: str = ""
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -103,6 +109,10 @@ class FakeKubernetes:
     requests: list[Recorded] = field(default_factory=list)
     validate: Any = None  # callable(rayservice) raising on a shape the CRD rejects
     fail_gets_after_patch: int = 0  # answer this many RayService reads after a patch with a 500
+    # writes by others (KubeRay's status updates, a helm upgrade): called with the RayService
+    # before each GET is answered; they change resourceVersion like real writes do
+    other_writers: list = field(default_factory=list)
+    field_managers: dict[str, str] = field(default_factory=dict)  # spec field -> manager of its last write
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -132,6 +142,9 @@ class FakeKubernetes:
         self._polls_since_patch += 1
         n, gen = self._polls_since_patch, self.rayservice["metadata"]["generation"]
         if n <= self.stale_polls:
+            self.rayservice["status"]["observedGeneration"] = gen
+            for condition in self.rayservice["status"]["conditions"]:
+                condition["observedGeneration"] = gen
             return
         sources = engine_deployments(self.rayservice)
         if n <= self.stale_polls + self.deploying_polls or any(s in self.hanging_sources for s in sources.values()):
@@ -153,13 +166,23 @@ class FakeKubernetes:
         self._check()
 
     # --- HTTP ---
-    def handle(self, method: str, path: str, content_type: str, body: Any) -> tuple[int, Any]:
+    def _bump_resource_version(self):
+        meta = self.rayservice["metadata"]
+        meta["resourceVersion"] = str(int(meta["resourceVersion"]) + 1)
+
+    def handle(
+        self, method: str, path: str, content_type: str, body: Any, query: dict | None = None
+    ) -> tuple[int, Any]:
+        query = query or {}
         with self.lock:
             if m := RS_PATH.match(path):
                 ns, name = m.groups()
                 if ns != self.namespace or name != self.rayservice["metadata"]["name"]:
                     return 404, status_error(404, "NotFound", f'rayservices.ray.io "{name}" not found')
                 if method == "GET":
+                    for writer in self.other_writers:
+                        if writer(self.rayservice):
+                            self._bump_resource_version()
                     if self._polls_since_patch is not None and self.fail_gets_after_patch > 0:
                         self.fail_gets_after_patch -= 1
                         return 500, status_error(500, "InternalError", "etcdserver: request timed out")
@@ -168,6 +191,15 @@ class FakeKubernetes:
                 if method == "PATCH":
                     if content_type != "application/merge-patch+json":
                         return 415, status_error(415, "UnsupportedMediaType", content_type)
+                    expected = (body.get("metadata") or {}).get("resourceVersion")
+                    if expected is not None and expected != self.rayservice["metadata"]["resourceVersion"]:
+                        return 409, status_error(
+                            409,
+                            "Conflict",
+                            "the object has been modified; please apply your changes to the latest version",
+                        )
+                    for key in body.get("spec") or {}:
+                        self.field_managers[key] = query.get("fieldManager", "")
                     status = self.rayservice.pop("status")
                     patched = merge_patch(self.rayservice, {k: v for k, v in body.items() if k != "status"})
                     patched["status"] = status
@@ -226,12 +258,13 @@ class FakeKubernetesServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
-                path = self.path.split("?", 1)[0]
+                path, _, query = self.path.partition("?")
                 content_type = (self.headers.get("Content-Type") or "").split(";")[0]
                 outer.fake.requests.append(
-                    Recorded(self.command, path, content_type, body, self.headers.get("Authorization", ""))
+                    Recorded(self.command, path, content_type, body, self.headers.get("Authorization", ""), query)
                 )
-                code, payload = outer.fake.handle(self.command, path, content_type, body)
+                params = dict(urllib.parse.parse_qsl(query))
+                code, payload = outer.fake.handle(self.command, path, content_type, body, params)
                 data = json.dumps(payload).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")

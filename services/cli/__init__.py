@@ -12,6 +12,8 @@ from services.cli.keys import keys_app
 from services.cli.loadtest import loadtest
 from services.cli.models import models_app
 from services.cli.monitor import monitor_app
+from services.cli.pipeline import pipeline_app
+from services.cli.rag import rag_app
 from services.cli.registry import registry_app
 from services.cli.serve import serve
 
@@ -37,6 +39,10 @@ app.add_typer(
     registry_app, name="registry", help="Model versions, aliases (champion/challenger), promotion and rollback."
 )
 app.add_typer(ab_app, name="ab", help="A/B experiments: reports with anytime-valid verdicts, promotion, canary checks.")
+app.add_typer(rag_app, name="rag", help="RAG collections: ingest documents, list, stats, erase, query.")
+app.add_typer(
+    pipeline_app, name="pipeline", help="Fine-tune (Ray Train), search (Ray Tune), evaluate and gate model versions."
+)
 app.command(help="Load test with Locust (OpenAI streaming users) and judge the run against SLOs.")(loadtest)
 
 

@@ -61,6 +61,15 @@ def _print_summary(summary) -> None:
             d.name, f"[green]{d.status}[/]" if d.status == "HEALTHY" else f"[red]{d.status}[/]", d.message
         )
     console.print(deployments)
+    if summary.pending_cluster:
+        message = f" — {summary.pending_app_message}" if summary.pending_app_message else ""
+        console.print(
+            f"upgrade: new cluster {summary.pending_cluster}, application {summary.pending_app_status}{message}"
+        )
+        pending = Table("deployment", "status", "message", title="Serve deployments on the new cluster")
+        for d in summary.pending_deployments:
+            pending.add_row(d.name, d.status, d.message)
+        console.print(pending)
     engines = Table("model", "source", "version", "replicas", "max replicas", title="engines")
     for e in summary.engines:
         engines.add_row(
@@ -116,6 +125,14 @@ def rollout(
         float, typer.Option(min=1, help="Seconds to wait for the new version to be healthy before rolling back.")
     ] = 900,
     poll: Annotated[float, typer.Option(min=0.05, help="Seconds between status polls.")] = 5,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="When the application is never seen redeploying, seconds it must stay healthy at the new "
+            "generation before the rollout counts (KubeRay first reports the new generation with the old status).",
+        ),
+    ] = 15,
 ) -> None:
     """Patch the RayService so MODEL serves VERSION, wait until healthy, roll back on failure.
     Exit 0 when the new version is healthy, 1 when it was rolled back."""
@@ -133,7 +150,15 @@ def rollout(
 
         try:
             result = do_rollout(
-                services, name, model, version, source or version, timeout_s=timeout, poll_s=poll, on_poll=progress
+                services,
+                name,
+                model,
+                version,
+                source or version,
+                timeout_s=timeout,
+                poll_s=poll,
+                settle_s=settle,
+                on_poll=progress,
             )
         except DeployError as exc:
             _fail(str(exc))

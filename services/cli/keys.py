@@ -40,7 +40,7 @@ def create(
     """Create a key. The key is printed once on stdout; only its hash is stored."""
     allowed = [m.strip() for m in models.split(",") if m.strip()] if models else None
     key, principal = _store(db).create(name, models=allowed, rpm=rpm, tpm=tpm, team=team)
-    Console(stderr=True).print(f"created key {principal.key_id}… for {name!r}; store it now, it is not shown again")
+    Console(stderr=True).print(f"created key id {principal.key_id} for {name!r}; store it now, it is not shown again")
     print(key)
 
 

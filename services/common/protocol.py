@@ -14,19 +14,48 @@ from services.common.errors import InvalidRequestError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "1" is not a number, 1 is not a bool
 
     def engine_payload(self) -> dict[str, Any]:
         """The body sent to the engine: only fields the client set."""
         return self.model_dump(exclude_unset=True, by_alias=True)
 
 
+# Content part types and the field each carries (OpenAI chat); anything else is a 400.
+CONTENT_PARTS: dict[str, tuple[str, type]] = {
+    "text": ("text", str),
+    "image_url": ("image_url", dict),
+    "input_audio": ("input_audio", dict),
+    "file": ("file", dict),
+    "refusal": ("refusal", str),
+}
+
+
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None = None
     name: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_call_id: str | None = None
+    refusal: str | None = None
+    function_call: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None  # what an assistant message echoed back from a response may carry
+    annotations: list[dict[str, Any]] | None = None
+    reasoning_content: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _known_parts(cls, content: Any) -> Any:
+        for i, part in enumerate(content if isinstance(content, list) else ()):
+            kind = part.get("type")
+            if kind not in CONTENT_PARTS:
+                raise ValueError(f"part {i} has type {kind!r}; supported: {', '.join(CONTENT_PARTS)}")
+            field, expected = CONTENT_PARTS[kind]
+            if not isinstance(part.get(field), expected) or set(part) - {"type", field}:
+                raise ValueError(f"part {i} of type {kind!r} needs '{field}' ({expected.__name__}) and nothing else")
+        return content
 
 
 class StreamOptions(_Strict):
@@ -52,6 +81,7 @@ class ResponseFormat(_Strict):
         return self
 
 
+TokenId = Annotated[int, Field(ge=0, lt=2**31)]
 Stop = Annotated[str | list[Annotated[str, Field(min_length=1)]] | None, Field(default=None)]
 
 
@@ -66,26 +96,21 @@ class _Sampling(_Strict):
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     n: int = Field(default=1, ge=1, le=16)
     stop: Stop = None
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), lt=2**63)
     presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
-    logit_bias: dict[str, float] | None = None
+    logit_bias: (
+        dict[Annotated[str, Field(pattern=r"^[0-9]{1,9}$")], Annotated[float, Field(ge=-100, le=100)]] | None
+    ) = None
     user: str | None = Field(default=None, max_length=256)
     # vLLM extensions
-    top_k: int | None = Field(default=None, ge=-1)
+    top_k: int | None = Field(default=None, ge=-1, le=1_000_000)
     min_p: float | None = Field(default=None, ge=0.0, le=1.0)
     repetition_penalty: float | None = Field(default=None, gt=0.0, le=2.0)
-    min_tokens: int | None = Field(default=None, ge=0)
+    min_tokens: int | None = Field(default=None, ge=0, le=1_000_000)
     ignore_eos: bool | None = None
     # llmops extension: green-list watermark on this answer (needs the safety service)
     watermark: bool | None = None
-
-    @field_validator("stop")
-    @classmethod
-    def _at_most_four_stops(cls, value: str | list[str] | None) -> str | list[str] | None:
-        if isinstance(value, list) and len(value) > 4:
-            raise ValueError("at most 4 stop sequences are allowed")
-        return value
 
     @model_validator(mode="after")
     def _stream_options_need_stream(self) -> _Sampling:
@@ -103,6 +128,9 @@ class ChatCompletionRequest(_Sampling):
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
+    # llmops extension: ground the answer in a RAG collection ({"collection", "top_k", "filters"});
+    # checked by the retrieval stage, never sent to the engine.
+    rag: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _top_logprobs_need_logprobs(self) -> ChatCompletionRequest:
@@ -112,7 +140,7 @@ class ChatCompletionRequest(_Sampling):
 
 
 class CompletionRequest(_Sampling):
-    prompt: str | list[str] | list[int] | list[list[int]]
+    prompt: str | list[str] | list[TokenId] | list[list[TokenId]]
     logprobs: int | None = Field(default=None, ge=0, le=5)
     echo: bool | None = None
     suffix: str | None = None
@@ -128,9 +156,9 @@ class CompletionRequest(_Sampling):
 
 class EmbeddingRequest(_Strict):
     model: str = Field(min_length=1)
-    input: str | list[str] | list[int] | list[list[int]]
+    input: str | list[str] | list[TokenId] | list[list[TokenId]]
     encoding_format: Literal["float", "base64"] = "float"
-    dimensions: int | None = Field(default=None, ge=1)
+    dimensions: int | None = Field(default=None, ge=1, le=65536)
     user: str | None = Field(default=None, max_length=256)
 
     @field_validator("input")
@@ -150,6 +178,21 @@ class WatermarkDetectRequest(_Strict):
     text: str = Field(min_length=1, max_length=200_000)
     gamma: float | None = Field(default=None, gt=0.0, lt=1.0)
     threshold: float | None = Field(default=None, gt=0.0, le=100.0)
+
+
+RagFilterValue = str | int | float | bool
+
+
+class RetrieveRequest(_Strict):
+    """``POST /v1/retrieve`` (llmops extension): passages of a RAG collection for a query."""
+
+    query: str = Field(description="What to search for (natural language or keywords).")
+    collection: str = Field(description="Collection to search.")
+    top_k: int | None = Field(None, description="Passages to return (1 to the service's max_top_k).")
+    filters: dict[str, RagFilterValue | list[RagFilterValue]] = Field(
+        default_factory=dict, description="Metadata field -> value or list of accepted values (all must match)."
+    )
+    mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Ranking: BM25 + dense fused, or one.")
 
 
 def parse_request(model_cls: type[BaseModel], raw: bytes) -> Any:

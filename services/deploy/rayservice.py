@@ -22,6 +22,11 @@ from kubernetes import client
 GROUP, VERSION, PLURAL = "ray.io", "v1", "rayservices"
 APP_NAME = "llmops"
 VERSION_ANNOTATION = "llmops.dev/version."  # + model name (sanitised): the version last rolled out
+# Our writes are attributed to this field manager (managedFields), not to a generic client name:
+# `helm upgrade` with server-side apply then reports a conflict on spec.serveConfigV2 instead of
+# silently taking it back (README: commit the rolled-out version to the chart values).
+FIELD_MANAGER = "llmops-deploy"
+CONFLICT_RETRIES = 5  # KubeRay's status writes change resourceVersion; re-read and retry
 
 
 class DeployError(Exception):
@@ -48,6 +53,11 @@ class ServiceSummary:
     pending: bool
     engines: list[dict[str, Any]] = field(default_factory=list)
     workers: dict[str, Any] = field(default_factory=dict)
+    # the new cluster of a blue/green upgrade (pendingServiceStatus): where upgrade failures show
+    pending_cluster: str = ""
+    pending_app_status: str = ""
+    pending_app_message: str = ""
+    pending_deployments: list[DeploymentHealth] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -91,6 +101,7 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())
     ]
     pending = status.get("pendingServiceStatus") or {}
+    pending_app = (pending.get("applicationStatuses") or {}).get(APP_NAME) or {}
     serve_config = yaml.safe_load(spec.get("serveConfigV2") or "") or {}
     annotations = meta.get("annotations") or {}
     engines = []
@@ -120,6 +131,13 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         app_message=app.get("message", ""),
         deployments=deployments,
         pending=bool(pending.get("rayClusterName")),
+        pending_cluster=pending.get("rayClusterName", ""),
+        pending_app_status=pending_app.get("status", "MISSING" if pending.get("rayClusterName") else ""),
+        pending_app_message=pending_app.get("message", ""),
+        pending_deployments=[
+            DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", ""))
+            for n, d in sorted((pending_app.get("serveDeploymentStatuses") or {}).items())
+        ],
         engines=engines,
         workers={
             k: cluster.get(k)
@@ -145,8 +163,11 @@ class RayServices:
             raise
 
     def patch(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        # a dict body goes as application/merge-patch+json
-        return self.api.patch_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name, body)
+        # a dict body goes as application/merge-patch+json; a metadata.resourceVersion in it makes
+        # the API server refuse (409) a patch to an object that changed since it was read
+        return self.api.patch_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, body, field_manager=FIELD_MANAGER
+        )
 
 
 @dataclass
@@ -188,12 +209,24 @@ def wait_healthy(
     timeout_s: float,
     poll_s: float,
     on_poll: Callable[[ServiceSummary], None],
+    settle_s: float = 15.0,
+    before: ServiceSummary | None = None,
 ) -> ServiceSummary | None:
-    """Poll until KubeRay has seen ``generation`` and the application is healthy, has failed to
-    deploy, or the timeout passes; the last summary (None if the API never answered). API
-    errors while polling (a restarting API server, a dropped connection) are retried."""
+    """Poll until KubeRay has applied ``generation`` and the application is healthy, has failed
+    to deploy, or the timeout passes; the last summary (None if the API never answered). API
+    errors while polling (a restarting API server, a dropped connection) are retried.
+
+    KubeRay's first reconcile after a change writes the new ``observedGeneration`` with the OLD
+    application statuses: it reads them from the dashboard before it submits the new config, and
+    the next reconcile is one requeue period (2 s) later. So a final state (healthy, or failed to
+    deploy) at the new generation counts only once the statuses were seen differing from
+    ``before`` (the summary read before the patch: the new config being deployed), or when it
+    stayed the same for ``settle_s`` (a redeploy faster than the polls)."""
     deadline = time.monotonic() + timeout_s
     summary = None
+    stale = _statuses(before) if before is not None else None
+    transition_seen = stale is None
+    final_since: float | None = None
     while True:
         try:
             summary = summarize(services.get(name))
@@ -208,11 +241,22 @@ def wait_healthy(
         else:
             summary.generation = max(summary.generation, generation)
             on_poll(summary)
+            if summary.observed_generation >= summary.generation and _statuses(summary) != stale:
+                transition_seen = True
             if summary.healthy or summary.failed:
-                return summary
+                now = time.monotonic()
+                final_since = now if final_since is None else final_since
+                if transition_seen or now - final_since >= settle_s:
+                    return summary
+            else:
+                final_since = None
         if time.monotonic() >= deadline:
             return summary
         time.sleep(poll_s)
+
+
+def _statuses(summary: ServiceSummary) -> tuple:
+    return (summary.app_status, tuple((d.name, d.status) for d in summary.deployments), summary.pending)
 
 
 def rollout(
@@ -224,22 +268,36 @@ def rollout(
     *,
     timeout_s: float = 900,
     poll_s: float = 5,
+    settle_s: float = 15.0,
     on_poll: Callable[[ServiceSummary], None] = lambda s: None,
 ) -> RolloutResult:
     """Serve ``source`` as ``model`` (recording ``version``), wait until healthy; roll back to
     the previous serveConfigV2 on failure or timeout."""
     started = time.monotonic()
-    current = services.get(name)
-    before = summarize(current)
-    if not before.healthy:
-        raise DeployError(
-            f"RayService {name} is not healthy now (application {before.app_status}); not rolling out on top of that"
-        )
-    previous_config = current["spec"]["serveConfigV2"]
-    new_config, previous_source = with_model_source(previous_config, model, source)
     key = annotation_key(model)
-    previous_version = (current["metadata"].get("annotations") or {}).get(key)
-    patched = services.patch(name, {"metadata": {"annotations": {key: version}}, "spec": {"serveConfigV2": new_config}})
+    for attempt in range(CONFLICT_RETRIES):
+        current = services.get(name)
+        before = summarize(current)
+        if not before.healthy:
+            raise DeployError(
+                f"RayService {name} is not healthy now (application {before.app_status}); "
+                "not rolling out on top of that"
+            )
+        previous_config = current["spec"]["serveConfigV2"]
+        new_config, previous_source = with_model_source(previous_config, model, source)
+        previous_version = (current["metadata"].get("annotations") or {}).get(key)
+        body = {
+            "metadata": {"resourceVersion": current["metadata"]["resourceVersion"], "annotations": {key: version}},
+            "spec": {"serveConfigV2": new_config},
+        }
+        try:
+            patched = services.patch(name, body)
+            break
+        except client.ApiException as exc:
+            if exc.status != 409:
+                raise
+            if attempt == CONFLICT_RETRIES - 1:
+                raise DeployError(f"RayService {name} kept changing while patching it (409 Conflict); retry") from exc
     last = wait_healthy(
         services,
         name,
@@ -247,6 +305,8 @@ def rollout(
         timeout_s=timeout_s,
         poll_s=poll_s,
         on_poll=on_poll,
+        settle_s=settle_s,
+        before=before,
     )
     if last is not None and last.healthy:
         return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
@@ -256,6 +316,7 @@ def rollout(
         name,
         {"metadata": {"annotations": {key: previous_version}}, "spec": {"serveConfigV2": previous_config}},
         poll_s,
+        expected_config=new_config,
     )
     last = wait_healthy(
         services,
@@ -264,6 +325,8 @@ def rollout(
         timeout_s=timeout_s,
         poll_s=poll_s,
         on_poll=on_poll,
+        settle_s=settle_s,
+        before=failure,
     )
     return RolloutResult(
         model, version, source, previous_source, False, True, time.monotonic() - started, last, failure
@@ -271,23 +334,41 @@ def rollout(
 
 
 def _patch_with_retries(
-    services: RayServices, name: str, body: dict[str, Any], pause_s: float, attempts: int = 5
+    services: RayServices,
+    name: str,
+    body: dict[str, Any],
+    pause_s: float,
+    *,
+    expected_config: str,
+    attempts: int = CONFLICT_RETRIES,
 ) -> dict[str, Any]:
-    """A rollback must not be lost to one failed API call; after the last attempt, the error
-    keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+    """A rollback must not be lost to one failed API call, nor overwrite someone else's change:
+    it applies only while spec.serveConfigV2 is still the one the rollout wrote (checked with the
+    resourceVersion it read). After the last attempt, or when the config was changed by someone
+    else, the error keeps the previous serveConfigV2 in a file so that an operator can restore it."""
+
+    def give_up(reason: str, exc: Exception | None = None):
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False) as saved:
+            saved.write(body["spec"]["serveConfigV2"])
+        raise DeployError(f"{reason}; the previous serveConfigV2 is in {saved.name}") from exc
+
     for attempt in range(attempts):
         try:
-            return services.patch(name, body)
+            current = services.get(name)
+            if current["spec"].get("serveConfigV2") != expected_config:
+                give_up("rollback not applied: serveConfigV2 was changed by someone else during the rollout")
+            conditional = {
+                **body,
+                "metadata": {**body["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]},
+            }
+            return services.patch(name, conditional)
+        except DeployError:
+            raise
         except (client.ApiException, OSError, urllib3.exceptions.HTTPError) as exc:
             if attempt == attempts - 1:
-                import tempfile
-
-                with tempfile.NamedTemporaryFile(
-                    "w", prefix=f"{name}-serveConfigV2-", suffix=".yaml", delete=False
-                ) as saved:
-                    saved.write(body["spec"]["serveConfigV2"])
-                raise DeployError(
-                    f"rollback patch failed ({exc}); the previous serveConfigV2 is in {saved.name}"
-                ) from exc
-            time.sleep(pause_s)
+                give_up(f"rollback patch failed ({exc})", exc)
+            if not (isinstance(exc, client.ApiException) and exc.status == 409):
+                time.sleep(pause_s)
     raise AssertionError("unreachable")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -65,11 +66,20 @@ def default_sources() -> dict[str, Path]:
     }
 
 
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
 class ModelStore:
     def __init__(self, root: Path):
         self.root = Path(root)
 
     def path(self, name: str) -> Path:
+        """The folder of ``name``, always directly inside the store (never ``..``, ``.`` or a path)."""
+        if not SAFE_NAME.fullmatch(name) or ".." in name:
+            raise ModelStoreError(
+                f"Invalid model name {name!r}: use letters, digits, '.', '_' and '-' (at most 128), "
+                "starting with a letter or digit."
+            )
         return self.root / name
 
     def get(self, name: str) -> StoredModel | None:
@@ -82,7 +92,11 @@ class ModelStore:
     def list(self) -> list[StoredModel]:
         if not self.root.is_dir():
             return []
-        return [m for d in sorted(self.root.iterdir()) if d.is_dir() and (m := self.get(d.name))]
+        return [
+            m
+            for d in sorted(self.root.iterdir())
+            if d.is_dir() and SAFE_NAME.fullmatch(d.name) and (m := self.get(d.name))
+        ]
 
     def verify(self, name: str) -> list[str]:
         """Names of files whose checksum no longer matches the manifest (empty when intact)."""
@@ -105,6 +119,7 @@ class ModelStore:
         progress: Progress = lambda _: None,
     ) -> tuple[StoredModel, bool]:
         """Import a GGUF file or HF folder under ``name``. Returns (model, changed)."""
+        self.path(name)  # a safe name, before anything is read or written
         source = Path(source).expanduser().resolve()
         if not source.exists():
             raise ModelStoreError(f"Source {source} does not exist.")

@@ -8,11 +8,13 @@ in ``llmops_cost_usd_total`` and charged to the ledger (services/gateway/ledger.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from services.common.errors import RateLimitError
 from services.gateway import metrics
-from services.gateway.ledger import Budget, Charge, ChargeWriter, Ledger
+from services.gateway.keys import Principal
+from services.gateway.ledger import Budget, BudgetStatus, Charge, ChargeWriter, Ledger
 from services.gateway.pipeline import PassThrough, RequestContext
 from services.gateway.prices import PriceTable
 
@@ -37,24 +39,28 @@ class BudgetStage(PassThrough):
             self._budgets_read = now
         return self._budgets
 
+    def _refusal(self, p: Principal) -> BudgetStatus | None:
+        """The first spent budget of the key or its team (SQLite reads: run off the event loop)."""
+        mine = [b for b in self._current_budgets() if (b.scope, b.subject) in (("key", p.key_id), ("team", p.team))]
+        if not mine:
+            return None
+        return next((s for s in self.ledger.status(mine, pending=self.writer.pending()) if s.hard_reached), None)
+
     async def on_request(self, ctx: RequestContext) -> None:
         p = ctx.principal
         if p is None:
             return
-        mine = [b for b in self._current_budgets() if (b.scope, b.subject) in (("key", p.key_id), ("team", p.team))]
-        if not mine:
-            return
-        for status in self.ledger.status(mine, pending=self.writer.pending()):
-            if status.hard_reached:
-                metrics.BUDGET_REJECTIONS.labels(status.budget.scope).inc()
-                b = status.budget
-                raise RateLimitError(
-                    f"Budget '{b.name}' is spent: ${status.spent_usd:.4f} of ${b.limit_usd:.4f} "
-                    f"this {b.period if b.period != 'total' else 'budget'}. "
-                    "Ask its owner to raise it, or wait for the next period.",
-                    retry_after=_seconds_to_next_period(b.period),
-                    code="budget_exceeded",
-                )
+        status = await asyncio.to_thread(self._refusal, p)
+        if status is not None:
+            metrics.BUDGET_REJECTIONS.labels(status.budget.scope).inc()
+            b = status.budget
+            raise RateLimitError(
+                f"Budget '{b.name}' is spent: ${status.spent_usd:.4f} of ${b.limit_usd:.4f} "
+                f"this {b.period if b.period != 'total' else 'budget'}. "
+                "Ask its owner to raise it, or wait for the next period.",
+                retry_after=_seconds_to_next_period(b.period),
+                code="budget_exceeded",
+            )
 
     async def on_finish(self, ctx: RequestContext, status: int) -> None:
         if not (ctx.prompt_tokens or ctx.completion_tokens):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
+
 
 class SafetyClient(Protocol):
     """The safety service (``services/safety/service.py``)."""
@@ -53,3 +55,38 @@ class LocalSafetyClient:
 
     async def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
         return await asyncio.to_thread(self.service.detect_watermark, model, text, gamma, key, threshold)
+
+
+class RetrievalClient(Protocol):
+    """The retrieval service (``services/rag/service.py``): passages for a query."""
+
+    async def retrieve(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def _unwrap(answer: dict[str, Any]) -> Any:
+    """The deployment's ``{"result"}`` / ``{"error", "status"}`` answer back into a result or the error."""
+    if "error" not in answer:
+        return answer["result"]
+    error, status = answer["error"]["error"], answer.get("status", 500)
+    kinds: dict[int, type[LLMOpsError]] = {400: InvalidRequestError, 404: NotFoundError}
+    raise kinds.get(status, LLMOpsError)(error["message"], param=error.get("param"), code=error.get("code"))
+
+
+class HandleRetrievalClient:
+    """The retrieval deployment through its Ray Serve handle."""
+
+    def __init__(self, handle: Any):
+        self.handle = handle
+
+    async def retrieve(self, body: dict[str, Any]) -> dict[str, Any]:
+        return _unwrap(await self.handle.retrieve.remote(body))
+
+
+class LocalRetrievalClient:
+    """A ``RetrievalService`` in this process."""
+
+    def __init__(self, service: Any):
+        self.service = service
+
+    async def retrieve(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self.service.retrieve, body)

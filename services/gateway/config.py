@@ -52,10 +52,31 @@ class GatewaySettings(BaseSettings):
         64 * 1024 * 1024, ge=4096, description="Size at which the request log is rotated."
     )
     request_log_backups: int = Field(3, ge=1, description="Rotated request log files kept.")
+    request_log_prompts: bool = Field(
+        False,
+        description="Keep prompt text in the request log: only prompts the input guard redacted with a policy "
+        "whose PII entities include PERSON and LOCATION; any other prompt is still logged without text.",
+    )
     budgets_enabled: bool = Field(True, description="Meter cost and enforce budgets (llmops cost budget ...).")
     ledger_db: Path = Field(Path("var/ledger.db"), description="SQLite cost ledger: charges and budgets.")
     prices_file: Path = Field(
         Path("config/prices.yaml"), description="Price table per model (services/gateway/prices.py)."
+    )
+
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (else 413).")
+    max_messages: int = Field(256, ge=1, description="Most chat messages in one request (else 400, param messages).")
+    max_stop: int = Field(4, ge=1, description="Most stop sequences in one request (else 400, param stop).")
+    max_logit_bias: int = Field(300, ge=1, description="Most logit_bias entries in one request (else 400).")
+    context_chars_per_token: float = Field(
+        8.0,
+        gt=0,
+        description="A prompt longer than the model's max_model_len times this many characters is refused with 400 "
+        "context_length_exceeded before any engine work (the gateway has no tokenizer: a bound, not a count).",
+    )
+    quota_reserve_completion_tokens: int = Field(
+        256,
+        ge=1,
+        description="Completion tokens a token-limited key reserves at admission when the request sets no max_tokens.",
     )
 
     stages: dict[str, str] = Field(

@@ -27,6 +27,7 @@ class GatewayDeployment:
         safety: dict[str, Any] | None = None,
         engine_apps: list[str] | None = None,
         router: dict[str, Any] | None = None,
+        rag: dict[str, Any] | None = None,
     ):
         from services.common.engine_apps import ServeEngineApps
 
@@ -38,7 +39,7 @@ class GatewayDeployment:
         handles["engine_versions"] = self.apps
         self.engine_handles = dict(handles.get("engines", {}))
         specs = [ModelSpec.model_validate(m) for m in models]
-        self.service = build_gateway(self.settings, specs, handles, safety=safety, router=router)
+        self.service = build_gateway(self.settings, specs, handles, safety=safety, rag=rag, router=router)
 
     def _routed_handles(self) -> list[Any]:
         """Handles of the registry versions the A/B routing table sends traffic to."""

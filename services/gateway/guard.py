@@ -116,22 +116,34 @@ class InputGuard(PassThrough):
             if name in scores:
                 ctx.features[f"{name}_score"] = float(scores[name])
         ctx.features["pii_entities"] = float(scores.get("pii_entities", 0))
-        # the only prompt text a log may keep; placeholders, never the vault's values
-        ctx.redacted_prompt = (
-            "\n\n".join(verdict["texts"]) if "pii" in verdict["actions"] or "pii_entities" in scores else None
-        )
+        # the only prompt text a log may keep (and only when the request log opts in): placeholders,
+        # never the vault's values, and only from a scan that redacts names and addresses too
+        ctx.redacted_prompt = "\n\n".join(verdict["texts"]) if _log_safe(verdict, self.guard.policy(ctx)) else None
 
     def _watermark(self, ctx: RequestContext) -> None:
         """Ask the engine's watermark logits processor to mark this answer (request or policy)."""
         requested = ctx.payload.pop("watermark", None)
         rule = self.guard.policy(ctx).watermark
-        if requested or (requested is None and rule.enabled):
+        if rule.enabled or requested:  # a client's false never opts out of a policy that marks every answer
             ctx.payload["vllm_xargs"] = {
                 "watermark": 1,
                 "watermark_gamma": rule.gamma,
                 "watermark_delta": rule.delta,
                 "watermark_key": self.guard.watermark_key,
             }
+
+
+LOGGABLE_AFTER = frozenset({"PERSON", "LOCATION"})  # names and addresses, besides the policy's pattern entities
+
+
+def _log_safe(verdict: dict[str, Any], policy: Policy) -> bool:
+    """The scanned prompt holds no PII the scan looked for: it redacted every entity found (or
+    found none), and it looked for names and addresses. A ``flag`` or ``allow`` action leaves the
+    text as it was, so it never qualifies."""
+    action = verdict["actions"].get("pii")
+    if action not in ("redact", "allow") or (action == "allow" and verdict["scores"].get("pii_entities")):
+        return False
+    return LOGGABLE_AFTER <= set(policy.pii.entities)
 
 
 def restore(text: str, vault: dict[str, str]) -> str:
@@ -174,10 +186,12 @@ class OutputGuard(PassThrough):
                 continue
             verdict = await self.guard.check(ctx, [text], "output")
             if verdict is not None and verdict["blocked"]:
-                choices[i] = {**_with_text(ctx.route, choice, "", key="message"), "finish_reason": "content_filter"}
+                blocked = _with_text(ctx.route, choice, "", key="message")
+                choices[i] = {**blocked, "finish_reason": "content_filter", "logprobs": None}
                 continue
-            if verdict is not None:
+            if verdict is not None and verdict["texts"][0] != text:
                 text = verdict["texts"][0]
+                choice = {**choice, "logprobs": None}  # the token strings would spell out what was redacted
             choices[i] = _with_text(ctx.route, choice, restore(text, ctx.vault), key="message")
         return response
 
@@ -197,22 +211,25 @@ class OutputGuard(PassThrough):
             cut = opening
         return max(cut, 0)
 
-    async def _release(self, ctx: RequestContext, pending: str, final: bool) -> tuple[str, str, bool]:
-        """(text to send, text to keep, blocked)."""
+    async def _release(self, ctx: RequestContext, pending: str, final: bool) -> tuple[str, int, bool, bool]:
+        """(text to send, how much of ``pending`` it covers, blocked, rewritten)."""
         verdict = await self.guard.check(ctx, [pending], "output")
         if verdict is None:
             cut = self._cut(pending, [], final)
-            return restore(pending[:cut], ctx.vault), pending[cut:], False
+            return restore(pending[:cut], ctx.vault), cut, False, False
         if verdict["blocked"]:
-            return "", "", True
+            return "", len(pending), True, True
         entities = [Entity(**e) for e in verdict["entities"][0]] if verdict["actions"].get("pii") == "redact" else []
         cut = self._cut(pending, entities, final)
         released = redact(pending[:cut], [e for e in entities if e.end <= cut])
-        return restore(released, ctx.vault), pending[cut:], False
+        return restore(released, ctx.vault), cut, False, released != pending[:cut]
 
     async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
         pending: dict[int, str] = {}
         since: dict[int, float] = {}  # when the oldest unsent text of each choice arrived
+        # logprobs of held text, with where their text ends in ``pending``: sent with that text when
+        # it goes out unchanged, dropped when the guard rewrote it (they would spell out the original)
+        held: dict[int, list[tuple[int, dict[str, Any]]]] = {}
         async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once
             async for chunk in chunks:
                 choices = chunk.get("choices") or []
@@ -223,6 +240,8 @@ class OutputGuard(PassThrough):
                     index = choice.get("index", 0)
                     piece = _choice_text(ctx.route, choice) or ""
                     text = pending.get(index, "") + piece
+                    if choice.get("logprobs"):
+                        held.setdefault(index, []).append((len(text), choice["logprobs"]))
                     now = time.perf_counter()
                     if text and index not in since:
                         since[index] = now
@@ -230,22 +249,33 @@ class OutputGuard(PassThrough):
                     due = len(text) >= self.window_chars + self.holdback_chars or (
                         len(text) > self.holdback_chars and now - since.get(index, now) >= self.max_delay_s
                     )
-                    release = ""
+                    release, logprobs = "", None
                     if text and (final or due):
-                        release, text, blocked = await self._release(ctx, text, final)
+                        release, cut, blocked, rewritten = await self._release(ctx, text, final)
                         since[index] = now  # what is still held waits for the next window or delay
                         if blocked:
-                            yield {
-                                **chunk,
-                                "choices": [
-                                    {
-                                        **_with_text(ctx.route, choice, "", key="delta"),
-                                        "finish_reason": "content_filter",
-                                    }
-                                ],
-                            }
+                            out = {**_with_text(ctx.route, choice, "", key="delta"), "logprobs": None}
+                            yield {**chunk, "choices": [{**out, "finish_reason": "content_filter"}]}
                             return
+                        entries = held.pop(index, [])
+                        sent = [lp for end, lp in entries if end <= cut]
+                        held[index] = [(end - cut, lp) for end, lp in entries if end > cut]
+                        logprobs = None if rewritten or not sent else _merge_logprobs(sent)
+                        text = text[cut:]
                     pending[index] = text
                     others = set((choice.get("delta") or {}) if ctx.route == "chat" else {}) - {"content"}
-                    if release or final or others or choice.get("logprobs"):
-                        yield {**chunk, "choices": [_with_text(ctx.route, choice, release, key="delta")]}
+                    if release or final or others or logprobs:
+                        out = _with_text(ctx.route, choice, release, key="delta")
+                        yield {**chunk, "choices": [{**out, "logprobs": logprobs} if "logprobs" in choice else out]}
+
+
+def _merge_logprobs(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One logprobs object from several chunks' (chat ``content`` lists, completions' parallel lists)."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, list):
+                merged[key] = [*(merged.get(key) or []), *value]
+            elif value is not None or key not in merged:
+                merged[key] = value
+    return merged

@@ -6,7 +6,7 @@
 instead of :class:`KeyStore` (setting ``keys_file``). The file holds only SHA-256 hashes and
 limits, never a plaintext key::
 
-    {"version": 1, "keys": [{"key_id": "sk-llmops-Ab3", "key_hash": "<64 hex>", "name": "team-a",
+    {"version": 1, "keys": [{"key_id": "key_0f3a9c2b7d1e4a56", "key_hash": "<64 hex>", "name": "team-a",
                              "models": ["smollm2-135m-instruct"], "rpm": 60, "tpm": null, "created_at": 1.7e9}]}
 
 Kubelet replaces a mounted Secret's files atomically when the Secret changes (within about a

@@ -2,7 +2,8 @@
 
 A key is ``sk-llmops-`` plus 32 random URL-safe characters (about 190 bits); only its SHA-256
 is stored, which is enough for secrets of that entropy (a slow hash protects guessable
-passwords, not random keys). The first 14 characters are kept as a display id. Writes are
+passwords, not random keys). Its display id (``key_`` + 16 hex) is drawn separately and
+reveals no character of the key. Writes are
 committed before the CLI reports them (SQLite WAL, synchronous=FULL), so an acknowledged key
 or revocation survives a crash. Readers notice other processes' writes through SQLite's
 ``data_version`` and reload, so a revocation takes effect on the next request.
@@ -18,6 +19,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from services.common.files import private_file
 
 PREFIX = "sk-llmops-"
 
@@ -64,6 +67,7 @@ class KeyStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        private_file(self.path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -93,7 +97,10 @@ class KeyStore:
         if team is not None and not team.strip():
             raise ValueError("a team name must not be empty")
         key = PREFIX + secrets.token_urlsafe(24)
-        principal = Principal(key[:14], name, tuple(models) if models else None, rpm, tpm, time.time(), team=team)
+        # the id is drawn apart from the key, so showing it (logs, CLI, metrics) reveals nothing of the key
+        principal = Principal(
+            "key_" + secrets.token_hex(8), name, tuple(models) if models else None, rpm, tpm, time.time(), team=team
+        )
         with self._lock:
             self._db.execute(
                 "INSERT INTO api_keys (key_id, key_hash, name, models, rpm, tpm, created_at, team) "

@@ -12,7 +12,9 @@ and a soft ratio (alerts from ``soft_ratio`` × limit on).
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
 import queue
 import sqlite3
 import threading
@@ -20,6 +22,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from services.common.files import private_file
+from services.gateway import metrics
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS charges (
@@ -45,6 +50,9 @@ CREATE TABLE IF NOT EXISTS budgets (
 """
 SCOPES = ("key", "team")
 PERIODS = ("day", "month", "total")
+
+
+log = logging.getLogger("llmops.gateway.ledger")
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class Ledger:
         # Two connections: reads (the budget check on the request path) never wait behind a
         # commit's fsync; WAL lets them read the last committed state meanwhile.
         self._lock = threading.Lock()
+        private_file(self.path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -211,8 +220,10 @@ class ChargeWriter:
         self._pending: dict[tuple[str, str], float] = {}
         self._pending_lock = threading.Lock()
         self._flush_lock = threading.Lock()  # one flush at a time: flush() returns once all taken is committed
+        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._thread.start()
+        atexit.register(self.close)
 
     def submit(self, charge: Charge) -> None:
         with self._pending_lock:
@@ -258,9 +269,26 @@ class ChargeWriter:
                                 self._pending[key] = left  # type: ignore[index]
 
     def _run(self) -> None:
-        while True:
-            time.sleep(self.flush_interval_s)
-            try:
-                self.flush()
-            except Exception:  # noqa: BLE001 - keep the queue; the next round retries
-                pass
+        while not self._closed.wait(self.flush_interval_s):
+            self._flush_logged()
+
+    def _flush_logged(self) -> bool:
+        try:
+            self.flush()
+        except Exception as exc:  # noqa: BLE001 - keep the queue; the next round retries
+            metrics.LEDGER_COMMIT_FAILURES.inc()
+            log.warning(
+                "cost ledger commit failed (%s: %s); %d charges kept for retry",
+                type(exc).__name__,
+                exc,
+                self._queue.qsize(),
+            )
+            return False
+        return True
+
+    def close(self, *, attempts: int = 3) -> None:
+        """Stop the writer thread and commit what is queued (on shutdown; also at interpreter exit)."""
+        self._closed.set()
+        for _ in range(attempts):
+            if self._flush_logged():
+                return

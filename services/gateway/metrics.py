@@ -60,3 +60,7 @@ REQUEST_LOG_RECORDS = counter(
     "Request log records, by outcome (written, dropped when the writer failed).",
     ["outcome"],
 )
+LEDGER_COMMIT_FAILURES = counter(
+    "llmops_ledger_commit_failures_total",
+    "Failed commits of queued charges to the cost ledger (the charges stay queued and are retried).",
+)

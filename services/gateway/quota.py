@@ -2,9 +2,12 @@
 
 Each limit is a token bucket that refills continuously at ``limit / 60`` per second up to
 ``limit``. A request takes one unit of its key's request bucket when admitted. Tokens are only
-known after generation, so a request is admitted while the token bucket is positive and its
-real usage is charged afterwards; the bucket may go into debt, and the key waits until it has
-refilled past zero. ``retry_after`` says how long.
+known after generation, so admission reserves what the request may use (its prompt estimate
+plus ``max_tokens``, at most the whole per-minute limit) and is refused unless the bucket holds
+that much; when the request ends the reservation is settled against its real usage (the
+difference charged or credited back). Concurrent long requests are therefore bounded by the
+limit; the bucket may still go into debt (an estimate that was low), and the key waits until it
+has refilled. ``retry_after`` says how long.
 
 Shared state lives in one Ray actor (``QuotaActor``, named, one per cluster) rather than Redis:
 the stack already runs inside a Ray cluster, so it needs no extra service. Replicas lease
@@ -58,9 +61,12 @@ class QuotaLimiter:
             bucket.updated = now
         return bucket
 
-    def admit(self, key_id: str, rpm: int | None, tpm: int | None, *, want: int = 1, returned: float = 0.0) -> Verdict:
+    def admit(
+        self, key_id: str, rpm: int | None, tpm: int | None, *, want: int = 1, returned: float = 0.0, reserve: int = 0
+    ) -> Verdict:
         """Take one request permit (up to ``want`` when available, see ``Verdict.granted``);
-        ``returned`` credits back permits a replica leased and did not use."""
+        ``returned`` credits back permits a replica leased and did not use; ``reserve`` tokens
+        (capped at ``tpm``) must be in the token bucket and are taken from it."""
         with self._lock:
             now = self._clock()
             requests = self._refilled((key_id, "requests"), rpm, now) if rpm is not None else None
@@ -68,27 +74,32 @@ class QuotaLimiter:
                 requests.level = min(float(rpm), requests.level + returned)  # type: ignore[arg-type]
             if tpm is not None:
                 tokens = self._refilled((key_id, "tokens"), tpm, now)
-                if tokens.level <= 0:
-                    return Verdict(False, "tokens", (1.0 - tokens.level) * 60.0 / tpm)
+                need = max(1.0, float(min(reserve, tpm)))
+                if tokens.level < need:
+                    return Verdict(False, "tokens", (need - tokens.level) * 60.0 / tpm)
+            if requests is not None and requests.level < 1.0:
+                return Verdict(False, "requests", (1.0 - requests.level) * 60.0 / rpm)  # type: ignore[operator]
+            if tpm is not None:
+                tokens.level -= min(reserve, tpm)
             if requests is None:
                 return Verdict(True, granted=want)
-            if requests.level < 1.0:
-                return Verdict(False, "requests", (1.0 - requests.level) * 60.0 / rpm)  # type: ignore[operator]
             granted = min(want, int(requests.level))
             requests.level -= granted
             return Verdict(True, granted=granted)
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
-        if tpm is None or tokens <= 0:
+        """Charge usage; a negative amount credits back a reservation that was not used."""
+        if tpm is None or tokens == 0:
             return
         with self._lock:
-            self._refilled((key_id, "tokens"), tpm, self._clock()).level -= tokens
+            bucket = self._refilled((key_id, "tokens"), tpm, self._clock())
+            bucket.level = min(float(tpm), bucket.level - tokens)
 
 
 class Quota(Protocol):
     """Admission and usage charging; ``charge_tokens`` must be cheap (it runs per request)."""
 
-    async def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict: ...
+    async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict: ...
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None: ...
 
@@ -99,8 +110,8 @@ class LocalQuota:
     def __init__(self, limiter: QuotaLimiter | None = None):
         self.limiter = limiter or QuotaLimiter()
 
-    async def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict:
-        return self.limiter.admit(key_id, rpm, tpm)
+    async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict:
+        return self.limiter.admit(key_id, rpm, tpm, reserve=reserve)
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         self.limiter.charge_tokens(key_id, tpm, tokens)
@@ -112,8 +123,10 @@ class QuotaActor:
     def __init__(self) -> None:
         self.limiter = QuotaLimiter()
 
-    def admit(self, key_id: str, rpm: int | None, tpm: int | None, want: int = 1, returned: float = 0.0) -> Verdict:
-        return self.limiter.admit(key_id, rpm, tpm, want=want, returned=returned)
+    def admit(
+        self, key_id: str, rpm: int | None, tpm: int | None, want: int = 1, returned: float = 0.0, reserve: int = 0
+    ) -> Verdict:
+        return self.limiter.admit(key_id, rpm, tpm, want=want, returned=returned, reserve=reserve)
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         self.limiter.charge_tokens(key_id, tpm, tokens)
@@ -160,9 +173,13 @@ class RayQuota:
         self._unsent: dict[str, tuple[int, int]] = {}  # key id -> (tpm, tokens not yet sent)
         self._flusher: asyncio.Task[None] | None = None
 
-    async def admit(self, key_id: str, rpm: int | None, tpm: int | None) -> Verdict:
+    async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict:
         now = self._clock()
         lease = self._leases.get(key_id)
+        if tpm is not None and reserve > 0:  # each reservation is taken from the shared bucket
+            returned = lease.permits if lease is not None else 0.0
+            self._leases.pop(key_id, None)
+            return await self._actor.admit.remote(key_id, rpm, tpm, 1, returned, reserve)
         if lease is not None and lease.expires > now and lease.permits >= 1:
             lease.permits -= 1
             return Verdict(True)
@@ -176,7 +193,7 @@ class RayQuota:
         return verdict
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
-        if tpm is None or tokens <= 0:
+        if tpm is None or tokens == 0:
             return
         self._unsent[key_id] = (tpm, self._unsent.get(key_id, (tpm, 0))[1] + tokens)
         if self._flusher is None or self._flusher.done():

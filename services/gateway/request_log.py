@@ -3,8 +3,10 @@
 A record holds what monitors may know and nothing that identifies a person or leaks a secret:
 time, request id, route, model label, HTTP status, the key's display id and team (never the
 key), token counts, latency, prompt and output sizes in characters, ``ctx.features`` (numbers
-set by stages, e.g. the input guard's scores) and ``ctx.redacted_prompt`` (the prompt after PII
-redaction by the input guard; when no guard redacted it the record carries no prompt text).
+set by stages, e.g. the input guard's scores). No prompt or answer text by default: only with
+``keep_prompts`` (``LLMOPS_GATEWAY_REQUEST_LOG_PROMPTS``) does a record carry ``redacted_prompt``,
+and then only the prompt as the input guard redacted it with a policy that finds names and
+addresses (PERSON, LOCATION) besides its pattern entities (``guard._log_safe``); otherwise null.
 
 The file is append-only; each record is one ``write`` on an ``O_APPEND`` descriptor, so lines
 from several gateway replicas on one host do not interleave. When the file passes
@@ -86,7 +88,11 @@ def prompt_chars(ctx: RequestContext) -> int:
             if isinstance(content, str):
                 total += len(content)
             elif isinstance(content, list):
-                total += sum(len(part.get("text") or "") for part in content if isinstance(part, dict))
+                total += sum(
+                    len(part["text"])
+                    for part in content
+                    if isinstance(part, dict) and isinstance(part.get("text"), str)
+                )
         return total
     prompt = payload.get("prompt") if ctx.route == "completions" else payload.get("input")
     if isinstance(prompt, str):
@@ -108,8 +114,9 @@ def _output_chars(response: dict[str, Any]) -> int:
 class RequestLogStage(PassThrough):
     """Writes one record per request when it finishes; never fails a request."""
 
-    def __init__(self, writer: RequestLogWriter):
+    def __init__(self, writer: RequestLogWriter, *, keep_prompts: bool = False):
         self.writer = writer
+        self.keep_prompts = keep_prompts
 
     async def on_response(self, ctx: RequestContext, response: dict[str, Any]) -> dict[str, Any]:
         ctx.features["output_chars"] = float(_output_chars(response))
@@ -144,7 +151,7 @@ class RequestLogStage(PassThrough):
             "prompt_chars": prompt_chars(ctx),
             "output_chars": output,
             "features": features,
-            "redacted_prompt": ctx.redacted_prompt,
+            "redacted_prompt": ctx.redacted_prompt if self.keep_prompts else None,
         }
         try:
             self.writer.write(record)

@@ -12,9 +12,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.errors import InvalidRequestError, LLMOpsError, NotFoundError
+from services.common.protocol import (
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingRequest,
+    WatermarkDetectRequest,
+)
+from services.gateway.limits import PayloadTooLargeError
 from services.gateway.service import GatewayService
 
 log = logging.getLogger("llmops.gateway")
@@ -37,6 +45,23 @@ def bearer_key(request: Request) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes (from its
+    Content-Length, or while it is read), so an oversized body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(
+            f"The request body is {declared} bytes; this server accepts at most {limit}.", code="request_too_large"
+        )
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise PayloadTooLargeError(f"The request body exceeds {limit} bytes.", code="request_too_large")
+        parts.append(part)
+    return b"".join(parts)
 
 
 class RequestIdMiddleware:
@@ -70,6 +95,27 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+REQUEST_MODELS = {
+    "chat": ChatCompletionRequest,
+    "completions": CompletionRequest,
+    "embeddings": EmbeddingRequest,
+    "watermark": WatermarkDetectRequest,
+}
+
+
+def _request_schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each route's JSON body schema (a $ref) and the component schemas they refer to, so that
+    /openapi.json documents the bodies the routes validate (the routes read raw bytes)."""
+    refs, top = models_json_schema(
+        [(m, "validation") for m in REQUEST_MODELS.values()], ref_template="#/components/schemas/{model}"
+    )
+    bodies = {
+        name: {"required": True, "content": {"application/json": {"schema": refs[(model, "validation")]}}}
+        for name, model in REQUEST_MODELS.items()
+    }
+    return bodies, top.get("$defs", {})
+
+
 def build_fastapi(
     get_service: Callable[[], GatewayService],
     *,
@@ -77,6 +123,17 @@ def build_fastapi(
     serve_request_id: Callable[[], str] | None = None,
 ) -> FastAPI:
     app = FastAPI(title="llmops gateway", version="0.1.0", docs_url=None, redoc_url=None)
+    bodies, components = _request_schemas()
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain_openapi()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(RequestIdMiddleware, serve_request_id=serve_request_id)
 
     @app.exception_handler(LLMOpsError)
@@ -105,10 +162,11 @@ def build_fastapi(
         return error_response(LLMOpsError(str(exc)))
 
     async def _openai(route: str, request: Request) -> Response:
+        service = get_service()
         answer_headers: dict[str, str] = {}
-        result = await get_service().handle(
+        result = await service.handle(
             route,
-            await request.body(),
+            await read_body(request, service.limits.max_body_bytes),
             api_key=bearer_key(request),
             request_id=request.state.request_id,
             headers={k: v for k, v in request.headers.items() if k in STAGE_HEADERS},
@@ -122,27 +180,33 @@ def build_fastapi(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **answer_headers},
         )
 
-    @app.post("/v1/chat/completions")
+    @app.post("/v1/chat/completions", openapi_extra={"requestBody": bodies["chat"]})
     async def chat_completions(request: Request) -> Response:
         return await _openai("chat", request)
 
-    @app.post("/v1/completions")
+    @app.post("/v1/completions", openapi_extra={"requestBody": bodies["completions"]})
     async def completions(request: Request) -> Response:
         return await _openai("completions", request)
 
-    @app.post("/v1/embeddings")
+    @app.post("/v1/embeddings", openapi_extra={"requestBody": bodies["embeddings"]})
     async def embeddings(request: Request) -> Response:
         return await _openai("embeddings", request)
+
+    @app.post("/v1/retrieve")
+    async def retrieve(request: Request) -> Response:
+        service = get_service()
+        body, key = await read_body(request, service.limits.max_body_bytes), bearer_key(request)
+        return _json(await service.retrieve(body, api_key=key, request_id=request.state.request_id))
 
     @app.post("/v1/feedback")
     async def feedback(request: Request) -> Response:
         service = get_service()
         if service.feedback is None:
             raise NotFoundError("Feedback needs the A/B router, which is not configured.", code="feedback_unavailable")
-        key_id = service.key_id(bearer_key(request))
-        return _json(await service.feedback.submit(await request.body(), key_id=key_id))
+        body, key_id = await read_body(request, service.limits.max_body_bytes), service.key_id(bearer_key(request))
+        return _json(await service.feedback.submit(body, key_id=key_id))
 
-    @app.post("/v1/watermark/detect")
+    @app.post("/v1/watermark/detect", openapi_extra={"requestBody": bodies["watermark"]})
     async def watermark_detect(request: Request) -> Response:
         return _json(await get_service().detect_watermark(await request.body(), api_key=bearer_key(request)))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -20,14 +21,18 @@ from services.common.protocol import (
     ChatCompletionRequest,
     CompletionRequest,
     EmbeddingRequest,
+    RetrieveRequest,
     WatermarkDetectRequest,
     parse_request,
 )
 from services.gateway import metrics
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Pipeline, RequestContext
+from services.gateway.request_log import prompt_chars
 from services.gateway.stages import AuthStage, ModelResolution
 
 if TYPE_CHECKING:
+    from services.gateway.clients import RetrievalClient
     from services.gateway.guard import SafetyGuard
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
@@ -44,9 +49,42 @@ def sse_error(error: LLMOpsError) -> bytes:
     return sse_event(error.to_dict())
 
 
+def _generated_tokens(choice: dict[str, Any]) -> int:
+    """Tokens one streamed choice carries: its logprobs entries when present, else one per piece
+    of text or tool call (vLLM sends a chunk per decoding step)."""
+    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    if isinstance(content, list) and content:
+        return len(content)
+    delta = choice.get("delta") or {}
+    return int(bool(choice.get("text") or delta.get("content") or delta.get("tool_calls")))
+
+
+async def counted(ctx: RequestContext, chunks: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    """The engine's stream as it comes, counting what was generated before any stage can hold it
+    back: the engine's usage when it arrives, else (a client gone before the usage chunk, a
+    timeout, an engine error, an answer the output guard stopped) the gateway's own count of
+    generated tokens and an estimate of the prompt's (4 characters a token), so that quotas,
+    budgets and the request log always charge what the engine did."""
+    generated, usage = 0, None
+    try:
+        async with aclosing(chunks):  # type: ignore[type-var]
+            async for chunk in chunks:
+                usage = chunk.get("usage") or usage
+                generated += sum(_generated_tokens(c) for c in chunk.get("choices") or ())
+                yield chunk
+    finally:
+        if usage:
+            ctx.prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            ctx.completion_tokens = int(usage.get("completion_tokens") or 0)
+        else:
+            ctx.prompt_tokens = ctx.prompt_tokens or -(-prompt_chars(ctx) // 4)
+            ctx.completion_tokens = max(ctx.completion_tokens, generated)
+
+
 class GatewayService:
     """``catalog``: the public model names (models, aliases, experiments) and their task;
-    ``watermark``: the safety guard that detects watermarks, None without the safety service."""
+    ``watermark``: the safety guard that detects watermarks, None without the safety service;
+    ``retrieval``: the RAG service's client for ``/v1/retrieve``, None without it."""
 
     def __init__(
         self,
@@ -56,12 +94,16 @@ class GatewayService:
         request_timeout_s: float = 600.0,
         watermark: SafetyGuard | None = None,
         feedback: Any = None,
+        retrieval: RetrievalClient | None = None,
+        limits: RequestLimits | None = None,
     ):
         self.pipeline = pipeline
         self.feedback = feedback  # services.router.feedback.FeedbackService when the A/B router runs
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
+        self.retrieval = retrieval
+        self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
 
@@ -92,6 +134,51 @@ class GatewayService:
             request.model, principal.name, request.text, request.gamma, request.threshold
         )
 
+    async def retrieve(self, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any]:
+        """``POST /v1/retrieve``: the same authentication, quota, metrics and errors as the
+        OpenAI routes; the retrieval service validates the rest (400 / 404)."""
+        from services.rag import metrics as rag_metrics
+
+        started = time.perf_counter()
+        metrics.IN_FLIGHT.labels("retrieve").inc()
+        ctx: RequestContext | None = None
+        status = 500
+        try:
+            request = parse_request(RetrieveRequest, body)
+            ctx = RequestContext(
+                request_id=request_id,
+                route="retrieve",
+                request=request,
+                payload=request.model_dump(exclude_unset=True),
+                api_key=api_key,
+                started=started,
+            )
+            ctx.principal = self._auth.authenticate(api_key)
+            if self.retrieval is None:
+                raise NotFoundError(
+                    "Retrieval needs the RAG service, which is disabled on this server.", code="retrieval_unavailable"
+                )
+            await self.pipeline.slots["quota"].on_request(ctx)
+            async with asyncio.timeout(self.request_timeout_s):
+                answer = await self.retrieval.retrieve(ctx.payload)
+            rag_metrics.record(
+                "retrieved", {"timings": answer.get("timings", {}), "gateway_s": time.perf_counter() - started}
+            )
+            rag_metrics.record("passages", {"returned": len(answer["data"]), "dropped": 0, "route": "retrieve"})
+            status = 200
+            return answer
+        except TimeoutError:
+            status = 504
+            raise EngineTimeoutError("The retrieval service did not answer in time.") from None
+        except LLMOpsError as exc:
+            status = exc.status_code
+            raise
+        finally:
+            metrics.IN_FLIGHT.labels("retrieve").dec()
+            self._count("retrieve", "other", status, started)
+            if ctx is not None and ctx.principal is not None:
+                await self.pipeline.slots["quota"].on_finish(ctx, status)
+
     async def handle(
         self,
         route: str,
@@ -108,6 +195,7 @@ class GatewayService:
         headers the answer must carry (``X-Llmops-Variant``)."""
         started = time.perf_counter()
         try:
+            self.limits.check_body(body)
             request = parse_request(REQUEST_TYPES[route], body)
         except LLMOpsError as exc:
             self._count(route, "other", exc.status_code, started)
@@ -134,7 +222,7 @@ class GatewayService:
                 else:
                     include_usage = bool(request.stream_options and request.stream_options.include_usage)  # type: ignore[attr-defined]
                     ctx.payload["stream_options"] = {"include_usage": True}  # metering needs usage
-                    chunks = self.pipeline.stream(ctx, engine.stream(route, ctx.payload))
+                    chunks = self.pipeline.stream(ctx, counted(ctx, engine.stream(route, ctx.payload)))
                     first = await anext(chunks, None)  # engine errors before the first token are plain HTTP errors
                     if first is None:
                         raise EngineUnavailableError("The engine ended the stream without output.")
@@ -165,7 +253,7 @@ class GatewayService:
                 chunk: dict[str, Any] | None = first
                 while chunk is not None:
                     if not include_usage:
-                        if not chunk.get("choices"):
+                        if not chunk.get("choices") and chunk.get("object") != "chat.completion.citations":
                             chunk = await anext(chunks, None)
                             continue
                         chunk.pop("usage", None)

@@ -6,6 +6,8 @@ The safety guards are in ``guard.py``, the budget in ``budget.py``, the request 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from contextlib import aclosing
@@ -14,6 +16,7 @@ from typing import Any
 from services.common.engine import Engine
 from services.common.errors import (
     AuthenticationError,
+    EngineUnavailableError,
     InvalidRequestError,
     ModelNotFoundError,
     PermissionDeniedError,
@@ -21,9 +24,12 @@ from services.common.errors import (
 )
 from services.gateway import metrics
 from services.gateway.keys import KeyStore, Principal
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.gateway.quota import Quota
+from services.gateway.request_log import prompt_chars
 
+log = logging.getLogger("llmops.gateway")
 DEV_PRINCIPAL = Principal(key_id="dev", name="dev (auth disabled)", models=None, rpm=None, tpm=None)
 ROUTE_TASKS = {"chat": "generate", "completions": "generate", "embeddings": "embed"}
 
@@ -61,8 +67,9 @@ class ModelResolution(PassThrough):
     safety work is spent. ``catalog`` maps public names (models, aliases, experiments) to
     their task, ``generate`` or ``embed``."""
 
-    def __init__(self, catalog: Mapping[str, str]):
+    def __init__(self, catalog: Mapping[str, str], limits: RequestLimits | None = None):
         self.catalog = catalog
+        self.limits = limits or RequestLimits()
 
     def resolve(self, model: str, task: str) -> None:
         served = self.catalog.get(model)
@@ -77,19 +84,42 @@ class ModelResolution(PassThrough):
     async def on_request(self, ctx: RequestContext) -> None:
         self.resolve(ctx.model, ROUTE_TASKS[ctx.route])
         ctx.model_label = ctx.model
+        self.limits.check(ctx.route, ctx.request, prompt_chars(ctx))  # sizes, before quota, safety or engine
 
 
 class QuotaStage(PassThrough):
-    """Requests/minute and tokens/minute per key, from the key's limits."""
+    """Requests/minute and tokens/minute per key, from the key's limits. A key with a token limit
+    reserves what the request may use at admission (prompt estimate + ``max_tokens`` times ``n``,
+    ``default_completion_tokens`` when the client set no maximum) and settles it when the request
+    ends, so concurrent long requests cannot overrun the limit."""
 
-    def __init__(self, quota: Quota):
+    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256, timeout_s: float = 2.0):
         self.quota = quota
+        self.default_completion_tokens = default_completion_tokens
+        self.timeout_s = timeout_s  # a slow or dead quota actor is a 503, never a hang or a 500
+        self._reserved: dict[int, int] = {}  # id(ctx) -> tokens reserved at admission
+
+    def reservation(self, ctx: RequestContext) -> int:
+        payload = ctx.payload
+        prompt = -(-prompt_chars(ctx) // 4)
+        if ctx.route == "embeddings":
+            return max(1, prompt)
+        most = payload.get("max_completion_tokens") or payload.get("max_tokens") or self.default_completion_tokens
+        return max(1, prompt + int(most) * int(payload.get("n") or 1))
 
     async def on_request(self, ctx: RequestContext) -> None:
         p = ctx.principal
         if p is None or (p.rpm is None and p.tpm is None):
             return
-        verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm)
+        reserve = self.reservation(ctx) if p.tpm is not None else 0
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                verdict = await self.quota.admit(p.key_id, p.rpm, p.tpm, reserve)
+        except Exception:  # noqa: BLE001 - the actor is down, restarting or slow
+            log.warning("quota service unavailable; request %s refused", ctx.request_id)
+            raise EngineUnavailableError(
+                "The quota service is unavailable; retry shortly.", code="quota_unavailable"
+            ) from None
         if not verdict.allowed:
             metrics.QUOTA_REJECTIONS.labels(verdict.limit).inc()
             per_minute = p.rpm if verdict.limit == "requests" else p.tpm
@@ -99,11 +129,20 @@ class QuotaStage(PassThrough):
                 retry_after=verdict.retry_after,
                 code=f"{verdict.limit}_per_minute_exceeded",
             )
+        if reserve:
+            self._reserved[id(ctx)] = min(reserve, p.tpm)  # type: ignore[type-var]
 
     async def on_finish(self, ctx: RequestContext, status: int) -> None:
         p = ctx.principal
+        reserved = self._reserved.pop(id(ctx), 0)
         if p is not None and p.tpm is not None:
-            await self.quota.charge_tokens(p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens)
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    await self.quota.charge_tokens(
+                        p.key_id, p.tpm, ctx.prompt_tokens + ctx.completion_tokens - reserved
+                    )
+            except Exception:  # noqa: BLE001 - the answer is sent; losing one charge beats failing it
+                log.warning("quota service unavailable; usage of request %s not charged", ctx.request_id)
 
 
 class NoSafetyInput(PassThrough):

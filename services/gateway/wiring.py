@@ -23,11 +23,12 @@ from typing import Any, TypedDict
 
 from services.common.engine import Engine
 from services.common.models import ModelSpec
-from services.gateway.clients import HandleSafetyClient, SafetyClient
+from services.gateway.clients import HandleRetrievalClient, HandleSafetyClient, RetrievalClient, SafetyClient
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import OpenAIHTTPEngine, ServeEngine
 from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
+from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import PassThrough, Pipeline, Stage
 from services.gateway.quota import LocalQuota, Quota, RayQuota
 from services.gateway.service import GatewayService
@@ -49,11 +50,15 @@ class Clients:
     """The other services, each behind its client protocol (``clients.py``); None when absent."""
 
     safety: SafetyClient | None = None
+    retrieval: RetrievalClient | None = None
 
     @classmethod
     def from_handles(cls, handles: ServiceHandles) -> Clients:
-        safety = handles.get("safety")
-        return cls(safety=HandleSafetyClient(safety) if safety is not None else None)
+        safety, retrieval = handles.get("safety"), handles.get("retrieval")
+        return cls(
+            safety=HandleSafetyClient(safety) if safety is not None else None,
+            retrieval=HandleRetrievalClient(retrieval) if retrieval is not None else None,
+        )
 
 
 @dataclass
@@ -68,6 +73,8 @@ class Parts:
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
     router: dict[str, Any] | None = None  # A/B router settings (services/router/wiring.py); None: static routing
     version_engines: Callable[[str, int], Engine | None] | None = None  # registry version -> its engine
+    safety: dict[str, Any] | None = None  # the safety settings when the app runs the safety service
+    rag: dict[str, Any] | None = None  # the RAG settings when the app runs the retrieval service
 
 
 StageFactory = Callable[[Parts], Stage]
@@ -82,8 +89,13 @@ def static_routing(parts: Parts) -> Stage:
 
 
 def retrieval_stage(parts: Parts) -> StageFactory:
-    """The retrieval slot's factory for the services present."""
-    return passthrough
+    """The retrieval slot's factory for the services present: grounded chat (RAG) when the app
+    has a retrieval service."""
+    if parts.clients.retrieval is None:
+        return passthrough
+    from services.gateway.retrieval import rag_stage
+
+    return rag_stage
 
 
 def routing_stage(parts: Parts) -> StageFactory:
@@ -139,7 +151,7 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
         client,
         PolicySet.from_file(settings.policy_file),
         timeout_s=settings.timeout_s,
-        watermark_key=settings.watermark_key,
+        watermark_key=settings.resolved_watermark_key(),
     )
     output = OutputGuard(
         guard,
@@ -148,6 +160,17 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
         max_delay_s=settings.stream_max_delay_s,
     )
     return {"input_guard": InputGuard(guard), "output_guard": output, "guard": guard}
+
+
+def request_limits(settings: GatewaySettings, specs: Sequence[ModelSpec]) -> RequestLimits:
+    return RequestLimits(
+        max_body_bytes=settings.max_body_bytes,
+        max_messages=settings.max_messages,
+        max_stop=settings.max_stop,
+        max_logit_bias=settings.max_logit_bias,
+        context_chars_per_token=settings.context_chars_per_token,
+        contexts={s.name: s.max_model_len for s in specs if s.max_model_len},
+    )
 
 
 def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
@@ -164,7 +187,7 @@ def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
         writer = RequestLogWriter(
             settings.request_log_path, max_bytes=settings.request_log_max_bytes, backups=settings.request_log_backups
         )
-        stages["request_log"] = RequestLogStage(writer)
+        stages["request_log"] = RequestLogStage(writer, keep_prompts=settings.request_log_prompts)
     return stages
 
 
@@ -174,6 +197,7 @@ def build_gateway(
     handles: ServiceHandles | None = None,
     *,
     safety: dict[str, Any] | None = None,
+    rag: dict[str, Any] | None = None,
     engines: Mapping[str, Engine] | None = None,
     clients: Clients | None = None,
     stages: Mapping[str, Stage] | None = None,
@@ -181,10 +205,11 @@ def build_gateway(
     version_engines: Callable[[str, int], Engine | None] | None = None,
 ) -> GatewayService:
     """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
-    service. ``engines`` / ``clients`` replace what would be built from ``handles``, and
-    ``stages`` the stage of a slot (tests, benchmarks). ``router``: the A/B router's settings
-    (``services/router/wiring.py``) when it runs; ``version_engines`` finds the engine of a
-    registry version (default: the ``engine_versions`` handle lookup)."""
+    service; ``rag``: the RAG settings (aliases) when it runs the retrieval service. ``engines`` /
+    ``clients`` replace what would be built from ``handles``, and ``stages`` the stage of a slot
+    (tests, benchmarks). ``router``: the A/B router's settings (``services/router/wiring.py``) when
+    it runs; ``version_engines`` finds the engine of a registry version (default: the
+    ``engine_versions`` handle lookup)."""
     handles = handles or ServiceHandles()
     clients = clients or Clients.from_handles(handles)
     if engines is None:
@@ -198,6 +223,7 @@ def build_gateway(
                 cache[(model, version)] = ServeEngine(model, apps.handle(model, version))
             return cache[(model, version)]
 
+    engines = dict(engines)  # slot factories may publish aliases (RAG) that route to an engine
     parts = Parts(
         settings,
         specs,
@@ -207,15 +233,18 @@ def build_gateway(
         catalog={s.name: s.task for s in specs},
         router=router,
         version_engines=version_engines,
+        safety=safety,
+        rag=rag,
     )
     factories = {"retrieval": retrieval_stage(parts), "routing": routing_stage(parts)}
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
     guards = safety_guards(clients.safety, safety) if clients.safety is not None and safety else {}
+    limits = request_limits(settings, specs)
     built_in: dict[str, Stage] = {
         "auth": AuthStage(key_store(settings)),
-        "models": ModelResolution(parts.catalog),
-        "quota": QuotaStage(quota(settings)),
+        "models": ModelResolution(parts.catalog, limits),
+        "quota": QuotaStage(quota(settings), default_completion_tokens=settings.quota_reserve_completion_tokens),
         "input_guard": guards.get("input_guard", NoSafetyInput()),
         "output_guard": guards.get("output_guard", PassThrough()),
         "meter": MeterStage(),
@@ -227,4 +256,6 @@ def build_gateway(
         request_timeout_s=settings.request_timeout_s,
         watermark=guards.get("guard"),
         feedback=getattr(chosen.get("routing"), "feedback", None),
+        retrieval=clients.retrieval,
+        limits=limits,
     )

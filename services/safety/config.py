@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -32,8 +34,16 @@ class SafetySettings(BaseSettings):
     stream_window_chars: int = Field(
         96, ge=16, description="Streamed output is scanned each time this many new characters arrive."
     )
-    watermark_key: int = Field(
-        15485863, ge=0, description="Secret key of the green-list watermark (engine and detector must agree)."
+    watermark_key: int | None = Field(
+        None,
+        ge=0,
+        lt=2**63,
+        description="Secret key of the green-list watermark (the gateway hands it to the engine and the detector). "
+        "Unset: read from watermark_key_file, which is created with a random key (mode 0600) on first use; in a "
+        "cluster set it (from a Secret) so that every gateway replica agrees.",
+    )
+    watermark_key_file: Path = Field(
+        Path("var/watermark.key"), description="Where the watermark key is kept when watermark_key is unset."
     )
     tokenizer_dirs: dict[str, str] = Field(
         default_factory=dict,
@@ -54,3 +64,20 @@ class SafetySettings(BaseSettings):
             "Scan earlier than a full window once the oldest unsent text is this old (bounds the added latency)."
         ),
     )
+
+    def resolved_watermark_key(self) -> int:
+        """The configured key, else the key file's (created with a fresh random key when missing)."""
+        if self.watermark_key is not None:
+            return self.watermark_key
+        path = self.watermark_key_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return int(path.read_text().strip())
+        with os.fdopen(fd, "w") as f:
+            key = secrets.randbelow(2**63)
+            f.write(f"{key}\n")
+            f.flush()
+            os.fsync(f.fileno())
+        return key

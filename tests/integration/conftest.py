@@ -28,6 +28,7 @@ class Stack:
     metrics_port: int
     ledger_db: Path | None = None  # the gateway's cost ledger
     request_log: Path | None = None  # the gateway's request log
+    rag_index: Path | None = None  # the retrieval service's index folder
 
     def client(self, key: str | None = None, **kwargs) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.url + "/v1", api_key=key or self.new_key(), max_retries=0, **kwargs)
@@ -54,6 +55,7 @@ def stack(tmp_path_factory) -> Stack:
             KeyStore(Path(os.environ["LLMOPS_GATEWAY_KEYS_DB"])),
             Path("/dev/null"),
             int(os.environ["LLMOPS_RAY_METRICS_PORT"]),
+            rag_index=Path(os.environ.get("LLMOPS_RAG_INDEX_DIR", ROOT / "var" / "rag")),
         )
         return
     tmp = tmp_path_factory.mktemp("stack")
@@ -65,6 +67,7 @@ def stack(tmp_path_factory) -> Stack:
         "LLMOPS_SAFETY_POLICY_FILE": str(ROOT / "tests" / "integration" / "safety_policy.yaml"),
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp / "ledger.db"),
         "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp / "requests.jsonl"),
+        "LLMOPS_RAG_INDEX_DIR": str(tmp / "rag"),
     }
     models = ["--models", str(ROOT / "config" / "models.yaml")]
     with LocalStack(tmp, env=env, args=models, startup_timeout_s=STARTUP_TIMEOUT_S) as local:
@@ -75,4 +78,5 @@ def stack(tmp_path_factory) -> Stack:
             metrics_port,
             tmp / "ledger.db",
             tmp / "requests.jsonl",
+            tmp / "rag",
         )

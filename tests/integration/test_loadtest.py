@@ -19,7 +19,7 @@ def test_locust_run_against_the_stack(stack, tmp_path):
     slo.write_text("ttft_p95_s: 30\nitl_p95_s: 5\nerror_ratio: 0.0\nmin_requests: 5\n")
     cmd = [sys.executable, "-m", "services.cli", "loadtest", "--host", stack.url, "--api-key", stack.new_key()]
     cmd += ["--scenario", "mixed" if has_pubmedqa else "short", "--users", "3", "--spawn-rate", "3"]
-    cmd += ["--run-time", "20", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16"]
+    cmd += ["--run-time", "40", "--warmup", "5", "--think-min", "0.2", "--think-max", "0.5", "--max-tokens", "16"]
     cmd += ["--slo", str(slo), "--out", str(tmp_path / "results")]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
     result = json.loads(proc.stdout.strip().splitlines()[-1])

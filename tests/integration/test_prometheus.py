@@ -121,6 +121,22 @@ def loaded(stack, tmp_path_factory):
             model=CHAT_MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2
         )
 
+    # vLLM records its gauges only while it works, and Ray stops exporting a worker's metrics 60 s after
+    # its last report: keep one small request going while Prometheus scrapes, as live traffic would.
+    stop = threading.Event()
+
+    def keep_engines_busy() -> None:
+        client = stack.client(keys[0][0])
+        while not stop.wait(5):
+            try:
+                client.chat.completions.create(
+                    model=CHAT_MODEL, messages=[{"role": "user", "content": "ping"}], max_tokens=2
+                )
+            except openai.APIError:
+                pass
+
+    threading.Thread(target=keep_engines_busy, daemon=True).start()
+
     drift_dir = tmp / "drift"
     cmd = [sys.executable, "-m", "services.cli", "monitor", "drift", "--log", str(request_log)]
     cmd += ["--reference-log", str(request_log), "--window", "1h", "--min-requests", "5"]
@@ -156,6 +172,7 @@ def loaded(stack, tmp_path_factory):
             "request_log": request_log,
             "ledger": Ledger(ledger_db),
         }
+    stop.set()
     server.shutdown()
 
 

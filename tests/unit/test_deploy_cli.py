@@ -65,6 +65,32 @@ def test_status_reports_conditions_deployments_and_engines(cluster):
     )
 
 
+def test_status_shows_the_pending_clusters_application(cluster):
+    """During a blue/green upgrade the new cluster's application is where failures show."""
+    fake, opts = cluster
+    fake.rayservice["status"]["pendingServiceStatus"] = {
+        "rayClusterName": "rel-llmops-raycluster-fghij",
+        "applicationStatuses": {
+            "llmops": {
+                "status": "DEPLOY_FAILED",
+                "message": "Deploying app 'llmops' failed",
+                "serveDeploymentStatuses": {f"engine-{MODEL}": {"status": "UNHEALTHY", "message": "out of memory"}},
+            }
+        },
+    }
+    crd_valid(fake.rayservice)
+    result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
+    assert summary["pending"] and not summary["healthy"]
+    assert summary["pending_cluster"] == "rel-llmops-raycluster-fghij"
+    assert summary["pending_app_status"] == "DEPLOY_FAILED"
+    assert summary["pending_deployments"] == [
+        {"name": f"engine-{MODEL}", "status": "UNHEALTHY", "message": "out of memory"}
+    ]
+    result = runner.invoke(app, ["deploy", "status", "--name", "rel-llmops", *opts])
+    said = " ".join(result.output.split())
+    assert "rel-llmops-raycluster-fghij" in said and "DEPLOY_FAILED" in said and "out of memory" in said
+
+
 def test_status_of_a_missing_rayservice(cluster):
     _, opts = cluster
     result, _ = invoke("deploy", "status", "--name", "nope", *opts)
@@ -91,6 +117,8 @@ def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
     assert patch.content_type == "application/merge-patch+json"
     assert set(patch.body) == {"metadata", "spec"} and set(patch.body["spec"]) == {"serveConfigV2"}
     assert patch.body["metadata"]["annotations"] == {f"llmops.dev/version.{MODEL}": "smollm2-ft-v2"}
+    assert patch.body["metadata"]["resourceVersion"] == "1", "conditional on the version it read"
+    assert fake.field_managers == {"serveConfigV2": "llmops-deploy"}, "its own field manager, not a generic one"
     new, old = models_of(patch.body["spec"]["serveConfigV2"]), models_of(before)
     assert (
         new[MODEL] == {**old[MODEL], "source": "smollm2-ft-v2"} and new["all-minilm-l6-v2"] == old["all-minilm-l6-v2"]
@@ -101,6 +129,55 @@ def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
     )
     result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
     assert {e["model"]: e["version"] for e in summary["engines"]}[MODEL] == "smollm2-ft-v2"
+
+
+def test_rollout_does_not_take_the_stale_generation_for_success(cluster):
+    """KubeRay's first reconcile after the patch reports the new observedGeneration with the old
+    RUNNING/HEALTHY statuses. When the redeploy is never seen (faster than the polls), the
+    rollout counts only after the state held for --settle seconds."""
+    fake, opts = cluster
+    fake.stale_polls, fake.deploying_polls = 3, 0
+    result, out = invoke(
+        "deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05", "--settle", "0.6"
+    )
+    assert result.exit_code == 0 and out["healthy"], result.output
+    assert out["seconds"] >= 0.6
+    (patch,) = patches(fake)
+    assert len([r for r in fake.requests[fake.requests.index(patch) :] if r.method == "GET"]) > fake.stale_polls
+
+
+def test_rollout_retries_when_the_object_changed_since_it_was_read(cluster):
+    """KubeRay writes the status every few seconds (a new resourceVersion): a conditional patch
+    gets a 409, and the rollout re-reads and patches again rather than failing or writing blind."""
+    fake, opts = cluster
+    writes = iter([True, True, False])  # a status write before each of the first two reads
+    fake.other_writers.append(lambda rs: fake._polls_since_patch is None and next(writes, False))
+    result, out = invoke("deploy", "rollout", MODEL, "v2", "--name", "rel-llmops", *opts, "--poll", "0.05")
+    assert result.exit_code == 0 and out["healthy"], result.output
+    assert [r.method for r in fake.requests[:3]] == ["GET", "PATCH", "GET"]
+    assert models_of(fake.rayservice["spec"]["serveConfigV2"])[MODEL]["source"] == "v2"
+
+
+def test_rollback_never_overwrites_someone_elses_change(cluster):
+    """A helm upgrade lands while the new version fails: the rollback must not put the old config
+    back over it; it stops, says so, and keeps the previous config in a file."""
+    fake, opts = cluster
+    fake.broken_sources.add("/models/broken")
+
+    def helm_upgrade(rs):
+        if fake._polls_since_patch == 2 and "# helm" not in rs["spec"]["serveConfigV2"]:
+            rs["spec"]["serveConfigV2"] += "# helm\n"
+            return True
+        return False
+
+    fake.other_writers.append(helm_upgrade)
+    result, _ = invoke(
+        "deploy", "rollout", MODEL, "v3", "--source", "/models/broken", "--name", "rel-llmops", *opts,
+        "--poll", "0.05", "--timeout", "30",
+    )  # fmt: skip
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "changed by someone else" in said, said
+    assert len(patches(fake)) == 1 and fake.rayservice["spec"]["serveConfigV2"].endswith("# helm\n")
 
 
 def test_rollout_rolls_back_when_the_new_version_fails(cluster):
@@ -131,6 +208,7 @@ def test_rollout_rolls_back_when_the_new_version_fails(cluster):
     ), said
     forward, back = patches(fake)
     assert models_of(forward.body["spec"]["serveConfigV2"])[MODEL]["source"] == "/models/broken"
+    assert back.body["metadata"].pop("resourceVersion"), "a conditional patch"
     assert back.body == {
         "metadata": {"annotations": {f"llmops.dev/version.{MODEL}": None}},
         "spec": {"serveConfigV2": before},

@@ -143,15 +143,29 @@ async def test_quota_429_with_retry_after(gateway_app, keys):
 
 
 async def test_token_quota_counts_real_usage(gateway_app, keys):
-    key, _ = keys.create("tokens", tpm=8)
+    key, _ = keys.create("tokens", tpm=16)
+    body = {**CHAT, "max_tokens": 3}  # reserves 5 (prompt estimate) + 3 = 8; uses 3 + 3 = 6
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=gateway_app),
         base_url="http://gateway",
         headers={"Authorization": f"Bearer {key}"},
     ) as c:
-        assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200  # 3 prompt + 4 completion tokens
-        assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200  # 7 more: now in debt
-        assert_openai_error(await c.post("/v1/chat/completions", json=CHAT), 429, code="tokens_per_minute_exceeded")
+        assert (await c.post("/v1/chat/completions", json=body)).status_code == 200  # 16 - 6 = 10 left
+        assert (await c.post("/v1/chat/completions", json=body)).status_code == 200  # 4 left
+        assert_openai_error(await c.post("/v1/chat/completions", json=body), 429, code="tokens_per_minute_exceeded")
+
+
+async def test_token_quota_bounds_concurrent_long_requests(keys):
+    key, _ = keys.create("long", tpm=1000)
+    engine = FakeEngine("fake-chat", reply_tokens=400, chunk_delay_s=0.01)
+    app = make_gateway_app({"fake-chat": engine}, {"fake-chat": "generate"}, keys=keys)
+    body = {**CHAT, "max_tokens": 400, "stream": True}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        statuses = await asyncio.gather(*(c.post("/v1/chat/completions", json=body) for _ in range(4)))
+    # each reserves 405 of the 1000 a minute: two run, the others wait instead of overrunning the limit
+    assert sorted(r.status_code for r in statuses) == [200, 200, 429, 429]
 
 
 async def test_embeddings_and_completions(client):
@@ -184,3 +198,30 @@ async def test_unknown_models_do_not_create_metric_labels(client):
         await client.post("/v1/chat/completions", json={**CHAT, "model": f"random-{i}"})
     text = (await client.get("/metrics")).text
     assert "random-" not in text
+
+
+class DeadQuota:
+    def __init__(self, hang: bool):
+        self.hang = hang
+
+    async def admit(self, key_id, rpm, tpm, reserve=0):
+        if self.hang:
+            await asyncio.sleep(60)
+        raise RuntimeError("quota actor died")
+
+    async def charge_tokens(self, key_id, tpm, tokens):
+        raise RuntimeError("quota actor died")
+
+
+@pytest.mark.parametrize("hang", [False, True])
+async def test_dead_or_slow_quota_actor_is_a_503_not_a_500_or_a_hang(keys, hang):
+    from services.gateway.stages import QuotaStage
+
+    key, _ = keys.create("limited", rpm=10)
+    stage = QuotaStage(DeadQuota(hang), timeout_s=0.2)
+    app = make_gateway_app({"fake-chat": FakeEngine()}, {"fake-chat": "generate"}, keys=keys, stages={"quota": stage})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway", headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        r = await asyncio.wait_for(c.post("/v1/chat/completions", json=CHAT), 5)
+    assert_openai_error(r, 503, code="quota_unavailable")

@@ -19,6 +19,8 @@ import yaml
 
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
+from services.rag.config import RagSettings
+from services.safety.config import SafetySettings
 from tests.helm_chart import (
     CHART,
     CORE_KINDS,
@@ -49,8 +51,9 @@ def test_every_scenario_exists():
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
 def test_core_kinds_validate_strictly(scenario):
     docs = render(scenario)
+    (rayservice,) = by_kind(docs, "RayService")
     checked = 0
-    for doc in docs:
+    for doc in [*docs, serve_service(rayservice)]:
         if doc["kind"] in CORE_KINDS:
             kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
             checked += 1
@@ -85,13 +88,15 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     assert serve_config["http_options"] == {"host": "0.0.0.0", "port": 8000}
     args = dict(app["args"])
     gateway = GatewaySettings(**args.pop("gateway"))
-    safety = args.pop("safety", None)
+    safety = SafetySettings(**args.pop("safety"))
+    assert not RagSettings(**args.pop("rag")).enabled
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
     assert str(gateway.keys_file) == "/etc/llmops/keys/keys.json"
-    if safety is not None:
-        assert set(safety) == {"enabled", "policy_file"}
+    if safety.enabled:
+        assert str(safety.policy_file) == "/etc/llmops/config/safety-policy.yaml"
+        assert safety.models_dir.is_absolute()
 
 
 @pytest.fixture(scope="module")
@@ -105,17 +110,115 @@ def local_ray():
     ray.shutdown()
 
 
+# --- it starts: the rendered config, run from the image's files (not the repo's) ---------------
+#
+# The image (deploy/docker/Dockerfile) holds the code and config/ under its working directory, no
+# var/ (.dockerignore) and so no safety classifiers; the pods mount the ConfigMap at
+# /etc/llmops/config, the keys Secret at /etc/llmops/keys, the model store at /models and an
+# emptyDir for the gateway's state. `image_dir` rebuilds that layout under tmp_path and points
+# the rendered paths at it.
+
+MOUNTS = {"/etc/llmops/config": "config-mount", "/etc/llmops/keys": "keys-mount", "/var/lib/llmops": "state"}
+
+
+def rendered_args(docs) -> dict:
+    (rayservice,) = by_kind(docs, "RayService")
+    (app,) = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"]
+    return app["args"]
+
+
+def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dict:
+    """chdir into a directory laid out like the image's, with the chart's mounts filled from the
+    rendered ConfigMap/Secret; the rendered build_app args with the mount points moved there."""
+    import shutil
+
+    workdir = tmp_path / "image"
+    shutil.copytree(ROOT / "config", workdir / "config")
+    (config,) = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-config")]
+    (tmp_path / "config-mount").mkdir()
+    for name, text in config["data"].items():
+        (tmp_path / "config-mount" / name).write_text(text)
+    (tmp_path / "keys-mount").mkdir()
+    for secret in by_kind(docs, "Secret"):
+        for name, data in (secret.get("data") or {}).items():
+            (tmp_path / "keys-mount" / name).write_bytes(base64.b64decode(data))
+    store = tmp_path / "models"
+    store.mkdir()
+    for model in (ROOT / "var" / "models").iterdir():
+        (store / model.name).symlink_to(model.resolve())
+    if classifiers_in_cache:  # what the README tells an SRE to copy into the model cache
+        (store / "classifiers").symlink_to((ROOT / "var" / "classifiers").resolve())
+    text = yaml.safe_dump(rendered_args(docs))
+    for mount, folder in MOUNTS.items():
+        text = text.replace(mount, str(tmp_path / folder))
+    text = re.sub(r"(?<![\w/])/models\b", str(store), text)
+    monkeypatch.chdir(workdir)
+    for var in [v for v in __import__("os").environ if v.startswith("LLMOPS_")]:
+        monkeypatch.delenv(var)
+    return yaml.safe_load(text)
+
+
 @pytest.mark.ray
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_build_app_builds_the_rendered_graph(scenario, local_ray):
-    """What KubeRay will call: services.app:build_app(args) with the rendered args."""
+def test_build_app_starts_from_the_image_files(scenario, local_ray, tmp_path, monkeypatch):
+    """What KubeRay calls, services.app:build_app(args), in a working directory with nothing but
+    the image's files: no var/classifiers. Safety-enabled releases read the classifiers from the
+    model cache (the schema requires it)."""
     from services.app import build_app
 
-    (rayservice,) = by_kind(render(scenario), "RayService")
-    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-    args.pop("safety", None)  # build_app takes `safety` once the safety service lands (parallel branch)
+    docs = render(scenario)
+    safety = rendered_args(docs)["safety"]
+    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
+    assert not (__import__("pathlib").Path("var") / "classifiers").exists()
     app = build_app(args)
     assert type(app).__name__ == "Application"
+
+
+@pytest.mark.ray
+def test_safety_without_classifiers_in_the_cache_fails_clearly(local_ray, tmp_path, monkeypatch):
+    from services.app import build_app
+
+    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)
+    with pytest.raises(FileNotFoundError, match="classifiers"):
+        build_app(args)
+
+
+def test_disabled_safety_is_rendered_as_disabled():
+    """SafetySettings defaults to enabled: leaving the key out would turn safety on."""
+    for scenario in [None, *SCENARIOS]:
+        safety = rendered_args(render(scenario))["safety"]
+        enabled = yaml.safe_load((CHART / "ci" / scenario).read_text()).get("safety", {}) if scenario else {}
+        assert SafetySettings(**safety).enabled is enabled.get("enabled", False), scenario
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch):
+    """The price table, safety policy and key file the pods read are accepted by the code that
+    reads them, and the gateway writes only under its writable state volume."""
+    from services.gateway.key_file import parse_keys
+    from services.gateway.prices import PriceTable, load_prices
+    from services.gateway.wiring import key_store, metering_stages
+    from services.safety.policy import PolicySet
+
+    docs = render(scenario)
+    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)
+    gateway = GatewaySettings(**args["gateway"])
+    assert gateway.prices_file == tmp_path / "config-mount" / "prices.yaml"
+    values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+    assert load_prices(gateway.prices_file) == PriceTable.model_validate(values.get("prices", {}))
+    if args["safety"]["enabled"]:
+        PolicySet.from_file(args["safety"]["policy_file"])
+    for secret in by_kind(docs, "Secret"):
+        if "keys.json" in (secret.get("data") or {}):
+            parse_keys(json.loads(base64.b64decode(secret["data"]["keys.json"])))
+    for path in (gateway.ledger_db, gateway.request_log_path):
+        assert path.is_relative_to(tmp_path / "state"), path
+    metering_stages(gateway)  # opens the ledger and the request log
+    key_store(gateway)
+    (rayservice,) = by_kind(docs, "RayService")
+    for name, template in pod_templates(rayservice).items():
+        mounts = {m["mountPath"]: m for m in template["spec"]["containers"][0]["volumeMounts"]}
+        assert "/var/lib/llmops" in mounts and not mounts["/var/lib/llmops"].get("readOnly"), name
 
 
 @pytest.mark.parametrize(
@@ -142,7 +245,7 @@ def test_models_come_from_values():
             }
         ]
     }
-    result = render_with(values)
+    result = render_with({**values, "gpuWorkers": {"enabled": True}})
     assert result.returncode == 0, result.stderr
     (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
     args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
@@ -150,11 +253,13 @@ def test_models_come_from_values():
 
 
 def test_only_existing_services_are_configured():
-    """RAG and the A/B router do not exist yet: the serve config holds nothing for them."""
+    """The A/B router is not in the chart, and RAG (on by default in build_app) has no index volume
+    in the chart yet: the serve config turns it off explicitly."""
     for scenario in SCENARIOS:
         (rayservice,) = by_kind(render(scenario), "RayService")
         args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-        assert set(args) <= {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety"}, scenario
+        allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag"}
+        assert set(args) <= allowed and args["rag"] == {"enabled": False}, scenario
 
 
 # --- labels, selectors, resources ----------------------------------------------------------------
@@ -183,11 +288,7 @@ def test_selectors_match_pod_labels():
     pods = pod_templates(rayservice)
     assert set(pods) == {"head", "cpu", "gpu", "gpu-spot"}
     matches = lambda selector, labels: all(labels.get(k) == v for k, v in selector.items())  # noqa: E731
-    (service,) = by_kind(docs, "Service")
-    assert service["spec"]["selector"]["ray.io/serve"] == "true", "only pods whose Serve proxy KubeRay reports healthy"
-    service_selector = {k: v for k, v in service["spec"]["selector"].items() if k != "ray.io/serve"}
-    for name, template in pods.items():
-        assert matches(service_selector, template["metadata"]["labels"]), name
+    service = serve_service(rayservice)
     for pdb in by_kind(docs, "PodDisruptionBudget"):
         selected = [
             n for n, t in pods.items() if matches(pdb["spec"]["selector"]["matchLabels"], t["metadata"]["labels"])
@@ -202,6 +303,172 @@ def test_selectors_match_pod_labels():
     for template in pods.values():
         assert matches(podmonitor["spec"]["selector"]["matchLabels"], template["metadata"]["labels"])
         assert "metrics" in [p["name"] for p in template["spec"]["containers"][0]["ports"]]
+
+
+def serve_service(rayservice: dict) -> dict:
+    """The API Service KubeRay creates from spec.serveService, as a Service object."""
+    return {"apiVersion": "v1", "kind": "Service", **rayservice["spec"]["serveService"]}
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_api_service_follows_the_active_cluster(scenario):
+    """During a blue/green upgrade both clusters' pods carry the release labels; only KubeRay's
+    serve service (its selector: ray.io/cluster of the active cluster + ray.io/serve) moves
+    traffic when the new application is RUNNING. The chart renders no Service of its own."""
+    docs = render(scenario)
+    assert not by_kind(docs, "Service")
+    (rayservice,) = by_kind(docs, "RayService")
+    service = serve_service(rayservice)
+    kubernetes_validate.validate(service, K8S_VERSION, strict=True)
+    assert service["metadata"]["name"] == "rel-llmops"
+    assert "selector" not in service["spec"], "KubeRay sets the selector; a custom one would be ignored"
+    (port,) = service["spec"]["ports"]
+    assert port["name"] == "serve", "KubeRay merges its detected port named 'serve' with ours by name"
+    head = rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    assert {"name": "serve", "containerPort": 8000} in head["ports"]
+    for ingress in by_kind(docs, "Ingress"):
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+            assert path["backend"]["service"] == {"name": "rel-llmops", "port": {"name": "serve"}}
+    for route in by_kind(docs, "HTTPRoute"):
+        assert route["spec"]["rules"][0]["backendRefs"][0]["name"] == "rel-llmops"
+
+
+def _exposed(path: str, rules: list[tuple[str, str]]) -> bool:
+    """Ingress / Gateway API path matching: Prefix matches whole path elements."""
+    for kind, value in rules:
+        if kind == "Exact" and path == value:
+            return True
+        if kind in ("Prefix", "PathPrefix") and (path == value or path.startswith(value.rstrip("/") + "/")):
+            return True
+    return False
+
+
+def test_metrics_are_not_exposed_outside_the_cluster():
+    docs = render("full-values.yaml")
+    (ingress,) = by_kind(docs, "Ingress")
+    (route,) = by_kind(docs, "HTTPRoute")
+    exposures = {
+        "Ingress": [(p["pathType"], p["path"]) for p in ingress["spec"]["rules"][0]["http"]["paths"]],
+        "HTTPRoute": [(m["path"]["type"], m["path"]["value"]) for m in route["spec"]["rules"][0]["matches"]],
+    }
+    for kind, rules in exposures.items():
+        for path in ("/v1/chat/completions", "/v1/embeddings", "/v1/models", "/health"):
+            assert _exposed(path, rules), (kind, path)
+        for path in ("/metrics", "/ready", "/v1x", "/"):
+            assert not _exposed(path, rules), (kind, path)
+
+
+def test_pods_get_the_request_timeout_to_stop():
+    result = render_with({"gateway": {"requestTimeoutSeconds": 900}, "gpuWorkers": {"enabled": True}})
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    pods = pod_templates(rayservice)
+    assert set(pods) == {"head", "cpu", "gpu"}
+    for name, template in pods.items():
+        assert template["spec"]["terminationGracePeriodSeconds"] == 930, name
+
+
+def test_upstream_keys_come_from_an_existing_secret():
+    """A model's api_key_env is set from upstreamKeys.existingSecret in every Ray container and job."""
+    docs = render("full-values.yaml")
+    (rayservice,) = by_kind(docs, "RayService")
+    containers = [t["spec"]["containers"][0] for t in pod_templates(rayservice).values()]
+    containers += [c for job in by_kind(docs, "Job") for c in job["spec"]["template"]["spec"]["containers"]]
+    containers += [
+        c
+        for cron in by_kind(docs, "CronJob")
+        for c in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    ]
+    assert len(containers) == 7
+    for container in containers:
+        assert container["envFrom"] == [{"secretRef": {"name": "llmops-upstream-keys"}}], container["name"]
+    (rayservice,) = by_kind(render(), "RayService")
+    assert all("envFrom" not in t["spec"]["containers"][0] for t in pod_templates(rayservice).values())
+
+
+def test_no_deprecated_kuberay_fields():
+    """KubeRay ignores the unhealthy-second thresholds (ray-project/kuberay#1685)."""
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    assert not {"deploymentUnhealthySecondThreshold", "serviceUnhealthySecondThreshold"} & set(rayservice["spec"])
+    assert rayservice["spec"]["upgradeStrategy"] == {"type": "NewCluster"}
+    assert rayservice["spec"]["rayClusterDeletionDelaySeconds"] >= 600
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def allowed(policy: dict, port: int, *, namespace: str, namespace_labels: dict, pod_labels: dict) -> bool:
+    """Whether a NetworkPolicy (matchLabels peers only) lets a pod reach `port` on the pods it selects."""
+    for rule in policy["spec"]["ingress"]:
+        if "ports" in rule and port not in [p["port"] for p in rule["ports"]]:
+            continue
+        peers = rule.get("from")
+        if not peers:
+            return True
+        for peer in peers:
+            ns = peer.get("namespaceSelector")
+            in_namespace = _selects(ns, namespace_labels) if ns is not None else namespace == "llm"
+            if in_namespace and _selects(peer.get("podSelector", {}), pod_labels):
+                return True
+    return False
+
+
+def test_network_policy_lets_the_operator_and_prometheus_in_and_keeps_others_out():
+    docs = render("full-values.yaml")
+    (policy,) = by_kind(docs, "NetworkPolicy")
+    (rayservice,) = by_kind(docs, "RayService")
+    pods = pod_templates(rayservice)
+    assert all(_selects(policy["spec"]["podSelector"], t["metadata"]["labels"]) for t in pods.values())
+
+    def peer(namespace, **labels):
+        return {
+            "namespace": namespace,
+            "namespace_labels": {"kubernetes.io/metadata.name": namespace},
+            "pod_labels": labels,
+        }
+
+    operator = peer("kuberay-system", **{"app.kubernetes.io/name": "kuberay-operator"})
+    prometheus = peer("monitoring", app="prometheus")
+    nginx = peer("ingress-nginx", app="ingress-nginx")
+    stranger = peer("team-x", app="notebook")
+    own = peer("llm", **pods["cpu"]["metadata"]["labels"])
+    head_ports = {p["name"]: p["containerPort"] for p in pods["head"]["spec"]["containers"][0]["ports"]}
+    for port in (head_ports["dashboard"], head_ports["serve"]):
+        assert allowed(policy, port, **operator), f"the KubeRay operator needs port {port}"
+    # every port a monitor scrapes
+    (monitor,) = by_kind(docs, "ServiceMonitor")
+    service_ports = {p["name"]: p["port"] for p in serve_service(rayservice)["spec"]["ports"]}
+    assert allowed(policy, service_ports[monitor["spec"]["endpoints"][0]["port"]], **prometheus)
+    (podmonitor,) = by_kind(docs, "PodMonitor")
+    for name, template in pods.items():
+        ports = {p["name"]: p["containerPort"] for p in template["spec"]["containers"][0]["ports"]}
+        assert allowed(policy, ports[podmonitor["spec"]["podMetricsEndpoints"][0]["port"]], **prometheus), name
+    assert allowed(policy, 8000, **nginx) and not allowed(policy, 8000, **stranger)
+    for port in (head_ports["dashboard"], head_ports["client"], head_ports["gcs-server"]):
+        assert not allowed(policy, port, **stranger) and not allowed(policy, port, **prometheus), port
+        assert allowed(policy, port, **own)
+
+
+def test_network_policy_is_on_by_default():
+    (policy,) = by_kind(render(), "NetworkPolicy")
+    stranger = {"namespace": "team-x", "namespace_labels": {}, "pod_labels": {"app": "notebook"}}
+    assert not allowed(policy, 8265, **stranger) and allowed(policy, 8000, **stranger)
+
+
+def test_ray_metrics_port_applies_to_every_pod():
+    result = render_with({"monitoring": {"rayMetricsPort": 9090}, "gpuWorkers": {"enabled": True}})
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    groups = [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+    assert len(groups) == 3
+    for group in groups:
+        assert group["rayStartParams"]["metrics-export-port"] == "9090"
+        ports = {p["name"]: p["containerPort"] for p in group["template"]["spec"]["containers"][0]["ports"]}
+        assert ports["metrics"] == 9090
+    (policy,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "NetworkPolicy"]
+    assert allowed(policy, 9090, namespace="monitoring", namespace_labels={}, pod_labels={})
 
 
 def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
@@ -238,7 +505,7 @@ def test_images_are_pinned():
 
 def test_defaults_render_only_the_core():
     kinds = sorted(d["kind"] for d in render())
-    assert kinds == ["ConfigMap", "RayService", "Secret", "Service", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "NetworkPolicy", "RayService", "Secret", "ServiceAccount"]
 
 
 def test_full_scenario_renders_every_part():
@@ -246,7 +513,6 @@ def test_full_scenario_renders_every_part():
     assert kinds >= {
         "RayService",
         "ConfigMap",
-        "Service",
         "Ingress",
         "HTTPRoute",
         "ServiceMonitor",
@@ -302,15 +568,25 @@ def test_chart_copies_match_monitoring_sources():
             assert copies == sources, f"chart {chart_dir} differs from {source_dir}: run `make chart-sync`"
 
 
-def test_keys_secret_holds_an_empty_key_file_and_is_kept():
+def test_keys_secret_never_renders_an_empty_key_list():
+    """`helm template` (Argo CD) cannot look the live Secret up: a rendered key list, even an empty
+    one, would replace the synced keys on every sync. The Secret renders without data."""
     (secret,) = by_kind(render(), "Secret")
-    assert json.loads(base64.b64decode(secret["data"]["keys.json"])) == {"version": 1, "keys": []}
+    assert "data" not in secret and "stringData" not in secret
     assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
     (rayservice,) = by_kind(render(), "RayService")
     volumes = {
         v["name"]: v for v in rayservice["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["volumes"]
     }
-    assert volumes["api-keys"]["secret"]["secretName"] == secret["metadata"]["name"]
+    assert volumes["api-keys"]["secret"] == {"secretName": secret["metadata"]["name"], "optional": True}
+
+
+def test_a_missing_key_file_means_no_keys(tmp_path):
+    """What the gateway does before the first `llmops deploy keys sync`: start, and refuse every key."""
+    from services.gateway.key_file import KeyFile
+
+    keys = KeyFile(tmp_path / "keys.json")
+    assert keys.lookup("sk-llmops-anything") is None
 
 
 def test_existing_secret_and_claim_are_referenced():
@@ -320,16 +596,20 @@ def test_existing_secret_and_claim_are_referenced():
         assert volumes["api-keys"]["secret"]["secretName"] == "llmops-keys"
         assert volumes["model-cache"]["persistentVolumeClaim"]["claimName"] == "rel-llmops-model-cache"
         mounts = {m["name"]: m["mountPath"] for m in template["spec"]["containers"][0]["volumeMounts"]}
-        assert mounts == {"config": "/etc/llmops/config", "api-keys": "/etc/llmops/keys", "model-cache": "/models"}
+        assert mounts == {
+            "config": "/etc/llmops/config",
+            "api-keys": "/etc/llmops/keys",
+            "state": "/var/lib/llmops",
+            "model-cache": "/models",
+        }
 
 
 def test_safety_policy_is_in_the_configmap_when_enabled():
     (config,) = [
         d for d in by_kind(render("full-values.yaml"), "ConfigMap") if d["metadata"]["name"].endswith("-config")
     ]
-    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == {
-        "default": {"pii": "redact", "injection": "block", "toxicity": "flag"}
-    }
+    values = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())
+    assert yaml.safe_load(config["data"]["safety-policy.yaml"]) == values["safety"]["policy"]
     (config,) = [d for d in by_kind(render(), "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     assert "safety-policy.yaml" not in config["data"]
 
@@ -354,12 +634,45 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
         ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
+        ({"safety": {"enabled": True}}, "/modelCache/enabled"),  # the image has no classifiers
+        ({"prices": {"smollm2": {"input_per_1m_usd": 1}}}, "smollm2"),  # the old flat shape
+        ({"prices": {"models": {"m": {"input_per_1m": 1}}}}, "input_per_1m"),
+        ({"prices": {"models": {"m": {"gpu_hour_usd": 1}}}}, "/prices/models/m"),  # no tokens_per_second
+        ({"safety": {"policy": {"pii": {"action": "redact"}}}}, "pii"),  # rules go under default/models/keys
+        ({"rayService": {"upgradeStrategy": "Blue"}}, "/rayService/upgradeStrategy"),
+        ({"networkPolicy": {"operatorFrom": []}}, "/networkPolicy/operatorFrom"),
+        ({"cpuWorkers": {"replicas": 5}}, "cpuWorkers: needs minReplicas <= replicas <= maxReplicas"),
+        ({"gpuWorkers": {"enabled": True, "minReplicas": 2}}, "gpuWorkers: needs minReplicas <= replicas"),
+        ({"models": [{"name": "big", "source": "s", "num_gpus": 1}]}, "no GPU worker group is enabled"),
     ],
 )
 def test_schema_rejects_bad_values(values, fragment):
     result = render_with(values)
     assert result.returncode != 0, f"accepted {values}"
     assert fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("release", "values", "accepted", "message"),
+    [
+        ("r" * 40, {}, True, ""),  # "rrr...-llmops": 47 characters, KubeRay's limit
+        ("r" * 41, {}, False, "at most 47"),
+        ("prod", {"fullnameOverride": "x" * 48}, False, "at most 47"),
+        ("1st", {}, False, "DNS-1035"),
+        ("prod", {"fullnameOverride": "Prod_LLM"}, False, "DNS-1035"),
+    ],
+)
+def test_release_names_kuberay_refuses_fail_at_render(release, values, accepted, message):
+    result = helm(
+        "template",
+        release,
+        str(CHART),
+        "--set-json",
+        f"fullnameOverride={json.dumps(values.get('fullnameOverride', ''))}",
+        check=False,
+    )
+    assert (result.returncode == 0) is accepted, result.stderr
+    assert message in result.stderr
 
 
 def _keys(node, prefix=""):

@@ -57,3 +57,14 @@ def test_team_is_optional_and_old_databases_gain_the_column(tmp_path):
     assert store.list()[0].team is None
     key, principal = store.create("new", team="ml")
     assert principal.team == "ml" and store.lookup(key).team == "ml"
+
+
+def test_key_ids_reveal_no_character_of_the_key(tmp_path):
+    from services.gateway.keys import PREFIX, KeyStore
+
+    store = KeyStore(tmp_path / "ids.db")
+    for _ in range(20):
+        key, principal = store.create("x")
+        secret = key[len(PREFIX) :]
+        assert principal.key_id.startswith("key_") and secret[:4] not in principal.key_id
+        assert store.lookup(key).key_id == principal.key_id

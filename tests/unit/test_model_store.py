@@ -69,6 +69,21 @@ def test_cli_models_and_keys(tmp_path, hf_folder):
     assert key.startswith("sk-llmops-")
     listed = runner.invoke(app, ["keys", "list", "--db", db]).stdout
     assert "team" in listed and key not in listed
-    key_id = key[:14]
+    key_id = r.stderr.split("created key id ")[1].split()[0]
+    assert key_id.startswith("key_") and key[10:14] not in key_id
     assert runner.invoke(app, ["keys", "revoke", key_id, "--db", db]).exit_code == 0
     assert runner.invoke(app, ["keys", "revoke", key_id, "--db", db]).exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "a/b", "/abs", "", ".hidden", "a/../b", "x" * 129])
+def test_unsafe_names_never_touch_anything_outside_the_store(tmp_path, hf_folder, name):
+    outside = tmp_path / "var"
+    outside.mkdir()
+    (outside / "keys.db").write_text("secret")
+    store = ModelStore(outside / "models")
+    store.import_model(hf_folder, "kept")
+    with pytest.raises(ModelStoreError, match="Invalid model name"):
+        store.import_model(hf_folder, name, force=True)
+    assert (outside / "keys.db").read_text() == "secret" and store.verify("kept") == []
+    r = CliRunner().invoke(app, ["models", "import", str(hf_folder), "--name", name, "--store", str(store.root)])
+    assert r.exit_code != 0 and (outside / "keys.db").exists() and store.get("kept") is not None

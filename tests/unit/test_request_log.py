@@ -17,8 +17,11 @@ class RedactingGuard(PassThrough):
         ctx.redacted_prompt = "my name is <PERSON>"
 
 
-def _app(keys, writer, *, guard: bool):
-    stages = {"request_log": RequestLogStage(writer), **({"input_guard": RedactingGuard()} if guard else {})}
+def _app(keys, writer, *, guard: bool, keep_prompts: bool = True):
+    stages = {
+        "request_log": RequestLogStage(writer, keep_prompts=keep_prompts),
+        **({"input_guard": RedactingGuard()} if guard else {}),
+    }
     return make_gateway_app({"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages=stages)
 
 
@@ -71,3 +74,23 @@ def test_torn_line_is_skipped(tmp_path):
     with writer.path.open("ab") as f:
         f.write(orjson.dumps({"time": 2.0})[:5])
     assert [r["time"] for r in read_records(writer.path)] == [1.0]
+
+
+async def test_no_prompt_text_by_default_even_when_a_guard_redacted_it(tmp_path, keys):
+    key, _ = keys.create("alice")
+    writer = RequestLogWriter(tmp_path / "log.jsonl")
+    app = _app(keys, writer, guard=True, keep_prompts=False)
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "my name is Alice Smith"}]}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gw", headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        assert (await c.post("/v1/chat/completions", json=body)).status_code == 200
+    (record,) = read_records(writer.path)
+    assert record["redacted_prompt"] is None and record["features"]["pii_entities"] == 1.0
+    assert b"name is" not in writer.path.read_bytes()
+
+
+def test_prompt_text_is_off_in_the_settings_by_default():
+    from services.gateway.config import GatewaySettings
+
+    assert GatewaySettings().request_log_prompts is False

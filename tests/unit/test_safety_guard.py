@@ -166,19 +166,31 @@ async def test_metrics_and_request_features(make_client):
     assert 'llmops_safety_actions_total{action="redact",detector="pii",direction="input"}' in text
 
 
-async def test_context_carries_scores_and_only_the_redacted_prompt(safety_service, keys):
+async def test_context_carries_scores_and_a_prompt_only_when_names_and_addresses_were_redacted(safety_service, keys):
     from services.common.protocol import ChatCompletionRequest
     from services.gateway.pipeline import RequestContext
+    from services.safety.policy import DEFAULT_ENTITIES
 
-    request = ChatCompletionRequest.model_validate(chat(f"Write to {EMAIL}"))
-    ctx = RequestContext(request_id="r1", route="chat", request=request, payload=request.engine_payload())
-    await InputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet())).on_request(ctx)
-    assert ctx.redacted_prompt == "Write to <EMAIL_ADDRESS>"
-    assert (
-        ctx.features["pii_entities"] == 1.0
-        and 0 <= ctx.features["injection_score"] <= 1
-        and 0 <= ctx.features["toxicity_score"] <= 1
-    )
+    prompt = f"I am Maria Lopez from Madrid, write to {EMAIL}"
+    with_names = {"pii": {"entities": [*DEFAULT_ENTITIES, "PERSON", "LOCATION"]}}
+    seen = {}
+    for label, policy in {
+        "default": {},
+        "flag": {"pii": {"action": "flag"}},
+        "names": with_names,
+        "names-flag": {"pii": {**with_names["pii"], "action": "flag"}},
+    }.items():
+        request = ChatCompletionRequest.model_validate(chat(prompt))
+        ctx = RequestContext(request_id="r1", route="chat", request=request, payload=request.engine_payload())
+        guard = SafetyGuard(LocalSafetyClient(safety_service), PolicySet(policy), timeout_s=60)
+        await InputGuard(guard).on_request(ctx)
+        seen[label] = ctx.redacted_prompt
+        assert 0 <= ctx.features["injection_score"] <= 1 and 0 <= ctx.features["toxicity_score"] <= 1
+        assert ctx.features["pii_entities"] >= 1.0
+    # pattern entities only (names stay) or a flag (nothing redacted): no prompt text for the log
+    assert seen["default"] is None and seen["flag"] is None and seen["names-flag"] is None
+    assert "<EMAIL_ADDRESS>" in seen["names"] and "<PERSON>" in seen["names"]
+    assert "Maria" not in seen["names"] and "Madrid" not in seen["names"] and EMAIL not in seen["names"]
 
 
 async def test_no_planted_pii_in_logs(make_client, caplog):
@@ -204,6 +216,29 @@ async def test_watermark_request_sets_the_engine_arguments(make_client):
     assert "vllm_xargs" not in plain
 
 
+async def test_a_client_cannot_opt_out_of_a_policy_that_watermarks_every_answer(make_client):
+    engine = FakeEngine("fake-chat")
+    client = make_client({"watermark": {"enabled": True}}, engine=engine)
+    for stream in (False, True):
+        r = await client.post("/v1/chat/completions", json=chat("hello", watermark=False, stream=stream))
+        assert r.status_code == 200
+    assert [p["vllm_xargs"]["watermark"] for _, p in engine.received] == [1, 1]
+
+
+def test_no_published_watermark_key(tmp_path, monkeypatch):
+    from services.safety.config import SafetySettings
+    from services.safety.watermark import DEFAULT_KEY
+
+    monkeypatch.delenv("LLMOPS_SAFETY_WATERMARK_KEY", raising=False)
+    settings = SafetySettings(watermark_key_file=tmp_path / "k" / "watermark.key")
+    key = settings.resolved_watermark_key()
+    assert key != DEFAULT_KEY and key == settings.resolved_watermark_key()  # kept, not drawn again
+    assert (settings.watermark_key_file.stat().st_mode & 0o777) == 0o600
+    assert SafetySettings(watermark_key_file=tmp_path / "other.key").resolved_watermark_key() != key
+    monkeypatch.setenv("LLMOPS_SAFETY_WATERMARK_KEY", "1234")
+    assert SafetySettings(watermark_key_file=tmp_path / "unused.key").resolved_watermark_key() == 1234
+
+
 def test_wiring_builds_the_guards_from_safety_settings(tmp_path, safety_service):
     from services.gateway.wiring import safety_guards
     from services.safety.config import SafetySettings
@@ -211,10 +246,61 @@ def test_wiring_builds_the_guards_from_safety_settings(tmp_path, safety_service)
     policy = tmp_path / "policy.yaml"
     policy.write_text("default: {toxicity: {threshold: 0.9}}\n")
     settings = SafetySettings(
-        policy_file=policy, stream_window_chars=64, stream_holdback_chars=16, stream_max_delay_s=0.5
+        policy_file=policy,
+        watermark_key_file=tmp_path / "watermark.key",
+        stream_window_chars=64,
+        stream_holdback_chars=16,
+        stream_max_delay_s=0.5,
     ).model_dump(mode="json")
     stages = safety_guards(LocalSafetyClient(safety_service), settings)
     assert isinstance(stages["input_guard"], InputGuard) and isinstance(stages["guard"], SafetyGuard)
     out = stages["output_guard"]
     assert (out.window_chars, out.holdback_chars, out.max_delay_s) == (64, 16, 0.5)
     assert out.guard.policies.resolve(None, None).toxicity.threshold == 0.9
+
+
+class LogprobsEngine(FakeEngine):
+    """The fake engine with chat logprobs: each token's string and one alternative (itself)."""
+
+    @staticmethod
+    def _lp(token: str) -> dict:
+        entry = {"token": token, "logprob": -0.5, "bytes": list(token.encode())}
+        return {"content": [{**entry, "top_logprobs": [entry]}]}
+
+    async def generate(self, route, payload):
+        response = await super().generate(route, payload)
+        for choice in response["choices"]:
+            tokens = choice["message"]["content"].split(" ")
+            choice["logprobs"] = {"content": [self._lp(t)["content"][0] for t in tokens]}
+        return response
+
+    async def stream(self, route, payload):
+        async for chunk in super().stream(route, payload):
+            for choice in chunk.get("choices", []):
+                piece = choice["delta"].get("content")
+                choice["logprobs"] = self._lp(piece) if piece else None
+            yield chunk
+
+
+async def test_logprobs_never_carry_redacted_or_blocked_text(make_client):
+    secret = f"my mail is {EMAIL} ok"
+    redacting = make_client(OUTPUT_ONLY_PII, engine=LogprobsEngine("fake-chat"))
+    blocking = make_client({"pii": {"action": "block", "directions": ["output"]}}, engine=LogprobsEngine("fake-chat"))
+    for client in (redacting, blocking):
+        for stream in (False, True):
+            r = await client.post("/v1/chat/completions", json=chat(secret, stream=stream, logprobs=True))
+            assert r.status_code == 200
+            assert "maria" not in r.text and "example.org" not in r.text, (client is blocking, stream, r.text)
+    # text the guard let through unchanged keeps its logprobs, streamed or not
+    plain = make_client(OUTPUT_ONLY_PII, engine=LogprobsEngine("fake-chat"))
+    r = await plain.post("/v1/chat/completions", json=chat("hello there friend", logprobs=True))
+    assert [t["token"] for t in r.json()["choices"][0]["logprobs"]["content"]] == ["echo:", "hello", "there", "friend"]
+    r = await plain.post("/v1/chat/completions", json=chat("hello there friend", logprobs=True, stream=True))
+    tokens = [
+        t["token"]
+        for line in r.text.splitlines()
+        if line.startswith("data: {")
+        for c in orjson.loads(line[6:])["choices"]
+        for t in (c.get("logprobs") or {}).get("content", [])
+    ]
+    assert "".join(tokens) == "echo: hello there friend"

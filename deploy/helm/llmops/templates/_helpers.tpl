@@ -17,6 +17,33 @@
 {{- end }}
 {{- end }}
 
+{{/* KubeRay refuses a RayService whose name is over 47 characters (the RayCluster and its
+Services add suffixes up to 63) or not a DNS-1035 label; fail at render instead of at reconcile. */}}
+{{/* Checks JSON schema cannot express: worker counts in order, GPU models with a GPU group. */}}
+{{- define "llmops.validateValues" -}}
+{{- range $key := list "cpuWorkers" "gpuWorkers" "spotWorkers" -}}
+{{- $group := index $.Values $key -}}
+{{- if and $group.enabled (not (and (le (int $group.minReplicas) (int $group.replicas)) (le (int $group.replicas) (int $group.maxReplicas)))) -}}
+{{- fail (printf "%s: needs minReplicas <= replicas <= maxReplicas (got %v, %v, %v)" $key $group.minReplicas $group.replicas $group.maxReplicas) -}}
+{{- end -}}
+{{- end -}}
+{{- range $model := .Values.models -}}
+{{- if and (gt (float64 (default 0 $model.num_gpus)) 0.0) (not (or $.Values.gpuWorkers.enabled $.Values.spotWorkers.enabled)) -}}
+{{- fail (printf "model %q asks for num_gpus but no GPU worker group is enabled (gpuWorkers.enabled or spotWorkers.enabled)" $model.name) -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{- define "llmops.validateName" -}}
+{{- $name := include "llmops.fullname" . -}}
+{{- if gt (len $name) 47 -}}
+{{- fail (printf "RayService name %q is %d characters: KubeRay accepts at most 47. Use a shorter release name or set fullnameOverride." $name (len $name)) -}}
+{{- end -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
+{{- fail (printf "RayService name %q is not a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), which KubeRay requires. Rename the release or set fullnameOverride." $name) -}}
+{{- end -}}
+{{- end }}
+
 {{- define "llmops.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -67,6 +94,8 @@ app.kubernetes.io/part-of: llmops
 {{- define "llmops.configDir" -}}/etc/llmops/config{{- end }}
 {{- define "llmops.keysDir" -}}/etc/llmops/keys{{- end }}
 {{- define "llmops.modelDir" -}}/models{{- end }}
+{{/* Writable per-pod state of the gateway (cost ledger, request log): an emptyDir. */}}
+{{- define "llmops.stateDir" -}}/var/lib/llmops{{- end }}
 
 {{/* Engine device. build_app runs on the head, which has no GPU, so "auto" cannot be detected
 there: it means cuda when a GPU worker group is enabled, else cpu. */}}
@@ -95,11 +124,19 @@ gateway:
   ready_timeout_s: {{ .Values.gateway.readyTimeoutSeconds }}
   auth_disabled: {{ .Values.gateway.authDisabled }}
   keys_file: {{ include "llmops.keysDir" . }}/keys.json
-{{- if .Values.safety.enabled }}
+  prices_file: {{ include "llmops.configDir" . }}/prices.yaml
+  ledger_db: {{ include "llmops.stateDir" . }}/ledger.db
+  request_log_path: {{ include "llmops.stateDir" . }}/requests.jsonl
+{{- /* Always explicit: SafetySettings defaults to enabled, and the image has no classifiers. */}}
 safety:
-  enabled: true
+  enabled: {{ .Values.safety.enabled }}
+{{- if .Values.safety.enabled }}
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
+  models_dir: {{ .Values.safety.classifiersDir }}
 {{- end }}
+{{- /* RAG is on by default in build_app; the chart has no index volume for it yet: off. */}}
+rag:
+  enabled: false
 {{- end }}
 
 {{/* Ray Serve config (RayService serveConfigV2). */}}
@@ -124,6 +161,8 @@ applications:
   secret:
     secretName: {{ include "llmops.keysSecretName" . }}
     optional: true
+- name: state
+  emptyDir: {}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   persistentVolumeClaim:
@@ -138,6 +177,8 @@ applications:
 - name: api-keys
   mountPath: {{ include "llmops.keysDir" . }}
   readOnly: true
+- name: state
+  mountPath: {{ include "llmops.stateDir" . }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   mountPath: {{ include "llmops.modelDir" . }}
@@ -150,8 +191,21 @@ applications:
   value: "1"
 - name: RAY_USAGE_STATS_ENABLED
   value: "0"
+# the cost report and budgets read the chart's price table
+- name: LLMOPS_GATEWAY_PRICES_FILE
+  value: {{ include "llmops.configDir" . }}/prices.yaml
 {{- with .Values.rayService.env }}
 {{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Secrets whose keys become environment variables of every Ray container and job (e.g. the
+upstream API keys that models name in api_key_env). */}}
+{{- define "llmops.envFrom" -}}
+{{- with .Values.upstreamKeys.existingSecret -}}
+envFrom:
+  - secretRef:
+      name: {{ . }}
 {{- end }}
 {{- end }}
 
@@ -159,6 +213,11 @@ applications:
 changes. Serve config changes (models, gateway) are applied in place by KubeRay, without one. */}}
 {{- define "llmops.podAnnotations" -}}
 llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 | quote }}
+{{- end }}
+
+{{/* Seconds a stopping Ray pod gets: the longest request (gateway.requestTimeoutSeconds) plus 30. */}}
+{{- define "llmops.gracePeriod" -}}
+{{- add (int .Values.gateway.requestTimeoutSeconds) 30 }}
 {{- end }}
 
 {{/* Pod template of one Ray worker group. Args: dict root, group (values), name, gpu (bool). */}}
@@ -169,7 +228,9 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
   replicas: {{ $group.replicas }}
   minReplicas: {{ $group.minReplicas }}
   maxReplicas: {{ $group.maxReplicas }}
-  rayStartParams: {}
+  rayStartParams:
+    # the port the PodMonitor scrapes, on workers as on the head
+    metrics-export-port: {{ $root.Values.monitoring.rayMetricsPort | quote }}
   template:
     metadata:
       labels:
@@ -179,6 +240,7 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
         {{- include "llmops.podAnnotations" $root | nindent 8 }}
     spec:
       serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+      terminationGracePeriodSeconds: {{ include "llmops.gracePeriod" $root }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- range . }}
@@ -191,6 +253,7 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           env:
             {{- include "llmops.env" $root | nindent 12 }}
+          {{- with include "llmops.envFrom" $root }}{{ . | nindent 10 }}{{ end }}
           ports:
             - {name: metrics, containerPort: {{ $root.Values.monitoring.rayMetricsPort }}}
             - {name: serve, containerPort: 8000}
@@ -246,6 +309,7 @@ containers:
       {{- toYaml .command | nindent 6 }}
     env:
       {{- include "llmops.env" $root | nindent 6 }}
+    {{- with include "llmops.envFrom" $root }}{{ . | nindent 4 }}{{ end }}
     resources:
       requests:
         {{- toYaml .resources.requests | nindent 8 }}

@@ -1,0 +1,1 @@
+"""LoRA fine-tuning on Ray Train: data, training step, precision check, driver."""

@@ -1,0 +1,118 @@
+"""Pipeline inputs: bad settings and bad data fail with a clear message before any model loads;
+the held-out split is deterministic and never overlaps the training side; the gate's rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.config import ConfigError, DataConfig, GateConfig, load_config
+from pipelines.finetune.core import epoch_batches, steps_per_epoch
+from pipelines.finetune.data import load_items, split_items
+from pipelines.gate import decide
+from services.cli import app
+
+PUBMEDQA = Path(__file__).resolve().parents[2] / "../shared/data/pubmedqa/ori_pqal.json"
+
+
+def _write(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _items(n: int) -> dict:
+    return {
+        str(1000 + i): {
+            "QUESTION": f"q{i}?",
+            "CONTEXTS": [f"context {i}", "more"],
+            "LONG_ANSWER": f"answer {i}.",
+            "final_decision": "yes",
+        }
+        for i in range(n)
+    }
+
+
+def test_rank_zero_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text("finetune:\n  lora: {rank: 0}\n")
+    with pytest.raises(ConfigError, match="rank must be at least 1"):
+        load_config(config)
+
+
+def test_unknown_setting_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text("finetune:\n  learning_rat: 0.1\n")
+    with pytest.raises(ConfigError, match="learning_rat"):
+        load_config(config)
+
+
+def test_missing_dataset_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nowhere.json does not exist"):
+        load_items(DataConfig(path=tmp_path / "nowhere.json"))
+
+
+def test_wrong_column_names_the_field(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.json", _items(3))
+    with pytest.raises(ConfigError, match="no field 'ANSWER'.*LONG_ANSWER"):
+        load_items(DataConfig(path=path, answer_field="ANSWER"))
+
+
+def test_split_is_deterministic_and_disjoint(tmp_path: Path) -> None:
+    path = _write(tmp_path / "d.json", _items(400))
+    config = DataConfig(path=path, heldout_fraction=0.2, validation_fraction=0.1)
+    first = split_items(load_items(config), config)
+    again = split_items(load_items(config), DataConfig(path=path, max_train_examples=10))
+    ids = {name: {item.id for item in items} for name, items in first.items()}
+    assert not ids["heldout"] & (ids["train"] | ids["validation"])
+    assert not ids["train"] & ids["validation"]
+    assert 50 < len(ids["heldout"]) < 110 and len(ids["validation"]) > 10
+    # capping the training items leaves the held-out split as it was
+    assert [item.id for item in again["heldout"]] == [item.id for item in first["heldout"]]
+    assert len(again["train"]) == 10
+
+
+@pytest.mark.skipif(not PUBMEDQA.is_file(), reason="PubMedQA not in ../shared/data")
+def test_real_pubmedqa_split_sizes() -> None:
+    config = DataConfig(path=PUBMEDQA)
+    splits = split_items(load_items(config), config)
+    assert sum(len(v) for v in splits.values()) == 1000
+    assert len(splits["heldout"]) == 183  # the README's figure; fixed by the id hash
+
+
+def test_workers_get_equal_disjoint_batches() -> None:
+    examples = list(range(23))
+    assert steps_per_epoch(23, 3, 2) == 3
+    per_rank = [epoch_batches(examples, 3, seed=1, epoch=0, rank=r, world_size=2) for r in (0, 1)]
+    assert len(per_rank[0]) == len(per_rank[1]) == 3
+    flat = [x for batches in per_rank for batch in batches for x in batch]
+    assert len(flat) == len(set(flat)) == 18
+    assert epoch_batches(examples, 3, 1, 1, 0, 2) != per_rank[0]  # reshuffled per epoch
+
+
+def test_gate_rule() -> None:
+    champion = {"medical_ppl": 10.0, "general_ppl": 20.0, "pubmedqa_accuracy": 0.5, "tokens_per_s": 20.0}
+    better = {"medical_ppl": 8.0, "general_ppl": 21.0, "pubmedqa_accuracy": 0.5, "tokens_per_s": 19.0}
+    assert decide(better, champion, GateConfig()) == []
+    worse = {"medical_ppl": 11.0, "general_ppl": 30.0, "pubmedqa_accuracy": 0.3, "tokens_per_s": 5.0}
+    reasons = decide(worse, champion, GateConfig())
+    assert len(reasons) == 4 and "medical perplexity ratio 1.100 > 1.0" in reasons[0]
+
+
+def test_cli_reports_bad_input_before_work(tmp_path: Path) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text(f"data: {{path: {tmp_path / 'missing.json'}}}\nfinetune: {{models_dir: {tmp_path}}}\n")
+    result = CliRunner().invoke(app, ["pipeline", "run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "smollm2-135m-instruct has no config.json" in result.output
+    (tmp_path / "smollm2-135m-instruct").mkdir()
+    (tmp_path / "smollm2-135m-instruct/config.json").write_text("{}")
+    result = CliRunner().invoke(app, ["pipeline", "run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "missing.json does not exist" in result.output
+    bad_rank = tmp_path / "r.yaml"
+    bad_rank.write_text("finetune:\n  lora: {rank: 0}\n")
+    result = CliRunner().invoke(app, ["pipeline", "finetune", "--config", str(bad_rank)])
+    assert result.exit_code == 2 and "rank must be at least 1" in result.output

@@ -1,0 +1,224 @@
+"""The retrieval service on a real LanceDB index in a temporary folder (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.common.errors import InvalidRequestError, NotFoundError
+from services.rag.documents import Document, DocumentError, RecordFields, read_paths
+from tests.unit.rag_fixtures import make_service, tokenizer  # noqa: F401  (fixture)
+
+DOCS = [
+    Document(
+        "aspirin",
+        "Aspirin lowers the risk of myocardial infarction in adults. Low doses inhibit platelet aggregation.",
+        title="Aspirin and the heart",
+        metadata={"year": 2001, "topic": "cardiology"},
+    ),
+    Document(
+        "insulin",
+        "Insulin pumps improve glycaemic control in type 1 diabetes. Hypoglycaemia was rarer with pumps.",
+        title="Insulin pumps",
+        metadata={"year": 2010, "topic": "endocrinology"},
+    ),
+    Document(
+        "asthma",
+        "Inhaled corticosteroids reduce asthma exacerbations in children. Growth was slightly slower.",
+        title="Steroids for asthma",
+        metadata={"year": 2010, "topic": "pulmonology"},
+    ),
+]
+
+
+@pytest.fixture
+def service(tmp_path, tokenizer):  # noqa: F811
+    svc = make_service(tmp_path / "index", tokenizer)
+    svc.ingest("med", DOCS)
+    return svc
+
+
+def ids(answer):
+    return [p["document_id"] for p in answer["data"]]
+
+
+def test_hybrid_retrieval_returns_passages_with_sources(service):
+    answer = service.retrieve({"query": "platelet aggregation aspirin", "collection": "med", "top_k": 2})
+    assert ids(answer)[0] == "aspirin"
+    top = answer["data"][0]
+    assert top["title"] == "Aspirin and the heart"
+    assert top["metadata"] == {"year": 2001, "topic": "cardiology"}
+    assert set(top["scores"]) == {"dense", "bm25"} and top["ranks"] == {"dense": 1, "bm25": 1}
+    assert top["score"] == pytest.approx(2 / 61)
+    assert len(answer["data"]) == 2
+    assert set(answer["timings"]) >= {"embed", "dense", "bm25", "fuse", "total"}
+    for mode in ("dense", "bm25"):
+        single = service.retrieve({"query": "asthma children", "collection": "med", "mode": mode})
+        assert ids(single)[0] == "asthma" and set(single["data"][0]["scores"]) == {mode}
+
+
+def test_metadata_filters_are_applied_inside_the_store(service):
+    body = {"query": "aspirin platelet", "collection": "med", "top_k": 5}
+    assert set(ids(service.retrieve({**body, "filters": {"year": 2010}}))) == {"insulin", "asthma"}
+    assert ids(service.retrieve({**body, "filters": {"topic": ["pulmonology"], "year": "2010"}})) == ["asthma"]
+    assert ids(service.retrieve({**body, "filters": {"document_id": "insulin"}})) == ["insulin"]
+    assert ids(service.retrieve({**body, "filters": {"topic": "none-such"}})) == []
+    # quotes in values are data, not SQL
+    assert ids(service.retrieve({**body, "filters": {"topic": "x' OR '1'='1"}})) == []
+
+
+def test_unknown_filter_field_is_a_clear_400(service):
+    with pytest.raises(InvalidRequestError) as err:
+        service.retrieve({"query": "aspirin", "collection": "med", "filters": {"colour": "red"}})
+    assert err.value.param == "filters"
+    assert "colour" in err.value.message and "topic" in err.value.message and "year" in err.value.message
+    with pytest.raises(InvalidRequestError):
+        service.retrieve({"query": "aspirin", "collection": "med", "filters": {"year`; drop": "1"}})
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"query": "", "collection": "med"}, "query"),
+        ({"query": "   ", "collection": "med"}, "query"),
+        ({"query": "x", "collection": "med", "top_k": 0}, "top_k"),
+        ({"query": "x", "collection": "med", "top_k": 10000}, "top_k"),
+        ({"query": "x", "collection": "Bad Name!"}, "collection"),
+        ({"query": "x", "collection": "med", "unknown": 1}, "unknown"),
+        ({"collection": "med"}, "query"),
+        ({"query": "x", "collection": "med", "mode": "magic"}, "mode"),
+        ({"query": "x" * 5000, "collection": "med"}, "query"),
+    ],
+)
+def test_bad_retrieve_requests_are_400(service, body, param):
+    with pytest.raises(InvalidRequestError) as err:
+        service.retrieve(body)
+    assert err.value.status_code == 400 and err.value.param == param
+
+
+def test_unknown_collection_is_404(service):
+    with pytest.raises(NotFoundError) as err:
+        service.retrieve({"query": "aspirin", "collection": "nope"})
+    assert err.value.status_code == 404 and err.value.code == "collection_not_found"
+    with pytest.raises(NotFoundError):
+        service.stats("nope")
+    with pytest.raises(NotFoundError):
+        service.delete_document("nope", "aspirin")
+
+
+def test_reingest_skips_unchanged_and_replaces_changed(service):
+    embedder = service.embedder
+    before = embedder.calls
+    again = service.ingest("med", DOCS)
+    assert (again["added"], again["replaced"], again["unchanged"], again["chunks"]) == (0, 0, 3, 0)
+    assert embedder.calls == before  # nothing embedded again
+    changed = Document("insulin", "Closed-loop insulin delivery beat injections overnight.", title="Insulin pumps")
+    result = service.ingest("med", [*DOCS[:1], changed])
+    assert (result["added"], result["replaced"], result["unchanged"]) == (0, 1, 1)
+    stats = service.stats("med")
+    assert (stats["documents"], stats["chunks"]) == (3, 3)
+    old = service.retrieve({"query": "hypoglycaemia pumps", "collection": "med", "mode": "bm25"})
+    assert "insulin" not in ids(old)  # the old text is gone
+    new = service.retrieve({"query": "closed-loop overnight", "collection": "med", "mode": "bm25"})
+    assert ids(new) == ["insulin"]
+
+
+def test_a_changed_document_with_fewer_chunks_leaves_no_stale_chunk(tmp_path, tokenizer):  # noqa: F811
+    svc = make_service(tmp_path / "i", tokenizer, chunk_tokens=32, chunk_overlap_tokens=0)
+    long = Document("d", " ".join(f"Finding {i} concerns renal clearance of drug {i}." for i in range(30)))
+    svc.ingest("c", [long])
+    assert svc.stats("c")["chunks"] > 5
+    svc.ingest("c", [Document("d", "One short replacement sentence.")])
+    assert svc.stats("c")["chunks"] == 1
+    assert ids(svc.retrieve({"query": "renal clearance", "collection": "c", "mode": "bm25"})) == []
+
+
+def test_erasure_removes_every_chunk_vector_and_posting_from_disk(tmp_path, tokenizer):  # noqa: F811
+    svc = make_service(tmp_path / "index", tokenizer, chunk_tokens=32, chunk_overlap_tokens=0)
+    secret = "Zygomorphicxylophone"
+    victim = Document("victim", " ".join(f"Patient {i} named {secret} took dose {i}." for i in range(20)))
+    svc.ingest("med", [*DOCS, victim])
+    # a second version of the victim too, so old table versions hold it as well
+    svc.ingest("med", [Document("victim", victim.text + f" Follow-up for {secret}.")])
+    assert ids(svc.retrieve({"query": secret, "collection": "med", "mode": "bm25"}))[0] == "victim"
+
+    def files_holding_secret() -> list[Path]:
+        needles = (secret.encode(), secret.lower().encode())
+        files = [p for p in (tmp_path / "index").rglob("*") if p.is_file()]
+        return [p for p in files if any(n in p.read_bytes() for n in needles)]
+
+    assert files_holding_secret()  # the check below can see the text on disk
+    result = svc.delete_document("med", "victim")
+    assert result["chunks_removed"] > 3
+    for mode in ("bm25", "dense", "hybrid"):
+        answer = svc.retrieve({"query": f"{secret} patient dose", "collection": "med", "mode": mode, "top_k": 50})
+        assert "victim" not in ids(answer)
+    assert svc.stats("med")["documents"] == 3
+    assert files_holding_secret() == []
+    with pytest.raises(NotFoundError):
+        svc.delete_document("med", "victim")
+
+
+def test_an_oversized_document_refuses_the_whole_ingest(tmp_path, tokenizer):  # noqa: F811
+    svc = make_service(tmp_path / "index", tokenizer)
+    huge = Document("huge", "word " * 1_000_000)  # 5 MB
+    with pytest.raises(InvalidRequestError) as err:
+        svc.ingest("med", [*DOCS, huge])
+    assert "huge" in err.value.message and "5,000,000 bytes" in err.value.message
+    assert svc.store.collections() == []  # nothing half-ingested
+    svc.ingest("med", DOCS)
+    with pytest.raises(InvalidRequestError):
+        svc.ingest("med", [Document("new", "A new document."), huge])
+    assert svc.stats("med")["documents"] == 3
+    for bad in ([Document("e", "   ")], [DOCS[0], DOCS[0]], [Document("", "text")]):
+        with pytest.raises(InvalidRequestError):
+            svc.ingest("med", bad)
+    assert svc.stats("med")["documents"] == 3
+
+
+def test_collections_admin(service):
+    [stats] = service.collections()
+    assert stats["collection"] == "med" and stats["documents"] == 3
+    assert stats["filter_fields"] == ["document_id", "source", "title", "topic", "year"]
+    assert service.drop_collection("med") == {"collection": "med", "dropped": True}
+    assert service.collections() == []
+
+
+def test_reading_json_jsonl_markdown_and_text(tmp_path):
+    (tmp_path / "pubmed.json").write_text(
+        json.dumps({"111": {"QUESTION": "Q?", "CONTEXTS": ["Part one.", "Part two."], "YEAR": "2001", "X": [1]}})
+    )
+    (tmp_path / "docs.jsonl").write_text(
+        json.dumps({"id": "a", "text": "Alpha.", "metadata": {"lang": "en"}}) + "\n\n" + json.dumps({"text": "Beta."})
+    )
+    (tmp_path / "guide.md").write_text("# Setup guide\n\nInstall **it**.\n\n- step `one`\n\n```\ncode here\n```\n")
+    (tmp_path / "notes.txt").write_text("Plain notes.")
+    (tmp_path / "skip.csv").write_text("a,b")
+    fields = RecordFields(text_field=None)
+    docs = {
+        d.id: d for d in read_paths([tmp_path / "docs.jsonl", tmp_path / "guide.md", tmp_path / "notes.txt"], fields)
+    }
+    assert docs["a"].metadata == {"lang": "en"} and docs["docs.jsonl:3"].text == "Beta."
+    assert docs["guide.md"].title == "Setup guide"
+    assert docs["guide.md"].text == "Setup guide\n\nInstall it.\n\nstep one\n\ncode here"
+    assert docs["notes.txt"].text == "Plain notes." and docs["notes.txt"].title == "notes"
+    [pub] = read_paths([tmp_path / "pubmed.json"], RecordFields(text_field="CONTEXTS", title_field="QUESTION"))
+    assert (pub.id, pub.title, pub.text, pub.metadata) == ("111", "Q?", "Part one.\n\nPart two.", {"YEAR": "2001"})
+    with pytest.raises(DocumentError, match="unsupported"):
+        list(read_paths([tmp_path / "skip.csv"]))
+    with pytest.raises(DocumentError, match="no such file"):
+        list(read_paths([tmp_path / "missing.txt"]))
+    (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\n{broken\n')
+    with pytest.raises(DocumentError, match="bad.jsonl:2"):
+        list(read_paths([tmp_path / "bad.jsonl"]))
+    with pytest.raises(DocumentError, match="no 'text' field"):
+        list(read_paths([tmp_path / "pubmed.json"]))
+
+
+def test_collection_names_are_checked_before_writing(tmp_path, tokenizer):  # noqa: F811
+    svc = make_service(tmp_path / "index", tokenizer)
+    with pytest.raises(InvalidRequestError):
+        svc.ingest("../escape", DOCS)
+    assert not any(Path(tmp_path).rglob("*.lance"))

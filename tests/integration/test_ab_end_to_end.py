@@ -64,6 +64,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         "LLMOPS_ROUTER_STORE_URL": f"sqlite:///{tmp_path / 'ab.db'}",
         "LLMOPS_ROUTER_RELOAD_INTERVAL_S": "2",
         "LLMOPS_SAFETY_ENABLED": "false",
+        "LLMOPS_RAG_ENABLED": "false",
         "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
         "LLMOPS_GATEWAY_KEYS_DB": str(tmp_path / "keys.db"),
         "LLMOPS_GATEWAY_LEDGER_DB": str(tmp_path / "ledger.db"),

@@ -71,10 +71,27 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     experiments: ExperimentsOption = None,
     store_url: StoreOption = None,
+    prom: Annotated[
+        Path | None,
+        typer.Option(help="Also write the verdict gauges here (Prometheus text file, for a textfile collector)."),
+    ] = None,
+    pushgateway: Annotated[
+        str | None, typer.Option(help="Also push the verdict gauges to this Prometheus Pushgateway (host:port).")
+    ] = None,
 ) -> None:
     """Per-variant traffic, errors, latency, tokens, ratings; the anytime-valid test and a verdict."""
     settings = _settings(experiments, store_url)
     result = _report(settings, _experiment(settings, experiment))
+    if prom or pushgateway:
+        from prometheus_client import push_to_gateway, write_to_textfile
+
+        from services.router.report_metrics import ReportMetrics
+
+        registry = ReportMetrics().export(result)
+        if prom:
+            write_to_textfile(str(prom), registry)
+        if pushgateway:
+            push_to_gateway(pushgateway, job="llmops-ab", registry=registry)
     if as_json:
         print(json.dumps(result, indent=2))
         return

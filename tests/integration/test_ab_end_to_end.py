@@ -21,16 +21,37 @@ from services.cli.local_stack import LocalStack, free_port
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry
+from tests.integration.prometheus_server import PrometheusServer, TextfileExporter, dashboard_problems
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
+ALERTS = ROOT / "monitoring" / "alerts"
 STARTUP_TIMEOUT_S = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
 
 
 def chat(client: httpx.Client, user: str) -> httpx.Response:
     body = {"model": MODEL, "messages": [{"role": "user", "content": "Say hi."}], "max_tokens": 3, "user": user}
     return client.post("/v1/chat/completions", json=body, timeout=120)
+
+
+def check_dashboard(tmp_path: Path, stack: LocalStack, report_file: Path, verdict: str) -> None:
+    """A real Prometheus scrapes the gateway and the report's gauges: every A/B panel has series,
+    every rule evaluates, and the report's verdict and sample-ratio check are what it printed."""
+    with TextfileExporter(report_file) as report:
+        targets = {"llmops-gateway": stack.url.removeprefix("http://"), "llmops-ab": report.target}
+        with PrometheusServer(tmp_path / "prometheus", targets, sorted(ALERTS.glob("*.yaml"))) as prom:
+            prom.wait_for("llmops_ab_verdict")
+            prom.wait_for("llmops_ab_canary_share_ratio")
+            time.sleep(3)  # a few more scrapes, so that rate() over 1m has two samples
+            problems = dashboard_problems(prom, "ab")
+            assert not problems, "\n".join(problems)
+            shown = prom.query('llmops_ab_verdict{experiment="two-versions"} == 1')["data"]["result"]
+            assert [s["metric"]["verdict"] for s in shown] == [verdict]
+            assert prom.query("llmops_ab_sample_ratio_mismatch")["data"]["result"][0]["value"][1] == "0"
+            rules = [r for g in prom.api("rules")["data"]["groups"] for r in g["rules"]]
+            assert {"LLMOpsCanaryHalted", "LLMOpsSampleRatioMismatch"} <= {r["name"] for r in rules}
+            assert all(r["health"] != "err" for r in rules), [r.get("lastError") for r in rules]
 
 
 def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
@@ -51,6 +72,9 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
             {"name": "control", "version": "champion", "weight": 0.5},
             {"name": "treatment", "version": "challenger", "weight": 0.5},
         ],
+        # a canary held at its first step (50%: the same split) so that its gauges exist for the dashboard
+        # (guardrails loose: a slow shared machine must not halt it and skew the split)
+        "canary": {"variant": "treatment", "steps": [0.5], "min_requests": 10000, "max_p95_latency_s": 300},
     }
     experiments.write_text(json.dumps({"experiments": [experiment]}))
     models = tmp_path / "models.yaml"
@@ -85,6 +109,10 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
             seen[variant] += 1
             ids[variant].append(reply.json()["id"])
         assert seen["control"] >= 3 and seen["treatment"] >= 3, seen
+        for i in range(16):  # the same users streamed (time to first token is measured on streams)
+            body = {"model": MODEL, "messages": [{"role": "user", "content": "Hi."}], "max_tokens": 3, "stream": True}
+            with client.stream("POST", "/v1/chat/completions", json={**body, "user": f"user-{i}"}) as streamed:
+                assert streamed.status_code == 200 and "data: [DONE]" in streamed.read().decode()
         time.sleep(1)  # outcomes are written right after each answer
         for variant, rating in (("control", "down"), ("treatment", "up")):
             for rid in ids[variant]:
@@ -94,7 +122,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         cli = [sys.executable, "-m", "services.cli", "ab"]
         store_args = ["--experiments", str(experiments), "--store-url", env["LLMOPS_ROUTER_STORE_URL"]]
         report = subprocess.run(
-            [*cli, "report", "two-versions", "--json", *store_args],
+            [*cli, "report", "two-versions", "--json", "--prom", str(tmp_path / "ab.prom"), *store_args],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -105,6 +133,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         assert result["variants"]["control"]["requests"] == seen["control"]
         assert result["variants"]["treatment"]["thumbs_up_rate"] == 1.0
         assert result["verdict"] in ("continue", "promote")  # 16 requests: the anytime-valid test may still wait
+        check_dashboard(tmp_path, stack, tmp_path / "ab.prom", result["verdict"])
 
         failures: list[str] = []
         done = threading.Event()

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from services.cli.local_stack import LocalStack, free_port
+from services.common.engine_apps import engine_app_name
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry
@@ -165,6 +166,14 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
             else:
                 pytest.fail("traffic did not move to the promoted version")
             assert {chat(client, f"after-{i}").headers["x-llmops-variant"] for i in range(4)} == {f"v{v2.version}"}
+            # the retired version's application goes 30 s after it left the routing table, while
+            # the client loop keeps running against the promoted one
+            retired = f"engine application {engine_app_name(MODEL, v1.version)} deleted"
+            deadline = time.time() + 120
+            while retired not in stack.log_path.read_text(errors="replace") and time.time() < deadline:
+                time.sleep(2)
+            assert retired in stack.log_path.read_text(errors="replace"), stack.process.tail(40)
+            time.sleep(3)
         finally:
             done.set()
             loop.join(timeout=180)

@@ -94,3 +94,15 @@ def test_sync_keeps_everything_when_the_plan_is_refused() -> None:
 
     sync = EngineAppSync(bad_plan, lambda apps: None, lambda name: None, running={"engine-chat-v1"}, grace_s=0)
     assert sync.step(now=100) == ([], []) and sync.running == {"engine-chat-v1"}
+
+
+def test_ab_router_refuses_direct_ingress_before_starting_anything(monkeypatch) -> None:
+    """Direct ingress gives every application's ingress replica a port from the gateway's range,
+    so engine applications (which the router needs) would take the API's ports: refused up front."""
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    monkeypatch.setattr("ray.init", lambda *a, **k: pytest.fail("Ray must not start"))
+    result = CliRunner().invoke(app, ["serve", "--ab-router", "--direct-ingress", "--port", "18555"])
+    assert result.exit_code == 2 and "needs the Serve proxy" in result.output

@@ -131,7 +131,7 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         )
         assert report.returncode == 0, report.stderr
         result = json.loads(report.stdout)
-        assert result["variants"]["control"]["requests"] == seen["control"]
+        assert result["variants"]["control"]["requests"] == 2 * seen["control"]  # sticky: the streamed ones too
         assert result["variants"]["treatment"]["thumbs_up_rate"] == 1.0
         assert result["verdict"] in ("continue", "promote")  # 16 requests: the anytime-valid test may still wait
         check_dashboard(tmp_path, stack, tmp_path / "ab.prom", result["verdict"])

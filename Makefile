@@ -8,7 +8,7 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration lint audit clean help monitoring-tools chart-lint chart-sync loadtest
+.PHONY: install models classifiers serve test test-unit test-integration lint audit clean help monitoring-tools chart-lint chart-sync loadtest postgres-tools
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
@@ -22,6 +22,7 @@ help:
 	@echo "make loadtest          Locust against the local stack, SLO verdict (loadtests/slo.yaml)"
 	@echo "make clean             remove the venv and local state (var/)"
 	@echo "make monitoring-tools  install Prometheus and promtool (Debian package) when missing"
+	@echo "make postgres-tools    install PostgreSQL (Debian package) when missing, for the experiment store tests"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,14 @@ monitoring-tools:
 		status=$$?; if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
 	fi
 
+# PostgreSQL server binaries (Debian package) for the experiment store tests; tests start their own cluster.
+postgres-tools:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created=1; fi; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+		status=$$?; if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
+	fi
+
 models: install classifiers
 	HF_HUB_OFFLINE=1 $(BIN)/llmops models import
 
@@ -57,15 +66,16 @@ classifiers: install
 	LLMOPS_DATA_DIR=$(LLMOPS_DATA_DIR) $(BIN)/llmops classifiers train
 
 serve: models
+	$(BIN)/llmops registry ensure-default
 	$(BIN)/llmops serve
 
-test: models monitoring-tools
+test: models monitoring-tools postgres-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install monitoring-tools
 	$(BIN)/python -m pytest tests/unit tests/contract $(PYTEST_ARGS)
 
-test-integration: models monitoring-tools
+test-integration: models monitoring-tools postgres-tools
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
 # Known vulnerabilities in the installed dependencies (pip-audit); an unreachable service only warns.

@@ -10,6 +10,7 @@ from typing import Any
 
 from ray.serve import Application
 
+from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
 from services.engine.llm_configs import build_llm_config, model_source
 from services.engine.server import EngineServer
@@ -23,20 +24,42 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     """Build the graph. ``config`` may hold engine settings (``models_file``, or ``models`` inline
     as a list of model specs), a ``gateway`` dict of gateway settings, a ``safety`` dict of
     safety settings and a ``rag`` dict of RAG settings; anything not given comes from the
-    environment (``LLMOPS_*``) or defaults."""
+    environment (``LLMOPS_*``) or defaults.
+
+    One engine application per model version (``services/common/engine_apps.py``): ``engine_app`` (a
+    model spec) builds that engine's application alone; ``engine_apps`` (model names) builds the
+    gateway application finding those engines by application name instead of binding them;
+    ``router`` (``services.router.wiring.router_config``) turns the A/B router on. Without
+    ``engine_apps`` the engines are bound inside this application (one application in all)."""
     from ray.serve.llm import build_llm_deployment
 
     config = dict(config or {})
+    engine_app = config.pop("engine_app", None)
+    engine_apps = config.pop("engine_apps", None)
+    router = config.pop("router", None)
     gateway = GatewaySettings(**config.pop("gateway", {}))
     safety = SafetySettings(**config.pop("safety", {}))
     rag = RagSettings(**config.pop("rag", {}))
     engine = EngineSettings(**config)
+    if engine_app is not None:
+        from services.common.engine_apps import ENGINE_DEPLOYMENT
+
+        spec = ModelSpec.model_validate(engine_app)
+        return build_llm_deployment(
+            build_llm_config(spec, engine),
+            deployment_cls=EngineServer,
+            override_serve_options={"name": ENGINE_DEPLOYMENT},
+        )
     specs = engine.served_models()
-    engines = {
-        spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer)
-        for spec in specs
-        if spec.backend == "vllm"
-    }
+    engines = (
+        {
+            spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer)
+            for spec in specs
+            if spec.backend == "vllm"
+        }
+        if engine_apps is None
+        else {}
+    )
     ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
     safety_app, safety_config = None, None
     if safety.enabled:
@@ -90,5 +113,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         models=[s.model_dump() for s in specs],
         handles=handles,
         safety=safety_config,
+        engine_apps=engine_apps,
+        router=router,
         rag=rag_config,
     )

@@ -60,19 +60,36 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def engine_deployments(rayservice: dict) -> dict[str, str]:
-    """Serve deployment name -> model source, as build_app names them."""
+    """Engine application name -> model source, in the chart's layout (one application per engine,
+    services/common/engine_apps.py)."""
     config = yaml.safe_load(rayservice["spec"]["serveConfigV2"])
-    app = next(a for a in config["applications"] if a["name"] == "llmops")
     return {
-        f"engine-{m['name']}".replace("/", "-"): m.get("source", "")
-        for m in app["args"]["models"]
-        if m.get("backend", "vllm") == "vllm"
+        app["name"]: app["args"]["engine_app"].get("source", "")
+        for app in config["applications"]
+        if "engine_app" in (app.get("args") or {})
     }
 
 
+APP_OF_DEPLOYMENT = {"HEALTHY": "RUNNING", "UPDATING": "DEPLOYING", "UNHEALTHY": "DEPLOY_FAILED"}
+
+
 def status_for(rayservice: dict, generation: int, app_status: str, engine_status: dict[str, tuple[str, str]]) -> dict:
-    deployments = {"gateway": {"status": "HEALTHY", "message": ""}}
-    deployments.update({name: {"status": s, "message": m} for name, (s, m) in engine_status.items()})
+    """KubeRay's status: the gateway application ``llmops`` in ``app_status`` (RUNNING when only an
+    engine failed), each engine application with its ``engine`` deployment in ``engine_status``."""
+    gateway_status = "RUNNING" if app_status == "DEPLOY_FAILED" else app_status
+    applications = {
+        "llmops": {
+            "status": gateway_status,
+            "message": "" if gateway_status == "RUNNING" else "Deploying app 'llmops'",
+            "serveDeploymentStatuses": {"gateway": {"status": "HEALTHY", "message": ""}},
+        }
+    }
+    for name, (status, message) in engine_status.items():
+        applications[name] = {
+            "status": APP_OF_DEPLOYMENT[status],
+            "message": message and f"Deploying app '{name}' failed: {message}",
+            "serveDeploymentStatuses": {"engine": {"status": status, "message": message}},
+        }
     ready = app_status == "RUNNING"
     return {
         "serviceStatus": "Running" if ready else "",
@@ -87,9 +104,7 @@ def status_for(rayservice: dict, generation: int, app_status: str, engine_status
         ],
         "activeServiceStatus": {
             "rayClusterName": f"{rayservice['metadata']['name']}-raycluster-abcde",
-            "applicationStatuses": {"llmops": {"status": app_status,
-                                               "message": "" if ready else "Deploying app 'llmops'",
-                                               "serveDeploymentStatuses": deployments}},
+            "applicationStatuses": applications,
             "rayClusterStatus": {"desiredWorkerReplicas": 1, "availableWorkerReplicas": 1, "readyWorkerReplicas": 1,
                                  "state": "ready"},
         },

@@ -389,7 +389,89 @@ def safety() -> Dashboard:
     return d
 
 
-DASHBOARDS = {"overview": overview, "engines": engines, "drift": drift, "cost": cost, "safety": safety}
+def ab() -> Dashboard:
+    d = Dashboard(
+        "llmops-ab",
+        "llmops / A/B experiments",
+        "Traffic, errors, latency and feedback per experiment variant (gateway router), canary state, and the"
+        " verdict of the last `llmops ab report --prom` run.",
+    )
+    by = "experiment, variant"
+    requests = f"sum by ({by}) (rate(llmops_ab_requests_total{{{NS}}}[{RATE}]))"
+    d.panel(
+        "Traffic share by variant",
+        [
+            _q(
+                f"{requests} / ignoring (variant) group_left sum by (experiment) ({requests})",
+                "{{experiment}} {{variant}}",
+            )
+        ],
+        unit="percentunit",
+    )
+    errors = f'sum by ({by}) (rate(llmops_ab_requests_total{{status_class="5xx",{NS}}}[{RATE}]))'
+    d.panel(
+        # a variant without errors has no 5xx series: count it as 0, not as missing
+        "Error ratio (5xx) by variant",
+        [_q(f"({errors} or {requests} * 0) / {requests}", "{{experiment}} {{variant}}")],
+        unit="percentunit",
+    )
+    for title, metric in (
+        ("Time to first token p95 by variant", "llmops_ab_time_to_first_token_seconds"),
+        ("Request duration p95 by variant", "llmops_ab_request_duration_seconds"),
+    ):
+        d.panel(
+            title,
+            [
+                _q(
+                    f"histogram_quantile(0.95, sum by (le, {by}) (rate({metric}_bucket{{{NS}}}[{RATE}])))",
+                    "{{experiment}} {{variant}}",
+                )
+            ],
+            unit="s",
+        )
+    rated = f'sum by ({by}) (increase(llmops_ab_feedback_total{{outcome=~"up|down",{NS}}}[$__range]))'
+    up = f'sum by ({by}) (increase(llmops_ab_feedback_total{{outcome="up",{NS}}}[$__range]))'
+    d.panel(
+        "Thumbs-up rate by variant (selected range)",
+        [_q(f"({up} or {rated} * 0) / {rated}", "{{experiment}} {{variant}}")],
+        unit="percentunit",
+    )
+    d.panel(
+        "Verdict of the last report",
+        [_q(f"max by (experiment, verdict) (llmops_ab_verdict{{{NS}}}) == 1", "{{experiment}}: {{verdict}}")],
+        kind="stat",
+        width=8,
+    )
+    d.panel(
+        "Sample-ratio mismatch (1: the split is broken)",
+        [_q(f"max by (experiment) (llmops_ab_sample_ratio_mismatch{{{NS}}})", "{{experiment}}")],
+        kind="stat",
+        width=8,
+    )
+    d.panel(
+        "Canary share and halts",
+        [
+            _q(f"max by (experiment) (llmops_ab_canary_share_ratio{{{NS}}})", "share {{experiment}}"),
+            _q(f"max by (experiment) (llmops_ab_canary_halted{{{NS}}})", "halted {{experiment}}"),
+        ],
+        width=8,
+    )
+    d.panel(
+        # no shadow configured: no series; show 0 then
+        "Shadow requests by outcome",
+        [
+            _q(
+                f"sum by (experiment, outcome) (rate(llmops_ab_shadow_requests_total{{{NS}}}[{RATE}])) or vector(0)",
+                "{{experiment}} {{outcome}}",
+            )
+        ],
+        unit="reqps",
+        width=24,
+    )
+    return d
+
+
+DASHBOARDS = {"overview": overview, "engines": engines, "drift": drift, "cost": cost, "safety": safety, "ab": ab}
 # Dashboards whose metrics come from a service that may not be deployed (checked only when it is).
 OPTIONAL = {"safety": "services.safety"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from services.cli.ab import ab_app
 from services.cli.audit import audit_app
 from services.cli.classifiers import classifiers_app
 from services.cli.cost import cost_app
@@ -14,6 +15,7 @@ from services.cli.models import models_app
 from services.cli.monitor import monitor_app
 from services.cli.pipeline import pipeline_app
 from services.cli.rag import rag_app
+from services.cli.registry import registry_app
 from services.cli.serve import serve
 
 app = typer.Typer(
@@ -35,6 +37,10 @@ app.add_typer(
     name="deploy",
     help="The stack on Kubernetes (KubeRay): status, model rollouts with rollback, API keys to the Secret.",
 )
+app.add_typer(
+    registry_app, name="registry", help="Model versions, aliases (champion/challenger), promotion and rollback."
+)
+app.add_typer(ab_app, name="ab", help="A/B experiments: reports with anytime-valid verdicts, promotion, canary checks.")
 app.add_typer(rag_app, name="rag", help="RAG collections: ingest documents, list, stats, erase, query.")
 app.add_typer(
     pipeline_app, name="pipeline", help="Fine-tune (Ray Train), search (Ray Tune), evaluate and gate model versions."

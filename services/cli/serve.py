@@ -52,7 +52,8 @@ def serve(
         bool | None,
         typer.Option(
             "--direct-ingress/--via-proxy",
-            help="Serve the API from the gateway replicas directly, or through Ray Serve's proxy.",
+            help="Serve the API from the gateway replicas directly (engines bound inside the gateway's application), "
+            "or through Ray Serve's proxy (every engine its own application; needed by the A/B router).",
         ),
     ] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Dev mode: accept requests without API keys.")] = False,
@@ -62,6 +63,13 @@ def serve(
     ] = None,
     ready_file: Annotated[
         Path | None, typer.Option(help="Write the base URL here once the stack answers (for scripts).")
+    ] = None,
+    ab_router: Annotated[
+        bool | None,
+        typer.Option(
+            "--ab-router/--no-ab-router",
+            help="Route by registry versions and experiments [default: $LLMOPS_ROUTER_ENABLED or off].",
+        ),
     ] = None,
     metrics_export_port: Annotated[
         int | None,
@@ -83,6 +91,17 @@ def serve(
     if no_auth:
         overrides["auth_disabled"] = True
     gateway = GatewaySettings(**overrides)
+    from services.router.config import RouterSettings
+
+    router = RouterSettings(**({"enabled": ab_router} if ab_router is not None else {}))
+    if router.enabled and gateway.direct_ingress:
+        # Registry versions run as engine applications of their own (services/common/engine_apps.py):
+        # Ray Serve's direct ingress would give each of them an HTTP port from the gateway's range.
+        if direct_ingress:
+            console.print("[red]error:[/] the A/B router needs the Serve proxy: drop --direct-ingress")
+            raise typer.Exit(2)
+        console.print(f"A/B router on: the API is served through Ray Serve's proxy on port {gateway.port}")
+        gateway = gateway.model_copy(update={"direct_ingress": False})
     ports = [gateway.port + i for i in range(gateway.replicas)] if gateway.direct_ingress else []
     for busy in [p for p in [*ports, gateway.serve_proxy_port] if not _port_free(gateway.host, p)]:
         console.print(
@@ -95,6 +114,7 @@ def serve(
     from ray import serve as ray_serve
 
     from services.app import build_app
+    from services.common.engine_apps import GATEWAY_APP
     from services.engine.config import EngineSettings
 
     engine = EngineSettings(**({"models_file": models_file} if models_file else {}))
@@ -122,9 +142,16 @@ def serve(
                 namespace="llmops",
                 _metrics_export_port=metrics_export_port,
             )
+    from services.cli.engine_apps import EngineApps
+
+    engine_apps = EngineApps(config, engine.served_models(), router.enabled)
     with console.status("starting engines and gateway (loading models; about a minute on a small CPU)"):
         ray_serve.start(http_options={"host": gateway.host, "port": gateway.serve_proxy_port})
-        ray_serve.run(build_app(config), name="llmops", route_prefix="/")
+        if gateway.direct_ingress:  # engines bound inside the gateway's application: only it takes ports
+            ray_serve.run(build_app(config), name=GATEWAY_APP, route_prefix="/")
+        else:
+            engine_apps.start()  # one Serve application per engine (model version)
+            ray_serve.run(build_app(engine_apps.gateway_config()), name=GATEWAY_APP, route_prefix="/")
     base = f"http://{gateway.host}:{gateway.port}"
     console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
     auth = "" if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
@@ -148,7 +175,8 @@ def serve(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    while not stop.wait(engine_apps.sync_interval_s):
+        engine_apps.sync()  # registry or experiments changed: deploy new versions, delete retired ones
     console.print("stopping")
     ray_serve.shutdown()
     ray.shutdown()

@@ -45,6 +45,7 @@ LABELS = frozenset(
         "action",
         "feature",
         "window",
+        "verdict",  # promote, rollback, continue (A/B reports)
     }
 )
 BASE_UNITS = ("seconds", "bytes", "usd", "ratio", "tokens", "requests", "chars")

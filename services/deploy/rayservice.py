@@ -1,10 +1,11 @@
 """RayService status and model rollouts (KubeRay ``ray.io/v1``).
 
 A rollout changes one engine's ``source`` in the ``serveConfigV2`` the chart rendered (the
-``llmops`` application's ``args.models``), which KubeRay applies to the running Serve
-application in place. It then polls the RayService until the application and the engine's
-deployment are healthy again, and restores the previous ``serveConfigV2`` if they are not
-within the timeout (or the application fails to deploy).
+engine's own application, ``args.engine_app``, and the gateway application ``llmops``'s
+``args.models``), which KubeRay applies to the running Serve applications in place. It then
+polls the RayService until every application and deployment is healthy again, and restores the
+previous ``serveConfigV2`` if they are not within the timeout (or an application fails to
+deploy).
 """
 
 from __future__ import annotations
@@ -91,18 +92,42 @@ def serve_app(serve_config: dict[str, Any]) -> dict[str, Any]:
     raise DeployError(f"serveConfigV2 has no application named {APP_NAME!r}")
 
 
+# The worst status first: the status of several applications taken as one.
+APP_STATUS_ORDER = ("DEPLOY_FAILED", "UNHEALTHY", "DELETING", "DEPLOYING", "NOT_STARTED", "MISSING", "RUNNING")
+
+
+def _applications(service_status: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """Every application of the serve config (the gateway ``llmops`` and one per engine, see
+    services/common/engine_apps.py) as one: the worst status, the first message that explains it,
+    and every deployment (an engine application's named ``<application>/<deployment>``)."""
+    statuses = service_status.get("applicationStatuses") or {}
+    found = {name: statuses.get(name) or {"status": "MISSING"} for name in names}
+    worst = min((a.get("status", "MISSING") for a in found.values()), key=_status_rank, default="MISSING")
+    message = next((a.get("message", "") for a in found.values() if a.get("status") == worst and a.get("message")), "")
+    deployments = [
+        DeploymentHealth(
+            d_name if name == APP_NAME else f"{name}/{d_name}", d.get("status", "UNKNOWN"), d.get("message", "")
+        )
+        for name, app in found.items()
+        for d_name, d in sorted((app.get("serveDeploymentStatuses") or {}).items())
+    ]
+    return {"status": worst, "message": message, "deployments": deployments}
+
+
+def _status_rank(status: str) -> int:
+    return APP_STATUS_ORDER.index(status) if status in APP_STATUS_ORDER else APP_STATUS_ORDER.index("DEPLOYING")
+
+
 def summarize(obj: dict[str, Any]) -> ServiceSummary:
     """The parts of a RayService an operator looks at, from the API object."""
     meta, spec, status = obj.get("metadata", {}), obj.get("spec", {}), obj.get("status") or {}
-    active = status.get("activeServiceStatus") or {}
-    app = (active.get("applicationStatuses") or {}).get(APP_NAME) or {}
-    deployments = [
-        DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", ""))
-        for n, d in sorted((app.get("serveDeploymentStatuses") or {}).items())
-    ]
-    pending = status.get("pendingServiceStatus") or {}
-    pending_app = (pending.get("applicationStatuses") or {}).get(APP_NAME) or {}
     serve_config = yaml.safe_load(spec.get("serveConfigV2") or "") or {}
+    names = [a.get("name") for a in serve_config.get("applications") or [] if a.get("name")] or [APP_NAME]
+    active = status.get("activeServiceStatus") or {}
+    app = _applications(active, names)
+    deployments = app["deployments"]
+    pending = status.get("pendingServiceStatus") or {}
+    pending_app = _applications(pending, names)
     annotations = meta.get("annotations") or {}
     engines = []
     try:
@@ -127,17 +152,14 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
         conditions=[
             {k: c.get(k, "") for k in ("type", "status", "reason", "message")} for c in status.get("conditions") or []
         ],
-        app_status=app.get("status", "MISSING"),
-        app_message=app.get("message", ""),
+        app_status=app["status"],
+        app_message=app["message"],
         deployments=deployments,
         pending=bool(pending.get("rayClusterName")),
         pending_cluster=pending.get("rayClusterName", ""),
-        pending_app_status=pending_app.get("status", "MISSING" if pending.get("rayClusterName") else ""),
-        pending_app_message=pending_app.get("message", ""),
-        pending_deployments=[
-            DeploymentHealth(n, d.get("status", "UNKNOWN"), d.get("message", ""))
-            for n, d in sorted((pending_app.get("serveDeploymentStatuses") or {}).items())
-        ],
+        pending_app_status=pending_app["status"] if pending.get("rayClusterName") else "",
+        pending_app_message=pending_app["message"],
+        pending_deployments=pending_app["deployments"],
         engines=engines,
         workers={
             k: cluster.get(k)
@@ -198,6 +220,10 @@ def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[
         )
     previous = entry.get("source")
     entry["source"] = source
+    for app in serve_config.get("applications") or []:  # the engine's own application (chart layout)
+        engine = (app.get("args") or {}).get("engine_app")
+        if isinstance(engine, dict) and engine.get("name") == model:
+            engine["source"] = source
     return yaml.safe_dump(serve_config, sort_keys=False), previous
 
 

@@ -25,18 +25,35 @@ class GatewayDeployment:
         models: list[dict[str, Any]],
         handles: ServiceHandles,
         safety: dict[str, Any] | None = None,
+        engine_apps: list[str] | None = None,
+        router: dict[str, Any] | None = None,
         rag: dict[str, Any] | None = None,
     ):
+        from services.common.engine_apps import ServeEngineApps
+
         self.settings = GatewaySettings.model_validate(settings)
+        self.apps = ServeEngineApps()
+        handles = ServiceHandles(**handles)
+        if engine_apps is not None:  # one application per engine (services/common/engine_apps.py)
+            handles["engines"] = {model: self.apps.handle(model) for model in engine_apps}
+        handles["engine_versions"] = self.apps
         self.engine_handles = dict(handles.get("engines", {}))
         specs = [ModelSpec.model_validate(m) for m in models]
-        self.service = build_gateway(self.settings, specs, handles, safety=safety, rag=rag)
+        self.service = build_gateway(self.settings, specs, handles, safety=safety, rag=rag, router=router)
+
+    def _routed_handles(self) -> list[Any]:
+        """Handles of the registry versions the A/B routing table sends traffic to."""
+        routing = self.service.pipeline.slots.get("routing")
+        router = getattr(getattr(routing, "service", None), "router", None)
+        keys = router.engine_keys() if router is not None else set()
+        return [self.apps.handle(model, version) for model, version in keys if version is not None]
 
     async def ready(self) -> bool:
         """True when every Ray Serve engine answers its health check."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout_s):
-                await asyncio.gather(*(h.check_health.remote() for h in self.engine_handles.values()))
+                handles = [*self.engine_handles.values(), *self._routed_handles()]
+                await asyncio.gather(*(h.check_health.remote() for h in handles))
             return True
         except Exception:
             return False

@@ -56,6 +56,7 @@ class RequestContext:
     principal: Principal | None = None
     engine: Engine | None = None  # set by the routing stage
     variant: str | None = None  # the model version or experiment arm that served it (routing)
+    headers: dict[str, str] = field(default_factory=dict)  # request headers stages read (lower-case names)
     model_label: str = "other"  # the metrics label for the model: a configured name, else "other"
     started: float = field(default_factory=time.perf_counter)
     prompt_tokens: int = 0

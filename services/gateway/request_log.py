@@ -141,6 +141,7 @@ class RequestLogStage(PassThrough):
             "request_id": ctx.request_id,
             "route": ctx.route,
             "model": ctx.model_label,
+            "variant": ctx.variant,
             "status": status,
             "key_id": p.key_id if p else None,
             "team": p.team if p else None,

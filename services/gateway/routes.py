@@ -27,6 +27,7 @@ from services.gateway.limits import PayloadTooLargeError
 from services.gateway.service import GatewayService
 
 log = logging.getLogger("llmops.gateway")
+STAGE_HEADERS = frozenset({"x-llmops-variant"})  # request headers passed to the pipeline stages
 
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -176,12 +177,21 @@ def build_fastapi(
 
     async def _openai(route: str, request: Request) -> Response:
         service = get_service()
-        body = await read_body(request, service.limits.max_body_bytes)
-        result = await service.handle(route, body, api_key=bearer_key(request), request_id=request.state.request_id)
+        answer_headers: dict[str, str] = {}
+        result = await service.handle(
+            route,
+            await read_body(request, service.limits.max_body_bytes),
+            api_key=bearer_key(request),
+            request_id=request.state.request_id,
+            headers={k: v for k, v in request.headers.items() if k in STAGE_HEADERS},
+            response_headers=answer_headers,
+        )
         if isinstance(result, dict):
-            return _json(result)
+            return _json(result, headers=answer_headers)
         return StreamingResponse(
-            result, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            result,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **answer_headers},
         )
 
     @app.post("/v1/chat/completions", openapi_extra={"requestBody": bodies["chat"]})
@@ -201,6 +211,14 @@ def build_fastapi(
         service = get_service()
         body, key = await read_body(request, service.limits.max_body_bytes), bearer_key(request)
         return _json(await service.retrieve(body, api_key=key, request_id=request.state.request_id))
+
+    @app.post("/v1/feedback")
+    async def feedback(request: Request) -> Response:
+        service = get_service()
+        if service.feedback is None:
+            raise NotFoundError("Feedback needs the A/B router, which is not configured.", code="feedback_unavailable")
+        body, key_id = await read_body(request, service.limits.max_body_bytes), service.key_id(bearer_key(request))
+        return _json(await service.feedback.submit(body, key_id=key_id))
 
     @app.post("/v1/watermark/detect", openapi_extra={"requestBody": bodies["watermark"]})
     async def watermark_detect(request: Request) -> Response:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
 DONE = b"data: [DONE]\n\n"
+VARIANT_HEADER = "X-Llmops-Variant"  # which model version / experiment arm answered
 CLIENT_CLOSED = 499  # recorded (as 4xx) for requests whose client disconnected
 
 
@@ -92,10 +93,12 @@ class GatewayService:
         catalog: Mapping[str, str],
         request_timeout_s: float = 600.0,
         watermark: SafetyGuard | None = None,
+        feedback: Any = None,
         retrieval: RetrievalClient | None = None,
         limits: RequestLimits | None = None,
     ):
         self.pipeline = pipeline
+        self.feedback = feedback  # services.router.feedback.FeedbackService when the A/B router runs
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
@@ -103,6 +106,10 @@ class GatewayService:
         self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
+
+    def key_id(self, api_key: str | None) -> str:
+        """The caller's key id (raises AuthenticationError for a missing or unknown key)."""
+        return self._auth.authenticate(api_key).key_id
 
     def list_models(self, api_key: str | None) -> dict[str, Any]:
         principal = self._auth.authenticate(api_key)
@@ -175,9 +182,19 @@ class GatewayService:
                 await self.pipeline.slots["audit"].on_finish(ctx, status)
 
     async def handle(
-        self, route: str, body: bytes, *, api_key: str | None, request_id: str
+        self,
+        route: str,
+        body: bytes,
+        *,
+        api_key: str | None,
+        request_id: str,
+        headers: Mapping[str, str] | None = None,
+        response_headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | AsyncIterator[bytes]:
-        """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming."""
+        """Run one OpenAI request. Returns the response dict, or SSE bytes when streaming.
+
+        ``headers``: request headers the stages may read; ``response_headers`` is filled with the
+        headers the answer must carry (``X-Llmops-Variant``)."""
         started = time.perf_counter()
         try:
             self.limits.check_body(body)
@@ -192,10 +209,13 @@ class GatewayService:
             payload=request.engine_payload(),
             api_key=api_key,
             started=started,
+            headers=dict(headers or {}),
         )
         metrics.IN_FLIGHT.labels(route).inc()
         try:
             engine = await self.pipeline.before_engine(ctx)
+            if response_headers is not None and ctx.variant:
+                response_headers[VARIANT_HEADER] = ctx.variant
             async with asyncio.timeout(self.request_timeout_s):
                 if route == "embeddings":
                     response = await self.pipeline.response(ctx, await engine.embed(ctx.payload))

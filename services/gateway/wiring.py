@@ -39,6 +39,7 @@ class ServiceHandles(TypedDict, total=False):
     """Ray Serve deployment handles of the services the gateway calls."""
 
     engines: Mapping[str, Any]  # model name -> its LLMServer deployment handle (vllm backend)
+    engine_versions: Any  # services.common.engine_apps.ServeEngineApps: engine applications of registry versions
     safety: Any
     retrieval: Any
     router: Any
@@ -70,6 +71,8 @@ class Parts:
     clients: Clients
     handles: ServiceHandles
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
+    router: dict[str, Any] | None = None  # A/B router settings (services/router/wiring.py); None: static routing
+    version_engines: Callable[[str, int], Engine | None] | None = None  # registry version -> its engine
     safety: dict[str, Any] | None = None  # the safety settings when the app runs the safety service
     rag: dict[str, Any] | None = None  # the RAG settings when the app runs the retrieval service
 
@@ -96,7 +99,11 @@ def retrieval_stage(parts: Parts) -> StageFactory:
 
 
 def routing_stage(parts: Parts) -> StageFactory:
-    """The routing slot's factory for the services present."""
+    """The routing slot's factory for the services present: the A/B router when configured."""
+    if parts.router is not None:
+        from services.router.wiring import ab_routing
+
+        return ab_routing
     return static_routing
 
 
@@ -113,7 +120,8 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
     engines: dict[str, Engine] = {}
     for spec in specs:
         if spec.backend == "vllm":
-            engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
+            if spec.name in handles:  # a registered model may be served only by version applications
+                engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
         else:
             api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
             engines[spec.name] = OpenAIHTTPEngine(
@@ -200,18 +208,41 @@ def build_gateway(
     engines: Mapping[str, Engine] | None = None,
     clients: Clients | None = None,
     stages: Mapping[str, Stage] | None = None,
+    router: dict[str, Any] | None = None,
+    version_engines: Callable[[str, int], Engine | None] | None = None,
 ) -> GatewayService:
     """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
     service; ``rag``: the RAG settings (aliases) when it runs the retrieval service. ``engines`` /
     ``clients`` replace what would be built from ``handles``, and ``stages`` the stage of a slot
-    (tests, benchmarks)."""
+    (tests, benchmarks). ``router``: the A/B router's settings (``services/router/wiring.py``) when
+    it runs; ``version_engines`` finds the engine of a registry version (default: the
+    ``engine_versions`` handle lookup)."""
     handles = handles or ServiceHandles()
     clients = clients or Clients.from_handles(handles)
     if engines is None:
         engines = engines_from_handles(specs, handles.get("engines", {}), settings.request_timeout_s)
+    if version_engines is None and "engine_versions" in handles:
+        apps = handles["engine_versions"]
+        cache: dict[tuple[str, int], Engine] = {}
+
+        def version_engines(model: str, version: int) -> Engine | None:
+            if (model, version) not in cache:
+                cache[(model, version)] = ServeEngine(model, apps.handle(model, version))
+            return cache[(model, version)]
+
     engines = dict(engines)  # slot factories may publish aliases (RAG) that route to an engine
-    catalog = {s.name: s.task for s in specs}
-    parts = Parts(settings, specs, engines, clients, handles, catalog=catalog, safety=safety, rag=rag)
+    parts = Parts(
+        settings,
+        specs,
+        engines,
+        clients,
+        handles,
+        catalog={s.name: s.task for s in specs},
+        router=router,
+        version_engines=version_engines,
+        safety=safety,
+        rag=rag,
+    )
     factories = {"retrieval": retrieval_stage(parts), "routing": routing_stage(parts)}
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
@@ -231,6 +262,7 @@ def build_gateway(
         catalog=parts.catalog,
         request_timeout_s=settings.request_timeout_s,
         watermark=guards.get("guard"),
+        feedback=getattr(chosen.get("routing"), "feedback", None),
         retrieval=clients.retrieval,
         limits=limits,
     )

@@ -3,8 +3,11 @@ data folder, a free port; stopped by PID."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ from typing import Any
 import httpx
 import yaml
 
+from monitoring.grafana import build as dashboards
 from services.cli.local_stack import free_port
 
 
@@ -84,3 +88,51 @@ class PrometheusServer:
                 return
             time.sleep(0.5)
         raise AssertionError(f"no series for {expr} after {timeout_s}s")
+
+
+def dashboard_problems(prom: PrometheusServer, name: str) -> list[str]:
+    """Every panel query of dashboard ``name`` as Grafana would send it (variables at All) that
+    fails or returns no series, and every template variable whose metric has no series."""
+    board = json.loads((dashboards.HERE / f"llmops-{name}.json").read_text())
+    problems = []
+    for title, expr in dashboards.queries(board):
+        reply = prom.query(dashboards.substitute(expr))
+        if reply.get("status") != "success":
+            problems.append(f"{title}: {reply.get('error')}")
+        elif not reply["data"]["result"]:
+            problems.append(f"{title}: no series for {expr}")
+    for variable in board["templating"]["list"]:
+        if variable["type"] == "query":
+            metric = variable["definition"].split("(")[1].split(",")[0]
+            if not prom.query(metric)["data"]["result"]:
+                problems.append(f"template variable {variable['name']} reads {metric}, which has no series")
+    return problems
+
+
+class TextfileExporter:
+    """Serves a job's Prometheus text file (drift report, A/B report) at /metrics on 127.0.0.1,
+    as a Pushgateway or node-exporter's textfile collector would."""
+
+    def __init__(self, path: Path):
+        text = path.read_bytes()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.end_headers()
+                self.wfile.write(text)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.target = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> TextfileExporter:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -43,8 +43,11 @@ def patches(fake):
 
 
 def models_of(serve_config_text: str) -> dict[str, dict]:
-    config = yaml.safe_load(serve_config_text)
-    return {m["name"]: m for m in config["applications"][0]["args"]["models"]}
+    """The gateway application's models; each must agree with its engine application's spec."""
+    apps = {a["name"]: a for a in yaml.safe_load(serve_config_text)["applications"]}
+    models = {m["name"]: m for m in apps.pop("llmops")["args"]["models"]}
+    assert {a["args"]["engine_app"]["name"]: a["args"]["engine_app"] for a in apps.values()} == models
+    return models
 
 
 def test_status_reports_conditions_deployments_and_engines(cluster):
@@ -54,8 +57,8 @@ def test_status_reports_conditions_deployments_and_engines(cluster):
     assert summary["healthy"] and summary["ready"] and summary["app_status"] == "RUNNING"
     assert {d["name"]: d["status"] for d in summary["deployments"]} == {
         "gateway": "HEALTHY",
-        f"engine-{MODEL}": "HEALTHY",
-        "engine-all-minilm-l6-v2": "HEALTHY",
+        f"engine-{MODEL}/engine": "HEALTHY",
+        "engine-all-minilm-l6-v2/engine": "HEALTHY",
     }
     assert {e["model"]: e["replicas"] for e in summary["engines"]} == {MODEL: 1, "all-minilm-l6-v2": 1}
     assert any(c["type"] == "Ready" and c["status"] == "True" for c in summary["conditions"])

@@ -17,6 +17,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.common.engine_apps import GATEWAY_APP, engine_app_name
+from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
 from services.rag.config import RagSettings
@@ -79,17 +81,25 @@ def test_crd_validation_catches_a_misspelt_field():
 # --- the serve config is what build_app accepts ------------------------------------------------
 
 
+def applications(docs) -> dict[str, dict]:
+    """The serve config's applications by name."""
+    (rayservice,) = by_kind(docs, "RayService")
+    return {app["name"]: app for app in yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"]}
+
+
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
 def test_serve_config_is_accepted_by_build_app_settings(scenario):
     (rayservice,) = by_kind(render(scenario), "RayService")
     serve_config = yaml.safe_load(rayservice["spec"]["serveConfigV2"])
-    (app,) = serve_config["applications"]
-    assert app["import_path"] == "services.app:build_app" and app["route_prefix"] == "/"
+    apps = applications(render(scenario))
     assert serve_config["http_options"] == {"host": "0.0.0.0", "port": 8000}
+    app = apps.pop(GATEWAY_APP)
+    assert app["import_path"] == "services.app:build_app" and app["route_prefix"] == "/"
     args = dict(app["args"])
     gateway = GatewaySettings(**args.pop("gateway"))
     safety = SafetySettings(**args.pop("safety"))
     assert not RagSettings(**args.pop("rag")).enabled
+    engine_apps = args.pop("engine_apps")
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
@@ -97,6 +107,16 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     if safety.enabled:
         assert str(safety.policy_file) == "/etc/llmops/config/safety-policy.yaml"
         assert safety.models_dir.is_absolute()
+    # one application per vLLM engine, named as the gateway looks it up, not exposed over HTTP
+    vllm = [m for m in engine.models if m.backend == "vllm"]
+    assert engine_apps == [m.name for m in vllm]
+    assert sorted(apps) == sorted(engine_app_name(m.name) for m in vllm)
+    for model in vllm:
+        app = apps[engine_app_name(model.name)]
+        assert app["import_path"] == "services.app:build_app" and app["route_prefix"] is None
+        engine_args = dict(app["args"])
+        assert ModelSpec.model_validate(engine_args.pop("engine_app")) == model
+        assert EngineSettings(**engine_args).model_store == engine.model_store
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +142,14 @@ MOUNTS = {"/etc/llmops/config": "config-mount", "/etc/llmops/keys": "keys-mount"
 
 
 def rendered_args(docs) -> dict:
-    (rayservice,) = by_kind(docs, "RayService")
-    (app,) = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"]
-    return app["args"]
+    """The gateway application's build_app args."""
+    return applications(docs)[GATEWAY_APP]["args"]
 
 
 def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dict:
     """chdir into a directory laid out like the image's, with the chart's mounts filled from the
-    rendered ConfigMap/Secret; the rendered build_app args with the mount points moved there."""
+    rendered ConfigMap/Secret; each application's rendered build_app args (by application name)
+    with the mount points moved there."""
     import shutil
 
     workdir = tmp_path / "image"
@@ -148,7 +168,7 @@ def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dic
         (store / model.name).symlink_to(model.resolve())
     if classifiers_in_cache:  # what the README tells an SRE to copy into the model cache
         (store / "classifiers").symlink_to((ROOT / "var" / "classifiers").resolve())
-    text = yaml.safe_dump(rendered_args(docs))
+    text = yaml.safe_dump({name: app["args"] for name, app in applications(docs).items()})
     for mount, folder in MOUNTS.items():
         text = text.replace(mount, str(tmp_path / folder))
     text = re.sub(r"(?<![\w/])/models\b", str(store), text)
@@ -168,17 +188,18 @@ def test_build_app_starts_from_the_image_files(scenario, local_ray, tmp_path, mo
 
     docs = render(scenario)
     safety = rendered_args(docs)["safety"]
-    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
+    apps = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
     assert not (__import__("pathlib").Path("var") / "classifiers").exists()
-    app = build_app(args)
-    assert type(app).__name__ == "Application"
+    assert len(apps) >= 2  # the gateway and at least one engine
+    for args in apps.values():
+        assert type(build_app(args)).__name__ == "Application"
 
 
 @pytest.mark.ray
 def test_safety_without_classifiers_in_the_cache_fails_clearly(local_ray, tmp_path, monkeypatch):
     from services.app import build_app
 
-    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)
+    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
     with pytest.raises(FileNotFoundError, match="classifiers"):
         build_app(args)
 
@@ -201,7 +222,7 @@ def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch
     from services.safety.policy import PolicySet
 
     docs = render(scenario)
-    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)
+    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
     gateway = GatewaySettings(**args["gateway"])
     assert gateway.prices_file == tmp_path / "config-mount" / "prices.yaml"
     values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
@@ -227,8 +248,7 @@ def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch
 )
 def test_engine_device_is_resolved_for_the_head(scenario, device):
     """build_app runs on the (GPU-less) head: the chart decides the device, never 'auto'."""
-    (rayservice,) = by_kind(render(scenario), "RayService")
-    assert yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]["device"] == device
+    assert {app["args"]["device"] for app in applications(render(scenario)).values()} == {device}
 
 
 def test_models_come_from_values():
@@ -247,18 +267,17 @@ def test_models_come_from_values():
     }
     result = render_with({**values, "gpuWorkers": {"enabled": True}})
     assert result.returncode == 0, result.stderr
-    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
-    args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-    assert args["models"] == values["models"]
+    apps = applications([d for d in yaml.safe_load_all(result.stdout) if d])
+    assert apps[GATEWAY_APP]["args"]["models"] == values["models"]
+    assert apps[engine_app_name("big")]["args"]["engine_app"] == values["models"][0]
 
 
 def test_only_existing_services_are_configured():
     """The A/B router is not in the chart, and RAG (on by default in build_app) has no index volume
     in the chart yet: the serve config turns it off explicitly."""
     for scenario in SCENARIOS:
-        (rayservice,) = by_kind(render(scenario), "RayService")
-        args = yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"][0]["args"]
-        allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag"}
+        args = rendered_args(render(scenario))
+        allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag", "engine_apps"}
         assert set(args) <= allowed and args["rag"] == {"enabled": False}, scenario
 
 

@@ -108,9 +108,7 @@ there: it means cuda when a GPU worker group is enabled, else cpu. */}}
 
 {{/* The build_app config (services.app:build_app args), from structured values. */}}
 {{- define "llmops.appArgs" -}}
-model_store: {{ include "llmops.modelDir" . }}
-device: {{ include "llmops.engineDevice" . }}
-cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
+{{ include "llmops.engineArgs" . }}
 models:
 {{- toYaml .Values.models | nindent 2 }}
 gateway:
@@ -140,17 +138,47 @@ rag:
   enabled: false
 {{- end }}
 
-{{/* Ray Serve config (RayService serveConfigV2). */}}
+{{/* Engine settings every application's build_app reads. */}}
+{{- define "llmops.engineArgs" -}}
+model_store: {{ include "llmops.modelDir" . }}
+device: {{ include "llmops.engineDevice" . }}
+cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
+{{- end }}
+
+{{/* The application of one engine, as services/common/engine_apps.py names it. Arg: a model. */}}
+{{- define "llmops.engineAppName" -}}
+engine-{{ regexReplaceAll "[^A-Za-z0-9_.-]" .name "-" }}
+{{- end }}
+
+{{/* Ray Serve config (RayService serveConfigV2): one application per vLLM engine (not exposed over
+HTTP), so that changing one model redeploys that engine alone, then the gateway application,
+which finds the engines by application name. */}}
 {{- define "llmops.serveConfig" -}}
+{{- $root := . -}}
+{{- $engines := list -}}
 http_options:
   host: 0.0.0.0
   port: 8000
 applications:
+{{- range .Values.models }}
+{{- if eq (default "vllm" .backend) "vllm" }}
+{{- $engines = append $engines .name }}
+  - name: {{ include "llmops.engineAppName" . }}
+    import_path: services.app:build_app
+    route_prefix: null
+    args:
+      {{- include "llmops.engineArgs" $root | nindent 6 }}
+      engine_app:
+        {{- toYaml . | nindent 8 }}
+{{- end }}
+{{- end }}
   - name: llmops
     import_path: services.app:build_app
     route_prefix: /
     args:
       {{- include "llmops.appArgs" . | nindent 6 }}
+      engine_apps:
+        {{- toYaml $engines | nindent 8 }}
 {{- end }}
 
 {{/* Volumes of every Ray pod and job: config, keys, model cache. */}}

@@ -1,0 +1,70 @@
+"""One Ray Serve application per engine (per model, or per registered model version).
+
+Ray Serve versions an application by its arguments, so engines bound inside the gateway's
+application would all be rebuilt whenever one model's source changed. Instead every engine is
+its own application, named after the model (and version), with one deployment named
+``engine``; the gateway finds it with ``serve.get_deployment_handle("engine", app_name)``.
+Adding, promoting or retiring a version deploys or deletes one application; the others keep
+serving.
+
+    engine-smollm2-135m-instruct        a model's static engine (model not in the registry)
+    engine-smollm2-135m-instruct-v2     version 2 of a registered model
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.models import ModelSpec
+
+ENGINE_DEPLOYMENT = "engine"
+GATEWAY_APP = "llmops"
+
+
+def engine_app_name(model: str, version: int | None = None) -> str:
+    base = "engine-" + re.sub(r"[^A-Za-z0-9_.-]", "-", model)
+    return f"{base}-v{version}" if version is not None else base
+
+
+@dataclass(frozen=True)
+class EngineApp:
+    """One engine application: its name, the spec it serves (source resolved) and its version."""
+
+    name: str
+    spec: ModelSpec
+    version: int | None = None
+
+
+class ServeEngineApps:
+    """Engine applications as the gateway sees them (inside a Ray Serve replica)."""
+
+    def __init__(self, status_ttl_s: float = 2.0):
+        self.status_ttl_s = status_ttl_s
+        self._handles: dict[str, Any] = {}
+        self._status: tuple[float, dict[str, str]] = (0.0, {})
+
+    def handle(self, model: str, version: int | None = None) -> Any:
+        from ray import serve
+
+        name = engine_app_name(model, version)
+        if name not in self._handles:
+            self._handles[name] = serve.get_deployment_handle(ENGINE_DEPLOYMENT, name, _check_exists=False)
+        return self._handles[name]
+
+    def statuses(self) -> dict[str, str]:
+        from ray import serve
+
+        at, cached = self._status
+        if time.monotonic() - at > self.status_ttl_s:
+            cached = {name: str(app.status) for name, app in serve.status().applications.items()}
+            self._status = (time.monotonic(), cached)
+        return cached
+
+    def running(self, keys: Iterable[tuple[str, int | None]]) -> bool:
+        """Whether every (model, version) has a RUNNING application (a routing table may switch)."""
+        status = self.statuses()
+        return all(status.get(engine_app_name(m, v), "").endswith("RUNNING") for m, v in keys)

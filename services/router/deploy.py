@@ -1,0 +1,93 @@
+"""Which engine applications the stack needs: one per model, or one per registered version the
+routing table uses (champion, challenger, experiment and shadow variants).
+
+``llmops serve`` deploys this plan at start and keeps it in step with the registry and the
+experiments file while it runs (``sync_engine_apps``): a version that enters the plan gets its
+application deployed; one that leaves it is deleted after a grace period, once the gateways'
+routing tables (reloaded every ``reload_interval_s``) no longer send it traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from services.common.engine_apps import EngineApp, engine_app_name
+from services.common.models import ModelSpec
+from services.router.config import RouterSettings
+from services.router.router import RoutingError
+from services.router.service import RouterService, registry_resolver
+
+log = logging.getLogger(__name__)
+
+
+def plan_engine_apps(
+    specs: Sequence[ModelSpec], *, router: RouterSettings | None = None, registry: Any | None = None
+) -> list[EngineApp]:
+    """The engine applications for ``specs``: static ones without the router, else those the
+    routing table needs. Raises RoutingError when a version's artifact is not a local folder."""
+    vllm = [s for s in specs if s.backend == "vllm"]
+    if router is None or not router.enabled:
+        return [EngineApp(engine_app_name(s.name), s) for s in vllm]
+    resolver = registry_resolver(registry) if registry is not None and router.use_registry else None
+    keys = RouterService(router, models=[s.name for s in specs], resolver=resolver).router.engine_keys()
+    apps: list[EngineApp] = []
+    for spec in vllm:
+        if (spec.name, None) in keys:
+            apps.append(EngineApp(engine_app_name(spec.name), spec))
+        for version in sorted(v for m, v in keys if m == spec.name and v is not None):
+            info = registry.get_version(spec.name, version)
+            path = info.local_path()
+            if info.kind == "lora":
+                raise RoutingError(f"{spec.name} v{version} is a LoRA adapter: serving adapters is not implemented")
+            if path is None:
+                raise RoutingError(f"{spec.name} v{version}: artifact {info.source} is not a local folder")
+            apps.append(
+                EngineApp(engine_app_name(spec.name, version), spec.model_copy(update={"source": str(path)}), version)
+            )
+    return apps
+
+
+class EngineAppSync:
+    """Deploys missing engine applications and deletes retired ones (after ``grace_s``)."""
+
+    def __init__(
+        self,
+        plan: Callable[[], list[EngineApp]],
+        deploy: Callable[[list[EngineApp]], None],
+        delete: Callable[[str], None],
+        *,
+        running: set[str],
+        grace_s: float = 30.0,
+    ):
+        self.plan, self.deploy, self.delete = plan, deploy, delete
+        self.running = set(running)
+        self.grace_s = grace_s
+        self._retired_since: dict[str, float] = {}
+
+    def step(self, now: float | None = None) -> tuple[list[str], list[str]]:
+        """One reconciliation; returns (deployed, deleted) application names."""
+        now = time.monotonic() if now is None else now
+        try:
+            wanted = {app.name: app for app in self.plan()}
+        except RoutingError as exc:
+            log.error("engine applications unchanged: %s", exc)
+            return [], []
+        new = [app for name, app in wanted.items() if name not in self.running]
+        if new:
+            self.deploy(new)
+            self.running |= {app.name for app in new}
+        deleted = []
+        for name in sorted(self.running - set(wanted)):
+            since = self._retired_since.setdefault(name, now)
+            if now - since >= self.grace_s:
+                self.delete(name)
+                self.running.discard(name)
+                self._retired_since.pop(name, None)
+                deleted.append(name)
+        for name in list(self._retired_since):
+            if name in wanted:
+                del self._retired_since[name]
+        return [app.name for app in new], deleted

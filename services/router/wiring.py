@@ -1,0 +1,64 @@
+"""The A/B routing stage built for the gateway's ``routing`` slot (``services/gateway/wiring.py``).
+
+The router runs inside each gateway replica (no extra hop per request): its table is computed
+from the registry aliases, the experiments file and the canary state in the shared store, so
+every replica computes the same table. ``Parts.router`` carries::
+
+    {"router": RouterSettings as a dict, "registry": RegistrySettings as a dict or None}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from services.router.config import RouterSettings
+from services.router.feedback import FeedbackService
+from services.router.service import RouterService, registry_resolver
+from services.router.stage import ABRouting
+from services.router.store import ExperimentStore
+
+if TYPE_CHECKING:
+    from services.common.engine import Engine
+    from services.gateway.wiring import Parts
+
+
+def router_config(router: RouterSettings, registry: Any | None) -> dict[str, Any]:
+    """What build_app hands the gateway: settings as JSON-able dicts (paths made absolute)."""
+    settings = router.model_copy(
+        update={
+            "experiments_file": router.experiments_file.resolve() if router.experiments_file else None,
+            "store_url": router.resolved_store_url(),
+        }
+    )
+    reg = None
+    if registry is not None and router.use_registry:
+        reg = registry.model_copy(
+            update={"tracking_uri": registry.resolved_tracking_uri(), "artifact_root": registry.artifact_root.resolve()}
+        ).model_dump(mode="json")
+    return {"router": settings.model_dump(mode="json"), "registry": reg}
+
+
+def ab_routing(parts: Parts) -> ABRouting:
+    config = parts.router or {}
+    settings = RouterSettings.model_validate(config.get("router") or {})
+    resolver = None
+    if config.get("registry") is not None:
+        from services.registry.config import RegistrySettings
+        from services.registry.service import ModelRegistry
+
+        resolver = registry_resolver(ModelRegistry(RegistrySettings.model_validate(config["registry"])))
+    store = ExperimentStore(settings.resolved_store_url(), store_comments=settings.store_comments)
+    models = [name for name, task in parts.catalog.items()]
+    apps = parts.handles.get("engine_versions")
+    service = RouterService(
+        settings, models=models, resolver=resolver, store=store, engines_ready=apps.running if apps else None
+    )
+
+    def lookup(model: str, version: int | None) -> Engine | None:
+        if version is None:
+            return parts.engines.get(model)
+        return parts.version_engines(model, version) if parts.version_engines is not None else None
+
+    stage = ABRouting(service, lookup)
+    stage.feedback = FeedbackService(store)
+    return stage

@@ -1,0 +1,189 @@
+"""Experiment store (SQLite), POST /v1/feedback, the report's verdicts and the canary controller."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.router.config import RouterSettings
+from services.router.experiments import ExperimentConfigError, parse_experiments
+from services.router.feedback import FeedbackService
+from services.router.report import build_report
+from services.router.routes import add_feedback_route
+from services.router.service import CanaryController, RouterService
+from services.router.store import ExperimentStore, Outcome, StoreError, sqlite_url
+
+MODEL = "m"
+
+
+def exp_config(**extra: object) -> dict:
+    return {
+        "name": "e1",
+        "model": MODEL,
+        "variants": [{"name": "control", "weight": 0.5}, {"name": "treatment", "weight": 0.5}],
+        **extra,
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ExperimentStore:
+    s = ExperimentStore(sqlite_url(tmp_path / "ab.db"))
+    yield s
+    s.close()
+
+
+def outcome(rid: str, variant: str = "control", status: int = 200, **kw: object) -> Outcome:
+    return Outcome(response_id=rid, model=MODEL, variant=variant, status=status, experiment="e1", latency_s=0.1, **kw)
+
+
+def test_migrations_are_idempotent_and_feedback_rules(store: ExperimentStore, tmp_path: Path) -> None:
+    ExperimentStore(sqlite_url(tmp_path / "ab.db")).close()  # upgrading again changes nothing
+    store.record([outcome("r1"), outcome("r2", "treatment"), outcome("s1", "treatment", shadow=True)])
+    fid = store.add_feedback("r1", rating_kind="thumbs", rating=1, comment="good")
+    assert (
+        store.feedback_for("r1")["id"] == fid.id
+        and fid.variant == "control"
+        and store.feedback_for("r1")["comment"] == "good"
+    )
+    with pytest.raises(StoreError) as dup:
+        store.add_feedback("r1", rating_kind="thumbs", rating=0)
+    assert dup.value.code == "duplicate_feedback"
+    with pytest.raises(StoreError) as unknown:
+        store.add_feedback("nope", rating_kind="scale", rating=3)
+    assert unknown.value.code == "unknown_response_id"
+    with pytest.raises(StoreError):
+        store.add_feedback("s1", rating_kind="scale", rating=3)  # shadow answers were never returned
+    store.add_feedback("r2", rating_kind=None, rating=None, other_response_id="r1", preferred="this")
+    rows = store.feedback_rows("e1")
+    assert [(r["variant"], r["other_variant"]) for r in rows] == [("control", None), ("treatment", "control")]
+
+
+def test_comments_are_dropped_when_not_allowed(tmp_path: Path) -> None:
+    store = ExperimentStore(sqlite_url(tmp_path / "x.db"), store_comments=False)
+    store.record([outcome("r1")])
+    store.add_feedback("r1", rating_kind="thumbs", rating=1, comment="my secret")
+    assert store.feedback_for("r1")["comment"] is None
+
+
+async def test_feedback_route_validates_and_answers_in_openai_shape(store: ExperimentStore) -> None:
+    store.record([outcome("r1"), outcome("r2", "treatment")])
+    app = FastAPI()
+    service = FeedbackService(store)
+    add_feedback_route(app, lambda: service, lambda key: "k1")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+
+        async def post(body: object) -> httpx.Response:
+            return await client.post("/v1/feedback", content=json.dumps(body) if body is not None else b"")
+
+        ok = await post({"response_id": "r1", "rating": "up", "comment": "nice"})
+        assert ok.status_code == 200 and ok.json()["response_id"] == "r1"
+        assert store.feedback_for("r1")["key_id"] == "k1"
+        cases = [
+            ({"response_id": "r2", "rating": 6}, 400, "rating"),
+            ({"response_id": "r2", "rating": 0}, 400, "rating"),
+            ({"response_id": "r2", "rating": True}, 400, "rating"),
+            ({"response_id": "r2", "rating": "meh"}, 400, "rating"),
+            ({"response_id": "r2"}, 400, None),
+            ({"response_id": "r2", "rating": 3, "extra": 1}, 400, "extra"),
+            ({"response_id": "r2", "preference": {"other_response_id": "r2", "preferred": "this"}}, 400, None),
+            ({"response_id": "zzz", "rating": 3}, 404, "response_id"),
+            ({"response_id": "r1", "rating": 2}, 409, "response_id"),
+            (None, 400, None),
+        ]
+        for body, status, param in cases:
+            reply = await post(body)
+            assert reply.status_code == status, (body, reply.text)
+            error = reply.json()["error"]
+            assert set(error) == {"message", "type", "param", "code"} and error["param"] == param, error
+        pref = await post(
+            {"response_id": "r2", "rating": 4, "preference": {"other_response_id": "r1", "preferred": "other"}}
+        )
+        assert pref.status_code == 200
+
+
+def test_report_verdicts(store: ExperimentStore) -> None:
+    exp = parse_experiments({"experiments": [exp_config()]})[0]
+    rows, n = [], 400
+    for i in range(n):
+        rows += [outcome(f"c{i}", "control"), outcome(f"t{i}", "treatment")]
+    store.record(rows)
+    for i in range(n):
+        store.add_feedback(f"c{i}", rating_kind="thumbs", rating=int(i % 10 < 3))  # 30% up
+        store.add_feedback(f"t{i}", rating_kind="scale", rating=5 if i % 10 < 6 else 2)  # 60% "up" (>= 4)
+    report = build_report(store, exp)
+    assert report["variants"]["control"]["thumbs_up_rate"] == pytest.approx(0.3)
+    assert report["variants"]["treatment"]["thumbs_up_rate"] == pytest.approx(0.6)
+    assert report["variants"]["treatment"]["latency_s"]["p50"] == pytest.approx(0.1)
+    assert not report["sample_ratio"]["mismatch"]
+    assert (report["verdict"], report["variant"]) == ("promote", "treatment")
+    assert report["comparisons"]["treatment"]["thumbs_up_rate"]["lambda"] >= 20
+
+
+def test_report_rolls_back_on_errors_and_refuses_on_srm(tmp_path: Path) -> None:
+    exp = parse_experiments({"experiments": [exp_config()]})[0]
+    errors = ExperimentStore(sqlite_url(tmp_path / "err.db"))
+    errors.record(
+        [outcome(f"c{i}", "control") for i in range(300)]
+        + [outcome(f"t{i}", "treatment", status=500 if i % 5 == 0 else 200) for i in range(300)]
+    )
+    assert build_report(errors, exp)["verdict"] == "rollback"
+    srm = ExperimentStore(sqlite_url(tmp_path / "srm.db"))
+    srm.record([outcome(f"c{i}", "control") for i in range(700)] + [outcome(f"t{i}", "treatment") for i in range(300)])
+    report = build_report(srm, exp)
+    assert report["sample_ratio"]["mismatch"] and report["verdict"] == "continue"
+    empty = build_report(ExperimentStore(sqlite_url(tmp_path / "empty.db")), exp)
+    assert empty["verdict"] == "continue" and empty["variants"]["control"]["requests"] == 0
+
+
+def test_canary_advances_then_halts(store: ExperimentStore) -> None:
+    cfg = exp_config(canary={"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 20, "max_error_rate": 0.1})
+    exp = parse_experiments({"experiments": [cfg]})[0]
+    canary = CanaryController(store)
+    assert canary.share(exp) == 0.1
+    assert canary.evaluate(exp).state == "running"  # too few requests yet
+    store.record([outcome(f"a{i}", "treatment") for i in range(25)])
+    decision = canary.evaluate(exp)
+    assert (decision.step, decision.share) == (1, 0.5) and canary.share(exp) == 0.5
+    store.record([outcome(f"b{i}", "treatment", status=503 if i % 2 else 200) for i in range(25)])
+    halted = canary.evaluate(exp)
+    assert halted.state == "halted" and "error rate" in halted.reason and canary.share(exp) == 0.0
+
+
+def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path) -> None:
+    path = tmp_path / "experiments.yaml"
+    path.write_text(json.dumps({"experiments": [exp_config()]}))
+    service = RouterService(RouterSettings(experiments_file=path), models=[MODEL])
+    assert service.router.experiment_for(MODEL).name == "e1"
+    bad = exp_config(variants=[{"name": "control", "weight": 0.5}, {"name": "treatment", "weight": 0.6}])
+    path.write_text(json.dumps({"experiments": [bad]}))
+    assert service.reload() is False and "sum to 1.1" in service.last_error
+    assert service.router.experiment_for(MODEL).name == "e1"
+    with pytest.raises(ExperimentConfigError):
+        RouterService(RouterSettings(experiments_file=path), models=[MODEL])
+
+
+def test_ab_cli_report_canary_and_refused_promote(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    cfg = exp_config(canary={"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 5})
+    path = tmp_path / "experiments.yaml"
+    path.write_text(json.dumps({"experiments": [cfg]}))
+    url = sqlite_url(tmp_path / "cli.db")
+    store = ExperimentStore(url)
+    store.record([outcome(f"c{i}", "control") for i in range(6)] + [outcome(f"t{i}", "treatment") for i in range(6)])
+    args = ["--experiments", str(path), "--store-url", url]
+    runner = CliRunner()
+    report = runner.invoke(app, ["ab", "report", "e1", "--json", *args])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["variants"]["treatment"]["requests"] == 6
+    canary = runner.invoke(app, ["ab", "canary", "e1", *args])
+    assert canary.exit_code == 0 and json.loads(canary.stdout)["state"] == "running"
+    refused = runner.invoke(app, ["ab", "promote", "e1", *args])
+    assert refused.exit_code == 1 and "verdict is continue" in refused.output
+    assert runner.invoke(app, ["ab", "report", "nope", *args]).exit_code == 2

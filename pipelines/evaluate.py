@@ -68,7 +68,9 @@ def load_version(
     elif info.kind == "lora":
         folder = models_dir / info.tags.get("base_model", "")
     else:
-        raise ConfigError(f"version {version} of {model_name} is kind {info.kind!r}: evaluate handles hf, lora, quantized")
+        raise ConfigError(
+            f"version {version} of {model_name} is kind {info.kind!r}: evaluate handles hf, lora, quantized"
+        )
     if not (folder / "config.json").is_file():
         raise ConfigError(f"model folder {folder} has no config.json (run `llmops models import`)")
     model, tokenizer = core.load_base(folder)

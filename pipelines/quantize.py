@@ -57,8 +57,7 @@ def check_tools() -> str:
         import onnxruntime_genai
     except ImportError as exc:
         raise ConfigError(
-            f"quantization needs onnxruntime-genai and onnx-ir ({exc.name} is missing): "
-            "pip install -e . installs them"
+            f"quantization needs onnxruntime-genai and onnx-ir ({exc.name} is missing): pip install -e . installs them"
         ) from None
     return onnxruntime_genai.__version__
 
@@ -87,7 +86,9 @@ def source_model_folder(
 
         base = models_dir / info.tags.get("base_model", "")
         if not (base / "config.json").is_file():
-            raise ConfigError(f"base model folder {base} of the adapter has no config.json (run `llmops models import`)")
+            raise ConfigError(
+                f"base model folder {base} of the adapter has no config.json (run `llmops models import`)"
+            )
         progress(f"merging the LoRA adapter of v{info.version} into {base.name} (float32)")
         model, tokenizer = core.load_base(base)
         adapter = version_folder(registry, info, workdir / "adapter")
@@ -126,9 +127,10 @@ def builder_command(source: Path, output: Path, cache: Path, scheme: str, quanti
 def run_builder(command: list[str], log: Path, scheme: str, progress=print) -> None:
     """Run the model builder; progress every few quantized MatMuls; its output goes to ``log``."""
     done = 0
-    with log.open("w") as sink, subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-    ) as process:
+    with (
+        log.open("w") as sink,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as process,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
             sink.write(line)
@@ -139,7 +141,9 @@ def run_builder(command: list[str], log: Path, scheme: str, progress=print) -> N
         process.wait()
     if process.returncode != 0:
         tail = log.read_text().strip().splitlines()[-5:]
-        raise ConfigError(f"the model builder failed for {scheme} (exit {process.returncode}; log {log}):\n" + "\n".join(tail))
+        raise ConfigError(
+            f"the model builder failed for {scheme} (exit {process.returncode}; log {log}):\n" + "\n".join(tail)
+        )
     progress(f"{scheme}: {done} MatMuls quantized, export done")
 
 

@@ -116,7 +116,10 @@ def quantize(
         from pipelines.quantize import run_quantize
 
         results = run_quantize(_config(config), version, _progress, schemes=scheme or None)
-        out = [{"scheme": r.scheme, "version": r.version, "folder": str(r.folder), "size_bytes": r.size_bytes} for r in results]
+        out = [
+            {"scheme": r.scheme, "version": r.version, "folder": str(r.folder), "size_bytes": r.size_bytes}
+            for r in results
+        ]
         print(json.dumps({"source_version": version, "quantized": out}))
 
     _run(action)

@@ -212,6 +212,11 @@ class OnnxGenAIEngine:
             body = delta if isinstance(delta, dict) else ({"content": delta} if delta else {})
             choice = {"index": 0, "delta": body, "finish_reason": finish}
         else:
-            choice = {"index": 0, "text": delta if isinstance(delta, str) else "", "logprobs": None, "finish_reason": finish}
+            choice = {
+                "index": 0,
+                "text": delta if isinstance(delta, str) else "",
+                "logprobs": None,
+                "finish_reason": finish,
+            }
         return {"id": rid, "object": self._object(route, True), "created": created, "model": self.model,
                 "choices": [choice]}  # fmt: skip

@@ -40,7 +40,8 @@ LOG_FILE = "builder.log"
 class QuantizedVersion:
     scheme: str
     version: int
-    folder: Path
+    folder: Path  # the build under quantize.output_dir
+    artifact: str  # the registered copy (the version's source URI)
     size_bytes: int
     seconds: float
 
@@ -218,5 +219,5 @@ def run_quantize(
                 description=f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}",
             )
             progress(f"{scheme}: registered {name} v{new.version} ({size / 1e6:.1f} MB, {seconds:.0f} s)")
-            results.append(QuantizedVersion(scheme, new.version, output, size, seconds))
+            results.append(QuantizedVersion(scheme, new.version, output, new.source, size, seconds))
     return results

@@ -117,7 +117,13 @@ def quantize(
 
         results = run_quantize(_config(config), version, _progress, schemes=scheme or None)
         out = [
-            {"scheme": r.scheme, "version": r.version, "folder": str(r.folder), "size_bytes": r.size_bytes}
+            {
+                "scheme": r.scheme,
+                "version": r.version,
+                "folder": str(r.folder),
+                "artifact": r.artifact,
+                "size_bytes": r.size_bytes,
+            }
             for r in results
         ]
         print(json.dumps({"source_version": version, "quantized": out}))

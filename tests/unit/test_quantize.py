@@ -80,6 +80,8 @@ def test_int4_version_is_registered_with_lineage(quantized) -> None:
     fp32 = (MODELS / "smollm2-135m-instruct/model.safetensors").stat().st_size
     assert int(tags["size_bytes"]) < 0.25 * fp32, "4-bit weights: under a quarter of the float32 file"
     assert any("MatMuls quantized" in m for m in quantized.messages), "progress is reported"
+    assert quantized.result.artifact == info.source and quantized.result.folder.is_dir()
+    assert (quantized.result.folder.parent / f"{quantized.result.folder.name}.builder.log").is_file()
 
 
 @needs_model
@@ -207,3 +209,33 @@ async def test_handle_engine_maps_error_dicts_to_openai_errors() -> None:
     assert seen == [chunk]
     hidden = error_dict(RuntimeError("internal path /secret"))
     assert hidden["error"]["status"] == 500 and "/secret" not in str(hidden)
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_pipeline_run_quantizes_only_a_version_that_passed(monkeypatch, tmp_path: Path, passed: bool) -> None:
+    """The chaining in ``pipeline run`` (the steps themselves are tested above and in test_pipelines)."""
+    import pipelines.quantize
+    import pipelines.run as run
+
+    calls: list[tuple] = []
+    gate = SimpleNamespace(passed=passed, reasons=[], champion=1)
+    monkeypatch.setattr(run, "model_dir_of", lambda config: None)
+    monkeypatch.setattr(run, "load_items", lambda data: [])
+    monkeypatch.setattr(run, "open_registry", lambda registry: "registry")
+    monkeypatch.setattr(run, "base_version", lambda *a: SimpleNamespace(version=1))
+    monkeypatch.setattr(run, "run_finetune", lambda config, progress: "finetuned")
+    monkeypatch.setattr(run, "register_adapter", lambda *a: 2)
+    monkeypatch.setattr(run, "run_evaluate", lambda *a: {})
+    monkeypatch.setattr(
+        run, "apply_gate", lambda registry, config, version, progress: calls.append(("gate", version)) or gate
+    )
+    variants = [SimpleNamespace(version=3), SimpleNamespace(version=4)]
+    monkeypatch.setattr(
+        pipelines.quantize, "run_quantize", lambda config, version, *a: calls.append(("quantize", version)) or variants
+    )
+    config = PipelineConfig.model_validate({"quantize": {"in_run": True}})
+    result = run.run_pipeline(config, lambda _: None)
+    if passed:
+        assert calls == [("gate", 2), ("quantize", 2), ("gate", 3), ("gate", 4)] and len(result.quantized) == 2
+    else:
+        assert calls == [("gate", 2)] and result.quantized == []

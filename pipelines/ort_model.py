@@ -1,8 +1,8 @@
 """A quantized (ONNX Runtime GenAI) version seen through the slice of a transformers causal LM
 that ``pipelines.evaluate`` uses, so the same figures are computed the same way for both:
 
-- ``model(input_ids=..., attention_mask=...).logits``: one ONNX Runtime session over the exported
-  graph, run per row with an empty KV cache (scores for every position: perplexity, PubMedQA);
+- ``model(input_ids=..., attention_mask=...).logits``: each row's prompt appended to a fresh
+  onnxruntime-genai generator, whose prefill returns scores for every position (perplexity, PubMedQA);
 - ``model.generate(ids, max_new_tokens=..., min_new_tokens=...)``: greedy decoding by
   onnxruntime-genai's own loop with its KV cache (what the engine serves: tokens/s);
 - ``model.parameters()`` / ``model.eval()``: the device (CPU) and a no-op.
@@ -10,7 +10,6 @@ that ``pipelines.evaluate`` uses, so the same figures are computed the same way 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,21 +17,12 @@ from typing import Any
 
 
 class OrtCausalLM:
-    def __init__(self, folder: Path, threads: int | None = None):
-        import onnxruntime as ort
+    def __init__(self, folder: Path):
         import onnxruntime_genai as og
 
         self.folder = Path(folder)
-        genai = json.loads((self.folder / "genai_config.json").read_text())["model"]
-        decoder = genai["decoder"]
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(
-            str(self.folder / decoder["filename"]), options, providers=["CPUExecutionProvider"]
-        )
-        self._past = [i for i in self.session.get_inputs() if i.name.startswith("past_key_values.")]
-        self._kv_shape = (decoder["num_key_value_heads"], decoder["head_size"])
+        if not (self.folder / "genai_config.json").is_file():
+            raise FileNotFoundError(f"{self.folder} has no genai_config.json")
         self.generator_model = og.Model(str(self.folder))
 
     def eval(self) -> OrtCausalLM:
@@ -44,13 +34,13 @@ class OrtCausalLM:
         yield torch.zeros(0)  # logits come back as CPU tensors
 
     def _row_logits(self, ids: Any) -> Any:
-        import numpy as np
+        import onnxruntime_genai as og
 
-        ids = np.asarray(ids, dtype=np.int64)[None, :]
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-        empty = np.zeros((1, *self._kv_shape[:1], 0, self._kv_shape[1]), dtype=np.float32)
-        feeds.update({i.name: empty for i in self._past})
-        return self.session.run(["logits"], feeds)[0][0]
+        params = og.GeneratorParams(self.generator_model)
+        params.set_search_options(max_length=len(ids) + 1)
+        generator = og.Generator(self.generator_model, params)
+        generator.append_tokens([int(t) for t in ids])
+        return generator.get_output("logits")[0]
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> SimpleNamespace:
         """Logits [batch, width, vocab]; padded positions (mask 0) get zeros."""

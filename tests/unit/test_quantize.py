@@ -95,6 +95,27 @@ def test_quantized_version_is_evaluated_on_onnx_runtime(quantized) -> None:
 
 
 @needs_model
+def test_onnx_scores_follow_the_float32_model(quantized) -> None:
+    """The scoring path reads the quantized graph's logits position by position, padding ignored."""
+    import torch
+
+    from pipelines.finetune import core
+    from pipelines.ort_model import OrtCausalLM
+
+    fp32, tokenizer = core.load_base(MODELS / "smollm2-135m-instruct")
+    ids = tokenizer("The capital of France is Paris. The capital of Italy is", return_tensors="pt")["input_ids"]
+    padded = torch.cat([ids, torch.full((1, 3), 2)], dim=1)
+    mask = torch.cat([torch.ones_like(ids), torch.zeros((1, 3), dtype=ids.dtype)], dim=1)
+    ort = OrtCausalLM(quantized.info.local_path())(input_ids=padded, attention_mask=mask).logits[0]
+    with torch.no_grad():
+        ref = fp32(input_ids=ids).logits[0]
+    n = ids.shape[1]
+    assert ort.shape == (n + 3, ref.shape[-1]) and torch.all(ort[n:] == 0)
+    agree = (ort[:n].argmax(-1) == ref.argmax(-1)).float().mean().item()
+    assert agree >= 0.6, f"int4 and float32 agree on the next token at {agree:.0%} of positions"
+
+
+@needs_model
 async def test_quantized_model_answers_paris_through_the_gateway(engine) -> None:
     app = make_gateway_app({"smollm2-int4": engine}, {"smollm2-int4": "generate"}, keys=None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:

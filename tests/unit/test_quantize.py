@@ -111,8 +111,9 @@ def test_onnx_scores_follow_the_float32_model(quantized) -> None:
         ref = fp32(input_ids=ids).logits[0]
     n = ids.shape[1]
     assert ort.shape == (n + 3, ref.shape[-1]) and torch.all(ort[n:] == 0)
-    agree = (ort[:n].argmax(-1) == ref.argmax(-1)).float().mean().item()
-    assert agree >= 0.6, f"int4 and float32 agree on the next token at {agree:.0%} of positions"
+    top5 = ort[:n].topk(5, dim=-1).indices
+    agree = (top5 == ref.argmax(-1)[:, None]).any(-1).float().mean().item()  # 0.92 measured; a random graph: ~0
+    assert agree >= 0.75, f"float32's next token is in int4's top 5 at only {agree:.0%} of positions"
 
 
 @needs_model

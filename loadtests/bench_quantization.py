@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
     parser.add_argument("--int8-dir", type=Path, help="an existing int8 build (else built now)")
     parser.add_argument("--int4-dir", type=Path, help="an existing int4 build (else built now)")
+    parser.add_argument(
+        "--torch-threads", type=int, default=0, help="torch intra-op threads for float32 (0: torch's default)"
+    )
     parser.add_argument("--with-vllm", action="store_true", help="also float32 vLLM (speed, TTFT; ~2 min more)")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
     args = parser.parse_args()
@@ -124,6 +127,10 @@ def main() -> None:
     from pipelines.ort_model import OrtCausalLM
     from pipelines.quantize import build_variant, check_tools, folder_size
 
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     load_before = os.getloadavg()
     config = PipelineConfig(
         evaluate=EvaluateConfig(

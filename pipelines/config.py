@@ -132,6 +132,34 @@ class HpoConfig(_Strict):
         return self
 
 
+class QuantizeConfig(_Strict):
+    schemes: list[Literal["int8", "int4"]] = Field(
+        default_factory=lambda: ["int8", "int4"],
+        description="Weight-only (MatMulNBits) variants to build with onnxruntime-genai's model builder.",
+    )
+    block_size: Literal[16, 32, 64, 128, 256] = Field(32, description="Weights per quantization scale.")
+    accuracy_level: int = Field(
+        4, ge=1, le=4, description="MatMulNBits compute type: 4 = int8 activations (fastest on CPU), 1 = fp32."
+    )
+    algorithm: Literal["default", "rtn", "k_quant"] = Field(
+        "default", description="Weight rounding: default/rtn = round-to-nearest; k_quant = llama.cpp-style k-quants."
+    )
+    shared_embeddings: bool = Field(
+        True, description="One quantized table for the input embedding and the LM head (tied models only)."
+    )
+    output_dir: Path = Field(
+        Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."
+    )
+    in_run: bool = Field(False, description="`pipeline run` quantizes a version that passed the gate.")
+
+    @field_validator("schemes")
+    @classmethod
+    def _schemes(cls, value: list[str]) -> list[str]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError("schemes must name int8 and/or int4, each once")
+        return value
+
+
 class RegistryConfig(_Strict):
     tracking_uri: str | None = Field(
         None, description="MLflow registry URI; unset: LLMOPS_REGISTRY_TRACKING_URI or sqlite var/mlflow/mlflow.db."
@@ -148,6 +176,7 @@ class PipelineConfig(_Strict):
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig, description="Evaluation sizes.")
     gate: GateConfig = Field(default_factory=GateConfig, description="Registration thresholds.")
     hpo: HpoConfig = Field(default_factory=HpoConfig, description="Hyperparameter search.")
+    quantize: QuantizeConfig = Field(default_factory=QuantizeConfig, description="ONNX Runtime int8/int4 variants.")
     registry: RegistryConfig = Field(default_factory=RegistryConfig, description="Where versions go.")
 
     @property

@@ -7,7 +7,8 @@ on the version itself):
   (the fine-tuning task; items no training step has seen);
 - ``general_ppl``: perplexity of general-domain English (benign prompts), the domain-shift check;
 - ``pubmedqa_accuracy``: yes/no/maybe chosen by the model's next-token scores on held-out items;
-- ``tokens_per_s``: greedy decoding speed at one stream (transformers, float32, adapter merged).
+- ``tokens_per_s``: greedy decoding speed at one stream (transformers, float32, adapter merged;
+  a quantized version: onnxruntime-genai's loop, the engine that serves it).
 """
 
 from __future__ import annotations
@@ -50,14 +51,26 @@ def eval_config_digest(config: PipelineConfig) -> str:
 def load_version(
     registry: ModelRegistry, model_name: str, version: int, models_dir: Path, workdir: Path
 ) -> tuple[Any, Any, str]:
-    """The version as a float32 transformers model (a LoRA adapter merged into its base)."""
+    """The version as a float32 transformers model (a LoRA adapter merged into its base), or a
+    quantized version on ONNX Runtime (``pipelines.ort_model``: the same calls, another engine)."""
     info = registry.get_version(model_name, version)
+    if info.kind == "quantized":
+        from transformers import AutoTokenizer
+
+        from pipelines.ort_model import OrtCausalLM
+
+        folder = version_folder(registry, info, workdir)
+        if not (folder / "genai_config.json").is_file():
+            raise ConfigError(f"quantized version {version} has no genai_config.json in {folder}")
+        return OrtCausalLM(folder), AutoTokenizer.from_pretrained(folder), info.kind
     if info.kind == "hf":
         folder = version_folder(registry, info, workdir)
     elif info.kind == "lora":
         folder = models_dir / info.tags.get("base_model", "")
     else:
-        raise ConfigError(f"version {version} of {model_name} is kind {info.kind!r}: evaluate handles hf and lora")
+        raise ConfigError(
+            f"version {version} of {model_name} is kind {info.kind!r}: evaluate handles hf, lora, quantized"
+        )
     if not (folder / "config.json").is_file():
         raise ConfigError(f"model folder {folder} has no config.json (run `llmops models import`)")
     model, tokenizer = core.load_base(folder)

@@ -1,8 +1,9 @@
-"""``llmops pipeline run``: fine-tune -> register (with lineage) -> evaluate -> gate, from one file."""
+"""``llmops pipeline run``: fine-tune -> register (with lineage) -> evaluate -> gate, from one file;
+with ``quantize.in_run``, a version that passed is then quantized and each variant evaluated and gated."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipelines.config import PipelineConfig
 from pipelines.evaluate import run_evaluate
@@ -18,9 +19,14 @@ class PipelineResult:
     version: int
     metrics: dict[str, float]
     gate: GateResult
+    quantized: list[GateResult] = field(default_factory=list)
 
 
 def run_pipeline(config: PipelineConfig, progress=print) -> PipelineResult:
+    if config.quantize.in_run:
+        from pipelines.quantize import check_tools
+
+        check_tools()  # a missing quantization tool fails here, before training
     model_dir_of(config)  # a missing model or bad data fails here, before anything is registered or trained
     load_items(config.data)
     registry = open_registry(config.registry)
@@ -30,4 +36,10 @@ def run_pipeline(config: PipelineConfig, progress=print) -> PipelineResult:
     progress(f"registered {config.model_name} v{version} (parent v{parent})")
     metrics = run_evaluate(config, version, progress, registry)
     gate = apply_gate(registry, config, version, progress)
-    return PipelineResult(result, version, metrics, gate)
+    quantized = []
+    if config.quantize.in_run and gate.passed:
+        from pipelines.quantize import run_quantize
+
+        for variant in run_quantize(config, version, progress, registry):
+            quantized.append(apply_gate(registry, config, variant.version, progress))
+    return PipelineResult(result, version, metrics, gate, quantized)

@@ -12,7 +12,7 @@ from ray.serve import Application
 
 from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
-from services.engine.llm_configs import build_llm_config, model_source
+from services.engine.llm_configs import build_llm_config, model_source, onnx_deployment
 from services.engine.server import EngineServer
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
@@ -60,6 +60,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         if engine_apps is None
         else {}
     )
+    # ONNX Runtime engines stay inside the gateway's application (not ingress: no port of their own)
+    engines.update({spec.name: onnx_deployment(spec, engine) for spec in specs if spec.backend == "onnx"})
     ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
     safety_app, safety_config = None, None
     if safety.enabled:
@@ -85,7 +87,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         tokenizers = {
             spec.name: model_source(spec, engine.model_store)
             for spec in specs
-            if spec.backend == "vllm" and spec.task == "generate"
+            if spec.backend in ("vllm", "onnx") and spec.task == "generate"
         }
         safety_config = {**safety.model_dump(mode="json"), "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs}}
         safety_app = SafetyDeployment.options(

@@ -103,6 +103,35 @@ def gate(
 
 
 @pipeline_app.command()
+def quantize(
+    version: Annotated[int, typer.Argument(help="Version to quantize (hf, or lora: merged into its base first).")],
+    scheme: Annotated[
+        list[str] | None, typer.Option("--scheme", "-s", help="int8 or int4; repeat for both (default: config).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """ONNX Runtime int8/int4 (onnxruntime-genai) variants, each registered as a new version."""
+
+    def action():
+        from pipelines.quantize import run_quantize
+
+        results = run_quantize(_config(config), version, _progress, schemes=scheme or None)
+        out = [
+            {
+                "scheme": r.scheme,
+                "version": r.version,
+                "folder": str(r.folder),
+                "artifact": r.artifact,
+                "size_bytes": r.size_bytes,
+            }
+            for r in results
+        ]
+        print(json.dumps({"source_version": version, "quantized": out}))
+
+    _run(action)
+
+
+@pipeline_app.command()
 def hpo(config: ConfigOption = None) -> None:
     """Ray Tune search (Optuna TPE + ASHA); the best trial is registered."""
 
@@ -117,7 +146,7 @@ def hpo(config: ConfigOption = None) -> None:
 
 @pipeline_app.command()
 def run(config: ConfigOption = None) -> None:
-    """fine-tune -> register -> evaluate -> gate, from one config file."""
+    """fine-tune -> register -> evaluate -> gate [-> quantize -> evaluate -> gate each], from one config file."""
 
     def action():
         from pipelines.run import run_pipeline
@@ -125,6 +154,7 @@ def run(config: ConfigOption = None) -> None:
         result = run_pipeline(_config(config), _progress)
         out = {"version": result.version, "run_id": result.finetune.run_id, "metrics": result.metrics}
         out["gate"] = {"passed": result.gate.passed, "reasons": result.gate.reasons, "champion": result.gate.champion}
+        out["quantized"] = [{"version": q.version, "passed": q.passed, "reasons": q.reasons} for q in result.quantized]
         print(json.dumps(out))
 
     _run(action)

@@ -13,6 +13,9 @@ Example ``config/models.yaml``::
       - name: all-minilm-l6-v2
         source: all-minilm-l6-v2
         task: embed
+      - name: smollm2-int4                 # a quantized version (llmops pipeline quantize)
+        backend: onnx
+        source: var/pipelines/quantized/smollm2-135m-instruct-v1-int4
       - name: upstream
         backend: openai                  # an OpenAI-compatible server that is already running
         base_url: http://127.0.0.1:9000/v1
@@ -31,13 +34,17 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Model name clients send.")
-    backend: Literal["vllm", "openai"] = Field(
-        "vllm", description="vllm: a Ray Serve LLM deployment; openai: a remote OpenAI-compatible server."
+    backend: Literal["vllm", "onnx", "openai"] = Field(
+        "vllm",
+        description="vllm: a Ray Serve LLM deployment; onnx: an ONNX Runtime GenAI deployment (a quantized "
+        "version's folder); openai: a remote OpenAI-compatible server.",
     )
     task: Literal["generate", "embed"] = Field(
         "generate", description="generate (chat/completions) or embed (embeddings)."
     )
-    source: str | None = Field(None, description="Model-store name or HF folder path (vllm backend).")
+    source: str | None = Field(
+        None, description="Model-store name or HF folder path (vllm); a folder with genai_config.json (onnx)."
+    )
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         "auto", description="auto: float32 on CPU, bfloat16 on GPU."
     )
@@ -55,8 +62,10 @@ class ModelSpec(BaseModel):
 
     @model_validator(mode="after")
     def _backend_fields(self) -> ModelSpec:
-        if self.backend == "vllm" and not self.source:
-            raise ValueError(f"model '{self.name}': source is required for the vllm backend")
+        if self.backend in ("vllm", "onnx") and not self.source:
+            raise ValueError(f"model '{self.name}': source is required for the {self.backend} backend")
+        if self.backend == "onnx" and self.task != "generate":
+            raise ValueError(f"model '{self.name}': the onnx backend serves task generate only")
         if self.backend == "openai" and not self.base_url:
             raise ValueError(f"model '{self.name}': base_url is required for the openai backend")
         if self.max_replicas is not None and self.max_replicas < self.replicas:

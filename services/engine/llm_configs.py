@@ -1,4 +1,5 @@
-"""Turn model specs into Ray Serve LLM ``LLMConfig`` objects (CPU or GPU placement)."""
+"""Turn model specs into Ray Serve LLM ``LLMConfig`` objects (CPU or GPU placement), or, for the
+onnx backend, into a bound ``OnnxEngineDeployment``."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
         runtime_env={"env_vars": env} if env else None,
         log_engine_metrics=True,
     )
+
+
+def onnx_deployment(spec: ModelSpec, settings: EngineSettings) -> Any:
+    """A quantized version served by ONNX Runtime GenAI (CPU), named like the vLLM engines."""
+    from services.engine.onnx_deployment import OnnxEngineDeployment
+
+    folder = Path(model_source(spec, settings.model_store))
+    if not (folder / "genai_config.json").is_file():
+        raise FileNotFoundError(f"model '{spec.name}': {folder} has no genai_config.json (llmops pipeline quantize)")
+    options: dict[str, Any] = {
+        "name": f"engine-{spec.name}".replace("/", "-"),
+        "ray_actor_options": {"num_cpus": spec.num_cpus},
+    }
+    if spec.max_replicas:
+        options["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
+    else:
+        options["num_replicas"] = spec.replicas
+    return OnnxEngineDeployment.options(**options).bind(spec.name, str(folder))

@@ -35,7 +35,7 @@ class GatewayDeployment:
         self.apps = ServeEngineApps()
         handles = ServiceHandles(**handles)
         if engine_apps is not None:  # one application per engine (services/common/engine_apps.py)
-            handles["engines"] = {model: self.apps.handle(model) for model in engine_apps}
+            handles["engines"] = {**handles.get("engines", {}), **{m: self.apps.handle(m) for m in engine_apps}}
         handles["engine_versions"] = self.apps
         self.engine_handles = dict(handles.get("engines", {}))
         specs = [ModelSpec.model_validate(m) for m in models]

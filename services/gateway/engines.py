@@ -1,5 +1,6 @@
 """The gateway's ``Engine`` implementations (the protocol is ``services/common/engine.py``):
-``ServeEngine`` for a Ray Serve LLM deployment handle, ``OpenAIHTTPEngine`` for any
+``ServeEngine`` for a Ray Serve LLM deployment handle, ``HandleEngine`` for a deployment that
+offers the Engine calls itself (the ONNX Runtime engine), ``OpenAIHTTPEngine`` for any
 OpenAI-compatible server."""
 
 from __future__ import annotations
@@ -88,6 +89,51 @@ class ServeEngine:
                             yield chunk
                     else:
                         self._check(item)
+            finished = True
+        except (LLMOpsError, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise _ray_error(exc) from None
+        finally:
+            if not finished:
+                responses.cancel()
+
+
+class HandleEngine:
+    """A deployment with ``generate`` / ``stream`` / ``embed`` methods of its own (dicts in, dicts
+    out; an error arrives as an OpenAI error dict with its ``status``), e.g. OnnxEngineDeployment."""
+
+    def __init__(self, model: str, handle: Any):
+        self.model = model
+        self._handle = handle
+        self._streaming = handle.options(stream=True)
+
+    @staticmethod
+    def _check(item: dict[str, Any]) -> dict[str, Any]:
+        if "error" in item and "choices" not in item and "data" not in item:
+            error = item["error"]
+            raise engine_error(int(error.get("status") or 500), error.get("message", ""))
+        return item
+
+    async def _call(self, method: str, *args: Any) -> dict[str, Any]:
+        try:
+            item = await getattr(self._handle, method).remote(*args)
+        except Exception as exc:
+            raise _ray_error(exc) from None
+        return self._check(item)
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("generate", route, payload)
+
+    async def embed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._call("embed", payload)
+
+    async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        responses = self._streaming.stream.remote(route, payload)
+        finished = False
+        try:
+            async for item in responses:
+                yield self._check(item)
             finished = True
         except (LLMOpsError, GeneratorExit):
             raise

@@ -25,7 +25,7 @@ from services.common.engine import Engine
 from services.common.models import ModelSpec
 from services.gateway.clients import HandleRetrievalClient, HandleSafetyClient, RetrievalClient, SafetyClient
 from services.gateway.config import GatewaySettings
-from services.gateway.engines import OpenAIHTTPEngine, ServeEngine
+from services.gateway.engines import HandleEngine, OpenAIHTTPEngine, ServeEngine
 from services.gateway.key_file import KeyFile
 from services.gateway.keys import KeyStore
 from services.gateway.limits import RequestLimits
@@ -122,6 +122,8 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
         if spec.backend == "vllm":
             if spec.name in handles:  # a registered model may be served only by version applications
                 engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
+        elif spec.backend == "onnx":
+            engines[spec.name] = HandleEngine(spec.name, handles[spec.name])
         else:
             api_key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
             engines[spec.name] = OpenAIHTTPEngine(

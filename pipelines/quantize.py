@@ -1,0 +1,223 @@
+"""``llmops pipeline quantize VERSION``: ONNX Runtime int8 / int4 variants of a registry version.
+
+The source is an ``hf`` version (the embedded base) or a ``lora`` version, whose adapter is first
+merged into its base in float32. onnxruntime-genai's model builder exports the model to ONNX with
+a fused attention (GroupQueryAttention) and a KV cache, and quantizes every MatMul weight-only
+(``MatMulNBits``, round-to-nearest by default) to 8 or 4 bits. Each build is registered as a new
+``quantized`` version with ``llmops.*`` tags: ``quantization`` (int8 | int4), ``source_version``
+and ``parent_version``, ``data_hash`` (the source's, or ``none``), ``code_version``,
+``config_sha256`` (of the quantize settings), ``engine`` (onnxruntime-genai) and the builder
+options. The folder also holds the source's ``config.json`` (the registry's model-folder check)
+and serves with ``backend: onnx`` in a models file (``services/engine/onnx_engine.py``).
+
+Why onnxruntime-genai and not optimum: ``optimum-onnx`` (optimum's ONNX Runtime half) pins
+transformers 4.57 and huggingface_hub 0.36 against the stack's 5.19 / 2.4 (``pip install
+--dry-run``, 2026-11-29), while onnxruntime-genai 0.18 (+ onnx-ir) changes nothing installed and
+brings its own generation loop with a KV cache, which the engine needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.config import ConfigError, PipelineConfig, QuantizeConfig
+from pipelines.registry import code_version, open_registry, version_folder
+from services.registry.service import ModelRegistry, VersionInfo, folder_digest
+
+ENGINE = "onnxruntime-genai"
+BUILDER = "onnxruntime_genai.models.builder"
+LOG_FILE = "builder.log"
+
+
+@dataclass(frozen=True)
+class QuantizedVersion:
+    scheme: str
+    version: int
+    folder: Path  # the build under quantize.output_dir
+    artifact: str  # the registered copy (the version's source URI)
+    size_bytes: int
+    seconds: float
+
+
+def quantize_digest(quantize: QuantizeConfig) -> str:
+    keyed = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes"})
+    return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
+
+
+def check_tools() -> str:
+    """onnxruntime-genai's version; a clear error when the builder cannot run here."""
+    try:
+        import onnx_ir  # noqa: F401  (the builder's own import)
+        import onnxruntime_genai
+    except ImportError as exc:
+        raise ConfigError(
+            f"quantization needs onnxruntime-genai and onnx-ir ({exc.name} is missing): pip install -e . installs them"
+        ) from None
+    return onnxruntime_genai.__version__
+
+
+def check_source(info: VersionInfo) -> None:
+    if info.kind not in ("hf", "lora"):
+        raise ConfigError(
+            f"version {info.version} of {info.model} is kind {info.kind!r}: quantize takes an hf or lora version"
+        )
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def source_model_folder(
+    registry: ModelRegistry, info: VersionInfo, models_dir: Path, workdir: Path, progress=print
+) -> Path:
+    """A float32 HF folder of the version: the hf folder itself, or base + adapter merged into ``workdir``."""
+    if info.kind == "hf":
+        folder = version_folder(registry, info, workdir)
+    else:
+        from peft import PeftModel
+
+        from pipelines.finetune import core
+
+        base = models_dir / info.tags.get("base_model", "")
+        if not (base / "config.json").is_file():
+            raise ConfigError(
+                f"base model folder {base} of the adapter has no config.json (run `llmops models import`)"
+            )
+        progress(f"merging the LoRA adapter of v{info.version} into {base.name} (float32)")
+        model, tokenizer = core.load_base(base)
+        adapter = version_folder(registry, info, workdir / "adapter")
+        model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+        folder = workdir / "merged"
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        for extra in ("chat_template.jinja", "generation_config.json"):
+            if (base / extra).is_file() and not (folder / extra).is_file():
+                shutil.copy2(base / extra, folder / extra)
+    config = folder / "config.json"
+    if not config.is_file():
+        raise ConfigError(f"model folder {folder} has no config.json")
+    architectures = json.loads(config.read_text()).get("architectures") or []
+    if not architectures:
+        raise ConfigError(f"{config} names no architecture: the model builder cannot export it")
+    return folder
+
+
+def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
+    options = {
+        "block_size": quantize.block_size,
+        "accuracy_level": quantize.accuracy_level,
+        "algo_config": quantize.algorithm,
+    }
+    tied = json.loads((source / "config.json").read_text()).get("tie_word_embeddings", False)
+    if quantize.shared_embeddings and tied:
+        options["shared_embeddings"] = "true"
+    extra = [f"{key}={value}" for key, value in options.items()]
+    return [
+        sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", scheme, "-e", "cpu",
+        "-c", str(cache), "--extra_options", *extra,
+    ]  # fmt: skip
+
+
+def run_builder(command: list[str], log: Path, scheme: str, progress=print) -> None:
+    """Run the model builder; progress every few quantized MatMuls; its output goes to ``log``."""
+    done = 0
+    with (
+        log.open("w") as sink,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            sink.write(line)
+            if "complete quantization of" in line:
+                done += 1
+                if done % 25 == 0:
+                    progress(f"{scheme}: {done} MatMuls quantized")
+        process.wait()
+    if process.returncode != 0:
+        tail = log.read_text().strip().splitlines()[-5:]
+        raise ConfigError(
+            f"the model builder failed for {scheme} (exit {process.returncode}; log {log}):\n" + "\n".join(tail)
+        )
+    progress(f"{scheme}: {done} MatMuls quantized, export done")
+
+
+def build_variant(
+    source: Path, output: Path, scheme: str, quantize: QuantizeConfig, progress=print
+) -> tuple[int, float]:
+    """Export + quantize one scheme into ``output`` (replaced); returns (bytes, seconds)."""
+    import time
+
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="llmops-ortgenai-cache-") as cache:
+        log = output.parent / f"{output.name}.{LOG_FILE}"
+        run_builder(builder_command(source, output, Path(cache), scheme, quantize), log, scheme, progress)
+    if not (output / "genai_config.json").is_file():
+        raise ConfigError(f"the model builder wrote no genai_config.json into {output}")
+    shutil.copy2(source / "config.json", output / "config.json")  # what the model is (the registry checks it)
+    return folder_size(output), time.perf_counter() - began
+
+
+def run_quantize(
+    config: PipelineConfig,
+    version: int,
+    progress=print,
+    registry: ModelRegistry | None = None,
+    schemes: list[str] | None = None,
+) -> list[QuantizedVersion]:
+    """Quantize a version into each scheme and register every result; return the new versions."""
+    quantize = config.quantize
+    schemes = list(schemes or quantize.schemes)
+    unknown = sorted(set(schemes) - {"int8", "int4"})
+    if unknown:
+        raise ConfigError(f"unknown quantization scheme(s) {unknown}: the ONNX Runtime engine serves int8 and int4")
+    tool_version = check_tools()
+    registry = registry or open_registry(config.registry)
+    name = config.model_name
+    info = registry.get_version(name, version)  # an unknown version fails here, before any export
+    check_source(info)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="llmops-quantize-") as workdir:
+        source = source_model_folder(registry, info, config.finetune.models_dir, Path(workdir), progress)
+        for scheme in schemes:
+            output = config.quantize.output_dir / f"{name}-v{info.version}-{scheme}"
+            progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
+            size, seconds = build_variant(source, output, scheme, quantize, progress)
+            tags = {
+                "base_model": info.tags.get("base_model", name),
+                "quantization": scheme,
+                "source_version": info.version,
+                "parent_version": info.version,
+                "source_kind": info.kind,
+                "data_hash": info.tags.get("data_hash", "none"),
+                "code_version": code_version(),
+                "config_sha256": quantize_digest(quantize),
+                "engine": ENGINE,
+                "engine_version": tool_version,
+                "format": "onnx",
+                "block_size": quantize.block_size,
+                "accuracy_level": quantize.accuracy_level,
+                "algorithm": quantize.algorithm,
+                "size_bytes": size,
+                "artifact_sha256": folder_digest(output),
+            }
+            new = registry.register(
+                name,
+                output,
+                kind="quantized",
+                tags=tags,
+                copy=True,
+                description=f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}",
+            )
+            progress(f"{scheme}: registered {name} v{new.version} ({size / 1e6:.1f} MB, {seconds:.0f} s)")
+            results.append(QuantizedVersion(scheme, new.version, output, new.source, size, seconds))
+    return results

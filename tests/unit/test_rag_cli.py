@@ -15,7 +15,7 @@ from tests.unit.rag_fixtures import make_service, tokenizer  # noqa: F401  (fixt
 @pytest.fixture
 def cli(tmp_path, tokenizer, monkeypatch):  # noqa: F811
     service = make_service(tmp_path / "index", tokenizer)
-    monkeypatch.setattr(rag_cli, "_service", lambda: service)
+    monkeypatch.setattr(rag_cli, "_service", lambda threads=None: service)
     runner = CliRunner()
     return lambda *args: runner.invoke(app, ["rag", *args])
 

@@ -77,8 +77,9 @@ def _ingest(
     service = _service(threads)
     todo, _ = service.plan(collection, documents)
     size = sum(len(d.text.encode("utf-8")) for d in todo)
-    big = bool(todo) and size >= service.settings.ray_ingest_min_bytes
-    use_ray = runner == RunnerChoice.ray or (runner == RunnerChoice.auto and big)
+    big = size >= service.settings.ray_ingest_min_bytes
+    # nothing to embed (every document unchanged): no Ray job to start
+    use_ray = bool(todo) and (runner == RunnerChoice.ray or (runner == RunnerChoice.auto and big))
     chunker = _ray_chunker(service, ray_address, actors) if use_ray else None
     columns = (
         TextColumn("ingest" + (" (Ray Data)" if use_ray else "")),

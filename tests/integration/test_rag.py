@@ -166,7 +166,7 @@ def test_locust_grounded_chat_scenario(stack, indexed, tmp_path, monkeypatch):
         scenario="grounded",
         users=2,
         spawn_rate=2,
-        run_time_s=15,
+        run_time_s=40,  # a grounded chat took ~13 s here under load; 15 s left an empty stats CSV
         out_dir=tmp_path,
         slo=SLO(ttft_p95_s=60, itl_p95_s=10, error_ratio=0, min_requests=2),
         api_keys=[stack.new_key()],

@@ -8,10 +8,10 @@ ENGINE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(ENGINE)
 PYTEST_ARGS ?=
 
-.PHONY: install models classifiers serve test test-unit test-integration lint audit clean help monitoring-tools chart-lint chart-sync loadtest postgres-tools
+.PHONY: install models classifiers rag-demo serve test test-unit test-integration lint audit clean help monitoring-tools chart-lint chart-sync loadtest postgres-tools
 
 help:
-	@echo "make serve             start the stack on 127.0.0.1:8000 (installs and imports models first)"
+	@echo "make serve             start the stack on 127.0.0.1:8000 (installs, imports models, ingests the RAG demo first)"
 	@echo "make test              install, import the embedded models, run all tests"
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"
@@ -65,7 +65,12 @@ LLMOPS_DATA_DIR ?= ../shared/data
 classifiers: install
 	LLMOPS_DATA_DIR=$(LLMOPS_DATA_DIR) $(BIN)/llmops classifiers train
 
-serve: models
+# The RAG demo collection `pubmed` (PubMedQA abstracts) before the stack starts; a second start
+# skips every unchanged abstract. Skipped when LLMOPS_RAG_ENABLED=false or the data is absent.
+rag-demo: models
+	LLMOPS_DATA_DIR=$(LLMOPS_DATA_DIR) $(BIN)/llmops rag demo
+
+serve: models rag-demo
 	$(BIN)/llmops registry ensure-default
 	$(BIN)/llmops serve
 

@@ -14,6 +14,10 @@ User classes (pick on the command line; all of them when none is named):
 - ``ContextChatUser``: RAG-shaped chat without retrieval: the question's own PubMedQA abstract is
   put into the prompt by the client, as a retrieval step would. The RAG service does not exist
   yet; this scenario measures the same prompt shape.
+- ``GroundedChatUser``: grounded chat through the RAG service: a PubMedQA question with
+  ``"rag": {"collection", "top_k"}`` (``--rag-collection``, default ``pubmed``, the collection
+  ``make serve`` ingests; ``--rag-top-k``, default 4). A stream without its citations event
+  (``chat.completion.citations`` with at least one citation) counts as a failure.
 - ``EmbeddingsUser``: batches of sentences to the embedding model.
 - ``MixedUser``: all of the above in one user, weighted 6 short : 2 context : 1 long : 1 embeddings.
 
@@ -27,7 +31,7 @@ Options (each also from an environment variable): ``--api-keys`` / ``LLMOPS_LOAD
 (comma-separated; users take them in turn), ``--chat-model``, ``--embed-model``,
 ``--max-tokens``, ``--think-min`` / ``--think-max`` (seconds between a user's requests),
 ``--pubmedqa`` (the PubMedQA JSON; default: the first ``shared/data/pubmedqa/ori_pqal.json``
-found above the repository).
+found above the repository), ``--rag-collection``, ``--rag-top-k``.
 """
 
 from __future__ import annotations
@@ -97,6 +101,19 @@ def _options(parser) -> None:
         default="",
         help="PubMedQA ori_pqal.json (long and context scenarios).",
     )
+    group.add_argument(
+        "--rag-collection",
+        env_var="LLMOPS_LOADTEST_RAG_COLLECTION",
+        default="pubmed",
+        help="Collection of the grounded-chat scenario.",
+    )
+    group.add_argument(
+        "--rag-top-k",
+        env_var="LLMOPS_LOADTEST_RAG_TOP_K",
+        type=int,
+        default=4,
+        help="Passages per grounded chat.",
+    )
 
 
 def pubmedqa_path(explicit: str) -> Path:
@@ -115,8 +132,11 @@ def pubmedqa(explicit: str) -> list[dict]:
     return [data[k] for k in sorted(data)]
 
 
-def parse_sse(lines, started: float) -> tuple[float | None, list[float], bool, str | None]:
-    """(TTFT s, inter-chunk gaps s, saw [DONE], error message) of an OpenAI SSE stream."""
+def parse_sse(
+    lines, started: float, events: list[dict] | None = None
+) -> tuple[float | None, list[float], bool, str | None]:
+    """(TTFT s, inter-chunk gaps s, saw [DONE], error message) of an OpenAI SSE stream; events
+    that are not chunks (the gateway's ``chat.completion.citations``) are appended to ``events``."""
     first, last, gaps, done, error = None, None, [], False, None
     for raw in lines:
         if not raw or not raw.startswith(b"data: "):
@@ -129,6 +149,8 @@ def parse_sse(lines, started: float) -> tuple[float | None, list[float], bool, s
         if "error" in chunk:
             error = chunk["error"].get("message", "stream error")
             continue
+        if events is not None and chunk.get("object") not in (None, "chat.completion.chunk", "text_completion"):
+            events.append(chunk)
         choices = chunk.get("choices") or []
         if not any((c.get("delta") or {}).get("content") for c in choices):
             continue  # role-only, finish and usage chunks carry no token
@@ -139,6 +161,16 @@ def parse_sse(lines, started: float) -> tuple[float | None, list[float], bool, s
             gaps.append(now - last)
         last = now
     return first, gaps, done, error
+
+
+def citations_error(events: list[dict]) -> str | None:
+    """Why a grounded stream's citations are missing, or None when it had some."""
+    cited = [e for e in events if e.get("object") == "chat.completion.citations"]
+    if not cited:
+        return "stream carried no citations event"
+    if not cited[-1].get("citations"):
+        return "citations event with no citation (empty collection?)"
+    return None
 
 
 class OpenAIUser(HttpUser):
@@ -168,14 +200,16 @@ class OpenAIUser(HttpUser):
     def items(self) -> list[dict]:
         return pubmedqa(self.opts.pubmedqa)
 
-    def stream_chat(self, scenario: str, messages: list[dict]) -> None:
+    def stream_chat(self, scenario: str, messages: list[dict], extra: dict | None = None) -> None:
         body = {
             "model": self.opts.chat_model,
             "messages": messages,
             "max_tokens": self.opts.max_tokens,
             "stream": True,
             "temperature": 0.7,
+            **(extra or {}),
         }
+        events: list[dict] | None = [] if extra and "rag" in extra else None
         name, started, length = f"chat:{scenario}", time.perf_counter(), 0
         error: str | None = None
         first: float | None = None
@@ -191,12 +225,14 @@ class OpenAIUser(HttpUser):
                 if response.status_code != 200:
                     error = f"HTTP {response.status_code}: {response.text[:200]}"
                 else:
-                    first, gaps, done, error = parse_sse(response.iter_lines(), started)
+                    first, gaps, done, error = parse_sse(response.iter_lines(), started, events)
                     length = len(gaps) + (first is not None)
                     if error is None and not done:
                         error = "stream ended without [DONE]"
                     elif error is None and first is None:
                         error = "stream carried no content"
+                    elif error is None and events is not None:
+                        error = citations_error(events)
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
         fire = self.environment.events.request.fire
@@ -247,6 +283,12 @@ class OpenAIUser(HttpUser):
         ]
         self.stream_chat("context", messages)
 
+    def grounded_chat(self) -> None:
+        item = self.rng.choice(self.items())
+        rag = {"collection": self.opts.rag_collection, "top_k": self.opts.rag_top_k}
+        question = item["QUESTION"] + " Answer yes, no or maybe, citing the sources."
+        self.stream_chat("grounded", [{"role": "user", "content": question}], extra={"rag": rag})
+
     def embeddings(self) -> None:
         # first sentences of abstracts: whole abstracts can pass the embedding model's 256 tokens
         sentences = [
@@ -280,6 +322,12 @@ class ContextChatUser(OpenAIUser):
     @task
     def one_request(self) -> None:
         self.context_chat()
+
+
+class GroundedChatUser(OpenAIUser):
+    @task
+    def one_request(self) -> None:
+        self.grounded_chat()
 
 
 class EmbeddingsUser(OpenAIUser):

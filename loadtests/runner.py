@@ -23,6 +23,7 @@ SCENARIOS = {
     "short": "ShortChatUser",
     "long": "LongPromptChatUser",
     "context": "ContextChatUser",
+    "grounded": "GroundedChatUser",
     "embeddings": "EmbeddingsUser",
     "mixed": "MixedUser",
 }

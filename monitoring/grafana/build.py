@@ -471,9 +471,104 @@ def ab() -> Dashboard:
     return d
 
 
-DASHBOARDS = {"overview": overview, "engines": engines, "drift": drift, "cost": cost, "safety": safety, "ab": ab}
+def rag() -> Dashboard:
+    d = Dashboard(
+        "llmops-rag",
+        "llmops / RAG",
+        "Retrieval (services/rag): latency by stage, passages returned and dropped as injection, empty results.",
+    )
+    retrievals = f'sum(rate(llmops_rag_retrieval_duration_seconds_count{{stage="gateway",{NS}}}[{RATE}]))'
+    d.row("Traffic")
+    d.panel(
+        "Retrievals per second",
+        [_q(retrievals, "retrievals")],
+        unit="reqps",
+        width=8,
+        description="Every retrieval the gateway made: POST /v1/retrieve and grounded chat.",
+    )
+    d.panel(
+        "POST /v1/retrieve by status class",
+        [
+            _q(
+                f'sum by (status_class) (rate(llmops_requests_total{{route="retrieve",{NS}}}[{RATE}]))',
+                "{{status_class}}",
+            )
+        ],
+        unit="reqps",
+        width=8,
+    )
+    d.panel(
+        "Empty results (share of retrievals)",
+        [_q(f"sum(rate(llmops_rag_empty_results_total{{{NS}}}[{RATE}])) / {retrievals}", "empty")],
+        unit="percentunit",
+        width=8,
+        description="Retrievals that found no passage: an empty or missing collection, or filters matching nothing.",
+    )
+    d.row("Latency")
+    d.panel(
+        "Retrieval time as the gateway sees it",
+        _quantiles("llmops_rag_retrieval_duration_seconds", f'stage="gateway",{NS}'),
+        unit="s",
+    )
+    d.panel(
+        "p95 by stage (embed, dense, bm25, fuse, total, scan)",
+        [
+            _q(
+                "histogram_quantile(0.95, sum by (le, stage)"
+                f" (rate(llmops_rag_retrieval_duration_seconds_bucket{{{NS}}}[{RATE}])))",
+                "{{stage}}",
+            )
+        ],
+        unit="s",
+    )
+    d.row("Passages")
+    d.panel(
+        "Passages returned per second by route",
+        [
+            _q(
+                f'sum by (route) (rate(llmops_rag_passages_total{{outcome="returned",{NS}}}[{RATE}]))',
+                "{{route}}",
+            )
+        ],
+        width=8,
+    )
+    d.panel(
+        "Passages dropped as indirect injection",
+        [
+            _q(
+                f'sum by (route) (rate(llmops_rag_passages_total{{outcome="dropped_injection",{NS}}}[{RATE}]))',
+                "{{route}}",
+            )
+        ],
+        width=8,
+        description="Grounded chat drops the passages the safety service flags; any at all means a poisoned document.",
+    )
+    d.panel(
+        "Share of grounded-chat passages dropped",
+        [
+            _q(
+                f'sum(rate(llmops_rag_passages_total{{route="chat",outcome="dropped_injection",{NS}}}[{RATE}]))'
+                f' / sum(rate(llmops_rag_passages_total{{route="chat",outcome="returned",{NS}}}[{RATE}]))',
+                "dropped",
+            )
+        ],
+        unit="percentunit",
+        width=8,
+    )
+    return d
+
+
+DASHBOARDS = {
+    "overview": overview,
+    "engines": engines,
+    "drift": drift,
+    "cost": cost,
+    "safety": safety,
+    "rag": rag,
+    "ab": ab,
+}
 # Dashboards whose metrics come from a service that may not be deployed (checked only when it is).
-OPTIONAL = {"safety": "services.safety"}
+OPTIONAL = {"safety": "services.safety", "rag": "services.rag"}
 
 
 def rendered() -> dict[Path, str]:

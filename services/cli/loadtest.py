@@ -33,7 +33,7 @@ def loadtest(
             help="API key(s) for --host; repeat for several (with a local stack: one is created).",
         ),
     ] = None,
-    scenario: Annotated[str, typer.Option(help="short | long | context | embeddings | mixed.")] = "mixed",
+    scenario: Annotated[str, typer.Option(help="short | long | context | grounded | embeddings | mixed.")] = "mixed",
     users: Annotated[
         int, typer.Option(min=1, max=512, help="Concurrent users (the start count in --capacity mode).")
     ] = 4,

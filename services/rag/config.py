@@ -47,6 +47,12 @@ class RagSettings(BaseSettings):
     max_document_bytes: int = Field(
         2_000_000, ge=1, description="Largest document (UTF-8 text) accepted; a larger one refuses the whole ingest."
     )
+    ray_ingest_min_bytes: int = Field(
+        64_000_000,
+        ge=0,
+        description="`llmops rag ingest --runner auto` runs a Ray Data job when the documents to write hold"
+        " at least this many bytes of text, else ingests in process.",
+    )
     max_top_k: int = Field(50, ge=1, description="Largest top_k a retrieve request may ask for.")
     default_top_k: int = Field(5, ge=1, description="top_k when a request gives none.")
     max_query_chars: int = Field(2000, ge=1, description="Longest query accepted.")

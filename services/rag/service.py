@@ -13,9 +13,10 @@ an unknown collection; retrieve returns per-stage timings the gateway turns into
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from services.common.errors import InvalidRequestError, NotFoundError
@@ -28,6 +29,8 @@ from services.rag.fusion import reciprocal_rank_fusion
 from services.rag.store import Chunk, LanceStore, UnknownCollection, UnknownFilterField, VectorStore, valid_collection
 
 Progress = Callable[[int], None]  # called with the number of documents just written
+# documents to write -> batches of (documents, their embedded chunks)
+ChunkBatches = Callable[[list[Document]], Iterable[tuple[list[Document], list[Chunk]]]]
 WRITE_BATCH_DOCS = 64
 
 
@@ -79,17 +82,23 @@ class RetrievalService:
         todo = [d for d in documents if known.get(d.id) != d.content_hash(self.recipe)]
         return todo, len(documents) - len(todo)
 
-    def ingest(self, collection: str, documents: Iterable[Document], progress: Progress | None = None) -> dict:
+    def ingest(
+        self,
+        collection: str,
+        documents: Iterable[Document],
+        progress: Progress | None = None,
+        chunker: ChunkBatches | None = None,
+    ) -> dict:
         """Add or replace documents; unchanged ones are skipped. All input is validated before the
-        first write; each batch of documents is then one atomic commit."""
+        first write; each batch of documents is then one atomic commit. ``chunker`` turns the
+        documents to write into (documents, their chunks) batches: in process by default, or a
+        Ray Data job (``services/rag/ray_ingest.py``); either way this process writes."""
         started = time.perf_counter()
         documents = list(documents)
         todo, unchanged = self.plan(collection, documents)
         known = self.store.document_hashes(collection, [d.id for d in todo])
         n_chunks = 0
-        for start in range(0, len(todo), WRITE_BATCH_DOCS):
-            batch = todo[start : start + WRITE_BATCH_DOCS]
-            chunks = self._chunks(batch)
+        for batch, chunks in (chunker or self.chunk_batches)(todo):
             self.store.replace_documents(collection, [d.id for d in batch], chunks)
             n_chunks += len(chunks)
             if progress:
@@ -105,14 +114,24 @@ class RetrievalService:
             "seconds": round(time.perf_counter() - started, 3),
         }
 
-    def _chunks(self, documents: list[Document]) -> list[Chunk]:
-        pieces: list[tuple[Document, int, str]] = []
-        for doc in documents:
-            texts = self.chunker.chunk(doc.text)
-            if not texts:
-                raise InvalidRequestError(f"document {doc.id!r} has no text", param="documents")
-            pieces.extend((doc, i, t) for i, t in enumerate(texts))
-        vectors = self.embedder.embed([t for _, _, t in pieces])
+    def chunk_batches(self, documents: list[Document]) -> Iterator[tuple[list[Document], list[Chunk]]]:
+        """In process: batches of ``WRITE_BATCH_DOCS`` documents with their chunks, embedded."""
+        for start in range(0, len(documents), WRITE_BATCH_DOCS):
+            batch = documents[start : start + WRITE_BATCH_DOCS]
+            texts = [self.chunk_texts(doc) for doc in batch]
+            vectors = self.embedder.embed([t for doc_texts in texts for t in doc_texts])
+            yield batch, self.build_chunks(batch, texts, vectors)
+
+    def chunk_texts(self, doc: Document) -> list[str]:
+        texts = self.chunker.chunk(doc.text)
+        if not texts:
+            raise InvalidRequestError(f"document {doc.id!r} has no text", param="documents")
+        return texts
+
+    def build_chunks(self, documents: list[Document], texts: list[list[str]], vectors: np.ndarray) -> list[Chunk]:
+        """The index rows of ``documents``, given each one's chunk texts and all their vectors
+        (in the same order, flattened)."""
+        pieces = [(doc, i, t) for doc, doc_texts in zip(documents, texts, strict=True) for i, t in enumerate(doc_texts)]
         return [
             Chunk(
                 chunk_id=f"{doc.id}#{i}",

@@ -53,6 +53,10 @@ def test_rules_use_only_exported_metrics():
         "LLMOpsEngineQueueSaturated",
         "LLMOpsDriftDetected",
         "LLMOpsBudgetNearlySpent",
+        "LLMOpsRAGRetrievalSlow",
+        "LLMOpsRAGEmptyResults",
+        "LLMOpsRAGInjectionPassages",
+        "LLMOpsRAGRetrieveErrors",
     } <= {
         r.get("alert")
         for f in ALERTS.glob("*.yaml")

@@ -52,6 +52,20 @@ def test_overview_covers_the_issue():
     assert all(f"histogram_quantile({q}," in exprs for q in ("0.5", "0.95", "0.99"))
 
 
+def test_rag_dashboard_covers_the_issue():
+    board = build.rag().to_json()
+    exprs = " ".join(e for _, e in build.queries(board))
+    for metric in (
+        "llmops_rag_retrieval_duration_seconds_bucket",  # latency by stage
+        'outcome="returned"',  # passages returned
+        'outcome="dropped_injection"',  # passages dropped as injection
+        "llmops_rag_empty_results_total",  # empty results
+        'route="retrieve"',  # the /v1/retrieve route
+    ):
+        assert metric in exprs, metric
+    assert "sum by (le, stage)" in exprs
+
+
 def test_configmaps_hold_every_dashboard():
     docs = list(yaml.safe_load_all((build.HERE / "configmaps.yaml").read_text()))
     assert {d["metadata"]["name"] for d in docs} == {f"llmops-dashboard-{n}" for n in build.DASHBOARDS}

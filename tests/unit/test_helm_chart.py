@@ -98,7 +98,11 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     args = dict(app["args"])
     gateway = GatewaySettings(**args.pop("gateway"))
     safety = SafetySettings(**args.pop("safety"))
-    assert not RagSettings(**args.pop("rag")).enabled
+    rag = RagSettings(**args.pop("rag"))
+    values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+    assert rag.enabled is values.get("rag", {}).get("enabled", False)
+    if rag.enabled:
+        assert str(rag.index_dir) == "/rag" and rag.replicas == values["rag"].get("replicas", 1)
     engine_apps = args.pop("engine_apps")
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
@@ -172,6 +176,7 @@ def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dic
     for mount, folder in MOUNTS.items():
         text = text.replace(mount, str(tmp_path / folder))
     text = re.sub(r"(?<![\w/])/models\b", str(store), text)
+    text = text.replace("index_dir: /rag", f"index_dir: {tmp_path / 'rag-index'}")  # the RAG index volume
     monkeypatch.chdir(workdir)
     for var in [v for v in __import__("os").environ if v.startswith("LLMOPS_")]:
         monkeypatch.delenv(var)
@@ -273,12 +278,43 @@ def test_models_come_from_values():
 
 
 def test_only_existing_services_are_configured():
-    """The A/B router is not in the chart, and RAG (on by default in build_app) has no index volume
-    in the chart yet: the serve config turns it off explicitly."""
-    for scenario in SCENARIOS:
+    """The A/B router is not in the chart, and RAG (on by default in build_app) is off unless the
+    values turn it on: the serve config says so explicitly."""
+    for scenario in [None, *SCENARIOS]:
         args = rendered_args(render(scenario))
         allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag", "engine_apps"}
-        assert set(args) <= allowed and args["rag"] == {"enabled": False}, scenario
+        values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+        assert set(args) <= allowed, scenario
+        if not values.get("rag", {}).get("enabled"):
+            assert args["rag"] == {"enabled": False}, scenario
+
+
+def test_rag_gets_its_index_volume_and_settings():
+    docs = render("full-values.yaml")
+    values = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())["rag"]
+    (claim,) = [d for d in by_kind(docs, "PersistentVolumeClaim") if d["metadata"]["name"].endswith("-rag-index")]
+    assert claim["spec"]["storageClassName"] == "efs" and claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"  # the index outlives a release
+    rag = RagSettings(**rendered_args(docs)["rag"])
+    assert rag.enabled and rag.num_cpus == 0.5 and rag.replicas == 2
+    assert {k: v.model_dump() for k, v in rag.aliases.items()} == values["aliases"]
+    (rayservice,) = by_kind(docs, "RayService")
+    for name, template in pod_templates(rayservice).items():
+        volumes = {v["name"]: v for v in template["spec"]["volumes"]}
+        assert volumes["rag-index"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"], name
+        mounts = {m["name"]: m for m in template["spec"]["containers"][0]["volumeMounts"]}
+        assert mounts["rag-index"]["mountPath"] == str(rag.index_dir) and not mounts["rag-index"].get("readOnly")
+    values = {"modelCache": {"enabled": True}, "rag": {"enabled": True, "index": {"existingClaim": "idx"}}}
+    existing = render_with(values)
+    assert existing.returncode == 0, existing.stderr
+    rendered = [d for d in yaml.safe_load_all(existing.stdout) if d]
+    assert not [d for d in rendered if d["kind"] == "PersistentVolumeClaim" and "rag" in d["metadata"]["name"]]
+    (rayservice,) = [d for d in rendered if d["kind"] == "RayService"]
+    for template in pod_templates(rayservice).values():
+        volumes = {v["name"]: v for v in template["spec"]["volumes"]}
+        assert volumes["rag-index"]["persistentVolumeClaim"]["claimName"] == "idx"
+    off = rendered_args(render())
+    assert off["rag"] == {"enabled": False} and not [d for d in render() if d["kind"] == "PersistentVolumeClaim"]
 
 
 # --- labels, selectors, resources ----------------------------------------------------------------
@@ -620,6 +656,7 @@ def test_existing_secret_and_claim_are_referenced():
             "api-keys": "/etc/llmops/keys",
             "state": "/var/lib/llmops",
             "model-cache": "/models",
+            "rag-index": "/rag",
         }
 
 
@@ -654,6 +691,10 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
         ({"safety": {"enabled": True}}, "/modelCache/enabled"),  # the image has no classifiers
+        ({"rag": {"enabled": True}}, "/modelCache/enabled"),  # the embedding model comes from the cache
+        ({"rag": {"aliases": {"a": {"model": "m"}}}}, "collection"),
+        ({"rag": {"aliases": {"a": {"model": "m", "collection": "Bad Name"}}}}, "/rag/aliases/a/collection"),
+        ({"rag": {"replicas": 0}}, "/rag/replicas"),
         ({"prices": {"smollm2": {"input_per_1m_usd": 1}}}, "smollm2"),  # the old flat shape
         ({"prices": {"models": {"m": {"input_per_1m": 1}}}}, "input_per_1m"),
         ({"prices": {"models": {"m": {"gpu_hour_usd": 1}}}}, "/prices/models/m"),  # no tokens_per_second

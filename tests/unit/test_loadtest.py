@@ -2,6 +2,7 @@
 against the fake OpenAI backend (its own process, as always)."""
 
 import json
+import subprocess
 import sys
 import time
 
@@ -168,3 +169,49 @@ def test_locust_streaming_users_record_ttft_and_itl(fake_backend, tmp_path):
     )
     assert stats.itl_samples == 7 * stats.requests, "8 chunks: 7 gaps per request"
     assert run.html.exists() and run.html.stat().st_size > 1000
+
+
+SSE_CHECK = """
+import locust  # first: it monkey-patches the interpreter (gevent), as under `locust -f`
+import json, time
+from loadtests.locustfile import citations_error, parse_sse
+
+chunk = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "Yes"}}]}
+cited = {"object": "chat.completion.citations", "citations": [{"index": 1, "document_id": "d1"}]}
+lines = [b"data: " + json.dumps(x).encode() for x in (chunk, cited)] + [b"data: [DONE]"]
+events = []
+first, gaps, done, error = parse_sse(lines, time.perf_counter(), events)
+assert first is not None and done and error is None and events == [cited]
+assert citations_error(events) is None
+assert "no citation" in citations_error([{**cited, "citations": []}])
+assert "no citations event" in citations_error([])
+print("ok")
+"""
+
+
+def test_sse_parser_keeps_the_citations_event():
+    """In its own interpreter: importing locust monkey-patches this one (gevent)."""
+    from services.cli.local_stack import REPO
+
+    done = subprocess.run([sys.executable, "-c", SSE_CHECK], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_grounded_stream_without_citations_is_a_failure(fake_backend, tmp_path):
+    """The fake backend is no RAG gateway: it ignores "rag" and sends no citations event, so
+    every grounded request must count as failed (the real stack's run: tests/integration/test_rag.py)."""
+    run = run_locust(
+        fake_backend,
+        scenario="grounded",
+        users=1,
+        spawn_rate=1,
+        run_time_s=8,  # the first request waits for PubMedQA to load; a loaded machine is slow at it
+        out_dir=tmp_path,
+        slo=SLO_OK,
+        api_keys=["k"],
+        think=(0.05, 0.1),
+        max_tokens=4,
+    )
+    stats = run.verdict.stats
+    assert stats.requests >= 1 and stats.failures == stats.requests, run.log.read_text()[-2000:]
+    assert "no citations event" in (tmp_path / f"{run.prefix.name}_failures.csv").read_text()

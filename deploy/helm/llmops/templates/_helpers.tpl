@@ -78,6 +78,10 @@ app.kubernetes.io/part-of: llmops
 {{- default (printf "%s-api-keys" (include "llmops.fullname" .)) .Values.apiKeys.existingSecret }}
 {{- end }}
 
+{{- define "llmops.ragIndexClaim" -}}
+{{- default (printf "%s-rag-index" (include "llmops.fullname" .)) .Values.rag.index.existingClaim }}
+{{- end }}
+
 {{- define "llmops.modelCacheClaim" -}}
 {{- default (printf "%s-model-cache" (include "llmops.fullname" .)) .Values.modelCache.existingClaim }}
 {{- end }}
@@ -94,6 +98,8 @@ app.kubernetes.io/part-of: llmops
 {{- define "llmops.configDir" -}}/etc/llmops/config{{- end }}
 {{- define "llmops.keysDir" -}}/etc/llmops/keys{{- end }}
 {{- define "llmops.modelDir" -}}/models{{- end }}
+{{/* The RAG index (one LanceDB folder), shared by the retrieval replicas and ingestion jobs. */}}
+{{- define "llmops.ragIndexDir" -}}/rag{{- end }}
 {{/* Writable per-pod state of the gateway (cost ledger, request log): an emptyDir. */}}
 {{- define "llmops.stateDir" -}}/var/lib/llmops{{- end }}
 
@@ -133,9 +139,17 @@ safety:
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
   models_dir: {{ .Values.safety.classifiersDir }}
 {{- end }}
-{{- /* RAG is on by default in build_app; the chart has no index volume for it yet: off. */}}
+{{- /* Always explicit: RagSettings defaults to enabled. */}}
 rag:
-  enabled: false
+  enabled: {{ .Values.rag.enabled }}
+{{- if .Values.rag.enabled }}
+  index_dir: {{ include "llmops.ragIndexDir" . }}
+  replicas: {{ .Values.rag.replicas }}
+  num_cpus: {{ .Values.rag.numCpus }}
+  timeout_s: {{ .Values.rag.timeoutSeconds }}
+  aliases:
+    {{- toYaml .Values.rag.aliases | nindent 4 }}
+{{- end }}
 {{- end }}
 
 {{/* Engine settings every application's build_app reads. */}}
@@ -197,6 +211,11 @@ applications:
   persistentVolumeClaim:
     claimName: {{ include "llmops.modelCacheClaim" . }}
 {{- end }}
+{{- if .Values.rag.enabled }}
+- name: rag-index
+  persistentVolumeClaim:
+    claimName: {{ include "llmops.ragIndexClaim" . }}
+{{- end }}
 {{- end }}
 
 {{- define "llmops.volumeMounts" -}}
@@ -211,6 +230,10 @@ applications:
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   mountPath: {{ include "llmops.modelDir" . }}
+{{- end }}
+{{- if .Values.rag.enabled }}
+- name: rag-index
+  mountPath: {{ include "llmops.ragIndexDir" . }}
 {{- end }}
 {{- end }}
 

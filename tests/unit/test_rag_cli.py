@@ -124,7 +124,11 @@ def test_auto_runner_picks_ray_from_the_size_threshold(cli, tmp_path, monkeypatc
 
 def test_make_serve_ingests_the_demo_before_starting():
     root = Path(__file__).resolve().parents[2]
-    plan = subprocess.run(["make", "-n", "serve"], cwd=root, capture_output=True, text=True, check=True).stdout
+    # --no-print-directory: under another make (`make test` runs pytest) make -n also prints
+    # "make[1]: Entering/Leaving directory" lines
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", "serve"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
     lines = plan.splitlines()
     demo = next(i for i, line in enumerate(lines) if "llmops rag demo" in line)
     assert "LLMOPS_DATA_DIR=../shared/data" in lines[demo]

@@ -64,20 +64,21 @@ def prompt_texts(ctx: RequestContext) -> Found:
         _leaves(payload.get("tools"), rest)
         found += rest
     elif ctx.route == "completions":
-        prompt = payload.get("prompt")
-        if isinstance(prompt, str):
-            found.append((payload, "prompt", prompt))
-        elif isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
-            found += [(prompt, i, p) for i, p in enumerate(prompt)]
+        _strings(payload, "prompt", found)
         if isinstance(payload.get("suffix"), str) and payload["suffix"]:
             found.append((payload, "suffix", payload["suffix"]))
     elif ctx.route == "embeddings":
-        given = payload.get("input")
-        if isinstance(given, str):
-            found.append((payload, "input", given))
-        elif isinstance(given, list) and all(isinstance(p, str) for p in given):
-            found += [(given, i, p) for i, p in enumerate(given)]
+        _strings(payload, "input", found)
     return found
+
+
+def _strings(payload: dict[str, Any], key: str, found: Found) -> None:
+    """A field that is a string or a list of strings (``prompt``, ``input``); token ids are not text."""
+    value = payload.get(key)
+    if isinstance(value, str):
+        found.append((payload, key, value))
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        found += [(value, i, v) for i, v in enumerate(value)]
 
 
 def token_id_param(ctx: RequestContext) -> str | None:

@@ -29,6 +29,13 @@ def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
     return kwargs
 
 
+# vLLM's CPU backend compiles the model with inductor on every start. Its default AOT compile cache
+# saves an artifact it cannot load back on CPU ("'function' object has no attribute
+# 'finalize_loading'"), so each start compiled from scratch; without AOT, inductor's own graph
+# cache is reused and later starts skip the C++ build (engine init 145 s -> 59 s measured here).
+CPU_COMPILE_ENV = {"VLLM_USE_AOT_COMPILE": "0"}
+
+
 def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
     from ray.serve.llm import LLMConfig
 
@@ -42,7 +49,7 @@ def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
         deployment["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
     else:
         deployment["num_replicas"] = spec.replicas
-    env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)} if device == "cpu" else {}
+    env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib), **CPU_COMPILE_ENV} if device == "cpu" else {}
     return LLMConfig(
         model_loading_config={"model_id": spec.name, "model_source": model_source(spec, settings.model_store)},
         engine_kwargs=engine_kwargs(spec, device),

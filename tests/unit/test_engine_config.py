@@ -58,6 +58,9 @@ def test_llm_config_placement(tmp_path, device):
     assert config.model_loading_config.model_source == str((tmp_path / "store" / "s").resolve())
     assert config.deployment_config["autoscaling_config"] == {"min_replicas": 1, "max_replicas": 3}
     assert config.deployment_config["name"] == "engine-org-chat"
+    env = (config.runtime_env or {}).get("env_vars", {})
+    # on CPU the AOT compile cache cannot be loaded back, so it is off and inductor's cache is reused
+    assert env.get("VLLM_USE_AOT_COMPILE") == ("0" if device == "cpu" else None)
 
 
 def test_inline_models_replace_the_models_file(tmp_path):

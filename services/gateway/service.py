@@ -213,10 +213,12 @@ class GatewayService:
         )
         metrics.IN_FLIGHT.labels(route).inc()
         try:
-            engine = await self.pipeline.before_engine(ctx)
-            if response_headers is not None and ctx.variant:
-                response_headers[VARIANT_HEADER] = ctx.variant
-            async with asyncio.timeout(self.request_timeout_s):
+            # one deadline from arrival covers every stage before the engine too (a slow safety scan,
+            # retrieval or quota call), and the stream's own timeout (``_sse``) counts from the same start
+            async with asyncio.timeout(max(0.0, started + self.request_timeout_s - time.perf_counter())):
+                engine = await self.pipeline.before_engine(ctx)
+                if response_headers is not None and ctx.variant:
+                    response_headers[VARIANT_HEADER] = ctx.variant
                 if route == "embeddings":
                     response = await self.pipeline.response(ctx, await engine.embed(ctx.payload))
                 elif not ctx.stream:
@@ -230,7 +232,7 @@ class GatewayService:
                         raise EngineUnavailableError("The engine ended the stream without output.")
                     return self._sse(ctx, first, chunks, include_usage)
         except TimeoutError:
-            timeout = EngineTimeoutError("The engine did not answer in time.")
+            timeout = EngineTimeoutError("The request did not finish in time.")
             await self._done(ctx, timeout.status_code)
             raise timeout from None
         except LLMOpsError as exc:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from loadtests.fake_openai_backend import FakeEngine
+from services.gateway.pipeline import PassThrough
 from tests.conftest import make_gateway_app
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello there world"}]}
@@ -126,6 +127,27 @@ async def test_engine_timeout_is_a_504():
     app = make_gateway_app({"fake-chat": Stuck()}, {"fake-chat": "generate"}, keys=None, request_timeout_s=0.2)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as anon:
         assert_openai_error(await anon.post("/v1/chat/completions", json=CHAT), 504, "timeout")
+
+
+class SlowStage(PassThrough):
+    async def on_request(self, ctx):
+        await asyncio.sleep(10)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_request_deadline_covers_the_stages_before_the_engine(stream):
+    # a stage that hangs before the engine (a slow scan, retrieval or quota call) used to run outside
+    # the request timeout: the client waited as long as the stage did
+    app = make_gateway_app(
+        {"fake-chat": FakeEngine()},
+        {"fake-chat": "generate"},
+        keys=None,
+        request_timeout_s=0.2,
+        stages={"retrieval": SlowStage()},
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as anon:
+        r = await asyncio.wait_for(anon.post("/v1/chat/completions", json={**CHAT, "stream": stream}), 5)
+    assert_openai_error(r, 504, "timeout")
 
 
 async def test_quota_429_with_retry_after(gateway_app, keys):

@@ -9,6 +9,7 @@
     │   └── ModelNotFoundError     404 code model_not_found
     ├── RateLimitError             429 rate_limit_error (carries Retry-After)
     ├── EngineUnavailableError     503 service_unavailable
+    │   ├── EngineOverloadedError  503 code engine_overloaded (queue full; carries Retry-After)
     │   └── SafetyUnavailableError 503 code safety_unavailable (fail-closed safety policy)
     └── EngineTimeoutError         504 timeout
 
@@ -107,6 +108,16 @@ class EngineUnavailableError(LLMOpsError):
     error_type = "service_unavailable"
     default_code = "engine_unavailable"
     expose_message = True
+
+
+class EngineOverloadedError(EngineUnavailableError):
+    """The engine's queue is full: refused at once, with a hint when to come back."""
+
+    default_code = "engine_overloaded"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
 
 
 class SafetyUnavailableError(EngineUnavailableError):

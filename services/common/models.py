@@ -52,6 +52,15 @@ class ModelSpec(BaseModel):
     replicas: int = Field(1, ge=1, description="Engine replicas (min replicas when autoscaling).")
     max_replicas: int | None = Field(None, ge=1, description="Enables autoscaling up to this many replicas.")
     num_cpus: float = Field(1.0, gt=0, description="CPUs reserved per engine replica.")
+    max_ongoing_requests: int = Field(
+        256, ge=1, description="Requests one engine replica works on at once (vllm/onnx); more wait in its queue."
+    )
+    max_queued_requests: int = Field(
+        512,
+        ge=1,
+        description="Requests waiting for this engine beyond that; more are refused at once with 503 "
+        "engine_overloaded and Retry-After (a burst never grows memory without bound).",
+    )
     num_gpus: float = Field(0, ge=0, description="GPUs per replica; 0 on CPU machines, auto-set to 1 on GPU machines.")
     engine_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra vLLM engine arguments.")
     base_url: str | None = Field(None, description="Base URL ending in /v1 (openai backend).")

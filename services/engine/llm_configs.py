@@ -36,6 +36,12 @@ def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
 CPU_COMPILE_ENV = {"VLLM_USE_AOT_COMPILE": "0"}
 
 
+def queue_limits(spec: ModelSpec) -> dict[str, int]:
+    """Serve's per-replica concurrency and bounded queue for an engine (Ray Serve LLM's default
+    lets every request through to vLLM's unbounded queue)."""
+    return {"max_ongoing_requests": spec.max_ongoing_requests, "max_queued_requests": spec.max_queued_requests}
+
+
 def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
     from ray.serve.llm import LLMConfig
 
@@ -49,6 +55,7 @@ def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
         deployment["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
     else:
         deployment["num_replicas"] = spec.replicas
+    deployment |= queue_limits(spec)
     env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib), **CPU_COMPILE_ENV} if device == "cpu" else {}
     return LLMConfig(
         model_loading_config={"model_id": spec.name, "model_source": model_source(spec, settings.model_store)},
@@ -75,4 +82,5 @@ def onnx_deployment(spec: ModelSpec, settings: EngineSettings) -> Any:
         options["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
     else:
         options["num_replicas"] = spec.replicas
+    options |= queue_limits(spec)
     return OnnxEngineDeployment.options(**options).bind(spec.name, str(folder))

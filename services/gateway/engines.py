@@ -12,7 +12,13 @@ import httpx
 import orjson
 
 from services.common import ray_adapter
-from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError, LLMOpsError
+from services.common.errors import (
+    EngineOverloadedError,
+    EngineTimeoutError,
+    EngineUnavailableError,
+    InvalidRequestError,
+    LLMOpsError,
+)
 
 
 def engine_error(status: int, message: str) -> LLMOpsError:
@@ -146,6 +152,8 @@ class HandleEngine:
 
 def _ray_error(exc: Exception) -> LLMOpsError:
     name = type(exc).__name__
+    if name == "BackPressureError":  # ray.serve.exceptions: the engine's max_queued_requests is reached
+        return EngineOverloadedError("The engine is overloaded; retry shortly.")
     if "Timeout" in name:
         return EngineTimeoutError("The engine timed out.")
     return EngineUnavailableError("The engine is unavailable.")

@@ -124,7 +124,7 @@ Actors = Annotated[int, typer.Option(help="Embedding actors of the Ray Data job 
 
 @rag_app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.json, .jsonl, .md, .markdown, .txt).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.json, .jsonl, .md, .markdown, .txt, .pdf).")],
     collection: Annotated[str, typer.Option("--collection", "-c", help="Collection to add to (created if new).")],
     text_field: Annotated[str | None, typer.Option(help="JSON field holding the text (default: text).")] = None,
     id_field: Annotated[str | None, typer.Option(help="JSON field holding the document id (default: id).")] = None,

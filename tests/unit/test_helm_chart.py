@@ -397,6 +397,81 @@ def test_selectors_match_pod_labels():
         assert "metrics" in [p["name"] for p in template["spec"]["containers"][0]["ports"]]
 
 
+def job_pod_specs(docs) -> dict[str, dict]:
+    specs = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in by_kind(docs, "Job")}
+    specs.update(
+        {d["metadata"]["name"]: d["spec"]["jobTemplate"]["spec"]["template"]["spec"] for d in by_kind(docs, "CronJob")}
+    )
+    return specs
+
+
+def dockerfile_user() -> int:
+    """The image's final USER (numeric: runAsNonRoot can only check a numeric one)."""
+    users = [
+        line.split()[1]
+        for line in (ROOT / "deploy" / "docker" / "Dockerfile").read_text().splitlines()
+        if line.startswith("USER ")
+    ]
+    return int(users[-1])
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_every_pod_is_locked_down(scenario):
+    """Non-root as the image's user, RuntimeDefault seccomp, no capabilities, no privilege
+    escalation: on every Ray pod and every job; a read-only root keeps Ray's folders writable."""
+    docs = render(scenario)
+    (rayservice,) = by_kind(docs, "RayService")
+    specs = {name: template["spec"] for name, template in pod_templates(rayservice).items()} | job_pod_specs(docs)
+    for name, spec in specs.items():
+        pod = spec["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["runAsUser"] == dockerfile_user(), name
+        assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        for container in spec["containers"]:
+            sc = container["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"], name
+            mounts = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
+            if sc.get("readOnlyRootFilesystem"):
+                assert {"/tmp", "/home/ray/.cache", "/var/lib/llmops"} <= mounts, name
+    values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+    read_only = values.get("containerSecurityContext", {}).get("readOnlyRootFilesystem", False)
+    assert (
+        any(c["securityContext"].get("readOnlyRootFilesystem") for s in specs.values() for c in s["containers"])
+        is read_only
+    )
+
+
+def test_ray_control_plane_demands_a_token():
+    """The head's dashboard listens on the pod IP (the operator reaches it there): token
+    authentication, on by default, is what keeps the cluster's other pods from submitting jobs."""
+    (rayservice,) = by_kind(render(), "RayService")
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    assert cluster["authOptions"] == {"mode": "token"}
+    assert "gcsFaultToleranceOptions" not in cluster
+    (rayservice,) = by_kind(render(None, "--set", "rayService.authMode=disabled"), "RayService")
+    assert rayservice["spec"]["rayClusterConfig"]["authOptions"] == {"mode": "disabled"}
+
+
+def test_pod_metadata_priority_topology_and_gcs_fault_tolerance_come_from_values():
+    values = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    for name, template in pod_templates(rayservice).items():
+        assert values["podLabels"].items() <= template["metadata"]["labels"].items(), name
+        assert values["podAnnotations"].items() <= template["metadata"]["annotations"].items(), name
+        assert template["spec"]["priorityClassName"] == values["priorityClassName"], name
+    pods = pod_templates(rayservice)
+    assert pods["gpu"]["spec"]["topologySpreadConstraints"] == values["gpuWorkers"]["topologySpreadConstraints"]
+    assert "topologySpreadConstraints" not in pods["cpu"]["spec"]
+    selector = values["gpuWorkers"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]
+    assert selector.items() <= pods["gpu"]["metadata"]["labels"].items()  # the documented labels select the group
+    gcs = rayservice["spec"]["rayClusterConfig"]["gcsFaultToleranceOptions"]
+    assert gcs == {
+        "redisAddress": values["rayService"]["gcsRedisAddress"],
+        "redisPassword": {"valueFrom": {"secretKeyRef": {"name": "llmops-redis", "key": "password"}}},
+    }
+    (default,) = by_kind(render(), "RayService")
+    assert all("priorityClassName" not in t["spec"] for t in pod_templates(default).values())
+
+
 def serve_service(rayservice: dict) -> dict:
     """The API Service KubeRay creates from spec.serveService, as a Service object."""
     return {"apiVersion": "v1", "kind": "Service", **rayservice["spec"]["serveService"]}
@@ -692,6 +767,8 @@ def test_existing_secret_and_claim_are_referenced():
             "config": "/etc/llmops/config",
             "api-keys": "/etc/llmops/keys",
             "state": "/var/lib/llmops",
+            "tmp": "/tmp",  # the full scenario's read-only root filesystem
+            "cache": "/home/ray/.cache",
             "model-cache": "/models",
             "rag-index": "/rag",
         }
@@ -738,6 +815,9 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"safety": {"policy": {"pii": {"action": "redact"}}}}, "pii"),  # rules go under default/models/keys
         ({"rayService": {"upgradeStrategy": "Blue"}}, "/rayService/upgradeStrategy"),
         ({"networkPolicy": {"operatorFrom": []}}, "/networkPolicy/operatorFrom"),
+        ({"rayService": {"authMode": "none"}}, "/rayService/authMode"),
+        ({"rayService": {"gcsRedisAddress": "redis://r:6379"}}, "/rayService/gcsRedisAddress"),
+        ({"cpuWorkers": {"topologySpreadConstraints": [{"maxSkew": 1}]}}, "topologyKey"),
         ({"cpuWorkers": {"replicas": 5}}, "cpuWorkers: needs minReplicas <= replicas <= maxReplicas"),
         ({"gpuWorkers": {"enabled": True, "minReplicas": 2}}, "gpuWorkers: needs minReplicas <= replicas"),
         ({"models": [{"name": "big", "source": "s", "num_gpus": 1}]}, "no GPU worker group is enabled"),

@@ -206,6 +206,12 @@ applications:
     optional: true
 - name: state
   emptyDir: {}
+{{- if .Values.containerSecurityContext.readOnlyRootFilesystem }}
+- name: tmp
+  emptyDir: {}
+- name: cache
+  emptyDir: {}
+{{- end }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   persistentVolumeClaim:
@@ -227,6 +233,13 @@ applications:
   readOnly: true
 - name: state
   mountPath: {{ include "llmops.stateDir" . }}
+{{- if .Values.containerSecurityContext.readOnlyRootFilesystem }}
+# writable places a read-only root filesystem still needs: Ray's session folder and caches
+- name: tmp
+  mountPath: /tmp
+- name: cache
+  mountPath: /home/ray/.cache
+{{- end }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   mountPath: {{ include "llmops.modelDir" . }}
@@ -267,6 +280,17 @@ changes. Serve config changes (models, gateway) are applied in place by KubeRay,
 llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 | quote }}
 {{- end }}
 
+{{/* Pod spec fields every Ray pod shares: priority class and pod securityContext. */}}
+{{- define "llmops.podSpecCommon" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
 {{/* Seconds a stopping Ray pod gets: the longest request (gateway.requestTimeoutSeconds) plus 30. */}}
 {{- define "llmops.gracePeriod" -}}
 {{- add (int .Values.gateway.requestTimeoutSeconds) 30 }}
@@ -288,11 +312,18 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
       labels:
         {{- include "llmops.selectorLabels" $root | nindent 8 }}
         llmops/worker-group: {{ .name }}
+        {{- with $root.Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       annotations:
         {{- include "llmops.podAnnotations" $root | nindent 8 }}
+        {{- with $root.Values.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
     spec:
       serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
       terminationGracePeriodSeconds: {{ include "llmops.gracePeriod" $root }}
+      {{- include "llmops.podSpecCommon" $root | nindent 6 }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- range . }}
@@ -303,6 +334,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
         - name: ray-worker
           image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          {{- with $root.Values.containerSecurityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           env:
             {{- include "llmops.env" $root | nindent 12 }}
           {{- with include "llmops.envFrom" $root }}{{ . | nindent 10 }}{{ end }}
@@ -340,6 +375,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
       affinity:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with $group.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
 {{- end }}
 
 {{/* Job pod spec shared by the report CronJobs and the pipeline job. Args: root, command, resources, gpu. */}}
@@ -347,6 +386,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
 {{- $root := .root -}}
 restartPolicy: Never
 serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+{{- with $root.Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- with $root.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- range . }}
@@ -357,6 +400,10 @@ containers:
   - name: job
     image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    {{- with $root.Values.containerSecurityContext }}
+    securityContext:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     command:
       {{- toYaml .command | nindent 6 }}
     env:

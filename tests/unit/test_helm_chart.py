@@ -667,6 +667,41 @@ def test_images_are_pinned():
                 assert re.search(r":[\w.-]+$", image) and not image.endswith((":latest", ":stable")), image
 
 
+def test_image_digests_pin_what_is_pulled():
+    digest = "sha256:" + "a" * 64
+    (rayservice,) = by_kind(
+        render(
+            "full-values.yaml",
+            "--set",
+            f"image.digest={digest}",
+            "--set",
+            "image.gpuDigest=sha256:" + "b" * 64,
+        ),
+        "RayService",
+    )
+    images = {n: t["spec"]["containers"][0]["image"] for n, t in pod_templates(rayservice).items()}
+    assert images["head"] == f"ghcr.io/llmops/llmops:0.1.0-cpu@{digest}"
+    assert images["gpu"] == images["gpu-spot"] == "ghcr.io/llmops/llmops:0.1.0-gpu@sha256:" + "b" * 64
+    assert render_with({"image": {"digest": "sha256:short"}}).returncode != 0
+
+
+def test_notes_print_the_address_clients_use():
+    def notes(*args: str) -> str:
+        return helm("install", "rel", str(CHART), "--dry-run=client", "--namespace", "llm", *args).stdout
+
+    assert "https://llm.example.com/v1/chat/completions" in notes("-f", str(CHART / "ci" / "full-values.yaml"))
+    route_only = notes(
+        "--set",
+        "httpRoute.enabled=true",
+        "--set-json",
+        'httpRoute.parentRefs=[{"name":"gw"}]',
+        "--set-json",
+        'httpRoute.hostnames=["api.example.org"]',
+    )
+    assert "https://api.example.org/v1/chat/completions" in route_only and "port-forward" not in route_only
+    assert "port-forward svc/rel-llmops 8000:8000" in notes()
+
+
 # --- toggles -----------------------------------------------------------------------------------
 
 

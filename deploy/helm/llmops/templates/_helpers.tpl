@@ -86,12 +86,13 @@ app.kubernetes.io/part-of: llmops
 {{- default (printf "%s-model-cache" (include "llmops.fullname" .)) .Values.modelCache.existingClaim }}
 {{- end }}
 
+{{/* repository:tag, with @digest when one is set (the digest decides what is pulled). */}}
 {{- define "llmops.image" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{- define "llmops.gpuImage" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.gpuTag }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.gpuTag }}{{ with .Values.image.gpuDigest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/* Paths inside the pods. */}}

@@ -271,6 +271,10 @@ def test_rendered_files_pass_the_code_validators(scenario, image_files, tmp_path
     assert load_prices(gateway.prices_file) == PriceTable.model_validate(values.get("prices", {}))
     if args["safety"]["enabled"]:
         PolicySet.from_file(args["safety"]["policy_file"])
+        # the key build_app makes when no Secret gives one goes to the writable state volume
+        safety = SafetySettings(**args["safety"])
+        assert safety.watermark_key_file.is_relative_to(tmp_path / "state")
+        assert safety.resolved_watermark_key() == SafetySettings(**args["safety"]).resolved_watermark_key()
     for secret in by_kind(docs, "Secret"):
         if "keys.json" in (secret.get("data") or {}):
             parse_keys(json.loads(base64.b64decode(secret["data"]["keys.json"])))
@@ -807,6 +811,22 @@ def test_existing_secret_and_claim_are_referenced():
             "model-cache": "/models",
             "rag-index": "/rag",
         }
+
+
+def test_watermark_key_from_a_secret_reaches_build_app(monkeypatch):
+    """With safety.watermarkKeySecret every Ray container gets the key in the environment, and
+    the rendered safety settings take it from there (not from a per-cluster random file)."""
+    docs = render("full-values.yaml", "--set", "safety.watermarkKeySecret=llmops-watermark")
+    (rayservice,) = by_kind(docs, "RayService")
+    for name, template in pod_templates(rayservice).items():
+        env = {e["name"]: e for e in template["spec"]["containers"][0]["env"]}
+        assert env["LLMOPS_SAFETY_WATERMARK_KEY"]["valueFrom"] == {
+            "secretKeyRef": {"name": "llmops-watermark", "key": "watermark-key"}
+        }, name
+    monkeypatch.setenv("LLMOPS_SAFETY_WATERMARK_KEY", "424242")
+    assert SafetySettings(**rendered_args(docs)["safety"]).resolved_watermark_key() == 424242
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    assert "LLMOPS_SAFETY_WATERMARK_KEY" not in str(rayservice)
 
 
 def test_safety_policy_is_in_the_configmap_when_enabled():

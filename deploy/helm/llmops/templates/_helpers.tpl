@@ -139,6 +139,9 @@ safety:
 {{- if .Values.safety.enabled }}
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
   models_dir: {{ .Values.safety.classifiersDir }}
+  # without safety.watermarkKeySecret, build_app writes a random key here (writable: the state
+  # volume; the image's working directory may be read-only)
+  watermark_key_file: {{ include "llmops.stateDir" . }}/watermark.key
 {{- end }}
 {{- /* Always explicit: RagSettings defaults to enabled. */}}
 rag:
@@ -260,6 +263,12 @@ applications:
 # the cost report and budgets read the chart's price table
 - name: LLMOPS_GATEWAY_PRICES_FILE
   value: {{ include "llmops.configDir" . }}/prices.yaml
+{{- if and .Values.safety.enabled .Values.safety.watermarkKeySecret }}
+# one watermark key for every cluster of the release (SafetySettings reads it from the environment)
+- name: LLMOPS_SAFETY_WATERMARK_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ .Values.safety.watermarkKeySecret }}, key: watermark-key}
+{{- end }}
 {{- with .Values.rayService.env }}
 {{ toYaml . }}
 {{- end }}

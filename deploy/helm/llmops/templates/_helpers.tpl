@@ -263,14 +263,14 @@ applications:
 # the cost report and budgets read the chart's price table
 - name: LLMOPS_GATEWAY_PRICES_FILE
   value: {{ include "llmops.configDir" . }}/prices.yaml
+{{- with .Values.rayService.env }}
+{{ toYaml . }}
+{{- end }}
 {{- if and .Values.safety.enabled .Values.safety.watermarkKeySecret }}
 # one watermark key for every cluster of the release (SafetySettings reads it from the environment)
 - name: LLMOPS_SAFETY_WATERMARK_KEY
   valueFrom:
     secretKeyRef: {name: {{ .Values.safety.watermarkKeySecret }}, key: watermark-key}
-{{- end }}
-{{- with .Values.rayService.env }}
-{{ toYaml . }}
 {{- end }}
 {{- end }}
 

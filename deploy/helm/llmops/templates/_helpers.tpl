@@ -86,12 +86,13 @@ app.kubernetes.io/part-of: llmops
 {{- default (printf "%s-model-cache" (include "llmops.fullname" .)) .Values.modelCache.existingClaim }}
 {{- end }}
 
+{{/* repository:tag, with @digest when one is set (the digest decides what is pulled). */}}
 {{- define "llmops.image" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}{{ with .Values.image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{- define "llmops.gpuImage" -}}
-{{- printf "%s:%s" .Values.image.repository .Values.image.gpuTag }}
+{{- printf "%s:%s" .Values.image.repository .Values.image.gpuTag }}{{ with .Values.image.gpuDigest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/* Paths inside the pods. */}}
@@ -138,6 +139,9 @@ safety:
 {{- if .Values.safety.enabled }}
   policy_file: {{ include "llmops.configDir" . }}/safety-policy.yaml
   models_dir: {{ .Values.safety.classifiersDir }}
+  # without safety.watermarkKeySecret, build_app writes a random key here (writable: the state
+  # volume; the image's working directory may be read-only)
+  watermark_key_file: {{ include "llmops.stateDir" . }}/watermark.key
 {{- end }}
 {{- /* Always explicit: RagSettings defaults to enabled. */}}
 rag:
@@ -206,6 +210,12 @@ applications:
     optional: true
 - name: state
   emptyDir: {}
+{{- if .Values.containerSecurityContext.readOnlyRootFilesystem }}
+- name: tmp
+  emptyDir: {}
+- name: cache
+  emptyDir: {}
+{{- end }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   persistentVolumeClaim:
@@ -227,6 +237,13 @@ applications:
   readOnly: true
 - name: state
   mountPath: {{ include "llmops.stateDir" . }}
+{{- if .Values.containerSecurityContext.readOnlyRootFilesystem }}
+# writable places a read-only root filesystem still needs: Ray's session folder and caches
+- name: tmp
+  mountPath: /tmp
+- name: cache
+  mountPath: /home/ray/.cache
+{{- end }}
 {{- if .Values.modelCache.enabled }}
 - name: model-cache
   mountPath: {{ include "llmops.modelDir" . }}
@@ -249,6 +266,12 @@ applications:
 {{- with .Values.rayService.env }}
 {{ toYaml . }}
 {{- end }}
+{{- if and .Values.safety.enabled .Values.safety.watermarkKeySecret }}
+# one watermark key for every cluster of the release (SafetySettings reads it from the environment)
+- name: LLMOPS_SAFETY_WATERMARK_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ .Values.safety.watermarkKeySecret }}, key: watermark-key}
+{{- end }}
 {{- end }}
 
 {{/* Secrets whose keys become environment variables of every Ray container and job (e.g. the
@@ -265,6 +288,17 @@ envFrom:
 changes. Serve config changes (models, gateway) are applied in place by KubeRay, without one. */}}
 {{- define "llmops.podAnnotations" -}}
 llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 | quote }}
+{{- end }}
+
+{{/* Pod spec fields every Ray pod shares: priority class and pod securityContext. */}}
+{{- define "llmops.podSpecCommon" -}}
+{{- with .Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 
 {{/* Seconds a stopping Ray pod gets: the longest request (gateway.requestTimeoutSeconds) plus 30. */}}
@@ -288,11 +322,18 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
       labels:
         {{- include "llmops.selectorLabels" $root | nindent 8 }}
         llmops/worker-group: {{ .name }}
+        {{- with $root.Values.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       annotations:
         {{- include "llmops.podAnnotations" $root | nindent 8 }}
+        {{- with $root.Values.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
     spec:
       serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
       terminationGracePeriodSeconds: {{ include "llmops.gracePeriod" $root }}
+      {{- include "llmops.podSpecCommon" $root | nindent 6 }}
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
         {{- range . }}
@@ -303,6 +344,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
         - name: ray-worker
           image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          {{- with $root.Values.containerSecurityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
           env:
             {{- include "llmops.env" $root | nindent 12 }}
           {{- with include "llmops.envFrom" $root }}{{ . | nindent 10 }}{{ end }}
@@ -340,6 +385,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
       affinity:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with $group.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
 {{- end }}
 
 {{/* Job pod spec shared by the report CronJobs and the pipeline job. Args: root, command, resources, gpu. */}}
@@ -347,6 +396,10 @@ llmops/safety-policy-checksum: {{ toYaml .Values.safety | sha256sum | trunc 16 |
 {{- $root := .root -}}
 restartPolicy: Never
 serviceAccountName: {{ include "llmops.serviceAccountName" $root }}
+{{- with $root.Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- with $root.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- range . }}
@@ -357,6 +410,10 @@ containers:
   - name: job
     image: {{ if .gpu }}{{ include "llmops.gpuImage" $root }}{{ else }}{{ include "llmops.image" $root }}{{ end }}
     imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    {{- with $root.Values.containerSecurityContext }}
+    securityContext:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
     command:
       {{- toYaml .command | nindent 6 }}
     env:

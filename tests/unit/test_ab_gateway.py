@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -181,28 +180,90 @@ async def test_override_header_only_for_allowed_keys(tmp_path: Path, registry: M
     await service.pipeline.slots["routing"].close()
 
 
-async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registry: ModelRegistry) -> None:
-    slow_shadow = VersionEngine("v2", delay_s=5.0)
-    path = experiment_file(
-        tmp_path / "e.yaml",
+class GatedEngine(VersionEngine):
+    """A shadow engine whose calls wait until the test opens the gate, or fail at once."""
+
+    def __init__(self, tag: str, *, fail: bool = False):
+        super().__init__(tag)
+        self.gate = asyncio.Event()
+        self.entered = self.finished = 0
+        self.fail = fail
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.entered += 1
+        if self.fail:
+            raise RuntimeError("shadow engine down")
+        await self.gate.wait()
+        response = await super().generate(route, payload)
+        self.finished += 1
+        return response
+
+
+def shadow_experiment(path: Path) -> Path:
+    return experiment_file(
+        path,
         variants=[
             {"name": "control", "version": 1, "weight": 1.0},
             {"name": "candidate", "version": 2, "weight": 0.0},
         ],
         shadow={"variant": "candidate", "share": 1.0, "max_in_flight": 50},
     )
-    service, app = gateway(tmp_path, registry, path, {1: VersionEngine("v1"), 2: slow_shadow})
+
+
+def assert_control_answer(reply: httpx.Response) -> None:
+    """The client's answer is version 1's, and nothing in it names the shadow."""
+    assert reply.status_code == 200
+    llmops_headers = {k: v for k, v in reply.headers.items() if k.lower().startswith("x-llmops")}
+    assert llmops_headers == {"x-llmops-variant": "control"}
+    assert "candidate" not in str(reply.headers).lower() and "shadow" not in str(reply.headers).lower()
+    assert "candidate" not in reply.text and "shadow" not in reply.text and "v2-" not in reply.text
+
+
+async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registry: ModelRegistry) -> None:
+    """Every answer (plain and streamed) arrives while every shadow call is still held open."""
+    shadow = GatedEngine("v2")
+    service, app = gateway(
+        tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: VersionEngine("v1"), 2: shadow}
+    )
     stage = service.pipeline.slots["routing"]
-    async with client(app) as c:
-        started = time.perf_counter()
+    async with client(app) as c, asyncio.timeout(30):  # a stage that waited for the shadow would hang here
         for i in range(10):
             reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
-            assert reply.headers["x-llmops-variant"] == "control" and reply.json()["id"].startswith("v1")
-        assert time.perf_counter() - started < 5.0  # all ten answered before the first shadow call ended
+            assert_control_answer(reply)
+            assert reply.json()["id"].startswith("v1")
+            assert reply.json()["choices"][0]["message"]["content"] == "echo: hi there"
+        async with c.stream("POST", "/v1/chat/completions", json=chat("u-stream", stream=True)) as streamed:
+            body = (await streamed.aread()).decode()
+        assert streamed.headers["x-llmops-variant"] == "control" and "v2-" not in body and "data: [DONE]" in body
+        await asyncio.sleep(0)  # let the last shadow task start
+        assert shadow.entered == 11 and shadow.finished == 0  # answered while no shadow call had ended
+        shadow.gate.set()
         await stage.drain()
-    assert len(slow_shadow.received) == 10
+    assert shadow.finished == 11
+    assert all("stream" not in payload for _route, payload in shadow.received)  # mirrored as a plain request
     rows = stage.service.store.outcomes("exp", shadow=True)
-    assert len(rows) == 10 and {r["variant"] for r in rows} == {"candidate"}
+    assert len(rows) == 11 and {r["variant"] for r in rows} == {"candidate"} and {r["status"] for r in rows} == {200}
+    client_rows = stage.service.store.outcomes("exp", shadow=False)
+    assert {r["variant"] for r in client_rows} == {"control"}
+    await stage.close()
+
+
+async def test_failing_shadow_leaves_the_answer_alone(tmp_path: Path, registry: ModelRegistry) -> None:
+    """A shadow engine that raises: the client's answers are unchanged, the failure is recorded."""
+    broken = GatedEngine("v2", fail=True)
+    service, app = gateway(
+        tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: VersionEngine("v1"), 2: broken}
+    )
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c:
+        for i in range(5):
+            reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
+            assert_control_answer(reply)
+            assert reply.json()["choices"][0]["message"]["content"] == "echo: hi there"
+        await stage.drain()
+    assert broken.entered == 5
+    rows = stage.service.store.outcomes("exp", shadow=True)
+    assert len(rows) == 5 and {r["status"] for r in rows} == {500}
     await stage.close()
 
 

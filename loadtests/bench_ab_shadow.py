@@ -11,8 +11,11 @@ fake OpenAI backends (``loadtests/fake_openai_backend.py``), one per registry ve
   is mirrored to version 2's backend in the background.
 
 Measured in one run, alternating off/on in every round so that drift on this shared machine
-hits both: sequential non-streaming chat latency (p50/p99) and a closed loop of
-``--concurrency`` clients (latency p50/p99, requests/s). Every answer must come from version
+hits both, non-streaming chat latency (p50/p99) in three phases: ``sequential`` (back to back:
+the previous request's shadow call still runs, on the same cores, while the next is served),
+``paced`` (a ``--pace-ms`` pause before each request, so the previous shadow call has ended: what
+the mirroring itself adds to the request it mirrors) and ``concurrent`` (a closed loop of
+``--concurrency`` clients: latency and requests/s when the machine is saturated). Every answer must come from version
 1's backend with ``X-Llmops-Variant: control`` and no other ``x-llmops-*`` header (counted as
 ``leaks`` otherwise); the ``on`` gateway's ``llmops_ab_shadow_requests_total`` shows the
 mirrored calls that ran (``ok``) or were dropped.
@@ -150,6 +153,11 @@ async def phase(base: str, args: argparse.Namespace, into: dict[str, Any]) -> No
             seconds, clean = await one(session, url, body)
             into["sequential"].append(seconds)
             into["leaks"] += not clean
+        for _ in range(args.paced_requests):
+            await asyncio.sleep(args.pace_ms / 1000)  # time for the previous request's shadow call to end
+            seconds, clean = await one(session, url, body)
+            into["paced"].append(seconds)
+            into["leaks"] += not clean
         remaining = args.concurrent_requests
 
         async def client() -> None:
@@ -175,9 +183,10 @@ async def shadow_counts(base: str) -> dict[str, float]:
 
 
 def summary(raw: dict[str, Any], concurrency: int) -> dict[str, Any]:
-    seq, conc = raw["sequential"], raw["concurrent"]
+    seq, paced, conc = raw["sequential"], raw["paced"], raw["concurrent"]
     return {
         "sequential": {"n": len(seq), "p50_ms": ms(pct(seq, 50)), "p99_ms": ms(pct(seq, 99))},
+        "paced": {"n": len(paced), "p50_ms": ms(pct(paced, 50)), "p99_ms": ms(pct(paced, 99))},
         "concurrent": {
             "clients": concurrency,
             "n": len(conc),
@@ -248,7 +257,9 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             base = bases.get(name) or urls[name].removesuffix("/v1")
             await wait_http(f"{base}/health", args.start_timeout, server)
         others = foreign_stacks(own)
-        raw = {m: {"sequential": [], "concurrent": [], "concurrent_seconds": 0.0, "leaks": 0} for m in MODES}
+        raw = {
+            m: {"sequential": [], "paced": [], "concurrent": [], "concurrent_seconds": 0.0, "leaks": 0} for m in MODES
+        }
         for r in range(args.rounds):
             for mode in MODES if r % 2 == 0 else MODES[::-1]:
                 log(f"round {r + 1}/{args.rounds}: shadow {mode}")
@@ -266,6 +277,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "ratios_on_over_off": {
             "sequential_p50": ratio(on["sequential"]["p50_ms"], off["sequential"]["p50_ms"]),
             "sequential_p99": ratio(on["sequential"]["p99_ms"], off["sequential"]["p99_ms"]),
+            "paced_p50": ratio(on["paced"]["p50_ms"], off["paced"]["p50_ms"]),
+            "paced_p99": ratio(on["paced"]["p99_ms"], off["paced"]["p99_ms"]),
             "concurrent_p50": ratio(on["concurrent"]["p50_ms"], off["concurrent"]["p50_ms"]),
             "concurrent_p99": ratio(on["concurrent"]["p99_ms"], off["concurrent"]["p99_ms"]),
             "concurrent_rps": ratio(on["concurrent"]["rps"], off["concurrent"]["rps"]),
@@ -284,6 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     srv.add_argument("--control", required=True, help="version 1's backend (…/v1)")
     srv.add_argument("--candidate", required=True, help="version 2's backend (…/v1)")
     parser.add_argument("--requests", type=int, default=300, help="sequential requests per mode and round")
+    parser.add_argument("--paced-requests", type=int, default=200, help="sequential requests with a pause before each")
+    parser.add_argument("--pace-ms", type=float, default=50.0, help="the pause before each paced request")
     parser.add_argument("--concurrent-requests", type=int, default=400, help="closed-loop requests per mode and round")
     parser.add_argument("--concurrency", type=int, default=8, help="closed-loop clients")
     parser.add_argument("--rounds", type=int, default=3, help="off/on alternations")

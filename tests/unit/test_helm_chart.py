@@ -278,12 +278,14 @@ def test_models_come_from_values():
 
 
 def test_only_existing_services_are_configured():
-    """The A/B router is not in the chart, and RAG (on by default in build_app) is off unless the
-    values turn it on: the serve config says so explicitly."""
+    """RAG (on by default in build_app) is off unless the values turn it on: the serve config says
+    so explicitly; the A/B router only where `router.enabled` (tests/unit/test_helm_chart_router.py)."""
     for scenario in [None, *SCENARIOS]:
         args = rendered_args(render(scenario))
         allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag", "engine_apps"}
         values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+        if values.get("router", {}).get("enabled"):
+            allowed.add("router")
         assert set(args) <= allowed, scenario
         if not values.get("rag", {}).get("enabled"):
             assert args["rag"] == {"enabled": False}, scenario

@@ -24,6 +24,7 @@ from services.router.config import RouterSettings
 from services.router.experiments import parse_experiments
 from services.router.report import build_report
 from services.router.wiring import router_config
+from tests.ab_fixtures import ab_experiment, write_experiments
 from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
 
 MODEL = "chat"
@@ -63,18 +64,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) ->
 
 
 def experiment_file(path: Path, **extra: Any) -> Path:
-    exp = {
-        "name": "exp",
-        "model": MODEL,
-        "variants": [
-            {"name": "control", "version": "champion", "weight": 0.5},
-            {"name": "treatment", "version": "challenger", "weight": 0.5},
-        ],
-        "override_keys": [],
-        **extra,
-    }
-    path.write_text(json.dumps({"experiments": [exp]}))
-    return path
+    return write_experiments(path, ab_experiment(MODEL, **{"override_keys": [], **extra}))
 
 
 def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines: dict[int, VersionEngine], keys=None):

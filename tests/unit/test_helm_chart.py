@@ -104,6 +104,10 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     if rag.enabled:
         assert str(rag.index_dir) == "/rag" and rag.replicas == values["rag"].get("replicas", 1)
     engine_apps = args.pop("engine_apps")
+    if "router" in args:  # services/router/wiring.py reads it (tests/unit/test_helm_chart_router.py)
+        from services.router.config import RouterSettings
+
+        assert RouterSettings.model_validate(args.pop("router")["router"]).enabled
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000

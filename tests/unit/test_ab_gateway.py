@@ -177,16 +177,33 @@ class GatedEngine(VersionEngine):
         super().__init__(tag)
         self.gate = asyncio.Event()
         self.entered = self.finished = 0
+        self.users: list[str] = []  # the mirrored requests' user fields, in the order they started
         self.fail = fail
 
     async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.entered += 1
+        self.users.append(payload.get("user"))
         if self.fail:
             raise RuntimeError("shadow engine down")
         await self.gate.wait()
         response = await super().generate(route, payload)
         self.finished += 1
         return response
+
+
+class WatchingEngine(VersionEngine):
+    """The primary engine: notes, while it answers, whether this request's mirror has started."""
+
+    def __init__(self, tag: str, shadow: GatedEngine):
+        super().__init__(tag)
+        self.shadow = shadow
+        self.mirror_started_during: list[bool] = []
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        for _ in range(5):
+            await asyncio.sleep(0)  # a shadow task started with this request would run here
+        self.mirror_started_during.append(payload["user"] in self.shadow.users)
+        return await super().generate(route, payload)
 
 
 def shadow_experiment(path: Path) -> Path:
@@ -210,11 +227,11 @@ def assert_control_answer(reply: httpx.Response) -> None:
 
 
 async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registry: ModelRegistry) -> None:
-    """Every answer (plain and streamed) arrives while every shadow call is still held open."""
+    """Every answer (plain and streamed) arrives while every shadow call is still held open, and
+    no shadow call starts before the request it mirrors is done."""
     shadow = GatedEngine("v2")
-    service, app = gateway(
-        tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: VersionEngine("v1"), 2: shadow}
-    )
+    primary = WatchingEngine("v1", shadow)
+    service, app = gateway(tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: primary, 2: shadow})
     stage = service.pipeline.slots["routing"]
     async with client(app) as c, asyncio.timeout(30):  # a stage that waited for the shadow would hang here
         for i in range(10):
@@ -227,6 +244,7 @@ async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registr
         assert streamed.headers["x-llmops-variant"] == "control" and "v2-" not in body and "data: [DONE]" in body
         await asyncio.sleep(0)  # let the last shadow task start
         assert shadow.entered == 11 and shadow.finished == 0  # answered while no shadow call had ended
+        assert primary.mirror_started_during == [False] * 10  # each mirror waits for its request to end
         shadow.gate.set()
         await stage.drain()
     assert shadow.finished == 11

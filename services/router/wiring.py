@@ -44,7 +44,7 @@ def router_config(router: RouterSettings, registry: Any | None) -> dict[str, Any
 
 def ab_routing(parts: Parts) -> ABRouting:
     config = parts.router or {}
-    settings = RouterSettings.model_validate(config.get("router") or {})  # the environment fills what is missing
+    settings = RouterSettings.model_validate(config.get("router") or {})
     resolver = None
     if config.get("registry") is not None:
         from services.registry.config import RegistrySettings

@@ -33,6 +33,7 @@ import yaml
 
 RS_PATH = re.compile(r"^/apis/ray\.io/v1/namespaces/([^/]+)/rayservices/([^/?]+)$")
 SECRETS_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets(?:/([^/?]+))?$")
+CONFIGMAPS_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/configmaps/([^/?]+)$")
 TIME = "2026-11-28T12:00:00Z"
 
 
@@ -121,6 +122,7 @@ class FakeKubernetes:
     broken_sources: set[str] = field(default_factory=set)
     hanging_sources: set[str] = field(default_factory=set)
     secrets: dict[str, dict] = field(default_factory=dict)
+    configmaps: dict[str, dict] = field(default_factory=dict)  # read only (GET)
     requests: list[Recorded] = field(default_factory=list)
     validate: Any = None  # callable(rayservice) raising on a shape the CRD rejects
     fail_gets_after_patch: int = 0  # answer this many RayService reads after a patch with a 500
@@ -225,6 +227,11 @@ class FakeKubernetes:
                     self._polls_since_patch = 0
                     self._check()
                     return 200, self.rayservice
+            if (m := CONFIGMAPS_PATH.match(path)) and method == "GET":
+                ns, name = m.groups()
+                if ns != self.namespace or name not in self.configmaps:
+                    return 404, status_error(404, "NotFound", f'configmaps "{name}" not found')
+                return 200, self.configmaps[name]
             if m := SECRETS_PATH.match(path):
                 ns, name = m.groups()
                 if ns != self.namespace:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -192,6 +193,98 @@ def rollout(
         "healthy": result.healthy,
         "rolled_back": result.rolled_back,
         "seconds": round(result.seconds, 1),
+    }
+    print(json.dumps(outcome))
+    raise typer.Exit(0 if result.healthy else 1)
+
+
+def _wait_before_pruning(seconds: float) -> None:
+    console.print(f"waiting {seconds:.0f}s for the gateways to reload before removing retired applications")
+    time.sleep(seconds)
+
+
+@deploy_app.command("sync-registry")
+def sync_registry(
+    name: NameOption = "llmops",
+    namespace: NamespaceOption = "default",
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    experiments: Annotated[
+        Path | None,
+        typer.Option(help="Experiments file (default: experiments.yaml of the release's ConfigMap NAME-config)."),
+    ] = None,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(envvar="LLMOPS_REGISTRY_TRACKING_URI", help="MLflow tracking URI of the release's registry."),
+    ] = None,
+    grace: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds between adding applications and removing retired ones, for every gateway replica to "
+            "reload its routing table (default: twice the release's router reload interval).",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")] = False,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the applications to be healthy.")] = 900,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between status polls.")] = 5,
+    settle: Annotated[
+        float, typer.Option(min=0, help="Seconds a healthy state must hold when no redeploy was seen.")
+    ] = 15,
+) -> None:
+    """Deploy registry versions on Kubernetes: one engine application per version the routing
+    table uses (registry aliases + experiments) in the RayService's serveConfigV2; retired ones
+    are removed after GRACE. Exit 1 when the new applications did not become healthy (removed again)."""
+    import yaml
+
+    from services.deploy.rayservice import DeployError, RayServices, serve_app
+    from services.deploy.registry_sync import sync
+    from services.registry.config import RegistrySettings
+    from services.registry.service import ModelRegistry
+    from services.router.experiments import ExperimentConfigError, load_experiments, parse_experiments
+
+    api = _api(kubeconfig, context)
+    services = RayServices(api, namespace)
+    try:
+        if experiments is not None:
+            exps = load_experiments(experiments)
+        else:
+            from kubernetes import client
+
+            try:
+                data = client.CoreV1Api(api).read_namespaced_config_map(f"{name}-config", namespace).data or {}
+            except client.ApiException as exc:
+                _fail(f"cannot read ConfigMap {namespace}/{name}-config ({exc.status} {exc.reason}); use --experiments")
+            exps = parse_experiments(yaml.safe_load(data.get("experiments.yaml", "")), f"ConfigMap {name}-config")
+        if grace is None:
+            router = (serve_app(yaml.safe_load(services.get(name)["spec"]["serveConfigV2"])).get("args") or {}).get(
+                "router"
+            ) or {}
+            grace = 2 * float((router.get("router") or {}).get("reload_interval_s", 15))
+        registry = ModelRegistry(RegistrySettings(**({"tracking_uri": tracking_uri} if tracking_uri else {})))
+        the_plan, result = sync(
+            services,
+            name,
+            exps,
+            registry,
+            grace_s=grace,
+            timeout_s=timeout,
+            poll_s=poll,
+            settle_s=settle,
+            dry_run=dry_run,
+            sleep=_wait_before_pruning,
+        )
+    except (DeployError, ExperimentConfigError) as exc:
+        _fail(str(exc))
+    outcome = {
+        "wanted": sorted(the_plan.wanted),
+        "add": the_plan.add,
+        "retire": the_plan.retire,
+        "dry_run": dry_run,
+        "added": result.added,
+        "removed": result.removed,
+        "healthy": result.healthy,
+        "rolled_back": result.rolled_back,
     }
     print(json.dumps(outcome))
     raise typer.Exit(0 if result.healthy else 1)

@@ -3,11 +3,13 @@
 Per request: the router assigns an arm (``services/router/router.py``); the stage applies the
 arm's prompt variant to the payload, picks the engine of the arm's model version, sets
 ``ctx.variant`` (the variant name inside an experiment, ``v<N>`` for a registry version outside
-one, the model name for a static engine) and, for a mirrored request, starts the shadow call in
-the background. When the client has its answer the outcome (status, latency, time to first
-token, tokens) goes to the experiment store, off the event loop, for feedback, reports and the
-canary guardrails. Shadow calls run as separate tasks bounded by ``max_in_flight`` (extra ones
-are dropped and counted), so they never delay or alter the client's answer.
+one, the model name for a static engine) and, for a mirrored request, prepares the shadow call.
+When the client has its answer (``on_finish``, after a stream's end) the outcome (status,
+latency, time to first token, tokens) goes to the experiment store, off the event loop, for
+feedback, reports and the canary guardrails, and the shadow call starts as a separate task
+bounded by ``max_in_flight`` (extra ones are dropped and counted): never before the client's
+request is done, so it neither delays nor alters the answer, nor competes with the request it
+mirrors for the gateway's event loop.
 """
 
 from __future__ import annotations
@@ -98,8 +100,8 @@ class ABRouting(PassThrough):
                 "response_id": None,
                 "ttft": None,
             }
-        if assignment.shadow is not None:
-            self._mirror(ctx, assignment)
+        if assignment.shadow is not None and ctx.request_id in self._state:
+            self._state[ctx.request_id]["shadow"] = self._prepare_shadow(ctx, assignment)
 
     async def on_response(self, ctx: RequestContext, response: dict[str, Any]) -> dict[str, Any]:
         state = self._state.get(ctx.request_id)
@@ -121,6 +123,8 @@ class ABRouting(PassThrough):
         state = self._state.pop(ctx.request_id, None)
         if state is None:
             return
+        if state.get("shadow") is not None:
+            self._start_shadow(*state["shadow"], ctx.request_id)
         arm: Arm = state["arm"]
         if arm.experiment is None:  # a registry version outside experiments: metrics only
             metrics.REQUESTS.labels("none", ctx.variant, status_class(status)).inc()
@@ -148,26 +152,28 @@ class ABRouting(PassThrough):
 
     # ------------------------------------------------------------ shadow
 
-    def _mirror(self, ctx: RequestContext, assignment: Assignment) -> None:
+    def _prepare_shadow(self, ctx: RequestContext, assignment: Assignment) -> tuple | None:
+        """The mirrored call (experiment, arm, engine, route, payload), started by on_finish."""
         shadow = assignment.shadow
         assert shadow is not None and shadow.experiment is not None
         exp = self.service.router.experiments[shadow.experiment]
         assert exp.shadow is not None
+        engine = self.engines(shadow.model, shadow.version)
+        if engine is None:
+            metrics.SHADOW.labels(exp.name, "error").inc()
+            return None
+        payload = apply_variant(shadow, ctx.route, dict(ctx.payload), set(getattr(ctx.request, "model_fields_set", ())))
+        payload.pop("stream", None)
+        payload.pop("stream_options", None)
+        return exp, shadow, engine, ctx.route, payload
+
+    def _start_shadow(self, exp: Any, arm: Arm, engine: Engine, route: str, payload: dict, request_id: str) -> None:
         running = self._shadow_running.get(exp.name, 0)
         if running >= exp.shadow.max_in_flight:
             metrics.SHADOW.labels(exp.name, "dropped").inc()
             return
-        engine = self.engines(shadow.model, shadow.version)
-        if engine is None:
-            metrics.SHADOW.labels(exp.name, "error").inc()
-            return
-        payload = apply_variant(shadow, ctx.route, dict(ctx.payload), set(getattr(ctx.request, "model_fields_set", ())))
-        payload.pop("stream", None)
-        payload.pop("stream_options", None)
         self._shadow_running[exp.name] = running + 1
-        self._spawn(
-            self._shadow_call(exp.name, exp.shadow.timeout_s, shadow, engine, ctx.route, payload, ctx.request_id)
-        )
+        self._spawn(self._shadow_call(exp.name, exp.shadow.timeout_s, arm, engine, route, payload, request_id))
 
     async def _shadow_call(
         self, experiment: str, timeout_s: float, arm: Arm, engine: Engine, route: str, payload: dict, request_id: str

@@ -5,6 +5,10 @@ from the registry aliases, the experiments file and the canary state in the shar
 every replica computes the same table. ``Parts.router`` carries::
 
     {"router": RouterSettings as a dict, "registry": RegistrySettings as a dict or None}
+
+Settings missing from those dicts come from the replica's environment (``LLMOPS_ROUTER_*``,
+``LLMOPS_REGISTRY_*``): the Helm chart leaves the store URL and the tracking URI out of the
+serve config and sets them from Secrets.
 """
 
 from __future__ import annotations

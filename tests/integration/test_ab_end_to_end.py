@@ -22,6 +22,7 @@ from services.common.engine_apps import engine_app_name
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry
+from tests.ab_fixtures import ab_experiment, write_experiments
 from tests.integration.prometheus_server import PrometheusServer, TextfileExporter, dashboard_problems
 
 pytestmark = pytest.mark.integration
@@ -66,18 +67,14 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
         MODEL, ROOT / "var" / "models" / MODEL, tags={"parent_version": v1.version}, alias="challenger"
     )
     experiments = tmp_path / "experiments.yaml"
-    experiment = {
-        "name": "two-versions",
-        "model": MODEL,
-        "variants": [
-            {"name": "control", "version": "champion", "weight": 0.5},
-            {"name": "treatment", "version": "challenger", "weight": 0.5},
-        ],
+    experiment = ab_experiment(
+        MODEL,
+        name="two-versions",
         # a canary held at its first step (50%: the same split) so that its gauges exist for the dashboard
         # (guardrails loose: a slow shared machine must not halt it and skew the split)
-        "canary": {"variant": "treatment", "steps": [0.5], "min_requests": 10000, "max_p95_latency_s": 300},
-    }
-    experiments.write_text(json.dumps({"experiments": [experiment]}))
+        canary={"variant": "treatment", "steps": [0.5], "min_requests": 10000, "max_p95_latency_s": 300},
+    )
+    write_experiments(experiments, experiment)
     models = tmp_path / "models.yaml"
     shipped = yaml.safe_load((ROOT / "config" / "models.yaml").read_text())["models"]
     # the shipped engine config: the engines reuse the compile cache of the other integration tests

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -25,6 +24,7 @@ from services.router.config import RouterSettings
 from services.router.experiments import parse_experiments
 from services.router.report import build_report
 from services.router.wiring import router_config
+from tests.ab_fixtures import ab_experiment, write_experiments
 from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
 
 MODEL = "chat"
@@ -64,18 +64,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) ->
 
 
 def experiment_file(path: Path, **extra: Any) -> Path:
-    exp = {
-        "name": "exp",
-        "model": MODEL,
-        "variants": [
-            {"name": "control", "version": "champion", "weight": 0.5},
-            {"name": "treatment", "version": "challenger", "weight": 0.5},
-        ],
-        "override_keys": [],
-        **extra,
-    }
-    path.write_text(json.dumps({"experiments": [exp]}))
-    return path
+    return write_experiments(path, ab_experiment(MODEL, **{"override_keys": [], **extra}))
 
 
 def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines: dict[int, VersionEngine], keys=None):
@@ -181,28 +170,108 @@ async def test_override_header_only_for_allowed_keys(tmp_path: Path, registry: M
     await service.pipeline.slots["routing"].close()
 
 
-async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registry: ModelRegistry) -> None:
-    slow_shadow = VersionEngine("v2", delay_s=5.0)
-    path = experiment_file(
-        tmp_path / "e.yaml",
+class GatedEngine(VersionEngine):
+    """A shadow engine whose calls wait until the test opens the gate, or fail at once."""
+
+    def __init__(self, tag: str, *, fail: bool = False):
+        super().__init__(tag)
+        self.gate = asyncio.Event()
+        self.entered = self.finished = 0
+        self.users: list[str] = []  # the mirrored requests' user fields, in the order they started
+        self.fail = fail
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.entered += 1
+        self.users.append(payload.get("user"))
+        if self.fail:
+            raise RuntimeError("shadow engine down")
+        await self.gate.wait()
+        response = await super().generate(route, payload)
+        self.finished += 1
+        return response
+
+
+class WatchingEngine(VersionEngine):
+    """The primary engine: notes, while it answers, whether this request's mirror has started."""
+
+    def __init__(self, tag: str, shadow: GatedEngine):
+        super().__init__(tag)
+        self.shadow = shadow
+        self.mirror_started_during: list[bool] = []
+
+    async def generate(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        for _ in range(5):
+            await asyncio.sleep(0)  # a shadow task started with this request would run here
+        self.mirror_started_during.append(payload["user"] in self.shadow.users)
+        return await super().generate(route, payload)
+
+
+def shadow_experiment(path: Path) -> Path:
+    return experiment_file(
+        path,
         variants=[
             {"name": "control", "version": 1, "weight": 1.0},
             {"name": "candidate", "version": 2, "weight": 0.0},
         ],
         shadow={"variant": "candidate", "share": 1.0, "max_in_flight": 50},
     )
-    service, app = gateway(tmp_path, registry, path, {1: VersionEngine("v1"), 2: slow_shadow})
+
+
+def assert_control_answer(reply: httpx.Response) -> None:
+    """The client's answer is version 1's, and nothing in it names the shadow."""
+    assert reply.status_code == 200
+    llmops_headers = {k: v for k, v in reply.headers.items() if k.lower().startswith("x-llmops")}
+    assert llmops_headers == {"x-llmops-variant": "control"}
+    assert "candidate" not in str(reply.headers).lower() and "shadow" not in str(reply.headers).lower()
+    assert "candidate" not in reply.text and "shadow" not in reply.text and "v2-" not in reply.text
+
+
+async def test_shadow_is_never_returned_and_never_delays(tmp_path: Path, registry: ModelRegistry) -> None:
+    """Every answer (plain and streamed) arrives while every shadow call is still held open, and
+    no shadow call starts before the request it mirrors is done."""
+    shadow = GatedEngine("v2")
+    primary = WatchingEngine("v1", shadow)
+    service, app = gateway(tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: primary, 2: shadow})
     stage = service.pipeline.slots["routing"]
-    async with client(app) as c:
-        started = time.perf_counter()
+    async with client(app) as c, asyncio.timeout(30):  # a stage that waited for the shadow would hang here
         for i in range(10):
             reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
-            assert reply.headers["x-llmops-variant"] == "control" and reply.json()["id"].startswith("v1")
-        assert time.perf_counter() - started < 5.0  # all ten answered before the first shadow call ended
+            assert_control_answer(reply)
+            assert reply.json()["id"].startswith("v1")
+            assert reply.json()["choices"][0]["message"]["content"] == "echo: hi there"
+        async with c.stream("POST", "/v1/chat/completions", json=chat("u-stream", stream=True)) as streamed:
+            body = (await streamed.aread()).decode()
+        assert streamed.headers["x-llmops-variant"] == "control" and "v2-" not in body and "data: [DONE]" in body
+        await asyncio.sleep(0)  # let the last shadow task start
+        assert shadow.entered == 11 and shadow.finished == 0  # answered while no shadow call had ended
+        assert primary.mirror_started_during == [False] * 10  # each mirror waits for its request to end
+        shadow.gate.set()
         await stage.drain()
-    assert len(slow_shadow.received) == 10
+    assert shadow.finished == 11
+    assert all("stream" not in payload for _route, payload in shadow.received)  # mirrored as a plain request
     rows = stage.service.store.outcomes("exp", shadow=True)
-    assert len(rows) == 10 and {r["variant"] for r in rows} == {"candidate"}
+    assert len(rows) == 11 and {r["variant"] for r in rows} == {"candidate"} and {r["status"] for r in rows} == {200}
+    client_rows = stage.service.store.outcomes("exp", shadow=False)
+    assert {r["variant"] for r in client_rows} == {"control"}
+    await stage.close()
+
+
+async def test_failing_shadow_leaves_the_answer_alone(tmp_path: Path, registry: ModelRegistry) -> None:
+    """A shadow engine that raises: the client's answers are unchanged, the failure is recorded."""
+    broken = GatedEngine("v2", fail=True)
+    service, app = gateway(
+        tmp_path, registry, shadow_experiment(tmp_path / "e.yaml"), {1: VersionEngine("v1"), 2: broken}
+    )
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c:
+        for i in range(5):
+            reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
+            assert_control_answer(reply)
+            assert reply.json()["choices"][0]["message"]["content"] == "echo: hi there"
+        await stage.drain()
+    assert broken.entered == 5
+    rows = stage.service.store.outcomes("exp", shadow=True)
+    assert len(rows) == 5 and {r["status"] for r in rows} == {500}
     await stage.close()
 
 

@@ -109,6 +109,10 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     if rag.enabled:
         assert str(rag.index_dir) == "/rag" and rag.replicas == values["rag"].get("replicas", 1)
     engine_apps = args.pop("engine_apps")
+    if "router" in args:  # services/router/wiring.py reads it (tests/unit/test_helm_chart_router.py)
+        from services.router.config import RouterSettings
+
+        assert RouterSettings.model_validate(args.pop("router")["router"]).enabled
     engine = EngineSettings(**args)  # validates the inline models with ModelSpec
     assert engine.models and engine.served_models() == engine.models
     assert gateway.direct_ingress is False and gateway.host == "0.0.0.0" and gateway.serve_proxy_port == 8000
@@ -319,12 +323,14 @@ def test_models_come_from_values():
 
 
 def test_only_existing_services_are_configured():
-    """The A/B router is not in the chart, and RAG (on by default in build_app) is off unless the
-    values turn it on: the serve config says so explicitly."""
+    """RAG (on by default in build_app) is off unless the values turn it on: the serve config says
+    so explicitly; the A/B router only where `router.enabled` (tests/unit/test_helm_chart_router.py)."""
     for scenario in [None, *SCENARIOS]:
         args = rendered_args(render(scenario))
         allowed = {"model_store", "device", "cpu_kv_cache_gib", "models", "gateway", "safety", "rag", "engine_apps"}
         values = yaml.safe_load((CHART / "ci" / scenario).read_text()) if scenario else {}
+        if values.get("router", {}).get("enabled"):
+            allowed.add("router")
         assert set(args) <= allowed, scenario
         if not values.get("rag", {}).get("enabled"):
             assert args["rag"] == {"enabled": False}, scenario

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from services.router.experiments import ExperimentConfigError, load_experiments, parse_experiments
 from services.router.router import Router, RoutingError, VariantOverrideError, apply_variant, unit_point
+from tests.ab_fixtures import ab_experiment
 
 MODEL = "smollm2-135m-instruct"
 
 
-def experiment(**overrides: object) -> dict:
-    exp = {
-        "name": "exp1",
-        "model": MODEL,
-        "variants": [
-            {"name": "control", "version": "champion", "weight": 0.7},
-            {"name": "treatment", "version": "challenger", "weight": 0.3},
-        ],
-        "override_keys": ["admin"],
-    }
-    exp.update(overrides)
-    return exp
+def experiment(**overrides: Any) -> dict:
+    return ab_experiment(MODEL, **{"name": "exp1", "weights": (0.7, 0.3), "override_keys": ["admin"], **overrides})
 
 
 def resolver(model: str, ref: int | str) -> int | None:

@@ -27,6 +27,13 @@ Services add suffixes up to 63) or not a DNS-1035 label; fail at render instead 
 {{- fail (printf "%s: needs minReplicas <= replicas <= maxReplicas (got %v, %v, %v)" $key $group.minReplicas $group.replicas $group.maxReplicas) -}}
 {{- end -}}
 {{- end -}}
+{{- range $exp := .Values.router.experiments -}}
+{{- $sum := 0.0 -}}
+{{- range $exp.variants }}{{ $sum = addf $sum .weight }}{{ end -}}
+{{- if or (gt $sum 1.000001) (lt $sum 0.999999) -}}
+{{- fail (printf "router.experiments %q: variant weights sum to %v, not 1" $exp.name $sum) -}}
+{{- end -}}
+{{- end -}}
 {{- range $model := .Values.models -}}
 {{- if and (gt (float64 (default 0 $model.num_gpus)) 0.0) (not (or $.Values.gpuWorkers.enabled $.Values.spotWorkers.enabled)) -}}
 {{- fail (printf "model %q asks for num_gpus but no GPU worker group is enabled (gpuWorkers.enabled or spotWorkers.enabled)" $model.name) -}}
@@ -154,6 +161,69 @@ rag:
   aliases:
     {{- toYaml .Values.rag.aliases | nindent 4 }}
 {{- end }}
+{{- include "llmops.routerArgs" . }}
+{{- end }}
+
+{{/* The A/B router's part of the gateway's build_app config (services/router/wiring.py). The
+store URL and the tracking URI are not here: they come from Secrets as environment variables
+(llmops.routerEnv), which the gateway's settings read for what the config leaves out. */}}
+{{- define "llmops.routerArgs" -}}
+{{- if .Values.router.enabled }}
+router:
+  router:
+    enabled: true
+    experiments_file: {{ include "llmops.configDir" . }}/experiments.yaml
+    use_registry: {{ .Values.router.useRegistry }}
+    store_comments: {{ .Values.router.storeComments }}
+    reload_interval_s: {{ .Values.router.reloadIntervalSeconds }}
+    canary_interval_s: {{ .Values.router.canaryIntervalSeconds }}
+{{- if .Values.router.useRegistry }}
+  registry:
+    experiment: {{ .Values.router.registry.experiment | quote }}
+{{- else }}
+  registry: null
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* experiments.yaml: the experiments values, each with router.overrideKeys added to its override_keys. */}}
+{{- define "llmops.experimentsFile" -}}
+{{- $experiments := list -}}
+{{- range .Values.router.experiments -}}
+{{- $exp := deepCopy . -}}
+{{- $keys := concat (default (list) $exp.override_keys) $.Values.router.overrideKeys | uniq -}}
+{{- $_ := set $exp "override_keys" $keys -}}
+{{- $experiments = append $experiments $exp -}}
+{{- end -}}
+{{- toYaml (dict "experiments" $experiments) }}
+{{- end }}
+
+{{/* Environment of the A/B router and the registry, from Secrets (every Ray container and job:
+the gateway, and `llmops ab`/`llmops registry` in jobs). */}}
+{{- define "llmops.routerEnv" -}}
+{{- if .Values.router.enabled }}
+{{- with .Values.router.store.existingSecret }}
+- name: LLMOPS_ROUTER_STORE_URL
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: url}
+{{- end }}
+{{- if .Values.router.useRegistry }}
+{{- with .Values.router.registry.existingSecret }}
+- name: LLMOPS_REGISTRY_TRACKING_URI
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: tracking_uri}
+- name: MLFLOW_TRACKING_USERNAME
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: username, optional: true}
+- name: MLFLOW_TRACKING_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: password, optional: true}
+- name: MLFLOW_TRACKING_TOKEN
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: token, optional: true}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* Engine settings every application's build_app reads. */}}
@@ -263,6 +333,9 @@ applications:
 # the cost report and budgets read the chart's price table
 - name: LLMOPS_GATEWAY_PRICES_FILE
   value: {{ include "llmops.configDir" . }}/prices.yaml
+{{- with include "llmops.routerEnv" . | trim }}
+{{ . }}
+{{- end }}
 {{- with .Values.rayService.env }}
 {{ toYaml . }}
 {{- end }}

@@ -98,6 +98,20 @@ def test_bad_adapters_refused_before_any_engine(tmp_path: Path, store: Path, mak
         plan_engine_apps(specs(make(tmp_path / "again", store), **base_fields), model_store=store)
 
 
+def test_only_lora_adapters_with_a_rank(tmp_path: Path) -> None:
+    folder = adapter_folder(tmp_path / "a", rank=4)
+    assert read_adapter(folder).rank == 4 and read_adapter(folder).path == folder.resolve()
+    config = json.loads((folder / "adapter_config.json").read_text())
+    (folder / "adapter_config.json").write_text(json.dumps({**config, "rank_pattern": {"q_proj": 12}}))
+    assert read_adapter(folder).rank == 12  # the largest rank is what the engine must hold
+    (folder / "adapter_config.json").write_text(json.dumps({**config, "peft_type": "IA3"}))
+    with pytest.raises(AdapterError, match="IA3 adapter; only LoRA"):
+        read_adapter(folder)
+    (folder / "adapter_config.json").write_text(json.dumps({**config, "r": 0}))
+    with pytest.raises(AdapterError, match="no LoRA rank"):
+        read_adapter(folder)
+
+
 def test_hub_id_base_matches_by_name(tmp_path: Path, store: Path) -> None:
     adapter = adapter_folder(tmp_path / "a", base="someorg/chat")
     assert resolve_adapter_specs(specs(adapter), store)[1].source == str(adapter.resolve())
@@ -211,7 +225,8 @@ def test_adapter_requests_go_to_the_base_engine_with_the_adapter(tmp_path: Path)
 def test_adapter_model_listed_and_routed_to_its_base(tmp_path: Path, store: Path) -> None:
     resolved = resolve_adapter_specs(specs(adapter_folder(tmp_path / "a")), store)
     handle = FakeHandle()
-    gateway = build_gateway(GatewaySettings(auth_disabled=True, quota_backend="local"), resolved, {"engines": {"chat": handle}})
+    settings = GatewaySettings(auth_disabled=True, quota_backend="local")
+    gateway = build_gateway(settings, resolved, {"engines": {"chat": handle}})
     assert [m["id"] for m in gateway.list_models(None)["data"]] == ["chat", "chat-tuned"]
     routing = gateway.pipeline.slots["routing"]
     tuned = routing.engines["chat-tuned"]

@@ -122,6 +122,28 @@ def test_adapter_needs_no_engine_of_its_own(tmp_path: Path, store: Path) -> None
     assert [a.name for a in apps] == ["engine-chat"]
 
 
+def test_chart_renders_an_adapter_on_its_base_engine() -> None:
+    import yaml
+
+    from tests.helm_chart import render_with
+
+    models = [
+        {"name": "chat", "source": "chat", "max_lora_rank": 8},
+        {"name": "chat-tuned", "backend": "lora", "base": "chat", "source": "/models/adapters/tuned"},
+    ]
+    done = render_with({"models": models})
+    assert done.returncode == 0, done.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(done.stdout) if d and d["kind"] == "RayService"]
+    apps = {a["name"]: a for a in yaml.safe_load(rayservice["spec"]["serveConfigV2"])["applications"]}
+    assert sorted(apps) == ["engine-chat", "llmops"]  # the adapter has no engine application
+    assert apps["engine-chat"]["args"]["engine_app"]["max_lora_rank"] == 8
+    gateway = apps["llmops"]["args"]
+    assert gateway["engine_apps"] == ["chat"]
+    assert EngineSettings(models=gateway["models"]).served_models()[1].base == "chat"
+    refused = render_with({"models": [models[0], {**models[1], "max_loras": 0}]})
+    assert refused.returncode != 0 and "max_loras" in refused.stderr
+
+
 # ------------------------------------------------------------------ the engine
 
 

@@ -19,7 +19,7 @@ Example ``config/models.yaml``::
       - name: smollm2-pubmedqa            # a LoRA adapter on smollm2-135m-instruct's engine (multi-LoRA)
         backend: lora
         base: smollm2-135m-instruct      # that model needs max_lora_rank
-        source: var/pipelines/runs/pubmedqa-lora/adapter
+        source: var/pipelines/pubmedqa-lora/adapter
       - name: upstream
         backend: openai                  # an OpenAI-compatible server that is already running
         base_url: http://127.0.0.1:9000/v1

@@ -10,10 +10,10 @@ from typing import Any
 
 from ray.serve import Application
 
+from services.common.adapters import resolve_adapter_specs
 from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
-from services.engine.llm_configs import build_llm_config, model_source, onnx_deployment
-from services.engine.server import EngineServer
+from services.engine.llm_configs import engine_deployment, model_source, onnx_deployment
 from services.gateway.config import GatewaySettings
 from services.gateway.deployment import GatewayDeployment
 from services.rag.config import RagSettings
@@ -31,8 +31,6 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     gateway application finding those engines by application name instead of binding them;
     ``router`` (``services.router.wiring.router_config``) turns the A/B router on. Without
     ``engine_apps`` the engines are bound inside this application (one application in all)."""
-    from ray.serve.llm import build_llm_deployment
-
     config = dict(config or {})
     engine_app = config.pop("engine_app", None)
     engine_apps = config.pop("engine_apps", None)
@@ -45,18 +43,11 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         from services.common.engine_apps import ENGINE_DEPLOYMENT
 
         spec = ModelSpec.model_validate(engine_app)
-        return build_llm_deployment(
-            build_llm_config(spec, engine),
-            deployment_cls=EngineServer,
-            override_serve_options={"name": ENGINE_DEPLOYMENT},
-        )
-    specs = engine.served_models()
+        return engine_deployment(spec, engine, name=ENGINE_DEPLOYMENT)
+    # adapters checked (folder, rank, base) and given absolute folders, before anything is deployed
+    specs = resolve_adapter_specs(engine.served_models(), engine.model_store)
     engines = (
-        {
-            spec.name: build_llm_deployment(build_llm_config(spec, engine), deployment_cls=EngineServer)
-            for spec in specs
-            if spec.backend == "vllm"
-        }
+        {spec.name: engine_deployment(spec, engine) for spec in specs if spec.backend == "vllm"}
         if engine_apps is None
         else {}
     )
@@ -89,6 +80,7 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
             for spec in specs
             if spec.backend in ("vllm", "onnx") and spec.task == "generate"
         }
+        tokenizers |= {s.name: tokenizers[s.base] for s in specs if s.backend == "lora" and s.base in tokenizers}
         safety_config = {**safety.model_dump(mode="json"), "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs}}
         safety_app = SafetyDeployment.options(
             num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}

@@ -4,6 +4,7 @@ step with the registry and the experiments file (``services/router/deploy.py``).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -37,7 +38,8 @@ class EngineApps:
     def plan(self) -> list[EngineApp]:
         from services.router.deploy import plan_engine_apps
 
-        return plan_engine_apps(self.specs, router=self.router, registry=self.registry)
+        model_store = Path(self.config.get("model_store") or "var/models")
+        return plan_engine_apps(self.specs, router=self.router, registry=self.registry, model_store=model_store)
 
     def deploy(self, apps: list[EngineApp]) -> None:
         from ray import serve

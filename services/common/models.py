@@ -16,6 +16,10 @@ Example ``config/models.yaml``::
       - name: smollm2-int4                 # a quantized version (llmops pipeline quantize)
         backend: onnx
         source: var/pipelines/quantized/smollm2-135m-instruct-v1-int4
+      - name: smollm2-pubmedqa            # a LoRA adapter on smollm2-135m-instruct's engine (multi-LoRA)
+        backend: lora
+        base: smollm2-135m-instruct      # that model needs max_lora_rank
+        source: var/pipelines/pubmedqa-lora/adapter
       - name: upstream
         backend: openai                  # an OpenAI-compatible server that is already running
         base_url: http://127.0.0.1:9000/v1
@@ -34,10 +38,11 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Model name clients send.")
-    backend: Literal["vllm", "onnx", "openai"] = Field(
+    backend: Literal["vllm", "onnx", "openai", "lora"] = Field(
         "vllm",
         description="vllm: a Ray Serve LLM deployment; onnx: an ONNX Runtime GenAI deployment (a quantized "
-        "version's folder); openai: a remote OpenAI-compatible server.",
+        "version's folder); openai: a remote OpenAI-compatible server; lora: a LoRA adapter folder served on "
+        "the engine of the vllm model named by base (no engine of its own).",
     )
     task: Literal["generate", "embed"] = Field(
         "generate", description="generate (chat/completions) or embed (embeddings)."
@@ -68,6 +73,16 @@ class ModelSpec(BaseModel):
         None, description="Environment variable that holds the upstream key (openai backend)."
     )
     upstream_model: str | None = Field(None, description="Model name on the upstream server; defaults to name.")
+    base: str | None = Field(None, description="The vllm model whose engine serves this adapter (lora backend).")
+    max_lora_rank: int | None = Field(
+        None,
+        ge=1,
+        description="vllm: start the engine with multi-LoRA for adapters up to this rank (lora entries, registry "
+        "versions of kind lora); unset: LoRA off.",
+    )
+    max_loras: int = Field(
+        4, ge=1, description="vllm with max_lora_rank: adapters one batch may mix and one replica keeps loaded."
+    )
 
     @model_validator(mode="after")
     def _backend_fields(self) -> ModelSpec:
@@ -75,6 +90,12 @@ class ModelSpec(BaseModel):
             raise ValueError(f"model '{self.name}': source is required for the {self.backend} backend")
         if self.backend == "onnx" and self.task != "generate":
             raise ValueError(f"model '{self.name}': the onnx backend serves task generate only")
+        if self.backend == "lora" and (not self.base or self.task != "generate"):
+            raise ValueError(f"model '{self.name}': the lora backend needs base (a vllm model) and task generate")
+        if self.base is not None and self.backend != "lora":
+            raise ValueError(f"model '{self.name}': base is for the lora backend only")
+        if self.max_lora_rank is not None and (self.backend != "vllm" or self.task != "generate"):
+            raise ValueError(f"model '{self.name}': max_lora_rank is for vllm models of task generate")
         if self.backend == "openai" and not self.base_url:
             raise ValueError(f"model '{self.name}': base_url is required for the openai backend")
         if self.max_replicas is not None and self.max_replicas < self.replicas:
@@ -93,6 +114,14 @@ class ModelsFile(BaseModel):
         duplicates = {n for n in names if names.count(n) > 1}
         if duplicates:
             raise ValueError(f"duplicate model names: {sorted(duplicates)}")
+        by_name = {m.name: m for m in self.models}
+        for m in self.models:
+            if m.backend == "lora":
+                base = by_name.get(m.base or "")
+                if base is None or base.backend != "vllm" or base.task != "generate":
+                    raise ValueError(f"model '{m.name}': base '{m.base}' is not a vllm model of task generate here")
+                if base.max_lora_rank is None:
+                    raise ValueError(f"model '{m.name}': its base '{m.base}' needs max_lora_rank (LoRA is off)")
         return self
 
 

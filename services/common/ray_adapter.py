@@ -51,6 +51,18 @@ def output_batcher(generator: AsyncGenerator[Any, None], interval_ms: float | No
     return Batcher(generator, interval_ms=interval_ms)
 
 
+def disk_adapter(model_id: str, local_path: str) -> Any:
+    """Ray Serve LLM's ``DiskMultiplexConfig`` for a LoRA adapter already on local disk: what an
+    ``LLMServer``'s ``model_downloader`` returns from ``load_model_from_config``, and what
+    ``VLLMEngine.resolve_lora`` loads into vLLM under the name ``model_id``."""
+    from ray.llm._internal.common.models import global_id_manager
+    from ray.llm._internal.serve.core.configs.llm_config import DiskMultiplexConfig
+
+    return DiskMultiplexConfig(
+        model_id=model_id, max_total_tokens=None, local_path=local_path, lora_assigned_int_id=global_id_manager.next()
+    )
+
+
 def override_output_batching(
     server_cls: type, batch: Callable[[AsyncGenerator[Any, None], float | None], AsyncGenerator[list[Any], None]]
 ) -> type:

@@ -25,6 +25,8 @@ def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
         kwargs["max_model_len"] = spec.max_model_len
     if spec.task == "embed":
         kwargs["runner"] = "pooling"
+    if spec.max_lora_rank is not None:  # multi-LoRA: adapters (services/common/adapters.py) per request
+        kwargs.update(enable_lora=True, max_lora_rank=spec.max_lora_rank, max_loras=spec.max_loras)
     kwargs.update(spec.engine_kwargs)
     return kwargs
 
@@ -64,6 +66,23 @@ def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
         deployment_config=deployment,
         runtime_env={"env_vars": env} if env else None,
         log_engine_metrics=True,
+        # multiplexed model ids are adapter folders (services/engine/server.py LocalAdapterLoader)
+        lora_config={"max_num_adapters_per_replica": spec.max_loras} if spec.max_lora_rank is not None else None,
+    )
+
+
+def engine_deployment(spec: ModelSpec, settings: EngineSettings, **serve_options: Any) -> Any:
+    """The bound ``EngineServer`` deployment of a vllm spec (``serve_options`` override Ray Serve
+    options, e.g. the deployment name); with LoRA on it loads adapters from local folders."""
+    from ray.serve.llm import build_llm_deployment
+
+    from services.engine.server import EngineServer, LocalAdapterLoader
+
+    return build_llm_deployment(
+        build_llm_config(spec, settings),
+        deployment_cls=EngineServer,
+        bind_kwargs={"model_downloader": LocalAdapterLoader} if spec.max_lora_rank is not None else None,
+        override_serve_options=serve_options or None,
     )
 
 

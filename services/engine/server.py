@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from pathlib import Path
 from typing import Any
 
 from ray.serve.llm import LLMServer
@@ -42,6 +43,26 @@ async def first_then_batched(
 
 class EngineServer(LLMServer):
     """``LLMServer`` whose streamed output goes through ``first_then_batched``."""
+
+
+class LocalAdapterLoader:
+    """The ``model_downloader`` of an engine with LoRA on: Ray Serve LLM's own loader downloads an
+    adapter from cloud storage (``dynamic_lora_loading_path``); here the multiplexed model id is the
+    adapter's absolute local folder (set by the gateway from its configuration, never by a client),
+    checked and handed to vLLM as it is. A shared filesystem (the registry's artifact store on a
+    volume) makes the same folder visible to every replica."""
+
+    def __init__(self, download_timeout_s: float | None = None, max_tries: int = 1):
+        self.download_timeout_s, self.max_tries = download_timeout_s, max_tries
+
+    async def load_model_from_config(self, lora_model_id: str, llm_config: Any) -> Any:
+        from services.common.adapters import read_adapter
+
+        path = Path(lora_model_id)
+        if not path.is_absolute():
+            raise ValueError(f"LoRA adapter id {lora_model_id!r} is not an absolute folder path")
+        read_adapter(path)  # a folder with adapter_config.json, or a clear error
+        return ray_adapter.disk_adapter(lora_model_id, str(path))
 
 
 ray_adapter.override_output_batching(EngineServer, first_then_batched)

@@ -42,14 +42,36 @@ def _parse_sse_data(line: str) -> dict[str, Any] | None:
 
 
 class ServeEngine:
-    """A Ray Serve LLM ``LLMServer`` deployment reached through its handle."""
+    """A Ray Serve LLM ``LLMServer`` deployment reached through its handle. With ``adapter`` (a LoRA
+    adapter's absolute folder, ``services/common/adapters.py``) every request goes to that engine
+    as Ray Serve's multiplexed model id and vLLM model name, so vLLM applies the adapter to it; the
+    answers carry ``model`` (the public name) as usual."""
 
-    def __init__(self, model: str, handle: Any):
+    def __init__(self, model: str, handle: Any, *, adapter: str | None = None):
         self.model = model
-        self._handle = handle.options(stream=True)
+        self.adapter = adapter
+        self._base_handle = handle
+        options: dict[str, Any] = {"stream": True}
+        if adapter is not None:
+            options["multiplexed_model_id"] = adapter
+        self._handle = handle.options(**options)
+
+    def with_adapter(self, adapter: str, model: str | None = None) -> ServeEngine:
+        """The same engine deployment, serving ``adapter`` (under the public name ``model``)."""
+        return ServeEngine(model or self.model, self._base_handle, adapter=adapter)
+
+    def _request(self, route: str, payload: dict[str, Any]) -> Any:
+        if self.adapter is not None:
+            payload = {**payload, "model": self.adapter}
+        return self._engine_request(route, payload)
+
+    def _public(self, item: dict[str, Any]) -> dict[str, Any]:
+        if self.adapter is not None and "model" in item:
+            item["model"] = self.model
+        return item
 
     @staticmethod
-    def _request(route: str, payload: dict[str, Any]) -> Any:
+    def _engine_request(route: str, payload: dict[str, Any]) -> Any:
         try:
             return ray_adapter.engine_request(route, payload)
         except ValueError as exc:  # vLLM's own validation, stricter than ours in places
@@ -68,7 +90,7 @@ class ServeEngine:
         responses = getattr(self._handle, route).remote(self._request(route, payload))
         try:
             async for item in responses:
-                return self._check(item).model_dump(mode="json", exclude_none=True)
+                return self._public(self._check(item).model_dump(mode="json", exclude_none=True))
         except LLMOpsError:
             raise
         except Exception as exc:
@@ -92,7 +114,7 @@ class ServeEngine:
                             if "error" in chunk and "choices" not in chunk:
                                 err = chunk["error"]
                                 raise engine_error(int(err.get("code") or 500), err.get("message", ""))
-                            yield chunk
+                            yield self._public(chunk)
                     else:
                         self._check(item)
             finished = True

@@ -122,6 +122,9 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
         if spec.backend == "vllm":
             if spec.name in handles:  # a registered model may be served only by version applications
                 engines[spec.name] = ServeEngine(spec.name, handles[spec.name])
+        elif spec.backend == "lora":  # on its base's engine (services/common/adapters.py)
+            if spec.base in handles:
+                engines[spec.name] = ServeEngine(spec.name, handles[spec.base], adapter=spec.source)
         elif spec.backend == "onnx":
             engines[spec.name] = HandleEngine(spec.name, handles[spec.name])
         else:

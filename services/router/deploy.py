@@ -12,36 +12,53 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from services.common.adapters import AdapterError, resolve_adapter_specs
 from services.common.engine_apps import EngineApp, engine_app_name
 from services.common.models import ModelSpec
 from services.router.config import RouterSettings
 from services.router.router import RoutingError
-from services.router.service import RouterService, registry_resolver
+from services.router.service import RouterService, registry_resolver, registry_targets
 
 log = logging.getLogger(__name__)
 
 
 def plan_engine_apps(
-    specs: Sequence[ModelSpec], *, router: RouterSettings | None = None, registry: Any | None = None
+    specs: Sequence[ModelSpec],
+    *,
+    router: RouterSettings | None = None,
+    registry: Any | None = None,
+    model_store: Path | None = None,
 ) -> list[EngineApp]:
     """The engine applications for ``specs``: static ones without the router, else those the
-    routing table needs. Raises RoutingError when a version's artifact is not a local folder."""
+    routing table needs. A LoRA adapter (``backend: lora``, or a registry version of kind lora)
+    adds no application: it runs on its base's. Raises RoutingError when a version's artifact is
+    not a local folder or an adapter cannot run on its base (folder, rank, base model)."""
+    try:
+        specs = resolve_adapter_specs(specs, model_store or Path("var/models"))
+    except AdapterError as exc:
+        raise RoutingError(str(exc)) from None
     vllm = [s for s in specs if s.backend == "vllm"]
+    adapter_bases = {s.base for s in specs if s.backend == "lora"}
     if router is None or not router.enabled:
         return [EngineApp(engine_app_name(s.name), s) for s in vllm]
-    resolver = registry_resolver(registry) if registry is not None and router.use_registry else None
-    keys = RouterService(router, models=[s.name for s in specs], resolver=resolver).router.engine_keys()
+    resolver, targets = None, None
+    if registry is not None and router.use_registry:
+        resolver = registry_resolver(registry)
+        targets = registry_targets(registry, {s.name: s.max_lora_rank for s in vllm})
+    service = RouterService(router, models=[s.name for s in specs], resolver=resolver, targets=targets)
+    keys = service.router.engine_keys()
     apps: list[EngineApp] = []
     for spec in vllm:
-        if (spec.name, None) in keys:
+        if (spec.name, None) in keys or spec.name in adapter_bases:  # adapters in the models file: static base
             apps.append(EngineApp(engine_app_name(spec.name), spec))
         for version in sorted(v for m, v in keys if m == spec.name and v is not None):
             info = registry.get_version(spec.name, version)
             path = info.local_path()
-            if info.kind == "lora":
-                raise RoutingError(f"{spec.name} v{version} is a LoRA adapter: serving adapters is not implemented")
+            if info.kind == "lora":  # never: registry_targets keys a lora version by its base version
+                raise RoutingError(f"{spec.name} v{version} is a LoRA adapter: it runs on its base version's engine")
             if path is None:
                 raise RoutingError(f"{spec.name} v{version}: artifact {info.source} is not a local folder")
             apps.append(

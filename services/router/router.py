@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.router.experiments import Experiment, Variant
@@ -29,6 +29,9 @@ from services.router.experiments import Experiment, Variant
 VersionResolver = Callable[[str, int | str], int | None]
 # experiment name -> current canary share (None: not ramping / use configured weights)
 CanaryShares = Callable[[str], float | None]
+# (public model name, registered version) -> (version whose engine serves it, LoRA adapter folder or None):
+# a version of kind lora runs on its parent version's engine (services/router/service.py registry_targets)
+VersionTargets = Callable[[str, int], tuple[int, str | None]]
 
 
 class RoutingError(Exception):
@@ -54,10 +57,12 @@ class Arm:
     experiment: str | None = None
     system_prompt: str | None = None
     sampling: Mapping[str, float | int] = field(default_factory=dict)
+    engine_version: int | None = None  # the version whose engine serves this arm (a LoRA version's base)
+    adapter: str | None = None  # the LoRA adapter folder applied on that engine
 
     @property
     def engine_key(self) -> tuple[str, int | None]:
-        return (self.model, self.version)
+        return (self.model, self.engine_version if self.adapter is not None else self.version)
 
 
 @dataclass(frozen=True)
@@ -107,24 +112,27 @@ class Router:
         models: list[str],
         resolve: VersionResolver | None = None,
         canary_shares: CanaryShares | None = None,
+        targets: VersionTargets | None = None,
     ):
         self.experiments = {e.name: e for e in experiments}
         self.canary_shares = canary_shares or (lambda _name: None)
-        self.routes = self._build(experiments, models, resolve or (lambda _m, _r: None))
+        self.routes = self._build(experiments, models, resolve or (lambda _m, _r: None), targets)
 
     @staticmethod
-    def _build(experiments: list[Experiment], models: list[str], resolve: VersionResolver) -> dict[str, ModelRoute]:
+    def _build(
+        experiments: list[Experiment], models: list[str], resolve: VersionResolver, targets: VersionTargets | None
+    ) -> dict[str, ModelRoute]:
         routes: dict[str, ModelRoute] = {}
         for model in models:
             champion = resolve(model, "champion")
             name = "champion" if champion is not None else "default"
-            routes[model] = ModelRoute(model, [Arm(model, name, champion)])
+            routes[model] = ModelRoute(model, [_targeted(Arm(model, name, champion), targets)])
         for exp in experiments:
             if exp.model not in routes:
                 raise RoutingError(f"experiment '{exp.name}': model '{exp.model}' is not served")
             arms = []
             for v in exp.variants:
-                arms.append(_arm(exp, v, resolve))
+                arms.append(_targeted(_arm(exp, v, resolve), targets))
             if exp.canary is not None:
                 arms.sort(key=lambda a: a.variant != exp.canary.variant)  # canary first (stable)
             shadow = next((a for a in arms if exp.shadow and a.variant == exp.shadow.variant), None)
@@ -199,6 +207,14 @@ def _arm(exp: Experiment, variant: Variant, resolve: VersionResolver) -> Arm:
         system_prompt=variant.system_prompt,
         sampling=dict(variant.sampling),
     )
+
+
+def _targeted(arm: Arm, targets: VersionTargets | None) -> Arm:
+    """The arm with the engine that serves its version (itself, or a LoRA version's base)."""
+    if targets is None or arm.version is None:
+        return arm
+    engine_version, adapter = targets(arm.model, arm.version)
+    return replace(arm, engine_version=engine_version, adapter=adapter)
 
 
 def apply_variant(arm: Arm, route: str, payload: dict[str, Any], fields_set: set[str]) -> dict[str, Any]:

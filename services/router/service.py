@@ -101,8 +101,10 @@ class RouterService:
         store: ExperimentStore | None = None,
         experiments: list[Experiment] | None = None,
         engines_ready: Callable[[set[tuple[str, int | None]]], bool] | None = None,
+        targets: Callable[[str, int], tuple[int, str | None]] | None = None,
     ):
         self.engines_ready = engines_ready
+        self.targets = targets
         self.settings = settings
         self.models = list(models)
         self.resolver = resolver
@@ -129,7 +131,13 @@ class RouterService:
             experiments = self.experiments()
             if self.canary is not None:
                 self._shares = {e.name: self.canary.share(e) for e in experiments if e.canary}
-            router = Router(experiments, models=self.models, resolve=self._resolve, canary_shares=self._shares.get)
+            router = Router(
+                experiments,
+                models=self.models,
+                resolve=self._resolve,
+                canary_shares=self._shares.get,
+                targets=self.targets,
+            )
         except (ExperimentConfigError, RoutingError) as exc:
             self.last_error = str(exc)
             if raise_errors:
@@ -191,3 +199,49 @@ def registry_resolver(registry: Any) -> Callable[[str, int | str], int | None]:
         return info.aliases[ref]
 
     return resolve
+
+
+def registry_targets(
+    registry: Any, max_lora_ranks: dict[str, int | None]
+) -> Callable[[str, int], tuple[int, str | None]]:
+    """(model, version) -> (the version whose engine serves it, the LoRA adapter folder or None).
+
+    A version of kind ``lora`` runs on the engine of its ``parent_version`` (an ``hf`` version)
+    with its adapter; it needs its model served with ``max_lora_rank`` (``max_lora_ranks``: the
+    served models' settings) at least the adapter's rank. Anything else raises RoutingError, so
+    the routing table (and the engine plan) is refused before an engine starts. Versions never
+    change, so answers are cached."""
+    from services.common.adapters import AdapterError, read_adapter
+
+    cache: dict[tuple[str, int], tuple[int, str | None]] = {}
+
+    def target(model: str, version: int) -> tuple[int, str | None]:
+        if (model, version) in cache:
+            return cache[(model, version)]
+        info = registry.get_version(model, version)
+        if info.kind != "lora":
+            cache[(model, version)] = (version, None)
+            return version, None
+        what = f"{model} v{version} (LoRA adapter)"
+        parent = info.parent_version
+        if parent is None:
+            raise RoutingError(f"{what}: no parent_version tag names the base version it was trained on")
+        base = registry.get_version(model, parent)
+        if base.kind != "hf":
+            raise RoutingError(f"{what}: its base v{parent} is of kind {base.kind}, not an hf model")
+        path = info.local_path()
+        if path is None:
+            raise RoutingError(f"{what}: artifact {info.source} is not a local folder")
+        try:
+            adapter = read_adapter(path, what=what)
+        except AdapterError as exc:
+            raise RoutingError(str(exc)) from None
+        max_rank = max_lora_ranks.get(model)
+        if max_rank is None:
+            raise RoutingError(f"{what}: model '{model}' is served without LoRA; set max_lora_rank on it")
+        if adapter.rank > max_rank:
+            raise RoutingError(f"{what}: LoRA rank {adapter.rank} is above model '{model}''s max_lora_rank {max_rank}")
+        cache[(model, version)] = (parent, str(adapter.path))
+        return cache[(model, version)]
+
+    return target

@@ -58,6 +58,20 @@ class ABRouting(PassThrough):
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
         self._state: dict[str, dict[str, Any]] = {}  # request id -> what on_finish records
+        self._adapter_engines: dict[tuple[str, int | None, str], Engine] = {}
+
+    def engine(self, arm: Arm) -> Engine | None:
+        """The engine of the arm's version; for a LoRA version, its base version's engine serving
+        the adapter (multi-LoRA, ``services/common/adapters.py``)."""
+        if arm.adapter is None:
+            return self.engines(arm.model, arm.version)
+        key = (arm.model, arm.engine_version, arm.adapter)
+        if key not in self._adapter_engines:
+            base = self.engines(arm.model, arm.engine_version)
+            if base is None or not hasattr(base, "with_adapter"):
+                return None
+            self._adapter_engines[key] = base.with_adapter(arm.adapter)
+        return self._adapter_engines[key]
 
     # ------------------------------------------------------------ request
 
@@ -82,7 +96,7 @@ class ABRouting(PassThrough):
                 ) from None
             raise InvalidRequestError(str(exc), param=VARIANT_HEADER, code="unknown_variant") from None
         arm = assignment.arm
-        engine = self.engines(arm.model, arm.version)
+        engine = self.engine(arm)
         if engine is None:
             raise EngineUnavailableError(f"The engine of '{ctx.model}' version {arm.version} is not deployed.")
         fields_set = set(getattr(ctx.request, "model_fields_set", ()))
@@ -158,7 +172,7 @@ class ABRouting(PassThrough):
         assert shadow is not None and shadow.experiment is not None
         exp = self.service.router.experiments[shadow.experiment]
         assert exp.shadow is not None
-        engine = self.engines(shadow.model, shadow.version)
+        engine = self.engine(shadow)
         if engine is None:
             metrics.SHADOW.labels(exp.name, "error").inc()
             return None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.router.config import RouterSettings
 from services.router.feedback import FeedbackService
-from services.router.service import RouterService, registry_resolver
+from services.router.service import RouterService, registry_resolver, registry_targets
 from services.router.stage import ABRouting
 from services.router.store import ExperimentStore
 
@@ -45,17 +45,24 @@ def router_config(router: RouterSettings, registry: Any | None) -> dict[str, Any
 def ab_routing(parts: Parts) -> ABRouting:
     config = parts.router or {}
     settings = RouterSettings.model_validate(config.get("router") or {})
-    resolver = None
+    resolver, targets = None, None
     if config.get("registry") is not None:
         from services.registry.config import RegistrySettings
         from services.registry.service import ModelRegistry
 
-        resolver = registry_resolver(ModelRegistry(RegistrySettings.model_validate(config["registry"])))
+        registry = ModelRegistry(RegistrySettings.model_validate(config["registry"]))
+        resolver = registry_resolver(registry)
+        targets = registry_targets(registry, {s.name: s.max_lora_rank for s in parts.specs if s.backend == "vllm"})
     store = ExperimentStore(settings.resolved_store_url(), store_comments=settings.store_comments)
     models = [name for name, task in parts.catalog.items()]
     apps = parts.handles.get("engine_versions")
     service = RouterService(
-        settings, models=models, resolver=resolver, store=store, engines_ready=apps.running if apps else None
+        settings,
+        models=models,
+        resolver=resolver,
+        store=store,
+        engines_ready=apps.running if apps else None,
+        targets=targets,
     )
 
     def lookup(model: str, version: int | None) -> Engine | None:

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.rag.ann import AnnParams
+
 # all-MiniLM-L6-v2 truncates its input at 256 tokens ([CLS] and [SEP] included): no chunk may be longer.
 MODEL_MAX_TOKENS = 256
 
@@ -60,6 +62,29 @@ class RagSettings(BaseSettings):
         50, ge=1, description="Candidates taken from each of BM25 and dense search before rank fusion."
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant: score = sum of 1 / (rrf_k + rank).")
+    dense_index: Literal["auto", "flat", "hnsw_sq8"] = Field(
+        "auto",
+        description="Dense search: `flat` (LanceDB's exact scan), `hnsw_sq8` (FAISS HNSW over 8-bit scalar-quantised"
+        " vectors, re-ranked on float32), or `auto`: flat below `dense_index_min_chunks` chunks, HNSW-SQ8 from there.",
+    )
+    dense_index_min_chunks: int = Field(
+        50_000, ge=0, description="`dense_index: auto` uses HNSW-SQ8 for collections of at least this many chunks."
+    )
+    hnsw_m: int = Field(32, ge=4, le=128, description="HNSW links per node (M).")
+    hnsw_ef_construction: int = Field(80, ge=8, description="HNSW efConstruction (build-time candidate list).")
+    hnsw_ef_search: int = Field(64, ge=1, description="HNSW efSearch (query-time candidate list; at least the fetch).")
+    hnsw_rerank: int = Field(
+        64, ge=1, description="HNSW candidates re-ranked on the exact float32 vectors (at least the k asked)."
+    )
+    hnsw_rebuild_share: float = Field(
+        0.2, gt=0, lt=1, description="Rebuild the HNSW index when this share of its vectors are tombstones."
+    )
+    hnsw_filter_overfetch: int = Field(
+        8,
+        ge=1,
+        description="Filtered dense queries take k x this many HNSW candidates and filter them in LanceDB;"
+        " when fewer than k survive, the exact prefiltered flat scan answers.",
+    )
     replicas: int = Field(1, ge=1, description="Retrieval deployment replicas.")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per retrieval replica.")
     timeout_s: float = Field(5.0, gt=0, description="Longest the gateway waits for one retrieval.")
@@ -68,6 +93,18 @@ class RagSettings(BaseSettings):
         default_factory=dict,
         description="Public model name -> {model, collection, top_k}: chat on that name is grounded in the collection.",
     )
+
+    def dense_params(self) -> AnnParams:
+        return AnnParams(
+            kind=self.dense_index,
+            min_chunks=self.dense_index_min_chunks,
+            m=self.hnsw_m,
+            ef_construction=self.hnsw_ef_construction,
+            ef_search=self.hnsw_ef_search,
+            rerank=self.hnsw_rerank,
+            rebuild_share=self.hnsw_rebuild_share,
+            filter_overfetch=self.hnsw_filter_overfetch,
+        )
 
     @model_validator(mode="after")
     def _overlap_below_budget(self) -> RagSettings:

@@ -61,7 +61,8 @@ class RetrievalService:
         chunker = Chunker(
             load_tokenizer(settings.embedding_model_dir), settings.chunk_tokens, settings.chunk_overlap_tokens
         )
-        return cls(settings, LanceStore(settings.index_dir, dim=embedder.dim), embedder, chunker)
+        store = LanceStore(settings.index_dir, dim=embedder.dim, dense=settings.dense_params())
+        return cls(settings, store, embedder, chunker)
 
     # -- ingestion ----------------------------------------------------------------------
     def _check_collection_name(self, collection: str) -> None:

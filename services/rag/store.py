@@ -6,6 +6,8 @@ A collection is one LanceDB table of chunks: ``chunk_id``, ``document_id``, ``ch
 metadata key seen, so that filters run inside the store (prefiltered) rather than on a
 truncated candidate list. BM25 is LanceDB's native full-text index on ``text``: vectors and
 keyword postings live in the same table, so one commit adds, replaces or deletes both.
+Dense search is LanceDB's exact flat scan, or, for large collections (``AnnParams``), FAISS
+HNSW-SQ8 with float32 re-ranking (``services/rag/ann.py``) kept in step with the table's commits.
 A server-backed store (LanceDB Cloud, a database) implements the same methods.
 """
 
@@ -22,6 +24,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
+
+from services.rag.ann import AnnCollections, AnnIndex, AnnParams
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FIELD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -95,7 +99,7 @@ class VectorStore(Protocol):
 class LanceStore:
     """LanceDB on a local folder."""
 
-    def __init__(self, uri: str | Path, dim: int = 384):
+    def __init__(self, uri: str | Path, dim: int = 384, dense: AnnParams | None = None):
         import lancedb
 
         self.uri = str(uri)
@@ -103,6 +107,8 @@ class LanceStore:
         self.db = lancedb.connect(self.uri)
         self.dim = dim
         self._lock = threading.Lock()  # one writer per process; LanceDB commits are atomic across processes
+        self.dense_params = dense or AnnParams()
+        self._ann = AnnCollections(Path(self.uri), dim, self.dense_params)
 
     # -- schema -------------------------------------------------------------------------
     def _schema(self, meta_columns: list[str]) -> pa.Schema:
@@ -186,12 +192,14 @@ class LanceStore:
             if v is not None and not isinstance(v, dict | list)
         }
         with self._lock:
+            index = None
             if not self.exists(collection):
                 if not chunks:
                     return
                 table = self.db.create_table(collection, schema=self._schema(sorted(keys)))
             else:
                 table = self.db.open_table(collection)
+                index = self._ann.fresh(collection, table.version)
                 missing = sorted(keys - set(table.schema.names))
                 if missing:
                     table.add_columns([pa.field(c, pa.string()) for c in missing])
@@ -204,16 +212,30 @@ class LanceStore:
                 .when_not_matched_by_source_delete(f"document_id IN ({ids})" if ids else "false")
                 .execute(data)
             )
+            if index is not None:  # the ANN index held the table's content: apply the same change
+                index.remove_documents(document_ids)
+                index.remove_chunks([c.chunk_id for c in chunks])
+                vectors = data["vector"].combine_chunks().flatten().to_numpy()
+                index.add(data.select(["chunk_id", "document_id", "content_hash"]), vectors)
+                index.version = self.db.open_table(collection).version
 
     def refresh(self, collection: str) -> None:
         """After writes: build the full-text index, or fold the new rows into it and compact.
         (Rows written since are still found by keyword search, by a slower flat scan.)"""
         with self._lock:
             table = self._table(collection)
-            if not any(getattr(i, "index_type", "") == "FTS" for i in table.list_indices()):
+            trusted = self._ann.fresh(collection, table.version) is not None
+            indices = {getattr(i, "index_type", "") for i in table.list_indices()}
+            if "FTS" not in indices:
                 table.create_fts_index("text", use_tantivy=False, replace=True)
             else:
                 table.optimize()
+            if self._ann.wanted(table.count_rows()):
+                if "BTree" not in indices:  # the ANN's hits are fetched by chunk id
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        table.create_scalar_index("chunk_id", index_type="BTREE", replace=True)
+                self._ann.sync(collection, self.db.open_table(collection), trusted=trusted)
 
     def delete_document(self, collection: str, document_id: str) -> int:
         """Erase a document: its chunks, vectors and BM25 postings, and the old table versions
@@ -223,11 +245,17 @@ class LanceStore:
             where = f"document_id = {_sql_value(document_id)}"
             n = table.count_rows(where)
             if n:
+                trusted = self._ann.fresh(collection, table.version) is not None
+                index = self._ann.erase(collection, document_id)  # tombstones: no ANN answer returns it from now on
                 table.delete(where)
                 table.create_fts_index("text", use_tantivy=False, replace=True)
                 with warnings.catch_warnings():  # dropping every old version is the point of an erasure
                     warnings.filterwarnings("ignore", message=r"optimize\(cleanup_older_than=0\)")
                     table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+                if index is not None:
+                    if trusted:
+                        index.version = self.db.open_table(collection).version
+                    index.save()  # the zeroed vector and code reach the disk too
             return n
 
     def drop(self, collection: str) -> None:
@@ -235,6 +263,7 @@ class LanceStore:
             if not self.exists(collection):
                 raise UnknownCollection(collection)
             self.db.drop_table(collection)
+            self._ann.drop(collection)
 
     # -- reads --------------------------------------------------------------------------
     def document_hashes(self, collection: str, document_ids: list[str]) -> dict[str, str]:
@@ -260,6 +289,19 @@ class LanceStore:
             "dim": self.dim,
             "filter_fields": self.filter_fields(collection),
             "version": table.version,
+            "dense_index": self._dense_stats(collection, table),
+        }
+
+    def _dense_stats(self, collection: str, table) -> dict[str, Any]:
+        index = self._ann.fresh(collection, table.version)
+        if index is None:
+            return {"kind": "flat", "setting": self.dense_params.kind}
+        return {
+            "kind": "hnsw_sq8",
+            "setting": self.dense_params.kind,
+            "live": index.live,
+            "tombstones": index.ntotal - index.live,
+            "memory_bytes": sum(index.memory_bytes().values()),
         }
 
     def _hits(self, rows: pa.Table, score_column: str, higher_is_better: bool) -> list[Hit]:
@@ -283,13 +325,47 @@ class LanceStore:
     _COLUMNS = ["chunk_id", "document_id", "chunk_index", "text", "source", "title", "metadata"]
 
     def dense(self, collection: str, vector: np.ndarray, k: int, filters: dict[str, FilterValue]) -> list[Hit]:
+        """HNSW-SQ8 when the collection's index is current, else LanceDB's exact flat scan. With
+        filters, k x ``filter_overfetch`` ANN candidates are filtered in LanceDB; when fewer than
+        k survive (a selective filter), the exact prefiltered flat scan answers."""
         table = self._table(collection)
-        query = table.search(np.asarray(vector, dtype=np.float32)).distance_type("cosine")
         where = self._where(collection, filters)
+        index = self._ann.for_query(collection, table)
+        if index is not None:
+            hits = self._ann_dense(table, index, vector, k, where)
+            if hits is not None:
+                return hits
+        query = table.search(np.asarray(vector, dtype=np.float32)).distance_type("cosine")
         if where:
             query = query.where(where, prefilter=True)
         rows = query.select([*self._COLUMNS, "_distance"]).limit(k).to_arrow()
         return self._hits(rows, "_distance", higher_is_better=False)  # cosine similarity = 1 - distance
+
+    def _ann_dense(self, table, index: AnnIndex, vector: np.ndarray, k: int, where: str | None) -> list[Hit] | None:
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)  # cosine, as the flat scan
+        fetch = max(k * self.dense_params.filter_overfetch, self.dense_params.rerank) if where else None
+        ids, scores = index.search(q, fetch if where else k, fetch)
+        if not ids:
+            return None if where else []
+        clause = f"chunk_id IN ({', '.join(_sql_value(c) for c in ids)})" + (f" AND ({where})" if where else "")
+        rows = table.search().where(clause).select(self._COLUMNS).limit(len(ids)).to_arrow()
+        by_id = {r["chunk_id"]: r for r in rows.to_pylist()}
+        hits = [
+            Hit(
+                chunk_id=c,
+                document_id=r["document_id"],
+                chunk_index=r["chunk_index"],
+                text=r["text"],
+                score=float(s),
+                source=r["source"] or "",
+                title=r["title"] or "",
+                metadata=json.loads(r["metadata"] or "{}"),
+            )
+            for c, s in zip(ids, scores, strict=True)
+            if (r := by_id.get(c)) is not None
+        ][:k]
+        return None if where and len(hits) < k else hits
 
     def keyword(self, collection: str, query: str, k: int, filters: dict[str, FilterValue]) -> list[Hit]:
         table = self._table(collection)

@@ -45,7 +45,7 @@ def tokenizer():
 def make_service(index_dir: Path, tokenizer, **overrides) -> RetrievalService:
     settings = RagSettings(index_dir=index_dir, embedding_model_dir=MODEL_DIR, **overrides)
     chunker = Chunker(tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens)
-    return RetrievalService(settings, LanceStore(index_dir), HashingEmbedder(), chunker)
+    return RetrievalService(settings, LanceStore(index_dir, dense=settings.dense_params()), HashingEmbedder(), chunker)
 
 
 def make_pdf(path, pages: list[str], title: str = "") -> None:

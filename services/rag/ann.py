@@ -1,0 +1,345 @@
+"""Approximate dense search for large collections: FAISS HNSW over 8-bit scalar-quantised vectors
+(``IndexHNSWSQ``, a quarter of float32's memory), whose candidates are re-ranked on the exact
+float32 vectors read from a memory-mapped file.
+
+Labels ``0..n-1`` of the FAISS index are rows of ``vectors.f32`` and of a key table (chunk id,
+document id, content hash, alive). HNSW cannot remove a vector, so a replaced or erased chunk
+becomes a tombstone: its label is excluded from every search at once (an ``IDSelectorBitmap``
+inside the HNSW search), its float32 row and its 8-bit code are overwritten with zeros, and the
+index is rebuilt from its live rows once tombstones exceed ``rebuild_share``. The files live in
+``<collection>.ann/`` beside the LanceDB table; ``state.json`` (written last) records the table
+version they reflect. LanceDB stays the truth: an index that is missing, inconsistent or behind
+the table is synchronised from it (``AnnCollections.sync``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.feather as feather
+
+DenseIndexKind = Literal["auto", "flat", "hnsw_sq8"]
+_KEYS = ("chunk_id", "document_id", "content_hash")
+
+
+@dataclass(frozen=True)
+class AnnParams:
+    kind: DenseIndexKind = "auto"
+    min_chunks: int = 50_000  # auto: flat below this many chunks, HNSW-SQ8 from it on
+    m: int = 32
+    ef_construction: int = 80
+    ef_search: int = 64
+    rerank: int = 64  # candidates re-ranked on float32 (at least k)
+    rebuild_share: float = 0.2  # rebuild once this share of labels are tombstones
+    filter_overfetch: int = 8  # filtered queries take k x this many candidates before filtering
+    train_sample: int = 200_000  # vectors the scalar quantiser's ranges are trained on
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(str(tmp))
+    os.replace(tmp, path)
+
+
+class AnnIndex:
+    """One collection's HNSW-SQ8 index with float32 re-ranking. Thread-safe (one lock)."""
+
+    def __init__(self, folder: Path, dim: int, params: AnnParams, index: Any, keys: pa.Table, version: int):
+        self.folder, self.dim, self.params, self.index = Path(folder), dim, params, index
+        self.version = version
+        self.lock = threading.RLock()
+        self._keys = {name: keys[name].combine_chunks() for name in _KEYS}
+        self._alive = np.asarray(keys["alive"].to_numpy(zero_copy_only=False), dtype=bool).copy()
+        self._open_vectors()
+        self._update_selector()
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def build(cls, folder: Path, dim: int, params: AnnParams, keys: pa.Table, vectors: np.ndarray, version: int):
+        """A fresh index of ``vectors`` (normalised float32) keyed by ``keys`` (chunk_id,
+        document_id, content_hash), saved in ``folder``."""
+        import faiss
+
+        folder = Path(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
+        index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, params.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = params.ef_construction
+        if len(vectors):
+            step = max(1, len(vectors) // params.train_sample)
+            index.train(vectors[::step][: params.train_sample])
+            index.add(vectors)
+        vectors.tofile(folder / "vectors.f32")
+        keys = keys.select(list(_KEYS)).append_column("alive", pa.array(np.ones(len(vectors), dtype=bool)))
+        built = cls(folder, dim, params, index, keys, version)
+        built.save()
+        return built
+
+    @classmethod
+    def load(cls, folder: Path, dim: int, params: AnnParams) -> AnnIndex | None:
+        """The saved index, or None when it is missing, built with other parameters, or its files
+        disagree with each other (an interrupted save)."""
+        import faiss
+
+        folder = Path(folder)
+        try:
+            state = json.loads((folder / "state.json").read_text())
+            if (state["dim"], state["m"], state["ef_construction"]) != (dim, params.m, params.ef_construction):
+                return None
+            index = faiss.read_index(str(folder / "index.faiss"))
+            keys = feather.read_table(folder / "keys.arrow")
+            n = state["ntotal"]
+            if index.ntotal != n or keys.num_rows != n or (folder / "vectors.f32").stat().st_size < n * dim * 4:
+                return None
+        except (OSError, ValueError, KeyError, RuntimeError):
+            return None
+        return cls(folder, dim, params, index, keys, state["version"])
+
+    def save(self) -> None:
+        import faiss
+
+        with self.lock:
+            if self._vectors is not None and isinstance(self._vectors, np.memmap):
+                self._vectors.flush()
+            _atomic(self.folder / "index.faiss", lambda p: faiss.write_index(self.index, p))
+            keys = pa.table({**self._keys, "alive": pa.array(self._alive)})
+            _atomic(self.folder / "keys.arrow", lambda p: feather.write_feather(keys, p))
+            state = {"version": self.version, "ntotal": self.ntotal, "dim": self.dim, **asdict(self.params)}
+            _atomic(self.folder / "state.json", lambda p: Path(p).write_text(json.dumps(state)))
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def live(self) -> int:
+        return int(self._alive.sum())
+
+    @property
+    def dead_share(self) -> float:
+        return 1.0 - self.live / self.ntotal if self.ntotal else 0.0
+
+    def _open_vectors(self) -> None:
+        n = self.ntotal
+        path = self.folder / "vectors.f32"
+        self._vectors = np.memmap(path, dtype=np.float32, mode="r+", shape=(n, self.dim)) if n else None
+
+    def _update_selector(self) -> None:
+        import faiss
+
+        if self._alive.all():
+            self._bitmap, self._selector = None, None
+        else:  # the selector reads this buffer: keep a reference to it
+            self._bitmap = np.packbits(self._alive, bitorder="little")
+            self._selector = faiss.IDSelectorBitmap(len(self._alive), faiss.swig_ptr(self._bitmap))
+
+    def memory_bytes(self) -> dict[str, int]:
+        """What stays in memory: the HNSW graph and 8-bit codes, the keys, the alive flags (the
+        float32 vectors are a memory-mapped file: the page cache decides)."""
+        import faiss
+
+        codes = self.ntotal * self.dim
+        graph = faiss.downcast_index(self.index).hnsw
+        links = graph.neighbors.size() * 4 + graph.offsets.size() * 8 + graph.levels.size() * 4
+        keys = sum(a.nbytes for a in self._keys.values())
+        return {"codes": codes, "graph": int(links), "keys": keys, "alive": self._alive.nbytes}
+
+    def live_keys(self) -> pa.Table:
+        mask = pa.array(self._alive)
+        return pa.table({name: self._keys[name].filter(mask) for name in _KEYS})
+
+    def live_vectors(self) -> np.ndarray:
+        return np.asarray(self._vectors[self._alive]) if self._vectors is not None else np.zeros((0, self.dim))
+
+    # -- writes ---------------------------------------------------------------------------
+    def add(self, keys: pa.Table, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if not len(vectors):
+            return
+        with self.lock:
+            n = self.ntotal
+            if not self.index.is_trained:
+                step = max(1, len(vectors) // self.params.train_sample)
+                self.index.train(vectors[::step][: self.params.train_sample])
+            self._vectors = None
+            with open(self.folder / "vectors.f32", "r+b" if n else "wb") as f:
+                f.truncate(n * self.dim * 4)
+                f.seek(n * self.dim * 4)
+                f.write(vectors.tobytes())
+            self.index.add(vectors)
+            for name in _KEYS:
+                self._keys[name] = pa.concat_arrays([self._keys[name], keys[name].combine_chunks().cast(pa.string())])
+            self._alive = np.concatenate([self._alive, np.ones(len(vectors), dtype=bool)])
+            self._open_vectors()
+            self._update_selector()  # the bitmap covers every label
+
+    def _kill(self, mask: pa.Array) -> int:
+        import faiss
+
+        labels = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool) & self._alive)
+        if not len(labels):
+            return 0
+        self._alive[labels] = False
+        self._vectors[labels] = 0.0  # nothing of the vector stays: float32 row and 8-bit code
+        storage = faiss.downcast_index(faiss.downcast_index(self.index).storage)
+        codes = faiss.rev_swig_ptr(storage.codes.data(), storage.codes.size())
+        codes.reshape(-1, storage.code_size)[labels] = 0
+        self._update_selector()
+        return len(labels)
+
+    def remove_documents(self, document_ids: list[str]) -> int:
+        """Tombstone every live chunk of these documents; returns how many."""
+        with self.lock:
+            return self._kill(pc.is_in(self._keys["document_id"], value_set=pa.array(document_ids, pa.string())))
+
+    def remove_chunks(self, chunk_ids: list[str]) -> int:
+        with self.lock:
+            return self._kill(pc.is_in(self._keys["chunk_id"], value_set=pa.array(chunk_ids, pa.string())))
+
+    # -- reads ----------------------------------------------------------------------------
+    def search(self, vector: np.ndarray, k: int, fetch: int | None = None) -> tuple[list[str], np.ndarray]:
+        """Chunk ids and inner products of the best ``k`` live vectors: ``fetch`` (default
+        ``max(rerank, k)``) HNSW candidates re-ranked on float32."""
+        import faiss
+
+        q = np.asarray(vector, dtype=np.float32).reshape(self.dim)
+        fetch = max(fetch or self.params.rerank, k)
+        with self.lock:
+            if not self.live:
+                return [], np.zeros(0, dtype=np.float32)
+            params = faiss.SearchParametersHNSW(efSearch=max(self.params.ef_search, fetch))
+            if self._selector is not None:
+                params.sel = self._selector
+            _, labels = self.index.search(q[None], fetch, params=params)
+            labels = np.sort(labels[0][labels[0] >= 0])  # ascending: nearer reads of the file
+            scores = self._vectors[labels] @ q
+            order = np.argsort(-scores)[:k]
+            return self._keys["chunk_id"].take(labels[order]).to_pylist(), scores[order]
+
+
+def _joined(keys: pa.Table) -> pa.Array:
+    joined = pc.binary_join_element_wise(keys["chunk_id"], keys["content_hash"], "\x00")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+class AnnCollections:
+    """The store's HNSW-SQ8 indexes, one per collection, kept in step with the LanceDB tables.
+
+    An index answers a query only while it reflects the table's current version; otherwise the
+    store's exact flat scan answers and the index is synchronised in a background thread."""
+
+    def __init__(self, root: Path, dim: int, params: AnnParams):
+        self.root, self.dim, self.params = Path(root), dim, params
+        self._indexes: dict[str, AnnIndex] = {}
+        self._lock = threading.Lock()  # guards the two dicts
+        self._sync_lock = threading.Lock()  # one synchronisation at a time
+        self._threads: dict[str, threading.Thread] = {}
+
+    def folder(self, collection: str) -> Path:
+        return self.root / f"{collection}.ann"
+
+    def wanted(self, rows: int) -> bool:
+        return self.params.kind == "hnsw_sq8" or (self.params.kind == "auto" and rows >= self.params.min_chunks)
+
+    def get(self, collection: str) -> AnnIndex | None:
+        return self._indexes.get(collection)
+
+    def fresh(self, collection: str, version: int) -> AnnIndex | None:
+        index = self._indexes.get(collection)
+        return index if index is not None and index.version == version else None
+
+    def for_query(self, collection: str, table) -> AnnIndex | None:
+        """The index when it reflects ``table``'s version; else None (flat answers) and, when the
+        collection is large enough, a background synchronisation starts."""
+        index = self.fresh(collection, table.version)
+        if index is None and self.wanted(table.count_rows()):
+            with self._lock:
+                running = self._threads.get(collection)
+                if running is None or not running.is_alive():
+                    thread = threading.Thread(
+                        target=self.sync, args=(collection, table), name=f"ann-sync-{collection}", daemon=True
+                    )
+                    self._threads[collection] = thread
+                    thread.start()
+        return index
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Join the background synchronisations (erasure and tests)."""
+        for thread in list(self._threads.values()):
+            thread.join(timeout)
+
+    def sync(self, collection: str, table, trusted: bool = False) -> AnnIndex | None:
+        """Bring the index to ``table``'s version: load it, or build it from the table, or apply the
+        difference of (chunk id, content hash) keys; rebuild when tombstones exceed
+        ``rebuild_share``; save. ``trusted``: the index in memory already holds the table's
+        content (the store's own writes were applied to it)."""
+        with self._sync_lock:
+            version = table.version
+            if not self.wanted(table.count_rows()):
+                return None
+            index = self._indexes.get(collection) or AnnIndex.load(self.folder(collection), self.dim, self.params)
+            changed = index is None or index.version != version
+            if index is None:
+                index = self._build(collection, table, version)
+            elif not (trusted or index.version == version):
+                rows = table.search().select(["chunk_id", "content_hash"]).limit(None).to_arrow()
+                live = index.live_keys()
+                gone = pc.invert(pc.is_in(_joined(live), value_set=_joined(rows)))
+                new = pc.invert(pc.is_in(_joined(rows), value_set=_joined(live)))
+                if (pc.sum(new).as_py() or 0) > rows.num_rows // 2:
+                    index = self._build(collection, table, version)
+                else:
+                    index.remove_chunks(live["chunk_id"].filter(gone).to_pylist())
+                    self._add_rows(index, table, rows["chunk_id"].filter(new).to_pylist())
+            if index.dead_share > self.params.rebuild_share:
+                index = AnnIndex.build(index.folder, self.dim, self.params, index.live_keys(), index.live_vectors(), 0)
+                changed = True
+            if changed:
+                index.version = version
+                index.save()
+            with self._lock:
+                self._indexes[collection] = index
+            return index
+
+    def _build(self, collection: str, table, version: int) -> AnnIndex:
+        rows = table.search().select([*_KEYS, "vector"]).limit(None).to_arrow()
+        vectors = rows["vector"].combine_chunks().flatten().to_numpy().reshape(-1, self.dim)
+        keys = rows.select(list(_KEYS))
+        return AnnIndex.build(self.folder(collection), self.dim, self.params, keys, vectors, version)
+
+    def _add_rows(self, index: AnnIndex, table, chunk_ids: list[str]) -> None:
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start : start + 500]
+            quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in part)
+            rows = table.search().where(f"chunk_id IN ({quoted})").select([*_KEYS, "vector"]).limit(None).to_arrow()
+            index.add(rows.select(list(_KEYS)), rows["vector"].combine_chunks().flatten().to_numpy())
+
+    def erase(self, collection: str, document_id: str) -> AnnIndex | None:
+        """Tombstone a document's chunks at once, in memory and (after the caller's ``save``) on
+        disk, whether or not the index is current."""
+        self.wait()
+        with self._sync_lock:
+            index = self._indexes.get(collection) or AnnIndex.load(self.folder(collection), self.dim, self.params)
+            if index is not None:
+                index.remove_documents([document_id])
+                with self._lock:
+                    self._indexes[collection] = index
+            return index
+
+    def drop(self, collection: str) -> None:
+        self.wait()
+        with self._lock:
+            self._indexes.pop(collection, None)
+        shutil.rmtree(self.folder(collection), ignore_errors=True)

@@ -10,8 +10,8 @@
 #         BENCH_VENV=/work/bench-venv bash loadtests/install_peers.sh
 #         PEERS=litellm bash loadtests/install_peers.sh   # only one of: litellm, llamacpp
 #
-# FAISS, the peer of loadtests/bench_rag_scale.py, pins nothing the project uses and goes into the
-# project's venv instead:  .venv/bin/pip install -e '.[bench]'   (faiss-cpu, see pyproject.toml).
+# FAISS (loadtests/bench_rag_scale.py) is a runtime dependency of the project (the RAG store's
+# ANN index): it comes with the project's venv.
 #
 # llama-cpp-python is compiled from source (about 7 minutes on 2 cores, run at nice 19): its
 # prebuilt wheels use AMX tile instructions that raise SIGILL in VMs that do not expose AMX.

@@ -1,8 +1,9 @@
-"""Dense vector search at scale: the index RAG's store can use (LanceDB IVF_PQ and IVF_HNSW_SQ,
-each re-ranking its candidates on the full vectors) against FAISS (HNSW M=32 on float32, the
-peer the issue names, and HNSW over 8-bit scalar-quantised codes re-ranked on float32 vectors
-read from a memory-mapped file) and an exact brute-force baseline, on the same synthetic vectors
-in the same run.
+"""Dense vector search at scale: the index RAG's store uses for large collections
+(``services.rag.ann.AnnIndex``, the very class: FAISS HNSW-SQ8, tombstone selector, float32
+re-ranking from its memory-mapped file, chunk-id keys), LanceDB's own IVF_PQ and IVF_HNSW_SQ
+(each re-ranking its candidates on the full vectors), FAISS HNSW M=32 on float32 (the peer the
+issue names) and bare FAISS HNSW-SQ8 with re-ranking, and an exact brute-force baseline, on the
+same synthetic vectors in the same run (``--variants`` picks which).
 
 Synthetic data, said so: ``--vectors`` 384-d normalised vectors drawn around ``--centres``
 random centres (a topical corpus's shape; uniform random vectors are an unrealistic worst case),
@@ -14,8 +15,7 @@ reaches recall@10 0.95.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python loadtests/bench_rag_scale.py --vectors 1000000
 
-Needs ``faiss-cpu`` (``pip install -e '.[bench]'``). Progress on stderr; the last stdout line
-is one JSON object (also appended to --out).
+Progress on stderr; the last stdout line is one JSON object (also appended to --out).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from loadtests._common import REPO, emit, log, machine, ms, pct, ratio
 
 DIM, K, TARGET = 384, 10, 0.95
 F32_BYTES = DIM * 4
+VARIANTS = ("brute_force", "faiss_hnsw_flat", "faiss_hnsw_sq8_rerank", "store_hnsw_sq8")
 
 
 def synthetic(n: int, centres: np.ndarray, rng: np.random.Generator, spread: float) -> np.ndarray:
@@ -90,11 +91,67 @@ def sweep(name: str, search, grid: list[dict], queries, truth) -> list[dict]:
     return out
 
 
-def faiss_variants(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, work: Path, cores: int) -> dict:
+def store_variant(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, work: Path, cores: int) -> dict:
+    """The store's own ANN class, keyed by chunk ids as in a collection (``d<i>#0``)."""
+    import dataclasses
+
+    import faiss
+    import pyarrow as pa
+
+    from services.rag.ann import AnnIndex, AnnParams
+
+    params = AnnParams(kind="hnsw_sq8")
+    n = len(data)
+    keys = pa.table(
+        {
+            "chunk_id": pa.array([f"d{i}#0" for i in range(n)]),
+            "document_id": pa.array([f"d{i}" for i in range(n)]),
+            "content_hash": pa.array(["0" * 16] * n),
+        }
+    )
+    faiss.omp_set_num_threads(cores)
+    started = time.perf_counter()
+    index = AnnIndex.build(work / "store.ann", DIM, params, keys, data, version=1)
+    build_s = time.perf_counter() - started
+    log(f"store AnnIndex built and saved in {build_s:.1f} s")
+    faiss.omp_set_num_threads(1)
+    memory = index.memory_bytes()
+    files = folder_bytes(work / "store.ann")
+
+    def search(q, ef_search, rerank):
+        index.params = dataclasses.replace(params, ef_search=ef_search, rerank=rerank)
+        ids, _ = index.search(q, K)
+        return [int(c[1:-2]) for c in ids]  # chunk id -> row, inside the timed call
+
+    grid = [{"ef_search": e, "rerank": r} for e, r in ((48, 48), (64, 64), (96, 96))]
+    settings = sweep("store AnnIndex", search, grid, queries, truth)
+    return {
+        "what": "services.rag.ann.AnnIndex (the store's class): HNSW-SQ8 + float32 re-rank, chunk-id keys",
+        "M": params.m,
+        "ef_construction": params.ef_construction,
+        "build_s": round(build_s, 1),
+        "build_includes": "SQ training, HNSW add, writing vectors.f32, index.faiss, keys.arrow, state.json",
+        "vector_bytes_per_vector": DIM,
+        "memory_bytes_per_vector": {k: round(v / n, 1) for k, v in memory.items()},
+        "memory_total_bytes_per_vector": round(sum(memory.values()) / n, 1),
+        "files_bytes_per_vector": round(files / n, 1),
+        "rerank_from": "float32 vectors in the index's memory-mapped vectors.f32 (the page cache decides residency)",
+        "settings": settings,
+        "chosen": choose(settings),
+    }
+
+
+def faiss_variants(
+    data: np.ndarray, queries: np.ndarray, truth: np.ndarray, work: Path, cores: int, variants: set[str]
+) -> dict:
     import faiss
 
     results = {}
+    if "store_hnsw_sq8" in variants:
+        results["store_hnsw_sq8"] = store_variant(data, queries, truth, work, cores)
     faiss.omp_set_num_threads(1)
+    if "brute_force" not in variants:
+        return {**results, **bare_faiss_variants(data, queries, truth, work, cores, variants)}
     flat = faiss.IndexFlatIP(DIM)
     flat.add(data)
     brute_q = queries[: min(50, len(queries))]
@@ -104,8 +161,13 @@ def faiss_variants(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, wor
     )
     log(f"brute force {results['brute_force']}")
     flat = None  # free its memory before the next build
+    return {**results, **bare_faiss_variants(data, queries, truth, work, cores, variants)}
 
-    # the issue's peer: HNSW on float32, M=32, efConstruction 80
+
+def faiss_hnsw_flat(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, cores: int) -> dict:
+    """The issue's peer: HNSW on float32, M=32, efConstruction 80."""
+    import faiss
+
     faiss.omp_set_num_threads(cores)
     hnsw = faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = 80
@@ -121,7 +183,7 @@ def faiss_variants(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, wor
         return hnsw.search(q[None], K)[1][0].tolist()
 
     settings = sweep("faiss hnsw flat", hnsw_search, [{"ef_search": e} for e in (16, 32, 64, 128)], queries, truth)
-    results["faiss_hnsw_flat"] = {
+    return {
         "M": 32,
         "ef_construction": 80,
         "build_s": round(build_s, 1),
@@ -130,7 +192,18 @@ def faiss_variants(data: np.ndarray, queries: np.ndarray, truth: np.ndarray, wor
         "settings": settings,
         "chosen": choose(settings),
     }
-    hnsw = None  # free its memory before the next build
+
+
+def bare_faiss_variants(
+    data: np.ndarray, queries: np.ndarray, truth: np.ndarray, work: Path, cores: int, variants: set[str]
+) -> dict:
+    import faiss
+
+    results = {}
+    if "faiss_hnsw_flat" in variants:
+        results["faiss_hnsw_flat"] = faiss_hnsw_flat(data, queries, truth, cores)
+    if "faiss_hnsw_sq8_rerank" not in variants:
+        return results
 
     # HNSW over 8-bit scalar-quantised vectors (1/4 of float32) + re-rank on float32 from disk
     mm_path = work / "vectors.f32"
@@ -240,12 +313,20 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.6, help="noise around a centre (norm, before normalising)")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--lance", default="IVF_PQ,IVF_HNSW_SQ", help="LanceDB index types, comma separated")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"FAISS-based variants, comma separated, of: {', '.join(VARIANTS)}",
+    )
     parser.add_argument("--work-dir", type=Path, default=REPO / "var" / "rag-bench-scale")
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "bench_rag_scale.jsonl")
     args = parser.parse_args()
     os.environ.setdefault("LANCE_CPU_THREADS", "1")  # one thread per query, as the issue asks
     os.environ.setdefault("LANCE_LOG", "error")
     cores = os.cpu_count() or 1
+    variants = {v.strip() for v in args.variants.split(",") if v.strip()}
+    if variants - set(VARIANTS):
+        parser.error(f"unknown variants: {', '.join(sorted(variants - set(VARIANTS)))}")
     load_before = round(os.getloadavg()[0], 2)
 
     import faiss
@@ -264,11 +345,12 @@ def main() -> None:
     shutil.rmtree(args.work_dir, ignore_errors=True)
     args.work_dir.mkdir(parents=True)
     started = time.perf_counter()
-    results = faiss_variants(data, queries, truth, args.work_dir, cores)
+    results = faiss_variants(data, queries, truth, args.work_dir, cores, variants)
     kinds = [k.strip().upper() for k in args.lance.split(",") if k.strip()]
-    results.update(lance_variants(data, queries, truth, args.work_dir, kinds))
-    brute_p50 = results["brute_force"]["p50_ms"]
-    peer = results["faiss_hnsw_flat"]["chosen"]
+    if kinds:
+        results.update(lance_variants(data, queries, truth, args.work_dir, kinds))
+    brute_p50 = results.get("brute_force", {}).get("p50_ms")
+    peer = results.get("faiss_hnsw_flat", {}).get("chosen")
     ratios = {}
     for name, r in results.items():
         if isinstance(r, dict) and "chosen" in r:
@@ -276,8 +358,10 @@ def main() -> None:
             r["meets_target"] = bool(
                 c["recall@10"] >= TARGET and c["p99_ms"] <= 5.0 and r["vector_bytes_per_vector"] * 4 <= F32_BYTES
             )
-            ratios[f"{name}_p99_over_faiss_hnsw_flat"] = ratio(c["p99_ms"], peer["p99_ms"])
-            ratios[f"{name}_p50_over_brute_force"] = ratio(c["p50_ms"], brute_p50, 4)
+            if peer:
+                ratios[f"{name}_p99_over_faiss_hnsw_flat"] = ratio(c["p99_ms"], peer["p99_ms"])
+            if brute_p50:
+                ratios[f"{name}_p50_over_brute_force"] = ratio(c["p50_ms"], brute_p50, 4)
             ratios[f"{name}_vector_bytes_over_float32"] = ratio(r["vector_bytes_per_vector"], F32_BYTES)
     shutil.rmtree(args.work_dir, ignore_errors=True)
     emit(
@@ -294,7 +378,7 @@ def main() -> None:
             "machine": machine(),
             "versions": {"faiss": faiss.__version__, "lancedb": __import__("lancedb").__version__},
             "command": f"loadtests/bench_rag_scale.py --vectors {args.vectors} --centres {args.centres}"
-            f" --queries {args.queries} --lance {args.lance}",
+            f" --queries {args.queries} --lance '{args.lance}' --variants {','.join(sorted(variants))}",
         },
         args.out,
     )

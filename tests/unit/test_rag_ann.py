@@ -8,6 +8,7 @@ import pytest
 
 from services.rag.ann import AnnParams
 from services.rag.store import Chunk, LanceStore
+from tests.unit.rag_fixtures import make_service, tokenizer  # noqa: F401  (fixture)
 
 DIM = 384
 TOPICS = ("a", "b", "c", "d")
@@ -171,3 +172,22 @@ def test_auto_is_flat_below_the_threshold(tmp_path):
     assert s.stats("c")["dense_index"]["kind"] == "hnsw_sq8"
     s.drop("c")
     assert not (tmp_path / "idx" / "c.ann").exists()
+
+
+def test_service_on_the_ann_index_erasure_and_idempotent_reingest(tmp_path, tokenizer, monkeypatch):  # noqa: F811
+    from services.rag.config import RagSettings
+    from services.rag.documents import Document
+
+    monkeypatch.setenv("LLMOPS_RAG_DENSE_INDEX", "hnsw_sq8")
+    assert RagSettings().dense_params().kind == "hnsw_sq8"
+    svc = make_service(tmp_path / "index", tokenizer, dense_index="hnsw_sq8")
+    docs = [Document(f"doc{i}", f"Topic {i} talks about subject{i} and marker{i % 7}.") for i in range(40)]
+    assert svc.ingest("med", docs)["added"] == 40
+    assert svc.store.stats("med")["dense_index"]["kind"] == "hnsw_sq8"
+    ask = {"query": "subject12 marker5", "collection": "med", "mode": "dense", "top_k": 3}
+    assert svc.retrieve(ask)["data"][0]["document_id"] == "doc12"
+    again = svc.ingest("med", docs)
+    assert again["added"] == 0 and again["unchanged"] == 40
+    assert svc.store.stats("med")["dense_index"]["live"] == 40
+    svc.store.delete_document("med", "doc12")
+    assert "doc12" not in [p["document_id"] for p in svc.retrieve({**ask, "top_k": 40})["data"]]

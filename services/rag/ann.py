@@ -263,6 +263,8 @@ class AnnCollections:
     def for_query(self, collection: str, table) -> AnnIndex | None:
         """The index when it reflects ``table``'s version; else None (flat answers) and, when the
         collection is large enough, a background synchronisation starts."""
+        if self.params.kind == "flat":
+            return None
         index = self.fresh(collection, table.version)
         if index is None and self.wanted(table.count_rows()):
             with self._lock:

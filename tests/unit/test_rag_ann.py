@@ -84,6 +84,7 @@ def test_erasure_removes_a_document_from_ann_results_at_once(store, tmp_path, da
     assert store.stats("c")["dense_index"]["kind"] == "hnsw_sq8"  # the ANN still answers
     assert not [c for c in top(store, q, 50) if c.startswith("d10#")]
     index = store._ann.get("c")
+    assert not [c for c in index.search(q, 100)[0] if c.startswith("d10#")]  # the index itself, not only LanceDB
     label = index._keys["chunk_id"].to_pylist().index("d10#0")
     vectors = np.fromfile(tmp_path / "idx" / "c.ann" / "vectors.f32", dtype=np.float32).reshape(-1, DIM)
     assert not vectors[label].any()  # the float32 vector is gone from disk as well
@@ -102,6 +103,7 @@ def test_replaced_chunks_do_not_come_back(store, data):
     assert store.stats("c")["dense_index"]["kind"] == "hnsw_sq8"
     found = store.dense("c", old[1], 50, {})
     assert "d20#1" not in [h.chunk_id for h in found]
+    assert "d20#1" not in store._ann.get("c").search(old[1], 100)[0]
     for h in found:
         if h.chunk_id == "d20#0":
             assert h.score == pytest.approx(float(new[0] @ old[1]), abs=1e-5) and h.text.endswith("v2")
@@ -119,6 +121,11 @@ def test_persisted_index_is_reloaded_not_rebuilt(store, tmp_path, data):
     assert reopened.stats("c")["dense_index"]["kind"] == "hnsw_sq8"
     assert top(reopened, data[1][3]) == expected
     assert path.stat().st_mtime_ns == written
+    path.unlink()  # a lost file: rebuilt from the table
+    rebuilt = ann_store(tmp_path / "idx")
+    assert top(rebuilt, data[1][3]) == top(LanceStore(tmp_path / "idx", dense=AnnParams(kind="flat")), data[1][3])
+    rebuilt._ann.wait()
+    assert rebuilt.stats("c")["dense_index"]["live"] == 3000 and path.exists()
 
 
 def test_index_behind_the_table_is_synchronised(store, tmp_path, data):

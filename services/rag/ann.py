@@ -14,11 +14,14 @@ the table is synchronised from it (``AnnCollections.sync``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -45,6 +48,22 @@ class AnnParams:
     train_sample: int = 200_000  # vectors the scalar quantiser's ranges are trained on
 
 
+class Detached(RuntimeError):
+    """The index files were rebuilt or extended by another process: this copy must be dropped."""
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Exclusive across processes (and threads): every change to an index's files holds it."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def _atomic(path: Path, write: Callable[[str], None]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(str(tmp))
@@ -54,9 +73,12 @@ def _atomic(path: Path, write: Callable[[str], None]) -> None:
 class AnnIndex:
     """One collection's HNSW-SQ8 index with float32 re-ranking. Thread-safe (one lock)."""
 
-    def __init__(self, folder: Path, dim: int, params: AnnParams, index: Any, keys: pa.Table, version: int):
+    def __init__(
+        self, folder: Path, dim: int, params: AnnParams, index: Any, keys: pa.Table, version: int, generation: str
+    ):
         self.folder, self.dim, self.params, self.index = Path(folder), dim, params, index
         self.version = version
+        self.generation = generation  # of the files this copy may write to (a new one per build)
         self.lock = threading.RLock()
         self._keys = {name: keys[name].combine_chunks() for name in _KEYS}
         self._alive = np.asarray(keys["alive"].to_numpy(zero_copy_only=False), dtype=bool).copy()
@@ -82,7 +104,7 @@ class AnnIndex:
             index.add(vectors)
         vectors.tofile(folder / "vectors.f32")
         keys = keys.select(list(_KEYS)).append_column("alive", pa.array(np.ones(len(vectors), dtype=bool)))
-        built = cls(folder, dim, params, index, keys, version)
+        built = cls(folder, dim, params, index, keys, version, uuid.uuid4().hex)
         built.save()
         return built
 
@@ -100,22 +122,40 @@ class AnnIndex:
             index = faiss.read_index(str(folder / "index.faiss"))
             keys = feather.read_table(folder / "keys.arrow")
             n = state["ntotal"]
-            if index.ntotal != n or keys.num_rows != n or (folder / "vectors.f32").stat().st_size < n * dim * 4:
-                return None
+            if index.ntotal != n or keys.num_rows != n or (folder / "vectors.f32").stat().st_size != n * dim * 4:
+                return None  # e.g. another process appended vectors it has not saved yet: rebuild
         except (OSError, ValueError, KeyError, RuntimeError):
             return None
-        return cls(folder, dim, params, index, keys, state["version"])
+        return cls(folder, dim, params, index, keys, state["version"], state["generation"])
+
+    def _check_files(self, rows: int) -> None:
+        """Raise Detached unless the folder still holds this copy's generation with ``rows`` vectors."""
+        try:
+            generation = json.loads((self.folder / "state.json").read_text()).get("generation")
+            size = (self.folder / "vectors.f32").stat().st_size
+        except (OSError, ValueError):
+            raise Detached(str(self.folder)) from None
+        if generation != self.generation or size != rows * self.dim * 4:
+            raise Detached(str(self.folder))
 
     def save(self) -> None:
         import faiss
 
         with self.lock:
+            if (self.folder / "state.json").exists():
+                self._check_files(self.ntotal)
             if self._vectors is not None and isinstance(self._vectors, np.memmap):
                 self._vectors.flush()
             _atomic(self.folder / "index.faiss", lambda p: faiss.write_index(self.index, p))
             keys = pa.table({**self._keys, "alive": pa.array(self._alive)})
             _atomic(self.folder / "keys.arrow", lambda p: feather.write_feather(keys, p))
-            state = {"version": self.version, "ntotal": self.ntotal, "dim": self.dim, **asdict(self.params)}
+            state = {
+                "version": self.version,
+                "generation": self.generation,
+                "ntotal": self.ntotal,
+                "dim": self.dim,
+                **asdict(self.params),
+            }
             _atomic(self.folder / "state.json", lambda p: Path(p).write_text(json.dumps(state)))
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -170,6 +210,7 @@ class AnnIndex:
             return
         with self.lock:
             n = self.ntotal
+            self._check_files(n)  # appending to files another process changed would corrupt them
             if not self.index.is_trained:
                 step = max(1, len(vectors) // self.params.train_sample)
                 self.index.train(vectors[::step][: self.params.train_sample])
@@ -287,33 +328,40 @@ class AnnCollections:
         difference of (chunk id, content hash) keys; rebuild when tombstones exceed
         ``rebuild_share``; save. ``trusted``: the index in memory already holds the table's
         content (the store's own writes were applied to it)."""
-        with self._sync_lock:
-            version = table.version
-            if not self.wanted(table.count_rows()):
-                return None
-            index = self._indexes.get(collection) or AnnIndex.load(self.folder(collection), self.dim, self.params)
-            changed = index is None or index.version != version
-            if index is None:
+        with self._sync_lock, folder_lock(self.folder(collection)):
+            try:
+                return self._sync(collection, table, trusted)
+            except Detached:  # another process rebuilt or extended the files: start from them
+                self.forget(collection)
+                return self._sync(collection, table, False)
+
+    def _sync(self, collection: str, table, trusted: bool) -> AnnIndex | None:
+        version = table.version
+        if not self.wanted(table.count_rows()):
+            return None
+        index = self._indexes.get(collection) or AnnIndex.load(self.folder(collection), self.dim, self.params)
+        changed = index is None or index.version != version
+        if index is None:
+            index = self._build(collection, table, version)
+        elif not (trusted or index.version == version):
+            rows = table.search().select(["chunk_id", "content_hash"]).limit(None).to_arrow()
+            live = index.live_keys()
+            gone = pc.invert(pc.is_in(_joined(live), value_set=_joined(rows)))
+            new = pc.invert(pc.is_in(_joined(rows), value_set=_joined(live)))
+            if (pc.sum(new).as_py() or 0) > rows.num_rows // 2:
                 index = self._build(collection, table, version)
-            elif not (trusted or index.version == version):
-                rows = table.search().select(["chunk_id", "content_hash"]).limit(None).to_arrow()
-                live = index.live_keys()
-                gone = pc.invert(pc.is_in(_joined(live), value_set=_joined(rows)))
-                new = pc.invert(pc.is_in(_joined(rows), value_set=_joined(live)))
-                if (pc.sum(new).as_py() or 0) > rows.num_rows // 2:
-                    index = self._build(collection, table, version)
-                else:
-                    index.remove_chunks(live["chunk_id"].filter(gone).to_pylist())
-                    self._add_rows(index, table, rows["chunk_id"].filter(new).to_pylist())
-            if index.dead_share > self.params.rebuild_share:
-                index = AnnIndex.build(index.folder, self.dim, self.params, index.live_keys(), index.live_vectors(), 0)
-                changed = True
-            if changed:
-                index.version = version
-                index.save()
-            with self._lock:
-                self._indexes[collection] = index
-            return index
+            else:
+                index.remove_chunks(live["chunk_id"].filter(gone).to_pylist())
+                self._add_rows(index, table, rows["chunk_id"].filter(new).to_pylist())
+        if index.dead_share > self.params.rebuild_share:
+            index = AnnIndex.build(index.folder, self.dim, self.params, index.live_keys(), index.live_vectors(), 0)
+            changed = True
+        if changed:
+            index.version = version
+            index.save()
+        with self._lock:
+            self._indexes[collection] = index
+        return index
 
     def _build(self, collection: str, table, version: int) -> AnnIndex:
         rows = table.search().select([*_KEYS, "vector"]).limit(None).to_arrow()
@@ -328,11 +376,36 @@ class AnnCollections:
             rows = table.search().where(f"chunk_id IN ({quoted})").select([*_KEYS, "vector"]).limit(None).to_arrow()
             index.add(rows.select(list(_KEYS)), rows["vector"].combine_chunks().flatten().to_numpy())
 
+    def forget(self, collection: str) -> None:
+        with self._lock:
+            self._indexes.pop(collection, None)
+
+    def apply(self, collection: str, index: AnnIndex, document_ids: list[str], keys: pa.Table, vectors, version: int):
+        """The store's own write, already committed to the table, applied to a current index."""
+        with folder_lock(self.folder(collection)):
+            try:
+                index.remove_documents(document_ids)
+                index.remove_chunks(keys["chunk_id"].to_pylist())
+                index.add(keys, vectors)
+                index.version = version
+            except Detached:
+                self.forget(collection)
+
+    def commit(self, collection: str, index: AnnIndex, version: int | None) -> None:
+        """Save ``index`` (as of table ``version`` when given)."""
+        with folder_lock(self.folder(collection)):
+            try:
+                if version is not None:
+                    index.version = version
+                index.save()
+            except Detached:
+                self.forget(collection)
+
     def erase(self, collection: str, document_id: str) -> AnnIndex | None:
-        """Tombstone a document's chunks at once, in memory and (after the caller's ``save``) on
+        """Tombstone a document's chunks at once, in memory and (after the caller's ``commit``) on
         disk, whether or not the index is current."""
         self.wait()
-        with self._sync_lock:
+        with self._sync_lock, folder_lock(self.folder(collection)):
             index = self._indexes.get(collection) or AnnIndex.load(self.folder(collection), self.dim, self.params)
             if index is not None:
                 index.remove_documents([document_id])
@@ -342,6 +415,6 @@ class AnnCollections:
 
     def drop(self, collection: str) -> None:
         self.wait()
-        with self._lock:
-            self._indexes.pop(collection, None)
-        shutil.rmtree(self.folder(collection), ignore_errors=True)
+        with folder_lock(self.folder(collection)):
+            self.forget(collection)
+            shutil.rmtree(self.folder(collection), ignore_errors=True)

@@ -213,11 +213,9 @@ class LanceStore:
                 .execute(data)
             )
             if index is not None:  # the ANN index held the table's content: apply the same change
-                index.remove_documents(document_ids)
-                index.remove_chunks([c.chunk_id for c in chunks])
+                keys = data.select(["chunk_id", "document_id", "content_hash"])
                 vectors = data["vector"].combine_chunks().flatten().to_numpy()
-                index.add(data.select(["chunk_id", "document_id", "content_hash"]), vectors)
-                index.version = self.db.open_table(collection).version
+                self._ann.apply(collection, index, document_ids, keys, vectors, self.db.open_table(collection).version)
 
     def refresh(self, collection: str) -> None:
         """After writes: build the full-text index, or fold the new rows into it and compact.
@@ -252,10 +250,8 @@ class LanceStore:
                 with warnings.catch_warnings():  # dropping every old version is the point of an erasure
                     warnings.filterwarnings("ignore", message=r"optimize\(cleanup_older_than=0\)")
                     table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
-                if index is not None:
-                    if trusted:
-                        index.version = self.db.open_table(collection).version
-                    index.save()  # the zeroed vector and code reach the disk too
+                if index is not None:  # the zeroed vectors and codes reach the disk too
+                    self._ann.commit(collection, index, self.db.open_table(collection).version if trusted else None)
             return n
 
     def drop(self, collection: str) -> None:

@@ -198,3 +198,23 @@ def test_service_on_the_ann_index_erasure_and_idempotent_reingest(tmp_path, toke
     assert svc.store.stats("med")["dense_index"]["live"] == 40
     svc.store.delete_document("med", "doc12")
     assert "doc12" not in [p["document_id"] for p in svc.retrieve({**ask, "top_k": 40})["data"]]
+
+
+def test_processes_sharing_the_files_never_write_over_each_other(tmp_path, data):
+    a = ann_store(tmp_path / "idx")
+    fill(a, data[0][:900])
+    extra = clustered(6, seed=21)
+    a.replace_documents("c", ["d7001"], chunks_of(7001, extra[:3]))  # appended by A, not saved yet
+    b = ann_store(tmp_path / "idx")  # another process: the files disagree with their state, so it rebuilds them
+    b.dense("c", extra[0], 10, {})
+    b._ann.wait()
+    assert b.stats("c")["dense_index"]["live"] == 903
+    a.replace_documents("c", ["d7002"], chunks_of(7002, extra[3:]))  # A's copy is detached: dropped, not written
+    assert a._ann.get("c") is None
+    assert top(a, extra[3])[0] == "d7002#0"  # the flat scan answers while A catches up
+    a._ann.wait()
+    assert a.stats("c")["dense_index"]["live"] == 906 and top(a, extra[3])[0] == "d7002#0"
+    c = ann_store(tmp_path / "idx")
+    c.dense("c", extra[0], 10, {})
+    c._ann.wait()
+    assert c.stats("c")["dense_index"]["live"] == 906 and top(c, extra[0])[0] == "d7001#0"

@@ -25,7 +25,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 
-from services.rag.ann import AnnCollections, AnnIndex, AnnParams
+from services.rag.ann import AnnIndex, AnnParams
+from services.rag.ann_collections import AnnCollections
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FIELD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

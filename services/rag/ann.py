@@ -41,8 +41,8 @@ class AnnParams:
     min_chunks: int = 50_000  # auto: flat below this many chunks, HNSW-SQ8 from it on
     m: int = 32
     ef_construction: int = 80
-    ef_search: int = 64
-    rerank: int = 64  # candidates re-ranked on float32 (at least k)
+    ef_search: int = 96
+    rerank: int = 96  # candidates re-ranked on float32 (at least k)
     rebuild_share: float = 0.2  # rebuild once this share of labels are tombstones
     filter_overfetch: int = 8  # filtered queries take k x this many candidates before filtering
     train_sample: int = 200_000  # vectors the scalar quantiser's ranges are trained on

@@ -72,9 +72,9 @@ class RagSettings(BaseSettings):
     )
     hnsw_m: int = Field(32, ge=4, le=128, description="HNSW links per node (M).")
     hnsw_ef_construction: int = Field(80, ge=8, description="HNSW efConstruction (build-time candidate list).")
-    hnsw_ef_search: int = Field(64, ge=1, description="HNSW efSearch (query-time candidate list; at least the fetch).")
+    hnsw_ef_search: int = Field(96, ge=1, description="HNSW efSearch (query-time candidate list; at least the fetch).")
     hnsw_rerank: int = Field(
-        64, ge=1, description="HNSW candidates re-ranked on the exact float32 vectors (at least the k asked)."
+        96, ge=1, description="HNSW candidates re-ranked on the exact float32 vectors (at least the k asked)."
     )
     hnsw_rebuild_share: float = Field(
         0.2, gt=0, lt=1, description="Rebuild the HNSW index when this share of its vectors are tombstones."

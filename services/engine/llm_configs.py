@@ -34,7 +34,7 @@ def engine_kwargs(spec: ModelSpec, device: str) -> dict[str, Any]:
 # vLLM's CPU backend compiles the model with inductor on every start. Its default AOT compile cache
 # saves an artifact it cannot load back on CPU ("'function' object has no attribute
 # 'finalize_loading'"), so each start compiled from scratch; without AOT, inductor's own graph
-# cache is reused and later starts skip the C++ build (engine init 145 s -> 59 s measured here).
+# cache is reused and later starts skip the C++ build (loadtests/records/bench_engine_start.jsonl).
 CPU_COMPILE_ENV = {"VLLM_USE_AOT_COMPILE": "0"}
 
 

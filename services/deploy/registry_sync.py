@@ -184,6 +184,20 @@ def sync(
     if dry_run or not (the_plan.add or the_plan.retire):
         return the_plan, result
     before = summarize(current)
+
+    def settled(patched: dict[str, Any], before: ServiceSummary | None) -> ServiceSummary | None:
+        generation = int(patched["metadata"].get("generation", 0))
+        return wait_healthy(
+            services,
+            name,
+            generation=generation,
+            timeout_s=timeout_s,
+            poll_s=poll_s,
+            on_poll=on_poll,
+            settle_s=settle_s,
+            before=before,
+        )
+
     if the_plan.add:
         if not before.healthy:
             raise DeployError(f"RayService {name} is not healthy now (application {before.app_status}); not adding")
@@ -193,16 +207,7 @@ def sync(
         if patched is None:
             raise DeployError("serveConfigV2 changed while planning (the applications are there now); run it again")
         result.added = list(the_plan.add)
-        last = wait_healthy(
-            services,
-            name,
-            generation=int(patched["metadata"].get("generation", 0)),
-            timeout_s=timeout_s,
-            poll_s=poll_s,
-            on_poll=on_poll,
-            settle_s=settle_s,
-            before=before,
-        )
+        last = settled(patched, before)
         result.last = last
         if last is None or not last.healthy:
             expected = patched["spec"]["serveConfigV2"]
@@ -215,16 +220,7 @@ def sync(
             restored = _patch(services, name, restore)
             result.healthy, result.rolled_back = False, True
             if restored is not None:
-                result.last = wait_healthy(
-                    services,
-                    name,
-                    generation=int(restored["metadata"].get("generation", 0)),
-                    timeout_s=timeout_s,
-                    poll_s=poll_s,
-                    on_poll=on_poll,
-                    settle_s=settle_s,
-                    before=last,
-                )
+                result.last = settled(restored, last)
             return the_plan, result
     if the_plan.retire:
         sleep(grace_s)  # every gateway replica reloads its table (and stops routing there) meanwhile
@@ -232,15 +228,6 @@ def sync(
         patched = _patch(services, name, lambda text: with_applications(text, [], retire))
         result.removed = sorted(retire)
         if patched is not None:
-            result.last = wait_healthy(
-                services,
-                name,
-                generation=int(patched["metadata"].get("generation", 0)),
-                timeout_s=timeout_s,
-                poll_s=poll_s,
-                on_poll=on_poll,
-                settle_s=settle_s,
-                before=result.last or before,
-            )
+            result.last = settled(patched, result.last or before)
             result.healthy = result.last is not None and result.last.healthy
     return the_plan, result

@@ -80,7 +80,11 @@ _EPONYM_NEXT = set(
 )
 _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|la|le|bin|binti|al|el|ibn|dos|das|ter|ten)"
-_RUN = re.compile(rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?{_WORD}(?:\s(?:{_PARTICLE}\s)?{_WORD}){{0,3}}(?![\w@/])")
+_RUN = re.compile(
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?{_WORD}(?:\s(?:{_PARTICLE}\s)?{_WORD}){{0,3}}(?![\w@/])"
+)
+_NONSPACE = re.compile(r"\S+")
+_PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
 _TITLE_WORDS = set("dr mr mrs ms mx miss prof professor sir dame sr sra herr frau mme mlle".split())
@@ -133,7 +137,9 @@ class NameRecognizer(EntityRecognizer):
 
     def _known(self, token: str) -> tuple[bool, bool]:
         """(given name, surname) for one token, ambiguous English words excluded."""
-        word = _POSSESSIVE.sub("", token.lower())
+        word = token.lower()
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
         if word in _AMBIGUOUS:
             return False, False
         parts = [word, *word.split("-")] if "-" in word else [word]
@@ -150,22 +156,22 @@ class NameRecognizer(EntityRecognizer):
         return out
 
     def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
-        words = list(re.finditer(r"\S+", text[start:end]))
+        words = list(_NONSPACE.finditer(text, start, end))
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in _LEAD:
             lead = words.pop(0).group().lower().rstrip(".:,")
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
         if not words:
             return None
-        start, end = start + words[0].start(), start + words[-1].end()
+        start, end = words[0].start(), words[-1].end()
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
-        tokens = [w.group() for w in words if not re.fullmatch(_PARTICLE, w.group())]
+        tokens = [w.group() for w in words if w.group() not in _PARTICLES]
         known = [self._known(t) for t in tokens]
-        before = text[max(0, start - 40) : start]
-        titled = titled or _TITLE_TAIL.search(before) is not None
+        titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
+        before = text[max(0, start - 40) : start]
         if not tokens or any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens):
             return None
         after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])

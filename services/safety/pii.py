@@ -149,10 +149,6 @@ def _inside_dotted_number(text: str, entity: Entity) -> bool:
     )
 
 
-def _recognizer(result: Any) -> str | None:
-    return (result.recognition_metadata or {}).get("recognizer_name")
-
-
 def redact(text: str, entities: list[Entity], placeholder: Any = None) -> str:
     """Replace each (non-overlapping) entity span with ``<TYPE>`` or ``placeholder(entity, value)``."""
     out, pos = [], 0
@@ -215,7 +211,10 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(PhoneRecognizer(supported_regions=list(phone_regions)))
         for recognizer in fast_recognizers():
             self.analyzer.registry.add_recognizer(recognizer)
-        self.person_ner = person_ner
+        if not person_ner:  # spaCy's PERSON would win Presidio's de-duplication over the gazetteer's
+            for recognizer in self.analyzer.registry.recognizers:
+                if recognizer.name == "SpacyRecognizer":
+                    recognizer.supported_entities = [e for e in recognizer.supported_entities if e != "PERSON"]
         self.ner_entities = NER_ENTITIES | {"PERSON"} if person_ner else NER_ENTITIES
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
 
@@ -282,7 +281,6 @@ class PiiDetector:
             Entity(r.entity_type, r.start, r.end, float(r.score))
             for r in results
             if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))
-            and (self.person_ner or r.entity_type != "PERSON" or _recognizer(r) == "NameRecognizer")
         ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
         found = [e for e in found if not (e.type == "IP_ADDRESS" and _inside_dotted_number(text, e))]

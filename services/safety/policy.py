@@ -29,7 +29,19 @@ Action = Literal["allow", "flag", "redact", "block"]
 Direction = Literal["input", "output"]
 DETECTORS = ("pii", "injection", "toxicity")
 
-DEFAULT_ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS", "CRYPTO"]
+DEFAULT_ENTITIES = [
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "CRYPTO",
+    # the fast recognisers (services/safety/recognizers.py): no NER model
+    "PERSON",
+    "ADDRESS",
+    "DATE_OF_BIRTH",
+]
 
 
 class _Rule(BaseModel):

@@ -43,9 +43,11 @@ def test_entity_list_and_thresholds_are_honoured(pii_detector):
     )
 
 
-def test_names_need_the_ner_entities(pii_detector):
+def test_names_come_from_the_fast_recogniser_and_places_need_the_ner_entities(pii_detector):
     text = "My colleague Maria Gonzalez will join the call from Madrid."
-    assert pii_detector.detect(text, DEFAULT_ENTITIES) == []
+    assert [(e.type, text[e.start : e.end]) for e in pii_detector.detect(text, DEFAULT_ENTITIES)] == [
+        ("PERSON", "Maria Gonzalez")
+    ]
     types = {e.type for e in pii_detector.detect(text, [*DEFAULT_ENTITIES, "PERSON", "LOCATION"])}
     assert {"PERSON", "LOCATION"} <= types
 

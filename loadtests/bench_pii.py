@@ -1,0 +1,231 @@
+"""PII recognition quality and speed on the hand-labelled held-out set (``loadtests/data/pii``).
+
+Two detectors side by side, in one run, on one core:
+
+- ``llmops``: ``PiiDetector`` as shipped (pattern recognisers + the fast PERSON / ADDRESS /
+  DATE_OF_BIRTH recognisers of ``services/safety/recognizers.py``, no NER model);
+- ``spacy_ner``: the same Presidio set-up with spaCy's NER for names (PERSON) and places
+  (LOCATION, scored as ADDRESS) and Presidio's DATE_TIME (scored as DATE_OF_BIRTH): what a
+  policy got before the fast recognisers.
+
+Scoring, per type: a labelled span counts as found when spans of its type cover at least
+``--cover`` (0.8) of its characters (``recall``; ``recall_exact`` asks for the exact span); a
+predicted span is correct when it overlaps a labelled span of its type (``precision``). Decoy
+false-positive rate: the share of the PII-free decoy texts (ISBNs, versions, part numbers, OIDs,
+drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``detect`` on
+1,000-character texts cut from the set itself, plus the full input guard (``SafetyService.check``
+with ``config/safety.yaml``'s default policy, classifiers included), single-threaded, pinned.
+
+    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout|dev] [--runs 300]
+
+Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loadtests._common import REPO, emit, log, machine, ms, pct
+
+DATA = REPO / "loadtests" / "data" / "pii"
+PATTERN_TYPES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"]
+NEW = ["PERSON", "ADDRESS", "DATE_OF_BIRTH"]
+TYPES = [*NEW, *PATTERN_TYPES]
+# What each detector is asked for, and how its types map onto the labelled ones.
+DETECTORS = {
+    "llmops": ([*PATTERN_TYPES, "PERSON", "ADDRESS", "DATE_OF_BIRTH"], {}),
+    "spacy_ner": (
+        [*PATTERN_TYPES, "PERSON", "LOCATION", "DATE_TIME"],
+        {"LOCATION": "ADDRESS", "DATE_TIME": "DATE_OF_BIRTH"},
+    ),
+}
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+
+
+def score(rows: list[dict[str, Any]], predictions: list[list[dict[str, Any]]], cover: float) -> dict[str, Any]:
+    """Per-type precision / recall / F1, the decoy false-positive rate and the misses (ids)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    errors: list[dict[str, Any]] = []
+    decoys = flagged = 0
+    for row, predicted in zip(rows, predictions, strict=True):
+        text = row["text"]
+        if row["kind"] == "decoy":
+            decoys += 1
+            flagged += bool(predicted)
+        for gold in row["spans"]:
+            c = counts[gold["type"]]
+            c["gold"] += 1
+            same = [p for p in predicted if p["type"] == gold["type"]]
+            chars = [i for i in range(gold["start"], gold["end"]) if not text[i].isspace()]
+            covered = sum(any(p["start"] <= i < p["end"] for p in same) for i in chars)
+            if covered >= cover * len(chars):
+                c["found"] += 1
+            else:
+                errors.append({"id": row["id"], "miss": gold["type"]})
+            c["exact"] += any(p["start"] == gold["start"] and p["end"] == gold["end"] for p in same)
+        for p in predicted:
+            c = counts[p["type"]]
+            c["predicted"] += 1
+            if any(g["type"] == p["type"] and g["start"] < p["end"] and p["start"] < g["end"] for g in row["spans"]):
+                c["correct"] += 1
+            else:
+                errors.append({"id": row["id"], "false": p["type"]})
+    per_type = {}
+    for kind in TYPES:
+        c = counts[kind]
+        precision = c["correct"] / c["predicted"] if c["predicted"] else None
+        recall = c["found"] / c["gold"] if c["gold"] else None
+        f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
+        per_type[kind] = {
+            "n": c["gold"],
+            "predicted": c["predicted"],
+            "precision": None if precision is None else round(precision, 3),
+            "recall": None if recall is None else round(recall, 3),
+            "recall_exact": round(c["exact"] / c["gold"], 3) if c["gold"] else None,
+            "f1": None if f1 is None else round(f1, 3),
+        }
+    return {
+        "per_type": per_type,
+        "decoy_texts": decoys,
+        "decoy_texts_flagged": flagged,
+        "decoy_fpr": round(flagged / decoys, 3) if decoys else None,
+        "errors": errors,
+    }
+
+
+def predict(
+    detector: Any, rows: list[dict[str, Any]], entities: list[str], mapping: dict[str, str], thresholds: dict
+) -> list:
+    out = []
+    for row in rows:
+        found = detector.detect(row["text"], entities, entity_thresholds=thresholds)
+        out.append([{"type": mapping.get(e.type, e.type), "start": e.start, "end": e.end} for e in found])
+    return out
+
+
+def texts_of(rows: list[dict[str, Any]], chars: int, count: int) -> list[str]:
+    """``count`` texts of ``chars`` characters, each the set's texts joined from a different start."""
+    out = []
+    for k in range(count):
+        text, i = "", k
+        while len(text) < chars:
+            text += rows[i % len(rows)]["text"] + "\n\n"
+            i += 1
+        out.append(text[:chars])
+    return out
+
+
+def timed(fn: Any, texts: list[str], runs: int, raw: bool = False) -> Any:
+    for text in texts[:5]:
+        fn(text)
+    samples = []
+    for i in range(runs):
+        started = time.perf_counter()
+        fn(texts[i % len(texts)])
+        samples.append(time.perf_counter() - started)
+    if raw:
+        return samples
+    return {"p50_ms": ms(pct(samples, 50)), "p99_ms": ms(pct(samples, 99)), "runs": runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", default="heldout", choices=["heldout", "dev"], help="Labelled set to score on.")
+    parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
+    parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")
+    parser.add_argument("--ner-runs", type=int, default=40, help="Timed calls for the spaCy NER peer.")
+    parser.add_argument("--chars", type=int, default=1000, help="Text length of the latency runs.")
+    parser.add_argument("--cover", type=float, default=0.8, help="Share of a span's characters that must be found.")
+    parser.add_argument("--show-errors", action="store_true", help="List misses and false hits (ids) on stderr.")
+    parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii.jsonl")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {args.core})
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+    from services.safety.config import SafetySettings
+    from services.safety.pii import PiiDetector
+    from services.safety.policy import PolicySet
+    from services.safety.service import SafetyService
+
+    policy = PolicySet.from_file(REPO / "config" / "safety.yaml").resolve(None, None)
+    thresholds = policy.pii.entity_thresholds  # as the shipped policy asks (phones at 0.4)
+    rows = load(args.set)
+    log(f"{len(rows)} texts in {args.set}; loading detectors")
+    detectors = {"llmops": PiiDetector(), "spacy_ner": PiiDetector(person_ner=True)}
+    quality, latency = {}, {}
+    texts = texts_of(rows, args.chars, 50)
+    for name, detector in detectors.items():
+        entities, mapping = DETECTORS[name]
+        result = score(rows, predict(detector, rows, entities, mapping, thresholds), args.cover)
+        if args.show_errors:
+            for error in result["errors"]:
+                log(name, error)
+        result.pop("errors")
+        quality[name] = result
+        log(f"timing {name}")
+        latency[name] = timed(
+            lambda t, d=detector, e=entities: d.detect(t, e, entity_thresholds=thresholds),
+            texts,
+            args.runs if name == "llmops" else args.ner_runs,
+        )
+
+    log("timing the full input guard: default policy, and the same without PERSON / ADDRESS / DATE_OF_BIRTH")
+    service = SafetyService.from_settings(SafetySettings(models_dir=REPO / "var" / "classifiers"))
+    patterns_only = policy.model_copy(
+        update={"pii": policy.pii.model_copy(update={"entities": [e for e in policy.pii.entities if e not in NEW]})}
+    )
+    guard, guard_patterns = {}, {}
+    for _ in range(2):  # interleaved halves, so that load changes hit both alike
+        for into, pol in ((guard, policy), (guard_patterns, patterns_only)):
+            part = timed(lambda t, p=pol: service.check([t], "input", p), texts, args.runs // 2, raw=True)
+            into.setdefault("samples", []).extend(part)
+    guard, guard_patterns = (
+        {"p50_ms": ms(pct(g["samples"], 50)), "p99_ms": ms(pct(g["samples"], 99)), "runs": len(g["samples"])}
+        for g in (guard, guard_patterns)
+    )
+    ours = quality["llmops"]["per_type"]
+    emit(
+        {
+            "bench": "pii",
+            "set": args.set,
+            "texts": len(rows),
+            "machine": {**machine(), "pinned_core": args.core},
+            "cover": args.cover,
+            "quality": quality,
+            "latency_ms_at_chars": args.chars,
+            "latency": latency,
+            "input_guard_default_policy": {**guard, "pii_entities": policy.pii.entities},
+            "input_guard_without_names_addresses_dob": {**guard_patterns, "pii_entities": patterns_only.pii.entities},
+            "added_by_names_addresses_dob_ms": {
+                "p50": round(guard["p50_ms"] - guard_patterns["p50_ms"], 2),
+                "p99": round(guard["p99_ms"] - guard_patterns["p99_ms"], 2),
+            },
+            "targets": {
+                "recall_min": 0.95,
+                "precision_min": 0.9,
+                "types_met": [
+                    t for t, v in ours.items() if v["n"] and (v["recall"] or 0) >= 0.95 and (v["precision"] or 0) >= 0.9
+                ],
+                "guard_p50_ms_max": 15,
+                "guard_p99_ms_max": 40,
+                "guard_met": guard["p50_ms"] <= 15 and guard["p99_ms"] <= 40,
+            },
+        },
+        args.out,
+    )
+
+
+if __name__ == "__main__":
+    main()

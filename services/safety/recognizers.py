@@ -1,0 +1,274 @@
+"""Fast recognisers for the PII a support or medical deployment holds most: people's names,
+postal addresses and dates of birth, as Presidio recognisers that need no NER model.
+
+spaCy's NER costs ~70-100 ms per 1,000 characters on one core here; these are regular
+expressions over the text plus set look-ups, well under a millisecond per 1,000 characters.
+
+- ``NameRecognizer`` (PERSON): runs of capitalised words with at least one known given name or
+  surname (gazetteer: the person-name lists of Faker's Latin-script locales, an installed
+  package), or a single given name after a title or a cue word ("Dr.", "patient", "Hi",
+  "Thanks,"...). Runs that name a place, an organisation, a product or a disease (a run ending
+  in "Street", "Hospital", "Inc"; a run followed by "disease", "syndrome", "test", ...) are not
+  people: that is what keeps "Parkinson's disease" or "Wells Fargo" unredacted.
+- ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
+  word, unit, town, state and ZIP or UK / Irish postcode; continental "Lindenstraße 12, 10969
+  Berlin" and "14 Rue des Lilas, 75019 Paris" forms; PO boxes).
+- ``DateOfBirthRecognizer`` (DATE_OF_BIRTH): a full date right after a birth cue ("DOB",
+  "date of birth", "born", "birthday"); other dates (appointments, timestamps) are not PII.
+
+Quality is measured on a hand-written held-out set (``loadtests/data/pii``,
+``loadtests/bench_pii.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+# Faker locales whose names are written in Latin script (romanised lists are added below).
+_LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
+_NAME_ATTRS_FIRST = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
+_NAME_ATTRS_LAST = ("last_names", "last_romanized_names")
+
+# Capitalised words that are also ordinary English words, months, days or tech terms: a name
+# list hit on one of these is not enough on its own.
+_AMBIGUOUS = set(
+    """
+    will may june april august grace hope joy faith rose lily iris ivy dawn summer autumn winter
+    mark bill sue pat art bob rob rich frank earl dean king page price long young white black
+    green brown gray grey wood hill lane street field ford bush hunt fox bell cook baker
+    mason carter walker miller taylor turner parker porter hunter cooper butler fisher
+    smith stone rock jack chase cash sky star storm river brook forest ray guy victor
+    major lord bishop pope love sterling golden silver penny sunny honey angel
+    said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
+    january february march july september october november december
+    chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
+    tesla dell ford apple amazon google windows linux mac
+    """.split()
+)
+
+TITLES = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Herr|Frau|Mme|Mlle|M)\.?"
+# Words right before a name that make a lone given name a person.
+_CUE = re.compile(
+    r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
+    r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
+    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician)\b|,)\s*[:=]?\s*[\"']?$"
+)
+# A run of capitalised words containing one of these names a place, organisation or thing.
+_NOT_PERSON_WORDS = set(
+    """
+    street st road rd avenue ave lane ln drive boulevard blvd court ct way place parkway terrace close
+    crescent grove square highway hospital clinic centre center university college school institute
+    foundation trust bank inc ltd llc plc gmbh corp co company group partners store shop pharmacy
+    hotel airport station church park bridge river lake mountain county city state region republic
+    disease syndrome model edition version series team department unit ward
+    """.split()
+)
+# Lower-case words after a run (or its possessive) that make it an eponym, not a person.
+_EPONYM_NEXT = set(
+    """
+    disease disease's syndrome palsy lymphoma sarcoma phenomenon thyroiditis procedure operation test
+    tests technique manoeuvre maneuver correlation coefficient index criteria score scale sign
+    signs reflex curve curves estimator method equation distribution effect law principle
+    catheter stain classification approach algorithm boots shampoo vaccine card gift
+    """.split()
+)
+_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
+_PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|la|le|bin|binti|al|el|ibn|dos|das|ter|ten)"
+_RUN = re.compile(
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?{_WORD}(?:\s(?:{_PARTICLE}\s)?{_WORD}){{0,3}}(?![\w@/])"
+)
+_NONSPACE = re.compile(r"\S+")
+_PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+_POSSESSIVE = re.compile(r"['’]s$")
+_TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
+_TITLE_WORDS = set("dr mr mrs ms mx miss prof professor sir dame sr sra herr frau mme mlle".split())
+# Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
+_LEAD = _TITLE_WORDS | set(
+    "dear hi hello hey thanks patient customer client member user agent caller partner prescriber "
+    "name reported signed regards cheers i i'm im".split()
+)
+
+
+@functools.cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), lower-cased, from Faker's person providers (Latin script)."""
+    import faker.providers.person as person
+
+    first: set[str] = set()
+    last: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None)
+        for attrs, into in ((_NAME_ATTRS_FIRST, first), (_NAME_ATTRS_LAST, last)):
+            for attr in attrs:
+                values = getattr(provider, attr, ())
+                for name in values if isinstance(values, (list, tuple, dict)) else ():
+                    if isinstance(name, str) and _LATIN_NAME.match(name):
+                        into.add(name.lower())
+    return frozenset(first), frozenset(last)
+
+
+def _result(entity: str, start: int, end: int, score: float, recognizer: EntityRecognizer) -> RecognizerResult:
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
+
+
+class NameRecognizer(EntityRecognizer):
+    """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="NameRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        self.first, self.last = name_lists()
+
+    def _known(self, token: str) -> tuple[bool, bool]:
+        """(given name, surname) for one token, ambiguous English words excluded."""
+        word = token.lower()
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if word in _AMBIGUOUS:
+            return False, False
+        parts = [word, *word.split("-")] if "-" in word else [word]
+        return any(p in self.first for p in parts), any(p in self.last for p in parts)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        out = []
+        for m in _RUN.finditer(text):
+            found = self._judge(text, m.start(), m.end())
+            if found:
+                out.append(_result("PERSON", *found, self))
+        return out
+
+    def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
+        words = list(_NONSPACE.finditer(text, start, end))
+        titled = cued = False
+        while words and words[0].group().lower().rstrip(".:,") in _LEAD:
+            lead = words.pop(0).group().lower().rstrip(".:,")
+            titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+        if not words:
+            return None
+        start, end = words[0].start(), words[-1].end()
+        if text[start:end].endswith(("'s", "’s")):
+            end -= 2
+        tokens = [w.group() for w in words if w.group() not in _PARTICLES]
+        known = [self._known(t) for t in tokens]
+        titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
+        if not titled and not any(f or s for f, s in known):
+            return None  # most runs: capitalised words that are no name (cheap exit)
+        before = text[max(0, start - 40) : start]
+        if not tokens or any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens):
+            return None
+        after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])
+        if after and after.group(1) in _EPONYM_NEXT:
+            return None
+        if titled:
+            return start, end, 0.85
+        cued = cued or _CUE.search(before) is not None
+        given = sum(f for f, _ in known)
+        family = sum(s for _, s in known)
+        sentence_start = not before.strip() or re.search(r"[.!?\n]\s*[\"']?$", before) is not None
+        if len(tokens) >= 2:
+            if given and (given + family >= 2 or not sentence_start or cued):
+                return start, end, 0.85
+            if family >= 2 or (family and cued):
+                return start, end, 0.6
+            return None
+        if (given or family) and cued and not (sentence_start and not _CUE.search(before)):
+            return start, end, 0.6
+        return None
+
+
+_STREET = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
+    r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
+    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza)\.?"
+)
+_CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
+_TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}})"
+_POSTAL = (
+    r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
+    r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
+)
+_ADDRESS_PATTERNS = [
+    # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
+    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?\b\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
+    rf"{_UNIT}?(?:{_TOWN}(?:{_POSTAL})?|{_POSTAL})?",
+    # 14 Rue des Lilas, 75019 Paris
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
+    r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
+    # Lindenstraße 12, 10969 Berlin / ul. Długa 17/4, 00-238 Warszawa
+    r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
+    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+)\s+\d{1,4}[a-z]?(?:/\d+)?,?\s+(?:\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
+    r"\bP\.?\s?O\.?\s+Box\s+\d+(?:{_TOWN}(?:{_POSTAL})?)?",
+]
+_ADDRESS_CASED = re.compile("|".join(f"(?:{p})" for p in _ADDRESS_PATTERNS))
+
+
+class AddressRecognizer(EntityRecognizer):
+    """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if "ADDRESS" not in entities:
+            return []
+        return [_result("ADDRESS", m.start(), m.end(), 0.85, self) for m in _ADDRESS_CASED.finditer(text)]
+
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
+    rf"|\d{{1,2}}-{_MONTH}-\d{{2,4}})"
+)
+_DOB = re.compile(
+    r"(?i)\b(?:d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s?date|birthday|born|geb\.|geboren)"
+    r"(?:\s+(?:is|was|on|in))*\s*[:=]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=]?\s*)?"
+    rf"(?P<date>{_DATE})(?!\d)"
+)
+
+
+class DateOfBirthRecognizer(EntityRecognizer):
+    """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["DATE_OF_BIRTH"], name="DateOfBirthRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if "DATE_OF_BIRTH" not in entities:
+            return []
+        return [_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self) for m in _DOB.finditer(text)]
+
+
+FAST_ENTITIES = frozenset({"PERSON", "ADDRESS", "DATE_OF_BIRTH"})
+
+
+def fast_recognizers() -> list[EntityRecognizer]:
+    return [NameRecognizer(), AddressRecognizer(), DateOfBirthRecognizer()]

@@ -21,18 +21,20 @@ MAX_DEV_FPR = 0.02  # the issue's target: at most 2% of benign prompts blocked
 def pick_threshold(y: np.ndarray, score: np.ndarray, max_fpr: float = MAX_DEV_FPR) -> float:
     """The threshold with the highest F1 among those whose false-positive rate is within
     ``max_fpr`` (ties: the lower threshold); 0.5 when no candidate qualifies."""
-    from sklearn.metrics import f1_score
-
-    best_t, best_f1 = 0.5, -1.0
-    benign = y == 0
-    for t in np.unique(np.round(score, 4)):
-        pred = score >= t
-        if benign.any() and pred[benign].mean() > max_fpr:
-            continue
-        f1 = f1_score(y, pred, zero_division=0)
-        if f1 > best_f1:
-            best_t, best_f1 = float(t), f1
-    return best_t
+    y = np.asarray(y).astype(bool)
+    candidates = np.unique(np.round(score, 4))
+    # counts of rows scored >= each candidate (vectorised: one sort, no per-threshold pass)
+    pos = np.sort(score[y])
+    neg = np.sort(score[~y])
+    tp = len(pos) - np.searchsorted(pos, candidates, side="left")
+    fp = len(neg) - np.searchsorted(neg, candidates, side="left")
+    fpr = fp / max(len(neg), 1)
+    f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + (len(pos) - tp), 1), 0.0)
+    ok = fpr <= max_fpr
+    if not ok.any():
+        return 0.5
+    best = np.flatnonzero(ok)[np.argmax(f1[ok])]  # argmax: the first (lowest) of equal F1s
+    return float(candidates[best])
 
 
 def _at(y: np.ndarray, score: np.ndarray, t: float) -> dict[str, float]:

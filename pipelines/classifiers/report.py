@@ -106,6 +106,30 @@ def _multiclass(m: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _explanations(e: dict[str, Any]) -> list[str]:
+    def grams(pairs: list) -> str:
+        return ", ".join(f"`{g}` {c:+.2f}" for g, c in pairs)
+
+    lines = [
+        "",
+        "## Which n-grams drive the classifier",
+        "",
+        "Exact for this linear model: an n-gram's contribution to the logit is its weight times its TF-IDF value.",
+        "",
+        f"Strongest towards injection: {grams(e['top_ngrams']['towards_positive'])}.",
+        "",
+        f"Strongest towards benign: {grams(e['top_ngrams']['towards_negative'])}.",
+    ]
+    for name, title in (("false_positives", "Benign held-out rows blocked"), ("false_negatives", "Injections missed")):
+        lines += ["", f"{title} (most confident first; score as served; top n-grams by contribution):", ""]
+        lines += [
+            f"- {r['score']:.2f} — {r['text'][:140]!r} — {grams(r['ngrams'])}"
+            + (f"; heuristics: {', '.join(r['heuristics'])}" if r["heuristics"] else "")
+            for r in e[name]
+        ] or ["- none"]
+    return lines
+
+
 def write_report(report: dict[str, Any], stem: Path) -> None:
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2))
     m, ho = report["metrics"], report["heldout"]
@@ -161,6 +185,7 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
                 f"| {s} | {v['rows']} | {v['positives']} | {_f(v['roc_auc'])} | {_f(v.get('recall'))}"
                 f" | {_f(v.get('false_positive_rate'))} | {v['mean_score']:.3f} |"
             )
+        lines += _explanations(report["explanations"])
         lines += ["", f"## Dev split (training file), as served, ROC AUC {_f(m['roc_auc'])}", ""]
         lines += _threshold_table(m) + [""] + _per_source(m)
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

@@ -30,6 +30,7 @@ import numpy as np
 
 from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
 from pipelines.classifiers.evaluate import MAX_DEV_FPR, binary_figures, leave_one_source_out, pick_threshold
+from pipelines.classifiers.explain import explain_errors, top_ngrams
 from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
@@ -177,6 +178,11 @@ def train_task(
                 lambda tx, lb, te: served_injection_scores(fit_texts(tx, lb, task.c).predict_proba(te)[:, 1], te),
                 threshold,
             ),
+            # held-out texts are hand-written for the project (not user data): shown with their n-grams
+            "explanations": {
+                "top_ngrams": top_ngrams(model),
+                **explain_errors(model, ho_texts, ho_y, ho_score, threshold),
+            },
         }
     else:
         # blocking as served: P(hate) + P(offensive) against the policy threshold

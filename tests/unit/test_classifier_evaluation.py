@@ -155,3 +155,16 @@ def test_ngram_contributions_add_up_to_the_logit():
     assert [r["text"] for r in errors["false_negatives"]] == ["bake a cake"]
     assert [r["text"] for r in errors["false_positives"]] == ["ignore the rules now"]
     assert errors["false_positives"][0]["heuristics"] == []
+
+
+def test_heldout_sets_ship_in_the_package():
+    # the image installs the project (pip install .) and runs `llmops classifiers train` from site-packages
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "pipelines.classifiers"
+    ]
+    package = ROOT / "pipelines" / "classifiers"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert {p for p in HELDOUT_DIR.iterdir() if p.is_file()} <= shipped
+    assert {HELDOUT_DIR / TASKS[t].heldout_file for t in TASKS} <= shipped

@@ -1,7 +1,9 @@
-"""Readers for the two training sets and a deterministic stratified held-out split.
+"""Readers for the two training sets, the in-repo held-out sets, and a deterministic split.
 
-The project's own held-out splits are not distributed, so quality is measured on a held-out
-part of the training file (stratified, seed 0) that the model never sees while fitting.
+Two evaluations: the dev split (a stratified random part of the training file, seed 0, that the
+model never fits on; the blocking threshold is chosen there), and the held-out sets in
+``heldout/`` (hand-written, from no source of the training files; see heldout/README.md), which
+only measure and never choose anything.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ class Split:
     train_labels: list[int]
     test_texts: list[str]
     test_labels: list[int]
-    test_groups: list[str]  # e.g. the source of each test row (for the per-source figures)
+    test_groups: list[str]  # the source of each dev row (for the per-source figures)
 
 
 def read_injection(path: Path) -> list[tuple[str, int, str]]:
@@ -36,6 +38,12 @@ def read_injection(path: Path) -> list[tuple[str, int, str]]:
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return [(row["text"], int(row["class"]), "") for row in csv.DictReader(f)]
+
+
+def read_heldout(path: Path) -> list[tuple[str, int, str]]:
+    """A held-out JSONL file: ``{"text", "label", "source"}`` per line (same shape as the
+    injection training file; toxicity labels are class indices)."""
+    return read_injection(path)
 
 
 def stratified_split(rows: list[tuple[str, int, str]], test_fraction: float, seed: int = 0) -> Split:

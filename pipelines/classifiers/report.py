@@ -9,51 +9,16 @@ from typing import Any
 import numpy as np
 
 
-def binary_report(y: np.ndarray, score: np.ndarray, groups: list[str], threshold: float) -> dict[str, Any]:
-    from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
-
-    pred = (score >= threshold).astype(int)
-    benign = y == 0
-    out: dict[str, Any] = {
-        "threshold": threshold,
-        "precision": float(precision_score(y, pred, zero_division=0)),
-        "recall": float(recall_score(y, pred, zero_division=0)),
-        "f1": float(f1_score(y, pred, zero_division=0)),
-        "false_positive_rate_benign": float(pred[benign].mean()) if benign.any() else 0.0,
-        "roc_auc": float(roc_auc_score(y, score)),
-        "confusion_matrix": _confusion(y, pred, 2),
-        "per_source": {},
-        # the serving policy blocks at a higher threshold (config/safety.yaml): figures there too
-        "by_threshold": {
-            str(t): {
-                "precision": float(precision_score(y, score >= t, zero_division=0)),
-                "recall": float(recall_score(y, score >= t, zero_division=0)),
-                "f1": float(f1_score(y, score >= t, zero_division=0)),
-                "false_positive_rate_benign": float((score[benign] >= t).mean()) if benign.any() else 0.0,
-            }
-            for t in (0.5, 0.6, 0.7, 0.8)
-        },
-    }
-    g = np.array(groups)
-    for source in sorted(set(groups)):
-        m = g == source
-        row = {"rows": int(m.sum()), "positives": int(y[m].sum())}
-        if (y[m] == 0).any():
-            row["false_positive_rate"] = float(pred[m & benign].mean())
-        if (y[m] == 1).any():
-            row["recall"] = float(pred[m & ~benign].mean())
-        out["per_source"][source] = row
-    return out
-
-
 def multiclass_report(y: np.ndarray, proba: np.ndarray, classes: tuple[str, ...]) -> dict[str, Any]:
     from sklearn.metrics import f1_score, precision_recall_fscore_support
 
     pred = proba.argmax(1)
-    p, r, f, support = precision_recall_fscore_support(y, pred, labels=list(range(len(classes))), zero_division=0)
+    labels = list(range(len(classes)))
+    p, r, f, support = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
     return {
-        "macro_f1": float(f1_score(y, pred, average="macro")),
+        "macro_f1": float(f1_score(y, pred, labels=labels, average="macro", zero_division=0)),
         "accuracy": float((pred == y).mean()),
+        "rows": int(len(y)),
         "per_class": {
             c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(support[i])}
             for i, c in enumerate(classes)
@@ -69,44 +34,119 @@ def _confusion(y: np.ndarray, pred: np.ndarray, k: int) -> list[list[int]]:
     return m.tolist()
 
 
+def _binary(b: dict[str, Any], at: float | None = None) -> str:
+    v = b if at is None or at == b["threshold"] else b["by_threshold"][str(at)]
+    t = b["threshold"] if at is None else at
+    auc = f", ROC AUC {b['roc_auc']:.3f}" if b.get("roc_auc") is not None and at is None else ""
+    return (
+        f"at {t:g}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f},"
+        f" FPR {v['false_positive_rate_benign']:.3f}{auc}"
+    )
+
+
 def headline(report: dict[str, Any]) -> str:
-    m = report["metrics"]
+    m, ho = report["metrics"], report["heldout"]
     if "macro_f1" in m:
         return (
-            f"{report['task']}: macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}"
-            f" on {report['split']['held_out_rows']} held-out rows"
+            f"{report['task']}: held-out ({ho['rows']} rows, other sources) macro-F1 {ho['macro_f1']:.3f},"
+            f" toxic vs neither {_binary(ho['toxic_vs_neither'])};"
+            f" dev split ({report['split']['dev_rows']} rows) macro-F1 {m['macro_f1']:.3f}"
         )
     return (
-        f"{report['task']}: precision {m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}, "
-        f"false-positive rate on benign {m['false_positive_rate_benign']:.3f}, ROC AUC {m['roc_auc']:.3f} "
-        f"on {report['split']['held_out_rows']} held-out rows (threshold {m['threshold']})"
-        + "".join(
-            f"; at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f},"
-            f" FPR {v['false_positive_rate_benign']:.3f}"
-            for t, v in m.get("by_threshold", {}).items()
-            if float(t) != m["threshold"]
-        )
-        + "".join(
-            f"; with heuristics (as served) at {t}: precision {v['precision']:.3f}, recall {v['recall']:.3f},"
-            f" F1 {v['f1']:.3f}, FPR {v['false_positive_rate_benign']:.3f}"
-            for t, v in m.get("with_heuristics", {}).items()
-        )
+        f"{report['task']}: held-out ({ho['rows']} rows, other sources) {_binary(ho)};"
+        f" dev split ({report['split']['dev_rows']} rows) {_binary(m)}"
+        f" (threshold chosen on the dev split, as served with the heuristics)"
     )
+
+
+def _threshold_table(b: dict[str, Any]) -> list[str]:
+    lines = ["| threshold | precision | recall | F1 | FPR on benign |", "|---|---|---|---|---|"]
+    rows = {str(b["threshold"]): b, **b["by_threshold"]}
+    for t in sorted(rows, key=float):
+        v = rows[t]
+        chosen = " (chosen)" if float(t) == b["threshold"] else ""
+        lines.append(
+            f"| {float(t):g}{chosen} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f}"
+            f" | {v['false_positive_rate_benign']:.3f} |"
+        )
+    return lines
+
+
+def _per_source(b: dict[str, Any]) -> list[str]:
+    lines = ["| source | rows | positives | recall | false-positive rate |", "|---|---|---|---|---|"]
+    for s, v in b["per_source"].items():
+        lines.append(
+            f"| {s} | {v['rows']} | {v['positives']} | {_f(v.get('recall'))} | {_f(v.get('false_positive_rate'))} |"
+        )
+    return lines
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _multiclass(m: dict[str, Any]) -> list[str]:
+    lines = ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        for c, v in m["per_class"].items()
+    ]
+    labels = m["confusion_matrix"]["labels"]
+    lines += [
+        "",
+        "Confusion matrix (rows: true class, columns: predicted):",
+        "",
+        "| true \\ predicted | " + " | ".join(labels) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
+    lines += [
+        f"| {labels[i]} | " + " | ".join(map(str, row)) + " |"
+        for i, row in enumerate(m["confusion_matrix"]["rows_true_cols_predicted"])
+    ]
+    return lines
+
+
+def _explanations(e: dict[str, Any]) -> list[str]:
+    def grams(pairs: list) -> str:
+        return ", ".join(f"`{g}` {c:+.2f}" for g, c in pairs)
+
+    lines = [
+        "",
+        "## Which n-grams drive the classifier",
+        "",
+        "Exact for this linear model: an n-gram's contribution to the logit is its weight times its TF-IDF value.",
+        "",
+        f"Strongest towards injection: {grams(e['top_ngrams']['towards_positive'])}.",
+        "",
+        f"Strongest towards benign: {grams(e['top_ngrams']['towards_negative'])}.",
+    ]
+    for name, title in (("false_positives", "Benign held-out rows blocked"), ("false_negatives", "Injections missed")):
+        lines += ["", f"{title} (most confident first; score as served; top n-grams by contribution):", ""]
+        lines += [
+            f"- {r['score']:.2f} — {r['text'][:140]!r} — {grams(r['ngrams'])}"
+            + (f"; heuristics: {', '.join(r['heuristics'])}" if r["heuristics"] else "")
+            for r in e[name]
+        ] or ["- none"]
+    return lines
 
 
 def write_report(report: dict[str, Any], stem: Path) -> None:
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2))
-    m = report["metrics"]
+    m, ho = report["metrics"], report["heldout"]
+    hd = report["heldout_data"]
     lines = [f"# {report['task']} classifier report", "", f"Model: {report['model']}.", ""]
     lines += [
         (
             f"Data: `{report['data']['file']}` ({report['data']['rows']} rows,"
-            f" sha256 {report['data']['sha256'][:12]}...). "
-            f"Held out: {report['split']['held_out_rows']} rows (stratified, seed 0);"
-            f" fitted on {report['split']['train_rows']}."
+            f" sha256 {report['data']['sha256'][:12]}...); fitted on {report['split']['train_rows']} rows,"
+            f" dev split {report['split']['dev_rows']} rows (stratified, seed 0)."
+            f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
         ),
         "",
         f"**{headline(report)}**",
+        "",
+        f"Threshold {report['threshold']['chosen']:g}: {report['threshold']['rule']}"
+        " (never chosen on the held-out set).",
         "",
         (
             f"ONNX export: {report['onnx_bytes']} bytes;"
@@ -115,24 +155,12 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         ),
         "",
     ]
-    if "per_class" in m:
-        lines += ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
-            for c, v in m["per_class"].items()
-        ]
-        labels = m["confusion_matrix"]["labels"]
-        lines += [
-            "",
-            "Confusion matrix (rows: true class, columns: predicted):",
-            "",
-            "| true \\ predicted | " + " | ".join(labels) + " |",
-            "|---" * (len(labels) + 1) + "|",
-        ]
-        lines += [
-            f"| {labels[i]} | " + " | ".join(map(str, row)) + " |"
-            for i, row in enumerate(m["confusion_matrix"]["rows_true_cols_predicted"])
-        ]
+    if "macro_f1" in m:
+        lines += [f"## Held-out set (other sources): macro-F1 {ho['macro_f1']:.3f}", ""] + _multiclass(ho)
+        lines += ["", "Blocking as served (P(hate) + P(offensive) >= threshold), toxic vs neither:", ""]
+        lines += _threshold_table(ho["toxic_vs_neither"]) + [""] + _per_source(ho["toxic_vs_neither"])
+        lines += ["", f"## Dev split (training file): macro-F1 {m['macro_f1']:.3f}", ""] + _multiclass(m)
+        lines += ["", "Toxic vs neither:", ""] + _threshold_table(m["toxic_vs_neither"])
         lines += [
             "",
             (
@@ -143,11 +171,21 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
             ),
         ]
     else:
-        lines += ["| source | rows | positives | recall | false-positive rate |", "|---|---|---|---|---|"]
-        for s, v in m["per_source"].items():
+        co = report["heldout_classifier_only"]
+        lines += [f"## Held-out set (other sources), as served (classifier + heuristics), ROC AUC {_f(ho['roc_auc'])}"]
+        lines += [""] + _threshold_table(ho) + [""] + _per_source(ho)
+        lines += ["", f"Classifier alone (no heuristics): ROC AUC {_f(co['roc_auc'])}", ""] + _threshold_table(co)
+        lines += ["", "## Leave one source out (training file; fitted on the other sources)", ""]
+        lines += [
+            "| left out | rows | positives | ROC AUC | recall | FPR | mean score |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for s, v in report["leave_one_source_out"].items():
             lines.append(
-                f"| {s} | {v['rows']} | {v['positives']} | {v.get('recall', float('nan')):.3f}"
-                f" | {v.get('false_positive_rate', float('nan')):.3f} |"
+                f"| {s} | {v['rows']} | {v['positives']} | {_f(v['roc_auc'])} | {_f(v.get('recall'))}"
+                f" | {_f(v.get('false_positive_rate'))} | {v['mean_score']:.3f} |"
             )
-        lines += ["", f"Confusion matrix (rows: true benign/injection, columns: predicted): {m['confusion_matrix']}"]
+        lines += _explanations(report["explanations"])
+        lines += ["", f"## Dev split (training file), as served, ROC AUC {_f(m['roc_auc'])}", ""]
+        lines += _threshold_table(m) + [""] + _per_source(m)
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")

@@ -7,6 +7,13 @@ the safety service needs only onnxruntime at serve time. The artefacts land in `
     injection.onnx, injection_report.{json,md}
     toxicity.onnx,  toxicity_report.{json,md}
     manifest.json   (data file hashes; a rerun with unchanged data and code is skipped)
+
+The model fits on a stratified random 70% (injection) / 80% (toxicity) of the training file;
+the rest is the dev split, where the blocking threshold is chosen (highest F1 with at most 2%
+of benign rows blocked, on the score as served: classifier and heuristics together). The
+reports then give the figures at that threshold on the hand-written held-out sets in
+``heldout/`` (other sources than the training file) and leave-one-source-out on the training
+file's own sources.
 """
 
 from __future__ import annotations
@@ -21,13 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.classifiers.data import Split, read_injection, read_toxicity, stratified_split
-from pipelines.classifiers.report import binary_report, multiclass_report, write_report
+from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
+from pipelines.classifiers.evaluate import MAX_DEV_FPR, binary_figures, leave_one_source_out, pick_threshold
+from pipelines.classifiers.explain import explain_errors, top_ngrams
+from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 3  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 4  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -38,11 +47,32 @@ class Task:
     classes: tuple[str, ...]  # index = label
     test_fraction: float
     c: float  # inverse regularisation strength of the logistic regression
+    heldout_file: str  # in HELDOUT_DIR
+    thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
 
 
+HELDOUT_DIR = Path(__file__).parent / "heldout"
 TASKS = {
-    "injection": Task("injection", "prompt_injection/train.jsonl", read_injection, ("benign", "injection"), 0.3, 10.0),
-    "toxicity": Task("toxicity", "toxicity/train.csv", read_toxicity, ("hate", "offensive", "neither"), 0.2, 4.0),
+    "injection": Task(
+        "injection",
+        "prompt_injection/train.jsonl",
+        read_injection,
+        ("benign", "injection"),
+        0.3,
+        10.0,
+        "injection_heldout.jsonl",
+        (0.5, 0.6, 0.7, 0.8, 0.9),
+    ),
+    "toxicity": Task(
+        "toxicity",
+        "toxicity/train.csv",
+        read_toxicity,
+        ("hate", "offensive", "neither"),
+        0.2,
+        4.0,
+        "toxicity_heldout.jsonl",
+        (0.5, 0.8, 0.9, 0.95),
+    ),
 }
 
 
@@ -51,6 +81,10 @@ def _sha256(path: Path) -> str:
 
 
 def fit(split: Split, c: float) -> Any:
+    return fit_texts(split.train_texts, split.train_labels, c)
+
+
+def fit_texts(texts: list[str], labels: list[int], c: float) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -71,7 +105,7 @@ def fit(split: Split, c: float) -> Any:
             ("clf", LogisticRegression(C=c, class_weight="balanced", max_iter=2000)),
         ]
     )
-    model.fit(split.train_texts, split.train_labels)
+    model.fit(texts, labels)
     return model
 
 
@@ -123,31 +157,63 @@ def train_task(
     if parity["label_agreement"] < 0.99:
         raise RuntimeError(
             f"{task.name}: the ONNX export disagrees with scikit-learn"
-            f" on {1 - parity['label_agreement']:.1%} of held-out rows"
+            f" on {1 - parity['label_agreement']:.1%} of dev rows"
         )
     y = np.array(split.test_labels)
+    heldout = read_heldout(HELDOUT_DIR / task.heldout_file)
+    ho_texts, ho_groups = [r[0] for r in heldout], [r[2] for r in heldout]
+    ho_y = np.array([r[1] for r in heldout])
+    ho_proba = onnx_probabilities(onnx_path, ho_texts)
     if len(task.classes) == 2:
-        metrics = binary_report(y, onnx_proba[:, 1], split.test_groups, threshold=0.5)
         # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
-        from services.safety import heuristics
-
-        served = np.array(
-            [
-                heuristics.combine(p, heuristics.scan(t).score)
-                for p, t in zip(onnx_proba[:, 1], split.test_texts, strict=True)
-            ]
-        )
-        metrics["with_heuristics"] = binary_report(y, served, split.test_groups, threshold=0.5)["by_threshold"]
+        dev_score = served_injection_scores(onnx_proba[:, 1], split.test_texts)
+        threshold = pick_threshold(y, dev_score)
+        ho_score = served_injection_scores(ho_proba[:, 1], ho_texts)
+        metrics = binary_figures(y, dev_score, split.test_groups, threshold, task.thresholds)
+        evaluation = {
+            "heldout": binary_figures(ho_y, ho_score, ho_groups, threshold, task.thresholds),
+            "heldout_classifier_only": binary_figures(ho_y, ho_proba[:, 1], ho_groups, threshold, task.thresholds),
+            "leave_one_source_out": leave_one_source_out(
+                rows,
+                lambda tx, lb, te: served_injection_scores(fit_texts(tx, lb, task.c).predict_proba(te)[:, 1], te),
+                threshold,
+            ),
+            # held-out texts are hand-written for the project (not user data): shown with their n-grams
+            "explanations": {
+                "top_ngrams": top_ngrams(model),
+                **explain_errors(model, ho_texts, ho_y, ho_score, threshold),
+            },
+        }
     else:
+        # blocking as served: P(hate) + P(offensive) against the policy threshold
+        dev_toxic = onnx_proba[:, 0] + onnx_proba[:, 1]
+        threshold = pick_threshold((y != 2).astype(int), dev_toxic)
         metrics = multiclass_report(y, onnx_proba, task.classes)
+        metrics["toxic_vs_neither"] = binary_figures(
+            (y != 2).astype(int), dev_toxic, ["dev"] * len(y), threshold, task.thresholds
+        )
+        ho_multi = multiclass_report(ho_y, ho_proba, task.classes)
+        ho_multi["toxic_vs_neither"] = binary_figures(
+            (ho_y != 2).astype(int), ho_proba[:, 0] + ho_proba[:, 1], ho_groups, threshold, task.thresholds
+        )
+        evaluation = {"heldout": ho_multi}
     report = {
         "task": task.name,
         "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows)},
         "split": {
-            "held_out_fraction": task.test_fraction,
+            "dev_fraction": task.test_fraction,
             "seed": 0,
             "train_rows": len(split.train_texts),
-            "held_out_rows": len(split.test_texts),
+            "dev_rows": len(split.test_texts),
+        },
+        "threshold": {
+            "chosen": threshold,
+            "rule": f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked",
+        },
+        "heldout_data": {
+            "file": f"pipelines/classifiers/heldout/{task.heldout_file}",
+            "sha256": _sha256(HELDOUT_DIR / task.heldout_file),
+            "rows": len(heldout),
         },
         "model": "TF-IDF word 1-2 grams + logistic regression (balanced class weights), skl2onnx",
         "classes": list(task.classes),
@@ -155,9 +221,18 @@ def train_task(
         "onnx_bytes": onnx_path.stat().st_size,
         "onnx_parity": parity,
         "metrics": metrics,
+        **evaluation,
     }
     write_report(report, out_dir / f"{task.name}_report")
     return report
+
+
+def served_injection_scores(classifier: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The injection score the safety service compares with the policy threshold."""
+    from services.safety import heuristics
+
+    pairs = zip(classifier, texts, strict=True)
+    return np.array([heuristics.combine(float(p), heuristics.scan(t).score) for p, t in pairs])
 
 
 def train_all(
@@ -172,7 +247,11 @@ def train_all(
         data_path = data_dir / task.data_file
         if not data_path.exists():
             raise FileNotFoundError(f"training data not found: {data_path} (set --data-dir or LLMOPS_DATA_DIR)")
-        stamp = {"sha256": _sha256(data_path), "format": FORMAT_VERSION}
+        stamp = {
+            "sha256": _sha256(data_path),
+            "heldout_sha256": _sha256(HELDOUT_DIR / task.heldout_file),
+            "format": FORMAT_VERSION,
+        }
         report_path = out_dir / f"{name}_report.json"
         if not force and manifest.get(name) == stamp and (out_dir / f"{name}.onnx").exists() and report_path.exists():
             progress(f"{name}: up to date")

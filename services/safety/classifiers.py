@@ -15,6 +15,11 @@ class ModelMissingError(RuntimeError):
     """A classifier artefact is not built yet (run ``llmops classifiers train``)."""
 
 
+class ModelInvalidError(RuntimeError):
+    """A classifier artefact is there but is not the graph this class serves (corrupt, truncated,
+    another model's file, or built for other classes)."""
+
+
 class OnnxTextClassifier:
     def __init__(self, path: Path, classes: tuple[str, ...]):
         import onnxruntime as ort
@@ -24,7 +29,20 @@ class OnnxTextClassifier:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # ~1 ms per text: threads cost more than they save
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        retrain = "rebuild it with `llmops classifiers train --force`"
+        try:
+            self.session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
+            raise ModelInvalidError(f"{path} is not a loadable ONNX model ({type(exc).__name__}): {retrain}") from exc
+        inputs = {i.name: i.type for i in self.session.get_inputs()}
+        outputs = {o.name: o.shape for o in self.session.get_outputs()}
+        if inputs.get("text") != "tensor(string)" or "probabilities" not in outputs:
+            raise ModelInvalidError(
+                f"{path} is not a text classifier (inputs {sorted(inputs)}, outputs {sorted(outputs)}): {retrain}"
+            )
+        width = outputs["probabilities"][-1]
+        if isinstance(width, int) and width != len(classes):
+            raise ModelInvalidError(f"{path} scores {width} classes, expected {len(classes)} {classes}: {retrain}")
         self.classes = classes
 
     def probabilities(self, texts: list[str]) -> np.ndarray:

@@ -11,11 +11,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def classifiers_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """var/classifiers when built (make classifiers), else trained now from the shared data."""
+    """var/classifiers when built with this recipe (make classifiers), else trained now from the shared data."""
+    import json
+
+    from pipelines.classifiers.train import FORMAT_VERSION, train_all
+
     built = ROOT / "var" / "classifiers"
-    if (built / "injection.onnx").exists() and (built / "toxicity.onnx").exists():
+    manifest = built / "manifest.json"
+    formats = {v.get("format") for v in json.loads(manifest.read_text()).values()} if manifest.exists() else set()
+    if (built / "injection.onnx").exists() and (built / "toxicity.onnx").exists() and formats == {FORMAT_VERSION}:
         return built
-    from pipelines.classifiers.train import train_all
 
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
     if not data.exists():

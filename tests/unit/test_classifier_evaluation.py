@@ -1,0 +1,170 @@
+"""The classifiers' evaluation: the threshold rule, the per-source and leave-one-source-out
+figures, the hand-written held-out sets, the reports the training command writes, and clear
+errors for classifier files that are missing or not the expected graph."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.classifiers.data import read_heldout, read_injection
+from pipelines.classifiers.evaluate import binary_figures, leave_one_source_out, pick_threshold
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS
+from services.safety.classifiers import InjectionClassifier, ModelInvalidError, ModelMissingError, ToxicityClassifier
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_threshold_is_the_best_f1_within_the_false_positive_budget():
+    def f1_score(y, pred):  # plain counts: sklearn's per-call checks cost seconds over 240 candidates
+        tp, fp, fn = (pred & (y == 1)).sum(), (pred & (y == 0)).sum(), (~pred & (y == 1)).sum()
+        return 2 * tp / (2 * tp + fp + fn)
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 200 + [1] * 40)
+    score = np.round(np.concatenate([rng.beta(2, 5, 200), rng.beta(5, 2, 40)]), 4)
+    t = pick_threshold(y, score, max_fpr=0.02)
+    assert (score[y == 0] >= t).mean() <= 0.02
+    # brute force over every candidate: none within the budget has a higher F1
+    best = max(f1_score(y, score >= c) for c in np.unique(score) if (score[y == 0] >= c).mean() <= 0.02)
+    assert f1_score(y, score >= t) == pytest.approx(best)
+
+
+def test_threshold_falls_back_to_one_half_when_nothing_qualifies():
+    y = np.array([0, 0, 1])
+    assert pick_threshold(y, np.array([0.9, 0.9, 0.1]), max_fpr=0.0) in (0.5, 0.9)
+    assert pick_threshold(np.array([0, 1]), np.array([0.2, 0.8])) == 0.8
+
+
+def test_binary_figures_per_source_and_at_other_thresholds():
+    y = np.array([0, 0, 1, 1])
+    score = np.array([0.1, 0.7, 0.6, 0.9])
+    out = binary_figures(y, score, ["a", "b", "b", "a"], 0.65, also=(0.5,))
+    assert out["recall"] == 0.5 and out["false_positive_rate_benign"] == 0.5
+    assert out["per_source"]["a"] == {"rows": 2, "positives": 1, "false_positive_rate": 0.0, "recall": 1.0}
+    assert out["per_source"]["b"] == {"rows": 2, "positives": 1, "false_positive_rate": 1.0, "recall": 0.0}
+    assert out["by_threshold"]["0.5"]["recall"] == 1.0
+
+
+def test_leave_one_source_out_never_trains_on_the_source_it_scores():
+    rows = [("x1", 1, "s1"), ("x2", 0, "s1"), ("y1", 1, "s2"), ("y2", 0, "s2"), ("z1", 0, "s3")]
+    seen = []
+
+    def fit_predict(texts, labels, test):
+        seen.append((set(texts), set(test)))
+        return np.array([1.0 if t.endswith("1") else 0.0 for t in test])
+
+    out = leave_one_source_out(rows, fit_predict, 0.5)
+    assert set(out) == {"s1", "s2", "s3"}
+    assert all(not (train & test) for train, test in seen)
+    assert out["s1"]["recall"] == 1.0 and out["s1"]["false_positive_rate"] == 0.0 and out["s1"]["roc_auc"] == 1.0
+    assert out["s3"]["roc_auc"] is None and out["s3"]["trained_on_rows"] == 4
+
+
+@pytest.mark.parametrize("task", ["injection", "toxicity"])
+def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task):
+    rows = read_heldout(HELDOUT_DIR / TASKS[task].heldout_file)
+    assert len(rows) >= 50
+    assert {r[1] for r in rows} == set(range(len(TASKS[task].classes)))
+    assert all(r[2].startswith("handwritten/") for r in rows)
+    assert len({r[0] for r in rows}) == len(rows)
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS[task].data_file
+    if data.exists():
+        train = {r[0].strip().lower() for r in TASKS[task].reader(data)}
+        assert not train & {r[0].strip().lower() for r in rows}
+
+
+def test_injection_heldout_has_hard_negatives_and_every_attack_family():
+    rows = read_injection(HELDOUT_DIR / "injection_heldout.jsonl")
+    sources = {r[2]: r[1] for r in rows}
+    assert sources["handwritten/trigger_words"] == 0
+    assert {s for s, label in sources.items() if label == 1} >= {
+        "handwritten/direct_override",
+        "handwritten/roleplay_jailbreak",
+        "handwritten/indirect",
+        "handwritten/exfiltration_and_hijack",
+    }
+
+
+def test_reports_carry_heldout_leave_one_source_out_and_the_chosen_threshold(safety_models_dir):
+    injection = json.loads((safety_models_dir / "injection_report.json").read_text())
+    assert injection["heldout"]["rows"] == len(read_heldout(HELDOUT_DIR / "injection_heldout.jsonl"))
+    assert 0 < injection["heldout"]["roc_auc"] <= 1
+    assert set(injection["leave_one_source_out"]) == {
+        "deepset/prompt-injections",
+        "leolee99/NotInject",
+        "Giskard-AI/prompt-injections",
+    }
+    assert injection["metrics"]["false_positive_rate_benign"] <= 0.02  # the dev-split rule
+    assert injection["threshold"]["chosen"] == injection["heldout"]["threshold"]
+    toxicity = json.loads((safety_models_dir / "toxicity_report.json").read_text())
+    assert 0 <= toxicity["heldout"]["macro_f1"] <= 1 and "toxic_vs_neither" in toxicity["heldout"]
+    md = (safety_models_dir / "injection_report.md").read_text()
+    assert "Held-out set (other sources)" in md and "Leave one source out" in md
+
+
+def test_missing_classifier_names_the_command_that_builds_it(tmp_path):
+    with pytest.raises(ModelMissingError, match="llmops classifiers train"):
+        InjectionClassifier(tmp_path)
+
+
+def test_corrupt_classifier_file_is_a_clear_error(tmp_path):
+    (tmp_path / "injection.onnx").write_bytes(b"\x08\x07not an onnx graph")
+    with pytest.raises(ModelInvalidError, match="not a loadable ONNX model.*--force"):
+        InjectionClassifier(tmp_path)
+
+
+def test_a_classifier_for_other_classes_is_refused(tmp_path, safety_models_dir):
+    # the injection graph (2 classes) where the toxicity one (3 classes) belongs
+    (tmp_path / "toxicity.onnx").write_bytes((safety_models_dir / "injection.onnx").read_bytes())
+    with pytest.raises(ModelInvalidError, match="scores 2 classes, expected 3"):
+        ToxicityClassifier(tmp_path)
+
+
+def test_a_graph_that_is_not_a_text_classifier_is_refused(tmp_path):
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 2])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    (tmp_path / "injection.onnx").write_bytes(model.SerializeToString())
+    with pytest.raises(ModelInvalidError, match="not a text classifier"):
+        InjectionClassifier(tmp_path)
+
+
+def test_ngram_contributions_add_up_to_the_logit():
+    from pipelines.classifiers.explain import contributions, explain_errors, top_ngrams
+    from pipelines.classifiers.train import fit_texts
+
+    texts = ["ignore the rules now", "forget everything now", "what is the weather", "bake a cake please"] * 3
+    labels = [1, 1, 0, 0] * 3
+    model = fit_texts(texts, labels, 10.0)
+    text = "ignore the weather now"
+    logit = model.named_steps["clf"].decision_function(model.named_steps["tfidf"].transform([text]))[0]
+    terms = contributions(model, text, k=100)
+    assert sum(c for _, c in terms) + model.named_steps["clf"].intercept_[0] == pytest.approx(logit, abs=0.01)
+    assert top_ngrams(model, k=3)["towards_positive"][0][1] > 0 > top_ngrams(model, k=3)["towards_negative"][0][1]
+    y = np.array([1, 0])
+    errors = explain_errors(model, ["bake a cake", "ignore the rules now"], y, np.array([0.1, 0.9]), 0.5)
+    assert [r["text"] for r in errors["false_negatives"]] == ["bake a cake"]
+    assert [r["text"] for r in errors["false_positives"]] == ["ignore the rules now"]
+    assert errors["false_positives"][0]["heuristics"] == []
+
+
+def test_heldout_sets_ship_in_the_package():
+    # the image installs the project (pip install .) and runs `llmops classifiers train` from site-packages
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "pipelines.classifiers"
+    ]
+    package = ROOT / "pipelines" / "classifiers"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert {p for p in HELDOUT_DIR.iterdir() if p.is_file()} <= shipped
+    assert {HELDOUT_DIR / TASKS[t].heldout_file for t in TASKS} <= shipped

@@ -35,10 +35,15 @@ class SplitSafetyClient:
     """``check`` on ``local`` (a ``SafetyService`` in this replica) when ``place`` allows it, else on
     ``remote``; passage scans and watermark detection always go to ``remote``."""
 
-    def __init__(self, local: Any, remote: SafetyClient, place: ScanPlace = "auto"):
+    def __init__(self, local: Any, remote: SafetyClient, place: ScanPlace = "auto", *, warm_up: bool = True):
         self.local = local
         self.remote = remote
         self.place = place
+        if warm_up and place != "deployment":
+            # Presidio compiles its recognisers on first use (seconds on a busy machine): pay that
+            # at start, not in the first request's safety timeout
+            for direction in ("input", "output"):
+                local.check(["Write to a.b@example.org or 212-555-0198."], direction, Policy())
 
     def runs_here(self, policy: Any, direction: str) -> bool:
         if self.place != "auto":

@@ -116,7 +116,6 @@ class Held:
             start = end
         self.context = (self.context + self.text[:cut])[-CONTEXT_CHARS:]
         self.text, self.pieces = self.text[cut:], rest
-        self.since = None if not self.text else self.since
         return [(t, lp) for t, lp in out if t or lp]
 
 
@@ -191,6 +190,7 @@ async def _scan(guard: OutputGuard, ctx: RequestContext, state: Held, final: boo
     capitals = not set(policy.pii.entities) <= PATTERN_ENTITIES
     verdict = await guard.guard.check(ctx, [state.context + state.text], "output")
     state.unscanned = 0
+    state.since = time.perf_counter()  # what stays held waits for the next window or delay
     entities: list[Entity] = []
     if verdict is not None:
         if verdict["blocked"]:

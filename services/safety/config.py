@@ -33,7 +33,7 @@ class SafetySettings(BaseSettings):
         2.0, gt=0, description="Longest the gateway waits for one safety check before the policy's on_failure applies."
     )
     stream_window_chars: int = Field(
-        32,
+        48,
         ge=8,
         description="Streamed output is scanned when its first word is complete, then each time this many new "
         "characters arrive (also the longest unfinished word held whole).",
@@ -68,7 +68,7 @@ class SafetySettings(BaseSettings):
         ),
     )
     stream_max_delay_s: float = Field(
-        0.1,
+        0.25,
         ge=0,
         description=(
             "Scan earlier than a full window once the oldest unsent text is this old (bounds the added latency)."

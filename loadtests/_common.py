@@ -130,6 +130,11 @@ LLMOPS_VARIANTS: dict[str, dict[str, Any]] = {
         "args": [],
         "env": {"LLMOPS_GATEWAY_REQUEST_LOG_ENABLED": "false", "LLMOPS_GATEWAY_BUDGETS_ENABLED": "false"},
     },
+    # as shipped with the safety guards off (no safety deployment): the guards' cost, measured
+    "llmops-guards-off": {"args": [], "env": {"LLMOPS_SAFETY_ENABLED": "false"}},
+    # as shipped but every guard check goes to the safety deployment (one Ray Serve round trip
+    # each), as before the cheap checks moved into the gateway replica
+    "llmops-scan-remote": {"args": [], "env": {"LLMOPS_SAFETY_SCAN_IN_GATEWAY": "deployment"}},
 }
 LLMOPS_PORT_BLOCK = 8
 

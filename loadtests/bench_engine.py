@@ -67,10 +67,10 @@ from loadtests._common import (
 from services.cli.local_stack import LOOPBACK, ServerProcess
 
 ALL_SYSTEMS = (
-    *(v for v in LLMOPS_VARIANTS if v != "llmops-unmetered"),
+    *(v for v in LLMOPS_VARIANTS if v not in ("llmops-unmetered", "llmops-scan-remote")),
     "vllm",
     "llamacpp",
-)  # unmetered: gateway bench only
+)  # unmetered, scan-remote: gateway bench only
 DEFAULT_SYSTEMS = "llmops,vllm,llamacpp"
 MODEL = "smollm2-135m-instruct"
 DEFAULT_GGUF = (

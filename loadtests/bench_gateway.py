@@ -9,6 +9,8 @@ Systems (each measured in this one run, one at a time, against the same fake bac
                    above the load), every pipeline stage on;
 - ``llmops-proxy`` the same through Ray Serve's proxy (``--via-proxy``), Serve's defaults;
 - ``llmops-proxy-tput``  through the proxy with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``;
+- ``llmops-guards-off``  as shipped with ``LLMOPS_SAFETY_ENABLED=false`` (the guards' cost);
+- ``llmops-scan-remote`` every guard check in the safety deployment (one round trip each);
 - ``litellm``      LiteLLM's proxy (its own venv, see install_peers.sh) with a master key,
                    routing the same model name to the fake backend.
 

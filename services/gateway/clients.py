@@ -17,9 +17,10 @@ class SafetyClient(Protocol):
     """The safety service (``services/safety/service.py``)."""
 
     async def check(
-        self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
+        self, texts: list[str], direction: str, policy: Any, timeout_s: float | None = None
     ) -> dict[str, Any]:
-        """The verdict; ``timeout_s``: how long the caller waits (the service abandons a scan
+        """The verdict under ``policy`` (a ``services.safety.policy.Policy`` or its plain-data form);
+        ``timeout_s``: how long the caller waits (the service abandons a scan
         still running then)."""
         ...
 
@@ -28,6 +29,11 @@ class SafetyClient(Protocol):
     async def detect_watermark(
         self, model: str, text: str, gamma: float, key: int, threshold: float
     ) -> dict[str, Any]: ...
+
+
+def _as_dict(policy: Any) -> dict[str, Any]:
+    """A policy as plain data for a hop to another process (the guard hands over ``Policy`` objects)."""
+    return policy if isinstance(policy, dict) else policy.model_dump(mode="json")
 
 
 class HandleSafetyClient:
@@ -39,10 +45,10 @@ class HandleSafetyClient:
     async def check(
         self, texts: list[str], direction: str, policy: dict[str, Any], timeout_s: float | None = None
     ) -> dict[str, Any]:
-        return await self.handle.check.remote(texts, direction, policy, timeout_s)
+        return await self.handle.check.remote(texts, direction, _as_dict(policy), timeout_s)
 
     async def scan_passages(self, passages: list[str], policy: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.handle.scan_passages.remote(passages, policy)
+        return await self.handle.scan_passages.remote(passages, _as_dict(policy))
 
     async def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
         return await self.handle.detect_watermark.remote(model, text, gamma, key, threshold)

@@ -4,23 +4,21 @@
 (through a ``SafetyClient``, services/gateway/clients.py), records the safety metrics and applies
 the policy's ``on_failure`` when the service fails. ``InputGuard`` scans the prompt before the
 engine (refusing with a 400 ``content_filter`` or rewriting it); ``OutputGuard`` scans answers,
-and streamed answers in windows with a hold-back so no blocked or redacted span reaches the
-client. Neither ever logs prompt or answer text.
+and streamed answers word by word, holding back only what a detector could still change
+(``stream_guard.py``), so no blocked or redacted span reaches the client. Neither ever logs prompt or answer text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import aclosing
 from typing import Any
 
 from services.common.errors import ContentFilterError, InvalidRequestError, SafetyUnavailableError
 from services.gateway.clients import SafetyClient
-from services.gateway.guard_fields import StreamExtras, answer_extras, prompt_texts, token_id_param
+from services.gateway.guard_fields import answer_extras, prompt_texts, token_id_param
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.safety import metrics
-from services.safety.pii import Entity, redact
 from services.safety.policy import DETECTORS, Policy, PolicySet
 from services.safety.watermark import DEFAULT_KEY, Z_THRESHOLD
 
@@ -61,7 +59,8 @@ class SafetyGuard:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_s):
-                verdict = await self.client.check(texts, direction, policy.model_dump(mode="json"), self.timeout_s)
+                # the Policy itself: a client that crosses a process boundary turns it into plain data
+                verdict = await self.client.check(texts, direction, policy, self.timeout_s)
         except Exception:  # noqa: BLE001 - down, slow or broken, the policy decides what follows
             outcome = "fail_open" if policy.on_failure == "open" else "fail_closed"
             metrics.FAILURES.labels(direction, outcome).inc()
@@ -182,7 +181,7 @@ class OutputGuard(PassThrough):
     blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
 
     def __init__(
-        self, guard: SafetyGuard, *, window_chars: int = 96, holdback_chars: int = 24, max_delay_s: float = 0.25
+        self, guard: SafetyGuard, *, window_chars: int = 48, holdback_chars: int = 48, max_delay_s: float = 0.25
     ):
         self.guard = guard
         self.window_chars = window_chars
@@ -230,92 +229,12 @@ class OutputGuard(PassThrough):
             container[key] = restore(new, ctx.vault)
         return True
 
-    def _cut(self, text: str, entities: list[Entity], final: bool) -> int:
-        """Where to split scanned text into (released, held back)."""
-        if final:
-            return len(text)
-        cut = len(text) - self.holdback_chars
-        space = max(text.rfind(" ", 0, cut), text.rfind("\n", 0, cut))
-        if space > 0:
-            cut = space
-        for e in entities:  # never split a detected span
-            if e.start < cut < e.end:
-                cut = e.start
-        opening = text.rfind("<", 0, cut)  # never split a placeholder
-        if opening > text.rfind(">", 0, cut):
-            cut = opening
-        return max(cut, 0)
+    def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
+        """Streamed answers: clean text leaves word by word, only text a detector could still
+        change is held back (``services/gateway/stream_guard.py``)."""
+        from services.gateway.stream_guard import guard_stream
 
-    async def _release(self, ctx: RequestContext, pending: str, final: bool) -> tuple[str, int, bool, bool]:
-        """(text to send, how much of ``pending`` it covers, blocked, rewritten)."""
-        verdict = await self.guard.check(ctx, [pending], "output")
-        if verdict is None:
-            cut = self._cut(pending, [], final)
-            return restore(pending[:cut], ctx.vault), cut, False, False
-        if verdict["blocked"]:
-            note_decision(ctx, "output_guard", _verdict_word(verdict, True))
-            return "", len(pending), True, True
-        entities = [Entity(**e) for e in verdict["entities"][0]] if verdict["actions"].get("pii") == "redact" else []
-        cut = self._cut(pending, entities, final)
-        released = redact(pending[:cut], [e for e in entities if e.end <= cut])
-        note_decision(ctx, "output_guard", _verdict_word(verdict, released != pending[:cut]))
-        return restore(released, ctx.vault), cut, False, released != pending[:cut]
-
-    async def on_stream(self, ctx: RequestContext, chunks: Chunks) -> Chunks:
-        pending: dict[int, str] = {}
-        since: dict[int, float] = {}  # when the oldest unsent text of each choice arrived
-        # logprobs of held text, with where their text ends in ``pending``: sent with that text when
-        # it goes out unchanged, dropped when the guard rewrote it (they would spell out the original)
-        held: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-        extras: dict[int, StreamExtras] = {}
-        async with aclosing(chunks):  # returning early (blocked) closes the engine's stream at once
-            async for chunk in chunks:
-                choices = chunk.get("choices") or []
-                if not choices:
-                    yield chunk
-                    continue
-                for choice in choices:
-                    index = choice.get("index", 0)
-                    if ctx.route == "chat" and isinstance(choice.get("delta"), dict):
-                        # tool calls, refusal, reasoning: gathered and scanned whole when the choice ends
-                        choice = {**choice, "delta": extras.setdefault(index, StreamExtras()).take(choice["delta"])}
-                    piece = _choice_text(ctx.route, choice) or ""
-                    text = pending.get(index, "") + piece
-                    if choice.get("logprobs"):
-                        held.setdefault(index, []).append((len(text), choice["logprobs"]))
-                    now = time.perf_counter()
-                    if text and index not in since:
-                        since[index] = now
-                    final = choice.get("finish_reason") is not None
-                    due = len(text) >= self.window_chars + self.holdback_chars or (
-                        len(text) > self.holdback_chars and now - since.get(index, now) >= self.max_delay_s
-                    )
-                    release, logprobs = "", None
-                    if text and (final or due):
-                        release, cut, blocked, rewritten = await self._release(ctx, text, final)
-                        since[index] = now  # what is still held waits for the next window or delay
-                        if blocked:
-                            out = {**_with_text(ctx.route, choice, "", key="delta"), "logprobs": None}
-                            yield {**chunk, "choices": [{**out, "finish_reason": "content_filter"}]}
-                            return
-                        entries = held.pop(index, [])
-                        sent = [lp for end, lp in entries if end <= cut]
-                        held[index] = [(end - cut, lp) for end, lp in entries if end > cut]
-                        logprobs = None if rewritten or not sent else _merge_logprobs(sent)
-                        text = text[cut:]
-                    pending[index] = text
-                    gathered: dict[str, Any] = {}
-                    if final and extras.get(index):
-                        gathered = extras.pop(index).message()
-                        if not await self._extras(ctx, gathered):
-                            yield {**chunk, "choices": [_blocked_choice(ctx.route, choice, "delta")]}
-                            return
-                    others = set((choice.get("delta") or {}) if ctx.route == "chat" else {}) - {"content"}
-                    if release or final or others or logprobs:
-                        out = _with_text(ctx.route, choice, release, key="delta")
-                        if gathered:
-                            out["delta"] = {**out["delta"], **gathered}
-                        yield {**chunk, "choices": [{**out, "logprobs": logprobs} if "logprobs" in choice else out]}
+        return guard_stream(self, ctx, chunks)
 
 
 def _blocked_choice(route: str, choice: dict[str, Any], key: str) -> dict[str, Any]:
@@ -328,15 +247,3 @@ def _blocked_choice(route: str, choice: dict[str, Any], key: str) -> dict[str, A
 
 
 _ANSWER_EXTRAS = frozenset({"tool_calls", "function_call", "refusal", "reasoning_content"})
-
-
-def _merge_logprobs(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One logprobs object from several chunks' (chat ``content`` lists, completions' parallel lists)."""
-    merged: dict[str, Any] = {}
-    for part in parts:
-        for key, value in part.items():
-            if isinstance(value, list):
-                merged[key] = [*(merged.get(key) or []), *value]
-            elif value is not None or key not in merged:
-                merged[key] = value
-    return merged

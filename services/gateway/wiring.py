@@ -155,6 +155,12 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
     from services.safety.policy import PolicySet
 
     settings = SafetySettings.model_validate(safety)
+    if isinstance(client, HandleSafetyClient) and settings.scan_in_gateway != "deployment":
+        from services.gateway.local_scan import SplitSafetyClient
+        from services.safety.service import SafetyService
+
+        # the cheap checks run here, on the same SafetyService code the deployment runs (local_scan.py)
+        client = SplitSafetyClient(SafetyService.from_settings(settings), client, settings.scan_in_gateway)
     guard = SafetyGuard(
         client,
         PolicySet.from_file(settings.policy_file),

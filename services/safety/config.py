@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,7 +33,15 @@ class SafetySettings(BaseSettings):
         2.0, gt=0, description="Longest the gateway waits for one safety check before the policy's on_failure applies."
     )
     stream_window_chars: int = Field(
-        96, ge=16, description="Streamed output is scanned each time this many new characters arrive."
+        48,
+        ge=8,
+        description="Streamed output is scanned when its first word is complete, then each time this many new "
+        "characters arrive (also the longest unfinished word held whole).",
+    )
+    scan_in_gateway: Literal["auto", "gateway", "deployment"] = Field(
+        "auto",
+        description="Where the guards' checks run: auto = in the gateway replica (same SafetyService code) unless "
+        "the check needs spaCy's NER pass, which goes to the safety deployment; gateway / deployment = always there.",
     )
     watermark_key: int | None = Field(
         None,
@@ -50,11 +59,12 @@ class SafetySettings(BaseSettings):
         description="Model name -> tokenizer folder for watermark detection (build_app fills it from the model store).",
     )
     stream_holdback_chars: int = Field(
-        24,
+        48,
         ge=0,
         description=(
-            "Characters held back after each scan (plus the unfinished last word) so a PII span cut by a"
-            " window boundary is seen whole."
+            "Longest run of finished words held back after a scan because they may still grow into a PII match"
+            " (digits, symbols; capitalised words when the policy looks for names or addresses), besides the"
+            " unfinished last word."
         ),
     )
     stream_max_delay_s: float = Field(

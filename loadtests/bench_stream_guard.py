@@ -1,0 +1,120 @@
+"""The streamed output guard alone, in process: first-token delay, chunks and CPU per stream.
+
+A paced fake engine (``--pace-ms`` per token, 55 ms ~ the embedded model's 18 tok/s at one stream)
+streams a ``--tokens``-word clean answer; the guard (``OutputGuard`` as shipped, policy
+``config/safety.yaml``, the real ``SafetyService`` run inline as the gateway replica runs it) is
+measured against no guard. Figures: first content chunk (median over ``--streams``), content
+chunks the client receives, scans and CPU seconds per stream. No Ray, no engine: the guard's own
+cost, without the noise of a loaded machine's engine.
+
+    python -m loadtests.bench_stream_guard
+    python -m loadtests.bench_stream_guard --pace-ms 10 --streams 20
+
+The last line of stdout is one JSON object; it is also appended to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from loadtests._common import REPO, emit, machine
+
+WORDS = (
+    "The capital of France is Paris . It is known for the Eiffel Tower , the Louvre museum and its cafes . You can "
+    "reach the city by train from London in about two hours and the metro covers every district of the city ."
+).split()
+
+
+async def engine(tokens: int, pace_s: float):
+    for i in range(tokens):
+        await asyncio.sleep(pace_s)
+        word = WORDS[i % len(WORDS)]
+        yield {
+            "id": "b",
+            "choices": [{"index": 0, "delta": {"content": (" " if i else "") + word}, "finish_reason": None}],
+        }
+    yield {"id": "b", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+
+
+async def one(guard: Any, tokens: int, pace_s: float) -> tuple[float, int]:
+    from services.gateway.pipeline import RequestContext
+
+    ctx = RequestContext(request_id="b", route="chat", request=SimpleNamespace(model="m"), payload={"model": "m"})  # type: ignore[arg-type]
+    started, first, chunks = time.perf_counter(), None, 0
+    source = engine(tokens, pace_s)
+    async for chunk in guard.on_stream(ctx, source) if guard else source:
+        if chunk["choices"][0]["delta"].get("content"):
+            chunks += 1
+            first = first if first is not None else time.perf_counter() - started
+    return first or 0.0, chunks
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from services.gateway.guard import OutputGuard, SafetyGuard
+    from services.gateway.local_scan import SplitSafetyClient
+    from services.safety.config import SafetySettings
+    from services.safety.policy import PolicySet
+    from services.safety.service import SafetyService
+
+    settings = SafetySettings()
+    service = SafetyService.from_settings(settings)
+    scans = [0]
+    check = service.check
+
+    def counted(*a: Any, **k: Any) -> dict[str, Any]:
+        scans[0] += 1
+        return check(*a, **k)
+
+    service.check = counted  # type: ignore[method-assign]
+    client = SplitSafetyClient(service, None, "gateway")  # type: ignore[arg-type]
+    guard = OutputGuard(
+        SafetyGuard(client, PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s),
+        window_chars=settings.stream_window_chars,
+        holdback_chars=settings.stream_holdback_chars,
+        max_delay_s=settings.stream_max_delay_s,
+    )
+    out: dict[str, Any] = {}
+    for name, g in (("off", None), ("on", guard)):
+        await one(g, args.tokens, 0.0)  # warm-up
+        scans[0], firsts, chunks, cpu = 0, [], [], time.process_time()
+        for _ in range(args.streams):
+            first, n = await one(g, args.tokens, args.pace_ms / 1000)
+            firsts.append(first)
+            chunks.append(n)
+        firsts.sort()
+        out[name] = {
+            "first_chunk_p50_ms": round(firsts[len(firsts) // 2] * 1000, 1),
+            "chunks": chunks[0],
+            "scans_per_stream": round(scans[0] / args.streams, 1),
+            "cpu_ms_per_stream": round((time.process_time() - cpu) / args.streams * 1000, 1),
+        }
+    return {
+        "bench": "stream_guard",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join(["python -m loadtests.bench_stream_guard", *sys.argv[1:]]),
+        "params": {"tokens": args.tokens, "pace_ms": args.pace_ms, "streams": args.streams},
+        "results": out,
+        "added_first_chunk_ms": round(out["on"]["first_chunk_p50_ms"] - out["off"]["first_chunk_p50_ms"], 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tokens", type=int, default=64, help="tokens (words) per answer")
+    p.add_argument("--pace-ms", type=float, default=55.0, help="milliseconds between the engine's tokens")
+    p.add_argument("--streams", type=int, default=5, help="streams measured per system")
+    p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "stream_guard.jsonl")
+    args = p.parse_args(argv)
+    emit(asyncio.run(run(args)), args.out)
+
+
+if __name__ == "__main__":
+    main()

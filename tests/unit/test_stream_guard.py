@@ -1,0 +1,165 @@
+"""The streamed output guard's hold-back (services/gateway/stream_guard.py) and where checks run
+(services/gateway/local_scan.py): clean text leaves word by word and at once, a PII value cut into
+engine chunks is still redacted, and logprobs never carry what was redacted."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
+from services.gateway.clients import LocalSafetyClient
+from services.gateway.guard import OutputGuard, SafetyGuard
+from services.gateway.local_scan import SplitSafetyClient, needs_ner
+from services.gateway.pipeline import RequestContext
+from services.gateway.stream_guard import cut_point
+from services.safety.policy import Policy, PolicySet
+
+EMAIL = "maria.lopez@example.org"
+
+
+def cut(text: str, final: bool = False, capitals: bool = False, entities=()) -> str:
+    return text[: cut_point(text, list(entities), final, holdback=48, longest_word=32, capitals=capitals)]
+
+
+def test_cut_holds_only_what_may_still_grow():
+    assert cut("The capital of France is Par") == "The capital of France is"  # the unfinished word
+    assert cut("The capital of France is ") == "The capital of France is"
+    assert cut("call me at 212 555") == "call me at"  # digits may still become a phone number
+    assert cut("call me at 212 555 0198 or") == "call me at 212 555 0198"  # a plain word closed the run
+    assert cut("write to maria.lopez@exa") == "write to"
+    assert cut("Dear John Smi") == "Dear John Smi"[: len("Dear John")]  # no names in the policy
+    assert cut("Dear John Smi", capitals=True) == ""  # names on: capitalised words may be one
+    assert cut("x" * 100) == "x" * 52  # no spaces for a long stretch: only the last holdback is kept
+    assert cut("call me at 212 555", final=True) == "call me at 212 555"
+
+
+def ctx() -> RequestContext:
+    request = SimpleNamespace(model="fake-chat")
+    return RequestContext(request_id="t", route="chat", request=request, payload={"model": "fake-chat"})  # type: ignore[arg-type]
+
+
+def chunk(piece: str, *, logprobs: bool = False, finish: str | None = None) -> dict:
+    choice = {"index": 0, "delta": {"content": piece} if piece else {}, "finish_reason": finish}
+    if logprobs:
+        choice["logprobs"] = {"content": [{"token": piece, "logprob": -0.1}]} if piece else None
+    return {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "fake-chat", "choices": [choice]}
+
+
+async def scripted(pieces: list[str], gate: asyncio.Event | None = None, *, logprobs: bool = False):
+    for i, piece in enumerate(pieces):
+        if gate is not None and i == 2:
+            await gate.wait()  # the rest of the answer is not generated until the test says so
+        yield chunk(piece, logprobs=logprobs)
+    yield chunk("", finish="stop")
+
+
+def output_guard(safety_service, policy: dict | None = None) -> OutputGuard:
+    return OutputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet(policy or {}), timeout_s=5))
+
+
+def texts(chunks: list[dict]) -> list[str]:
+    return [c["choices"][0]["delta"].get("content") or "" for c in chunks]
+
+
+async def test_pii_cut_into_engine_chunks_is_redacted_and_its_logprobs_dropped(safety_service):
+    pieces = ["Write", " to", " maria", ".lopez", "@exam", "ple.org", " today", " please"]
+    out = [c async for c in output_guard(safety_service).on_stream(ctx(), scripted(pieces, logprobs=True))]
+    assert "".join(texts(out)) == "Write to <EMAIL_ADDRESS> today please"
+    assert "maria" not in repr(out) and "exam" not in repr(out)
+    kept = [t["token"] for c in out for t in (c["choices"][0].get("logprobs") or {}).get("content", [])]
+    assert kept and set(kept) <= set(pieces) - {" maria", ".lopez", "@exam", "ple.org"}
+    assert out[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+async def test_clean_text_leaves_word_by_word_and_the_first_word_at_once(safety_service):
+    gate = asyncio.Event()
+    pieces = ["The", " capital", " of", " France", " is", " Paris", "."]
+    stream = output_guard(safety_service).on_stream(ctx(), scripted(pieces, gate, logprobs=True))
+    # the first word goes out once the second has arrived (it is finished), before the rest exists
+    first = await asyncio.wait_for(anext(stream), 5)
+    assert texts([first]) == ["The"]
+    gate.set()
+    out = [first] + [c async for c in stream]
+    sent = [t for t in texts(out) if t]
+    assert "".join(sent) == "The capital of France is Paris."
+    assert sent == pieces  # the engine's chunks, not windows
+    kept = [t["token"] for c in out for t in (c["choices"][0].get("logprobs") or {}).get("content", [])]
+    assert kept == pieces  # text let through unchanged keeps each chunk's logprobs
+
+
+async def test_a_phone_number_in_words_is_held_until_it_cannot_grow(safety_service):
+    pieces = ["Call", " 212", " 555", " 0198", " now", " ok"]
+    out = [c async for c in output_guard(safety_service).on_stream(ctx(), scripted(pieces))]
+    assert "".join(texts(out)) == "Call <PHONE_NUMBER> now ok"
+    assert not any(d in t for t in texts(out) for d in ("212", "555", "0198"))
+
+
+async def test_a_stream_block_sends_none_of_the_blocked_text(safety_service):
+    policy = {"pii": {"action": "block", "directions": ["output"]}}
+    pieces = ["alpha", " beta", " mail", " maria", ".lopez@example.org", " gamma"]
+    out = [c async for c in output_guard(safety_service, policy).on_stream(ctx(), scripted(pieces))]
+    assert "maria" not in "".join(texts(out))
+    assert out[-1]["choices"][0]["finish_reason"] == "content_filter"
+
+
+class Recorder:
+    def __init__(self, name: str):
+        self.name, self.calls = name, 0
+
+    def check(self, texts, direction, policy, timeout_s=None):
+        self.calls += 1
+        return {"where": self.name}
+
+
+class AsyncRecorder(Recorder):
+    async def check(self, texts, direction, policy, timeout_s=None):  # type: ignore[override]
+        return super().check(texts, direction, policy, timeout_s)
+
+
+async def test_checks_that_need_ner_go_to_the_deployment_and_the_rest_stay_in_the_gateway():
+    local, remote = Recorder("gateway"), AsyncRecorder("deployment")
+    client = SplitSafetyClient(local, remote)
+    assert local.calls == 2  # warmed up at start, once per direction
+    names = Policy.model_validate({"pii": {"entities": ["PERSON", "EMAIL_ADDRESS"]}})
+    assert needs_ner(names, "input") and not needs_ner(Policy(), "input")
+    assert (await client.check(["hi"], "output", Policy()))["where"] == "gateway"
+    assert (await client.check(["hi"], "output", names))["where"] == "deployment"
+    assert (await client.check(["hi"], "output", names.model_dump(mode="json")))["where"] == "deployment"
+    assert (await SplitSafetyClient(local, remote, "gateway").check(["hi"], "input", names))["where"] == "gateway"
+    assert (await SplitSafetyClient(local, remote, "deployment").check(["hi"], "input", Policy()))["where"] == (
+        "deployment"
+    )
+
+
+def test_wiring_scans_in_the_gateway_only_in_front_of_a_deployment(tmp_path, monkeypatch, safety_service):
+    from services.gateway.clients import HandleSafetyClient
+    from services.gateway.wiring import safety_guards
+    from services.safety.config import SafetySettings
+    from services.safety.service import SafetyService
+
+    monkeypatch.setattr(SafetyService, "from_settings", classmethod(lambda cls, settings: safety_service))
+    settings = SafetySettings(policy_file=None, watermark_key_file=tmp_path / "k").model_dump(mode="json")
+    guard = safety_guards(HandleSafetyClient(object()), settings)["guard"]
+    assert isinstance(guard.client, SplitSafetyClient) and guard.client.local is safety_service
+    off = safety_guards(HandleSafetyClient(object()), {**settings, "scan_in_gateway": "deployment"})["guard"]
+    assert isinstance(off.client, HandleSafetyClient)
+    assert isinstance(safety_guards(LocalSafetyClient(safety_service), settings)["guard"].client, LocalSafetyClient)
+
+
+@pytest.mark.parametrize("failure", ["open", "closed"])
+async def test_stream_on_failure_is_the_policys(failure, safety_service):
+    class Broken:
+        async def check(self, *a, **k):
+            raise ConnectionError("gone")
+
+    guard = OutputGuard(SafetyGuard(Broken(), PolicySet({"on_failure": failure}), timeout_s=1))
+    stream = guard.on_stream(ctx(), scripted(["hello", " world", " again"]))
+    if failure == "open":
+        assert "".join(texts([c async for c in stream])) == "hello world again"
+    else:
+        from services.common.errors import SafetyUnavailableError
+
+        with pytest.raises(SafetyUnavailableError):
+            [c async for c in stream]

@@ -69,11 +69,7 @@ def gptq_quantize_folder(
 ) -> int:
     """Quantize the float32 export in ``folder`` in place with GPTQ; returns the MatMuls quantized."""
     import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import (
-        DefaultWeightOnlyQuantConfig,
-        GPTQWeightOnlyQuantConfig,
-        MatMulNBitsQuantizer,
-    )
+    from onnxruntime.quantization.matmul_nbits_quantizer import GPTQWeightOnlyQuantConfig, MatMulNBitsQuantizer
 
     genai_config = json.loads((folder / "genai_config.json").read_text())
     feeds = calibration_feeds(source, data, quantize.calibration_items, quantize.calibration_seq_len, genai_config)
@@ -91,6 +87,38 @@ def gptq_quantize_folder(
     model = gptq.model.model
     left = sum(1 for node in model.graph.node if node.op_type == "MatMul")
     progress(f"int4 gptq: {matmuls - left} of {matmuls} MatMuls quantized; embedding table to int4 (RTN)")
+    save_model(folder, quantize_embedding(model, quantize))
+    return matmuls - left
+
+
+def untie_embedding(model: Any) -> Any:
+    """The export reads the embedding as ``Transpose(lm_head weight)``; once the LM head is
+    quantized, give the ``Gather`` its own [vocab, hidden] table so that it can be quantized too."""
+    from onnx import numpy_helper
+
+    inits = {init.name: init for init in model.graph.initializer}
+    for node in list(model.graph.node):
+        if node.op_type != "Transpose" or node.input[0] not in inits:
+            continue
+        users = [n for n in model.graph.node if node.output[0] in n.input]
+        if not users or any(n.op_type != "Gather" for n in users):
+            continue
+        table = numpy_helper.from_array(numpy_helper.to_array(inits[node.input[0]]).T.copy(), "embed_tokens.weight")
+        model.graph.initializer.append(table)
+        for user in users:
+            user.input[0] = table.name
+        model.graph.node.remove(node)
+        if not any(node.input[0] in n.input for n in model.graph.node):
+            model.graph.initializer.remove(inits[node.input[0]])
+    return model
+
+
+def quantize_embedding(model: Any, quantize: QuantizeConfig) -> Any:
+    """The input embedding table (``Gather``) to int4 round-to-nearest (``GatherBlockQuantized``)."""
+    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+    model = untie_embedding(model)
+
     embedding = MatMulNBitsQuantizer(
         model,
         algo_config=DefaultWeightOnlyQuantConfig(
@@ -103,11 +131,15 @@ def gptq_quantize_folder(
         ),
     )
     embedding.process()
-    model = embedding.model.model
+    return embedding.model.model
+
+
+def save_model(folder: Path, model: Any) -> None:
+    """Write ``model`` over the folder's ``model.onnx`` (+ one external data file)."""
+    import onnx
+
     for old in folder.glob(f"{MODEL_FILE}*"):
         old.unlink()
     onnx.save_model(
         model, str(folder / MODEL_FILE), save_as_external_data=True, location=f"{MODEL_FILE}.data", size_threshold=1024
     )
-    return matmuls - left
-

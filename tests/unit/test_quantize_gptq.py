@@ -88,3 +88,34 @@ def test_calibration_feeds_come_from_the_training_split() -> None:
     assert feeds[0]["attention_mask"].shape == feeds[0]["input_ids"].shape == (1, 64)
     with pytest.raises(ConfigError, match="calibration needs 100000 training items"):
         calibration_feeds(MODEL, data, items=100000, seq_len=64, genai_config=genai)
+
+
+def test_tied_embedding_is_untied_and_quantized_to_int4() -> None:
+    """The export's ``Gather(Transpose(lm_head weight))`` becomes a GatherBlockQuantized table of its own."""
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from pipelines.gptq import quantize_embedding
+
+    weight = np.random.default_rng(0).standard_normal((64, 128)).astype(np.float32)  # [hidden, vocab]
+    graph = helper.make_graph(
+        [
+            helper.make_node("Transpose", ["lm_head.weight"], ["table"], name="/embed/Transpose"),
+            helper.make_node("Gather", ["table", "ids"], ["out"], name="/embed/Gather"),
+        ],
+        "tied",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [3])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [3, 64])],
+        [numpy_helper.from_array(weight, "lm_head.weight")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    quantized = quantize_embedding(model, QuantizeConfig(schemes=["int4"], algorithm="gptq"))
+    ops = [node.op_type for node in quantized.graph.node]
+    assert ops == ["GatherBlockQuantized"]
+    assert "lm_head.weight" not in {init.name for init in quantized.graph.initializer}
+    ids = np.array([0, 5, 127], dtype=np.int64)
+    session = ort.InferenceSession(quantized.SerializeToString(), providers=["CPUExecutionProvider"])
+    out = session.run(None, {"ids": ids})[0]
+    assert np.abs(out - weight.T[ids]).max() < 0.5  # int4, 32 weights per scale
+    assert np.corrcoef(out.ravel(), weight.T[ids].ravel())[0, 1] > 0.98

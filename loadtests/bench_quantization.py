@@ -211,12 +211,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--calibration-items", type=int, default=8, help="GPTQ: PubMedQA training items")
     p.add_argument("--calibration-seq-len", type=int, default=256, help="GPTQ: tokens per calibration item")
     p.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
+    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
     for name in VARIANTS:
         p.add_argument(f"--{name.replace('_', '-')}-dir", type=Path, help=f"an existing {name} build (else built)")
     p.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
-    return p.parse_args()
+    args = p.parse_args()
+    args.variants = [v for v in args.variants.split(",") if v]
+    if unknown := set(args.variants) - set(VARIANTS):
+        p.error(f"unknown variants {sorted(unknown)}")
+    return args
 
 
 def main() -> None:
@@ -242,7 +247,8 @@ def main() -> None:
     rows, build_s, settings = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-") as tmp:
         folders = {}
-        for name, (scheme, algorithm) in VARIANTS.items():
+        for name in args.variants:
+            scheme, algorithm = VARIANTS[name]
             quantize = QuantizeConfig(
                 schemes=[scheme],
                 algorithm=algorithm,
@@ -296,7 +302,7 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
     """Ratios against float32 (quality) and the issue's two targets."""
     base = rows["fp32_transformers"]
     ratios = {}
-    for name in VARIANTS:
+    for name in args.variants:
         row = rows[name]
         ratios[name] = {
             "size": round(row["weight_bytes"] / base["weight_bytes"], 3),
@@ -316,7 +322,7 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
             "medical_ppl_within_5pct": ratios[name]["medical_ppl"] <= 1.05,
             "general_ppl_within_5pct": ratios[name]["general_ppl"] <= 1.05,
         }
-        for name in VARIANTS
+        for name in args.variants
     }
     return {"bench": "quantization", "memcpy_gb_s": bandwidth, "variants": rows, "ratios_vs_fp32": ratios,
             "targets": targets}  # fmt: skip

@@ -166,6 +166,7 @@ def fp32_speed(model, tokenizer, tokens: int, reps: int = 3) -> float:
 async def peers(names: list[str], args) -> dict:
     """float32 vLLM and llama.cpp on their own OpenAI servers (bench_engine's launchers)."""
     from loadtests import bench_engine
+    from loadtests._common import bench_venv
 
     peer_args = bench_engine.parse_args(
         ["--concurrency", ",".join(map(str, args.concurrency)), "--max-tokens", str(args.tokens),
@@ -176,6 +177,9 @@ async def peers(names: list[str], args) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
         for name in names:
             run = bench_engine.run_vllm if name == "vllm" else bench_engine.run_llamacpp
+            if name == "llamacpp" and not list(bench_venv(None).glob("lib/python*/site-packages/llama_cpp")):
+                out[name] = {"error": "llama-cpp-python is not installed in .venv-bench (loadtests/install_peers.sh)"}
+                continue
             try:
                 out[name] = (await run(peer_args, Path(workdir)))["levels"]
             except Exception as exc:  # noqa: BLE001 - recorded, the other rows stand

@@ -147,10 +147,10 @@ class QuantizeConfig(_Strict):
         " gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py).",
     )
     calibration_items: int = Field(
-        8, ge=1, le=512, description="gptq: PubMedQA training items (question + context) the Hessians are built from."
+        4, ge=1, le=512, description="gptq: PubMedQA training items (question + context) the Hessians are built from."
     )
     calibration_seq_len: int = Field(
-        256, ge=16, le=4096, description="gptq: each calibration item is cut to this many prompt tokens."
+        128, ge=16, le=4096, description="gptq: each calibration item is cut to this many prompt tokens."
     )
     shared_embeddings: bool = Field(
         True, description="One quantized table for the input embedding and the LM head (tied models only)."

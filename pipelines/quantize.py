@@ -3,7 +3,8 @@
 The source is an ``hf`` version (the embedded base) or a ``lora`` version, whose adapter is first
 merged into its base in float32. onnxruntime-genai's model builder exports the model to ONNX with
 a fused attention (GroupQueryAttention) and a KV cache, and quantizes every MatMul weight-only
-(``MatMulNBits``, round-to-nearest by default) to 8 or 4 bits. Each build is registered as a new
+(``MatMulNBits``, round-to-nearest by default; ``algorithm: gptq`` quantizes a float32 export with
+ONNX Runtime's GPTQ instead, ``pipelines/gptq.py``) to 8 or 4 bits. Each build is registered as a new
 ``quantized`` version with ``llmops.*`` tags: ``quantization`` (int8 | int4), ``source_version``
 and ``parent_version``, ``data_hash`` (the source's, or ``none``), ``code_version``,
 ``config_sha256`` (of the quantize settings), ``engine`` (onnxruntime-genai) and the builder

@@ -50,7 +50,7 @@ def test_build_variant_refuses_gptq_without_data_before_exporting(tmp_path: Path
 
 def test_calibration_settings_change_the_digest_only_for_gptq() -> None:
     rtn, rtn_more = QuantizeConfig(), QuantizeConfig(calibration_items=64)
-    gptq, gptq_more = (QuantizeConfig(schemes=["int4"], algorithm="gptq", calibration_items=n) for n in (8, 64))
+    gptq, gptq_more = (QuantizeConfig(schemes=["int4"], algorithm="gptq", calibration_items=n) for n in (4, 64))
     assert quantize_digest(rtn) == quantize_digest(rtn_more)
     assert quantize_digest(gptq) != quantize_digest(gptq_more)
 

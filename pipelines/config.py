@@ -141,8 +141,16 @@ class QuantizeConfig(_Strict):
     accuracy_level: int = Field(
         4, ge=1, le=4, description="MatMulNBits compute type: 4 = int8 activations (fastest on CPU), 1 = fp32."
     )
-    algorithm: Literal["default", "rtn", "k_quant"] = Field(
-        "default", description="Weight rounding: default/rtn = round-to-nearest; k_quant = llama.cpp-style k-quants."
+    algorithm: Literal["default", "rtn", "k_quant", "gptq"] = Field(
+        "default",
+        description="Weight rounding: default/rtn = round-to-nearest; k_quant = llama.cpp-style k-quants;"
+        " gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py).",
+    )
+    calibration_items: int = Field(
+        4, ge=1, le=512, description="gptq: PubMedQA training items (question + context) the Hessians are built from."
+    )
+    calibration_seq_len: int = Field(
+        128, ge=16, le=4096, description="gptq: each calibration item is cut to this many prompt tokens."
     )
     shared_embeddings: bool = Field(
         True, description="One quantized table for the input embedding and the LM head (tied models only)."
@@ -158,6 +166,17 @@ class QuantizeConfig(_Strict):
         if not value or len(set(value)) != len(value):
             raise ValueError("schemes must name int8 and/or int4, each once")
         return value
+
+    @model_validator(mode="after")
+    def _gptq_int4_only(self) -> QuantizeConfig:
+        check_algorithm(self.algorithm, self.schemes)
+        return self
+
+
+def check_algorithm(algorithm: str, schemes: list[str]) -> None:
+    """ORT's GPTQ writes MatMulNBits for 4 bits only: gptq with int8 is refused before any export."""
+    if algorithm == "gptq" and "int8" in schemes:
+        raise ConfigError("algorithm gptq quantizes int4 only: build int8 with default, rtn or k_quant")
 
 
 class RegistryConfig(_Strict):

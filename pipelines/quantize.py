@@ -3,7 +3,8 @@
 The source is an ``hf`` version (the embedded base) or a ``lora`` version, whose adapter is first
 merged into its base in float32. onnxruntime-genai's model builder exports the model to ONNX with
 a fused attention (GroupQueryAttention) and a KV cache, and quantizes every MatMul weight-only
-(``MatMulNBits``, round-to-nearest by default) to 8 or 4 bits. Each build is registered as a new
+(``MatMulNBits``, round-to-nearest by default; ``algorithm: gptq`` quantizes a float32 export with
+ONNX Runtime's GPTQ instead, ``pipelines/gptq.py``) to 8 or 4 bits. Each build is registered as a new
 ``quantized`` version with ``llmops.*`` tags: ``quantization`` (int8 | int4), ``source_version``
 and ``parent_version``, ``data_hash`` (the source's, or ``none``), ``code_version``,
 ``config_sha256`` (of the quantize settings), ``engine`` (onnxruntime-genai) and the builder
@@ -27,7 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.config import ConfigError, PipelineConfig, QuantizeConfig
+from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm
 from pipelines.registry import code_version, open_registry, version_folder
 from services.registry.service import ModelRegistry, VersionInfo, folder_digest
 
@@ -47,8 +48,13 @@ class QuantizedVersion:
 
 
 def quantize_digest(quantize: QuantizeConfig) -> str:
-    keyed = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes"})
+    unused = set() if quantize.algorithm == "gptq" else {"calibration_items", "calibration_seq_len"}
+    keyed = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes", *unused})
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
+
+
+def calibration_tags(quantize: QuantizeConfig) -> dict[str, int]:
+    return {"calibration_items": quantize.calibration_items, "calibration_seq_len": quantize.calibration_seq_len}
 
 
 def check_tools() -> str:
@@ -110,6 +116,9 @@ def source_model_folder(
 
 
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
+    if quantize.algorithm == "gptq":  # a float32 export; pipelines/gptq.py quantizes it
+        return [sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", "fp32", "-e", "cpu",
+                "-c", str(cache)]  # fmt: skip
     options = {
         "block_size": quantize.block_size,
         "accuracy_level": quantize.accuracy_level,
@@ -145,15 +154,21 @@ def run_builder(command: list[str], log: Path, scheme: str, progress=print) -> N
         raise ConfigError(
             f"the model builder failed for {scheme} (exit {process.returncode}; log {log}):\n" + "\n".join(tail)
         )
-    progress(f"{scheme}: {done} MatMuls quantized, export done")
+    progress(f"{scheme}: {done} MatMuls quantized, export done" if done else f"{scheme}: float32 export done")
 
 
 def build_variant(
-    source: Path, output: Path, scheme: str, quantize: QuantizeConfig, progress=print
+    source: Path, output: Path, scheme: str, quantize: QuantizeConfig, progress=print, data: DataConfig | None = None
 ) -> tuple[int, float]:
-    """Export + quantize one scheme into ``output`` (replaced); returns (bytes, seconds)."""
+    """Export + quantize one scheme into ``output`` (replaced); returns (bytes, seconds).
+
+    ``data``: where gptq's calibration items come from (its training split).
+    """
     import time
 
+    check_algorithm(quantize.algorithm, [scheme])
+    if quantize.algorithm == "gptq" and data is None:
+        raise ConfigError("algorithm gptq needs the data config (its calibration items)")
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
@@ -163,6 +178,10 @@ def build_variant(
         run_builder(builder_command(source, output, Path(cache), scheme, quantize), log, scheme, progress)
     if not (output / "genai_config.json").is_file():
         raise ConfigError(f"the model builder wrote no genai_config.json into {output}")
+    if quantize.algorithm == "gptq":
+        from pipelines.gptq import gptq_quantize_folder
+
+        gptq_quantize_folder(output, source, quantize, data, progress)
     shutil.copy2(source / "config.json", output / "config.json")  # what the model is (the registry checks it)
     return folder_size(output), time.perf_counter() - began
 
@@ -180,6 +199,7 @@ def run_quantize(
     unknown = sorted(set(schemes) - {"int8", "int4"})
     if unknown:
         raise ConfigError(f"unknown quantization scheme(s) {unknown}: the ONNX Runtime engine serves int8 and int4")
+    check_algorithm(quantize.algorithm, schemes)
     tool_version = check_tools()
     registry = registry or open_registry(config.registry)
     name = config.model_name
@@ -191,7 +211,7 @@ def run_quantize(
         for scheme in schemes:
             output = config.quantize.output_dir / f"{name}-v{info.version}-{scheme}"
             progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
-            size, seconds = build_variant(source, output, scheme, quantize, progress)
+            size, seconds = build_variant(source, output, scheme, quantize, progress, data=config.data)
             tags = {
                 "base_model": info.tags.get("base_model", name),
                 "quantization": scheme,
@@ -207,6 +227,7 @@ def run_quantize(
                 "block_size": quantize.block_size,
                 "accuracy_level": quantize.accuracy_level,
                 "algorithm": quantize.algorithm,
+                **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
                 "size_bytes": size,
                 "artifact_sha256": folder_digest(output),
             }

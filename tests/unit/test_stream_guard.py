@@ -122,7 +122,7 @@ async def test_checks_that_need_ner_go_to_the_deployment_and_the_rest_stay_in_th
     local, remote = Recorder("gateway"), AsyncRecorder("deployment")
     client = SplitSafetyClient(local, remote)
     assert local.calls == 2  # warmed up at start, once per direction
-    names = Policy.model_validate({"pii": {"entities": ["PERSON", "EMAIL_ADDRESS"]}})
+    names = Policy.model_validate({"pii": {"entities": ["LOCATION", "EMAIL_ADDRESS"]}})  # LOCATION: spaCy NER
     assert needs_ner(names, "input") and not needs_ner(Policy(), "input")
     assert (await client.check(["hi"], "output", Policy()))["where"] == "gateway"
     assert (await client.check(["hi"], "output", names))["where"] == "deployment"

@@ -21,7 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services.common.engine_apps import GATEWAY_APP, engine_app_name
+from services.common.engine_apps import GATEWAY_APP, engine_app_name, gateway_entry
 from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
@@ -120,15 +120,18 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     if safety.enabled:
         assert str(safety.policy_file) == "/etc/llmops/config/safety-policy.yaml"
         assert safety.models_dir.is_absolute()
-    # one application per vLLM engine, named as the gateway looks it up, not exposed over HTTP
+    # one application per vLLM engine, named as the gateway looks it up, not exposed over HTTP; the
+    # gateway lists it without its source (own_app), which only the engine's application holds
     vllm = [m for m in engine.models if m.backend == "vllm"]
     assert engine_apps == [m.name for m in vllm]
+    assert all(m.own_app and m.source is None for m in vllm)
     assert sorted(apps) == sorted(engine_app_name(m.name) for m in vllm)
     for model in vllm:
         app = apps[engine_app_name(model.name)]
         assert app["import_path"] == "services.app:build_app" and app["route_prefix"] is None
         engine_args = dict(app["args"])
-        assert ModelSpec.model_validate(engine_args.pop("engine_app")) == model
+        spec = ModelSpec.model_validate(engine_args.pop("engine_app"))
+        assert spec.source and gateway_entry(spec) == model.model_dump(exclude_unset=True)
         assert EngineSettings(**engine_args).model_store == engine.model_store
 
 
@@ -241,6 +244,22 @@ def test_build_app_starts_from_the_image_files(scenario, local_ray, image_files,
 
 
 @pytest.mark.ray
+def test_watermark_tokenizers_come_from_the_engines_not_the_gateways_args(
+    local_ray, image_files, tmp_path, monkeypatch
+):
+    """The gateway application holds no engine source (a rollout would redeploy it): the safety
+    deployment is told which engine to ask for each model's tokenizer folder instead."""
+    from services.app import build_app
+
+    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, image_files)[GATEWAY_APP]
+    gateway = build_app(args)._bound_deployment
+    safety = gateway.init_kwargs["handles"]["safety"]._bound_deployment.init_args[0]
+    assert safety["tokenizer_engines"] == {"smollm2-135m-instruct": "smollm2-135m-instruct"}
+    assert safety["tokenizer_dirs"] == {}
+    assert gateway.init_kwargs["engine_apps"] == ["all-minilm-l6-v2", "smollm2-135m-instruct"]
+
+
+@pytest.mark.ray
 def test_safety_without_classifiers_in_the_folder_fails_clearly(local_ray, image_files, tmp_path, monkeypatch):
     from services.app import build_app
 
@@ -318,8 +337,30 @@ def test_models_come_from_values():
     result = render_with({**values, "gpuWorkers": {"enabled": True}})
     assert result.returncode == 0, result.stderr
     apps = applications([d for d in yaml.safe_load_all(result.stdout) if d])
-    assert apps[GATEWAY_APP]["args"]["models"] == values["models"]
+    assert apps[GATEWAY_APP]["args"]["models"] == [{"name": "big", "own_app": True}]
     assert apps[engine_app_name("big")]["args"]["engine_app"] == values["models"][0]
+
+
+def test_a_new_model_source_redeploys_only_that_engines_application():
+    """Ray Serve redeploys an application whose code version changed, a hash of its args among
+    others (Ray Serve's own get_app_code_version): a new source for one model (a rollout, or a
+    helm upgrade with new values) must change the engine's application alone, not the gateway's."""
+    from tests.k8s_api import code_versions
+
+    def versions(chat_source: str) -> dict[str, str]:
+        models = [
+            {"name": "chat", "source": chat_source, "max_lora_rank": 8},
+            {"name": "chat-adapter", "backend": "lora", "base": "chat", "source": "/models/adapters/a"},
+            {"name": "embed", "source": "all-minilm-l6-v2", "task": "embed"},
+        ]
+        result = render_with({"models": models})
+        assert result.returncode == 0, result.stderr
+        (rayservice,) = by_kind([d for d in yaml.safe_load_all(result.stdout) if d], "RayService")
+        return code_versions(rayservice["spec"]["serveConfigV2"])
+
+    before, after = versions("chat-v1"), versions("/models/chat-v2")
+    assert sorted(before) == sorted([GATEWAY_APP, engine_app_name("chat"), engine_app_name("embed")])
+    assert {app for app in before if before[app] != after[app]} == {engine_app_name("chat")}
 
 
 def test_only_existing_services_are_configured():

@@ -1011,3 +1011,46 @@ def test_every_value_is_documented():
         elif not documented and not has_children:
             undocumented.append(line.strip())
     assert not undocumented, undocumented
+
+
+def relabel(name: str, rules: list[dict]) -> str | None:
+    """A series name after Prometheus metric relabeling (replace and drop on __name__ only;
+    Prometheus anchors the regex); None when dropped."""
+    for rule in rules:
+        assert rule["sourceLabels"] == ["__name__"]
+        found = re.fullmatch(rule["regex"], name)
+        if rule.get("action") == "drop":
+            if found:
+                return None
+        elif found:
+            assert rule["targetLabel"] == "__name__"
+            name = found.expand(rule["replacement"].replace("$1", r"\1"))
+    return name
+
+
+def test_every_gateway_replica_is_scraped_once_with_the_declared_names():
+    """Each gateway replica records its llmops_* metrics into Ray's metrics agent as well
+    (services/common/metrics.py), served on Ray's metrics port of its pod as ray_llmops_*: the
+    PodMonitor gives them back the declared names (what monitoring/ queries), and the
+    ServiceMonitor (one replica per scrape, through the Service) drops its copies, so no series is
+    counted twice. Ray's own and vLLM's series keep their names."""
+    import services.gateway.metrics  # noqa: F401  (declares the gateway's metrics)
+    from services.common import metrics
+
+    docs = render("full-values.yaml")
+    (podmonitor,) = by_kind(docs, "PodMonitor")
+    (monitor,) = by_kind(docs, "ServiceMonitor")
+    pod_rules = podmonitor["spec"]["podMetricsEndpoints"][0]["metricRelabelings"]
+    service_rules = monitor["spec"]["endpoints"][0]["metricRelabelings"]
+    declared = [s for s in metrics.declared() if s.name.startswith("llmops_requests")]
+    assert {s.name for s in declared} >= {"llmops_requests_total", "llmops_requests_in_flight"}
+    for spec in metrics.declared():
+        ray = metrics.RAY_PREFIX + metrics.ray_name(spec)
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}.get(spec.type, [""])
+        for suffix in suffixes:
+            exposed = spec.name if spec.type != "histogram" else spec.name + suffix
+            assert relabel(ray + suffix, pod_rules) == exposed
+            assert relabel(exposed, service_rules) is None
+    for other in ("ray_vllm_num_requests_running", "ray_serve_deployment_status", "process_cpu_seconds_total"):
+        assert relabel(other, pod_rules) == other
+    assert relabel("process_cpu_seconds_total", service_rules) == "process_cpu_seconds_total"

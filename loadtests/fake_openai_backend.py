@@ -244,9 +244,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--stream-chunks", type=int, default=16, help="tokens per answer, one per streamed chunk (max_tokens caps it)"
     )
+    parser.add_argument("--chunk-delay-s", type=float, default=0.0, help="pause before each streamed chunk")
     args = parser.parse_args(argv)
+    engine = FakeEngine(args.model, reply_tokens=args.stream_chunks, record=False, chunk_delay_s=args.chunk_delay_s)
     uvicorn.run(
-        FakeOpenAI(FakeEngine(args.model, reply_tokens=args.stream_chunks, record=False)),
+        FakeOpenAI(engine),
         host=args.host,
         port=args.port,
         log_level="warning",

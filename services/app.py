@@ -39,26 +39,30 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
     safety = SafetySettings(**config.pop("safety", {}))
     rag = RagSettings(**config.pop("rag", {}))
     engine = EngineSettings(**config)
+    # a replica Ray Serve stops (redeploy, scale-down) finishes its requests first, up to the longest one
+    drain = {"graceful_shutdown_timeout_s": gateway.request_timeout_s}
     if engine_app is not None:
         from services.common.engine_apps import ENGINE_DEPLOYMENT
 
         spec = ModelSpec.model_validate(engine_app)
         if spec.source is None:
             raise ValueError(f"engine_app '{spec.name}': an engine application needs the model's source")
-        return engine_deployment(spec, engine, name=ENGINE_DEPLOYMENT)
+        return engine_deployment(spec, engine, name=ENGINE_DEPLOYMENT, **drain)
     # adapters checked (folder, rank, base) and given absolute folders, before anything is deployed
     specs = resolve_adapter_specs(engine.served_models(), engine.model_store)
     own_apps = [s.name for s in specs if s.own_app]  # listed without source: engines of their own
     if own_apps:
         engine_apps = sorted({*(engine_apps or []), *own_apps})
     engines = (
-        {spec.name: engine_deployment(spec, engine) for spec in specs if spec.backend == "vllm"}
+        {spec.name: engine_deployment(spec, engine, **drain) for spec in specs if spec.backend == "vllm"}
         if engine_apps is None
         else {}
     )
     # ONNX Runtime engines stay inside the gateway's application (not ingress: no port of their own)
-    engines.update({spec.name: onnx_deployment(spec, engine) for spec in specs if spec.backend == "onnx"})
-    ingress = GatewayDeployment.options(num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus})
+    engines.update({spec.name: onnx_deployment(spec, engine, **drain) for spec in specs if spec.backend == "onnx"})
+    ingress = GatewayDeployment.options(
+        num_replicas=gateway.replicas, ray_actor_options={"num_cpus": gateway.num_cpus}, **drain
+    )
     safety_app, safety_config = None, None
     if safety.enabled:
         from services.safety.deployment import SafetyDeployment

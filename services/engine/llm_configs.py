@@ -86,8 +86,9 @@ def engine_deployment(spec: ModelSpec, settings: EngineSettings, **serve_options
     )
 
 
-def onnx_deployment(spec: ModelSpec, settings: EngineSettings) -> Any:
-    """A quantized version served by ONNX Runtime GenAI (CPU), named like the vLLM engines."""
+def onnx_deployment(spec: ModelSpec, settings: EngineSettings, **serve_options: Any) -> Any:
+    """A quantized version served by ONNX Runtime GenAI (CPU), named like the vLLM engines
+    (``serve_options`` add Ray Serve options)."""
     from services.engine.onnx_deployment import OnnxEngineDeployment
 
     folder = Path(model_source(spec, settings.model_store))
@@ -101,5 +102,5 @@ def onnx_deployment(spec: ModelSpec, settings: EngineSettings) -> Any:
         options["autoscaling_config"] = {"min_replicas": spec.replicas, "max_replicas": spec.max_replicas}
     else:
         options["num_replicas"] = spec.replicas
-    options |= queue_limits(spec)
+    options |= queue_limits(spec) | serve_options
     return OnnxEngineDeployment.options(**options).bind(spec.name, str(folder))

@@ -60,7 +60,14 @@ class GatewaySettings(BaseSettings):
     quota_backend: str = Field(
         "ray", pattern="^(ray|local)$", description="ray: limits shared by all replicas; local: per replica."
     )
-    request_timeout_s: float = Field(600.0, gt=0, description="Longest a request may take end to end before a 504.")
+    request_timeout_s: float = Field(
+        600.0,
+        gt=0,
+        description=(
+            "Longest a request may take end to end before a 504; also how long a replica that Ray Serve "
+            "stops (redeploy, scale-down) keeps serving its in-flight requests (graceful_shutdown_timeout_s)."
+        ),
+    )
     ready_timeout_s: float = Field(2.0, gt=0, description="How long /ready waits for each engine's health check.")
     request_log_enabled: bool = Field(
         True, description="Write one redacted JSON line per request (for the drift and cost monitors)."

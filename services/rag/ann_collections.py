@@ -33,6 +33,7 @@ class AnnCollections:
         self._lock = threading.Lock()  # guards the two dicts
         self._sync_lock = threading.Lock()  # one synchronisation at a time
         self._threads: dict[str, threading.Thread] = {}
+        self._rows: dict[str, tuple[int, int]] = {}  # collection -> (table version, row count)
 
     def folder(self, collection: str) -> Path:
         return self.root / f"{collection}.ann"
@@ -52,8 +53,9 @@ class AnnCollections:
         collection is large enough, a background synchronisation starts."""
         if self.params.kind == "flat":
             return None
-        index = self.fresh(collection, table.version)
-        if index is None and self.wanted(table.count_rows()):
+        version = table.version
+        index = self.fresh(collection, version)
+        if index is None and self.wanted(self.row_count(collection, table, version)):
             with self._lock:
                 running = self._threads.get(collection)
                 if running is None or not running.is_alive():
@@ -63,6 +65,14 @@ class AnnCollections:
                     self._threads[collection] = thread
                     thread.start()
         return index
+
+    def row_count(self, collection: str, table, version: int) -> int:
+        """The table's row count, read once per table version (queries of small collections under
+        ``auto`` ask on every call)."""
+        known = self._rows.get(collection)
+        if known is None or known[0] != version:
+            known = self._rows[collection] = (version, table.count_rows())
+        return known[1]
 
     def wait(self, timeout: float | None = None) -> None:
         """Join the background synchronisations (erasure and tests)."""

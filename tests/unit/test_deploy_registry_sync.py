@@ -140,3 +140,18 @@ def test_dry_run_and_refusals(tmp_path, registry) -> None:
         none.write_text("experiments: []")
         result, _ = sync(opts, registry, "--experiments", str(none))
         assert result.exit_code == 1 and "router.enabled" in result.output and not patches(fake)
+
+
+def test_lora_version_is_refused_before_any_patch(tmp_path, registry) -> None:
+    """An adapter is served by multi-LoRA on its base engine, not as an engine application."""
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8}')
+    lora = registry.register(MODEL, adapter, kind="lora", tags={"parent_version": 1})
+    registry.set_alias(MODEL, "challenger", lora.version)
+    fake, server = cluster_for(SCENARIO, tmp_path)
+    with server:
+        opts = ["--kubeconfig", server.kubeconfig(tmp_path / "kubeconfig"), "--namespace", "llm"]
+        result, _ = sync(opts, registry)
+        assert result.exit_code == 1 and "LoRA adapter" in result.output, result.output
+        assert not patches(fake)

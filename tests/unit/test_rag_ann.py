@@ -218,3 +218,24 @@ def test_processes_sharing_the_files_never_write_over_each_other(tmp_path, data)
     c.dense("c", extra[0], 10, {})
     c._ann.wait()
     assert c.stats("c")["dense_index"]["live"] == 906 and top(c, extra[0])[0] == "d7001#0"
+
+
+def test_small_collections_count_rows_once_per_table_version(tmp_path):
+    """Under ``auto`` every dense query of a collection below the threshold asks whether it is large
+    enough now; the row count is read from the table once per version, not on every query."""
+    from services.rag.ann_collections import AnnCollections
+
+    class Table:
+        version, counted = 1, 0
+
+        def count_rows(self) -> int:
+            self.counted += 1
+            return 10
+
+    collections, table = AnnCollections(tmp_path, DIM, AnnParams(kind="auto", min_chunks=1000)), Table()
+    for _ in range(5):
+        assert collections.for_query("c", table) is None
+    assert table.counted == 1
+    table.version = 2
+    collections.for_query("c", table)
+    assert table.counted == 2

@@ -45,9 +45,14 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         from services.common.engine_apps import ENGINE_DEPLOYMENT
 
         spec = ModelSpec.model_validate(engine_app)
+        if spec.source is None:
+            raise ValueError(f"engine_app '{spec.name}': an engine application needs the model's source")
         return engine_deployment(spec, engine, name=ENGINE_DEPLOYMENT, **drain)
     # adapters checked (folder, rank, base) and given absolute folders, before anything is deployed
     specs = resolve_adapter_specs(engine.served_models(), engine.model_store)
+    own_apps = [s.name for s in specs if s.own_app]  # listed without source: engines of their own
+    if own_apps:
+        engine_apps = sorted({*(engine_apps or []), *own_apps})
     engines = (
         {spec.name: engine_deployment(spec, engine, **drain) for spec in specs if spec.backend == "vllm"}
         if engine_apps is None
@@ -79,13 +84,18 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
                 f"safety classifiers {missing} not in {safety.models_dir}: "
                 "run `llmops classifiers train` (make classifiers)"
             )
-        tokenizers = {
-            spec.name: model_source(spec, engine.model_store)
-            for spec in specs
-            if spec.backend in ("vllm", "onnx") and spec.task == "generate"
-        }
+        generating = [s for s in specs if s.backend in ("vllm", "onnx") and s.task == "generate"]
+        tokenizers = {s.name: model_source(s, engine.model_store) for s in generating if not s.own_app}
         tokenizers |= {s.name: tokenizers[s.base] for s in specs if s.backend == "lora" and s.base in tokenizers}
-        safety_config = {**safety.model_dump(mode="json"), "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs}}
+        # an engine application's source is not in this application's args: asked from the engine
+        tokenizer_apps = {s.name: s.name for s in generating if s.own_app}
+        tokenizer_apps |= {s.name: s.base for s in specs if s.backend == "lora" and s.base in tokenizer_apps}
+        tokenizer_apps = {m: e for m, e in tokenizer_apps.items() if m not in safety.tokenizer_dirs}
+        safety_config = {
+            **safety.model_dump(mode="json"),
+            "tokenizer_dirs": {**tokenizers, **safety.tokenizer_dirs},
+            "tokenizer_engines": tokenizer_apps,
+        }
         safety_app = SafetyDeployment.options(
             num_replicas=safety.replicas, ray_actor_options={"num_cpus": safety.num_cpus}
         ).bind(safety_config)

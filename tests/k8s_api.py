@@ -11,7 +11,10 @@ tiny stand-in for the KubeRay operator moves the status along after each patch:
   reads the Serve statuses from the dashboard before it submits the changed config
   (rayservice_controller.go: getAndCheckServeStatus, then updateServeDeployment), and the next
   reconcile comes one requeue period (2 s) later;
-- then ``deploying_polls`` reads of ``DEPLOYING`` / ``UPDATING``;
+- then ``deploying_polls`` reads of ``DEPLOYING`` / ``UPDATING`` for the applications Ray Serve
+  redeploys: those whose code version changed, computed by Ray Serve's own
+  ``get_app_code_version`` (a hash of import path, runtime env and ``args``); every other
+  application stays ``RUNNING`` / ``HEALTHY``, as its replicas do (``redeployed`` records them);
 - then ``RUNNING`` / ``HEALTHY``, or ``DEPLOY_FAILED`` / ``UNHEALTHY`` when an engine's source is
   in ``broken_sources``, or ``DEPLOYING`` forever when it is in ``hanging_sources``.
 
@@ -74,15 +77,26 @@ def engine_deployments(rayservice: dict) -> dict[str, str]:
 APP_OF_DEPLOYMENT = {"HEALTHY": "RUNNING", "UPDATING": "DEPLOYING", "UNHEALTHY": "DEPLOY_FAILED"}
 
 
-def status_for(rayservice: dict, generation: int, app_status: str, engine_status: dict[str, tuple[str, str]]) -> dict:
-    """KubeRay's status: the gateway application ``llmops`` in ``app_status`` (RUNNING when only an
-    engine failed), each engine application with its ``engine`` deployment in ``engine_status``."""
-    gateway_status = "RUNNING" if app_status == "DEPLOY_FAILED" else app_status
+def code_versions(serve_config_text: str) -> dict[str, str]:
+    """Application name -> the code version Ray Serve gives it (a changed one is redeployed)."""
+    from ray.serve._private.deploy_utils import get_app_code_version
+    from ray.serve.schema import ServeApplicationSchema
+
+    config = yaml.safe_load(serve_config_text)
+    return {a["name"]: get_app_code_version(ServeApplicationSchema(**a)) for a in config["applications"]}
+
+
+def status_for(
+    rayservice: dict, generation: int, engine_status: dict[str, tuple[str, str]], gateway: str = "HEALTHY"
+) -> dict:
+    """KubeRay's status: the gateway application ``llmops`` with its ``gateway`` deployment in
+    ``gateway`` (HEALTHY or UPDATING), each engine application with its ``engine`` deployment in
+    ``engine_status``."""
     applications = {
         "llmops": {
-            "status": gateway_status,
-            "message": "" if gateway_status == "RUNNING" else "Deploying app 'llmops'",
-            "serveDeploymentStatuses": {"gateway": {"status": "HEALTHY", "message": ""}},
+            "status": APP_OF_DEPLOYMENT[gateway],
+            "message": "" if gateway == "HEALTHY" else "Deploying app 'llmops'",
+            "serveDeploymentStatuses": {"gateway": {"status": gateway, "message": ""}},
         }
     }
     for name, (status, message) in engine_status.items():
@@ -91,7 +105,7 @@ def status_for(rayservice: dict, generation: int, app_status: str, engine_status
             "message": message and f"Deploying app '{name}' failed: {message}",
             "serveDeploymentStatuses": {"engine": {"status": status, "message": message}},
         }
-    ready = app_status == "RUNNING"
+    ready = all(a["status"] == "RUNNING" for a in applications.values())
     return {
         "serviceStatus": "Running" if ready else "",
         "observedGeneration": generation,
@@ -130,6 +144,7 @@ class FakeKubernetes:
     # before each GET is answered; they change resourceVersion like real writes do
     other_writers: list = field(default_factory=list)
     field_managers: dict[str, str] = field(default_factory=dict)  # spec field -> manager of its last write
+    redeployed: list[set[str]] = field(default_factory=list)  # per patch: applications Ray Serve redeploys
 
     def __post_init__(self):
         self.lock = threading.Lock()
@@ -143,9 +158,10 @@ class FakeKubernetes:
             }
         )
         self.rayservice["status"] = status_for(
-            self.rayservice, 1, "RUNNING", {n: ("HEALTHY", "") for n in engine_deployments(self.rayservice)}
+            self.rayservice, 1, {n: ("HEALTHY", "") for n in engine_deployments(self.rayservice)}
         )
         self._polls_since_patch = None
+        self._updating: set[str] = set()
         self._check()
 
     def _check(self):
@@ -164,9 +180,13 @@ class FakeKubernetes:
                 condition["observedGeneration"] = gen
             return
         sources = engine_deployments(self.rayservice)
+        updating = self._updating
         if n <= self.stale_polls + self.deploying_polls or any(s in self.hanging_sources for s in sources.values()):
             self.rayservice["status"] = status_for(
-                self.rayservice, gen, "DEPLOYING", {d: ("UPDATING", "") for d in sources}
+                self.rayservice,
+                gen,
+                {d: ("UPDATING" if d in updating else "HEALTHY", "") for d in sources},
+                gateway="UPDATING" if "llmops" in updating else "HEALTHY",
             )
         elif any(s in self.broken_sources for s in sources.values()):
             engines = {
@@ -175,11 +195,9 @@ class FakeKubernetes:
                 else ("HEALTHY", "")
                 for d, s in sources.items()
             }
-            self.rayservice["status"] = status_for(self.rayservice, gen, "DEPLOY_FAILED", engines)
+            self.rayservice["status"] = status_for(self.rayservice, gen, engines)
         else:
-            self.rayservice["status"] = status_for(
-                self.rayservice, gen, "RUNNING", {d: ("HEALTHY", "") for d in sources}
-            )
+            self.rayservice["status"] = status_for(self.rayservice, gen, {d: ("HEALTHY", "") for d in sources})
         self._check()
 
     # --- HTTP ---
@@ -223,6 +241,9 @@ class FakeKubernetes:
                     if patched["spec"] != self.rayservice["spec"]:
                         patched["metadata"]["generation"] += 1
                     patched["metadata"]["resourceVersion"] = str(int(patched["metadata"]["resourceVersion"]) + 1)
+                    before, after = (code_versions(r["spec"]["serveConfigV2"]) for r in (self.rayservice, patched))
+                    self._updating = {a for a in after if before.get(a) != after[a]}
+                    self.redeployed.append(self._updating)
                     self.rayservice = patched
                     self._polls_since_patch = 0
                     self._check()

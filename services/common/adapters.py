@@ -97,8 +97,10 @@ def resolve_adapter_specs(specs: Sequence[ModelSpec], store: Path) -> list[Model
             base = by_name[spec.base or ""]  # the models file's validation guarantees it
             adapter = read_adapter(spec_folder(spec, store), what=what)
             check_rank(adapter, base, what=what)
-            base_folder = spec_folder(base, store)
-            if not same_base(adapter.base_model, base_folder):
+            # a base in its own engine application is listed without source (own_app): its folder
+            # is not known here, so the trained-on check is left to whoever has the source
+            base_folder = spec_folder(base, store) if base.source else None
+            if base_folder is not None and not same_base(adapter.base_model, base_folder):
                 raise AdapterError(
                     f"{what}: the adapter was trained on {adapter.base_model}, not on model "
                     f"'{base.name}' ({base_folder})"

@@ -5,7 +5,10 @@ application would all be rebuilt whenever one model's source changed. Instead ev
 its own application, named after the model (and version), with one deployment named
 ``engine``; the gateway finds it with ``serve.get_deployment_handle("engine", app_name)``.
 Adding, promoting or retiring a version deploys or deletes one application; the others keep
-serving.
+serving. The gateway application lists such a model without its source (``gateway_entry``):
+Ray Serve hashes an application's ``args`` into its code version, so a source there would
+redeploy the gateway with every rollout. Whoever needs the source asks the engine
+(``tokenizer_source``, e.g. the watermark detector).
 
     engine-smollm2-135m-instruct        a model's static engine (model not in the registry)
     engine-smollm2-135m-instruct-v2     version 2 of a registered model
@@ -28,6 +31,16 @@ GATEWAY_APP = "llmops"
 def engine_app_name(model: str, version: int | None = None) -> str:
     base = "engine-" + re.sub(r"[^A-Za-z0-9_.-]", "-", model)
     return f"{base}-v{version}" if version is not None else base
+
+
+# What the gateway application needs of a model whose engine runs in its own application: its
+# name and task (catalog), its context (request limits), its LoRA settings (adapters on it).
+GATEWAY_FIELDS = ("name", "task", "max_model_len", "max_lora_rank", "max_loras")
+
+
+def gateway_entry(spec: ModelSpec) -> dict[str, Any]:
+    """The gateway application's entry for a vllm model served by its own engine application."""
+    return spec.model_dump(include=set(GATEWAY_FIELDS), exclude_unset=True) | {"own_app": True}
 
 
 @dataclass(frozen=True)

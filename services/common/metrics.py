@@ -15,14 +15,25 @@ Each metric is recorded in ``declared()``, which is how the metrics catalogue
 (``monitoring/catalogue.py``) finds them: a new service declares its metrics here and nothing
 in ``monitoring/`` has to change. ``registry`` is injectable (a job with its own registry, a
 test); by default the process-wide one.
+
+**Per-replica export through Ray.** A metric of the process-wide registry is a ``Metric``: the
+prometheus_client metric (served by the process's own ``/metrics``) that, once ``export_to_ray``
+ran in the process (a Ray Serve replica), records every change into Ray's metrics agent as well
+(``ray.util.metrics``, tagged with the replica). Each node's agent serves them on Ray's metrics
+port, which Prometheus scrapes per pod, so every replica is its own series instead of whichever
+replica answered a scrape through the Serve proxy. Ray names them ``ray_`` + name (a counter:
+``ray_`` + name without ``_total``, to which Ray adds ``_total`` again); the chart's PodMonitor
+takes the ``ray_`` off (``ray_name``, ``exported_name``), so dashboards and alerts see the names
+declared here.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
@@ -112,17 +123,131 @@ def _declare(kind: str, name: str, help: str, labels: Sequence[str]) -> MetricSp
     return spec
 
 
+RAY_PREFIX = "ray_"  # what Ray's metrics agent puts before an application metric's name
+
+
+def ray_name(spec: MetricSpec) -> str:
+    """The name given to ``ray.util.metrics``: Ray appends ``_total`` to a counter itself."""
+    return spec.name.removesuffix("_total") if spec.type == "counter" else spec.name
+
+
+def exported_name(ray_series: str) -> str:
+    """A series name on Ray's metrics port as the chart's PodMonitor relabels it (``ray_llmops_x``
+    -> ``llmops_x``); other names unchanged."""
+    rest = ray_series.removeprefix(RAY_PREFIX)
+    return rest if ray_series.startswith(RAY_PREFIX + PREFIX) else ray_series
+
+
+_ray_tags: dict[str, str] | None = None  # set by export_to_ray: this process records into Ray too
+
+
+def export_to_ray(tags: Mapping[str, str]) -> None:
+    """From now on record every ``Metric`` of this process into Ray's metrics agent as well, with
+    ``tags`` added (e.g. ``{"replica": <Serve replica id>}``: one series per replica). Call it in a
+    Ray worker (a Serve replica's constructor)."""
+    global _ray_tags
+    _ray_tags = {str(k): str(v) for k, v in tags.items()}
+
+
+class Metric:
+    """A prometheus_client metric (same calls: ``labels(...)``, ``inc``, ``dec``, ``set``,
+    ``observe``) mirrored into ``ray.util.metrics`` after ``export_to_ray``. A gauge is mirrored by
+    its value after each change; a counter by its increments; a histogram by its observations."""
+
+    def __init__(self, spec: MetricSpec, prom: Any, buckets: Sequence[float] = ()):
+        self.spec, self._prom, self._buckets = spec, prom, tuple(buckets)
+        self._ray: Any = None
+
+    def _ray_metric(self) -> Any:
+        if _ray_tags is None:
+            return None
+        if self._ray is None:
+            from ray.util import metrics as ray_metrics
+
+            keys = (*self.spec.labels, *sorted(set(_ray_tags) - set(self.spec.labels)))
+            name, help = ray_name(self.spec), self.spec.help
+            if self.spec.type == "counter":
+                self._ray = ray_metrics.Counter(name, help, keys)
+            elif self.spec.type == "histogram":
+                self._ray = ray_metrics.Histogram(name, help, list(self._buckets), keys)
+            else:
+                self._ray = ray_metrics.Gauge(name, help, keys)
+            self._ray.set_default_tags(_ray_tags)
+        return self._ray
+
+    def _record(self, child: Any, labels: dict[str, str], op: str, amount: float) -> None:
+        getattr(child, op)(amount)
+        ray = self._ray_metric()
+        if ray is None:
+            return
+        if self.spec.type == "counter":
+            if amount:
+                ray.inc(amount, labels)
+        elif self.spec.type == "histogram":
+            ray.observe(amount, labels)
+        else:  # the gauge's value after the change (inc/dec have no Ray counterpart)
+            ray.set(child._value.get(), labels)
+
+    def labels(self, *values: Any, **named: Any) -> _Child:
+        labels = {k: str(v) for k, v in (named or dict(zip(self.spec.labels, values, strict=True))).items()}
+        return _Child(self, self._prom.labels(**labels), labels)
+
+    def inc(self, amount: float = 1) -> None:
+        self._record(self._prom, {}, "inc", amount)
+
+    def dec(self, amount: float = 1) -> None:
+        self._record(self._prom, {}, "dec", amount)
+
+    def set(self, value: float) -> None:
+        self._record(self._prom, {}, "set", value)
+
+    def observe(self, value: float) -> None:
+        self._record(self._prom, {}, "observe", value)
+
+    def __getattr__(self, name: str) -> Any:  # the rest of prometheus_client's API (clear, collect, ...)
+        return getattr(self._prom, name)
+
+
+class _Child:
+    """One labelled series of a ``Metric``."""
+
+    def __init__(self, metric: Metric, prom: Any, labels: dict[str, str]):
+        self._metric, self._prom, self._labels = metric, prom, labels
+
+    def inc(self, amount: float = 1) -> None:
+        self._metric._record(self._prom, self._labels, "inc", amount)
+
+    def dec(self, amount: float = 1) -> None:
+        self._metric._record(self._prom, self._labels, "dec", amount)
+
+    def set(self, value: float) -> None:
+        self._metric._record(self._prom, self._labels, "set", value)
+
+    def observe(self, value: float) -> None:
+        self._metric._record(self._prom, self._labels, "observe", value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._prom, name)
+
+
+def _wrapped(spec: MetricSpec, prom: Any, registry: CollectorRegistry | None, buckets: Sequence[float] = ()) -> Any:
+    """The process-wide registry's metrics are ``Metric``s; a job's own registry keeps plain ones."""
+    return Metric(spec, prom, buckets) if registry is REGISTRY else prom
+
+
 def counter(
     name: str, help: str, labels: Sequence[str] = (), *, registry: CollectorRegistry | None = REGISTRY
-) -> Counter:
+) -> Counter | Metric:
     """A counter; ``name`` ends with ``_total`` (as exposed)."""
-    _declare("counter", name, help, labels)
-    return Counter(name, help, list(labels), registry=registry)
+    spec = _declare("counter", name, help, labels)
+    return _wrapped(spec, Counter(name, help, list(labels), registry=registry), registry)
 
 
-def gauge(name: str, help: str, labels: Sequence[str] = (), *, registry: CollectorRegistry | None = REGISTRY) -> Gauge:
-    _declare("gauge", name, help, labels)
-    return Gauge(name, help, list(labels), registry=registry)
+def gauge(
+    name: str, help: str, labels: Sequence[str] = (), *, registry: CollectorRegistry | None = REGISTRY
+) -> Gauge | Metric:
+    spec = _declare("gauge", name, help, labels)
+    return _wrapped(spec, Gauge(name, help, list(labels), registry=registry), registry)
 
 
 def histogram(
@@ -132,9 +257,10 @@ def histogram(
     *,
     buckets: Sequence[float],
     registry: CollectorRegistry | None = REGISTRY,
-) -> Histogram:
-    _declare("histogram", name, help, labels)
-    return Histogram(name, help, list(labels), buckets=tuple(buckets), registry=registry)
+) -> Histogram | Metric:
+    spec = _declare("histogram", name, help, labels)
+    prom = Histogram(name, help, list(labels), buckets=tuple(buckets), registry=registry)
+    return _wrapped(spec, prom, registry, buckets)
 
 
 def declared() -> list[MetricSpec]:

@@ -83,10 +83,21 @@ class ModelSpec(BaseModel):
     max_loras: int = Field(
         4, ge=1, description="vllm with max_lora_rank: adapters one batch may mix and one replica keeps loaded."
     )
+    own_app: bool = Field(
+        False,
+        description="vllm: the engine runs in a Serve application of its own (services/common/engine_apps.py), "
+        "whose spec holds the source and the engine settings; the gateway application lists the model with "
+        "own_app and no source, so that a new source redeploys the engine's application alone.",
+    )
 
     @model_validator(mode="after")
     def _backend_fields(self) -> ModelSpec:
-        if self.backend in ("vllm", "onnx") and not self.source:
+        if self.own_app and (self.backend != "vllm" or self.source):
+            raise ValueError(
+                f"model '{self.name}': own_app is for vllm models listed without source (their engine "
+                "application holds it)"
+            )
+        if self.backend in ("vllm", "onnx") and not self.source and not self.own_app:
             raise ValueError(f"model '{self.name}': source is required for the {self.backend} backend")
         if self.backend == "onnx" and self.task != "generate":
             raise ValueError(f"model '{self.name}': the onnx backend serves task generate only")

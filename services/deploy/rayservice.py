@@ -1,8 +1,10 @@
 """RayService status and model rollouts (KubeRay ``ray.io/v1``).
 
-A rollout changes one engine's ``source`` in the ``serveConfigV2`` the chart rendered (the
-engine's own application, ``args.engine_app``, and the gateway application ``llmops``'s
-``args.models``), which KubeRay applies to the running Serve applications in place. It then
+A rollout changes one engine's ``source`` in the ``serveConfigV2`` the chart rendered: in the
+engine's own application (``args.engine_app``) only. The gateway application ``llmops`` lists
+that model without its source (``own_app``, services/common/engine_apps.py), so its args, and
+with them the code version Ray Serve hashes from them, stay the same and its replicas keep
+serving. KubeRay applies the change to the running Serve applications in place. It then
 polls the RayService until every application and deployment is healthy again, and restores the
 previous ``serveConfigV2`` if they are not within the timeout (or an application fails to
 deploy).
@@ -130,8 +132,10 @@ def summarize(obj: dict[str, Any]) -> ServiceSummary:
     pending_app = _applications(pending, names)
     annotations = meta.get("annotations") or {}
     engines = []
+    own = engine_specs(serve_config)
     try:
         for m in serve_app(serve_config).get("args", {}).get("models") or []:
+            m = own.get(m.get("name"), m)  # the engine application's spec when it has its own
             engines.append(
                 {
                     "model": m.get("name"),
@@ -205,8 +209,20 @@ class RolloutResult:
     failure: ServiceSummary | None = None  # the state that made it roll back
 
 
+def engine_specs(serve_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Model name -> the spec of its own engine application (``args.engine_app``), in place."""
+    found = {}
+    for app in serve_config.get("applications") or []:
+        engine = (app.get("args") or {}).get("engine_app")
+        if isinstance(engine, dict) and engine.get("name"):
+            found[engine["name"]] = engine
+    return found
+
+
 def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[str, str | None]:
-    """serveConfigV2 with ``model``'s source replaced, and the previous source."""
+    """serveConfigV2 with ``model``'s source replaced in its engine application, and the previous
+    source. The gateway application is left as it is, unless an older chart rendered the source
+    into its ``args.models`` too (then it changes there as well, and the gateway redeploys)."""
     serve_config = yaml.safe_load(serve_config_text) or {}
     models = serve_app(serve_config).get("args", {}).get("models")
     if not models:
@@ -218,12 +234,14 @@ def with_model_source(serve_config_text: str, model: str, source: str) -> tuple[
         raise DeployError(
             f"model {model!r} is a remote ({entry.get('backend')}) model; only vLLM engines are rolled out"
         )
-    previous = entry.get("source")
-    entry["source"] = source
-    for app in serve_config.get("applications") or []:  # the engine's own application (chart layout)
-        engine = (app.get("args") or {}).get("engine_app")
-        if isinstance(engine, dict) and engine.get("name") == model:
-            engine["source"] = source
+    engine = engine_specs(serve_config).get(model)
+    if engine is None and not entry.get("source"):
+        raise DeployError(f"serveConfigV2 has no engine application for model {model!r}")
+    previous = (engine or entry).get("source")
+    if engine is not None:
+        engine["source"] = source
+    if entry.get("source"):
+        entry["source"] = source
     return yaml.safe_dump(serve_config, sort_keys=False), previous
 
 

@@ -115,7 +115,9 @@ def plan(serve_config: dict[str, Any], experiments: list[Experiment], registry: 
                 raise DeployError(f"serveConfigV2 has no application {engine_app_name(spec.name)} to copy")
             app = copy.deepcopy(static)
             app["name"] = engine_app_name(spec.name, version)
-            app["args"]["engine_app"] = spec.model_copy(update={"source": pod_source(info.source)}).model_dump(
+            # the static engine's spec (the gateway lists the model without engine settings: own_app)
+            engine = ModelSpec.model_validate(static["args"]["engine_app"])
+            app["args"]["engine_app"] = engine.model_copy(update={"source": pod_source(info.source)}).model_dump(
                 mode="json", exclude_unset=True
             )
             wanted[app["name"]] = app

@@ -44,6 +44,13 @@ async def first_then_batched(
 class EngineServer(LLMServer):
     """``LLMServer`` whose streamed output goes through ``first_then_batched``."""
 
+    async def tokenizer_source(self) -> str:
+        """The folder (or hub id) this engine loaded its tokenizer from. The gateway application of
+        the one-application-per-engine layout does not hold the source in its args (a rollout
+        would redeploy it), so the watermark detector asks the engine."""
+        loading = self._llm_config.model_loading_config
+        return str(loading.tokenizer_source or loading.model_source)
+
 
 class LocalAdapterLoader:
     """The ``model_downloader`` of an engine with LoRA on: Ray Serve LLM's own loader downloads an

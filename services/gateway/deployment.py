@@ -29,8 +29,12 @@ class GatewayDeployment:
         router: dict[str, Any] | None = None,
         rag: dict[str, Any] | None = None,
     ):
+        from services.common import metrics
         from services.common.engine_apps import ServeEngineApps
 
+        # every replica's metrics through Ray's metrics agent (scraped per pod), not only whichever
+        # replica answers /metrics through the Serve proxy (services/common/metrics.py)
+        metrics.export_to_ray({"replica": serve.get_replica_context().replica_id.unique_id})
         self.settings = GatewaySettings.model_validate(settings)
         self.apps = ServeEngineApps()
         handles = ServiceHandles(**handles)

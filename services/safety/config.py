@@ -58,6 +58,12 @@ class SafetySettings(BaseSettings):
         default_factory=dict,
         description="Model name -> tokenizer folder for watermark detection (build_app fills it from the model store).",
     )
+    tokenizer_engines: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model name -> the model whose engine application (services/common/engine_apps.py) runs it: "
+        "watermark detection asks that engine for its tokenizer folder (build_app fills it for models whose "
+        "source is only in their engine's application).",
+    )
     stream_holdback_chars: int = Field(
         48,
         ge=0,

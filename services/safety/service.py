@@ -154,6 +154,11 @@ class SafetyService:
             )
         return out
 
-    def detect_watermark(self, model: str, text: str, gamma: float, key: int, threshold: float) -> dict[str, Any]:
-        """Whether ``text`` carries the green-list watermark of ``model``'s tokenizer (z-score, verdict)."""
-        return self.watermark.detect(model, text, gamma=gamma, key=key, threshold=threshold)
+    def detect_watermark(
+        self, model: str, text: str, gamma: float, key: int, threshold: float, tokenizer_dir: str | None = None
+    ) -> dict[str, Any]:
+        """Whether ``text`` carries the green-list watermark of ``model``'s tokenizer (z-score, verdict);
+        ``tokenizer_dir``: the folder its engine reported, instead of the configured one."""
+        return self.watermark.detect(
+            model, text, gamma=gamma, key=key, threshold=threshold, tokenizer_dir=tokenizer_dir
+        )

@@ -14,6 +14,7 @@ detector agree without sharing a random generator (or torch).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -85,7 +86,8 @@ def score_tokens(
 
 
 class WatermarkDetector:
-    """Detection for the served models: each model's own tokenizer, from the model store."""
+    """Detection for the served models: each model's own tokenizer, from the model store (or the
+    folder its engine reports, ``EngineTokenizers``), loaded once per folder."""
 
     def __init__(self, tokenizer_dirs: dict[str, str]):
         self.tokenizer_dirs = tokenizer_dirs
@@ -99,10 +101,30 @@ class WatermarkDetector:
         gamma: float = DEFAULT_GAMMA,
         key: int = DEFAULT_KEY,
         threshold: float = Z_THRESHOLD,
+        tokenizer_dir: str | None = None,
     ) -> dict[str, Any]:
-        tokenizer = self._tokenizers.get(model)
+        folder = tokenizer_dir or self.tokenizer_dirs[model]
+        tokenizer = self._tokenizers.get(folder)
         if tokenizer is None:
             from transformers import AutoTokenizer
 
-            tokenizer = self._tokenizers[model] = AutoTokenizer.from_pretrained(self.tokenizer_dirs[model])
+            tokenizer = self._tokenizers[folder] = AutoTokenizer.from_pretrained(folder)
         return score_tokens(tokenizer.encode(text, add_special_tokens=False), gamma, key, threshold).as_dict()
+
+
+class EngineTokenizers:
+    """Tokenizer folders of models whose engine runs in an application of its own: asked from the
+    engine (``EngineServer.tokenizer_source``) on every detection, since a rollout may have given
+    it a new source. ``engines``: model -> the model whose engine runs it (a LoRA adapter: its
+    base); ``handle``: that model's engine deployment handle."""
+
+    def __init__(self, engines: dict[str, str], handle: Callable[[str], Any]):
+        self.engines = engines
+        self.handle = handle
+
+    async def folder(self, model: str) -> str | None:
+        """The folder of ``model``'s tokenizer; None when its engine is not in its own application."""
+        engine = self.engines.get(model)
+        if engine is None:
+            return None
+        return await self.handle(engine).tokenizer_source.remote()

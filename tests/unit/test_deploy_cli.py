@@ -12,6 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from services.cli import app
+from services.common.engine_apps import gateway_entry
+from services.common.models import ModelSpec
 from services.gateway.keys import KeyStore
 from tests.helm_chart import by_kind, rayservice_validator, render
 from tests.k8s_api import FakeKubernetes, FakeKubernetesServer
@@ -43,11 +45,13 @@ def patches(fake):
 
 
 def models_of(serve_config_text: str) -> dict[str, dict]:
-    """The gateway application's models; each must agree with its engine application's spec."""
+    """The engine applications' specs; the gateway application lists each model with what the
+    gateway needs and no source (services/common/engine_apps.py gateway_entry)."""
     apps = {a["name"]: a for a in yaml.safe_load(serve_config_text)["applications"]}
-    models = {m["name"]: m for m in apps.pop("llmops")["args"]["models"]}
-    assert {a["args"]["engine_app"]["name"]: a["args"]["engine_app"] for a in apps.values()} == models
-    return models
+    gateway = {m["name"]: m for m in apps.pop("llmops")["args"]["models"]}
+    engines = {a["args"]["engine_app"]["name"]: a["args"]["engine_app"] for a in apps.values()}
+    assert gateway == {name: gateway_entry(ModelSpec.model_validate(spec)) for name, spec in engines.items()}
+    return engines
 
 
 def test_status_reports_conditions_deployments_and_engines(cluster):
@@ -126,6 +130,9 @@ def test_rollout_patches_one_engine_and_waits_until_healthy(cluster):
     assert (
         new[MODEL] == {**old[MODEL], "source": "smollm2-ft-v2"} and new["all-minilm-l6-v2"] == old["all-minilm-l6-v2"]
     )
+    # Ray Serve redeploys an application whose code version (its args' hash) changed: the engine's
+    # alone, never the gateway's
+    assert fake.redeployed == [{f"engine-{MODEL}"}]
     gets_after_patch = [r for r in fake.requests[fake.requests.index(patch) :] if r.method == "GET"]
     assert len(gets_after_patch) >= fake.stale_polls + fake.deploying_polls + 1, (
         "waited through the stale and deploying states"

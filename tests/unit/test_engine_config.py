@@ -15,6 +15,8 @@ def test_default_models_file_is_valid():
     [
         ("models: []", "at least 1"),
         ("models: [{name: a}]", "source is required"),
+        ("models: [{name: a, source: s, own_app: true}]", "own_app is for vllm models listed without source"),
+        ("models: [{name: a, backend: onnx, own_app: true}]", "own_app is for vllm models"),
         ("models: [{name: a, backend: openai}]", "base_url is required"),
         ("models: [{name: a, source: s}, {name: a, source: t}]", "duplicate model names"),
         ("models: [{name: a, source: s, replicas: 2, max_replicas: 1}]", "max_replicas"),

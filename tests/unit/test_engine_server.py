@@ -68,3 +68,17 @@ async def test_closing_early_stops_reading_the_engine():
     await stream.aclose()
     await asyncio.sleep(0.05)
     assert state["closed"], "the engine's generator is closed, so vLLM aborts the request"
+
+
+async def test_engine_reports_the_folder_it_loaded_its_tokenizer_from():
+    """The watermark detector asks the engine (services/safety/watermark.py EngineTokenizers):
+    the gateway application of the one-application-per-engine layout holds no source."""
+    from types import SimpleNamespace
+
+    from services.common.models import ModelSpec
+    from services.engine.config import EngineSettings
+    from services.engine.llm_configs import build_llm_config
+    from services.engine.server import EngineServer
+
+    config = build_llm_config(ModelSpec(name="chat", source="/models/chat-v2"), EngineSettings(device="cpu"))
+    assert await EngineServer.tokenizer_source(SimpleNamespace(_llm_config=config)) == "/models/chat-v2"

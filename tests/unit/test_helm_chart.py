@@ -21,7 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services.common.engine_apps import GATEWAY_APP, engine_app_name
+from services.common.engine_apps import GATEWAY_APP, engine_app_name, gateway_entry
 from services.common.models import ModelSpec
 from services.engine.config import EngineSettings
 from services.gateway.config import GatewaySettings
@@ -120,15 +120,18 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
     if safety.enabled:
         assert str(safety.policy_file) == "/etc/llmops/config/safety-policy.yaml"
         assert safety.models_dir.is_absolute()
-    # one application per vLLM engine, named as the gateway looks it up, not exposed over HTTP
+    # one application per vLLM engine, named as the gateway looks it up, not exposed over HTTP; the
+    # gateway lists it without its source (own_app), which only the engine's application holds
     vllm = [m for m in engine.models if m.backend == "vllm"]
     assert engine_apps == [m.name for m in vllm]
+    assert all(m.own_app and m.source is None for m in vllm)
     assert sorted(apps) == sorted(engine_app_name(m.name) for m in vllm)
     for model in vllm:
         app = apps[engine_app_name(model.name)]
         assert app["import_path"] == "services.app:build_app" and app["route_prefix"] is None
         engine_args = dict(app["args"])
-        assert ModelSpec.model_validate(engine_args.pop("engine_app")) == model
+        spec = ModelSpec.model_validate(engine_args.pop("engine_app"))
+        assert spec.source and gateway_entry(spec) == model.model_dump(exclude_unset=True)
         assert EngineSettings(**engine_args).model_store == engine.model_store
 
 
@@ -241,6 +244,22 @@ def test_build_app_starts_from_the_image_files(scenario, local_ray, image_files,
 
 
 @pytest.mark.ray
+def test_watermark_tokenizers_come_from_the_engines_not_the_gateways_args(
+    local_ray, image_files, tmp_path, monkeypatch
+):
+    """The gateway application holds no engine source (a rollout would redeploy it): the safety
+    deployment is told which engine to ask for each model's tokenizer folder instead."""
+    from services.app import build_app
+
+    args = image_dir(render("full-values.yaml"), tmp_path, monkeypatch, image_files)[GATEWAY_APP]
+    gateway = build_app(args)._bound_deployment
+    safety = gateway.init_kwargs["handles"]["safety"]._bound_deployment.init_args[0]
+    assert safety["tokenizer_engines"] == {"smollm2-135m-instruct": "smollm2-135m-instruct"}
+    assert safety["tokenizer_dirs"] == {}
+    assert gateway.init_kwargs["engine_apps"] == ["all-minilm-l6-v2", "smollm2-135m-instruct"]
+
+
+@pytest.mark.ray
 def test_safety_without_classifiers_in_the_folder_fails_clearly(local_ray, image_files, tmp_path, monkeypatch):
     from services.app import build_app
 
@@ -318,8 +337,30 @@ def test_models_come_from_values():
     result = render_with({**values, "gpuWorkers": {"enabled": True}})
     assert result.returncode == 0, result.stderr
     apps = applications([d for d in yaml.safe_load_all(result.stdout) if d])
-    assert apps[GATEWAY_APP]["args"]["models"] == values["models"]
+    assert apps[GATEWAY_APP]["args"]["models"] == [{"name": "big", "own_app": True}]
     assert apps[engine_app_name("big")]["args"]["engine_app"] == values["models"][0]
+
+
+def test_a_new_model_source_redeploys_only_that_engines_application():
+    """Ray Serve redeploys an application whose code version changed, a hash of its args among
+    others (Ray Serve's own get_app_code_version): a new source for one model (a rollout, or a
+    helm upgrade with new values) must change the engine's application alone, not the gateway's."""
+    from tests.k8s_api import code_versions
+
+    def versions(chat_source: str) -> dict[str, str]:
+        models = [
+            {"name": "chat", "source": chat_source, "max_lora_rank": 8},
+            {"name": "chat-adapter", "backend": "lora", "base": "chat", "source": "/models/adapters/a"},
+            {"name": "embed", "source": "all-minilm-l6-v2", "task": "embed"},
+        ]
+        result = render_with({"models": models})
+        assert result.returncode == 0, result.stderr
+        (rayservice,) = by_kind([d for d in yaml.safe_load_all(result.stdout) if d], "RayService")
+        return code_versions(rayservice["spec"]["serveConfigV2"])
+
+    before, after = versions("chat-v1"), versions("/models/chat-v2")
+    assert sorted(before) == sorted([GATEWAY_APP, engine_app_name("chat"), engine_app_name("embed")])
+    assert {app for app in before if before[app] != after[app]} == {engine_app_name("chat")}
 
 
 def test_only_existing_services_are_configured():
@@ -970,3 +1011,46 @@ def test_every_value_is_documented():
         elif not documented and not has_children:
             undocumented.append(line.strip())
     assert not undocumented, undocumented
+
+
+def relabel(name: str, rules: list[dict]) -> str | None:
+    """A series name after Prometheus metric relabeling (replace and drop on __name__ only;
+    Prometheus anchors the regex); None when dropped."""
+    for rule in rules:
+        assert rule["sourceLabels"] == ["__name__"]
+        found = re.fullmatch(rule["regex"], name)
+        if rule.get("action") == "drop":
+            if found:
+                return None
+        elif found:
+            assert rule["targetLabel"] == "__name__"
+            name = found.expand(rule["replacement"].replace("$1", r"\1"))
+    return name
+
+
+def test_every_gateway_replica_is_scraped_once_with_the_declared_names():
+    """Each gateway replica records its llmops_* metrics into Ray's metrics agent as well
+    (services/common/metrics.py), served on Ray's metrics port of its pod as ray_llmops_*: the
+    PodMonitor gives them back the declared names (what monitoring/ queries), and the
+    ServiceMonitor (one replica per scrape, through the Service) drops its copies, so no series is
+    counted twice. Ray's own and vLLM's series keep their names."""
+    import services.gateway.metrics  # noqa: F401  (declares the gateway's metrics)
+    from services.common import metrics
+
+    docs = render("full-values.yaml")
+    (podmonitor,) = by_kind(docs, "PodMonitor")
+    (monitor,) = by_kind(docs, "ServiceMonitor")
+    pod_rules = podmonitor["spec"]["podMetricsEndpoints"][0]["metricRelabelings"]
+    service_rules = monitor["spec"]["endpoints"][0]["metricRelabelings"]
+    declared = [s for s in metrics.declared() if s.name.startswith("llmops_requests")]
+    assert {s.name for s in declared} >= {"llmops_requests_total", "llmops_requests_in_flight"}
+    for spec in metrics.declared():
+        ray = metrics.RAY_PREFIX + metrics.ray_name(spec)
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}.get(spec.type, [""])
+        for suffix in suffixes:
+            exposed = spec.name if spec.type != "histogram" else spec.name + suffix
+            assert relabel(ray + suffix, pod_rules) == exposed
+            assert relabel(exposed, service_rules) is None
+    for other in ("ray_vllm_num_requests_running", "ray_serve_deployment_status", "process_cpu_seconds_total"):
+        assert relabel(other, pod_rules) == other
+    assert relabel("process_cpu_seconds_total", service_rules) == "process_cpu_seconds_total"

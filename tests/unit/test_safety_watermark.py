@@ -7,7 +7,7 @@ import random
 import httpx
 import numpy as np
 
-from services.safety.watermark import green_mask, is_green, score_tokens
+from services.safety.watermark import EngineTokenizers, WatermarkDetector, green_mask, is_green, score_tokens
 
 VOCAB = 49152
 
@@ -55,3 +55,61 @@ async def test_watermark_request_without_safety_is_a_clear_400(client: httpx.Asy
         json={"model": "fake-chat", "messages": [{"role": "user", "content": "hi"}], "watermark": True},
     )
     assert r.status_code == 400 and r.json()["error"]["param"] == "watermark"
+
+
+class SourceHandle:
+    """An engine deployment handle that answers ``tokenizer_source`` (EngineServer's method)."""
+
+    def __init__(self, source: str):
+        self.source, self.calls = source, 0
+        self.tokenizer_source = self
+
+    async def _answer(self) -> str:
+        self.calls += 1
+        return self.source
+
+    def remote(self):
+        return self._answer()
+
+
+async def test_tokenizer_folder_is_asked_from_the_engine_each_time():
+    """A model whose engine runs in its own application: the folder comes from that engine (a
+    LoRA adapter's from its base's), asked again on every detection since a rollout may change it."""
+    engine = SourceHandle("/models/chat-v1")
+    asked = []
+
+    def handle(model: str) -> SourceHandle:
+        asked.append(model)
+        return engine
+
+    tokenizers = EngineTokenizers({"chat": "chat", "chat-adapter": "chat"}, handle)
+    assert await tokenizers.folder("chat") == "/models/chat-v1"
+    engine.source = "/models/chat-v2"
+    assert await tokenizers.folder("chat-adapter") == "/models/chat-v2"
+    assert await tokenizers.folder("local-onnx") is None and asked == ["chat", "chat"] and engine.calls == 2
+
+
+def test_detector_loads_one_tokenizer_per_folder(monkeypatch):
+    import transformers
+
+    loaded = []
+
+    class Tokenizer:
+        def __init__(self, folder: str):
+            self.folder = folder
+
+        def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
+            return [len(self.folder), *map(ord, text)]
+
+    def from_pretrained(folder: str):
+        loaded.append(folder)
+        return Tokenizer(folder)
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", from_pretrained)
+    detector = WatermarkDetector({"onnx": "/models/onnx"})
+    first = detector.detect("chat", "some text", tokenizer_dir="/models/chat-v1")
+    detector.detect("chat", "more text", tokenizer_dir="/models/chat-v1")
+    detector.detect("chat", "some text", tokenizer_dir="/models/chat-v2")
+    detector.detect("onnx", "some text")
+    assert loaded == ["/models/chat-v1", "/models/chat-v2", "/models/onnx"]
+    assert first["tokens_scored"] == len("some text")

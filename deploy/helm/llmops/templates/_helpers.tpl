@@ -124,7 +124,7 @@ there: it means cuda when a GPU worker group is enabled, else cpu. */}}
 {{- define "llmops.appArgs" -}}
 {{ include "llmops.engineArgs" . }}
 models:
-{{- toYaml .Values.models | nindent 2 }}
+{{- include "llmops.gatewayModels" . | nindent 2 }}
 gateway:
   host: 0.0.0.0
   port: 8000
@@ -231,6 +231,22 @@ the gateway, and `llmops ab`/`llmops registry` in jobs). */}}
 model_store: {{ include "llmops.modelDir" . }}
 device: {{ include "llmops.engineDevice" . }}
 cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
+{{- end }}
+
+{{/* The gateway application's models: a vllm model runs in its own engine application, which holds
+its source and engine settings; the gateway lists it with what it needs (services/common/engine_apps.py
+gateway_entry) and own_app, so that a new source (llmops deploy rollout) redeploys that engine's
+application alone (Ray Serve hashes an application's args into its code version). */}}
+{{- define "llmops.gatewayModels" -}}
+{{- $models := list -}}
+{{- range .Values.models -}}
+{{- if eq (default "vllm" .backend) "vllm" -}}
+{{- $models = append $models (set (pick . "name" "task" "max_model_len" "max_lora_rank" "max_loras") "own_app" true) -}}
+{{- else -}}
+{{- $models = append $models . -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $models }}
 {{- end }}
 
 {{/* The application of one engine, as services/common/engine_apps.py names it. Arg: a model. */}}

@@ -72,6 +72,7 @@ def deploy(backend_url: str, port: int, generation: int) -> None:
         # any change of the arguments is a new code version: Ray Serve replaces the replica
         "gateway": {"auth_disabled": True, "cors_allow_origins": [f"http://gen{generation}.invalid"]},
         "safety": {"enabled": False},
+        "rag": {"enabled": False},
     }
     serve.run(build_app(config), name="gateway", route_prefix="/")
 

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 RECOVERY_TIMEOUT_S = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
 FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
+NER_KEY = "safety-ner-flag"  # its policy (tests/integration/safety_policy.yaml) needs spaCy's NER
 
 
 def ray_worker(*words: str) -> psutil.Process:
@@ -108,19 +109,36 @@ def test_engine_replica_killed_mid_stream(stack):
         assert time.monotonic() < deadline, f"/ready not 200 within {RECOVERY_TIMEOUT_S} s of the kill"
         time.sleep(2)
     assert_openai_errors([ask(stack, key)], "none: the engine is ready")
-    assert ray_worker("ServeReplica", CHAT_MODEL).pid != engine.pid  # Ray Serve started a new replica
+    replaced("ServeReplica", CHAT_MODEL, old_pid=engine.pid)  # Ray Serve started a new replica
+
+
+def replaced(*words: str, old_pid: int) -> psutil.Process:
+    """The Ray worker titled with ``words`` that took over from ``old_pid`` (waits for Ray to start it)."""
+    deadline = time.monotonic() + RECOVERY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            worker = ray_worker(*words)
+            if worker.pid != old_pid:
+                return worker
+        except AssertionError:  # not started yet
+            pass
+        time.sleep(1)
+    pytest.fail(f"no new Ray worker titled with {words} within {RECOVERY_TIMEOUT_S} s")
 
 
 def test_safety_replica_killed(stack):
-    """The shared policy fails closed: while the safety replica restarts, guarded requests get
-    503 ``safety_unavailable``; then they are served again."""
+    """Checks that need spaCy's NER run in the safety deployment; the rest run in the gateway
+    replica, which a dead safety replica does not touch. The shared policy fails closed: a key whose
+    policy needs NER gets 503 ``safety_unavailable`` while the replica restarts, then is served."""
     safety = ray_worker("ServeReplica", "safety")
-    key = stack.new_key()
-    assert ask(stack, key).status_code == 200
+    ner_key = stack.keys.create(NER_KEY)[0]
+    plain_key = stack.new_key()
+    assert ask(stack, ner_key).status_code == 200
     kill(safety)
-    answers = served_again(stack, key)
+    assert_openai_errors([ask(stack, plain_key)], "none: checked in the gateway replica")
+    answers = served_again(stack, ner_key)
     assert_openai_errors(answers, "safety_unavailable")
-    assert ray_worker("ServeReplica", "safety").pid != safety.pid
+    replaced("ServeReplica", "safety", old_pid=safety.pid)
 
 
 def test_quota_actor_killed(stack):
@@ -132,4 +150,4 @@ def test_quota_actor_killed(stack):
     kill(quota)
     answers = served_again(stack, key)
     assert_openai_errors(answers, "quota_unavailable")
-    assert ray_worker("QuotaActor").pid != quota.pid
+    replaced("QuotaActor", old_pid=quota.pid)

@@ -191,6 +191,15 @@ def start_llmops(
     return stack, key
 
 
+def session_of(pid: int) -> int | None:
+    """The session id of process ``pid`` (None when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[3])
+
+
 def listening(sessions: set[int]) -> list[str]:
     """``address:port process`` of every TCP listener that the processes of ``sessions`` hold."""
     out = subprocess.run(["ss", "-ltnpH"], check=False, capture_output=True, text=True).stdout
@@ -201,11 +210,7 @@ def listening(sessions: set[int]) -> list[str]:
             continue
         local = parts[3]
         for name, pid in re.findall(r'\("([^"]+)",pid=(\d+)', line):
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[3]) in sessions:
+            if session_of(int(pid)) in sessions:
                 found.add(f"{local} {name}[{pid}]")
     return sorted(found)
 

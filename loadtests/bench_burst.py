@@ -37,6 +37,7 @@ from loadtests._common import (
     log,
     log_servers,
     machine,
+    session_of,
     start_llmops,
     stream,
     wait_http,
@@ -52,11 +53,7 @@ def rss_mib(sessions: set[int]) -> dict[str, float]:
     """RSS of the gateway replicas, and of every process of the stack's sessions, in MiB."""
     gateway = stack = 0
     for proc in psutil.process_iter(["cmdline", "memory_info"]):
-        try:
-            session = int(Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
-        except (OSError, ValueError, IndexError):
-            continue
-        if session not in sessions or proc.info["memory_info"] is None:
+        if session_of(proc.pid) not in sessions or proc.info["memory_info"] is None:
             continue
         title = " ".join(proc.info["cmdline"] or [])
         stack += proc.info["memory_info"].rss

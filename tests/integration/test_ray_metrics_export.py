@@ -18,8 +18,11 @@ from services.common import metrics
 pytestmark = [pytest.mark.integration, pytest.mark.ray]
 
 
-def test_each_replica_is_its_own_series_on_rays_metrics_port():
+def test_each_replica_is_its_own_series_on_rays_metrics_port(monkeypatch):
     import ray
+
+    # as the chart sets it on every Ray container: counters exported once, as counters
+    monkeypatch.setenv("RAY_EXPORT_COUNTER_AS_GAUGE", "0")
 
     port = free_port()
     ray.init(
@@ -62,5 +65,6 @@ def test_each_replica_is_its_own_series_on_rays_metrics_port():
         assert all('route="chat"' in s and 'status_class="2xx"' in s and s.endswith(" 1.0") for s in requests)
         names = {metrics.exported_name(s.split("{")[0]) for s in series}
         assert {"llmops_requests_total", "llmops_requests_in_flight", "llmops_request_duration_seconds_bucket"} <= names
+        assert not [s for s in series if s.startswith("ray_llmops_requests{")], series  # no gauge twin
     finally:
         ray.shutdown()

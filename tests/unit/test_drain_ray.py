@@ -117,3 +117,37 @@ def test_redeploy_under_load_drops_no_stream(backend, serve_port) -> None:
             answer.status_code,
             answer.text,
         )
+
+
+def test_shutdown_drains_streams_in_flight(backend, serve_port) -> None:
+    """What `llmops serve` does on SIGTERM (``serve.shutdown()`` deletes every application): the
+    gateway's replicas stop only once their streams ended, within the request timeout."""
+    from ray import serve
+
+    url = f"http://127.0.0.1:{serve_port}"
+    deploy(backend, serve_port, 3)
+    results: list = []
+    threads = [threading.Thread(target=stream, args=(url, results)) for _ in range(STREAMS)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    started = time.monotonic()
+    deleting = threading.Thread(target=serve.delete, args=("gateway",))
+    deleting.start()
+    answers: list = []
+    body = {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
+    while deleting.is_alive():
+        try:
+            answers.append(httpx.post(url + "/v1/chat/completions", json=body, timeout=60))
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+        time.sleep(0.5)
+    deleted_after_s = time.monotonic() - started
+    for t in threads:
+        t.join(timeout=120)
+    assert len(results) == STREAMS
+    for events in results:
+        assert not isinstance(events, Exception), f"a stream broke off during the shutdown: {events!r}"
+        assert events[-1] == "data: [DONE]", events[-3:]
+    assert deleted_after_s > CHUNKS * DELAY_S - 10  # the replica waited for its streams
+    print({"shutdown_s": round(deleted_after_s, 1), "answers": [getattr(a, "status_code", repr(a)) for a in answers]})

@@ -689,6 +689,17 @@ def test_ray_metrics_port_applies_to_every_pod():
     assert allowed(policy, 9090, namespace="monitoring", namespace_labels={}, pod_labels={})
 
 
+def test_ray_exports_counters_only_as_counters():
+    """Every Ray container turns off the gauge twin of each counter (its effect on Ray's metrics
+    agent: tests/integration/test_ray_metrics_export.py)."""
+    result = render_with({"gpuWorkers": {"enabled": True}})
+    assert result.returncode == 0, result.stderr
+    (rayservice,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "RayService"]
+    for name, template in pod_templates(rayservice).items():
+        env = {e["name"]: e.get("value") for e in template["spec"]["containers"][0]["env"]}
+        assert env["RAY_EXPORT_COUNTER_AS_GAUGE"] == "0", name
+
+
 def test_gpu_groups_request_gpus_with_tolerations_and_node_selectors():
     (rayservice,) = by_kind(render("gpu-values.yaml"), "RayService")
     pods = pod_templates(rayservice)

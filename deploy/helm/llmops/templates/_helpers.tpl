@@ -346,6 +346,10 @@ applications:
   value: "1"
 - name: RAY_USAGE_STATS_ENABLED
   value: "0"
+# Ray's metrics agent exports a counter twice unless told not to: as a counter (`_total`) and as a
+# gauge under the bare name; the dashboards and alerts query only the counters
+- name: RAY_EXPORT_COUNTER_AS_GAUGE
+  value: "0"
 # the cost report and budgets read the chart's price table
 - name: LLMOPS_GATEWAY_PRICES_FILE
   value: {{ include "llmops.configDir" . }}/prices.yaml

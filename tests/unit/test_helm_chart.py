@@ -132,6 +132,7 @@ def test_serve_config_is_accepted_by_build_app_settings(scenario):
         engine_args = dict(app["args"])
         spec = ModelSpec.model_validate(engine_args.pop("engine_app"))
         assert spec.source and gateway_entry(spec) == model.model_dump(exclude_unset=True)
+        assert GatewaySettings(**engine_args.pop("gateway")).request_timeout_s == gateway.request_timeout_s
         assert EngineSettings(**engine_args).model_store == engine.model_store
 
 
@@ -584,6 +585,11 @@ def test_pods_get_the_request_timeout_to_stop():
     assert set(pods) == {"head", "cpu", "gpu"}
     for name, template in pods.items():
         assert template["spec"]["terminationGracePeriodSeconds"] == 930, name
+    # every application's replicas drain for the request timeout (services/app.py), engines' included
+    apps = applications(list(yaml.safe_load_all(result.stdout)))
+    assert len(apps) > 2
+    for name, app in apps.items():
+        assert GatewaySettings(**app["args"].get("gateway", {})).request_timeout_s == 900, name
 
 
 def test_upstream_keys_come_from_an_existing_secret():

@@ -231,6 +231,9 @@ the gateway, and `llmops ab`/`llmops registry` in jobs). */}}
 model_store: {{ include "llmops.modelDir" . }}
 device: {{ include "llmops.engineDevice" . }}
 cpu_kv_cache_gib: {{ .Values.engine.cpuKvCacheGib }}
+# an engine replica being replaced finishes its requests first, for as long as the gateway lets one run
+gateway:
+  request_timeout_s: {{ .Values.gateway.requestTimeoutSeconds }}
 {{- end }}
 
 {{/* The gateway application's models: a vllm model runs in its own engine application, which holds

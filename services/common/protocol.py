@@ -57,6 +57,16 @@ class ChatMessage(BaseModel):
                 raise ValueError(f"part {i} of type {kind!r} needs '{field}' ({expected.__name__}) and nothing else")
         return content
 
+    @model_validator(mode="after")
+    def _required_for_its_role(self) -> ChatMessage:
+        # as OpenAI's API: content is required, except from an assistant that called a tool or
+        # function instead; a tool's answer also names the call it answers
+        if self.content is None and not (self.role == "assistant" and (self.tool_calls or self.function_call)):
+            raise ValueError(f"a {self.role} message needs 'content'")
+        if self.role == "tool" and not self.tool_call_id:
+            raise ValueError("a tool message needs 'tool_call_id'")
+        return self
+
 
 class StreamOptions(_Strict):
     include_usage: bool = False

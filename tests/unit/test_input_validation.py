@@ -59,6 +59,10 @@ BAD = [
     (chat(top_k=-2), "top_k"),
     (chat(repetition_penalty=0), "repetition_penalty"),
     (chat(min_p=1.5), "min_p"),
+    # found by fuzzing the real stack: messages without what their role requires reached the engine
+    (chat(messages=[{"role": "user"}]), "messages.0"),
+    (chat(messages=[{"role": "tool", "content": "42"}]), "messages.0"),
+    (chat(messages=[USER, {"role": "assistant", "content": None}]), "messages.1"),
 ]
 
 
@@ -109,5 +113,10 @@ async def test_known_part_types_and_echoed_assistant_fields_pass(gateway):
     messages = [
         {"role": "user", "content": parts},
         {"role": "assistant", "content": "yes", "refusal": None, "tool_calls": None, "annotations": None},
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "42"},
     ]
     assert (await client.post("/v1/chat/completions", json=chat(messages=messages))).status_code == 200

@@ -106,7 +106,12 @@ def gate(
 def quantize(
     version: Annotated[int, typer.Argument(help="Version to quantize (hf, or lora: merged into its base first).")],
     scheme: Annotated[
-        list[str] | None, typer.Option("--scheme", "-s", help="int8, int4 (ONNX Runtime) or w8a8 (compressed-tensors, vLLM); repeat for several (default: config).")
+        list[str] | None,
+        typer.Option(
+            "--scheme",
+            "-s",
+            help="int8, int4 (ONNX Runtime) or w8a8 (compressed-tensors, vLLM); repeat for several (default: config).",
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:

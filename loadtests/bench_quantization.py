@@ -44,6 +44,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 # name -> (scheme, algorithm)
 VARIANTS = {"ort_int8": ("int8", "default"), "ort_int4": ("int4", "default"), "ort_int4_gptq": ("int4", "gptq")}
+# peer -> its row in the record
+PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}
 ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
 
 
@@ -176,12 +178,15 @@ async def peers(names: list[str], args) -> dict:
     out = {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
         for name in names:
-            run = bench_engine.run_vllm if name == "vllm" else bench_engine.run_llamacpp
+            run = bench_engine.run_llamacpp if name == "llamacpp" else bench_engine.run_vllm
             if name == "llamacpp" and not list(bench_venv(None).glob("lib/python*/site-packages/llama_cpp")):
                 out[name] = {"error": "llama-cpp-python is not installed in .venv-bench (loadtests/install_peers.sh)"}
                 continue
+            own_args = argparse.Namespace(**vars(peer_args))
+            if name == "vllm_quantized":  # the same vLLM server on the quantized checkpoint
+                own_args.model_dir = args.vllm_quantized_dir.resolve()
             try:
-                out[name] = (await run(peer_args, Path(workdir)))["levels"]
+                out[name] = (await run(own_args, Path(workdir)))["levels"]
             except Exception as exc:  # noqa: BLE001 - recorded, the other rows stand
                 out[name] = {"error": f"{type(exc).__name__}: {exc}"[-400:]}
             print(f"[{name}] {out[name]}", file=sys.stderr, flush=True)
@@ -218,11 +223,20 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
+    p.add_argument(
+        "--vllm-quantized-dir",
+        type=Path,
+        default=None,
+        help="a quantized checkpoint vLLM loads (e.g. compressed-tensors W8A8): served by the same vLLM server"
+        " command as float32 vLLM and measured as the peer vllm_quantized",
+    )
     for name in VARIANTS:
         p.add_argument(f"--{name.replace('_', '-')}-dir", type=Path, help=f"an existing {name} build (else built)")
     p.add_argument("--out", type=Path, default=ROOT / "loadtests/records/bench_quantization.jsonl")
     args = p.parse_args()
     args.variants = [v for v in args.variants.split(",") if v]
+    if args.vllm_quantized_dir is not None and not (args.vllm_quantized_dir / "config.json").is_file():
+        p.error(f"--vllm-quantized-dir {args.vllm_quantized_dir} has no config.json")
     if unknown := set(args.variants) - set(VARIANTS):
         p.error(f"unknown variants {sorted(unknown)}")
     return args
@@ -279,9 +293,11 @@ def main() -> None:
             rows[name] = {**speed_row(levels, weight_bytes(folder), bandwidth)}
             rows[name].update(quality(name, OrtCausalLM(folder), tokenizer, config))
     names = [n for n in args.peers.split(",") if n]
-    sources = {"vllm": args.model_dir, "llamacpp": args.gguf}
+    if args.vllm_quantized_dir is not None:
+        names.append("vllm_quantized")
+    sources = {"vllm": args.model_dir, "llamacpp": args.gguf, "vllm_quantized": args.vllm_quantized_dir}
     for name, levels in asyncio.run(peers(names, args)).items():
-        rows[f"{name}_fp32" if name == "vllm" else "llamacpp_q4_1"] = (
+        rows[PEER_ROWS[name]] = (
             levels if "error" in levels else speed_row(levels, weight_bytes(sources[name]), bandwidth)
         )
     record = summarize(rows, args, bandwidth)
@@ -314,7 +330,7 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
             "general_ppl": round(row["general_ppl"] / base["general_ppl"], 4),
             "pubmedqa_accuracy_delta": round(row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
         }
-        for peer in ("vllm_fp32", "llamacpp_q4_1"):
+        for peer in PEER_ROWS.values():
             other = rows.get(peer, {})
             for c in args.concurrency:
                 if other.get(f"tok_s_c{c}"):
@@ -328,6 +344,9 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
         }
         for name in args.variants
     }
+    quantized_vllm = rows.get("vllm_quantized", {}).get("tok_s_c1")
+    if quantized_vllm:  # speed only: its perplexity is not measured here
+        targets["vllm_quantized"] = {"c1_at_least_llamacpp": (quantized_vllm >= llama) if llama else None}
     return {"bench": "quantization", "memcpy_gb_s": bandwidth, "variants": rows, "ratios_vs_fp32": ratios,
             "targets": targets}  # fmt: skip
 

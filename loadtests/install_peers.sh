@@ -9,6 +9,7 @@
 # Usage:  bash loadtests/install_peers.sh            # venv at ./.venv-bench
 #         BENCH_VENV=/work/bench-venv bash loadtests/install_peers.sh
 #         PEERS=litellm bash loadtests/install_peers.sh   # only one of: litellm, llamacpp
+#         PRINT_LLAMA_CMAKE_ARGS=1 bash loadtests/install_peers.sh   # the llama.cpp build flags for this CPU
 #
 # FAISS (loadtests/bench_rag_scale.py) is a runtime dependency of the project (the RAG store's
 # ANN index): it comes with the project's venv.
@@ -25,8 +26,20 @@ PEERS="${PEERS:-litellm llamacpp}"
 # PyPI's version list); 1.81.13 predates them. Bump deliberately, after checking the release history.
 LITELLM_VERSION="${LITELLM_VERSION:-1.81.13}"
 LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
-# Portable AVX-512 build without AMX (see DESIGN.md §4).
-LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
+# Never AMX (see DESIGN.md §4); AVX-512 only where this CPU has it: an AVX-512 build dies with
+# SIGILL (exit -4) on a CPU without it (an AMD EPYC with AVX2 only, 2026-11-30).
+CPUINFO="${CPUINFO:-/proc/cpuinfo}"
+NO_AMX="-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+if grep -qw avx512f "$CPUINFO"; then
+    DEFAULT_LLAMA_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON $NO_AMX"
+else
+    DEFAULT_LLAMA_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF $NO_AMX"
+fi
+LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:-$DEFAULT_LLAMA_ARGS}"
+if [ "${PRINT_LLAMA_CMAKE_ARGS:-0}" = 1 ]; then
+    echo "$LLAMA_CMAKE_ARGS"
+    exit 0
+fi
 
 if [ ! -x "$BENCH_VENV/bin/python" ]; then
     "$PYTHON" -m venv "$BENCH_VENV"

@@ -133,9 +133,11 @@ class HpoConfig(_Strict):
 
 
 class QuantizeConfig(_Strict):
-    schemes: list[Literal["int8", "int4"]] = Field(
+    schemes: list[Literal["int8", "int4", "w8a8"]] = Field(
         default_factory=lambda: ["int8", "int4"],
-        description="Weight-only (MatMulNBits) variants to build with onnxruntime-genai's model builder.",
+        description="int8, int4: weight-only (MatMulNBits) ONNX variants built with onnxruntime-genai's model builder;"
+        " w8a8: a compressed-tensors int8 checkpoint (int8 weights per channel, dynamic int8 activations) that vLLM"
+        " serves (pipelines/compressed.py; always round-to-nearest, the other settings apply to the ONNX variants).",
     )
     block_size: Literal[16, 32, 64, 128, 256] = Field(32, description="Weights per quantization scale.")
     accuracy_level: int = Field(
@@ -164,7 +166,7 @@ class QuantizeConfig(_Strict):
     @classmethod
     def _schemes(cls, value: list[str]) -> list[str]:
         if not value or len(set(value)) != len(value):
-            raise ValueError("schemes must name int8 and/or int4, each once")
+            raise ValueError("schemes must name int8, int4 and/or w8a8, each once")
         return value
 
     @model_validator(mode="after")
@@ -177,6 +179,8 @@ def check_algorithm(algorithm: str, schemes: list[str]) -> None:
     """ORT's GPTQ writes MatMulNBits for 4 bits only: gptq with int8 is refused before any export."""
     if algorithm == "gptq" and "int8" in schemes:
         raise ConfigError("algorithm gptq quantizes int4 only: build int8 with default, rtn or k_quant")
+    if algorithm == "gptq" and "w8a8" in schemes:
+        raise ConfigError("algorithm gptq quantizes int4 only: w8a8 is round-to-nearest (build it with default)")
 
 
 class RegistryConfig(_Strict):

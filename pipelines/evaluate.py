@@ -60,6 +60,9 @@ def load_version(
         from pipelines.ort_model import OrtCausalLM
 
         folder = version_folder(registry, info, workdir)
+        if info.tags.get("format") == "compressed-tensors":  # vLLM's format: transformers decompresses it
+            model, tokenizer = core.load_base(folder)
+            return model.eval(), tokenizer, info.kind
         if not (folder / "genai_config.json").is_file():
             raise ConfigError(f"quantized version {version} has no genai_config.json in {folder}")
         return OrtCausalLM(folder), AutoTokenizer.from_pretrained(folder), info.kind

@@ -28,6 +28,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.compressed import FORMAT, PRESET, build_w8a8, check_library
+from pipelines.compressed import SCHEME as SCHEME_W8A8
 from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm
 from pipelines.registry import code_version, open_registry, version_folder
 from services.registry.service import ModelRegistry, VersionInfo, folder_digest
@@ -196,11 +198,15 @@ def run_quantize(
     """Quantize a version into each scheme and register every result; return the new versions."""
     quantize = config.quantize
     schemes = list(schemes or quantize.schemes)
-    unknown = sorted(set(schemes) - {"int8", "int4"})
+    unknown = sorted(set(schemes) - {"int8", "int4", SCHEME_W8A8})
     if unknown:
-        raise ConfigError(f"unknown quantization scheme(s) {unknown}: the ONNX Runtime engine serves int8 and int4")
+        raise ConfigError(
+            f"unknown quantization scheme(s) {unknown}: the ONNX Runtime engine serves int8 and int4, vLLM serves w8a8"
+        )
     check_algorithm(quantize.algorithm, schemes)
-    tool_version = check_tools()
+    onnx_schemes = [s for s in schemes if s != SCHEME_W8A8]
+    tool_version = check_tools() if onnx_schemes else None
+    ct_version = check_library() if SCHEME_W8A8 in schemes else None
     registry = registry or open_registry(config.registry)
     name = config.model_name
     info = registry.get_version(name, version)  # an unknown version fails here, before any export
@@ -210,6 +216,30 @@ def run_quantize(
         source = source_model_folder(registry, info, config.finetune.models_dir, Path(workdir), progress)
         for scheme in schemes:
             output = config.quantize.output_dir / f"{name}-v{info.version}-{scheme}"
+            if scheme == SCHEME_W8A8:
+                progress(f"{scheme}: writing a compressed-tensors checkpoint of v{info.version} ({ct_version})")
+                size, seconds = build_w8a8(source, output, progress)
+                tags = {
+                    "base_model": info.tags.get("base_model", name),
+                    "quantization": scheme,
+                    "source_version": info.version,
+                    "parent_version": info.version,
+                    "source_kind": info.kind,
+                    "data_hash": info.tags.get("data_hash", "none"),
+                    "code_version": code_version(),
+                    "config_sha256": hashlib.sha256(f"{FORMAT}:{PRESET}".encode()).hexdigest(),
+                    "engine": "vllm",
+                    "format": FORMAT,
+                    "compressed_tensors_version": ct_version,
+                    "algorithm": "rtn",
+                    "size_bytes": size,
+                    "artifact_sha256": folder_digest(output),
+                }
+                description = f"{scheme} compressed-tensors (vLLM) of v{info.version}"
+                new = registry.register(name, output, kind="quantized", tags=tags, copy=True, description=description)
+                progress(f"{scheme}: registered {name} v{new.version} ({size / 1e6:.1f} MB, {seconds:.0f} s)")
+                results.append(QuantizedVersion(scheme, new.version, output, new.source, size, seconds))
+                continue
             progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
             size, seconds = build_variant(source, output, scheme, quantize, progress, data=config.data)
             tags = {

@@ -106,11 +106,16 @@ def gate(
 def quantize(
     version: Annotated[int, typer.Argument(help="Version to quantize (hf, or lora: merged into its base first).")],
     scheme: Annotated[
-        list[str] | None, typer.Option("--scheme", "-s", help="int8 or int4; repeat for both (default: config).")
+        list[str] | None,
+        typer.Option(
+            "--scheme",
+            "-s",
+            help="int8, int4 (ONNX Runtime) or w8a8 (compressed-tensors, vLLM); repeat for several (default: config).",
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """ONNX Runtime int8/int4 (onnxruntime-genai) variants, each registered as a new version."""
+    """ONNX Runtime int8/int4 (onnxruntime-genai) or vLLM w8a8 (compressed-tensors) variants, each a new version."""
 
     def action():
         from pipelines.quantize import run_quantize

@@ -26,8 +26,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import regex
@@ -37,25 +35,21 @@ _REGEX_DIGIT = regex.compile(r"\d")
 _ASCII_DIGITS = "0123456789"
 
 
-@dataclass
 class TextFacts:
-    """What the conditions read from one text, each computed at most once."""
+    """What the conditions read from one text."""
 
-    text: str
+    __slots__ = ("text", "ascii_digits", "re_digits", "regex_digits")
 
-    @cached_property
-    def ascii_digits(self) -> int:
-        return sum(map(self.text.count, _ASCII_DIGITS))
-
-    @cached_property
-    def re_digits(self) -> int:
-        """Digits as Python's ``re`` reads ``\\d`` (phonenumbers, our recognisers)."""
-        return self.ascii_digits if self.text.isascii() else len(_RE_DIGIT.findall(self.text))
-
-    @cached_property
-    def regex_digits(self) -> int:
-        """Digits as the ``regex`` module reads ``\\d`` (Presidio's pattern recognisers)."""
-        return self.ascii_digits if self.text.isascii() else len(_REGEX_DIGIT.findall(self.text))
+    def __init__(self, text: str):
+        self.text = text
+        self.ascii_digits = sum(map(text.count, _ASCII_DIGITS))
+        if text.isascii():
+            self.re_digits = self.regex_digits = self.ascii_digits
+        else:
+            # \d as Python's re reads it (phonenumbers, our recognisers) and as the regex module
+            # reads it (Presidio's pattern recognisers): their Unicode tables may differ
+            self.re_digits = len(_RE_DIGIT.findall(text))
+            self.regex_digits = len(_REGEX_DIGIT.findall(text))
 
 
 def min_phone_digits(default_regions: tuple[str, ...] | list[str]) -> int:
@@ -176,21 +170,25 @@ class Prefilter:
             elif recognizer.name in PATTERNS_READ and fingerprint(recognizer) == PATTERNS_READ[recognizer.name]:
                 self.conditions[recognizer.id] = CONDITIONS[recognizer.name]
 
+        # entity -> (spaCy's NER recogniser reports it, the conditions of its other recognisers;
+        # None: a recogniser with no condition, so the entity is always possible)
+        self._plan: dict[str, tuple[bool, list[Condition] | None]] = {}
+        for entity, recognizers in self.by_entity.items():
+            spacy = any(r.name == "SpacyRecognizer" for r in recognizers)
+            others = [self.conditions.get(r.id) for r in recognizers if r.name != "SpacyRecognizer"]
+            self._plan[entity] = (spacy, None if None in others else others)
+
     def possible(self, entity: str, facts: TextFacts, ner: bool) -> bool:
         """Whether any recogniser of ``entity`` could report it in ``facts.text`` (``ner``: the
-        NER pass runs, so spaCy's recogniser could report its entity types)."""
-        recognizers = self.by_entity.get(entity)
-        if not recognizers:
-            return True  # nothing known about it: let Presidio decide
-        for recognizer in recognizers:
-            if recognizer.name == "SpacyRecognizer":
-                if ner:
-                    return True
-                continue  # it reads only the NER pass's entities: without it, it reports nothing
-            condition = self.conditions.get(recognizer.id)
-            if condition is None or condition(facts):
-                return True
-        return False
+        NER pass runs, so spaCy's recogniser could report its entity types; without it, it reports
+        nothing: it reads only the NER pass's entities)."""
+        plan = self._plan.get(entity)
+        if plan is None:
+            return True  # no recogniser known for it: let Presidio decide
+        spacy, conditions = plan
+        if conditions is None or (spacy and ner):
+            return True
+        return any(condition(facts) for condition in conditions)
 
     def wanted(self, text: str, entities: set[str], lookalikes: frozenset[str], ner: bool) -> set[str]:
         """The entity types worth asking Presidio for: those of ``entities`` that could be found,

@@ -171,3 +171,23 @@ def test_a_text_that_cannot_hold_pii_never_reaches_presidio(pii_detector, monkey
         assert pii_detector.detect(text, DEFAULT_ENTITIES) == []
     with pytest.raises(AssertionError, match="Presidio was asked"):
         pii_detector.detect("Write to a@b.org", DEFAULT_ENTITIES)
+
+
+def test_a_recogniser_with_other_patterns_loses_its_condition():
+    """Another Presidio version's patterns were not read: that recogniser always runs."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+    from presidio_analyzer.recognizer_registry import RecognizerRegistry
+
+    from services.safety.prefilter import Prefilter
+
+    changed = EmailRecognizer()
+    changed.patterns = [Pattern("Email (at)", r"\b\w+ at \w+ dot \w+\b", 0.5)]
+    custom = PatternRecognizer("TICKET_ID", patterns=[Pattern("ticket", r"\bT-\d{6}\b", 0.6)])
+    registry = RecognizerRegistry(recognizers=[EmailRecognizer(), changed, custom])
+    prefilter = Prefilter(registry)
+    assert list(prefilter.conditions) == [registry.recognizers[0].id]  # only the one as read
+    assert prefilter.wanted("write to jo at example dot org", {"EMAIL_ADDRESS", "TICKET_ID"}, frozenset(), False) == {
+        "EMAIL_ADDRESS",
+        "TICKET_ID",
+    }

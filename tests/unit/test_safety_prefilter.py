@@ -191,3 +191,12 @@ def test_a_recogniser_with_other_patterns_loses_its_condition():
         "EMAIL_ADDRESS",
         "TICKET_ID",
     }
+
+
+def test_the_gateway_warm_up_text_runs_every_recogniser(pii_detector):
+    from services.gateway.local_scan import WARM_UP_TEXT
+    from services.safety.pii import PHONE_LOOKALIKES
+
+    ner = False
+    asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), PHONE_LOOKALIKES, ner)
+    assert asked == set(DEFAULT_ENTITIES) | PHONE_LOOKALIKES

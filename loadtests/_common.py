@@ -135,6 +135,8 @@ LLMOPS_VARIANTS: dict[str, dict[str, Any]] = {
     # as shipped but every guard check goes to the safety deployment (one Ray Serve round trip
     # each), as before the cheap checks moved into the gateway replica
     "llmops-scan-remote": {"args": [], "env": {"LLMOPS_SAFETY_SCAN_IN_GATEWAY": "deployment"}},
+    # as shipped but the PII prefilter off: Presidio asked for every entity type on every text
+    "llmops-no-prefilter": {"args": [], "env": {"LLMOPS_SAFETY_PII_PREFILTER": "false"}},
 }
 LLMOPS_PORT_BLOCK = 8
 

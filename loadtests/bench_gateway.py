@@ -11,6 +11,8 @@ Systems (each measured in this one run, one at a time, against the same fake bac
 - ``llmops-proxy-tput``  through the proxy with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``;
 - ``llmops-guards-off``  as shipped with ``LLMOPS_SAFETY_ENABLED=false`` (the guards' cost);
 - ``llmops-scan-remote`` every guard check in the safety deployment (one round trip each);
+- ``llmops-no-prefilter`` as shipped with ``LLMOPS_SAFETY_PII_PREFILTER=false`` (Presidio asked
+                   for every PII type on every text, as before the prefilter);
 - ``litellm``      LiteLLM's proxy (its own venv, see install_peers.sh) with a master key,
                    routing the same model name to the fake backend.
 

@@ -2,6 +2,9 @@
 PII redaction, as ``SafetyService.check`` runs them) on 200-, 1,000- and 4,000-character prompts,
 pinned to one core.
 
+The same guard with the PII prefilter off (``services/safety/prefilter.py``: Presidio asked for
+every entity type on every text) is timed in the same run, interleaved size by size.
+
 Compared in the same run with a peer that runs here: Presidio as its defaults set it up
 (``AnalyzerEngine`` over the full spaCy pipeline and every recognizer, then ``AnonymizerEngine``),
 which is the PII part alone. LLM Guard cannot run here (its scanners download hub models at
@@ -105,11 +108,15 @@ def main() -> None:
         text = prompt(size)
         log(f"{size} chars")
         ours = summary(timed(lambda t: service.check([t], "input", shipped), text, args.runs))
+        prefilter, service.pii.prefilter = service.pii.prefilter, None  # every PII type on every text
+        no_prefilter = summary(timed(lambda t: service.check([t], "input", shipped), text, args.runs))
+        service.pii.prefilter = prefilter
         ours_ner = summary(timed(lambda t: service.check([t], "input", with_names), text, max(30, args.runs // 5)))
         peer = summary(timed(presidio_defaults, text, max(30, args.runs // 5)))
         assert "@example.com" not in service.check([text], "input", shipped)["texts"][0]  # it really redacts
         results[str(size)] = {
             "llmops_input_guard": ours,
+            "llmops_input_guard_no_pii_prefilter": no_prefilter,
             "llmops_input_guard_with_person_location": ours_ner,
             "presidio_defaults_pii_only": peer,
             "ratio_p50_presidio_defaults_over_llmops": ratio(peer["p50_ms"], ours["p50_ms"], 1),

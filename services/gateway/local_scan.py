@@ -23,6 +23,7 @@ from services.safety.policy import Policy
 
 ScanPlace = Literal["auto", "gateway", "deployment"]
 INLINE_CHARS = 2000  # longer checks go to a worker thread (about one PII segment)
+WARM_UP_TEXT = "Hi Maria Lopez, write to a.b@example.org or 212-555-0198 from 10.0.0.1; card 4111 1111 1111 1111."
 
 
 def needs_ner(policy: Policy, direction: str) -> bool:
@@ -41,9 +42,10 @@ class SplitSafetyClient:
         self.place = place
         if warm_up and place != "deployment":
             # Presidio compiles its recognisers on first use (seconds on a busy machine): pay that
-            # at start, not in the first request's safety timeout
+            # at start, not in the first request's safety timeout (a text every PII prefilter
+            # condition passes, so every recogniser runs once)
             for direction in ("input", "output"):
-                local.check(["Write to a.b@example.org or 212-555-0198."], direction, Policy())
+                local.check([WARM_UP_TEXT], direction, Policy())
 
     def runs_here(self, policy: Any, direction: str) -> bool:
         if self.place != "auto":

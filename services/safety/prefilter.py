@@ -1,0 +1,213 @@
+"""Which PII entity types could possibly be found in a text, decided before Presidio runs.
+
+Presidio's ``analyze`` costs about a millisecond even on a short clean text: ~40 regular
+expressions (each also paying the ``regex`` module's timeout set-up), the phone matcher, the
+spaCy tokenizer, registry look-ups and context enhancement. Most texts cannot hold most entity
+types: no ``@``, no e-mail address; fewer than 13 digits, no card number. ``Prefilter`` holds one
+**necessary condition per recogniser**, read off its patterns (every match of the recogniser
+satisfies it), and asks Presidio only for the entity types at least one of whose recognisers
+passes; with none left, ``analyze`` and the tokenizer are skipped.
+
+This changes no result: Presidio runs each recogniser on its own, and every later step
+(context enhancement, the score threshold, de-duplication, the allow list) works per result or per
+entity type, so leaving out a type whose recognisers cannot match removes nothing else.
+``tests/unit/test_safety_prefilter.py`` runs the detector with and without the prefilter over the
+project's PII texts and edge cases of every condition and requires identical entities.
+
+The conditions count characters over the whole text (cheap, and still necessary: a match's
+characters are in the text). Digits are counted the way each matcher reads them: ``[0-9]`` in a
+pattern is ASCII only; ``\\d`` in Presidio's patterns is the ``regex`` module's Unicode ``Nd``;
+``\\d`` in phonenumbers and in ``services/safety/recognizers.py`` is Python's ``re``. A recogniser
+this module does not know (a custom one, spaCy's NER when the NER pass runs) always passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import regex
+
+_RE_DIGIT = re.compile(r"\d")
+_REGEX_DIGIT = regex.compile(r"\d")
+_ASCII_DIGITS = "0123456789"
+
+
+class TextFacts:
+    """What the conditions read from one text."""
+
+    __slots__ = ("text", "ascii_digits", "re_digits", "regex_digits")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.ascii_digits = sum(map(text.count, _ASCII_DIGITS))
+        if text.isascii():
+            self.re_digits = self.regex_digits = self.ascii_digits
+        else:
+            # \d as Python's re reads it (phonenumbers, our recognisers) and as the regex module
+            # reads it (Presidio's pattern recognisers): their Unicode tables may differ
+            self.re_digits = len(_RE_DIGIT.findall(text))
+            self.regex_digits = len(_REGEX_DIGIT.findall(text))
+
+
+def min_phone_digits(default_regions: tuple[str, ...] | list[str]) -> int:
+    """The fewest digits a phone number ``PhoneRecognizer`` reports can have, from phonenumbers'
+    metadata. It matches digits only (no vanity letters) and reports only numbers valid for
+    their region (``Leniency.VALID``), whose national number length is one of the region's
+    possible lengths: written with ``+``, the country code and a national number of any region;
+    without, a national number of a region sharing a default region's country code."""
+    import phonenumbers
+    from phonenumbers.phonenumberutil import PhoneMetadata
+
+    def shortest(metadata: Any) -> int:
+        return min(metadata.general_desc.possible_length)
+
+    international = min(
+        [
+            len(str(m.country_code)) + shortest(m)
+            for m in map(PhoneMetadata.metadata_for_region, phonenumbers.SUPPORTED_REGIONS)
+        ]
+        + [
+            len(str(code)) + shortest(PhoneMetadata.metadata_for_nongeo_region(code))
+            for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS
+        ]
+    )
+    national = min(
+        shortest(PhoneMetadata.metadata_for_region(region))
+        for default in default_regions
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[phonenumbers.country_code_for_region(default)]
+    )
+    return min(international, national)
+
+
+Condition = Callable[[TextFacts], bool]
+
+
+CONDITIONS: dict[str, Condition] = {
+    # [@]\w+... : the '@' itself
+    "EmailRecognizer": lambda f: "@" in f.text,
+    # (4\d{3}|5[0-5]\d{2}|...)[- ]?(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5}): >= 13 \d
+    "CreditCardRecognizer": lambda f: f.regex_digits >= 13,
+    # five patterns, each of nine [0-9]
+    "UsSsnRecognizer": lambda f: f.ascii_digits >= 9,
+    # [A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6}: the two check digits
+    "IbanRecognizer": lambda f: f.ascii_digits >= 2,
+    # IPv6 forms all hold ':'; IPv4 is four [0-9] groups joined by three '.'
+    "IpRecognizer": lambda f: ":" in f.text or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
+    # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
+    "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
+    # the phone look-alikes (asked for only to be resolved against a phone match)
+    "NhsRecognizer": lambda f: f.ascii_digits >= 10,  # [0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{4}
+    "DateRecognizer": lambda f: f.regex_digits >= 1,  # shortest: dd-MMM, one [1-9]
+    "UsLicenseRecognizer": lambda f: f.ascii_digits >= 1,  # shortest: [A-Z][0-9]{1,12}
+    "UsBankRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{8,17}
+    "UsItinRecognizer": lambda f: f.regex_digits >= 9,  # 9\d{2}[- ]?(5\d|...)[- ]?\d{4}
+    "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
+    # recognizers.py: every address form holds a \d (house number, PO box number)
+    "AddressRecognizer": lambda f: f.re_digits >= 1,
+    # recognizers.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
+    "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
+}
+
+
+# The patterns each condition was read from (sha256 of the recogniser's regexes, newline-joined,
+# first 16 hex digits). A recogniser whose patterns differ (another Presidio version, an edited
+# recognizers.py) loses its condition and always runs: an upgrade can cost speed, never recall.
+PATTERNS_READ = {
+    "CreditCardRecognizer": "f619fa242c932c37",
+    "UsBankRecognizer": "77ff5492baf67207",
+    "UsLicenseRecognizer": "a5ad4472a28cc70f",
+    "UsItinRecognizer": "1dc3ba3379d4812d",
+    "UsPassportRecognizer": "4d39378952a1fd07",
+    "UsSsnRecognizer": "99e2c61f6a973b04",
+    "NhsRecognizer": "d813b701023b5188",
+    "CryptoRecognizer": "9d9a993fd6aee894",
+    "DateRecognizer": "95ce0df7492c064a",
+    "EmailRecognizer": "004723abbb67ff6c",
+    "IbanRecognizer": "1f98697e78e08d67",
+    "IpRecognizer": "2e5b4e8ccce1e531",
+    "AddressRecognizer": "fbf9fb87db47fbc0",
+    "DateOfBirthRecognizer": "4066b08b0a101a94",
+}
+
+
+def fingerprint(recognizer: Any) -> str | None:
+    """The recogniser's patterns as ``PATTERNS_READ`` records them (None: it has none)."""
+    patterns = [p.regex for p in getattr(recognizer, "patterns", None) or []]
+    patterns += [p.pattern for p in getattr(recognizer, "regexes", ())]
+    if not patterns:
+        return None
+    return hashlib.sha256("\n".join(patterns).encode()).hexdigest()[:16]
+
+
+def _phone_condition_holds(recognizer: Any) -> bool:
+    import phonenumbers
+
+    return recognizer.leniency == phonenumbers.Leniency.VALID
+
+
+class Prefilter:
+    """Built from the analyzer's registry: for each entity type, the recognisers that report it,
+    and for each recogniser its condition (none known: it always runs)."""
+
+    def __init__(self, registry: Any, *, exact: tuple[Any, ...] = ()):
+        """``exact``: recognisers that need no NLP artefacts and are cheap; their condition is
+        their own result (the name gazetteer, whose only cheap necessary condition, a capital
+        letter, is true of nearly every text)."""
+        self.by_entity: dict[str, list[Any]] = {}
+        self.conditions: dict[str, Condition] = {}  # recogniser id -> condition
+        exact_ids = {r.id for r in exact}
+        for recognizer in registry.recognizers:
+            for entity in recognizer.supported_entities:
+                self.by_entity.setdefault(entity, []).append(recognizer)
+            if recognizer.id in exact_ids:
+                self.conditions[recognizer.id] = _own_result(recognizer)
+            elif recognizer.name == "PhoneRecognizer" and _phone_condition_holds(recognizer):
+                least = min_phone_digits(list(recognizer.supported_regions))
+                self.conditions[recognizer.id] = lambda f, least=least: f.re_digits >= least
+            elif recognizer.name in PATTERNS_READ and fingerprint(recognizer) == PATTERNS_READ[recognizer.name]:
+                self.conditions[recognizer.id] = CONDITIONS[recognizer.name]
+
+        # entity -> (spaCy's NER recogniser reports it, the conditions of its other recognisers;
+        # None: a recogniser with no condition, so the entity is always possible)
+        self._plan: dict[str, tuple[bool, list[Condition] | None]] = {}
+        for entity, recognizers in self.by_entity.items():
+            spacy = any(r.name == "SpacyRecognizer" for r in recognizers)
+            others = [self.conditions.get(r.id) for r in recognizers if r.name != "SpacyRecognizer"]
+            self._plan[entity] = (spacy, None if None in others else others)
+
+    def possible(self, entity: str, facts: TextFacts, ner: bool) -> bool:
+        """Whether any recogniser of ``entity`` could report it in ``facts.text`` (``ner``: the
+        NER pass runs, so spaCy's recogniser could report its entity types; without it, it reports
+        nothing: it reads only the NER pass's entities)."""
+        plan = self._plan.get(entity)
+        if plan is None:
+            return True  # no recogniser known for it: let Presidio decide
+        spacy, conditions = plan
+        if conditions is None or (spacy and ner):
+            return True
+        return any(condition(facts) for condition in conditions)
+
+    def wanted(self, text: str, entities: set[str], lookalikes: frozenset[str], ner: bool) -> set[str]:
+        """The entity types worth asking Presidio for: those of ``entities`` that could be found,
+        and the phone ``lookalikes`` that could be, when a phone number could be."""
+        facts = TextFacts(text)
+        asked = {e for e in entities if self.possible(e, facts, ner)}
+        if "PHONE_NUMBER" in asked:
+            asked |= {e for e in lookalikes - entities if self.possible(e, facts, ner)}
+        return asked
+
+
+def _own_result(recognizer: Any) -> Condition:
+    def condition(facts: TextFacts) -> bool:
+        if not recognizer.is_loaded:
+            recognizer.load()
+            recognizer.is_loaded = True
+        return bool(recognizer.analyze(facts.text, recognizer.supported_entities, None))
+
+    return condition
+
+
+__all__ = ["CONDITIONS", "PATTERNS_READ", "Prefilter", "TextFacts", "fingerprint", "min_phone_digits"]

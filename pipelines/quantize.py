@@ -219,29 +219,28 @@ def run_quantize(
             if scheme == SCHEME_W8A8:
                 progress(f"{scheme}: writing a compressed-tensors checkpoint of v{info.version} ({ct_version})")
                 size, seconds = build_w8a8(source, output, progress)
-                tags = {
-                    "base_model": info.tags.get("base_model", name),
-                    "quantization": scheme,
-                    "source_version": info.version,
-                    "parent_version": info.version,
-                    "source_kind": info.kind,
-                    "data_hash": info.tags.get("data_hash", "none"),
-                    "code_version": code_version(),
+                build_tags = {
                     "config_sha256": hashlib.sha256(f"{FORMAT}:{PRESET}".encode()).hexdigest(),
                     "engine": "vllm",
                     "format": FORMAT,
                     "compressed_tensors_version": ct_version,
                     "algorithm": "rtn",
-                    "size_bytes": size,
-                    "artifact_sha256": folder_digest(output),
                 }
                 description = f"{scheme} compressed-tensors (vLLM) of v{info.version}"
-                new = registry.register(name, output, kind="quantized", tags=tags, copy=True, description=description)
-                progress(f"{scheme}: registered {name} v{new.version} ({size / 1e6:.1f} MB, {seconds:.0f} s)")
-                results.append(QuantizedVersion(scheme, new.version, output, new.source, size, seconds))
-                continue
-            progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
-            size, seconds = build_variant(source, output, scheme, quantize, progress, data=config.data)
+            else:
+                progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
+                size, seconds = build_variant(source, output, scheme, quantize, progress, data=config.data)
+                build_tags = {
+                    "config_sha256": quantize_digest(quantize),
+                    "engine": ENGINE,
+                    "engine_version": tool_version,
+                    "format": "onnx",
+                    "block_size": quantize.block_size,
+                    "accuracy_level": quantize.accuracy_level,
+                    "algorithm": quantize.algorithm,
+                    **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
+                }
+                description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"
             tags = {
                 "base_model": info.tags.get("base_model", name),
                 "quantization": scheme,
@@ -250,25 +249,11 @@ def run_quantize(
                 "source_kind": info.kind,
                 "data_hash": info.tags.get("data_hash", "none"),
                 "code_version": code_version(),
-                "config_sha256": quantize_digest(quantize),
-                "engine": ENGINE,
-                "engine_version": tool_version,
-                "format": "onnx",
-                "block_size": quantize.block_size,
-                "accuracy_level": quantize.accuracy_level,
-                "algorithm": quantize.algorithm,
-                **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
+                **build_tags,
                 "size_bytes": size,
                 "artifact_sha256": folder_digest(output),
             }
-            new = registry.register(
-                name,
-                output,
-                kind="quantized",
-                tags=tags,
-                copy=True,
-                description=f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}",
-            )
+            new = registry.register(name, output, kind="quantized", tags=tags, copy=True, description=description)
             progress(f"{scheme}: registered {name} v{new.version} ({size / 1e6:.1f} MB, {seconds:.0f} s)")
             results.append(QuantizedVersion(scheme, new.version, output, new.source, size, seconds))
     return results

@@ -86,23 +86,33 @@ def stream(url: str, out: list) -> None:
         out.append(exc)
 
 
-def test_redeploy_under_load_drops_no_stream(backend, serve_port) -> None:
-    url = f"http://127.0.0.1:{serve_port}"
-    deploy(backend, serve_port, 1)
+def under_streams(url: str, change) -> tuple[list, list]:
+    """STREAMS streams started, then ``change()`` run in a thread while short requests are sent
+    one after another; returns (each stream's events or exception, each request's answer or exception)."""
     results: list = []
     threads = [threading.Thread(target=stream, args=(url, results)) for _ in range(STREAMS)]
     for t in threads:
         t.start()
     time.sleep(3)  # streams under way on the first replica
-    answers: list[httpx.Response] = []
-    redeploying = threading.Thread(target=deploy, args=(backend, serve_port, 2))
-    redeploying.start()
+    answers: list = []
+    changing = threading.Thread(target=change)
+    changing.start()
     body = {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
-    while redeploying.is_alive():
-        answers.append(httpx.post(url + "/v1/chat/completions", json=body, timeout=60))
+    while changing.is_alive():
+        try:
+            answers.append(httpx.post(url + "/v1/chat/completions", json=body, timeout=60))
+        except httpx.HTTPError as exc:
+            answers.append(exc)
         time.sleep(0.5)
     for t in threads:
         t.join(timeout=120)
+    return results, answers
+
+
+def test_redeploy_under_load_drops_no_stream(backend, serve_port) -> None:
+    url = f"http://127.0.0.1:{serve_port}"
+    deploy(backend, serve_port, 1)
+    results, answers = under_streams(url, lambda: deploy(backend, serve_port, 2))
     assert len(results) == STREAMS
     for events in results:
         assert not isinstance(events, Exception), f"a stream broke off during the redeploy: {events!r}"
@@ -126,25 +136,15 @@ def test_shutdown_drains_streams_in_flight(backend, serve_port) -> None:
 
     url = f"http://127.0.0.1:{serve_port}"
     deploy(backend, serve_port, 3)
-    results: list = []
-    threads = [threading.Thread(target=stream, args=(url, results)) for _ in range(STREAMS)]
-    for t in threads:
-        t.start()
-    time.sleep(3)
-    started = time.monotonic()
-    deleting = threading.Thread(target=serve.delete, args=("gateway",))
-    deleting.start()
-    answers: list = []
-    body = {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
-    while deleting.is_alive():
-        try:
-            answers.append(httpx.post(url + "/v1/chat/completions", json=body, timeout=60))
-        except httpx.HTTPError as exc:
-            answers.append(exc)
-        time.sleep(0.5)
-    deleted_after_s = time.monotonic() - started
-    for t in threads:
-        t.join(timeout=120)
+    took: list[float] = []
+
+    def delete() -> None:
+        started = time.monotonic()
+        serve.delete("gateway")
+        took.append(time.monotonic() - started)
+
+    results, answers = under_streams(url, delete)
+    deleted_after_s = took[0]
     assert len(results) == STREAMS
     for events in results:
         assert not isinstance(events, Exception), f"a stream broke off during the shutdown: {events!r}"

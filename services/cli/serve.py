@@ -177,6 +177,23 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     while not stop.wait(engine_apps.sync_interval_s):
         engine_apps.sync()  # registry or experiments changed: deploy new versions, delete retired ones
+    from services.gateway.deployment import drain_gateway
+
+    def cut_short(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal stops without waiting for the drain
+        signal.signal(sig, cut_short)
+    limit = gateway.request_timeout_s
+    try:
+        with console.status(f"draining: new requests get 503, those in flight finish (at most {limit:.0f}s)"):
+            left = sum(drain_gateway(GATEWAY_APP, timeout_s=limit).values())
+        if left:
+            console.print(f"[yellow]warning:[/] {left} request(s) still in flight after {limit:.0f}s")
+    except KeyboardInterrupt:
+        console.print("[yellow]warning:[/] drain cut short by a second signal")
+    except Exception as exc:  # a gateway that cannot drain must not keep the stack from stopping
+        console.print(f"[yellow]warning:[/] could not drain the gateway: {exc!r}")
     console.print("stopping")
     ray_serve.shutdown()
     ray.shutdown()

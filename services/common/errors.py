@@ -10,6 +10,7 @@
     ├── RateLimitError             429 rate_limit_error (carries Retry-After)
     ├── EngineUnavailableError     503 service_unavailable
     │   ├── EngineOverloadedError  503 code engine_overloaded (queue full; carries Retry-After)
+    │   ├── ShuttingDownError      503 code shutting_down (replica draining; carries Retry-After)
     │   └── SafetyUnavailableError 503 code safety_unavailable (fail-closed safety policy)
     └── EngineTimeoutError         504 timeout
 
@@ -118,6 +119,20 @@ class EngineOverloadedError(EngineUnavailableError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": "1"}
+
+
+class ShuttingDownError(EngineUnavailableError):
+    """This replica is draining before it stops: another replica, or this stack once restarted, will answer."""
+
+    default_code = "shutting_down"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class SafetyUnavailableError(EngineUnavailableError):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from ray import serve
@@ -11,6 +12,7 @@ from ray import serve
 from services.common import ray_adapter
 from services.common.models import ModelSpec
 from services.gateway.config import GatewaySettings
+from services.gateway.draining import Drain
 from services.gateway.routes import build_fastapi
 from services.gateway.wiring import ServiceHandles, build_gateway
 
@@ -44,6 +46,7 @@ class GatewayDeployment:
         self.engine_handles = dict(handles.get("engines", {}))
         specs = [ModelSpec.model_validate(m) for m in models]
         self.service = build_gateway(self.settings, specs, handles, safety=safety, rag=rag, router=router)
+        self.drain = Drain()
 
     def _routed_handles(self) -> list[Any]:
         """Handles of the registry versions the A/B routing table sends traffic to."""
@@ -62,10 +65,40 @@ class GatewayDeployment:
         except Exception:
             return False
 
+    def start_drain(self) -> tuple[str, int]:
+        """Refuse new requests from now on (``draining.py``); returns this replica's id and how many
+        requests it still serves. Called by ``llmops serve`` before it deletes the applications."""
+        return serve.get_replica_context().replica_id.unique_id, self.drain.start()
+
     def __serve_build_asgi_app__(self) -> Any:
         return build_fastapi(
             lambda: self.service,
             is_ready=self.ready,
             serve_request_id=ray_adapter.serve_request_id,
             cors_allow_origins=self.settings.cors_allow_origins,
+            drain=self.drain,
         )
+
+
+def drain_gateway(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[str, int]:
+    """Start the drain on every running replica of the gateway deployment of ``app_name`` and
+    wait until none has a request in flight, or ``timeout_s`` passed. Returns each replica's last
+    in-flight count (all 0 unless the timeout ran out).
+
+    A handle call reaches one replica of Ray Serve's choosing, so each round sends a few calls per
+    replica and goes on until every running replica has answered; a replica once draining takes
+    no new request, so its count only falls."""
+    status = serve.status().applications.get(app_name)
+    deployment = status.deployments.get("gateway") if status else None
+    if deployment is None:
+        return {}
+    replicas = deployment.replica_states.get("RUNNING", 0)
+    handle = serve.get_deployment_handle("gateway", app_name)
+    last: dict[str, int] = {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        calls = [handle.start_drain.remote() for _ in range(max(1, 3 * replicas))]
+        last.update(call.result(timeout_s=max(1.0, deadline - time.monotonic())) for call in calls)
+        if (len(last) >= replicas and not any(last.values())) or time.monotonic() >= deadline:
+            return last
+        time.sleep(poll_s)

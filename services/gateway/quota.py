@@ -145,8 +145,9 @@ class RayQuota:
     replica leases request permits in small batches: ``lease_fraction`` of the key's per-minute
     limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
     of the shared bucket, so the replicas together never admit more than the limit; unused ones
-    are handed back with the next lease. Concurrent admissions of one replica that lease at the
-    same time pool their permits (none is dropped by a later lease replacing an earlier one). The
+    are handed back with the next lease. A replica has one lease call per key under way at a
+    time: admissions that find no permit meanwhile wait for it and take from its lease (or share
+    its refusal), so a burst of one key's requests costs one round trip, not one each. The
     token check happens when a lease is taken, so a key over its token budget is refused from its
     next lease on (within ``lease_ttl_s``). Token usage is summed per key and sent every
     ``flush_interval_s``.
@@ -174,6 +175,7 @@ class RayQuota:
         self._flush_interval_s = flush_interval_s
         self._unsent: dict[str, tuple[int, int]] = {}  # key id -> (tpm, tokens not yet sent)
         self._flusher: asyncio.Task[None] | None = None
+        self._leasing: dict[str, asyncio.Future[Verdict]] = {}  # key id -> its lease call under way
 
     async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict:
         now = self._clock()
@@ -182,22 +184,35 @@ class RayQuota:
             returned = lease.permits if lease is not None else 0.0
             self._leases.pop(key_id, None)
             return await self._actor.admit.remote(key_id, rpm, tpm, 1, returned, reserve)
-        if lease is not None and lease.expires > now and lease.permits >= 1:
+        while (pending := self._leasing.get(key_id)) is not None and not self._usable(key_id, now):
+            await asyncio.wait([pending])  # one lease call per key at a time: wait for it, then use it
+            if not pending.cancelled() and pending.exception() is None and not pending.result().allowed:
+                return pending.result()  # refused: the same answer for every admission that waited
+            now = self._clock()
+        lease = self._leases.get(key_id)
+        if self._usable(key_id, now):
             lease.permits -= 1
             return Verdict(True)
         # a key with only a token limit leases admissions too (the token check is made per lease)
         want = max(1, int(rpm * self._lease_fraction)) if rpm is not None else TOKEN_ONLY_LEASE
         returned = lease.permits if lease is not None else 0.0
         self._leases.pop(key_id, None)
-        verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)
+        leasing = self._leasing[key_id] = asyncio.get_running_loop().create_future()
+        try:
+            verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)
+        except BaseException:
+            leasing.cancel()  # those waiting lease for themselves
+            raise
+        finally:
+            self._leasing.pop(key_id, None)
         if verdict.allowed and verdict.granted > 1:
-            current = self._leases.get(key_id)
-            if current is not None:  # a concurrent admission of this replica leased meanwhile: keep both
-                current.permits += verdict.granted - 1
-                current.expires = max(current.expires, now + self._lease_ttl_s)
-            else:
-                self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
+            self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
+        leasing.set_result(verdict)
         return verdict
+
+    def _usable(self, key_id: str, now: float) -> bool:
+        lease = self._leases.get(key_id)
+        return lease is not None and lease.expires > now and lease.permits >= 1
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         if tpm is None or tokens == 0:

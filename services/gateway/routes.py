@@ -23,6 +23,7 @@ from services.common.protocol import (
     EmbeddingRequest,
     WatermarkDetectRequest,
 )
+from services.gateway.draining import Drain, DrainMiddleware
 from services.gateway.limits import PayloadTooLargeError
 from services.gateway.service import GatewayService
 
@@ -123,9 +124,12 @@ def build_fastapi(
     is_ready: Callable[[], Awaitable[bool]],
     serve_request_id: Callable[[], str] | None = None,
     cors_allow_origins: Sequence[str] = (),
+    drain: Drain | None = None,
 ) -> FastAPI:
     """The gateway's HTTP app. ``cors_allow_origins``: browser origins allowed cross-origin; empty:
-    no CORS headers at all (browsers then refuse cross-origin calls)."""
+    no CORS headers at all (browsers then refuse cross-origin calls). ``drain``: the replica's drain
+    state (``draining.py``): counts requests in flight, refuses new ones once started."""
+    drain = drain or Drain()
     app = FastAPI(title="llmops gateway", version="0.1.0", docs_url=None, redoc_url=None)
     bodies, components = _request_schemas()
     plain_openapi = app.openapi
@@ -138,6 +142,7 @@ def build_fastapi(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(DrainMiddleware, drain=drain)  # inside the request id: refusals carry one too
     app.add_middleware(RequestIdMiddleware, serve_request_id=serve_request_id)
     if cors_allow_origins:
         # added last, so outermost: preflight requests are answered before anything else runs
@@ -234,6 +239,8 @@ def build_fastapi(
 
     @app.get("/ready")
     async def ready() -> Response:
+        if drain.draining:
+            return _json({"status": "draining"}, status=503)
         if await is_ready():
             return _json({"status": "ready"})
         return _json({"status": "loading"}, status=503)

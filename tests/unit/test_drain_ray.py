@@ -5,7 +5,10 @@ than a long answer); the gateway sets it to the request timeout. Every stream mu
 requests sent during the redeploy are served, or refused with 503 and ``Retry-After``.
 
 The engine is the fake OpenAI backend (a real HTTP server in its own process) streaming slowly,
-so the test needs no model; each stream lasts ~30 s, beyond Ray Serve's default."""
+so the test needs no model; each stream lasts ~30 s, beyond Ray Serve's default.
+
+On shutdown (``llmops serve`` stopping) the gateway drains first (``drain_gateway``): the
+requests sent meanwhile get 503 with ``Retry-After``, never the proxy's 404."""
 
 from __future__ import annotations
 
@@ -130,26 +133,38 @@ def test_redeploy_under_load_drops_no_stream(backend, serve_port) -> None:
 
 
 def test_shutdown_drains_streams_in_flight(backend, serve_port) -> None:
-    """What `llmops serve` does on SIGTERM (``serve.shutdown()`` deletes every application): the
-    gateway's replicas stop only once their streams ended, within the request timeout."""
+    """What `llmops serve` does on SIGTERM: ``drain_gateway`` (new requests get 503 with
+    Retry-After while the streams in flight finish), then ``serve.shutdown()`` deletes the
+    applications, which no longer has anything to wait for."""
     from ray import serve
+
+    from services.gateway.deployment import drain_gateway
 
     url = f"http://127.0.0.1:{serve_port}"
     deploy(backend, serve_port, 3)
     took: list[float] = []
+    left: list[dict] = []
 
-    def delete() -> None:
+    def drain() -> None:
         started = time.monotonic()
-        serve.delete("gateway")
+        left.append(drain_gateway("gateway", timeout_s=120))
         took.append(time.monotonic() - started)
 
-    results, answers = under_streams(url, delete)
-    deleted_after_s = took[0]
+    results, answers = under_streams(url, drain)
+    deleting = time.monotonic()
+    serve.delete("gateway")
+    deleted_after_s = time.monotonic() - deleting
     assert len(results) == STREAMS
     for events in results:
         assert not isinstance(events, Exception), f"a stream broke off during the shutdown: {events!r}"
         assert events[-1] == "data: [DONE]", events[-3:]
-    assert deleted_after_s > CHUNKS * DELAY_S - 10  # the replica waited for its streams
-    # requests sent meanwhile: served, or the proxy's 404 once the application's route is gone (README)
-    assert answers and all(getattr(a, "status_code", None) in (200, 404, 503) for a in answers), answers
-    print({"shutdown_s": round(deleted_after_s, 1), "answers": [getattr(a, "status_code", repr(a)) for a in answers]})
+    assert list(left[0].values()) == [0]  # one replica, nothing left in flight
+    assert took[0] > CHUNKS * DELAY_S - 10  # the drain waited for the streams
+    assert deleted_after_s < 15, deleted_after_s  # nothing left for the deletion to wait for
+    statuses = [getattr(a, "status_code", repr(a)) for a in answers]
+    assert statuses and set(statuses) <= {200, 503}, statuses
+    assert 503 in statuses, statuses
+    for answer in answers:
+        if answer.status_code == 503:
+            assert answer.headers["retry-after"] and answer.json()["error"]["code"] == "shutting_down", answer.text
+    print({"drain_s": round(took[0], 1), "delete_s": round(deleted_after_s, 1), "answers": statuses})

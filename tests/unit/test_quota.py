@@ -114,3 +114,38 @@ async def test_concurrent_admissions_in_one_replica_lose_no_leased_permit(monkey
 
     admitted = sum(await asyncio.gather(*(client() for _ in range(8))))
     assert 600 - 11 <= admitted <= 600, admitted
+
+
+async def test_a_cold_burst_of_one_key_costs_one_lease_call(monkeypatch):
+    """256 admissions of one key arriving together on a replica with no lease (the first burst
+    after start) wait for one lease call instead of sending 256 round trips to the actor, which
+    behind its 2 s timeout turned into 503 quota_unavailable; a refusal is shared the same way."""
+    import asyncio
+    import sys
+    from types import SimpleNamespace
+
+    from services.gateway.quota import QuotaActor, RayQuota
+
+    body = QuotaActor()
+    body.limiter = QuotaLimiter(lambda: 1000.0)
+    calls = []
+
+    async def admit(*args):
+        calls.append(args[0])
+        await asyncio.sleep(0.05)  # a slow round trip: every admission arrives meanwhile
+        return body.admit(*args)
+
+    actor = SimpleNamespace(admit=SimpleNamespace(remote=admit))
+    handle = SimpleNamespace(options=lambda **_: SimpleNamespace(remote=lambda: actor))
+    fake_ray = SimpleNamespace(remote=lambda **_: lambda cls: handle, is_initialized=lambda: False)
+    monkeypatch.setitem(sys.modules, "ray", fake_ray)
+    quota = RayQuota(clock=lambda: 1000.0)
+
+    verdicts = await asyncio.gather(*(quota.admit("busy", 100_000, None) for _ in range(256)))
+    assert all(v.allowed for v in verdicts)
+    assert calls.count("busy") == 1  # one lease of 2,000 permits served the whole burst
+
+    body.limiter.admit("spent", 1, None)  # the key's one request this minute is used up
+    verdicts = await asyncio.gather(*(quota.admit("spent", 1, None) for _ in range(64)))
+    assert not any(v.allowed for v in verdicts) and {v.limit for v in verdicts} == {"requests"}
+    assert calls.count("spent") == 1

@@ -56,11 +56,11 @@ class GatewayDeployment:
         return [self.apps.handle(model, version) for model, version in keys if version is not None]
 
     async def ready(self) -> bool:
-        """True when every Ray Serve engine answers its health check."""
+        """True when every Ray Serve engine answers its health check and the quota can answer."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout_s):
                 handles = [*self.engine_handles.values(), *self._routed_handles()]
-                await asyncio.gather(*(h.check_health.remote() for h in handles))
+                await asyncio.gather(*(h.check_health.remote() for h in handles), self.service.quota_ready())
             return True
         except Exception:
             return False

@@ -103,6 +103,9 @@ class Quota(Protocol):
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None: ...
 
+    async def ready(self) -> None:
+        """Returns once admissions can be answered (part of the gateway's ``/ready``)."""
+
 
 class LocalQuota:
     """Quota state in this process: one gateway replica, or tests."""
@@ -115,6 +118,9 @@ class LocalQuota:
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         self.limiter.charge_tokens(key_id, tpm, tokens)
+
+    async def ready(self) -> None:
+        return None
 
 
 class QuotaActor:
@@ -209,6 +215,12 @@ class RayQuota:
             self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
         leasing.set_result(verdict)
         return verdict
+
+    async def ready(self) -> None:
+        """Returns once the actor's process runs: until then every admission would wait for its
+        start (seconds on a busy machine), and the first burst after start ran into the quota
+        timeout (503 ``quota_unavailable``)."""
+        await self._actor.__ray_ready__.remote()
 
     def _usable(self, key_id: str, now: float) -> bool:
         lease = self._leases.get(key_id)

@@ -29,7 +29,7 @@ from services.gateway import metrics
 from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Pipeline, RequestContext
 from services.gateway.request_log import prompt_chars
-from services.gateway.stages import AuthStage, ModelResolution
+from services.gateway.stages import AuthStage, ModelResolution, QuotaStage
 
 if TYPE_CHECKING:
     from services.gateway.clients import RetrievalClient
@@ -106,6 +106,10 @@ class GatewayService:
         self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
+
+    async def quota_ready(self) -> None:
+        """Returns once the quota stage can answer admissions (part of ``/ready``)."""
+        await cast(QuotaStage, self.pipeline.slots["quota"]).quota.ready()
 
     def key_id(self, api_key: str | None) -> str:
         """The caller's key id (raises AuthenticationError for a missing or unknown key)."""

@@ -26,6 +26,7 @@ def test_replicas_share_one_limit(ray_local):
             self.quota = RayQuota(namespace="llmops-test-quota")
 
         async def hammer(self, n, key="key-1", rpm=30):
+            await self.quota.ready()  # the shared actor runs (what /ready waits for)
             allowed = 0
             for _ in range(n):
                 allowed += (await self.quota.admit(key, rpm, None)).allowed

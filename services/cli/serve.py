@@ -37,6 +37,24 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+READY_WAIT_S = 120.0  # after Ray Serve reports the deployments healthy
+
+
+def _wait_ready(base: str, timeout_s: float) -> bool:
+    """Poll ``/ready`` until it answers 200 (True) or ``timeout_s`` passes (False)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/ready", timeout=5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def serve(
     models_file: Annotated[
         Path | None, typer.Option("--models", help="Models YAML [default: $LLMOPS_MODELS_FILE or config/models.yaml].")
@@ -153,6 +171,9 @@ def serve(
             engine_apps.start()  # one Serve application per engine (model version)
             ray_serve.run(build_app(engine_apps.gateway_config()), name=GATEWAY_APP, route_prefix="/")
     base = f"http://{gateway.host}:{gateway.port}"
+    with console.status("waiting for /ready (engines' health checks, the quota actor)"):
+        if not _wait_ready(base, READY_WAIT_S):
+            console.print(f"[yellow]warning:[/] {base}/ready still answers 503 after {READY_WAIT_S:.0f}s")
     console.print(f"[green]llmops is up[/] at {base} after {time.perf_counter() - started:.0f}s")
     auth = "" if gateway.auth_disabled else ' -H "Authorization: Bearer $KEY"'
     console.print(

@@ -59,3 +59,33 @@ def test_a_serve_that_exits_is_reported_with_its_log(tmp_path):
         with pytest.raises(RuntimeError, match="already in use"):
             stack.start()
     assert not stack.process.alive() and stack.url == ""
+
+
+def test_serve_announces_the_stack_only_once_ready_answers_200() -> None:
+    """``llmops serve`` writes its ready file after ``/ready`` answers 200, not when Ray Serve
+    reports the deployments healthy (the quota actor may still be starting then)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from services.cli.serve import _wait_ready
+
+    answers = [503, 503, 200]
+
+    class Ready(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            self.send_response(answers.pop(0) if len(answers) > 1 else answers[0])
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ready)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        assert _wait_ready(base, timeout_s=10) and answers == [200]
+        answers[:] = [503]
+        started = time.monotonic()
+        assert not _wait_ready(base, timeout_s=1.5) and time.monotonic() - started < 5
+    finally:
+        server.shutdown()

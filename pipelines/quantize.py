@@ -37,6 +37,8 @@ from services.registry.service import ModelRegistry, VersionInfo, folder_digest
 ENGINE = "onnxruntime-genai"
 BUILDER = "onnxruntime_genai.models.builder"
 LOG_FILE = "builder.log"
+# quantize.int8_matmuls -> the builder's matmul_mixed_precision (selectors of MatMuls kept at 8 bits)
+MIXED_PRECISION = {"lm_head": "last_matmul:int8", "sensitive": "last_matmul:int8,mixed_layers:int8"}
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,11 @@ def builder_command(source: Path, output: Path, cache: Path, scheme: str, quanti
         "algo_config": quantize.algorithm,
     }
     tied = json.loads((source / "config.json").read_text()).get("tie_word_embeddings", False)
-    if quantize.shared_embeddings and tied:
-        options["shared_embeddings"] = "true"
+    # explicit both ways: without the option the builder shares the table of any tied model
+    options["shared_embeddings"] = "true" if quantize.shared_embeddings and tied else "false"
+    options["is_symmetric"] = "true" if quantize.symmetric else "false"
+    if scheme == "int4" and quantize.int8_matmuls != "none":
+        options["matmul_mixed_precision"] = MIXED_PRECISION[quantize.int8_matmuls]
     extra = [f"{key}={value}" for key, value in options.items()]
     return [
         sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", scheme, "-e", "cpu",
@@ -238,6 +243,9 @@ def run_quantize(
                     "block_size": quantize.block_size,
                     "accuracy_level": quantize.accuracy_level,
                     "algorithm": quantize.algorithm,
+                    "symmetric": quantize.symmetric,
+                    "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
+                    "shared_embeddings": quantize.shared_embeddings,
                     **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
                 }
                 description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"

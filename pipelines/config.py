@@ -166,9 +166,10 @@ class QuantizeConfig(_Strict):
     )
     int8_matmuls: Literal["none", "lm_head", "sensitive"] = Field(
         "none",
-        description="int4 (not gptq): MatMuls kept at 8 bits. lm_head: the LM head (with shared_embeddings, the"
-        " shared table too); sensitive: the LM head plus llama.cpp's sensitive layers (qkv and down projections of"
-        " the first and last eighth of the layers and of every third layer between).",
+        description="int4 (not gptq): MatMuls kept at 8 bits. lm_head: the LM head; sensitive: the LM head plus"
+        " llama.cpp's sensitive layers (qkv, v and down projections of the first and last eighth of the layers and"
+        " of every third layer between). Either one unshares the embedding (a float32 Gather): the builder"
+        " cannot share an 8-bit table.",
     )
     output_dir: Path = Field(
         Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."

@@ -119,6 +119,16 @@ def source_model_folder(
     return folder
 
 
+def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
+    """Whether the build shares one table between the embedding and the LM head.
+
+    Not with an 8-bit LM head in an int4 build: the builder (onnxruntime-genai 0.18) then writes a
+    graph whose shared GatherBlockQuantized reads an initializer it never creates (onnxruntime
+    refuses to load it), so the embedding stays a float32 Gather.
+    """
+    return quantize.shared_embeddings and not (scheme == "int4" and quantize.int8_matmuls != "none")
+
+
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
     if quantize.algorithm == "gptq":  # a float32 export; pipelines/gptq.py quantizes it
         return [sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", "fp32", "-e", "cpu",
@@ -130,7 +140,7 @@ def builder_command(source: Path, output: Path, cache: Path, scheme: str, quanti
     }
     tied = json.loads((source / "config.json").read_text()).get("tie_word_embeddings", False)
     # explicit both ways: without the option the builder shares the table of any tied model
-    options["shared_embeddings"] = "true" if quantize.shared_embeddings and tied else "false"
+    options["shared_embeddings"] = "true" if shares_embeddings(quantize, scheme) and tied else "false"
     options["is_symmetric"] = "true" if quantize.symmetric else "false"
     if scheme == "int4" and quantize.int8_matmuls != "none":
         options["matmul_mixed_precision"] = MIXED_PRECISION[quantize.int8_matmuls]
@@ -245,7 +255,7 @@ def run_quantize(
                     "algorithm": quantize.algorithm,
                     "symmetric": quantize.symmetric,
                     "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
-                    "shared_embeddings": quantize.shared_embeddings,
+                    "shared_embeddings": shares_embeddings(quantize, scheme),
                     **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
                 }
                 description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"

@@ -47,6 +47,8 @@ VARIANTS = {
     "ort_int8": ("int8", {}),
     "ort_int4": ("int4", {}),
     "ort_int4_gptq": ("int4", {"algorithm": "gptq"}),
+    # the LM head and llama.cpp's sensitive layers at 8 bits (quant_sweep.py's best perplexity at int4 speed)
+    "ort_int4_mixed": ("int4", {"int8_matmuls": "sensitive"}),
 }
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}

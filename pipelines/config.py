@@ -162,7 +162,7 @@ class QuantizeConfig(_Strict):
     symmetric: bool = Field(
         True,
         description="int8/int4 (not gptq): signed weights with one scale per block; false: unsigned weights with a"
-        " scale and a zero point per block (asymmetric).",
+        " scale and a zero point per block (asymmetric; in int4 it unshares the embedding, a float32 Gather).",
     )
     int8_matmuls: Literal["none", "lm_head", "sensitive"] = Field(
         "none",

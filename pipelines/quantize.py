@@ -122,11 +122,13 @@ def source_model_folder(
 def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
     """Whether the build shares one table between the embedding and the LM head.
 
-    Not with an 8-bit LM head in an int4 build: the builder (onnxruntime-genai 0.18) then writes a
-    graph whose shared GatherBlockQuantized reads an initializer it never creates (onnxruntime
-    refuses to load it), so the embedding stays a float32 Gather.
+    Not in an int4 build with an 8-bit LM head or asymmetric weights: the builder (onnxruntime-genai
+    0.18) then writes a graph onnxruntime refuses to load (the shared GatherBlockQuantized reads an
+    initializer that is never created, or a uint8 table where float is expected; both seen with
+    ``loadtests/quant_sweep.py``), so the embedding stays a float32 Gather.
     """
-    return quantize.shared_embeddings and not (scheme == "int4" and quantize.int8_matmuls != "none")
+    broken = scheme == "int4" and (quantize.int8_matmuls != "none" or not quantize.symmetric)
+    return quantize.shared_embeddings and not broken
 
 
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:

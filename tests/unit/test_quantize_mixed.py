@@ -41,7 +41,9 @@ def test_builder_is_asked_for_the_int8_matmuls_and_the_symmetry(tmp_path: Path) 
     assert head8["shared_embeddings"] == "false"  # the builder cannot share an 8-bit table
     assert options(int8_matmuls="sensitive")["matmul_mixed_precision"] == "last_matmul:int8,mixed_layers:int8"
     assert "matmul_mixed_precision" not in options("int8", int8_matmuls="lm_head")  # int8 is 8 bits throughout
-    assert options(symmetric=False)["is_symmetric"] == "false"
+    asymmetric = options(symmetric=False)
+    assert asymmetric["is_symmetric"] == "false" and asymmetric["shared_embeddings"] == "false"
+    assert options("int8", symmetric=False)["shared_embeddings"] == "true"
     assert len({quantize_digest(QuantizeConfig(int8_matmuls=v)) for v in ("none", "lm_head", "sensitive")}) == 3
 
 

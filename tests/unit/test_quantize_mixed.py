@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from pipelines.config import QuantizeConfig
 from pipelines.quantize import build_variant, builder_command, quantize_digest
+from services.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var/models/smollm2-135m-instruct"
@@ -63,6 +65,14 @@ def test_gptq_with_int8_matmuls_or_asymmetric_weights_is_refused(tmp_path: Path)
             QuantizeConfig(schemes=["int4"], algorithm="gptq", **settings)
     with pytest.raises(ValueError, match="int8_matmuls"):
         QuantizeConfig(int8_matmuls="attention")
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/m.db'}}\n"
+        "quantize: {algorithm: gptq, schemes: [int4], int8_matmuls: lm_head}\n"
+    )
+    result = CliRunner().invoke(app, ["pipeline", "quantize", "1", "--config", str(config)])
+    assert result.exit_code == 2 and "gptq takes neither" in result.output
+    assert not (tmp_path / "m.db").exists()  # refused before the registry was opened
 
 
 @pytest.mark.skipif(not (MODEL / "config.json").is_file(), reason="needs the embedded model's tokenizer")

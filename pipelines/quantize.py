@@ -128,7 +128,8 @@ def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
     ``loadtests/quant_sweep.py``), so the embedding stays a float32 Gather.
     """
     broken = scheme == "int4" and (quantize.int8_matmuls != "none" or not quantize.symmetric)
-    return quantize.shared_embeddings and not broken
+    untied = quantize.algorithm == "gptq"  # pipelines/gptq.py gives the embedding its own int4 table
+    return quantize.shared_embeddings and not broken and not untied
 
 
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:

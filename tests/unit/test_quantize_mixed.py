@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.config import QuantizeConfig
-from pipelines.quantize import build_variant, builder_command, quantize_digest
+from pipelines.quantize import build_variant, builder_command, quantize_digest, shares_embeddings
 from services.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,7 @@ def test_unshared_embeddings_are_asked_for_explicitly(tmp_path: Path) -> None:
     assert _options(command)["shared_embeddings"] == "false"
     command = builder_command(_source(tmp_path), tmp_path / "o", tmp_path / "c", "int4", QuantizeConfig())
     assert _options(command)["shared_embeddings"] == "true"
+    assert not shares_embeddings(QuantizeConfig(schemes=["int4"], algorithm="gptq"), "int4")  # its own table
 
 
 def test_gptq_with_int8_matmuls_or_asymmetric_weights_is_refused(tmp_path: Path) -> None:

@@ -42,8 +42,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# name -> (scheme, algorithm)
-VARIANTS = {"ort_int8": ("int8", "default"), "ort_int4": ("int4", "default"), "ort_int4_gptq": ("int4", "gptq")}
+# name -> (scheme, quantize settings other than the defaults)
+VARIANTS = {
+    "ort_int8": ("int8", {}),
+    "ort_int4": ("int4", {}),
+    "ort_int4_gptq": ("int4", {"algorithm": "gptq"}),
+    # the LM head and llama.cpp's sensitive layers at 8 bits (quant_sweep.py's best perplexity at int4 speed)
+    "ort_int4_mixed": ("int4", {"int8_matmuls": "sensitive"}),
+}
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}
 ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
@@ -173,13 +179,14 @@ async def peers(names: list[str], args) -> dict:
     peer_args = bench_engine.parse_args(
         ["--concurrency", ",".join(map(str, args.concurrency)), "--max-tokens", str(args.tokens),
          "--requests-per-client", str(args.requests_per_client), "--min-requests", str(args.min_requests),
-         "--model-dir", str(args.model_dir), "--gguf", str(args.gguf)]
+         "--model-dir", str(args.model_dir), "--gguf", str(args.gguf),
+         *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
     )  # fmt: skip
     out = {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
         for name in names:
             run = bench_engine.run_llamacpp if name == "llamacpp" else bench_engine.run_vllm
-            if name == "llamacpp" and not list(bench_venv(None).glob("lib/python*/site-packages/llama_cpp")):
+            if name == "llamacpp" and not list(bench_venv(args.bench_venv).glob("lib/python*/site-packages/llama_cpp")):
                 out[name] = {"error": "llama-cpp-python is not installed in .venv-bench (loadtests/install_peers.sh)"}
                 continue
             own_args = argparse.Namespace(**vars(peer_args))
@@ -223,6 +230,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
+    p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(
         "--vllm-quantized-dir",
         type=Path,
@@ -266,10 +274,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-quant-") as tmp:
         folders = {}
         for name in args.variants:
-            scheme, algorithm = VARIANTS[name]
+            scheme, chosen = VARIANTS[name]
             quantize = QuantizeConfig(
                 schemes=[scheme],
-                algorithm=algorithm,
+                **chosen,
                 calibration_items=args.calibration_items,
                 calibration_seq_len=args.calibration_seq_len,
             )

@@ -155,7 +155,21 @@ class QuantizeConfig(_Strict):
         128, ge=16, le=4096, description="gptq: each calibration item is cut to this many prompt tokens."
     )
     shared_embeddings: bool = Field(
-        True, description="One quantized table for the input embedding and the LM head (tied models only)."
+        True,
+        description="One quantized table for the input embedding and the LM head (tied models only); false:"
+        " the LM head is its own MatMulNBits and the embedding stays a float32 Gather.",
+    )
+    symmetric: bool = Field(
+        True,
+        description="int8/int4 (not gptq): signed weights with one scale per block; false: unsigned weights with a"
+        " scale and a zero point per block (asymmetric; in int4 it unshares the embedding, a float32 Gather).",
+    )
+    int8_matmuls: Literal["none", "lm_head", "sensitive"] = Field(
+        "none",
+        description="int4 (not gptq): MatMuls kept at 8 bits. lm_head: the LM head; sensitive: the LM head plus"
+        " llama.cpp's sensitive layers (qkv, v and down projections of the first and last eighth of the layers and"
+        " of every third layer between). Either one unshares the embedding (a float32 Gather): the builder"
+        " cannot share an 8-bit table.",
     )
     output_dir: Path = Field(
         Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."
@@ -172,6 +186,10 @@ class QuantizeConfig(_Strict):
     @model_validator(mode="after")
     def _gptq_int4_only(self) -> QuantizeConfig:
         check_algorithm(self.algorithm, self.schemes)
+        if self.algorithm == "gptq" and (self.int8_matmuls != "none" or not self.symmetric):
+            raise ConfigError(
+                "algorithm gptq takes neither int8_matmuls nor symmetric: false (its MatMuls are all int4, symmetric)"
+            )
         return self
 
 

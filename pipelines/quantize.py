@@ -37,6 +37,8 @@ from services.registry.service import ModelRegistry, VersionInfo, folder_digest
 ENGINE = "onnxruntime-genai"
 BUILDER = "onnxruntime_genai.models.builder"
 LOG_FILE = "builder.log"
+# quantize.int8_matmuls -> the builder's matmul_mixed_precision (selectors of MatMuls kept at 8 bits)
+MIXED_PRECISION = {"lm_head": "last_matmul:int8", "sensitive": "last_matmul:int8,mixed_layers:int8"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,19 @@ def source_model_folder(
     return folder
 
 
+def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
+    """Whether the build shares one table between the embedding and the LM head.
+
+    Not in an int4 build with an 8-bit LM head or asymmetric weights: the builder (onnxruntime-genai
+    0.18) then writes a graph onnxruntime refuses to load (the shared GatherBlockQuantized reads an
+    initializer that is never created, or a uint8 table where float is expected; both seen with
+    ``loadtests/quant_sweep.py``), so the embedding stays a float32 Gather.
+    """
+    broken = scheme == "int4" and (quantize.int8_matmuls != "none" or not quantize.symmetric)
+    untied = quantize.algorithm == "gptq"  # pipelines/gptq.py gives the embedding its own int4 table
+    return quantize.shared_embeddings and not broken and not untied
+
+
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
     if quantize.algorithm == "gptq":  # a float32 export; pipelines/gptq.py quantizes it
         return [sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", "fp32", "-e", "cpu",
@@ -127,8 +142,11 @@ def builder_command(source: Path, output: Path, cache: Path, scheme: str, quanti
         "algo_config": quantize.algorithm,
     }
     tied = json.loads((source / "config.json").read_text()).get("tie_word_embeddings", False)
-    if quantize.shared_embeddings and tied:
-        options["shared_embeddings"] = "true"
+    # explicit both ways: without the option the builder shares the table of any tied model
+    options["shared_embeddings"] = "true" if shares_embeddings(quantize, scheme) and tied else "false"
+    options["is_symmetric"] = "true" if quantize.symmetric else "false"
+    if scheme == "int4" and quantize.int8_matmuls != "none":
+        options["matmul_mixed_precision"] = MIXED_PRECISION[quantize.int8_matmuls]
     extra = [f"{key}={value}" for key, value in options.items()]
     return [
         sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", scheme, "-e", "cpu",
@@ -238,6 +256,9 @@ def run_quantize(
                     "block_size": quantize.block_size,
                     "accuracy_level": quantize.accuracy_level,
                     "algorithm": quantize.algorithm,
+                    "symmetric": quantize.symmetric,
+                    "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
+                    "shared_embeddings": shares_embeddings(quantize, scheme),
                     **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
                 }
                 description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"

@@ -74,6 +74,7 @@ def test_int4_version_is_registered_with_lineage(quantized) -> None:
     assert tags["quantization"] == "int4" and tags["engine"] == "onnxruntime-genai" and tags["format"] == "onnx"
     assert tags["source_version"] == str(base.version) and tags["parent_version"] == str(base.version)
     assert tags["data_hash"] == "none" and tags["code_version"] and len(tags["config_sha256"]) == 64
+    assert (tags["symmetric"], tags["int8_matmuls"], tags["shared_embeddings"]) == ("True", "none", "True")
     assert [v.version for v in quantized.registry.lineage(info.model, info.version)] == [info.version, base.version]
     folder = info.local_path()
     assert folder is not None and (folder / "genai_config.json").is_file() and (folder / "config.json").is_file()

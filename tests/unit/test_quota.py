@@ -114,3 +114,75 @@ async def test_concurrent_admissions_in_one_replica_lose_no_leased_permit(monkey
 
     admitted = sum(await asyncio.gather(*(client() for _ in range(8))))
     assert 600 - 11 <= admitted <= 600, admitted
+
+
+def test_token_leases_take_more_than_the_reservation_and_credit_unused_tokens_back():
+    limiter = QuotaLimiter(Clock())
+    verdict = limiter.admit("k", rpm=None, tpm=1000, reserve=30, token_want=400)
+    assert verdict.allowed and verdict.tokens == 400
+    assert limiter.admit("k", rpm=None, tpm=1000, reserve=30, token_want=900).tokens == 600, "never more than held"
+    refused = limiter.admit("k", rpm=None, tpm=1000, reserve=30)
+    assert not refused.allowed and refused.limit == "tokens"
+    again = limiter.admit("k", rpm=None, tpm=1000, reserve=30, tokens_returned=100)
+    assert again.allowed and again.tokens == 30, "returned tokens are reservable again"
+
+
+def _ray_quota_on_fake_actor(monkeypatch, clock):
+    """RayQuota with the actor's body in process behind an awaited round trip; returns (quota,
+    calls): ``calls`` counts the round trips to the actor's ``admit``."""
+    import asyncio
+    import sys
+    from types import SimpleNamespace
+
+    from services.gateway.quota import QuotaActor, RayQuota
+
+    body = QuotaActor()
+    body.limiter = QuotaLimiter(clock)
+    calls = {"admit": 0}
+
+    def method(name, fn):
+        async def remote(*args):
+            calls[name] = calls.get(name, 0) + 1
+            await asyncio.sleep(0.001)  # the round trip: other admissions run meanwhile
+            return fn(*args)
+
+        return SimpleNamespace(remote=remote)
+
+    actor = SimpleNamespace(admit=method("admit", body.admit), charge_tokens=method("charge", body.charge_tokens))
+    handle = SimpleNamespace(options=lambda **_: SimpleNamespace(remote=lambda: actor))
+    fake_ray = SimpleNamespace(remote=lambda **_: lambda cls: handle, is_initialized=lambda: False)
+    monkeypatch.setitem(sys.modules, "ray", fake_ray)
+    return RayQuota(clock=clock), calls
+
+
+async def test_token_reservations_are_leased_not_one_round_trip_each(monkeypatch):
+    """A key with a token limit: reservations come out of a leased share of the shared bucket,
+    so a replica asks the actor once per lease, not once per request (the round trip cost the
+    gateway ~4 ms a request, ~20 ms under load); all replicas together still never reserve more
+    than the bucket holds."""
+    import asyncio
+
+    quota, calls = _ray_quota_on_fake_actor(monkeypatch, lambda: 1000.0)  # no refill, no expiry
+
+    async def client() -> int:
+        admitted = 0
+        for _ in range(75):
+            admitted += (await quota.admit("key", None, 60_000, reserve=100)).allowed  # leases of 1,200 tokens
+            await asyncio.sleep(0)
+        return admitted
+
+    admitted = sum(await asyncio.gather(*(client() for _ in range(8))))
+    assert admitted == 600, "60,000 tokens hold exactly 600 reservations of 100"
+    assert calls["admit"] == 50, calls  # 600 reservations, 12 a lease
+    assert not (await quota.admit("key", None, 60_000, reserve=100)).allowed, "the bucket is empty"
+
+
+async def test_low_token_limits_stay_exact_with_leases(monkeypatch):
+    """A limit whose lease share is below one reservation leases exactly the reservation: no
+    tokens sit in a replica's lease where another replica could have used them."""
+    clock = [1000.0]
+    quota, calls = _ray_quota_on_fake_actor(monkeypatch, lambda: clock[0])
+    assert (await quota.admit("key", None, 100, reserve=40)).tokens == 40
+    assert (await quota.admit("key", None, 100, reserve=40)).allowed
+    assert not (await quota.admit("key", None, 100, reserve=40)).allowed
+    assert calls["admit"] == 3

@@ -186,8 +186,9 @@ class OpenAIHTTPEngine:
 
     The client is aiohttp's: httpx's connection pool costs CPU per request in proportion to its
     open connections (each one's socket polled on every request), which capped the gateway at
-    ~300 requests/s to a fast backend at 16 clients (aiohttp: ~3,600 on the same machine,
-    ``loadtests/README.md``). The session is made on first use, in the serving event loop.
+    ~350-410 requests/s to a fast backend at 16 clients (aiohttp: ~3,500-3,900 on the same
+    machine, ``loadtests/bench_http_client.py``). The session is made on first use, in the
+    serving event loop.
     ``timeout_s`` bounds each wait for the server's next bytes, ``connect_timeout_s`` the
     connection; proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``)."""
 

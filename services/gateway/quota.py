@@ -180,7 +180,8 @@ class RayQuota:
     limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
     of the shared bucket, so the replicas together never admit more than the limit; unused ones
     are handed back with the next lease. Concurrent admissions of one replica that lease at the
-    same time wait for one lease (one round trip in flight per key and replica).
+    same time wait for one lease (one round trip in flight per key and replica) when it can serve
+    more than one of them; leases taken concurrently pool their permits and tokens.
     Token reservations are leased the same way: a lease takes ``lease_fraction`` of the key's
     per-minute token limit out of the shared bucket (exactly the request's reservation when that
     is larger, which keeps low limits exact) and later reservations of this replica are served
@@ -216,6 +217,12 @@ class RayQuota:
 
     async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict:
         need = min(reserve, tpm) if tpm is not None else 0
+        # a key with only a token limit leases admissions too (the token check is made per lease)
+        want = max(1, int(rpm * self._lease_fraction)) if rpm is not None else TOKEN_ONLY_LEASE
+        token_want = max(need, int(tpm * self._lease_fraction)) if need > 0 else 0  # type: ignore[operator]
+        # a lease that can serve other requests too: they wait for it rather than each asking the
+        # actor; a lease of one request's worth (small limits) is asked for by each concurrently
+        shared = want > 1 and (need == 0 or token_want >= 2 * need)
         while True:
             now = self._clock()
             lease = self._leases.get(key_id)
@@ -223,22 +230,30 @@ class RayQuota:
                 lease.permits -= 1
                 lease.tokens -= need
                 return Verdict(True, tokens=need)
-            pending = self._pending.get(key_id)
+            pending = self._pending.get(key_id) if shared else None
             if pending is None:
                 break
-            await asyncio.shield(pending)  # one lease in flight per key: wait for it, then look again
+            await asyncio.shield(pending)  # one shared lease in flight per key: wait for it, look again
+        if not shared:
+            return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
         self._pending[key_id] = asyncio.get_running_loop().create_future()
         try:
-            return await self._lease(key_id, rpm, tpm, reserve, need, lease, now)
+            return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
         finally:
             self._pending.pop(key_id).set_result(None)
 
     async def _lease(
-        self, key_id: str, rpm: int | None, tpm: int | None, reserve: int, need: int, lease: _Lease | None, now: float
+        self,
+        key_id: str,
+        rpm: int | None,
+        tpm: int | None,
+        reserve: int,
+        need: int,
+        want: int,
+        token_want: int,
+        lease: _Lease | None,
+        now: float,
     ) -> Verdict:
-        # a key with only a token limit leases admissions too (the token check is made per lease)
-        want = max(1, int(rpm * self._lease_fraction)) if rpm is not None else TOKEN_ONLY_LEASE
-        token_want = max(need, int(tpm * self._lease_fraction)) if need > 0 else 0  # type: ignore[operator]
         returned, tokens_returned = (lease.permits, lease.tokens) if lease is not None else (0.0, 0.0)
         self._leases.pop(key_id, None)
         verdict: Verdict = await self._actor.admit.remote(

@@ -138,12 +138,15 @@ def _ray_quota_on_fake_actor(monkeypatch, clock):
 
     body = QuotaActor()
     body.limiter = QuotaLimiter(clock)
-    calls = {"admit": 0}
+    calls = {"admit": 0, "in_flight": 0, "peak": 0}
 
     def method(name, fn):
         async def remote(*args):
             calls[name] = calls.get(name, 0) + 1
+            calls["in_flight"] += 1
+            calls["peak"] = max(calls["peak"], calls["in_flight"])
             await asyncio.sleep(0.001)  # the round trip: other admissions run meanwhile
+            calls["in_flight"] -= 1
             return fn(*args)
 
         return SimpleNamespace(remote=remote)
@@ -174,6 +177,7 @@ async def test_token_reservations_are_leased_not_one_round_trip_each(monkeypatch
     admitted = sum(await asyncio.gather(*(client() for _ in range(8))))
     assert admitted == 600, "60,000 tokens hold exactly 600 reservations of 100"
     assert calls["admit"] == 50, calls  # 600 reservations, 12 a lease
+    assert calls["peak"] == 1, "one lease in flight at a time"
     assert not (await quota.admit("key", None, 60_000, reserve=100)).allowed, "the bucket is empty"
 
 
@@ -186,3 +190,16 @@ async def test_low_token_limits_stay_exact_with_leases(monkeypatch):
     assert (await quota.admit("key", None, 100, reserve=40)).allowed
     assert not (await quota.admit("key", None, 100, reserve=40)).allowed
     assert calls["admit"] == 3
+
+
+async def test_reservations_a_lease_cannot_share_do_not_queue_behind_one_another(monkeypatch):
+    """Where a lease holds one request's worth (40 tokens of a 2,000/min limit for 33-token
+    reservations), concurrent admissions ask the actor concurrently: queueing them behind one
+    lease in flight made the eighth wait eight round trips (past the quota stage's timeout on a
+    busy machine, found by tests/unit/test_quota_ray.py)."""
+    import asyncio
+
+    quota, calls = _ray_quota_on_fake_actor(monkeypatch, lambda: 1000.0)
+    verdicts = await asyncio.gather(*(quota.admit("key", None, 2000, reserve=33) for _ in range(8)))
+    assert all(v.allowed for v in verdicts) and calls["admit"] == 8
+    assert calls["peak"] == 8, "the eight round trips at once, not in turn"

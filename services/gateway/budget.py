@@ -13,7 +13,6 @@ import time
 
 from services.common.errors import RateLimitError
 from services.gateway import metrics
-from services.gateway.keys import Principal
 from services.gateway.ledger import Budget, BudgetStatus, Charge, ChargeWriter, Ledger
 from services.gateway.pipeline import PassThrough, RequestContext
 from services.gateway.prices import PriceTable
@@ -32,25 +31,31 @@ class BudgetStage(PassThrough):
         self._gauges_at = -1e9
         self._charged_since_export = False
 
+    def _budgets_stale(self) -> bool:
+        return time.monotonic() - self._budgets_read > BUDGET_CACHE_S
+
     def _current_budgets(self) -> list[Budget]:
-        now = time.monotonic()
-        if now - self._budgets_read > BUDGET_CACHE_S:
+        if self._budgets_stale():
             self._budgets = self.ledger.budgets()
-            self._budgets_read = now
+            self._budgets_read = time.monotonic()
         return self._budgets
 
-    def _refusal(self, p: Principal) -> BudgetStatus | None:
-        """The first spent budget of the key or its team (SQLite reads: run off the event loop)."""
-        mine = [b for b in self._current_budgets() if (b.scope, b.subject) in (("key", p.key_id), ("team", p.team))]
-        if not mine:
-            return None
+    def _refusal(self, mine: list[Budget]) -> BudgetStatus | None:
+        """The first spent budget of ``mine`` (SQLite reads: run off the event loop)."""
         return next((s for s in self.ledger.status(mine, pending=self.writer.pending()) if s.hard_reached), None)
 
     async def on_request(self, ctx: RequestContext) -> None:
         p = ctx.principal
         if p is None:
             return
-        status = await asyncio.to_thread(self._refusal, p)
+        # SQLite is read in a worker thread, and only when needed: the list of budgets every
+        # BUDGET_CACHE_S, the spending only for a key or team that has a budget (a thread hop per
+        # request cost ~0.3 ms, ~15 ms under load)
+        budgets = await asyncio.to_thread(self._current_budgets) if self._budgets_stale() else self._budgets
+        mine = [b for b in budgets if (b.scope, b.subject) in (("key", p.key_id), ("team", p.team))]
+        if not mine:
+            return
+        status = await asyncio.to_thread(self._refusal, mine)
         if status is not None:
             metrics.BUDGET_REJECTIONS.labels(status.budget.scope).inc()
             b = status.budget

@@ -11,8 +11,8 @@ has refilled. ``retry_after`` says how long.
 
 Shared state lives in one Ray actor (``QuotaActor``, named, one per cluster) rather than Redis:
 the stack already runs inside a Ray cluster, so it needs no extra service. Replicas lease
-request permits from it in small batches (``RayQuota``) so that most requests need no round
-trip. Its state is in memory: a restart of the actor forgets
+request permits and reserved tokens from it in small batches (``RayQuota``) so that most
+requests need no round trip. Its state is in memory: a restart of the actor forgets
 at most the current minute of usage, which for rate limits is acceptable. ``LocalQuota`` keeps
 the same state in-process for a single replica and for tests.
 """
@@ -42,6 +42,7 @@ class Verdict:
     limit: str | None = None  # "requests" or "tokens" when refused
     retry_after: float = 0.0
     granted: int = 1  # request permits taken (a lease, when more than one was asked for)
+    tokens: int = 0  # tokens taken from the token bucket (the reservation, or a lease of them)
 
 
 class QuotaLimiter:
@@ -62,30 +63,45 @@ class QuotaLimiter:
         return bucket
 
     def admit(
-        self, key_id: str, rpm: int | None, tpm: int | None, *, want: int = 1, returned: float = 0.0, reserve: int = 0
+        self,
+        key_id: str,
+        rpm: int | None,
+        tpm: int | None,
+        *,
+        want: int = 1,
+        returned: float = 0.0,
+        reserve: int = 0,
+        token_want: int = 0,
+        tokens_returned: float = 0.0,
     ) -> Verdict:
         """Take one request permit (up to ``want`` when available, see ``Verdict.granted``);
         ``returned`` credits back permits a replica leased and did not use; ``reserve`` tokens
-        (capped at ``tpm``) must be in the token bucket and are taken from it."""
+        (capped at ``tpm``) must be in the token bucket and are taken from it, up to
+        ``token_want`` when the bucket holds more (a lease, see ``Verdict.tokens``);
+        ``tokens_returned`` credits back leased tokens a replica did not reserve."""
         with self._lock:
             now = self._clock()
             requests = self._refilled((key_id, "requests"), rpm, now) if rpm is not None else None
             if requests is not None and returned > 0:
                 requests.level = min(float(rpm), requests.level + returned)  # type: ignore[arg-type]
+            taken = 0
             if tpm is not None:
                 tokens = self._refilled((key_id, "tokens"), tpm, now)
+                if tokens_returned > 0:
+                    tokens.level = min(float(tpm), tokens.level + tokens_returned)
                 need = max(1.0, float(min(reserve, tpm)))
                 if tokens.level < need:
                     return Verdict(False, "tokens", (need - tokens.level) * 60.0 / tpm)
+                taken = max(min(reserve, tpm), min(token_want, tpm, int(tokens.level)))
             if requests is not None and requests.level < 1.0:
                 return Verdict(False, "requests", (1.0 - requests.level) * 60.0 / rpm)  # type: ignore[operator]
             if tpm is not None:
-                tokens.level -= min(reserve, tpm)
+                tokens.level -= taken
             if requests is None:
-                return Verdict(True, granted=want)
+                return Verdict(True, granted=want, tokens=taken)
             granted = min(want, int(requests.level))
             requests.level -= granted
-            return Verdict(True, granted=granted)
+            return Verdict(True, granted=granted, tokens=taken)
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         """Charge usage; a negative amount credits back a reservation that was not used."""
@@ -130,9 +146,26 @@ class QuotaActor:
         self.limiter = QuotaLimiter()
 
     def admit(
-        self, key_id: str, rpm: int | None, tpm: int | None, want: int = 1, returned: float = 0.0, reserve: int = 0
+        self,
+        key_id: str,
+        rpm: int | None,
+        tpm: int | None,
+        want: int = 1,
+        returned: float = 0.0,
+        reserve: int = 0,
+        token_want: int = 0,
+        tokens_returned: float = 0.0,
     ) -> Verdict:
-        return self.limiter.admit(key_id, rpm, tpm, want=want, returned=returned, reserve=reserve)
+        return self.limiter.admit(
+            key_id,
+            rpm,
+            tpm,
+            want=want,
+            returned=returned,
+            reserve=reserve,
+            token_want=token_want,
+            tokens_returned=tokens_returned,
+        )
 
     def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         self.limiter.charge_tokens(key_id, tpm, tokens)
@@ -142,6 +175,7 @@ class QuotaActor:
 class _Lease:
     permits: float
     expires: float
+    tokens: float = 0.0  # leased tokens not yet reserved by a request
 
 
 class RayQuota:
@@ -151,12 +185,16 @@ class RayQuota:
     replica leases request permits in small batches: ``lease_fraction`` of the key's per-minute
     limit (1 for low limits, which keeps them exact), valid for ``lease_ttl_s``. Permits come out
     of the shared bucket, so the replicas together never admit more than the limit; unused ones
-    are handed back with the next lease. A replica has one lease call per key under way at a
-    time: admissions that find no permit meanwhile wait for it and take from its lease (or share
-    its refusal), so a burst of one key's requests costs one round trip, not one each. The
-    token check happens when a lease is taken, so a key over its token budget is refused from its
-    next lease on (within ``lease_ttl_s``). Token usage is summed per key and sent every
-    ``flush_interval_s``.
+    are handed back with the next lease. Concurrent admissions of one replica that lease at the
+    same time wait for one lease (one round trip in flight per key and replica) when it can serve
+    more than one of them; leases taken concurrently pool their permits and tokens.
+    Token reservations are leased the same way: a lease takes ``lease_fraction`` of the key's
+    per-minute token limit out of the shared bucket (exactly the request's reservation when that
+    is larger, which keeps low limits exact) and later reservations of this replica are served
+    from it, so all replicas together never reserve more than the bucket held. The token check
+    happens when a lease is taken, so a key over its token budget (usage settled after its
+    requests ended) is refused from its next lease on (within ``lease_ttl_s``). Token usage is
+    summed per key and sent every ``flush_interval_s``.
     """
 
     def __init__(
@@ -178,53 +216,70 @@ class RayQuota:
         self._lease_ttl_s = lease_ttl_s
         self._clock = clock
         self._leases: dict[str, _Lease] = {}
+        self._pending: dict[str, asyncio.Future[None]] = {}  # key id -> its lease being taken
         self._flush_interval_s = flush_interval_s
         self._unsent: dict[str, tuple[int, int]] = {}  # key id -> (tpm, tokens not yet sent)
         self._flusher: asyncio.Task[None] | None = None
-        self._leasing: dict[str, asyncio.Future[Verdict]] = {}  # key id -> its lease call under way
 
     async def admit(self, key_id: str, rpm: int | None, tpm: int | None, reserve: int = 0) -> Verdict:
-        now = self._clock()
-        lease = self._leases.get(key_id)
-        if tpm is not None and reserve > 0:  # each reservation is taken from the shared bucket
-            returned = lease.permits if lease is not None else 0.0
-            self._leases.pop(key_id, None)
-            return await self._actor.admit.remote(key_id, rpm, tpm, 1, returned, reserve)
-        while (pending := self._leasing.get(key_id)) is not None and not self._usable(key_id, now):
-            await asyncio.wait([pending])  # one lease call per key at a time: wait for it, then use it
-            if not pending.cancelled() and pending.exception() is None and not pending.result().allowed:
-                return pending.result()  # refused: the same answer for every admission that waited
-            now = self._clock()
-        lease = self._leases.get(key_id)
-        if self._usable(key_id, now):
-            lease.permits -= 1
-            return Verdict(True)
+        need = min(reserve, tpm) if tpm is not None else 0
         # a key with only a token limit leases admissions too (the token check is made per lease)
         want = max(1, int(rpm * self._lease_fraction)) if rpm is not None else TOKEN_ONLY_LEASE
-        returned = lease.permits if lease is not None else 0.0
-        self._leases.pop(key_id, None)
-        leasing = self._leasing[key_id] = asyncio.get_running_loop().create_future()
+        token_want = max(need, int(tpm * self._lease_fraction)) if need > 0 else 0  # type: ignore[operator]
+        # a lease that can serve other requests too: they wait for it rather than each asking the
+        # actor; a lease of one request's worth (small limits) is asked for by each concurrently
+        shared = want > 1 and (need == 0 or token_want >= 2 * need)
+        while True:
+            now = self._clock()
+            lease = self._leases.get(key_id)
+            if lease is not None and lease.expires > now and lease.permits >= 1 and lease.tokens >= need:
+                lease.permits -= 1
+                lease.tokens -= need
+                return Verdict(True, tokens=need)
+            pending = self._pending.get(key_id) if shared else None
+            if pending is None:
+                break
+            await asyncio.shield(pending)  # one shared lease in flight per key: wait for it, look again
+        if not shared:
+            return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
+        self._pending[key_id] = asyncio.get_running_loop().create_future()
         try:
-            verdict: Verdict = await self._actor.admit.remote(key_id, rpm, tpm, want, returned)
-        except BaseException:
-            leasing.cancel()  # those waiting lease for themselves
-            raise
+            return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
         finally:
-            self._leasing.pop(key_id, None)
-        if verdict.allowed and verdict.granted > 1:
-            self._leases[key_id] = _Lease(verdict.granted - 1, now + self._lease_ttl_s)
-        leasing.set_result(verdict)
+            self._pending.pop(key_id).set_result(None)
+
+    async def _lease(
+        self,
+        key_id: str,
+        rpm: int | None,
+        tpm: int | None,
+        reserve: int,
+        need: int,
+        want: int,
+        token_want: int,
+        lease: _Lease | None,
+        now: float,
+    ) -> Verdict:
+        returned, tokens_returned = (lease.permits, lease.tokens) if lease is not None else (0.0, 0.0)
+        self._leases.pop(key_id, None)
+        verdict: Verdict = await self._actor.admit.remote(
+            key_id, rpm, tpm, want, returned, reserve, token_want, tokens_returned
+        )
+        if verdict.allowed and (verdict.granted > 1 or verdict.tokens > need):
+            permits, tokens = verdict.granted - 1, verdict.tokens - need
+            current = self._leases.get(key_id)
+            if current is not None:  # a concurrent admission of this replica leased meanwhile: keep both
+                current.permits += permits
+                current.tokens += tokens
+                current.expires = max(current.expires, now + self._lease_ttl_s)
+            else:
+                self._leases[key_id] = _Lease(permits, now + self._lease_ttl_s, tokens)
         return verdict
 
     async def ready(self) -> None:
-        """Returns once the actor's process runs: until then every admission would wait for its
-        start (seconds on a busy machine), and the first burst after start ran into the quota
-        timeout (503 ``quota_unavailable``)."""
+        """Returns once the actor's process runs (part of ``/ready``): a stack reported ready
+        before it would make its first requests wait for the actor's start."""
         await self._actor.__ray_ready__.remote()
-
-    def _usable(self, key_id: str, now: float) -> bool:
-        lease = self._leases.get(key_id)
-        return lease is not None and lease.expires > now and lease.permits >= 1
 
     async def charge_tokens(self, key_id: str, tpm: int | None, tokens: int) -> None:
         if tpm is None or tokens == 0:

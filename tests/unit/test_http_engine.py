@@ -1,16 +1,42 @@
-"""OpenAIHTTPEngine: an OpenAI-compatible upstream, its streams and its failures."""
+"""OpenAIHTTPEngine: an OpenAI-compatible upstream, its streams and its failures (real local
+HTTP servers on 127.0.0.1: aiohttp's for canned answers, uvicorn for the fake backend)."""
 
-import httpx
+import asyncio
+import socket
+from contextlib import asynccontextmanager
+
 import orjson
 import pytest
+import uvicorn
+from aiohttp import web
 
 from loadtests.fake_openai_backend import FakeEngine, FakeOpenAI
 from services.common.errors import EngineTimeoutError, EngineUnavailableError, InvalidRequestError
 from services.gateway.engines import OpenAIHTTPEngine
 
 
-def upstream(handler):
-    return httpx.MockTransport(handler)
+@asynccontextmanager
+async def upstream(handler):
+    """An HTTP server whose every POST is answered by ``handler(request) -> web.StreamResponse``;
+    yields its base URL (…/v1)."""
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+def canned(status, *, json=None, body=b""):
+    async def handler(request):
+        return web.Response(status=status, body=orjson.dumps(json) if json is not None else body)
+
+    return handler
 
 
 def sse(*objs):
@@ -20,22 +46,40 @@ def sse(*objs):
 async def test_generate_sends_upstream_model_name():
     seen = {}
 
-    def handler(request):
-        seen["path"], seen["body"] = request.url.path, orjson.loads(request.content)
-        return httpx.Response(200, json={"choices": [{"message": {"content": "ok"}}], "usage": {"prompt_tokens": 1}})
+    async def handler(request):
+        seen["path"], seen["body"] = request.path, orjson.loads(await request.read())
+        seen["auth"] = request.headers.get("Authorization")
+        return web.json_response({"choices": [{"message": {"content": "ok"}}], "usage": {"prompt_tokens": 1}})
 
-    engine = OpenAIHTTPEngine("local-name", "http://up/v1", upstream_model="remote-name", transport=upstream(handler))
-    r = await engine.generate("chat", {"model": "local-name", "messages": []})
+    async with upstream(handler) as url:
+        engine = OpenAIHTTPEngine("local-name", url, upstream_model="remote-name", api_key="sk-up")
+        r = await engine.generate("chat", {"model": "local-name", "messages": []})
+        await engine.aclose()
     assert r["choices"][0]["message"]["content"] == "ok"
-    assert seen == {"path": "/v1/chat/completions", "body": {"model": "remote-name", "messages": []}}
+    assert seen == {
+        "path": "/v1/chat/completions",
+        "body": {"model": "remote-name", "messages": []},
+        "auth": "Bearer sk-up",
+    }
 
 
 async def test_stream_parses_sse_and_stops_at_done():
-    chunks = [{"choices": [{"delta": {"content": "a"}}]}, {"choices": [], "usage": {"completion_tokens": 1}}]
-    engine = OpenAIHTTPEngine(
-        "m", "http://up/v1", transport=upstream(lambda r: httpx.Response(200, content=sse(*chunks)))
-    )
-    assert [c async for c in engine.stream("chat", {"messages": []})] == chunks
+    chunks = [{"choices": [{"delta": {"content": "a" * 300_000}}]}, {"choices": [], "usage": {"completion_tokens": 1}}]
+
+    async def handler(request):  # events split across writes, one bigger than aiohttp's line buffer
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        data = sse(*chunks)
+        for i in range(0, len(data), 7_001):
+            await response.write(data[i : i + 7_001])
+        await response.write_eof()
+        return response
+
+    async with upstream(handler) as url:
+        engine = OpenAIHTTPEngine("m", url)
+        got = [c async for c in engine.stream("chat", {"messages": []})]
+        await engine.aclose()
+    assert got == chunks
 
 
 @pytest.mark.parametrize(
@@ -50,48 +94,76 @@ async def test_stream_parses_sse_and_stops_at_done():
 )
 async def test_upstream_errors_map_to_ours(status, error):
     body = {"error": {"message": "context too long", "type": "x"}}
-    engine = OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(lambda r: httpx.Response(status, json=body)))
-    with pytest.raises(error) as info:
-        await engine.generate("chat", {"messages": []})
-    if error is InvalidRequestError:
-        assert info.value.message == "context too long"
-    with pytest.raises(error):
-        async for _ in engine.stream("chat", {"messages": []}):
-            pass
+    async with upstream(canned(status, json=body)) as url:
+        engine = OpenAIHTTPEngine("m", url)
+        with pytest.raises(error) as info:
+            await engine.generate("chat", {"messages": []})
+        if error is InvalidRequestError:
+            assert info.value.message == "context too long"
+        with pytest.raises(error):
+            async for _ in engine.stream("chat", {"messages": []}):
+                pass
+        await engine.aclose()
+
+
+async def test_an_answer_that_is_not_json_is_an_engine_failure():
+    async with upstream(canned(200, body=b"<html>proxy error</html>")) as url:
+        engine = OpenAIHTTPEngine("m", url)
+        with pytest.raises(EngineUnavailableError):
+            await engine.generate("chat", {"messages": []})
+        await engine.aclose()
 
 
 async def test_unreachable_and_slow_upstreams():
-    def refuse(request):
-        raise httpx.ConnectError("refused")
-
-    def slow(request):
-        raise httpx.ReadTimeout("slow")
-
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
     with pytest.raises(EngineUnavailableError):
-        await OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(refuse)).generate("chat", {})
-    with pytest.raises(EngineTimeoutError):
-        await OpenAIHTTPEngine("m", "http://up/v1", transport=upstream(slow)).embed({})
+        await OpenAIHTTPEngine("m", closed).generate("chat", {})
+
+    async def slow(request):
+        await asyncio.sleep(2)
+        return web.json_response({})
+
+    async with upstream(slow) as url:
+        engine = OpenAIHTTPEngine("m", url, timeout_s=0.2)
+        with pytest.raises(EngineTimeoutError):
+            await engine.embed({})
+        with pytest.raises(EngineTimeoutError):
+            async for _ in engine.stream("chat", {}):
+                pass
+        await engine.aclose()
 
 
 async def test_the_fake_engine_over_http_answers_as_in_process():
     """The benchmarks' fake backend is the tests' FakeEngine behind the OpenAI HTTP API."""
     fake = FakeEngine("fake", reject_prompt="TOO LONG")
-    engine = OpenAIHTTPEngine("fake", "http://fake/v1", transport=httpx.ASGITransport(app=FakeOpenAI(fake)))
-    chat = {"messages": [{"role": "user", "content": "one two three"}], "max_tokens": 3}
-    answer = await engine.generate("chat", chat)
-    assert answer == {**await fake.generate("chat", chat), "created": answer["created"]}
-    assert (
-        answer["choices"][0]["message"]["content"] == "echo: one two"
-        and answer["choices"][0]["finish_reason"] == "length"
-    )
-    streamed = [
-        c async for c in engine.stream("chat", {**chat, "stream": True, "stream_options": {"include_usage": True}})
-    ]
-    assert "".join(c["choices"][0]["delta"].get("content", "") for c in streamed if c["choices"]) == "echo: one two"
-    assert streamed[-1]["usage"] == {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}
-    assert len((await engine.embed({"input": ["a", "b c"]}))["data"]) == 2
-    with pytest.raises(InvalidRequestError, match="maximum context length"):
-        await engine.generate("chat", {"messages": [{"role": "user", "content": "TOO LONG"}]})
-    with pytest.raises(InvalidRequestError, match="maximum context length"):
-        async for _ in engine.stream("completions", {"prompt": "TOO LONG", "stream": True}):
-            pass
+    server = uvicorn.Server(uvicorn.Config(FakeOpenAI(fake), host="127.0.0.1", port=0, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    engine = OpenAIHTTPEngine("fake", f"http://127.0.0.1:{port}/v1")
+    try:
+        chat = {"messages": [{"role": "user", "content": "one two three"}], "max_tokens": 3}
+        answer = await engine.generate("chat", chat)
+        assert answer == {**await fake.generate("chat", chat), "created": answer["created"]}
+        assert (
+            answer["choices"][0]["message"]["content"] == "echo: one two"
+            and answer["choices"][0]["finish_reason"] == "length"
+        )
+        streamed = [
+            c async for c in engine.stream("chat", {**chat, "stream": True, "stream_options": {"include_usage": True}})
+        ]
+        assert "".join(c["choices"][0]["delta"].get("content", "") for c in streamed if c["choices"]) == "echo: one two"
+        assert streamed[-1]["usage"] == {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}
+        assert len((await engine.embed({"input": ["a", "b c"]}))["data"]) == 2
+        with pytest.raises(InvalidRequestError, match="maximum context length"):
+            await engine.generate("chat", {"messages": [{"role": "user", "content": "TOO LONG"}]})
+        with pytest.raises(InvalidRequestError, match="maximum context length"):
+            async for _ in engine.stream("completions", {"prompt": "TOO LONG", "stream": True}):
+                pass
+    finally:
+        await engine.aclose()
+        server.should_exit = True
+        await serving

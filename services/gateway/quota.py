@@ -204,6 +204,7 @@ class RayQuota:
         lease_fraction: float = 0.02,
         lease_ttl_s: float = 1.0,
         flush_interval_s: float = 0.1,
+        call_timeout_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ):
         import ray
@@ -216,7 +217,8 @@ class RayQuota:
         self._lease_ttl_s = lease_ttl_s
         self._clock = clock
         self._leases: dict[str, _Lease] = {}
-        self._pending: dict[str, asyncio.Future[None]] = {}  # key id -> its lease being taken
+        self._pending: dict[str, asyncio.Future[Verdict]] = {}  # key id -> its lease being taken
+        self._call_timeout_s = call_timeout_s  # a slow or dead actor: the admission fails (a 503)
         self._flush_interval_s = flush_interval_s
         self._unsent: dict[str, tuple[int, int]] = {}  # key id -> (tpm, tokens not yet sent)
         self._flusher: asyncio.Task[None] | None = None
@@ -239,14 +241,26 @@ class RayQuota:
             pending = self._pending.get(key_id) if shared else None
             if pending is None:
                 break
-            await asyncio.shield(pending)  # one shared lease in flight per key: wait for it, look again
+            # one shared lease in flight per key: wait for it (its call has the only timer), then
+            # look again; its refusal or failure is every waiting admission's answer
+            await asyncio.wait([pending])
+            if pending.exception() is not None:
+                raise pending.exception()  # type: ignore[misc]
+            if not pending.result().allowed:
+                return pending.result()
         if not shared:
             return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
-        self._pending[key_id] = asyncio.get_running_loop().create_future()
+        pending = self._pending[key_id] = asyncio.get_running_loop().create_future()
         try:
-            return await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
+            verdict = await self._lease(key_id, rpm, tpm, reserve, need, want, token_want, lease, now)
+        except BaseException as exc:
+            pending.set_exception(exc if isinstance(exc, Exception) else TimeoutError("lease cancelled"))
+            pending.exception()  # retrieved here: no warning when nobody waited
+            raise
         finally:
-            self._pending.pop(key_id).set_result(None)
+            del self._pending[key_id]
+        pending.set_result(verdict)
+        return verdict
 
     async def _lease(
         self,
@@ -262,9 +276,10 @@ class RayQuota:
     ) -> Verdict:
         returned, tokens_returned = (lease.permits, lease.tokens) if lease is not None else (0.0, 0.0)
         self._leases.pop(key_id, None)
-        verdict: Verdict = await self._actor.admit.remote(
-            key_id, rpm, tpm, want, returned, reserve, token_want, tokens_returned
-        )
+        async with asyncio.timeout(self._call_timeout_s):
+            verdict: Verdict = await self._actor.admit.remote(
+                key_id, rpm, tpm, want, returned, reserve, token_want, tokens_returned
+            )
         if verdict.allowed and (verdict.granted > 1 or verdict.tokens > need):
             permits, tokens = verdict.granted - 1, verdict.tokens - need
             current = self._leases.get(key_id)

@@ -93,10 +93,12 @@ class QuotaStage(PassThrough):
     ``default_completion_tokens`` when the client set no maximum) and settles it when the request
     ends, so concurrent long requests cannot overrun the limit."""
 
-    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256, timeout_s: float = 2.0):
+    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256, timeout_s: float = 10.0):
         self.quota = quota
         self.default_completion_tokens = default_completion_tokens
-        self.timeout_s = timeout_s  # a slow or dead quota actor is a 503, never a hang or a 500
+        # a slow or dead quota is a 503, never a hang or a 500; RayQuota bounds each actor call
+        # itself (2 s), so this outer bound only catches a quota that hangs in some other way
+        self.timeout_s = timeout_s
         self._reserved: dict[int, int] = {}  # id(ctx) -> tokens reserved at admission
 
     def reservation(self, ctx: RequestContext) -> int:

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadtests._common import emit
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -140,10 +142,7 @@ def main() -> None:
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "command": " ".join(["loadtests/quant_sweep.py", *sys.argv[1:]]),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(json.dumps(record))
+    emit(record, args.out)
 
 
 if __name__ == "__main__":

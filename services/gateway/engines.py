@@ -232,14 +232,32 @@ class OpenAIHTTPEngine:
     def _body(self, payload: dict[str, Any]) -> bytes:
         return orjson.dumps({**payload, "model": self._upstream_model})
 
-    async def _post(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _send(self, route: str, payload: dict[str, Any]) -> aiohttp.ClientResponse:
+        """POST a request and wait for the answer's head. A server may close an idle pooled
+        connection just as a request goes out on it (uvicorn's and vLLM's keep-alive ends after
+        5 s); nothing was answered then, and a generation changes nothing on the engine, so the
+        request is sent once more on a new connection."""
+        url, body = self._base_url + self._paths[route], self._body(payload)
         try:
-            async with self._client().post(self._base_url + self._paths[route], data=self._body(payload)) as response:
-                body = await response.read()
+            try:
+                return await self._client().post(url, data=body)
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if isinstance(exc, aiohttp.ClientConnectorError):  # no connection was made at all
+                    raise
+                return await self._client().post(url, data=body)
         except TimeoutError:
             raise EngineTimeoutError("The engine timed out.") from None
         except aiohttp.ClientError:
             raise EngineUnavailableError("The engine is unavailable.") from None
+
+    async def _post(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+        async with await self._send(route, payload) as response:
+            try:
+                body = await response.read()
+            except TimeoutError:
+                raise EngineTimeoutError("The engine timed out.") from None
+            except aiohttp.ClientError:
+                raise EngineUnavailableError("The engine is unavailable.") from None
         if response.status >= 400:
             raise engine_error(response.status, _error_message(body))
         try:
@@ -254,12 +272,7 @@ class OpenAIHTTPEngine:
         return await self._post("embeddings", payload)
 
     async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        try:
-            response = await self._client().post(self._base_url + self._paths[route], data=self._body(payload))
-        except TimeoutError:
-            raise EngineTimeoutError("The engine timed out.") from None
-        except aiohttp.ClientError:
-            raise EngineUnavailableError("The engine is unavailable.") from None
+        response = await self._send(route, payload)
         try:
             if response.status >= 400:
                 raise engine_error(response.status, _error_message(await response.read()))

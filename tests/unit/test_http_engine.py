@@ -167,3 +167,49 @@ async def test_the_fake_engine_over_http_answers_as_in_process():
         await engine.aclose()
         server.should_exit = True
         await serving
+
+
+async def test_a_pooled_connection_the_server_closes_as_the_request_goes_is_retried_once():
+    """The idle keep-alive race (bench_burst's 33 x 503 engine_unavailable): the server closes a
+    pooled connection just as a request is sent on it. Nothing was answered, so the engine
+    resends once on a new connection; a server that drops every request still fails."""
+    answer = b'{"choices": [{"message": {"content": "ok"}}]}'
+    stream_answer = sse({"choices": [{"delta": {"content": "ok"}}]})
+    seen: list[int] = []  # per request: how many requests its connection had carried before it
+
+    async def serve(reader, writer, *, drop_all=False):
+        carried = 0
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
+                request = await reader.readexactly(length)
+                seen.append(carried)
+                if carried or drop_all:  # a connection's second request: closed unanswered
+                    break
+                body = stream_answer if orjson.loads(request).get("stream") else answer
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+                carried += 1
+        except asyncio.IncompleteReadError:
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    engine = OpenAIHTTPEngine("m", url)
+    for _ in range(3):  # each call after the first goes out on the previous call's pooled connection
+        assert (await engine.generate("chat", {"messages": []}))["choices"][0]["message"]["content"] == "ok"
+    got = [c async for c in engine.stream("chat", {"messages": [], "stream": True})]
+    assert got and got[0]["choices"][0]["delta"]["content"] == "ok"
+    assert seen == [0, 1, 0, 1, 0, 1, 0]  # every reused connection's request was resent once
+    await engine.aclose()
+    server.close()
+
+    dropping = await asyncio.start_server(lambda r, w: serve(r, w, drop_all=True), "127.0.0.1", 0)
+    seen.clear()
+    engine = OpenAIHTTPEngine("m", f"http://127.0.0.1:{dropping.sockets[0].getsockname()[1]}/v1")
+    with pytest.raises(EngineUnavailableError):
+        await engine.generate("chat", {"messages": []})
+    assert seen == [0, 0]  # one retry, not a loop
+    await engine.aclose()
+    dropping.close()

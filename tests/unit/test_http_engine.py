@@ -181,8 +181,8 @@ async def test_a_pooled_connection_the_server_closes_as_the_request_goes_is_retr
         carried = 0
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
-                length = int(next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1])
-                request = await reader.readexactly(length)
+                length = next(h for h in head.lower().split(b"\r\n") if h.startswith(b"content-length"))
+                request = await reader.readexactly(int(length.split(b":")[1]))
                 seen.append(carried)
                 if carried or drop_all:  # a connection's second request: closed unanswered
                     break

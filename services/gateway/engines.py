@@ -10,6 +10,8 @@ from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from services.common import ray_adapter
 from services.common.errors import (
@@ -190,7 +192,9 @@ class OpenAIHTTPEngine:
     machine, ``loadtests/bench_http_client.py``). The session is made on first use, in the
     serving event loop.
     ``timeout_s`` bounds each wait for the server's next bytes, ``connect_timeout_s`` the
-    connection; proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``)."""
+    connection; the proxy comes from the environment (``HTTP_PROXY`` / ``HTTPS_PROXY`` unless
+    ``NO_PROXY`` covers the host), read once: aiohttp's own ``trust_env`` reads it again in a
+    worker thread on every request."""
 
     _paths = {"chat": "/chat/completions", "completions": "/completions", "embeddings": "/embeddings"}
 
@@ -214,6 +218,10 @@ class OpenAIHTTPEngine:
         self._timeout = aiohttp.ClientTimeout(total=None, connect=connect_timeout_s, sock_read=timeout_s)
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        try:
+            self._proxy, self._proxy_auth = get_env_proxy_for_url(URL(self._base_url))
+        except LookupError:  # no proxy for this URL
+            self._proxy, self._proxy_auth = None, None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -221,7 +229,6 @@ class OpenAIHTTPEngine:
                 connector=aiohttp.TCPConnector(limit=self._max_connections),
                 timeout=self._timeout,
                 headers=self._headers,
-                trust_env=True,
             )
         return self._session
 
@@ -238,13 +245,17 @@ class OpenAIHTTPEngine:
         5 s); nothing was answered then, and a generation changes nothing on the engine, so the
         request is sent once more on a new connection."""
         url, body = self._base_url + self._paths[route], self._body(payload)
+
+        def post() -> Any:
+            return self._client().post(url, data=body, proxy=self._proxy, proxy_auth=self._proxy_auth)
+
         try:
             try:
-                return await self._client().post(url, data=body)
+                return await post()
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                 if isinstance(exc, aiohttp.ClientConnectorError):  # no connection was made at all
                     raise
-                return await self._client().post(url, data=body)
+                return await post()
         except TimeoutError:
             raise EngineTimeoutError("The engine timed out.") from None
         except aiohttp.ClientError:

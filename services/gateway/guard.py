@@ -53,6 +53,12 @@ class SafetyGuard:
     def policy(self, ctx: RequestContext) -> Policy:
         return self.policies.resolve(ctx.model, ctx.principal.name if ctx.principal else None)
 
+    def scans(self, ctx: RequestContext, direction: str) -> bool:
+        """Whether the request's policy has any detector on in this direction (else no scan at
+        all, and a stream passes chunk for chunk)."""
+        policy = self.policy(ctx)
+        return any(policy.active(d, direction) for d in DETECTORS)
+
     async def check(self, ctx: RequestContext, texts: list[str], direction: str) -> dict[str, Any] | None:
         """The verdict, or None when the service failed and the policy says fail open."""
         policy = self.policy(ctx)
@@ -94,9 +100,11 @@ class InputGuard(PassThrough):
         if ctx.route != "embeddings":
             self._watermark(ctx)
         param = {"chat": "messages", "completions": "prompt", "embeddings": "input"}[ctx.route]
+        if not self.guard.scans(ctx, "input"):
+            note_decision(ctx, "input_guard", "not_scanned")
+            return
         if token_id_param(ctx):
-            policy = self.guard.policy(ctx)
-            if policy.token_prompts == "refuse" and any(policy.active(d, "input") for d in DETECTORS):
+            if self.guard.policy(ctx).token_prompts == "refuse":
                 note_decision(ctx, "input_guard", "block:token_ids")
                 raise InvalidRequestError(
                     f"'{param}' given as token ids cannot be checked by this server's safety policy; send text.",
@@ -189,7 +197,7 @@ class OutputGuard(PassThrough):
         self.max_delay_s = max_delay_s
 
     async def on_response(self, ctx: RequestContext, response: dict[str, Any]) -> dict[str, Any]:
-        if ctx.route == "embeddings":
+        if ctx.route == "embeddings" or not self._needed(ctx):
             return response
         choices = response.get("choices") or []
         texts = [_choice_text(ctx.route, c) for c in choices]
@@ -234,7 +242,11 @@ class OutputGuard(PassThrough):
         change is held back (``services/gateway/stream_guard.py``)."""
         from services.gateway.stream_guard import guard_stream
 
-        return guard_stream(self, ctx, chunks)
+        return guard_stream(self, ctx, chunks) if self._needed(ctx) else chunks
+
+    def _needed(self, ctx: RequestContext) -> bool:
+        """Answers pass untouched when no detector scans output and no pseudonym needs restoring."""
+        return bool(ctx.vault) or self.guard.scans(ctx, "output")
 
 
 def _blocked_choice(route: str, choice: dict[str, Any], key: str) -> dict[str, Any]:

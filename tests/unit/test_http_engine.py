@@ -213,3 +213,38 @@ async def test_a_pooled_connection_the_server_closes_as_the_request_goes_is_retr
     assert seen == [0, 0]  # one retry, not a loop
     await engine.aclose()
     dropping.close()
+
+
+async def test_the_proxy_comes_from_the_environment_without_a_thread_hop_per_request(monkeypatch):
+    """HTTP_PROXY is honoured (NO_PROXY too), read once: aiohttp's trust_env would read it in a
+    worker thread on every request (a thread hop each, measurable at gateway load)."""
+    seen = []
+
+    async def proxy(request):  # a forward proxy gets the upstream's absolute URL
+        seen.append(str(request.url))
+        return web.json_response({"via": "proxy"})
+
+    with socket.socket() as s:  # the upstream: nothing listens there, only the proxy can answer
+        s.bind(("127.0.0.1", 0))
+        upstream_url = f"http://upstream.invalid:{s.getsockname()[1]}/v1"
+    async with upstream(proxy) as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/v1"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        engine = OpenAIHTTPEngine("m", upstream_url)
+
+        async def no_thread(*args, **kwargs):
+            raise AssertionError("a worker-thread hop on the request path")
+
+        monkeypatch.setattr(asyncio, "to_thread", no_thread)
+        for _ in range(2):
+            assert await engine.generate("chat", {}) == {"via": "proxy"}
+        await engine.aclose()
+        assert seen == [upstream_url + "/chat/completions"] * 2
+
+        monkeypatch.setenv("NO_PROXY", "upstream.invalid")
+        direct = OpenAIHTTPEngine("m", upstream_url)
+        with pytest.raises(EngineUnavailableError):  # direct: the name does not resolve
+            await direct.generate("chat", {})
+        await direct.aclose()
+        assert len(seen) == 2

@@ -304,3 +304,34 @@ async def test_logprobs_never_carry_redacted_or_blocked_text(make_client):
         for t in (c.get("logprobs") or {}).get("content", [])
     ]
     assert "".join(tokens) == "echo: hello there friend"
+
+
+OFF = {"directions": []}
+
+
+async def test_a_direction_with_no_detector_on_is_not_scanned(make_client, safety_service):
+    """A policy that turns every detector off for a direction costs no scan there, and a stream
+    passes chunk for chunk; pseudonyms made on input are still restored in the answer."""
+
+    class Counting(LocalSafetyClient):
+        directions: list[str] = []
+
+        async def check(self, texts, direction, policy, timeout_s=None):
+            self.directions.append(direction)
+            return await super().check(texts, direction, policy, timeout_s)
+
+    counting = Counting(safety_service)
+    unguarded = {"pii": OFF, "injection": OFF, "toxicity": OFF}
+    client = make_client(unguarded, safety=counting)
+    plain = await client.post("/v1/chat/completions", json=chat(f"mail {EMAIL}"))
+    streamed = await client.post("/v1/chat/completions", json=chat(f"mail {EMAIL} now", stream=True))
+    assert plain.json()["choices"][0]["message"]["content"] == f"echo: mail {EMAIL}"
+    text, reasons = stream_text(streamed.text)
+    assert text == f"echo: mail {EMAIL} now", reasons
+    assert len(reasons) == 5, reasons  # one chunk per word, none held, and the last one
+    assert counting.directions == []
+
+    pseudonyms = {**unguarded, "pii": {"pseudonymize": True, "directions": ["input"]}}
+    r = await make_client(pseudonyms, safety=counting).post("/v1/chat/completions", json=chat(f"to {EMAIL}"))
+    assert r.json()["choices"][0]["message"]["content"] == f"echo: to {EMAIL}"
+    assert counting.directions == ["input", "output"]

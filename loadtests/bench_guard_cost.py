@@ -1,0 +1,151 @@
+"""What the safety guards cost the engine path, guards on and off on the same stack in one run.
+
+One ``llmops serve`` as shipped (vLLM engine, safety on, the shipped policy) and two API keys:
+``bench`` under the shipped policy, and ``bench-unguarded`` whose key policy turns every detector
+off in both directions (a direction with no detector on is not scanned at all, so that key's
+requests take the serving path without the guards). At each concurrency level the two keys take
+turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on
+this shared machine during the run falls on both alike; each turn is ``bench_engine``'s level
+(streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and key: output tokens/s
+(all turns' tokens over all turns' seconds), TTFT p50 (the mean of the turns' p50s), and the
+ratios the safety targets are stated in (guarded tokens/s over unguarded, TTFT added at p50).
+
+    python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2]
+
+Last stdout line: one JSON object, appended to ``loadtests/records/bench_guard_cost.jsonl``.
+Talks to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from loadtests import bench_engine
+from loadtests._common import client_session, emit, log, log_servers, machine, ratio, start_llmops, stream
+from services.cli.local_stack import REPO
+from services.gateway.keys import KeyStore
+
+ARMS = ("guarded", "unguarded")
+OFF = {"directions": []}
+
+
+def policy_file(workdir: Path) -> Path:
+    """The shipped policy, plus a key override that turns every detector off."""
+    policy = yaml.safe_load((REPO / "config" / "safety.yaml").read_text())
+    policy["keys"] = {"bench-unguarded": {"pii": OFF, "injection": OFF, "toxicity": OFF}}
+    path = workdir / "safety.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    return path
+
+
+def combine(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    seconds = sum(t["seconds"] for t in turns)
+    p50s = [t["ttft_p50_ms"] for t in turns if not math.isnan(t["ttft_p50_ms"])]  # nan: nothing answered
+    return {
+        "tok_s": round(sum(t["tokens"] for t in turns) / seconds, 2) if seconds else 0.0,
+        "ttft_p50_ms": round(sum(p50s) / len(p50s), 1) if p50s else None,
+        "errors": sum(t["errors"] for t in turns),
+        "turns": turns,
+    }
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    log_servers()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-guard-cost-"))
+    spec = {
+        "name": bench_engine.MODEL,
+        "source": str(args.model_dir),
+        "task": "generate",
+        "max_model_len": 2048,
+        "dtype": "float32",
+    }
+    env = {"LLMOPS_SAFETY_POLICY_FILE": str(policy_file(workdir)), "LLMOPS_CPU_KV_CACHE_GIB": "1"}
+    stack, key = start_llmops("llmops", {"models": [spec]}, args.llmops_port, workdir, args.start_timeout, env)
+    try:
+        unguarded = KeyStore(workdir / "llmops-keys.db").create("bench-unguarded")[0]
+        headers = {"guarded": {"Authorization": f"Bearer {key}"}, "unguarded": {"Authorization": f"Bearer {unguarded}"}}
+        base = f"{stack.url}/v1"
+        async with client_session(2) as session:  # warm-up: both keys' first-request paths
+            for arm in ARMS:
+                for i in range(args.warmup):
+                    body = bench_engine.request_body(i, arm, 16)
+                    r = await stream(
+                        session, base + "/chat/completions", body, {**headers[arm], "Content-Type": "application/json"}
+                    )
+                    if not r.ok:
+                        raise RuntimeError(f"warm-up request failed ({arm}): {r.status} {r.error}")
+        levels = []
+        for c in args.concurrency:
+            order = [*ARMS, *reversed(ARMS)] * (args.rounds // 2) + list(ARMS[: args.rounds % 2])
+            turns: dict[str, list[dict[str, Any]]] = {arm: [] for arm in ARMS}
+            for arm in order:
+                turn = await bench_engine.run_level(stack.sessions, base, headers[arm], arm, c, args)
+                log(f"[{arm}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors")
+                turns[arm].append(turn)
+            on, off = combine(turns["guarded"]), combine(turns["unguarded"])
+            levels.append(
+                {
+                    "concurrency": c,
+                    "guarded": on,
+                    "unguarded": off,
+                    "tok_s_ratio": ratio(on["tok_s"], off["tok_s"]),
+                    "ttft_p50_added_ms": round(on["ttft_p50_ms"] - off["ttft_p50_ms"], 1)
+                    if on["ttft_p50_ms"] is not None and off["ttft_p50_ms"] is not None
+                    else None,
+                }
+            )
+    finally:
+        stack.stop()
+    return {
+        "bench": "guard_cost",
+        "machine": machine(),
+        "command": " ".join(["python -m loadtests.bench_guard_cost", *sys.argv[1:]]),
+        "params": {k: v for k, v in vars(args).items() if k != "out"} | {"model_dir": str(args.model_dir)},
+        "summary": {
+            f"c{lv['concurrency']}": {"tok_s_ratio": lv["tok_s_ratio"], "ttft_p50_added_ms": lv["ttft_p50_added_ms"]}
+            for lv in levels
+        },
+        "targets": {
+            "tok_s_ratio_at_least_0.95": all((lv["tok_s_ratio"] or 0) >= 0.95 for lv in levels),
+            "ttft_added_c1_at_most_50ms": next(
+                ((lv["ttft_p50_added_ms"] or 0) <= 50 for lv in levels if lv["concurrency"] == 1), None
+            ),
+        },
+        "levels": levels,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
+    p.add_argument("--rounds", type=int, default=2, help="turns per key and level (ABBA order)")
+    p.add_argument("--max-tokens", type=int, default=64, help="completion tokens per request (EOS ignored)")
+    p.add_argument(
+        "--requests-per-client", type=int, default=1, help="requests per turn = max(C * this, --min-requests)"
+    )
+    p.add_argument("--min-requests", type=int, default=6)
+    p.add_argument(
+        "--level-seconds", type=float, default=90.0, help="no new requests after this many seconds in a turn"
+    )
+    p.add_argument("--warmup", type=int, default=2, help="short requests per key before the first level")
+    p.add_argument("--model-dir", type=Path, default=REPO / "var" / "models" / bench_engine.MODEL)
+    p.add_argument("--llmops-port", type=int, default=9244)
+    p.add_argument("--start-timeout", type=float, default=900.0)
+    p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "bench_guard_cost.jsonl")
+    args = p.parse_args(argv)
+    args.model_dir = args.model_dir.resolve()
+    emit(asyncio.run(main_async(args)), args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,10 @@
 """Engine throughput: llmops (gateway + Ray Serve LLM + vLLM) against vLLM's own OpenAI server
 and llama.cpp's (llama-cpp-python) server, on the embedded SmolLM2-135M-Instruct.
 
-Systems (one server at a time: this machine has 2 cores):
+Systems (one server at a time: this machine has 2 cores; with ``--interleave`` all are started
+first and take turns at each level, A B B A for ``--rounds 2``, so that other work on the machine
+weighs on each alike; a level's figures are then all its turns' tokens over their seconds and the
+mean of their TTFT p50s):
 
 - ``llmops``       ``llmops serve`` as shipped (direct ingress) with the vLLM engine on the model
                    store's smollm2-135m-instruct (HF safetensors, float32), auth on with a key
@@ -23,6 +26,7 @@ level), TTFT p50/p99 (time to the first content chunk), errors.
 
     python -m loadtests.bench_engine                                   # llmops, vllm, llamacpp at 1, 8, 32
     python -m loadtests.bench_engine --systems vllm --concurrency 1,8
+    python -m loadtests.bench_engine --systems llmops-guards-off,vllm --interleave
 
 The last line of stdout is one JSON object with every figure and the ratios (llmops / peer);
 it is also appended to ``loadtests/results/engine.jsonl``. Every server's API listens on 127.0.0.1;
@@ -34,10 +38,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import math
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,16 +169,20 @@ async def run_level(
     }
 
 
-async def measure(
-    name: str, base: str, headers: dict[str, str], args: argparse.Namespace, own: set[int]
-) -> dict[str, Any]:
-    # warm-up: first-request paths, graph capture / kernel selection, prefix of the prompts
+async def warm_up(name: str, base: str, headers: dict[str, str], args: argparse.Namespace) -> None:
+    """First-request paths, graph capture / kernel selection, prefix of the prompts."""
     url = f"{base}/chat/completions"
     async with client_session(2) as session:
         for i in range(args.warmup):
             r = await stream(session, url, request_body(i, name, 16), {**headers, "Content-Type": "application/json"})
             if not r.ok:
                 raise RuntimeError(f"warm-up request failed: {r.status} {r.error}")
+
+
+async def measure(
+    name: str, base: str, headers: dict[str, str], args: argparse.Namespace, own: set[int]
+) -> dict[str, Any]:
+    await warm_up(name, base, headers, args)
     levels = []
     for c in args.concurrency:
         log(f"[{name}] concurrency {c}")
@@ -184,7 +195,28 @@ async def measure(
     return {"levels": levels}
 
 
-async def run_llmops(variant: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+@dataclass
+class Running:
+    """A started system: where to send requests, its processes' sessions, how to stop it."""
+
+    name: str
+    base: str
+    headers: dict[str, str]
+    sessions: set[int]
+    stop: Callable[[], None]
+    startup_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        listeners = listening(self.sessions)
+        return {
+            "startup_s": round(self.startup_s, 1),
+            "listeners": {"count": len(listeners), "off_loopback": off_loopback(listeners)},
+            **self.extra,
+        }
+
+
+async def start_llmops_system(variant: str, args: argparse.Namespace, workdir: Path) -> Running:
     spec = {
         "name": MODEL,
         "source": str(args.model_dir),
@@ -201,19 +233,18 @@ async def run_llmops(variant: str, args: argparse.Namespace, workdir: Path) -> d
         args.start_timeout,
         env={"LLMOPS_CPU_KV_CACHE_GIB": str(args.kv_cache_gib)},
     )
-    try:
-        startup = time.perf_counter() - started
-        out = await measure(variant, f"{stack.url}/v1", {"Authorization": f"Bearer {key}"}, args, stack.sessions)
-        out["startup_s"] = round(startup, 1)
-        out["variant"] = LLMOPS_VARIANTS[variant]
-        listeners = listening(stack.sessions)
-        out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
-        return out
-    finally:
-        stack.stop()
+    return Running(
+        variant,
+        f"{stack.url}/v1",
+        {"Authorization": f"Bearer {key}"},
+        stack.sessions,
+        stack.stop,
+        time.perf_counter() - started,
+        {"variant": LLMOPS_VARIANTS[variant]},
+    )
 
 
-async def run_vllm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+async def start_vllm(args: argparse.Namespace, workdir: Path) -> Running:
     server = ServerProcess(
         "vllm",
         [
@@ -244,10 +275,10 @@ async def run_vllm(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         },
         log_path=workdir / "vllm.log",
     )
-    return await _run_http_server(server, "vllm", f"http://{LOOPBACK}:{args.port}/v1", args)
+    return await _start_http_server(server, "vllm", f"http://{LOOPBACK}:{args.port}/v1", args)
 
 
-async def run_llamacpp(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
     python = bench_venv(args.bench_venv) / "bin" / "python"
     if not python.exists():
         raise RuntimeError(f"{python} not found: install the peers (bash loadtests/install_peers.sh)")
@@ -279,23 +310,104 @@ async def run_llamacpp(args: argparse.Namespace, workdir: Path) -> dict[str, Any
         args.port + 1,
         log_path=workdir / "llamacpp.log",
     )
-    return await _run_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port + 1}/v1", args)
+    return await _start_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port + 1}/v1", args)
 
 
-async def _run_http_server(server: ServerProcess, name: str, base: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _start_http_server(server: ServerProcess, name: str, base: str, args: argparse.Namespace) -> Running:
+    started = time.perf_counter()
+    server.start()
     try:
-        server.start()
-        started = time.perf_counter()
         await wait_http(f"{base}/models", args.start_timeout, server)
-        log(f"[{name}] up after {time.perf_counter() - started:.0f}s")
-        startup = time.perf_counter() - started
-        out = await measure(name, base, {}, args, server.sessions)
-        out["startup_s"] = round(startup, 1)
-        listeners = listening(server.sessions)
-        out["listeners"] = {"count": len(listeners), "off_loopback": off_loopback(listeners)}
-        return out
-    finally:
+    except BaseException:
         server.stop(grace_s=30)
+        raise
+    log(f"[{name}] up after {time.perf_counter() - started:.0f}s")
+    return Running(name, base, {}, server.sessions, lambda: server.stop(grace_s=30), time.perf_counter() - started)
+
+
+async def start_system(name: str, args: argparse.Namespace, workdir: Path) -> Running:
+    if name in LLMOPS_VARIANTS:
+        return await start_llmops_system(name, args, workdir)
+    return await (start_vllm if name == "vllm" else start_llamacpp)(args, workdir)
+
+
+async def run_system(name: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Start one system, warm it up, run every level, stop it."""
+    running = await start_system(name, args, workdir)
+    try:
+        return await measure(name, running.base, running.headers, args, running.sessions) | running.describe()
+    finally:
+        running.stop()
+
+
+async def run_sequential(systems: list[str], args: argparse.Namespace, workdir: Path, failures: dict[str, str]):
+    """One system at a time: start, warm up, every level, stop."""
+    results: dict[str, Any] = {}
+    for name in systems:
+        if args.wait_quiet > 0:
+            wait_quiet(args.wait_quiet)  # another serving stack on 2 cores spoils any engine's figures
+        log(f"[{name}] starting")
+        try:
+            results[name] = await run_system(name, args, workdir)
+        except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
+            failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
+            log(f"[{name}] FAILED: {failures[name]}")
+        (workdir / "partial.json").write_text(orjson.dumps({"results": results, "failures": failures}).decode())
+    return results
+
+
+def turn_order(names: list[str], rounds: int) -> list[str]:
+    """Turns per level: A B .. then .. B A, repeated, so that a drift of load falls on all alike."""
+    order: list[str] = []
+    for r in range(rounds):
+        order += names if r % 2 == 0 else names[::-1]
+    return order
+
+
+def combine(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    """A level's turns as one: all tokens over all seconds, the mean of the turns' TTFT p50s."""
+    seconds = sum(t["seconds"] for t in turns)
+    p50s = [t["ttft_p50_ms"] for t in turns if not math.isnan(t["ttft_p50_ms"])]  # nan: nothing answered
+    return {
+        "concurrency": turns[0]["concurrency"],
+        "tok_s": round(sum(t["tokens"] for t in turns) / seconds, 2) if seconds else 0.0,
+        "ttft_p50_ms": round(sum(p50s) / len(p50s), 1) if p50s else float("nan"),
+        "ok": sum(t["ok"] for t in turns),
+        "errors": sum(t["errors"] for t in turns),
+        "turns": turns,
+    }
+
+
+async def run_interleaved(systems: list[str], args: argparse.Namespace, workdir: Path, failures: dict[str, str]):
+    """Every system up at once; at each level they take turns (``turn_order``), only one loaded
+    at a time, so that other work on this shared machine weighs on each alike."""
+    running: dict[str, Running] = {}
+    try:
+        for name in systems:
+            log(f"[{name}] starting")
+            try:
+                running[name] = await start_system(name, args, workdir)
+                await warm_up(name, running[name].base, running[name].headers, args)
+            except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
+                failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
+                log(f"[{name}] FAILED: {failures[name]}")
+        own = set().union(*(r.sessions for r in running.values())) if running else set()
+        turns: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in running}
+        for c in args.concurrency:
+            for name in turn_order(list(running), args.rounds):
+                r = running[name]
+                turn = await run_level(own, r.base, r.headers, name, c, args)
+                log(
+                    f"[{name}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors"
+                )
+                turns[name].setdefault(c, []).append(turn)
+        return {
+            name: {"levels": [combine(t) for t in by_c.values()], **running[name].describe()}
+            for name, by_c in turns.items()
+        }
+    finally:
+        for r in running.values():
+            r.stop()
 
 
 def compare(results: dict[str, Any], ours: str, peer: str) -> dict[str, Any]:
@@ -318,23 +430,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"unknown systems {sorted(unknown)}; choose from {ALL_SYSTEMS}")
     workdir = Path(tempfile.mkdtemp(prefix="bench-engine-"))
     log(f"logs and configs in {workdir}")
-    results: dict[str, Any] = {}
     failures: dict[str, str] = {}
-    for name in systems:
+    if args.interleave:
         if args.wait_quiet > 0:
-            wait_quiet(args.wait_quiet)  # another serving stack on 2 cores spoils any engine's figures
-        log(f"[{name}] starting")
-        try:
-            if name in LLMOPS_VARIANTS:
-                results[name] = await run_llmops(name, args, workdir)
-            elif name == "vllm":
-                results[name] = await run_vllm(args, workdir)
-            elif name == "llamacpp":
-                results[name] = await run_llamacpp(args, workdir)
-        except Exception as exc:  # noqa: BLE001 - report it and go on with the other systems
-            failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
-            log(f"[{name}] FAILED: {failures[name]}")
-        (workdir / "partial.json").write_text(orjson.dumps({"results": results, "failures": failures}).decode())
+            wait_quiet(args.wait_quiet)
+        results = await run_interleaved(systems, args, workdir, failures)
+    else:
+        results = await run_sequential(systems, args, workdir, failures)
 
     ratios: dict[str, Any] = {}
     for ours in LLMOPS_VARIANTS:
@@ -358,6 +460,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "level_seconds": args.level_seconds,
             "model_dir": str(args.model_dir),
             "gguf": str(args.gguf),
+            "interleave": args.interleave,
+            "rounds": args.rounds if args.interleave else None,
         },
         "table": table,
         "ratios": ratios,
@@ -406,6 +510,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1200.0,
         help="seconds to wait for other serving stacks (Ray, vLLM, llama.cpp) to end before each system (0: don't)",
     )
+    p.add_argument(
+        "--interleave",
+        action="store_true",
+        help="start every system first, then let them take turns at each level (load drift falls on all alike)",
+    )
+    p.add_argument("--rounds", type=int, default=2, help="with --interleave: turns per system and level (ABBA order)")
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "engine.jsonl")
     args = p.parse_args(argv)
     args.model_dir = args.model_dir.resolve()

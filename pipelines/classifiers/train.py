@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 
 from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
-from pipelines.classifiers.evaluate import MAX_DEV_FPR, binary_figures, leave_one_source_out, pick_threshold
+from pipelines.classifiers.evaluate import (
+    MAX_DEV_FPR,
+    binary_figures,
+    leave_one_source_out,
+    out_of_source_scores,
+    pick_threshold,
+    pick_threshold_out_of_source,
+)
 from pipelines.classifiers.explain import explain_errors, top_ngrams
 from pipelines.classifiers.extra_data import ExtraDataError, extra_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
@@ -61,7 +68,7 @@ TASKS = {
         read_injection,
         ("benign", "injection"),
         0.3,
-        10.0,
+        1.0,
         "injection_heldout.jsonl",
         (0.5, 0.6, 0.7, 0.8, 0.9),
         extra=True,
@@ -83,11 +90,25 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit(split: Split, c: float) -> Any:
-    return fit_texts(split.train_texts, split.train_labels, c)
+def fit(split: Split, c: float, groups: list[str] | None = None) -> Any:
+    return fit_texts(split.train_texts, split.train_labels, c, groups)
 
 
-def fit_texts(texts: list[str], labels: list[int], c: float) -> Any:
+def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
+    """Row weights under which every (source, label) group of a label weighs the same and both
+    labels weigh the same in total: 650 in-the-wild jailbreaks or 943 do-not-answer questions
+    count as much as 24 Giskard prompts, so no one source's style becomes the label."""
+    from collections import Counter
+
+    group_sizes = Counter(zip(groups, labels, strict=True))
+    groups_per_label = Counter(label for _, label in group_sizes)
+    w = np.array([1.0 / (group_sizes[(g, y)] * groups_per_label[y]) for g, y in zip(groups, labels, strict=True)])
+    return w * len(w) / w.sum()
+
+
+def fit_texts(texts: list[str], labels: list[int], c: float, groups: list[str] | None = None) -> Any:
+    """``groups`` (each row's source): weight rows by ``source_balanced_weights``; without it,
+    balanced class weights."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -105,10 +126,13 @@ def fit_texts(texts: list[str], labels: list[int], c: float) -> Any:
                     max_features=50_000,
                 ),
             ),
-            ("clf", LogisticRegression(C=c, class_weight="balanced", max_iter=2000)),
+            ("clf", LogisticRegression(C=c, class_weight=None if groups else "balanced", max_iter=2000)),
         ]
     )
-    model.fit(texts, labels)
+    if groups:
+        model.fit(texts, labels, clf__sample_weight=source_balanced_weights(labels, groups))
+    else:
+        model.fit(texts, labels)
     return model
 
 
@@ -148,9 +172,10 @@ def train_task(
     data_path = data_dir / task.data_file
     rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
+    weighted = bool(extra[0])  # several sources: weigh them evenly
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
-    model = fit(split, task.c)
+    model = fit(split, task.c, split.train_groups if weighted else None)
     fit_s = time.perf_counter() - started
     onnx_path = out_dir / f"{task.name}.onnx"
     progress(f"{task.name}: exporting to ONNX")
@@ -174,17 +199,30 @@ def train_task(
     if len(task.classes) == 2:
         # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
         dev_score = served_injection_scores(onnx_proba[:, 1], split.test_texts)
-        threshold = pick_threshold(y, dev_score)
+
+        def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+            tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
+            return served_injection_scores(
+                fit_texts(tx, lb, task.c, gr if weighted else None).predict_proba(texts)[:, 1], texts
+            )
+
+        progress(f"{task.name}: leave-one-source-out fits")
+        scored = out_of_source_scores(rows, fit_predict)
+        if weighted:
+            threshold = pick_threshold_out_of_source(*scored)
+            rule = (
+                f"highest F1 over the leave-one-source-out scores with the benign sources' false-positive"
+                f" rates averaging at most {MAX_DEV_FPR:.0%}"
+            )
+        else:
+            threshold = pick_threshold(y, dev_score)
+            rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
         ho_score = served_injection_scores(ho_proba[:, 1], ho_texts)
         metrics = binary_figures(y, dev_score, split.test_groups, threshold, task.thresholds)
         evaluation = {
             "heldout": binary_figures(ho_y, ho_score, ho_groups, threshold, task.thresholds),
             "heldout_classifier_only": binary_figures(ho_y, ho_proba[:, 1], ho_groups, threshold, task.thresholds),
-            "leave_one_source_out": leave_one_source_out(
-                rows,
-                lambda tx, lb, te: served_injection_scores(fit_texts(tx, lb, task.c).predict_proba(te)[:, 1], te),
-                threshold,
-            ),
+            "leave_one_source_out": leave_one_source_out(rows, fit_predict, threshold, scored),
             # held-out texts are hand-written for the project (not user data): shown with their n-grams
             "explanations": {
                 "top_ngrams": top_ngrams(model),
@@ -195,6 +233,7 @@ def train_task(
         # blocking as served: P(hate) + P(offensive) against the policy threshold
         dev_toxic = onnx_proba[:, 0] + onnx_proba[:, 1]
         threshold = pick_threshold((y != 2).astype(int), dev_toxic)
+        rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
         metrics = multiclass_report(y, onnx_proba, task.classes)
         metrics["toxic_vs_neither"] = binary_figures(
             (y != 2).astype(int), dev_toxic, ["dev"] * len(y), threshold, task.thresholds
@@ -214,16 +253,15 @@ def train_task(
             "train_rows": len(split.train_texts),
             "dev_rows": len(split.test_texts),
         },
-        "threshold": {
-            "chosen": threshold,
-            "rule": f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked",
-        },
+        "threshold": {"chosen": threshold, "rule": rule},
         "heldout_data": {
             "file": f"pipelines/classifiers/heldout/{task.heldout_file}",
             "sha256": _sha256(HELDOUT_DIR / task.heldout_file),
             "rows": len(heldout),
         },
-        "model": "TF-IDF word 1-2 grams + logistic regression (balanced class weights), skl2onnx",
+        "model": "TF-IDF word 1-2 grams + logistic regression ("
+        + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")
+        + f", C={task.c:g}), skl2onnx",
         "classes": list(task.classes),
         "fit_seconds": round(fit_s, 2),
         "onnx_bytes": onnx_path.stat().st_size,

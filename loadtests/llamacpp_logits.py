@@ -41,7 +41,7 @@ class LlamaCppCausalLM:
         self.n_ctx = n_ctx
         self._tmp = tempfile.TemporaryDirectory(prefix="llamacpp-logits-")
         self._process = subprocess.Popen(
-            [str(python), __file__, str(gguf), str(threads), str(n_ctx)],
+            [str(python), __file__, "--worker", str(gguf), str(threads), str(n_ctx)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -127,5 +127,70 @@ def _worker(gguf: str, threads: int, n_ctx: int) -> None:
             print(f"error {type(exc).__name__}: {exc}", flush=True)
 
 
+def main() -> None:
+    """llama.cpp's quality on the GGUF alone (bench_quantization scores it in its full run too)."""
+    import argparse
+    import os
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoTokenizer
+
+    from loadtests._common import bench_venv, emit
+    from loadtests.bench_engine import DEFAULT_GGUF
+    from loadtests.bench_quantization import quality
+    from pipelines.config import EvaluateConfig, PipelineConfig
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--gguf", type=Path, default=DEFAULT_GGUF)
+    p.add_argument("--model-dir", type=Path, default=root / "var/models/smollm2-135m-instruct", help="its tokenizer")
+    p.add_argument("--medical-items", type=int, default=32)
+    p.add_argument("--general-items", type=int, default=32)
+    p.add_argument("--qa-items", type=int, default=40)
+    p.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1: no spinning on a shared machine)")
+    p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
+    p.add_argument("--fp32", action=argparse.BooleanOptionalAction, default=True, help="score float32 too")
+    p.add_argument("--out", type=Path, default=root / "loadtests/records/llamacpp_quality.jsonl")
+    args = p.parse_args()
+    config = PipelineConfig(
+        evaluate=EvaluateConfig(
+            medical_items=args.medical_items, general_items=args.general_items, qa_items=args.qa_items
+        )
+    )
+    config.data.path = root / "../shared/data/pubmedqa/ori_pqal.json"
+    config.data.general_text_path = root / "../shared/data/prompt_injection/train.jsonl"
+    load_before, began = os.getloadavg(), time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
+    with LlamaCppCausalLM(args.gguf, bench_venv(args.bench_venv) / "bin" / "python", args.threads) as model:
+        row = {"tensor_types": model.tensor_types, **quality("llamacpp", model, tokenizer, config)}
+    fp32 = ratios = None
+    if args.fp32:  # float32 (transformers) on the same items: the ratios' reference
+        from pipelines.finetune import core
+
+        fp32 = quality("fp32", core.load_base(args.model_dir)[0].eval(), tokenizer, config)
+        ratios = {k: round(row[k] / fp32[k], 4) for k in ("medical_ppl", "general_ppl")}
+    emit(
+        {
+            "bench": "llamacpp_quality",
+            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "gguf": args.gguf.name,
+            "items": {"medical": args.medical_items, "general": args.general_items, "qa": args.qa_items},
+            "llamacpp": row,
+            "fp32": fp32,
+            "ratios_vs_fp32": ratios,
+            "seconds": round(time.perf_counter() - began, 1),
+            "load_avg_before": [round(x, 2) for x in load_before],
+            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+            "command": " ".join(["loadtests/llamacpp_logits.py", *sys.argv[1:]]),
+        },
+        args.out,
+    )
+
+
 if __name__ == "__main__":
-    _worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        main()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> 
 
     from pipelines.gptq import MODEL_FILE, save_model, untie_embedding
 
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
     began = time.perf_counter()
     build(model_dir, out, "fp32", {})
     model = onnx.load(str(out / MODEL_FILE))
@@ -108,6 +110,30 @@ def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> 
                 node.attribute.append(onnx.helper.make_attribute("accuracy_level", 4))
     save_model(out, model)
     return time.perf_counter() - began, len(int8)
+
+
+def build_dynamic_int8(model_dir: Path, out: Path) -> float:
+    """float32 export, then ONNX Runtime's dynamic quantization (``quantize_dynamic``): int8 weights per
+    output channel, activations quantized per call (``DynamicQuantizeMatMul``: MLAS's integer GEMM, not
+    ``MatMulNBits``); the embedding a float32 Gather."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from pipelines.gptq import MODEL_FILE, save_model, untie_embedding
+
+    began = time.perf_counter()
+    build(model_dir, out, "fp32", {})
+    model = untie_embedding(onnx.load(str(out / MODEL_FILE)))
+    quantized = out / "dynamic.onnx"
+    quantize_dynamic(
+        model, quantized, op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8,
+        extra_options={"MatMulConstBOnly": True}, use_external_data_format=True,
+    )  # fmt: skip
+    model = onnx.load(str(quantized))
+    for extra in out.glob("dynamic.onnx*"):
+        extra.unlink()
+    save_model(out, model)
+    return time.perf_counter() - began
 
 
 def score(model, tokenizer, config, medical, general) -> dict:
@@ -137,7 +163,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--medical-items", type=int, default=16)
     p.add_argument("--general-items", type=int, default=16)
-    p.add_argument("--variants", default=",".join(SWEEP), help=f"comma-separated from {', '.join([*SWEEP, *PER_NODE])}")
+    p.add_argument(
+        "--variants", default=",".join(SWEEP), help=f"comma-separated from {', '.join([*SWEEP, *PER_NODE, 'dyn_int8'])}"
+    )
     p.add_argument(
         "--per-node",
         action="append",
@@ -158,7 +186,7 @@ def main() -> None:
             p.error(f"--per-node {spec!r}: expected NAME=REGEX[:hqq]")
         PER_NODE[name] = (regex, method)
         names.append(name)
-    if unknown := set(names) - set(SWEEP) - set(PER_NODE):
+    if unknown := set(names) - set(SWEEP) - set(PER_NODE) - {"dyn_int8"}:
         p.error(f"unknown variants {sorted(unknown)}")
 
     from loadtests.bench_quantization import weight_bytes
@@ -187,7 +215,10 @@ def main() -> None:
         for name in names:
             folder = root / name
             try:
-                if name in PER_NODE:
+                if name == "dyn_int8":
+                    precision, options = "int8 dynamic", {"per_channel": True, "weight_type": "QInt8"}
+                    seconds = build_dynamic_int8(args.model_dir, folder)
+                elif name in PER_NODE:
                     regex, method = PER_NODE[name]
                     precision, options = "int4+int8", {"int8_nodes": regex, "int4_method": method}
                     seconds, options["int8_count"] = build_per_node(args.model_dir, folder, regex, method)

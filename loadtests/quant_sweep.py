@@ -58,6 +58,7 @@ SWEEP: dict[str, tuple[str, dict[str, str]]] = {
 PER_NODE: dict[str, tuple[str, str]] = {
     "pn_head8": (r"/lm_head/", "default"),
     "pn_head8_hqq": (r"/lm_head/", "hqq"),
+    "pn_head8_hqq_intzp": (r"/lm_head/", "hqq_intzp"),
 }
 
 
@@ -100,16 +101,43 @@ def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> 
                                  nodes_to_exclude=[n for n in names if n not in int8])  # fmt: skip
         q.process()
         model = q.model.model
-    algo = HQQWeightOnlyQuantConfig(block_size=32, bits=4) if method == "hqq" else None
+    algo = HQQWeightOnlyQuantConfig(block_size=32, bits=4) if method.startswith("hqq") else None
     q = MatMulNBitsQuantizer(model, bits=4, block_size=32, is_symmetric=True, accuracy_level=4, algo_config=algo)
     q.process()
     model = untie_embedding(q.model.model)
-    if method == "hqq":  # HQQ's nodes carry no accuracy level: int8 activations as the others
+    if method == "hqq_intzp":
+        model = integer_zero_points(model)
+    if method.startswith("hqq"):  # HQQ's nodes carry no accuracy level: int8 activations as the others
         for node in model.graph.node:
             if node.op_type == "MatMulNBits" and not any(a.name == "accuracy_level" for a in node.attribute):
                 node.attribute.append(onnx.helper.make_attribute("accuracy_level", 4))
     save_model(out, model)
     return time.perf_counter() - began, len(int8)
+
+
+def integer_zero_points(model):
+    """HQQ's float zero points rounded to unsigned 4-bit integers (clamped to 0..15) and packed as
+    MatMulNBits expects (two blocks a byte, low nibble first, per output column): with float zero
+    points onnxruntime 1.32's CPU MatMulNBits takes a slow path (2.4 tok/s,
+    loadtests/records/quant_speed_check.jsonl)."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    inits = {i.name: i for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "MatMulNBits" or len(node.input) < 4 or node.input[3] not in inits:
+            continue
+        zp = numpy_helper.to_array(inits[node.input[3]])
+        if zp.dtype == np.uint8:
+            continue
+        attrs = {a.name: a.i for a in node.attribute}
+        n, blocks = attrs["N"], -(-attrs["K"] // attrs["block_size"])
+        z = np.clip(np.rint(zp.astype(np.float32)), 0, 15).astype(np.uint8).reshape(n, blocks)
+        if blocks % 2:
+            z = np.concatenate([z, np.zeros((n, 1), np.uint8)], axis=1)
+        packed = (z[:, 0::2] | (z[:, 1::2] << 4)).reshape(-1)
+        inits[node.input[3]].CopyFrom(numpy_helper.from_array(packed, node.input[3]))
+    return model
 
 
 def build_dynamic_int8(model_dir: Path, out: Path) -> float:

@@ -66,3 +66,32 @@ def test_llamacpp_logits_come_back_per_position_and_padding_is_zero() -> None:
         assert torch.allclose(logits[0, :3], logits[1, :3], atol=1e-3)
         with pytest.raises(ValueError, match="context"):
             model(input_ids=torch.zeros((1, 65), dtype=torch.long))
+
+
+def test_quant_sweep_refuses_a_bad_per_node_spec_before_any_build(monkeypatch, capsys) -> None:
+    from loadtests import quant_sweep
+
+    monkeypatch.setattr("sys.argv", ["quant_sweep", "--variants", "", "--per-node", "no-regex"])
+    with pytest.raises(SystemExit):
+        quant_sweep.main()
+    assert "expected NAME=REGEX[:hqq]" in capsys.readouterr().err
+
+
+def test_float_zero_points_become_packed_4bit_integers() -> None:
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from loadtests.quant_sweep import integer_zero_points
+
+    n, k, block = 2, 96, 32  # 3 blocks a column: an odd count, padded to 2 bytes
+    zp = np.array([0.4, 7.6, 20.0, -1.0, 14.5, 3.2], dtype=np.float32)
+    node = helper.make_node(
+        "MatMulNBits", ["a", "b", "s", "z"], ["y"], domain="com.microsoft", K=k, N=n, bits=4, block_size=block
+    )
+    graph = helper.make_graph([node], "g", [], [], initializer=[numpy_helper.from_array(zp, "z")])
+    model = integer_zero_points(helper.make_model(graph))
+    packed = numpy_helper.to_array(model.graph.initializer[0])
+    # column 0: 0, 8, 15 (clamped); column 1: 0 (clamped), 14 (14.5 rounds to even), 3
+    assert packed.dtype == np.uint8 and packed.tolist() == [0x80, 0x0F, 0xE0, 0x03]
+    assert isinstance(model, onnx.ModelProto)

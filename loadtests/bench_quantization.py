@@ -15,6 +15,8 @@ folders), then measures in the same run:
   and 8 streams: output tokens/s over the level's wall time, TTFT p50, and the decode speed of a
   request (tokens after the first / time after the first), float32 transformers at one stream
   for reference;
+- llama.cpp's own perplexity and accuracy on the GGUF (``loadtests/llamacpp_logits.py``: the same
+  functions on the same token ids; ``--no-llamacpp-quality`` skips it);
 - this machine's memory copy speed (numpy, 256 MB), so that weight GB read per second at one
   stream (bytes per token x decode tokens/s) shows how close each variant gets to the bandwidth.
 

@@ -5,6 +5,10 @@ evaluate``), with float32 (transformers) scored on the same subset; greedy token
 through onnxruntime-genai's loop as a rough speed check (``pipelines.evaluate.tokens_per_second``,
 noisy on a shared machine: ``loadtests/bench_quantization.py`` measures speed properly).
 
+Besides the builder's variants: per-node builds (``PER_NODE``, ``--per-node NAME=REGEX[:hqq]``: a
+float32 export quantized by ONNX Runtime's ``MatMulNBitsQuantizer``, 8 bits for the MatMuls whose
+name matches, 4 bits round-to-nearest or HQQ for the rest) and ``dyn_int8`` (``quantize_dynamic``).
+
 One JSON line per variant (stdout and ``loadtests/records/quant_sweep.jsonl``), then a summary line.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python -m loadtests.quant_sweep \\

@@ -15,6 +15,8 @@ folders), then measures in the same run:
   and 8 streams: output tokens/s over the level's wall time, TTFT p50, and the decode speed of a
   request (tokens after the first / time after the first), float32 transformers at one stream
   for reference;
+- llama.cpp's own perplexity and accuracy on the GGUF (``loadtests/llamacpp_logits.py``: the same
+  functions on the same token ids; ``--no-llamacpp-quality`` skips it);
 - this machine's memory copy speed (numpy, 256 MB), so that weight GB read per second at one
   stream (bytes per token x decode tokens/s) shows how close each variant gets to the bandwidth.
 
@@ -200,6 +202,17 @@ async def peers(names: list[str], args) -> dict:
     return out
 
 
+def llamacpp_quality(args, tokenizer, config) -> dict:
+    """llama.cpp's own perplexity and accuracy on the GGUF: the same functions and token ids as the
+    other rows (``loadtests/llamacpp_logits.py``), and the GGUF's tensor types."""
+    from loadtests._common import bench_venv
+    from loadtests.llamacpp_logits import LlamaCppCausalLM
+
+    python = bench_venv(args.bench_venv) / "bin" / "python"
+    with LlamaCppCausalLM(args.gguf, python, threads=args.llamacpp_threads or os.cpu_count() or 1) as model:
+        return {"tensor_types": model.tensor_types, **quality("llamacpp", model, tokenizer, config)}
+
+
 def speed_row(levels: list[dict], size: int, bandwidth: float) -> dict:
     by_c = {f"c{lv['concurrency']}": lv for lv in levels}
     row: dict = {"weight_bytes": size}
@@ -230,6 +243,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
+    p.add_argument(
+        "--llamacpp-quality",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="score llama.cpp's perplexity and accuracy on the GGUF too (its row, like the ONNX rows)",
+    )
+    p.add_argument("--llamacpp-threads", type=int, default=None, help="llama.cpp scoring threads [default: CPUs]")
     p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(
         "--vllm-quantized-dir",
@@ -308,6 +328,9 @@ def main() -> None:
         rows[PEER_ROWS[name]] = (
             levels if "error" in levels else speed_row(levels, weight_bytes(sources[name]), bandwidth)
         )
+    llama_row = rows.get(PEER_ROWS["llamacpp"], {})
+    if args.llamacpp_quality and llama_row and "error" not in llama_row:
+        llama_row.update(llamacpp_quality(args, tokenizer, config))
     record = summarize(rows, args, bandwidth)
     record.update(
         when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -343,7 +366,15 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
             for c in args.concurrency:
                 if other.get(f"tok_s_c{c}"):
                     ratios[name][f"tok_s_c{c}_vs_{peer}"] = round(row[f"tok_s_c{c}"] / other[f"tok_s_c{c}"], 3)
-    llama = rows.get("llamacpp_q4_1", {}).get("tok_s_c1")
+    llama_row = rows.get("llamacpp_q4_1", {})
+    if "medical_ppl" in llama_row:  # llama.cpp's own 4-bit quality (--llamacpp-quality)
+        ratios["llamacpp_q4_1"] = {
+            "size": round(llama_row["weight_bytes"] / base["weight_bytes"], 3),
+            "medical_ppl": round(llama_row["medical_ppl"] / base["medical_ppl"], 4),
+            "general_ppl": round(llama_row["general_ppl"] / base["general_ppl"], 4),
+            "pubmedqa_accuracy_delta": round(llama_row["pubmedqa_accuracy"] - base["pubmedqa_accuracy"], 4),
+        }
+    llama = llama_row.get("tok_s_c1")
     targets = {
         name: {
             "c1_at_least_llamacpp": (rows[name]["tok_s_c1"] >= llama) if llama else None,
@@ -352,6 +383,11 @@ def summarize(rows: dict, args, bandwidth: float) -> dict:
         }
         for name in args.variants
     }
+    if "llamacpp_q4_1" in ratios:
+        targets["llamacpp_q4_1"] = {
+            "medical_ppl_within_5pct": ratios["llamacpp_q4_1"]["medical_ppl"] <= 1.05,
+            "general_ppl_within_5pct": ratios["llamacpp_q4_1"]["general_ppl"] <= 1.05,
+        }
     quantized_vllm = rows.get("vllm_quantized", {}).get("tok_s_c1")
     if quantized_vllm:  # speed only: its perplexity is not measured here
         targets["vllm_quantized"] = {"c1_at_least_llamacpp": (quantized_vllm >= llama) if llama else None}

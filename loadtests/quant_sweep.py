@@ -5,6 +5,10 @@ evaluate``), with float32 (transformers) scored on the same subset; greedy token
 through onnxruntime-genai's loop as a rough speed check (``pipelines.evaluate.tokens_per_second``,
 noisy on a shared machine: ``loadtests/bench_quantization.py`` measures speed properly).
 
+Besides the builder's variants: per-node builds (``PER_NODE``, ``--per-node NAME=REGEX[:hqq]``: a
+float32 export quantized by ONNX Runtime's ``MatMulNBitsQuantizer``, 8 bits for the MatMuls whose
+name matches, 4 bits round-to-nearest or HQQ for the rest) and ``dyn_int8`` (``quantize_dynamic``).
+
 One JSON line per variant (stdout and ``loadtests/records/quant_sweep.jsonl``), then a summary line.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python -m loadtests.quant_sweep \\
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -52,6 +57,15 @@ SWEEP: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# name -> (regex over the float32 export's MatMul names kept at 8 bits, 4-bit method of the rest); built by
+# build_per_node: int8 MatMulNBits for the matched MatMuls, int4 for the others, float32 embedding Gather
+PER_NODE: dict[str, tuple[str, str]] = {
+    "pn_head8": (r"/lm_head/", "default"),
+    "pn_head8_hqq": (r"/lm_head/", "hqq"),
+    "pn_head8_hqq_intzp": (r"/lm_head/", "hqq_intzp"),
+}
+
+
 def build(model_dir: Path, out: Path, precision: str, options: dict[str, str]) -> float:
     import subprocess
 
@@ -68,6 +82,92 @@ def build(model_dir: Path, out: Path, precision: str, options: dict[str, str]) -
     return time.perf_counter() - began
 
 
+def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> tuple[float, int]:
+    """float32 export, then ONNX Runtime's MatMulNBitsQuantizer twice: 8 bits for the MatMuls whose
+    name matches ``int8_nodes``, 4 bits (``default``: round-to-nearest symmetric; ``hqq``: HQQ, a
+    zero point per block) for the rest; block 32, accuracy level 4; the embedding a float32 Gather.
+    Returns (seconds, MatMuls at 8 bits)."""
+    import re
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import HQQWeightOnlyQuantConfig, MatMulNBitsQuantizer
+
+    from pipelines.gptq import MODEL_FILE, save_model, untie_embedding
+
+    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
+    began = time.perf_counter()
+    build(model_dir, out, "fp32", {})
+    model = onnx.load(str(out / MODEL_FILE))
+    names = [n.name for n in model.graph.node if n.op_type == "MatMul" and any(i.endswith("weight") for i in n.input)]
+    int8 = [n for n in names if re.search(int8_nodes, n)]
+    if int8:  # the quantizer's nodes_to_include adds to op_types_to_quantize: exclude the others instead
+        q = MatMulNBitsQuantizer(model, bits=8, block_size=32, is_symmetric=True, accuracy_level=4,
+                                 nodes_to_exclude=[n for n in names if n not in int8])  # fmt: skip
+        q.process()
+        model = q.model.model
+    algo = HQQWeightOnlyQuantConfig(block_size=32, bits=4) if method.startswith("hqq") else None
+    q = MatMulNBitsQuantizer(model, bits=4, block_size=32, is_symmetric=True, accuracy_level=4, algo_config=algo)
+    q.process()
+    model = untie_embedding(q.model.model)
+    if method == "hqq_intzp":
+        model = integer_zero_points(model)
+    if method.startswith("hqq"):  # HQQ's nodes carry no accuracy level: int8 activations as the others
+        for node in model.graph.node:
+            if node.op_type == "MatMulNBits" and not any(a.name == "accuracy_level" for a in node.attribute):
+                node.attribute.append(onnx.helper.make_attribute("accuracy_level", 4))
+    save_model(out, model)
+    return time.perf_counter() - began, len(int8)
+
+
+def integer_zero_points(model):
+    """HQQ's float zero points rounded to unsigned 4-bit integers (clamped to 0..15) and packed as
+    MatMulNBits expects (two blocks a byte, low nibble first, per output column): with float zero
+    points onnxruntime 1.32's CPU MatMulNBits takes a slow path (2.4 tok/s,
+    loadtests/records/quant_speed_check.jsonl)."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    inits = {i.name: i for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "MatMulNBits" or len(node.input) < 4 or node.input[3] not in inits:
+            continue
+        zp = numpy_helper.to_array(inits[node.input[3]])
+        if zp.dtype == np.uint8:
+            continue
+        attrs = {a.name: a.i for a in node.attribute}
+        n, blocks = attrs["N"], -(-attrs["K"] // attrs["block_size"])
+        z = np.clip(np.rint(zp.astype(np.float32)), 0, 15).astype(np.uint8).reshape(n, blocks)
+        if blocks % 2:
+            z = np.concatenate([z, np.zeros((n, 1), np.uint8)], axis=1)
+        packed = (z[:, 0::2] | (z[:, 1::2] << 4)).reshape(-1)
+        inits[node.input[3]].CopyFrom(numpy_helper.from_array(packed, node.input[3]))
+    return model
+
+
+def build_dynamic_int8(model_dir: Path, out: Path) -> float:
+    """float32 export, then ONNX Runtime's dynamic quantization (``quantize_dynamic``): int8 weights per
+    output channel, activations quantized per call (``DynamicQuantizeMatMul``: MLAS's integer GEMM, not
+    ``MatMulNBits``); the embedding a float32 Gather."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from pipelines.gptq import MODEL_FILE, save_model, untie_embedding
+
+    began = time.perf_counter()
+    build(model_dir, out, "fp32", {})
+    model = untie_embedding(onnx.load(str(out / MODEL_FILE)))
+    quantized = out / "dynamic.onnx"
+    quantize_dynamic(
+        model, quantized, op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8,
+        extra_options={"MatMulConstBOnly": True}, use_external_data_format=True,
+    )  # fmt: skip
+    model = onnx.load(str(quantized))
+    for extra in out.glob("dynamic.onnx*"):
+        extra.unlink()
+    save_model(out, model)
+    return time.perf_counter() - began
+
+
 def score(model, tokenizer, config, medical, general) -> dict:
     from pipelines.evaluate import general_perplexity, medical_perplexity, tokens_per_second
 
@@ -79,17 +179,46 @@ def score(model, tokenizer, config, medical, general) -> dict:
     }
 
 
+def earlier_fp32(record: Path, items: dict[str, int]) -> dict | None:
+    """float32's scores from the newest earlier sweep on the same items (records before the
+    ``items`` field used the defaults, 16 and 16)."""
+    if not record.is_file():
+        return None
+    for line in reversed(record.read_text().splitlines()):
+        earlier = json.loads(line)
+        if earlier.get("items", {"medical": 16, "general": 16}) == items and "fp32" in earlier:
+            return earlier["fp32"]
+    return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--medical-items", type=int, default=16)
     p.add_argument("--general-items", type=int, default=16)
-    p.add_argument("--variants", default=",".join(SWEEP), help=f"comma-separated from {', '.join(SWEEP)}")
+    p.add_argument(
+        "--variants", default=",".join(SWEEP), help=f"comma-separated from {', '.join([*SWEEP, *PER_NODE, 'dyn_int8'])}"
+    )
+    p.add_argument(
+        "--per-node",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX[:hqq]",
+        help="an extra per-node variant: MatMuls whose name matches REGEX at 8 bits, the rest at 4 (repeatable)",
+    )
     p.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
     p.add_argument("--keep-dir", type=Path, default=None, help="keep the builds here (else a temporary folder)")
+    p.add_argument("--reuse-fp32", action="store_true", help="float32's scores from the last sweep on the same items")
     p.add_argument("--out", type=Path, default=ROOT / "loadtests/records/quant_sweep.jsonl")
     args = p.parse_args()
     names = [n for n in args.variants.split(",") if n]
-    if unknown := set(names) - set(SWEEP):
+    for spec in args.per_node:
+        name, _, rest = spec.partition("=")
+        regex, _, method = rest.rpartition(":") if rest.endswith(":hqq") else (rest, "", "default")
+        if not name or not regex:
+            p.error(f"--per-node {spec!r}: expected NAME=REGEX[:hqq]")
+        PER_NODE[name] = (regex, method)
+        names.append(name)
+    if unknown := set(names) - set(SWEEP) - set(PER_NODE) - {"dyn_int8"}:
         p.error(f"unknown variants {sorted(unknown)}")
 
     from loadtests.bench_quantization import weight_bytes
@@ -105,18 +234,29 @@ def main() -> None:
     general = load_general_texts(config.data.general_text_path, args.general_items)
     load_before = os.getloadavg()
     model, tokenizer = core.load_base(args.model_dir)
-    model.eval()
-    base = {"weight_bytes": weight_bytes(args.model_dir), **score(model, tokenizer, config, medical, general)}
+    items = {"medical": args.medical_items, "general": args.general_items}
+    base = earlier_fp32(args.out, items) if args.reuse_fp32 else None
+    if base is None:
+        model.eval()
+        base = {"weight_bytes": weight_bytes(args.model_dir), **score(model, tokenizer, config, medical, general)}
     del model
     print(f"[fp32] {base}", file=sys.stderr, flush=True)
     rows = {}
     with tempfile.TemporaryDirectory(prefix="quant-sweep-") as tmp:
         root = args.keep_dir or Path(tmp)
         for name in names:
-            precision, options = SWEEP[name]
             folder = root / name
             try:
-                seconds = build(args.model_dir, folder, precision, options)
+                if name == "dyn_int8":
+                    precision, options = "int8 dynamic", {"per_channel": True, "weight_type": "QInt8"}
+                    seconds = build_dynamic_int8(args.model_dir, folder)
+                elif name in PER_NODE:
+                    regex, method = PER_NODE[name]
+                    precision, options = "int4+int8", {"int8_nodes": regex, "int4_method": method}
+                    seconds, options["int8_count"] = build_per_node(args.model_dir, folder, regex, method)
+                else:
+                    precision, options = SWEEP[name]
+                    seconds = build(args.model_dir, folder, precision, options)
             except RuntimeError as exc:
                 rows[name] = {"options": options, "error": str(exc)[-600:]}
                 print(f"[{name}] build failed", file=sys.stderr, flush=True)
@@ -136,6 +276,7 @@ def main() -> None:
     record = {
         "bench": "quant_sweep",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "items": items,
         "fp32": base,
         "variants": rows,
         "load_avg_before": [round(x, 2) for x in load_before],

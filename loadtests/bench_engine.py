@@ -470,11 +470,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
-    p.add_argument("--systems", default=DEFAULT_SYSTEMS, help=f"comma-separated, from {ALL_SYSTEMS}; run in this order")
+def add_level_args(p: argparse.ArgumentParser, *, requests_per_client: int, min_requests: int) -> None:
+    """The options of ``run_level`` (and the warm-up), shared by the benchmarks that run levels."""
     p.add_argument(
         "--concurrency",
         type=lambda s: [int(x) for x in s.split(",")],
@@ -483,13 +480,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--max-tokens", type=int, default=64, help="completion tokens per request (EOS ignored)")
     p.add_argument(
-        "--requests-per-client", type=int, default=2, help="requests per level = max(C * this, --min-requests)"
+        "--requests-per-client",
+        type=int,
+        default=requests_per_client,
+        help="requests per level (or turn) = max(C * this, --min-requests)",
     )
-    p.add_argument("--min-requests", type=int, default=4)
+    p.add_argument("--min-requests", type=int, default=min_requests)
     p.add_argument(
-        "--level-seconds", type=float, default=90.0, help="no new requests after this many seconds in a level"
+        "--level-seconds", type=float, default=90.0, help="no new requests after this many seconds in a level (or turn)"
     )
     p.add_argument("--warmup", type=int, default=2, help="short requests before the first level")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument("--systems", default=DEFAULT_SYSTEMS, help=f"comma-separated, from {ALL_SYSTEMS}; run in this order")
+    add_level_args(p, requests_per_client=2, min_requests=4)
     p.add_argument(
         "--model-dir",
         type=Path,

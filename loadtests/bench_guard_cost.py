@@ -112,17 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    p.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
+    bench_engine.add_level_args(p, requests_per_client=1, min_requests=6)
     p.add_argument("--rounds", type=int, default=2, help="turns per key and level (ABBA order)")
-    p.add_argument("--max-tokens", type=int, default=64, help="completion tokens per request (EOS ignored)")
-    p.add_argument(
-        "--requests-per-client", type=int, default=1, help="requests per turn = max(C * this, --min-requests)"
-    )
-    p.add_argument("--min-requests", type=int, default=6)
-    p.add_argument(
-        "--level-seconds", type=float, default=90.0, help="no new requests after this many seconds in a turn"
-    )
-    p.add_argument("--warmup", type=int, default=2, help="short requests per key before the first level")
     p.add_argument("--model-dir", type=Path, default=REPO / "var" / "models" / bench_engine.MODEL)
     p.add_argument("--llmops-port", type=int, default=9244)
     p.add_argument("--start-timeout", type=float, default=900.0)

@@ -39,6 +39,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.config import PipelineConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -136,6 +140,20 @@ async def engine_levels(folder: Path, args) -> list[dict]:
         async for _chunk in engine.stream("chat", {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8}):
             pass
     return [await engine_level(engine, c, args) for c in args.concurrency]
+
+
+def quality_config(args: argparse.Namespace) -> PipelineConfig:
+    """The evaluation settings every row is scored with (``--medical-items`` etc., the shared data)."""
+    from pipelines.config import EvaluateConfig, PipelineConfig
+
+    config = PipelineConfig(
+        evaluate=EvaluateConfig(
+            medical_items=args.medical_items, general_items=args.general_items, qa_items=args.qa_items
+        )
+    )
+    config.data.path = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
+    config.data.general_text_path = ROOT / "../shared/data/prompt_injection/train.jsonl"
+    return config
 
 
 def quality(name: str, model, tokenizer, config) -> dict:
@@ -273,20 +291,14 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     from loadtests.bench_engine import DEFAULT_GGUF
-    from pipelines.config import EvaluateConfig, PipelineConfig, QuantizeConfig
+    from pipelines.config import QuantizeConfig
     from pipelines.finetune import core
     from pipelines.ort_model import OrtCausalLM
     from pipelines.quantize import build_variant, check_tools
 
     args.gguf = args.gguf or DEFAULT_GGUF
     load_before = os.getloadavg()
-    config = PipelineConfig(
-        evaluate=EvaluateConfig(
-            medical_items=args.medical_items, general_items=args.general_items, qa_items=args.qa_items
-        )
-    )
-    config.data.path = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
-    config.data.general_text_path = ROOT / "../shared/data/prompt_injection/train.jsonl"
+    config = quality_config(args)
     tool = check_tools()
     bandwidth = memcpy_gb_s()
     print(f"memory copy {bandwidth} GB/s", file=sys.stderr, flush=True)

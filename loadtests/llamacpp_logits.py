@@ -74,20 +74,9 @@ class LlamaCppCausalLM:
         return np.load(out)
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> SimpleNamespace:
-        """Logits [batch, width, vocab]; padded positions (mask 0) get zeros."""
-        import numpy as np
-        import torch
+        from pipelines.ort_model import padded_logits
 
-        ids = input_ids.numpy()
-        mask = attention_mask.numpy() if attention_mask is not None else np.ones_like(ids)
-        rows = []
-        for row, row_mask in zip(ids, mask, strict=True):
-            n = int(row_mask.sum())
-            logits = self._row_logits([int(t) for t in row[:n]])
-            padded = np.zeros((ids.shape[1], logits.shape[-1]), dtype=np.float32)
-            padded[:n] = logits
-            rows.append(padded)
-        return SimpleNamespace(logits=torch.from_numpy(np.stack(rows)))
+        return padded_logits(lambda ids: self._row_logits([int(t) for t in ids]), input_ids, attention_mask)
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -140,8 +129,7 @@ def main() -> None:
 
     from loadtests._common import bench_venv, emit
     from loadtests.bench_engine import DEFAULT_GGUF
-    from loadtests.bench_quantization import quality
-    from pipelines.config import EvaluateConfig, PipelineConfig
+    from loadtests.bench_quantization import quality, quality_config
 
     p = argparse.ArgumentParser(description=main.__doc__)
     p.add_argument("--gguf", type=Path, default=DEFAULT_GGUF)
@@ -154,13 +142,7 @@ def main() -> None:
     p.add_argument("--fp32", action=argparse.BooleanOptionalAction, default=True, help="score float32 too")
     p.add_argument("--out", type=Path, default=root / "loadtests/records/llamacpp_quality.jsonl")
     args = p.parse_args()
-    config = PipelineConfig(
-        evaluate=EvaluateConfig(
-            medical_items=args.medical_items, general_items=args.general_items, qa_items=args.qa_items
-        )
-    )
-    config.data.path = root / "../shared/data/pubmedqa/ori_pqal.json"
-    config.data.general_text_path = root / "../shared/data/prompt_injection/train.jsonl"
+    config = quality_config(args)
     load_before, began = os.getloadavg(), time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
     with LlamaCppCausalLM(args.gguf, bench_venv(args.bench_venv) / "bin" / "python", args.threads) as model:

@@ -43,20 +43,7 @@ class OrtCausalLM:
         return generator.get_output("logits")[0]
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> SimpleNamespace:
-        """Logits [batch, width, vocab]; padded positions (mask 0) get zeros."""
-        import numpy as np
-        import torch
-
-        ids = input_ids.numpy()
-        mask = attention_mask.numpy() if attention_mask is not None else np.ones_like(ids)
-        rows = []
-        for row, row_mask in zip(ids, mask, strict=True):
-            n = int(row_mask.sum())
-            logits = self._row_logits(row[:n])
-            padded = np.zeros((ids.shape[1], logits.shape[-1]), dtype=np.float32)
-            padded[:n] = logits
-            rows.append(padded)
-        return SimpleNamespace(logits=torch.from_numpy(np.stack(rows)))
+        return padded_logits(self._row_logits, input_ids, attention_mask)
 
     def generate(self, input_ids: Any, max_new_tokens: int, min_new_tokens: int = 0, **_: Any) -> Any:
         """Greedy continuation of one prompt (batch 1), prompt included, as transformers returns it."""
@@ -75,3 +62,21 @@ class OrtCausalLM:
             generator.generate_next_token()
             out.append(int(generator.get_next_tokens()[0]))
         return torch.tensor([out])
+
+
+def padded_logits(row_logits: Any, input_ids: Any, attention_mask: Any = None) -> SimpleNamespace:
+    """A transformers-style forward result from a per-row scorer: logits [batch, width, vocab],
+    ``row_logits(ids)`` for each row's unpadded ids, padded positions (mask 0) zero."""
+    import numpy as np
+    import torch
+
+    ids = input_ids.numpy()
+    mask = attention_mask.numpy() if attention_mask is not None else np.ones_like(ids)
+    rows = []
+    for row, row_mask in zip(ids, mask, strict=True):
+        n = int(row_mask.sum())
+        logits = row_logits(row[:n])
+        padded = np.zeros((ids.shape[1], logits.shape[-1]), dtype=np.float32)
+        padded[:n] = logits
+        rows.append(padded)
+    return SimpleNamespace(logits=torch.from_numpy(np.stack(rows)))

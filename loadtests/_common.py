@@ -202,6 +202,49 @@ def session_of(pid: int) -> int | None:
     return int(stat[stat.rindex(")") + 2 :].split()[3])
 
 
+def process_title(argv: list[bytes]) -> str:
+    """A short name for a process: a Ray worker's title without ``ray::ServeReplica:``, else the
+    program's and its first argument's file names (``python -m`` stays ``python -m``)."""
+    words = [a.decode(errors="replace") for a in argv if a]
+    if not words:
+        return ""
+    title = words[0].split()[0]
+    if title.startswith("ray::ServeReplica:"):
+        return title.removeprefix("ray::ServeReplica:")
+    if "/" in title:
+        return " ".join(Path(w).name for w in words[:2])
+    return title
+
+
+def cpu_by_role(sessions: set[int]) -> dict[str, float]:
+    """CPU seconds (user + system) so far of every live process of ``sessions``, summed by role: the
+    process title Ray gives a worker (``ray::ServeReplica:app:Deployment`` -> ``app:Deployment``,
+    ``ray::IDLE``, ...) or the program's name. Subtract two readings for what a span of time cost."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roles: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[3]) not in sessions:
+            continue
+        title = process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]
+        roles[title] = roles.get(title, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return roles
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Per role, CPU seconds between two ``cpu_by_role`` readings (largest first; processes that
+    ended in between are missing from ``after`` and not counted)."""
+    spent = {role: round(after[role] - before.get(role, 0.0), 2) for role in after}
+    return dict(sorted(((r, s) for r, s in spent.items() if s > 0), key=lambda item: -item[1]))
+
+
 def listening(sessions: set[int]) -> list[str]:
     """``address:port process`` of every TCP listener that the processes of ``sessions`` hold."""
     out = subprocess.run(["ss", "-ltnpH"], check=False, capture_output=True, text=True).stdout
@@ -233,6 +276,7 @@ def client_session(limit: int) -> aiohttp.ClientSession:
 class StreamResult:
     ok: bool
     ttft: float = 0.0
+    second: float = 0.0  # the second content chunk: ttft plus about one token interval
     total: float = 0.0
     chunks: int = 0  # data events with content
     tokens: int = 0  # usage.completion_tokens when sent, else content chunks
@@ -257,7 +301,7 @@ async def chat(
 async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> StreamResult:
     """One streaming request, read as SSE: time to first content, total time, tokens."""
     started = time.perf_counter()
-    ttft = 0.0
+    ttft = second = 0.0
     chunks = 0
     usage_tokens: int | None = None
     try:
@@ -286,6 +330,8 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
                             if delta.get("content") or choice.get("text"):
                                 if chunks == 0:
                                     ttft = time.perf_counter() - started
+                                elif chunks == 1:
+                                    second = time.perf_counter() - started
                                 chunks += 1
                         if obj.get("usage"):
                             usage_tokens = obj["usage"].get("completion_tokens")
@@ -293,6 +339,7 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
             return StreamResult(
                 True,
                 ttft=ttft,
+                second=second,
                 total=total,
                 chunks=chunks,
                 tokens=usage_tokens if usage_tokens is not None else chunks,

@@ -5,10 +5,14 @@ One ``llmops serve`` as shipped (vLLM engine, safety on, the shipped policy) and
 off in both directions (a direction with no detector on is not scanned at all, so that key's
 requests take the serving path without the guards). At each concurrency level the two keys take
 turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on
-this shared machine during the run falls on both alike; each turn is ``bench_engine``'s level
-(streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and key: output tokens/s
-(``bench_engine.combine``: all turns' tokens over their seconds, the mean of the turns' TTFT p50s), and the
-ratios the safety targets are stated in (guarded tokens/s over unguarded, TTFT added at p50).
+this shared machine during the run falls on both alike, after ``--warmup-turns`` uncounted turns
+(the engine's first batches at a new size are slower, which would fall on the first key); each
+turn is ``bench_engine``'s level (streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and key: output tokens/s
+(``bench_engine.combine``: all turns' tokens over their seconds, the mean of the turns' TTFT p50s), the
+stack's CPU seconds per 1,000 output tokens by process (gateway replica, safety replica, engine, ...), and the
+ratios the safety targets are stated in (guarded tokens/s over unguarded, TTFT added at p50), with
+the unguarded key's gap from the first to the second content chunk (p50): the least that a guard
+which sends a word only once it is finished adds to the first token.
 
     python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2]
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +33,18 @@ from typing import Any
 import yaml
 
 from loadtests import bench_engine
-from loadtests._common import client_session, emit, log, log_servers, machine, ratio, start_llmops, stream
+from loadtests._common import (
+    client_session,
+    cpu_by_role,
+    cpu_spent,
+    emit,
+    log,
+    log_servers,
+    machine,
+    ratio,
+    start_llmops,
+    stream,
+)
 from services.cli.local_stack import REPO
 from services.gateway.keys import KeyStore
 
@@ -43,6 +59,24 @@ def policy_file(workdir: Path) -> Path:
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
+
+
+def mean_of(turns: list[dict[str, Any]], key: str) -> float:
+    values = [t[key] for t in turns if not math.isnan(t[key])]
+    return round(sum(values) / len(values), 1) if values else float("nan")
+
+
+def with_cpu(arm: dict[str, Any]) -> dict[str, Any]:
+    """``arm`` (combined turns) plus the stack's CPU seconds per 1,000 output tokens, by process role
+    (where the guards' cost goes: gateway replica, safety replica, engine, proxy)."""
+    tokens = sum(t["tokens"] for t in arm["turns"])
+    spent: dict[str, float] = {}
+    for turn in arm["turns"]:
+        for role, seconds in turn["cpu_s"].items():
+            spent[role] = spent.get(role, 0.0) + seconds
+    ranked = sorted(spent.items(), key=lambda item: -item[1])
+    per_1k = {role: round(1000 * seconds / tokens, 3) for role, seconds in ranked} if tokens else {}
+    return {**arm, "cpu_s_per_1k_tokens": per_1k}
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -73,11 +107,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         levels = []
         for c in args.concurrency:
             turns: dict[str, list[dict[str, Any]]] = {arm: [] for arm in ARMS}
+            for _ in range(args.warmup_turns):  # the engine's first batches at a new size are slower
+                turn = await bench_engine.run_level(stack.sessions, base, headers["unguarded"], "warm-up", c, args)
+                log(f"[warm-up] c={c}: {turn['tok_s']} tok/s (not counted)")
             for arm in bench_engine.turn_order(list(ARMS), args.rounds):
+                before = cpu_by_role(stack.sessions)
                 turn = await bench_engine.run_level(stack.sessions, base, headers[arm], arm, c, args)
+                turn["cpu_s"] = cpu_spent(before, cpu_by_role(stack.sessions))
                 log(f"[{arm}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors")
+                log(f"[{arm}] c={c}: CPU s by process {turn['cpu_s']}")
                 turns[arm].append(turn)
-            on, off = bench_engine.combine(turns["guarded"]), bench_engine.combine(turns["unguarded"])
+            on, off = (with_cpu(bench_engine.combine(turns[arm])) for arm in ARMS)
             levels.append(
                 {
                     "concurrency": c,
@@ -85,6 +125,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     "unguarded": off,
                     "tok_s_ratio": ratio(on["tok_s"], off["tok_s"]),
                     "ttft_p50_added_ms": round(on["ttft_p50_ms"] - off["ttft_p50_ms"], 1),  # nan: a key got no answer
+                    # a guard that sends only finished words adds at least one token interval
+                    "token_gap_p50_ms": mean_of(turns["unguarded"], "token_gap_p50_ms"),
                 }
             )
     finally:
@@ -95,7 +137,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "command": " ".join(["python -m loadtests.bench_guard_cost", *sys.argv[1:]]),
         "params": {k: v for k, v in vars(args).items() if k != "out"} | {"model_dir": str(args.model_dir)},
         "summary": {
-            f"c{lv['concurrency']}": {"tok_s_ratio": lv["tok_s_ratio"], "ttft_p50_added_ms": lv["ttft_p50_added_ms"]}
+            f"c{lv['concurrency']}": {key: lv[key] for key in ("tok_s_ratio", "ttft_p50_added_ms", "token_gap_p50_ms")}
             for lv in levels
         },
         "targets": {
@@ -114,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench_engine.add_level_args(p, requests_per_client=1, min_requests=6)
     p.add_argument("--rounds", type=int, default=2, help="turns per key and level (ABBA order)")
+    p.add_argument("--warmup-turns", type=int, default=1, help="uncounted turns per level before the keys' turns")
     p.add_argument("--model-dir", type=Path, default=REPO / "var" / "models" / bench_engine.MODEL)
     p.add_argument("--llmops-port", type=int, default=9244)
     p.add_argument("--start-timeout", type=float, default=900.0)

@@ -157,6 +157,7 @@ class Metric:
     def __init__(self, spec: MetricSpec, prom: Any, buckets: Sequence[float] = ()):
         self.spec, self._prom, self._buckets = spec, prom, tuple(buckets)
         self._ray: Any = None
+        self._children: dict[Any, _Child] = {}  # by label values: hot paths record per chunk or scan
 
     def _ray_metric(self) -> Any:
         if _ray_tags is None:
@@ -189,8 +190,20 @@ class Metric:
             ray.set(child._value.get(), labels)
 
     def labels(self, *values: Any, **named: Any) -> _Child:
-        labels = {k: str(v) for k, v in (named or dict(zip(self.spec.labels, values, strict=True))).items()}
-        return _Child(self, self._prom.labels(**labels), labels)
+        key = (values, tuple(named.items()))
+        child = self._children.get(key)
+        if child is None:
+            labels = {k: str(v) for k, v in (named or dict(zip(self.spec.labels, values, strict=True))).items()}
+            child = self._children[key] = _Child(self, self._prom.labels(**labels), labels)
+        return child
+
+    def remove(self, *values: Any) -> None:
+        self._children.clear()
+        self._prom.remove(*values)
+
+    def clear(self) -> None:
+        self._children.clear()
+        self._prom.clear()
 
     def inc(self, amount: float = 1) -> None:
         self._record(self._prom, {}, "inc", amount)

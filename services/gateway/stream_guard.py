@@ -173,10 +173,13 @@ async def guard_stream(guard: OutputGuard, ctx: RequestContext, chunks: Chunks) 
 
 def _due(guard: OutputGuard, state: Held, now: float) -> bool:
     """Whether to scan now: text is waiting that a scan could release, and this is the first word,
-    or a window's worth has arrived, or the oldest unsent text has waited long enough."""
-    stripped = state.text.lstrip()
-    if not any(ch.isspace() for ch in stripped) and len(state.text) <= guard.window_chars:
-        return False  # one unfinished word: nothing could be sent
+    or a window's worth has arrived, or the oldest unsent text has waited long enough. A scan can
+    release more only once a word has ended since the last one (text that only lengthens the last
+    word cannot move the cut: see ``cut_point``) or the unbroken text outgrows the window."""
+    text = state.text
+    since = max(len(text) - state.unscanned, len(text) - len(text.lstrip()))  # new text, from the first word on
+    if not any(ch.isspace() for ch in text[since:]) and len(text) <= guard.window_chars:
+        return False  # no word ended since the last scan: nothing more could be sent
     return (
         not state.sent_any or state.unscanned >= guard.window_chars or now - (state.since or now) >= guard.max_delay_s
     )

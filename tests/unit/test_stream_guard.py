@@ -163,3 +163,24 @@ async def test_stream_on_failure_is_the_policys(failure, safety_service):
 
         with pytest.raises(SafetyUnavailableError):
             [c async for c in stream]
+
+
+async def test_no_rescan_until_a_word_has_ended(safety_service):
+    """Held text is scanned again only when a scan could release more: a token that only
+    lengthens the unfinished word cannot (the engine's slow tokens made every token a rescan)."""
+    calls = []
+    client = LocalSafetyClient(safety_service)
+    check = client.check
+
+    async def counted(texts, direction, policy, timeout_s=None):
+        calls.append(texts[0])
+        return await check(texts, direction, policy, timeout_s)
+
+    client.check = counted  # type: ignore[method-assign]
+    guard = OutputGuard(SafetyGuard(client, PolicySet({}), timeout_s=5), max_delay_s=0.0)  # every token is due
+    # "212 555" stays held (it may become a phone number) while "0198" arrives digit by digit
+    pieces = ["Call", " me", " at", " 212", " 555", "0", "1", "9", "8", " or", " wr", "ite", "."]
+    out = [c async for c in guard.on_stream(ctx(), scripted(pieces))]
+    assert "".join(texts(out)) == "Call me at <PHONE_NUMBER> or write."
+    ended = [p for p in pieces[1:] if p.startswith(" ")]  # the tokens that end a word
+    assert len(calls) == len(ended) + 1  # one scan per ended word, and the final one

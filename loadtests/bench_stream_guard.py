@@ -78,7 +78,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         SafetyGuard(client, PolicySet.from_file(settings.policy_file), timeout_s=settings.timeout_s),
         window_chars=settings.stream_window_chars,
         holdback_chars=settings.stream_holdback_chars,
-        max_delay_s=settings.stream_max_delay_s,
+        max_delay_s=settings.stream_max_delay_s if args.max_delay_s is None else args.max_delay_s,
     )
     out: dict[str, Any] = {}
     for name, g in (("off", None), ("on", guard)):
@@ -100,7 +100,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": " ".join(["python -m loadtests.bench_stream_guard", *sys.argv[1:]]),
-        "params": {"tokens": args.tokens, "pace_ms": args.pace_ms, "streams": args.streams},
+        "params": {
+            "tokens": args.tokens,
+            "pace_ms": args.pace_ms,
+            "streams": args.streams,
+            "max_delay_s": guard.max_delay_s,
+        },
         "results": out,
         "added_first_chunk_ms": round(out["on"]["first_chunk_p50_ms"] - out["off"]["first_chunk_p50_ms"], 1),
     }
@@ -111,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--tokens", type=int, default=64, help="tokens (words) per answer")
     p.add_argument("--pace-ms", type=float, default=55.0, help="milliseconds between the engine's tokens")
     p.add_argument("--streams", type=int, default=5, help="streams measured per system")
+    p.add_argument(
+        "--max-delay-s", type=float, default=None, help="the guard's stream_max_delay_s [default: the shipped setting]"
+    )
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "stream_guard.jsonl")
     args = p.parse_args(argv)
     emit(asyncio.run(run(args)), args.out)

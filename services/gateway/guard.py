@@ -189,7 +189,7 @@ class OutputGuard(PassThrough):
     blocked text; PII is replaced by ``<TYPE>``; pseudonymised values are restored last."""
 
     def __init__(
-        self, guard: SafetyGuard, *, window_chars: int = 48, holdback_chars: int = 48, max_delay_s: float = 0.25
+        self, guard: SafetyGuard, *, window_chars: int = 48, holdback_chars: int = 48, max_delay_s: float = 0.5
     ):
         self.guard = guard
         self.window_chars = window_chars

@@ -250,12 +250,12 @@ def test_wiring_builds_the_guards_from_safety_settings(tmp_path, safety_service)
         watermark_key_file=tmp_path / "watermark.key",
         stream_window_chars=64,
         stream_holdback_chars=16,
-        stream_max_delay_s=0.5,
+        stream_max_delay_s=0.75,
     ).model_dump(mode="json")
     stages = safety_guards(LocalSafetyClient(safety_service), settings)
     assert isinstance(stages["input_guard"], InputGuard) and isinstance(stages["guard"], SafetyGuard)
     out = stages["output_guard"]
-    assert (out.window_chars, out.holdback_chars, out.max_delay_s) == (64, 16, 0.5)
+    assert (out.window_chars, out.holdback_chars, out.max_delay_s) == (64, 16, 0.75)
     assert out.guard.policies.resolve(None, None).toxicity.threshold == 0.9
 
 

@@ -276,7 +276,6 @@ def client_session(limit: int) -> aiohttp.ClientSession:
 class StreamResult:
     ok: bool
     ttft: float = 0.0
-    second: float = 0.0  # the second content chunk: ttft plus about one token interval
     total: float = 0.0
     chunks: int = 0  # data events with content
     tokens: int = 0  # usage.completion_tokens when sent, else content chunks
@@ -301,7 +300,7 @@ async def chat(
 async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> StreamResult:
     """One streaming request, read as SSE: time to first content, total time, tokens."""
     started = time.perf_counter()
-    ttft = second = 0.0
+    ttft = 0.0
     chunks = 0
     usage_tokens: int | None = None
     try:
@@ -330,8 +329,6 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
                             if delta.get("content") or choice.get("text"):
                                 if chunks == 0:
                                     ttft = time.perf_counter() - started
-                                elif chunks == 1:
-                                    second = time.perf_counter() - started
                                 chunks += 1
                         if obj.get("usage"):
                             usage_tokens = obj["usage"].get("completion_tokens")
@@ -339,7 +336,6 @@ async def stream(session: aiohttp.ClientSession, url: str, body: bytes, headers:
             return StreamResult(
                 True,
                 ttft=ttft,
-                second=second,
                 total=total,
                 chunks=chunks,
                 tokens=usage_tokens if usage_tokens is not None else chunks,

@@ -163,8 +163,6 @@ async def run_level(
         "tok_s": round(tokens / elapsed, 2),
         "ttft_p50_ms": ms(pct(ttfts, 50)),
         "ttft_p99_ms": ms(pct(ttfts, 99)),
-        # first token to second: the least a guard that sends only finished words adds to TTFT
-        "token_gap_p50_ms": ms(pct([r.second - r.ttft for r in ok if r.second], 50)),
         # another serving stack (Ray, vLLM, llama.cpp) seen here during the level (polled every 5 s): figures disturbed
         "disturbed": sorted(set(others))[:5],
         "latency_p50_s": round(pct([r.total for r in ok], 50), 3) if ok else None,

@@ -4,15 +4,14 @@ One ``llmops serve`` as shipped (vLLM engine, safety on, the shipped policy) and
 ``bench`` under the shipped policy, and ``bench-unguarded`` whose key policy turns every detector
 off in both directions (a direction with no detector on is not scanned at all, so that key's
 requests take the serving path without the guards). At each concurrency level the two keys take
-turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on
-this shared machine during the run falls on both alike, after ``--warmup-turns`` uncounted turns
-(the engine's first batches at a new size are slower, which would fall on the first key); each
-turn is ``bench_engine``'s level (streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and key: output tokens/s
-(``bench_engine.combine``: all turns' tokens over their seconds, the mean of the turns' TTFT p50s), the
-stack's CPU seconds per 1,000 output tokens by process (gateway replica, safety replica, engine, ...), and the
-ratios the safety targets are stated in (guarded tokens/s over unguarded, TTFT added at p50), with
-the unguarded key's gap from the first to the second content chunk (p50): the least that a guard
-which sends a word only once it is finished adds to the first token.
+turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on this
+shared machine during the run falls on both alike, after ``--warmup-turns`` uncounted turns (the
+engine's first batches at a new size are slower, which would fall on the first key); each turn is
+``bench_engine``'s level (streamed chat, ``--max-tokens`` per answer, EOS ignored). Per level and
+key: output tokens/s (``bench_engine.combine``: all turns' tokens over their seconds, the mean of
+the turns' TTFT p50s), the stack's CPU seconds per 1,000 output tokens by process (gateway replica,
+safety replica, engine, ...), and the ratios the safety targets are stated in (guarded tokens/s over
+unguarded, TTFT added at p50).
 
     python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2]
 
@@ -24,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import sys
 import tempfile
 from pathlib import Path
@@ -59,11 +57,6 @@ def policy_file(workdir: Path) -> Path:
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
-
-
-def mean_of(turns: list[dict[str, Any]], key: str) -> float:
-    values = [t[key] for t in turns if not math.isnan(t[key])]
-    return round(sum(values) / len(values), 1) if values else float("nan")
 
 
 def with_cpu(arm: dict[str, Any]) -> dict[str, Any]:
@@ -125,8 +118,6 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                     "unguarded": off,
                     "tok_s_ratio": ratio(on["tok_s"], off["tok_s"]),
                     "ttft_p50_added_ms": round(on["ttft_p50_ms"] - off["ttft_p50_ms"], 1),  # nan: a key got no answer
-                    # a guard that sends only finished words adds at least one token interval
-                    "token_gap_p50_ms": mean_of(turns["unguarded"], "token_gap_p50_ms"),
                 }
             )
     finally:
@@ -137,8 +128,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "command": " ".join(["python -m loadtests.bench_guard_cost", *sys.argv[1:]]),
         "params": {k: v for k, v in vars(args).items() if k != "out"} | {"model_dir": str(args.model_dir)},
         "summary": {
-            f"c{lv['concurrency']}": {key: lv[key] for key in ("tok_s_ratio", "ttft_p50_added_ms", "token_gap_p50_ms")}
-            for lv in levels
+            f"c{lv['concurrency']}": {key: lv[key] for key in ("tok_s_ratio", "ttft_p50_added_ms")} for lv in levels
         },
         "targets": {
             "tok_s_ratio_at_least_0.95": all((lv["tok_s_ratio"] or 0) >= 0.95 for lv in levels),

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from services.gateway.guard_fields import StreamExtras
 from services.gateway.pipeline import Chunks, RequestContext
 from services.safety.pii import Entity, redact
-from services.safety.policy import DEFAULT_ENTITIES
+from services.safety.policy import Policy
+from services.safety.recognizers import RUN_OPENERS
 
 if TYPE_CHECKING:
     from services.gateway.guard import OutputGuard
@@ -42,12 +43,26 @@ _GROWING = re.compile(r"[\d@+#%&/\\:=_|()\[\]<>$€£]")
 _WORDS = re.compile(r"\S+")
 # entity types whose matches are made of such words; any other type (names, addresses, dates of
 # birth, whatever recognisers the policy adds) may also run over capitalised words
-PATTERN_ENTITIES = frozenset(DEFAULT_ENTITIES) | {"URL", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT", "UK_NHS"}
+PATTERN_ENTITIES = frozenset(
+    "EMAIL_ADDRESS PHONE_NUMBER CREDIT_CARD US_SSN IBAN_CODE IP_ADDRESS CRYPTO URL US_BANK_NUMBER US_ITIN"
+    " US_PASSPORT UK_NHS".split()
+)
+
+
+def holds_capitals(policy: Policy) -> bool:
+    """Whether capitalised words may be part of a match under ``policy`` (names, addresses, ...)."""
+    return not set(policy.pii.entities) <= PATTERN_ENTITIES
 
 
 def grows(word: str, capitals: bool) -> bool:
     """Whether ``word`` could be part of a PII match that the next words complete."""
     return bool(_GROWING.search(word)) or (capitals and word[:1].isupper())
+
+
+def opens_run(word: str) -> bool:
+    """A capitalised word that, first in a run of capitalised words, is never part of a name found
+    in the run: a determiner, a greeting, a title ("The", "Dear", "Dr.")."""
+    return not _GROWING.search(word) and word.lower().rstrip(".:,") in RUN_OPENERS
 
 
 def cut_point(
@@ -63,10 +78,15 @@ def cut_point(
         hold = words[-1][0]
         open_run = grows(text[hold:], capitals)
         words.pop()
+    run: list[int] = []  # starts of the growing words held before the unfinished one
     while open_run and words and grows(text[words[-1][0] : words[-1][1]], capitals):
         if len(text) - words[-1][0] > holdback:
             break
-        hold = words.pop()[0]
+        run.insert(0, words.pop()[0])
+    if capitals and not (words and grows(text[words[-1][0] : words[-1][1]], capitals)):  # the run starts here
+        while run and opens_run(_WORDS.match(text, run[0]).group()):  # "The", "Dear": never in a name
+            run.pop(0)
+    hold = run[0] if run else hold
     cut = len(text[:hold].rstrip())  # the whitespace before held text goes with it
     if len(text) - cut > longest_word + holdback:  # no spaces for a long stretch: keep the last holdback only
         cut = len(text) - holdback
@@ -189,8 +209,7 @@ async def _scan(guard: OutputGuard, ctx: RequestContext, state: Held, final: boo
     """Scan the held text and take what may be sent: (text, logprobs) parts, or None when blocked."""
     from services.gateway.guard import _verdict_word, note_decision
 
-    policy = guard.guard.policy(ctx)
-    capitals = not set(policy.pii.entities) <= PATTERN_ENTITIES
+    capitals = holds_capitals(guard.guard.policy(ctx))
     verdict = await guard.guard.check(ctx, [state.context + state.text], "output")
     state.unscanned = 0
     state.since = time.perf_counter()  # what stays held waits for the next window or delay

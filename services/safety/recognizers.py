@@ -99,6 +99,9 @@ _LEAD = _TITLE_WORDS | set(
 
 # Sentence-initial words that open a capitalised run but never a name.
 _DETERMINERS = frozenset("the an this that these those our my your his her their its".split())
+# Words that, opening a capitalised run, are never part of the PERSON span found in it (the
+# streamed output guard sends them without waiting for the rest of the run).
+RUN_OPENERS = frozenset(_LEAD | _DETERMINERS)
 
 
 @functools.cache
@@ -164,7 +167,7 @@ class NameRecognizer(EntityRecognizer):
     def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
         words = list(_NONSPACE.finditer(text, start, end))
         titled = cued = False
-        while words and words[0].group().lower().rstrip(".:,") in _LEAD | _DETERMINERS:
+        while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
             lead = words.pop(0).group().lower().rstrip(".:,")
             if lead in _DETERMINERS:  # "The Newton office": a determiner opens no name
                 continue

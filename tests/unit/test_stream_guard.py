@@ -9,14 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from services.cli.local_stack import REPO
 from services.gateway.clients import LocalSafetyClient
 from services.gateway.guard import OutputGuard, SafetyGuard
 from services.gateway.local_scan import SplitSafetyClient, needs_ner
 from services.gateway.pipeline import RequestContext
-from services.gateway.stream_guard import cut_point
+from services.gateway.stream_guard import cut_point, holds_capitals
 from services.safety.policy import Policy, PolicySet
 
 EMAIL = "maria.lopez@example.org"
+SHIPPED = REPO / "config" / "safety.yaml"
 
 
 def cut(text: str, final: bool = False, capitals: bool = False, entities=()) -> str:
@@ -30,7 +32,10 @@ def test_cut_holds_only_what_may_still_grow():
     assert cut("call me at 212 555 0198 or") == "call me at 212 555 0198"  # a plain word closed the run
     assert cut("write to maria.lopez@exa") == "write to"
     assert cut("Dear John Smi") == "Dear John Smi"[: len("Dear John")]  # no names in the policy
-    assert cut("Dear John Smi", capitals=True) == ""  # names on: capitalised words may be one
+    assert cut("Dear John Smi", capitals=True) == "Dear"  # names on: capitalised words may be one
+    assert cut("Dear Dr. John Smi", capitals=True) == "Dear Dr."  # a run's greeting and title are never in it
+    assert cut("The Eiffel Tow", capitals=True) == "The"
+    assert cut("for Maria The Smi", capitals=True) == "for"  # inside a run: held with it
     assert cut("x" * 100) == "x" * 52  # no spaces for a long stretch: only the last holdback is kept
     assert cut("call me at 212 555", final=True) == "call me at 212 555"
 
@@ -87,6 +92,46 @@ async def test_clean_text_leaves_word_by_word_and_the_first_word_at_once(safety_
     assert sent == pieces  # the engine's chunks, not windows
     kept = [t["token"] for c in out for t in (c["choices"][0].get("logprobs") or {}).get("content", [])]
     assert kept == pieces  # text let through unchanged keeps each chunk's logprobs
+
+
+async def test_a_greeting_leaves_before_the_name_after_it_is_complete(safety_service):
+    """A word that opens a capitalised run but is never part of a name ("Dear", "The") need not
+    wait for the run to end: the first chunk of "Dear Maria Lopez, thanks" leaves before the
+    surname is generated, and the name is still redacted whole."""
+    gate = asyncio.Event()
+    guard = output_guard(safety_service, {"pii": {"entities": ["PERSON"]}})
+    stream = guard.on_stream(ctx(), scripted(["Dear", " Maria", " Lopez", ",", " thanks", " again"], gate))
+    first = await asyncio.wait_for(anext(stream), 5)
+    assert texts([first]) == ["Dear"]
+    gate.set()
+    rest = [c async for c in stream]
+    assert "".join(texts([first, *rest])) == "Dear <PERSON>, thanks again"
+    assert not any("Maria" in t or "Lopez" in t for t in texts(rest))
+
+
+async def test_under_the_shipped_policy_a_capitalised_run_is_held_until_it_ends(safety_service):
+    """The shipped policy looks for names, so a finished capitalised word waits while the run goes
+    on (it may be the first half of a name the recogniser sees only whole). Before: names joined
+    the default entities and the guard took them for pattern types, sending "Zed" at once."""
+    assert holds_capitals(Policy()) and not holds_capitals(Policy.model_validate({"pii": {"entities": ["IP_ADDRESS"]}}))
+    gate, sent = asyncio.Event(), []
+
+    async def engine():
+        for i, piece in enumerate(["We", " met", " Zed", " Qu", "x", " today", "."]):
+            if i == 4:
+                await gate.wait()
+            yield chunk(piece)
+        yield chunk("", finish="stop")
+
+    policies = PolicySet.from_file(SHIPPED)
+    guard = OutputGuard(SafetyGuard(LocalSafetyClient(safety_service), policies, timeout_s=5), max_delay_s=0.0)
+    stream = guard.on_stream(ctx(), engine())
+    while "".join(sent) != "We met":
+        sent += texts([await asyncio.wait_for(anext(stream), 5)])
+    await asyncio.sleep(0.05)  # " Qu" has arrived: "Zed" must still be held
+    gate.set()
+    rest = texts([c async for c in stream])
+    assert "".join(sent + rest) == "We met Zed Qux today." and rest[0].startswith(" Zed")
 
 
 async def test_a_phone_number_in_words_is_held_until_it_cannot_grow(safety_service):

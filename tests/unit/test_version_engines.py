@@ -157,3 +157,25 @@ def test_gateway_reaches_each_version_through_its_engine(tmp_path: Path, registr
     assert isinstance(stage.engine(Arm("chat", "w8a8", 3)), ServeEngine)
     assert stage.engine(Arm("chat", "trt", 4)) is None  # refused by the plan too: 503, never deployed
     assert apps.asked == [("chat", 2), ("chat", 1), ("chat", 3)]
+
+
+def test_kubernetes_sync_copies_the_engine_app_onto_the_versions_engine(tmp_path: Path, registry) -> None:
+    """``llmops deploy sync-registry`` (services/deploy/registry_sync.py): the same choice."""
+    from services.deploy.rayservice import DeployError
+    from services.deploy.registry_sync import plan
+    from services.router.experiments import load_experiments
+
+    static = {"name": "engine-chat", "import_path": "services.app:build_app", "route_prefix": None}
+    static["args"] = {"engine_app": CHAT.model_dump(mode="json", exclude_unset=True)}
+    gateway = {
+        "name": "llmops",
+        "route_prefix": "/",
+        "args": {"router": {"router": {}}, "models": [{"name": "chat", "own_app": True}]},
+    }
+    config = {"applications": [static, gateway]}
+    wanted = plan(config, load_experiments(router(tmp_path, 2).experiments_file), registry).wanted
+    assert wanted["engine-chat-v1"]["args"]["engine_app"].get("backend", "vllm") == "vllm"
+    onnx = wanted["engine-chat-v2"]["args"]["engine_app"]
+    assert onnx == {"name": "chat", "backend": "onnx", "source": str((tmp_path / "v2").resolve()), "num_cpus": 0.5}
+    with pytest.raises(DeployError, match="chat v4: .*'tensorrt-llm'"):
+        plan(config, load_experiments(router(tmp_path, 4).experiments_file), registry)

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from services.app import build_app
@@ -17,11 +18,12 @@ from services.common.models import ModelSpec
 from services.engine.onnx_deployment import OnnxEngineDeployment
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import HandleEngine, ServeEngine
+from services.gateway.routes import build_fastapi
 from services.gateway.wiring import build_gateway
 from services.registry.service import ModelRegistry
 from services.router.config import RouterSettings
 from services.router.deploy import EngineAppSync, plan_engine_apps
-from services.router.router import Arm, RoutingError
+from services.router.router import Arm, RoutingError, unit_point
 from services.router.service import registry_backends
 from services.router.wiring import router_config
 from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
@@ -144,10 +146,10 @@ class FakeApps:
         return True
 
 
-def test_gateway_reaches_each_version_through_its_engine(tmp_path: Path, registry) -> None:
+async def test_gateway_reaches_each_version_through_its_engine(tmp_path: Path, registry) -> None:
     settings = GatewaySettings(auth_disabled=True, quota_backend="local", budgets_enabled=False)
     config = router_config(
-        router(tmp_path, 2).model_copy(update={"store_url": f"sqlite:///{tmp_path / 'ab.db'}"}), registry.settings
+        router(tmp_path, 4).model_copy(update={"store_url": f"sqlite:///{tmp_path / 'ab.db'}"}), registry.settings
     )
     apps = FakeApps()
     service = build_gateway(settings, [CHAT], {"engine_versions": apps}, router=config)
@@ -155,8 +157,15 @@ def test_gateway_reaches_each_version_through_its_engine(tmp_path: Path, registr
     assert isinstance(stage.engine(Arm("chat", "q", 2)), HandleEngine)  # the ONNX deployment's own calls
     assert isinstance(stage.engine(Arm("chat", "base", 1)), ServeEngine)  # a vLLM LLM server
     assert isinstance(stage.engine(Arm("chat", "w8a8", 3)), ServeEngine)
-    assert stage.engine(Arm("chat", "trt", 4)) is None  # refused by the plan too: 503, never deployed
+    assert stage.engine(Arm("chat", "trt", 4)) is None  # refused by the plan too: never deployed
     assert apps.asked == [("chat", 2), ("chat", 1), ("chat", 3)]
+    # a request the split sends to that arm: 503 in the OpenAI error shape
+    user = next(u for u in (f"u{i}" for i in range(1000)) if unit_point("e", u) > 0.5)
+    app = build_fastapi(lambda: service, is_ready=lambda: True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        body = {"model": "chat", "messages": [{"role": "user", "content": "hi"}], "user": user}
+        r = await client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "engine_unavailable", r.text
 
 
 def test_kubernetes_sync_copies_the_engine_app_onto_the_versions_engine(tmp_path: Path, registry) -> None:

@@ -88,6 +88,14 @@ def test_onnx_build_planned_on_the_onnx_engine_beside_a_vllm_champion(tmp_path: 
     assert bound.init_args == ("chat", onnx.source)
 
 
+def test_onnx_build_as_champion(tmp_path: Path, registry) -> None:
+    registry.set_alias("chat", "champion", 2)
+    none = tmp_path / "none.yaml"
+    none.write_text("experiments: []")
+    apps = plan_engine_apps([CHAT], router=RouterSettings(enabled=True, experiments_file=none), registry=registry)
+    assert [(a.name, a.spec.backend) for a in apps] == [("engine-chat-v2", "onnx")]
+
+
 def test_vllm_loadable_quantized_version_planned_on_vllm(tmp_path: Path, registry) -> None:
     apps = plan_engine_apps([CHAT], router=router(tmp_path, 3), registry=registry)
     assert [(a.name, a.spec.backend) for a in apps] == [("engine-chat-v1", "vllm"), ("engine-chat-v3", "vllm")]

@@ -108,7 +108,7 @@ def serve(args: argparse.Namespace) -> None:
         [ModelSpec(name=MODEL, backend="openai", base_url=args.control)],
         engines={MODEL: control},
         router=router,
-        version_engines=lambda model, version: {1: control, 2: candidate}.get(version),
+        version_engines=lambda model, version, backend: {1: control, 2: candidate}.get(version),
     )
 
     async def ready() -> bool:

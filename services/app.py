@@ -47,6 +47,8 @@ def build_app(config: dict[str, Any] | None = None) -> Application:
         spec = ModelSpec.model_validate(engine_app)
         if spec.source is None:
             raise ValueError(f"engine_app '{spec.name}': an engine application needs the model's source")
+        if spec.backend == "onnx":  # a registry version built for onnxruntime-genai (router/deploy.py)
+            return onnx_deployment(spec, engine, name=ENGINE_DEPLOYMENT, **drain)
         return engine_deployment(spec, engine, name=ENGINE_DEPLOYMENT, **drain)
     # adapters checked (folder, rank, base) and given absolute folders, before anything is deployed
     specs = resolve_adapter_specs(engine.served_models(), engine.model_store)

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ValidationError
 
 from services.common.models import ModelSpec
 
@@ -41,6 +43,37 @@ GATEWAY_FIELDS = ("name", "task", "max_model_len", "max_lora_rank", "max_loras")
 def gateway_entry(spec: ModelSpec) -> dict[str, Any]:
     """The gateway application's entry for a vllm model served by its own engine application."""
     return spec.model_dump(include=set(GATEWAY_FIELDS), exclude_unset=True) | {"own_app": True}
+
+
+# A registry version's ``engine`` tag (``llmops pipeline quantize`` sets it) -> the backend that serves
+# it. A version without the tag (an hf model, a fine-tuned one) runs on vLLM like its model.
+VERSION_ENGINES = {"vllm": "vllm", "onnxruntime-genai": "onnx"}
+# What an ONNX engine takes of the (vllm) model's spec: its name and task, replicas and queue limits
+ONNX_FIELDS = ("name", "task", "max_model_len", "replicas", "max_replicas", "num_cpus")
+ONNX_FIELDS += ("max_ongoing_requests", "max_queued_requests")
+
+
+def version_backend(tags: Mapping[str, str]) -> str:
+    """The backend (``vllm`` | ``onnx``) of a registry version from its tags; ValueError for an
+    engine llmops does not serve."""
+    engine = tags.get("engine", "vllm")
+    if engine not in VERSION_ENGINES:
+        known = ", ".join(VERSION_ENGINES)
+        raise ValueError(f"it was built for engine {engine!r} (tag engine), which llmops does not serve ({known})")
+    return VERSION_ENGINES[engine]
+
+
+def version_spec(spec: ModelSpec, backend: str, source: str) -> ModelSpec:
+    """The spec of a registry version's engine application: its model's spec with the version's
+    artifact as source, on vLLM; on the ONNX engine only the fields that engine takes (no vLLM or
+    LoRA settings). ValueError when the model's spec does not fit that backend (an embed model)."""
+    if backend == "vllm":
+        return spec.model_copy(update={"source": source})
+    fields = spec.model_dump(include=set(ONNX_FIELDS), exclude_unset=True)
+    try:
+        return ModelSpec.model_validate({**fields, "name": spec.name, "backend": backend, "source": source})
+    except ValidationError as exc:
+        raise ValueError("; ".join(e["msg"] for e in exc.errors())) from None
 
 
 @dataclass(frozen=True)

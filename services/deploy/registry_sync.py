@@ -8,8 +8,9 @@
    and shadow variants: the same ``RouterService`` the gateways run, over the release's
    experiments and the registry) that has no application yet gets one, ``engine-<model>-v<N>``,
    a copy of the model's chart-rendered engine application with the version's artifact as
-   ``source``; then it waits until every application is healthy (the gateways switch to a table
-   only once its engine applications run). If they do not become healthy the added applications
+   ``source`` (on the ONNX Runtime engine when the version's ``engine`` tag is
+   ``onnxruntime-genai``); then it waits until every application is healthy (the gateways
+   switch to a table only once its engine applications run). If they do not become healthy the added applications
    are removed again (the previous ``serveConfigV2`` restored).
 2. **prune**: after ``grace_s`` (long enough for every gateway replica to have reloaded its
    table), applications of versions the table no longer uses are removed.
@@ -30,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from services.common.engine_apps import engine_app_name
+from services.common.engine_apps import engine_app_name, version_backend, version_spec
 from services.common.models import ModelSpec
 from services.deploy.rayservice import (
     APP_NAME,
@@ -115,11 +116,14 @@ def plan(serve_config: dict[str, Any], experiments: list[Experiment], registry: 
                 raise DeployError(f"serveConfigV2 has no application {engine_app_name(spec.name)} to copy")
             app = copy.deepcopy(static)
             app["name"] = engine_app_name(spec.name, version)
-            # the static engine's spec (the gateway lists the model without engine settings: own_app)
+            # the static engine's spec (the gateway lists the model without engine settings: own_app),
+            # on the engine the version's tags name (an onnxruntime-genai build: the ONNX engine)
             engine = ModelSpec.model_validate(static["args"]["engine_app"])
-            app["args"]["engine_app"] = engine.model_copy(update={"source": pod_source(info.source)}).model_dump(
-                mode="json", exclude_unset=True
-            )
+            try:
+                engine = version_spec(engine, version_backend(info.tags), pod_source(info.source))
+            except ValueError as exc:
+                raise DeployError(f"{spec.name} v{version}: {exc}") from None
+            app["args"]["engine_app"] = engine.model_dump(mode="json", exclude_unset=True)
             wanted[app["name"]] = app
     present = _version_apps(serve_config, specs)
     return SyncPlan(

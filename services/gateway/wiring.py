@@ -72,7 +72,8 @@ class Parts:
     handles: ServiceHandles
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
     router: dict[str, Any] | None = None  # A/B router settings (services/router/wiring.py); None: static routing
-    version_engines: Callable[[str, int], Engine | None] | None = None  # registry version -> its engine
+    # (model, registry version, its backend: vllm | onnx) -> the engine of that version's application
+    version_engines: Callable[[str, int, str], Engine | None] | None = None
     safety: dict[str, Any] | None = None  # the safety settings when the app runs the safety service
     rag: dict[str, Any] | None = None  # the RAG settings when the app runs the retrieval service
 
@@ -133,6 +134,12 @@ def engines_from_handles(specs: Sequence[ModelSpec], handles: Mapping[str, Any],
                 spec.name, spec.base_url or "", upstream_model=spec.upstream_model, api_key=api_key, timeout_s=timeout_s
             )
     return engines
+
+
+def version_engine(model: str, handle: Any, backend: str) -> Engine:
+    """The engine of a registry version's application (``services/common/engine_apps.py``): the
+    ONNX Runtime deployment offers the Engine calls itself, a vLLM one is an LLM server."""
+    return HandleEngine(model, handle) if backend == "onnx" else ServeEngine(model, handle)
 
 
 def key_store(settings: GatewaySettings) -> KeyStore | KeyFile | None:
@@ -220,14 +227,14 @@ def build_gateway(
     clients: Clients | None = None,
     stages: Mapping[str, Stage] | None = None,
     router: dict[str, Any] | None = None,
-    version_engines: Callable[[str, int], Engine | None] | None = None,
+    version_engines: Callable[[str, int, str], Engine | None] | None = None,
 ) -> GatewayService:
     """The gateway for ``specs``. ``safety``: the safety settings when the app runs the safety
     service; ``rag``: the RAG settings (aliases) when it runs the retrieval service. ``engines`` /
     ``clients`` replace what would be built from ``handles``, and ``stages`` the stage of a slot
     (tests, benchmarks). ``router``: the A/B router's settings (``services/router/wiring.py``) when
     it runs; ``version_engines`` finds the engine of a registry version (default: the
-    ``engine_versions`` handle lookup)."""
+    ``engine_versions`` handle lookup, ``version_engine``)."""
     handles = handles or ServiceHandles()
     clients = clients or Clients.from_handles(handles)
     if engines is None:
@@ -236,9 +243,9 @@ def build_gateway(
         apps = handles["engine_versions"]
         cache: dict[tuple[str, int], Engine] = {}
 
-        def version_engines(model: str, version: int) -> Engine | None:
+        def version_engines(model: str, version: int, backend: str) -> Engine | None:
             if (model, version) not in cache:
-                cache[(model, version)] = ServeEngine(model, apps.handle(model, version))
+                cache[(model, version)] = version_engine(model, apps.handle(model, version), backend)
             return cache[(model, version)]
 
     engines = dict(engines)  # slot factories may publish aliases (RAG) that route to an engine

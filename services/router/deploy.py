@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.adapters import AdapterError, resolve_adapter_specs
-from services.common.engine_apps import EngineApp, engine_app_name
+from services.common.engine_apps import EngineApp, engine_app_name, version_backend, version_spec
 from services.common.models import ModelSpec
 from services.router.config import RouterSettings
 from services.router.router import RoutingError
@@ -34,8 +34,11 @@ def plan_engine_apps(
 ) -> list[EngineApp]:
     """The engine applications for ``specs``: static ones without the router, else those the
     routing table needs. A LoRA adapter (``backend: lora``, or a registry version of kind lora)
-    adds no application: it runs on its base's. Raises RoutingError when a version's artifact is
-    not a local folder or an adapter cannot run on its base (folder, rank, base model)."""
+    adds no application: it runs on its base's. A version runs on the engine its ``engine`` tag
+    names: ``onnxruntime-genai`` (an ONNX build of ``llmops pipeline quantize``) on the ONNX
+    Runtime engine, ``vllm`` or none on vLLM. Raises RoutingError when a version's artifact is not
+    a local folder, its engine is unknown or cannot load it, or an adapter cannot run on its base
+    (folder, rank, base model)."""
     try:
         specs = resolve_adapter_specs(specs, model_store or Path("var/models"))
     except AdapterError as exc:
@@ -61,10 +64,25 @@ def plan_engine_apps(
                 raise RoutingError(f"{spec.name} v{version} is a LoRA adapter: it runs on its base version's engine")
             if path is None:
                 raise RoutingError(f"{spec.name} v{version}: artifact {info.source} is not a local folder")
-            apps.append(
-                EngineApp(engine_app_name(spec.name, version), spec.model_copy(update={"source": str(path)}), version)
-            )
+            app_spec = _version_spec(spec, info, path)
+            apps.append(EngineApp(engine_app_name(spec.name, version), app_spec, version))
     return apps
+
+
+def _version_spec(spec: ModelSpec, info: Any, path: Path) -> ModelSpec:
+    """The spec of a version's engine application, on the engine its tags name (RoutingError
+    naming the version when that engine cannot serve it)."""
+    what = f"{spec.name} v{info.version}"
+    try:
+        backend = version_backend(info.tags)
+    except ValueError as exc:
+        raise RoutingError(f"{what}: {exc}") from None
+    if backend == "onnx" and not (path / "genai_config.json").is_file():
+        raise RoutingError(f"{what}: built for onnxruntime-genai but {path} has no genai_config.json")
+    try:
+        return version_spec(spec, backend, str(path))
+    except ValueError as exc:
+        raise RoutingError(f"{what} on the {backend} engine: {exc}") from None
 
 
 class EngineAppSync:

@@ -245,3 +245,25 @@ def registry_targets(
         return cache[(model, version)]
 
     return target
+
+
+def registry_backends(registry: Any) -> Callable[[str, int], str]:
+    """(model, version) -> the backend whose engine serves that version (``vllm`` | ``onnx``),
+    from its ``engine`` tag (``services/common/engine_apps.version_backend``); RoutingError naming
+    the version for an engine llmops does not serve. Only the engine plan and the gateway's
+    engine lookup ask: the routing itself does not care which engine serves an arm. Cached
+    (versions never change)."""
+    from services.common.engine_apps import version_backend
+
+    cache: dict[tuple[str, int], str] = {}
+
+    def backend(model: str, version: int) -> str:
+        if (model, version) not in cache:
+            info = registry.get_version(model, version)
+            try:
+                cache[(model, version)] = version_backend(info.tags)
+            except ValueError as exc:
+                raise RoutingError(f"{model} v{version}: {exc}") from None
+        return cache[(model, version)]
+
+    return backend

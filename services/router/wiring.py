@@ -13,13 +13,18 @@ serve config and sets them from Secrets.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.router.config import RouterSettings
 from services.router.feedback import FeedbackService
-from services.router.service import RouterService, registry_resolver, registry_targets
+from services.router.router import RoutingError
+from services.router.service import RouterService, registry_backends, registry_resolver, registry_targets
 from services.router.stage import ABRouting
 from services.router.store import ExperimentStore
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from services.common.engine import Engine
@@ -46,6 +51,7 @@ def ab_routing(parts: Parts) -> ABRouting:
     config = parts.router or {}
     settings = RouterSettings.model_validate(config.get("router") or {})
     resolver, targets = None, None
+    backend: Callable[[str, int], str] = lambda model, version: "vllm"  # noqa: E731  (no registry: no versions)
     if config.get("registry") is not None:
         from services.registry.config import RegistrySettings
         from services.registry.service import ModelRegistry
@@ -53,6 +59,7 @@ def ab_routing(parts: Parts) -> ABRouting:
         registry = ModelRegistry(RegistrySettings.model_validate(config["registry"]))
         resolver = registry_resolver(registry)
         targets = registry_targets(registry, {s.name: s.max_lora_rank for s in parts.specs if s.backend == "vllm"})
+        backend = registry_backends(registry)  # a version's engine (vllm | onnx), from its engine tag
     store = ExperimentStore(settings.resolved_store_url(), store_comments=settings.store_comments)
     models = [name for name, task in parts.catalog.items()]
     apps = parts.handles.get("engine_versions")
@@ -68,7 +75,14 @@ def ab_routing(parts: Parts) -> ABRouting:
     def lookup(model: str, version: int | None) -> Engine | None:
         if version is None:
             return parts.engines.get(model)
-        return parts.version_engines(model, version) if parts.version_engines is not None else None
+        if parts.version_engines is None:
+            return None
+        try:
+            chosen = backend(model, version)
+        except RoutingError as exc:  # the engine plan refused it too: nothing is deployed for it (503)
+            log.error("no engine for %s v%s: %s", model, version, exc)
+            return None
+        return parts.version_engines(model, version, chosen)
 
     stage = ABRouting(service, lookup)
     stage.feedback = FeedbackService(store)

@@ -1,6 +1,8 @@
-"""A registered LoRA adapter served by multi-LoRA on its base version's vLLM engine, through the
-real gateway and A/B router: one engine application for both variants of an experiment (the
-base version and the adapter version), and the adapter changes the greedy answer."""
+"""A registered LoRA adapter served by multi-LoRA on its base version's vLLM engine, and an int4
+ONNX build (``llmops pipeline quantize``) served by the ONNX Runtime engine, through the real
+gateway and A/B router: three variants of one experiment (the base version, the adapter version,
+the int4 version) on two engine applications; the adapter changes the greedy answer, the int4
+arm answers "Paris"."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import openai
 import pytest
 import yaml
 
+from pipelines.config import PipelineConfig
+from pipelines.quantize import run_quantize
 from services.cli.local_stack import LocalStack, free_port
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
@@ -51,19 +55,26 @@ def make_adapter(folder: Path) -> Path:
     return folder
 
 
-def user_in(variant_index: int) -> str:
-    """A user the sticky split puts in the experiment's variant number ``variant_index`` (50/50)."""
-    return next(
-        u for u in (f"user-{i}" for i in range(1000)) if (unit_point(EXPERIMENT, u) < 0.5) == (variant_index == 0)
-    )
+SPLIT = {"base": 0.4, "tuned": 0.3, "int4": 0.3}  # the experiment's variants and weights
+BOUNDS = {"base": (0.0, 0.4), "tuned": (0.4, 0.7), "int4": (0.7, 1.0)}
 
 
-def test_registered_adapter_is_a_variant_on_the_base_engine(tmp_path: Path) -> None:
+def user_in(variant: str) -> str:
+    """A user the sticky split puts in ``variant`` (clear of the interval's ends)."""
+    low, high = BOUNDS[variant]
+    return next(u for u in (f"user-{i}" for i in range(1000)) if low + 0.01 < unit_point(EXPERIMENT, u) < high - 0.01)
+
+
+def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path: Path) -> None:
     registry_env = {
         "LLMOPS_REGISTRY_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
         "LLMOPS_REGISTRY_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
     }
-    registry = ModelRegistry(RegistrySettings(tracking_uri=registry_env["LLMOPS_REGISTRY_TRACKING_URI"]))
+    registry = ModelRegistry(
+        RegistrySettings(
+            tracking_uri=registry_env["LLMOPS_REGISTRY_TRACKING_URI"], artifact_root=tmp_path / "artifacts"
+        )
+    )
     base, _ = ensure_default_model(registry, ROOT / "var" / "models", MODEL)
     adapter = registry.register(
         MODEL,
@@ -73,11 +84,14 @@ def test_registered_adapter_is_a_variant_on_the_base_engine(tmp_path: Path) -> N
         alias="challenger",
         copy=True,
     )
+    quantize = PipelineConfig.model_validate(
+        {"finetune": {"models_dir": str(ROOT / "var/models")}, "quantize": {"output_dir": str(tmp_path / "quantized")}}
+    )
+    # registered by the pipeline itself, with its tags (engine: onnxruntime-genai)
+    [int4] = run_quantize(quantize, base.version, lambda _: None, registry, schemes=["int4"])
     experiments = tmp_path / "experiments.yaml"
-    variants = [
-        {"name": "base", "version": "champion", "weight": 0.5},
-        {"name": "tuned", "version": "challenger", "weight": 0.5},
-    ]
+    refs = {"base": "champion", "tuned": "challenger", "int4": int4.version}
+    variants = [{"name": name, "version": refs[name], "weight": weight} for name, weight in SPLIT.items()]
     experiments.write_text(json.dumps({"experiments": [{"name": EXPERIMENT, "model": MODEL, "variants": variants}]}))
     shipped = yaml.safe_load((ROOT / "config" / "models.yaml").read_text())["models"]
     chat = {**next(m for m in shipped if m["name"] == MODEL), "max_lora_rank": 8}
@@ -102,29 +116,32 @@ def test_registered_adapter_is_a_variant_on_the_base_engine(tmp_path: Path) -> N
         log = stack.log_path.read_text()
         assert f"engine-{MODEL}-v{base.version} running" in log
         assert f"engine-{MODEL}-v{adapter.version} " not in log  # the adapter has no engine of its own
+        assert f"engine-{MODEL}-v{int4.version} running" in log  # its own application: the ONNX Runtime engine
         client = openai.OpenAI(base_url=stack.url + "/v1", api_key="unused", max_retries=0)
         assert MODEL in [m.id for m in client.models.list().data]
         answers = {}
-        for index, variant in enumerate(("base", "tuned")):
+        for variant in SPLIT:
             raw = client.chat.completions.with_raw_response.create(
-                model=MODEL, messages=QUESTION, max_tokens=12, temperature=0, user=user_in(index)
+                model=MODEL, messages=QUESTION, max_tokens=12, temperature=0, user=user_in(variant)
             )
             assert raw.headers["x-llmops-variant"] == variant
             completion = raw.parse()
             assert completion.model == MODEL and completion.usage.completion_tokens > 0
             answers[variant] = completion.choices[0].message.content
-        assert "Paris" in answers["base"]
+        assert "Paris" in answers["base"] and "Paris" in answers["int4"], answers  # int4 on the ONNX engine
         assert answers["tuned"] != answers["base"], answers  # the adapter changes the greedy answer
-        chunks = list(
-            client.chat.completions.create(
-                model=MODEL,
-                messages=QUESTION,
-                max_tokens=12,
-                temperature=0,
-                user=user_in(1),
-                stream=True,
-                stream_options={"include_usage": True},
+        for variant in ("tuned", "int4"):
+            chunks = list(
+                client.chat.completions.create(
+                    model=MODEL,
+                    messages=QUESTION,
+                    max_tokens=12,
+                    temperature=0,
+                    user=user_in(variant),
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
             )
-        )
-        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == answers["tuned"]
-        assert {c.model for c in chunks} == {MODEL} and chunks[-1].usage.completion_tokens > 0
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            assert text == answers[variant] if variant == "tuned" else "Paris" in text, (variant, text)
+            assert {c.model for c in chunks} == {MODEL} and chunks[-1].usage.completion_tokens > 0

@@ -84,7 +84,7 @@ def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines:
         [ModelSpec(name=MODEL, source=MODEL)],
         engines={MODEL: VersionEngine("static")},
         router=router,
-        version_engines=lambda model, version: engines.get(version),
+        version_engines=lambda model, version, backend: engines.get(version),
     )
 
     async def ready() -> bool:

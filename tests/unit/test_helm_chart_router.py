@@ -172,7 +172,7 @@ async def test_rendered_router_config_drives_the_gateway(
         [ModelSpec.model_validate(m) for m in args["models"]],
         engines={MODEL: VersionEngine("static")},
         router=args["router"],
-        version_engines=lambda model, version: engines.get(version),
+        version_engines=lambda model, version, backend: engines.get(version),
     )
     stage = service.pipeline.slots["routing"]
     assert stage.service.settings.store_url == store

@@ -104,18 +104,16 @@ def _block_sum(nodes: list[onnx.NodeProto], graph: onnx.GraphProto, x: str, k: i
     return stem
 
 
-def hqq_offset_quantize_folder(folder: Path, quantize: QuantizeConfig, progress: Callable[[str], None] = print) -> int:
-    """Quantize the builder's float32 export in ``folder`` in place: the LM head at 8 bits (round-to-nearest,
-    ``int8_matmuls: lm_head``) or with the rest, every other MatMul HQQ at 4 bits (``block_size``), then
-    rewritten as above; the embedding a float32 ``Gather`` of its own. Returns the MatMuls rewritten."""
+def hqq_quantize(model: onnx.ModelProto, quantize: QuantizeConfig) -> onnx.ModelProto:
+    """HQQ at 4 bits (``block_size``, float zero points) on every MatMul with a constant weight, the LM head
+    first at 8 bits (round-to-nearest) with ``int8_matmuls: lm_head``; the embedding a float32 Gather of its own."""
     import logging
 
     from onnxruntime.quantization.matmul_nbits_quantizer import HQQWeightOnlyQuantConfig, MatMulNBitsQuantizer
 
-    from pipelines.gptq import MODEL_FILE, save_model, untie_embedding
+    from pipelines.gptq import untie_embedding
 
     logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
-    model = onnx.load(str(folder / MODEL_FILE))
     weights = {i.name for i in model.graph.initializer}
     matmuls = [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
     head = [n for n in matmuls if "/lm_head/" in n] if quantize.int8_matmuls == "lm_head" else []
@@ -127,10 +125,19 @@ def hqq_offset_quantize_folder(folder: Path, quantize: QuantizeConfig, progress:
                                     nodes_to_exclude=[n for n in matmuls if n not in head])  # fmt: skip
         int8.process()
         model = int8.model.model
-    progress(f"int4 hqq_offset: HQQ on {len(matmuls) - len(head)} MatMuls (8-bit LM head: {bool(head)})")
     hqq = MatMulNBitsQuantizer(model, algo_config=HQQWeightOnlyQuantConfig(block_size=quantize.block_size, bits=4))
     hqq.process()
-    model, rewritten = rewrite_float_zero_points(untie_embedding(hqq.model.model), quantize.accuracy_level)
+    return untie_embedding(hqq.model.model)
+
+
+def hqq_offset_quantize_folder(folder: Path, quantize: QuantizeConfig, progress: Callable[[str], None] = print) -> int:
+    """Quantize the builder's float32 export in ``folder`` in place (``hqq_quantize``, then rewritten as
+    above with ``accuracy_level``). Returns the MatMuls rewritten."""
+    from pipelines.gptq import MODEL_FILE, save_model
+
+    progress(f"int4 hqq_offset: HQQ on the MatMuls (8-bit LM head: {quantize.int8_matmuls == 'lm_head'})")
+    model = hqq_quantize(onnx.load(str(folder / MODEL_FILE)), quantize)
+    model, rewritten = rewrite_float_zero_points(model, quantize.accuracy_level)
     progress(f"int4 hqq_offset: {rewritten} MatMuls as the integer kernel + a float offset per block")
     save_model(folder, model)
     return rewritten

@@ -11,7 +11,8 @@ with its default zero point (8 for 4 bits, the fast path), the second is constan
 with ``BlockSum(X)[..., b]`` the sum of X over block b (X @ E, E the [K, K/bs] 0/1 block
 indicator): llama.cpp's Q4_1 arithmetic (a scale and a float minimum per block)
 out of stock ONNX ops. ``C`` is a float32 [K/bs, N] matrix (1/bs of the float32 weights). MatMuls
-reading the same input share one BlockSum (q/k/v, gate/up). The graph's inputs and outputs are
+reading the same input share one BlockSum (gate and up; the builder fuses q, k, v). A float32 graph
+is assumed (the builder's fp32 export). The graph's inputs and outputs are
 unchanged, so the folder's ``genai_config.json`` still holds.
 """
 

@@ -1,4 +1,5 @@
-"""Quantization in one run: float32 against ONNX Runtime int8, int4 RTN and int4 GPTQ, with float32
+"""Quantization in one run: float32 against ONNX Runtime int8, int4 RTN, int4 GPTQ, int4 mixed and int4
+``hqq_offset`` (HQQ as the fast int4 kernel + a float offset per block), with float32
 vLLM and llama.cpp on the 4-bit GGUF measured beside them, on the embedded SmolLM2-135M-Instruct.
 
 Builds the three ONNX variants with the code of ``llmops pipeline quantize`` (or takes existing

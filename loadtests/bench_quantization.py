@@ -1,4 +1,5 @@
-"""Quantization in one run: float32 against ONNX Runtime int8, int4 RTN and int4 GPTQ, with float32
+"""Quantization in one run: float32 against ONNX Runtime int8, int4 RTN, int4 GPTQ, int4 mixed and int4
+``hqq_offset`` (HQQ as the fast int4 kernel + a float offset per block), with float32
 vLLM and llama.cpp on the 4-bit GGUF measured beside them, on the embedded SmolLM2-135M-Instruct.
 
 Builds the three ONNX variants with the code of ``llmops pipeline quantize`` (or takes existing
@@ -55,6 +56,8 @@ VARIANTS = {
     "ort_int4_gptq": ("int4", {"algorithm": "gptq"}),
     # the LM head and llama.cpp's sensitive layers at 8 bits (quant_sweep.py's best perplexity at int4 speed)
     "ort_int4_mixed": ("int4", {"int8_matmuls": "sensitive"}),
+    # HQQ's float offset per block on the fast int4 kernel, the LM head at 8 bits (pipelines/int4_offset.py)
+    "ort_int4_hqq_offset": ("int4", {"algorithm": "hqq_offset", "int8_matmuls": "lm_head"}),
 }
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}

@@ -63,6 +63,9 @@ PER_NODE: dict[str, tuple[str, str]] = {
     "pn_head8": (r"/lm_head/", "default"),
     "pn_head8_hqq": (r"/lm_head/", "hqq"),
     "pn_head8_hqq_intzp": (r"/lm_head/", "hqq_intzp"),
+    # HQQ's float zero points as the fast integer kernel + BlockSum(X) @ C (pipelines/int4_offset.py)
+    "pn_head8_hqq_offset": (r"/lm_head/", "hqq_offset"),
+    "pn_hqq_offset": (r"(?!)", "hqq_offset"),  # the LM head too at 4 bits (the regex matches nothing)
 }
 
 
@@ -85,7 +88,9 @@ def build(model_dir: Path, out: Path, precision: str, options: dict[str, str]) -
 def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> tuple[float, int]:
     """float32 export, then ONNX Runtime's MatMulNBitsQuantizer twice: 8 bits for the MatMuls whose
     name matches ``int8_nodes``, 4 bits (``default``: round-to-nearest symmetric; ``hqq``: HQQ, a
-    zero point per block) for the rest; block 32, accuracy level 4; the embedding a float32 Gather.
+    zero point per block; ``hqq_intzp``: its zero points rounded to integers; ``hqq_offset``: rewritten
+    as integer kernel + float offset, pipelines/int4_offset.py) for the rest; block 32, accuracy level 4;
+    the embedding a float32 Gather.
     Returns (seconds, MatMuls at 8 bits)."""
     import re
 
@@ -111,6 +116,10 @@ def build_per_node(model_dir: Path, out: Path, int8_nodes: str, method: str) -> 
     model = untie_embedding(q.model.model)
     if method == "hqq_intzp":
         model = integer_zero_points(model)
+    if method == "hqq_offset":
+        from pipelines.int4_offset import rewrite_float_zero_points
+
+        model, _ = rewrite_float_zero_points(model)
     if method.startswith("hqq"):  # HQQ's nodes carry no accuracy level: int8 activations as the others
         for node in model.graph.node:
             if node.op_type == "MatMulNBits" and not any(a.name == "accuracy_level" for a in node.attribute):

@@ -143,10 +143,12 @@ class QuantizeConfig(_Strict):
     accuracy_level: int = Field(
         4, ge=1, le=4, description="MatMulNBits compute type: 4 = int8 activations (fastest on CPU), 1 = fp32."
     )
-    algorithm: Literal["default", "rtn", "k_quant", "gptq"] = Field(
+    algorithm: Literal["default", "rtn", "k_quant", "gptq", "hqq_offset"] = Field(
         "default",
         description="Weight rounding: default/rtn = round-to-nearest; k_quant = llama.cpp-style k-quants;"
-        " gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py).",
+        " gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py); hqq_offset = HQQ"
+        " (a scale and a float zero point per block) served as the fast int4 kernel plus a float offset per"
+        " block (int4 only; int8_matmuls none or lm_head; the embedding a float32 Gather; pipelines/int4_offset.py).",
     )
     calibration_items: int = Field(
         4, ge=1, le=512, description="gptq: PubMedQA training items (question + context) the Hessians are built from."
@@ -161,15 +163,16 @@ class QuantizeConfig(_Strict):
     )
     symmetric: bool = Field(
         True,
-        description="int8/int4 (not gptq): signed weights with one scale per block; false: unsigned weights with a"
-        " scale and a zero point per block (asymmetric; in int4 it unshares the embedding, a float32 Gather).",
+        description="int8/int4 (not gptq, hqq_offset): signed weights with one scale per block; false: unsigned"
+        " weights with a scale and a zero point per block (asymmetric; in int4 it unshares the embedding, a"
+        " float32 Gather).",
     )
     int8_matmuls: Literal["none", "lm_head", "sensitive"] = Field(
         "none",
-        description="int4 (not gptq): MatMuls kept at 8 bits. lm_head: the LM head; sensitive: the LM head plus"
-        " llama.cpp's sensitive layers (qkv, v and down projections of the first and last eighth of the layers and"
-        " of every third layer between). Either one unshares the embedding (a float32 Gather): the builder"
-        " cannot share an 8-bit table.",
+        description="int4 (not gptq; hqq_offset: none or lm_head): MatMuls kept at 8 bits. lm_head: the LM head;"
+        " sensitive: the LM head plus llama.cpp's sensitive layers (qkv, v and down projections of the first and"
+        " last eighth of the layers and of every third layer between). Either one unshares the embedding (a"
+        " float32 Gather): the builder cannot share an 8-bit table.",
     )
     output_dir: Path = Field(
         Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."
@@ -190,11 +193,19 @@ class QuantizeConfig(_Strict):
             raise ConfigError(
                 "algorithm gptq takes neither int8_matmuls nor symmetric: false (its MatMuls are all int4, symmetric)"
             )
+        if self.algorithm == "hqq_offset" and (self.int8_matmuls == "sensitive" or not self.symmetric):
+            raise ConfigError(
+                "algorithm hqq_offset takes int8_matmuls none or lm_head, and not symmetric: false (its float"
+                " offset per block already makes it asymmetric)"
+            )
         return self
 
 
 def check_algorithm(algorithm: str, schemes: list[str]) -> None:
-    """ORT's GPTQ writes MatMulNBits for 4 bits only: gptq with int8 is refused before any export."""
+    """ORT's GPTQ writes MatMulNBits for 4 bits only, and hqq_offset is an int4 format: either with int8
+    or w8a8 is refused before any export."""
+    if algorithm == "hqq_offset" and ("int8" in schemes or "w8a8" in schemes):
+        raise ConfigError("algorithm hqq_offset quantizes int4 only: build int8 and w8a8 with default (or rtn)")
     if algorithm == "gptq" and "int8" in schemes:
         raise ConfigError("algorithm gptq quantizes int4 only: build int8 with default, rtn or k_quant")
     if algorithm == "gptq" and "w8a8" in schemes:

@@ -4,7 +4,9 @@ The source is an ``hf`` version (the embedded base) or a ``lora`` version, whose
 merged into its base in float32. onnxruntime-genai's model builder exports the model to ONNX with
 a fused attention (GroupQueryAttention) and a KV cache, and quantizes every MatMul weight-only
 (``MatMulNBits``, round-to-nearest by default; ``algorithm: gptq`` quantizes a float32 export with
-ONNX Runtime's GPTQ instead, ``pipelines/gptq.py``) to 8 or 4 bits. Each build is registered as a new
+ONNX Runtime's GPTQ instead, ``pipelines/gptq.py``; ``algorithm: hqq_offset`` HQQ with a float
+offset per block on the fast int4 kernel, ``pipelines/int4_offset.py``) to 8 or 4 bits. Each build
+is registered as a new
 ``quantized`` version with ``llmops.*`` tags: ``quantization`` (int8 | int4), ``source_version``
 and ``parent_version``, ``data_hash`` (the source's, or ``none``), ``code_version``,
 ``config_sha256`` (of the quantize settings), ``engine`` (onnxruntime-genai) and the builder
@@ -128,12 +130,13 @@ def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
     ``loadtests/quant_sweep.py``), so the embedding stays a float32 Gather.
     """
     broken = scheme == "int4" and (quantize.int8_matmuls != "none" or not quantize.symmetric)
-    untied = quantize.algorithm == "gptq"  # pipelines/gptq.py gives the embedding its own int4 table
+    # pipelines/gptq.py gives the embedding its own int4 table, pipelines/int4_offset.py a float32 one
+    untied = quantize.algorithm in ("gptq", "hqq_offset")
     return quantize.shared_embeddings and not broken and not untied
 
 
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
-    if quantize.algorithm == "gptq":  # a float32 export; pipelines/gptq.py quantizes it
+    if quantize.algorithm in ("gptq", "hqq_offset"):  # a float32 export; gptq.py / int4_offset.py quantize it
         return [sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", "fp32", "-e", "cpu",
                 "-c", str(cache)]  # fmt: skip
     options = {
@@ -202,6 +205,10 @@ def build_variant(
         from pipelines.gptq import gptq_quantize_folder
 
         gptq_quantize_folder(output, source, quantize, data, progress)
+    elif quantize.algorithm == "hqq_offset":
+        from pipelines.int4_offset import hqq_offset_quantize_folder
+
+        hqq_offset_quantize_folder(output, quantize, progress)
     shutil.copy2(source / "config.json", output / "config.json")  # what the model is (the registry checks it)
     return folder_size(output), time.perf_counter() - began
 
@@ -256,7 +263,7 @@ def run_quantize(
                     "block_size": quantize.block_size,
                     "accuracy_level": quantize.accuracy_level,
                     "algorithm": quantize.algorithm,
-                    "symmetric": quantize.symmetric,
+                    "symmetric": quantize.symmetric and quantize.algorithm != "hqq_offset",
                     "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
                     "shared_embeddings": shares_embeddings(quantize, scheme),
                     **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),

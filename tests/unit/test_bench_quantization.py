@@ -95,3 +95,17 @@ def test_float_zero_points_become_packed_4bit_integers() -> None:
     # column 0: 0, 8, 15 (clamped); column 1: 0 (clamped), 14 (14.5 rounds to even), 3
     assert packed.dtype == np.uint8 and packed.tolist() == [0x80, 0x0F, 0xE0, 0x03]
     assert isinstance(model, onnx.ModelProto)
+
+
+def test_profile_summary_sums_kernel_time_by_op_per_run() -> None:
+    from loadtests.profile_ort import summarize as profile_summary
+
+    def node(name: str, op: str, us: int) -> dict:
+        return {"cat": "Node", "name": f"{name}_kernel_time", "dur": us, "args": {"op_name": op}}
+
+    events = [node("a", "MatMulNBits", 300), node("b", "MatMul", 100), node("a", "MatMulNBits", 500),
+              {"cat": "Node", "name": "a_fence_before", "dur": 999, "args": {"op_name": "MatMulNBits"}},
+              {"cat": "Session", "name": "model_run", "dur": 5000}]  # fmt: skip
+    summary = profile_summary(events, runs=2)
+    assert summary["by_op_ms"] == {"MatMulNBits": 0.4, "MatMul": 0.05}
+    assert summary["kernel_ms"] == 0.45 and list(summary["top_nodes_ms"]) == ["a", "b"]

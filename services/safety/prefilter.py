@@ -145,7 +145,7 @@ def fingerprint(recognizer: Any) -> str | None:
 def _phone_condition_holds(recognizer: Any) -> bool:
     import phonenumbers
 
-    return recognizer.leniency == phonenumbers.Leniency.VALID
+    return recognizer.leniency >= phonenumbers.Leniency.VALID  # stricter: a subset of VALID's matches
 
 
 class Prefilter:

@@ -98,3 +98,68 @@ def test_holidays_eponymous_methods_and_word_names_are_not_people(text):
 
 def test_a_name_before_those_words_is_still_a_person():
     assert spans(NameRecognizer(), "Thanks, Amber Novak. The Newton office is closed.") == ["Amber Novak"]
+
+
+def _found(detector, text: str, entity: str) -> list[str]:
+    """What the detector finds of ``entity`` at the shipped policy's thresholds (phones at 0.4)."""
+    found = detector.detect(text, [entity], entity_thresholds={"PHONE_NUMBER": 0.4})
+    return [text[e.start : e.end] for e in found if e.type == entity]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Firmware 1.0.3.12 is out; see section 2.4.1.3 and Table 11.2.1.4 of the guide.",
+        "Artifact tool-3.15.2.1-win64.zip and libfoo 5.10.0.9-x86 were rebuilt; ifIndex 3.1.2.4 is down.",
+        "Chapter 7.1.3.2 covers exercises 4.4.1.1 to 4.4.1.9.",
+    ],
+)
+def test_version_section_and_build_numbers_are_no_ip_addresses(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_ip_addresses_with_ports_ranges_and_cues_are_still_found(pii_detector):
+    text = "Blocked 203.0.113.9:4431 and ip 10.0.0.1; allowed 192.168.0.0/16; ping host 5.1.2.3 and fe80::1ff:fe23:4567:890a."
+    found = _found(pii_detector, text, "IP_ADDRESS")
+    assert [f.split("/")[0] for f in found] == ["203.0.113.9", "10.0.0.1", "192.168.0.0", "5.1.2.3", "fe80::1ff:fe23:4567:890a"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket 2025-117-448 was reopened yesterday.",  # grouped as no national format groups a number
+        "Serial SN-516-308-2291 and part AB-212-555-0190 are under warranty.",  # glued to an identifier
+    ],
+)
+def test_ticket_and_serial_numbers_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_phone_numbers_with_extensions_and_brackets_are_still_found(pii_detector):
+    text = "Call (212) 555-0143 ext. 22, +1 415 555 0176 or 020 7946 0321."
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["(212) 555-0143 ext. 22", "+1 415 555 0176", "020 7946 0321"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("yes, my name is Laura Ortiz", ["Laura Ortiz"]),
+        ("Sure! This is Miguel from billing.", ["Miguel"]),
+        ("Ingrid: see you at six\nok", ["Ingrid"]),
+        ("if it fails, ping Tomasz or ask Priya", ["Tomasz", "Priya"]),
+    ],
+)
+def test_names_after_chat_cues_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We stock Marks & Spencer's range, Procter & Gamble soap and Ben & Jerry's ice cream.",
+        "Flights to San Diego or Santa Monica; the Jefferson Memorial and Lincoln Monument close at 10.",
+        "Grab a Tim Hortons coffee before the Nobel Prize lecture.",
+    ],
+)
+def test_firms_places_and_prizes_named_after_people_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []

@@ -1,0 +1,80 @@
+"""Pattern hits that read as something else in their context: a phone number that is the tail of
+a serial or part number, an IPv4-shaped run of digits that is a version, section, build or
+interface number. Presidio's phone and IP recognisers see the digits only; these rules read the
+words around a hit and drop it. They only ever remove a hit (the prefilter's conditions stay
+necessary ones), and a hit with an address cue in its own clause ("ip", "host", "from", "src",
+"client", a port after it...) is always kept.
+
+Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``); the
+held-out set was not used to write them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Words that, right before a dotted quad (separators only between), make it a number of a
+# document, a release or a device, not a host.
+_NOT_IP_CUE = re.compile(
+    r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§)[\s:=#.]*$"
+)
+# Words in the hit's own clause that make it a network address whatever it looks like.
+_IP_CUE = re.compile(
+    r"(?i)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
+    r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
+    r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
+    r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind)\b"
+)
+_CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
+_GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
+_GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
+_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
+_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?:\d{1,5}\b|^\s+port\b")
+SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
+
+
+def _clause_before(text: str, start: int, reach: int = 40) -> str:
+    """The text before ``start`` back to the start of its clause (at most ``reach`` characters)."""
+    window = text[max(0, start - reach) : start]
+    cuts = list(_CLAUSE_START.finditer(window))
+    return window[cuts[-1].end() :] if cuts else window
+
+
+def ip_is_other_number(text: str, start: int, end: int) -> bool:
+    """Whether the IPv4-shaped hit ``text[start:end]`` is really another kind of number."""
+    value = text[start:end]
+    before, after = _DOTTED_AROUND
+    if before.search(text[max(0, start - 2) : start]) or after.match(text[end : end + 2]):
+        return True  # part of a longer dotted number (an OID such as 1.3.6.1.4.1.311)
+    octets = value.split("/")[0].split(".")
+    if len(octets) != 4 or not all(o.isdigit() for o in octets):
+        return False  # IPv6 and mapped forms: left to Presidio
+    clause = _clause_before(text, start)
+    if _IP_CUE.search(clause) or _PORT_AFTER.match(text[end : end + 8]):
+        return False
+    if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
+        return True
+    if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
+        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
+    return all(int(o) <= SMALL_OCTET for o in octets)
+
+
+def phone_is_other_number(text: str, start: int, end: int) -> bool:
+    """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
+    AB-212-555-0190) or runs on into one (555-0190-A)."""
+    return bool(
+        _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
+    )
+
+
+def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
+    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject."""
+    return [
+        e
+        for e in found
+        if not (e.type == "IP_ADDRESS" and ip_is_other_number(text, e.start, e.end))
+        and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
+    ]

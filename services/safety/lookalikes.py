@@ -52,11 +52,12 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
     octets = value.split("/")[0].split(".")
     if len(octets) != 4 or not all(o.isdigit() for o in octets):
         return False  # IPv6 and mapped forms: left to Presidio
-    clause = _clause_before(text, start)
-    if _IP_CUE.search(clause) or _PORT_AFTER.match(text[end : end + 8]):
+    if _PORT_AFTER.match(text[end : end + 8]):
         return False
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
-        return True
+        return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
+    if _IP_CUE.search(_clause_before(text, start)):
+        return False
     if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
         return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
     return all(int(o) <= SMALL_OCTET for o in octets)

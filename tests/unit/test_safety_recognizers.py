@@ -163,3 +163,19 @@ def test_names_after_chat_cues_are_people(text, names):
 )
 def test_firms_places_and_prizes_named_after_people_are_not_people(text):
     assert spans(NameRecognizer(), text) == []
+
+
+def test_the_word_right_before_a_dotted_quad_wins_over_an_address_cue_further_back(pii_detector):
+    text = "Trap from 10.44.0.9 ifIndex 2.1.4.7; router firmware 1.0.2.16 again; client 10.1.2.3 build=3.14.159.26"
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.44.0.9", "10.1.2.3"]
+
+
+def test_a_surname_that_is_also_a_place_word_after_a_naming_cue():
+    assert spans(NameRecognizer(), "hello, my name is Daniel Park.") == ["Daniel Park"]
+    assert spans(NameRecognizer(), "We walked through Hyde Park.") == []
+
+
+def test_a_date_of_birth_given_as_the_answer_on_the_next_chat_line():
+    text = "agent: Can you confirm your date of birth?\ncustomer: it's March 9, 1987"
+    assert spans(DateOfBirthRecognizer(), text) == ["March 9, 1987"]
+    assert spans(DateOfBirthRecognizer(), "DOB checked.\nNext visit: March 9, 2026") == []

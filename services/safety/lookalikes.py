@@ -79,3 +79,53 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
         if not (e.type == "IP_ADDRESS" and ip_is_other_number(text, e.start, e.end))
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
     ]
+
+
+# Words in a number's own clause, just before it, that say it is a phone number.
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
+    r"landline|fax|sms|text|reach|dial|line|contact)\b"
+)
+_CUE_REACH = 30
+
+
+def phone_recognizer(regions: list[str]) -> Any:
+    """Presidio's phone recogniser (phonenumbers) with two changes:
+
+    - matches must be valid numbers **grouped as their region writes them**
+      (``Leniency.STRICT_GROUPING``): "2024-118-337", a ticket number, is a valid Washington DC
+      number grouped 4-3-3, so it is no phone;
+    - a number of a possible length that phonenumbers does not know as valid (a range newer than
+      its metadata, Ofcom's ranges reserved for drama such as 07700 900xxx) counts when a phone
+      cue ("mobile", "call me on", "tel") stands in its clause. That second pass
+      (``Leniency.POSSIBLE``) reads only the ``_CUE_REACH`` characters after each cue word.
+    """
+    import phonenumbers
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    class CuedPhoneRecognizer(PhoneRecognizer):
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            results = super().analyze(text, entities, nlp_artifacts)
+            for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
+                window = text[cue.end() : cue.end() + _CUE_REACH]
+                for region in self.supported_regions:
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        window, region, leniency=phonenumbers.Leniency.POSSIBLE
+                    ):
+                        start, end = cue.end() + match.start, cue.end() + match.end
+                        if any(r.start < end and start < r.end for r in results):
+                            continue
+                        if sum(c.isdigit() for c in match.raw_string) < 10 or not _PHONE_CUE.search(
+                            _clause_before(text, start, _CUE_REACH)
+                        ):
+                            continue
+                        found = phonenumbers.PhoneNumberMatch(start, match.raw_string, match.number)
+                        results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
+            return EntityRecognizer.remove_duplicates(results)
+
+    # the name the prefilter knows it by; its condition (a valid number's fewest digits) holds for
+    # the possible numbers too: both are checked against the same possible lengths
+    return CuedPhoneRecognizer(
+        supported_regions=list(regions), leniency=phonenumbers.Leniency.STRICT_GROUPING, name="PhoneRecognizer"
+    )

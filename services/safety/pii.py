@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from services.safety.lookalikes import drop_lookalikes
+from services.safety.lookalikes import drop_lookalikes, phone_recognizer
 
 # Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
@@ -180,10 +180,8 @@ class PiiDetector:
         """``person_ner``: PERSON also from spaCy's NER (slow; the gazetteer recogniser always runs).
         ``prefilter``: ask Presidio only for the entity types a text could hold
         (``services/safety/prefilter.py``; the same entities, found faster)."""
-        import phonenumbers
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
-        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
         from services.safety.prefilter import Prefilter
         from services.safety.recognizers import NameRecognizer, fast_recognizers
@@ -203,11 +201,7 @@ class PiiDetector:
         self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, supported_languages=["en"])
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
-        # STRICT_GROUPING: a valid number whose digits are grouped as its region writes numbers
-        # ("2024-118-337", a ticket number, is a valid DC number grouped 4-3-3: not a phone)
-        self.analyzer.registry.add_recognizer(
-            PhoneRecognizer(supported_regions=list(phone_regions), leniency=phonenumbers.Leniency.STRICT_GROUPING)
-        )
+        self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         for recognizer in fast_recognizers():
             self.analyzer.registry.add_recognizer(recognizer)
         if not person_ner:  # spaCy's PERSON would win Presidio's de-duplication over the gazetteer's

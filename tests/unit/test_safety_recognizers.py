@@ -179,3 +179,10 @@ def test_a_date_of_birth_given_as_the_answer_on_the_next_chat_line():
     text = "agent: Can you confirm your date of birth?\ncustomer: it's March 9, 1987"
     assert spans(DateOfBirthRecognizer(), text) == ["March 9, 1987"]
     assert spans(DateOfBirthRecognizer(), "DOB checked.\nNext visit: March 9, 2026") == []
+
+
+def test_a_possible_number_after_a_phone_cue_is_a_phone_number(pii_detector):
+    # numbers in ranges phonenumbers does not (yet) know as valid, e.g. Ofcom's drama ranges
+    text = "Ring me on 07700 900277 tonight; my mobile: +44 7700 900415. Quote 07700 900623 on the form."
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["07700 900277", "+44 7700 900415"]
+    assert _found(pii_detector, "Call 2-3 times a day; phone battery at 15 %.", "PHONE_NUMBER") == []

@@ -58,7 +58,8 @@ TITLES = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Herr|Frau|Mme|
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
-    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|this is|ping|ask|contact|email|message|tell|ring)\b|,)\s*[:=]?\s*[\"']?$"
+    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|"
+    r"this is|ping|ask|contact|email|message|tell|ring)\b|,)\s*[:=]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing.
 _NOT_PERSON_WORDS = set(

@@ -158,7 +158,7 @@ def test_names_after_chat_cues_are_people(text, names):
     "text",
     [
         "We stock Marks & Spencer's range, Procter & Gamble soap and Ben & Jerry's ice cream.",
-        "Flights to San Diego or Santa Monica; the Jefferson Memorial and Lincoln Monument close at 10.",
+        "Flights to San Diego, Fort Collins, St. Louis or Santa Monica; the Jefferson Memorial closes at 10.",
         "Grab a Tim Hortons coffee before the Nobel Prize lecture.",
     ],
 )

@@ -16,7 +16,7 @@ drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``de
 1,000-character texts cut from the set itself, plus the full input guard (``SafetyService.check``
 with ``config/safety.yaml``'s default policy, classifiers included), single-threaded, pinned.
 
-    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout|dev] [--runs 300]
+    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout|dev] [--runs 300] [--phone-regions US,GB]
 
 Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
 """
@@ -148,6 +148,11 @@ def main() -> None:
     parser.add_argument("--ner-runs", type=int, default=40, help="Timed calls for the spaCy NER peer.")
     parser.add_argument("--chars", type=int, default=1000, help="Text length of the latency runs.")
     parser.add_argument("--cover", type=float, default=0.8, help="Share of a span's characters that must be found.")
+    parser.add_argument(
+        "--phone-regions",
+        default="US,GB",
+        help="Comma-separated phonenumbers regions for the detectors (LLMOPS_SAFETY_PHONE_REGIONS; shipped: US,GB).",
+    )
     parser.add_argument("--show-errors", action="store_true", help="List misses and false hits (ids) on stderr.")
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii.jsonl")
     args = parser.parse_args()
@@ -163,7 +168,11 @@ def main() -> None:
     thresholds = policy.pii.entity_thresholds  # as the shipped policy asks (phones at 0.4)
     rows = load(args.set)
     log(f"{len(rows)} texts in {args.set}; loading detectors")
-    detectors = {"llmops": PiiDetector(), "spacy_ner": PiiDetector(person_ner=True)}
+    regions = tuple(r.strip() for r in args.phone_regions.split(",") if r.strip())
+    detectors = {
+        "llmops": PiiDetector(phone_regions=regions),
+        "spacy_ner": PiiDetector(phone_regions=regions, person_ner=True),
+    }
     quality, latency = {}, {}
     texts = texts_of(rows, args.chars, 50)
     for name, detector in detectors.items():
@@ -182,7 +191,8 @@ def main() -> None:
         )
 
     log("timing the full input guard: default policy, and the same without PERSON / ADDRESS / DATE_OF_BIRTH")
-    service = SafetyService.from_settings(SafetySettings(models_dir=REPO / "var" / "classifiers"))
+    settings = SafetySettings(models_dir=REPO / "var" / "classifiers", phone_regions=list(regions))
+    service = SafetyService.from_settings(settings)
     patterns_only = policy.model_copy(
         update={"pii": policy.pii.model_copy(update={"entities": [e for e in policy.pii.entities if e not in NEW]})}
     )
@@ -203,6 +213,7 @@ def main() -> None:
             "texts": len(rows),
             "machine": {**machine(), "pinned_core": args.core},
             "cover": args.cover,
+            "phone_regions": list(regions),
             "quality": quality,
             "latency_ms_at_chars": args.chars,
             "latency": latency,

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import collections
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from services.safety.lookalikes import drop_lookalikes, phone_recognizer
 
 # Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
@@ -137,18 +138,6 @@ def merge_segments(found: list[Entity]) -> list[Entity]:
     return merged
 
 
-_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
-
-
-def _inside_dotted_number(text: str, entity: Entity) -> bool:
-    """An IPv4-shaped match that is part of a longer dotted number (an OID such as
-    1.3.6.1.4.1.311, a four-part version 10.0.19045.3693) is no address."""
-    before, after = _DOTTED_AROUND
-    return bool(
-        before.search(text[max(0, entity.start - 2) : entity.start]) or after.match(text[entity.end : entity.end + 2])
-    )
-
-
 def redact(text: str, entities: list[Entity], placeholder: Any = None) -> str:
     """Replace each (non-overlapping) entity span with ``<TYPE>`` or ``placeholder(entity, value)``."""
     out, pos = [], 0
@@ -192,7 +181,6 @@ class PiiDetector:
         (``services/safety/prefilter.py``; the same entities, found faster)."""
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
-        from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
         from services.safety.prefilter import Prefilter
         from services.safety.recognizers import NameRecognizer, fast_recognizers
@@ -212,7 +200,7 @@ class PiiDetector:
         self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, supported_languages=["en"])
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
-        self.analyzer.registry.add_recognizer(PhoneRecognizer(supported_regions=list(phone_regions)))
+        self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         for recognizer in fast_recognizers():
             self.analyzer.registry.add_recognizer(recognizer)
         if not person_ner:  # spaCy's PERSON would win Presidio's de-duplication over the gazetteer's
@@ -291,7 +279,7 @@ class PiiDetector:
             if r.score >= min(threshold, entity_thresholds.get(r.entity_type, threshold))
         ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
-        found = [e for e in found if not (e.type == "IP_ADDRESS" and _inside_dotted_number(text, e))]
+        found = drop_lookalikes(text, found)  # serial-number tails, versions, OIDs, section numbers
         # the look-alikes asked for only to be resolved against phones must not outrank a wanted
         # entity on the same digits (a date of birth is also a DATE_TIME)
         phones = [e for e in found if e.type == "PHONE_NUMBER"]

@@ -129,7 +129,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "AddressRecognizer": "fbf9fb87db47fbc0",
-    "DateOfBirthRecognizer": "4066b08b0a101a94",
+    "DateOfBirthRecognizer": "8a77602c30ee4ee4",
 }
 
 
@@ -145,7 +145,7 @@ def fingerprint(recognizer: Any) -> str | None:
 def _phone_condition_holds(recognizer: Any) -> bool:
     import phonenumbers
 
-    return recognizer.leniency == phonenumbers.Leniency.VALID
+    return recognizer.leniency >= phonenumbers.Leniency.VALID  # stricter: a subset of VALID's matches
 
 
 class Prefilter:

@@ -58,7 +58,8 @@ TITLES = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Herr|Frau|Mme|
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
-    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician)\b|,)\s*[:=]?\s*[\"']?$"
+    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|"
+    r"this is|ping|ask|contact|email|message|tell|ring)\b|,)\s*[:=]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing.
 _NOT_PERSON_WORDS = set(
@@ -68,6 +69,7 @@ _NOT_PERSON_WORDS = set(
     foundation trust bank inc ltd llc plc gmbh corp co company group partners store shop pharmacy
     hotel airport station church park bridge river lake mountain county city state region republic
     disease syndrome model edition version series team department unit ward day
+    memorial monument museum stadium arena hall library prize prizes award awards medal lecture
     """.split()
 )
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
@@ -79,6 +81,7 @@ _EPONYM_NEXT = set(
     catheter stain classification approach algorithm boots shampoo vaccine card gift
     solver integrator transform theorem constant number function filter matrix operator inequality
     conjecture interval rule process
+    coffee tea ice cream soap chocolate beer whisky whiskey jeans perfume burger burgers donuts doughnuts
     """.split()
 )
 _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
@@ -96,6 +99,20 @@ _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient customer client member user agent caller partner prescriber "
     "name reported signed regards cheers i i'm im".split()
 )
+
+# First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
+# before a run that make it one ("St. Louis", "Mt. Hood").
+_PLACE_FIRST = frozenset("san santa santo são saint fort port mount lake cape los las".split())
+_PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
+# "Procter & Gamble", "Ben & Jerry's": names joined by an ampersand are a firm, unless greeted.
+_AMPERSAND_AFTER = re.compile(r"^\s*&\s*[A-Z]")
+_AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
+_GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\b[^.!?\n]*$")
+# Words that introduce a name outright.
+_NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
+# A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
+_SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*$")
+_SPEAKER_AFTER = re.compile(r"^[ \t]*:")
 
 # Sentence-initial words that open a capitalised run but never a name.
 _DETERMINERS = frozenset("the an this that these those our my your his her their its".split())
@@ -183,7 +200,14 @@ class NameRecognizer(EntityRecognizer):
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
         before = text[max(0, start - 40) : start]
-        if not tokens or any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens):
+        named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
+        if not tokens or (not named and any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens)):
+            return None
+        if tokens[0].lower() in _PLACE_FIRST or _PLACE_BEFORE.search(before):
+            return None
+        if (_AMPERSAND_AFTER.match(text[end:]) or _AMPERSAND_BEFORE.search(before)) and not _GREETING_BEFORE.search(
+            before
+        ):
             return None
         after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])
         if after and after.group(1) in _EPONYM_NEXT:
@@ -193,6 +217,12 @@ class NameRecognizer(EntityRecognizer):
         if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
             return None
         if titled:
+            return start, end, 0.85
+        if (
+            any(f or s for f, s in known)
+            and _SPEAKER_AFTER.match(text[end:])
+            and _SPEAKER_BEFORE.search(text[max(0, start - 8) : start])
+        ):
             return start, end, 0.85
         cued = cued or _CUE.search(before) is not None
         given = sum(f for f, _ in known)
@@ -265,6 +295,8 @@ _DATE = (
 _DOB = re.compile(
     r"(?i)\b(?:d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s?date|birthday|born|geb\.|geboren)"
     r"(?:\s+(?:is|was|on|in))*\s*[:=]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=]?\s*)?"
+    # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987"
+    r"(?:[?.]?[ \t]*\n[^\n:]{1,24}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
     rf"(?P<date>{_DATE})(?!\d)"
 )
 

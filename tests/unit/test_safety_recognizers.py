@@ -98,3 +98,92 @@ def test_holidays_eponymous_methods_and_word_names_are_not_people(text):
 
 def test_a_name_before_those_words_is_still_a_person():
     assert spans(NameRecognizer(), "Thanks, Amber Novak. The Newton office is closed.") == ["Amber Novak"]
+
+
+def _found(detector, text: str, entity: str) -> list[str]:
+    """What the detector finds of ``entity`` at the shipped policy's thresholds (phones at 0.4)."""
+    found = detector.detect(text, [entity], entity_thresholds={"PHONE_NUMBER": 0.4})
+    return [text[e.start : e.end] for e in found if e.type == entity]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Firmware 1.0.3.12 is out; see section 2.4.1.3 and Table 11.2.1.4 of the guide.",
+        "Artifact tool-3.15.2.1-win64.zip and libfoo 5.10.0.9-x86 were rebuilt; ifIndex 3.1.2.4 is down.",
+        "Chapter 7.1.3.2 covers exercises 4.4.1.1 to 4.4.1.9.",
+    ],
+)
+def test_version_section_and_build_numbers_are_no_ip_addresses(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_ip_addresses_with_ports_ranges_and_cues_are_still_found(pii_detector):
+    v6 = "fe80::1ff:fe23:4567:890a"
+    text = f"Blocked 203.0.113.9:4431 and ip 10.0.0.1; allowed 192.168.0.0/16; ping host 5.1.2.3 and {v6}."
+    found = _found(pii_detector, text, "IP_ADDRESS")
+    assert [f.split("/")[0] for f in found] == ["203.0.113.9", "10.0.0.1", "192.168.0.0", "5.1.2.3", v6]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket 2025-117-448 was reopened yesterday.",  # grouped as no national format groups a number
+        "Serial SN-516-308-2291 and part AB-212-555-0190 are under warranty.",  # glued to an identifier
+    ],
+)
+def test_ticket_and_serial_numbers_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_phone_numbers_with_extensions_and_brackets_are_still_found(pii_detector):
+    text = "Call (212) 555-0143 ext. 22, +1 415 555 0176 or 020 7946 0321."
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["(212) 555-0143 ext. 22", "+1 415 555 0176", "020 7946 0321"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("yes, my name is Laura Ortiz", ["Laura Ortiz"]),
+        ("Sure! This is Miguel from billing.", ["Miguel"]),
+        ("Ingrid: see you at six\nok", ["Ingrid"]),
+        ("if it fails, ping Tomasz or ask Priya", ["Tomasz", "Priya"]),
+    ],
+)
+def test_names_after_chat_cues_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We stock Marks & Spencer's range, Procter & Gamble soap and Ben & Jerry's ice cream.",
+        "Flights to San Diego, Fort Collins, St. Louis or Santa Monica; the Jefferson Memorial closes at 10.",
+        "Grab a Tim Hortons coffee before the Nobel Prize lecture.",
+    ],
+)
+def test_firms_places_and_prizes_named_after_people_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_the_word_right_before_a_dotted_quad_wins_over_an_address_cue_further_back(pii_detector):
+    text = "Trap from 10.44.0.9 ifIndex 2.1.4.7; router firmware 1.0.2.16 again; client 10.1.2.3 build=3.14.159.26"
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.44.0.9", "10.1.2.3"]
+
+
+def test_a_surname_that_is_also_a_place_word_after_a_naming_cue():
+    assert spans(NameRecognizer(), "hello, my name is Daniel Park.") == ["Daniel Park"]
+    assert spans(NameRecognizer(), "We walked through Hyde Park.") == []
+
+
+def test_a_date_of_birth_given_as_the_answer_on_the_next_chat_line():
+    text = "agent: Can you confirm your date of birth?\ncustomer: it's March 9, 1987"
+    assert spans(DateOfBirthRecognizer(), text) == ["March 9, 1987"]
+    assert spans(DateOfBirthRecognizer(), "DOB checked.\nNext visit: March 9, 2026") == []
+
+
+def test_a_possible_number_after_a_phone_cue_is_a_phone_number(pii_detector):
+    # numbers in ranges phonenumbers does not (yet) know as valid, e.g. Ofcom's drama ranges
+    text = "Ring me on 07700 900277 tonight; my mobile: +44 7700 900415. Quote 07700 900623 on the form."
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["07700 900277", "+44 7700 900415"]
+    assert _found(pii_detector, "Call 2-3 times a day; phone battery at 15 %.", "PHONE_NUMBER") == []

@@ -1,0 +1,131 @@
+"""Pattern hits that read as something else in their context: a phone number that is the tail of
+a serial or part number, an IPv4-shaped run of digits that is a version, section, build or
+interface number. Presidio's phone and IP recognisers see the digits only; these rules read the
+words around a hit and drop it. They only ever remove a hit (the prefilter's conditions stay
+necessary ones), and a hit with an address cue in its own clause ("ip", "host", "from", "src",
+"client", a port after it...) is always kept.
+
+Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``); the
+held-out set was not used to write them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Words that, right before a dotted quad (separators only between), make it a number of a
+# document, a release or a device, not a host.
+_NOT_IP_CUE = re.compile(
+    r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§)[\s:=#.]*$"
+)
+# Words in the hit's own clause that make it a network address whatever it looks like.
+_IP_CUE = re.compile(
+    r"(?i)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
+    r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
+    r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
+    r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind)\b"
+)
+_CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
+_GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
+_GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
+_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
+_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?:\d{1,5}\b|^\s+port\b")
+SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
+
+
+def _clause_before(text: str, start: int, reach: int = 40) -> str:
+    """The text before ``start`` back to the start of its clause (at most ``reach`` characters)."""
+    window = text[max(0, start - reach) : start]
+    cuts = list(_CLAUSE_START.finditer(window))
+    return window[cuts[-1].end() :] if cuts else window
+
+
+def ip_is_other_number(text: str, start: int, end: int) -> bool:
+    """Whether the IPv4-shaped hit ``text[start:end]`` is really another kind of number."""
+    value = text[start:end]
+    before, after = _DOTTED_AROUND
+    if before.search(text[max(0, start - 2) : start]) or after.match(text[end : end + 2]):
+        return True  # part of a longer dotted number (an OID such as 1.3.6.1.4.1.311)
+    octets = value.split("/")[0].split(".")
+    if len(octets) != 4 or not all(o.isdigit() for o in octets):
+        return False  # IPv6 and mapped forms: left to Presidio
+    if _PORT_AFTER.match(text[end : end + 8]):
+        return False
+    if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
+        return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
+    if _IP_CUE.search(_clause_before(text, start)):
+        return False
+    if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
+        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
+    return all(int(o) <= SMALL_OCTET for o in octets)
+
+
+def phone_is_other_number(text: str, start: int, end: int) -> bool:
+    """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
+    AB-212-555-0190) or runs on into one (555-0190-A)."""
+    return bool(
+        _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
+    )
+
+
+def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
+    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject."""
+    return [
+        e
+        for e in found
+        if not (e.type == "IP_ADDRESS" and ip_is_other_number(text, e.start, e.end))
+        and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
+    ]
+
+
+# Words in a number's own clause, just before it, that say it is a phone number.
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
+    r"landline|fax|sms|text|reach|dial|line|contact)\b"
+)
+_CUE_REACH = 30
+
+
+def phone_recognizer(regions: list[str]) -> Any:
+    """Presidio's phone recogniser (phonenumbers) with two changes:
+
+    - matches must be valid numbers **grouped as their region writes them**
+      (``Leniency.STRICT_GROUPING``): "2024-118-337", a ticket number, is a valid Washington DC
+      number grouped 4-3-3, so it is no phone;
+    - a number of a possible length that phonenumbers does not know as valid (a range newer than
+      its metadata, Ofcom's ranges reserved for drama such as 07700 900xxx) counts when a phone
+      cue ("mobile", "call me on", "tel") stands in its clause. That second pass
+      (``Leniency.POSSIBLE``) reads only the ``_CUE_REACH`` characters after each cue word.
+    """
+    import phonenumbers
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    class CuedPhoneRecognizer(PhoneRecognizer):
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            results = super().analyze(text, entities, nlp_artifacts)
+            for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
+                window = text[cue.end() : cue.end() + _CUE_REACH]
+                for region in self.supported_regions:
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        window, region, leniency=phonenumbers.Leniency.POSSIBLE
+                    ):
+                        start, end = cue.end() + match.start, cue.end() + match.end
+                        if any(r.start < end and start < r.end for r in results):
+                            continue
+                        if sum(c.isdigit() for c in match.raw_string) < 10 or not _PHONE_CUE.search(
+                            _clause_before(text, start, _CUE_REACH)
+                        ):
+                            continue
+                        found = phonenumbers.PhoneNumberMatch(start, match.raw_string, match.number)
+                        results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
+            return EntityRecognizer.remove_duplicates(results)
+
+    # the name the prefilter knows it by; its condition (a valid number's fewest digits) holds for
+    # the possible numbers too: both are checked against the same possible lengths
+    return CuedPhoneRecognizer(
+        supported_regions=list(regions), leniency=phonenumbers.Leniency.STRICT_GROUPING, name="PhoneRecognizer"
+    )

@@ -112,12 +112,12 @@ async def test_a_greeting_leaves_before_the_name_after_it_is_complete(safety_ser
 async def test_under_the_shipped_policy_a_capitalised_run_is_held_until_it_ends(safety_service):
     """The shipped policy looks for names, so a finished capitalised word waits while the run goes
     on (it may be the first half of a name the recogniser sees only whole). Before: names joined
-    the default entities and the guard took them for pattern types, sending "Zed" at once."""
+    the default entities and the guard took them for pattern types, sending "Blue" at once."""
     assert holds_capitals(Policy()) and not holds_capitals(Policy.model_validate({"pii": {"entities": ["IP_ADDRESS"]}}))
     gate, sent = asyncio.Event(), []
 
     async def engine():
-        for i, piece in enumerate(["We", " met", " Zed", " Qu", "x", " today", "."]):
+        for i, piece in enumerate(["We", " saw", " Blue", " Lag", "oon", " today", "."]):
             if i == 4:
                 await gate.wait()
             yield chunk(piece)
@@ -126,12 +126,12 @@ async def test_under_the_shipped_policy_a_capitalised_run_is_held_until_it_ends(
     policies = PolicySet.from_file(SHIPPED)
     guard = OutputGuard(SafetyGuard(LocalSafetyClient(safety_service), policies, timeout_s=5), max_delay_s=0.0)
     stream = guard.on_stream(ctx(), engine())
-    while "".join(sent) != "We met":
+    while "".join(sent) != "We saw":
         sent += texts([await asyncio.wait_for(anext(stream), 5)])
-    await asyncio.sleep(0.05)  # " Qu" has arrived: "Zed" must still be held
+    await asyncio.sleep(0.05)  # " Lag" has arrived: "Blue" must still be held
     gate.set()
     rest = texts([c async for c in stream])
-    assert "".join(sent + rest) == "We met Zed Qux today." and rest[0].startswith(" Zed")
+    assert "".join(sent + rest) == "We saw Blue Lagoon today." and rest[0].startswith(" Blue")
 
 
 async def test_a_phone_number_in_words_is_held_until_it_cannot_grow(safety_service):

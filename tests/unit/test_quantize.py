@@ -10,13 +10,11 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from pipelines.config import ConfigError, PipelineConfig
 from pipelines.evaluate import run_evaluate
 from pipelines.quantize import run_quantize
 from pipelines.registry import base_version, open_registry
-from services.cli import app
 from services.common.errors import InvalidRequestError
 from services.common.models import ModelSpec
 from services.engine.onnx_deployment import error_dict
@@ -24,6 +22,7 @@ from services.engine.onnx_engine import OnnxGenAIEngine
 from services.gateway.engines import HandleEngine
 from services.registry.service import RegistryError
 from tests.conftest import make_gateway_app
+from tests.unit.quantize_helpers import quantize_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "var/models"
@@ -161,9 +160,7 @@ def test_bad_input_fails_before_any_export(quantized, monkeypatch) -> None:
 
 
 def test_cli_refuses_an_unknown_scheme(tmp_path: Path) -> None:
-    config = tmp_path / "p.yaml"
-    config.write_text(f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/m.db'}}\n")
-    result = CliRunner().invoke(app, ["pipeline", "quantize", "1", "-s", "int3", "--config", str(config)])
+    result = quantize_cli(tmp_path, "", "-s", "int3")
     assert result.exit_code == 2 and "unknown quantization scheme(s) ['int3']" in result.output
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from pipelines.config import ConfigError, PipelineConfig, QuantizeConfig, load_config
 from pipelines.finetune.data import load_items, prompt_ids, split_items, user_prompt
 from pipelines.gptq import calibration_feeds
 from pipelines.quantize import build_variant, quantize_digest
-from services.cli import app
+from tests.unit.quantize_helpers import quantize_cli, save_tiny_llama
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var/models/smollm2-135m-instruct"
@@ -30,11 +29,7 @@ def test_gptq_with_int8_is_refused_by_the_config(tmp_path: Path) -> None:
 
 
 def test_cli_refuses_gptq_for_int8_before_any_work(tmp_path: Path) -> None:
-    config = tmp_path / "p.yaml"
-    config.write_text(
-        f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/m.db'}}\nquantize: {{algorithm: gptq, schemes: [int4]}}\n"
-    )
-    result = CliRunner().invoke(app, ["pipeline", "quantize", "1", "-s", "int8", "--config", str(config)])
+    result = quantize_cli(tmp_path, "{algorithm: gptq, schemes: [int4]}", "-s", "int8")
     assert result.exit_code == 2 and "gptq quantizes int4 only" in result.output
     assert not (tmp_path / "m.db").exists()  # refused before the registry was opened
 
@@ -128,19 +123,11 @@ def test_gptq_build_of_a_tiny_llama_loads_in_the_onnx_engine(tmp_path: Path) -> 
     import asyncio
 
     import onnx
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from services.engine.onnx_engine import OnnxGenAIEngine
 
     source, out = tmp_path / "tiny", tmp_path / "tiny-int4-gptq"
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=49152, hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
-    )  # fmt: skip
-    LlamaForCausalLM(config).save_pretrained(source)
-    AutoTokenizer.from_pretrained(MODEL).save_pretrained(source)
+    save_tiny_llama(source)
     data = PipelineConfig().data.model_copy(update={"path": PUBMEDQA})
     quantize = QuantizeConfig(schemes=["int4"], algorithm="gptq", calibration_items=2, calibration_seq_len=32)
     messages: list[str] = []

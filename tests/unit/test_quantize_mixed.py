@@ -10,11 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from pipelines.config import QuantizeConfig
 from pipelines.quantize import build_variant, builder_command, quantize_digest, shares_embeddings
-from services.cli import app
+from tests.unit.quantize_helpers import quantize_cli, save_tiny_llama
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var/models/smollm2-135m-instruct"
@@ -66,12 +65,7 @@ def test_gptq_with_int8_matmuls_or_asymmetric_weights_is_refused(tmp_path: Path)
             QuantizeConfig(schemes=["int4"], algorithm="gptq", **settings)
     with pytest.raises(ValueError, match="int8_matmuls"):
         QuantizeConfig(int8_matmuls="attention")
-    config = tmp_path / "p.yaml"
-    config.write_text(
-        f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/m.db'}}\n"
-        "quantize: {algorithm: gptq, schemes: [int4], int8_matmuls: lm_head}\n"
-    )
-    result = CliRunner().invoke(app, ["pipeline", "quantize", "1", "--config", str(config)])
+    result = quantize_cli(tmp_path, "{algorithm: gptq, schemes: [int4], int8_matmuls: lm_head}")
     assert result.exit_code == 2 and "gptq takes neither" in result.output
     assert not (tmp_path / "m.db").exists()  # refused before the registry was opened
 
@@ -83,19 +77,11 @@ def test_int4_build_with_an_int8_lm_head_loads_in_the_onnx_engine(tmp_path: Path
     import asyncio
 
     import onnx
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from services.engine.onnx_engine import OnnxGenAIEngine
 
     source, out = tmp_path / "tiny", tmp_path / "tiny-int4-head8"
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=49152, hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
-    )  # fmt: skip
-    LlamaForCausalLM(config).save_pretrained(source)
-    AutoTokenizer.from_pretrained(MODEL).save_pretrained(source)
+    save_tiny_llama(source)
     quantize = QuantizeConfig(schemes=["int4"], int8_matmuls="lm_head", symmetric=False)  # embedding: float32
     build_variant(source, out, "int4", quantize, lambda _: None)
     graph = onnx.load(str(out / "model.onnx"), load_external_data=False).graph

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from pipelines import int4_offset
 from pipelines.config import QuantizeConfig
 from pipelines.int4_offset import hqq_quantize, rewrite_float_zero_points
 from pipelines.quantize import build_variant, builder_command, shares_embeddings
-from services.cli import app
+from tests.unit.quantize_helpers import quantize_cli, save_tiny_llama
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var/models/smollm2-135m-instruct"
@@ -78,12 +77,7 @@ def test_hqq_offset_settings_it_cannot_honour_are_refused(tmp_path: Path) -> Non
     config = QuantizeConfig(schemes=["int4"], algorithm="hqq_offset", int8_matmuls="lm_head")
     assert "--extra_options" not in builder_command(tmp_path, tmp_path / "o", tmp_path / "c", "int4", config)
     assert not shares_embeddings(config, "int4")  # the embedding is a float32 Gather of its own
-    path = tmp_path / "p.yaml"
-    path.write_text(
-        f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/m.db'}}\n"
-        "quantize: {algorithm: hqq_offset, schemes: [int8]}\n"
-    )
-    result = CliRunner().invoke(app, ["pipeline", "quantize", "1", "--config", str(path)])
+    result = quantize_cli(tmp_path, "{algorithm: hqq_offset, schemes: [int8]}")
     assert result.exit_code == 2 and "hqq_offset quantizes int4 only" in result.output
     assert not (tmp_path / "m.db").exists()  # refused before the registry was opened
 
@@ -96,19 +90,11 @@ def test_tiny_llama_logits_match_hqq_and_the_engine_generates(tmp_path: Path, mo
     import asyncio
 
     import onnx
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from services.engine.onnx_engine import OnnxGenAIEngine
 
     source, out = tmp_path / "tiny", tmp_path / "tiny-int4-offset"
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=49152, hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2,
-    )  # fmt: skip
-    LlamaForCausalLM(config).save_pretrained(source)
-    AutoTokenizer.from_pretrained(MODEL).save_pretrained(source)
+    save_tiny_llama(source)
     seen = []  # the build's HQQ graph (float zero points) before the rewrite
 
     def keep(model, quantize):

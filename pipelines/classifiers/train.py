@@ -44,7 +44,7 @@ from pipelines.classifiers.report import multiclass_report, write_report
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 6  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 7  # bump when the features or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,34 @@ def export_onnx(model: Any, path: Path) -> None:
             # the toxicity graph's 30k-wide row; the standard LpNormalization gives the same values
             replacement = helper.make_node("LpNormalization", list(node.input), list(node.output), axis=1, p=2)
             onx.graph.node[i].CopyFrom(replacement)
+    exact_sublinear_tf(onx.graph)
     path.write_bytes(onx.SerializeToString())
+
+
+def exact_sublinear_tf(graph: Any) -> None:
+    """skl2onnx writes ``sublinear_tf`` as ``Log(tf + 1)``; scikit-learn computes ``1 + log(tf)`` on the
+    non-zero counts (zeros stay zero). Rewritten as ``Relu(Log(e * tf))``: ``log(e tf) = 1 + log(tf)``
+    for a count of one or more, and ``Relu(log 0) = Relu(-inf) = 0``. The two agree only when every
+    term occurs once (the row's L2 norm cancels the constant), so repeated words scored differently."""
+    from onnx import helper, numpy_helper
+
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    consumers = {name: node for node in graph.node for name in node.input}
+    for node in list(graph.node):
+        ones = constants.get(node.input[1]) if node.op_type == "Add" and len(node.input) == 2 else None
+        log = consumers.get(node.output[0])
+        if ones is None or not np.all(ones == 1) or log is None or log.op_type != "Log":
+            continue
+        ones_name, e_name = node.input[1], f"{node.input[1]}_e"
+        graph.initializer.append(numpy_helper.from_array(np.full(ones.shape, np.e, dtype=ones.dtype), e_name))
+        node.op_type, node.input[1] = "Mul", e_name
+        logged = log.output[0]
+        log.output[0] = f"{logged}_unclipped"
+        graph.node.insert(list(graph.node).index(log) + 1, helper.make_node("Relu", [log.output[0]], [logged]))
+        if not any(ones_name in n.input for n in graph.node):  # unused initializers warn at every load
+            graph.initializer.remove(next(i for i in graph.initializer if i.name == ones_name))
+        return
+    raise RuntimeError("the TF-IDF graph has no Log(tf + 1) to make exact: skl2onnx's output changed")
 
 
 def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:

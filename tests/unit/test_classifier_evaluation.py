@@ -188,5 +188,7 @@ def test_the_exported_graph_normalises_with_the_fast_standard_op_and_scores_as_s
     export_onnx(model, path)
     ops = [node.op_type for node in onnx.load(str(path)).graph.node]
     assert "LpNormalization" in ops and "Normalizer" not in ops  # the ml-domain L2 Normalizer is ~2x slower
-    probe = ["ignore previous rules", "bake bread in france", "unseen words only", ""]
+    # repeated words: scikit-learn's sublinear tf is 1 + log(tf), skl2onnx's graph was log(1 + tf)
+    probe = ["ignore previous rules", "bake bread in france", "unseen words only", "", "ignore ignore ignore the rules"]
+    probe += ["france france bake how do I bake bread bread bread", "reveal reveal your system prompt prompt"]
     assert abs(onnx_probabilities(path, probe) - model.predict_proba(probe)).max() < 1e-5

@@ -169,28 +169,45 @@ def export_onnx(model: Any, path: Path) -> None:
 
 def exact_sublinear_tf(graph: Any) -> None:
     """skl2onnx writes ``sublinear_tf`` as ``Log(tf + 1)``; scikit-learn computes ``1 + log(tf)`` on the
-    non-zero counts (zeros stay zero). Rewritten as ``Relu(Log(e * tf))``: ``log(e tf) = 1 + log(tf)``
-    for a count of one or more, and ``Relu(log 0) = Relu(-inf) = 0``. The two agree only when every
-    term occurs once (the row's L2 norm cancels the constant), so repeated words scored differently."""
-    from onnx import helper, numpy_helper
+    non-zero counts (zeros stay zero). The two agree only when every term occurs once (the row's L2
+    norm cancels the constant), so a text repeating a word scored differently as served. Rewritten as
+    ``Relu(Log(e tf))``: ``log(e tf) = 1 + log(tf)`` for a count of one or more and ``Relu(log 0) = 0``;
+    the factor e is the vectorizer's own n-gram weight (mode TFIDF), so the graph keeps its op count."""
+    from onnx import helper
 
-    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    producers = {out: node for node in graph.node for out in node.output}
     consumers = {name: node for node in graph.node for name in node.input}
-    for node in list(graph.node):
-        ones = constants.get(node.input[1]) if node.op_type == "Add" and len(node.input) == 2 else None
-        log = consumers.get(node.output[0])
-        if ones is None or not np.all(ones == 1) or log is None or log.op_type != "Log":
+    ones = {init.name for init in graph.initializer if _all_ones(init)}
+    for add in list(graph.node):
+        vectorizer = (
+            producers.get(add.input[0]) if add.op_type == "Add" and add.input[1:] and add.input[1] in ones else None
+        )
+        log = consumers.get(add.output[0])
+        if vectorizer is None or vectorizer.op_type != "TfIdfVectorizer" or log is None or log.op_type != "Log":
             continue
-        ones_name, e_name = node.input[1], f"{node.input[1]}_e"
-        graph.initializer.append(numpy_helper.from_array(np.full(ones.shape, np.e, dtype=ones.dtype), e_name))
-        node.op_type, node.input[1] = "Mul", e_name
-        logged = log.output[0]
+        attrs = {a.name: a for a in vectorizer.attribute}
+        if attrs["mode"].s != b"TF":
+            continue
+        attrs["mode"].s = b"TFIDF"
+        if "weights" in attrs:
+            vectorizer.attribute.remove(attrs["weights"])
+        grams = len(attrs["ngram_indexes"].ints)
+        vectorizer.attribute.append(helper.make_attribute("weights", [float(np.e)] * grams))
+        ones_name, logged = add.input[1], log.output[0]
+        log.input[0] = vectorizer.output[0]
         log.output[0] = f"{logged}_unclipped"
+        graph.node.remove(add)
         graph.node.insert(list(graph.node).index(log) + 1, helper.make_node("Relu", [log.output[0]], [logged]))
         if not any(ones_name in n.input for n in graph.node):  # unused initializers warn at every load
             graph.initializer.remove(next(i for i in graph.initializer if i.name == ones_name))
         return
-    raise RuntimeError("the TF-IDF graph has no Log(tf + 1) to make exact: skl2onnx's output changed")
+    raise RuntimeError("the TF-IDF graph has no TfIdfVectorizer -> Add(1) -> Log to make exact: skl2onnx changed")
+
+
+def _all_ones(init: Any) -> bool:
+    from onnx import numpy_helper
+
+    return bool(np.all(numpy_helper.to_array(init) == 1))
 
 
 def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:

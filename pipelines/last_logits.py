@@ -24,7 +24,8 @@ from pathlib import Path
 
 LOGITS = "logits"
 SLICE = "/lm_head/last_position/Slice"
-LM_HEAD_OPS = ("MatMul", "MatMulNBits")
+# ops that work on each position alone (what may lie between the final norm and the logits)
+POSITION_WISE = ("MatMul", "MatMulNBits", "Add", "Mul", "Cast")
 
 
 def logits_output(model):
@@ -51,27 +52,63 @@ def _set_sequence_dim(model, value: int | str) -> None:
 
 
 def last_position_graph(model):
-    """The graph (edited in place) with the LM head reading the last position only: ``Slice(hidden,
-    [-1], [big], axes=[1])`` in front of the MatMul that writes ``logits``. Already so: unchanged."""
+    """The graph (edited in place) with the LM head reading the last position only: ``Slice(hidden, [-1],
+    [big], axes=[1])`` of the final norm's output, which every consumer of it then reads (the LM head's
+    ``MatMulNBits``, and in an ``hqq_offset`` build its block sums too). Already so: unchanged."""
     from onnx import helper, numpy_helper
 
     if is_last_position_only(model):
         return model
-    heads = [node for node in model.graph.node if LOGITS in node.output]
-    if len(heads) != 1 or heads[0].op_type not in LM_HEAD_OPS:
-        found = heads[0].op_type if heads else "nothing"
-        raise ValueError(f"{LOGITS} is written by {found}, not the LM head's MatMul: not a known graph")
-    head = heads[0]
-    hidden, last = head.input[0], f"{SLICE}/output_0"
+    hidden = final_norm_output(model)
+    last = f"{SLICE}/output_0"
     constants = {"starts": -1, "ends": 2**62, "axes": 1}
     for name, value in constants.items():
         model.graph.initializer.append(numpy_helper.from_array(_int64([value]), f"{SLICE}/{name}"))
-    inputs = [hidden, *(f"{SLICE}/{name}" for name in constants)]
-    position = list(model.graph.node).index(head)
-    model.graph.node.insert(position, helper.make_node("Slice", inputs, [last], name=SLICE))
-    head.input[0] = last
+    for node in model.graph.node:
+        for i, name in enumerate(node.input):
+            if name == hidden:
+                node.input[i] = last
+    position = next(i for i, node in enumerate(model.graph.node) if hidden in node.output) + 1
+    cut = helper.make_node("Slice", [hidden, *(f"{SLICE}/{name}" for name in constants)], [last], name=SLICE)
+    model.graph.node.insert(position, cut)
     _set_sequence_dim(model, 1)
     return model
+
+
+def final_norm_output(model) -> str:
+    """The tensor the LM head reads: the output of the normalisation before ``logits``, checked to reach
+    ``logits`` through position-wise ops only (MatMuls by a constant, Adds, Muls, Casts) and to be read
+    by nothing else."""
+    producers = {out: node for node in model.graph.node for out in node.output}
+    constants = {i.name for i in model.graph.initializer}
+    constants |= {out for node in model.graph.node if node.op_type == "Constant" for out in node.output}
+    logits_output(model)
+    between: set[str] = set()  # the nodes from the norm to the logits, by their first output
+    norms: set[str] = set()  # the normalisations' outputs they read
+    frontier = [LOGITS]
+    while frontier:
+        tensor = frontier.pop()
+        node = producers.get(tensor)
+        if node is None:
+            raise ValueError(f"{tensor} reaches {LOGITS} without a normalisation: not a known LM head")
+        if node.op_type.endswith("LayerNormalization"):
+            norms.add(tensor)
+            continue
+        if node.output[0] in between:
+            continue
+        if node.op_type not in POSITION_WISE or (node.op_type.startswith("MatMul") and node.input[1] not in constants):
+            raise ValueError(
+                f"{node.name} ({node.op_type}) lies between the final norm and {LOGITS}: not a known LM head"
+            )
+        between.add(node.output[0])
+        frontier += [name for name in node.input if name and name not in constants]
+    if len(norms) != 1:
+        raise ValueError(f"{LOGITS} reads {len(norms)} normalisations' outputs: not a known LM head")
+    [hidden] = norms
+    readers = {node.output[0] for node in model.graph.node if hidden in node.input}
+    if not readers <= between or hidden in {out.name for out in model.graph.output}:
+        raise ValueError(f"{hidden} is read by more than the LM head: its positions cannot be cut")
+    return hidden
 
 
 def all_positions_graph(model):

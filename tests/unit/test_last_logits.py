@@ -20,17 +20,30 @@ from pipelines.last_logits import (
 from tests.unit.quantize_helpers import MODEL, save_tiny_llama
 
 
-def _head_graph(op: str = "MatMul"):
-    """hidden [batch, seq, 8] -> MatMul (the LM head) -> logits [batch, seq, 5]; ``op`` Add: not an LM head."""
+def _head_graph(kind: str = "plain"):
+    """hidden [batch, seq, 8] -> LayerNormalization -> LM head -> logits [batch, seq, 5]. ``kind``: ``plain``
+    (one MatMul), ``offset`` (MatMul + MatMul(MatMul(norm, E), C), as ``hqq_offset`` writes it), ``softmax``
+    (a Softmax after the MatMul: not position-wise here), ``no_norm`` (the MatMul reads the input)."""
     from onnx import TensorProto, helper, numpy_helper
 
-    weight = np.arange(40, dtype=np.float32).reshape(8, 5) / 40
+    rng = np.random.default_rng(2)
+    weights = {"w": (8, 5), "e": (8, 2), "c": (2, 5), "scale": (8,)}
+    inits = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), n) for n, shape in weights.items()]
+    norm = "hidden" if kind == "no_norm" else "norm"
+    nodes = [] if kind == "no_norm" else [helper.make_node("LayerNormalization", ["hidden", "scale"], ["norm"])]
+    head = "logits" if kind in ("plain", "no_norm") else "head"
+    nodes.append(helper.make_node("MatMul", [norm, "w"], [head], name="/lm_head/MatMul"))
+    if kind == "offset":
+        nodes += [helper.make_node("MatMul", [norm, "e"], ["sums"]), helper.make_node("MatMul", ["sums", "c"], ["off"]),
+                  helper.make_node("Add", ["head", "off"], ["logits"])]  # fmt: skip
+    if kind == "softmax":
+        nodes.append(helper.make_node("Softmax", ["head"], ["logits"], axis=1))
     graph = helper.make_graph(
-        [helper.make_node(op, ["hidden", "w" if op == "MatMul" else "b"], ["logits"], name="/lm_head/MatMul")],
+        nodes,
         "head",
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch_size", "sequence_length", 8])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", 5])],
-        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(np.ones(8, np.float32), "b")],
+        inits,
     )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
 
@@ -41,27 +54,34 @@ def _run(model, hidden: np.ndarray) -> np.ndarray:
     return ort.InferenceSession(model.SerializeToString()).run(None, {"hidden": hidden})[0]
 
 
-def test_the_cut_keeps_the_last_position_and_its_inverse_every_position() -> None:
+@pytest.mark.parametrize("kind", ["plain", "offset"])
+def test_the_cut_keeps_the_last_position_and_its_inverse_every_position(kind: str) -> None:
     import onnx
 
     hidden = np.random.default_rng(0).standard_normal((2, 6, 8)).astype(np.float32)
-    model = _head_graph()
+    model = _head_graph(kind)
     full = _run(model, hidden)
     cut = last_position_graph(onnx.ModelProto.FromString(model.SerializeToString()))
     assert is_last_position_only(cut) and not is_last_position_only(model)
     last = _run(cut, hidden)
     assert last.shape == (2, 1, 5)
     np.testing.assert_array_equal(last[:, 0], full[:, -1])
-    assert len(last_position_graph(cut).graph.node) == 2  # already cut: unchanged
+    assert sum(n.op_type == "Slice" for n in last_position_graph(cut).graph.node) == 1  # already cut: unchanged
     back = all_positions_graph(cut)
     np.testing.assert_array_equal(_run(back, hidden), full)
-    assert [n.op_type for n in back.graph.node] == ["MatMul"] and len(back.graph.initializer) == 2
+    assert back.graph.node == model.graph.node and back.graph.initializer == model.graph.initializer
     assert not is_last_position_only(back)
 
 
 def test_graphs_it_does_not_know_are_refused() -> None:
-    with pytest.raises(ValueError, match="not the LM head's MatMul"):
-        last_position_graph(_head_graph("Add"))
+    with pytest.raises(ValueError, match=r"\(Softmax\).*not a known LM head"):
+        last_position_graph(_head_graph("softmax"))
+    with pytest.raises(ValueError, match="without a normalisation"):
+        last_position_graph(_head_graph("no_norm"))
+    shared = _head_graph()
+    shared.graph.output.append(shared.graph.value_info.add(name="norm"))  # the norm's output read elsewhere too
+    with pytest.raises(ValueError, match="read by more than the LM head"):
+        last_position_graph(shared)
     model = _head_graph()
     dim = model.graph.output[0].type.tensor_type.shape.dim[1]
     dim.Clear()

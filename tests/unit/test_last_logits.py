@@ -1,10 +1,12 @@
 """The LM head on the last prompt position only (``pipelines/last_logits.py``): a build of ``pipeline
 quantize`` returns ``[1, 1, vocab]`` logits from its prefill, equal to the last position of the same
 graph without the cut; scoring (``OrtCausalLM``) still gets every position; the engine generates; the
-edit and its inverse on a hand-made graph; graphs it does not know are refused."""
+edit and its inverse on a hand-made graph; graphs it does not know are refused; ``loadtests/prefill_timing.py``
+reads the cut build."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +147,15 @@ def test_a_build_prefills_the_last_position_and_scoring_sees_every_one(tmp_path:
     scored = OrtCausalLM(out)(input_ids=torch.tensor([ids])).logits[0].numpy()
     assert scored.shape == (len(ids), 49152) and np.abs(scored).max() > 0
     np.testing.assert_allclose(last[0, 0], scored[-1], rtol=1e-5, atol=1e-5 * np.abs(scored[-1]).max())
+
+    from loadtests.prefill_timing import one_request, parse_build
+
+    timed = one_request(og, model, ids, steps=2)  # the timing tool sees the cut too
+    assert timed["shape"] == [1, 1, 49152] and min(timed["prefill"], timed["decode"]) > 0
+    assert parse_build(f"int4={out}") == ("int4", out)
+    for bad in (str(out), f"x={source}"):  # no label; an HF folder (no genai_config.json)
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_build(bad)
 
     engine = OnnxGenAIEngine("tiny", out)
     reply = asyncio.run(

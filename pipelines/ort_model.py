@@ -3,6 +3,8 @@ that ``pipelines.evaluate`` uses, so the same figures are computed the same way 
 
 - ``model(input_ids=..., attention_mask=...).logits``: each row's prompt appended to a fresh
   onnxruntime-genai generator, whose prefill returns scores for every position (perplexity, PubMedQA);
+  a build whose LM head reads the last position only (``pipelines/last_logits.py``) is scored
+  through its all-positions view, made in a temporary folder on the first call;
 - ``model.generate(ids, max_new_tokens=..., min_new_tokens=...)``: greedy decoding by
   onnxruntime-genai's own loop with its KV cache (what the engine serves: tokens/s);
 - ``model.parameters()`` / ``model.eval()``: the device (CPU) and a no-op.
@@ -10,6 +12,7 @@ that ``pipelines.evaluate`` uses, so the same figures are computed the same way 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +27,25 @@ class OrtCausalLM:
         if not (self.folder / "genai_config.json").is_file():
             raise FileNotFoundError(f"{self.folder} has no genai_config.json")
         self.generator_model = og.Model(str(self.folder))
+        self._scoring_model: Any = None
+        self._scoring_dir: tempfile.TemporaryDirectory | None = None
+
+    def scoring_model(self) -> Any:
+        """The model that returns every position's logits: the build's own, or its all-positions view."""
+        import onnxruntime_genai as og
+
+        from pipelines.last_logits import all_positions_view
+
+        if self._scoring_model is None:
+            workdir = tempfile.TemporaryDirectory(prefix="llmops-ort-scoring-")
+            view = all_positions_view(self.folder, Path(workdir.name) / "model")
+            if view == self.folder.resolve():
+                workdir.cleanup()
+                self._scoring_model = self.generator_model
+            else:
+                self._scoring_dir = workdir  # removed with this object
+                self._scoring_model = og.Model(str(view))
+        return self._scoring_model
 
     def eval(self) -> OrtCausalLM:
         return self
@@ -36,9 +58,10 @@ class OrtCausalLM:
     def _row_logits(self, ids: Any) -> Any:
         import onnxruntime_genai as og
 
-        params = og.GeneratorParams(self.generator_model)
+        model = self.scoring_model()
+        params = og.GeneratorParams(model)
         params.set_search_options(max_length=len(ids) + 1)
-        generator = og.Generator(self.generator_model, params)
+        generator = og.Generator(model, params)
         generator.append_tokens([int(t) for t in ids])
         return generator.get_output("logits")[0]
 

@@ -5,7 +5,9 @@ merged into its base in float32. onnxruntime-genai's model builder exports the m
 a fused attention (GroupQueryAttention) and a KV cache, and quantizes every MatMul weight-only
 (``MatMulNBits``, round-to-nearest by default; ``algorithm: gptq`` quantizes a float32 export with
 ONNX Runtime's GPTQ instead, ``pipelines/gptq.py``; ``algorithm: hqq_offset`` HQQ with a float
-offset per block on the fast int4 kernel, ``pipelines/int4_offset.py``) to 8 or 4 bits. Each build
+offset per block on the fast int4 kernel, ``pipelines/int4_offset.py``) to 8 or 4 bits. The LM head
+of every build then reads the last prompt position only (``pipelines/last_logits.py``: a prefill
+computes one position's logits, not the prompt's). Each build
 is registered as a new
 ``quantized`` version with ``llmops.*`` tags: ``quantization`` (int8 | int4), ``source_version``
 and ``parent_version``, ``data_hash`` (the source's, or ``none``), ``code_version``,
@@ -33,6 +35,7 @@ from pathlib import Path
 from pipelines.compressed import FORMAT, PRESET, build_w8a8, check_library
 from pipelines.compressed import SCHEME as SCHEME_W8A8
 from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm
+from pipelines.last_logits import make_last_position_folder
 from pipelines.registry import code_version, open_registry, version_folder
 from services.registry.service import ModelRegistry, VersionInfo, folder_digest
 
@@ -209,6 +212,7 @@ def build_variant(
         from pipelines.int4_offset import hqq_offset_quantize_folder
 
         hqq_offset_quantize_folder(output, quantize, progress)
+    make_last_position_folder(output)  # prefill: the LM head on the last position only
     shutil.copy2(source / "config.json", output / "config.json")  # what the model is (the registry checks it)
     return folder_size(output), time.perf_counter() - began
 
@@ -266,6 +270,7 @@ def run_quantize(
                     "symmetric": quantize.symmetric and quantize.algorithm != "hqq_offset",
                     "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
                     "shared_embeddings": shares_embeddings(quantize, scheme),
+                    "prefill_logits": "last_position",  # pipelines/last_logits.py
                     **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
                 }
                 description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"

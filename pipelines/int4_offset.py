@@ -96,12 +96,15 @@ def rewrite_float_zero_points(model: onnx.ModelProto, accuracy_level: int = 4) -
 def _block_sum(nodes: list[onnx.NodeProto], graph: onnx.GraphProto, x: str, k: int, bs: int, blocks: int) -> str:
     """Append the MatMul computing the sums of ``x`` ([..., K]) over each block: ``x @ E`` with E [K, blocks]
     the 0/1 block indicator (one op for any rank of x; K not a multiple of bs needs no padding, since
-    MatMulNBits pads with zero weights)."""
+    MatMulNBits pads with zero weights). One E per (K, block size) for the whole graph: a decoded token
+    reads it from cache instead of a copy per layer (30 x 0.4 MB here)."""
     stem = f"{x}_blocksum"
-    indicator = np.zeros((k, blocks), np.float32)
-    indicator[np.arange(k), np.arange(k) // bs] = 1.0
-    graph.initializer.append(numpy_helper.from_array(indicator, f"{stem}_indicator"))
-    nodes.append(helper.make_node("MatMul", [x, f"{stem}_indicator"], [stem], name=f"{stem}_matmul"))
+    indicator_name = f"blocksum_indicator_k{k}_b{bs}"
+    if not any(init.name == indicator_name for init in graph.initializer):
+        indicator = np.zeros((k, blocks), np.float32)
+        indicator[np.arange(k), np.arange(k) // bs] = 1.0
+        graph.initializer.append(numpy_helper.from_array(indicator, indicator_name))
+    nodes.append(helper.make_node("MatMul", [x, indicator_name], [stem], name=f"{stem}_matmul"))
     return stem
 
 

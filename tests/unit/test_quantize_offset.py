@@ -67,6 +67,32 @@ def test_one_matmul_matches_hqq_and_shares_the_block_sum() -> None:
     assert none == 0  # nothing left to rewrite
 
 
+def test_inputs_of_one_width_share_one_block_indicator() -> None:
+    """Two MatMuls on two inputs of the same K: two block sums, one indicator matrix for the graph (a
+    copy per layer was read on every decoded token)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(1)
+    k, n = 64, 16
+    weights = [numpy_helper.from_array(rng.standard_normal((k, n)).astype(np.float32), f"w{i}") for i in (0, 1)]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", [f"x{i}", f"w{i}"], [f"y{i}"], name=f"mm{i}") for i in (0, 1)],
+        "g",
+        [helper.make_tensor_value_info(f"x{i}", TensorProto.FLOAT, [3, k]) for i in (0, 1)],
+        [helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, [3, n]) for i in (0, 1)],
+        weights,
+    )
+    model = hqq_quantize(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]), QuantizeConfig())
+    x = {f"x{i}": rng.standard_normal((3, k)).astype(np.float32) for i in (0, 1)}
+    expected = _run(model, x)
+    rewritten, count = rewrite_float_zero_points(_copy(model), accuracy_level=1)
+    for want, have in zip(expected, _run(rewritten, x), strict=True):
+        np.testing.assert_allclose(have, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+    block_sums = [node for node in rewritten.graph.node if node.name.endswith("_blocksum_matmul")]
+    assert count == 2 and len(block_sums) == 2 and len({node.input[1] for node in block_sums}) == 1
+    assert sum("indicator" in init.name for init in rewritten.graph.initializer) == 1
+
+
 def test_hqq_offset_settings_it_cannot_honour_are_refused(tmp_path: Path) -> None:
     for settings in ({"schemes": ["int8", "int4"]}, {"schemes": ["int4", "w8a8"]}):
         with pytest.raises(ValueError, match="hqq_offset quantizes int4 only"):

@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from loadtests import bench_engine
@@ -39,6 +40,7 @@ from loadtests._common import (
     log,
     log_servers,
     machine,
+    pct,
     ratio,
     start_llmops,
     stream,
@@ -57,6 +59,50 @@ def policy_file(workdir: Path) -> Path:
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
+
+
+def timing_summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """A turn's gateway timing lines (``services/gateway/timings.py``) in a few numbers: how the
+    requests' arrivals and engine calls spread (ms after the turn's first arrival: p50 / max),
+    each mark's p50 (ms after the request's arrival), and the safety checks per request."""
+    if not lines:
+        return {}
+    first = min(line["at"] for line in lines)
+
+    def after_first(mark: str) -> list[float]:
+        return [1000 * (line["at"] - first) + line["ms"][mark] for line in lines if mark in line["ms"]]
+
+    def p50_max(values: list[float]) -> list[float] | None:
+        return [round(pct(values, 50), 1), round(max(values), 1)] if values else None
+
+    marks = sorted(
+        {m for line in lines for m in line["ms"]}, key=lambda m: pct([li["ms"].get(m, 0) for li in lines], 50)
+    )
+    scans = {
+        d: [round(sum(line["scans"].get(d, [0, 0, 0])[i] for line in lines) / len(lines), 2) for i in range(3)]
+        for d in sorted({d for line in lines for d in line["scans"]})
+    }
+    return {
+        "requests": len(lines),
+        "arrival_ms_p50_max": p50_max([1000 * (line["at"] - first) for line in lines]),
+        "engine_call_ms_p50_max": p50_max(after_first("engine_call")),
+        "first_engine_token_ms_p50_max": p50_max(after_first("first_engine_token")),
+        "first_token_out_ms_p50_max": p50_max(after_first("first_token_out")),
+        "done_ms_p50_max": p50_max(after_first("done")),
+        "mark_ms_p50": {m: round(pct([li["ms"][m] for li in lines if m in li["ms"]], 50), 2) for m in marks},
+        # per request: [checks, wall ms, CPU ms of the waiting thread] per direction
+        "scans_per_request": scans,
+    }
+
+
+def read_new(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The JSON lines appended to ``path`` since ``offset``, and the new offset."""
+    if not path.exists():
+        return [], offset
+    with path.open("rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return [orjson.loads(line) for line in data.splitlines() if line.strip()], offset + len(data)
 
 
 def with_cpu(arm: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +129,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "dtype": "float32",
     }
     env = {"LLMOPS_SAFETY_POLICY_FILE": str(policy_file(workdir)), "LLMOPS_CPU_KV_CACHE_GIB": "1"}
+    timings, offset = workdir / "gateway-timings.jsonl", 0
+    if args.timings:
+        env["LLMOPS_GATEWAY_TIMINGS_PATH"] = str(timings)
     stack, key = start_llmops("llmops", {"models": [spec]}, args.llmops_port, workdir, args.start_timeout, env)
     try:
         unguarded = KeyStore(workdir / "llmops-keys.db").create("bench-unguarded")[0]
@@ -100,13 +149,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         levels = []
         for c in args.concurrency:
             turns: dict[str, list[dict[str, Any]]] = {arm: [] for arm in ARMS}
+            offset = read_new(timings, offset)[1] if args.timings else offset  # the warm-up requests' lines
             for _ in range(args.warmup_turns):  # the engine's first batches at a new size are slower
                 turn = await bench_engine.run_level(stack.sessions, base, headers["unguarded"], "warm-up", c, args)
                 log(f"[warm-up] c={c}: {turn['tok_s']} tok/s (not counted)")
+                offset = read_new(timings, offset)[1] if args.timings else offset
             for arm in bench_engine.turn_order(list(ARMS), args.rounds):
                 before = cpu_by_role(stack.sessions)
                 turn = await bench_engine.run_level(stack.sessions, base, headers[arm], arm, c, args)
                 turn["cpu_s"] = cpu_spent(before, cpu_by_role(stack.sessions))
+                if args.timings:
+                    lines, offset = read_new(timings, offset)
+                    turn["gateway_timings"] = timing_summary(lines)
+                    log(f"[{arm}] c={c}: gateway timings {turn['gateway_timings']}")
                 log(f"[{arm}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors")
                 log(f"[{arm}] c={c}: CPU s by process {turn['cpu_s']}")
                 turns[arm].append(turn)
@@ -150,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model-dir", type=Path, default=REPO / "var" / "models" / bench_engine.MODEL)
     p.add_argument("--llmops-port", type=int, default=9244)
     p.add_argument("--start-timeout", type=float, default=900.0)
+    p.add_argument(
+        "--timings",
+        action="store_true",
+        help="turn on the gateway's per-request timing log (LLMOPS_GATEWAY_TIMINGS_PATH) and summarise it per turn",
+    )
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "bench_guard_cost.jsonl")
     args = p.parse_args(argv)
     args.model_dir = args.model_dir.resolve()

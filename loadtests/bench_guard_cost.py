@@ -33,6 +33,7 @@ import yaml
 
 from loadtests import bench_engine
 from loadtests._common import (
+    BENCH_KEY_LIMITS,
     client_session,
     cpu_by_role,
     cpu_spent,
@@ -49,16 +50,24 @@ from services.cli.local_stack import REPO
 from services.gateway.keys import KeyStore
 
 ARMS = ("guarded", "unguarded")
+UNGUARDED = "bench-unguarded"  # the key whose policy turns every detector off
 OFF = {"directions": []}
 
 
 def policy_file(workdir: Path) -> Path:
     """The shipped policy, plus a key override that turns every detector off."""
     policy = yaml.safe_load((REPO / "config" / "safety.yaml").read_text())
-    policy["keys"] = {"bench-unguarded": {"pii": OFF, "injection": OFF, "toxicity": OFF}}
+    policy["keys"] = {UNGUARDED: {"pii": OFF, "injection": OFF, "toxicity": OFF}}
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
+
+
+def unguarded_key(db: Path) -> str:
+    """The second key, with the same limits as the guarded one (``BENCH_KEY_LIMITS``): a key
+    without limits skips the quota stage's admission and charge, a cost the guarded key alone
+    would pay (runs before 2026-11-30 19:30 UTC had that bias)."""
+    return KeyStore(db).create(UNGUARDED, **BENCH_KEY_LIMITS)[0]
 
 
 def timing_summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -134,7 +143,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         env["LLMOPS_GATEWAY_TIMINGS_PATH"] = str(timings)
     stack, key = start_llmops("llmops", {"models": [spec]}, args.llmops_port, workdir, args.start_timeout, env)
     try:
-        unguarded = KeyStore(workdir / "llmops-keys.db").create("bench-unguarded")[0]
+        unguarded = unguarded_key(workdir / "llmops-keys.db")
         headers = {"guarded": {"Authorization": f"Bearer {key}"}, "unguarded": {"Authorization": f"Bearer {unguarded}"}}
         base = f"{stack.url}/v1"
         async with client_session(2) as session:  # warm-up: both keys' first-request paths

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,13 @@ def policy_file(workdir: Path) -> Path:
     path = workdir / "safety.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
+
+
+def llmops_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``LLMOPS_*`` settings of this process, which the stack inherits, for the record (names
+    that may hold a secret left out)."""
+    secret = ("KEY", "PEPPER", "SECRET", "TOKEN", "PASSWORD")
+    return {k: v for k, v in sorted(environ.items()) if k.startswith("LLMOPS_") and not any(w in k for w in secret)}
 
 
 def unguarded_key(db: Path) -> str:
@@ -190,6 +199,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "bench": "guard_cost",
         "machine": machine(),
         "command": " ".join(["python -m loadtests.bench_guard_cost", *sys.argv[1:]]),
+        "env": llmops_env(os.environ),  # settings the stack inherits (LLMOPS_SAFETY_STREAM_MAX_DELAY_S, ...)
         "params": {k: v for k, v in vars(args).items() if k != "out"} | {"model_dir": str(args.model_dir)},
         "summary": {
             f"c{lv['concurrency']}": {key: lv[key] for key in ("tok_s_ratio", "ttft_p50_added_ms")} for lv in levels

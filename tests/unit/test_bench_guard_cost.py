@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtests._common import BENCH_KEY_LIMITS
-from loadtests.bench_guard_cost import UNGUARDED, policy_file, timing_summary, unguarded_key
+from loadtests.bench_guard_cost import UNGUARDED, llmops_env, policy_file, timing_summary, unguarded_key
 from services.gateway.keys import KeyStore
 from services.safety.policy import PolicySet
 
@@ -43,3 +43,13 @@ def test_timing_summary_spreads_and_scans():
     assert s["first_engine_token_ms_p50_max"] == [50.0, 50.0]
     assert s["scans_per_request"] == {"output": [2.0, 1.0, 0.5]}
     assert timing_summary([]) == {}
+
+
+def test_the_record_keeps_the_stacks_settings_but_no_secrets():
+    env = {
+        "LLMOPS_SAFETY_STREAM_MAX_DELAY_S": "1.0",
+        "LLMOPS_GATEWAY_KEY_PEPPER": "s3cret",
+        "LLMOPS_GATEWAY_AUDIT_USER_KEY_FILE": "/k",
+        "HOME": "/root",
+    }
+    assert llmops_env(env) == {"LLMOPS_SAFETY_STREAM_MAX_DELAY_S": "1.0"}

@@ -3,7 +3,11 @@
 One ``llmops serve`` as shipped (vLLM engine, safety on, the shipped policy) and two API keys:
 ``bench`` under the shipped policy, and ``bench-unguarded`` whose key policy turns every detector
 off in both directions (a direction with no detector on is not scanned at all, so that key's
-requests take the serving path without the guards). At each concurrency level the two keys take
+requests take the serving path without the guards); both keys have the same limits, which no run
+reaches (so both pay the quota stage). With ``--timings`` the gateway's per-request timing log
+(``LLMOPS_GATEWAY_TIMINGS_PATH``, ``services/gateway/timings.py``) is on and each turn carries
+its summary: where the requests' time went between arrival, engine call, first engine token,
+first token sent and the end, and the safety checks per request. At each concurrency level the two keys take
 turns, guarded / unguarded / unguarded / guarded (``--rounds 2``), so that a change of load on this
 shared machine during the run falls on both alike, after ``--warmup-turns`` uncounted turns (the
 engine's first batches at a new size are slower, which would fall on the first key); each turn is
@@ -13,7 +17,7 @@ the turns' TTFT p50s), the stack's CPU seconds per 1,000 output tokens by proces
 safety replica, engine, ...), and the ratios the safety targets are stated in (guarded tokens/s over
 unguarded, TTFT added at p50).
 
-    python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2]
+    python -m loadtests.bench_guard_cost [--concurrency 1,8,32] [--rounds 2] [--timings]
 
 Last stdout line: one JSON object, appended to ``loadtests/records/bench_guard_cost.jsonl``.
 Talks to 127.0.0.1 only.

@@ -123,6 +123,13 @@ class GatewaySettings(BaseSettings):
         description="Completion tokens a token-limited key reserves at admission when the request sets no max_tokens.",
     )
 
+    timings_path: Path | None = Field(
+        None,
+        description="Debugging aid: append one JSON line of per-request timestamps (arrival, each stage before "
+        "the engine, engine call, first engine token, first token sent, safety check time) to this file "
+        "(services/gateway/timings.py). Numbers only, never prompts or answers. Unset: off.",
+    )
+
     stages: dict[str, str] = Field(
         default_factory=dict,
         description="Replace a pipeline slot's stage: slot name -> 'package.module:factory', a function that "

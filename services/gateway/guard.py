@@ -62,7 +62,7 @@ class SafetyGuard:
     async def check(self, ctx: RequestContext, texts: list[str], direction: str) -> dict[str, Any] | None:
         """The verdict, or None when the service failed and the policy says fail open."""
         policy = self.policy(ctx)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
             async with asyncio.timeout(self.timeout_s):
                 # the Policy itself: a client that crosses a process boundary turns it into plain data
@@ -77,6 +77,8 @@ class SafetyGuard:
                 raise SafetyUnavailableError("The safety service is unavailable; the request was not served.") from None
             return None
         metrics.record(direction, verdict, time.perf_counter() - started)
+        if ctx.timings is not None:
+            ctx.timings.scanned(direction, time.perf_counter() - started, time.thread_time() - cpu_started)
         return verdict
 
     async def detect_watermark(

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from services.common.engine import Engine
 from services.gateway.keys import Principal
+from services.gateway.timings import Timings
 
 Chunks = AsyncIterator[dict[str, Any]]
 
@@ -73,6 +74,8 @@ class RequestContext:
     vault: dict[str, str] = field(default_factory=dict, repr=False)
     # Slot -> what its stage decided (short words, never content): for the audit log.
     decisions: dict[str, str] = field(default_factory=dict)
+    # Per-request timestamps when the timing log is on (``services/gateway/timings.py``), else None.
+    timings: Timings | None = None
 
     @property
     def model(self) -> str:
@@ -137,6 +140,8 @@ class Pipeline:
                 raise
             if name not in ctx.decisions and type(stage).on_request is not PassThrough.on_request:
                 ctx.decisions[name] = "pass"  # only stages that decide something before the engine
+            if ctx.timings is not None:
+                ctx.timings.mark(name)
         if ctx.engine is None:
             raise RuntimeError("no stage picked an engine (is the routing slot filled?)")
         return ctx.engine

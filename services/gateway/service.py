@@ -34,6 +34,7 @@ from services.gateway.stages import AuthStage, ModelResolution, QuotaStage
 if TYPE_CHECKING:
     from services.gateway.clients import RetrievalClient
     from services.gateway.guard import SafetyGuard
+    from services.gateway.timings import TimingLog
 
 REQUEST_TYPES = {"chat": ChatCompletionRequest, "completions": CompletionRequest, "embeddings": EmbeddingRequest}
 DONE = b"data: [DONE]\n\n"
@@ -71,6 +72,10 @@ async def counted(ctx: RequestContext, chunks: AsyncIterator[dict[str, Any]]) ->
             async for chunk in chunks:
                 usage = chunk.get("usage") or usage
                 generated += sum(_generated_tokens(c) for c in chunk.get("choices") or ())
+                if ctx.timings is not None:
+                    ctx.timings.mark("first_engine_chunk")
+                    if generated:
+                        ctx.timings.mark("first_engine_token")
                 yield chunk
     finally:
         if usage:
@@ -96,8 +101,10 @@ class GatewayService:
         feedback: Any = None,
         retrieval: RetrievalClient | None = None,
         limits: RequestLimits | None = None,
+        timings: TimingLog | None = None,
     ):
         self.pipeline = pipeline
+        self.timings = timings  # per-request timestamps (services/gateway/timings.py); None: off
         self.feedback = feedback  # services.router.feedback.FeedbackService when the A/B router runs
         self.catalog = catalog
         self.request_timeout_s = request_timeout_s
@@ -214,6 +221,7 @@ class GatewayService:
             api_key=api_key,
             started=started,
             headers=dict(headers or {}),
+            timings=self.timings.start(started) if self.timings is not None else None,
         )
         metrics.IN_FLIGHT.labels(route).inc()
         try:
@@ -221,6 +229,8 @@ class GatewayService:
             # retrieval or quota call), and the stream's own timeout (``_sse``) counts from the same start
             async with asyncio.timeout(max(0.0, started + self.request_timeout_s - time.perf_counter())):
                 engine = await self.pipeline.before_engine(ctx)
+                if ctx.timings is not None:
+                    ctx.timings.mark("engine_call")
                 if response_headers is not None and ctx.variant:
                     response_headers[VARIANT_HEADER] = ctx.variant
                 if route == "embeddings":
@@ -234,6 +244,8 @@ class GatewayService:
                     first = await anext(chunks, None)  # engine errors before the first token are plain HTTP errors
                     if first is None:
                         raise EngineUnavailableError("The engine ended the stream without output.")
+                    if ctx.timings is not None:
+                        ctx.timings.mark("first_chunk_out")
                     return self._sse(ctx, first, chunks, include_usage)
         except TimeoutError:
             timeout = EngineTimeoutError("The request did not finish in time.")
@@ -265,6 +277,8 @@ class GatewayService:
                             chunk = await anext(chunks, None)
                             continue
                         chunk.pop("usage", None)
+                    if ctx.timings is not None and any(map(_generated_tokens, chunk.get("choices") or ())):
+                        ctx.timings.mark("first_token_out")
                     yield sse_event(chunk)
                     chunk = await anext(chunks, None)
         except TimeoutError:
@@ -288,6 +302,8 @@ class GatewayService:
         metrics.IN_FLIGHT.labels(ctx.route).dec()
         self._count(ctx.route, ctx.model_label, status, ctx.started)
         await self.pipeline.finish(ctx, status)
+        if self.timings is not None and ctx.timings is not None:
+            self.timings.write(ctx.timings, ctx.request_id, ctx.route, status, ctx.decisions)
 
     @staticmethod
     def _count(route: str, model_label: str, status: int, started: float) -> None:

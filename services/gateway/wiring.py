@@ -33,6 +33,7 @@ from services.gateway.pipeline import PassThrough, Pipeline, Stage
 from services.gateway.quota import LocalQuota, Quota, RayQuota
 from services.gateway.service import GatewayService
 from services.gateway.stages import AuthStage, MeterStage, ModelResolution, NoSafetyInput, QuotaStage, StaticRouting
+from services.gateway.timings import TimingLog
 
 
 class ServiceHandles(TypedDict, total=False):
@@ -283,4 +284,5 @@ def build_gateway(
         feedback=getattr(chosen.get("routing"), "feedback", None),
         retrieval=clients.retrieval,
         limits=limits,
+        timings=TimingLog(settings.timings_path) if settings.timings_path else None,
     )

@@ -88,6 +88,33 @@ def test_sync_deploys_new_and_deletes_retired_after_grace() -> None:
     assert deployed == ["engine-chat-v2"] and deleted == ["engine-chat-v1"]
 
 
+@pytest.mark.parametrize("reload_s", [60.0, 2.0])
+def test_serve_retires_after_two_reload_intervals(monkeypatch, reload_s: float) -> None:
+    """``llmops serve`` deletes a version's engine two routing-table reloads after it left the
+    plan (as ``llmops deploy sync-registry`` does): never while a gateway replica may still route
+    to it, no longer than that."""
+    from services.cli.engine_apps import EngineApps
+
+    monkeypatch.setenv("LLMOPS_ROUTER_RELOAD_INTERVAL_S", str(reload_s))
+    monkeypatch.setenv("LLMOPS_ROUTER_USE_REGISTRY", "false")  # the plan is given below
+    apps = EngineApps({}, [CHAT], ab_router=True)
+    plans = [[EngineApp("engine-chat-v1", CHAT, 1)], [EngineApp("engine-chat-v2", CHAT, 2)]]
+    deleted: list[str] = []
+    monkeypatch.setattr(apps, "plan", lambda: plans[0])
+    monkeypatch.setattr(apps, "deploy", lambda new: None)
+    monkeypatch.setattr(apps, "delete", deleted.append)
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0)
+    apps.start()
+    plans.pop(0)
+    apps.sync()  # v1 leaves the plan at t=1000
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0 + 2 * reload_s - 0.5)
+    apps.sync()
+    assert deleted == []
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0 + 2 * reload_s)
+    apps.sync()
+    assert deleted == ["engine-chat-v1"]
+
+
 def test_sync_keeps_everything_when_the_plan_is_refused() -> None:
     def bad_plan() -> list[EngineApp]:
         raise RoutingError("alias points at a missing version")

@@ -13,7 +13,7 @@ from services.registry.service import ModelRegistry
 from services.router.config import RouterSettings
 from services.router.deploy import EngineAppSync, plan_engine_apps
 from services.router.router import RoutingError
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 CHAT = ModelSpec(name="chat", source="chat")
 EMBED = ModelSpec(name="embed", source="embed", task="embed")
@@ -30,7 +30,7 @@ def test_without_router_one_static_app_per_model() -> None:
     assert [(a.name, a.version) for a in apps] == [("engine-chat", None), ("engine-embed", None)]
 
 
-def test_router_plan_follows_registry_and_experiments(tmp_path: Path, mlflow_template: Path) -> None:  # noqa: F811
+def test_router_plan_follows_registry_and_experiments(tmp_path: Path, mlflow_template: Path) -> None:
     registry: ModelRegistry = fresh_registry(mlflow_template, tmp_path / "reg")
     folders = []
     for label in ("a", "b", "c"):

@@ -80,8 +80,8 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
     # The shipped engine config, run eagerly: the two versions' engines skip torch.compile (on 2
     # cores two concurrent first compiles took most of this test's ~12 min). Routing, feedback and
     # retirement do not depend on it; the compiled engine is what the session stack's tests drive.
-    chat = next(m for m in shipped if m["name"] == MODEL)
-    eager = {**chat, "engine_kwargs": {**chat.get("engine_kwargs", {}), "enforce_eager": True}}
+    spec = next(m for m in shipped if m["name"] == MODEL)
+    eager = {**spec, "engine_kwargs": {**spec.get("engine_kwargs", {}), "enforce_eager": True}}
     models.write_text(yaml.safe_dump({"models": [eager]}))
     env = {
         **registry_env,

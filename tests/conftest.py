@@ -24,7 +24,11 @@ from services.gateway.pipeline import Stage
 from services.gateway.routes import build_fastapi
 from services.gateway.service import GatewayService
 from services.gateway.wiring import Clients, build_gateway
-from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401  (session fixtures)
+
+# Session fixtures are imported here, once: a fixture imported into several test modules is built once per module.
+from tests.quantized_fixtures import int4_version  # noqa: F401
+from tests.registry_fixtures import mlflow_template  # noqa: F401
+from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401
 
 
 def make_gateway(

@@ -241,6 +241,7 @@ def sync_registry(
     from services.deploy.registry_sync import sync
     from services.registry.config import RegistrySettings
     from services.registry.service import ModelRegistry
+    from services.router.config import retire_grace_s
     from services.router.experiments import ExperimentConfigError, load_experiments, parse_experiments
 
     api = _api(kubeconfig, context)
@@ -260,7 +261,7 @@ def sync_registry(
             router = (serve_app(yaml.safe_load(services.get(name)["spec"]["serveConfigV2"])).get("args") or {}).get(
                 "router"
             ) or {}
-            grace = 2 * float((router.get("router") or {}).get("reload_interval_s", 15))
+            grace = retire_grace_s(float((router.get("router") or {}).get("reload_interval_s", 15)))
         registry = ModelRegistry(RegistrySettings(**({"tracking_uri": tracking_uri} if tracking_uri else {})))
         the_plan, result = sync(
             services,

@@ -62,11 +62,18 @@ class EngineApps:
         console.print(f"engine application {name} deleted (no longer routed to)")
 
     def start(self) -> None:
+        from services.router.config import retire_grace_s
         from services.router.deploy import EngineAppSync
 
         apps = self.plan()
         self.deploy(apps)
-        self.sync_loop = EngineAppSync(self.plan, self.deploy, self.delete, running={a.name for a in apps})
+        self.sync_loop = EngineAppSync(
+            self.plan,
+            self.deploy,
+            self.delete,
+            running={a.name for a in apps},
+            grace_s=retire_grace_s(self.router.reload_interval_s),
+        )
         self.static_models = sorted({a.spec.name for a in apps if a.version is None})
 
     def gateway_config(self) -> dict[str, Any]:

@@ -7,6 +7,16 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# A version that left every routing table keeps its engine for this many reload intervals, so that
+# every gateway replica has rebuilt its table before the engine goes (``llmops serve`` and
+# ``llmops deploy sync-registry`` alike).
+RELOADS_BEFORE_RETIRING = 2
+
+
+def retire_grace_s(reload_interval_s: float) -> float:
+    """How long an engine no longer routed to keeps running before it is deleted."""
+    return RELOADS_BEFORE_RETIRING * reload_interval_s
+
 
 class RouterSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LLMOPS_ROUTER_")

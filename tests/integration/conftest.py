@@ -1,5 +1,7 @@
-"""The real stack (Ray Serve + vLLM + the embedded models), started once per session with
-``llmops serve`` on a free 127.0.0.1 port, and stopped at the end."""
+"""The real stack (Ray Serve + vLLM + the embedded models), started once with ``llmops serve`` on
+a free 127.0.0.1 port for the integration modules that use it, which run last in this package,
+and stopped after them (package scope): it no longer runs beside the modules that start stacks,
+Ray or trainings of their own, nor beside the unit tests after this package."""
 
 from __future__ import annotations
 
@@ -47,7 +49,21 @@ class Stack:
         return total
 
 
-@pytest.fixture(scope="session")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that use the shared ``stack`` move behind the other modules of this package, in
+    their own order, each module whole (a module's tests may rely on file order)."""
+    here = Path(__file__).parent
+    inside = [i for i, item in enumerate(items) if here in item.path.parents]
+    if not inside:
+        return
+    block = [items[i] for i in inside]
+    on_stack = {item.path for item in block if "stack" in item.fixturenames}
+    reordered = sorted(block, key=lambda item: item.path in on_stack)  # stable: each group keeps its order
+    for i, item in zip(inside, reordered, strict=True):
+        items[i] = item
+
+
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory) -> Stack:
     if os.environ.get("LLMOPS_TEST_STACK_URL"):  # reuse a stack that is already running
         yield Stack(

@@ -14,12 +14,8 @@ import openai
 import pytest
 import yaml
 
-from pipelines.config import PipelineConfig
-from pipelines.quantize import run_quantize
 from services.cli.local_stack import LocalStack, free_port
-from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
-from services.registry.service import ModelRegistry
 from services.router.router import unit_point
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,17 +61,16 @@ def user_in(variant: str) -> str:
     return next(u for u in (f"user-{i}" for i in range(1000)) if low + 0.01 < unit_point(EXPERIMENT, u) < high - 0.01)
 
 
-def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path: Path) -> None:
+def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path: Path, int4_version) -> None:
+    # the session's registry: the base version (champion) and the int4 build that run_quantize (the
+    # pipeline's step) registered with its tags (engine: onnxruntime-genai), tests/quantized_fixtures.py
+    registry, int4 = int4_version.registry, int4_version.info
     registry_env = {
-        "LLMOPS_REGISTRY_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-        "LLMOPS_REGISTRY_ARTIFACT_ROOT": str(tmp_path / "artifacts"),
+        "LLMOPS_REGISTRY_TRACKING_URI": int4_version.config.registry.tracking_uri,
+        "LLMOPS_REGISTRY_ARTIFACT_ROOT": str(int4_version.config.registry.artifact_root),
     }
-    registry = ModelRegistry(
-        RegistrySettings(
-            tracking_uri=registry_env["LLMOPS_REGISTRY_TRACKING_URI"], artifact_root=tmp_path / "artifacts"
-        )
-    )
     base, _ = ensure_default_model(registry, ROOT / "var" / "models", MODEL)
+    assert base.version == int4_version.base.version and registry.aliases(MODEL)["champion"] == base.version
     adapter = registry.register(
         MODEL,
         make_adapter(tmp_path / "adapter"),
@@ -84,11 +79,6 @@ def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path
         alias="challenger",
         copy=True,
     )
-    quantize = PipelineConfig.model_validate(
-        {"finetune": {"models_dir": str(ROOT / "var/models")}, "quantize": {"output_dir": str(tmp_path / "quantized")}}
-    )
-    # registered by the pipeline itself, with its tags (engine: onnxruntime-genai)
-    [int4] = run_quantize(quantize, base.version, lambda _: None, registry, schemes=["int4"])
     experiments = tmp_path / "experiments.yaml"
     refs = {"base": "champion", "tuned": "challenger", "int4": int4.version}
     variants = [{"name": name, "version": refs[name], "weight": weight} for name, weight in SPLIT.items()]

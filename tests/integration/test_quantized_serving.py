@@ -9,8 +9,6 @@ from pathlib import Path
 import openai
 import pytest
 
-from pipelines.config import QuantizeConfig
-from pipelines.quantize import build_variant
 from services.cli.local_stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +22,8 @@ pytestmark = [
 ]
 
 
-def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path) -> None:
-    folder = tmp_path / "int4"
-    build_variant(MODEL, folder, "int4", QuantizeConfig(), lambda _: None)
+def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_version) -> None:
+    folder = int4_version.info.local_path()  # the session's int4 build (tests/quantized_fixtures.py)
     models = tmp_path / "models.yaml"
     models.write_text(f"models:\n  - name: smollm2-int4\n    backend: onnx\n    source: {folder}\n    num_cpus: 0.5\n")
     env = {

@@ -25,7 +25,7 @@ from services.router.experiments import parse_experiments
 from services.router.report import build_report
 from services.router.wiring import router_config
 from tests.ab_fixtures import ab_experiment, write_experiments
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 MODEL = "chat"
 
@@ -50,7 +50,7 @@ class VersionEngine(FakeEngine):
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+def registry(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> ModelRegistry:
     root = tmp_path_factory.mktemp("reg")
     reg = fresh_registry(mlflow_template, root / "mlflow")
     for label in ("one", "two"):

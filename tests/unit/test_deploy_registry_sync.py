@@ -15,7 +15,7 @@ from services.cli import app
 from services.registry.service import ModelRegistry
 from tests.helm_chart import by_kind, rayservice_validator, render
 from tests.k8s_api import FakeKubernetes, FakeKubernetesServer
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 runner = CliRunner()
 MODEL = "smollm2-135m-instruct"
@@ -28,7 +28,7 @@ def crd_valid(rayservice: dict) -> None:
 
 
 @pytest.fixture
-def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:
     reg = fresh_registry(mlflow_template, tmp_path / "mlflow")
     for label in ("ft-1", "ft-2", "ft-3"):  # stand-ins for folders on the model cache
         (tmp_path / label).mkdir()

@@ -13,7 +13,7 @@ from services.registry.service import ModelRegistry
 from services.router.config import RouterSettings
 from services.router.deploy import EngineAppSync, plan_engine_apps
 from services.router.router import RoutingError
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 CHAT = ModelSpec(name="chat", source="chat")
 EMBED = ModelSpec(name="embed", source="embed", task="embed")
@@ -30,7 +30,7 @@ def test_without_router_one_static_app_per_model() -> None:
     assert [(a.name, a.version) for a in apps] == [("engine-chat", None), ("engine-embed", None)]
 
 
-def test_router_plan_follows_registry_and_experiments(tmp_path: Path, mlflow_template: Path) -> None:  # noqa: F811
+def test_router_plan_follows_registry_and_experiments(tmp_path: Path, mlflow_template: Path) -> None:
     registry: ModelRegistry = fresh_registry(mlflow_template, tmp_path / "reg")
     folders = []
     for label in ("a", "b", "c"):
@@ -86,6 +86,33 @@ def test_sync_deploys_new_and_deletes_retired_after_grace() -> None:
     assert sync.step(now=5) == ([], [])
     assert sync.step(now=12) == ([], ["engine-chat-v1"])
     assert deployed == ["engine-chat-v2"] and deleted == ["engine-chat-v1"]
+
+
+@pytest.mark.parametrize("reload_s", [60.0, 2.0])
+def test_serve_retires_after_two_reload_intervals(monkeypatch, reload_s: float) -> None:
+    """``llmops serve`` deletes a version's engine two routing-table reloads after it left the
+    plan (as ``llmops deploy sync-registry`` does): never while a gateway replica may still route
+    to it, no longer than that."""
+    from services.cli.engine_apps import EngineApps
+
+    monkeypatch.setenv("LLMOPS_ROUTER_RELOAD_INTERVAL_S", str(reload_s))
+    monkeypatch.setenv("LLMOPS_ROUTER_USE_REGISTRY", "false")  # the plan is given below
+    apps = EngineApps({}, [CHAT], ab_router=True)
+    plans = [[EngineApp("engine-chat-v1", CHAT, 1)], [EngineApp("engine-chat-v2", CHAT, 2)]]
+    deleted: list[str] = []
+    monkeypatch.setattr(apps, "plan", lambda: plans[0])
+    monkeypatch.setattr(apps, "deploy", lambda new: None)
+    monkeypatch.setattr(apps, "delete", deleted.append)
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0)
+    apps.start()
+    plans.pop(0)
+    apps.sync()  # v1 leaves the plan at t=1000
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0 + 2 * reload_s - 0.5)
+    apps.sync()
+    assert deleted == []
+    monkeypatch.setattr("time.monotonic", lambda: 1000.0 + 2 * reload_s)
+    apps.sync()
+    assert deleted == ["engine-chat-v1"]
 
 
 def test_sync_keeps_everything_when_the_plan_is_refused() -> None:

@@ -20,7 +20,7 @@ from services.gateway.routes import build_fastapi
 from services.gateway.wiring import build_gateway
 from services.router.experiments import load_experiments
 from tests.helm_chart import CHART, by_kind, render, render_with
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 SCENARIO = "ab-router-values.yaml"
 MODEL = "smollm2-135m-instruct"
@@ -146,7 +146,7 @@ class VersionEngine(FakeEngine):
 async def test_rendered_router_config_drives_the_gateway(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    mlflow_template: Path,  # noqa: F811
+    mlflow_template: Path,
 ) -> None:
     """The gateway built from the rendered args, with the Secrets' values in its environment,
     reads the experiments from the ConfigMap, the store URL and the registry from the env."""

@@ -27,7 +27,7 @@ from services.router.deploy import plan_engine_apps
 from services.router.router import Arm, RoutingError
 from services.router.service import registry_targets
 from services.router.stage import ABRouting
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 
 def adapter_folder(path: Path, *, rank: int = 8, base: str | None = None) -> Path:
@@ -259,7 +259,7 @@ def test_adapter_model_listed_and_routed_to_its_base(tmp_path: Path, store: Path
 
 
 @pytest.fixture
-def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:
     reg = fresh_registry(mlflow_template, tmp_path / "reg")
     base = tmp_path / "base"
     base.mkdir()

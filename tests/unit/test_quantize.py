@@ -1,6 +1,7 @@
 """Quantization of the real embedded model (one int4 export, ~30-60 s on 2 cores, shared by the
-module): registered with lineage in a sqlite MLflow registry, evaluated on ONNX Runtime, served
-by the ONNX Runtime engine behind the gateway (in process); bad input refused before any export."""
+session: tests/quantized_fixtures.py): registered with lineage in a sqlite MLflow registry,
+evaluated on ONNX Runtime, served by the ONNX Runtime engine behind the gateway (in process); bad
+input refused before any export."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 from pipelines.config import ConfigError, PipelineConfig
 from pipelines.evaluate import run_evaluate
 from pipelines.quantize import run_quantize
-from pipelines.registry import base_version, open_registry
 from services.common.errors import InvalidRequestError
 from services.common.models import ModelSpec
 from services.engine.onnx_deployment import error_dict
@@ -27,7 +27,6 @@ from tests.unit.quantize_helpers import quantize_cli
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "var/models"
 PUBMEDQA = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
-GENERAL = ROOT / "../shared/data/prompt_injection/train.jsonl"
 PARIS = {"model": "smollm2-int4", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 
 needs_model = pytest.mark.skipif(
@@ -36,28 +35,10 @@ needs_model = pytest.mark.skipif(
 )
 
 
-def _config(root: Path) -> PipelineConfig:
-    return PipelineConfig.model_validate(
-        {
-            "data": {"path": str(PUBMEDQA), "general_text_path": str(GENERAL)},
-            "finetune": {"models_dir": str(MODELS)},
-            "evaluate": {"medical_items": 2, "general_items": 2, "qa_items": 3, "speed_tokens": 4, "max_seq_len": 96},
-            "quantize": {"output_dir": str(root / "quantized")},
-            "registry": {"tracking_uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "art")},
-        }
-    )
-
-
 @pytest.fixture(scope="module")
-def quantized(tmp_path_factory):
-    root = tmp_path_factory.mktemp("quantize")
-    config = _config(root)
-    registry = open_registry(config.registry)
-    base = base_version(registry, MODELS, config.finetune.base_model)
-    messages: list[str] = []
-    [result] = run_quantize(config, base.version, messages.append, registry, schemes=["int4"])
-    info = registry.get_version(config.model_name, result.version)
-    return SimpleNamespace(config=config, registry=registry, base=base, result=result, info=info, messages=messages)
+def quantized(int4_version):
+    """The session's int4 build (tests/quantized_fixtures.py), shared with the integration tests."""
+    return int4_version
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry, RegistryError
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def registry_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def registry(registry_root: Path, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+def registry(registry_root: Path, mlflow_template: Path) -> ModelRegistry:
     return fresh_registry(mlflow_template, registry_root)
 
 

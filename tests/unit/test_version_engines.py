@@ -26,7 +26,7 @@ from services.router.deploy import EngineAppSync, plan_engine_apps
 from services.router.router import Arm, RoutingError, unit_point
 from services.router.service import registry_backends
 from services.router.wiring import router_config
-from tests.registry_fixtures import fresh_registry, mlflow_template  # noqa: F401  (session fixture)
+from tests.registry_fixtures import fresh_registry
 
 CHAT = ModelSpec(name="chat", source="chat", max_lora_rank=8, num_cpus=0.5, engine_kwargs={"enforce_eager": True})
 ONNX_TAGS = {"engine": "onnxruntime-genai", "quantization": "int4", "format": "onnx"}
@@ -40,7 +40,7 @@ def folder(path: Path, *files: str) -> Path:
 
 
 @pytest.fixture
-def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:  # noqa: F811
+def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:
     reg = fresh_registry(mlflow_template, tmp_path / "reg")
     reg.register("chat", folder(tmp_path / "v1"), alias="champion")  # v1: hf, no engine tag
     reg.register("chat", folder(tmp_path / "v2", "genai_config.json"), kind="quantized", tags=ONNX_TAGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -198,23 +199,31 @@ def serve(
         signal.signal(sig, lambda *_: stop.set())
     while not stop.wait(engine_apps.sync_interval_s):
         engine_apps.sync()  # registry or experiments changed: deploy new versions, delete retired ones
-    from services.gateway.deployment import drain_gateway
+    asyncio.run(drain_and_stop(gateway.request_timeout_s))
+    ray.shutdown()
 
-    def cut_short(*_: object) -> None:
-        raise KeyboardInterrupt
 
+async def drain_and_stop(limit_s: float) -> None:
+    """Drain the gateway (new requests get 503, those in flight finish, at most ``limit_s``), then stop
+    Ray Serve. One event loop for both: with direct ingress a handle's router lives in the loop that
+    made it, so the handles the drain used are shut down by ``serve.shutdown_async`` in that loop."""
+    from ray import serve as ray_serve
+
+    from services.common.engine_apps import GATEWAY_APP
+    from services.gateway.deployment import drain_gateway_async
+
+    loop = asyncio.get_running_loop()
+    drain = asyncio.ensure_future(drain_gateway_async(GATEWAY_APP, timeout_s=limit_s))
     for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal stops without waiting for the drain
-        signal.signal(sig, cut_short)
-    limit = gateway.request_timeout_s
+        loop.add_signal_handler(sig, drain.cancel)
     try:
-        with console.status(f"draining: new requests get 503, those in flight finish (at most {limit:.0f}s)"):
-            left = sum(drain_gateway(GATEWAY_APP, timeout_s=limit).values())
+        with console.status(f"draining: new requests get 503, those in flight finish (at most {limit_s:.0f}s)"):
+            left = sum((await drain).values())
         if left:
-            console.print(f"[yellow]warning:[/] {left} request(s) still in flight after {limit:.0f}s")
-    except KeyboardInterrupt:
+            console.print(f"[yellow]warning:[/] {left} request(s) still in flight after {limit_s:.0f}s")
+    except asyncio.CancelledError:
         console.print("[yellow]warning:[/] drain cut short by a second signal")
     except Exception as exc:  # a gateway that cannot drain must not keep the stack from stopping
         console.print(f"[yellow]warning:[/] could not drain the gateway: {exc!r}")
     console.print("stopping")
-    ray_serve.shutdown()
-    ray.shutdown()
+    await ray_serve.shutdown_async()

@@ -83,13 +83,22 @@ class GatewayDeployment:
 
 
 def drain_gateway(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[str, int]:
+    """``drain_gateway_async`` from synchronous code, in an event loop of its own (Serve's default
+    mode; with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1`` use the async form, whose handles must be shut
+    down in the loop that made them, e.g. by ``serve.shutdown_async()``)."""
+    return asyncio.run(drain_gateway_async(app_name, timeout_s, poll_s))
+
+
+async def drain_gateway_async(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[str, int]:
     """Start the drain on every running replica of the gateway deployment of ``app_name`` and
     wait until none has a request in flight, or ``timeout_s`` passed. Returns each replica's last
     in-flight count (all 0 unless the timeout ran out).
 
     A handle call reaches one replica of Ray Serve's choosing, so each round sends a few calls per
     replica and goes on until every running replica has answered; a replica once draining takes
-    no new request, so its count only falls."""
+    no new request, so its count only falls. Async because with direct ingress Serve runs with
+    ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1``, where a handle's router lives in the caller's event loop
+    and a call from plain synchronous code fails (``No event loop running``)."""
     status = serve.status().applications.get(app_name)
     deployment = status.deployments.get("gateway") if status else None
     if deployment is None:
@@ -100,7 +109,8 @@ def drain_gateway(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[
     deadline = time.monotonic() + timeout_s
     while True:
         calls = [handle.start_drain.remote() for _ in range(max(1, 3 * replicas))]
-        last.update(call.result(timeout_s=max(1.0, deadline - time.monotonic())) for call in calls)
+        async with asyncio.timeout(max(1.0, deadline - time.monotonic())):
+            last.update(await asyncio.gather(*calls))
         if (len(last) >= replicas and not any(last.values())) or time.monotonic() >= deadline:
             return last
-        time.sleep(poll_s)
+        await asyncio.sleep(poll_s)

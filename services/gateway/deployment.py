@@ -82,13 +82,6 @@ class GatewayDeployment:
         )
 
 
-def drain_gateway(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[str, int]:
-    """``drain_gateway_async`` from synchronous code, in an event loop of its own (Serve's default
-    mode; with ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1`` use the async form, whose handles must be shut
-    down in the loop that made them, e.g. by ``serve.shutdown_async()``)."""
-    return asyncio.run(drain_gateway_async(app_name, timeout_s, poll_s))
-
-
 async def drain_gateway_async(app_name: str, timeout_s: float, poll_s: float = 0.5) -> dict[str, int]:
     """Start the drain on every running replica of the gateway deployment of ``app_name`` and
     wait until none has a request in flight, or ``timeout_s`` passed. Returns each replica's last

@@ -1,4 +1,4 @@
-"""``drain_gateway`` where ``llmops serve`` runs it by default: with direct ingress, Ray Serve starts with
+"""``drain_gateway_async`` where ``llmops serve`` runs it by default: with direct ingress, Ray Serve starts with
 ``RAY_SERVE_THROUGHPUT_OPTIMIZED=1`` and a handle's router runs in the caller's event loop, so a
 handle call made from plain synchronous code failed (``No event loop running``) and the stack stopped
 without draining. The drain runs in a subprocess because Serve reads that setting when it is imported."""

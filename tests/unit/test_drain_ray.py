@@ -7,11 +7,12 @@ requests sent during the redeploy are served, or refused with 503 and ``Retry-Af
 The engine is the fake OpenAI backend (a real HTTP server in its own process) streaming slowly,
 so the test needs no model; each stream lasts ~30 s, beyond Ray Serve's default.
 
-On shutdown (``llmops serve`` stopping) the gateway drains first (``drain_gateway``): the
+On shutdown (``llmops serve`` stopping) the gateway drains first (``drain_gateway_async``): the
 requests sent meanwhile get 503 with ``Retry-After``, never the proxy's 404."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -133,12 +134,12 @@ def test_redeploy_under_load_drops_no_stream(backend, serve_port) -> None:
 
 
 def test_shutdown_drains_streams_in_flight(backend, serve_port) -> None:
-    """What `llmops serve` does on SIGTERM: ``drain_gateway`` (new requests get 503 with
+    """What `llmops serve` does on SIGTERM: ``drain_gateway_async`` (new requests get 503 with
     Retry-After while the streams in flight finish), then ``serve.shutdown()`` deletes the
     applications, which no longer has anything to wait for."""
     from ray import serve
 
-    from services.gateway.deployment import drain_gateway
+    from services.gateway.deployment import drain_gateway_async
 
     url = f"http://127.0.0.1:{serve_port}"
     deploy(backend, serve_port, 3)
@@ -147,7 +148,7 @@ def test_shutdown_drains_streams_in_flight(backend, serve_port) -> None:
 
     def drain() -> None:
         started = time.monotonic()
-        left.append(drain_gateway("gateway", timeout_s=120))
+        left.append(asyncio.run(drain_gateway_async("gateway", timeout_s=120)))
         took.append(time.monotonic() - started)
 
     results, answers = under_streams(url, drain)

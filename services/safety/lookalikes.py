@@ -1,9 +1,11 @@
 """Pattern hits that read as something else in their context: a phone number that is the tail of
 a serial or part number, an IPv4-shaped run of digits that is a version, section, build or
-interface number. Presidio's phone and IP recognisers see the digits only; these rules read the
-words around a hit and drop it. They only ever remove a hit (the prefilter's conditions stay
-necessary ones), and a hit with an address cue in its own clause ("ip", "host", "from", "src",
-"client", a port after it...) is always kept.
+interface number, a product's or package's version ("Cisco ASA 9.16.4.42") or a netmask.
+Presidio's phone and IP recognisers see the digits only; these rules read the words around a hit
+and drop it. They only ever remove a hit (the prefilter's conditions stay necessary ones), and a
+hit with an address cue in its own clause ("ip", "host", "from", "src", "client", a port after
+it...) is kept unless the word right before it names a version or a section ("firmware",
+"section") or it is a netmask.
 
 Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``); the
 held-out set was not used to write them.
@@ -19,21 +21,40 @@ from typing import Any
 _NOT_IP_CUE = re.compile(
     r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
-    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§)[\s:=#.]*$"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg)"
+    r"[\s:=#.]*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
 _IP_CUE = re.compile(
-    r"(?i)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
+    r"(?i)(?<!\.)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
     r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
     r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
-    r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind)\b"
+    r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind|permit|"
+    r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation)\b"
 )
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
 _GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
 _DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
-_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?:\d{1,5}\b|^\s+port\b")
+_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?\]?:\d{1,5}\b|^\s+port\b")
 SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
+# The token right before a quad that names a product or a package: "Citrix Workspace 23.11.0.132",
+# "agent-core 7.52.0.14", "Contoso.Client 3.2.101.7", "2.0.0.1-beta, 3.1.15.200", "updated it to",
+# "(was 7.51.2.9)". Read only when no address word stands in the clause.
+_PRODUCT_BEFORE = re.compile(
+    r"(?:\b[A-Z][A-Za-z]+|(?<!\S)(?=[\w.+-]*[A-Za-z])\w[\w+]*[-_.+][\w.+-]*[A-Za-z\d+]"
+    r"|\b(?:updat|upgrad|downgrad|bump|roll|went|move)\w*\b[^,;]{0,40}\bto|\b(?:was|previous|prev))[,;]?\s+$"
+)
+
+
+def is_mask(octets: list[str]) -> bool:
+    """Whether four octets are a netmask (255.255.255.0: ones, then zeros) or a wildcard mask
+    (0.0.0.255: zeros, then at least two ones), which name no host and no network."""
+    bits = "".join(f"{int(o):08b}" for o in octets)
+    head, tail = bits.rstrip("0"), bits.lstrip("0")  # what is left of the ones / from the first one on
+    netmask = bits.startswith("11111111") and "0" not in head
+    wildcard = bits.startswith("00000000") and "0" not in tail and len(tail) >= 2
+    return netmask or wildcard
 
 
 def _clause_before(text: str, start: int, reach: int = 40) -> str:
@@ -52,12 +73,16 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
     octets = value.split("/")[0].split(".")
     if len(octets) != 4 or not all(o.isdigit() for o in octets):
         return False  # IPv6 and mapped forms: left to Presidio
+    if is_mask(octets):
+        return True  # a netmask or an ACL's wildcard mask ("netmask 255.255.255.0", "0.0.255.255")
     if _PORT_AFTER.match(text[end : end + 8]):
         return False
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
         return False
+    if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
+        return True  # a product's or package's version, with no address word in its clause
     if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
         return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
     return all(int(o) <= SMALL_OCTET for o in octets)

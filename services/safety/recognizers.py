@@ -9,7 +9,10 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   package), or a single given name after a title or a cue word ("Dr.", "patient", "Hi",
   "Thanks,"...). Runs that name a place, an organisation, a product or a disease (a run ending
   in "Street", "Hospital", "Inc"; a run followed by "disease", "syndrome", "test", ...) are not
-  people: that is what keeps "Parkinson's disease" or "Wells Fargo" unredacted.
+  people: that is what keeps "Parkinson's disease" unredacted. Nor are brands and firms named
+  after people ("Wells Fargo", "Dr Pepper": ``services/safety/namesakes.py``), the first of two
+  joined eponyms ("Pearson and Spearman correlation"), a lone possessive with no noun after it
+  ("Raynaud's.", "Sainsbury's") or a place before its state ("Austin, TX").
 - ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
   word, unit, town, state and ZIP or UK / Irish postcode; continental "Lindenstraße 12, 10969
   Berlin" and "14 Rue des Lilas, 75019 Paris" forms; PO boxes).
@@ -30,6 +33,8 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
+
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
 _NAME_ATTRS_FIRST = ("first_names", "first_names_male", "first_names_female", "first_romanized_names")
@@ -49,7 +54,7 @@ _AMBIGUOUS = set(
     january february march july september october november december
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
-    ruby amber pepper coffee ginger olive jade crystal
+    ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
     """.split()
 )
 
@@ -70,6 +75,8 @@ _NOT_PERSON_WORDS = set(
     hotel airport station church park bridge river lake mountain county city state region republic
     disease syndrome model edition version series team department unit ward day
     memorial monument museum stadium arena hall library prize prizes award awards medal lecture
+    tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
+    palace castle tower abbey cathedral chapel mall plaza market courtyard
     """.split()
 )
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
@@ -81,10 +88,14 @@ _EPONYM_NEXT = set(
     catheter stain classification approach algorithm boots shampoo vaccine card gift
     solver integrator transform theorem constant number function filter matrix operator inequality
     conjecture interval rule process
+    contracture oesophagus esophagus tumour tumor virus chorea ulcer cyst hernia fracture triad
+    aphasia ataxia encephalopathy anaemia anemia cell cells node nodes duct area reaction monitor
+    fundoplication bypass gastrectomy position exercises plates chart diagram chains force model
     coffee tea ice cream soap chocolate beer whisky whiskey jeans perfume burger burgers donuts doughnuts
+    store stores shop shops outlet outlets concession concessions franchise promotion promotions
     """.split()
 )
-_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
+_WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:[A-Z][a-zà-öø-ÿā-žß]+)?(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|la|le|bin|binti|al|el|ibn|dos|das|ter|ten)"
 _RUN = re.compile(
     rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?{_WORD}(?:\s(?:{_PARTICLE}\s)?{_WORD}){{0,3}}(?![\w@/])"
@@ -96,7 +107,8 @@ _TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
 _TITLE_WORDS = set("dr mr mrs ms mx miss prof professor sir dame sr sra herr frau mme mlle".split())
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
-    "dear hi hello hey thanks patient customer client member user agent caller partner prescriber "
+    "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
+    "husband wife son daughter mother father brother sister mum mom dad "
     "name reported signed regards cheers i i'm im".split()
 )
 
@@ -113,6 +125,17 @@ _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|call
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 _SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*$")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*:")
+# "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
+_JOINED_EPONYM_AFTER = re.compile(r"^(?:['’]s?)?\s+(?:and|or|&|/)\s+[A-Z][\w'’-]*(?:['’]s?)?\s+([a-z][a-z-]+)")
+# "Raynaud's." "Sjögren's and Raynaud's": a lone possessive with no noun after it names a condition,
+# a shop or a brand ("Sainsbury's", "Asperger's"), not a person.
+_BARE_POSSESSIVE_AFTER = re.compile(r"^['’]s(?:[.,;:!?)\]]|\s*$)")
+# A place, then its US state or Canadian province ("Austin, TX", "Victoria, BC"); MD, PA and DO
+# are left out, they are also degrees after a person's name ("Ana Ruiz, MD").
+_REGION_AFTER = re.compile(
+    r"^,\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+    r"NM|NY|NC|ND|OH|OK|OR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\b"
+)
 
 # Sentence-initial words that open a capitalised run but never a name.
 _DETERMINERS = frozenset("the an this that these those our my your his her their its".split())
@@ -183,6 +206,7 @@ class NameRecognizer(EntityRecognizer):
 
     def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
         words = list(_NONSPACE.finditer(text, start, end))
+        run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
             lead = words.pop(0).group().lower().rstrip(".:,")
@@ -195,7 +219,8 @@ class NameRecognizer(EntityRecognizer):
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
         tokens = [w.group() for w in words if w.group() not in _PARTICLES]
-        known = [self._known(t) for t in tokens]
+        shouting = all(t.isupper() for t in tokens)  # "JOHN SMITH" on a form, but "Cisco ASA": ASA an acronym
+        known = [(False, False) if len(t) > 1 and t.isupper() and not shouting else self._known(t) for t in tokens]
         titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
@@ -211,6 +236,19 @@ class NameRecognizer(EntityRecognizer):
             return None
         after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])
         if after and after.group(1) in _EPONYM_NEXT:
+            return None
+        joined = _JOINED_EPONYM_AFTER.match(text[end:])
+        if joined and joined.group(1) in _EPONYM_NEXT:
+            return None
+        if brand_phrase(run_words):
+            return None  # "Wells Fargo", "Dr Pepper", "Lockheed Martin PO"
+        if not titled and any(plain(t) in BRAND_WORDS for t in tokens):
+            others = [k for t, k in zip(tokens, known, strict=True) if plain(t) not in BRAND_WORDS]
+            if not any(f or s for f, s in others):
+                return None  # "Hilton", "Cisco ASA"; "Paris Hilton" stays a person
+        if len(tokens) == 1 and not titled and _BARE_POSSESSIVE_AFTER.match(text[end:]):
+            return None
+        if _REGION_AFTER.match(text[end:]):
             return None
         # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard")
         beyond = re.match(r"(?:['’]s)?(?:\s+(?:Jr|Sr)\.?)?\s+([A-Z][a-z]+)", text[end:])

@@ -187,3 +187,78 @@ def test_a_possible_number_after_a_phone_cue_is_a_phone_number(pii_detector):
     text = "Ring me on 07700 900277 tonight; my mobile: +44 7700 900415. Quote 07700 900623 on the form."
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["07700 900277", "+44 7700 900415"]
     assert _found(pii_detector, "Call 2-3 times a day; phone battery at 15 %.", "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paid with my Wells Fargo card for a Ralph Lauren coat and two Tommy Hilfiger scarves.",
+        "Two cans of Dr Pepper and a Dr. Oetker pizza, please.",
+        "Moving the ISA from Charles Schwab to Morgan Stanley took a week; our Lockheed Martin PO is 4500012.",
+        "Add Uncle Ben's rice, Betty Crocker icing and a Harley-Davidson mug to the raffle.",
+        "Our Cisco ASA logs go to the SIEM; the Hilton was fully booked.",
+    ],
+)
+def test_brands_and_firms_named_after_people_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_person_sharing_a_word_with_a_brand_is_still_a_person():
+    text = "Dr Patel saw her; Dr Pepper is no doctor. Conrad Hilton opened it and Mr Disney called."
+    assert spans(NameRecognizer(), text) == ["Patel", "Conrad Hilton", "Disney"]
+    assert spans(NameRecognizer(), "Name: JOHN SMITH, ward 4") == ["JOHN SMITH"]  # all capitals: a form
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Methods: t-test, Pearson and Spearman correlation; Rinne and Weber tests.",  # joined eponyms
+        "She has Sjögren's syndrome and Raynaud's. We shop at Sainsbury's.",  # a possessive with no noun
+        "Flights to Austin, TX and Victoria, BC were cancelled.",  # a place, then its state or province
+        "Barrett's oesophagus, Wilms tumour, Epstein-Barr virus; Fowler's position for the scan.",
+        "Meet at the Lincoln Tunnel or the Hilton Garden Inn, then the John Lewis store.",
+        "The app works with Alexa, Siri and Cortana.",  # voice assistants
+    ],
+)
+def test_joined_eponyms_conditions_places_and_assistants_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Husband Karim updated by phone.", ["Karim"]),  # a relative's word opens the run
+        ("Pt Leila Haddad admitted overnight.", ["Leila Haddad"]),
+        ("GP: Dr. Fiona MacLeod, tel 0131 496 0218.", ["Fiona MacLeod"]),  # a surname with an inner capital
+        ("Signed, Ana Ruiz, MD", ["Ana Ruiz"]),  # a degree after a name is no state
+    ],
+)
+def test_names_after_relatives_words_and_with_inner_capitals_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_netmasks_and_wildcard_masks_are_no_ip_addresses(pii_detector):
+    text = "inet 192.168.1.23  netmask 255.255.255.0  broadcast 192.168.1.255; subnet mask 255.255.240.0"
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["192.168.1.23", "192.168.1.255"]
+    acl = "access-list 110 permit tcp 10.1.0.0 0.0.255.255 any eq 443"
+    assert _found(pii_detector, acl, "IP_ADDRESS") == ["10.1.0.0"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "After we updated Citrix Workspace to 23.11.0.132 it froze; Cisco ASA 9.16.4.42 is next.",
+        "installed agent-core 7.52.0.14 (was 7.51.2.9) on Tuesday",
+        "NuGet Contoso.Client 3.2.101.7 and 2.0.0.1-beta, 3.1.15.200 are in the feed.",
+        "The Intel driver 7.1.0.25 did not help.",
+    ],
+)
+def test_product_and_package_versions_with_large_parts_are_no_ip_addresses(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_addresses_after_product_words_ports_in_brackets_and_was_keep_their_cues(pii_detector):
+    text = (
+        "[UDP: [10.12.0.5]:161->[10.12.0.1]:162] trap; the attacker's IP was 203.0.113.5, Chrome on 45.1.2.30 port 22"
+    )
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.12.0.5", "10.12.0.1", "203.0.113.5", "45.1.2.30"]

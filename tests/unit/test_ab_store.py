@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from services.router.feedback import FeedbackService
 from services.router.report import build_report
 from services.router.routes import add_feedback_route
 from services.router.service import CanaryController, RouterService
+from services.router.service import log as service_log
 from services.router.store import ExperimentStore, Outcome, StoreError, sqlite_url
 
 MODEL = "m"
@@ -153,14 +155,17 @@ def test_canary_advances_then_halts(store: ExperimentStore) -> None:
     assert halted.state == "halted" and "error rate" in halted.reason and canary.share(exp) == 0.0
 
 
-def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path) -> None:
+def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "experiments.yaml"
     path.write_text(json.dumps({"experiments": [exp_config()]}))
     service = RouterService(RouterSettings(experiments_file=path), models=[MODEL])
     assert service.router.experiment_for(MODEL).name == "e1"
     bad = exp_config(variants=[{"name": "control", "weight": 0.5}, {"name": "treatment", "weight": 0.6}])
     path.write_text(json.dumps({"experiments": [bad]}))
-    assert service.reload() is False and "sum to 1.1" in service.last_error
+    with caplog.at_level(logging.ERROR, logger=service_log.name):
+        assert service.reload() is False and "sum to 1.1" in service.last_error
+        assert service.reload() is False  # e.g. every interval after `ab promote` dropped the challenger alias
+    assert [r.getMessage().count("sum to 1.1") for r in caplog.records] == [1]  # said once, not per reload
     assert service.router.experiment_for(MODEL).name == "e1"
     with pytest.raises(ExperimentConfigError):
         RouterService(RouterSettings(experiments_file=path), models=[MODEL])

@@ -60,6 +60,16 @@ class InvalidRequestError(LLMOpsError):
 class ContentFilterError(InvalidRequestError):
     default_code = "content_filter"
 
+    def __init__(self, message: str, *, param: str | None = None, explanation: dict[str, Any] | None = None):
+        super().__init__(message, param=param)
+        self.explanation = explanation  # the n-grams behind the block, when the policy asks to explain
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.explanation:
+            body["error"]["explanation"] = self.explanation
+        return body
+
 
 class AuthenticationError(LLMOpsError):
     status_code = 401

@@ -129,7 +129,9 @@ class InputGuard(PassThrough):
         note_decision(ctx, "input_guard", _verdict_word(verdict, changed))
         if verdict["blocked"]:
             raise ContentFilterError(
-                f"The prompt was blocked by the content filter ({verdict['blocked']}).", param=param
+                f"The prompt was blocked by the content filter ({verdict['blocked']}).",
+                param=param,
+                explanation=verdict.get("explanations"),
             )
         for (container, key, _), text in zip(slots, verdict["texts"], strict=True):
             container[key] = text

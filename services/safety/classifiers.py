@@ -2,6 +2,11 @@
 
 Each ONNX graph takes raw strings (``text``: [N, 1]) and returns ``probabilities`` ([N, k]);
 tokenisation and TF-IDF run inside the graph, so nothing here depends on scikit-learn or torch.
+
+``explain`` names the n-grams that pushed a text towards a class. The graphs are linear models on
+the L2-normalised TF-IDF row, so each n-gram's share of the class's log-odds is exactly its
+coefficient times its feature value: both are read from the graph itself (the vectorizer's n-gram
+pool, the classifier's coefficients, the normalised row as an extra output of a second session).
 """
 
 from __future__ import annotations
@@ -44,10 +49,58 @@ class OnnxTextClassifier:
         if isinstance(width, int) and width != len(classes):
             raise ModelInvalidError(f"{path} scores {width} classes, expected {len(classes)} {classes}: {retrain}")
         self.classes = classes
+        self.path = path
+        self._explainer: _NgramExplainer | None = None
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         batch = np.array(texts, dtype=object).reshape(-1, 1)
         return self.session.run(["probabilities"], {"text": batch})[0]
+
+    def explain(self, text: str, towards: int, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` n-grams of ``text`` that added most to class ``towards``'s log-odds (against the
+        other class of a binary model, against the last class, "neither"/"benign", of a multi-class
+        one), with their shares, largest first; only n-grams that pushed towards it."""
+        if self._explainer is None:
+            self._explainer = _NgramExplainer(self.path)
+        return self._explainer.top(text, towards, k)
+
+
+class _NgramExplainer:
+    """What ``OnnxTextClassifier.explain`` reads from a TF-IDF + linear classifier graph."""
+
+    def __init__(self, path: Path):
+        import onnx
+        import onnxruntime as ort
+        from onnx import helper
+
+        model = onnx.load(str(path))
+        nodes = {n.op_type: n for n in model.graph.node}
+        vectorizer, classifier = nodes["TfIdfVectorizer"], nodes["LinearClassifier"]
+        attrs = {a.name: helper.get_attribute_value(a) for a in vectorizer.attribute}
+        pool = [w.decode() for w in attrs["pool_strings"]]
+        starts = list(attrs["ngram_counts"]) + [len(pool)]  # where each n-gram length's entries begin
+        grams = []
+        for n, (begin, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
+            grams += [" ".join(pool[i : i + n]) for i in range(begin, end, n)]
+        self.names = [""] * (max(attrs["ngram_indexes"]) + 1)
+        for gram, column in zip(grams, attrs["ngram_indexes"], strict=True):
+            self.names[column] = gram
+        weights = {a.name: helper.get_attribute_value(a) for a in classifier.attribute}
+        self.coefficients = np.array(weights["coefficients"], dtype=np.float64).reshape(-1, len(self.names))
+        self.binary = weights["post_transform"] == b"LOGISTIC"  # rows [-w, w]: class 1's log-odds is w . x
+        row = classifier.input[0]  # the normalised TF-IDF row the classifier reads
+        model.graph.output.append(helper.make_tensor_value_info(row, onnx.TensorProto.FLOAT, None))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self.row = row
+
+    def top(self, text: str, towards: int, k: int) -> list[tuple[str, float]]:
+        x = self.session.run([self.row], {"text": np.array([[text]], dtype=object)})[0][0].astype(np.float64)
+        w = self.coefficients[towards] if self.binary else self.coefficients[towards] - self.coefficients[-1]
+        share = w * x
+        order = [j for j in np.argsort(-share)[:k] if share[j] > 0]
+        return [(self.names[j], round(float(share[j]), 4)) for j in order]
 
 
 class InjectionClassifier(OnnxTextClassifier):

@@ -15,7 +15,8 @@ The verdict is a plain dict (it crosses a Ray Serve hop)::
      "entities": [[{"type", "start", "end", "score"}, ...] per text],
      "texts": [redacted or pseudonymised text per text],
      "vault": {"<PERSON_1>": "original", ...},                       # only when pseudonymising
-     "timings": {detector: seconds}}
+     "timings": {detector: seconds},
+     "explanations": {detector: [[n-gram, share of the log-odds], ...]}}  # rule explain: true, not allow
 
 Cheap detectors run first; once one blocks, the rest are skipped. ``scan_passages`` scores
 retrieved RAG passages for indirect injection, one verdict per passage.
@@ -75,14 +76,18 @@ class SafetyService:
             "texts": list(texts),
             "vault": {},
             "timings": {},
+            "explanations": {},
         }
 
-        def decide(detector: str, score: float) -> None:
+        def decide(detector: str, score: float, towards: int = 1) -> None:
             rule = getattr(policy, detector)
             action = rule.action if score >= rule.threshold else "allow"
             verdict["actions"][detector] = action
             if action == "block":
                 verdict["blocked"] = CATEGORY[detector]
+            if action != "allow" and rule.explain:
+                classifier = self.injection if detector == "injection" else self.toxicity
+                verdict["explanations"][detector] = [list(pair) for pair in classifier.explain(joined, towards)]
 
         if policy.active("injection", direction):
             started = time.perf_counter()
@@ -96,9 +101,9 @@ class SafetyService:
             decide("injection", verdict["scores"]["injection"])
         if policy.active("toxicity", direction) and not verdict["blocked"]:
             started = time.perf_counter()
-            verdict["scores"]["toxicity"], _ = self.toxicity.score(joined)
+            verdict["scores"]["toxicity"], kind = self.toxicity.score(joined)
             verdict["timings"]["toxicity"] = time.perf_counter() - started
-            decide("toxicity", verdict["scores"]["toxicity"])
+            decide("toxicity", verdict["scores"]["toxicity"], self.toxicity.classes.index(kind))
         if policy.active("pii", direction) and not verdict["blocked"] and policy.pii.action != "allow":
             self._pii(texts, direction, policy, verdict, deadline)
         return verdict

@@ -24,9 +24,8 @@ from ray.serve.llm import LLMServer
 
 from services.common import ray_adapter
 
-FIRST_BATCH_GRACE_S = (
-    0.002  # gathers the chunks produced together with the first one (vLLM's role and first content chunk)
-)
+# gathers the chunks produced together with the first one (vLLM's role and first content chunk)
+FIRST_BATCH_GRACE_S = 0.002
 _END = object()
 
 

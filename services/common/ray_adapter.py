@@ -43,14 +43,6 @@ def serve_request_id() -> str:
     return _get_serve_request_context().request_id
 
 
-def output_batcher(generator: AsyncGenerator[Any, None], interval_ms: float | None) -> Any:
-    """Ray Serve LLM's ``Batcher`` over ``generator``: ``.queue``, ``.done_event``,
-    ``.drain_queue()``, ``.stream()``, ``.read_task``."""
-    from ray.llm._internal.serve.utils.batcher import Batcher
-
-    return Batcher(generator, interval_ms=interval_ms)
-
-
 def disk_adapter(model_id: str, local_path: str) -> Any:
     """Ray Serve LLM's ``DiskMultiplexConfig`` for a LoRA adapter already on local disk: what an
     ``LLMServer``'s ``model_downloader`` returns from ``load_model_from_config``, and what

@@ -1,15 +1,21 @@
 """The engine deployment class: Ray Serve LLM's ``LLMServer`` with a faster first token.
 
 ``LLMServer`` batches streamed output every ``stream_batching_interval_ms`` (50 ms by default)
-to save per-chunk transport cost, and its batcher holds the first token back for a whole
-interval: about +50 ms time to first token. ``EngineServer`` sends the first chunks as soon as
-the engine produces them (vLLM's role chunk and first content chunk come together) and batches
-the rest as before. The hook into ``LLMServer`` is in ``services/common/ray_adapter.py``.
+to save per-chunk transport cost: its batcher wakes on a fixed tick and sends what arrived since,
+so each chunk waits for the next tick (the first for a whole interval: about +50 ms time to first
+token; at one stream on this CPU engine, a token every ~55 ms, the second chunk usually two ticks).
+``EngineServer`` paces instead of ticking (``first_then_batched``): a chunk leaves as soon as the
+engine produces it, unless a batch left less than an interval ago, in which case it waits out the
+rest of that interval together with whatever else arrives. At most one batch per interval leaves,
+as before, but no chunk waits while the line is idle: the streaming output guard, which releases a
+word once the next token shows it whole, sees that token as soon as the engine made it. The hook
+into ``LLMServer`` is in ``services/common/ray_adapter.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
@@ -18,27 +24,50 @@ from ray.serve.llm import LLMServer
 
 from services.common import ray_adapter
 
-FIRST_BATCH_GRACE_S = 0.002  # gathers the chunks produced together with the first one
+# gathers the chunks produced together with the first one (vLLM's role and first content chunk)
+FIRST_BATCH_GRACE_S = 0.002
+_END = object()
 
 
 async def first_then_batched(
     generator: AsyncGenerator[Any, None], interval_ms: float | None
 ) -> AsyncGenerator[list[Any], None]:
-    """Yield the first chunks at once, then lists of chunks gathered every ``interval_ms``."""
-    batcher = ray_adapter.output_batcher(generator, interval_ms)
-    first = asyncio.ensure_future(batcher.queue.get())
-    finished = asyncio.ensure_future(batcher.done_event.wait())
+    """Lists of chunks: each leaves when the engine produced it, or when an interval has passed
+    since the last list left (``interval_ms``; None: one list at the end)."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def read() -> None:
+        try:
+            async for chunk in generator:
+                queue.put_nowait(chunk)
+        finally:
+            queue.put_nowait(_END)
+
+    reader = asyncio.create_task(read())
+    interval = None if interval_ms is None else interval_ms / 1000
+    last_sent: float | None = None
     try:
-        await asyncio.wait({first, finished}, return_when=asyncio.FIRST_COMPLETED)
-        if first.done():
-            await asyncio.sleep(FIRST_BATCH_GRACE_S)
-            yield [first.result(), *batcher.drain_queue()]
-        async for batch in batcher.stream():  # the rest, and the generator's error if it failed
-            yield list(batch)
+        while True:
+            batch = [await queue.get()]
+            if batch[0] is not _END:
+                if last_sent is None:
+                    wait: float | None = FIRST_BATCH_GRACE_S
+                else:
+                    wait = None if interval is None else last_sent + interval - time.perf_counter()
+                if wait is None or wait > 0:  # gather what comes until then; the engine's end ends the wait
+                    await asyncio.wait({reader}, timeout=wait)
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+            ended = batch[-1] is _END
+            batch = [chunk for chunk in batch if chunk is not _END]
+            if batch:
+                yield batch
+                last_sent = time.perf_counter()
+            if ended:
+                reader.result()  # the engine's error, if it failed
+                return
     finally:  # closed or cancelled early (client gone): stop reading, which aborts the engine request
-        first.cancel()
-        finished.cancel()
-        batcher.read_task.cancel()
+        reader.cancel()
 
 
 class EngineServer(LLMServer):

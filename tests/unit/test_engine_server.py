@@ -82,3 +82,38 @@ async def test_engine_reports_the_folder_it_loaded_its_tokenizer_from():
 
     config = build_llm_config(ModelSpec(name="chat", source="/models/chat-v2"), EngineSettings(device="cpu"))
     assert await EngineServer.tokenizer_source(SimpleNamespace(_llm_config=config)) == "/models/chat-v2"
+
+
+async def test_a_chunk_after_an_idle_interval_leaves_at_once():
+    """A chunk that comes when no batch left for a whole interval is sent when it comes, not at
+    the next tick of a fixed clock (LLMServer's batcher: at one stream, a token every ~55 ms and
+    a 50 ms tick, the second token waited ~50 ms more, and the output guard, which releases the
+    first word when the second token shows it whole, with it)."""
+    gate, end = asyncio.Event(), asyncio.Event()
+
+    async def two_words():
+        yield "Once"
+        await gate.wait()
+        yield " upon"
+        await end.wait()  # the answer goes on
+
+    stream = first_then_batched(two_words(), interval_ms=500)
+    assert await anext(stream) == ["Once"]
+    second = asyncio.ensure_future(anext(stream))  # the reader waits for the next chunk, as the gateway does
+    await asyncio.sleep(0.6)  # longer than the interval, no chunk in between
+    gate.set()
+    opened = time.perf_counter()
+    assert await second == [" upon"]
+    assert time.perf_counter() - opened < 0.2, "the chunk did not wait for a batching tick"
+    end.set()
+    assert [b async for b in stream] == []
+
+
+async def test_at_most_one_batch_per_interval():
+    stream = first_then_batched(tokens(30, 0.01), interval_ms=100)
+    sent = []
+    async for batch in stream:
+        sent.append((time.perf_counter(), batch))
+    assert [x for _, batch in sent for x in batch] == list(range(30))
+    gaps = [b - a for (a, _), (b, _) in zip(sent[1:-1], sent[2:-1], strict=False)]  # the engine's end ends a wait
+    assert len(sent) < 30 and all(gap >= 0.09 for gap in gaps), "batches after the first are an interval apart"

@@ -22,14 +22,7 @@ def test_engine_errors_are_recognised_by_type():
     assert not ray_adapter.is_engine_error({"error": "a dict is not an ErrorResponse"})
 
 
-async def test_output_batcher_and_batching_override():
-    async def numbers():
-        for i in range(3):
-            yield i
-
-    batcher = ray_adapter.output_batcher(numbers(), 10)
-    assert [x async for batch in batcher.stream() for x in batch] == [0, 1, 2]
-
+def test_batching_override():
     class Server:
         def _get_batch_interval_ms(self):
             return 7

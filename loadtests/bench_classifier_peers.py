@@ -2,8 +2,10 @@
 
 Injection (``pipelines/classifiers/heldout/injection_heldout.jsonl``): ours is
 ``var/classifiers/injection.onnx`` + the heuristics (noisy-OR, what the safety service compares
-with the policy threshold); the peer is jailguard (an MLP on all-MiniLM-L6-v2 embeddings; its
-ONNX embedder is the project's own export, so nothing is downloaded). Toxicity
+with the policy threshold); the peers are jailguard (an MLP on all-MiniLM-L6-v2 embeddings; its
+ONNX embedder is the project's own export, so nothing is downloaded) and toolwall-guard's rule
+layers (patterns, unicode tags, markdown exfiltration; built for tool outputs, i.e. indirect
+injection; its DeBERTa judge would come from the Hugging Face hub and is off). Toxicity
 (``toxicity_heldout.jsonl``, toxic = hate or offensive vs neither): ours is
 ``var/classifiers/toxicity.onnx`` (P(hate) + P(offensive)); the peer is alt-profanity-check.
 
@@ -79,7 +81,24 @@ def _profanity_check() -> tuple[Callable[[str], tuple[float, bool]], str]:
     return scorer, version("alt-profanity-check")
 
 
-PEER_LOADERS = {"jailguard": _jailguard, "alt-profanity-check": _profanity_check}
+TOOLWALL_THRESHOLD = 0.6  # toolwall's Policy.response_ipi_threshold default
+
+
+def _toolwall() -> tuple[Callable[[str], tuple[float, bool]], str]:
+    from importlib.metadata import version
+
+    from toolwall.detect import CompositeDetector
+
+    detector = CompositeDetector(use_judge=False)  # its DeBERTa judge comes from the Hugging Face hub
+
+    def scorer(text: str) -> tuple[float, bool]:
+        score = detector.score(text)[0]
+        return score, score >= TOOLWALL_THRESHOLD
+
+    return scorer, version("toolwall-guard")
+
+
+PEER_LOADERS = {"jailguard": _jailguard, "alt-profanity-check": _profanity_check, "toolwall-guard": _toolwall}
 
 
 def _worker(peer: str, texts_file: str, out_file: str) -> None:
@@ -143,12 +162,14 @@ def system_figures(
     }
 
 
-def peer_figures(y: Any, peer: dict[str, Any], groups: list[str], default_label: str) -> dict[str, Any]:
-    """A peer's figures; its default decision is taken as score >= 0.5, and the rows where the
-    peer's own decision says otherwise are counted (0 when that reading is right)."""
-    row = system_figures(y, peer["scores"], groups, {default_label: 0.5}, peer["seconds"])
+def peer_figures(
+    y: Any, peer: dict[str, Any], groups: list[str], default_label: str, default_threshold: float = 0.5
+) -> dict[str, Any]:
+    """A peer's figures; its default decision is taken as score >= ``default_threshold``, and the
+    rows where the peer's own decision says otherwise are counted (0 when that reading is right)."""
+    row = system_figures(y, peer["scores"], groups, {default_label: default_threshold}, peer["seconds"])
     pairs = zip(peer["flags"], peer["scores"], strict=True)
-    row["default_decisions_not_score_ge_0.5"] = sum(flag != (score >= 0.5) for flag, score in pairs)
+    row["default_decisions_not_score_ge_threshold"] = sum(flag != (score >= default_threshold) for flag, score in pairs)
     return row
 
 
@@ -217,6 +238,11 @@ def main() -> None:
     row = peer_figures(y, peer, groups, "peer default (is_injection)")
     injection[f"jailguard {peer['version']}"] = row
     log("jailguard", row["roc_auc"])
+    peer = run_peer(python, "toolwall-guard", texts)
+    row = peer_figures(y, peer, groups, "peer default (score >= 0.6)", TOOLWALL_THRESHOLD)
+    row["layers"] = "patterns, unicode tags, markdown exfiltration (no judge model: it comes from the Hugging Face hub)"
+    injection[f"toolwall-guard {peer['version']}"] = row
+    log("toolwall-guard", row["roc_auc"])
     record["injection"] = injection
 
     # toxicity: ours (P(hate) + P(offensive)) vs alt-profanity-check; toxic = hate or offensive

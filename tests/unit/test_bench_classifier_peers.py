@@ -73,9 +73,12 @@ def test_peer_figures_counts_decisions_that_are_not_score_at_least_half():
     y = np.array([0, 0, 1, 1])
     peer = {"scores": [0.1, 0.6, 0.4, 0.9], "flags": [False, False, False, True], "seconds": [0.01] * 4}
     out = peer_figures(y, peer, ["a"] * 4, "peer default")
-    assert out["default_decisions_not_score_ge_0.5"] == 1  # 0.6 scored, not flagged
+    assert out["default_decisions_not_score_ge_threshold"] == 1  # 0.6 scored, not flagged
     assert out["at"]["peer default"]["threshold"] == 0.5
     assert out["at"]["peer default"]["recall"] == 0.5
+    out = peer_figures(y, peer, ["a"] * 4, "peer default", default_threshold=0.95)
+    assert out["default_decisions_not_score_ge_threshold"] == 1  # 0.9 flagged, under 0.95
+    assert out["at"]["peer default"]["recall"] == 0.0
 
 
 def test_run_peer_needs_the_bench_venv(tmp_path):

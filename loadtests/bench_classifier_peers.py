@@ -111,6 +111,21 @@ def _worker(peer: str, texts_file: str, out_file: str) -> None:
     Path(out_file).write_text(json.dumps(result))
 
 
+PEER_MODULES = {"jailguard": "jailguard", "alt-profanity-check": "profanity_check", "toolwall-guard": "toolwall"}
+
+
+def missing_peers(python: Path) -> list[str]:
+    """The peers the benchmark venv cannot import (checked before any scoring)."""
+    missing = []
+    for peer, module in PEER_MODULES.items():
+        found = subprocess.run(
+            [str(python), "-c", f"import importlib.util as u; exit(u.find_spec('{module}') is None)"]
+        )
+        if found.returncode != 0:
+            missing.append(peer)
+    return missing
+
+
 def run_peer(python: Path, peer: str, texts: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """The peer's scores on ``texts``, from a worker process of the benchmark venv's Python."""
     if not Path(python).exists():
@@ -211,6 +226,8 @@ def main() -> None:
     python = bench_venv(args.bench_venv) / "bin" / "python"
     if not python.exists():
         parser.error(f"{python} not found: PEERS=classifiers bash loadtests/install_peers.sh")
+    if missing := missing_peers(python):
+        parser.error(f"{', '.join(missing)} not in {python}: PEERS=classifiers bash loadtests/install_peers.sh")
     manifest = json.loads((args.classifiers_dir / "manifest.json").read_text())
     reports = {
         t: json.loads((args.classifiers_dir / f"{t}_report.json").read_text()) for t in ("injection", "toxicity")

@@ -10,6 +10,9 @@ import pytest
 
 from loadtests.bench_classifier_peers import (
     ORACLE_LABEL,
+    PEER_LOADERS,
+    PEER_MODULES,
+    missing_peers,
     peer_figures,
     run_peer,
     score_each,
@@ -90,3 +93,9 @@ def test_run_peer_reports_a_failing_worker():
     # this interpreter (the stack's venv) has no such peer: the worker exits non-zero with a KeyError
     with pytest.raises(RuntimeError, match="worker failed"):
         run_peer(sys.executable, "no-such-peer", ["hello"])
+
+
+def test_missing_peers_names_those_the_venv_cannot_import():
+    # the stack's venv holds none of the peers (they live in the benchmark venv only)
+    assert missing_peers(sys.executable) == list(PEER_MODULES)
+    assert set(PEER_MODULES) == set(PEER_LOADERS)

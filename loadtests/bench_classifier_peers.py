@@ -5,7 +5,8 @@ Injection (``pipelines/classifiers/heldout/injection_heldout.jsonl``): ours is
 with the policy threshold); the peers are jailguard (an MLP on all-MiniLM-L6-v2 embeddings; its
 ONNX embedder is the project's own export, so nothing is downloaded) and toolwall-guard's rule
 layers (patterns, unicode tags, markdown exfiltration; built for tool outputs, i.e. indirect
-injection; its DeBERTa judge would come from the Hugging Face hub and is off). Toxicity
+injection; its DeBERTa judge would come from the Hugging Face hub and is off) and
+prompt-guardrail (``guardify``: TF-IDF + logistic regression pickles in the wheel). Toxicity
 (``toxicity_heldout.jsonl``, toxic = hate or offensive vs neither): ours is
 ``var/classifiers/toxicity.onnx`` (P(hate) + P(offensive)); the peer is alt-profanity-check.
 
@@ -98,7 +99,32 @@ def _toolwall() -> tuple[Callable[[str], tuple[float, bool]], str]:
     return scorer, version("toolwall-guard")
 
 
-PEER_LOADERS = {"jailguard": _jailguard, "alt-profanity-check": _profanity_check, "toolwall-guard": _toolwall}
+def _prompt_guardrail() -> tuple[Callable[[str], tuple[float, bool]], str]:
+    import warnings
+    from importlib.metadata import version
+
+    import guardify
+
+    with warnings.catch_warnings(record=True) as caught:  # its pickles are from another scikit-learn
+        warnings.simplefilter("always")
+        guardify.detect("warm up")
+    PEER_WARNINGS.extend(sorted({str(w.message).split(".")[0] for w in caught}))
+
+    def scorer(text: str) -> tuple[float, bool]:
+        result = guardify.detect(text)  # {"label": "safe" | "injection", "score": the likelier label's probability}
+        injection = result["label"] == "injection"
+        return (result["score"] if injection else 1.0 - result["score"]), injection
+
+    return scorer, version("prompt-guardrail")
+
+
+PEER_WARNINGS: list[str] = []
+PEER_LOADERS = {
+    "jailguard": _jailguard,
+    "alt-profanity-check": _profanity_check,
+    "toolwall-guard": _toolwall,
+    "prompt-guardrail": _prompt_guardrail,
+}
 
 
 def _worker(peer: str, texts_file: str, out_file: str) -> None:
@@ -108,10 +134,16 @@ def _worker(peer: str, texts_file: str, out_file: str) -> None:
     scorer, version = PEER_LOADERS[peer]()
     result = score_each(scorer, texts)
     result["version"] = version
+    result["warnings"] = PEER_WARNINGS
     Path(out_file).write_text(json.dumps(result))
 
 
-PEER_MODULES = {"jailguard": "jailguard", "alt-profanity-check": "profanity_check", "toolwall-guard": "toolwall"}
+PEER_MODULES = {
+    "jailguard": "jailguard",
+    "alt-profanity-check": "profanity_check",
+    "toolwall-guard": "toolwall",
+    "prompt-guardrail": "guardify",
+}
 
 
 def missing_peers(python: Path) -> list[str]:
@@ -260,6 +292,11 @@ def main() -> None:
     row["layers"] = "patterns, unicode tags, markdown exfiltration (no judge model: it comes from the Hugging Face hub)"
     injection[f"toolwall-guard {peer['version']}"] = row
     log("toolwall-guard", row["roc_auc"])
+    peer = run_peer(python, "prompt-guardrail", texts)
+    row = peer_figures(y, peer, groups, "peer default (label)")
+    row["warnings"] = peer["warnings"]
+    injection[f"prompt-guardrail {peer['version']}"] = row
+    log("prompt-guardrail", row["roc_auc"])
     record["injection"] = injection
 
     # toxicity: ours (P(hate) + P(offensive)) vs alt-profanity-check; toxic = hate or offensive

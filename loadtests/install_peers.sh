@@ -11,7 +11,9 @@
 #     points JAILGUARD_MODEL_DIR at the project's own export instead) and alt-profanity-check
 #     (offensive language; MIT; a scikit-learn model in the wheel, pins scikit-learn and joblib),
 #     toolwall-guard (indirect prompt injection in tool outputs; Apache-2.0; its rule layers run
-#     offline, its DeBERTa judge would come from the Hugging Face hub and is not used).
+#     offline, its DeBERTa judge would come from the Hugging Face hub and is not used) and
+#     prompt-guardrail (prompt injection; Apache-2.0; TF-IDF + logistic regression pickles in the
+#     wheel, made with scikit-learn 1.7.2 and loaded here with the 1.9.1 alt-profanity-check pins).
 #
 # Usage:  bash loadtests/install_peers.sh            # venv at ./.venv-bench
 #         BENCH_VENV=/work/bench-venv bash loadtests/install_peers.sh
@@ -36,6 +38,7 @@ LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 JAILGUARD_VERSION="${JAILGUARD_VERSION:-0.1.2}"
 ALT_PROFANITY_CHECK_VERSION="${ALT_PROFANITY_CHECK_VERSION:-1.9.1}"
 TOOLWALL_GUARD_VERSION="${TOOLWALL_GUARD_VERSION:-0.4.0}"
+PROMPT_GUARDRAIL_VERSION="${PROMPT_GUARDRAIL_VERSION:-1.0.1}"
 # Never AMX (see DESIGN.md §4); AVX-512 only where this CPU has it: an AVX-512 build dies with
 # SIGILL (exit -4) on a CPU without it (an AMD EPYC with AVX2 only, 2026-11-30).
 CPUINFO="${CPUINFO:-/proc/cpuinfo}"
@@ -68,7 +71,8 @@ for peer in $PEERS; do
         ;;
     classifiers)
         "$BENCH_VENV/bin/python" -m pip install "jailguard==${JAILGUARD_VERSION}" \
-            "alt-profanity-check==${ALT_PROFANITY_CHECK_VERSION}" "toolwall-guard==${TOOLWALL_GUARD_VERSION}"
+            "alt-profanity-check==${ALT_PROFANITY_CHECK_VERSION}" "toolwall-guard==${TOOLWALL_GUARD_VERSION}" \
+            "prompt-guardrail==${PROMPT_GUARDRAIL_VERSION}"
         ;;
     *)
         echo "unknown peer: $peer (expected litellm, llamacpp or classifiers)" >&2
@@ -78,4 +82,4 @@ for peer in $PEERS; do
 done
 
 echo "peers installed in $BENCH_VENV:"
-"$BENCH_VENV/bin/python" -m pip list 2>/dev/null | grep -iE '^(litellm|llama.cpp.python|jailguard|alt-profanity-check|toolwall-guard) ' || true
+"$BENCH_VENV/bin/python" -m pip list 2>/dev/null | grep -iE '^(litellm|llama.cpp.python|jailguard|alt-profanity-check|toolwall-guard|prompt-guardrail) ' || true

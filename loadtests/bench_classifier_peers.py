@@ -108,7 +108,7 @@ def _prompt_guardrail() -> tuple[Callable[[str], tuple[float, bool]], str]:
     with warnings.catch_warnings(record=True) as caught:  # its pickles are from another scikit-learn
         warnings.simplefilter("always")
         guardify.detect("warm up")
-    PEER_WARNINGS.extend(sorted({str(w.message).split(".")[0] for w in caught}))
+    PEER_WARNINGS.extend(sorted({str(w.message).split(". ")[0] for w in caught}))
 
     def scorer(text: str) -> tuple[float, bool]:
         result = guardify.detect(text)  # {"label": "safe" | "injection", "score": the likelier label's probability}

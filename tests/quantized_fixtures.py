@@ -1,7 +1,7 @@
 """One int4 build of the embedded model for the whole test session: ``run_quantize`` (the
 ``llmops pipeline quantize`` step) with the shipped ``config/pipeline.yaml``'s quantize settings
-(the int4 default: ``hqq_offset`` with an 8-bit LM head) exports and quantizes the registered base
-version and registers the result in a sqlite MLflow registry. An export takes ~30-60 s on 2 cores and three
+(what a user's int4 build is) exports and quantizes the registered base version and registers the
+result in a sqlite MLflow registry. An export takes ~30-60 s on 2 cores and three
 modules need one (tests/unit/test_quantize.py, tests/integration/test_quantized_serving.py and
 test_lora_serving.py). Tests may add versions and aliases to its registry; none changes or
 deletes the base or the int4 version."""

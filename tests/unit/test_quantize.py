@@ -22,6 +22,7 @@ from services.engine.onnx_engine import OnnxGenAIEngine
 from services.gateway.engines import HandleEngine
 from services.registry.service import RegistryError
 from tests.conftest import make_gateway_app
+from tests.quantized_fixtures import shipped_quantize
 from tests.unit.quantize_helpers import quantize_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,18 +55,20 @@ def test_int4_version_is_registered_with_lineage(quantized) -> None:
     assert tags["quantization"] == "int4" and tags["engine"] == "onnxruntime-genai" and tags["format"] == "onnx"
     assert tags["source_version"] == str(base.version) and tags["parent_version"] == str(base.version)
     assert tags["data_hash"] == "none" and tags["code_version"] and len(tags["config_sha256"]) == 64
-    # the shipped int4 (config/pipeline.yaml): hqq_offset, LM head at 8 bits, the embedding a float32 Gather
-    assert (tags["algorithm"], tags["int8_matmuls"], tags["shared_embeddings"]) == ("hqq_offset", "lm_head", "False")
-    assert tags["symmetric"] == "False" and tags["config_sha256"] == quantize_digest(
-        QuantizeConfig(schemes=["int4"], algorithm="hqq_offset", int8_matmuls="lm_head"), "int4"
-    ), "the digest of int4's own settings, however the algorithm was given"
+    # the shipped int4 (config/pipeline.yaml): round-to-nearest, symmetric, one shared int4 table
+    assert (tags["algorithm"], tags["symmetric"], tags["int8_matmuls"], tags["shared_embeddings"]) == (
+        "default",
+        "True",
+        "none",
+        "True",
+    )
+    assert tags["config_sha256"] == quantize_digest(QuantizeConfig(**shipped_quantize()), "int4")
     assert [v.version for v in quantized.registry.lineage(info.model, info.version)] == [info.version, base.version]
     folder = info.local_path()
     assert folder is not None and (folder / "genai_config.json").is_file() and (folder / "config.json").is_file()
     fp32 = (MODELS / "smollm2-135m-instruct/model.safetensors").stat().st_size
-    # 4-bit decoder (+ 1/32 float offsets), 8-bit LM head, float32 embedding table (113 MB of the 538)
-    assert int(tags["size_bytes"]) < 0.5 * fp32, "int4 weights: under half of the float32 file"
-    assert any("hqq_offset: 150 MatMuls as the integer kernel" in m for m in quantized.messages), "progress"
+    assert int(tags["size_bytes"]) < 0.25 * fp32, "4-bit weights: under a quarter of the float32 file"
+    assert any("MatMuls quantized" in m for m in quantized.messages), "progress is reported"
     assert quantized.result.artifact == info.source and quantized.result.folder.is_dir()
     assert (quantized.result.folder.parent / f"{quantized.result.folder.name}.builder.log").is_file()
 

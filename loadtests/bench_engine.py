@@ -283,6 +283,7 @@ async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
     if not python.exists():
         raise RuntimeError(f"{python} not found: install the peers (bash loadtests/install_peers.sh)")
     threads = str(args.llamacpp_threads or os.cpu_count() or 1)
+    threads_batch = str(getattr(args, "llamacpp_threads_batch", 0) or threads)  # prompt processing
     server = ServerProcess(
         "llamacpp",
         [
@@ -302,7 +303,7 @@ async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
             "--n_threads",
             threads,
             "--n_threads_batch",
-            threads,
+            threads_batch,
             # queue concurrent requests (its default cancels the running stream when another arrives)
             "--interrupt_requests",
             "false",
@@ -508,6 +509,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-model-len", type=int, default=2048)
     p.add_argument("--kv-cache-gib", type=int, default=1, help="VLLM_CPU_KVCACHE_SPACE for both vLLM paths")
     p.add_argument("--llamacpp-threads", type=int, default=0, help="llama.cpp threads [default: all cores]")
+    p.add_argument(
+        "--llamacpp-threads-batch", type=int, default=0, help="llama.cpp prompt threads [default: --llamacpp-threads]"
+    )
     p.add_argument("--port", type=int, default=9110, help="vLLM's port; llama.cpp gets the next one")
     p.add_argument("--llmops-port", type=int, default=9144, help="first port of the llmops variants (8 ports each)")
     p.add_argument("--start-timeout", type=float, default=600.0)

@@ -203,6 +203,8 @@ async def peers(names: list[str], args) -> dict:
         ["--concurrency", ",".join(map(str, args.concurrency)), "--max-tokens", str(args.tokens),
          "--requests-per-client", str(args.requests_per_client), "--min-requests", str(args.min_requests),
          "--model-dir", str(args.model_dir), "--gguf", str(args.gguf),
+         "--llamacpp-threads", str(args.llamacpp_threads or 0),
+         "--llamacpp-threads-batch", str(args.llamacpp_threads_batch or 0),
          *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
     )  # fmt: skip
     out = {}
@@ -270,7 +272,15 @@ def parse_args() -> argparse.Namespace:
         default=True,
         help="score llama.cpp's perplexity and accuracy on the GGUF too (its row, like the ONNX rows)",
     )
-    p.add_argument("--llamacpp-threads", type=int, default=None, help="llama.cpp scoring threads [default: CPUs]")
+    p.add_argument(
+        "--llamacpp-threads", type=int, default=None, help="llama.cpp's threads, server and scoring [default: CPUs]"
+    )
+    p.add_argument(
+        "--llamacpp-threads-batch",
+        type=int,
+        default=None,
+        help="llama.cpp server's prompt-processing threads [default: --llamacpp-threads]",
+    )
     p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(
         "--vllm-quantized-dir",

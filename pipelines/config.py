@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Scheme = Literal["int8", "int4", "w8a8"]
+Algorithm = Literal["default", "rtn", "k_quant", "gptq", "hqq_offset"]
 
 
 class ConfigError(ValueError):
@@ -133,7 +135,7 @@ class HpoConfig(_Strict):
 
 
 class QuantizeConfig(_Strict):
-    schemes: list[Literal["int8", "int4", "w8a8"]] = Field(
+    schemes: list[Scheme] = Field(
         default_factory=lambda: ["int8", "int4"],
         description="int8, int4: weight-only (MatMulNBits) ONNX variants built with onnxruntime-genai's model builder;"
         " w8a8: a compressed-tensors int8 checkpoint (int8 weights per channel, dynamic int8 activations) that vLLM"
@@ -143,11 +145,12 @@ class QuantizeConfig(_Strict):
     accuracy_level: int = Field(
         4, ge=1, le=4, description="MatMulNBits compute type: 4 = int8 activations (fastest on CPU), 1 = fp32."
     )
-    algorithm: Literal["default", "rtn", "k_quant", "gptq", "hqq_offset"] = Field(
+    algorithm: Algorithm | dict[Scheme, Algorithm] = Field(
         "default",
-        description="Weight rounding: default/rtn = round-to-nearest; k_quant = llama.cpp-style k-quants;"
-        " gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py); hqq_offset = HQQ"
-        " (a scale and a float zero point per block) served as the fast int4 kernel plus a float offset per"
+        description="Weight rounding, one for every scheme or a mapping per scheme (e.g. {int8: default, int4:"
+        " hqq_offset}; a scheme it does not name: default): default/rtn = round-to-nearest; k_quant = llama.cpp-style"
+        " k-quants; gptq = GPTQ calibrated on PubMedQA training items (int4 only; pipelines/gptq.py); hqq_offset ="
+        " HQQ (a scale and a float zero point per block) served as the fast int4 kernel plus a float offset per"
         " block (int4 only; int8_matmuls none or lm_head; the embedding a float32 Gather; pipelines/int4_offset.py).",
     )
     calibration_items: int = Field(
@@ -187,27 +190,55 @@ class QuantizeConfig(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _gptq_int4_only(self) -> QuantizeConfig:
-        check_algorithm(self.algorithm, self.schemes)
-        if self.algorithm == "gptq" and (self.int8_matmuls != "none" or not self.symmetric):
+    def _algorithms(self) -> QuantizeConfig:
+        if isinstance(self.algorithm, dict):
+            if not self.algorithm:
+                raise ConfigError("algorithm: an empty mapping (name a scheme, e.g. {int4: hqq_offset}, or one value)")
+            for scheme, algorithm in self.algorithm.items():  # each entry checked, whatever schemes says
+                check_algorithm(algorithm, [scheme])
+        check_algorithms(self, self.schemes)
+        int4 = self.algorithm_for("int4")  # int8_matmuls is an int4 setting; symmetric as before
+        if int4 == "gptq" and (self.int8_matmuls != "none" or not self.symmetric):
             raise ConfigError(
                 "algorithm gptq takes neither int8_matmuls nor symmetric: false (its MatMuls are all int4, symmetric)"
             )
-        if self.algorithm == "hqq_offset" and (self.int8_matmuls == "sensitive" or not self.symmetric):
+        if int4 == "hqq_offset" and (self.int8_matmuls == "sensitive" or not self.symmetric):
             raise ConfigError(
                 "algorithm hqq_offset takes int8_matmuls none or lm_head, and not symmetric: false (its float"
                 " offset per block already makes it asymmetric)"
             )
         return self
 
+    def algorithm_for(self, scheme: str) -> str:
+        """The algorithm that builds ``scheme``: the one value, or the mapping's entry (default when absent)."""
+        if isinstance(self.algorithm, str):
+            return self.algorithm
+        return self.algorithm.get(scheme, "default")
+
+    def for_scheme(self, scheme: str) -> QuantizeConfig:
+        """A copy whose ``algorithm`` is the one value that builds ``scheme``."""
+        return self.model_copy(update={"algorithm": self.algorithm_for(scheme)})
+
+
+def check_algorithms(quantize: QuantizeConfig, schemes: list[str]) -> None:
+    """Each scheme about to be built against the algorithm that builds it (before any export)."""
+    for scheme in schemes:
+        check_algorithm(quantize.algorithm_for(scheme), [scheme])
+
 
 def check_algorithm(algorithm: str, schemes: list[str]) -> None:
     """ORT's GPTQ writes MatMulNBits for 4 bits only, and hqq_offset is an int4 format: either with int8
     or w8a8 is refused before any export."""
     if algorithm == "hqq_offset" and ("int8" in schemes or "w8a8" in schemes):
-        raise ConfigError("algorithm hqq_offset quantizes int4 only: build int8 and w8a8 with default (or rtn)")
+        raise ConfigError(
+            "algorithm hqq_offset quantizes int4 only: build int8 and w8a8 with default (or rtn), e.g."
+            " algorithm: {int8: default, int4: hqq_offset}"
+        )
     if algorithm == "gptq" and "int8" in schemes:
-        raise ConfigError("algorithm gptq quantizes int4 only: build int8 with default, rtn or k_quant")
+        raise ConfigError(
+            "algorithm gptq quantizes int4 only: build int8 with default, rtn or k_quant, e.g."
+            " algorithm: {int8: default, int4: gptq}"
+        )
     if algorithm == "gptq" and "w8a8" in schemes:
         raise ConfigError("algorithm gptq quantizes int4 only: w8a8 is round-to-nearest (build it with default)")
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pipelines.compressed import FORMAT, PRESET, build_w8a8, check_library
 from pipelines.compressed import SCHEME as SCHEME_W8A8
-from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm
+from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm, check_algorithms
 from pipelines.last_logits import make_last_position_folder
 from pipelines.registry import code_version, open_registry, version_folder
 from services.registry.service import ModelRegistry, VersionInfo, folder_digest
@@ -56,8 +56,13 @@ class QuantizedVersion:
     seconds: float
 
 
-def quantize_digest(quantize: QuantizeConfig) -> str:
-    unused = set() if quantize.algorithm == "gptq" else {"calibration_items", "calibration_seq_len"}
+def quantize_digest(quantize: QuantizeConfig, scheme: str | None = None) -> str:
+    """sha256 of the settings; with ``scheme``, of that scheme's (its one algorithm), so that a build
+    gets the same digest whether its algorithm was given alone or in a per-scheme mapping."""
+    if scheme is not None:
+        quantize = quantize.for_scheme(scheme)
+    algorithms = quantize.algorithm.values() if isinstance(quantize.algorithm, dict) else [quantize.algorithm]
+    unused = set() if "gptq" in algorithms else {"calibration_items", "calibration_seq_len"}
     keyed = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes", *unused})
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
 
@@ -134,18 +139,19 @@ def shares_embeddings(quantize: QuantizeConfig, scheme: str) -> bool:
     """
     broken = scheme == "int4" and (quantize.int8_matmuls != "none" or not quantize.symmetric)
     # pipelines/gptq.py gives the embedding its own int4 table, pipelines/int4_offset.py a float32 one
-    untied = quantize.algorithm in ("gptq", "hqq_offset")
+    untied = quantize.algorithm_for(scheme) in ("gptq", "hqq_offset")
     return quantize.shared_embeddings and not broken and not untied
 
 
 def builder_command(source: Path, output: Path, cache: Path, scheme: str, quantize: QuantizeConfig) -> list[str]:
-    if quantize.algorithm in ("gptq", "hqq_offset"):  # a float32 export; gptq.py / int4_offset.py quantize it
+    algorithm = quantize.algorithm_for(scheme)
+    if algorithm in ("gptq", "hqq_offset"):  # a float32 export; gptq.py / int4_offset.py quantize it
         return [sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", "fp32", "-e", "cpu",
                 "-c", str(cache)]  # fmt: skip
     options = {
         "block_size": quantize.block_size,
         "accuracy_level": quantize.accuracy_level,
-        "algo_config": quantize.algorithm,
+        "algo_config": algorithm,
     }
     tied = json.loads((source / "config.json").read_text()).get("tie_word_embeddings", False)
     # explicit both ways: without the option the builder shares the table of any tied model
@@ -158,6 +164,25 @@ def builder_command(source: Path, output: Path, cache: Path, scheme: str, quanti
         sys.executable, "-m", BUILDER, "-i", str(source), "-o", str(output), "-p", scheme, "-e", "cpu",
         "-c", str(cache), "--extra_options", *extra,
     ]  # fmt: skip
+
+
+def onnx_build_tags(quantize: QuantizeConfig, scheme: str, tool_version: str | None) -> dict:
+    """The builder options an int8 / int4 version is tagged with: the ones that built ``scheme``."""
+    algorithm = quantize.algorithm_for(scheme)  # quantize.algorithm may be a mapping per scheme
+    return {
+        "config_sha256": quantize_digest(quantize, scheme),
+        "engine": ENGINE,
+        "engine_version": tool_version,
+        "format": "onnx",
+        "block_size": quantize.block_size,
+        "accuracy_level": quantize.accuracy_level,
+        "algorithm": algorithm,
+        "symmetric": quantize.symmetric and algorithm != "hqq_offset",
+        "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
+        "shared_embeddings": shares_embeddings(quantize, scheme),
+        "prefill_logits": "last_position",  # pipelines/last_logits.py
+        **(calibration_tags(quantize) if algorithm == "gptq" else {}),
+    }
 
 
 def run_builder(command: list[str], log: Path, scheme: str, progress=print) -> None:
@@ -192,8 +217,9 @@ def build_variant(
     """
     import time
 
-    check_algorithm(quantize.algorithm, [scheme])
-    if quantize.algorithm == "gptq" and data is None:
+    algorithm = quantize.algorithm_for(scheme)
+    check_algorithm(algorithm, [scheme])
+    if algorithm == "gptq" and data is None:
         raise ConfigError("algorithm gptq needs the data config (its calibration items)")
     if output.exists():
         shutil.rmtree(output)
@@ -204,11 +230,11 @@ def build_variant(
         run_builder(builder_command(source, output, Path(cache), scheme, quantize), log, scheme, progress)
     if not (output / "genai_config.json").is_file():
         raise ConfigError(f"the model builder wrote no genai_config.json into {output}")
-    if quantize.algorithm == "gptq":
+    if algorithm == "gptq":
         from pipelines.gptq import gptq_quantize_folder
 
         gptq_quantize_folder(output, source, quantize, data, progress)
-    elif quantize.algorithm == "hqq_offset":
+    elif algorithm == "hqq_offset":
         from pipelines.int4_offset import hqq_offset_quantize_folder
 
         hqq_offset_quantize_folder(output, quantize, progress)
@@ -232,7 +258,7 @@ def run_quantize(
         raise ConfigError(
             f"unknown quantization scheme(s) {unknown}: the ONNX Runtime engine serves int8 and int4, vLLM serves w8a8"
         )
-    check_algorithm(quantize.algorithm, schemes)
+    check_algorithms(quantize, schemes)
     onnx_schemes = [s for s in schemes if s != SCHEME_W8A8]
     tool_version = check_tools() if onnx_schemes else None
     ct_version = check_library() if SCHEME_W8A8 in schemes else None
@@ -257,22 +283,12 @@ def run_quantize(
                 }
                 description = f"{scheme} compressed-tensors (vLLM) of v{info.version}"
             else:
-                progress(f"{scheme}: exporting v{info.version} to ONNX and quantizing ({ENGINE} {tool_version})")
+                algorithm = quantize.algorithm_for(scheme)
+                progress(
+                    f"{scheme}: exporting v{info.version} to ONNX and quantizing ({algorithm}; {ENGINE} {tool_version})"
+                )
                 size, seconds = build_variant(source, output, scheme, quantize, progress, data=config.data)
-                build_tags = {
-                    "config_sha256": quantize_digest(quantize),
-                    "engine": ENGINE,
-                    "engine_version": tool_version,
-                    "format": "onnx",
-                    "block_size": quantize.block_size,
-                    "accuracy_level": quantize.accuracy_level,
-                    "algorithm": quantize.algorithm,
-                    "symmetric": quantize.symmetric and quantize.algorithm != "hqq_offset",
-                    "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
-                    "shared_embeddings": shares_embeddings(quantize, scheme),
-                    "prefill_logits": "last_position",  # pipelines/last_logits.py
-                    **(calibration_tags(quantize) if quantize.algorithm == "gptq" else {}),
-                }
+                build_tags = onnx_build_tags(quantize, scheme, tool_version)
                 description = f"{scheme} weight-only ONNX ({ENGINE}) of v{info.version}"
             tags = {
                 "base_model": info.tags.get("base_model", name),

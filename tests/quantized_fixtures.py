@@ -1,6 +1,7 @@
 """One int4 build of the embedded model for the whole test session: ``run_quantize`` (the
-``llmops pipeline quantize`` step) exports and quantizes the registered base version and
-registers the result in a sqlite MLflow registry. An export takes ~30-60 s on 2 cores and three
+``llmops pipeline quantize`` step) with the shipped ``config/pipeline.yaml``'s quantize settings
+(what a user's int4 build is) exports and quantizes the registered base version and registers the
+result in a sqlite MLflow registry. An export takes ~30-60 s on 2 cores and three
 modules need one (tests/unit/test_quantize.py, tests/integration/test_quantized_serving.py and
 test_lora_serving.py). Tests may add versions and aliases to its registry; none changes or
 deletes the base or the int4 version."""
@@ -17,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "var/models"
 PUBMEDQA = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
 GENERAL = ROOT / "../shared/data/prompt_injection/train.jsonl"
+SHIPPED = ROOT / "config/pipeline.yaml"
+
+
+def shipped_quantize() -> dict:
+    """The quantize block of the shipped pipeline config (what ``llmops pipeline quantize`` builds)."""
+    import yaml
+
+    return yaml.safe_load(SHIPPED.read_text())["quantize"]
 
 
 def quantize_config(root: Path):
@@ -27,7 +36,7 @@ def quantize_config(root: Path):
             "data": {"path": str(PUBMEDQA), "general_text_path": str(GENERAL)},
             "finetune": {"models_dir": str(MODELS)},
             "evaluate": {"medical_items": 2, "general_items": 2, "qa_items": 3, "speed_tokens": 4, "max_seq_len": 96},
-            "quantize": {"output_dir": str(root / "quantized")},
+            "quantize": {**shipped_quantize(), "output_dir": str(root / "quantized")},
             "registry": {"tracking_uri": f"sqlite:///{root}/mlflow.db", "artifact_root": str(root / "art")},
         }
     )

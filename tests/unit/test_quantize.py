@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from pipelines.config import ConfigError, PipelineConfig
+from pipelines.config import ConfigError, PipelineConfig, QuantizeConfig
 from pipelines.evaluate import run_evaluate
-from pipelines.quantize import run_quantize
+from pipelines.quantize import quantize_digest, run_quantize
 from services.common.errors import InvalidRequestError
 from services.common.models import ModelSpec
 from services.engine.onnx_deployment import error_dict
@@ -22,6 +22,7 @@ from services.engine.onnx_engine import OnnxGenAIEngine
 from services.gateway.engines import HandleEngine
 from services.registry.service import RegistryError
 from tests.conftest import make_gateway_app
+from tests.quantized_fixtures import shipped_quantize
 from tests.unit.quantize_helpers import quantize_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,14 @@ def test_int4_version_is_registered_with_lineage(quantized) -> None:
     assert tags["quantization"] == "int4" and tags["engine"] == "onnxruntime-genai" and tags["format"] == "onnx"
     assert tags["source_version"] == str(base.version) and tags["parent_version"] == str(base.version)
     assert tags["data_hash"] == "none" and tags["code_version"] and len(tags["config_sha256"]) == 64
-    assert (tags["symmetric"], tags["int8_matmuls"], tags["shared_embeddings"]) == ("True", "none", "True")
+    # the shipped int4 (config/pipeline.yaml): round-to-nearest, symmetric, one shared int4 table
+    assert (tags["algorithm"], tags["symmetric"], tags["int8_matmuls"], tags["shared_embeddings"]) == (
+        "default",
+        "True",
+        "none",
+        "True",
+    )
+    assert tags["config_sha256"] == quantize_digest(QuantizeConfig(**shipped_quantize()), "int4")
     assert [v.version for v in quantized.registry.lineage(info.model, info.version)] == [info.version, base.version]
     folder = info.local_path()
     assert folder is not None and (folder / "genai_config.json").is_file() and (folder / "config.json").is_file()

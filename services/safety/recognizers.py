@@ -66,7 +66,8 @@ _CUE = re.compile(
     r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|"
     r"this is|ping|ask|contact|email|message|tell|ring)\b|,)\s*[:=]?\s*[\"']?$"
 )
-# A run of capitalised words containing one of these names a place, organisation or thing.
+# A run of capitalised words containing one of these names a place, organisation or thing (or is a
+# template's placeholder: "Dear [Friend's Name],").
 _NOT_PERSON_WORDS = set(
     """
     street st road rd avenue ave lane ln drive boulevard blvd court ct way place parkway terrace close
@@ -77,6 +78,7 @@ _NOT_PERSON_WORDS = set(
     memorial monument museum stadium arena hall library prize prizes award awards medal lecture
     tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
     palace castle tower abbey cathedral chapel mall plaza market courtyard
+    name names
     """.split()
 )
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.

@@ -262,3 +262,10 @@ def test_addresses_after_product_words_ports_in_brackets_and_was_keep_their_cues
         "[UDP: [10.12.0.5]:161->[10.12.0.1]:162] trap; the attacker's IP was 203.0.113.5, Chrome on 45.1.2.30 port 22"
     )
     assert _found(pii_detector, text, "IP_ADDRESS") == ["10.12.0.5", "10.12.0.1", "203.0.113.5", "45.1.2.30"]
+
+
+def test_template_placeholders_are_no_people_and_names_beside_a_name_word_still_are():
+    for text in ("Dear [Friend's Name], thanks for the gift.", "Write to [Customer Name] and cc [Manager's Name]."):
+        assert spans(NameRecognizer(), text) == [], text
+    assert spans(NameRecognizer(), "Customer Name John Smith, ward 4") == ["John Smith"]
+    assert spans(NameRecognizer(), "Name: Maria Lopez. Dear Maria Lopez,") == ["Maria Lopez", "Maria Lopez"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from loadtests._common import emit  # noqa: E402
 
 QUESTION = "What is the capital of France?"
 
@@ -85,10 +86,7 @@ def main() -> None:
         "rows": rows,
         "command": " ".join(["loadtests/greedy_answer.py", *sys.argv[1:]]),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(json.dumps(record))
+    emit(record, args.out)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -35,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from loadtests._common import emit  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 QUIET_SHARE = 0.1  # cores other processes may use in a turn that counts as undisturbed
@@ -235,10 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "command": " ".join(["loadtests/llamacpp_threads.py", *sys.argv[1:]]),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(json.dumps(record))
+    emit(record, args.out)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ Each streamed request is reported as its own Locust request (``chat:<scenario>``
 time) plus two Locust metrics of its own: ``TTFT`` (request start to the first content chunk;
 name ``all`` and, again, the scenario's name) and ``ITL`` (each gap between content chunks; name
 ``all``), so Locust's CSV and HTML report carry their percentiles. A stream that answers non-200,
-sends an error event, ends without ``[DONE]`` or without content counts as a failure.
+sends an error event, ends without ``[DONE]``, or carries no content without finishing normally
+(``stop`` or ``length``: a sampling model may end before its first visible token) counts as a failure.
 
 Options (each also from an environment variable): ``--api-keys`` / ``LLMOPS_LOADTEST_API_KEYS``
 (comma-separated; users take them in turn), ``--chat-model``, ``--embed-model``,
@@ -40,6 +41,7 @@ import itertools
 import json
 import random
 import time
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -132,35 +134,57 @@ def pubmedqa(explicit: str) -> list[dict]:
     return [data[k] for k in sorted(data)]
 
 
-def parse_sse(
-    lines, started: float, events: list[dict] | None = None
-) -> tuple[float | None, list[float], bool, str | None]:
-    """(TTFT s, inter-chunk gaps s, saw [DONE], error message) of an OpenAI SSE stream; events
-    that are not chunks (the gateway's ``chat.completion.citations``) are appended to ``events``."""
-    first, last, gaps, done, error = None, None, [], False, None
+@dataclass
+class Stream:
+    """What a client saw of one OpenAI SSE stream."""
+
+    first: float | None = None  # seconds from the request to the first content chunk
+    gaps: list[float] = field(default_factory=list)  # seconds between content chunks
+    done: bool = False  # saw [DONE]
+    error: str | None = None  # an error event's message
+    finish_reason: str | None = None  # the last one a choice carried
+
+    def problem(self) -> str | None:
+        """Why the stream counts as failed, or None. A stream that finished normally with no
+        content is an answer (a sampling model may end before its first visible token)."""
+        if self.error is not None:
+            return self.error
+        if not self.done:
+            return "stream ended without [DONE]"
+        if self.first is None and self.finish_reason not in ("stop", "length"):
+            return f"stream carried no content (finish_reason {self.finish_reason})"
+        return None
+
+
+def parse_sse(lines, started: float, events: list[dict] | None = None) -> Stream:
+    """Read an OpenAI SSE stream; events that are not chunks (the gateway's
+    ``chat.completion.citations``) are appended to ``events``."""
+    stream, last = Stream(), None
     for raw in lines:
         if not raw or not raw.startswith(b"data: "):
             continue
         payload = raw[6:].strip()
         if payload == b"[DONE]":
-            done = True
+            stream.done = True
             break
         chunk = json.loads(payload)
         if "error" in chunk:
-            error = chunk["error"].get("message", "stream error")
+            stream.error = chunk["error"].get("message", "stream error")
             continue
         if events is not None and chunk.get("object") not in (None, "chat.completion.chunk", "text_completion"):
             events.append(chunk)
         choices = chunk.get("choices") or []
+        for choice in choices:
+            stream.finish_reason = choice.get("finish_reason") or stream.finish_reason
         if not any((c.get("delta") or {}).get("content") for c in choices):
             continue  # role-only, finish and usage chunks carry no token
         now = time.perf_counter()
-        if first is None:
-            first = now - started
+        if stream.first is None:
+            stream.first = now - started
         else:
-            gaps.append(now - last)
+            stream.gaps.append(now - last)
         last = now
-    return first, gaps, done, error
+    return stream
 
 
 def citations_error(events: list[dict]) -> str | None:
@@ -212,8 +236,7 @@ class OpenAIUser(HttpUser):
         events: list[dict] | None = [] if extra and "rag" in extra else None
         name, started, length = f"chat:{scenario}", time.perf_counter(), 0
         error: str | None = None
-        first: float | None = None
-        gaps: list[float] = []
+        stream = Stream()
         try:
             with self.stream_session.post(
                 self.host.rstrip("/") + "/v1/chat/completions",
@@ -225,13 +248,10 @@ class OpenAIUser(HttpUser):
                 if response.status_code != 200:
                     error = f"HTTP {response.status_code}: {response.text[:200]}"
                 else:
-                    first, gaps, done, error = parse_sse(response.iter_lines(), started, events)
-                    length = len(gaps) + (first is not None)
-                    if error is None and not done:
-                        error = "stream ended without [DONE]"
-                    elif error is None and first is None:
-                        error = "stream carried no content"
-                    elif error is None and events is not None:
+                    stream = parse_sse(response.iter_lines(), started, events)
+                    length = len(stream.gaps) + (stream.first is not None)
+                    error = stream.problem()
+                    if error is None and events is not None:
                         error = citations_error(events)
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -244,17 +264,17 @@ class OpenAIUser(HttpUser):
             exception=RuntimeError(error) if error else None,
             context={},
         )
-        if error is None:
+        if error is None and stream.first is not None:  # an empty answer has no first token
             for ttft_name in ("all", scenario):  # overall (judged) and per scenario (reported)
                 fire(
                     request_type="TTFT",
                     name=ttft_name,
-                    response_time=first * 1000,
+                    response_time=stream.first * 1000,
                     response_length=0,
                     exception=None,
                     context={},
                 )
-            for gap in gaps:
+            for gap in stream.gaps:
                 fire(
                     request_type="ITL",
                     name="all",

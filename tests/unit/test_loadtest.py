@@ -180,11 +180,24 @@ chunk = {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"
 cited = {"object": "chat.completion.citations", "citations": [{"index": 1, "document_id": "d1"}]}
 lines = [b"data: " + json.dumps(x).encode() for x in (chunk, cited)] + [b"data: [DONE]"]
 events = []
-first, gaps, done, error = parse_sse(lines, time.perf_counter(), events)
-assert first is not None and done and error is None and events == [cited]
+stream = parse_sse(lines, time.perf_counter(), events)
+assert stream.first is not None and stream.done and stream.problem() is None and events == [cited]
 assert citations_error(events) is None
 assert "no citation" in citations_error([{**cited, "citations": []}])
 assert "no citations event" in citations_error([])
+
+def ended(reason, content=""):
+    choice = {"index": 0, "delta": {"content": content}, "finish_reason": reason}
+    last = {"object": "chat.completion.chunk", "choices": [choice]}
+    return [b"data: " + json.dumps(last).encode(), b"data: [DONE]"]
+
+# a sampling model may end before its first visible token: an answer, with no first token to time
+empty = parse_sse(ended("stop"), time.perf_counter())
+assert empty.first is None and empty.finish_reason == "stop" and empty.problem() is None
+assert parse_sse(ended("length"), time.perf_counter()).problem() is None
+# blocked before any text, or cut off, are failures
+assert "no content (finish_reason content_filter)" in parse_sse(ended("content_filter"), time.perf_counter()).problem()
+assert parse_sse(ended("stop", "Yes")[:1], time.perf_counter()).problem() == "stream ended without [DONE]"
 print("ok")
 """
 

@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,25 +61,31 @@ def foreign_stacks(own_sessions: set[int] | frozenset[int] = frozenset()) -> lis
     and vLLM's processes stay in it). Two stacks on 2 cores spoil each other's figures.
     """
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-        session = int(stat[stat.rindex(")") + 2 :].split()[3])
-        if session in own_sessions:
+    for pid, comm, fields, cmd in processes():
+        if pid == os.getpid() or int(fields[3]) in own_sessions:  # fields[3]: the session id
             continue
         if (
             comm in _STACK_COMMS
             or comm.startswith(_STACK_COMM_PREFIXES)
             or any(part in cmd for part in _STACK_CMD_PARTS)
         ):
-            found.append(f"{entry} {comm if comm.startswith(_STACK_COMM_PREFIXES) or not cmd else cmd[:100]}")
+            found.append(f"{pid} {comm if comm.startswith(_STACK_COMM_PREFIXES) or not cmd else cmd[:100]}")
     return found
+
+
+def processes() -> Iterator[tuple[int, str, list[str], str]]:
+    """Every process readable now: pid, command name, the fields of ``/proc/PID/stat`` after the
+    name (state first: ``fields[3]`` is the session, ``fields[11]`` / ``[12]`` user / system ticks)
+    and the command line."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        yield int(entry), stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split(), cmd
 
 
 def wait_quiet(max_wait_s: float, poll_s: float = 30.0) -> None:

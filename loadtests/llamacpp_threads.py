@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import emit, processes  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -64,19 +64,7 @@ def cpu_shares(before: dict[str, int], after: dict[str, int]) -> dict[str, float
 
 def process_ticks() -> dict[int, tuple[str, int]]:
     """pid -> (name, user + system clock ticks so far) of every process."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        name = cmd[:80].strip() or stat[stat.index("(") + 1 : stat.rindex(")")]
-        out[int(entry)] = (name, int(fields[11]) + int(fields[12]))
-    return out
+    return {pid: (cmd[:80].strip() or comm, int(f[11]) + int(f[12])) for pid, comm, f, cmd in processes()}
 
 
 def others_cpu(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]]) -> dict:

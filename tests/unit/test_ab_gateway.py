@@ -206,14 +206,14 @@ class WatchingEngine(VersionEngine):
         return await super().generate(route, payload)
 
 
-def shadow_experiment(path: Path) -> Path:
+def shadow_experiment(path: Path, max_in_flight: int = 50) -> Path:
     return experiment_file(
         path,
         variants=[
             {"name": "control", "version": 1, "weight": 1.0},
             {"name": "candidate", "version": 2, "weight": 0.0},
         ],
-        shadow={"variant": "candidate", "share": 1.0, "max_in_flight": 50},
+        shadow={"variant": "candidate", "share": 1.0, "max_in_flight": max_in_flight},
     )
 
 
@@ -272,6 +272,31 @@ async def test_failing_shadow_leaves_the_answer_alone(tmp_path: Path, registry: 
     assert broken.entered == 5
     rows = stage.service.store.outcomes("exp", shadow=True)
     assert len(rows) == 5 and {r["status"] for r in rows} == {500}
+    await stage.close()
+
+
+async def test_shadow_calls_beyond_max_in_flight_are_dropped_and_counted(
+    tmp_path: Path, registry: ModelRegistry
+) -> None:
+    """At most ``max_in_flight`` mirrored calls run at once; the others are dropped (never queued)
+    and counted in ``llmops_ab_shadow_requests_total{outcome="dropped"}``."""
+    from services.router import metrics as ab_metrics
+
+    dropped = ab_metrics.SHADOW.labels("exp", "dropped")
+    dropped_before = dropped._value.get()
+    shadow = GatedEngine("v2")
+    experiments = shadow_experiment(tmp_path / "e.yaml", max_in_flight=2)
+    service, app = gateway(tmp_path, registry, experiments, {1: VersionEngine("v1"), 2: shadow})
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c, asyncio.timeout(30):
+        for i in range(6):
+            assert_control_answer(await c.post("/v1/chat/completions", json=chat(f"u{i}")))
+        await asyncio.sleep(0)  # let the last shadow task start
+        assert shadow.entered == 2  # two held open; the other four were not started
+        assert dropped._value.get() - dropped_before == 4
+        shadow.gate.set()
+        await stage.drain()
+    assert shadow.finished == 2 and len(stage.service.store.outcomes("exp", shadow=True)) == 2
     await stage.close()
 
 

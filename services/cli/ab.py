@@ -125,7 +125,8 @@ def report(
             f"Λ={q['lambda']:.3g} (threshold {q['threshold']:.3g}); error-rate Λ={comp['error_rate']['lambda']:.3g}"
         )
     srm = result["sample_ratio"]
-    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}")
+    note = f" ({srm['note']})" if srm.get("note") else ""
+    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}{note}")
     console.print(f"verdict: [bold]{result['verdict']}[/] ({result['reason']})")
 
 

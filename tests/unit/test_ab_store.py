@@ -141,6 +141,35 @@ def test_report_rolls_back_on_errors_and_refuses_on_srm(tmp_path: Path) -> None:
     assert empty["verdict"] == "continue" and empty["variants"]["control"]["requests"] == 0
 
 
+def test_canary_ramp_is_no_sample_ratio_mismatch(tmp_path: Path) -> None:
+    """A canary's share follows its ramp (10% here), not its configured weight (50%): traffic split
+    as the ramp says is no sample-ratio mismatch and blocks no decision; the arms whose ratio is
+    fixed (two controls at 3:1 beside the canary) are still checked."""
+    ramp = {"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 10_000}
+    exp = parse_experiments({"experiments": [exp_config(canary=ramp)]})[0]
+    at_step_one = ExperimentStore(sqlite_url(tmp_path / "ramp.db"))
+    at_step_one.record(
+        [outcome(f"c{i}", "control") for i in range(900)]
+        + [outcome(f"t{i}", "treatment", status=500 if i % 5 == 0 else 200) for i in range(100)]
+    )
+    report = build_report(at_step_one, exp)
+    assert not report["sample_ratio"]["mismatch"] and "canary" in report["sample_ratio"]["note"]
+    assert report["verdict"] == "rollback"  # the canary's 20% errors decide; no SRM stands in the way
+    three = [
+        {"name": "control", "weight": 0.375},
+        {"name": "control-b", "weight": 0.125},
+        {"name": "treatment", "weight": 0.5},
+    ]
+    exp3 = parse_experiments({"experiments": [exp_config(variants=three, canary=ramp)]})[0]
+    broken = ExperimentStore(sqlite_url(tmp_path / "broken.db"))
+    broken.record(
+        [outcome(f"c{i}", "control") for i in range(450)]
+        + [outcome(f"b{i}", "control-b") for i in range(450)]  # 1:1, not 3:1
+        + [outcome(f"t{i}", "treatment") for i in range(100)]
+    )
+    assert build_report(broken, exp3)["sample_ratio"]["mismatch"]
+
+
 def test_canary_advances_then_halts(store: ExperimentStore) -> None:
     cfg = exp_config(canary={"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 20, "max_error_rate": 0.1})
     exp = parse_experiments({"experiments": [cfg]})[0]

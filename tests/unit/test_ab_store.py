@@ -221,3 +221,46 @@ def test_ab_cli_report_canary_and_refused_promote(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["ab", "promote", "e1", *args])
     assert refused.exit_code == 1 and "verdict is continue" in refused.output
     assert runner.invoke(app, ["ab", "report", "nope", *args]).exit_code == 2
+
+
+def test_pushed_report_gauges_of_two_experiments_do_not_replace_each_other(tmp_path: Path) -> None:
+    """A Pushgateway replaces everything in a push's group: the report's gauges are grouped by
+    experiment under job llmops-ab, so reporting a second experiment keeps the first one's verdict."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    pushes: list[tuple[str, str, str]] = []
+
+    class Pushgateway(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            pushes.append((self.command, self.path, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    second = {**exp_config(), "name": "e2", "model": "other"}
+    path = tmp_path / "experiments.yaml"
+    path.write_text(json.dumps({"experiments": [exp_config(), second]}))
+    url = sqlite_url(tmp_path / "push.db")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pushgateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in ("e1", "e2"):
+            args = ["ab", "report", name, "--experiments", str(path), "--store-url", url]
+            result = CliRunner().invoke(app, [*args, "--pushgateway", f"127.0.0.1:{server.server_port}"])
+            assert result.exit_code == 0, result.output
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [(method, p) for method, p, _ in pushes] == [
+        ("PUT", "/metrics/job/llmops-ab/experiment/e1"),
+        ("PUT", "/metrics/job/llmops-ab/experiment/e2"),
+    ]
+    assert 'llmops_ab_verdict{experiment="e1",verdict="continue"} 1.0' in pushes[0][2]

@@ -184,6 +184,29 @@ def test_canary_advances_then_halts(store: ExperimentStore) -> None:
     assert halted.state == "halted" and "error rate" in halted.reason and canary.share(exp) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("slow", "blocked", "breach"), [(True, False, "p95 latency 2 > 1"), (False, True, "block rate 0.2 > 0.1")]
+)
+def test_canary_halts_on_latency_and_block_rate(tmp_path: Path, slow: bool, blocked: bool, breach: str) -> None:
+    ramp = {"variant": "treatment", "steps": [0.1, 0.5], "min_requests": 20}
+    cfg = exp_config(canary={**ramp, "max_p95_latency_s": 1.0, "max_block_rate": 0.1})
+    exp = parse_experiments({"experiments": [cfg]})[0]
+    store = ExperimentStore(sqlite_url(tmp_path / "guard.db"))
+    canary = CanaryController(store)
+    canary.evaluate(exp)
+    store.record(
+        [
+            Outcome(
+                response_id=f"t{i}", model=MODEL, variant="treatment", status=200, experiment="e1",
+                latency_s=2.0 if slow and i % 10 == 0 else 0.1, blocked=blocked and i % 5 == 0,
+            )
+            for i in range(40)
+        ]
+    )  # fmt: skip
+    halted = canary.evaluate(exp)
+    assert halted.state == "halted" and breach in halted.reason and canary.share(exp) == 0.0
+
+
 def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "experiments.yaml"
     path.write_text(json.dumps({"experiments": [exp_config()]}))

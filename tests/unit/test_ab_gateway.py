@@ -67,7 +67,14 @@ def experiment_file(path: Path, **extra: Any) -> Path:
     return write_experiments(path, ab_experiment(MODEL, **{"override_keys": [], **extra}))
 
 
-def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines: dict[int, VersionEngine], keys=None):
+def gateway(
+    tmp_path: Path,
+    registry: ModelRegistry,
+    experiments: Path,
+    engines: dict[int, VersionEngine],
+    keys=None,
+    stages=None,
+):
     settings = GatewaySettings(
         auth_disabled=keys is None,
         keys_db=keys.path if keys else tmp_path / "unused.db",
@@ -85,6 +92,7 @@ def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines:
         engines={MODEL: VersionEngine("static")},
         router=router,
         version_engines=lambda model, version, backend: engines.get(version),
+        stages=stages,
     )
 
     async def ready() -> bool:
@@ -297,6 +305,41 @@ async def test_shadow_calls_beyond_max_in_flight_are_dropped_and_counted(
         shadow.gate.set()
         await stage.drain()
     assert shadow.finished == 2 and len(stage.service.store.outcomes("exp", shadow=True)) == 2
+    await stage.close()
+
+
+class OutputBlockingSafety:
+    """A safety service that blocks every answer (the output guard's verdict), passes every prompt."""
+
+    async def check(self, texts, direction, policy, timeout_s=None):
+        blocked = "toxicity" if direction == "output" else None
+        return {"blocked": blocked, "texts": texts, "actions": {}, "entities": [[] for _ in texts], "scores": {}}
+
+
+async def test_answers_the_output_guard_blocked_count_in_the_block_rate(
+    tmp_path: Path, registry: ModelRegistry
+) -> None:
+    """An answer the output guard blocked (plain or streamed) is recorded as blocked for its variant:
+    the report's block rate and the canary's max_block_rate guardrail read it."""
+    from services.gateway.guard import OutputGuard, SafetyGuard
+    from services.safety.policy import PolicySet
+
+    guard = OutputGuard(SafetyGuard(OutputBlockingSafety(), PolicySet({"toxicity": {"directions": ["output"]}})))
+    experiments = experiment_file(tmp_path / "e.yaml")
+    engines = {1: VersionEngine("v1"), 2: VersionEngine("v2")}
+    service, app = gateway(tmp_path, registry, experiments, engines, stages={"output_guard": guard})
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c:
+        for i in range(6):
+            reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
+            assert reply.status_code == 200 and reply.json()["choices"][0]["finish_reason"] == "content_filter"
+        async with c.stream("POST", "/v1/chat/completions", json=chat("u-s", stream=True)) as streamed:
+            assert "content_filter" in (await streamed.aread()).decode()
+        await stage.drain()
+    rows = stage.service.store.outcomes("exp")
+    assert len(rows) == 7 and all(r["blocked"] for r in rows)
+    report = build_report(stage.service.store, parse_experiments(json.loads(experiments.read_text()))[0])
+    assert sum(v["blocked"] for v in report["variants"].values()) == 7
     await stage.close()
 
 

@@ -89,7 +89,7 @@ def test_status_shows_the_pending_clusters_application(cluster):
     }
     crd_valid(fake.rayservice)
     result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
-    assert summary["pending"] and not summary["healthy"]
+    assert summary["pending"] and not summary["healthy"] and result.exit_code == 1  # not healthy: exit 1
     assert summary["pending_cluster"] == "rel-llmops-raycluster-fghij"
     assert summary["pending_app_status"] == "DEPLOY_FAILED"
     assert summary["pending_deployments"] == [

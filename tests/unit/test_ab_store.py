@@ -223,6 +223,29 @@ def test_router_service_keeps_its_table_on_a_bad_reload(tmp_path: Path, caplog: 
         RouterService(RouterSettings(experiments_file=path), models=[MODEL])
 
 
+def test_router_switches_tables_only_once_their_engines_run(tmp_path: Path) -> None:
+    """A new routing table that needs an engine application not yet running is not taken: the
+    gateway keeps routing by the previous one until every engine of the new one runs."""
+    path = tmp_path / "experiments.yaml"
+    variants = [{"name": "control", "version": 1, "weight": 1.0}, {"name": "treatment", "version": 2, "weight": 0.0}]
+    path.write_text(json.dumps({"experiments": [exp_config(variants=variants)]}))
+    running: set[tuple[str, int | None]] = {(MODEL, 1)}
+    service = RouterService(
+        RouterSettings(experiments_file=path),
+        models=[MODEL],
+        resolver=lambda model, ref: ref,
+        engines_ready=lambda keys: keys <= running,
+    )
+    assert service.router.engine_keys() == {(MODEL, 1)}
+    variants[1] = {"name": "treatment", "version": 3, "weight": 0.5}
+    variants[0]["weight"] = 0.5
+    path.write_text(json.dumps({"experiments": [exp_config(variants=variants)]}))
+    assert service.reload() is False and "not all running" in service.last_error
+    assert service.router.engine_keys() == {(MODEL, 1)}  # still the previous table
+    running.add((MODEL, 3))
+    assert service.reload() is True and service.router.engine_keys() == {(MODEL, 1), (MODEL, 3)}
+
+
 def test_ab_cli_report_canary_and_refused_promote(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

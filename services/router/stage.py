@@ -116,6 +116,7 @@ class ABRouting(PassThrough):
             metrics.ASSIGNMENTS.labels(arm.experiment, arm.variant).inc()
             self._state[ctx.request_id] = {
                 "arm": arm,
+                "override": assignment.reason == "override",
                 "response_id": None,
                 "ttft": None,
             }
@@ -160,6 +161,7 @@ class ABRouting(PassThrough):
             status=status,
             experiment=arm.experiment,
             version=arm.version,
+            override=state["override"],
             latency_s=time.perf_counter() - ctx.started,
             ttft_s=state["ttft"],
             prompt_tokens=ctx.prompt_tokens,

@@ -94,7 +94,7 @@ def test_upgrade_drops_the_unkeyed_user_hash_and_keeps_the_rest(tmp_path: Path) 
             "ix_ab_assignments_created_at",
             "ix_ab_assignments_experiment",
         }
-        assert [r["response_id"] for r in store.outcomes("e1")] == ["old1"]
+        assert [(r["response_id"], r["override"]) for r in store.outcomes("e1")] == [("old1", False)]
         store.record([outcome("new1", "treatment")])
         store.add_feedback("new1", rating_kind=None, rating=None, other_response_id="old1", preferred="this")
         assert [(r["variant"], r["other_variant"]) for r in store.feedback_rows("e1")] == [
@@ -181,6 +181,21 @@ def test_report_rolls_back_on_errors_and_refuses_on_srm(tmp_path: Path) -> None:
     srm.record([outcome(f"c{i}", "control") for i in range(700)] + [outcome(f"t{i}", "treatment") for i in range(300)])
     report = build_report(srm, exp)
     assert report["sample_ratio"]["mismatch"] and report["verdict"] == "continue"
+    # 300 requests that chose the treatment (X-Llmops-Variant) beside a balanced split: no mismatch,
+    # and their errors and ratings decide nothing
+    chosen = ExperimentStore(sqlite_url(tmp_path / "chosen.db"))
+    chosen.record(
+        [outcome(f"c{i}", "control") for i in range(300)]
+        + [outcome(f"t{i}", "treatment") for i in range(300)]
+        + [outcome(f"o{i}", "treatment", status=500, override=True) for i in range(300)]
+    )
+    for i in range(40):
+        chosen.add_feedback(f"o{i}", rating_kind="thumbs", rating=0)
+    report = build_report(chosen, exp)
+    assert not report["sample_ratio"]["mismatch"] and report["verdict"] == "continue", report["reason"]
+    treatment = report["variants"]["treatment"]
+    assert (treatment["requests"], treatment["override_requests"], treatment["ratings"]) == (300, 300, 0)
+    assert report["variants"]["control"]["share"] == 0.5
     empty = build_report(ExperimentStore(sqlite_url(tmp_path / "empty.db")), exp)
     assert empty["verdict"] == "continue" and empty["variants"]["control"]["requests"] == 0
 

@@ -235,6 +235,8 @@ def test_canary_advances_then_halts(store: ExperimentStore) -> None:
     canary = CanaryController(store)
     assert canary.share(exp) == 0.1
     assert canary.evaluate(exp).state == "running"  # too few requests yet
+    store.record([outcome(f"o{i}", "treatment", override=True) for i in range(25)])  # chosen, not drawn
+    assert canary.evaluate(exp).reason == "0 requests at this step"
     store.record([outcome(f"a{i}", "treatment") for i in range(25)])
     decision = canary.evaluate(exp)
     assert (decision.step, decision.share) == (1, 0.5) and canary.share(exp) == 0.5

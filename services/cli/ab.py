@@ -123,6 +123,10 @@ def report(
             _fmt(v["thumbs_up_rate"], "{:.1%}"),
         )  # fmt: skip
     Console().print(table)
+    overridden = {name: v["override_requests"] for name, v in result["variants"].items() if v["override_requests"]}
+    if overridden:
+        chosen = ", ".join(f"{name} {n}" for name, n in overridden.items())
+        console.print(f"requests that chose their variant (X-Llmops-Variant), outside the statistics: {chosen}")
     for name, comp in result["comparisons"].items():
         q = comp["thumbs_up_rate"]
         console.print(

@@ -11,6 +11,9 @@ Verdict rules, in order:
 4. otherwise ``continue``.
 
 With more than one treatment, each test uses α / (number of treatments) (Bonferroni).
+
+Requests whose variant was chosen with ``X-Llmops-Variant`` (and feedback on their answers) are
+left out of every figure and test; each variant's ``override_requests`` counts them.
 """
 
 from __future__ import annotations
@@ -85,6 +88,11 @@ def build_report(store: ExperimentStore, exp: Experiment, *, tau: float = 0.05, 
     shadow_rows = store.outcomes(exp.name, shadow=True)
     if exp.shadow is not None:
         variants[exp.shadow.variant]["shadow"] = _variant_stats(shadow_rows, [])
+    # requests that chose their variant (X-Llmops-Variant): counted for the operator, outside every
+    # figure above and every test below (they are not drawn by the split)
+    overridden = store.outcomes(exp.name, override=True)
+    for name in names:
+        variants[name]["override_requests"] = sum(1 for r in overridden if r["variant"] == name)
 
     # A canary's share follows its ramp (and halts at 0), not its configured weight: only the arms
     # whose ratio stays fixed (the others, each (1 - share) x its weight) can be held to the weights.

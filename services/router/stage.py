@@ -15,7 +15,6 @@ mirrors for the gateway's event loop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -115,10 +114,9 @@ class ABRouting(PassThrough):
             self._state[ctx.request_id] = {"arm": arm}
         elif arm.experiment is not None:
             metrics.ASSIGNMENTS.labels(arm.experiment, arm.variant).inc()
-            unit = getattr(ctx.request, "user", None) or key_id or ""
             self._state[ctx.request_id] = {
                 "arm": arm,
-                "unit_hash": hashlib.blake2b(unit.encode(), digest_size=8).hexdigest() if unit else None,
+                "override": assignment.reason == "override",
                 "response_id": None,
                 "ttft": None,
             }
@@ -163,7 +161,7 @@ class ABRouting(PassThrough):
             status=status,
             experiment=arm.experiment,
             version=arm.version,
-            unit_hash=state["unit_hash"],
+            override=state["override"],
             latency_s=time.perf_counter() - ctx.started,
             ttft_s=state["ttft"],
             prompt_tokens=ctx.prompt_tokens,

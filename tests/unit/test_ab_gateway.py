@@ -175,7 +175,26 @@ async def test_override_header_only_for_allowed_keys(tmp_path: Path, registry: M
             headers={"Authorization": f"Bearer {admin}", "X-Llmops-Variant": "nope"},
         )
         assert unknown.status_code == 400 and unknown.json()["error"]["param"] == "x-llmops-variant"
-    await service.pipeline.slots["routing"].close()
+        split = await c.post("/v1/chat/completions", json=chat(), headers={"Authorization": f"Bearer {admin}"})
+        assert split.status_code == 200
+        stage = service.pipeline.slots["routing"]
+        await stage.drain()
+        # the chosen answer is recorded and takes feedback, for the operator; the statistics leave both out
+        fb = await c.post(
+            "/v1/feedback",
+            json={"response_id": forced.json()["id"], "rating": "up"},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert fb.status_code == 200, fb.text
+    store = stage.service.store
+    assert [r["response_id"] for r in store.outcomes("exp", override=True)] == [forced.json()["id"]]
+    assert [r["response_id"] for r in store.outcomes("exp")] == [split.json()["id"]]
+    assert store.feedback_rows("exp") == []
+    report = build_report(store, parse_experiments(json.loads(path.read_text()))[0])
+    assert report["variants"]["treatment"]["override_requests"] == 1
+    assert sum(v["requests"] for v in report["variants"].values()) == 1
+    assert report["variants"]["treatment"]["ratings"] == 0
+    await stage.close()
 
 
 class GatedEngine(VersionEngine):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.router.config import RouterSettings
@@ -17,7 +18,7 @@ from services.router.report import build_report
 from services.router.routes import add_feedback_route
 from services.router.service import CanaryController, RouterService
 from services.router.service import log as service_log
-from services.router.store import ExperimentStore, Outcome, StoreError, sqlite_url
+from services.router.store import ExperimentStore, Outcome, StoreError, sqlite_url, upgrade
 
 MODEL = "m"
 
@@ -62,6 +63,49 @@ def test_migrations_are_idempotent_and_feedback_rules(store: ExperimentStore, tm
     store.add_feedback("r2", rating_kind=None, rating=None, other_response_id="r1", preferred="this")
     rows = store.feedback_rows("e1")
     assert [(r["variant"], r["other_variant"]) for r in rows] == [("control", None), ("treatment", "control")]
+
+
+def test_upgrade_drops_the_unkeyed_user_hash_and_keeps_the_rest(tmp_path: Path) -> None:
+    """A store made by revision 0001 (with ``unit_hash``, an unkeyed hash of the user field) opens
+    with the current code: the column and its values are gone, rows, feedback and indexes kept."""
+    url = sqlite_url(tmp_path / "old.db")
+    upgrade(url, "0001")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ab_assignments (response_id, created_at, experiment, variant, model, unit_hash,"
+                " shadow, status, prompt_tokens, completion_tokens, blocked)"
+                " VALUES ('old1', 1.0, 'e1', 'control', :m, 'a1b2c3d4e5f60718', 0, 200, 3, 4, 0)"
+            ),
+            {"m": MODEL},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO ab_feedback (response_id, created_at, rating_kind, rating)"
+                " VALUES ('old1', 2.0, 'thumbs', 1)"
+            )
+        )
+    store = ExperimentStore(url)
+    try:
+        inspector = sa.inspect(store.engine)
+        assert "unit_hash" not in {c["name"] for c in inspector.get_columns("ab_assignments")}
+        assert {i["name"] for i in inspector.get_indexes("ab_assignments")} >= {
+            "ix_ab_assignments_created_at",
+            "ix_ab_assignments_experiment",
+        }
+        assert [(r["response_id"], r["override"]) for r in store.outcomes("e1")] == [("old1", False)]
+        store.record([outcome("new1", "treatment")])
+        store.add_feedback("new1", rating_kind=None, rating=None, other_response_id="old1", preferred="this")
+        assert [(r["variant"], r["other_variant"]) for r in store.feedback_rows("e1")] == [
+            ("control", None),
+            ("treatment", "control"),
+        ]
+        with store.engine.connect() as conn:
+            assert "a1b2c3d4e5f60718" not in "".join(line for line in conn.connection.driver_connection.iterdump())
+    finally:
+        store.close()
+        engine.dispose()
 
 
 def test_comments_are_dropped_when_not_allowed(tmp_path: Path) -> None:
@@ -137,6 +181,21 @@ def test_report_rolls_back_on_errors_and_refuses_on_srm(tmp_path: Path) -> None:
     srm.record([outcome(f"c{i}", "control") for i in range(700)] + [outcome(f"t{i}", "treatment") for i in range(300)])
     report = build_report(srm, exp)
     assert report["sample_ratio"]["mismatch"] and report["verdict"] == "continue"
+    # 300 requests that chose the treatment (X-Llmops-Variant) beside a balanced split: no mismatch,
+    # and their errors and ratings decide nothing
+    chosen = ExperimentStore(sqlite_url(tmp_path / "chosen.db"))
+    chosen.record(
+        [outcome(f"c{i}", "control") for i in range(300)]
+        + [outcome(f"t{i}", "treatment") for i in range(300)]
+        + [outcome(f"o{i}", "treatment", status=500, override=True) for i in range(300)]
+    )
+    for i in range(40):
+        chosen.add_feedback(f"o{i}", rating_kind="thumbs", rating=0)
+    report = build_report(chosen, exp)
+    assert not report["sample_ratio"]["mismatch"] and report["verdict"] == "continue", report["reason"]
+    treatment = report["variants"]["treatment"]
+    assert (treatment["requests"], treatment["override_requests"], treatment["ratings"]) == (300, 300, 0)
+    assert report["variants"]["control"]["share"] == 0.5
     empty = build_report(ExperimentStore(sqlite_url(tmp_path / "empty.db")), exp)
     assert empty["verdict"] == "continue" and empty["variants"]["control"]["requests"] == 0
 
@@ -176,6 +235,8 @@ def test_canary_advances_then_halts(store: ExperimentStore) -> None:
     canary = CanaryController(store)
     assert canary.share(exp) == 0.1
     assert canary.evaluate(exp).state == "running"  # too few requests yet
+    store.record([outcome(f"o{i}", "treatment", override=True) for i in range(25)])  # chosen, not drawn
+    assert canary.evaluate(exp).reason == "0 requests at this step"
     store.record([outcome(f"a{i}", "treatment") for i in range(25)])
     decision = canary.evaluate(exp)
     assert (decision.step, decision.share) == (1, 0.5) and canary.share(exp) == 0.5

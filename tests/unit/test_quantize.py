@@ -118,7 +118,9 @@ async def test_quantized_model_answers_paris_through_the_gateway(engine) -> None
         assert r.status_code == 200, r.text
         body = r.json()
         assert "Paris" in body["choices"][0]["message"]["content"]
-        assert body["usage"]["completion_tokens"] == 12 and body["choices"][0]["finish_reason"] == "length"
+        used, finish = body["usage"]["completion_tokens"], body["choices"][0]["finish_reason"]
+        # 12 tokens cut by max_tokens, or fewer ended by <|im_end|> (float32's answer is 8: "...is Paris.")
+        assert (used, finish) == (12, "length") or (0 < used < 12 and finish == "stop"), (used, finish)
         streamed = await client.post("/v1/chat/completions", json={**PARIS, "max_tokens": 12, "stream": True})
         text = streamed.text
         assert streamed.status_code == 200 and "Paris" in text and text.rstrip().endswith("data: [DONE]")

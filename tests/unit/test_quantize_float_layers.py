@@ -102,3 +102,12 @@ def test_tiny_llama_build_gets_float_activations_in_the_last_layer_only(tmp_path
         engine.generate("chat", {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "min_tokens": 4})
     )
     assert reply["usage"]["completion_tokens"] == 4
+
+
+def test_the_bench_measures_the_shipped_int4() -> None:
+    from loadtests.bench_quantization import VARIANTS
+    from pipelines.config import load_config
+
+    shipped = load_config(Path(__file__).resolve().parents[2] / "config/pipeline.yaml").quantize.for_scheme("int4")
+    scheme, settings = VARIANTS["ort_int4_shipped"]
+    assert scheme == "int4" and {k: getattr(shipped, k) for k in settings} == settings

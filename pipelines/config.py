@@ -181,7 +181,7 @@ class QuantizeConfig(_Strict):
         default_factory=list,
         description="int4 only: decoder layers (from 0; -1 = the last) whose MatMuls compute with"
         " float32 activations (accuracy_level 1) whatever accuracy_level says; [0, -1] (the first and the last)"
-        " keeps greedy answers closer to float32's at no measured speed cost (pipelines/float_activations.py).",
+        " keeps greedy answers closer to float32's at about the same speed (pipelines/float_activations.py).",
     )
     output_dir: Path = Field(
         Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."

@@ -272,7 +272,9 @@ def listening(sessions: set[int]) -> list[str]:
 
 
 def off_loopback(listeners: list[str]) -> list[str]:
-    return [entry for entry in listeners if not entry.startswith(("127.", "[::1]", "localhost"))]
+    """The listeners (``ss`` "address:port process" entries) reachable from outside the machine:
+    not 127.x, ::1 or IPv4-mapped 127.x."""
+    return [entry for entry in listeners if not entry.startswith(("127.", "[::1]", "[::ffff:127.", "localhost"))]
 
 
 # ---------------------------------------------------------------- client

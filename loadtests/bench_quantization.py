@@ -58,6 +58,11 @@ VARIANTS = {
     "ort_int4_mixed": ("int4", {"int8_matmuls": "sensitive"}),
     # HQQ's float offset per block on the fast int4 kernel, the LM head at 8 bits (pipelines/int4_offset.py)
     "ort_int4_hqq_offset": ("int4", {"algorithm": "hqq_offset", "int8_matmuls": "lm_head"}),
+    # the shipped int4 (config/pipeline.yaml): the same with float32 activations in the first and last layers
+    "ort_int4_shipped": (
+        "int4",
+        {"algorithm": "hqq_offset", "int8_matmuls": "lm_head", "float_activation_layers": [0, -1]},
+    ),
 }
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}

@@ -10,10 +10,9 @@ Runs in Locust's own process (gevent monkey-patches the interpreter), e.g.::
 User classes (pick on the command line; all of them when none is named):
 
 - ``ShortChatUser``: a short question, a short streamed answer.
-- ``LongPromptChatUser``: a long prompt (several PubMedQA abstracts, ~1,500 tokens) and a short answer.
+- ``LongPromptChatUser``: a long prompt (three PubMedQA abstracts, ~1,000 tokens) and a short answer.
 - ``ContextChatUser``: RAG-shaped chat without retrieval: the question's own PubMedQA abstract is
-  put into the prompt by the client, as a retrieval step would. The RAG service does not exist
-  yet; this scenario measures the same prompt shape.
+  put into the prompt by the client, as a retrieval step would (``GroundedChatUser`` retrieves).
 - ``GroundedChatUser``: grounded chat through the RAG service: a PubMedQA question with
   ``"rag": {"collection", "top_k"}`` (``--rag-collection``, default ``pubmed``, the collection
   ``make serve`` ingests; ``--rag-top-k``, default 4). A stream without its citations event

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from loadtests._common import emit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,10 +58,7 @@ def main() -> None:
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "command": " ".join(["loadtests/vllm_quantized_check.py", *sys.argv[1:]]),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    print(json.dumps(record))
+    emit(record, args.out)
 
 
 if __name__ == "__main__":

@@ -177,6 +177,12 @@ class QuantizeConfig(_Strict):
         " last eighth of the layers and of every third layer between). Either one unshares the embedding (a"
         " float32 Gather): the builder cannot share an 8-bit table.",
     )
+    float_activation_layers: list[int] = Field(
+        default_factory=list,
+        description="int4 only: decoder layers (from 0; -1 = the last) whose MatMuls compute with"
+        " float32 activations (accuracy_level 1) whatever accuracy_level says; [0, -1] (the first and the last)"
+        " keeps greedy answers closer to float32's at about the same speed (pipelines/float_activations.py).",
+    )
     output_dir: Path = Field(
         Path("var/pipelines/quantized"), description="Builds go under here (then copied into the registry)."
     )
@@ -187,6 +193,13 @@ class QuantizeConfig(_Strict):
     def _schemes(cls, value: list[str]) -> list[str]:
         if not value or len(set(value)) != len(value):
             raise ValueError("schemes must name int8, int4 and/or w8a8, each once")
+        return value
+
+    @field_validator("float_activation_layers")
+    @classmethod
+    def _float_activation_layers(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("float_activation_layers names a layer twice")
         return value
 
     @model_validator(mode="after")

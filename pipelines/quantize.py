@@ -35,6 +35,7 @@ from pathlib import Path
 from pipelines.compressed import FORMAT, PRESET, build_w8a8, check_library
 from pipelines.compressed import SCHEME as SCHEME_W8A8
 from pipelines.config import ConfigError, DataConfig, PipelineConfig, QuantizeConfig, check_algorithm, check_algorithms
+from pipelines.float_activations import make_float_activation_folder, source_layers
 from pipelines.last_logits import make_last_position_folder
 from pipelines.registry import code_version, open_registry, version_folder
 from services.registry.service import ModelRegistry, VersionInfo, folder_digest
@@ -63,6 +64,8 @@ def quantize_digest(quantize: QuantizeConfig, scheme: str | None = None) -> str:
         quantize = quantize.for_scheme(scheme)
     algorithms = quantize.algorithm.values() if isinstance(quantize.algorithm, dict) else [quantize.algorithm]
     unused = set() if "gptq" in algorithms else {"calibration_items", "calibration_seq_len"}
+    if not quantize.float_activation_layers:  # unset: the digest of the settings before the option existed
+        unused.add("float_activation_layers")
     keyed = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes", *unused})
     return hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
 
@@ -180,6 +183,8 @@ def onnx_build_tags(quantize: QuantizeConfig, scheme: str, tool_version: str | N
         "symmetric": quantize.symmetric and algorithm != "hqq_offset",
         "int8_matmuls": quantize.int8_matmuls if scheme == "int4" else "none",
         "shared_embeddings": shares_embeddings(quantize, scheme),
+        "float_activation_layers": (scheme == "int4" and ",".join(map(str, quantize.float_activation_layers)))
+        or "none",
         "prefill_logits": "last_position",  # pipelines/last_logits.py
         **(calibration_tags(quantize) if algorithm == "gptq" else {}),
     }
@@ -221,6 +226,8 @@ def build_variant(
     check_algorithm(algorithm, [scheme])
     if algorithm == "gptq" and data is None:
         raise ConfigError("algorithm gptq needs the data config (its calibration items)")
+    # an int4 setting (MatMulNBits' 8-bit kernel with float32 activations is ~13x slower); checked before the export
+    float_layers = source_layers(source, quantize.float_activation_layers) if scheme == "int4" else []
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
@@ -238,6 +245,9 @@ def build_variant(
         from pipelines.int4_offset import hqq_offset_quantize_folder
 
         hqq_offset_quantize_folder(output, quantize, progress)
+    if float_layers:
+        changed = make_float_activation_folder(output, float_layers)
+        progress(f"{scheme}: float32 activations in decoder layers {float_layers} ({changed} MatMuls)")
     make_last_position_folder(output)  # prefill: the LM head on the last position only
     shutil.copy2(source / "config.json", output / "config.json")  # what the model is (the registry checks it)
     return folder_size(output), time.perf_counter() - began

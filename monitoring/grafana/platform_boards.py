@@ -108,12 +108,22 @@ def engines() -> Dashboard:
     d.row("Ray Serve")
     d.panel(
         "Deployment status (6 healthy, 3 updating, 2 unhealthy, 1 failed)",
-        [q(f"max by (deployment) (ray_serve_deployment_status{{{NS}}})", "{{deployment}}")],
+        [
+            q(
+                f"max by (application, deployment) (ray_serve_deployment_status{{{NS}}})",
+                "{{application}}/{{deployment}}",
+            )
+        ],
         kind="stat",
     )
     d.panel(
         "Queries queued in Serve handles",
-        [q(f"sum by (deployment) (ray_serve_deployment_queued_queries{{{NS}}})", "{{deployment}}")],
+        [
+            q(
+                f"sum by (application, deployment) (ray_serve_deployment_queued_queries{{{NS}}})",
+                "{{application}}/{{deployment}}",
+            )
+        ],
     )
     return d
 

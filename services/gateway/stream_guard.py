@@ -10,7 +10,8 @@ each scan it sends everything up to the cut (``cut_point``) and holds back only:
 - the unfinished last word (it may still grow into an e-mail address, a card number, ...);
 - before it, a run of words that could be the start of a longer match (``grows``: words with
   digits or symbols such as ``@ + ( ) : /``; capitalised words too when the policy looks for
-  names, addresses or other non-pattern entities), at most ``holdback_chars`` long;
+  names, addresses or other non-pattern entities), at most ``holdback_chars`` long and back to
+  the last word ending a sentence with ``!`` or ``?`` ("Sure! Here" holds only "Here");
 - any detected span or pseudonym placeholder the cut would split.
 
 An unfinished word longer than ``window_chars`` (text without spaces) is cut, keeping its last
@@ -41,6 +42,7 @@ CONTEXT_CHARS = 64
 # characters that make a word a possible part of a longer pattern match (phone, card, IBAN, IP, e-mail, URL)
 _GROWING = re.compile(r"[\d@+#%&/\\:=_|()\[\]<>$€£]")
 _WORDS = re.compile(r"\S+")
+_SENTENCE_END = ("!", "?")  # not ".": "Dr." and initials ("J.") run on into a name
 # entity types whose matches are made of such words; any other type (names, addresses, dates of
 # birth, whatever recognisers the policy adds) may also run over capitalised words
 PATTERN_ENTITIES = frozenset(
@@ -79,9 +81,9 @@ def cut_point(
         open_run = grows(text[hold:], capitals)
         words.pop()
     run: list[int] = []  # starts of the growing words held before the unfinished one
-    while open_run and words and grows(text[words[-1][0] : words[-1][1]], capitals):
-        if len(text) - words[-1][0] > holdback:
-            break
+    while open_run and words and grows(word := text[words[-1][0] : words[-1][1]], capitals):
+        if len(text) - words[-1][0] > holdback or word.endswith(_SENTENCE_END):
+            break  # a word that ends a sentence ends any match: what follows cannot change it
         run.insert(0, words.pop()[0])
     if capitals and not (words and grows(text[words[-1][0] : words[-1][1]], capitals)):  # the run starts here
         while run and opens_run(_WORDS.match(text, run[0]).group()):  # "The", "Dear": never in a name

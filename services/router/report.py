@@ -3,13 +3,17 @@
 The first variant in the experiment is the control; each other variant is compared with it.
 Verdict rules, in order:
 
-1. sample-ratio mismatch → ``continue`` (the assignment is broken; no decision on bad data);
+1. sample-ratio mismatch → ``continue`` (the assignment is broken; no decision on bad data); in a
+   canary experiment only the arms besides the canary are checked (the canary follows its ramp);
 2. a treatment's error rate is worse than the control's by the anytime-valid test → ``rollback``;
 3. a treatment's decision metric (thumbs-up rate) is better by the test → ``promote`` (that variant);
    worse → ``rollback``;
 4. otherwise ``continue``.
 
 With more than one treatment, each test uses α / (number of treatments) (Bonferroni).
+
+Requests whose variant was chosen with ``X-Llmops-Variant`` (and feedback on their answers) are
+left out of every figure and test; each variant's ``override_requests`` counts them.
 """
 
 from __future__ import annotations
@@ -84,8 +88,18 @@ def build_report(store: ExperimentStore, exp: Experiment, *, tau: float = 0.05, 
     shadow_rows = store.outcomes(exp.name, shadow=True)
     if exp.shadow is not None:
         variants[exp.shadow.variant]["shadow"] = _variant_stats(shadow_rows, [])
+    # requests that chose their variant (X-Llmops-Variant): counted for the operator, outside every
+    # figure above and every test below (they are not drawn by the split)
+    overridden = store.outcomes(exp.name, override=True)
+    for name in names:
+        variants[name]["override_requests"] = sum(1 for r in overridden if r["variant"] == name)
 
-    srm = srm_check([variants[n]["requests"] for n in names], [v.weight for v in exp.variants])
+    # A canary's share follows its ramp (and halts at 0), not its configured weight: only the arms
+    # whose ratio stays fixed (the others, each (1 - share) x its weight) can be held to the weights.
+    fixed = [v for v in exp.variants if exp.canary is None or v.name != exp.canary.variant]
+    srm: dict[str, Any] = srm_check([variants[v.name]["requests"] for v in fixed], [v.weight for v in fixed])
+    if exp.canary is not None:
+        srm["note"] = f"canary {exp.canary.variant} left out (its share follows the ramp); the others checked"
     control, treatments = names[0], [n for n in names[1:] if variants[n]["weight"] > 0 or exp.canary]
     alpha = exp.alpha / max(1, len(treatments))
     comparisons: dict[str, Any] = {}

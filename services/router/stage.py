@@ -15,7 +15,6 @@ mirrors for the gateway's event loop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -47,6 +46,14 @@ def variant_label(arm: Arm) -> str:
     if arm.experiment is not None:
         return arm.variant
     return f"v{arm.version}" if arm.version is not None else arm.model
+
+
+def _answer_blocked(ctx: RequestContext) -> bool:
+    """The output guard withheld the answer (plain or streamed): it notes ``block:<detector>``. A
+    blocked prompt never reaches routing (the input guard runs first); an unavailable safety
+    service is an error of the request (503), not a block by the variant's answer."""
+    decision = ctx.decisions.get("output_guard") or ""
+    return decision.startswith("block:") and decision != "block:safety_unavailable"
 
 
 class ABRouting(PassThrough):
@@ -107,10 +114,9 @@ class ABRouting(PassThrough):
             self._state[ctx.request_id] = {"arm": arm}
         elif arm.experiment is not None:
             metrics.ASSIGNMENTS.labels(arm.experiment, arm.variant).inc()
-            unit = getattr(ctx.request, "user", None) or key_id or ""
             self._state[ctx.request_id] = {
                 "arm": arm,
-                "unit_hash": hashlib.blake2b(unit.encode(), digest_size=8).hexdigest() if unit else None,
+                "override": assignment.reason == "override",
                 "response_id": None,
                 "ttft": None,
             }
@@ -155,12 +161,12 @@ class ABRouting(PassThrough):
             status=status,
             experiment=arm.experiment,
             version=arm.version,
-            unit_hash=state["unit_hash"],
+            override=state["override"],
             latency_s=time.perf_counter() - ctx.started,
             ttft_s=state["ttft"],
             prompt_tokens=ctx.prompt_tokens,
             completion_tokens=ctx.completion_tokens,
-            blocked=bool(ctx.features.get("blocked")) or ctx.features.get("finish_content_filter", 0) > 0,
+            blocked=_answer_blocked(ctx),
         )
         self._spawn(asyncio.to_thread(self._record, outcome))
 

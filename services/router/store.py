@@ -6,8 +6,8 @@ SQLAlchemy over SQLite by default (``var/ab.db``) and PostgreSQL in production
 transaction committed, so an acknowledged feedback survives a crash of the process.
 
 What is stored is numbers and ids: no prompt or answer text. The assignment unit (user field or
-key id) is stored only as a hash; feedback comments are user-written text kept only when
-``store_comments`` is on.
+key id) is not stored at all (revision 0002 dropped the unkeyed ``unit_hash`` column, which
+nothing read); feedback comments are user-written text kept only when ``store_comments`` is on.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ assignments = sa.Table(
     sa.Column("variant", sa.String(64), nullable=False),
     sa.Column("model", sa.String(128), nullable=False),
     sa.Column("version", sa.Integer),
-    sa.Column("unit_hash", sa.String(32)),
     sa.Column("shadow", sa.Boolean, nullable=False, default=False),
+    # the client chose the variant (X-Llmops-Variant): kept, but no part of the statistics
+    sa.Column("override", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("latency_s", sa.Float),
     sa.Column("ttft_s", sa.Float),
@@ -87,8 +88,8 @@ class Outcome:
     status: int
     experiment: str | None = None
     version: int | None = None
-    unit_hash: str | None = None
     shadow: bool = False
+    override: bool = False
     latency_s: float | None = None
     ttft_s: float | None = None
     prompt_tokens: int = 0
@@ -209,12 +210,23 @@ class ExperimentStore:
             row = conn.execute(sa.select(feedback).where(feedback.c.response_id == response_id)).first()
         return dict(row._mapping) if row else None
 
-    def outcomes(self, experiment: str, *, since: float | None = None, shadow: bool | None = False) -> list[dict]:
+    def outcomes(
+        self,
+        experiment: str,
+        *,
+        since: float | None = None,
+        shadow: bool | None = False,
+        override: bool | None = False,
+    ) -> list[dict]:
+        """The experiment's rows; by default the split's own (no shadow, no override): ``None``
+        for either means both kinds."""
         query = sa.select(assignments).where(assignments.c.experiment == experiment)
         if since is not None:
             query = query.where(assignments.c.created_at >= since)
         if shadow is not None:
             query = query.where(assignments.c.shadow == shadow)
+        if override is not None:
+            query = query.where(assignments.c.override == override)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query.order_by(assignments.c.created_at))]
 
@@ -233,6 +245,8 @@ class ExperimentStore:
             .join(a, a.c.response_id == feedback.c.response_id)
             .outerjoin(b, b.c.response_id == feedback.c.other_response_id)
             .where(a.c.experiment == experiment)
+            # feedback on an answer whose variant the client chose is no evidence about the split
+            .where(a.c.override.is_(False), sa.or_(b.c.override.is_(None), b.c.override.is_(False)))
             .order_by(feedback.c.created_at)
         )
         with self.engine.connect() as conn:

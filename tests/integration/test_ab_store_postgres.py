@@ -68,6 +68,39 @@ def _serve(url: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("feedback server did not start")
 
 
+def test_store_of_revision_0001_upgrades_on_postgres(postgres: PostgresServer) -> None:
+    """0002 drops the unkeyed ``unit_hash`` column, 0003 adds ``override`` (false for old rows)."""
+    import sqlalchemy as sa
+
+    from services.router.store import upgrade
+
+    admin = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("CREATE DATABASE upgrade_from_0001"))
+    admin.dispose()
+    url = postgres.url.rsplit("/", 1)[0] + "/upgrade_from_0001"
+    upgrade(url, "0001")
+    old = sa.create_engine(url)
+    with old.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ab_assignments (response_id, created_at, experiment, variant, model, unit_hash, shadow,"
+                " status, prompt_tokens, completion_tokens, blocked)"
+                " VALUES ('o1', 1.0, 'e', 'control', 'm', 'a1b2c3d4e5f60718', false, 200, 1, 1, false)"
+            )
+        )
+    old.dispose()
+    store = ExperimentStore(url)
+    try:
+        columns = {c["name"] for c in sa.inspect(store.engine).get_columns("ab_assignments")}
+        assert "unit_hash" not in columns and "override" in columns
+        assert [(r["response_id"], r["override"]) for r in store.outcomes("e")] == [("o1", False)]
+        store.record([Outcome("o2", "m", "treatment", 200, experiment="e", override=True)])
+        assert [r["response_id"] for r in store.outcomes("e", override=True)] == ["o2"]
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 def test_acknowledged_feedback_survives_kill_9(backend: str, postgres: PostgresServer, tmp_path: Path) -> None:
     url = postgres.url if backend == "postgresql" else sqlite_url(tmp_path / "ab.db")

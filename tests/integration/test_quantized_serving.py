@@ -37,7 +37,9 @@ def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_versi
         client = openai.OpenAI(base_url=stack.url + "/v1", api_key="unused", max_retries=0)
         question = [{"role": "user", "content": "What is the capital of France?"}]
         answer = client.chat.completions.create(model="smollm2-int4", messages=question, max_tokens=12, temperature=0)
-        assert "Paris" in answer.choices[0].message.content and answer.usage.completion_tokens == 12
+        used, finish = answer.usage.completion_tokens, answer.choices[0].finish_reason
+        assert "Paris" in answer.choices[0].message.content  # 12 tokens, or fewer ended by <|im_end|>
+        assert (used, finish) == (12, "length") or (0 < used < 12 and finish == "stop"), (used, finish)
         chunks = list(
             client.chat.completions.create(
                 model="smollm2-int4",
@@ -48,6 +50,6 @@ def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_versi
             )
         )
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        assert "Paris" in text and chunks[-1].usage.completion_tokens == 12
+        assert "Paris" in text and chunks[-1].usage.completion_tokens == used  # greedy: the same answer
         with pytest.raises(openai.BadRequestError):
             client.chat.completions.create(model="smollm2-int4", messages=question, n=2)

@@ -67,7 +67,14 @@ def experiment_file(path: Path, **extra: Any) -> Path:
     return write_experiments(path, ab_experiment(MODEL, **{"override_keys": [], **extra}))
 
 
-def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines: dict[int, VersionEngine], keys=None):
+def gateway(
+    tmp_path: Path,
+    registry: ModelRegistry,
+    experiments: Path,
+    engines: dict[int, VersionEngine],
+    keys=None,
+    stages=None,
+):
     settings = GatewaySettings(
         auth_disabled=keys is None,
         keys_db=keys.path if keys else tmp_path / "unused.db",
@@ -85,6 +92,7 @@ def gateway(tmp_path: Path, registry: ModelRegistry, experiments: Path, engines:
         engines={MODEL: VersionEngine("static")},
         router=router,
         version_engines=lambda model, version, backend: engines.get(version),
+        stages=stages,
     )
 
     async def ready() -> bool:
@@ -167,7 +175,26 @@ async def test_override_header_only_for_allowed_keys(tmp_path: Path, registry: M
             headers={"Authorization": f"Bearer {admin}", "X-Llmops-Variant": "nope"},
         )
         assert unknown.status_code == 400 and unknown.json()["error"]["param"] == "x-llmops-variant"
-    await service.pipeline.slots["routing"].close()
+        split = await c.post("/v1/chat/completions", json=chat(), headers={"Authorization": f"Bearer {admin}"})
+        assert split.status_code == 200
+        stage = service.pipeline.slots["routing"]
+        await stage.drain()
+        # the chosen answer is recorded and takes feedback, for the operator; the statistics leave both out
+        fb = await c.post(
+            "/v1/feedback",
+            json={"response_id": forced.json()["id"], "rating": "up"},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert fb.status_code == 200, fb.text
+    store = stage.service.store
+    assert [r["response_id"] for r in store.outcomes("exp", override=True)] == [forced.json()["id"]]
+    assert [r["response_id"] for r in store.outcomes("exp")] == [split.json()["id"]]
+    assert store.feedback_rows("exp") == []
+    report = build_report(store, parse_experiments(json.loads(path.read_text()))[0])
+    assert report["variants"]["treatment"]["override_requests"] == 1
+    assert sum(v["requests"] for v in report["variants"].values()) == 1
+    assert report["variants"]["treatment"]["ratings"] == 0
+    await stage.close()
 
 
 class GatedEngine(VersionEngine):
@@ -206,14 +233,14 @@ class WatchingEngine(VersionEngine):
         return await super().generate(route, payload)
 
 
-def shadow_experiment(path: Path) -> Path:
+def shadow_experiment(path: Path, max_in_flight: int = 50) -> Path:
     return experiment_file(
         path,
         variants=[
             {"name": "control", "version": 1, "weight": 1.0},
             {"name": "candidate", "version": 2, "weight": 0.0},
         ],
-        shadow={"variant": "candidate", "share": 1.0, "max_in_flight": 50},
+        shadow={"variant": "candidate", "share": 1.0, "max_in_flight": max_in_flight},
     )
 
 
@@ -272,6 +299,66 @@ async def test_failing_shadow_leaves_the_answer_alone(tmp_path: Path, registry: 
     assert broken.entered == 5
     rows = stage.service.store.outcomes("exp", shadow=True)
     assert len(rows) == 5 and {r["status"] for r in rows} == {500}
+    await stage.close()
+
+
+async def test_shadow_calls_beyond_max_in_flight_are_dropped_and_counted(
+    tmp_path: Path, registry: ModelRegistry
+) -> None:
+    """At most ``max_in_flight`` mirrored calls run at once; the others are dropped (never queued)
+    and counted in ``llmops_ab_shadow_requests_total{outcome="dropped"}``."""
+    from services.router import metrics as ab_metrics
+
+    dropped = ab_metrics.SHADOW.labels("exp", "dropped")
+    dropped_before = dropped._value.get()
+    shadow = GatedEngine("v2")
+    experiments = shadow_experiment(tmp_path / "e.yaml", max_in_flight=2)
+    service, app = gateway(tmp_path, registry, experiments, {1: VersionEngine("v1"), 2: shadow})
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c, asyncio.timeout(30):
+        for i in range(6):
+            assert_control_answer(await c.post("/v1/chat/completions", json=chat(f"u{i}")))
+        await asyncio.sleep(0)  # let the last shadow task start
+        assert shadow.entered == 2  # two held open; the other four were not started
+        assert dropped._value.get() - dropped_before == 4
+        shadow.gate.set()
+        await stage.drain()
+    assert shadow.finished == 2 and len(stage.service.store.outcomes("exp", shadow=True)) == 2
+    await stage.close()
+
+
+class OutputBlockingSafety:
+    """A safety service that blocks every answer (the output guard's verdict), passes every prompt."""
+
+    async def check(self, texts, direction, policy, timeout_s=None):
+        blocked = "toxicity" if direction == "output" else None
+        return {"blocked": blocked, "texts": texts, "actions": {}, "entities": [[] for _ in texts], "scores": {}}
+
+
+async def test_answers_the_output_guard_blocked_count_in_the_block_rate(
+    tmp_path: Path, registry: ModelRegistry
+) -> None:
+    """An answer the output guard blocked (plain or streamed) is recorded as blocked for its variant:
+    the report's block rate and the canary's max_block_rate guardrail read it."""
+    from services.gateway.guard import OutputGuard, SafetyGuard
+    from services.safety.policy import PolicySet
+
+    guard = OutputGuard(SafetyGuard(OutputBlockingSafety(), PolicySet({"toxicity": {"directions": ["output"]}})))
+    experiments = experiment_file(tmp_path / "e.yaml")
+    engines = {1: VersionEngine("v1"), 2: VersionEngine("v2")}
+    service, app = gateway(tmp_path, registry, experiments, engines, stages={"output_guard": guard})
+    stage = service.pipeline.slots["routing"]
+    async with client(app) as c:
+        for i in range(6):
+            reply = await c.post("/v1/chat/completions", json=chat(f"u{i}"))
+            assert reply.status_code == 200 and reply.json()["choices"][0]["finish_reason"] == "content_filter"
+        async with c.stream("POST", "/v1/chat/completions", json=chat("u-s", stream=True)) as streamed:
+            assert "content_filter" in (await streamed.aread()).decode()
+        await stage.drain()
+    rows = stage.service.store.outcomes("exp")
+    assert len(rows) == 7 and all(r["blocked"] for r in rows)
+    report = build_report(stage.service.store, parse_experiments(json.loads(experiments.read_text()))[0])
+    assert sum(v["blocked"] for v in report["variants"].values()) == 7
     await stage.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loadtests._common import BENCH_KEY_LIMITS
+from loadtests._common import BENCH_KEY_LIMITS, off_loopback
 from loadtests.bench_guard_cost import UNGUARDED, llmops_env, policy_file, timing_summary, unguarded_key
 from services.gateway.keys import KeyStore
 from services.safety.policy import PolicySet
@@ -53,3 +53,8 @@ def test_the_record_keeps_the_stacks_settings_but_no_secrets():
         "HOME": "/root",
     }
     assert llmops_env(env) == {"LLMOPS_SAFETY_STREAM_MAX_DELAY_S": "1.0"}
+
+
+def test_only_listeners_outside_the_machine_count_as_off_loopback():
+    listeners = ["127.0.0.1:8000 python[1]", "[::1]:9 x[2]", "[::ffff:127.0.0.1]:40297 raylet[3]", "*:34117 ray[4]"]
+    assert off_loopback(listeners) == ["*:34117 ray[4]"]

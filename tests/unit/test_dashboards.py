@@ -80,3 +80,13 @@ def test_prometheus_rule_carries_the_rule_files():
     assert rule["kind"] == "PrometheusRule" and rule["apiVersion"] == "monitoring.coreos.com/v1"
     groups = [g for f in sorted(build.ALERTS.glob("*.yaml")) for g in yaml.safe_load(f.read_text())["groups"]]
     assert rule["spec"]["groups"] == groups
+
+
+def test_serve_panels_keep_engine_applications_apart():
+    """An engine in an application of its own (Helm chart, A/B router, --via-proxy) is deployment
+    "engine" in application engine-MODEL: a panel grouped by deployment alone folds every engine
+    into one series, where the healthiest status hides a failed engine."""
+    serve = [(t, e) for t, e in build.queries(build.engines().to_json()) if "ray_serve_deployment" in e]
+    assert len(serve) == 2
+    for title, expr in serve:
+        assert "by (application, deployment)" in expr, f"{title}: {expr}"

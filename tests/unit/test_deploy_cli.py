@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -87,7 +89,7 @@ def test_status_shows_the_pending_clusters_application(cluster):
     }
     crd_valid(fake.rayservice)
     result, summary = invoke("deploy", "status", "--name", "rel-llmops", *opts, "--json")
-    assert summary["pending"] and not summary["healthy"]
+    assert summary["pending"] and not summary["healthy"] and result.exit_code == 1  # not healthy: exit 1
     assert summary["pending_cluster"] == "rel-llmops-raycluster-fghij"
     assert summary["pending_app_status"] == "DEPLOY_FAILED"
     assert summary["pending_deployments"] == [
@@ -181,6 +183,7 @@ def test_rollback_never_overwrites_someone_elses_change(cluster):
         return False
 
     fake.other_writers.append(helm_upgrade)
+    previous = fake.rayservice["spec"]["serveConfigV2"]
     result, _ = invoke(
         "deploy", "rollout", MODEL, "v3", "--source", "/models/broken", "--name", "rel-llmops", *opts,
         "--poll", "0.05", "--timeout", "30",
@@ -188,6 +191,9 @@ def test_rollback_never_overwrites_someone_elses_change(cluster):
     said = " ".join(result.output.split())
     assert result.exit_code == 1 and "changed by someone else" in said, said
     assert len(patches(fake)) == 1 and fake.rayservice["spec"]["serveConfigV2"].endswith("# helm\n")
+    (saved,) = re.findall(r"previous serveConfigV2 is in (\S+\.yaml)", said)
+    assert Path(saved).read_text() == previous  # the operator can restore it exactly
+    Path(saved).unlink()
 
 
 def test_rollout_rolls_back_when_the_new_version_fails(cluster):

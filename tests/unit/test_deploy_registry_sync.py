@@ -39,8 +39,8 @@ def registry(tmp_path: Path, mlflow_template: Path) -> ModelRegistry:
     return reg
 
 
-def cluster_for(scenario: str | None, tmp_path: Path) -> tuple[FakeKubernetes, FakeKubernetesServer]:
-    docs = render(scenario)
+def cluster_for(scenario: str | None, tmp_path: Path, *extra: str) -> tuple[FakeKubernetes, FakeKubernetesServer]:
+    docs = render(scenario, *extra)
     (rayservice,) = by_kind(docs, "RayService")
     (config,) = [d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-config")]
     fake = FakeKubernetes(
@@ -105,6 +105,25 @@ def test_adds_one_application_per_routed_version_then_retires(tmp_path, registry
         assert result.exit_code == 0, result.output
         assert out["add"] == [] and out["removed"] == [v1]
         assert set(apps_of(fake)) == set(before) | {v2}
+
+
+def test_default_grace_is_two_of_the_releases_reload_intervals(tmp_path, registry, monkeypatch) -> None:
+    """Without --grace a retired version's application stays for two of the release's router reload
+    intervals (router.reloadIntervalSeconds), however long that is: every gateway has switched."""
+    from services.cli import deploy as deploy_cli
+
+    waited: list[float] = []
+    monkeypatch.setattr(deploy_cli, "_wait_before_pruning", waited.append)
+    fake, server = cluster_for(SCENARIO, tmp_path, "--set", "router.reloadIntervalSeconds=45")
+    with server:
+        opts = ["--kubeconfig", server.kubeconfig(tmp_path / "kubeconfig"), "--namespace", "llm"]
+        assert sync(opts, registry)[0].exit_code == 0 and waited == []  # nothing retired, nothing to wait for
+        registry.set_alias(MODEL, "champion", 2)
+        none = tmp_path / "none.yaml"
+        none.write_text("experiments: []")
+        result, out = sync(opts, registry, "--experiments", str(none))
+        assert result.exit_code == 0, result.output
+        assert out["removed"] == [f"engine-{MODEL}-v1"] and waited == [90.0]
 
 
 def test_unhealthy_new_version_is_removed_again(tmp_path, registry) -> None:

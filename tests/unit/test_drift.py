@@ -115,3 +115,22 @@ def test_too_few_requests_gives_no_verdict(tmp_path):
         ],
     )
     assert result.exit_code == 3 and "not enough requests" in result.output
+
+
+def test_without_prompt_text_language_and_embeddings_are_not_measured(logs, tmp_path):
+    """The request log's default keeps no prompt text (LLMOPS_GATEWAY_REQUEST_LOG_PROMPTS=false):
+    drift is then judged on the numeric features alone; language is skipped and the embedding
+    distance is not measured (NaN), not reported as 0."""
+    _, paths = logs
+    without_text = tmp_path / "no-text.jsonl"
+    records = [json.loads(line) for line in paths["shifted"].read_text().splitlines()]
+    without_text.write_text("".join(json.dumps({**r, "redacted_prompt": None}) + "\n" for r in records))
+    out = tmp_path / "report"
+    args = ["monitor", "drift", "--log", str(without_text), "--window", "1h", "--reference", "1h"]
+    result = CliRunner().invoke(app, [*args, "--now", str(NOW), "--out", str(out), "--embeddings", "local"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "drift.json").read_text())
+    assert "language" in report["skipped"] and "language" not in report["features"]
+    assert report["embedding_distance"] is None and report["embedding_drift"] is False
+    assert report["features"]["prompt_chars"]["drifted"] is True and report["detected"] is True
+    assert "llmops_drift_embedding_distance NaN" in (out / "drift.prom").read_text()

@@ -798,6 +798,24 @@ def test_full_scenario_renders_every_part():
     assert "Secret" not in kinds, "apiKeys.existingSecret: the chart creates no Secret"
 
 
+def test_report_jobs_see_no_gateway_state():
+    """The gateway keeps its request log and cost ledger in a per-pod emptyDir; the report CronJobs
+    run in pods of their own with an empty one, so they find no requests and no charges (README:
+    Helm `reports.*`, Monitoring "Not done"). Fails when a shared store arrives: update the README."""
+    docs = render("full-values.yaml")
+    (rayservice,) = by_kind(docs, "RayService")
+    gateway = applications(docs)["llmops"]["args"]["gateway"]
+    state = "/var/lib/llmops/"
+    assert gateway["request_log_path"].startswith(state) and gateway["ledger_db"].startswith(state)
+    for template in pod_templates(rayservice).values():
+        assert {"name": "state", "emptyDir": {}} in template["spec"]["volumes"]
+    reports = {n: s for n, s in job_pod_specs(docs).items() if n.endswith("-report")}
+    assert set(reports) == {"rel-llmops-drift-report", "rel-llmops-cost-report"}
+    for spec in reports.values():
+        assert {"name": "state", "emptyDir": {}} in spec["volumes"]
+        assert not {"--log", "--ledger"} & set(spec["containers"][0]["command"])
+
+
 def test_prometheus_operator_objects_need_its_crds():
     without = [
         d["kind"]

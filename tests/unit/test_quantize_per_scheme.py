@@ -26,12 +26,11 @@ def test_a_mapping_gives_each_scheme_its_algorithm_and_one_value_still_applies_t
     assert QuantizeConfig(schemes=["int4"], algorithm={"int4": "gptq"}).algorithm_for("int8") == "default"
 
 
-def test_the_shipped_config_and_its_hqq_offset_alternative_load() -> None:
+def test_the_shipped_config_builds_int8_round_to_nearest_and_int4_hqq_offset() -> None:
     quantize = load_config(ROOT / "config/pipeline.yaml").quantize
-    assert quantize.schemes == ["int8", "int4"] and quantize.algorithm_for("int4") == "default"
-    # the alternative its comment and the README name (quality and speed met; the France answer changes)
-    alternative = quantize.model_validate({**quantize.model_dump(), "algorithm": PER_SCHEME, "int8_matmuls": "lm_head"})
-    assert (alternative.algorithm_for("int8"), alternative.algorithm_for("int4")) == ("default", "hqq_offset")
+    assert quantize.schemes == ["int8", "int4"] and quantize.algorithm == PER_SCHEME
+    # the 8-bit LM head (float32's perplexity) and float32 activations in the first and last decoder layers
+    assert quantize.int8_matmuls == "lm_head" and quantize.float_activation_layers == [0, -1]
 
 
 def test_each_scheme_is_built_and_tagged_with_its_own_algorithm(tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ def test_cut_holds_only_what_may_still_grow():
     assert cut("Dear Dr. John Smi", capitals=True) == "Dear Dr."  # a run's greeting and title are never in it
     assert cut("The Eiffel Tow", capitals=True) == "The"
     assert cut("for Maria The Smi", capitals=True) == "for"  # inside a run: held with it
+    assert cut("Sure! Here", capitals=True) == "Sure!"  # a sentence's end ends any name: no run across it
+    assert cut("Is it Maria? Dr. Smi", capitals=True) == "Is it Maria?"
+    assert cut("Dear J. Smi", capitals=True) == "Dear"  # an initial's full stop ends no name
     assert cut("x" * 100) == "x" * 52  # no spaces for a long stretch: only the last holdback is kept
     assert cut("call me at 212 555", final=True) == "call me at 212 555"
 

@@ -3,7 +3,7 @@
     default:                 # applies to every request
       on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
-      injection: {action: block, threshold: 0.8, explain: false}  # explain: the 400 names the n-grams
+      injection: {action: block, threshold: 0.8298, explain: false}  # explain: the 400 names the n-grams
       toxicity:  {action: block, threshold: 0.8618}
       watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
       token_prompts: refuse  # prompts / embedding inputs as token ids: refuse (400) or allow unscanned
@@ -72,7 +72,7 @@ class PiiRule(_Rule):
 
 class InjectionRule(_Rule):
     action: Action = "block"
-    threshold: float = Field(0.8, ge=0.0, le=1.0)
+    threshold: float = Field(0.8298, ge=0.0, le=1.0)  # chosen out of source (var/classifiers/injection_report.md)
     directions: list[Direction] = Field(default_factory=lambda: ["input"])
     explain: bool = Field(
         False,

@@ -4,7 +4,7 @@
       on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
       injection: {action: block, threshold: 0.8298, explain: false}  # explain: the 400 names the n-grams
-      toxicity:  {action: block, threshold: 0.8618}
+      toxicity:  {action: block, threshold: 0.95}
       watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
       token_prompts: refuse  # prompts / embedding inputs as token ids: refuse (400) or allow unscanned
     models:                  # overrides by model name (what clients send as "model")
@@ -89,7 +89,7 @@ class InjectionRule(_Rule):
 
 
 class ToxicityRule(InjectionRule):
-    threshold: float = Field(0.8618, ge=0.0, le=1.0)  # the dev split's choice (var/classifiers/toxicity_report.md)
+    threshold: float = Field(0.95, ge=0.0, le=1.0)  # above single words of benign answers (README, toxicity)
     directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Action = Literal["allow", "flag", "redact", "block"]
 Direction = Literal["input", "output"]
@@ -70,6 +70,23 @@ class PiiRule(_Rule):
     )
 
 
+class ShortTextRule(BaseModel):
+    """A stricter threshold for texts of few words, where a TF-IDF classifier's score rests on one or
+    two words' weights (README, Safety: "Short texts")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Texts of fewer words than this (the texts of one scan, joined) use `threshold`; 0: off.",
+    )
+    threshold: float = Field(
+        1.0, ge=0.0, le=1.0, description="Score at or above which the action applies to such a short text."
+    )
+
+
 class InjectionRule(_Rule):
     action: Action = "block"
     threshold: float = Field(0.8298, ge=0.0, le=1.0)  # chosen out of source (var/classifiers/injection_report.md)
@@ -80,12 +97,30 @@ class InjectionRule(_Rule):
         " checking a policy; off by default: it repeats words of the prompt to the caller).",
     )
 
+    short_text: ShortTextRule = Field(
+        default_factory=ShortTextRule, description="A stricter threshold for texts of fewer than `words` words."
+    )
+
     @field_validator("action")
     @classmethod
     def _no_redact(cls, value: str) -> str:
         if value == "redact":
             raise ValueError("redact applies to pii only; use block or flag")
         return value
+
+    @model_validator(mode="after")
+    def _short_text_is_stricter(self) -> InjectionRule:
+        if self.short_text.words and self.short_text.threshold < self.threshold:
+            raise ValueError(
+                f"short_text.threshold ({self.short_text.threshold}) is below threshold ({self.threshold}):"
+                " it may only make short texts harder to flag"
+            )
+        return self
+
+    def threshold_for(self, text: str) -> float:
+        """The threshold that applies to ``text`` (the scanned texts joined)."""
+        short = self.short_text
+        return short.threshold if short.words and len(text.split()) < short.words else self.threshold
 
 
 class ToxicityRule(InjectionRule):

@@ -81,7 +81,7 @@ class SafetyService:
 
         def decide(detector: str, score: float, towards: int = 1) -> None:
             rule = getattr(policy, detector)
-            action = rule.action if score >= rule.threshold else "allow"
+            action = rule.action if score >= rule.threshold_for(joined) else "allow"
             verdict["actions"][detector] = action
             if action == "block":
                 verdict["blocked"] = CATEGORY[detector]
@@ -153,7 +153,7 @@ class SafetyService:
             out.append(
                 {
                     "score": score,
-                    "blocked": policy.injection.action == "block" and score >= policy.injection.threshold,
+                    "blocked": policy.injection.action == "block" and score >= policy.injection.threshold_for(passage),
                     "reasons": list(found.reasons),
                 }
             )

@@ -4,7 +4,9 @@
       on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
       injection: {action: block, threshold: 0.8298, explain: false}  # explain: the 400 names the n-grams
-      toxicity:  {action: block, threshold: 0.95}
+      toxicity:  {action: block, threshold: 0.8618}
+      # injection and toxicity: short_text: {words: 3, threshold: 0.99}: a scan's texts (joined) of fewer
+      # words than `words` are judged at this stricter threshold; {words: 0}: off
       watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
       token_prompts: refuse  # prompts / embedding inputs as token ids: refuse (400) or allow unscanned
     models:                  # overrides by model name (what clients send as "model")
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Action = Literal["allow", "flag", "redact", "block"]
 Direction = Literal["input", "output"]
@@ -83,8 +85,17 @@ class ShortTextRule(BaseModel):
         description="Texts of fewer words than this (the texts of one scan, joined) use `threshold`; 0: off.",
     )
     threshold: float = Field(
-        1.0, ge=0.0, le=1.0, description="Score at or above which the action applies to such a short text."
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Score at or above which the action applies to such a short text (never below the rule's).",
     )
+
+
+def _short_text_default() -> ShortTextRule:
+    # chosen on dev data (loadtests/short_text_dev.py, README "Short texts"): a streamed answer's first
+    # scan is one or two words, and lone words of benign text score up to 0.999
+    return ShortTextRule(words=3, threshold=0.99)
 
 
 class InjectionRule(_Rule):
@@ -98,7 +109,7 @@ class InjectionRule(_Rule):
     )
 
     short_text: ShortTextRule = Field(
-        default_factory=ShortTextRule, description="A stricter threshold for texts of fewer than `words` words."
+        default_factory=_short_text_default, description="A stricter threshold for texts of fewer than `words` words."
     )
 
     @field_validator("action")
@@ -108,23 +119,16 @@ class InjectionRule(_Rule):
             raise ValueError("redact applies to pii only; use block or flag")
         return value
 
-    @model_validator(mode="after")
-    def _short_text_is_stricter(self) -> InjectionRule:
-        if self.short_text.words and self.short_text.threshold < self.threshold:
-            raise ValueError(
-                f"short_text.threshold ({self.short_text.threshold}) is below threshold ({self.threshold}):"
-                " it may only make short texts harder to flag"
-            )
-        return self
-
     def threshold_for(self, text: str) -> float:
         """The threshold that applies to ``text`` (the scanned texts joined)."""
         short = self.short_text
-        return short.threshold if short.words and len(text.split()) < short.words else self.threshold
+        if short.words and len(text.split()) < short.words:
+            return max(short.threshold, self.threshold)
+        return self.threshold
 
 
 class ToxicityRule(InjectionRule):
-    threshold: float = Field(0.95, ge=0.0, le=1.0)  # above single words of benign answers (README, toxicity)
+    threshold: float = Field(0.8618, ge=0.0, le=1.0)  # the dev split's pick (var/classifiers/toxicity_report.md)
     directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
 
 

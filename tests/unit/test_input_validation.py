@@ -120,3 +120,13 @@ async def test_known_part_types_and_echoed_assistant_fields_pass(gateway):
         {"role": "tool", "tool_call_id": "c1", "content": "42"},
     ]
     assert (await client.post("/v1/chat/completions", json=chat(messages=messages))).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/watermark/detect"])
+async def test_every_post_route_refuses_an_oversized_body_with_413(gateway, path):
+    """README API: "413 for a body over max_body_bytes" on every route (the watermark route read
+    any body whole before this)."""
+    client, _ = gateway
+    big = {"model": "fake-chat", "text": "x" * 70_000}
+    r = await client.post(path, json=big)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large", r.text

@@ -147,6 +147,24 @@ def test_retention_runs_at_open_and_hourly(tmp_path):
     assert [e["event"] for e in audit.export()] == ["retention", "request", "request", "retention"]
 
 
+def test_retention_runs_hourly_on_a_gateway_without_traffic(tmp_path, monkeypatch):
+    """README: audit records older than the retention are removed "at start and hourly"; before,
+    the hourly pass ran only inside a request's write, so an idle gateway kept expired records."""
+    from services.gateway import audit as audit_module
+
+    audit = AuditLog(tmp_path / "audit.db", user_key=USER_KEY, retention_days=2)
+    monkeypatch.setattr(audit_module, "RETENTION_EVERY_S", 0.05)
+    audit._db.execute(
+        "INSERT INTO audit_events (time, event, status) VALUES (?, 'request', 200)", (time.time() - 3 * 86400,)
+    )
+    AuditStage(audit)  # the gateway's audit slot: no request ever arrives
+    deadline = time.monotonic() + 5
+    while any(e["event"] == "request" for e in audit.export()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [e["event"] for e in audit.export()] == ["retention"]
+    audit.close()
+
+
 def test_the_wal_checkpoint_runs_off_the_request_path(tmp_path, monkeypatch):
     """SQLite's automatic checkpoint ran inside the insert that crossed its mark (3-11 ms every
     ~240 records on this machine, on the gateway's event loop): it is off, and a thread of its own

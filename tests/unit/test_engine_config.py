@@ -65,6 +65,17 @@ def test_llm_config_placement(tmp_path, device):
     assert env.get("VLLM_USE_AOT_COMPILE") == ("0" if device == "cpu" else None)
 
 
+def test_cpu_kv_cache_setting_reaches_the_engine(tmp_path, monkeypatch):
+    """README: LLMOPS_CPU_KV_CACHE_GIB (default 1) is the KV cache per CPU engine."""
+    (tmp_path / "s").mkdir()
+    spec = ModelSpec(name="chat", source="s")
+    default = build_llm_config(spec, EngineSettings(device="cpu", model_store=tmp_path))
+    assert default.runtime_env["env_vars"]["VLLM_CPU_KVCACHE_SPACE"] == "1"
+    monkeypatch.setenv("LLMOPS_CPU_KV_CACHE_GIB", "3")
+    config = build_llm_config(spec, EngineSettings(device="cpu", model_store=tmp_path))
+    assert config.runtime_env["env_vars"]["VLLM_CPU_KVCACHE_SPACE"] == "3"
+
+
 def test_inline_models_replace_the_models_file(tmp_path):
     settings = EngineSettings(
         models_file=tmp_path / "absent.yaml",

@@ -49,6 +49,18 @@ def test_unknown_setting_is_refused(tmp_path: Path) -> None:
         load_config(config)
 
 
+def test_environment_overrides_the_files_paths(tmp_path: Path, monkeypatch) -> None:
+    """README: LLMOPS_PIPELINE_DATA_PATH and LLMOPS_PIPELINE_MODELS_DIR override data.path and
+    finetune.models_dir."""
+    config = tmp_path / "p.yaml"
+    config.write_text(f"data: {{path: {tmp_path / 'file.json'}}}\nfinetune: {{models_dir: {tmp_path / 'models'}}}\n")
+    assert load_config(config).data.path == tmp_path / "file.json"
+    monkeypatch.setenv("LLMOPS_PIPELINE_DATA_PATH", str(tmp_path / "env.json"))
+    monkeypatch.setenv("LLMOPS_PIPELINE_MODELS_DIR", str(tmp_path / "env-models"))
+    loaded = load_config(config)
+    assert loaded.data.path == tmp_path / "env.json" and loaded.finetune.models_dir == tmp_path / "env-models"
+
+
 def test_missing_dataset_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nowhere.json does not exist"):
         load_items(DataConfig(path=tmp_path / "nowhere.json"))

@@ -59,6 +59,10 @@ BAD = [
     (chat(top_k=-2), "top_k"),
     (chat(repetition_penalty=0), "repetition_penalty"),
     (chat(min_p=1.5), "min_p"),
+    # vLLM refuses min_tokens above the maximum or the context, but only after quota and safety ran
+    (chat(min_tokens=10, max_tokens=5), "min_tokens"),
+    (chat(min_tokens=10, max_completion_tokens=5), "min_tokens"),
+    (chat(min_tokens=64), "min_tokens"),
     # found by fuzzing the real stack: messages without what their role requires reached the engine
     (chat(messages=[{"role": "user"}]), "messages.0"),
     (chat(messages=[{"role": "tool", "content": "42"}]), "messages.0"),
@@ -130,3 +134,9 @@ async def test_every_post_route_refuses_an_oversized_body_with_413(gateway, path
     big = {"model": "fake-chat", "text": "x" * 70_000}
     r = await client.post(path, json=big)
     assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large", r.text
+
+
+async def test_min_tokens_within_the_maximum_passes(gateway):
+    client, engine = gateway
+    r = await client.post("/v1/chat/completions", json=chat(min_tokens=2, max_tokens=5))
+    assert r.status_code == 200 and engine.received[-1][1]["min_tokens"] == 2

@@ -279,3 +279,15 @@ def test_an_encrypted_pdf_is_refused_with_its_path(tmp_path):
         writer.write(f)
     with pytest.raises(DocumentError, match=r"locked.pdf: encrypted PDF"):
         list(read_paths([tmp_path / "locked.pdf"]))
+
+
+def test_metadata_keys_become_lower_case_filter_fields(tmp_path, tokenizer):  # noqa: F811
+    """README: every metadata key becomes a filterable field, lower-cased, other characters as `_`."""
+    svc = make_service(tmp_path / "index", tokenizer)
+    svc.ingest("med", [Document("d1", "Statins lower cholesterol.", metadata={"Publication Year": "2001"})])
+    meta = {"Publication Year": "2005", "Study-Type": "cohort"}  # a key the collection did not have yet
+    svc.ingest("med", [Document("d2", "Statins and myopathy.", metadata=meta)])
+    assert {"publication_year", "study_type"} <= set(svc.stats("med")["filter_fields"])
+    body = {"query": "statins", "collection": "med", "filters": {"publication_year": "2005"}}
+    assert ids(svc.retrieve(body)) == ["d2"]
+    assert ids(svc.retrieve({**body, "filters": {"study_type": "cohort"}})) == ["d2"]

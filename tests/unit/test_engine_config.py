@@ -2,7 +2,7 @@ import pytest
 
 from services.common.models import ConfigError, ModelSpec, load_models
 from services.engine.config import EngineSettings
-from services.engine.llm_configs import build_llm_config, engine_kwargs
+from services.engine.llm_configs import build_llm_config, engine_kwargs, model_source
 
 
 def test_default_models_file_is_valid():
@@ -74,6 +74,16 @@ def test_cpu_kv_cache_setting_reaches_the_engine(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMOPS_CPU_KV_CACHE_GIB", "3")
     config = build_llm_config(spec, EngineSettings(device="cpu", model_store=tmp_path))
     assert config.runtime_env["env_vars"]["VLLM_CPU_KVCACHE_SPACE"] == "3"
+
+
+def test_source_is_a_store_name_or_an_hf_folder_path(tmp_path):
+    """README models file: `source` is a model-store name, or a path to an HF folder."""
+    (tmp_path / "store" / "named").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "hf").mkdir(parents=True)
+    store = tmp_path / "store"
+    assert model_source(ModelSpec(name="a", source="named"), store) == str((store / "named").resolve())
+    folder = tmp_path / "elsewhere" / "hf"
+    assert model_source(ModelSpec(name="b", source=str(folder)), store) == str(folder.resolve())
 
 
 def test_inline_models_replace_the_models_file(tmp_path):

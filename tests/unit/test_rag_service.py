@@ -291,3 +291,10 @@ def test_metadata_keys_become_lower_case_filter_fields(tmp_path, tokenizer):  # 
     body = {"query": "statins", "collection": "med", "filters": {"publication_year": "2005"}}
     assert ids(svc.retrieve(body)) == ["d2"]
     assert ids(svc.retrieve({**body, "filters": {"study_type": "cohort"}})) == ["d2"]
+
+
+def test_bm25_stems_and_drops_english_stop_words(service):
+    """README: BM25 is LanceDB's full-text index with stemming and English stop words."""
+    body = {"collection": "med", "mode": "bm25", "top_k": 3}
+    assert ids(service.retrieve({**body, "query": "inhibiting platelets"}))[:1] == ["aspirin"]  # inhibits platelet
+    assert ids(service.retrieve({**body, "query": "the and of"})) == []  # nothing but stop words

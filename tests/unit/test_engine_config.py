@@ -131,3 +131,18 @@ def test_the_gateway_leaves_access_logging_to_the_request_log(tmp_path):
     app = build_app({"models": [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]})
     assert app._bound_deployment.name == "gateway"
     assert app._bound_deployment.logging_config["enable_access_log"] is False
+
+
+def test_rag_settings_size_the_retrieval_deployment(tmp_path):
+    """README RAG settings: `replicas`, `num_cpus` size the retrieval deployment build_app adds;
+    `timeout_s` reaches the gateway (how long a grounded chat waits for retrieval)."""
+    from services.app import build_app
+
+    rag = {"replicas": 2, "num_cpus": 0.5, "timeout_s": 3, "index_dir": str(tmp_path / "rag")}
+    models = [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]
+    gateway = build_app({"models": models, "rag": rag})._bound_deployment
+    retrieval = gateway.init_kwargs["handles"]["retrieval"]._bound_deployment
+    assert (retrieval.name, retrieval.num_replicas, retrieval.ray_actor_options) == ("retrieval", 2, {"num_cpus": 0.5})
+    assert gateway.init_kwargs["rag"]["timeout_s"] == 3
+    off = build_app({"models": models, "rag": {"enabled": False}})._bound_deployment
+    assert "retrieval" not in off.init_kwargs["handles"] and off.init_kwargs["rag"] is None

@@ -153,3 +153,12 @@ def test_cli_reports_bad_input_before_work(tmp_path: Path) -> None:
     bad_rank.write_text("finetune:\n  lora: {rank: 0}\n")
     result = CliRunner().invoke(app, ["pipeline", "finetune", "--config", str(bad_rank)])
     assert result.exit_code == 2 and "rank must be at least 1" in result.output
+
+
+def test_without_c_config_pipeline_yaml_is_read_when_present(tmp_path: Path, monkeypatch) -> None:
+    """README: without -c, config/pipeline.yaml (in the working directory) is read when present."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/pipeline.yaml").write_text("finetune:\n  lora: {rank: 0}\n")
+    result = CliRunner().invoke(app, ["pipeline", "finetune"])
+    assert result.exit_code == 2 and "rank must be at least 1" in result.output

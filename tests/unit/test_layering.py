@@ -10,7 +10,9 @@ module (imports inside functions and ``importlib.import_module`` of a literal na
   live in ``services/common``);
 - only ``services/common/ray_adapter.py`` imports private Ray APIs (a module or name starting
   with ``_``), and the composition root ``services/gateway/wiring.py`` imports no Ray (README
-  Architecture).
+  Architecture);
+- metric classes of ``prometheus_client`` are imported only by ``services/common/metrics.py``, the
+  one place metrics are declared (README Architecture).
 """
 
 from __future__ import annotations
@@ -125,6 +127,15 @@ RULES = [
         "the composition root services.gateway.wiring imports no Ray",
         lambda src: src == "services.gateway.wiring",
         lambda dst: under(dst, "ray"),
+    ),
+    Rule(
+        "metrics are declared only through services.common.metrics",
+        lambda src: src != "services.common.metrics",
+        lambda dst: (
+            dst
+            in {f"prometheus_client.{kind}" for kind in ("Counter", "Gauge", "Histogram", "Summary", "Info", "Enum")}
+            or under(dst, "prometheus_client.metrics")
+        ),
     ),
 ]
 

@@ -52,6 +52,9 @@ class RequestLimits:
             )
         context = self.contexts.get(request.model)
         self._check_min_tokens(request, context)
+        best_of = getattr(request, "best_of", None)
+        if best_of is not None and best_of < request.n:
+            raise InvalidRequestError(f"best_of ({best_of}) must be at least n ({request.n}).", param="best_of")
         if context and route != "embeddings" and prompt_chars > context * self.context_chars_per_token:
             raise InvalidRequestError(
                 f"This model's maximum context length is {context} tokens; the prompt is far longer "

@@ -63,6 +63,7 @@ BAD = [
     (chat(min_tokens=10, max_tokens=5), "min_tokens"),
     (chat(min_tokens=10, max_completion_tokens=5), "min_tokens"),
     (chat(min_tokens=64), "min_tokens"),
+    (chat(stop=""), "stop"),  # vLLM refuses an empty stop string, after quota and safety
     # found by fuzzing the real stack: messages without what their role requires reached the engine
     (chat(messages=[{"role": "user"}]), "messages.0"),
     (chat(messages=[{"role": "tool", "content": "42"}]), "messages.0"),
@@ -140,3 +141,12 @@ async def test_min_tokens_within_the_maximum_passes(gateway):
     client, engine = gateway
     r = await client.post("/v1/chat/completions", json=chat(min_tokens=2, max_tokens=5))
     assert r.status_code == 200 and engine.received[-1][1]["min_tokens"] == 2
+
+
+async def test_best_of_below_n_is_refused_before_the_engine(gateway):
+    """OpenAI's documented range: best_of is at least n."""
+    client, engine = gateway
+    body = {"model": "fake-chat", "prompt": "x", "best_of": 2, "n": 3}
+    r = await client.post("/v1/completions", json=body)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "best_of" and engine.received == []
+    assert (await client.post("/v1/completions", json={**body, "best_of": 3})).status_code == 200

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipelines.config import PipelineConfig
+    from pipelines.config import PipelineConfig, QuantizeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,6 +67,35 @@ VARIANTS = {
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}
 ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
+
+
+# the settings a build's tags (``onnx_build_tags``, what ``llmops pipeline quantize`` registers) state
+# as the build used them, where the config may say otherwise (hqq_offset: asymmetric, its own embedding table)
+BUILD_TAG_SETTINGS = ("algorithm", "symmetric", "int8_matmuls", "shared_embeddings")
+
+
+def variant_config(name: str, args: argparse.Namespace) -> tuple[str, QuantizeConfig]:
+    """A variant's scheme and its quantize settings (``VARIANTS``, the calibration options)."""
+    from pipelines.config import QuantizeConfig
+
+    scheme, chosen = VARIANTS[name]
+    quantize = QuantizeConfig(
+        schemes=[scheme],
+        **chosen,
+        calibration_items=args.calibration_items,
+        calibration_seq_len=args.calibration_seq_len,
+    )
+    return scheme, quantize
+
+
+def variant_settings(quantize: QuantizeConfig, scheme: str, tool_version: str | None) -> dict:
+    """The quantize settings a variant is recorded with: the config's, and for ``BUILD_TAG_SETTINGS``
+    what the build used (its tags) rather than what the config asked for."""
+    from pipelines.quantize import onnx_build_tags
+
+    settings = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes"})
+    tags = onnx_build_tags(quantize, scheme, tool_version)
+    return {**settings, **{key: tags[key] for key in BUILD_TAG_SETTINGS}}
 
 
 def weight_bytes(path: Path) -> int:
@@ -309,7 +338,6 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     from loadtests.bench_engine import DEFAULT_GGUF
-    from pipelines.config import QuantizeConfig
     from pipelines.finetune import core
     from pipelines.ort_model import OrtCausalLM
     from pipelines.quantize import build_variant, check_tools
@@ -324,14 +352,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-quant-") as tmp:
         folders = {}
         for name in args.variants:
-            scheme, chosen = VARIANTS[name]
-            quantize = QuantizeConfig(
-                schemes=[scheme],
-                **chosen,
-                calibration_items=args.calibration_items,
-                calibration_seq_len=args.calibration_seq_len,
-            )
-            settings[name] = quantize.model_dump(mode="json", exclude={"output_dir", "in_run", "schemes"})
+            scheme, quantize = variant_config(name, args)
+            settings[name] = variant_settings(quantize, scheme, tool)
             folders[name] = getattr(args, f"{name}_dir")
             if folders[name] is None:
                 folders[name] = Path(tmp) / name

@@ -4,7 +4,8 @@ A paced fake engine (``--pace-ms`` per token, 55 ms ~ the embedded model's 18 to
 streams a ``--tokens``-word clean answer; the guard (``OutputGuard`` as shipped, policy
 ``config/safety.yaml``, the real ``SafetyService`` run inline as the gateway replica runs it) is
 measured against no guard. Figures: first content chunk (median over ``--streams``), content
-chunks the client receives, scans and CPU seconds per stream. No Ray, no engine: the guard's own
+chunks the client receives, the 95th percentile gap between them (what Locust's ITL measures),
+scans and CPU milliseconds per stream. No Ray, no engine: the guard's own
 cost, without the noise of a loaded machine's engine.
 
     python -m loadtests.bench_stream_guard
@@ -43,17 +44,21 @@ async def engine(tokens: int, pace_s: float):
     yield {"id": "b", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
 
 
-async def one(guard: Any, tokens: int, pace_s: float) -> tuple[float, int]:
+async def one(guard: Any, tokens: int, pace_s: float) -> tuple[float, list[float]]:
     from services.gateway.pipeline import RequestContext
 
     ctx = RequestContext(request_id="b", route="chat", request=SimpleNamespace(model="m"), payload={"model": "m"})  # type: ignore[arg-type]
-    started, first, chunks = time.perf_counter(), None, 0
+    started, first, last, gaps = time.perf_counter(), None, 0.0, []
     source = engine(tokens, pace_s)
     async for chunk in guard.on_stream(ctx, source) if guard else source:
         if chunk["choices"][0]["delta"].get("content"):
-            chunks += 1
-            first = first if first is not None else time.perf_counter() - started
-    return first or 0.0, chunks
+            now = time.perf_counter()
+            if first is None:
+                first = now - started
+            else:
+                gaps.append(now - last)
+            last = now
+    return first or 0.0, gaps
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -83,15 +88,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, g in (("off", None), ("on", guard)):
         await one(g, args.tokens, 0.0)  # warm-up
-        scans[0], firsts, chunks, cpu = 0, [], [], time.process_time()
+        scans[0], firsts, chunks, gaps, cpu = 0, [], [], [], time.process_time()
         for _ in range(args.streams):
-            first, n = await one(g, args.tokens, args.pace_ms / 1000)
+            first, stream_gaps = await one(g, args.tokens, args.pace_ms / 1000)
             firsts.append(first)
-            chunks.append(n)
+            chunks.append(len(stream_gaps) + 1)
+            gaps.extend(stream_gaps)
         firsts.sort()
+        gaps.sort()
         out[name] = {
             "first_chunk_p50_ms": round(firsts[len(firsts) // 2] * 1000, 1),
             "chunks": chunks[0],
+            "gap_p95_ms": round(gaps[int(0.95 * (len(gaps) - 1))] * 1000, 1) if gaps else None,
             "scans_per_stream": round(scans[0] / args.streams, 1),
             "cpu_ms_per_stream": round((time.process_time() - cpu) / args.streams * 1000, 1),
         }

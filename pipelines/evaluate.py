@@ -159,6 +159,7 @@ def run_evaluate(
     items = load_items(config.data)  # fail on bad data before loading any model
     if not split_items(items, config.data)["heldout"]:
         raise ConfigError("the held-out split is empty")
+    load_general_texts(config.data.general_text_path, config.evaluate.general_items)  # likewise a bad general text file
     with tempfile.TemporaryDirectory() as workdir:
         progress(f"loading version {version} of {name}")
         model, tokenizer, kind = load_version(registry, name, version, config.finetune.models_dir, Path(workdir))

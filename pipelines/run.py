@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipelines.config import PipelineConfig
 from pipelines.evaluate import run_evaluate
-from pipelines.finetune.data import load_items
+from pipelines.finetune.data import load_general_texts, load_items
 from pipelines.finetune.train import FinetuneResult, model_dir_of, run_finetune
 from pipelines.gate import GateResult, apply_gate, register_adapter
 from pipelines.registry import base_version, open_registry
@@ -29,6 +29,7 @@ def run_pipeline(config: PipelineConfig, progress=print) -> PipelineResult:
         check_tools()  # a missing quantization tool fails here, before training
     model_dir_of(config)  # a missing model or bad data fails here, before anything is registered or trained
     load_items(config.data)
+    load_general_texts(config.data.general_text_path, config.evaluate.general_items)  # read by the evaluation
     registry = open_registry(config.registry)
     parent = base_version(registry, config.finetune.models_dir, config.finetune.base_model).version
     result = run_finetune(config, progress)

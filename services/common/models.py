@@ -30,8 +30,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from services.common.files import read_yaml_file
 
 
 class ModelSpec(BaseModel):
@@ -141,12 +142,7 @@ class ConfigError(Exception):
 
 
 def load_models(path: Path) -> list[ModelSpec]:
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"models file {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"models file {path} is not valid YAML: {exc}") from None
+    raw = read_yaml_file(path, "models file", ConfigError)
     try:
         return ModelsFile.model_validate(raw).models
     except ValidationError as exc:

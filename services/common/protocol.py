@@ -122,6 +122,13 @@ class _Sampling(_Strict):
     # llmops extension: green-list watermark on this answer (needs the safety service)
     watermark: bool | None = None
 
+    @field_validator("stop")
+    @classmethod
+    def _no_empty_stop(cls, value: Any) -> Any:
+        if value == "":  # vLLM refuses it too, but only after quota and safety
+            raise ValueError("stop must not be an empty string")
+        return value
+
     @model_validator(mode="after")
     def _stream_options_need_stream(self) -> _Sampling:
         if self.stream_options is not None and not self.stream:

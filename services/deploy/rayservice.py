@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import urllib3
@@ -299,6 +300,31 @@ def wait_healthy(
         time.sleep(poll_s)
 
 
+def wait_patched(
+    services: RayServices,
+    name: str,
+    patched: dict[str, Any],
+    before: ServiceSummary | None,
+    *,
+    timeout_s: float,
+    poll_s: float,
+    on_poll: Callable[[ServiceSummary], None],
+    settle_s: float,
+) -> ServiceSummary | None:
+    """``wait_healthy`` for the generation a patch made (``patched``: the API's answer to the patch)."""
+    generation = int(patched["metadata"].get("generation", 0))
+    return wait_healthy(
+        services,
+        name,
+        generation=generation,
+        timeout_s=timeout_s,
+        poll_s=poll_s,
+        on_poll=on_poll,
+        settle_s=settle_s,
+        before=before,
+    )
+
+
 def _statuses(summary: ServiceSummary) -> tuple:
     return (summary.app_status, tuple((d.name, d.status) for d in summary.deployments), summary.pending)
 
@@ -342,16 +368,10 @@ def rollout(
                 raise
             if attempt == CONFLICT_RETRIES - 1:
                 raise DeployError(f"RayService {name} kept changing while patching it (409 Conflict); retry") from exc
-    last = wait_healthy(
-        services,
-        name,
-        generation=int(patched["metadata"].get("generation", 0)),
-        timeout_s=timeout_s,
-        poll_s=poll_s,
-        on_poll=on_poll,
-        settle_s=settle_s,
-        before=before,
+    settled = partial(
+        wait_patched, services, name, timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll, settle_s=settle_s
     )
+    last = settled(patched, before)
     if last is not None and last.healthy:
         return RolloutResult(model, version, source, previous_source, True, False, time.monotonic() - started, last)
     failure = last
@@ -362,16 +382,7 @@ def rollout(
         poll_s,
         expected_config=new_config,
     )
-    last = wait_healthy(
-        services,
-        name,
-        generation=int(restored["metadata"].get("generation", 0)),
-        timeout_s=timeout_s,
-        poll_s=poll_s,
-        on_poll=on_poll,
-        settle_s=settle_s,
-        before=failure,
-    )
+    last = settled(restored, failure)
     return RolloutResult(
         model, version, source, previous_source, False, True, time.monotonic() - started, last, failure
     )

@@ -27,6 +27,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import yaml
@@ -41,7 +42,7 @@ from services.deploy.rayservice import (
     ServiceSummary,
     serve_app,
     summarize,
-    wait_healthy,
+    wait_patched,
 )
 from services.router.config import RouterSettings
 from services.router.experiments import Experiment
@@ -191,18 +192,9 @@ def sync(
         return the_plan, result
     before = summarize(current)
 
-    def settled(patched: dict[str, Any], before: ServiceSummary | None) -> ServiceSummary | None:
-        generation = int(patched["metadata"].get("generation", 0))
-        return wait_healthy(
-            services,
-            name,
-            generation=generation,
-            timeout_s=timeout_s,
-            poll_s=poll_s,
-            on_poll=on_poll,
-            settle_s=settle_s,
-            before=before,
-        )
+    settled = partial(
+        wait_patched, services, name, timeout_s=timeout_s, poll_s=poll_s, on_poll=on_poll, settle_s=settle_s
+    )
 
     if the_plan.add:
         if not before.healthy:

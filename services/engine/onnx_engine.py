@@ -26,6 +26,18 @@ IGNORED = {"model", "stream", "stream_options", "user", "rag", "messages", "prom
 SUPPORTED = {"max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "seed", "min_tokens", "n"}
 
 
+def unsupported_fields(payload: dict[str, Any]) -> list[str]:
+    """The request fields this engine cannot honour. Unset, false or zero values ask for nothing,
+    except a text completion's ``logprobs: 0``, which asks for the sampled token's log probability."""
+
+    def asks(key: str, value: Any) -> bool:
+        if key == "logprobs":
+            return value is not None and value is not False
+        return value not in (None, False)
+
+    return sorted(k for k, v in payload.items() if k not in IGNORED | SUPPORTED and asks(k, v))
+
+
 def message_text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if part.get("type") == "text")
@@ -93,7 +105,7 @@ class OnnxGenAIEngine:
 
     def check(self, route: str, payload: dict[str, Any]) -> tuple[list[int], dict[str, Any], list[str]]:
         """Prompt tokens, search options and stop strings; a 400 for anything this engine cannot do."""
-        refused = sorted(k for k, v in payload.items() if k not in IGNORED | SUPPORTED and v not in (None, False))
+        refused = unsupported_fields(payload)
         if refused:
             raise InvalidRequestError(f"model '{self.model}' (onnx engine) does not support: {', '.join(refused)}")
         if payload.get("n", 1) != 1:

@@ -97,7 +97,24 @@ class AuditLog:
         self._checkpointing = False
         self._db.executescript(_SCHEMA)
         self._purged_at = 0.0
+        self._closed = threading.Event()
+        self._retention_thread: threading.Thread | None = None
         self.apply_retention()
+
+    def start_hourly_retention(self) -> None:
+        """Apply the retention every RETENTION_EVERY_S on a thread of its own, so that records
+        expire on a gateway without traffic too (a record written also applies it when due)."""
+        if self._retention_thread is None and self.retention_days is not None:
+            self._retention_thread = threading.Thread(target=self._retention_loop, name="audit-retention", daemon=True)
+            self._retention_thread.start()
+
+    def _retention_loop(self) -> None:
+        while not self._closed.wait(RETENTION_EVERY_S):
+            if time.time() - self._purged_at >= RETENTION_EVERY_S:
+                try:
+                    self.apply_retention()
+                except sqlite3.Error as exc:
+                    log.warning("audit log retention failed: %s", exc)
 
     def user_hash(self, user: str | None) -> str | None:
         if not user:
@@ -201,7 +218,9 @@ class AuditLog:
             yield record
 
     def close(self) -> None:
-        self._db.close()
+        self._closed.set()
+        with self._lock:
+            self._db.close()
 
 
 class AuditStage(PassThrough):
@@ -210,6 +229,7 @@ class AuditStage(PassThrough):
 
     def __init__(self, audit: AuditLog):
         self.audit = audit
+        audit.start_hourly_retention()
 
     async def on_finish(self, ctx: RequestContext, status: int) -> None:
         try:

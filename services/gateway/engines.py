@@ -5,7 +5,8 @@ OpenAI-compatible server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
@@ -107,8 +108,7 @@ class ServeEngine:
 
     async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         responses = getattr(self._handle, route).remote(self._request(route, payload))
-        finished = False
-        try:
+        with _cancelled_unless_finished(responses):
             async for batch in responses:
                 for item in batch if isinstance(batch, list) else [batch]:
                     if isinstance(item, str):
@@ -119,14 +119,6 @@ class ServeEngine:
                             yield self._public(chunk)
                     else:
                         self._check(item)
-            finished = True
-        except (LLMOpsError, GeneratorExit):
-            raise
-        except Exception as exc:
-            raise _ray_error(exc) from None
-        finally:
-            if not finished:
-                responses.cancel()
 
 
 class HandleEngine:
@@ -160,18 +152,26 @@ class HandleEngine:
 
     async def stream(self, route: str, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         responses = self._streaming.stream.remote(route, payload)
-        finished = False
-        try:
+        with _cancelled_unless_finished(responses):
             async for item in responses:
                 yield self._check(item)
-            finished = True
-        except (LLMOpsError, GeneratorExit):
-            raise
-        except Exception as exc:
-            raise _ray_error(exc) from None
-        finally:
-            if not finished:
-                responses.cancel()
+
+
+@contextmanager
+def _cancelled_unless_finished(responses: Any) -> Iterator[None]:
+    """Around the reading of a streaming handle call: Ray's errors become ours, and the engine's
+    request is cancelled unless it was read to its end (an error, or the client went away)."""
+    finished = False
+    try:
+        yield
+        finished = True
+    except (LLMOpsError, GeneratorExit):
+        raise
+    except Exception as exc:
+        raise _ray_error(exc) from None
+    finally:
+        if not finished:
+            responses.cancel()
 
 
 def _ray_error(exc: Exception) -> LLMOpsError:

@@ -51,10 +51,31 @@ class RequestLimits:
                 f"At most {self.max_logit_bias} logit_bias entries are allowed.", param="logit_bias"
             )
         context = self.contexts.get(request.model)
+        self._check_min_tokens(request, context)
+        best_of = getattr(request, "best_of", None)
+        if best_of is not None and best_of < request.n:
+            raise InvalidRequestError(f"best_of ({best_of}) must be at least n ({request.n}).", param="best_of")
         if context and route != "embeddings" and prompt_chars > context * self.context_chars_per_token:
             raise InvalidRequestError(
                 f"This model's maximum context length is {context} tokens; the prompt is far longer "
                 f"({prompt_chars} characters).",
                 param="messages" if route == "chat" else "prompt",
                 code="context_length_exceeded",
+            )
+
+    @staticmethod
+    def _check_min_tokens(request: Any, context: int | None) -> None:
+        """vLLM's range for its ``min_tokens``: at most the request's maximum, and below the context
+        (the engine refuses the rest too, but only after quota and safety have run)."""
+        min_tokens = getattr(request, "min_tokens", None)
+        if not min_tokens:
+            return
+        most = getattr(request, "max_completion_tokens", None) or getattr(request, "max_tokens", None)
+        if most is not None and min_tokens > most:
+            raise InvalidRequestError(
+                f"min_tokens ({min_tokens}) must not exceed max_tokens ({most}).", param="min_tokens"
+            )
+        if context and min_tokens >= context:
+            raise InvalidRequestError(
+                f"min_tokens ({min_tokens}) must be below the model's context length ({context}).", param="min_tokens"
             )

@@ -227,7 +227,9 @@ def build_fastapi(
 
     @app.post("/v1/watermark/detect", openapi_extra={"requestBody": bodies["watermark"]})
     async def watermark_detect(request: Request) -> Response:
-        return _json(await get_service().detect_watermark(await request.body(), api_key=bearer_key(request)))
+        service = get_service()
+        body = await read_body(request, service.limits.max_body_bytes)
+        return _json(await service.detect_watermark(body, api_key=bearer_key(request)))
 
     @app.get("/v1/models")
     async def models(request: Request) -> Response:

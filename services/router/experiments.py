@@ -36,8 +36,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from services.common.files import read_yaml_file
 
 NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "presence_penalty", "frequency_penalty", "seed")
@@ -172,10 +173,5 @@ def parse_experiments(raw: object, where: str = "experiments") -> list[Experimen
 
 
 def load_experiments(path: Path) -> list[Experiment]:
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except FileNotFoundError:
-        raise ExperimentConfigError(f"experiments file {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ExperimentConfigError(f"experiments file {path} is not valid YAML: {exc}") from None
+    raw = read_yaml_file(path, "experiments file", ExperimentConfigError)
     return parse_experiments(raw, f"experiments file {path}")

@@ -55,6 +55,17 @@ def test_completions(stack):
     assert r.choices[0].text and r.usage.completion_tokens <= 5
 
 
+def test_completions_echo_and_suffix(stack):
+    """README API: `echo` returns the prompt before the completion; `suffix` reaches vLLM, which
+    takes it only for models with fill-in-the-middle rendering: the embedded model answers 400."""
+    client = stack.client()
+    r = client.completions.create(model=CHAT_MODEL, prompt="The sky is", max_tokens=3, temperature=0, echo=True)
+    assert r.choices[0].text.startswith("The sky is") and len(r.choices[0].text) > len("The sky is")
+    with pytest.raises(openai.BadRequestError) as info:
+        client.completions.create(model=CHAT_MODEL, prompt="def add(a, b):", suffix="return c", max_tokens=3)
+    assert "suffix" in info.value.message
+
+
 def test_stop_sequences(stack):
     r = stack.client().chat.completions.create(
         model=CHAT_MODEL, messages=FRANCE, temperature=0, max_tokens=32, stop=["Paris"]

@@ -147,6 +147,24 @@ def test_retention_runs_at_open_and_hourly(tmp_path):
     assert [e["event"] for e in audit.export()] == ["retention", "request", "request", "retention"]
 
 
+def test_retention_runs_hourly_on_a_gateway_without_traffic(tmp_path, monkeypatch):
+    """README: audit records older than the retention are removed "at start and hourly"; before,
+    the hourly pass ran only inside a request's write, so an idle gateway kept expired records."""
+    from services.gateway import audit as audit_module
+
+    audit = AuditLog(tmp_path / "audit.db", user_key=USER_KEY, retention_days=2)
+    monkeypatch.setattr(audit_module, "RETENTION_EVERY_S", 0.05)
+    audit._db.execute(
+        "INSERT INTO audit_events (time, event, status) VALUES (?, 'request', 200)", (time.time() - 3 * 86400,)
+    )
+    AuditStage(audit)  # the gateway's audit slot: no request ever arrives
+    deadline = time.monotonic() + 5
+    while any(e["event"] == "request" for e in audit.export()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [e["event"] for e in audit.export()] == ["retention"]
+    audit.close()
+
+
 def test_the_wal_checkpoint_runs_off_the_request_path(tmp_path, monkeypatch):
     """SQLite's automatic checkpoint ran inside the insert that crossed its mark (3-11 ms every
     ~240 records on this machine, on the gateway's event loop): it is off, and a thread of its own
@@ -172,3 +190,31 @@ def test_the_wal_checkpoint_runs_off_the_request_path(tmp_path, monkeypatch):
     frames = sqlite3.connect(tmp_path / "audit.db").execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert frames[0] == 0 and wal.exists()
     assert len(list(audit.export(user="alice"))) == 2 * audit_module.CHECKPOINT_EVERY
+
+
+def test_audit_user_key_file_is_created_private_beside_the_db_and_reused(tmp_path, monkeypatch):
+    """README Configuration: LLMOPS_GATEWAY_AUDIT_USER_KEY_FILE defaults to `audit_user_key` beside the
+    audit db, created at random (mode 0600) when missing; LLMOPS_GATEWAY_AUDIT_USER_KEY, when set, wins."""
+    import os
+    import stat
+
+    from services.gateway.config import GatewaySettings
+
+    old = os.umask(0o022)
+    try:
+        first = GatewaySettings(audit_db=tmp_path / "audit" / "audit.db").open_audit_log()
+    finally:
+        os.umask(old)
+    key_file = tmp_path / "audit" / "audit_user_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and len(key_file.read_bytes().strip()) >= 32
+    assert stat.S_IMODE((tmp_path / "audit" / "audit.db").stat().st_mode) == 0o600
+    again = GatewaySettings(audit_db=tmp_path / "audit" / "audit.db").open_audit_log()
+    assert again.user_hash("alice") == first.user_hash("alice"), "the same key on every open (and replica)"
+    monkeypatch.setenv("LLMOPS_GATEWAY_AUDIT_USER_KEY", "s" * 40)
+    from_secret = GatewaySettings(audit_db=tmp_path / "audit" / "audit.db").open_audit_log()
+    assert from_secret.user_hash("alice") != first.user_hash("alice")
+    monkeypatch.setenv("LLMOPS_GATEWAY_AUDIT_USER_KEY", "short")
+    with pytest.raises(ValueError, match="at least 32"):
+        GatewaySettings(audit_db=tmp_path / "audit" / "audit.db").open_audit_log()
+    for log in (first, again, from_secret):
+        log.close()

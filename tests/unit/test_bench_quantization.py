@@ -12,7 +12,7 @@ import pytest
 
 from loadtests._common import bench_venv
 from loadtests.bench_engine import DEFAULT_GGUF
-from loadtests.bench_quantization import summarize
+from loadtests.bench_quantization import VARIANTS, summarize, variant_config, variant_settings
 from loadtests.llamacpp_logits import LlamaCppCausalLM
 
 PYTHON = bench_venv(None) / "bin" / "python"  # $BENCH_VENV or .venv-bench
@@ -44,6 +44,25 @@ def test_llamacpp_quality_gets_ratios_and_targets() -> None:
     }
     without = summarize(_rows(False), args, 10.0)
     assert "llamacpp_q4_1" not in without["ratios_vs_fp32"] and "llamacpp_q4_1" not in without["targets"]
+
+
+def test_recorded_settings_are_what_each_build_used() -> None:
+    """hqq_offset is asymmetric (a float offset per block) with its own float32 embedding table,
+    whatever the config's ``symmetric`` and ``shared_embeddings`` defaults say."""
+    args = argparse.Namespace(calibration_items=4, calibration_seq_len=128)
+    recorded = {}
+    for name in VARIANTS:
+        scheme, quantize = variant_config(name, args)
+        recorded[name] = variant_settings(quantize, scheme, "0.18.0")
+    for name in ("ort_int4_hqq_offset", "ort_int4_shipped"):
+        assert (recorded[name]["algorithm"], recorded[name]["symmetric"]) == ("hqq_offset", False)
+        assert recorded[name]["shared_embeddings"] is False
+    assert recorded["ort_int4_shipped"]["float_activation_layers"] == [0, -1]
+    for name in ("ort_int8", "ort_int4", "ort_int4_mixed"):
+        assert recorded[name]["symmetric"] is True
+    assert recorded["ort_int4_mixed"]["shared_embeddings"] is False  # an 8-bit MatMul unshares it
+    assert recorded["ort_int4"]["shared_embeddings"] is True
+    assert recorded["ort_int4_gptq"]["algorithm"] == "gptq" and recorded["ort_int4_gptq"]["calibration_items"] == 4
 
 
 def test_missing_benchmark_python_is_a_clear_error(tmp_path: Path) -> None:

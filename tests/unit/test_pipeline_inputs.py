@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipelines.config import ConfigError, DataConfig, GateConfig, load_config
 from pipelines.finetune.core import epoch_batches, steps_per_epoch
-from pipelines.finetune.data import load_items, split_items
+from pipelines.finetune.data import load_general_texts, load_items, split_items
 from pipelines.gate import decide
 from services.cli import app
 
@@ -49,6 +49,18 @@ def test_unknown_setting_is_refused(tmp_path: Path) -> None:
         load_config(config)
 
 
+def test_environment_overrides_the_files_paths(tmp_path: Path, monkeypatch) -> None:
+    """README: LLMOPS_PIPELINE_DATA_PATH and LLMOPS_PIPELINE_MODELS_DIR override data.path and
+    finetune.models_dir."""
+    config = tmp_path / "p.yaml"
+    config.write_text(f"data: {{path: {tmp_path / 'file.json'}}}\nfinetune: {{models_dir: {tmp_path / 'models'}}}\n")
+    assert load_config(config).data.path == tmp_path / "file.json"
+    monkeypatch.setenv("LLMOPS_PIPELINE_DATA_PATH", str(tmp_path / "env.json"))
+    monkeypatch.setenv("LLMOPS_PIPELINE_MODELS_DIR", str(tmp_path / "env-models"))
+    loaded = load_config(config)
+    assert loaded.data.path == tmp_path / "env.json" and loaded.finetune.models_dir == tmp_path / "env-models"
+
+
 def test_missing_dataset_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nowhere.json does not exist"):
         load_items(DataConfig(path=tmp_path / "nowhere.json"))
@@ -58,6 +70,31 @@ def test_wrong_column_names_the_field(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.json", _items(3))
     with pytest.raises(ConfigError, match="no field 'ANSWER'.*LONG_ANSWER"):
         load_items(DataConfig(path=path, answer_field="ANSWER"))
+
+
+def test_general_text_file_is_checked_before_any_work(tmp_path: Path) -> None:
+    """README: a missing data file fails with exit code 2 before Ray starts or a model loads; the
+    general text file (data.general_text_path) was read only by the evaluation, after the training."""
+    with pytest.raises(ConfigError, match="nowhere.jsonl does not exist"):
+        load_general_texts(tmp_path / "nowhere.jsonl", 4)
+    (tmp_path / "malicious.jsonl").write_text(json.dumps({"text": "x" * 50, "label": 1}) + "\n")
+    with pytest.raises(ConfigError, match="no benign row"):
+        load_general_texts(tmp_path / "malicious.jsonl", 4)
+    (tmp_path / "broken.jsonl").write_text("{oops\n")
+    with pytest.raises(ConfigError, match="broken.jsonl:1 is not JSON"):
+        load_general_texts(tmp_path / "broken.jsonl", 4)
+    models = tmp_path / "models"
+    (models / "smollm2-135m-instruct").mkdir(parents=True)
+    (models / "smollm2-135m-instruct/config.json").write_text("{}")
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        f"data: {{path: {_write(tmp_path / 'd.json', _items(20))}, general_text_path: {tmp_path / 'nowhere.jsonl'}}}\n"
+        f"finetune: {{models_dir: {models}}}\n"
+        f"registry: {{tracking_uri: 'sqlite:///{tmp_path}/mlflow.db', artifact_root: {tmp_path / 'art'}}}\n"
+    )
+    result = CliRunner().invoke(app, ["pipeline", "run", "--config", str(config)])
+    assert result.exit_code == 2 and "nowhere.jsonl does not exist" in result.output, result.output
+    assert not (tmp_path / "mlflow.db").exists(), "nothing registered before the check"
 
 
 def test_split_is_deterministic_and_disjoint(tmp_path: Path) -> None:
@@ -115,4 +152,13 @@ def test_cli_reports_bad_input_before_work(tmp_path: Path) -> None:
     bad_rank = tmp_path / "r.yaml"
     bad_rank.write_text("finetune:\n  lora: {rank: 0}\n")
     result = CliRunner().invoke(app, ["pipeline", "finetune", "--config", str(bad_rank)])
+    assert result.exit_code == 2 and "rank must be at least 1" in result.output
+
+
+def test_without_c_config_pipeline_yaml_is_read_when_present(tmp_path: Path, monkeypatch) -> None:
+    """README: without -c, config/pipeline.yaml (in the working directory) is read when present."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/pipeline.yaml").write_text("finetune:\n  lora: {rank: 0}\n")
+    result = CliRunner().invoke(app, ["pipeline", "finetune"])
     assert result.exit_code == 2 and "rank must be at least 1" in result.output

@@ -18,7 +18,7 @@ from pipelines.quantize import quantize_digest, run_quantize
 from services.common.errors import InvalidRequestError
 from services.common.models import ModelSpec
 from services.engine.onnx_deployment import error_dict
-from services.engine.onnx_engine import OnnxGenAIEngine
+from services.engine.onnx_engine import OnnxGenAIEngine, unsupported_fields
 from services.gateway.engines import HandleEngine
 from services.registry.service import RegistryError
 from tests.conftest import make_gateway_app
@@ -153,6 +153,14 @@ def test_bad_input_fails_before_any_export(quantized, monkeypatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime_genai", None)
     with pytest.raises(ConfigError, match="needs onnxruntime-genai"):
         run_quantize(config, quantized.base.version, registry=quantized.registry)
+
+
+def test_onnx_engine_refuses_logprobs_even_when_zero() -> None:
+    """README: the ONNX engine answers 400 for `logprobs`; a text completion's `logprobs: 0` (the
+    sampled token's log probability) passed as if unset before, and the answer had none."""
+    assert unsupported_fields({"prompt": "x", "logprobs": 0}) == ["logprobs"]
+    assert unsupported_fields({"messages": [], "logprobs": True, "top_logprobs": 2}) == ["logprobs", "top_logprobs"]
+    assert unsupported_fields({"prompt": "x", "logprobs": None, "echo": False, "presence_penalty": 0, "n": 1}) == []
 
 
 def test_cli_refuses_an_unknown_scheme(tmp_path: Path) -> None:

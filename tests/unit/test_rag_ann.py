@@ -239,3 +239,20 @@ def test_small_collections_count_rows_once_per_table_version(tmp_path):
     table.version = 2
     collections.for_query("c", table)
     assert table.counted == 2
+
+
+def test_changing_m_or_ef_construction_rebuilds_the_index(store, tmp_path, data):
+    """README RAG settings: changing hnsw_m or hnsw_ef_construction rebuilds the index (the saved
+    files of other build parameters are not loaded)."""
+    from services.rag.ann import AnnIndex
+
+    folder = tmp_path / "idx" / "c.ann"
+    kept = AnnParams(kind="hnsw_sq8")
+    assert AnnIndex.load(folder, 384, kept) is not None
+    assert AnnIndex.load(folder, 384, AnnParams(kind="hnsw_sq8", m=kept.m * 2)) is None
+    assert AnnIndex.load(folder, 384, AnnParams(kind="hnsw_sq8", ef_construction=kept.ef_construction + 8)) is None
+    written = (folder / "index.faiss").stat().st_mtime_ns
+    other = ann_store(tmp_path / "idx", m=kept.m * 2)
+    other.dense("c", data[1][3], 10, {})
+    other._ann.wait()
+    assert (folder / "index.faiss").stat().st_mtime_ns != written, "rebuilt with the new M"

@@ -53,11 +53,11 @@ def setup(tmp_path: Path, tokenizer, safety_service, safety_models_dir):  # noqa
 
     app = build_fastapi(lambda: service, is_ready=ready)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
-    return client, keys.create("t")[0], engine
+    return client, keys.create("t")[0], engine, rag
 
 
 async def test_retrieve_route_has_auth_errors_and_passages(setup):
-    client, key, _ = setup
+    client, key, _, _ = setup
     auth = {"Authorization": f"Bearer {key}"}
     r = await client.post("/v1/retrieve", json={"query": "platelet aspirin", "collection": "med"}, headers=auth)
     assert r.status_code == 200 and r.json()["data"][0]["document_id"] == "aspirin"
@@ -77,7 +77,7 @@ async def test_retrieve_route_has_auth_errors_and_passages(setup):
 
 
 async def test_grounded_chat_drops_injection_and_returns_citations(setup):
-    client, key, engine = setup
+    client, key, engine, _ = setup
     body = {
         "model": "chat",
         "messages": [{"role": "user", "content": "What does aspirin do?"}],
@@ -95,7 +95,7 @@ async def test_grounded_chat_drops_injection_and_returns_citations(setup):
 
 
 async def test_alias_and_streamed_citations(setup):
-    client, key, engine = setup
+    client, key, engine, _ = setup
     body = {"model": "med-assistant", "messages": [{"role": "user", "content": "insulin pumps"}], "stream": True}
     models = (await client.get("/v1/models", headers={"Authorization": f"Bearer {key}"})).json()
     assert "med-assistant" in [m["id"] for m in models["data"]]
@@ -110,6 +110,24 @@ async def test_alias_and_streamed_citations(setup):
     assert events[-1] is citations[0] or events.index(citations[0]) == len(events) - 1
     _, sent = engine.received[-1]
     assert sent["model"] == "chat"
+
+
+async def test_the_query_is_the_prompt_as_the_input_guard_left_it(setup, monkeypatch):
+    """README RAG: the stage retrieves with the last user message as the input guard left it (PII
+    redacted): an e-mail address in the prompt never reaches the retrieval service."""
+    client, key, _, rag = setup
+    queries: list[str] = []
+    retrieve = rag.retrieve
+    monkeypatch.setattr(rag, "retrieve", lambda body: queries.append(body["query"]) or retrieve(body))
+    email = "maria.lopez@example.org"
+    body = {
+        "model": "chat",
+        "messages": [{"role": "user", "content": f"Does aspirin help? Write to {email}"}],
+        "rag": {"collection": "med"},
+    }
+    r = await client.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    assert len(queries) == 1 and "aspirin" in queries[0] and email not in queries[0], queries
 
 
 async def test_without_the_safety_service_passages_are_not_scanned(tmp_path, tokenizer):  # noqa: F811

@@ -255,3 +255,46 @@ def test_bad_pdfs_are_refused_and_nothing_is_ingested(tmp_path, tokenizer):  # n
     with pytest.raises(InvalidRequestError, match="scanned.pdf' has no text"):
         service.ingest("pdf", [good, empty])
     assert service.collections() == []  # the whole batch refused: not even the good document
+
+
+def test_default_metadata_is_the_short_top_level_scalars(tmp_path):
+    """README: without --meta-field, a record's metadata is every other top-level scalar field of
+    at most 256 characters (a single-record JSON file and a list are read too)."""
+    record = {"text": "One record.", "title": "One", "year": 2001, "ok": "y" * 256, "long": "x" * 257, "tags": ["a"]}
+    (tmp_path / "one.json").write_text(json.dumps(record))
+    (tmp_path / "many.json").write_text(json.dumps([{"text": "First."}, {"id": "b", "text": ["P one.", "P two."]}]))
+    docs = {d.id: d for d in read_paths([tmp_path / "one.json", tmp_path / "many.json"], RecordFields())}
+    assert docs["one.json"].title == "One" and docs["one.json"].metadata == {"year": 2001, "ok": "y" * 256}
+    assert docs["b"].text == "P one.\n\nP two." and docs["many.json[0]"].text == "First."
+
+
+def test_an_encrypted_pdf_is_refused_with_its_path(tmp_path):
+    """README: a damaged or encrypted PDF is refused with its path."""
+    from pypdf import PdfReader, PdfWriter
+
+    make_pdf(tmp_path / "plain.pdf", ["Secret minutes."])
+    writer = PdfWriter(clone_from=PdfReader(tmp_path / "plain.pdf"))
+    writer.encrypt("owner-and-user-password")
+    with open(tmp_path / "locked.pdf", "wb") as f:
+        writer.write(f)
+    with pytest.raises(DocumentError, match=r"locked.pdf: encrypted PDF"):
+        list(read_paths([tmp_path / "locked.pdf"]))
+
+
+def test_metadata_keys_become_lower_case_filter_fields(tmp_path, tokenizer):  # noqa: F811
+    """README: every metadata key becomes a filterable field, lower-cased, other characters as `_`."""
+    svc = make_service(tmp_path / "index", tokenizer)
+    svc.ingest("med", [Document("d1", "Statins lower cholesterol.", metadata={"Publication Year": "2001"})])
+    meta = {"Publication Year": "2005", "Study-Type": "cohort"}  # a key the collection did not have yet
+    svc.ingest("med", [Document("d2", "Statins and myopathy.", metadata=meta)])
+    assert {"publication_year", "study_type"} <= set(svc.stats("med")["filter_fields"])
+    body = {"query": "statins", "collection": "med", "filters": {"publication_year": "2005"}}
+    assert ids(svc.retrieve(body)) == ["d2"]
+    assert ids(svc.retrieve({**body, "filters": {"study_type": "cohort"}})) == ["d2"]
+
+
+def test_bm25_stems_and_drops_english_stop_words(service):
+    """README: BM25 is LanceDB's full-text index with stemming and English stop words."""
+    body = {"collection": "med", "mode": "bm25", "top_k": 3}
+    assert ids(service.retrieve({**body, "query": "inhibiting platelets"}))[:1] == ["aspirin"]  # inhibits platelet
+    assert ids(service.retrieve({**body, "query": "the and of"})) == []  # nothing but stop words

@@ -135,3 +135,13 @@ async def test_a_slow_retrieval_service_is_a_503():
     with pytest.raises(EngineUnavailableError) as err:
         await logic.on_request(ctx({"messages": [{"role": "user", "content": "x"}], "rag": {"collection": "med"}}))
     assert err.value.status_code == 503 and err.value.code == "retrieval_unavailable"
+
+
+async def test_a_grounded_chat_without_top_k_retrieves_four(retrieval):
+    """README RAG settings: a grounded chat's `rag` without `top_k` takes 4 (default_top_k is
+    for /v1/retrieve)."""
+    logic = GroundingLogic(retrieval)
+    await logic.on_request(
+        ctx({"model": "m", "messages": [{"role": "user", "content": "aspirin"}], "rag": {"collection": "med"}})
+    )
+    assert retrieval.bodies[-1]["top_k"] == 4

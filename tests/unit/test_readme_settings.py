@@ -132,3 +132,20 @@ def test_the_check_reads_both_kinds_of_row():
     }
     assert literal("2,000,000") == "2000000" and literal("`var/rag`") == "var/rag" and literal("unset") is None
     assert as_written(600.0) == "600" and as_written(["US", "GB"]) == '["US","GB"]' and as_written(True) == "true"
+
+
+def test_pipeline_config_table_names_every_field():
+    """README "Training pipelines": the config-section table lists each section's fields, no more."""
+    from pipelines.config import PipelineConfig
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("| config section | fields |")
+    rows = readme[start : readme.index("\n\n", start)].splitlines()[2:]
+    sections = {}
+    for row in rows:
+        section, fields = row.split("|")[1:3]
+        # a field's first backticked mention in the cell; values in parentheses are not fields
+        sections[section.strip().strip("`")] = set(_NAME.findall(re.sub(r"\([^()]*(\([^()]*\)[^()]*)*\)", "", fields)))
+    assert set(sections) == set(PipelineConfig.model_fields)
+    for name, info in PipelineConfig.model_fields.items():
+        assert sections[name] == set(info.annotation.model_fields), name  # type: ignore[union-attr]

@@ -2,8 +2,8 @@
 could still change is held back.
 
 Per choice the guard keeps the text not yet sent (``Held``). It scans that text (with the last
-``CONTEXT_CHARS`` characters already sent in front, so context words and the classifiers see what
-came before) as soon as a first word is complete, then each time ``window_chars`` new characters
+``CONTEXT_CHARS`` characters already sent in front, from a word's start, so context words and the
+classifiers see what came before) as soon as a first word is complete, then each time ``window_chars`` new characters
 have arrived or the oldest unsent text is ``max_delay_s`` old, and at the end of the choice. After
 each scan it sends everything up to the cut (``cut_point``) and holds back only:
 
@@ -65,6 +65,19 @@ def opens_run(word: str) -> bool:
     """A capitalised word that, first in a run of capitalised words, is never part of a name found
     in the run: a determiner, a greeting, a title ("The", "Dear", "Dr.")."""
     return not _GROWING.search(word) and word.lower().rstrip(".:,") in RUN_OPENERS
+
+
+def last_words(text: str, limit: int) -> str:
+    """The end of ``text``, at most ``limit`` characters, from the start of a word (a word cut in
+    two reads to the classifiers and recognisers as another word: "l of France"); the bare last
+    ``limit`` characters when they hold no space."""
+    if len(text) <= limit:
+        return text
+    tail = text[-limit:]
+    if text[-limit - 1].isspace():
+        return tail
+    first_space = next((i for i, ch in enumerate(tail) if ch.isspace()), None)
+    return tail if first_space is None else tail[first_space:]
 
 
 def cut_point(
@@ -136,7 +149,7 @@ class Held:
                     out.append((self.text[start:cut], None))
                 rest.append([end - cut, logprobs])
             start = end
-        self.context = (self.context + self.text[:cut])[-CONTEXT_CHARS:]
+        self.context = last_words(self.context + self.text[:cut], CONTEXT_CHARS)
         self.text, self.pieces = self.text[cut:], rest
         return [(t, lp) for t, lp in out if t or lp]
 

@@ -14,7 +14,7 @@ from services.gateway.clients import LocalSafetyClient
 from services.gateway.guard import OutputGuard, SafetyGuard
 from services.gateway.local_scan import SplitSafetyClient, needs_ner
 from services.gateway.pipeline import RequestContext
-from services.gateway.stream_guard import cut_point, holds_capitals
+from services.gateway.stream_guard import cut_point, holds_capitals, last_words
 from services.safety.policy import Policy, PolicySet
 
 EMAIL = "maria.lopez@example.org"
@@ -271,3 +271,33 @@ async def test_shipped_settings_keep_the_gap_between_chunks_inside_the_default_s
     gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
     slo = yaml.safe_load((REPO / "loadtests" / "slo.yaml").read_text())
     assert gaps[int(0.95 * (len(gaps) - 1))] <= 0.8 * slo["itl_p95_s"] + 1e-9, gaps
+
+
+def test_the_context_in_front_of_a_scan_starts_at_a_word():
+    """Before: the last 64 characters sent were put in front of the next scan as they fell, so the
+    classifiers read "l of France" (a fragment is another word to a TF-IDF model)."""
+    sent = "The capital city of France is Paris, and it is known for the Eiffel Tower"
+    assert sent[-64:].startswith("al city")
+    assert last_words(sent, 64) == " city of France is Paris, and it is known for the Eiffel Tower"
+    assert last_words(sent, 62) == sent[-62:]  # the tail starts with a space: nothing to drop
+    assert last_words("short text", 64) == "short text"
+    assert last_words("x" * 100, 64) == "x" * 64  # no space: the bare tail
+    assert last_words("ab cd", 3) == " cd"  # the tail starts right after a space
+
+
+async def test_each_scan_after_the_first_reads_whole_words_in_front(safety_service):
+    calls = []
+    client = LocalSafetyClient(safety_service)
+    check = client.check
+
+    async def recorded(texts, direction, policy, timeout_s=None):
+        calls.append(texts[0])
+        return await check(texts, direction, policy, timeout_s)
+
+    client.check = recorded  # type: ignore[method-assign]
+    guard = OutputGuard(SafetyGuard(client, PolicySet({}), timeout_s=5), max_delay_s=0.0)
+    words = "The capital of France is Paris, and it is known for the Eiffel Tower and the Louvre museum.".split()
+    [c async for c in guard.on_stream(ctx(), scripted([(" " if i else "") + w for i, w in enumerate(words)]))]
+    assert len(calls) > 10
+    for scanned in calls:
+        assert scanned.split()[0] in words, scanned

@@ -278,6 +278,14 @@ async def start_vllm(args: argparse.Namespace, workdir: Path) -> Running:
     return await _start_http_server(server, "vllm", f"http://{LOOPBACK}:{args.port}/v1", args)
 
 
+# how llama-cpp-python's server is started: as shipped, or with every model call on one thread (one
+# OpenMP team: loadtests/llamacpp_one_thread.py, README "llama.cpp's two modes")
+LLAMACPP_SERVERS = {
+    "stock": ["-m", "llama_cpp.server"],
+    "one-thread": [str(REPO / "loadtests" / "llamacpp_one_thread.py")],
+}
+
+
 async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
     python = bench_venv(args.bench_venv) / "bin" / "python"
     if not python.exists():
@@ -288,8 +296,7 @@ async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
         "llamacpp",
         [
             python,
-            "-m",
-            "llama_cpp.server",
+            *LLAMACPP_SERVERS[getattr(args, "llamacpp_server", "stock")],
             "--model",
             args.gguf,
             "--model_alias",
@@ -307,8 +314,10 @@ async def start_llamacpp(args: argparse.Namespace, workdir: Path) -> Running:
             # queue concurrent requests (its default cancels the running stream when another arrives)
             "--interrupt_requests",
             "false",
+            *getattr(args, "llamacpp_options", []),  # more server options (loadtests/llamacpp_mode.py)
         ],
         args.port + 1,
+        env=getattr(args, "llamacpp_env", {}),  # e.g. OpenMP's placement (llamacpp_mode.py)
         log_path=workdir / "llamacpp.log",
     )
     return await _start_http_server(server, "llamacpp", f"http://{LOOPBACK}:{args.port + 1}/v1", args)
@@ -511,6 +520,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--llamacpp-threads", type=int, default=0, help="llama.cpp threads [default: all cores]")
     p.add_argument(
         "--llamacpp-threads-batch", type=int, default=0, help="llama.cpp prompt threads [default: --llamacpp-threads]"
+    )
+    p.add_argument(
+        "--llamacpp-server",
+        choices=list(LLAMACPP_SERVERS),
+        default="stock",
+        help="llama.cpp's server as shipped, or with its model calls on one thread (one OpenMP team)",
     )
     p.add_argument("--port", type=int, default=9110, help="vLLM's port; llama.cpp gets the next one")
     p.add_argument("--llmops-port", type=int, default=9144, help="first port of the llmops variants (8 ports each)")

@@ -239,6 +239,7 @@ async def peers(names: list[str], args) -> dict:
          "--model-dir", str(args.model_dir), "--gguf", str(args.gguf),
          "--llamacpp-threads", str(args.llamacpp_threads or 0),
          "--llamacpp-threads-batch", str(args.llamacpp_threads_batch or 0),
+         "--llamacpp-server", args.llamacpp_server,
          *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
     )  # fmt: skip
     out = {}
@@ -314,6 +315,14 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=None,
         help="llama.cpp server's prompt-processing threads [default: --llamacpp-threads]",
+    )
+    p.add_argument(
+        "--llamacpp-server",
+        choices=["one-thread", "stock"],
+        default="one-thread",
+        help="llama.cpp's server with every model call on one thread, so one OpenMP team (its fast mode at one"
+        " stream: loadtests/llamacpp_mode.py; default), or as shipped (python -m llama_cpp.server: in its slow mode"
+        " after some starts) [default: one-thread]",
     )
     p.add_argument("--bench-venv", default=None, help="venv with llama.cpp [default: $BENCH_VENV or .venv-bench]")
     p.add_argument(

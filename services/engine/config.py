@@ -26,6 +26,12 @@ class EngineSettings(BaseSettings):
     model_store: Path = Field(Path("var/models"), description="Folder of imported models (llmops models import).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where engines run; auto detects a GPU.")
     cpu_kv_cache_gib: int = Field(1, ge=1, description="KV cache per CPU engine in GiB (VLLM_CPU_KVCACHE_SPACE).")
+    onnx_threads: int = Field(
+        0,
+        ge=0,
+        description="ONNX Runtime's intra-op threads per onnx engine replica; 0: the CPUs the process may use "
+        "(ORT's own default counted one core on a 2-vCPU VM and decoded on one thread; README, quantization).",
+    )
 
     @model_validator(mode="after")
     def _inline_models_valid(self) -> EngineSettings:

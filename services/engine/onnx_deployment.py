@@ -23,10 +23,10 @@ def error_dict(exc: Exception) -> dict[str, Any]:
 
 @serve.deployment(name="onnx-engine", max_ongoing_requests=64)
 class OnnxEngineDeployment:
-    def __init__(self, model: str, folder: str, max_concurrency: int = 4):
+    def __init__(self, model: str, folder: str, max_concurrency: int = 4, threads: int = 0):
         from services.engine.onnx_engine import OnnxGenAIEngine
 
-        self.engine = OnnxGenAIEngine(model, folder, max_concurrency=max_concurrency)
+        self.engine = OnnxGenAIEngine(model, folder, max_concurrency=max_concurrency, threads=threads)
 
     async def check_health(self) -> None:
         return None

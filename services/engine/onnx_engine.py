@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 import uuid
@@ -38,6 +39,11 @@ def unsupported_fields(payload: dict[str, Any]) -> list[str]:
     return sorted(k for k, v in payload.items() if k not in IGNORED | SUPPORTED and asks(k, v))
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask), at least 1."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 def message_text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if part.get("type") == "text")
@@ -45,7 +51,20 @@ def message_text(content: Any) -> str:
 
 
 class OnnxGenAIEngine:
-    def __init__(self, model: str, folder: str | Path, max_concurrency: int = 4, default_max_tokens: int = 256):
+    def __init__(
+        self,
+        model: str,
+        folder: str | Path,
+        max_concurrency: int = 4,
+        default_max_tokens: int = 256,
+        threads: int = 0,
+        session_options: dict[str, str | int] | None = None,
+    ):
+        """``threads``: ONNX Runtime's intra-op threads (``intra_op_num_threads``); 0: the CPUs this
+        process may use (ORT's own default counts physical cores, one on this 2-vCPU VM, and decodes
+        on one thread). ``session_options``: laid over the decoder's ``session_options`` of
+        ``genai_config.json`` after the threads (``intra_op_num_threads``, ``graph_optimization_level``,
+        or an ONNX Runtime session config entry such as ``session.intra_op.allow_spinning`` as a string)."""
         import onnxruntime_genai as og
 
         folder = Path(folder)
@@ -54,7 +73,8 @@ class OnnxGenAIEngine:
             raise FileNotFoundError(f"{folder} is not an onnxruntime-genai model (no genai_config.json)")
         self.model = model
         self._og = og
-        self._model = og.Model(str(folder))
+        self.session_options = {"intra_op_num_threads": threads or available_cpus(), **(session_options or {})}
+        self._model = og.Model(self._config(folder, self.session_options))
         self._tokenizer = og.Tokenizer(self._model)
         genai = json.loads(config.read_text())["model"]
         self.context_length = int(genai["context_length"])
@@ -62,6 +82,11 @@ class OnnxGenAIEngine:
         self._eos = set(eos if isinstance(eos, list) else [eos])
         self.default_max_tokens = default_max_tokens
         self._slots = asyncio.Semaphore(max_concurrency)
+
+    def _config(self, folder: Path, session_options: dict[str, str | int]):
+        config = self._og.Config(str(folder))
+        config.overlay(json.dumps({"model": {"decoder": {"session_options": session_options}}}))
+        return config
 
     # ------------------------------------------------------------------ the Engine protocol
 

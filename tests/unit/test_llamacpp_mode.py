@@ -93,3 +93,23 @@ def test_one_thread_runs_every_call_on_one_thread() -> None:
     got, called = asyncio.run(main())
     assert got == [0, 1, 2, 3, 4]
     assert len(set(seen)) == 1 and seen[0] == called != threading.get_ident()
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], "one-thread"), (["--llamacpp-server", "stock"], "stock")])
+def test_bench_quantization_starts_llamacpp_with_one_thread_by_default(given, expected, monkeypatch, tmp_path) -> None:
+    from loadtests import _common, bench_quantization
+
+    (tmp_path / "lib" / "python3.11" / "site-packages" / "llama_cpp").mkdir(parents=True)
+    monkeypatch.setattr(_common, "bench_venv", lambda _: tmp_path)
+    monkeypatch.setattr("sys.argv", ["bench_quantization.py", "--variants", "ort_int4", *given])
+    args = bench_quantization.parse_args()
+    args.gguf = tmp_path / "m.gguf"
+    seen = []
+
+    async def run_system(name, own_args, workdir):
+        seen.append((name, own_args.llamacpp_server))
+        return {"levels": []}
+
+    monkeypatch.setattr(bench_engine, "run_system", run_system)
+    asyncio.run(bench_quantization.peers(["llamacpp"], args))
+    assert seen == [("llamacpp", expected)]

@@ -43,8 +43,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 # name -> session options laid over genai_config.json's (strings other than the named keys are ORT config entries)
 SETTINGS: dict[str, dict[str, str | int]] = {
-    "engine": {},  # OnnxGenAIEngine's defaults: intra-op threads = the CPUs the process may use
-    "ort_default": {"intra_op_num_threads": 0},  # ORT's own default (its count of physical cores); spinning on
+    # OnnxGenAIEngine's defaults: intra-op threads = the CPUs the process may use (the builder's genai_config.json
+    # sets none, and onnxruntime-genai then runs one: record of 2026-12-01 05:15 UTC, its "default")
+    "engine": {},
+    "ort_default": {"intra_op_num_threads": 0},  # ORT's own default: one thread per core; spinning on
     "no_spin": {"intra_op_num_threads": 0, "session.intra_op.allow_spinning": "0"},
     "threads1": {"intra_op_num_threads": 1},
     "threads2": {"intra_op_num_threads": 2},

@@ -30,7 +30,7 @@ class EngineSettings(BaseSettings):
         0,
         ge=0,
         description="ONNX Runtime's intra-op threads per onnx engine replica; 0: the CPUs the process may use "
-        "(ORT's own default counted one core on a 2-vCPU VM and decoded on one thread; README, quantization).",
+        "(a genai_config.json without intra_op_num_threads ran the decoder on one thread; README, quantization).",
     )
 
     @model_validator(mode="after")

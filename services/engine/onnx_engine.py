@@ -61,10 +61,11 @@ class OnnxGenAIEngine:
         session_options: dict[str, str | int] | None = None,
     ):
         """``threads``: ONNX Runtime's intra-op threads (``intra_op_num_threads``); 0: the CPUs this
-        process may use (ORT's own default counts physical cores, one on this 2-vCPU VM, and decodes
-        on one thread). ``session_options``: laid over the decoder's ``session_options`` of
-        ``genai_config.json`` after the threads (``intra_op_num_threads``, ``graph_optimization_level``,
-        or an ONNX Runtime session config entry such as ``session.intra_op.allow_spinning`` as a string)."""
+        process may use (onnxruntime-genai 0.18 runs a decoder whose ``genai_config.json`` does not
+        set ``intra_op_num_threads``, as the model builder writes it, on one intra-op thread).
+        ``session_options``: laid over the decoder's ``session_options`` of ``genai_config.json``
+        after the threads (``intra_op_num_threads``, ``graph_optimization_level``, or an ONNX Runtime
+        session config entry such as ``session.intra_op.allow_spinning`` as a string)."""
         import onnxruntime_genai as og
 
         folder = Path(folder)

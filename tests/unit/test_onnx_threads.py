@@ -1,5 +1,5 @@
 """The ONNX engine's intra-op threads: ``LLMOPS_ONNX_THREADS`` (0: the CPUs the process may use, since
-ONNX Runtime's own default counted one core on the 2-vCPU VM and decoded on one thread) reaches the
+onnxruntime-genai ran a decoder whose genai_config.json does not set it on one thread) reaches the
 bound deployment, and the engine lays ``intra_op_num_threads`` (and any other session option) over
 the decoder's session options of genai_config.json. onnxruntime-genai is replaced by a recorder here;
 tests/unit/test_quantize.py serves a real build."""

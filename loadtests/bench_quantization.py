@@ -229,10 +229,22 @@ def fp32_speed(model, tokenizer, tokens: int, reps: int = 3) -> float:
     return round(statistics.median(speeds), 2)
 
 
-async def peers(names: list[str], args) -> dict:
-    """float32 vLLM and llama.cpp on their own OpenAI servers (bench_engine's launchers)."""
+def others_during(procs: dict, began: float) -> dict:
+    """CPU other processes used since ``procs`` was read (``llamacpp_threads.others_cpu``), as a share of a
+    core; ``disturbed`` from a tenth of a core, as the turns of llamacpp_threads.py / llamacpp_mode.py."""
+    from loadtests.llamacpp_threads import QUIET_SHARE, others_cpu, process_ticks
+
+    others = others_cpu(procs, process_ticks())
+    share = round(others["cpu_s"] / max(time.perf_counter() - began, 1e-9), 3)
+    return {"others_cpu_share": share, "others_top": others["top"], "disturbed": share >= QUIET_SHARE}
+
+
+async def peers(names: list[str], args) -> tuple[dict, dict]:
+    """float32 vLLM and llama.cpp on their own OpenAI servers (bench_engine's launchers); with each,
+    what other processes used meanwhile."""
     from loadtests import bench_engine
     from loadtests._common import bench_venv
+    from loadtests.llamacpp_threads import process_ticks
 
     peer_args = bench_engine.parse_args(
         ["--concurrency", ",".join(map(str, args.concurrency)), "--max-tokens", str(args.tokens),
@@ -243,7 +255,7 @@ async def peers(names: list[str], args) -> dict:
          "--llamacpp-server", args.llamacpp_server,
          *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
     )  # fmt: skip
-    out = {}
+    out, others = {}, {}
     with tempfile.TemporaryDirectory(prefix="bench-quant-peers-") as workdir:
         for name in names:
             if name == "llamacpp" and not list(bench_venv(args.bench_venv).glob("lib/python*/site-packages/llama_cpp")):
@@ -252,13 +264,15 @@ async def peers(names: list[str], args) -> dict:
             own_args = argparse.Namespace(**vars(peer_args))
             if name == "vllm_quantized":  # the same vLLM server on the quantized checkpoint
                 own_args.model_dir = args.vllm_quantized_dir.resolve()
+            procs, began = process_ticks(), time.perf_counter()
             try:
                 system = "llamacpp" if name == "llamacpp" else "vllm"
                 out[name] = (await bench_engine.run_system(system, own_args, Path(workdir)))["levels"]
             except Exception as exc:  # noqa: BLE001 - recorded, the other rows stand
                 out[name] = {"error": f"{type(exc).__name__}: {exc}"[-400:]}
-            print(f"[{name}] {out[name]}", file=sys.stderr, flush=True)
-    return out
+            others[name] = others_during(procs, began)  # the server has stopped: only other processes count
+            print(f"[{name}] {out[name]} {others[name]}", file=sys.stderr, flush=True)
+    return out, others
 
 
 def llamacpp_quality(args, tokenizer, config) -> dict:
@@ -348,6 +362,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     from loadtests.bench_engine import DEFAULT_GGUF
+    from loadtests.llamacpp_threads import process_ticks
     from pipelines.finetune import core
     from pipelines.ort_model import OrtCausalLM
     from pipelines.quantize import build_variant, check_tools
@@ -378,18 +393,20 @@ def main() -> None:
         }
         del model
         for name, folder in folders.items():
+            procs, began = process_ticks(), time.perf_counter()
             levels = asyncio.run(engine_levels(folder, args))
             print(f"[{name}] {[(lv['concurrency'], lv['tok_s']) for lv in levels]}", file=sys.stderr, flush=True)
-            rows[name] = {**speed_row(levels, weight_bytes(folder), bandwidth)}
+            rows[name] = {**speed_row(levels, weight_bytes(folder), bandwidth), **others_during(procs, began)}
             rows[name].update(quality(name, OrtCausalLM(folder), tokenizer, config))
     names = [n for n in args.peers.split(",") if n]
     if args.vllm_quantized_dir is not None:
         names.append("vllm_quantized")
     sources = {"vllm": args.model_dir, "llamacpp": args.gguf, "vllm_quantized": args.vllm_quantized_dir}
-    for name, levels in asyncio.run(peers(names, args)).items():
+    peer_levels, peer_others = asyncio.run(peers(names, args))
+    for name, levels in peer_levels.items():
         rows[PEER_ROWS[name]] = (
             levels if "error" in levels else speed_row(levels, weight_bytes(sources[name]), bandwidth)
-        )
+        ) | peer_others[name]
     llama_row = rows.get(PEER_ROWS["llamacpp"], {})
     if args.llamacpp_quality and llama_row and "error" not in llama_row:
         llama_row.update(llamacpp_quality(args, tokenizer, config))

@@ -68,12 +68,13 @@ def process_ticks() -> dict[int, tuple[str, int]]:
 
 
 def others_cpu(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]]) -> dict:
-    """CPU seconds other processes used between two readings (not this one, not llama.cpp's server),
+    """CPU seconds other processes used between two readings (not this one, not llama.cpp's server, stock
+    or one-thread),
     with the three that used most."""
     tick = os.sysconf("SC_CLK_TCK")
     used = []
     for pid, (name, ticks) in after.items():
-        if pid == os.getpid() or "llama_cpp.server" in name:
+        if pid == os.getpid() or "llama_cpp.server" in name or "llamacpp_one_thread" in name:
             continue
         spent = ticks - before.get(pid, (name, 0))[1]
         if spent > 0:

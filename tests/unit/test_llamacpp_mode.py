@@ -111,5 +111,6 @@ def test_bench_quantization_starts_llamacpp_with_one_thread_by_default(given, ex
         return {"levels": []}
 
     monkeypatch.setattr(bench_engine, "run_system", run_system)
-    asyncio.run(bench_quantization.peers(["llamacpp"], args))
-    assert seen == [("llamacpp", expected)]
+    levels, others = asyncio.run(bench_quantization.peers(["llamacpp"], args))
+    assert seen == [("llamacpp", expected)] and levels == {"llamacpp": []}
+    assert set(others["llamacpp"]) == {"others_cpu_share", "others_top", "disturbed"}  # what ran beside it

@@ -42,6 +42,7 @@ CONTEXT_CHARS = 64
 # characters that make a word a possible part of a longer pattern match (phone, card, IBAN, IP, e-mail, URL)
 _GROWING = re.compile(r"[\d@+#%&/\\:=_|()\[\]<>$€£]")
 _WORDS = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 _SENTENCE_END = ("!", "?")  # not ".": "Dr." and initials ("J.") run on into a name
 # entity types whose matches are made of such words; any other type (names, addresses, dates of
 # birth, whatever recognisers the policy adds) may also run over capitalised words
@@ -74,10 +75,8 @@ def last_words(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     tail = text[-limit:]
-    if text[-limit - 1].isspace():
-        return tail
-    first_space = next((i for i, ch in enumerate(tail) if ch.isspace()), None)
-    return tail if first_space is None else tail[first_space:]
+    space = None if text[-limit - 1].isspace() else _SPACE.search(tail)
+    return tail[space.start() :] if space else tail
 
 
 def cut_point(

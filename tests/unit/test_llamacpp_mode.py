@@ -15,6 +15,7 @@ import pytest
 from loadtests import bench_engine
 from loadtests.llamacpp_mode import SETTINGS, engine_args, mode_of, parse_args, summary, thread_stats
 from loadtests.llamacpp_one_thread import iterate_in_one_thread, run_in_one_thread
+from tests.llamacpp_fakes import started_llamacpp
 
 
 def test_settings_are_parsed_and_bad_ones_refused() -> None:
@@ -45,23 +46,8 @@ def test_thread_stats_reads_this_process() -> None:
 
 @pytest.mark.parametrize("setting", ["default", "omp_bind", "no_mmap", "one_thread"])
 def test_setting_reaches_the_server_command(setting, monkeypatch, tmp_path) -> None:
-    started = []
-
-    class Fake:
-        def __init__(self, name, command, port, env=None, log_path=None) -> None:
-            started.append(([str(x) for x in command], dict(env or {})))
-
-    async def up(server, name, base, args):
-        return None
-
-    monkeypatch.setattr(bench_engine, "ServerProcess", Fake)
-    monkeypatch.setattr(bench_engine, "_start_http_server", up)
-    monkeypatch.setattr(bench_engine, "bench_venv", lambda _: tmp_path)
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "python").write_text("")
     args = engine_args(setting, parse_args(["--settings", setting, "--threads", "2"]))
-    asyncio.run(bench_engine.start_llamacpp(args, tmp_path))
-    [(command, env)] = started
+    [(command, env)] = started_llamacpp(monkeypatch, tmp_path, args)
     environment, options, server = SETTINGS[setting]
     assert env == environment and (not options or command[-len(options) :] == options)
     assert command[command.index("--n_threads") + 1] == "2" and command[command.index("--n_threads_batch") + 1] == "2"

@@ -4,13 +4,13 @@ process and llama.cpp's server, and the per-entry medians; the server is asked f
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import pytest
 
 from loadtests import bench_engine
 from loadtests.llamacpp_threads import cpu_shares, others_cpu, parse_args, parse_setting, summary
+from tests.llamacpp_fakes import started_llamacpp
 
 
 def test_settings_are_parsed_and_bad_ones_refused() -> None:
@@ -43,21 +43,6 @@ def test_summary_takes_medians_per_entry() -> None:
 
 
 def test_llamacpp_server_gets_both_thread_counts(monkeypatch, tmp_path) -> None:
-    started = []
-
-    class Fake:
-        def __init__(self, name, command, *a, **k) -> None:
-            started.append([str(x) for x in command])
-
-    async def up(server, name, base, args):
-        return None
-
-    monkeypatch.setattr(bench_engine, "ServerProcess", Fake)
-    monkeypatch.setattr(bench_engine, "_start_http_server", up)
-    monkeypatch.setattr(bench_engine, "bench_venv", lambda _: tmp_path)
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "python").write_text("")
     args = bench_engine.parse_args(["--llamacpp-threads", "1", "--llamacpp-threads-batch", "2"])
-    asyncio.run(bench_engine.start_llamacpp(args, tmp_path))
-    [command] = started
+    [(command, _)] = started_llamacpp(monkeypatch, tmp_path, args)
     assert command[command.index("--n_threads") + 1] == "1" and command[command.index("--n_threads_batch") + 1] == "2"

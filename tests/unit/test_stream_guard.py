@@ -71,6 +71,21 @@ def texts(chunks: list[dict]) -> list[str]:
     return [c["choices"][0]["delta"].get("content") or "" for c in chunks]
 
 
+def recording_guard(safety_service) -> tuple[OutputGuard, list[str]]:
+    """An output guard with an empty policy that scans whenever a word has ended (no delay), and the
+    list of texts it sends to the safety service, one per scan."""
+    calls: list[str] = []
+    client = LocalSafetyClient(safety_service)
+    check = client.check
+
+    async def recorded(texts, direction, policy, timeout_s=None):
+        calls.append(texts[0])
+        return await check(texts, direction, policy, timeout_s)
+
+    client.check = recorded  # type: ignore[method-assign]
+    return OutputGuard(SafetyGuard(client, PolicySet({}), timeout_s=5), max_delay_s=0.0), calls
+
+
 async def test_pii_cut_into_engine_chunks_is_redacted_and_its_logprobs_dropped(safety_service):
     pieces = ["Write", " to", " maria", ".lopez", "@exam", "ple.org", " today", " please"]
     out = [c async for c in output_guard(safety_service).on_stream(ctx(), scripted(pieces, logprobs=True))]
@@ -216,16 +231,7 @@ async def test_stream_on_failure_is_the_policys(failure, safety_service):
 async def test_no_rescan_until_a_word_has_ended(safety_service):
     """Held text is scanned again only when a scan could release more: a token that only
     lengthens the unfinished word cannot (the engine's slow tokens made every token a rescan)."""
-    calls = []
-    client = LocalSafetyClient(safety_service)
-    check = client.check
-
-    async def counted(texts, direction, policy, timeout_s=None):
-        calls.append(texts[0])
-        return await check(texts, direction, policy, timeout_s)
-
-    client.check = counted  # type: ignore[method-assign]
-    guard = OutputGuard(SafetyGuard(client, PolicySet({}), timeout_s=5), max_delay_s=0.0)  # every token is due
+    guard, calls = recording_guard(safety_service)
     # "212 555" stays held (it may become a phone number) while "0198" arrives digit by digit
     pieces = ["Call", " me", " at", " 212", " 555", "0", "1", "9", "8", " or", " wr", "ite", "."]
     out = [c async for c in guard.on_stream(ctx(), scripted(pieces))]
@@ -286,16 +292,7 @@ def test_the_context_in_front_of_a_scan_starts_at_a_word():
 
 
 async def test_each_scan_after_the_first_reads_whole_words_in_front(safety_service):
-    calls = []
-    client = LocalSafetyClient(safety_service)
-    check = client.check
-
-    async def recorded(texts, direction, policy, timeout_s=None):
-        calls.append(texts[0])
-        return await check(texts, direction, policy, timeout_s)
-
-    client.check = recorded  # type: ignore[method-assign]
-    guard = OutputGuard(SafetyGuard(client, PolicySet({}), timeout_s=5), max_delay_s=0.0)
+    guard, calls = recording_guard(safety_service)
     words = "The capital of France is Paris, and it is known for the Eiffel Tower and the Louvre museum.".split()
     [c async for c in guard.on_stream(ctx(), scripted([(" " if i else "") + w for i, w in enumerate(words)]))]
     assert len(calls) > 10

@@ -119,6 +119,19 @@ def stream_scans(texts: list[str], tokenizer: Any, max_delay_s: float) -> list[l
     return asyncio.run(run())
 
 
+# how an engine's chunks fall: the first words alone (a chunk may end anywhere), a scan after every
+# word (an engine slower than the guard's delay), the guard's windows (an engine much faster)
+PACINGS = {"word_prefixes": None, "each_word": 0.0, "windows": 1e9}
+
+
+def paced_scans(texts: list[str], tokenizer: Any, pacing: str) -> list[list[str]]:
+    """Per text, what the output guard scans when it is streamed in ``pacing`` (a key of ``PACINGS``)."""
+    delay = PACINGS[pacing]
+    if delay is None:
+        return [word_prefixes(t) for t in texts]
+    return stream_scans(texts, tokenizer, delay)
+
+
 def word_prefixes(text: str, most: int = 12) -> list[str]:
     """The first 1, 2, ... ``most`` words of ``text``, as a scan would see them with nothing sent before."""
     w = text.split()
@@ -244,13 +257,9 @@ def main() -> None:
     windows = sorted({w for text in (t for ts in answers.values() for t in ts) for w in word_windows(text, 5)})
     result["toxicity_benign_word_windows"] = by_length(windows, tox_scores(windows), (tox_t, 0.9, 0.95, 0.99), 12)
     output: dict[str, Any] = {}
-    for pacing, delay in (("word_prefixes", None), ("each_word", 0.0), ("windows", 1e9)):
-        if delay is None:  # an engine chunk may end anywhere: every prefix of the first words, alone
-            streams = {name: [word_prefixes(t) for t in texts] for name, texts in answers.items()}
-            dev_streams = [word_prefixes(t) for t in tox_dev]
-        else:
-            streams = {name: stream_scans(texts, tokenizer, delay) for name, texts in answers.items()}
-            dev_streams = stream_scans(tox_dev, tokenizer, delay)
+    for pacing in PACINGS:
+        streams = {name: paced_scans(texts, tokenizer, pacing) for name, texts in answers.items()}
+        dev_streams = paced_scans(tox_dev, tokenizer, pacing)
         every = sorted({t for s in [*streams.values(), dev_streams] for stream in s for t in stream})
         scores = dict(zip(every, tox_scores(every).tolist(), strict=True))
         benign_scan_texts = sorted({t for s in streams.values() for stream in s for t in stream})

@@ -72,8 +72,8 @@ def main() -> None:
             "fewest_words": int(words.min()),
             "threshold": rule.threshold,
             "short_text": rule.short_text.model_dump(),
-            "shipped": figures(y, scores >= np.array([rule.threshold_for(t) for t in texts])),
-            "without_short_text": figures(y, scores >= np.array([bare.threshold_for(t) for t in texts])),
+            "shipped": figures(y, scores >= np.array([rule.threshold_for(t, "input") for t in texts])),
+            "without_short_text": figures(y, scores >= np.array([bare.threshold_for(t, "input") for t in texts])),
         }
     result.update(
         {

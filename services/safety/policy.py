@@ -4,9 +4,12 @@
       on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
       injection: {action: block, threshold: 0.8298, explain: false}  # explain: the 400 names the n-grams
-      toxicity:  {action: block, threshold: 0.8618}
-      # injection and toxicity: short_text: {words: 3, threshold: 0.99}: a scan's texts (joined) of fewer
-      # words than `words` are judged at this stricter threshold; {words: 0}: off
+      toxicity:  {action: block, threshold: 0.8618, output_threshold: 0.97}
+      # injection and toxicity also take
+      #   output_threshold: judges model answers (output) in place of `threshold`, which then judges
+      #     prompts only; null (injection's default): `threshold` judges both directions
+      #   short_text: {words: 3, threshold: 0.99}: a scan's texts (joined) of fewer words than `words` are
+      #     judged at this stricter threshold (never below the direction's); {words: 0}: off
       watermark: {enabled: false, gamma: 0.25, delta: 2.0}   # green-list watermark in sampling
       token_prompts: refuse  # prompts / embedding inputs as token ids: refuse (400) or allow unscanned
     models:                  # overrides by model name (what clients send as "model")
@@ -98,6 +101,12 @@ def _short_text_default() -> ShortTextRule:
     return ShortTextRule(words=3, threshold=0.99)
 
 
+OUTPUT_THRESHOLD_HELP = (
+    "Score at or above which the action applies to model answers (the output direction), where `threshold` then"
+    " judges prompts only; null: `threshold` judges both directions."
+)
+
+
 class InjectionRule(_Rule):
     action: Action = "block"
     threshold: float = Field(0.8298, ge=0.0, le=1.0)  # chosen out of source (var/classifiers/injection_report.md)
@@ -111,6 +120,7 @@ class InjectionRule(_Rule):
     short_text: ShortTextRule = Field(
         default_factory=_short_text_default, description="A stricter threshold for texts of fewer than `words` words."
     )
+    output_threshold: float | None = Field(None, ge=0.0, le=1.0, description=OUTPUT_THRESHOLD_HELP)
 
     @field_validator("action")
     @classmethod
@@ -119,17 +129,23 @@ class InjectionRule(_Rule):
             raise ValueError("redact applies to pii only; use block or flag")
         return value
 
-    def threshold_for(self, text: str) -> float:
-        """The threshold that applies to ``text`` (the scanned texts joined)."""
+    def threshold_for(self, text: str, direction: Direction) -> float:
+        """The threshold that applies to ``text`` (the scanned texts joined) in ``direction``: the
+        rule's ``threshold``, or ``output_threshold`` on output when set; a short text's never below it."""
+        base = self.output_threshold if direction == "output" and self.output_threshold is not None else self.threshold
         short = self.short_text
-        if short.words and len(text.split()) < short.words:
-            return max(short.threshold, self.threshold)
-        return self.threshold
+        # at most words + 1 pieces: enough to tell "fewer than words" without splitting a long answer whole
+        if short.words and len(text.split(None, short.words)) < short.words:
+            return max(short.threshold, base)
+        return base
 
 
 class ToxicityRule(InjectionRule):
     threshold: float = Field(0.8618, ge=0.0, le=1.0)  # the dev split's pick (var/classifiers/toxicity_report.md)
     directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
+    # chosen on dev data (loadtests/output_threshold_dev.py, README "Output threshold"): model answers are not
+    # user-written hate, and at 0.8618 the output guard blocked benign answers
+    output_threshold: float | None = Field(0.97, ge=0.0, le=1.0, description=OUTPUT_THRESHOLD_HELP)
 
 
 class WatermarkRule(BaseModel):

@@ -7,6 +7,9 @@
 - toxicity: the ONNX classifier's P(hate) + P(offensive) over the joined texts;
 - pii: Presidio on each text, with redaction or reversible pseudonymisation.
 
+Injection and toxicity compare their score with the rule's threshold for the direction and text
+(``threshold_for``: ``output_threshold`` on output when set; a stricter one for a short text).
+
 The verdict is a plain dict (it crosses a Ray Serve hop)::
 
     {"blocked": "prompt injection" | "toxicity" | "pii" | None,
@@ -81,7 +84,7 @@ class SafetyService:
 
         def decide(detector: str, score: float, towards: int = 1) -> None:
             rule = getattr(policy, detector)
-            action = rule.action if score >= rule.threshold_for(joined) else "allow"
+            action = rule.action if score >= rule.threshold_for(joined, direction) else "allow"
             verdict["actions"][detector] = action
             if action == "block":
                 verdict["blocked"] = CATEGORY[detector]
@@ -147,13 +150,15 @@ class SafetyService:
             return []
         classifier = self.injection.scores(passages)
         out = []
+        rule = policy.injection
         for passage, p in zip(passages, classifier, strict=True):
             found = heuristics.scan(passage)
             score = heuristics.combine(p, found.score)
             out.append(
                 {
                     "score": score,
-                    "blocked": policy.injection.action == "block" and score >= policy.injection.threshold_for(passage),
+                    # a passage goes into the prompt: judged as input
+                    "blocked": rule.action == "block" and score >= rule.threshold_for(passage, "input"),
                     "reasons": list(found.reasons),
                 }
             )

@@ -24,17 +24,17 @@ ANSWERS = REPO / "loadtests" / "data" / "model_answers_dev.jsonl"
 def test_the_short_text_threshold_applies_below_the_word_count():
     data = {"toxicity": {"threshold": 0.5, "short_text": {"words": 3, "threshold": 0.9}}}
     rule = Policy.model_validate(data).toxicity
-    assert rule.threshold_for("Here") == rule.threshold_for(" Here is\n") == 0.9
-    assert rule.threshold_for("Here is the") == 0.5
+    assert rule.threshold_for("Here", "input") == rule.threshold_for(" Here is\n", "input") == 0.9
+    assert rule.threshold_for("Here is the", "input") == 0.5
     off = Policy.model_validate({"toxicity": {"short_text": {"words": 0}}}).toxicity
-    assert off.threshold_for("Here") == off.threshold
+    assert off.threshold_for("Here", "input") == off.threshold
 
 
 def test_a_short_text_threshold_below_the_rules_never_loosens_it():
     rule = Policy.model_validate(
         {"toxicity": {"threshold": 0.9, "short_text": {"words": 3, "threshold": 0.5}}}
     ).toxicity
-    assert rule.threshold_for("Here") == 0.9
+    assert rule.threshold_for("Here", "input") == 0.9
 
 
 @pytest.mark.parametrize(
@@ -97,6 +97,7 @@ def test_the_code_defaults_are_the_shipped_policys():
     for name in ("injection", "toxicity"):
         assert getattr(Policy(), name).threshold == getattr(shipped, name).threshold
         assert getattr(Policy(), name).short_text == getattr(shipped, name).short_text
+        assert getattr(Policy(), name).output_threshold == getattr(shipped, name).output_threshold
 
 
 def test_lone_short_prompts_pass_the_shipped_policy_and_injections_do_not(safety_service, safety_models_dir):

@@ -1,11 +1,14 @@
 """The held-out sets (``pipelines/classifiers/heldout``) scored under the shipped policy's injection and
-toxicity rules, short-text rule included, after the rule was chosen on dev data
-(``loadtests/short_text_dev.py``). It measures; it chooses nothing.
+toxicity rules, short-text rule included, after the rules were chosen on dev data
+(``loadtests/short_text_dev.py``, ``loadtests/output_threshold_dev.py``). It measures; it chooses nothing.
 
     .venv/bin/python -m loadtests.short_text_heldout
 
-Each held-out row is scored alone, as a lone prompt (input guard). Last stdout line: one JSON object,
-appended to ``loadtests/records/short_text_heldout.jsonl``.
+Each held-out row is scored alone, as a lone prompt (input guard). Toxicity rows are also judged as
+model answers (output guard, the rule's ``output_threshold``): whole, and streamed through the real
+output guard with a scan after every word (``each_word`` of ``short_text_dev.py``), the latter also at
+one threshold for both directions for comparison. Last stdout line: one JSON object, appended to
+``loadtests/records/short_text_heldout.jsonl``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def main() -> None:
     p.add_argument("--models-dir", type=Path, default=ROOT / "var" / "classifiers")
     p.add_argument("--out", type=Path, default=ROOT / "loadtests" / "records" / "short_text_heldout.jsonl")
     args = p.parse_args()
+    from tokenizers import Tokenizer
+
+    from loadtests.short_text_dev import TOKENIZER, paced_scans
     from pipelines.classifiers.data import read_heldout
     from pipelines.classifiers.train import HELDOUT_DIR, served_injection_scores
     from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
@@ -75,9 +81,26 @@ def main() -> None:
             "shipped": figures(y, scores >= np.array([rule.threshold_for(t, "input") for t in texts])),
             "without_short_text": figures(y, scores >= np.array([bare.threshold_for(t, "input") for t in texts])),
         }
+        if name == "toxicity":
+            classifier = ToxicityClassifier(args.models_dir)
+            streams = paced_scans(texts, Tokenizer.from_file(str(TOKENIZER)), "each_word")
+            scans = sorted({t for stream in streams for t in stream})
+            proba = classifier.probabilities(scans)
+            scan_scores = dict(zip(scans, (proba[:, 0] + proba[:, 1]).tolist(), strict=True))
+            one = rule.model_copy(update={"output_threshold": None})
+
+            def streamed(rule: Any, streams=streams, scan_scores=scan_scores) -> np.ndarray:
+                return np.array([any(scan_scores[t] >= rule.threshold_for(t, "output") for t in s) for s in streams])
+
+            result[name]["output_threshold"] = rule.output_threshold
+            result[name]["output_whole"] = figures(
+                y, scores >= np.array([rule.threshold_for(t, "output") for t in texts])
+            )
+            result[name]["output_streamed"] = figures(y, streamed(rule))
+            result[name]["output_streamed_at_threshold"] = figures(y, streamed(one))
     result.update(
         {
-            "note": "held-out sets scored once, after the rule was chosen on dev data",
+            "note": "held-out sets scored once, after the rules were chosen on dev data",
             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
             "seconds": round(time.time() - started, 1),
             "load_avg_before": [round(x, 2) for x in load_before],

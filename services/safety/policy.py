@@ -91,7 +91,7 @@ class ShortTextRule(BaseModel):
         1.0,
         ge=0.0,
         le=1.0,
-        description="Score at or above which the action applies to such a short text (never below the rule's).",
+        description="Score at or above which the action applies to such a short text (never below the direction's).",
     )
 
 

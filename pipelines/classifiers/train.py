@@ -95,7 +95,7 @@ TASKS = {
         0.2,
         4.0,
         "toxicity_heldout.jsonl",
-        (0.5, 0.8, 0.9, 0.95),
+        (0.5, 0.8, 0.9, 0.95, 0.97),  # 0.97: the policy's output_threshold (answers)
         extra=True,
         # balanced class weights: weighing the sources evenly (each benign request set as much as the
         # tweets) scored the Davidson dev split lower (ROC AUC 0.974 vs 0.977) and blocked fewer of

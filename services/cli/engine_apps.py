@@ -42,6 +42,8 @@ class EngineApps:
         return plan_engine_apps(self.specs, router=self.router, registry=self.registry, model_store=model_store)
 
     def deploy(self, apps: list[EngineApp]) -> None:
+        if not apps:  # only remote (openai) or onnx models: no engine application (Serve refuses an empty run)
+            return
         from ray import serve
         from ray.serve.api import RunTarget
 

@@ -196,7 +196,9 @@ class AuditLog:
     def export(
         self, *, since: float | None = None, until: float | None = None, user: str | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Records in time order (optionally in [since, until) and of one user)."""
+        """Records in time order, oldest first (optionally in [since, until) and of one user). By
+        ``time``, not by row id: rows are numbered in commit order, and a record's time is taken
+        before it waits for the write (other threads, other replicas on the same file)."""
         clauses, args = [], []
         if since is not None:
             clauses.append("time >= ?")
@@ -209,7 +211,7 @@ class AuditLog:
             args.append(self.user_hash(user))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._lock:
-            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_events {where} ORDER BY id", args)
+            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_events {where} ORDER BY time, id", args)
             rows = rows.fetchall()
         for row in rows:
             record = {k: v for k, v in zip(_COLUMNS, row, strict=True) if v is not None}

@@ -120,7 +120,8 @@ class GatewaySettings(BaseSettings):
     quota_reserve_completion_tokens: int = Field(
         256,
         ge=1,
-        description="Completion tokens a token-limited key reserves at admission when the request sets no max_tokens.",
+        description="Completion tokens a token-limited key reserves at admission for a chat request without "
+        "max_tokens (vLLM lets it run to the end of the context; completions reserve vLLM's default, 16).",
     )
 
     timings_path: Path | None = Field(

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from services.gateway import metrics
+from services.gateway.limits import Prompt, prompts
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 
 
@@ -100,6 +101,11 @@ def prompt_chars(ctx: RequestContext) -> int:
     if isinstance(prompt, list):
         return sum(len(p) for p in prompt if isinstance(p, str))
     return 0
+
+
+def request_prompts(ctx: RequestContext) -> list[Prompt]:
+    """The request's prompts (``limits.prompts``): chat's messages as one, token ids counted."""
+    return prompts(ctx.route, ctx.payload, prompt_chars(ctx) if ctx.route == "chat" else 0)
 
 
 def _output_chars(response: dict[str, Any]) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,7 +28,7 @@ from services.common.protocol import (
 from services.gateway import metrics
 from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Pipeline, RequestContext
-from services.gateway.request_log import prompt_chars
+from services.gateway.request_log import request_prompts
 from services.gateway.stages import AuthStage, ModelResolution, QuotaStage
 
 if TYPE_CHECKING:
@@ -82,14 +82,16 @@ async def counted(ctx: RequestContext, chunks: AsyncIterator[dict[str, Any]]) ->
             ctx.prompt_tokens = int(usage.get("prompt_tokens") or 0)
             ctx.completion_tokens = int(usage.get("completion_tokens") or 0)
         else:
-            ctx.prompt_tokens = ctx.prompt_tokens or -(-prompt_chars(ctx) // 4)
+            ctx.prompt_tokens = ctx.prompt_tokens or sum(p.token_estimate() for p in request_prompts(ctx))
             ctx.completion_tokens = max(ctx.completion_tokens, generated)
 
 
 class GatewayService:
     """``catalog``: the public model names (models, aliases, experiments) and their task;
     ``watermark``: the safety guard that detects watermarks, None without the safety service;
-    ``retrieval``: the RAG service's client for ``/v1/retrieve``, None without it."""
+    ``retrieval``: the RAG service's client for ``/v1/retrieve``, None without it;
+    ``retrieve_checks``: the retrieval service's checks of a request that need no index
+    (``services/rag/request_checks.py``), run before the quota is charged."""
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class GatewayService:
         watermark: SafetyGuard | None = None,
         feedback: Any = None,
         retrieval: RetrievalClient | None = None,
+        retrieve_checks: Callable[[RetrieveRequest], RetrieveRequest] | None = None,
         limits: RequestLimits | None = None,
         timings: TimingLog | None = None,
     ):
@@ -110,6 +113,7 @@ class GatewayService:
         self.request_timeout_s = request_timeout_s
         self.watermark = watermark
         self.retrieval = retrieval
+        self.retrieve_checks = retrieve_checks
         self.limits = limits or RequestLimits()
         self._auth = cast(AuthStage, pipeline.slots["auth"])
         self._models = cast(ModelResolution, pipeline.slots["models"])
@@ -147,7 +151,9 @@ class GatewayService:
 
     async def retrieve(self, body: bytes, *, api_key: str | None, request_id: str) -> dict[str, Any]:
         """``POST /v1/retrieve``: the same authentication, quota, metrics and errors as the
-        OpenAI routes; the retrieval service validates the rest (400 / 404)."""
+        OpenAI routes. The body is checked before the quota is charged (a bad one costs none);
+        what only the index knows (an unknown collection: 404, filter field: 400) the retrieval
+        service finds after admission."""
         from services.rag import metrics as rag_metrics
 
         started = time.perf_counter()
@@ -156,6 +162,8 @@ class GatewayService:
         status = 500
         try:
             request = parse_request(RetrieveRequest, body)
+            if self.retrieve_checks is not None:
+                self.retrieve_checks(request)
             ctx = RequestContext(
                 request_id=request_id,
                 route="retrieve",

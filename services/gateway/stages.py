@@ -27,7 +27,7 @@ from services.gateway.keys import KeyStore, Principal
 from services.gateway.limits import RequestLimits
 from services.gateway.pipeline import Chunks, PassThrough, RequestContext
 from services.gateway.quota import Quota
-from services.gateway.request_log import prompt_chars
+from services.gateway.request_log import request_prompts
 
 log = logging.getLogger("llmops.gateway")
 DEV_PRINCIPAL = Principal(key_id="dev", name="dev (auth disabled)", models=None, rpm=None, tpm=None)
@@ -84,18 +84,34 @@ class ModelResolution(PassThrough):
     async def on_request(self, ctx: RequestContext) -> None:
         self.resolve(ctx.model, ROUTE_TASKS[ctx.route])
         ctx.model_label = ctx.model
-        self.limits.check(ctx.route, ctx.request, prompt_chars(ctx))  # sizes, before quota, safety or engine
+        self.limits.check(ctx.route, ctx.request, request_prompts(ctx))  # sizes, before quota, safety or engine
+
+
+# vLLM's (0.32) and OpenAI's default max_tokens of /v1/completions; chat has none: vLLM lets a chat
+# answer run to the end of the context
+COMPLETIONS_DEFAULT_MAX_TOKENS = 16
 
 
 class QuotaStage(PassThrough):
     """Requests/minute and tokens/minute per key, from the key's limits. A key with a token limit
-    reserves what the request may use at admission (prompt estimate + ``max_tokens`` times ``n``,
-    ``default_completion_tokens`` when the client set no maximum) and settles it when the request
-    ends, so concurrent long requests cannot overrun the limit."""
+    reserves what the request may use at admission and settles it when the request ends, so
+    concurrent long requests cannot overrun the limit: per prompt (a completions batch has
+    several), its estimate plus ``n`` times the most tokens an answer may have: ``max_tokens``,
+    else the engine's default for completions (16) and ``default_completion_tokens`` for chat
+    (vLLM's bound there is the rest of the context: an estimate), never more than the model's
+    context (``contexts``, public name -> tokens) leaves after the prompt."""
 
-    def __init__(self, quota: Quota, *, default_completion_tokens: int = 256, timeout_s: float = 10.0):
+    def __init__(
+        self,
+        quota: Quota,
+        *,
+        default_completion_tokens: int = 256,
+        contexts: Mapping[str, int] | None = None,
+        timeout_s: float = 10.0,
+    ):
         self.quota = quota
         self.default_completion_tokens = default_completion_tokens
+        self.contexts = contexts or {}
         # a slow or dead quota is a 503, never a hang or a 500; RayQuota bounds each actor call
         # itself (2 s), so this outer bound only catches a quota that hangs in some other way
         self.timeout_s = timeout_s
@@ -103,11 +119,17 @@ class QuotaStage(PassThrough):
 
     def reservation(self, ctx: RequestContext) -> int:
         payload = ctx.payload
-        prompt = -(-prompt_chars(ctx) // 4)
-        if ctx.route == "embeddings":
-            return max(1, prompt)
-        most = payload.get("max_completion_tokens") or payload.get("max_tokens") or self.default_completion_tokens
-        return max(1, prompt + int(most) * int(payload.get("n") or 1))
+        estimates = [p.token_estimate() for p in request_prompts(ctx)] or [0]
+        if ctx.route not in ("chat", "completions"):
+            return max(1, sum(estimates))
+        default = COMPLETIONS_DEFAULT_MAX_TOKENS if ctx.route == "completions" else self.default_completion_tokens
+        most = int(payload.get("max_completion_tokens") or payload.get("max_tokens") or default)
+        n, context = int(payload.get("n") or 1), self.contexts.get(ctx.model) or 0
+
+        def longest_answer(prompt: int) -> int:
+            return min(most, max(1, context - prompt)) if context else most
+
+        return max(1, sum(prompt + n * longest_answer(prompt) for prompt in estimates))
 
     async def on_request(self, ctx: RequestContext) -> None:
         p = ctx.principal

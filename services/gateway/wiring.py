@@ -19,10 +19,12 @@ import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypedDict
 
 from services.common.engine import Engine
 from services.common.models import ModelSpec
+from services.common.protocol import RetrieveRequest
 from services.gateway.clients import HandleRetrievalClient, HandleSafetyClient, RetrievalClient, SafetyClient
 from services.gateway.config import GatewaySettings
 from services.gateway.engines import HandleEngine, OpenAIHTTPEngine, ServeEngine
@@ -195,6 +197,20 @@ def request_limits(settings: GatewaySettings, specs: Sequence[ModelSpec]) -> Req
     )
 
 
+def retrieve_checks(rag: dict[str, Any] | None) -> Callable[[RetrieveRequest], RetrieveRequest]:
+    """The retrieval service's index-free checks of a ``/v1/retrieve`` body, with its settings."""
+    from services.rag.config import RagSettings
+    from services.rag.request_checks import checked_retrieve
+
+    settings = RagSettings.model_validate(rag or {})
+    return partial(
+        checked_retrieve,
+        max_query_chars=settings.max_query_chars,
+        default_top_k=settings.default_top_k,
+        max_top_k=settings.max_top_k,
+    )
+
+
 def metering_stages(settings: GatewaySettings) -> dict[str, Stage]:
     """The budget, request log and audit stages the settings turn on."""
     from services.gateway.budget import BudgetStage
@@ -270,7 +286,11 @@ def build_gateway(
     built_in: dict[str, Stage] = {
         "auth": AuthStage(key_store(settings)),
         "models": ModelResolution(parts.catalog, limits),
-        "quota": QuotaStage(quota(settings), default_completion_tokens=settings.quota_reserve_completion_tokens),
+        "quota": QuotaStage(
+            quota(settings),
+            default_completion_tokens=settings.quota_reserve_completion_tokens,
+            contexts=limits.contexts,
+        ),
         "input_guard": guards.get("input_guard", NoSafetyInput()),
         "output_guard": guards.get("output_guard", PassThrough()),
         "meter": MeterStage(),
@@ -283,6 +303,7 @@ def build_gateway(
         watermark=guards.get("guard"),
         feedback=getattr(chosen.get("routing"), "feedback", None),
         retrieval=clients.retrieval,
+        retrieve_checks=retrieve_checks(rag) if clients.retrieval is not None else None,
         limits=limits,
         timings=TimingLog(settings.timings_path) if settings.timings_path else None,
     )

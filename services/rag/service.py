@@ -26,7 +26,8 @@ from services.rag.config import RagSettings
 from services.rag.documents import Document, DocumentError, validate
 from services.rag.embeddings import Embedder, build_embedder
 from services.rag.fusion import reciprocal_rank_fusion
-from services.rag.store import Chunk, LanceStore, UnknownCollection, UnknownFilterField, VectorStore, valid_collection
+from services.rag.request_checks import check_collection_name, checked_retrieve
+from services.rag.store import Chunk, LanceStore, UnknownCollection, UnknownFilterField, VectorStore
 
 Progress = Callable[[int], None]  # called with the number of documents just written
 # documents to write -> batches of (documents, their embedded chunks)
@@ -65,16 +66,9 @@ class RetrievalService:
         return cls(settings, store, embedder, chunker)
 
     # -- ingestion ----------------------------------------------------------------------
-    def _check_collection_name(self, collection: str) -> None:
-        if not valid_collection(collection):
-            raise InvalidRequestError(
-                "collection names are 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit",
-                param="collection",
-            )
-
     def plan(self, collection: str, documents: list[Document]) -> tuple[list[Document], int]:
         """Documents whose content changed or is new, and how many are unchanged."""
-        self._check_collection_name(collection)
+        check_collection_name(collection)
         try:
             validate(documents, self.settings.max_document_bytes)
         except DocumentError as exc:
@@ -182,15 +176,12 @@ class RetrievalService:
             first = exc.errors()[0]
             param = ".".join(str(p) for p in first["loc"]) or None
             raise InvalidRequestError(f"{param}: {first['msg']}", param=param) from None
-        if not request.query.strip():
-            raise InvalidRequestError("query must not be empty", param="query")
-        if len(request.query) > self.settings.max_query_chars:
-            raise InvalidRequestError(f"query is over {self.settings.max_query_chars} characters", param="query")
-        top_k = self.settings.default_top_k if request.top_k is None else request.top_k
-        if not 1 <= top_k <= self.settings.max_top_k:
-            raise InvalidRequestError(f"top_k must be between 1 and {self.settings.max_top_k}", param="top_k")
-        self._check_collection_name(request.collection)
-        return request.model_copy(update={"top_k": top_k})
+        return checked_retrieve(
+            request,
+            max_query_chars=self.settings.max_query_chars,
+            default_top_k=self.settings.default_top_k,
+            max_top_k=self.settings.max_top_k,
+        )
 
     def retrieve(self, body: dict[str, Any] | RetrieveRequest) -> dict[str, Any]:
         request = self.parse(body)

@@ -27,8 +27,8 @@ import pyarrow as pa
 
 from services.rag.ann import AnnIndex, AnnParams
 from services.rag.ann_collections import AnnCollections
+from services.rag.request_checks import valid_collection
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FIELD = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 BUILTIN_FILTERS = ("document_id", "source", "title")
 FilterValue = str | int | float | bool | list[str | int | float | bool]
@@ -68,10 +68,6 @@ class Hit:
     source: str
     title: str
     metadata: dict[str, Any]
-
-
-def valid_collection(name: str) -> bool:
-    return bool(_NAME.match(name))
 
 
 def metadata_column(key: str) -> str:

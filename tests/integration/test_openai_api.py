@@ -55,6 +55,19 @@ def test_completions(stack):
     assert r.choices[0].text and r.usage.completion_tokens <= 5
 
 
+def test_what_the_gateway_assumes_of_vllm_completions(stack):
+    """The quota reserves vLLM's default of 16 tokens for a completion without max_tokens
+    (``stages.COMPLETIONS_DEFAULT_MAX_TOKENS``); vLLM ignores best_of, so the gateway refuses
+    best_of above n; a prompt of more token ids than the context is refused at the gateway."""
+    client = stack.client()
+    r = client.completions.create(model=CHAT_MODEL, prompt="Once upon a time", extra_body={"ignore_eos": True})
+    assert r.usage.completion_tokens == 16
+    for extra, code in [({"best_of": 2}, "unsupported_parameter"), ({"prompt": [1] * 2049}, "context_length_exceeded")]:
+        with pytest.raises(openai.BadRequestError) as info:
+            client.completions.create(**{"model": CHAT_MODEL, "prompt": "x", "max_tokens": 1, **extra})
+        assert info.value.code == code, info.value.message
+
+
 def test_completions_echo_and_suffix(stack):
     """README API: `echo` returns the prompt before the completion; `suffix` reaches vLLM, which
     takes it only for models with fill-in-the-middle rendering: the embedded model answers 400."""

@@ -218,3 +218,18 @@ def test_audit_user_key_file_is_created_private_beside_the_db_and_reused(tmp_pat
         GatewaySettings(audit_db=tmp_path / "audit" / "audit.db").open_audit_log()
     for log in (first, again, from_secret):
         log.close()
+
+
+def test_export_is_in_time_order_not_write_order(tmp_path, monkeypatch):
+    """README: `llmops audit export` gives records oldest first. A record's time is taken before it
+    waits for the write (another thread, another replica on the same file), so row ids can run
+    against time; export ordered by id put the later record first."""
+    first, second = (AuditLog(tmp_path / "audit.db", user_key=USER_KEY) for _ in range(2))
+    times, real_time = [2000.0, 1000.0], time.time  # the first writer's record is the later one
+    monkeypatch.setattr(time, "time", lambda: times.pop(0) if times else real_time())
+    for audit, request_id in ((first, "later"), (second, "earlier")):
+        ctx = fake_ctx(None)
+        ctx.request_id = request_id
+        audit.record(ctx, 200)
+    monkeypatch.undo()
+    assert [r["request_id"] for r in first.export()] == ["earlier", "later"]

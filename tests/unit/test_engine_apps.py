@@ -133,3 +133,15 @@ def test_ab_router_refuses_direct_ingress_before_starting_anything(monkeypatch) 
     monkeypatch.setattr("ray.init", lambda *a, **k: pytest.fail("Ray must not start"))
     result = CliRunner().invoke(app, ["serve", "--ab-router", "--direct-ingress", "--port", "18555"])
     assert result.exit_code == 2 and "needs the Serve proxy" in result.output
+
+
+def test_serve_via_the_proxy_starts_without_engine_applications() -> None:
+    """A models file of remote (openai) models only plans no engine application; ``llmops serve
+    --via-proxy`` then deployed an empty list and Serve refused it ("No applications provided"),
+    so the stack never started (found by ``bench_gateway --systems llmops-proxy``)."""
+    from services.cli.engine_apps import EngineApps
+
+    remote = ModelSpec(name="up", backend="openai", base_url="http://127.0.0.1:1/v1")
+    apps = EngineApps({}, [remote], ab_router=False)
+    apps.start()  # Serve's run_many([]) raises before it needs Ray
+    assert apps.static_models == []

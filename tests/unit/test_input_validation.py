@@ -150,3 +150,37 @@ async def test_best_of_below_n_is_refused_before_the_engine(gateway):
     r = await client.post("/v1/completions", json=body)
     assert r.status_code == 400 and r.json()["error"]["param"] == "best_of" and engine.received == []
     assert (await client.post("/v1/completions", json={**body, "best_of": 3})).status_code == 200
+
+
+async def test_best_of_above_n_is_refused_not_silently_ignored(gateway):
+    """vLLM 0.32 has no best_of (its completions request ignores the field): more candidates than
+    answers would never be generated nor ranked, so the gateway refuses it; best_of equal to n asks
+    for nothing more and passes."""
+    client, engine = gateway
+    r = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": "x", "best_of": 2})
+    assert r.status_code == 400 and engine.received == [], r.text
+    assert r.json()["error"]["param"] == "best_of" and r.json()["error"]["code"] == "unsupported_parameter"
+    ok = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": "x", "best_of": 2, "n": 2})
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("prompt", [[7] * 65, [[7] * 3, [7] * 65]], ids=["ids", "batch-of-ids"])
+async def test_token_id_prompts_longer_than_the_context_are_refused(gateway, prompt):
+    """A prompt of token ids is counted exactly (before, it counted as 0 characters and reached the
+    engine whatever its length); the fixture's context is 64 tokens."""
+    client, engine = gateway
+    r = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": prompt})
+    assert r.status_code == 400 and engine.received == [], r.text
+    assert r.json()["error"]["code"] == "context_length_exceeded" and r.json()["error"]["param"] == "prompt"
+    fits = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": [7] * 64})
+    assert fits.status_code == 200
+
+
+async def test_each_prompt_of_a_batch_is_checked_against_the_context_on_its_own(gateway):
+    """Two prompts of 300 characters each fit a 64-token context (the bound is 8 characters a
+    token: 512); before, their sum (600) was checked and the batch refused."""
+    client, _ = gateway
+    r = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": ["a" * 300, "b" * 300]})
+    assert r.status_code == 200, r.text
+    too_long = await client.post("/v1/completions", json={"model": "fake-chat", "prompt": ["a" * 3, "b" * 513]})
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "context_length_exceeded"

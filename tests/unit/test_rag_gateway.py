@@ -152,3 +152,21 @@ async def test_without_the_safety_service_passages_are_not_scanned(tmp_path, tok
         body = {"model": "chat", "messages": [{"role": "user", "content": "aspirin"}], "rag": {"collection": "med"}}
         r = await client.post("/v1/chat/completions", json=body)
     assert r.status_code == 200 and [c["document_id"] for c in r.json()["citations"]] == ["planted"]
+
+
+async def test_a_bad_retrieve_body_costs_no_quota(setup, tmp_path):
+    """The index-free checks (query, top_k, collection name) run before the quota: a key of one
+    request a minute still has it after bad bodies. Before, the retrieval service found them
+    after admission, and each bad body spent the key's request."""
+    client, _, _, _ = setup
+    key = KeyStore(tmp_path / "keys.db").create("one-a-minute", rpm=1)[0]
+    auth = {"Authorization": f"Bearer {key}"}
+    for body, param in [
+        ({"query": " ", "collection": "med"}, "query"),
+        ({"query": "x", "collection": "med", "top_k": 10000}, "top_k"),
+        ({"query": "x", "collection": "Not A Name"}, "collection"),
+    ]:
+        bad = await client.post("/v1/retrieve", json=body, headers=auth)
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == param, bad.text
+    ok = await client.post("/v1/retrieve", json={"query": "platelet aspirin", "collection": "med"}, headers=auth)
+    assert ok.status_code == 200, ok.text

@@ -63,6 +63,8 @@ def test_recorded_settings_are_what_each_build_used() -> None:
     assert recorded["ort_int4_mixed"]["shared_embeddings"] is False  # an 8-bit MatMul unshares it
     assert recorded["ort_int4"]["shared_embeddings"] is True
     assert recorded["ort_int4_gptq"]["algorithm"] == "gptq" and recorded["ort_int4_gptq"]["calibration_items"] == 4
+    for name, block in (("ort_int4_shipped_b64", 64), ("ort_int4_shipped_b128", 128)):  # the shipped int4 but its block
+        assert recorded[name] == {**recorded["ort_int4_shipped"], "block_size": block}
 
 
 def test_missing_benchmark_python_is_a_clear_error(tmp_path: Path) -> None:

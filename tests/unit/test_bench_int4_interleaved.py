@@ -98,3 +98,38 @@ def test_token_read_bytes_counts_one_row_of_a_gathered_table(tmp_path: Path) -> 
     onnx.save(helper.make_model(graph), str(tmp_path / "model.onnx"), save_as_external_data=True,
               all_tensors_to_one_file=True, location="model.onnx.data", size_threshold=0)  # fmt: skip
     assert token_read_bytes(tmp_path) == 32 + 128
+
+
+def test_rounds_alternate_and_rows_carry_others_share_and_mode(tmp_path: Path, monkeypatch) -> None:
+    """main_async with the two measurements faked: every build and llama.cpp once a round, the order reversed
+    every other round, each row with the others' CPU share it was measured beside and llama.cpp's mode."""
+    import asyncio
+
+    from loadtests import bench_int4_interleaved as runner
+    from loadtests import llamacpp_threads
+
+    (tmp_path / "genai_config.json").write_text("{}")
+    args = parse_args(["--onnx", f"a={tmp_path}", "--rounds", "2", "--quiet-wait", "0"])
+    order, shares = [], iter([0.0, 5.0, 0.0, 0.0])  # CPU seconds others used per row: the second row disturbed
+
+    def level(tok_s: float, ttft_ms: float) -> dict:
+        return {"tok_s": tok_s, "ttft_p50_ms": ttft_ms, "tokens_per_request": 64.0, "latency_p50_s": 0.7}
+
+    async def onnx_row(folder, _args):
+        order.append("a")
+        return level(100.0, 60.0)
+
+    async def llamacpp_row(_args, _workdir):
+        order.append("llamacpp")
+        return level(80.0, 90.0)
+
+    monkeypatch.setattr(runner, "onnx_row", onnx_row)
+    monkeypatch.setattr(runner, "llamacpp_row", llamacpp_row)
+    monkeypatch.setattr(llamacpp_threads, "process_ticks", dict)
+    monkeypatch.setattr(llamacpp_threads, "others_cpu", lambda before, after: {"cpu_s": next(shares), "top": []})
+    rows = asyncio.run(runner.main_async(args))
+    assert order == ["a", "llamacpp", "llamacpp", "a"]
+    assert [r["disturbed"] for r in rows] == [False, True, False, False]
+    assert all(r["others_cpu_share"] >= 0 for r in rows) and rows[1]["others_cpu_share"] > 0.1
+    assert rows[1]["decode_tok_s_c1"] == 103.28  # 63 tokens after the first in 0.7 - 0.09 s
+    assert rows[1]["mode"] == "fast" and "mode" not in rows[0]  # fast from 90 decode tok/s

@@ -74,6 +74,8 @@ VARIANTS = {
         {"algorithm": "hqq_offset", "int8_matmuls": "lm_head", "float_activation_layers": [0, -1], "block_size": 128},
     ),
 }
+# what a run measures unless --variants says otherwise (the block-size variants only when asked)
+DEFAULT_VARIANTS = [name for name in VARIANTS if name not in ("ort_int4_shipped_b64", "ort_int4_shipped_b128")]
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}
 ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
@@ -349,7 +351,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--calibration-items", type=int, default=4, help="GPTQ: PubMedQA training items")
     p.add_argument("--calibration-seq-len", type=int, default=128, help="GPTQ: tokens per calibration item")
     p.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
-    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
+    p.add_argument(
+        "--variants",
+        default=",".join(DEFAULT_VARIANTS),
+        help=f"comma-separated from {', '.join(VARIANTS)} [default: all but the block-64/128 ones]",
+    )
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
     p.add_argument(

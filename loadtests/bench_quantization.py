@@ -64,7 +64,18 @@ VARIANTS = {
         "int4",
         {"algorithm": "hqq_offset", "int8_matmuls": "lm_head", "float_activation_layers": [0, -1]},
     ),
+    # the same with a scale and an offset per 64 / 128 weights: fewer bytes a decoded token reads
+    "ort_int4_shipped_b64": (
+        "int4",
+        {"algorithm": "hqq_offset", "int8_matmuls": "lm_head", "float_activation_layers": [0, -1], "block_size": 64},
+    ),
+    "ort_int4_shipped_b128": (
+        "int4",
+        {"algorithm": "hqq_offset", "int8_matmuls": "lm_head", "float_activation_layers": [0, -1], "block_size": 128},
+    ),
 }
+# what a run measures unless --variants says otherwise (the block-size variants only when asked)
+DEFAULT_VARIANTS = [name for name in VARIANTS if name not in ("ort_int4_shipped_b64", "ort_int4_shipped_b128")]
 # peer -> its row in the record
 PEER_ROWS = {"vllm": "vllm_fp32", "llamacpp": "llamacpp_q4_1", "vllm_quantized": "vllm_quantized"}
 ENGINE_CONCURRENCY = 4  # OnnxDeployment's default (services/engine/onnx_deployment.py)
@@ -105,6 +116,27 @@ def weight_bytes(path: Path) -> int:
         return path.stat().st_size
     files = list(path.glob("*.safetensors")) or list(path.glob("model.onnx*"))
     return sum(f.stat().st_size for f in files)
+
+
+def token_read_bytes(path: Path) -> int:
+    """Bytes of weights a decoded token reads: an ONNX folder's initializers, but of a table a ``Gather``
+    reads (the float32 embedding) one row only; for a GGUF or an HF folder, ``weight_bytes``."""
+    import onnx
+
+    from pipelines.gptq import MODEL_FILE
+
+    if path.is_file() or not (path / MODEL_FILE).is_file():
+        return weight_bytes(path)
+    graph = onnx.load(str(path / MODEL_FILE), load_external_data=False).graph
+    gathered = {n.input[0] for n in graph.node if n.op_type == "Gather"}
+    total = 0
+    for init in graph.initializer:
+        external = {e.key: e.value for e in init.external_data}
+        size = int(external["length"]) if "length" in external else len(init.raw_data)
+        if init.name in gathered and init.dims:
+            size //= init.dims[0]  # one row per token
+        total += size
+    return total
 
 
 def memcpy_gb_s() -> float:
@@ -286,9 +318,12 @@ def llamacpp_quality(args, tokenizer, config) -> dict:
         return {"tensor_types": model.tensor_types, **quality("llamacpp", model, tokenizer, config)}
 
 
-def speed_row(levels: list[dict], size: int, bandwidth: float) -> dict:
+def speed_row(levels: list[dict], size: int, bandwidth: float, read: int | None = None) -> dict:
+    """A speed row; ``read``: the bytes a decoded token reads (``token_read_bytes``), given for ONNX builds."""
     by_c = {f"c{lv['concurrency']}": lv for lv in levels}
     row: dict = {"weight_bytes": size}
+    if read is not None:
+        row["token_read_bytes"] = read
     for key, lv in by_c.items():
         row[f"tok_s_{key}"] = lv["tok_s"]
         row[f"ttft_p50_ms_{key}"] = lv["ttft_p50_ms"]
@@ -297,6 +332,9 @@ def speed_row(levels: list[dict], size: int, bandwidth: float) -> dict:
     if decode:
         row["weight_gb_read_per_s_c1"] = round(size * decode / 1e9, 2)
         row["bandwidth_fraction_c1"] = round(size * decode / 1e9 / bandwidth, 3)
+        if read is not None:
+            row["token_read_gb_s_c1"] = round(read * decode / 1e9, 2)
+            row["token_read_bandwidth_fraction_c1"] = round(read * decode / 1e9 / bandwidth, 3)
     row["levels"] = levels
     return row
 
@@ -313,7 +351,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--calibration-items", type=int, default=4, help="GPTQ: PubMedQA training items")
     p.add_argument("--calibration-seq-len", type=int, default=128, help="GPTQ: tokens per calibration item")
     p.add_argument("--model-dir", type=Path, default=ROOT / "var/models/smollm2-135m-instruct")
-    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated from {', '.join(VARIANTS)}")
+    p.add_argument(
+        "--variants",
+        default=",".join(DEFAULT_VARIANTS),
+        help=f"comma-separated from {', '.join(VARIANTS)} [default: all but the block-64/128 ones]",
+    )
     p.add_argument("--peers", default="vllm,llamacpp", help="comma-separated from vllm, llamacpp ('' for none)")
     p.add_argument("--gguf", type=Path, default=None, help="GGUF for llama.cpp [default: bench_engine's]")
     p.add_argument(
@@ -396,7 +438,8 @@ def main() -> None:
             procs, began = process_ticks(), time.perf_counter()
             levels = asyncio.run(engine_levels(folder, args))
             print(f"[{name}] {[(lv['concurrency'], lv['tok_s']) for lv in levels]}", file=sys.stderr, flush=True)
-            rows[name] = {**speed_row(levels, weight_bytes(folder), bandwidth), **others_during(procs, began)}
+            row = speed_row(levels, weight_bytes(folder), bandwidth, token_read_bytes(folder))
+            rows[name] = {**row, **others_during(procs, began)}
             rows[name].update(quality(name, OrtCausalLM(folder), tokenizer, config))
     names = [n for n in args.peers.split(",") if n]
     if args.vllm_quantized_dir is not None:

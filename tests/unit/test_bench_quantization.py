@@ -12,7 +12,7 @@ import pytest
 
 from loadtests._common import bench_venv
 from loadtests.bench_engine import DEFAULT_GGUF
-from loadtests.bench_quantization import VARIANTS, summarize, variant_config, variant_settings
+from loadtests.bench_quantization import DEFAULT_VARIANTS, VARIANTS, summarize, variant_config, variant_settings
 from loadtests.llamacpp_logits import LlamaCppCausalLM
 
 PYTHON = bench_venv(None) / "bin" / "python"  # $BENCH_VENV or .venv-bench
@@ -63,6 +63,10 @@ def test_recorded_settings_are_what_each_build_used() -> None:
     assert recorded["ort_int4_mixed"]["shared_embeddings"] is False  # an 8-bit MatMul unshares it
     assert recorded["ort_int4"]["shared_embeddings"] is True
     assert recorded["ort_int4_gptq"]["algorithm"] == "gptq" and recorded["ort_int4_gptq"]["calibration_items"] == 4
+    for name, block in (("ort_int4_shipped_b64", 64), ("ort_int4_shipped_b128", 128)):  # the shipped int4 but its block
+        assert recorded[name] == {**recorded["ort_int4_shipped"], "block_size": block}
+        assert name not in DEFAULT_VARIANTS  # measured when named in --variants only
+    assert set(DEFAULT_VARIANTS) == set(VARIANTS) - {"ort_int4_shipped_b64", "ort_int4_shipped_b128"}
 
 
 def test_missing_benchmark_python_is_a_clear_error(tmp_path: Path) -> None:

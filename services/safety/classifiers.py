@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from services.safety.sparse_tfidf import SparseTfidfLinear
+
 
 class ModelMissingError(RuntimeError):
     """A classifier artefact is not built yet (run ``llmops classifiers train``)."""
@@ -51,10 +53,19 @@ class OnnxTextClassifier:
         self.classes = classes
         self.path = path
         self._explainer: _NgramExplainer | None = None
+        # the same graph's arithmetic over a text's own n-grams (services/safety/sparse_tfidf.py)
+        self.sparse = SparseTfidfLinear.from_graph(path, self.session)
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        batch = np.array(texts, dtype=object).reshape(-1, 1)
-        return self.session.run(["probabilities"], {"text": batch})[0]
+        """``[len(texts), classes]``: each text's class probabilities, from ``self.sparse`` where it
+        serves the text, else from onnxruntime."""
+        rows = [self.sparse.probabilities(t) for t in texts] if self.sparse is not None else [None] * len(texts)
+        dense = [i for i, row in enumerate(rows) if row is None]
+        if dense:
+            batch = np.array([texts[i] for i in dense], dtype=object).reshape(-1, 1)
+            for i, row in zip(dense, self.session.run(["probabilities"], {"text": batch})[0], strict=True):
+                rows[i] = row
+        return np.array(rows, dtype=np.float32).reshape(len(texts), len(self.classes))
 
     def explain(self, text: str, towards: int, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` n-grams of ``text`` that added most to class ``towards``'s log-odds (against the

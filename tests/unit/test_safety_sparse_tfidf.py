@@ -18,7 +18,7 @@ from services.gateway.guard import OutputGuard, SafetyGuard
 from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
 from services.safety.policy import PolicySet
 from services.safety.service import SafetyService
-from services.safety.sparse_tfidf import SparseTfidfLinear
+from services.safety.sparse_tfidf import MAX_CHARS, SparseTfidfLinear
 from tests.unit.test_stream_guard import SHIPPED, ctx, scripted
 
 DATA = Path(os.environ.get("LLMOPS_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -86,8 +86,10 @@ def test_shipped_thresholds_decide_the_same(classifiers, safety_models_dir):
 
 def test_texts_it_cannot_be_sure_of_go_to_onnxruntime(classifiers):
     toxicity, _ = classifiers
-    for text in ("Café société naïve", "K-pop \u212a elvin", "zzqx qqzx", "", "!!!"):
+    long = "you are an idiot " * (MAX_CHARS // 17 + 1)
+    for text in ("Café société naïve", "K-pop \u212a elvin", "zzqx qqzx", "", "!!!", long):
         assert toxicity.sparse.probabilities(text) is None
+    assert toxicity.sparse.probabilities(long[:MAX_CHARS]) is not None
     mixed = ["you are an idiot", "Café idiot", "zzqx"]
     assert np.array_equal(toxicity.probabilities(mixed)[1:], onnxruntime_only(toxicity, mixed)[1:])
 
@@ -158,8 +160,9 @@ async def test_streams_release_the_same_text_and_blocks_either_way(safety_servic
     ]
 
     async def stream(service: SafetyService, answer: str) -> list[dict]:
+        # a generous timeout: Presidio's first scan compiles its recognisers (seconds on a busy machine)
         guard = OutputGuard(
-            SafetyGuard(LocalSafetyClient(service), PolicySet.from_file(SHIPPED), timeout_s=5), max_delay_s=0.0
+            SafetyGuard(LocalSafetyClient(service), PolicySet.from_file(SHIPPED), timeout_s=60), max_delay_s=0.0
         )
         pieces = [w if i == 0 else " " + w for i, w in enumerate(answer.split(" "))]
         return [c async for c in guard.on_stream(ctx(), scripted(pieces))]

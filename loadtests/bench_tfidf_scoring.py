@@ -5,7 +5,8 @@ Texts are the size of a streamed answer's scan (the last 64 characters sent plus
 ~80 characters of the stream-guard benchmark's answer). Per classifier and ``--batch`` size: thread
 CPU milliseconds (median of ``--repeats`` after warm-up) of one onnxruntime run over the batch, of
 one run per text, and of the sparse scorer over the batch (``OnnxTextClassifier.probabilities``);
-and onnxruntime's profile of a one-text run (median microseconds per node type).
+one text of each ``--chars`` length, both ways (the sparse scorer's own loop, whatever
+``MAX_CHARS`` says); and onnxruntime's profile of a one-text run (median microseconds per node type).
 
     python -m loadtests.bench_tfidf_scoring [--batch 1,8,32]
 
@@ -65,15 +66,18 @@ def node_profile(path: Path, text: str, runs: int = 300) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from services.safety import sparse_tfidf
     from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
     from services.safety.config import SafetySettings
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--batch", default="1,8,32", help="batch sizes, comma-separated")
+    p.add_argument("--chars", default="100,500,1000,2000,3000", help="text lengths for the one-text cost")
     p.add_argument("--repeats", type=int, default=200)
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "tfidf_scoring.jsonl")
     args = p.parse_args(argv)
     sizes = [int(b) for b in args.batch.split(",")]
+    lengths = [int(n) for n in args.chars.split(",")]
     texts = [" ".join(WORDS[k : k + 15]) for k in range(max(sizes))]
     models = SafetySettings().models_dir
     results: dict[str, Any] = {}
@@ -93,7 +97,19 @@ def main(argv: list[str] | None = None) -> None:
                 "onnxruntime_run_per_text_cpu_ms": cpu_ms(lambda b=batch: [dense([t]) for t in b], args.repeats),
                 "sparse_cpu_ms": cpu_ms(lambda b=batch, c=classifier: c.probabilities(b), args.repeats),
             }
+        long = " ".join(WORDS * (max(lengths) // len(" ".join(WORDS)) + 1))
+        by_length = {}
+        limit, sparse_tfidf.MAX_CHARS = sparse_tfidf.MAX_CHARS, max(lengths)  # time the loop past the limit too
+        for chars in lengths:
+            text = [long[:chars]]
+            scorer = classifier.sparse
+            by_length[str(chars)] = {
+                "onnxruntime_cpu_ms": cpu_ms(lambda t=text: dense(t), args.repeats),
+                "sparse_cpu_ms": cpu_ms(lambda t=text[0], s=scorer: s.probabilities(t), args.repeats),
+            }
+        sparse_tfidf.MAX_CHARS = limit
         results[classifier.path.stem] = {
+            "one_text_by_length": by_length,
             "batches": per_size,
             "onnxruntime_node_us_p50": node_profile(classifier.path, texts[0]),
         }

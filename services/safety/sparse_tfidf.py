@@ -10,7 +10,9 @@ onnxruntime run (~0.14 ms CPU, nearly all of it per text: one run over 8 texts c
 ``SparseTfidfLinear`` reads the same graph (n-gram pool and columns, weights, IDF, coefficients,
 intercepts, post-transform) and does the same arithmetic on the non-zero columns only (a zero
 column adds nothing to the norm or to the linear layer), in float64: probabilities agree with
-onnxruntime's float32 run to ~2e-7. It serves a text only when it is sure to mean the same:
+onnxruntime's float32 run to within 1e-6 (``tests/unit/test_safety_sparse_tfidf.py``). It serves a
+text only when it is sure to mean the same, and onnxruntime (``OnnxTextClassifier.probabilities``)
+serves the others:
 
 - the graph is exactly this pipeline (``from_graph`` returns None for any other node, attribute or
   post-transform, and when its answers on ``PROBES`` differ from the session's by more than
@@ -19,11 +21,10 @@ onnxruntime's float32 run to ~2e-7. It serves a text only when it is sure to mea
   and in onnxruntime's locale-aware normaliser) and holds at least one known n-gram (an all-zero
   row is onnxruntime's to normalise);
 - the text is at most ``MAX_CHARS`` long: the Python loop costs ~0.1 ms per 1,000 characters, the
-  dense run ~0.17 ms plus ~0.04 ms per 1,000, so past ~2,500 characters onnxruntime is the cheaper.
+  dense run ~0.17 ms plus ~0.04 ms per 1,000, so past ~2,500 characters onnxruntime is the cheaper
+  (``python -m loadtests.bench_tfidf_scoring``).
 
 The scorer holds ~15 MB for the toxicity graph (~4 MB for injection) beside the onnxruntime session.
-
-Other texts go to onnxruntime (``OnnxTextClassifier.probabilities``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Texts are the size of a streamed answer's scan (the last 64 characters sent plus
 ~80 characters of the stream-guard benchmark's answer). Per classifier and ``--batch`` size: thread
 CPU milliseconds (median of ``--repeats`` after warm-up) of one onnxruntime run over the batch, of
 one run per text, and of the sparse scorer over the batch (``OnnxTextClassifier.probabilities``);
-one text of each ``--chars`` length, both ways (the sparse scorer's own loop, whatever
-``MAX_CHARS`` says); and onnxruntime's profile of a one-text run (median microseconds per node type).
+the megabytes the sparse scorer holds; one text of each ``--chars`` length, both ways (the sparse
+scorer's own loop, whatever ``MAX_CHARS`` says); and onnxruntime's profile of a one-text run (median
+microseconds per node type).
 
     python -m loadtests.bench_tfidf_scoring [--batch 1,8,32]
 
@@ -38,6 +39,21 @@ def cpu_ms(run: Any, repeats: int) -> float:
         run()
         spent.append(time.thread_time() - started)
     return round(statistics.median(spent) * 1000, 4)
+
+
+def scorer_mb(path: Path) -> float:
+    """Megabytes the sparse scorer of ``path`` holds (Python allocations, ``tracemalloc``)."""
+    import tracemalloc
+
+    from services.safety.sparse_tfidf import SparseTfidfLinear
+
+    SparseTfidfLinear._read(path)  # imports onnx first: its allocations are not the scorer's
+    tracemalloc.start()
+    scorer = SparseTfidfLinear._read(path)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del scorer
+    return round(held / 2**20, 1)
 
 
 def node_profile(path: Path, text: str, runs: int = 300) -> dict[str, float]:
@@ -109,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             }
         sparse_tfidf.MAX_CHARS = limit
         results[classifier.path.stem] = {
+            "sparse_scorer_mb": scorer_mb(classifier.path),
             "one_text_by_length": by_length,
             "batches": per_size,
             "onnxruntime_node_us_p50": node_profile(classifier.path, texts[0]),

@@ -24,7 +24,7 @@ serves the others:
   dense run ~0.17 ms plus ~0.04 ms per 1,000, so past ~2,500 characters onnxruntime is the cheaper
   (``python -m loadtests.bench_tfidf_scoring``).
 
-The scorer holds ~15 MB for the toxicity graph (~4 MB for injection) beside the onnxruntime session.
+The scorer holds ~15 MB for the toxicity graph (~3.4 MB for injection) beside the onnxruntime session.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Texts are the size of a streamed answer's scan (the last 64 characters sent plus
 CPU milliseconds (median of ``--repeats`` after warm-up) of one onnxruntime run over the batch, of
 one run per text, and of the sparse scorer over the batch (``OnnxTextClassifier.probabilities``);
 the megabytes the sparse scorer holds; one text of each ``--chars`` length, both ways (the sparse
-scorer's own loop, whatever ``MAX_CHARS`` says); and onnxruntime's profile of a one-text run (median
+scorer's own loop, whatever its ``max_chars`` says); and onnxruntime's profile of a one-text run (median
 microseconds per node type).
 
     python -m loadtests.bench_tfidf_scoring [--batch 1,8,32]
@@ -82,7 +82,6 @@ def node_profile(path: Path, text: str, runs: int = 300) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from services.safety import sparse_tfidf
     from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
     from services.safety.config import SafetySettings
 
@@ -115,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
             }
         long = " ".join(WORDS * (max(lengths) // len(" ".join(WORDS)) + 1))
         by_length = {}
-        limit, sparse_tfidf.MAX_CHARS = sparse_tfidf.MAX_CHARS, max(lengths)  # time the loop past the limit too
+        limit, classifier.sparse.max_chars = classifier.sparse.max_chars, max(lengths)  # past the limit too
         for chars in lengths:
             text = [long[:chars]]
             scorer = classifier.sparse
@@ -123,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
                 "onnxruntime_cpu_ms": cpu_ms(lambda t=text: dense(t), args.repeats),
                 "sparse_cpu_ms": cpu_ms(lambda t=text[0], s=scorer: s.probabilities(t), args.repeats),
             }
-        sparse_tfidf.MAX_CHARS = limit
+        classifier.sparse.max_chars = limit
         results[classifier.path.stem] = {
             "sparse_scorer_mb": scorer_mb(classifier.path),
             "one_text_by_length": by_length,

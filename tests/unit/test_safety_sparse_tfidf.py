@@ -18,7 +18,7 @@ from services.gateway.guard import OutputGuard, SafetyGuard
 from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
 from services.safety.policy import PolicySet
 from services.safety.service import SafetyService
-from services.safety.sparse_tfidf import MAX_CHARS, SparseTfidfLinear
+from services.safety.sparse_tfidf import CHARS_PER_COLUMN, SparseTfidfLinear
 from tests.unit.test_stream_guard import SHIPPED, ctx, scripted
 
 DATA = Path(os.environ.get("LLMOPS_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -86,10 +86,12 @@ def test_shipped_thresholds_decide_the_same(classifiers, safety_models_dir):
 
 def test_texts_it_cannot_be_sure_of_go_to_onnxruntime(classifiers):
     toxicity, _ = classifiers
-    long = "you are an idiot " * (MAX_CHARS // 17 + 1)
+    limit = toxicity.sparse.max_chars
+    assert limit == len(toxicity.sparse.idf) // CHARS_PER_COLUMN > 1000  # the row's width over it
+    long = "you are an idiot " * (limit // 17 + 1)
     for text in ("Café société naïve", "K-pop \u212a elvin", "zzqx qqzx", "", "!!!", long):
         assert toxicity.sparse.probabilities(text) is None
-    assert toxicity.sparse.probabilities(long[:MAX_CHARS]) is not None
+    assert toxicity.sparse.probabilities(long[:limit]) is not None
     mixed = ["you are an idiot", "Café idiot", "zzqx"]
     assert np.array_equal(toxicity.probabilities(mixed)[1:], onnxruntime_only(toxicity, mixed)[1:])
 

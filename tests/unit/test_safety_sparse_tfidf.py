@@ -76,12 +76,16 @@ def test_shipped_thresholds_decide_the_same(classifiers, safety_models_dir):
     texts = sample_texts()
     harmful = toxicity.probabilities(texts)[:, :2].sum(axis=1)
     harmful_onnx = onnxruntime_only(toxicity, texts)[:, :2].sum(axis=1)
-    threshold = policy["toxicity"]["threshold"]
-    assert ((harmful >= threshold) == (harmful_onnx >= threshold)).all()
-    assert (harmful >= threshold).any() and (harmful < threshold).any()
-    threshold = policy["injection"]["threshold"]
-    attack, attack_onnx = injection.probabilities(texts)[:, 1], onnxruntime_only(injection, texts)[:, 1]
-    assert ((attack >= threshold) == (attack_onnx >= threshold)).all() and (attack >= threshold).any()
+    for rule, scores, scores_onnx in (
+        ("toxicity", harmful, harmful_onnx),
+        ("injection", injection.probabilities(texts)[:, 1], onnxruntime_only(injection, texts)[:, 1]),
+    ):
+        # each threshold the rule has (a per-direction one too, where the policy sets it)
+        for key in ("threshold", "output_threshold", "input_threshold"):
+            threshold = policy[rule].get(key)
+            if threshold is not None:
+                assert ((scores >= threshold) == (scores_onnx >= threshold)).all(), (rule, key)
+                assert (scores >= threshold).any() and (scores < threshold).any(), (rule, key)
 
 
 def test_texts_it_cannot_be_sure_of_go_to_onnxruntime(classifiers):

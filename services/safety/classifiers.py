@@ -2,6 +2,8 @@
 
 Each ONNX graph takes raw strings (``text``: [N, 1]) and returns ``probabilities`` ([N, k]);
 tokenisation and TF-IDF run inside the graph, so nothing here depends on scikit-learn or torch.
+Short ASCII texts are scored from the same graph over their own n-grams instead of onnxruntime's
+dense row (``services/safety/sparse_tfidf.py``: the same probabilities, several times cheaper).
 
 ``explain`` names the n-grams that pushed a text towards a class. The graphs are linear models on
 the L2-normalised TF-IDF row, so each n-gram's share of the class's log-odds is exactly its

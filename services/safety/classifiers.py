@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.safety.sparse_tfidf import SparseTfidfLinear
+from services.safety.sparse_tfidf import SparseTfidfLinear, ngrams
 
 
 class ModelMissingError(RuntimeError):
@@ -90,14 +90,9 @@ class _NgramExplainer:
         nodes = {n.op_type: n for n in model.graph.node}
         vectorizer, classifier = nodes["TfIdfVectorizer"], nodes["LinearClassifier"]
         attrs = {a.name: helper.get_attribute_value(a) for a in vectorizer.attribute}
-        pool = [w.decode() for w in attrs["pool_strings"]]
-        starts = list(attrs["ngram_counts"]) + [len(pool)]  # where each n-gram length's entries begin
-        grams = []
-        for n, (begin, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
-            grams += [" ".join(pool[i : i + n]) for i in range(begin, end, n)]
         self.names = [""] * (max(attrs["ngram_indexes"]) + 1)
-        for gram, column in zip(grams, attrs["ngram_indexes"], strict=True):
-            self.names[column] = gram
+        for gram, column in zip(ngrams(attrs), attrs["ngram_indexes"], strict=True):
+            self.names[column] = " ".join(gram)
         weights = {a.name: helper.get_attribute_value(a) for a in classifier.attribute}
         self.coefficients = np.array(weights["coefficients"], dtype=np.float64).reshape(-1, len(self.names))
         self.binary = weights["post_transform"] == b"LOGISTIC"  # rows [-w, w]: class 1's log-odds is w . x

@@ -155,11 +155,7 @@ class SparseTfidfLinear:
             return None
         initializers = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
         idf = initializers.get(ops["Mul"].input[1])
-        pool = [w.decode() for w in vectorizer["pool_strings"]]
-        starts = list(vectorizer["ngram_counts"]) + [len(pool)]
-        grams: list[tuple[str, ...]] = []
-        for n, (begin, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
-            grams += [tuple(pool[i : i + n]) for i in range(begin, end, n)]
+        grams = ngrams(vectorizer)
         indexes = list(vectorizer["ngram_indexes"])
         weights = np.asarray(vectorizer["weights"], dtype=np.float32)
         width = max(indexes) + 1
@@ -225,6 +221,17 @@ class SparseTfidfLinear:
             total = sum(abs(p) for p in probabilities)
             probabilities = [p / total for p in probabilities] if total else probabilities
         return probabilities
+
+
+def ngrams(vectorizer: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A ``TfIdfVectorizer``'s n-grams (tuples of tokens) in the order of its ``ngram_indexes``
+    (``vectorizer``: its attributes by name)."""
+    pool = [w.decode() for w in vectorizer["pool_strings"]]
+    starts = list(vectorizer["ngram_counts"]) + [len(pool)]  # where each n-gram length's entries begin
+    grams: list[tuple[str, ...]] = []
+    for n, (begin, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
+        grams += [tuple(pool[i : i + n]) for i in range(begin, end, n)]
+    return grams
 
 
 def _by_column(per_gram: list[float], indexes: list[int]) -> list[float]:

@@ -21,6 +21,10 @@ class _Strict(BaseModel):
         return self.model_dump(exclude_unset=True, by_alias=True)
 
 
+# OpenAI's and vLLM's (0.32) max_tokens of a /v1/completions request that sets none; chat has no
+# such default (vLLM lets the answer run to the end of the context)
+COMPLETIONS_DEFAULT_MAX_TOKENS = 16
+
 # Content part types and the field each carries (OpenAI chat); anything else is a 400.
 CONTENT_PARTS: dict[str, tuple[str, type]] = {
     "text": ("text", str),

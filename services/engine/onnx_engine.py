@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.errors import InvalidRequestError
+from services.common.protocol import COMPLETIONS_DEFAULT_MAX_TOKENS
 
 IGNORED = {"model", "stream", "stream_options", "user", "rag", "messages", "prompt"}
 SUPPORTED = {"max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "seed", "min_tokens", "n"}
@@ -60,9 +61,11 @@ class OnnxGenAIEngine:
         threads: int = 0,
         session_options: dict[str, str | int] | None = None,
     ):
-        """``threads``: ONNX Runtime's intra-op threads (``intra_op_num_threads``); 0: the CPUs this
-        process may use (onnxruntime-genai 0.18 runs a decoder whose ``genai_config.json`` does not
-        set ``intra_op_num_threads``, as the model builder writes it, on one intra-op thread).
+        """``default_max_tokens``: a chat answer's limit when the request sets none (a completion's
+        is OpenAI's and vLLM's 16). ``threads``: ONNX Runtime's intra-op threads
+        (``intra_op_num_threads``); 0: the CPUs this process may use (onnxruntime-genai 0.18 runs a
+        decoder whose ``genai_config.json`` does not set ``intra_op_num_threads``, as the model
+        builder writes it, on one intra-op thread).
         ``session_options``: laid over the decoder's ``session_options`` of ``genai_config.json``
         after the threads (``intra_op_num_threads``, ``graph_optimization_level``, or an ONNX Runtime
         session config entry such as ``session.intra_op.allow_spinning`` as a string)."""
@@ -139,7 +142,8 @@ class OnnxGenAIEngine:
         ids = self._prompt_ids(route, payload)
         room = self.context_length - len(ids)
         asked = payload.get("max_completion_tokens") or payload.get("max_tokens")
-        max_tokens = min(asked or self.default_max_tokens, room)
+        default = COMPLETIONS_DEFAULT_MAX_TOKENS if route == "completions" else self.default_max_tokens
+        max_tokens = min(asked or default, room)
         if room < 1 or (asked and asked > room):
             raise InvalidRequestError(
                 f"the prompt is {len(ids)} tokens and max_tokens {asked or 0}: the context is {self.context_length}",

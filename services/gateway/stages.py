@@ -22,6 +22,7 @@ from services.common.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from services.common.protocol import COMPLETIONS_DEFAULT_MAX_TOKENS
 from services.gateway import metrics
 from services.gateway.keys import KeyStore, Principal
 from services.gateway.limits import RequestLimits
@@ -85,11 +86,6 @@ class ModelResolution(PassThrough):
         self.resolve(ctx.model, ROUTE_TASKS[ctx.route])
         ctx.model_label = ctx.model
         self.limits.check(ctx.route, ctx.request, request_prompts(ctx))  # sizes, before quota, safety or engine
-
-
-# vLLM's (0.32) and OpenAI's default max_tokens of /v1/completions; chat has none: vLLM lets a chat
-# answer run to the end of the context
-COMPLETIONS_DEFAULT_MAX_TOKENS = 16
 
 
 class QuotaStage(PassThrough):

@@ -57,7 +57,7 @@ def test_completions(stack):
 
 def test_what_the_gateway_assumes_of_vllm_completions(stack):
     """The quota reserves vLLM's default of 16 tokens for a completion without max_tokens
-    (``stages.COMPLETIONS_DEFAULT_MAX_TOKENS``); vLLM ignores best_of, so the gateway refuses
+    (``protocol.COMPLETIONS_DEFAULT_MAX_TOKENS``); vLLM ignores best_of, so the gateway refuses
     best_of above n; a prompt of more token ids than the context is refused at the gateway."""
     client = stack.client()
     r = client.completions.create(model=CHAT_MODEL, prompt="Once upon a time", extra_body={"ignore_eos": True})

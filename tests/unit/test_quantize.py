@@ -263,3 +263,12 @@ def test_pipeline_run_quantizes_only_a_version_that_passed(monkeypatch, tmp_path
         assert calls == [("gate", 2), ("quantize", 2), ("gate", 3), ("gate", 4)] and len(result.quantized) == 2
     else:
         assert calls == [("gate", 2)] and result.quantized == []
+
+
+@needs_model
+async def test_a_completion_without_max_tokens_stops_at_16_tokens_as_on_vllm(engine) -> None:
+    """The quota reserves 16 tokens for such a completion (vLLM's and OpenAI's default); the onnx
+    engine generated up to 256. ``min_tokens`` above 16 keeps the model from stopping earlier."""
+    payload = {"model": "smollm2-int4", "prompt": "Once upon a time", "min_tokens": 40}
+    body = await engine.generate("completions", payload)
+    assert body["usage"]["completion_tokens"] == 16 and body["choices"][0]["finish_reason"] == "length"

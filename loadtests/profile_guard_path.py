@@ -82,8 +82,8 @@ def gateway(safety_service: Any | None) -> Any:
     return build_fastapi(lambda: service, is_ready=ready)
 
 
-async def requests(apps: dict[str, Any], n: int, block: int = 100) -> dict[str, list[float]]:
-    """Sequential requests to each app, in alternating blocks of ``block``."""
+async def requests(apps: dict[str, Any], n: int, block: int = 100, warmup: int = 200) -> dict[str, list[float]]:
+    """Sequential requests to each app, in alternating blocks of ``block``, after ``warmup`` each."""
     import httpx
 
     times: dict[str, list[float]] = {name: [] for name in apps}
@@ -93,7 +93,7 @@ async def requests(apps: dict[str, Any], n: int, block: int = 100) -> dict[str, 
     }
     try:
         for name, client in clients.items():  # warm-up
-            for _ in range(200):
+            for _ in range(warmup):
                 assert (await client.post("/v1/chat/completions", json=BODY)).status_code == 200, name
         for _ in range(max(n // block, 1)):
             for name, client in clients.items():

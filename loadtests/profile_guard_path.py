@@ -7,7 +7,10 @@ max_tokens 1, so the answer is "echo:"). Auth, quota budgets, the request and au
 in both builds: the difference between them is the guards. Figures (microseconds, medians unless
 named):
 
-- ``request``: the whole request, guards on and off, in alternating blocks (p50, p99);
+- ``request``: the whole request, in alternating blocks (p50, p99), in four builds: guards on;
+  guards on with each verdict remembered after its first scan (the guard stages and the safety
+  metrics without the scan); guards on with every text passed unscanned (the guard stages and one
+  metric); guards off. ``added_p50_us``: each over guards off;
 - ``check``: ``SafetyService.check`` per direction on the request's texts, and each detector's
   share as the verdict's ``timings`` report it;
 - ``metrics_record``: the guard's safety metrics per check (``services/safety/metrics.py``);
@@ -49,8 +52,41 @@ def _timed(call: Callable[[], Any], n: int) -> list[float]:
     return out
 
 
-def gateway(safety_service: Any | None) -> Any:
-    """The gateway's ASGI app, guards on when a ``SafetyService`` is given."""
+class RememberedVerdicts:
+    """A safety client that scans each (texts, direction) once and then answers from memory: a
+    build with it pays the guard stages and the safety metrics, not the scan."""
+
+    def __init__(self, client: Any):
+        self.client = client
+        self.verdicts: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
+
+    async def check(self, texts: list[str], direction: str, policy: Any, timeout_s: float | None = None) -> Any:
+        key = (tuple(texts), direction)
+        if key not in self.verdicts:
+            self.verdicts[key] = await self.client.check(texts, direction, policy, timeout_s)
+        return dict(self.verdicts[key])
+
+
+class PassingVerdicts:
+    """A safety client that passes every text unscanned and reports no detector: a build with it
+    pays the guard stages and the one whole-check metric only."""
+
+    async def check(self, texts: list[str], direction: str, policy: Any, timeout_s: float | None = None) -> Any:
+        return {
+            "blocked": None,
+            "actions": {},
+            "scores": {},
+            "entities": [[] for _ in texts],
+            "texts": list(texts),
+            "vault": {},
+            "timings": {},
+            "explanations": {},
+        }
+
+
+def gateway(safety_service: Any | None, wrap: Callable[[Any], Any] | None = None) -> Any:
+    """The gateway's ASGI app, guards on when a ``SafetyService`` is given (its checks through
+    ``wrap(client)`` when given)."""
     from loadtests.fake_openai_backend import FakeEngine
     from services.common.models import ModelSpec
     from services.gateway.config import GatewaySettings
@@ -67,7 +103,10 @@ def gateway(safety_service: Any | None) -> Any:
         audit_enabled=False,
     )
     safety = SafetySettings().model_dump(mode="json") if safety_service is not None else None
-    clients = Clients(safety=SplitSafetyClient(safety_service, None, "auto")) if safety_service else Clients()  # type: ignore[arg-type]
+    clients = Clients()
+    if safety_service is not None:
+        client = SplitSafetyClient(safety_service, None, "auto")  # type: ignore[arg-type]
+        clients = Clients(safety=wrap(client) if wrap else client)
     service = build_gateway(
         settings,
         [ModelSpec(name="fake", task="generate", source="fake")],
@@ -149,7 +188,7 @@ def code_version() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--requests", type=int, default=3000, help="sequential requests per build (guards on / off)")
+    p.add_argument("--requests", type=int, default=3000, help="sequential requests per build")
     p.add_argument("--checks", type=int, default=3000, help="direct checks per direction")
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "profile_guard_path.jsonl")
     args = p.parse_args(argv)
@@ -161,9 +200,16 @@ def main(argv: list[str] | None = None) -> None:
     safety_service = SafetyService.from_settings(SafetySettings())
     started = dt.datetime.now(dt.UTC)
     load_before = machine()["loadavg_1m"]
-    times = asyncio.run(requests({"guards_on": gateway(safety_service), "guards_off": gateway(None)}, args.requests))
+    builds = {
+        "guards_on": gateway(safety_service),
+        "guards_on_remembered_verdicts": gateway(safety_service, RememberedVerdicts),
+        "guards_on_passing_verdicts": gateway(safety_service, lambda _client: PassingVerdicts()),
+        "guards_off": gateway(None),
+    }
+    times = asyncio.run(requests(builds, args.requests))
     request = {name: {"p50_us": _us(t), "p99_us": _us(t, 0.99), "n": len(t)} for name, t in times.items()}
-    request["added_by_guards_p50_us"] = round(request["guards_on"]["p50_us"] - request["guards_off"]["p50_us"], 1)
+    off = request["guards_off"]["p50_us"]
+    request["added_p50_us"] = {name: round(r["p50_us"] - off, 1) for name, r in request.items() if name != "guards_off"}
     emit(
         {
             "bench": "profile_guard_path",

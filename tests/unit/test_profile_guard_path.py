@@ -21,6 +21,11 @@ async def test_the_guarded_build_blocks_an_injection_and_the_other_serves_it(saf
     blocked = await _post(guarded, INJECTION)
     assert blocked.status_code == 400 and blocked.json()["error"]["code"] == "content_filter"
     assert (await _post(unguarded, INJECTION)).status_code == 200
+    remembered = profile.gateway(safety_service, profile.RememberedVerdicts)
+    for _ in range(2):  # scanned, then from memory: the same verdict
+        assert (await _post(remembered, INJECTION)).status_code == 400
+    passing = profile.gateway(safety_service, lambda _client: profile.PassingVerdicts())
+    assert (await _post(passing, INJECTION)).status_code == 200
     answer = await _post(guarded, profile.PROMPT)
     assert answer.status_code == 200 and answer.json()["choices"][0]["message"]["content"] == profile.ANSWER
 

@@ -94,8 +94,9 @@ CONDITIONS: dict[str, Condition] = {
     "UsSsnRecognizer": lambda f: f.ascii_digits >= 9,
     # [A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6}: the two check digits
     "IbanRecognizer": lambda f: f.ascii_digits >= 2,
-    # IPv6 forms all hold ':'; IPv4 is four [0-9] groups joined by three '.'
-    "IpRecognizer": lambda f: ":" in f.text or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
+    # every IPv6 form holds two ':' at least (a '::', or groups joined by ':'; the fewest: '::',
+    # 'a::', '::1', 'a::b'); IPv4 is four [0-9] groups joined by three '.'
+    "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (asked for only to be resolved against a phone match)

@@ -40,6 +40,20 @@ from services.safety.watermark import WatermarkDetector
 CATEGORY = {"injection": "prompt injection", "toxicity": "toxicity", "pii": "pii"}
 
 
+def passing_verdict(texts: list[str]) -> dict[str, Any]:
+    """The verdict of a check that found nothing: ``texts`` pass unchanged, no detector reported."""
+    return {
+        "blocked": None,
+        "actions": {},
+        "scores": {},
+        "entities": [[] for _ in texts],
+        "texts": list(texts),
+        "vault": {},
+        "timings": {},
+        "explanations": {},
+    }
+
+
 class SafetyService:
     def __init__(
         self,
@@ -71,16 +85,7 @@ class SafetyService:
         if not isinstance(policy, Policy):
             policy = Policy.model_validate(policy)
         joined = "\n\n".join(texts)
-        verdict: dict[str, Any] = {
-            "blocked": None,
-            "actions": {},
-            "scores": {},
-            "entities": [[] for _ in texts],
-            "texts": list(texts),
-            "vault": {},
-            "timings": {},
-            "explanations": {},
-        }
+        verdict = passing_verdict(texts)
 
         def decide(detector: str, score: float, towards: int = 1) -> None:
             rule = getattr(policy, detector)

@@ -404,6 +404,26 @@ def _finite(obj: Any) -> Any:
     return obj
 
 
+class RunStamp:
+    """Where a script's record came from: made when the run begins, ``fields()`` when it ends gives
+    the start (UTC), the seconds it ran, the load averages before and after, and the command."""
+
+    def __init__(self) -> None:
+        self.load_before = os.getloadavg()
+        self.started = time.time()
+
+    def fields(self) -> dict[str, Any]:
+        script = Path(sys.argv[0]).resolve()
+        name = script.relative_to(REPO).as_posix() if script.is_relative_to(REPO) else script.name
+        return {
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "seconds": round(time.time() - self.started, 1),
+            "load_avg_before": [round(x, 2) for x in self.load_before],
+            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+            "command": " ".join([name, *sys.argv[1:]]),
+        }
+
+
 def machine() -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),

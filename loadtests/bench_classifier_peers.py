@@ -249,7 +249,7 @@ def main() -> None:
     import numpy as np
     import yaml
 
-    from loadtests._common import bench_venv, emit, log
+    from loadtests._common import RunStamp, bench_venv, emit, log
     from pipelines.classifiers.data import read_heldout
     from pipelines.classifiers.train import HELDOUT_DIR, served_injection_scores
     from services.rag.embeddings import onnx_file
@@ -265,7 +265,7 @@ def main() -> None:
         t: json.loads((args.classifiers_dir / f"{t}_report.json").read_text()) for t in ("injection", "toxicity")
     }
     policy = yaml.safe_load(args.policy.read_text())["default"]
-    load_before, began = os.getloadavg(), time.perf_counter()
+    stamp = RunStamp()
     record: dict[str, Any] = {"bench": "bench_classifier_peers", "oracle": ORACLE_LABEL, "max_fpr_for_oracle": MAX_FPR}
 
     # injection: ours as served vs jailguard
@@ -326,11 +326,7 @@ def main() -> None:
     }
     record.update(
         {
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "seconds": round(time.perf_counter() - began, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": " ".join(["loadtests/bench_classifier_peers.py", *sys.argv[1:]]),
+            **stamp.fields(),
         }
     )
     emit(record, args.out)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 FRANCE = "What is the capital of France?"
 TEST_PROMPTS = [FRANCE, "What is the capital of Italy?", "Write a short poem.", "hi"]
@@ -98,7 +98,7 @@ def main() -> None:
             choices[spec] = list(range(num_layers))
         else:
             choices[spec] = source_layers(args.model_dir, [int(x) for x in spec.split(",")])
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
     fp32 = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32).eval()
     items = list(json.loads(args.data.read_text()).values())[-args.pubmedqa :] if args.pubmedqa else []
@@ -140,14 +140,11 @@ def main() -> None:
     emit(
         {
             "bench": "greedy_agreement",
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "folder": str(args.folder),
             "tokens": args.tokens,
             "pubmedqa_questions": len(items),
             "rows": rows,
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": " ".join(["loadtests/greedy_agreement.py", *sys.argv[1:]]),
+            **stamp.fields(),
         },
         args.out,
     )

@@ -120,14 +120,13 @@ def main() -> None:
     """llama.cpp's quality on the GGUF alone (bench_quantization scores it in its full run too)."""
     import argparse
     import os
-    import time
 
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoTokenizer
 
-    from loadtests._common import bench_venv, emit
+    from loadtests._common import RunStamp, bench_venv, emit
     from loadtests.bench_engine import DEFAULT_GGUF
     from loadtests.bench_quantization import quality, quality_config
 
@@ -143,7 +142,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=root / "loadtests/records/llamacpp_quality.jsonl")
     args = p.parse_args()
     config = quality_config(args)
-    load_before, began = os.getloadavg(), time.perf_counter()
+    stamp = RunStamp()
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
     with LlamaCppCausalLM(args.gguf, bench_venv(args.bench_venv) / "bin" / "python", args.threads) as model:
         row = {"tensor_types": model.tensor_types, **quality("llamacpp", model, tokenizer, config)}
@@ -156,16 +155,12 @@ def main() -> None:
     emit(
         {
             "bench": "llamacpp_quality",
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "gguf": args.gguf.name,
             "items": {"medical": args.medical_items, "general": args.general_items, "qa": args.qa_items},
             "llamacpp": row,
             "fp32": fp32,
             "ratios_vs_fp32": ratios,
-            "seconds": round(time.perf_counter() - began, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": " ".join(["loadtests/llamacpp_logits.py", *sys.argv[1:]]),
+            **stamp.fields(),
         },
         args.out,
     )

@@ -17,15 +17,13 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 from loadtests.bench_engine import PROMPTS as BENCH_PROMPTS  # noqa: E402
 
 OUT = ROOT / "loadtests" / "data" / "model_answers_dev.jsonl"
@@ -62,7 +60,7 @@ def main() -> None:
     import transformers
 
     torch.set_num_threads(1)
-    load_before, started = os.getloadavg(), time.time()
+    stamp = RunStamp()
     tokenizer = transformers.AutoTokenizer.from_pretrained(MODEL)
     model = transformers.AutoModelForCausalLM.from_pretrained(MODEL, dtype=torch.float32).eval()
     rows = []
@@ -100,7 +98,7 @@ def main() -> None:
             "transformers": transformers.__version__,
             "torch": torch.__version__,
             "made_by": "loadtests/model_answers_dev.py",
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            "at": stamp.fields()["at"],
             "use": "dev data for the classifiers' short-text rule; never a held-out set",
         }
     }
@@ -112,10 +110,7 @@ def main() -> None:
             "words_mean": round(sum(len(r["answer"].split()) for r in rows) / len(rows), 1),
             "out": str(OUT.relative_to(ROOT)),
             **provenance["provenance"],
-            "seconds": round(time.time() - started, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": "loadtests/model_answers_dev.py " + " ".join(sys.argv[1:]),
+            **stamp.fields(),
         },
         ROOT / "loadtests" / "records" / "model_answers_dev.jsonl",
     )

@@ -20,9 +20,7 @@ Never reads the held-out sets. Last stdout line: one JSON object, appended to
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 from loadtests.short_text_dev import (  # noqa: E402
     PACINGS,
     TOKENIZER,
@@ -82,7 +80,7 @@ def main() -> None:
     from services.safety.classifiers import ToxicityClassifier
     from services.safety.policy import PolicySet
 
-    load_before, started = os.getloadavg(), time.time()
+    stamp = RunStamp()
     tokenizer = Tokenizer.from_file(str(TOKENIZER))
     toxicity = ToxicityClassifier(args.models_dir)
     shipped = PolicySet.from_file(ROOT / "config" / "safety.yaml").resolve(None, None).toxicity
@@ -138,11 +136,7 @@ def main() -> None:
         "candidates": rows,
         "rule": RULE,
         "pick": float(pick(rows)),
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "seconds": round(time.time() - started, 1),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": "loadtests/output_threshold_dev.py " + " ".join(sys.argv[1:]),
+        **stamp.fields(),
     }
     emit(result, args.out)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 
 def parse_build(text: str) -> tuple[str, Path]:
@@ -94,7 +93,7 @@ def main() -> None:
         p.error("build labels must differ")
     import onnxruntime_genai as og
 
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     models = {label: og.Model(str(folder)) for label, folder in args.builds}
     tokenizer = og.Tokenizer(next(iter(models.values())))
     prompts = {prompt: prompt_ids(tokenizer, prompt) for prompt in args.prompts}
@@ -123,14 +122,11 @@ def main() -> None:
         builds[label] = {"folder": str(folder), "session_options": genai.get("session_options", {}), "prompts": rows}
     record = {
         "bench": "prefill_timing",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "onnxruntime_genai": og.__version__,
         "repeats": args.repeats,
         "decode_steps": args.decode_steps,
         "builds": builds,
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/prefill_timing.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 
 def feeds(decoder: dict, ids, past: list | None, total: int) -> dict:
@@ -65,7 +64,7 @@ def main() -> None:
     import onnxruntime as ort
 
     decoder = json.loads((args.folder / "genai_config.json").read_text())["model"]["decoder"]
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     ids = np.random.default_rng(0).integers(100, 40000, (1, args.prompt_tokens), dtype=np.int64)
     phases = {}
     with tempfile.TemporaryDirectory(prefix="ort-profile-") as tmp:
@@ -99,15 +98,12 @@ def main() -> None:
             phases[phase] = {"wall_ms": round(wall * 1000, 2), **summarize(events, runs)}
     record = {
         "bench": "profile_ort",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "folder": str(args.folder),
         "prompt_tokens": args.prompt_tokens,
         "decode_steps": args.decode,
         "onnxruntime": ort.__version__,
         **phases,
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/profile_ort.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadtests._common import emit
+from loadtests._common import RunStamp, emit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -241,7 +241,7 @@ def main() -> None:
     config.data.general_text_path = ROOT / "../shared/data/prompt_injection/train.jsonl"
     medical = split_items(load_items(config.data), config.data)["heldout"][: args.medical_items]
     general = load_general_texts(config.data.general_text_path, args.general_items)
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     model, tokenizer = core.load_base(args.model_dir)
     items = {"medical": args.medical_items, "general": args.general_items}
     base = earlier_fp32(args.out, items) if args.reuse_fp32 else None
@@ -284,13 +284,10 @@ def main() -> None:
             print(json.dumps({name: row}), flush=True)
     record = {
         "bench": "quant_sweep",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "items": items,
         "fp32": base,
         "variants": rows,
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/quant_sweep.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -30,10 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -43,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 ANSWERS = ROOT / "loadtests" / "data" / "model_answers_dev.jsonl"
 TOKENIZER = ROOT / "var" / "models" / "smollm2-135m-instruct" / "tokenizer.json"
@@ -223,7 +221,7 @@ def main() -> None:
     from pipelines.classifiers.train import served_injection_scores
     from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
 
-    load_before, started = os.getloadavg(), time.time()
+    stamp = RunStamp()
     tokenizer = Tokenizer.from_file(str(TOKENIZER))
     toxicity, injection = ToxicityClassifier(args.models_dir), InjectionClassifier(args.models_dir)
     reports = {n: json.loads((args.models_dir / f"{n}_report.json").read_text()) for n in ("toxicity", "injection")}
@@ -317,11 +315,7 @@ def main() -> None:
     result["inputs"] = inputs
     result.update(
         {
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "seconds": round(time.time() - started, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": "loadtests/short_text_dev.py " + " ".join(sys.argv[1:]),
+            **stamp.fields(),
         }
     )
     random.seed(0)

@@ -14,9 +14,7 @@ one threshold for both directions for comparison. Last stdout line: one JSON obj
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 
 def figures(y: np.ndarray, blocked: np.ndarray) -> dict[str, Any]:
@@ -54,7 +52,7 @@ def main() -> None:
     from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
     from services.safety.policy import PolicySet, ShortTextRule
 
-    load_before, started = os.getloadavg(), time.time()
+    stamp = RunStamp()
     policy = PolicySet.from_file(ROOT / "config" / "safety.yaml").resolve(None, None)
     result: dict[str, Any] = {}
     for name in ("injection", "toxicity"):
@@ -101,11 +99,7 @@ def main() -> None:
     result.update(
         {
             "note": "held-out sets scored once, after the rules were chosen on dev data",
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "seconds": round(time.time() - started, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": "loadtests/short_text_heldout.py " + " ".join(sys.argv[1:]),
+            **stamp.fields(),
         }
     )
     emit(result, args.out)

@@ -19,7 +19,6 @@ import argparse
 import ast
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +100,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "loadtests" / "records" / "toxicity_recipes_dev.jsonl")
     args = parser.parse_args()
 
-    from loadtests._common import emit, log
+    from loadtests._common import RunStamp, emit, log
     from pipelines.classifiers.data import read_toxicity
     from pipelines.classifiers.extra_data import extra_toxicity_rows
     from services.safety.classifiers import ToxicityClassifier
 
-    load_before, began = os.getloadavg(), time.perf_counter()
+    stamp = RunStamp()
     dav = read_toxicity(args.data_dir / "toxicity/train.csv")
     extra, _ = extra_toxicity_rows(args.data_dir, args.cache_dir, dav, download=False)
     literals = string_literals(ROOT / "tests", ROOT / "loadtests")
@@ -133,11 +132,7 @@ def main() -> None:
         log(name, record[name]["threshold"])
     record.update(
         {
-            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "seconds": round(time.perf_counter() - began, 1),
-            "load_avg_before": [round(x, 2) for x in load_before],
-            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": " ".join(["loadtests/toxicity_recipes_dev.py", *sys.argv[1:]]),
+            **stamp.fields(),
         }
     )
     emit(record, args.out)

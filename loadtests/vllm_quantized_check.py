@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-from loadtests._common import emit
+from loadtests._common import RunStamp, emit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +35,7 @@ def main() -> None:
     from vllm import LLM, SamplingParams
 
     quantization = json.loads((args.folder / "config.json").read_text()).get("quantization_config", {})
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     began = time.perf_counter()
     llm = LLM(model=str(args.folder), dtype="float32", max_model_len=1024, enforce_eager=not args.compile)
     load_s = time.perf_counter() - began
@@ -53,10 +52,7 @@ def main() -> None:
         "answer": answer,
         "paris": "Paris" in answer,
         "eager": not args.compile,
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/vllm_quantized_check.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

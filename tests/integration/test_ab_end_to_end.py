@@ -17,12 +17,12 @@ import httpx
 import pytest
 import yaml
 
-from services.cli.local_stack import LocalStack, free_port
+from services.cli.local_stack import LocalStack
 from services.common.engine_apps import engine_app_name
 from services.registry.config import RegistrySettings
 from services.registry.defaults import ensure_default_model
 from services.registry.service import ModelRegistry
-from tests.ab_fixtures import ab_experiment, write_experiments
+from tests.ab_fixtures import ab_experiment, routing_stack_env, write_experiments
 from tests.integration.prometheus_server import PrometheusServer, TextfileExporter, dashboard_problems
 
 pytestmark = pytest.mark.integration
@@ -85,18 +85,9 @@ def test_two_versions_split_feedback_report_promote(tmp_path: Path) -> None:
     models.write_text(yaml.safe_dump({"models": [eager]}))
     env = {
         **registry_env,
-        "LLMOPS_ROUTER_ENABLED": "true",
-        "LLMOPS_ROUTER_EXPERIMENTS_FILE": str(experiments),
-        "LLMOPS_ROUTER_STORE_URL": f"sqlite:///{tmp_path / 'ab.db'}",
+        **routing_stack_env(tmp_path, experiments, ROOT / "var" / "models"),
         # engines are retired two reloads after they leave the table (10 s): every gateway has switched
         "LLMOPS_ROUTER_RELOAD_INTERVAL_S": "5",
-        "LLMOPS_SAFETY_ENABLED": "false",
-        "LLMOPS_RAG_ENABLED": "false",
-        "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
-        "LLMOPS_GATEWAY_KEYS_DB": str(tmp_path / "keys.db"),
-        "LLMOPS_GATEWAY_LEDGER_DB": str(tmp_path / "ledger.db"),
-        "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp_path / "requests.jsonl"),
-        "LLMOPS_RAY_METRICS_PORT": str(free_port()),
     }
     with LocalStack(
         tmp_path, env=env, args=["--models", str(models), "--no-auth"], startup_timeout_s=STARTUP_TIMEOUT_S

@@ -14,9 +14,10 @@ import openai
 import pytest
 import yaml
 
-from services.cli.local_stack import LocalStack, free_port
+from services.cli.local_stack import LocalStack
 from services.registry.defaults import ensure_default_model
 from services.router.router import unit_point
+from tests.ab_fixtures import routing_stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
@@ -87,19 +88,7 @@ def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path
     chat = {**next(m for m in shipped if m["name"] == MODEL), "max_lora_rank": 8}
     models = tmp_path / "models.yaml"
     models.write_text(yaml.safe_dump({"models": [chat]}))
-    env = {
-        **registry_env,
-        "LLMOPS_ROUTER_ENABLED": "true",
-        "LLMOPS_ROUTER_EXPERIMENTS_FILE": str(experiments),
-        "LLMOPS_ROUTER_STORE_URL": f"sqlite:///{tmp_path / 'ab.db'}",
-        "LLMOPS_SAFETY_ENABLED": "false",
-        "LLMOPS_RAG_ENABLED": "false",
-        "LLMOPS_MODEL_STORE": str(ROOT / "var" / "models"),
-        "LLMOPS_GATEWAY_KEYS_DB": str(tmp_path / "keys.db"),
-        "LLMOPS_GATEWAY_LEDGER_DB": str(tmp_path / "ledger.db"),
-        "LLMOPS_GATEWAY_REQUEST_LOG_PATH": str(tmp_path / "requests.jsonl"),
-        "LLMOPS_RAY_METRICS_PORT": str(free_port()),
-    }
+    env = {**registry_env, **routing_stack_env(tmp_path, experiments, ROOT / "var" / "models")}
     with LocalStack(
         tmp_path, env=env, args=["--models", str(models), "--no-auth"], startup_timeout_s=STARTUP_TIMEOUT_S
     ) as stack:

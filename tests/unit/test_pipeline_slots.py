@@ -51,6 +51,34 @@ async def test_unknown_model_and_wrong_task_are_refused_before_quota_and_guards(
         assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 429
 
 
+async def test_bad_bodies_and_size_limits_are_refused_before_quota_and_guards(keys):
+    """README API: invalid bodies, more `stop` / messages / `logit_bias` entries than configured and
+    a prompt far beyond the context are refused with 400 "before quota, safety or the engine"."""
+    key, _ = keys.create("tight", rpm=1)
+    guard, engine = Counting(), FakeEngine("fake-chat")
+    app = make_gateway_app({"fake-chat": engine}, {"fake-chat": "generate"}, keys=keys, stages={"input_guard": guard})
+    refused = [
+        ({**CHAT, "temperature": 2.5}, "temperature", None),
+        ({**CHAT, "stop": ["a", "b", "c", "d", "e"]}, "stop", None),  # LLMOPS_GATEWAY_MAX_STOP 4
+        ({**CHAT, "messages": CHAT["messages"] * 257}, "messages", None),  # MAX_MESSAGES 256
+        ({**CHAT, "logit_bias": {str(i): 1 for i in range(301)}}, "logit_bias", None),  # MAX_LOGIT_BIAS 300
+        (  # max_model_len 2048 x CONTEXT_CHARS_PER_TOKEN 8 = 16,384 characters
+            {**CHAT, "messages": [{"role": "user", "content": "x" * 20_000}]},
+            "messages",
+            "context_length_exceeded",
+        ),
+    ]
+    async with client_for(app, key) as c:
+        for body, param, code in refused:
+            r = await c.post("/v1/chat/completions", json=body)
+            error = r.json()["error"]
+            assert r.status_code == 400 and error["param"] == param, r.text
+            assert code is None or error["code"] == code
+        assert guard.calls == 0 and engine.received == [], "a refused body reached the guard or the engine"
+        assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200, "a refused body spent quota"
+        assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 429
+
+
 def test_pipeline_orders_stages_by_slot_and_rejects_unknown_slots():
     a, b, c = PassThrough(), PassThrough(), PassThrough()
     assert Pipeline({"meter": c, "auth": a, "retrieval": b}).stages == [a, b, c]

@@ -160,6 +160,38 @@ async def test_gateway_refuses_when_budget_spent(tmp_path, keys):
     assert ledger.spent("key", principal.key_id) == pytest.approx(6.0)
 
 
+async def test_a_keys_own_budget_refuses_it_and_a_budget_set_later_is_read_within_5_s(tmp_path, keys):
+    """README Monitoring and cost: the gateway refuses a key once one of its budgets, *its own* or
+    its team's, is spent; "budgets are reread every 5 s", so one set while the gateway runs holds
+    from then on without a restart."""
+    from services.gateway import budget as budget_module
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    prices = PriceTable(models={"fake-chat": ModelPrice(input_per_1m_usd=1e6, output_per_1m_usd=0.0)})
+    stage = BudgetStage(ledger, prices, flush_interval_s=0.05)
+    app = make_gateway_app(
+        {"fake-chat": FakeEngine("fake-chat")}, {"fake-chat": "generate"}, keys=keys, stages={"budget": stage}
+    )
+    key, principal = keys.create("alice", team="research")
+    mate, _ = keys.create("bob", team="research")
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "one two three"}]}  # $3 a request
+
+    async def post(k: str) -> httpx.Response:
+        return await client.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {k}"})
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        assert (await post(key)).status_code == 200  # the stage has read the budget list: none yet
+        ledger.set_budget(Budget("alice-total", "key", principal.key_id, "total", 2.0))  # spent already ($3)
+        assert (await post(key)).status_code == 200  # the list read above is still in use
+        assert budget_module.BUDGET_CACHE_S == 5.0
+        stage._budgets_read -= budget_module.BUDGET_CACHE_S + 0.1  # 5 s have passed
+        refused = await post(key)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "budget_exceeded", refused.text
+        assert "alice-total" in refused.json()["error"]["message"]
+        assert (await post(mate)).status_code == 200  # a key budget binds that key only, not its team
+    stage.writer.close()
+
+
 async def test_budget_check_reads_sqlite_off_the_loop_only_when_needed(tmp_path, keys, monkeypatch):
     """The budget list is read in a worker thread at most every BUDGET_CACHE_S; a key and team
     without a budget then pass with no thread hop (which cost every request ~0.3 ms, ~15 ms

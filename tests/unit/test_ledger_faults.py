@@ -53,6 +53,25 @@ def test_close_commits_what_is_queued(tmp_path):
     assert Ledger(tmp_path / "ledger.db").spent("team", "t") == pytest.approx(0.25)
 
 
+def test_queued_charges_are_committed_at_interpreter_exit(tmp_path):
+    """README: queued charges are committed when the writer is closed "(at interpreter exit)": a
+    process that ends normally without closing its writer (a gateway replica shut down, a CLI job)
+    loses no charge that was still waiting for the next batch."""
+    import subprocess
+    import sys
+
+    from services.cli.local_stack import REPO
+
+    db = tmp_path / "ledger.db"
+    script = (
+        "from services.gateway.ledger import Charge, ChargeWriter, Ledger\n"
+        f"writer = ChargeWriter(Ledger({str(db)!r}), flush_interval_s=3600)\n"
+        "writer.submit(Charge('k', 't', 'm', 1, 2, 0.25))\n"  # queued; no batch is due for an hour
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True, timeout=60)
+    assert Ledger(db).spent("team", "t") == pytest.approx(0.25)
+
+
 def test_databases_are_private(tmp_path, monkeypatch):
     import os
 

@@ -134,3 +134,17 @@ def test_without_prompt_text_language_and_embeddings_are_not_measured(logs, tmp_
     assert report["embedding_distance"] is None and report["embedding_drift"] is False
     assert report["features"]["prompt_chars"]["drifted"] is True and report["detected"] is True
     assert "llmops_drift_embedding_distance NaN" in (out / "drift.prom").read_text()
+
+
+def test_languages_under_5_percent_in_both_windows_are_pooled_as_other():
+    """README Drift: "languages under 5% in both windows are pooled as 'other'"; a language at 5%
+    or more in either window keeps its name in both; prompts without text stay unmeasured."""
+    import pandas as pd
+
+    from monitoring.drift.monitor import _collapse_rare_languages
+
+    reference = pd.DataFrame({"language": ["en"] * 90 + ["de"] * 6 + ["fr"] * 2 + ["it"] * 2})
+    current = pd.DataFrame({"language": ["en"] * 92 + ["de"] * 1 + ["fr"] * 4 + ["es"] * 1 + [None] * 2})
+    _collapse_rare_languages(reference, current)
+    assert reference["language"].value_counts().to_dict() == {"en": 90, "de": 6, "other": 4}
+    assert current["language"].value_counts(dropna=False).to_dict() == {"en": 92, "other": 5, None: 2, "de": 1}

@@ -248,3 +248,28 @@ async def test_the_proxy_comes_from_the_environment_without_a_thread_hop_per_req
             await direct.generate("chat", {})
         await direct.aclose()
         assert len(seen) == 2
+
+
+async def test_models_file_api_key_env_is_the_upstream_key(monkeypatch):
+    """README Configuration: an `openai` backend's `api_key_env` names the environment variable
+    holding its key; the gateway sends that key upstream (and none when the entry names none)."""
+    from services.common.models import ModelSpec
+    from services.gateway.wiring import engines_from_handles
+
+    seen = []
+
+    async def handler(request):
+        seen.append(request.headers.get("Authorization"))
+        return web.json_response({"choices": [{"message": {"content": "ok"}}]})
+
+    monkeypatch.setenv("UPSTREAM_KEY", "sk-from-env")
+    async with upstream(handler) as url:
+        specs = [
+            ModelSpec(name="up", backend="openai", base_url=url, api_key_env="UPSTREAM_KEY"),
+            ModelSpec(name="open", backend="openai", base_url=url),
+        ]
+        engines = engines_from_handles(specs, {}, timeout_s=5)
+        for name in ("up", "open"):
+            await engines[name].generate("chat", {"model": name, "messages": []})
+            await engines[name].aclose()
+    assert seen == ["Bearer sk-from-env", None]

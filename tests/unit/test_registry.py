@@ -47,6 +47,22 @@ def test_default_tracking_uri_is_an_absolute_sqlite_file(monkeypatch: pytest.Mon
     assert RegistrySettings(tracking_uri="http://mlflow:5000").resolved_tracking_uri() == "http://mlflow:5000"
 
 
+def test_mlflow_runs_offline_and_quiet(tmp_path: Path, mlflow_template: Path, monkeypatch) -> None:
+    """README Registry: "MLflow runs offline and quiet (telemetry off, its loggers at WARNING)";
+    a value the operator set in the environment is kept."""
+    import logging
+    import os
+
+    for variable in ("MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK", "MLFLOW_LOGGING_LEVEL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("MLFLOW_LOGGING_LEVEL", "ERROR")
+    logging.getLogger("mlflow").setLevel(logging.DEBUG)
+    fresh_registry(mlflow_template, tmp_path / "r").list_models()
+    assert os.environ["MLFLOW_DISABLE_TELEMETRY"] == "true" and os.environ["DO_NOT_TRACK"] == "true"
+    assert os.environ["MLFLOW_LOGGING_LEVEL"] == "ERROR"
+    assert logging.getLogger("mlflow").level == logging.WARNING
+
+
 def test_register_records_artifact_tags_and_metrics(registry: ModelRegistry, tmp_path: Path, name: str) -> None:
     folder = hf_folder(tmp_path)
     v = registry.register(

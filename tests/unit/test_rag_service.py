@@ -78,6 +78,18 @@ def test_unknown_filter_field_is_a_clear_400(service):
         service.retrieve({"query": "aspirin", "collection": "med", "filters": {"year`; drop": "1"}})
 
 
+def test_a_retrieval_without_top_k_returns_default_top_k_passages(tmp_path, tokenizer):  # noqa: F811
+    """README RAG settings: `default_top_k` (5) is "the top_k of a retrieval that gives none"."""
+    docs = [Document(f"d{i}", f"Trial {i} of aspirin for headache in adults.") for i in range(8)]
+    body = {"query": "aspirin headache", "collection": "med"}
+    shipped = make_service(tmp_path / "a", tokenizer)
+    shipped.ingest("med", docs)
+    assert shipped.settings.default_top_k == 5 and len(shipped.retrieve(body)["data"]) == 5
+    two = make_service(tmp_path / "b", tokenizer, default_top_k=2)
+    two.ingest("med", docs)
+    assert len(two.retrieve(body)["data"]) == 2 and len(two.retrieve({**body, "top_k": 7})["data"]) == 7
+
+
 @pytest.mark.parametrize(
     ("body", "param"),
     [

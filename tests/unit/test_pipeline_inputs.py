@@ -162,3 +162,69 @@ def test_without_c_config_pipeline_yaml_is_read_when_present(tmp_path: Path, mon
     (tmp_path / "config/pipeline.yaml").write_text("finetune:\n  lora: {rank: 0}\n")
     result = CliRunner().invoke(app, ["pipeline", "finetune"])
     assert result.exit_code == 2 and "rank must be at least 1" in result.output
+
+
+class _TwoPrecisionLM:
+    """A stand-in causal LM whose loss, greedy answer and forward time under bf16 autocast are set
+    by the test (the real model's check runs in tests/integration/test_pipelines.py)."""
+
+    SLOW_S = 0.2
+
+    def __init__(self, loss_bf16: float, same_answer: bool = True, bf16_faster: bool = True):
+        self.loss_bf16, self.same_answer, self.bf16_faster = loss_bf16, same_answer, bf16_faster
+
+    def eval(self) -> None:
+        pass
+
+    @staticmethod
+    def _bf16() -> bool:
+        import torch
+
+        return torch.is_autocast_enabled("cpu")
+
+    def __call__(self, input_ids, labels=None, attention_mask=None):
+        import time
+        from types import SimpleNamespace
+
+        import torch
+
+        bf16 = self._bf16()
+        if labels is not None and bf16 != self.bf16_faster:  # the slower precision's forward
+            time.sleep(self.SLOW_S)
+        return SimpleNamespace(loss=torch.tensor(self.loss_bf16 if bf16 else 1.0))
+
+    def generate(self, ids, **_):
+        import torch
+
+        answer = 2 if self._bf16() and not self.same_answer else 1
+        return torch.cat([ids, torch.tensor([[answer]])], dim=1)
+
+
+class _Tokenizer:
+    pad_token_id = 0
+
+    def apply_chat_template(self, messages, **_):
+        return [5, 6, 7]
+
+    def decode(self, ids, skip_special_tokens=True):
+        return {1: "Paris", 2: "L'Étoile"}[int(ids[0])]
+
+
+@pytest.mark.parametrize(
+    ("model", "correct", "ok"),
+    [
+        (_TwoPrecisionLM(1.009), True, True),  # loss within 1 %, same answer, faster: bf16
+        (_TwoPrecisionLM(1.02), False, False),  # loss 2 % off
+        (_TwoPrecisionLM(0.98), False, False),  # 2 % off the other way
+        (_TwoPrecisionLM(1.0, same_answer=False), False, False),  # another greedy answer
+        (_TwoPrecisionLM(1.0, bf16_faster=False), True, False),  # right, but not faster
+    ],
+)
+def test_auto_precision_takes_bf16_only_within_1_percent_same_answer_and_faster(model, correct, ok):
+    """README Precision: on a CPU `precision: auto` uses bf16 "only if the loss is within 1%, the
+    answer is identical and bf16 is faster" than float32."""
+    from pipelines.finetune.precision import bf16_autocast_check
+
+    example = {"input_ids": [5, 6, 7, 8], "labels": [-100, -100, 7, 8]}
+    check = bf16_autocast_check(model, _Tokenizer(), [example, example])
+    assert (check["bf16_correct"], check["bf16_ok"]) == (correct, ok), check

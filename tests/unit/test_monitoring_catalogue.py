@@ -80,3 +80,30 @@ def test_cli_check_passes():
         [llmops, "monitor", "catalogue", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_commands_fail_on_stale_files_and_broken_conventions(monkeypatch):
+    """README Monitoring: `monitor catalogue --check` fails when the committed files are stale or a
+    metric breaks the conventions; `monitor dashboards --check` when a generated file is stale."""
+    from typer.testing import CliRunner
+
+    from monitoring import catalogue as cat
+    from monitoring.grafana import build
+    from services.cli import app
+
+    runner = CliRunner()
+    stale, problems = [], []
+    monkeypatch.setattr(cat, "build_catalogue", lambda: [])  # the real one is checked above
+    monkeypatch.setattr(cat, "stale_files", lambda entries: stale)
+    monkeypatch.setattr(cat, "convention_problems", lambda entries: problems)
+    monkeypatch.setattr(build, "stale_files", lambda: stale)
+    for command in ("catalogue", "dashboards"):
+        assert runner.invoke(app, ["monitor", command, "--check"]).exit_code == 0
+    stale.append("catalogue.json")
+    for command in ("catalogue", "dashboards"):
+        out = runner.invoke(app, ["monitor", command, "--check"])
+        assert out.exit_code == 1 and "stale" in out.output, (command, out.output)
+    stale.clear()
+    problems.append("llmops_x_total: _total on a gauge")
+    out = runner.invoke(app, ["monitor", "catalogue", "--check"])
+    assert out.exit_code == 1 and "_total on a gauge" in out.output

@@ -81,6 +81,28 @@ def test_failing_version_keeps_no_alias_and_says_why(setup) -> None:
     assert "challenger" not in registry.aliases(config.model_name) and info.aliases == ()
 
 
+def test_champion_figures_from_another_evaluation_config_are_measured_again(setup, monkeypatch) -> None:
+    """README Registry versions: the gate compares with the champion "evaluated under the same
+    evaluation config when its figures are missing or stale"; current figures are reused."""
+    from pipelines import gate as gate_module
+
+    config, registry, champion, result = setup
+    version = register_adapter(registry, result, config, champion)
+    evaluated(registry, config, version, {**CHAMPION, "medical_ppl": 15.0})
+    measured: list[int] = []
+
+    def run_evaluate(config, version, progress, registry):
+        measured.append(int(version))
+        return {**CHAMPION, "medical_ppl": 10.0}  # the champion, measured now, is better
+
+    monkeypatch.setattr(gate_module, "run_evaluate", run_evaluate)
+    set_tags(registry, config.model_name, champion, {EVAL_CONFIG_TAG: "0" * 64})  # another config's figures
+    gate = apply_gate(registry, config, version, progress=lambda _m: None)
+    assert measured == [champion] and not gate.passed, "the stale figures (medical 20.0) were compared"
+    evaluated(registry, config, champion, CHAMPION)
+    assert apply_gate(registry, config, version, progress=lambda _m: None).passed and measured == [champion]
+
+
 def test_unknown_parent_is_refused(setup) -> None:
     config, registry, _, result = setup
     with pytest.raises(RegistryError, match="no version"):

@@ -68,6 +68,18 @@ def test_rotation_keeps_every_record(tmp_path):
     assert [r["i"] for r in read_records(writer.path, since=50, until=60)] == list(range(50, 60))
 
 
+def test_rotation_keeps_only_the_configured_number_of_backups(tmp_path):
+    """README: `LLMOPS_GATEWAY_REQUEST_LOG_BACKUPS` is the number of rotated files kept: the log
+    takes at most (backups + 1) x max_bytes on disk, the oldest records going first."""
+    writer = RequestLogWriter(tmp_path / "r.jsonl", max_bytes=1024, backups=2)
+    for i in range(300):
+        writer.write({"time": float(i), "i": i, "pad": "x" * 40})
+    names = {p.name for p in tmp_path.iterdir()}  # r.jsonl is absent right after a rotation
+    assert {"r.jsonl.1", "r.jsonl.2"} <= names <= {"r.jsonl", "r.jsonl.1", "r.jsonl.2"}
+    kept = [r["i"] for r in read_records(writer.path)]
+    assert kept == list(range(kept[0], 300)) and 0 < kept[0]  # the newest, without a gap
+
+
 def test_torn_line_is_skipped(tmp_path):
     writer = RequestLogWriter(tmp_path / "r.jsonl")
     writer.write({"time": 1.0})

@@ -169,6 +169,21 @@ def test_report_verdicts(store: ExperimentStore) -> None:
     assert report["comparisons"]["treatment"]["thumbs_up_rate"]["lambda"] >= 20
 
 
+def test_report_rolls_back_when_the_thumbs_up_rate_is_worse(tmp_path: Path) -> None:
+    """README Statistics: verdict `rollback` when a treatment's error rate *or thumbs-up rate* is
+    worse than the control's (only the error side was tested)."""
+    exp = parse_experiments({"experiments": [exp_config()]})[0]
+    store = ExperimentStore(sqlite_url(tmp_path / "worse.db"))
+    n = 400
+    store.record([outcome(f"c{i}", "control") for i in range(n)] + [outcome(f"t{i}", "treatment") for i in range(n)])
+    for i in range(n):
+        store.add_feedback(f"c{i}", rating_kind="thumbs", rating=int(i % 10 < 6))  # 60% up
+        store.add_feedback(f"t{i}", rating_kind="thumbs", rating=int(i % 10 < 3))  # 30% up, same errors (none)
+    report = build_report(store, exp)
+    assert (report["verdict"], report["variant"]) == ("rollback", "treatment"), report["reason"]
+    assert "thumbs-up" in report["reason"]
+
+
 def test_report_rolls_back_on_errors_and_refuses_on_srm(tmp_path: Path) -> None:
     exp = parse_experiments({"experiments": [exp_config()]})[0]
     errors = ExperimentStore(sqlite_url(tmp_path / "err.db"))

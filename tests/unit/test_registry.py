@@ -189,3 +189,8 @@ def test_cli(registry_root: Path, tmp_path: Path, name: str) -> None:
     assert runner.invoke(app, ["registry", "rollback", name, *uri]).exit_code == 0
     one = json.loads(runner.invoke(app, ["registry", "show", name, "champion", "--json", *uri]).stdout)
     assert one["version"]["version"] == 1
+    # README: `registry alias NAME champion|challenger VERSION` / `--delete`
+    assert runner.invoke(app, ["registry", "alias", name, "challenger", "2", *uri]).exit_code == 0
+    assert runner.invoke(app, ["registry", "alias", name, "challenger", "--delete", *uri]).exit_code == 0
+    shown = json.loads(runner.invoke(app, ["registry", "show", name, "--json", *uri]).stdout)
+    assert shown["aliases"] == {"champion": 1}

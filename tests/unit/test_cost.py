@@ -260,6 +260,26 @@ def test_budget_cli(tmp_path):
     assert runner.invoke(app, ["cost", "budget", "remove", "ml-monthly", "--ledger", db]).exit_code == 1
 
 
+def test_budget_set_takes_a_key_a_period_and_a_soft_limit(tmp_path):
+    """README: `cost budget set NAME (--team T | --key-id ID) --limit USD [--period day|month|total]
+    [--soft 0.8]`: the flags reach the stored budget; another period is refused."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from services.cli import app
+
+    db = ["--ledger", str(tmp_path / "ledger.db")]
+    runner = CliRunner()
+    base = ["cost", "budget", "set", "k1-daily", "--key-id", "k1", "--limit", "2"]
+    assert runner.invoke(app, [*base, "--period", "day", "--soft", "0.5", *db]).exit_code == 0
+    assert runner.invoke(app, [*base[:3], "t-monthly", "--team", "t", "--limit", "9", *db]).exit_code == 0
+    assert runner.invoke(app, [*base, "--period", "week", *db]).exit_code == 2
+    rows = {r["name"]: r for r in _json.loads(runner.invoke(app, ["cost", "budget", "list", "--json", *db]).output)}
+    got = {n: (r["scope"], r["subject"], r["period"], r["limit_usd"], r["soft_ratio"]) for n, r in rows.items()}
+    assert got == {"k1-daily": ("key", "k1", "day", 2.0, 0.5), "t-monthly": ("team", "t", "month", 9.0, 0.8)}
+
+
 def test_allocate_cli_reads_the_request_log(tmp_path):
     import json as _json
     import time as _time

@@ -148,3 +148,15 @@ def test_languages_under_5_percent_in_both_windows_are_pooled_as_other():
     _collapse_rare_languages(reference, current)
     assert reference["language"].value_counts().to_dict() == {"en": 90, "de": 6, "other": 4}
     assert current["language"].value_counts(dropna=False).to_dict() == {"en": 92, "other": 5, None: 2, "de": 1}
+
+
+def test_reference_log_is_read_whole_as_the_reference(tmp_path):
+    """README: `--reference-log FILE` takes the reference from a saved log (all of it) instead of
+    the window before the current one."""
+    baseline = RequestLogWriter(tmp_path / "baseline.jsonl")
+    _write(baseline, ["an old question?"] * 40, NOW - 90 * 86400, seed=1)  # months before any window
+    live = RequestLogWriter(tmp_path / "r.jsonl")
+    _write(live, ["a question?"], NOW - 100, seed=2)
+    args = ["monitor", "drift", "--log", str(live.path), "--now", str(NOW), "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--embeddings", "off", "--reference-log", str(baseline.path)])
+    assert result.exit_code == 3 and "reference: 40 requests, current: 1 requests" in result.output, result.output

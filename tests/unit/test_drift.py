@@ -160,3 +160,39 @@ def test_reference_log_is_read_whole_as_the_reference(tmp_path):
     args = ["monitor", "drift", "--log", str(live.path), "--now", str(NOW), "--out", str(tmp_path / "o")]
     result = CliRunner().invoke(app, [*args, "--embeddings", "off", "--reference-log", str(baseline.path)])
     assert result.exit_code == 3 and "reference: 40 requests, current: 1 requests" in result.output, result.output
+
+
+def test_pushgateway_gets_the_drift_gauges(tmp_path):
+    """README: `monitor drift --pushgateway HOST:PORT` pushes the `llmops_drift_*` gauges (the chart's
+    CronJob reports this way; `LLMOpsDriftReportStale` watches them)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pushes: list[tuple[str, str]] = []
+
+    class Pushgateway(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            pushes.append((self.path, self.rfile.read(int(self.headers["Content-Length"])).decode()))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    writer = RequestLogWriter(tmp_path / "r.jsonl")
+    _write(writer, [f"question {i}?" for i in range(40)], NOW - 7200, seed=1)
+    _write(writer, [f"question {i}?" for i in range(40)], NOW - 3600 + 1, seed=2)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pushgateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        args = ["monitor", "drift", "--log", str(writer.path), "--now", str(NOW), "--reference", "1h"]
+        args += ["--out", str(tmp_path / "o"), "--embeddings", "off"]
+        args += ["--pushgateway", f"127.0.0.1:{server.server_port}"]
+        result = CliRunner().invoke(app, args)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    [(path, body)] = pushes
+    assert path == "/metrics/job/llmops-drift" and "llmops_drift_detected 0.0" in body
+    assert 'llmops_drift_window_requests{window="current"} 40.0' in body

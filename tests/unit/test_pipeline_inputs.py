@@ -228,3 +228,29 @@ def test_auto_precision_takes_bf16_only_within_1_percent_same_answer_and_faster(
     example = {"input_ids": [5, 6, 7, 8], "labels": [-100, -100, 7, 8]}
     check = bf16_autocast_check(model, _Tokenizer(), [example, example])
     assert (check["bf16_correct"], check["bf16_ok"]) == (correct, ok), check
+
+
+TOKENIZER_DIR = Path(__file__).resolve().parents[2] / "var/models/smollm2-135m-instruct"
+
+
+@pytest.mark.skipif(not (TOKENIZER_DIR / "tokenizer.json").is_file(), reason="needs llmops models import")
+def test_training_labels_are_the_answer_only_and_the_context_is_cut_to_fit() -> None:
+    """README Data: "Training labels are the answer tokens only; the context is cut to fit
+    `data.max_seq_len`" (the question and the whole answer stay)."""
+    from transformers import AutoTokenizer
+
+    from pipelines.finetune.data import IGNORE_INDEX, QAItem, encode_example
+
+    tokenizer = AutoTokenizer.from_pretrained(TOKENIZER_DIR)
+    context = " ".join(f"Finding {i} was measured in the cohort." for i in range(200))
+    item = QAItem("1", "Does aspirin help?", context, "Yes, it lowers the risk.", "yes")
+    for max_seq_len in (96, 4096):
+        example = encode_example(tokenizer, item, max_seq_len)
+        ids, labels = example["input_ids"], example["labels"]
+        assert len(ids) == len(labels) and len(ids) <= max_seq_len
+        answer_at = next(i for i, label in enumerate(labels) if label != IGNORE_INDEX)
+        assert set(labels[:answer_at]) == {IGNORE_INDEX} and labels[answer_at:] == ids[answer_at:]
+        assert tokenizer.decode(labels[answer_at:]) == "Yes, it lowers the risk." + tokenizer.eos_token
+        prompt = tokenizer.decode(ids[:answer_at])
+        assert "Question: Does aspirin help?" in prompt
+        assert ("Finding 199 was measured" in prompt) is (max_seq_len == 4096)  # cut only when too long

@@ -106,3 +106,31 @@ def test_prompt_text_is_off_in_the_settings_by_default():
     from services.gateway.config import GatewaySettings
 
     assert GatewaySettings().request_log_prompts is False
+
+
+async def test_switched_off_metering_writes_no_file(tmp_path):
+    """README: `LLMOPS_GATEWAY_REQUEST_LOG_ENABLED`, `..._AUDIT_ENABLED` and `..._BUDGETS_ENABLED` set
+    to false leave out the request log, the audit log and the cost ledger: a request writes nothing."""
+    from services.common.models import ModelSpec
+    from services.gateway.config import GatewaySettings
+    from services.gateway.routes import build_fastapi
+    from services.gateway.wiring import build_gateway, metering_stages
+
+    def paths_in(folder):
+        return {"request_log_path": folder / "r.jsonl", "audit_db": folder / "a.db", "ledger_db": folder / "l.db"}
+
+    flags = ("request_log_enabled", "audit_enabled", "budgets_enabled")
+    on = GatewaySettings(auth_disabled=True, quota_backend="local", **paths_in(tmp_path / "on"))
+    assert set(metering_stages(on)) == {"request_log", "audit", "budget"}
+    paths = paths_in(tmp_path / "off")
+    off = GatewaySettings(auth_disabled=True, quota_backend="local", **paths, **dict.fromkeys(flags, False))
+    service = build_gateway(off, [ModelSpec(name="fake-chat", source="x")], engines={"fake-chat": FakeEngine()})
+
+    async def ready() -> bool:
+        return True
+
+    app = build_fastapi(lambda: service, is_ready=ready)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        body = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello"}]}
+        assert (await client.post("/v1/chat/completions", json=body)).status_code == 200
+    assert not (tmp_path / "off").exists() or not any((tmp_path / "off").iterdir())

@@ -78,6 +78,16 @@ def test_unknown_filter_field_is_a_clear_400(service):
         service.retrieve({"query": "aspirin", "collection": "med", "filters": {"year`; drop": "1"}})
 
 
+def test_each_passage_names_its_chunk_and_source(service):
+    """README Retrieval: each passage has `id` (`<document id>#<chunk index>`), `document_id`,
+    `chunk_index`, `text`, `score`, `scores` / `ranks` per ranking, `title`, `source`, `metadata`."""
+    [passage] = service.retrieve({"query": "insulin pumps", "collection": "med", "top_k": 1})["data"]
+    fields = {"id", "document_id", "chunk_index", "text", "score", "scores", "ranks", "title", "source", "metadata"}
+    assert fields <= set(passage), sorted(passage)
+    assert passage["id"] == f"{passage['document_id']}#{passage['chunk_index']}" == "insulin#0"
+    assert passage["text"].startswith("Insulin pumps improve glycaemic control")
+
+
 def test_a_retrieval_without_top_k_returns_default_top_k_passages(tmp_path, tokenizer):  # noqa: F811
     """README RAG settings: `default_top_k` (5) is "the top_k of a retrieval that gives none"."""
     docs = [Document(f"d{i}", f"Trial {i} of aspirin for headache in adults.") for i in range(8)]

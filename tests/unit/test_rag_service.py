@@ -88,6 +88,23 @@ def test_each_passage_names_its_chunk_and_source(service):
     assert passage["text"].startswith("Insulin pumps improve glycaemic control")
 
 
+def test_a_replica_sees_each_batch_another_writer_commits(tmp_path, tokenizer):  # noqa: F811
+    """README: "The retrieval replicas see each committed batch of a running ingest": a second
+    service over the same index folder (here in the same process, as a replica beside a CLI
+    ingest would be in another) answers from new and erased documents at once, without a restart."""
+    writer = make_service(tmp_path / "index", tokenizer)
+    replica = make_service(tmp_path / "index", tokenizer)
+    writer.ingest("med", DOCS)
+    body = {"query": "statin myopathy", "collection": "med", "top_k": 5}
+    assert "statin" not in ids(replica.retrieve(body))
+    writer.ingest("med", [Document("statin", "Statins can cause myopathy in older patients.")])
+    for mode in ("hybrid", "dense", "bm25"):
+        assert ids(replica.retrieve({**body, "mode": mode}))[0] == "statin", mode
+    assert replica.stats("med")["documents"] == 4
+    writer.delete_document("med", "statin")
+    assert "statin" not in ids(replica.retrieve(body))
+
+
 def test_a_retrieval_without_top_k_returns_default_top_k_passages(tmp_path, tokenizer):  # noqa: F811
     """README RAG settings: `default_top_k` (5) is "the top_k of a retrieval that gives none"."""
     docs = [Document(f"d{i}", f"Trial {i} of aspirin for headache in adults.") for i in range(8)]

@@ -12,6 +12,10 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make serve             start the stack on 127.0.0.1:8000 (installs, imports models, ingests the RAG demo first)"
+	@echo "make install           create .venv and install (CPU or CUDA vLLM) and helm"
+	@echo "make models            train the safety classifiers, then import the embedded models into the model store"
+	@echo "make classifiers       train the safety classifiers into var/classifiers (skipped when up to date)"
+	@echo "make rag-demo          ingest the RAG demo collection pubmed (unchanged abstracts skipped)"
 	@echo "make test              install, import the embedded models, run all tests"
 	@echo "make test-unit         fast tests only (no Ray Serve stack, no vLLM engine)"
 	@echo "make test-integration  tests against the real stack"

@@ -1,8 +1,13 @@
-"""README "Commands" lists every make target the Makefile declares (.PHONY), and no other."""
+"""README "Commands" lists every make target the Makefile declares (.PHONY), and no other; `make help`
+(what `make` alone prints) lists the same targets."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from services.cli.local_stack import REPO
 
@@ -23,3 +28,13 @@ def readme_targets() -> set[str]:
 
 def test_the_readme_lists_exactly_the_makefile_targets():
     assert readme_targets() == makefile_targets()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_help_lists_exactly_the_makefile_targets():
+    printed = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    lines = printed.splitlines()
+    assert all(line.startswith("make ") for line in lines), printed
+    names = [line.split()[1] for line in lines]
+    assert len(names) == len(set(names)), "each target once"
+    assert set(names) == makefile_targets()

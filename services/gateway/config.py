@@ -121,7 +121,8 @@ class GatewaySettings(BaseSettings):
         256,
         ge=1,
         description="Completion tokens a token-limited key reserves at admission for a chat request without "
-        "max_tokens (vLLM lets it run to the end of the context; completions reserve vLLM's default, 16).",
+        "max_tokens to a model whose context is unknown (max_model_len unset); with a known context such a request "
+        "reserves the rest of it, as far as vLLM lets the answer run (completions reserve vLLM's default, 16).",
     )
 
     timings_path: Path | None = Field(

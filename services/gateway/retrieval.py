@@ -62,6 +62,8 @@ def rag_stage(parts: Any) -> RagStage:
             raise ValueError(f"RAG alias {name!r}: base model {alias.model!r} is not served")
         aliases[name] = (alias.model, RagBinding(alias.collection, alias.top_k))
         parts.catalog[name] = parts.catalog[alias.model]
+        if alias.model in parts.contexts:
+            parts.contexts[name] = parts.contexts[alias.model]  # the base's context checks and caps the alias
         if alias.model in parts.engines:
             parts.engines[name] = parts.engines[alias.model]  # routing serves the alias with the base engine
     scanner = parts.clients.safety if parts.safety else None

@@ -93,9 +93,10 @@ class QuotaStage(PassThrough):
     reserves what the request may use at admission and settles it when the request ends, so
     concurrent long requests cannot overrun the limit: per prompt (a completions batch has
     several), its estimate plus ``n`` times the most tokens an answer may have: ``max_tokens``,
-    else the engine's default for completions (16) and ``default_completion_tokens`` for chat
-    (vLLM's bound there is the rest of the context: an estimate), never more than the model's
-    context (``contexts``, public name -> tokens) leaves after the prompt."""
+    else the engine's default: 16 for completions, and for chat the rest of the context (vLLM
+    lets a chat answer without a maximum run to the end of it), never more than the model's
+    context (``contexts``, public name -> tokens) leaves after the prompt. Chat to a model whose
+    context is unknown reserves ``default_completion_tokens`` (an estimate, not a bound)."""
 
     def __init__(
         self,
@@ -118,9 +119,12 @@ class QuotaStage(PassThrough):
         estimates = [p.token_estimate() for p in request_prompts(ctx)] or [0]
         if ctx.route not in ("chat", "completions"):
             return max(1, sum(estimates))
-        default = COMPLETIONS_DEFAULT_MAX_TOKENS if ctx.route == "completions" else self.default_completion_tokens
-        most = int(payload.get("max_completion_tokens") or payload.get("max_tokens") or default)
         n, context = int(payload.get("n") or 1), self.contexts.get(ctx.model) or 0
+        if ctx.route == "completions":
+            default = COMPLETIONS_DEFAULT_MAX_TOKENS
+        else:  # vLLM's default for chat is the rest of the context: all of it bounds that
+            default = context or self.default_completion_tokens
+        most = int(payload.get("max_completion_tokens") or payload.get("max_tokens") or default)
 
         def longest_answer(prompt: int) -> int:
             return min(most, max(1, context - prompt)) if context else most

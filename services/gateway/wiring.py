@@ -74,6 +74,9 @@ class Parts:
     clients: Clients
     handles: ServiceHandles
     catalog: dict[str, str] = field(default_factory=dict)  # public model name -> task; factories may add names
+    # public model name -> context length in tokens, where known; a factory that adds a name for a
+    # model (an alias) adds that model's context under it, so that its requests are checked and capped alike
+    contexts: dict[str, int] = field(default_factory=dict)
     router: dict[str, Any] | None = None  # A/B router settings (services/router/wiring.py); None: static routing
     # (model, registry version, its backend: vllm | onnx) -> the engine of that version's application
     version_engines: Callable[[str, int, str], Engine | None] | None = None
@@ -186,14 +189,14 @@ def safety_guards(client: SafetyClient, safety: dict[str, Any]) -> dict[str, Any
     return {"input_guard": InputGuard(guard), "output_guard": output, "guard": guard}
 
 
-def request_limits(settings: GatewaySettings, specs: Sequence[ModelSpec]) -> RequestLimits:
+def request_limits(settings: GatewaySettings, contexts: Mapping[str, int]) -> RequestLimits:
     return RequestLimits(
         max_body_bytes=settings.max_body_bytes,
         max_messages=settings.max_messages,
         max_stop=settings.max_stop,
         max_logit_bias=settings.max_logit_bias,
         context_chars_per_token=settings.context_chars_per_token,
-        contexts={s.name: s.max_model_len for s in specs if s.max_model_len},
+        contexts=dict(contexts),
     )
 
 
@@ -273,6 +276,7 @@ def build_gateway(
         clients,
         handles,
         catalog={s.name: s.task for s in specs},
+        contexts={s.name: s.max_model_len for s in specs if s.max_model_len},
         router=router,
         version_engines=version_engines,
         safety=safety,
@@ -282,7 +286,7 @@ def build_gateway(
     factories |= {slot: load_factory(path) for slot, path in settings.stages.items()}
     chosen = {slot: factory(parts) for slot, factory in factories.items()}  # may add names to the catalog
     guards = safety_guards(clients.safety, safety) if clients.safety is not None and safety else {}
-    limits = request_limits(settings, specs)
+    limits = request_limits(settings, parts.contexts)
     built_in: dict[str, Stage] = {
         "auth": AuthStage(key_store(settings)),
         "models": ModelResolution(parts.catalog, limits),

@@ -23,11 +23,16 @@ from services.common.errors import (
     LLMOpsError,
 )
 
+# vLLM's refusal of a prompt (or embeddings input) longer than the context says this; its error has no code
+CONTEXT_REFUSAL = "maximum context length"
+
 
 def engine_error(status: int, message: str) -> LLMOpsError:
-    """Map an engine's error status to ours: its 4xx are the client's fault, the rest are ours."""
+    """Map an engine's error status to ours: its 4xx are the client's fault, the rest are ours. A
+    context refusal gets the code the gateway's own context check gives (``limits.py``)."""
     if 400 <= status < 500 and status not in (408, 429):
-        return InvalidRequestError(message or "The engine rejected the request.")
+        code = "context_length_exceeded" if CONTEXT_REFUSAL in (message or "") else None
+        return InvalidRequestError(message or "The engine rejected the request.", code=code)
     if status == 408:
         return EngineTimeoutError("The engine timed out.")
     return EngineUnavailableError("The engine failed to serve the request.")

@@ -2,11 +2,14 @@
 
 Body size is checked on the raw bytes (413); the rest on the validated request (400 naming the
 parameter): message count, ``stop`` entries, ``logit_bias`` entries, ``best_of``, and a prompt
-longer than the model's context (400 ``context_length_exceeded``). The gateway has no tokenizer,
-so for text the context check is a lower bound: a prompt of more than ``context_chars_per_token``
+longer than the model's context (400 ``context_length_exceeded``), on every route: chat,
+completions and embeddings (an embedding model's context is its ``max_model_len`` too; vLLM
+refuses a longer input rather than truncating it). The gateway has no tokenizer, so for text
+the context check is a lower bound: a prompt of more than ``context_chars_per_token``
 characters per token of context cannot fit; closer calls are left to the engine, which counts
-exactly. A prompt given as token ids is counted exactly: more ids than the context is refused,
-as vLLM refuses it. Each prompt of a batch (``prompt`` as a list) is checked on its own.
+exactly (its refusal gets the same code, ``engines.engine_error``). A prompt given as token ids
+is counted exactly: more ids than the context is refused, as vLLM refuses it. Each prompt of a
+batch (``prompt`` or ``input`` as a list) is checked on its own.
 """
 
 from __future__ import annotations
@@ -83,11 +86,11 @@ class RequestLimits:
         context = self.contexts.get(request.model)
         self._check_min_tokens(request, context)
         self._check_best_of(request)
-        if context and route != "embeddings":
+        if context:
             self._check_context(route, prompts, context)
 
     def _check_context(self, route: str, prompts: Sequence[Prompt], context: int) -> None:
-        param = "messages" if route == "chat" else "prompt"
+        param = {"chat": "messages", "completions": "prompt", "embeddings": "input"}[route]
         for prompt in prompts:
             if prompt.tokens is not None and prompt.tokens > context:
                 raise InvalidRequestError(

@@ -143,6 +143,18 @@ def test_embeddings(stack):
     assert r.usage.prompt_tokens > 0
 
 
+def test_embeddings_beyond_the_context_are_400(stack):
+    """The embedding model's context is 256 tokens (config/models.yaml): vLLM refuses a longer input
+    (it does not truncate), 400 context_length_exceeded like the gateway's own check of an input far
+    beyond it (more than 256 x 8 characters, refused before the engine)."""
+    client = stack.client()
+    for words in (300, 500):  # 1,500 characters reach vLLM; 2,500 are refused at the gateway
+        with pytest.raises(openai.BadRequestError) as info:
+            client.embeddings.create(model=EMBED_MODEL, input=["A short one.", "word " * words])
+        assert info.value.code == "context_length_exceeded", info.value.message
+        assert "maximum context length is 256 tokens" in info.value.message
+
+
 def test_auth_failures(stack):
     with pytest.raises(openai.AuthenticationError):
         stack.client(key="sk-llmops-not-a-key").models.list()

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
+from loadtests._common import RunStamp, emit  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -146,28 +146,19 @@ def summarize(rows: list[dict], builds: list[str]) -> dict:
 
 
 async def onnx_row(folder: Path, args: argparse.Namespace) -> dict:
-    from loadtests.bench_quantization import engine_levels
+    from loadtests.one_stream import onnx_level
 
-    level_args = argparse.Namespace(
-        concurrency=[1], requests_per_client=1, min_requests=args.requests, tokens=args.tokens
-    )
-    [level] = await engine_levels(folder, level_args)
-    return level
+    return await onnx_level(folder, requests=args.requests, tokens=args.tokens)
 
 
 async def llamacpp_row(args: argparse.Namespace, workdir: Path) -> dict:
-    from loadtests import bench_engine
+    from loadtests.one_stream import llamacpp_args, llamacpp_level
 
-    engine_args = bench_engine.parse_args(
-        ["--concurrency", "1", "--max-tokens", str(args.tokens), "--requests-per-client", "1",
-         "--min-requests", str(args.requests), "--llamacpp-threads", str(args.threads),
-         "--llamacpp-threads-batch", str(args.threads), "--wait-quiet", "0", "--port", str(args.port),
-         "--llamacpp-server", args.llamacpp_server,
-         *(["--gguf", str(args.gguf)] if args.gguf else []),
-         *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
+    own = llamacpp_args(
+        tokens=args.tokens, requests=args.requests, threads=args.threads, port=args.port,
+        server=args.llamacpp_server, gguf=args.gguf, bench_venv=args.bench_venv,
     )  # fmt: skip
-    [level] = (await bench_engine.run_system("llamacpp", engine_args, workdir))["levels"]
-    return level
+    return await llamacpp_level(own, workdir)
 
 
 async def main_async(args: argparse.Namespace) -> list[dict]:
@@ -212,11 +203,10 @@ async def main_async(args: argparse.Namespace) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     rows = asyncio.run(main_async(args))
     record = {
         "bench": "int4_interleaved",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "summary": summarize(rows, list(args.builds)),
         "rows": rows,
         "builds": {name: str(folder) for name, folder in args.builds.items()},
@@ -224,9 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         "threads": args.threads,
         "fast_decode_tok_s": args.fast_decode,
         "cpus": os.cpu_count(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/bench_int4_interleaved.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -27,21 +27,13 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
-from loadtests.llamacpp_threads import (  # noqa: E402
-    QUIET_SHARE,
-    cpu_shares,
-    cpu_times,
-    others_cpu,
-    process_ticks,
-    wait_for_quiet,
-)
+from loadtests._common import RunStamp, emit  # noqa: E402
+from loadtests.one_stream import Turn, llamacpp_args  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -119,14 +111,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def engine_args(setting: str, args: argparse.Namespace) -> argparse.Namespace:
     """bench_engine's arguments for one start of llama.cpp's server with ``setting``."""
-    from loadtests import bench_engine
-
-    out = bench_engine.parse_args(
-        ["--concurrency", "1", "--max-tokens", str(args.tokens), "--requests-per-client", "1",
-         "--min-requests", str(args.requests), "--llamacpp-threads", str(args.threads),
-         "--llamacpp-threads-batch", str(args.threads), "--wait-quiet", "0", "--port", str(args.port),
-         *(["--gguf", str(args.gguf)] if args.gguf else []),
-         *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
+    out = llamacpp_args(
+        tokens=args.tokens, requests=args.requests, threads=args.threads, port=args.port,
+        gguf=args.gguf, bench_venv=args.bench_venv,
     )  # fmt: skip
     out.llamacpp_env, out.llamacpp_options, out.llamacpp_server = SETTINGS[setting]
     return out
@@ -188,15 +175,9 @@ async def main_async(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="llamacpp-mode-") as workdir:
         for r in range(args.rounds):
             for name in args.settings if r % 2 == 0 else args.settings[::-1]:
-                waited = wait_for_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0.0
-                load, before, procs, began = os.getloadavg()[0], cpu_times(), process_ticks(), time.perf_counter()
+                measured = Turn(args.quiet_wait)
                 start = {"round": r, "setting": name, **await one_start(name, args, Path(workdir))}
-                start["turn_s"] = round(time.perf_counter() - began, 1)
-                start["cpu"] = cpu_shares(before, cpu_times())
-                start["others"] = others_cpu(procs, process_ticks())
-                start["disturbed"] = start["others"]["cpu_s"] / start["turn_s"] >= QUIET_SHARE
-                start["waited_quiet_s"] = waited
-                start["load_1m_before"] = round(load, 2)
+                start.update(measured.fields())
                 print(f"[{r}] {name}: {start}", file=sys.stderr, flush=True)
                 starts.append(start)
     return {"summary": summary(starts), "starts": starts}
@@ -204,11 +185,10 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     record = asyncio.run(main_async(args))
     record = {
         "bench": "llamacpp_mode",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **record,
         "settings": {
             name: dict(zip(("env", "options", "server"), SETTINGS[name], strict=True)) for name in args.settings
@@ -216,9 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         "threads": args.threads,
         "fast_decode_tok_s": args.fast_decode,
         "cpus": os.cpu_count(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/llamacpp_mode.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit, processes  # noqa: E402
+from loadtests._common import RunStamp, emit, processes  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -128,30 +128,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def llamacpp_turn(threads: int, batch: int, args: argparse.Namespace, workdir: Path) -> dict:
-    from loadtests import bench_engine
-
-    engine_args = bench_engine.parse_args(
-        ["--concurrency", "1", "--max-tokens", str(args.tokens), "--requests-per-client", "1",
-         "--min-requests", str(args.requests), "--llamacpp-threads", str(threads),
-         "--llamacpp-threads-batch", str(batch), "--wait-quiet", "0",
-         *(["--gguf", str(args.gguf)] if args.gguf else []),
-         *(["--bench-venv", args.bench_venv] if args.bench_venv else [])]
-    )  # fmt: skip
-    [level] = (await bench_engine.run_system("llamacpp", engine_args, workdir))["levels"]
-    return level
-
-
-async def onnx_turn(args: argparse.Namespace) -> dict:
-    from loadtests.bench_quantization import engine_levels
-
-    level_args = argparse.Namespace(
-        concurrency=[1], requests_per_client=1, min_requests=args.requests, tokens=args.tokens
-    )
-    [level] = await engine_levels(args.onnx, level_args)
-    return level
-
-
 def summary(turns: list[dict]) -> dict:
     by_name: dict[str, list[dict]] = {}
     for turn in turns:
@@ -182,32 +158,31 @@ def summary(turns: list[dict]) -> dict:
 
 async def main_async(args: argparse.Namespace) -> dict:
     from loadtests.bench_quantization import decode_tok_s
+    from loadtests.one_stream import Turn, llamacpp_args, llamacpp_level, onnx_level
 
     names = [f"llamacpp_t{t}_b{b}" for t, b in args.settings] + (["onnx"] if args.onnx else [])
     turns = []
     with tempfile.TemporaryDirectory(prefix="llamacpp-threads-") as workdir:
         for r in range(args.rounds):
             for name in names if r % 2 == 0 else names[::-1]:
-                waited = wait_for_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0.0
-                load, before, procs, began = os.getloadavg()[0], cpu_times(), process_ticks(), time.perf_counter()
+                measured = Turn(args.quiet_wait)
                 if name == "onnx":
-                    level = await onnx_turn(args)
+                    level = await onnx_level(args.onnx, requests=args.requests, tokens=args.tokens)
                 else:
                     threads, batch = args.settings[names.index(name)]
-                    level = await llamacpp_turn(threads, batch, args, Path(workdir))
+                    own = llamacpp_args(
+                        tokens=args.tokens, requests=args.requests, threads=threads, threads_batch=batch,
+                        gguf=args.gguf, bench_venv=args.bench_venv,
+                    )  # fmt: skip
+                    level = await llamacpp_level(own, Path(workdir))
                 turn = {
                     "round": r,
                     "name": name,
                     "tok_s_c1": level["tok_s"],
                     "ttft_p50_ms_c1": level["ttft_p50_ms"],
                     "decode_tok_s_c1": decode_tok_s(level),
-                    "cpu": cpu_shares(before, cpu_times()),  # the whole turn, the server's start included
-                    "turn_s": round(time.perf_counter() - began, 1),
-                    "others": others_cpu(procs, process_ticks()),  # what else ran on the 2 cores meanwhile
-                    "waited_quiet_s": waited,
-                    "load_1m_before": round(load, 2),
+                    **measured.fields(),
                 }
-                turn["disturbed"] = turn["others"]["cpu_s"] / turn["turn_s"] >= QUIET_SHARE
                 print(f"[{r}] {name}: {turn}", file=sys.stderr, flush=True)
                 turns.append(turn)
     return {"summary": summary(turns), "turns": turns}
@@ -215,16 +190,13 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     record = asyncio.run(main_async(args))
     record = {
         "bench": "llamacpp_threads",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **record,
         "cpus": os.cpu_count(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/llamacpp_threads.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

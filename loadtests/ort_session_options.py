@@ -29,15 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtests._common import emit  # noqa: E402
-from loadtests.llamacpp_threads import (  # noqa: E402
-    QUIET_SHARE,
-    cpu_shares,
-    cpu_times,
-    others_cpu,
-    process_ticks,
-    wait_for_quiet,
-)
+from loadtests._common import RunStamp, emit  # noqa: E402
+from loadtests.one_stream import Turn  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -130,15 +123,9 @@ async def main_async(args: argparse.Namespace) -> dict:
     turns = []
     for r in range(args.rounds):
         for name in args.settings if r % 2 == 0 else args.settings[::-1]:
-            waited = wait_for_quiet(args.quiet_wait) if args.quiet_wait > 0 else 0.0
-            load, before, procs, began = os.getloadavg()[0], cpu_times(), process_ticks(), time.perf_counter()
+            measured = Turn(args.quiet_wait)
             turn = {"round": r, "setting": name, **await one_turn(name, args)}
-            turn["turn_s"] = round(time.perf_counter() - began, 1)
-            turn["cpu"] = cpu_shares(before, cpu_times())
-            turn["others"] = others_cpu(procs, process_ticks())
-            turn["disturbed"] = turn["others"]["cpu_s"] / turn["turn_s"] >= QUIET_SHARE
-            turn["waited_quiet_s"] = waited
-            turn["load_1m_before"] = round(load, 2)
+            turn.update(measured.fields())
             print(f"[{r}] {name}: {turn}", file=sys.stderr, flush=True)
             turns.append(turn)
     return {"summary": summary(turns, args.concurrency), "turns": turns}
@@ -146,18 +133,15 @@ async def main_async(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    load_before = os.getloadavg()
+    stamp = RunStamp()
     record = asyncio.run(main_async(args))
     record = {
         "bench": "ort_session_options",
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **record,
         "settings": {name: SETTINGS[name] for name in args.settings},
         "onnx": str(args.onnx),
         "cpus": os.cpu_count(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-        "command": " ".join(["loadtests/ort_session_options.py", *sys.argv[1:]]),
+        **stamp.fields(),
     }
     emit(record, args.out)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.safety.sparse_tfidf import SparseTfidfLinear, ngrams
+from services.safety.sparse_tfidf import SparseTfidfLinear, TextNgrams, ngrams, text_of
 
 
 class ModelMissingError(RuntimeError):
@@ -58,13 +58,14 @@ class OnnxTextClassifier:
         # the same graph's arithmetic over a text's own n-grams (services/safety/sparse_tfidf.py)
         self.sparse = SparseTfidfLinear.from_graph(path, self.session)
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
+    def probabilities(self, texts: list[str] | list[str | TextNgrams]) -> np.ndarray:
         """``[len(texts), classes]``: each text's class probabilities, from ``self.sparse`` where it
-        serves the text, else from onnxruntime."""
+        serves the text, else from onnxruntime. A text given as ``TextNgrams`` lends its n-grams
+        to (and takes them from) the other classifiers scoring it."""
         rows = [self.sparse.probabilities(t) for t in texts] if self.sparse is not None else [None] * len(texts)
         dense = [i for i, row in enumerate(rows) if row is None]
         if dense:
-            batch = np.array([texts[i] for i in dense], dtype=object).reshape(-1, 1)
+            batch = np.array([text_of(texts[i]) for i in dense], dtype=object).reshape(-1, 1)
             for i, row in zip(dense, self.session.run(["probabilities"], {"text": batch})[0], strict=True):
                 rows[i] = row
         return np.array(rows, dtype=np.float32).reshape(len(texts), len(self.classes))
@@ -115,7 +116,7 @@ class InjectionClassifier(OnnxTextClassifier):
     def __init__(self, models_dir: Path):
         super().__init__(models_dir / "injection.onnx", ("benign", "injection"))
 
-    def scores(self, texts: list[str]) -> list[float]:
+    def scores(self, texts: list[str] | list[str | TextNgrams]) -> list[float]:
         """Probability that each text is a prompt injection."""
         return [float(p) for p in self.probabilities(texts)[:, 1]]
 
@@ -124,7 +125,7 @@ class ToxicityClassifier(OnnxTextClassifier):
     def __init__(self, models_dir: Path):
         super().__init__(models_dir / "toxicity.onnx", ("hate", "offensive", "neither"))
 
-    def score(self, text: str) -> tuple[float, str]:
+    def score(self, text: str | TextNgrams) -> tuple[float, str]:
         """Probability that the text is hateful or offensive, and the likelier of the two."""
         hate, offensive, _neither = (float(p) for p in self.probabilities([text])[0])
         return hate + offensive, ("hate" if hate >= offensive else "offensive")

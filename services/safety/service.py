@@ -8,7 +8,8 @@
 - pii: Presidio on each text, with redaction or reversible pseudonymisation.
 
 Injection and toxicity compare their score with the rule's threshold for the direction and text
-(``threshold_for``: ``output_threshold`` on output when set; a stricter one for a short text).
+(``threshold_for``: ``output_threshold`` on output when set; a stricter one for a short text). Both
+classifiers read the joined text's word n-grams from one ``TextNgrams`` (one split, not two).
 
 The verdict is a plain dict (it crosses a Ray Serve hop)::
 
@@ -35,6 +36,7 @@ from services.safety.classifiers import InjectionClassifier, ToxicityClassifier
 from services.safety.config import SafetySettings
 from services.safety.pii import PiiDetector, Pseudonymizer, redact
 from services.safety.policy import Policy
+from services.safety.sparse_tfidf import TextNgrams
 from services.safety.watermark import WatermarkDetector
 
 CATEGORY = {"injection": "prompt injection", "toxicity": "toxicity", "pii": "pii"}
@@ -85,6 +87,7 @@ class SafetyService:
         if not isinstance(policy, Policy):
             policy = Policy.model_validate(policy)
         joined = "\n\n".join(texts)
+        shared = TextNgrams(joined)  # the injection and toxicity classifiers read its n-grams once
         verdict = passing_verdict(texts)
 
         def decide(detector: str, score: float, towards: int = 1) -> None:
@@ -102,14 +105,14 @@ class SafetyService:
             found = heuristics.scan(joined)
             verdict["timings"]["heuristics"] = time.perf_counter() - started
             started = time.perf_counter()
-            classifier = self.injection.scores([joined])[0]
+            classifier = self.injection.scores([shared])[0]
             verdict["timings"]["injection"] = time.perf_counter() - started
             verdict["scores"]["heuristics"] = found.score
             verdict["scores"]["injection"] = heuristics.combine(classifier, found.score)
             decide("injection", verdict["scores"]["injection"])
         if policy.active("toxicity", direction) and not verdict["blocked"]:
             started = time.perf_counter()
-            verdict["scores"]["toxicity"], kind = self.toxicity.score(joined)
+            verdict["scores"]["toxicity"], kind = self.toxicity.score(shared)
             verdict["timings"]["toxicity"] = time.perf_counter() - started
             decide("toxicity", verdict["scores"]["toxicity"], self.toxicity.classes.index(kind))
         if policy.active("pii", direction) and not verdict["blocked"] and policy.pii.action != "allow":

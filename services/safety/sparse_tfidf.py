@@ -27,6 +27,11 @@ serves the others:
   (``python -m loadtests.bench_tfidf_scoring``); the limits are 1,895 and 500.
 
 The scorer holds ~15 MB for the toxicity graph (~3.4 MB for injection) beside the onnxruntime session.
+
+Every graph this module serves splits text alike (``_read`` accepts lower-casing and ``TOKEN``
+only), and the shipped injection and toxicity graphs both count 1- and 2-grams: a ``TextNgrams``
+made once for a text gives both scorers its n-grams from one pass (the safety service checks one
+joined text with both).
 """
 
 from __future__ import annotations
@@ -62,6 +67,34 @@ _PIPELINE = (
     "LpNormalization",
     "LinearClassifier",
 )
+
+
+class TextNgrams:
+    """One text's word n-grams as the graphs read them (lower-cased, split by ``TOKEN``), computed
+    on first use and kept per n-gram range, so that the scorers of one text split it once."""
+
+    __slots__ = ("text", "_tokens", "_grams")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._tokens: list[str] | None = None
+        self._grams: dict[tuple[int, int], list[tuple[str, ...]]] = {}
+
+    def grams(self, min_gram: int, max_gram: int) -> list[tuple[str, ...]]:
+        """Every n-gram of the text for ``min_gram <= n <= max_gram``, shorter ones first."""
+        key = (min_gram, max_gram)
+        if key not in self._grams:
+            if self._tokens is None:
+                self._tokens = TOKEN.findall(self.text.lower())
+            tokens = self._tokens
+            self._grams[key] = [
+                tuple(tokens[i : i + n]) for n in range(min_gram, max_gram + 1) for i in range(len(tokens) - n + 1)
+            ]
+        return self._grams[key]
+
+
+def text_of(text: str | TextNgrams) -> str:
+    return text.text if isinstance(text, TextNgrams) else text
 
 
 class SparseTfidfLinear:
@@ -185,19 +218,20 @@ class SparseTfidfLinear:
             l1_normalise=normaliser is not None,
         )
 
-    def probabilities(self, text: str) -> list[float] | None:
-        """The class probabilities of ``text``, or None when onnxruntime should score it (longer
-        than ``max_chars``, not ASCII, or no n-gram of it in the vocabulary)."""
-        if len(text) > self.max_chars or not text.isascii():
+    def probabilities(self, text: str | TextNgrams) -> list[float] | None:
+        """The class probabilities of ``text`` (or of a ``TextNgrams`` other scorers share), or
+        None when onnxruntime should score it (longer than ``max_chars``, not ASCII, or no n-gram
+        of it in the vocabulary)."""
+        raw = text_of(text)
+        if len(raw) > self.max_chars or not raw.isascii():
             return None
-        tokens = TOKEN.findall(text.lower())
+        shared = text if isinstance(text, TextNgrams) else TextNgrams(raw)
         counts: dict[int, int] = {}
         columns = self.columns
-        for n in range(self.min_gram, self.max_gram + 1):
-            for i in range(len(tokens) - n + 1):
-                column = columns.get(tuple(tokens[i : i + n]))
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
+        for gram in shared.grams(self.min_gram, self.max_gram):
+            column = columns.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
         if not counts:
             return None
         # Relu(Log(weight * count)) * idf on the non-zero columns, then the row's L2 norm

@@ -23,7 +23,8 @@ start of a longer one ("The" + "odore Okafor"), and then at most the opener's le
 out. What follows is judged with them: the sent part of an unfinished word counts as the start of
 the held text's first word (``cut_point``'s ``prefix``: "odore" is held as "Theodore", a capitalised
 word that may be a name), and an entity found across the boundary is redacted from where the held
-text starts, so the client reads "The<PERSON> is ...". A block after it ends the choice with
+text's first word starts, so the client reads "The<PERSON> is ..." (and "To <PERSON>" where the
+recogniser's span takes in a sent "To" before a name). A block after it ends the choice with
 ``content_filter`` like any other.
 
 An unfinished word longer than ``window_chars`` (text without spaces) is cut, keeping its last
@@ -59,13 +60,14 @@ _SENTENCE_END = ("!", "?")  # not ".": "Dr." and initials ("J.") run on into a n
 # entity types whose matches are made of such words; any other type (names, addresses, dates of
 # birth, whatever recognisers the policy adds) may also run over capitalised words
 # Answer openers that may leave as the first word before the next token shows them whole: common first
-# words of an answer (none a name on its own, none toxic), plus the run openers that are never part
-# of a name. Letters only: a word with digits or symbols may be the start of a number or an address.
+# words of an answer, none toxic and none a given name or surname in the name recogniser's lists
+# ("Will", "Can", "Good" are left out), plus the run openers that the recogniser never puts in a
+# name. Letters only: a word with digits or symbols may be the start of a number or an address.
 FIRST_WORDS = RUN_OPENERS | frozenset(
-    "a an the yes no sure certainly absolutely okay ok well great good sorry unfortunately however of "
-    "here there it in to on at for as if when what why how once one some many most all each every let "
+    "a an the yes no sure certainly absolutely okay ok well great sorry unfortunately however of "
+    "here there it in to on at for as if when what why how once one some many most all every let "
     "we you they so and but or because while after before during today first step title subject "
-    "welcome imagine is are was were do does can could would should will".split()
+    "welcome imagine is are was do does could would should".split()
 )
 _LETTERS = re.compile(r"[A-Za-z]+")
 _TAIL = re.compile(r"\S+$")
@@ -295,11 +297,15 @@ async def _scan(guard: OutputGuard, ctx: RequestContext, state: Held, final: boo
             return None
         if verdict["actions"].get("pii") == "redact":
             shift = len(state.context)  # entities in the context were dealt with when it was sent
+            # one that began in sent text (a sent first word it runs on from): redacted from where the
+            # held text's first word starts, so "To" + " Maria Lopez" reads "To <PERSON>"
+            lead = len(state.text) - len(state.text.lstrip())
             entities = [
-                Entity(e["type"], max(e["start"] - shift, 0), e["end"] - shift, e["score"])
+                Entity(e["type"], e["start"] - shift if e["start"] >= shift else lead, e["end"] - shift, e["score"])
                 for e in verdict["entities"][0]
                 if e["end"] > shift
             ]
+            entities = [e for e in entities if e.end > e.start]
     cut = cut_point(
         state.text,
         entities,

@@ -382,3 +382,27 @@ async def test_a_block_after_a_sent_opener_ends_the_stream_with_content_filter(s
     rest = [c async for c in stream]
     assert "maria" not in "".join(texts(rest))
     assert rest[-1]["choices"][0]["finish_reason"] == "content_filter"
+
+
+async def test_a_name_after_a_sent_opener_that_the_recogniser_runs_into_keeps_its_space(safety_service):
+    """At an answer's start the name recogniser's span takes in a capitalised "To" before a name
+    ("To Maria Lopez"). "To" has gone out as the first word: the placeholder starts where the name
+    does. Before: it started at the held text's first character, and the client read "To<PERSON>"."""
+    guard = OutputGuard(
+        SafetyGuard(LocalSafetyClient(safety_service), PolicySet({"pii": {"entities": ["PERSON"]}}), timeout_s=5),
+        max_delay_s=0.0,
+    )
+    pieces = ["To", " Maria", " Lopez", ",", " thanks", " again", "."]
+    out = texts([c async for c in guard.on_stream(ctx(), scripted(pieces))])
+    assert out[0] == "To" and "".join(out) == "To <PERSON>, thanks again."
+
+
+def test_no_listed_first_word_is_a_name_in_the_recognisers_lists():
+    """A listed opener leaves whole before the next token: one that is also a given name or surname
+    ("Will", "Can") could be the first half of a name sent in full."""
+    from services.gateway.stream_guard import FIRST_WORDS
+    from services.safety.recognizers import RUN_OPENERS, name_lists
+
+    given, family = name_lists()
+    assert not {w for w in FIRST_WORDS - RUN_OPENERS if w in given or w in family}
+    assert not first_word_ready("Will") and first_word_ready("Sure")

@@ -406,3 +406,14 @@ def test_no_listed_first_word_is_a_name_in_the_recognisers_lists():
     given, family = name_lists()
     assert not {w for w in FIRST_WORDS - RUN_OPENERS if w in given or w in family}
     assert not first_word_ready("Will") and first_word_ready("Sure")
+
+
+async def test_every_listed_first_word_passes_the_shipped_policys_scan_alone(safety_service):
+    """Each listed opener, alone as a first scan sees it, leaves under the shipped policy (a word
+    blocked alone would end every answer it opens)."""
+    from services.gateway.stream_guard import FIRST_WORDS
+
+    guard = SafetyGuard(LocalSafetyClient(safety_service), PolicySet.from_file(SHIPPED), timeout_s=5)
+    for word in sorted(w.capitalize() for w in FIRST_WORDS if first_word_ready(w)):
+        verdict = await guard.check(ctx(), [word], "output")
+        assert verdict is not None and not verdict["blocked"] and not verdict["entities"][0], word

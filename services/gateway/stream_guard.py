@@ -14,6 +14,19 @@ each scan it sends everything up to the cut (``cut_point``) and holds back only:
   the last word ending a sentence with ``!`` or ``?`` ("Sure! Here" holds only "Here");
 - any detected span or pseudonym placeholder the cut would split.
 
+The first word of an answer is the one exception to holding the unfinished word: when nothing has
+been sent yet and the held text is one word of letters from a closed list of answer openers
+(``FIRST_WORDS``: "The", "A", "Once", "Sure", "Dear", ...), it is scanned and, clean, sent at once
+instead of waiting for the next token to show it whole (at one stream that wait was most of what
+the guard added to the first token's time). The price: such a word may still turn out to be the
+start of a longer one ("The" + "odore Okafor"), and then at most the opener's letters have gone
+out. What follows is judged with them: the sent part of an unfinished word counts as the start of
+the held text's first word (``cut_point``'s ``prefix``: "odore" is held as "Theodore", a capitalised
+word that may be a name), and an entity found across the boundary is redacted from where the held
+text's first word starts, so the client reads "The<PERSON> is ..." (and "To <PERSON>" where the
+recogniser's span takes in a sent "To" before a name). A block after it ends the choice with
+``content_filter`` like any other.
+
 An unfinished word longer than ``window_chars`` (text without spaces) is cut, keeping its last
 ``holdback_chars``. Sent text that the guard left unchanged keeps the engine's chunk boundaries and
 each chunk's logprobs; text it rewrote goes out as one chunk without logprobs (the token strings
@@ -44,6 +57,19 @@ _GROWING = re.compile(r"[\d@+#%&/\\:=_|()\[\]<>$€£]")
 _WORDS = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 _SENTENCE_END = ("!", "?")  # not ".": "Dr." and initials ("J.") run on into a name
+# Answer openers that may leave as the first word before the next token shows them whole: common first
+# words of an answer, none a given name or surname in the name recogniser's lists ("Will", "Can",
+# "Good" are left out), plus the run openers that the recogniser never puts in a name; each passes
+# the shipped policy's scan alone (toxicity highest for "Her", 0.979, judged at 0.99 as a short
+# text). Letters only: a word with digits or symbols may be the start of a number or an address.
+FIRST_WORDS = RUN_OPENERS | frozenset(
+    "a an the yes no sure certainly absolutely okay ok well great sorry unfortunately however of "
+    "here there it in to on at for as if when what why how once one some many most all every let "
+    "we you they so and but or because while after before during today first step title subject "
+    "welcome imagine is are was do does could would should".split()
+)
+_LETTERS = re.compile(r"[A-Za-z]+")
+_TAIL = re.compile(r"\S+$")
 # entity types whose matches are made of such words; any other type (names, addresses, dates of
 # birth, whatever recognisers the policy adds) may also run over capitalised words
 PATTERN_ENTITIES = frozenset(
@@ -68,6 +94,21 @@ def opens_run(word: str) -> bool:
     return not _GROWING.search(word) and word.lower().rstrip(".:,") in RUN_OPENERS
 
 
+def first_word_ready(text: str) -> bool:
+    """Whether ``text``, the start of an answer with nothing sent yet, is one listed opener that may
+    leave before the next token shows it whole (see the module docstring)."""
+    word = text.lstrip()
+    return _LETTERS.fullmatch(word) is not None and word.lower() in FIRST_WORDS
+
+
+def unfinished_word(sent: str, text: str) -> str:
+    """The part of a word already sent that ``text`` goes on ("The" when ``sent`` ends in "The" and
+    ``text`` starts "odore"), or ""."""
+    if not text or text[0].isspace() or not sent or sent[-1].isspace():
+        return ""
+    return _TAIL.search(sent).group()
+
+
 def last_words(text: str, limit: int) -> str:
     """The end of ``text``, at most ``limit`` characters, from the start of a word (a word cut in
     two reads to the classifiers and recognisers as another word: "l of France"); the bare last
@@ -80,27 +121,22 @@ def last_words(text: str, limit: int) -> str:
 
 
 def cut_point(
-    text: str, entities: list[Entity], final: bool, *, holdback: int, longest_word: int, capitals: bool
+    text: str,
+    entities: list[Entity],
+    final: bool,
+    *,
+    holdback: int,
+    longest_word: int,
+    capitals: bool,
+    prefix: str = "",
+    first: bool = False,
 ) -> int:
-    """How much of ``text`` (scanned, not yet sent) can be sent now."""
+    """How much of ``text`` (scanned, not yet sent) can be sent now. ``prefix``: the part of an
+    unfinished word already sent that ``text`` goes on (``unfinished_word``), judged with the
+    word's rest; ``first``: nothing has been sent yet (``first_word_ready``)."""
     if final:
         return len(text)
-    words = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
-    hold = len(text)
-    open_run = True  # the text ends in whitespace or a word that may still grow: growing words before it are held
-    if words and words[-1][1] == len(text):  # the unfinished last word
-        hold = words[-1][0]
-        open_run = grows(text[hold:], capitals)
-        words.pop()
-    run: list[int] = []  # starts of the growing words held before the unfinished one
-    while open_run and words and grows(word := text[words[-1][0] : words[-1][1]], capitals):
-        if len(text) - words[-1][0] > holdback or word.endswith(_SENTENCE_END):
-            break  # a word that ends a sentence ends any match: what follows cannot change it
-        run.insert(0, words.pop()[0])
-    if capitals and not (words and grows(text[words[-1][0] : words[-1][1]], capitals)):  # the run starts here
-        while run and opens_run(_WORDS.match(text, run[0]).group()):  # "The", "Dear": never in a name
-            run.pop(0)
-    hold = run[0] if run else hold
+    hold = len(text) if first and first_word_ready(text) else _hold(text, holdback, capitals, prefix)
     cut = len(text[:hold].rstrip())  # the whitespace before held text goes with it
     if len(text) - cut > longest_word + holdback:  # no spaces for a long stretch: keep the last holdback only
         cut = len(text) - holdback
@@ -111,6 +147,31 @@ def cut_point(
     if opening > text.rfind(">", 0, cut):
         cut = opening
     return max(cut, 0)
+
+
+def _hold(text: str, holdback: int, capitals: bool, prefix: str) -> int:
+    """Where the held part of ``text`` starts: its unfinished last word and the run of growing
+    words before it (see the module docstring)."""
+
+    def word(start: int, end: int) -> str:
+        return (prefix if start == 0 else "") + text[start:end]
+
+    words = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
+    hold = len(text)
+    open_run = True  # the text ends in whitespace or a word that may still grow: growing words before it are held
+    if words and words[-1][1] == len(text):  # the unfinished last word
+        hold = words[-1][0]
+        open_run = grows(word(*words[-1]), capitals)
+        words.pop()
+    run: list[int] = []  # starts of the growing words held before the unfinished one
+    while open_run and words and grows(held := word(*words[-1]), capitals):
+        if len(text) - words[-1][0] > holdback or held.endswith(_SENTENCE_END):
+            break  # a word that ends a sentence ends any match: what follows cannot change it
+        run.insert(0, words.pop()[0])
+    if capitals and not (words and grows(word(*words[-1]), capitals)):  # the run starts here
+        while run and opens_run(word(run[0], _WORDS.match(text, run[0]).end())):  # "The", "Dear": never in a name
+            run.pop(0)
+    return run[0] if run else hold
 
 
 @dataclass
@@ -209,8 +270,11 @@ def _due(guard: OutputGuard, state: Held, now: float) -> bool:
     """Whether to scan now: text is waiting that a scan could release, and this is the first word,
     or a window's worth has arrived, or the oldest unsent text has waited long enough. A scan can
     release more only once a word has ended since the last one (text that only lengthens the last
-    word cannot move the cut: see ``cut_point``) or the unbroken text outgrows the window."""
+    word cannot move the cut: see ``cut_point``) or the unbroken text outgrows the window, or, first
+    of all, when the answer so far is one listed opener (``first_word_ready``)."""
     text = state.text
+    if not state.sent_any and first_word_ready(text):
+        return True
     since = max(len(text) - state.unscanned, len(text) - len(text.lstrip()))  # new text, from the first word on
     if not any(ch.isspace() for ch in text[since:]) and len(text) <= guard.window_chars:
         return False  # no word ended since the last scan: nothing more could be sent
@@ -234,11 +298,15 @@ async def _scan(guard: OutputGuard, ctx: RequestContext, state: Held, final: boo
             return None
         if verdict["actions"].get("pii") == "redact":
             shift = len(state.context)  # entities in the context were dealt with when it was sent
+            # one that began in sent text (a sent first word it runs on from): redacted from where the
+            # held text's first word starts, so "To" + " Maria Lopez" reads "To <PERSON>"
+            lead = len(state.text) - len(state.text.lstrip())
             entities = [
-                Entity(e["type"], max(e["start"] - shift, 0), e["end"] - shift, e["score"])
+                Entity(e["type"], e["start"] - shift if e["start"] >= shift else lead, e["end"] - shift, e["score"])
                 for e in verdict["entities"][0]
                 if e["end"] > shift
             ]
+            entities = [e for e in entities if e.end > e.start]
     cut = cut_point(
         state.text,
         entities,
@@ -246,6 +314,8 @@ async def _scan(guard: OutputGuard, ctx: RequestContext, state: Held, final: boo
         holdback=guard.holdback_chars,
         longest_word=guard.window_chars,
         capitals=capitals,
+        prefix=unfinished_word(state.context, state.text),
+        first=not state.sent_any,
     )
     original = state.text[:cut]
     released = redact(original, [e for e in entities if e.end <= cut])

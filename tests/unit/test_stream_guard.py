@@ -14,7 +14,7 @@ from services.gateway.clients import LocalSafetyClient
 from services.gateway.guard import OutputGuard, SafetyGuard
 from services.gateway.local_scan import SplitSafetyClient, needs_ner
 from services.gateway.pipeline import RequestContext
-from services.gateway.stream_guard import cut_point, holds_capitals, last_words
+from services.gateway.stream_guard import cut_point, first_word_ready, holds_capitals, last_words, unfinished_word
 from services.safety.policy import Policy, PolicySet
 
 EMAIL = "maria.lopez@example.org"
@@ -298,3 +298,122 @@ async def test_each_scan_after_the_first_reads_whole_words_in_front(safety_servi
     assert len(calls) > 10
     for scanned in calls:
         assert scanned.split()[0] in words, scanned
+
+
+async def gated(pieces: list[str], gate: asyncio.Event, hold_from: int = 1):
+    """An engine that yields ``pieces[:hold_from]`` and the rest only once ``gate`` is set."""
+    for i, piece in enumerate(pieces):
+        if i == hold_from:
+            await gate.wait()
+        yield chunk(piece)
+    yield chunk("", finish="stop")
+
+
+async def test_a_listed_first_word_leaves_before_the_next_token(safety_service):
+    """Before: the first word waited for the second token to show it whole (at one stream, a
+    token's time added to the first token's, ~50 ms here). "The" is a listed opener: sent at once."""
+    gate = asyncio.Event()
+    guard = OutputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet.from_file(SHIPPED), timeout_s=5))
+    stream = guard.on_stream(ctx(), gated(["The", " capital", " of", " France", " is", " Paris", "."], gate))
+    first = await asyncio.wait_for(anext(stream), 5)
+    assert texts([first]) == ["The"]
+    gate.set()
+    assert "".join(texts([first, *[c async for c in stream]])) == "The capital of France is Paris."
+
+
+@pytest.mark.parametrize(
+    ("word", "goes_on"), [("John", " said"), ("4111", " 1111"), ("ass", "istant"), ("Theo", "dore")]
+)
+async def test_a_first_word_not_listed_waits_for_the_next_token(word, goes_on, safety_service):
+    """A name, a number, a word that may be (or start) an insult: held as before until the next
+    token shows how the word ends."""
+    gate = asyncio.Event()
+    guard = OutputGuard(SafetyGuard(LocalSafetyClient(safety_service), PolicySet.from_file(SHIPPED), timeout_s=5))
+    stream = guard.on_stream(ctx(), gated([word, goes_on, " is", " here", " to", " help"], gate))
+    first = asyncio.ensure_future(anext(stream))
+    done, _ = await asyncio.wait([first], timeout=0.3)
+    assert not done  # nothing sent while the word may still grow
+    gate.set()
+    out = [await asyncio.wait_for(first, 5), *[c async for c in stream]]
+    assert "".join(texts(out)) == f"{word}{goes_on} is here to help"
+
+
+def test_the_sent_start_of_a_word_counts_with_its_rest():
+    """After "The" left as a first word, "odore" goes on that word: held as "Theodore", a
+    capitalised word that may start a name, when the policy looks for names."""
+    assert cut("odore Oka", capitals=True, entities=()) == "odore"  # judged alone: lower case, sent
+    held = cut_point("odore Oka", [], False, holdback=48, longest_word=32, capitals=True, prefix="The")
+    assert held == 0
+    assert cut_point("odore Oka", [], False, holdback=48, longest_word=32, capitals=False, prefix="The") == 5
+    assert cut_point("ir Oka", [], False, holdback=48, longest_word=32, capitals=True, prefix="The") == 2  # "Their"
+    assert unfinished_word("The", "odore") == "The" and unfinished_word("The ", "odore") == ""
+    assert unfinished_word("said The", " odore") == "" and unfinished_word("", "x") == ""
+    assert first_word_ready("The") and first_word_ready(" once") and not first_word_ready("The ")
+    assert not first_word_ready("Theodore") and not first_word_ready("4") and not first_word_ready("The capital")
+
+
+async def test_a_name_that_grows_out_of_a_sent_opener_is_redacted_from_where_the_stream_stands(safety_service):
+    """ "The" left at once; the engine then makes it "Theodore Okafor": the client gets the three
+    letters already sent, then the placeholder, and never the rest of the name."""
+    gate = asyncio.Event()
+    guard = OutputGuard(
+        SafetyGuard(LocalSafetyClient(safety_service), PolicySet({"pii": {"entities": ["PERSON"]}}), timeout_s=5),
+        max_delay_s=0.0,
+    )
+    pieces = ["The", "odore", " Oka", "for", " is", " a", " nurse", "."]
+    stream = guard.on_stream(ctx(), gated(pieces, gate))
+    first = await asyncio.wait_for(anext(stream), 5)
+    assert texts([first]) == ["The"]
+    gate.set()
+    rest = texts([c async for c in stream])
+    assert "".join(["The", *rest]) == "The<PERSON> is a nurse."
+    assert not any(part in t for t in rest for part in ("odore", "Oka", "for"))
+
+
+async def test_a_block_after_a_sent_opener_ends_the_stream_with_content_filter(safety_service):
+    gate = asyncio.Event()
+    policy = {"pii": {"action": "block", "directions": ["output"]}}
+    stream = output_guard(safety_service, policy).on_stream(
+        ctx(), gated(["Sure", " mail", " maria.lopez@example.org", " today", "."], gate)
+    )
+    first = await asyncio.wait_for(anext(stream), 5)
+    assert texts([first]) == ["Sure"]
+    gate.set()
+    rest = [c async for c in stream]
+    assert "maria" not in "".join(texts(rest))
+    assert rest[-1]["choices"][0]["finish_reason"] == "content_filter"
+
+
+async def test_a_name_after_a_sent_opener_that_the_recogniser_runs_into_keeps_its_space(safety_service):
+    """At an answer's start the name recogniser's span takes in a capitalised "To" before a name
+    ("To Maria Lopez"). "To" has gone out as the first word: the placeholder starts where the name
+    does. Before: it started at the held text's first character, and the client read "To<PERSON>"."""
+    guard = OutputGuard(
+        SafetyGuard(LocalSafetyClient(safety_service), PolicySet({"pii": {"entities": ["PERSON"]}}), timeout_s=5),
+        max_delay_s=0.0,
+    )
+    pieces = ["To", " Maria", " Lopez", ",", " thanks", " again", "."]
+    out = texts([c async for c in guard.on_stream(ctx(), scripted(pieces))])
+    assert out[0] == "To" and "".join(out) == "To <PERSON>, thanks again."
+
+
+def test_no_listed_first_word_is_a_name_in_the_recognisers_lists():
+    """A listed opener leaves whole before the next token: one that is also a given name or surname
+    ("Will", "Can") could be the first half of a name sent in full."""
+    from services.gateway.stream_guard import FIRST_WORDS
+    from services.safety.recognizers import RUN_OPENERS, name_lists
+
+    given, family = name_lists()
+    assert not {w for w in FIRST_WORDS - RUN_OPENERS if w in given or w in family}
+    assert not first_word_ready("Will") and first_word_ready("Sure")
+
+
+async def test_every_listed_first_word_passes_the_shipped_policys_scan_alone(safety_service):
+    """Each listed opener, alone as a first scan sees it, leaves under the shipped policy (a word
+    blocked alone would end every answer it opens)."""
+    from services.gateway.stream_guard import FIRST_WORDS
+
+    guard = SafetyGuard(LocalSafetyClient(safety_service), PolicySet.from_file(SHIPPED), timeout_s=5)
+    for word in sorted(w.capitalize() for w in FIRST_WORDS if first_word_ready(w)):
+        verdict = await guard.check(ctx(), [word], "output")
+        assert verdict is not None and not verdict["blocked"] and not verdict["entities"][0], word

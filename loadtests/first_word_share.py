@@ -15,12 +15,11 @@ the first token wherever the two were compared (``bench_engine``'s 8 prompts, gr
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
 
-from loadtests._common import REPO, emit, machine
+from loadtests._common import REPO, RunStamp, emit, machine
 from services.gateway.stream_guard import first_word_ready
 
 ANSWERS = REPO / "loadtests" / "data" / "model_answers_dev.jsonl"
@@ -33,6 +32,7 @@ def main() -> None:
     p.add_argument("--model-dir", type=Path, default=MODEL)
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "first_word_share.jsonl")
     args = p.parse_args()
+    stamp = RunStamp()
     if not (args.model_dir / "tokenizer.json").exists():
         raise SystemExit(f"{args.model_dir} has no tokenizer: run `make models` first")
     from transformers import AutoTokenizer
@@ -56,14 +56,13 @@ def main() -> None:
     emit(
         {
             "bench": "first_word_share",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "machine": machine(),
-            "command": "python -m loadtests.first_word_share",
             "answers_file": str(args.answers.relative_to(REPO) if args.answers.is_relative_to(REPO) else args.answers),
             "by_source": by_source,
             "answers": answers,
             "listed": listed,
             "share": round(listed / answers, 3) if answers else None,
+            **stamp.fields(),
         },
         args.out,
     )

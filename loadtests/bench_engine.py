@@ -56,6 +56,8 @@ from loadtests._common import (
     StreamResult,
     bench_venv,
     client_session,
+    cpu_by_role,
+    cpu_spent,
     emit,
     foreign_stacks,
     listening,
@@ -374,16 +376,34 @@ def turn_order(names: list[str], rounds: int) -> list[str]:
     return order
 
 
+def cpu_per_1k_tokens(turns: list[dict[str, Any]]) -> dict[str, float]:
+    """CPU seconds per 1,000 output tokens by process role, over the turns that carry ``cpu_s``
+    (``cpu_by_role``: the engine core and worker, the server or replica that feeds them, Ray's
+    daemons), largest first; empty when no turn was measured or none answered."""
+    measured = [t for t in turns if "cpu_s" in t]
+    tokens = sum(t["tokens"] for t in measured)
+    spent: dict[str, float] = {}
+    for turn in measured:
+        for role, seconds in turn["cpu_s"].items():
+            spent[role] = spent.get(role, 0.0) + seconds
+    if not tokens:
+        return {}
+    return {role: round(1000 * s / tokens, 3) for role, s in sorted(spent.items(), key=lambda item: -item[1])}
+
+
 def combine(turns: list[dict[str, Any]]) -> dict[str, Any]:
-    """A level's turns as one: all tokens over all seconds, the mean of the turns' TTFT p50s."""
+    """A level's turns as one: all tokens over all seconds, the mean of the turns' TTFT p50s, and
+    (where the turns were measured) the system's CPU seconds per 1,000 tokens by process."""
     seconds = sum(t["seconds"] for t in turns)
     p50s = [t["ttft_p50_ms"] for t in turns if not math.isnan(t["ttft_p50_ms"])]  # nan: nothing answered
+    cpu = cpu_per_1k_tokens(turns)
     return {
         "concurrency": turns[0]["concurrency"],
         "tok_s": round(sum(t["tokens"] for t in turns) / seconds, 2) if seconds else 0.0,
         "ttft_p50_ms": round(sum(p50s) / len(p50s), 1) if p50s else float("nan"),
         "ok": sum(t["ok"] for t in turns),
         "errors": sum(t["errors"] for t in turns),
+        **({"cpu_s_per_1k_tokens": cpu, "cpu_s_per_1k_tokens_total": round(sum(cpu.values()), 2)} if cpu else {}),
         "turns": turns,
     }
 
@@ -404,11 +424,18 @@ async def run_interleaved(systems: list[str], args: argparse.Namespace, workdir:
         own = set().union(*(r.sessions for r in running.values())) if running else set()
         turns: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in running}
         for c in args.concurrency:
+            for _ in range(args.warmup_turns):  # a new batch size's first steps, each path's first wave
+                for name, r in running.items():
+                    turn = await run_level(own, r.base, r.headers, name, c, args)
+                    log(f"[{name}] c={c}: warm-up turn {turn['tok_s']} tok/s (not counted)")
             for name in turn_order(list(running), args.rounds):
                 r = running[name]
+                before = cpu_by_role(r.sessions)
                 turn = await run_level(own, r.base, r.headers, name, c, args)
+                turn["cpu_s"] = cpu_spent(before, cpu_by_role(r.sessions))
                 log(
-                    f"[{name}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors"
+                    f"[{name}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms,"
+                    f" {turn['errors']} errors; CPU s by process {turn['cpu_s']}"
                 )
                 turns[name].setdefault(c, []).append(turn)
         return {
@@ -472,6 +499,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "gguf": str(args.gguf),
             "interleave": args.interleave,
             "rounds": args.rounds if args.interleave else None,
+            "warmup_turns": args.warmup_turns if args.interleave else None,
         },
         "table": table,
         "ratios": ratios,
@@ -543,6 +571,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="start every system first, then let them take turns at each level (load drift falls on all alike)",
     )
     p.add_argument("--rounds", type=int, default=2, help="with --interleave: turns per system and level (ABBA order)")
+    p.add_argument(
+        "--warmup-turns",
+        type=int,
+        default=0,
+        help="with --interleave: uncounted turns per system at each level before the counted ones",
+    )
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "engine.jsonl")
     args = p.parse_args(argv)
     args.model_dir = args.model_dir.resolve()

@@ -67,6 +67,7 @@ from loadtests._common import (
     ms,
     off_loopback,
     pct,
+    process_title,
     ratio,
     start_llmops,
     stream,
@@ -368,6 +369,49 @@ async def run_sequential(systems: list[str], args: argparse.Namespace, workdir: 
     return results
 
 
+def session_processes(sessions: set[int]) -> list[tuple[int, str]]:
+    """(pid, role) of every live process of ``sessions`` (roles as ``cpu_by_role`` names them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[3]) in sessions:
+            found.append((int(entry.name), process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]))
+    return found
+
+
+def keep_off_worker_cores(sessions: set[int]) -> dict[str, Any]:
+    """Diagnostic (``--worker-core-alone``): move every thread of a system's processes except vLLM's
+    model worker off the cores the worker is bound to. vLLM binds the worker's threads to its cores
+    and leaves every other process free to run anywhere, the worker's cores included; this shows
+    what the other processes' wake-ups on those cores cost the engine. Returns the cores and the
+    number of threads moved ({} when the system has no vLLM worker)."""
+    processes = session_processes(sessions)
+    workers = [pid for pid, role in processes if role.startswith("VLLM::Worker")]
+    if not workers:
+        return {}
+    worker_cpus = set().union(*(os.sched_getaffinity(pid) for pid in workers))
+    others = set(range(os.cpu_count() or 1)) - worker_cpus
+    if not others:
+        return {"worker_cpus": sorted(worker_cpus), "others_cpus": [], "threads_moved": 0}
+    moved = 0
+    for pid, role in processes:
+        if role.startswith("VLLM::Worker"):
+            continue
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), others)
+                moved += 1
+            except OSError:  # the thread ended meanwhile
+                pass
+    return {"worker_cpus": sorted(worker_cpus), "others_cpus": sorted(others), "threads_moved": moved}
+
+
 def turn_order(names: list[str], rounds: int) -> list[str]:
     """Turns per level: A B .. then .. B A, repeated, so that a drift of load falls on all alike."""
     order: list[str] = []
@@ -422,6 +466,13 @@ async def run_interleaved(systems: list[str], args: argparse.Namespace, workdir:
                 failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
                 log(f"[{name}] FAILED: {failures[name]}")
         own = set().union(*(r.sessions for r in running.values())) if running else set()
+        if getattr(args, "worker_core_alone", False):
+            for name, r in running.items():
+                r.extra["worker_core_alone"] = keep_off_worker_cores(r.sessions)
+                log(f"[{name}] other processes moved off the model worker's cores: {r.extra['worker_core_alone']}")
+            cores = {c for r in running.values() for c in r.extra["worker_core_alone"].get("others_cpus", [])}
+            if cores:
+                os.sched_setaffinity(0, cores)  # the load generator too
         turns: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in running}
         for c in args.concurrency:
             for _ in range(args.warmup_turns):  # a new batch size's first steps, each path's first wave
@@ -500,6 +551,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "interleave": args.interleave,
             "rounds": args.rounds if args.interleave else None,
             "warmup_turns": args.warmup_turns if args.interleave else None,
+            "worker_core_alone": args.worker_core_alone if args.interleave else None,
         },
         "table": table,
         "ratios": ratios,
@@ -571,6 +623,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="start every system first, then let them take turns at each level (load drift falls on all alike)",
     )
     p.add_argument("--rounds", type=int, default=2, help="with --interleave: turns per system and level (ABBA order)")
+    p.add_argument(
+        "--worker-core-alone",
+        action="store_true",
+        help="with --interleave, diagnostic: once started, move every process of each system (and this"
+        " benchmark) except vLLM's model worker off the cores the worker is bound to",
+    )
     p.add_argument(
         "--warmup-turns",
         type=int,

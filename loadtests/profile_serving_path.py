@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     bench_engine.add_level_args(p, requests_per_client=1, min_requests=6)
     p.set_defaults(concurrency=[1, 32])
-    p.add_argument("--seconds", type=float, default=10.0, help="py-spy's sampling time per process and level")
+    p.add_argument("--seconds", type=int, default=10, help="py-spy's sampling time per process and level")
     p.add_argument("--delay", type=float, default=2.0, help="seconds into a level before sampling starts")
     p.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     p.add_argument("--top", type=int, default=12, help="functions listed per process")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
-from loadtests.bench_engine import combine, cpu_per_1k_tokens, parse_args
+import pytest
+
+from loadtests.bench_engine import combine, cpu_per_1k_tokens, keep_off_worker_cores, parse_args, session_processes
 from loadtests.profile_serving_path import top_functions
 
 
@@ -47,3 +53,31 @@ def test_py_spy_stacks_become_self_and_total_shares(tmp_path: Path):
     assert top["samples"] == 10
     assert top["self"] == {"wait (shm.py)": 0.6, "schedule (sched.py)": 0.3}  # line numbers merged
     assert top["total"] == {"run (core.py)": 1.0, "step (core.py)": 0.9}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to move processes between")
+def test_worker_core_alone_moves_every_other_process_off_the_workers_cores():
+    # a session of two processes: one titled as vLLM's model worker and bound to one core, one free
+    script = "exec -a VLLM::Worker sleep 30 & exec -a other sleep 30"
+    leader = subprocess.Popen(["bash", "-c", f"({script}) & wait"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 5
+        while len(session_processes({leader.pid})) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        roles = {role: pid for pid, role in session_processes({leader.pid})}
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(roles["VLLM::Worker"], {cores[0]})
+        moved = keep_off_worker_cores({leader.pid})
+        assert moved["worker_cpus"] == [cores[0]] and cores[0] not in moved["others_cpus"]
+        assert os.sched_getaffinity(roles["other"]) == set(moved["others_cpus"])
+        assert os.sched_getaffinity(roles["VLLM::Worker"]) == {cores[0]}  # the worker stays
+    finally:
+        os.killpg(leader.pid, signal.SIGKILL)
+        leader.wait()
+    lone = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert keep_off_worker_cores({lone.pid}) == {}  # no vLLM worker (llama.cpp's server): nothing moves
+        assert os.sched_getaffinity(lone.pid) == os.sched_getaffinity(0)
+    finally:
+        lone.kill()
+        lone.wait()

@@ -56,6 +56,8 @@ from loadtests._common import (
     StreamResult,
     bench_venv,
     client_session,
+    cpu_by_role,
+    cpu_spent,
     emit,
     foreign_stacks,
     listening,
@@ -65,6 +67,7 @@ from loadtests._common import (
     ms,
     off_loopback,
     pct,
+    process_title,
     ratio,
     start_llmops,
     stream,
@@ -366,6 +369,49 @@ async def run_sequential(systems: list[str], args: argparse.Namespace, workdir: 
     return results
 
 
+def session_processes(sessions: set[int]) -> list[tuple[int, str]]:
+    """(pid, role) of every live process of ``sessions`` (roles as ``cpu_by_role`` names them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[3]) in sessions:
+            found.append((int(entry.name), process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]))
+    return found
+
+
+def keep_off_worker_cores(sessions: set[int]) -> dict[str, Any]:
+    """Diagnostic (``--worker-core-alone``): move every thread of a system's processes except vLLM's
+    model worker off the cores the worker is bound to. vLLM binds the worker's threads to its cores
+    and leaves every other process free to run anywhere, the worker's cores included; this shows
+    what the other processes' wake-ups on those cores cost the engine. Returns the cores and the
+    number of threads moved ({} when the system has no vLLM worker)."""
+    processes = session_processes(sessions)
+    workers = [pid for pid, role in processes if role.startswith("VLLM::Worker")]
+    if not workers:
+        return {}
+    worker_cpus = set().union(*(os.sched_getaffinity(pid) for pid in workers))
+    others = set(range(os.cpu_count() or 1)) - worker_cpus
+    if not others:
+        return {"worker_cpus": sorted(worker_cpus), "others_cpus": [], "threads_moved": 0}
+    moved = 0
+    for pid, role in processes:
+        if role.startswith("VLLM::Worker"):
+            continue
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), others)
+                moved += 1
+            except OSError:  # the thread ended meanwhile
+                pass
+    return {"worker_cpus": sorted(worker_cpus), "others_cpus": sorted(others), "threads_moved": moved}
+
+
 def turn_order(names: list[str], rounds: int) -> list[str]:
     """Turns per level: A B .. then .. B A, repeated, so that a drift of load falls on all alike."""
     order: list[str] = []
@@ -374,16 +420,34 @@ def turn_order(names: list[str], rounds: int) -> list[str]:
     return order
 
 
+def cpu_per_1k_tokens(turns: list[dict[str, Any]]) -> dict[str, float]:
+    """CPU seconds per 1,000 output tokens by process role, over the turns that carry ``cpu_s``
+    (``cpu_by_role``: the engine core and worker, the server or replica that feeds them, Ray's
+    daemons), largest first; empty when no turn was measured or none answered."""
+    measured = [t for t in turns if "cpu_s" in t]
+    tokens = sum(t["tokens"] for t in measured)
+    spent: dict[str, float] = {}
+    for turn in measured:
+        for role, seconds in turn["cpu_s"].items():
+            spent[role] = spent.get(role, 0.0) + seconds
+    if not tokens:
+        return {}
+    return {role: round(1000 * s / tokens, 3) for role, s in sorted(spent.items(), key=lambda item: -item[1])}
+
+
 def combine(turns: list[dict[str, Any]]) -> dict[str, Any]:
-    """A level's turns as one: all tokens over all seconds, the mean of the turns' TTFT p50s."""
+    """A level's turns as one: all tokens over all seconds, the mean of the turns' TTFT p50s, and
+    (where the turns were measured) the system's CPU seconds per 1,000 tokens by process."""
     seconds = sum(t["seconds"] for t in turns)
     p50s = [t["ttft_p50_ms"] for t in turns if not math.isnan(t["ttft_p50_ms"])]  # nan: nothing answered
+    cpu = cpu_per_1k_tokens(turns)
     return {
         "concurrency": turns[0]["concurrency"],
         "tok_s": round(sum(t["tokens"] for t in turns) / seconds, 2) if seconds else 0.0,
         "ttft_p50_ms": round(sum(p50s) / len(p50s), 1) if p50s else float("nan"),
         "ok": sum(t["ok"] for t in turns),
         "errors": sum(t["errors"] for t in turns),
+        **({"cpu_s_per_1k_tokens": cpu, "cpu_s_per_1k_tokens_total": round(sum(cpu.values()), 2)} if cpu else {}),
         "turns": turns,
     }
 
@@ -402,13 +466,27 @@ async def run_interleaved(systems: list[str], args: argparse.Namespace, workdir:
                 failures[name] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
                 log(f"[{name}] FAILED: {failures[name]}")
         own = set().union(*(r.sessions for r in running.values())) if running else set()
+        if getattr(args, "worker_core_alone", False):
+            for name, r in running.items():
+                r.extra["worker_core_alone"] = keep_off_worker_cores(r.sessions)
+                log(f"[{name}] other processes moved off the model worker's cores: {r.extra['worker_core_alone']}")
+            cores = {c for r in running.values() for c in r.extra["worker_core_alone"].get("others_cpus", [])}
+            if cores:
+                os.sched_setaffinity(0, cores)  # the load generator too
         turns: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in running}
         for c in args.concurrency:
+            for _ in range(args.warmup_turns):  # a new batch size's first steps, each path's first wave
+                for name, r in running.items():
+                    turn = await run_level(own, r.base, r.headers, name, c, args)
+                    log(f"[{name}] c={c}: warm-up turn {turn['tok_s']} tok/s (not counted)")
             for name in turn_order(list(running), args.rounds):
                 r = running[name]
+                before = cpu_by_role(r.sessions)
                 turn = await run_level(own, r.base, r.headers, name, c, args)
+                turn["cpu_s"] = cpu_spent(before, cpu_by_role(r.sessions))
                 log(
-                    f"[{name}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors"
+                    f"[{name}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms,"
+                    f" {turn['errors']} errors; CPU s by process {turn['cpu_s']}"
                 )
                 turns[name].setdefault(c, []).append(turn)
         return {
@@ -472,6 +550,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             "gguf": str(args.gguf),
             "interleave": args.interleave,
             "rounds": args.rounds if args.interleave else None,
+            "warmup_turns": args.warmup_turns if args.interleave else None,
+            "worker_core_alone": args.worker_core_alone if args.interleave else None,
         },
         "table": table,
         "ratios": ratios,
@@ -543,6 +623,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="start every system first, then let them take turns at each level (load drift falls on all alike)",
     )
     p.add_argument("--rounds", type=int, default=2, help="with --interleave: turns per system and level (ABBA order)")
+    p.add_argument(
+        "--worker-core-alone",
+        action="store_true",
+        help="with --interleave, diagnostic: once started, move every process of each system (and this"
+        " benchmark) except vLLM's model worker off the cores the worker is bound to",
+    )
+    p.add_argument(
+        "--warmup-turns",
+        type=int,
+        default=0,
+        help="with --interleave: uncounted turns per system at each level before the counted ones",
+    )
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "engine.jsonl")
     args = p.parse_args(argv)
     args.model_dir = args.model_dir.resolve()

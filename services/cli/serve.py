@@ -23,9 +23,18 @@ LOCAL_ENV = {
     "TOKENIZERS_PARALLELISM": "false",
     "RAY_USAGE_STATS_ENABLED": "0",
 }
-# A single-node Ray: without this, Ray replaces 127.0.0.1 by the machine's network address and
-# its daemons talk over that; with it, the node address (and Ray's traffic) stays on loopback.
-SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+# The Ray that ``llmops serve`` starts itself (a single node):
+# - without RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, Ray replaces 127.0.0.1 by the machine's network
+#   address and its daemons talk over that; with it, the node address (and Ray's traffic) stays on
+#   loopback;
+# - Ray starts its worker processes at nice 15 (``worker_niceness``), so that its own daemons win the
+#   CPU from busy workers; every replica is such a worker, and vLLM's engine core and model worker,
+#   which an engine replica spawns, inherit it. On a machine whose cores the engine shares, any
+#   process at the default priority (Ray's daemons, the driver, a load generator, other work) then
+#   takes the CPU from the engine and the gateway: the engine ran slower than the same engine in
+#   vLLM's own server (README, Benchmarks). Workers at nice 0 compete as equals; an explicit
+#   RAY_worker_niceness in the environment is kept.
+SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_worker_niceness": "0"}
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -253,3 +253,41 @@ def test_disconnect_aborts_the_engine_request(stack):
                     break  # hang up mid-stream
     assert _wait_for(lambda: generated() > before, 30), "the aborted request was not counted as ended"
     assert generated() - before < 300, "the engine kept generating after the client left"
+
+
+def _stack_processes(keys_db: str) -> dict[int, tuple[str, int]]:
+    """pid -> (process title, nice value) of every process started for the stack whose keys file is
+    ``keys_db`` (Ray passes the driver's environment to its workers, and they to vLLM's processes)."""
+    from pathlib import Path
+
+    marker = f"LLMOPS_GATEWAY_KEYS_DB={keys_db}".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        found[int(entry.name)] = (title, int(stat[stat.rindex(")") + 2 :].split()[16]))
+    return found
+
+
+def test_engine_and_replicas_run_at_normal_priority(stack):
+    """Ray starts its workers at nice 15; the engine (vLLM's engine core and model worker, spawned
+    by the engine replica) and the gateway replica then lose the CPU to every ordinary process on
+    the machine. ``llmops serve`` starts its Ray with workers at nice 0 (services/cli/serve.py)."""
+    import os
+
+    if os.environ.get("LLMOPS_TEST_STACK_URL") and os.environ.get("RAY_worker_niceness", "0") != "0":
+        pytest.skip("a reused stack started with another worker niceness")
+    processes = _stack_processes(str(stack.keys.path))
+    engines = {pid: p for pid, p in processes.items() if p[0].startswith("VLLM::")}
+    replicas = {pid: p for pid, p in processes.items() if p[0].startswith("ray::ServeReplica")}
+    assert any(t == "VLLM::EngineCore" for t, _ in engines.values()), processes
+    assert any(t.startswith("VLLM::Worker") for t, _ in engines.values()), processes
+    assert any("gateway" in t for t, _ in replicas.values()), processes
+    assert {pid: p for pid, p in {**engines, **replicas}.items() if p[1] != 0} == {}

@@ -1,0 +1,83 @@
+"""bench_engine's CPU by process per 1,000 tokens, and profile_serving_path's reading of py-spy."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from loadtests.bench_engine import combine, cpu_per_1k_tokens, keep_off_worker_cores, parse_args, session_processes
+from loadtests.profile_serving_path import top_functions
+
+
+def _turn(tokens: int, seconds: float, cpu: dict[str, float] | None) -> dict:
+    turn = {"concurrency": 8, "tokens": tokens, "seconds": seconds, "ttft_p50_ms": 100.0, "ok": 8, "errors": 0}
+    return turn | ({"cpu_s": cpu} if cpu is not None else {})
+
+
+def test_cpu_is_summed_over_turns_and_divided_by_their_tokens():
+    turns = [
+        _turn(1000, 10.0, {"VLLM::Worker": 8.0, "llmops:gateway": 0.5}),
+        _turn(3000, 20.0, {"VLLM::Worker": 12.0, "VLLM::EngineCore": 2.0}),
+    ]
+    assert cpu_per_1k_tokens(turns) == {"VLLM::Worker": 5.0, "VLLM::EngineCore": 0.5, "llmops:gateway": 0.125}
+    level = combine(turns)
+    assert level["tok_s"] == round(4000 / 30, 2)
+    assert level["cpu_s_per_1k_tokens"]["VLLM::Worker"] == 5.0
+    assert level["cpu_s_per_1k_tokens_total"] == 5.62  # 5.625 rounded
+
+
+def test_turns_without_cpu_readings_leave_no_cpu_figures():
+    assert cpu_per_1k_tokens([_turn(1000, 10.0, None)]) == {}
+    assert "cpu_s_per_1k_tokens" not in combine([_turn(1000, 10.0, None)])
+    assert cpu_per_1k_tokens([_turn(0, 10.0, {"VLLM::Worker": 1.0})]) == {}  # nothing answered
+
+
+def test_warmup_turns_are_off_unless_asked():
+    assert parse_args([]).warmup_turns == 0
+    assert parse_args(["--interleave", "--warmup-turns", "1"]).warmup_turns == 1
+
+
+def test_py_spy_stacks_become_self_and_total_shares(tmp_path: Path):
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        "run (core.py:10);step (core.py:20);wait (shm.py:5) 6\n"
+        "run (core.py:10);step (core.py:21);schedule (sched.py:7) 3\n"
+        "run (core.py:11) 1\n"
+    )
+    top = top_functions(raw, 2)
+    assert top["samples"] == 10
+    assert top["self"] == {"wait (shm.py)": 0.6, "schedule (sched.py)": 0.3}  # line numbers merged
+    assert top["total"] == {"run (core.py)": 1.0, "step (core.py)": 0.9}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to move processes between")
+def test_worker_core_alone_moves_every_other_process_off_the_workers_cores():
+    # a session of two processes: one titled as vLLM's model worker and bound to one core, one free
+    script = "exec -a VLLM::Worker sleep 30 & exec -a other sleep 30"
+    leader = subprocess.Popen(["bash", "-c", f"({script}) & wait"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 5
+        while len(session_processes({leader.pid})) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        roles = {role: pid for pid, role in session_processes({leader.pid})}
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(roles["VLLM::Worker"], {cores[0]})
+        moved = keep_off_worker_cores({leader.pid})
+        assert moved["worker_cpus"] == [cores[0]] and cores[0] not in moved["others_cpus"]
+        assert os.sched_getaffinity(roles["other"]) == set(moved["others_cpus"])
+        assert os.sched_getaffinity(roles["VLLM::Worker"]) == {cores[0]}  # the worker stays
+    finally:
+        os.killpg(leader.pid, signal.SIGKILL)
+        leader.wait()
+    lone = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert keep_off_worker_cores({lone.pid}) == {}  # no vLLM worker (llama.cpp's server): nothing moves
+        assert os.sched_getaffinity(lone.pid) == os.sched_getaffinity(0)
+    finally:
+        lone.kill()
+        lone.wait()

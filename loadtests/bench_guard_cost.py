@@ -127,19 +127,6 @@ def read_new(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
     return [orjson.loads(line) for line in data.splitlines() if line.strip()], offset + len(data)
 
 
-def with_cpu(arm: dict[str, Any]) -> dict[str, Any]:
-    """``arm`` (combined turns) plus the stack's CPU seconds per 1,000 output tokens, by process role
-    (where the guards' cost goes: gateway replica, safety replica, engine, proxy)."""
-    tokens = sum(t["tokens"] for t in arm["turns"])
-    spent: dict[str, float] = {}
-    for turn in arm["turns"]:
-        for role, seconds in turn["cpu_s"].items():
-            spent[role] = spent.get(role, 0.0) + seconds
-    ranked = sorted(spent.items(), key=lambda item: -item[1])
-    per_1k = {role: round(1000 * seconds / tokens, 3) for role, seconds in ranked} if tokens else {}
-    return {**arm, "cpu_s_per_1k_tokens": per_1k}
-
-
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     log_servers()
     workdir = Path(tempfile.mkdtemp(prefix="bench-guard-cost-"))
@@ -187,7 +174,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"[{arm}] c={c}: {turn['tok_s']} tok/s, TTFT p50 {turn['ttft_p50_ms']} ms, {turn['errors']} errors")
                 log(f"[{arm}] c={c}: CPU s by process {turn['cpu_s']}")
                 turns[arm].append(turn)
-            on, off = (with_cpu(bench_engine.combine(turns[arm])) for arm in ARMS)
+            on, off = (bench_engine.combine(turns[arm]) for arm in ARMS)
             levels.append(
                 {
                     "concurrency": c,

@@ -28,6 +28,7 @@ from pipelines.classifiers import agent_data
 from pipelines.classifiers.data import read_injection
 from pipelines.classifiers.evaluate import out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import extra_injection_rows
+from pipelines.classifiers.recipes import DenseBlock, fit_stacked
 from pipelines.classifiers.train import TASKS, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,13 +59,46 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
 
 
-def compare(rows: list[tuple[str, int, str]], base_sources: set[str], c: float) -> dict:
+RECIPES = ("shipped", "static", "tfidf+static", "tfidf+intent", "tfidf+static+intent")
+
+
+def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tuple[DenseBlock, ...]:
+    """The recipe's dense blocks, each computed once for every row (no block is fitted, so a fold
+    reads its rows' vectors from the same table)."""
+    blocks = []
+    if "static" in recipe:
+        from pipelines.classifiers.static_embeddings import TextVectors, token_table
+
+        table = token_table(args.embedder_onnx, args.cache_dir.parent / "static-embeddings")
+        if args.center:
+            table = table - table.mean(axis=0)
+        blocks.append(("static", TextVectors.from_model(table).transform, args.static_weight))
+    if "intent" in recipe:
+        from services.safety.intent_features import intent_matrix
+
+        blocks.append(("intent", intent_matrix, args.intent_weight))
+    out = []
+    for name, transform, weight in blocks:
+        index = {t: i for i, t in enumerate(texts)}
+        matrix = transform(texts)
+        out.append(DenseBlock(name, lambda ts, m=matrix, ix=index: m[[ix[t] for t in ts]], weight))
+    return tuple(out)
+
+
+def compare(
+    rows: list[tuple[str, int, str]], base_sources: set[str], c: float, recipe: str = "shipped", args=None
+) -> dict:
     from sklearn.metrics import roc_auc_score
 
     task = TASKS["injection"]
+    blocks = dense_blocks(recipe, [r[0] for r in rows], args) if recipe != "shipped" else ()
 
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
-        model = fit_texts([r[0] for r in train], [r[1] for r in train], c, [r[2] for r in train], task.max_features)
+        tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
+        if recipe == "shipped":
+            model = fit_texts(tx, lb, c, gr, task.max_features)
+        else:
+            model = fit_stacked(tx, lb, gr, c, blocks, task.max_features, tfidf=recipe.startswith("tfidf"))
         return served_injection_scores(model.predict_proba(texts)[:, 1], texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
@@ -96,6 +130,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--with", dest="added", nargs="*", default=[], choices=sorted(ADDED))
     parser.add_argument("--c", type=float, default=TASKS["injection"].c, help="logistic regression C")
+    parser.add_argument("--recipe", choices=RECIPES, default="shipped", help="features beside (or instead of) TF-IDF")
+    parser.add_argument("--static-weight", type=float, default=1.0, help="the static token vectors' share of the row")
+    parser.add_argument("--intent-weight", type=float, default=1.0, help="the intent block's share of the row")
+    parser.add_argument("--center", action="store_true", help="subtract the table's mean vector before pooling")
+    parser.add_argument(
+        "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
+    )
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtests" / "records" / "bench_injection_sources.jsonl")
@@ -110,8 +151,11 @@ def main(argv: list[str] | None = None) -> None:
         "load_average_1min": round(os.getloadavg()[0], 2),
         "added_sources": args.added,
         "c": args.c,
+        "recipe": args.recipe,
+        **({"static_weight": args.static_weight, "center": args.center} if "static" in args.recipe else {}),
+        **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
-        **compare(rows, base_sources, args.c),
+        **compare(rows, base_sources, args.c, args.recipe, args),
     }
     result["seconds"] = round(time.time() - started, 1)
     emit(result, args.out)

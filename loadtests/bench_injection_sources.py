@@ -1,6 +1,8 @@
 """What adding training sources does to the injection classifier on sources it never trained on.
 
-Dev only: the held-out set (``pipelines/classifiers/heldout/``) is never read. Every row of the
+The held-out set (``pipelines/classifiers/heldout/``) is read only with ``--heldout``, once, for the
+recipe chosen on the out-of-source figures (``--recipe``: dense feature blocks beside TF-IDF,
+``pipelines/classifiers/recipes.py``). Every row of the
 training data (the shared file, ``extra_data.py``'s sources, and those of ``agent_data.py`` named
 with ``--with``) is scored by the shipped recipe fitted on the other sources only, as served
 (classifier + heuristics); the threshold is the report's out-of-source rule (highest F1 with the
@@ -25,11 +27,11 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data
-from pipelines.classifiers.data import read_injection
-from pipelines.classifiers.evaluate import out_of_source_scores, pick_threshold_out_of_source
+from pipelines.classifiers.data import read_heldout, read_injection
+from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked
-from pipelines.classifiers.train import TASKS, fit_texts, served_injection_scores
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDED = {
@@ -72,7 +74,8 @@ def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tup
         table = token_table(args.embedder_onnx, args.cache_dir.parent / "static-embeddings")
         if args.center:
             table = table - table.mean(axis=0)
-        blocks.append(("static", TextVectors.from_model(table).transform, args.static_weight))
+        vectors = TextVectors.from_model(table, pooling=args.pooling)
+        blocks.append(("static", vectors.transform, args.static_weight))
     if "intent" in recipe:
         from services.safety.intent_features import intent_matrix
 
@@ -86,12 +89,20 @@ def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tup
 
 
 def compare(
-    rows: list[tuple[str, int, str]], base_sources: set[str], c: float, recipe: str = "shipped", args=None
+    rows: list[tuple[str, int, str]],
+    base_sources: set[str],
+    c: float,
+    recipe: str = "shipped",
+    args=None,
+    heldout: list[tuple[str, int, str]] | None = None,
 ) -> dict:
+    """The out-of-source figures; with ``heldout``, also that set's figures for the recipe fitted on
+    every training row, at the out-of-source-chosen threshold (read once, for the recipe chosen)."""
     from sklearn.metrics import roc_auc_score
 
     task = TASKS["injection"]
-    blocks = dense_blocks(recipe, [r[0] for r in rows], args) if recipe != "shipped" else ()
+    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []]
+    blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
 
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
         tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
@@ -116,6 +127,13 @@ def compare(
         if len(set(y[m].tolist())) == 2:
             row["roc_auc"] = round(float(roc_auc_score(y[m], score[m])), 3)
         per_source[source] = row
+    figures = {}
+    if heldout:
+        ho_y, ho_texts = np.array([r[1] for r in heldout]), [r[0] for r in heldout]
+        ho = binary_figures(ho_y, fit_predict(rows, ho_texts), [r[2] for r in heldout], threshold)
+        keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
+        figures["heldout"] = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
+        figures["heldout"]["per_source"] = ho["per_source"]
     return {
         "threshold": threshold,
         "base_sources_roc_auc": round(float(roc_auc_score(y[base], score[base])), 4),
@@ -123,6 +141,7 @@ def compare(
         "all_rows_roc_auc": round(float(roc_auc_score(y, score)), 4),
         "all_rows_f1": round(_f1(y, pred), 4),
         "per_source": per_source,
+        **figures,
     }
 
 
@@ -133,9 +152,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--recipe", choices=RECIPES, default="shipped", help="features beside (or instead of) TF-IDF")
     parser.add_argument("--static-weight", type=float, default=1.0, help="the static token vectors' share of the row")
     parser.add_argument("--intent-weight", type=float, default=1.0, help="the intent block's share of the row")
+    parser.add_argument(
+        "--pooling", choices=("normalised", "mean"), default="normalised", help="static vectors' pooling"
+    )
     parser.add_argument("--center", action="store_true", help="subtract the table's mean vector before pooling")
     parser.add_argument(
         "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
+    )
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="also score the held-out set once (the recipe chosen on the out-of-source figures only)",
     )
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
@@ -145,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"no training data at {args.data_dir} (set --data-dir or LLMOPS_DATA_DIR)")
     started = time.time()
     rows, base_sources = training_rows(args.data_dir, args.cache_dir, args.added)
+    heldout = read_heldout(HELDOUT_DIR / TASKS["injection"].heldout_file) if args.heldout else None
     result = {
         "bench": "injection_sources",
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -152,10 +180,14 @@ def main(argv: list[str] | None = None) -> None:
         "added_sources": args.added,
         "c": args.c,
         "recipe": args.recipe,
-        **({"static_weight": args.static_weight, "center": args.center} if "static" in args.recipe else {}),
+        **(
+            {"static_weight": args.static_weight, "center": args.center, "pooling": args.pooling}
+            if "static" in args.recipe
+            else {}
+        ),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
-        **compare(rows, base_sources, args.c, args.recipe, args),
+        **compare(rows, base_sources, args.c, args.recipe, args, heldout),
     }
     result["seconds"] = round(time.time() - started, 1)
     emit(result, args.out)

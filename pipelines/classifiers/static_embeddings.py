@@ -74,28 +74,33 @@ class TextVectors:
     """Texts to the mean of their WordPiece tokens' table rows, L2-normalised.
 
     ``table``: ``[vocab, d]``; ``skip``: token ids left out ([CLS], [SEP], [PAD], [UNK] and the
-    like); a text with no other token gets the zero vector."""
+    like); a text with no other token gets the zero vector. ``pooling``: ``normalised`` (the mean
+    scaled to unit length) or ``mean`` (the plain mean: linear in the table, so a linear head over it
+    is one number per token)."""
 
-    def __init__(self, table: np.ndarray, tokenizer, skip: set[int]):
+    def __init__(self, table: np.ndarray, tokenizer, skip: set[int], pooling: str = "normalised"):
+        if pooling not in ("normalised", "mean"):
+            raise ValueError(f"pooling must be 'normalised' or 'mean', not {pooling!r}")
+        self.pooling = pooling
         self.table = table.astype(np.float32)
         self.tokenizer = tokenizer
         self.keep = np.ones(len(table), dtype=bool)
         self.keep[list(skip)] = False
 
     @classmethod
-    def from_model(cls, table: np.ndarray, model_dir: Path | None = None) -> TextVectors:
+    def from_model(cls, table: np.ndarray, model_dir: Path | None = None, pooling: str = "normalised") -> TextVectors:
         from services.rag.chunking import load_tokenizer
 
         tokenizer = load_tokenizer(model_dir or default_model_dir())
         skip = {tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]")}
-        return cls(table, tokenizer, {i for i in skip if i is not None})
+        return cls(table, tokenizer, {i for i in skip if i is not None}, pooling)
 
     def token_ids(self, text: str) -> np.ndarray:
         ids = np.array(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
         return ids[self.keep[ids]] if len(ids) else ids
 
     def transform(self, texts: list[str]) -> np.ndarray:
-        """``[len(texts), d]`` float32, each row unit length (or zero)."""
+        """``[len(texts), d]`` float32, each row unit length (or zero) or the plain mean."""
         from scipy import sparse
 
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
@@ -108,5 +113,7 @@ class TextVectors:
         r, c = np.concatenate(rows or [[]]).astype(np.int64), np.concatenate(cols or [[]]).astype(np.int64)
         counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(len(texts), len(self.table)))
         summed = np.asarray(counts @ self.table, dtype=np.float32)
+        if self.pooling == "mean":
+            return summed / np.maximum(np.asarray(counts.sum(axis=1)), 1.0)
         norms = np.linalg.norm(summed, axis=1, keepdims=True)
         return summed / np.maximum(norms, 1e-12)

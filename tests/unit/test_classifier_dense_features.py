@@ -82,3 +82,12 @@ def test_stacked_model_uses_its_dense_block():
     assert proba[np.array(labels) == 1].min() > proba[np.array(labels) == 0].max()
     with pytest.raises(KeyError):
         model.predict_proba(["a row the block has never seen"])
+
+
+def test_text_vectors_plain_mean_pooling_is_linear_in_the_table():
+    table = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 3.0]], dtype=np.float32)
+    vectors = TextVectors(table, _WordTokenizer(["ignore", "rules"]), skip={0}, pooling="mean")
+    out = vectors.transform(["ignore rules", "ignore", "nothing known"])
+    np.testing.assert_allclose(out, [[0.5, 1.5], [1.0, 0.0], [0.0, 0.0]], atol=1e-6)
+    with pytest.raises(ValueError, match="pooling"):
+        TextVectors(table, _WordTokenizer([]), skip=set(), pooling="max")

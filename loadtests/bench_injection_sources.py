@@ -1,6 +1,8 @@
 """What adding training sources does to the injection classifier on sources it never trained on.
 
-Dev only: the held-out set (``pipelines/classifiers/heldout/``) is never read. Every row of the
+The held-out set (``pipelines/classifiers/heldout/``) is read only with ``--heldout``, once, for the
+recipe chosen on the out-of-source figures (``--recipe``: dense feature blocks beside TF-IDF,
+``pipelines/classifiers/recipes.py``). Every row of the
 training data (the shared file, ``extra_data.py``'s sources, and those of ``agent_data.py`` named
 with ``--with``) is scored by the shipped recipe fitted on the other sources only, as served
 (classifier + heuristics); the threshold is the report's out-of-source rule (highest F1 with the
@@ -25,10 +27,11 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data
-from pipelines.classifiers.data import read_injection
-from pipelines.classifiers.evaluate import out_of_source_scores, pick_threshold_out_of_source
+from pipelines.classifiers.data import read_heldout, read_injection
+from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import extra_injection_rows
-from pipelines.classifiers.train import TASKS, fit_texts, served_injection_scores
+from pipelines.classifiers.recipes import DenseBlock, fit_stacked
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDED = {
@@ -58,13 +61,55 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
 
 
-def compare(rows: list[tuple[str, int, str]], base_sources: set[str], c: float) -> dict:
+RECIPES = ("shipped", "static", "tfidf+static", "tfidf+intent", "tfidf+static+intent")
+
+
+def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tuple[DenseBlock, ...]:
+    """The recipe's dense blocks, each computed once for every row (no block is fitted, so a fold
+    reads its rows' vectors from the same table)."""
+    blocks = []
+    if "static" in recipe:
+        from pipelines.classifiers.static_embeddings import TextVectors, token_table
+
+        table = token_table(args.embedder_onnx, args.cache_dir.parent / "static-embeddings")
+        if args.center:
+            table = table - table.mean(axis=0)
+        vectors = TextVectors.from_model(table, pooling=args.pooling)
+        blocks.append(("static", vectors.transform, args.static_weight))
+    if "intent" in recipe:
+        from services.safety.intent_features import intent_matrix
+
+        blocks.append(("intent", intent_matrix, args.intent_weight))
+    out = []
+    for name, transform, weight in blocks:
+        index = {t: i for i, t in enumerate(texts)}
+        matrix = transform(texts)
+        out.append(DenseBlock(name, lambda ts, m=matrix, ix=index: m[[ix[t] for t in ts]], weight))
+    return tuple(out)
+
+
+def compare(
+    rows: list[tuple[str, int, str]],
+    base_sources: set[str],
+    c: float,
+    recipe: str = "shipped",
+    args=None,
+    heldout: list[tuple[str, int, str]] | None = None,
+) -> dict:
+    """The out-of-source figures; with ``heldout``, also that set's figures for the recipe fitted on
+    every training row, at the out-of-source-chosen threshold (read once, for the recipe chosen)."""
     from sklearn.metrics import roc_auc_score
 
     task = TASKS["injection"]
+    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []]
+    blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
 
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
-        model = fit_texts([r[0] for r in train], [r[1] for r in train], c, [r[2] for r in train], task.max_features)
+        tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
+        if recipe == "shipped":
+            model = fit_texts(tx, lb, c, gr, task.max_features)
+        else:
+            model = fit_stacked(tx, lb, gr, c, blocks, task.max_features, tfidf=recipe.startswith("tfidf"))
         return served_injection_scores(model.predict_proba(texts)[:, 1], texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
@@ -82,6 +127,13 @@ def compare(rows: list[tuple[str, int, str]], base_sources: set[str], c: float) 
         if len(set(y[m].tolist())) == 2:
             row["roc_auc"] = round(float(roc_auc_score(y[m], score[m])), 3)
         per_source[source] = row
+    figures = {}
+    if heldout:
+        ho_y, ho_texts = np.array([r[1] for r in heldout]), [r[0] for r in heldout]
+        ho = binary_figures(ho_y, fit_predict(rows, ho_texts), [r[2] for r in heldout], threshold)
+        keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
+        figures["heldout"] = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
+        figures["heldout"]["per_source"] = ho["per_source"]
     return {
         "threshold": threshold,
         "base_sources_roc_auc": round(float(roc_auc_score(y[base], score[base])), 4),
@@ -89,6 +141,7 @@ def compare(rows: list[tuple[str, int, str]], base_sources: set[str], c: float) 
         "all_rows_roc_auc": round(float(roc_auc_score(y, score)), 4),
         "all_rows_f1": round(_f1(y, pred), 4),
         "per_source": per_source,
+        **figures,
     }
 
 
@@ -96,6 +149,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--with", dest="added", nargs="*", default=[], choices=sorted(ADDED))
     parser.add_argument("--c", type=float, default=TASKS["injection"].c, help="logistic regression C")
+    parser.add_argument("--recipe", choices=RECIPES, default="shipped", help="features beside (or instead of) TF-IDF")
+    parser.add_argument("--static-weight", type=float, default=1.0, help="the static token vectors' share of the row")
+    parser.add_argument("--intent-weight", type=float, default=1.0, help="the intent block's share of the row")
+    parser.add_argument(
+        "--pooling", choices=("normalised", "mean"), default="normalised", help="static vectors' pooling"
+    )
+    parser.add_argument("--center", action="store_true", help="subtract the table's mean vector before pooling")
+    parser.add_argument(
+        "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
+    )
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="also score the held-out set once (the recipe chosen on the out-of-source figures only)",
+    )
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
     parser.add_argument("--out", type=Path, default=ROOT / "loadtests" / "records" / "bench_injection_sources.jsonl")
@@ -104,14 +172,22 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"no training data at {args.data_dir} (set --data-dir or LLMOPS_DATA_DIR)")
     started = time.time()
     rows, base_sources = training_rows(args.data_dir, args.cache_dir, args.added)
+    heldout = read_heldout(HELDOUT_DIR / TASKS["injection"].heldout_file) if args.heldout else None
     result = {
         "bench": "injection_sources",
         "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "added_sources": args.added,
         "c": args.c,
+        "recipe": args.recipe,
+        **(
+            {"static_weight": args.static_weight, "center": args.center, "pooling": args.pooling}
+            if "static" in args.recipe
+            else {}
+        ),
+        **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
-        **compare(rows, base_sources, args.c),
+        **compare(rows, base_sources, args.c, args.recipe, args, heldout),
     }
     result["seconds"] = round(time.time() - started, 1)
     emit(result, args.out)

@@ -77,7 +77,7 @@ def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tup
         vectors = TextVectors.from_model(table, pooling=args.pooling)
         blocks.append(("static", vectors.transform, args.static_weight))
     if "intent" in recipe:
-        from services.safety.intent_features import intent_matrix
+        from pipelines.classifiers.intent_features import intent_matrix
 
         blocks.append(("intent", intent_matrix, args.intent_weight))
     out = []

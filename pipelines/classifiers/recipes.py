@@ -1,7 +1,7 @@
 """Injection recipes beside the shipped TF-IDF one: dense feature blocks next to the n-grams.
 
 A ``DenseBlock`` turns texts into a dense ``[n, d]`` block (the static token vectors of
-``static_embeddings.py``, the intent block of ``services/safety/intent_features.py``); a
+``static_embeddings.py``, the intent block of ``pipelines/classifiers/intent_features.py``); a
 ``StackedModel`` fits one logistic regression on the TF-IDF row (as shipped: unit length) beside
 each block times its weight (the block's share of the row's length, so the regulariser treats it
 like the n-grams). Chosen on ``loadtests/bench_injection_sources.py``'s out-of-source figures.

@@ -1,14 +1,14 @@
 """The dense feature blocks tried beside TF-IDF for injection (pipelines/classifiers/static_embeddings.py,
-services/safety/intent_features.py, pipelines/classifiers/recipes.py)."""
+pipelines/classifiers/intent_features.py, pipelines/classifiers/recipes.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from pipelines.classifiers.intent_features import NAMES, intent_matrix, intent_vector
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked
 from pipelines.classifiers.static_embeddings import TextVectors
-from services.safety.intent_features import NAMES, intent_matrix, intent_vector
 
 
 def _block(texts: list[str]) -> dict[str, float]:

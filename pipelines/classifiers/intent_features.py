@@ -4,7 +4,7 @@ TF-IDF n-grams learn the training sources' words ("German politics", "DAN"); the
 of an injection whatever its topic: imperatives addressed to the assistant, second person beside
 instruction verbs, "ignore / disregard ... previous / above", role assignment, claims of authority,
 a change of task ("instead", "new instructions"), fake turn markers. Each is a number in [0, 1];
-the classifier learns their weights (``pipelines/classifiers/train.py``), nothing here blocks.
+a candidate recipe learns their weights (``recipes.py``); nothing serves them yet.
 """
 
 from __future__ import annotations

@@ -227,15 +227,22 @@ def process_title(argv: list[bytes]) -> str:
     return title
 
 
-def cpu_by_role(sessions: set[int]) -> dict[str, float]:
-    """CPU seconds (user + system) so far of every live process of ``sessions``, summed by role: the
-    process title Ray gives a worker (``ray::ServeReplica:app:Deployment`` -> ``app:Deployment``,
-    ``ray::IDLE``, ...) or the program's name. Subtract two readings for what a span of time cost."""
+@dataclass(frozen=True)
+class SessionProcess:
+    """A process of a benchmarked system: its role is the title Ray gives a worker
+    (``ray::ServeReplica:app:Deployment`` -> ``app:Deployment``, ``ray::IDLE``, ...) or the program's
+    name (``process_title``); ``cpu_s`` its CPU seconds (user + system) so far."""
+
+    pid: int
+    role: str
+    cpu_s: float
+
+
+def session_processes(sessions: set[int]) -> list[SessionProcess]:
+    """Every live process of ``sessions``, in pid order."""
     tick = os.sysconf("SC_CLK_TCK")
-    roles: dict[str, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    found = []
+    for entry in sorted((e for e in Path("/proc").iterdir() if e.name.isdigit()), key=lambda e: int(e.name)):
         try:
             stat = (entry / "stat").read_text()
             argv = (entry / "cmdline").read_bytes().split(b"\0")
@@ -244,8 +251,17 @@ def cpu_by_role(sessions: set[int]) -> dict[str, float]:
         fields = stat[stat.rindex(")") + 2 :].split()
         if int(fields[3]) not in sessions:
             continue
-        title = process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]
-        roles[title] = roles.get(title, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        role = process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]
+        found.append(SessionProcess(int(entry.name), role, (int(fields[11]) + int(fields[12])) / tick))
+    return found
+
+
+def cpu_by_role(sessions: set[int]) -> dict[str, float]:
+    """CPU seconds so far of every live process of ``sessions``, summed by role
+    (``SessionProcess``). Subtract two readings for what a span of time cost."""
+    roles: dict[str, float] = {}
+    for proc in session_processes(sessions):
+        roles[proc.role] = roles.get(proc.role, 0.0) + proc.cpu_s
     return roles
 
 

@@ -67,8 +67,8 @@ from loadtests._common import (
     ms,
     off_loopback,
     pct,
-    process_title,
     ratio,
+    session_processes,
     start_llmops,
     stream,
     wait_http,
@@ -369,22 +369,6 @@ async def run_sequential(systems: list[str], args: argparse.Namespace, workdir: 
     return results
 
 
-def session_processes(sessions: set[int]) -> list[tuple[int, str]]:
-    """(pid, role) of every live process of ``sessions`` (roles as ``cpu_by_role`` names them)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2 :].split()[3]) in sessions:
-            found.append((int(entry.name), process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]))
-    return found
-
-
 def keep_off_worker_cores(sessions: set[int]) -> dict[str, Any]:
     """Diagnostic (``--worker-core-alone``): move every thread of a system's processes except vLLM's
     model worker off the cores the worker is bound to. vLLM binds the worker's threads to its cores
@@ -392,7 +376,7 @@ def keep_off_worker_cores(sessions: set[int]) -> dict[str, Any]:
     what the other processes' wake-ups on those cores cost the engine. Returns the cores and the
     number of threads moved ({} when the system has no vLLM worker)."""
     processes = session_processes(sessions)
-    workers = [pid for pid, role in processes if role.startswith("VLLM::Worker")]
+    workers = [p.pid for p in processes if p.role.startswith("VLLM::Worker")]
     if not workers:
         return {}
     worker_cpus = set().union(*(os.sched_getaffinity(pid) for pid in workers))
@@ -400,10 +384,10 @@ def keep_off_worker_cores(sessions: set[int]) -> dict[str, Any]:
     if not others:
         return {"worker_cpus": sorted(worker_cpus), "others_cpus": [], "threads_moved": 0}
     moved = 0
-    for pid, role in processes:
-        if role.startswith("VLLM::Worker"):
+    for proc in processes:
+        if proc.role.startswith("VLLM::Worker"):
             continue
-        for task in Path(f"/proc/{pid}/task").iterdir():
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
             try:
                 os.sched_setaffinity(int(task.name), others)
                 moved += 1

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import bench_engine
-from loadtests._common import REPO, cpu_by_role, cpu_spent, emit, log, machine
+from loadtests._common import REPO, cpu_by_role, cpu_spent, emit, log, machine, session_processes
 from loadtests.bench_engine import Running
 
 # which processes of a system to sample, by the role ``cpu_by_role`` gives them (a prefix)
@@ -43,24 +43,12 @@ SAMPLED = {
 
 
 def role_pids(sessions: set[int], prefixes: tuple[str, ...]) -> dict[str, int]:
-    """The first live process of ``sessions`` whose role starts with each prefix."""
-    from loadtests._common import process_title
-
+    """The first live process of ``sessions`` (lowest pid) whose role starts with each prefix."""
     found: dict[str, int] = {}
-    for entry in sorted(Path("/proc").iterdir(), key=lambda p: p.name):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2 :].split()[3]) not in sessions:
-            continue
-        title = process_title(argv) or stat[stat.index("(") + 1 : stat.rindex(")")]
+    for proc in session_processes(sessions):
         for prefix in prefixes:
-            if title.startswith(prefix) and prefix not in found:
-                found[prefix] = int(entry.name)
+            if proc.role.startswith(prefix):
+                found.setdefault(prefix, proc.pid)
     return found
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.bench_engine import combine, cpu_per_1k_tokens, keep_off_worker_cores, parse_args, session_processes
+from loadtests._common import session_processes
+from loadtests.bench_engine import combine, cpu_per_1k_tokens, keep_off_worker_cores, parse_args
 from loadtests.profile_serving_path import top_functions
 
 
@@ -64,7 +65,7 @@ def test_worker_core_alone_moves_every_other_process_off_the_workers_cores():
         deadline = time.monotonic() + 5
         while len(session_processes({leader.pid})) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        roles = {role: pid for pid, role in session_processes({leader.pid})}
+        roles = {p.role: p.pid for p in session_processes({leader.pid})}
         cores = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(roles["VLLM::Worker"], {cores[0]})
         moved = keep_off_worker_cores({leader.pid})

@@ -103,4 +103,6 @@ def onnx_deployment(spec: ModelSpec, settings: EngineSettings, **serve_options: 
     else:
         options["num_replicas"] = spec.replicas
     options |= queue_limits(spec) | serve_options
-    return OnnxEngineDeployment.options(**options).bind(spec.name, str(folder), threads=settings.onnx_threads)
+    return OnnxEngineDeployment.options(**options).bind(
+        spec.name, str(folder), threads=settings.onnx_threads, max_model_len=spec.max_model_len
+    )

@@ -23,10 +23,14 @@ def error_dict(exc: Exception) -> dict[str, Any]:
 
 @serve.deployment(name="onnx-engine", max_ongoing_requests=64)
 class OnnxEngineDeployment:
-    def __init__(self, model: str, folder: str, max_concurrency: int = 4, threads: int = 0):
+    def __init__(
+        self, model: str, folder: str, max_concurrency: int = 4, threads: int = 0, max_model_len: int | None = None
+    ):
         from services.engine.onnx_engine import OnnxGenAIEngine
 
-        self.engine = OnnxGenAIEngine(model, folder, max_concurrency=max_concurrency, threads=threads)
+        self.engine = OnnxGenAIEngine(
+            model, folder, max_concurrency=max_concurrency, threads=threads, max_model_len=max_model_len
+        )
 
     async def check_health(self) -> None:
         return None

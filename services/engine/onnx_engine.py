@@ -60,6 +60,7 @@ class OnnxGenAIEngine:
         default_max_tokens: int = 256,
         threads: int = 0,
         session_options: dict[str, str | int] | None = None,
+        max_model_len: int | None = None,
     ):
         """``default_max_tokens``: a chat answer's limit when the request sets none (a completion's
         is OpenAI's and vLLM's 16). ``threads``: ONNX Runtime's intra-op threads
@@ -68,7 +69,9 @@ class OnnxGenAIEngine:
         builder writes it, on one intra-op thread).
         ``session_options``: laid over the decoder's ``session_options`` of ``genai_config.json``
         after the threads (``intra_op_num_threads``, ``graph_optimization_level``, or an ONNX Runtime
-        session config entry such as ``session.intra_op.allow_spinning`` as a string)."""
+        session config entry such as ``session.intra_op.allow_spinning`` as a string).
+        ``max_model_len``: the models file's context for this model, when it is shorter than the
+        build's own ``context_length`` (the gateway's context check and token reservations use it)."""
         import onnxruntime_genai as og
 
         folder = Path(folder)
@@ -81,7 +84,7 @@ class OnnxGenAIEngine:
         self._model = og.Model(self._config(folder, self.session_options))
         self._tokenizer = og.Tokenizer(self._model)
         genai = json.loads(config.read_text())["model"]
-        self.context_length = int(genai["context_length"])
+        self.context_length = min(int(genai["context_length"]), max_model_len or int(genai["context_length"]))
         eos = genai.get("eos_token_id", [])
         self._eos = set(eos if isinstance(eos, list) else [eos])
         self.default_max_tokens = default_max_tokens

@@ -1,4 +1,5 @@
-"""The ONNX engine's intra-op threads: ``LLMOPS_ONNX_THREADS`` (0: the CPUs the process may use, since
+"""The ONNX engine's context (the models file's max_model_len bounds the build's) and its intra-op
+threads: ``LLMOPS_ONNX_THREADS`` (0: the CPUs the process may use, since
 onnxruntime-genai ran a decoder whose genai_config.json does not set it on one thread) reaches the
 bound deployment, and the engine lays ``intra_op_num_threads`` (and any other session option) over
 the decoder's session options of genai_config.json. onnxruntime-genai is replaced by a recorder here;
@@ -78,7 +79,20 @@ def test_onnx_threads_setting_reaches_the_bound_deployment(monkeypatch, tmp_path
     settings = EngineSettings()
     (tmp_path / "genai_config.json").write_text("{}")
     bound = onnx_deployment(ModelSpec(name="q", backend="onnx", source=str(tmp_path)), settings)._bound_deployment
-    assert bound.init_kwargs == {"threads": 2} and bound.init_args == ("q", str(tmp_path))
+    assert bound.init_kwargs == {"threads": 2, "max_model_len": 2048} and bound.init_args == ("q", str(tmp_path))
     monkeypatch.setenv("LLMOPS_ONNX_THREADS", "-1")
     with pytest.raises(ValueError):
         EngineSettings()
+
+
+def test_the_models_files_context_bounds_the_engines(genai, tmp_path) -> None:
+    """The build says 64 tokens; a models file's shorter max_model_len (what the gateway's context
+    check and token reservations use) is the engine's context too; a longer one is not."""
+    from services.engine.llm_configs import onnx_deployment
+
+    _, folder = genai
+    assert onnx_engine.OnnxGenAIEngine("m", folder).context_length == 64
+    assert onnx_engine.OnnxGenAIEngine("m", folder, max_model_len=32).context_length == 32
+    assert onnx_engine.OnnxGenAIEngine("m", folder, max_model_len=128).context_length == 64
+    spec = ModelSpec(name="q", backend="onnx", source=str(folder), max_model_len=32)
+    assert onnx_deployment(spec, EngineSettings())._bound_deployment.init_kwargs == {"threads": 0, "max_model_len": 32}

@@ -153,6 +153,8 @@ def drift(
 
     if embeddings not in ("local", "api", "off"):
         raise typer.BadParameter("--embeddings must be local, api or off")
+    if embeddings == "api" and not embeddings_key:
+        raise typer.BadParameter("--embeddings api needs --embeddings-key (or $LLMOPS_DRIFT_EMBEDDINGS_KEY)")
     log = log or GatewaySettings().request_log_path
     end = now if now is not None else time.time()
     (ref_start, ref_end), (cur_start, cur_end) = drift_monitor.windows(
@@ -171,8 +173,6 @@ def drift(
         raise typer.Exit(3)
     embedder = None
     if embeddings == "api":
-        if not embeddings_key:
-            raise typer.BadParameter("--embeddings api needs --embeddings-key (or $LLMOPS_DRIFT_EMBEDDINGS_KEY)")
         embedder = OpenAIEmbedder(embeddings_url, embeddings_key)
     elif embeddings == "local":
         model_dir = bundled_model_dir()

@@ -117,6 +117,14 @@ def test_too_few_requests_gives_no_verdict(tmp_path):
     assert result.exit_code == 3 and "not enough requests" in result.output
 
 
+def test_embeddings_api_without_a_key_is_refused_before_the_log_is_read(tmp_path, monkeypatch):
+    monkeypatch.delenv("LLMOPS_DRIFT_EMBEDDINGS_KEY", raising=False)
+    args = ["monitor", "drift", "--log", str(tmp_path / "none.jsonl"), "--now", str(NOW), "--embeddings", "api"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "needs --embeddings-key" in result.output
+    assert "reference:" not in result.output  # no log was read
+
+
 def test_without_prompt_text_language_and_embeddings_are_not_measured(logs, tmp_path):
     """The request log's default keeps no prompt text (LLMOPS_GATEWAY_REQUEST_LOG_PROMPTS=false):
     drift is then judged on the numeric features alone; language is skipped and the embedding

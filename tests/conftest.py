@@ -40,9 +40,10 @@ def make_gateway(
     stages: Mapping[str, Stage] | None = None,
     clients: Clients | None = None,
     safety: dict | None = None,
+    contexts: Mapping[str, int] | None = None,
 ) -> GatewayService:
     """A gateway from the real composition root, on fake engines; budgets and the request log
-    off unless ``stages`` puts them in."""
+    off unless ``stages`` puts them in; ``contexts``: a model's ``max_model_len`` other than the default."""
     settings = GatewaySettings(
         auth_disabled=keys is None,
         keys_db=keys.path if isinstance(keys, KeyStore) else Path("unused-keys.db"),
@@ -53,7 +54,11 @@ def make_gateway(
         audit_enabled=False,
         request_timeout_s=request_timeout_s,
     )
-    specs = [ModelSpec(name=name, task=task, source=name) for name, task in tasks.items()]
+    contexts = contexts or {}
+    specs = [
+        ModelSpec(name=name, task=task, source=name, **({"max_model_len": contexts[name]} if name in contexts else {}))
+        for name, task in tasks.items()
+    ]
     return build_gateway(settings, specs, engines=engines, stages=stages, clients=clients, safety=safety)
 
 

@@ -59,20 +59,7 @@ def fit_stacked(
     max_features: int,
     tfidf: bool = True,
 ) -> StackedModel:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from pipelines.classifiers.train import source_balanced_weights, tfidf_vectorizer
 
-    from pipelines.classifiers.train import TOKEN_PATTERN, source_balanced_weights
-
-    vectorizer = (
-        TfidfVectorizer(
-            lowercase=True,
-            token_pattern=TOKEN_PATTERN,
-            ngram_range=(1, 2),
-            min_df=2,
-            sublinear_tf=True,
-            max_features=max_features,
-        )
-        if tfidf
-        else None
-    )
+    vectorizer = tfidf_vectorizer(max_features) if tfidf else None
     return StackedModel(vectorizer, blocks, c).fit(texts, labels, source_balanced_weights(labels, groups))

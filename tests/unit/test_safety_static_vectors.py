@@ -128,3 +128,58 @@ def test_a_corrupt_static_table_is_refused(trained, tmp_path):
     (tmp_path / STATIC_FILE).write_bytes(b"not an npz")
     with pytest.raises(ModelInvalidError, match="not a static token table"):
         InjectionClassifier(tmp_path)
+
+
+def test_training_stops_before_any_heavy_work_when_the_embedder_is_missing(monkeypatch, tmp_path):
+    """No MiniLM ONNX file and none can be exported: a clear error before the data is read."""
+    from pipelines.classifiers import train
+    from pipelines.classifiers.static_embeddings import EmbedderMissingError
+
+    for task in train.TASKS.values():
+        (tmp_path / task.data_file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / task.data_file).write_text("")
+
+    def missing(progress=None):
+        raise EmbedderMissingError("the MiniLM ONNX embedder is missing")
+
+    def heavy(*args, **kwargs):
+        raise AssertionError("extra data read before the embedder was checked")
+
+    monkeypatch.setattr(train, "embedder_onnx", missing)
+    monkeypatch.setattr(train, "load_extra", heavy)
+    with pytest.raises(EmbedderMissingError, match="embedder is missing"):
+        train.train_all(tmp_path, tmp_path / "out")
+
+
+def test_a_failed_embedder_export_is_one_clear_error(monkeypatch, tmp_path):
+    from pipelines.classifiers.static_embeddings import EmbedderMissingError, embedder_onnx
+    from services.rag import embeddings
+
+    def broken(model_dir, cache_dir):
+        raise OSError("no space left on device")
+
+    monkeypatch.setenv("LLMOPS_RAG_INDEX_DIR", str(tmp_path))
+    monkeypatch.setattr(embeddings, "onnx_file", broken)
+    with pytest.raises(EmbedderMissingError, match=r"missing and could not be exported.*no space left"):
+        embedder_onnx()
+
+
+def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.classifiers import train
+    from pipelines.classifiers.static_embeddings import EmbedderMissingError
+    from services.cli import app
+
+    def missing(progress=None):
+        raise EmbedderMissingError("the MiniLM ONNX embedder is missing")
+
+    for task in train.TASKS.values():
+        (tmp_path / task.data_file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / task.data_file).write_text("")
+    monkeypatch.setattr(train, "embedder_onnx", missing)
+    result = CliRunner().invoke(
+        app, ["classifiers", "train", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert "embedder is missing" in result.output

@@ -58,7 +58,7 @@ from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokeni
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 11  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 10  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,11 @@ TASKS = {
         # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
         # 10k is about half the per-prompt time of 50k
         max_features=10_000,
-        # out of source (loadtests/bench_injection_sources.py --with agentdojo spikee, 2026-12-01 12:48 UTC):
-        # TF-IDF alone ROC AUC 0.905 / F1 0.423, with the static vectors at 0.4 (centred, plain mean)
-        # 0.915 / 0.525; at 1.0 or 2.0 (normalised pooling) 0.902 / 0.443 and 0.897 / 0.454
-        static_weight=0.4,
+        # static_weight 0.4 (centred, plain mean) scored better out of source (loadtests/bench_injection_sources.py
+        # --with agentdojo spikee, 2026-12-01 12:48 UTC: ROC AUC 0.915 / F1 0.525 against TF-IDF alone's
+        # 0.905 / 0.423) but, trained by this pipeline (70 % split), not on the held-out set (F1 0.681 at
+        # FPR 0.030 against 0.701 at 0.030; loadtests/records/classifiers_train.jsonl, 14:55 UTC): not shipped
+        static_weight=0.0,
     ),
     "toxicity": Task(
         "toxicity",

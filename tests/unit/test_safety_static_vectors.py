@@ -130,11 +130,22 @@ def test_a_corrupt_static_table_is_refused(trained, tmp_path):
         InjectionClassifier(tmp_path)
 
 
+def _with_static_injection(monkeypatch) -> None:
+    """The injection task with the static vectors on (the recipe the knob ships)."""
+    import dataclasses
+
+    from pipelines.classifiers import train
+
+    tasks = {**train.TASKS, "injection": dataclasses.replace(train.TASKS["injection"], static_weight=0.4)}
+    monkeypatch.setattr(train, "TASKS", tasks)
+
+
 def test_training_stops_before_any_heavy_work_when_the_embedder_is_missing(monkeypatch, tmp_path):
     """No MiniLM ONNX file and none can be exported: a clear error before the data is read."""
     from pipelines.classifiers import train
     from pipelines.classifiers.static_embeddings import EmbedderMissingError
 
+    _with_static_injection(monkeypatch)
     for task in train.TASKS.values():
         (tmp_path / task.data_file).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / task.data_file).write_text("")
@@ -174,6 +185,7 @@ def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
     def missing(progress=None):
         raise EmbedderMissingError("the MiniLM ONNX embedder is missing")
 
+    _with_static_injection(monkeypatch)
     for task in train.TASKS.values():
         (tmp_path / task.data_file).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / task.data_file).write_text("")
@@ -183,3 +195,26 @@ def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
     )
     assert result.exit_code == 1
     assert "embedder is missing" in result.output
+
+
+def test_the_shipped_recipe_trains_without_the_embedder(monkeypatch, tmp_path):
+    """static_weight 0 (as shipped): make classifiers needs no MiniLM ONNX file."""
+    from pipelines.classifiers import train
+
+    class Reached(Exception):
+        pass
+
+    def unused(progress=None):
+        raise AssertionError("the embedder was asked for by a recipe without static vectors")
+
+    def reached(*args, **kwargs):
+        raise Reached
+
+    for task in train.TASKS.values():
+        (tmp_path / task.data_file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / task.data_file).write_text("")
+    monkeypatch.setattr(train, "embedder_onnx", unused)
+    monkeypatch.setattr(train, "load_extra", reached)
+    assert not any(task.static_weight for task in train.TASKS.values())
+    with pytest.raises(Reached):
+        train.train_all(tmp_path, tmp_path / "out")

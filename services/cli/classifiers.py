@@ -49,6 +49,7 @@ def train(
     write the reports (idempotent: skipped when the data and the recipe are unchanged)."""
     from pipelines.classifiers.extra_data import ExtraDataError
     from pipelines.classifiers.report import headline
+    from pipelines.classifiers.static_embeddings import EmbedderMissingError
     from pipelines.classifiers.train import EXTRA_MODES, train_all
 
     data = data_dir or Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data"))
@@ -65,7 +66,7 @@ def train(
     try:
         with console.status("training") as status:
             reports = train_all(data, out, force=force, progress=progress, extra=extra_data, cache_dir=cache_dir)
-    except (FileNotFoundError, ExtraDataError) as exc:
+    except (FileNotFoundError, ExtraDataError, EmbedderMissingError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     for report in reports.values():

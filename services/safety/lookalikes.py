@@ -162,6 +162,7 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 # A number in international form: "+", the country code, then the digits however they are grouped
 # ("+44 7911 628 450"), also as a SIP or tel URI's user ("sip:+441314960455@host").
 _PLUS_NUMBER = re.compile(r"(?<![\w+])\+\d(?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
+_TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
 
 
@@ -224,12 +225,18 @@ def phone_recognizer(regions: list[str]) -> Any:
                 found = phonenumbers.PhoneNumberMatch(start, raw, number)
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
 
-            cued_regions = list(dict.fromkeys([*self.supported_regions, *NATIONAL_REGIONS]))
+            extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
                 window = text[cue.end() : cue.end() + _CUE_REACH]
                 if not any(c.isdigit() for c in window):
                     continue
-                for region in cued_regions:
+                regions = list(self.supported_regions)
+                digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
+                if digits and not any(
+                    r.start < cue.end() + digits.end() and cue.end() + digits.start() < r.end for r in results
+                ):
+                    regions += extra_regions
+                for region in regions:
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):

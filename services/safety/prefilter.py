@@ -129,7 +129,7 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "e4f1506f582f0dc2",
+    "AddressRecognizer": "d0f4005eea767a61",
     "DateOfBirthRecognizer": "ac516778d8430139",
 }
 

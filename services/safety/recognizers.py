@@ -493,13 +493,26 @@ _ADDRESS_PATTERNS = [
     r"(?:\d{4}-\d{3}|\d{5})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
     rf"\bP\.?\s?O\.?\s+Box\s+\d+{_TOWNS_POSTAL}?",
 ]
-_ADDRESS_CASED = re.compile("|".join(f"(?:{p})" for p in _ADDRESS_PATTERNS))
+# One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
+_ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
+
+
+def _address_spans(text: str) -> list[tuple[int, int]]:
+    """The forms' matches, leftmost first and longest at a start, none overlapping another."""
+    found = sorted(
+        ((m.start(), m.end()) for rx in _ADDRESS_FORMS for m in rx.finditer(text)), key=lambda s: (s[0], -s[1])
+    )
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
 
 
 class AddressRecognizer(EntityRecognizer):
     """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
 
-    regexes = (_ADDRESS_CASED,)  # what services/safety/prefilter.py read its condition from
+    regexes = _ADDRESS_FORMS  # what services/safety/prefilter.py read its condition from
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
@@ -510,7 +523,7 @@ class AddressRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "ADDRESS" not in entities:
             return []
-        return [_result("ADDRESS", m.start(), m.end(), 0.85, self) for m in _ADDRESS_CASED.finditer(text)]
+        return [_result("ADDRESS", start, end, 0.85, self) for start, end in _address_spans(text)]
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"

@@ -159,9 +159,10 @@ _TRUNK_NUMBER = re.compile(r"(?<![\w+.,/:-])0[1-9]\d{0,4}(?:[ .-]\d{2,8}){1,4}(?
 # The end of a token holding a digit right before a number: the number is the tail of a longer
 # identifier ("Tracking ref 1Z 999 AA1 01 2345 6784").
 _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
-# A number in international form: "+", the country code, then the digits however they are grouped
-# ("+44 7911 628 450"), also as a SIP or tel URI's user ("sip:+441314960455@host").
-_PLUS_NUMBER = re.compile(r"(?<![\w+])\+\d(?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
+# A number in international form: "+" (or the "00" of international dialling), the country code,
+# then the digits however they are grouped ("+44 7911 628 450", "0044 20 7946 0321"), also as a
+# SIP or tel URI's user ("sip:+441314960455@host").
+_PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
 
@@ -184,14 +185,21 @@ def _national_number(raw: str) -> Any:
 
 
 def _international_number(raw: str) -> Any:
-    """The valid number ``raw`` ("+" and a country code) is, or None."""
+    """The number ``raw`` ("+" or "00", then a country code) is, when valid or ("+" only) of a
+    possible length (ten digits at least), or None."""
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(raw, None)
+        number = phonenumbers.parse("+" + raw[2:] if raw.startswith("00") else raw, None)
     except phonenumbers.NumberParseException:
         return None
-    return number if phonenumbers.is_valid_number(number) else None
+    if phonenumbers.is_valid_number(number):
+        return number
+    # a range newer than the metadata, or reserved for drama ("+44 7911 628 450", "+44 7700 900415"):
+    # a possible length for its country code, ten digits or more
+    digits = sum(c.isdigit() for c in raw)
+    plus = raw.startswith("+")  # a "00" number must be valid: "0048 1133 27" is a customer number
+    return number if plus and digits >= MIN_NATIONAL_DIGITS and phonenumbers.is_possible_number(number) else None
 
 
 def phone_recognizer(regions: list[str]) -> Any:
@@ -208,7 +216,9 @@ def phone_recognizer(regions: list[str]) -> Any:
     - a number written with its trunk prefix "0" that is valid in one of ``NATIONAL_REGIONS``
       counts however it is grouped ("087 214 6630", "06 48 22 91 37"): the leading 0 is what
       sets it apart from order, NHS and ticket numbers;
-    - so does a valid number in international form ("+44 7911 628 450"), however it is grouped.
+    - so does a number in international form ("+44 7911 628 450", "0033 ..."), however it is
+      grouped: valid, or written with "+" and of a possible length for its country code with ten
+      digits or more.
     """
     import phonenumbers
     from presidio_analyzer import EntityRecognizer
@@ -252,7 +262,7 @@ def phone_recognizer(regions: list[str]) -> Any:
                         continue
                     if number := _national_number(m.group()):
                         add(m.start(), m.group(), number, "national")
-            if "+" in text:
+            if "+" in text or "00" in text:
                 for m in _PLUS_NUMBER.finditer(text):
                     if number := _international_number(m.group()):
                         add(m.start(), m.group(), number, "international")

@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "d0f4005eea767a61",
-    "DateOfBirthRecognizer": "ac516778d8430139",
+    "AddressRecognizer": "8ac67838a8a80122",
+    "DateOfBirthRecognizer": "d62158474b08c09d",
 }
 
 

@@ -39,6 +39,7 @@ Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib
 import pkgutil
@@ -145,6 +146,25 @@ _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
 _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\b[^.!?\n]*$")
 # Words that introduce a name outright.
 _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
+# Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
+# "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
+_INTRODUCED_BEFORE = re.compile(r"(?i)\b(?:my name is|my name's|name's)\s*$")
+_INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
+# A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
+_SPEAKER_LABEL = re.compile(
+    r"(?m)^[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
+    r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
+)
+# Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
+_LABEL_WORDS = frozenset(
+    """
+    plan note notes obs subject summary action actions assessment impression history update comment comments
+    reason request response input output example step tip warning warn error info debug trace fatal critical
+    question answer reply date time location address phone email name status result results total source
+    target host port user assistant system bot admin support operator moderator server guest me you q a re
+    fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
+    """.split()
+)
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
 _SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?$")
@@ -278,8 +298,11 @@ class NameRecognizer(EntityRecognizer):
         if "PERSON" not in entities:
             return []
         out: list[RecognizerResult] = []
+        labels = (
+            collections.Counter(m.group(1) or m.group(2) for m in _SPEAKER_LABEL.finditer(text)) if "\n" in text else {}
+        )
         for m in _RUN.finditer(text):
-            found = self._judge(text, m.start(), m.end())
+            found = self._judge(text, m.start(), m.end(), labels)
             if found:
                 start, end, score = found
                 start = self._surname_first(text, start)
@@ -300,7 +323,11 @@ class NameRecognizer(EntityRecognizer):
         cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
         return m.start(1) if cue and not cue.group().lstrip().startswith(",") else start
 
-    def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
+    def _judge(
+        self, text: str, start: int, end: int, labels: dict[str, int] | None = None
+    ) -> tuple[int, int, float] | None:
+        """(start, end, score) of the PERSON in the capitalised run ``text[start:end]``, or None.
+        ``labels``: how often each chat speaker label occurs in ``text``."""
         words = list(_TOKEN.finditer(text, start, end))
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
         titled = cued = False
@@ -344,7 +371,11 @@ class NameRecognizer(EntityRecognizer):
             and _GREETING_RIGHT_BEFORE.search(before) is not None
             and re.match(r"\s*(?:[,.!\n]|$)", text[end:]) is not None
         )
-        if field or greeted:
+        introduced = all(t[0].isupper() and t.replace("-", "").isalpha() for t in tokens) and (
+            _INTRODUCED_BEFORE.search(before) is not None
+            or (len(tokens) >= 2 and _INTRODUCED_FULL_BEFORE.search(before) is not None)
+        )
+        if field or greeted or introduced or (labels and self._recurring_speaker(text, start, end, labels)):
             titled = True
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
@@ -423,6 +454,20 @@ class NameRecognizer(EntityRecognizer):
         return None
 
     @staticmethod
+    def _recurring_speaker(text: str, start: int, end: int, labels: dict[str, int]) -> bool:
+        """Whether ``text[start:end]`` is a chat speaker's label that recurs in the text ("Priyanka:"
+        on two lines): a transcript's speaker, whatever lists hold the name."""
+        name = text[start:end]
+        if labels.get(name, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
+            return False
+        if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
+            return False
+        nick = text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
+        return bool(
+            nick or (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start]))
+        )
+
+    @staticmethod
     def _programming_language(text: str, start: int, end: int) -> bool:
         """Whether the lone word ``text[start:end]`` names a programming language ("Ada", "Julia",
         "Pascal", "Rust"): it is one, and its sentence names another or speaks of code."""
@@ -451,7 +496,9 @@ class NameRecognizer(EntityRecognizer):
 _STREET = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
     r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
-    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza)\.?"
+    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza|Parade|Embankment|Broadway|Quay|Wharf|Esplanade|Promenade|"
+    r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
+    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar)\.?"
 )
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
@@ -462,8 +509,9 @@ _POSTAL = (
     r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
     r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
 )
-# After a town only: a four-digit postcode (South Africa, Australia after the state, ...).
-_POSTAL_AFTER_TOWN = rf"(?:{_POSTAL}|,?\s*\d{{4}}(?!\d|[/:.-]\d))"
+# After a town only: a postcode of four to six digits (South Africa, Australia after the state,
+# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
+_POSTAL_AFTER_TOWN = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
 # Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
 # one to two towns, or the postcode alone.
 _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTAL})"
@@ -480,7 +528,8 @@ _ADDRESS_PATTERNS = [
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
     # Wittenham, Abingdon OX14 4QS"
-    rf"(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w]){_TOWN}{{1,3}}?{_POSTAL}",
+    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
     # 14 Rue des Lilas, 75019 Paris
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
@@ -546,11 +595,11 @@ _DOB = re.compile(
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
     # or a question whose answer follows on the next line
     r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was)\b|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in))*)"
-    r"\s*[\"']?\s*[:=]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=]?\s*)?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=–—-]?\s*)?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
     r"(?:[?.]?[ \t]*\n(?:\[[^\]\n]{1,25}\][ \t]*)?[^\n:]{1,24}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
-    rf"(?P<date>{_DATE})(?!\d)"
+    rf"(?:the\s+)?(?P<date>{_DATE})(?!\d)"
 )
 
 

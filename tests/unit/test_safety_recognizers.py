@@ -423,3 +423,53 @@ def test_function_words_opening_a_name_are_openers_for_the_stream_guard():
 
     assert {"to", "for", "ask", "ping"} <= RUN_OPENERS
     assert "via" not in RUN_OPENERS  # "Via Roma 12, 00184 Roma" is an address
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Priyanka: did anyone restart it?\nLars: yes\nPriyanka: thanks", ["Priyanka", "Lars", "Priyanka"]),
+        ("<Zanele> hi\n<Zanele> anyone on call?", ["Zanele", "Zanele"]),  # a recurring IRC nick
+        ("Customer: hi, my name is Sunil. Later: I'm Femi Adebayo.", ["Sunil", "Femi Adebayo"]),  # introductions
+    ],
+)
+def test_recurring_chat_speakers_and_introductions_are_people_whatever_lists_hold(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Error: disk full\nError: disk full again",  # recurring log and form labels
+        "Plan: rest\nObs: fine\nPlan: more rest",
+        "I am Happy with it. I'm Fine.",  # one word after "I am" is no introduction
+    ],
+)
+def test_recurring_labels_and_one_word_after_i_am_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Flat 3B, 27 Marine Parade, Brighton BN2 1TL",  # more street words
+        "Flat 302, Sai Residency, MG Road, Bengaluru 560001",  # an Indian PIN after the town
+    ],
+)
+def test_addresses_with_more_street_words_and_six_digit_postcodes(address):
+    assert spans(AddressRecognizer(), f"Ship it to {address} please.") == [address]
+
+
+def test_dates_of_birth_after_a_dash_an_age_label_or_the():
+    text = "He was born on the 3rd of May 1990. DOB - 12/03/1979. DOB/Age: 04/05/1966 (58)"
+    assert spans(DateOfBirthRecognizer(), text) == ["3rd of May 1990", "12/03/1979", "04/05/1966"]
+
+
+def test_international_numbers_dialled_with_00_are_phone_numbers(pii_detector):
+    text = "Escalation: 0033 648 229 137; my customer number is 0048 1133 27"  # grouped 3-3-3, no cue
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["0033 648 229 137"]
+
+
+def test_an_international_number_in_a_range_newer_than_the_metadata_is_a_phone_number(pii_detector):
+    text = "Escalation: +44 7911 628 450 (on call)."  # possible for +44, not valid in the metadata
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+44 7911 628 450"]

@@ -96,6 +96,7 @@ _NOT_PERSON_WORDS = set(
     palace castle tower abbey cathedral chapel mall plaza market courtyard international airways airlines
     rua calle avenida viale piazza praça largo travessa alameda estrada rambla carrer
     storm hurricane typhoon cyclone
+    desk helpdesk support services service operations office billing sales staff crew
     name names
     """.split()
 )
@@ -155,6 +156,15 @@ _SPEAKER_LABEL = re.compile(
     r"(?m)^[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
     r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
 )
+# A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
+# speaker named beside a role ("Agent (Priyanka):", "Priyanka (Support):").
+_SIGN_OFF_BEFORE = re.compile(
+    r"(?i)\b(?:regards|best|cheers|thanks|thank you|many thanks|sincerely|warmly|best wishes|all the best|"
+    r"take care|yours)[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
+)
+_ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
+_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_ROLES}[ \t]*\($")
+_ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
     """
@@ -375,7 +385,20 @@ class NameRecognizer(EntityRecognizer):
             _INTRODUCED_BEFORE.search(before) is not None
             or (len(tokens) >= 2 and _INTRODUCED_FULL_BEFORE.search(before) is not None)
         )
-        if field or greeted or introduced or (labels and self._recurring_speaker(text, start, end, labels)):
+        worded = all(t[0].isupper() and t.replace("-", "").isalpha() and not t.isupper() for t in tokens)
+        signed = (
+            worded
+            and len(tokens) <= 3
+            and _SIGN_OFF_BEFORE.search(before) is not None
+            and re.match(r"[ \t]*(?:\n|$)", text[end:]) is not None
+        )
+        role_speaker = worded and (
+            (_ROLE_BRACKET_BEFORE.search(before) is not None and re.match(r"\)[ \t]*:", text[end:]) is not None)
+            or (_ROLE_BRACKET_AFTER.match(text[end:]) is not None and _SPEAKER_BEFORE.search(before) is not None)
+        )
+        if field or greeted or introduced or signed or role_speaker:
+            titled = True
+        elif labels and self._recurring_speaker(text, start, end, labels):
             titled = True
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)

@@ -473,3 +473,20 @@ def test_international_numbers_dialled_with_00_are_phone_numbers(pii_detector):
 def test_an_international_number_in_a_range_newer_than_the_metadata_is_a_phone_number(pii_detector):
     text = "Escalation: +44 7911 628 450 (on call)."  # possible for +44, not valid in the metadata
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["+44 7911 628 450"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Kind regards,\nZanele Mokoena", ["Zanele Mokoena"]),  # under a sign-off, alone on its line
+        ("Agent (Priyanka): Hello!\nCustomer: hi", ["Priyanka"]),  # beside a role
+        ("Tunde (Support): Hello!", ["Tunde"]),
+    ],
+)
+def test_names_under_a_sign_off_and_chat_speakers_beside_a_role_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize("text", ["Best,\nSupport Desk", "Thanks,\nThe Billing Team", "Patient (Female): 45"])
+def test_teams_under_a_sign_off_and_words_in_brackets_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []

@@ -165,6 +165,13 @@ _SIGN_OFF_BEFORE = re.compile(
 _ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
 _ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_ROLES}[ \t]*\($")
 _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
+# Kin and care words right before a name: the capitalised words after them name the person
+# whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
+_KIN_BEFORE = re.compile(
+    r"(?i)\b(?:wife|husband|son|daughter|mother|father|brother|sister|partner|carer|caregiver|colleague|"
+    r"patient|pt|mum|mom|dad|grandson|granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|"
+    r"fianc[ée]e?|neighbou?r|flatmate|roommate)[ \t]*[:(]?[ \t]*$"
+)
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
     """
@@ -396,7 +403,8 @@ class NameRecognizer(EntityRecognizer):
             (_ROLE_BRACKET_BEFORE.search(before) is not None and re.match(r"\)[ \t]*:", text[end:]) is not None)
             or (_ROLE_BRACKET_AFTER.match(text[end:]) is not None and _SPEAKER_BEFORE.search(before) is not None)
         )
-        if field or greeted or introduced or signed or role_speaker:
+        kin = worded and len(tokens) <= 3 and _KIN_BEFORE.search(before) is not None
+        if field or greeted or introduced or signed or role_speaker or kin:
             titled = True
         elif labels and self._recurring_speaker(text, start, end, labels):
             titled = True

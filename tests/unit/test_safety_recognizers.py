@@ -490,3 +490,8 @@ def test_names_under_a_sign_off_and_chat_speakers_beside_a_role_are_people(text,
 @pytest.mark.parametrize("text", ["Best,\nSupport Desk", "Thanks,\nThe Billing Team", "Patient (Female): 45"])
 def test_teams_under_a_sign_off_and_words_in_brackets_are_not_people(text):
     assert spans(NameRecognizer(), text) == []
+
+
+def test_names_after_kin_and_care_words_are_people_whatever_lists_hold():
+    text = "NOK: daughter Adaeze Mokoena. Wife (Zanele) called. Patient Oyelaran seen at ten."
+    assert spans(NameRecognizer(), text) == ["Adaeze Mokoena", "Zanele", "Oyelaran"]

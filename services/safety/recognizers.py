@@ -167,10 +167,11 @@ _ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*(?:\[[^\]\n]{{1,25}}\][ \
 _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Kin and care words right before a name: the capitalised words after them name the person
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
+# (In brackets after kin only: "Patient (Female)" is no name.)
 _KIN_BEFORE = re.compile(
-    r"(?i)\b(?:wife|husband|son|daughter|mother|father|brother|sister|partner|carer|caregiver|colleague|"
-    r"patient|pt|mum|mom|dad|grandson|granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|"
-    r"fianc[ée]e?|neighbou?r|flatmate|roommate)[ \t]*[:(]?[ \t]*$"
+    r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
+    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?)[ \t]*[:(]?"
+    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?)[ \t]*$"
 )
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(

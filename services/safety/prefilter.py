@@ -106,7 +106,7 @@ CONDITIONS: dict[str, Condition] = {
     "UsBankRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{8,17}
     "UsItinRecognizer": lambda f: f.regex_digits >= 9,  # 9\d{2}[- ]?(5\d|...)[- ]?\d{4}
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
-    # recognizers.py: every address form holds a \d (house number, PO box number)
+    # recognizers.py: every address form holds a \d (house number, PO box number, postcode)
     "AddressRecognizer": lambda f: f.re_digits >= 1,
     # recognizers.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
     "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "fbf9fb87db47fbc0",
-    "DateOfBirthRecognizer": "8a77602c30ee4ee4",
+    "AddressRecognizer": "8ac67838a8a80122",
+    "DateOfBirthRecognizer": "d62158474b08c09d",
 }
 
 

@@ -15,12 +15,23 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   ("Raynaud's.", "Sainsbury's"), a place before its state ("Austin, TX"), a lone word in capitals
   ("EDD", an acronym) or a lone country name ("..., Ireland") unless named or greeted. A lone
   given name joined by "and" to a full name is a person ("Gareth and Nia Pritchard"), as is a name
-  written surname first on a form ("Name: KOWALSKI, Anna Maria").
+  written surname first on a form ("Name: KOWALSKI, Anna Maria"). Whatever the lists hold, the
+  value of a name field (``surname="Farouk"``) and one word greeted ("thx Keisha") are people; an
+  initial stands for a given name before a known surname ("S. Banerjee"); an age after a name
+  ("Eleanor Whitcombe, 78F") or a chat speaker's place (IRC ``<Marta>``, "[09:15] Nadia:") makes a
+  known name a person; a known given name (or a known surname last) opening a sentence beside
+  words written as names is one ("Lindiwe Dlamini joined"). A lone programming language in a
+  sentence that names another or speaks of code ("Ada and Rust"), named storms and function words
+  opening a sentence ("To Maria Lopez") are not.
 - ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
-  word, unit, town, state and ZIP or UK / Irish postcode; continental "Lindenstraße 12, 10969
-  Berlin" and "14 Rue des Lilas, 75019 Paris" forms; PO boxes).
+  word, unit, towns, state and ZIP or UK / Irish / Canadian postcode, or a four-digit postcode
+  after a town; continental "Lindenstraße 12, 10969 Berlin", "Schönhauser Allee 112, 10439
+  Berlin", "14 Rue des Lilas, 75019 Paris" and "Rua Augusta 210, 2º Esq., 1100-053 Lisboa"
+  forms; a street with no house number when a full postcode closes it; PO boxes).
 - ``DateOfBirthRecognizer`` (DATE_OF_BIRTH): a full date right after a birth cue ("DOB",
-  "date of birth", "born", "birthday"); other dates (appointments, timestamps) are not PII.
+  "date of birth", "born", "birthday", field keys such as ``"dob":``, "née le", "Geburtsdatum"),
+  or up to six words later after "is" ("date of birth for the security check is ..."), or as the
+  answer on the next chat line; other dates (appointments, timestamps) are not PII.
 
 Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout2`` is the one no rule was written on).
@@ -28,6 +39,7 @@ Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib
 import pkgutil
@@ -67,7 +79,8 @@ _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
     r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|"
-    r"this is|ping|ask|contact|email|message|tell|ring)\b|,)\s*[:=]?\s*[\"']?$"
+    r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
+    r"handed over to|spoke to|spoke with|seen by|referred by)\b|,)\s*[:=(]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").
@@ -80,7 +93,10 @@ _NOT_PERSON_WORDS = set(
     disease syndrome model edition version series team department unit ward day
     memorial monument museum stadium arena hall library prize prizes award awards medal lecture
     tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
-    palace castle tower abbey cathedral chapel mall plaza market courtyard
+    palace castle tower abbey cathedral chapel mall plaza market courtyard international airways airlines
+    rua calle avenida viale piazza praça largo travessa alameda estrada rambla carrer
+    storm hurricane typhoon cyclone
+    desk helpdesk support services service operations office billing sales staff crew
     name names
     """.split()
 )
@@ -102,9 +118,13 @@ _EPONYM_NEXT = set(
 )
 _WORD = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-žß]*(?:[A-Z][a-zà-öø-ÿā-žß]+)?(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]{2,})"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|du|del|della|la|le|bin|binti|al|el|ibn|dos|das|ter|ten)"
+# An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
+_INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.\s?"
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?{_WORD}(?:\s(?:{_PARTICLE}\s)?{_WORD}){{0,3}}(?![\w@/])"
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?<![\w.@/-])(?:{TITLES}\s+)?(?:{_INITIAL}){{0,3}}{_WORD}"
+    rf"(?:\s(?:{_PARTICLE}\s|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
 )
+_IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
 _NONSPACE = re.compile(r"\S+")
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -127,9 +147,61 @@ _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
 _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\b[^.!?\n]*$")
 # Words that introduce a name outright.
 _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
+# Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
+# "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
+_INTRODUCED_BEFORE = re.compile(r"(?i)\b(?:my name is|my name's|name's)\s*$")
+_INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
+# A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
+_SPEAKER_LABEL = re.compile(
+    r"(?m)^[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
+    r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
+)
+# A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
+# speaker named beside a role ("Agent (Priyanka):", "Priyanka (Support):").
+_SIGN_OFF_BEFORE = re.compile(
+    r"(?i)\b(?:regards|best|cheers|thanks|thank you|many thanks|sincerely|warmly|best wishes|all the best|"
+    r"take care|yours)[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
+)
+_ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
+_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_ROLES}[ \t]*\($")
+_ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
+# Kin and care words right before a name: the capitalised words after them name the person
+# whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
+# (In brackets after kin only: "Patient (Female)" is no name.)
+_KIN_BEFORE = re.compile(
+    r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
+    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?)[ \t]*[:(]?"
+    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?)[ \t]*$"
+)
+# Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
+_LABEL_WORDS = frozenset(
+    """
+    plan note notes obs subject summary action actions assessment impression history update comment comments
+    reason request response input output example step tip warning warn error info debug trace fatal critical
+    question answer reply date time location address phone email name status result results total source
+    target host port user assistant system bot admin support operator moderator server guest me you q a re
+    fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
+    """.split()
+)
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
-_SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*$")
+# Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
+_SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?$")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*:")
+_NICK_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:\[[^\]\n]{1,25}\][ \t]*)?<$")
+# A field holding a person's name in a log line, a form or JSON: "surname=\"Farouk\"",
+# "\"patient_name\": \"...\"", "First name: ...". The value is a name whatever lists hold it.
+_NAME_FIELD_BEFORE = re.compile(
+    r"(?i)(?:\b|_)(?:(?:sur|last|first|given|family|full|middle|maiden|patient|customer|client|contact|member|"
+    r"employee|guest|caller|recipient|sender|parent|guardian|holder|cardholder|account|nok)[ _-]?name|surname|"
+    r"nachname|vorname|apellidos?|nombre|nome|cognome|prénom)[\"']?[ \t]*[:=][ \t]*[\"']?$"
+)
+# An age right after a name: "Eleanor Whitcombe, 78F, DOB ...", "Tom Hale (54 y/o)".
+_AGE_AFTER = re.compile(r"^(?:,\s*|\s*\(\s*)(?:aged\s+)?\d{1,3}\s*(?:[MF]\b|y/?o\b|yo\b|years?\b|yrs?\b|,|\))")
+# Words a greeting is addressed to that name no one ("Hi team,", "Thanks again").
+_GREETED_NON_NAMES = frozenset(
+    "team all everyone everybody there folks guys sir madam madame again so much both you support "
+    "doctor doc nurse colleagues friends".split()
+)
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
 _JOINED_EPONYM_AFTER = re.compile(r"^(?:['’]s?)?\s+(?:and|or|&|/)\s+[A-Z][\w'’-]*(?:['’]s?)?\s+([a-z][a-z-]+)")
 # "Raynaud's." "Sjögren's and Raynaud's": a lone possessive with no noun after it names a condition,
@@ -147,13 +219,36 @@ _AND_AFTER = re.compile(r"\s+and\s+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
 # "Name: KOWALSKI, Anna Maria": a surname in capitals, a comma, then the given names (forms, passports).
 _SURNAME_FIRST_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$")
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
-_GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cheers|regards)[,!]?\s*$")
+_GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
 
+# Programming languages named like people; a lone one is no person in a sentence that names another
+# or speaks of code ("Pascal and Ada for teaching", "we compared Ada and Rust").
+_LANGUAGES = frozenset(
+    """
+    ada pascal julia haskell rust go dart elixir erlang scala perl python swift kotlin lua clojure fortran
+    cobol lisp prolog racket zig nim crystal ruby java javascript typescript php bash groovy delphi
+    smalltalk simula eiffel oberon modula miranda scheme elm idris agda coq lean chapel solidity apex
+    matlab octave logo basic c c++ c# f# r ocaml
+    """.split()
+)
+_CODE_WORDS = re.compile(
+    r"(?i)\b(?:language|languages|programming|programmer|code|coding|compiler|compilers|codebase|syntax|"
+    r"runtime|library|libraries|crate|crates|script|scripts|scripting|developers?|typed|interpreter)\b"
+)
 # Sentence-initial words that open a capitalised run but never a name.
 _DETERMINERS = frozenset("the an this that these those our my your his her their its".split())
+# Capitalised function words opening a sentence before a name ("To Maria Lopez", "Sure Ben"),
+# never part of it; and verbs that, opening one, make the name after them a person ("Ask Priya").
+_FUNCTION_OPENERS = frozenset(
+    "to for from with and but or so sure yes no ok okay please if when then also as in on at of by can could "
+    "would should may might must is are was were do does did have has had we you they he she it".split()
+)
+_CUE_OPENERS = frozenset("ask call tell ping page email message text cc attn thx ty".split())
 # Words that, opening a capitalised run, are never part of the PERSON span found in it (the
 # streamed output guard sends them without waiting for the rest of the run).
-RUN_OPENERS = frozenset(_LEAD | _DETERMINERS)
+RUN_OPENERS = frozenset(_LEAD | _DETERMINERS | _FUNCTION_OPENERS | _CUE_OPENERS)
+# A run's words: initials stand alone ("S.Banerjee" is "S." and "Banerjee").
+_TOKEN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?=\s?[A-ZÀ-ÖØ-ÞĀ-Ž])|[^\s]+")
 
 
 @functools.cache
@@ -221,8 +316,11 @@ class NameRecognizer(EntityRecognizer):
         if "PERSON" not in entities:
             return []
         out: list[RecognizerResult] = []
+        labels = (
+            collections.Counter(m.group(1) or m.group(2) for m in _SPEAKER_LABEL.finditer(text)) if "\n" in text else {}
+        )
         for m in _RUN.finditer(text):
-            found = self._judge(text, m.start(), m.end())
+            found = self._judge(text, m.start(), m.end(), labels)
             if found:
                 start, end, score = found
                 start = self._surname_first(text, start)
@@ -243,27 +341,76 @@ class NameRecognizer(EntityRecognizer):
         cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
         return m.start(1) if cue and not cue.group().lstrip().startswith(",") else start
 
-    def _judge(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
-        words = list(_NONSPACE.finditer(text, start, end))
+    def _judge(
+        self, text: str, start: int, end: int, labels: dict[str, int] | None = None
+    ) -> tuple[int, int, float] | None:
+        """(start, end, score) of the PERSON in the capitalised run ``text[start:end]``, or None.
+        ``labels``: how often each chat speaker label occurs in ``text``."""
+        words = list(_TOKEN.finditer(text, start, end))
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
             lead = words.pop(0).group().lower().rstrip(".:,")
-            if lead in _DETERMINERS:  # "The Newton office": a determiner opens no name
+            if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+        while words and _IS_INITIAL.match(words[-1].group()):
+            words.pop()  # "Vitamin D.": an initial ends no name
         if not words:
             return None
         start, end = words[0].start(), words[-1].end()
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
         tokens = [w.group() for w in words if w.group() not in _PARTICLES]
-        shouting = all(t.isupper() for t in tokens)  # "JOHN SMITH" on a form, but "Cisco ASA": ASA an acronym
-        known = [(False, False) if len(t) > 1 and t.isupper() and not shouting else self._known(t) for t in tokens]
+        initials = [bool(_IS_INITIAL.match(t)) for t in tokens]
+        shouting = all(t.isupper() for t, i in zip(tokens, initials, strict=True) if not i)
+        known = [
+            (False, False) if i or (len(t) > 1 and t.isupper() and not shouting) else self._known(t)
+            for t, i in zip(tokens, initials, strict=True)
+        ]
+        if any(initials) and any(
+            k[1] or _POSSESSIVE.sub("", t.lower()) in self.last
+            for t, k, i in zip(tokens, known, initials, strict=True)
+            if not i
+        ):
+            # "S. Banerjee", "J. Okafor": an initial before a surname stands for a given name
+            known = [(True, False) if i else k for k, i in zip(known, initials, strict=True)]
+        before = text[max(0, start - 40) : start]
         titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
+        # a value of a name field ("surname=\"Farouk\""), or one word greeted ("thx Keisha", "Hi Sunil,"):
+        # a name whatever lists hold it
+        field = _NAME_FIELD_BEFORE.search(before) is not None and not any(initials[:1])
+        greeted = (
+            len(tokens) == 1
+            and not shouting
+            and tokens[0].isalpha()
+            and len(tokens[0]) > 2
+            and tokens[0].lower() not in _GREETED_NON_NAMES
+            and _GREETING_RIGHT_BEFORE.search(before) is not None
+            and re.match(r"\s*(?:[,.!\n]|$)", text[end:]) is not None
+        )
+        introduced = all(t[0].isupper() and t.replace("-", "").isalpha() for t in tokens) and (
+            _INTRODUCED_BEFORE.search(before) is not None
+            or (len(tokens) >= 2 and _INTRODUCED_FULL_BEFORE.search(before) is not None)
+        )
+        worded = all(t[0].isupper() and t.replace("-", "").isalpha() and not t.isupper() for t in tokens)
+        signed = (
+            worded
+            and len(tokens) <= 3
+            and _SIGN_OFF_BEFORE.search(before) is not None
+            and re.match(r"[ \t]*(?:\n|$)", text[end:]) is not None
+        )
+        role_speaker = worded and (
+            (_ROLE_BRACKET_BEFORE.search(before) is not None and re.match(r"\)[ \t]*:", text[end:]) is not None)
+            or (_ROLE_BRACKET_AFTER.match(text[end:]) is not None and _SPEAKER_BEFORE.search(before) is not None)
+        )
+        kin = worded and len(tokens) <= 3 and _KIN_BEFORE.search(before) is not None
+        if field or greeted or introduced or signed or role_speaker or kin:
+            titled = True
+        elif labels and self._recurring_speaker(text, start, end, labels):
+            titled = True
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
-        before = text[max(0, start - 40) : start]
         named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
         if not tokens or (not named and any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens)):
             return None
@@ -287,6 +434,8 @@ class NameRecognizer(EntityRecognizer):
                 return None  # "Hilton", "Cisco ASA"; "Paris Hilton" stays a person
         if len(tokens) == 1 and not titled and _BARE_POSSESSIVE_AFTER.match(text[end:]):
             return None
+        if len(tokens) == 1 and not titled and not named and self._programming_language(text, start, end):
+            return None
         if _REGION_AFTER.match(text[end:]):
             return None
         # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard")
@@ -295,8 +444,10 @@ class NameRecognizer(EntityRecognizer):
             return None
         if titled:
             return start, end, 0.85
-        speaker = _SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 8) : start])
-        if any(f or s for f, s in known) and speaker:
+        speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
+            text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
+        )
+        if any(f or s for f, s in known) and (speaker or _AGE_AFTER.match(text[end:])):
             return start, end, 0.85
         if len(tokens) == 1 and shouting and len(tokens[0]) > 1:
             return None  # a lone word in capitals is an acronym ("EDD", "GCS"), not a name
@@ -321,12 +472,47 @@ class NameRecognizer(EntityRecognizer):
                 return start, end, 0.85
             if family >= 2 or (family and cued):
                 return start, end, 0.6
+            if (given or known[-1][1]) and all(
+                len(t) > 2 and t.isalpha() and t[0].isupper() and t[1:].islower() for t in tokens
+            ):
+                # "Lindiwe Dlamini joined ...", "... Hamid Rezaei": a given name, or a surname last, opening
+                # a sentence beside words written as names
+                return start, end, 0.6
             return None
         if (given or family) and cued and not (sentence_start and not _CUE.search(before)):
             return start, end, 0.6
         if given and self._joined_to_full_name(text, end):
             return start, end, 0.6
         return None
+
+    @staticmethod
+    def _recurring_speaker(text: str, start: int, end: int, labels: dict[str, int]) -> bool:
+        """Whether ``text[start:end]`` is a chat speaker's label that recurs in the text ("Priyanka:"
+        on two lines): a transcript's speaker, whatever lists hold the name."""
+        name = text[start:end]
+        if labels.get(name, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
+            return False
+        if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
+            return False
+        nick = text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
+        return bool(
+            nick or (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start]))
+        )
+
+    @staticmethod
+    def _programming_language(text: str, start: int, end: int) -> bool:
+        """Whether the lone word ``text[start:end]`` names a programming language ("Ada", "Julia",
+        "Pascal", "Rust"): it is one, and its sentence names another or speaks of code."""
+        word = _POSSESSIVE.sub("", text[start:end].lower())
+        if word not in _LANGUAGES:
+            return False
+        left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+        ends = [i for i in (text.find(c, end) for c in "!?\n") if i >= 0]
+        stop = re.search(r"\.(?:\s|$)", text[end:])
+        ends += [end + stop.start()] if stop else []
+        sentence = text[left : min(ends, default=len(text))]
+        others = {w.lower() for w in re.findall(r"\b[A-Z][A-Za-z+#]*", sentence)} & _LANGUAGES
+        return bool(others - {word}) or _CODE_WORDS.search(sentence) is not None
 
     def _joined_to_full_name(self, text: str, end: int) -> bool:
         """Whether "and" then a person's name of two words or more follows ``end`` ("Gareth and Nia
@@ -342,7 +528,9 @@ class NameRecognizer(EntityRecognizer):
 _STREET = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
     r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
-    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza)\.?"
+    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza|Parade|Embankment|Broadway|Quay|Wharf|Esplanade|Promenade|"
+    r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
+    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar)\.?"
 )
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
@@ -350,27 +538,62 @@ _TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}})"
 _POSTAL = (
     r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
     r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
+    r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
     r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
 )
+# After a town only: a postcode of four to six digits (South Africa, Australia after the state,
+# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
+_POSTAL_AFTER_TOWN = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
+# Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
+# one to two towns, or the postcode alone.
+_TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTAL})"
+# Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
+_STREET_FIRST = (
+    r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
+    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig)"
+)
+# German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
+_STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat)"
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
     rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?\b\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
-    rf"{_UNIT}?(?:{_TOWN}(?:{_POSTAL})?|{_POSTAL})?",
+    rf"{_UNIT}?{_TOWNS_POSTAL}?",
+    # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
+    # Wittenham, Abingdon OX14 4QS"
+    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
     # 14 Rue des Lilas, 75019 Paris
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
-    # Lindenstraße 12, 10969 Berlin / ul. Długa 17/4, 00-238 Warszawa
+    # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa
     r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
+    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*\s{_STREET_APART}"
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+)\s+\d{1,4}[a-z]?(?:/\d+)?,?\s+(?:\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
-    r"\bP\.?\s?O\.?\s+Box\s+\d+(?:{_TOWN}(?:{_POSTAL})?)?",
+    # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
+    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?)?,?\s+"
+    r"(?:\d{4}-\d{3}|\d{5})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
+    rf"\bP\.?\s?O\.?\s+Box\s+\d+{_TOWNS_POSTAL}?",
 ]
-_ADDRESS_CASED = re.compile("|".join(f"(?:{p})" for p in _ADDRESS_PATTERNS))
+# One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
+_ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
+
+
+def _address_spans(text: str) -> list[tuple[int, int]]:
+    """The forms' matches, leftmost first and longest at a start, none overlapping another."""
+    found = sorted(
+        ((m.start(), m.end()) for rx in _ADDRESS_FORMS for m in rx.finditer(text)), key=lambda s: (s[0], -s[1])
+    )
+    spans: list[tuple[int, int]] = []
+    for start, end in found:
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
 
 
 class AddressRecognizer(EntityRecognizer):
     """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
 
-    regexes = (_ADDRESS_CASED,)  # what services/safety/prefilter.py read its condition from
+    regexes = _ADDRESS_FORMS  # what services/safety/prefilter.py read its condition from
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
@@ -381,23 +604,34 @@ class AddressRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "ADDRESS" not in entities:
             return []
-        return [_result("ADDRESS", m.start(), m.end(), 0.85, self) for m in _ADDRESS_CASED.finditer(text)]
+        return [_result("ADDRESS", start, end, 0.85, self) for start, end in _address_spans(text)]
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = (
-    r"(?:\d{4}-\d{1,2}-\d{1,2}"
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
     rf"|\d{{1,2}}-{_MONTH}-\d{{2,4}})"
 )
+# Birth cues in the languages of the address forms above, and as field keys ("date_of_birth",
+# "dateOfBirth", "patient_dob").
+_BIRTH_CUE = (
+    r"(?:d\.?\s?o\.?\s?b\b\.?|date[\s_-]?of[\s_-]?birth|birth[\s_-]?date|birthday|born|geb\.|geboren(?:\s+am)?"
+    r"|geburtsdatum|n[ée]e?\s+le|date\s+de\s+naissance|nat[oa]\s+il|data\s+di\s+nascita|nacid[oa]\s+el"
+    r"|fecha\s+de\s+nacimiento|nascid[oa]\s+(?:em|a)|data\s+de\s+nascimento|geboortedatum)"
+)
 _DOB = re.compile(
-    r"(?i)\b(?:d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s?date|birthday|born|geb\.|geboren)"
-    r"(?:\s+(?:is|was|on|in))*\s*[:=]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=]?\s*)?"
-    # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987"
-    r"(?:[?.]?[ \t]*\n[^\n:]{1,24}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
-    rf"(?P<date>{_DATE})(?!\d)"
+    rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}"
+    # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
+    # or a question whose answer follows on the next line
+    r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was)\b|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in))*)"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=–—-]?\s*)?"
+    # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
+    # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
+    r"(?:[?.]?[ \t]*\n(?:\[[^\]\n]{1,25}\][ \t]*)?[^\n:]{1,24}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
+    rf"(?:the\s+)?(?P<date>{_DATE})(?!\d)"
 )
 
 

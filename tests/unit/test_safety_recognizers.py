@@ -184,7 +184,8 @@ def test_a_date_of_birth_given_as_the_answer_on_the_next_chat_line():
 
 def test_a_possible_number_after_a_phone_cue_is_a_phone_number(pii_detector):
     # numbers in ranges phonenumbers does not (yet) know as valid, e.g. Ofcom's drama ranges
-    text = "Ring me on 07700 900277 tonight; my mobile: +44 7700 900415. Quote 07700 900623 on the form."
+    # (a trunk-prefixed "07700 ..." counts without a cue since session 15: see the national-numbers test)
+    text = "Ring me on 07700 900277 tonight; my mobile: +44 7700 900415. Quote 7700 900623 on the form."
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["07700 900277", "+44 7700 900415"]
     assert _found(pii_detector, "Call 2-3 times a day; phone battery at 15 %.", "PHONE_NUMBER") == []
 
@@ -300,3 +301,197 @@ def test_a_private_address_after_on_or_at_is_an_ip_address_and_shipped_versions_
     text = "Release 2025.12 ships libfoo 1.2.3.44 and the agent 6.40.1.2; it requires openssl 3.0.15.2"
     assert _found(pii_detector, text, "IP_ADDRESS") == []
     assert _found(pii_detector, "We are on 4.2.1.3 now; see section 2.1.4.7.", "IP_ADDRESS") == []
+
+
+# Session 15 (issue 15, recall per type): rules from the development sets' misses (held-out 2 and
+# the first held-out set are development data now); each test fails on the code before.
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("My date of birth for the security check is 17/09/1991.", "17/09/1991"),  # a longer cue
+        ('{"name":"Ann Lee","dob":"1979-12-03"}', "1979-12-03"),  # a JSON field
+        ("patient_dob=1980-01-02 ok", "1980-01-02"),  # a field key with a prefix
+        ("Dental record, dob 1985/04/23. Crown prep.", "1985/04/23"),  # yyyy/mm/dd
+        ("Carnet de vaccination: Chloé, née le 14/05/2019.", "14/05/2019"),  # French, German, ...
+        ("Geburtsdatum: 03.02.1961", "03.02.1961"),
+        ("agent: And the date of birth on the account?\n[09:15] customer: 23/10/1988", "23/10/1988"),
+    ],
+)
+def test_dates_of_birth_behind_long_cues_field_keys_other_languages_and_chat_time_stamps(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+def test_a_date_after_a_birth_cue_with_no_is_between_is_not_a_date_of_birth():
+    assert spans(DateOfBirthRecognizer(), "Date of birth and the appointment on 12/03/2024 were checked.") == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Schönhauser Allee 112, 10439 Berlin",  # a German street word apart from the name
+        "Rua Augusta 210, 2º Esq., 1100-053 Lisboa",  # the street word first, a floor, a Portuguese postcode
+        "Via Roma 12, 00184 Roma",
+        "Apartment 1204, 350 Bay Street, Toronto, ON M5H 2S6",  # a Canadian postal code
+        "58 Kestrel Avenue, Randburg, Johannesburg 2194",  # two towns and a four-digit postcode
+        "Old Forge, Church Lane, Little Wittenham, Abingdon OX14 4QS",  # a named house, no number
+        "PO Box 1234, Springfield, IL 62701",  # the town of a PO box
+    ],
+)
+def test_addresses_in_continental_canadian_south_african_and_unnumbered_forms(address):
+    assert spans(AddressRecognizer(), f"Please send it to {address}. Thanks") == [address]
+
+
+def test_a_street_word_with_no_number_or_postcode_is_no_address():
+    assert spans(AddressRecognizer(), "We met on Church Lane, near the Old Forge, in Abingdon last May.") == []
+
+
+@pytest.mark.parametrize(
+    "text, phones",
+    [
+        ("change it from 087 214 6630 to the new one", ["087 214 6630"]),  # Irish, with its trunk 0
+        ("Parent: Mathieu Lambert, 06 48 22 91 37.", ["06 48 22 91 37"]),  # French, no cue
+        ("NOK: daughter Ruth, 07700 918 442.", ["07700 918 442"]),
+        ("his number is +44 7911 628 450 if the pager is slow", ["+44 7911 628 450"]),  # grouped 4-3-3
+        ("Registration from <sip:+441314960455@voip.example.net> failed", ["+441314960455"]),  # a SIP URI
+        ("Tél. 01 42 68 53 00", ["01 42 68 53 00"]),
+    ],
+)
+def test_national_numbers_with_a_trunk_prefix_international_ones_and_sip_users_are_phone_numbers(
+    pii_detector, text, phones
+):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tracking ref 1Z 999 AA1 01 2345 6784 arrives Monday.",  # the tail of a longer identifier
+        "My customer number is 0048 1133 27.",
+        "Order 0012345678 and lot 0423-1187 shipped.",
+    ],
+)
+def test_identifiers_beginning_with_zero_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_a_private_address_in_brackets_after_a_host_name_is_an_ip_address(pii_detector):
+    text = "backup job started on db-primary (10.0.14.5) -> s3; see section (1.2.3.4)"
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.0.14.5"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Prescriber Dr S. Banerjee. Progress note: Client J. Okafor attended.", ["S. Banerjee", "J. Okafor"]),
+        ("J. Smith signed. The U.S. Army base; Vitamin D. Patients improved.", ["J. Smith"]),
+        ('reject row 18823 surname="Farouk" reason=dup', ["Farouk"]),  # a name field's value
+        ('{"patient_last_name": "Oyelaran"}', ["Oyelaran"]),
+        ("Eleanor Whitcombe, 78F, admitted with CAP.", ["Eleanor Whitcombe"]),  # an age after the name
+        ("can u check whats wrong. thx Keisha", ["Keisha"]),  # greeted
+        ("Hi Tamsin,\nthe form is attached. Hi team, thanks again.", ["Tamsin"]),
+        ("<Marta> did anyone see the alert?\n<Devon> yeah", ["Marta", "Devon"]),  # IRC nicks
+        ("[28/11/2024, 18:06] Nadia: see you", ["Nadia"]),  # a speaker behind a time stamp
+        ("Obs stable. Wife (Margaret) called at 05:50.", ["Margaret"]),  # in brackets after a cue
+        ("To Maria Lopez: the refund went out.", ["Maria Lopez"]),  # "To" is no part of the name
+        ("Telehealth consult. Lindiwe Dlamini joined from home.", ["Lindiwe Dlamini"]),  # a known surname last
+        ("Fixed in KB5034441. Hamid Rezaei", ["Hamid Rezaei"]),  # a known given name first
+    ],
+)
+def test_initials_name_fields_ages_greetings_chat_nicks_and_names_opening_a_sentence(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pascal and Ada for teaching, Haskell and Julia for research.",  # programming languages
+        "For the microcontroller we compared Ada and Rust.",
+        "Storm Bert and Storm Conall brought flooding; Hurricane Milton followed.",  # named storms
+        "We land at John F. Kennedy International at noon.",  # an airport
+        "Can I confirm your full name? In Rust it is different.",  # function words opening a sentence
+    ],
+)
+def test_programming_languages_storms_and_airports_named_like_people_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_function_words_opening_a_name_are_openers_for_the_stream_guard():
+    from services.safety.recognizers import RUN_OPENERS
+
+    assert {"to", "for", "ask", "ping"} <= RUN_OPENERS
+    assert "via" not in RUN_OPENERS  # "Via Roma 12, 00184 Roma" is an address
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Priyanka: did anyone restart it?\nLars: yes\nPriyanka: thanks", ["Priyanka", "Lars", "Priyanka"]),
+        ("<Zanele> hi\n<Zanele> anyone on call?", ["Zanele", "Zanele"]),  # a recurring IRC nick
+        ("Customer: hi, my name is Sunil. Later: I'm Femi Adebayo.", ["Sunil", "Femi Adebayo"]),  # introductions
+    ],
+)
+def test_recurring_chat_speakers_and_introductions_are_people_whatever_lists_hold(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Error: disk full\nError: disk full again",  # recurring log and form labels
+        "Plan: rest\nObs: fine\nPlan: more rest",
+        "I am Happy with it. I'm Fine.",  # one word after "I am" is no introduction
+    ],
+)
+def test_recurring_labels_and_one_word_after_i_am_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Flat 3B, 27 Marine Parade, Brighton BN2 1TL",  # more street words
+        "Flat 302, Sai Residency, MG Road, Bengaluru 560001",  # an Indian PIN after the town
+    ],
+)
+def test_addresses_with_more_street_words_and_six_digit_postcodes(address):
+    assert spans(AddressRecognizer(), f"Ship it to {address} please.") == [address]
+
+
+def test_dates_of_birth_after_a_dash_an_age_label_or_the():
+    text = "He was born on the 3rd of May 1990. DOB - 12/03/1979. DOB/Age: 04/05/1966 (58)"
+    assert spans(DateOfBirthRecognizer(), text) == ["3rd of May 1990", "12/03/1979", "04/05/1966"]
+
+
+def test_international_numbers_dialled_with_00_are_phone_numbers(pii_detector):
+    text = "Escalation: 0033 648 229 137; my customer number is 0048 1133 27"  # grouped 3-3-3, no cue
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["0033 648 229 137"]
+
+
+def test_an_international_number_in_a_range_newer_than_the_metadata_is_a_phone_number(pii_detector):
+    text = "Escalation: +44 7911 628 450 (on call)."  # possible for +44, not valid in the metadata
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+44 7911 628 450"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Kind regards,\nZanele Mokoena", ["Zanele Mokoena"]),  # under a sign-off, alone on its line
+        ("Agent (Priyanka): Hello!\nCustomer: hi", ["Priyanka"]),  # beside a role
+        ("Tunde (Support): Hello!", ["Tunde"]),
+    ],
+)
+def test_names_under_a_sign_off_and_chat_speakers_beside_a_role_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize("text", ["Best,\nSupport Desk", "Thanks,\nThe Billing Team", "Patient (Female): 45"])
+def test_teams_under_a_sign_off_and_words_in_brackets_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_names_after_kin_and_care_words_are_people_whatever_lists_hold():
+    text = "NOK: daughter Adaeze Mokoena. Wife (Zanele) called. Patient Oyelaran seen at ten."
+    assert spans(NameRecognizer(), text) == ["Adaeze Mokoena", "Zanele", "Oyelaran"]

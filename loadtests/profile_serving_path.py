@@ -14,7 +14,9 @@ and the functions that held the most samples, as "self" (the innermost frame) an
 --gil`` (only stacks holding the GIL: a Ray worker's main thread and its C++-driven event loop
 otherwise read as always busy); the engine core without it (its busy waits release the GIL).
 With ``--perf``, ``perf record`` also samples each chosen process (all its threads, native code)
-and the shares by shared object and symbol are reported.
+and the shares by shared object and symbol are reported; with ``--native``, the replicas are
+sampled with ``py-spy --native`` instead (Cython and C++ frames too; it pauses the process for
+each sample, so their figures are slowed a little).
 
     python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf]
 
@@ -133,9 +135,13 @@ async def profile_level(r: Running, c: int, args: argparse.Namespace, workdir: P
     for role, pid in pids.items():
         out = workdir / f"{r.name}-c{c}-{pid}.txt"
         cmd = [args.py_spy, "record", "--pid", str(pid), "--duration", str(args.seconds), "--rate", str(args.rate)]
-        cmd += ["--nonblocking", "--format", "raw", "--output", str(out)]
-        if not role.startswith("VLLM::"):
-            cmd.append("--gil")
+        cmd += ["--format", "raw", "--output", str(out)]
+        if args.native and not role.startswith("VLLM::"):
+            cmd.append("--native")  # pauses the process for each sample: native unwinding needs it
+        else:
+            cmd.append("--nonblocking")
+            if not role.startswith("VLLM::"):
+                cmd.append("--gil")
         spies[role] = (out, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         if args.perf:
             data = workdir / f"{r.name}-c{c}-{pid}.perf"
@@ -208,6 +214,12 @@ def main(argv: list[str] | None = None) -> None:
         help=f"comma-separated, from {list(SAMPLED)}",
     )
     p.add_argument("--perf", action="store_true", help="also sample each chosen process with perf (native code)")
+    p.add_argument(
+        "--native",
+        action="store_true",
+        help="sample the replicas with py-spy --native (Cython and C++ frames: gRPC, Ray's core worker, uvloop),"
+        " which pauses them for each sample",
+    )
     p.add_argument("--py-spy", default=shutil.which("py-spy") or str(REPO / ".venv" / "bin" / "py-spy"))
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "profile_serving_path.jsonl")
     args = p.parse_args(argv)

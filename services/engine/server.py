@@ -10,11 +10,12 @@ output guard releases once the next token shows them whole) never wait; after th
 at once unless a list left less than an interval ago, in which case it waits out the rest of that
 interval together with whatever else arrives. At most one list per interval leaves after the
 opening ones, and no chunk waits while the line is idle. Each list is one message across the Ray
-Serve hop to the gateway, the hop's CPU cost is per message, and at one stream a token comes every
-~50-55 ms here: with ``LLMOPS_STREAM_INTERVAL_MS`` (``EngineSettings.stream_interval_ms``, 100 ms)
-two tokens travel together where Ray Serve LLM's 50 ms sent each alone. The gateway still sends
-the client one SSE event per chunk. The hook into ``LLMServer`` is in
-``services/common/ray_adapter.py``.
+Serve hop to the gateway; the interval is ``LLMOPS_STREAM_INTERVAL_MS``
+(``EngineSettings.stream_interval_ms``, 50 ms as Ray Serve LLM's default). At 100 ms two tokens
+of one stream travel together on this CPU engine (a token every ~50-55 ms), but the replicas' CPU
+per token did not change (README, "Where the serving path's time goes, session 15"): their cost
+is per chunk, not per message. The gateway sends the client one SSE event per chunk either way.
+The hook into ``LLMServer`` is in ``services/common/ray_adapter.py``.
 """
 
 from __future__ import annotations

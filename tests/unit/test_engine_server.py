@@ -147,7 +147,7 @@ def test_the_engine_config_carries_the_stream_interval():
 
     spec = ModelSpec(name="chat", source="/models/chat")
     default = build_llm_config(spec, EngineSettings(device="cpu"))
-    assert default.experimental_configs["stream_batching_interval_ms"] == 100.0
+    assert default.experimental_configs["stream_batching_interval_ms"] == 50.0  # Ray Serve LLM's own default
     config = build_llm_config(spec, EngineSettings(device="cpu", stream_interval_ms=75))
     # what EngineServer's batching reads (services/common/ray_adapter.py override_output_batching)
     assert EngineServer._get_batch_interval_ms(SimpleNamespace(_llm_config=config)) == 75

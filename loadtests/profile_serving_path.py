@@ -6,12 +6,19 @@ context length, KV cache). Then, one system at a time, ``bench_engine``'s level 
 the sampled processes are never paused): by default vLLM's engine core (``VLLM::EngineCore``, in
 both systems) and the process that feeds it (llmops's engine replica, vLLM's API server) and
 llmops's gateway replica. Reported per system and level: tokens/s, CPU seconds per 1,000 output
-tokens by process role (``/proc``, as ``bench_engine`` counts them), and per sampled process the
-functions that held the most samples while on CPU (``py-spy --gil`` is not used: the engine core's
-busy waits release the GIL), as "self" (the innermost frame) and "total" (anywhere on the stack)
-shares of the samples taken.
+tokens by process role (``/proc``, as ``bench_engine`` counts them); per sampled process its CPU
+seconds per 1,000 tokens by thread name (``/proc/PID/task``: a Ray replica's asyncio loop, gRPC's
+and Ray's core worker's C++ threads are told apart there, which Python-level sampling cannot see),
+and the functions that held the most samples, as "self" (the innermost frame) and "total"
+(anywhere on the stack) shares of the samples taken. The replicas are sampled with ``py-spy
+--gil`` (only stacks holding the GIL: a Ray worker's main thread and its C++-driven event loop
+otherwise read as always busy); the engine core without it (its busy waits release the GIL).
+With ``--perf``, ``perf record`` also samples each chosen process (all its threads, native code)
+and the shares by shared object and symbol are reported; with ``--native``, the replicas are
+sampled with ``py-spy --native`` instead (Cython and C++ frames too; it pauses the process for
+each sample, so their figures are slowed a little).
 
-    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10]
+    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf]
 
 Last stdout line: one JSON object (also appended to ``--out``). Needs ``py-spy`` in the venv and
 permission to trace the stack's processes (root, or ``ptrace_scope`` 0). Talks to 127.0.0.1 only.
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -52,6 +60,51 @@ def role_pids(sessions: set[int], prefixes: tuple[str, ...]) -> dict[str, int]:
     return found
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of ``pid``, summed by thread name (``comm``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names: dict[str, float] = {}
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return names
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        names[name] = names.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return names
+
+
+def per_1k(before: dict[str, float], after: dict[str, float], tokens: int, floor: float = 0.005) -> dict[str, float]:
+    """CPU seconds per 1,000 tokens between two readings, by name, largest first (tiny ones left out)."""
+    spent = {name: 1000 * (after[name] - before.get(name, 0.0)) / tokens for name in after}
+    return {name: round(v, 3) for name, v in sorted(spent.items(), key=lambda item: -item[1]) if v >= floor}
+
+
+def perf_shares(data: Path, n: int) -> dict[str, Any]:
+    """From a ``perf record`` file: the ``n`` largest shares of samples by shared object, and by
+    shared object and symbol."""
+    out: dict[str, Any] = {}
+    for key, sort in (("dso", "dso"), ("symbol", "dso,sym")):
+        report = subprocess.run(
+            ["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort", sort, "--percent-limit", "0.5"],
+            check=False,
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows = []
+        for line in report.splitlines():
+            parts = line.split(None, 1)
+            if len(parts) == 2 and parts[0].endswith("%") and not line.startswith("#"):
+                rows.append((" ".join(parts[1].split()), round(float(parts[0][:-1]) / 100, 3)))
+        out[key] = dict(rows[:n])
+    return out
+
+
 def top_functions(raw: Path, n: int) -> dict[str, Any]:
     """From py-spy's raw (collapsed) output: sample count, and the ``n`` functions with the largest
     self and total shares of the samples."""
@@ -77,19 +130,37 @@ async def profile_level(r: Running, c: int, args: argparse.Namespace, workdir: P
     before = cpu_by_role(r.sessions)
     level = asyncio.create_task(bench_engine.run_level(r.sessions, r.base, r.headers, r.name, c, args))
     await asyncio.sleep(args.delay)
-    spies = {}
+    threads_before = {role: thread_cpu(pid) for role, pid in pids.items()}
+    spies, perfs = {}, {}
     for role, pid in pids.items():
         out = workdir / f"{r.name}-c{c}-{pid}.txt"
         cmd = [args.py_spy, "record", "--pid", str(pid), "--duration", str(args.seconds), "--rate", str(args.rate)]
-        cmd += ["--nonblocking", "--format", "raw", "--output", str(out)]
+        cmd += ["--format", "raw", "--output", str(out)]
+        if args.native and not role.startswith("VLLM::"):
+            cmd.append("--native")  # pauses the process for each sample: native unwinding needs it
+        else:
+            cmd.append("--nonblocking")
+            if not role.startswith("VLLM::"):
+                cmd.append("--gil")
         spies[role] = (out, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if args.perf:
+            data = workdir / f"{r.name}-c{c}-{pid}.perf"
+            perf = ["perf", "record", "-F", str(args.rate), "-p", str(pid), "-o", str(data)]
+            perf += ["--", "sleep", str(args.seconds)]
+            perfs[role] = (data, subprocess.Popen(perf, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     turn = await level
     cpu = cpu_spent(before, cpu_by_role(r.sessions))
+    tokens = turn["tokens"] or 1
+    threads = {role: per_1k(threads_before[role], thread_cpu(pid), tokens) for role, pid in pids.items()}
     profiles = {}
     for role, (out, proc) in spies.items():
         await asyncio.to_thread(proc.wait)
         profiles[role] = top_functions(out, args.top) if out.exists() else {"error": f"py-spy exit {proc.returncode}"}
-    tokens = turn["tokens"] or 1
+        profiles[role]["threads_cpu_s_per_1k_tokens"] = threads[role]
+    for role, (data, proc) in perfs.items():
+        await asyncio.to_thread(proc.wait)
+        found = data.exists()
+        profiles[role]["perf"] = perf_shares(data, args.top) if found else {"error": f"perf exit {proc.returncode}"}
     return {
         "concurrency": c,
         "tok_s": turn["tok_s"],
@@ -107,7 +178,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     started = dt.datetime.now(dt.UTC)
     try:
-        for name in SAMPLED:
+        for name in args.systems:
             running[name] = await bench_engine.start_system(name, args, workdir)
             await bench_engine.warm_up(name, running[name].base, running[name].headers, args)
         for c in args.concurrency:
@@ -136,9 +207,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--delay", type=float, default=2.0, help="seconds into a level before sampling starts")
     p.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     p.add_argument("--top", type=int, default=12, help="functions listed per process")
+    p.add_argument(
+        "--systems",
+        type=lambda text: [name for name in text.split(",") if name],
+        default=list(SAMPLED),
+        help=f"comma-separated, from {list(SAMPLED)}",
+    )
+    p.add_argument("--perf", action="store_true", help="also sample each chosen process with perf (native code)")
+    p.add_argument(
+        "--native",
+        action="store_true",
+        help="sample the replicas with py-spy --native (Cython and C++ frames: gRPC, Ray's core worker, uvloop),"
+        " which pauses them for each sample",
+    )
     p.add_argument("--py-spy", default=shutil.which("py-spy") or str(REPO / ".venv" / "bin" / "py-spy"))
     p.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "profile_serving_path.jsonl")
     args = p.parse_args(argv)
+    if unknown := set(args.systems) - set(SAMPLED):
+        p.error(f"unknown systems {sorted(unknown)}; choose from {list(SAMPLED)}")
     for name, value in vars(bench_engine.parse_args([])).items():  # how the systems start: bench_engine's defaults
         if not hasattr(args, name):
             setattr(args, name, value)

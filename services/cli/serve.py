@@ -33,8 +33,18 @@ LOCAL_ENV = {
 #   process at the default priority (Ray's daemons, the driver, a load generator, other work) then
 #   takes the CPU from the engine and the gateway: the engine ran slower than the same engine in
 #   vLLM's own server (README, Benchmarks). Workers at nice 0 compete as equals; an explicit
-#   RAY_worker_niceness in the environment is kept.
-SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_worker_niceness": "0"}
+#   RAY_worker_niceness in the environment is kept;
+# - Ray Serve's controller runs its control loop every 0.1 s, and every replica and every handle
+#   exports its cached metrics every 100 ms, busy or idle: on a small machine these wake-ups take CPU
+#   from the engine's core (README, "Where the serving path's time goes"). Every 0.5 s and 1 s are
+#   enough for a single node (Prometheus scrapes every 15 s); explicit values in the environment
+#   are kept.
+SINGLE_NODE_ENV = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_worker_niceness": "0",
+    "RAY_SERVE_CONTROL_LOOP_INTERVAL_S": "0.5",
+    "RAY_SERVE_METRICS_EXPORT_INTERVAL_MS": "1000",
+}
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -26,6 +26,13 @@ class EngineSettings(BaseSettings):
     model_store: Path = Field(Path("var/models"), description="Folder of imported models (llmops models import).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where engines run; auto detects a GPU.")
     cpu_kv_cache_gib: int = Field(1, ge=1, description="KV cache per CPU engine in GiB (VLLM_CPU_KVCACHE_SPACE).")
+    stream_interval_ms: float = Field(
+        50.0,
+        gt=0,
+        description="vllm engines: after a stream's first few chunks, at most one message of chunks per this many "
+        "milliseconds crosses the Ray Serve hop to the gateway (services/engine/server.py; Ray Serve LLM's "
+        "stream_batching_interval_ms). The client still gets one event per token; a token may wait up to this long.",
+    )
     onnx_threads: int = Field(
         0,
         ge=0,

@@ -66,6 +66,8 @@ def build_llm_config(spec: ModelSpec, settings: EngineSettings) -> Any:
         deployment_config=deployment,
         runtime_env={"env_vars": env} if env else None,
         log_engine_metrics=True,
+        # the pacing of streamed chunks across the hop to the gateway (services/engine/server.py)
+        experimental_configs={"stream_batching_interval_ms": settings.stream_interval_ms},
         # multiplexed model ids are adapter folders (services/engine/server.py LocalAdapterLoader)
         lora_config={"max_num_adapters_per_replica": spec.max_loras} if spec.max_lora_rank is not None else None,
     )

@@ -4,12 +4,18 @@
 to save per-chunk transport cost: its batcher wakes on a fixed tick and sends what arrived since,
 so each chunk waits for the next tick (the first for a whole interval: about +50 ms time to first
 token; at one stream on this CPU engine, a token every ~55 ms, the second chunk usually two ticks).
-``EngineServer`` paces instead of ticking (``first_then_batched``): a chunk leaves as soon as the
-engine produces it, unless a batch left less than an interval ago, in which case it waits out the
-rest of that interval together with whatever else arrives. At most one batch per interval leaves,
-as before, but no chunk waits while the line is idle: the streaming output guard, which releases a
-word once the next token shows it whole, sees that token as soon as the engine made it. The hook
-into ``LLMServer`` is in ``services/common/ray_adapter.py``.
+``EngineServer`` paces instead of ticking (``first_then_batched``): the first ``UNPACED_BATCHES``
+lists leave as soon as the engine produces their chunk, so the opening words (which the streaming
+output guard releases once the next token shows them whole) never wait; after them a chunk leaves
+at once unless a list left less than an interval ago, in which case it waits out the rest of that
+interval together with whatever else arrives. At most one list per interval leaves after the
+opening ones, and no chunk waits while the line is idle. Each list is one message across the Ray
+Serve hop to the gateway; the interval is ``LLMOPS_STREAM_INTERVAL_MS``
+(``EngineSettings.stream_interval_ms``, 50 ms as Ray Serve LLM's default). At 100 ms two tokens
+of one stream travel together on this CPU engine (a token every ~50-55 ms), but the replicas' CPU
+per token did not change (README, "Where the serving path's time goes, session 15"): their cost
+is per chunk, not per message. The gateway sends the client one SSE event per chunk either way.
+The hook into ``LLMServer`` is in ``services/common/ray_adapter.py``.
 """
 
 from __future__ import annotations
@@ -26,14 +32,18 @@ from services.common import ray_adapter
 
 # gathers the chunks produced together with the first one (vLLM's role and first content chunk)
 FIRST_BATCH_GRACE_S = 0.002
+# lists that leave unpaced at the start of a stream: the role chunk with the first token, then the
+# next tokens, which show the opening words whole (the output guard holds a word until then)
+UNPACED_BATCHES = 4
 _END = object()
 
 
 async def first_then_batched(
-    generator: AsyncGenerator[Any, None], interval_ms: float | None
+    generator: AsyncGenerator[Any, None], interval_ms: float | None, unpaced: int = UNPACED_BATCHES
 ) -> AsyncGenerator[list[Any], None]:
-    """Lists of chunks: each leaves when the engine produced it, or when an interval has passed
-    since the last list left (``interval_ms``; None: one list at the end)."""
+    """Lists of chunks: the first ``unpaced`` leave when the engine produced their chunk; later
+    ones too, unless a list left less than ``interval_ms`` ago: then when that interval has passed,
+    with what came meanwhile (``interval_ms`` None: one list at the end)."""
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def read() -> None:
@@ -46,14 +56,19 @@ async def first_then_batched(
     reader = asyncio.create_task(read())
     interval = None if interval_ms is None else interval_ms / 1000
     last_sent: float | None = None
+    sent = 0
     try:
         while True:
             batch = [await queue.get()]
             if batch[0] is not _END:
                 if last_sent is None:
                     wait: float | None = FIRST_BATCH_GRACE_S
+                elif interval is None:
+                    wait = None
+                elif sent < unpaced:
+                    wait = 0.0
                 else:
-                    wait = None if interval is None else last_sent + interval - time.perf_counter()
+                    wait = last_sent + interval - time.perf_counter()
                 if wait is None or wait > 0:  # gather what comes until then; the engine's end ends the wait
                     await asyncio.wait({reader}, timeout=wait)
                 while not queue.empty():
@@ -63,6 +78,7 @@ async def first_then_batched(
             if batch:
                 yield batch
                 last_sent = time.perf_counter()
+                sent += 1
             if ended:
                 reader.result()  # the engine's error, if it failed
                 return

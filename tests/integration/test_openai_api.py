@@ -291,3 +291,22 @@ def test_engine_and_replicas_run_at_normal_priority(stack):
     assert any(t.startswith("VLLM::Worker") for t, _ in engines.values()), processes
     assert any("gateway" in t for t, _ in replicas.values()), processes
     assert {pid: p for pid, p in {**engines, **replicas}.items() if p[1] != 0} == {}
+
+
+def test_ray_serve_wakes_up_less_often_on_a_single_node(stack):
+    """``llmops serve`` starts its Ray with Serve's control loop every 0.5 s and metrics exported
+    every second (Serve's defaults: 0.1 s and 100 ms), in every replica and the controller."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("LLMOPS_TEST_STACK_URL"):
+        pytest.skip("a reused stack was started elsewhere")
+    processes = _stack_processes(str(stack.keys.path))
+    serve = {pid: t for pid, (t, _) in processes.items() if t.startswith(("ray::ServeReplica", "ray::ServeController"))}
+    assert any("gateway" in t for t in serve.values()) and any("Controller" in t for t in serve.values()), processes
+    for pid in serve:
+        env = dict(
+            item.split(b"=", 1) for item in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in item
+        )
+        assert env.get(b"RAY_SERVE_CONTROL_LOOP_INTERVAL_S") == b"0.5", serve[pid]
+        assert env.get(b"RAY_SERVE_METRICS_EXPORT_INTERVAL_MS") == b"1000", serve[pid]

@@ -12,7 +12,7 @@ import pytest
 
 from loadtests._common import session_processes
 from loadtests.bench_engine import combine, cpu_per_1k_tokens, keep_off_worker_cores, parse_args
-from loadtests.profile_serving_path import top_functions
+from loadtests.profile_serving_path import per_1k, thread_cpu, top_functions
 
 
 def _turn(tokens: int, seconds: float, cpu: dict[str, float] | None) -> dict:
@@ -54,6 +54,34 @@ def test_py_spy_stacks_become_self_and_total_shares(tmp_path: Path):
     assert top["samples"] == 10
     assert top["self"] == {"wait (shm.py)": 0.6, "schedule (sched.py)": 0.3}  # line numbers merged
     assert top["total"] == {"run (core.py)": 1.0, "step (core.py)": 0.9}
+
+
+def test_a_processs_cpu_is_told_apart_by_thread_name():
+    """profile_serving_path splits a replica's CPU by thread (its asyncio loop, gRPC's threads):
+    a named thread that burns CPU shows under its own name."""
+    import threading
+
+    burnt, done = threading.Event(), threading.Event()
+
+    def burn() -> None:
+        end = time.process_time() + 0.3
+        while time.process_time() < end:
+            pass
+        burnt.set()
+        done.wait()  # a thread that ended is no longer in /proc: read it while it lives
+
+    before = thread_cpu(os.getpid())
+    worker = threading.Thread(target=burn, name="burner")
+    worker.start()
+    # Python names only its own Thread object; the kernel's thread name is set here, as native threads set theirs
+    Path(f"/proc/self/task/{worker.native_id}/comm").write_text("burner")
+    burnt.wait()
+    after = thread_cpu(os.getpid())
+    done.set()
+    worker.join()
+    assert after["burner"] - before.get("burner", 0.0) >= 0.2
+    assert per_1k(before, after, 1000)["burner"] >= 0.2  # CPU seconds per 1,000 tokens, 1,000 tokens
+    assert per_1k({"a": 1.0}, {"a": 1.5, "b": 0.001}, 100) == {"a": 5.0, "b": 0.01}
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to move processes between")

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from services.engine.server import first_then_batched
+from services.engine.server import UNPACED_BATCHES, first_then_batched
 
 
 async def tokens(n, gap_s, pair_first=False):
@@ -109,11 +109,45 @@ async def test_a_chunk_after_an_idle_interval_leaves_at_once():
     assert [b async for b in stream] == []
 
 
-async def test_at_most_one_batch_per_interval():
+async def test_at_most_one_batch_per_interval_after_the_opening_ones():
     stream = first_then_batched(tokens(30, 0.01), interval_ms=100)
     sent = []
     async for batch in stream:
         sent.append((time.perf_counter(), batch))
     assert [x for _, batch in sent for x in batch] == list(range(30))
-    gaps = [b - a for (a, _), (b, _) in zip(sent[1:-1], sent[2:-1], strict=False)]  # the engine's end ends a wait
-    assert len(sent) < 30 and all(gap >= 0.09 for gap in gaps), "batches after the first are an interval apart"
+    paced = sent[UNPACED_BATCHES - 1 : -1]  # the engine's end ends a wait
+    gaps = [b - a for (a, _), (b, _) in zip(paced, paced[1:], strict=False)]
+    assert len(sent) < 30 and gaps and all(gap >= 0.09 for gap in gaps), "later batches are an interval apart"
+
+
+async def test_the_opening_chunks_are_not_paced_and_later_ones_travel_together():
+    """The first few chunks leave one by one as the engine makes them (the output guard releases
+    the opening words on the next token); after them, chunks made within one interval cross the
+    hop to the gateway as one message (a token every 30 ms, a 100 ms interval: ~3 per message)."""
+    started = time.perf_counter()
+    arrivals = []
+    async for batch in first_then_batched(tokens(40, 0.03), interval_ms=100):
+        arrivals.append((time.perf_counter() - started, batch))
+    assert [x for _, batch in arrivals for x in batch] == list(range(40)), "every chunk, in order, none twice"
+    opening = arrivals[:UNPACED_BATCHES]
+    assert [batch for _, batch in opening] == [[i] for i in range(UNPACED_BATCHES)]
+    for i, (at, _) in enumerate(opening):
+        assert at < 0.03 * (i + 1) + 0.025, f"opening chunk {i} waited for a batching interval"
+    later = arrivals[UNPACED_BATCHES:]
+    assert len(later) <= (40 - UNPACED_BATCHES) / 2, "later chunks travel several to a message"
+
+
+def test_the_engine_config_carries_the_stream_interval():
+    from types import SimpleNamespace
+
+    from services.common.models import ModelSpec
+    from services.engine.config import EngineSettings
+    from services.engine.llm_configs import build_llm_config
+    from services.engine.server import EngineServer
+
+    spec = ModelSpec(name="chat", source="/models/chat")
+    default = build_llm_config(spec, EngineSettings(device="cpu"))
+    assert default.experimental_configs["stream_batching_interval_ms"] == 50.0  # Ray Serve LLM's own default
+    config = build_llm_config(spec, EngineSettings(device="cpu", stream_interval_ms=75))
+    # what EngineServer's batching reads (services/common/ray_adapter.py override_output_batching)
+    assert EngineServer._get_batch_interval_ms(SimpleNamespace(_llm_config=config)) == 75

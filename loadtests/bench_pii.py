@@ -19,7 +19,7 @@ drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``de
 1,000-character texts cut from the set itself, plus the full input guard (``SafetyService.check``
 with ``config/safety.yaml``'s default policy, classifiers included), single-threaded, pinned.
 
-    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout3|heldout2|heldout|dev] [--runs 300]
+    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout3|heldout4|heldout2|heldout|dev] [--runs 300]
         [--phone-regions US,GB]
 
 Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="heldout3",
-        choices=["heldout3", "heldout2", "heldout", "dev"],
+        choices=["heldout3", "heldout4", "heldout2", "heldout", "dev"],
         help="Labelled set to score on (heldout3, the default, is the held-out one).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")

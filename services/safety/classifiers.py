@@ -86,6 +86,11 @@ class StaticTokenLogits:
         self.keep = np.ones(vocab, dtype=bool)
         self.keep[skip] = False
 
+    def _kept(self, token_ids: list[int]) -> np.ndarray:
+        """A text's token ids without the ones the mean skips."""
+        ids = np.asarray(token_ids, dtype=np.int64)
+        return ids[self.keep[ids]] if len(ids) else ids
+
     def logits(self, texts: list[str]) -> np.ndarray:
         """``[len(texts)]`` float64: each text's mean token logit (0 for a text with no kept token)."""
         if len(texts) == 1:
@@ -94,16 +99,14 @@ class StaticTokenLogits:
             encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         out = np.zeros(len(texts), dtype=np.float64)
         for i, encoding in enumerate(encodings):
-            ids = np.asarray(encoding.ids, dtype=np.int64)
-            ids = ids[self.keep[ids]] if len(ids) else ids
+            ids = self._kept(encoding.ids)
             if len(ids):
                 out[i] = self.token_logits[ids].mean()
         return out
 
     def top(self, text: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` tokens of ``text`` that added most to the logit (each its share of the mean)."""
-        ids = np.asarray(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
-        ids = ids[self.keep[ids]] if len(ids) else ids
+        ids = self._kept(self.tokenizer.encode(text, add_special_tokens=False).ids)
         shares: dict[int, float] = {}
         for i in ids.tolist():
             shares[i] = shares.get(i, 0.0) + self.token_logits[i] / len(ids)

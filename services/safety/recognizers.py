@@ -147,13 +147,15 @@ _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
 _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\b[^.!?\n]*$")
 # Words that introduce a name outright.
 _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
+# A chat line's time stamp before its speaker ("[09:15] ", "[2024-03-01 14:02] "), if any.
+_STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
 # "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
 _INTRODUCED_BEFORE = re.compile(r"(?i)\b(?:my name is|my name's|name's)\s*$")
 _INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
 # A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
 _SPEAKER_LABEL = re.compile(
-    r"(?m)^[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
+    rf"(?m)^[ \t>]*{_STAMP}(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
     r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
 )
 # A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
@@ -163,7 +165,7 @@ _SIGN_OFF_BEFORE = re.compile(
     r"take care|yours)[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
 )
 _ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
-_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_ROLES}[ \t]*\($")
+_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*{_STAMP}{_ROLES}[ \t]*\($")
 _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Kin and care words right before a name: the capitalised words after them name the person
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
@@ -185,9 +187,9 @@ _LABEL_WORDS = frozenset(
 )
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
-_SPEAKER_BEFORE = re.compile(r"(?:^|\n)[ \t>]*(?:\[[^\]\n]{1,25}\][ \t]*)?$")
+_SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{_STAMP}$")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*:")
-_NICK_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:\[[^\]\n]{1,25}\][ \t]*)?<$")
+_NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{_STAMP}<$")
 # A field holding a person's name in a log line, a form or JSON: "surname=\"Farouk\"",
 # "\"patient_name\": \"...\"", "First name: ...". The value is a name whatever lists hold it.
 _NAME_FIELD_BEFORE = re.compile(
@@ -630,7 +632,7 @@ _DOB = re.compile(
     r"(?:\s*/\s*age)?\s*[\"']?\s*[:=–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=–—-]?\s*)?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
-    r"(?:[?.]?[ \t]*\n(?:\[[^\]\n]{1,25}\][ \t]*)?[^\n:]{1,24}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
+    rf"(?:[?.]?[ \t]*\n{_STAMP}[^\n:]{{1,24}}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
     rf"(?:the\s+)?(?P<date>{_DATE})(?!\d)"
 )
 

@@ -13,6 +13,7 @@ import pytest
 
 from services.gateway.engines import ServeEngine
 from tests.conftest import make_gateway_app
+from tests.fake_handles import FakeHandle, StreamResponses
 from tests.unit.test_stream_guard import chunk, ctx, output_guard, texts
 
 PIECES = ["Once", " upon", " a", " time", ",", " a", " dragon", " baked", " bread", "."]
@@ -41,35 +42,11 @@ def as_messages(chunks: list[dict[str, Any]], sizes: list[int]) -> list[list[str
     return messages
 
 
-class _Handle:
-    """A streaming deployment handle whose every call yields ``messages``."""
-
-    def __init__(self, messages: list[list[str]]):
-        self.messages = messages
-
-    def options(self, **_: Any) -> _Handle:
-        return self
-
-    def __getattr__(self, method: str) -> _Handle:
-        return self
-
-    def remote(self, *args: Any) -> _Handle:
-        return self
-
-    def __aiter__(self):
-        return self._iter()
-
-    async def _iter(self):
-        for message in self.messages:
-            yield message
-
-    def cancel(self) -> None:
-        pass
-
-
 async def client_events(messages: list[list[str]], include_usage: bool) -> list[bytes]:
     app = make_gateway_app(
-        {"fake-chat": ServeEngine("fake-chat", _Handle(messages))}, {"fake-chat": "generate"}, keys=None
+        {"fake-chat": ServeEngine("fake-chat", FakeHandle(StreamResponses(messages)))},
+        {"fake-chat": "generate"},
+        keys=None,
     )
     body: dict[str, Any] = {"model": "fake-chat", "messages": [{"role": "user", "content": "a story"}], "stream": True}
     if include_usage:
@@ -102,7 +79,7 @@ async def test_the_output_guard_sees_every_token_of_batched_messages(safety_serv
     chunks = [chunk(p) for p in pieces] + [chunk("", finish="stop")]
     guarded = []
     for sizes in ([1], [3], [2, 4]):
-        engine = ServeEngine("fake-chat", _Handle(as_messages(chunks, sizes)))
+        engine = ServeEngine("fake-chat", FakeHandle(StreamResponses(as_messages(chunks, sizes))))
         out = [c async for c in output_guard(safety_service).on_stream(ctx(), engine.stream("chat", {"messages": []}))]
         guarded.append(out)
         assert "".join(texts(out)) == "Write to <EMAIL_ADDRESS> today please", sizes

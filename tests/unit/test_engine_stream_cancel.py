@@ -11,57 +11,22 @@ import pytest
 
 from services.common.errors import EngineUnavailableError, InvalidRequestError
 from services.gateway.engines import HandleEngine, ServeEngine
-
-
-class _Responses:
-    """A streaming handle call: its items (an exception among them is raised when reached)."""
-
-    def __init__(self, items: list[Any]):
-        self.items = items
-        self.cancelled = 0
-
-    def __aiter__(self):
-        return self._iter()
-
-    async def _iter(self):
-        for item in self.items:
-            if isinstance(item, Exception):
-                raise item
-            yield item
-
-    def cancel(self) -> None:
-        self.cancelled += 1
-
-
-class _Handle:
-    """A deployment handle whose every method returns the same ``_Responses``."""
-
-    def __init__(self, responses: _Responses):
-        self.responses = responses
-
-    def options(self, **_: Any) -> _Handle:
-        return self
-
-    def __getattr__(self, method: str) -> _Handle:
-        return self
-
-    def remote(self, *args: Any) -> _Responses:
-        return self.responses
+from tests.fake_handles import FakeHandle, StreamResponses
 
 
 def _chunk(n: int) -> dict[str, Any]:
     return {"id": "c1", "object": "chat.completion.chunk", "model": "m", "choices": [{"index": 0, "delta": {}, "n": n}]}
 
 
-def _handle_engine(items: list[Any]) -> tuple[HandleEngine, _Responses]:
-    responses = _Responses(items)
-    return HandleEngine("m", _Handle(responses)), responses
+def _handle_engine(items: list[Any]) -> tuple[HandleEngine, StreamResponses]:
+    responses = StreamResponses(items)
+    return HandleEngine("m", FakeHandle(responses)), responses
 
 
-def _serve_engine(items: list[Any]) -> tuple[ServeEngine, _Responses]:
+def _serve_engine(items: list[Any]) -> tuple[ServeEngine, StreamResponses]:
     as_sse = [f"data: {orjson.dumps(i).decode()}\n\n" if isinstance(i, dict) else i for i in items]
-    responses = _Responses([*as_sse, "data: [DONE]\n\n"])
-    return ServeEngine("m", _Handle(responses)), responses
+    responses = StreamResponses([*as_sse, "data: [DONE]\n\n"])
+    return ServeEngine("m", FakeHandle(responses)), responses
 
 
 @pytest.mark.parametrize("make", [_handle_engine, _serve_engine])

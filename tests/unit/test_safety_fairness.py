@@ -5,6 +5,7 @@ Real Presidio/spaCy in process."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx
@@ -72,10 +73,12 @@ async def test_a_huge_prompt_does_not_starve_a_small_one(keys, api_key, safety_s
 
 def test_a_scan_stops_at_its_deadline(safety_service):
     policy = {"pii": {"entities": ["EMAIL_ADDRESS", "LOCATION"], "directions": ["input"]}}
-    started = time.perf_counter()
-    with pytest.raises(ScanDeadlineExceeded):
-        safety_service.check([PLAIN * 2000], "input", policy, timeout_s=0.3)
-    assert time.perf_counter() - started < 2.0, "abandoned at a segment boundary, not after the whole text"
+    text = PLAIN * 2000  # ~194k characters: tens of seconds of NER, so a whole scan never fits in 0.3 s
+    with pytest.raises(ScanDeadlineExceeded) as abandoned:
+        safety_service.check([text], "input", policy, timeout_s=0.3)
+    scanned, total = map(int, re.search(r"after (\d+) of (\d+)", str(abandoned.value)).groups())
+    # a segment boundary early in the text, not the end: counted, not timed (a loaded machine is slow)
+    assert total == len(text) and scanned < total // 2, (scanned, total)
 
 
 def test_segments_cover_the_text_and_entities_cut_by_a_boundary_are_found_once(pii_detector):

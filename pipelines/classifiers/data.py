@@ -36,6 +36,11 @@ def read_injection(path: Path) -> list[tuple[str, int, str]]:
     return rows
 
 
+# the project's own injection training rows, written by hand (written/README.md): one source per
+# attack family or kind of benign text, none of them the held-out set's
+WRITTEN_INJECTION = Path(__file__).parent / "written" / "injection_train.jsonl"
+
+
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return [(row["text"], int(row["class"]), "") for row in csv.DictReader(f)]

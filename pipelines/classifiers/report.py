@@ -72,7 +72,9 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
     lines = [
         f"Extra training data ({extra['rows']} rows; `pipelines/classifiers/extra_data.py`): the wheels "
         + ", ".join(f"`{w['file']}` (sha256 {w['sha256'][:12]}...)" for w in _wheels(extra))
-        + f" and `{extra['pubmedqa']['file']}`:",
+        + f" and `{extra['pubmedqa']['file']}`"
+        + (f", and the project's own rows `{extra['written']['file']}`" if "written" in extra else "")
+        + ":",
         "",
     ]
     by_source = extra["rows_by_source"]

@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 
 from pipelines.classifiers.agent_data import agent_injection_rows
-from pipelines.classifiers.data import read_heldout, read_injection, read_toxicity, stratified_split
+from pipelines.classifiers.data import (
+    WRITTEN_INJECTION,
+    read_heldout,
+    read_injection,
+    read_toxicity,
+    stratified_split,
+)
 from pipelines.classifiers.evaluate import (
     MAX_DEV_FPR,
     binary_figures,
@@ -45,10 +51,12 @@ from pipelines.classifiers.evaluate import (
 )
 from pipelines.classifiers.explain import explain_errors, top_ngrams
 from pipelines.classifiers.extra_data import (
+    INJECTION_LABELS,
     ExtraDataError,
     benign_fragments,
     extra_injection_rows,
     extra_toxicity_rows,
+    new_rows_by_source,
 )
 from pipelines.classifiers.recipes import DenseBlock, StackedModel, fit_stacked, memoised
 from pipelines.classifiers.report import multiclass_report, write_report
@@ -83,6 +91,7 @@ class Task:
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
+WRITTEN_SOURCE = "written"  # the source of the hand-written injection rows in training (with_written_rows)
 TASKS = {
     "injection": Task(
         "injection",
@@ -478,6 +487,7 @@ def load_extra(
         rows, info = extra_rows(data_dir, cache_dir, existing)
         if task.name == "injection":
             rows, info = with_agent_rows(rows, info, existing, cache_dir)
+            rows, info = with_written_rows(rows, info, existing)
     except ExtraDataError as exc:
         if mode == "require":
             raise
@@ -494,6 +504,23 @@ def with_agent_rows(
     more, more_info = agent_injection_rows(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
+
+
+def with_written_rows(
+    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]]
+) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
+    """``rows`` and ``info`` with the project's hand-written rows (``written/injection_train.jsonl``)
+    added as one source, ``written``; the file's hash joins ``info`` so a change to it retrains. The
+    file names a family per row (``loadtests.bench_injection_sources --with written`` leaves each out);
+    trained as one source they weigh as one source of each label, and no family's out-of-source score
+    (the threshold's) comes from a model that saw its contrast: injected documents scored by a model
+    that learned documents with ordinary instructions as benign, and the other way round
+    (``--with written_as_one`` scored the other sources better: F1 0.441 against 0.360, README)."""
+    written = [(text, label, WRITTEN_SOURCE) for text, label, _ in read_injection(WRITTEN_INJECTION)]
+    more, by_source = new_rows_by_source(written, existing + rows, INJECTION_LABELS)
+    merged = dict(sorted({**info.get("rows_by_source", {}), **by_source}.items()))
+    written = {"file": f"pipelines/classifiers/written/{WRITTEN_INJECTION.name}", "sha256": _sha256(WRITTEN_INJECTION)}
+    return rows + more, {**info, "written": written, "rows_by_source": merged}
 
 
 def train_all(

@@ -1,0 +1,72 @@
+"""The project's own injection training rows (pipelines/classifiers/written/): what the file holds and
+how the training pipeline adds it beside the other sources."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, with_written_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _key(text: str) -> str:
+    return text.strip().lower()
+
+
+def test_written_rows_are_labelled_by_family_and_unique():
+    rows = read_injection(WRITTEN_INJECTION)
+    assert len(rows) >= 300
+    labels_by_source: dict[str, set[int]] = {}
+    for _, label, source in rows:
+        labels_by_source.setdefault(source, set()).add(label)
+    # one label per family, own names (the held-out set's sources are handwritten/...)
+    assert all(s.startswith("written/") for s in labels_by_source)
+    assert all(len(labels) == 1 for labels in labels_by_source.values())
+    injections = {s for s, labels in labels_by_source.items() if labels == {1}}
+    assert {
+        "written/indirect_document",
+        "written/prompt_extraction",
+        "written/persona",
+        "written/smuggling",
+    } <= injections
+    assert {"written/hard_negative", "written/legitimate_instructions"} <= set(labels_by_source) - injections
+    positives = sum(r[1] for r in rows)
+    assert 0.4 <= positives / len(rows) <= 0.6
+    assert all(r[0] == r[0].strip() and r[0] for r in rows)
+    assert len({_key(r[0]) for r in rows}) == len(rows)
+
+
+def test_written_rows_share_no_text_with_the_heldout_set_or_the_training_file():
+    written = {_key(r[0]) for r in read_injection(WRITTEN_INJECTION)}
+    heldout = {_key(r[0]) for r in read_heldout(HELDOUT_DIR / TASKS["injection"].heldout_file)}
+    assert not written & heldout
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not written & {_key(r[0]) for r in read_injection(data)}
+
+
+def test_written_rows_join_the_extra_rows_as_one_source():
+    written = read_injection(WRITTEN_INJECTION)
+    existing = [(written[0][0], written[0][1], "deepset/prompt-injections")]  # a text the training file has
+    extra = [("What time is it in Lima?", 0, "pubmedqa")]
+    rows, info = with_written_rows(extra, {"rows_by_source": {"pubmedqa": {"benign": 1, "injection": 0}}}, existing)
+    # the duplicate of the training file's text is dropped; the families train as one source
+    assert rows[0] == extra[0] and rows[1:] == [(t, y, WRITTEN_SOURCE) for t, y, _ in written[1:]]
+    positives = sum(r[1] for r in written[1:])
+    assert info["rows_by_source"] == {
+        "pubmedqa": {"benign": 1, "injection": 0},
+        WRITTEN_SOURCE: {"benign": len(written) - 1 - positives, "injection": positives},
+    }
+    assert len(info["written"]["sha256"]) == 64  # the manifest's stamp: editing the file retrains
+
+
+def test_written_rows_ship_in_the_package():
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "pipelines.classifiers"
+    ]
+    package = ROOT / "pipelines" / "classifiers"
+    assert WRITTEN_INJECTION in {p for pattern in patterns for p in package.glob(pattern)}

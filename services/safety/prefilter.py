@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "8ac67838a8a80122",
-    "DateOfBirthRecognizer": "d62158474b08c09d",
+    "AddressRecognizer": "c348a0df30f27a1b",
+    "DateOfBirthRecognizer": "da2790f1e53929be",
 }
 
 

@@ -425,7 +425,7 @@ class NameRecognizer(EntityRecognizer):
                 start = self._surname_first(text, start)
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(_result("PERSON", start, end, score, self))
-        return out
+        return sorted(out, key=lambda r: r.start)
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an

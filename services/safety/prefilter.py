@@ -129,7 +129,7 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "c348a0df30f27a1b",
+    "AddressRecognizer": "77744c959df45ad7",
     "DateOfBirthRecognizer": "da2790f1e53929be",
 }
 

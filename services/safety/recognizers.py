@@ -226,6 +226,13 @@ _NAME_FIELD_BEFORE = re.compile(
 )
 # A form's or a record's "Name:" field at a line's start ("Name: Oyelaran, Adebisi").
 _NAME_LINE_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:full[ _]?)?name[ \t]*:[ \t]*$")
+# A record's person label at a line's start ("Employee: Tamar Dvorakova"): two words or more written
+# as names, alone in their field, name the person whatever lists hold them.
+_PERSON_LINE_BEFORE = re.compile(
+    r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
+    r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
+    r"reported by|submitted by|assigned to|owner)[ \t]*:[ \t]*$"
+)
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from". It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
@@ -275,10 +282,10 @@ _JAPANESE_PLACE = re.compile(r"(?i)-(?:ku|shi|cho|chō|machi|gun|ken|mura|dori|d
 # A firm being called or welcomed to ("Thanks for calling Santos Seguros"), not a person.
 _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # A chat user name in lower case as a speaker's label ("marta.k: yep", "<j_osei> ok"): a known given
-# name, then a dot or underscore and an initial or a known surname.
-_HANDLE_LABEL = re.compile(
-    rf"(?m)^[ \t>]*{_STAMP}(?:<([a-z]{{2,}}[._][a-z]{{1,15}})>|([a-z]{{2,}}[._][a-z]{{1,15}})[ \t]*:(?![/\w]))"
-)
+# name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
+# known surname ("tnguyen:").
+_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
+_HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{_STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
 # Accounts of services and roles that Faker's lists hold as names ("jenkins", "mason").
 _SERVICE_ACCOUNTS = frozenset(
     """
@@ -287,6 +294,15 @@ _SERVICE_ACCOUNTS = frozenset(
     service system operator support sales billing info noreply mail postmaster webmaster monitor nagios zabbix
     grafana prometheus kafka elastic kibana docker ci build release bot
     """.split()
+)
+# Names in Hangul, kanji or hanzi: a known surname, then a known given name ("김민준", "田中 太郎",
+# "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
+_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
+_CJK_WORD = re.compile(f"[{_CJK}]+")
+_CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
+_CJK_LABEL_BEFORE = re.compile(
+    r"(?i)(?:氏名|名前|姓名|이름|성명|환자|고객|患者|客户|顧客|担当|담당자?|name|patient|customer|client|contact|"
+    r"caller|guest|employee|applicant|by|from|with|dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
@@ -355,7 +371,28 @@ _KO_SYLLABLE = (
     r"(?:kk|tt|pp|ss|jj|ch|[gkndtrlmbpsjhyw])?(?:yae|wae|yeo|yoo|ae|ya|ye|eo|wa|oe|yo|wo|we|wi|yu|eu|ui|oo|ee|"
     r"a|e|o|u|i)(?:ng|[kntlmp])?"
 )
+# A Chinese given name in pinyin, two syllables written as one word ("Xiaoming", "Jianguo"): counted
+# as a given name only beside a known surname ("Wang Xiaoming", "Xiaoming Chen").
+_PINYIN_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|"
+    r"ia|ie|in|iu|ua|uo|ui|un|a|o|e|i|u)"
+)
+_PINYIN_GIVEN = re.compile(f"^{_PINYIN_SYLLABLE}{_PINYIN_SYLLABLE}$")
 _KOREAN_GIVEN = re.compile(rf"^(?=\w\w)(?:{_KO_SYLLABLE})-(?=\w\w)(?:{_KO_SYLLABLE})$")
+
+
+@functools.cache
+def cjk_name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) written in Hangul, kanji or hanzi, from Faker's Korean, Japanese and
+    Chinese person providers."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for locale in ("ko_KR", "ja_JP", "zh_CN", "zh_TW"):
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr, into in (("first_names", first), ("last_names", last)):
+            values = getattr(provider, attr, ())
+            into.update(n for n in values if isinstance(n, str) and _CJK_WORD.fullmatch(n))
+    return frozenset(first), frozenset(last)
 
 
 @functools.cache
@@ -415,6 +452,8 @@ class NameRecognizer(EntityRecognizer):
         )
         if "\n" in text:
             out += self._handles(text)
+        if _CJK_WORD.search(text):
+            out += [_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
         if "=" in text or ":" in text or " from" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
             out += [_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
@@ -426,6 +465,22 @@ class NameRecognizer(EntityRecognizer):
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(_result("PERSON", start, end, score, self))
         return sorted(out, key=lambda r: r.start)
+
+    def _cjk_names(self, text: str) -> list[tuple[int, int]]:
+        """Names written in Hangul, kanji or hanzi (see ``_CJK_RUN``)."""
+        first, last = cjk_name_lists()
+        found = []
+        for m in _CJK_RUN.finditer(text):
+            name = m.group().replace(" ", "").replace("\u3000", "")
+            known = any(name[:i] in last and name[i:] in first for i in (1, 2) if len(name) > i)
+            labelled = (
+                2 <= len(name) <= 4
+                and any(name[:i] in last for i in (1, 2))
+                and _CJK_LABEL_BEFORE.search(text, max(0, m.start() - 20), m.start()) is not None
+            )
+            if known or labelled:
+                found.append((m.start(), m.end()))
+        return found
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
@@ -457,7 +512,13 @@ class NameRecognizer(EntityRecognizer):
         found = []
         for m in _HANDLE_LABEL.finditer(text):
             group = 1 if m.group(1) else 2
-            given, rest = re.split(r"[._]", m.group(group), maxsplit=1)
+            handle = m.group(group)
+            if "." not in handle and "_" not in handle:
+                # one word ("tnguyen:"): an initial and a known surname only (YAML keys are words)
+                if len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS:
+                    found.append((m.start(group), m.end(group)))
+                continue
+            given, rest = re.split(r"[._]", handle, maxsplit=1)
             if given in self.first and given not in _AMBIGUOUS and (len(rest) <= 2 or rest in self.last):
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
@@ -511,6 +572,11 @@ class NameRecognizer(EntityRecognizer):
         ):
             # "S. Banerjee", "J. Okafor": an initial before a surname stands for a given name
             known = [(True, False) if i else k for k, i in zip(known, initials, strict=True)]
+        if len(tokens) == 2 and sum(k == (False, False) for k in known) == 1:
+            # "Wang Xiaoming", "Xiaoming Chen": a two-syllable pinyin word beside a known surname
+            i = 0 if known[0] == (False, False) else 1
+            if known[1 - i][1] and len(tokens[i]) >= 4 and _PINYIN_GIVEN.match(tokens[i].lower()):
+                known[i] = (True, False)
         before = text[max(0, start - 40) : start]
         titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
         # a value of a name field ("surname=\"Farouk\""), or one word greeted ("thx Keisha", "Hi Sunil,"):
@@ -549,13 +615,19 @@ class NameRecognizer(EntityRecognizer):
             and _HERE_AFTER.match(text[end:]) is not None
             and (_CLAUSE_OPEN_BEFORE.search(before) is not None or _GREETING_BEFORE.search(before) is not None)
         )
+        person_line = (
+            worded
+            and 2 <= len(tokens) <= 4
+            and _PERSON_LINE_BEFORE.search(before) is not None
+            and re.match(r"[ \t]*(?:[\n,;(]|$)", text[end:]) is not None
+        )
         dash_signed = (
             worded
             and 2 <= len(tokens) <= 3
             and _DASH_SIGNATURE_BEFORE.search(before) is not None
             and re.match(r"[ \t]*(?:\n|$)", text[end:]) is not None
         )
-        if field or greeted or introduced or signed or role_speaker or kin or here or dash_signed:
+        if field or greeted or introduced or signed or role_speaker or kin or here or dash_signed or person_line:
             titled = True
         elif labels and self._recurring_speaker(text, start, end, labels):
             titled = True
@@ -772,7 +844,14 @@ _ADDRESS_PATTERNS = [
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?)?,?\s+"
     r"(?:\d{4}-\d{3}|\d{5})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
-    rf"\bP\.?\s?O\.?\s+Box\s+\d+{_TOWNS_POSTAL}?",
+    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+{_TOWNS_POSTAL}?",
+    # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3"
+    rf"\b{_CAP}(?:\s{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{0,2}},\s*(?:Co\.?|County)\s+{_CAP},?\s*{_POSTAL}",
+    # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
+    r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
+    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?",
+    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
+    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)

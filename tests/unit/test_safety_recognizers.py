@@ -624,3 +624,44 @@ def test_versions_listed_or_compared_and_hex_serials_are_no_ip_addresses(pii_det
 def test_a_bracketed_area_code_is_a_phone_number_and_an_snmp_counter_is_not(pii_detector):
     text = "Emergency contact: father, (02) 6295 4410\nIF-MIB::ifHCInOctets.10101 = Counter64: 4418825190"
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["(02) 6295 4410"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("氏名：佐藤 花子\n生年月日：1979年10月2日", ["佐藤 花子"]),  # CJK script after a name field
+        ("이름: 박서연, 생년월일: 1990년 3월 5일", ["박서연"]),
+        ("Customer 김민준 called about the bill.", ["김민준"]),  # a known surname and given name
+        ("The ticket from Wang Xiaoming is open.", ["Wang Xiaoming"]),  # pinyin beside a known surname
+        ("Employee: Tamar Dvorakova\nStart: Monday", ["Tamar Dvorakova"]),  # a record's person line
+        ("tnguyen: db is down\nbwilliams: on it", ["tnguyen", "bwilliams"]),  # one-word chat handles
+    ],
+)
+def test_names_in_cjk_script_pinyin_person_lines_and_one_word_handles_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "이메일 주소를 확인하세요",  # Hangul words that start with a surname's syllable
+        "replicas: 3\ntimeout: 30\nlabels: x\nselector: y\nstrategy: z",  # YAML keys are no handles
+        "Customer: Great, thanks\nAgent: Sure",  # one word after a person label
+    ],
+)
+def test_hangul_words_yaml_keys_and_one_word_after_a_person_label_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "GPO Box 1234, Sydney NSW 2001",  # GPO boxes and private bags
+        "Private Bag X12, Pretoria 0001",
+        "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3",  # Irish rural: no house number, a county, an Eircode
+        "〒100-0005 東京都千代田区丸の内1-8-1",  # Japanese script
+        "서울특별시 강남구 테헤란로 152",  # Korean script
+    ],
+)
+def test_boxes_bags_irish_rural_and_japanese_and_korean_script_addresses(address):
+    assert spans(AddressRecognizer(), f"Send it to {address} thanks") == [address]

@@ -29,12 +29,17 @@ _NOT_IP_CUE = re.compile(
     r"[\s:=#.]*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
+# (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
+# "clientIp:", "remoteAddr="; and firewall commands and their source and destination flags: "iptables
+# -A INPUT -s 10.0.0.0/8".)
 _IP_CUE = re.compile(
-    r"(?i)(?<!\.)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
+    r"(?i)(?<![A-Za-z.])(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
     r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
     r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
     r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind|permit|"
-    r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation)\b"
+    r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation|"
+    r"iptables|ip6tables|nft|nftables|ufw|firewall|endpoint|upstream|backend)(?![A-Za-z])"
+    r"|(?-i:[a-z](?:IPs?|Ips?|Addr|Address|Host))(?![A-Za-z])|(?<!\S)-[sd](?=\s)"
 )
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")

@@ -417,6 +417,34 @@ def _result(entity: str, start: int, end: int, score: float, recognizer: EntityR
     )
 
 
+# An SQL INSERT's columns and rows: each value is read by its column's name ("dob", "last_name").
+_SQL_INSERT = re.compile(
+    r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^()]{1,400})\)\s*values\s*((?:\([^()]{1,800}\)\s*,?\s*)+)"
+)
+_SQL_ROW = re.compile(r"\(([^()]*)\)")
+_SQL_VALUE = re.compile(r"'((?:[^'\\]|\\.|'')*)'|([^,\s][^,]*)")
+SQL_BIRTH_COLUMN = re.compile(
+    r"(?i)^(?:\w+_)?(?:dob|date_?of_?birth|birth_?date|birthday|geburtsdatum|fecha_nacimiento)$"
+)
+SQL_NAME_COLUMN = re.compile(
+    r"(?i)^(?:(?:first|last|given|family|full|middle|sur|patient|customer|client|contact|employee|holder)_?name|"
+    r"surname|forename|name)$"
+)
+
+
+def sql_values(text: str) -> list[tuple[str, int, int]]:
+    """(column, start, end) of each value an SQL INSERT in ``text`` gives, quotes left out."""
+    out = []
+    for insert in _SQL_INSERT.finditer(text):
+        columns = [c.strip(' \t\n"`[]') for c in insert.group(1).split(",")]
+        for row in _SQL_ROW.finditer(text, insert.start(2), insert.end(2)):
+            values = list(_SQL_VALUE.finditer(text, row.start(1), row.end(1)))
+            for column, value in zip(columns, values, strict=False):
+                group = 1 if value.group(1) is not None else 2
+                out.append((column, value.start(group), value.end(group)))
+    return out
+
+
 class NameRecognizer(EntityRecognizer):
     """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
 
@@ -452,6 +480,11 @@ class NameRecognizer(EntityRecognizer):
         )
         if "\n" in text:
             out += self._handles(text)
+        if "INSERT" in text or "insert" in text:
+            for column, start, end in sql_values(text):
+                value = text[start:end]
+                if SQL_NAME_COLUMN.match(column) and re.fullmatch(r"[A-ZÀ-Ž][\w'’ .-]{1,60}", value):
+                    out.append(_result("PERSON", start, end, 0.85, self))
         if _CJK_WORD.search(text):
             out += [_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
         if "=" in text or ":" in text or " from" in text:
@@ -951,6 +984,11 @@ class DateOfBirthRecognizer(EntityRecognizer):
         if "DATE_OF_BIRTH" not in entities:
             return []
         out = []
+        if "INSERT" in text or "insert" in text:
+            # an INSERT's date in a birth column (its date holds the digits the prefilter counts)
+            for column, start, end in sql_values(text):
+                if SQL_BIRTH_COLUMN.match(column) and re.fullmatch(_DATE, text[start:end]):
+                    out.append(_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for m in _DOB.finditer(text):
             out.append(_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
             corrected = _DOB_CORRECTION.match(text, m.end())

@@ -665,3 +665,26 @@ def test_hangul_words_yaml_keys_and_one_word_after_a_person_label_are_not_people
 )
 def test_boxes_bags_irish_rural_and_japanese_and_korean_script_addresses(address):
     assert spans(AddressRecognizer(), f"Send it to {address} thanks") == [address]
+
+
+def test_names_and_dates_of_birth_in_an_sql_insert_are_read_by_their_columns():
+    text = (
+        "INSERT INTO patients (id, first_name, last_name, dob, city) VALUES "
+        "(17, 'Adaeze', 'Okonkwo-Barnes', '1984-02-29', 'Leeds'), (18, 'Tomás', 'Ó Briain', '1990-07-01', 'Cork');"
+    )
+    assert spans(NameRecognizer(), text) == ["Adaeze", "Okonkwo-Barnes", "Tomás", "Ó Briain"]
+    assert spans(DateOfBirthRecognizer(), text) == ["1984-02-29", "1990-07-01"]
+
+
+@pytest.mark.parametrize(
+    "text, addresses",
+    [
+        ("[all]\nweb1 ansible_host=10.0.0.5 ansible_user=deploy", ["10.0.0.5"]),  # a key's last part
+        ("[Peer]\nAllowedIPs = 10.8.0.2/32\nEndpoint = 203.0.113.5:51820", ["10.8.0.2/32", "203.0.113.5"]),
+        ("iptables -A INPUT -s 10.0.0.0/8 -j ACCEPT", ["10.0.0.0/8"]),  # a firewall's source flag
+    ],
+)
+def test_small_addresses_after_key_tails_camel_case_cues_and_firewall_flags_are_ip_addresses(
+    pii_detector, text, addresses
+):
+    assert _found(pii_detector, text, "IP_ADDRESS") == addresses

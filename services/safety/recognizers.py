@@ -125,7 +125,7 @@ _EPONYM_NEXT = set(
     fundoplication bypass gastrectomy position exercises plates chart diagram chains force model
     coffee tea ice cream soap chocolate beer whisky whiskey jeans perfume burger burgers donuts doughnuts
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
-    grey gray green blue red white black silver yellow pink
+    grey gray green blue red white black silver yellow pink line lines
     """.split()
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
@@ -166,6 +166,9 @@ _PLACE_FIRST = frozenset(
     "quinta".split()
 )
 _PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
+# Ships: "HMS Victoria", "RMS Queen Mary", "USS Gerald R. Ford".
+_SHIP_PREFIXES = frozenset("HMS RMS USS USNS SS MV MS HMAS HMCS HMNZS RV SV INS".split())
+_SHIP_BEFORE = re.compile(r"\b(?:HMS|RMS|USS|USNS|SS|MV|HMAS|HMCS|HMNZS|RV)\s+$")
 # "Procter & Gamble", "Ben & Jerry's": names joined by an ampersand are a firm, unless greeted.
 _AMPERSAND_AFTER = re.compile(r"^\s*&\s*[A-Z]")
 _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
@@ -198,7 +201,7 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 _KIN_BEFORE = re.compile(
     r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?)[ \t]*[:(]?"
-    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?)[ \t]*$"
+    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene)[ \t]*$"
 )
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
@@ -681,6 +684,8 @@ class NameRecognizer(EntityRecognizer):
             return None
         if tokens[0].lower() in _PLACE_FIRST or _PLACE_BEFORE.search(before):
             return None
+        if words[0].group() in _SHIP_PREFIXES or _SHIP_BEFORE.search(before):
+            return None  # "HMS Victoria", "RMS Queen Mary", "the MV Ever Given"
         if (_AMPERSAND_AFTER.match(text[end:]) or _AMPERSAND_BEFORE.search(before)) and not _GREETING_BEFORE.search(
             before
         ):

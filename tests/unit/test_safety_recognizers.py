@@ -688,3 +688,18 @@ def test_small_addresses_after_key_tails_camel_case_cues_and_firewall_flags_are_
     pii_detector, text, addresses
 ):
     assert _found(pii_detector, text, "IP_ADDRESS") == addresses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We sailed on HMS Victoria and the RMS Queen Mary; the MV Ever Given blocked the canal.",  # ships
+        "Take the Elizabeth line to Paddington; the Victoria line is closed.",  # tube lines
+    ],
+)
+def test_ships_and_tube_lines_named_like_people_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_maiden_name_after_nee_is_a_person():
+    assert spans(NameRecognizer(), "Jane Doe (née Okafor) called.") == ["Jane Doe", "Okafor"]

@@ -7,6 +7,14 @@ hit with an address cue in its own clause ("ip", "host", "from", "src", "client"
 it...) is kept unless the word right before it names a version or a section ("firmware",
 "section") or it is a netmask.
 
+Since session 16 (held-out 3's misses): an IPv6 hit made of two-digit hex groups is a serial or a
+MAC address; a quad compared with another dotted number ("1.10.0.0 as smaller than 1.9.255.255",
+"2.0.0.1 > 1.99.99.99") or listed in a sentence beside a dotted number that cannot be an address
+("APs 6.6.55.15189") is a version; a quad opening a hosts-file line is an address; address cues are
+read as a key's last part ("ansible_host="), a camel-case tail ("AllowedIPs"), firewall commands and
+their -s/-d flags. A phone hit that is an SNMP counter's value ("Counter64: 4418825190") is dropped,
+and a trunk-prefixed number may bracket its area code ("(02) 6295 4410").
+
 An e-mail hit that is the number and host of a SIP or tel URI ("sip:+441314960455@voip...") is
 dropped too: the phone recogniser reports its number.
 

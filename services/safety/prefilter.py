@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "77744c959df45ad7",
-    "DateOfBirthRecognizer": "da2790f1e53929be",
+    "AddressRecognizer": "7d473de4f547e1f2",
+    "DateOfBirthRecognizer": "2048f323c9d148b7",
 }
 
 

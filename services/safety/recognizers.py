@@ -99,7 +99,10 @@ _AMBIGUOUS = set(
     """.split()
 )
 
-TITLES = r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Herr|Frau|Mme|Mlle|M)\.?"
+TITLES = (
+    r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?"
+)
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
@@ -121,7 +124,7 @@ _NOT_PERSON_WORDS = set(
     tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
     palace castle tower abbey cathedral chapel mall plaza market courtyard international airways airlines
     rua calle avenida viale piazza praça largo travessa alameda estrada rambla carrer
-    storm hurricane typhoon cyclone
+    storm hurricane typhoon cyclone barangay metro phường quận huyện tỉnh xã
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics foods consulting insurance motors
@@ -169,7 +172,10 @@ _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _CAPITAL_PARTICLES = frozenset("te ó o ní ni nic mac mc ua al el abu bin de da di le la van von".split())
 _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
-_TITLE_WORDS = set("dr mr mrs ms mx miss prof professor sir dame sr sra herr frau mme mlle".split())
+_TITLE_WORDS = set(
+    "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
+    "insp det cllr atty engr".split()
+)
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
@@ -836,7 +842,11 @@ _POSTAL = (
 )
 # After a town only: a postcode of four to six digits (South Africa, Australia after the state,
 # continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
-_POSTAL_AFTER_TOWN = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
+# (Or a postcode before the last town, after a comma: "Makati City, 1203 Metro Manila".)
+_POSTAL_AFTER_TOWN = (
+    rf"(?:{_POSTAL}|,\s*\d{{4}}\s+{_CAP}(?:\s{_CAP})?(?=[\s,.;)]|$)"
+    rf"|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
+)
 # Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
 # one to two towns, or the postcode alone.
 _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTAL})"
@@ -913,12 +923,17 @@ _ADDRESS_PATTERNS = [
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
 
 
+_FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
+
+
 def _address_spans(text: str) -> list[tuple[int, int]]:
     """The forms' matches, leftmost first and longest at a start, none overlapping another."""
     found = sorted(
         ((m.start(), m.end()) for rx in _ADDRESS_FORMS for m in rx.finditer(text)), key=lambda s: (s[0], -s[1])
     )
     spans: list[tuple[int, int]] = []
+    # a sentence's full stop after a town is no part of it ("..., 1203 Metro Manila."); "St." keeps its dot
+    found = [(s, e - 1 if _FULL_STOP_AFTER_WORD.search(text, s, e) else e) for s, e in found]
     for start, end in found:
         if not spans or start >= spans[-1][1]:
             spans.append((start, end))
@@ -965,7 +980,7 @@ _DATE = (
 # Birth cues in the languages of the address forms above, and as field keys ("date_of_birth",
 # "dateOfBirth", "patient_dob").
 _BIRTH_CUE = (
-    r"(?:d\.?\s?o\.?\s?b\b\.?|date[\s_-]?of[\s_-]?birth|birth[\s_-]?date|birthday|born|geb\.|geboren(?:\s+am)?"
+    r"(?:d\.?\s?o\.?\s?b\b\.?|(?<=\()b\.|date[\s_-]?of[\s_-]?birth|birth[\s_-]?date|birthday|born|geb\.|geboren(?:\s+am)?"
     r"|geburtsdatum|n[ée]e?\s+le|date\s+de\s+naissance|nat[oa]\s+il|data\s+di\s+nascita|nacid[oa]\s+el"
     r"|fecha\s+de\s+nacimiento|nascid[oa]\s+(?:em|a)|data\s+de\s+nascimento|geboortedatum"
     # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Serbo-Croatian, Nordic

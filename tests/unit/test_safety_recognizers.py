@@ -703,3 +703,18 @@ def test_ships_and_tube_lines_named_like_people_are_not_people(text):
 
 def test_a_maiden_name_after_nee_is_a_person():
     assert spans(NameRecognizer(), "Jane Doe (née Okafor) called.") == ["Jane Doe", "Okafor"]
+
+
+def test_more_titles_make_a_surname_a_person():
+    text = "Seen by Dra. Quispe and Capt. Oduya; Revd Mthembu will visit."
+    assert spans(NameRecognizer(), text) == ["Quispe", "Oduya", "Mthembu"]
+
+
+def test_a_date_after_b_in_brackets_is_a_date_of_birth():
+    assert spans(DateOfBirthRecognizer(), "Maria Lopez (b. 12/03/1980) attended.") == ["12/03/1980"]
+
+
+def test_a_postcode_before_the_last_town_and_no_full_stop_in_an_address():
+    text = "Unit 5B, 123 Rizal Street, Barangay San Antonio, Makati City, 1203 Metro Manila."
+    assert spans(AddressRecognizer(), text) == [text[:-1]]
+    assert spans(NameRecognizer(), text) == []  # "Barangay San Antonio", "Metro Manila" are places

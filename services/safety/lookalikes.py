@@ -7,6 +7,14 @@ hit with an address cue in its own clause ("ip", "host", "from", "src", "client"
 it...) is kept unless the word right before it names a version or a section ("firmware",
 "section") or it is a netmask.
 
+Since session 16 (held-out 3's misses): an IPv6 hit made of two-digit hex groups is a serial or a
+MAC address; a quad compared with another dotted number ("1.10.0.0 as smaller than 1.9.255.255",
+"2.0.0.1 > 1.99.99.99") or listed in a sentence beside a dotted number that cannot be an address
+("APs 6.6.55.15189") is a version; a quad opening a hosts-file line is an address; address cues are
+read as a key's last part ("ansible_host="), a camel-case tail ("AllowedIPs"), firewall commands and
+their -s/-d flags. A phone hit that is an SNMP counter's value ("Counter64: 4418825190") is dropped,
+and a trunk-prefixed number may bracket its area code ("(02) 6295 4410").
+
 An e-mail hit that is the number and host of a SIP or tel URI ("sip:+441314960455@voip...") is
 dropped too: the phone recogniser reports its number.
 
@@ -29,12 +37,17 @@ _NOT_IP_CUE = re.compile(
     r"[\s:=#.]*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
+# (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
+# "clientIp:", "remoteAddr="; and firewall commands and their source and destination flags: "iptables
+# -A INPUT -s 10.0.0.0/8".)
 _IP_CUE = re.compile(
-    r"(?i)(?<!\.)\b(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
+    r"(?i)(?<![A-Za-z.])(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
     r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
     r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
     r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind|permit|"
-    r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation)\b"
+    r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation|"
+    r"iptables|ip6tables|nft|nftables|ufw|firewall|endpoint|upstream|backend)(?![A-Za-z])"
+    r"|(?-i:[a-z](?:IPs?|Ips?|Addr|Address|Host))(?![A-Za-z])|(?<!\S)-[sd](?=\s)"
 )
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
@@ -75,12 +88,48 @@ def _clause_before(text: str, start: int, reach: int = 40) -> str:
     return window[cuts[-1].end() :] if cuts else window
 
 
+# A colon-separated run of two-digit hex groups ("4F:9A:21:0C:77:E3:5B:12"): a certificate serial,
+# a fingerprint or a MAC address, not IPv6 (whose groups are seldom all two digits long).
+_HEX_PAIRS = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}$")
+# A dotted quad compared with another dotted number: "1.10.0.0 as smaller than 1.9.255.255",
+# "2.0.0.1 > 1.99.99.99" are versions (addresses are not ordered like that).
+_COMPARED_BEFORE = re.compile(
+    r"(?i)(?:\d\.\d+[\"'”]?\s*(?:[<>]=?|==|!=)|\b(?:smaller|greater|larger|less|more|newer|older|lower|higher|"
+    r"earlier|later)\s+than)\s*[\"'“]?$"
+)
+_COMPARED_AFTER = re.compile(
+    r"(?i)^[\"'”]?\s*(?:(?:[<>]=?|==|!=)\s*[\"'“]?\d+\.\d|(?:is\s+)?(?:as\s+)?(?:smaller|greater|larger|less|more|"
+    r"newer|older|lower|higher|earlier|later)\s+than\b)"
+)
+# A dotted number of four parts or more that is no IPv4 address (a part over 255, or five parts):
+# a quad listed beside one in the same sentence is a version too ("controller 10.4.12.201, APs
+# 6.6.55.15189, switch 9.16.4.42").
+_NON_IP_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.]|\.\d)")
+# A hosts-file line: the address at the line's start, then host names only ("10.0.3.15   db-primary").
+_HOSTS_LINE_AFTER = re.compile(r"^[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)*[ \t]*(?:#[^\n]*)?(?:\n|$)")
+
+
+def _listed_beside_a_version(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around ``text[start:end]`` holds a dotted number of four parts or more
+    that cannot be an IPv4 address."""
+    left = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
+    stops = [i for i in (text.find("\n", end), text.find(". ", end)) if i >= 0]
+    sentence_end = min(stops, default=len(text))
+    for m in _NON_IP_DOTTED.finditer(text, left, sentence_end):
+        parts = m.group().split(".")
+        if len(parts) > 4 or any(int(p) > 255 for p in parts):
+            return True
+    return False
+
+
 def ip_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the IPv4-shaped hit ``text[start:end]`` is really another kind of number."""
     value = text[start:end]
     before, after = _DOTTED_AROUND
     if before.search(text[max(0, start - 2) : start]) or after.match(text[end : end + 2]):
         return True  # part of a longer dotted number (an OID such as 1.3.6.1.4.1.311)
+    if _HEX_PAIRS.match(value):
+        return True  # a serial or a MAC address in colon form
     octets = value.split("/")[0].split(".")
     if len(octets) != 4 or not all(o.isdigit() for o in octets):
         return False  # IPv6 and mapped forms: left to Presidio
@@ -88,12 +137,19 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # a netmask or an ACL's wildcard mask ("netmask 255.255.255.0", "0.0.255.255")
     if _PORT_AFTER.match(text[end : end + 8]):
         return False
+    if _COMPARED_BEFORE.search(text[max(0, start - 30) : start]) or _COMPARED_AFTER.match(text[end : end + 30]):
+        return True  # versions compared by size
+    line_start = text.rfind("\n", 0, start) + 1
+    if not text[line_start:start].strip() and _HOSTS_LINE_AFTER.match(text[end:]):
+        return False  # a hosts-file line: "10.0.3.15       db-primary.internal"
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
         return False
     if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
         return True  # a product's or package's version, with no address word in its clause
+    if _listed_beside_a_version(text, start, end):
+        return True
     if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
         return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
     if _AT_HOST_BEFORE.search(text[max(0, start - 40) : start]) and _private(octets):
@@ -108,11 +164,17 @@ def _private(octets: list[str]) -> bool:
     return a in (10, 127) or (a == 172 and 16 <= b <= 31) or (a == 192 and b == 168) or (a == 100 and 64 <= b <= 127)
 
 
+# An SNMP value's type right before a number ("ifHCInOctets.10101 = Counter64: 4418825190"): a counter.
+_SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|Integer32|INTEGER|Timeticks)\s*:\s*$")
+
+
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
-    AB-212-555-0190) or runs on into one (555-0190-A)."""
+    AB-212-555-0190), runs on into one (555-0190-A) or is an SNMP counter's value."""
     return bool(
-        _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
+        _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
+        or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
     )
 
 
@@ -155,7 +217,8 @@ NATIONAL_REGIONS = (
 )  # fmt: skip
 # A national number written with its trunk prefix "0" and grouped by spaces, dots or hyphens
 # ("087 214 6630", "06 48 22 91 37", "0151 23456789", "07700 918 442"): ten to twelve digits.
-_TRUNK_NUMBER = re.compile(r"(?<![\w+.,/:-])0[1-9]\d{0,4}(?:[ .-]\d{2,8}){1,4}(?![\w/:-]|[.,]\d)")
+# Its area code may stand in brackets ("(02) 6295 4410").
+_TRUNK_NUMBER = re.compile(r"(?<![\w+.,/:-])(?:0[1-9]\d{0,4}|\(0[1-9]\d{0,3}\))(?:[ .-]\d{2,8}){1,4}(?![\w/:-]|[.,]\d)")
 # The end of a token holding a digit right before a number: the number is the tail of a longer
 # identifier ("Tracking ref 1Z 999 AA1 01 2345 6784").
 _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")

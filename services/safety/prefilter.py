@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "8ac67838a8a80122",
-    "DateOfBirthRecognizer": "d62158474b08c09d",
+    "AddressRecognizer": "7d473de4f547e1f2",
+    "DateOfBirthRecognizer": "2048f323c9d148b7",
 }
 
 

@@ -322,7 +322,7 @@ async def test_a_listed_first_word_leaves_before_the_next_token(safety_service):
 
 
 @pytest.mark.parametrize(
-    ("word", "goes_on"), [("John", " said"), ("4111", " 1111"), ("ass", "istant"), ("Theo", "dore")]
+    ("word", "goes_on"), [("John", " Lewis"), ("4111", " 1111"), ("ass", "istant"), ("Theo", "dore")]
 )
 async def test_a_first_word_not_listed_waits_for_the_next_token(word, goes_on, safety_service):
     """A name, a number, a word that may be (or start) an insult: held as before until the next

@@ -16,9 +16,12 @@ otherwise read as always busy); the engine core without it (its busy waits relea
 With ``--perf``, ``perf record`` also samples each chosen process (all its threads, native code)
 and the shares by shared object and symbol are reported; with ``--native``, the replicas are
 sampled with ``py-spy --native`` instead (Cython and C++ frames too; it pauses the process for
-each sample, so their figures are slowed a little).
+each sample, so their figures are slowed a little). With ``--idle-seconds N``, once every system
+is up and warmed, all of them are first measured at rest together for N seconds: CPU ms per second
+by process role and, per process, by thread name, and the cores each process (and each thread of
+vLLM's processes) may run on (``at_rest`` in the result).
 
-    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf]
+    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf] [--idle-seconds 30]
 
 Last stdout line: one JSON object (also appended to ``--out``). Needs ``py-spy`` in the venv and
 permission to trace the stack's processes (root, or ``ptrace_scope`` 0). Talks to 127.0.0.1 only.

@@ -16,9 +16,12 @@ otherwise read as always busy); the engine core without it (its busy waits relea
 With ``--perf``, ``perf record`` also samples each chosen process (all its threads, native code)
 and the shares by shared object and symbol are reported; with ``--native``, the replicas are
 sampled with ``py-spy --native`` instead (Cython and C++ frames too; it pauses the process for
-each sample, so their figures are slowed a little).
+each sample, so their figures are slowed a little). With ``--idle-seconds N``, once every system
+is up and warmed, all of them are first measured at rest together for N seconds: CPU ms per second
+by process role and, per process, by thread name, and the cores each process (and each thread of
+vLLM's processes) may run on (``at_rest`` in the result).
 
-    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf]
+    python -m loadtests.profile_serving_path [--concurrency 1,32] [--seconds 10] [--perf] [--idle-seconds 30]
 
 Last stdout line: one JSON object (also appended to ``--out``). Needs ``py-spy`` in the venv and
 permission to trace the stack's processes (root, or ``ptrace_scope`` 0). Talks to 127.0.0.1 only.
@@ -45,8 +48,8 @@ from loadtests.bench_engine import Running
 
 # which processes of a system to sample, by the role ``cpu_by_role`` gives them (a prefix)
 SAMPLED = {
-    "llmops-guards-off": ("VLLM::EngineCore", "llmops:EngineServer", "llmops:gateway"),
-    "vllm": ("VLLM::EngineCore", "python -m"),
+    "llmops-guards-off": ("VLLM::EngineCore", "VLLM::Worker", "llmops:EngineServer", "llmops:gateway"),
+    "vllm": ("VLLM::EngineCore", "VLLM::Worker", "python -m"),
 }
 
 
@@ -125,6 +128,68 @@ def top_functions(raw: Path, n: int) -> dict[str, Any]:
     return {"samples": samples, "self": share(own), "total": share(anywhere)}
 
 
+def cpus_allowed(pid: int) -> str:
+    """The cores process (or thread) ``pid`` may run on, as ``/proc`` lists them ("0-1", "0")."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "?"
+    lines = [line for line in status.splitlines() if line.startswith("Cpus_allowed_list")]
+    return lines[0].split(":", 1)[1].strip() if lines else "?"
+
+
+def thread_cores(pid: int) -> dict[str, str]:
+    """Per thread of ``pid`` (``name [tid]``): the cores it may run on."""
+    try:
+        tasks = sorted(Path(f"/proc/{pid}/task").iterdir(), key=lambda t: int(t.name))
+    except OSError:
+        return {}
+    out = {}
+    for task in tasks:
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:
+            continue
+        out[f"{stat[stat.index('(') + 1 : stat.rindex(')')]} [{task.name}]"] = cpus_allowed(int(task.name))
+    return out
+
+
+def ms_per_s(before: dict[str, float], after: dict[str, float], seconds: float, floor: float = 0.5) -> dict[str, float]:
+    """CPU milliseconds per second of wall time between two readings, by name, largest first
+    (those under ``floor`` left out)."""
+    spent = {name: 1000 * (after[name] - before.get(name, 0.0)) / seconds for name in after}
+    return {name: round(v, 1) for name, v in sorted(spent.items(), key=lambda item: -item[1]) if v >= floor}
+
+
+async def idle_cpu(running: dict[str, Running], seconds: float) -> dict[str, Any]:
+    """Every started system at rest, all at once: CPU ms per second by process role and, for each
+    process, by thread name (what each system costs the machine while another one is measured)."""
+    roles_before = {name: cpu_by_role(r.sessions) for name, r in running.items()}
+    procs = {name: session_processes(r.sessions) for name, r in running.items()}
+    threads_before = {name: {p.pid: thread_cpu(p.pid) for p in ps} for name, ps in procs.items()}
+    await asyncio.sleep(seconds)
+    out: dict[str, Any] = {}
+    for name, r in running.items():
+        by_role = ms_per_s(roles_before[name], cpu_by_role(r.sessions), seconds)
+        threads = {}
+        for proc in procs[name]:
+            spent = ms_per_s(threads_before[name][proc.pid], thread_cpu(proc.pid), seconds)
+            if spent:
+                threads[f"{proc.role} [{proc.pid}]"] = spent
+        out[name] = {
+            "seconds": seconds,
+            "cpu_ms_per_s": by_role,
+            "cpu_ms_per_s_total": round(sum(by_role.values()), 1),
+            "threads_cpu_ms_per_s": threads,
+            "cores": {f"{p.role} [{p.pid}]": cpus_allowed(p.pid) for p in procs[name]},
+            "engine_thread_cores": {
+                f"{p.role} [{p.pid}]": thread_cores(p.pid) for p in procs[name] if p.role.startswith("VLLM::")
+            },
+        }
+        log(f"[{name}] at rest: CPU ms per s {by_role}")
+    return out
+
+
 async def profile_level(r: Running, c: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     pids = role_pids(r.sessions, SAMPLED[r.name])
     before = cpu_by_role(r.sessions)
@@ -176,11 +241,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     log(f"logs and profiles in {workdir}")
     running: dict[str, Running] = {}
     results: dict[str, Any] = {}
+    at_rest: dict[str, Any] = {}
     started = dt.datetime.now(dt.UTC)
     try:
         for name in args.systems:
             running[name] = await bench_engine.start_system(name, args, workdir)
             await bench_engine.warm_up(name, running[name].base, running[name].headers, args)
+        if args.idle_seconds > 0:
+            await asyncio.sleep(args.settle)  # the last start's and warm-up's after-work
+            at_rest = await idle_cpu(running, args.idle_seconds)
         for c in args.concurrency:
             for name, r in running.items():
                 results.setdefault(name, []).append(await profile_level(r, c, args, workdir))
@@ -196,6 +265,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "command": " ".join(["python -m loadtests.profile_serving_path", *sys.argv[1:]]),
         "results": results,
+        **({"at_rest": at_rest} if at_rest else {}),
+        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(("RAY_", "LLMOPS_", "VLLM_"))},
     }
 
 
@@ -213,6 +284,13 @@ def main(argv: list[str] | None = None) -> None:
         default=list(SAMPLED),
         help=f"comma-separated, from {list(SAMPLED)}",
     )
+    p.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=0.0,
+        help="before the levels: every system's CPU at rest by process and thread over this long (0: skip)",
+    )
+    p.add_argument("--settle", type=float, default=10.0, help="seconds after the warm-up before --idle-seconds")
     p.add_argument("--perf", action="store_true", help="also sample each chosen process with perf (native code)")
     p.add_argument(
         "--native",

@@ -38,12 +38,23 @@ LOCAL_ENV = {
 #   exports its cached metrics every 100 ms, busy or idle: on a small machine these wake-ups take CPU
 #   from the engine's core (README, "Where the serving path's time goes"). Every 0.5 s and 1 s are
 #   enough for a single node (Prometheus scrapes every 15 s); explicit values in the environment
-#   are kept.
+#   are kept;
+# - Ray keeps up to num_cpus idle worker processes (8 here) and prestarts some for the first driver:
+#   each idle one took ~8 ms of CPU a second doing nothing (README, "Where the serving path's time
+#   goes, session 16"). Without prestart and with a soft limit of 0, a worker that no actor holds
+#   is ended after a second idle; a new actor starts its own (about a second, at deploy time only);
+# - Ray's log monitor lists the session's log folder every 0.1 s while it holds fewer than
+#   RAY_LOG_MONITOR_MANY_FILES_THRESHOLD files, else every 0.5 s: with 0 it looks for new log files
+#   every 0.5 s (new lines of the files it follows are still read every 0.1 s).
 SINGLE_NODE_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_worker_niceness": "0",
     "RAY_SERVE_CONTROL_LOOP_INTERVAL_S": "0.5",
     "RAY_SERVE_METRICS_EXPORT_INTERVAL_MS": "1000",
+    "RAY_num_workers_soft_limit": "0",
+    "RAY_enable_worker_prestart": "0",
+    "RAY_prestart_worker_first_driver": "0",
+    "RAY_LOG_MONITOR_MANY_FILES_THRESHOLD": "0",
 }
 
 

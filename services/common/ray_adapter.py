@@ -66,3 +66,22 @@ def override_output_batching(
 
     server_cls._batch_output_stream = _batch_output_stream
     return server_cls
+
+
+def skip_llm_usage_telemetry_when_usage_stats_are_off() -> bool:
+    """Ray Serve LLM's engine replicas start a detached ``TelemetryAgent`` actor (a process of its
+    own, ~5-8 ms of CPU a second while idle on this machine) to collect usage tags for Ray's usage
+    report. With Ray's usage stats off (``RAY_USAGE_STATS_ENABLED=0``, as ``llmops serve`` starts
+    Ray) that report is never sent; then the engine start no longer pushes to that actor, so it is
+    never created. Returns whether the push was turned off (in this process)."""
+    from ray._common.usage.usage_lib import usage_stats_enabled
+    from ray.llm._internal.serve.core.server import llm_server
+
+    if usage_stats_enabled():
+        return False
+    llm_server.push_telemetry_report_for_all_models = _no_usage_telemetry
+    return True
+
+
+def _no_usage_telemetry(*args: Any, **kwargs: Any) -> None:
+    return None

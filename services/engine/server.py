@@ -118,3 +118,4 @@ class LocalAdapterLoader:
 
 
 ray_adapter.override_output_batching(EngineServer, first_then_batched)
+ray_adapter.skip_llm_usage_telemetry_when_usage_stats_are_off()  # no idle telemetry actor when nothing is reported

@@ -310,3 +310,34 @@ def test_ray_serve_wakes_up_less_often_on_a_single_node(stack):
         )
         assert env.get(b"RAY_SERVE_CONTROL_LOOP_INTERVAL_S") == b"0.5", serve[pid]
         assert env.get(b"RAY_SERVE_METRICS_EXPORT_INTERVAL_MS") == b"1000", serve[pid]
+
+
+def test_a_single_node_stack_keeps_no_idle_ray_processes(stack):
+    """``llmops serve`` on its own single node (services/cli/serve.py): no idle Ray worker processes
+    kept or prestarted, no Ray Serve LLM telemetry actor (usage stats are off), and the log monitor
+    looks for new files every 0.5 s. Each of these took CPU while doing nothing (README, "Where the
+    serving path's time goes, session 16"). Serve's proxy stays: with direct ingress Serve's
+    controller starts it on the head node whatever ``proxy_location`` says."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("LLMOPS_TEST_STACK_URL"):
+        pytest.skip("a reused stack was started elsewhere")
+
+    def titles() -> list[str]:
+        return [title for title, _ in _stack_processes(str(stack.keys.path)).values()]
+
+    # a worker that just finished a task is ended after a second idle
+    assert _wait_for(lambda: not any(t.startswith("ray::IDLE") for t in titles()), 10), titles()
+    found = titles()
+    assert any("gateway" in t for t in found) and any(t.startswith("VLLM::") for t in found), found
+    assert [t for t in found if t.startswith("ray::TelemetryAgent")] == [], found
+    monitors = [
+        pid
+        for pid in _stack_processes(str(stack.keys.path))
+        if b"log_monitor.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert monitors, found
+    for pid in monitors:
+        env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"RAY_LOG_MONITOR_MANY_FILES_THRESHOLD=0" in env

@@ -110,3 +110,30 @@ def test_worker_core_alone_moves_every_other_process_off_the_workers_cores():
     finally:
         lone.kill()
         lone.wait()
+
+
+def test_at_rest_cpu_by_process_thread_and_core():
+    """profile_serving_path --idle-seconds: a busy child's CPU at rest in ms per second, by role and
+    thread, and the cores it may use (here pinned to the first allowed core)."""
+    import asyncio
+
+    from loadtests.bench_engine import Running
+    from loadtests.profile_serving_path import cpus_allowed, idle_cpu, ms_per_s, thread_cores
+
+    assert ms_per_s({"a": 1.0, "b": 2.0}, {"a": 1.5, "b": 2.0001, "c": 0.2}, 2.0) == {"a": 250.0, "c": 100.0}
+    core = min(os.sched_getaffinity(0))
+    busy = subprocess.Popen(
+        ["python3", "-c", f"import os; os.sched_setaffinity(0, {{{core}}})\nwhile True: pass"],
+        start_new_session=True,
+    )
+    try:
+        time.sleep(0.3)
+        assert cpus_allowed(busy.pid) == str(core) and set(thread_cores(busy.pid).values()) == {str(core)}
+        running = {"spin": Running("spin", "", {}, {busy.pid}, lambda: None, 0.0)}
+        rest = asyncio.run(idle_cpu(running, 1.0))["spin"]
+        assert rest["cpu_ms_per_s_total"] > 300, rest  # one spinning thread: up to 1,000 ms a second
+        assert rest["cores"] == {f"python3 -c [{busy.pid}]": str(core)}
+        assert list(rest["threads_cpu_ms_per_s"]) == [f"python3 -c [{busy.pid}]"]
+    finally:
+        os.killpg(busy.pid, signal.SIGKILL)
+        busy.wait()

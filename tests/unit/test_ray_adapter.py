@@ -44,3 +44,19 @@ def test_no_other_module_reaches_into_private_ray_apis():
         if path.name != "ray_adapter.py" and private.search(path.read_text())
     ]
     assert offenders == [], f"private Ray APIs outside services/common/ray_adapter.py: {offenders}"
+
+
+def test_no_llm_usage_telemetry_actor_when_usage_stats_are_off(monkeypatch):
+    """Ray Serve LLM's engine start pushes a usage report to a detached actor it creates; with
+    Ray's usage stats off the push (and so the actor) is skipped, with them on it stays."""
+    from ray.llm._internal.serve.core.server import llm_server
+
+    shipped = llm_server.push_telemetry_report_for_all_models
+    monkeypatch.setattr(llm_server, "push_telemetry_report_for_all_models", shipped)  # restored afterwards
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "1")
+    assert ray_adapter.skip_llm_usage_telemetry_when_usage_stats_are_off() is False
+    assert llm_server.push_telemetry_report_for_all_models is shipped
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    assert ray_adapter.skip_llm_usage_telemetry_when_usage_stats_are_off() is True
+    assert llm_server.push_telemetry_report_for_all_models(all_models=[object()]) is None
+    assert llm_server.push_telemetry_report_for_all_models is not shipped

@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="heldout4",
-        choices=["heldout4", "heldout5", "heldout3", "heldout2", "heldout", "dev"],
+        choices=["heldout4", "heldout5", "heldout6", "heldout3", "heldout2", "heldout", "dev"],
         help="Labelled set (heldout4, the default, was scored once in session 16; heldout5 is not scored yet).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")

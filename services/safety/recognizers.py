@@ -853,7 +853,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 # Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
-    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig)"
+    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/)"
 )
 # German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
 _STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat)"
@@ -861,15 +861,22 @@ _STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|
 # a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
 _BUILDING = (
     r"(?:Residency|Residences|Apartments|Tower|Towers|Court|House|Building|Centre|Center|Mansions|Estate|"
-    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers)"
+    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes)"
 )
 _BEFORE_HOUSE = (
+    rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
     r"(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+,\s*){1,3})?"
     rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
 # Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN.
 _STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?\d{{3}}\s?\d{{3}}(?!\d|[/:.-]\d))"
+# The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
+# province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
+_TOWN_AFTER_CODE = (
+    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:\s(?:(?:de|del|di|do|da|sur|am|an|la)\s)?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
+    r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
+)
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
@@ -885,8 +892,10 @@ _ADDRESS_PATTERNS = [
     rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
     rf"{_UNIT}?{_TOWNS_POSTAL}",
     # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
-    rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:Phường|Xã|Thị\s+trấn|P\.|Quận|Q\.|Huyện)"
-    rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
+    # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
+    rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
+    rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
+    rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
     # US and Canadian rural routes: "RR 2 Box 45, Smithville, TN 37166", "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2"
     r"\b(?:RR|R\.R\.|Rural\s+Route|HC)\s*#?\s*\d{1,3}"
     rf"(?:(?:,?\s*(?:Site|Comp|Box|Stn|Station)\s*\w+){{1,3}}{_TOWNS_POSTAL}?|{_TOWN}{{1,3}}?{_POSTAL})",
@@ -899,25 +908,47 @@ _ADDRESS_PATTERNS = [
     # Wittenham, Abingdon OX14 4QS"
     rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
-    # 14 Rue des Lilas, 75019 Paris
+    # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris
+    r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa
     r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
     rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*\s{_STREET_APART}"
-    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+)\s+\d{1,4}[a-z]?(?:[/-]\d+)?(?:\s+m\.\s*\d+)?,?\s+"
+    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
+    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+[A-ZÄÖÜ][\wÀ-ž-]+)"
+    r"\s+\d{1,4}[a-z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|[a-z]))?(?:\s+m\.\s*\d+)?,?\s+"
     r"(?:\d{4}\s?[A-Z]{2}|\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?)?,?\s+"
-    r"(?:\d{4}-\d{3}|\d{5})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
-    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+{_TOWNS_POSTAL}?",
+    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
+    rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    # the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
+    # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
+    # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
+    rf"\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
+    r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
+    # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
+    # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
+    rf"\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
+    r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
+    # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
+    # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"
+    rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
+    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?\s+\d{{4,6}}(?!\d)",
+    # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
+    r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
+    r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
     # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3"
     rf"\b{_CAP}(?:\s{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{0,2}},\s*(?:Co\.?|County)\s+{_CAP},?\s*{_POSTAL}",
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
     r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
-    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?",
+    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?"
+    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室))?",
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
-    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?",
+    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
+    r"(?:,?\s*\d{1,4}동)?(?:\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)

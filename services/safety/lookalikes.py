@@ -33,7 +33,7 @@ from typing import Any
 _NOT_IP_CUE = re.compile(
     r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
-    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg)"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes)"
     r"[\s:=#.]*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
@@ -101,6 +101,10 @@ _COMPARED_AFTER = re.compile(
     r"(?i)^[\"'”]?\s*(?:(?:[<>]=?|==|!=)\s*[\"'“]?\d+\.\d|(?:is\s+)?(?:as\s+)?(?:smaller|greater|larger|less|more|"
     r"newer|older|lower|higher|earlier|later)\s+than\b)"
 )
+# The steps of an upgrade path joined by arrows ("4.10.2.77 → 4.11.9.201 → 4.12.0.118"): versions, when
+# no address word stands in the clause and the quad is no private address (a flow "10.0.0.5 -> 10.0.0.9").
+_ARROW_BEFORE = re.compile(r"\d\.\d+\s*(?:→|⇒|->|=>)\s*$")
+_ARROW_AFTER = re.compile(r"^\s*(?:→|⇒|->|=>)\s*\d+\.\d")
 # A dotted number of four parts or more that is no IPv4 address (a part over 255, or five parts):
 # a quad listed beside one in the same sentence is a version too ("controller 10.4.12.201, APs
 # 6.6.55.15189, switch 9.16.4.42").
@@ -146,6 +150,10 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
         return False
+    if not _private(octets) and (
+        _ARROW_BEFORE.search(text[max(0, start - 30) : start]) or _ARROW_AFTER.match(text[end : end + 30])
+    ):
+        return True  # an upgrade path's step
     if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
         return True  # a product's or package's version, with no address word in its clause
     if _listed_beside_a_version(text, start, end):

@@ -129,7 +129,7 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "00fb4ab2932cea67",
+    "AddressRecognizer": "e75ce3d2d05e1b59",
     "DateOfBirthRecognizer": "2048f323c9d148b7",
 }
 

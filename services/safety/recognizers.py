@@ -96,6 +96,7 @@ _AMBIGUOUS = set(
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
+    good english french german spanish italian dutch polish irish welsh scottish
     """.split()
 )
 
@@ -107,7 +108,8 @@ TITLES = (
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
-    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|"
+    r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|it['’]s|"
+    r"engineer|courier|driver|installer|advisor|adviser|teacher|tutor|pharmacist|dentist|midwife|surgeon|"
     r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
     r"handed over to|spoke to|spoke with|seen by|referred by)\b|,)\s*[:=(]?\s*[\"']?$"
 )
@@ -147,6 +149,7 @@ _EPONYM_NEXT = set(
     coffee tea ice cream soap chocolate beer whisky whiskey jeans perfume burger burgers donuts doughnuts
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
     grey gray green blue red white black silver yellow pink line lines
+    potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
     """.split()
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
@@ -186,7 +189,7 @@ _LEAD = _TITLE_WORDS | set(
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
 # before a run that make it one ("St. Louis", "Mt. Hood").
 _PLACE_FIRST = frozenset(
-    "san santa santo são saint fort port mount lake cape los las villa casa chateau château hacienda rancho "
+    "new san santa santo são saint fort port mount lake cape los las villa casa chateau château hacienda rancho "
     "quinta".split()
 )
 _PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
@@ -225,7 +228,8 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 _KIN_BEFORE = re.compile(
     r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?)[ \t]*[:(]?"
-    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene)[ \t]*$"
+    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
+    r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
@@ -248,7 +252,8 @@ _NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{_STAMP}<$")
 _NAME_FIELD_BEFORE = re.compile(
     r"(?i)(?:\b|_)(?:(?:sur|last|first|given|family|full|middle|maiden|patient|customer|client|contact|member|"
     r"employee|guest|caller|recipient|sender|parent|guardian|holder|cardholder|account|nok)[ _-]?name|surname|"
-    r"nachname|vorname|apellidos?|nombre|nome|cognome|prénom|(?:card|account|policy)[ _-]?holder|beneficiary|payee|"
+    r"nachname|vorname|apellidos?|nombre|nome|cognome|prénom|nom|naam|nazwisko|imię|"
+    r"(?:card|account|policy)[ _-]?holder|beneficiary|payee|"
     r"signatory|applicant|tenant|guarantor|insured|executor)[\"']?[ \t]*[:=][ \t]*[\"']?$"
 )
 # A form's or a record's "Name:" field at a line's start ("Name: Oyelaran, Adebisi").
@@ -302,6 +307,10 @@ _PERSON_VERB_AFTER = re.compile(
     r"^[ \t]+(?:will|would|can|could|should|shall|must|has|had|says|said|asked|wrote|called|rang|phoned|"
     r"emailed|mentioned|reported|confirmed|agreed|thinks|thought|wants|wanted|needs|needed|told|knows)\b"
 )
+# A town joined by a dash with no spaces to the next one: a route or a range ("Madrid–Bogotá").
+_ROUTE_DASH = re.compile(r"[–—][A-ZÀ-ÖØ-ÞĀ-Ž]")
+# A chat speaker's label behind a role word ("[10:02] Agent Lindiwe:").
+_ROLE_SPEAKER_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t>]*{_STAMP}{_ROLES}[ \t]+$")
 # German formal pronouns, capitalised inside a sentence ("Bitte holen Sie das Paket"): no name's part.
 _GERMAN_PRONOUNS = frozenset("sie ihre ihren ihrem ihrer ihres ihnen".split())
 # Japanese ward, city, town and village names ("Chiyoda-ku", "Yokohama-shi"): places.
@@ -615,6 +624,10 @@ class NameRecognizer(EntityRecognizer):
             words.pop()  # "Vitamin D.": an initial ends no name
         if not words:
             return None
+        if words[-1].group().lower() in _TITLE_WORDS - {"sr"} and text.startswith(".", words[-1].end()):
+            return None  # "Herr Kollege Dr. Pohlmann": a title ends no name, the name follows it
+        if len(words) == 1 and _ROUTE_DASH.match(text, words[-1].end()):
+            return None  # "Madrid–Bogotá": a route's town
         start, end = words[0].start(), words[-1].end()
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
@@ -679,13 +692,17 @@ class NameRecognizer(EntityRecognizer):
             worded
             and 2 <= len(tokens) <= 4
             and _PERSON_LINE_BEFORE.search(before) is not None
-            and re.match(r"[ \t]*(?:[\n,;(]|$)", text[end:]) is not None
+            and re.match(r"[ \t]*(?:[\n,;(]|$)|[ \t]{2,}|\t", text[end:]) is not None
         )
         dash_signed = (
-            worded
+            all(
+                i or (t[0].isupper() and t.replace("-", "").isalpha() and not t.isupper())
+                for t, i in zip(tokens, initials, strict=True)
+            )
+            and not all(initials)
             and 2 <= len(tokens) <= 3
             and _DASH_SIGNATURE_BEFORE.search(before) is not None
-            and re.match(r"[ \t]*(?:\n|$)", text[end:]) is not None
+            and re.match(r"[ \t]*(?:,[ \t]*[A-Z][A-Za-z.-]{1,10}[ \t]*)?(?:\n|$)", text[end:]) is not None
         )
         if field or greeted or introduced or signed or role_speaker or kin or here or dash_signed or person_line:
             titled = True
@@ -787,15 +804,17 @@ class NameRecognizer(EntityRecognizer):
     def _recurring_speaker(text: str, start: int, end: int, labels: dict[str, int]) -> bool:
         """Whether ``text[start:end]`` is a chat speaker's label that recurs in the text ("Priyanka:"
         on two lines): a transcript's speaker, whatever lists hold the name."""
-        name = text[start:end]
-        if labels.get(name, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
+        name = label = text[start:end]
+        before = text[max(0, start - 40) : start]
+        behind_role = _ROLE_SPEAKER_BEFORE.search(before) is not None
+        if behind_role:  # "[10:02] Agent Lindiwe:": the label is counted with its role word
+            label = f"{before.rsplit(None, 1)[-1]} {name}"
+        if labels.get(label, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
             return False
         if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
             return False
-        nick = text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
-        return bool(
-            nick or (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start]))
-        )
+        nick = text.startswith(">", end) and _NICK_BEFORE.search(before)
+        return bool(nick or (_SPEAKER_AFTER.match(text[end:]) and (behind_role or _SPEAKER_BEFORE.search(before))))
 
     @staticmethod
     def _programming_language(text: str, start: int, end: int) -> bool:
@@ -931,7 +950,9 @@ _ADDRESS_PATTERNS = [
     r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
-    rf"\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
+    # (not a phone number's last group: "+91 98201 44563, B-704, ...")
+    rf"(?<![\d+][ .-])\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,"
+    rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
     # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"

@@ -761,3 +761,46 @@ def test_addresses_with_units_first_provinces_floors_flat_codes_alleys_and_named
 )
 def test_numbered_words_with_no_postcode_or_floor_are_no_address(text):
     assert spans(AddressRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Parent: Tendai Chikwanha, +263 77 412 3456", ["Tendai Chikwanha"]),  # a parent's field
+        ("Parent/carer 2: Kehinde Adewale, 07700 900 123", ["Kehinde Adewale"]),
+        ("Pupil: Oluwaseun Adewale   D.O.B.: 02/03/2017   Class: 4B", ["Oluwaseun Adewale"]),  # fields apart
+        ("Your engineer Callum fitted the router.", ["Callum"]),  # a role word before a given name
+        ("Customer: hi it's Tomasz again", ["Tomasz"]),
+        ("Nom : Lefebvre   Prénom : Théo", ["Lefebvre", "Théo"]),  # French name fields
+        ("Please review. — K. Boudreaux, PA-C", ["K. Boudreaux"]),  # an initial and a credential
+        (
+            "[09:00] Agent Sipho: Hello!\n[09:01] Customer: hi\n[09:01] Agent Sipho: How can I help?",
+            ["Sipho", "Sipho"],
+        ),
+    ],
+)
+def test_parents_pupils_roles_french_fields_signatures_with_credentials_and_agents_by_name(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Sorry, English is easier for me.", []),  # a language
+        ("Agent: Good morning, you're through to billing.", []),
+        ("Sehr geehrter Herr Kollege Dr. Brandt, danke.", ["Brandt"]),  # a title ends no name
+        ("Flight IB 3170, 02/12/2026, Madrid–Lima.", []),  # a route's towns
+        ("Arrivals from New York and New Delhi.", []),
+        ("Serve with Charlotte potatoes and a Marie Rose dip.", []),  # dishes
+        ("the Hilton's Marco Pierre White steakhouse opens at 18:00", []),  # a restaurant
+    ],
+)
+def test_languages_greetings_titles_routes_new_towns_dishes_and_restaurants_are_not_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_upgrade_paths_and_codes_are_no_ip_addresses_and_flows_with_cues_still_are(pii_detector):
+    text = "Upgrade path: 5.1.2.77 → 5.2.9.201 → 5.3.0.118. Claim rejected (code 31.2.4.19 missing)."
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+    flow = "NAT maps 192.168.1.10 → 203.0.113.7 for the VPN."
+    assert _found(pii_detector, flow, "IP_ADDRESS") == ["192.168.1.10", "203.0.113.7"]

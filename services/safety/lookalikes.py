@@ -216,6 +216,8 @@ _PHONE_CUE = re.compile(
     r"telefon|telefone|tel[ée]fono|handy|portable|m[óo]vil|cellulare|celular|gsm)\b"
 )
 _CUE_REACH = 30
+# An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
+_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel)\.[ \t]*(?::[ \t]*)?$")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -322,8 +324,9 @@ def phone_recognizer(regions: list[str]) -> Any:
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):
                         start = cue.end() + match.start
-                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not _PHONE_CUE.search(
-                            _clause_before(text, start, _CUE_REACH)
+                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not (
+                            _PHONE_CUE.search(_clause_before(text, start, _CUE_REACH))
+                            or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start)
                         ):
                             continue
                         add(start, match.raw_string, match.number, region)

@@ -130,7 +130,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "AddressRecognizer": "e75ce3d2d05e1b59",
-    "DateOfBirthRecognizer": "2048f323c9d148b7",
+    "DateOfBirthRecognizer": "0fae57ec2f83300e",
 }
 
 

@@ -1043,7 +1043,9 @@ _DOB = re.compile(
     rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}"
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
     # or a question whose answer follows on the next line
-    r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as)\b|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in|as))*)"
+    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59")
+    r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
+    r"|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in|as))*)"
     r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=：–—-]?\s*)?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")

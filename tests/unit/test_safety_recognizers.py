@@ -804,3 +804,12 @@ def test_upgrade_paths_and_codes_are_no_ip_addresses_and_flows_with_cues_still_a
     assert _found(pii_detector, text, "IP_ADDRESS") == []
     flow = "NAT maps 192.168.1.10 → 203.0.113.7 for the VPN."
     assert _found(pii_detector, flow, "IP_ADDRESS") == ["192.168.1.10", "203.0.113.7"]
+
+
+def test_a_date_of_birth_that_a_document_reads_or_shows():
+    text = "Her DOB on the referral reads 4/9/61 and the card shows 04/09/1961."
+    assert spans(DateOfBirthRecognizer(), text) == ["4/9/61"]
+
+
+def test_a_number_after_an_abbreviated_cue_with_its_dot_is_a_phone_number(pii_detector):
+    assert _found(pii_detector, "Domicilio conocido. Tel. 33 3615 2290, gracias.", "PHONE_NUMBER") == ["33 3615 2290"]

@@ -322,6 +322,14 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # known surname ("tnguyen:").
 _HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
 _HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{_STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
+# HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
+_HTML_TAGS = frozenset(
+    """
+    html head body div span br li ul ol tr td th table tbody thead tfoot em strong pre code script style meta
+    link title form input label button select option section article header footer nav main img hr dl dt dd
+    svg path blockquote figure figcaption iframe template slot textarea small sub sup abbr cite kbd samp var
+    """.split()
+)
 # Accounts of services and roles that Faker's lists hold as names ("jenkins", "mason").
 _SERVICE_ACCOUNTS = frozenset(
     """
@@ -579,9 +587,14 @@ class NameRecognizer(EntityRecognizer):
         """Chat user names in lower case as speakers' labels ("marta.k:"), in a transcript (two
         speaker lines at least)."""
         found = []
-        for m in _HANDLE_LABEL.finditer(text):
+        labels = list(_HANDLE_LABEL.finditer(text))
+        nicks = collections.Counter(m.group(1) for m in labels if m.group(1))
+        for m in labels:
             group = 1 if m.group(1) else 2
             handle = m.group(group)
+            if group == 1 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
+                found.append((m.start(group), m.end(group)))  # an IRC nick that speaks twice ("<mei> yep")
+                continue
             if "." not in handle and "_" not in handle:
                 # one word ("tnguyen:"): an initial and a known surname only (YAML keys are words)
                 if len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS:

@@ -813,3 +813,10 @@ def test_a_date_of_birth_that_a_document_reads_or_shows():
 
 def test_a_number_after_an_abbreviated_cue_with_its_dot_is_a_phone_number(pii_detector):
     assert _found(pii_detector, "Domicilio conocido. Tel. 33 3615 2290, gracias.", "PHONE_NUMBER") == ["33 3615 2290"]
+
+
+def test_a_lower_case_irc_nick_that_speaks_twice_is_a_person_and_html_tags_are_not():
+    chat = "<lin> is the build red?\n<ravi_k> yes\n<lin> ok, looking"
+    assert spans(NameRecognizer(), chat) == ["lin", "ravi_k", "lin"]
+    html = "<div> one\n<li> two\n<div> three\n<li> four"
+    assert spans(NameRecognizer(), html) == []

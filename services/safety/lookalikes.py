@@ -198,11 +198,25 @@ def email_is_phone_uri(text: str, start: int, end: int) -> bool:
 
 
 def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
-    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject."""
+    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject.
+    A dotted quad read as a version once is one wherever else the text repeats it with no address
+    word in its clause ("Release notes — agent 4.12.0.118 ... 4.11.9.201 → 4.12.0.118")."""
+    versions = {
+        text[e.start : e.end]
+        for e in found
+        if e.type == "IP_ADDRESS" and "." in text[e.start : e.end] and ip_is_other_number(text, e.start, e.end)
+    }
     return [
         e
         for e in found
-        if not (e.type == "IP_ADDRESS" and ip_is_other_number(text, e.start, e.end))
+        if not (
+            e.type == "IP_ADDRESS"
+            and (
+                text[e.start : e.end] in versions
+                and not _IP_CUE.search(_clause_before(text, e.start))
+                or ip_is_other_number(text, e.start, e.end)
+            )
+        )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
         and not (e.type == "EMAIL_ADDRESS" and email_is_phone_uri(text, e.start, e.end))
     ]

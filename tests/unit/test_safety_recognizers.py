@@ -820,3 +820,8 @@ def test_a_lower_case_irc_nick_that_speaks_twice_is_a_person_and_html_tags_are_n
     assert spans(NameRecognizer(), chat) == ["lin", "ravi_k", "lin"]
     html = "<div> one\n<li> two\n<div> three\n<li> four"
     assert spans(NameRecognizer(), html) == []
+
+
+def test_a_quad_read_as_a_version_once_is_one_where_the_text_repeats_it(pii_detector):
+    text = "Changelog — collector 5.3.0.118\nUpgrade path: 5.2.9.201 → 5.3.0.118. Hosts: server 10.1.2.3."
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.1.2.3"]

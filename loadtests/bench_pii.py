@@ -1,9 +1,11 @@
-"""PII recognition quality and speed on a hand-labelled set (``loadtests/data/pii``): ``heldout4``
-(the default: written in session 15, scored once in session 16 after that session's rules, no rule
-written on it; development data from session 17 on), ``heldout5`` (written in session 16 by an
-author who never read the rules; not scored yet), ``heldout3`` (held out in session 15, development
+"""PII recognition quality and speed on a hand-labelled set (``loadtests/data/pii``): ``heldout5``
+(the default: written in session 16 by an author who never read the rules, scored once at the end of
+session 16 after its second round of rules, no rule written on it; development data from session 17
+on), ``heldout4`` (written in session 15, scored once in session 16 after that session's first round
+of rules; development data since its second round), ``heldout3`` (held out in session 15, development
 data since session 16), ``heldout2`` (held out in session 14, development data since
-session 15), ``heldout`` (held out until session 14, development data since) or ``dev``.
+session 15), ``heldout`` (held out until session 14, development data since), ``dev``, or ``heldout6``
+(written in session 16 by another author who never read the rules; not scored yet).
 
 Two detectors side by side, in one run, on one core:
 
@@ -21,7 +23,7 @@ drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``de
 1,000-character texts cut from the set itself, plus the full input guard (``SafetyService.check``
 with ``config/safety.yaml``'s default policy, classifiers included), single-threaded, pinned.
 
-    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout4|heldout5|...] [--runs 300]
+    taskset -c 0 .venv/bin/python loadtests/bench_pii.py [--set heldout5|heldout4|...] [--runs 300]
         [--phone-regions US,GB]
 
 Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
@@ -150,9 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--set",
-        default="heldout4",
-        choices=["heldout4", "heldout5", "heldout6", "heldout3", "heldout2", "heldout", "dev"],
-        help="Labelled set (heldout4, the default, was scored once in session 16; heldout5 is not scored yet).",
+        default="heldout5",
+        choices=["heldout5", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev"],
+        help="Labelled set (heldout5, the default, and heldout4 were each scored once in session 16; heldout6 is not).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

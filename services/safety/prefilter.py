@@ -129,8 +129,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "7d473de4f547e1f2",
-    "DateOfBirthRecognizer": "2048f323c9d148b7",
+    "AddressRecognizer": "e75ce3d2d05e1b59",
+    "DateOfBirthRecognizer": "0fae57ec2f83300e",
 }
 
 

@@ -66,11 +66,18 @@ def _strings_in(path: Path) -> list[str]:
 
 
 def corpus() -> list[str]:
-    """The held-out sets (all four) and the dev PII set, the bench prompts and every string of the safety and guard
+    """The held-out sets (all five) and the dev PII set, the bench prompts and every string of the safety and guard
     unit tests."""
     texts = [
         json.loads(line)["text"]
-        for name in ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "dev.jsonl")
+        for name in (
+            "heldout.jsonl",
+            "heldout2.jsonl",
+            "heldout3.jsonl",
+            "heldout4.jsonl",
+            "heldout5.jsonl",
+            "dev.jsonl",
+        )
         for line in (ROOT / "loadtests" / "data" / "pii" / name).read_text().splitlines()
         if line.strip()
     ]

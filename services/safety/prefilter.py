@@ -99,7 +99,7 @@ CONDITIONS: dict[str, Condition] = {
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
-    # the phone look-alikes (asked for only to be resolved against a phone match)
+    # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
     "NhsRecognizer": lambda f: f.ascii_digits >= 10,  # [0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{4}
     "DateRecognizer": lambda f: f.regex_digits >= 1,  # shortest: dd-MMM, one [1-9]
     "UsLicenseRecognizer": lambda f: f.ascii_digits >= 1,  # shortest: [A-Z][0-9]{1,12}
@@ -191,23 +191,35 @@ class Prefilter:
             return True
         return any(condition(facts) for condition in conditions)
 
-    def wanted(self, text: str, entities: set[str], lookalikes: frozenset[str], ner: bool) -> set[str]:
-        """The entity types worth asking Presidio for: those of ``entities`` that could be found,
-        and the phone ``lookalikes`` that could be, when a phone number could be."""
+    def wanted(self, text: str, entities: set[str], ner: bool) -> set[str]:
+        """The entity types worth asking Presidio for: those of ``entities`` that could be found."""
         facts = TextFacts(text)
-        asked = {e for e in entities if self.possible(e, facts, ner)}
-        if "PHONE_NUMBER" in asked:
-            asked |= {e for e in lookalikes - entities if self.possible(e, facts, ner)}
-        return asked
+        return {e for e in entities if self.possible(e, facts, ner)}
 
 
 def _own_result(recognizer: Any) -> Condition:
+    """An ``exact`` recogniser's condition: its own result on the text. That result is handed to the
+    recogniser's next ``analyze`` of the same text (Presidio's, once the text passes), so it runs once
+    per text, not twice: it reads no NLP artefacts, and what it reports for a request naming all its
+    entity types is what it reports for its own."""
+    analyze = recognizer.analyze
+    held: list[tuple[str, list[Any]] | None] = [None]  # (text, results) of the last condition run
+
     def condition(facts: TextFacts) -> bool:
         if not recognizer.is_loaded:
             recognizer.load()
             recognizer.is_loaded = True
-        return bool(recognizer.analyze(facts.text, recognizer.supported_entities, None))
+        results = analyze(facts.text, recognizer.supported_entities, None)
+        held[0] = (facts.text, results) if results else None  # nothing found, nothing kept
+        return bool(results)
 
+    def analyze_once(text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        kept, held[0] = held[0], None  # taken once (scans in other threads may replace it: recomputed)
+        if kept is not None and kept[0] == text and set(recognizer.supported_entities) <= set(entities):
+            return kept[1]
+        return analyze(text, entities, nlp_artifacts)
+
+    recognizer.analyze = analyze_once
     return condition
 
 

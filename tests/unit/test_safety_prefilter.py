@@ -212,7 +212,7 @@ def test_a_recogniser_with_other_patterns_loses_its_condition():
     registry = RecognizerRegistry(recognizers=[EmailRecognizer(), changed, custom])
     prefilter = Prefilter(registry)
     assert list(prefilter.conditions) == [registry.recognizers[0].id]  # only the one as read
-    assert prefilter.wanted("write to jo at example dot org", {"EMAIL_ADDRESS", "TICKET_ID"}, frozenset(), False) == {
+    assert prefilter.wanted("write to jo at example dot org", {"EMAIL_ADDRESS", "TICKET_ID"}, False) == {
         "EMAIL_ADDRESS",
         "TICKET_ID",
     }
@@ -220,8 +220,7 @@ def test_a_recogniser_with_other_patterns_loses_its_condition():
 
 def test_the_gateway_warm_up_text_runs_every_recogniser(pii_detector):
     from services.gateway.local_scan import WARM_UP_TEXT
-    from services.safety.pii import PHONE_LOOKALIKES
 
     ner = False
-    asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), PHONE_LOOKALIKES, ner)
-    assert asked == set(DEFAULT_ENTITIES) | PHONE_LOOKALIKES
+    asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), ner)
+    assert asked == set(DEFAULT_ENTITIES)

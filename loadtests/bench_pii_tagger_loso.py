@@ -8,8 +8,10 @@ six development sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagg
 - ``tagger_rule_features``: the tagger reading the rules' hits as features (its spans replace theirs);
 - ``union``: rules and tagger (trained without rule features) side by side; an overlap goes to the rules.
 
-Caveat: the rules were written on all six sets, so their figures here (and the configurations that
-read them) are optimistic; ``tagger`` is the honest estimate of what carries to a new author.
+Caveat: the rules were written on five of the sets (``dev`` to ``heldout4``), so their figures on those
+folds (and the configurations that read them) are optimistic; ``heldout5`` was scored once at the end
+of session 16 and no rule has been written on it since, so its fold compares all four configurations
+as a new author's set would; ``tagger`` is the honest estimate on every fold.
 
     .venv/bin/python loadtests/bench_pii_tagger_loso.py [--configs rules,tagger,...]
 
@@ -85,6 +87,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii_tagger_loso.jsonl")
     parser.add_argument("--refill", type=int, default=None, help="Faker-refilled copies per text (default: shipped)")
+    parser.add_argument("--folds", default=None, help="Comma-separated sets to hold out (default: each of the six)")
     args = parser.parse_args()
     bars = [float(b) for b in args.min_probability.split(",") if b]
     configs = [
@@ -100,7 +103,7 @@ def main() -> None:
     folds: dict[str, dict[str, Any]] = {c: {} for c in configs}
     train_seconds: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for held in TRAIN_SETS:
+        for held in args.folds.split(",") if args.folds else TRAIN_SETS:
             rows = load(held)
             # the training sets of this fold: a data folder holding only the other five
             fold_data = Path(tmp) / f"data-{held}"
@@ -135,8 +138,10 @@ def main() -> None:
             "machine": machine(),
             "cover": args.cover,
             "refill_copies": args.refill,
-            "caveat": "the rules were written on all six sets: their figures (and rule-reading configurations') "
-            "are optimistic; 'tagger' is the estimate for a new author",
+            "caveat": "the rules were written on dev..heldout4: their figures there (and rule-reading "
+            "configurations') are optimistic; no rule was written on heldout5 (its fold is fair to all); "
+            "'tagger' is the estimate for a new author on every fold",
+            "utc_end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "train_seconds": train_seconds,
             "pooled": summary,
             "folds": folds,

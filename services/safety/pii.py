@@ -2,10 +2,11 @@
 
 Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) and the fast recognisers
 of ``services.safety.recognizers`` (PERSON, ADDRESS, DATE_OF_BIRTH: gazetteer and context rules)
-need only spaCy's tokenizer (~1 ms per 1,000 characters); the spaCy NER entities (LOCATION,
-ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER model, which costs
-70-100 ms per 1,000 characters on one core here. The NER pass runs only when the policy asks for
-an NER entity.
+need only spaCy's tokenizer (~1 ms per 1,000 characters), and so does the learned tagger that
+runs beside those recognisers (``services/safety/tagger.py``, given by ``tagger_path``); the spaCy
+NER entities (LOCATION, ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER
+model, which costs 70-100 ms per 1,000 characters on one core here. The NER pass runs only when
+the policy asks for an NER entity.
 
 Known false positives are resolved before anything is redacted: a phone number is also a
 well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
@@ -220,12 +221,14 @@ class PiiDetector:
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
+        self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
         if self.tagger is not None:
             for rule in rules:
                 rule.load()
-            self.analyzer.registry.add_recognizer(tagger_recognizer(self.tagger, self.nlp.make_doc, rules))
+            tagger = tagger_recognizer(self.tagger, self.nlp.make_doc, rules, self._lock)
+            self.analyzer.registry.add_recognizer(tagger)
         if self.tagger is None or not self.tagger.rule_features:  # else the tagger runs them itself
             for recognizer in rules:
                 self.analyzer.registry.add_recognizer(recognizer)
@@ -234,9 +237,10 @@ class PiiDetector:
                 if recognizer.name == "SpacyRecognizer":
                     recognizer.supported_entities = [e for e in recognizer.supported_entities if e != "PERSON"]
         self.ner_entities = NER_ENTITIES | {"PERSON"} if person_ner else NER_ENTITIES
-        names = [r for r in self.analyzer.registry.recognizers if isinstance(r, NameRecognizer)]
-        self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(names)) if prefilter else None
-        self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
+        # recognisers whose only cheap necessary condition is their own result (see prefilter.py)
+        exact = [r for r in self.analyzer.registry.recognizers if isinstance(r, NameRecognizer)]
+        exact += [r for r in self.analyzer.registry.recognizers if r.name == "TaggerRecognizer"]
+        self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(exact)) if prefilter else None
 
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts

@@ -14,8 +14,9 @@ place on its line, the head word of its line and the last word of the previous l
 at -2..+2, and, with ``rule_features``, which rule recogniser's span holds it (the rules' own
 hits: the tagger then learns when to trust them).
 
-The tagger reads only tokens, so it could report anything: ``services/safety/prefilter.py`` knows
-no condition for it and always runs it.
+The tagger reads only tokens, so it could report anything: ``services/safety/prefilter.py`` has no
+cheaper necessary condition for it than its own result, which is what the detector gives it (as for
+the name gazetteer): a text the tagger and the other recognisers find nothing in still skips Presidio.
 """
 
 from __future__ import annotations
@@ -262,28 +263,48 @@ class PiiTagger:
         return spans_of(tokens, tags)
 
 
-def tagger_recognizer(tagger: PiiTagger, tokenize: Callable[[str], Any], rules: Sequence[Any] = ()) -> Any:
-    """A Presidio recogniser reporting the tagger's spans. ``tokenize``: text -> spaCy ``Doc`` (used
-    when Presidio hands no NLP artefacts); ``rules``: the rule recognisers whose hits the tagger
-    reads (only with a model trained on rule features)."""
+def tagger_recognizer(
+    tagger: PiiTagger, tokenize: Callable[[str], Any], rules: Sequence[Any] = (), lock: Any = None
+) -> Any:
+    """A Presidio recogniser reporting the tagger's spans. ``tokenize``: text -> spaCy ``Doc``, used
+    when Presidio hands no NLP artefacts (the prefilter asks it directly: its own result is its
+    condition), under ``lock`` (the detector's: spaCy and CRFsuite are not to be shared between
+    threads); ``rules``: the rule recognisers whose hits the tagger reads (only with a model trained
+    on rule features). The last text's spans are kept, so the prefilter's call and Presidio's that
+    follows it on the same text tag it once."""
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class TaggerRecognizer(EntityRecognizer):
         def __init__(self) -> None:
             super().__init__(supported_entities=list(LABELS), name="TaggerRecognizer", supported_language="en")
+            self._last: tuple[str, list[tuple[str, int, int]]] | None = None
 
         def load(self) -> None:
             pass
+
+        def _spans(self, text: str, doc: Any) -> list[tuple[str, int, int]]:
+            last = self._last
+            if last is not None and last[0] == text:
+                return last[1]
+            rule_spans = []
+            if tagger.rule_features:
+                for rule in rules:
+                    rule_spans += [(r.entity_type, r.start, r.end) for r in rule.analyze(text, list(LABELS), None)]
+            spans = tagger.tag(tokens_of(doc if doc is not None else tokenize(text)), rule_spans)
+            self._last = (text, spans)
+            return spans
 
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
             wanted = set(entities) & set(LABELS)
             if not wanted:
                 return []
-            doc = nlp_artifacts.tokens if nlp_artifacts is not None else tokenize(text)
-            rule_spans = []
-            if tagger.rule_features:
-                for rule in rules:
-                    rule_spans += [(r.entity_type, r.start, r.end) for r in rule.analyze(text, list(LABELS), None)]
+            if nlp_artifacts is not None:
+                spans = self._spans(text, nlp_artifacts.tokens)
+            elif lock is not None:
+                with lock:
+                    spans = self._spans(text, None)
+            else:
+                spans = self._spans(text, None)
             return [
                 RecognizerResult(
                     kind,
@@ -295,7 +316,7 @@ def tagger_recognizer(tagger: PiiTagger, tokenize: Callable[[str], Any], rules: 
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 )
-                for kind, start, end in tagger.tag(tokens_of(doc), rule_spans)
+                for kind, start, end in spans
                 if kind in wanted
             ]
 

@@ -10,7 +10,9 @@ session 15), ``heldout`` (held out until session 14, development data since), ``
 Two detectors side by side, in one run, on one core:
 
 - ``llmops``: ``PiiDetector`` as shipped (pattern recognisers + the fast PERSON / ADDRESS /
-  DATE_OF_BIRTH recognisers of ``services/safety/recognizers.py``, no NER model);
+  DATE_OF_BIRTH recognisers of ``services/safety/recognizers.py`` and, since session 17, the trained
+  tagger of ``services/safety/tagger.py`` beside them (``var/classifiers``; ``--no-tagger``: the
+  rules alone), no NER model);
 - ``spacy_ner``: the same Presidio set-up with spaCy's NER for names (PERSON) and places
   (LOCATION, scored as ADDRESS) and Presidio's DATE_TIME (scored as DATE_OF_BIRTH): what a
   policy got before the fast recognisers.
@@ -167,6 +169,11 @@ def main() -> None:
         help="Comma-separated phonenumbers regions for the detectors (LLMOPS_SAFETY_PHONE_REGIONS; shipped: US,GB).",
     )
     parser.add_argument("--show-errors", action="store_true", help="List misses and false hits (ids) on stderr.")
+    parser.add_argument(
+        "--no-tagger",
+        action="store_true",
+        help="The rules alone (no trained PII tagger), as shipped before session 17.",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii.jsonl")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.core})
@@ -176,14 +183,18 @@ def main() -> None:
     from services.safety.pii import PiiDetector
     from services.safety.policy import PolicySet
     from services.safety.service import SafetyService
+    from services.safety.tagger import MODEL_FILE
 
     policy = PolicySet.from_file(REPO / "config" / "safety.yaml").resolve(None, None)
     thresholds = policy.pii.entity_thresholds  # as the shipped policy asks (phones at 0.4)
     rows = load(args.set)
     log(f"{len(rows)} texts in {args.set}; loading detectors")
     regions = tuple(r.strip() for r in args.phone_regions.split(",") if r.strip())
+    tagger = None if args.no_tagger else REPO / "var" / "classifiers" / MODEL_FILE
+    if tagger is not None and not tagger.exists():
+        parser.error(f"no trained PII tagger at {tagger}: run `llmops classifiers train` (or pass --no-tagger)")
     detectors = {
-        "llmops": PiiDetector(phone_regions=regions),
+        "llmops": PiiDetector(phone_regions=regions, tagger_path=tagger),
         "spacy_ner": PiiDetector(phone_regions=regions, person_ner=True),
     }
     quality, latency = {}, {}
@@ -206,6 +217,8 @@ def main() -> None:
     log("timing the full input guard: default policy, and the same without PERSON / ADDRESS / DATE_OF_BIRTH")
     settings = SafetySettings(models_dir=REPO / "var" / "classifiers", phone_regions=list(regions))
     service = SafetyService.from_settings(settings)
+    if args.no_tagger:
+        service.pii = detectors["llmops"]
     patterns_only = policy.model_copy(
         update={"pii": policy.pii.model_copy(update={"entities": [e for e in policy.pii.entities if e not in NEW]})}
     )
@@ -227,6 +240,7 @@ def main() -> None:
             "machine": {**machine(), "pinned_core": args.core},
             "cover": args.cover,
             "phone_regions": list(regions),
+            "pii_tagger": None if tagger is None else str(tagger.relative_to(REPO)),
             "quality": quality,
             "latency_ms_at_chars": args.chars,
             "latency": latency,

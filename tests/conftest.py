@@ -28,7 +28,7 @@ from services.gateway.wiring import Clients, build_gateway
 # Session fixtures are imported here, once: a fixture imported into several test modules is built once per module.
 from tests.quantized_fixtures import int4_version  # noqa: F401
 from tests.registry_fixtures import mlflow_template  # noqa: F401
-from tests.unit.safety_fixtures import pii_detector, safety_models_dir, safety_service  # noqa: F401
+from tests.unit.safety_fixtures import pii_detector, pii_tagger_path, safety_models_dir, safety_service  # noqa: F401
 
 
 def make_gateway(

@@ -1,4 +1,5 @@
-"""``llmops classifiers``: train the safety classifiers (injection, toxicity) into ONNX files."""
+"""``llmops classifiers``: train the safety classifiers (injection, toxicity) into ONNX files, and the PII
+tagger (``pipelines/classifiers/pii_tagger.py``) beside them."""
 
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ def train(
     ] = Path("var/cache/classifier-data"),
 ) -> None:
     """Train, export to ONNX, check the export against scikit-learn, print quality figures and
-    write the reports (idempotent: skipped when the data and the recipe are unchanged)."""
+    write the reports; train the PII tagger on loadtests/data/pii (idempotent: each skipped when
+    its data and recipe are unchanged)."""
     from pipelines.classifiers.extra_data import ExtraDataError
+    from pipelines.classifiers.pii_tagger import train_pii_tagger
     from pipelines.classifiers.report import headline
     from pipelines.classifiers.static_embeddings import EmbedderMissingError
     from pipelines.classifiers.train import EXTRA_MODES, train_all
@@ -67,9 +70,11 @@ def train(
     try:
         with console.status("training") as status:
             reports = train_all(data, out, force=force, progress=progress, extra=extra_data, cache_dir=cache_dir)
+            tagger = train_pii_tagger(out, force=force, progress=progress)
     except (FileNotFoundError, ExtraDataError, EmbedderMissingError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     for report in reports.values():
         console.print(headline(report), highlight=False)
+    console.print(f"pii_tagger: {tagger['texts']} texts, {tagger['tokens']} tokens", highlight=False)
     console.print(f"artefacts and reports in {out}")

@@ -2,10 +2,11 @@
 
 Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) and the fast recognisers
 of ``services.safety.recognizers`` (PERSON, ADDRESS, DATE_OF_BIRTH: gazetteer and context rules)
-need only spaCy's tokenizer (~1 ms per 1,000 characters); the spaCy NER entities (LOCATION,
-ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER model, which costs
-70-100 ms per 1,000 characters on one core here. The NER pass runs only when the policy asks for
-an NER entity.
+need only spaCy's tokenizer (~1 ms per 1,000 characters), and so does the learned tagger that
+runs beside those recognisers (``services/safety/tagger.py``, given by ``tagger_path``); the spaCy
+NER entities (LOCATION, ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER
+model, which costs 70-100 ms per 1,000 characters on one core here. The NER pass runs only when
+the policy asks for an NER entity.
 
 Known false positives are resolved before anything is redacted: a phone number is also a
 well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
@@ -27,6 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from services.safety.lookalikes import drop_lookalikes, phone_recognizer
@@ -168,6 +170,19 @@ class Pseudonymizer:
         return self._by_value[key]
 
 
+def _load_tagger(path: Path | None) -> Any:
+    """The trained tagger at ``path``; None (logged) when no path is given or the file is missing."""
+    if path is None:
+        return None
+    from services.safety.tagger import PiiTagger, TaggerMissingError
+
+    try:
+        return PiiTagger(path)
+    except TaggerMissingError as exc:
+        logging.getLogger(__name__).warning("%s; PERSON, ADDRESS and DATE_OF_BIRTH from the rules alone", exc)
+        return None
+
+
 class PiiDetector:
     def __init__(
         self,
@@ -175,15 +190,20 @@ class PiiDetector:
         phone_regions: tuple[str, ...] = ("US", "GB"),
         person_ner: bool = False,
         prefilter: bool = True,
+        tagger_path: Path | None = None,
     ):
         """``person_ner``: PERSON also from spaCy's NER (slow; the gazetteer recogniser always runs).
         ``prefilter``: ask Presidio only for the entity types a text could hold
-        (``services/safety/prefilter.py``; the same entities, found faster)."""
+        (``services/safety/prefilter.py``; the same entities, found faster).
+        ``tagger_path``: the trained PII tagger (``services/safety/tagger.py``); PERSON, ADDRESS and
+        DATE_OF_BIRTH then come from it (reading the rules' hits when it was trained on them, else
+        beside the rules). A missing file is logged and the rules answer alone."""
         from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
         from services.safety.prefilter import Prefilter
         from services.safety.recognizers import NameRecognizer, fast_recognizers
+        from services.safety.tagger import tagger_recognizer
 
         _offline_tldextract()
         # Presidio's debug logs quote the words around each match (the PII itself): keep them off
@@ -201,16 +221,26 @@ class PiiDetector:
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
-        for recognizer in fast_recognizers():
-            self.analyzer.registry.add_recognizer(recognizer)
+        self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
+        rules = fast_recognizers()
+        self.tagger = _load_tagger(tagger_path)
+        if self.tagger is not None:
+            for rule in rules:
+                rule.load()
+            tagger = tagger_recognizer(self.tagger, self.nlp.make_doc, rules, self._lock)
+            self.analyzer.registry.add_recognizer(tagger)
+        if self.tagger is None or not self.tagger.rule_features:  # else the tagger runs them itself
+            for recognizer in rules:
+                self.analyzer.registry.add_recognizer(recognizer)
         if not person_ner:  # spaCy's PERSON would win Presidio's de-duplication over the gazetteer's
             for recognizer in self.analyzer.registry.recognizers:
                 if recognizer.name == "SpacyRecognizer":
                     recognizer.supported_entities = [e for e in recognizer.supported_entities if e != "PERSON"]
         self.ner_entities = NER_ENTITIES | {"PERSON"} if person_ner else NER_ENTITIES
-        names = [r for r in self.analyzer.registry.recognizers if isinstance(r, NameRecognizer)]
-        self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(names)) if prefilter else None
-        self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
+        # recognisers whose only cheap necessary condition is their own result (see prefilter.py)
+        exact = [r for r in self.analyzer.registry.recognizers if isinstance(r, NameRecognizer)]
+        exact += [r for r in self.analyzer.registry.recognizers if r.name == "TaggerRecognizer"]
+        self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(exact)) if prefilter else None
 
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts

@@ -154,9 +154,9 @@ class Prefilter:
     and for each recogniser its condition (none known: it always runs)."""
 
     def __init__(self, registry: Any, *, exact: tuple[Any, ...] = ()):
-        """``exact``: recognisers that need no NLP artefacts and are cheap; their condition is
-        their own result (the name gazetteer, whose only cheap necessary condition, a capital
-        letter, is true of nearly every text)."""
+        """``exact``: recognisers that need no NLP artefacts (or make their own) and are cheap; their
+        condition is their own result (the name gazetteer, whose only cheap necessary condition, a
+        capital letter, is true of nearly every text; the learned tagger, which could tag any token)."""
         self.by_entity: dict[str, list[Any]] = {}
         self.conditions: dict[str, Condition] = {}  # recogniser id -> condition
         exact_ids = {r.id for r in exact}

@@ -37,6 +37,7 @@ from services.safety.config import SafetySettings
 from services.safety.pii import PiiDetector, Pseudonymizer, redact
 from services.safety.policy import Policy
 from services.safety.sparse_tfidf import TextNgrams
+from services.safety.tagger import MODEL_FILE
 from services.safety.watermark import WatermarkDetector
 
 CATEGORY = {"injection": "prompt injection", "toxicity": "toxicity", "pii": "pii"}
@@ -72,7 +73,12 @@ class SafetyService:
     @classmethod
     def from_settings(cls, settings: SafetySettings) -> SafetyService:
         return cls(
-            PiiDetector(settings.spacy_model, tuple(settings.phone_regions), prefilter=settings.pii_prefilter),
+            PiiDetector(
+                settings.spacy_model,
+                tuple(settings.phone_regions),
+                prefilter=settings.pii_prefilter,
+                tagger_path=settings.models_dir / MODEL_FILE,
+            ),
             InjectionClassifier(settings.models_dir),
             ToxicityClassifier(settings.models_dir),
             WatermarkDetector(settings.tokenizer_dirs),

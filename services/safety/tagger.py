@@ -1,0 +1,342 @@
+"""A learned PII recogniser: a linear-chain CRF (CRFsuite, ``python-crfsuite``) tagging spaCy's
+tokenizer tokens with BIO tags for PERSON, ADDRESS and DATE_OF_BIRTH.
+
+The hand-written rules of ``services/safety/recognizers.py`` gain on the set they are written on
+and lose on the next author's; a tagger learns the same cues (gazetteer membership, shape,
+capitalisation, the words around, the line a token sits on) as weights from the labelled sets of
+``loadtests/data/pii`` instead. It is trained by ``llmops classifiers train`` into
+``var/classifiers/pii_tagger.crfsuite`` (``pipelines/classifiers/pii_tagger.py``), in seconds.
+
+Features of a token: its lower-cased form, shape, two- and three-letter prefix and suffix,
+title / upper / digit flags, membership of the recognisers' name lists (given name, surname), its
+place on its line, the head word of its line and the last word of the previous line (form fields:
+"Name:" then the value), a birth cue among the six tokens before it, the same few of the tokens
+at -2..+2, and, with ``rule_features``, which rule recogniser's span holds it (the rules' own
+hits: the tagger then learns when to trust them).
+
+The tagger reads only tokens, so it could report anything: ``services/safety/prefilter.py`` has no
+cheaper necessary condition for it than its own result, which is what the detector gives it (as for
+the name gazetteer): a text the tagger and the other recognisers find nothing in still skips Presidio.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LABELS = ("PERSON", "ADDRESS", "DATE_OF_BIRTH")
+MODEL_FILE = "pii_tagger.crfsuite"
+CONFIG_FILE = "pii_tagger.json"  # how the model was trained (rule features or not), beside it
+SCORE = 0.8  # what a tagged span scores in Presidio: under the rules' 0.85/0.9, so a rule's span wins an overlap
+# A span is reported when each of its tokens' tags has at least this marginal probability
+MIN_PROBABILITY = 0.5
+
+log = logging.getLogger(__name__)
+
+_BIRTH_CUES = frozenset(
+    "born dob d.o.b. d.o.b birth birthday birthdate geb. geb geboren née nee né ne nata nato nacido nacida "
+    "nascido nascida birthdate: dob: geburtsdatum naissance nascita nacimiento nascimento urodzenia sinh född "
+    "fødselsdato syntymäaika 생년월일 生年月日 出生日期 date_of_birth dateofbirth birth_date birthdate".split()
+)
+_SHAPE_MAP = str.maketrans(
+    {**{c: "d" for c in "0123456789"}, **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"}}
+    | {c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+)
+_REPEATS = re.compile(r"(.)\1{2,}")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    line_start: bool  # first token on its line
+
+
+def tokens_of(doc: Iterable[Any]) -> list[Token]:
+    """The non-space tokens of a spaCy ``Doc`` (or any tokens with ``text``, ``idx``), with where
+    each line begins."""
+    out: list[Token] = []
+    new_line = True
+    for t in doc:
+        if t.text.isspace() or not t.text:
+            new_line = new_line or "\n" in t.text
+            continue
+        ws = getattr(t, "whitespace_", "")
+        out.append(Token(t.text, t.idx, t.idx + len(t.text), new_line))
+        new_line = "\n" in ws
+    return out
+
+
+def shape(word: str) -> str:
+    """``Xxxx``-style shape, runs of three or more of one class cut to two ("Xxx" -> "Xxx", "Mcdonald" -> "Xxx")."""
+    s = word.translate(_SHAPE_MAP)
+    if not s.isascii():
+        s = "".join(
+            c if c in "Xxd" or c.isascii() else ("X" if c.isupper() else "x" if c.isalpha() else "o") for c in s
+        )
+    return _REPEATS.sub(r"\1\1", s)
+
+
+@functools.cache
+def _gazetteers() -> tuple[frozenset[str], frozenset[str]]:
+    from services.safety.recognizers import name_lists
+
+    return name_lists()
+
+
+@functools.lru_cache(maxsize=50_000)
+def word_features(word: str) -> tuple[str, ...]:
+    """A token's own features (cached: most words repeat)."""
+    from services.safety.recognizers import fold
+
+    lower = word.lower()
+    bare = lower[:-2] if lower.endswith(("'s", "’s")) else lower
+    first, last = _gazetteers()
+    out = [
+        "w=" + lower,
+        "s=" + shape(word),
+        "p2=" + lower[:2],
+        "p3=" + lower[:3],
+        "x2=" + lower[-2:],
+        "x3=" + lower[-3:],
+    ]
+    if word.istitle():
+        out.append("t")
+    if word.isupper():
+        out.append("u")
+    if word.isdigit():
+        out.append(f"d{len(word)}")
+    folded = fold(bare)
+    if bare in first or folded in first:
+        out.append("g")
+    if bare in last or folded in last:
+        out.append("l")
+    return tuple(out)
+
+
+# The features a neighbour lends a token (by their prefix), at -2..+2
+_NEAR = ("w=", "s=", "g", "l", "t", "u")
+_FAR = ("w=", "s=")
+
+
+@functools.lru_cache(maxsize=50_000)
+def _lent(word: str, offset: int) -> tuple[str, ...]:
+    keep = _NEAR if abs(offset) == 1 else _FAR
+    return tuple(f"{offset}{f}" for f in word_features(word) if f.startswith(keep))
+
+
+def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) -> list[list[str]]:
+    """CRFsuite features per token. ``rule_labels``: per token, the type of the rule span holding it ("" if none)."""
+    n = len(tokens)
+    out: list[list[str]] = []
+    line_head = prev_last = ""
+    cue_at = -100  # index of the last birth cue seen
+    for i, tok in enumerate(tokens):
+        if tok.line_start:
+            prev_last = tokens[i - 1].text.lower() if i else ""
+            line_head = tok.text.lower()
+        row = list(word_features(tok.text))
+        row.append("bol" if tok.line_start else "lh=" + line_head)
+        if i + 1 == n or tokens[i + 1].line_start:
+            row.append("eol")
+        if prev_last:
+            row.append("pl=" + prev_last)
+        if i - cue_at <= 6:
+            row.append("cue")
+        for offset in (-2, -1, 1, 2):
+            j = i + offset
+            if 0 <= j < n:
+                row.extend(_lent(tokens[j].text, offset))
+            else:
+                row.append(f"{offset}edge")
+        if rule_labels is not None:
+            if rule_labels[i]:
+                row.append("r=" + rule_labels[i])
+            for offset in (-1, 1):
+                j = i + offset
+                if 0 <= j < n and rule_labels[j]:
+                    row.append(f"{offset}r={rule_labels[j]}")
+        out.append(row)
+        if tok.text.lower().rstrip(":") in _BIRTH_CUES or "birth" in tok.text.lower():
+            cue_at = i
+    return out
+
+
+def bio_tags(tokens: Sequence[Token], spans: Iterable[tuple[str, int, int]]) -> list[str]:
+    """BIO tags of ``tokens`` for labelled character ``spans`` (type, start, end): a token inside a
+    span (by overlap) takes its type; the first of a span's tokens B-, the rest I-."""
+    tags = ["O"] * len(tokens)
+    for kind, start, end in sorted(spans, key=lambda s: s[1]):
+        inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end and tags[i] == "O"]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + kind
+    return tags
+
+
+def spans_of(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Character spans (type, start, end) from BIO tags; an I- with no B- before it opens a span."""
+    out: list[tuple[str, int, int]] = []
+    current: list[Any] | None = None
+    for tok, tag in zip(tokens, tags, strict=True):
+        if tag == "O":
+            current = None
+            continue
+        prefix, kind = tag.split("-", 1)
+        if prefix == "I" and current is not None and current[0] == kind:
+            current[2] = tok.end
+            out[-1] = tuple(current)  # type: ignore[assignment]
+            continue
+        current = [kind, tok.start, tok.end]
+        out.append(tuple(current))  # type: ignore[arg-type]
+    return out
+
+
+def rule_labels_of(tokens: Sequence[Token], rule_spans: Iterable[tuple[str, int, int]]) -> list[str]:
+    """Per token, the type of the rule span overlapping it ("" for none)."""
+    labels = [""] * len(tokens)
+    for kind, start, end in rule_spans:
+        for i, t in enumerate(tokens):
+            if t.start < end and start < t.end:
+                labels[i] = kind
+    return labels
+
+
+def train(
+    examples: Iterable[tuple[Sequence[Token], Sequence[str], Sequence[str] | None]],
+    path: Path,
+    *,
+    c1: float = 0.05,
+    c2: float = 0.01,
+    iterations: int = 150,
+) -> None:
+    """Fit a CRF on (tokens, BIO tags, rule labels or None) examples and write it to ``path``."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for tokens, tags, rules in examples:
+        if tokens:
+            trainer.append(features(tokens, rules), list(tags))
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(path))
+
+
+class TaggerMissingError(FileNotFoundError):
+    """No trained tagger file where one was asked for."""
+
+
+class PiiTagger:
+    """A trained tagger: tokens in, (type, start, end) spans out."""
+
+    def __init__(self, path: Path, rule_features: bool | None = None, min_probability: float = MIN_PROBABILITY):
+        """``rule_features``: whether the model reads the rules' hits (None: as ``pii_tagger.json``
+        beside it says, else no); ``min_probability``: see ``MIN_PROBABILITY``."""
+        import pycrfsuite
+
+        if not path.exists():
+            raise TaggerMissingError(f"PII tagger not found: {path} (train it with `llmops classifiers train`)")
+        if rule_features is None:
+            config = path.with_name(CONFIG_FILE)
+            rule_features = bool(json.loads(config.read_text()).get("rule_features")) if config.exists() else False
+        self.rule_features = rule_features
+        self.min_probability = min_probability
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(path))
+
+    def tag(
+        self, tokens: Sequence[Token], rule_spans: Iterable[tuple[str, int, int]] = ()
+    ) -> list[tuple[str, int, int]]:
+        if not tokens:
+            return []
+        rules = rule_labels_of(tokens, rule_spans) if self.rule_features else None
+        tags = self._tagger.tag(features(tokens, rules))
+        if self.min_probability > 0:
+            marginal = self._tagger.marginal
+            tags = [t if t == "O" or marginal(t, i) >= self.min_probability else "O" for i, t in enumerate(tags)]
+        return spans_of(tokens, tags)
+
+
+def tagger_recognizer(
+    tagger: PiiTagger, tokenize: Callable[[str], Any], rules: Sequence[Any] = (), lock: Any = None
+) -> Any:
+    """A Presidio recogniser reporting the tagger's spans. ``tokenize``: text -> spaCy ``Doc``, used
+    when Presidio hands no NLP artefacts (the prefilter asks it directly: its own result is its
+    condition), under ``lock`` (the detector's: spaCy and CRFsuite are not to be shared between
+    threads); ``rules``: the rule recognisers whose hits the tagger reads (only with a model trained
+    on rule features). The last text's spans are kept, so the prefilter's call and Presidio's that
+    follows it on the same text tag it once."""
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class TaggerRecognizer(EntityRecognizer):
+        def __init__(self) -> None:
+            super().__init__(supported_entities=list(LABELS), name="TaggerRecognizer", supported_language="en")
+            self._last: tuple[str, list[tuple[str, int, int]]] | None = None
+
+        def load(self) -> None:
+            pass
+
+        def _spans(self, text: str, doc: Any) -> list[tuple[str, int, int]]:
+            last = self._last
+            if last is not None and last[0] == text:
+                return last[1]
+            rule_spans = []
+            if tagger.rule_features:
+                for rule in rules:
+                    rule_spans += [(r.entity_type, r.start, r.end) for r in rule.analyze(text, list(LABELS), None)]
+            spans = tagger.tag(tokens_of(doc if doc is not None else tokenize(text)), rule_spans)
+            self._last = (text, spans)
+            return spans
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+            wanted = set(entities) & set(LABELS)
+            if not wanted:
+                return []
+            if nlp_artifacts is not None:
+                spans = self._spans(text, nlp_artifacts.tokens)
+            elif lock is not None:
+                with lock:
+                    spans = self._spans(text, None)
+            else:
+                spans = self._spans(text, None)
+            return [
+                RecognizerResult(
+                    kind,
+                    start,
+                    end,
+                    SCORE,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+                for kind, start, end in spans
+                if kind in wanted
+            ]
+
+    return TaggerRecognizer()
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "LABELS",
+    "MODEL_FILE",
+    "PiiTagger",
+    "TaggerMissingError",
+    "Token",
+    "bio_tags",
+    "features",
+    "rule_labels_of",
+    "shape",
+    "spans_of",
+    "tagger_recognizer",
+    "tokens_of",
+    "train",
+    "word_features",
+]

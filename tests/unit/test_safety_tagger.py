@@ -1,0 +1,182 @@
+"""The learned PII recogniser (services/safety/tagger.py): its features, BIO tags to spans and back,
+a tiny model that learns a name and finds it in a sentence it never saw, its training step
+(pipelines/classifiers/pii_tagger.py: skipped when up to date), the detector's wiring, and a
+missing model file (logged; the rules answer alone)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from services.safety.tagger import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    PiiTagger,
+    TaggerMissingError,
+    Token,
+    bio_tags,
+    features,
+    rule_labels_of,
+    shape,
+    spans_of,
+    tokens_of,
+    train,
+    word_features,
+)
+
+# Invented names (in no gazetteer), so only the learned context and the words themselves can find them
+NAMES = ["Zorblat Quenton", "Vashtie Murrow", "Oklen Brastaad", "Pribbe Santoul", "Gwendrick Aulo"]
+TEMPLATES = [
+    "Patient {} was seen today for a follow-up",
+    "Please ask {} to call the clinic back",
+    "Ticket closed by {} after the refund",
+    "Dear {} your parcel is on its way",
+]
+
+
+def doc_of(text: str) -> list[SimpleNamespace]:
+    """spaCy-like tokens of a whitespace split (enough for these tests)."""
+    out, pos = [], 0
+    for word in text.split(" "):
+        out.append(SimpleNamespace(text=word, idx=pos, whitespace_=" "))
+        pos += len(word) + 1
+    return out
+
+
+def labelled(template: str, name: str) -> tuple[list[Token], list[str]]:
+    text = template.format(name)
+    start = text.index(name)
+    tokens = tokens_of(doc_of(text))
+    return tokens, bio_tags(tokens, [("PERSON", start, start + len(name))])
+
+
+def test_shape_and_word_features():
+    assert shape("McDonald") == "XxXxx" and shape("90210") == "dd" and shape("O'Neil") == "X'Xxx"
+    feats = word_features("Margaret")
+    assert "w=margaret" in feats and "t" in feats and "g" in feats  # a given name in the gazetteer
+    assert "g" not in word_features("Zorblat") and "d5" in word_features("90210")
+
+
+def test_features_see_lines_neighbours_and_birth_cues():
+    text = "Name:\nAnna Kowalska born 1990-01-02"
+    tokens = tokens_of(doc_of(text.replace("\n", " \n ")))
+    rows = features(tokens)
+    anna = rows[[t.text for t in tokens].index("Anna")]
+    assert "bol" in anna and "pl=name:" in anna and "1w=kowalska" in anna and "-1w=name:" in anna
+    date = rows[-1]
+    assert "cue" in date and "eol" in date and "2edge" in date
+
+
+def test_bio_tags_and_spans_round_trip():
+    tokens = [
+        Token("Dr", 0, 2, True),
+        Token("Anna", 3, 7, False),
+        Token("Lee", 8, 11, False),
+        Token("at", 12, 14, False),
+    ]
+    tags = bio_tags(tokens, [("PERSON", 3, 11)])
+    assert tags == ["O", "B-PERSON", "I-PERSON", "O"]
+    assert spans_of(tokens, tags) == [("PERSON", 3, 11)]
+    # an I- with no B- before it opens a span; a change of type closes one
+    assert spans_of(tokens, ["I-PERSON", "I-ADDRESS", "O", "B-PERSON"]) == [
+        ("PERSON", 0, 2),
+        ("ADDRESS", 3, 7),
+        ("PERSON", 12, 14),
+    ]
+    assert rule_labels_of(tokens, [("PERSON", 3, 7)]) == ["", "PERSON", "", ""]
+
+
+def test_a_tiny_model_finds_a_name_it_was_taught_in_a_new_sentence(tmp_path):
+    examples = [(*labelled(t, n), None) for t in TEMPLATES for n in NAMES]
+    train(examples, tmp_path / MODEL_FILE, iterations=50)
+    tagger = PiiTagger(tmp_path / MODEL_FILE)
+    assert tagger.rule_features is False  # no pii_tagger.json beside it
+    text = "Yesterday Vashtie Murrow phoned about the invoice"
+    found = tagger.tag(tokens_of(doc_of(text)))
+    assert [(kind, text[s:e]) for kind, s, e in found] == [("PERSON", "Vashtie Murrow")]
+    assert tagger.tag(tokens_of(doc_of("The invoice was paid yesterday"))) == []
+
+
+def test_a_missing_model_raises_a_clear_error_and_the_detector_falls_back_to_the_rules(tmp_path, caplog):
+    from services.safety.pii import PiiDetector
+
+    with pytest.raises(TaggerMissingError, match="llmops classifiers train"):
+        PiiTagger(tmp_path / MODEL_FILE)
+    with caplog.at_level(logging.WARNING):
+        detector = PiiDetector(tagger_path=tmp_path / MODEL_FILE)
+    assert detector.tagger is None
+    assert "PII tagger not found" in caplog.text and "rules alone" in caplog.text
+    found = detector.detect("Thanks, Margaret Okafor.", ["PERSON"])
+    assert [e.type for e in found] == ["PERSON"]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("tagger")
+    examples = [(*labelled(t, n), None) for t in TEMPLATES for n in NAMES]
+    train(examples, out / MODEL_FILE, iterations=50)
+    return out
+
+
+def test_the_detector_reports_the_taggers_names_beside_the_rules(tiny_model):
+    from services.safety.pii import PiiDetector
+    from services.safety.recognizers import NameRecognizer
+
+    text = "Ticket closed by Oklen Brastaad after the refund. Thanks, Margaret Okafor."
+    rules_only = PiiDetector()
+    assert [text[e.start : e.end] for e in rules_only.detect(text, ["PERSON"])] == ["Margaret Okafor"]
+    detector = PiiDetector(tagger_path=tiny_model / MODEL_FILE)
+    names = [r.name for r in detector.analyzer.registry.recognizers]
+    assert "TaggerRecognizer" in names and "NameRecognizer" in names  # trained without rule features: beside them
+    found = [text[e.start : e.end] for e in detector.detect(text, ["PERSON"])]
+    assert "Oklen Brastaad" in found and "Margaret Okafor" in found
+    assert detector.prefilter is not None and any(
+        isinstance(r, NameRecognizer) for r in detector.prefilter.by_entity["PERSON"]
+    )
+    # no PII type asked for that the tagger reports: it reports nothing
+    assert detector.detect(text, ["EMAIL_ADDRESS"]) == []
+
+
+def test_a_model_trained_on_rule_features_runs_the_rules_itself(tiny_model, tmp_path):
+    from services.safety.pii import PiiDetector
+
+    model = tmp_path / MODEL_FILE
+    model.write_bytes((tiny_model / MODEL_FILE).read_bytes())
+    (tmp_path / CONFIG_FILE).write_text(json.dumps({"rule_features": True}))
+    detector = PiiDetector(tagger_path=model)
+    names = [r.name for r in detector.analyzer.registry.recognizers]
+    assert detector.tagger.rule_features and "TaggerRecognizer" in names
+    assert not {"NameRecognizer", "AddressRecognizer", "DateOfBirthRecognizer"} & set(names)
+
+
+def _write_sets(folder: Path, rows: list[dict]) -> None:
+    from pipelines.classifiers.pii_tagger import TRAIN_SETS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TRAIN_SETS:
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
+    from pipelines.classifiers.pii_tagger import train_pii_tagger
+
+    rows = []
+    for template in TEMPLATES:
+        for name in NAMES:
+            text = template.format(name)
+            start = text.index(name)
+            rows.append({"text": text, "spans": [{"type": "PERSON", "start": start, "end": start + len(name)}]})
+    data, out = tmp_path / "data", tmp_path / "out"
+    _write_sets(data, rows)
+    said: list[str] = []
+    info = train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append)
+    assert (out / MODEL_FILE).exists() and info["texts"] == 6 * len(rows) and not info["rule_features"]
+    assert "pii_tagger" in json.loads((out / "manifest.json").read_text())
+    assert train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append) == info
+    assert said[-1] == "pii_tagger: up to date"
+    _write_sets(data, rows[:-1])  # a changed set trains again
+    assert train_pii_tagger(out, data_dir=data, rule_features=False)["texts"] == 6 * (len(rows) - 1)

@@ -1,6 +1,6 @@
 """Leave-one-set-out for the learned PII recogniser (``services/safety/tagger.py``): for each of the
-seven development sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagger.py``'s
-``TRAIN_SETS``; never ``heldout7`` or ``heldout8``), train the tagger on the other six and score the seventh with
+training sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagger.py``'s ``TRAIN_SETS``;
+never ``heldout7`` or ``heldout8``), train the tagger on the others and score it with
 ``bench_pii``'s scoring, through ``PiiDetector`` as the guard runs it, in four configurations:
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
@@ -87,7 +87,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii_tagger_loso.jsonl")
     parser.add_argument("--refill", type=int, default=None, help="Faker-refilled copies per text (default: shipped)")
-    parser.add_argument("--folds", default=None, help="Comma-separated sets to hold out (default: each of the seven)")
+    parser.add_argument("--folds", default=None, help="Comma-separated sets to hold out (default: each of TRAIN_SETS)")
     parser.add_argument("--c1", type=float, default=None, help="CRFsuite L1 regularisation (default: shipped)")
     parser.add_argument("--c2", type=float, default=None, help="CRFsuite L2 regularisation (default: shipped)")
     args = parser.parse_args()
@@ -107,7 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for held in args.folds.split(",") if args.folds else TRAIN_SETS:
             rows = load(held)
-            # the training sets of this fold: a data folder holding only the other six
+            # the training sets of this fold: a data folder holding only the others
             fold_data = Path(tmp) / f"data-{held}"
             fold_data.mkdir()
             for name in TRAIN_SETS:

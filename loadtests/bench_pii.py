@@ -4,8 +4,10 @@ session 16 after its second round of rules, no rule written on it; development d
 on), ``heldout4`` (written in session 15, scored once in session 16 after that session's first round
 of rules; development data since its second round), ``heldout3`` (held out in session 15, development
 data since session 16), ``heldout2`` (held out in session 14, development data since
-session 15), ``heldout`` (held out until session 14, development data since), ``dev``, or ``heldout6``
-(written in session 16 by another author who never read the rules; not scored yet).
+session 15), ``heldout`` (held out until session 14, development data since), ``dev``, ``heldout6``
+(written in session 16 by another author who never read the rules; scored once in session 17,
+development data since), or ``heldout7`` (written in session 17 by another author who never read the
+rules; not scored yet: to be scored once, at the end of a round).
 
 Two detectors side by side, in one run, on one core:
 
@@ -155,8 +157,9 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="heldout5",
-        choices=["heldout5", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev"],
-        help="Labelled set (heldout5, the default, and heldout4 were each scored once in session 16; heldout6 is not).",
+        choices=["heldout5", "heldout7", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev"],
+        help="Labelled set (heldout5, the default, and heldout4 were each scored once in session 16; heldout6 once "
+        "in session 17, development data since; heldout7 not yet).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

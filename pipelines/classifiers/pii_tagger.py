@@ -1,7 +1,7 @@
 """Train the PII tagger (``services/safety/tagger.py``) on the project's labelled PII sets.
 
 The training rows are the development sets of ``loadtests/data/pii`` (``TRAIN_SETS``: 681 texts
-with character spans); ``heldout6`` is not among them. Each text is cut into tokens by the same
+with character spans); ``heldout6`` to ``heldout8`` are not among them. Each text is cut into tokens by the same
 spaCy tokenizer the input guard uses, tagged BIO from its spans and, when ``RULE_FEATURES`` is
 set, given the rule recognisers' hits as features. A CRFsuite model (L-BFGS, elastic net) is
 written to ``<out_dir>/pii_tagger.crfsuite`` with ``pii_tagger.json`` beside it (how it was
@@ -21,6 +21,9 @@ from typing import Any
 from services.safety.tagger import CONFIG_FILE, LABELS, MODEL_FILE, Token, bio_tags, rule_labels_of, tokens_of, train
 
 PII_DATA = Path(__file__).resolve().parents[2] / "loadtests" / "data" / "pii"
+# heldout6 is development data since session 17 but not trained on yet: a model trained on it tags "Jan" of
+# "Meet on 3-Jan" as a name (tests/unit/test_safety_prefilter.py); round 2's leave-one-set-out over seven
+# sets ran at commit 5313675 (README, "Learned recogniser")
 TRAIN_SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 # Whether the tagger reads the rules' hits (its spans then replace theirs) or runs beside them: decided by
 # leave-one-set-out (loadtests/bench_pii_tagger_loso.py). Trained on sets the rules were written on, a
@@ -31,6 +34,8 @@ FORMAT_VERSION = 1  # bump when the features or the training change, so old mode
 # Copies of each text with its names refilled by Faker's (other locales' names, same form), added to
 # the training rows: decided by leave-one-set-out (0: none)
 REFILL_COPIES = 0
+# CRFsuite's L1 / L2 regularisation: decided by leave-one-set-out
+C1, C2 = 0.05, 0.01
 REFILL_LOCALES = (
     "en_US en_GB en_IE de_DE fr_FR es_ES es_MX it_IT pt_BR pl_PL nl_NL sv_SE tr_TR en_IN hi_IN vi_VN "
     "id_ID fil_PH cs_CZ da_DK fi_FI no_NO hu_HU ro_RO en_NZ zu_ZA yo_NG tw_GH sw ja_JP ko_KR zh_CN el_GR th_TH"
@@ -163,9 +168,11 @@ def train_pii_tagger(
     data_dir: Path = PII_DATA,
     rule_features: bool = RULE_FEATURES,
     refill_copies: int = REFILL_COPIES,
+    c1: float = C1,
+    c2: float = C2,
 ) -> dict[str, Any]:
     """Train the tagger into ``out_dir`` unless it is up to date there (``force``: always); returns its info."""
-    if not force and up_to_date(out_dir, data_dir, rule_features, refill_copies):
+    if not force and (c1, c2) == (C1, C2) and up_to_date(out_dir, data_dir, rule_features, refill_copies):
         progress("pii_tagger: up to date")
         return json.loads((out_dir / CONFIG_FILE).read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -176,11 +183,13 @@ def train_pii_tagger(
         rows += refilled(rows, refill_copies)
     data = examples(rows, tokenizer(), loaded_rules() if rule_features else None)
     model = out_dir / MODEL_FILE
-    train(data, model)
+    train(data, model, c1=c1, c2=c2)
     info = {
         "rule_features": rule_features,
         "texts": len(rows),
         "refill_copies": refill_copies,
+        "c1": c1,
+        "c2": c2,
         "tokens": sum(len(t) for t, _, _ in data),
         "sets": list(TRAIN_SETS),
         "seconds": round(time.perf_counter() - started, 1),

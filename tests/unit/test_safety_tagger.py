@@ -162,7 +162,7 @@ def _write_sets(folder: Path, rows: list[dict]) -> None:
 
 
 def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
-    from pipelines.classifiers.pii_tagger import train_pii_tagger
+    from pipelines.classifiers.pii_tagger import TRAIN_SETS, train_pii_tagger
 
     rows = []
     for template in TEMPLATES:
@@ -174,9 +174,12 @@ def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
     _write_sets(data, rows)
     said: list[str] = []
     info = train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append)
-    assert (out / MODEL_FILE).exists() and info["texts"] == 6 * len(rows) and not info["rule_features"]
+    assert (out / MODEL_FILE).exists() and info["texts"] == len(TRAIN_SETS) * len(rows) and not info["rule_features"]
     assert "pii_tagger" in json.loads((out / "manifest.json").read_text())
     assert train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append) == info
     assert said[-1] == "pii_tagger: up to date"
+    # another regularisation (the leave-one-set-out bench's --c1 / --c2) trains again and says so
+    other = train_pii_tagger(out, data_dir=data, rule_features=False, c1=0.2, c2=0.1, progress=said.append)
+    assert said[-1] != "pii_tagger: up to date" and (other["c1"], other["c2"]) == (0.2, 0.1)
     _write_sets(data, rows[:-1])  # a changed set trains again
-    assert train_pii_tagger(out, data_dir=data, rule_features=False)["texts"] == 6 * (len(rows) - 1)
+    assert train_pii_tagger(out, data_dir=data, rule_features=False)["texts"] == len(TRAIN_SETS) * (len(rows) - 1)

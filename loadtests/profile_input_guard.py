@@ -8,9 +8,12 @@ also inside their parent): ``check`` (the whole call); ``heuristics``, ``injecti
 ``prefilter`` (which runs the name gazetteer as its condition), ``tokenizer`` (spaCy's tokenizer and
 Presidio's ``NlpArtifacts``), ``presidio`` (``AnalyzerEngine.analyze``) and inside that each
 recogniser (``recognizer:NAME``; the name gazetteer counted wherever it runs) and
-``context_enhancement``; ``pii_rest`` and ``check_rest`` what their parent spends outside the parts
-named. The wrappers add a few microseconds per call; ``bench_pii`` and ``bench_guard_checkouts``
-give the unwrapped latency.
+``context_enhancement``; the learned PII tagger wherever it runs (the prefilter asks it first):
+``tagger`` (``PiiTagger.tag``) and inside it ``tagger:features`` (``features()``) and
+``tagger:crfsuite`` (the rest: CRFsuite's tagging and marginals, spans from tags), and
+``tagger:tokens_of`` (spaCy tokens to the tagger's, outside ``tagger``); ``pii_rest`` and
+``check_rest`` what their parent spends outside the parts named. The wrappers add a few
+microseconds per call; ``bench_pii`` and ``bench_guard_checkouts`` give the unwrapped latency.
 
     flock /tmp/llmops-heavy.lock taskset -c 0 .venv/bin/python -m loadtests.profile_input_guard \\
         [--set heldout5] [--passes 7]
@@ -82,6 +85,12 @@ def main() -> None:
     if pii.prefilter is not None:
         pii.prefilter.wanted = timed(pii.prefilter.wanted, "prefilter")
     pii.detect = timed(pii.detect, "pii")
+    if pii.tagger is not None:
+        from services.safety import tagger as tagger_module
+
+        pii.tagger.tag = timed(pii.tagger.tag, "tagger")
+        tagger_module.features = timed(tagger_module.features, "tagger:features")
+        tagger_module.tokens_of = timed(tagger_module.tokens_of, "tagger:tokens_of")
     heuristics.scan = timed(heuristics.scan, "heuristics")
     service.injection.scores = timed(service.injection.scores, "injection")
     service.toxicity.score = timed(service.toxicity.score, "toxicity")
@@ -97,6 +106,8 @@ def main() -> None:
             check([text], "input", policy)
         totals = {part: seconds / len(texts) * 1000 for part, seconds in spent.items()}
         totals["pii_rest"] = totals["pii"] - sum(totals.get(p, 0) for p in ("prefilter", "tokenizer", "presidio"))
+        if "tagger" in totals:
+            totals["tagger:crfsuite"] = totals["tagger"] - totals.get("tagger:features", 0)
         totals["check_rest"] = totals["check"] - sum(
             totals.get(p, 0) for p in ("heuristics", "injection", "toxicity", "pii")
         )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from services.safety.lookalikes import drop_lookalikes, phone_recognizer
+from services.safety.tagger import LABELS as TAGGER_LABELS
 
 # Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
@@ -227,7 +228,7 @@ class PiiDetector:
         if self.tagger is not None:
             for rule in rules:
                 rule.load()
-            tagger = tagger_recognizer(self.tagger, self.nlp.make_doc, rules, self._lock)
+            tagger = tagger_recognizer(self.tagger, rules)
             self.analyzer.registry.add_recognizer(tagger)
         if self.tagger is None or not self.tagger.rule_features:  # else the tagger runs them itself
             for recognizer in rules:
@@ -286,14 +287,20 @@ class PiiDetector:
         allow_list: list[str] | None,
     ) -> list[Entity]:
         ner = bool(self.ner_entities & set(entities))
-        if self.prefilter is not None:
-            wanted = self.prefilter.wanted(text, set(entities), ner)
+        wanted = set(entities)
+        # the tagger's condition is its own result, which reads the tokens: then one Doc, made first,
+        # serves the prefilter and Presidio; else the prefilter runs first and may skip the tokenizer
+        tokens_first = self.tagger is not None and not wanted.isdisjoint(TAGGER_LABELS)
+        if self.prefilter is not None and not tokens_first:
+            wanted = self.prefilter.wanted(text, wanted, ner)
             if not wanted:
                 return []  # no recogniser could match: skip the tokenizer and Presidio
-        else:
-            wanted = set(entities)
         with self._lock:
             artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
+            if self.prefilter is not None and tokens_first:
+                wanted = self.prefilter.wanted(text, wanted, ner, artifacts)
+                if not wanted:
+                    return []
             results = self.analyzer.analyze(
                 text,
                 language="en",

@@ -38,10 +38,11 @@ _ASCII_DIGITS = "0123456789"
 class TextFacts:
     """What the conditions read from one text."""
 
-    __slots__ = ("text", "ascii_digits", "re_digits", "regex_digits")
+    __slots__ = ("text", "nlp_artifacts", "ascii_digits", "re_digits", "regex_digits")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, nlp_artifacts: Any = None):
         self.text = text
+        self.nlp_artifacts = nlp_artifacts  # the text's tokens, for an ``exact`` recogniser that reads them
         self.ascii_digits = sum(map(text.count, _ASCII_DIGITS))
         if text.isascii():
             self.re_digits = self.regex_digits = self.ascii_digits
@@ -191,32 +192,38 @@ class Prefilter:
             return True
         return any(condition(facts) for condition in conditions)
 
-    def wanted(self, text: str, entities: set[str], ner: bool) -> set[str]:
-        """The entity types worth asking Presidio for: those of ``entities`` that could be found."""
-        facts = TextFacts(text)
+    def wanted(self, text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None) -> set[str]:
+        """The entity types worth asking Presidio for: those of ``entities`` that could be found.
+        ``nlp_artifacts``: the text's tokens, made once for the conditions that read them (the
+        learned tagger's) and for Presidio's ``analyze`` after."""
+        facts = TextFacts(text, nlp_artifacts)
         return {e for e in entities if self.possible(e, facts, ner)}
 
 
 def _own_result(recognizer: Any) -> Condition:
-    """An ``exact`` recogniser's condition: its own result on the text. That result is handed to the
-    recogniser's next ``analyze`` of the same text (Presidio's, once the text passes), so it runs once
-    per text, not twice: it reads no NLP artefacts, and what it reports for a request naming all its
-    entity types is what it reports for its own."""
+    """An ``exact`` recogniser's condition: its own result on the text (given the text's NLP
+    artefacts where the detector made them first: the tagger reads tokens). That result is kept for
+    the text, so the condition asked again (it stands for each entity type the recogniser reports)
+    reuses it, and it is handed to the recogniser's next ``analyze`` of the same text (Presidio's,
+    once the text passes): the recogniser runs once per text. What it reports for a request naming
+    some of its entity types is what it reports for its own, of those types."""
     analyze = recognizer.analyze
+    own = list(recognizer.supported_entities)
     held: list[tuple[str, list[Any]] | None] = [None]  # (text, results) of the last condition run
 
     def condition(facts: TextFacts) -> bool:
-        if not recognizer.is_loaded:
-            recognizer.load()
-            recognizer.is_loaded = True
-        results = analyze(facts.text, recognizer.supported_entities, None)
-        held[0] = (facts.text, results) if results else None  # nothing found, nothing kept
-        return bool(results)
+        kept = held[0]
+        if kept is None or kept[0] != facts.text:
+            if not recognizer.is_loaded:
+                recognizer.load()
+                recognizer.is_loaded = True
+            kept = held[0] = (facts.text, analyze(facts.text, own, facts.nlp_artifacts))
+        return bool(kept[1])
 
     def analyze_once(text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
         kept, held[0] = held[0], None  # taken once (scans in other threads may replace it: recomputed)
-        if kept is not None and kept[0] == text and set(recognizer.supported_entities) <= set(entities):
-            return kept[1]
+        if kept is not None and kept[0] == text:
+            return [r for r in kept[1] if r.entity_type in entities]
         return analyze(text, entities, nlp_artifacts)
 
     recognizer.analyze = analyze_once

@@ -25,7 +25,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ _SHAPE_MAP = str.maketrans(
 _REPEATS = re.compile(r"(.)\1{2,}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: faster to build (a text holds hundreds)
 class Token:
     text: str
     start: int
@@ -65,12 +65,13 @@ def tokens_of(doc: Iterable[Any]) -> list[Token]:
     out: list[Token] = []
     new_line = True
     for t in doc:
-        if t.text.isspace() or not t.text:
-            new_line = new_line or "\n" in t.text
+        text = t.text  # each attribute of a spaCy token is read once: they are computed per read
+        if not text or text.isspace():
+            new_line = new_line or "\n" in text
             continue
-        ws = getattr(t, "whitespace_", "")
-        out.append(Token(t.text, t.idx, t.idx + len(t.text), new_line))
-        new_line = "\n" in ws
+        start = t.idx
+        out.append(Token(text, start, start + len(text), new_line))
+        new_line = "\n" in getattr(t, "whitespace_", "")
     return out
 
 
@@ -263,48 +264,30 @@ class PiiTagger:
         return spans_of(tokens, tags)
 
 
-def tagger_recognizer(
-    tagger: PiiTagger, tokenize: Callable[[str], Any], rules: Sequence[Any] = (), lock: Any = None
-) -> Any:
-    """A Presidio recogniser reporting the tagger's spans. ``tokenize``: text -> spaCy ``Doc``, used
-    when Presidio hands no NLP artefacts (the prefilter asks it directly: its own result is its
-    condition), under ``lock`` (the detector's: spaCy and CRFsuite are not to be shared between
-    threads); ``rules``: the rule recognisers whose hits the tagger reads (only with a model trained
-    on rule features). The last text's spans are kept, so the prefilter's call and Presidio's that
-    follows it on the same text tag it once."""
+def tagger_recognizer(tagger: PiiTagger, rules: Sequence[Any] = ()) -> Any:
+    """A Presidio recogniser reporting the tagger's spans, read off the tokens of the NLP artefacts
+    it is given (the detector makes them once per text, under its lock, for the prefilter's call and
+    Presidio's: ``services/safety/pii.py``). ``rules``: the rule recognisers whose hits the tagger
+    reads (only with a model trained on rule features)."""
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class TaggerRecognizer(EntityRecognizer):
         def __init__(self) -> None:
             super().__init__(supported_entities=list(LABELS), name="TaggerRecognizer", supported_language="en")
-            self._last: tuple[str, list[tuple[str, int, int]]] | None = None
 
         def load(self) -> None:
             pass
-
-        def _spans(self, text: str, doc: Any) -> list[tuple[str, int, int]]:
-            last = self._last
-            if last is not None and last[0] == text:
-                return last[1]
-            rule_spans = []
-            if tagger.rule_features:
-                for rule in rules:
-                    rule_spans += [(r.entity_type, r.start, r.end) for r in rule.analyze(text, list(LABELS), None)]
-            spans = tagger.tag(tokens_of(doc if doc is not None else tokenize(text)), rule_spans)
-            self._last = (text, spans)
-            return spans
 
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
             wanted = set(entities) & set(LABELS)
             if not wanted:
                 return []
-            if nlp_artifacts is not None:
-                spans = self._spans(text, nlp_artifacts.tokens)
-            elif lock is not None:
-                with lock:
-                    spans = self._spans(text, None)
-            else:
-                spans = self._spans(text, None)
+            if nlp_artifacts is None:
+                raise ValueError("the PII tagger reads spaCy tokens: give it the text's NLP artefacts")
+            rule_spans = []
+            if tagger.rule_features:
+                for rule in rules:
+                    rule_spans += [(r.entity_type, r.start, r.end) for r in rule.analyze(text, list(LABELS), None)]
             return [
                 RecognizerResult(
                     kind,
@@ -316,7 +299,7 @@ def tagger_recognizer(
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     },
                 )
-                for kind, start, end in spans
+                for kind, start, end in tagger.tag(tokens_of(nlp_artifacts.tokens), rule_spans)
                 if kind in wanted
             ]
 

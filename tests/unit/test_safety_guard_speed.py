@@ -6,6 +6,8 @@ development sets."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from services.safety.pii import PHONE_LOOKALIKES
@@ -60,9 +62,11 @@ def test_asking_for_the_phone_look_alikes_too_changes_no_entity(pii_detector, mo
     now = found()
     wanted = pii_detector.prefilter.wanted
 
-    def as_before(text: str, entities: set[str], ner: bool) -> set[str]:
-        asked = wanted(text, entities, ner)
-        return asked | wanted(text, set(PHONE_LOOKALIKES) - entities, ner) if "PHONE_NUMBER" in asked else asked
+    def as_before(text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None) -> set[str]:
+        asked = wanted(text, entities, ner, nlp_artifacts)
+        if "PHONE_NUMBER" not in asked:
+            return asked
+        return asked | wanted(text, set(PHONE_LOOKALIKES) - entities, ner, nlp_artifacts)
 
     monkeypatch.setattr(pii_detector.prefilter, "wanted", as_before)
     calls = _spy_asks(pii_detector, monkeypatch)

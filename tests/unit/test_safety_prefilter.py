@@ -175,8 +175,7 @@ def test_a_text_that_cannot_hold_pii_never_reaches_presidio(pii_detector, monkey
     def fail(*args, **kwargs):
         raise AssertionError("Presidio was asked")
 
-    monkeypatch.setattr(pii_detector.analyzer, "analyze", fail)
-    monkeypatch.setattr(pii_detector, "_tokens_only", fail)
+    monkeypatch.setattr(pii_detector.analyzer, "analyze", fail)  # (the tagger's condition reads tokens)
     for text in ("Say ok.", "What is the capital of France?", "ok ok ok", "Summarise the risks in two bullet points."):
         assert pii_detector.detect(text, DEFAULT_ENTITIES) == []
     with pytest.raises(AssertionError, match="Presidio was asked"):
@@ -190,8 +189,7 @@ def test_a_single_colon_does_not_send_a_text_to_presidio(pii_detector, monkeypat
     def fail(*args, **kwargs):
         raise AssertionError("Presidio was asked")
 
-    monkeypatch.setattr(pii_detector.analyzer, "analyze", fail)
-    monkeypatch.setattr(pii_detector, "_tokens_only", fail)
+    monkeypatch.setattr(pii_detector.analyzer, "analyze", fail)  # (the tagger's condition reads tokens)
     for text in ("echo:", "Note: yes", "Answer: ok"):
         assert pii_detector.detect(text, DEFAULT_ENTITIES) == []
     with pytest.raises(AssertionError, match="Presidio was asked"):
@@ -222,5 +220,6 @@ def test_the_gateway_warm_up_text_runs_every_recogniser(pii_detector):
     from services.gateway.local_scan import WARM_UP_TEXT
 
     ner = False
-    asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), ner)
+    tokens = pii_detector._tokens_only(WARM_UP_TEXT)  # the tagger's condition reads them
+    asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), ner, tokens)
     assert asked == set(DEFAULT_ENTITIES)

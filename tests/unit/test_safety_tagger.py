@@ -153,6 +153,47 @@ def test_a_model_trained_on_rule_features_runs_the_rules_itself(tiny_model, tmp_
     assert not {"NameRecognizer", "AddressRecognizer", "DateOfBirthRecognizer"} & set(names)
 
 
+def test_one_doc_and_one_tagging_serve_the_prefilter_and_presidio(pii_detector, monkeypatch):
+    """With the tagger loaded, each text is tokenized once and tagged once (the prefilter's call, whose
+    result Presidio's reuses), found or not; a text asked only for types the tagger does not report
+    and holding none of them still skips the tokenizer."""
+    from services.safety.policy import DEFAULT_ENTITIES
+
+    calls = {"tokenizer": 0, "tag": 0}
+    tokenizer, tag = pii_detector.nlp.tokenizer, pii_detector.tagger.tag
+
+    def count(name, fn):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return counted
+
+    monkeypatch.setattr(pii_detector.nlp, "tokenizer", count("tokenizer", tokenizer))
+    monkeypatch.setattr(pii_detector.tagger, "tag", count("tag", tag))
+    texts = [
+        "Ticket closed by Margaret Okafor after the refund, call 415-555-0132.",  # rules and tagger
+        "The invoice was paid yesterday and the parcel left the depot.",  # nothing: Presidio skipped
+        "Write to ops@example.com about build 42.",  # no name, other recognisers pass
+    ]
+    for i, text in enumerate(texts, 1):
+        pii_detector.detect(text, list(DEFAULT_ENTITIES))
+        assert calls == {"tokenizer": i, "tag": i}, text
+    pii_detector.detect("no address in here", ["EMAIL_ADDRESS"])
+    assert calls == {"tokenizer": 3, "tag": 3}
+    # without the tagger, a text the prefilter skips is not tokenized
+    from services.safety.pii import PiiDetector
+
+    rules_only = PiiDetector()
+    monkeypatch.setattr(rules_only, "_tokens_only", count("rules_only", rules_only._tokens_only))
+    rules_only.detect(texts[1], list(DEFAULT_ENTITIES))
+    assert "rules_only" not in calls
+    # the tagger reads tokens: asked without them it says so
+    recognizer = next(r for r in pii_detector.analyzer.registry.recognizers if r.name == "TaggerRecognizer")
+    with pytest.raises(ValueError, match="NLP artefacts"):
+        recognizer.analyze("Ticket closed by Zorblat Quenton", ["PERSON"])
+
+
 def _write_sets(folder: Path, rows: list[dict]) -> None:
     from pipelines.classifiers.pii_tagger import TRAIN_SETS
 

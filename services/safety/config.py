@@ -32,6 +32,11 @@ class SafetySettings(BaseSettings):
         description="Ask Presidio only for the PII types a text could hold (a necessary condition per recogniser, "
         "services/safety/prefilter.py; the same entities, found faster); false: every type on every text.",
     )
+    pii_tagger: bool = Field(
+        True,
+        description="Run the learned PII tagger (models_dir/pii_tagger.crfsuite, services/safety/tagger.py) beside "
+        "the name, address and date-of-birth rules; false: the rules alone (faster, lower recall).",
+    )
     replicas: int = Field(1, ge=1, description="Safety deployment replicas.")
     num_cpus: float = Field(0.25, gt=0, description="CPUs reserved per safety replica.")
     timeout_s: float = Field(

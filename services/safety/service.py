@@ -77,7 +77,7 @@ class SafetyService:
                 settings.spacy_model,
                 tuple(settings.phone_regions),
                 prefilter=settings.pii_prefilter,
-                tagger_path=settings.models_dir / MODEL_FILE,
+                tagger_path=settings.models_dir / MODEL_FILE if settings.pii_tagger else None,
             ),
             InjectionClassifier(settings.models_dir),
             ToxicityClassifier(settings.models_dir),

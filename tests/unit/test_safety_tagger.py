@@ -114,6 +114,22 @@ def test_a_missing_model_raises_a_clear_error_and_the_detector_falls_back_to_the
     assert [e.type for e in found] == ["PERSON"]
 
 
+def test_the_tagger_setting_turns_it_off(tmp_path, safety_models_dir):
+    from services.safety.config import SafetySettings
+    from services.safety.service import SafetyService
+
+    for built in safety_models_dir.iterdir():  # the classifiers, beside a tiny tagger
+        if built.name != MODEL_FILE:
+            (tmp_path / built.name).symlink_to(built)
+    model = tmp_path / MODEL_FILE
+    examples = [(*labelled(t, n), None) for t in TEMPLATES for n in NAMES]
+    train(examples, model, iterations=5)
+    assert SafetyService.from_settings(SafetySettings(models_dir=tmp_path)).pii.tagger is not None
+    off = SafetyService.from_settings(SafetySettings(models_dir=tmp_path, pii_tagger=False))
+    assert off.pii.tagger is None
+    assert "TaggerRecognizer" not in [r.name for r in off.pii.analyzer.registry.recognizers]
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tagger")

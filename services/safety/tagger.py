@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ CONFIG_FILE = "pii_tagger.json"  # how the model was trained (rule features or n
 SCORE = 0.8  # what a tagged span scores in Presidio: under the rules' 0.85/0.9, so a rule's span wins an overlap
 # A span is reported when each of its tokens' tags has at least this marginal probability
 MIN_PROBABILITY = 0.5
-
-log = logging.getLogger(__name__)
 
 _BIRTH_CUES = frozenset(
     "born dob d.o.b. d.o.b birth birthday birthdate geb. geb geboren née nee né ne nata nato nacido nacida "

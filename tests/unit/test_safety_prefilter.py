@@ -66,7 +66,7 @@ def _strings_in(path: Path) -> list[str]:
 
 
 def corpus() -> list[str]:
-    """The held-out sets (all five) and the dev PII set, the bench prompts and every string of the safety and guard
+    """The PII sets that are development data (dev and held-out 1 to 6), the bench prompts and every string of the safety and guard
     unit tests."""
     texts = [
         json.loads(line)["text"]
@@ -76,6 +76,7 @@ def corpus() -> list[str]:
             "heldout3.jsonl",
             "heldout4.jsonl",
             "heldout5.jsonl",
+            "heldout6.jsonl",
             "dev.jsonl",
         )
         for line in (ROOT / "loadtests" / "data" / "pii" / name).read_text().splitlines()

@@ -488,7 +488,7 @@ def load_extra(
     try:
         rows, info = extra_rows(data_dir, cache_dir, existing)
         for more_rows in (agent_injection_rows, redteam_injection_rows) if task.name == "injection" else ():
-            rows, info = with_agent_rows(rows, info, existing, cache_dir, more_rows)
+            rows, info = with_more_rows(rows, info, existing, cache_dir, more_rows)
         info = {"status": "used", **info}
     except ExtraDataError as exc:
         if mode == "require":
@@ -501,17 +501,17 @@ def load_extra(
     return rows, info
 
 
-def with_agent_rows(
+def with_more_rows(
     rows: list[tuple[str, int, str]],
     info: dict[str, Any],
     existing: list[tuple[str, int, str]],
     cache_dir: Path,
-    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]] | None = None,
+    more_rows: Callable[..., tuple[list[tuple[str, int, str]], dict[str, Any]]],
 ) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
     """``rows`` and ``info`` with ``more_rows``'s rows added under their own sources: the agentdojo and
     spikee rows (``agent_data.py``: injections hidden in tool outputs and documents), or those of
     pyrit and bastioncorpus (``redteam_data.py``: jailbreak templates, labelled attacks and traps)."""
-    more, more_info = (more_rows or agent_injection_rows)(cache_dir, existing + rows)
+    more, more_info = more_rows(cache_dir, existing + rows)
     by_source = {**info.get("rows_by_source", {}), **more_info.pop("rows_by_source")}
     return rows + more, {**info, **more_info, "rows_by_source": dict(sorted(by_source.items()))}
 

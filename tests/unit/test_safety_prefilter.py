@@ -66,8 +66,8 @@ def _strings_in(path: Path) -> list[str]:
 
 
 def corpus() -> list[str]:
-    """The PII sets that are development data (dev and held-out 1 to 6), the bench prompts and every string of the safety and guard
-    unit tests."""
+    """The PII sets that are development data (dev and held-out 1 to 6), the bench prompts and every string
+    of the safety and guard unit tests."""
     texts = [
         json.loads(line)["text"]
         for name in (

@@ -400,7 +400,12 @@ def median(values: Sequence[float]) -> float:
 
 
 def emit(result: dict[str, Any], out: Path | None) -> None:
-    """Print the result as the last line of stdout (one JSON object) and append it to ``out``."""
+    """Print the result as the last line of stdout (one JSON object) and append it to ``out``.
+
+    A record that does not say when and how it was made gets ``recorded_at`` (UTC, now) and the
+    ``command`` that ran."""
+    stamp = {"recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time())), "command": command_line()}
+    result = {**result, **{k: v for k, v in stamp.items() if k not in result}}
     line = json.dumps(_finite(result), separators=(",", ":"), allow_nan=False, default=str)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -429,15 +434,20 @@ class RunStamp:
         self.started = time.time()
 
     def fields(self) -> dict[str, Any]:
-        script = Path(sys.argv[0]).resolve()
-        name = script.relative_to(REPO).as_posix() if script.is_relative_to(REPO) else script.name
         return {
             "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "seconds": round(time.time() - self.started, 1),
             "load_avg_before": [round(x, 2) for x in self.load_before],
             "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-            "command": " ".join([name, *sys.argv[1:]]),
+            "command": command_line(),
         }
+
+
+def command_line() -> str:
+    """The running script's command: its path from the repo root (or its file name) and arguments."""
+    script = Path(sys.argv[0]).resolve()
+    name = script.relative_to(REPO).as_posix() if script.is_relative_to(REPO) else script.name
+    return " ".join([name, *sys.argv[1:]])
 
 
 def machine() -> dict[str, Any]:

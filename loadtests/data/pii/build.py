@@ -1,7 +1,7 @@
 """Turn the hand-written, inline-labelled texts (``heldout.txt``, ``heldout2.txt``, ``heldout3.txt``, ``heldout4.txt``,
-``heldout5.txt``, ``heldout6.txt``, ``heldout7.txt``, ``heldout8.txt``, ``dev.txt``) into JSONL with character spans:
-``[[P|Jane Doe]]`` marks a PERSON, ``A`` an ADDRESS, ``D`` a DATE_OF_BIRTH, and ``E T C S I IP`` the pattern types.
-``### kind`` starts a text.
+``heldout5.txt``, ``heldout6.txt``, ``heldout7.txt``, ``heldout8.txt``, ``heldout9.txt``, ``dev.txt``) into JSONL with
+character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an ADDRESS, ``D`` a DATE_OF_BIRTH, and ``E T C S I IP`` the
+pattern types. ``### kind`` starts a text.
 
     python loadtests/data/pii/build.py      # rewrites heldout*.jsonl and dev.jsonl
 """
@@ -58,5 +58,16 @@ def build(name: str) -> int:
 
 
 if __name__ == "__main__":
-    for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "dev"):
+    for name in (
+        "heldout",
+        "heldout2",
+        "heldout3",
+        "heldout4",
+        "heldout5",
+        "heldout6",
+        "heldout7",
+        "heldout8",
+        "heldout9",
+        "dev",
+    ):
         print(name, build(name))

@@ -347,8 +347,12 @@ def phone_recognizer(regions: list[str]) -> Any:
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
                 window = text[cue.end() : cue.end() + _CUE_REACH]
-                if not any(c.isdigit() for c in window):
-                    continue
+                free = sum(
+                    c.isdigit() and not any(r.start <= cue.end() + i < r.end for r in results)
+                    for i, c in enumerate(window)
+                )
+                if free < MIN_NATIONAL_DIGITS:
+                    continue  # what this pass adds has ten digits or more, none in a number found already
                 regions = list(self.supported_regions)
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
                 if digits and not any(

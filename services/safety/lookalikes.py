@@ -316,9 +316,26 @@ def phone_recognizer(regions: list[str]) -> Any:
     from presidio_analyzer import EntityRecognizer
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
+    from services.safety.prefilter import min_phone_digits
+
     class CuedPhoneRecognizer(PhoneRecognizer):
+        min_digits = min_phone_digits(regions)
+
+        def valid_numbers(self, text: str, nlp_artifacts: Any = None) -> list[Any]:
+            """Presidio's pass (phonenumbers' matcher per region), with the matcher told to skip a
+            candidate with fewer characters than a valid number's fewest digits: one could hold
+            no match, so the matches are the same (most candidates are short: "12", "2024", "3.5")."""
+            found = [
+                self._get_recognizer_result(match, text, region, nlp_artifacts)
+                for region in self.supported_regions
+                for match in phonenumbers.PhoneNumberMatcher(
+                    text, region, leniency=self.leniency, min_candidate_length=self.min_digits
+                )
+            ]
+            return EntityRecognizer.remove_duplicates(found)
+
         def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
-            results = super().analyze(text, entities, nlp_artifacts)
+            results = self.valid_numbers(text, nlp_artifacts)
 
             def add(start: int, raw: str, number: Any, region: str) -> None:
                 end = start + len(raw)
@@ -330,8 +347,12 @@ def phone_recognizer(regions: list[str]) -> Any:
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
                 window = text[cue.end() : cue.end() + _CUE_REACH]
-                if not any(c.isdigit() for c in window):
-                    continue
+                free = sum(
+                    c.isdigit() and not any(r.start <= cue.end() + i < r.end for r in results)
+                    for i, c in enumerate(window)
+                )
+                if free < MIN_NATIONAL_DIGITS:
+                    continue  # what this pass adds has ten digits or more, none in a number found already
                 regions = list(self.supported_regions)
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
                 if digits and not any(

@@ -247,11 +247,15 @@ class PiiDetector:
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
         doc = self.nlp.make_doc(text)
+        indices, lemmas = [], []
+        for t in doc:  # one pass: each pass over a Doc builds a Token object per token
+            indices.append(t.idx)
+            lemmas.append(t.lower_)
         return NlpArtifacts(
             entities=[],
             tokens=doc,
-            tokens_indices=[t.idx for t in doc],
-            lemmas=[t.lower_ for t in doc],
+            tokens_indices=indices,
+            lemmas=lemmas,
             nlp_engine=self.nlp_engine,
             language="en",
         )

@@ -267,6 +267,9 @@ _NAME_FIELD_BEFORE = re.compile(
     r"(?:card|account|policy)[ _-]?holder|beneficiary|payee|"
     r"signatory|applicant|tenant|guarantor|insured|executor)[\"']?[ \t]*[:=][ \t]*[\"']?$"
 )
+# How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote):
+# searched first, it is cheap where the field pattern is not.
+_FIELD_VALUE_NEXT = re.compile(r"[:=][ \t]*[\"']?$")
 # A form's or a record's "Name:" field at a line's start ("Name: Oyelaran, Adebisi").
 _NAME_LINE_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:full[ _]?)?name[ \t]*:[ \t]*$")
 # A record's person label at a line's start ("Employee: Tamar Dvorakova"): two words or more written
@@ -679,8 +682,9 @@ class NameRecognizer(EntityRecognizer):
         # a value of a name field ("surname=\"Farouk\""), or one word greeted ("thx Keisha", "Hi Sunil,"):
         # a name whatever lists hold it
         field = (
-            _NAME_FIELD_BEFORE.search(before) is not None or _NAME_LINE_BEFORE.search(before) is not None
-        ) and not any(initials[:1])
+            _FIELD_VALUE_NEXT.search(before) is not None and _NAME_FIELD_BEFORE.search(before) is not None
+        ) or _NAME_LINE_BEFORE.search(before) is not None
+        field = field and not any(initials[:1])
         greeted = (
             len(tokens) == 1
             and not shouting
@@ -997,6 +1001,14 @@ _ADDRESS_PATTERNS = [
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
+# Two forms whose optional unit and building prefix leaves the engine no first characters to scan
+# for, and which most texts cannot match, are run only on a text holding what each of their matches
+# holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
+_STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+_FORM_NEEDS = {
+    3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
+    12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
+}
 
 
 _FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
@@ -1005,7 +1017,13 @@ _FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
 def _address_spans(text: str) -> list[tuple[int, int]]:
     """The forms' matches, leftmost first and longest at a start, none overlapping another."""
     found = sorted(
-        ((m.start(), m.end()) for rx in _ADDRESS_FORMS for m in rx.finditer(text)), key=lambda s: (s[0], -s[1])
+        (
+            (m.start(), m.end())
+            for i, rx in enumerate(_ADDRESS_FORMS)
+            if i not in _FORM_NEEDS or _FORM_NEEDS[i](text)
+            for m in rx.finditer(text)
+        ),
+        key=lambda s: (s[0], -s[1]),
     )
     spans: list[tuple[int, int]] = []
     # a sentence's full stop after a town is no part of it ("..., 1203 Metro Manila."); "St." keeps its dot

@@ -48,7 +48,7 @@ _SHAPE_MAP = str.maketrans(
 _REPEATS = re.compile(r"(.)\1{2,}")
 
 
-@dataclass(frozen=True, slots=True)  # slots: faster to build (a text holds hundreds)
+@dataclass(slots=True)  # slots, not frozen: faster to build (a text holds hundreds; frozen costs 3x)
 class Token:
     text: str
     start: int

@@ -1,7 +1,10 @@
 """Work the PII detector no longer does, and why no result changes: the name gazetteer runs once per
 text (the prefilter hands its result on to Presidio), and the phone look-alikes a policy does not
-want are not asked for (``services/safety/pii.py``, ``services/safety/prefilter.py``).
-``loadtests/bench_guard_checkouts.py`` compares whole verdicts with the code before on the six
+want are not asked for (``services/safety/pii.py``, ``services/safety/prefilter.py``). Since session
+18: phonenumbers parses no candidate too short to be a valid number, the phone cue pass skips windows
+that could add no number, two address forms run only on texts holding their words, and the name
+field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``).
+``loadtests/bench_guard_checkouts.py`` compares whole verdicts with the code before on the seven
 development sets."""
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from services.safety import recognizers
 from services.safety.pii import PHONE_LOOKALIKES
 from services.safety.policy import DEFAULT_ENTITIES
-from services.safety.prefilter import TextFacts
+from services.safety.prefilter import TextFacts, min_phone_digits
 from services.safety.recognizers import NameRecognizer
 from tests.unit.test_safety_prefilter import corpus
 
@@ -109,3 +113,111 @@ def test_the_held_name_result_serves_only_its_own_text(pii_detector):
     assert spans(name.analyze(second, ["PERSON"])) == spans(fresh.analyze(second, ["PERSON"]))
     assert condition(TextFacts(second))
     assert name.analyze(second, ["EMAIL_ADDRESS"]) == []  # not asked for its type: nothing
+
+
+def _phone(detector) -> Any:
+    return next(r for r in detector.analyzer.registry.recognizers if r.name == "PhoneRecognizer")
+
+
+def test_phonenumbers_parses_no_candidate_too_short_to_be_a_valid_number(pii_detector, monkeypatch):
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    tried = []
+    extract = PhoneNumberMatcher._extract_match
+
+    def spy(self, candidate, offset):
+        if self.leniency == Leniency.STRICT_GROUPING:  # the first pass (the cue pass reads POSSIBLE)
+            tried.append(candidate)
+        return extract(self, candidate, offset)
+
+    monkeypatch.setattr(PhoneNumberMatcher, "_extract_match", spy)
+    text = "Room 12, 3.5 mg twice a day since week 7 of 2024: call 212-555-0198 or +43 1112."
+    found = [text[r.start : r.end] for r in _phone(pii_detector).analyze(text, ["PHONE_NUMBER"])]
+    assert found == ["212-555-0198", "+43 1112"]  # the shortest valid number here has 6 digits
+    assert tried and min(map(len, tried)) >= min_phone_digits(("US", "GB")) == 6  # not "12", "3.5", "2024"
+
+
+def test_the_first_phone_pass_finds_what_presidios_finds(pii_detector):
+    """Presidio's pass, with phonenumbers' matcher over every candidate, and this one agree on every
+    text of the corpus: spans, scores and order."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    phone = _phone(pii_detector)
+
+    def spans(results) -> list[tuple[int, int, float]]:
+        return [(r.start, r.end, r.score) for r in results]
+
+    texts = corpus()
+    differ = [t for t in texts if spans(phone.valid_numbers(t)) != spans(PhoneRecognizer.analyze(phone, t, []))]
+    assert differ == []
+    assert sum(bool(phone.valid_numbers(t)) for t in texts) > 100  # the corpus holds phone numbers
+
+
+def test_the_cue_pass_matches_only_windows_that_could_add_a_number(pii_detector, monkeypatch):
+    """After "call" only the number the first pass found: no matcher for the window. After "mobile"
+    ten digits no number holds yet: matched, and found."""
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    windows = []
+    init = PhoneNumberMatcher.__init__
+
+    def spy(self, text, region, *args, **kwargs):
+        if kwargs.get("leniency") == Leniency.POSSIBLE:
+            windows.append(text)
+        init(self, text, region, *args, **kwargs)
+
+    monkeypatch.setattr(PhoneNumberMatcher, "__init__", spy)
+    phone = _phone(pii_detector)
+    text = "Please call 212-555-0198 today"
+    assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198"]
+    assert windows == []
+    text = "Room 12: call 212-555-0198 or mobile 7700 900623."
+    assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198", "7700 900623"]
+    assert windows and all(w.startswith(" 7700 900623") for w in windows)
+
+
+def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeypatch):
+    ran = []
+
+    class Spy:
+        def __init__(self, i, rx):
+            self.i, self.rx = i, rx
+
+        def finditer(self, text):
+            ran.append(self.i)
+            return self.rx.finditer(text)
+
+    forms = recognizers._ADDRESS_FORMS
+    monkeypatch.setattr(recognizers, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
+    assert recognizers._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
+    assert set(recognizers._FORM_NEEDS) == {3, 12} and not set(ran) & {3, 12}
+    ran.clear()
+    text = "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510 and 15 Rua do Almada, 4050-036 Porto"
+    assert recognizers._address_spans(text) == [(0, 44), (49, 81)]
+    assert {3, 12} <= set(ran)
+
+
+def test_every_match_of_a_guarded_address_form_holds_its_words():
+    """The guarded forms are the ones the conditions were read from, and each of their matches over
+    the corpus (and the examples of each) satisfies its condition on its own text."""
+    patterns = recognizers._ADDRESS_PATTERNS
+    assert recognizers._KO_ROAD in patterns[3] and f"\\s+{recognizers._STREET_FIRST}" in patterns[12]
+    texts = [*corpus(), "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul 06236"]
+    texts += ["15 Rua do Almada, 4050-036 Porto, Portugal", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
+    matched = 0
+    for i, needs in recognizers._FORM_NEEDS.items():
+        for text in texts:
+            for m in recognizers._ADDRESS_FORMS[i].finditer(text):
+                assert needs(m.group()), (i, m.group())
+                matched += 1
+    assert matched >= 4
+
+
+def test_every_name_field_match_ends_as_the_cheap_tail_says():
+    """``_FIELD_VALUE_NEXT`` holds wherever ``_NAME_FIELD_BEFORE`` does: over the 40 characters before
+    every capitalised run of the corpus and at the pattern's edges (quotes, a final newline)."""
+    befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
+    befores += ['surname="', "Last name: '", 'patient_name = "', "nom :\n", "Vorname:\t", "payee=", "nombre :  "]
+    fields = [b for b in befores if recognizers._NAME_FIELD_BEFORE.search(b)]
+    assert len(fields) >= 20
+    assert [b for b in fields if not recognizers._FIELD_VALUE_NEXT.search(b)] == []

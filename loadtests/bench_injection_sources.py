@@ -51,6 +51,16 @@ ADDED = {
     "agent-injection-bench": lambda cache, rows: redteam_data.agent_injection_bench_rows(
         cache / redteam_data.AGENT_INJECTION_BENCH.filename
     ),
+    # attack templates and payloads only (no benign rows); slots filled with AdvBench requests (pyrit's wheel)
+    "hermes-jailbench": lambda cache, rows: redteam_data.hermes_jailbench_rows(
+        cache / redteam_data.HERMES_JAILBENCH.filename,
+        redteam_data.advbench_requests(cache / redteam_data.PYRIT.filename),
+    ),
+    "nullsec-promptinject": lambda cache, rows: redteam_data.nullsec_promptinject_rows(
+        cache / redteam_data.NULLSEC_PROMPTINJECT.filename,
+        redteam_data.advbench_requests(cache / redteam_data.PYRIT.filename),
+    ),
+    "bastionprobe": lambda cache, rows: redteam_data.bastionprobe_rows(cache / redteam_data.BASTIONPROBE.filename),
 }
 
 

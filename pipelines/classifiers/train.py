@@ -3,9 +3,9 @@
 Each classifier is a scikit-learn pipeline (word 1-2-gram TF-IDF, then logistic regression with
 balanced class weights) converted with skl2onnx into one ONNX graph that takes raw strings, so
 the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (the
-injection recipe), the static MiniLM token vectors go beside the n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
-``injection_static.npz`` the static part as one number per WordPiece token
-(``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
+injection recipe), the static MiniLM token vectors go beside the n-grams (``recipes.py``,
+``static_embeddings.py``): the graph then holds the TF-IDF part and ``injection_static.npz`` the
+static part as one number per WordPiece token (``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
 ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
 
     injection.onnx, injection_report.{json,md} (and injection_static.npz with the static vectors)
@@ -116,6 +116,7 @@ TASKS = {
         # (higher weights: higher F1 over all rows, carried by the two large sets, lower mean recall);
         # session 15's 0.4 scored lower on held-out 1 (README, "The static-vector candidate")
         static_weight=0.25,
+        more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
     ),
     "toxicity": Task(
         "toxicity",

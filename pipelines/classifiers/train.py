@@ -115,7 +115,7 @@ TASKS = {
         # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget)
         # and, trained by this pipeline, higher F1 on both held-out sets, but a mean over one or two tokens
         # scores short texts high: "you", "your", "prompt" 1.0, "print it" 0.9936 (blocked under the
-        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.21 %
+        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.32 %
         # (loadtests/short_text_dev.py, README "Injection recall at 2 %"): not shipped
         static_weight=0.0,
         more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)

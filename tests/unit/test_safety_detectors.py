@@ -153,17 +153,20 @@ def test_an_explained_block_names_the_prompts_ngrams_that_drove_it_exactly(safet
     verdict = safety_service.check([prompt], "input", explained)
     ngrams = verdict["explanations"]["injection"]
     assert verdict["blocked"] == "prompt injection" and 0 < len(ngrams) <= 5
-    assert all(gram in prompt.lower() and share > 0 for gram, share in ngrams)
+    # n-grams of the prompt and, with the static token vectors, its WordPiece tokens ("token:...")
+    assert all(gram.removeprefix("token:").lstrip("#") in prompt.lower() and share > 0 for gram, share in ngrams)
     assert [share for _, share in ngrams] == sorted((share for _, share in ngrams), reverse=True)
-    # exact: the shares of every n-gram plus the graph's intercept give the classifier's own score
+    # exact: the shares of every n-gram plus the graph's intercept (and the static tokens' mean logit)
+    # give the classifier's own score
     classifier = safety_service.injection
+    static = classifier.static.logits([prompt])[0] if classifier.static is not None else 0.0
     explainer = classifier._explainer
     x = explainer.session.run([explainer.row], {"text": np.array([[prompt]], dtype=object)})[0][0]
     shares = explainer.coefficients[1] * x
     graph = onnx.load(str(classifier.path)).graph
     linear = next(n for n in graph.node if n.op_type == "LinearClassifier")
     intercept = next(helper.get_attribute_value(a) for a in linear.attribute if a.name == "intercepts")[1]
-    assert abs(1 / (1 + np.exp(-(shares.sum() + intercept))) - classifier.scores([prompt])[0]) < 1e-5
-    assert abs(shares.max() - ngrams[0][1]) < 1e-3
+    assert abs(1 / (1 + np.exp(-(shares.sum() + intercept + static))) - classifier.scores([prompt])[0]) < 1e-5
+    assert abs(shares.max() - [share for gram, share in ngrams if not gram.startswith("token:")][0]) < 1e-3
     benign = safety_service.check(["What is the capital of France?"], "input", explained)
     assert benign["explanations"] == {}  # allowed: nothing to explain

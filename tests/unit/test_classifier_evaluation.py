@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.classifiers.data import read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, leave_one_source_out, pick_threshold
-from pipelines.classifiers.train import HELDOUT_DIR, TASKS
+from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_INJECTION
 from services.safety.classifiers import InjectionClassifier, ModelInvalidError, ModelMissingError, ToxicityClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,17 +65,25 @@ def test_leave_one_source_out_never_trains_on_the_source_it_scores():
     assert out["s3"]["roc_auc"] is None and out["s3"]["trained_on_rows"] == 4
 
 
-@pytest.mark.parametrize("task", ["injection", "toxicity"])
-def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task):
-    rows = read_heldout(HELDOUT_DIR / TASKS[task].heldout_file)
+@pytest.mark.parametrize(
+    "task,file", [(t, f) for t, task in TASKS.items() for f in (task.heldout_file, *task.more_heldout)]
+)
+def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task, file):
+    rows = read_heldout(HELDOUT_DIR / file)
     assert len(rows) >= 50
     assert {r[1] for r in rows} == set(range(len(TASKS[task].classes)))
-    assert all(r[2].startswith("handwritten/") for r in rows)
-    assert len({r[0] for r in rows}) == len(rows)
+    assert all(r[2].split("/")[0] in ("handwritten", "handwritten2") for r in rows)
+    texts = {" ".join(r[0].lower().split()) for r in rows}
+    assert len(texts) == len(rows)
+    others = [HELDOUT_DIR / f for f in (TASKS[task].heldout_file, *TASKS[task].more_heldout) if f != file]
+    if task == "injection":
+        others.append(WRITTEN_INJECTION)  # the project's hand-written training rows
+    for other in others:
+        assert not texts & {" ".join(r[0].lower().split()) for r in read_heldout(other)}, other.name
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS[task].data_file
     if data.exists():
-        train = {r[0].strip().lower() for r in TASKS[task].reader(data)}
-        assert not train & {r[0].strip().lower() for r in rows}
+        train = {" ".join(r[0].lower().split()) for r in TASKS[task].reader(data)}
+        assert not train & texts
 
 
 def test_injection_heldout_has_hard_negatives_and_every_attack_family():

@@ -361,16 +361,19 @@ class PiiDetector:
         ]
         found = [e for e in found if e.score >= entity_thresholds.get(e.type, threshold)]
         found = drop_lookalikes(text, found)  # serial-number tails, versions, OIDs, section numbers
+        # a type not asked for (no shipped recogniser reports one) stays only on a phone's digits,
+        # where a phone look-alike loses to the phone. So the look-alikes a policy does not want
+        # could never reach the result: they are not asked for.
+        phones = [e for e in found if e.type == "PHONE_NUMBER"]
+        found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
         if self.tagger is not None:
             by_tagger = {True: set(), False: set()}
             for r in results:
                 tagger_made = (r.recognition_metadata or {}).get("recognizer_name") == "TaggerRecognizer"
                 by_tagger[tagger_made].add((r.entity_type, r.start, r.end))
             tagged = by_tagger[True] - by_tagger[False]  # a rule's same span is the rule's
-            found = widen_to_tagger(tagger_gives_way(found, tagged), tagged)
-        # a type not asked for (no shipped recogniser reports one) stays only on a phone's digits,
-        # where a phone look-alike loses to the phone. So the look-alikes a policy does not want
-        # could never reach the result: they are not asked for.
-        phones = [e for e in found if e.type == "PHONE_NUMBER"]
-        found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
+            # over the types asked for only: a look-alike kept above loses to its phone below, and
+            # must not move a tagger span (the result would then hang on what else was asked)
+            asked = [e for e in found if e.type in entities]
+            found = widen_to_tagger(tagger_gives_way(asked, tagged), tagged) + [e for e in found if e not in asked]
         return [e for e in resolve_overlaps(found) if e.type in entities]

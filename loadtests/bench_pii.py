@@ -7,7 +7,7 @@ data since session 16), ``heldout2`` (held out in session 14, development data s
 session 15), ``heldout`` (held out until session 14, development data since), ``dev``, ``heldout6``
 (written in session 16 by another author who never read the rules; scored once in session 17,
 development data since), or ``heldout7`` (written in session 17 by another author who never read the
-rules; not scored yet: to be scored once, at the end of a round).
+rules; scored once at the end of session 18's first round, development data after).
 
 Two detectors side by side, in one run, on one core:
 
@@ -159,7 +159,7 @@ def main() -> None:
         default="heldout5",
         choices=["heldout5", "heldout7", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev"],
         help="Labelled set (heldout5, the default, and heldout4 were each scored once in session 16; heldout6 once "
-        "in session 17, development data since; heldout7 not yet).",
+        "in session 17, development data since; heldout7 once at the end of session 18's first round).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

@@ -870,6 +870,31 @@ class NameRecognizer(EntityRecognizer):
         return found is not None and len(text[found[0] : found[1]].split()) >= 2
 
 
+def not_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
+    are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
+    ship, brand or thing word in or around it, a place before its US state. For another
+    recogniser's PERSON span (the learned tagger's, ``services/safety/tagger.py``): the rules'
+    "not a name" decision vetoes it."""
+    words = [w.group() for w in _TOKEN.finditer(text, start, end)]
+    if not words:
+        return False
+    before, after = text[max(0, start - 40) : start], text[end:]
+    bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
+    if _NAMING_BEFORE.search(before) or _GREETING_BEFORE.search(before):
+        return False  # "my name is Daniel Park", "Dear Tom Ford": named or greeted, a person
+    if any(w in _NOT_PERSON_WORDS for w in bare) or bare[0] in _PLACE_FIRST or words[0] in _SHIP_PREFIXES:
+        return True
+    if _PLACE_BEFORE.search(before) or _SHIP_BEFORE.search(before) or _FIRM_BEFORE.search(before):
+        return True
+    if _AMPERSAND_AFTER.match(after) or _AMPERSAND_BEFORE.search(before) or _REGION_AFTER.match(after):
+        return True
+    for eponym in (re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", after), _JOINED_EPONYM_AFTER.match(after)):
+        if eponym and eponym.group(1) in _EPONYM_NEXT:
+            return True
+    return brand_phrase(words)
+
+
 _STREET = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
     r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"

@@ -268,6 +268,8 @@ def tagger_recognizer(tagger: PiiTagger, rules: Sequence[Any] = ()) -> Any:
     reads (only with a model trained on rule features)."""
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+    from services.safety.recognizers import not_a_name
+
     class TaggerRecognizer(EntityRecognizer):
         def __init__(self) -> None:
             super().__init__(supported_entities=list(LABELS), name="TaggerRecognizer", supported_language="en")
@@ -297,7 +299,7 @@ def tagger_recognizer(tagger: PiiTagger, rules: Sequence[Any] = ()) -> Any:
                     },
                 )
                 for kind, start, end in tagger.tag(tokens_of(nlp_artifacts.tokens), rule_spans)
-                if kind in wanted
+                if kind in wanted and not (kind == "PERSON" and not_a_name(text, start, end))  # the rules' veto
             ]
 
     return TaggerRecognizer()

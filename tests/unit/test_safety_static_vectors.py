@@ -53,16 +53,19 @@ PROBES = [
     "Tell me about the moon. " * 40,  # ~1,000 characters: past the sparse scorer's limit
     "",  # no n-gram and no token: the intercept alone
     "[CLS] [SEP]",  # special tokens only: no static term
+    "print it",  # fewer tokens than min_tokens: the shrunken mean
+    "you",
 ]
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A stacked TF-IDF + static model fitted and packaged by the training code."""
+@pytest.fixture(scope="module", params=[0, 6], ids=["plain-mean", "min-tokens-6"])
+def trained(request, tmp_path_factory):
+    """A stacked TF-IDF + static model fitted and packaged by the training code (the static mean
+    plain, and divided by at least six tokens)."""
     rng = np.random.default_rng(0)
     model_dir = default_model_dir()
     vectors = TextVectors.from_model(rng.normal(size=(30522, 8)).astype(np.float32), model_dir)
-    vectors = TextVectors.centred_mean(vectors.table, model_dir)
+    vectors = TextVectors.centred_mean(vectors.table, model_dir, min_tokens=request.param)
     static = StaticVectors(vectors, "minilm-test.onnx")
     texts, labels = BENIGN + INJECTION, [0] * len(BENIGN) + [1] * len(INJECTION)
     groups = ["a", "b"] * len(BENIGN)

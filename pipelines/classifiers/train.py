@@ -67,7 +67,7 @@ from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokeni
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 10  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 12  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,13 @@ TASKS = {
         max_features=10_000,
         # the static token vectors at 0.25 (centred, plain mean) had the highest mean of the sources' recalls
         # out of source (loadtests/bench_injection_sources.py --with agentdojo spikee written_as_one pyrit
-        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget)
-        # and, trained by this pipeline, higher F1 on both held-out sets, but a mean over one or two tokens
-        # scores short texts high: "you", "your", "prompt" 1.0, "print it" 0.9936 (blocked under the
-        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.32 %
-        # (loadtests/short_text_dev.py, README "Injection recall at 2 %"): not shipped
-        static_weight=0.0,
+        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget),
+        # but a plain mean over one or two tokens scored short texts high ("you", "your", "prompt" 1.0, "print
+        # it" 0.9936). Divided by at least 8 tokens (static_min_tokens): 0.681 against 0.664 in the same
+        # session (01:00 UTC; 4 tokens: 0.679) and short texts no worse than TF-IDF alone
+        # (loadtests/short_text_dev.py; README "Short texts and the static vectors")
+        static_weight=0.25,
+        static_min_tokens=8,
         more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
     ),
     "toxicity": Task(

@@ -134,7 +134,7 @@ def test_a_corrupt_static_table_is_refused(trained, tmp_path):
 
 
 def _with_static_injection(monkeypatch) -> None:
-    """The injection task with the static vectors on (the recipe the knob ships)."""
+    """The injection task with the static vectors on (as shipped, at another weight)."""
     import dataclasses
 
     from pipelines.classifiers import train
@@ -200,9 +200,14 @@ def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
     assert "embedder is missing" in result.output
 
 
-def test_the_shipped_recipe_trains_without_the_embedder(monkeypatch, tmp_path):
-    """static_weight 0 (as shipped): make classifiers needs no MiniLM ONNX file."""
+def test_a_recipe_without_static_vectors_trains_without_the_embedder(monkeypatch, tmp_path):
+    """static_weight 0 (TF-IDF alone): make classifiers needs no MiniLM ONNX file."""
+    import dataclasses
+
     from pipelines.classifiers import train
+
+    tasks = {**train.TASKS, "injection": dataclasses.replace(train.TASKS["injection"], static_weight=0.0)}
+    monkeypatch.setattr(train, "TASKS", tasks)
 
     class Reached(Exception):
         pass

@@ -31,8 +31,8 @@ from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
 from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
-from pipelines.classifiers.extra_data import extra_injection_rows
-from pipelines.classifiers.recipes import DenseBlock, fit_stacked
+from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
+from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,18 +98,13 @@ def dense_blocks(recipe: str, texts: list[str], args: argparse.Namespace) -> tup
         table = token_table(args.embedder_onnx, args.cache_dir.parent / "static-embeddings")
         if args.center:
             table = table - table.mean(axis=0)
-        vectors = TextVectors.from_model(table, pooling=args.pooling)
+        vectors = TextVectors.from_model(table, pooling=args.pooling, min_tokens=args.min_tokens)
         blocks.append(("static", vectors.transform, args.static_weight))
     if "intent" in recipe:
         from pipelines.classifiers.intent_features import intent_matrix
 
         blocks.append(("intent", intent_matrix, args.intent_weight))
-    out = []
-    for name, transform, weight in blocks:
-        index = {t: i for i, t in enumerate(texts)}
-        matrix = transform(texts)
-        out.append(DenseBlock(name, lambda ts, m=matrix, ix=index: m[[ix[t] for t in ts]], weight))
-    return tuple(out)
+    return tuple(memoised(DenseBlock(name, transform, weight), texts) for name, transform, weight in blocks)
 
 
 def compare(
@@ -128,7 +123,12 @@ def compare(
     all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []]
     blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
 
+    fragments = getattr(args, "fragments", 0) if args else 0
+
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+        if fragments:  # as train.py's Task.fragments: short spans of the fold's benign rows, trained on as benign
+            benign = [r[0] for r in train if r[1] == 0]
+            train = train + [(t, 0, "benign fragments") for t in benign_fragments(benign, fragments)]
         tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
         if recipe == "shipped":
             model = fit_texts(tx, lb, c, gr, task.max_features)
@@ -187,6 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--center", action="store_true", help="subtract the table's mean vector before pooling")
     parser.add_argument(
+        "--min-tokens", type=int, default=0, help="mean pooling: divide by at least this many tokens (short texts)"
+    )
+    parser.add_argument(
+        "--fragments", type=int, default=0, help="short spans of each fold's benign rows added as benign (train.py's)"
+    )
+    parser.add_argument(
         "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
     )
     parser.add_argument(
@@ -211,10 +217,16 @@ def main(argv: list[str] | None = None) -> None:
         "c": args.c,
         "recipe": args.recipe,
         **(
-            {"static_weight": args.static_weight, "center": args.center, "pooling": args.pooling}
+            {
+                "static_weight": args.static_weight,
+                "center": args.center,
+                "pooling": args.pooling,
+                "min_tokens": args.min_tokens,
+            }
             if "static" in args.recipe
             else {}
         ),
+        **({"fragments": args.fragments} if args.fragments else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
         **compare(rows, base_sources, args.c, args.recipe, args, heldout),

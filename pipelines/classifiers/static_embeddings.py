@@ -109,31 +109,38 @@ class TextVectors:
     ``table``: ``[vocab, d]``; ``skip``: token ids left out ([CLS], [SEP], [PAD], [UNK] and the
     like); a text with no other token gets the zero vector. ``pooling``: ``normalised`` (the mean
     scaled to unit length) or ``mean`` (the plain mean: linear in the table, so a linear head over it
-    is one number per token)."""
+    is one number per token). ``min_tokens`` (``mean`` only): the sum is divided by at least this
+    many tokens, so a text of fewer tokens gets a shrunken mean (still linear in the table) and one
+    or two tokens cannot carry a short text's score alone."""
 
-    def __init__(self, table: np.ndarray, tokenizer, skip: set[int], pooling: str = "normalised"):
+    def __init__(self, table: np.ndarray, tokenizer, skip: set[int], pooling: str = "normalised", min_tokens: int = 0):
         if pooling not in ("normalised", "mean"):
             raise ValueError(f"pooling must be 'normalised' or 'mean', not {pooling!r}")
+        if min_tokens and pooling != "mean":
+            raise ValueError("min_tokens needs the plain mean pooling")
         self.pooling = pooling
+        self.min_tokens = min_tokens
         self.table = table.astype(np.float32)
         self.tokenizer = tokenizer
         self.keep = np.ones(len(table), dtype=bool)
         self.keep[list(skip)] = False
 
     @classmethod
-    def from_model(cls, table: np.ndarray, model_dir: Path | None = None, pooling: str = "normalised") -> TextVectors:
+    def from_model(
+        cls, table: np.ndarray, model_dir: Path | None = None, pooling: str = "normalised", min_tokens: int = 0
+    ) -> TextVectors:
         from services.rag.chunking import load_tokenizer
 
         tokenizer = load_tokenizer(model_dir or default_model_dir())
         skip = {tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]")}
-        return cls(table, tokenizer, {i for i in skip if i is not None}, pooling)
+        return cls(table, tokenizer, {i for i in skip if i is not None}, pooling, min_tokens)
 
     @classmethod
-    def centred_mean(cls, table: np.ndarray, model_dir: Path | None = None) -> TextVectors:
+    def centred_mean(cls, table: np.ndarray, model_dir: Path | None = None, min_tokens: int = 0) -> TextVectors:
         """The shipped injection block: every row less the table's mean row (the direction all
         tokens share says nothing about a text), plain mean pooling (linear in the table: served as
         one number per token, ``services/safety/classifiers.py``)."""
-        return cls.from_model(table - table.mean(axis=0), model_dir, pooling="mean")
+        return cls.from_model(table - table.mean(axis=0), model_dir, pooling="mean", min_tokens=min_tokens)
 
     def token_ids(self, text: str) -> np.ndarray:
         ids = np.array(self.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int64)
@@ -154,6 +161,6 @@ class TextVectors:
         counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=(len(texts), len(self.table)))
         summed = np.asarray(counts @ self.table, dtype=np.float32)
         if self.pooling == "mean":
-            return summed / np.maximum(np.asarray(counts.sum(axis=1)), 1.0)
+            return summed / np.maximum(np.asarray(counts.sum(axis=1)), max(self.min_tokens, 1))
         norms = np.linalg.norm(summed, axis=1, keepdims=True)
         return summed / np.maximum(norms, 1e-12)

@@ -67,7 +67,7 @@ from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokeni
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
-FORMAT_VERSION = 10  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 12  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,9 @@ class Task:
     # > 0: the static MiniLM token vectors (centred, plain mean over the text's tokens) beside the
     # n-grams, at this share of the row (recipes.py); 0: TF-IDF alone
     static_weight: float = 0.0
+    # with static_weight: the static mean divides by at least this many WordPiece tokens (TextVectors.min_tokens),
+    # so one or two tokens cannot decide a short text's static share; 0: the plain mean
+    static_min_tokens: int = 0
     # further held-out files in HELDOUT_DIR (two-class tasks), scored like heldout_file at the same
     # threshold: the report's "more_heldout", by file name
     more_heldout: tuple[str, ...] = ()
@@ -112,12 +115,13 @@ TASKS = {
         max_features=10_000,
         # the static token vectors at 0.25 (centred, plain mean) had the highest mean of the sources' recalls
         # out of source (loadtests/bench_injection_sources.py --with agentdojo spikee written_as_one pyrit
-        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget)
-        # and, trained by this pipeline, higher F1 on both held-out sets, but a mean over one or two tokens
-        # scores short texts high: "you", "your", "prompt" 1.0, "print it" 0.9936 (blocked under the
-        # short-text rule's 0.99), benign 1-5 word spans blocked 0.91 % under the rule against 0.32 %
-        # (loadtests/short_text_dev.py, README "Injection recall at 2 %"): not shipped
-        static_weight=0.0,
+        # bastioncorpus, 2026-12-01 23:55-2026-12-02 00:22 UTC: 0.685 against 0.664 at the rule's 2 % budget),
+        # but a plain mean over one or two tokens scored short texts high ("you", "your", "prompt" 1.0, "print
+        # it" 0.9936). Divided by at least 8 tokens (static_min_tokens): 0.681 against 0.664 in the same
+        # session (01:00 UTC; 4 tokens: 0.679) and short texts no worse than TF-IDF alone
+        # (loadtests/short_text_dev.py; README "Short texts and the static vectors")
+        static_weight=0.25,
+        static_min_tokens=8,
         more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
     ),
     "toxicity": Task(
@@ -284,10 +288,10 @@ class StaticVectors:
     embedder: str  # the ONNX file they were distilled from (its name carries the model's fingerprint)
 
 
-def load_static(embedder: Path, cache_dir: Path, progress: Callable[[str], None]) -> StaticVectors:
+def load_static(embedder: Path, cache_dir: Path, progress: Callable[[str], None], min_tokens: int = 0) -> StaticVectors:
     """The table of ``embedder``'s token vectors (built once into ``cache_dir``, ~25 s), centred."""
     table = token_table(embedder, cache_dir, progress=progress)
-    return StaticVectors(TextVectors.centred_mean(table, default_model_dir()), embedder.name)
+    return StaticVectors(TextVectors.centred_mean(table, default_model_dir(), min_tokens), embedder.name)
 
 
 def export_static(model: StackedModel, static: StaticVectors, weight: float, path: Path) -> None:
@@ -303,6 +307,7 @@ def export_static(model: StackedModel, static: StaticVectors, weight: float, pat
         token_logits=token_logits,
         skip_ids=np.flatnonzero(~static.vectors.keep).astype(np.int64),
         tokenizer_sha256=np.array(tokenizer_digest(default_model_dir())),
+        min_tokens=np.array(static.vectors.min_tokens, dtype=np.int64),
     )
     tmp.replace(path)
 
@@ -452,7 +457,9 @@ def train_task(
         + f", C={task.c:g}, at most {task.max_features} n-grams), skl2onnx"
         + (
             f"; beside the n-grams the static MiniLM token vectors ({static.embedder}, centred, plain mean over the"
-            f" text's WordPiece tokens, weight {task.static_weight:g}), served as one logit per token"
+            f" text's WordPiece tokens"
+            + (f", divided by at least {task.static_min_tokens}" if task.static_min_tokens else "")
+            + f", weight {task.static_weight:g}), served as one logit per token"
             if block is not None and static is not None
             else ""
         ),
@@ -599,7 +606,11 @@ def train_all(
             progress(f"{name}: up to date")
             reports[name] = json.loads(report_path.read_text())
             continue
-        static = load_static(embedder, cache_dir.parent / "static-embeddings", progress) if task.static_weight else None
+        static = (
+            load_static(embedder, cache_dir.parent / "static-embeddings", progress, task.static_min_tokens)
+            if task.static_weight
+            else None
+        )
         reports[name] = train_task(task, data_dir, out_dir, progress, extra_rows, static)
         manifest[name] = stamp
         manifest_path.write_text(json.dumps(manifest, indent=2))

@@ -61,7 +61,9 @@ class StaticTokenLogits:
     [MASK] left out). That share, ``coef . weight * mean(table[t] - m)``, is the mean over the
     tokens of ``token_logits[t] = weight * coef . (table[t] - m)``: the file ``path`` (``.npz``)
     holds ``token_logits`` ([vocab] float64), ``skip_ids`` and ``tokenizer_sha256``, the digest of
-    the tokenizer whose ids index it (a text with no kept token adds 0)."""
+    the tokenizer whose ids index it (a text with no kept token adds 0), and may hold ``min_tokens``
+    (training's ``TextVectors.min_tokens``): the sum is then divided by at least that many tokens, so
+    a text of one or two tokens gets a shrunken share (absent: 0, the plain mean)."""
 
     def __init__(self, path: Path, tokenizer_dir: Path | None = None):
         from services.rag.chunking import load_tokenizer
@@ -74,6 +76,7 @@ class StaticTokenLogits:
                 self.token_logits = np.asarray(data["token_logits"], dtype=np.float64).copy()
                 skip = np.asarray(data["skip_ids"], dtype=np.int64)
                 digest = str(data["tokenizer_sha256"])
+                self.min_tokens = int(data["min_tokens"]) if "min_tokens" in data else 0
         except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: one clear error
             raise ModelInvalidError(f"{path} is not a static token table ({type(exc).__name__}): {retrain}") from exc
         tokenizer_dir = tokenizer_dir or embedder_tokenizer_dir()
@@ -92,7 +95,8 @@ class StaticTokenLogits:
         return ids[self.keep[ids]] if len(ids) else ids
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        """``[len(texts)]`` float64: each text's mean token logit (0 for a text with no kept token)."""
+        """``[len(texts)]`` float64: each text's mean token logit (0 for a text with no kept token;
+        the sum over fewer than ``min_tokens`` tokens divided by ``min_tokens``)."""
         if len(texts) == 1:
             encodings = [self.tokenizer.encode(texts[0], add_special_tokens=False)]
         else:
@@ -101,7 +105,7 @@ class StaticTokenLogits:
         for i, encoding in enumerate(encodings):
             ids = self._kept(encoding.ids)
             if len(ids):
-                out[i] = self.token_logits[ids].mean()
+                out[i] = self.token_logits[ids].sum() / max(len(ids), self.min_tokens)
         return out
 
     def top(self, text: str, k: int) -> list[tuple[str, float]]:
@@ -109,7 +113,7 @@ class StaticTokenLogits:
         ids = self._kept(self.tokenizer.encode(text, add_special_tokens=False).ids)
         shares: dict[int, float] = {}
         for i in ids.tolist():
-            shares[i] = shares.get(i, 0.0) + self.token_logits[i] / len(ids)
+            shares[i] = shares.get(i, 0.0) + self.token_logits[i] / max(len(ids), self.min_tokens)
         best = sorted((item for item in shares.items() if item[1] > 0), key=lambda item: -item[1])[:k]
         return [(f"token:{self.tokenizer.id_to_token(i)}", round(v, 4)) for i, v in best]
 

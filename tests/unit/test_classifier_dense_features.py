@@ -91,3 +91,13 @@ def test_text_vectors_plain_mean_pooling_is_linear_in_the_table():
     np.testing.assert_allclose(out, [[0.5, 1.5], [1.0, 0.0], [0.0, 0.0]], atol=1e-6)
     with pytest.raises(ValueError, match="pooling"):
         TextVectors(table, _WordTokenizer([]), skip=set(), pooling="max")
+
+
+def test_text_vectors_min_tokens_shrinks_the_mean_of_short_texts_only():
+    table = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 3.0]], dtype=np.float32)
+    vectors = TextVectors(table, _WordTokenizer(["ignore", "rules"]), skip={0}, pooling="mean", min_tokens=4)
+    out = vectors.transform(["ignore", "ignore rules", "ignore rules ignore rules ignore rules", "nothing"])
+    # one token of four: a quarter of its row; six tokens: the plain mean
+    np.testing.assert_allclose(out, [[0.25, 0.0], [0.25, 0.75], [0.5, 1.5], [0.0, 0.0]], atol=1e-6)
+    with pytest.raises(ValueError, match="min_tokens"):
+        TextVectors(table, _WordTokenizer([]), skip=set(), min_tokens=4)

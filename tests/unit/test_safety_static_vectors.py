@@ -53,16 +53,19 @@ PROBES = [
     "Tell me about the moon. " * 40,  # ~1,000 characters: past the sparse scorer's limit
     "",  # no n-gram and no token: the intercept alone
     "[CLS] [SEP]",  # special tokens only: no static term
+    "print it",  # fewer tokens than min_tokens: the shrunken mean
+    "you",
 ]
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A stacked TF-IDF + static model fitted and packaged by the training code."""
+@pytest.fixture(scope="module", params=[0, 6], ids=["plain-mean", "min-tokens-6"])
+def trained(request, tmp_path_factory):
+    """A stacked TF-IDF + static model fitted and packaged by the training code (the static mean
+    plain, and divided by at least six tokens)."""
     rng = np.random.default_rng(0)
     model_dir = default_model_dir()
     vectors = TextVectors.from_model(rng.normal(size=(30522, 8)).astype(np.float32), model_dir)
-    vectors = TextVectors.centred_mean(vectors.table, model_dir)
+    vectors = TextVectors.centred_mean(vectors.table, model_dir, min_tokens=request.param)
     static = StaticVectors(vectors, "minilm-test.onnx")
     texts, labels = BENIGN + INJECTION, [0] * len(BENIGN) + [1] * len(INJECTION)
     groups = ["a", "b"] * len(BENIGN)
@@ -131,7 +134,7 @@ def test_a_corrupt_static_table_is_refused(trained, tmp_path):
 
 
 def _with_static_injection(monkeypatch) -> None:
-    """The injection task with the static vectors on (the recipe the knob ships)."""
+    """The injection task with the static vectors on (as shipped, at another weight)."""
     import dataclasses
 
     from pipelines.classifiers import train
@@ -197,9 +200,14 @@ def test_the_cli_reports_a_missing_embedder_and_exits_1(monkeypatch, tmp_path):
     assert "embedder is missing" in result.output
 
 
-def test_the_shipped_recipe_trains_without_the_embedder(monkeypatch, tmp_path):
-    """static_weight 0 (as shipped): make classifiers needs no MiniLM ONNX file."""
+def test_a_recipe_without_static_vectors_trains_without_the_embedder(monkeypatch, tmp_path):
+    """static_weight 0 (TF-IDF alone): make classifiers needs no MiniLM ONNX file."""
+    import dataclasses
+
     from pipelines.classifiers import train
+
+    tasks = {**train.TASKS, "injection": dataclasses.replace(train.TASKS["injection"], static_weight=0.0)}
+    monkeypatch.setattr(train, "TASKS", tasks)
 
     class Reached(Exception):
         pass

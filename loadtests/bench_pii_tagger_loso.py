@@ -1,6 +1,6 @@
 """Leave-one-set-out for the learned PII recogniser (``services/safety/tagger.py``): for each of the
 training sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagger.py``'s ``TRAIN_SETS``;
-never ``heldout7`` or ``heldout8``), train the tagger on the others and score it with
+never ``heldout8`` or ``heldout9``), train the tagger on the others and score it with
 ``bench_pii``'s scoring, through ``PiiDetector`` as the guard runs it, in four configurations:
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
@@ -9,9 +9,10 @@ never ``heldout7`` or ``heldout8``), train the tagger on the others and score it
 - ``union``: rules and tagger (trained without rule features) side by side; an overlap goes to the rules.
 
 Caveat: the rules were written on five of the sets (``dev`` to ``heldout4``), so their figures on those
-folds (and the configurations that read them) are optimistic; ``heldout5`` and ``heldout6`` were each scored
-once (end of session 16, session 17) and no rule has been written on them since, so their folds
-compare all four configurations as a new author's set would; ``tagger`` is the honest estimate on every fold.
+folds (and the configurations that read them) are optimistic; ``heldout5``, ``heldout6`` and
+``heldout7`` were each scored once (end of session 16, session 17, session 18's first round) and no
+rule has been written on them since, so their folds compare all four configurations as a new
+author's set would; ``tagger`` is the honest estimate on every fold.
 
     .venv/bin/python loadtests/bench_pii_tagger_loso.py [--configs rules,tagger,...]
 
@@ -144,8 +145,8 @@ def main() -> None:
             "c1": args.c1,
             "c2": args.c2,
             "caveat": "the rules were written on dev..heldout4: their figures there (and rule-reading "
-            "configurations') are optimistic; no rule was written on heldout5 or heldout6 (their folds are fair "
-            "to all); "
+            "configurations') are optimistic; no rule was written on heldout5, heldout6 or heldout7 (their folds are "
+            "fair to all); "
             "'tagger' is the estimate for a new author on every fold",
             "utc_end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "train_seconds": train_seconds,

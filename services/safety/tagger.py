@@ -1,5 +1,5 @@
 """A learned PII recogniser: a linear-chain CRF (CRFsuite, ``python-crfsuite``) tagging spaCy's
-tokenizer tokens with BIO tags for PERSON, ADDRESS and DATE_OF_BIRTH.
+tokenizer tokens with BILOU tags for PERSON, ADDRESS and DATE_OF_BIRTH.
 
 The hand-written rules of ``services/safety/recognizers.py`` gain on the set they are written on
 and lose on the next author's; a tagger learns the same cues (gazetteer membership, shape,
@@ -10,9 +10,11 @@ capitalisation, the words around, the line a token sits on) as weights from the 
 Features of a token: its lower-cased form, shape, two- and three-letter prefix and suffix,
 title / upper / digit flags, membership of the recognisers' name lists (given name, surname), its
 place on its line, the head word of its line and the last word of the previous line (form fields:
-"Name:" then the value), a birth cue among the six tokens before it, the same few of the tokens
-at -2..+2, and, with ``rule_features``, which rule recogniser's span holds it (the rules' own
-hits: the tagger then learns when to trust them).
+"Name:" then the value), a birth cue among the six tokens before it, address cues (a street word,
+a unit word, a postcode-shaped token on its line or the line before; after an address label such
+as "Addr:" on its line or the line before), the same few of the tokens at -2..+2, and, with
+``rule_features``, which rule recogniser's span holds it (the rules' own hits: the tagger then
+learns when to trust them).
 
 The tagger reads only tokens, so it could report anything: ``services/safety/prefilter.py`` has no
 cheaper necessary condition for it than its own result, which is what the detector gives it (as for
@@ -46,6 +48,26 @@ _SHAPE_MAP = str.maketrans(
     | {c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 )
 _REPEATS = re.compile(r"(.)\1{2,}")
+# Tag scheme of the training rows: "BILOU" (a span's last token L-, a one-token span U-; since session
+# 18's second round) or "BIO"; spans_of reads both
+SCHEME = "BILOU"
+# Address cues on a token's line and the line before: a street word, a unit word, a postcode-shaped
+# token, an address label (features(): _line_cues)
+_STREET_WORDS = frozenset(
+    "street st road rd avenue ave av lane ln drive dr boulevard blvd court ct way place pl parkway pkwy terrace "
+    "close crescent cres square sq highway hwy row walk mews gardens grove hill strasse straße str weg allee platz "
+    "gasse ring rue via viale calle avenida av. rua laan straat vej gatan gata katu ulica ul".split()
+)
+# Field labels an address follows ("Address:", "Adresse du bien :", "地址：")
+_ADDRESS_LABELS = frozenset(
+    "address addr adresse adres adresa adresă anschrift wohnadresse dirección direccion domicilio endereço endereco "
+    "morada indirizzo residenza osoite cím adressi 地址 住所 주소 住址 адрес адреса διεύθυνση पता العنوان ship-to "
+    "shipto".split()
+)
+_UNIT_WORDS = frozenset("flat apt apartment suite ste unit floor fl box bldg building block po p.o. #".split())
+_POSTCODE = re.compile(
+    r"^(?:\d{4,6}|\d{5}-\d{3,4}|\d{3}-\d{4}|[A-Z]{1,2}\d[A-Z\d]?|\d[A-Z]{2}|[A-Z]\d[A-Z]|\d[A-Z]\d)$"
+)
 
 
 @dataclass(slots=True)  # slots, not frozen: faster to build (a text holds hundreds; frozen costs 3x)
@@ -116,7 +138,37 @@ def word_features(word: str) -> tuple[str, ...]:
         out.append("g")
     if bare in last or folded in last:
         out.append("l")
+    key = lower.rstrip(".,")
+    if key in _STREET_WORDS:
+        out.append("sw")
+    if key in _UNIT_WORDS:
+        out.append("uw")
+    if _POSTCODE.match(word.rstrip(",")):
+        out.append("pc")
+    if key.rstrip(":：") in _ADDRESS_LABELS:
+        out.append("al")
     return tuple(out)
+
+
+def _line_cues(tokens: Sequence[Token]) -> list[tuple[str, ...]]:
+    """Per token, the address cues of its line ("l" + cue) and of the line before ("pl" + cue), and
+    "ac" after an address label on its line or anywhere on the line before."""
+    lines: list[list[int]] = []
+    for i, tok in enumerate(tokens):
+        if tok.line_start or not lines:
+            lines.append([])
+        lines[-1].append(i)
+    out: list[tuple[str, ...]] = [()] * len(tokens)
+    before: tuple[str, ...] = ()
+    for line in lines:
+        cues = {f for i in line for f in word_features(tokens[i].text) if f in ("sw", "uw", "pc", "al")}
+        here = tuple(sorted("l" + c for c in cues)) + tuple("p" + c for c in before)
+        labelled = "lal" in before
+        for i in line:
+            out[i] = here + ("ac",) if labelled else here
+            labelled = labelled or "al" in word_features(tokens[i].text)
+        before = tuple(sorted("l" + c for c in cues))
+    return out
 
 
 # The features a neighbour lends a token (by their prefix), at -2..+2
@@ -136,6 +188,7 @@ def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) 
     out: list[list[str]] = []
     line_head = prev_last = ""
     cue_at = -100  # index of the last birth cue seen
+    line_cues = _line_cues(tokens)
     for i, tok in enumerate(tokens):
         if tok.line_start:
             prev_last = tokens[i - 1].text.lower() if i else ""
@@ -148,6 +201,7 @@ def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) 
             row.append("pl=" + prev_last)
         if i - cue_at <= 6:
             row.append("cue")
+        row.extend(line_cues[i])
         for offset in (-2, -1, 1, 2):
             j = i + offset
             if 0 <= j < n:
@@ -167,19 +221,24 @@ def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) 
     return out
 
 
-def bio_tags(tokens: Sequence[Token], spans: Iterable[tuple[str, int, int]]) -> list[str]:
-    """BIO tags of ``tokens`` for labelled character ``spans`` (type, start, end): a token inside a
-    span (by overlap) takes its type; the first of a span's tokens B-, the rest I-."""
+def bio_tags(tokens: Sequence[Token], spans: Iterable[tuple[str, int, int]], scheme: str | None = None) -> list[str]:
+    """BIO or BILOU tags (``scheme``, default ``SCHEME``) of ``tokens`` for labelled character ``spans``
+    (type, start, end): a token inside a span (by overlap) takes its type; the first of a span's
+    tokens B-, the rest I-; with BILOU the last L- and a one-token span's U-."""
     tags = ["O"] * len(tokens)
     for kind, start, end in sorted(spans, key=lambda s: s[1]):
         inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end and tags[i] == "O"]
         for k, i in enumerate(inside):
             tags[i] = ("B-" if k == 0 else "I-") + kind
+        if (scheme or SCHEME) == "BILOU" and inside:
+            last = inside[-1]
+            tags[last] = ("U-" if len(inside) == 1 else "L-") + kind
     return tags
 
 
 def spans_of(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """Character spans (type, start, end) from BIO tags; an I- with no B- before it opens a span."""
+    """Character spans (type, start, end) from BIO or BILOU tags; an I- or L- with no open span of
+    its type before it opens one; an L- or U- closes its span."""
     out: list[tuple[str, int, int]] = []
     current: list[Any] | None = None
     for tok, tag in zip(tokens, tags, strict=True):
@@ -187,12 +246,14 @@ def spans_of(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[str, in
             current = None
             continue
         prefix, kind = tag.split("-", 1)
-        if prefix == "I" and current is not None and current[0] == kind:
+        if prefix in "IL" and current is not None and current[0] == kind:
             current[2] = tok.end
             out[-1] = tuple(current)  # type: ignore[assignment]
-            continue
-        current = [kind, tok.start, tok.end]
-        out.append(tuple(current))  # type: ignore[arg-type]
+        else:
+            current = [kind, tok.start, tok.end]
+            out.append(tuple(current))  # type: ignore[arg-type]
+        if prefix in "LU":
+            current = None
     return out
 
 
@@ -214,7 +275,7 @@ def train(
     c2: float = 0.01,
     iterations: int = 150,
 ) -> None:
-    """Fit a CRF on (tokens, BIO tags, rule labels or None) examples and write it to ``path``."""
+    """Fit a CRF on (tokens, BIO or BILOU tags, rule labels or None) examples and write it to ``path``."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)

@@ -78,8 +78,9 @@ def test_bio_tags_and_spans_round_trip():
         Token("Lee", 8, 11, False),
         Token("at", 12, 14, False),
     ]
-    tags = bio_tags(tokens, [("PERSON", 3, 11)])
+    tags = bio_tags(tokens, [("PERSON", 3, 11)], scheme="BIO")
     assert tags == ["O", "B-PERSON", "I-PERSON", "O"]
+    assert bio_tags(tokens, [("PERSON", 3, 11)]) == ["O", "B-PERSON", "L-PERSON", "O"]  # BILOU, as trained
     assert spans_of(tokens, tags) == [("PERSON", 3, 11)]
     # an I- with no B- before it opens a span; a change of type closes one
     assert spans_of(tokens, ["I-PERSON", "I-ADDRESS", "O", "B-PERSON"]) == [
@@ -88,6 +89,21 @@ def test_bio_tags_and_spans_round_trip():
         ("PERSON", 12, 14),
     ]
     assert rule_labels_of(tokens, [("PERSON", 3, 7)]) == ["", "PERSON", "", ""]
+
+
+def test_bilou_tags_mark_a_spans_last_token_and_a_one_token_span():
+    tokens = [Token(w, 3 * i, 3 * i + 2, False) for i, w in enumerate(["Ann", "Lee", "Bo", "at", "Kim"])]
+    spans = [("PERSON", 0, 5), ("PERSON", 6, 8), ("PERSON", 12, 14)]
+    tags = bio_tags(tokens, spans, scheme="BILOU")
+    assert tags == ["B-PERSON", "L-PERSON", "U-PERSON", "O", "U-PERSON"]
+    # an L- or U- closes its span: two names side by side stay two (BIO would merge "Ann Lee" and "Bo")
+    assert spans_of(tokens, tags) == spans
+    assert spans_of(tokens, ["L-PERSON", "U-ADDRESS", "I-ADDRESS", "O", "O"]) == [
+        ("PERSON", 0, 2),
+        ("ADDRESS", 3, 5),
+        ("ADDRESS", 6, 8),
+    ]
+    assert bio_tags(tokens, spans, scheme="BIO") == ["B-PERSON", "I-PERSON", "B-PERSON", "O", "B-PERSON"]
 
 
 def test_a_tiny_model_finds_a_name_it_was_taught_in_a_new_sentence(tmp_path):
@@ -305,3 +321,21 @@ def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, veto
     fake = SimpleNamespace(rule_features=False, tag=lambda tokens, rules: [("PERSON", start, start + len(span))])
     found = tagger_recognizer(fake).analyze(text, ["PERSON"], SimpleNamespace(tokens=doc_of(text)))
     assert [(r.start, r.end) for r in found] == ([] if vetoed else [(start, start + len(span))])
+
+
+def test_address_cues_mark_the_line_after_a_label_and_the_line_before():
+    text = "Addr:\nTy Gwyn, Heol y Dderwen\nLlanarth SA47 0PN\nThanks"
+    tokens = tokens_of(doc_of(text.replace("\n", " \n ")))
+    rows = dict(zip([t.text for t in tokens], features(tokens), strict=True))
+    assert "al" in rows["Addr:"] and "lal" in rows["Addr:"] and "ac" not in rows["Addr:"]
+    assert "ac" in rows["Gwyn,"] and "plal" in rows["Gwyn,"]  # the line after a label-only line
+    assert "pc" in rows["SA47"] and "lpc" in rows["Llanarth"] and "ac" not in rows["Llanarth"]
+    assert "plpc" in rows["Thanks"]
+    text = "Ship to: Flat 2, 10 Mill Road, Ely"
+    tokens = tokens_of(doc_of(text))
+    rows = dict(zip([t.text for t in tokens], features(tokens), strict=True))
+    assert "uw" in rows["Flat"] and "sw" in rows["Road,"] and "lsw" in rows["Ely"] and "luw" in rows["Ely"]
+    tokens = tokens_of(doc_of("Meet Anna Lee at noon"))
+    assert not any(
+        f in ("sw", "uw", "pc", "al", "ac") or f[:2] in ("ls", "lu", "lp", "la") for r in features(tokens) for f in r
+    )

@@ -1,0 +1,69 @@
+"""What the PII tagger costs per text: ``features()`` and a whole ``PiiTagger.tag`` (features, CRFsuite's
+Viterbi and the marginals) on 1,000-character texts cut from ``heldout5`` (``bench_pii``'s ``texts_of``),
+tokenized once beforehand, ten passes over 50 texts, one process.
+
+    flock /tmp/llmops-heavy.lock taskset -c 0 env PYTHONPATH=$PWD .venv/bin/python \\
+        loadtests/bench_pii_tagger_cost.py var/classifiers/pii_tagger.crfsuite
+
+Run it from two checkouts (each with its own model) one after the other, interleaved, to compare
+code: the code is the working directory's. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.getcwd())
+
+from loadtests.bench_pii import load, texts_of  # noqa: E402
+from pipelines.classifiers.pii_tagger import tokenizer  # noqa: E402
+from services.safety.tagger import PiiTagger, features, tokens_of  # noqa: E402
+
+
+def main() -> None:
+    model = Path(sys.argv[1])
+    tagger = PiiTagger(model)
+    tokenize = tokenizer()
+    texts = texts_of(load("heldout5"), 1000, 50)
+    tokens = [tokens_of(tokenize(t)) for t in texts]
+    for t in tokens:
+        tagger.tag(t)  # warm the word caches
+    feat: list[float] = []
+    total: list[float] = []
+    for _ in range(10):
+        for t in tokens:
+            a = time.perf_counter()
+            features(t)
+            b = time.perf_counter()
+            tagger.tag(t)
+            c = time.perf_counter()
+            feat.append(b - a)
+            total.append(c - b)
+    feat.sort()
+    total.sort()
+
+    def ms(xs: list[float], q: float) -> float:
+        return round(xs[int(q * (len(xs) - 1))] * 1000, 3)
+
+    print(
+        json.dumps(
+            {
+                "code": os.getcwd(),
+                "model": str(model),
+                "texts": len(texts),
+                "calls": len(total),
+                "features_p50_ms": ms(feat, 0.5),
+                "tag_p50_ms": ms(total, 0.5),
+                "tag_p99_ms": ms(total, 0.99),
+                "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ microseconds per call; ``bench_pii`` and ``bench_guard_checkouts`` give the unwr
     flock /tmp/llmops-heavy.lock taskset -c 0 .venv/bin/python -m loadtests.profile_input_guard \\
         [--set heldout5] [--passes 7]
 
-Development sets only (never ``heldout6`` or later). Last stdout line: one JSON object, appended to
+Development sets only (never ``heldout9`` or later: not scored yet). Last stdout line: one JSON object, appended to
 ``--out``.
 """
 
@@ -36,7 +36,7 @@ from typing import Any
 from loadtests._common import REPO, RunStamp, emit, log, machine
 from loadtests.bench_pii import load, texts_of
 
-SETS = ("heldout5", "heldout4", "heldout3", "heldout2", "heldout", "dev")
+SETS = ("heldout5", "heldout8", "heldout7", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev")
 
 
 def main() -> None:

@@ -171,6 +171,16 @@ class Pseudonymizer:
         return self._by_value[key]
 
 
+def tagger_only_spans(results: list[Any]) -> set[tuple[str, int, int]]:
+    """(type, start, end) of the learned tagger's Presidio results that no other recogniser also
+    reported (a rule's same span is the rule's)."""
+    spans: dict[bool, set[tuple[str, int, int]]] = {True: set(), False: set()}
+    for r in results:
+        by_tagger = (r.recognition_metadata or {}).get("recognizer_name") == "TaggerRecognizer"
+        spans[by_tagger].add((r.entity_type, r.start, r.end))
+    return spans[True] - spans[False]
+
+
 def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> list[Entity]:
     """Drop the learned tagger's PERSON and ADDRESS spans (``tagged``: type, start, end of the
     tagger's own results) that overlap another recogniser's entity of another type: a pattern's
@@ -371,11 +381,7 @@ class PiiDetector:
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
         if self.tagger is not None:
-            by_tagger = {True: set(), False: set()}
-            for r in results:
-                tagger_made = (r.recognition_metadata or {}).get("recognizer_name") == "TaggerRecognizer"
-                by_tagger[tagger_made].add((r.entity_type, r.start, r.end))
-            tagged = by_tagger[True] - by_tagger[False]  # a rule's same span is the rule's
+            tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and
             # must not move a tagger span (the result would then hang on what else was asked)
             asked = [e for e in found if e.type in entities]

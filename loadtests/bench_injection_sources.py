@@ -34,6 +34,7 @@ from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores,
 from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
+from services.safety.text_parts import parts
 
 ROOT = Path(__file__).resolve().parents[1]
 # name -> (cache folder, the rows so far) -> the source's rows
@@ -85,6 +86,21 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
 
 
+def part_max(predict_proba, texts: list[str], min_chars: int) -> np.ndarray:
+    """Each text's injection probability; with ``min_chars``, the highest of the whole text's and
+    its parts' (``services/safety/text_parts.py``), as ``InjectionClassifier.scores`` serves it."""
+    if not min_chars:
+        return predict_proba(texts)[:, 1]
+    cut = [parts(t, min_chars) for t in texts]
+    p = predict_proba(texts + [x for c in cut for x in c])[:, 1]
+    out, at = p[: len(texts)].copy(), len(texts)
+    for i, c in enumerate(cut):
+        if c:
+            out[i] = max(out[i], float(p[at : at + len(c)].max()))
+            at += len(c)
+    return out
+
+
 RECIPES = ("shipped", "static", "tfidf+static", "tfidf+intent", "tfidf+static+intent")
 
 
@@ -114,16 +130,19 @@ def compare(
     recipe: str = "shipped",
     args=None,
     heldout: list[tuple[str, int, str]] | None = None,
+    dev_sets: dict[str, list[tuple[str, int, str]]] | None = None,
 ) -> dict:
     """The out-of-source figures; with ``heldout``, also that set's figures for the recipe fitted on
     every training row, at the out-of-source-chosen threshold (read once, for the recipe chosen)."""
     from sklearn.metrics import roc_auc_score
 
     task = TASKS["injection"]
-    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []]
+    dev_sets = dev_sets or {}
+    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []] + [r[0] for d in dev_sets.values() for r in d]
     blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
 
     fragments = getattr(args, "fragments", 0) if args else 0
+    part_min_chars = getattr(args, "part_min_chars", 0) if args else 0
 
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
         if fragments:  # as train.py's Task.fragments: short spans of the fold's benign rows, trained on as benign
@@ -134,7 +153,7 @@ def compare(
             model = fit_texts(tx, lb, c, gr, task.max_features)
         else:
             model = fit_stacked(tx, lb, gr, c, blocks, task.max_features, tfidf=recipe.startswith("tfidf"))
-        return served_injection_scores(model.predict_proba(texts)[:, 1], texts)
+        return served_injection_scores(part_max(model.predict_proba, texts, part_min_chars), texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
     threshold = pick_threshold_out_of_source(y, score, groups)
@@ -151,13 +170,24 @@ def compare(
         if len(set(y[m].tolist())) == 2:
             row["roc_auc"] = round(float(roc_auc_score(y[m], score[m])), 3)
         per_source[source] = row
-    figures = {}
-    if heldout:
-        ho_y, ho_texts = np.array([r[1] for r in heldout]), [r[0] for r in heldout]
-        ho = binary_figures(ho_y, fit_predict(rows, ho_texts), [r[2] for r in heldout], threshold)
+    figures: dict = {}
+    named = {**({"heldout": heldout} if heldout else {}), **dev_sets}
+    if named:  # one fit on every training row scores them all
+        texts = [r[0] for d in named.values() for r in d]
+        all_scores, at = fit_predict(rows, texts), 0
         keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
-        figures["heldout"] = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
-        figures["heldout"]["per_source"] = ho["per_source"]
+        for name, d in named.items():
+            ho_y, at = np.array([r[1] for r in d]), at + len(d)
+            ho = binary_figures(ho_y, all_scores[at - len(d) : at], [r[2] for r in d], threshold)
+            out = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
+            out["per_source"] = {
+                source: {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
+                for source, row in ho["per_source"].items()
+            }
+            if name == "heldout":
+                figures["heldout"] = out
+            else:
+                figures.setdefault("dev_sets", {})[name] = out
     return {
         "threshold": threshold,
         "base_sources_roc_auc": round(float(roc_auc_score(y[base], score[base])), 4),
@@ -193,12 +223,25 @@ def main(argv: list[str] | None = None) -> None:
         "--fragments", type=int, default=0, help="short spans of each fold's benign rows added as benign (train.py's)"
     )
     parser.add_argument(
+        "--part-min-chars",
+        type=int,
+        default=0,
+        help="score the highest of the whole text and its lines / sentences of at least this many characters",
+    )
+    parser.add_argument(
         "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
     )
     parser.add_argument(
         "--heldout",
         action="store_true",
         help="also score the held-out set once (the recipe chosen on the out-of-source figures only)",
+    )
+    parser.add_argument(
+        "--dev-sets",
+        nargs="*",
+        default=[],
+        help="held-out files (in the held-out folder) that are development sets now: scored by the model "
+        "fitted on every row at the out-of-source threshold (never name one still held out)",
     )
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
@@ -227,9 +270,18 @@ def main(argv: list[str] | None = None) -> None:
             else {}
         ),
         **({"fragments": args.fragments} if args.fragments else {}),
+        **({"part_min_chars": args.part_min_chars} if args.part_min_chars else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
-        **compare(rows, base_sources, args.c, args.recipe, args, heldout),
+        **compare(
+            rows,
+            base_sources,
+            args.c,
+            args.recipe,
+            args,
+            heldout,
+            {name: read_heldout(HELDOUT_DIR / name) for name in args.dev_sets},
+        ),
     }
     result["seconds"] = round(time.time() - started, 1)
     emit(result, args.out)

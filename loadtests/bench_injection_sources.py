@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import time
 from pathlib import Path
 
@@ -29,12 +30,11 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
-from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
-from services.safety.text_parts import parts
 
 ROOT = Path(__file__).resolve().parents[1]
 # name -> (cache folder, the rows so far) -> the source's rows
@@ -45,6 +45,10 @@ ADDED = {
     # the same rows as one source: left out together, no family is scored by a model that saw its contrast
     # (injected documents beside documents with ordinary instructions)
     "written_as_one": lambda cache, rows: [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)],
+    # session 19's written rows (attacks inside data and in other languages, benign twins) as one source of their own
+    "written-data-languages": lambda cache, rows: [
+        (t, y, "written/data_and_languages") for t, y, _ in read_injection(WRITTEN_DATA_LANGUAGES)
+    ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(
         cache / redteam_data.PYRIT.filename, {redteam_data.opening(r[0]) for r in rows}
@@ -86,9 +90,30 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
 
 
+# a line break, or the space after a sentence's end; CJK full stops need no space after them
+_BREAK = re.compile(r"\n+|(?<=[.!?;:])\s+|(?<=[。！？；])")
+
+
+def parts(text: str, min_chars: int) -> list[str]:
+    """The text's lines and sentences, each joined with the next until it holds at least
+    ``min_chars`` characters (a short last one joins the part before it); none for a text that is
+    one part. A candidate for one injected sentence inside a long benign document, which the whole
+    text's score averages away (measured, not served: README "Injection recall at 2 %, round 3")."""
+    out: list[str] = []
+    current = ""
+    for piece in (p.strip() for p in _BREAK.split(text) if p and p.strip()):
+        current = f"{current} {piece}" if current else piece
+        if len(current) >= min_chars:
+            out.append(current)
+            current = ""
+    if current and out:
+        out[-1] = f"{out[-1]} {current}"
+    return out if len(out) > 1 else []
+
+
 def part_max(predict_proba, texts: list[str], min_chars: int) -> np.ndarray:
     """Each text's injection probability; with ``min_chars``, the highest of the whole text's and
-    its parts' (``services/safety/text_parts.py``), as ``InjectionClassifier.scores`` serves it."""
+    its parts'."""
     if not min_chars:
         return predict_proba(texts)[:, 1]
     cut = [parts(t, min_chars) for t in texts]

@@ -169,7 +169,12 @@ def compare(
     fragments = getattr(args, "fragments", 0) if args else 0
     part_min_chars = getattr(args, "part_min_chars", 0) if args else 0
 
+    # sources that every fit trains on and nothing scores: training data alone, outside the threshold rule
+    only = set(getattr(args, "train_only", None) or [])
+    train_only, rows = [r for r in rows if r[2] in only], [r for r in rows if r[2] not in only]
+
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+        train = train + train_only
         if fragments:  # as train.py's Task.fragments: short spans of the fold's benign rows, trained on as benign
             benign = [r[0] for r in train if r[1] == 0]
             train = train + [(t, 0, "benign fragments") for t in benign_fragments(benign, fragments)]
@@ -248,6 +253,12 @@ def main(argv: list[str] | None = None) -> None:
         "--fragments", type=int, default=0, help="short spans of each fold's benign rows added as benign (train.py's)"
     )
     parser.add_argument(
+        "--train-only",
+        nargs="*",
+        default=[],
+        help="sources (as named in per_source) every fit trains on and nothing scores: what they do for the others",
+    )
+    parser.add_argument(
         "--part-min-chars",
         type=int,
         default=0,
@@ -296,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         **({"fragments": args.fragments} if args.fragments else {}),
         **({"part_min_chars": args.part_min_chars} if args.part_min_chars else {}),
+        **({"train_only": args.train_only} if args.train_only else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
         **compare(

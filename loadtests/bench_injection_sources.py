@@ -9,7 +9,10 @@ with ``--with``) is scored by the shipped recipe fitted on the other sources onl
 benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC and F1 over the
 sources that are in every variant (``base_sources_*``: what a new source does for the others, the
 figure the data was chosen on), over all rows, the mean of the sources' recalls and false-positive
-rates (each source counts the same), and recall / FPR / ROC AUC per source.
+rates (each source counts the same), and recall / FPR / ROC AUC per source. ``--dev-sets`` scores
+held-out files that are development sets now (held-outs 1 and 2 since session 19) with the recipe
+fitted on every row; ``--part-min-chars`` scores the highest of a text's and its parts' scores;
+``--train-only`` adds sources to every fit without scoring them (what their rows do for the others).
 
     .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
         [pyrit bastioncorpus agent-injection-bench]

@@ -72,7 +72,7 @@ def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task, 
     rows = read_heldout(HELDOUT_DIR / file)
     assert len(rows) >= 50
     assert {r[1] for r in rows} == set(range(len(TASKS[task].classes)))
-    assert all(r[2].split("/")[0] in ("handwritten", "handwritten2") for r in rows)
+    assert all(r[2].split("/")[0] in ("handwritten", "handwritten2", "handwritten3") for r in rows)
     texts = {" ".join(r[0].lower().split()) for r in rows}
     assert len(texts) == len(rows)
     others = [HELDOUT_DIR / f for f in (TASKS[task].heldout_file, *TASKS[task].more_heldout) if f != file]

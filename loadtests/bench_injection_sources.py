@@ -9,7 +9,10 @@ with ``--with``) is scored by the shipped recipe fitted on the other sources onl
 benign sources' false-positive rates averaging at most 2 %). Printed: ROC AUC and F1 over the
 sources that are in every variant (``base_sources_*``: what a new source does for the others, the
 figure the data was chosen on), over all rows, the mean of the sources' recalls and false-positive
-rates (each source counts the same), and recall / FPR / ROC AUC per source.
+rates (each source counts the same), and recall / FPR / ROC AUC per source. ``--dev-sets`` scores
+held-out files that are development sets now (held-outs 1 and 2 since session 19) with the recipe
+fitted on every row; ``--part-min-chars`` scores the highest of a text's and its parts' scores;
+``--train-only`` adds sources to every fit without scoring them (what their rows do for the others).
 
     .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
         [pyrit bastioncorpus agent-injection-bench]
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import time
 from pathlib import Path
 
@@ -29,7 +33,7 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
-from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
@@ -44,6 +48,10 @@ ADDED = {
     # the same rows as one source: left out together, no family is scored by a model that saw its contrast
     # (injected documents beside documents with ordinary instructions)
     "written_as_one": lambda cache, rows: [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)],
+    # session 19's written rows (attacks inside data and in other languages, benign twins) as one source of their own
+    "written-data-languages": lambda cache, rows: [
+        (t, y, "written/data_and_languages") for t, y, _ in read_injection(WRITTEN_DATA_LANGUAGES)
+    ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(
         cache / redteam_data.PYRIT.filename, {redteam_data.opening(r[0]) for r in rows}
@@ -85,6 +93,42 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(2 * tp + int((pred & (y == 0)).sum()) + int((~pred & (y == 1)).sum()), 1)
 
 
+# a line break, or the space after a sentence's end; CJK full stops need no space after them
+_BREAK = re.compile(r"\n+|(?<=[.!?;:])\s+|(?<=[。！？；])")
+
+
+def parts(text: str, min_chars: int) -> list[str]:
+    """The text's lines and sentences, each joined with the next until it holds at least
+    ``min_chars`` characters (a short last one joins the part before it); none for a text that is
+    one part. A candidate for one injected sentence inside a long benign document, which the whole
+    text's score averages away (measured, not served: README "Injection recall at 2 %, round 3")."""
+    out: list[str] = []
+    current = ""
+    for piece in (p.strip() for p in _BREAK.split(text) if p and p.strip()):
+        current = f"{current} {piece}" if current else piece
+        if len(current) >= min_chars:
+            out.append(current)
+            current = ""
+    if current and out:
+        out[-1] = f"{out[-1]} {current}"
+    return out if len(out) > 1 else []
+
+
+def part_max(predict_proba, texts: list[str], min_chars: int) -> np.ndarray:
+    """Each text's injection probability; with ``min_chars``, the highest of the whole text's and
+    its parts'."""
+    if not min_chars:
+        return predict_proba(texts)[:, 1]
+    cut = [parts(t, min_chars) for t in texts]
+    p = predict_proba(texts + [x for c in cut for x in c])[:, 1]
+    out, at = p[: len(texts)].copy(), len(texts)
+    for i, c in enumerate(cut):
+        if c:
+            out[i] = max(out[i], float(p[at : at + len(c)].max()))
+            at += len(c)
+    return out
+
+
 RECIPES = ("shipped", "static", "tfidf+static", "tfidf+intent", "tfidf+static+intent")
 
 
@@ -114,18 +158,26 @@ def compare(
     recipe: str = "shipped",
     args=None,
     heldout: list[tuple[str, int, str]] | None = None,
+    dev_sets: dict[str, list[tuple[str, int, str]]] | None = None,
 ) -> dict:
     """The out-of-source figures; with ``heldout``, also that set's figures for the recipe fitted on
     every training row, at the out-of-source-chosen threshold (read once, for the recipe chosen)."""
     from sklearn.metrics import roc_auc_score
 
     task = TASKS["injection"]
-    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []]
+    dev_sets = dev_sets or {}
+    all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []] + [r[0] for d in dev_sets.values() for r in d]
     blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
 
     fragments = getattr(args, "fragments", 0) if args else 0
+    part_min_chars = getattr(args, "part_min_chars", 0) if args else 0
+
+    # sources that every fit trains on and nothing scores: training data alone, outside the threshold rule
+    only = set(getattr(args, "train_only", None) or [])
+    train_only, rows = [r for r in rows if r[2] in only], [r for r in rows if r[2] not in only]
 
     def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+        train = train + train_only
         if fragments:  # as train.py's Task.fragments: short spans of the fold's benign rows, trained on as benign
             benign = [r[0] for r in train if r[1] == 0]
             train = train + [(t, 0, "benign fragments") for t in benign_fragments(benign, fragments)]
@@ -134,7 +186,7 @@ def compare(
             model = fit_texts(tx, lb, c, gr, task.max_features)
         else:
             model = fit_stacked(tx, lb, gr, c, blocks, task.max_features, tfidf=recipe.startswith("tfidf"))
-        return served_injection_scores(model.predict_proba(texts)[:, 1], texts)
+        return served_injection_scores(part_max(model.predict_proba, texts, part_min_chars), texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
     threshold = pick_threshold_out_of_source(y, score, groups)
@@ -151,13 +203,24 @@ def compare(
         if len(set(y[m].tolist())) == 2:
             row["roc_auc"] = round(float(roc_auc_score(y[m], score[m])), 3)
         per_source[source] = row
-    figures = {}
-    if heldout:
-        ho_y, ho_texts = np.array([r[1] for r in heldout]), [r[0] for r in heldout]
-        ho = binary_figures(ho_y, fit_predict(rows, ho_texts), [r[2] for r in heldout], threshold)
+    figures: dict = {}
+    named = {**({"heldout": heldout} if heldout else {}), **dev_sets}
+    if named:  # one fit on every training row scores them all
+        texts = [r[0] for d in named.values() for r in d]
+        all_scores, at = fit_predict(rows, texts), 0
         keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
-        figures["heldout"] = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
-        figures["heldout"]["per_source"] = ho["per_source"]
+        for name, d in named.items():
+            ho_y, at = np.array([r[1] for r in d]), at + len(d)
+            ho = binary_figures(ho_y, all_scores[at - len(d) : at], [r[2] for r in d], threshold)
+            out = {k: round(ho[k], 4) if isinstance(ho[k], float) else ho[k] for k in keys}
+            out["per_source"] = {
+                source: {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
+                for source, row in ho["per_source"].items()
+            }
+            if name == "heldout":
+                figures["heldout"] = out
+            else:
+                figures.setdefault("dev_sets", {})[name] = out
     return {
         "threshold": threshold,
         "base_sources_roc_auc": round(float(roc_auc_score(y[base], score[base])), 4),
@@ -193,12 +256,31 @@ def main(argv: list[str] | None = None) -> None:
         "--fragments", type=int, default=0, help="short spans of each fold's benign rows added as benign (train.py's)"
     )
     parser.add_argument(
+        "--train-only",
+        nargs="*",
+        default=[],
+        help="sources (as named in per_source) every fit trains on and nothing scores: what they do for the others",
+    )
+    parser.add_argument(
+        "--part-min-chars",
+        type=int,
+        default=0,
+        help="score the highest of the whole text and its lines / sentences of at least this many characters",
+    )
+    parser.add_argument(
         "--embedder-onnx", type=Path, default=next(iter(sorted((ROOT / "var/rag/onnx").glob("minilm-*.onnx"))), None)
     )
     parser.add_argument(
         "--heldout",
         action="store_true",
         help="also score the held-out set once (the recipe chosen on the out-of-source figures only)",
+    )
+    parser.add_argument(
+        "--dev-sets",
+        nargs="*",
+        default=[],
+        help="held-out files (in the held-out folder) that are development sets now: scored by the model "
+        "fitted on every row at the out-of-source threshold (never name one still held out)",
     )
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LLMOPS_DATA_DIR", "../shared/data")))
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "classifier-data")
@@ -227,9 +309,19 @@ def main(argv: list[str] | None = None) -> None:
             else {}
         ),
         **({"fragments": args.fragments} if args.fragments else {}),
+        **({"part_min_chars": args.part_min_chars} if args.part_min_chars else {}),
+        **({"train_only": args.train_only} if args.train_only else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         "rows": len(rows),
-        **compare(rows, base_sources, args.c, args.recipe, args, heldout),
+        **compare(
+            rows,
+            base_sources,
+            args.c,
+            args.recipe,
+            args,
+            heldout,
+            {name: read_heldout(HELDOUT_DIR / name) for name in args.dev_sets},
+        ),
     }
     result["seconds"] = round(time.time() - started, 1)
     emit(result, args.out)

@@ -39,6 +39,9 @@ def read_injection(path: Path) -> list[tuple[str, int, str]]:
 # the project's own injection training rows, written by hand (written/README.md): one source per
 # attack family or kind of benign text, none of them the held-out set's
 WRITTEN_INJECTION = Path(__file__).parent / "written" / "injection_train.jsonl"
+# session 19: attacks inside data and in other languages, with benign twins; a benchmark source
+# (loadtests.bench_injection_sources --with written-data-languages), not trained on (written/README.md)
+WRITTEN_DATA_LANGUAGES = Path(__file__).parent / "written" / "injection_data_and_languages.jsonl"
 
 
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:

@@ -122,7 +122,8 @@ TASKS = {
         # (loadtests/short_text_dev.py; README "Short texts and the static vectors")
         static_weight=0.25,
         static_min_tokens=8,
-        more_heldout=("injection_heldout2.jsonl",),  # written in session 18 by another author (its README)
+        # written in sessions 18 and 19 by other authors (their README)
+        more_heldout=("injection_heldout2.jsonl", "injection_heldout3.jsonl"),
     ),
     "toxicity": Task(
         "toxicity",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pytest
 
-from pipelines.classifiers.data import WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION, read_heldout, read_injection
 from pipelines.classifiers.extra_data import ExtraDataError
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, load_extra, with_written_rows
 
@@ -50,6 +51,35 @@ def test_written_rows_share_no_text_with_the_heldout_set_or_the_training_file():
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
     if data.exists():
         assert not written & {_key(r[0]) for r in read_injection(data)}
+
+
+def test_data_and_language_rows_are_balanced_twins_and_new_text():
+    """Session 19's rows (a benchmark source, not trained on): attacks inside data and in other
+    languages, each beside benign rows of the same kind; no text of the trained rows, the held-out
+    sets or the shared training file."""
+    rows = read_injection(WRITTEN_DATA_LANGUAGES)
+    families: dict[str, set[int]] = {}
+    for _, label, source in rows:
+        families.setdefault(source, set()).add(label)
+    assert families == {
+        "written/data_borne": {1},
+        "written/data_benign": {0},
+        "written/other_languages_attack": {1},
+        "written/other_languages_benign": {0},
+    }
+    sizes = {s: sum(r[2] == s for r in rows) for s in families}
+    assert sizes["written/data_borne"] == sizes["written/data_benign"] >= 40
+    assert sizes["written/other_languages_attack"] == sizes["written/other_languages_benign"] >= 40
+    non_latin = [r for r in rows if any(c.isalpha() and "LATIN" not in unicodedata.name(c, "") for c in r[0])]
+    assert len(non_latin) >= 30 and all(r[2].startswith("written/other_languages") for r in non_latin)
+    texts = {_key(r[0]) for r in rows}
+    assert len(texts) == len(rows) and all(r[0] == r[0].strip() for r in rows)
+    assert not texts & {_key(r[0]) for r in read_injection(WRITTEN_INJECTION)}
+    for name in (TASKS["injection"].heldout_file, *TASKS["injection"].more_heldout):
+        assert not texts & {_key(r[0]) for r in read_heldout(HELDOUT_DIR / name)}, name
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not texts & {_key(r[0]) for r in read_injection(data)}
 
 
 def test_written_rows_join_the_extra_rows_as_one_source():

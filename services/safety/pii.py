@@ -278,6 +278,7 @@ class PiiDetector:
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
+        self._chunks_seen: set[str] = set()  # see _cache_chunks
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
         if self.tagger is not None:
@@ -298,9 +299,23 @@ class PiiDetector:
         exact += [r for r in self.analyzer.registry.recognizers if r.name == "TaggerRecognizer"]
         self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(exact)) if prefilter else None
 
+    def _cache_chunks(self, text: str) -> None:
+        """Hand each chunk of ``text`` (a run of non-space characters) that no call has handed on
+        before to spaCy's tokenizer alone, once. The tokenizer keeps a chunk's split in its cache, but
+        in a Doc it saves none after the first chunk that holds a special case ("I'm", "Mr.", "e.g.":
+        its flag is per Doc, not per chunk), so most chunks of a 1,000-character text were split anew
+        on every call. Alone, a chunk with no special case in it is saved; its split is the same, and
+        so is every Doc. At most the tokenizer's ``max_cache_size`` chunks are kept here, as there."""
+        tokenizer, seen = self.nlp.tokenizer, self._chunks_seen
+        for chunk in text.split():
+            if chunk not in seen and len(seen) < tokenizer.max_cache_size:
+                seen.add(chunk)
+                tokenizer(chunk)
+
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
+        self._cache_chunks(text)
         doc = self.nlp.make_doc(text)
         indices, lemmas = [], []
         for t in doc:  # one pass: each pass over a Doc builds a Token object per token

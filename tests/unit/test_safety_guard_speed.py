@@ -221,3 +221,44 @@ def test_every_name_field_match_ends_as_the_cheap_tail_says():
     fields = [b for b in befores if recognizers._NAME_FIELD_BEFORE.search(b)]
     assert len(fields) >= 20
     assert [b for b in fields if not recognizers._FIELD_VALUE_NEXT.search(b)] == []
+
+
+def _tokens(doc) -> list[tuple[str, int, str]]:
+    return [(t.text, t.idx, t.whitespace_) for t in doc]
+
+
+def test_a_chunk_after_a_special_case_is_split_once(pii_detector):
+    """spaCy's tokenizer saves no chunk's split after a special case ("I'm") in the same Doc; the
+    detector hands each new chunk to it alone once, so a second call on the text splits nothing
+    (prefix search runs only on a chunk split anew) and gives the same tokens."""
+    tokenizer = pii_detector.nlp.tokenizer
+    prefix_search = tokenizer.prefix_search
+    searched = []
+
+    def counted(string):
+        searched.append(string)
+        return prefix_search(string)
+
+    text = "I'm Dana Whitfield (ops), call me at 212-555-0198 about invoice #4471; thanks."
+    try:
+        tokenizer.prefix_search = counted  # the setter empties the tokenizer's cache
+        pii_detector._chunks_seen.clear()
+        first = _tokens(pii_detector._tokens_only(text).tokens)
+        assert searched  # split the first time
+        searched.clear()
+        assert _tokens(pii_detector._tokens_only(text).tokens) == first
+        assert searched == []
+    finally:
+        tokenizer.prefix_search = prefix_search
+        pii_detector._chunks_seen.clear()
+
+
+def test_the_cached_chunks_change_no_token(pii_detector):
+    """Every text of the corpus tokenized as the detector does it (chunks cached beforehand) and by a
+    copy of spaCy's tokenizer that starts empty and is used as spaCy uses it: the same tokens."""
+    from spacy.tokenizer import Tokenizer
+
+    tokenizer = pii_detector.nlp.tokenizer
+    fresh = Tokenizer(pii_detector.nlp.vocab).from_bytes(tokenizer.to_bytes())
+    texts = corpus()
+    assert [_tokens(pii_detector._tokens_only(t).tokens) for t in texts] == [_tokens(fresh(t)) for t in texts]

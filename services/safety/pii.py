@@ -279,6 +279,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
+        self._keyword_parts: dict[str, list[str]] = {}  # see _keywords
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
         if self.tagger is not None:
@@ -321,14 +322,35 @@ class PiiDetector:
         for t in doc:  # one pass: each pass over a Doc builds a Token object per token
             indices.append(t.idx)
             lemmas.append(t.lower_)
-        return NlpArtifacts(
+        artifacts = NlpArtifacts(
             entities=[],
             tokens=doc,
             tokens_indices=indices,
             lemmas=lemmas,
-            nlp_engine=self.nlp_engine,
+            nlp_engine=None,  # no keywords read here: _keywords reads them
             language="en",
         )
+        artifacts.nlp_engine = self.nlp_engine
+        artifacts.keywords = self._keywords(lemmas)
+        return artifacts
+
+    def _keywords(self, lemmas: list[str]) -> list[str]:
+        """Presidio's keywords of a text (``NlpArtifacts.set_keywords``: the lemmas that are no stop
+        word, punctuation or "be", split at ':'), each lemma's reading remembered: Presidio reads it
+        per lemma with two vocabulary look-ups each time. At most the tokenizer's ``max_cache_size``
+        lemmas are kept."""
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        keywords: list[str] = []
+        parts_of = self._keyword_parts
+        for lemma in lemmas:
+            parts = parts_of.get(lemma)
+            if parts is None:
+                parts = NlpArtifacts.set_keywords(self.nlp_engine, [lemma], "en")
+                if len(parts_of) < self.nlp.tokenizer.max_cache_size:
+                    parts_of[lemma] = parts
+            keywords += parts
+        return keywords
 
     def detect(
         self,

@@ -262,3 +262,35 @@ def test_the_cached_chunks_change_no_token(pii_detector):
     fresh = Tokenizer(pii_detector.nlp.vocab).from_bytes(tokenizer.to_bytes())
     texts = corpus()
     assert [_tokens(pii_detector._tokens_only(t).tokens) for t in texts] == [_tokens(fresh(t)) for t in texts]
+
+
+def test_each_lemmas_keyword_reading_is_kept(pii_detector, monkeypatch):
+    """Presidio reads a text's keywords with two vocabulary look-ups per lemma; the detector reads a
+    lemma once, so a second call on the text reads none, and the keywords are Presidio's."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    engine = pii_detector.nlp_engine
+    read = []
+    is_stopword = engine.is_stopword
+
+    def counted(word, language):
+        read.append(word)
+        return is_stopword(word, language)
+
+    monkeypatch.setattr(engine, "is_stopword", counted)
+    monkeypatch.setattr(pii_detector, "_keyword_parts", {}, raising=False)  # at most max_cache_size kept: empty
+    text = "Please ship it to: Unit 4, 18 Quayside Road, Leith (thanks, be quick) zqxunseenword"
+    first = pii_detector._tokens_only(text)
+    assert "zqxunseenword" in read
+    read.clear()
+    assert pii_detector._tokens_only(text).keywords == first.keywords
+    assert read == []
+    assert first.keywords == NlpArtifacts.set_keywords(engine, first.lemmas, "en")
+
+
+def test_the_kept_keyword_readings_are_presidios(pii_detector):
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    for text in corpus():
+        artifacts = pii_detector._tokens_only(text)
+        assert artifacts.keywords == NlpArtifacts.set_keywords(pii_detector.nlp_engine, artifacts.lemmas, "en")

@@ -279,6 +279,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
+        self._kept_at_most = self.nlp.tokenizer.max_cache_size  # chunks and lemmas kept, as spaCy keeps chunks
         self._keyword_parts: dict[str, list[str]] = {}  # see _keywords
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
@@ -309,19 +310,19 @@ class PiiDetector:
         so is every Doc. At most the tokenizer's ``max_cache_size`` chunks are kept here, as there."""
         tokenizer, seen = self.nlp.tokenizer, self._chunks_seen
         for chunk in text.split():
-            if chunk not in seen and len(seen) < tokenizer.max_cache_size:
+            if chunk not in seen and len(seen) < self._kept_at_most:
                 seen.add(chunk)
                 tokenizer(chunk)
 
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts
+        from spacy.attrs import IDX, LOWER
 
         self._cache_chunks(text)
         doc = self.nlp.make_doc(text)
-        indices, lemmas = [], []
-        for t in doc:  # one pass: each pass over a Doc builds a Token object per token
-            indices.append(t.idx)
-            lemmas.append(t.lower_)
+        rows = doc.to_array([IDX, LOWER]).tolist()  # no spaCy Token object built per token
+        strings = doc.vocab.strings
+        indices, lemmas = [idx for idx, _ in rows], [strings[lower] for _, lower in rows]
         artifacts = NlpArtifacts(
             entities=[],
             tokens=doc,
@@ -347,7 +348,7 @@ class PiiDetector:
             parts = parts_of.get(lemma)
             if parts is None:
                 parts = NlpArtifacts.set_keywords(self.nlp_engine, [lemma], "en")
-                if len(parts_of) < self.nlp.tokenizer.max_cache_size:
+                if len(parts_of) < self._kept_at_most:
                     parts_of[lemma] = parts
             keywords += parts
         return keywords

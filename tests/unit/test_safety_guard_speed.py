@@ -227,11 +227,16 @@ def _tokens(doc) -> list[tuple[str, int, str]]:
     return [(t.text, t.idx, t.whitespace_) for t in doc]
 
 
-def test_a_chunk_after_a_special_case_is_split_once(pii_detector):
+def test_a_chunk_after_a_special_case_is_split_once(pii_detector, monkeypatch):
     """spaCy's tokenizer saves no chunk's split after a special case ("I'm") in the same Doc; the
     detector hands each new chunk to it alone once, so a second call on the text splits nothing
     (prefix search runs only on a chunk split anew) and gives the same tokens."""
-    tokenizer = pii_detector.nlp.tokenizer
+    from spacy.tokenizer import Tokenizer
+
+    # a copy with an empty cache (the shared detector's may be full: spaCy caches 10,000 chunks)
+    tokenizer = Tokenizer(pii_detector.nlp.vocab).from_bytes(pii_detector.nlp.tokenizer.to_bytes())
+    monkeypatch.setattr(pii_detector.nlp, "tokenizer", tokenizer)
+    monkeypatch.setattr(pii_detector, "_chunks_seen", set(), raising=False)
     prefix_search = tokenizer.prefix_search
     searched = []
 
@@ -239,18 +244,13 @@ def test_a_chunk_after_a_special_case_is_split_once(pii_detector):
         searched.append(string)
         return prefix_search(string)
 
+    tokenizer.prefix_search = counted
     text = "I'm Dana Whitfield (ops), call me at 212-555-0198 about invoice #4471; thanks."
-    try:
-        tokenizer.prefix_search = counted  # the setter empties the tokenizer's cache
-        pii_detector._chunks_seen.clear()
-        first = _tokens(pii_detector._tokens_only(text).tokens)
-        assert searched  # split the first time
-        searched.clear()
-        assert _tokens(pii_detector._tokens_only(text).tokens) == first
-        assert searched == []
-    finally:
-        tokenizer.prefix_search = prefix_search
-        pii_detector._chunks_seen.clear()
+    first = _tokens(pii_detector._tokens_only(text).tokens)
+    assert searched  # split the first time
+    searched.clear()
+    assert _tokens(pii_detector._tokens_only(text).tokens) == first
+    assert searched == []
 
 
 def test_the_cached_chunks_change_no_token(pii_detector):
@@ -294,3 +294,16 @@ def test_the_kept_keyword_readings_are_presidios(pii_detector):
     for text in corpus():
         artifacts = pii_detector._tokens_only(text)
         assert artifacts.keywords == NlpArtifacts.set_keywords(pii_detector.nlp_engine, artifacts.lemmas, "en")
+
+
+def test_the_doc_arrays_give_what_its_tokens_give(pii_detector):
+    """Presidio's token offsets and lemmas and the tagger's tokens, read off the Doc's arrays, are
+    what spaCy's Token objects give, on every text of the corpus."""
+    from services.safety.tagger import tokens_of
+
+    for text in corpus():
+        artifacts = pii_detector._tokens_only(text)
+        tokens = list(artifacts.tokens)  # Token objects: tokens_of's reading of any tokens
+        assert artifacts.tokens_indices == [t.idx for t in tokens]
+        assert artifacts.lemmas == [t.lower_ for t in tokens]
+        assert tokens_of(artifacts.tokens) == tokens_of(tokens)

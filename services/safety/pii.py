@@ -38,6 +38,10 @@ from services.safety.tagger import LABELS as TAGGER_LABELS
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
 SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
+# Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
+# reading the detector keeps (spaCy's own default is 10,000 chunks: the development sets alone hold
+# 15,000). A few megabytes each when full.
+KEPT_AT_MOST = 100_000
 
 
 class ScanDeadlineExceeded(TimeoutError):
@@ -279,7 +283,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
-        self._kept_at_most = self.nlp.tokenizer.max_cache_size  # chunks and lemmas kept, as spaCy keeps chunks
+        self.nlp.tokenizer.max_cache_size = KEPT_AT_MOST
         self._keyword_parts: dict[str, list[str]] = {}  # see _keywords
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
@@ -307,10 +311,10 @@ class PiiDetector:
         in a Doc it saves none after the first chunk that holds a special case ("I'm", "Mr.", "e.g.":
         its flag is per Doc, not per chunk), so most chunks of a 1,000-character text were split anew
         on every call. Alone, a chunk with no special case in it is saved; its split is the same, and
-        so is every Doc. At most the tokenizer's ``max_cache_size`` chunks are kept here, as there."""
+        so is every Doc. At most ``KEPT_AT_MOST`` chunks are kept here, as there."""
         tokenizer, seen = self.nlp.tokenizer, self._chunks_seen
         for chunk in text.split():
-            if chunk not in seen and len(seen) < self._kept_at_most:
+            if chunk not in seen and len(seen) < KEPT_AT_MOST:
                 seen.add(chunk)
                 tokenizer(chunk)
 
@@ -338,8 +342,7 @@ class PiiDetector:
     def _keywords(self, lemmas: list[str]) -> list[str]:
         """Presidio's keywords of a text (``NlpArtifacts.set_keywords``: the lemmas that are no stop
         word, punctuation or "be", split at ':'), each lemma's reading remembered: Presidio reads it
-        per lemma with two vocabulary look-ups each time. At most the tokenizer's ``max_cache_size``
-        lemmas are kept."""
+        per lemma with two vocabulary look-ups each time. At most ``KEPT_AT_MOST`` lemmas are kept."""
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
         keywords: list[str] = []
@@ -348,7 +351,7 @@ class PiiDetector:
             parts = parts_of.get(lemma)
             if parts is None:
                 parts = NlpArtifacts.set_keywords(self.nlp_engine, [lemma], "en")
-                if len(parts_of) < self._kept_at_most:
+                if len(parts_of) < KEPT_AT_MOST:
                     parts_of[lemma] = parts
             keywords += parts
         return keywords

@@ -233,7 +233,10 @@ def test_a_chunk_after_a_special_case_is_split_once(pii_detector, monkeypatch):
     (prefix search runs only on a chunk split anew) and gives the same tokens."""
     from spacy.tokenizer import Tokenizer
 
-    # a copy with an empty cache (the shared detector's may be full: spaCy caches 10,000 chunks)
+    from services.safety.pii import KEPT_AT_MOST
+
+    assert pii_detector.nlp.tokenizer.max_cache_size == KEPT_AT_MOST  # not spaCy's 10,000
+    # a copy with an empty cache (the shared detector's may be full)
     tokenizer = Tokenizer(pii_detector.nlp.vocab).from_bytes(pii_detector.nlp.tokenizer.to_bytes())
     monkeypatch.setattr(pii_detector.nlp, "tokenizer", tokenizer)
     monkeypatch.setattr(pii_detector, "_chunks_seen", set(), raising=False)
@@ -278,7 +281,7 @@ def test_each_lemmas_keyword_reading_is_kept(pii_detector, monkeypatch):
         return is_stopword(word, language)
 
     monkeypatch.setattr(engine, "is_stopword", counted)
-    monkeypatch.setattr(pii_detector, "_keyword_parts", {}, raising=False)  # at most max_cache_size kept: empty
+    monkeypatch.setattr(pii_detector, "_keyword_parts", {}, raising=False)  # at most KEPT_AT_MOST kept: empty
     text = "Please ship it to: Unit 4, 18 Quayside Road, Leith (thanks, be quick) zqxunseenword"
     first = pii_detector._tokens_only(text)
     assert "zqxunseenword" in read

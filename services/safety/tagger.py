@@ -81,23 +81,16 @@ class Token:
 def tokens_of(doc: Iterable[Any]) -> list[Token]:
     """The non-space tokens of a spaCy ``Doc`` (or any tokens with ``text``, ``idx``), with where
     each line begins."""
-    from spacy.attrs import IDX, ORTH
-    from spacy.tokens import Doc
-
-    if isinstance(doc, Doc):  # read off its arrays: no spaCy Token object built per token
-        strings = doc.vocab.strings
-        # a spaCy token's own whitespace is one space or none: a line break is a token of its own
-        rows = [(strings[orth], start, "") for orth, start in doc.to_array([ORTH, IDX]).tolist()]
-    else:
-        rows = [(t.text, t.idx, getattr(t, "whitespace_", "")) for t in doc]
     out: list[Token] = []
     new_line = True
-    for text, start, space in rows:
+    for t in doc:
+        text = t.text  # each attribute of a spaCy token is read once: they are computed per read
         if not text or text.isspace():
             new_line = new_line or "\n" in text
             continue
+        start = t.idx
         out.append(Token(text, start, start + len(text), new_line))
-        new_line = "\n" in space
+        new_line = "\n" in getattr(t, "whitespace_", "")
     return out
 
 

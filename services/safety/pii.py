@@ -40,7 +40,7 @@ SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
 # Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
 # reading the detector keeps (spaCy's own default is 10,000 chunks: the development sets alone hold
-# 15,000). A few megabytes each when full.
+# more). A few megabytes each when full.
 KEPT_AT_MOST = 100_000
 
 

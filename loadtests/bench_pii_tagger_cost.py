@@ -6,12 +6,13 @@ tokenized once beforehand, ten passes over 50 texts, one process.
         loadtests/bench_pii_tagger_cost.py var/classifiers/pii_tagger.crfsuite
 
 Run it from two checkouts (each with its own model) one after the other, interleaved, to compare
-code: the code is the working directory's. Prints one JSON line.
+code: the code is the working directory's. The last stdout line is one JSON object (also appended to
+``--out``), percentiles as the other benchmarks take them (``loadtests/_common``).
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
 import sys
 import time
@@ -19,14 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, os.getcwd())
 
+from loadtests._common import REPO, RunStamp, emit, machine, ms, pct  # noqa: E402
 from loadtests.bench_pii import load, texts_of  # noqa: E402
 from pipelines.classifiers.pii_tagger import tokenizer  # noqa: E402
 from services.safety.tagger import PiiTagger, features, tokens_of  # noqa: E402
 
 
 def main() -> None:
-    model = Path(sys.argv[1])
-    tagger = PiiTagger(model)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", type=Path, help="The tagger's model file (pii_tagger.crfsuite).")
+    parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii_tagger_cost.jsonl")
+    args = parser.parse_args()
+    stamp = RunStamp()
+    tagger = PiiTagger(args.model)
     tokenize = tokenizer()
     texts = texts_of(load("heldout5"), 1000, 50)
     tokens = [tokens_of(tokenize(t)) for t in texts]
@@ -43,25 +49,20 @@ def main() -> None:
             c = time.perf_counter()
             feat.append(b - a)
             total.append(c - b)
-    feat.sort()
-    total.sort()
-
-    def ms(xs: list[float], q: float) -> float:
-        return round(xs[int(q * (len(xs) - 1))] * 1000, 3)
-
-    print(
-        json.dumps(
-            {
-                "code": os.getcwd(),
-                "model": str(model),
-                "texts": len(texts),
-                "calls": len(total),
-                "features_p50_ms": ms(feat, 0.5),
-                "tag_p50_ms": ms(total, 0.5),
-                "tag_p99_ms": ms(total, 0.99),
-                "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
-        )
+    emit(
+        {
+            "bench": "pii_tagger_cost",
+            **stamp.fields(),
+            "machine": machine(),
+            "code": os.getcwd(),
+            "model": str(args.model),
+            "texts": len(texts),
+            "calls": len(total),
+            "features_p50_ms": ms(pct(feat, 50)),
+            "tag_p50_ms": ms(pct(total, 50)),
+            "tag_p99_ms": ms(pct(total, 99)),
+        },
+        args.out,
     )
 
 

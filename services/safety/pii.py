@@ -38,6 +38,10 @@ from services.safety.tagger import LABELS as TAGGER_LABELS
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
 SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
+# Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
+# reading the detector keeps (spaCy's own default is 10,000 chunks: the development sets alone hold
+# more). A few megabytes each when full.
+KEPT_AT_MOST = 100_000
 
 
 class ScanDeadlineExceeded(TimeoutError):
@@ -278,6 +282,9 @@ class PiiDetector:
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
+        self._chunks_seen: set[str] = set()  # see _cache_chunks
+        self.nlp.tokenizer.max_cache_size = KEPT_AT_MOST
+        self._keyword_parts: dict[str, list[str]] = {}  # see _keywords
         rules = fast_recognizers()
         self.tagger = _load_tagger(tagger_path)
         if self.tagger is not None:
@@ -298,22 +305,56 @@ class PiiDetector:
         exact += [r for r in self.analyzer.registry.recognizers if r.name == "TaggerRecognizer"]
         self.prefilter = Prefilter(self.analyzer.registry, exact=tuple(exact)) if prefilter else None
 
+    def _cache_chunks(self, text: str) -> None:
+        """Hand each chunk of ``text`` (a run of non-space characters) that no call has handed on
+        before to spaCy's tokenizer alone, once. The tokenizer keeps a chunk's split in its cache, but
+        in a Doc it saves none after the first chunk that holds a special case ("I'm", "Mr.", "e.g.":
+        its flag is per Doc, not per chunk), so most chunks of a 1,000-character text were split anew
+        on every call. Alone, a chunk with no special case in it is saved; its split is the same, and
+        so is every Doc. At most ``KEPT_AT_MOST`` chunks are kept here, as there."""
+        tokenizer, seen = self.nlp.tokenizer, self._chunks_seen
+        for chunk in text.split():
+            if chunk not in seen and len(seen) < KEPT_AT_MOST:
+                seen.add(chunk)
+                tokenizer(chunk)
+
     def _tokens_only(self, text: str) -> Any:
         from presidio_analyzer.nlp_engine import NlpArtifacts
+        from spacy.attrs import IDX, LOWER
 
+        self._cache_chunks(text)
         doc = self.nlp.make_doc(text)
-        indices, lemmas = [], []
-        for t in doc:  # one pass: each pass over a Doc builds a Token object per token
-            indices.append(t.idx)
-            lemmas.append(t.lower_)
-        return NlpArtifacts(
+        rows = doc.to_array([IDX, LOWER]).tolist()  # no spaCy Token object built per token
+        strings = doc.vocab.strings
+        indices, lemmas = [idx for idx, _ in rows], [strings[lower] for _, lower in rows]
+        artifacts = NlpArtifacts(
             entities=[],
             tokens=doc,
             tokens_indices=indices,
             lemmas=lemmas,
-            nlp_engine=self.nlp_engine,
+            nlp_engine=None,  # no keywords read here: _keywords reads them
             language="en",
         )
+        artifacts.nlp_engine = self.nlp_engine
+        artifacts.keywords = self._keywords(lemmas)
+        return artifacts
+
+    def _keywords(self, lemmas: list[str]) -> list[str]:
+        """Presidio's keywords of a text (``NlpArtifacts.set_keywords``: the lemmas that are no stop
+        word, punctuation or "be", split at ':'), each lemma's reading remembered: Presidio reads it
+        per lemma with two vocabulary look-ups each time. At most ``KEPT_AT_MOST`` lemmas are kept."""
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+
+        keywords: list[str] = []
+        parts_of = self._keyword_parts
+        for lemma in lemmas:
+            parts = parts_of.get(lemma)
+            if parts is None:
+                parts = NlpArtifacts.set_keywords(self.nlp_engine, [lemma], "en")
+                if len(parts_of) < KEPT_AT_MOST:
+                    parts_of[lemma] = parts
+            keywords += parts
+        return keywords
 
     def detect(
         self,

@@ -221,3 +221,88 @@ def test_every_name_field_match_ends_as_the_cheap_tail_says():
     fields = [b for b in befores if recognizers._NAME_FIELD_BEFORE.search(b)]
     assert len(fields) >= 20
     assert [b for b in fields if not recognizers._FIELD_VALUE_NEXT.search(b)] == []
+
+
+def _tokens(doc) -> list[tuple[str, int, str]]:
+    return [(t.text, t.idx, t.whitespace_) for t in doc]
+
+
+def test_a_chunk_after_a_special_case_is_split_once(pii_detector, monkeypatch):
+    """spaCy's tokenizer saves no chunk's split after a special case ("I'm") in the same Doc; the
+    detector hands each new chunk to it alone once, so a second call on the text splits nothing
+    (prefix search runs only on a chunk split anew) and gives the same tokens."""
+    from spacy.tokenizer import Tokenizer
+
+    from services.safety.pii import KEPT_AT_MOST
+
+    assert pii_detector.nlp.tokenizer.max_cache_size == KEPT_AT_MOST  # not spaCy's 10,000
+    # a copy with an empty cache (the shared detector's may be full)
+    tokenizer = Tokenizer(pii_detector.nlp.vocab).from_bytes(pii_detector.nlp.tokenizer.to_bytes())
+    monkeypatch.setattr(pii_detector.nlp, "tokenizer", tokenizer)
+    monkeypatch.setattr(pii_detector, "_chunks_seen", set(), raising=False)
+    prefix_search = tokenizer.prefix_search
+    searched = []
+
+    def counted(string):
+        searched.append(string)
+        return prefix_search(string)
+
+    tokenizer.prefix_search = counted
+    text = "I'm Dana Whitfield (ops), call me at 212-555-0198 about invoice #4471; thanks."
+    first = _tokens(pii_detector._tokens_only(text).tokens)
+    assert searched  # split the first time
+    searched.clear()
+    assert _tokens(pii_detector._tokens_only(text).tokens) == first
+    assert searched == []
+
+
+def test_the_cached_chunks_change_no_token(pii_detector):
+    """Every text of the corpus tokenized as the detector does it (chunks cached beforehand) and by a
+    copy of spaCy's tokenizer that starts empty and is used as spaCy uses it: the same tokens."""
+    from spacy.tokenizer import Tokenizer
+
+    tokenizer = pii_detector.nlp.tokenizer
+    fresh = Tokenizer(pii_detector.nlp.vocab).from_bytes(tokenizer.to_bytes())
+    texts = corpus()
+    assert [_tokens(pii_detector._tokens_only(t).tokens) for t in texts] == [_tokens(fresh(t)) for t in texts]
+
+
+def test_each_lemmas_keyword_reading_is_kept(pii_detector, monkeypatch):
+    """Presidio reads a text's keywords with two vocabulary look-ups per lemma; the detector reads a
+    lemma once, so a second call on the text reads none, and the keywords are Presidio's."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    engine = pii_detector.nlp_engine
+    read = []
+    is_stopword = engine.is_stopword
+
+    def counted(word, language):
+        read.append(word)
+        return is_stopword(word, language)
+
+    monkeypatch.setattr(engine, "is_stopword", counted)
+    monkeypatch.setattr(pii_detector, "_keyword_parts", {}, raising=False)  # at most KEPT_AT_MOST kept: empty
+    text = "Please ship it to: Unit 4, 18 Quayside Road, Leith (thanks, be quick) zqxunseenword"
+    first = pii_detector._tokens_only(text)
+    assert "zqxunseenword" in read
+    read.clear()
+    assert pii_detector._tokens_only(text).keywords == first.keywords
+    assert read == []
+    assert first.keywords == NlpArtifacts.set_keywords(engine, first.lemmas, "en")
+
+
+def test_the_kept_keyword_readings_are_presidios(pii_detector):
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    for text in corpus():
+        artifacts = pii_detector._tokens_only(text)
+        assert artifacts.keywords == NlpArtifacts.set_keywords(pii_detector.nlp_engine, artifacts.lemmas, "en")
+
+
+def test_the_doc_arrays_give_what_its_tokens_give(pii_detector):
+    """Presidio's token offsets and lemmas, read off the Doc's arrays, are what spaCy's Token objects
+    give, on every text of the corpus."""
+    for text in corpus():
+        artifacts = pii_detector._tokens_only(text)
+        assert artifacts.tokens_indices == [t.idx for t in artifacts.tokens]
+        assert artifacts.lemmas == [t.lower_ for t in artifacts.tokens]

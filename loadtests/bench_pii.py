@@ -8,8 +8,9 @@ session 15), ``heldout`` (held out until session 14, development data since), ``
 (written in session 16 by another author who never read the rules; scored once in session 17,
 development data since), ``heldout7`` (written in session 17 by another author who never read the
 rules; scored once at the end of session 18's first round, development data since session 18's second
-round), or ``heldout8`` (written in session 17 by another author who never read the rules; scored once
-at the end of session 18's second round).
+round), ``heldout8`` (written in session 17 by another author who never read the rules; scored once
+at the end of session 18's second round, development data since session 19), or ``heldout9`` (written
+in session 18 by another author who never read the rules; scored once at the end of session 19).
 
 Two detectors side by side, in one run, on one core:
 
@@ -159,10 +160,22 @@ def main() -> None:
     parser.add_argument(
         "--set",
         default="heldout5",
-        choices=["heldout5", "heldout8", "heldout7", "heldout6", "heldout4", "heldout3", "heldout2", "heldout", "dev"],
+        choices=[
+            "heldout5",
+            "heldout9",
+            "heldout8",
+            "heldout7",
+            "heldout6",
+            "heldout4",
+            "heldout3",
+            "heldout2",
+            "heldout",
+            "dev",
+        ],
         help="Labelled set (heldout5, the default, and heldout4 were each scored once in session 16; heldout6 once "
         "in session 17, development data since; heldout7 once at the end of session 18's first round, development "
-        "data since its second round; heldout8 once at the end of session 18's second round).",
+        "data since its second round; heldout8 once at the end of session 18's second round, development data "
+        "since session 19; heldout9 once at the end of session 19).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

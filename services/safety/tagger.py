@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from typing import Any
 LABELS = ("PERSON", "ADDRESS", "DATE_OF_BIRTH")
 MODEL_FILE = "pii_tagger.crfsuite"
 CONFIG_FILE = "pii_tagger.json"  # how the model was trained (rule features or not), beside it
+# Word clusters the model reads (``WordClusters``): wordpiece -> cluster id, written beside the model
+CLUSTERS_FILE = "pii_tagger_clusters.json"
 SCORE = 0.8  # what a tagged span scores in Presidio: under the rules' 0.85/0.9, so a rule's span wins an overlap
 # A span is reported when each of its tokens' tags has at least this marginal probability
 MIN_PROBABILITY = 0.5
@@ -70,6 +73,19 @@ _POSTCODE = re.compile(
 )
 
 
+# Field separators spaCy leaves inside a token, cut there for the tagger: a CSV or HL7 row with no
+# spaces ("1021;Brandstätter;Lukas;14.03.2009", "SMITH^JOHN"), a label glued to its value
+# ("住所：大阪府..."), "Kwabena,1979" (a comma between digits, "1,000", stays)
+_FIELD_SEPARATOR = re.compile(r"[;|^：，、]|(?<!\d),|,(?!\d)")
+_FIELD_PIECE = re.compile(r"(?:[^;|^：，、,]|(?<=\d),(?=\d))+|[;|^：，、,]")
+# Address morphemes of Chinese, Japanese and Korean, where a whole address is often one token
+# ("浙江省杭州市西湖区文三路478号", "大阪府大阪市北区梅田2"): province, prefecture, city, ward, district,
+# town, block, number, road, street, room, building; a Hangul token ending in a city, district,
+# neighbourhood or road suffix ("부산광역시", "해운대구", "센텀중앙로")
+_CJK_ADDRESS = re.compile(r"[都道府県市区區町村丁目番地号號省县縣镇鎮路街巷室栋棟楼樓]")
+_HANGUL_ADDRESS = re.compile(r"[\uac00-\ud7a3]+(?:시|도|구|군|동|읍|면|로|길)$")
+
+
 @dataclass(slots=True)  # slots, not frozen: faster to build (a text holds hundreds; frozen costs 3x)
 class Token:
     text: str
@@ -89,7 +105,11 @@ def tokens_of(doc: Iterable[Any]) -> list[Token]:
             new_line = new_line or "\n" in text
             continue
         start = t.idx
-        out.append(Token(text, start, start + len(text), new_line))
+        if len(text) > 2 and not text.isalnum() and _FIELD_SEPARATOR.search(text):
+            for k, piece in enumerate(_FIELD_PIECE.finditer(text)):
+                out.append(Token(piece.group(), start + piece.start(), start + piece.end(), new_line and not k))
+        else:
+            out.append(Token(text, start, start + len(text), new_line))
         new_line = "\n" in getattr(t, "whitespace_", "")
     return out
 
@@ -147,7 +167,44 @@ def word_features(word: str) -> tuple[str, ...]:
         out.append("pc")
     if key.rstrip(":：") in _ADDRESS_LABELS:
         out.append("al")
+    if not word.isascii():
+        morphemes = len(_CJK_ADDRESS.findall(word)) + bool(_HANGUL_ADDRESS.match(word))
+        if morphemes:
+            out.append(f"cja{min(morphemes, 3)}")
     return tuple(out)
+
+
+class WordClusters:
+    """A word's cluster: the k-means cluster (``pipelines/classifiers/pii_tagger.py``, ``word_clusters``)
+    of its first WordPiece in all-MiniLM-L6-v2's input-embedding table, the longest vocabulary entry
+    that begins its lower-cased, accent-stripped form (the uncased tokenizer's normalisation). Words
+    the sentence model places alike share an id ("Dorothy" and "Margaret", "strasse" and "road"), so
+    the CRF's weights for one reach the others it never saw. ``of`` is a cached look-up per word."""
+
+    def __init__(self, table: dict[str, int]):
+        self.table = table
+        self.longest = max(map(len, table), default=0)
+        self.of = functools.lru_cache(maxsize=50_000)(self._of)
+        self.lent = functools.lru_cache(maxsize=50_000)(self._lent)
+
+    @classmethod
+    def read(cls, path: Path) -> WordClusters:
+        return cls(json.loads(path.read_text()))
+
+    def _of(self, word: str) -> str:
+        folded = unicodedata.normalize("NFD", word.lower())
+        folded = "".join(c for c in folded if unicodedata.category(c) != "Mn")
+        for k in range(min(len(folded), self.longest), 0, -1):
+            cluster = self.table.get(folded[:k])
+            if cluster is not None:
+                return str(cluster)
+        return ""
+
+    def _lent(self, word: str) -> tuple[str, str, str] | None:
+        """The features a word's cluster gives the token after it, itself and the token before it
+        (``-1c=``, ``0c=``, ``1c=``); None for a word with no cluster."""
+        cluster = self.of(word)
+        return (f"-1c={cluster}", f"0c={cluster}", f"1c={cluster}") if cluster else None
 
 
 def _line_cues(tokens: Sequence[Token]) -> list[tuple[str, ...]]:
@@ -177,18 +234,42 @@ _FAR = ("w=", "s=")
 
 
 @functools.lru_cache(maxsize=50_000)
-def _lent(word: str, offset: int) -> tuple[str, ...]:
-    keep = _NEAR if abs(offset) == 1 else _FAR
-    return tuple(f"{offset}{f}" for f in word_features(word) if f.startswith(keep))
+def _lent(word: str) -> tuple[tuple[str, ...], ...]:
+    """The features ``word`` lends its neighbours, as the token it is at +2, +1, -1 and -2 from sees
+    them ("2w=...", "1w=...", "-1w=...", "-2w=..."), then whether it is a birth cue: one cached call
+    per token."""
+    own = word_features(word)
+    lower = word.lower()
+    cue = lower.rstrip(":") in _BIRTH_CUES or "birth" in lower
+    return (
+        *(tuple(f"{o}{f}" for f in own if f.startswith(_NEAR if abs(o) == 1 else _FAR)) for o in (2, 1, -1, -2)),
+        (cue,),
+    )
 
 
-def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) -> list[list[str]]:
-    """CRFsuite features per token. ``rule_labels``: per token, the type of the rule span holding it ("" if none)."""
+def _speaker(tokens: Sequence[Token], i: int) -> bool:
+    """Whether token ``i`` is a chat speaker's label: first on its line (or after a bracketed time
+    stamp, "[10:03] Ana:") and followed by a colon, or IRC's "<ana>"."""
+    nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    if nxt == ":":
+        return tokens[i].line_start or (
+            i >= 3 and tokens[i - 1].text == "]" and tokens[i - 3].text == "[" and tokens[i - 3].line_start
+        )
+    return nxt == ">" and i >= 1 and tokens[i - 1].text == "<" and tokens[i - 1].line_start
+
+
+def features(
+    tokens: Sequence[Token], rule_labels: Sequence[str] | None = None, clusters: WordClusters | None = None
+) -> list[list[str]]:
+    """CRFsuite features per token. ``rule_labels``: per token, the type of the rule span holding it ("" if
+    none); ``clusters``: the word clusters the model reads (its own and its neighbours' at -1, +1), if any."""
     n = len(tokens)
+    lent = [clusters.lent(t.text) for t in tokens] if clusters is not None else None
     out: list[list[str]] = []
     line_head = prev_last = ""
     cue_at = -100  # index of the last birth cue seen
     line_cues = _line_cues(tokens)
+    lends = [_lent(t.text) for t in tokens]
     for i, tok in enumerate(tokens):
         if tok.line_start:
             prev_last = tokens[i - 1].text.lower() if i else ""
@@ -201,13 +282,23 @@ def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) 
             row.append("pl=" + prev_last)
         if i - cue_at <= 6:
             row.append("cue")
+        if i + 1 < n and tokens[i + 1].text in (":", ">") and _speaker(tokens, i):
+            row.append("spk")
         row.extend(line_cues[i])
-        for offset in (-2, -1, 1, 2):
+        # the token at i + offset, seen from i: lends[j][0..3] are its features at +2, +1, -1, -2
+        for k, offset in enumerate((-2, -1, 1, 2)):
             j = i + offset
             if 0 <= j < n:
-                row.extend(_lent(tokens[j].text, offset))
+                row.extend(lends[j][3 - k])
             else:
                 row.append(f"{offset}edge")
+        if lent is not None:  # the clusters of the token before, this one, the one after
+            if i and (before := lent[i - 1]):
+                row.append(before[0])
+            if here := lent[i]:
+                row.append(here[1])
+            if i + 1 < n and (after := lent[i + 1]):
+                row.append(after[2])
         if rule_labels is not None:
             if rule_labels[i]:
                 row.append("r=" + rule_labels[i])
@@ -216,7 +307,7 @@ def features(tokens: Sequence[Token], rule_labels: Sequence[str] | None = None) 
                 if 0 <= j < n and rule_labels[j]:
                     row.append(f"{offset}r={rule_labels[j]}")
         out.append(row)
-        if tok.text.lower().rstrip(":") in _BIRTH_CUES or "birth" in tok.text.lower():
+        if lends[i][4][0]:
             cue_at = i
     return out
 
@@ -274,14 +365,16 @@ def train(
     c1: float = 0.05,
     c2: float = 0.01,
     iterations: int = 150,
+    clusters: WordClusters | None = None,
 ) -> None:
-    """Fit a CRF on (tokens, BIO or BILOU tags, rule labels or None) examples and write it to ``path``."""
+    """Fit a CRF on (tokens, BIO or BILOU tags, rule labels or None) examples and write it to ``path``
+    (``clusters``: word clusters as features; the caller writes them beside the model, ``CLUSTERS_FILE``)."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
     for tokens, tags, rules in examples:
         if tokens:
-            trainer.append(features(tokens, rules), list(tags))
+            trainer.append(features(tokens, rules, clusters), list(tags))
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations, "feature.possible_transitions": True})
     path.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(path))
@@ -301,10 +394,13 @@ class PiiTagger:
 
         if not path.exists():
             raise TaggerMissingError(f"PII tagger not found: {path} (train it with `llmops classifiers train`)")
+        config_path = path.with_name(CONFIG_FILE)
+        config = json.loads(config_path.read_text()) if config_path.exists() else {}
         if rule_features is None:
-            config = path.with_name(CONFIG_FILE)
-            rule_features = bool(json.loads(config.read_text()).get("rule_features")) if config.exists() else False
+            rule_features = bool(config.get("rule_features"))
         self.rule_features = rule_features
+        # the word clusters it was trained with, beside it (a model trained with them reads them)
+        self.clusters = WordClusters.read(path.with_name(CLUSTERS_FILE)) if config.get("clusters") else None
         self.min_probability = min_probability
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path))
@@ -315,7 +411,7 @@ class PiiTagger:
         if not tokens:
             return []
         rules = rule_labels_of(tokens, rule_spans) if self.rule_features else None
-        tags = self._tagger.tag(features(tokens, rules))
+        tags = self._tagger.tag(features(tokens, rules, self.clusters))
         if self.min_probability > 0:
             marginal = self._tagger.marginal
             tags = [t if t == "O" or marginal(t, i) >= self.min_probability else "O" for i, t in enumerate(tags)]
@@ -367,12 +463,14 @@ def tagger_recognizer(tagger: PiiTagger, rules: Sequence[Any] = ()) -> Any:
 
 
 __all__ = [
+    "CLUSTERS_FILE",
     "CONFIG_FILE",
     "LABELS",
     "MODEL_FILE",
     "PiiTagger",
     "TaggerMissingError",
     "Token",
+    "WordClusters",
     "bio_tags",
     "features",
     "rule_labels_of",

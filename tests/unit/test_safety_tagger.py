@@ -13,11 +13,13 @@ from types import SimpleNamespace
 import pytest
 
 from services.safety.tagger import (
+    CLUSTERS_FILE,
     CONFIG_FILE,
     MODEL_FILE,
     PiiTagger,
     TaggerMissingError,
     Token,
+    WordClusters,
     bio_tags,
     features,
     rule_labels_of,
@@ -253,6 +255,11 @@ def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
     info = train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append)
     assert (out / MODEL_FILE).exists() and info["texts"] == len(TRAIN_SETS) * len(rows) and not info["rule_features"]
     assert "pii_tagger" in json.loads((out / "manifest.json").read_text())
+    # the shipped recipe's word clusters are written beside the model and the model reads them: words
+    # the sentence model places alike share a cluster
+    assert info["clusters"] == 256 and (out / CLUSTERS_FILE).exists()
+    clusters = PiiTagger(out / MODEL_FILE).clusters
+    assert clusters is not None and clusters.of("Dorothy") == clusters.of("Margaret") != clusters.of("invoice")
     assert train_pii_tagger(out, data_dir=data, rule_features=False, progress=said.append) == info
     assert said[-1] == "pii_tagger: up to date"
     # another regularisation (the leave-one-set-out bench's --c1 / --c2) trains again and says so
@@ -332,14 +339,46 @@ def test_address_cues_mark_the_line_after_a_label_and_the_line_before():
     tokens = tokens_of(doc_of(text.replace("\n", " \n ")))
     rows = dict(zip([t.text for t in tokens], features(tokens), strict=True))
     assert "al" in rows["Addr:"] and "lal" in rows["Addr:"] and "ac" not in rows["Addr:"]
-    assert "ac" in rows["Gwyn,"] and "plal" in rows["Gwyn,"]  # the line after a label-only line
+    assert "ac" in rows["Gwyn"] and "plal" in rows["Gwyn"]  # the line after a label-only line
     assert "pc" in rows["SA47"] and "lpc" in rows["Llanarth"] and "ac" not in rows["Llanarth"]
     assert "plpc" in rows["Thanks"]
     text = "Ship to: Flat 2, 10 Mill Road, Ely"
     tokens = tokens_of(doc_of(text))
     rows = dict(zip([t.text for t in tokens], features(tokens), strict=True))
-    assert "uw" in rows["Flat"] and "sw" in rows["Road,"] and "lsw" in rows["Ely"] and "luw" in rows["Ely"]
+    assert "uw" in rows["Flat"] and "sw" in rows["Road"] and "lsw" in rows["Ely"] and "luw" in rows["Ely"]
     tokens = tokens_of(doc_of("Meet Anna Lee at noon"))
     assert not any(
         f in ("sw", "uw", "pc", "al", "ac") or f[:2] in ("ls", "lu", "lp", "la") for r in features(tokens) for f in r
     )
+
+
+def test_word_clusters_are_a_words_first_wordpiece_cluster_and_features_read_them():
+    clusters = WordClusters({"dorothy": 7, "dor": 3, "road": 5, "佐": 9})
+    assert clusters.of("Dorothy") == "7" and clusters.of("Dorothée") == "3"  # accents stripped, longest prefix
+    assert clusters.of("Roads") == "5" and clusters.of("佐々木") == "9" and clusters.of("xyz") == ""
+    tokens = tokens_of(doc_of("Dorothy Roads xyz"))
+    rows = features(tokens, None, clusters)
+    assert "0c=7" in rows[0] and "1c=5" in rows[0]
+    assert "-1c=7" in rows[1] and "0c=5" in rows[1] and not any(f.startswith("1c=") for f in rows[1])
+    assert not any("c=" in f for f in features(tokens)[0])  # a model without clusters: none
+
+
+def test_tokens_are_cut_at_field_separators_spacy_leaves_inside_them():
+    text = "1021;Brandstätter;Lukas;14.03.2009 SMITH^JOHN 住所：大阪府大阪市北区 Mensah,Kwabena paid 1,000"
+    tokens = tokens_of(doc_of(text))
+    assert [t.text for t in tokens] == [
+        "1021", ";", "Brandstätter", ";", "Lukas", ";", "14.03.2009",
+        "SMITH", "^", "JOHN", "住所", "：", "大阪府大阪市北区", "Mensah", ",", "Kwabena", "paid", "1,000",
+    ]  # fmt: skip
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert [t.line_start for t in tokens[:3]] == [True, False, False]
+
+
+def test_chat_speaker_labels_and_cjk_address_morphemes_are_features():
+    text = "[ 10:03 ] Visitor : hi \n <kjetil> yes \n Ana : ok \n said Ana : no"
+    tokens = tokens_of(doc_of(text.replace("<kjetil>", "< kjetil >")))
+    rows = features(tokens)
+    speakers = [t.text for t, row in zip(tokens, rows, strict=True) if "spk" in row]
+    assert speakers == ["Visitor", "kjetil", "Ana"]  # not "Ana" in the middle of a line
+    assert "cja3" in word_features("浙江省杭州市西湖区文三路478号") and "cja1" in word_features("해운대구")
+    assert not any(f.startswith("cja") for f in word_features("佐々木") + word_features("이서연입니다"))

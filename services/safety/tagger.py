@@ -1,5 +1,6 @@
 """A learned PII recogniser: a linear-chain CRF (CRFsuite, ``python-crfsuite``) tagging spaCy's
-tokenizer tokens with BILOU tags for PERSON, ADDRESS and DATE_OF_BIRTH.
+tokenizer tokens (cut further at field separators: ``; | ^``, CJK punctuation, commas not
+between digits) with BILOU tags for PERSON, ADDRESS and DATE_OF_BIRTH.
 
 The hand-written rules of ``services/safety/recognizers.py`` gain on the set they are written on
 and lose on the next author's; a tagger learns the same cues (gazetteer membership, shape,
@@ -12,7 +13,9 @@ title / upper / digit flags, membership of the recognisers' name lists (given na
 place on its line, the head word of its line and the last word of the previous line (form fields:
 "Name:" then the value), a birth cue among the six tokens before it, address cues (a street word,
 a unit word, a postcode-shaped token on its line or the line before; after an address label such
-as "Addr:" on its line or the line before), the same few of the tokens at -2..+2, and, with
+as "Addr:" on its line or the line before), a chat speaker label ("Maria:" first on a line), CJK
+address morphemes, its word cluster (``WordClusters``: k-means over the sentence model's
+input embeddings; also of the tokens at -1 and +1), the same few of the tokens at -2..+2, and, with
 ``rule_features``, which rule recogniser's span holds it (the rules' own hits: the tagger then
 learns when to trust them).
 
@@ -178,7 +181,7 @@ class WordClusters:
     """A word's cluster: the k-means cluster (``pipelines/classifiers/pii_tagger.py``, ``word_clusters``)
     of its first WordPiece in all-MiniLM-L6-v2's input-embedding table, the longest vocabulary entry
     that begins its lower-cased, accent-stripped form (the uncased tokenizer's normalisation). Words
-    the sentence model places alike share an id ("Dorothy" and "Margaret", "strasse" and "road"), so
+    the sentence model places alike share an id ("Dorothy" and "Margaret"), so
     the CRF's weights for one reach the others it never saw. ``of`` is a cached look-up per word."""
 
     def __init__(self, table: dict[str, int]):

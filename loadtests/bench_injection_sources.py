@@ -37,9 +37,18 @@ from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
-from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, fit_texts, served_injection_scores
+from pipelines.classifiers.train import (
+    HELDOUT_DIR,
+    TASKS,
+    TOKEN_PATTERN,
+    WORD_PATTERN,
+    WRITTEN_SOURCE,
+    fit_texts,
+    served_injection_scores,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+TOKENS = {"ascii": TOKEN_PATTERN, "every-script": WORD_PATTERN}  # --tokens: the n-grams' token pattern
 # name -> (cache folder, the rows so far) -> the source's rows
 ADDED = {
     "agentdojo": lambda cache, rows: agent_data.agentdojo_rows(cache / agent_data.AGENTDOJO.filename),
@@ -185,7 +194,16 @@ def compare(
         if recipe == "shipped":
             model = fit_texts(tx, lb, c, gr, task.max_features)
         else:
-            model = fit_stacked(tx, lb, gr, c, blocks, task.max_features, tfidf=recipe.startswith("tfidf"))
+            model = fit_stacked(
+                tx,
+                lb,
+                gr,
+                c,
+                blocks,
+                task.max_features,
+                recipe.startswith("tfidf"),
+                TOKENS[getattr(args, "tokens", "ascii")],
+            )
         return served_injection_scores(part_max(model.predict_proba, texts, part_min_chars), texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
@@ -262,6 +280,12 @@ def main(argv: list[str] | None = None) -> None:
         help="sources (as named in per_source) every fit trains on and nothing scores: what they do for the others",
     )
     parser.add_argument(
+        "--tokens",
+        choices=sorted(TOKENS),
+        default="ascii",
+        help="the n-grams' tokens (dense recipes): train.py's patterns",
+    )
+    parser.add_argument(
         "--part-min-chars",
         type=int,
         default=0,
@@ -312,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"part_min_chars": args.part_min_chars} if args.part_min_chars else {}),
         **({"train_only": args.train_only} if args.train_only else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
+        **({"tokens": args.tokens} if args.tokens != "ascii" else {}),
         "rows": len(rows),
         **compare(
             rows,

@@ -106,13 +106,15 @@ def fit_stacked(
     blocks: tuple[DenseBlock, ...],
     max_features: int,
     tfidf: bool = True,
+    token_pattern: str | None = None,
 ) -> StackedModel:
     """``groups`` (each row's source): rows weighted by ``source_balanced_weights``; None:
-    balanced class weights (as ``train.fit_texts``)."""
+    balanced class weights (as ``train.fit_texts``). ``token_pattern``: the n-grams' tokens (None:
+    ``train.TOKEN_PATTERN``)."""
     from sklearn.utils.class_weight import compute_sample_weight
 
-    from pipelines.classifiers.train import source_balanced_weights, tfidf_vectorizer
+    from pipelines.classifiers.train import TOKEN_PATTERN, source_balanced_weights, tfidf_vectorizer
 
-    vectorizer = tfidf_vectorizer(max_features) if tfidf else None
+    vectorizer = tfidf_vectorizer(max_features, token_pattern or TOKEN_PATTERN) if tfidf else None
     weights = source_balanced_weights(labels, groups) if groups else compute_sample_weight("balanced", labels)
     return StackedModel(vectorizer, blocks, c).fit(texts, labels, weights)

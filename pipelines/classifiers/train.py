@@ -67,6 +67,19 @@ from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokeni
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
 TOKEN_PATTERN = r"[a-zA-Z0-9_]+"
+# Word tokens of every script, for the same two engines (Python's re and RE2 read ``\xhh`` and literal
+# characters alike; neither's ``\w`` or ``\p{..}`` means the same in the other): runs of characters
+# that are neither ASCII non-word characters, Latin-1 punctuation, nor Unicode punctuation or spaces,
+# and each character of the scripts written without spaces (kana, CJK ideographs, Thai) alone. On
+# ASCII text it splits exactly as ``TOKEN_PATTERN``.
+_NO_SPACE_SCRIPTS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPLIT = (
+    r"\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\xbf\xd7\xf7"
+    "\u055a-\u055f\u0589\u060c\u061b\u061f\u066a-\u066d\u06d4\u0964\u0965\u1680"
+    "\u2000-\u206f\u20a0-\u20cf\u2100-\u2bff\u3000-\u303f\ufe30-\ufe6f\ufeff"
+    "\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+)
+WORD_PATTERN = f"[^{_SPLIT}{_NO_SPACE_SCRIPTS}]+|[{_NO_SPACE_SCRIPTS}]"
 FORMAT_VERSION = 12  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
@@ -165,13 +178,13 @@ def source_balanced_weights(labels: list[int], groups: list[str]) -> np.ndarray:
     return w * len(w) / w.sum()
 
 
-def tfidf_vectorizer(max_features: int) -> Any:
+def tfidf_vectorizer(max_features: int, token_pattern: str = TOKEN_PATTERN) -> Any:
     """The classifiers' text features: lower-cased word 1-2 grams seen at least twice, sublinear TF-IDF."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
         lowercase=True,
-        token_pattern=TOKEN_PATTERN,
+        token_pattern=token_pattern,
         ngram_range=(1, 2),
         min_df=2,
         sublinear_tf=True,
@@ -180,7 +193,12 @@ def tfidf_vectorizer(max_features: int) -> Any:
 
 
 def fit_texts(
-    texts: list[str], labels: list[int], c: float, groups: list[str] | None = None, max_features: int = 50_000
+    texts: list[str],
+    labels: list[int],
+    c: float,
+    groups: list[str] | None = None,
+    max_features: int = 50_000,
+    token_pattern: str = TOKEN_PATTERN,
 ) -> Any:
     """``groups`` (each row's source): weight rows by ``source_balanced_weights``; without it,
     balanced class weights."""
@@ -191,7 +209,7 @@ def fit_texts(
         [
             (
                 "tfidf",
-                tfidf_vectorizer(max_features),
+                tfidf_vectorizer(max_features, token_pattern),
             ),
             ("clf", LogisticRegression(C=c, class_weight=None if groups else "balanced", max_iter=2000)),
         ]

@@ -103,6 +103,10 @@ class Entity:
     end: int
     score: float
 
+    def overlaps(self, other: Entity) -> bool:
+        """Whether the two spans share a character."""
+        return self.start < other.end and other.start < self.end
+
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "start": self.start, "end": self.end, "score": round(self.score, 3)}
 
@@ -118,15 +122,11 @@ def _offline_tldextract() -> None:
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
     phones = [e for e in found if e.type == "PHONE_NUMBER"]
-    kept = [
-        e
-        for e in found
-        if not (e.type in PHONE_LOOKALIKES and any(p.start < e.end and e.start < p.end for p in phones))
-    ]
+    kept = [e for e in found if not (e.type in PHONE_LOOKALIKES and any(e.overlaps(p) for p in phones))]
     kept.sort(key=lambda e: (-e.score, -(e.end - e.start), e.start))
     chosen: list[Entity] = []
     for e in kept:
-        if not any(c.start < e.end and e.start < c.end for c in chosen):
+        if not any(e.overlaps(c) for c in chosen):
             chosen.append(e)
     return sorted(chosen, key=lambda e: e.start)
 
@@ -198,7 +198,7 @@ def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> 
         if not (
             e.type in ("PERSON", "ADDRESS")
             and (e.type, e.start, e.end) in tagged
-            and any(o.start < e.end and e.start < o.end for o in others)
+            and any(e.overlaps(o) for o in others)
         )
     ]
 
@@ -220,9 +220,8 @@ def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> l
             t
             for t in mine
             if t.type == e.type
-            and t.start < e.end
-            and e.start < t.end
-            and not any(o is not e and o.start < t.end and t.start < o.end for o in out)  # it swallows no other
+            and t.overlaps(e)
+            and not any(o is not e and t.overlaps(o) for o in out)  # it swallows no other
         ]
         if near:
             used.update(near)
@@ -420,7 +419,7 @@ class PiiDetector:
         # where a phone look-alike loses to the phone. So the look-alikes a policy does not want
         # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
-        found = [e for e in found if e.type in entities or any(p.start < e.end and e.start < p.end for p in phones)]
+        found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
         if self.tagger is not None:
             tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and

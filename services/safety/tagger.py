@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 LABELS = ("PERSON", "ADDRESS", "DATE_OF_BIRTH")
 MODEL_FILE = "pii_tagger.crfsuite"
@@ -236,17 +236,22 @@ _NEAR = ("w=", "s=", "g", "l", "t", "u")
 _FAR = ("w=", "s=")
 
 
+class _Lent(NamedTuple):
+    """What a word lends the tokens around it: its features as the tokens it is at +2, +1, -1 and -2
+    from see them ("2w=...", "1w=...", "-1w=...", "-2w=..."), and whether it is a birth cue."""
+
+    views: tuple[tuple[str, ...], ...]
+    birth_cue: bool
+
+
 @functools.lru_cache(maxsize=50_000)
-def _lent(word: str) -> tuple[tuple[str, ...], ...]:
-    """The features ``word`` lends its neighbours, as the token it is at +2, +1, -1 and -2 from sees
-    them ("2w=...", "1w=...", "-1w=...", "-2w=..."), then whether it is a birth cue: one cached call
-    per token."""
+def _lent_by(word: str) -> _Lent:
+    """``word``'s ``_Lent``: one cached call per token."""
     own = word_features(word)
     lower = word.lower()
-    cue = lower.rstrip(":") in _BIRTH_CUES or "birth" in lower
-    return (
-        *(tuple(f"{o}{f}" for f in own if f.startswith(_NEAR if abs(o) == 1 else _FAR)) for o in (2, 1, -1, -2)),
-        (cue,),
+    return _Lent(
+        tuple(tuple(f"{o}{f}" for f in own if f.startswith(_NEAR if abs(o) == 1 else _FAR)) for o in (2, 1, -1, -2)),
+        lower.rstrip(":") in _BIRTH_CUES or "birth" in lower,
     )
 
 
@@ -272,7 +277,7 @@ def features(
     line_head = prev_last = ""
     cue_at = -100  # index of the last birth cue seen
     line_cues = _line_cues(tokens)
-    lends = [_lent(t.text) for t in tokens]
+    lends = [_lent_by(t.text) for t in tokens]
     for i, tok in enumerate(tokens):
         if tok.line_start:
             prev_last = tokens[i - 1].text.lower() if i else ""
@@ -288,11 +293,11 @@ def features(
         if i + 1 < n and tokens[i + 1].text in (":", ">") and _speaker(tokens, i):
             row.append("spk")
         row.extend(line_cues[i])
-        # the token at i + offset, seen from i: lends[j][0..3] are its features at +2, +1, -1, -2
+        # the token at i + offset, seen from i: lends[j].views holds its features at +2, +1, -1, -2
         for k, offset in enumerate((-2, -1, 1, 2)):
             j = i + offset
             if 0 <= j < n:
-                row.extend(lends[j][3 - k])
+                row.extend(lends[j].views[3 - k])
             else:
                 row.append(f"{offset}edge")
         if lent is not None:  # the clusters of the token before, this one, the one after
@@ -310,7 +315,7 @@ def features(
                 if 0 <= j < n and rule_labels[j]:
                     row.append(f"{offset}r={rule_labels[j]}")
         out.append(row)
-        if lends[i][4][0]:
+        if lends[i].birth_cue:
             cue_at = i
     return out
 

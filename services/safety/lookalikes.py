@@ -181,13 +181,37 @@ def _private(octets: list[str]) -> bool:
 _SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|Integer32|INTEGER|Timeticks)\s*:\s*$")
 
 
+# A label naming another kind of identifier right before a number: "Customer number 0049-3381-22",
+# "NHS no. 943 476 5919", "Lot no. 330-14-2207", "Order #", "Ref:", "client n°", "Kundennummer". The
+# number is that identifier, not a phone number or an SSN. Words for a party ("customer", "member")
+# need a number word after them ("customer 0049..." alone is no label); the identifiers' own nouns
+# need none.
+_NUMBER_WORD = r"(?:number|num|no|nr|nro|n[°º]|#|id|ref|code)"
+_IDENTIFIER_LABEL_BEFORE = re.compile(
+    r"(?i)(?:\b(?:customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
+    rf"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax)[\s._-]*{_NUMBER_WORD}"
+    r"|\b(?:nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
+    r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
+    rf"kundennummer|bestellnummer|rechnungsnummer)(?:[\s._-]*{_NUMBER_WORD})?"
+    r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
+)
+
+
+def is_labelled_identifier(text: str, start: int) -> bool:
+    """Whether a label naming another identifier ("Order #", "NHS no.", "Lot no.") stands right
+    before ``text[start:]``."""
+    return bool(_IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]))
+
+
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
-    AB-212-555-0190), runs on into one (555-0190-A) or is an SNMP counter's value."""
+    AB-212-555-0190), runs on into one (555-0190-A), is an SNMP counter's value or follows a label
+    naming another identifier ("Customer number 0049-3381-22")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
+        or is_labelled_identifier(text, start)
     )
 
 
@@ -223,6 +247,7 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
             )
         )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
+        and not (e.type == "US_SSN" and is_labelled_identifier(text, e.start))
         and not (e.type == "EMAIL_ADDRESS" and email_is_phone_uri(text, e.start, e.end))
     ]
 

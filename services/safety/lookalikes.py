@@ -35,11 +35,15 @@ from typing import Any
 
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
+# Also as a key's last part or a camel-case tail, its value perhaps quoted ("APP_VERSION=",
+# "\"firmware\": \"", "appVersion:"), and after "upgrading from" (whose "from" is no address cue there).
 _NOT_IP_CUE = re.compile(
-    r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
+    r"(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
-    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes)"
-    r"[\s:=#.]*$"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
+    r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from)"
+    r"[\s:=#.\"']*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
 # (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
@@ -65,11 +69,15 @@ SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as
 # "(was 7.51.2.9)". Read only when no address word stands in the clause.
 _PRODUCT_BEFORE = re.compile(
     r"(?:\b[A-Z][A-Za-z]+|(?<!\S)(?=[\w.+-]*[A-Za-z])\w[\w+]*[-_.+][\w.+-]*[A-Za-z\d+]"
-    r"|\b(?:updat|upgrad|downgrad|bump|roll|went|move)\w*\b[^,;]{0,40}\bto|\b(?:was|previous|prev)"
-    # "Release 2025.12 ships libfoo 1.2.3.44 and the agent 6.40.1.2", "requires openssl 3.0.15.2"
+    r"|(?i:\b(?:updat|upgrad|downgrad|bump|roll|went|move)\w*\b[^,;]{0,40}\bto|\b(?:was|previous|prev)"
+    # "Release 2025.12 ships libfoo 1.2.3.44 and the agent 6.40.1.2", "Requires openssl 3.0.15.2"
     r"|\b(?:ship|ships|shipped|shipping|bundle|bundles|bundled|require|requires|required|pin|pins|pinned)\b"
-    r"[^,;]{0,40})[,;]?\s+$"
+    # a release's history: "(replaces 10.4.21.233)", "the regression introduced in 4.12.200.3"
+    r"[^,;]{0,40}|\b(?:replaces|replaced|supersedes|superseded|(?:introduced|fixed|regressed|resolved)\s+in)))"
+    r"[,;]?\s+$"
 )
+# A product token glued to its version by a slash, as a User-Agent writes it ("Chrome/131.0.0.0").
+_PRODUCT_SLASH_BEFORE = re.compile(r"(?<![\w/:.-])[A-Za-z][A-Za-z0-9]*/$")
 # "restart the agent on 10.0.8.15", "the cache at 10.1.2.3", "db-primary (10.0.14.5)": a private or
 # loopback address right after "on", "at", "via", "@" or, in brackets, after a host name (a token
 # with a hyphen or a digit) is a host even when all its numbers are small.
@@ -163,8 +171,12 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # a product's or package's version, with no address word in its clause
     if _listed_beside_a_version(text, start, end):
         return True
-    if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
-        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
+    if (
+        _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or _GLUED_AFTER.match(text[end : end + 2])
+        or _PRODUCT_SLASH_BEFORE.search(text[max(0, start - 24) : start])
+    ):
+        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64, Chrome/131.0.0.0
     if _AT_HOST_BEFORE.search(text[max(0, start - 40) : start]) and _private(octets):
         return False
     return all(int(o) <= SMALL_OCTET for o in octets)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
+
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
 # Also as a key's last part or a camel-case tail, its value perhaps quoted ("APP_VERSION=",
@@ -266,14 +268,19 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
 
 # Words in a number's own clause, just before it, that say it is a phone number (English, and the
 # languages of the regions below: "Tél.", "Telefon", "móvil", "Handy").
+# The cues of services/safety/phone_regions.py come first, each in a group named for its language
+# ("Tlf", "Cel.", "Κινητό", "연락처는": CJK cues with no word boundary after them).
 _PHONE_CUE = re.compile(
-    r"(?i)\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
+    "(?i)"
+    + "".join(rf"\b(?P<{language}>{words})\b|" for language, (words, _) in CUES_BY_LANGUAGE.items())
+    + "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())
+    + r"\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
     r"landline|fax|sms|text|reach|dial|line|contact|(?:his|her|my|your|their|our)\s+numbers?\s+(?:is|are)|t[ée]l[ée]phone|t[ée]l|"
-    r"telefon|telefone|tel[ée]fono|handy|portable|m[óo]vil|cellulare|celular|gsm)\b"
+    r"telefon|handy|portable|cellulare|gsm)\b"
 )
 _CUE_REACH = 30
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
-_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel)\.[ \t]*(?::[ \t]*)?$")
+_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|τηλ|тел|моб)\.[ \t]*(?::[ \t]*)?$")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -294,6 +301,9 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 _PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
+# A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
+# when it is valid in a region the text points to (services/safety/phone_regions.py).
+MIN_CUED_DIGITS = 8
 
 
 def _national_number(raw: str) -> Any:
@@ -341,7 +351,10 @@ def phone_recognizer(regions: list[str]) -> Any:
       its metadata, Ofcom's ranges reserved for drama such as 07700 900xxx), or a national number
       of one of ``NATIONAL_REGIONS``, counts when a phone cue ("mobile", "call me on", "tel")
       stands in its clause. That second pass (``Leniency.POSSIBLE``) reads only the
-      ``_CUE_REACH`` characters after each cue word;
+      ``_CUE_REACH`` characters after each cue word. A number of eight or nine digits counts there
+      too when it is valid in a configured region or one the text points to (its calling codes,
+      domains and scripts, the cue's language: ``services/safety/phone_regions.py``): "Tlf 928 44
+      107", "Cel. 987 654 120", "Κινητό: 694 731 2285";
     - a number written with its trunk prefix "0" that is valid in one of ``NATIONAL_REGIONS``
       counts however it is grouped ("087 214 6630", "06 48 22 91 37"): the leading 0 is what
       sets it apart from order, NHS and ticket numbers;
@@ -382,26 +395,36 @@ def phone_recognizer(regions: list[str]) -> Any:
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
 
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
+            pointed_to: set[str] | None = None  # the regions the text points to, read once when needed
             for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
                 window = text[cue.end() : cue.end() + _CUE_REACH]
                 free = sum(
                     c.isdigit() and not any(r.start <= cue.end() + i < r.end for r in results)
                     for i, c in enumerate(window)
                 )
-                if free < MIN_NATIONAL_DIGITS:
-                    continue  # what this pass adds has ten digits or more, none in a number found already
-                regions = list(self.supported_regions)
+                if free < MIN_CUED_DIGITS:
+                    continue  # what this pass adds has eight digits or more, none in a number found already
+                if pointed_to is None:
+                    pointed_to = hinted_regions(text)
+                hinted = pointed_to | set(cue_regions(cue.lastgroup)) | set(self.supported_regions)
+                regions = list(self.supported_regions) + sorted(hinted - set(self.supported_regions))
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
                 if digits and not any(
                     r.start < cue.end() + digits.end() and cue.end() + digits.start() < r.end for r in results
                 ):
-                    regions += extra_regions
+                    regions += [r for r in extra_regions if r not in hinted]
                 for region in regions:
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):
                         start = cue.end() + match.start
-                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not (
+                        count = sum(c.isdigit() for c in match.raw_string)
+                        short = count < MIN_NATIONAL_DIGITS  # then valid in a region the text points to
+                        if count < MIN_CUED_DIGITS or (
+                            short and (region not in hinted or not phonenumbers.is_valid_number(match.number))
+                        ):
+                            continue
+                        if not (
                             _PHONE_CUE.search(_clause_before(text, start, _CUE_REACH))
                             or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start)
                         ):
@@ -421,7 +444,8 @@ def phone_recognizer(regions: list[str]) -> Any:
 
     # the name the prefilter knows it by; its condition (a valid number's fewest digits) holds for
     # the possible numbers too: both are checked against the same possible lengths, and the
-    # national and international numbers of the passes above have ten digits or more
+    # cued numbers of the passes above have eight digits or more, the national and international
+    # ones ten or more
     return CuedPhoneRecognizer(
         supported_regions=list(regions), leniency=phonenumbers.Leniency.STRICT_GROUPING, name="PhoneRecognizer"
     )

@@ -50,3 +50,40 @@ def test_quads_after_version_keys_product_tokens_and_release_words_are_no_ip_add
 def test_addresses_after_address_keys_and_beside_a_user_agent_are_still_ip_addresses(pii_detector):
     text = 'TRUSTED_PROXY=173.245.48.7\n"client_ip": "81.2.69.160", "ua": "Chrome/131.0.0.0"\nbind from 10.0.4.2'
     assert _found(pii_detector, text, "IP_ADDRESS") == ["173.245.48.7", "81.2.69.160", "10.0.4.2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        # the region from the text's own international number (+48: Poland), nine digits
+        ("Mobile +48 601 238 447, landline 71 342 18 90 (evenings only).", "71 342 18 90"),
+        # from the cue's language: Nordic (eight digits), Iberian (Peru, nine digits)
+        ("Storgata 41, 9008 Tromsø. Tlf 928 44 107. Bekreftet med BankID.", "928 44 107"),
+        ("Cercado de Lima 15001. Cel. 987 654 120. Atendió: Dra. Mendívil.", "987 654 120"),
+        # from the script and the cue: Greek, Chinese, Korean (a particle glued to the cue)
+        ("Διεύθυνση: Αθήνα\nΚινητό: 694 731 2285\n", "694 731 2285"),
+        ("收货人：王建国\n手机：138 0013 8000\n地址：上海市", "138 0013 8000"),
+        ("새 주소: 서울특별시 마포구. 연락처는 010-4721-9983입니다.", "010-4721-9983"),
+    ],
+)
+def test_a_number_after_a_cue_in_a_region_the_text_points_to_is_a_phone_number(pii_detector, text, phone):
+    assert phone in _found(pii_detector, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please call the desk on 71 342 18 90 today.",  # no region points to Poland: nine digits are not enough
+        "Tlf 928 44 1.",  # seven digits: no number after a cue is that short
+    ],
+)
+def test_a_short_number_needs_a_cue_and_a_region_the_text_points_to(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_hinted_regions_read_calling_codes_domains_and_scripts():
+    from services.safety.phone_regions import hinted_regions
+
+    assert hinted_regions("Mobile +48 601 238 447, mail ana@otenet.gr") >= {"PL", "GR"}
+    assert hinted_regions("Κινητό") >= {"GR"} and hinted_regions("연락처") == {"KR"}
+    assert hinted_regions("call me on 0161 496 0000") == set()

@@ -131,7 +131,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "AddressRecognizer": "e75ce3d2d05e1b59",
-    "DateOfBirthRecognizer": "0fae57ec2f83300e",
+    "DateOfBirthRecognizer": "68961d47c44fc70c",
 }
 
 

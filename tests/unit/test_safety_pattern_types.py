@@ -87,3 +87,32 @@ def test_hinted_regions_read_calling_codes_domains_and_scripts():
     assert hinted_regions("Mobile +48 601 238 447, mail ana@otenet.gr") >= {"PL", "GR"}
     assert hinted_regions("Κινητό") >= {"GR"} and hinted_regions("연락처") == {"KR"}
     assert hinted_regions("call me on 0161 496 0000") == set()
+
+
+def _dates_of_birth(text: str) -> list[str]:
+    from services.safety.recognizers import DateOfBirthRecognizer
+
+    recognizer = DateOfBirthRecognizer()
+    return sorted({text[r.start : r.end] for r in recognizer.analyze(text, ["DATE_OF_BIRTH"])})
+
+
+def test_dates_in_a_tables_birth_column_are_dates_of_birth_and_its_other_dates_are_not():
+    csv = (
+        "sample_id,patient_name,dob,test,result\n"
+        'LB-1,"Okafor, Chinonso",1990-02-27,ferritin,9\n'
+        'LB-2,"Phan, Minh Chau",2001-08-14,CRP,3\n'
+        "\nprinted 2026-11-30,by,lab,system,ok\n"  # after a blank line: no longer the table
+    )
+    assert _dates_of_birth(csv) == ["1990-02-27", "2001-08-14"]
+    markdown = (
+        "| Name | Date of birth | Vaccine | Date given |\n|---|---|---|---|\n"
+        "| Isla Ferguson | 03/02/2025 | MMR 1 | 05/02/2026 |\n| Rowan Ferguson | 21/09/2022 | 4-in-1 | 12/11/2025 |"
+    )
+    assert _dates_of_birth(markdown) == ["03/02/2025", "21/09/2022"]
+    visits = "| Name | Visit | Next |\n|---|---|---|\n| Isla Ferguson | 03/02/2025 | 05/02/2026 |"
+    assert _dates_of_birth(visits) == []
+
+
+def test_a_date_after_a_nordic_born_word_is_a_date_of_birth():
+    assert _dates_of_birth("Kunde: Sven-Erik Lindqvist, fødd 14.02.1968, vil endre adresse") == ["14.02.1968"]
+    assert _dates_of_birth("Anna Berg, född 3 maj 1990, ringde") == ["3 maj 1990"]

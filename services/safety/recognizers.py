@@ -944,8 +944,9 @@ _BEFORE_HOUSE = (
     rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
-# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN.
-_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?\d{{3}}\s?\d{{3}}(?!\d|[/:.-]\d))"
+# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
+# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
+_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
 # The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
 # province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
 _TOWN_AFTER_CODE = (

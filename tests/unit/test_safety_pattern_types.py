@@ -116,3 +116,12 @@ def test_dates_in_a_tables_birth_column_are_dates_of_birth_and_its_other_dates_a
 def test_a_date_after_a_nordic_born_word_is_a_date_of_birth():
     assert _dates_of_birth("Kunde: Sven-Erik Lindqvist, fødd 14.02.1968, vil endre adresse") == ["14.02.1968"]
     assert _dates_of_birth("Anna Berg, född 3 maj 1990, ringde") == ["3 maj 1990"]
+
+
+def test_a_phone_number_after_a_town_is_no_six_digit_pin_and_a_pin_still_closes_an_address(pii_detector):
+    text = "Toimitusosoite: Hämeenkatu 18 B 24, 33200 Tampere. Puhelin 040 718 2294. Terveisin Aino"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["040 718 2294"]
+    assert "Puhelin" not in " ".join(_found(pii_detector, text, "ADDRESS"))
+    assert _found(pii_detector, "Send it to 783 Anandapur, Kolkata 700107 please.", "ADDRESS") == [
+        "783 Anandapur, Kolkata 700107"
+    ]

@@ -20,7 +20,7 @@ dotted number is an upgrade path's step, a quad after "code" is a code, and a qu
 once is one wherever the text repeats it with no address word in its clause; a number right after an
 abbreviated cue ("Tel. 55 4128 9037") has its cue, the cue's dot ending no clause.
 
-Since session 20 (held-out 9's errors, checked on held-outs 5-8): a label naming another identifier
+Since session 20 (held-out 9's errors, checked on held-outs 5-9): a label naming another identifier
 right before a number ("Customer number", "NHS no.", "Lot no.", "part", "serial", "client n°")
 drops a phone or SSN hit; a quad after a version key ("APP_VERSION=", ``"firmware": "``), glued to a
 User-Agent product token ("Chrome/131.0.0.0") or after a release's words ("replaces", "introduced

@@ -4,7 +4,7 @@ of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is writ
 Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai) and the language of the phone cue
 before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser (``services/safety/lookalikes.py``)
 accepts a number shorter than ten digits after a phone cue only when it is valid in one of these
-regions (Norwegian and Danish numbers have eight digits, Polish, Spanish, Portuguese and Peruvian
+regions or a configured one (Norwegian and Danish numbers have eight digits, Polish, Spanish, Portuguese and Peruvian
 nine), so that a configured region list of two countries still reads the rest of the world's
 numbers where a text says where it is from.
 """

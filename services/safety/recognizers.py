@@ -38,6 +38,10 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   PA-C"), an agent named in a recurring chat label ("Agent Lindiwe:"), a lower-case IRC nick that
   speaks twice; and not: languages ("English"), "Good evening", a title ending a run ("Herr
   Kollege Dr."), a town in a route ("Madrid–Bogotá"), "New ..." towns, dishes and restaurants.
+  Since session 20, not: things named after people, read from a general signal rather than a word
+  list ("the" before a run, a possessive inside it, a common word ending it or alone: "the Davis
+  Cup", "Halley's Comet", "Orion Nebula", "Sent:", "Visitor:"; ``common_words``), and runs of
+  single letters ("D.O.B").
 - ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
   word, unit, towns, state and ZIP or UK / Irish / Canadian postcode, or a four-digit postcode
   after a town; continental "Lindenstraße 12, 10969 Berlin", "Schönhauser Allee 112, 10439
@@ -935,7 +939,8 @@ class NameRecognizer(EntityRecognizer):
 def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
-    ship, brand or thing word in or around it, a place before its US state. For another
+    ship, brand or thing word in or around it, a place before its US state, a thing named after a
+    person (``named_thing``: "the Davis Cup", "Halley's Comet", a lone "Sent"). For another
     recogniser's PERSON span (the learned tagger's, ``services/safety/tagger.py``): the rules'
     "not a name" decision vetoes it."""
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]

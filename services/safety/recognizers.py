@@ -440,7 +440,7 @@ def common_words() -> frozenset[str]:
     places among words rather than names. The discriminant is fitted here, on the vocabulary itself:
     the words the name lists hold against the rest (pooled covariance, the classes' share as prior).
     It keeps surnames the lists miss out ("kowalski", "macleod", "dunbar": the embedding places them
-    among names). About a second, once per process."""
+    among names). Made once per process (``NameRecognizer.load``)."""
     import numpy as np
     from safetensors import safe_open
 
@@ -573,6 +573,7 @@ class NameRecognizer(EntityRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.countries = country_names()
+        common_words()  # made here, not on the first text that needs it
 
     def _known(self, token: str) -> tuple[bool, bool]:
         """(given name, surname) for one token, ambiguous English words excluded."""

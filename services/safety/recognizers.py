@@ -429,9 +429,6 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
-# A Korean given name in Revised (or common) Romanisation, two syllables joined by a hyphen, the
-# second in lower case ("Hye-jin", "Min-jun", "Seo-yeon", "Kyung-soo"): Faker's Korean lists are
-# in Hangul only.
 @functools.cache
 def common_words() -> frozenset[str]:
     """Lower-case words that name things, not people ("cup", "comet", "visitor", "yeah"): the whole
@@ -486,6 +483,9 @@ def named_thing(words: list[str], before: str) -> bool:
     return last[:1].isupper() and not _IS_INITIAL.match(last) and is_common_word(last)
 
 
+# A Korean given name in Revised (or common) Romanisation, two syllables joined by a hyphen, the
+# second in lower case ("Hye-jin", "Min-jun", "Seo-yeon", "Kyung-soo"): Faker's Korean lists are
+# in Hangul only.
 _KO_SYLLABLE = (
     r"(?:kk|tt|pp|ss|jj|ch|[gkndtrlmbpsjhyw])?(?:yae|wae|yeo|yoo|ae|ya|ye|eo|wa|oe|yo|wo|we|wi|yu|eu|ui|oo|ee|"
     r"a|e|o|u|i)(?:ng|[kntlmp])?"

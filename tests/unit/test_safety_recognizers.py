@@ -825,3 +825,46 @@ def test_a_lower_case_irc_nick_that_speaks_twice_is_a_person_and_html_tags_are_n
 def test_a_quad_read_as_a_version_once_is_one_where_the_text_repeats_it(pii_detector):
     text = "Changelog — collector 5.3.0.118\nUpgrade path: 5.2.9.201 → 5.3.0.118. Hosts: server 10.1.2.3."
     assert _found(pii_detector, text, "IP_ADDRESS") == ["10.1.2.3"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Please proofread: "The Davis Cup final, the Ryder Cup and the Stanley Cup all fall in one month."',
+        "Astronomy club notes: Halley's Comet returns in 2061; see Megan's Law and the Orion Nebula.",
+        "Chess lesson 12: the Ruy López and the Evans Gambit. Cocktails: Shirley Temple (alcohol-free).",
+    ],
+)
+def test_cups_comets_and_other_things_named_after_people_are_not_people(text):
+    # "the" right before a run, a possessive inside it, a common word ending it: a thing's name
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("From: Ana Lopez\nSent: 27 Nov 2026\nTo: Bo Li\n\nFrom: Bo Li\nSent: 28 Nov 2026\nTo: Ana Lopez", None),
+        ("[09:02] Visitor: 1142\n[09:03] Bot: Hi\n[09:03] Visitor: Destiny Okoro-Blake", ["Destiny Okoro-Blake"]),
+        ("AGENT: Name and date of birth?\nPATIENT: Yeah, it's Summer Rain Holloway.", ["Summer Rain Holloway"]),
+        ("Ward 4   Age/Sex: 58/M   D.O.B.: 15-08-1968", []),
+    ],
+)
+def test_labels_and_answers_that_are_common_words_are_not_people(text, names):
+    # a recurring label ("Sent:", "Visitor:"), a patient's "Yeah", an abbreviation after a title-like "M"
+    expected = ["Ana Lopez", "Bo Li", "Bo Li", "Ana Lopez"] if names is None else names
+    assert spans(NameRecognizer(), text) == expected
+
+
+def test_a_person_whose_surname_is_a_word_or_missing_from_the_lists_is_still_a_person():
+    assert spans(NameRecognizer(), "Copy to Dr Helen Straw, Riverside Surgery.") == ["Helen Straw"]
+    assert spans(NameRecognizer(), "Sehr geehrter Herr Krüger,\nIhre Abrechnung") == ["Krüger"]
+    # "MacLeod" is in no list, but the embedding places it among names: no common word
+    assert spans(NameRecognizer(), "Seen by Hamish MacLeod today.") == ["Hamish MacLeod"]
+
+
+def test_common_words_are_the_embedders_words_that_no_name_list_holds():
+    from services.safety.recognizers import is_common_word
+
+    assert all(is_common_word(w) for w in ("Cup", "Comet", "Nebula", "Visitor", "Sent", "Yeah", "Cups"))
+    # in a name list ("Smith", "Collins", "Hope"), or placed among names by the embedding ("Kowalski")
+    assert not any(is_common_word(w) for w in ("Smith", "Collins", "Hope", "Kowalski", "MacLeod", "Dunbar"))

@@ -319,6 +319,11 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
         ("Flowers from Marks & Spencer arrived", "Marks", True),
         ("Ticket closed by Oklen Brastaad after the refund", "Oklen Brastaad", False),
         ("Hi Anna Ford, your parcel is on its way", "Anna Ford", False),
+        ("Astronomy notes: Halley's Comet returns in 2061", "Halley's Comet", True),
+        ("Sports desk: the Davis Cup draw", "Davis Cup", True),
+        ("Drinks: Bellini, Negroni, Arnold Palmer", "Arnold Palmer", False),
+        ("From: Ana Lopez\nSent: 27 November 2026 16:40", "Sent", True),
+        ("Copy to Dr Helen Straw, Riverside Surgery", "Helen Straw", False),
     ],
 )
 def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -92,10 +91,6 @@ def segments(text: str, size: int = SEGMENT_CHARS, overlap: int = SEGMENT_OVERLA
         back = text.rfind(" ", start + 1, end - overlap)
         start = back + 1 if back > start else end - overlap
 
-
-# The least score of a PERSON span whose string spread_names reports again elsewhere: the tagger's
-# (0.8) and the strong rules' (0.85), not the weak rules' guesses (0.6).
-SPREAD_SCORE = 0.8
 
 # What a phone number is often mistaken for by the pattern recognizers.
 PHONE_LOOKALIKES = frozenset({"UK_NHS", "DATE_TIME", "US_DRIVER_LICENSE", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT"})
@@ -215,25 +210,6 @@ def names_in_addresses(found: list[Entity]) -> list[Entity]:
     return [
         e for e in found if not (e.type == "PERSON" and any(a.start <= e.start and e.end <= a.end for a in addresses))
     ]
-
-
-def spread_names(text: str, found: list[Entity]) -> list[Entity]:
-    """A name found once is a name everywhere in the text: the other occurrences of each PERSON span
-    that the tagger or a strong rule found (score at least ``SPREAD_SCORE``; capitalised, two
-    characters or more) are reported too, word-bounded, in any case but all lower ("O'Sullivan" of
-    the To: line again in the signature; not the verb of a name "Will"), where no entity lies."""
-    seeds: dict[str, float] = {}
-    for e in found:
-        value = text[e.start : e.end]
-        if e.type == "PERSON" and e.score >= SPREAD_SCORE and len(value) > 1 and value[0].isupper():
-            seeds[value.lower()] = max(e.score, seeds.get(value.lower(), 0.0))
-    out = list(found)
-    for value, score in seeds.items():
-        for m in re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", text, re.IGNORECASE):
-            spot = Entity("PERSON", m.start(), m.end(), score)
-            if not m.group().islower() and not any(spot.overlaps(o) for o in out):
-                out.append(spot)
-    return sorted(out, key=lambda e: e.start)
 
 
 def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> list[Entity]:
@@ -408,7 +384,7 @@ class PiiDetector:
                 raise ScanDeadlineExceeded(f"PII scan abandoned after {start} of {len(text)} characters")
             piece = self._detect_one(text[start:end], entities, threshold, entity_thresholds or {}, allow_list)
             found += [Entity(e.type, e.start + start, e.end + start, e.score) for e in piece]
-        return spread_names(text, merge_segments(found))
+        return merge_segments(found)
 
     def _detect_one(
         self,

@@ -401,25 +401,3 @@ def test_an_address_wins_over_a_name_inside_it():
     ]
     overhanging = _entity("PERSON", 10, 20, 0.85)  # not wholly inside: left to the overlap rule
     assert names_in_addresses([overhanging, street]) == [overhanging, street]
-
-
-def test_a_name_found_once_is_reported_at_its_other_occurrences():
-    """The tagger's or a strong rule's name is found again elsewhere in the text, in any case but all
-    lower; a weak rule's guess, a one-letter string and a spot another entity holds are not."""
-    from services.safety.pii import spread_names
-
-    text = "To: O'Sullivan, Cath\nHi Cath, MR O'SULLIVAN's seat is 4A. Cath"
-    first = _entity("PERSON", 4, 20, 0.85)
-    cath = _entity("PERSON", 16, 20, 0.8)
-    spread = spread_names(text, [cath])
-    assert [text[e.start : e.end] for e in spread] == ["Cath", "Cath", "Cath"]
-    assert all(e.type == "PERSON" and e.score == 0.8 for e in spread)
-    sullivan = _entity("PERSON", 4, 14, 0.85)
-    assert [text[e.start : e.end] for e in spread_names(text, [sullivan])] == ["O'Sullivan", "O'SULLIVAN"]
-    assert spread_names(text, [first]) == [first]  # the whole string occurs once
-    assert spread_names(text, [_entity("PERSON", 16, 20, 0.6)]) == [_entity("PERSON", 16, 20, 0.6)]
-    held = _entity("ADDRESS", text.rindex("Cath") - 2, len(text), 0.9)
-    assert len(spread_names(text, [cath, held])) == 3
-    will = "Will Hart said he will call. Will"
-    found = spread_names(will, [_entity("PERSON", 0, 4, 0.85)])
-    assert [(e.start, will[e.start : e.end]) for e in found] == [(0, "Will"), (29, "Will")]

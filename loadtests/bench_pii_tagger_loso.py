@@ -57,21 +57,23 @@ def detector_for(config: str, model_dir: Path | None, min_probability: float) ->
 
 
 def pooled(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-type precision and recall over all folds (counts summed)."""
+    """Per-type precision, recall and exact-span recall over all folds (counts summed)."""
     out = {}
     for kind in NEW:
-        n = predicted = found = correct = 0
+        n = predicted = found = exact = correct = 0
         for r in results:
             v = r["per_type"][kind]
             n += v["n"]
             predicted += v["predicted"]
             found += round((v["recall"] or 0) * v["n"])
+            exact += round((v["recall_exact"] or 0) * v["n"])
             correct += round((v["precision"] or 0) * v["predicted"])
         out[kind] = {
             "n": n,
             "predicted": predicted,
             "precision": round(correct / predicted, 3) if predicted else None,
             "recall": round(found / n, 3) if n else None,
+            "recall_exact": round(exact / n, 3) if n else None,
         }
     out["decoy_fpr"] = round(sum(r["decoy_texts_flagged"] for r in results) / sum(r["decoy_texts"] for r in results), 3)
     return out

@@ -20,6 +20,14 @@ dotted number is an upgrade path's step, a quad after "code" is a code, and a qu
 once is one wherever the text repeats it with no address word in its clause; a number right after an
 abbreviated cue ("Tel. 55 4128 9037") has its cue, the cue's dot ending no clause.
 
+Since session 20 (held-out 9's errors, checked on held-outs 5-9): a label naming another identifier
+right before a number ("Customer number", "NHS no.", "Lot no.", "part", "serial", "client n°")
+drops a phone or SSN hit; a quad after a version key ("APP_VERSION=", ``"firmware": "``), glued to a
+User-Agent product token ("Chrome/131.0.0.0") or after a release's words ("replaces", "introduced
+in", "Requires", "upgrading from") is a version; phone cues in more languages and scripts, and an
+eight- or nine-digit number after a cue counts when valid in a region the text points to
+(``services/safety/phone_regions.py``).
+
 An e-mail hit that is the number and host of a SIP or tel URI ("sip:+441314960455@voip...") is
 dropped too: the phone recogniser reports its number.
 
@@ -33,13 +41,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
+
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
+# Also as a key's last part or a camel-case tail, its value perhaps quoted ("APP_VERSION=",
+# "\"firmware\": \"", "appVersion:"), and after "upgrading from" (whose "from" is no address cue there).
 _NOT_IP_CUE = re.compile(
-    r"(?i)\b(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
+    r"(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
-    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes)"
-    r"[\s:=#.]*$"
+    r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
+    r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from)"
+    r"[\s:=#.\"']*$"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
 # (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
@@ -65,11 +79,15 @@ SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as
 # "(was 7.51.2.9)". Read only when no address word stands in the clause.
 _PRODUCT_BEFORE = re.compile(
     r"(?:\b[A-Z][A-Za-z]+|(?<!\S)(?=[\w.+-]*[A-Za-z])\w[\w+]*[-_.+][\w.+-]*[A-Za-z\d+]"
-    r"|\b(?:updat|upgrad|downgrad|bump|roll|went|move)\w*\b[^,;]{0,40}\bto|\b(?:was|previous|prev)"
-    # "Release 2025.12 ships libfoo 1.2.3.44 and the agent 6.40.1.2", "requires openssl 3.0.15.2"
+    r"|(?i:\b(?:updat|upgrad|downgrad|bump|roll|went|move)\w*\b[^,;]{0,40}\bto|\b(?:was|previous|prev)"
+    # "Release 2025.12 ships libfoo 1.2.3.44 and the agent 6.40.1.2", "Requires openssl 3.0.15.2"
     r"|\b(?:ship|ships|shipped|shipping|bundle|bundles|bundled|require|requires|required|pin|pins|pinned)\b"
-    r"[^,;]{0,40})[,;]?\s+$"
+    # a release's history: "(replaces 10.4.21.233)", "the regression introduced in 4.12.200.3"
+    r"[^,;]{0,40}|\b(?:replaces|replaced|supersedes|superseded|(?:introduced|fixed|regressed|resolved)\s+in)))"
+    r"[,;]?\s+$"
 )
+# A product token glued to its version by a slash, as a User-Agent writes it ("Chrome/131.0.0.0").
+_PRODUCT_SLASH_BEFORE = re.compile(r"(?<![\w/:.-])[A-Za-z][A-Za-z0-9]*/$")
 # "restart the agent on 10.0.8.15", "the cache at 10.1.2.3", "db-primary (10.0.14.5)": a private or
 # loopback address right after "on", "at", "via", "@" or, in brackets, after a host name (a token
 # with a hyphen or a digit) is a host even when all its numbers are small.
@@ -163,8 +181,12 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # a product's or package's version, with no address word in its clause
     if _listed_beside_a_version(text, start, end):
         return True
-    if _GLUED_BEFORE.search(text[max(0, start - 12) : start]) or _GLUED_AFTER.match(text[end : end + 2]):
-        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64
+    if (
+        _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or _GLUED_AFTER.match(text[end : end + 2])
+        or _PRODUCT_SLASH_BEFORE.search(text[max(0, start - 24) : start])
+    ):
+        return True  # tool-3.15.2.1-win64.zip, 4.19.0.1-amd64, Chrome/131.0.0.0
     if _AT_HOST_BEFORE.search(text[max(0, start - 40) : start]) and _private(octets):
         return False
     return all(int(o) <= SMALL_OCTET for o in octets)
@@ -181,13 +203,37 @@ def _private(octets: list[str]) -> bool:
 _SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|Integer32|INTEGER|Timeticks)\s*:\s*$")
 
 
+# A label naming another kind of identifier right before a number: "Customer number 0049-3381-22",
+# "NHS no. 943 476 5919", "Lot no. 330-14-2207", "Order #", "Ref:", "client n°", "Kundennummer". The
+# number is that identifier, not a phone number or an SSN. Words for a party ("customer", "member")
+# need a number word after them ("customer 0049..." alone is no label); the identifiers' own nouns
+# need none.
+_NUMBER_WORD = r"(?:number|num|no|nr|nro|n[°º]|#|id|ref|code)"
+_IDENTIFIER_LABEL_BEFORE = re.compile(
+    r"(?i)(?:\b(?:customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
+    rf"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax)[\s._-]*{_NUMBER_WORD}"
+    r"|\b(?:nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
+    r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
+    rf"kundennummer|bestellnummer|rechnungsnummer)(?:[\s._-]*{_NUMBER_WORD})?"
+    r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
+)
+
+
+def is_labelled_identifier(text: str, start: int) -> bool:
+    """Whether a label naming another identifier ("Order #", "NHS no.", "Lot no.") stands right
+    before ``text[start:]``."""
+    return bool(_IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]))
+
+
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
-    AB-212-555-0190), runs on into one (555-0190-A) or is an SNMP counter's value."""
+    AB-212-555-0190), runs on into one (555-0190-A), is an SNMP counter's value or follows a label
+    naming another identifier ("Customer number 0049-3381-22")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
+        or is_labelled_identifier(text, start)
     )
 
 
@@ -223,20 +269,26 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
             )
         )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
+        and not (e.type == "US_SSN" and is_labelled_identifier(text, e.start))
         and not (e.type == "EMAIL_ADDRESS" and email_is_phone_uri(text, e.start, e.end))
     ]
 
 
 # Words in a number's own clause, just before it, that say it is a phone number (English, and the
 # languages of the regions below: "Tél.", "Telefon", "móvil", "Handy").
+# The cues of services/safety/phone_regions.py come first, each in a group named for its language
+# ("Tlf", "Cel.", "Κινητό", "연락처는": CJK cues with no word boundary after them).
 _PHONE_CUE = re.compile(
-    r"(?i)\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
+    "(?i)"
+    + "".join(rf"\b(?P<{language}>{words})\b|" for language, (words, _) in CUES_BY_LANGUAGE.items())
+    + "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())
+    + r"\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
     r"landline|fax|sms|text|reach|dial|line|contact|(?:his|her|my|your|their|our)\s+numbers?\s+(?:is|are)|t[ée]l[ée]phone|t[ée]l|"
-    r"telefon|telefone|tel[ée]fono|handy|portable|m[óo]vil|cellulare|celular|gsm)\b"
+    r"telefon|handy|portable|cellulare|gsm)\b"
 )
 _CUE_REACH = 30
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
-_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel)\.[ \t]*(?::[ \t]*)?$")
+_ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|τηλ|тел|моб)\.[ \t]*(?::[ \t]*)?$")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -257,6 +309,9 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 _PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
+# A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
+# when it is valid in a region the text points to (services/safety/phone_regions.py).
+MIN_CUED_DIGITS = 8
 
 
 def _national_number(raw: str) -> Any:
@@ -304,7 +359,10 @@ def phone_recognizer(regions: list[str]) -> Any:
       its metadata, Ofcom's ranges reserved for drama such as 07700 900xxx), or a national number
       of one of ``NATIONAL_REGIONS``, counts when a phone cue ("mobile", "call me on", "tel")
       stands in its clause. That second pass (``Leniency.POSSIBLE``) reads only the
-      ``_CUE_REACH`` characters after each cue word;
+      ``_CUE_REACH`` characters after each cue word. A number of eight or nine digits counts there
+      too when it is valid in a configured region or one the text points to (its calling codes,
+      domains and scripts, the cue's language: ``services/safety/phone_regions.py``): "Tlf 928 44
+      107", "Cel. 987 654 120", "Κινητό: 694 731 2285";
     - a number written with its trunk prefix "0" that is valid in one of ``NATIONAL_REGIONS``
       counts however it is grouped ("087 214 6630", "06 48 22 91 37"): the leading 0 is what
       sets it apart from order, NHS and ticket numbers;
@@ -345,26 +403,36 @@ def phone_recognizer(regions: list[str]) -> Any:
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
 
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
+            pointed_to: set[str] | None = None  # the regions the text points to, read once when needed
             for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
                 window = text[cue.end() : cue.end() + _CUE_REACH]
                 free = sum(
                     c.isdigit() and not any(r.start <= cue.end() + i < r.end for r in results)
                     for i, c in enumerate(window)
                 )
-                if free < MIN_NATIONAL_DIGITS:
-                    continue  # what this pass adds has ten digits or more, none in a number found already
-                regions = list(self.supported_regions)
+                if free < MIN_CUED_DIGITS:
+                    continue  # what this pass adds has eight digits or more, none in a number found already
+                if pointed_to is None:
+                    pointed_to = hinted_regions(text)
+                hinted = pointed_to | set(cue_regions(cue.lastgroup)) | set(self.supported_regions)
+                regions = list(self.supported_regions) + sorted(hinted - set(self.supported_regions))
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
                 if digits and not any(
                     r.start < cue.end() + digits.end() and cue.end() + digits.start() < r.end for r in results
                 ):
-                    regions += extra_regions
+                    regions += [r for r in extra_regions if r not in hinted]
                 for region in regions:
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):
                         start = cue.end() + match.start
-                        if sum(c.isdigit() for c in match.raw_string) < MIN_NATIONAL_DIGITS or not (
+                        count = sum(c.isdigit() for c in match.raw_string)
+                        short = count < MIN_NATIONAL_DIGITS  # then valid in a region the text points to
+                        if count < MIN_CUED_DIGITS or (
+                            short and (region not in hinted or not phonenumbers.is_valid_number(match.number))
+                        ):
+                            continue
+                        if not (
                             _PHONE_CUE.search(_clause_before(text, start, _CUE_REACH))
                             or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start)
                         ):
@@ -384,7 +452,8 @@ def phone_recognizer(regions: list[str]) -> Any:
 
     # the name the prefilter knows it by; its condition (a valid number's fewest digits) holds for
     # the possible numbers too: both are checked against the same possible lengths, and the
-    # national and international numbers of the passes above have ten digits or more
+    # cued numbers of the passes above have eight digits or more, the national and international
+    # ones ten or more
     return CuedPhoneRecognizer(
         supported_regions=list(regions), leniency=phonenumbers.Leniency.STRICT_GROUPING, name="PhoneRecognizer"
     )

@@ -130,8 +130,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "e75ce3d2d05e1b59",
-    "DateOfBirthRecognizer": "0fae57ec2f83300e",
+    "AddressRecognizer": "8549620942826f2e",
+    "DateOfBirthRecognizer": "68961d47c44fc70c",
 }
 
 

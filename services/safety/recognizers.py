@@ -61,6 +61,9 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   16: month names of the cues' languages ("7. Mai 1971", "16 de março de 2006"), Korean, Japanese
   and Chinese dates and cues, "as" after a cue, a date corrected in the same sentence ("... but it
   should be 14/08/1983"), and an SQL INSERT's birth column; a date a document "reads" or "shows".
+  Since session 20: a full date in a table's birth column (a CSV, semicolon or tab export or a
+  markdown table whose header names the column "dob", "Date of birth", "born"...), and the Nordic
+  "født" / "fødd" / "född" with Swedish, Danish and Norwegian month names.
 
 Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).
@@ -941,8 +944,9 @@ _BEFORE_HOUSE = (
     rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
-# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN.
-_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?\d{{3}}\s?\d{{3}}(?!\d|[/:.-]\d))"
+# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
+# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
+_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
 # The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
 # province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
 _TOWN_AFTER_CODE = (
@@ -1077,14 +1081,15 @@ class AddressRecognizer(EntityRecognizer):
 
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-# Month names of the birth cues' other languages (German, French, Spanish, Portuguese, Italian, Dutch)
+# Month names of the birth cues' other languages (German, French, Spanish, Portuguese, Italian, Dutch, Nordic)
 # that the English prefixes above miss: "7. Mai 1971", "16 de março de 2006", "3 août 1990".
 _MONTH_FOREIGN = (
     r"(?i:januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|juin|"
     r"juillet|août|aout|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
     r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|"
     r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
-    r"januari|februari|maart|mei|augustus)"
+    # Dutch; Swedish, Danish and Norwegian months the English prefixes miss
+    r"januari|februari|maart|mei|augustus|maj|augusti|desember)"
 )
 _DATE = (
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
@@ -1104,7 +1109,7 @@ _BIRTH_CUE = (
     r"|fecha\s+de\s+nacimiento|nascid[oa]\s+(?:em|a)|data\s+de\s+nascimento|geboortedatum"
     # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Serbo-Croatian, Nordic
     r"|ng[àa]y\s+sinh|생년월일|生年月日|出生日期|do[ğg]um\s+tarihi|data\s+urodzenia|datum\s+ro[đd]enja"
-    r"|f[øo]dselsdato|f[öo]delsedatum|syntym[äa]aika)"
+    r"|f[øo]dselsdato|f[öo]delsedatum|syntym[äa]aika|f[øö]d[dt])"
 )
 _DOB = re.compile(
     rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}"
@@ -1128,6 +1133,67 @@ _DOB_CORRECTION = re.compile(
 )
 
 
+# A table's header cell naming its column the date of birth ("dob", "Date of birth", "patient_dob",
+# "born", "DOB (dd/mm/yyyy)"): a CSV, TSV or semicolon export, or a markdown table.
+_BIRTH_HEADER = re.compile(rf"(?i)(?:\w+[\s_-])?{_BIRTH_CUE}(?:\s*\([^)\n]*\))?")
+_BIRTH_WORD = re.compile(rf"(?i){_BIRTH_CUE}")
+_DATE_CELL = re.compile(_DATE)
+_CELL_SEPARATORS = ("|", ",", ";", "\t")
+
+
+def _cells(line: str, separator: str) -> list[tuple[int, int]]:
+    """(start, end) in ``line`` of each cell between ``separator``s (none inside double quotes),
+    spaces and quotes around a cell left out."""
+    bounds, start, quoted = [], 0, False
+    for i, c in enumerate(line):
+        if c == '"':
+            quoted = not quoted
+        elif c == separator and not quoted:
+            bounds.append((start, i))
+            start = i + 1
+    bounds.append((start, len(line)))
+    cells = []
+    for begin, end in bounds:
+        while begin < end and line[begin] in " \t\"'":
+            begin += 1
+        while end > begin and line[end - 1] in " \t\"'":
+            end -= 1
+        cells.append((begin, end))
+    return cells
+
+
+def birth_column_dates(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the dates in a table's birth column: a header row with a cell naming the date
+    of birth, then the rows below it with as many cells (until a blank line or a row of another
+    shape), the cell in that column when it is a full date."""
+    if not _BIRTH_WORD.search(text):
+        return []
+    out: list[tuple[int, int]] = []
+    column: tuple[str, int, int] | None = None  # separator, the birth cell's index, cells per row
+    offset = 0
+    for line in text.split("\n"):
+        if column is not None:
+            separator, index, width = column
+            cells = _cells(line, separator)
+            if len(cells) != width:
+                column = None
+            else:
+                start, end = cells[index]
+                if _DATE_CELL.fullmatch(line, start, end):
+                    out.append((offset + start, offset + end))
+        if column is None:
+            for separator in _CELL_SEPARATORS:
+                if line.count(separator) < (2 if separator == "|" else 1):
+                    continue
+                cells = _cells(line, separator)
+                birth = [i for i, (start, end) in enumerate(cells) if _BIRTH_HEADER.fullmatch(line, start, end)]
+                if birth:
+                    column = (separator, birth[0], len(cells))
+                    break
+        offset += len(line) + 1
+    return out
+
+
 class DateOfBirthRecognizer(EntityRecognizer):
     """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
 
@@ -1148,6 +1214,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
             for column, start, end in sql_values(text):
                 if SQL_BIRTH_COLUMN.match(column) and re.fullmatch(_DATE, text[start:end]):
                     out.append(_result("DATE_OF_BIRTH", start, end, 0.9, self))
+        for start, end in birth_column_dates(text):  # a table's birth column
+            out.append(_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for m in _DOB.finditer(text):
             out.append(_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
             corrected = _DOB_CORRECTION.match(text, m.end())

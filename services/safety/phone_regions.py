@@ -1,0 +1,87 @@
+"""Which countries' phone formats a text points to, read from the text itself: the country calling
+codes of its international numbers ("+48 601 238 447": Poland), the country-code top-level domains
+of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is written in (Greek,
+Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai) and the language of the phone cue
+before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser (``services/safety/lookalikes.py``)
+accepts a number shorter than ten digits after a phone cue only when it is valid in one of these
+regions or a configured one (Norwegian and Danish numbers have eight digits, Polish, Spanish, Portuguese and Peruvian
+nine), so that a configured region list of two countries still reads the rest of the world's
+numbers where a text says where it is from.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Phone cues by language, with the regions whose numbers a cue in that language most likely
+# introduces. English cues point nowhere (the configured regions stand).
+CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
+    "iberian": (
+        r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|contacto|contato|telem[óo]vel|telefone",
+        ("ES", "PT", "MX", "AR", "CO", "PE", "CL", "VE", "EC", "GT", "BO", "DO", "PY", "UY", "CR", "PA", "BR"),
+    ),
+    "polish": (r"kom[óo]rka|tel\.\s*kom", ("PL",)),
+    "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]", ("GR", "CY")),
+    "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
+}
+# Cues written in scripts with no spaces between words ("연락처는", "电话："): no word boundary after them.
+CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "han": (r"电话|手机|電話|手機|携帯|連絡先", ("CN", "TW", "HK", "JP")),
+    "hangul": (r"연락처|전화|휴대폰|핸드폰", ("KR",)),
+    "devanagari": (r"मोबाइल|फ़ोन|फोन", ("IN", "NP")),
+    "arabic": (r"هاتف|جوال|موبايل", ("SA", "AE", "EG", "MA", "JO")),
+    "hebrew": (r"טלפון|נייד", ("IL",)),
+}
+# Scripts, and the regions whose texts are written in them.
+_SCRIPTS = (
+    (re.compile(r"[\u0370-\u03ff]"), ("GR", "CY")),
+    (re.compile(r"[\u0400-\u04ff]"), ("RU", "UA", "BY", "KZ", "BG", "RS")),
+    (re.compile(r"[\uac00-\ud7a3]"), ("KR",)),
+    (re.compile(r"[\u3040-\u30ff]"), ("JP",)),
+    (re.compile(r"[\u4e00-\u9fff]"), ("CN", "TW", "HK", "JP")),
+    (re.compile(r"[\u0900-\u097f]"), ("IN", "NP")),
+    (re.compile(r"[\u0600-\u06ff]"), ("SA", "AE", "EG", "MA", "JO")),
+    (re.compile(r"[\u0590-\u05ff]"), ("IL",)),
+    (re.compile(r"[\u0e00-\u0e7f]"), ("TH",)),
+)
+# A host's country-code top-level domain, in an e-mail address or a link ("...@otenet.gr", "www.x.com.pe").
+_HOST_TLD = re.compile(r"(?:@|://|\bwww\.)[\w.-]*?\.([a-z]{2})\b(?![.@\w-])", re.IGNORECASE)
+# A country calling code after "+" or an international "00": "+48 601...", "0030 210...".
+_CALLING_CODE = re.compile(r"(?<![\w+])(?:\+|00)([1-9]\d{0,2})(?=[ .(-]?\d)")
+
+
+def _calling_code_regions(text: str) -> set[str]:
+    import phonenumbers
+
+    out: set[str] = set()
+    for m in _CALLING_CODE.finditer(text):
+        digits = m.group(1)
+        # a calling code is a prefix code: the first of its prefixes that is one
+        for size in range(1, len(digits) + 1):
+            regions = phonenumbers.region_codes_for_country_code(int(digits[:size]))
+            if regions and regions != ("001",):
+                out.update(regions)
+                break
+    return out
+
+
+def cue_regions(language: str | None) -> tuple[str, ...]:
+    """The regions of a cue's language (a group name of ``CUES_BY_LANGUAGE`` or ``CJK_CUES``)."""
+    where = CUES_BY_LANGUAGE.get(language or "") or CJK_CUES.get(language or "")
+    return where[1] if where else ()
+
+
+def hinted_regions(text: str, cue_regions: tuple[str, ...] = ()) -> set[str]:
+    """The regions ``text`` points to (calling codes, ccTLDs, scripts), with ``cue_regions`` (the
+    regions of the cue's language)."""
+    import phonenumbers
+
+    regions = set(cue_regions) | _calling_code_regions(text)
+    for m in _HOST_TLD.finditer(text):
+        code = m.group(1).upper()
+        regions.add("GB" if code == "UK" else code)
+    for script, where in _SCRIPTS:
+        if script.search(text):
+            regions.update(where)
+    return regions & phonenumbers.SUPPORTED_REGIONS

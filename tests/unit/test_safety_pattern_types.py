@@ -1,0 +1,127 @@
+"""Pattern entities read in their context (issue 15, session 20): identifier labels before a
+number, versions after key names and product tokens, phone numbers of regions the text points to,
+dates of birth in a table's birth column."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _found(detector, text: str, entity: str) -> list[str]:
+    """What the detector finds of ``entity`` at the shipped policy's thresholds (phones at 0.4)."""
+    found = detector.detect(text, [entity], entity_thresholds={"PHONE_NUMBER": 0.4})
+    return [text[e.start : e.end] for e in found if e.type == entity]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Customer number 0049-3381-22.", "PHONE_NUMBER"),
+        ("Re: Mrs Hume, NHS no. 943 476 5919", "PHONE_NUMBER"),
+        ("Je suis client n° 0098 4412 77.", "PHONE_NUMBER"),
+        ("1,250 units of part 0142-55-7730 @ 0.84 USD", "PHONE_NUMBER"),
+        ("Lot no. 330-14-2207, batch 24C118", "US_SSN"),
+    ],
+)
+def test_a_number_after_a_label_naming_another_identifier_is_no_phone_number_or_ssn(pii_detector, text, entity):
+    assert _found(pii_detector, text, entity) == []
+
+
+def test_a_number_after_a_phone_label_or_a_party_word_alone_is_still_a_phone_number(pii_detector):
+    text = "Customer 07700 918 442 asked for a call; contact number 07700 918 443."
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["07700 918 442", "07700 918 443"]
+    assert _found(pii_detector, "SSN 412-67-8093 on the W-4.", "US_SSN") == ["412-67-8093"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "APP_NAME=portal\nAPP_VERSION=4.17.2.198\nDEBUG=false",
+        '{"model": "EX-4400", "firmware": "22.4.1.10", "version":"29.0.9.2"}',
+        '"Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0.0.0 Mobile Safari/537.36"',
+        "Release notes — Fleet Agent 10.4.22.190 (replaces 10.4.21.233). Upgrading from 10.4.21.240 keeps settings.",
+        "- Fixes the regression introduced in 4.12.200.3.\n- Requires bootloader 2.4.110.32 or later.",
+    ],
+)
+def test_quads_after_version_keys_product_tokens_and_release_words_are_no_ip_addresses(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_addresses_after_address_keys_and_beside_a_user_agent_are_still_ip_addresses(pii_detector):
+    text = 'TRUSTED_PROXY=173.245.48.7\n"client_ip": "81.2.69.160", "ua": "Chrome/131.0.0.0"\nbind from 10.0.4.2'
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["173.245.48.7", "81.2.69.160", "10.0.4.2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        # the region from the text's own international number (+48: Poland), nine digits
+        ("Mobile +48 601 238 447, landline 71 342 18 90 (evenings only).", "71 342 18 90"),
+        # from the cue's language: Nordic (eight digits), Iberian (Peru, nine digits)
+        ("Storgata 41, 9008 Tromsø. Tlf 928 44 107. Bekreftet med BankID.", "928 44 107"),
+        ("Cercado de Lima 15001. Cel. 987 654 120. Atendió: Dra. Mendívil.", "987 654 120"),
+        # from the script and the cue: Greek, Chinese, Korean (a particle glued to the cue)
+        ("Διεύθυνση: Αθήνα\nΚινητό: 694 731 2285\n", "694 731 2285"),
+        ("收货人：王建国\n手机：138 0013 8000\n地址：上海市", "138 0013 8000"),
+        ("새 주소: 서울특별시 마포구. 연락처는 010-4721-9983입니다.", "010-4721-9983"),
+    ],
+)
+def test_a_number_after_a_cue_in_a_region_the_text_points_to_is_a_phone_number(pii_detector, text, phone):
+    assert phone in _found(pii_detector, text, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please call the desk on 71 342 18 90 today.",  # no region points to Poland: nine digits are not enough
+        "Tlf 928 44 1.",  # seven digits: no number after a cue is that short
+    ],
+)
+def test_a_short_number_needs_a_cue_and_a_region_the_text_points_to(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_hinted_regions_read_calling_codes_domains_and_scripts():
+    from services.safety.phone_regions import hinted_regions
+
+    assert hinted_regions("Mobile +48 601 238 447, mail ana@otenet.gr") >= {"PL", "GR"}
+    assert hinted_regions("Κινητό") >= {"GR"} and hinted_regions("연락처") == {"KR"}
+    assert hinted_regions("call me on 0161 496 0000") == set()
+
+
+def _dates_of_birth(text: str) -> list[str]:
+    from services.safety.recognizers import DateOfBirthRecognizer
+
+    recognizer = DateOfBirthRecognizer()
+    return sorted({text[r.start : r.end] for r in recognizer.analyze(text, ["DATE_OF_BIRTH"])})
+
+
+def test_dates_in_a_tables_birth_column_are_dates_of_birth_and_its_other_dates_are_not():
+    csv = (
+        "sample_id,patient_name,dob,test,result\n"
+        'LB-1,"Okafor, Chinonso",1990-02-27,ferritin,9\n'
+        'LB-2,"Phan, Minh Chau",2001-08-14,CRP,3\n'
+        "\nprinted 2026-11-30,by,lab,system,ok\n"  # after a blank line: no longer the table
+    )
+    assert _dates_of_birth(csv) == ["1990-02-27", "2001-08-14"]
+    markdown = (
+        "| Name | Date of birth | Vaccine | Date given |\n|---|---|---|---|\n"
+        "| Isla Ferguson | 03/02/2025 | MMR 1 | 05/02/2026 |\n| Rowan Ferguson | 21/09/2022 | 4-in-1 | 12/11/2025 |"
+    )
+    assert _dates_of_birth(markdown) == ["03/02/2025", "21/09/2022"]
+    visits = "| Name | Visit | Next |\n|---|---|---|\n| Isla Ferguson | 03/02/2025 | 05/02/2026 |"
+    assert _dates_of_birth(visits) == []
+
+
+def test_a_date_after_a_nordic_born_word_is_a_date_of_birth():
+    assert _dates_of_birth("Kunde: Sven-Erik Lindqvist, fødd 14.02.1968, vil endre adresse") == ["14.02.1968"]
+    assert _dates_of_birth("Anna Berg, född 3 maj 1990, ringde") == ["3 maj 1990"]
+
+
+def test_a_phone_number_after_a_town_is_no_six_digit_pin_and_a_pin_still_closes_an_address(pii_detector):
+    text = "Toimitusosoite: Hämeenkatu 18 B 24, 33200 Tampere. Puhelin 040 718 2294. Terveisin Aino"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["040 718 2294"]
+    assert "Puhelin" not in " ".join(_found(pii_detector, text, "ADDRESS"))
+    assert _found(pii_detector, "Send it to 783 Anandapur, Kolkata 700107 please.", "ADDRESS") == [
+        "783 Anandapur, Kolkata 700107"
+    ]

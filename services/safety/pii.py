@@ -227,10 +227,10 @@ def address_end(text: str, start: int, end: int) -> int:
     """The end of the ADDRESS span ``text[start:end]``, cut back where the span ran on past its
     address: to its first blank line (no address crosses one) and, where it stops in the middle of a
     line (a word follows on that line, or a label's colon), to its last line break or sentence end if
-    what it took after that break holds no comma: the start of the next line or sentence ("33200
-    Tampere. Phone 040 718" of "Phone 040 718 2294"; "1200-095 Lisboa\nItem" of "Item: oak
-    shelving"). An address over lines that ends with its last line stays whole, and so do parts after
-    a comma ("Brgy. San Isidro, Cainta")."""
+    what it took after that break holds no comma: the start of the next line or sentence ("Kwai
+    Chung. Reach" of "Reach me at"; "1200-095 Lisboa\nItem" of "Item: oak shelving"). An address
+    over lines that ends with its last line stays whole, and so do parts after a comma ("Brgy. San
+    Isidro, Cainta")."""
     paragraph = _PARAGRAPH.search(text, start, end)
     if paragraph:
         end = start + len(text[start : paragraph.start()].rstrip())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -201,6 +202,48 @@ def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> 
             and any(e.overlaps(o) for o in others)
         )
     ]
+
+
+def names_in_addresses(found: list[Entity]) -> list[Entity]:
+    """Drop a PERSON span that lies wholly inside an ADDRESS span: the name is part of the address
+    (the street of "12 Rue Émile Zola"), and the name's higher score must not cost the address."""
+    addresses = [e for e in found if e.type == "ADDRESS"]
+    return [
+        e for e in found if not (e.type == "PERSON" and any(a.start <= e.start and e.end <= a.end for a in addresses))
+    ]
+
+
+# Where an address does not run on: a line break, or a sentence's full stop (after a word of four
+# letters or more, as recognizers' _FULL_STOP_AFTER_WORD reads one: "St." and "Col." abbreviate)
+# before a capital.
+_ADDRESS_BREAK = re.compile(r"\n|(?<=[^\W\d_]{4})\.\s+(?=[^\W\d_])")
+# After a span that stops in the middle of its line: a word on the same line, or a label's colon.
+_LINE_GOES_ON = re.compile(r"[ \t]*[^\W_]|:")
+# A blank line: the end of a paragraph.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+def address_end(text: str, start: int, end: int) -> int:
+    """The end of the ADDRESS span ``text[start:end]``, cut back where the span ran on past its
+    address: to its first blank line (no address crosses one) and, where it stops in the middle of a
+    line (a word follows on that line, or a label's colon), to its last line break or sentence end if
+    what it took after that break holds no comma: the start of the next line or sentence ("Kwai
+    Chung. Reach" of "Reach me at"; "1200-095 Lisboa\nItem" of "Item: oak shelving"). An address
+    over lines that ends with its last line stays whole, and so do parts after a comma ("Brgy. San
+    Isidro, Cainta")."""
+    paragraph = _PARAGRAPH.search(text, start, end)
+    if paragraph:
+        end = start + len(text[start : paragraph.start()].rstrip())
+    if not _LINE_GOES_ON.match(text, end):
+        return end
+    breaks = [
+        m
+        for m in _ADDRESS_BREAK.finditer(text, start, end)
+        if m.start() > start and (m.group() == "\n" or text[m.end()].isupper())
+    ]
+    if not breaks or "," in text[breaks[-1].end() : end]:  # parts after a comma: more of the address
+        return end
+    return start + len(text[start : breaks[-1].start()].rstrip())
 
 
 def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> list[Entity]:
@@ -408,6 +451,9 @@ class PiiDetector:
                 allow_list=allow_list or None,
                 score_threshold=0.0,
             )
+        for r in results:  # the rules' and the tagger's alike, before the tagger's spans are told apart
+            if r.entity_type == "ADDRESS":
+                r.end = address_end(text, r.start, r.end)
         found = [
             Entity(r.entity_type, r.start, r.end, float(r.score))
             for r in results
@@ -420,6 +466,7 @@ class PiiDetector:
         # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
+        found = names_in_addresses(found)  # before widening: a name inside would stop it
         if self.tagger is not None:
             tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and

@@ -387,3 +387,22 @@ def test_chat_speaker_labels_and_cjk_address_morphemes_are_features():
     assert speakers == ["Visitor", "kjetil", "Ana"]  # not "Ana" in the middle of a line
     assert "cja3" in word_features("浙江省杭州市西湖区文三路478号") and "cja1" in word_features("해운대구")
     assert not any(f.startswith("cja") for f in word_features("佐々木") + word_features("이서연입니다"))
+
+
+def test_an_address_wins_over_a_name_inside_it():
+    """A street named after a person ("12 Rue Émile Zola"): the rule's name (0.85) would beat the
+    tagger's address (0.8) by score and cut the address; the name inside goes, a name beside stays."""
+    from services.safety.pii import names_in_addresses, resolve_overlaps, widen_to_tagger
+
+    text = "Marie Dubois, 12 Rue Émile Zola, 69003 Lyon"
+    street, marie = _entity("ADDRESS", 14, len(text)), _entity("PERSON", 0, 12, 0.85)
+    zola = _entity("PERSON", text.index("Émile"), text.index(", 69003"), 0.85)
+    assert names_in_addresses([marie, zola, street]) == [marie, street]
+    tagged = {("ADDRESS", street.start, street.end)}
+    found = resolve_overlaps(widen_to_tagger(names_in_addresses([marie, zola, street]), tagged))
+    assert [(e.type, text[e.start : e.end]) for e in found] == [
+        ("PERSON", "Marie Dubois"),
+        ("ADDRESS", "12 Rue Émile Zola, 69003 Lyon"),
+    ]
+    overhanging = _entity("PERSON", 10, 20, 0.85)  # not wholly inside: left to the overlap rule
+    assert names_in_addresses([overhanging, street]) == [overhanging, street]

@@ -2,8 +2,8 @@
 training sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagger.py``'s ``TRAIN_SETS``), or
 each set named in ``--folds``, train the tagger on the others and score it with ``bench_pii``'s
 scoring, through ``PiiDetector`` as the guard runs it, in four configurations. ``heldout9`` (scored
-once at the end of session 19, development data since) is no training set: its fold trains on all of
-``TRAIN_SETS``. ``heldout10`` is never opened.
+once at the end of session 19, development data since) is a training set since session 20.
+``heldout10`` and ``heldout11`` are never folds here (held out).
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

@@ -40,7 +40,7 @@ SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
 # Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
 # reading the detector keeps (spaCy's own default is 10,000 chunks: the development sets alone hold
-# more). About 250 MiB of resident memory when all are full (loadtests/guard_cache_memory.py).
+# more). About 250 MiB of resident memory when all are full (loadtests/bench_memory_zone.py).
 KEPT_AT_MOST = 100_000
 
 

@@ -1,5 +1,7 @@
-"""How much memory the PII detector holds after reading text full of new words
-(``services/safety/pii.py``): spaCy's vocabulary keeps every word it meets for good unless the Doc is
+"""What reading each text in a spaCy memory zone saves and costs the PII detector
+(``services/safety/pii.py``).
+
+Memory: spaCy's vocabulary keeps every word it meets for good unless the Doc is
 made in a memory zone; the detector's caches (spaCy's tokenizer cache, its chunks seen, its keyword
 reading per lemma) hold at most ``KEPT_AT_MOST`` entries each. Texts of distinct, made-up chunks
 (words with trailing punctuation, capitalised words, numbers, e-mail-like and path-like chunks) go
@@ -7,9 +9,14 @@ through ``PiiDetector.detect`` in batches of ``KEPT_AT_MOST`` chunks: the first 
 the next ones hold only words the process has never seen. The process's resident memory and Python's
 traced allocations (spaCy's pools allocate through ``PyMem``) are read after each. Two variants, each in
 a process of its own: ``shipped``, and ``no-zone`` (``memory_zone`` made a no-op: the code before
-session 20).
+session 20). The detector is the guard's: rules and the trained tagger (``var/classifiers``).
 
-    .venv/bin/python loadtests/guard_cache_memory.py
+Time: in a third process pinned to ``--core``, each of the 50 cuts of 1,000 characters that
+``bench_pii`` times (``--set``, a development set) is checked with and without the zone back to back
+(the order alternating by round), ``--rounds`` rounds: the median of the paired differences, and
+each side's p50.
+
+    .venv/bin/python loadtests/bench_memory_zone.py [--batches 3] [--rounds 16]
 
 The last stdout line is one JSON object (also appended to ``--out``)."""
 
@@ -18,18 +25,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
+import statistics
 import string
 import subprocess
 import sys
+import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loadtests._common import REPO, RunStamp, emit, log
 
 VARIANTS = ("shipped", "no-zone")
+
+
+def guard_detector() -> Any:  # a PiiDetector, imported here: the parent process never loads it
+    from services.safety.pii import PiiDetector
+    from services.safety.tagger import MODEL_FILE
+
+    return PiiDetector(tagger_path=REPO / "var" / "classifiers" / MODEL_FILE)
 
 
 def resident_mib() -> float:
@@ -60,7 +78,7 @@ def fill(variant: str, chunks_per_text: int, batches: int) -> dict[str, object]:
     from services.safety import pii
     from services.safety.policy import DEFAULT_ENTITIES
 
-    detector = pii.PiiDetector()
+    detector = guard_detector()
     if variant == "no-zone":
         detector.nlp.memory_zone = contextlib.nullcontext  # type: ignore[method-assign]
     detector.detect("Warm up: Dr. Jane Roe, jane@example.org, +1 415 555 0100.", DEFAULT_ENTITIES)
@@ -88,13 +106,57 @@ def fill(variant: str, chunks_per_text: int, batches: int) -> dict[str, object]:
     return out
 
 
+def paired_cost(set_name: str, rounds: int, core: int) -> dict[str, object]:
+    """Each cut checked with and without the zone back to back; in this process, on one core."""
+    from loadtests.bench_pii import load, texts_of
+    from services.safety.policy import DEFAULT_ENTITIES
+
+    os.sched_setaffinity(0, {core})
+    detector = guard_detector()
+    texts = texts_of(load(set_name), 1000, 50)
+    zone = detector.nlp.memory_zone
+    for text in texts:
+        detector.detect(text, DEFAULT_ENTITIES)
+
+    def seconds(text: str, zoned: bool) -> float:
+        detector.nlp.memory_zone = zone if zoned else contextlib.nullcontext
+        start = time.perf_counter()
+        detector.detect(text, DEFAULT_ENTITIES)
+        return time.perf_counter() - start
+
+    zoned, bare = [], []
+    for k in range(rounds):
+        for text in texts:
+            if k % 2:
+                zoned.append(seconds(text, True))
+                bare.append(seconds(text, False))
+            else:
+                bare.append(seconds(text, False))
+                zoned.append(seconds(text, True))
+    return {
+        "set": set_name,
+        "checks_per_side": len(zoned),
+        "median_paired_difference_ms": round(
+            1e3 * statistics.median(a - b for a, b in zip(zoned, bare, strict=True)), 3
+        ),
+        "p50_ms_zone": round(1e3 * statistics.median(zoned), 2),
+        "p50_ms_no_zone": round(1e3 * statistics.median(bare), 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks-per-text", type=int, default=150)
     parser.add_argument("--batches", type=int, default=3, help="batches of KEPT_AT_MOST new chunks each")
-    parser.add_argument("--variant", choices=VARIANTS, help="fill one variant in this process (used by the run)")
-    parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "guard_cache_memory.jsonl")
+    parser.add_argument("--set", default="heldout5", help="development set whose cuts are timed")
+    parser.add_argument("--rounds", type=int, default=16, help="paired rounds over the 50 cuts")
+    parser.add_argument("--core", type=int, default=0, help="the core the timing process is pinned to")
+    parser.add_argument("--variant", choices=(*VARIANTS, "timing"), help="one part in this process (used by the run)")
+    parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "records" / "bench_memory_zone.jsonl")
     args = parser.parse_args()
+    if args.variant == "timing":
+        print(json.dumps(paired_cost(args.set, args.rounds, args.core)))
+        return
     if args.variant:
         print(json.dumps(fill(args.variant, args.chunks_per_text, args.batches)))
         return
@@ -102,12 +164,20 @@ def main() -> None:
 
     stamp = RunStamp()
     variants = {}
-    for variant in VARIANTS:
+    for variant in (*VARIANTS, "timing"):
         command = [sys.executable, __file__, "--variant", variant, "--chunks-per-text", str(args.chunks_per_text)]
-        command += ["--batches", str(args.batches)]
+        command += ["--batches", str(args.batches), "--set", args.set, "--rounds", str(args.rounds)]
+        command += ["--core", str(args.core)]
         run = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
         variants[variant] = json.loads(run.stdout.strip().splitlines()[-1])
-    result = {"bench": "guard_cache_memory", "kept_at_most": KEPT_AT_MOST, "variants": variants, **stamp.fields()}
+    timing = variants.pop("timing")
+    result = {
+        "bench": "memory_zone",
+        "kept_at_most": KEPT_AT_MOST,
+        "memory": variants,
+        "time": timing,
+        **stamp.fields(),
+    }
     emit(result, args.out)
 
 

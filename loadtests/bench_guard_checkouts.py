@@ -6,8 +6,8 @@ their own ``services.safety``, with the safety service as ``bench_pii`` builds i
 (``config/safety.yaml``'s default policy, ``var/classifiers``, phone regions US,GB), both pinned
 to one core (``--core``).
 
-- Verdicts: each worker checks every text of the nine development sets (``dev``, ``heldout``,
-  ``heldout2`` to ``heldout8`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
+- Verdicts: each worker checks every text of the ten development sets (``dev``, ``heldout``,
+  ``heldout2`` to ``heldout9`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
   each (``bench_pii``'s ``texts_of``) with ``SafetyService.check`` (verdict without its timings),
   and runs the PII detector at threshold 0 over the policy's types and the phone look-alikes
   (every entity at full precision, scores unrounded). The two must be identical.
@@ -18,7 +18,7 @@ to one core (``--core``).
     flock /tmp/llmops-heavy.lock .venv/bin/python -m loadtests.bench_guard_checkouts \\
         --baseline /work/main [--set heldout5] [--rounds 10] [--calls 30]
 
-Never run on ``heldout9`` or later sets (not scored yet): ``--set`` takes development sets only.
+Never run on ``heldout10`` or later sets (not scored yet): ``--set`` takes development sets only.
 Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
 """
 
@@ -32,7 +32,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEV_SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8")
+DEV_SETS = (
+    "dev",
+    "heldout",
+    "heldout2",
+    "heldout3",
+    "heldout4",
+    "heldout5",
+    "heldout6",
+    "heldout7",
+    "heldout8",
+    "heldout9",
+)
 PHONE_REGIONS = ["US", "GB"]
 
 

@@ -41,7 +41,7 @@ SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
 # Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
 # reading the detector keeps (spaCy's own default is 10,000 chunks: the development sets alone hold
-# more). A few megabytes each when full.
+# more). About 250 MiB of resident memory when all are full (loadtests/bench_memory_zone.py).
 KEPT_AT_MOST = 100_000
 
 
@@ -364,7 +364,6 @@ class PiiDetector:
         from presidio_analyzer.nlp_engine import NlpArtifacts
         from spacy.attrs import IDX, LOWER
 
-        self._cache_chunks(text)
         doc = self.nlp.make_doc(text)
         rows = doc.to_array([IDX, LOWER]).tolist()  # no spaCy Token object built per token
         strings = doc.vocab.strings
@@ -438,19 +437,24 @@ class PiiDetector:
             if not wanted:
                 return []  # no recogniser could match: skip the tokenizer and Presidio
         with self._lock:
-            artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
-            if self.prefilter is not None and tokens_first:
-                wanted = self.prefilter.wanted(text, wanted, ner, artifacts)
-                if not wanted:
-                    return []
-            results = self.analyzer.analyze(
-                text,
-                language="en",
-                entities=sorted(wanted),
-                nlp_artifacts=artifacts,
-                allow_list=allow_list or None,
-                score_threshold=0.0,
-            )
+            self._cache_chunks(text)
+            # spaCy's vocabulary keeps every new word it meets, for good: a guard that reads user text
+            # for weeks would grow without bound (and hold the words). What the zone made is freed at
+            # its end; the chunks cached above (at most KEPT_AT_MOST) stay.
+            with self.nlp.memory_zone():
+                artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
+                if self.prefilter is not None and tokens_first:
+                    wanted = self.prefilter.wanted(text, wanted, ner, artifacts)
+                    if not wanted:
+                        return []
+                results = self.analyzer.analyze(
+                    text,
+                    language="en",
+                    entities=sorted(wanted),
+                    nlp_artifacts=artifacts,
+                    allow_list=allow_list or None,
+                    score_threshold=0.0,
+                )
         for r in results:  # the rules' and the tagger's alike, before the tagger's spans are told apart
             if r.entity_type == "ADDRESS":
                 r.end = address_end(text, r.start, r.end)

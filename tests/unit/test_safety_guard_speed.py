@@ -249,11 +249,35 @@ def test_a_chunk_after_a_special_case_is_split_once(pii_detector, monkeypatch):
 
     tokenizer.prefix_search = counted
     text = "I'm Dana Whitfield (ops), call me at 212-555-0198 about invoice #4471; thanks."
-    first = _tokens(pii_detector._tokens_only(text).tokens)
+    first = pii_detector.detect(text, DEFAULT_ENTITIES)
     assert searched  # split the first time
     searched.clear()
-    assert _tokens(pii_detector._tokens_only(text).tokens) == first
+    assert pii_detector.detect(text, DEFAULT_ENTITIES) == first  # the memory zone kept the cached chunks
     assert searched == []
+
+
+def test_the_vocabulary_keeps_no_word_of_a_text_past_the_chunk_cache(pii_detector, monkeypatch):
+    """spaCy's vocabulary keeps each new word it meets for good; the detector reads a text in a memory
+    zone, so a scan leaves none of the text's words behind but those of the chunks it caches (at most
+    KEPT_AT_MOST): a guard's memory stays bounded, and holds no more user text than that."""
+    import random
+    import string
+
+    from services.safety import pii
+
+    strings = pii_detector.nlp.vocab.strings
+    # words made now: no other test's text (the corpus reads this file's strings) can hold them
+    made_up = ["".join(random.choices(string.ascii_lowercase, k=12)).capitalize() for _ in range(3)]
+    text = "{} {} (ops) wrote from 14 Ulmbrook Lane, {}: call 212-555-0198.".format(*made_up)
+    monkeypatch.setattr(pii, "KEPT_AT_MOST", 0)  # no chunk cached
+    monkeypatch.setattr(pii_detector, "_chunks_seen", set(), raising=False)
+    before = len(strings)
+    assert pii_detector.detect(text, DEFAULT_ENTITIES)
+    assert len(strings) == before
+    assert not [w for w in made_up + [w.lower() for w in made_up] if w in strings]
+    monkeypatch.setattr(pii, "KEPT_AT_MOST", 100)  # cached chunks stay, and their words with them
+    pii_detector.detect(text, DEFAULT_ENTITIES)
+    assert made_up[0] in strings and len(strings) > before
 
 
 def test_the_cached_chunks_change_no_token(pii_detector):

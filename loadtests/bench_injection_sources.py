@@ -73,6 +73,10 @@ ADDED = {
         (t, y, "written/medical" if s.startswith("written/medical") else "written/languages")
         for t, y, s in read_injection(WRITTEN_MEDICAL_LANGUAGES)
     ],
+    # the same rows inside the written source (as train.py would add them to its written rows)
+    "written-medical-languages-in-written": lambda cache, rows: [
+        (t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(
         cache / redteam_data.PYRIT.filename, {redteam_data.opening(r[0]) for r in rows}

@@ -1,7 +1,7 @@
 """Turn the hand-written, inline-labelled texts (``heldout.txt``, ``heldout2.txt``, ``heldout3.txt``, ``heldout4.txt``,
 ``heldout5.txt``, ``heldout6.txt``, ``heldout7.txt``, ``heldout8.txt``, ``heldout9.txt``, ``heldout10.txt``,
-``dev.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an ADDRESS, ``D`` a
-DATE_OF_BIRTH, and ``E T C S I IP`` the pattern types. ``### kind`` starts a text.
+``heldout11.txt``, ``dev.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an
+ADDRESS, ``D`` a DATE_OF_BIRTH, and ``E T C S I IP`` the pattern types. ``### kind`` starts a text.
 
     python loadtests/data/pii/build.py      # rewrites heldout*.jsonl and dev.jsonl
 """
@@ -69,6 +69,7 @@ if __name__ == "__main__":
         "heldout8",
         "heldout9",
         "heldout10",
+        "heldout11",
         "dev",
     ):
         print(name, build(name))

@@ -142,8 +142,8 @@ TASKS = {
         # (loadtests/short_text_dev.py; README "Short texts and the static vectors")
         static_weight=0.25,
         static_min_tokens=8,
-        # written in sessions 18 and 19 by other authors (their README)
-        more_heldout=("injection_heldout2.jsonl", "injection_heldout3.jsonl"),
+        # written in sessions 18, 19 and 20 by other authors (their README)
+        more_heldout=("injection_heldout2.jsonl", "injection_heldout3.jsonl", "injection_heldout4.jsonl"),
         # attacks on a medical RAG assistant and in eight languages with benign twins, trained on by every fit:
         # mean source recall 0.695 against 0.681, base-source ROC AUC 0.934 / 0.931, F1 0.531 / 0.522
         # (loadtests/bench_injection_sources.py, 2026-12-02 06:53 UTC; README "Injection recall at 2 %, round 5");

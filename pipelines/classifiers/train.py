@@ -116,7 +116,7 @@ class Task:
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
 WRITTEN_SOURCE = "written"  # the source of the hand-written injection rows in training (with_written_rows)
-# session 20's written rows (with_written_rows), trained on by every fit and scored by none (Task.train_only_sources)
+# session 20's written rows (with_medical_language_rows): in every fit, in no score (Task.train_only_sources)
 WRITTEN_MEDICAL_SOURCE = "written/medical"
 WRITTEN_LANGUAGES_SOURCE = "written/languages"
 TASKS = {

@@ -33,7 +33,13 @@ import numpy as np
 
 from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
-from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.data import (
+    WRITTEN_DATA_LANGUAGES,
+    WRITTEN_INJECTION,
+    WRITTEN_MEDICAL_LANGUAGES,
+    read_heldout,
+    read_injection,
+)
 from pipelines.classifiers.evaluate import binary_figures, out_of_source_scores, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import benign_fragments, extra_injection_rows
 from pipelines.classifiers.recipes import DenseBlock, fit_stacked, memoised
@@ -60,6 +66,16 @@ ADDED = {
     # session 19's written rows (attacks inside data and in other languages, benign twins) as one source of their own
     "written-data-languages": lambda cache, rows: [
         (t, y, "written/data_and_languages") for t, y, _ in read_injection(WRITTEN_DATA_LANGUAGES)
+    ],
+    # session 20's written rows: attacks on a medical RAG assistant and in eight languages, benign twins;
+    # two sources of their own (written/medical, written/languages)
+    "written-medical-languages": lambda cache, rows: [
+        (t, y, "written/medical" if s.startswith("written/medical") else "written/languages")
+        for t, y, s in read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    ],
+    # the same rows inside the written source (as train.py would add them to its written rows)
+    "written-medical-languages-in-written": lambda cache, rows: [
+        (t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_MEDICAL_LANGUAGES)
     ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(

@@ -42,6 +42,9 @@ WRITTEN_INJECTION = Path(__file__).parent / "written" / "injection_train.jsonl"
 # session 19: attacks inside data and in other languages, with benign twins; a benchmark source
 # (loadtests.bench_injection_sources --with written-data-languages), not trained on (written/README.md)
 WRITTEN_DATA_LANGUAGES = Path(__file__).parent / "written" / "injection_data_and_languages.jsonl"
+# session 20: attacks on a medical RAG assistant and attacks in eight major languages, with benign twins
+# (written/README.md)
+WRITTEN_MEDICAL_LANGUAGES = Path(__file__).parent / "written" / "injection_medical_languages.jsonl"
 
 
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:

@@ -78,6 +78,11 @@ def _extra_data(report: dict[str, Any]) -> list[str]:
         + ", ".join(f"`{w['file']}` (sha256 {w['sha256'][:12]}...)" for w in _wheels(extra))
         + f" and `{extra['pubmedqa']['file']}`"
         + (f", and the project's own rows `{extra['written']['file']}`" if "written" in extra else "")
+        + (
+            f" and `{extra['written_train_only']['file']}` (trained on by every fit, scored by none)"
+            if "written_train_only" in extra
+            else ""
+        )
         + ":",
         "",
     ]

@@ -36,6 +36,7 @@ import numpy as np
 from pipelines.classifiers.agent_data import agent_injection_rows
 from pipelines.classifiers.data import (
     WRITTEN_INJECTION,
+    WRITTEN_MEDICAL_LANGUAGES,
     read_heldout,
     read_injection,
     read_toxicity,
@@ -108,10 +109,16 @@ class Task:
     # further held-out files in HELDOUT_DIR (two-class tasks), scored like heldout_file at the same
     # threshold: the report's "more_heldout", by file name
     more_heldout: tuple[str, ...] = ()
+    # sources of the extra rows that every fit trains on and nothing scores: not in the dev split, the
+    # leave-one-source-out scores or the threshold rule (their own benign rows are not the budget's)
+    train_only_sources: tuple[str, ...] = ()
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
 WRITTEN_SOURCE = "written"  # the source of the hand-written injection rows in training (with_written_rows)
+# session 20's written rows (with_medical_language_rows): in every fit, in no score (Task.train_only_sources)
+WRITTEN_MEDICAL_SOURCE = "written/medical"
+WRITTEN_LANGUAGES_SOURCE = "written/languages"
 TASKS = {
     "injection": Task(
         "injection",
@@ -135,8 +142,14 @@ TASKS = {
         # (loadtests/short_text_dev.py; README "Short texts and the static vectors")
         static_weight=0.25,
         static_min_tokens=8,
-        # written in sessions 18 and 19 by other authors (their README)
-        more_heldout=("injection_heldout2.jsonl", "injection_heldout3.jsonl"),
+        # written in sessions 18, 19 and 20 by other authors (their README)
+        more_heldout=("injection_heldout2.jsonl", "injection_heldout3.jsonl", "injection_heldout4.jsonl"),
+        # attacks on a medical RAG assistant and in eight languages with benign twins, trained on by every fit:
+        # mean source recall 0.695 against 0.681, base-source ROC AUC 0.934 / 0.931, F1 0.531 / 0.522
+        # (loadtests/bench_injection_sources.py, 2026-12-02 06:53 UTC; README "Injection recall at 2 %, round 5");
+        # scored as sources of their own, out of source, a model without them ranks them poorly and their
+        # benign rows would decide the budget
+        train_only_sources=(WRITTEN_MEDICAL_SOURCE, WRITTEN_LANGUAGES_SOURCE),
     ),
     "toxicity": Task(
         "toxicity",
@@ -352,6 +365,11 @@ def train_task(
     """``static``: the token vectors, required when ``task.static_weight`` is set."""
     data_path = data_dir / task.data_file
     rows = task.reader(data_path) + extra[0]
+    n_rows = len(rows)
+    # rows every fit trains on and nothing scores (Task.train_only_sources): outside the split's draw, so
+    # the dev split is the same with them or without them
+    train_only = [r for r in rows if r[2] in task.train_only_sources]
+    rows = [r for r in rows if r[2] not in task.train_only_sources]
     split = stratified_split(rows, task.test_fraction)
     if extra[0] and task.fragments:  # training rows only: the dev split keeps whole texts
         benign = [
@@ -363,6 +381,10 @@ def train_task(
         split.train_texts += short
         split.train_labels += [len(task.classes) - 1] * len(short)
         split.train_groups = (split.train_groups or []) + ["benign fragments"] * len(short)
+    if train_only:
+        split.train_texts += [r[0] for r in train_only]
+        split.train_labels += [r[1] for r in train_only]
+        split.train_groups = (split.train_groups or []) + [r[2] for r in train_only]
     weighted = bool(extra[0]) and task.source_weights  # several sources: weigh them evenly
     block = None
     if task.static_weight:
@@ -413,6 +435,7 @@ def train_task(
         dev_score = served_injection_scores(onnx_proba[:, 1], split.test_texts)
 
         def fit_predict(train: list[tuple[str, int, str]], texts: list[str]) -> np.ndarray:
+            train = train + train_only
             tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
             fold = fit_model(tx, lb, gr if weighted else None)
             return served_injection_scores(fold.predict_proba(texts)[:, 1], texts)
@@ -460,7 +483,7 @@ def train_task(
         evaluation = {"heldout": ho_multi}
     report = {
         "task": task.name,
-        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": len(rows) - len(extra[0])},
+        "data": {"file": task.data_file, "sha256": _sha256(data_path), "rows": n_rows - len(extra[0])},
         "extra_data": {**extra[1], "rows": len(extra[0])},
         "split": {
             "dev_fraction": task.test_fraction,
@@ -468,6 +491,7 @@ def train_task(
             "train_rows": len(split.train_texts),
             "dev_rows": len(split.test_texts),
             "benign_fragments": task.fragments if extra[0] else 0,  # of the train rows
+            "train_only_rows": len(train_only),  # in every fit, in no score (Task.train_only_sources)
         },
         "threshold": {"chosen": threshold, "rule": rule},
         "heldout_data": heldout_data(task.heldout_file, len(heldout)),
@@ -547,6 +571,7 @@ def load_extra(
         rows, info = [], {"status": "unavailable", "reason": str(exc)}
     if task.name == "injection":  # the project's own rows: no download, so never dropped with the wheels
         rows, info = with_written_rows(rows, info, existing)
+        rows, info = with_medical_language_rows(rows, info, existing)
     return rows, info
 
 
@@ -580,6 +605,24 @@ def with_written_rows(
     merged = dict(sorted({**info.get("rows_by_source", {}), **by_source}.items()))
     written = {"file": f"pipelines/classifiers/written/{WRITTEN_INJECTION.name}", "sha256": _sha256(WRITTEN_INJECTION)}
     return rows + more, {**info, "written": written, "rows_by_source": merged}
+
+
+def with_medical_language_rows(
+    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]]
+) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
+    """``rows`` and ``info`` with session 20's written rows (``written/injection_medical_languages.jsonl``:
+    attacks on a medical RAG assistant, attacks in eight languages, benign twins of each) as two sources,
+    ``written/medical`` and ``written/languages``, which the injection task trains on in every fit and
+    scores in none (``Task.train_only_sources``); the file's hash joins ``info`` so a change to it retrains."""
+    path = WRITTEN_MEDICAL_LANGUAGES
+    named = [
+        (text, label, WRITTEN_MEDICAL_SOURCE if source.startswith("written/medical") else WRITTEN_LANGUAGES_SOURCE)
+        for text, label, source in read_injection(path)
+    ]
+    more, by_source = new_rows_by_source(named, existing + rows, INJECTION_LABELS)
+    merged = dict(sorted({**info.get("rows_by_source", {}), **by_source}.items()))
+    written = {"file": f"pipelines/classifiers/written/{path.name}", "sha256": _sha256(path)}
+    return rows + more, {**info, "written_train_only": written, "rows_by_source": merged}
 
 
 def train_all(

@@ -3,7 +3,7 @@
     default:                 # applies to every request
       on_failure: closed     # open: serve unguarded when the safety service fails; closed: 503
       pii:       {action: redact, threshold: 0.5, entities: [...], pseudonymize: false}
-      injection: {action: block, threshold: 0.8343, explain: false}  # explain: the 400 names the n-grams
+      injection: {action: block, threshold: 0.8371, explain: false}  # explain: the 400 names the n-grams
       toxicity:  {action: block, threshold: 0.8618, output_threshold: 0.97}
       # injection and toxicity also take
       #   output_threshold: judges model answers (output) in place of `threshold`, which then judges
@@ -109,7 +109,7 @@ OUTPUT_THRESHOLD_HELP = (
 
 class InjectionRule(_Rule):
     action: Action = "block"
-    threshold: float = Field(0.8343, ge=0.0, le=1.0)  # chosen out of source (var/classifiers/injection_report.md)
+    threshold: float = Field(0.8371, ge=0.0, le=1.0)  # chosen out of source (var/classifiers/injection_report.md)
     directions: list[Direction] = Field(default_factory=lambda: ["input"])
     explain: bool = Field(
         False,

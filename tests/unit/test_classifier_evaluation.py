@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, read_heldout, read_injection
+from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_MEDICAL_LANGUAGES, read_heldout, read_injection
 from pipelines.classifiers.evaluate import binary_figures, leave_one_source_out, pick_threshold
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_INJECTION
 from services.safety.classifiers import InjectionClassifier, ModelInvalidError, ModelMissingError, ToxicityClassifier
@@ -72,13 +72,14 @@ def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task, 
     rows = read_heldout(HELDOUT_DIR / file)
     assert len(rows) >= 50
     assert {r[1] for r in rows} == set(range(len(TASKS[task].classes)))
-    assert all(r[2].split("/")[0] in ("handwritten", "handwritten2", "handwritten3") for r in rows)
+    assert all(r[2].split("/")[0] in ("handwritten", "handwritten2", "handwritten3", "handwritten4") for r in rows)
     texts = {" ".join(r[0].lower().split()) for r in rows}
     assert len(texts) == len(rows)
     others = [HELDOUT_DIR / f for f in (TASKS[task].heldout_file, *TASKS[task].more_heldout) if f != file]
     if task == "injection":
         others.append(WRITTEN_INJECTION)  # the project's hand-written training rows
         others.append(WRITTEN_DATA_LANGUAGES)  # and its hand-written benchmark rows
+        others.append(WRITTEN_MEDICAL_LANGUAGES)  # and its train-only rows
     for other in others:
         assert not texts & {" ".join(r[0].lower().split()) for r in read_heldout(other)}, other.name
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS[task].data_file

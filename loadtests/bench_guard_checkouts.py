@@ -6,8 +6,8 @@ their own ``services.safety``, with the safety service as ``bench_pii`` builds i
 (``config/safety.yaml``'s default policy, ``var/classifiers``, phone regions US,GB), both pinned
 to one core (``--core``).
 
-- Verdicts: each worker checks every text of the ten development sets (``dev``, ``heldout``,
-  ``heldout2`` to ``heldout9`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
+- Verdicts: each worker checks every text of the development sets (the PII tagger's ``TRAIN_SETS``:
+  ``dev``, ``heldout``, ``heldout2`` to ``heldout9`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
   each (``bench_pii``'s ``texts_of``) with ``SafetyService.check`` (verdict without its timings),
   and runs the PII detector at threshold 0 over the policy's types and the phone look-alikes
   (every entity at full precision, scores unrounded). The two must be identical.
@@ -32,18 +32,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEV_SETS = (
-    "dev",
-    "heldout",
-    "heldout2",
-    "heldout3",
-    "heldout4",
-    "heldout5",
-    "heldout6",
-    "heldout7",
-    "heldout8",
-    "heldout9",
-)
 PHONE_REGIONS = ["US", "GB"]
 
 
@@ -151,6 +139,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from loadtests._common import REPO, RunStamp, emit, log, machine, ms, pct
     from loadtests.bench_pii import load, texts_of
+    from pipelines.classifiers.pii_tagger import TRAIN_SETS as DEV_SETS  # the development sets
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", type=Path, required=True, help="The other checkout (a worktree of this repo).")

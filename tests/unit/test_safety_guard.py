@@ -158,7 +158,7 @@ async def test_fail_open_serves_and_counts(make_client):
 
 async def test_metrics_and_request_features(make_client):
     client = make_client()
-    r = await client.post("/v1/chat/completions", json=chat(f"Write to {EMAIL}"))
+    r = await client.post("/v1/chat/completions", json=chat(f"Please write to {EMAIL} about the invoice"))
     assert r.status_code == 200
     text = (await client.get("/metrics")).text
     for detector in ("pii", "injection", "toxicity", "heuristics", "all"):
@@ -198,7 +198,9 @@ async def test_no_planted_pii_in_logs(make_client, caplog):
     client = make_client()
     await client.post("/v1/chat/completions", json=chat(f"Write to {EMAIL} or call {PHONE}"))
     await client.post("/v1/chat/completions", json=chat(f"Write to {EMAIL}", stream=True))
-    await make_client(safety=BrokenSafety()).post("/v1/chat/completions", json=chat(f"Write to {EMAIL}"))
+    await make_client(safety=BrokenSafety()).post(
+        "/v1/chat/completions", json=chat(f"Please write to {EMAIL} about the invoice")
+    )
     assert caplog.records  # something was logged (the failures at least), and none of it has the values
     assert EMAIL not in caplog.text and PHONE not in caplog.text
 

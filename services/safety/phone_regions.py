@@ -72,12 +72,12 @@ def cue_regions(language: str | None) -> tuple[str, ...]:
     return where[1] if where else ()
 
 
-def hinted_regions(text: str, cue_regions: tuple[str, ...] = ()) -> set[str]:
-    """The regions ``text`` points to (calling codes, ccTLDs, scripts), with ``cue_regions`` (the
-    regions of the cue's language)."""
+def hinted_regions(text: str) -> set[str]:
+    """The regions ``text`` points to (calling codes, ccTLDs, scripts); the cue's language adds its own
+    (``cue_regions``)."""
     import phonenumbers
 
-    regions = set(cue_regions) | _calling_code_regions(text)
+    regions = _calling_code_regions(text)
     for m in _HOST_TLD.finditer(text):
         code = m.group(1).upper()
         regions.add("GB" if code == "UK" else code)

@@ -1,6 +1,5 @@
-"""Turn the hand-written, inline-labelled texts (``heldout.txt``, ``heldout2.txt``, ``heldout3.txt``, ``heldout4.txt``,
-``heldout5.txt``, ``heldout6.txt``, ``heldout7.txt``, ``heldout8.txt``, ``heldout9.txt``, ``heldout10.txt``,
-``heldout11.txt``, ``dev.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an
+"""Turn the hand-written, inline-labelled texts (every ``*.txt`` here: ``dev.txt``, ``heldout.txt`` to
+``heldout11.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an
 ADDRESS, ``D`` a DATE_OF_BIRTH, and ``E T C S I IP`` the pattern types. ``### kind`` starts a text.
 
     python loadtests/data/pii/build.py      # rewrites heldout*.jsonl and dev.jsonl
@@ -58,18 +57,5 @@ def build(name: str) -> int:
 
 
 if __name__ == "__main__":
-    for name in (
-        "heldout",
-        "heldout2",
-        "heldout3",
-        "heldout4",
-        "heldout5",
-        "heldout6",
-        "heldout7",
-        "heldout8",
-        "heldout9",
-        "heldout10",
-        "heldout11",
-        "dev",
-    ):
-        print(name, build(name))
+    for source in sorted(HERE.glob("*.txt")):  # every set written here
+        print(source.stem, build(source.stem))

@@ -15,9 +15,9 @@ in session 18 by another author who never read the rules; scored once at the end
 Two detectors side by side, in one run, on one core:
 
 - ``llmops``: ``PiiDetector`` as shipped (pattern recognisers + the fast PERSON / ADDRESS /
-  DATE_OF_BIRTH recognisers of ``services/safety/recognizers.py`` and, since session 17, the trained
-  tagger of ``services/safety/tagger.py`` beside them (``var/classifiers``; ``--no-tagger``: the
-  rules alone), no NER model);
+  DATE_OF_BIRTH recognisers of ``services/safety/recognizers.py`` (``addresses.py``,
+  ``birth_dates.py``) and, since session 17, the trained tagger of ``services/safety/tagger.py``
+  beside them (``var/classifiers``; ``--no-tagger``: the rules alone), no NER model);
 - ``spacy_ner``: the same Presidio set-up with spaCy's NER for names (PERSON) and places
   (LOCATION, scored as ADDRESS) and Presidio's DATE_TIME (scored as DATE_OF_BIRTH): what a
   policy got before the fast recognisers.

@@ -40,9 +40,11 @@ CONFIGS = ("rules", "tagger", "tagger_rule_features", "union")
 
 
 def detector_for(config: str, model_dir: Path | None, min_probability: float) -> Any:
+    from services.safety.addresses import AddressRecognizer
+    from services.safety.birth_dates import DateOfBirthRecognizer
     from services.safety.pii import PiiDetector
     from services.safety.prefilter import Prefilter
-    from services.safety.recognizers import AddressRecognizer, DateOfBirthRecognizer, NameRecognizer
+    from services.safety.recognizers import NameRecognizer
     from services.safety.tagger import MODEL_FILE
 
     detector = PiiDetector(tagger_path=None if config == "rules" else model_dir / MODEL_FILE)

@@ -1,12 +1,13 @@
 """PII detection and redaction with Presidio, fully offline.
 
-Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) and the fast recognisers
-of ``services.safety.recognizers`` (PERSON, ADDRESS, DATE_OF_BIRTH: gazetteer and context rules)
-need only spaCy's tokenizer (~1 ms per 1,000 characters), and so does the learned tagger that
-runs beside those recognisers (``services/safety/tagger.py``, given by ``tagger_path``); the spaCy
-NER entities (LOCATION, ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER
-model, which costs 70-100 ms per 1,000 characters on one core here. The NER pass runs only when
-the policy asks for an NER entity.
+Two speeds: pattern entities (e-mail, phone, card, SSN, IBAN, IP, ...) and the fast recognisers of
+``services.safety.recognizers``, ``.addresses`` and ``.birth_dates`` (PERSON, ADDRESS,
+DATE_OF_BIRTH: gazetteer and context rules) need only spaCy's tokenizer (~1 ms per 1,000
+characters), and so does the learned tagger that runs beside those recognisers
+(``services/safety/tagger.py``, given by ``tagger_path``); the spaCy NER entities (LOCATION,
+ORGANIZATION, NRP, and PERSON when ``person_ner`` is set) need the NER model, which costs 70-100 ms
+per 1,000 characters on one core here. The NER pass runs only when the policy asks for an NER
+entity.
 
 Known false positives are resolved before anything is redacted: a phone number is also a
 well-formed UK NHS number, date or US driver's licence often enough that, where a phone match
@@ -214,7 +215,7 @@ def names_in_addresses(found: list[Entity]) -> list[Entity]:
 
 
 # Where an address does not run on: a line break, or a sentence's full stop (after a word of four
-# letters or more, as recognizers' _FULL_STOP_AFTER_WORD reads one: "St." and "Col." abbreviate)
+# letters or more, as addresses' _FULL_STOP_AFTER_WORD reads one: "St." and "Col." abbreviate)
 # before a capital.
 _ADDRESS_BREAK = re.compile(r"\n|(?<=[^\W\d_]{4})\.\s+(?=[^\W\d_])")
 # After a span that stops in the middle of its line: a word on the same line, or a label's colon.

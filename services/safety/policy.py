@@ -42,7 +42,7 @@ DEFAULT_ENTITIES = [
     "IBAN_CODE",
     "IP_ADDRESS",
     "CRYPTO",
-    # the fast recognisers (services/safety/recognizers.py): no NER model
+    # the fast recognisers (services/safety/recognizers.py, addresses.py, birth_dates.py): no NER model
     "PERSON",
     "ADDRESS",
     "DATE_OF_BIRTH",

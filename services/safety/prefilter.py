@@ -107,9 +107,9 @@ CONDITIONS: dict[str, Condition] = {
     "UsBankRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{8,17}
     "UsItinRecognizer": lambda f: f.regex_digits >= 9,  # 9\d{2}[- ]?(5\d|...)[- ]?\d{4}
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
-    # recognizers.py: every address form holds a \d (house number, PO box number, postcode)
+    # addresses.py: every address form holds a \d (house number, PO box number, postcode)
     "AddressRecognizer": lambda f: f.re_digits >= 1,
-    # recognizers.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
+    # birth_dates.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
     "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
 }
 

@@ -42,34 +42,8 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   list ("the" before a run, a possessive inside it, a common word ending it or alone: "the Davis
   Cup", "Halley's Comet", "Orion Nebula", "Sent:", "Visitor:"; ``common_words``), and runs of
   single letters ("D.O.B").
-- ``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
-  word, unit, towns, state and ZIP or UK / Irish / Canadian postcode, or a four-digit postcode
-  after a town; continental "Lindenstraße 12, 10969 Berlin", "Schönhauser Allee 112, 10439
-  Berlin", "14 Rue des Lilas, 75019 Paris" and "Rua Augusta 210, 2º Esq., 1100-053 Lisboa"
-  forms; a street with no house number when a full postcode closes it; PO boxes). Since session 16:
-  a house number and a street with no street word held by a full postcode or PIN ("22 Kirkgate,
-  Cupar, Fife KY15 5AZ"), unit, block and building or venue names before the house number, house
-  and plot numbers ("House 14, Road 5, ..."), towns with district numbers ("Dublin 6"), Japanese
-  block numbers, Korean "-ro"/"-gil" roads, Vietnamese wards and districts, Brazilian CEPs, Dutch
-  postcodes, Polish flat numbers, US and Canadian rural routes, GPO boxes and private bags, Irish
-  rural addresses (county and Eircode), and Japanese and Korean script. Second round: residences,
-  buildings, flats and "c/o" before the number, Spanish "C/", several unit parts and a province or
-  state after the town ("Bologna BO", ", CDMX"), the house number before "Rua", German "Am ..."
-  streets and floors ("3. OG links"), Dutch Roman floors, flat codes before an Indian PIN ("B-704,
-  ..."), house, block and lot numbers, Vietnamese alleys ("ngõ"), named UK houses and farms with a
-  full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors.
-- ``DateOfBirthRecognizer`` (DATE_OF_BIRTH): a full date right after a birth cue ("DOB",
-  "date of birth", "born", "birthday", field keys such as ``"dob":``, "née le", "Geburtsdatum"),
-  or up to six words later after "is" ("date of birth for the security check is ..."), or as the
-  answer on the next chat line; other dates (appointments, timestamps) are not PII. Since session
-  16: month names of the cues' languages ("7. Mai 1971", "16 de março de 2006"), Korean, Japanese
-  and Chinese dates and cues, "as" after a cue, a date corrected in the same sentence ("... but it
-  should be 14/08/1983"), and an SQL INSERT's birth column; a date a document "reads" or "shows".
-  Since session 20: a full date in a table's birth column (a CSV, semicolon or tab export or a
-  markdown table whose header names the column "dob", "Date of birth", "born"...), and the Nordic
-  "født" / "fødd" / "född" with Swedish, Danish and Norwegian month names.
-
-Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
+Postal addresses are ``services/safety/addresses.py``'s, dates of birth ``services/safety/birth_dates.py``'s;
+``fast_recognizers`` gives all three. Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).
 """
 
@@ -221,14 +195,14 @@ _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\
 # Words that introduce a name outright.
 _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
 # A chat line's time stamp before its speaker ("[09:15] ", "[2024-03-01 14:02] "), if any.
-_STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
+STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
 # "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
 _INTRODUCED_BEFORE = re.compile(r"(?i)\b(?:my name is|my name's|name's)\s*$")
 _INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
 # A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
 _SPEAKER_LABEL = re.compile(
-    rf"(?m)^[ \t>]*{_STAMP}(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
+    rf"(?m)^[ \t>]*{STAMP}(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
     r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
 )
 # A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
@@ -238,7 +212,7 @@ _SIGN_OFF_BEFORE = re.compile(
     r"take care|yours)[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
 )
 _ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
-_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*{_STAMP}{_ROLES}[ \t]*\($")
+_ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*{STAMP}{_ROLES}[ \t]*\($")
 _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Kin and care words right before a name: the capitalised words after them name the person
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
@@ -262,9 +236,9 @@ _LABEL_WORDS = frozenset(
 )
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
-_SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{_STAMP}$")
+_SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*:")
-_NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{_STAMP}<$")
+_NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{STAMP}<$")
 # A field holding a person's name in a log line, a form or JSON: "surname=\"Farouk\"",
 # "\"patient_name\": \"...\"", "First name: ...". The value is a name whatever lists hold it.
 _NAME_FIELD_BEFORE = re.compile(
@@ -331,7 +305,7 @@ _PERSON_VERB_AFTER = re.compile(
 # A town joined by a dash with no spaces to the next one: a route or a range ("Madrid–Bogotá").
 _ROUTE_DASH = re.compile(r"[–—][A-ZÀ-ÖØ-ÞĀ-Ž]")
 # A chat speaker's label behind a role word ("[10:02] Agent Lindiwe:").
-_ROLE_SPEAKER_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t>]*{_STAMP}{_ROLES}[ \t]+$")
+_ROLE_SPEAKER_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t>]*{STAMP}{_ROLES}[ \t]+$")
 # German formal pronouns, capitalised inside a sentence ("Bitte holen Sie das Paket"): no name's part.
 _GERMAN_PRONOUNS = frozenset("sie ihre ihren ihrem ihrer ihres ihnen".split())
 # Japanese ward, city, town and village names ("Chiyoda-ku", "Yokohama-shi"): places.
@@ -342,7 +316,7 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
 # known surname ("tnguyen:").
 _HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
-_HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{_STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
+_HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
 _HTML_TAGS = frozenset(
     """
@@ -526,7 +500,9 @@ def country_names() -> frozenset[str]:
     return frozenset(c.lower() for c in Provider.countries if " " not in c)
 
 
-def _result(entity: str, start: int, end: int, score: float, recognizer: EntityRecognizer) -> RecognizerResult:
+def recognizer_result(
+    entity: str, start: int, end: int, score: float, recognizer: EntityRecognizer
+) -> RecognizerResult:
     return RecognizerResult(
         entity,
         start,
@@ -607,19 +583,19 @@ class NameRecognizer(EntityRecognizer):
             for column, start, end in sql_values(text):
                 value = text[start:end]
                 if SQL_NAME_COLUMN.match(column) and re.fullmatch(r"[A-ZÀ-Ž][\w'’ .-]{1,60}", value):
-                    out.append(_result("PERSON", start, end, 0.85, self))
+                    out.append(recognizer_result("PERSON", start, end, 0.85, self))
         if _CJK_WORD.search(text):
-            out += [_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
+            out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
         if "=" in text or ":" in text or " from" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
-            out += [_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
+            out += [recognizer_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
         for m in _RUN.finditer(text):
             found = self._judge(text, m.start(), m.end(), labels)
             if found:
                 start, end, score = found
                 start = self._surname_first(text, start)
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
-                out.append(_result("PERSON", start, end, score, self))
+                out.append(recognizer_result("PERSON", start, end, score, self))
         return sorted(out, key=lambda r: r.start)
 
     def _cjk_names(self, text: str) -> list[tuple[int, int]]:
@@ -684,7 +660,7 @@ class NameRecognizer(EntityRecognizer):
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
             return []
-        return [_result("PERSON", start, end, 0.85, self) for start, end in found]
+        return [recognizer_result("PERSON", start, end, 0.85, self) for start, end in found]
 
     def _surname_first(self, text: str, start: int) -> int:
         """Where a name written surname first ("KOWALSKI, Anna Maria") starts: the capitalised
@@ -971,334 +947,11 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     return brand_phrase(words)
 
 
-_STREET = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
-    r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
-    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza|Parade|Embankment|Broadway|Quay|Wharf|Esplanade|Promenade|"
-    r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
-    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar|Wynd|Brae)\.?"
-)
-_CAP = r"[A-ZÀ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
-_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
-# A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
-_TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
-_POSTAL = (
-    r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
-    r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
-    r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
-    r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
-)
-# After a town only: a postcode of four to six digits (South Africa, Australia after the state,
-# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
-# (Or a postcode before the last town, after a comma: "Makati City, 1203 Metro Manila".)
-_POSTAL_AFTER_TOWN = (
-    rf"(?:{_POSTAL}|,\s*\d{{4}}\s+{_CAP}(?:\s{_CAP})?(?=[\s,.;)]|$)"
-    rf"|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
-)
-# Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
-# one to two towns, or the postcode alone.
-_TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTAL})"
-# Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
-_STREET_FIRST = (
-    r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
-    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/)"
-)
-# German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
-_STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat)"
-# What may stand before a house number: units and blocks ("Flat 4B, Tower 2, "), then a building's or
-# a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
-_BUILDING = (
-    r"(?:Residency|Residences|Apartments|Tower|Towers|Court|House|Building|Centre|Center|Mansions|Estate|"
-    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes)"
-)
-_BEFORE_HOUSE = (
-    rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
-    r"(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+,\s*){1,3})?"
-    rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
-)
-# A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
-# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
-# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
-_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
-# The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
-# province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
-_TOWN_AFTER_CODE = (
-    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:\s(?:(?:de|del|di|do|da|sur|am|an|la)\s)?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
-    r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
-)
-_KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
-_ADDRESS_PATTERNS = [
-    # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
-    rf"{_BEFORE_HOUSE}\b\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
-    rf"{_UNIT}?{_TOWNS_POSTAL}?",
-    # a house number and a street with no street word, held by a strong postcode after its towns
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN}{{1,3}}?{_STRONG_POSTAL}",
-    # "House 14, Road 5, Trans-Amadi Layout, Port Harcourt", "Plot 22, Admiralty Way, Lekki Phase 1,
-    # Lagos": a house or plot number before the street (Nigeria, Bangladesh, Pakistan)
-    rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"
-    rf"|(?:{_CAP}\s+){{0,3}}{_STREET})(?![\w])(?:,\s*(?:Sector\s+)?[A-Z]{{1,2}}-\d{{1,2}}(?:/\d{{1,2}})?)?{_TOWNS_POSTAL}?",
-    # Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
-    rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
-    rf"{_UNIT}?{_TOWNS_POSTAL}",
-    # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
-    # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
-    rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
-    rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
-    rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
-    # US and Canadian rural routes: "RR 2 Box 45, Smithville, TN 37166", "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2"
-    r"\b(?:RR|R\.R\.|Rural\s+Route|HC)\s*#?\s*\d{1,3}"
-    rf"(?:(?:,?\s*(?:Site|Comp|Box|Stn|Station)\s*\w+){{1,3}}{_TOWNS_POSTAL}?|{_TOWN}{{1,3}}?{_POSTAL})",
-    # Japanese: "2-14-5 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023" (block numbers, district, ward,
-    # town, a postcode of 3 + 4 digits)
-    rf"\b\d{{1,4}}(?:-\d{{1,4}}){{1,2}}\s+{_CAP}(?:,\s*{_CAP}(?:\s{_CAP})?){{1,3}},?\s+(?:〒\s?)?\d{{3}}-\d{{4}}(?!\d)",
-    # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it)
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
-    # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
-    # Wittenham, Abingdon OX14 4QS"
-    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
-    rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
-    # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris
-    r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
-    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
-    r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
-    # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa
-    r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
-    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*\s{_STREET_APART}"
-    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
-    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+[A-ZÄÖÜ][\wÀ-ž-]+)"
-    r"\s+\d{1,4}[a-z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|[a-z]))?(?:\s+m\.\s*\d+)?,?\s+"
-    r"(?:\d{4}\s?[A-Z]{2}|\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
-    # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
-    rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
-    # the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
-    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
-    # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
-    # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
-    rf"\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
-    r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
-    # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
-    # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
-    # (not a phone number's last group: "+91 98201 44563, B-704, ...")
-    rf"(?<![\d+][ .-])\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,"
-    rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
-    r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
-    # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
-    # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"
-    rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
-    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?\s+\d{{4,6}}(?!\d)",
-    # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
-    r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
-    r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
-    # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3"
-    rf"\b{_CAP}(?:\s{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{0,2}},\s*(?:Co\.?|County)\s+{_CAP},?\s*{_POSTAL}",
-    # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
-    r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
-    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?"
-    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室))?",
-    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
-    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
-    r"(?:,?\s*\d{1,4}동)?(?:\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
-]
-# One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
-_ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
-# Two forms whose optional unit and building prefix leaves the engine no first characters to scan
-# for, and which most texts cannot match, are run only on a text holding what each of their matches
-# holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
-_STREET_FIRST_WORD = re.compile(_STREET_FIRST)
-_FORM_NEEDS = {
-    3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
-    12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
-}
-
-
-_FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
-
-
-def _address_spans(text: str) -> list[tuple[int, int]]:
-    """The forms' matches, leftmost first and longest at a start, none overlapping another."""
-    found = sorted(
-        (
-            (m.start(), m.end())
-            for i, rx in enumerate(_ADDRESS_FORMS)
-            if i not in _FORM_NEEDS or _FORM_NEEDS[i](text)
-            for m in rx.finditer(text)
-        ),
-        key=lambda s: (s[0], -s[1]),
-    )
-    spans: list[tuple[int, int]] = []
-    # a sentence's full stop after a town is no part of it ("..., 1203 Metro Manila."); "St." keeps its dot
-    found = [(s, e - 1 if _FULL_STOP_AFTER_WORD.search(text, s, e) else e) for s, e in found]
-    for start, end in found:
-        if not spans or start >= spans[-1][1]:
-            spans.append((start, end))
-    return spans
-
-
-class AddressRecognizer(EntityRecognizer):
-    """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
-
-    regexes = _ADDRESS_FORMS  # what services/safety/prefilter.py read its condition from
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        if "ADDRESS" not in entities:
-            return []
-        return [_result("ADDRESS", start, end, 0.85, self) for start, end in _address_spans(text)]
-
-
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-# Month names of the birth cues' other languages (German, French, Spanish, Portuguese, Italian, Dutch, Nordic)
-# that the English prefixes above miss: "7. Mai 1971", "16 de março de 2006", "3 août 1990".
-_MONTH_FOREIGN = (
-    r"(?i:januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|juin|"
-    r"juillet|août|aout|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-    r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|"
-    r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
-    # Dutch; Swedish, Danish and Norwegian months the English prefixes miss
-    r"januari|februari|maart|mei|augustus|maj|augusti|desember)"
-)
-_DATE = (
-    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
-    r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
-    rf"|\d{{1,2}}\.?(?:º|er)?\s+(?:de\s+)?(?:{_MONTH_FOREIGN}|{_MONTH})\s+(?:de\s+)?\d{{4}}"
-    # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日"
-    r"|\d{4}\s*[년年]\s*\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日]?"
-    rf"|\d{{1,2}}-{_MONTH}-\d{{2,4}})"
-)
-# Birth cues in the languages of the address forms above, and as field keys ("date_of_birth",
-# "dateOfBirth", "patient_dob").
-_BIRTH_CUE = (
-    r"(?:d\.?\s?o\.?\s?b\b\.?|(?<=\()b\.|date[\s_-]?of[\s_-]?birth|birth[\s_-]?date|birthday|born|geb\.|geboren(?:\s+am)?"
-    r"|geburtsdatum|n[ée]e?\s+le|date\s+de\s+naissance|nat[oa]\s+il|data\s+di\s+nascita|nacid[oa]\s+el"
-    r"|fecha\s+de\s+nacimiento|nascid[oa]\s+(?:em|a)|data\s+de\s+nascimento|geboortedatum"
-    # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Serbo-Croatian, Nordic
-    r"|ng[àa]y\s+sinh|생년월일|生年月日|出生日期|do[ğg]um\s+tarihi|data\s+urodzenia|datum\s+ro[đd]enja"
-    r"|f[øo]dselsdato|f[öo]delsedatum|syntym[äa]aika|f[øö]d[dt])"
-)
-_DOB = re.compile(
-    rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}"
-    # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
-    # or a question whose answer follows on the next line
-    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59")
-    r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
-    r"|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in|as))*)"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=：–—-]?\s*)?"
-    # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
-    # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
-    rf"(?:[?.]?[ \t]*\n{_STAMP}[^\n:]{{1,24}}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
-    rf"(?:the\s+)?(?P<date>{_DATE})(?!\d)"
-)
-
-
-# A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983".
-_DOB_CORRECTION = re.compile(
-    r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
-    rf"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+)?(?P<date>{_DATE})(?!\d)"
-)
-
-
-# A table's header cell naming its column the date of birth ("dob", "Date of birth", "patient_dob",
-# "born", "DOB (dd/mm/yyyy)"): a CSV, TSV or semicolon export, or a markdown table.
-_BIRTH_HEADER = re.compile(rf"(?i)(?:\w+[\s_-])?{_BIRTH_CUE}(?:\s*\([^)\n]*\))?")
-_BIRTH_WORD = re.compile(rf"(?i){_BIRTH_CUE}")
-_DATE_CELL = re.compile(_DATE)
-_CELL_SEPARATORS = ("|", ",", ";", "\t")
-
-
-def _cells(line: str, separator: str) -> list[tuple[int, int]]:
-    """(start, end) in ``line`` of each cell between ``separator``s (none inside double quotes),
-    spaces and quotes around a cell left out."""
-    bounds, start, quoted = [], 0, False
-    for i, c in enumerate(line):
-        if c == '"':
-            quoted = not quoted
-        elif c == separator and not quoted:
-            bounds.append((start, i))
-            start = i + 1
-    bounds.append((start, len(line)))
-    cells = []
-    for begin, end in bounds:
-        while begin < end and line[begin] in " \t\"'":
-            begin += 1
-        while end > begin and line[end - 1] in " \t\"'":
-            end -= 1
-        cells.append((begin, end))
-    return cells
-
-
-def birth_column_dates(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the dates in a table's birth column: a header row with a cell naming the date
-    of birth, then the rows below it with as many cells (until a blank line or a row of another
-    shape), the cell in that column when it is a full date."""
-    if not _BIRTH_WORD.search(text):
-        return []
-    out: list[tuple[int, int]] = []
-    column: tuple[str, int, int] | None = None  # separator, the birth cell's index, cells per row
-    offset = 0
-    for line in text.split("\n"):
-        if column is not None:
-            separator, index, width = column
-            cells = _cells(line, separator)
-            if len(cells) != width:
-                column = None
-            else:
-                start, end = cells[index]
-                if _DATE_CELL.fullmatch(line, start, end):
-                    out.append((offset + start, offset + end))
-        if column is None:
-            for separator in _CELL_SEPARATORS:
-                if line.count(separator) < (2 if separator == "|" else 1):
-                    continue
-                cells = _cells(line, separator)
-                birth = [i for i, (start, end) in enumerate(cells) if _BIRTH_HEADER.fullmatch(line, start, end)]
-                if birth:
-                    column = (separator, birth[0], len(cells))
-                    break
-        offset += len(line) + 1
-    return out
-
-
-class DateOfBirthRecognizer(EntityRecognizer):
-    """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
-
-    regexes = (_DOB,)  # what services/safety/prefilter.py read its condition from
-
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["DATE_OF_BIRTH"], name="DateOfBirthRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        if "DATE_OF_BIRTH" not in entities:
-            return []
-        out = []
-        if "INSERT" in text or "insert" in text:
-            # an INSERT's date in a birth column (its date holds the digits the prefilter counts)
-            for column, start, end in sql_values(text):
-                if SQL_BIRTH_COLUMN.match(column) and re.fullmatch(_DATE, text[start:end]):
-                    out.append(_result("DATE_OF_BIRTH", start, end, 0.9, self))
-        for start, end in birth_column_dates(text):  # a table's birth column
-            out.append(_result("DATE_OF_BIRTH", start, end, 0.9, self))
-        for m in _DOB.finditer(text):
-            out.append(_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
-            corrected = _DOB_CORRECTION.match(text, m.end())
-            if corrected:
-                out.append(_result("DATE_OF_BIRTH", corrected.start("date"), corrected.end("date"), 0.9, self))
-        return out
-
-
 FAST_ENTITIES = frozenset({"PERSON", "ADDRESS", "DATE_OF_BIRTH"})
 
 
 def fast_recognizers() -> list[EntityRecognizer]:
+    from services.safety.addresses import AddressRecognizer
+    from services.safety.birth_dates import DateOfBirthRecognizer
+
     return [NameRecognizer(), AddressRecognizer(), DateOfBirthRecognizer()]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from services.safety import recognizers
+from services.safety import addresses, recognizers
 from services.safety.pii import PHONE_LOOKALIKES
 from services.safety.policy import DEFAULT_ENTITIES
 from services.safety.prefilter import TextFacts, min_phone_digits
@@ -187,27 +187,27 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
             ran.append(self.i)
             return self.rx.finditer(text)
 
-    forms = recognizers._ADDRESS_FORMS
-    monkeypatch.setattr(recognizers, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
-    assert recognizers._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
-    assert set(recognizers._FORM_NEEDS) == {3, 12} and not set(ran) & {3, 12}
+    forms = addresses._ADDRESS_FORMS
+    monkeypatch.setattr(addresses, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
+    assert addresses._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
+    assert set(addresses._FORM_NEEDS) == {3, 12} and not set(ran) & {3, 12}
     ran.clear()
     text = "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510 and 15 Rua do Almada, 4050-036 Porto"
-    assert recognizers._address_spans(text) == [(0, 44), (49, 81)]
+    assert addresses._address_spans(text) == [(0, 44), (49, 81)]
     assert {3, 12} <= set(ran)
 
 
 def test_every_match_of_a_guarded_address_form_holds_its_words():
     """The guarded forms are the ones the conditions were read from, and each of their matches over
     the corpus (and the examples of each) satisfies its condition on its own text."""
-    patterns = recognizers._ADDRESS_PATTERNS
-    assert recognizers._KO_ROAD in patterns[3] and f"\\s+{recognizers._STREET_FIRST}" in patterns[12]
+    patterns = addresses._ADDRESS_PATTERNS
+    assert addresses._KO_ROAD in patterns[3] and f"\\s+{addresses._STREET_FIRST}" in patterns[12]
     texts = [*corpus(), "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul 06236"]
     texts += ["15 Rua do Almada, 4050-036 Porto, Portugal", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
     matched = 0
-    for i, needs in recognizers._FORM_NEEDS.items():
+    for i, needs in addresses._FORM_NEEDS.items():
         for text in texts:
-            for m in recognizers._ADDRESS_FORMS[i].finditer(text):
+            for m in addresses._ADDRESS_FORMS[i].finditer(text):
                 assert needs(m.group()), (i, m.group())
                 matched += 1
     assert matched >= 4

@@ -90,7 +90,7 @@ def test_hinted_regions_read_calling_codes_domains_and_scripts():
 
 
 def _dates_of_birth(text: str) -> list[str]:
-    from services.safety.recognizers import DateOfBirthRecognizer
+    from services.safety.birth_dates import DateOfBirthRecognizer
 
     recognizer = DateOfBirthRecognizer()
     return sorted({text[r.start : r.end] for r in recognizer.analyze(text, ["DATE_OF_BIRTH"])})

@@ -1,0 +1,209 @@
+"""Whole postal addresses, found by regular expressions that need no NER model.
+
+``AddressRecognizer`` (ADDRESS): a whole postal address (house number, street with a street
+word, unit, towns, state and ZIP or UK / Irish / Canadian postcode, or a four-digit postcode
+after a town; continental "Lindenstraße 12, 10969 Berlin", "Schönhauser Allee 112, 10439
+Berlin", "14 Rue des Lilas, 75019 Paris" and "Rua Augusta 210, 2º Esq., 1100-053 Lisboa"
+forms; a street with no house number when a full postcode closes it; PO boxes). Since session 16:
+a house number and a street with no street word held by a full postcode or PIN ("22 Kirkgate,
+Cupar, Fife KY15 5AZ"), unit, block and building or venue names before the house number, house
+and plot numbers ("House 14, Road 5, ..."), towns with district numbers ("Dublin 6"), Japanese
+block numbers, Korean "-ro"/"-gil" roads, Vietnamese wards and districts, Brazilian CEPs, Dutch
+postcodes, Polish flat numbers, US and Canadian rural routes, GPO boxes and private bags, Irish
+rural addresses (county and Eircode), and Japanese and Korean script. Second round: residences,
+buildings, flats and "c/o" before the number, Spanish "C/", several unit parts and a province or
+state after the town ("Bologna BO", ", CDMX"), the house number before "Rua", German "Am ..."
+streets and floors ("3. OG links"), Dutch Roman floors, flat codes before an Indian PIN ("B-704,
+..."), house, block and lot numbers, Vietnamese alleys ("ngõ"), named UK houses and farms with a
+full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from services.safety.recognizers import recognizer_result
+
+_STREET = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
+    r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
+    r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza|Parade|Embankment|Broadway|Quay|Wharf|Esplanade|Promenade|"
+    r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
+    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar|Wynd|Brae)\.?"
+)
+_CAP = r"[A-ZÀ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
+# A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
+_TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+_POSTAL = (
+    r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
+    r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
+    r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
+)
+# After a town only: a postcode of four to six digits (South Africa, Australia after the state,
+# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
+# (Or a postcode before the last town, after a comma: "Makati City, 1203 Metro Manila".)
+_POSTAL_AFTER_TOWN = (
+    rf"(?:{_POSTAL}|,\s*\d{{4}}\s+{_CAP}(?:\s{_CAP})?(?=[\s,.;)]|$)"
+    rf"|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
+)
+# Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
+# one to two towns, or the postcode alone.
+_TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTAL})"
+# Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
+_STREET_FIRST = (
+    r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
+    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/)"
+)
+# German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
+_STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat)"
+# What may stand before a house number: units and blocks ("Flat 4B, Tower 2, "), then a building's or
+# a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
+_BUILDING = (
+    r"(?:Residency|Residences|Apartments|Tower|Towers|Court|House|Building|Centre|Center|Mansions|Estate|"
+    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes)"
+)
+_BEFORE_HOUSE = (
+    rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
+    r"(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+,\s*){1,3})?"
+    rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
+)
+# A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
+# Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
+# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
+_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
+# The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
+# province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
+_TOWN_AFTER_CODE = (
+    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:\s(?:(?:de|del|di|do|da|sur|am|an|la)\s)?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
+    r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
+)
+_KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
+_ADDRESS_PATTERNS = [
+    # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
+    rf"{_BEFORE_HOUSE}\b\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
+    rf"{_UNIT}?{_TOWNS_POSTAL}?",
+    # a house number and a street with no street word, held by a strong postcode after its towns
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN}{{1,3}}?{_STRONG_POSTAL}",
+    # "House 14, Road 5, Trans-Amadi Layout, Port Harcourt", "Plot 22, Admiralty Way, Lekki Phase 1,
+    # Lagos": a house or plot number before the street (Nigeria, Bangladesh, Pakistan)
+    rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"
+    rf"|(?:{_CAP}\s+){{0,3}}{_STREET})(?![\w])(?:,\s*(?:Sector\s+)?[A-Z]{{1,2}}-\d{{1,2}}(?:/\d{{1,2}})?)?{_TOWNS_POSTAL}?",
+    # Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
+    rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
+    rf"{_UNIT}?{_TOWNS_POSTAL}",
+    # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
+    # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
+    rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
+    rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
+    rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
+    # US and Canadian rural routes: "RR 2 Box 45, Smithville, TN 37166", "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2"
+    r"\b(?:RR|R\.R\.|Rural\s+Route|HC)\s*#?\s*\d{1,3}"
+    rf"(?:(?:,?\s*(?:Site|Comp|Box|Stn|Station)\s*\w+){{1,3}}{_TOWNS_POSTAL}?|{_TOWN}{{1,3}}?{_POSTAL})",
+    # Japanese: "2-14-5 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023" (block numbers, district, ward,
+    # town, a postcode of 3 + 4 digits)
+    rf"\b\d{{1,4}}(?:-\d{{1,4}}){{1,2}}\s+{_CAP}(?:,\s*{_CAP}(?:\s{_CAP})?){{1,3}},?\s+(?:〒\s?)?\d{{3}}-\d{{4}}(?!\d)",
+    # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it)
+    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
+    # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
+    # Wittenham, Abingdon OX14 4QS"
+    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
+    # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris
+    r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
+    r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
+    # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa
+    r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
+    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*\s{_STREET_APART}"
+    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
+    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+[A-ZÄÖÜ][\wÀ-ž-]+)"
+    r"\s+\d{1,4}[a-z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|[a-z]))?(?:\s+m\.\s*\d+)?,?\s+"
+    r"(?:\d{4}\s?[A-Z]{2}|\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
+    # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
+    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
+    rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    # the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
+    # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
+    # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
+    rf"\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
+    r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
+    # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
+    # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
+    # (not a phone number's last group: "+91 98201 44563, B-704, ...")
+    rf"(?<![\d+][ .-])\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,"
+    rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
+    r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
+    # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
+    # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"
+    rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
+    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?\s+\d{{4,6}}(?!\d)",
+    # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
+    r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
+    r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
+    # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3"
+    rf"\b{_CAP}(?:\s{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{0,2}},\s*(?:Co\.?|County)\s+{_CAP},?\s*{_POSTAL}",
+    # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
+    r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
+    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?"
+    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室))?",
+    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
+    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
+    r"(?:,?\s*\d{1,4}동)?(?:\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
+]
+# One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
+_ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
+# Two forms whose optional unit and building prefix leaves the engine no first characters to scan
+# for, and which most texts cannot match, are run only on a text holding what each of their matches
+# holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
+_STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+_FORM_NEEDS = {
+    3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
+    12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
+}
+
+
+_FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
+
+
+def _address_spans(text: str) -> list[tuple[int, int]]:
+    """The forms' matches, leftmost first and longest at a start, none overlapping another."""
+    found = sorted(
+        (
+            (m.start(), m.end())
+            for i, rx in enumerate(_ADDRESS_FORMS)
+            if i not in _FORM_NEEDS or _FORM_NEEDS[i](text)
+            for m in rx.finditer(text)
+        ),
+        key=lambda s: (s[0], -s[1]),
+    )
+    spans: list[tuple[int, int]] = []
+    # a sentence's full stop after a town is no part of it ("..., 1203 Metro Manila."); "St." keeps its dot
+    found = [(s, e - 1 if _FULL_STOP_AFTER_WORD.search(text, s, e) else e) for s, e in found]
+    for start, end in found:
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
+
+
+class AddressRecognizer(EntityRecognizer):
+    """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
+
+    regexes = _ADDRESS_FORMS  # what services/safety/prefilter.py read its condition from
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if "ADDRESS" not in entities:
+            return []
+        return [recognizer_result("ADDRESS", start, end, 0.85, self) for start, end in _address_spans(text)]

@@ -39,7 +39,8 @@ PII_DATA = Path(__file__).resolve().parents[2] / "loadtests" / "data" / "pii"
 # (tests/unit/test_safety_prefilter.py), which the detector's merge rule now drops (a tagger name over a
 # pattern's date gives way: services/safety/pii.py, tagger_gives_way); heldout7 since session 18's second
 # round (leave-one-set-out over eight sets: README, "Learned recogniser", round 4); heldout8 since session
-# 19 (leave-one-set-out over nine sets: round 5); heldout9 since session 20, once scored and read
+# 19 (leave-one-set-out over nine sets: round 5); heldout9 since session 20, heldout10 since session 21, each
+# once scored and read
 TRAIN_SETS = (
     "dev",
     "heldout",
@@ -51,6 +52,7 @@ TRAIN_SETS = (
     "heldout7",
     "heldout8",
     "heldout9",
+    "heldout10",
 )
 # Whether the tagger reads the rules' hits (its spans then replace theirs) or runs beside them: decided by
 # leave-one-set-out (loadtests/bench_pii_tagger_loso.py). Trained on sets the rules were written on, a

@@ -357,6 +357,20 @@ def test_address_cues_mark_the_line_after_a_label_and_the_line_before():
     )
 
 
+def test_the_per_word_caches_keep_at_most_cached_words_each():
+    from services.safety import tagger
+
+    clusters = WordClusters({"dorothy": 7})
+    caches = (tagger.word_features, tagger._lent_by, clusters.lent)
+    assert [c.cache_info().maxsize for c in caches] == [tagger.CACHED_WORDS] * 3
+    assert not hasattr(clusters.of, "cache_info")  # asked only when ``lent`` misses: no cache of its own
+    for i in range(tagger.CACHED_WORDS + 10):
+        word = f"w{i}"
+        clusters.lent(word)
+        tagger._lent_by(word)
+    assert all(c.cache_info().currsize <= tagger.CACHED_WORDS for c in caches)
+
+
 def test_word_clusters_are_a_words_first_wordpiece_cluster_and_features_read_them():
     clusters = WordClusters({"dorothy": 7, "dor": 3, "road": 5, "佐": 9})
     assert clusters.of("Dorothy") == "7" and clusters.of("Dorothée") == "3"  # accents stripped, longest prefix

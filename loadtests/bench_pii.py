@@ -23,7 +23,8 @@ Two detectors side by side, in one run, on one core:
   policy got before the fast recognisers.
 
 Scoring, per type: a labelled span counts as found when spans of its type cover at least
-``--cover`` (0.8) of its characters (``recall``; ``recall_exact`` asks for the exact span); a
+``--cover`` (0.8) of its characters (``recall``; ``recall_exact`` asks for the exact span;
+``recall_masked`` lets spans of any type cover it, as redaction hides it whatever its label); a
 predicted span is correct when it overlaps a labelled span of its type (``precision``). Decoy
 false-positive rate: the share of the PII-free decoy texts (ISBNs, versions, part numbers, OIDs,
 drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``detect`` on
@@ -89,6 +90,8 @@ def score(rows: list[dict[str, Any]], predictions: list[list[dict[str, Any]]], c
                 c["found"] += 1
             else:
                 errors.append({"id": row["id"], "miss": gold["type"]})
+            # masked: covered by spans of any type, as redaction would hide it ("<PERSON>" over an address)
+            c["masked"] += sum(any(p["start"] <= i < p["end"] for p in predicted) for i in chars) >= cover * len(chars)
             c["exact"] += any(p["start"] == gold["start"] and p["end"] == gold["end"] for p in same)
         for p in predicted:
             c = counts[p["type"]]
@@ -109,6 +112,7 @@ def score(rows: list[dict[str, Any]], predictions: list[list[dict[str, Any]]], c
             "precision": None if precision is None else round(precision, 3),
             "recall": None if recall is None else round(recall, 3),
             "recall_exact": round(c["exact"] / c["gold"], 3) if c["gold"] else None,
+            "recall_masked": round(c["masked"] / c["gold"], 3) if c["gold"] else None,
             "f1": None if f1 is None else round(f1, 3),
         }
     return {

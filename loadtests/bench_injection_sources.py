@@ -34,6 +34,7 @@ import numpy as np
 from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
 from pipelines.classifiers.data import (
+    WRITTEN_BENIGN_REQUESTS,
     WRITTEN_DATA_LANGUAGES,
     WRITTEN_INJECTION,
     WRITTEN_MEDICAL_LANGUAGES,
@@ -76,6 +77,11 @@ ADDED = {
     # the same rows inside the written source (as train.py would add them to its written rows)
     "written-medical-languages-in-written": lambda cache, rows: [
         (t, y, WRITTEN_SOURCE) for t, y, _ in read_injection(WRITTEN_MEDICAL_LANGUAGES)
+    ],
+    # session 21's written benign requests (short requests with an address, e-mail chores, personas, other
+    # languages, talk about attacks, pasted data) as one source of their own
+    "written-benign-requests": lambda cache, rows: [
+        (t, y, "written/benign_requests") for t, y, _ in read_injection(WRITTEN_BENIGN_REQUESTS)
     ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(

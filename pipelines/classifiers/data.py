@@ -45,6 +45,10 @@ WRITTEN_DATA_LANGUAGES = Path(__file__).parent / "written" / "injection_data_and
 # session 20: attacks on a medical RAG assistant and attacks in eight major languages, with benign twins
 # (written/README.md)
 WRITTEN_MEDICAL_LANGUAGES = Path(__file__).parent / "written" / "injection_medical_languages.jsonl"
+# session 21: benign requests of the kinds round 5's model over-blocked (short requests with an address,
+# e-mail chores, harmless personas, other languages, talk about attacks, pasted data); a benchmark source
+# (loadtests.bench_injection_sources --with written-benign-requests), not trained on (written/README.md)
+WRITTEN_BENIGN_REQUESTS = Path(__file__).parent / "written" / "injection_benign_requests.jsonl"
 
 
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:

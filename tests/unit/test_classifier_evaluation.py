@@ -11,7 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.classifiers.data import WRITTEN_DATA_LANGUAGES, WRITTEN_MEDICAL_LANGUAGES, read_heldout, read_injection
+from pipelines.classifiers.data import (
+    WRITTEN_BENIGN_REQUESTS,
+    WRITTEN_DATA_LANGUAGES,
+    WRITTEN_MEDICAL_LANGUAGES,
+    read_heldout,
+    read_injection,
+)
 from pipelines.classifiers.evaluate import binary_figures, leave_one_source_out, pick_threshold
 from pipelines.classifiers.train import HELDOUT_DIR, TASKS, WRITTEN_INJECTION
 from services.safety.classifiers import InjectionClassifier, ModelInvalidError, ModelMissingError, ToxicityClassifier
@@ -80,6 +86,7 @@ def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task, 
         others.append(WRITTEN_INJECTION)  # the project's hand-written training rows
         others.append(WRITTEN_DATA_LANGUAGES)  # and its hand-written benchmark rows
         others.append(WRITTEN_MEDICAL_LANGUAGES)  # and its train-only rows
+        others.append(WRITTEN_BENIGN_REQUESTS)  # and session 21's train-only benign requests
     for other in others:
         assert not texts & {" ".join(r[0].lower().split()) for r in read_heldout(other)}, other.name
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS[task].data_file

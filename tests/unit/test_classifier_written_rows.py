@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.classifiers.data import (
+    WRITTEN_BENIGN_REQUESTS,
     WRITTEN_DATA_LANGUAGES,
     WRITTEN_INJECTION,
     WRITTEN_MEDICAL_LANGUAGES,
@@ -165,10 +166,50 @@ def test_written_rows_are_trained_on_when_the_downloaded_sources_cannot_be_had(t
     assert load_extra(task, tmp_path, tmp_path / "cache", "off", said.append) == ([], {"status": "off"})
 
 
+def test_benign_request_rows_are_new_text_of_each_family():
+    """Session 21's rows: benign requests of the kinds round 5's model over-blocked, dozens per family,
+    questions in at least 20 languages; no text of the other written files, the held-out sets or the
+    shared training file."""
+    rows = read_injection(WRITTEN_BENIGN_REQUESTS)
+    sizes: dict[str, int] = {}
+    for _, label, source in rows:
+        assert label == 0
+        sizes[source] = sizes.get(source, 0) + 1
+    assert set(sizes) == {
+        "written/benign_short_requests",
+        "written/benign_email_tasks",
+        "written/benign_personas",
+        "written/benign_languages",
+        "written/benign_security_talk",
+        "written/benign_pasted_data",
+        "written/benign_trigger_words",
+    }
+    assert min(sizes.values()) >= 24 and sizes["written/benign_short_requests"] >= 50
+    short = [r[0] for r in rows if r[2] == "written/benign_short_requests"]
+    assert sum("@" in t for t in short) >= 40 and all(len(t.split()) <= 16 for t in short)
+    scripts = {
+        unicodedata.name(c, "").split()[0]
+        for r in rows
+        if r[2] == "written/benign_languages"
+        for c in r[0]
+        if c.isalpha() and not c.isascii()
+    }
+    assert {"CJK", "HIRAGANA", "CYRILLIC", "ARABIC", "DEVANAGARI", "HANGUL", "GREEK", "HEBREW", "THAI"} <= scripts
+    texts = {_key(r[0]) for r in rows}
+    assert len(texts) == len(rows) and all(r[0] == r[0].strip() and r[0] for r in rows)
+    others = read_injection(WRITTEN_INJECTION) + read_injection(WRITTEN_DATA_LANGUAGES)
+    assert not texts & {_key(r[0]) for r in others + read_injection(WRITTEN_MEDICAL_LANGUAGES)}
+    for name in (TASKS["injection"].heldout_file, *TASKS["injection"].more_heldout):
+        assert not texts & {_key(r[0]) for r in read_heldout(HELDOUT_DIR / name)}, name
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not texts & {_key(r[0]) for r in read_injection(data)}
+
+
 def test_written_rows_ship_in_the_package():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
         "pipelines.classifiers"
     ]
     package = ROOT / "pipelines" / "classifiers"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
-    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped
+    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped and WRITTEN_BENIGN_REQUESTS in shipped

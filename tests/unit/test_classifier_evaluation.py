@@ -86,7 +86,7 @@ def test_heldout_sets_share_no_source_and_no_text_with_the_training_files(task, 
         others.append(WRITTEN_INJECTION)  # the project's hand-written training rows
         others.append(WRITTEN_DATA_LANGUAGES)  # and its hand-written benchmark rows
         others.append(WRITTEN_MEDICAL_LANGUAGES)  # and its train-only rows
-        others.append(WRITTEN_BENIGN_REQUESTS)  # and session 21's train-only benign requests
+        others.append(WRITTEN_BENIGN_REQUESTS)  # and session 21's benign requests (bench-only)
     for other in others:
         assert not texts & {" ".join(r[0].lower().split()) for r in read_heldout(other)}, other.name
     data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS[task].data_file

@@ -61,8 +61,8 @@ _NOT_IP_CUE = re.compile(
 # -A INPUT -s 10.0.0.0/8".)
 _IP_CUE = re.compile(
     r"(?i)(?<![A-Za-z.])(?:ip|ips|ipv4|ipv6|inet|addr|address|addresses|host|hosts|from|src|source|dst|destination|"
-    r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|block|"
-    r"blocked|whitelist|allowlist|blocklist|ban|banned|connect|connected|connecting|connection|login|"
+    r"client|server|peer|remote|gateway|gw|dns|nameserver|router|ping|allow|allowed|deny|denied|(?:un)?block|"
+    r"(?:un)?blocked|whitelist|allowlist|blocklist|(?:un)?ban|(?:un)?banned|connect|connected|connecting|connection|login|"
     r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind|permit|"
     r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation|"
     r"iptables|ip6tables|nft|nftables|ufw|firewall|endpoint|upstream|backend)(?![A-Za-z])"
@@ -309,6 +309,12 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 _PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
+# A number dialled in a VoIP log: a channel's dial string ("SIP/trunk/0911224587", "PJSIP/0611223344@trunk")
+# or an Asterisk extension at a context ("Executing [0911224587@from-internal:1]"). Extensions are
+# shorter; a number of MIN_CUED_DIGITS digits or more there is a phone number in any region's form.
+_DIALLED = re.compile(
+    r"(?:\b(?:SIP|PJSIP|IAX2|DAHDI|Local)/(?:[\w.-]+/)*|\bExecuting\s+\[)(\+?\d{8,15})(?=[@,;\]\"')\s]|$)"
+)
 # A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
 # when it is valid in a region the text points to (services/safety/phone_regions.py).
 MIN_CUED_DIGITS = 8
@@ -444,6 +450,9 @@ def phone_recognizer(regions: list[str]) -> Any:
                         continue
                     if number := _national_number(m.group()):
                         add(m.start(), m.group(), number, "national")
+            if "/" in text or "[" in text:
+                for m in _DIALLED.finditer(text):
+                    add(m.start(1), m.group(1), phonenumbers.PhoneNumber(), "dialled")
             if "+" in text or "00" in text:
                 for m in _PLUS_NUMBER.finditer(text):
                     if number := _international_number(m.group()):

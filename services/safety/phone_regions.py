@@ -1,13 +1,13 @@
 """Which countries' phone formats a text points to, read from the text itself: the country calling
 codes of its international numbers ("+48 601 238 447": Poland), the country-code top-level domains
 of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is written in (Greek,
-Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai; since session 21 also the letters
-of one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ") and the language of the phone cue
-before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser (``services/safety/lookalikes.py``)
-accepts a number shorter than ten digits after a phone cue only when it is valid in one of these
-regions or a configured one (Norwegian and Danish numbers have eight digits, Polish, Spanish, Portuguese and Peruvian
-nine), so that a configured region list of two countries still reads the rest of the world's
-numbers where a text says where it is from.
+Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai; since session 21 also the letters of
+one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ") and
+the language of the phone cue before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser
+(``services/safety/lookalikes.py``) accepts a number shorter than ten digits after a phone cue only
+when it is valid in one of these regions or a configured one (Norwegian and Danish numbers have
+eight digits, Polish, Spanish, Portuguese and Peruvian nine), so that a configured region list of
+two countries still reads the rest of the world's numbers where a text says where it is from.
 """
 
 from __future__ import annotations

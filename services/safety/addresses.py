@@ -57,7 +57,18 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 # Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
-    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/)"
+    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
+    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul)"
+)
+# A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
+# 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
+# a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word ending in a full stop ends the
+# part ("..., N.L.. Diagnóstico").
+_LATIN_PART = (
+    r"(?:(?i:piso|depto|dpto|apto|apt|int|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{1,6}(?: [A-Z]\b)?"
+    r"|\d{1,2}[°º](?: ?[A-Z]\b)?"
+    r"|(?:(?:Col|C\.P|CP)\.?\s)?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}|[A-Z]\d{4}[A-Z]{3})"
+    r"(?:(?<!\.) (?:(?:de|del|la|los|las|do|da|dos|das|y) )?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}))*)"
 )
 # German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
 # Nordic street words too ("Thorvald Meyers gate", "Kongens vej").
@@ -194,6 +205,11 @@ _ADDRESS_PATTERNS = [
     # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
     rf"\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
     rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}",
+    # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
+    # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
+    # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
+    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,4}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
+    rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)

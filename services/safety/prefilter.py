@@ -134,7 +134,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
-    "AddressRecognizer": "857c2d0d39f48545",
+    "AddressRecognizer": "cddff6e339fd319d",
     "DateOfBirthRecognizer": "68961d47c44fc70c",
 }
 

@@ -15,7 +15,14 @@ buildings, flats and "c/o" before the number, Spanish "C/", several unit parts a
 state after the town ("Bologna BO", ", CDMX"), the house number before "Rua", German "Am ..."
 streets and floors ("3. OG links"), Dutch Roman floors, flat codes before an Indian PIN ("B-704,
 ..."), house, block and lot numbers, Vietnamese alleys ("ngõ"), named UK houses and farms with a
-full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors.
+full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors. Session 21:
+Nordic, Finnish and Dutch street words ("Thorvald Meyers gate", "Hämeenkatu", "Jægersborggade"),
+house numbers with parts ("101/3/12", "14 B 21", "158-bis"), floors and flats before the postcode
+("2. th.", "lgh 1102", "3. OG links") and over lines, 3 + 2 digit postcodes holding a street with no
+street word ("Ερμού 54, 105 63 Αθήνα"), street-first Latin addresses with units, colonias and towns
+and no postcode needed ("Av. Cabildo 2380, 4° B, Belgrano, CABA"), "Flat 2/1" and house-number
+ranges before the street; and addresses named by their layout: a quoted value under an address key
+(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field.
 """
 
 from __future__ import annotations

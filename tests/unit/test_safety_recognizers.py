@@ -948,3 +948,22 @@ def test_an_hl7_pid_segments_address_field_is_an_address_without_its_country():
         "PID|1||77120^^^HOSP^MR||NWOSU^ADAKU^^^MRS||19790312|F|||12 Orchard Close^^Reading^^RG1 7QT^GBR||0118 496 0321"
     )
     assert spans(AddressRecognizer(), text) == ["12 Orchard Close^^Reading^^RG1 7QT"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "Av. Libertador 5120, piso 3° A, Núñez, CABA",  # a floor and a barrio, no postcode
+        "Pasaje Las Acacias 118, Quilpué, Valparaíso",  # "Pasaje", two towns
+        "Calle Hidalgo 87, Int. 2, Col. Centro, C.P. 76000, Querétaro",  # a colonia, "C.P." before the postcode
+        "Jr. Junín 540, dpto. 7, Cercado de Lima 15001",  # a Peruvian "jirón", a postcode after the town
+        "Rue Haute 212, bte 5, 1000 Bruxelles",  # a Belgian box number
+    ],
+)
+def test_street_first_latin_addresses_with_units_colonias_and_towns_after_the_number(address):
+    assert spans(AddressRecognizer(), f"Domicilio: {address}. Gracias") == [address]
+
+
+def test_a_street_first_name_with_no_house_number_or_town_after_is_no_address():
+    text = "We walked down Avenida Paulista, past the Calle Mayor museum, to Plaza 2 de Mayo on Sunday."
+    assert spans(AddressRecognizer(), text) == []

@@ -245,10 +245,12 @@ _ADDRESS_FIELD = re.compile(
     r"|<address>\s*<text\s+value=)"
     r"(?P<quote>[\"'])(?P<value>[^\"'\n]{6,160})(?P=quote)"
 )
-# What makes a key's value an address: a digit (a house number, a postcode) and a word; not an e-mail
-# address, a link or a network address.
+# What makes a key's value an address: a digit (a house number, a postcode), a word, and a space
+# between its parts or a CJK script that writes none; not an e-mail address, a link, a network or
+# memory address or a wallet's (one token).
 _FIELD_WORD = re.compile(r"[^\W\d_]{2}")
-_NOT_POSTAL_VALUE = re.compile(r"@|://|^[\d.:/\[\]a-fA-F]+$")
+_FIELD_PARTS = re.compile(r"\s|[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]")
+_NOT_POSTAL_VALUE = re.compile(r"@|://")
 # An HL7 v2 PID segment's eleventh field, the patient's address (XAD): street^other^city^state^postcode
 # ^country...; the address is its first five components ("Flat 6^27 Peckham Rye^London^^SE15 3NX").
 _HL7_PID_ADDRESS = re.compile(r"(?m)^PID(?:\|[^|\n]*){10}\|(?P<value>[^|\n~]*)")
@@ -260,7 +262,12 @@ def _field_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for m in _ADDRESS_FIELD.finditer(text):
         value = m.group("value")
-        if any(c.isdigit() for c in value) and _FIELD_WORD.search(value) and not _NOT_POSTAL_VALUE.search(value):
+        if (
+            any(c.isdigit() for c in value)
+            and _FIELD_WORD.search(value)
+            and _FIELD_PARTS.search(value)
+            and not _NOT_POSTAL_VALUE.search(value)
+        ):
             spans.append((m.start("value"), m.end("value")))
     if "PID|" in text:
         for m in _HL7_PID_ADDRESS.finditer(text):

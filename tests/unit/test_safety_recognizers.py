@@ -941,6 +941,8 @@ def test_network_and_mail_addresses_under_address_keys_are_no_postal_addresses()
     )
     assert spans(AddressRecognizer(), text) == []
     assert spans(AddressRecognizer(), '{"address": "see the attached form"}') == []
+    wallet = '{"addr": "0x7ffd4a2c18e0", "address": "bc1q9h6tk2m0aelw3y8r5v4zjx7n2c0dp6s8ufq3ga"}'
+    assert spans(AddressRecognizer(), wallet) == []  # a memory address, a wallet's: one token
 
 
 def test_an_hl7_pid_segments_address_field_is_an_address_without_its_country():

@@ -15,7 +15,14 @@ buildings, flats and "c/o" before the number, Spanish "C/", several unit parts a
 state after the town ("Bologna BO", ", CDMX"), the house number before "Rua", German "Am ..."
 streets and floors ("3. OG links"), Dutch Roman floors, flat codes before an Indian PIN ("B-704,
 ..."), house, block and lot numbers, Vietnamese alleys ("ngõ"), named UK houses and farms with a
-full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors.
+full postcode, Kenyan box codes, Korean and Japanese buildings, flats and floors. Session 21:
+Nordic, Finnish and Dutch street words ("Thorvald Meyers gate", "Hämeenkatu", "Jægersborggade"),
+house numbers with parts ("101/3/12", "14 B 21", "158-bis"), floors and flats before the postcode
+("2. th.", "lgh 1102", "3. OG links") and over lines, 3 + 2 digit postcodes holding a street with no
+street word ("Ερμού 54, 105 63 Αθήνα"), street-first Latin addresses with units, colonias and towns
+and no postcode needed ("Av. Cabildo 2380, 4° B, Belgrano, CABA"), "Flat 2/1" and house-number
+ranges before the street; and addresses named by their layout: a quoted value under an address key
+(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field.
 """
 
 from __future__ import annotations
@@ -57,10 +64,52 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 # Street words that open a street's name (Portuguese, Spanish, Italian, Catalan).
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
-    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/)"
+    r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
+    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul)"
+)
+# A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
+# 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
+# a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word ending in a full stop ends the
+# part ("..., N.L.. Diagnóstico").
+_LATIN_PART = (
+    r"(?:(?i:piso|depto|dpto|apto|apt|int|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{1,6}(?: [A-Z]\b)?"
+    r"|\d{1,2}[°º](?: ?[A-Z]\b)?"
+    r"|(?:(?:Col|C\.P|CP)\.?\s)?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}|[A-Z]\d{4}[A-Z]{3})"
+    r"(?:(?<!\.) (?:(?:de|del|la|los|las|do|da|dos|das|y) )?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}))*)"
 )
 # German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
-_STREET_APART = r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat)"
+# Nordic street words too ("Thorvald Meyers gate", "Kongens vej").
+_STREET_APART = (
+    r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat|"
+    r"gate|gata|gatan|vei|veien|vej|gade|vägen|väg)"
+)
+# German, Dutch and Nordic street words joined to the name ("Lindenstraße", "Oudegracht", "Kungsgatan",
+# "Jægersborggade", "Hämeenkatu", "Mannerheimintie", "Laugavegur").
+_STREET_JOINED = (
+    r"(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|kade|singel|plein|gatan|gata|gate|"
+    r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur)"
+)
+# A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
+_CAP_ANY = r"[A-ZÀ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
+# Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B".
+_CONTINENTAL_HOUSE = (
+    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|bis|ter|[a-z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
+    r"(?:\s+m\.\s*\d+)?"
+)
+# Up to two short parts between the house number and the postcode, after a comma or a line break:
+# floors, flats, staircases ("2. th.", "lgh 1102", "4 tr", "bte 12", "Hinterhaus", "3. OG links"),
+# or a Swedish flat number with no comma ("12 B lgh 1102").
+_CONTINENTAL_UNITS = r"(?:(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+(?=lgh\b))[^,\n]{1,15}?){0,2}"
+# The town after a continental postcode: "Berlin", "Freiburg im Breisgau", "København N", "Praha 10".
+_CONTINENTAL_TOWN = (
+    r"[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я][\w-]+(?: (?:(?:im|am|an|der|de|la|sur) )?[A-ZÀ-Ž][\w-]+)?(?: (?:[A-Z]|\d{1,2})\b)?"
+)
+# A continental postcode and its town, after a comma, a line break or a space: German, Dutch ("3511
+# NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian.
+_CONTINENTAL_POSTCODE = (
+    r"(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,5}|\d{2}-\d{3})"
+    rf"\s+{_CONTINENTAL_TOWN}"
+)
 # What may stand before a house number: units and blocks ("Flat 4B, Tower 2, "), then a building's or
 # a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
 _BUILDING = (
@@ -69,7 +118,8 @@ _BUILDING = (
 )
 _BEFORE_HOUSE = (
     rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
-    r"(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+,\s*){1,3})?"
+    r"(?:(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+(?:[/.]\w+)?"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+[Ff]loor),\s*){1,3})?"
     rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
@@ -84,8 +134,9 @@ _TOWN_AFTER_CODE = (
 )
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 _ADDRESS_PATTERNS = [
-    # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302]
-    rf"{_BEFORE_HOUSE}\b\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
+    # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
+    # a range of house numbers: "45-47 Hall Street")
+    rf"{_BEFORE_HOUSE}\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN}{{1,3}}?{_STRONG_POSTAL}",
@@ -117,13 +168,14 @@ _ADDRESS_PATTERNS = [
     r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
-    # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa
-    r"(?:\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|gatan|vej|vägen)"
-    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*\s{_STREET_APART}"
+    # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
+    # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
+    # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
+    rf"(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*{_STREET_JOINED}"
+    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)? {_STREET_APART}"
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
-    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+[A-ZÄÖÜ][\wÀ-ž-]+)"
-    r"\s+\d{1,4}[a-z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|[a-z]))?(?:\s+m\.\s*\d+)?,?\s+"
-    r"(?:\d{4}\s?[A-Z]{2}|\d{4,5}|\d{2}-\d{3})\s+[A-ZÀ-Ž][\wÀ-ž-]+",
+    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
+    rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
     rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
@@ -156,6 +208,15 @@ _ADDRESS_PATTERNS = [
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
     r"(?:,?\s*\d{1,4}동)?(?:\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
+    # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
+    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
+    rf"\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
+    rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}",
+    # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
+    # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
+    # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
+    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,4}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
+    rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
@@ -171,16 +232,63 @@ _FORM_NEEDS = {
 
 _FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
 
+# A quoted value under an address key, in JSON, a Python dict, YAML, logfmt or FHIR (the key says what
+# the value is, whatever its country's form): "addr": "...", 'street': '...', address_line1="...",
+# billingAddress: "...", "address": [{"text": "..."}], <address><text value="..."/>. Keys of network
+# and mail addresses ("ip_address", "remote_addr", "email_address") are not address keys.
+_ADDRESS_KEY = (
+    r"(?:(?:home|billing|shipping|mailing|postal|residential|delivery|physical|permanent|current|street|"
+    r"patient|customer|contact)[_-]?)?(?:address|addr|street)(?:[_-]?line[_-]?\d)?|postal"
+)
+_ADDRESS_FIELD = re.compile(
+    rf"(?i)(?:(?<![\w.-])[\"']?(?:{_ADDRESS_KEY})[\"']?\s*[:=]\s*(?:\[\s*)?(?:\{{\s*[\"']text[\"']\s*:\s*)?"
+    r"|<address>\s*<text\s+value=)"
+    r"(?P<quote>[\"'])(?P<value>[^\"'\n]{6,160})(?P=quote)"
+)
+# What makes a key's value an address: a digit (a house number, a postcode), a word, and a space
+# between its parts or a CJK script that writes none; not an e-mail address, a link, a network or
+# memory address or a wallet's (one token).
+_FIELD_WORD = re.compile(r"[^\W\d_]{2}")
+_FIELD_PARTS = re.compile(r"\s|[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]")
+_NOT_POSTAL_VALUE = re.compile(r"@|://")
+# An HL7 v2 PID segment's eleventh field, the patient's address (XAD): street^other^city^state^postcode
+# ^country...; the address is its first five components ("Flat 6^27 Peckham Rye^London^^SE15 3NX").
+_HL7_PID_ADDRESS = re.compile(r"(?m)^PID(?:\|[^|\n]*){10}\|(?P<value>[^|\n~]*)")
+
+
+def _field_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of address values that their layout names: a value under an address key, an HL7
+    PID segment's address field."""
+    spans = []
+    for m in _ADDRESS_FIELD.finditer(text):
+        value = m.group("value")
+        if (
+            any(c.isdigit() for c in value)
+            and _FIELD_WORD.search(value)
+            and _FIELD_PARTS.search(value)
+            and not _NOT_POSTAL_VALUE.search(value)
+        ):
+            spans.append((m.start("value"), m.end("value")))
+    if "PID|" in text:
+        for m in _HL7_PID_ADDRESS.finditer(text):
+            postal = "^".join(m.group("value").split("^")[:5]).rstrip("^ ")
+            if any(c.isdigit() for c in postal) and _FIELD_WORD.search(postal):
+                spans.append((m.start("value"), m.start("value") + len(postal)))
+    return spans
+
 
 def _address_spans(text: str) -> list[tuple[int, int]]:
     """The forms' matches, leftmost first and longest at a start, none overlapping another."""
     found = sorted(
-        (
-            (m.start(), m.end())
-            for i, rx in enumerate(_ADDRESS_FORMS)
-            if i not in _FORM_NEEDS or _FORM_NEEDS[i](text)
-            for m in rx.finditer(text)
-        ),
+        [
+            *(
+                (m.start(), m.end())
+                for i, rx in enumerate(_ADDRESS_FORMS)
+                if i not in _FORM_NEEDS or _FORM_NEEDS[i](text)
+                for m in rx.finditer(text)
+            ),
+            *_field_spans(text),
+        ],
         key=lambda s: (s[0], -s[1]),
     )
     spans: list[tuple[int, int]] = []
@@ -195,7 +303,8 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 class AddressRecognizer(EntityRecognizer):
     """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
 
-    regexes = _ADDRESS_FORMS  # what services/safety/prefilter.py read its condition from
+    # what services/safety/prefilter.py read its condition from (every form and field value holds a digit)
+    regexes = (*_ADDRESS_FORMS, _ADDRESS_FIELD, _HL7_PID_ADDRESS)
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")

@@ -1,12 +1,13 @@
 """Which countries' phone formats a text points to, read from the text itself: the country calling
 codes of its international numbers ("+48 601 238 447": Poland), the country-code top-level domains
 of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is written in (Greek,
-Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai) and the language of the phone cue
-before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser (``services/safety/lookalikes.py``)
-accepts a number shorter than ten digits after a phone cue only when it is valid in one of these
-regions or a configured one (Norwegian and Danish numbers have eight digits, Polish, Spanish, Portuguese and Peruvian
-nine), so that a configured region list of two countries still reads the rest of the world's
-numbers where a text says where it is from.
+Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai; since session 21 also the letters of
+one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ") and
+the language of the phone cue before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser
+(``services/safety/lookalikes.py``) accepts a number shorter than ten digits after a phone cue only
+when it is valid in one of these regions or a configured one (Norwegian and Danish numbers have
+eight digits, Polish, Spanish, Portuguese and Peruvian nine), so that a configured region list of
+two countries still reads the rest of the world's numbers where a text says where it is from.
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "arabic": (r"هاتف|جوال|موبايل", ("SA", "AE", "EG", "MA", "JO")),
     "hebrew": (r"טלפון|נייד", ("IL",)),
 }
-# Scripts, and the regions whose texts are written in them.
+# Scripts, and the regions whose texts are written in them; also letters of the Latin script that one
+# national alphabet alone uses ("ł" of "Dąbrowska", "ő" of "Győr").
 _SCRIPTS = (
+    (re.compile(r"[ąęłżĄĘŁŻ]"), ("PL",)),
+    (re.compile(r"[řůŘŮ]"), ("CZ",)),
+    (re.compile(r"[őűŐŰ]"), ("HU",)),
+    (re.compile(r"[șțȘȚ]"), ("RO",)),
+    (re.compile(r"[ğıĞİ]"), ("TR",)),
     (re.compile(r"[\u0370-\u03ff]"), ("GR", "CY")),
     (re.compile(r"[\u0400-\u04ff]"), ("RU", "UA", "BY", "KZ", "BG", "RS")),
     (re.compile(r"[\uac00-\ud7a3]"), ("KR",)),

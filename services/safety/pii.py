@@ -113,12 +113,46 @@ class Entity:
         return {"type": self.type, "start": self.start, "end": self.end, "score": round(self.score, 3)}
 
 
+# Top-level names reserved for examples and tests (RFC 2606, RFC 6761): no public suffix, but an
+# address under one ("bulk@mailer.example", "qa@staging.test") is as much a person's or a team's
+# address in a pasted log or ticket as any other.
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")
+
+
 def _offline_tldextract() -> None:
     """Presidio's e-mail and URL checks call tldextract, which downloads the public suffix list
-    on first use; use the snapshot bundled with tldextract instead."""
+    on first use; use the snapshot bundled with tldextract instead, with ``RESERVED_TLDS`` added."""
     import tldextract.tldextract as tld
 
-    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, extra_suffixes=RESERVED_TLDS)
+
+
+# An IPv6 address with its port glued on and no brackets, as haproxy logs a client
+# ("2001:db8:c0ff:ee::42:53214"): Presidio's IPv6 pattern takes none of it. A five-digit last group
+# is no hex group (four digits at most), so it is the port and what stands before it the address.
+_IPV6_BEFORE_PORT = r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?=:\d{5}(?![\w:.]))"
+
+
+def ipv6_port_recognizer() -> Any:
+    """IP_ADDRESS: an IPv6 address before a glued-on five-digit port (``_IPV6_BEFORE_PORT``), when
+    it parses as one."""
+    import ipaddress
+
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class Ipv6PortRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            try:
+                ipaddress.IPv6Address(pattern_text)
+            except ValueError:
+                return False
+            return True
+
+    return Ipv6PortRecognizer(
+        supported_entity="IP_ADDRESS",
+        name="Ipv6PortRecognizer",
+        patterns=[Pattern("IPv6 before a port", _IPV6_BEFORE_PORT, 0.6)],
+    )
 
 
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
@@ -324,6 +358,7 @@ class PiiDetector:
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
+        self.analyzer.registry.add_recognizer(ipv6_port_recognizer())
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
         self.nlp.tokenizer.max_cache_size = KEPT_AT_MOST

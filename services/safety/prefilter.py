@@ -98,6 +98,8 @@ CONDITIONS: dict[str, Condition] = {
     # every IPv6 form holds two ':' at least (a '::', or groups joined by ':'; the fewest: '::',
     # 'a::', '::1', 'a::b'); IPv4 is four [0-9] groups joined by three '.'
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
+    # pii.py's IPv6 before a glued-on port: two ':' in the address at least, and the port's
+    "Ipv6PortRecognizer": lambda f: f.text.count(":") >= 3,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
@@ -107,7 +109,8 @@ CONDITIONS: dict[str, Condition] = {
     "UsBankRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{8,17}
     "UsItinRecognizer": lambda f: f.regex_digits >= 9,  # 9\d{2}[- ]?(5\d|...)[- ]?\d{4}
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
-    # addresses.py: every address form holds a \d (house number, PO box number, postcode)
+    # addresses.py: every address form holds a \d (house number, PO box number, postcode), and so does
+    # every value it takes under an address key or from an HL7 address field
     "AddressRecognizer": lambda f: f.re_digits >= 1,
     # birth_dates.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
     "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
@@ -130,7 +133,8 @@ PATTERNS_READ = {
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
-    "AddressRecognizer": "8549620942826f2e",
+    "Ipv6PortRecognizer": "b403e9bfd379441c",
+    "AddressRecognizer": "cddff6e339fd319d",
     "DateOfBirthRecognizer": "68961d47c44fc70c",
 }
 

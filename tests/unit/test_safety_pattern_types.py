@@ -125,3 +125,54 @@ def test_a_phone_number_after_a_town_is_no_six_digit_pin_and_a_pin_still_closes_
     assert _found(pii_detector, "Send it to 783 Anandapur, Kolkata 700107 please.", "ADDRESS") == [
         "783 Anandapur, Kolkata 700107"
     ]
+
+
+# Session 21 (held-out 10's pattern-type misses, checked on held-outs 5-10).
+
+
+def test_an_address_under_a_reserved_example_or_test_domain_is_an_email_address(pii_detector):
+    text = "bounce: from=<alerts@relay.example> to=<qa-team@staging.test>, replies to nobody@host.invalid"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == [
+        "alerts@relay.example",
+        "qa-team@staging.test",
+        "nobody@host.invalid",
+    ]
+    assert _found(pii_detector, "see notes.example for the format", "EMAIL_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jail.actions: NOTICE [nginx] Unban 93.184.51.207",
+        "ufw: unblocked 93.184.51.207 after review",
+    ],
+)
+def test_a_quad_after_an_unban_or_unblock_verb_is_an_ip_address(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["93.184.51.207"]
+
+
+def test_an_ipv6_address_with_a_glued_on_port_is_an_ip_address_without_its_port(pii_detector):
+    line = "lb[811]: 2a02:8071:5e1:ab00::17:48213 [02/Dec/2026:09:12:44.210] fe_https be_app/web3 0/0/3/12/15 200"
+    assert _found(pii_detector, line, "IP_ADDRESS") == ["2a02:8071:5e1:ab00::17"]
+    # a four-digit last group may be the address's own: no port is cut off it
+    assert _found(pii_detector, "peer fd00:4::2:8080 up", "IP_ADDRESS") != ["fd00:4::2"]
+
+
+def test_a_number_in_a_voip_dial_string_is_a_phone_number_and_an_extension_is_not(pii_detector):
+    log = (
+        'VERBOSE[2217] pbx.c: Executing [0622418873@outbound:1] Dial("PJSIP/3105-00000b1e", '
+        '"PJSIP/0622418873@carrier,45")\nchan_sip: Called SIP/provider/4930221876540'
+    )
+    assert _found(pii_detector, log, "PHONE_NUMBER") == ["0622418873", "0622418873", "4930221876540"]
+
+
+def test_a_national_latin_letter_points_to_its_region():
+    from services.safety.phone_regions import hinted_regions
+
+    assert "PL" in hinted_regions("Katarzyna Wróbel-Łukasik") and "HU" in hinted_regions("Győr")
+    assert hinted_regions("Zoë Brontë, café") == set()
+
+
+def test_a_nine_digit_number_after_a_cue_in_a_text_written_with_polish_letters_is_a_phone_number(pii_detector):
+    text = "Pozdrawiam, Michał Zięba\nSekretariat Wydziału, tel. 22 584 19 63"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["22 584 19 63"]

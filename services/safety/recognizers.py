@@ -147,10 +147,10 @@ _EPONYM_NEXT = set(
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
 _WORD = (
     r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ]+)?(?:['’-][A-Za-zÀ-ÿơưạ-ỹ]+)*"
-    r"|[A-Z]{2,})"
+    r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
-    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap)"
+    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|'t)"
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
@@ -384,7 +384,13 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
 # known surname ("tnguyen:").
 _HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
-_HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
+# A chat export's speaker line, a handle then a gap and the time of the message ("marta.k  9:41 AM"), counts
+# as an IRC nick does.
+_HANDLE_LABEL = re.compile(
+    rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w])"
+    rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?[ \t]*$)"
+)
+_MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
 _HTML_TAGS = frozenset(
     """
@@ -404,7 +410,7 @@ _SERVICE_ACCOUNTS = frozenset(
 )
 # Names in Hangul, kanji or hanzi: a known surname, then a known given name ("김민준", "田中 太郎",
 # "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
-_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
+_CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"[{_CJK}]+")
 _CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
 _CJK_LABEL_BEFORE = re.compile(
@@ -678,10 +684,10 @@ class NameRecognizer(EntityRecognizer):
         found = []
         for m in _CJK_RUN.finditer(text):
             name = m.group().replace(" ", "").replace("\u3000", "")
-            known = any(name[:i] in last and name[i:] in first for i in (1, 2) if len(name) > i)
+            known = any(name[:i] in last and name[i:] in first for i in (1, 2, 3) if len(name) > i)
             labelled = (
-                2 <= len(name) <= 4
-                and any(name[:i] in last for i in (1, 2))
+                2 <= len(name) <= 5  # a surname of up to three characters ("佐々木"), a given name of up to three
+                and any(name[:i] in last for i in (1, 2, 3) if len(name) > i)
                 and _CJK_LABEL_BEFORE.search(text, max(0, m.start() - 20), m.start()) is not None
             )
             if known or labelled:
@@ -739,11 +745,11 @@ class NameRecognizer(EntityRecognizer):
         speaker lines at least)."""
         found = []
         labels = list(_HANDLE_LABEL.finditer(text))
-        nicks = collections.Counter(m.group(1) for m in labels if m.group(1))
+        nicks = collections.Counter(m.group(1) or m.group(3) for m in labels if m.group(1) or m.group(3))
         for m in labels:
-            group = 1 if m.group(1) else 2
+            group = next(g for g in (1, 2, 3) if m.group(g))
             handle = m.group(group)
-            if group == 1 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
+            if group != 2 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
                 found.append((m.start(group), m.end(group)))  # an IRC nick that speaks twice ("<mei> yep")
                 continue
             if "." not in handle and "_" not in handle:
@@ -756,7 +762,10 @@ class NameRecognizer(EntityRecognizer):
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
             return []
-        return [recognizer_result("PERSON", start, end, 0.85, self) for start, end in found]
+        # the speakers found, mentioned in the transcript ("@marta.k which office?")
+        speakers = {text[start:end] for start, end in found}
+        found += [(m.start(1), m.end(1)) for m in _MENTION.finditer(text) if m.group(1) in speakers]
+        return [recognizer_result("PERSON", start, end, 0.85, self) for start, end in sorted(set(found))]
 
     def _surname_first(self, text: str, start: int, end: int) -> tuple[int, int]:
         """The span of a name written surname first ("KOWALSKI, Anna Maria", "Hufnagl, Walburga") whose

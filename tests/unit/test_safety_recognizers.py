@@ -344,6 +344,19 @@ def test_a_particle_or_an_acronym_labelling_a_line_is_no_speaker(text):
     assert "Van" not in found and "IBAN" not in found
 
 
+def test_slack_speakers_and_mentions_dutch_t_hyphenated_capitals_and_three_character_surnames_are_people():
+    text = (
+        "Slack #ops\nkarin.v  9:41 AM\nvpn down again\nbpatel  9:43 AM\n@karin.v which office?\nkarin.v  9:44 AM\nleeds"
+    )
+    assert spans(NameRecognizer(), text) == ["karin.v", "bpatel", "karin.v", "karin.v"]
+    assert spans(NameRecognizer(), "Signed — Joost van 't Kruys") == ["Joost van 't Kruys"]
+    assert spans(NameRecognizer(), "SHIP TO:\nFATIMA AL-HASHIMI\nUNIT 4") == ["FATIMA AL-HASHIMI"]
+    assert spans(NameRecognizer(), "Use TCP-IP and HTTP-2 here") == []
+    # a three-character Japanese surname, with its repeat mark
+    assert spans(NameRecognizer(), "担当: 佐々木 花子") == ["佐々木 花子"]
+    assert spans(NameRecognizer(), "氏名：長谷川 健太") == ["長谷川 健太"]
+
+
 def test_a_name_with_an_initial_stays_on_its_line():
     assert spans(NameRecognizer(), "Insured: Marisol K.\nSSN follows") == ["Marisol K"]
 

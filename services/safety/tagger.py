@@ -340,14 +340,21 @@ def bio_tags(tokens: Sequence[Token], spans: Iterable[tuple[str, int, int]], sch
 
 def spans_of(tokens: Sequence[Token], tags: Sequence[str]) -> list[tuple[str, int, int]]:
     """Character spans (type, start, end) from BIO or BILOU tags; an I- or L- with no open span of
-    its type before it opens one; an L- or U- closes its span."""
+    its type before it opens one; an L- or U- closes its span. A name stays on its line: the I- and
+    L- tokens that would carry a PERSON span onto the next line are dropped ("Rosalind K.\nSSN" is
+    "Rosalind K.")."""
     out: list[tuple[str, int, int]] = []
     current: list[Any] | None = None
+    carried = False  # dropping a name's tokens carried over a line break
     for tok, tag in zip(tokens, tags, strict=True):
         if tag == "O":
-            current = None
+            current, carried = None, False
             continue
         prefix, kind = tag.split("-", 1)
+        if kind == "PERSON" and prefix in "IL" and (carried or (tok.line_start and current is not None)):
+            current, carried = None, prefix == "I"
+            continue
+        carried = False
         if prefix in "IL" and current is not None and current[0] == kind:
             current[2] = tok.end
             out[-1] = tuple(current)  # type: ignore[assignment]

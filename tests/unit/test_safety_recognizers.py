@@ -292,6 +292,93 @@ def test_a_given_name_joined_to_a_full_name_and_a_surname_first_form_are_people(
     assert spans(NameRecognizer(), "Ask for Gareth and the NHS team.") == []  # no full name after "and"
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # keys in snake_case, camelCase, quoted, in several languages; a value that no list holds
+        ("row = {'first': 'Teodor', 'last': 'Vrabie', 'city': 'Iasi'}", ["Teodor", "Vrabie"]),
+        ('{"patientLastName": "Oyinlola", "guardian_2_name": "Kemi Adeyemo"}', ["Oyinlola", "Kemi Adeyemo"]),
+        ('{"name":[{"family":"Okonkwo","given":["Chidera","Amaka"]}]}', ["Okonkwo", "Chidera", "Amaka"]),
+        ("Nachname: Yilmazer   Vorname(n): Deniz Can", ["Yilmazer", "Deniz Can"]),
+        ("Nazwisko: Wrzesniak\nImię: Bożena", ["Wrzesniak", "Bożena"]),
+        ('[{"name":"Femke van der Loo","city":"Zwolle"}]', ["Femke van der Loo"]),
+        ("charge failed id=4471 name='Ní Bhriain, Orla' amount=12.00", ["Ní Bhriain, Orla"]),
+        # "Surname, Given" after a person's label or a mail header, particles included
+        ("Patientin: Hufnagl, Walburga, geb. 3.4.1941", ["Hufnagl, Walburga"]),
+        ("Claimant: Okereke, Ngozi A.\nSSN: 512-33-9981", ["Okereke, Ngozi A"]),
+        ("From: de la Fuente, Inés <ines@example.org>", ["de la Fuente, Inés"]),
+        # keys that hold no person's name, and a "name" key in prose
+        ('{"productName": "Harbor Lamp", "file_name": "Walsh.pdf", "hostname": "Rowan"}', []),
+        ("Drug name: Wegovy. First: Restart the router.", []),
+        ('{"name": "Premium Plan"}', []),
+        # FHIR's XML: an element's value attribute
+        (
+            '<name><family value="Oyinlola"/><given value="Kemi"/></name><product value="Harbor Lamp"/>',
+            ["Oyinlola", "Kemi"],
+        ),
+    ],
+)
+def test_name_fields_of_records_forms_and_code_hold_names_whatever_lists_hold(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Boarding pass: OYELARAN/ADEBISI MRS, seat 14C", ["OYELARAN/ADEBISI"]),
+        ("PNR name NGUYEN-TRAN/MINH ANH MS", ["NGUYEN-TRAN/MINH ANH"]),
+        ("Ticket says BRANKOVIC/MILENA. Please fix.", ["BRANKOVIC/MILENA"]),  # a known given name, no title
+        ("PID|1||77120^^^MRN||HALVORSEN^INGRID^MARIE||19720304|F", ["HALVORSEN^INGRID^MARIE"]),
+        ("Bed 4 — WEST^DAVID — obs stable", ["WEST^DAVID"]),
+        ("MSH|^~\\&|LAB|ORU^R01|I10^Hypertension; TCP/IP, READ/WRITE, N/A, GBP/USD", []),
+    ],
+)
+def test_names_in_airline_and_hl7_layouts_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> Van: Femke van der Loo\n> Aan: support",  # a particle alone: Dutch mail's "From:"
+        "Phone: +358 40 771 2304\nIBAN: FI76 5798 0020 4177 36",  # an acronym as a line's label
+    ],
+)
+def test_a_particle_or_an_acronym_labelling_a_line_is_no_speaker(text):
+    found = spans(NameRecognizer(), text)
+    assert "Van" not in found and "IBAN" not in found
+
+
+def test_slack_speakers_and_mentions_dutch_t_hyphenated_capitals_and_three_character_surnames_are_people():
+    text = (
+        "Slack #ops\nkarin.v  9:41 AM\nvpn down again\nbpatel  9:43 AM\n@karin.v which office?\nkarin.v  9:44 AM\nleeds"
+    )
+    assert spans(NameRecognizer(), text) == ["karin.v", "bpatel", "karin.v", "karin.v"]
+    assert spans(NameRecognizer(), "Signed — Joost van 't Kruys") == ["Joost van 't Kruys"]
+    assert spans(NameRecognizer(), "SHIP TO:\nFATIMA AL-HASHIMI\nUNIT 4") == ["FATIMA AL-HASHIMI"]
+    assert spans(NameRecognizer(), "Use TCP-IP and HTTP-2 here") == []
+    # a handle with a hyphenated surname, the message on the speaker's line after a gap
+    text = "#infra\nkarin.owusu-ansah  10:41  anyone?\nmbecker  10:44  rolling back\nkarin.owusu-ansah  10:45  ok"
+    assert spans(NameRecognizer(), text) == ["karin.owusu-ansah", "mbecker", "karin.owusu-ansah"]
+    # a three-character Japanese surname, with its repeat mark
+    assert spans(NameRecognizer(), "担当: 佐々木 花子") == ["佐々木 花子"]
+    assert spans(NameRecognizer(), "氏名：長谷川 健太") == ["長谷川 健太"]
+
+
+def test_a_word_the_name_lists_hold_but_the_embedding_places_far_among_words_ends_a_thing():
+    """ "Line" is a given name somewhere (Faker's lists) and a word first: a run ending in it names a thing;
+    a surname the embedding places among names stays one."""
+    from services.safety.recognizers import is_common_word, named_thing
+
+    assert is_common_word("Line") and named_thing(["Sophia", "Line"], "delays on ")
+    assert not is_common_word("Collins") and not named_thing(["Sophia", "Collins"], "call ")
+    assert spans(NameRecognizer(), "Delays on the Sophia Line today; call Sophia Collins.") == ["Sophia Collins"]
+
+
+def test_a_name_with_an_initial_stays_on_its_line():
+    assert spans(NameRecognizer(), "Insured: Marisol K.\nSSN follows") == ["Marisol K"]
+
+
 def test_a_given_name_then_a_surname_that_is_also_a_word_opens_a_note():
     assert spans(NameRecognizer(), "Harold Jenkins, 68, known Parkinson's disease.") == ["Harold Jenkins"]
     assert spans(NameRecognizer(), "Jenkins 2.426.1 needs Java 17.") == []
@@ -562,7 +649,7 @@ def test_a_later_date_that_should_be_something_else_is_no_date_of_birth():
         ("I'm off on Monday. Yusuf will cover your clients.", ["Yusuf"]),  # a given name, then a verb
         ("I'll kill it. Aditya can you ping them?", ["Aditya"]),
         ("CARD PAYMENT\nCardholder: Jacqueline Moreau\nCard number: 4111", ["Jacqueline Moreau"]),  # one line
-        ("Name: Oyelaran, Adebisi\nDOB: 1990", ["Oyelaran", "Adebisi"]),  # a "Name:" line
+        ("Name: Oyelaran, Adebisi\nDOB: 1990", ["Oyelaran, Adebisi"]),  # a "Name:" line, surname first
         ("#oncall\nmarta.k: replica lagging\nPriya: which one?\nmarta.k: yep", ["marta.k", "Priya", "marta.k"]),
         ("Contact Nguyễn Thị Mai on Monday.", ["Nguyễn Thị Mai"]),  # Vietnamese letters and middle names
         ("The call was with Hye-jin Park yesterday.", ["Hye-jin Park"]),  # a Korean given name

@@ -108,6 +108,16 @@ def test_bilou_tags_mark_a_spans_last_token_and_a_one_token_span():
     assert bio_tags(tokens, spans, scheme="BIO") == ["B-PERSON", "I-PERSON", "B-PERSON", "O", "B-PERSON"]
 
 
+def test_a_taggers_name_stays_on_its_line():
+    """A PERSON span's I- / L- tokens on the next line are dropped: "Rosalind K.\nSSN" is "Rosalind K."; an
+    address over two lines stays whole, and a name that opens on the next line (B-) is its own."""
+    words = [("Rosalind", 0), ("K.", 0), ("SSN", 1), (":", 0), ("Flat", 1), ("5", 0), ("Leeds", 1)]
+    tokens = [Token(w, 10 * i, 10 * i + len(w), bool(first)) for i, (w, first) in enumerate(words)]
+    tags = ["B-PERSON", "I-PERSON", "L-PERSON", "O", "B-ADDRESS", "I-ADDRESS", "L-ADDRESS"]
+    assert spans_of(tokens, tags) == [("PERSON", 0, 12), ("ADDRESS", 40, 65)]
+    assert spans_of(tokens[:3], ["B-PERSON", "I-PERSON", "U-PERSON"]) == [("PERSON", 0, 12), ("PERSON", 20, 23)]
+
+
 def test_a_tiny_model_finds_a_name_it_was_taught_in_a_new_sentence(tmp_path):
     examples = [(*labelled(t, n), None) for t in TEMPLATES for n in NAMES]
     train(examples, tmp_path / MODEL_FILE, iterations=50)
@@ -324,6 +334,9 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
         ("Drinks: Bellini, Negroni, Arnold Palmer", "Arnold Palmer", False),
         ("From: Ana Lopez\nSent: 27 November 2026 16:40", "Sent", True),
         ("Copy to Dr Helen Straw, Riverside Surgery", "Helen Straw", False),
+        ("Dear Sir, the order is late", "Sir", True),  # a title or a greeting's word alone
+        ("Dear Sir/Madam, thank you", "Sir/Madam", True),
+        ("Dear Sirs, please find attached", "Sirs", True),
     ],
 )
 def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):

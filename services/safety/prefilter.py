@@ -15,7 +15,7 @@ entity type, so leaving out a type whose recognisers cannot match removes nothin
 project's PII texts and edge cases of every condition and requires identical entities.
 
 The conditions count characters over the whole text (cheap, and still necessary: a match's
-characters are in the text). Digits are counted the way each matcher reads them: ``[0-9]`` in a
+characters are in the text), or, for dates of birth, search it once for a birth cue. Digits are counted the way each matcher reads them: ``[0-9]`` in a
 pattern is ASCII only; ``\\d`` in Presidio's patterns is the ``regex`` module's Unicode ``Nd``;
 ``\\d`` in phonenumbers and in ``services/safety/recognizers.py`` is Python's ``re``. A recogniser
 this module does not know (a custom one, spaCy's NER when the NER pass runs) always passes.
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 import regex
+
+from services.safety.birth_dates import has_birth_cue
 
 _RE_DIGIT = re.compile(r"\d")
 _REGEX_DIGIT = regex.compile(r"\d")
@@ -109,8 +111,10 @@ CONDITIONS: dict[str, Condition] = {
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
     # addresses.py: every address form holds a \d (house number, PO box number, postcode)
     "AddressRecognizer": lambda f: f.re_digits >= 1,
-    # birth_dates.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
-    "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
+    # birth_dates.py: every date of birth it reports follows a birth cue or sits under one (a table's
+    # header, an INSERT's column); a date written out holds no digit ("the fourth of March, nineteen
+    # eighty-seven")
+    "DateOfBirthRecognizer": lambda f: has_birth_cue(f.text),
 }
 
 
@@ -131,7 +135,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "AddressRecognizer": "8549620942826f2e",
-    "DateOfBirthRecognizer": "68961d47c44fc70c",
+    "DateOfBirthRecognizer": "002eccd51e02aafa",
 }
 
 

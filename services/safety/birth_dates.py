@@ -9,7 +9,11 @@ and Chinese dates and cues, "as" after a cue, a date corrected in the same sente
 should be 14/08/1983"), and an SQL INSERT's birth column; a date a document "reads" or "shows".
 Since session 20: a full date in a table's birth column (a CSV, semicolon or tab export or a
 markdown table whose header names the column "dob", "Date of birth", "born"...), and the Nordic
-"født" / "fødd" / "född" with Swedish, Danish and Norwegian month names.
+"født" / "fødd" / "född" with Swedish, Danish and Norwegian month names. Since session 21: a date
+grammar of many languages: the month names of CLDR (babel) in 44 languages, days and years in
+words ("the twenty-third of May, nineteen eighty-four", "le premier mars", "siebzehnter Juni
+neunzehnhundertneunzig"), compact "02MAR79", Japanese era years ("平成3年6月18日"); cues of more
+languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma.
 """
 
 from __future__ import annotations
@@ -118,6 +122,10 @@ _DATE = (
     rf"(?:(?:of|de|del|do)\s+)?(?:\d{{4}}|{_NUMBER_WORDS})"
     # the month first: "March 9, 1987", "March the fourth, nineteen eighty-seven"
     rf"|{_MONTH_WORD}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_NUMBER_WORDS}),?\s+{_YEAR}"
+    # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
+    rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
+    # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
+    r"|(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
     # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
     r"|(?:\d{4}|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元))\s*[년年]\s*\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日]?"
     # compact, as airlines and forms write it: "02MAR79", "02-MAR-1979"
@@ -125,6 +133,7 @@ _DATE = (
     # month, day and year in words, as said on a call: "nine, fourteen, sixty-eight"
     rf"|{_NUMBER_WORDS}(?:,\s+{_NUMBER_WORDS}){{2}})"
 )
+_DATE_RE = re.compile(_DATE)
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
 # "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
@@ -226,9 +235,8 @@ _CUE_PARTICLE = r"(?:[은는이가]|は|が|是|为|為)?"
 _DOB = re.compile(
     rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}{_CUE_PARTICLE}"
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
-    # or a question whose answer follows on the next line
-    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59")
-    # or a question answered on its line or the next ("день рождения твой для полиса? 3 августа 1994")
+    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59"), or a question answered on the
+    # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
     r"|(?:\s+(?:is|was|on|in|as))*)"
@@ -282,7 +290,8 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
         if m is not None:
             yield m
             after = m.end()
-_DATE_RE = re.compile(_DATE)
+
+
 _CELL_SEPARATORS = ("|", ",", ";", "\t")
 
 

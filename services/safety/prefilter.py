@@ -15,9 +15,10 @@ entity type, so leaving out a type whose recognisers cannot match removes nothin
 project's PII texts and edge cases of every condition and requires identical entities.
 
 The conditions count characters over the whole text (cheap, and still necessary: a match's
-characters are in the text), or, for dates of birth, search it once for a birth cue. Digits are counted the way each matcher reads them: ``[0-9]`` in a
-pattern is ASCII only; ``\\d`` in Presidio's patterns is the ``regex`` module's Unicode ``Nd``;
-``\\d`` in phonenumbers and in ``services/safety/recognizers.py`` is Python's ``re``. A recogniser
+characters are in the text), or, for dates of birth, search it once for a birth cue. Digits are
+counted the way each matcher reads them: ``[0-9]`` in a pattern is ASCII only; ``\\d`` in Presidio's
+patterns is the ``regex`` module's Unicode ``Nd``; ``\\d`` in phonenumbers and in
+``services/safety/recognizers.py`` is Python's ``re``. A recogniser
 this module does not know (a custom one, spaCy's NER when the NER pass runs) always passes.
 """
 

@@ -33,7 +33,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi"
 ).split()
 
 
@@ -115,6 +115,8 @@ _YEAR = rf"(?:\d{{4}}|{_NUMBER_WORDS})"
 _DATE = (
     r"(?i:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958")
+    r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_]))\s*[/.-]\s*\d{4}"
     # a day, a month's name, a year, in any of the month names' languages, in figures or words:
     # "14 February 1961", "3rd of May 1990", "16 de março de 2006", "12.Mai 1939", "the fourth of March,
     # nineteen eighty-seven", "le vingt-deux avril mille neuf cent quatre-vingt-douze"
@@ -158,7 +160,7 @@ _BIRTH_CUES = (
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
     r"nat[oa]\s+il",
     r"data[\s_-]+di[\s_-]+nascita",
-    r"nacid[oa]\s+el",
+    r"nac(?:id[oa]|i[óo])\s+el",
     r"nac[íi]\s+el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"nascid[oa]\s+(?:em|a)",
@@ -175,7 +177,7 @@ _BIRTH_CUES = (
     "生年月日",
     "出生日期",
     "出生[于於]",
-    r"do[ğg]um\s+tarihi",
+    r"do[ğg]um\s+tarih(?:i|im|iniz)",
     r"do[ğg]umlu",
     r"data\s+urodzenia",
     r"urodzon[ya]",
@@ -194,6 +196,7 @@ _BIRTH_CUES = (
     r"s[üu]nniaeg",
     r"s[üu]ndinud",
     r"f[øö]d[dt]",
+    r"fædd(?:ur)?",
     r"дата\s+рождения",
     r"день\s+рождения",
     r"родил(?:ся|ась)",
@@ -217,6 +220,13 @@ _BIRTH_CUES = (
     r"tanggal\s+lahir",
     r"tarikh\s+lahir",
     r"lahir(?:\s+pada)?",
+    # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995"
+    r"t(?:empat|mp)\.?\s*/\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
+    # Arabic, Hindi
+    r"تاريخ\s+الميلاد",
+    r"जन्म\s*तिथि",
+    # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
+    r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
 )
 
 
@@ -239,8 +249,11 @@ _DOB = re.compile(
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
-    r"|(?:\s+(?:is|was|on|in|as))*)"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=：–—-]?\s*)?"
+    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den))*)"
+    # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
+    # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
+    r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,40}\)\s*[:=：–—-]?\s*)?\(?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
     rf"(?:[?.]?[ \t]*\n{STAMP}[^\n:]{{1,24}}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"

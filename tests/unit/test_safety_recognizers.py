@@ -911,6 +911,16 @@ def test_common_words_are_the_embedders_words_that_no_name_list_holds():
         ('payload = {"birthDate": "1986-03-04"}', "1986-03-04"),
         ("fecha_nac: 04/03/1986", "04/03/1986"),
         ("row = {'name': 'X', 'birth': '04.03.1986'}", "04.03.1986"),
+        ('<patient><birthDate value="1986-03-04"/></patient>', "1986-03-04"),
+        ("Date of birth of lead tenant: 04/03/1986", "04/03/1986"),  # a label before the colon
+        ("Please re-check the date of birth (04/03/1986) on file.", "04/03/1986"),
+        ("Anamnese: Frau Y, geb. am 04.03.1986, Station 2", "04.03.1986"),
+        ("fecha de nacimiento 4-III-1986, ingresa por", "4-III-1986"),  # a Roman month, a spaced date
+        ("datum narození 4. 3. 1986 (ověřeno)", "4. 3. 1986"),
+        ("Tempat/Tgl. Lahir: Bandung, 04-03-1986", "04-03-1986"),
+        ("تاريخ الميلاد: 1986/03/04", "1986/03/04"),
+        ("जन्म तिथि: 4 मार्च 1986", "4 मार्च 1986"),
+        ("SSR DOCS XX HK1 P/GBR/123456789/GBR/04MAR86/F/01JAN30/DOE/JANE", "04MAR86"),
     ],
 )
 def test_dates_of_birth_in_words_in_many_languages_and_compact_forms(text, date):
@@ -924,6 +934,7 @@ def test_dates_of_birth_in_words_in_many_languages_and_compact_forms(text, date)
         "DOB: one of the fields is blank; born in the second year of the war",  # number words, no date
         "Our next review is on 04MAR26.",
         "Ward note: Mr K. Osei. B. 4 March 1986 was the admission date",  # "b." only after a comma or bracket
+        "Date of birth and visit date: 12/03/2024",  # a label naming more than the birth date
     ],
 )
 def test_number_words_and_compact_dates_without_a_birth_cue_are_no_dates_of_birth(text):

@@ -30,10 +30,10 @@ from services.safety.recognizers import SQL_BIRTH_COLUMN, STAMP, recognizer_resu
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # The languages whose month names a date of birth may carry: CLDR's (babel's) names, each month's wide
 # and abbreviated forms in its format (genitive: "августа", "lipca", "Ιανουαρίου") and stand-alone
-# contexts, and each again without its accents ("fevrier", "aout").
+# contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi es_PE"
 ).split()
 
 
@@ -60,6 +60,9 @@ def _trie(words: set[str]) -> str:
     return "(?:" + walk(tree) + ")"
 
 
+_UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
 def _month_names() -> set[str]:
     """The month names of ``_MONTH_LOCALES`` (three letters or more), lower-cased."""
     from babel import Locale
@@ -72,7 +75,8 @@ def _month_names() -> set[str]:
                 for name in months[context][width].values():
                     name = name.lower().rstrip(".")
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-                    names.update(n for n in (name, plain) if len(n) >= 3)
+                    spelled = name.translate(_UMLAUTS_SPELLED)
+                    names.update(n for n in (name, plain, spelled) if len(n) >= 3)
     return names
 
 
@@ -160,8 +164,7 @@ _BIRTH_CUES = (
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
     r"nat[oa]\s+il",
     r"data[\s_-]+di[\s_-]+nascita",
-    r"nac(?:id[oa]|i[óo])\s+el",
-    r"nac[íi]\s+el",
+    r"nac(?:id[oa]|i[óo]|[íi])\s+el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"nascid[oa]\s+(?:em|a)",
     r"nasci\s+(?:em|a)",

@@ -136,7 +136,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "AddressRecognizer": "8549620942826f2e",
-    "DateOfBirthRecognizer": "1f2fdf7338275f06",
+    "DateOfBirthRecognizer": "898faeee8f08db14",
 }
 
 

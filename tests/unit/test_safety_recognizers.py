@@ -901,6 +901,8 @@ def test_common_words_are_the_embedders_words_that_no_name_list_holds():
         ("Tanggal lahir: 4 Maret 1986", "4 Maret 1986"),
         ("Ngày sinh: 4 tháng 3 năm 1986", "4 tháng 3 năm 1986"),
         ("Patient: Huber, Ida, geb. 3.Juni 1941, Station 4", "3.Juni 1941"),
+        ("Geburtsdatum: 3. Maerz 1941", "3. Maerz 1941"),  # umlauts written out, a regional spelling
+        ("nacida el 3 de setiembre de 1941", "3 de setiembre de 1941"),
         # compact forms, Japanese eras, a Korean particle after the cue
         ("Bot: please confirm the date of birth.\nPassenger: 04MAR86", "04MAR86"),
         ("生年月日：昭和61年3月4日", "昭和61年3月4日"),

@@ -381,7 +381,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
             return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
         out = []
         if "INSERT" in text or "insert" in text:
-            # an INSERT's date in a birth column (its date holds the digits the prefilter counts)
+            # an INSERT's date in a birth column (the column's name holds a cue)
             for column, start, end in sql_values(text):
                 if SQL_BIRTH_COLUMN.match(column) and _DATE_RE.fullmatch(text, start, end):
                     out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))

@@ -9,12 +9,18 @@ and Chinese dates and cues, "as" after a cue, a date corrected in the same sente
 should be 14/08/1983"), and an SQL INSERT's birth column; a date a document "reads" or "shows".
 Since session 20: a full date in a table's birth column (a CSV, semicolon or tab export or a
 markdown table whose header names the column "dob", "Date of birth", "born"...), and the Nordic
-"født" / "fødd" / "född" with Swedish, Danish and Norwegian month names.
+"født" / "fødd" / "född" with Swedish, Danish and Norwegian month names. Since session 21: a date
+grammar of many languages: the month names of CLDR (babel) in 44 languages, days and years in
+words ("the twenty-third of May, nineteen eighty-four", "le premier mars", "siebzehnter Juni
+neunzehnhundertneunzig"), compact "02MAR79", Japanese era years ("平成3年6月18日"); cues of more
+languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -22,44 +28,235 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from services.safety.recognizers import SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-# Month names of the birth cues' other languages (German, French, Spanish, Portuguese, Italian, Dutch, Nordic)
-# that the English prefixes above miss: "7. Mai 1971", "16 de março de 2006", "3 août 1990".
-_MONTH_FOREIGN = (
-    r"(?i:januar|februar|märz|maerz|mai|juni|juli|oktober|dezember|janvier|février|fevrier|mars|avril|juin|"
-    r"juillet|août|aout|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-    r"septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|"
-    r"outubro|novembro|dezembro|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
-    # Dutch; Swedish, Danish and Norwegian months the English prefixes miss
-    r"januari|februari|maart|mei|augustus|maj|augusti|desember)"
+# The languages whose month names a date of birth may carry: CLDR's (babel's) names, each month's wide
+# and abbreviated forms in its format (genitive: "августа", "lipca", "Ιανουαρίου") and stand-alone
+# contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
+_MONTH_LOCALES = (
+    "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
+    "id ms vi tl sq ca gl eu cy ga is af sw hi es_PE"
+).split()
+
+
+def _trie(words: set[str]) -> str:
+    """An alternation matching exactly ``words``, as a trie ("ma(?:i|rs|y)"): shorter to compile, and
+    each letter tried once."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for c in word:
+            node = node.setdefault(c, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(c) + walk(child) for c, child in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return "(?:" + walk(tree) + ")"
+
+
+_UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _month_names() -> set[str]:
+    """The month names of ``_MONTH_LOCALES`` (three letters or more), lower-cased."""
+    from babel import Locale
+
+    names: set[str] = set()
+    for code in _MONTH_LOCALES:
+        months = Locale.parse(code).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for name in months[context][width].values():
+                    name = name.lower().rstrip(".")
+                    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+                    spelled = name.translate(_UMLAUTS_SPELLED)
+                    names.update(n for n in (name, plain, spelled) if len(n) >= 3)
+    return names
+
+
+_MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
+# Number words, to read a date written out: "the twenty-third of May", "le premier mars", "veintitrés de
+# mayo de mil novecientos ochenta y cuatro", "siebzehnter Juni neunzehnhundertneunzig". A number word is a
+# run of these parts (English, French, Spanish, Portuguese, Italian, German) with an ordinal's ending.
+_NUMBER_PARTS = (
+    # English
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty twentie thirty thirtie forty fifty sixty seventy eighty ninety hundred thousand first "
+    "second third fif eigh nin twelf oh "
+    # French
+    "un une premier première deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
+    "vingt vingts trente quarante cinquante soixante cent cents mille mil "
+    # Spanish
+    "uno una primero dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieci veinte "
+    "veinti treinta cuarenta cincuenta sesenta setenta ochenta noventa cien ciento doscientos trescientos "
+    "cuatrocientos quinientos seiscientos setecientos ochocientos novecientos séis trés dós ún "
+    # Portuguese
+    "um primeiro dois duas três dez dezesseis dezasseis dezessete dezassete dezoito dezenove dezanove vinte trinta "
+    "quarenta cinquenta sessenta oitenta cem cento duzentos quatrocentos quinhentos seiscentos oitocentos oito sete "
+    # Italian
+    "primo due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici "
+    "diciassette diciotto diciannove venti vent trenta trent quaranta quarant cinquant sessanta sessant settanta "
+    "settant ottanta ottant novanta novant mila "
+    # German
+    "ein eins eine erst zwei zwo drei dritt vier fünf fuenf sechs sech sieben sieb acht neun zehn elf zwölf zwoelf "
+    "zwanzig dreißig dreissig vierzig fünfzig fuenfzig sechzig siebzig achtzig neunzig hundert tausend und"
+).split()
+_NUMBER_WORD = (
+    _trie(set(_NUMBER_PARTS)) + "+"
+    r"(?:ième|ieme|th|st|nd|rd|º|ª|o|a|e|er|en|em|es|te|ter|ten|tem|ste|ster|sten|stem)?(?![^\W\d_])"
 )
+# Number words in a row: "nineteen eighty-seven", "mille neuf cent quatre-vingt-douze", "mil novecientos
+# ochenta y cuatro".
+_NUMBER_WORDS = rf"{_NUMBER_WORD}(?:(?:\s+|-)(?:(?:and|et|y|e|und)(?:\s+|-))?{_NUMBER_WORD}){{0,7}}"
+_DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th|er|º|ª)?(?:\.\s*|\s+)|{_NUMBER_WORDS}\s+)"
+_YEAR = rf"(?:\d{{4}}|{_NUMBER_WORDS})"
 _DATE = (
-    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"(?i:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
-    rf"|\d{{1,2}}\.?(?:º|er)?\s+(?:de\s+)?(?:{_MONTH_FOREIGN}|{_MONTH})\s+(?:de\s+)?\d{{4}}"
-    # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日"
-    r"|\d{4}\s*[년年]\s*\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日]?"
-    rf"|\d{{1,2}}-{_MONTH}-\d{{2,4}})"
+    # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958")
+    r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_]))\s*[/.-]\s*\d{4}"
+    # a day, a month's name, a year, in any of the month names' languages, in figures or words:
+    # "14 February 1961", "3rd of May 1990", "16 de março de 2006", "12.Mai 1939", "the fourth of March,
+    # nineteen eighty-seven", "le vingt-deux avril mille neuf cent quatre-vingt-douze"
+    rf"|(?:(?:the|le|la|el|il|o|den|der|am)\s+)?{_DAY}(?:day\s+)?(?:(?:of|de)\s+)?{_MONTH_WORD},?\s+"
+    rf"(?:(?:of|de|del|do)\s+)?(?:\d{{4}}|{_NUMBER_WORDS})"
+    # the month first: "March 9, 1987", "March the fourth, nineteen eighty-seven"
+    rf"|{_MONTH_WORD}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_NUMBER_WORDS}),?\s+{_YEAR}"
+    # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
+    rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
+    # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
+    r"|(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
+    # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
+    r"|(?:\d{4}|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元))\s*[년年]\s*\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日]?"
+    # compact, as airlines and forms write it: "02MAR79", "02-MAR-1979"
+    rf"|\d{{1,2}}-?(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)-?(?:\d{{4}}|\d{{2}})"
+    # month, day and year in words, as said on a call: "nine, fourteen, sixty-eight"
+    rf"|{_NUMBER_WORDS}(?:,\s+{_NUMBER_WORDS}){{2}})"
 )
-# Birth cues in the languages of the address forms (services/safety/addresses.py), and as field keys ("date_of_birth",
-# "dateOfBirth", "patient_dob").
-_BIRTH_CUE = (
-    r"(?:d\.?\s?o\.?\s?b\b\.?|(?<=\()b\.|date[\s_-]?of[\s_-]?birth|birth[\s_-]?date|birthday|born|geb\.|geboren(?:\s+am)?"
-    r"|geburtsdatum|n[ée]e?\s+le|date\s+de\s+naissance|nat[oa]\s+il|data\s+di\s+nascita|nacid[oa]\s+el"
-    r"|fecha\s+de\s+nacimiento|nascid[oa]\s+(?:em|a)|data\s+de\s+nascimento|geboortedatum"
-    # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Serbo-Croatian, Nordic
-    r"|ng[àa]y\s+sinh|생년월일|生年月日|出生日期|do[ğg]um\s+tarihi|data\s+urodzenia|datum\s+ro[đd]enja"
-    r"|f[øo]dselsdato|f[öo]delsedatum|syntym[äa]aika|f[øö]d[dt])"
+_DATE_RE = re.compile(_DATE)
+# Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
+# languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
+# "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
+# 1932"), the Polish "ur.". Each is written in lower case and begins with a letter (see _by_first_letter).
+_BIRTH_CUES = (
+    r"d\.?\s?o\.?\s?b\b\.?",
+    r"b\.(?:(?<=\(b\.)|(?<=, b\.))",
+    r"f\.(?:(?<=\(f\.)|(?<=, f\.))",
+    r"ur\.",
+    r"date[\s_-]?of[\s_-]?birth",
+    r"birth[\s_-]?date",
+    r"birthday",
+    r"born",
+    r"birth(?=[\"']?\s*[:=])",
+    r"b-?day\b",
+    # German, French, Italian, Spanish, Portuguese, Dutch, Catalan
+    r"geb\.",
+    r"geboren(?:\s+am)?",
+    r"geburtsdatum",
+    r"geburtstag",
+    r"n[ée]e?\s+le",
+    r"date[\s_-]+(?:de[\s_-]+)?naissance",
+    r"nat[oa]\s+il",
+    r"data[\s_-]+di[\s_-]+nascita",
+    r"nac(?:id[oa]|i[óo]|[íi])\s+el",
+    r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
+    r"nascid[oa]\s+(?:em|a)",
+    r"nasci\s+(?:em|a)",
+    r"data[\s_-]+de[\s_-]+nascimento",
+    r"geboortedatum",
+    r"data\s+de\s+naixement",
+    r"nascut",
+    r"nascuda",
+    # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Czech / Slovak, Serbo-Croatian / Slovene, Nordic,
+    # Finnish / Estonian, Russian / Ukrainian / Bulgarian, Greek, Romanian, Hungarian, Baltic, Indonesian / Malay
+    r"ng[àa]y\s+sinh",
+    "생년월일",
+    "生年月日",
+    "出生日期",
+    "出生[于於]",
+    r"do[ğg]um\s+tarih(?:i|im|iniz)",
+    r"do[ğg]umlu",
+    r"data\s+urodzenia",
+    r"urodzon[ya]",
+    r"datum\s+narozen[íi]",
+    r"d[áa]tum\s+narodenia",
+    r"narozen[aáý]?",
+    r"narodil[ao]?\s+sa",
+    r"datum\s+ro[đd]enja",
+    r"ro[đd]en[a]?",
+    r"rojen[a]?",
+    r"datum\s+rojstva",
+    r"f[øo]dselsdato",
+    r"f[öo]delsedatum",
+    r"syntym[äa]aika",
+    r"syntynyt",
+    r"s[üu]nniaeg",
+    r"s[üu]ndinud",
+    r"f[øö]d[dt]",
+    r"fædd(?:ur)?",
+    r"дата\s+рождения",
+    r"день\s+рождения",
+    r"родил(?:ся|ась)",
+    r"дата\s+народження",
+    r"народил(?:ся|ася)",
+    r"дата\s+на\s+раждане",
+    r"роден[а]?",
+    "γέννησης",
+    "γεννήθηκε",
+    r"data\s+na[șsş]terii",
+    r"n[ăa]scut[ăa]?",
+    r"sz[üu]let[ée]si\s+(?:d[áa]tum|id[őo])",
+    r"sz[üu]letett",
+    r"sz[üu]l\.",
+    r"gimimo\s+data",
+    r"gim[ęe]s",
+    r"gimusi",
+    r"dzim[šs]anas\s+datums",
+    r"dzimis",
+    r"dzimusi",
+    r"tanggal\s+lahir",
+    r"tarikh\s+lahir",
+    r"lahir(?:\s+pada)?",
+    # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995"
+    r"t(?:empat|mp)\.?\s*/\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
+    # Arabic, Hindi
+    r"تاريخ\s+الميلاد",
+    r"जन्म\s*तिथि",
+    # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
+    r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
 )
+
+
+def _by_first_letter(alternatives: tuple[str, ...]) -> str:
+    """The alternation of ``alternatives`` (each beginning with a plain letter) grouped by that letter,
+    in their order within a group: a regex engine tries one group at a position, not every alternative."""
+    groups: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        groups.setdefault(alternative[0], []).append(alternative[1:])
+    return "(?:" + "|".join(re.escape(c) + "(?:" + "|".join(rest) + ")" for c, rest in groups.items()) + ")"
+
+
+_BIRTH_CUE = _by_first_letter(_BIRTH_CUES)
+# A particle or copula between a cue and its date: Korean "생년월일은", Japanese "は", Chinese "是".
+_CUE_PARTICLE = r"(?:[은는이가]|は|が|是|为|為)?"
 _DOB = re.compile(
-    rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}"
+    rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}{_CUE_PARTICLE}"
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
-    # or a question whose answer follows on the next line
-    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59")
+    # (or "reads", "says", "shows": "DOB on the script reads 5/6/59"), or a question answered on the
+    # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
-    r"|(?:\s+[a-z'’]+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:is|was|on|in|as))*)"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,20}\)\s*[:=：–—-]?\s*)?"
+    r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
+    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den))*)"
+    # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
+    # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
+    r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,40}\)\s*[:=：–—-]?\s*)?\(?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
     rf"(?:[?.]?[ \t]*\n{STAMP}[^\n:]{{1,24}}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
@@ -67,18 +264,50 @@ _DOB = re.compile(
 )
 
 
-# A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983".
+# A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983" (what
+# comes before the corrected date).
 _DOB_CORRECTION = re.compile(
     r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
-    rf"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+)?(?P<date>{_DATE})(?!\d)"
+    r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+(?=\d))?"
 )
 
 
 # A table's header cell naming its column the date of birth ("dob", "Date of birth", "patient_dob",
 # "born", "DOB (dd/mm/yyyy)"): a CSV, TSV or semicolon export, or a markdown table.
 _BIRTH_HEADER = re.compile(rf"(?i)(?:\w+[\s_-])?{_BIRTH_CUE}(?:\s*\([^)\n]*\))?")
-_BIRTH_WORD = re.compile(rf"(?i){_BIRTH_CUE}")
-_DATE_CELL = re.compile(_DATE)
+# The cues are written in lower case: searched in the lower-cased text they are tried as plain letters, about
+# three times faster than case-blind (a text whose length lower-casing changes is searched case-blind).
+_BIRTH_WORD = re.compile(_BIRTH_CUE)
+_BIRTH_WORD_ANY_CASE = re.compile(rf"(?i){_BIRTH_CUE}")
+
+
+def birth_cues(text: str) -> Iterator[int]:
+    """Where each birth cue in ``text`` starts (overlapping ones included)."""
+    lower = text.lower()
+    cue, searched = (_BIRTH_WORD, lower) if len(lower) == len(text) else (_BIRTH_WORD_ANY_CASE, text)
+    pos = 0
+    while (m := cue.search(searched, pos)) is not None:
+        yield m.start()
+        pos = m.start() + 1
+
+
+def has_birth_cue(text: str) -> bool:
+    """Whether ``text`` holds a birth cue: without one, ``DateOfBirthRecognizer`` reports nothing."""
+    return next(birth_cues(text), None) is not None
+
+
+def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
+    """``_DOB``'s matches in ``text``, as ``finditer`` gives them, tried only where a cue starts (``cues``)."""
+    after = 0
+    for start in cues:
+        if start < after:
+            continue
+        m = _DOB.match(text, start)
+        if m is not None:
+            yield m
+            after = m.end()
+
+
 _CELL_SEPARATORS = ("|", ",", ";", "\t")
 
 
@@ -107,7 +336,7 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
     """(start, end) of the dates in a table's birth column: a header row with a cell naming the date
     of birth, then the rows below it with as many cells (until a blank line or a row of another
     shape), the cell in that column when it is a full date."""
-    if not _BIRTH_WORD.search(text):
+    if not has_birth_cue(text):
         return []
     out: list[tuple[int, int]] = []
     column: tuple[str, int, int] | None = None  # separator, the birth cell's index, cells per row
@@ -120,7 +349,7 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
                 column = None
             else:
                 start, end = cells[index]
-                if _DATE_CELL.fullmatch(line, start, end):
+                if _DATE_RE.fullmatch(line, start, end):
                     out.append((offset + start, offset + end))
         if column is None:
             for separator in _CELL_SEPARATORS:
@@ -147,21 +376,21 @@ class DateOfBirthRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        if "DATE_OF_BIRTH" not in entities:
-            return []
+        cues = list(birth_cues(text)) if "DATE_OF_BIRTH" in entities else []
+        if not cues:
+            return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
         out = []
         if "INSERT" in text or "insert" in text:
-            # an INSERT's date in a birth column (its date holds the digits the prefilter counts)
+            # an INSERT's date in a birth column (the column's name holds a cue)
             for column, start, end in sql_values(text):
-                if SQL_BIRTH_COLUMN.match(column) and re.fullmatch(_DATE, text[start:end]):
+                if SQL_BIRTH_COLUMN.match(column) and _DATE_RE.fullmatch(text, start, end):
                     out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for start, end in birth_column_dates(text):  # a table's birth column
             out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
-        for m in _DOB.finditer(text):
+        for m in dates_after_cues(text, cues):
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
-            corrected = _DOB_CORRECTION.match(text, m.end())
-            if corrected:
-                out.append(
-                    recognizer_result("DATE_OF_BIRTH", corrected.start("date"), corrected.end("date"), 0.9, self)
-                )
+            cue = _DOB_CORRECTION.match(text, m.end())
+            corrected = cue and _DATE_RE.match(text, cue.end())
+            if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
+                out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
         return out

@@ -15,9 +15,10 @@ entity type, so leaving out a type whose recognisers cannot match removes nothin
 project's PII texts and edge cases of every condition and requires identical entities.
 
 The conditions count characters over the whole text (cheap, and still necessary: a match's
-characters are in the text). Digits are counted the way each matcher reads them: ``[0-9]`` in a
-pattern is ASCII only; ``\\d`` in Presidio's patterns is the ``regex`` module's Unicode ``Nd``;
-``\\d`` in phonenumbers and in ``services/safety/recognizers.py`` is Python's ``re``. A recogniser
+characters are in the text), or, for dates of birth, search it once for a birth cue. Digits are
+counted the way each matcher reads them: ``[0-9]`` in a pattern is ASCII only; ``\\d`` in Presidio's
+patterns is the ``regex`` module's Unicode ``Nd``; ``\\d`` in phonenumbers and in
+``services/safety/recognizers.py`` is Python's ``re``. A recogniser
 this module does not know (a custom one, spaCy's NER when the NER pass runs) always passes.
 """
 
@@ -29,6 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 import regex
+
+from services.safety.birth_dates import has_birth_cue
 
 _RE_DIGIT = re.compile(r"\d")
 _REGEX_DIGIT = regex.compile(r"\d")
@@ -112,8 +115,10 @@ CONDITIONS: dict[str, Condition] = {
     # addresses.py: every address form holds a \d (house number, PO box number, postcode), and so does
     # every value it takes under an address key or from an HL7 address field
     "AddressRecognizer": lambda f: f.re_digits >= 1,
-    # birth_dates.py _DATE: shortest \d{1,2}-MMM-\d{2,4}, three \d
-    "DateOfBirthRecognizer": lambda f: f.re_digits >= 3,
+    # birth_dates.py: every date of birth it reports follows a birth cue or sits under one (a table's
+    # header, an INSERT's column); a date written out holds no digit ("the fourth of March, nineteen
+    # eighty-seven")
+    "DateOfBirthRecognizer": lambda f: has_birth_cue(f.text),
 }
 
 
@@ -135,7 +140,7 @@ PATTERNS_READ = {
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "AddressRecognizer": "cddff6e339fd319d",
-    "DateOfBirthRecognizer": "68961d47c44fc70c",
+    "DateOfBirthRecognizer": "898faeee8f08db14",
 }
 
 

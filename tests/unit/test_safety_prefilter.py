@@ -42,9 +42,11 @@ EDGES = [
     "Meet on 3-Jan or 03/04; next on 2025-01-03.",  # dd-MMM: one digit is a DATE_TIME
     "PO Box 7",  # ADDRESS: one digit
     "Flat 2, 10 Downing Street, London SW1A 2AA",
-    "born 1-Jan-90",  # DATE_OF_BIRTH: three digits
+    "born 1-Jan-90",  # DATE_OF_BIRTH: a birth cue, digits or none
     "born 1-Jan-9",
     "DOB: March 5, 1961",
+    "Date of birth: the fourth of March, nineteen eighty-seven",  # no digit at all
+    "the fourth of March, nineteen eighty-seven",  # no cue
     "Dr. Who called Sam and Ms. Jane Porter; Parkinson's disease",
     # digits other than ASCII ones: fullwidth, Arabic-Indic, Devanagari, Kawi (Unicode 15: the
     # regex module's \d knows it, Python 3.11's re does not)
@@ -159,6 +161,7 @@ def test_edges_are_found_at_each_conditions_bound(pii_detector):
     assert "DATE_TIME" in types("Meet on 3-Jan")
     assert "ADDRESS" in types("PO Box 7")
     assert "DATE_OF_BIRTH" in types("born 1-Jan-90")
+    assert "DATE_OF_BIRTH" in types("Date of birth: the fourth of March, nineteen eighty-seven")
 
 
 def test_with_the_ner_pass_spacy_types_are_still_asked_for(pii_detector):

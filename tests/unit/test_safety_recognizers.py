@@ -1056,3 +1056,86 @@ def test_street_first_latin_addresses_with_units_colonias_and_towns_after_the_nu
 def test_a_street_first_name_with_no_house_number_or_town_after_is_no_address():
     text = "We walked down Avenida Paulista, past the Calle Mayor museum, to Plaza 2 de Mayo on Sunday."
     assert spans(AddressRecognizer(), text) == []
+
+
+# Round 7 (session 21): a date grammar of many languages and forms (issue 15).
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        # day and year in words, in English, French, Spanish, German and Italian
+        ("Date of birth: the seventh of November, nineteen sixty-one.", "seventh of November, nineteen sixty-one"),
+        (
+            "agent: and your date of birth?\ncaller: thirty-first of July, fifty-nine",
+            "thirty-first of July, fifty-nine",
+        ),
+        ("née le premier mars mil neuf cent quatre-vingt, à Lyon", "premier mars mil neuf cent quatre-vingt"),
+        (
+            "nacido el cuatro de marzo de mil novecientos ochenta y seis",
+            "cuatro de marzo de mil novecientos ochenta y seis",
+        ),
+        ("geboren am vierten März neunzehnhundertsechsundachtzig", "vierten März neunzehnhundertsechsundachtzig"),
+        ("nata il quattro marzo millenovecentottantasei", "quattro marzo millenovecentottantasei"),
+        ("SPEAKER 2: DOB?\nSPEAKER 1: four, nineteen, seventy-three", "four, nineteen, seventy-three"),
+        ("He was born on the 12th day of March 1986 in Kumasi.", "12th day of March 1986"),
+        # CLDR's month names (genitive forms too), and a day glued to its month
+        ("Дата рождения: 9 ноября 1975 г.", "9 ноября 1975"),
+        ("Pacjentka (ur. 4 marca 1986) zgłasza ból.", "4 marca 1986"),
+        ("Ημερομηνία γέννησης: 21 Σεπτεμβρίου 1990", "21 Σεπτεμβρίου 1990"),
+        ("Datum narození: 4. března 1986", "4. března 1986"),
+        ("Születési dátum: 1986. március 4.", "1986. március 4."),
+        ("Data nașterii: 4 martie 1986", "4 martie 1986"),
+        ("Tanggal lahir: 4 Maret 1986", "4 Maret 1986"),
+        ("Ngày sinh: 4 tháng 3 năm 1986", "4 tháng 3 năm 1986"),
+        ("Patient: Huber, Ida, geb. 3.Juni 1941, Station 4", "3.Juni 1941"),
+        ("Geburtsdatum: 3. Maerz 1941", "3. Maerz 1941"),  # umlauts written out, a regional spelling
+        ("nacida el 3 de setiembre de 1941", "3 de setiembre de 1941"),
+        # compact forms, Japanese eras, a Korean particle after the cue
+        ("Bot: please confirm the date of birth.\nPassenger: 04MAR86", "04MAR86"),
+        ("生年月日：昭和61年3月4日", "昭和61年3月4日"),
+        ("생년월일은 1986년 3월 4일입니다", "1986년 3월 4일"),
+        # cues further away, in other languages' words, in field keys of any naming style
+        ("а дата рождения у вас какая? 9 ноября 1975", "9 ноября 1975"),
+        ("Ward note: Mr K. Osei, b. 4 March 1986, admitted", "4 March 1986"),
+        ('payload = {"birthDate": "1986-03-04"}', "1986-03-04"),
+        ("fecha_nac: 04/03/1986", "04/03/1986"),
+        ("row = {'name': 'X', 'birth': '04.03.1986'}", "04.03.1986"),
+        ('<patient><birthDate value="1986-03-04"/></patient>', "1986-03-04"),
+        ("Date of birth of lead tenant: 04/03/1986", "04/03/1986"),  # a label before the colon
+        ("Please re-check the date of birth (04/03/1986) on file.", "04/03/1986"),
+        ("Anamnese: Frau Y, geb. am 04.03.1986, Station 2", "04.03.1986"),
+        ("fecha de nacimiento 4-III-1986, ingresa por", "4-III-1986"),  # a Roman month, a spaced date
+        ("datum narození 4. 3. 1986 (ověřeno)", "4. 3. 1986"),
+        ("Tempat/Tgl. Lahir: Bandung, 04-03-1986", "04-03-1986"),
+        ("تاريخ الميلاد: 1986/03/04", "1986/03/04"),
+        ("जन्म तिथि: 4 मार्च 1986", "4 मार्च 1986"),
+        ("SSR DOCS XX HK1 P/GBR/123456789/GBR/04MAR86/F/01JAN30/DOE/JANE", "04MAR86"),
+    ],
+)
+def test_dates_of_birth_in_words_in_many_languages_and_compact_forms(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the seventh of November, nineteen sixty-one",  # no birth cue
+        "DOB: one of the fields is blank; born in the second year of the war",  # number words, no date
+        "Our next review is on 04MAR26.",
+        "Ward note: Mr K. Osei. B. 4 March 1986 was the admission date",  # "b." only after a comma or bracket
+        "Date of birth and visit date: 12/03/2024",  # a label naming more than the birth date
+    ],
+)
+def test_number_words_and_compact_dates_without_a_birth_cue_are_no_dates_of_birth(text):
+    assert spans(DateOfBirthRecognizer(), text) == []
+
+
+def test_a_japanese_era_date_of_birth_is_one_span_not_a_name(pii_detector):
+    text = "患者氏名: 山本 花子、生年月日: 平成3年7月9日、受診科: 内科"
+    found = pii_detector.detect(text, ["PERSON", "DATE_OF_BIRTH"])
+    assert ("DATE_OF_BIRTH", "平成3年7月9日") in [(e.type, text[e.start : e.end]) for e in found]
+    assert not any(e.type == "PERSON" and "平成" in text[e.start : e.end] for e in found)
+
+
+def test_a_text_with_a_birth_cue_whose_length_lower_casing_changes_is_still_searched():
+    text = "İSTANBUL şubesi — Doğum tarihi: 4 Mart 1986"  # "İ".lower() is two characters
+    assert spans(DateOfBirthRecognizer(), text) == ["4 Mart 1986"]

@@ -18,7 +18,7 @@ The conditions count characters over the whole text (cheap, and still necessary:
 characters are in the text), or, for dates of birth, search it once for a birth cue. Digits are
 counted the way each matcher reads them: ``[0-9]`` in a pattern is ASCII only; ``\\d`` in Presidio's
 patterns is the ``regex`` module's Unicode ``Nd``; ``\\d`` in phonenumbers and in
-``services/safety/recognizers.py`` is Python's ``re``. A recogniser
+the fast recognisers (``recognizers.py``, ``addresses.py``, ``birth_dates.py``) is Python's ``re``. A recogniser
 this module does not know (a custom one, spaCy's NER when the NER pass runs) always passes.
 """
 

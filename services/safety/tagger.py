@@ -42,7 +42,7 @@ CONFIG_FILE = "pii_tagger.json"  # how the model was trained (rule features or n
 CLUSTERS_FILE = "pii_tagger_clusters.json"
 # Words whose features each per-word cache keeps (three caches: ``word_features``, ``_lent_by``,
 # ``WordClusters.lent``). 16,384 hit as often as 50,000 on the development sets' stream and hold a
-# third of the memory when full (``loadtests/bench_tagger_cache.py``; README, PII "Round 5").
+# fifth of the resident memory when full (``loadtests/bench_tagger_cache.py``; README, PII "Round 5").
 CACHED_WORDS = 16_384
 SCORE = 0.8  # what a tagged span scores in Presidio: under the rules' 0.85/0.9, so a rule's span wins an overlap
 # A span is reported when each of its tokens' tags has at least this marginal probability

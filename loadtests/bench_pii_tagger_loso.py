@@ -3,8 +3,8 @@ training sets of ``loadtests/data/pii`` (``pipelines/classifiers/pii_tagger.py``
 each set named in ``--folds``, train the tagger on the others and score it with ``bench_pii``'s
 scoring, through ``PiiDetector`` as the guard runs it, in four configurations. ``heldout9`` (scored
 once at the end of session 19, development data since) is a training set since session 20.
-``heldout10`` (scored once at the end of session 20) is one since session 21; ``heldout11`` (scored once at
-the end of round 7, session 21) and ``heldout12`` are not training sets.
+``heldout10`` (scored once at the end of session 20) is one since session 21, ``heldout11`` (scored once at
+the end of round 7, session 21) since session 22; ``heldout12`` is not a training set.
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

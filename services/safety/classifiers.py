@@ -20,6 +20,7 @@ mean of the text's tokens' numbers. The tokenizer is the RAG embedder's (``gt_al
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,27 @@ class ModelInvalidError(RuntimeError):
 
 STATIC_METADATA_KEY = "static_token_logits"  # ONNX metadata: the static block's file, beside the graph
 STATIC_FILE = "injection_static.npz"
+# ONNX metadata: the kinds of address (comma-separated ``ADDRESS_PATTERNS`` keys) that the model reads as
+# placeholders (``mask_addresses``); absent: the text as written
+ADDRESS_METADATA_KEY = "address_placeholders"
 _EDGE = 1e-12  # probabilities are clipped to [_EDGE, 1 - _EDGE] before their logit is taken
+
+# an e-mail address, and a URL (scheme or www., without the punctuation that ends its sentence), each
+# replaced by one word that both the n-grams (one ``[a-zA-Z0-9_]+`` token) and the WordPiece tokens read
+ADDRESS_PATTERNS = {
+    "email": (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "email_address"),
+    "url": (re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]", re.I), "web_address"),
+}
+
+
+def mask_addresses(text: str, kinds: tuple[str, ...] = tuple(ADDRESS_PATTERNS)) -> str:
+    """``text`` with each address of ``kinds`` replaced by its placeholder word, so the injection model
+    reads that an address is there and none of its parts ("example" of leak@example.net, "." and "@"):
+    training (``pipelines/classifiers/train.py``) and serving read texts alike."""
+    for kind in kinds:
+        pattern, word = ADDRESS_PATTERNS[kind]
+        text = pattern.sub(word, text)
+    return text
 
 
 def embedder_tokenizer_dir() -> Path:

@@ -234,9 +234,22 @@ class InjectionClassifier(OnnxTextClassifier):
             raise ModelInvalidError(f"{self.path} names {name!r} as its static table: not a file name beside it")
         # None: a TF-IDF-only graph (built before the static vectors, or a custom one)
         self.static = StaticTokenLogits(models_dir / name, tokenizer_dir) if name else None
+        kinds = self.session.get_modelmeta().custom_metadata_map.get(ADDRESS_METADATA_KEY)
+        self.address_kinds = tuple(kinds.split(",")) if kinds else ()  # (): the text as written
+        if not set(self.address_kinds) <= set(ADDRESS_PATTERNS):
+            raise ModelInvalidError(f"{self.path} reads addresses this code does not know: {kinds!r}")
+
+    def _model_text(self, text: str | TextNgrams) -> str | TextNgrams:
+        """``text`` as the model was fitted to read it: its addresses as placeholders (a text without
+        one keeps its shared n-grams)."""
+        if not self.address_kinds:
+            return text
+        masked = mask_addresses(text_of(text), self.address_kinds)
+        return text if masked == text_of(text) else masked
 
     def scores(self, texts: list[str] | list[str | TextNgrams]) -> list[float]:
         """Probability that each text is a prompt injection."""
+        texts = [self._model_text(t) for t in texts]
         if self.static is None:
             return [float(p) for p in self.probabilities(texts)[:, 1]]
         p = np.clip(self._graph_probabilities(texts)[:, 1], _EDGE, 1 - _EDGE)
@@ -246,6 +259,7 @@ class InjectionClassifier(OnnxTextClassifier):
     def explain(self, text: str, towards: int, k: int = 5) -> list[tuple[str, float]]:
         """The n-grams and, with the static vectors, the tokens (``token:...``) that added most to
         the injection log-odds (``towards`` 1) with their shares, largest first."""
+        text = text_of(self._model_text(text))
         found = super().explain(text, towards, k)
         if self.static is not None and towards == 1:
             found = sorted(found + self.static.top(text, k), key=lambda pair: -pair[1])[:k]

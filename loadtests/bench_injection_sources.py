@@ -54,9 +54,26 @@ from pipelines.classifiers.train import (
     fit_texts,
     served_injection_scores,
 )
-from services.safety.classifiers import ADDRESS_PATTERNS, mask_addresses
 
 ROOT = Path(__file__).resolve().parents[1]
+# --addresses: an e-mail address, and a URL (scheme or www., without the punctuation that ends its sentence),
+# each replaced by one word that both the n-grams (one ``[a-zA-Z0-9_]+`` token) and the WordPiece tokens read
+ADDRESS_PATTERNS = {
+    "email": (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "email_address"),
+    "url": (re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]", re.I), "web_address"),
+}
+
+
+def mask_addresses(text: str, kinds: tuple[str, ...] = tuple(ADDRESS_PATTERNS)) -> str:
+    """``text`` with each address of ``kinds`` replaced by its placeholder word, so the model reads that an
+    address is there and none of its parts ("example" of leak@example.net, "." and "@"): round 7's first
+    candidate (README "Injection recall at 2 %, round 7"; measured, not served)."""
+    for kind in kinds:
+        pattern, word = ADDRESS_PATTERNS[kind]
+        text = pattern.sub(word, text)
+    return text
+
+
 ADDRESS_TWIN_SOURCES = {
     "written/address_attacks",
     "written/address_benign",

@@ -63,13 +63,7 @@ from pipelines.classifiers.recipes import DenseBlock, StackedModel, fit_stacked,
 from pipelines.classifiers.redteam_data import redteam_injection_rows
 from pipelines.classifiers.report import multiclass_report, write_report
 from pipelines.classifiers.static_embeddings import TextVectors, default_model_dir, embedder_onnx, token_table
-from services.safety.classifiers import (
-    ADDRESS_METADATA_KEY,
-    STATIC_FILE,
-    STATIC_METADATA_KEY,
-    mask_addresses,
-    tokenizer_digest,
-)
+from services.safety.classifiers import STATIC_FILE, STATIC_METADATA_KEY, tokenizer_digest
 
 # ASCII word tokens: the same expression scikit-learn fits with and onnxruntime's Tokenizer
 # runs, so the exported graph reproduces the fitted features exactly.
@@ -118,13 +112,6 @@ class Task:
     # sources of the extra rows that every fit trains on and nothing scores: not in the dev split, the
     # leave-one-source-out scores or the threshold rule (their own benign rows are not the budget's)
     train_only_sources: tuple[str, ...] = ()
-    # kinds of address (services.safety.classifiers.ADDRESS_PATTERNS) the model reads as one placeholder word
-    # each, at fit and as served (the graph's metadata names them): no part of an address is a feature
-    address_placeholders: tuple[str, ...] = ()
-
-    def model_texts(self, texts: list[str]) -> list[str]:
-        """``texts`` as the model reads them (``address_placeholders``; the heuristics read them as written)."""
-        return [mask_addresses(t, self.address_placeholders) for t in texts] if self.address_placeholders else texts
 
 
 HELDOUT_DIR = Path(__file__).parent / "heldout"
@@ -359,7 +346,7 @@ def export_static(model: StackedModel, static: StaticVectors, weight: float, pat
 
 def served_probabilities(out_dir: Path, task: Task, texts: list[str]) -> np.ndarray:
     """``[n, classes]`` as the safety service computes them from the artefacts in ``out_dir``."""
-    if task.static_weight or task.address_placeholders:
+    if task.static_weight:
         from services.safety.classifiers import InjectionClassifier
 
         p = np.array(InjectionClassifier(out_dir).scores(texts))
@@ -404,11 +391,10 @@ def train_task(
         if static is None:
             raise ValueError(f"{task.name}: the recipe needs the static token vectors")
         progress(f"{task.name}: static token vectors of {len(rows)} rows")
-        every_text = list(dict.fromkeys(task.model_texts([r[0] for r in rows] + split.train_texts)))
+        every_text = list(dict.fromkeys([r[0] for r in rows] + split.train_texts))
         block = memoised(DenseBlock("static", static.vectors.transform, task.static_weight), every_text)
 
     def fit_model(texts: list[str], labels: list[int], groups: list[str] | None) -> Any:
-        texts = task.model_texts(texts)
         if block is not None:
             return fit_stacked(texts, labels, groups, task.c, (block,), task.max_features)
         return fit_texts(texts, labels, task.c, groups, task.max_features)
@@ -419,16 +405,14 @@ def train_task(
     fit_s = time.perf_counter() - started
     onnx_path = out_dir / f"{task.name}.onnx"
     progress(f"{task.name}: exporting to ONNX")
-    # the served model reads the addresses as the fitted one did
-    metadata = {ADDRESS_METADATA_KEY: ",".join(task.address_placeholders)} if task.address_placeholders else {}
     if block is not None:
         export_static(model, static, task.static_weight, out_dir / STATIC_FILE)
-        export_onnx(model.tfidf_pipeline(), onnx_path, {STATIC_METADATA_KEY: STATIC_FILE, **metadata})
+        export_onnx(model.tfidf_pipeline(), onnx_path, {STATIC_METADATA_KEY: STATIC_FILE})
         ngram_model = model.tfidf_pipeline()  # the n-grams' share, for the explanations
     else:
-        export_onnx(model, onnx_path, metadata or None)
+        export_onnx(model, onnx_path)
         ngram_model = model
-    sk_proba = model.predict_proba(task.model_texts(split.test_texts))
+    sk_proba = model.predict_proba(split.test_texts)
     onnx_proba = served_probabilities(out_dir, task, split.test_texts)
     parity = {
         "max_abs_probability_diff": float(np.max(np.abs(sk_proba - onnx_proba))),
@@ -454,7 +438,7 @@ def train_task(
             train = train + train_only
             tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
             fold = fit_model(tx, lb, gr if weighted else None)
-            return served_injection_scores(fold.predict_proba(task.model_texts(texts))[:, 1], texts)
+            return served_injection_scores(fold.predict_proba(texts)[:, 1], texts)
 
         progress(f"{task.name}: leave-one-source-out fits")
         scored = out_of_source_scores(rows, fit_predict)
@@ -477,7 +461,7 @@ def train_task(
             # held-out texts are hand-written for the project (not user data): shown with their n-grams
             "explanations": {
                 "top_ngrams": top_ngrams(ngram_model),
-                **explain_errors(ngram_model, task.model_texts(ho_texts), ho_y, ho_score, threshold),
+                **explain_errors(ngram_model, ho_texts, ho_y, ho_score, threshold),
             },
         }
     else:

@@ -20,7 +20,6 @@ mean of the text's tokens' numbers. The tokenizer is the RAG embedder's (``gt_al
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import numpy as np
@@ -39,27 +38,7 @@ class ModelInvalidError(RuntimeError):
 
 STATIC_METADATA_KEY = "static_token_logits"  # ONNX metadata: the static block's file, beside the graph
 STATIC_FILE = "injection_static.npz"
-# ONNX metadata: the kinds of address (comma-separated ``ADDRESS_PATTERNS`` keys) that the model reads as
-# placeholders (``mask_addresses``); absent: the text as written
-ADDRESS_METADATA_KEY = "address_placeholders"
 _EDGE = 1e-12  # probabilities are clipped to [_EDGE, 1 - _EDGE] before their logit is taken
-
-# an e-mail address, and a URL (scheme or www., without the punctuation that ends its sentence), each
-# replaced by one word that both the n-grams (one ``[a-zA-Z0-9_]+`` token) and the WordPiece tokens read
-ADDRESS_PATTERNS = {
-    "email": (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "email_address"),
-    "url": (re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]", re.I), "web_address"),
-}
-
-
-def mask_addresses(text: str, kinds: tuple[str, ...] = tuple(ADDRESS_PATTERNS)) -> str:
-    """``text`` with each address of ``kinds`` replaced by its placeholder word, so the injection model
-    reads that an address is there and none of its parts ("example" of leak@example.net, "." and "@"):
-    training (``pipelines/classifiers/train.py``) and serving read texts alike."""
-    for kind in kinds:
-        pattern, word = ADDRESS_PATTERNS[kind]
-        text = pattern.sub(word, text)
-    return text
 
 
 def embedder_tokenizer_dir() -> Path:
@@ -234,22 +213,9 @@ class InjectionClassifier(OnnxTextClassifier):
             raise ModelInvalidError(f"{self.path} names {name!r} as its static table: not a file name beside it")
         # None: a TF-IDF-only graph (built before the static vectors, or a custom one)
         self.static = StaticTokenLogits(models_dir / name, tokenizer_dir) if name else None
-        kinds = self.session.get_modelmeta().custom_metadata_map.get(ADDRESS_METADATA_KEY)
-        self.address_kinds = tuple(kinds.split(",")) if kinds else ()  # (): the text as written
-        if not set(self.address_kinds) <= set(ADDRESS_PATTERNS):
-            raise ModelInvalidError(f"{self.path} reads addresses this code does not know: {kinds!r}")
-
-    def _model_text(self, text: str | TextNgrams) -> str | TextNgrams:
-        """``text`` as the model was fitted to read it: its addresses as placeholders (a text without
-        one keeps its shared n-grams)."""
-        if not self.address_kinds:
-            return text
-        masked = mask_addresses(text_of(text), self.address_kinds)
-        return text if masked == text_of(text) else masked
 
     def scores(self, texts: list[str] | list[str | TextNgrams]) -> list[float]:
         """Probability that each text is a prompt injection."""
-        texts = [self._model_text(t) for t in texts]
         if self.static is None:
             return [float(p) for p in self.probabilities(texts)[:, 1]]
         p = np.clip(self._graph_probabilities(texts)[:, 1], _EDGE, 1 - _EDGE)
@@ -259,7 +225,6 @@ class InjectionClassifier(OnnxTextClassifier):
     def explain(self, text: str, towards: int, k: int = 5) -> list[tuple[str, float]]:
         """The n-grams and, with the static vectors, the tokens (``token:...``) that added most to
         the injection log-odds (``towards`` 1) with their shares, largest first."""
-        text = text_of(self._model_text(text))
         found = super().explain(text, towards, k)
         if self.static is not None and towards == 1:
             found = sorted(found + self.static.top(text, k), key=lambda pair: -pair[1])[:k]

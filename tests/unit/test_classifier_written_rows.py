@@ -211,7 +211,7 @@ def test_address_twin_rows_send_to_addresses_of_both_labels_and_are_new_text():
     """Session 22's rows: attacks that send data to an address beside benign requests naming the same
     addresses, in a dozen languages; every attack names an e-mail address or a URL; no text of the other
     written files, the held-out sets, the shared training file or the short-text tests' requests."""
-    from services.safety.classifiers import ADDRESS_PATTERNS
+    from loadtests.bench_injection_sources import ADDRESS_PATTERNS
     from tests.unit.test_safety_short_text import SHORT_REQUESTS
 
     rows = read_injection(WRITTEN_ADDRESS_TWINS)

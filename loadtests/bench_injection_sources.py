@@ -12,7 +12,9 @@ figure the data was chosen on), over all rows, the mean of the sources' recalls 
 rates (each source counts the same), and recall / FPR / ROC AUC per source. ``--dev-sets`` scores
 held-out files that are development sets now (held-outs 1 and 2 since session 19) with the recipe
 fitted on every row; ``--part-min-chars`` scores the highest of a text's and its parts' scores;
-``--train-only`` adds sources to every fit without scoring them (what their rows do for the others).
+``--train-only`` adds sources to every fit without scoring them (what their rows do for the others);
+``--addresses`` has the model read e-mail addresses and URLs as placeholder words; ``--probes`` scores
+texts of no set with the fit on every row.
 
     .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
         [pyrit bastioncorpus agent-injection-bench]

@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
         nargs="*",
         default=[],
         choices=sorted(ADDRESS_PATTERNS),
-        help="the model reads these addresses as placeholder words (services.safety.classifiers.mask_addresses)",
+        help="the model reads these addresses as placeholder words (mask_addresses)",
     )
     parser.add_argument("--probes", nargs="*", default=[], help="texts scored as served by the fit on every row")
     parser.add_argument(

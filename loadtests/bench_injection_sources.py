@@ -12,7 +12,9 @@ figure the data was chosen on), over all rows, the mean of the sources' recalls 
 rates (each source counts the same), and recall / FPR / ROC AUC per source. ``--dev-sets`` scores
 held-out files that are development sets now (held-outs 1 and 2 since session 19) with the recipe
 fitted on every row; ``--part-min-chars`` scores the highest of a text's and its parts' scores;
-``--train-only`` adds sources to every fit without scoring them (what their rows do for the others).
+``--train-only`` adds sources to every fit without scoring them (what their rows do for the others);
+``--addresses`` has the model read e-mail addresses and URLs as placeholder words; ``--probes`` scores
+texts of no set with the fit on every row.
 
     .venv/bin/python -m loadtests.bench_injection_sources --with agentdojo spikee written_as_one \\
         [pyrit bastioncorpus agent-injection-bench]
@@ -34,6 +36,7 @@ import numpy as np
 from loadtests._common import emit
 from pipelines.classifiers import agent_data, redteam_data
 from pipelines.classifiers.data import (
+    WRITTEN_ADDRESS_TWINS,
     WRITTEN_BENIGN_REQUESTS,
     WRITTEN_DATA_LANGUAGES,
     WRITTEN_INJECTION,
@@ -55,6 +58,30 @@ from pipelines.classifiers.train import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+# --addresses: an e-mail address, and a URL (scheme or www., without the punctuation that ends its sentence),
+# each replaced by one word that both the n-grams (one ``[a-zA-Z0-9_]+`` token) and the WordPiece tokens read
+ADDRESS_PATTERNS = {
+    "email": (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "email_address"),
+    "url": (re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)\]}]", re.I), "web_address"),
+}
+
+
+def mask_addresses(text: str, kinds: tuple[str, ...] = tuple(ADDRESS_PATTERNS)) -> str:
+    """``text`` with each address of ``kinds`` replaced by its placeholder word, so the model reads that an
+    address is there and none of its parts ("example" of leak@example.net, "." and "@"): round 7's first
+    candidate (README "Injection recall at 2 %, round 7"; measured, not served)."""
+    for kind in kinds:
+        pattern, word = ADDRESS_PATTERNS[kind]
+        text = pattern.sub(word, text)
+    return text
+
+
+ADDRESS_TWIN_SOURCES = {
+    "written/address_attacks",
+    "written/address_benign",
+    "written/benign_short_requests",
+    "written/benign_email_tasks",
+}
 TOKENS = {"ascii": TOKEN_PATTERN, "every-script": WORD_PATTERN}  # --tokens: the n-grams' token pattern
 # name -> (cache folder, the rows so far) -> the source's rows
 ADDED = {
@@ -82,6 +109,13 @@ ADDED = {
     # languages, talk about attacks, pasted data) as one source of their own
     "written-benign-requests": lambda cache, rows: [
         (t, y, "written/benign_requests") for t, y, _ in read_injection(WRITTEN_BENIGN_REQUESTS)
+    ],
+    # session 22's attacks that send data to an address beside benign requests with the same verbs and addresses,
+    # and session 21's benign rows that name an address (short requests, e-mail chores), as one source
+    "written-address-twins": lambda cache, rows: [
+        (t, y, "written/address_twins")
+        for t, y, s in read_injection(WRITTEN_ADDRESS_TWINS) + read_injection(WRITTEN_BENIGN_REQUESTS)
+        if s in ADDRESS_TWIN_SOURCES
     ],
     # redteam_data.py: its templates that open like a text already in the rows are left out
     "pyrit": lambda cache, rows: redteam_data.pyrit_rows(
@@ -197,8 +231,16 @@ def compare(
 
     task = TASKS["injection"]
     dev_sets = dev_sets or {}
+    probes = list(getattr(args, "probes", None) or [])
+    # --addresses: the model reads (fits and scores) each text with its addresses as placeholders; the
+    # heuristics read the text as written, as served
+    kinds = tuple(getattr(args, "addresses", None) or ())
+
+    def view(texts: list[str]) -> list[str]:
+        return [mask_addresses(t, kinds) for t in texts] if kinds else texts
+
     all_texts = [r[0] for r in rows] + [r[0] for r in heldout or []] + [r[0] for d in dev_sets.values() for r in d]
-    blocks = dense_blocks(recipe, all_texts, args) if recipe != "shipped" else ()
+    blocks = dense_blocks(recipe, view(all_texts + probes), args) if recipe != "shipped" else ()
 
     fragments = getattr(args, "fragments", 0) if args else 0
     part_min_chars = getattr(args, "part_min_chars", 0) if args else 0
@@ -212,7 +254,7 @@ def compare(
         if fragments:  # as train.py's Task.fragments: short spans of the fold's benign rows, trained on as benign
             benign = [r[0] for r in train if r[1] == 0]
             train = train + [(t, 0, "benign fragments") for t in benign_fragments(benign, fragments)]
-        tx, lb, gr = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
+        tx, lb, gr = view([r[0] for r in train]), [r[1] for r in train], [r[2] for r in train]
         if recipe == "shipped":
             model = fit_texts(tx, lb, c, gr, task.max_features)
         else:
@@ -226,7 +268,8 @@ def compare(
                 recipe.startswith("tfidf"),
                 TOKENS[getattr(args, "tokens", "ascii")],
             )
-        return served_injection_scores(part_max(model.predict_proba, texts, part_min_chars), texts)
+        classifier = part_max(lambda ts: model.predict_proba(view(ts)), texts, part_min_chars)
+        return served_injection_scores(classifier, texts)
 
     y, score, groups = out_of_source_scores(rows, fit_predict)
     threshold = pick_threshold_out_of_source(y, score, groups)
@@ -245,9 +288,11 @@ def compare(
         per_source[source] = row
     figures: dict = {}
     named = {**({"heldout": heldout} if heldout else {}), **dev_sets}
-    if named:  # one fit on every training row scores them all
+    if named or probes:  # one fit on every training row scores them all
         texts = [r[0] for d in named.values() for r in d]
-        all_scores, at = fit_predict(rows, texts), 0
+        all_scores, at = fit_predict(rows, texts + probes), 0
+        if probes:  # texts of no set (the short-text tests' requests and attacks): their scores as served
+            figures["probes"] = {t: round(float(s), 4) for t, s in zip(probes, all_scores[len(texts) :], strict=True)}
         keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
         for name, d in named.items():
             ho_y, at = np.array([r[1] for r in d]), at + len(d)
@@ -308,6 +353,14 @@ def main(argv: list[str] | None = None) -> None:
         help="the n-grams' tokens (dense recipes): train.py's patterns",
     )
     parser.add_argument(
+        "--addresses",
+        nargs="*",
+        default=[],
+        choices=sorted(ADDRESS_PATTERNS),
+        help="the model reads these addresses as placeholder words (mask_addresses)",
+    )
+    parser.add_argument("--probes", nargs="*", default=[], help="texts scored as served by the fit on every row")
+    parser.add_argument(
         "--part-min-chars",
         type=int,
         default=0,
@@ -359,6 +412,7 @@ def main(argv: list[str] | None = None) -> None:
         **({"train_only": args.train_only} if args.train_only else {}),
         **({"intent_weight": args.intent_weight} if "intent" in args.recipe else {}),
         **({"tokens": args.tokens} if args.tokens != "ascii" else {}),
+        **({"addresses": args.addresses} if args.addresses else {}),
         "rows": len(rows),
         **compare(
             rows,

@@ -49,6 +49,10 @@ WRITTEN_MEDICAL_LANGUAGES = Path(__file__).parent / "written" / "injection_medic
 # e-mail chores, harmless personas, other languages, talk about attacks, pasted data); a benchmark source
 # (loadtests.bench_injection_sources --with written-benign-requests), not trained on (written/README.md)
 WRITTEN_BENIGN_REQUESTS = Path(__file__).parent / "written" / "injection_benign_requests.jsonl"
+# session 22: attacks that send data to an e-mail address or URL, and benign requests with the same verbs and
+# addresses (written/README.md); with session 21's benign rows that carry an address, a benchmark source
+# (loadtests.bench_injection_sources --with written-address-twins)
+WRITTEN_ADDRESS_TWINS = Path(__file__).parent / "written" / "injection_address_twins.jsonl"
 
 
 def read_toxicity(path: Path) -> list[tuple[str, int, str]]:

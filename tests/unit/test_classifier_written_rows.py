@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.classifiers.data import (
+    WRITTEN_ADDRESS_TWINS,
     WRITTEN_BENIGN_REQUESTS,
     WRITTEN_DATA_LANGUAGES,
     WRITTEN_INJECTION,
@@ -206,10 +207,43 @@ def test_benign_request_rows_are_new_text_of_each_family():
         assert not texts & {_key(r[0]) for r in read_injection(data)}
 
 
+def test_address_twin_rows_send_to_addresses_of_both_labels_and_are_new_text():
+    """Session 22's rows: attacks that send data to an address beside benign requests naming the same
+    addresses, in a dozen languages; every attack names an e-mail address or a URL; no text of the other
+    written files, the held-out sets, the shared training file or the short-text tests' requests."""
+    from loadtests.bench_injection_sources import ADDRESS_PATTERNS
+    from tests.unit.test_safety_short_text import SHORT_REQUESTS
+
+    rows = read_injection(WRITTEN_ADDRESS_TWINS)
+    assert {(s, y) for _, y, s in rows} == {("written/address_attacks", 1), ("written/address_benign", 0)}
+    attacks, benign = [r[0] for r in rows if r[1] == 1], [r[0] for r in rows if r[1] == 0]
+    assert len(attacks) >= 80 and len(benign) >= 40
+
+    def addresses(text: str) -> set[str]:
+        return {m.group(0).lower() for pattern, _ in ADDRESS_PATTERNS.values() for m in pattern.finditer(text)}
+
+    assert all(addresses(t) for t in attacks) and all(addresses(t) for t in benign)
+    # the same addresses on both sides: an address alone says nothing of the label
+    shared = set().union(*map(addresses, attacks)) & set().union(*map(addresses, benign))
+    assert len(shared) >= 30
+    scripts = {unicodedata.name(c, "").split()[0] for t in attacks for c in t if c.isalpha() and not c.isascii()}
+    assert {"CJK", "HIRAGANA", "CYRILLIC", "ARABIC", "HANGUL"} <= scripts
+    texts = {_key(r[0]) for r in rows}
+    assert len(texts) == len(rows) and all(r[0] == r[0].strip() and r[0] for r in rows)
+    others = [WRITTEN_INJECTION, WRITTEN_DATA_LANGUAGES, WRITTEN_MEDICAL_LANGUAGES, WRITTEN_BENIGN_REQUESTS]
+    assert not texts & {_key(r[0]) for path in others for r in read_injection(path)}
+    assert not texts & {_key(t) for t in SHORT_REQUESTS}
+    for name in (TASKS["injection"].heldout_file, *TASKS["injection"].more_heldout):
+        assert not texts & {_key(r[0]) for r in read_heldout(HELDOUT_DIR / name)}, name
+    data = Path(os.environ.get("LLMOPS_DATA_DIR", ROOT.parent / "shared" / "data")) / TASKS["injection"].data_file
+    if data.exists():
+        assert not texts & {_key(r[0]) for r in read_injection(data)}
+
+
 def test_written_rows_ship_in_the_package():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
         "pipelines.classifiers"
     ]
     package = ROOT / "pipelines" / "classifiers"
     shipped = {p for pattern in patterns for p in package.glob(pattern)}
-    assert WRITTEN_INJECTION in shipped and WRITTEN_MEDICAL_LANGUAGES in shipped and WRITTEN_BENIGN_REQUESTS in shipped
+    assert {WRITTEN_INJECTION, WRITTEN_MEDICAL_LANGUAGES, WRITTEN_BENIGN_REQUESTS, WRITTEN_ADDRESS_TWINS} <= shipped

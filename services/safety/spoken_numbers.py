@@ -22,6 +22,18 @@ _GROUP = rf"(?:(?:double|triple)[ \t-]+)?{_DIGIT}(?:[ \t]+hundred)?"
 # Digit words joined by spaces, hyphens or commas (the caption's pauses); nothing else between them.
 _RUN = re.compile(rf"(?i)\b{_GROUP}(?:(?:[ \t]*,[ \t]*|[ \t-]+){_GROUP})+\b")
 _WORD = re.compile(r"(?i)[a-z]+")
+# Where a run can start, in the lower-cased text (tried up to a window's end; the run is then read whole
+# from the text itself). Its first character is a set, which Python's re scans for before it tries the
+# rest: a third of the cost of the same words ignoring case.
+_STARTS = ("double", "triple", *DIGITS)
+_FIRST = re.compile(
+    "["
+    + "".join(sorted({w[0] for w in _STARTS}))
+    + r"](?<=\b.)(?:"
+    + "|".join(f"(?<={w[0]}){w[1:]}" for w in _STARTS)
+    + r")\b"
+)
+_FIRST_ANY_CASE = re.compile(rf"(?i)\b(?:{'|'.join(_STARTS)})\b")
 
 
 def digits_of(run: str) -> str:
@@ -43,10 +55,13 @@ def spoken_numbers(text: str, start: int = 0, end: int | None = None) -> list[tu
     ``MIN_SPOKEN_DIGITS`` digits or more (the run may go on past ``end``)."""
     out = []
     pos, stop = start, len(text) if end is None else end
-    while pos < stop:
-        m = _RUN.search(text, pos)
-        if m is None or m.start() >= stop:
-            break
+    lower = text.lower()
+    first_word, searched = (_FIRST, lower) if len(lower) == len(text) else (_FIRST_ANY_CASE, text)
+    while pos < stop and (first := first_word.search(searched, pos, stop)):
+        m = _RUN.match(text, first.start())  # the run may go on past ``stop``
+        if m is None:
+            pos = first.end()
+            continue
         digits = digits_of(m.group())
         if len(digits) >= MIN_SPOKEN_DIGITS:
             out.append((m.start(), m.end(), digits))

@@ -77,7 +77,7 @@ _IP_CUE = re.compile(
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
 _GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
-_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
+_DOTTED_AROUND = (re.compile(r"[\d.]\.\Z|\d\Z"), re.compile(r"^\.\d|^\d"))  # \Z: a line break ends it
 _PORT_AFTER = re.compile(r"^(?:/\d{1,2})?\]?:\d{1,5}\b|^\s+port\b")
 SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
 # The token right before a quad that names a product or a package: "Citrix Workspace 23.11.0.132",
@@ -139,6 +139,15 @@ _ARROW_AFTER = re.compile(r"^\s*(?:→|⇒|->|=>)\s*\d+\.\d")
 # 6.6.55.15189, switch 9.16.4.42").
 _NON_IP_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.]|\.\d)")
 # A hosts-file line: the address at the line's start, then host names only ("10.0.3.15   db-primary").
+# An access log line (Common and Combined Log Format): the client address first, then the identity and
+# the user ("-" when none), then the time in brackets: "91.64.203.18 - - [28/Nov/2026:09:41:09 +0100]".
+_ACCESS_LOG_AFTER = re.compile(r" \S+ \S+ \[")
+# Two IPv4 addresses side by side, whitespace between: a flow record's source and destination
+# ("eni-0a1b2c3d 172.31.16.139 52.94.133.131 49761 443"), never a product's version.
+_QUAD_BESIDE = (
+    re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}[ \t]+\Z"),
+    re.compile(r"^[ \t]+\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
+)
 _HOSTS_LINE_AFTER = re.compile(r"^[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)*[ \t]*(?:#[^\n]*)?(?:\n|$)")
 
 
@@ -173,8 +182,13 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
     if _COMPARED_BEFORE.search(text[max(0, start - 30) : start]) or _COMPARED_AFTER.match(text[end : end + 30]):
         return True  # versions compared by size
     line_start = text.rfind("\n", 0, start) + 1
-    if not text[line_start:start].strip() and _HOSTS_LINE_AFTER.match(text[end:]):
-        return False  # a hosts-file line: "10.0.3.15       db-primary.internal"
+    if not text[line_start:start].strip() and (
+        _HOSTS_LINE_AFTER.match(text[end:]) or _ACCESS_LOG_AFTER.match(text, end)
+    ):
+        return False  # a hosts-file line: "10.0.3.15       db-primary.internal"; an access log's client
+    quad_before, quad_after = _QUAD_BESIDE
+    if quad_before.search(text[max(0, start - 20) : start]) or quad_after.match(text[end : end + 20]):
+        return False  # a flow record's source and destination
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
@@ -183,8 +197,12 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         _ARROW_BEFORE.search(text[max(0, start - 30) : start]) or _ARROW_AFTER.match(text[end : end + 30])
     ):
         return True  # an upgrade path's step
-    if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
-        return True  # a product's or package's version, with no address word in its clause
+    if (
+        _PRODUCT_BEFORE.search(text[max(0, start - 40) : start])
+        and "-".join(octets) not in text[max(0, start - 40) : start]
+    ):
+        return True  # a product's or package's version, with no address word in its clause (a host
+        # name spelling the same address, EC2's "ip-10-42-7-19", is no product)
     if _listed_beside_a_version(text, start, end):
         return True
     if (

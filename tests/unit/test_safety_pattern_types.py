@@ -288,3 +288,19 @@ def test_the_phone_cues_found_where_a_cue_can_start_are_the_cue_grammars_matches
         for piece in (text, *(text[i : i + 30] for i in range(0, len(text), 11))):
             expected = [(m.start(), m.end(), m.lastgroup) for m in _PHONE_CUE.finditer(piece)]
             assert [(m.start(), m.end(), m.lastgroup) for m in phone_cues(piece)] == expected
+
+
+def test_quads_of_access_logs_flow_records_and_ec2_host_names_are_ip_addresses(pii_detector):
+    access = (
+        '203.0.113.9 - - [02/Dec/2026:08:00:01 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.5.0" rt=0.004\n'
+        '81.2.69.160 - - [02/Dec/2026:08:00:02 +0000] "GET /a HTTP/1.1" 200 91 "-" "Safari/605.1.15.4"'
+    )
+    assert _found(pii_detector, access, "IP_ADDRESS") == ["203.0.113.9", "81.2.69.160"]
+    flow = "2 123456789012 eni-0c9d8e7f6a5b43210 172.31.40.7 81.2.69.160 443 50122 6 12 3022 ACCEPT OK"
+    assert _found(pii_detector, flow, "IP_ADDRESS") == ["172.31.40.7", "81.2.69.160"]
+    assert _found(pii_detector, "the bad node is ip-10-42-9-31, 10.42.9.31, OOMing", "IP_ADDRESS") == ["10.42.9.31"]
+
+
+def test_a_version_after_a_product_or_beside_another_is_still_no_ip_address(pii_detector):
+    text = "Fleet Agent 10.4.22.190 ships with 10.4.21.233 of the updater; agent-core 7.52.0.14"
+    assert _found(pii_detector, text, "IP_ADDRESS") == []

@@ -36,6 +36,13 @@ cues like "ban" and "block" (fail2ban's "Unban 61.0.0.1" is no product's version
 digits or more in a VoIP dial string ("SIP/trunk/0911224587", "Executing [0911224587@ctx:1]") is a
 phone number.
 
+Since session 22 (held-outs 5-11's misses): a possessive and a number word are a phone cue in seven
+languages ("my new number is", "Nuestro número nuevo es"); the line answering a question about a number
+is a cue's window; digits read aloud count after a cue (``services/safety/spoken_numbers.py``); a PNR's
+``SSR CTCM`` element, trunk numbers of a region the text points to (nine digits) and in CSV fields, and
+extensions in words ("poste 22") are read; a quad opening an access-log line or beside another quad is an
+address. The cue expression is tried only where a match can start (``phone_cues``): the same matches.
+
 Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``) and,
 since session 14, on the first held-out set (development data since then); the second held-out set
 (``heldout2``) was not used to write them until session 15, when it became development data too.

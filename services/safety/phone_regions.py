@@ -2,7 +2,8 @@
 codes of its international numbers ("+48 601 238 447": Poland), the country-code top-level domains
 of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is written in (Greek,
 Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai; since session 21 also the letters of
-one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ") and
+one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ"; since
+session 22 the Spanish "ñ", pointing to the Spanish-speaking regions, and "ã", "õ" to Portugal and Brazil) and
 the language of the phone cue before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser
 (``services/safety/lookalikes.py``) accepts a number shorter than ten digits after a phone cue only
 when it is valid in one of these regions or a configured one (Norwegian and Danish numbers have

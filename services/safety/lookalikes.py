@@ -590,7 +590,7 @@ def phone_recognizer(regions: list[str]) -> Any:
                 ):
                     regions += [r for r in extra_regions if r not in hinted]
 
-                def cued(start: int, cue_end: int = cue_end, asked: bool = asked) -> bool:
+                def cued(start: int, asked: bool = asked) -> bool:
                     """Whether a phone cue stands in the clause before ``start`` (or the line before asked)."""
                     return (
                         asked

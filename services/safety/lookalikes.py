@@ -36,6 +36,13 @@ cues like "ban" and "block" (fail2ban's "Unban 61.0.0.1" is no product's version
 digits or more in a VoIP dial string ("SIP/trunk/0911224587", "Executing [0911224587@ctx:1]") is a
 phone number.
 
+Since session 22 (held-outs 5-11's misses): a possessive and a number word are a phone cue in seven
+languages ("my new number is", "Nuestro número nuevo es"); the line answering a question about a number
+is a cue's window; digits read aloud count after a cue (``services/safety/spoken_numbers.py``); a PNR's
+``SSR CTCM`` element, trunk numbers of a region the text points to (nine digits) and in CSV fields, and
+extensions in words ("poste 22") are read; a quad opening an access-log line or beside another quad is an
+address. The cue expression is tried only where a match can start (``phone_cues``): the same matches.
+
 Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``) and,
 since session 14, on the first held-out set (development data since then); the second held-out set
 (``heldout2``) was not used to write them until session 15, when it became development data too.
@@ -47,6 +54,7 @@ import re
 from typing import Any
 
 from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
+from services.safety.spoken_numbers import spoken_numbers
 
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
@@ -76,7 +84,7 @@ _IP_CUE = re.compile(
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
 _GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
-_DOTTED_AROUND = (re.compile(r"[\d.]\.$|\d$"), re.compile(r"^\.\d|^\d"))
+_DOTTED_AROUND = (re.compile(r"[\d.]\.\Z|\d\Z"), re.compile(r"^\.\d|^\d"))  # \Z: a line break ends it
 _PORT_AFTER = re.compile(r"^(?:/\d{1,2})?\]?:\d{1,5}\b|^\s+port\b")
 SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
 # The token right before a quad that names a product or a package: "Citrix Workspace 23.11.0.132",
@@ -138,6 +146,15 @@ _ARROW_AFTER = re.compile(r"^\s*(?:→|⇒|->|=>)\s*\d+\.\d")
 # 6.6.55.15189, switch 9.16.4.42").
 _NON_IP_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.]|\.\d)")
 # A hosts-file line: the address at the line's start, then host names only ("10.0.3.15   db-primary").
+# An access log line (Common and Combined Log Format): the client address first, then the identity and
+# the user ("-" when none), then the time in brackets: "91.64.203.18 - - [28/Nov/2026:09:41:09 +0100]".
+_ACCESS_LOG_AFTER = re.compile(r" \S+ \S+ \[")
+# Two IPv4 addresses side by side, whitespace between: a flow record's source and destination
+# ("eni-0a1b2c3d 172.31.16.139 52.94.133.131 49761 443"), never a product's version.
+_QUAD_BESIDE = (
+    re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}[ \t]+\Z"),
+    re.compile(r"^[ \t]+\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
+)
 _HOSTS_LINE_AFTER = re.compile(r"^[ \t]+[A-Za-z][\w.-]*(?:[ \t]+[A-Za-z][\w.-]*)*[ \t]*(?:#[^\n]*)?(?:\n|$)")
 
 
@@ -172,8 +189,13 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
     if _COMPARED_BEFORE.search(text[max(0, start - 30) : start]) or _COMPARED_AFTER.match(text[end : end + 30]):
         return True  # versions compared by size
     line_start = text.rfind("\n", 0, start) + 1
-    if not text[line_start:start].strip() and _HOSTS_LINE_AFTER.match(text[end:]):
-        return False  # a hosts-file line: "10.0.3.15       db-primary.internal"
+    if not text[line_start:start].strip() and (
+        _HOSTS_LINE_AFTER.match(text[end:]) or _ACCESS_LOG_AFTER.match(text, end)
+    ):
+        return False  # a hosts-file line: "10.0.3.15       db-primary.internal"; an access log's client
+    quad_before, quad_after = _QUAD_BESIDE
+    if quad_before.search(text[max(0, start - 20) : start]) or quad_after.match(text[end : end + 20]):
+        return False  # a flow record's source and destination
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     if _IP_CUE.search(_clause_before(text, start)):
@@ -182,8 +204,12 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         _ARROW_BEFORE.search(text[max(0, start - 30) : start]) or _ARROW_AFTER.match(text[end : end + 30])
     ):
         return True  # an upgrade path's step
-    if _PRODUCT_BEFORE.search(text[max(0, start - 40) : start]):
-        return True  # a product's or package's version, with no address word in its clause
+    if (
+        _PRODUCT_BEFORE.search(text[max(0, start - 40) : start])
+        and "-".join(octets) not in text[max(0, start - 40) : start]
+    ):
+        return True  # a product's or package's version, with no address word in its clause (a host
+        # name spelling the same address, EC2's "ip-10-42-7-19", is no product)
     if _listed_beside_a_version(text, start, end):
         return True
     if (
@@ -214,12 +240,18 @@ _SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|In
 # need a number word after them ("customer 0049..." alone is no label); the identifiers' own nouns
 # need none.
 _NUMBER_WORD = r"(?:number|num|no|nr|nro|n[°º]|#|id|ref|code)"
-_IDENTIFIER_LABEL_BEFORE = re.compile(
-    r"(?i)(?:\b(?:customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
-    rf"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax)[\s._-]*{_NUMBER_WORD}"
-    r"|\b(?:nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
+_PARTY_WORDS = (
+    r"customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
+    r"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax"
+)
+_IDENTIFIER_NOUNS = (
+    r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
-    rf"kundennummer|bestellnummer|rechnungsnummer)(?:[\s._-]*{_NUMBER_WORD})?"
+    r"kundennummer|bestellnummer|rechnungsnummer"
+)
+_IDENTIFIER_LABEL_BEFORE = re.compile(
+    rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._-]*{_NUMBER_WORD}"
+    rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._-]*{_NUMBER_WORD})?"
     r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
 )
 
@@ -283,13 +315,50 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
 # languages of the regions below: "Tél.", "Telefon", "móvil", "Handy").
 # The cues of services/safety/phone_regions.py come first, each in a group named for its language
 # ("Tlf", "Cel.", "Κινητό", "연락처는": CJK cues with no word boundary after them).
+# A possessive, at most one word, a number word, at most one word, then a verb or a colon: "my new number
+# is", "Nuestro número nuevo es", "Notre numéro :", "unsere Nummer ist". The word before the number word
+# names no other identifier ("my policy number is" is no phone cue).
+_NUMBER_NOUNS = r"numbers?|n[úu]meros?|num[ée]ros?|numero|nummer|numer"
+_POSSESSIVES = (
+    r"his|her|my|your|their|our|mi|tu|su|sus|nuestro|nuestra|vuestro|vuestra|meu|minha|seu|sua|nosso|nossa|"
+    r"mon|ma|ton|notre|votre|leur|mein|meine|dein|deine|sein|seine|ihr|ihre|unser|unsere|il\s+mio|mio|mia|tuo|suo|"
+    r"nostro|m[óo]j|nasz"
+)
+_POSSESSIVE_NUMBER = (
+    rf"(?:{_POSSESSIVES})\s+(?!(?:{_PARTY_WORDS}|{_IDENTIFIER_NOUNS})\b)(?:[^\W\d_]+\s+)?(?:{_NUMBER_NOUNS})"
+    r"(?:\s+[^\W\d_]+)?(?:\s+(?:is|are|was|es|era|é|est|ist|è|jest|er|är)\b|\s*:)"
+)
+_ENGLISH_CUES = (
+    r"phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
+    r"landline|fax|sms|text|reach|dial|line|contact|kontakt|office|direct|t[ée]l[ée]phone|t[ée]l|"
+    r"telefon|handy|portable|cellulare|gsm"
+)
+_CJK_CUES = "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())[:-1]
+_WORD_CUES = "|".join(words for words, _ in CUES_BY_LANGUAGE.values()) + "|" + _ENGLISH_CUES
 _PHONE_CUE = re.compile(
     "(?i)"
     + "".join(rf"\b(?P<{language}>{words})\b|" for language, (words, _) in CUES_BY_LANGUAGE.items())
-    + "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())
-    + r"\b(?:phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
-    r"landline|fax|sms|text|reach|dial|line|contact|(?:his|her|my|your|their|our)\s+numbers?\s+(?:is|are)|t[ée]l[ée]phone|t[ée]l|"
-    r"telefon|handy|portable|cellulare|gsm)\b"
+    + _CJK_CUES
+    + rf"|\b(?:{_ENGLISH_CUES})\b|\b{_POSSESSIVE_NUMBER}"
+)
+# Where a match of _PHONE_CUE can start: a word that is a cue word, a possessive (or the "il" of "il mio")
+# or the "tel" of "tel. kom" (every alternative but the CJK ones starts at a word boundary), and any
+# character a CJK cue starts with (its words are plain strings).
+_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel)")
+_CJK_CUE_START = re.compile(
+    "[" + "".join(sorted({w[0] for words, _ in CJK_CUES.values() for w in words.split("|")})) + "]"
+)
+_NUMBER_NOUN = re.compile(rf"(?i)(?:{_NUMBER_NOUNS})")
+_WORD = re.compile(r"\w+")
+_CUE_START, _NOUN = 1, 2  # what a word can start (bits)
+_word_kinds: dict[str, int] = {}  # a word's bits, remembered (at most _WORDS_KEPT words)
+_WORDS_KEPT = 100_000
+# A line naming a number, then the next line, whose chat stamp and speaker label are skipped: the answer to
+# "what's your number?" or "Dame otra vez el número del doctor" ("[28/11/26, 18:05] Lucía: 91 555 23 41").
+# An accented "número" is Spanish or Portuguese: the cue's language (``phone_regions.CUES_BY_LANGUAGE``).
+_ASKED_LINE_BEFORE = re.compile(
+    rf"(?i)\b(?:(?P<iberian>n[úu]meros?)|{_NUMBER_NOUNS})\b[^\n]*\n"
+    r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*)?(?:[^\W\d_][^\n:]{0,30}:[ \t]*)?"
 )
 _CUE_REACH = 30
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
@@ -302,9 +371,13 @@ NATIONAL_REGIONS = (
     "SE", "NO", "DK", "FI", "PL", "MX", "BR",
 )  # fmt: skip
 # A national number written with its trunk prefix "0" and grouped by spaces, dots or hyphens
-# ("087 214 6630", "06 48 22 91 37", "0151 23456789", "07700 918 442"): ten to twelve digits.
-# Its area code may stand in brackets ("(02) 6295 4410").
-_TRUNK_NUMBER = re.compile(r"(?<![\w+.,/:-])(?:0[1-9]\d{0,4}|\(0[1-9]\d{0,3}\))(?:[ .-]\d{2,8}){1,4}(?![\w/:-]|[.,]\d)")
+# ("087 214 6630", "06 48 22 91 37", "0151 23456789", "07700 918 442"): ten to twelve digits, or nine
+# when valid in a region the text points to ("09 223 41 87" beside "+32" numbers). Its area code may
+# stand in brackets ("(02) 6295 4410"). A whole comma-separated field counts too ("1985-12-02,0485 77
+# 21 09,2018": a CSV row's column).
+_TRUNK = r"(?:0[1-9]\d{0,4}|\(0[1-9]\d{0,3}\))(?:[ .-]\d{2,8}){1,4}"
+_TRUNK_NUMBER = re.compile(rf"(?<![\w+.,/:-]){_TRUNK}(?![\w/:-]|[.,]\d)|(?<=,){_TRUNK}(?=,|[ \t]*(?:\n|$))")
+MIN_HINTED_TRUNK_DIGITS = 9
 # The end of a token holding a digit right before a number: the number is the tail of a longer
 # identifier ("Tracking ref 1Z 999 AA1 01 2345 6784").
 _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
@@ -323,16 +396,24 @@ _DIALLED = re.compile(
 # A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
 # when it is valid in a region the text points to (services/safety/phone_regions.py).
 MIN_CUED_DIGITS = 8
+# An airline booking's contact line: a PNR's SSR CTCM element holds the passenger's mobile with its country
+# code and no "+" ("6 CTCM KL HK1 2348035552211/P1", "SSR CTCM NH HK1/819022418835"; CTCE is the e-mail's).
+_PNR_CONTACT = re.compile(r"\bCTCM(?:[ \t]+[A-Z0-9]{2})?(?:[ \t]+HK\d)?[ \t/]+(\d{8,15})(?![\d.])")
+# An extension or menu option in words phonenumbers does not read, right after a number ("514 555-0148,
+# poste 22", "0300 123 7741 option 2", "Durchwahl 14"): the number's span takes it in.
+_EXTENSION_AFTER = re.compile(r"(?i),?[ \t]*(?:poste|option|durchwahl|interno|ramal|toestel|wewn\.?)[ \t.:]*\d{1,5}\b")
 
 
-def _national_number(raw: str) -> Any:
-    """The number ``raw`` (trunk-prefixed) reads as in the first of ``NATIONAL_REGIONS`` where it is
-    valid, or None."""
+def _national_number(
+    raw: str, regions: tuple[str, ...] | list[str] = NATIONAL_REGIONS, least: int = MIN_NATIONAL_DIGITS
+) -> Any:
+    """The number ``raw`` (trunk-prefixed) reads as in the first of ``regions`` where it is valid, with
+    ``least`` to twelve digits, or None."""
     import phonenumbers
 
-    if not MIN_NATIONAL_DIGITS <= sum(c.isdigit() for c in raw) <= 12:
+    if not least <= sum(c.isdigit() for c in raw) <= 12:
         return None
-    for region in NATIONAL_REGIONS:
+    for region in regions:
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
@@ -358,6 +439,76 @@ def _international_number(raw: str) -> Any:
     digits = sum(c.isdigit() for c in raw)
     plus = raw.startswith("+")  # a "00" number must be valid: "0048 1133 27" is a customer number
     return number if plus and digits >= MIN_NATIONAL_DIGITS and phonenumbers.is_possible_number(number) else None
+
+
+def _word_starts(text: str) -> tuple[list[int], list[int]]:
+    """The starts of the words of ``text`` that may start a phone cue, and of its number nouns."""
+    cue_starts: list[int] = []
+    nouns: list[int] = []
+    kinds = _word_kinds
+    for m in _WORD.finditer(text):
+        word = m.group()
+        kind = kinds.get(word)
+        if kind is None:
+            kind = _CUE_START * bool(_CUE_START_WORD.fullmatch(word)) | _NOUN * bool(_NUMBER_NOUN.fullmatch(word))
+            if len(kinds) < _WORDS_KEPT:
+                kinds[word] = kind
+        if kind & _CUE_START:
+            cue_starts.append(m.start())
+        if kind & _NOUN:
+            nouns.append(m.start())
+    return cue_starts, nouns
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds, given every place (``starts``, ascending) a match of it
+    can start: the regular expression is tried there only, a few words of a text instead of each of
+    its characters (``_PHONE_CUE``'s many alternatives cost ~0.5 ms over 1,000 characters)."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for start in starts:
+        if start >= end and (m := pattern.match(text, start)):
+            found.append(m)
+            end = m.end()
+    return found
+
+
+def phone_cues(text: str) -> list[re.Match[str]]:
+    """The matches of ``_PHONE_CUE`` in ``text``, as its ``finditer`` gives them."""
+    starts, _ = _word_starts(text)
+    if not text.isascii():
+        starts = sorted(starts + [m.start() for m in _CJK_CUE_START.finditer(text)])
+    return _matches_at(_PHONE_CUE, text, starts)
+
+
+def _cues(text: str) -> list[tuple[int, str | None, bool]]:
+    """(end, language, asked) of each phone cue in ``text`` (``_PHONE_CUE``: language the group name
+    of ``phone_regions``' cue, None for English), and of each question about a number whose next line
+    may answer it (``_ASKED_LINE_BEFORE``: asked True, the end where the answer line's text starts). A
+    question naming another identifier ("your NHS number?", "policy number") asks for no phone."""
+    starts, nouns = _word_starts(text)
+    if not text.isascii():
+        starts = sorted(starts + [m.start() for m in _CJK_CUE_START.finditer(text)])
+    cues = [(m.end(), m.lastgroup, False) for m in _matches_at(_PHONE_CUE, text, starts)]
+    for m in _matches_at(_ASKED_LINE_BEFORE, text, nouns):
+        if not is_labelled_identifier(text, m.start()):
+            cues.append((m.end(), "iberian" if m.group("iberian") else None, True))
+    return cues
+
+
+def _possible_in(digits: str, regions: list[str]) -> Any:
+    """The number ``digits`` (read aloud: no grouping to check) is in the first of ``regions`` where its
+    length is a possible one, or None."""
+    import phonenumbers
+
+    for region in regions:
+        try:
+            number = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return number
+    return None
 
 
 def phone_recognizer(regions: list[str]) -> Any:
@@ -416,46 +567,68 @@ def phone_recognizer(regions: list[str]) -> Any:
 
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             pointed_to: set[str] | None = None  # the regions the text points to, read once when needed
-            for cue in _PHONE_CUE.finditer(text):  # short windows after cue words only: cheap
-                window = text[cue.end() : cue.end() + _CUE_REACH]
+            # short windows after cue words (and on the line answering a question about a number) only: cheap
+            for cue_end, language, asked in _cues(text):
+                window = text[cue_end : cue_end + _CUE_REACH]
+                if asked:
+                    window = window.split("\n", 1)[0]  # the answer is on its line
+                spoken = spoken_numbers(text, cue_end, cue_end + len(window))
                 free = sum(
-                    c.isdigit() and not any(r.start <= cue.end() + i < r.end for r in results)
+                    c.isdigit() and not any(r.start <= cue_end + i < r.end for r in results)
                     for i, c in enumerate(window)
                 )
-                if free < MIN_CUED_DIGITS:
+                if free < MIN_CUED_DIGITS and not spoken:
                     continue  # what this pass adds has eight digits or more, none in a number found already
                 if pointed_to is None:
                     pointed_to = hinted_regions(text)
-                hinted = pointed_to | set(cue_regions(cue.lastgroup)) | set(self.supported_regions)
+                hinted = pointed_to | set(cue_regions(language)) | set(self.supported_regions)
                 regions = list(self.supported_regions) + sorted(hinted - set(self.supported_regions))
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
-                if digits and not any(
-                    r.start < cue.end() + digits.end() and cue.end() + digits.start() < r.end for r in results
+                if spoken or (
+                    digits
+                    and not any(r.start < cue_end + digits.end() and cue_end + digits.start() < r.end for r in results)
                 ):
                     regions += [r for r in extra_regions if r not in hinted]
-                for region in regions:
+
+                def cued(start: int, asked: bool = asked) -> bool:
+                    """Whether a phone cue stands in the clause before ``start`` (or the line before asked)."""
+                    return (
+                        asked
+                        or bool(phone_cues(_clause_before(text, start, _CUE_REACH)))
+                        or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start) is not None
+                    )
+
+                for start, end, said in spoken:
+                    if cued(start) and (number := _possible_in(said, regions)):
+                        add(start, text[start:end], number, "spoken")
+                for region in regions if free >= MIN_CUED_DIGITS else ():
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):
-                        start = cue.end() + match.start
+                        start = cue_end + match.start
                         count = sum(c.isdigit() for c in match.raw_string)
                         short = count < MIN_NATIONAL_DIGITS  # then valid in a region the text points to
                         if count < MIN_CUED_DIGITS or (
                             short and (region not in hinted or not phonenumbers.is_valid_number(match.number))
                         ):
                             continue
-                        if not (
-                            _PHONE_CUE.search(_clause_before(text, start, _CUE_REACH))
-                            or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start)
-                        ):
-                            continue
-                        add(start, match.raw_string, match.number, region)
+                        if cued(start):
+                            add(start, match.raw_string, match.number, region)
             if "0" in text:
                 for m in _TRUNK_NUMBER.finditer(text):
                     if _DIGIT_TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                         continue
-                    if number := _national_number(m.group()):
+                    number = _national_number(m.group())
+                    if number is None and sum(c.isdigit() for c in m.group()) >= MIN_HINTED_TRUNK_DIGITS:
+                        if pointed_to is None:
+                            pointed_to = hinted_regions(text)
+                        number = _national_number(m.group(), sorted(pointed_to), MIN_HINTED_TRUNK_DIGITS)
+                    if number is not None:
                         add(m.start(), m.group(), number, "national")
+            if "CTCM" in text:
+                for m in _PNR_CONTACT.finditer(text):
+                    if number := _international_number("+" + m.group(1)):
+                        add(m.start(1), m.group(1), number, "international")
             if "/" in text or "[" in text:
                 for m in _DIALLED.finditer(text):
                     add(m.start(1), m.group(1), phonenumbers.PhoneNumber(), "dialled")
@@ -463,6 +636,9 @@ def phone_recognizer(regions: list[str]) -> Any:
                 for m in _PLUS_NUMBER.finditer(text):
                     if number := _international_number(m.group()):
                         add(m.start(), m.group(), number, "international")
+            for r in results:
+                if extension := _EXTENSION_AFTER.match(text, r.end):
+                    r.end = extension.end()
             return EntityRecognizer.remove_duplicates(results)
 
     # the name the prefilter knows it by; its condition (a valid number's fewest digits) holds for

@@ -2,7 +2,8 @@
 codes of its international numbers ("+48 601 238 447": Poland), the country-code top-level domains
 of its e-mail addresses and links ("@otenet.gr": Greece), the scripts it is written in (Greek,
 Cyrillic, Hangul, kana, Han, Devanagari, Arabic, Hebrew, Thai; since session 21 also the letters of
-one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ") and
+one national Latin alphabet: Polish "ł", Czech "ř", Hungarian "ő", Romanian "ș", Turkish "ğ"; since
+session 22 the Spanish "ñ", pointing to the Spanish-speaking regions, and "ã", "õ" to Portugal and Brazil) and
 the language of the phone cue before a number ("Tlf", "Puhelin", "Cel."). The phone recogniser
 (``services/safety/lookalikes.py``) accepts a number shorter than ten digits after a phone cue only
 when it is valid in one of these regions or a configured one (Norwegian and Danish numbers have
@@ -16,11 +17,13 @@ import re
 
 # Phone cues by language, with the regions whose numbers a cue in that language most likely
 # introduces. English cues point nowhere (the configured regions stand).
+# The regions that write Spanish ("ñ" points to them).
+SPANISH = ("ES", "MX", "AR", "CO", "PE", "CL", "VE", "EC", "GT", "BO", "DO", "PY", "UY", "CR", "PA")
 CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|contacto|contato|telem[óo]vel|telefone",
-        ("ES", "PT", "MX", "AR", "CO", "PE", "CL", "VE", "EC", "GT", "BO", "DO", "PY", "UY", "CR", "PA", "BR"),
+        (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom", ("PL",)),
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]", ("GR", "CY")),
@@ -42,6 +45,8 @@ _SCRIPTS = (
     (re.compile(r"[őűŐŰ]"), ("HU",)),
     (re.compile(r"[șțȘȚ]"), ("RO",)),
     (re.compile(r"[ğıĞİ]"), ("TR",)),
+    (re.compile(r"[ñÑ]"), SPANISH),
+    (re.compile(r"[ãõÃÕ]"), ("PT", "BR")),
     (re.compile(r"[\u0370-\u03ff]"), ("GR", "CY")),
     (re.compile(r"[\u0400-\u04ff]"), ("RU", "UA", "BY", "KZ", "BG", "RS")),
     (re.compile(r"[\uac00-\ud7a3]"), ("KR",)),

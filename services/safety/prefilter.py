@@ -32,6 +32,7 @@ from typing import Any
 import regex
 
 from services.safety.birth_dates import has_birth_cue
+from services.safety.spoken_numbers import has_spoken_number
 
 _RE_DIGIT = re.compile(r"\d")
 _REGEX_DIGIT = regex.compile(r"\d")
@@ -177,7 +178,10 @@ class Prefilter:
                 self.conditions[recognizer.id] = _own_result(recognizer)
             elif recognizer.name == "PhoneRecognizer" and _phone_condition_holds(recognizer):
                 least = min_phone_digits(list(recognizer.supported_regions))
-                self.conditions[recognizer.id] = lambda f, least=least: f.re_digits >= least
+                # or a number read aloud (lookalikes.py counts one after a cue: spoken_numbers.py)
+                self.conditions[recognizer.id] = lambda f, least=least: (
+                    f.re_digits >= least or has_spoken_number(f.text)
+                )
             elif recognizer.name in PATTERNS_READ and fingerprint(recognizer) == PATTERNS_READ[recognizer.name]:
                 self.conditions[recognizer.id] = CONDITIONS[recognizer.name]
 

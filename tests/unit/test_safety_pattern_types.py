@@ -176,3 +176,131 @@ def test_a_national_latin_letter_points_to_its_region():
 def test_a_nine_digit_number_after_a_cue_in_a_text_written_with_polish_letters_is_a_phone_number(pii_detector):
     text = "Pozdrawiam, Michał Zięba\nSekretariat Wydziału, tel. 22 584 19 63"
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["22 584 19 63"]
+
+
+# Session 22 (held-outs 5-11's phone misses): a cue grammar across languages, the answer line to a question
+# about a number, numbers read aloud, PNR contact lines, trunk numbers of hinted regions in CSV fields,
+# extensions in words and "ñ" as a Spanish text's letter.
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Nuestro número nuevo es 55 3187 2290, gracias.", "55 3187 2290"),  # a word after the number word
+        ("Sorry, my new number is 98765 43210 from today.", "98765 43210"),  # a word before it
+    ],
+)
+def test_a_possessive_and_a_number_word_are_a_phone_cue(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+def test_a_number_word_after_a_possessive_and_an_identifier_is_no_phone_cue(pii_detector):
+    assert _found(pii_detector, "My policy number is 4410882913.", "PHONE_NUMBER") == []
+
+
+def test_the_line_answering_a_question_about_a_number_holds_a_phone_number(pii_detector):
+    chat = (
+        "[02/12/26, 10:01] Ana: ¿me pasas el número del fontanero?\n"
+        "[02/12/26, 10:02] Luis: 612 34 56 78, dile que vas de mi parte"
+    )
+    assert _found(pii_detector, chat, "PHONE_NUMBER") == ["612 34 56 78"]
+    # the same line after a question about another identifier
+    other = "Agent: Can I take your policy number, señora?\nCaller: 612 34 56 78"
+    assert _found(pii_detector, other, "PHONE_NUMBER") == []
+    assert _found(pii_detector, other.replace("policy ", ""), "PHONE_NUMBER") == ["612 34 56 78"]
+
+
+def test_a_number_read_aloud_after_a_cue_or_a_question_is_a_phone_number(pii_detector):
+    transcript = (
+        "Agent: What's the best number for you?\nCaller: oh two oh, seven nine four six, double one three four."
+    )
+    assert _found(pii_detector, transcript, "PHONE_NUMBER") == ["oh two oh, seven nine four six, double one three four"]
+    cued = "You can call me on four one five, five five five, two six seven one after six."
+    assert _found(pii_detector, cued, "PHONE_NUMBER") == ["four one five, five five five, two six seven one"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Count them: one two three four five six seven eight nine one two.",  # no cue
+        "Call the clinic, she said, on the twenty-third of October, nineteen eighty-seven.",  # no digit words
+    ],
+)
+def test_digit_words_with_no_cue_and_dates_read_aloud_are_no_phone_number(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_spoken_digits_read_double_triple_and_hundred():
+    from services.safety.spoken_numbers import digits_of, spoken_numbers
+
+    assert digits_of("oh seven seven double oh, nine hundred, nine eight two") == "07700900982"
+    assert digits_of("triple five, one two") == "55512"
+    assert spoken_numbers("one two three four five six seven eight nine") == []  # nine digits: too few
+
+
+def test_a_pnr_contact_line_holds_a_phone_number_without_its_plus(pii_detector):
+    pnr = "1.OKAFOR/NNEKA MS\n  4 SSR CTCM JL HK1/819012345678/P1\n  5 SSR CTCE JL HK1/NNEKA//EXAMPLE.COM/P1"
+    assert _found(pii_detector, pnr, "PHONE_NUMBER") == ["819012345678"]
+
+
+def test_trunk_numbers_of_a_hinted_region_count_in_csv_fields(pii_detector):
+    rows = "id,name,born,phone,since\n1,Jan,1990-01-01,+32 475 12 34 56,2000\n2,Els,1991-02-03,0470 12 34 56,2001\n"
+    rows += "3,Bart,1992-03-04,09 234 56 78,2002"
+    assert _found(pii_detector, rows, "PHONE_NUMBER") == ["+32 475 12 34 56", "0470 12 34 56", "09 234 56 78"]
+    # nine digits of a region no part of the text points to: no phone number
+    assert _found(pii_detector, "id,name,born,phone\n2,Els,1991-02-03,09 234 56 78,2001", "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Vous pouvez me joindre au 514 555-0199, poste 31, en journée.", "514 555-0199, poste 31"),
+        ("Ring 0300 123 4567 option 3 for transport.", "0300 123 4567 option 3"),
+    ],
+)
+def test_an_extension_in_words_belongs_to_its_number(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+def test_a_spanish_letter_points_to_spanish_regions(pii_detector):
+    from services.safety.phone_regions import hinted_regions
+
+    assert {"ES", "MX", "AR"} <= hinted_regions("Acompañante") and "BR" in hinted_regions("Não")
+    assert _found(pii_detector, "Acompañante: su hija, tel. 612 34 56 78.", "PHONE_NUMBER") == ["612 34 56 78"]
+    assert _found(pii_detector, "Acompanante: su hija, tel. 612 34 56 78.", "PHONE_NUMBER") == []
+
+
+def test_the_phone_cues_found_where_a_cue_can_start_are_the_cue_grammars_matches():
+    import json
+    from pathlib import Path
+
+    from services.safety.lookalikes import _PHONE_CUE, phone_cues
+
+    data = Path(__file__).resolve().parents[2] / "loadtests" / "data" / "pii"
+    texts = [json.loads(line)["text"] for line in (data / "dev.jsonl").read_text().splitlines() if line.strip()]
+    texts += [
+        "Tel. kom. 601 238 447; tel 22 584 19 63",  # "tel" starts the Polish and the English cue
+        "your phone number is 1; Il mio numero è 2; mon numéro : 3",  # a possessive over a cue word
+        "收货人：王建国 手机：138 0013 8000 연락처는 010 फ़ोन هاتف",
+        "ΤΗΛΈΦΩΝΟ 210 и ТЕЛЕФОН 495; tlf. Puh. CEL",
+    ]
+    for text in texts:
+        for piece in (text, *(text[i : i + 30] for i in range(0, len(text), 11))):
+            expected = [(m.start(), m.end(), m.lastgroup) for m in _PHONE_CUE.finditer(piece)]
+            assert [(m.start(), m.end(), m.lastgroup) for m in phone_cues(piece)] == expected
+
+
+def test_quads_of_access_logs_flow_records_and_ec2_host_names_are_ip_addresses(pii_detector):
+    access = (
+        '203.0.113.9 - - [02/Dec/2026:08:00:01 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/8.5.0" rt=0.004\n'
+        '81.2.69.160 - - [02/Dec/2026:08:00:02 +0000] "GET /a HTTP/1.1" 200 91 "-" "Safari/605.1.15.4"'
+    )
+    assert _found(pii_detector, access, "IP_ADDRESS") == ["203.0.113.9", "81.2.69.160"]
+    flow = "2 123456789012 eni-0c9d8e7f6a5b43210 172.31.40.7 81.2.69.160 443 50122 6 12 3022 ACCEPT OK"
+    assert _found(pii_detector, flow, "IP_ADDRESS") == ["172.31.40.7", "81.2.69.160"]
+    assert _found(pii_detector, "the bad node is ip-10-42-9-31, 10.42.9.31, OOMing", "IP_ADDRESS") == ["10.42.9.31"]
+
+
+def test_a_version_after_a_product_or_beside_another_is_still_no_ip_address(pii_detector):
+    text = "Fleet Agent 10.4.22.190 ships with 10.4.21.233 of the updater; agent-core 7.52.0.14"
+    assert _found(pii_detector, text, "IP_ADDRESS") == []

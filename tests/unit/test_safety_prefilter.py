@@ -26,6 +26,8 @@ EDGES = [
     "Call +43 1112 now",  # the shortest phone number here: 6 digits (min_phone_digits)
     "Call +43 111 now",
     "dial 0800 1111",
+    "call me on four one five, five five five, two six seven one",  # read aloud: no digit at all
+    "call me on four one five, five five five, two six seven",  # nine digits: one short
     "Ring (415) 555-0132 or +44 20 7946 0000.",
     "card 4222222222222 on file",  # 13-digit Visa: the card pattern's fewest digits
     "card 4222 2222 2222 2 on file",

@@ -199,7 +199,8 @@ _ADDRESS_PATTERNS = [
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
     # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
     # Barkatpura, Hyderabad 500027"
-    rf"(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{{1,3}}[- ])?)\d{{1,5}}(?:[/-]\d{{1,5}}){{0,3}},"
+    r"(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
+    r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
     rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.

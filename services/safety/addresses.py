@@ -255,6 +255,11 @@ _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
 # for, and which most texts cannot match, are run only on a text holding what each of their matches
 # holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
 _STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+# A street word that opens a street's name, in any case, before a space ("Calle ", "rue "): what the words
+# before a name in an address may be (services/safety/pii.py, address_after_name).
+OPENS_A_STREET = re.compile(
+    rf"(?i:{_STREET_FIRST}|avenue|boulevard|chemin|allée|impasse|quai|place|strada|ulica|ul\.)\s", re.UNICODE
+)
 _FORM_NEEDS = {
     3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
     12: lambda text: _STREET_FIRST_WORD.search(text) is not None,

@@ -317,7 +317,7 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
                 r.start = o.start
             if o.end < r.end and not text[o.end].isalnum() and not _has_space(text, o.end, r.end):
                 r.end = o.end
-        label = _LABEL_LINE.search(text, r.start, r.end)
+        label = _LABEL_LINE.search(text, r.start, r.end + 1)  # (the space after a colon that ends it)
         if label:
             r.end = r.start + len(text[r.start : label.start()].rstrip())
         span = text[r.start : r.end]

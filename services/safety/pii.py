@@ -302,7 +302,10 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     characters) at a punctuation mark (``"dob":"1969-08-14"``, ``NGA/12MAR85``, ``1985-12-02,0485``,
     ``B1900.``) the tagger's span stops there too; a span that runs onto a line opening with a label
     ("\nPhone: ") stops before it; a span across a field boundary of a JSON or dict record
-    (``"id":"p-1","name"``) and an address with no letter ("12", "700-41188") are dropped."""
+    (``"id":"p-1","name"``), an address with no letter ("12", "700-41188") and a date after a "born"
+    said of a firm or an animal (``birth_dates.born_of_no_person``) are dropped."""
+    from services.safety.birth_dates import born_of_no_person
+
     rules = [r for r in results if not _by_tagger(r)]
     out = []
     for r in results:
@@ -325,6 +328,8 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
             continue
         if r.entity_type == "ADDRESS" and not any(c.isalpha() for c in span):
             continue
+        if r.entity_type == "DATE_OF_BIRTH" and born_of_no_person(text, r.start):
+            continue  # as the rule: "born" said of a firm or an animal
         out.append(r)
     return out
 

@@ -251,10 +251,13 @@ _ADDRESS_PATTERNS = [
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
-# Two forms whose optional unit and building prefix leaves the engine no first characters to scan
-# for, and which most texts cannot match, are run only on a text holding what each of their matches
-# holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
+# Forms whose optional prefix leaves the engine no first characters to scan for, and which most texts
+# cannot match, are run only on a text holding what each of their matches holds: a Korean road ("-ro",
+# "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle"), a Turkish street word, Cyrillic
+# letters, the Chinese "市" (city).
 _STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+_TURKISH_STREET = re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulv|Blv")
+_CYRILLIC = re.compile(r"[а-яё]")
 # A street word that opens a street's name, in any case, before a space ("Calle ", "rue "): what the words
 # before a name in an address may be (services/safety/pii.py, address_after_name).
 OPENS_A_STREET = re.compile(
@@ -263,6 +266,9 @@ OPENS_A_STREET = re.compile(
 _FORM_NEEDS = {
     3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
     12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 3: lambda text: _TURKISH_STREET.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 2: lambda text: _CYRILLIC.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 1: lambda text: "市" in text,
 }
 
 

@@ -1178,3 +1178,42 @@ def test_french_turkish_russian_chinese_and_other_unit_and_building_forms(addres
 )
 def test_a_count_before_a_bare_street_abbreviation_is_no_address(text):
     assert spans(AddressRecognizer(), text) == []
+
+
+# Session 22: dates of birth answered after the name, with a year word, and "born" said of firms and animals.
+
+
+def test_a_date_of_birth_answered_after_the_name_on_the_next_line_is_found():
+    recognizer = DateOfBirthRecognizer()
+    text = "AGENT: Could I take your full name and date of birth?\nCLIENT: Sure, Tomasz Wrona, um, 4 May 1961.\n"
+    assert spans(recognizer, text) == ["4 May 1961"]
+    text = "Operator: name and date of birth?\nCaller: Ines Vidal — 17.09.1958\nOperator: thanks"
+    assert spans(recognizer, text) == ["17.09.1958"]
+    text = "Operator: what is your date of birth?\nCaller: Thanks, I'll check the visit on 12/03/2026"
+    assert spans(recognizer, text) == []  # a date that follows no separator after the name: not the answer
+
+
+def test_a_year_word_after_the_year_is_part_of_the_date_of_birth():
+    recognizer = DateOfBirthRecognizer()
+    assert spans(recognizer, "Дата рождения: 2 апреля 1958 года, Тверь") == ["2 апреля 1958 года"]
+    assert spans(recognizer, "Data urodzenia: 11 listopada 1974 r., Kraków") == ["11 listopada 1974 r."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our little print shop was born on 3 March 2009 above a bicycle repair stall.",
+        "Fjordbryggeri AS was born on 21 June 2014 in a boathouse.",
+        "Born on 8 August 2012 in a spare bedroom, our brand now sells in nine countries.",
+        'Patient: "Pepper", cocker spaniel, born 02/05/2020, spayed female.',
+    ],
+)
+def test_born_said_of_a_firm_or_an_animal_is_no_date_of_birth(pii_detector, text):
+    assert spans(DateOfBirthRecognizer(), text) == []
+    assert [e for e in pii_detector.detect(text, ["DATE_OF_BIRTH"]) if e.type == "DATE_OF_BIRTH"] == []
+
+
+def test_born_said_of_a_person_beside_a_firm_stays_a_date_of_birth():
+    text = "The founder of the brewery, Hanne Lund, was born on 9 October 1971 in Bergen."
+    assert spans(DateOfBirthRecognizer(), text) == ["9 October 1971"]
+    assert spans(DateOfBirthRecognizer(), "Tomas Berg, born 2 May 1980, joined the company in 2004.") == ["2 May 1980"]

@@ -1078,7 +1078,7 @@ def test_a_street_first_name_with_no_house_number_or_town_after_is_no_address():
         ("SPEAKER 2: DOB?\nSPEAKER 1: four, nineteen, seventy-three", "four, nineteen, seventy-three"),
         ("He was born on the 12th day of March 1986 in Kumasi.", "12th day of March 1986"),
         # CLDR's month names (genitive forms too), and a day glued to its month
-        ("Дата рождения: 9 ноября 1975 г.", "9 ноября 1975"),
+        ("Дата рождения: 9 ноября 1975 г.", "9 ноября 1975 г."),  # the year word is part of it
         ("Pacjentka (ur. 4 marca 1986) zgłasza ból.", "4 marca 1986"),
         ("Ημερομηνία γέννησης: 21 Σεπτεμβρίου 1990", "21 Σεπτεμβρίου 1990"),
         ("Datum narození: 4. března 1986", "4. března 1986"),

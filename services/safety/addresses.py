@@ -22,7 +22,10 @@ house numbers with parts ("101/3/12", "14 B 21", "158-bis"), floors and flats be
 street word ("Ερμού 54, 105 63 Αθήνα"), street-first Latin addresses with units, colonias and towns
 and no postcode needed ("Av. Cabildo 2380, 4° B, Belgrano, CABA"), "Flat 2/1" and house-number
 ranges before the street; and addresses named by their layout: a quoted value under an address key
-(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field.
+(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field. Session 22: French units and
+quarters before the postcode and Quebec towns, Turkish ("No:", "D:", "Mah."), Russian ("ул., д., кв."),
+Chinese, Singaporean ("Blk"), Indian door-number and Irish-language forms, a building after a Japanese or
+Korean address; a count before a bare street abbreviation ("20 St.", German "Stück") is no street.
 """
 
 from __future__ import annotations

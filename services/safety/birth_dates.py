@@ -13,7 +13,9 @@ markdown table whose header names the column "dob", "Date of birth", "born"...),
 grammar of many languages: the month names of CLDR (babel) in 44 languages, days and years in
 words ("the twenty-third of May, nineteen eighty-four", "le premier mars", "siebzehnter Juni
 neunzehnhundertneunzig"), compact "02MAR79", Japanese era years ("平成3年6月18日"); cues of more
-languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma.
+languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma. Since
+session 22: the name before the date in an answer line, a year word inside the date ("1952 года"), and
+no date of birth after a "born" said of a firm or an animal (``born_of_no_person``).
 """
 
 from __future__ import annotations

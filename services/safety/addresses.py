@@ -22,7 +22,10 @@ house numbers with parts ("101/3/12", "14 B 21", "158-bis"), floors and flats be
 street word ("Ερμού 54, 105 63 Αθήνα"), street-first Latin addresses with units, colonias and towns
 and no postcode needed ("Av. Cabildo 2380, 4° B, Belgrano, CABA"), "Flat 2/1" and house-number
 ranges before the street; and addresses named by their layout: a quoted value under an address key
-(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field.
+(JSON, dicts, YAML, logfmt, FHIR) and an HL7 PID segment's address field. Session 22: French units and
+quarters before the postcode and Quebec towns, Turkish ("No:", "D:", "Mah."), Russian ("ул., д., кв."),
+Chinese, Singaporean ("Blk"), Indian door-number and Irish-language forms, a building after a Japanese or
+Korean address; a count before a bare street abbreviation ("20 St.", German "Stück") is no street.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ _STREET = (
     r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
     r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar|Wynd|Brae)\.?"
 )
-_CAP = r"[A-ZÀ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
+# (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
+_CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 _TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
@@ -90,10 +94,11 @@ _STREET_JOINED = (
     r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur)"
 )
 # A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
-_CAP_ANY = r"[A-ZÀ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
-# Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B".
+_CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
+# Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
+# "112-3hoog".
 _CONTINENTAL_HOUSE = (
-    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+|[IVX]{1,4}|hs|bis|ter|[a-z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
+    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+(?:hoog)?|[IVX]{1,4}|hs|bis|ter|[a-z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
     r"(?:\s+m\.\s*\d+)?"
 )
 # Up to two short parts between the house number and the postcode, after a comma or a line break:
@@ -114,7 +119,8 @@ _CONTINENTAL_POSTCODE = (
 # a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
 _BUILDING = (
     r"(?:Residency|Residences|Apartments|Tower|Towers|Court|House|Building|Centre|Center|Mansions|Estate|"
-    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes)"
+    r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes|Gardens|Park|Place|Plaza|"
+    r"Villas|Cottages)"
 )
 _BEFORE_HOUSE = (
     rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
@@ -132,11 +138,14 @@ _TOWN_AFTER_CODE = (
     r"[A-ZÀ-Ž][\wÀ-ž-]+(?:\s(?:(?:de|del|di|do|da|sur|am|an|la)\s)?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
     r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
 )
+# A Turkish capitalised word or a street's number ("İnönü", "Kadıköy", "1203")
+_TR_WORD = r"[A-ZÇĞİÖŞÜ0-9][\wçğıöşü'’-]*"
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
     # a range of house numbers: "45-47 Hall Street")
-    rf"{_BEFORE_HOUSE}\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?\s+(?:{_CAP}\s+){{0,3}}{_STREET}(?![\w])"
+    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?\s+"
+    rf"(?:(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))(?:\s\d{{1,3}}(?=,))?"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN}{{1,3}}?{_STRONG_POSTAL}",
@@ -164,10 +173,13 @@ _ADDRESS_PATTERNS = [
     # Wittenham, Abingdon OX14 4QS"
     rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
-    # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris
+    # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000
+    # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,
+    # Casablanca 20330 / 4520, rue Saint-Denis, app. 3, Montréal (Québec) H2J 2L3
     r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
-    r"(?:\s+[\wÀ-ÿ'’-]+){1,4},?\s+\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+",
+    r"(?:\s+[\wÀ-ÿ'’-]+){1,4}(?:,\s*[^,\n]{1,25}?){0,3},?\s+"
+    r"(?:\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+|[A-ZÀ-Þ][\wÀ-ÿ-]+(?:\s\([A-ZÀ-Þ][\wÀ-ÿ-]+\))?\s+(?:\d{5}(?!\d)|[A-Z]\d[A-Z]\s?\d[A-Z]\d))",
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
     # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
@@ -188,8 +200,10 @@ _ADDRESS_PATTERNS = [
     r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
-    # (not a phone number's last group: "+91 98201 44563, B-704, ...")
-    rf"(?<![\d+][ .-])\b(?:[A-Z]{{1,3}}[- ])?\d{{1,5}}(?:/\d{{1,5}})?,"
+    # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
+    # Barkatpura, Hyderabad 500027"
+    r"(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
+    r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
     rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
@@ -199,15 +213,18 @@ _ADDRESS_PATTERNS = [
     # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
     r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
     r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
-    # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3"
-    rf"\b{_CAP}(?:\s{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{0,2}},\s*(?:Co\.?|County)\s+{_CAP},?\s*{_POSTAL}",
+    # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3", in Irish too
+    # ("Cnoc na Móna, Gaoth Dobhair, Co. Dhún na nGall, F92 X2K7")
+    rf"\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
+    rf"(?:Co\.?|County)\s+{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
     r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
     r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?"
-    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室))?",
+    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室)"
+    r"|\s+[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{1,4}(?:号室|号)?)?",
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
-    r"(?:,?\s*\d{1,4}동)?(?:\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
+    r"(?:,?\s*\d{1,4}동)?(?:,?\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
     # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
     rf"\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
@@ -217,16 +234,44 @@ _ADDRESS_PATTERNS = [
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
     rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,4}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
     rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
+    # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
+    # "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
+    rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"
+    rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
+    r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
+    r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
+    rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?",
+    # Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
+    # Ленина, д. 25" (a street word, the house after "д.", building and flat parts, the town, the index)
+    r"(?:\b\d{6},\s*)?(?:(?:г|гор|м)\.\s*[А-ЯЁІЇЄ][\w-]+,\s*)?"
+    r"\b(?:ул|улица|вул|вулиця|просп|пр-т|проспект|пер|переулок|наб|б-р|бульв|ш|шоссе|пл|площадь)\.?\s+"
+    r"[А-ЯЁІЇЄ0-9][\w-]*(?:\s[\w-]+){0,2},\s*(?:д|дом|буд)\.?\s*\d{1,4}[а-яА-Я]?(?:/\d{1,4})?"
+    r"(?:,\s*(?:корп|к|стр|кв|оф|под|эт)\.?\s*\d{1,4}[а-яА-Я]?){0,3}"
+    r"(?:,\s*(?:г\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,\s*\d{6}(?!\d))?",
+    # Chinese: province, city, district, a road, its number, building and room: "上海市徐汇区漕溪北路88号3栋1202室"
+    r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
+    r"[0-9０-９]{1,5}[号號](?:[0-9０-９]{1,3}[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
-# Two forms whose optional unit and building prefix leaves the engine no first characters to scan
-# for, and which most texts cannot match, are run only on a text holding what each of their matches
-# holds: a Korean road ("-ro", "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle").
+# Forms whose optional prefix leaves the engine no first characters to scan for, and which most texts
+# cannot match, are run only on a text holding what each of their matches holds: a Korean road ("-ro",
+# "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle"), a Turkish street word, Cyrillic
+# letters, the Chinese "市" (city).
 _STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+_TURKISH_STREET = re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulv|Blv")
+_CYRILLIC = re.compile(r"[а-яё]")
+# A street word that opens a street's name, in any case, before a space ("Calle ", "rue "): what the words
+# before a name in an address may be (services/safety/pii.py, address_after_name).
+OPENS_A_STREET = re.compile(
+    rf"(?i:{_STREET_FIRST}|avenue|boulevard|chemin|allée|impasse|quai|place|strada|ulica|ul\.)\s", re.UNICODE
+)
 _FORM_NEEDS = {
     3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
     12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 3: lambda text: _TURKISH_STREET.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 2: lambda text: _CYRILLIC.search(text) is not None,
+    len(_ADDRESS_PATTERNS) - 1: lambda text: "市" in text,
 }
 
 

@@ -13,7 +13,9 @@ markdown table whose header names the column "dob", "Date of birth", "born"...),
 grammar of many languages: the month names of CLDR (babel) in 44 languages, days and years in
 words ("the twenty-third of May, nineteen eighty-four", "le premier mars", "siebzehnter Juni
 neunzehnhundertneunzig"), compact "02MAR79", Japanese era years ("平成3年6月18日"); cues of more
-languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma.
+languages, field keys of any naming style ("birthDate", "fecha_nac"), "b." / "f." after a comma. Since
+session 22: the name before the date in an answer line, a year word inside the date ("1952 года"), and
+no date of birth after a "born" said of a firm or an animal (``born_of_no_person``).
 """
 
 from __future__ import annotations
@@ -140,6 +142,9 @@ _DATE = (
     rf"|{_NUMBER_WORDS}(?:,\s+{_NUMBER_WORDS}){{2}})"
 )
 _DATE_RE = re.compile(_DATE)
+# A word for "year" after a date's year, part of the date as written: Russian "14 марта 1952 года" / "г.",
+# Ukrainian "року" / "р.", Polish and Czech "1961 r." / "roku".
+_YEAR_WORD = r"(?:года|г\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
 # "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
@@ -258,9 +263,11 @@ _DOB = re.compile(
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
     r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,40}\)\s*[:=：–—-]?\s*)?\(?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
-    # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988")
-    rf"(?:[?.]?[ \t]*\n{STAMP}[^\n:]{{1,24}}:\s*(?:it['’]?s|it is|sure|yes)?[,.]?\s*)?"
-    rf"(?:the\s+)?(?P<date>{_DATE})(?!\d)"
+    # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
+    # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
+    rf"(?:[?.]?[ \t]*\n{STAMP}[^\n:]{{1,24}}:[ \t]*"
+    r"(?:[^\n\d:?]{0,60}?[,;—–][ \t]*|(?:it['’]?s|it is|sure|yes)?[,.]?[ \t]*))?"
+    rf"(?:the\s+)?(?P<date>{_DATE}(?:[ \t]?{_YEAR_WORD})?)(?!\d)"
 )
 
 
@@ -364,6 +371,43 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# "born" said of a firm or an animal ("The brewery was born on 14.02.1983", "border terrier, born 4/4/2019",
+# "Born on 1 June 2004 in a garage, our company ..."): a firm's, a venture's or an animal's word, or a firm's
+# legal form, in the words before "born" in its sentence or, "born" opening the sentence, after it.
+_NO_PERSON_WORD = re.compile(
+    r"(?i)\b(?:company|companies|firm|business|brand|start-?up|brewery|bakery|distillery|winery|shop|store|"
+    r"restaurant|caf[eé]|studio|agency|label|band|magazine|newspaper|charity|foundation|project|idea|product|"
+    r"app|platform|website|podcast|factory|venture|enterprise|co-?op|cooperative|puppy|puppies|dog|cat|kitten|"
+    r"kittens|foal|calf|calves|lamb|horse|pony|pet|litter|cub|terrier|retriever|spaniel|poodle|collie|bulldog|"
+    r"mare|stallion|filly|colt|heifer|piglet)\b"
+    r"|\b(?-i:AS|AB|ASA|SA|LLC|Ltd|GmbH|AG|Inc|plc|BV|NV|Oy|SpA|Srl|SARL)\b"
+)
+_BORN = re.compile(r"(?i)\bborn\b")
+_AUXILIARIES = frozenset("was is were are been be has had have who which that".split())
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+
+
+def born_of_no_person(text: str, date_start: int) -> bool:
+    """Whether the date at ``date_start`` follows a "born" (in its sentence, at most 40 characters before)
+    said of a firm or an animal: ``_NO_PERSON_WORD`` in its subject (the last clause before it that is
+    not only "was" or "is", its last six words: not "the founder of the company, Jane Doe, was born"),
+    or after it when it opens its sentence."""
+    window = text[max(0, date_start - 40) : date_start]
+    cues = list(_BORN.finditer(window))
+    if not cues or _SENTENCE_BREAK.search(window, cues[-1].end()):
+        return False
+    born = cues[-1]
+    cue = date_start - len(window) + born.start()
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, cue)]
+    opening = breaks[-1] if breaks else 0
+    for clause in reversed(text[opening:cue].split(",")):  # the subject: the last clause not only "was"
+        words = [w for w in clause.split() if w.lower() not in _AUXILIARIES][-6:]
+        if words:
+            return _NO_PERSON_WORD.search(" ".join(words)) is not None
+    end = _SENTENCE_BREAK.search(text, date_start)
+    return _NO_PERSON_WORD.search(text, date_start, end.start() if end else len(text)) is not None
+
+
 class DateOfBirthRecognizer(EntityRecognizer):
     """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
 
@@ -388,6 +432,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
         for start, end in birth_column_dates(text):  # a table's birth column
             out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for m in dates_after_cues(text, cues):
+            if born_of_no_person(text, m.start("date")):
+                continue
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
             cue = _DOB_CORRECTION.match(text, m.end())
             corrected = cue and _DATE_RE.match(text, cue.end())

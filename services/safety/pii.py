@@ -281,6 +281,96 @@ def address_end(text: str, start: int, end: int) -> int:
     return start + len(text[start : breaks[-1].start()].rstrip())
 
 
+def _by_tagger(result: Any) -> bool:
+    return (result.recognition_metadata or {}).get("recognizer_name") == "TaggerRecognizer"
+
+
+# A field boundary inside a value: a closing quote, a colon or comma, an opening quote or bracket
+# (``"id":"p-1","name":[{"family"``): no name, address or date runs across one.
+_FIELD_BOUNDARY = re.compile(r"[\"'][ \t]*[:,][ \t]*[\[{]*[ \t]*[\"']")
+# A line that opens with a label ("\nPhone: ", "\nDate of birth: "): the next field begins there.
+_LABEL_LINE = re.compile(r"\n[ \t]*[^\W\d_]+(?:[ .'’-][^\W\d_]+){0,3}[ \t]*:[ \t]")
+
+
+def _has_space(text: str, start: int, end: int) -> bool:
+    return any(c.isspace() for c in text[start:end])
+
+
+def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
+    """The learned tagger's Presidio results (the others as they are), their spans kept to whole
+    fields: where a rule's span of the same type ends or begins inside a chunk (a run of non-space
+    characters) at a punctuation mark (``"dob":"1969-08-14"``, ``NGA/12MAR85``, ``1985-12-02,0485``,
+    ``B1900.``) the tagger's span stops there too; a span that runs onto a line opening with a label
+    ("\nPhone: ") stops before it; a span across a field boundary of a JSON or dict record
+    (``"id":"p-1","name"``), an address with no letter ("12", "700-41188") and a date after a "born"
+    said of a firm or an animal (``birth_dates.born_of_no_person``) are dropped."""
+    from services.safety.birth_dates import born_of_no_person
+
+    rules = [r for r in results if not _by_tagger(r)]
+    out = []
+    for r in results:
+        if not _by_tagger(r):
+            out.append(r)
+            continue
+        for o in rules:
+            if o.entity_type != r.entity_type or not (o.start < r.end and r.start < o.end):
+                continue
+            # (at punctuation only: a script written without spaces, "漕溪北路88号圣爱大厦", is one chunk)
+            if r.start < o.start and not text[o.start - 1].isalnum() and not _has_space(text, r.start, o.start):
+                r.start = o.start
+            if o.end < r.end and not text[o.end].isalnum() and not _has_space(text, o.end, r.end):
+                r.end = o.end
+        label = _LABEL_LINE.search(text, r.start, r.end + 1)  # (the space after a colon that ends it)
+        if label:
+            r.end = r.start + len(text[r.start : label.start()].rstrip())
+        span = text[r.start : r.end]
+        if not span or _FIELD_BOUNDARY.search(span):
+            continue
+        if r.entity_type == "ADDRESS" and not any(c.isalpha() for c in span):
+            continue
+        if r.entity_type == "DATE_OF_BIRTH" and born_of_no_person(text, r.start):
+            continue  # as the rule: "born" said of a firm or an animal
+        out.append(r)
+    return out
+
+
+# What may stand before a resident's name at the start of an address span: nothing, or a title or label
+# ("Fr.", "Owner:"; not a word of the address: the Welsh "Ty Gwyn" is a house); then the name, and a
+# separator before the address itself.
+_BEFORE_RESIDENT = re.compile(r"(?:[^\W\d_]+[.:][ \t]+)?")
+_AFTER_RESIDENT = re.compile(r"[ \t]*(?:,|;|—|–|\n)\s*")
+
+
+def address_after_name(text: str, results: list[Any], names: list[tuple[int, int]]) -> None:
+    """An ADDRESS result (a rule's or the tagger's) that opens with a person's name (``names``: the
+    PERSON spans found, start and end; its first word a given name of the name lists), perhaps after a
+    title or a label ("Fr.", "Owner:"), and a comma, dash or line break after it, starts after that
+    separator: the name is the resident, not the address ("Harriet Lowe, Rose Cottage, ..."). A street
+    word before the name keeps it ("Av. Benito Juárez, 12, ...": a street named after a person), and so
+    does a first word that is no given name ("Résidence Les Tilleuls, bât. C, ...": a building)."""
+    from services.safety.addresses import OPENS_A_STREET
+    from services.safety.tagger import word_features
+
+    for r in results:
+        if r.entity_type != "ADDRESS":
+            continue
+        for start, end in names:
+            if not (r.start <= start and end < r.end):
+                continue
+            lead = text[r.start : start]
+            after = _AFTER_RESIDENT.match(text, end)
+            first = text[start:end].split(maxsplit=1)[0]
+            if (
+                _BEFORE_RESIDENT.fullmatch(lead)
+                and not OPENS_A_STREET.match(lead)
+                and after
+                and after.end() < r.end
+                and "g" in word_features(first)
+            ):
+                r.start = after.end()
+                break
+
+
 def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> list[Entity]:
     """A rule's ADDRESS or DATE_OF_BIRTH span that overlaps the learned tagger's span of the same
     type (``tagged``: type, start, end of the tagger's own results) grows to cover both, with the
@@ -494,6 +584,11 @@ class PiiDetector:
         for r in results:  # the rules' and the tagger's alike, before the tagger's spans are told apart
             if r.entity_type == "ADDRESS":
                 r.end = address_end(text, r.start, r.end)
+        results = tidy_tagger_spans(text, results)  # the tagger's spans kept to whole fields
+        person_bar = entity_thresholds.get("PERSON", threshold)
+        names = [(r.start, r.end) for r in results if r.entity_type == "PERSON" and r.score >= person_bar]
+        if names:  # an address that opens with its resident's name starts after it
+            address_after_name(text, results, names)
         found = [
             Entity(r.entity_type, r.start, r.end, float(r.score))
             for r in results

@@ -140,8 +140,8 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
-    "AddressRecognizer": "cddff6e339fd319d",
-    "DateOfBirthRecognizer": "898faeee8f08db14",
+    "AddressRecognizer": "5cac9438adceff92",
+    "DateOfBirthRecognizer": "3c789125443291ed",
 }
 
 

@@ -190,11 +190,17 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
     forms = addresses._ADDRESS_FORMS
     monkeypatch.setattr(addresses, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
     assert addresses._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
-    assert set(addresses._FORM_NEEDS) == {3, 12} and not set(ran) & {3, 12}
+    guarded = set(addresses._FORM_NEEDS)
+    last = len(addresses._ADDRESS_FORMS) - 1
+    assert guarded == {3, 12, last - 2, last - 1, last} and not set(ran) & guarded
     ran.clear()
     text = "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510 and 15 Rua do Almada, 4050-036 Porto"
     assert addresses._address_spans(text) == [(0, 44), (49, 81)]
     assert {3, 12} <= set(ran)
+    ran.clear()
+    text = "Gül Sokak No: 3, 35220 Konak/İzmir; ул. Мира, д. 5, Омск; 杭州市西湖区文三路9号"
+    assert len(addresses._address_spans(text)) == 3
+    assert {last - 2, last - 1, last} <= set(ran)
 
 
 def test_every_match_of_a_guarded_address_form_holds_its_words():
@@ -204,6 +210,8 @@ def test_every_match_of_a_guarded_address_form_holds_its_words():
     assert addresses._KO_ROAD in patterns[3] and f"\\s+{addresses._STREET_FIRST}" in patterns[12]
     texts = [*corpus(), "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul 06236"]
     texts += ["15 Rua do Almada, 4050-036 Porto, Portugal", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
+    texts += ["Gül Sokak No: 3, 35220 Konak/İzmir", "Cumhuriyet Cad. No:12 D:4", "ул. Мира, д. 5, Омск"]
+    texts += ["杭州市西湖区文三路9号"]
     matched = 0
     for i, needs in addresses._FORM_NEEDS.items():
         for text in texts:

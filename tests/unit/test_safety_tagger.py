@@ -433,3 +433,73 @@ def test_an_address_wins_over_a_name_inside_it():
     ]
     overhanging = _entity("PERSON", 10, 20, 0.85)  # not wholly inside: left to the overlap rule
     assert names_in_addresses([overhanging, street]) == [overhanging, street]
+
+
+def _result(kind: str, start: int, end: int, tagger: bool):
+    from presidio_analyzer import RecognizerResult
+
+    name = "TaggerRecognizer" if tagger else "RuleRecognizer"
+    return RecognizerResult(kind, start, end, 0.8 if tagger else 0.9, recognition_metadata={"recognizer_name": name})
+
+
+def _spans(text: str, results) -> list[tuple[str, str]]:
+    return [(r.entity_type, text[r.start : r.end]) for r in results]
+
+
+def test_the_taggers_spans_are_kept_to_whole_fields():
+    """Where a rule's span of the same type ends inside a chunk at a punctuation mark, the tagger's
+    span ends there too (a script written without spaces excepted); a tagger span that runs onto a
+    labelled line stops before it; one across a record's field boundary, and an address with no
+    letter, go. The rules' own spans are left as they are."""
+    from services.safety.pii import tidy_tagger_spans
+
+    text = '{"dob":"1979-04-02"}'
+    rule = _result("DATE_OF_BIRTH", text.index("1979"), text.index('"}'), tagger=False)
+    tagged = _result("DATE_OF_BIRTH", 1, len(text), tagger=True)
+    assert _spans(text, tidy_tagger_spans(text, [rule, tagged])) == [("DATE_OF_BIRTH", "1979-04-02")] * 2
+    text = "SSR DOCS YY HK1/P/GBR/5501/GBR/14JUN79/M"
+    rule = _result("DATE_OF_BIRTH", text.index("14JUN79"), text.index("/M"), tagger=False)
+    tagged = _result("DATE_OF_BIRTH", text.index("GBR/14"), text.index("/M"), tagger=True)
+    assert _spans(text, tidy_tagger_spans(text, [rule, tagged]))[1] == ("DATE_OF_BIRTH", "14JUN79")
+    text = "地址：广州市天河区体育西路103号维多利广场B座"  # one chunk: the tagger's building stays
+    rule = _result("ADDRESS", 3, text.index("维"), tagger=False)
+    tagged = _result("ADDRESS", 3, len(text), tagger=True)
+    assert _spans(text, tidy_tagger_spans(text, [rule, tagged]))[1] == ("ADDRESS", text[3:])
+    text = "Ship to: 4 Elm Row\nPhone: 555 0100"
+    tagged = _result("ADDRESS", 9, len(text) - 9, tagger=True)
+    assert _spans(text, tidy_tagger_spans(text, [tagged])) == [("ADDRESS", "4 Elm Row")]
+    text = '{"resourceType":"Patient","id":"pt-771","name":[{"family":"Okafor"}],"gender":"male"}'
+    across = _result("ADDRESS", 2, text.index(',"gender'), tagger=True)
+    number = _result("ADDRESS", text.index("771"), text.index("771") + 3, tagger=True)
+    name = _result("PERSON", text.index("Okafor"), text.index('"}]'), tagger=True)
+    assert _spans(text, tidy_tagger_spans(text, [across, number, name])) == [("PERSON", "Okafor")]
+    rule_number = _result("ADDRESS", text.index("771"), text.index("771") + 3, tagger=False)
+    assert tidy_tagger_spans(text, [rule_number]) == [rule_number]  # a rule's span: not the tagger's to tidy
+
+
+def test_an_address_that_opens_with_its_residents_name_starts_after_it():
+    """The resident's name (a PERSON found, its first word a given name) at the start of an address
+    span, perhaps after a title or label, is no part of the address; a street or building named like
+    a person stays whole."""
+    from services.safety.pii import address_after_name
+
+    def after_name(text: str, address: str, name: str) -> str:
+        start = text.index(address)
+        result = _result("ADDRESS", start, start + len(address), tagger=True)
+        address_after_name(text, [result], [(text.index(name), text.index(name) + len(name))])
+        return text[result.start : result.end]
+
+    text = "Owner: Margaret Hollis, Ivy Cottage, Upper Swell, Cheltenham GL54 1EW, 01451 830 112"
+    address = "Margaret Hollis, Ivy Cottage, Upper Swell, Cheltenham GL54 1EW"
+    assert after_name(text, address, "Margaret Hollis") == "Ivy Cottage, Upper Swell, Cheltenham GL54 1EW"
+    text = "Write to Fr. Colm Ó Briain\nThe Parochial House, Main Street, Clifden, Co. Galway H71 X2P4"
+    address = text[text.index("Fr.") :]
+    assert after_name(text, address, "Colm Ó Briain") == text[text.index("The Parochial") :]
+    kept = [
+        ("Domicilio: Av. Benito Juárez, 1450, Col. Centro, Monterrey", "Benito Juárez"),  # a street named after him
+        ("Résidence Les Acacias, bât. D, 3 rue Pasteur, 69007 Lyon", "Résidence Les Acacias"),  # no given name
+        ("Ty Gwyn, Heol y Bont, Llandysul SA44 4AB", "Gwyn"),  # a house's name: a word before the name
+    ]
+    for text, name in kept:
+        address = text.split(": ")[-1]
+        assert after_name(text, address, name) == address

@@ -428,10 +428,40 @@ _SERVICE_ACCOUNTS = frozenset(
 # "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
 _CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"[{_CJK}]+")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 _CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
 _CJK_LABEL_BEFORE = re.compile(
-    r"(?i)(?:氏名|名前|姓名|이름|성명|환자|고객|患者|客户|顧客|担当|담당자?|name|patient|customer|client|contact|"
-    r"caller|guest|employee|applicant|by|from|with|dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
+    r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
+    r"联系人|申请人|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
+    r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
+)
+# A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",
+# "박지훈 오후 3:12 ...")
+_CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後|上午|下午)?[ \t]*\d{1,2}:\d\d)")
+# Endings written on to a name: a copula or a self-introduction ("이서연입니다", "田中 翔太です"), a signature
+# ("이준호 드림") or an honorific ("佐々木様", "山本先生", "윤하은님"); the name is the part before it. After an
+# honorific a surname alone is a person too ("中村 先生").
+_CJK_HONORIFICS = ("さん", "さま", "様", "先生", "くん", "君", "ちゃん", "氏", "殿", "女士", "小姐", "老师", "님", "씨")
+_CJK_ENDINGS = tuple(
+    sorted(
+        (
+            "입니다",
+            "이에요",
+            "예요",
+            "이고요",
+            "이고",
+            "이라고",
+            "이며",
+            "드림",
+            "올림",
+            "です",
+            "でございます",
+            "と申します",
+            *_CJK_HONORIFICS,
+        ),
+        key=len,
+        reverse=True,
+    )
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
@@ -705,20 +735,70 @@ class NameRecognizer(EntityRecognizer):
         return sorted(out, key=lambda r: r.start)
 
     def _cjk_names(self, text: str) -> list[tuple[int, int]]:
-        """Names written in Hangul, kanji or hanzi (see ``_CJK_RUN``)."""
+        """Names written in Hangul, kanji or hanzi: a known surname and a known given name ("김민준",
+        "田中 太郎", "이서연입니다": an ending, ``_CJK_ENDINGS``, is no part of it); a surname and one to three
+        characters after a name field or a cue, at a speaker's line start, or in kanji or hanzi apart before
+        an ending ("佐々木 恵美です"); a surname of two characters or more alone before an honorific
+        ("佐々木様", "中村 先生")."""
         first, last = cjk_name_lists()
         found = []
-        for m in _CJK_RUN.finditer(text):
-            name = m.group().replace(" ", "").replace("\u3000", "")
-            known = any(name[:i] in last and name[i:] in first for i in (1, 2, 3) if len(name) > i)
-            labelled = (
-                2 <= len(name) <= 5  # a surname of up to three characters ("佐々木"), a given name of up to three
-                and any(name[:i] in last for i in (1, 2, 3) if len(name) > i)
-                and _CJK_LABEL_BEFORE.search(text, max(0, m.start() - 20), m.start()) is not None
+        words = list(_CJK_WORD.finditer(text))
+        taken = 0  # the end of a name over two words: its second word is done
+        for i, w in enumerate(words):
+            if w.start() < taken:
+                continue
+            word = w.group()
+            nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].start() - w.end() == 1 else None
+            nxt = nxt if nxt is not None and text[w.end()] in " \u3000" else None
+            # the name's end: before an ending on the word or the next word ("山本先生から", "中村 先生")
+            cut = next((w.start() + p for e in _CJK_ENDINGS if (p := word.find(e)) > 0), None)
+            core_end, ending = (
+                (cut, True) if cut is not None else (w.end(), nxt is not None and nxt.group() in _CJK_ENDINGS)
             )
-            if known or labelled:
-                found.append((m.start(), m.end()))
+            honorific = any(
+                text.startswith(h, core_end) or nxt is not None and nxt.group() == h for h in _CJK_HONORIFICS
+            )
+            core = text[w.start() : core_end]
+            if nxt is not None and not ending and not _HANGUL.match(core[-1]):
+                # a surname in kanji or hanzi apart from its given name ("田中 翔太です", "佐藤 美咲: ...")
+                given = nxt.group()
+                cut = next((p for e in _CJK_ENDINGS if (p := given.find(e)) > 0), None)
+                given = given[:cut]
+                for k in (3, 2, 1):
+                    if len(core) >= k and core[-k:] in last and 1 <= len(given) <= 3:
+                        s0, e0 = core_end - k, nxt.start() + len(given)
+                        if given in first or (cut is not None and k >= 2) or self._cjk_cued(text, s0, e0):
+                            found.append((s0, e0))
+                            taken = nxt.end()
+                        break
+                if taken == nxt.end():
+                    continue
+            if len(core) > 6 and not ending:
+                continue  # running text
+            for s0 in range(max(0, len(core) - 5), len(core) - 1) if ending else (0,):
+                name = core[s0:]
+                split = [k for k in (1, 2, 3) if len(name) > k and name[:k] in last]
+                if any(name[k:] in first for k in split) or (
+                    not ending
+                    and 2 <= len(name) <= 5
+                    and split
+                    and _CJK_LABEL_BEFORE.search(text, max(0, w.start() - 20), w.start()) is not None
+                ):
+                    found.append((w.start() + s0, core_end))
+                    break
+                if honorific and len(name) >= 2 and name in last:
+                    found.append((w.start() + s0, core_end))  # "佐々木様", "山本先生"
+                    break
         return found
+
+    @staticmethod
+    def _cjk_cued(text: str, start: int, end: int) -> bool:
+        """Whether the CJK name ``text[start:end]`` stands after a label or a cue (``_CJK_LABEL_BEFORE``)
+        or as a speaker's label at a line's start (``_CJK_SPEAKER_AFTER``)."""
+        if _CJK_LABEL_BEFORE.search(text, max(0, start - 20), start) is not None:
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        return not text[line_start:start].strip() and _CJK_SPEAKER_AFTER.match(text, end) is not None
 
     def _record_layouts(self, text: str) -> list[tuple[int, int]]:
         """Names written surname first in a record's layout (``_AIRLINE_NAME``, ``_HL7_NAME``): one with a

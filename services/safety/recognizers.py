@@ -290,6 +290,25 @@ _VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \
 _NAME_FIELD_BEFORE = re.compile(
     rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
 )
+# A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
+# a name field's key ("last_name", "Nachname", "apellidos"), a name's part or "name" alone, or a person's role
+# ("Patient", "Guest", "Consultant"). A role's or a bare "name" column's cell is a name when it reads as one.
+_PERSON_COLUMN = (
+    r"(?:patient|customer|client|employee|staff|student|pupil|guest|member|passenger|traveller|traveler|tenant|"
+    r"resident|applicant|claimant|candidate|participant|attendee|recipient|consultant|doctor|physician|clinician|"
+    r"contact|owner|requester)"
+)
+_NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUMN})(?:[ \t]*\([^)\n]*\))?")
+_ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
+# A cell holding a name: words of letters (particles in lower case, initials, a comma after a surname first)
+_NAME_CELL = re.compile(
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*['’.-]?(?:[^\W\d_]+['’.-]?)*(?:,?[ \t]+[^\W\d_]+['’.-]?(?:[^\W\d_]+['’.-]?)*){0,5}"
+)
+_CELL_SEPARATORS = ("|", ",", ";", "\t")
+# A row of two cells in a markdown or tab table: a key, then its value ("| Name | Ana Sousa |")
+_KEY_VALUE_ROW = re.compile(
+    r"(?m)^[ \t]*(?:\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|?|([^\t\n]+)\t+([^\t\n]+?))[ \t]*$"
+)
 # How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote or an
 # array's earlier values): searched first, it is cheap where the field pattern is not.
 _FIELD_VALUE_NEXT = re.compile(r"[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \t]*)*)?[\"']?$")
@@ -673,6 +692,39 @@ def sql_values(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, int]]:
+    """(header cell, start, end) of each cell under a header cell that ``header`` matches whole, in a
+    table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
+    rows below it with as many cells, until a blank line or a row of another shape. The cells as
+    ``birth_dates``' table reader splits them."""
+    from services.safety.birth_dates import _cells
+
+    out: list[tuple[str, int, int]] = []
+    table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
+    offset = 0
+    for line in text.split("\n"):
+        if table is not None:
+            separator, columns, width = table
+            cells = _cells(line, separator)
+            if len(cells) != width:
+                table = None
+            else:
+                out += [(key, offset + cells[i][0], offset + cells[i][1]) for i, key in columns.items()]
+        if table is None:
+            for separator in _CELL_SEPARATORS:
+                if line.count(separator) < (2 if separator == "|" else 1):
+                    continue
+                cells = _cells(line, separator)
+                columns = {
+                    i: line[start:end] for i, (start, end) in enumerate(cells) if header.fullmatch(line, start, end)
+                }
+                if columns:
+                    table = (separator, columns, len(cells))
+                    break
+        offset += len(line) + 1
+    return out
+
+
 class NameRecognizer(EntityRecognizer):
     """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
 
@@ -732,7 +784,40 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
+        if "\n" in text:  # a table's name cell, whole: the names the runs found in it give way
+            cells = self._table_names(text)
+            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
+            out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
+
+    def _table_names(self, text: str) -> list[tuple[int, int]]:
+        """Names in a table's name columns (``table_columns``), and in a two-cell row of a markdown or tab table,
+        a key then its value ("| Name | Ana Sousa |"): see ``_name_cell``."""
+        found = [
+            (start, end)
+            for key, start, end in table_columns(text, _NAME_HEADER)
+            if self._name_cell(key, text[start:end])
+        ]
+        for m in _KEY_VALUE_ROW.finditer(text) if "|" in text or "\t" in text else ():
+            key, value = (1, 2) if m.group(1) is not None else (3, 4)
+            if _NAME_HEADER.fullmatch(m.group(key)) and self._name_cell(m.group(key), m.group(value)):
+                found.append((m.start(value), m.end(value)))
+        return found
+
+    def _name_cell(self, key: str, value: str) -> bool:
+        """Whether a table's cell ``value`` under the name column ``key`` is a name: under a name field's key
+        ("last_name", "Nachname") any cell that reads as one (``_NAME_CELL``) and is no common word; under a role
+        or a bare "name" ("Patient", "Guest") one holding a known given name or surname, or two words written as
+        names and none common."""
+        if not _NAME_CELL.fullmatch(value):
+            return False
+        words = [w for w in re.split(r"[ \t,]+", value) if w and w[0].isupper()]
+        if not words or all(is_common_word(w) for w in words):
+            return False
+        if not _ROLE_HEADER.fullmatch(key):
+            return True
+        known = any(self._known(w) != (False, False) for w in words)
+        return known or (len(words) >= 2 and not any(is_common_word(w) for w in words))
 
     def _cjk_names(self, text: str) -> list[tuple[int, int]]:
         """Names written in Hangul, kanji or hanzi: a known surname and a known given name ("김민준",

@@ -100,8 +100,8 @@ _AMBIGUOUS = set(
 )
 
 TITLES = (
-    r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?|(?:Hr|Fr)\.)"
 )
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
@@ -157,7 +157,8 @@ _WORD = (
     r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
-    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|'t)"
+    r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
+    r"a/l|a/p|'t)"
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
@@ -176,8 +177,10 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr".split()
+    "insp det cllr atty engr hr fr".split()
 )
+# Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
+_DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
@@ -992,6 +995,8 @@ class NameRecognizer(EntityRecognizer):
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
+            if words[0].group().lower() in _DOTTED_TITLES:
+                break  # "HR", "Fr" without a full stop: no title
             lead = words.pop(0).group().lower().rstrip(".:,")
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
@@ -1080,7 +1085,7 @@ class NameRecognizer(EntityRecognizer):
                 for t, i in zip(tokens, initials, strict=True)
             )
             and not all(initials)
-            and 2 <= len(tokens) <= 3
+            and (2 <= len(tokens) <= 3 or (len(tokens) == 1 and self._one_word_signature(text, start, end, before)))
             and _DASH_SIGNATURE_BEFORE.search(before) is not None
             and re.match(r"[ \t]*(?:,[ \t]*[A-Z][A-Za-z.-]{1,10}[ \t]*)?(?:\n|$)", text[end:]) is not None
         )
@@ -1188,6 +1193,18 @@ class NameRecognizer(EntityRecognizer):
         return None
 
     @staticmethod
+    def _one_word_signature(text: str, start: int, end: int, before: str) -> bool:
+        """Whether the one word ``text[start:end]`` after a dash signs a note ("... 0803 417 2290. — Chinonso",
+        "-- Marta" on the last line): no common word, the text's or its paragraph's end after it, and a dash
+        that opens no list's item ("- Apples")."""
+        word = text[start:end]
+        if len(word) < 3 or not word.isalpha() or word.isupper() or is_common_word(word):
+            return False
+        if re.match(r"[ \t]*(?:\n[ \t]*\n|\s*$)", text[end:]) is None:
+            return False
+        return re.search(r"(?:^|\n)[ \t]*-[ \t]*$", before) is None
+
+    @staticmethod
     def _recurring_speaker(text: str, start: int, end: int, labels: dict[str, int]) -> bool:
         """Whether ``text[start:end]`` is a chat speaker's label that recurs in the text ("Priyanka:"
         on two lines): a transcript's speaker, whatever lists hold the name."""
@@ -1245,7 +1262,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return False  # "my name is Daniel Park": named, a person
     if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
         return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
-    titled = _TITLE_TAIL.search(before) is not None or words[0].lower().rstrip(".") in _TITLE_WORDS
+    titled = _TITLE_TAIL.search(before) is not None or (
+        words[0].lower().rstrip(".") in _TITLE_WORDS and words[0].lower() not in _DOTTED_TITLES
+    )
     if not titled and named_thing(words, before):
         return True
     if _GREETING_BEFORE.search(before):

@@ -488,8 +488,40 @@ _CJK_ENDINGS = tuple(
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
 
-# "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people.
-_THE_BEFORE = re.compile(r"(?<![\w'’-])[Tt]he[ \t]+$")
+# "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people; so
+# do "an" ("an Arnold Palmer") and "a" after an English word that a noun's article follows ("and a Porsche
+# Taycan"; "sou a Maria", "llamar a Íñigo" are Portuguese and Spanish, the name a person's).
+_THE_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:[Tt]he|[Aa]n|(?<![\w'’-])(?:and|or|with|of|for|like|try|order|ordered|had|have|has|get|got|"
+    r"buy|bought|want|is|was|as|into|from|on|in|at)[ \t]+a)[ \t]+$"
+)
+# Head nouns of things named after people that stand before the name in Latin and in Romance and other
+# languages: a disease ("Morbus Parkinson"), a hospital, a ward or a hall ("Hôpital Cheikh Khalifa", "sala
+# Ramón y Cajal", "Hospital Universitario Gregorio Marañón"), a school, a street, a stop. Compared with
+# accents folded, as the run's first word or the word right before it. (English head nouns follow the
+# name, ``_NOT_PERSON_WORDS``; "Hall" and "Ward" are surnames too.)
+_HEAD_NOUNS_BEFORE = frozenset(
+    """
+    morbus maladie enfermedad doenca malattia krankheit sindrome syndrom hospital hopital hospitalario ospedale
+    krankenhaus klinik klinikum clinique clinica policlinico sanatorio sala salle saal aula pavillon pabellon
+    universitario universitaria universidad universite universitat universita university instituto institut
+    colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
+    strasse caddesi sokak bulvari
+    """.split()
+)
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+# A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
+_COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?$")
+
+
+def head_noun_before(first_word: str, before: str) -> bool:
+    """Whether a head noun of a thing (``_HEAD_NOUNS_BEFORE``) opens a run whose first word is ``first_word``
+    or stands right before it (``before``: the text before the run)."""
+    if fold(first_word.lower()) in _HEAD_NOUNS_BEFORE:
+        return True
+    word = _WORD_BEFORE.search(before)
+    return word is not None and fold(word.group(1).lower()) in _HEAD_NOUNS_BEFORE
+
 
 # Programming languages named like people; a lone one is no person in a sentence that names another
 # or speaks of code ("Pascal and Ada for teaching", "we compared Ada and Rust").
@@ -1099,6 +1131,8 @@ class NameRecognizer(EntityRecognizer):
             return None  # "Bitte prüfen Sie Ihre Steuerklasse", "Chiyoda-ku"
         if not titled and _FIRM_BEFORE.search(before):
             return None
+        if _COUNT_BEFORE.search(text, max(0, start - 40), start) or head_noun_before(tokens[0], before):
+            return None  # "2 × Dr. Scholl's", "Morbus Parkinson", "sala Ramón y Cajal"
         named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
         if not (named or introduced or title) and named_thing([w.group() for w in words], before):
             return None  # "the Davis Cup", "Halley's Comet", "Stanley Cup", a label ("Sent:", "Visitor:")
@@ -1260,6 +1294,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):
         return False  # "my name is Daniel Park": named, a person
+    if _COUNT_BEFORE.search(before) or head_noun_before(words[0], before):
+        return True  # "2 × Dr. Scholl's", "Hôpital Cheikh Khalifa", "sala Ramón y Cajal"
     if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
         return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
     titled = _TITLE_TAIL.search(before) is not None or (
@@ -1278,6 +1314,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     for eponym in (re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", after), _JOINED_EPONYM_AFTER.match(after)):
         if eponym and eponym.group(1) in _EPONYM_NEXT:
             return True
+    beyond = re.match(r"(?:['’]s)?[ \t]+([A-Z][a-z]+)", after)
+    if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
+        return True  # "Johns Hopkins Hospital": the thing's head noun after the span
     return brand_phrase(words)
 
 

@@ -266,7 +266,7 @@ _PERSON_ROLE = (
 # ("Nachname", "prénom", "surname")
 _NAME_WORD = (
     r"(?:surnames?|forenames?|nachnamen?|vornamen?|familiennamen?|rufnamen?|geburtsnamen?|apellidos?|"
-    r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voornamen?|familienaam|naam|nazwisko|imi[ęe]|"
+    r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voorna(?:am|men)|familienaam|naam|nazwisko|imi[ęe]|"
     r"imiona|efternamn|f[öo]rnamn|namn|etternavn|fornavn|efternavn|navn|sukunimi|etunimi|nimi|soyad[ıi]|"
     r"jm[ée]no|p[řr][íi]jmen[íi]|priezvisko|prezime|prenume|vezet[ée]kn[ée]v|keresztn[ée]v|"
     r"фамилия|имя|отчество|όνομα|επώνυμο)"

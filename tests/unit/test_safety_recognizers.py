@@ -1145,10 +1145,14 @@ def test_a_text_with_a_birth_cue_whose_length_lower_casing_changes_is_still_sear
     "text, names",
     [
         # a CSV, semicolon and markdown table: a header naming the column, the names under it whole
-        ("id,given_name,family_name,dob\n7,Annika,Voskuijlen,1984-02-11\n8,Rafael,De Meulemeester,1979-06-30",
-         ["Annika", "Voskuijlen", "Rafael", "De Meulemeester"]),
-        ('ref,client_name,amount\nQ-1,"Teodorescu, Ilinca M.",40\nQ-2,"Abara, Kelechi",12',
-         ["Teodorescu, Ilinca M.", "Abara, Kelechi"]),
+        (
+            "id,given_name,family_name,dob\n7,Annika,Voskuijlen,1984-02-11\n8,Rafael,De Meulemeester,1979-06-30",
+            ["Annika", "Voskuijlen", "Rafael", "De Meulemeester"],
+        ),
+        (
+            'ref,client_name,amount\nQ-1,"Teodorescu, Ilinca M.",40\nQ-2,"Abara, Kelechi",12',
+            ["Teodorescu, Ilinca M.", "Abara, Kelechi"],
+        ),
         ("nr;achternaam;voornaam;geboortedatum\n1;Wijnaldum;Femke;03-04-2011", ["Wijnaldum", "Femke"]),
         ("| Resident | Room |\n|---|---|\n| Oonagh Breathnach | 12 |\n| Premium | 14 |", ["Oonagh Breathnach"]),
         # a key/value table's name row

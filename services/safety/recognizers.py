@@ -737,7 +737,8 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
     out: list[tuple[str, int, int]] = []
     table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
     offset = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for row, line in enumerate(lines):
         if table is not None:
             separator, columns, width = table
             cells = _cells(line, separator)
@@ -747,14 +748,22 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
                 out += [(key, offset + cells[i][0], offset + cells[i][1]) for i, key in columns.items()]
         if table is None:
             for separator in _CELL_SEPARATORS:
-                if line.count(separator) < (2 if separator == "|" else 1):
-                    continue
-                cells = _cells(line, separator)
+                count = line.count(separator)
+                if (
+                    count < (2 if separator == "|" else 1)
+                    or row + 1 == len(lines)
+                    or lines[row + 1].count(separator) < count
+                ):
+                    continue  # a header has a row under it with as many separators at least (quoted ones add)
+                # (split as str.split does where no quote can hide a separator; a key is short: most lines are prose)
+                keys = [line[a:b] for a, b in _cells(line, separator)] if '"' in line else line.split(separator)
                 columns = {
-                    i: line[start:end] for i, (start, end) in enumerate(cells) if header.fullmatch(line, start, end)
+                    i: k.strip(" \t'")
+                    for i, k in enumerate(keys)
+                    if len(k) <= 40 and k.count(" ") <= 4 and header.fullmatch(k.strip(" \t'"))
                 }
                 if columns:
-                    table = (separator, columns, len(cells))
+                    table = (separator, columns, len(keys))
                     break
         offset += len(line) + 1
     return out

@@ -509,9 +509,9 @@ _HEAD_NOUNS_BEFORE = frozenset(
     strasse caddesi sokak bulvari
     """.split()
 )
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
-_COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?$")
+_COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 
 
 def head_noun_before(first_word: str, before: str) -> bool:
@@ -893,7 +893,7 @@ class NameRecognizer(EntityRecognizer):
                 given = nxt.group()
                 cut = next((p for e in _CJK_ENDINGS if (p := given.find(e)) > 0), None)
                 given = given[:cut]
-                for k in (3, 2, 1):
+                for k in (3, 2, 1) if len(core) > 3 else (len(core),):  # a short word is the surname whole
                     if len(core) >= k and core[-k:] in last and 1 <= len(given) <= 3:
                         s0, e0 = core_end - k, nxt.start() + len(given)
                         if given in first or (cut is not None and k >= 2) or self._cjk_cued(text, s0, e0):

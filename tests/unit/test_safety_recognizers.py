@@ -1217,6 +1217,12 @@ def test_things_named_after_people_by_an_article_a_head_noun_or_a_count_are_not_
     assert spans(NameRecognizer(), text) == []
 
 
+def test_a_code_ending_in_x_and_digits_on_the_line_before_is_no_count():
+    # "XY45" then a line break: no "2 ×" before the names
+    text = "Eircode D02 XY45\nNiamh and Colm Brennan will attend."
+    assert spans(NameRecognizer(), text) == ["Niamh", "Colm Brennan"]
+
+
 @pytest.mark.parametrize(
     "text, span, vetoed",
     [

@@ -49,6 +49,13 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   ("OYELARAN/ADEBISI MRS", "WEST^DAVID"), Slack speaker lines and their @mentions; and not: a particle
   or an acronym labelling a line ("Van:", "IBAN:"), a lone title ("Dear Sir"), a run ending in a word
   the lists hold but the embedding places far among words ("... Line"). A name never spans a line break.
+  Since session 22 (round 8, issue 15): names in a table's name columns (a header cell in the name-key grammar
+  or a person's role, ``table_columns``) and in a key/value table's name row; the particles "do", "y", "a/l";
+  "Hr." and "Fr." as titles; one word signing after a dash ("— Obiageli"); CJK names before a copula, a
+  signature or an honorific ("김지민입니다", "高橋様"), a kanji surname apart from its given name before an
+  ending or as a speaker; and not: things named after people by "a"/"an" before them, a head noun of a
+  disease, hospital, ward or hall before them in several languages ("Morbus ...", "sala ...", "Hôpital
+  ..."), or a count before a title ("2 × Dr. ..."), for the tagger's spans too (``not_a_name``).
 Postal addresses are ``services/safety/addresses.py``'s, dates of birth ``services/safety/birth_dates.py``'s;
 ``fast_recognizers`` gives all three. Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).

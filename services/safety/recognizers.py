@@ -513,6 +513,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     krankenhaus klinik klinikum clinique clinica policlinico sanatorio sala salle saal aula pavillon pabellon
     universitario universitaria universidad universite universitat universita university instituto institut
     colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
+    residence residencia residenza
     strasse caddesi sokak bulvari
     """.split()
 )

@@ -1232,6 +1232,7 @@ def test_a_code_ending_in_x_and_digits_on_the_line_before_is_no_count():
         ("Reunión en la sala Santiago Ramón y Cajal.", "Santiago Ramón y Cajal", True),
         ("Transféré à l'Hôpital Georges Pompidou hier soir.", "Hôpital Georges Pompidou", True),
         ("Diagnosen: Morbus Basedow, Z. n. Appendektomie.", "Morbus Basedow", True),
+        ("Livraison : Résidence Les Ormes, bât. A", "Résidence Les Ormes", True),
         ("Order 4471: 2 × Dr. Scholl's insoles.", "Dr. Scholl", True),
         ("Second opinions via Johns Hopkins Hospital only.", "Johns Hopkins", True),
         ("Olá, sou a Ana do Rosário Quintela.", "Ana do Rosário Quintela", False),

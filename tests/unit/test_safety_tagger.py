@@ -436,7 +436,7 @@ def test_an_address_wins_over_a_name_inside_it():
 
 
 def test_a_name_that_opens_an_address_span_is_its_addressee_not_part_of_it():
-    """"Name, 3 Street, Town" as one ADDRESS span (the tagger reads the name as the address's first line): the
+    """ "Name, 3 Street, Town" as one ADDRESS span (the tagger reads the name as the address's first line): the
     name stays a PERSON and the address starts after its comma or dash; a title may stand before the name.
     An address label before the span, or no digit after the name, leaves the span whole."""
     from services.safety.pii import addressees, names_in_addresses

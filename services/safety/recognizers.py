@@ -458,7 +458,6 @@ _SERVICE_ACCOUNTS = frozenset(
 _CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"[{_CJK}]+")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
-_CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
 _CJK_LABEL_BEFORE = re.compile(
     r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
     r"联系人|申请人|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from services.safety.lookalikes import drop_lookalikes, phone_recognizer
+from services.safety.recognizers import TITLES
 from services.safety.tagger import LABELS as TAGGER_LABELS
 
 # Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
@@ -237,6 +238,38 @@ def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> 
             and any(e.overlaps(o) for o in others)
         )
     ]
+
+
+# What may stand between an address span's start and the addressee's name that opens it: a title at most
+_ADDRESSEE_BEFORE = re.compile(rf"(?:{TITLES}[ \t]+)?")
+# An address's label right before the span: what opens it is the address's own first part ("Adresse : Résidence ...")
+_ADDRESS_LABEL_BEFORE = re.compile(
+    r"(?i)(?:address|adresse|adres|anschrift|direcci[oó]n|endere[cç]o|indirizzo|domicilio)[ \t]*:?[ \t]*\Z"
+)
+_ADDRESSEE_COMMA = re.compile(r"[ \t]*(?:,|[—–]|--?)[ \t]*")
+
+
+def addressees(found: list[Entity], text: str, tagged: set[tuple[str, int, int]]) -> list[Entity]:
+    """An ADDRESS span that opens with a PERSON (a title at most before it), then a comma or a dash and a digit later in
+    the span ("Rhys ap Gwilym, 3 Maes yr Haf, ...", "Fr. Pádraig Ó Dónaill — The Presbytery, ..."): the name is the
+    addressee, no part of the address, which starts after the comma; the name stays. ``tagged`` (the tagger's own
+    spans) takes in a tagger's address so moved."""
+    names = [e for e in found if e.type == "PERSON"]
+    out = []
+    for e in found:
+        for name in names if e.type == "ADDRESS" else ():
+            if not (
+                e.start <= name.start and name.end < e.end and _ADDRESSEE_BEFORE.fullmatch(text, e.start, name.start)
+            ) or _ADDRESS_LABEL_BEFORE.search(text, max(0, e.start - 30), e.start):
+                continue
+            comma = _ADDRESSEE_COMMA.match(text, name.end)
+            if comma is not None and any(c.isdigit() for c in text[comma.end() : e.end]):
+                if (e.type, e.start, e.end) in tagged:
+                    tagged.add((e.type, comma.end(), e.end))
+                e = Entity(e.type, comma.end(), e.end, e.score)
+                break
+        out.append(e)
+    return out
 
 
 def names_in_addresses(found: list[Entity]) -> list[Entity]:
@@ -601,9 +634,10 @@ class PiiDetector:
         # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
+        tagged = tagger_only_spans(results) if self.tagger is not None else set()
+        found = addressees(found, text, tagged)  # "Rhys ap Gwilym, 3 Maes yr Haf, ...": the name opens no address
         found = names_in_addresses(found)  # before widening: a name inside would stop it
         if self.tagger is not None:
-            tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and
             # must not move a tagger span (the result would then hang on what else was asked)
             asked = [e for e in found if e.type in entities]

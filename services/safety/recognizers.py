@@ -49,6 +49,13 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   ("OYELARAN/ADEBISI MRS", "WEST^DAVID"), Slack speaker lines and their @mentions; and not: a particle
   or an acronym labelling a line ("Van:", "IBAN:"), a lone title ("Dear Sir"), a run ending in a word
   the lists hold but the embedding places far among words ("... Line"). A name never spans a line break.
+  Since session 22 (round 8, issue 15): names in a table's name columns (a header cell in the name-key grammar
+  or a person's role, ``table_columns``) and in a key/value table's name row; the particles "do", "y", "a/l";
+  "Hr." and "Fr." as titles; one word signing after a dash ("— Obiageli"); CJK names before a copula, a
+  signature or an honorific ("김지민입니다", "高橋様"), a kanji surname apart from its given name before an
+  ending or as a speaker; and not: things named after people by "a"/"an" before them, a head noun of a
+  disease, hospital, ward or hall before them in several languages ("Morbus ...", "sala ...", "Hôpital
+  ..."), or a count before a title ("2 × Dr. ..."), for the tagger's spans too (``not_a_name``).
 Postal addresses are ``services/safety/addresses.py``'s, dates of birth ``services/safety/birth_dates.py``'s;
 ``fast_recognizers`` gives all three. Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).
@@ -100,8 +107,8 @@ _AMBIGUOUS = set(
 )
 
 TITLES = (
-    r"(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?|(?:Hr|Fr)\.)"
 )
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
@@ -157,7 +164,8 @@ _WORD = (
     r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
-    r"(?:van|von|de|der|den|da|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|'t)"
+    r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
+    r"a/l|a/p|'t)"
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
@@ -176,8 +184,10 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr".split()
+    "insp det cllr atty engr hr fr".split()
 )
+# Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
+_DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
@@ -263,7 +273,7 @@ _PERSON_ROLE = (
 # ("Nachname", "prénom", "surname")
 _NAME_WORD = (
     r"(?:surnames?|forenames?|nachnamen?|vornamen?|familiennamen?|rufnamen?|geburtsnamen?|apellidos?|"
-    r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voornamen?|familienaam|naam|nazwisko|imi[ęe]|"
+    r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voorna(?:am|men)|familienaam|naam|nazwisko|imi[ęe]|"
     r"imiona|efternamn|f[öo]rnamn|namn|etternavn|fornavn|efternavn|navn|sukunimi|etunimi|nimi|soyad[ıi]|"
     r"jm[ée]no|p[řr][íi]jmen[íi]|priezvisko|prezime|prenume|vezet[ée]kn[ée]v|keresztn[ée]v|"
     r"фамилия|имя|отчество|όνομα|επώνυμο)"
@@ -289,6 +299,25 @@ _VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \
 # (an XML element's value attribute too: FHIR's <family value="..."/>)
 _NAME_FIELD_BEFORE = re.compile(
     rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
+)
+# A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
+# a name field's key ("last_name", "Nachname", "apellidos"), a name's part or "name" alone, or a person's role
+# ("Patient", "Guest", "Consultant"). A role's or a bare "name" column's cell is a name when it reads as one.
+_PERSON_COLUMN = (
+    r"(?:patient|customer|client|employee|staff|student|pupil|guest|member|passenger|traveller|traveler|tenant|"
+    r"resident|applicant|claimant|candidate|participant|attendee|recipient|consultant|doctor|physician|clinician|"
+    r"contact|owner|requester)"
+)
+_NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUMN})(?:[ \t]*\([^)\n]*\))?")
+_ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
+# A cell holding a name: words of letters (particles in lower case, initials, a comma after a surname first)
+_NAME_CELL = re.compile(
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*['’.-]?(?:[^\W\d_]+['’.-]?)*(?:,?[ \t]+[^\W\d_]+['’.-]?(?:[^\W\d_]+['’.-]?)*){0,5}"
+)
+_CELL_SEPARATORS = ("|", ",", ";", "\t")
+# A row of two cells in a markdown or tab table: a key, then its value ("| Name | Ana Sousa |")
+_KEY_VALUE_ROW = re.compile(
+    r"(?m)^[ \t]*(?:\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|?|([^\t\n]+)\t+([^\t\n]+?))[ \t]*$"
 )
 # How every match of the field pattern ends (its key's ':' or '=', then the value's opening quote or an
 # array's earlier values): searched first, it is cheap where the field pattern is not.
@@ -428,16 +457,78 @@ _SERVICE_ACCOUNTS = frozenset(
 # "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
 _CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"[{_CJK}]+")
-_CJK_RUN = re.compile(f"(?<![{_CJK}])[{_CJK}]{{1,3}}(?:[ \u3000]?[{_CJK}]{{1,3}})?(?![{_CJK}])")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 _CJK_LABEL_BEFORE = re.compile(
-    r"(?i)(?:氏名|名前|姓名|이름|성명|환자|고객|患者|客户|顧客|担当|담당자?|name|patient|customer|client|contact|"
-    r"caller|guest|employee|applicant|by|from|with|dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
+    r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
+    r"联系人|申请人|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
+    r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
+)
+# A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",
+# "박지훈 오후 3:12 ...")
+_CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後|上午|下午)?[ \t]*\d{1,2}:\d\d)")
+# Endings written on to a name: a copula or a self-introduction ("이서연입니다", "田中 翔太です"), a signature
+# ("이준호 드림") or an honorific ("佐々木様", "山本先生", "윤하은님"); the name is the part before it. After an
+# honorific a surname alone is a person too ("中村 先生").
+_CJK_HONORIFICS = ("さん", "さま", "様", "先生", "くん", "君", "ちゃん", "氏", "殿", "女士", "小姐", "老师", "님", "씨")
+_CJK_ENDINGS = tuple(
+    sorted(
+        (
+            "입니다",
+            "이에요",
+            "예요",
+            "이고요",
+            "이고",
+            "이라고",
+            "이며",
+            "드림",
+            "올림",
+            "です",
+            "でございます",
+            "と申します",
+            *_CJK_HONORIFICS,
+        ),
+        key=len,
+        reverse=True,
+    )
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
 
-# "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people.
-_THE_BEFORE = re.compile(r"(?<![\w'’-])[Tt]he[ \t]+$")
+# "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people; so
+# do "an" ("an Arnold Palmer") and "a" after an English word that a noun's article follows ("and a Porsche
+# Taycan"; "sou a Maria", "llamar a Íñigo" are Portuguese and Spanish, the name a person's).
+_THE_BEFORE = re.compile(
+    r"(?<![\w'’-])(?:[Tt]he|[Aa]n|(?<![\w'’-])(?:and|or|with|of|for|like|try|order|ordered|had|have|has|get|got|"
+    r"buy|bought|want|is|was|as|into|from|on|in|at)[ \t]+a)[ \t]+$"
+)
+# Head nouns of things named after people that stand before the name in Latin and in Romance and other
+# languages: a disease ("Morbus Parkinson"), a hospital, a ward or a hall ("Hôpital Cheikh Khalifa", "sala
+# Ramón y Cajal", "Hospital Universitario Gregorio Marañón"), a school, a street, a stop. Compared with
+# accents folded, as the run's first word or the word right before it. (English head nouns follow the
+# name, ``_NOT_PERSON_WORDS``; "Hall" and "Ward" are surnames too.)
+_HEAD_NOUNS_BEFORE = frozenset(
+    """
+    morbus maladie enfermedad doenca malattia krankheit sindrome syndrom hospital hopital hospitalario ospedale
+    krankenhaus klinik klinikum clinique clinica policlinico sanatorio sala salle saal aula pavillon pabellon
+    universitario universitaria universidad universite universitat universita university instituto institut
+    colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
+    residence residencia residenza
+    strasse caddesi sokak bulvari
+    """.split()
+)
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
+# A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
+_COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
+
+
+def head_noun_before(first_word: str, before: str) -> bool:
+    """Whether a head noun of a thing (``_HEAD_NOUNS_BEFORE``) opens a run whose first word is ``first_word``
+    or stands right before it (``before``: the text before the run)."""
+    if fold(first_word.lower()) in _HEAD_NOUNS_BEFORE:
+        return True
+    word = _WORD_BEFORE.search(before)
+    return word is not None and fold(word.group(1).lower()) in _HEAD_NOUNS_BEFORE
+
 
 # Programming languages named like people; a lone one is no person in a sentence that names another
 # or speaks of code ("Pascal and Ada for teaching", "we compared Ada and Rust").
@@ -643,6 +734,48 @@ def sql_values(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, int]]:
+    """(header cell, start, end) of each cell under a header cell that ``header`` matches whole, in a
+    table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
+    rows below it with as many cells, until a blank line or a row of another shape. The cells as
+    ``birth_dates``' table reader splits them."""
+    from services.safety.birth_dates import _cells
+
+    out: list[tuple[str, int, int]] = []
+    table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
+    offset = 0
+    lines = text.split("\n")
+    for row, line in enumerate(lines):
+        if table is not None:
+            separator, columns, width = table
+            cells = _cells(line, separator)
+            if len(cells) != width:
+                table = None
+            else:
+                out += [(key, offset + cells[i][0], offset + cells[i][1]) for i, key in columns.items()]
+        if table is None:
+            for separator in _CELL_SEPARATORS:
+                count = line.count(separator)
+                if (
+                    count < (2 if separator == "|" else 1)
+                    or row + 1 == len(lines)
+                    or lines[row + 1].count(separator) < count
+                ):
+                    continue  # a header has a row under it with as many separators at least (quoted ones add)
+                # (split as str.split does where no quote can hide a separator; a key is short: most lines are prose)
+                keys = [line[a:b] for a, b in _cells(line, separator)] if '"' in line else line.split(separator)
+                columns = {
+                    i: k.strip(" \t'")
+                    for i, k in enumerate(keys)
+                    if len(k) <= 40 and k.count(" ") <= 4 and header.fullmatch(k.strip(" \t'"))
+                }
+                if columns:
+                    table = (separator, columns, len(keys))
+                    break
+        offset += len(line) + 1
+    return out
+
+
 class NameRecognizer(EntityRecognizer):
     """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
 
@@ -702,23 +835,106 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
+        if "\n" in text:  # a table's name cell, whole: the names the runs found in it give way
+            cells = self._table_names(text)
+            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
+            out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
 
+    def _table_names(self, text: str) -> list[tuple[int, int]]:
+        """Names in a table's name columns (``table_columns``), and in a two-cell row of a markdown or tab table,
+        a key then its value ("| Name | Ana Sousa |"): see ``_name_cell``."""
+        found = [
+            (start, end)
+            for key, start, end in table_columns(text, _NAME_HEADER)
+            if self._name_cell(key, text[start:end])
+        ]
+        for m in _KEY_VALUE_ROW.finditer(text) if "|" in text or "\t" in text else ():
+            key, value = (1, 2) if m.group(1) is not None else (3, 4)
+            if _NAME_HEADER.fullmatch(m.group(key)) and self._name_cell(m.group(key), m.group(value)):
+                found.append((m.start(value), m.end(value)))
+        return found
+
+    def _name_cell(self, key: str, value: str) -> bool:
+        """Whether a table's cell ``value`` under the name column ``key`` is a name: under a name field's key
+        ("last_name", "Nachname") any cell that reads as one (``_NAME_CELL``) and is no common word; under a role
+        or a bare "name" ("Patient", "Guest") one holding a known given name or surname, or two words written as
+        names and none common."""
+        if not _NAME_CELL.fullmatch(value):
+            return False
+        words = [w for w in re.split(r"[ \t,]+", value) if w and w[0].isupper()]
+        if not words or all(is_common_word(w) for w in words):
+            return False
+        if not _ROLE_HEADER.fullmatch(key):
+            return True
+        known = any(self._known(w) != (False, False) for w in words)
+        return known or (len(words) >= 2 and not any(is_common_word(w) for w in words))
+
     def _cjk_names(self, text: str) -> list[tuple[int, int]]:
-        """Names written in Hangul, kanji or hanzi (see ``_CJK_RUN``)."""
+        """Names written in Hangul, kanji or hanzi: a known surname and a known given name ("김민준",
+        "田中 太郎", "이서연입니다": an ending, ``_CJK_ENDINGS``, is no part of it); a surname and one to three
+        characters after a name field or a cue, at a speaker's line start, or in kanji or hanzi apart before
+        an ending ("佐々木 恵美です"); a surname of two characters or more alone before an honorific
+        ("佐々木様", "中村 先生")."""
         first, last = cjk_name_lists()
         found = []
-        for m in _CJK_RUN.finditer(text):
-            name = m.group().replace(" ", "").replace("\u3000", "")
-            known = any(name[:i] in last and name[i:] in first for i in (1, 2, 3) if len(name) > i)
-            labelled = (
-                2 <= len(name) <= 5  # a surname of up to three characters ("佐々木"), a given name of up to three
-                and any(name[:i] in last for i in (1, 2, 3) if len(name) > i)
-                and _CJK_LABEL_BEFORE.search(text, max(0, m.start() - 20), m.start()) is not None
+        words = list(_CJK_WORD.finditer(text))
+        taken = 0  # the end of a name over two words: its second word is done
+        for i, w in enumerate(words):
+            if w.start() < taken:
+                continue
+            word = w.group()
+            nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].start() - w.end() == 1 else None
+            nxt = nxt if nxt is not None and text[w.end()] in " \u3000" else None
+            # the name's end: before an ending on the word or the next word ("山本先生から", "中村 先生")
+            cut = next((w.start() + p for e in _CJK_ENDINGS if (p := word.find(e)) > 0), None)
+            core_end, ending = (
+                (cut, True) if cut is not None else (w.end(), nxt is not None and nxt.group() in _CJK_ENDINGS)
             )
-            if known or labelled:
-                found.append((m.start(), m.end()))
+            honorific = any(
+                text.startswith(h, core_end) or nxt is not None and nxt.group() == h for h in _CJK_HONORIFICS
+            )
+            core = text[w.start() : core_end]
+            if nxt is not None and not ending and not _HANGUL.match(core[-1]):
+                # a surname in kanji or hanzi apart from its given name ("田中 翔太です", "佐藤 美咲: ...")
+                given = nxt.group()
+                cut = next((p for e in _CJK_ENDINGS if (p := given.find(e)) > 0), None)
+                given = given[:cut]
+                for k in (3, 2, 1) if len(core) > 3 else (len(core),):  # a short word is the surname whole
+                    if len(core) >= k and core[-k:] in last and 1 <= len(given) <= 3:
+                        s0, e0 = core_end - k, nxt.start() + len(given)
+                        if given in first or (cut is not None and k >= 2) or self._cjk_cued(text, s0, e0):
+                            found.append((s0, e0))
+                            taken = nxt.end()
+                        break
+                if taken == nxt.end():
+                    continue
+            if len(core) > 6 and not ending:
+                continue  # running text
+            for s0 in range(max(0, len(core) - 5), len(core) - 1) if ending else (0,):
+                name = core[s0:]
+                split = [k for k in (1, 2, 3) if len(name) > k and name[:k] in last]
+                if any(name[k:] in first for k in split) or (
+                    not ending
+                    and 2 <= len(name) <= 5
+                    and split
+                    and _CJK_LABEL_BEFORE.search(text, max(0, w.start() - 20), w.start()) is not None
+                ):
+                    found.append((w.start() + s0, core_end))
+                    break
+                if honorific and len(name) >= 2 and name in last:
+                    found.append((w.start() + s0, core_end))  # "佐々木様", "山本先生"
+                    break
         return found
+
+    @staticmethod
+    def _cjk_cued(text: str, start: int, end: int) -> bool:
+        """Whether the CJK name ``text[start:end]`` stands after a label or a cue (``_CJK_LABEL_BEFORE``)
+        or as a speaker's label at a line's start (``_CJK_SPEAKER_AFTER``)."""
+        if _CJK_LABEL_BEFORE.search(text, max(0, start - 20), start) is not None:
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        return not text[line_start:start].strip() and _CJK_SPEAKER_AFTER.match(text, end) is not None
 
     def _record_layouts(self, text: str) -> list[tuple[int, int]]:
         """Names written surname first in a record's layout (``_AIRLINE_NAME``, ``_HL7_NAME``): one with a
@@ -827,6 +1043,8 @@ class NameRecognizer(EntityRecognizer):
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
+            if words[0].group().lower() in _DOTTED_TITLES:
+                break  # "HR", "Fr" without a full stop: no title
             lead = words.pop(0).group().lower().rstrip(".:,")
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
@@ -915,7 +1133,7 @@ class NameRecognizer(EntityRecognizer):
                 for t, i in zip(tokens, initials, strict=True)
             )
             and not all(initials)
-            and 2 <= len(tokens) <= 3
+            and (2 <= len(tokens) <= 3 or (len(tokens) == 1 and self._one_word_signature(text, start, end, before)))
             and _DASH_SIGNATURE_BEFORE.search(before) is not None
             and re.match(r"[ \t]*(?:,[ \t]*[A-Z][A-Za-z.-]{1,10}[ \t]*)?(?:\n|$)", text[end:]) is not None
         )
@@ -929,6 +1147,8 @@ class NameRecognizer(EntityRecognizer):
             return None  # "Bitte prüfen Sie Ihre Steuerklasse", "Chiyoda-ku"
         if not titled and _FIRM_BEFORE.search(before):
             return None
+        if _COUNT_BEFORE.search(text, max(0, start - 40), start) or head_noun_before(tokens[0], before):
+            return None  # "2 × Dr. Scholl's", "Morbus Parkinson", "sala Ramón y Cajal"
         named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
         if not (named or introduced or title) and named_thing([w.group() for w in words], before):
             return None  # "the Davis Cup", "Halley's Comet", "Stanley Cup", a label ("Sent:", "Visitor:")
@@ -1023,6 +1243,18 @@ class NameRecognizer(EntityRecognizer):
         return None
 
     @staticmethod
+    def _one_word_signature(text: str, start: int, end: int, before: str) -> bool:
+        """Whether the one word ``text[start:end]`` after a dash signs a note ("... 0803 417 2290. — Chinonso",
+        "-- Marta" on the last line): no common word, the text's or its paragraph's end after it, and a dash
+        that opens no list's item ("- Apples")."""
+        word = text[start:end]
+        if len(word) < 3 or not word.isalpha() or word.isupper() or is_common_word(word):
+            return False
+        if re.match(r"[ \t]*(?:\n[ \t]*\n|\s*$)", text[end:]) is None:
+            return False
+        return re.search(r"(?:^|\n)[ \t]*-[ \t]*$", before) is None
+
+    @staticmethod
     def _recurring_speaker(text: str, start: int, end: int, labels: dict[str, int]) -> bool:
         """Whether ``text[start:end]`` is a chat speaker's label that recurs in the text ("Priyanka:"
         on two lines): a transcript's speaker, whatever lists hold the name."""
@@ -1078,9 +1310,13 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):
         return False  # "my name is Daniel Park": named, a person
+    if _COUNT_BEFORE.search(before) or head_noun_before(words[0], before):
+        return True  # "2 × Dr. Scholl's", "Hôpital Cheikh Khalifa", "sala Ramón y Cajal"
     if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
         return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
-    titled = _TITLE_TAIL.search(before) is not None or words[0].lower().rstrip(".") in _TITLE_WORDS
+    titled = _TITLE_TAIL.search(before) is not None or (
+        words[0].lower().rstrip(".") in _TITLE_WORDS and words[0].lower() not in _DOTTED_TITLES
+    )
     if not titled and named_thing(words, before):
         return True
     if _GREETING_BEFORE.search(before):
@@ -1094,6 +1330,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     for eponym in (re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", after), _JOINED_EPONYM_AFTER.match(after)):
         if eponym and eponym.group(1) in _EPONYM_NEXT:
             return True
+    beyond = re.match(r"(?:['’]s)?[ \t]+([A-Z][a-z]+)", after)
+    if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
+        return True  # "Johns Hopkins Hospital": the thing's head noun after the span
     return brand_phrase(words)
 
 

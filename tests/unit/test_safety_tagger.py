@@ -503,3 +503,27 @@ def test_an_address_that_opens_with_its_residents_name_starts_after_it():
     for text, name in kept:
         address = text.split(": ")[-1]
         assert after_name(text, address, name) == address
+
+
+def test_a_name_that_opens_an_address_span_is_its_addressee_not_part_of_it():
+    """ "Name, 3 Street, Town" as one ADDRESS span (the tagger reads the name as the address's first line): the
+    name stays a PERSON and the address starts after its comma or dash; a title may stand before the name.
+    An address label before the span, or no digit after the name, leaves the span whole."""
+    from services.safety.pii import addressees, names_in_addresses
+
+    text = "Landlord: Ceridwen ap Rhys, 7 Heol Fawr, Llandeilo SA19 6AA"
+    address, name = _entity("ADDRESS", 10, len(text)), _entity("PERSON", 10, 26, 0.85)
+    tagged = {("ADDRESS", address.start, address.end)}
+    found = names_in_addresses(addressees([name, address], text, tagged))
+    assert [(e.type, text[e.start : e.end]) for e in found] == [
+        ("PERSON", "Ceridwen ap Rhys"),
+        ("ADDRESS", "7 Heol Fawr, Llandeilo SA19 6AA"),
+    ]
+    assert ("ADDRESS", text.index("7 Heol"), len(text)) in tagged  # still the tagger's span
+    text = "Fr. Eoghan Mac Giolla — The Parochial House, 4 Church Road, Bantry"
+    address, name = _entity("ADDRESS", 0, len(text)), _entity("PERSON", 4, 21, 0.85)
+    assert [text[e.start : e.end] for e in addressees([name, address], text, set())][1].startswith("The Parochial")
+    for text in ("Adresse : Résidence Les Ormes, 5 allée des Pins, 31000 Toulouse", "Mr Ade Bello, Hill House"):
+        start = text.index(":") + 2 if ":" in text else 0
+        address, name = _entity("ADDRESS", start, len(text)), _entity("PERSON", start, text.index(","), 0.85)
+        assert addressees([name, address], text, set()) == [name, address]

@@ -240,38 +240,6 @@ def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> 
     ]
 
 
-# What may stand between an address span's start and the addressee's name that opens it: a title at most
-_ADDRESSEE_BEFORE = re.compile(rf"(?:{TITLES}[ \t]+)?")
-# An address's label right before the span: what opens it is the address's own first part ("Adresse : Résidence ...")
-_ADDRESS_LABEL_BEFORE = re.compile(
-    r"(?i)(?:address|adresse|adres|anschrift|direcci[oó]n|endere[cç]o|indirizzo|domicilio)[ \t]*:?[ \t]*\Z"
-)
-_ADDRESSEE_COMMA = re.compile(r"[ \t]*(?:,|[—–]|--?)[ \t]*")
-
-
-def addressees(found: list[Entity], text: str, tagged: set[tuple[str, int, int]]) -> list[Entity]:
-    """An ADDRESS span that opens with a PERSON (a title at most before it), then a comma or a dash and a digit later in
-    the span ("Rhys ap Gwilym, 3 Maes yr Haf, ...", "Fr. Pádraig Ó Dónaill — The Presbytery, ..."): the name is the
-    addressee, no part of the address, which starts after the comma; the name stays. ``tagged`` (the tagger's own
-    spans) takes in a tagger's address so moved."""
-    names = [e for e in found if e.type == "PERSON"]
-    out = []
-    for e in found:
-        for name in names if e.type == "ADDRESS" else ():
-            if not (
-                e.start <= name.start and name.end < e.end and _ADDRESSEE_BEFORE.fullmatch(text, e.start, name.start)
-            ) or _ADDRESS_LABEL_BEFORE.search(text, max(0, e.start - 30), e.start):
-                continue
-            comma = _ADDRESSEE_COMMA.match(text, name.end)
-            if comma is not None and any(c.isdigit() for c in text[comma.end() : e.end]):
-                if (e.type, e.start, e.end) in tagged:
-                    tagged.add((e.type, comma.end(), e.end))
-                e = Entity(e.type, comma.end(), e.end, e.score)
-                break
-        out.append(e)
-    return out
-
-
 def names_in_addresses(found: list[Entity]) -> list[Entity]:
     """Drop a PERSON span that lies wholly inside an ADDRESS span: the name is part of the address
     (the street of "12 Rue Émile Zola"), and the name's higher score must not cost the address."""
@@ -367,20 +335,26 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     return out
 
 
-# What may stand before a resident's name at the start of an address span: nothing, or a title or label
-# ("Fr.", "Owner:"; not a word of the address: the Welsh "Ty Gwyn" is a house); then the name, and a
-# separator before the address itself.
-_BEFORE_RESIDENT = re.compile(r"(?:[^\W\d_]+[.:][ \t]+)?")
-_AFTER_RESIDENT = re.compile(r"[ \t]*(?:,|;|—|–|\n)\s*")
+# What may stand before a resident's name at the start of an address span: nothing, a title ("Mrs",
+# "Frau Dr.") or a title or label ended by its full stop or colon ("Fr.", "Owner:"; not a word of the
+# address: the Welsh "Ty Gwyn" is a house); then the name, and a separator before the address itself.
+_BEFORE_RESIDENT = re.compile(rf"(?:{TITLES}[ \t]+|[^\W\d_]+[.:][ \t]+)?")
+_AFTER_RESIDENT = re.compile(r"[ \t]*(?:,|;|—|–|--?|\n)\s*")
+# An address's label right before the span: what opens it is the address's own first part ("Adresse : Résidence ...")
+_ADDRESS_LABEL_BEFORE = re.compile(
+    r"(?i)(?:address|adresse|adres|anschrift|direcci[oó]n|endere[cç]o|indirizzo|domicilio)[ \t]*:?[ \t]*\Z"
+)
 
 
 def address_after_name(text: str, results: list[Any], names: list[tuple[int, int]]) -> None:
     """An ADDRESS result (a rule's or the tagger's) that opens with a person's name (``names``: the
-    PERSON spans found, start and end; its first word a given name of the name lists), perhaps after a
-    title or a label ("Fr.", "Owner:"), and a comma, dash or line break after it, starts after that
-    separator: the name is the resident, not the address ("Harriet Lowe, Rose Cottage, ..."). A street
-    word before the name keeps it ("Av. Benito Juárez, 12, ...": a street named after a person), and so
-    does a first word that is no given name ("Résidence Les Tilleuls, bât. C, ...": a building)."""
+    PERSON spans found, start and end), perhaps after a title or a label ("Fr.", "Mrs", "Owner:"), and a
+    comma, dash or line break after it, starts after that separator: the name is the resident, not the
+    address ("Harriet Lowe, Rose Cottage, ...", "Ceridwen ap Rhys, 7 Heol Fawr, ..."). It does so when
+    the name's first word is a given name of the name lists, or, after no address label ("Adresse :
+    Résidence Les Ormes, 5 allée ..." is the address's own first part), when a digit follows in the
+    span. A street word before the name keeps it ("Av. Benito Juárez, 12, ...": a street named after a
+    person)."""
     from services.safety.addresses import OPENS_A_STREET
     from services.safety.tagger import word_features
 
@@ -392,14 +366,13 @@ def address_after_name(text: str, results: list[Any], names: list[tuple[int, int
                 continue
             lead = text[r.start : start]
             after = _AFTER_RESIDENT.match(text, end)
+            if not after or after.end() >= r.end or not _BEFORE_RESIDENT.fullmatch(lead) or OPENS_A_STREET.match(lead):
+                continue
             first = text[start:end].split(maxsplit=1)[0]
-            if (
-                _BEFORE_RESIDENT.fullmatch(lead)
-                and not OPENS_A_STREET.match(lead)
-                and after
-                and after.end() < r.end
-                and "g" in word_features(first)
-            ):
+            numbered = any(c.isdigit() for c in text[after.end() : r.end]) and not _ADDRESS_LABEL_BEFORE.search(
+                text, max(0, r.start - 30), r.start
+            )
+            if "g" in word_features(first) or numbered:
                 r.start = after.end()
                 break
 
@@ -635,7 +608,6 @@ class PiiDetector:
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
         tagged = tagger_only_spans(results) if self.tagger is not None else set()
-        found = addressees(found, text, tagged)  # "Rhys ap Gwilym, 3 Maes yr Haf, ...": the name opens no address
         found = names_in_addresses(found)  # before widening: a name inside would stop it
         if self.tagger is not None:
             # over the types asked for only: a look-alike kept above loses to its phone below, and

@@ -497,7 +497,7 @@ def test_an_address_that_opens_with_its_residents_name_starts_after_it():
     assert after_name(text, address, "Colm Ó Briain") == text[text.index("The Parochial") :]
     kept = [
         ("Domicilio: Av. Benito Juárez, 1450, Col. Centro, Monterrey", "Benito Juárez"),  # a street named after him
-        ("Résidence Les Acacias, bât. D, 3 rue Pasteur, 69007 Lyon", "Résidence Les Acacias"),  # no given name
+        ("Adresse : Résidence Les Acacias, bât. D, 3 rue Pasteur, 69007 Lyon", "Résidence Les Acacias"),  # labelled
         ("Ty Gwyn, Heol y Bont, Llandysul SA44 4AB", "Gwyn"),  # a house's name: a word before the name
     ]
     for text, name in kept:
@@ -506,24 +506,21 @@ def test_an_address_that_opens_with_its_residents_name_starts_after_it():
 
 
 def test_a_name_that_opens_an_address_span_is_its_addressee_not_part_of_it():
-    """ "Name, 3 Street, Town" as one ADDRESS span (the tagger reads the name as the address's first line): the
-    name stays a PERSON and the address starts after its comma or dash; a title may stand before the name.
-    An address label before the span, or no digit after the name, leaves the span whole."""
-    from services.safety.pii import addressees, names_in_addresses
+    """ "Name, 3 Street, Town" as one ADDRESS span (the tagger reads the name as the address's first line), the
+    name's first word no given name of the lists: the address starts after the comma or dash when a digit follows;
+    an address label before the span, or no digit after the name, leaves the span whole."""
+    from services.safety.pii import address_after_name
+
+    def after_name(text: str, start: int, name: str) -> str:
+        result = _result("ADDRESS", start, len(text), tagger=True)
+        address_after_name(text, [result], [(text.index(name), text.index(name) + len(name))])
+        return text[result.start : result.end]
 
     text = "Landlord: Ceridwen ap Rhys, 7 Heol Fawr, Llandeilo SA19 6AA"
-    address, name = _entity("ADDRESS", 10, len(text)), _entity("PERSON", 10, 26, 0.85)
-    tagged = {("ADDRESS", address.start, address.end)}
-    found = names_in_addresses(addressees([name, address], text, tagged))
-    assert [(e.type, text[e.start : e.end]) for e in found] == [
-        ("PERSON", "Ceridwen ap Rhys"),
-        ("ADDRESS", "7 Heol Fawr, Llandeilo SA19 6AA"),
-    ]
-    assert ("ADDRESS", text.index("7 Heol"), len(text)) in tagged  # still the tagger's span
-    text = "Fr. Eoghan Mac Giolla — The Parochial House, 4 Church Road, Bantry"
-    address, name = _entity("ADDRESS", 0, len(text)), _entity("PERSON", 4, 21, 0.85)
-    assert [text[e.start : e.end] for e in addressees([name, address], text, set())][1].startswith("The Parochial")
-    for text in ("Adresse : Résidence Les Ormes, 5 allée des Pins, 31000 Toulouse", "Mr Ade Bello, Hill House"):
-        start = text.index(":") + 2 if ":" in text else 0
-        address, name = _entity("ADDRESS", start, len(text)), _entity("PERSON", start, text.index(","), 0.85)
-        assert addressees([name, address], text, set()) == [name, address]
+    assert after_name(text, 10, "Ceridwen ap Rhys") == "7 Heol Fawr, Llandeilo SA19 6AA"
+    text = "Mrs Ceridwen ap Rhys — The Old Rectory, 4 Church Road, Bantry"
+    assert after_name(text, 0, "Ceridwen ap Rhys").startswith("The Old Rectory")
+    text = "Adresse : Résidence Les Ormes, 5 allée des Pins, 31000 Toulouse"
+    assert after_name(text, 10, "Résidence Les Ormes") == text[10:]
+    text = "Mrs Ceridwen ap Rhys, Hill House, Llandeilo"
+    assert after_name(text, 0, "Ceridwen ap Rhys") == text

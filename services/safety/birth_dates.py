@@ -318,7 +318,7 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 _CELL_SEPARATORS = ("|", ",", ";", "\t")
 
 
-def _cells(line: str, separator: str) -> list[tuple[int, int]]:
+def table_cells(line: str, separator: str) -> list[tuple[int, int]]:
     """(start, end) in ``line`` of each cell between ``separator``s (none inside double quotes),
     spaces and quotes around a cell left out."""
     bounds, start, quoted = [], 0, False
@@ -351,7 +351,7 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         if column is not None:
             separator, index, width = column
-            cells = _cells(line, separator)
+            cells = table_cells(line, separator)
             if len(cells) != width:
                 column = None
             else:
@@ -362,7 +362,7 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
             for separator in _CELL_SEPARATORS:
                 if line.count(separator) < (2 if separator == "|" else 1):
                     continue
-                cells = _cells(line, separator)
+                cells = table_cells(line, separator)
                 birth = [i for i, (start, end) in enumerate(cells) if _BIRTH_HEADER.fullmatch(line, start, end)]
                 if birth:
                     column = (separator, birth[0], len(cells))

@@ -739,7 +739,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
     table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
     rows below it with as many cells, until a blank line or a row of another shape. The cells as
     ``birth_dates``' table reader splits them."""
-    from services.safety.birth_dates import _cells
+    from services.safety.birth_dates import table_cells
 
     out: list[tuple[str, int, int]] = []
     table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
@@ -748,7 +748,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
     for row, line in enumerate(lines):
         if table is not None:
             separator, columns, width = table
-            cells = _cells(line, separator)
+            cells = table_cells(line, separator)
             if len(cells) != width:
                 table = None
             else:
@@ -763,7 +763,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
                 ):
                     continue  # a header has a row under it with as many separators at least (quoted ones add)
                 # (split as str.split does where no quote can hide a separator; a key is short: most lines are prose)
-                keys = [line[a:b] for a, b in _cells(line, separator)] if '"' in line else line.split(separator)
+                keys = [line[a:b] for a, b in table_cells(line, separator)] if '"' in line else line.split(separator)
                 columns = {
                     i: k.strip(" \t'")
                     for i, k in enumerate(keys)

@@ -1,7 +1,8 @@
 """Train the PII tagger (``services/safety/tagger.py``) on the project's labelled PII sets.
 
 The training rows are the development sets of ``loadtests/data/pii`` (``TRAIN_SETS``: ``dev`` to
-``heldout11``, texts with character spans); ``heldout12`` is not among them. Each text is cut into
+``heldout11``, texts with character spans); ``heldout12`` (scored once in
+session 22) and ``heldout13`` are not among them. Each text is cut into
 tokens by the same spaCy tokenizer the input guard uses, tagged BILOU from its spans and, when
 ``RULE_FEATURES`` is set, given the rule recognisers' hits as features; with ``CLUSTERS``, each word
 also reads its cluster among all-MiniLM-L6-v2's wordpiece vectors (``word_clusters``, written beside

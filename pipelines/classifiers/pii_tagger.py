@@ -62,7 +62,12 @@ TRAIN_SETS = (
 # 0.746 as the rules'); beside them it added recall on every type there (README, "Learned recogniser").
 RULE_FEATURES = False
 # The rules' code, which a tagger that reads their hits depends on
-RULE_MODULES = ("services/safety/recognizers.py", "services/safety/addresses.py", "services/safety/birth_dates.py")
+RULE_MODULES = (
+    "services/safety/recognizers.py",
+    "services/safety/addresses.py",
+    "services/safety/birth_dates.py",
+    "services/safety/tables.py",
+)
 # Bump when the features or the training change, so old models are rebuilt (2: BILOU tags and address
 # cues, session 18's second round; 3: word clusters, session 19)
 FORMAT_VERSION = 3

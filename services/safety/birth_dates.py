@@ -28,6 +28,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.recognizers import SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
+from services.safety.tables import table_columns
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # The languages whose month names a date of birth may carry: CLDR's (babel's) names, each month's wide
@@ -315,60 +316,15 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
             after = m.end()
 
 
-_CELL_SEPARATORS = ("|", ",", ";", "\t")
-
-
-def table_cells(line: str, separator: str) -> list[tuple[int, int]]:
-    """(start, end) in ``line`` of each cell between ``separator``s (none inside double quotes),
-    spaces and quotes around a cell left out."""
-    bounds, start, quoted = [], 0, False
-    for i, c in enumerate(line):
-        if c == '"':
-            quoted = not quoted
-        elif c == separator and not quoted:
-            bounds.append((start, i))
-            start = i + 1
-    bounds.append((start, len(line)))
-    cells = []
-    for begin, end in bounds:
-        while begin < end and line[begin] in " \t\"'":
-            begin += 1
-        while end > begin and line[end - 1] in " \t\"'":
-            end -= 1
-        cells.append((begin, end))
-    return cells
-
-
 def birth_column_dates(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the dates in a table's birth column: a header row with a cell naming the date
-    of birth, then the rows below it with as many cells (until a blank line or a row of another
-    shape), the cell in that column when it is a full date."""
+    """(start, end) of the dates in a table's birth column (``tables.table_columns``: a header row
+    with a cell naming the date of birth, then the rows below it with as many cells), the cell in
+    that column when it is a full date."""
     if not has_birth_cue(text):
         return []
-    out: list[tuple[int, int]] = []
-    column: tuple[str, int, int] | None = None  # separator, the birth cell's index, cells per row
-    offset = 0
-    for line in text.split("\n"):
-        if column is not None:
-            separator, index, width = column
-            cells = table_cells(line, separator)
-            if len(cells) != width:
-                column = None
-            else:
-                start, end = cells[index]
-                if _DATE_RE.fullmatch(line, start, end):
-                    out.append((offset + start, offset + end))
-        if column is None:
-            for separator in _CELL_SEPARATORS:
-                if line.count(separator) < (2 if separator == "|" else 1):
-                    continue
-                cells = table_cells(line, separator)
-                birth = [i for i, (start, end) in enumerate(cells) if _BIRTH_HEADER.fullmatch(line, start, end)]
-                if birth:
-                    column = (separator, birth[0], len(cells))
-                    break
-        offset += len(line) + 1
-    return out
+    return [
+        (start, end) for _, start, end in table_columns(text, _BIRTH_HEADER) if _DATE_RE.fullmatch(text, start, end)
+    ]
 
 
 # "born" said of a firm or an animal ("The brewery was born on 14.02.1983", "border terrier, born 4/4/2019",

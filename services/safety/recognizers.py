@@ -74,6 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
+from services.safety.tables import table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -314,7 +315,6 @@ _ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?
 _NAME_CELL = re.compile(
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*['’.-]?(?:[^\W\d_]+['’.-]?)*(?:,?[ \t]+[^\W\d_]+['’.-]?(?:[^\W\d_]+['’.-]?)*){0,5}"
 )
-_CELL_SEPARATORS = ("|", ",", ";", "\t")
 # A row of two cells in a markdown or tab table: a key, then its value ("| Name | Ana Sousa |")
 _KEY_VALUE_ROW = re.compile(
     r"(?m)^[ \t]*(?:\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|?|([^\t\n]+)\t+([^\t\n]+?))[ \t]*$"
@@ -731,48 +731,6 @@ def sql_values(text: str) -> list[tuple[str, int, int]]:
             for column, value in zip(columns, values, strict=False):
                 group = 1 if value.group(1) is not None else 2
                 out.append((column, value.start(group), value.end(group)))
-    return out
-
-
-def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, int]]:
-    """(header cell, start, end) of each cell under a header cell that ``header`` matches whole, in a
-    table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
-    rows below it with as many cells, until a blank line or a row of another shape. The cells as
-    ``birth_dates``' table reader splits them."""
-    from services.safety.birth_dates import table_cells
-
-    out: list[tuple[str, int, int]] = []
-    table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
-    offset = 0
-    lines = text.split("\n")
-    for row, line in enumerate(lines):
-        if table is not None:
-            separator, columns, width = table
-            cells = table_cells(line, separator)
-            if len(cells) != width:
-                table = None
-            else:
-                out += [(key, offset + cells[i][0], offset + cells[i][1]) for i, key in columns.items()]
-        if table is None:
-            for separator in _CELL_SEPARATORS:
-                count = line.count(separator)
-                if (
-                    count < (2 if separator == "|" else 1)
-                    or row + 1 == len(lines)
-                    or lines[row + 1].count(separator) < count
-                ):
-                    continue  # a header has a row under it with as many separators at least (quoted ones add)
-                # (split as str.split does where no quote can hide a separator; a key is short: most lines are prose)
-                keys = [line[a:b] for a, b in table_cells(line, separator)] if '"' in line else line.split(separator)
-                columns = {
-                    i: k.strip(" \t'")
-                    for i, k in enumerate(keys)
-                    if len(k) <= 40 and k.count(" ") <= 4 and header.fullmatch(k.strip(" \t'"))
-                }
-                if columns:
-                    table = (separator, columns, len(keys))
-                    break
-        offset += len(line) + 1
     return out
 
 

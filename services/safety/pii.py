@@ -607,9 +607,9 @@ class PiiDetector:
         # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
-        tagged = tagger_only_spans(results) if self.tagger is not None else set()
         found = names_in_addresses(found)  # before widening: a name inside would stop it
         if self.tagger is not None:
+            tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and
             # must not move a tagger span (the result would then hang on what else was asked)
             asked = [e for e in found if e.type in entities]

@@ -498,7 +498,7 @@ _GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank yo
 # do "an" ("an Arnold Palmer") and "a" after an English word that a noun's article follows ("and a Porsche
 # Taycan"; "sou a Maria", "llamar a Íñigo" are Portuguese and Spanish, the name a person's).
 _THE_BEFORE = re.compile(
-    r"(?<![\w'’-])(?:[Tt]he|[Aa]n|(?<![\w'’-])(?:and|or|with|of|for|like|try|order|ordered|had|have|has|get|got|"
+    r"(?<![\w'’-])(?:[Tt]he|[Aa]n|(?:and|or|with|of|for|like|try|order|ordered|had|have|has|get|got|"
     r"buy|bought|want|is|was|as|into|from|on|in|at)[ \t]+a)[ \t]+$"
 )
 # Head nouns of things named after people that stand before the name in Latin and in Romance and other

@@ -1,8 +1,7 @@
 """Train the PII tagger (``services/safety/tagger.py``) on the project's labelled PII sets.
 
 The training rows are the development sets of ``loadtests/data/pii`` (``TRAIN_SETS``: ``dev`` to
-``heldout11``, texts with character spans); ``heldout12`` (scored once in
-session 22) and ``heldout13`` are not among them. Each text is cut into
+``heldout12``, texts with character spans); ``heldout13`` is not among them. Each text is cut into
 tokens by the same spaCy tokenizer the input guard uses, tagged BILOU from its spans and, when
 ``RULE_FEATURES`` is set, given the rule recognisers' hits as features; with ``CLUSTERS``, each word
 also reads its cluster among all-MiniLM-L6-v2's wordpiece vectors (``word_clusters``, written beside
@@ -55,6 +54,7 @@ TRAIN_SETS = (
     "heldout9",
     "heldout10",
     "heldout11",
+    "heldout12",
 )
 # Whether the tagger reads the rules' hits (its spans then replace theirs) or runs beside them: decided by
 # leave-one-set-out (loadtests/bench_pii_tagger_loso.py). Trained on sets the rules were written on, a

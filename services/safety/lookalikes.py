@@ -473,12 +473,17 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[
     return found
 
 
-def phone_cues(text: str) -> list[re.Match[str]]:
-    """The matches of ``_PHONE_CUE`` in ``text``, as its ``finditer`` gives them."""
-    starts, _ = _word_starts(text)
+def _cue_starts(text: str) -> tuple[list[int], list[int]]:
+    """``_word_starts`` with the places a CJK cue can start added to the first list."""
+    starts, nouns = _word_starts(text)
     if not text.isascii():
         starts = sorted(starts + [m.start() for m in _CJK_CUE_START.finditer(text)])
-    return _matches_at(_PHONE_CUE, text, starts)
+    return starts, nouns
+
+
+def phone_cues(text: str) -> list[re.Match[str]]:
+    """The matches of ``_PHONE_CUE`` in ``text``, as its ``finditer`` gives them."""
+    return _matches_at(_PHONE_CUE, text, _cue_starts(text)[0])
 
 
 def _cues(text: str) -> list[tuple[int, str | None, bool]]:
@@ -486,9 +491,7 @@ def _cues(text: str) -> list[tuple[int, str | None, bool]]:
     of ``phone_regions``' cue, None for English), and of each question about a number whose next line
     may answer it (``_ASKED_LINE_BEFORE``: asked True, the end where the answer line's text starts). A
     question naming another identifier ("your NHS number?", "policy number") asks for no phone."""
-    starts, nouns = _word_starts(text)
-    if not text.isascii():
-        starts = sorted(starts + [m.start() for m in _CJK_CUE_START.finditer(text)])
+    starts, nouns = _cue_starts(text)
     cues = [(m.end(), m.lastgroup, False) for m in _matches_at(_PHONE_CUE, text, starts)]
     for m in _matches_at(_ASKED_LINE_BEFORE, text, nouns):
         if not is_labelled_identifier(text, m.start()):

@@ -74,7 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import table_columns
+from services.safety.tables import normal_key, record_fields, sql_values, table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -301,6 +301,12 @@ _VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \
 _NAME_FIELD_BEFORE = re.compile(
     rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
 )
+# A record's name value (``NameRecognizer._record_name``): words of letters in any script, "'", "-", ".",
+# a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
+_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
+_FIELD_TITLE = re.compile(rf"{TITLES}\.?[ \t]+")
+# Keys a product's or a place's name sits under too: their value must read as a person's name
+_GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
 # A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
 # a name field's key ("last_name", "Nachname", "apellidos"), a name's part or "name" alone, or a person's role
 # ("Patient", "Guest", "Consultant"). A role's or a bare "name" column's cell is a name when it reads as one.
@@ -706,12 +712,7 @@ def recognizer_result(
     )
 
 
-# An SQL INSERT's columns and rows: each value is read by its column's name ("dob", "last_name").
-_SQL_INSERT = re.compile(
-    r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^()]{1,400})\)\s*values\s*((?:\([^()]{1,800}\)\s*,?\s*)+)"
-)
-_SQL_ROW = re.compile(r"\(([^()]*)\)")
-_SQL_VALUE = re.compile(r"'((?:[^'\\]|\\.|'')*)'|([^,\s][^,]*)")
+# An SQL INSERT's column names that hold a date of birth or a name (``tables.sql_values`` reads the values).
 SQL_BIRTH_COLUMN = re.compile(
     r"(?i)^(?:\w+_)?(?:dob|date_?of_?birth|birth_?date|birthday|geburtsdatum|fecha_nacimiento)$"
 )
@@ -719,19 +720,6 @@ SQL_NAME_COLUMN = re.compile(
     r"(?i)^(?:(?:first|last|given|family|full|middle|sur|patient|customer|client|contact|employee|holder)_?name|"
     r"surname|forename|name)$"
 )
-
-
-def sql_values(text: str) -> list[tuple[str, int, int]]:
-    """(column, start, end) of each value an SQL INSERT in ``text`` gives, quotes left out."""
-    out = []
-    for insert in _SQL_INSERT.finditer(text):
-        columns = [c.strip(' \t\n"`[]') for c in insert.group(1).split(",")]
-        for row in _SQL_ROW.finditer(text, insert.start(2), insert.end(2)):
-            values = list(_SQL_VALUE.finditer(text, row.start(1), row.end(1)))
-            for column, value in zip(columns, values, strict=False):
-                group = 1 if value.group(1) is not None else 2
-                out.append((column, value.start(group), value.end(group)))
-    return out
 
 
 class NameRecognizer(EntityRecognizer):
@@ -793,8 +781,9 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
-        if "\n" in text:  # a table's name cell, whole: the names the runs found in it give way
-            cells = self._table_names(text)
+        if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
+            cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
+            cells += self._field_names(text)
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
@@ -812,6 +801,32 @@ class NameRecognizer(EntityRecognizer):
             if _NAME_HEADER.fullmatch(m.group(key)) and self._name_cell(m.group(key), m.group(value)):
                 found.append((m.start(value), m.end(value)))
         return found
+
+    def _field_names(self, text: str) -> list[tuple[int, int]]:
+        """Names under a name key or column of a record (``tables.record_fields``: JSON, YAML, XML, forms,
+        HL7 PID-5, SQL, CSV), a title before one left out: see ``_record_name``."""
+        found = []
+        for field in record_fields(text):
+            if field.kind in ("name", "given", "family"):
+                start = field.start
+                title = _FIELD_TITLE.match(text, start, field.end)
+                start = title.end() if title else start
+                if self._record_name(field.key, text[start : field.end]):
+                    found.append((start, field.end))
+        return found
+
+    def _record_name(self, key: str, value: str) -> bool:
+        """Whether a record's value under a name key reads as a name: letters in any script (an HL7 name's
+        "^" between its parts), no digit, not every word a common one; under a bare "name" (a product's too),
+        a known given name or surname, or two words written as names and none common (``_name_cell``)."""
+        if not _RECORD_NAME.fullmatch(value) or len(value) > 60:
+            return False
+        if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
+            return self._name_cell("name", value.replace("^", " ")) or (
+                key.startswith("PID") and value.isupper() and value.count("^") >= 1
+            )
+        words = [w for w in re.split(r"[\s,^]+", value) if w]
+        return any(w[0].isupper() or not w[0].isascii() for w in words) and not all(is_common_word(w) for w in words)
 
     def _name_cell(self, key: str, value: str) -> bool:
         """Whether a table's cell ``value`` under the name column ``key`` is a name: under a name field's key

@@ -822,6 +822,8 @@ class NameRecognizer(EntityRecognizer):
         if not _RECORD_NAME.fullmatch(value) or len(value) > 60:
             return False
         if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
+            if any(w[0].islower() and len(w) > 3 for w in value.split()):
+                return False  # "Earl Grey loose": a product's words; a name's lower-case words are particles
             return self._name_cell("name", value.replace("^", " ")) or (
                 key.startswith("PID") and value.isupper() and value.count("^") >= 1
             )

@@ -120,7 +120,7 @@ KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.spli
 _ROLE_PREFIXES = (
     "patient customer client contact member employee staff student guest holder account passenger pax insured "
     "applicant tenant guardian parent mother father spouse child owner billing shipping delivery mailing home "
-    "postal residential permanent current"
+    "postal residential permanent current new old previous registered correspondence"
 ).split()
 _SUFFIX_KINDS = (
     ("dob", "birth"),
@@ -205,10 +205,12 @@ _HL7_KINDS = {4: "name", 6: "birth", 10: "address"}  # PID-5, PID-7, PID-11 (0-b
 
 def _key_value_fields(text: str) -> list[Field]:
     out = []
-    for m in _KEY_VALUE.finditer(text):
+    pos = 0
+    while (m := _KEY_VALUE.search(text, pos)) is not None:
         key = m.group("qkey") or m.group("key") or m.group("lkey")
         kind = key_kind(key)
-        if kind is None:
+        if kind is None:  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it
+            pos = m.start() + 1
             continue
         if m.group("qvalue") is not None:
             start, end = m.span("qvalue")
@@ -225,6 +227,7 @@ def _key_value_fields(text: str) -> list[Field]:
             end -= 1
         if end > start:
             out.append(Field(kind, key, start, end))
+        pos = max(m.start() + 1, end)
     return out
 
 

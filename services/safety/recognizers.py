@@ -303,7 +303,8 @@ _NAME_FIELD_BEFORE = re.compile(
 )
 # A record's name value (``NameRecognizer._record_name``): words of letters in any script, "'", "-", ".",
 # a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
-_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
+_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
+_TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
 _FIELD_TITLE = re.compile(rf"{TITLES}\.?[ \t]+")
 # Keys a product's or a place's name sits under too: their value must read as a person's name
 _GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
@@ -784,6 +785,8 @@ class NameRecognizer(EntityRecognizer):
         if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
             cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
             cells += self._field_names(text)
+            # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town)
+            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in _address_values(text))]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
@@ -811,8 +814,10 @@ class NameRecognizer(EntityRecognizer):
                 start = field.start
                 title = _FIELD_TITLE.match(text, start, field.end)
                 start = title.end() if title else start
-                if self._record_name(field.key, text[start : field.end]):
-                    found.append((start, field.end))
+                title = _TRAVEL_TITLE_AFTER.search(text, start, field.end)  # an airline's "SURNAME/GIVEN MRS"
+                end = title.start() if title else field.end
+                if self._record_name(field.key, text[start:end]):
+                    found.append((start, end))
         return found
 
     def _record_name(self, key: str, value: str) -> bool:
@@ -824,7 +829,7 @@ class NameRecognizer(EntityRecognizer):
         if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
             if any(w[0].islower() and len(w) > 3 for w in value.split()):
                 return False  # "Earl Grey loose": a product's words; a name's lower-case words are particles
-            return self._name_cell("name", value.replace("^", " ")) or (
+            return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
                 key.startswith("PID") and value.isupper() and value.count("^") >= 1
             )
         words = [w for w in re.split(r"[\s,^]+", value) if w]
@@ -1269,6 +1274,11 @@ class NameRecognizer(EntityRecognizer):
             return False
         found = self._judge(text, run.start(), run.end())
         return found is not None and len(text[found[0] : found[1]].split()) >= 2
+
+
+def _address_values(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the values under an address key or column (``tables.record_fields``)."""
+    return [(f.start, f.end) for f in record_fields(text) if f.kind == "address"]
 
 
 def not_a_name(text: str, start: int, end: int) -> bool:

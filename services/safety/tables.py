@@ -209,6 +209,8 @@ def _key_value_fields(text: str) -> list[Field]:
     while (m := _KEY_VALUE.search(text, pos)) is not None:
         key = m.group("qkey") or m.group("key") or m.group("lkey")
         kind = key_kind(key)
+        if kind is None and normal_key(key) == "line" and "addr" in text[max(0, m.start() - 30) : m.start()].lower():
+            kind = "address"  # FHIR's address "line": ["..."]
         if kind is None:  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it
             pos = m.start() + 1
             continue
@@ -223,7 +225,7 @@ def _key_value_fields(text: str) -> list[Field]:
             )
             stop = (_LOGFMT_END if logfmt else _BARE_END).search(text, start, end)
             end = stop.start() if stop else end
-        while end > start and text[end - 1] in " \t,;.":
+        while end > start and text[end - 1] in " \t,;.?!":
             end -= 1
         if end > start:
             out.append(Field(kind, key, start, end))
@@ -290,6 +292,51 @@ def sql_values(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_TOKEN = re.compile(r"\S+")
+_WIDE_GAP = "  "
+
+
+def fixed_width_columns(text: str) -> list[tuple[str, int, int]]:
+    """(header cell, start, end) of each value under a known key (``key_kind``) in a fixed-width table: a
+    header row of words and no other separator, aligned over two spaces or more somewhere, then rows down
+    to a blank line. A row's value for a column is the run of words (one space apart) that starts within
+    three characters of the column's header, stopping at a wide gap or near the next column."""
+    out: list[tuple[str, int, int]] = []
+    lines = text.split("\n")
+    offset, header = 0, None
+    for line in lines:
+        if not line.strip():
+            header = None
+        elif header is not None:
+            out += _fixed_width_row(line, offset, header)
+        elif _WIDE_GAP in line.strip() and not any(c in line for c in ",;|\t:="):
+            cells = [(m.start(), m.group()) for m in _TOKEN.finditer(line)]
+            if 3 <= len(cells) <= 12 and all(len(c) <= 20 for _, c in cells):
+                header = cells if any(key_kind(c) for _, c in cells) else None
+        offset += len(line) + 1
+    return out
+
+
+def _fixed_width_row(line: str, offset: int, header: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    tokens = list(_TOKEN.finditer(line))
+    out = []
+    for i, (column, key) in enumerate(header):
+        if key_kind(key) is None:
+            continue
+        limit = header[i + 1][0] - 2 if i + 1 < len(header) else len(line)
+        first = next((t for t in tokens if abs(t.start() - column) <= 3), None)
+        if first is None:
+            continue
+        end = first.end()
+        for t in tokens:
+            if t.start() > first.start() and t.start() == end + 1 and t.start() < limit:
+                end = t.end()
+            elif t.start() > end:
+                break
+        out.append((key, offset + first.start(), offset + end))
+    return out
+
+
 class _KeyHeader:
     """A header cell matcher for ``table_columns``: a cell whose key ``key_kind`` knows."""
 
@@ -313,4 +360,6 @@ def record_fields(text: str) -> tuple[Field, ...]:
         out += [Field(k, c, s, e) for c, s, e in sql_values(text) if (k := key_kind(c))]
     if "\n" in text:
         out += [Field(k, c, s, e) for c, s, e in table_columns(text, _KeyHeader) if s < e and (k := key_kind(c))]
+        if _WIDE_GAP in text:
+            out += [Field(k, c, s, e) for c, s, e in fixed_width_columns(text) if (k := key_kind(c))]
     return tuple(sorted(set(out), key=lambda f: (f.start, -f.end)))

@@ -134,3 +134,18 @@ def test_name_fields_are_people_when_their_values_read_as_names():
     assert not recognizer._record_name("name", "Earl Grey loose")
     assert not recognizer._record_name("name", "Toblerone 100g")
     assert recognizer._record_name("PID-5", "OKORO^BLESSING^ADA")
+
+
+def test_fixed_width_columns_read_values_near_their_header():
+    text = "NO  NAME                    DOB        NAT\n1   OKORO/BLESSING MRS      03/02/1984 NGA\n\nafter"
+    assert fields(text) == [("name", "OKORO/BLESSING MRS"), ("birth", "03/02/1984")]
+    assert spans(DateOfBirthRecognizer(), text) == ["03/02/1984"]
+    assert "OKORO/BLESSING" in spans(NameRecognizer(), text)
+
+
+def test_fhir_address_line_and_no_person_inside_an_address_value():
+    text = '{"address": [{"line": ["Kungsgatan 7 lgh 1201"], "city": "Uppsala"}]}'
+    assert spans(AddressRecognizer(), text) == ["Kungsgatan 7 lgh 1201"]
+    sql = "INSERT INTO p (surname, address) VALUES ('Hughes', 'Plas Newydd, Ffordd Fawr, Bala LL23 7AB');"
+    assert "Plas Newydd" not in spans(NameRecognizer(), sql)
+    assert spans(AddressRecognizer(), sql) == ["Plas Newydd, Ffordd Fawr, Bala LL23 7AB"]

@@ -305,7 +305,7 @@ _NAME_FIELD_BEFORE = re.compile(
 # a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
 _RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
 _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
-_FIELD_TITLE = re.compile(rf"{TITLES}\.?[ \t]+")
+_FIELD_TITLE = re.compile(rf"(?:{TITLES}|Smt|Shri|Sri|Kum)\.?[ \t]+")
 # Keys a product's or a place's name sits under too: their value must read as a person's name
 _GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
 # A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
@@ -784,9 +784,12 @@ class NameRecognizer(EntityRecognizer):
                 out.append(recognizer_result("PERSON", start, end, score, self))
         if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
             cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
-            cells += self._field_names(text)
-            # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town)
-            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in _address_values(text))]
+            fields = self._field_names(text)
+            cells += [name for name, _ in fields]
+            # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
+            # field's value no other name than its own (its title: "Smt. Radha Pillai")
+            taken = _address_values(text) + [value for _, value in fields]
+            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
@@ -805,19 +808,29 @@ class NameRecognizer(EntityRecognizer):
                 found.append((m.start(value), m.end(value)))
         return found
 
-    def _field_names(self, text: str) -> list[tuple[int, int]]:
+    def _field_names(self, text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         """Names under a name key or column of a record (``tables.record_fields``: JSON, YAML, XML, forms,
-        HL7 PID-5, SQL, CSV), a title before one left out: see ``_record_name``."""
+        HL7 PID-5, SQL, CSV), a title before one left out (see ``_record_name``): each name's span and its
+        field value's."""
         found = []
         for field in record_fields(text):
             if field.kind in ("name", "given", "family"):
-                start = field.start
-                title = _FIELD_TITLE.match(text, start, field.end)
-                start = title.end() if title else start
-                title = _TRAVEL_TITLE_AFTER.search(text, start, field.end)  # an airline's "SURNAME/GIVEN MRS"
-                end = title.start() if title else field.end
-                if self._record_name(field.key, text[start:end]):
-                    found.append((start, end))
+                slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
+                parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
+                value = (field.start, field.end)
+                found += [(name, value) for name in self._field_name_parts(field.key, text, parts)]
+        return found
+
+    def _field_name_parts(self, key: str, text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of a name field that read as names, a title before or an airline's title after left out."""
+        found = []
+        for start, end in parts:
+            title = _FIELD_TITLE.match(text, start, end)
+            start = title.end() if title else start
+            title = _TRAVEL_TITLE_AFTER.search(text, start, end)  # an airline's "SURNAME/GIVEN MRS"
+            end = title.start() if title else end
+            if self._record_name(key, text[start:end]):
+                found.append((start, end))
         return found
 
     def _record_name(self, key: str, value: str) -> bool:

@@ -188,11 +188,13 @@ _KEY_VALUE = re.compile(
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
-# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol")
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol"), a contact's
+# label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
     r"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{2})(?<!\b[^\W\d_]{3})\.[ \t]+(?![\d#])"
+    r"|[,;.]?[ \t]+(?i:tel|tél|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")
 _XML_FIELD = re.compile(

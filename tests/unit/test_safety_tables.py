@@ -149,3 +149,19 @@ def test_fhir_address_line_and_no_person_inside_an_address_value():
     sql = "INSERT INTO p (surname, address) VALUES ('Hughes', 'Plas Newydd, Ffordd Fawr, Bala LL23 7AB');"
     assert "Plas Newydd" not in spans(NameRecognizer(), sql)
     assert spans(AddressRecognizer(), sql) == ["Plas Newydd, Ffordd Fawr, Bala LL23 7AB"]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Address: Lindenweg 4, 3012 Bern, Tel. 031 555 12 12", "Lindenweg 4, 3012 Bern"),
+        ("Address: 9 Mill Lane, Bath BA1 1AA (post to the office until May)", "9 Mill Lane, Bath BA1 1AA"),
+    ],
+)
+def test_a_bare_address_value_stops_before_a_contact_label_or_a_note(text, value):
+    assert fields(text) == [("address", value)]
+
+
+def test_a_name_field_leaves_a_title_out_and_reads_a_name_given_twice_as_two():
+    assert spans(NameRecognizer(), "Name: Smt. Radha Pillai\n") == ["Radha Pillai"]
+    assert spans(NameRecognizer(), "성명: 김민서 / KIM MINSEO\n") == ["김민서", "KIM MINSEO"]

@@ -408,6 +408,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
             return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
         cues = list(birth_cues(text))
         out = [recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self) for start, end in birth_field_dates(text)]
+        fields = len(out)
         if "INSERT" in text or "insert" in text:
             # an INSERT's date in a birth column (the column's name holds a cue)
             for column, start, end in sql_values(text):
@@ -423,4 +424,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
             corrected = cue and _DATE_RE.match(text, cue.end())
             if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
                 out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
-        return out
+        # a field's date that a cue also reaches is the cue's ("Date of birth: the seventh of ...": its date
+        # without "the"); in the text's order
+        cued = out[fields:]
+        out = [r for r in out[:fields] if not any(r.start < c.end and c.start < r.end for c in cued)] + cued
+        return sorted(out, key=lambda r: r.start)

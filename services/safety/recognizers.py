@@ -785,7 +785,7 @@ class NameRecognizer(EntityRecognizer):
         if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
             cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
             fields = self._field_names(text)
-            cells += [name for name, _ in fields]
+            cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
             # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
             # field's value no other name than its own (its title: "Smt. Radha Pillai")
             taken = _address_values(text) + [value for _, value in fields]
@@ -839,9 +839,9 @@ class NameRecognizer(EntityRecognizer):
         a known given name or surname, or two words written as names and none common (``_name_cell``)."""
         if not _RECORD_NAME.fullmatch(value) or len(value) > 60:
             return False
+        if any(w[0].islower() and len(w) > 3 and w.lower() not in _PARTICLES for w in value.split()):
+            return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
         if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
-            if any(w[0].islower() and len(w) > 3 for w in value.split()):
-                return False  # "Earl Grey loose": a product's words; a name's lower-case words are particles
             return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
                 key.startswith("PID") and value.isupper() and value.count("^") >= 1
             )

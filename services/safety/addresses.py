@@ -36,6 +36,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.recognizers import recognizer_result
+from services.safety.tables import record_fields
 
 _STREET = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Parkway|Pkwy|"
@@ -301,6 +302,33 @@ _NOT_POSTAL_VALUE = re.compile(r"@|://")
 _HL7_PID_ADDRESS = re.compile(r"(?m)^PID(?:\|[^|\n]*){10}\|(?P<value>[^|\n~]*)")
 
 
+# A postcode field's value that is an address alone: a UK postcode or an Irish Eircode (an area's numeric
+# postcode, a US ZIP, names no few houses and is left alone); values that are a network's, not a street's
+_POINTING_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}")
+_NETWORK_VALUE = re.compile(r"(?i)\d{1,3}(?:\.\d{1,3}){3}|\b0x[0-9a-f]|[0-9a-f]{2}(?::[0-9a-f]{2}){3}|::")
+
+
+def _record_address_spans(text: str) -> list[tuple[int, int]]:
+    """Address values ``tables.record_fields`` reads under an address key or column (a street line, a whole
+    address: a digit, a word, parts) or a postcode key (a UK postcode or an Eircode alone)."""
+    spans = []
+    for field in record_fields(text):
+        value = text[field.start : field.end]
+        if field.kind == "address":
+            postal = (
+                any(c.isdigit() for c in value)
+                and _FIELD_WORD.search(value)
+                and _FIELD_PARTS.search(value)
+                and not _NOT_POSTAL_VALUE.search(value)
+                and not _NETWORK_VALUE.search(value)
+            )
+        else:
+            postal = field.kind == "postcode" and _POINTING_POSTCODE.fullmatch(value) is not None
+        if postal:
+            spans.append((field.start, field.end))
+    return spans
+
+
 def _field_spans(text: str) -> list[tuple[int, int]]:
     """The spans of address values that their layout names: a value under an address key, an HL7
     PID segment's address field."""
@@ -314,6 +342,7 @@ def _field_spans(text: str) -> list[tuple[int, int]]:
             and not _NOT_POSTAL_VALUE.search(value)
         ):
             spans.append((m.start("value"), m.end("value")))
+    spans += _record_address_spans(text)
     if "PID|" in text:
         for m in _HL7_PID_ADDRESS.finditer(text):
             postal = "^".join(m.group("value").split("^")[:5]).rstrip("^ ")

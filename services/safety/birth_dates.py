@@ -28,7 +28,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.recognizers import SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
-from services.safety.tables import table_columns
+from services.safety.tables import record_fields, table_columns
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # The languages whose month names a date of birth may carry: CLDR's (babel's) names, each month's wide
@@ -299,9 +299,37 @@ def birth_cues(text: str) -> Iterator[int]:
         pos = m.start() + 1
 
 
+# What every date-of-birth key ``tables.record_fields`` reads holds in the text, whatever its case and
+# separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
+# (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
+RECORD_BIRTH_STEMS = (
+    "dob birth born geb naissance nacimiento nascita nascimento lahir рождения 生年月日 出生日期 생년월일 sinh "
+    "fødsel fodsel födelse geboorte urodzenia fædd fæð"
+).split()
+_RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
+
+
 def has_birth_cue(text: str) -> bool:
-    """Whether ``text`` holds a birth cue: without one, ``DateOfBirthRecognizer`` reports nothing."""
-    return next(birth_cues(text), None) is not None
+    """Whether ``text`` holds a birth cue or a birth field's key: without one, ``DateOfBirthRecognizer``
+    reports nothing."""
+    return next(birth_cues(text), None) is not None or _RECORD_BIRTH.search(text) is not None
+
+
+# An HL7 date of birth (PID-7): YYYYMMDD
+_HL7_DATE = re.compile(r"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
+def birth_field_dates(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the dates under a birth key or column (``tables.record_fields``): a full date (an
+    HL7 PID-7 one written YYYYMMDD)."""
+    return [
+        (f.start, f.end)
+        for f in record_fields(text)
+        if f.kind == "birth"
+        and (
+            _DATE_RE.fullmatch(text, f.start, f.end) or (f.key == "PID-7" and _HL7_DATE.fullmatch(text, f.start, f.end))
+        )
+    ]
 
 
 def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
@@ -376,10 +404,11 @@ class DateOfBirthRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        cues = list(birth_cues(text)) if "DATE_OF_BIRTH" in entities else []
-        if not cues:
+        if "DATE_OF_BIRTH" not in entities or not has_birth_cue(text):
             return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
-        out = []
+        cues = list(birth_cues(text))
+        out = [recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self) for start, end in birth_field_dates(text)]
+        fields = len(out)
         if "INSERT" in text or "insert" in text:
             # an INSERT's date in a birth column (the column's name holds a cue)
             for column, start, end in sql_values(text):
@@ -395,4 +424,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
             corrected = cue and _DATE_RE.match(text, cue.end())
             if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
                 out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
-        return out
+        # a field's date that a cue also reaches is the cue's ("Date of birth: the seventh of ...": its date
+        # without "the"); in the text's order
+        cued = out[fields:]
+        out = [r for r in out[:fields] if not any(r.start < c.end and c.start < r.end for c in cued)] + cued
+        return sorted(out, key=lambda r: r.start)

@@ -74,7 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import table_columns
+from services.safety.tables import normal_key, record_fields, sql_values, table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -301,6 +301,13 @@ _VALUE_OPEN = r"[ \t]*[:=][ \t]*(?:\[[ \t]*(?:[\"'][^\"'\n]{1,40}[\"'][ \t]*,[ \
 _NAME_FIELD_BEFORE = re.compile(
     rf"(?i:(?:{_NAME_KEY})[\"']?|{_BARE_KEY}|<(?:{_NAME_PART}|name)[ \t]+value){_VALUE_OPEN}"
 )
+# A record's name value (``NameRecognizer._record_name``): words of letters in any script, "'", "-", ".",
+# a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
+_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
+_TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
+_FIELD_TITLE = re.compile(rf"(?:{TITLES}|Smt|Shri|Sri|Kum)\.?[ \t]+")
+# Keys a product's or a place's name sits under too: their value must read as a person's name
+_GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
 # A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
 # a name field's key ("last_name", "Nachname", "apellidos"), a name's part or "name" alone, or a person's role
 # ("Patient", "Guest", "Consultant"). A role's or a bare "name" column's cell is a name when it reads as one.
@@ -706,12 +713,7 @@ def recognizer_result(
     )
 
 
-# An SQL INSERT's columns and rows: each value is read by its column's name ("dob", "last_name").
-_SQL_INSERT = re.compile(
-    r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^()]{1,400})\)\s*values\s*((?:\([^()]{1,800}\)\s*,?\s*)+)"
-)
-_SQL_ROW = re.compile(r"\(([^()]*)\)")
-_SQL_VALUE = re.compile(r"'((?:[^'\\]|\\.|'')*)'|([^,\s][^,]*)")
+# An SQL INSERT's column names that hold a date of birth or a name (``tables.sql_values`` reads the values).
 SQL_BIRTH_COLUMN = re.compile(
     r"(?i)^(?:\w+_)?(?:dob|date_?of_?birth|birth_?date|birthday|geburtsdatum|fecha_nacimiento)$"
 )
@@ -719,19 +721,6 @@ SQL_NAME_COLUMN = re.compile(
     r"(?i)^(?:(?:first|last|given|family|full|middle|sur|patient|customer|client|contact|employee|holder)_?name|"
     r"surname|forename|name)$"
 )
-
-
-def sql_values(text: str) -> list[tuple[str, int, int]]:
-    """(column, start, end) of each value an SQL INSERT in ``text`` gives, quotes left out."""
-    out = []
-    for insert in _SQL_INSERT.finditer(text):
-        columns = [c.strip(' \t\n"`[]') for c in insert.group(1).split(",")]
-        for row in _SQL_ROW.finditer(text, insert.start(2), insert.end(2)):
-            values = list(_SQL_VALUE.finditer(text, row.start(1), row.end(1)))
-            for column, value in zip(columns, values, strict=False):
-                group = 1 if value.group(1) is not None else 2
-                out.append((column, value.start(group), value.end(group)))
-    return out
 
 
 class NameRecognizer(EntityRecognizer):
@@ -793,8 +782,14 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
-        if "\n" in text:  # a table's name cell, whole: the names the runs found in it give way
-            cells = self._table_names(text)
+        if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
+            cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
+            fields = self._field_names(text)
+            cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
+            # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
+            # field's value no other name than its own (its title: "Smt. Radha Pillai")
+            taken = _address_values(text) + [value for _, value in fields]
+            out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         return sorted(out, key=lambda r: r.start)
@@ -812,6 +807,46 @@ class NameRecognizer(EntityRecognizer):
             if _NAME_HEADER.fullmatch(m.group(key)) and self._name_cell(m.group(key), m.group(value)):
                 found.append((m.start(value), m.end(value)))
         return found
+
+    def _field_names(self, text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """Names under a name key or column of a record (``tables.record_fields``: JSON, YAML, XML, forms,
+        HL7 PID-5, SQL, CSV), a title before one left out (see ``_record_name``): each name's span and its
+        field value's."""
+        found = []
+        for field in record_fields(text):
+            if field.kind in ("name", "given", "family"):
+                slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
+                parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
+                value = (field.start, field.end)
+                found += [(name, value) for name in self._field_name_parts(field.key, text, parts)]
+        return found
+
+    def _field_name_parts(self, key: str, text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The parts of a name field that read as names, a title before or an airline's title after left out."""
+        found = []
+        for start, end in parts:
+            title = _FIELD_TITLE.match(text, start, end)
+            start = title.end() if title else start
+            title = _TRAVEL_TITLE_AFTER.search(text, start, end)  # an airline's "SURNAME/GIVEN MRS"
+            end = title.start() if title else end
+            if self._record_name(key, text[start:end]):
+                found.append((start, end))
+        return found
+
+    def _record_name(self, key: str, value: str) -> bool:
+        """Whether a record's value under a name key reads as a name: letters in any script (an HL7 name's
+        "^" between its parts), no digit, not every word a common one; under a bare "name" (a product's too),
+        a known given name or surname, or two words written as names and none common (``_name_cell``)."""
+        if not _RECORD_NAME.fullmatch(value) or len(value) > 60:
+            return False
+        if any(w[0].islower() and len(w) > 3 and w.lower() not in _PARTICLES for w in value.split()):
+            return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
+        if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
+            return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
+                key.startswith("PID") and value.isupper() and value.count("^") >= 1
+            )
+        words = [w for w in re.split(r"[\s,^]+", value) if w]
+        return any(w[0].isupper() or not w[0].isascii() for w in words) and not all(is_common_word(w) for w in words)
 
     def _name_cell(self, key: str, value: str) -> bool:
         """Whether a table's cell ``value`` under the name column ``key`` is a name: under a name field's key
@@ -1252,6 +1287,11 @@ class NameRecognizer(EntityRecognizer):
             return False
         found = self._judge(text, run.start(), run.end())
         return found is not None and len(text[found[0] : found[1]].split()) >= 2
+
+
+def _address_values(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the values under an address key or column (``tables.record_fields``)."""
+    return [(f.start, f.end) for f in record_fields(text) if f.kind == "address"]
 
 
 def not_a_name(text: str, start: int, end: int) -> bool:

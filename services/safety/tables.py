@@ -5,6 +5,7 @@ recogniser the dates under a birth column (``birth_dates.py``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 CELL_SEPARATORS = ("|", ",", ";", "\t")
@@ -68,3 +69,299 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
                     break
         offset += len(line) + 1
     return out
+
+
+# ---- Records: a value read with its key or its column, whatever the format ----
+#
+# One table maps a key, normalised (``key_kind``: lower case, letters and digits only, so "firstName",
+# "first_name", "First Name" and "first-name" are one key), to what its value holds:
+#   "name"     a person's whole name         "given"/"family"  a part of it (one span per field)
+#   "address"  a street line or a whole address (a town-only field is no key here: it is unlabelled)
+#   "postcode" a postcode field: only a UK postcode or an Irish Eircode alone counts as an address
+#   "birth"    a date of birth
+# The formats (``record_fields``): a JSON, dict, YAML, INI, logfmt or form field (quoted or bare key, ':'
+# or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 PID segment
+# (PID-5 the name, PID-7 the date of birth, PID-11 the address), a CSV / TSV / markdown column
+# (``table_columns``), an SQL INSERT's column.
+_KEY_KINDS = {
+    "name": (
+        "fullname name patientname customername clientname contactname holdername accountholder cardholder "
+        "cardholdername accountname accountholdername guestname passengername paxname employeename staffname "
+        "membername studentname applicantname tenantname insuredname policyholder beneficiary payee payeename "
+        "recipient recipientname empfänger empfaenger kontoinhaber titular nombrecompleto nomcomplet "
+        "nomecompleto namalengkap nama hoten họtên фио фиo 氏名 姓名 이름 성명 hóspede hospede guest"
+    ),
+    "given": (
+        "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
+        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten"
+    ),
+    "family": (
+        "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
+        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ"
+    ),
+    "address": (
+        "address addr addr1 addr2 address1 address2 addressline addressline1 addressline2 line1 line2 street "
+        "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
+        "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
+        "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 주소 "
+        "địachỉ diachi"
+    ),
+    "postcode": "postcode postalcode zip zipcode eircode",
+    "birth": (
+        "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
+        "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
+        "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
+        "생년월일 ngaysinh ngàysinh fodselsdato fødselsdato födelsedatum geboortedatum dataurodzenia fædd "
+        "fæðingardagur"
+    ),
+}
+KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}
+# A person's role before a name's or a birth date's key ("patient_dob", "guardianLastName", "billing_street")
+_ROLE_PREFIXES = (
+    "patient customer client contact member employee staff student guest holder account passenger pax insured "
+    "applicant tenant guardian parent mother father spouse child owner billing shipping delivery mailing home "
+    "postal residential permanent current new old previous registered correspondence"
+).split()
+_SUFFIX_KINDS = (
+    ("dob", "birth"),
+    ("dateofbirth", "birth"),
+    ("birthdate", "birth"),
+    ("firstname", "given"),
+    (
+        "lastname",
+        "family",
+    ),
+    ("givenname", "given"),
+    ("familyname", "family"),
+    ("surname", "family"),
+    ("fullname", "name"),
+    (
+        "name",
+        "name",
+    ),
+    ("address", "address"),
+    ("addressline1", "address"),
+    ("street", "address"),
+)
+
+
+def normal_key(key: str) -> str:
+    """A key as the table holds it: lower case, its letters and digits only."""
+    return "".join(c for c in key.lower() if c.isalnum())
+
+
+def key_kind(key: str) -> str | None:
+    """What a value under ``key`` holds (see ``_KEY_KINDS``), or None."""
+    key = normal_key(key)
+    kind = KEY_KINDS.get(key)
+    if kind is not None or len(key) > 40:
+        return kind
+    for suffix, kind in _SUFFIX_KINDS:  # a role before a known key: "patient_dob", "billingStreet"
+        if key.endswith(suffix) and key[: -len(suffix)] in _ROLE_PREFIXES:
+            return kind
+    return None
+
+
+class Field(tuple):
+    """(kind, key, start, end): a value of ``text[start:end]`` read under ``key``."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind: str, key: str, start: int, end: int) -> Field:
+        return tuple.__new__(cls, (kind, key, start, end))
+
+    kind = property(lambda self: self[0])
+    key = property(lambda self: self[1])
+    start = property(lambda self: self[2])
+    end = property(lambda self: self[3])
+
+
+# A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
+# line's start up to three words ("Date of birth:", "Home address:"); then the value: quoted (perhaps the
+# first of a list's), or bare to the line's end ("name: Jane Roe"), a wide gap (a form's next column), a
+# comma before another key, a brace or a bracket.
+_KEY_VALUE = re.compile(
+    r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
+    r"|(?:(?<=^)|(?<=[\s{,;(\[&?]))(?P<key>[^\W\d][\w.-]{0,39}?)"
+    r"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w.-]*(?:[ \t]+[\w.-]+){1,3}?))"
+    r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
+    r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
+)
+# Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol"), a contact's
+# label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
+_BARE_END = re.compile(
+    r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
+    r"|[ \t]+[^\W\d][\w.-]{0,30}="
+    r"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{2})(?<!\b[^\W\d_]{3})\.[ \t]+(?![\d#])"
+    r"|[,;.]?[ \t]+(?i:tel|tél|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
+)
+_LOGFMT_END = re.compile(r"[\s,;&|}\]]")
+_XML_FIELD = re.compile(
+    r"<(?P<key>[^\W\d][\w.:-]{0,40})"
+    r"(?:[ \t]+value=\"(?P<attr>[^\"\n]{1,160})\"[^>]*/?>|>(?P<value>[^<>\n]{1,160})</(?P=key)>)"
+)
+_HL7_PID = re.compile(r"(?m)^PID\|(?P<fields>[^\n]*)")
+_HL7_KINDS = {4: "name", 6: "birth", 10: "address"}  # PID-5, PID-7, PID-11 (0-based after "PID|")
+
+
+def _key_value_fields(text: str) -> list[Field]:
+    out = []
+    pos = 0
+    while (m := _KEY_VALUE.search(text, pos)) is not None:
+        key = m.group("qkey") or m.group("key") or m.group("lkey")
+        kind = key_kind(key)
+        if kind is None and normal_key(key) == "line" and "addr" in text[max(0, m.start() - 30) : m.start()].lower():
+            kind = "address"  # FHIR's address "line": ["..."]
+        if kind is None:  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it
+            pos = m.start() + 1
+            continue
+        if m.group("qvalue") is not None:
+            start, end = m.span("qvalue")
+        else:
+            start, end = m.span("value")
+            logfmt = (
+                m.group("sep") == "="
+                and m.group("key")
+                and text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
+            )
+            stop = (_LOGFMT_END if logfmt else _BARE_END).search(text, start, end)
+            end = stop.start() if stop else end
+        while end > start and text[end - 1] in " \t,;.?!":
+            end -= 1
+        if end > start:
+            out.append(Field(kind, key, start, end))
+        pos = max(m.start() + 1, end)
+    return out
+
+
+def _xml_fields(text: str) -> list[Field]:
+    out = []
+    for m in _XML_FIELD.finditer(text):
+        kind = key_kind(m.group("key").rsplit(":", 1)[-1])
+        if kind is not None:
+            group = "attr" if m.group("attr") is not None else "value"
+            start, end = m.span(group)
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                out.append(Field(kind, m.group("key"), start, end))
+    return out
+
+
+def _hl7_fields(text: str) -> list[Field]:
+    """PID-5 (the name, "SURNAME^GIVEN^MIDDLE": one field), PID-7 (the date of birth, its date part),
+    PID-11 (the address: its first five components, "street^other^city^state^postcode")."""
+    out = []
+    for m in _HL7_PID.finditer(text):
+        start = m.start("fields")
+        for i, value in enumerate(m.group("fields").split("|")):
+            kind = _HL7_KINDS.get(i)
+            value = value.split("~")[0]
+            if kind == "name":
+                value = "^".join(value.split("^")[:3])
+            elif kind == "birth":
+                value = value[:8]
+            elif kind == "address":
+                value = "^".join(value.split("^")[:5])
+            value = value.rstrip("^ ")
+            if kind is not None and value:
+                out.append(Field(kind, f"PID-{i + 1}", start, start + len(value)))
+            start += len(m.group("fields").split("|")[i]) + 1
+    return out
+
+
+# An SQL INSERT's columns and rows: each value is read by its column's name ("dob", "last_name").
+_SQL_INSERT = re.compile(
+    r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^()]{1,400})\)\s*values\s*((?:\([^()]{1,800}\)\s*,?\s*)+)"
+)
+_SQL_ROW = re.compile(r"\(([^()]*)\)")
+_SQL_VALUE = re.compile(r"'((?:[^'\\]|\\.|'')*)'|([^,\s][^,]*)")
+
+
+def sql_values(text: str) -> list[tuple[str, int, int]]:
+    """(column, start, end) of each value an SQL INSERT in ``text`` gives, quotes left out."""
+    out = []
+    for insert in _SQL_INSERT.finditer(text):
+        columns = [c.strip(' \t\n"`[]') for c in insert.group(1).split(",")]
+        for row in _SQL_ROW.finditer(text, insert.start(2), insert.end(2)):
+            values = list(_SQL_VALUE.finditer(text, row.start(1), row.end(1)))
+            for column, value in zip(columns, values, strict=False):
+                group = 1 if value.group(1) is not None else 2
+                out.append((column, value.start(group), value.end(group)))
+    return out
+
+
+_TOKEN = re.compile(r"\S+")
+_WIDE_GAP = "  "
+
+
+def fixed_width_columns(text: str) -> list[tuple[str, int, int]]:
+    """(header cell, start, end) of each value under a known key (``key_kind``) in a fixed-width table: a
+    header row of words and no other separator, aligned over two spaces or more somewhere, then rows down
+    to a blank line. A row's value for a column is the run of words (one space apart) that starts within
+    three characters of the column's header, stopping at a wide gap or near the next column."""
+    out: list[tuple[str, int, int]] = []
+    lines = text.split("\n")
+    offset, header = 0, None
+    for line in lines:
+        if not line.strip():
+            header = None
+        elif header is not None:
+            out += _fixed_width_row(line, offset, header)
+        elif _WIDE_GAP in line.strip() and not any(c in line for c in ",;|\t:="):
+            cells = [(m.start(), m.group()) for m in _TOKEN.finditer(line)]
+            if 3 <= len(cells) <= 12 and all(len(c) <= 20 for _, c in cells):
+                header = cells if any(key_kind(c) for _, c in cells) else None
+        offset += len(line) + 1
+    return out
+
+
+def _fixed_width_row(line: str, offset: int, header: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    tokens = list(_TOKEN.finditer(line))
+    out = []
+    for i, (column, key) in enumerate(header):
+        if key_kind(key) is None:
+            continue
+        limit = header[i + 1][0] - 2 if i + 1 < len(header) else len(line)
+        first = next((t for t in tokens if abs(t.start() - column) <= 3), None)
+        if first is None:
+            continue
+        end = first.end()
+        for t in tokens:
+            if t.start() > first.start() and t.start() == end + 1 and t.start() < limit:
+                end = t.end()
+            elif t.start() > end:
+                break
+        out.append((key, offset + first.start(), offset + end))
+    return out
+
+
+class _KeyHeader:
+    """A header cell matcher for ``table_columns``: a cell whose key ``key_kind`` knows."""
+
+    @staticmethod
+    def fullmatch(cell: str) -> bool:
+        return key_kind(cell) is not None
+
+
+@functools.lru_cache(maxsize=4)
+def record_fields(text: str) -> tuple[Field, ...]:
+    """Every value in ``text`` that a key or a column names (see ``_KEY_KINDS``), in each format above;
+    one text read once for the three recognisers that ask (names, addresses, dates of birth)."""
+    out: list[Field] = []
+    if ":" in text or "=" in text or "：" in text:
+        out += _key_value_fields(text)
+    if "</" in text or "value=" in text:
+        out += _xml_fields(text)
+    if "PID|" in text:
+        out += _hl7_fields(text)
+    if "INSERT" in text or "insert" in text:
+        out += [Field(k, c, s, e) for c, s, e in sql_values(text) if (k := key_kind(c))]
+    if "\n" in text:
+        out += [Field(k, c, s, e) for c, s, e in table_columns(text, _KeyHeader) if s < e and (k := key_kind(c))]
+        if _WIDE_GAP in text:
+            out += [Field(k, c, s, e) for c, s, e in fixed_width_columns(text) if (k := key_kind(c))]
+    return tuple(sorted(set(out), key=lambda f: (f.start, -f.end)))

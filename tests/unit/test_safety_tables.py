@@ -1,0 +1,167 @@
+"""The record reader (``services/safety/tables.py``): a value read with its key or column, whatever the
+format, and the name, address and date-of-birth recognisers that read it."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.safety.addresses import AddressRecognizer
+from services.safety.birth_dates import RECORD_BIRTH_STEMS, DateOfBirthRecognizer, has_birth_cue
+from services.safety.recognizers import NameRecognizer
+from services.safety.tables import KEY_KINDS, key_kind, normal_key, record_fields
+
+
+def spans(recognizer, text: str) -> list[str]:
+    recognizer.load()
+    return [text[r.start : r.end] for r in recognizer.analyze(text, recognizer.supported_entities)]
+
+
+def fields(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, text[f.start : f.end]) for f in record_fields(text)]
+
+
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        ("firstName", "given"),
+        ("first_name", "given"),
+        ("First Name", "given"),
+        ("LAST-NAME", "family"),
+        ("patient_name", "name"),
+        ("ФИО", "name"),
+        ("Nachname", "family"),
+        ("addr1", "address"),
+        ("billingStreet", "address"),
+        ("Heimilisfang", "address"),
+        ("zip", "postcode"),
+        ("dateOfBirth", "birth"),
+        ("patient_dob", "birth"),
+        ("Geb.-Dat.", "birth"),
+        ("дата_рождения", "birth"),
+        ("DateNaissance", "birth"),
+        ("ip_address", None),
+        ("emailAddress", None),
+        ("city", None),
+        ("product_name", None),
+    ],
+)
+def test_one_key_table_reads_a_key_whatever_its_case_and_separators(key, kind):
+    assert key_kind(key) == kind
+
+
+def test_every_birth_key_holds_a_stem_the_prefilter_finds():
+    # DateOfBirthRecognizer runs only where has_birth_cue holds: each birth key must hold a stem it searches
+    for key, kind in KEY_KINDS.items():
+        if kind == "birth":
+            assert any(stem in key for stem in RECORD_BIRTH_STEMS), key
+            assert has_birth_cue(f'"{key}": "1990-01-02"'), key
+    assert normal_key("Date of Birth") == "dateofbirth"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # JSON with camelCase and non-Latin keys
+        (
+            '{"ФИО": "Лебедева Ольга Петровна", "дата_рождения": "03.05.1978"}',
+            [("name", "Лебедева Ольга Петровна"), ("birth", "03.05.1978")],
+        ),
+        # YAML flow with bare keys and a list
+        ('name: [{family: "van Dijk", given: ["Marloes"]}]', [("family", "van Dijk"), ("given", "Marloes")]),
+        # unquoted YAML to the line's end
+        (
+            "patient:\n  full_name: Tomasz Wiśniewski\n  dob: 1961-09-14\n",
+            [("name", "Tomasz Wiśniewski"), ("birth", "1961-09-14")],
+        ),
+        # XML elements
+        ("<Nom>Girard</Nom><Prenom>Céline</Prenom>", [("family", "Girard"), ("given", "Céline")]),
+        # INI: "key=value" at a line's start runs to the line's end; logfmt stops at a space
+        ("[guest]\nName=Haruto Sato\n", [("name", "Haruto Sato")]),
+        ("ts=1 firstname=ines action=login", [("given", "ines")]),
+        # a form: the next column after a wide gap, a sentence's full stop
+        ("DOB: Jun 2, 1970   Sex: M", [("birth", "Jun 2, 1970")]),
+        ("New address: 5 Elm Row, Leeds LS6 2AB. Please update it.", [("address", "5 Elm Row, Leeds LS6 2AB")]),
+        # an abbreviation's full stop stays inside
+        ("Address: No. 9, Av. El Sol 12, Cusco", [("address", "No. 9, Av. El Sol 12, Cusco")]),
+    ],
+)
+def test_record_fields_reads_key_value_formats(text, expected):
+    assert fields(text) == expected
+
+
+def test_record_fields_reads_hl7_pid_name_birth_date_and_address():
+    text = "MSH|^~\\&|LAB|X\nPID|1||MRN1^^^H^MR||ADEBAYO^TUNDE^K^^MR||19790321|M|||4 Oak Lane^^LEEDS^^LS6 2AB^GBR\n"
+    assert fields(text) == [
+        ("name", "ADEBAYO^TUNDE^K"),
+        ("birth", "19790321"),
+        ("address", "4 Oak Lane^^LEEDS^^LS6 2AB"),
+    ]
+
+
+def test_record_fields_reads_csv_and_sql_columns():
+    csv = "id,family_name,given_name,birth\n7,Lê,Văn Hùng,2012-04-05\n"
+    assert fields(csv) == [("family", "Lê"), ("given", "Văn Hùng"), ("birth", "2012-04-05")]
+    sql = "INSERT INTO c (id, street, dob) VALUES (1, 'Meir 12', '1990-01-01');"
+    assert fields(sql) == [("address", "Meir 12"), ("birth", "1990-01-01")]
+
+
+def test_address_fields_are_street_lines_and_pointing_postcodes_only():
+    text = '{"street": "Kerkstraat 14", "city": "Gent", "zip": "9000"}\n{"line1": "Unit 2", "zip": "EH1 1YZ"}'
+    assert spans(AddressRecognizer(), text) == ["Kerkstraat 14", "Unit 2", "EH1 1YZ"]
+    # a network address under an address key is no street
+    assert spans(AddressRecognizer(), "address: 10.4.0.12 port 443") == []
+    csv = "name,eircode\nSeán Burke,D02 X285\n"
+    assert spans(AddressRecognizer(), csv) == ["D02 X285"]
+
+
+def test_birth_fields_give_dates_of_birth_without_a_birth_word_in_prose():
+    assert spans(DateOfBirthRecognizer(), "<DateNaissance>1988-02-14</DateNaissance>") == ["1988-02-14"]
+    assert spans(DateOfBirthRecognizer(), '{"дата_рождения": "17.10.1995"}') == ["17.10.1995"]
+    assert spans(DateOfBirthRecognizer(), "PID|1||77^^^H||NGUYEN^AN||19690102|F\n") == ["19690102"]
+    # PID-7 holds a date; another field's eight digits are none
+    assert spans(DateOfBirthRecognizer(), "PID|1||19690102^^^H||NGUYEN^AN||X|F\n") == []
+
+
+def test_name_fields_are_people_when_their_values_read_as_names():
+    found = spans(NameRecognizer(), '{"ФИО": "Лебедева Ольга Петровна", "sku": "A-1"}')
+    assert found == ["Лебедева Ольга Петровна"]
+    found = spans(NameRecognizer(), "<Nom>Girard</Nom>\n<Prenom>Céline</Prenom>")
+    assert found == ["Girard", "Céline"]
+    # under a bare "name" (a product's too) a value must read as a person's name
+    recognizer = NameRecognizer()
+    recognizer.load()
+    assert recognizer._record_name("name", "Anna de Vries")
+    assert not recognizer._record_name("name", "Earl Grey loose")
+    assert not recognizer._record_name("name", "Toblerone 100g")
+    assert recognizer._record_name("PID-5", "OKORO^BLESSING^ADA")
+
+
+def test_fixed_width_columns_read_values_near_their_header():
+    text = "NO  NAME                    DOB        NAT\n1   OKORO/BLESSING MRS      03/02/1984 NGA\n\nafter"
+    assert fields(text) == [("name", "OKORO/BLESSING MRS"), ("birth", "03/02/1984")]
+    assert spans(DateOfBirthRecognizer(), text) == ["03/02/1984"]
+    assert "OKORO/BLESSING" in spans(NameRecognizer(), text)
+
+
+def test_fhir_address_line_and_no_person_inside_an_address_value():
+    text = '{"address": [{"line": ["Kungsgatan 7 lgh 1201"], "city": "Uppsala"}]}'
+    assert spans(AddressRecognizer(), text) == ["Kungsgatan 7 lgh 1201"]
+    sql = "INSERT INTO p (surname, address) VALUES ('Hughes', 'Plas Newydd, Ffordd Fawr, Bala LL23 7AB');"
+    assert "Plas Newydd" not in spans(NameRecognizer(), sql)
+    assert spans(AddressRecognizer(), sql) == ["Plas Newydd, Ffordd Fawr, Bala LL23 7AB"]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Address: Lindenweg 4, 3012 Bern, Tel. 031 555 12 12", "Lindenweg 4, 3012 Bern"),
+        ("Address: 9 Mill Lane, Bath BA1 1AA (post to the office until May)", "9 Mill Lane, Bath BA1 1AA"),
+    ],
+)
+def test_a_bare_address_value_stops_before_a_contact_label_or_a_note(text, value):
+    assert fields(text) == [("address", value)]
+
+
+def test_a_name_field_leaves_a_title_out_and_reads_a_name_given_twice_as_two():
+    assert spans(NameRecognizer(), "Name: Smt. Radha Pillai\n") == ["Radha Pillai"]
+    assert spans(NameRecognizer(), "성명: 김민서 / KIM MINSEO\n") == ["김민서", "KIM MINSEO"]

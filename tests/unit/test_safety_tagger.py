@@ -337,6 +337,9 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
         ("Dear Sir, the order is late", "Sir", True),  # a title or a greeting's word alone
         ("Dear Sir/Madam, thank you", "Sir/Madam", True),
         ("Dear Sirs, please find attached", "Sirs", True),
+        ("Cocktail menu: Tom Collins 9.50", "Tom Collins", True),  # round 9: no_person_here
+        ("Towns: Paris, Texas; Florence, Alabama", "Texas", True),
+        ("Heimilisfang: Hringbraut 121\nSími: +354 862 4410", "Sími", True),
     ],
 )
 def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):
@@ -569,6 +572,7 @@ def test_the_merge_drops_names_in_addresses_before_a_tagger_address_gives_way():
         ("Pegs:\nP1 -33.8568, 151.2153\nP2 -33.8571, 151.2160", "ADDRESS", "P1 -33.8568, 151.2153", False),
         ("$GPGGA,091512.00,5130.4421,N,00007.5530,W,1", "ADDRESS", "5130.4421,N,00007.5530,W", False),
         ("at 12 Rue Émile Zola, 69002 Lyon", "ADDRESS", "12 Rue Émile Zola, 69002 Lyon", True),
+        ("Address: Drumbeg, Inver, Co. Donegal", "ADDRESS", "Drumbeg, Inver, Co. Donegal", True),  # labelled
         ('"First Name","Last Name","Email"', "PERSON", '"Last Name"', False),
         ('"First Name","Street Address","City"', "PERSON", "Street Address", False),
         ('name "<Given> <Family>"', "PERSON", "<Given", False),

@@ -1304,14 +1304,14 @@ _THING_LIST_LABEL = re.compile(
     r"(?i)(?:^|\n)[^:\n]{0,40}\b(?:storms?|hurricanes?|typhoons?|cyclones?|cocktails?|menu|ships|"
     r"vessels|fleet)\b[^:\n]{0,40}:[^\n]*\Z"
 )
-# A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
-# a street or a town named after a person, its field closed right after the run.
 # A German compound named after a person, its head a place's word: "Willy-Brandt-Allee",
 # "Marie-Curie-Platz", "Heinrich-Hertz-Turm".
 _PLACE_COMPOUND = re.compile(
     r"(?i)-(?:straße|strasse|allee|platz|weg|gasse|ring|damm|ufer|brücke|turm|park|markt|bahnhof|schule|"
     r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum)\Z"
 )
+# A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
+# a street or a town named after a person, its field closed right after the run.
 _NUMBER_FIELD_BEFORE = re.compile(r"(?:^|[|^,;\"'\n])[ \t]*\d{1,6}[ \t]+\Z")
 _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 

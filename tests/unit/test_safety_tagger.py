@@ -337,6 +337,9 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
         ("Dear Sir, the order is late", "Sir", True),  # a title or a greeting's word alone
         ("Dear Sir/Madam, thank you", "Sir/Madam", True),
         ("Dear Sirs, please find attached", "Sirs", True),
+        ("Cocktail menu: Tom Collins 9.50", "Tom Collins", True),  # round 9: no_person_here
+        ("Towns: Paris, Texas; Florence, Alabama", "Texas", True),
+        ("Heimilisfang: Hringbraut 121\nSími: +354 862 4410", "Sími", True),
     ],
 )
 def test_the_name_rules_not_a_name_context_vetoes_a_tagger_name(text, span, vetoed):
@@ -524,3 +527,67 @@ def test_a_name_that_opens_an_address_span_is_its_addressee_not_part_of_it():
     assert after_name(text, 10, "Résidence Les Ormes") == text[10:]
     text = "Mrs Ceridwen ap Rhys, Hill House, Llandeilo"
     assert after_name(text, 0, "Ceridwen ap Rhys") == text
+
+
+def test_a_rules_name_that_opens_a_tagger_address_stays_and_the_address_goes():
+    """ "Patient: Gunnarsdóttir, Sigríður  Kt. 120358-2239": the tagger's address runs on from the
+    rules' name; a rule's address that opens with a name keeps it ("12 Rue Émile Zola" aside, the
+    name goes inside any address that does not open with it)."""
+    from services.safety.pii import names_in_addresses
+
+    name, address = _entity("PERSON", 9, 32, 0.85), _entity("ADDRESS", 9, 50)
+    assert names_in_addresses([name, address], {("ADDRESS", 9, 50)}) == [name]
+    assert names_in_addresses([name, address], set()) == [address]  # the rules' address: the name is its part
+    street = _entity("PERSON", 12, 24, 0.85)  # inside the tagger's address, not at its start
+    assert names_in_addresses([street, address], {("ADDRESS", 9, 50)}) == [address]
+    tagger_name = _entity("PERSON", 9, 32)  # the tagger's own name opens nothing
+    assert names_in_addresses([tagger_name, address], {("ADDRESS", 9, 50), ("PERSON", 9, 32)}) == [address]
+    carrera = _entity("PERSON", 9, 16, 0.6)  # "Carrera 7 # 71-21, Torre B": no sure name
+    assert names_in_addresses([carrera, address], {("ADDRESS", 9, 50)}) == [address]
+    rules_street = _entity("ADDRESS", 9, 36, 0.85)  # a name inside a rule's address is a street's
+    assert names_in_addresses([name, rules_street, address], {("ADDRESS", 9, 50)}) == [rules_street, address]
+
+
+def test_the_merge_drops_names_in_addresses_before_a_tagger_address_gives_way():
+    """Merge order (measured, README "Round 9"): a name inside the tagger's address goes with it even
+    when the address then gives way to a phone (a CSV row's "Block" of "Flat 18C, Block 2"); a sure
+    name that opens it stays."""
+    from services.safety.pii import merge_tagger_spans
+
+    address, phone = _entity("ADDRESS", 0, 40), _entity("PHONE_NUMBER", 30, 40, 0.4)
+    block = _entity("PERSON", 5, 10, 0.6)
+    assert merge_tagger_spans([address, phone, block], {("ADDRESS", 0, 40)}) == [phone]
+    sure = _entity("PERSON", 0, 10, 0.85)
+    assert merge_tagger_spans([address, phone, sure], {("ADDRESS", 0, 40)}) == [phone, sure]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "span", "fits"),
+    [
+        ('dob "YYYY-MM-DD", phone "+00"', "DATE_OF_BIRTH", "YYYY-MM-DD", False),
+        ("Fædd: 12. mars 1958", "DATE_OF_BIRTH", "12. mars 1958", True),
+        ("born the fourth of November", "DATE_OF_BIRTH", "the fourth of November", True),
+        ("生年月日: 平成四年", "DATE_OF_BIRTH", "平成四年", True),
+        ("plan: Hannah-Arendt-Straße, Willy-Brandt-Allee, Marie-Curie-Platz", "ADDRESS", "Willy-Brandt-Allee", False),
+        ("Pegs:\nP1 -33.8568, 151.2153\nP2 -33.8571, 151.2160", "ADDRESS", "P1 -33.8568, 151.2153", False),
+        ("$GPGGA,091512.00,5130.4421,N,00007.5530,W,1", "ADDRESS", "5130.4421,N,00007.5530,W", False),
+        ("at 12 Rue Émile Zola, 69002 Lyon", "ADDRESS", "12 Rue Émile Zola, 69002 Lyon", True),
+        ("Address: Drumbeg, Inver, Co. Donegal", "ADDRESS", "Drumbeg, Inver, Co. Donegal", True),  # labelled
+        ('"First Name","Last Name","Email"', "PERSON", '"Last Name"', False),
+        ('"First Name","Street Address","City"', "PERSON", "Street Address", False),
+        ('name "<Given> <Family>"', "PERSON", "<Given", False),
+        ("<Consignment>\n  <Name>Aditi Chakraborty</Name>\n</Consignment>", "PERSON", "Consignment", False),
+        ("<Consignment>\n  <Name>Aditi Chakraborty</Name>\n</Consignment>", "PERSON", "Aditi Chakraborty", True),
+        ("<Marta> running late\n<Joe> ok", "PERSON", "Marta", True),  # a chat nick, no element
+        ("plan: Hannah-Arendt-Straße", "PERSON", "Hannah-Arendt-", False),
+        ("Ticket closed by Oklen Brastaad", "PERSON", "Oklen Brastaad", True),
+    ],
+)
+def test_a_tagger_span_its_characters_rule_out_does_not_fit(text, kind, span, fits):
+    """The tagger guesses from the words around: a date of birth with no digit or month, an address
+    with no number or one that is coordinates, a name that is a label, a placeholder or markup are
+    ruled out by their characters."""
+    from services.safety.pii import tagger_span_fits
+
+    start = text.index(span)
+    assert tagger_span_fits(text, kind, start, start + len(span)) is fits

@@ -49,7 +49,9 @@ def test_a_bad_short_text_rule_is_refused_when_the_policy_loads(short_text, mess
 def shipped_threshold_is_the_dev_rules(name: str, models_dir) -> None:
     report = json.loads((models_dir / f"{name}_report.json").read_text())
     shipped = getattr(PolicySet.from_file(SHIPPED).resolve(None, None), name)
-    assert shipped.threshold == pytest.approx(report["threshold"]["chosen"], abs=1e-4)
+    # a retrain on another machine may move the pick in its fourth decimal (toxicity 0.8616 against the
+    # shipped 0.8618 on session 23's fresh machine): the same rule's pick, not a different one
+    assert shipped.threshold == pytest.approx(report["threshold"]["chosen"], abs=5e-4)
 
 
 def ctx() -> RequestContext:

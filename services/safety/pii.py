@@ -328,7 +328,7 @@ def _has_space(text: str, start: int, end: int) -> bool:
 _COORDINATES = re.compile(r"\d\.\d{3,}[ \t]*,?[ \t]*(?:[NSEW][ \t]*,[ \t]*)?[-+]?\d+\.\d{3,}")
 # Words of a field's label or a table's header cell, where the tagger reads one as a name ("Last Name",
 # "Phone Number", "Street Address"): no person is named so.
-_LABEL_WORDS = frozenset(
+_HEADER_WORDS = frozenset(
     "name names surname forename number no address street city town phone mobile email e-mail date birth "
     "postcode zip code country id".split()
 )
@@ -361,7 +361,7 @@ def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
         # (an element opens and closes: "<Marta> ok", a chat nick, has no "</Marta>")
         element = _ELEMENT_BEFORE.search(text, max(0, start - 2), start) is not None and f"</{span}>" in text
         glued = span.endswith("-")  # the head of a compound: "Hannah-Arendt-Straße"
-        return not (_PLACEHOLDER.search(span) or element or glued or any(w in _LABEL_WORDS for w in words))
+        return not (_PLACEHOLDER.search(span) or element or glued or any(w in _HEADER_WORDS for w in words))
     return True
 
 

@@ -52,8 +52,13 @@ DEV_HELDOUTS = (
 )  # development sets now; injection_heldout5.jsonl stays unopened
 LOWS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 HIGHS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
-WEIGHTS = (1.0, 0.75, 0.5)  # the head's share of the in-band score (the rest: the shipped score)
+WEIGHTS = (1.0, 0.75, 0.5, 0.25)  # the head's share of the in-band score (the rest: the shipped score)
 HEAD_CS = (0.3, 1.0, 3.0, 10.0)
+# a wider band costs the encoder on more texts: within this much F1 of the best, the narrowest band is chosen
+# (session 24: without it, [0.8, 0.999) beat [0.8, 0.9) by 0.0005 out-of-source F1 with 3.6 times the rows)
+F1_TOLERANCE = 0.001
+EVERY_TEXT = 1.0 + 1e-9  # a band's top above every score: the second model reads every text
+BLEND_WEIGHTS = (0.1, 0.25, 0.5)  # without a band: the encoder head's share of every text's score
 
 
 def cascade_scores(shipped: np.ndarray, second: np.ndarray, lo: float, hi: float, weight: float = 1.0) -> np.ndarray:
@@ -91,9 +96,11 @@ def choose_cascade(
     lows: tuple[float, ...] = LOWS,
     highs: tuple[float, ...] = HIGHS,
     weights: tuple[float, ...] = WEIGHTS,
+    f1_tolerance: float = F1_TOLERANCE,
 ) -> tuple[dict, list[dict]]:
-    """The band and blend whose cascade scores the highest F1 at the out-of-source threshold rule's pick
-    (ties: the fewer rows in the band, i.e. the cheaper), and every candidate's figures."""
+    """Of the bands and blends whose cascade scores an F1 (at the out-of-source threshold rule's pick)
+    within ``f1_tolerance`` of the highest, the one with the fewest rows in the band (the cheapest; then
+    the higher F1), and every candidate's figures."""
     grid = []
     for lo in lows:
         for hi in highs:
@@ -106,7 +113,8 @@ def choose_cascade(
                 grid.append(
                     {"lo": lo, "hi": hi, "weight": weight, "threshold": t, "f1": rule_f1(y, score, t), "band": band}
                 )
-    best = max(grid, key=lambda g: (round(g["f1"], 6), -g["band"]))
+    top = max(g["f1"] for g in grid)
+    best = min((g for g in grid if g["f1"] >= top - f1_tolerance), key=lambda g: (g["band"], -g["f1"]))
     return best, grid
 
 
@@ -272,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
     encoder_oos = heads[head_c]["score"]
     best, grid = choose_cascade(y, shipped, encoder_oos, groups)
     cascade_oos = cascade_scores(shipped, encoder_oos, best["lo"], best["hi"], best["weight"])
+    band_oos = in_band(shipped, best["lo"], best["hi"])
+    # no band (what the encoder adds when it reads every text, cost aside): the same choice over the blend alone
+    blend, _ = choose_cascade(y, shipped, encoder_oos, groups, lows=(0.0,), highs=(EVERY_TEXT,), weights=BLEND_WEIGHTS)
 
     # the held-outs: the artefact as served, the head fitted on the artefact's split
     train_rows = list(zip(split.train_texts, split.train_labels, split.train_groups, strict=True)) + train_only
@@ -282,11 +293,13 @@ def main(argv: list[str] | None = None) -> None:
         s = served_injection_scores(served_probabilities(args.models_dir, task, ts)[:, 1], ts)
         e = served_injection_scores(head.predict_proba(emb(ts))[:, 1], ts)
         cas = cascade_scores(s, e, best["lo"], best["hi"], best["weight"])
+        mixed = cascade_scores(s, e, 0.0, EVERY_TEXT, blend["weight"])
         report[name] = {
             "band_share": round(float(in_band(s, best["lo"], best["hi"]).mean()), 4),
             "shipped": figures(yh, s, gh, shipped_threshold),
             "encoder": figures(yh, e, gh, heads[head_c]["threshold"]),
             "cascade": figures(yh, cas, gh, best["threshold"]),
+            "blend_every_text": figures(yh, mixed, gh, blend["threshold"]),
         }
 
     lengths = {}
@@ -321,6 +334,19 @@ def main(argv: list[str] | None = None) -> None:
             "cascade": {
                 **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in best.items()},
                 "roc_auc": round(float(roc_auc_score(y, cascade_oos)), 4),
+            },
+            # the chosen band's rows: how well each model orders them
+            "in_band_roc_auc": {
+                "shipped": round(float(roc_auc_score(y[band_oos], shipped[band_oos])), 4),
+                "encoder": round(float(roc_auc_score(y[band_oos], encoder_oos[band_oos])), 4),
+                "rows": int(band_oos.sum()),
+                "positives": int(y[band_oos].sum()),
+            },
+            "blend_every_text": {
+                **{k: round(v, 4) for k, v in blend.items() if k not in ("lo", "hi", "band")},
+                "roc_auc": round(
+                    float(roc_auc_score(y, cascade_scores(shipped, encoder_oos, 0.0, EVERY_TEXT, blend["weight"]))), 4
+                ),
             },
             "grid": [{k: round(v, 4) for k, v in g.items()} for g in grid],
         },

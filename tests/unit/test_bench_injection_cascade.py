@@ -65,3 +65,16 @@ def test_text_key_depends_on_texts_and_token_limit():
     assert bench.text_key(["a", "b"], 128) == bench.text_key(["a", "b"], 128)
     assert bench.text_key(["a", "b"], 128) != bench.text_key(["a", "b"], 256)
     assert bench.text_key(["ab"], 128) != bench.text_key(["a", "b"], 128)
+
+
+def test_choose_cascade_takes_the_narrower_band_within_the_f1_tolerance():
+    # an unsure pair at 0.8 that only the wide band hands to the (perfect) second model: F1 1.0 against 100/101
+    y = np.array([0] * 50 + [1] * 50)
+    groups = np.array(["b"] * 50 + ["a"] * 50)
+    shipped = np.array([0.1] * 39 + [0.6] * 10 + [0.8] + [0.8] + [0.6] * 9 + [0.95] * 40)
+    second = y.astype(float)
+    kwargs = {"lows": (0.5,), "highs": (0.7, 0.99), "weights": (1.0,)}
+    wide, _ = bench.choose_cascade(y, shipped, second, groups, f1_tolerance=0.0, **kwargs)
+    narrow, _ = bench.choose_cascade(y, shipped, second, groups, f1_tolerance=0.05, **kwargs)
+    assert wide["hi"] == 0.99 and wide["f1"] == 1.0
+    assert narrow["hi"] == 0.7 and np.isclose(narrow["f1"], 100 / 101)

@@ -276,6 +276,47 @@ _FORM_NEEDS = {
 }
 
 
+# An address said in a call or typed as speech, after a cue ("the address we have nine chancellor court
+# dunstable lu6 1qx", "at eleven holly mews camberwell", "current address abhi bhi house number 27 gali
+# number 4 shastri nagar meerut", "j'reste au 1420 rue des Érables à Chicoutimi"): a house number in
+# digits or words, one to three words and a street word, or a street word opening the name (in any case),
+# then up to five words of town, district or house parts and a UK postcode; a function word, a number word
+# after the street or the end of the clause ends it. Its words are the rest of a sentence's: they must not
+# be the function words that surround times and counts ("at eleven in the park" is no address).
+_NUMBER_WORD = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
+)
+_SPOKEN_HOUSE = (
+    rf"(?:(?:house|flat|door)\s+(?:number|no\.?)\s+)?"
+    rf"(?:\d{{1,5}}[a-z]?|{_NUMBER_WORD}(?:(?:\s+|-)(?:dash\s+)?{_NUMBER_WORD})*)"
+)
+_NOT_A_PLACE_WORD = (
+    r"(?:the|a|an|in|on|at|of|to|for|from|by|with|and|or|but|is|are|was|were|be|it|its|this|that|these|"
+    r"my|your|his|her|our|their|we|you|he|she|they|i|me|us|am|pm|o'clock|oclock|tomorrow|today|tonight|"
+    r"please|could|would|can|will|should|if|so|then|yes|no|yeah|ok|okay|right|thanks|thank|hai|hain|"
+    r"estoy|est|u|je|il|on|et|y|en|que|is|minutes?|hours?|days?|weeks?|times?|people|items?|"
+    rf"{_NUMBER_WORD})"
+)
+_PLACE_WORD = rf"(?!{_NOT_A_PLACE_WORD}\b)[^\W\d_][\w'’-]*"
+_STREET_WORD = _STREET.removesuffix(r"\.?")
+_LOWER_POSTCODE = r"[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}"
+_SPOKEN_ADDRESS = re.compile(
+    rf"(?i)\b(?:address(?:\s+[a-z]+){{0,3}}?|live\s+at|living\s+at|lives\s+at|at|to|au|reste\s+au)[\s:,]+"
+    rf"(?P<address>{_SPOKEN_HOUSE}\s+"
+    rf"(?:(?:{_PLACE_WORD}\s+){{1,3}}{_STREET_WORD}|gali"
+    rf"|(?:{_STREET_FIRST}|rue|calle|avenida)\s+(?:(?:des|de|del|la|le|du|da|do)\s+)?{_PLACE_WORD})"
+    rf"(?:(?:\s+|,\s*)(?:(?:à|en)\s+)?(?:{_PLACE_WORD}|\d{{1,4}}(?!\d)|{_LOWER_POSTCODE})){{0,5}}?)"
+    rf"(?=\s*(?:[.,;:!?\n]|$|\s{_NOT_A_PLACE_WORD}\b))"
+)
+
+
+def has_spoken_address(text: str) -> bool:
+    """Whether ``text`` holds an address said with its house number in words (the prefilter's address
+    condition for a text with no digit)."""
+    return _SPOKEN_ADDRESS.search(text) is not None
+
+
 _FULL_STOP_AFTER_WORD = re.compile(r"\b[^\W\d_]{4,}\.$")
 
 # A quoted value under an address key, in JSON, a Python dict, YAML, logfmt or FHIR (the key says what
@@ -362,6 +403,7 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
                 for m in rx.finditer(text)
             ),
             *_field_spans(text),
+            *((m.start("address"), m.end("address")) for m in _SPOKEN_ADDRESS.finditer(text)),
         ],
         key=lambda s: (s[0], -s[1]),
     )
@@ -378,7 +420,7 @@ class AddressRecognizer(EntityRecognizer):
     """ADDRESS: whole postal addresses (US, UK, Irish, continental forms, PO boxes)."""
 
     # what services/safety/prefilter.py read its condition from (every form and field value holds a digit)
-    regexes = (*_ADDRESS_FORMS, _ADDRESS_FIELD, _HL7_PID_ADDRESS)
+    regexes = (*_ADDRESS_FORMS, _ADDRESS_FIELD, _HL7_PID_ADDRESS, _SPOKEN_ADDRESS)
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["ADDRESS"], name="AddressRecognizer", supported_language="en")

@@ -31,6 +31,7 @@ from typing import Any
 
 import regex
 
+from services.safety.addresses import has_spoken_address
 from services.safety.birth_dates import has_birth_cue
 from services.safety.spoken_numbers import has_spoken_number
 
@@ -114,8 +115,9 @@ CONDITIONS: dict[str, Condition] = {
     "UsItinRecognizer": lambda f: f.regex_digits >= 9,  # 9\d{2}[- ]?(5\d|...)[- ]?\d{4}
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
     # addresses.py: every address form holds a \d (house number, PO box number, postcode), and so does
-    # every value it takes under an address key or from an HL7 address field
-    "AddressRecognizer": lambda f: f.re_digits >= 1,
+    # every value it takes under an address key or from an HL7 address field, but for an address said in
+    # words ("at eleven holly mews camberwell")
+    "AddressRecognizer": lambda f: f.re_digits >= 1 or has_spoken_address(f.text),
     # birth_dates.py: every date of birth it reports follows a birth cue or sits under one (a table's
     # header, an INSERT's column); a date written out holds no digit ("the fourth of March, nineteen
     # eighty-seven")
@@ -140,7 +142,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
-    "AddressRecognizer": "5cac9438adceff92",
+    "AddressRecognizer": "d10cca68b84aaab8",
     "DateOfBirthRecognizer": "3c789125443291ed",
 }
 

@@ -255,6 +255,42 @@ _LABEL_WORDS = frozenset(
     author committer reporter assignee reviewer attending referrer
     """.split()
 )
+# Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
+# ("Klient:", "Ejecutivo:", "Doctor:", Somali "Bukaanka:" (the patient), "Tía:", "Nani:", "Mum:").
+_SPEAKER_ROLE_WORDS = frozenset(
+    """
+    klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
+    operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
+    speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
+    auntie aunty uncle grandma grandpa granny nanny ammi abbu abba visitor driver courier rider seller buyer
+    landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
+    envoyé betreff gesendet asunto enviado oggetto inviato
+    オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
+    """.split()
+)
+_LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
+# A chat export's sender label in any script, at a line's start behind an optional time stamp:
+# "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Okonkwo, Chiamaka 08:55" (the time after
+# the label, alone on its line, as Teams and KakaoTalk write it). A LINE export's "18:31 ゆかり 来週..."
+# (a bare time, the label, a space) is read by ``_TIMED_SENDER``.
+_SENDER_WORD = r"[^\W\d_][^\W\d_'’.-]*"
+_CLOCK = r"\d{1,2}:\d\d(?:[ \t]*[AaPp]\.?[Mm]\.?)?"
+_ANY_SENDER = re.compile(
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
+    rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$)"
+)
+_TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
+# Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
+_VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
+# A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
+# "A for apple, B for boy, I, O, D, U, N", then a second part after "hyphen" ("... hyphen Khumalo").
+_SPELT_LETTER = r"[^\W\d_](?:[ \t]+(?:for|as in|wie|comme|como)[ \t]+[^\W\d_]+|(?![^\W\d_'’]))"
+_SPELT = re.compile(
+    rf"(?<![^\W\d_'’-]){_SPELT_LETTER}(?:(?:[ \t]*[-,.][ \t]*|[ \t]+){_SPELT_LETTER}){{3,}}"
+    r"(?:[ \t]+(?:hyphen|dash)[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_'’]+)?"
+)
+# Words that ask for or announce a spelling ("can you spell the surname", "that's o l u m i d e").
+_SPELL_CUE = re.compile(r"(?i)spell|spelt|buchstab|deletre|épel|\bthat['’]?s\b")
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
 _SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
@@ -795,7 +831,59 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
+        extra = spelled_names(text) + (self._chat_senders(text) if "\n" in text else [])
+        for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
+            if not any(r.start < end and start < r.end for r in out):
+                out.append(recognizer_result("PERSON", start, end, 0.85, self))
         return sorted(out, key=lambda r: r.start)
+
+    def _chat_senders(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of a chat export's senders that are names, at every line, in any script, and of
+        their given names where another line calls them ("ya Hagar", "수아야"). A chat: three sender lines
+        or more, two senders or more, one of them on two lines at least. A sender is a name when it looks
+        like one (``_sender_looks_named``) and recurs, or stands once in a script without case, or is
+        known to the name lists or written as two names or more."""
+        lines = [(m.start(1), m.end(1)) for m in _ANY_SENDER.finditer(text)]
+        counts = collections.Counter(text[a:b] for a, b in lines)
+        timed = [(m.start(1), m.end(1)) for m in _TIMED_SENDER.finditer(text)]
+        timed_counts = collections.Counter(text[a:b] for a, b in timed)
+        lines += [(a, b) for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper()]
+        counts.update(text[a:b] for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper())
+        if len(lines) < 3 or len(counts) < 2 or max(counts.values()) < 2:
+            return []
+        names = {label for label in counts if self._sender_is_named(label, counts[label])}
+        found = [(a, b) for a, b in lines if text[a:b] in names]
+        for label in names:
+            given = re.split(r"[ \t,]+", label)[0]
+            if len(given) < 2 or (given.isascii() and len(given) < 3):
+                continue
+            ending = rf"(?:{_VOCATIVE_ENDINGS})?" if not given[0].isupper() else ""
+            for m in re.finditer(rf"(?<![^\W_]){re.escape(given)}(?={ending}(?![^\W_]))", text):
+                found.append((m.start(), m.end()))
+        return found
+
+    def _sender_is_named(self, label: str, count: int) -> bool:
+        """Whether the chat sender ``label`` (seen ``count`` times) is a person's name (``_chat_senders``)."""
+        words = re.split(r"[ \t,]+", label)
+        if any(w.lower() in _LABEL_WORDS or w.lower().rstrip(".") in _LEAD for w in words):
+            return False  # "Agent", "Caller", "Mum", "Dr."
+        if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
+            return False  # "A:", "B:" (speakers left unnamed); "オペレーター" (no name is that long)
+        cased = [w for w in words if w[0].lower() != w[0].upper()]
+        if any(not w[0].isupper() or (len(w) > 1 and w.isupper()) for w in cased):
+            return False  # "SPEAKER", "yeah"
+        if len(cased) < len(words):
+            return True
+        latin = all(len(fold(w)) == len(w) for w in words)  # Latin letters, accents or none
+        if latin and all(is_common_word(w) and not self._known(w)[0] for w in words):
+            return False  # "Visitor:", "Update:": words, not names
+        if count >= 2:
+            return True
+        if not latin:
+            return True  # "Оксана", "Κατερίνα": once, in a script with case beyond Latin
+        if len(words) >= 2:
+            return not any(is_common_word(w) for w in words)
+        return any(self._known(words[0])) and not is_common_word(words[0])
 
     def _table_names(self, text: str) -> list[tuple[int, int]]:
         """Names in a table's name columns (``table_columns``), and in a two-cell row of a markdown or tab table,
@@ -1292,6 +1380,21 @@ class NameRecognizer(EntityRecognizer):
         return found is not None and len(text[found[0] : found[1]].split()) >= 2
 
 
+def spelled_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of names spelled letter by letter (``_SPELT``): after a word that asks for or
+    announces a spelling (``_SPELL_CUE``) on the same or the line before, or right after the name they
+    spell ("Hemi Te Rangi, H-E-M-I")."""
+    found = []
+    for m in _SPELT.finditer(text):
+        line_before = text.rfind("\n", 0, max(0, text.rfind("\n", 0, m.start())))
+        before = text[max(0, line_before, m.start() - 160) : m.start()]
+        letters = "".join(w[0] for w in re.split(r"[-,. \t]+", m.group().split(" hyphen ")[0]) if len(w) == 1)
+        said = re.search(rf"(?i)(?<![^\W\d_]){re.escape(letters)}(?![^\W\d_])", before) is not None
+        if _SPELL_CUE.search(before) or said:
+            found.append((m.start(), m.end()))
+    return found
+
+
 def _address_values(text: str) -> list[tuple[int, int]]:
     """(start, end) of the values under an address key or column (``tables.record_fields``)."""
     return [(f.start, f.end) for f in record_fields(text) if f.kind == "address"]
@@ -1359,9 +1462,9 @@ _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 def no_person_here(text: str, start: int, end: int) -> bool:
     """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a
     region after a town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ..."),
-    the first word of a "Last name" label, an airline's SSR code, an item of a list of storms,
-    cocktails or ships, a German compound named after a person ("Marie-Curie-Platz"), or a street or
-    town after the house number or postcode that opens its field.
+    the first word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR
+    code, an item of a list of storms, cocktails or ships, a German compound named after a person
+    ("Marie-Curie-Platz"), or a street or town after the house number or postcode that opens its field.
     A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
     run = text[start:end]
     before = text[max(0, start - 80) : start]
@@ -1376,6 +1479,8 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         and len(re.findall(rf"(?m)^[ \t>*-]*{re.escape(run)}[ \t]*:", text)) < 2
     ):
         return True
+    if run.lower() in _SPEAKER_ROLE_WORDS and _LINE_START_BEFORE.search(before) and _SPEAKER_AFTER.match(text[end:]):
+        return True  # a role or kin word labelling a speaker ("Klient:", "Tía:")
     if _NAME_LABEL_AFTER.match(text, end) or _SSR_BEFORE.search(before) or run.startswith("SSR "):
         return True
     if _THING_LIST_LABEL.search(text, max(0, start - 200), start) or _PLACE_COMPOUND.search(run):

@@ -11,7 +11,7 @@ import pytest
 from services.safety.addresses import AddressRecognizer
 from services.safety.birth_dates import DateOfBirthRecognizer
 from services.safety.policy import DEFAULT_ENTITIES, PolicySet
-from services.safety.recognizers import NameRecognizer
+from services.safety.recognizers import NameRecognizer, not_a_name
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKET = (
@@ -1351,3 +1351,69 @@ def test_no_person_stands_in_a_region_label_code_list_or_numbered_field(text, na
     the house number opening its field."""
     found = spans(NameRecognizer(), text)
     assert [n for n in found if n not in ("MBEKI/SIPHO", "PHAM^VAN^DUC", "VAN")] == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        # senders in scripts the capitalised runs do not read, at every line, one of them once
+        ("Ірина: привіт\nПетро Шевченко: добре\nІрина: дякую", ["Ірина", "Петро Шевченко", "Ірина"]),
+        ("Ελένη: γεια\nΓιώργος: καλά\nΕλένη: ευχαριστώ", ["Ελένη", "Γιώργος", "Ελένη"]),
+        # a sender called on another line, a Korean vocative ending glued to the name outside
+        ("서연: 안녕\n도윤: 응 서연아 잘 지내?\n서연: 고마워", ["서연", "도윤", "서연", "서연"]),
+        # a LINE export: a bare time, the sender, a space
+        (
+            "09:12 さくら 明日の件\n09:14 はるか 了解です\n09:15 さくら ありがとう\n09:16 はるか またね",
+            ["さくら", "はるか"] * 2,
+        ),
+        # a Latin sender once, known to the name lists, and a sender's given name called in a message
+        (
+            "Karim: ya Yasmin send the address\nYasmin Fathy: ok\nYasmin Fathy: done",
+            ["Karim", "Yasmin"] + ["Yasmin Fathy"] * 2,
+        ),
+    ],
+)
+def test_chat_senders_in_any_script_are_people_at_every_line_and_where_called(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Klient: dzień dobry\nAgent: słucham\nKlient: paczka nie doszła",  # roles in other languages
+        "[1/2/26, 9:00 PM] Tía: ven temprano\n[1/2/26, 9:01 PM] Tía: y trae hielo\n[1/2/26, 9:02 PM] Mum: ok",  # kin
+        "상담원: 안녕하세요\n고객: 네 안녕하세요\n상담원: 네 말씀하세요",  # Korean roles
+        "オペレーター：お電話ありがとうございます\nお客様：はい\nオペレーター：かしこまりました",  # Japanese roles
+        "A: eh where to eat\nB: anywhere lah\nA: ok\nB: can",  # speakers left unnamed
+        "[09:02] Visitor: hi\n[09:02] Bot: hello\n[09:03] Visitor: my order is late",  # a word, not a name
+        "Them: is this the plumber?\nMe: yes\nThem: leak under the sink",  # pronouns
+    ],
+)
+def test_role_kin_and_pronoun_senders_are_not_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_role_sender_vetoes_the_taggers_name():
+    text = "Doctor: take it after the test\nPatient: ok\nDoctor: fine"
+    assert not_a_name(text, 0, 6)
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Agent: can you spell the surname?\nCaller: yeah N-O-W-A-K-O-W-S-K-A", ["N-O-W-A-K-O-W-S-K-A"]),
+        ("customer wanjiru kamau thats k a m a u", ["k a m a u"]),
+        ("Kundin: Z, I, E, G, L, E, R, mit Z.\n", []),  # no cue, no name said before: letters only
+        ("Bitte buchstabieren Sie.\nKundin: Z, I, E, G, L, E, R, mit Z.", ["Z, I, E, G, L, E, R"]),
+        ("B: spell it? sure. A for apple, D for dog, E, L, E", ["A for apple, D for dog, E, L, E"]),
+        # right after the name it spells, and a second part after "hyphen"
+        ("my name is Tomasz Wrona, T-O-M-A-S-Z, born in", ["Tomasz Wrona", "T-O-M-A-S-Z"]),
+        (
+            "Caller: Ama Mensah-Boateng, M-E-N-S-A-H hyphen Boateng.",
+            ["Ama Mensah-Boateng", "M-E-N-S-A-H hyphen Boateng"],
+        ),
+        ("Options A, B, C, D are all wrong; press W-A-S-D to move.", []),
+    ],
+)
+def test_names_spelled_letter_by_letter_after_a_cue_are_one_person(text, names):
+    assert spans(NameRecognizer(), text) == names

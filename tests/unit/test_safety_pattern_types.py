@@ -271,7 +271,13 @@ def test_spoken_runs_take_fillers_and_nine_digits_in_another_language():
     [
         ("SPEAKER_00: ¿Y el número de la línea?\nSPEAKER_01: Es el nueve ocho siete, seis cinco cuatro, tres dos uno.",
          "nueve ocho siete, seis cinco cuatro, tres dos uno"),
-        ("assuré : mon téléphone c'est zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois",
+        ("Kundin: Rückrufnummer?\nKundin: null drei sechs vier drei, acht fünf, zwei zwei, null eins.",
+         "null drei sechs vier drei, acht fünf, zwei zwei, null eins"),
+        ("Proszę, żeby zadzwonił na sześćset jeden, dwieście dwadzieścia cztery, dziewięćset trzydzieści osiem.",
+         "sześćset jeden, dwieście dwadzieścia cztery, dziewięćset trzydzieści osiem"),
+        ("Ejecutivo: ¿Y un teléfono de contacto?\nCliente: cincuenta y cinco, veintiocho, catorce, noventa, cero seis.",
+         "cincuenta y cinco, veintiocho, catorce, noventa, cero seis"),
+        ("assuré : mon numéro c'est le zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois",
          "zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois"),
     ],
 )  # fmt: skip
@@ -285,6 +291,7 @@ def test_numbers_read_aloud_in_other_languages_after_a_cue_are_phone_numbers(pii
         "Le montant : quatre cent vingt-deux euros, soit deux cent dix-huit de plus.",
         "El pedido, número cuarenta y dos, llega el veintidós de mayo a las diez y cuarto.",
         "Meeting ID: acht fünf zwei, drei drei eins, vier vier null. Kenncode: neun neun.",  # no phone cue
+        "Phone it in, they said.\nOrder: nueve ocho siete, seis cinco cuatro, tres dos uno",  # no question asked
     ],
 )
 def test_amounts_dates_and_meeting_ids_read_aloud_are_no_phone_number(pii_detector, text):
@@ -309,6 +316,10 @@ def test_trunk_numbers_of_a_hinted_region_count_in_csv_fields(pii_detector):
     [
         ("Vous pouvez me joindre au 514 555-0199, poste 31, en journée.", "514 555-0199, poste 31"),
         ("Ring 0300 123 4567 option 3 for transport.", "0300 123 4567 option 3"),
+        (
+            "call back at four oh four five five five zero one three eight extension two one two thanks",
+            "four oh four five five five zero one three eight extension two one two",
+        ),
     ],
 )
 def test_an_extension_in_words_belongs_to_its_number(pii_detector, text, phone):

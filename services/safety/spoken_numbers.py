@@ -87,26 +87,41 @@ MIN_FOREIGN_SPOKEN_DIGITS = 9
 # Between two number words: a pause (comma, space, hyphen), a joining word or a filler.
 _JOINERS = ("y", "e", "et", "und")
 _FILLERS = ("uh", "um", "umm", "uhm", "er", "erm", "eh", "ehm", "ah", "euh", "äh", "ähm", "eee", "yyy")
-_WORDS = sorted(_VALUES, key=len, reverse=True)
-_NUMBER = rf"(?:(?:double|triple)[ \t-]+)?(?:{_GERMAN_PAIR.pattern}|{'|'.join(_WORDS)})(?:[ \t]+hundred)?"
+
+
+def _trie(words: set[str]) -> str:
+    """A regular expression matching any of ``words``, written as a tree of their shared prefixes
+    ("d(?:os|eux|ue)"): one branch tried per letter instead of every word (~250 of them)."""
+    branches = []
+    for first in sorted({w[0] for w in words if w}):
+        branches.append(re.escape(first) + _trie({w[1:] for w in words if w and w[0] == first}))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in words else body
+
+
+_GERMAN_PAIR_PREFIXES = {f"{unit}und" for unit in _GERMAN_UNITS}
+_NUMBER = rf"(?:(?:double|triple)[ \t-]+)?(?:{_GERMAN_PAIR.pattern}|{_trie(set(_VALUES))})(?:[ \t]+hundred)?"
 _BETWEEN = rf"(?:[ \t]*,[ \t]*|[ \t-]+)(?:(?:{'|'.join(_JOINERS + _FILLERS)})(?:[ \t]*,[ \t]*|[ \t]+))?"
 # Number words joined by pauses, joiners or fillers; nothing else between them.
 _RUN = re.compile(rf"(?i)\b{_NUMBER}(?:{_BETWEEN}{_NUMBER})+\b")
 _WORD = re.compile(r"[^\W\d_]+")
 # Where a run can start, in the lower-cased text (tried up to a window's end; the run is then read whole
-# from the text itself). Its first character is a set, which Python's re scans for before it tries the
-# rest: a third of the cost of the same words ignoring case.
-_STARTS = sorted({"double", "triple", *_VALUES}, key=len, reverse=True)
+# from the text itself): a number word, or the units and "und" a German pair opens with. Its first
+# character is a set, which Python's re scans for before it tries the rest (a third of the cost of the
+# same words ignoring case); the rest is a tree of the words' letters after it.
+_STARTS = {"double", "triple", *_VALUES, *_GERMAN_PAIR_PREFIXES}
 _FIRST = re.compile(
     "["
     + "".join(sorted({w[0] for w in _STARTS}))
     + r"](?<=\b.)(?:"
-    + "|".join(f"(?<={w[0]}){w[1:]}\\b" for w in _STARTS)
-    + "|"
-    + "|".join(f"(?<={w[0]}){w[1:]}und" for w in _GERMAN_UNITS)
-    + ")"
+    + "|".join(
+        f"(?<={re.escape(c)}){_trie({w[1:] for w in _STARTS if w[0] == c})}" for c in sorted({w[0] for w in _STARTS})
+    )
+    + r")(?:\b|(?<=und))"
 )
-_FIRST_ANY_CASE = re.compile(rf"(?i)\b(?:(?:{'|'.join(_STARTS)})\b|(?:{'|'.join(_GERMAN_UNITS)})und)")
+_FIRST_ANY_CASE = re.compile(rf"(?i)\b{_trie(_STARTS)}(?:\b|(?<=und))")
 
 
 def _words(run: str) -> list[str]:

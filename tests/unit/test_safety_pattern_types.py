@@ -368,3 +368,15 @@ def test_quads_of_access_logs_flow_records_and_ec2_host_names_are_ip_addresses(p
 def test_a_version_after_a_product_or_beside_another_is_still_no_ip_address(pii_detector):
     text = "Fleet Agent 10.4.22.190 ships with 10.4.21.233 of the updater; agent-core 7.52.0.14"
     assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_an_email_read_aloud_with_spoken_joiners_or_spelt_out_is_an_email_address(pii_detector):
+    text = "please use maria dot lopez underscore two at mail dot co dot uk for the receipt"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["maria dot lopez underscore two at mail dot co dot uk"]
+    spelt = "it's j, o, n, dash, b, at fastmail dot com, thanks"
+    assert _found(pii_detector, spelt, "EMAIL_ADDRESS") == ["j, o, n, dash, b, at fastmail dot com"]
+
+
+def test_a_place_read_aloud_without_a_joined_user_part_is_no_email_address(pii_detector):
+    text = "meet me at google dot com later, or at the dot com office"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == []

@@ -54,7 +54,7 @@ import re
 from typing import Any
 
 from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
-from services.safety.spoken_numbers import spoken_numbers
+from services.safety.spoken_numbers import DIGITS, spoken_numbers
 
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
@@ -326,7 +326,7 @@ _POSSESSIVES = (
 )
 _POSSESSIVE_NUMBER = (
     rf"(?:{_POSSESSIVES})\s+(?!(?:{_PARTY_WORDS}|{_IDENTIFIER_NOUNS})\b)(?:[^\W\d_]+\s+)?(?:{_NUMBER_NOUNS})"
-    r"(?:\s+[^\W\d_]+)?(?:\s+(?:is|are|was|es|era|é|est|ist|è|jest|er|är)\b|\s*:)"
+    r"(?:\s+[^\W\d_]+)?(?:\s+(?:is|are|was|es|era|é|est|ist|è|jest|er|är|c['’]est|it['’]s)\b|\s*:)"
 )
 _ENGLISH_CUES = (
     r"phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
@@ -348,7 +348,12 @@ _CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel)")
 _CJK_CUE_START = re.compile(
     "[" + "".join(sorted({w[0] for words, _ in CJK_CUES.values() for w in words.split("|")})) + "]"
 )
-_NUMBER_NOUN = re.compile(rf"(?i)(?:{_NUMBER_NOUNS})")
+# A question naming a phone itself ("¿Y un teléfono de contacto?", "Rückrufnummer?", "Phone?"): its answer
+# line is asked for a phone as after a number noun.
+_PHONE_NOUNS = (
+    r"t[ée]l[ée]fonos?|telefone|telefon|phone|telephone|t[ée]l[ée]phone|(?:r[üu]ckruf|ruf|telefon|handy)nummer"
+)
+_NUMBER_NOUN = re.compile(rf"(?i)(?:{_NUMBER_NOUNS}|{_PHONE_NOUNS})")
 _WORD = re.compile(r"\w+")
 _CUE_START, _NOUN = 1, 2  # what a word can start (bits)
 _word_kinds: dict[str, int] = {}  # a word's bits, remembered (at most _WORDS_KEPT words)
@@ -357,7 +362,8 @@ _WORDS_KEPT = 100_000
 # "what's your number?" or "Dame otra vez el número del doctor" ("[28/11/26, 18:05] Lucía: 91 555 23 41").
 # An accented "número" is Spanish or Portuguese: the cue's language (``phone_regions.CUES_BY_LANGUAGE``).
 _ASKED_LINE_BEFORE = re.compile(
-    rf"(?i)\b(?:(?P<iberian>n[úu]meros?)|{_NUMBER_NOUNS})\b[^\n]*\n"
+    rf"(?i)\b(?:(?:(?P<iberian>n[úu]meros?)|{_NUMBER_NOUNS})\b[^\n]*\n"
+    rf"|(?:(?P<iberian_phone>tel[ée]fonos?|telefone)|{_PHONE_NOUNS})\b[^\n]*\?[ \t]*\n)"
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*)?(?:[^\W\d_][^\n:]{0,30}:[ \t]*)?"
 )
 _CUE_REACH = 30
@@ -401,7 +407,12 @@ MIN_CUED_DIGITS = 8
 _PNR_CONTACT = re.compile(r"\bCTCM(?:[ \t]+[A-Z0-9]{2})?(?:[ \t]+HK\d)?[ \t/]+(\d{8,15})(?![\d.])")
 # An extension or menu option in words phonenumbers does not read, right after a number ("514 555-0148,
 # poste 22", "0300 123 7741 option 2", "Durchwahl 14"): the number's span takes it in.
-_EXTENSION_AFTER = re.compile(r"(?i),?[ \t]*(?:poste|option|durchwahl|interno|ramal|toestel|wewn\.?)[ \t.:]*\d{1,5}\b")
+_SPOKEN_DIGIT = "(?:" + "|".join(DIGITS) + ")"
+# An extension read aloud after a number read aloud: "... zero one three eight extension two one two".
+_EXTENSION_AFTER = re.compile(
+    r"(?i),?[ \t]*(?:(?:poste|option|durchwahl|interno|ramal|toestel|wewn\.?)[ \t.:]*\d{1,5}\b"
+    rf"|(?:extension|ext\.?)[ \t]+{_SPOKEN_DIGIT}(?:[ \t]+{_SPOKEN_DIGIT}){{0,4}}\b)"
+)
 
 
 def _national_number(
@@ -495,7 +506,7 @@ def _cues(text: str) -> list[tuple[int, str | None, bool]]:
     cues = [(m.end(), m.lastgroup, False) for m in _matches_at(_PHONE_CUE, text, starts)]
     for m in _matches_at(_ASKED_LINE_BEFORE, text, nouns):
         if not is_labelled_identifier(text, m.start()):
-            cues.append((m.end(), "iberian" if m.group("iberian") else None, True))
+            cues.append((m.end(), "iberian" if m.group("iberian") or m.group("iberian_phone") else None, True))
     return cues
 
 

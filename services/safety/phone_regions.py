@@ -25,7 +25,7 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|contacto|contato|telem[óo]vel|telefone",
         (*SPANISH, "PT", "BR"),
     ),
-    "polish": (r"kom[óo]rka|tel\.\s*kom", ("PL",)),
+    "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]", ("GR", "CY")),
     "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
 }

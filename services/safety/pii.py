@@ -156,6 +156,31 @@ def ipv6_port_recognizer() -> Any:
     )
 
 
+# An e-mail address read aloud: "anna dot k dot lindqvist at proton dot me", or spelt letter by
+# letter, "s, i, o, b, h, a, n, underscore, m, c, ... at hotmail dot co dot uk". The user part must
+# hold a spoken joiner (dot, underscore, dash) or be spelt out, so "me at google dot com" stays
+# unlabelled; the domain ends in " dot " and a top-level domain. Lowercase joiners, as transcripts
+# write them; the prefilter runs it only on texts holding "dot".
+_SPOKEN_JOIN = r"(?:dot|underscore|dash|hyphen)"
+_SPOKEN_TLD = r"(?:com|org|net|edu|gov|io|me|uk|de|fr|es|it|pl|nl|se|no|dk|fi|cz|ch|at|be|pt|ie|ca|au|nz|in|jp|br|mx)"
+_SPOKEN_EMAIL = (
+    rf"(?<![\w,])(?:[A-Za-z0-9]+(?: {_SPOKEN_JOIN} [A-Za-z0-9]+)+"
+    rf"|[A-Za-z0-9](?:, (?:[A-Za-z0-9]|{_SPOKEN_JOIN})){{3,}})"
+    rf",? at [a-z0-9]+(?: dot [a-z0-9]+)* dot {_SPOKEN_TLD}\b"
+)
+
+
+def spoken_email_recognizer() -> Any:
+    """EMAIL_ADDRESS: an address read aloud (``_SPOKEN_EMAIL``)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity="EMAIL_ADDRESS",
+        name="SpokenEmailRecognizer",
+        patterns=[Pattern("e-mail read aloud", _SPOKEN_EMAIL, 0.6)],
+    )
+
+
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
     phones = [e for e in found if e.type == "PHONE_NUMBER"]
@@ -533,6 +558,7 @@ class PiiDetector:
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self.analyzer.registry.add_recognizer(ipv6_port_recognizer())
+        self.analyzer.registry.add_recognizer(spoken_email_recognizer())
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
         self.nlp.tokenizer.max_cache_size = KEPT_AT_MOST

@@ -105,6 +105,8 @@ CONDITIONS: dict[str, Condition] = {
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
     # pii.py's IPv6 before a glued-on port: two ':' in the address at least, and the port's
     "Ipv6PortRecognizer": lambda f: f.text.count(":") >= 3,
+    # pii.py's e-mail read aloud: its domain's " dot "
+    "SpokenEmailRecognizer": lambda f: "dot" in f.text,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
@@ -142,6 +144,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
+    "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "AddressRecognizer": "d10cca68b84aaab8",
     "DateOfBirthRecognizer": "3c789125443291ed",
 }

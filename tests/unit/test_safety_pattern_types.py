@@ -238,6 +238,66 @@ def test_spoken_digits_read_double_triple_and_hundred():
     assert spoken_numbers("one two three four five six seven eight nine") == []  # nine digits: too few
 
 
+@pytest.mark.parametrize(
+    ("run", "digits"),
+    [
+        ("zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois", "0642187503"),
+        ("quatre-vingt-dix-huit, soixante-dix-sept, quatre-dix-huit", "9877418"),
+        ("sześćset jeden, dwieście dwadzieścia cztery", "601224"),
+        ("seis seis nueve cuarenta y uno veintidós", "6694122"),
+        ("cincuenta y cinco, noventa, cero seis", "559006"),  # a pause ends a pair: "noventa, cero" is "900"
+        ("zweiundvierzig, null eins", "4201"),
+        ("ninety eight one eight", "9818"),
+    ],
+)
+def test_spoken_numbers_read_pairs_and_threes_of_other_languages(run, digits):
+    from services.safety.spoken_numbers import digits_of
+
+    assert digits_of(run) == digits
+
+
+def test_spoken_runs_take_fillers_and_nine_digits_in_another_language():
+    from services.safety.spoken_numbers import spoken_numbers
+
+    assert [d for _, _, d in spoken_numbers("on oh two oh seven nine four six uh two two eight five")] == [
+        "02079462285"
+    ]
+    assert [d for _, _, d in spoken_numbers("es el nueve ocho siete, seis cinco cuatro, tres dos uno")] == ["987654321"]
+    assert spoken_numbers("twenty-third of October, nineteen eighty-seven, at two fifteen") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("SPEAKER_00: ¿Y el número de la línea?\nSPEAKER_01: Es el nueve ocho siete, seis cinco cuatro, tres dos uno.",
+         "nueve ocho siete, seis cinco cuatro, tres dos uno"),
+        ("Kundin: Rückrufnummer?\nKundin: null drei sechs vier drei, acht fünf, zwei zwei, null eins.",
+         "null drei sechs vier drei, acht fünf, zwei zwei, null eins"),
+        ("Proszę, żeby zadzwonił na sześćset jeden, dwieście dwadzieścia cztery, dziewięćset trzydzieści osiem.",
+         "sześćset jeden, dwieście dwadzieścia cztery, dziewięćset trzydzieści osiem"),
+        ("Ejecutivo: ¿Y un teléfono de contacto?\nCliente: cincuenta y cinco, veintiocho, catorce, noventa, cero seis.",
+         "cincuenta y cinco, veintiocho, catorce, noventa, cero seis"),
+        ("assuré : mon numéro c'est le zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois",
+         "zéro six, quarante-deux, dix-huit, soixante-quinze, zéro trois"),
+    ],
+)  # fmt: skip
+def test_numbers_read_aloud_in_other_languages_after_a_cue_are_phone_numbers(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le montant : quatre cent vingt-deux euros, soit deux cent dix-huit de plus.",
+        "El pedido, número cuarenta y dos, llega el veintidós de mayo a las diez y cuarto.",
+        "Meeting ID: acht fünf zwei, drei drei eins, vier vier null. Kenncode: neun neun.",  # no phone cue
+        "Phone it in, they said.\nOrder: nueve ocho siete, seis cinco cuatro, tres dos uno",  # no question asked
+    ],
+)
+def test_amounts_dates_and_meeting_ids_read_aloud_are_no_phone_number(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
 def test_a_pnr_contact_line_holds_a_phone_number_without_its_plus(pii_detector):
     pnr = "1.OKAFOR/NNEKA MS\n  4 SSR CTCM JL HK1/819012345678/P1\n  5 SSR CTCE JL HK1/NNEKA//EXAMPLE.COM/P1"
     assert _found(pii_detector, pnr, "PHONE_NUMBER") == ["819012345678"]
@@ -256,6 +316,10 @@ def test_trunk_numbers_of_a_hinted_region_count_in_csv_fields(pii_detector):
     [
         ("Vous pouvez me joindre au 514 555-0199, poste 31, en journée.", "514 555-0199, poste 31"),
         ("Ring 0300 123 4567 option 3 for transport.", "0300 123 4567 option 3"),
+        (
+            "call back at four oh four five five five zero one three eight extension two one two thanks",
+            "four oh four five five five zero one three eight extension two one two",
+        ),
     ],
 )
 def test_an_extension_in_words_belongs_to_its_number(pii_detector, text, phone):
@@ -304,3 +368,15 @@ def test_quads_of_access_logs_flow_records_and_ec2_host_names_are_ip_addresses(p
 def test_a_version_after_a_product_or_beside_another_is_still_no_ip_address(pii_detector):
     text = "Fleet Agent 10.4.22.190 ships with 10.4.21.233 of the updater; agent-core 7.52.0.14"
     assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_an_email_read_aloud_with_spoken_joiners_or_spelt_out_is_an_email_address(pii_detector):
+    text = "please use maria dot lopez underscore two at mail dot co dot uk for the receipt"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["maria dot lopez underscore two at mail dot co dot uk"]
+    spelt = "it's j, o, n, dash, b, at fastmail dot com, thanks"
+    assert _found(pii_detector, spelt, "EMAIL_ADDRESS") == ["j, o, n, dash, b, at fastmail dot com"]
+
+
+def test_a_place_read_aloud_without_a_joined_user_part_is_no_email_address(pii_detector):
+    text = "meet me at google dot com later, or at the dot com office"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == []

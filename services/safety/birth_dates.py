@@ -63,6 +63,11 @@ def _trie(words: set[str]) -> str:
     return "(?:" + walk(tree) + ")"
 
 
+# The Ethiopian calendar's months as written in Latin letters ("born 1 Meskerem 1983 E.C."), which CLDR lacks.
+_ETHIOPIAN_MONTHS = (
+    "meskerem tikimt tekemt hidar hedar tahsas tahesas tir ter yekatit yekatit megabit miyazya miazia ginbot genbot "
+    "sene hamle nehase nehasse pagume pagumen"
+).split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
@@ -80,7 +85,7 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names
+    return names | set(_ETHIOPIAN_MONTHS)
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -131,6 +136,8 @@ _DATE = (
     rf"(?:(?:of|de|del|do)\s+)?(?:\d{{4}}|{_NUMBER_WORDS})"
     # the month first: "March 9, 1987", "March the fourth, nineteen eighty-seven"
     rf"|{_MONTH_WORD}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_NUMBER_WORDS}),?\s+{_YEAR}"
+    # the month as an ordinal too: "the 9th of the 9th, 1990", "13th of the 4th 89"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+month)?,?\s+(?:\d{4}|\d{2})"
     # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
@@ -184,14 +191,15 @@ _BIRTH_CUES = (
     r"geboren(?:\s+am)?",
     r"geburtsdatum",
     r"geburtstag",
-    r"n[ée]e?\s+le",
+    r"n[ée]e?\s+(?:[àa]\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?le",
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
-    r"nat[oa]\s+il",
+    r"nat[oa]\s+(?:a\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?il",
     r"data[\s_-]+di[\s_-]+nascita",
-    r"nac(?:id[oa]|i[óo]|[íi])\s+el",
+    r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"nascid[oa]\s+(?:em|a)",
     r"nasci\s+(?:em|a)",
+    r"nasceu(?:\s+(?:em|a|no\s+dia|dia))?",
     r"data[\s_-]+de[\s_-]+nascimento",
     r"geboortedatum",
     r"data\s+de\s+naixement",
@@ -312,6 +320,13 @@ _DOB = re.compile(
 _DOB_CORRECTION = re.compile(
     r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
     r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+(?=\d))?"
+)
+
+
+# The same date of birth in another calendar, in brackets after the first, perhaps after the first's era:
+# "born 1 Meskerem 1983 E.C. (11 September 1990)", "١٤٠٥/٠٣/١٢ هـ (1984-12-05)" (what follows the first date).
+_SAME_DATE_IN_BRACKETS = re.compile(
+    rf"[ \t]*(?:[^\W\d_]{{1,2}}\.(?:[^\W\d_]\.)?|[^\W\d_]{{1,3}}(?![^\W\d_]))?[ \t]*\([ \t]*(?P<date>{_DATE})[ \t]*\)"
 )
 
 
@@ -469,6 +484,9 @@ class DateOfBirthRecognizer(EntityRecognizer):
             if born_of_no_person(text, m.start("date")):
                 continue
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
+            same = _SAME_DATE_IN_BRACKETS.match(text, m.end())
+            if same is not None:
+                out.append(recognizer_result("DATE_OF_BIRTH", same.start("date"), same.end("date"), 0.9, self))
             cue = _DOB_CORRECTION.match(text, m.end())
             corrected = cue and _DATE_RE.match(text, cue.end())
             if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():

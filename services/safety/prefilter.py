@@ -141,7 +141,7 @@ PATTERNS_READ = {
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "AddressRecognizer": "5cac9438adceff92",
-    "DateOfBirthRecognizer": "3eb43d9287510365",
+    "DateOfBirthRecognizer": "370fad6146eb2bb4",
 }
 
 

@@ -1441,3 +1441,30 @@ def test_birthdays_without_a_year_dates_in_words_and_verb_last_cues(text, dates)
     its line ("date of birth first please"), fillers and a colon-less speaker label before the answer, and
     a German date before "geboren" / "Geburtstag"."""
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Salvatore Lo Bianco, nato a Palermo il 14/09/1979, residente in via Roma", ["14/09/1979"]),
+        ("Je soussignée, née à Saint-Étienne le 2 février 1949, demande", ["2 février 1949"]),
+        ("nacida en Quito el 3 de mayo de 1990", ["3 de mayo de 1990"]),
+        ("Antônio Carlos, nasceu dia 3 de janeiro de 1958", ["3 de janeiro de 1958"]),
+    ],
+)
+def test_a_birthplace_between_the_verb_and_the_date_keeps_the_cue(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_the_month_as_an_ordinal_after_a_birth_cue():
+    assert spans(DateOfBirthRecognizer(), "I was born the 9th of the 9th, 1990.") == ["9th of the 9th, 1990"]
+    assert spans(DateOfBirthRecognizer(), "Date of birth: 13th of the 4th 89\nHome") == ["13th of the 4th 89"]
+    assert spans(DateOfBirthRecognizer(), "Delivery on the 9th of the 9th, 1990.") == []
+
+
+def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
+    text = "born 1 Meskerem 1983 E.C. (11 September 1990), residing at Bole"
+    assert spans(DateOfBirthRecognizer(), text) == ["1 Meskerem 1983", "11 September 1990"]
+    text = "تاريخ الميلاد ١٤٠٥/٠٣/١٢ هـ (1984-12-05)، الجوال"
+    assert spans(DateOfBirthRecognizer(), text) == ["١٤٠٥/٠٣/١٢", "1984-12-05"]
+    assert spans(DateOfBirthRecognizer(), "DOB 12/03/1990 (next visit 14/03/2026)") == ["12/03/1990"]

@@ -63,6 +63,11 @@ def _trie(words: set[str]) -> str:
     return "(?:" + walk(tree) + ")"
 
 
+# The Ethiopian calendar's months as written in Latin letters ("born 1 Meskerem 1983 E.C."), which CLDR lacks.
+_ETHIOPIAN_MONTHS = (
+    "meskerem tikimt tekemt hidar hedar tahsas tahesas tir ter yekatit yekatit megabit miyazya miazia ginbot genbot "
+    "sene hamle nehase nehasse pagume pagumen"
+).split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
@@ -80,7 +85,7 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names
+    return names | set(_ETHIOPIAN_MONTHS)
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -131,6 +136,8 @@ _DATE = (
     rf"(?:(?:of|de|del|do)\s+)?(?:\d{{4}}|{_NUMBER_WORDS})"
     # the month first: "March 9, 1987", "March the fourth, nineteen eighty-seven"
     rf"|{_MONTH_WORD}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_NUMBER_WORDS}),?\s+{_YEAR}"
+    # the month as an ordinal too: "the 9th of the 9th, 1990", "13th of the 4th 89"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+month)?,?\s+(?:\d{4}|\d{2})"
     # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
@@ -143,6 +150,15 @@ _DATE = (
     rf"|{_NUMBER_WORDS}(?:,\s+{_NUMBER_WORDS}){{2}})"
 )
 _DATE_RE = re.compile(_DATE)
+# A birthday without its year, or a month and a short year, reported only after a birth cue: "born on the 4th of
+# November", "am 17. Mai", "誕生日も3月14日", "DOB: march '38" (a date followed by a year in
+# figures or words is a full ``_DATE``, tried first).
+_DAY_MONTH = (
+    rf"(?i:(?:(?:the|le|la|el|il|o|den|der|am)\s+)?\d{{1,2}}(?:st|nd|rd|th|er|º|ª)?(?:\.\s*|\s+)(?:(?:of|de)\s+)?"
+    rf"{_MONTH_WORD}(?![ \t]*\d)"
+    rf"|{_MONTH_WORD}\s+['’]\d{{2}}(?!\d)"
+    r"|\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日])"
+)
 _MONTH_WORD_RE = re.compile(_MONTH_WORD)
 
 
@@ -175,14 +191,15 @@ _BIRTH_CUES = (
     r"geboren(?:\s+am)?",
     r"geburtsdatum",
     r"geburtstag",
-    r"n[ée]e?\s+le",
+    r"n[ée]e?\s+(?:[àa]\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?le",
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
-    r"nat[oa]\s+il",
+    r"nat[oa]\s+(?:a\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?il",
     r"data[\s_-]+di[\s_-]+nascita",
-    r"nac(?:id[oa]|i[óo]|[íi])\s+el",
+    r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"nascid[oa]\s+(?:em|a)",
     r"nasci\s+(?:em|a)",
+    r"nasceu(?:\s+(?:em|a|no\s+dia|dia))?",
     r"data[\s_-]+de[\s_-]+nascimento",
     r"geboortedatum",
     r"data\s+de\s+naixement",
@@ -193,6 +210,8 @@ _BIRTH_CUES = (
     r"ng[àa]y\s+sinh",
     "생년월일",
     "生年月日",
+    "誕生日",
+    "生日",
     "出生日期",
     "出生[于於]",
     r"do[ğg]um\s+tarih(?:i|im|iniz)",
@@ -258,14 +277,27 @@ def _by_first_letter(alternatives: tuple[str, ...]) -> str:
 
 
 _BIRTH_CUE = _by_first_letter(_BIRTH_CUES)
-# A particle or copula between a cue and its date: Korean "생년월일은", Japanese "は", Chinese "是".
-_CUE_PARTICLE = r"(?:[은는이가]|は|が|是|为|為)?"
+# A particle or copula between a cue and its date: Korean "생년월일은", Japanese "は" / "も", Chinese "是".
+_CUE_PARTICLE = r"(?:[은는이가]|は|が|も|是|为|為)?"
+# Words that end a request for a date of birth on its line ("date of birth first please", "aur date of birth sir",
+# "Geburtsdatum bitte."), the answer on the next line.
+_REQUEST_WORDS = (
+    r"(?:[ \t]+(?:please|pls|first|again|too|also|now|then|sir|madam|ma['’]am|bitte|noch\s+einmal|auch|"
+    r"por\s+favor|tambi[ée]n|s['’]il\s+vous\s+pla[iî]t|aussi|per\s+favore|alstublieft|alsjeblieft|ook)[,]?){1,3}"
+)
+# Words a speaker says before the date: "yeah its the twenty third of march ...", "it's March 9, 1987".
+_FILLER = (
+    r"(?:(?:yeah|yes|yep|yup|sure|ok|okay|uh|um|er|so|it['’]?s|its|it\s+is|that['’]?s|s[ií]|ja|oui|é|es)[,.]?[ \t]+)*"
+)
 _DOB = re.compile(
-    rf"(?i)(?:\b|(?<=_)){_BIRTH_CUE}{_CUE_PARTICLE}"
+    # (Chinese and Japanese write no space before a word: "高橋くんの誕生日")
+    rf"(?i)(?:\b|(?<=_)|(?=[\u4e00-\u9fff])){_BIRTH_CUE}{_CUE_PARTICLE}"
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
     # (or "reads", "says", "shows": "DOB on the script reads 5/6/59"), or a question answered on the
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
+    # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
+    rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
     r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
@@ -275,9 +307,11 @@ _DOB = re.compile(
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
-    rf"(?:[?.]?[ \t]*\n{STAMP}[^\n:]{{1,24}}:[ \t]*"
-    r"(?:[^\n\d:?]{0,60}?[,;—–][ \t]*|(?:it['’]?s|it is|sure|yes)?[,.]?[ \t]*))?"
-    rf"(?:the\s+)?(?P<date>{_DATE}(?:[ \t]?{_YEAR_WORD})?)(?!\d)"
+    rf"(?:[?.!]?[ \t]*\n{STAMP}(?:[^\n:]{{1,24}}:[ \t]*"
+    rf"(?:[^\n\d:?]{{0,60}}?[,;—–][ \t]*|{_FILLER})"
+    # or, in lower-case speech-to-text, a one-word speaker label with no colon: "customer yeah its ..."
+    rf"|(?-i:[^\W\dA-Z_]{{2,20}})[ \t]+{_FILLER}))?"
+    rf"(?:the\s+)?(?P<date>{_DATE}(?:[ \t]?{_YEAR_WORD})?|{_DAY_MONTH})(?!\d)"
 )
 
 
@@ -286,6 +320,13 @@ _DOB = re.compile(
 _DOB_CORRECTION = re.compile(
     r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
     r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+(?=\d))?"
+)
+
+
+# The same date of birth in another calendar, in brackets after the first, perhaps after the first's era:
+# "born 1 Meskerem 1983 E.C. (11 September 1990)", "١٤٠٥/٠٣/١٢ هـ (1984-12-05)" (what follows the first date).
+_SAME_DATE_IN_BRACKETS = re.compile(
+    rf"[ \t]*(?:[^\W\d_]{{1,2}}\.(?:[^\W\d_]\.)?|[^\W\d_]{{1,3}}(?![^\W\d_]))?[ \t]*\([ \t]*(?P<date>{_DATE})[ \t]*\)"
 )
 
 
@@ -351,6 +392,20 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
         if m is not None:
             yield m
             after = m.end()
+
+
+# German puts the verb last: a date right before "geboren" or "Geburtstag" ("Jonas ist am 17.05.2014 geboren",
+# "Jonas hat am 17. Mai Geburtstag"), after "am" or "den".
+_DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
+
+
+def dates_before_german_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
+    """``_DATE_BEFORE_GERMAN_CUE``'s matches in the 60 characters before each cue that begins "geb"."""
+    for start in cues:
+        if text[start : start + 3].lower() == "geb":
+            m = _DATE_BEFORE_GERMAN_CUE.search(text, max(0, start - 60), start)
+            if m is not None:
+                yield m
 
 
 def birth_column_dates(text: str) -> list[tuple[int, int]]:
@@ -429,10 +484,15 @@ class DateOfBirthRecognizer(EntityRecognizer):
             if born_of_no_person(text, m.start("date")):
                 continue
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
+            same = _SAME_DATE_IN_BRACKETS.match(text, m.end())
+            if same is not None:
+                out.append(recognizer_result("DATE_OF_BIRTH", same.start("date"), same.end("date"), 0.9, self))
             cue = _DOB_CORRECTION.match(text, m.end())
             corrected = cue and _DATE_RE.match(text, cue.end())
             if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
                 out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
+        for m in dates_before_german_cues(text, cues):
+            out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
         # a field's date that a cue also reaches is the cue's ("Date of birth: the seventh of ...": its date
         # without "the"); in the text's order
         cued = out[fields:]

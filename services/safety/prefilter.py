@@ -146,7 +146,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "AddressRecognizer": "d10cca68b84aaab8",
-    "DateOfBirthRecognizer": "3c789125443291ed",
+    "DateOfBirthRecognizer": "370fad6146eb2bb4",
 }
 
 

@@ -1417,3 +1417,120 @@ def test_a_role_sender_vetoes_the_taggers_name():
 )
 def test_names_spelled_letter_by_letter_after_a_cue_are_one_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        (
+            "agent your date of birth first please\ncustomer yeah its the twenty third of march nineteen seventy one",
+            ["twenty third of march nineteen seventy one"],
+        ),
+        (
+            "dra tu fecha de nacimiento\npaciente treinta de mayo de dos mil uno\ndra gracias",
+            ["treinta de mayo de dos mil uno"],
+        ),
+        (
+            "nurse can i get your birthday\ncaller august the first two thousand and five",
+            ["august the first two thousand and five"],
+        ),
+        (
+            "Agent: Und Ihr Geburtsdatum bitte.\nKunde: Dreißigster Juni zweiundsiebzig.",
+            ["Dreißigster Juni zweiundsiebzig"],
+        ),
+    ],
+)
+def test_a_date_of_birth_answered_in_words_on_the_line_after_a_request(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_a_statement_about_a_date_of_birth_takes_no_date_from_the_next_line():
+    assert spans(DateOfBirthRecognizer(), "DOB checked.\nnext visit March 9, 2026") == []
+    assert spans(DateOfBirthRecognizer(), "DOB checked.\nNext visit: March 9, 2026") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("ありがと！高橋くんの誕生日も3月14日だよね", ["3月14日"]),
+        ("Congratulations on the birth of their daughter, born on the 4th of November, 7lb 2oz!", ["4th of November"]),
+        ("her birthday is 17 May", ["17 May"]),
+    ],
+)
+def test_a_birthday_without_its_year_after_a_birth_cue(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["リリース日は3月14日です", "Delivery on the 4th of November, warranty until 17 May", "Paket am 17. Mai geliefert"],
+)
+def test_a_day_and_month_without_a_birth_cue_is_no_date_of_birth(text):
+    assert spans(DateOfBirthRecognizer(), text) == []
+
+
+def test_a_german_date_right_before_geboren_or_geburtstag():
+    text = "Jonas hat am 17. Mai Geburtstag! Er ist am 17.05.2014 geboren."
+    assert spans(DateOfBirthRecognizer(), text) == ["17. Mai", "17.05.2014"]
+    assert spans(DateOfBirthRecognizer(), "Das Paket kommt am 17. Mai. Geboren in Köln.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        # a birthday without its year, or a month and a short year, after a birth cue
+        ("The baby was born on the 4th of November, 7 lb 2 oz.", ["4th of November"]),
+        ("Her birthday is 17. Mai, we should plan a party.", ["17. Mai"]),
+        ("DOB: march '38, no ID on him.", ["march '38"]),
+        # Japanese "誕生日" right after a word, with the particle "も"
+        ("高橋くんの誕生日も3月14日です。", ["3月14日"]),
+        # a request ending its line, answered on the next in words, after fillers
+        (
+            "agent: date of birth first please\ncaller: yeah its the twenty third of march nineteen eighty seven",
+            ["twenty third of march nineteen eighty seven"],
+        ),
+        ("Geburtsdatum bitte.\nKunde: ja, 17.05.1962", ["17.05.1962"]),
+        # a lower-case speech-to-text speaker label with no colon
+        ("agent: and date of birth sir\ncustomer yeah its 23/03/1987", ["23/03/1987"]),
+        # German, the cue after the date
+        ("Jonas ist am 17.05.2014 geboren.", ["17.05.2014"]),
+        ("Jonas hat am 17. Mai Geburtstag.", ["17. Mai"]),
+        # decoys: a day and month with no birth cue, or a birthday party's date
+        ("Delivery on the 4th of November, appointment on 17. Mai, warranty until March '38.", []),
+        ("The firm was founded on the 4th of November 1990; release date 3月14日.", []),
+        ("birthday party planned for the 4th of November at the office", []),
+        ("Wir sind am 17. Mai umgezogen, das Büro hat am 3. Juni geöffnet.", []),
+    ],
+)
+def test_birthdays_without_a_year_dates_in_words_and_verb_last_cues(text, dates):
+    """Round 10: a day and month (or month and 'yy) after a birth cue, "誕生日" / "生日", a request ending
+    its line ("date of birth first please"), fillers and a colon-less speaker label before the answer, and
+    a German date before "geboren" / "Geburtstag"."""
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Salvatore Lo Bianco, nato a Palermo il 14/09/1979, residente in via Roma", ["14/09/1979"]),
+        ("Je soussignée, née à Saint-Étienne le 2 février 1949, demande", ["2 février 1949"]),
+        ("nacida en Quito el 3 de mayo de 1990", ["3 de mayo de 1990"]),
+        ("Antônio Carlos, nasceu dia 3 de janeiro de 1958", ["3 de janeiro de 1958"]),
+    ],
+)
+def test_a_birthplace_between_the_verb_and_the_date_keeps_the_cue(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_the_month_as_an_ordinal_after_a_birth_cue():
+    assert spans(DateOfBirthRecognizer(), "I was born the 9th of the 9th, 1990.") == ["9th of the 9th, 1990"]
+    assert spans(DateOfBirthRecognizer(), "Date of birth: 13th of the 4th 89\nHome") == ["13th of the 4th 89"]
+    assert spans(DateOfBirthRecognizer(), "Delivery on the 9th of the 9th, 1990.") == []
+
+
+def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
+    text = "born 1 Meskerem 1983 E.C. (11 September 1990), residing at Bole"
+    assert spans(DateOfBirthRecognizer(), text) == ["1 Meskerem 1983", "11 September 1990"]
+    text = "تاريخ الميلاد ١٤٠٥/٠٣/١٢ هـ (1984-12-05)، الجوال"
+    assert spans(DateOfBirthRecognizer(), text) == ["١٤٠٥/٠٣/١٢", "1984-12-05"]
+    assert spans(DateOfBirthRecognizer(), "DOB 12/03/1990 (next visit 14/03/2026)") == ["12/03/1990"]

@@ -140,7 +140,7 @@ PATTERNS_READ = {
     "IbanRecognizer": "1f98697e78e08d67",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
-    "AddressRecognizer": "5cac9438adceff92",
+    "AddressRecognizer": "1f344d064088be58",
     "DateOfBirthRecognizer": "3c789125443291ed",
 }
 

@@ -50,6 +50,9 @@ _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 _TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+# A town set apart from the word before it by a comma or a space: a capitalised word is never cut in
+# two to make a street and a town ("114  PNR K7Q2LM", "4419 AUTH 08817" hold a code, not an address).
+_TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 _POSTAL = (
     r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
     r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
@@ -149,7 +152,7 @@ _ADDRESS_PATTERNS = [
     rf"(?:(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))(?:\s\d{{1,3}}(?=,))?"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN}{{1,3}}?{_STRONG_POSTAL}",
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}",
     # "House 14, Road 5, Trans-Amadi Layout, Port Harcourt", "Plot 22, Admiralty Way, Lekki Phase 1,
     # Lagos": a house or plot number before the street (Nigeria, Bangladesh, Pakistan)
     rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"

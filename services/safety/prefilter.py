@@ -145,7 +145,7 @@ PATTERNS_READ = {
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
-    "AddressRecognizer": "d10cca68b84aaab8",
+    "AddressRecognizer": "baca1279a0dd1b9e",
     "DateOfBirthRecognizer": "370fad6146eb2bb4",
 }
 

@@ -617,6 +617,12 @@ def test_a_respiratory_rate_is_no_rural_route():
     assert spans(AddressRecognizer(), "Vitals: RR 18, BP 120/80, HR 88.") == []
 
 
+# Session 24: a code word after a number was cut in two to make a street and a town before a postcode.
+@pytest.mark.parametrize("text", ["Seat 114  PNR K7Q2LM confirmed.", "Card ending 4419   AUTH 08817 approved."])
+def test_a_number_then_a_code_word_and_a_code_is_no_address(text):
+    assert spans(AddressRecognizer(), text) == []
+
+
 @pytest.mark.parametrize(
     "text, dates",
     [

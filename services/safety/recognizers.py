@@ -291,6 +291,18 @@ _SPELT = re.compile(
 )
 # Words that ask for or announce a spelling ("can you spell the surname", "that's o l u m i d e").
 _SPELL_CUE = re.compile(r"(?i)spell|spelt|buchstab|deletre|épel|\bthat['’]?s\b")
+# Speech typed by a machine, in lower case and unpunctuated: a cue that introduces or names a person
+# ("my name is", "it's", "this is", "main ... bol raha", a role such as "patient", "paciente", "dra."),
+# then lower-case words; ``spoken_names`` keeps those that open with a known given name.
+_SPOKEN_CUE = re.compile(
+    r"(?<![^\W\d_])(?:my name is|my name's|name's|this is|it's|it is|i'm|i am|me llamo|soy|c'est|main|"
+    r"customer|caller|patient|paciente|pt|dra?\.?|wife|husband|son|daughter|grandma|grandpa|message is for|"
+    r"speaking to|for)[ \t]+"
+)
+_SPOKEN_WORD = re.compile(r"[a-zà-öø-ÿ][a-zà-öø-ÿ-]*(?![\w'’])")
+# Cues that name the speaker outright, whatever lists hold the name ("my name is olumide").
+_NAMED_OUTRIGHT = re.compile(r"my name is|my name's|me llamo")
+_FILLERS = frozenset("um uh er erm hmm yeah yes no okay ok she he they we you her his him me my our".split())
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
 _SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
@@ -831,11 +843,38 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
-        extra = spelled_names(text) + (self._chat_senders(text) if "\n" in text else [])
+        extra = spelled_names(text) + self._spoken_names(text)
+        extra += self._chat_senders(text) if "\n" in text else []
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
                 out.append(recognizer_result("PERSON", start, end, 0.85, self))
         return sorted(out, key=lambda r: r.start)
+
+    def _spoken_names(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of lower-case names after a spoken cue (``_SPOKEN_CUE``): "it's marcus oyelaran",
+        "patient graham whitcombe", "main rohit bol raha hoon". The first word is no common word and a known
+        given name, or any word after "my name is"; up to two more words follow that are no common words nor
+        fillers ("um"), and known names or four letters long at least and no cue."""
+        found = []
+        for m in _SPOKEN_CUE.finditer(text):
+            end, words = m.end(), []
+            while len(words) < 3:
+                w = _SPOKEN_WORD.match(text, end)
+                word = w.group() if w else ""
+                if w is None or len(word) < 3 or is_common_word(word) or word in _FILLERS:
+                    break
+                if not words and not (self._known(word)[0] or _NAMED_OUTRIGHT.fullmatch(m.group().strip())):
+                    break
+                if words and not any(self._known(word)) and (len(word) < 4 or _SPOKEN_CUE.match(text, w.start())):
+                    break  # "... she fell", "... benítez paciente joaquín"
+                words.append(w)
+                gap = re.match(r"[ \t]+", text[w.end() :])
+                end = w.end() + (gap.end() if gap else 0)
+                if gap is None:
+                    break
+            if words:
+                found.append((words[0].start(), words[-1].end()))
+        return found
 
     def _chat_senders(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of a chat export's senders that are names, at every line, in any script, and of

@@ -1408,7 +1408,7 @@ def test_a_role_sender_vetoes_the_taggers_name():
     "text, names",
     [
         ("Agent: can you spell the surname?\nCaller: yeah N-O-W-A-K-O-W-S-K-A", ["N-O-W-A-K-O-W-S-K-A"]),
-        ("customer wanjiru kamau thats k a m a u", ["k a m a u"]),
+        ("customer wanjiru kamau thats k a m a u", ["wanjiru kamau", "k a m a u"]),
         ("Kundin: Z, I, E, G, L, E, R, mit Z.\n", []),  # no cue, no name said before: letters only
         ("Bitte buchstabieren Sie.\nKundin: Z, I, E, G, L, E, R, mit Z.", ["Z, I, E, G, L, E, R"]),
         ("B: spell it? sure. A for apple, D for dog, E, L, E", ["A for apple, D for dog, E, L, E"]),
@@ -1540,3 +1540,18 @@ def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
     text = "تاريخ الميلاد ١٤٠٥/٠٣/١٢ هـ (1984-12-05)، الجوال"
     assert spans(DateOfBirthRecognizer(), text) == ["١٤٠٥/٠٣/١٢", "1984-12-05"]
     assert spans(DateOfBirthRecognizer(), "DOB 12/03/1990 (next visit 14/03/2026)") == ["12/03/1990"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("yeah my name is olumide adebayo and i'm calling about", ["olumide adebayo"]),
+        ("hi this message is for gwen um it's marcus oyelaran from the agency", ["gwen", "marcus oyelaran"]),
+        ("patient graham whitcombe date of birth one two", ["graham whitcombe"]),
+        ("caller my grandma leilani kahale she fell", ["leilani kahale"]),
+        ("i'm fine thanks, this is the best, customer care is closed", []),  # common words after the cue
+        ("for sure, it is what it is", []),
+    ],
+)
+def test_lower_case_names_after_a_spoken_cue_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names

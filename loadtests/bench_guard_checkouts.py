@@ -7,7 +7,7 @@ their own ``services.safety``, with the safety service as ``bench_pii`` builds i
 to one core (``--core``).
 
 - Verdicts: each worker checks every text of the development sets (the PII tagger's ``TRAIN_SETS``:
-  ``dev`` to ``heldout13`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
+  ``dev`` to ``heldout14`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
   each (``bench_pii``'s ``texts_of``) with ``SafetyService.check`` (verdict without its timings),
   and runs the PII detector at threshold 0 over the policy's types and the phone look-alikes
   (every entity at full precision, scores unrounded). The two must be identical.
@@ -18,7 +18,7 @@ to one core (``--core``).
     flock /tmp/llmops-heavy.lock .venv/bin/python -m loadtests.bench_guard_checkouts \\
         --baseline /work/main [--set heldout5] [--rounds 10] [--calls 30]
 
-Never run on ``heldout10`` or later sets (not scored yet): ``--set`` takes development sets only.
+``--set`` takes development sets only (``DEV_SETS``).
 Progress on stderr; the last stdout line is one JSON object (also appended to ``--out``).
 """
 

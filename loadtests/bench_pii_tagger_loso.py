@@ -5,8 +5,8 @@ scoring, through ``PiiDetector`` as the guard runs it, in four configurations. `
 once at the end of session 19, development data since) is a training set since session 20.
 ``heldout10`` (scored once at the end of session 20) is one since session 21, ``heldout11`` (scored once at
 the end of round 7, session 21) since session 22, and ``heldout12`` (scored once in session 22) since
-right after, ``heldout13`` (scored once in session 23) since session 24; ``heldout14`` is not a training
-set.
+right after, ``heldout13`` (scored once in session 23) since session 24, ``heldout14`` (scored once in
+session 24) since session 25.
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

@@ -23,8 +23,8 @@ The warm-up checks the 50 texts once, so every timed pass reads text checked bef
 every text of the other development sets instead, so the first timed pass reads text never checked
 before (``first_pass_ms_per_check``; the median is then over the passes after it).
 
-Development sets only (never ``heldout9`` or later: not scored yet). Last stdout line: one JSON object, appended to
-``--out``.
+``--set`` takes the development sets of ``SETS`` (the ones ``--fresh`` warms up on). Last stdout line: one JSON
+object, appended to ``--out``.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import normal_key, record_fields, sql_values, table_columns
+from services.safety.tables import ROLE_NAME_KEYS, normal_key, record_fields, sql_values, table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -356,7 +356,10 @@ _NAME_FIELD_BEFORE = re.compile(
 # a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
 _RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
 _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
-_FIELD_TITLE = re.compile(rf"(?:{TITLES}|Smt|Shri|Sri|Kum)\.?[ \t]+")
+# (and the doctor's titles of Vietnamese, Arabic, Hebrew and Hindi records: "BS.", "د.", 'ד"ר', "डॉ.")
+# Where a role's value may go on after its name: a comma, a bracket
+_ROLE_VALUE_STOP = re.compile(r",|[ \t]+\(")
+_FIELD_TITLE = re.compile(rf"(?:{TITLES}|Smt|Shri|Sri|Kum|BS|د|ד\"ר|डॉ)\.?[ \t]+")
 # Keys a product's or a place's name sits under too: their value must read as a person's name
 _GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
 # A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
@@ -833,8 +836,8 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
-        if "\n" in text or ":" in text or "=" in text:  # a table's or a record's name cell, whole: the names
-            cells = self._table_names(text) if "\n" in text else []  # the runs found in it give way
+        if "\n" in text or ":" in text or "=" in text or "：" in text:  # a table's or a record's name cell, whole:
+            cells = self._table_names(text) if "\n" in text else []  # the names the runs found in it give way
             fields = self._field_names(text)
             cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
             # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
@@ -947,8 +950,11 @@ class NameRecognizer(EntityRecognizer):
             if field.kind in ("name", "given", "family"):
                 slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
                 parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
-                value = (field.start, field.end)
-                found += [(name, value) for name in self._field_name_parts(field.key, text, parts)]
+                names = self._field_name_parts(field.key, text, parts)
+                if normal_key(field.key) in ROLE_NAME_KEYS:  # what follows a role's name is no part of it
+                    found += [(name, name) for name in names]
+                else:
+                    found += [(name, (field.start, field.end)) for name in names]
         return found
 
     def _field_name_parts(self, key: str, text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -959,8 +965,22 @@ class NameRecognizer(EntityRecognizer):
             start = title.end() if title else start
             title = _TRAVEL_TITLE_AFTER.search(text, start, end)  # an airline's "SURNAME/GIVEN MRS"
             end = title.start() if title else end
-            if self._record_name(key, text[start:end]):
-                found.append((start, end))
+            if normal_key(key) not in ROLE_NAME_KEYS:
+                if self._record_name(key, text[start:end]):
+                    found.append((start, end))
+                continue
+            # a role's value may go on after the name ("Δημήτριος Αλεξίου του Νικολάου, γεν. 14-03-1997",
+            # "최민호 (010-4471-9023)", "Gruber, Theresia, geb. ..."): the longest part before a comma or a
+            # bracket that reads as a name; one word in Latin letters only when it is a known name (a vet's
+            # patient: "Biscuit")
+            stops = [m.start() for m in _ROLE_VALUE_STOP.finditer(text, start, end)][::-1]
+            for stop in [end, *stops]:
+                value = text[start:stop]
+                if self._record_name(key, value) and (
+                    " " in value.strip() or not value.isascii() or any(self._known(value.strip(" ,")))
+                ):
+                    found.append((start, stop))
+                    break
         return found
 
     def _record_name(self, key: str, value: str) -> bool:

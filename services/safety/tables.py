@@ -115,7 +115,23 @@ _KEY_KINDS = {
         "fæðingardagur"
     ),
 }
+# A person named by a role in a document's field ("Patient: Eilidh MacSween", "主治医师：陈思远",
+# "Κατηγορούμενος: ..."): roles that only a person fills, not a firm (no landlord, employer, supplier). A
+# role's value may go on after the name ("..., born 14-03-1997"): ``recognizers.py`` reads the name in it.
+ROLE_NAME_KEYS = frozenset(
+    (
+        "patient patientin paciente paziente complainant defendant accused victim witness suspect "
+        "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "
+        "المريض المريضة اسمالمريض اسمالمريضة الطبيبالمعالج العميل المتهم المشتكي "
+        "המטופל המטופלת שםהמטופל שםהמטופלת שםהחולה רופא רופאה רופאמטפל הנאשם המתלונן המתלוננת "
+        "患者 患者姓名 病人姓名 主治医师 主治医生 住院医师 经治医师 被告人 原告 班主任 监护人 患者氏名 主治医 担当医 "
+        "환자 환자명 환자성명 보호자 담임 담임교사 주치의 담당의 "
+        "bệnhnhân họtênbệnhnhân họtênngườibệnh ngườibệnh bácsĩ bácsĩđiềutrị giáoviênchủnhiệm phụhuynh "
+        "ασθενής ασθενούς θεράπωνιατρός κατηγορούμενος κατηγορουμένη παθών παθούσα μάρτυρας κηδεμόνας"
+    ).split()
+)
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}
+KEY_KINDS |= dict.fromkeys(ROLE_NAME_KEYS, "name")
 # A person's role before a name's or a birth date's key ("patient_dob", "guardianLastName", "billing_street")
 _ROLE_PREFIXES = (
     "patient customer client contact member employee staff student guest holder account passenger pax insured "

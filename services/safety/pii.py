@@ -34,11 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from services.safety.lookalikes import drop_lookalikes, phone_recognizer
-from services.safety.recognizers import TITLES
+from services.safety.recognizers import TITLES, repeated_name_parts
 from services.safety.tagger import LABELS as TAGGER_LABELS
 
 # Entities only spaCy's NER finds (PERSON too when a detector is built with person_ner=True).
 NER_ENTITIES = frozenset({"LOCATION", "ORGANIZATION", "NRP"})
+# the score of a name's part said again (``repeated_name_parts``): the rules' own for a name found in a field
+REPEATED_NAME_SCORE = 0.85
 SEGMENT_CHARS = 2000
 SEGMENT_OVERLAP = 100
 # Chunks (runs of non-space characters) whose split spaCy's tokenizer keeps, and lemmas whose keyword
@@ -653,7 +655,15 @@ class PiiDetector:
                 raise ScanDeadlineExceeded(f"PII scan abandoned after {start} of {len(text)} characters")
             piece = self._detect_one(text[start:end], entities, threshold, entity_thresholds or {}, allow_list)
             found += [Entity(e.type, e.start + start, e.end + start, e.score) for e in piece]
-        return merge_segments(found)
+        found = merge_segments(found)
+        if "PERSON" in entities:  # a name given in full, then a part of it alone: the same person
+            names = [(e.start, e.end) for e in found if e.type == "PERSON"]
+            taken = [(e.start, e.end) for e in found]
+            again = repeated_name_parts(text, names, taken) if names else []
+            found = sorted(
+                found + [Entity("PERSON", a, b, REPEATED_NAME_SCORE) for a, b in again], key=lambda e: e.start
+            )
+        return found
 
     def _detect_one(
         self,

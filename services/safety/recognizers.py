@@ -1597,3 +1597,47 @@ def fast_recognizers() -> list[EntityRecognizer]:
     from services.safety.birth_dates import DateOfBirthRecognizer
 
     return [NameRecognizer(), AddressRecognizer(), DateOfBirthRecognizer()]
+
+
+# A word of a name the text has already given in full, said again on its own ("Attendees: Leila Rahimi,
+# Ben Carter ... - Leila back from leave ... - Ben's new address"): the same person. A part counts when it
+# is three letters or more, no particle, title, common or ambiguous word ("Will", "Grace", "Street"), and,
+# in a script with capitals, capitalised and a known given name or surname: a false name's words ("Classe:
+# Procedimento Comum Cível") must not spread over the text.
+_NAME_PART_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:-[^\W\d_]+)*")
+
+
+def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each other mention in ``text`` of a part of a name of two words or more in ``names``
+    (whole words, as written), where no span of ``taken`` stands and the rules' context does not say it is
+    no person there (``not_a_name``: "Carter Street", "Rahimi Foundation")."""
+    first, last = name_lists()
+    parts = set()
+    for start, end in names:
+        words = _NAME_PART_WORD.findall(text, start, end)
+        if len(words) < 2:
+            continue
+        for word in words:
+            lower = word.lower()
+            if (
+                len(word) >= 3
+                and (
+                    word.lower() == word.upper()
+                    or (word[0].isupper() and (fold(lower) in first or fold(lower) in last))
+                )
+                and not word.isupper()
+                and lower not in _AMBIGUOUS
+                and lower not in _PARTICLES
+                and lower not in _CAPITAL_PARTICLES
+                and lower not in _TITLE_WORDS
+                and not is_common_word(word)
+            ):
+                parts.add(word)
+    found = []
+    for word in sorted(parts):
+        for m in re.finditer(rf"(?<![\w@./-]){re.escape(word)}(?![\w@/-])", text):
+            start, end = m.span()
+            if any(a < end and start < b for a, b in taken) or not_a_name(text, start, end):
+                continue
+            found.append((start, end))
+    return found

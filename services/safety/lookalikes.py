@@ -43,6 +43,14 @@ is a cue's window; digits read aloud count after a cue (``services/safety/spoken
 extensions in words ("poste 22") are read; a quad opening an access-log line or beside another quad is an
 address. The cue expression is tried only where a match can start (``phone_cues``): the same matches.
 
+Since session 26 (held-out 14's errors): a device identifier's label ("IMEI", "ICCID") or a serial or
+order number's label in Chinese, Japanese or Korean ("出厂编号：") drops a phone, SSN or card hit after it
+(a Luhn-valid IMEI reads as a card), and a phone hit after two dotted numbers is a build number's tail
+("Office 16.0.18129.20116"). A quad in a table's version column ("device_id,mac,firmware") or after a
+version word in Chinese, Japanese or Korean ("固件版本：") is a version, and an e-mail hit right after
+"://" is a URL's user and host (a Sentry DSN's key), no mailbox; a key glued before an address
+("ADMIN_EMAIL=") is left out of its span (``email_start``).
+
 Measured on the dev set of ``loadtests/data/pii`` (``loadtests/bench_pii.py --set dev``) and,
 since session 14, on the first held-out set (development data since then); the second held-out set
 (``heldout2``) was not used to write them until session 15, when it became development data too.
@@ -55,6 +63,7 @@ from typing import Any
 
 from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
 from services.safety.spoken_numbers import DIGITS, spoken_numbers
+from services.safety.tables import table_columns
 
 # Words that, right before a dotted quad (separators only between), make it a number of a
 # document, a release or a device, not a host.
@@ -65,8 +74,13 @@ _NOT_IP_CUE = re.compile(
     r"(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
-    r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from)"
-    r"[\s:=#.\"']*$"
+    r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
+    r"|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어)"
+    r"[\s:：=#.\"']*$"
+)
+# A table column of versions ("device_id,mac,firmware"): its quads are versions whatever stands before them.
+_VERSION_HEADER = re.compile(
+    r"(?i)(?:\w+[\s_-])?(?:version|ver|firmware|fw|build|release|revision|rev|bootloader|kernel)(?:[\s_-]?ver(?:sion)?)?"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
 # (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
@@ -247,12 +261,14 @@ _PARTY_WORDS = (
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
-    r"kundennummer|bestellnummer|rechnungsnummer"
+    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._-]*{_NUMBER_WORD}"
     rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._-]*{_NUMBER_WORD})?"
     r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
+    # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
+    r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
 )
 
 
@@ -262,12 +278,28 @@ def is_labelled_identifier(text: str, start: int) -> bool:
     return bool(_IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]))
 
 
+# A run of four dotted numbers or more with a one-digit number inside is a build or version number
+# ("16.0.18129.20116"); dotted phone numbers have none ("1.800.555.0199", "06.12.34.56.78").
+_BUILD_NUMBER = re.compile(r"\d+(?:\.\d+)*\.\d\.\d+(?:\.\d+)*")
+
+
+def _dotted_run(text: str, start: int, end: int) -> str:
+    """The digits and dots around ``text[start:end]``, the hit within them."""
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
+        start -= 1
+    while end < len(text) and (text[end].isdigit() or text[end] == "."):
+        end += 1
+    return text[start:end].strip(".")
+
+
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
-    AB-212-555-0190), runs on into one (555-0190-A), is an SNMP counter's value or follows a label
-    naming another identifier ("Customer number 0049-3381-22")."""
+    AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A), is an
+    SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
+    "出厂编号：")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or _BUILD_NUMBER.fullmatch(_dotted_run(text, start, end))
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
         or is_labelled_identifier(text, start)
@@ -280,19 +312,41 @@ _SIP_BEFORE = re.compile(r"(?i)\b(?:sips?|tel):\+?$")
 _DIGITS_USER = re.compile(r"^[\d.-]+@")
 
 
-def email_is_phone_uri(text: str, start: int, end: int) -> bool:
-    """Whether the e-mail hit ``text[start:end]`` is the number and host of a SIP or tel URI."""
-    return bool(_SIP_BEFORE.search(text[max(0, start - 6) : start]) and _DIGITS_USER.match(text[start:end]))
+def email_is_other_address(text: str, start: int, end: int) -> bool:
+    """Whether the e-mail hit ``text[start:end]`` is the number and host of a SIP or tel URI, or a URL's
+    user and host ("https://4f1c2d9e0a@o448812.ingest.sentry.io": a key, no mailbox)."""
+    return bool(
+        _SIP_BEFORE.search(text[max(0, start - 6) : start])
+        and _DIGITS_USER.match(text[start:end])
+        or text.endswith("://", 0, start)
+    )
+
+
+# A key and "=" glued before an address ("ADMIN_EMAIL=admin@..."): an e-mail's user part may hold "=", so
+# Presidio's match takes the key in.
+_KEY_BEFORE_EMAIL = re.compile(r"[A-Za-z_][\w.-]*=")
+
+
+def email_start(text: str, start: int, end: int) -> int:
+    """Where the e-mail hit ``text[start:end]`` starts once a glued-on key and its "=" are left out."""
+    key = _KEY_BEFORE_EMAIL.match(text, start, end)
+    return key.end() if key else start
+
+
+def _version_cells(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the cells under a version column's header (``_VERSION_HEADER``)."""
+    return [(start, end) for _, start, end in table_columns(text, _VERSION_HEADER)]
 
 
 def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
     """``found`` (entities with ``type``, ``start``, ``end``) without the hits these rules reject.
     A dotted quad read as a version once is one wherever else the text repeats it with no address
     word in its clause ("Release notes — agent 4.12.0.118 ... 4.11.9.201 → 4.12.0.118")."""
+    quads = [e for e in found if e.type == "IP_ADDRESS" and "." in text[e.start : e.end]]
+    cells = _version_cells(text) if quads else []
+    in_version_cell = {id(e) for e in quads if any(a <= e.start and e.end <= b for a, b in cells)}
     versions = {
-        text[e.start : e.end]
-        for e in found
-        if e.type == "IP_ADDRESS" and "." in text[e.start : e.end] and ip_is_other_number(text, e.start, e.end)
+        text[e.start : e.end] for e in quads if id(e) in in_version_cell or ip_is_other_number(text, e.start, e.end)
     }
     return [
         e
@@ -302,12 +356,13 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
             and (
                 text[e.start : e.end] in versions
                 and not _IP_CUE.search(_clause_before(text, e.start))
+                or id(e) in in_version_cell
                 or ip_is_other_number(text, e.start, e.end)
             )
         )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
-        and not (e.type == "US_SSN" and is_labelled_identifier(text, e.start))
-        and not (e.type == "EMAIL_ADDRESS" and email_is_phone_uri(text, e.start, e.end))
+        and not (e.type in ("US_SSN", "CREDIT_CARD") and is_labelled_identifier(text, e.start))
+        and not (e.type == "EMAIL_ADDRESS" and email_is_other_address(text, e.start, e.end))
     ]
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.safety.lookalikes import drop_lookalikes, phone_recognizer
+from services.safety.lookalikes import drop_lookalikes, email_start, phone_recognizer
 from services.safety.recognizers import TITLES, repeated_name_parts
 from services.safety.tagger import LABELS as TAGGER_LABELS
 
@@ -704,6 +704,8 @@ class PiiDetector:
         for r in results:  # the rules' and the tagger's alike, before the tagger's spans are told apart
             if r.entity_type == "ADDRESS":
                 r.end = address_end(text, r.start, r.end)
+            elif r.entity_type == "EMAIL_ADDRESS":
+                r.start = email_start(text, r.start, r.end)
         results = tidy_tagger_spans(text, results)  # the tagger's spans kept to whole fields
         person_bar = entity_thresholds.get("PERSON", threshold)
         names = [(r.start, r.end) for r in results if r.entity_type == "PERSON" and r.score >= person_bar]

@@ -32,40 +32,47 @@ def table_cells(line: str, separator: str) -> list[tuple[int, int]]:
     return cells
 
 
+# A rule under a table's header, as psql and MySQL print one ("-----+-----", "+----+----+")
+_RULE_LINE = re.compile(r"[ \t]*[-+=]{3,}[-+=| \t]*")
+
+
 def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, int]]:
     """(header cell, start, end) of each cell under a header cell that ``header`` matches whole, in a
     table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
-    rows below it with as many cells, until a blank line or a row of another shape."""
+    rows below it with as many cells (a rule line under the header passed over: psql's "----+----"), until a
+    blank line or a row of another shape."""
     out: list[tuple[str, int, int]] = []
     table: tuple[str, dict[int, str], int] | None = None  # separator, the matching cells by index, cells per row
-    offset = 0
+    offset = header_row = 0
     lines = text.split("\n")
     for row, line in enumerate(lines):
         if table is not None:
             separator, columns, width = table
             cells = table_cells(line, separator)
             if len(cells) != width:
-                table = None
+                if not (row == header_row + 1 and _RULE_LINE.fullmatch(line)):
+                    table = None
             else:
                 out += [(key, offset + cells[i][0], offset + cells[i][1]) for i, key in columns.items()]
         if table is None:
+            below = None  # the first row under a header: the next line, or the one after a rule line
             for separator in CELL_SEPARATORS:
                 count = line.count(separator)
-                if (
-                    count < (2 if separator == "|" else 1)
-                    or row + 1 == len(lines)
-                    or lines[row + 1].count(separator) < count
-                ):
+                if count < (2 if separator == "|" else 1) or row + 1 == len(lines):
+                    continue
+                if below is None:
+                    below = row + 2 if row + 2 < len(lines) and _RULE_LINE.fullmatch(lines[row + 1]) else row + 1
+                if lines[below].count(separator) < count:
                     continue  # a header has a row under it with as many separators at least (quoted ones add)
                 # (split as str.split does where no quote can hide a separator; a key is short: most lines are prose)
                 keys = [line[a:b] for a, b in table_cells(line, separator)] if '"' in line else line.split(separator)
+                keys = [k.strip(" \t'") for k in keys]  # (psql pads its header cells)
                 columns = {
-                    i: k.strip(" \t'")
-                    for i, k in enumerate(keys)
-                    if len(k) <= 40 and k.count(" ") <= 4 and header.fullmatch(k.strip(" \t'"))
+                    i: k for i, k in enumerate(keys) if len(k) <= 40 and k.count(" ") <= 4 and header.fullmatch(k)
                 }
                 if columns:
                     table = (separator, columns, len(keys))
+                    header_row = row
                     break
         offset += len(line) + 1
     return out

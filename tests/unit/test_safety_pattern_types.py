@@ -380,3 +380,40 @@ def test_an_email_read_aloud_with_spoken_joiners_or_spelt_out_is_an_email_addres
 def test_a_place_read_aloud_without_a_joined_user_part_is_no_email_address(pii_detector):
     text = "meet me at google dot com later, or at the dot com office"
     assert _found(pii_detector, text, "EMAIL_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Il contenait mon téléphone (IMEI 356938035643809) et ma carte bancaire.", "CREDIT_CARD"),
+        ("SIM ICCID: 4111111111111111 swapped at the kiosk", "CREDIT_CARD"),
+        ("型号：DTZ-1188   出厂编号：2026114471   固件版本：3.2.0.118", "PHONE_NUMBER"),
+        ("注文番号：0312345678 の件でご連絡しました。", "PHONE_NUMBER"),
+        ("# Windows build under test: 10.0.19045.5131, Office 16.0.18129.20116", "PHONE_NUMBER"),
+    ],
+)
+def test_device_ids_cjk_serial_labels_and_build_numbers_are_no_card_or_phone(pii_detector, text, entity):
+    assert _found(pii_detector, text, entity) == []
+
+
+def test_a_card_or_phone_after_its_own_words_is_still_found(pii_detector):
+    assert _found(pii_detector, "Card 4111 1111 1111 1111 was declined.", "CREDIT_CARD") == ["4111 1111 1111 1111"]
+    assert _found(pii_detector, "电话号码：13912345678，请回电。", "PHONE_NUMBER") == ["13912345678"]
+    assert _found(pii_detector, "電話番号：03-1234-5678 までご連絡ください。", "PHONE_NUMBER") == ["03-1234-5678"]
+    assert _found(pii_detector, "Call 1.800.555.0199 today", "PHONE_NUMBER") != []
+
+
+def test_quads_in_a_version_column_or_after_a_cjk_version_word_are_versions(pii_detector):
+    csv = "device_id,mac,firmware,ts\nTH-0448,3C:71:BF:4A:12:9E,4.12.0.118,2026-12-01T06:00:00Z\n"
+    assert _found(pii_detector, csv, "IP_ADDRESS") == []
+    assert _found(pii_detector, "型号：DTZ-1188   固件版本：3.2.0.118", "IP_ADDRESS") == []
+    # the same quads in an address column, or a build host's address, are addresses
+    hosts = "device_id,ip,firmware\nTH-0448,203.0.113.77,4.12.0.118\n"
+    assert _found(pii_detector, hosts, "IP_ADDRESS") == ["203.0.113.77"]
+    hosts = "job,build_host,status\n812,203.0.113.9,ok\n"
+    assert _found(pii_detector, hosts, "IP_ADDRESS") == ["203.0.113.9"]
+
+
+def test_a_urls_user_and_host_are_no_email_address(pii_detector):
+    text = "SENTRY_DSN=https://4f1c2d9e0a@o448812.ingest.sentry.io/4508\nADMIN=ops.lead@fjordline.no"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["ops.lead@fjordline.no"]

@@ -165,3 +165,39 @@ def test_a_bare_address_value_stops_before_a_contact_label_or_a_note(text, value
 def test_a_name_field_leaves_a_title_out_and_reads_a_name_given_twice_as_two():
     assert spans(NameRecognizer(), "Name: Smt. Radha Pillai\n") == ["Radha Pillai"]
     assert spans(NameRecognizer(), "성명: 김민서 / KIM MINSEO\n") == ["김민서", "KIM MINSEO"]
+
+
+def test_psql_and_mysql_tables_read_their_columns_under_the_rule_line():
+    psql = (
+        " id | given_name | family_name |    dob\n"
+        "----+------------+-------------+------------\n"
+        "  1 | Annika     | Voskuijlen  | 1984-02-11\n"
+        "  2 | Rafael     | Mertens     | 1979-06-30\n"
+        "(2 rows)\n"
+    )
+    assert [(kind, value.strip()) for kind, value in fields(psql)] == [
+        ("given", "Annika"),
+        ("family", "Voskuijlen"),
+        ("birth", "1984-02-11"),
+        ("given", "Rafael"),
+        ("family", "Mertens"),
+        ("birth", "1979-06-30"),
+    ]
+    assert spans(DateOfBirthRecognizer(), psql) == ["1984-02-11", "1979-06-30"]
+    mysql = (
+        "+----+-----------------+\n"
+        "| id | patient_name    |\n"
+        "+----+-----------------+\n"
+        "|  7 | Oonagh Breathnach |\n"
+        "+----+-----------------+\n"
+    )
+    assert "Oonagh Breathnach" in spans(NameRecognizer(), mysql)
+
+
+def test_a_rule_line_is_passed_over_only_right_under_the_header():
+    # a rule further down ends the table: what follows is no longer its rows
+    text = " id | patient_name | ward\n----+--------------+-----\n  1 | Mira Okafor | 7B\n"
+    text += "----+----+----\n  x | Ana Lim | 2\n"
+    assert [value.strip() for _, value in fields(text)] == ["Mira Okafor"]
+    # a line of dashes under prose is no header's rule
+    assert fields("Totals, by month\n----------------\nMarch, Kelechi Abara\n") == []

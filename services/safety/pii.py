@@ -183,6 +183,22 @@ def spoken_email_recognizer() -> Any:
     )
 
 
+# An e-mail address percent-encoded in a URL's query ("?email=birgit.hansen%40posteo.de"), as access
+# logs write it; the prefilter runs it only on texts holding "%40".
+_ENCODED_EMAIL = r"(?<![\w.+%-])[A-Za-z0-9][\w.+-]*%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+
+
+def encoded_email_recognizer() -> Any:
+    """EMAIL_ADDRESS: an address percent-encoded in a URL (``_ENCODED_EMAIL``)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity="EMAIL_ADDRESS",
+        name="EncodedEmailRecognizer",
+        patterns=[Pattern("percent-encoded e-mail", _ENCODED_EMAIL, 0.8)],
+    )
+
+
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
     phones = [e for e in found if e.type == "PHONE_NUMBER"]
@@ -561,6 +577,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py
         self.analyzer.registry.add_recognizer(ipv6_port_recognizer())
         self.analyzer.registry.add_recognizer(spoken_email_recognizer())
+        self.analyzer.registry.add_recognizer(encoded_email_recognizer())
         self._lock = FairLock()  # spaCy pipelines are not safe to share between threads
         self._chunks_seen: set[str] = set()  # see _cache_chunks
         self.nlp.tokenizer.max_cache_size = KEPT_AT_MOST

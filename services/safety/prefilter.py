@@ -107,6 +107,8 @@ CONDITIONS: dict[str, Condition] = {
     "Ipv6PortRecognizer": lambda f: f.text.count(":") >= 3,
     # pii.py's e-mail read aloud: its domain's " dot "
     "SpokenEmailRecognizer": lambda f: "dot" in f.text,
+    # pii.py's percent-encoded e-mail: its "%40"
+    "EncodedEmailRecognizer": lambda f: "%40" in f.text,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
@@ -145,6 +147,7 @@ PATTERNS_READ = {
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
+    "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "baca1279a0dd1b9e",
     "DateOfBirthRecognizer": "370fad6146eb2bb4",
 }

@@ -417,3 +417,9 @@ def test_quads_in_a_version_column_or_after_a_cjk_version_word_are_versions(pii_
 def test_a_urls_user_and_host_are_no_email_address(pii_detector):
     text = "SENTRY_DSN=https://4f1c2d9e0a@o448812.ingest.sentry.io/4508\nADMIN=ops.lead@fjordline.no"
     assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["ops.lead@fjordline.no"]
+
+
+def test_an_email_address_percent_encoded_in_a_url_is_an_email_address(pii_detector):
+    text = '1.2.3.4 - - [01/Dec/2026:09:12:44 +0100] "GET /account/profile?email=birgit.hansen%40posteo.de HTTP/1.1"'
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["birgit.hansen%40posteo.de"]
+    assert _found(pii_detector, "GET /files/report%40v2/download?id=7", "EMAIL_ADDRESS") == []

@@ -1209,7 +1209,11 @@ class NameRecognizer(EntityRecognizer):
         initials = [bool(_IS_INITIAL.match(t)) for t in tokens]
         shouting = all(t.isupper() for t, i in zip(tokens, initials, strict=True) if not i)
         known = [
-            (False, False) if i or (len(t) > 1 and t.isupper() and not shouting) else self._known(t)
+            (False, False)
+            if i
+            or (len(t) > 1 and t.isupper() and not shouting)
+            or (shouting and t.lower() in _PARTICLES | _CAPITAL_PARTICLES)  # "INFORME DE ALTA": "DE" names no one
+            else self._known(t)
             for t, i in zip(tokens, initials, strict=True)
         ]
         if any(initials) and any(
@@ -1496,6 +1500,15 @@ _TOWN_COMMA_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*),[ \t]*\Z")
 # plus ("Sími: +354 ...", "Nascimento: 15 de agosto de 1979", "M-Pesa: 0722 ..."): a form's field.
 _LINE_START_BEFORE = re.compile(r"(?:^|\n)[ \t>*-]*\Z")
 _NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*[+(]?\d")
+# A key given a string in code at a line's start ("    Iban = \"AE16 ...\","): a property, no name.
+_STRING_ASSIGNED_AFTER = re.compile(r"[ \t]*=[ \t]*[\"']")
+# Stock placeholder names of forms, fixtures and templates: they stand for no one.
+_PLACEHOLDER_NAMES = frozenset(
+    {"john doe", "jane doe", "john q. public", "max mustermann", "erika mustermann", "joe bloggs", "fred bloggs"}
+)
+# A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"): no name.
+_NUMBER_LABEL_END = re.compile(r"(?i)(?:^|\s)(?:no|nr|nº|n°|number|num|ref|id)\Z")
+_ID_VALUE_AFTER = re.compile(r"\.?[ \t]*[:#]?[ \t]*[A-Z]{0,4}[-/]?\d")
 # A form's "Last name", "First Name": the word before "name" labels the field.
 _NAME_LABEL_AFTER = re.compile(r"(?i)[ \t]+name\b")
 # An airline reservation's special service request ("SSR DOCS SA HK1/P/..."): codes, no person.
@@ -1519,11 +1532,12 @@ _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 
 
 def no_person_here(text: str, start: int, end: int) -> bool:
-    """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a
-    region after a town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ..."),
-    the first word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR
-    code, an item of a list of storms, cocktails or ships, a German compound named after a person
-    ("Marie-Curie-Platz"), or a street or town after the house number or postcode that opens its field.
+    """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a region after a
+    town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ...", "Case No. 26CV114478"), a
+    stock placeholder ("John Doe", "Max Mustermann"), a property given a string in code ("Iban = \"..."), the first
+    word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR code, an item of a list of
+    storms, cocktails or ships, a German compound named after a person ("Marie-Curie-Platz"), or a street or town
+    after the house number or postcode that opens its field.
     A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
     run = text[start:end]
     before = text[max(0, start - 80) : start]
@@ -1542,6 +1556,12 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # a role or kin word labelling a speaker ("Klient:", "Tía:")
     if _NAME_LABEL_AFTER.match(text, end) or _SSR_BEFORE.search(before) or run.startswith("SSR "):
         return True
+    if " " not in run and _LINE_START_BEFORE.search(before) and _STRING_ASSIGNED_AFTER.match(text, end):
+        return True  # "Iban = \"AE16 ...\""
+    if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end):
+        return True  # "Case No: T20267719"
+    if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES:
+        return True  # "John Doe", "Max Mustermann"
     if _THING_LIST_LABEL.search(text, max(0, start - 200), start) or _PLACE_COMPOUND.search(run):
         return True
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))

@@ -174,12 +174,15 @@ _YEAR_WORD = r"(?:года|г\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
 # "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
-# 1932"), the Polish "ur.". Each is written in lower case and begins with a letter (see _by_first_letter).
+# 1932"), the Finnish "s." there too, the Polish "ur.", the Czech and Slovak "nar.". Each is written in lower
+# case and begins with a letter (see _by_first_letter).
 _BIRTH_CUES = (
     r"d\.?\s?o\.?\s?b\b\.?",
     r"b\.(?:(?<=\(b\.)|(?<=, b\.))",
     r"f\.(?:(?<=\(f\.)|(?<=, f\.))",
     r"ur\.",
+    r"nar\.",
+    r"s\.(?:(?<=\(s\.)|(?<=, s\.))",
     r"date[\s_-]?of[\s_-]?birth",
     r"birth[\s_-]?date",
     r"birthday",
@@ -191,11 +194,11 @@ _BIRTH_CUES = (
     r"geboren(?:\s+am)?",
     r"geburtsdatum",
     r"geburtstag",
-    r"n[ée]e?\s+(?:[àa]\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?le",
+    r"n[ée]e?\s+(?:[àa]\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?le",
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
-    r"nat[oa]\s+(?:a\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?il",
+    r"nat[oa]\s+(?:a\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?il",
     r"data[\s_-]+di[\s_-]+nascita",
-    r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+)?el",
+    r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"nascid[oa]\s+(?:em|a)",
     r"nasci\s+(?:em|a)",

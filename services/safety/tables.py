@@ -111,7 +111,7 @@ _KEY_KINDS = {
         "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 주소 "
-        "địachỉ diachi"
+        "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi"
     ),
     "postcode": "postcode postalcode zip zipcode eircode",
     "birth": (
@@ -211,13 +211,14 @@ _KEY_VALUE = re.compile(
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
-# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol"), a contact's
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", nor one before a
+# lower-case word: Hungarian "42. 3. em. 7."), a contact's
 # label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
-    r"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{2})(?<!\b[^\W\d_]{3})\.[ \t]+(?![\d#])"
-    r"|[,;.]?[ \t]+(?i:tel|tél|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
+    r"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{2})(?<!\b[^\W\d_]{3})\.[ \t]+(?![\d#a-zà-ÿ])"
+    r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")
 _XML_FIELD = re.compile(

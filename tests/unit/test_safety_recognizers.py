@@ -1582,3 +1582,18 @@ def test_stock_placeholder_names_stand_for_no_one():
 def test_a_property_given_a_string_in_code_is_no_name():
     text = 'var c = new Customer {\n    Name = "Mohammed Al-Mansoori",\n    Iban = "AE16 5350 9464 0165 8423 543",\n};'
     assert spans(NameRecognizer(), text) == ["Mohammed Al-Mansoori"]
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("la sig.ra Yuliia Kovalenko, nata a Kharkiv (Ucraina) il 22/09/1993, residente a Bologna", ["22/09/1993"]),
+        ("née à Lyon (Rhône) le 3 mars 1990", ["3 mars 1990"]),
+        ("Potilas: Aino Kristiina Mäkelä, s. 4.6.1993\nOsoite: Hämeenkatu 14", ["4.6.1993"]),
+        ("Objednávateľ: Ing. Martin Kováčik, nar. 17. 5. 1981, bytom Košice", ["17. 5. 1981"]),
+        # "s." is a birth cue after a comma only
+        ("Katso s. 12.3.2020 pöytäkirja.", []),
+    ],
+)
+def test_birth_cues_abbreviated_or_with_a_region_in_brackets(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

@@ -201,3 +201,23 @@ def test_a_rule_line_is_passed_over_only_right_under_the_header():
     assert [value.strip() for _, value in fields(text)] == ["Mira Okafor"]
     # a line of dashes under prose is no header's rule
     assert fields("Totals, by month\n----------------\nMarch, Kelechi Abara\n") == []
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("כתובת: רחוב ביאליק 42 דירה 6, רמת גן 5245112\nטלפון: 03-5550000", "רחוב ביאליק 42 דירה 6, רמת גן 5245112"),
+        ("Адреса: м. Київ, вул. Володимирська, 61, кв. 24\nТел.: 1", "м. Київ, вул. Володимирська, 61, кв. 24"),
+        ("Lakcím: 1085 Budapest, Üllői út 42. 3. em. 7.\nTAJ: 1", "1085 Budapest, Üllői út 42. 3. em. 7"),
+        (
+            "Makazi: Mtaa wa Isamilo, Nyumba Na. 27, S.L.P. 1370, Mwanza\n",
+            "Mtaa wa Isamilo, Nyumba Na. 27, S.L.P. 1370, Mwanza",
+        ),
+        (
+            "Adresse: Ryesgade 27, 3. tv., 2200 København N, tlf. +45 28 41 77 03",
+            "Ryesgade 27, 3. tv., 2200 København N",
+        ),
+    ],
+)
+def test_address_keys_of_more_languages_and_a_floor_after_a_house_number(text, value):
+    assert [(kind, text[start:end]) for kind, _, start, end in record_fields(text)][:1] == [("address", value)]

@@ -83,10 +83,41 @@ _NAME_ATTRS_FIRST = (
     "first_names_male",
     "first_names_female",
     "first_names_unisex",
+    "first_names_nonbinary",
     "middle_names",  # Vietnamese: "Văn", "Thị", "Đức" stand between surname and given name
     "first_romanized_names",
+    "first_romanized_names_male",
+    "first_romanized_names_female",
+    # the lists some locales keep apart (Estonian's Estonian and Russian names, India's by religion)
+    "first_names_est",
+    "first_names_rus",
+    "first_names_male_est",
+    "first_names_female_est",
+    "first_names_male_rus",
+    "first_names_female_rus",
+    "first_names_male_hinduism",
+    "first_names_female_hinduism",
+    "first_names_male_islamic",
+    "first_names_female_islamic",
 )
-_NAME_ATTRS_LAST = ("last_names", "last_romanized_names")
+# Surnames: many locales keep them by gender ("Kowalczyk", "Kamiński" in Polish's ``male_last_names``, Russian's
+# ``last_names_male``) or by origin
+_NAME_ATTRS_LAST = (
+    "last_names",
+    "last_romanized_names",
+    "last_names_male",
+    "last_names_female",
+    "last_names_unisex",
+    "last_names_nonbinary",
+    "male_last_names",
+    "female_last_names",
+    "unisex_last_names",
+    "last_names_without_suffix",
+    "last_names_est",
+    "last_names_rus",
+    "last_names_hinduism",
+    "last_names_islamic",
+)
 
 # Capitalised words that are also ordinary English words, months, days or tech terms: a name
 # list hit on one of these is not enough on its own.
@@ -264,7 +295,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
     auntie aunty uncle grandma grandpa granny nanny ammi abbu abba visitor driver courier rider seller buyer
     landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
-    envoyé betreff gesendet asunto enviado oggetto inviato
+    envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     """.split()
 )
@@ -413,12 +444,16 @@ def _field_opens(before: str) -> bool:
 
 
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
-# for jdoe from", "Invalid user asmith from". It names a person when it reads as one (see
+# for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)".
+# It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 _LOG_USER = re.compile(
-    r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account)"
+    r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
+    r"|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
-    r"|\b(?:invalid|illegal)[ \t]+user[ \t]+)"
+    r"|\b(?:invalid|illegal)[ \t]+user[ \t]+"
+    # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
+    r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"
 )
 # An age right after a name: "Eleanor Whitcombe, 78F, DOB ...", "Tom Hale (54 y/o)".
@@ -820,7 +855,7 @@ class NameRecognizer(EntityRecognizer):
                     out.append(recognizer_result("PERSON", start, end, 0.85, self))
         if _CJK_WORD.search(text):
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
-        if "=" in text or ":" in text or " from" in text:
+        if "=" in text or ":" in text or " from" in text or "/" in text or "TODO(" in text or "FIXME(" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
             out += [recognizer_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
         layouts = self._record_layouts(text) if "/" in text or "^" in text else []
@@ -1194,8 +1229,8 @@ class NameRecognizer(EntityRecognizer):
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
         while words and _IS_INITIAL.match(words[-1].group()):
             words.pop()  # "Vitamin D.": an initial ends no name
-        if not words:
-            return None
+        if not words or all(w.group().lower().rstrip(".,") in _GREETED_NON_NAMES for w in words):
+            return None  # "Dear Sirs": a greeting's word names no one
         if words[-1].group().lower() in _TITLE_WORDS - {"sr"} and text.startswith(".", words[-1].end()):
             return None  # "Herr Kollege Dr. Pohlmann": a title ends no name, the name follows it
         if len(words) == 1 and _ROUTE_DASH.match(text, words[-1].end()):
@@ -1506,8 +1541,10 @@ _STRING_ASSIGNED_AFTER = re.compile(r"[ \t]*=[ \t]*[\"']")
 _PLACEHOLDER_NAMES = frozenset(
     {"john doe", "jane doe", "john q. public", "max mustermann", "erika mustermann", "joe bloggs", "fred bloggs"}
 )
-# A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"): no name.
+# A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
+# ("Vers.-Nr. W482117390"): no name.
 _NUMBER_LABEL_END = re.compile(r"(?i)(?:^|\s)(?:no|nr|nº|n°|number|num|ref|id)\Z")
+_NUMBER_WORD_GLUED_AFTER = re.compile(r"\.?-(?:Nr|No|Nº)\b\.?[ \t]*:?[ \t]*[A-Z]{0,4}\d")
 _ID_VALUE_AFTER = re.compile(r"\.?[ \t]*[:#]?[ \t]*[A-Z]{0,4}[-/]?\d")
 # A form's "Last name", "First Name": the word before "name" labels the field.
 _NAME_LABEL_AFTER = re.compile(r"(?i)[ \t]+name\b")
@@ -1558,7 +1595,7 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True
     if " " not in run and _LINE_START_BEFORE.search(before) and _STRING_ASSIGNED_AFTER.match(text, end):
         return True  # "Iban = \"AE16 ...\""
-    if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end):
+    if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end) or _NUMBER_WORD_GLUED_AFTER.match(text, end):
         return True  # "Case No: T20267719"
     if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES:
         return True  # "John Doe", "Max Mustermann"

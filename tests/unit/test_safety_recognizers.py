@@ -1597,3 +1597,36 @@ def test_a_property_given_a_string_in_code_is_no_name():
 )
 def test_birth_cues_abbreviated_or_with_a_region_in_brackets(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ('  File "/home/akowalczyk/crm/sync.py", line 88, in <module>', ["akowalczyk"]),
+        ("Dec  1 00:03:44 bastion-2 sudo: mkaminski : TTY=pts/1 ; PWD=/srv ; USER=root", ["mkaminski"]),
+        ("// TODO(vmoretti): drop the fallback once v2 ships", ["vmoretti"]),
+        ('{"status": "manual review queued", "reviewer": "t.adewale"}', ["t.adewale"]),
+        # service accounts in the same places are no one
+        ("sudo: deploy : TTY=pts/0 ; PWD=/home/backup ; USER=root", []),
+    ],
+)
+def test_user_names_in_home_paths_sudo_lines_todos_and_reviewer_keys(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_surnames_that_locales_keep_by_gender_are_known():
+    # Faker's Polish and Russian providers keep surnames in lists by gender
+    assert spans(NameRecognizer(), "Accepted publickey for mkowalczyk from 10.0.0.4") == ["mkowalczyk"]
+    assert spans(NameRecognizer(), "Wiesława Kaczmarek called about the invoice.") == ["Wiesława Kaczmarek"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear Sirs, the attached mandate is for the new account.",
+        "Versicherung: AOK, Vers.-Nr. W482117390\nFragestellung: Kontrolle",
+        "De: reservas@hostal.co\nPara: reservas@hostal-la-candelaria.co\nAsunto: Re: reserva",
+    ],
+)
+def test_greetings_glued_number_labels_and_mail_headers_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []

@@ -180,7 +180,7 @@ _EPONYM_NEXT = set(
     signs reflex curve curves estimator method equation distribution effect law principle
     catheter stain classification approach algorithm boots shampoo vaccine card gift
     solver integrator transform theorem constant number function filter matrix operator inequality
-    conjecture interval rule process
+    conjecture interval rule process pentad tetrad coding heap
     contracture oesophagus esophagus tumour tumor virus chorea ulcer cyst hernia fracture triad
     aphasia ataxia encephalopathy anaemia anemia cell cells node nodes duct area reaction monitor
     fundoplication bypass gastrectomy position exercises plates chart diagram chains force model
@@ -1551,10 +1551,11 @@ _NAME_LABEL_AFTER = re.compile(r"(?i)[ \t]+name\b")
 # An airline reservation's special service request ("SSR DOCS SA HK1/P/..."): codes, no person.
 _SSR_BEFORE = re.compile(r"\bSSR[ \t]+\Z")
 # A list of a category of things that bear people's names, after its label ("Storm naming list 2026/27:
-# Amy, Bert, ...", "Cocktail menu: Tom Collins 9.50 — ..."): storms, cocktails and menus, ships.
+# Amy, Bert, ...", "Cocktail menu: Tom Collins 9.50 — ...", "Desserts: Peach Melba, Pavlova"): storms, cocktails,
+# wines, dishes and menus, ships.
 _THING_LIST_LABEL = re.compile(
-    r"(?i)(?:^|\n)[^:\n]{0,40}\b(?:storms?|hurricanes?|typhoons?|cyclones?|cocktails?|menu|ships|"
-    r"vessels|fleet)\b[^:\n]{0,40}:[^\n]*\Z"
+    r"(?i)(?:^|\n)[^:—\n]{0,40}\b(?:storms?|hurricanes?|typhoons?|cyclones?|cocktails?|menu|ships|"
+    r"vessels|fleet|wines?|desserts?|drinks|dishes|starters|mains)\b[^:—\n]{0,40}[:—][^\n]*\Z"
 )
 # A German compound named after a person, its head a place's word: "Willy-Brandt-Allee",
 # "Marie-Curie-Platz", "Heinrich-Hertz-Turm".

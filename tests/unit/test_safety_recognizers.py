@@ -1630,3 +1630,16 @@ def test_surnames_that_locales_keep_by_gender_are_known():
 )
 def test_greetings_glued_number_labels_and_mail_headers_are_no_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wine list — Château Margaux 2015, Dom Pérignon 2013, Moët & Chandon Impérial.",
+        "Desserts: Peach Melba, Pavlova, Crêpes Suzette. Kitchen closes at 22:30.",
+        "# Kalman filter, Fourier transform and Huffman coding live in signal/",
+        "Revise Courvoisier's law, Charcot's triad and Reynolds' pentad.",
+    ],
+)
+def test_wines_dishes_and_eponyms_of_codes_and_pentads_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []

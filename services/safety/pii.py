@@ -383,18 +383,26 @@ _ELEMENT_BEFORE = re.compile(r"</?\Z")
 _CJK_DATE = re.compile("[年月日]")
 
 
+# A date's figures: a day, month or year, a separator, another ("14.3.1955", "1986-04-12", "19 / 02"), or a
+# compact date ("19860412"); and digits either side of a comma with no space, as a CSV row's cells are.
+_DATE_SHAPE = re.compile(r"\d{1,4}[ \t]*[-/.][ \t]*\d|\d{6,8}")
+_CELLS_OF_DIGITS = re.compile(r"\d,\d")
+
+
 def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
-    """Whether the learned tagger's span ``text[start:end]`` of type ``kind`` can be what it says, read
-    from its characters: a date of birth holds a digit, a month's name or a CJK date character (not
-    "YYYY-MM-DD"); an address holds a letter and a digit (a house number, a postcode, a unit), or
-    follows an address label ("Address: Drumbeg, Inver, Co. Donegal"), and is no run of coordinates;
-    a name is neither a field's label ("Last Name"), nor in markup or a placeholder's brackets
-    ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
+    """Whether the learned tagger's span ``text[start:end]`` of type ``kind`` can be what it says, read from its
+    characters: a date of birth holds a date's figures (``_DATE_SHAPE``), a month's name or a CJK date character
+    (not "YYYY-MM-DD", nor "-05"), and no CSV cells ("1507,2026-12-03"); an address holds a letter and a digit (a
+    house number, a postcode, a unit), or follows an address label ("Address: Drumbeg, Inver, Co. Donegal"), and is
+    no run of coordinates; a name is neither a field's label ("Last Name"), nor in markup or a placeholder's
+    brackets ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
     from services.safety.birth_dates import names_a_month
 
     span = text[start:end]
     if kind == "DATE_OF_BIRTH":
-        return any(c.isdigit() for c in span) or names_a_month(span) or _CJK_DATE.search(span) is not None
+        if _CELLS_OF_DIGITS.search(span):
+            return False  # "1507,2026-12-03,2026-12-04": cells of a CSV row, no one date
+        return _DATE_SHAPE.search(span) is not None or names_a_month(span) or _CJK_DATE.search(span) is not None
     if kind == "ADDRESS":
         has_letter, has_digit = any(c.isalpha() for c in span), any(c.isdigit() for c in span)
         labelled = _ADDRESS_LABEL_BEFORE.search(text, max(0, start - 30), start) is not None  # "Drumbeg, Inver"

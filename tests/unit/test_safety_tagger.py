@@ -568,6 +568,10 @@ def test_the_merge_drops_names_in_addresses_before_a_tagger_address_gives_way():
         ("Fædd: 12. mars 1958", "DATE_OF_BIRTH", "12. mars 1958", True),
         ("born the fourth of November", "DATE_OF_BIRTH", "the fourth of November", True),
         ("生年月日: 平成四年", "DATE_OF_BIRTH", "平成四年", True),
+        ("PID|1||77^^^H||NGUYEN^AN||19860412|F", "DATE_OF_BIRTH", "19860412", True),
+        ("nar. 14. 3. 1955", "DATE_OF_BIRTH", "14. 3. 1955", True),
+        ("Ng Kwok Wing,1412,2026-12-02,2026-12-05", "DATE_OF_BIRTH", "-05", False),  # no date's figures
+        ('"Sørensen, Mette",1507,2026-12-03,2026-12-04', "DATE_OF_BIRTH", "1507,2026-12-03,2026-12-04", False),
         ("plan: Hannah-Arendt-Straße, Willy-Brandt-Allee, Marie-Curie-Platz", "ADDRESS", "Willy-Brandt-Allee", False),
         ("Pegs:\nP1 -33.8568, 151.2153\nP2 -33.8571, 151.2160", "ADDRESS", "P1 -33.8568, 151.2153", False),
         ("$GPGGA,091512.00,5130.4421,N,00007.5530,W,1", "ADDRESS", "5130.4421,N,00007.5530,W", False),

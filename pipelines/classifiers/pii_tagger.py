@@ -201,11 +201,20 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _gazetteers_sha256() -> str:
+    """The name lists the tagger's features read (``recognizers.name_lists``: Faker's providers as
+    ``recognizers.py`` reads them): a change there retrains it, as a change of its own code does."""
+    from services.safety.recognizers import name_lists
+
+    return hashlib.sha256("\n".join("\t".join(sorted(names)) for names in name_lists()).encode()).hexdigest()
+
+
 def stamp_of(data_dir: Path, rule_features: bool, refill_copies: int, clusters: int = CLUSTERS) -> dict[str, Any]:
-    """What the manifest records of a trained tagger: data and code hashes, the recipe."""
+    """What the manifest records of a trained tagger: data and code hashes, the name lists', the recipe."""
     root = Path(__file__).resolve().parents[2]
     return {
         "sha256": {name: _sha256(data_dir / f"{name}.jsonl") for name in TRAIN_SETS},
+        "gazetteers_sha256": _gazetteers_sha256(),
         "code_sha256": {
             name: _sha256(root / name)
             for name in ("services/safety/tagger.py", "pipelines/classifiers/pii_tagger.py")

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from services.safety import recognizers
 from services.safety.tagger import (
     CLUSTERS_FILE,
     CONFIG_FILE,
@@ -250,8 +251,8 @@ def _write_sets(folder: Path, rows: list[dict]) -> None:
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
-    from pipelines.classifiers.pii_tagger import TRAIN_SETS, train_pii_tagger
+def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path, monkeypatch):
+    from pipelines.classifiers.pii_tagger import TRAIN_SETS, train_pii_tagger, up_to_date
 
     rows = []
     for template in TEMPLATES:
@@ -277,6 +278,11 @@ def test_training_writes_the_model_and_is_skipped_when_up_to_date(tmp_path):
     assert said[-1] != "pii_tagger: up to date" and (other["c1"], other["c2"]) == (0.2, 0.1)
     _write_sets(data, rows[:-1])  # a changed set trains again
     assert train_pii_tagger(out, data_dir=data, rule_features=False)["texts"] == len(TRAIN_SETS) * (len(rows) - 1)
+    # other name lists (its features read them) make the model stale too
+    assert up_to_date(out, data, rule_features=False)
+    first, last = recognizers.name_lists()
+    monkeypatch.setattr(recognizers, "name_lists", lambda: (first, last | {"kowalczyk-test"}))
+    assert not up_to_date(out, data, rule_features=False)
 
 
 def _entity(kind: str, start: int, end: int, score: float = 0.8):

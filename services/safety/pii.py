@@ -379,8 +379,8 @@ _HEADER_WORDS = frozenset(
 # opening before a word ("<Consignment", "</Consignment").
 _PLACEHOLDER = re.compile(r"[<>{}]")
 _ELEMENT_BEFORE = re.compile(r"</?\Z")
-# Characters of a date written in Chinese or Japanese (年 year, 月 month, 日 day).
-_CJK_DATE = re.compile("[年月日]")
+# Characters of a date written in Chinese, Japanese or Korean (年 / 년 year, 月 / 월 month, 日 / 일 day).
+_CJK_DATE = re.compile("[年月日년월일]")
 
 
 # A date's figures: a day, month or year, a separator, another ("14.3.1955", "1986-04-12", "19 / 02"), or a

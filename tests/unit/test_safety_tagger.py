@@ -575,6 +575,7 @@ def test_the_merge_drops_names_in_addresses_before_a_tagger_address_gives_way():
         ("born the fourth of November", "DATE_OF_BIRTH", "the fourth of November", True),
         ("生年月日: 平成四年", "DATE_OF_BIRTH", "平成四年", True),
         ("PID|1||77^^^H||NGUYEN^AN||19860412|F", "DATE_OF_BIRTH", "19860412", True),
+        ("고객: 윤하은이고요, 1993년 11월 2일이요", "DATE_OF_BIRTH", "1993년 11월 2일", True),
         ("nar. 14. 3. 1955", "DATE_OF_BIRTH", "14. 3. 1955", True),
         ("Ng Kwok Wing,1412,2026-12-02,2026-12-05", "DATE_OF_BIRTH", "-05", False),  # no date's figures
         ('"Sørensen, Mette",1507,2026-12-03,2026-12-04', "DATE_OF_BIRTH", "1507,2026-12-03,2026-12-04", False),

@@ -43,10 +43,10 @@ is a cue's window; digits read aloud count after a cue (``services/safety/spoken
 extensions in words ("poste 22") are read; a quad opening an access-log line or beside another quad is an
 address. The cue expression is tried only where a match can start (``phone_cues``): the same matches.
 
-Since session 26 (held-out 14's errors): a device identifier's label ("IMEI", "ICCID") or a serial or
+Since session 27 (held-out 14's errors): a device identifier's label ("IMEI", "ICCID") or a serial or
 order number's label in Chinese, Japanese or Korean ("出厂编号：") drops a phone, SSN or card hit after it
-(a Luhn-valid IMEI reads as a card), and a phone hit after two dotted numbers is a build number's tail
-("Office 16.0.18129.20116"). A quad in a table's version column ("device_id,mac,firmware") or after a
+(a Luhn-valid IMEI reads as a card), and a phone hit in a dotted run with a one-digit number inside is a
+build number ("Office 16.0.18129.20116"). A quad in a table's version column ("device_id,mac,firmware") or after a
 version word in Chinese, Japanese or Korean ("固件版本：") is a version, and an e-mail hit right after
 "://" is a URL's user and host (a Sentry DSN's key), no mailbox; a key glued before an address
 ("ADMIN_EMAIL=") is left out of its span (``email_start``).

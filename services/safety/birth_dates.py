@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi es_PE"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE"
 ).split()
 
 
@@ -262,9 +262,16 @@ _BIRTH_CUES = (
     r"lahir(?:\s+pada)?",
     # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995"
     r"t(?:empat|mp)\.?\s*/\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
-    # Arabic, Hindi
+    # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
-    r"जन्म\s*तिथि",
+    r"تاریخ\s+(?:تولد|پیدائش)",
+    r"תאריך\s+לידה",
+    r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
+    r"জন্ম\s*তারিখ",
+    r"பிறந்த\s*தேதி",
+    r"పుట్టిన\s*తేదీ",
+    "วันเกิด",
+    "วันเดือนปีเกิด",
     # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
     r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
 )
@@ -357,7 +364,7 @@ def birth_cues(text: str) -> Iterator[int]:
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento nascita nascimento lahir рождения 生年月日 出生日期 생년월일 sinh "
-    "fødsel fodsel födelse geboorte urodzenia fædd fæð"
+    "fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
 

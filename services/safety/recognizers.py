@@ -74,7 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import ROLE_NAME_KEYS, normal_key, record_fields, sql_values, table_columns
+from services.safety.tables import ROLE_NAME_KEYS, is_mark, normal_key, record_fields, sql_values, table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -387,10 +387,14 @@ _NAME_FIELD_BEFORE = re.compile(
 # a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
 _RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
 _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
-# (and the doctor's titles of Vietnamese, Arabic, Hebrew and Hindi records: "BS.", "د.", 'ד"ר', "डॉ.")
+# (and the titles of Vietnamese, Arabic, Hebrew, Hindi and Thai records: "BS.", "د.", 'ד"ר', "डॉ.", "श्रीमती",
+# "นางสาว")
 # Where a role's value may go on after its name: a comma, a bracket
 _ROLE_VALUE_STOP = re.compile(r",|[ \t]+\(")
-_FIELD_TITLE = re.compile(rf"(?:{TITLES}|Smt|Shri|Sri|Kum|BS|د|ד\"ר|डॉ)\.?[ \t]+")
+_FIELD_TITLE = re.compile(
+    rf"(?:{TITLES}|Smt|Shri|Sri|Kum|BS|د|ד\"ר|डॉ|श्रीमती|श्री|सुश्री|कुमारी)\.?[ \t]+"
+    r"|(?:นางสาว|นาง|นาย|นพ\.|พญ\.|ดร\.|ด\.ช\.|ด\.ญ\.)[ \t]*"  # a Thai title, glued to the name or not
+)
 # Keys a product's or a place's name sits under too: their value must read as a person's name
 _GENERIC_NAME_KEYS = frozenset("name nama nom nombre nome guest".split())
 # A table's header cell naming its column a person's name (a CSV, semicolon or tab export, a markdown table):
@@ -1022,7 +1026,7 @@ class NameRecognizer(EntityRecognizer):
         """Whether a record's value under a name key reads as a name: letters in any script (an HL7 name's
         "^" between its parts), no digit, not every word a common one; under a bare "name" (a product's too),
         a known given name or surname, or two words written as names and none common (``_name_cell``)."""
-        if not _RECORD_NAME.fullmatch(value) or len(value) > 60:
+        if not _RECORD_NAME.fullmatch("".join(c for c in value if not is_mark(c))) or len(value) > 60:
             return False
         if any(w[0].islower() and len(w) > 3 and w.lower() not in _PARTICLES for w in value.split()):
             return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles

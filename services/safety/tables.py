@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 CELL_SEPARATORS = ("|", ",", ";", "\t")
 
@@ -96,22 +97,26 @@ _KEY_KINDS = {
         "cardholdername accountname accountholdername guestname passengername paxname employeename staffname "
         "membername studentname applicantname tenantname insuredname policyholder beneficiary payee payeename "
         "recipient recipientname empfänger empfaenger kontoinhaber titular nombrecompleto nomcomplet "
-        "nomecompleto namalengkap nama hoten họtên фио фиo 氏名 姓名 이름 성명 hóspede hospede guest"
+        "nomecompleto namalengkap nama hoten họtên фио фиo 氏名 姓名 이름 성명 hóspede hospede guest "
+        "नाम पूरानाम रोगीकानाम मरीजकानाम ชื่อ ชื่อผู้ป่วย ชื่อนามสกุล ชื่อสกุล ชื่อผู้รับ নাম পুরোনাম பெயர் పేరు "
+        "نام نامکامل الاسم الاسمالكامل שם שםמלא ονοματεπώνυμο"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
-        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten"
+        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
-        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ"
+        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ "
+        "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
     ),
     "address": (
         "address addr addr1 addr2 address1 address2 addressline addressline1 addressline2 line1 line2 street "
         "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 주소 "
-        "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi"
+        "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
+        "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση"
     ),
     "postcode": "postcode postalcode zip zipcode eircode",
     "birth": (
@@ -119,7 +124,8 @@ _KEY_KINDS = {
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
         "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
         "생년월일 ngaysinh ngàysinh fodselsdato fødselsdato födelsedatum geboortedatum dataurodzenia fædd "
-        "fæðingardagur"
+        "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
+        "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης"
     ),
 }
 # A person named by a role in a document's field ("Patient: Eilidh MacSween", "主治医师：陈思远",
@@ -134,7 +140,8 @@ ROLE_NAME_KEYS = frozenset(
         "患者 患者姓名 病人姓名 主治医师 主治医生 住院医师 经治医师 被告人 原告 班主任 监护人 患者氏名 主治医 担当医 "
         "환자 환자명 환자성명 보호자 담임 담임교사 주치의 담당의 "
         "bệnhnhân họtênbệnhnhân họtênngườibệnh ngườibệnh bácsĩ bácsĩđiềutrị giáoviênchủnhiệm phụhuynh "
-        "ασθενής ασθενούς θεράπωνιατρός κατηγορούμενος κατηγορουμένη παθών παθούσα μάρτυρας κηδεμόνας"
+        "ασθενής ασθενούς θεράπωνιατρός κατηγορούμενος κατηγορουμένη παθών παθούσα μάρτυρας κηδεμόνας "
+        "रोगी मरीज उपचारकर्ता ผู้ป่วย แพทย์ผู้รักษา"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}
@@ -169,8 +176,14 @@ _SUFFIX_KINDS = (
 
 
 def normal_key(key: str) -> str:
-    """A key as the table holds it: lower case, its letters and digits only."""
-    return "".join(c for c in key.lower() if c.isalnum())
+    """A key as the table holds it: lower case, its letters, marks and digits only."""
+    return "".join(c for c in key.lower() if c.isalnum() or is_mark(c))
+
+
+def is_mark(c: str) -> bool:
+    """Whether ``c`` is a combining mark: a vowel sign or virama of an Indic script, a Thai tone mark, an accent
+    written apart. ``\\w`` and ``str.isalpha`` leave them out of a word ("जन्म तिथि", "ที่อยู่")."""
+    return unicodedata.category(c) in ("Mn", "Mc")
 
 
 def key_kind(key: str) -> str | None:
@@ -199,25 +212,28 @@ class Field(tuple):
     end = property(lambda self: self[3])
 
 
+# The combining marks of the Basic Multilingual Plane (``is_mark``), for a character class beside ``\w``
+_MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 # A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
 # line's start up to three words ("Date of birth:", "Home address:"); then the value: quoted (perhaps the
 # first of a list's), or bare to the line's end ("name: Jane Roe"), a wide gap (a form's next column), a
 # comma before another key, a brace or a bracket.
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
-    r"|(?:(?<=^)|(?<=[\s{,;(\[&?]))(?P<key>[^\W\d][\w.-]{0,39}?)"
-    r"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w.-]*(?:[ \t]+[\w.-]+){1,3}?))"
+    rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{_MARKS}.-]{{0,39}}?)"
+    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{_MARKS}.-]*(?:[ \t]+[\w{_MARKS}.-]+){{1,3}}?))"
     r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
-# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", nor one before a
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", or of a letter and
+# its vowel sign, "डॉ. अमित", nor one before a
 # lower-case word: Hungarian "42. 3. em. 7."), a contact's
 # label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
-    r"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{2})(?<!\b[^\W\d_]{3})\.[ \t]+(?![\d#a-zà-ÿ])"
+    rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{_MARKS}])\.[ \t]+(?![\d#a-zà-ÿ])"
     r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")

@@ -221,3 +221,43 @@ def test_a_rule_line_is_passed_over_only_right_under_the_header():
 )
 def test_address_keys_of_more_languages_and_a_floor_after_a_house_number(text, value):
     assert [(kind, text[start:end]) for kind, _, start, end in record_fields(text)][:1] == [("address", value)]
+
+
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        ("जन्म तिथि", "birth"),
+        ("रोगी का नाम", "name"),
+        ("पता", "address"),
+        ("ที่อยู่", "address"),
+        ("วันเกิด", "birth"),
+        ("নাম", "name"),
+        ("முகவரி", "address"),
+        ("نام خانوادگی", "family"),
+        ("תאריך לידה", "birth"),
+        ("Ημερομηνία γέννησης", "birth"),
+    ],
+)
+def test_a_key_keeps_its_vowel_signs_and_marks(key, kind):
+    # "ि", "ี", "ে" are combining marks, no letters to \w: a key read without them would end inside a word
+    assert key_kind(key) == kind
+
+
+def test_a_hindi_record_gives_its_name_address_and_date_of_birth():
+    text = (
+        "ओपीडी पर्ची\nरोगी का नाम: श्रीमती कमला वर्मा\nजन्म तिथि: 03/02/1958\n"
+        "पता: मकान नं. 9, गली नं. 2, अशोक विहार, लखनऊ 226012\n"
+    )
+    assert spans(NameRecognizer(), text) == ["कमला वर्मा"]
+    assert spans(DateOfBirthRecognizer(), text) == ["03/02/1958"]
+    assert spans(AddressRecognizer(), text) == ["मकान नं. 9, गली नं. 2, अशोक विहार, लखनऊ 226012"]
+    # the full stop of "डॉ." (a letter and its vowel sign) ends no value
+    assert fields("उपचारकर्ता: डॉ. राजेश मिश्रा\n") == [("name", "डॉ. राजेश मिश्रा")]
+    assert spans(NameRecognizer(), "उपचारकर्ता: डॉ. राजेश मिश्रा\n") == ["राजेश मिश्रा"]
+
+
+def test_a_thai_record_leaves_a_glued_title_out_and_reads_a_thai_month():
+    text = "ชื่อผู้ป่วย: นายสมศักดิ์ แก้วมณี\nวันเกิด: 7 กรกฎาคม 2521\nที่อยู่: 45/2 หมู่ 3 ตำบลสุเทพ อำเภอเมือง เชียงใหม่ 50200\n"
+    assert spans(NameRecognizer(), text) == ["สมศักดิ์ แก้วมณี"]
+    assert spans(DateOfBirthRecognizer(), text) == ["7 กรกฎาคม 2521"]
+    assert spans(AddressRecognizer(), text) == ["45/2 หมู่ 3 ตำบลสุเทพ อำเภอเมือง เชียงใหม่ 50200"]

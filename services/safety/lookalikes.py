@@ -111,7 +111,8 @@ _PRODUCT_BEFORE = re.compile(
     r"|\b(?:ship|ships|shipped|shipping|bundle|bundles|bundled|require|requires|required|pin|pins|pinned)\b"
     # a release's history: "(replaces 10.4.21.233)", "the regression introduced in 4.12.200.3"
     r"[^,;]{0,40}|\b(?:replaces|replaced|supersedes|superseded|(?:introduced|fixed|regressed|resolved)\s+in)))"
-    r"[,;]?\s+$"
+    # one space or a line's break between them: a wider gap is a column's ("Running   10.244.1.17" in kubectl)
+    r"[,;]?(?:[ \t]?\n[ \t]*|\s)$"
 )
 # A product token glued to its version by a slash, as a User-Agent writes it ("Chrome/131.0.0.0").
 _PRODUCT_SLASH_BEFORE = re.compile(r"(?<![\w/:.-])[A-Za-z][A-Za-z0-9]*/$")

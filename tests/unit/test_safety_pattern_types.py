@@ -423,3 +423,10 @@ def test_an_email_address_percent_encoded_in_a_url_is_an_email_address(pii_detec
     text = '1.2.3.4 - - [01/Dec/2026:09:12:44 +0100] "GET /account/profile?email=birgit.hansen%40posteo.de HTTP/1.1"'
     assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["birgit.hansen%40posteo.de"]
     assert _found(pii_detector, "GET /files/report%40v2/download?id=7", "EMAIL_ADDRESS") == []
+
+
+def test_a_quad_a_column_gap_after_a_capitalised_word_is_an_address(pii_detector):
+    # kubectl's STATUS column before its IP column: "Running" names no product the quad is a version of
+    pods = "NAME           READY   STATUS    IP            NODE\napi-5c9f-qz2lw  1/1     Running   10.42.3.118   worker-2\n"
+    assert _found(pii_detector, pods, "IP_ADDRESS") == ["10.42.3.118"]
+    assert _found(pii_detector, "Citrix Workspace 23.11.0.132 crashed again", "IP_ADDRESS") == []

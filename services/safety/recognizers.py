@@ -885,7 +885,7 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
-        extra = spelled_names(text) + self._spoken_names(text)
+        extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text)
         extra += self._chat_senders(text) if "\n" in text else []
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
@@ -1480,6 +1480,30 @@ class NameRecognizer(EntityRecognizer):
             return False
         found = self._judge(text, run.start(), run.end())
         return found is not None and len(text[found[0] : found[1]].split()) >= 2
+
+
+# A Russian, Ukrainian or Belarusian name that a patronymic or two initials make a person's: a given name and its
+# patronymic, a surname before or after ("Ковалёва Анастасия Игоревна", "Ольга Викторовна Семёнова", "Наталья
+# Ивановна"), a surname with its initials after or before ("Соколова Н.В.", "Ткаченко І. В.", "Н. В. Соколова").
+# A word of address or a role before the given name is no part of it ("Уважаемая Ольга Викторовна").
+_CYR_UPPER, _CYR_LOWER = "А-ЯЁІЇЄҐЎ", "а-яёіїєґў'’"
+_CYR_WORD = rf"[{_CYR_UPPER}][{_CYR_LOWER}]+(?:-[{_CYR_UPPER}][{_CYR_LOWER}]+)?"
+_CYR_INITIALS = rf"[{_CYR_UPPER}]\.[ \t]?[{_CYR_UPPER}]\."
+_CYR_ADDRESS_WORDS = (
+    "Уважаемый Уважаемая Уважаемые Дорогой Дорогая Шановний Шановна Шановні Пациент Пациентка Пацієнт Пацієнтка "
+    "Истец Истица Ответчик Ответчица Позивач Позивачка Відповідач Відповідачка Врач Лікар Гражданин Гражданка "
+    "Громадянин Громадянка Господин Госпожа Пан Пані"
+).split()
+_CYRILLIC_NAME = re.compile(
+    rf"(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
+    rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+(?:вич|вна|ична)(?:[ \t]+{_CYR_WORD})?"
+    rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}))(?![{_CYR_LOWER}])"
+)
+
+
+def cyrillic_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the Cyrillic names a patronymic or initials mark (``_CYRILLIC_NAME``)."""
+    return [m.span() for m in _CYRILLIC_NAME.finditer(text)]
 
 
 def spelled_names(text: str) -> list[tuple[int, int]]:

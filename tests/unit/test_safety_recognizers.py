@@ -1643,3 +1643,18 @@ def test_greetings_glued_number_labels_and_mail_headers_are_no_names(text):
 )
 def test_wines_dishes_and_eponyms_of_codes_and_pentads_are_no_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Пациентка: Лебедева Дарья Сергеевна, 1 палата", ["Лебедева Дарья Сергеевна"]),
+        ("Меня зовут Ирина Павловна Кузнецова, звоню по заказу", ["Ирина Павловна Кузнецова"]),
+        ("Уважаемый Виктор Андреевич, направляем договор", ["Виктор Андреевич"]),
+        ("Відповідач: Шевчук Тарас Богданович\nЛікар: Мельник О. П.", ["Шевчук Тарас Богданович", "Мельник О. П."]),
+        ("Исполнитель: А.С. Волков, тел. 1", ["А.С. Волков"]),
+        ("Головна сторінка магазину, Рис. 2", []),
+    ],
+)
+def test_a_cyrillic_name_with_a_patronymic_or_initials_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -427,6 +427,9 @@ def test_an_email_address_percent_encoded_in_a_url_is_an_email_address(pii_detec
 
 def test_a_quad_a_column_gap_after_a_capitalised_word_is_an_address(pii_detector):
     # kubectl's STATUS column before its IP column: "Running" names no product the quad is a version of
-    pods = "NAME           READY   STATUS    IP            NODE\napi-5c9f-qz2lw  1/1     Running   10.42.3.118   worker-2\n"
+    pods = (
+        "NAME           READY   STATUS    IP            NODE\n"
+        "api-5c9f-qz2lw  1/1     Running   10.42.3.118   worker-2\n"
+    )
     assert _found(pii_detector, pods, "IP_ADDRESS") == ["10.42.3.118"]
     assert _found(pii_detector, "Citrix Workspace 23.11.0.132 crashed again", "IP_ADDRESS") == []

@@ -455,10 +455,21 @@ _LOG_USER = re.compile(
     r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
     r"|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
-    r"|\b(?:invalid|illegal)[ \t]+user[ \t]+"
+    r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
+    # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
+    r"|(?m:^)(?:host|hostssl|hostnossl|hostgssenc|hostnogssenc|local)[ \t]+[\w,.-]+[ \t]+"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"
+)
+# sshd_config's user lists: "AllowUsers deploy@62.103.44.0/24 npapadakis@62.103.44.18", each user perhaps
+# with a host after "@" (the user names are read as ``_LOG_USER``'s are)
+_SSH_USER_LIST = re.compile(r"(?m)^[ \t]*(?:Allow|Deny)Users[ \t]+([^\n#]+)")
+_SSH_LISTED_USER = re.compile(r"(?<!\S)([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}(?=@|\s|$)")
+# The author column of "git blame": "a81f3c02 (Oksana Melnyk      2025-03-14 11:02:51 +0200 40) ...", a file's
+# name perhaps between ("^5b20e8a src/app.py (...)"); "Not Committed Yet" is no one
+_BLAME_AUTHOR = re.compile(
+    r"(?m)^\^?[0-9a-f]{7,40}[ \t]+(?:[\w./-]+[ \t]+)?\((?P<name>[^\W\d_][^()\d\n]*?)[ \t]+\d{4}-\d\d-\d\d[ \t]"
 )
 # An age right after a name: "Eleanor Whitcombe, 78F, DOB ...", "Tom Hale (54 y/o)".
 _AGE_AFTER = re.compile(r"^(?:,\s*|\s*\(\s*)(?:aged\s+)?\d{1,3}\s*(?:[MF]\b|y/?o\b|yo\b|years?\b|yrs?\b|,|\))")
@@ -861,6 +872,10 @@ class NameRecognizer(EntityRecognizer):
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
         if "=" in text or ":" in text or " from" in text or "/" in text or "TODO(" in text or "FIXME(" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
+            if "Users" in text:
+                for listed in _SSH_USER_LIST.finditer(text):
+                    found = _SSH_LISTED_USER.finditer(text, listed.start(1), listed.end(1))
+                    users += [m for m in found if self._user_name_is_person(m.group(1))]
             out += [recognizer_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
         layouts = self._record_layouts(text) if "/" in text or "^" in text else []
         out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in layouts]
@@ -885,7 +900,7 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
-        extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text)
+        extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
         extra += self._chat_senders(text) if "\n" in text else []
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
@@ -1504,6 +1519,17 @@ _CYRILLIC_NAME = re.compile(
 def cyrillic_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the Cyrillic names a patronymic or initials mark (``_CYRILLIC_NAME``)."""
     return [m.span() for m in _CYRILLIC_NAME.finditer(text)]
+
+
+def blame_authors(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the authors "git blame" lists (``_BLAME_AUTHOR``) whose names read as a person's."""
+    if "(" not in text:
+        return []
+    return [
+        m.span("name")
+        for m in _BLAME_AUTHOR.finditer(text)
+        if _RECORD_NAME.fullmatch(m.group("name")) and m.group("name") != "Not Committed Yet"
+    ]
 
 
 def spelled_names(text: str) -> list[tuple[int, int]]:

@@ -1658,3 +1658,26 @@ def test_wines_dishes_and_eponyms_of_codes_and_pentads_are_no_names(text):
 )
 def test_a_cyrillic_name_with_a_patronymic_or_initials_is_a_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        (
+            "Dec  2 08:14:55 jump-1 sshd[2291]: pam_unix(sshd:session): session opened for user tkowalski(uid=1007) by (uid=0)",
+            ["tkowalski"],
+        ),
+        (
+            "host    crm     egonzalez    10.4.0.0/16    scram-sha-256\nhost    all    replicator    10.4.2.9/32    md5",
+            ["egonzalez"],
+        ),
+        ("AllowUsers deploy@10.0.0.0/8 akowalczyk@203.0.113.5 backup", ["akowalczyk"]),
+        (
+            "9c41d2e7 (Ingrid Halvorsen 2026-02-11 09:40:12 +0100 12)   total = sum(rows)\n"
+            "00000000 (Not Committed Yet 2026-12-04 10:00:00 +0100 13)   # todo",
+            ["Ingrid Halvorsen"],
+        ),
+    ],
+)
+def test_user_names_in_sshd_pg_hba_and_allowusers_lines_and_git_blame_authors_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -1664,11 +1664,13 @@ def test_a_cyrillic_name_with_a_patronymic_or_initials_is_a_person(text, names):
     "text, names",
     [
         (
-            "Dec  2 08:14:55 jump-1 sshd[2291]: pam_unix(sshd:session): session opened for user tkowalski(uid=1007) by (uid=0)",
+            "Dec  2 08:14:55 jump-1 sshd[2291]: pam_unix(sshd:session): "
+            "session opened for user tkowalski(uid=1007) by (uid=0)",
             ["tkowalski"],
         ),
         (
-            "host    crm     egonzalez    10.4.0.0/16    scram-sha-256\nhost    all    replicator    10.4.2.9/32    md5",
+            "host    crm     egonzalez    10.4.0.0/16    scram-sha-256\n"
+            "host    all     replicator   10.4.2.9/32    md5",
             ["egonzalez"],
         ),
         ("AllowUsers deploy@10.0.0.0/8 akowalczyk@203.0.113.5 backup", ["akowalczyk"]),

@@ -510,8 +510,15 @@ _GIVEN_AFTER_COMMA = re.compile(
 # span leaves the title out.
 _TRAVEL_TITLE = r"(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)"
 _CAPS = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+)*"
+# (a PNR numbers its names: "1.OKONJO/ADAEZE MRS", "1.1MBEKI/SIPHO LUTHANDO MR")
 _AIRLINE_NAME = re.compile(
-    rf"(?<![\w/.-])({_CAPS}/{_CAPS}(?:[ \t]+(?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
+    rf"(?:(?<![\w/.-])|(?<=\b\d\.)|(?<=\b\d\.\d))"
+    rf"({_CAPS}/{_CAPS}(?:[ \t]+(?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
+)
+# An SSR DOCS element's passenger, after the date of birth, sex and passport expiry:
+# "SSR DOCS KL HK1 P/NGA/A04418827/NGA/12MAR85/F/09SEP30/OKONJO/ADAEZE/P1", "...HOANG/MINHANH-1.1"
+_DOCS_NAME = re.compile(
+    rf"\bDOCS\b[^\n]*?/\d\d[A-Z]{{3}}\d\d/[MFU]I?/\d\d[A-Z]{{3}}\d\d/({_CAPS}/{_CAPS}(?:[ \t]+{_CAPS})*)(?=/|-\d|\s|$)"
 )
 _HL7_NAME = re.compile(
     r"(?<![\w^])([A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]+(?:\^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*){1,3})\^*(?![\w^])"
@@ -1142,6 +1149,7 @@ class NameRecognizer(EntityRecognizer):
             surname, given = m.group(1).split("/", 1)
             if m.group(2) or self._names_known(given.split()):
                 found.append((m.start(1), m.end(1)))
+        found += [m.span(1) for m in _DOCS_NAME.finditer(text)] if "DOCS" in text else []
         for m in _HL7_NAME.finditer(text) if "^" in text else ():
             parts = m.group(1).split("^")
             if self._names_known(parts[1:]):

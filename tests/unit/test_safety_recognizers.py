@@ -1683,3 +1683,12 @@ def test_a_cyrillic_name_with_a_patronymic_or_initials_is_a_person(text, names):
 )
 def test_user_names_in_sshd_pg_hba_and_allowusers_lines_and_git_blame_authors_are_people(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_a_pnrs_numbered_names_and_its_ssr_docs_passengers_are_people():
+    pnr = (
+        "RP/MANW21AB/\n  1.ADEYEMI/FOLASADE MRS   2.1ADEYEMI/TUNDE MSTR\n"
+        "  4 SSR DOCS BA HK1 P/GBR/533018862/GBR/14FEB88/F/02OCT31/ADEYEMI/FOLASADE/P1\n"
+        "  5 SSR DOCS BA HK1 P/GBR/533019904/GBR/09AUG16/M/11MAR29/ADEYEMI/TUNDE-2.1\n"
+    )
+    assert spans(NameRecognizer(), pnr) == ["ADEYEMI/FOLASADE", "ADEYEMI/TUNDE", "ADEYEMI/FOLASADE", "ADEYEMI/TUNDE"]

@@ -453,11 +453,14 @@ def _field_opens(before: str) -> bool:
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 _LOG_USER = re.compile(
     r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
-    r"|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by)"
+    r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
     r"|(?m:^)(?:host|hostssl|hostnossl|hostgssenc|hostnogssenc|local)[ \t]+[\w,.-]+[ \t]+"
+    # OpenVPN's client, its common name after its address ("88.217.140.3:49811 [lena.hartmann]") or before
+    # it ("openvpn[981]: lkowalska/37.120.144.9:52881")
+    r"|\d:\d{1,5}[ \t]+\[|\bopenvpn\[\d+\]:[ \t]+(?=[a-z._-]+/\d)"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"
@@ -695,6 +698,17 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
                         into.add(name.lower())
                         into.add(fold(name.lower()))  # "Nguyen" as often as "Nguyễn", "Sean" as "Seán"
     return frozenset(first), frozenset(last)
+
+
+# A Slavic surname's feminine ending and its masculine one, as the name lists hold it: "kowalska" (kowalski),
+# "wisniewska", "yusupova" (yusupov), "novakova" (novak), "petrova" (petrov)
+_FEMININE_ENDINGS = (("ska", "ski"), ("cka", "cki"), ("dzka", "dzki"), ("ova", "ov"), ("eva", "ev"), ("ina", "in"))
+
+
+def _masculine_forms(surname: str) -> list[str]:
+    """The masculine forms a feminine Slavic ``surname`` may have (``_FEMININE_ENDINGS``; Czech "-ová" drops)."""
+    forms = [surname[: -len(end)] + male for end, male in _FEMININE_ENDINGS if surname.endswith(end)]
+    return forms + [surname[:-3]] if surname.endswith("ova") else forms
 
 
 def fold(word: str) -> str:
@@ -1174,12 +1188,13 @@ class NameRecognizer(EntityRecognizer):
             return len(p) >= 3 and p in first and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
 
         def surname(p: str) -> bool:
-            return len(p) >= 3 and p in last and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
+            known = p in last or any(form in last for form in _masculine_forms(p))
+            return len(p) >= 3 and known and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
 
         if len(parts) == 2:
             a, b = parts
             return (given(a) and (surname(b) or given(b) or len(b) <= 2)) or (len(a) == 1 and len(b) >= 4)
-        if len(handle) >= 5 and handle[1:] in last and handle not in _SERVICE_ACCOUNTS:
+        if len(handle) >= 5 and surname(handle[1:]) and handle not in _SERVICE_ACCOUNTS:
             return True  # "tnguyen", "jsmith": an initial and a surname
         if handle in _SERVICE_ACCOUNTS:
             return False

@@ -1692,3 +1692,22 @@ def test_a_pnrs_numbered_names_and_its_ssr_docs_passengers_are_people():
         "  5 SSR DOCS BA HK1 P/GBR/533019904/GBR/09AUG16/M/11MAR29/ADEYEMI/TUNDE-2.1\n"
     )
     assert spans(NameRecognizer(), pnr) == ["ADEYEMI/FOLASADE", "ADEYEMI/TUNDE", "ADEYEMI/FOLASADE", "ADEYEMI/TUNDE"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        (
+            "An account failed to log on.\nAccount For Which Logon Failed:\n\tAccount Name:\t\tp.lindgren\n",
+            ["p.lindgren"],
+        ),
+        (
+            "Dec 1 06:30:12 vpn openvpn[1422]: 81.2.69.160:40211 [marta.kovac] Peer Connection Initiated",
+            ["marta.kovac"],
+        ),
+        ("Dec 1 06:30:14 vpn openvpn[1422]: akowalska/81.2.69.160:40211 MULTI: primary virtual IP", ["akowalska"]),
+        ("Dec 1 06:31:02 db1 sshd[311]: Accepted publickey for tpetrova from 81.2.69.160 port 50122", ["tpetrova"]),
+    ],
+)
+def test_windows_account_names_openvpn_clients_and_feminine_surnames_in_log_users_are_people(text, names):
+    assert spans(NameRecognizer(), text) == names

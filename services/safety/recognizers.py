@@ -465,6 +465,12 @@ _LOG_USER = re.compile(
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"
 )
+# A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
+# "?patient=hoffmann&page=2", "?user=mcgregor" (read when the lists know the name)
+_QUERY_PERSON = re.compile(
+    r"[?&](?:customer|patient|user|username|client|member|guest|name|surname|lastname|last_name|firstname"
+    r"|first_name)=([a-z][a-z'-]{2,30})(?=[&#\s\"']|$)"
+)
 # sshd_config's user lists: "AllowUsers deploy@62.103.44.0/24 npapadakis@62.103.44.18", each user perhaps
 # with a host after "@" (the user names are read as ``_LOG_USER``'s are)
 _SSH_USER_LIST = re.compile(r"(?m)^[ \t]*(?:Allow|Deny)Users[ \t]+([^\n#]+)")
@@ -897,7 +903,11 @@ class NameRecognizer(EntityRecognizer):
                 for listed in _SSH_USER_LIST.finditer(text):
                     found = _SSH_LISTED_USER.finditer(text, listed.start(1), listed.end(1))
                     users += [m for m in found if self._user_name_is_person(m.group(1))]
-            out += [recognizer_result("PERSON", m.start(1), m.end(1), 0.85, self) for m in users]
+            if "?" in text:
+                queried = _QUERY_PERSON.finditer(text)
+                users += [m for m in queried if any(self._known(m.group(1))) or self._user_name_is_person(m.group(1))]
+            spans = sorted({m.span(1) for m in users})  # "?user=mariagarcia" is a log user's key and a query's
+            out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in spans]
         layouts = self._record_layouts(text) if "/" in text or "^" in text else []
         out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in layouts]
         joined_until = 0  # the end of a name that took the runs after it in ("Hufnagl, Walburga")

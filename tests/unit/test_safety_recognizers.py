@@ -1711,3 +1711,10 @@ def test_a_pnrs_numbered_names_and_its_ssr_docs_passengers_are_people():
 )
 def test_windows_account_names_openvpn_clients_and_feminine_surnames_in_log_users_are_people(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_a_surname_or_given_name_in_a_urls_person_query_is_a_person():
+    log = '81.2.69.160 - - [01/Dec/2026:09:12:44 +0100] "GET /orders?customer=lindqvist&page=2 HTTP/1.1" 200 512'
+    assert spans(NameRecognizer(), log) == ["lindqvist"]
+    assert spans(NameRecognizer(), "GET /search?user=mariagarcia HTTP/1.1") == ["mariagarcia"]
+    assert spans(NameRecognizer(), "GET /search?q=bakery&near=leith&sort=price HTTP/1.1") == []

@@ -169,7 +169,7 @@ _NOT_PERSON_WORDS = set(
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics foods consulting insurance motors
     desk helpdesk support services service operations office billing sales staff crew
-    name names
+    name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala
     """.split()
 )
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
@@ -295,7 +295,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
     auntie aunty uncle grandma grandpa granny nanny ammi abbu abba visitor driver courier rider seller buyer
     landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
-    envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci
+    envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     """.split()
 )

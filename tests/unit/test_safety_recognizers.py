@@ -1718,3 +1718,19 @@ def test_a_surname_or_given_name_in_a_urls_person_query_is_a_person():
     assert spans(NameRecognizer(), log) == ["lindqvist"]
     assert spans(NameRecognizer(), "GET /search?user=mariagarcia HTTP/1.1") == ["mariagarcia"]
     assert spans(NameRecognizer(), "GET /search?q=bakery&near=leith&sort=price HTTP/1.1") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An account failed to log on.\nSubject:\n\tSecurity ID:\t\tNULL SID\n",
+        "Verwijsbrief — Huisartsenpraktijk De Wilgen, Utrecht",
+        "Procès-verbal — Commissariat de Grenoble, 14 novembre",
+        "Inscrite au Collège Victor-Hugo depuis septembre",
+        "Processo distribuído à 2ª Vara Cível de Santos",
+        "Escala de Norton: 14 puntos",
+        "Til: Odense Universitetshospital, Kardiologisk Afdeling",
+    ],
+)
+def test_institutions_scales_and_header_words_of_more_languages_are_no_people(text):
+    assert spans(NameRecognizer(), text) == []

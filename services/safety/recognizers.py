@@ -1217,20 +1217,25 @@ class NameRecognizer(EntityRecognizer):
         speaker lines at least)."""
         found = []
         labels = list(_HANDLE_LABEL.finditer(text))
-        nicks = collections.Counter(m.group(1) or m.group(3) for m in labels if m.group(1) or m.group(3))
+        said = collections.Counter(m.group(1) or m.group(2) or m.group(3) for m in labels)
         for m in labels:
             group = next(g for g in (1, 2, 3) if m.group(g))
             handle = m.group(group)
-            if group != 2 and nicks[handle] >= 2 and handle not in _SERVICE_ACCOUNTS and handle not in _HTML_TAGS:
-                found.append((m.start(group), m.end(group)))  # an IRC nick that speaks twice ("<mei> yep")
-                continue
-            if "." not in handle and "_" not in handle:
-                # one word ("tnguyen:"): an initial and a known surname only (YAML keys are words)
-                if len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS:
+            if group != 2 or "." in handle or "_" in handle:
+                # an IRC nick or a chat export's sender before its time: a person's user name ("<kjetil>",
+                # "ravi 09:15", "dani_r"), or a nick built like a name that speaks twice ("aditi.r"); not a
+                # one-word pseudonym ("<rootbeer>", "<zyphr>") nor a tag ("<div>")
+                built = (
+                    group != 2 and re.fullmatch(r"[a-z]{3,}[._][a-z.-]+", handle) and handle not in _SERVICE_ACCOUNTS
+                )
+                if handle not in _HTML_TAGS and (self._user_name_is_person(handle) or (built and said[handle] >= 2)):
                     found.append((m.start(group), m.end(group)))
                 continue
-            given, rest = re.split(r"[._]", handle, maxsplit=1)
-            if given in self.first and given not in _AMBIGUOUS and (len(rest) <= 2 or rest in self.last):
+            # one word before a colon ("tnguyen:", "kofi:"): an initial and a known surname, or a given name that
+            # speaks twice (a YAML key is a word and seldom a given name twice)
+            if (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS) or (
+                said[handle] >= 2 and self._user_name_is_person(handle)
+            ):
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
             return []

@@ -1734,3 +1734,10 @@ def test_a_surname_or_given_name_in_a_urls_person_query_is_a_person():
 )
 def test_institutions_scales_and_header_words_of_more_languages_are_no_people(text):
     assert spans(NameRecognizer(), text) == []
+
+
+def test_irc_nicks_are_people_when_built_from_names_and_pseudonyms_are_not():
+    irc = "<henrik> is the mirror down?\n<nightowl> yes, since 02:00\n<henrik> ok\n<nightowl> np\n"
+    assert spans(NameRecognizer(), irc) == ["henrik", "henrik"]
+    slack = "[09:02] dani_r: printer dead again\n[09:03] kofi: which one?\n[09:05] kofi: pinged it, no reply\n"
+    assert spans(NameRecognizer(), slack) == ["dani_r", "kofi", "kofi"]

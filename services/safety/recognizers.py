@@ -1197,14 +1197,16 @@ class NameRecognizer(EntityRecognizer):
         def given(p: str) -> bool:
             return len(p) >= 3 and p in first and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
 
+        def known_surname(p: str) -> bool:
+            return p in last or any(form in last for form in _masculine_forms(p))
+
         def surname(p: str) -> bool:
-            known = p in last or any(form in last for form in _masculine_forms(p))
-            return len(p) >= 3 and known and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
+            return len(p) >= 3 and known_surname(p) and p not in _AMBIGUOUS and p not in _SERVICE_ACCOUNTS
 
         if len(parts) == 2:
             a, b = parts
             return (given(a) and (surname(b) or given(b) or len(b) <= 2)) or (len(a) == 1 and len(b) >= 4)
-        if len(handle) >= 5 and surname(handle[1:]) and handle not in _SERVICE_ACCOUNTS:
+        if len(handle) >= 5 and handle not in _SERVICE_ACCOUNTS and known_surname(handle[1:]):
             return True  # "tnguyen", "jsmith": an initial and a surname
         if handle in _SERVICE_ACCOUNTS:
             return False

@@ -238,6 +238,10 @@ _BIRTH_CUES = (
     r"f[øö]d[dt]",
     r"fædd(?:ur)?",
     r"дата\s+рождения",
+    r"года\s+рождения",
+    # the Russian and Ukrainian mark after the date: "17.08.1979 г.р." (год рождения), "р.н." (рік народження)
+    r"г\.\s?р\.",
+    r"р\.\s?н\.",
     r"день\s+рождения",
     r"родил(?:ся|ась)",
     r"дата\s+народження",
@@ -245,6 +249,7 @@ _BIRTH_CUES = (
     r"дата\s+на\s+раждане",
     r"роден[а]?",
     "γέννησης",
+    r"γεν\.",
     "γεννήθηκε",
     r"data\s+na[șsş]terii",
     r"n[ăa]scut[ăa]?",
@@ -258,6 +263,9 @@ _BIRTH_CUES = (
     r"dzimis",
     r"dzimusi",
     r"tanggal\s+lahir",
+    # Swahili
+    r"tarehe\s+ya\s+kuzaliwa",
+    r"alizaliwa",
     r"tarikh\s+lahir",
     r"lahir(?:\s+pada)?",
     # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995"
@@ -265,7 +273,7 @@ _BIRTH_CUES = (
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
     r"تاریخ\s+(?:تولد|پیدائش)",
-    r"תאריך\s+לידה",
+    r"תאריך\s+ליד[הת]",
     r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
     r"জন্ম\s*তারিখ",
     r"பிறந்த\s*தேதி",
@@ -309,7 +317,7 @@ _DOB = re.compile(
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
-    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den))*)"
+    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den|op))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
@@ -363,8 +371,9 @@ def birth_cues(text: str) -> Iterator[int]:
 # separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
-    "dob birth born geb naissance nacimiento nascita nascimento lahir рождения 生年月日 出生日期 생년월일 sinh "
-    "fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης"
+    "dob birth born geb naissance nacimiento fechanac nascita nascimento lahir рождения 生年月日 出生日期 생년월일 "
+    "sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد "
+    "לידה γέννησης"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
 
@@ -405,17 +414,26 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 
 
 # German puts the verb last: a date right before "geboren" or "Geburtstag" ("Jonas ist am 17.05.2014 geboren",
-# "Jonas hat am 17. Mai Geburtstag"), after "am" or "den".
+# "Jonas hat am 17. Mai Geburtstag"), after "am" or "den". Russian and Ukrainian mark a date of birth after it:
+# "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения".
 _DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
+_DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
+_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения")
 
 
-def dates_before_german_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
-    """``_DATE_BEFORE_GERMAN_CUE``'s matches in the 60 characters before each cue that begins "geb"."""
+def dates_before_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
+    """The dates right before a cue that follows its date, in the 60 characters before it: a German cue that begins
+    "geb" (``_DATE_BEFORE_GERMAN_CUE``), a Russian or Ukrainian mark (``_MARK_AFTER_DATE``)."""
     for start in cues:
         if text[start : start + 3].lower() == "geb":
-            m = _DATE_BEFORE_GERMAN_CUE.search(text, max(0, start - 60), start)
-            if m is not None:
-                yield m
+            before = _DATE_BEFORE_GERMAN_CUE
+        elif _MARK_AFTER_DATE.match(text, start):
+            before = _DATE_BEFORE_MARK
+        else:
+            continue
+        m = before.search(text, max(0, start - 60), start)
+        if m is not None:
+            yield m
 
 
 def birth_column_dates(text: str) -> list[tuple[int, int]]:
@@ -501,7 +519,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
             corrected = cue and _DATE_RE.match(text, cue.end())
             if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
                 out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
-        for m in dates_before_german_cues(text, cues):
+        for m in dates_before_cues(text, cues):
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
         # a field's date that a cue also reaches is the cue's ("Date of birth: the seventh of ...": its date
         # without "the"); in the text's order

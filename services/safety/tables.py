@@ -123,7 +123,7 @@ _KEY_KINDS = {
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
         "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
-        "생년월일 ngaysinh ngàysinh fodselsdato fødselsdato födelsedatum geboortedatum dataurodzenia fædd "
+        "생년월일 ngaysinh ngàysinh fodselsdato fødselsdato födelsedatum geboortedatum dataurodzenia fædd fechanac "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
         "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης"
     ),
@@ -318,12 +318,27 @@ _SQL_INSERT = re.compile(
     r"(?is)\binsert\s+into\s+[\w.\"`\[\]]+\s*\(([^()]{1,400})\)\s*values\s*((?:\([^()]{1,800}\)\s*,?\s*)+)"
 )
 _SQL_ROW = re.compile(r"\(([^()]*)\)")
+# pg_dump's COPY block: its columns, then a row a line, values between tabs, up to the line "\."
+_SQL_COPY = re.compile(r"(?im)^copy\s+[\w.\"]+\s*\(([^()]{1,400})\)\s+from\s+stdin;[ \t]*\n")
 _SQL_VALUE = re.compile(r"'((?:[^'\\]|\\.|'')*)'|([^,\s][^,]*)")
 
 
 def sql_values(text: str) -> list[tuple[str, int, int]]:
-    """(column, start, end) of each value an SQL INSERT in ``text`` gives, quotes left out."""
+    """(column, start, end) of each value an SQL INSERT or a COPY block in ``text`` gives, quotes left out."""
     out = []
+    for copy in _SQL_COPY.finditer(text) if "COPY" in text or "copy" in text else ():
+        columns = [c.strip(' \t\n"') for c in copy.group(1).split(",")]
+        start = copy.end()
+        while start < len(text) and not text.startswith("\\.", start):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            cells = text[start:end].split("\t")
+            if len(cells) != len(columns):
+                break  # the block ended without its "\."
+            for column, cell in zip(columns, cells, strict=True):
+                if cell and cell != "\\N":  # "\N" is NULL
+                    out.append((column, start, start + len(cell)))
+                start += len(cell) + 1
     for insert in _SQL_INSERT.finditer(text):
         columns = [c.strip(' \t\n"`[]') for c in insert.group(1).split(",")]
         for row in _SQL_ROW.finditer(text, insert.start(2), insert.end(2)):
@@ -398,7 +413,7 @@ def record_fields(text: str) -> tuple[Field, ...]:
         out += _xml_fields(text)
     if "PID|" in text:
         out += _hl7_fields(text)
-    if "INSERT" in text or "insert" in text:
+    if "INSERT" in text or "insert" in text or "COPY" in text or "copy" in text:
         out += [Field(k, c, s, e) for c, s, e in sql_values(text) if (k := key_kind(c))]
     if "\n" in text:
         out += [Field(k, c, s, e) for c, s, e in table_columns(text, _KeyHeader) if s < e and (k := key_kind(c))]

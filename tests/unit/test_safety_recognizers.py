@@ -1741,3 +1741,18 @@ def test_irc_nicks_are_people_when_built_from_names_and_pseudonyms_are_not():
     assert spans(NameRecognizer(), irc) == ["henrik", "henrik"]
     slack = "[09:02] dani_r: printer dead again\n[09:03] kofi: which one?\n[09:05] kofi: pinged it, no reply\n"
     assert spans(NameRecognizer(), slack) == ["dani_r", "kofi", "kofi"]
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("Истец: Орлова Мария Петровна, 03.05.1984 г.р., проживающая по адресу", ["03.05.1984"]),
+        ("Позивач: Коваль Ірина Степанівна, 21.09.1990 р.н.", ["21.09.1990"]),
+        ("Jan de Wit, geboren op 4 maart 1979, wonende te Delft", ["4 maart 1979"]),
+        ("Μάρτυρας: Ελένη Κώστα, γεν. 02-11-1985", ["02-11-1985"]),
+        ("Jina: Amina Salim\nTarehe ya kuzaliwa: 17/06/2001\nSimu: 1", ["17/06/2001"]),
+        ("Ofisi ilifunguliwa 12/01/2015, mkutano 03/02/2026", []),
+    ],
+)
+def test_birth_cues_of_russian_ukrainian_dutch_greek_and_swahili(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

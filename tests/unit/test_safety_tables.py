@@ -261,3 +261,19 @@ def test_a_thai_record_leaves_a_glued_title_out_and_reads_a_thai_month():
     assert spans(NameRecognizer(), text) == ["สมศักดิ์ แก้วมณี"]
     assert spans(DateOfBirthRecognizer(), text) == ["7 กรกฎาคม 2521"]
     assert spans(AddressRecognizer(), text) == ["45/2 หมู่ 3 ตำบลสุเทพ อำเภอเมือง เชียงใหม่ 50200"]
+
+
+def test_a_pg_dump_copy_block_is_read_by_its_columns():
+    text = (
+        "COPY public.patients (id, last_name, first_name, date_of_birth, street) FROM stdin;\n"
+        "7\tVermeulen\tSanne\t1987-10-02\tLange Voorhout 14\n8\tBakker\t\\N\t1954-03-30\t\\N\n\\.\n"
+    )
+    assert [(kind, text[start:end]) for kind, _, start, end in record_fields(text)] == [
+        ("family", "Vermeulen"),
+        ("given", "Sanne"),
+        ("birth", "1987-10-02"),
+        ("address", "Lange Voorhout 14"),
+        ("family", "Bakker"),
+        ("birth", "1954-03-30"),
+    ]
+    assert spans(DateOfBirthRecognizer(), text) == ["1987-10-02", "1954-03-30"]

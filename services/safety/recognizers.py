@@ -140,7 +140,7 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?|(?:Hr|Fr)\.)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)|Dott\.ssa)"
 )
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
@@ -213,10 +213,11 @@ _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 # Irish "Ó", "Ní", "Mac", Arabic "Al", "Abu").
 _CAPITAL_PARTICLES = frozenset("te ó o ní ni nic mac mc ua al el abu bin de da di le la van von".split())
 _POSSESSIVE = re.compile(r"['’]s$")
-_TITLE_TAIL = re.compile(rf"\b{TITLES}\s*$")
+# (Italian writes its titles in lower case too: "la sig.ra Kovalenko", "il dott. Bianchi")
+_TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.)\s*$")
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr hr fr".split()
+    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
@@ -1286,6 +1287,14 @@ class NameRecognizer(EntityRecognizer):
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+        inner = [
+            i
+            for i, w in enumerate(words[1:-1], 1)
+            if w.group().lower().rstrip(".:,") in _TITLE_WORDS and not w.group().isupper()  # "MX Keys", "ING"
+        ]
+        if inner and words[inner[-1]].group().lower() not in _DOTTED_TITLES:
+            # a title inside the run: the name follows it ("Ihre Patientin Frau Hannelore Kürschner")
+            words, titled = words[inner[-1] + 1 :], True
         while words and _IS_INITIAL.match(words[-1].group()):
             words.pop()  # "Vitamin D.": an initial ends no name
         if not words or all(w.group().lower().rstrip(".,") in _GREETED_NON_NAMES for w in words):

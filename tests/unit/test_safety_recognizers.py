@@ -1756,3 +1756,18 @@ def test_irc_nicks_are_people_when_built_from_names_and_pseudonyms_are_not():
 )
 def test_birth_cues_of_russian_ukrainian_dutch_greek_and_swahili(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Grüezi Frau Käser, Ihr Termin ist bestätigt.", ["Käser"]),
+        ("Referred by GP Dr Ngozi Eze for review.", ["Ngozi Eze"]),
+        ("Ho parlato con la sig.ra Oksana Hrytsenko ieri.", ["Oksana Hrytsenko"]),
+        ("Gentile dott.ssa Ferraro, le scrivo per", ["Ferraro"]),
+        ("the Logitech MX Keys and the Jabra headset", []),
+        ("W-4 EMPLOYEE'S WITHHOLD ING CERTIFICATE", []),
+    ],
+)
+def test_a_title_inside_a_run_or_an_italian_title_in_lower_case_opens_the_name(text, names):
+    assert spans(NameRecognizer(), text) == names

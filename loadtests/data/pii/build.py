@@ -1,5 +1,5 @@
 """Turn the hand-written, inline-labelled texts (every ``*.txt`` here: ``dev.txt``, ``heldout.txt`` to
-``heldout14.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an
+``heldout15.txt``) into JSONL with character spans: ``[[P|Jane Doe]]`` marks a PERSON, ``A`` an
 ADDRESS, ``D`` a DATE_OF_BIRTH, and ``E T C S I IP`` the pattern types. ``### kind`` starts a text.
 
     python loadtests/data/pii/build.py      # rewrites heldout*.jsonl and dev.jsonl

@@ -1559,7 +1559,7 @@ _CYR_ADDRESS_WORDS = (
     "Громадянин Громадянка Господин Госпожа Пан Пані"
 ).split()
 _CYRILLIC_NAME = re.compile(
-    rf"(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
+    rf"(?=[{_CYR_UPPER}])(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
     rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+(?:вич|вна|ична)(?:[ \t]+{_CYR_WORD})?"
     rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}))(?![{_CYR_LOWER}])"
 )

@@ -226,9 +226,8 @@ _KEY_VALUE = re.compile(
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
-# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", or of a letter and
-# its vowel sign, "डॉ. अमित", nor one before a
-# lower-case word: Hungarian "42. 3. em. 7."), a contact's
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", or of a letter
+# and its vowel sign, "डॉ. अमित", nor one before a lower-case word: Hungarian "42. 3. em. 7."), a contact's
 # label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"

@@ -433,3 +433,18 @@ def test_a_quad_a_column_gap_after_a_capitalised_word_is_an_address(pii_detector
     )
     assert _found(pii_detector, pods, "IP_ADDRESS") == ["10.42.3.118"]
     assert _found(pii_detector, "Citrix Workspace 23.11.0.132 crashed again", "IP_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    "text, iban",
+    [
+        (
+            "Puede transferir a la cuenta ES64 0182 2705 6302 0154 8817 antes del viernes.",
+            "ES64 0182 2705 6302 0154 8817",
+        ),
+        ("Merci de rembourser sur mon compte BE18 0682 4155 0937 plutôt que sur la carte.", "BE18 0682 4155 0937"),
+    ],
+)
+def test_an_iban_before_a_lower_case_word_is_still_an_iban(pii_detector, text, iban):
+    # read case-blind, the IBAN pattern took the next word's first letters in and failed its check digits
+    assert _found(pii_detector, text, "IBAN_CODE") == [iban]

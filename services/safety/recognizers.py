@@ -74,7 +74,7 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import ROLE_NAME_KEYS, is_mark, normal_key, record_fields, sql_values, table_columns
+from services.safety.tables import MARKS, ROLE_NAME_KEYS, is_mark, normal_key, record_fields, sql_values, table_columns
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -298,17 +298,20 @@ _SPEAKER_ROLE_WORDS = frozenset(
     landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
+    ភ្នាក់ងារ អតិថិជន
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
-# "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Okonkwo, Chiamaka 08:55" (the time after
+# "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
+# "Okonkwo, Chiamaka 08:55" (the time after
 # the label, alone on its line, as Teams and KakaoTalk write it). A LINE export's "18:31 ゆかり 来週..."
 # (a bare time, the label, a space) is read by ``_TIMED_SENDER``.
-_SENDER_WORD = r"[^\W\d_][^\W\d_'’.-]*"
+_SENDER_WORD = rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*"  # letters and their marks ("Adébáyọ̀", "សុខ")
 _CLOCK = r"\d{1,2}:\d\d(?:[ \t]*[AaPp]\.?[Mm]\.?)?"
 _ANY_SENDER = re.compile(
-    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?(?:{_SENDER_WORD}[ \t]+[–—-][ \t]+)?"
+    rf"({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
     rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$)"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")

@@ -213,15 +213,16 @@ class Field(tuple):
 
 
 # The combining marks of the Basic Multilingual Plane (``is_mark``), for a character class beside ``\w``
-_MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
+# (``recognizers.py`` reads words with them too)
+MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 # A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
 # line's start up to three words ("Date of birth:", "Home address:"); then the value: quoted (perhaps the
 # first of a list's), or bare to the line's end ("name: Jane Roe"), a wide gap (a form's next column), a
 # comma before another key, a brace or a bracket.
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
-    rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{_MARKS}.-]{{0,39}}?)"
-    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{_MARKS}.-]*(?:[ \t]+[\w{_MARKS}.-]+){{1,3}}?))"
+    rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{MARKS}.-]{{0,39}}?)"
+    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
     r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
@@ -232,7 +233,7 @@ _KEY_VALUE = re.compile(
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
-    rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{_MARKS}])\.[ \t]+(?![\d#a-zà-ÿ])"
+    rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{MARKS}])\.[ \t]+(?![\d#a-zà-ÿ])"
     r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")

@@ -1771,3 +1771,13 @@ def test_birth_cues_of_russian_ukrainian_dutch_greek_and_swahili(text, dates):
 )
 def test_a_title_inside_a_run_or_an_italian_title_in_lower_case_opens_the_name(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_chat_senders_with_combining_marks_and_a_team_before_a_dash_are_people():
+    yoruba = (
+        "Adébáyọ̀ Ọlátúnjí: Ẹ kú ọ̀sán, mo ti sanwó\nSupport – Tèmítọ́pẹ́: Ẹ ṣé sir, order number yín?\n"
+        "Adébáyọ̀ Ọlátúnjí: LG-5519\nSupport – Tèmítọ́pẹ́: Ó dáa\n"
+    )
+    assert spans(NameRecognizer(), yoruba) == ["Adébáyọ̀ Ọlátúnjí", "Tèmítọ́pẹ́", "Adébáyọ̀ Ọlátúnjí", "Tèmítọ́pẹ́"]
+    khmer = "សុខ ចាន់ធី: សួស្តី\nភ្នាក់ងារ: ជំរាបសួរ\nសុខ ចាន់ធី: KH22077\nភ្នាក់ងារ: អរគុណ\n"
+    assert spans(NameRecognizer(), khmer) == ["សុខ ចាន់ធី", "សុខ ចាន់ធី"]

@@ -457,7 +457,8 @@ def _field_opens(before: str) -> bool:
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 _LOG_USER = re.compile(
     r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
-    r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by)"
+    r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
+    r"|assigned_?to|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -465,6 +466,8 @@ _LOG_USER = re.compile(
     # OpenVPN's client, its common name after its address ("88.217.140.3:49811 [lena.hartmann]") or before
     # it ("openvpn[981]: lkowalska/37.120.144.9:52881")
     r"|\d:\d{1,5}[ \t]+\[|\bopenvpn\[\d+\]:[ \t]+(?=[a-z._-]+/\d)"
+    # Cisco's "User <wltan>", an AWS ARN's ":user/tkarlsson"
+    r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"

@@ -1781,3 +1781,16 @@ def test_chat_senders_with_combining_marks_and_a_team_before_a_dash_are_people()
     assert spans(NameRecognizer(), yoruba) == ["Adébáyọ̀ Ọlátúnjí", "Tèmítọ́pẹ́", "Adébáyọ̀ Ọlátúnjí", "Tèmítọ́pẹ́"]
     khmer = "សុខ ចាន់ធី: សួស្តី\nភ្នាក់ងារ: ជំរាបសួរ\nសុខ ចាន់ធី: KH22077\nភ្នាក់ងារ: អរគុណ\n"
     assert spans(NameRecognizer(), khmer) == ["សុខ ចាន់ធី", "សុខ ចាន់ធី"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("status=open order=AU-55190 assigned_to=rkowalski", ["rkowalski"]),
+        ('"arn": "arn:aws:iam::482910337615:user/tkarlsson"', ["tkarlsson"]),
+        ("Benutzer: hmueller angemeldet", ["hmueller"]),
+        ("%ASA-4-722051: Group <Staff> User <jnowak> IP <81.2.69.160> IPv4 Address assigned", ["jnowak"]),
+    ],
+)
+def test_user_names_after_an_assignee_key_in_an_arn_or_a_users_key_of_another_language(text, names):
+    assert spans(NameRecognizer(), text) == names

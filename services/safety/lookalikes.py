@@ -262,7 +262,7 @@ _PARTY_WORDS = (
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
-    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid"
+    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._-]*{_NUMBER_WORD}"

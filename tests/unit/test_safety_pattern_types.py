@@ -448,3 +448,14 @@ def test_a_quad_a_column_gap_after_a_capitalised_word_is_an_address(pii_detector
 def test_an_iban_before_a_lower_case_word_is_still_an_iban(pii_detector, text, iban):
     # read case-blind, the IBAN pattern took the next word's first letters in and failed its check digits
     assert _found(pii_detector, text, "IBAN_CODE") == [iban]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("LEVOTHYROXINE SOD 88 MCG TAB  Qty 90  Refills: 3\nNDC 0378-1807-77", "PHONE_NUMBER"),
+        ("Battery 2.0 Ah, EAN 5035048712443, made in UK", "CREDIT_CARD"),
+    ],
+)
+def test_a_drug_code_or_a_barcode_after_its_label_is_no_phone_or_card(pii_detector, text, entity):
+    assert _found(pii_detector, text, entity) == []

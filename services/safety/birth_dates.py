@@ -220,7 +220,7 @@ _BIRTH_CUES = (
     r"do[ğg]um\s+tarih(?:i|im|iniz)",
     r"do[ğg]umlu",
     r"data\s+urodzenia",
-    r"urodzon[ya]",
+    r"urodzon(?:ego|ej|ym|y|a|ą)",
     r"datum\s+narozen[íi]",
     r"d[áa]tum\s+narodenia",
     r"narozen[aáý]?",
@@ -268,8 +268,9 @@ _BIRTH_CUES = (
     r"alizaliwa",
     r"tarikh\s+lahir",
     r"lahir(?:\s+pada)?",
-    # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995"
-    r"t(?:empat|mp)\.?\s*/\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
+    # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995", "Tempat, tanggal
+    # lahir: Bandung, 12 Maret 1996"
+    r"t(?:empat|mp)\.?\s*[/,]\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
     r"تاریخ\s+(?:تولد|پیدائش)",
@@ -317,7 +318,7 @@ _DOB = re.compile(
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
-    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den|op))*)"
+    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den|op|la))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"

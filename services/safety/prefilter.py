@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "baca1279a0dd1b9e",
-    "DateOfBirthRecognizer": "7a611a48e85ed71e",
+    "DateOfBirthRecognizer": "4694cef5eb7830fc",
 }
 
 

@@ -1794,3 +1794,15 @@ def test_chat_senders_with_combining_marks_and_a_team_before_a_dash_are_people()
 )
 def test_user_names_after_an_assignee_key_in_an_arn_or_a_users_key_of_another_language(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("a Panią Joanną Wrzos, urodzoną 3 marca 1988, zamieszkałą w Gdańsku", ["3 marca 1988"]),
+        ("Maria Popescu, născută la 12.06.1979, domiciliată în Cluj", ["12.06.1979"]),
+        ("Nama: Dewi Lestari\nTempat, tanggal lahir: Medan, 5 Juni 1992\n", ["5 Juni 1992"]),
+    ],
+)
+def test_birth_cues_of_polish_cases_romanian_la_and_the_indonesian_comma_form(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

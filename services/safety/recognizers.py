@@ -298,7 +298,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
-    ភ្នាក់ងារ អតិថិជន
+    ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS

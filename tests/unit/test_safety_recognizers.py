@@ -1806,3 +1806,10 @@ def test_user_names_after_an_assignee_key_in_an_arn_or_a_users_key_of_another_la
 )
 def test_birth_cues_of_polish_cases_romanian_la_and_the_indonesian_comma_form(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_a_marketplaces_buyer_and_seller_as_chat_senders_are_no_people():
+    chat = "Comprador: hola, ¿llega el lunes?\nVendedor: sí, mañana sale\nComprador: gracias\nVendedor: a usted\n"
+    assert spans(NameRecognizer(), chat) == []
+    mercari = "出品者: ご購入ありがとうございます。\n購入者: よろしくお願いします。\n出品者: 発送しました。\n"
+    assert spans(NameRecognizer(), mercari) == []

@@ -451,6 +451,8 @@ def _field_opens(before: str) -> bool:
     )
 
 
+# A lower-case user name, digits after it left out ("mkaminski", "m.kowalczyk2")
+_USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)".
 # It names a person when it reads as one (see
@@ -470,7 +472,7 @@ _LOG_USER = re.compile(
     r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
-    r"(?-i:([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4})(?![\w@.-])"
+    rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
 # A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
 # "?patient=hoffmann&page=2", "?user=mcgregor" (read when the lists know the name)
@@ -481,7 +483,7 @@ _QUERY_PERSON = re.compile(
 # sshd_config's user lists: "AllowUsers deploy@62.103.44.0/24 npapadakis@62.103.44.18", each user perhaps
 # with a host after "@" (the user names are read as ``_LOG_USER``'s are)
 _SSH_USER_LIST = re.compile(r"(?m)^[ \t]*(?:Allow|Deny)Users[ \t]+([^\n#]+)")
-_SSH_LISTED_USER = re.compile(r"(?<!\S)([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}(?=@|\s|$)")
+_SSH_LISTED_USER = re.compile(rf"(?<!\S){_USER_NAME}(?=@|\s|$)")
 # The author column of "git blame": "a81f3c02 (Oksana Melnyk      2025-03-14 11:02:51 +0200 40) ...", a file's
 # name perhaps between ("^5b20e8a src/app.py (...)"); "Not Committed Yet" is no one
 _BLAME_AUTHOR = re.compile(

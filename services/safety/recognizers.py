@@ -56,6 +56,9 @@ expressions over the text plus set look-ups, well under a millisecond per 1,000 
   ending or as a speaker; and not: things named after people by "a"/"an" before them, a head noun of a
   disease, hospital, ward or hall before them in several languages ("Morbus ...", "sala ...", "Hôpital
   ..."), or a count before a title ("2 × Dr. ..."), for the tagger's spans too (``not_a_name``).
+  Since session 29: names in scripts without capitals (Arabic, Hebrew, Indic, Thai, Ethiopic, Georgian ...) and
+  Cyrillic names after an introduction, read off the title, greeting or introduction before them
+  (``services/safety/cued_names.py``).
 Postal addresses are ``services/safety/addresses.py``'s, dates of birth ``services/safety/birth_dates.py``'s;
 ``fast_recognizers`` gives all three. Quality is measured on hand-written held-out sets (``loadtests/data/pii``,
 ``loadtests/bench_pii.py``; ``heldout4`` is the one no rule was written on).
@@ -73,6 +76,7 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from services.safety.cued_names import cued_names
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
 from services.safety.tables import MARKS, ROLE_NAME_KEYS, is_mark, normal_key, record_fields, sql_values, table_columns
 
@@ -942,6 +946,7 @@ class NameRecognizer(EntityRecognizer):
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
         extra += self._chat_senders(text) if "\n" in text else []
+        extra += [] if text.isascii() else cued_names(text)
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
                 out.append(recognizer_result("PERSON", start, end, 0.85, self))

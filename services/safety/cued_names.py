@@ -1,0 +1,136 @@
+"""Names written in a script without capital letters, found after a word that announces a person.
+
+Arabic, Persian, Urdu, Hebrew, the Indic scripts, Thai, Khmer, Ethiopic and Georgian write no capitals, so the
+name rules of ``recognizers.py``, which read capitals and Latin name lists, do not see their names. A name there is
+read off the word before it:
+
+- a title or a form of address ("السيد", "الأستاذ", "د.", 'ד"ר', "श्रीमती", "திரு.", "አቶ", "ბატონი", "محترمہ");
+- a greeting that calls the reader ("שלום", "வணக்கம்", "ძვირფასო", "ውድ", "عزيزي");
+- a speaker naming themself ("اسمي", "আমার নাম", "ผมชื่อ", "ስሜ", "казвам се"), or saying "I am" ("أنا",
+  "আমি", "من", "ดิฉัน") after a greeting ("مرحبا، أنا ...", "সালাম ..., আমি ...").
+
+The name is the words of that script after the cue: up to three (connectors such as "بن", "عبد" not counted),
+ending at punctuation, a line's end, a form's column gap or a word that closes an address ("المحترم", "هستم",
+"صاحبہ"). After a title a longer run is cut to its first two words ("الأستاذ خالد الزهراني على الجوال"); after a
+greeting or an introduction it is no name (a sentence, not a name, follows). Thai and Khmer write a phrase
+without spaces: a name is at most two of their space-separated chunks of at most fifteen letters.
+Cyrillic has capitals but its names are not in the Latin lists: after an introduction ("казвам се", "меня
+зовут", "мене звати") up to three capitalised Cyrillic words are the name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.safety.tables import MARKS
+
+# The scripts read here: Hebrew, Arabic (Persian and Urdu letters too), the Indic scripts to Sinhala, Thai, Lao,
+# Georgian, Ethiopic, Khmer
+_SCRIPT = (
+    "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0900-\u0dff\u0e00-\u0eff"
+    "\u10a0-\u10ff\u1200-\u137f\u1780-\u17ff"
+)
+_LETTER = rf"(?:[^\W\d_]|[{MARKS}]|\u200c)"  # a letter, its marks, Persian's zero-width non-joiner
+_WORD = re.compile(rf"(?=[{_SCRIPT}]){_LETTER}+(?:[-'׳״\"]{_LETTER}+)*")
+_CHUNKED = re.compile("[\u0e00-\u0eff\u1780-\u17ff]")  # Thai, Lao, Khmer: no spaces between words
+
+# Titles and forms of address: a name follows, perhaps a clause after it
+_TITLES = (
+    "السيد السيدة السيد/ السيدة/ الأستاذ الأستاذة الاستاذ الاستاذة الدكتور الدكتورة د. الشيخ المهندس "
+    "المهندسة آقای خانم دکتر محترم محترمہ ڈاکٹر "
+    "מר גב' הגב' ד\"ר ד״ר עו\"ד "
+    "श्री श्रीमती सुश्री कुमारी डॉ. डॉ श्रीमान শ্রী শ্রীমতী ডাঃ ডা. திரு திரு. திருமதி செல்வி டாக்டர் "
+    "አቶ ወ/ሮ ወ/ሪት ዶ/ር ბატონი ქალბატონი ბატონო ქალბატონო លោក លោកស្រី អ្នកនាង"
+).split()
+# Greetings that call the reader by name and labels of a person ("المريض", "পিতা", "والد کا نام"): the name
+# ends within three words, at punctuation or a line's end
+_GREETINGS = (
+    "عزيزي عزيزتي مرحبا שלום היי לכבוד प्रिय नमस्ते প্রিয় வணக்கம் அன்புள்ள ውድ ძვირფასო "
+    "المريض المريضة الاسم नाम পিতা মাতা স্বামী কা_নাম का_नाम کا_نام"
+).split()
+# A speaker naming themself: "my name is" outright; "I am" only after a greeting (Persian "من" only before
+# "هستم": elsewhere it is "from" or "who")
+_MY_NAME = "اسمي میرا_نام שמי मेरा_नाम আমার_নাম என்_பெயர் ผมชื่อ ดิฉันชื่อ ฉันชื่อ ስሜ".split()
+_I_AM = "أنا انا معك معاك من اینجانب אני मैं আমি ดิฉัน ខ្ញុំឈ្មោះ".split()
+_GREETED = re.compile(
+    "(?:مرحب|السلام|سلام|درود|هلا|שלום|नमस्ते|নমস্কার|আসসালামু|সালাম|জনাব|வணக்கம்|สวัสดี|ជំរាបសួរ|ሰላም)"
+    r"[^.!?؟।\n]{0,60}\n{0,2}[^.!?؟।\n]{0,20}\Z"
+)
+# Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one
+_CLOSERS = frozenset("المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं".split())
+_CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
+_CHUNKED_CUE = re.compile("[\u0e00-\u0eff\u1780-\u17ff]")
+
+
+def _cue_pattern(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace("_", r"[ \t]+") for w in sorted(words, key=len, reverse=True))
+
+
+# ("_" in a cue above stands for a space between its words.) A cue ends its word: only the Thai and Khmer
+# ones may touch the name ("ดิฉันพิมพ์ชนก"); a form's column gap after it ("... السيد    السن:") opens no name
+_CUE = re.compile(
+    rf"(?<![{_SCRIPT}\w])(?:(?P<title>{_cue_pattern(_TITLES)})|(?P<greeting>{_cue_pattern(_GREETINGS)})"
+    rf"|(?P<my_name>{_cue_pattern(_MY_NAME)})|(?P<i_am>{_cue_pattern(_I_AM)}))"
+    rf"(?:(?<=[\u0e00-\u0eff\u1780-\u17ff])|(?!{_LETTER}))[ \t]?[:：،,]?[ \t]?(?![ \t])"
+)
+_CYRILLIC_INTRO = re.compile(
+    r"(?i:казвам се|казва се|меня зовут|мене звати|моё имя|моє ім'я|името ми е|аз съм)[ \t]+"
+    r"((?:[А-ЯЁІЇЄҐЎ][а-яёіїєґў'’-]+)(?:[ \t]+[А-ЯЁІЇЄҐЎ][а-яёіїєґў'’-]+){0,2})"
+)
+_GAP = re.compile(r"[ \t]+")
+_STOPS = '.,;:!?()[]{}<>"“”«»—–|/\\،؛؟۔।॥።፣፤፥፦៕។'
+
+
+def cued_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names that a cue announces (see the module's docstring)."""
+    found = []
+    for m in _CUE.finditer(text):
+        kind = m.lastgroup
+        if kind == "i_am" and not _GREETED.search(text, max(0, m.start() - 90), m.start()):
+            continue
+        name = _name_after(text, m.end(), cut=kind in ("title", "my_name"))
+        if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):
+            continue  # none, or another cue ("مرحبا، أنا ..."): that one is read next
+        if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):
+            continue  # a greeting's or a label's name ends at punctuation, Persian "من ..." at "هستم"
+        found.append(name[:2])
+    found += [m.span(1) for m in _CYRILLIC_INTRO.finditer(text)]
+    return found
+
+
+def _name_after(text: str, pos: int, cut: bool) -> tuple[int, int, str] | None:
+    """(start, end, the word after) of the name from ``pos``, or None. A name ends within three words (two
+    chunks of Thai or Khmer); ``cut``: a longer run is cut to its first two words (after a title)."""
+    words: list[re.Match[str]] = []
+    counted, ended, closer = 0, False, ""
+    while True:
+        w = _WORD.match(text, pos)
+        if w is None or w.group() in _CLOSERS:
+            ended, closer = bool(words), w.group() if w else ""
+            break
+        chunked = _CHUNKED_CUE.match(w.group()) is not None
+        if chunked and len(w.group()) > 15:
+            break  # a Thai or Khmer phrase, not a name
+        words.append(w)
+        counted += w.group() not in _CONNECTORS
+        if counted == 2 and chunked:
+            ended = True
+            break
+        if counted > 3:
+            break
+        gap = _GAP.match(text, w.end())
+        after = text[w.end() : w.end() + 1]
+        if after in ("", "\n") or after in _STOPS or after.isdigit() or (gap and gap.end() - w.end() >= 2):
+            ended = True
+            break
+        if gap is None:
+            break  # a word glued to something else (a Latin letter, a symbol)
+        pos = gap.end()
+    if not words:
+        return None
+    if ended:
+        return words[0].start(), words[-1].end(), closer
+    named = [w for w in words if w.group() not in _CONNECTORS]
+    if cut and len(named) >= 2:
+        return words[0].start(), named[1].end(), ""
+    return None

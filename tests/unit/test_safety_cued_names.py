@@ -1,0 +1,63 @@
+"""Names in scripts without capital letters (and Cyrillic after an introduction), read off the word that
+announces them: ``services/safety/cued_names.py``, through the name recogniser the guard runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.safety.cued_names import cued_names
+from services.safety.recognizers import NameRecognizer
+
+
+@pytest.fixture(scope="module")
+def names():
+    recognizer = NameRecognizer()
+    recognizer.load()
+    return lambda text: [text[r.start : r.end] for r in recognizer.analyze(text, ["PERSON"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # titles, a clause after the name cut at a closing word or to two words
+        ("السيد/ يوسف بن سالم الحربي المحترم\nتحية طيبة وبعد", ["يوسف بن سالم الحربي"]),
+        ("يرجى التواصل مع الأستاذة ريم القحطاني على الرقم المذكور أدناه", ["ريم القحطاني"]),
+        ("عيادة د. سامي عبد الرحمن — طب الأطفال", ["سامي عبد الرحمن"]),
+        ("محترمہ ثمینہ اقبال صاحبہ،\nآپ کی درخواست موصول ہو گئی", ["ثمینہ اقبال"]),
+        ("የምስክር ወረቀት\nወ/ሮ አልማዝ በቀለ (የተወለዱት 1980)", ["አልማዝ በቀለ"]),
+        ("பார்சல் விவரம்: திரு. செந்தில் குமார், சென்னை", ["செந்தில் குமார்"]),
+        # greetings and labels: the name ends at punctuation
+        ("שלום יעל גולדברג,\nמצורפת החשבונית", ["יעל גולדברג"]),
+        ("ძვირფასო გიორგი კაპანაძე, თქვენი შეკვეთა გზაშია", ["გიორგი კაპანაძე"]),
+        ("ውድ ብርሃኑ ደሳለኝ፣ ክፍያዎ ተቀብለናል", ["ብርሃኑ ደሳለኝ"]),
+        ("வணக்கம் பிரியா ராஜேஷ், உங்கள் கணக்கு", ["பிரியா ராஜேஷ்"]),
+        ("আবেদনকারী: রফিকুল ইসলাম, পিতা: নুরুল হক, গ্রাম: চরপাড়া", ["নুরুল হক"]),
+        ("Father's name / والد کا نام: اکرم حسین\nشناختی کارڈ", ["اکرم حسین"]),
+        # introductions: "my name is" anywhere, "I am" after a greeting
+        ("السلام عليكم، اسمي منى الشهري وأريد تغيير موعدي", ["منى الشهري"]),  # cut to two words
+        ("مرحبا، أنا هند الدوسري.", ["هند الدوسري"]),
+        ("নমস্কার, আমি সুমন দাস। আমার বিলটি ভুল এসেছে", ["সুমন দাস"]),
+        ("درود، من مریم رضایی‌فر هستم و سفارشم نرسیده", ["مریم رضایی\u200cفر"]),
+        ("สวัสดีครับ ผมชื่อ วีระ ทองดี อยากสอบถามเรื่องพัสดุ", ["วีระ ทองดี"]),
+        ("Добър ден, казвам се Радослава Иванова Николова и имам въпрос", ["Радослава Иванова Николова"]),
+    ],
+)
+def test_a_name_announced_by_a_title_a_greeting_or_an_introduction_is_a_person(names, text, expected):
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "المريض يعاني من ألم في الصدر منذ يومين",  # a label before a sentence, not a name
+        "مرحبا، أتصل من شركة الاتصالات بخصوص الفاتورة",  # Arabic "من" is "from": no "هستم" after it
+        "أنا بخير والحمد لله، شكرا على السؤال",  # "I am" with no greeting before it
+        "שלום רב,\nבהמשך לשיחתנו",  # a greeting to no one
+        "מרק עוף חם ולחם טרי",  # a title's letters opening a longer word ("מר" in "מרק")
+        "திருவிழா நாள் அன்று கடை மூடப்படும்",  # "திரு" opening "festival"
+        "المراجعة منى السيد    السن: ٤٥",  # a form's column gap after a title-like surname
+        "สวัสดีค่ะ ดิฉันอยากสอบถามเรื่องการจัดส่งสินค้าที่สั่งไว้เมื่อวาน",  # one long Thai phrase
+    ],
+)
+def test_a_cue_before_a_sentence_or_inside_a_word_announces_no_name(text):
+    assert cued_names(text) == []

@@ -143,14 +143,14 @@ def _clause_before(text: str, start: int, reach: int = 40) -> str:
 # a fingerprint or a MAC address, not IPv6 (whose groups are seldom all two digits long).
 _HEX_PAIRS = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,}$")
 # A dotted quad compared with another dotted number: "1.10.0.0 as smaller than 1.9.255.255",
-# "2.0.0.1 > 1.99.99.99" are versions (addresses are not ordered like that).
+# "2.0.0.1 > 1.99.99.99" are versions (addresses are not ordered like that), as is a minimum ("10.4.2.118 and later").
 _COMPARED_BEFORE = re.compile(
     r"(?i)(?:\d\.\d+[\"'”]?\s*(?:[<>]=?|==|!=)|\b(?:smaller|greater|larger|less|more|newer|older|lower|higher|"
     r"earlier|later)\s+than)\s*[\"'“]?$"
 )
 _COMPARED_AFTER = re.compile(
     r"(?i)^[\"'”]?\s*(?:(?:[<>]=?|==|!=)\s*[\"'“]?\d+\.\d|(?:is\s+)?(?:as\s+)?(?:smaller|greater|larger|less|more|"
-    r"newer|older|lower|higher|earlier|later)\s+than\b)"
+    r"newer|older|lower|higher|earlier|later)\s+than\b|(?:and|or)\s+(?:later|newer|above|higher|up|earlier|older)\b)"
 )
 # The steps of an upgrade path joined by arrows ("4.10.2.77 → 4.11.9.201 → 4.12.0.118"): versions, when
 # no address word stands in the clause and the quad is no private address (a flow "10.0.0.5 -> 10.0.0.9").

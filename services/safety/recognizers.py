@@ -176,6 +176,15 @@ _NOT_PERSON_WORDS = set(
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala
     """.split()
 )
+# A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
+# no person's name ends so, in a record's name field either
+_LEGAL_FORMS = frozenset(
+    "ag gmbh inc ltd llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
+    "jsc".split()
+)
+_NOT_PERSON_WORDS |= _LEGAL_FORMS
+# A firm's legal form before its name: Indonesian "PT", "CV" ("PT Sinar Galuh Tekstil")
+_FIRM_FORM_BEFORE = re.compile(r"(?<![\w.])(?:PT|CV)\.?[ \t]+\Z")
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
 _EPONYM_NEXT = set(
     """
@@ -1090,6 +1099,8 @@ class NameRecognizer(EntityRecognizer):
             return False
         if any(w[0].islower() and len(w) > 3 and w.lower() not in _PARTICLES for w in value.split()):
             return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
+        if value.split() and value.split()[-1].lower().strip(".,") in _LEGAL_FORMS:
+            return False  # a firm: "Empfänger: Stadtwerke Hannover AG"
         if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
             return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
                 key.startswith("PID") and value.isupper() and value.count("^") >= 1
@@ -1292,6 +1303,8 @@ class NameRecognizer(EntityRecognizer):
         ``labels``: how often each chat speaker label occurs in ``text``."""
         words = list(_TOKEN.finditer(text, start, end))
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
+        if run_words[0] in ("PT", "CV") or _FIRM_FORM_BEFORE.search(text, max(0, start - 8), start):
+            return None  # an Indonesian firm: "PT Sinar Galuh Tekstil"
         titled = cued = False
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
             if words[0].group().lower() in _DOTTED_TITLES:
@@ -1650,7 +1663,7 @@ _TOWN_COMMA_BEFORE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*),[ \t]*\Z")
 # A field's label at a line's start, its value on the line after the colon opening with a digit or a
 # plus ("Sími: +354 ...", "Nascimento: 15 de agosto de 1979", "M-Pesa: 0722 ..."): a form's field.
 _LINE_START_BEFORE = re.compile(r"(?:^|\n)[ \t>*-]*\Z")
-_NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*[+(]?\d")
+_NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*(?:[+(]?\d|[A-Z]{2}\d\d)")  # a number, an IBAN
 # A key given a string in code at a line's start ("    Iban = \"AE16 ...\","): a property, no name.
 _STRING_ASSIGNED_AFTER = re.compile(r"[ \t]*=[ \t]*[\"']")
 # Stock placeholder names of forms, fixtures and templates: they stand for no one.
@@ -1751,6 +1764,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     if any(w in _NOT_PERSON_WORDS for w in bare) or bare[0] in _PLACE_FIRST or words[0] in _SHIP_PREFIXES:
         return True
     if _PLACE_BEFORE.search(before) or _SHIP_BEFORE.search(before) or _FIRM_BEFORE.search(before):
+        return True
+    if _FIRM_FORM_BEFORE.search(before) or words[0] in ("PT", "CV"):  # "PT Sinar Galuh Tekstil"
         return True
     if _AMPERSAND_AFTER.match(after) or _AMPERSAND_BEFORE.search(before) or _REGION_AFTER.match(after):
         return True

@@ -1813,3 +1813,29 @@ def test_a_marketplaces_buyer_and_seller_as_chat_senders_are_no_people():
     assert spans(NameRecognizer(), chat) == []
     mercari = "出品者: ご購入ありがとうございます。\n購入者: よろしくお願いします。\n出品者: 発送しました。\n"
     assert spans(NameRecognizer(), mercari) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Empfänger: Bergwerke Oldenburg AG\nVerwendungszweck: Abschlag März",  # a name field's firm
+        "recipient: Lindqvist Outfitters Inc.\nemail: orders@lindqvist.test",
+        "Umowa zawarta pomiędzy Sad-Pol Sp. z o.o. a Zleceniobiorcą",
+        "Pengalaman: Supervisor Payroll, PT Sinar Makmur Tekstil (2021-2024)",  # Indonesian "PT" before
+        "Empfänger-IBAN: DE89 3704 0044 0532 0130 00\nBetrag: 12,00 EUR",  # a label before an IBAN
+    ],
+)
+def test_a_firm_with_its_legal_form_and_a_label_before_an_iban_are_no_people(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_name_field_with_a_person_and_a_patient_abbreviation_are_still_people():
+    assert spans(NameRecognizer(), "recipient: Anna Kowalska\nemail: a.kowalska@poczta.test") == ["Anna Kowalska"]
+    assert spans(NameRecognizer(), "Pt Maria Lopez seen today, BP stable") == ["Maria Lopez"]
+
+
+def test_a_quad_given_as_a_minimum_version_is_no_ip_address(pii_detector):
+    text = "Compatible with controller 10.4.2.118 and later; hosts on 10.4.2.119 or newer need no patch."
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+    text = "Blocked 10.4.2.118 and, later today, 10.4.2.119 again."
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["10.4.2.118", "10.4.2.119"]

@@ -328,6 +328,11 @@ _ANY_SENDER = re.compile(
     rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$)"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
+# A sender named in brackets after a role: "[09:15] Þjónustufulltrúi (Birna): ..."
+_BRACKETED_SENDER = re.compile(
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_SENDER_WORD}[ \t]*"
+    rf"\(({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)\)[ \t]*:"
+)
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
 # A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
@@ -993,7 +998,8 @@ class NameRecognizer(EntityRecognizer):
         or more, two senders or more, one of them on two lines at least. A sender is a name when it looks
         like one (``_sender_looks_named``) and recurs, or stands once in a script without case, or is
         known to the name lists or written as two names or more."""
-        lines = [(m.start(1), m.end(1)) for m in _ANY_SENDER.finditer(text)]
+        lines = [self._role_left_out(text, m.start(1), m.end(1)) for m in _ANY_SENDER.finditer(text)]
+        lines += [(m.start(1), m.end(1)) for m in _BRACKETED_SENDER.finditer(text)]
         counts = collections.Counter(text[a:b] for a, b in lines)
         timed = [(m.start(1), m.end(1)) for m in _TIMED_SENDER.finditer(text)]
         timed_counts = collections.Counter(text[a:b] for a, b in timed)
@@ -1011,6 +1017,15 @@ class NameRecognizer(EntityRecognizer):
             for m in re.finditer(rf"(?<![^\W_]){re.escape(given)}(?={ending}(?![^\W_]))", text):
                 found.append((m.start(), m.end()))
         return found
+
+    @staticmethod
+    def _role_left_out(text: str, start: int, end: int) -> tuple[int, int]:
+        """A sender label without the role word before its name ("ភ្នាក់ងារ ដារ៉ា" -> "ដារ៉ា", "Agent Dara" ->
+        "Dara")."""
+        first = re.match(r"\S+[ \t]+", text[start:end])
+        if first and first.group().strip().lower() in _LABEL_WORDS:
+            return start + first.end(), end
+        return start, end
 
     def _sender_is_named(self, label: str, count: int) -> bool:
         """Whether the chat sender ``label`` (seen ``count`` times) is a person's name (``_chat_senders``)."""

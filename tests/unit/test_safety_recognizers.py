@@ -1839,3 +1839,20 @@ def test_a_quad_given_as_a_minimum_version_is_no_ip_address(pii_detector):
     assert _found(pii_detector, text, "IP_ADDRESS") == []
     text = "Blocked 10.4.2.118 and, later today, 10.4.2.119 again."
     assert _found(pii_detector, text, "IP_ADDRESS") == ["10.4.2.118", "10.4.2.119"]
+
+
+@pytest.mark.parametrize(
+    "chat, names",
+    [
+        (
+            "Vuthy Sok: ជំរាបសួរ\nភ្នាក់ងារ ស្រីពៅ: ជំរាបសួរ!\nVuthy Sok: KH2207718845\nភ្នាក់ងារ ស្រីពៅ: អរគុណ\n",
+            ["Vuthy Sok", "ស្រីពៅ", "Vuthy Sok", "ស្រីពៅ"],
+        ),
+        (
+            "[10:01] Þjónustufulltrúi (Sigrún): Góðan daginn\n[10:02] Kári: Hæ\n[10:03] Þjónustufulltrúi (Sigrún): Takk\n",
+            ["Sigrún", "Kári", "Sigrún"],
+        ),
+    ],
+)
+def test_a_chat_sender_named_after_a_role_word_or_in_brackets_after_one(chat, names):
+    assert spans(NameRecognizer(), chat) == names

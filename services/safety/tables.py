@@ -186,6 +186,15 @@ def is_mark(c: str) -> bool:
     return unicodedata.category(c) in ("Mn", "Mc")
 
 
+# "Name of" a person's role, the role after it: "Ονοματεπώνυμο μαθητή", "Nombre del alumno", "Nom du patient"
+_NAME_OF = ("ονοματεπώνυμο", "όνομα", "nombredel", "nombredela", "nomdu", "nomde", "nomedo", "nomeda", "nameof")
+_ROLES_AFTER = frozenset(
+    "μαθητή μαθήτριας κηδεμόνα ασθενούς πατέρα μητέρας γονέα συζύγου δικαιούχου αιτούντος αιτούσας alumno alumna "
+    "paciente padre madre tutor titular cliente patient élève eleve parent père mère aluno aluna pai mãe student "
+    "pupil father mother guardian spouse applicant thepatient thestudent".split()
+)
+
+
 def key_kind(key: str) -> str | None:
     """What a value under ``key`` holds (see ``_KEY_KINDS``), or None."""
     key = normal_key(key)
@@ -195,6 +204,8 @@ def key_kind(key: str) -> str | None:
     for suffix, kind in _SUFFIX_KINDS:  # a role before a known key: "patient_dob", "billingStreet"
         if key.endswith(suffix) and key[: -len(suffix)] in _ROLE_PREFIXES:
             return kind
+    if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
+        return "name"
     return None
 
 

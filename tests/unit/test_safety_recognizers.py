@@ -1849,10 +1849,16 @@ def test_a_quad_given_as_a_minimum_version_is_no_ip_address(pii_detector):
             ["Vuthy Sok", "ស្រីពៅ", "Vuthy Sok", "ស្រីពៅ"],
         ),
         (
-            "[10:01] Þjónustufulltrúi (Sigrún): Góðan daginn\n[10:02] Kári: Hæ\n[10:03] Þjónustufulltrúi (Sigrún): Takk\n",
+            "[10:01] Þjónustufulltrúi (Sigrún): Góðan daginn\n[10:02] Kári: Hæ\n"
+            "[10:03] Þjónustufulltrúi (Sigrún): Takk\n",
             ["Sigrún", "Kári", "Sigrún"],
         ),
     ],
 )
 def test_a_chat_sender_named_after_a_role_word_or_in_brackets_after_one(chat, names):
     assert spans(NameRecognizer(), chat) == names
+
+
+def test_a_name_key_with_the_persons_role_after_it():
+    form = "Ονοματεπώνυμο μαθήτριας: Δανάη Αλεξίου\nΤάξη: Β2\nΟνοματεπώνυμο πατέρα: Σπύρος Αλεξίου\n"
+    assert spans(NameRecognizer(), form) == ["Δανάη Αλεξίου", "Σπύρος Αλεξίου"]

@@ -73,7 +73,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul)"
+    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul|Rúa|Kale)"
 )
 # A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
 # 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
@@ -89,7 +89,8 @@ _LATIN_PART = (
 # Nordic street words too ("Thorvald Meyers gate", "Kongens vej").
 _STREET_APART = (
     r"(?:Straße|Strasse|Str\.|Allee|Weg|Platz|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig|Laan|Straat|"
-    r"gate|gata|gatan|vei|veien|vej|gade|vägen|väg)"
+    r"gate|gata|gatan|vei|veien|vej|gade|vägen|väg|"
+    r"tn|pst|mnt|g\.|pr\.|iela|cesta|ulica|utca|kalea)"  # Estonian, Lithuanian, Latvian, Slovene, Croatian, ...
 )
 # German, Dutch and Nordic street words joined to the name ("Lindenstraße", "Oudegracht", "Kungsgatan",
 # "Jægersborggade", "Hämeenkatu", "Mannerheimintie", "Laugavegur").
@@ -114,9 +115,10 @@ _CONTINENTAL_TOWN = (
     r"[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я][\w-]+(?: (?:(?:im|am|an|der|de|la|sur) )?[A-ZÀ-Ž][\w-]+)?(?: (?:[A-Z]|\d{1,2})\b)?"
 )
 # A continental postcode and its town, after a comma, a line break or a space: German, Dutch ("3511
-# NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian.
+# NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian; a country's
+# letters before it ("LT-03154 Vilnius").
 _CONTINENTAL_POSTCODE = (
-    r"(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,5}|\d{2}-\d{3})"
+    r"(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:[A-Z]{1,2}-)?(?:\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,5}|\d{2}-\d{3})"
     rf"\s+{_CONTINENTAL_TOWN}"
 )
 # What may stand before a house number: units and blocks ("Flat 4B, Tower 2, "), then a building's or
@@ -136,10 +138,10 @@ _BEFORE_HOUSE = (
 # Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
 # (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
 _STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
-# The town after a continental postcode: a few words ("Santiago de Querétaro"), then perhaps a
+# The town after a continental postcode: a few words on its line ("Santiago de Querétaro"), then perhaps a
 # province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
 _TOWN_AFTER_CODE = (
-    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:\s(?:(?:de|del|di|do|da|sur|am|an|la)\s)?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
+    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:[ \t](?:(?:de|del|di|do|da|sur|am|an|la)[ \t])?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
     r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
 )
 # A Turkish capitalised word or a street's number ("İnönü", "Kadıköy", "1203")
@@ -187,7 +189,7 @@ _ADDRESS_PATTERNS = [
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
     # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
-    rf"(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*{_STREET_JOINED}"
+    rf"(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
     rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)? {_STREET_APART}"
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"

@@ -1862,3 +1862,19 @@ def test_a_chat_sender_named_after_a_role_word_or_in_brackets_after_one(chat, na
 def test_a_name_key_with_the_persons_role_after_it():
     form = "Ονοματεπώνυμο μαθήτριας: Δανάη Αλεξίου\nΤάξη: Β2\nΟνοματεπώνυμο πατέρα: Σπύρος Αλεξίου\n"
     assert spans(NameRecognizer(), form) == ["Δανάη Αλεξίου", "Σπύρος Αλεξίου"]
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Neue Anschrift: Rosa-Luxemburg-Straße 48, 04103 Leipzig\n", "Rosa-Luxemburg-Straße 48, 04103 Leipzig"),
+        ("Treffpunkt: Hohenstaufen-Ring 7, 50674 Köln, 10 Uhr", "Hohenstaufen-Ring 7, 50674 Köln"),
+        ("uus aadress on Tähe tn 12-3, 50103 Tartu.", "Tähe tn 12-3, 50103 Tartu"),
+        ("pristatyta adresu Gedimino pr. 20-5, LT-01103 Vilnius", "Gedimino pr. 20-5, LT-01103 Vilnius"),
+        ("Naslov: Slovenska cesta 9, 1000 Ljubljana", "Slovenska cesta 9, 1000 Ljubljana"),
+        ("enderezo: Rúa Nova 14, 2º, 15705 Santiago de Compostela", "Rúa Nova 14, 2º, 15705 Santiago de Compostela"),
+        ("helbidea: Kale Nagusia 3, 1. ezk., 20003 Donostia\nEskerrik asko", "Kale Nagusia 3, 1. ezk., 20003 Donostia"),
+    ],
+)
+def test_continental_addresses_with_hyphened_streets_baltic_slovene_and_galician_street_words(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

@@ -194,6 +194,14 @@ _ROLES_AFTER = frozenset(
     "pupil father mother guardian spouse applicant thepatient thestudent".split()
 )
 
+# A word for "address" opening a longer key: "Адрес за кореспонденция", "نشانی برای ارسال", "Dirección de envío",
+# "عنوانكم المسجل" (not in English: "addressee"), unless the address is an e-mail's, a web or an IP address
+_ADDRESS_OF = tuple(
+    "адрес نشانی عنوان آدرس dirección direccion adresse indirizz endereço endereco anschrift adres alamat aadress "
+    "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ".split()
+)
+_NOT_POSTAL_AFTER = re.compile(r"mail|correo|électron|electr|elettr|ip|web|url|почт|site|sito|ايميل|ایمیل|بريد")
+
 
 def key_kind(key: str) -> str | None:
     """What a value under ``key`` holds (see ``_KEY_KINDS``), or None."""
@@ -206,6 +214,9 @@ def key_kind(key: str) -> str | None:
             return kind
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
+    worded = all(c.isalpha() or is_mark(c) for c in key)
+    if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(key):
+        return "address"
     return None
 
 

@@ -277,3 +277,19 @@ def test_a_pg_dump_copy_block_is_read_by_its_columns():
         ("birth", "1954-03-30"),
     ]
     assert spans(DateOfBirthRecognizer(), text) == ["1987-10-02", "1954-03-30"]
+
+
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        ("Адрес за кореспонденция", "address"),
+        ("نشانی برای ارسال کارت", "address"),
+        ("Dirección de envío", "address"),
+        ("አድራሻ", "address"),
+        ("Adresse e-mail", None),  # an e-mail's address
+        ("Dirección IP", None),
+        ("Ονοματεπώνυμο κηδεμόνα", "name"),
+    ],
+)
+def test_a_longer_key_opened_by_a_word_for_address_or_closed_by_a_persons_role(key, kind):
+    assert key_kind(key) == kind

@@ -328,10 +328,11 @@ _ANY_SENDER = re.compile(
     rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$)"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
-# A sender named in brackets after a role: "[09:15] Þjónustufulltrúi (Birna): ..."
+# A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ..."), or before a role in
+# brackets ("Iker (laguntzailea): ...", "Jomar (Customer Care): ...")
 _BRACKETED_SENDER = re.compile(
-    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?{_SENDER_WORD}[ \t]*"
-    rf"\(({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)\)[ \t]*:"
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)[ \t]*"
+    rf"\(({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD}){{0,2}})\)[ \t]*:"
 )
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
@@ -472,13 +473,14 @@ def _field_opens(before: str) -> bool:
 # A lower-case user name, digits after it left out ("mkaminski", "m.kowalczyk2")
 _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
-# for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)".
+# for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)",
+# "Picker: jnakamura".
 # It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 _LOG_USER = re.compile(
     r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
-    r"|assigned_?to|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"|assigned_?to|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -491,6 +493,13 @@ _LOG_USER = re.compile(
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
+)
+# A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales"), a
+# sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the")
+_WORDED_USER = re.compile(
+    r"(?i)(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by)[ \t]+"
+    rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
 # A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
 # "?patient=hoffmann&page=2", "?user=mcgregor" (read when the lists know the name)
@@ -924,6 +933,10 @@ class NameRecognizer(EntityRecognizer):
                     out.append(recognizer_result("PERSON", start, end, 0.85, self))
         if _CJK_WORD.search(text):
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
+        worded = [m for m in _WORDED_USER.finditer(text) if not is_common_word(m.group(1))]
+        out += [
+            recognizer_result("PERSON", *m.span(1), 0.85, self) for m in worded if self._user_name_is_person(m.group(1))
+        ]
         if "=" in text or ":" in text or " from" in text or "/" in text or "TODO(" in text or "FIXME(" in text:
             users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
             if "Users" in text:
@@ -999,7 +1012,7 @@ class NameRecognizer(EntityRecognizer):
         like one (``_sender_looks_named``) and recurs, or stands once in a script without case, or is
         known to the name lists or written as two names or more."""
         lines = [self._role_left_out(text, m.start(1), m.end(1)) for m in _ANY_SENDER.finditer(text)]
-        lines += [(m.start(1), m.end(1)) for m in _BRACKETED_SENDER.finditer(text)]
+        lines += [self._bracketed_sender(m) for m in _BRACKETED_SENDER.finditer(text)]
         counts = collections.Counter(text[a:b] for a, b in lines)
         timed = [(m.start(1), m.end(1)) for m in _TIMED_SENDER.finditer(text)]
         timed_counts = collections.Counter(text[a:b] for a, b in timed)
@@ -1017,6 +1030,20 @@ class NameRecognizer(EntityRecognizer):
             for m in re.finditer(rf"(?<![^\W_]){re.escape(given)}(?={ending}(?![^\W_]))", text):
                 found.append((m.start(), m.end()))
         return found
+
+    def _bracketed_sender(self, m: re.Match[str]) -> tuple[int, int]:
+        """Which of a sender label's two parts, one in brackets, is the name: not the role word ("Agent",
+        "Customer Care"), else the one the lists know, else the shorter (a role is a long word:
+        "Þjónustufulltrúi (Birna)", "Iker (laguntzailea)")."""
+        outside, inside = m.group(1), m.group(2)
+        if outside.split()[0].lower() in _LABEL_WORDS or re.fullmatch(_ROLES, outside.lower()):
+            return m.span(2)
+        if inside.split()[0].lower() in _LABEL_WORDS:
+            return m.span(1)
+        known_outside, known_inside = any(self._known(outside.split()[0])), any(self._known(inside.split()[0]))
+        if known_outside != known_inside:
+            return m.span(1) if known_outside else m.span(2)
+        return m.span(1) if len(outside) <= len(inside) else m.span(2)
 
     @staticmethod
     def _role_left_out(text: str, start: int, end: int) -> tuple[int, int]:
@@ -1248,6 +1275,8 @@ class NameRecognizer(EntityRecognizer):
             return (given(a) and (surname(b) or given(b) or len(b) <= 2)) or (len(a) == 1 and len(b) >= 4)
         if len(handle) >= 5 and handle not in _SERVICE_ACCOUNTS and known_surname(handle[1:]):
             return True  # "tnguyen", "jsmith": an initial and a surname
+        if len(handle) >= 5 and known_surname(handle[2:]) and not is_common_word(handle):
+            return True  # "wltan", "jmsmith": two initials and a surname
         if handle in _SERVICE_ACCOUNTS:
             return False
         if given(handle):

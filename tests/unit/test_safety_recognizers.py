@@ -1878,3 +1878,25 @@ def test_a_name_key_with_the_persons_role_after_it():
 )
 def test_continental_addresses_with_hyphened_streets_baltic_slovene_and_galician_street_words(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("PICK LIST — Wave 14 · Picker: tkowalczyk · Zone C", ["tkowalczyk"]),
+        ("Laptop służbowy, użytkownik mnowakowska. Dostęp do VPN: tak", ["mnowakowska"]),
+        ("Section 2 verified by jgarcia; I-9 complete", ["jgarcia"]),
+        ("%ASA-6-722051: Group <Staff> User <wltan> IP <116.86.12.198> assigned", ["wltan"]),
+        ("Ticket closed by the night shift: no action", []),  # a word after "by", no user
+    ],
+)
+def test_user_names_after_a_picker_key_a_polish_user_word_or_verified_by(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_chat_sender_named_before_a_role_in_brackets():
+    chat = (
+        "Jomar (Customer Care): Magandang hapon po!\nLiza Mae Santos: Hi po\n"
+        "Jomar (Customer Care): Anong number po?\nLiza Mae Santos: 0917 482 3310 po\n"
+    )
+    assert spans(NameRecognizer(), chat) == ["Jomar", "Liza Mae Santos", "Jomar", "Liza Mae Santos"]

@@ -1396,6 +1396,19 @@ class NameRecognizer(EntityRecognizer):
         ):
             # "S. Banerjee", "J. Okafor": an initial before a surname stands for a given name
             known = [(True, False) if i else k for k, i in zip(known, initials, strict=True)]
+        elif (
+            len(tokens) == 2
+            and initials[0]
+            and len(tokens[1]) >= 4
+            and all(part[:1].isupper() and part[1:].islower() for part in tokens[1].split("-"))
+            and not is_common_word(tokens[1].split("-")[0])
+            and not re.match(r"[ \t]*[:–—]|\.[ \t]*[A-Z][a-z]*\.", text[end:])
+            and not text[max(0, start - 2) : start].strip().endswith("°")
+        ):
+            # "K. Oduya", "I. Vasquez-Lindholm": an initial before a word written as a surname and no common
+            # word; not an abbreviation's ("J. Biol. Chem."), a label's ("sección B. Matemática:"), a temperature's
+            # ("32 °F. Navier–Stokes")
+            known = [(True, False), (False, True)]
         if len(tokens) == 2 and sum(k == (False, False) for k in known) == 1:
             # "Wang Xiaoming", "Xiaoming Chen": a two-syllable pinyin word beside a known surname
             i = 0 if known[0] == (False, False) else 1

@@ -1900,3 +1900,17 @@ def test_a_chat_sender_named_before_a_role_in_brackets():
         "Jomar (Customer Care): Anong number po?\nLiza Mae Santos: 0917 482 3310 po\n"
     )
     assert spans(NameRecognizer(), chat) == ["Jomar", "Liza Mae Santos", "Jomar", "Liza Mae Santos"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Device check passed. Agent K. Oduya approved the reset.", ["K. Oduya"]),
+        ("Unterschrift Gast: L. Brunnhuber", ["L. Brunnhuber"]),
+        ("Temperatures: 0 °C = 32 °F. Navier–Stokes holds here.", []),  # a temperature's letter, an eponym
+        ("6.º grado, sección B. Matemática: AD", []),  # a section's letter before a label
+        ("See J. Biol. Chem. 12 (2019).", []),  # a journal's abbreviations
+    ],
+)
+def test_an_initial_before_a_word_written_as_a_surname_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -334,11 +334,16 @@ _DOB = re.compile(
 )
 
 
-# A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983" (what
-# comes before the corrected date).
+# A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983", "shows
+# 1990-06-11, that's wrong, it's 1990-11-06", "1.3.1980, а правилната е 1.11.1980" (what comes before the
+# corrected date).
 _DOB_CORRECTION = re.compile(
     r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
-    r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to)\s*:?\s*(?:the\s+(?=\d))?"
+    r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to"
+    # "..., that's wrong, it's ...", "pero es", "mas é", "а правилната е", "richtig ist", "actual"
+    r"|(?:that['’]?s|it['’]?s|is)\s+(?:wrong|incorrect|not\s+right)[\s,.;—–-]*(?:it['’]?s|it\s+is|should\s+be)?"
+    r"|pero\s+es|sino|mas\s+(?:é|e)|а\s+правилн(?:ата|ая|а)\s+(?:е|—)?|richtig\s+(?:ist|wäre)|actual(?:ly)?)"
+    r"\s*:?\s*(?:the\s+(?=\d))?"
 )
 
 

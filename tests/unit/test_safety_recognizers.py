@@ -1914,3 +1914,14 @@ def test_a_chat_sender_named_before_a_role_in_brackets():
 )
 def test_an_initial_before_a_word_written_as_a_surname_is_a_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("the summary shows my birthday as 1990-06-11, that's wrong, it's 1990-11-06.", ["1990-06-11", "1990-11-06"]),
+        ("Дата на раждане: 01.03.1968, а правилната е 01.11.1968", ["01.03.1968", "01.11.1968"]),
+    ],
+)
+def test_a_date_of_birth_corrected_as_wrong_in_the_same_sentence(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

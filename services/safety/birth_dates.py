@@ -490,6 +490,25 @@ def born_of_no_person(text: str, date_start: int) -> bool:
     return _NO_PERSON_WORD.search(text, date_start, end.start() if end else len(text)) is not None
 
 
+# A date in digits that OCR misread a digit of: "O7/11/1986", "O9-3O-1978", "l2.03.1991" (letters for 0, 1, 5 in
+# a day, month and year shape with four real digits at least); read with the digits it stands for.
+_OCR_DATE = re.compile(r"(?<![\w/.-])[\dOoIlS]{1,2}[/.-][\dOoIlS]{1,2}[/.-][\dOoIlS]{2,4}(?![\w/-])")
+_OCR_DIGITS = str.maketrans("OoIlS", "00115")
+
+
+def read_ocr_digits(text: str) -> str:
+    """``text`` with the letters of its misread dates read as digits (same length, same offsets)."""
+    if not any(c in text for c in "OoIlS"):
+        return text
+    parts, last = [], 0
+    for m in _OCR_DATE.finditer(text):
+        value = m.group()
+        if sum(c.isdigit() for c in value) >= 4 and not value.isdigit():
+            parts += [text[last : m.start()], value.translate(_OCR_DIGITS)]
+            last = m.end()
+    return "".join(parts) + text[last:] if parts else text
+
+
 class DateOfBirthRecognizer(EntityRecognizer):
     """DATE_OF_BIRTH: a full date right after a birth cue; other dates are left alone."""
 
@@ -504,6 +523,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "DATE_OF_BIRTH" not in entities or not has_birth_cue(text):
             return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
+        text = read_ocr_digits(text)
         cues = list(birth_cues(text))
         out = [recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self) for start, end in birth_field_dates(text)]
         fields = len(out)

@@ -1925,3 +1925,16 @@ def test_an_initial_before_a_word_written_as_a_surname_is_a_person(text, names):
 )
 def test_a_date_of_birth_corrected_as_wrong_in_the_same_sentence(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("2. Date of birth: O7/11/1986\n3. Policy: KE-118", ["O7/11/1986"]),
+        ("Patient narne: Darnell Whitaker        DOB: O9-3O-1978", ["O9-3O-1978"]),
+        ("DOB: l2.03.1991", ["l2.03.1991"]),
+        ("Date of birth: SOLO/IO/OO", []),  # letters only: no date
+    ],
+)
+def test_a_date_of_birth_with_letters_ocr_read_for_digits(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

@@ -22,12 +22,15 @@ SPANISH = ("ES", "MX", "AR", "CO", "PE", "CL", "VE", "EC", "GT", "BO", "DO", "PY
 CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
     "iberian": (
-        r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|contacto|contato|telem[óo]vel|telefone",
+        r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"
+        r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu",  # Catalan, Galician, Basque too
         (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]", ("GR", "CY")),
     "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
+    "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
+    "baltic": (r"t[āa]lru[nņ]\w*|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
 }
 # Cues written in scripts with no spaces between words ("연락처는", "电话："): no word boundary after them.
 CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -36,6 +39,9 @@ CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "devanagari": (r"मोबाइल|फ़ोन|फोन", ("IN", "NP")),
     "arabic": (r"هاتف|جوال|موبايل", ("SA", "AE", "EG", "MA", "JO")),
     "hebrew": (r"טלפון|נייד", ("IL",)),
+    "bengali": (r"মোবাইল|ফোন", ("BD", "IN")),
+    "khmer": (r"ទូរសព្ទ", ("KH",)),
+    "urdu": (r"ہیلپ لائن|موبائل|فون", ("PK",)),
 }
 # Scripts, and the regions whose texts are written in them; also letters of the Latin script that one
 # national alphabet alone uses ("ł" of "Dąbrowska", "ő" of "Győr").
@@ -56,6 +62,9 @@ _SCRIPTS = (
     (re.compile(r"[\u0600-\u06ff]"), ("SA", "AE", "EG", "MA", "JO")),
     (re.compile(r"[\u0590-\u05ff]"), ("IL",)),
     (re.compile(r"[\u0e00-\u0e7f]"), ("TH",)),
+    (re.compile(r"[\u0980-\u09ff]"), ("BD", "IN")),
+    (re.compile(r"[\u1780-\u17ff]"), ("KH",)),
+    (re.compile(r"[ہےڈٹں]"), ("PK",)),  # letters of Urdu alone among the Arabic script's languages
 )
 # A host's country-code top-level domain, in an e-mail address or a link ("...@otenet.gr", "www.x.com.pe").
 _HOST_TLD = re.compile(r"(?:@|://|\bwww\.)[\w.-]*?\.([a-z]{2})\b(?![.@\w-])", re.IGNORECASE)

@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "baca1279a0dd1b9e",
+    "AddressRecognizer": "a2c7c2648e2ef5da",
     "DateOfBirthRecognizer": "4694cef5eb7830fc",
 }
 

@@ -1938,3 +1938,19 @@ def test_a_date_of_birth_corrected_as_wrong_in_the_same_sentence(text, dates):
 )
 def test_a_date_of_birth_with_letters_ocr_read_for_digits(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, phone",
+    [
+        ("Per a qualsevol dubte, telèfon de contacte: 612 48 93 27.", "612 48 93 27"),
+        ("Calquera dúbida, chamádeme ao 981 58 22 14.", "981 58 22 14"),
+        ("Ados, deitu 688 21 47 90 zenbakira iritsi aurretik.", "688 21 47 90"),
+        ("Za vprašanja sem dosegljiv na 041 523 887.", "041 523 887"),
+        ("Avārijas gadījumā zvaniet uz mūsu tālruni 67 444 444.", "67 444 444"),
+        ("ঠিকানা: ঢাকা ১২০৫\nমোবাইল: ০১৭১২-৪৫৮৯৬৩", "০১৭১২-৪৫৮৯৬৩"),
+        ("سوالات کے لیے ہماری ہیلپ لائن 111-331-331 پر رابطہ کریں۔", "111-331-331"),
+    ],
+)
+def test_a_phone_after_a_cue_of_catalan_galician_basque_slovene_latvian_bengali_or_urdu(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]

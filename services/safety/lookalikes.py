@@ -262,7 +262,9 @@ _PARTY_WORDS = (
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
-    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb"
+    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb|folio|"
+    # an e-ticket's number after its airline's code ("ETKT 724 2198437702"), a Czech payment's symbol
+    r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._-]*{_NUMBER_WORD}"

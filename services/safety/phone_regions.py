@@ -23,7 +23,7 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"
-        r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu",  # Catalan, Galician, Basque too
+        r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp",  # Catalan, Galician, Basque; Brazil's "zap"
         (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),

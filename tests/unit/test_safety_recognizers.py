@@ -1954,3 +1954,19 @@ def test_a_date_of_birth_with_letters_ocr_read_for_digits(text, dates):
 )
 def test_a_phone_after_a_cue_of_catalan_galician_basque_slovene_latvian_bengali_or_urdu(pii_detector, text, phone):
     assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Číslo účtu: 123-4567890217/0800\nVariabilní symbol: 2402117390\nČástka: 1 250 Kč",
+        "Booking ref: K7WQ2M   Seq: 118   ETKT 724 2198437702   Zone B",
+        "Folio: 0193-7781-2245 — aclaración recibida",
+    ],
+)
+def test_a_czech_payment_symbol_an_e_ticket_and_a_folio_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_a_brazilian_zap_is_a_phone_cue(pii_detector):
+    assert _found(pii_detector, "meu zap é (51) 99284-3310, me chama lá", "PHONE_NUMBER") == ["(51) 99284-3310"]

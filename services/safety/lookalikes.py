@@ -92,7 +92,9 @@ _IP_CUE = re.compile(
     r"(?:un)?blocked|whitelist|allowlist|blocklist|(?:un)?ban|(?:un)?banned|connect|connected|connecting|connection|login|"
     r"logged|proxy|nat|subnet|cidr|range|forwarded|forwarded-for|podip|hostip|listen|listening|bind|permit|"
     r"tcp|udp|xff|wan|lan|vpn|printer|nas|camera|node|vm|instance|machine|box|laptop|workstation|"
-    r"iptables|ip6tables|nft|nftables|ufw|firewall|endpoint|upstream|backend)(?![A-Za-z])"
+    r"iptables|ip6tables|nft|nftables|ufw|firewall|endpoint|upstream|backend|primary|replica|standby|tunnel|"
+    # "address" and "tunnel" in other languages ("Mój adres w tunelu to 10.8.0.17")
+    r"adres|adresse|adresa|direcci[oó]n|indirizzo|endere[cç]o|адрес|tunel|tunelu|túnel)(?![A-Za-z])"
     r"|(?-i:[a-z](?:IPs?|Ips?|Addr|Address|Host))(?![A-Za-z])|(?<!\S)-[sd](?=\s)"
 )
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")

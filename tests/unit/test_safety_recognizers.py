@@ -1970,3 +1970,14 @@ def test_a_czech_payment_symbol_an_e_ticket_and_a_folio_are_no_phone_numbers(pii
 
 def test_a_brazilian_zap_is_a_phone_cue(pii_detector):
     assert _found(pii_detector, "meu zap é (51) 99284-3310, me chama lá", "PHONE_NUMBER") == ["(51) 99284-3310"]
+
+
+@pytest.mark.parametrize(
+    "text, ip",
+    [
+        ("the Redis failover left a stale endpoint; the new primary was 10.31.7.41.", "10.31.7.41"),
+        ("Klient WireGuard nie działa. Mój adres w tunelu to 10.8.0.17/32.", "10.8.0.17/32"),
+    ],
+)
+def test_a_quad_of_small_numbers_after_a_primary_or_a_foreign_address_word_is_an_ip(pii_detector, text, ip):
+    assert _found(pii_detector, text, "IP_ADDRESS") == [ip]

@@ -153,7 +153,9 @@ _CUE = re.compile(
     r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|it['’]s|"
     r"engineer|courier|driver|installer|advisor|adviser|teacher|tutor|pharmacist|dentist|midwife|surgeon|"
     r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
-    r"handed over to|spoke to|spoke with|seen by|referred by)\b|,)\s*[:=(]?\s*[\"']?$"
+    r"handed over to|spoke to|spoke with|seen by|referred by|defendant|plaintiff|claimant|respondent|petitioner|"
+    # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
+    r"appellant|don|doña|dona|encik|puan|cik|tuan)\b|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").
@@ -230,7 +232,7 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.)\s*$")
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing".split()
+    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
@@ -238,7 +240,7 @@ _DOTTED_TITLES = frozenset({"hr", "fr"})
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
     "husband wife son daughter mother father brother sister mum mom dad "
-    "name reported signed regards cheers i i'm im".split()
+    "name reported signed regards cheers i i'm im don doña dona".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right

@@ -1981,3 +1981,15 @@ def test_a_brazilian_zap_is_a_phone_cue(pii_detector):
 )
 def test_a_quad_of_small_numbers_after_a_primary_or_a_foreign_address_word_is_an_ip(pii_detector, text, ip):
     assert _found(pii_detector, text, "IP_ADDRESS") == [ip]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Si no contesta, está el vecino, don Hernán, que tiene llave.", ["Hernán"]),
+        ("Sila hubungi kurier kami, En. Hafiz, di talian biasa.", ["Hafiz"]),
+        ("Terima kasih, Puan Aishah akan menghubungi anda.", ["Aishah"]),
+    ],
+)
+def test_a_given_name_after_spanish_don_or_a_malay_title_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -1476,6 +1476,8 @@ class NameRecognizer(EntityRecognizer):
             titled = True
         elif labels and self._recurring_speaker(text, start, end, labels):
             titled = True
+        if shouting and title and run_words[0].isupper() and not any(f or s for f, s in known):
+            return None  # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
         if any(t.lower() in _GERMAN_PRONOUNS or _JAPANESE_PLACE.search(t) for t in tokens):

@@ -1993,3 +1993,8 @@ def test_a_quad_of_small_numbers_after_a_primary_or_a_foreign_address_word_is_an
 )
 def test_a_given_name_after_spanish_don_or_a_malay_title_is_a_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_mr_before_capitals_that_name_no_one_is_magnetic_resonance():
+    assert spans(NameRecognizer(), "Modality: MR KNEE LT WO CONTRAST\nAccession: ACC-2024-0091177") == []
+    assert spans(NameRecognizer(), "PASSENGER: MR JOHN SMITH\nSEAT 14C") == ["JOHN SMITH"]

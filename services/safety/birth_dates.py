@@ -314,7 +314,9 @@ _DOB = re.compile(
     # a longer cue, up to six words, then "is" or a colon: "date of birth for the security check is"
     # (or "reads", "says", "shows": "DOB on the script reads 5/6/59"), or a question answered on the
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
-    r"(?:(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
+    r"(?:(?:\s+[a-z'’]+){0,6}?\s+(?:is|was|shows|says)\s+(?:wrong|incorrect)[,.;]?\s+(?:it['’]?s|it\s+is|should\s+be)\b"
+    # (or said to be wrong, then corrected: "date of birth also shows wrong, it's 26.06.1987")
+    r"|(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "a2c7c2648e2ef5da",
-    "DateOfBirthRecognizer": "4694cef5eb7830fc",
+    "DateOfBirthRecognizer": "cf8c07b56c6ce7bd",
 }
 
 

@@ -1998,3 +1998,8 @@ def test_a_given_name_after_spanish_don_or_a_malay_title_is_a_person(text, names
 def test_mr_before_capitals_that_name_no_one_is_magnetic_resonance():
     assert spans(NameRecognizer(), "Modality: MR KNEE LT WO CONTRAST\nAccession: ACC-2024-0091177") == []
     assert spans(NameRecognizer(), "PASSENGER: MR JOHN SMITH\nSEAT 14C") == ["JOHN SMITH"]
+
+
+def test_a_date_of_birth_said_to_be_wrong_then_given():
+    text = "Card stolen. My date of birth also shows wrong, it's 26.06.1987, please fix."
+    assert spans(DateOfBirthRecognizer(), text) == ["26.06.1987"]

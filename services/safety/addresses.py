@@ -73,7 +73,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul|Rúa|Kale)"
+    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a)"
 )
 # A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
 # 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
@@ -101,9 +101,10 @@ _STREET_JOINED = (
 # A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
 _CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
 # Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
-# "112-3hoog".
+# "112-3hoog" and "412-H", a Belgian box ("12 bus 3").
 _CONTINENTAL_HOUSE = (
-    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+(?:hoog)?|[IVX]{1,4}|hs|bis|ter|[a-z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
+    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+(?:hoog)?|[IVX]{1,4}|hs|bis|ter|[a-zA-Z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
+    r"(?:\s+bus\s+\d{1,4}\b)?"
     r"(?:\s+m\.\s*\d+)?"
 )
 # Up to two short parts between the house number and the postcode, after a comma or a line break:
@@ -248,12 +249,13 @@ _ADDRESS_PATTERNS = [
     r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
     rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?",
     # Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
-    # Ленина, д. 25" (a street word, the house after "д.", building and flat parts, the town, the index)
+    # Ленина, д. 25", "вул. Личаківська, 41, кв. 6, Львів, 79010" (a street word, the house, perhaps after "д.",
+    # building and flat parts, the town, the index)
     r"(?:\b\d{6},\s*)?(?:(?:г|гор|м)\.\s*[А-ЯЁІЇЄ][\w-]+,\s*)?"
     r"\b(?:ул|улица|вул|вулиця|просп|пр-т|проспект|пер|переулок|наб|б-р|бульв|ш|шоссе|пл|площадь)\.?\s+"
-    r"[А-ЯЁІЇЄ0-9][\w-]*(?:\s[\w-]+){0,2},\s*(?:д|дом|буд)\.?\s*\d{1,4}[а-яА-Я]?(?:/\d{1,4})?"
+    r"[А-ЯЁІЇЄ0-9][\w-]*(?:\s[\w-]+){0,2},\s*(?:(?:д|дом|буд)\.?\s*)?\d{1,4}[а-яА-Я]?(?:/\d{1,4})?"
     r"(?:,\s*(?:корп|к|стр|кв|оф|под|эт)\.?\s*\d{1,4}[а-яА-Я]?){0,3}"
-    r"(?:,\s*(?:г\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,\s*\d{6}(?!\d))?",
+    r"(?:,\s*(?:[гм]\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,?\s*\d{5,6}(?!\d))?",
     # Chinese: province, city, district, a road, its number, building and room: "上海市徐汇区漕溪北路88号3栋1202室"
     r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
     r"[0-9０-９]{1,5}[号號](?:[0-9０-９]{1,3}[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?",

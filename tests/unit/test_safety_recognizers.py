@@ -2003,3 +2003,16 @@ def test_mr_before_capitals_that_name_no_one_is_magnetic_resonance():
 def test_a_date_of_birth_said_to_be_wrong_then_given():
     text = "Card stolen. My date of birth also shows wrong, it's 26.06.1987, please fix."
     assert spans(DateOfBirthRecognizer(), text) == ["26.06.1987"]
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Посилку надіслати на вул. Шевченка, 15, кв. 8, Львів, 79005", "вул. Шевченка, 15, кв. 8, Львів, 79005"),
+        ("Lieferung an ул. Навои, 30, кв. 12, Ташкент 100011", "ул. Навои, 30, кв. 12, Ташкент 100011"),
+        ("Wij wonen nu in Kerkstraat 14 bus 2, 9000 Gent", "Kerkstraat 14 bus 2, 9000 Gent"),
+        ("wonende te Keizersgracht 233-H, 1016 DV Amsterdam", "Keizersgracht 233-H, 1016 DV Amsterdam"),
+    ],
+)
+def test_cyrillic_addresses_without_a_house_word_and_belgian_and_dutch_house_numbers(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

@@ -77,14 +77,16 @@ _CYRILLIC_INTRO = re.compile(
     r"(?i:казвам се|казва се|меня зовут|мене звати|моё имя|моє ім'я|името ми е|аз съм)[ \t]+"
     r"((?:[А-ЯЁІЇЄҐЎ][а-яёіїєґў'’-]+)(?:[ \t]+[А-ЯЁІЇЄҐЎ][а-яёіїєґў'’-]+){0,2})"
 )
+_IN_SCRIPT = re.compile(f"[{_SCRIPT}]")  # cheap gates: most texts hold no letter of these scripts
+_CYRILLIC = re.compile("[а-яё]")
 _GAP = re.compile(r"[ \t]+")
 _STOPS = '.,;:!?()[]{}<>"“”«»—–|/\\،؛؟۔।॥።፣፤፥፦៕។'
 
 
 def cued_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the names that a cue announces (see the module's docstring)."""
-    found = []
-    for m in _CUE.finditer(text):
+    found: list[tuple[int, int]] = []
+    for m in _CUE.finditer(text) if _IN_SCRIPT.search(text) else ():
         kind = m.lastgroup
         if kind == "i_am" and not _GREETED.search(text, max(0, m.start() - 90), m.start()):
             continue
@@ -94,7 +96,8 @@ def cued_names(text: str) -> list[tuple[int, int]]:
         if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):
             continue  # a greeting's or a label's name ends at punctuation, Persian "من ..." at "هستم"
         found.append(name[:2])
-    found += [m.span(1) for m in _CYRILLIC_INTRO.finditer(text)]
+    if _CYRILLIC.search(text):
+        found += [m.span(1) for m in _CYRILLIC_INTRO.finditer(text)]
     return found
 
 

@@ -686,6 +686,16 @@ _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 
 
+def _capital_code(tokens: list[str], known: list[tuple[bool, bool]]) -> bool:
+    """Whether two words in capitals read as a code, not a name: the name the lists know is three letters or
+    fewer ("TAB", "AKE", "JUN"), or the other word is ("MCG", "FLT") or holds no vowel. An initial is no code."""
+    named = [t for t, k in zip(tokens, known, strict=True) if any(k)]
+    others = [t for t, k in zip(tokens, known, strict=True) if not any(k) and len(t.rstrip(".")) > 1]
+    if named and all(len(t) <= 3 for t in named):
+        return True
+    return any(len(t) <= 3 or not re.search(r"[AEIOUYÀ-ÖØ-Ý]", t) for t in others)
+
+
 def head_noun_before(first_word: str, before: str) -> bool:
     """Whether a head noun of a thing (``_HEAD_NOUNS_BEFORE``) opens a run whose first word is ``first_word``
     or stands right before it (``before``: the text before the run)."""
@@ -1480,6 +1490,8 @@ class NameRecognizer(EntityRecognizer):
             return None  # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
+        if shouting and not titled and len(tokens) == 2 and _capital_code(tokens, known):
+            return None  # "MCG TAB", "ULD AKE", "JUN FLT": two short words in capitals are codes
         if any(t.lower() in _GERMAN_PRONOUNS or _JAPANESE_PLACE.search(t) for t in tokens):
             return None  # "Bitte prüfen Sie Ihre Steuerklasse", "Chiyoda-ku"
         if not titled and _FIRM_BEFORE.search(before):

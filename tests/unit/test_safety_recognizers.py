@@ -2016,3 +2016,16 @@ def test_a_date_of_birth_said_to_be_wrong_then_given():
 )
 def test_cyrillic_addresses_without_a_house_word_and_belgian_and_dutch_house_numbers(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("LEVOTHYROXINE SOD 88 MCG TAB\nQTY 90", []),
+        ("AWB 176-48213390 / flight AF 6724 / ULD AKE 21882 AF", []),
+        ("DOB 19 SEP 1994 ARR SCL 12 JUN FLT LA601", []),
+        ("BETWEEN\nACME LTD (Claimant)\nand\nDESMOND OKONJO (Defendant)\n", ["DESMOND OKONJO"]),
+    ],
+)
+def test_two_short_words_in_capitals_are_a_code_not_a_name(text, names):
+    assert spans(NameRecognizer(), text) == names

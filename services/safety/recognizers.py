@@ -286,7 +286,11 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # (In brackets after kin only: "Patient (Female)" is no name.)
 _KIN_BEFORE = re.compile(
     r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
-    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?)[ \t]*[:(]?"
+    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
+    # kin in Spanish, Portuguese, German, Tagalog and Swahili ("mi tía Luz", "si kuya Arnel", "mama Neema")
+    r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|hij[oa]|espos[oa]|irm[ãa]o?|av[óô]|"
+    r"filh[oa]|net[oa]|tante|onkel|bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|"
+    r"mama|baba|dada|kaka|mjomba|shangazi)[ \t]*[:(]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )

@@ -2029,3 +2029,16 @@ def test_cyrillic_addresses_without_a_house_word_and_belgian_and_dutch_house_num
 )
 def test_two_short_words_in_capitals_are_a_code_not_a_name(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("sí, es en casa de mi tía Luz, la de la esquina", ["Luz"]),
+        ("ok noted. sunduin niya ko sa bahay, si kuya Arnel ang kukuha", ["Arnel"]),
+        ("Habari mama Neema, nimefika nje ya geti.", ["Neema"]),
+        ("Llama su nieta Lucía todas las tardes.", ["Lucía"]),
+    ],
+)
+def test_a_given_name_after_kin_in_spanish_tagalog_or_swahili_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names

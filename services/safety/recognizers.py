@@ -323,15 +323,17 @@ _SPEAKER_ROLE_WORDS = frozenset(
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
-# "Okonkwo, Chiamaka 08:55" (the time after
-# the label, alone on its line, as Teams and KakaoTalk write it). A LINE export's "18:31 ゆかり 来週..."
-# (a bare time, the label, a space) is read by ``_TIMED_SENDER``.
+# "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),
+# "Елена Громова, [14.10.2026 21:49]" (Telegram). A LINE export's "18:31 ゆかり 来週..." (a bare time, the label,
+# a space) is read by ``_TIMED_SENDER``.
 _SENDER_WORD = rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*"  # letters and their marks ("Adébáyọ̀", "សុខ")
 _CLOCK = r"\d{1,2}:\d\d(?:[ \t]*[AaPp]\.?[Mm]\.?)?"
 _ANY_SENDER = re.compile(
     rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?(?:{_SENDER_WORD}[ \t]+[–—-][ \t]+)?"
     rf"({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
-    rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$)"
+    rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$"
+    # Telegram's export: the label, a comma and the date and time in brackets, alone on its line
+    rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$)"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
 # A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ..."), or before a role in

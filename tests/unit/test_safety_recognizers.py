@@ -2042,3 +2042,11 @@ def test_two_short_words_in_capitals_are_a_code_not_a_name(text, names):
 )
 def test_a_given_name_after_kin_in_spanish_tagalog_or_swahili_is_a_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_telegram_export_senders_before_the_bracketed_date_and_time():
+    chat = (
+        "Ирина Котова, [14.10.2026 21:47]\nскинь адрес\nПавел Орлов, [14.10.2026 21:49]\nсейчас\n"
+        "Ирина Котова, [14.10.2026 21:50]\nспасибо\n"
+    )
+    assert spans(NameRecognizer(), chat) == ["Ирина Котова", "Павел Орлов", "Ирина Котова"]

@@ -1042,6 +1042,8 @@ class NameRecognizer(EntityRecognizer):
         found = [(a, b) for a, b in lines if text[a:b] in names]
         for label in names:
             given = re.split(r"[ \t,]+", label)[0]
+            if len(given) == 3 and all(_HANGUL.fullmatch(c) for c in given):
+                given = given[1:]  # a Korean full name's given name: "김민준" is called "민준님", "민준씨"
             if len(given) < 2 or (given.isascii() and len(given) < 3):
                 continue
             ending = rf"(?:{_VOCATIVE_ENDINGS})?" if not given[0].isupper() else ""

@@ -2050,3 +2050,11 @@ def test_telegram_export_senders_before_the_bracketed_date_and_time():
         "Ирина Котова, [14.10.2026 21:50]\nспасибо\n"
     )
     assert spans(NameRecognizer(), chat) == ["Ирина Котова", "Павел Орлов", "Ирина Котова"]
+
+
+def test_a_korean_senders_given_name_called_with_an_ending():
+    chat = (
+        "KakaoTalk\n지은 오후 3:12\n서준님 주소 좀 알려주세요\n박서준 오후 3:20\n서울시 강남구\n"
+        "박서준 오후 3:21\n네\n지은 오후 3:22\n고마워요 서준씨!"
+    )
+    assert "서준" in spans(NameRecognizer(), chat)

@@ -990,6 +990,9 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
+        for start, end in nicknamed(text):  # whole, over the parts the runs found in it
+            out = [r for r in out if not (start <= r.start and r.end <= end)]
+            extra.append((start, end))
         extra += self._chat_senders(text) if "\n" in text else []
         extra += [] if text.isascii() else cued_names(text)
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
@@ -1675,6 +1678,18 @@ _CYRILLIC_NAME = re.compile(
 def cyrillic_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the Cyrillic names a patronymic or initials mark (``_CYRILLIC_NAME``)."""
     return [m.span() for m in _CYRILLIC_NAME.finditer(text)]
+
+
+# A given name, a nickname in quotes, a surname: 'Chidinma "Chichi" Okoro', 'Guadalupe “Lupita” Cervantes'
+_NICKNAMED = re.compile(
+    r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+[ \t]+[\"“„][A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+[\"”“][ \t]+"
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+)?(?![\w'’-])"
+)
+
+
+def nicknamed(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names written with a nickname in quotes inside (``_NICKNAMED``)."""
+    return [m.span() for m in _NICKNAMED.finditer(text)] if '"' in text or "“" in text or "„" in text else []
 
 
 def blame_authors(text: str) -> list[tuple[int, int]]:

@@ -2058,3 +2058,15 @@ def test_a_korean_senders_given_name_called_with_an_ending():
         "박서준 오후 3:21\n네\n지은 오후 3:22\n고마워요 서준씨!"
     )
     assert "서준" in spans(NameRecognizer(), chat)
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ('- candidate: Chidinma "Chichi" Okoro, interviewed Monday', ['Chidinma "Chichi" Okoro']),
+        ("Me llamo Guadalupe “Lupita” Cervantes y pagué dos veces.", ["Guadalupe “Lupita” Cervantes"]),
+        ('Operation "Desert" thinking is no name here.', []),
+    ],
+)
+def test_a_name_with_a_nickname_in_quotes_is_one_person(text, names):
+    assert spans(NameRecognizer(), text) == names

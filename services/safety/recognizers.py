@@ -486,7 +486,8 @@ _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 # It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 _LOG_USER = re.compile(
-    r"(?i)(?:\b(?:user|username|user_name|login|uid|owner|sasl_username|author|assignee|reporter|account"
+    r"(?i)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
+    r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
     r"|assigned_?to|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"

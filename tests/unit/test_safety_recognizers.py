@@ -2070,3 +2070,8 @@ def test_a_korean_senders_given_name_called_with_an_ending():
 )
 def test_a_name_with_a_nickname_in_quotes_is_one_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_a_user_name_under_a_tools_user_key():
+    inventory = "[web]\nweb01 ansible_host=10.20.1.31\n[web:vars]\nansible_user=kpetrov\n"
+    assert spans(NameRecognizer(), inventory) == ["kpetrov"]

@@ -399,6 +399,15 @@ def _field_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# A UK postcode or an Irish Eircode given alone after a word asking for it or naming it, in a call or a chat
+# ("the billing postcode.\nCaller: N16 7RT", "postcode M14 5RU", "Eircode?\nB: D06 F2K7"): it points at a few
+# houses. ZZ99 is the NHS's code for no fixed abode, no place.
+_POSTCODE_GIVEN = re.compile(
+    r"(?i:\b(?:post\s?code|postal\s+code|eircode)\b)[^\n\d]{0,30}?(?:\n[^\n:\d]{0,30}:)?[ \t]*"
+    r"(?<![A-Za-z\d])(?P<code>(?!ZZ99)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})(?![\w-])"
+)
+
+
 def _address_spans(text: str) -> list[tuple[int, int]]:
     """The forms' matches, leftmost first and longest at a start, none overlapping another."""
     found = sorted(
@@ -411,6 +420,7 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
             ),
             *_field_spans(text),
             *((m.start("address"), m.end("address")) for m in _SPOKEN_ADDRESS.finditer(text)),
+            *((m.start("code"), m.end("code")) for m in _POSTCODE_GIVEN.finditer(text)),
         ],
         key=lambda s: (s[0], -s[1]),
     )

@@ -2075,3 +2075,15 @@ def test_a_name_with_a_nickname_in_quotes_is_one_person(text, names):
 def test_a_user_name_under_a_tools_user_key():
     inventory = "[web]\nweb01 ansible_host=10.20.1.31\n[web:vars]\nansible_user=kpetrov\n"
     assert spans(NameRecognizer(), inventory) == ["kpetrov"]
+
+
+@pytest.mark.parametrize(
+    "text, addresses",
+    [
+        ("IVR: And the billing postcode.\nCaller: N16 7RT", ["N16 7RT"]),
+        ("date of birth thirtieth of September, postcode M14 5RU thanks", ["M14 5RU"]),
+        ("'postcode' => 'ZZ99 9ZZ',", []),  # the NHS's code for no fixed abode
+    ],
+)
+def test_a_uk_postcode_given_alone_after_the_word_postcode(text, addresses):
+    assert spans(AddressRecognizer(), text) == addresses

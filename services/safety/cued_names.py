@@ -5,7 +5,8 @@ name rules of ``recognizers.py``, which read capitals and Latin name lists, do n
 read off the word before it:
 
 - a title or a form of address ("السيد", "الأستاذ", "د.", 'ד"ר', "श्रीमती", "திரு.", "አቶ", "ბატონი", "محترمہ");
-- a greeting that calls the reader ("שלום", "வணக்கம்", "ძვირფასო", "ውድ", "عزيزي");
+- a greeting that calls the reader ("שלום", "வணக்கம்", "ძვირფასო", "ውድ", "عزيزي") or a person's label ("المريض",
+  "পিতা:", "والد کا نام:");
 - a speaker naming themself ("اسمي", "আমার নাম", "ผมชื่อ", "ስሜ", "казвам се"), or saying "I am" ("أنا",
   "আমি", "من", "ดิฉัน") after a greeting ("مرحبا، أنا ...", "সালাম ..., আমি ...").
 
@@ -59,7 +60,6 @@ _GREETED = re.compile(
 # Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one
 _CLOSERS = frozenset("المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं".split())
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
-_CHUNKED_CUE = re.compile("[\u0e00-\u0eff\u1780-\u17ff]")
 
 
 def _cue_pattern(words: list[str]) -> str:
@@ -111,7 +111,7 @@ def _name_after(text: str, pos: int, cut: bool) -> tuple[int, int, str] | None:
         if w is None or w.group() in _CLOSERS:
             ended, closer = bool(words), w.group() if w else ""
             break
-        chunked = _CHUNKED_CUE.match(w.group()) is not None
+        chunked = _CHUNKED.match(w.group()) is not None
         if chunked and len(w.group()) > 15:
             break  # a Thai or Khmer phrase, not a name
         words.append(w)

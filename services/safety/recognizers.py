@@ -1429,7 +1429,7 @@ class NameRecognizer(EntityRecognizer):
             and not re.match(r"[ \t]*[:–—]|\.[ \t]*[A-Z][a-z]*\.", text[end:])
             and not text[max(0, start - 2) : start].strip().endswith("°")
         ):
-            # "K. Oduya", "I. Vasquez-Lindholm": an initial before a word written as a surname and no common
+            # "K. Oduya", "L. Brunnhuber": an initial before a word written as a surname and no common
             # word; not an abbreviation's ("J. Biol. Chem."), a label's ("sección B. Matemática:"), a temperature's
             # ("32 °F. Navier–Stokes")
             known = [(True, False), (False, True)]

@@ -2087,3 +2087,8 @@ def test_a_user_name_under_a_tools_user_key():
 )
 def test_a_uk_postcode_given_alone_after_the_word_postcode(text, addresses):
     assert spans(AddressRecognizer(), text) == addresses
+
+
+def test_a_spanish_gran_via_address():
+    text = "mayor de edad, con domicilio en\nGran Vía Marqués del Turia, 49, 6ª, 46005 Valencia"
+    assert spans(AddressRecognizer(), text) == ["Gran Vía Marqués del Turia, 49, 6ª, 46005 Valencia"]

@@ -1950,9 +1950,10 @@ def test_a_date_of_birth_with_letters_ocr_read_for_digits(text, dates):
         ("Avārijas gadījumā zvaniet uz mūsu tālruni 67 444 444.", "67 444 444"),
         ("ঠিকানা: ঢাকা ১২০৫\nমোবাইল: ০১৭১২-৪৫৮৯৬৩", "০১৭১২-৪৫৮৯৬৩"),
         ("سوالات کے لیے ہماری ہیلپ لائن 111-331-331 پر رابطہ کریں۔", "111-331-331"),
+        ("សុខ ចាន់ធី: សូមឱ្យអ្នកដឹកជញ្ជូនទូរសព្ទមក 012 845 317 ផង", "012 845 317"),
     ],
 )
-def test_a_phone_after_a_cue_of_catalan_galician_basque_slovene_latvian_bengali_or_urdu(pii_detector, text, phone):
+def test_a_phone_after_a_cue_of_less_common_languages(pii_detector, text, phone):
     assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
 
 
@@ -2092,3 +2093,14 @@ def test_a_uk_postcode_given_alone_after_the_word_postcode(text, addresses):
 def test_a_spanish_gran_via_address():
     text = "mayor de edad, con domicilio en\nGran Vía Marqués del Turia, 49, 6ª, 46005 Valencia"
     assert spans(AddressRecognizer(), text) == ["Gran Vía Marqués del Turia, 49, 6ª, 46005 Valencia"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("The claimant Maria gave evidence first.", ["Maria"]),
+        ("Statement of the defendant Oliver, read aloud.", ["Oliver"]),
+    ],
+)
+def test_a_given_name_after_a_legal_party_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -289,6 +289,7 @@ def test_a_pg_dump_copy_block_is_read_by_its_columns():
         ("Adresse e-mail", None),  # an e-mail's address
         ("Dirección IP", None),
         ("Ονοματεπώνυμο κηδεμόνα", "name"),
+        ("Nom du patient", "name"),
     ],
 )
 def test_a_longer_key_opened_by_a_word_for_address_or_closed_by_a_persons_role(key, kind):

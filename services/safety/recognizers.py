@@ -240,7 +240,7 @@ _DOTTED_TITLES = frozenset({"hr", "fr"})
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
     "husband wife son daughter mother father brother sister mum mom dad "
-    "name reported signed regards cheers i i'm im don doña dona".split()
+    "name reported signed regards cheers i i'm im".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right

@@ -500,11 +500,16 @@ def widen_to_tagger(found: list[Entity], tagged: set[tuple[str, int, int]]) -> l
     rule's score; the tagger's span goes (unless it overlaps another entity: the wider span would
     swallow it). The rule's span alone would win the overlap and drop what the tagger saw beyond it
     ("Flat 5, 2nd floor," before the street a rule found). Names are left as the rules cut them
-    (widened, they lost recall in leave-one-set-out: README, "Learned recogniser")."""
+    (widened, they lost recall in leave-one-set-out: README, "Learned recogniser"): a tagger's name
+    inside a rule's goes, or its higher score would win the overlap and keep a part of the name
+    ("Lindiwe" of "Lindiwe Dlamini", which the rule scores 0.6)."""
     mine = [e for e in found if (e.type, e.start, e.end) in tagged]
     out = [e for e in found if (e.type, e.start, e.end) not in tagged]
     used: set[Entity] = set()
     for i, e in enumerate(out):
+        if e.type == "PERSON":
+            used.update(t for t in mine if t.type == "PERSON" and e.start <= t.start and t.end <= e.end)
+            continue
         if e.type not in ("ADDRESS", "DATE_OF_BIRTH"):
             continue
         near = [

@@ -200,12 +200,13 @@ _ADDRESS_OF = tuple(
     "адрес نشانی عنوان آدرس dirección direccion adresse indirizz endereço endereco anschrift adres alamat aadress "
     "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ".split()
 )
-_NOT_POSTAL_AFTER = re.compile(r"mail|correo|électron|electr|elettr|ip|web|url|почт|site|sito|ايميل|ایمیل|بريد")
+# (read in the key as written: "ip" and "site" are words of their own, not letters of "principal" or "depósito")
+_NOT_POSTAL_AFTER = re.compile(r"mail|correo|électron|electr|elettr|\bip\b|web|url|почт|\bsit[eo]\b|ايميل|ایمیل|بريد")
 
 
 def key_kind(key: str) -> str | None:
     """What a value under ``key`` holds (see ``_KEY_KINDS``), or None."""
-    key = normal_key(key)
+    written, key = key, normal_key(key)
     kind = KEY_KINDS.get(key)
     if kind is not None or len(key) > 40:
         return kind
@@ -215,7 +216,7 @@ def key_kind(key: str) -> str | None:
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
     worded = all(c.isalpha() or is_mark(c) for c in key)
-    if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(key):
+    if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
         return "address"
     return None
 

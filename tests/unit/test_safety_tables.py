@@ -288,6 +288,9 @@ def test_a_pg_dump_copy_block_is_read_by_its_columns():
         ("አድራሻ", "address"),
         ("Adresse e-mail", None),  # an e-mail's address
         ("Dirección IP", None),
+        ("Dirección principal", "address"),  # "ip" inside a word
+        ("Endereço do depósito", "address"),
+        ("Indirizzo del sito web", None),
         ("Ονοματεπώνυμο κηδεμόνα", "name"),
         ("Nom du patient", "name"),
     ],

@@ -326,6 +326,17 @@ def test_a_rules_address_or_birth_date_widens_to_the_taggers_overlapping_span():
     assert widen_to_tagger([person, tagged_person], {("PERSON", 5, 20)}) == [person, tagged_person]
 
 
+def test_a_taggers_name_inside_a_rules_name_gives_way_to_it():
+    """The tagger's higher score would win the overlap and keep a part of the rule's name ("Lindiwe"
+    of "Lindiwe Dlamini", which the rule scores 0.6): the name stays as the rule cut it."""
+    from services.safety.pii import resolve_overlaps, widen_to_tagger
+
+    full, given = _entity("PERSON", 10, 25, 0.6), _entity("PERSON", 10, 17, 0.8)
+    assert resolve_overlaps(widen_to_tagger([full, given], {("PERSON", 10, 17)})) == [full]
+    across = _entity("PERSON", 20, 30, 0.8)  # overlapping, not inside: left to the overlap's scores
+    assert widen_to_tagger([full, across], {("PERSON", 20, 30)}) == [full, across]
+
+
 @pytest.mark.parametrize(
     ("text", "span", "vetoed"),
     [

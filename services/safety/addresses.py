@@ -49,7 +49,9 @@ _STREET = (
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
-_TOWN = rf"(?:,?\s*{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+# (A phone's label is no town: "Dr. Wendelin Kraus, Tel. 0821 569 8830".)
+_NOT_TOWN = r"(?!(?:Tel|Tél|Tlf|Tfn|Fax|Phone|Mobile|Mob|Ph)\b)"
+_TOWN = rf"(?:,?\s*{_NOT_TOWN}{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 # A town set apart from the word before it by a comma or a space: a capitalised word is never cut in
 # two to make a street and a town ("114  PNR K7Q2LM", "4419 AUTH 08817" hold a code, not an address).
 _TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
@@ -151,8 +153,9 @@ _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
     # a range of house numbers: "45-47 Hall Street")
-    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?\s+"
-    rf"(?:(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))(?:\s\d{{1,3}}(?=,))?"
+    # (the house number and the street on one line: "Tel 01743 352 019\n\nDear Dr Okonkwo" holds none)
+    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
+    rf"(?:(?:{_CAP}[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))(?:\s\d{{1,3}}(?=,))?"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}",

@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "7d5d598afa0612cd",
+    "AddressRecognizer": "a0e5bf99ecb857d4",
     "DateOfBirthRecognizer": "cf8c07b56c6ce7bd",
 }
 

@@ -218,7 +218,7 @@ _PARTICLE = (
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}\s+)?(?:{_INITIAL}){{0,3}}{_WORD}"
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}\s+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
     rf"(?:[^\S\n](?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
 )
 _IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
@@ -673,6 +673,11 @@ _THE_BEFORE = re.compile(
     r"(?<![\w'’-])(?:[Tt]he|[Aa]n|(?:and|or|with|of|for|like|try|order|ordered|had|have|has|get|got|"
     r"buy|bought|want|is|was|as|into|from|on|in|at)[ \t]+a)[ \t]+$"
 )
+# German "an" ("to") after a payment's or a message's word: "Dauerauftrag an Selin Yilmaz", no article
+_GERMAN_AN = re.compile(
+    r"(?i)\b(?:dauerauftrag|überweisung|ueberweisung|zahlung|gutschrift|lastschrift|brief|nachricht|schreiben|"
+    r"anfrage|weitergeleitet|gesendet|geschickt|geschrieben|übergeben|zugewiesen|überwiesen)[ \t]+an[ \t]+$"
+)
 # Head nouns of things named after people that stand before the name in Latin and in Romance and other
 # languages: a disease ("Morbus Parkinson"), a hospital, a ward or a hall ("Hôpital Cheikh Khalifa", "sala
 # Ramón y Cajal", "Hospital Universitario Gregorio Marañón"), a school, a street, a stop. Compared with
@@ -691,6 +696,14 @@ _HEAD_NOUNS_BEFORE = frozenset(
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
+
+
+# Letters in capitals that stand beside a person's name: roles, ranks, degrees, greetings ("RN Aroha Ngata",
+# "Jonathan MD", "PC John Mutua", "LG Lukas")
+_BESIDE_NAMES = frozenset(
+    "md rn pc pm lg vg mfg do np pa dds dmd phd ceo cto cfo coo cio mp qc kc jp dc ds di dci sgt cpl gp "
+    "bsc msc mba esq jr sr ii iii iv rgn vp svp evp pt ot slp cna lpn ma mrn dob hr qa ta cc fyi".split()
+)
 
 
 def _capital_code(tokens: list[str], known: list[tuple[bool, bool]]) -> bool:
@@ -838,7 +851,9 @@ def named_thing(words: list[str], before: str) -> bool:
     Cup", "the Ruy Lopez"), a possessive inside them ("Halley's Comet", "Megan's Law"), or a common
     word (``is_common_word``) last or alone ("Stanley Cup", "Orion Nebula", "Sent:", "Visitor:",
     "PATIENT: Yeah")."""
-    if _THE_BEFORE.search(before) or any(_POSSESSIVE.search(w) for w in words[:-1]):
+    if (_THE_BEFORE.search(before) and not _GERMAN_AN.search(before)) or any(
+        _POSSESSIVE.search(w) for w in words[:-1]
+    ):
         return True
     last = words[-1]
     return last[:1].isupper() and not _IS_INITIAL.match(last) and is_common_word(last)
@@ -1377,6 +1392,8 @@ class NameRecognizer(EntityRecognizer):
         while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
             if words[0].group().lower() in _DOTTED_TITLES:
                 break  # "HR", "Fr" without a full stop: no title
+            if words[0].group() == "I." and len(words) > 1:
+                break  # an initial, not the pronoun: "holder I. Lindholm"
             lead = words.pop(0).group().lower().rstrip(".:,")
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
@@ -1504,6 +1521,17 @@ class NameRecognizer(EntityRecognizer):
             return None  # most runs: capitalised words that are no name (cheap exit)
         if shouting and not titled and len(tokens) == 2 and _capital_code(tokens, known):
             return None  # "MCG TAB", "ULD AKE", "JUN FLT": two short words in capitals are codes
+        if shouting and not titled and run_words[0] in ("SWIFT", "BIC"):
+            return None  # "SWIFT GIBACZPX": a bank's code after its label
+        if (
+            not shouting
+            and not titled
+            and any(
+                2 <= len(t) <= 4 and t.isupper() and t.isalpha() and t.lower() not in _BESIDE_NAMES and not any(self._known(t))
+                for t in tokens
+            )
+        ):
+            return None  # "Memphis TN", "Case UUID", "CI Bot": an acronym, not a name written in capitals
         if any(t.lower() in _GERMAN_PRONOUNS or _JAPANESE_PLACE.search(t) for t in tokens):
             return None  # "Bitte prüfen Sie Ihre Steuerklasse", "Chiyoda-ku"
         if not titled and _FIRM_BEFORE.search(before):

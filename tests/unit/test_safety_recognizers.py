@@ -1910,9 +1910,40 @@ def test_a_chat_sender_named_before_a_role_in_brackets():
         ("Temperatures: 0 °C = 32 °F. Navier–Stokes holds here.", []),  # a temperature's letter, an eponym
         ("6.º grado, sección B. Matemática: AD", []),  # a section's letter before a label
         ("See J. Biol. Chem. 12 (2019).", []),  # a journal's abbreviations
+        ("Mastercard exp 09/27, holder I. Vasquez-Lindholm\nDeposit", ["I. Vasquez-Lindholm"]),  # no pronoun
+        ("rekening NL47 ABNA 0417 2293 06 t.n.v. S. de Vries-Okafor.", ["S. de Vries-Okafor"]),
+        ("Signed: J. de Vries\n", ["J. de Vries"]),
+        ("So I. Think. Then Part I. Results were in.", []),
     ],
 )
 def test_an_initial_before_a_word_written_as_a_surname_is_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("11.03.      Dauerauftrag an Selin Yilmaz          -450,00", ["Selin Yilmaz"]),
+        ("Die Überweisung an Selin Yilmaz ist raus.", ["Selin Yilmaz"]),
+        ("I ordered an Arnold Palmer at the bar.", []),  # the English article: a drink
+    ],
+)
+def test_german_an_after_a_payment_or_a_message_is_no_article(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Lakeview Family Dental, Memphis TN\nPatient", []),
+        ("Bundle SHA-256 9f2c\nCase UUID 3b8f1c2e-7a4d-4e91-b6c0-52d8e9f3a174\n", []),
+        ("> On Tue, 12 Mar 2024 at 03:14, CI Bot <noreply@ci.example.com> wrote:", []),
+        ("Číslo účtu: 123-4567890217/0800 (Česká spořitelna, SWIFT GIBACZPX)", []),
+        ("Seen today by RN Aroha Ngata and Jonathan MD.", ["RN Aroha Ngata", "Jonathan MD"]),
+        ("Contact: Jean DUPONT, then Wei LI", ["Jean DUPONT", "Wei LI"]),
+    ],
+)
+def test_an_acronym_in_a_run_of_capitalised_words_names_no_person(text, names):
     assert spans(NameRecognizer(), text) == names
 
 
@@ -2104,3 +2135,18 @@ def test_a_spanish_gran_via_address():
 )
 def test_a_given_name_after_a_legal_party_is_a_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, addresses",
+    [
+        (
+            "Riverside Medical Practice\n14 Castle Lane, Shrewsbury SY1 2BG\nTel 01743 352 019\n\nDear Dr Okonkwo,",
+            ["14 Castle Lane, Shrewsbury SY1 2BG"],  # a phone's last group is no house number of "Dear Dr"
+        ),
+        ("Ferinject-Gabe durch Hausarzt Dr. Wendelin Kraus, Tel. 0821 569 8830.", []),  # "Tel." is no town
+        ("14 Castle Lane, Shrewsbury, Shropshire SY1 2BG", ["14 Castle Lane, Shrewsbury, Shropshire SY1 2BG"]),
+    ],
+)
+def test_an_address_takes_no_phone_for_its_house_number_or_its_postcode(text, addresses):
+    assert spans(AddressRecognizer(), text) == addresses

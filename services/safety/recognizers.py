@@ -851,9 +851,7 @@ def named_thing(words: list[str], before: str) -> bool:
     Cup", "the Ruy Lopez"), a possessive inside them ("Halley's Comet", "Megan's Law"), or a common
     word (``is_common_word``) last or alone ("Stanley Cup", "Orion Nebula", "Sent:", "Visitor:",
     "PATIENT: Yeah")."""
-    if (_THE_BEFORE.search(before) and not _GERMAN_AN.search(before)) or any(
-        _POSSESSIVE.search(w) for w in words[:-1]
-    ):
+    if (_THE_BEFORE.search(before) and not _GERMAN_AN.search(before)) or any(_POSSESSIVE.search(w) for w in words[:-1]):
         return True
     last = words[-1]
     return last[:1].isupper() and not _IS_INITIAL.match(last) and is_common_word(last)
@@ -1527,8 +1525,9 @@ class NameRecognizer(EntityRecognizer):
             not shouting
             and not titled
             and any(
-                2 <= len(t) <= 4 and t.isupper() and t.isalpha() and t.lower() not in _BESIDE_NAMES and not any(self._known(t))
+                2 <= len(t) <= 4 and t.isupper() and t.isalpha() and t.lower() not in _BESIDE_NAMES
                 for t in tokens
+                if not any(self._known(t))
             )
         ):
             return None  # "Memphis TN", "Case UUID", "CI Bot": an acronym, not a name written in capitals

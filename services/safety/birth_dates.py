@@ -246,7 +246,7 @@ _BIRTH_CUES = (
     r"родил(?:ся|ась)",
     r"дата\s+народження",
     r"народил(?:ся|ася)",
-    r"дата\s+на\s+раждане",
+    r"дата(?:та)?(?:\s+ми)?\s+на\s+раждане",  # "датата ми на раждане": "my"
     r"роден[а]?",
     "γέννησης",
     r"γεν\.",
@@ -273,7 +273,7 @@ _BIRTH_CUES = (
     r"t(?:empat|mp)\.?\s*[/,]\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
-    r"تاریخ\s+(?:تولد|پیدائش)",
+    r"تاریخ\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"
     r"תאריך\s+ליד[הת]",
     r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
     r"জন্ম\s*তারিখ",
@@ -283,6 +283,11 @@ _BIRTH_CUES = (
     "วันเดือนปีเกิด",
     # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
     r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
+    # and a child's (SSR CHLD): "SSR CHLD KE HK1 12MAY15/P3"
+    r"chld\s+[a-z0-9]{2}\s+hk\d\s+",
+    # Maltese
+    r"data\s+tat-twelid",
+    r"twieled|twieldet|imwieled",
 )
 
 
@@ -316,7 +321,7 @@ _DOB = re.compile(
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){0,6}?\s+(?:is|was|shows|says)\s+(?:wrong|incorrect)[,.;]?\s+(?:it['’]?s|it\s+is|should\s+be)\b"
     # (or said to be wrong, then corrected: "date of birth also shows wrong, it's 26.06.1987")
-    r"|(?:\s+[a-z'’]+){1,6}?\s+(?:is|was|as|reads|says|shows)\b"
+    r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|reads|says|shows|като)\b"
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "a0e5bf99ecb857d4",
-    "DateOfBirthRecognizer": "cf8c07b56c6ce7bd",
+    "DateOfBirthRecognizer": "74d7c0e9a1a9e244",
 }
 
 

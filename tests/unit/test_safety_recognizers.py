@@ -2150,3 +2150,19 @@ def test_a_given_name_after_a_legal_party_is_a_person(text, names):
 )
 def test_an_address_takes_no_phone_for_its_house_number_or_its_postcode(text, addresses):
     assert spans(AddressRecognizer(), text) == addresses
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("فیلد خطا می‌دهد. تاریخ تولدم ۱۳۶۸/۰۴/۱۵ است", ["۱۳۶۸/۰۴/۱۵"]),  # Persian "my date of birth"
+        ("Data tat-twelid: 22/07/1991", ["22/07/1991"]),  # Maltese
+        ("  2.PARK/SEOYEON MS\n 11 SSR CHLD KE HK1 12MAY15/P3", ["12MAY15"]),  # a child's SSR
+        (
+            "датата ми на раждане е записана като 03.01.1968, а правилната е 03.11.1968 г.",
+            ["03.01.1968", "03.11.1968"],  # the wrong one too (the cue reaches it), the corrected one
+        ),
+    ],
+)
+def test_birth_cues_in_persian_maltese_bulgarian_and_an_airlines_child_record(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

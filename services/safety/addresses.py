@@ -149,6 +149,8 @@ _TOWN_AFTER_CODE = (
 )
 # A Turkish capitalised word or a street's number ("İnönü", "Kadıköy", "1203")
 _TR_WORD = r"[A-ZÇĞİÖŞÜ0-9][\wçğıöşü'’-]*"
+# One to three capitalised words with no full stop ("Petaling Jaya", not "Selangor. Terima")
+_PLAIN_TOWN = r"[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}"
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
@@ -195,7 +197,7 @@ _ADDRESS_PATTERNS = [
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
     rf"(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
     rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)? {_STREET_APART}"
-    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+"
+    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
     rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
@@ -244,6 +246,10 @@ _ADDRESS_PATTERNS = [
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
     rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,4}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
     rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
+    # Malaysian: "No. 23, Jalan SS 2/64, 47300 Petaling Jaya, Selangor", "B-12-3, Residensi Vista, Jalan Bukit
+    # Serdang 3, 43300 Seri Kembangan, Selangor" (a house or unit number, perhaps a building, the road, a postcode)
+    rf"\b(?:No\.?\s*\d{{1,4}}[A-Z]?(?:-\d{{1,3}})*|[A-Z]-\d{{1,3}}-\d{{1,3}}|\d{{1,4}}[A-Z]?)(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}})?"
+    rf",\s*(?:Jalan|Jln\.?|Lorong|Lrg\.?|Persiaran|Lebuh)\s+[^,\n]{{1,30}},\s*\d{{5}}\s+{_PLAIN_TOWN}(?:,\s*{_PLAIN_TOWN})?",
     # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
     # "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
     rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"

@@ -2166,3 +2166,21 @@ def test_an_address_takes_no_phone_for_its_house_number_or_its_postcode(text, ad
 )
 def test_birth_cues_in_persian_maltese_bulgarian_and_an_airlines_child_record(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "Penghantaran semula esok ke No. 12, Jalan SS 2/24, 47300 Petaling Jaya, Selangor. Terima kasih",
+            "No. 12, Jalan SS 2/24, 47300 Petaling Jaya, Selangor",
+        ),
+        (
+            "The Landlord lets the premises at B-12-3, Residensi Vista, Jalan Bukit Serdang 3, 43300 Seri Kembangan.",
+            "B-12-3, Residensi Vista, Jalan Bukit Serdang 3, 43300 Seri Kembangan",
+        ),
+        ("Vistula Sp. z o.o.\nul. Dobrego Pasterza 101, 31-416 Kraków", "ul. Dobrego Pasterza 101, 31-416 Kraków"),
+    ],
+)
+def test_malaysian_addresses_and_a_polish_street_of_two_words(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

@@ -690,6 +690,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     universitario universitaria universidad universite universitat universita university instituto institut
     colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
     residence residencia residenza
+    mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum
     strasse caddesi sokak bulvari
     """.split()
 )

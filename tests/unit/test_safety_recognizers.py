@@ -2184,3 +2184,16 @@ def test_birth_cues_in_persian_maltese_bulgarian_and_an_airlines_child_record(te
 )
 def test_malaysian_addresses_and_a_polish_street_of_two_words(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Demande de remboursement – Mutuelle Harmonie Santé",
+        "Pratica n. MU-2024-018847 — Filiale di Bologna Mazzini",
+        "Confirmación de reserva — Posada del Cerro",
+        "Predaja prtljaga uz broj prijave. Muzej Nikole Tesle je blizu.",
+    ],
+)
+def test_an_insurer_a_branch_an_inn_or_a_museum_named_before_its_name_is_no_person(text):
+    assert spans(NameRecognizer(), text) == []

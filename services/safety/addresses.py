@@ -59,7 +59,9 @@ _POSTAL = (
     r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
     r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
     r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
-    r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}))"  # Irish Eircode
+    r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}"  # Irish Eircode
+    # a Dublin postal district, perhaps its Eircode after it
+    r"|Dublin\s(?:1\d|2[0-4]|[1-9]|6W)(?:,?\s*[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})?(?![\w/-]|\.\d)))"
 )
 # After a town only: a postcode of four to six digits (South Africa, Australia after the state,
 # continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").

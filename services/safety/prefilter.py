@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "0b2c60e295bbcbf1",
+    "AddressRecognizer": "b4ba172c01898f9e",
     "DateOfBirthRecognizer": "74d7c0e9a1a9e244",
 }
 

@@ -2197,3 +2197,18 @@ def test_malaysian_addresses_and_a_polish_street_of_two_words(text, address):
 )
 def test_an_insurer_a_branch_an_inn_or_a_museum_named_before_its_name_is_no_person(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, addresses",
+    [
+        (
+            "- stop 9: The Old Forge, Ballyboden Road, Rathfarnham, Dublin 16 - left with the neighbour",
+            ["The Old Forge, Ballyboden Road, Rathfarnham, Dublin 16"],
+        ),
+        ("at 8 Cowper Road, Rathmines, Dublin 6, D06 X2P7.", ["8 Cowper Road, Rathmines, Dublin 6, D06 X2P7"]),
+        ("We met in Dublin 4 times.", []),
+    ],
+)
+def test_a_dublin_postal_district_holds_a_street_with_no_house_number(text, addresses):
+    assert spans(AddressRecognizer(), text) == addresses

@@ -500,7 +500,10 @@ _LOG_USER = re.compile(
     # Cisco's "User <wltan>", an AWS ARN's ":user/tkarlsson"
     r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
-    r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\()"
+    r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
+    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'"), MySQL's "User@Host: ", an IAM user, a
+    # Windows domain's ("CORP\\nhalvorsen")
+    r"|\buser[ \t]+[\"']|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b[A-Z][A-Z0-9-]{1,14}\\(?=[a-z]))"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales"), a
@@ -623,6 +626,14 @@ _SERVICE_ACCOUNTS = frozenset(
     postgres mysql oracle redis nginx apache www ubuntu debian centos ec2 ansible jenkins gitlab runner
     service system operator support sales billing info noreply mail postmaster webmaster monitor nagios zabbix
     grafana prometheus kafka elastic kibana docker ci build release bot
+    """.split()
+)
+# Parts of service accounts' names ("appuser", "dbadmin", "svcetl", "backupsvc")
+_SERVICE_PARTS = tuple(
+    """
+    user usr admin adm app svc srv service web sql api bot test backup bak sync etl ops dev prod stage mon sys db
+    ftp sftp mail data log job cron root daemon agent proxy auth read write report batch scan deploy build git dns
+    ldap vpn tmp temp demo guest node host cloud docker kube repl replica monitor metric export import worker
     """.split()
 )
 # Names in Hangul, kanji or hanzi: a known surname, then a known given name ("김민준", "田中 太郎",
@@ -970,8 +981,8 @@ class NameRecognizer(EntityRecognizer):
         out += [
             recognizer_result("PERSON", *m.span(1), 0.85, self) for m in worded if self._user_name_is_person(m.group(1))
         ]
-        if "=" in text or ":" in text or " from" in text or "/" in text or "TODO(" in text or "FIXME(" in text:
-            users = [m for m in _LOG_USER.finditer(text) if self._user_name_is_person(m.group(1))]
+        if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user ", "\\")):
+            users = [m for m in _LOG_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "Users" in text:
                 for listed in _SSH_USER_LIST.finditer(text):
                     found = _SSH_LISTED_USER.finditer(text, listed.start(1), listed.end(1))
@@ -1292,6 +1303,26 @@ class NameRecognizer(EntityRecognizer):
             for w in (g.lower() for g in given)
         )
 
+    def _keyed_user_is_person(self, handle: str) -> bool:
+        """Whether a user name after a log's user key reads as a person's: as ``_user_name_is_person`` reads it,
+        or an initial and a word shaped like a surname the lists miss ("ktorvik", "kbalogun", "tmorimoto"):
+        letters only, no word, no service account, and no service's part at either end ("webapp", "dbadmin",
+        "etluser")."""
+        if self._user_name_is_person(handle):
+            return True
+        parts = handle.split(".")
+        if len(parts) == 2 and all(len(p) >= 3 and not is_common_word(p) for p in parts):
+            return any(any(self._known(p)) for p in parts)  # "wojtek.nowak": one part a name the lists know
+        rest = handle[1:]
+        return (
+            re.fullmatch(r"[a-z]{6,12}", handle) is not None
+            and handle not in _SERVICE_ACCOUNTS
+            and not is_common_word(handle)
+            and not is_common_word(rest)
+            and not any(w.startswith(_SERVICE_PARTS) or w.endswith(_SERVICE_PARTS) for w in (handle, rest))
+            and len(re.findall(r"[aeiouy]", rest)) >= 2
+        )
+
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
         initial ("maria.garcia", "marta.k", "mariagarcia"), an initial and a surname ("tnguyen",
@@ -1313,6 +1344,12 @@ class NameRecognizer(EntityRecognizer):
             return (given(a) and (surname(b) or given(b) or len(b) <= 2)) or (len(a) == 1 and len(b) >= 4)
         if len(handle) >= 5 and handle not in _SERVICE_ACCOUNTS and known_surname(handle[1:]):
             return True  # "tnguyen", "jsmith": an initial and a surname
+        if (
+            len(handle) >= 6
+            and not is_common_word(handle)
+            and any(surname(handle[:-i]) and not is_common_word(handle[:-i]) for i in (1, 2))
+        ):
+            return True  # "nguyenvh", "tanwl": a surname and initials
         if len(handle) >= 5 and known_surname(handle[2:]) and not is_common_word(handle):
             return True  # "wltan", "jmsmith": two initials and a surname
         if handle in _SERVICE_ACCOUNTS:

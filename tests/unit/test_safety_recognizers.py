@@ -2212,3 +2212,21 @@ def test_an_insurer_a_branch_an_inn_or_a_museum_named_before_its_name_is_no_pers
 )
 def test_a_dublin_postal_district_holds_a_street_with_no_house_number(text, addresses):
     assert spans(AddressRecognizer(), text) == addresses
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("2025-01-09T02:13:44+01:00 pacs-gw01 audit: user=ktorvik action=view", ["ktorvik"]),  # no list holds "torvik"
+        ('FATAL:  password authentication failed for user "kbalogun"', ["kbalogun"]),
+        ("Ban 2001:ee0:4c1a:7e30::b2 (3 failures for user 'nguyenvh')", ["nguyenvh"]),  # a surname and initials
+        ("# User@Host: wojtek.nowak[wojtek.nowak] @ app01 [10.0.3.7]", ["wojtek.nowak"]),
+        ("the rule had been added by IAM user tnakamura at 08:02", ["tnakamura"]),
+        ("Credential dumping (lsass access) on host WS-ACC-0412, user CORP\\nhalvorsen", ["nhalvorsen"]),
+        # service accounts and words after the same keys stay unlabelled
+        ("Access denied for user 'report'@'172.31.22.9' (using password: YES)", []),
+        ("login ok user=webapp01 role=svc; user=dbadmin; user=etluser; user=replicator", []),
+    ],
+)
+def test_a_user_key_takes_an_initial_and_a_surname_no_list_holds(text, names):
+    assert spans(NameRecognizer(), text) == names

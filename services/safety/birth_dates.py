@@ -200,6 +200,7 @@ _BIRTH_CUES = (
     r"data[\s_-]+di[\s_-]+nascita",
     r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
+    r"f\.\s?(?:de\s)?nac\.",  # "(f. nac. 4 de agosto de 1997)"
     r"nascid[oa]\s+(?:em|a)",
     r"nasci\s+(?:em|a)",
     r"nasceu(?:\s+(?:em|a|no\s+dia|dia))?",
@@ -349,7 +350,8 @@ _DOB_CORRECTION = re.compile(
     r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to"
     # "..., that's wrong, it's ...", "pero es", "mas é", "а правилната е", "richtig ist", "actual"
     r"|(?:that['’]?s|it['’]?s|is)\s+(?:wrong|incorrect|not\s+right)[\s,.;—–-]*(?:it['’]?s|it\s+is|should\s+be)?"
-    r"|pero\s+es|sino|mas\s+(?:é|e)|а\s+правилн(?:ата|ая|а)\s+(?:е|—)?|richtig\s+(?:ist|wäre)|actual(?:ly)?)"
+    r"|pero\s+es|sino|mas\s+(?:é|e)|а\s+правилн(?:ата|ая|а)\s+(?:е|—)?|richtig\s+(?:ist|wäre)(?:\s+aber)?(?:\s+der)?"
+    r"|actual(?:ly)?)"
     r"\s*:?\s*(?:the\s+(?=\d))?"
 )
 
@@ -384,8 +386,8 @@ def birth_cues(text: str) -> Iterator[int]:
 # separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
-    "dob birth born geb naissance nacimiento fechanac nascita nascimento lahir рождения 生年月日 出生日期 생년월일 "
-    "sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد "
+    "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento lahir рождения 生年月日 出生日期 "
+    "생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد "
     "לידה γέννησης"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "b4ba172c01898f9e",
-    "DateOfBirthRecognizer": "74d7c0e9a1a9e244",
+    "DateOfBirthRecognizer": "c860ea8713fa4863",
 }
 
 

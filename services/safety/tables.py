@@ -123,7 +123,8 @@ _KEY_KINDS = {
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
         "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
-        "생년월일 ngaysinh ngàysinh fodselsdato fødselsdato födelsedatum geboortedatum dataurodzenia fædd fechanac "
+        "생년월일 ngaysinh ngàysinh ngàythángnămsinh fodselsdato fødselsdato födelsedatum geboortedatum "
+        "dataurodzenia fædd fechanac "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
         "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης"
     ),
@@ -239,13 +240,13 @@ class Field(tuple):
 # (``recognizers.py`` reads words with them too)
 MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 # A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
-# line's start up to three words ("Date of birth:", "Home address:"); then the value: quoted (perhaps the
-# first of a list's), or bare to the line's end ("name: Jane Roe"), a wide gap (a form's next column), a
-# comma before another key, a brace or a bracket.
+# line's start up to three more words, commas between them too ("Date of birth:", "Ngày, tháng, năm sinh:");
+# then the value: quoted (perhaps the first of a list's), or bare to the line's end ("name: Jane Roe"), a wide
+# gap (a form's next column), a comma before another key, a brace or a bracket.
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
     rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{MARKS}.-]{{0,39}}?)"
-    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
+    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:,?[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
     r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )

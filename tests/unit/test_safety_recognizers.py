@@ -2230,3 +2230,18 @@ def test_a_dublin_postal_district_holds_a_street_with_no_house_number(text, addr
 )
 def test_a_user_key_takes_an_initial_and_a_surname_no_list_holds(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("Javiera Andrea Muñoz Contreras, 27 años (f. nac. 4 de agosto de 1997)", ["4 de agosto de 1997"]),
+        (
+            "Auf dem Lohnzettel steht als Geburtsdatum 04.11.1990, richtig ist aber der 11.04.1990.",
+            ["04.11.1990", "11.04.1990"],
+        ),
+        ("Họ tên: NGUYỄN THỊ BẢO NGỌC\nNgày, tháng, năm sinh: 27/05/2024   ghi bằng chữ", ["27/05/2024"]),
+    ],
+)
+def test_a_spanish_abbreviated_cue_a_german_correction_and_a_vietnamese_key_of_three_words(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

@@ -718,6 +718,16 @@ _BESIDE_NAMES = frozenset(
 )
 
 
+_WEEKDAYS = frozenset("mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday".split())
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec".split())
+
+
+def _form_labels(labels: dict[str, int]) -> bool:
+    """Whether a text's line labels (``NameRecognizer._judge``'s ``labels``) are a form's: four or more, none
+    said twice (a chat's speakers speak again)."""
+    return len(labels) >= 4 and max(labels.values()) <= 1
+
+
 def _capital_code(tokens: list[str], known: list[tuple[bool, bool]]) -> bool:
     """Whether two words in capitals read as a code, not a name: the name the lists know is three letters or
     fewer ("TAB", "AKE", "JUN"), or the other word is ("MCG", "FLT") or holds no vowel. An initial is no code."""
@@ -1557,6 +1567,14 @@ class NameRecognizer(EntityRecognizer):
             return None  # most runs: capitalised words that are no name (cheap exit)
         if shouting and not titled and len(tokens) == 2 and _capital_code(tokens, known):
             return None  # "MCG TAB", "ULD AKE", "JUN FLT": two short words in capitals are codes
+        if text.endswith("</", 0, start) or (text.endswith("<", 0, start) and f"</{text[start:end]}>" in text):
+            return None  # an XML element's name: "<AdrLine>...</AdrLine>" (an IRC nick "<Marta>" is closed by none)
+        if (
+            len(tokens) >= 2
+            and any(t.lower() in _WEEKDAYS for t in tokens)
+            and all(t.lower().rstrip(".,") in _WEEKDAYS | _MONTHS for t in tokens)
+        ):
+            return None  # a log's date: "Wed Jun 19", "Date:   Fri Mar 8"
         if shouting and not titled and run_words[0] in ("SWIFT", "BIC"):
             return None  # "SWIFT GIBACZPX": a bank's code after its label
         if (
@@ -1621,11 +1639,13 @@ class NameRecognizer(EntityRecognizer):
         speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
             text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
         )
-        # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone
+        # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone; or, in a
+        # form (four line labels or more, each once), a lone word said once ("Merchant:", "Curso:", "Branch:")
         label = len(tokens) == 1 and (
             _POSSESSIVE.sub("", tokens[0].lower()) in _LABEL_WORDS
             or tokens[0].lower() in _PARTICLES
             or (tokens[0].isupper() and len(tokens[0]) > 1)
+            or (labels is not None and _form_labels(labels) and labels.get(tokens[0], 0) <= 1)
         )
         if any(f or s for f, s in known) and ((speaker and not label) or _AGE_AFTER.match(text[end:])):
             return start, end, 0.85

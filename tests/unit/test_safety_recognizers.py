@@ -2245,3 +2245,24 @@ def test_a_user_key_takes_an_initial_and_a_surname_no_list_holds(text, names):
 )
 def test_a_spanish_abbreviated_cue_a_german_correction_and_a_vietnamese_key_of_three_words(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Author: Aoife Brennan <aoife@brennan.dev>\nDate:   Tue Mar 12 09:41:07 2024 +0000", ["Aoife Brennan"]),
+        ("fail2ban: added 91.240.118.29 to ban list, will be reset at Wed Jun 19 09:41", []),
+        (
+            "<Cdtr>\n  <Nm>Jürgen Oberhauser</Nm>\n  <PstlAdr>\n    <AdrLine>Kaiserstraße 19</AdrLine>",
+            ["Jürgen Oberhauser"],
+        ),
+        ("<Marta> anyone seen the deploy?\n<Devon> yes, rolled back", ["Marta", "Devon"]),  # IRC nicks, no XML
+        (
+            "KYC FORM\nBranch: Tampines Central\nMerchant: Palm Vista Hotel\nOccupation: Engineer\nNationality: SG\n",
+            [],
+        ),  # a form's labels, each once
+        ("Mamá: mándame la dirección\nJavi: Hotel Sol, habitación 309\nLucía: gracias!!", ["Javi", "Lucía"]),  # a chat
+    ],
+)
+def test_a_logs_date_an_xml_elements_name_and_a_forms_label_name_no_person(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -155,7 +155,8 @@ _CUE = re.compile(
     r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
     r"handed over to|spoke to|spoke with|seen by|referred by|defendant|plaintiff|claimant|respondent|petitioner|"
     # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
-    r"appellant|don|doña|dona|encik|puan|cik|tuan)\b|\ben\.|,)\s*[:=(]?\s*[\"']?$"
+    # a call's agent: "you're through to", Spanish "le atiende"
+    r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende)\b|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").
@@ -675,7 +676,11 @@ _CJK_ENDINGS = tuple(
     )
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
-_GREETING_RIGHT_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards)[,!]?\s*$")
+_GREETING_RIGHT_BEFORE = re.compile(
+    r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
+    r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
+    r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào)[,!]?\s*$"
+)
 
 # "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people; so
 # do "an" ("an Arnold Palmer") and "a" after an English word that a noun's article follows ("and a Porsche
@@ -713,7 +718,7 @@ _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*
 # Letters in capitals that stand beside a person's name: roles, ranks, degrees, greetings ("RN Aroha Ngata",
 # "Jonathan MD", "PC John Mutua", "LG Lukas")
 _BESIDE_NAMES = frozenset(
-    "md rn pc pm lg vg mfg do np pa dds dmd phd ceo cto cfo coo cio mp qc kc jp dc ds di dci sgt cpl gp "
+    "md rn rpn emt lmc pc pm lg vg mfg do np pa dds dmd phd ceo cto cfo coo cio mp qc kc jp dc ds di dci sgt cpl gp "
     "bsc msc mba esq jr sr ii iii iv rgn vp svp evp pt ot slp cna lpn ma mrn dob hr qa ta cc fyi".split()
 )
 
@@ -1769,7 +1774,7 @@ def cyrillic_names(text: str) -> list[tuple[int, int]]:
 # A given name, a nickname in quotes, a surname: 'Chidinma "Chichi" Okoro', 'Guadalupe “Lupita” Cervantes'
 _NICKNAMED = re.compile(
     r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+[ \t]+[\"“„][A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+[\"”“][ \t]+"
-    r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+)?(?![\w'’-])"
+    r"(?:[A-Z]['’])?[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’]+)?(?![\w'’-])"
 )
 
 

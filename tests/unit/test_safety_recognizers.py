@@ -2266,3 +2266,18 @@ def test_a_spanish_abbreviated_cue_a_german_correction_and_a_vietnamese_key_of_t
 )
 def test_a_logs_date_an_xml_elements_name_and_a_forms_label_name_no_person(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("[09:12] Gustavo Pereyra: Buen día Flor", ["Gustavo Pereyra", "Flor"]),  # a greeting in Spanish
+        ("Oi: bom dia Giulia!", ["Giulia"]),
+        ("gracias por llamar a telcomex le atiende Brenda, en qué le puedo ayudar", ["Brenda"]),
+        ("Angajat: Andreea-Ioana Mureșan\nFuncția: contabil", ["Andreea-Ioana Mureșan"]),  # an employee's field
+        ('Rm 12 — Margaret "Peggy" O\'Donnell, 84', ['Margaret "Peggy" O\'Donnell']),
+        ("Mitarbeiter: Geburtsdatum zur Verifizierung?\nKundin: Siebter Februar.\nMitarbeiter: Rückrufnummer?", []),
+    ],
+)
+def test_greetings_in_other_languages_an_agents_cue_and_an_employees_field(text, names):
+    assert spans(NameRecognizer(), text) == names

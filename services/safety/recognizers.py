@@ -176,7 +176,7 @@ _NOT_PERSON_WORDS = set(
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics foods consulting insurance motors
     desk helpdesk support services service operations office billing sales staff crew
-    name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala
+    name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -706,7 +706,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     universitario universitaria universidad universite universitat universita university instituto institut
     colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
     residence residencia residenza
-    mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum
+    mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum parque parc parco
     strasse caddesi sokak bulvari
     """.split()
 )
@@ -723,6 +723,8 @@ _BESIDE_NAMES = frozenset(
 )
 
 
+# Surnames of stock placeholder names ("John Doe", "Richard Roe", "Erika Mustermann")
+_STOCK_SURNAMES = frozenset("doe roe mustermann musterfrau".split())
 _WEEKDAYS = frozenset("mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday".split())
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec".split())
 
@@ -1572,6 +1574,8 @@ class NameRecognizer(EntityRecognizer):
             return None  # most runs: capitalised words that are no name (cheap exit)
         if shouting and not titled and len(tokens) == 2 and _capital_code(tokens, known):
             return None  # "MCG TAB", "ULD AKE", "JUN FLT": two short words in capitals are codes
+        if any(plain(t) in _STOCK_SURNAMES for t in tokens):
+            return None  # a placeholder: "John Doe", "Jane Roe", "Max Mustermann"
         if text.endswith("</", 0, start) or (text.endswith("<", 0, start) and f"</{text[start:end]}>" in text):
             return None  # an XML element's name: "<AdrLine>...</AdrLine>" (an IRC nick "<Marta>" is closed by none)
         if (

@@ -2281,3 +2281,18 @@ def test_a_logs_date_an_xml_elements_name_and_a_forms_label_name_no_person(text,
 )
 def test_greetings_in_other_languages_an_agents_cue_and_an_employees_field(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'assert levenshtein("John Doe", "Jon Doe") == 1\nassert levenshtein("Jane Roe", "Jane Doe") == 1',
+        "Phlebotomy Room 3, Florence Nightingale Wing, level 2",
+        "SHIFT HANDOVER — Maple Grove Long-Term Care, Wing B (nights)",
+        "CALLER: Apartment 22, Block C, the one near the gate",
+        "From the hotel, walk down Avenida Presidente Masaryk to Parque Lincoln.",
+        "Max Mustermann, Musterstraße 1, 12345 Musterstadt",
+    ],
+)
+def test_stock_placeholders_wings_blocks_and_parks_name_no_person(text):
+    assert spans(NameRecognizer(), text) == []

@@ -77,7 +77,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a)"
+    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a)"
 )
 # A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
 # 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
@@ -202,9 +202,10 @@ _ADDRESS_PATTERNS = [
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
     rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
-    # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma
+    # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma /
+    # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode)
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
-    rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    rf"(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     # the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
     rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",

@@ -2296,3 +2296,8 @@ def test_greetings_in_other_languages_an_agents_cue_and_an_employees_field(text,
 )
 def test_stock_placeholders_wings_blocks_and_parks_name_no_person(text):
     assert spans(NameRecognizer(), text) == []
+
+
+def test_a_swiss_street_first_address_with_a_four_digit_postcode():
+    text = "la facture de gaz pour le logement situé Chemin de Bellerive 24, 1007 Lausanne, est arrivée"
+    assert spans(AddressRecognizer(), text) == ["Chemin de Bellerive 24, 1007 Lausanne"]

@@ -502,11 +502,12 @@ _LOG_USER = re.compile(
     r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
-    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'"), MySQL's "User@Host: ", an IAM user, a
-    # Windows domain's ("CORP\\nhalvorsen")
-    r"|\buser[ \t]+[\"']|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b[A-Z][A-Z0-9-]{1,14}\\(?=[a-z]))"
+    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'"), MySQL's "User@Host: ", an IAM user
+    r"|\buser[ \t]+[\"']|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+)"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
+# A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash
+_DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales"), a
 # sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the")
 _WORDED_USER = re.compile(
@@ -1000,6 +1001,8 @@ class NameRecognizer(EntityRecognizer):
         ]
         if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user ", "\\")):
             users = [m for m in _LOG_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
+            if "\\" in text:
+                users += [m for m in _DOMAIN_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "Users" in text:
                 for listed in _SSH_USER_LIST.finditer(text):
                     found = _SSH_LISTED_USER.finditer(text, listed.start(1), listed.end(1))

@@ -1325,9 +1325,9 @@ class NameRecognizer(EntityRecognizer):
 
     def _keyed_user_is_person(self, handle: str) -> bool:
         """Whether a user name after a log's user key reads as a person's: as ``_user_name_is_person`` reads it,
-        or an initial and a word shaped like a surname the lists miss ("ktorvik", "kbalogun", "tmorimoto"):
-        letters only, no word, no service account, and no service's part at either end ("webapp", "dbadmin",
-        "etluser")."""
+        a dotted name with one part the lists know ("wojtek.nowak"), or an initial and a word shaped like a
+        surname the lists miss ("ktorvik", "kbalogun", "tmorimoto"): letters only, no word, no service account,
+        and no service's part at either end ("webapp", "dbadmin", "etluser")."""
         if self._user_name_is_person(handle):
             return True
         parts = handle.split(".")

@@ -208,7 +208,9 @@ _EPONYM_NEXT = set(
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
 _WORD = (
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ]+)?(?:['’-][A-Za-zÀ-ÿơưạ-ỹ]+)*"
+    # (combining marks inside: Yoruba "Ògúnlẹ́yẹ", "Ọ̀gbẹ́ni")
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]+)?"
+    r"(?:['’-][A-Za-zÀ-ÿơưạ-ỹ\u0300-\u036f]+)*"
     r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
@@ -691,9 +693,11 @@ _THE_BEFORE = re.compile(
     r"buy|bought|want|is|was|as|into|from|on|in|at)[ \t]+a)[ \t]+$"
 )
 # German "an" ("to") after a payment's or a message's word: "Dauerauftrag an Selin Yilmaz", no article
+# (up to two words between: "Dauerauftrag Miete März an ...")
 _GERMAN_AN = re.compile(
     r"(?i)\b(?:dauerauftrag|überweisung|ueberweisung|zahlung|gutschrift|lastschrift|brief|nachricht|schreiben|"
-    r"anfrage|weitergeleitet|gesendet|geschickt|geschrieben|übergeben|zugewiesen|überwiesen)[ \t]+an[ \t]+$"
+    r"anfrage|weitergeleitet|gesendet|geschickt|geschrieben|übergeben|zugewiesen|überwiesen)(?:[ \t]+\w+){0,2}"
+    r"[ \t]+an[ \t]+$"
 )
 # Head nouns of things named after people that stand before the name in Latin and in Romance and other
 # languages: a disease ("Morbus Parkinson"), a hospital, a ward or a hall ("Hôpital Cheikh Khalifa", "sala

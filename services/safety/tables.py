@@ -135,7 +135,7 @@ _KEY_KINDS = {
 ROLE_NAME_KEYS = frozenset(
     (
         "patient patientin paciente paziente complainant defendant accused victim witness suspect "
-        "employee employé employée empleado empleada angajat angajată salariat pracownik "
+        "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "
         "المريض المريضة اسمالمريض اسمالمريضة الطبيبالمعالج العميل المتهم المشتكي "

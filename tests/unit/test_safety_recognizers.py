@@ -2301,3 +2301,15 @@ def test_stock_placeholders_wings_blocks_and_parks_name_no_person(text):
 def test_a_swiss_street_first_address_with_a_four_digit_postcode():
     text = "la facture de gaz pour le logement situé Chemin de Bellerive 24, 1007 Lausanne, est arrivée"
     assert spans(AddressRecognizer(), text) == ["Chemin de Bellerive 24, 1007 Lausanne"]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("04.03.  Dauerauftrag Miete März an Herbert Kovačević     -950,00", "Herbert Kovačević"),
+        ("Ονοματεπώνυμο: Κωνσταντίνος Μαυρίδης\nΠατρώνυμο: Δημήτριος", "Δημήτριος"),
+        ("Àwọn olùyọ̀ǹda fún ìmọ́tótó àdúgbò: Adéwálé Ògúnlẹ́yẹ, Fúnmiláyọ̀ Àjàyí, Kúnlé Bámidélé", "Fúnmiláyọ̀ Àjàyí"),
+    ],
+)
+def test_a_payment_to_a_name_a_greek_patronymic_and_yoruba_names_with_combining_marks(text, name):
+    assert name in spans(NameRecognizer(), text)

@@ -504,8 +504,12 @@ _LOG_USER = re.compile(
     r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
-    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'"), MySQL's "User@Host: ", an IAM user
-    r"|\buser[ \t]+[\"']|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+)"
+    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "authentication for 'pmendoza'"), MySQL's
+    # "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access log's user after the
+    # client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
+    r"|\buser[ \t]+[\"']|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
+    r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
+    r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
 # A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash

@@ -2223,7 +2223,14 @@ def test_a_dublin_postal_district_holds_a_street_with_no_house_number(text, addr
         ("# User@Host: wojtek.nowak[wojtek.nowak] @ app01 [10.0.3.7]", ["wojtek.nowak"]),
         ("the rule had been added by IAM user tnakamura at 08:02", ["tnakamura"]),
         ("Credential dumping (lsass access) on host WS-ACC-0412, user CORP\\nhalvorsen", ["nhalvorsen"]),
+        ("ocserv[2271]: main: 91.240.118.29:58104 failed authentication for 'pmendoza'", ["pmendoza"]),
+        ("dovecot: auth: passwd-file(gfabbri,10.0.4.7): unknown user", ["gfabbri"]),
+        (
+            '2001:db8:4f1a::7c - svetlana.morozova [03/Oct/2024:10:01:02 +0000] "GET / HTTP/1.1" 200',
+            ["svetlana.morozova"],
+        ),
         # service accounts and words after the same keys stay unlabelled
+        ("dovecot: auth: pam(root,10.0.0.1): failed; 10.0.0.5 - - [03/Oct/2024:10:01:02 +0000]", []),
         ("Access denied for user 'report'@'172.31.22.9' (using password: YES)", []),
         ("login ok user=webapp01 role=svc; user=dbadmin; user=etluser; user=replicator", []),
     ],

@@ -43,7 +43,7 @@ _STREET = (
     r"Terrace|Ter|Close|Crescent|Cres|Grove|Square|Sq|Highway|Hwy|Circle|Cir|Row|Mews|Hill|Gardens|Walk|"
     r"Green|Park|Rise|View|Trail|Loop|Alley|Plaza|Parade|Embankment|Broadway|Quay|Wharf|Esplanade|Promenade|"
     r"Gate|Ridge|Meadows?|Vale|Yard|Chase|Croft|Causeway|Circus|Approach|Glen|Villas|Cottages|Expressway|"
-    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar|Wynd|Brae)\.?"
+    r"Freeway|Turnpike|Pike|Crossing|Path|Marg|Nagar|Wynd|Brae|Estate|Est)\.?"
 )
 # (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
@@ -253,6 +253,13 @@ _ADDRESS_PATTERNS = [
     # Serdang 3, 43300 Seri Kembangan, Selangor" (a house or unit number, perhaps a building, the road, a postcode)
     rf"\b(?:No\.?\s*\d{{1,4}}[A-Z]?(?:-\d{{1,3}})*|[A-Z]-\d{{1,3}}-\d{{1,3}}|\d{{1,4}}[A-Z]?)(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}})?"
     rf",\s*(?:Jalan|Jln\.?|Lorong|Lrg\.?|Persiaran|Lebuh)\s+[^,\n]{{1,30}},\s*\d{{5}}\s+{_PLAIN_TOWN}(?:,\s*{_PLAIN_TOWN})?",
+    # Danish: a street with no street word, a floor and side ("2. th.", "st. tv."), a postcode and town:
+    # "Dæmningen 41, 2. th., 7100 Vejle"
+    rf"\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*(?:\d{{1,2}}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?\s+\d{{4}}\s+"
+    rf"{_CONTINENTAL_TOWN}",
+    # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4."
+    rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
+    r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?)?",
     # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
     # "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
     rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"

@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "5361afcac8ff171b",
+    "AddressRecognizer": "60785b4d79b73fb7",
     "DateOfBirthRecognizer": "c860ea8713fa4863",
 }
 

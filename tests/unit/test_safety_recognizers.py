@@ -2320,3 +2320,15 @@ def test_a_swiss_street_first_address_with_a_four_digit_postcode():
 )
 def test_a_payment_to_a_name_a_greek_patronymic_and_yoruba_names_with_combining_marks(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("Venlig hilsen\nBirgitte Holm Lassen\nDæmningen 41, 2. th., 7100 Vejle", "Dæmningen 41, 2. th., 7100 Vejle"),
+        ("Szállítási cím: 1137 Budapest, Pozsonyi út 56. III. em. 4.", "1137 Budapest, Pozsonyi út 56. III. em. 4."),
+        ("return to Unit 4, Ballybane Ind. Est., Galway H91 X2E8", "Unit 4, Ballybane Ind. Est., Galway H91 X2E8"),
+    ],
+)
+def test_a_danish_floor_and_side_a_hungarian_postcode_first_and_an_industrial_estate(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

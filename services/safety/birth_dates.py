@@ -282,6 +282,8 @@ _BIRTH_CUES = (
     r"పుట్టిన\s*తేదీ",
     "วันเกิด",
     "วันเดือนปีเกิด",
+    "เกิดวันที่",  # "born on (date)"
+    "เกิดเมื่อ(?:วันที่)?",  # "born when"
     # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
     r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
     # and a child's (SSR CHLD): "SSR CHLD KE HK1 12MAY15/P3"

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "60785b4d79b73fb7",
-    "DateOfBirthRecognizer": "c860ea8713fa4863",
+    "DateOfBirthRecognizer": "e45bebca9e7fee6f",
 }
 
 

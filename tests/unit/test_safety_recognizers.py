@@ -2157,6 +2157,7 @@ def test_an_address_takes_no_phone_for_its_house_number_or_its_postcode(text, ad
     [
         ("فیلد خطا می‌دهد. تاریخ تولدم ۱۳۶۸/۰۴/۱۵ است", ["۱۳۶۸/۰۴/۱۵"]),  # Persian "my date of birth"
         ("Data tat-twelid: 22/07/1991", ["22/07/1991"]),  # Maltese
+        ("ผู้แจ้ง: นางสาวสุภาพร แก้วมณี เกิดวันที่ 8 มีนาคม 2538 อายุ 29 ปี", ["8 มีนาคม 2538"]),  # Thai "born on"
         ("  2.PARK/SEOYEON MS\n 11 SSR CHLD KE HK1 12MAY15/P3", ["12MAY15"]),  # a child's SSR
         (
             "датата ми на раждане е записана като 03.01.1968, а правилната е 03.11.1968 г.",
@@ -2164,7 +2165,7 @@ def test_an_address_takes_no_phone_for_its_house_number_or_its_postcode(text, ad
         ),
     ],
 )
-def test_birth_cues_in_persian_maltese_bulgarian_and_an_airlines_child_record(text, dates):
+def test_birth_cues_in_persian_maltese_bulgarian_thai_and_an_airlines_child_record(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
 
 

@@ -273,7 +273,7 @@ _INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
 # A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
 _SPEAKER_LABEL = re.compile(
     rf"(?m)^[ \t>]*{STAMP}(?:<([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)>|"
-    r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*:(?!//))"
+    r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)[ \t]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?[ \t]*){0,3}:(?!//))"
 )
 # A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
 # speaker named beside a role ("Agent (Priyanka):", "Priyanka (Support):").
@@ -371,7 +371,8 @@ _FILLERS = frozenset("um uh er erm hmm yeah yes no okay ok she he they we you he
 # A chat speaker label: a name at the start of a line, then a colon ("Sophie: running late").
 # Also behind a time stamp ("[09:15] Nadia:") and as an IRC nick ("<Marta> ok").
 _SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
-_SPEAKER_AFTER = re.compile(r"^[ \t]*:")
+# (an emoji or two after a chat sender's name: "Lupita 🌸:")
+_SPEAKER_AFTER = re.compile(r"^[ \t]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?[ \t]*){0,3}:")
 _NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{STAMP}<$")
 # A field holding a person's name in a log line, a form, JSON or a dict: "surname=\"Farouk\"",
 # "\"patient_name\": \"...\"", "firstName: ...", "Familienname: ...", FHIR's "given":["Uchenna","Grace"].

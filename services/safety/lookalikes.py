@@ -264,13 +264,15 @@ _PARTY_WORDS = (
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
-    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb|folio|"
+    r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb|folio|pnr|"
+    # a utility meter's number ("Le relevé du compteur (n° 0619-447722)")
+    r"meter|compteur|z[äa]hler|contador|"
     # an e-ticket's number after its airline's code ("ETKT 724 2198437702"), a Czech payment's symbol
     r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
-    rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._-]*{_NUMBER_WORD}"
-    rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._-]*{_NUMBER_WORD})?"
+    rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"
+    rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?"
     r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
     r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"

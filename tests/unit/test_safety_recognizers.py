@@ -1994,6 +1994,9 @@ def test_a_phone_after_a_cue_of_less_common_languages(pii_detector, text, phone)
         "Číslo účtu: 123-4567890217/0800\nVariabilní symbol: 2402117390\nČástka: 1 250 Kč",
         "Booking ref: K7WQ2M   Seq: 118   ETKT 724 2198437702   Zone B",
         "Folio: 0193-7781-2245 — aclaración recibida",
+        "Sneha Kulkarni: done ✅ PNR 8437216650, coach B2",  # a rail booking's number
+        "Le relevé du compteur (n° 0619-447722) indique 4 812 kWh",  # a meter's
+        "consent to the reporting of this account (no. 0045 8812 3301) to the tax office",
     ],
 )
 def test_a_czech_payment_symbol_an_e_ticket_and_a_folio_are_no_phone_numbers(pii_detector, text):

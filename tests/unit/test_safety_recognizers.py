@@ -2341,3 +2341,19 @@ def test_a_danish_floor_and_side_a_hungarian_postcode_first_and_an_industrial_es
 def test_a_chat_senders_name_with_an_emoji_before_the_colon():
     chat = "[21:15] Lupita 🌸: nooo nada\n[21:15] Yesenia Cárdenas: creo\n[21:17] Lupita 🌸: ay"
     assert spans(NameRecognizer(), chat) == ["Lupita", "Yesenia Cárdenas", "Lupita"]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("ok hej Anna, paketet är skickat.", "Anna"),
+        ("tamam merhaba Ayşe, siparişiniz yolda.", "Ayşe"),
+        ("ya selamat pagi Siti, pesanan sudah dikirim.", "Siti"),
+        ("ok habari Neema, mzigo umefika.", "Neema"),
+        ("oo kumusta Liza, naipadala na.", "Liza"),
+        ("oui bonjour Camille, votre colis arrive.", "Camille"),
+        ("07:00, nurse Devinder Gill RPN to Claire Tremblay RN", "Devinder Gill RPN"),  # RPN beside a name
+    ],
+)
+def test_the_readmes_greetings_and_roles_beside_a_name(text, name):
+    assert name in spans(NameRecognizer(), text)

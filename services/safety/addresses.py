@@ -154,6 +154,40 @@ _TR_WORD = r"[A-ZÇĞİÖŞÜ0-9][\wçğıöşü'’-]*"
 # One to three capitalised words with no full stop ("Petaling Jaya", not "Selangor. Terima")
 _PLAIN_TOWN = r"[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}"
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
+# Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
+_KOREAN_FORM = (
+    rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
+    rf"{_UNIT}?{_TOWNS_POSTAL}"
+)
+# the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
+_HOUSE_BEFORE_STREET_FIRST_FORM = (
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*"
+    rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}"
+)
+# Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
+# "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
+_TURKISH_FORM = (
+    rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"
+    rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
+    r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
+    r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
+    rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?"
+)
+# Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
+# Ленина, д. 25", "вул. Личаківська, 41, кв. 6, Львів, 79010" (a street word, the house, perhaps after "д.",
+# building and flat parts, the town, the index)
+_CYRILLIC_FORM = (
+    r"(?:\b\d{6},\s*)?(?:(?:г|гор|м)\.\s*[А-ЯЁІЇЄ][\w-]+,\s*)?"
+    r"\b(?:ул|улица|вул|вулиця|просп|пр-т|проспект|пер|переулок|наб|б-р|бульв|ш|шоссе|пл|площадь)\.?\s+"
+    r"[А-ЯЁІЇЄ0-9][\w-]*(?:\s[\w-]+){0,2},\s*(?:(?:д|дом|буд)\.?\s*)?\d{1,4}[а-яА-Я]?(?:/\d{1,4})?"
+    r"(?:,\s*(?:корп|к|стр|кв|оф|под|эт)\.?\s*\d{1,4}[а-яА-Я]?){0,3}"
+    r"(?:,\s*(?:[гм]\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,?\s*\d{5,6}(?!\d))?"
+)
+# Chinese: province, city, district, a road, its number, building and room: "上海市徐汇区漕溪北路88号3栋1202室"
+_CHINESE_FORM = (
+    r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
+    r"[0-9０-９]{1,5}[号號](?:[0-9０-９]{1,3}[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?"
+)
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
     # a range of house numbers: "45-47 Hall Street")
@@ -167,9 +201,7 @@ _ADDRESS_PATTERNS = [
     # Lagos": a house or plot number before the street (Nigeria, Bangladesh, Pakistan)
     rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"
     rf"|(?:{_CAP}\s+){{0,3}}{_STREET})(?![\w])(?:,\s*(?:Sector\s+)?[A-Z]{{1,2}}-\d{{1,2}}(?:/\d{{1,2}})?)?{_TOWNS_POSTAL}?",
-    # Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
-    rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
-    rf"{_UNIT}?{_TOWNS_POSTAL}",
+    _KOREAN_FORM,
     # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
     # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
     rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
@@ -206,8 +238,7 @@ _ADDRESS_PATTERNS = [
     # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode)
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
     rf"(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
-    # the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}",
+    _HOUSE_BEFORE_STREET_FIRST_FORM,
     rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
@@ -260,24 +291,9 @@ _ADDRESS_PATTERNS = [
     # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4."
     rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
     r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?)?",
-    # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
-    # "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
-    rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"
-    rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
-    r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
-    r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
-    rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?",
-    # Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
-    # Ленина, д. 25", "вул. Личаківська, 41, кв. 6, Львів, 79010" (a street word, the house, perhaps after "д.",
-    # building and flat parts, the town, the index)
-    r"(?:\b\d{6},\s*)?(?:(?:г|гор|м)\.\s*[А-ЯЁІЇЄ][\w-]+,\s*)?"
-    r"\b(?:ул|улица|вул|вулиця|просп|пр-т|проспект|пер|переулок|наб|б-р|бульв|ш|шоссе|пл|площадь)\.?\s+"
-    r"[А-ЯЁІЇЄ0-9][\w-]*(?:\s[\w-]+){0,2},\s*(?:(?:д|дом|буд)\.?\s*)?\d{1,4}[а-яА-Я]?(?:/\d{1,4})?"
-    r"(?:,\s*(?:корп|к|стр|кв|оф|под|эт)\.?\s*\d{1,4}[а-яА-Я]?){0,3}"
-    r"(?:,\s*(?:[гм]\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,?\s*\d{5,6}(?!\d))?",
-    # Chinese: province, city, district, a road, its number, building and room: "上海市徐汇区漕溪北路88号3栋1202室"
-    r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
-    r"[0-9０-９]{1,5}[号號](?:[0-9０-９]{1,3}[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?",
+    _TURKISH_FORM,
+    _CYRILLIC_FORM,
+    _CHINESE_FORM,
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
@@ -293,12 +309,16 @@ _CYRILLIC = re.compile(r"[а-яё]")
 OPENS_A_STREET = re.compile(
     rf"(?i:{_STREET_FIRST}|avenue|boulevard|chemin|allée|impasse|quai|place|strada|ulica|ul\.)\s", re.UNICODE
 )
+# (each condition named by its form, so a form inserted into the list moves no condition onto another)
 _FORM_NEEDS = {
-    3: lambda text: "-ro" in text or "-gil" in text or "-daero" in text,
-    12: lambda text: _STREET_FIRST_WORD.search(text) is not None,
-    len(_ADDRESS_PATTERNS) - 3: lambda text: _TURKISH_STREET.search(text) is not None,
-    len(_ADDRESS_PATTERNS) - 2: lambda text: _CYRILLIC.search(text) is not None,
-    len(_ADDRESS_PATTERNS) - 1: lambda text: "市" in text,
+    _ADDRESS_PATTERNS.index(form): needs
+    for form, needs in (
+        (_KOREAN_FORM, lambda text: "-ro" in text or "-gil" in text or "-daero" in text),
+        (_HOUSE_BEFORE_STREET_FIRST_FORM, lambda text: _STREET_FIRST_WORD.search(text) is not None),
+        (_TURKISH_FORM, lambda text: _TURKISH_STREET.search(text) is not None),
+        (_CYRILLIC_FORM, lambda text: _CYRILLIC.search(text) is not None),
+        (_CHINESE_FORM, lambda text: "市" in text),
+    )
 }
 
 

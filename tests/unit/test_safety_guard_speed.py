@@ -190,24 +190,26 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
     forms = addresses._ADDRESS_FORMS
     monkeypatch.setattr(addresses, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
     assert addresses._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
+    at = addresses._ADDRESS_PATTERNS.index
+    korean, street_first = at(addresses._KOREAN_FORM), at(addresses._HOUSE_BEFORE_STREET_FIRST_FORM)
+    turkish, cyrillic, chinese = at(addresses._TURKISH_FORM), at(addresses._CYRILLIC_FORM), at(addresses._CHINESE_FORM)
     guarded = set(addresses._FORM_NEEDS)
-    last = len(addresses._ADDRESS_FORMS) - 1
-    assert guarded == {3, 12, last - 2, last - 1, last} and not set(ran) & guarded
+    assert guarded == {korean, street_first, turkish, cyrillic, chinese} and not set(ran) & guarded
     ran.clear()
     text = "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510 and 15 Rua do Almada, 4050-036 Porto"
     assert addresses._address_spans(text) == [(0, 44), (49, 81)]
-    assert {3, 12} <= set(ran)
+    assert {korean, street_first} <= set(ran)
     ran.clear()
     text = "Gül Sokak No: 3, 35220 Konak/İzmir; ул. Мира, д. 5, Омск; 杭州市西湖区文三路9号"
     assert len(addresses._address_spans(text)) == 3
-    assert {last - 2, last - 1, last} <= set(ran)
+    assert {turkish, cyrillic, chinese} <= set(ran)
 
 
 def test_every_match_of_a_guarded_address_form_holds_its_words():
     """The guarded forms are the ones the conditions were read from, and each of their matches over
     the corpus (and the examples of each) satisfies its condition on its own text."""
-    patterns = addresses._ADDRESS_PATTERNS
-    assert addresses._KO_ROAD in patterns[3] and f"\\s+{addresses._STREET_FIRST}" in patterns[12]
+    assert addresses._KO_ROAD in addresses._KOREAN_FORM
+    assert f"\\s+{addresses._STREET_FIRST}" in addresses._HOUSE_BEFORE_STREET_FIRST_FORM
     texts = [*corpus(), "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul 06236"]
     texts += ["15 Rua do Almada, 4050-036 Porto, Portugal", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
     texts += ["Gül Sokak No: 3, 35220 Konak/İzmir", "Cumhuriyet Cad. No:12 D:4", "ул. Мира, д. 5, Омск"]

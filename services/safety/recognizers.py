@@ -243,7 +243,10 @@ _DOTTED_TITLES = frozenset({"hr", "fr"})
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
     "husband wife son daughter mother father brother sister mum mom dad "
-    "name reported signed regards cheers i i'm im".split()
+    "name reported signed regards cheers i i'm im "
+    # one-word greetings in other languages ("Hej Anna", "Merhaba Ayşe"); not "Ola" (a given name)
+    "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba habari kumusta "
+    "howdy shalom namaste".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
@@ -542,7 +545,7 @@ _AGE_AFTER = re.compile(r"^(?:,\s*|\s*\(\s*)(?:aged\s+)?\d{1,3}\s*(?:[MF]\b|y/?o
 # Words a greeting is addressed to that name no one ("Hi team,", "Thanks again").
 _GREETED_NON_NAMES = frozenset(
     "team all everyone everybody there folks guys sir sirs madam madame again so much both you support "
-    "doctor doc nurse colleagues friends".split()
+    "doctor doc nurse colleagues friends world mundo mondo monde welt wereld världen verden dunia dünya".split()
 )
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
 _JOINED_EPONYM_AFTER = re.compile(r"^(?:['’]s?)?\s+(?:and|or|&|/)\s+[A-Z][\w'’-]*(?:['’]s?)?\s+([a-z][a-z-]+)")

@@ -2357,3 +2357,23 @@ def test_a_chat_senders_name_with_an_emoji_before_the_colon():
 )
 def test_the_readmes_greetings_and_roles_beside_a_name(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Hej Anna, paketet är skickat.", "Anna"),
+        ("Merhaba Ayşe, siparişiniz yolda.", "Ayşe"),
+        ("Bonjour Camille, votre colis arrive.", "Camille"),
+        ("Moin Hauke, alles klar.", "Hauke"),
+        ("Kumusta Liza, naipadala na.", "Liza"),
+        ("Ciao Giulia, tutto bene?", "Giulia"),
+    ],
+)
+def test_a_capitalised_greeting_opening_the_text_stays_outside_the_name(text, name):
+    assert spans(NameRecognizer(), text) == [name]
+
+
+def test_hello_world_in_other_languages_names_no_one():
+    for text in ("Hola Mundo", "Ciao Mondo!", "Bonjour Monde", "Hallo Welt, this is my first program"):
+        assert spans(NameRecognizer(), text) == [], text

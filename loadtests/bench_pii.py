@@ -25,7 +25,11 @@ Two detectors side by side, in one run, on one core:
 Scoring, per type: a labelled span counts as found when spans of its type cover at least
 ``--cover`` (0.8) of its characters (``recall``; ``recall_exact`` asks for the exact span;
 ``recall_masked`` lets spans of any type cover it, as redaction hides it whatever its label); a
-predicted span is correct when it overlaps a labelled span of its type (``precision``). Decoy
+predicted span is correct when it overlaps a labelled span of its type (``precision``). E-mail
+addresses at the reserved example domains (``example.com``, ``.org``, ``.net`` and the ``.test``,
+``.example``, ``.invalid`` and ``.localhost`` names) are scored on neither side: no one can own
+such a mailbox, and the sets disagree on labelling them (``dev`` and held-outs 1, 2, 7, 10 and 12
+label them, held-outs 14-16 leave them unlabelled as placeholders). Decoy
 false-positive rate: the share of the PII-free decoy texts (ISBNs, versions, part numbers, OIDs,
 drugs, eponymous diseases...) in which anything at all is flagged. Latency: ``detect`` on
 1,000-character texts cut from the set itself, plus the full input guard (``SafetyService.check``
@@ -42,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections import defaultdict
@@ -64,6 +69,15 @@ DETECTORS = {
         {"LOCATION": "ADDRESS", "DATE_TIME": "DATE_OF_BIRTH"},
     ),
 }
+# An e-mail address at a domain reserved for examples (RFC 2606, RFC 6761): scored on neither side.
+_PLACEHOLDER_EMAIL = re.compile(
+    r"@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost))$", re.IGNORECASE
+)
+
+
+def _scored(span: dict[str, Any], text: str) -> bool:
+    value = text[span["start"] : span["end"]].strip()
+    return span["type"] != "EMAIL_ADDRESS" or not _PLACEHOLDER_EMAIL.search(value)
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -77,10 +91,11 @@ def score(rows: list[dict[str, Any]], predictions: list[list[dict[str, Any]]], c
     decoys = flagged = 0
     for row, predicted in zip(rows, predictions, strict=True):
         text = row["text"]
+        predicted = [p for p in predicted if _scored(p, text)]
         if row["kind"] == "decoy":
             decoys += 1
             flagged += bool(predicted)
-        for gold in row["spans"]:
+        for gold in (g for g in row["spans"] if _scored(g, text)):
             c = counts[gold["type"]]
             c["gold"] += 1
             same = [p for p in predicted if p["type"] == gold["type"]]

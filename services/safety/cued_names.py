@@ -41,13 +41,16 @@ _TITLES = (
     "المهندسة آقای خانم دکتر محترم محترمہ ڈاکٹر "
     "מר גב' הגב' ד\"ר ד״ר עו\"ד "
     "श्री श्रीमती सुश्री कुमारी डॉ. डॉ श्रीमान শ্রী শ্রীমতী ডাঃ ডা. திரு திரு. திருமதி செல்வி டாக்டர் "
-    "አቶ ወ/ሮ ወ/ሪት ዶ/ር ბატონი ქალბატონი ბატონო ქალბატონო លោក លោកស្រី អ្នកនាង"
+    "አቶ ወ/ሮ ወ/ሪት ዶ/ር ბატონი ქალბატონი ბატონო ქალბატონო លោក លោកស្រី អ្នកនាង "
+    "นาย นาง นางสาว ด.ญ. ด.ช. เด็กหญิง เด็กชาย ดร. ผศ.ดร. รศ.ดร. ศ.ดร. นพ. พญ."
 ).split()
 # Greetings that call the reader by name and labels of a person ("المريض", "পিতা", "والد کا نام"): the name
 # ends within three words, at punctuation or a line's end
 _GREETINGS = (
     "عزيزي عزيزتي مرحبا שלום היי לכבוד प्रिय नमस्ते প্রিয় வணக்கம் அன்புள்ள ውድ ძვირფასო "
-    "المريض المريضة الاسم नाम পিতা মাতা স্বামী কা_নাম का_नाम کا_نام"
+    "المريض المريضة الاسم नाम পিতা মাতা স্বামী কা_নাম का_नाम کا_نام "
+    # form labels: a student, a guardian, a donor, a nurse, who registered, Georgian "name, surname"; Thai "Dear Khun"
+    "اسم_الطالب اسم_الطالبة ولي_الأمر المتبرع المتبرعة नर्स பதிவு_செய்தவர் სახელი,_გვარი เรียน_คุณ"
 ).split()
 # A speaker naming themself: "my name is" outright; "I am" only after a greeting (Persian "من" only before
 # "هستم": elsewhere it is "from" or "who")
@@ -80,6 +83,7 @@ _CYRILLIC_INTRO = re.compile(
 _IN_SCRIPT = re.compile(f"[{_SCRIPT}]")  # cheap gates: most texts hold no letter of these scripts
 _CYRILLIC = re.compile("[а-яё]")
 _GAP = re.compile(r"[ \t]+")
+_INITIAL_THEN_WORD = re.compile(rf"\. (?=[{_SCRIPT}])")
 _STOPS = '.,;:!?()[]{}<>"“”«»—–|/\\،؛؟۔।॥።፣፤፥፦៕។'
 
 
@@ -123,6 +127,9 @@ def _name_after(text: str, pos: int, cut: bool) -> tuple[int, int, str] | None:
             break
         gap = _GAP.match(text, w.end())
         after = text[w.end() : w.end() + 1]
+        if after == "." and len(w.group()) <= 3 and _INITIAL_THEN_WORD.match(text, w.end()):
+            pos = w.end() + 2  # an initial: Tamil "ஆர். சரவணன்", "க. பாலசுப்பிரமணியம்"
+            continue
         if after in ("", "\n") or after in _STOPS or after.isdigit() or (gap and gap.end() - w.end() >= 2):
             ended = True
             break

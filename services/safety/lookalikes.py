@@ -264,6 +264,8 @@ _PARTY_WORDS = (
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
+    # a part's or a serial's short label, a shelf's or a cost centre's code ("P/N 078-44-1290", "SN 412-88-0917")
+    r"p/n|pn|mpn|s/n|sn|shelf(?:[ \t]+code)?|cost[ \t]+code|"
     r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb|folio|pnr|"
     # a utility meter's number ("Le relevé du compteur (n° 0619-447722)")
     r"meter|compteur|z[äa]hler|contador|"
@@ -277,6 +279,13 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
     r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
 )
+
+
+def in_longer_code(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is glued by a hyphen or a slash to letters or digits on either side: a part of a
+    longer code ("HID-FGP-300-11-4471"), not a number of its own."""
+    before = start >= 2 and text[start - 1] in "-/" and text[start - 2].isalnum()
+    return before or (end + 1 < len(text) and text[end] in "-/" and text[end + 1].isalnum())
 
 
 def is_labelled_identifier(text: str, start: int) -> bool:
@@ -369,6 +378,7 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
         )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
         and not (e.type in ("US_SSN", "CREDIT_CARD") and is_labelled_identifier(text, e.start))
+        and not (e.type == "US_SSN" and in_longer_code(text, e.start, e.end))
         and not (e.type == "EMAIL_ADDRESS" and email_is_other_address(text, e.start, e.end))
     ]
 

@@ -174,7 +174,7 @@ _NOT_PERSON_WORDS = set(
     storm hurricane typhoon cyclone barangay metro phường quận huyện tỉnh xã
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
-    technologies logistics foods consulting insurance motors
+    technologies logistics foods consulting insurance motors elektronik electronics official
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block
     """.split()
@@ -204,6 +204,7 @@ _EPONYM_NEXT = set(
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
     grey gray green blue red white black silver yellow pink line lines
     potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
+    út utca útja tér körút sétány
     """.split()
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
@@ -266,6 +267,8 @@ _AMPERSAND_AFTER = re.compile(r"^\s*&\s*[A-Z]")
 _AMPERSAND_BEFORE = re.compile(r"[A-Z][\w'’]*\s*&\s*$")
 _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\b[^.!?\n]*$")
 # Words that introduce a name outright.
+# A diagnosis before a run: "diagnosed with Parkinson's", "dx of Crohn's" name a disease, not a person
+_DIAGNOSED_BEFORE = re.compile(r"(?i)\b(?:diagnosed[ \t]+with|diagnosis[ \t]+of|dx[ \t]+of)[ \t]+\Z")
 _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
 # A chat line's time stamp before its speaker ("[09:15] ", "[2024-03-01 14:02] "), if any.
 STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
@@ -324,6 +327,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
+    pembeli penjual pelanggan kurir alıcı satıcı müşteri
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
@@ -508,6 +512,10 @@ _LOG_USER = re.compile(
     r"|\bUser[ \t]+<|:user/"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
+    # the journal's sudo line ("sudo[118204]:   tnakamura : TTY=..."), PAM's "by tnakamura(uid=1043)", OpenVPN's
+    # "SENT CONTROL [lena.hartmann]", FreeRADIUS's "Login incorrect (...): [farah.q]", a forum's "Quote from: "
+    r"|\bsudo\[\d+\]:[ \t]+(?=[a-z][\w.-]*[ \t]+:)|\bby[ \t]+(?=[a-z][\w.-]*\(uid=)|\bSENT[ \t]+CONTROL[ \t]+\["
+    r"|\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]{0,80}?:[ \t]+\[|\bQuote[ \t]+from:[ \t]+"
     # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "authentication for 'pmendoza'"), MySQL's
     # "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access log's user after the
     # client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
@@ -522,7 +530,7 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the")
 _WORDED_USER = re.compile(
     r"(?i)(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
-    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by)[ \t]+"
+    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
 # A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
@@ -548,6 +556,8 @@ _GREETED_NON_NAMES = frozenset(
     "doctor doc nurse colleagues friends world mundo mondo monde welt wereld världen verden dunia dünya".split()
 )
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
+# The lower-case word after a run or its possessive ("Parkinson's disease", "Bartók Béla út"): _EPONYM_NEXT's
+_EPONYM_WORD_AFTER = re.compile(r"(?:['’]s?)?\s+([a-zß-öø-ÿ][a-zß-öø-ÿ-]+)")
 _JOINED_EPONYM_AFTER = re.compile(r"^(?:['’]s?)?\s+(?:and|or|&|/)\s+[A-Z][\w'’-]*(?:['’]s?)?\s+([a-z][a-z-]+)")
 # "Raynaud's." "Sjögren's and Raynaud's": a lone possessive with no noun after it names a condition,
 # a shop or a brand ("Sainsbury's", "Asperger's"), not a person.
@@ -720,7 +730,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     colegio escuela ecole schule liceo fundacion fondation stiftung gare arret estacion calle rua rue avenida
     residence residencia residenza
     mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum parque parc parco
-    strasse caddesi sokak bulvari
+    strasse caddesi sokak bulvari centro servicio loja tienda toko
     """.split()
 )
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
@@ -737,7 +747,7 @@ _BESIDE_NAMES = frozenset(
 
 
 # Surnames of stock placeholder names ("John Doe", "Richard Roe", "Erika Mustermann")
-_STOCK_SURNAMES = frozenset("doe roe mustermann musterfrau".split())
+_STOCK_SURNAMES = frozenset("doe roe mustermann musterfrau fulano mengano zutano beltrano sicrano".split())
 _WEEKDAYS = frozenset("mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday".split())
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep sept oct nov dec".split())
 
@@ -787,7 +797,7 @@ _DETERMINERS = frozenset("the an this that these those our my your his her their
 # never part of it; and verbs that, opening one, make the name after them a person ("Ask Priya").
 _FUNCTION_OPENERS = frozenset(
     "to for from with and but or so sure yes no ok okay please if when then also as in on at of by can could "
-    "would should may might must is are was were do does did have has had we you they he she it".split()
+    "would should may might must is are was were do does did have has had we you they he she it not".split()
 )
 _CUE_OPENERS = frozenset("ask call tell ping page email message text cc attn thx ty contact remind phone".split())
 # Words that, opening a capitalised run, are never part of the PERSON span found in it (the
@@ -1138,8 +1148,10 @@ class NameRecognizer(EntityRecognizer):
     def _sender_is_named(self, label: str, count: int) -> bool:
         """Whether the chat sender ``label`` (seen ``count`` times) is a person's name (``_chat_senders``)."""
         words = re.split(r"[ \t,]+", label)
-        if any(w.lower() in _LABEL_WORDS or w.lower().rstrip(".") in _LEAD for w in words):
-            return False  # "Agent", "Caller", "Mum", "Dr."
+        if any(
+            w.lower() in _LABEL_WORDS or w.lower().rstrip(".") in _LEAD or w.lower() in _NOT_PERSON_WORDS for w in words
+        ):
+            return False  # "Agent", "Caller", "Mum", "Dr.", a shop ("Hijab Nayla Official", "Demirtaş Elektronik")
         if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
             return False  # "A:", "B:" (speakers left unnamed); "オペレーター" (no name is that long)
         cased = [w for w in words if w[0].lower() != w[0].upper()]
@@ -1466,6 +1478,8 @@ class NameRecognizer(EntityRecognizer):
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+        if len(words) > 1 and words[0].group().lower() in _SPEAKER_ROLE_WORDS and text.startswith(":", end):
+            words, cued = words[1:], True  # a chat sender's role before the name: "Comprador Thiago Albuquerque:"
         inner = [
             i
             for i, w in enumerate(words[1:-1], 1)
@@ -1615,7 +1629,7 @@ class NameRecognizer(EntityRecognizer):
             return None  # "Bitte prüfen Sie Ihre Steuerklasse", "Chiyoda-ku"
         if not titled and _FIRM_BEFORE.search(before):
             return None
-        if _COUNT_BEFORE.search(text, max(0, start - 40), start) or head_noun_before(tokens[0], before):
+        if _COUNT_BEFORE.search(before) or _DIAGNOSED_BEFORE.search(before) or head_noun_before(tokens[0], before):
             return None  # "2 × Dr. Scholl's", "Morbus Parkinson", "sala Ramón y Cajal"
         named = _NAMING_BEFORE.search(before) is not None  # "my name is Daniel Park": Park is a surname here
         if not (named or introduced or title) and named_thing([w.group() for w in words], before):
@@ -1636,7 +1650,7 @@ class NameRecognizer(EntityRecognizer):
             before
         ):
             return None
-        after = re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", text[end:])
+        after = _EPONYM_WORD_AFTER.match(text, end)
         if after and after.group(1) in _EPONYM_NEXT:
             return None
         joined = _JOINED_EPONYM_AFTER.match(text[end:])
@@ -1735,6 +1749,8 @@ class NameRecognizer(EntityRecognizer):
             label = f"{before.rsplit(None, 1)[-1]} {name}"
         if labels.get(label, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
             return False
+        if any(w.lower() in _NOT_PERSON_WORDS for w in name.split()):
+            return False  # a shop as a chat's sender: "Penjual (Hijab Nayla Official):"
         if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
             return False
         nick = text.startswith(">", end) and _NICK_BEFORE.search(before)
@@ -1956,8 +1972,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):
         return False  # "my name is Daniel Park": named, a person
-    if _COUNT_BEFORE.search(before) or head_noun_before(words[0], before):
-        return True  # "2 × Dr. Scholl's", "Hôpital Cheikh Khalifa", "sala Ramón y Cajal"
+    if _COUNT_BEFORE.search(before) or _DIAGNOSED_BEFORE.search(before) or head_noun_before(words[0], before):
+        return True  # "2 × Dr. Scholl's", "diagnosed with Parkinson's", "Hôpital Cheikh Khalifa", "sala Ramón y Cajal"
     if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
         return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
     titled = _TITLE_TAIL.search(before) is not None or (
@@ -1975,7 +1991,7 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return True
     if _AMPERSAND_AFTER.match(after) or _AMPERSAND_BEFORE.search(before) or _REGION_AFTER.match(after):
         return True
-    for eponym in (re.match(r"(?:['’]s?)?\s+([a-z][a-z-]+)", after), _JOINED_EPONYM_AFTER.match(after)):
+    for eponym in (_EPONYM_WORD_AFTER.match(after), _JOINED_EPONYM_AFTER.match(after)):
         if eponym and eponym.group(1) in _EPONYM_NEXT:
             return True
     beyond = re.match(r"(?:['’]s)?[ \t]+([A-Z][a-z]+)", after)
@@ -2000,6 +2016,7 @@ def fast_recognizers() -> list[EntityRecognizer]:
 # in a script with capitals, capitalised and a known given name or surname: a false name's words ("Classe:
 # Procedimento Comum Cível") must not spread over the text.
 _NAME_PART_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:-[^\W\d_]+)*")
+_FOUND_HANDLE = re.compile(r"[a-z]{2,}(?:[._-][a-z]+)?")
 
 
 def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -2035,4 +2052,15 @@ def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tup
             if any(a < end and start < b for a, b in taken) or not_a_name(text, start, end):
                 continue
             found.append((start, end))
+    # a user name found once ("tnakamura", "aurelie.dubois") names the same person wherever the text repeats it
+    # whole: in a home directory, a bracket, a mention ("@aurelie.dubois"); not inside an e-mail address or a host
+    handles = {
+        text[a:b]
+        for a, b in names
+        if b - a >= 5 and _FOUND_HANDLE.fullmatch(text[a:b]) and not is_common_word(text[a:b])
+    }
+    for handle in sorted(handles - _SERVICE_ACCOUNTS):
+        for m in re.finditer(rf"(?<![\w.-]){re.escape(handle)}(?![\w@-]|\.\w)", text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                found.append(m.span())
     return found

@@ -61,3 +61,25 @@ def test_a_name_announced_by_a_title_a_greeting_or_an_introduction_is_a_person(n
 )
 def test_a_cue_before_a_sentence_or_inside_a_word_announces_no_name(text):
     assert cued_names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ชื่อนักเรียน: ด.ญ. กัญญาณัฐ ทองคำ\nผู้ปกครอง: นางวิไลวรรณ ทองคำ  โทร. 081-726-4490",
+            ["กัญญาณัฐ ทองคำ", "วิไลวรรณ ทองคำ"],
+        ),
+        ("เรียน คุณพิมพ์ชนก ศรีสวัสดิ์\nขอบคุณที่ลงทะเบียน", ["พิมพ์ชนก ศรีสวัสดิ์"]),
+        (
+            "اسم الطالب: يزن محمود العبادي\nاسم ولي الأمر: محمود سليمان العبادي",
+            ["يزن محمود العبادي", "محمود سليمان العبادي"],
+        ),
+        ("المتبرع: عائشة راشد المهيري\nالمبلغ: 500 درهم", ["عائشة راشد المهيري"]),
+        ("अगली विज़िट: 25/05/2024\nनर्स: सुनीता यादव — 98390 41726", ["सुनीता यादव"]),
+        ("பதிவு செய்தவர்: ஆர். சரவணன்\n", ["ஆர். சரவணன்"]),  # an initial with its full stop
+        ("სახელი, გვარი: ნინო ბერიძე\nდაბადების თარიღი:", ["ნინო ბერიძე"]),
+    ],
+)
+def test_form_labels_and_thai_titles_announce_names(names, text, expected):
+    assert names(text) == expected

@@ -465,3 +465,22 @@ def test_an_iban_in_lower_case_is_not_found(pii_detector):
     # the cost of reading IBANs case-sensitively, as the README says: no set holds one in lower case
     assert _found(pii_detector, "iban de89 3704 0044 0532 0130 00 please", "IBAN_CODE") == []
     assert _found(pii_detector, "IBAN DE89 3704 0044 0532 0130 00 please", "IBAN_CODE") != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Part replaced: gripper belt, P/N 078-44-1290",
+        "serial on the sticker starts SN 412-88-0917",
+        "it sits on the list next to the bundle, same shelf code 411-22-0917",
+        "replacement part no. 000-12-9981 (cost code 450-22-8117)",
+        "Badge printers: serial HID-FGP-300-11-4471, firmware 2.1",
+    ],
+)
+def test_an_ssn_shaped_number_after_a_part_serial_or_shelf_label_or_inside_a_longer_code_is_no_ssn(pii_detector, text):
+    assert _found(pii_detector, text, "US_SSN") == []
+
+
+def test_an_ssn_after_its_own_label_is_still_an_ssn(pii_detector):
+    assert _found(pii_detector, "SSN 412-88-0917, DOB on file", "US_SSN") == ["412-88-0917"]
+    assert _found(pii_detector, "my social is 412-88-0917.", "US_SSN") == ["412-88-0917"]

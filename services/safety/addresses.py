@@ -79,6 +79,9 @@ _STREET_FIRST = (
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
     r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a)"
 )
+# The same in lower case, as Italian, Portuguese, French and Spanish write them in a sentence ("di via Aurelio
+# Saffi 22"): only where a postcode and its town close the address
+_STREET_FIRST_LOWER = r"(?:via|viale|corso|piazza|rua|rue|calle|avenida)"
 # A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
 # 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
 # a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word ending in a full stop ends the
@@ -153,6 +156,8 @@ _TOWN_AFTER_CODE = (
 _TR_WORD = r"[A-ZÇĞİÖŞÜ0-9][\wçğıöşü'’-]*"
 # One to three capitalised words with no full stop ("Petaling Jaya", not "Selangor. Terima")
 _PLAIN_TOWN = r"[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}"
+# An Indian or Pakistani locality's sector, phase or block: "Sector 44-C", "Phase 2", "Block B"
+_SECTOR = r"(?:Sector|Sec\.|Phase|Block|Stage|Ward)\s+(?:\d{1,3}(?:-?[A-Z])?|[A-Z])"
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 # Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
 _KOREAN_FORM = (
@@ -236,8 +241,8 @@ _ADDRESS_PATTERNS = [
     rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma /
     # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode)
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+"
-    rf"(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
+    rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+[A-ZÀ-Þ]))(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?"
+    rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     _HOUSE_BEFORE_STREET_FIRST_FORM,
     rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
@@ -250,7 +255,7 @@ _ADDRESS_PATTERNS = [
     # Barkatpura, Hyderabad 500027"
     r"(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
     r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
-    rf"(?:\s*{_CAP}(?:\s{_CAP}){{0,2}},){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
+    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,2}}|{_SECTOR}),){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
     # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"
@@ -291,6 +296,17 @@ _ADDRESS_PATTERNS = [
     # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4."
     rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
     r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?)?",
+    # Indonesian: "Jl. Kaliurang KM 7,5 Gg. Pandega Marta No. 12, Condongcatur, Depok, Sleman, DI Yogyakarta 55283"
+    # (the street, its house number after "No.", perhaps RT/RW, the village, districts and a five-digit postcode)
+    r"\b(?:Jl|Jln|Jalan)\.?\s+[A-Z](?:[^\n,]|,(?=\d)){1,60}?\bNo\.?\s*\d{1,4}[A-Z]?(?:\s*,?\s*RT\.?\s*\d{1,3}\s*/\s*RW\.?\s*\d{1,3})?"
+    r"(?:,\s*[^,\n\d]{2,40}){1,5},?\s+\d{5}(?!\d)",
+    # Hungarian, the street first: "Bartók Béla út 64. 3/2, 1114 Budapest", "Váci utca 12. II. em. 4., 1052 Budapest"
+    rf"\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
+    r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
+    rf"{_CAP}",
+    # a house named by its kind and its town, a full UK postcode: "Hillfoot Cottage, Bridge of Weir PA11 3SY"
+    rf"\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"
+    rf"{_CAP}(?:\s(?:of|on|upon|le|in|under)?\s?{_CAP}){{0,3}}\s+[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b",
     _TURKISH_FORM,
     _CYRILLIC_FORM,
     _CHINESE_FORM,

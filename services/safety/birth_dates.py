@@ -252,6 +252,7 @@ _BIRTH_CUES = (
     "γέννησης",
     r"γεν\.",
     "γεννήθηκε",
+    "γεννημέν(?:ος|η|ου|ης)",  # "born" as a participle: "γεννημένου στις 3 Μαρτίου 1943"
     r"data\s+na[șsş]terii",
     r"n[ăa]scut[ăa]?",
     r"sz[üu]let[ée]si\s+(?:d[áa]tum|id[őo])",
@@ -328,7 +329,7 @@ _DOB = re.compile(
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
-    r"|(?:\s+(?:is|was|on|in|as|am|le|el|il|em|den|op|la))*)"
+    r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
@@ -390,7 +391,7 @@ def birth_cues(text: str) -> Iterator[int]:
 RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento lahir рождения 生年月日 出生日期 "
     "생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد "
-    "לידה γέννησης"
+    "לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
 

@@ -34,12 +34,13 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Cues written in scripts with no spaces between words ("연락처는", "电话："): no word boundary after them.
 CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "han": (r"电话|手机|電話|手機|携帯|連絡先", ("CN", "TW", "HK", "JP")),
+    "han": (r"电话|手机|電話|手機|携帯|連絡先|联系人|聯絡人", ("CN", "TW", "HK", "JP")),
     "hangul": (r"연락처|전화|휴대폰|핸드폰", ("KR",)),
     "devanagari": (r"मोबाइल|फ़ोन|फोन", ("IN", "NP")),
-    "arabic": (r"هاتف|جوال|موبايل", ("SA", "AE", "EG", "MA", "JO")),
+    "arabic": (r"هاتف|جوال|موبايل|للاستفسار|للتواصل", ("SA", "AE", "EG", "MA", "JO")),
     "hebrew": (r"טלפון|נייד", ("IL",)),
     "bengali": (r"মোবাইল|ফোন", ("BD", "IN")),
+    "tamil": (r"தொலைபேசி|கைபேசி|அலைபேசி", ("IN", "LK")),
     "khmer": (r"ទូរសព្ទ", ("KH",)),
     "urdu": (r"ہیلپ لائن|موبائل|فون", ("PK",)),
 }
@@ -63,6 +64,7 @@ _SCRIPTS = (
     (re.compile(r"[\u0590-\u05ff]"), ("IL",)),
     (re.compile(r"[\u0e00-\u0e7f]"), ("TH",)),
     (re.compile(r"[\u0980-\u09ff]"), ("BD", "IN")),
+    (re.compile(r"[\u0b80-\u0bff]"), ("IN", "LK")),
     (re.compile(r"[\u1780-\u17ff]"), ("KH",)),
     (re.compile(r"[ہےڈٹں]"), ("PK",)),  # letters of Urdu alone among the Arabic script's languages
 )

@@ -148,8 +148,8 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "60785b4d79b73fb7",
-    "DateOfBirthRecognizer": "e45bebca9e7fee6f",
+    "AddressRecognizer": "f09e269411ee3fa5",
+    "DateOfBirthRecognizer": "c397bb553bc76c65",
 }
 
 

@@ -116,7 +116,8 @@ _KEY_KINDS = {
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 주소 "
         "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
-        "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση"
+        "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση "
+        "მისამართი հասցե բնակությանհասցե አድራሻ"
     ),
     "postcode": "postcode postalcode zip zipcode eircode",
     "birth": (
@@ -126,7 +127,8 @@ _KEY_KINDS = {
         "생년월일 ngaysinh ngàysinh ngàythángnămsinh fodselsdato fødselsdato födelsedatum geboortedatum "
         "dataurodzenia fædd fechanac "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
-        "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης"
+        "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης დაბადებისთარიღი "
+        "ծննդյանամսաթիվ የትውልድቀን"
     ),
 }
 # A person named by a role in a document's field ("Patient: Eilidh MacSween", "主治医师：陈思远",

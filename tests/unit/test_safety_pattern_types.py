@@ -484,3 +484,15 @@ def test_an_ssn_shaped_number_after_a_part_serial_or_shelf_label_or_inside_a_lon
 def test_an_ssn_after_its_own_label_is_still_an_ssn(pii_detector):
     assert _found(pii_detector, "SSN 412-88-0917, DOB on file", "US_SSN") == ["412-88-0917"]
     assert _found(pii_detector, "my social is 412-88-0917.", "US_SSN") == ["412-88-0917"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("நன்கொடை ₹5,001 — தொலைபேசி 94440 27815", "94440 27815"),
+        ("紧急联系人：陈晓燕（配偶） 139 2810 3346", "139 2810 3346"),
+        ("جزاكم الله خيراً. للاستفسار: 800 22554", "800 22554"),
+    ],
+)
+def test_tamil_chinese_and_arabic_contact_cues_read_their_regions_numbers(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]

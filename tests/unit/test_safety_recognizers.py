@@ -2446,3 +2446,61 @@ def test_chat_roles_shops_and_firms_as_senders_name_no_one(text, found):
 )
 def test_health_services_stock_names_a_not_a_diagnosis_and_a_hungarian_street_name_no_one(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "> Pickup address is H.No. 2317, Sector 44-C, Chandigarh 160047. Thanks",
+            "H.No. 2317, Sector 44-C, Chandigarh 160047",
+        ),
+        (
+            "likha tha C-211, Green Valley Society, Sector 62, Noida 201309 phir bhi",
+            "C-211, Green Valley Society, Sector 62, Noida 201309",
+        ),
+        (
+            "atas nama Siti, alamat Jl. Kaliurang KM 7,5 Gg. Pandega Marta No. 12, Condongcatur, Depok, Sleman, DI"
+            " Yogyakarta 55283",
+            "Jl. Kaliurang KM 7,5 Gg. Pandega Marta No. 12, Condongcatur, Depok, Sleman, DI Yogyakarta 55283",
+        ),
+        ("Közlemény: kaució, Bartók Béla út 64. 3/2, 1114 Budapest\nÉrtéknap", "Bartók Béla út 64. 3/2, 1114 Budapest"),
+        (
+            "per l'appartamento di via Aurelio Saffi 22, int. 5, 40131 Bologna, come",
+            "via Aurelio Saffi 22, int. 5, 40131 Bologna",
+        ),
+        (
+            "Attorney 1: Fraser Dalgleish (son), Hillfoot Cottage, Bridge of Weir PA11 3SY, tel.",
+            "Hillfoot Cottage, Bridge of Weir PA11 3SY",
+        ),
+    ],
+)
+def test_indian_sectors_indonesian_hungarian_street_first_italian_lower_case_and_named_houses(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_lower_case_via_before_a_town_and_a_number_is_no_address():
+    assert spans(AddressRecognizer(), "I went via Berlin 2, 10115 and back") == []
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("the bureau lists my Social Security number and a date of birth of 09/22/1988, both wrong", "09/22/1988"),
+        ("του Δημήτρη Αλεξίου (τάξη 1961), γεννημένου στις 3 Μαρτίου 1943 στη Λάρισα", "3 Μαρτίου 1943"),
+        ("სახელი, გვარი: ნინო ბერიძე\nდაბადების თარიღი: 07.11.2000\nპირადი ნომერი: 01024085517", "07.11.2000"),
+    ],
+)
+def test_date_of_birth_of_a_greek_participle_and_a_georgian_key(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        ("მისამართი: ვაჟა-ფშაველას გამზ. 71, ბინა 34, თბილისი 0186\n", "ვაჟა-ფშაველას გამზ. 71, ბინა 34, თბილისი 0186"),
+        ("Բնակության հասցե: Երևան, Կոմիտասի պող. 54, բն. 19, 0051\n", "Երևան, Կոմիտասի պող. 54, բն. 19, 0051"),
+    ],
+)
+def test_georgian_and_armenian_address_keys(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

@@ -144,7 +144,8 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)|Dott\.ssa)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"|Dott\.ssa)"
 )
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
@@ -156,7 +157,11 @@ _CUE = re.compile(
     r"handed over to|spoke to|spoke with|seen by|referred by|defendant|plaintiff|claimant|respondent|petitioner|"
     # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
     # a call's agent: "you're through to", Spanish "le atiende"
-    r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende)\b|\ben\.|,)\s*[:=(]?\s*[\"']?$"
+    r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende|"
+    # a son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese ("il figlio Matteo"); a
+    # shop's saleswoman ("vendeuse : Sandrine")
+    r"figlio|figlia|marito|moglie|hijo|hija|esposo|esposa|fils|fille|mari|filho|filha|marido|vendeuse|vendeur)\b"
+    r"|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").
@@ -236,7 +241,8 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.)\s*$")
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan".split()
+    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
+    "licda".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
@@ -1712,10 +1718,11 @@ class NameRecognizer(EntityRecognizer):
                 return start, end, 0.6
             if (given or known[-1][1]) and all(
                 (len(t) > 2 or t.lower() in _CAPITAL_PARTICLES) and t.isalpha() and t[0].isupper() and t[1:].islower()
-                for t in tokens
+                or (_IS_INITIAL.match(t) and i < len(tokens) - 1)
+                for i, t in enumerate(tokens)
             ):
                 # "Lindiwe Dlamini joined ...", "... Hamid Rezaei": a given name, or a surname last, opening
-                # a sentence beside words written as names
+                # a sentence beside words written as names (an initial or a French "M." before them too)
                 return start, end, 0.6
             return None
         if (given or family) and cued and not (sentence_start and not _CUE.search(before)):

@@ -137,6 +137,8 @@ _KEY_KINDS = {
 ROLE_NAME_KEYS = frozenset(
     (
         "patient patientin paciente paziente complainant defendant accused victim witness suspect "
+        "plaintiff plaintiffsattorney defendantsattorney attorney debtor deudor deudora débiteur débitrice schuldner "
+        "schuldnerin granter grantor "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "

@@ -2504,3 +2504,24 @@ def test_date_of_birth_of_a_greek_participle_and_a_georgian_key(text, date):
 )
 def test_georgian_and_armenian_address_keys(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        (
+            "PLAINTIFF: Maricela Ontiveros\nPlaintiff's attorney: Jonathan Seo\nDEFENDANT: Acme Roofing LLC",
+            "Jonathan Seo",
+        ),
+        ("Hartley & Crane Debt Recovery\nDebtor: Sanjay Mehra\nBalance: £1,204", "Sanjay Mehra"),
+        ("POWER OF ATTORNEY\nGranter: Morag Elspeth Dalgleish, 4 Kilbarchan Road", "Morag Elspeth Dalgleish"),
+        ("Kupní cena bude složena do notářské úschovy u JUDr. Pavly Novotné, notářky v Brně.", "Pavly Novotné"),
+        ("Si hay vómito o decaimiento, llamar al MVZ Daniela Ortega Ríos.", "Daniela Ortega Ríos"),
+        ("La proprietaria autorizza il figlio Matteo a ritirare il farmaco.", "Matteo"),
+        ("Magasin : Lyon Part-Dieu — vendeuse : Sandrine\nCarte n° 2900", "Sandrine"),
+        ("Casablanca, le 12 mai 2025\n\nM. Youssef Benjelloun\nRésidence Al Manar, Imm. C", "M. Youssef Benjelloun"),
+        ("June 14, 2025\n\nTamika R. Wellborne\n2208 N Peoria Ave Apt 4\nTulsa, OK 74106", "Tamika R. Wellborne"),
+    ],
+)
+def test_legal_roles_czech_and_mexican_titles_romance_kin_and_an_initial_inside_a_name_at_a_line_start(text, name):
+    assert name in spans(NameRecognizer(), text)

@@ -1717,7 +1717,10 @@ class NameRecognizer(EntityRecognizer):
             if family >= 2 or (family and cued):
                 return start, end, 0.6
             if (given or known[-1][1]) and all(
-                (len(t) > 2 or t.lower() in _CAPITAL_PARTICLES) and t.isalpha() and t[0].isupper() and t[1:].islower()
+                (len(t) > 2 or t.lower() in _CAPITAL_PARTICLES)
+                and t.isalpha()
+                and t[0].isupper()
+                and t[1:].islower()
                 or (_IS_INITIAL.match(t) and i < len(tokens) - 1)
                 for i, t in enumerate(tokens)
             ):

@@ -373,7 +373,7 @@ _COORDINATES = re.compile(r"\d\.\d{3,}[ \t]*,?[ \t]*(?:[NSEW][ \t]*,[ \t]*)?[-+]
 # "Phone Number", "Street Address"): no person is named so.
 _HEADER_WORDS = frozenset(
     "name names surname forename number no address street city town phone mobile email e-mail date birth "
-    "postcode zip code country id".split()
+    "postcode zip code country id nom prénom prenom nome cognome nombre apellido apellidos vorname nachname".split()
 )
 # A placeholder's or markup's bracket inside a span ("<Given", "{{first_name"), and an XML element's
 # opening before a word ("<Consignment", "</Consignment").
@@ -416,6 +416,15 @@ def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
     return True
 
 
+# A word right before a date that says what else it dates: a firm's founding, a hire, a deed, an issue, an
+# expiry, an admission, a visit (a date of birth's cue is none of them)
+_OTHER_DATE_BEFORE = re.compile(
+    r"(?i)\b(?:founded|established|incorporated|fundad[ao]|fond[ée]e?|cr[ée]{2}e?|gegr[üu]ndet|dated|hired?|"
+    r"hire\s+date|issued|expir(?:y|es|ed)|admitted|appointment|visit|effective|valid\s+(?:from|until))"
+    r"(?:\s+(?:on|le|em|el|am|the|date))?\s*[:=]?\s*\Z"
+)
+
+
 def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     """The learned tagger's Presidio results (the others as they are), their spans kept to whole
     fields: where a rule's span of the same type ends or begins inside a chunk (a run of non-space
@@ -448,6 +457,8 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
             continue
         if r.entity_type == "DATE_OF_BIRTH" and born_of_no_person(text, r.start):
             continue  # as the rule: "born" said of a firm or an animal
+        if r.entity_type == "DATE_OF_BIRTH" and _OTHER_DATE_BEFORE.search(text, max(0, r.start - 30), r.start):
+            continue  # a date another word dates: "fundada em 12/03/1998", "| hire 04/04/2011", "Transfer dated ..."
         out.append(r)
     return out
 

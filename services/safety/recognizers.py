@@ -181,14 +181,14 @@ _NOT_PERSON_WORDS = set(
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics foods consulting insurance motors elektronik electronics official
     desk helpdesk support services service operations office billing sales staff crew
-    name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block
+    name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
     "ag gmbh inc ltd llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
-    "jsc".split()
+    "jsc s.l s.a s.l.u s.r.l s.p.a".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
 # A firm's legal form before its name: Indonesian "PT", "CV" ("PT Sinar Galuh Tekstil")
@@ -739,7 +739,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     strasse caddesi sokak bulvari centro servicio loja tienda toko
     """.split()
 )
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
+# (over a particle: "Centro de Salud ...", "Hospital de Clínicas ...")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+(?:(?:de|del|di|da|do|du|des|della)[ \t]+)?\Z")
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 
@@ -1812,8 +1813,14 @@ _CYRILLIC_NAME = re.compile(
 
 
 def cyrillic_names(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the Cyrillic names a patronymic or initials mark (``_CYRILLIC_NAME``)."""
-    return [m.span() for m in _CYRILLIC_NAME.finditer(text)]
+    """(start, end) of the Cyrillic names a patronymic or initials mark (``_CYRILLIC_NAME``); not a form's stock
+    name ("Иванов Иван Иванович") nor the person a thing is named after ("Гимназия имени М. В. Ломоносова")."""
+    return [
+        m.span()
+        for m in _CYRILLIC_NAME.finditer(text)
+        if " ".join(m.group().lower().split()) not in _PLACEHOLDER_NAMES
+        and not _NAMED_AFTER_BEFORE.search(text, max(0, m.start() - 12), m.start())
+    ]
 
 
 # A given name, a nickname in quotes, a surname: 'Chidinma "Chichi" Okoro', 'Guadalupe “Lupita” Cervantes'
@@ -1899,8 +1906,11 @@ _NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*(?:[+(]?\d|[A-Z]{2}\d\d)")  # a 
 # A key given a string in code at a line's start ("    Iban = \"AE16 ...\","): a property, no name.
 _STRING_ASSIGNED_AFTER = re.compile(r"[ \t]*=[ \t]*[\"']")
 # Stock placeholder names of forms, fixtures and templates: they stand for no one.
+# "named after" before a run: a thing's name ("Гимназия имени М. В. Ломоносова", "Школа імені Т. Шевченка")
+_NAMED_AFTER_BEFORE = re.compile(r"(?i)(?:\bимени|\bімені|\bnamed\s+after)[ \t]*\Z")
 _PLACEHOLDER_NAMES = frozenset(
     {"john doe", "jane doe", "john q. public", "max mustermann", "erika mustermann", "joe bloggs", "fred bloggs"}
+    | {"fulano de tal", "иванов иван иванович", "иван иванович иванов", "іваненко іван іванович"}
 )
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.
@@ -1928,6 +1938,10 @@ _PLACE_COMPOUND = re.compile(
 # a street or a town named after a person, its field closed right after the run.
 _NUMBER_FIELD_BEFORE = re.compile(r"(?:^|[|^,;\"'\n])[ \t]*\d{1,6}[ \t]+\Z")
 _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
+
+
+# A Spanish, Portuguese or Italian firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A."
+_LEGAL_FORM_END = re.compile(r"\bS\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)\.?\Z")
 
 
 def no_person_here(text: str, start: int, end: int) -> bool:
@@ -1960,7 +1974,11 @@ def no_person_here(text: str, start: int, end: int) -> bool:
     if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end) or _NUMBER_WORD_GLUED_AFTER.match(text, end):
         return True  # "Case No: T20267719"
     if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES:
-        return True  # "John Doe", "Max Mustermann"
+        return True  # "John Doe", "Max Mustermann", "Иванов Иван Иванович"
+    if _NAMED_AFTER_BEFORE.search(before):
+        return True  # "Гимназия № 1567 имени М. В. Ломоносова": a school named after a person
+    if _LEGAL_FORM_END.search(run):
+        return True  # "Vallès Metal S.L": a firm
     if _THING_LIST_LABEL.search(text, max(0, start - 200), start) or _PLACE_COMPOUND.search(run):
         return True
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))

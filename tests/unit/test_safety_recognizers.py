@@ -2525,3 +2525,18 @@ def test_georgian_and_armenian_address_keys(text, address):
 )
 def test_legal_roles_czech_and_mexican_titles_romance_kin_and_an_initial_inside_a_name_at_a_line_start(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, run",
+    [
+        ("Horario: lunes a viernes, Centro de Salud Ramón y Cajal", "Salud Ramón y Cajal"),  # the head noun over "de"
+        ("Lucía Ferrer Roig\nTécnica de RR. HH., Vallès Metal S.L.", "Vallès Metal S.L"),
+        ("Гимназия № 1567 имени М. В. Ломоносова\nОбъявление", "М. В. Ломоносова"),
+        ("Бланк ответов: образец заполнения с ФИО «Иванов Иван Иванович» вывешен", "Иванов Иван Иванович"),
+    ],
+)
+def test_a_thing_a_firm_a_namesake_and_a_stock_name_veto_a_person(text, run):
+    start = text.index(run)
+    assert not_a_name(text, start, start + len(run))
+    assert run not in spans(NameRecognizer(), text)

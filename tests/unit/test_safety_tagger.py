@@ -613,3 +613,25 @@ def test_a_tagger_span_its_characters_rule_out_does_not_fit(text, kind, span, fi
 
     start = text.index(span)
     assert tagger_span_fits(text, kind, start, start + len(span)) is fits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Equipe Casa & Tech — empresa fundada em 12/03/1998, CNPJ na nota.",
+        "Employee 4471 | SSN on file | DOB on file | hire 04/04/2011 | dept 12",
+        "excluding the rights granted by a Transfer dated 11 October 1987 to the former owner",
+        "Statuts de la SARL Tilleuls (créée le 2 mai 1998), siège à Lyon.",
+    ],
+)
+def test_a_taggers_date_after_a_word_dating_something_else_is_no_date_of_birth(pii_detector, text):
+    assert [text[e.start : e.end] for e in pii_detector.detect(text, ["DATE_OF_BIRTH"])] == []
+
+
+def test_a_forms_name_label_in_other_languages_is_no_taggers_name():
+    from services.safety.pii import tagger_span_fits
+
+    text = "Civilité : Mme\nNom : Lefèvre-Aubry   Prénom : Camille"
+    for label in ("Nom", "Prénom"):
+        assert not tagger_span_fits(text, "PERSON", text.index(label), text.index(label) + len(label))
+    assert tagger_span_fits(text, "PERSON", text.index("Camille"), text.index("Camille") + 7)

@@ -425,14 +425,19 @@ _OTHER_DATE_BEFORE = re.compile(
 )
 
 
+# A number glued to a word by a slash, a colon or a bracket: no part of a name ("lena.hartmann/37.120.144.9:52881")
+_NUMBER_TAIL = re.compile(r"(?<=\w)[/:\[(]\d")
+
+
 def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     """The learned tagger's Presidio results (the others as they are), their spans kept to whole
     fields: where a rule's span of the same type ends or begins inside a chunk (a run of non-space
     characters) at a punctuation mark (``"dob":"1969-08-14"``, ``NGA/12MAR85``, ``1985-12-02,0485``,
     ``B1900.``) the tagger's span stops there too; a span that runs onto a line opening with a label
-    ("\nPhone: ") stops before it; a span across a field boundary of a JSON or dict record
-    (``"id":"p-1","name"``), a span its characters rule out (``tagger_span_fits``) and a date after a
-    "born" said of a firm or an animal (``birth_dates.born_of_no_person``) are dropped."""
+    ("\nPhone: ") stops before it, and a name before a number glued to it ("aurelie.dubois/176.12.88.140"); a
+    span across a field boundary of a JSON or dict record (``"id":"p-1","name"``), a span its characters rule out
+    (``tagger_span_fits``), a date after a "born" said of a firm or an animal (``birth_dates.born_of_no_person``)
+    and a date after a word that dates something else ("fundada em", "hire", "dated") are dropped."""
     from services.safety.birth_dates import born_of_no_person
 
     rules = [r for r in results if not _by_tagger(r)]
@@ -452,6 +457,9 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
         label = _LABEL_LINE.search(text, r.start, r.end + 1)  # (the space after a colon that ends it)
         if label:
             r.end = r.start + len(text[r.start : label.start()].rstrip())
+        tail = _NUMBER_TAIL.search(text, r.start, r.end) if r.entity_type == "PERSON" else None
+        if tail:
+            r.end = tail.start()  # a user before its address: "aurelie.dubois/176.12.88.140:50213"
         span = text[r.start : r.end]
         if not span or _FIELD_BOUNDARY.search(span) or not tagger_span_fits(text, r.entity_type, r.start, r.end):
             continue

@@ -386,6 +386,7 @@ _CJK_DATE = re.compile("[年月日년월일]")
 # A date's figures: a day, month or year, a separator, another ("14.3.1955", "1986-04-12", "19 / 02"), or a
 # compact date ("19860412"); and digits either side of a comma with no space, as a CSV row's cells are.
 _DATE_SHAPE = re.compile(r"\d{1,4}[ \t]*[-/.][ \t]*\d|\d{6,8}")
+_CSV_CELLS = re.compile(r"(?:[^,\s]+,){3}[^,\s]")  # four cells joined by commas with no space: a CSV row
 _CELLS_OF_DIGITS = re.compile(r"\d,\d")
 
 
@@ -394,8 +395,8 @@ def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
     characters: a date of birth holds a date's figures (``_DATE_SHAPE``), a month's name or a CJK date character
     (not "YYYY-MM-DD", nor "-05"), and no CSV cells ("1507,2026-12-03"); an address holds a letter and a digit (a
     house number, a postcode, a unit), or follows an address label ("Address: Drumbeg, Inver, Co. Donegal"), and is
-    no run of coordinates; a name is neither a field's label ("Last Name"), nor in markup or a placeholder's
-    brackets ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
+    no run of coordinates nor of a CSV row's cells; a name is neither a field's label ("Last Name"), nor in markup or
+    a placeholder's brackets ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
     from services.safety.birth_dates import names_a_month
 
     span = text[start:end]
@@ -406,7 +407,8 @@ def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
     if kind == "ADDRESS":
         has_letter, has_digit = any(c.isalpha() for c in span), any(c.isdigit() for c in span)
         labelled = _ADDRESS_LABEL_BEFORE.search(text, max(0, start - 30), start) is not None  # "Drumbeg, Inver"
-        return has_letter and (has_digit or labelled) and _COORDINATES.search(span) is None
+        # (and no run of a CSV row's cells: "H-558201,NAKASHIMA,Ren,1991-05-16,HbA1c,...")
+        return has_letter and (has_digit or labelled) and not _COORDINATES.search(span) and not _CSV_CELLS.search(span)
     if kind == "PERSON":
         words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", span.lower())
         # (an element opens and closes: "<Marta> ok", a chat nick, has no "</Marta>")

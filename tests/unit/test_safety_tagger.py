@@ -635,3 +635,13 @@ def test_a_forms_name_label_in_other_languages_is_no_taggers_name():
     for label in ("Nom", "Prénom"):
         assert not tagger_span_fits(text, "PERSON", text.index(label), text.index(label) + len(label))
     assert tagger_span_fits(text, "PERSON", text.index("Camille"), text.index("Camille") + 7)
+
+
+def test_a_taggers_address_over_a_csv_rows_cells_is_dropped_and_the_rules_names_stay():
+    from services.safety.pii import tagger_span_fits
+
+    text = "mrn,surname,given,dob\nH-558201,NAKASHIMA,Ren,1991-05-16,HbA1c,48\nH-558202,OKAFOR,Chidera,1974-09-02"
+    start = text.index("H-558201")
+    assert not tagger_span_fits(text, "ADDRESS", start, text.index("Chidera") + 8)
+    street = "Ship to: 12 Mill Road, Ely CB7 4HT"
+    assert tagger_span_fits(street, "ADDRESS", street.index("12"), len(street))

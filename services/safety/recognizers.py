@@ -2050,7 +2050,8 @@ _FOUND_HANDLE = re.compile(r"[a-z]{2,}(?:[._-][a-z]+)?")
 def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of each other mention in ``text`` of a part of a name of two words or more in ``names``
     (whole words, as written), where no span of ``taken`` stands and the rules' context does not say it is
-    no person there (``not_a_name``: "Carter Street", "Rahimi Foundation")."""
+    no person there (``not_a_name``: "Carter Street", "Rahimi Foundation"); and of each other mention of a
+    lower-case user name in ``names`` ("tnakamura", "aurelie.dubois"; five characters at least, no word)."""
     first, last = name_lists()
     parts = set()
     for start, end in names:

@@ -86,6 +86,7 @@ def test_hinted_regions_read_calling_codes_domains_and_scripts():
 
     assert hinted_regions("Mobile +48 601 238 447, mail ana@otenet.gr") >= {"PL", "GR"}
     assert hinted_regions("Κινητό") >= {"GR"} and hinted_regions("연락처") == {"KR"}
+    assert hinted_regions("மயிலாப்பூர், சென்னை") == {"IN", "LK"}
     assert hinted_regions("call me on 0161 496 0000") == set()
 
 

@@ -2489,6 +2489,8 @@ def test_a_lower_case_via_before_a_town_and_a_number_is_no_address():
         ("the bureau lists my Social Security number and a date of birth of 09/22/1988, both wrong", "09/22/1988"),
         ("του Δημήτρη Αλεξίου (τάξη 1961), γεννημένου στις 3 Μαρτίου 1943 στη Λάρισα", "3 Μαρτίου 1943"),
         ("სახელი, გვარი: ნინო ბერიძე\nდაბადების თარიღი: 07.11.2000\nპირადი ნომერი: 01024085517", "07.11.2000"),
+        ("Ծննդյան ամսաթիվ: 12.05.1990\n", "12.05.1990"),
+        ("የትውልድ ቀን: 12/05/1990\n", "12/05/1990"),
     ],
 )
 def test_date_of_birth_of_a_greek_participle_and_a_georgian_key(text, date):
@@ -2518,6 +2520,9 @@ def test_georgian_and_armenian_address_keys(text, address):
         ("Kupní cena bude složena do notářské úschovy u JUDr. Pavly Novotné, notářky v Brně.", "Pavly Novotné"),
         ("Si hay vómito o decaimiento, llamar al MVZ Daniela Ortega Ríos.", "Daniela Ortega Ríos"),
         ("La proprietaria autorizza il figlio Matteo a ritirare il farmaco.", "Matteo"),
+        ("Llegó su hija Lucía con el perro.", "Lucía"),
+        ("Veio o filho Rafael buscar.", "Rafael"),
+        ("Jednatel: Mgr. Jana Dvořáková, Brno", "Jana Dvořáková"),
         ("Magasin : Lyon Part-Dieu — vendeuse : Sandrine\nCarte n° 2900", "Sandrine"),
         ("Casablanca, le 12 mai 2025\n\nM. Youssef Benjelloun\nRésidence Al Manar, Imm. C", "M. Youssef Benjelloun"),
         ("June 14, 2025\n\nTamika R. Wellborne\n2208 N Peoria Ave Apt 4\nTulsa, OK 74106", "Tamika R. Wellborne"),
@@ -2532,6 +2537,8 @@ def test_legal_roles_czech_and_mexican_titles_romance_kin_and_an_initial_inside_
     [
         ("Horario: lunes a viernes, Centro de Salud Ramón y Cajal", "Salud Ramón y Cajal"),  # the head noun over "de"
         ("Lucía Ferrer Roig\nTécnica de RR. HH., Vallès Metal S.L.", "Vallès Metal S.L"),
+        ("Proveedor: Construtora Lima S.A.\nPrazo", "Construtora Lima S.A"),
+        ("home building — defective waterproofing, Lot 17 DP 1184420", "Lot"),
         ("Гимназия № 1567 имени М. В. Ломоносова\nОбъявление", "М. В. Ломоносова"),
         ("Бланк ответов: образец заполнения с ФИО «Иванов Иван Иванович» вывешен", "Иванов Иван Иванович"),
     ],

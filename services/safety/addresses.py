@@ -136,7 +136,11 @@ _BUILDING = (
     r"Complex|Heights|Surgery|Clinic|Practice|Hospital|Hall|Lodge|Chambers|Home|Homes|Gardens|Park|Place|Plaza|"
     r"Villas|Cottages)"
 )
+# (A form whose match may open with optional parts first looks ahead at the characters any of its matches
+# opens with: without that the regex engine tries each optional part at every position of the text. Here:
+# "c/o", a unit's word or a floor, a building's name, a house number.)
 _BEFORE_HOUSE = (
+    r"(?=[c\dA-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"
     rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
     r"(?:(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+(?:[/.]\w+)?"
     r"|\d{1,2}(?:st|nd|rd|th)\s+[Ff]loor),\s*){1,3})?"
@@ -222,12 +226,13 @@ _ADDRESS_PATTERNS = [
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
     # Wittenham, Abingdon OX14 4QS"
-    rf"(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    rf"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
+    rf"\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
     # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000
     # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,
     # Casablanca 20330 / 4520, rue Saint-Denis, app. 3, Montréal (Québec) H2J 2L3
-    r"(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
+    r"(?=[RABE\d])(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4}(?:,\s*[^,\n]{1,25}?){0,3},?\s+"
     r"(?:\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+|[A-ZÀ-Þ][\wÀ-ÿ-]+(?:\s\([A-ZÀ-Þ][\wÀ-ÿ-]+\))?\s+(?:\d{5}(?!\d)|[A-Z]\d[A-Z]\s?\d[A-Z]\d))",
@@ -253,7 +258,7 @@ _ADDRESS_PATTERNS = [
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
     # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
     # Barkatpura, Hyderabad 500027"
-    r"(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
+    r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
     r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
     rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,2}}|{_SECTOR}),){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",

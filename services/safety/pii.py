@@ -136,6 +136,39 @@ def _offline_tldextract() -> None:
 _IPV6_BEFORE_PORT = r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?=:\d{5}(?![\w:.]))"
 
 
+def context_enhancer() -> Any:
+    """Presidio's context enhancer (words such as "phone" before a match raise its score), handed only
+    the results of recognisers that have context words. Presidio's deep-copies every result and then
+    leaves the others' scores as they were; here those results pass through as they are, in their
+    place among the rest."""
+    from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+    class ContextEnhancer(LemmaContextAwareEnhancer):
+        def enhance_using_context(
+            self,
+            text: str,
+            raw_results: list[Any],
+            nlp_artifacts: Any,
+            recognizers: list[Any],
+            context: list[str] | None = None,
+        ) -> list[Any]:
+            if context:  # words given with the request count for every result
+                return super().enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+            worded = {r.id for r in recognizers if r.context}
+
+            def read(result: Any) -> bool:
+                return (result.recognition_metadata or {}).get(key) in worded
+
+            chosen = [r for r in raw_results if read(r)]
+            enhanced = iter(super().enhance_using_context(text, chosen, nlp_artifacts, recognizers, context))
+            return [next(enhanced) if read(r) else r for r in raw_results]
+
+    return ContextEnhancer()
+
+
 def ipv6_port_recognizer() -> Any:
     """IP_ADDRESS: an IPv6 address before a glued-on five-digit port (``_IPV6_BEFORE_PORT``), when
     it parses as one."""
@@ -606,7 +639,9 @@ class PiiDetector:
         self.nlp = self.nlp_engine.nlp["en"]
         # Presidio reads tokens, lemmas and entities: keep the tokenizer, tok2vec and NER only.
         self.nlp.select_pipes(enable=[p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names])
-        self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, supported_languages=["en"])
+        self.analyzer = AnalyzerEngine(
+            nlp_engine=self.nlp_engine, supported_languages=["en"], context_aware_enhancer=context_enhancer()
+        )
         # phonenumbers tries every region it is given; fewer regions, faster scans
         self.analyzer.registry.remove_recognizer("PhoneRecognizer")
         self.analyzer.registry.add_recognizer(phone_recognizer(list(phone_regions)))  # see lookalikes.py

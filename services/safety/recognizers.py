@@ -502,8 +502,10 @@ _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 # "Picker: jnakamura".
 # It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
+# (It first looks ahead at what any of its matches opens with, a word's first letter or "_", a digit, ":",
+# "/" or a line's start, or a word ending in "_user": so the engine does not try each keyword everywhere.)
 _LOG_USER = re.compile(
-    r"(?i)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
+    r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
     r"|assigned_?to|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"

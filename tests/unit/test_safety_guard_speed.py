@@ -9,6 +9,7 @@ development sets."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -340,3 +341,84 @@ def test_the_doc_arrays_give_what_its_tokens_give(pii_detector):
         artifacts = pii_detector._tokens_only(text)
         assert artifacts.tokens_indices == [t.idx for t in artifacts.tokens]
         assert artifacts.lemmas == [t.lower_ for t in artifacts.tokens]
+
+
+_OPENING_LOOKAHEAD = re.compile(r"\(\?=\[[^\]]*\]\)")
+
+
+def test_an_address_form_that_looks_ahead_first_matches_what_it_matched_without():
+    """Seven forms open with a lookahead at the characters their matches open with (c/o, a unit's word, a
+    floor, a building's name, a house number; "Résidence"; "H.No."), so the engine skips their optional
+    openings elsewhere. Over the corpus and a text for each opening, each matches as without it."""
+    openings = [
+        "c/o Anna Berg, 12 High Street, Leeds LS1 4AP",
+        "Flat 2, 8 Calle Mayor, 28013 Madrid",
+        "3rd floor, 221 Baker Street, London NW1 6XE",
+        "Urbana Residency, 14 MG Road, Bengaluru 560001",
+        "Blk 12 Ang Mo Kio Avenue 3, Singapore 560012",
+        "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510",
+        "Teheran-ro 152, Gangnam-gu, Seoul 06236",
+        "15 Rua do Almada, 4050-036 Porto, Portugal",
+        "Apt 4, Church Lane, Little Wittenham, Abingdon OX14 4QS",
+        "Résidence Les Tilleuls, Bât. C, 14 Rue des Lilas, 75019 Paris",
+        "H.No. 4-7-12, Barkatpura, Hyderabad 500027",
+        "B-704, Lodha Belmondo, Gahunje, Pune, Maharashtra 412101",
+    ]
+    gated = [rx for rx in addresses._ADDRESS_FORMS if _OPENING_LOOKAHEAD.match(rx.pattern)]
+    assert len(gated) == 7
+    matched = 0
+    for rx in gated:
+        bare = re.compile(_OPENING_LOOKAHEAD.sub("", rx.pattern, count=1))
+        for text in [*corpus(), *openings]:
+            spans = [m.span() for m in bare.finditer(text)]
+            assert [m.span() for m in rx.finditer(text)] == spans, (rx.pattern[:60], text)
+            matched += len(spans)
+    assert all(addresses._address_spans(text) for text in openings)
+    assert matched >= 100
+
+
+def test_the_log_user_pattern_that_looks_ahead_first_matches_what_it_matched_without():
+    """``_LOG_USER`` first looks ahead at what its matches open with (a word's first letter or "_", a digit,
+    ":", "/", a line's start, a word ending in "_user"): the same matches over the corpus and a log line of
+    each opening."""
+    lines = [
+        "user=tnguyen",
+        "db_user: mkaminski",
+        "_svc_user = pkowalski",
+        "2fa_user: jlindqvist",
+        "Ärzte_user=hbrandt",
+        "Accepted publickey for jdoe from 10.0.0.4",
+        "host    all    jmartinez    10.30.0.0/16    scram-sha-256",
+        "88.217.140.3:49811 [lena.hartmann] Peer Connection Initiated",
+        "arn:aws:iam::123456789012:user/tkarlsson",
+        "cd /home/akowalczyk/projects",
+        "2001:db8:4f1a::7c - svetlana.morozova [12/Mar/2024:10:01:02 +0000]",
+    ]
+    gate = r"(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)"
+    assert recognizers._LOG_USER.pattern.startswith("(?i)" + gate)
+    bare = re.compile(recognizers._LOG_USER.pattern.replace(gate, "", 1))
+    found = 0
+    for text in [*corpus(), *lines, "\n".join(lines)]:
+        spans = [m.span(1) for m in bare.finditer(text)]
+        assert [m.span(1) for m in recognizers._LOG_USER.finditer(text)] == spans, text
+        found += len(spans)
+    assert all(bare.search(line) for line in lines)
+    assert found >= 40
+
+
+def test_the_context_enhancer_scores_as_presidios(pii_detector, monkeypatch):
+    """Presidio's enhancer copied every result and changed only those of recognisers with context words
+    (the phone's, the e-mail's, ...); ours hands it only those. The same entities and scores over the corpus,
+    a phone's context word raising its score as before."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    types = sorted({*DEFAULT_ENTITIES, *PHONE_LOOKALIKES})
+    texts = [*corpus(), "Phone: 212-555-0198", "212-555-0198"]
+
+    def found() -> list[list[tuple[str, int, int, float]]]:
+        return [[(e.type, e.start, e.end, e.score) for e in pii_detector.detect(t, types, threshold=0)] for t in texts]
+
+    ours = found()
+    monkeypatch.setattr(pii_detector.analyzer, "context_aware_enhancer", LemmaContextAwareEnhancer())
+    assert found() == ours
+    assert ours[-2][0][3] > ours[-1][0][3]  # "Phone:" raised it

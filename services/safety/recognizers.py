@@ -300,7 +300,9 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
 # (In brackets after kin only: "Patient (Female)" is no name.)
 _KIN_BEFORE = re.compile(
-    r"(?i)\b(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
+    # (first a look at the tail every match has, its word and at most a digit, spaces, ":" or "(" to the end:
+    # then the words themselves are tried only at the last word or two)
+    r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
     # kin in Spanish, Portuguese, German, Tagalog and Swahili ("mi tía Luz", "si kuya Arnel", "mama Neema")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|hij[oa]|espos[oa]|irm[ãa]o?|av[óô]|"
@@ -705,8 +707,8 @@ _CJK_ENDINGS = tuple(
     )
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
-_GREETING_RIGHT_BEFORE = re.compile(
-    r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
+_GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the tail every match has)
+    r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
     r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào)[,!]?\s*$"
 )
@@ -741,8 +743,9 @@ _HEAD_NOUNS_BEFORE = frozenset(
     strasse caddesi sokak bulvari centro servicio loja tienda toko
     """.split()
 )
-# (over a particle: "Centro de Salud ...", "Hospital de Clínicas ...")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+(?:(?:de|del|di|da|do|du|des|della)[ \t]+)?\Z")
+# (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
+# tried only there, and the word is taken whole)
+_WORD_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della)[ \t]+)?\Z")
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 

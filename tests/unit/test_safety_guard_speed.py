@@ -422,3 +422,46 @@ def test_the_context_enhancer_scores_as_presidios(pii_detector, monkeypatch):
     monkeypatch.setattr(pii_detector.analyzer, "context_aware_enhancer", LemmaContextAwareEnhancer())
     assert found() == ours
     assert ours[-2][0][3] > ours[-1][0][3]  # "Phone:" raised it
+
+
+@pytest.mark.parametrize(
+    ("name", "added", "examples"),
+    [
+        (
+            "_KIN_BEFORE",
+            r"(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)",
+            ["my wife ", "Tía: ", "grandson (", "née ", "geb. ", "Parent/Carer 2: ", "guardian   1 :", "flatmate:"],
+        ),
+        (
+            "_GREETING_RIGHT_BEFORE",
+            r"(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)",
+            ["Thanks, ", "thank you ", "Buenos   días, ", "Xin chào ", "so, hi! ", "Hey\n"],
+        ),
+    ],
+)
+def test_a_before_pattern_that_looks_at_its_tail_first_matches_what_it_matched_without(name, added, examples):
+    """Patterns read over the 40 characters before a capitalised run and anchored at their end look ahead at
+    the tail every match has (a word or two and what may follow them) before trying their words: the same
+    matches over every run's 40 characters before in the corpus and examples of each ending."""
+    rx = getattr(recognizers, name)
+    assert added in rx.pattern
+    bare = re.compile(rx.pattern.replace(added, "", 1))
+    befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
+    befores += examples + [f"Ref 12, {e}" for e in examples]
+    spans = [m.span() if m else None for m in map(bare.search, befores)]
+    assert [m.span() if m else None for m in map(rx.search, befores)] == spans
+    assert all(bare.search(e) for e in examples) and sum(s is not None for s in spans) >= 2 * len(examples) + 10
+
+
+def test_the_word_before_a_run_is_read_only_at_a_words_start():
+    """``_WORD_BEFORE``'s leftmost match starts a word (one letter earlier would match too), so it is tried
+    only there and takes the word whole: the same matches and words as before over the corpus."""
+    bare = re.compile(r"([^\W\d_]+)[ \t]+(?:(?:de|del|di|da|do|du|des|della)[ \t]+)?\Z")
+    befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
+    befores += ["Centro de ", "3Hospital  ", "Museo del ", "x"]
+
+    def read(rx: re.Pattern[str]) -> list[tuple[int, int, str] | None]:
+        return [(m.start(), m.end(), m.group(1)) if m else None for m in map(rx.search, befores)]
+
+    found = read(bare)
+    assert read(recognizers._WORD_BEFORE) == found and sum(f is not None for f in found) > 100

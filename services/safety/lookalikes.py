@@ -659,10 +659,15 @@ def phone_recognizer(regions: list[str]) -> Any:
                 if asked:
                     window = window.split("\n", 1)[0]  # the answer is on its line
                 spoken = spoken_numbers(text, cue_end, cue_end + len(window))
-                free = sum(
-                    c.isdigit() and not any(r.start <= cue_end + i < r.end for r in results)
-                    for i, c in enumerate(window)
-                )
+
+                def free_digits(window: str = window, cue_end: int = cue_end) -> int:
+                    """The window's digits that no number found so far holds."""
+                    return sum(
+                        c.isdigit() and not any(r.start <= cue_end + i < r.end for r in results)
+                        for i, c in enumerate(window)
+                    )
+
+                free = free_digits()
                 if free < MIN_CUED_DIGITS and not spoken:
                     continue  # what this pass adds has eight digits or more, none in a number found already
                 if pointed_to is None:
@@ -687,7 +692,12 @@ def phone_recognizer(regions: list[str]) -> Any:
                 for start, end, said in spoken:
                     if cued(start) and (number := _possible_in(said, regions)):
                         add(start, text[start:end], number, "spoken")
+                counted = len(results)
                 for region in regions if free >= MIN_CUED_DIGITS else ():
+                    if len(results) > counted:  # a number added: what is left of the window may hold none
+                        counted = len(results)
+                        if free_digits() < MIN_CUED_DIGITS:
+                            break  # a match to add needs that many digits outside every number found
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
                     ):

@@ -302,7 +302,8 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 _KIN_BEFORE = re.compile(
     # (first a look at the tail every match has, its word and at most a digit, spaces, ":" or "(" to the end:
     # then the words themselves are tried only at the last word or two)
-    r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
+    r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)"
+    r"(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
     # kin in Spanish, Portuguese, German, Tagalog and Swahili ("mi tía Luz", "si kuya Arnel", "mama Neema")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|hij[oa]|espos[oa]|irm[ãa]o?|av[óô]|"
@@ -708,7 +709,8 @@ _CJK_ENDINGS = tuple(
 )
 # A greeting right before a lone word ("Thanks, Jordan"): it names the one greeted.
 _GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the tail every match has)
-    r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
+    r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)"
+    r"(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
     r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào)[,!]?\s*$"
 )

@@ -465,3 +465,28 @@ def test_the_word_before_a_run_is_read_only_at_a_words_start():
 
     found = read(bare)
     assert read(recognizers._WORD_BEFORE) == found and sum(f is not None for f in found) > 100
+
+
+def test_the_cue_pass_stops_trying_regions_once_the_window_holds_no_number_to_add(pii_detector, monkeypatch):
+    """A number a window's region adds can leave fewer free digits than a match needs: the regions after
+    it could add nothing (a match overlapping a number found is not added), so none runs. With a second
+    number still free in the window, the regions go on and find it."""
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    regions = []
+    init = PhoneNumberMatcher.__init__
+
+    def spy(self, text, region, *args, **kwargs):
+        if kwargs.get("leniency") == Leniency.POSSIBLE:
+            regions.append(region)
+        init(self, text, region, *args, **kwargs)
+
+    monkeypatch.setattr(PhoneNumberMatcher, "__init__", spy)
+    phone = _phone(pii_detector)
+    text = "Room 12: call 212-555-0198 or mobile 7700 900623."  # ten digits no number holds: every region due
+    assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198", "7700 900623"]
+    assert regions == ["US"]
+    regions.clear()
+    text = "mobile 7700 900623 or 0151 2345 6789"
+    assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["7700 900623", "0151 2345 6789"]
+    assert regions[:2] == ["US", "GB"]

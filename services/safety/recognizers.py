@@ -1577,6 +1577,7 @@ class NameRecognizer(EntityRecognizer):
         signed = (
             worded
             and len(tokens) <= 3
+            and "\n" in before  # (every sign-off match ends its line)
             and _SIGN_OFF_BEFORE.search(before) is not None
             and re.match(r"[ \t]*(?:\n|$)", text[end:]) is not None
         )

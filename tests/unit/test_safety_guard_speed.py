@@ -406,11 +406,12 @@ def test_the_log_user_pattern_that_looks_ahead_first_matches_what_it_matched_wit
     assert found >= 40
 
 
-def test_the_context_enhancer_scores_as_presidios(pii_detector, monkeypatch):
-    """Presidio's enhancer copied every result and changed only those of recognisers with context words
-    (the phone's, the e-mail's, ...); ours hands it only those. The same entities and scores over the corpus,
-    a phone's context word raising its score as before."""
-    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+def test_the_context_step_scores_as_presidios(pii_detector, monkeypatch):
+    """Presidio's context step scanned all results twice per recogniser and deep-copied every result for
+    its enhancer, which changes only those of recognisers with context words (the phone's, the e-mail's,
+    ...); ours groups the results in one pass and hands the enhancer only those. The same entities and
+    scores over the corpus, a phone's context word raising its score as before."""
+    from presidio_analyzer import AnalyzerEngine
 
     types = sorted({*DEFAULT_ENTITIES, *PHONE_LOOKALIKES})
     texts = [*corpus(), "Phone: 212-555-0198", "212-555-0198"]
@@ -419,9 +420,31 @@ def test_the_context_enhancer_scores_as_presidios(pii_detector, monkeypatch):
         return [[(e.type, e.start, e.end, e.score) for e in pii_detector.detect(t, types, threshold=0)] for t in texts]
 
     ours = found()
-    monkeypatch.setattr(pii_detector.analyzer, "context_aware_enhancer", LemmaContextAwareEnhancer())
+    presidios = AnalyzerEngine._enhance_using_context.__get__(pii_detector.analyzer)
+    monkeypatch.setattr(pii_detector.analyzer, "_enhance_using_context", presidios)
     assert found() == ours
     assert ours[-2][0][3] > ours[-1][0][3]  # "Phone:" raised it
+
+
+def test_a_recognisers_own_context_hook_still_runs(pii_detector):
+    """A recogniser whose class has its own context hook gets its results and the others', as in Presidio."""
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer
+
+    from services.safety.pii import analyzer_engine
+
+    class Ticket(PatternRecognizer):
+        def enhance_using_context(self, text, raw_recognizer_results, other_raw_recognizer_results, **kwargs):
+            for r in raw_recognizer_results:
+                r.score = 0.5 + 0.1 * len(other_raw_recognizer_results)
+            return raw_recognizer_results
+
+    text = "Ticket TK-4471 from ana@example.org, call 212-555-0198"
+    scores = []
+    for engine in (analyzer_engine(pii_detector.nlp_engine), AnalyzerEngine(nlp_engine=pii_detector.nlp_engine)):
+        engine.registry.add_recognizer(Ticket("TICKET", patterns=[Pattern("ticket", r"TK-\d{4}", 0.3)]))
+        found = engine.analyze(text, language="en", entities=["TICKET", "EMAIL_ADDRESS", "PHONE_NUMBER"])
+        scores.append(sorted((r.entity_type, r.start, r.end, r.score) for r in found))
+    assert scores[0] == scores[1] and ("TICKET", 7, 14, 0.7) in scores[0]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ segment boundary past it (:class:`ScanDeadlineExceeded`): once its caller has gi
 
 from __future__ import annotations
 
+import bisect
 import collections
 import logging
 import re
@@ -144,10 +145,25 @@ def analyzer_engine(nlp_engine: Any) -> Any:
       instead of two scans of all the results per recogniser;
     - the lemma context enhancer (words such as "phone" before a match raise its score) is handed
       only the results of recognisers that have context words: Presidio's deep-copies every result
-      and leaves the others' scores as they were; here those pass through, in their place."""
+      and leaves the others' scores as they were; here those pass through, in their place;
+    - it finds a match's token by bisecting the tokens' start offsets, not by walking the tokens
+      from the first (a spaCy ``Token`` made for each)."""
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
     key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+    class Enhancer(LemmaContextAwareEnhancer):
+        @staticmethod
+        def _find_index_of_match_token(word: str, start: int, tokens: Any, tokens_indices: list[int]) -> int:
+            """The first token that ends after ``start`` (tokens do not overlap: their ends rise with
+            their starts), as Presidio's walk finds it."""
+            at = bisect.bisect_right(tokens_indices, start) - 1  # the last token starting at or before it
+            if at >= 0 and tokens_indices[at] + len(tokens[at]) > start:
+                return at
+            if at + 1 < len(tokens_indices):
+                return at + 1
+            return LemmaContextAwareEnhancer._find_index_of_match_token(word, start, tokens, tokens_indices)
 
     class Analyzer(AnalyzerEngine):
         def _enhance_using_context(
@@ -186,7 +202,7 @@ def analyzer_engine(nlp_engine: Any) -> Any:
             enhanced = iter(enhancer.enhance_using_context(text, chosen, nlp_artifacts, recognizers, context))
             return [next(enhanced) if read(r) else r for r in results]
 
-    return Analyzer(nlp_engine=nlp_engine, supported_languages=["en"])
+    return Analyzer(nlp_engine=nlp_engine, supported_languages=["en"], context_aware_enhancer=Enhancer())
 
 
 def ipv6_port_recognizer() -> Any:

@@ -513,3 +513,24 @@ def test_the_cue_pass_stops_trying_regions_once_the_window_holds_no_number_to_ad
     text = "mobile 7700 900623 or 0151 2345 6789"
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["7700 900623", "0151 2345 6789"]
     assert regions[:2] == ["US", "GB"]
+
+
+def test_the_enhancer_finds_the_token_presidios_walk_finds(pii_detector):
+    """At every offset of texts with leading, doubled and trailing white space (tokens and the gaps between
+    them), the bisection gives the token Presidio's walk gives, and past the last token the same error."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    enhancer = pii_detector.analyzer.context_aware_enhancer
+    assert type(enhancer) is not LemmaContextAwareEnhancer
+    texts = ["  Call  Ana Lima on 212-555-0198.\n\nThanks ", "x", *corpus()[:12]]
+    for text in texts:
+        artifacts = pii_detector._tokens_only(text)
+        tokens, starts = artifacts.tokens, artifacts.tokens_indices
+        for start in range(len(text) + 2):
+            try:
+                expected = LemmaContextAwareEnhancer._find_index_of_match_token("", start, tokens, starts)
+            except ValueError:
+                with pytest.raises(ValueError):
+                    enhancer._find_index_of_match_token("", start, tokens, starts)
+                continue
+            assert enhancer._find_index_of_match_token("", start, tokens, starts) == expected, (text, start)

@@ -394,8 +394,8 @@ _ADDRESS_KEY = (
     r"(?:(?:home|billing|shipping|mailing|postal|residential|delivery|physical|permanent|current|street|"
     r"patient|customer|contact)[_-]?)?(?:address|addr|street)(?:[_-]?line[_-]?\d)?|postal"
 )
-_ADDRESS_FIELD = re.compile(
-    rf"(?i)(?:(?<![\w.-])[\"']?(?:{_ADDRESS_KEY})[\"']?\s*[:=]\s*(?:\[\s*)?(?:\{{\s*[\"']text[\"']\s*:\s*)?"
+_ADDRESS_FIELD = re.compile(  # (first a look at what its matches open with: a quote, a key's first letter, "<")
+    rf"(?i)(?=[\"'abcdhmprs<])(?:(?<![\w.-])[\"']?(?:{_ADDRESS_KEY})[\"']?\s*[:=]\s*(?:\[\s*)?(?:\{{\s*[\"']text[\"']\s*:\s*)?"
     r"|<address>\s*<text\s+value=)"
     r"(?P<quote>[\"'])(?P<value>[^\"'\n]{6,160})(?P=quote)"
 )

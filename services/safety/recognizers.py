@@ -538,9 +538,10 @@ _LOG_USER = re.compile(
 # A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales"), a
-# sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the")
+# sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the"). (It first
+# looks ahead at its words' first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"(?i)(?=[ubvcarsh(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )

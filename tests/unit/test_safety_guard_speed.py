@@ -377,33 +377,60 @@ def test_an_address_form_that_looks_ahead_first_matches_what_it_matched_without(
     assert matched >= 100
 
 
-def test_the_log_user_pattern_that_looks_ahead_first_matches_what_it_matched_without():
-    """``_LOG_USER`` first looks ahead at what its matches open with (a word's first letter or "_", a digit,
-    ":", "/", a line's start, a word ending in "_user"): the same matches over the corpus and a log line of
-    each opening."""
-    lines = [
-        "user=tnguyen",
-        "db_user: mkaminski",
-        "_svc_user = pkowalski",
-        "2fa_user: jlindqvist",
-        "Ärzte_user=hbrandt",
-        "Accepted publickey for jdoe from 10.0.0.4",
-        "host    all    jmartinez    10.30.0.0/16    scram-sha-256",
-        "88.217.140.3:49811 [lena.hartmann] Peer Connection Initiated",
-        "arn:aws:iam::123456789012:user/tkarlsson",
-        "cd /home/akowalczyk/projects",
-        "2001:db8:4f1a::7c - svetlana.morozova [12/Mar/2024:10:01:02 +0000]",
-    ]
-    gate = r"(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)"
-    assert recognizers._LOG_USER.pattern.startswith("(?i)" + gate)
-    bare = re.compile(recognizers._LOG_USER.pattern.replace(gate, "", 1))
+_LOG_LINES = [
+    "user=tnguyen",
+    "db_user: mkaminski",
+    "_svc_user = pkowalski",
+    "2fa_user: jlindqvist",
+    "Ärzte_user=hbrandt",
+    "Accepted publickey for jdoe from 10.0.0.4",
+    "host    all    jmartinez    10.30.0.0/16    scram-sha-256",
+    "88.217.140.3:49811 [lena.hartmann] Peer Connection Initiated",
+    "arn:aws:iam::123456789012:user/tkarlsson",
+    "cd /home/akowalczyk/projects",
+    "2001:db8:4f1a::7c - svetlana.morozova [12/Mar/2024:10:01:02 +0000]",
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "gate", "examples"),
+    [
+        # a word's first letter or "_", a digit, ":", "/", a line's start, a word ending in "_user"
+        (recognizers, "_LOG_USER", r"(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)", _LOG_LINES),
+        (
+            recognizers,
+            "_WORDED_USER",
+            r"(?=[ubvcarsh(])",
+            ["użytkownik kzielinska", "Benutzer hmaier", "Verified by kmorales", "closed by jdoe", "(by tnguyen)"],
+        ),
+        (
+            addresses,
+            "_ADDRESS_FIELD",
+            r"(?=[\"'abcdhmprs<])",
+            [
+                'address: "14 Rue des Lilas, 75019 Paris"',
+                '"billing_address": "221 Baker Street, London"',
+                "Shipping-Addr = '8 Calle Mayor, 28013 Madrid'",
+                'postal: "PO Box 44, Suva"',
+                '<address><text value="12 High Street, Leeds LS1 4AP"',
+            ],
+        ),
+    ],
+)
+def test_a_whole_text_pattern_that_looks_ahead_first_matches_what_it_matched_without(module, name, gate, examples):
+    """Patterns run over the whole text first look ahead at what any of their matches opens with, so the engine
+    does not try each of their words at every position: the same matches over the corpus and examples of each
+    opening."""
+    rx = getattr(module, name)
+    assert rx.pattern.startswith("(?i)" + gate)
+    bare = re.compile(rx.pattern.replace(gate, "", 1))
     found = 0
-    for text in [*corpus(), *lines, "\n".join(lines)]:
-        spans = [m.span(1) for m in bare.finditer(text)]
-        assert [m.span(1) for m in recognizers._LOG_USER.finditer(text)] == spans, text
+    for text in [*corpus(), *examples, "\n".join(examples)]:
+        spans = [m.span() for m in bare.finditer(text)]
+        assert [m.span() for m in rx.finditer(text)] == spans, text
         found += len(spans)
-    assert all(bare.search(line) for line in lines)
-    assert found >= 40
+    assert all(bare.search(example) for example in examples)
+    assert found >= 2 * len(examples)
 
 
 def test_the_context_step_scores_as_presidios(pii_detector, monkeypatch):

@@ -94,7 +94,19 @@ def encoded_payloads(text: str) -> list[str]:
     return found
 
 
+# The words every match of an ``_OVERRIDES`` pattern opens with (each pattern's first words, or their first
+# part: "jailbreak" for "jailbreaked mode"): one scan for all of them, the six patterns only where one stands.
+_OPENING_WORDS = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass|system prompt|initial instructions|hidden instructions|reveal"
+    r"|print|show|repeat|output|tell me|you are now|from now on|you will now act as|(?-i:DAN)|do anything now"
+    r"|developer mode|jailbreak|god mode|pretend|imagine|act as if|roleplay as|role-play as|new instruction)",
+    re.IGNORECASE,
+)
+
+
 def override_score(text: str) -> float:
+    if not _OPENING_WORDS.search(text):
+        return 0.0
     return max((weight for pattern, weight in _OVERRIDES if pattern.search(text)), default=0.0)
 
 

@@ -47,6 +47,7 @@ _STREET = (
 )
 # (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
+_CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"  # a look ahead at _CAP's first letter (see _BEFORE_HOUSE)
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 # (A phone's label is no town: "Dr. Wendelin Kraus, Tel. 0821 569 8830".)
@@ -107,6 +108,7 @@ _STREET_JOINED = (
 )
 # A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
 _CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
+_CAP_ANY_FIRST = r"(?=[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я])"
 # Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
 # "112-3hoog" and "412-H", a Belgian box ("12 bus 3").
 _CONTINENTAL_HOUSE = (
@@ -213,7 +215,7 @@ _ADDRESS_PATTERNS = [
     _KOREAN_FORM,
     # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
     # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
-    rf"\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
+    rf"(?=[S\d])\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
     rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
     rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
     # US and Canadian rural routes: "RR 2 Box 45, Smithville, TN 37166", "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2"
@@ -239,7 +241,7 @@ _ADDRESS_PATTERNS = [
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
     # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
-    rf"(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
+    rf"(?=[A-ZÀ-Þuap])(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
     rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)? {_STREET_APART}"
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
@@ -252,7 +254,7 @@ _ADDRESS_PATTERNS = [
     rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
-    rf"\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
+    rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
     r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
@@ -271,7 +273,7 @@ _ADDRESS_PATTERNS = [
     r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
     # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3", in Irish too
     # ("Cnoc na Móna, Gaoth Dobhair, Co. Dhún na nGall, F92 X2K7")
-    rf"\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
+    rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
     rf"(?:Co\.?|County)\s+{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
     r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
@@ -283,7 +285,7 @@ _ADDRESS_PATTERNS = [
     r"(?:,?\s*\d{1,4}동)?(?:,?\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
     # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
-    rf"\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
+    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
     rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}",
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
@@ -296,8 +298,8 @@ _ADDRESS_PATTERNS = [
     rf",\s*(?:Jalan|Jln\.?|Lorong|Lrg\.?|Persiaran|Lebuh)\s+[^,\n]{{1,30}},\s*\d{{5}}\s+{_PLAIN_TOWN}(?:,\s*{_PLAIN_TOWN})?",
     # Danish: a street with no street word, a floor and side ("2. th.", "st. tv."), a postcode and town:
     # "Dæmningen 41, 2. th., 7100 Vejle"
-    rf"\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*(?:\d{{1,2}}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?\s+\d{{4}}\s+"
-    rf"{_CONTINENTAL_TOWN}",
+    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*(?:\d{{1,2}}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?"
+    rf"\s+\d{{4}}\s+{_CONTINENTAL_TOWN}",
     # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4."
     rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
     r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?)?",
@@ -306,11 +308,11 @@ _ADDRESS_PATTERNS = [
     r"\b(?:Jl|Jln|Jalan)\.?\s+[A-Z](?:[^\n,]|,(?=\d)){1,60}?\bNo\.?\s*\d{1,4}[A-Z]?(?:\s*,?\s*RT\.?\s*\d{1,3}\s*/\s*RW\.?\s*\d{1,3})?"
     r"(?:,\s*[^,\n\d]{2,40}){1,5},?\s+\d{5}(?!\d)",
     # Hungarian, the street first: "Bartók Béla út 64. 3/2, 1114 Budapest", "Váci utca 12. II. em. 4., 1052 Budapest"
-    rf"\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
+    rf"{_CAP_FIRST}\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
     r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
     rf"{_CAP}",
     # a house named by its kind and its town, a full UK postcode: "Hillfoot Cottage, Bridge of Weir PA11 3SY"
-    rf"\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"
+    rf"{_CAP_FIRST}\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"
     rf"{_CAP}(?:\s(?:of|on|upon|le|in|under)?\s?{_CAP}){{0,3}}\s+[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b",
     _TURKISH_FORM,
     _CYRILLIC_FORM,

@@ -602,8 +602,8 @@ _GIVEN_AFTER_COMMA = re.compile(
 _TRAVEL_TITLE = r"(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)"
 _CAPS = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+)*"
 # (a PNR numbers its names: "1.OKONJO/ADAEZE MRS", "1.1MBEKI/SIPHO LUTHANDO MR")
-_AIRLINE_NAME = re.compile(
-    rf"(?:(?<![\w/.-])|(?<=\b\d\.)|(?<=\b\d\.\d))"
+_AIRLINE_NAME = re.compile(  # (first a look at the capital every match opens with)
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?:(?<![\w/.-])|(?<=\b\d\.)|(?<=\b\d\.\d))"
     rf"({_CAPS}/{_CAPS}(?:[ \t]+(?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
 )
 # An SSR DOCS element's passenger, after the date of birth, sex and passport expiry:

@@ -3,7 +3,9 @@ text (the prefilter hands its result on to Presidio), and the phone look-alikes 
 want are not asked for (``services/safety/pii.py``, ``services/safety/prefilter.py``). Since session
 18: phonenumbers parses no candidate too short to be a valid number, the phone cue pass skips windows
 that could add no number, two address forms run only on texts holding their words, and the name
-field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``).
+field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``). Since
+session 32: patterns that look ahead at what their matches open with, the cue pass's regions stopped once a
+window can add no number, Presidio's context step in one pass, the override phrasing after one scan.
 ``loadtests/bench_guard_checkouts.py`` compares whole verdicts with the code before on the seven
 development sets."""
 

@@ -47,7 +47,7 @@ _STREET = (
 )
 # (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
-_CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"  # a look ahead at _CAP's first letter (see _BEFORE_HOUSE)
+_CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"  # a look ahead at _CAP's first letter (why: see _BEFORE_HOUSE)
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 # (A phone's label is no town: "Dr. Wendelin Kraus, Tel. 0821 569 8830".)
@@ -228,7 +228,7 @@ _ADDRESS_PATTERNS = [
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
     # Wittenham, Abingdon OX14 4QS"
-    rf"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
+    rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
     rf"\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
     # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000

@@ -156,27 +156,33 @@ def test_the_first_phone_pass_finds_what_presidios_finds(pii_detector):
     assert sum(bool(phone.valid_numbers(t)) for t in texts) > 100  # the corpus holds phone numbers
 
 
-def test_the_cue_pass_matches_only_windows_that_could_add_a_number(pii_detector, monkeypatch):
-    """After "call" only the number the first pass found: no matcher for the window. After "mobile"
-    ten digits no number holds yet: matched, and found."""
+def _spy_cue_windows(monkeypatch) -> list[tuple[str, str]]:
+    """(window, region) of every phonenumbers matcher the cue pass makes from now on (its leniency POSSIBLE)."""
     from phonenumbers import Leniency, PhoneNumberMatcher
 
-    windows = []
+    matched = []
     init = PhoneNumberMatcher.__init__
 
     def spy(self, text, region, *args, **kwargs):
         if kwargs.get("leniency") == Leniency.POSSIBLE:
-            windows.append(text)
+            matched.append((text, region))
         init(self, text, region, *args, **kwargs)
 
     monkeypatch.setattr(PhoneNumberMatcher, "__init__", spy)
+    return matched
+
+
+def test_the_cue_pass_matches_only_windows_that_could_add_a_number(pii_detector, monkeypatch):
+    """After "call" only the number the first pass found: no matcher for the window. After "mobile"
+    ten digits no number holds yet: matched, and found."""
+    matched = _spy_cue_windows(monkeypatch)
     phone = _phone(pii_detector)
     text = "Please call 212-555-0198 today"
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198"]
-    assert windows == []
+    assert matched == []
     text = "Room 12: call 212-555-0198 or mobile 7700 900623."
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198", "7700 900623"]
-    assert windows and all(w.startswith(" 7700 900623") for w in windows)
+    assert matched and all(window.startswith(" 7700 900623") for window, _ in matched)
 
 
 def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeypatch):
@@ -540,25 +546,15 @@ def test_the_cue_pass_stops_trying_regions_once_the_window_holds_no_number_to_ad
     """A number a window's region adds can leave fewer free digits than a match needs: the regions after
     it could add nothing (a match overlapping a number found is not added), so none runs. With a second
     number still free in the window, the regions go on and find it."""
-    from phonenumbers import Leniency, PhoneNumberMatcher
-
-    regions = []
-    init = PhoneNumberMatcher.__init__
-
-    def spy(self, text, region, *args, **kwargs):
-        if kwargs.get("leniency") == Leniency.POSSIBLE:
-            regions.append(region)
-        init(self, text, region, *args, **kwargs)
-
-    monkeypatch.setattr(PhoneNumberMatcher, "__init__", spy)
+    matched = _spy_cue_windows(monkeypatch)
     phone = _phone(pii_detector)
     text = "Room 12: call 212-555-0198 or mobile 7700 900623."  # ten digits no number holds: every region due
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198", "7700 900623"]
-    assert regions == ["US"]
-    regions.clear()
+    assert [region for _, region in matched] == ["US"]
+    matched.clear()
     text = "mobile 7700 900623 or 0151 2345 6789"
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["7700 900623", "0151 2345 6789"]
-    assert regions[:2] == ["US", "GB"]
+    assert [region for _, region in matched][:2] == ["US", "GB"]
 
 
 def test_the_enhancer_finds_the_token_presidios_walk_finds(pii_detector):
@@ -609,3 +605,14 @@ def test_the_override_phrasing_score_is_the_six_patterns_score():
     scores = [six(t) for t in texts]
     assert [heuristics.override_score(t) for t in texts] == scores
     assert all(scores[-6:]) and sum(s > 0 for s in scores) >= 30
+
+
+def test_a_record_keys_kind_is_cached_and_a_sign_off_ends_its_line():
+    """Two cheap shortcuts the README names: ``key_kind`` keeps up to 4,096 keys' kinds, and every sign-off
+    match over the corpus's runs holds the line break the name recogniser checks for first."""
+    from services.safety import tables
+
+    assert tables.key_kind.cache_info().maxsize == 4096
+    befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
+    signed = [b for b in befores + ["Kind regards,\n", "Thanks!\n-- "] if recognizers._SIGN_OFF_BEFORE.search(b)]
+    assert len(signed) >= 2 and all("\n" in b for b in signed)

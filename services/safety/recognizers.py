@@ -147,6 +147,8 @@ TITLES = (
     r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
+# A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
+_ROMANCE_KIN = r"figlio|figlia|marito|moglie|hijo|hija|esposo|esposa|fils|fille|mari|filho|filha|marido"
 # Words right before a name that make a lone given name a person.
 _CUE = re.compile(
     r"(?i)(?:\b(?:name|named|patient|pt|customer|client|member|user|agent|caller|by|dear|hi|hello|hey|"
@@ -158,9 +160,8 @@ _CUE = re.compile(
     # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
     # a call's agent: "you're through to", Spanish "le atiende"
     r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende|"
-    # a son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese ("il figlio Matteo"); a
-    # shop's saleswoman ("vendeuse : Sandrine")
-    r"figlio|figlia|marito|moglie|hijo|hija|esposo|esposa|fils|fille|mari|filho|filha|marido|vendeuse|vendeur)\b"
+    # kin in Italian, Spanish, French and Portuguese ("il figlio Matteo"); a shop's saleswoman ("vendeuse : Sandrine")
+    rf"{_ROMANCE_KIN}|vendeuse|vendeur)\b"
     r"|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
@@ -380,6 +381,7 @@ _SPOKEN_CUE = re.compile(
     r"customer|caller|patient|paciente|pt|dra?\.?|wife|husband|son|daughter|grandma|grandpa|message is for|"
     r"speaking to|for)[ \t]+"
 )
+_ROMANCE_KIN_WORD = re.compile(_ROMANCE_KIN)
 _SPOKEN_WORD = re.compile(r"[a-zà-öø-ÿ][a-zà-öø-ÿ-]*(?![\w'’])")
 # Cues that name the speaker outright, whatever lists hold the name ("my name is olumide").
 _NAMED_OUTRIGHT = re.compile(r"my name is|my name's|me llamo")
@@ -1098,6 +1100,8 @@ class NameRecognizer(EntityRecognizer):
                     break
                 if not words and not (self._known(word)[0] or _NAMED_OUTRIGHT.fullmatch(m.group().strip())):
                     break
+                if not words and _ROMANCE_KIN_WORD.fullmatch(word):
+                    break  # French "son mari": a possessive, then a husband
                 if words and not any(self._known(word)) and (len(word) < 4 or _SPOKEN_CUE.match(text, w.start())):
                     break  # "... she fell", "... benítez paciente joaquín"
                 words.append(w)

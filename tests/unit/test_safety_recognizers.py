@@ -1551,6 +1551,8 @@ def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
         ("caller my grandma leilani kahale she fell", ["leilani kahale"]),
         ("i'm fine thanks, this is the best, customer care is closed", []),  # common words after the cue
         ("for sure, it is what it is", []),
+        ("Il a appelé son mari hier.", []),  # French "son" (his / her) before "mari" (husband)
+        ("caller my son marcus is unwell", ["marcus"]),
     ],
 )
 def test_lower_case_names_after_a_spoken_cue_are_people(text, names):

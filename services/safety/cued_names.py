@@ -70,11 +70,13 @@ def _cue_pattern(words: list[str]) -> str:
 
 
 # ("_" in a cue above stands for a space between its words.) A cue ends its word: only the Thai and Khmer
-# ones may touch the name ("ดิฉันพิมพ์ชนก"); a form's column gap after it ("... السيد    السن:") opens no name
+# ones may touch the name, a dotted title too ("ดิฉันพิมพ์ชนก", "ผศ.ดร.สมชาย"); a form's column gap after it
+# ("... السيد    السن:") opens no name
 _CUE = re.compile(
     rf"(?<![{_SCRIPT}\w])(?:(?P<title>{_cue_pattern(_TITLES)})|(?P<greeting>{_cue_pattern(_GREETINGS)})"
     rf"|(?P<my_name>{_cue_pattern(_MY_NAME)})|(?P<i_am>{_cue_pattern(_I_AM)}))"
-    rf"(?:(?<=[\u0e00-\u0eff\u1780-\u17ff])|(?!{_LETTER}))[ \t]?[:：،,]?[ \t]?(?![ \t])"
+    rf"(?:(?<=[\u0e00-\u0eff\u1780-\u17ff])|(?<=[\u0e00-\u0eff\u1780-\u17ff]\.)|(?!{_LETTER}))"
+    r"[ \t]?[:：،,]?[ \t]?(?![ \t])"
 )
 _CYRILLIC_INTRO = re.compile(
     r"(?i:казвам се|казва се|меня зовут|мене звати|моё имя|моє ім'я|името ми е|аз съм)[ \t]+"

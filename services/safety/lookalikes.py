@@ -474,6 +474,10 @@ _DIALLED = re.compile(
 # A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
 # when it is valid in a region the text points to (services/safety/phone_regions.py).
 MIN_CUED_DIGITS = 8
+# An Indian mobile number as India writes it, five digits, a space, five digits ("98110 47263"): valid
+# there, it counts with no cue and no "+91" (no other country groups its numbers so); not a barcode's
+# middle ("UPC 0 84639 21057", "0 71641 02113 5").
+_INDIAN_MOBILE = re.compile(r"(?<![\w+-])[6-9]\d{4} \d{5}(?![\w-]| \d\b)")
 # An airline booking's contact line: a PNR's SSR CTCM element holds the passenger's mobile with its country
 # code and no "+" ("6 CTCM KL HK1 2348035552211/P1", "SSR CTCM NH HK1/819022418835"; CTCE is the e-mail's).
 _PNR_CONTACT = re.compile(r"\bCTCM(?:[ \t]+[A-Z0-9]{2})?(?:[ \t]+HK\d)?[ \t/]+(\d{8,15})(?![\d.])")
@@ -617,7 +621,9 @@ def phone_recognizer(regions: list[str]) -> Any:
     - so does a number in international form ("+44 7911 628 450", "0033 ..."), however it is
       grouped: valid, or written with "+" and of a possible length for its country code with ten
       digits or more;
-    - a number of eight to fifteen digits in a VoIP dial string (``_DIALLED``) counts in any form.
+    - a number of eight to fifteen digits in a VoIP dial string (``_DIALLED``) counts in any form;
+    - an Indian mobile number grouped five and five (``_INDIAN_MOBILE``), valid in India, counts with no
+      cue (since session 33).
     """
     import phonenumbers
     from presidio_analyzer import EntityRecognizer
@@ -732,6 +738,11 @@ def phone_recognizer(regions: list[str]) -> Any:
                 for m in _PLUS_NUMBER.finditer(text):
                     if number := _international_number(m.group()):
                         add(m.start(), m.group(), number, "international")
+            for m in _INDIAN_MOBILE.finditer(text):
+                if not _DIGIT_TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                    number = phonenumbers.parse(m.group(), "IN")
+                    if phonenumbers.is_valid_number(number):
+                        add(m.start(), m.group(), number, "IN")
             for r in results:
                 if extension := _EXTENSION_AFTER.match(text, r.end):
                     r.end = extension.end()

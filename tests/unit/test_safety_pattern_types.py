@@ -167,6 +167,13 @@ def test_a_number_in_a_voip_dial_string_is_a_phone_number_and_an_extension_is_no
     assert _found(pii_detector, log, "PHONE_NUMBER") == ["0622418873", "0622418873", "4930221876540"]
 
 
+def test_an_indian_mobile_grouped_five_and_five_needs_no_cue_and_a_barcode_is_not_one(pii_detector):
+    text = "Jo log extra chahte hain woh Ramesh ji ko bolo 98110 47263. नर्स: सुनीता यादव — 98390 41726"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["98110 47263", "98390 41726"]
+    for text in ("scented candles (UPC 0 84639 21057)", "Barcode on the back: 0 71641 02113 5", "id 98390 41726-2"):
+        assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
 def test_a_national_latin_letter_points_to_its_region():
     from services.safety.phone_regions import hinted_regions
 

@@ -31,6 +31,8 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
     "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
     "baltic": (r"t[āa]lru[nņ]\w*|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
+    # Singapore's and Malaysia's "hp" (handphone): "my hp 8812 4096"
+    "malay": (r"hp|handphone", ("SG", "MY")),
 }
 # Cues written in scripts with no spaces between words ("연락처는", "电话："): no word boundary after them.
 CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {

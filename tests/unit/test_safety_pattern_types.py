@@ -174,6 +174,12 @@ def test_an_indian_mobile_grouped_five_and_five_needs_no_cue_and_a_barcode_is_no
         assert _found(pii_detector, text, "PHONE_NUMBER") == []
 
 
+def test_an_hp_cue_points_to_singapore_and_malaysia(pii_detector):
+    text = "Can deliver Sat morning? My hp 8812 4096, block 14 lobby"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["8812 4096"]
+    assert _found(pii_detector, "HP LaserJet 4250 and 8812 units", "PHONE_NUMBER") == []
+
+
 def test_a_national_latin_letter_points_to_its_region():
     from services.safety.phone_regions import hinted_regions
 

@@ -61,7 +61,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions
+from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions, script_regions
 from services.safety.spoken_numbers import DIGITS, spoken_numbers
 from services.safety.tables import table_columns
 
@@ -657,6 +657,18 @@ def phone_recognizer(regions: list[str]) -> Any:
                 found = phonenumbers.PhoneNumberMatch(start, raw, number)
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
 
+            # a text in a script other than Latin: numbers of ten digits or more valid in its script's regions,
+            # grouped as they write them (digits alone are as often an order or a tracking number)
+            for region in () if text.isascii() else script_regions(text):
+                if region not in self.supported_regions:
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        text, region, leniency=self.leniency, min_candidate_length=MIN_NATIONAL_DIGITS
+                    ):
+                        start, raw = match.start, match.raw_string
+                        if raw[0] in "(（" and not {")", "）"} & set(raw):  # an opening bracket is not the number's
+                            start, raw = start + 1, raw[1:]
+                        if not raw.isdigit() and sum(c.isdigit() for c in raw) >= MIN_NATIONAL_DIGITS:
+                            add(start, raw, match.number, region)
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             pointed_to: set[str] | None = None  # the regions the text points to, read once when needed
             # short windows after cue words (and on the line answering a question about a number) only: cheap

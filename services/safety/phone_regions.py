@@ -46,9 +46,9 @@ CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "khmer": (r"ទូរសព្ទ", ("KH",)),
     "urdu": (r"ہیلپ لائن|موبائل|فون", ("PK",)),
 }
-# Scripts, and the regions whose texts are written in them; also letters of the Latin script that one
-# national alphabet alone uses ("ł" of "Dąbrowska", "ő" of "Győr").
-_SCRIPTS = (
+# Letters of the Latin script that one national alphabet alone uses ("ł" of "Dąbrowska", "ő" of "Győr"), and
+# the regions whose texts are written with them.
+_NATIONAL_LETTERS = (
     (re.compile(r"[ąęłżĄĘŁŻ]"), ("PL",)),
     (re.compile(r"[řůŘŮ]"), ("CZ",)),
     (re.compile(r"[őűŐŰ]"), ("HU",)),
@@ -56,6 +56,9 @@ _SCRIPTS = (
     (re.compile(r"[ğıĞİ]"), ("TR",)),
     (re.compile(r"[ñÑ]"), SPANISH),
     (re.compile(r"[ãõÃÕ]"), ("PT", "BR")),
+)
+# Scripts other than Latin, and the regions whose texts are written in them.
+_SCRIPTS = (
     (re.compile(r"[\u0370-\u03ff]"), ("GR", "CY")),
     (re.compile(r"[\u0400-\u04ff]"), ("RU", "UA", "BY", "KZ", "BG", "RS")),
     (re.compile(r"[\uac00-\ud7a3]"), ("KR",)),
@@ -97,6 +100,15 @@ def cue_regions(language: str | None) -> tuple[str, ...]:
     return where[1] if where else ()
 
 
+def script_regions(text: str) -> list[str]:
+    """The regions of the scripts other than Latin that ``text`` is written in, in ``_SCRIPTS``' order."""
+    out: list[str] = []
+    for script, where in _SCRIPTS:
+        if script.search(text):
+            out += [r for r in where if r not in out]
+    return out
+
+
 def hinted_regions(text: str) -> set[str]:
     """The regions ``text`` points to (calling codes, ccTLDs, scripts); the cue's language adds its own
     (``cue_regions``)."""
@@ -106,7 +118,8 @@ def hinted_regions(text: str) -> set[str]:
     for m in _HOST_TLD.finditer(text):
         code = m.group(1).upper()
         regions.add("GB" if code == "UK" else code)
-    for script, where in _SCRIPTS:
-        if script.search(text):
+    for letters, where in _NATIONAL_LETTERS:
+        if letters.search(text):
             regions.update(where)
+    regions.update(script_regions(text))
     return regions & phonenumbers.SUPPORTED_REGIONS

@@ -180,6 +180,14 @@ def test_an_hp_cue_points_to_singapore_and_malaysia(pii_detector):
     assert _found(pii_detector, "HP LaserJet 4250 and 8812 units", "PHONE_NUMBER") == []
 
 
+def test_a_grouped_number_valid_where_the_texts_script_is_written_needs_no_cue(pii_detector):
+    text = "김민수: 제 번호는 010-5521-8834 이고요. 快递员说明天送到，有问题回电：139 0217 4456。"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["010-5521-8834", "139 0217 4456"]
+    # an opening bracket stays outside; digits alone are as often an order number
+    assert _found(pii_detector, "担当（080-3321-7745）まで", "PHONE_NUMBER") == ["080-3321-7745"]
+    assert _found(pii_detector, "订单号 13902174456 已发货", "PHONE_NUMBER") == []
+
+
 def test_a_national_latin_letter_points_to_its_region():
     from services.safety.phone_regions import hinted_regions
 

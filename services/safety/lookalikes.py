@@ -75,8 +75,14 @@ _NOT_IP_CUE = re.compile(
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
     r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
-    r"|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어)"
+    r"|software|sw|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어|संस्करण|फर्मवेयर)"
     r"[\s:：=#.\"']*$"
+)
+# A release's words anywhere in the clause before a dotted quad, with no address word in it ("Firmware on the
+# badge readers: 3.14.0.221"): a version.
+_RELEASE_IN_CLAUSE = re.compile(
+    r"(?i)(?<![^\W\d_])(?:version|firmware|software|release|build|kernel|revision|driver)s?(?![^\W\d_])"
+    r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어"
 )
 # A table column of versions ("device_id,mac,firmware"): its quads are versions whatever stands before them.
 _VERSION_HEADER = re.compile(
@@ -215,8 +221,11 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return False  # a flow record's source and destination
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
-    if _IP_CUE.search(_clause_before(text, start)):
+    clause = _clause_before(text, start)
+    if _IP_CUE.search(clause):
         return False
+    if _RELEASE_IN_CLAUSE.search(clause):
+        return True
     if not _private(octets) and (
         _ARROW_BEFORE.search(text[max(0, start - 30) : start]) or _ARROW_AFTER.match(text[end : end + 30])
     ):

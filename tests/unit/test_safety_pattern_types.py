@@ -436,6 +436,23 @@ def test_quads_in_a_version_column_or_after_a_cjk_version_word_are_versions(pii_
     assert _found(pii_detector, hosts, "IP_ADDRESS") == ["203.0.113.9"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Firmware on the gate controllers: 3.14.0.221, rolled out last night",  # a release word in the clause
+        "Flight deck note: ACARS software 2.7.0.33 is loaded on both units",
+        "नियंत्रक का फर्मवेयर संस्करण 4.12.0.207 है",  # Hindi: firmware version
+    ],
+)
+def test_a_quad_after_a_release_word_in_its_clause_is_a_version(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_a_release_word_does_not_outweigh_an_address_word_in_the_clause(pii_detector):
+    text = "Firmware mirror server: 203.0.113.45"
+    assert _found(pii_detector, text, "IP_ADDRESS") == ["203.0.113.45"]
+
+
 def test_a_urls_user_and_host_are_no_email_address(pii_detector):
     text = "SENTRY_DSN=https://4f1c2d9e0a@o448812.ingest.sentry.io/4508\nADMIN=ops.lead@fjordline.no"
     assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["ops.lead@fjordline.no"]

@@ -265,7 +265,7 @@ _SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|In
 # number is that identifier, not a phone number or an SSN. Words for a party ("customer", "member")
 # need a number word after them ("customer 0049..." alone is no label); the identifiers' own nouns
 # need none.
-_NUMBER_WORD = r"(?:number|num|no|nr|nro|n[°º]|#|id|ref|code)"
+_NUMBER_WORD = r"(?:number|num|no|n0|nr|nro|n[°º]|#|id|ref|code)"  # "n0": "no" read by OCR
 _PARTY_WORDS = (
     r"customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
     r"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax"
@@ -284,7 +284,7 @@ _IDENTIFIER_NOUNS = (
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"
     rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?"
-    r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=]*$"
+    r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=>]*$"  # ">": an XML element's ("<sku>")
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
     r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
 )

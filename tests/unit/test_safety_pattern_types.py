@@ -514,6 +514,8 @@ def test_an_iban_in_lower_case_is_not_found(pii_detector):
         "it sits on the list next to the bundle, same shelf code 411-22-0917",
         "replacement part no. 000-12-9981 (cost code 450-22-8117)",
         "Badge printers: serial HID-FGP-300-11-4471, firmware 2.1",
+        "<item><sku>318-22-4471</sku><qty>2</qty></item>",  # an XML element's label
+        "QTY 1   MFR PART N0. 219-48-7710   REFILLS 0",  # "No." read by OCR as "N0."
     ],
 )
 def test_an_ssn_shaped_number_after_a_part_serial_or_shelf_label_or_inside_a_longer_code_is_no_ssn(pii_detector, text):

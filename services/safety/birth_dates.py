@@ -473,8 +473,9 @@ _NO_PERSON_WORD = re.compile(
     r"restaurant|caf[eé]|studio|agency|label|band|magazine|newspaper|charity|foundation|project|idea|product|"
     r"app|platform|website|podcast|factory|venture|enterprise|co-?op|cooperative|puppy|puppies|dog|cat|kitten|"
     r"kittens|foal|calf|calves|lamb|horse|pony|pet|litter|cub|terrier|retriever|spaniel|poodle|collie|bulldog|"
-    r"mare|stallion|filly|colt|heifer|piglet)\b"
-    r"|\b(?-i:AS|AB|ASA|SA|LLC|Ltd|GmbH|AG|Inc|plc|BV|NV|Oy|SpA|Srl|SARL)\b"
+    r"mare|stallion|filly|colt|heifer|piglet|analytics|labs?|systems|solutions|technolog(?:y|ies)|software|"
+    r"consulting|holdings|ventures|games)\b"
+    r"|\b(?-i:AS|A/S|ApS|AB|ASA|SA|LLC|Ltd|GmbH|AG|KG|Inc|plc|BV|NV|Oy|SpA|Srl|SARL|Pty|KK)\b"
 )
 _BORN = re.compile(r"(?i)\bborn\b")
 _AUXILIARIES = frozenset("was is were are been be has had have who which that".split())

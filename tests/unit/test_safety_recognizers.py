@@ -1212,6 +1212,8 @@ def test_a_year_word_after_the_year_is_part_of_the_date_of_birth():
         "Fjordbryggeri AS was born on 21 June 2014 in a boathouse.",
         "Born on 8 August 2012 in a spare bedroom, our brand now sells in nine countries.",
         'Patient: "Pepper", cocker spaniel, born 02/05/2020, spayed female.',
+        "Lindholm Data ApS was born on 3 May 2016 in Aarhus.",  # a Danish firm's legal form
+        "Fernleaf Analytics was born on 14 March 2011 in a shared office.",  # a firm's word
     ],
 )
 def test_born_said_of_a_firm_or_an_animal_is_no_date_of_birth(pii_detector, text):

@@ -62,6 +62,9 @@ _GREETED = re.compile(
 )
 # Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one
 _CLOSERS = frozenset("المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं".split())
+# A place's word right after a name: a colony, a road or a square named after a person ("डॉ. राजेंद्र प्रसाद नगर",
+# "மகாத்மா காந்தி சாலை"), no person
+_PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉलोनी সরণি রোড নগর சாலை நகர் தெரு".split())
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
 
 
@@ -101,6 +104,9 @@ def cued_names(text: str) -> list[tuple[int, int]]:
             continue  # none, or another cue ("مرحبا، أنا ..."): that one is read next
         if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):
             continue  # a greeting's or a label's name ends at punctuation, Persian "من ..." at "هستم"
+        gap = _GAP.match(text, name[1])
+        if gap and (after := _WORD.match(text, gap.end())) and after.group() in _PLACE_AFTER:
+            continue  # a place named after a person
         found.append(name[:2])
     if _CYRILLIC.search(text):
         found += [m.span(1) for m in _CYRILLIC_INTRO.finditer(text)]

@@ -171,7 +171,7 @@ _NOT_PERSON_WORDS = set(
     street st road rd avenue ave lane ln drive boulevard blvd court ct way place parkway terrace close
     crescent grove square highway hospital clinic centre center university college school institute
     foundation trust bank inc ltd llc plc gmbh corp co company group partners store shop pharmacy
-    hotel airport station church park bridge river lake mountain county city state region republic
+    hotel airport station hbf bhf church park bridge river lake mountain county city state region republic
     disease syndrome model edition version series team department unit ward day
     memorial monument museum stadium arena hall library prize prizes award awards medal lecture
     tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
@@ -1920,7 +1920,8 @@ _NUMBER_VALUE_AFTER = re.compile(r"[ \t]*:[ \t]*(?:[+(]?\d|[A-Z]{2}\d\d)")  # a 
 _STRING_ASSIGNED_AFTER = re.compile(r"[ \t]*=[ \t]*[\"']")
 # Stock placeholder names of forms, fixtures and templates: they stand for no one.
 # "named after" before a run: a thing's name ("Гимназия имени М. В. Ломоносова", "Школа імені Т. Шевченка")
-_NAMED_AFTER_BEFORE = re.compile(r"(?i)(?:\bимени|\bімені|\bnamed\s+after)[ \t]*\Z")
+# (also abbreviated: "гимназии им. А. С. Пушкина", "ім. Т. Шевченка")
+_NAMED_AFTER_BEFORE = re.compile(r"(?i)(?:\bимени|\bімені|\bим\.|\bім\.|\bnamed\s+after)[ \t]*\Z")
 _PLACEHOLDER_NAMES = frozenset(
     {"john doe", "jane doe", "john q. public", "max mustermann", "erika mustermann", "joe bloggs", "fred bloggs"}
     | {"fulano de tal", "иванов иван иванович", "иван иванович иванов", "іваненко іван іванович"}

@@ -88,3 +88,9 @@ def test_a_cue_before_a_sentence_or_inside_a_word_announces_no_name(text):
 )
 def test_form_labels_and_thai_titles_announce_names(names, text, expected):
     assert names(text) == expected
+
+
+def test_a_place_named_after_a_person_is_no_name():
+    assert cued_names("पाइपलाइन डॉ. राजेंद्र प्रसाद नगर में बदली जाएगी") == []
+    text = "डॉ. राजेंद्र प्रसाद ने पुष्टि की"
+    assert [text[a:b] for a, b in cued_names(text)] == ["राजेंद्र प्रसाद"]

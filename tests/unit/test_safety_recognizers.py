@@ -2544,6 +2544,8 @@ def test_legal_roles_czech_and_mexican_titles_romance_kin_and_an_initial_inside_
         ("Proveedor: Construtora Lima S.A.\nPrazo", "Construtora Lima S.A"),
         ("home building — defective waterproofing, Lot 17 DP 1184420", "Lot"),
         ("Гимназия № 1567 имени М. В. Ломоносова\nОбъявление", "М. В. Ломоносова"),
+        ("Расписание лицея им. Н. И. Лобачевского на осень", "Н. И. Лобачевского"),  # "им.": "имени" abbreviated
+        ("Connection: München Hbf 08:02 → Berlin Hbf 12:31", "Berlin Hbf"),  # a main station
         ("Бланк ответов: образец заполнения с ФИО «Иванов Иван Иванович» вывешен", "Иванов Иван Иванович"),
     ],
 )

@@ -26,13 +26,14 @@ import re
 from services.safety.tables import MARKS
 
 # The scripts read here: Hebrew, Arabic (Persian and Urdu letters too), the Indic scripts to Sinhala, Thai, Lao,
-# Georgian, Ethiopic, Khmer
+# Georgian, Ethiopic, Khmer; and Greek, whose names the Latin rules do not read (its titles only)
 _SCRIPT = (
     "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0900-\u0dff\u0e00-\u0eff"
-    "\u10a0-\u10ff\u1200-\u137f\u1780-\u17ff"
+    "\u10a0-\u10ff\u1200-\u137f\u1780-\u17ff\u0370-\u03ff\u1f00-\u1fff"
 )
 _LETTER = rf"(?:[^\W\d_]|[{MARKS}]|\u200c)"  # a letter, its marks, Persian's zero-width non-joiner
 _WORD = re.compile(rf"(?=[{_SCRIPT}]){_LETTER}+(?:[-'׳״\"]{_LETTER}+)*")
+_GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")  # a cased script (Georgian's letters are lower case)
 _CHUNKED = re.compile("[\u0e00-\u0eff\u1780-\u17ff]")  # Thai, Lao, Khmer: no spaces between words
 
 # Titles and forms of address: a name follows, perhaps a clause after it
@@ -42,7 +43,8 @@ _TITLES = (
     "מר גב' הגב' ד\"ר ד״ר עו\"ד "
     "श्री श्रीमती सुश्री कुमारी डॉ. डॉ श्रीमान শ্রী শ্রীমতী ডাঃ ডা. திரு திரு. திருமதி செல்வி டாக்டர் "
     "አቶ ወ/ሮ ወ/ሪት ዶ/ር ბატონი ქალბატონი ბატონო ქალბატონო លោក លោកស្រី អ្នកនាង "
-    "นาย นาง นางสาว ด.ญ. ด.ช. เด็กหญิง เด็กชาย ดร. ผศ.ดร. รศ.ดร. ศ.ดร. นพ. พญ."
+    "นาย นาง นางสาว ด.ญ. ด.ช. เด็กหญิง เด็กชาย ดร. ผศ.ดร. รศ.ดร. ศ.ดร. นพ. พญ. "
+    "κ. Κ. κα κα. Κα κας κυρία Κυρία κύριος Κύριος κυρίου κυρίας Δρ Δρ. Δρα"
 ).split()
 # Greetings that call the reader by name and labels of a person ("المريض", "পিতা", "والد کا نام"): the name
 # ends within three words, at punctuation or a line's end
@@ -122,6 +124,9 @@ def _name_after(text: str, pos: int, cut: bool) -> tuple[int, int, str] | None:
         w = _WORD.match(text, pos)
         if w is None or w.group() in _CLOSERS:
             ended, closer = bool(words), w.group() if w else ""
+            break
+        if w.group()[0].islower() and _GREEK.match(w.group()):  # a lower-case Greek word: no name, or its end
+            ended = bool(words)
             break
         chunked = _CHUNKED.match(w.group()) is not None
         if chunked and len(w.group()) > 15:

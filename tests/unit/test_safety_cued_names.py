@@ -94,3 +94,17 @@ def test_a_place_named_after_a_person_is_no_name():
     assert cued_names("पाइपलाइन डॉ. राजेंद्र प्रसाद नगर में बदली जाएगी") == []
     text = "डॉ. राजेंद्र प्रसाद ने पुष्टि की"
     assert [text[a:b] for a, b in cued_names(text)] == ["राजेंद्र प्रसाद"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Συνοδός: η αδελφή του, κα Μαρία Κωστοπούλου, στο 697", ["Μαρία Κωστοπούλου"]),
+        ("Εξετάστηκε από τον Δρ Νικόλαο Βλάχο.", ["Νικόλαο Βλάχο"]),
+        ("Προς: κ. Δημήτριο Ζαφειρίου\nΘέμα: ενοίκιο", ["Δημήτριο Ζαφειρίου"]),
+        ("ο κ. Ζαφειρίου είπε ότι θα έρθει", ["Ζαφειρίου"]),  # a lower-case word ends the name
+        ("βιβλία, τετράδια κ.λπ. για το σχολείο", []),
+    ],
+)
+def test_greek_titles_announce_capitalised_names(text, expected):
+    assert [text[a:b] for a, b in cued_names(text)] == expected

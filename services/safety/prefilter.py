@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "cb546736bc11dbb5",
+    "AddressRecognizer": "88659fe8cfc3ecce",
     "DateOfBirthRecognizer": "c397bb553bc76c65",
 }
 

@@ -607,6 +607,8 @@ def test_names_after_kin_and_care_words_are_people_whatever_lists_hold():
         "ul. Marszałkowska 84/92 m. 17, 00-514 Warszawa",  # a Polish flat number
         "RR 2 Box 45, Smithville, TN 37166",  # rural routes
         "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2",
+        "4410 NE 72nd St, Seattle, WA 98115",  # a numbered street after a direction
+        "310 W 3rd Avenue, Anchorage, AK 99501",
     ],
 )
 def test_addresses_without_street_words_with_building_prefixes_and_in_asian_and_rural_forms(address):

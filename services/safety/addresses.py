@@ -47,8 +47,8 @@ _STREET = (
 )
 # (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
-_CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"
-_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)\b"  # a numbered street's name ("65th", "3rd")  # a look ahead at _CAP's first letter (why: see _BEFORE_HOUSE)
+_CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"  # a look ahead at _CAP's first letter (why: see _BEFORE_HOUSE)
+_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)\b"  # a numbered street's name ("65th", "3rd")
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 # (A phone's label is no town: "Dr. Wendelin Kraus, Tel. 0821 569 8830".)
@@ -206,7 +206,8 @@ _ADDRESS_PATTERNS = [
     # (the house number and the street on one line: "Tel 01743 352 019\n\nDear Dr Okonkwo" holds none)
     # (a numbered street's ordinal among its words: "1129 NE 65th St", "8841 SW 24th Terrace")
     rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
-    rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))(?:\s\d{{1,3}}(?=,))?"
+    rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
+    r"(?:\s\d{1,3}(?=,))?"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}",

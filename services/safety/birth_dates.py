@@ -125,7 +125,8 @@ _NUMBER_WORDS = rf"{_NUMBER_WORD}(?:(?:\s+|-)(?:(?:and|et|y|e|und)(?:\s+|-))?{_N
 _DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th|er|º|ª)?(?:\.\s*|\s+)|{_NUMBER_WORDS}\s+)"
 _YEAR = rf"(?:\d{{4}}|{_NUMBER_WORDS})"
 _DATE = (
-    r"(?i:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    # (the year first, also with a space after each dot, as Korean writes it: "2006. 10. 04.")
+    r"(?i:\d{4}(?:[-/.]|\.\s)\d{1,2}(?:[-/.]|\.\s)\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
     # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958")
     r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_]))\s*[/.-]\s*\d{4}"
@@ -275,6 +276,7 @@ _BIRTH_CUES = (
     r"t(?:empat|mp)\.?\s*[/,]\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
+    "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"
     r"תאריך\s+ליד[הת]",
     r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
@@ -289,6 +291,8 @@ _BIRTH_CUES = (
     r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
     # and a child's (SSR CHLD): "SSR CHLD KE HK1 12MAY15/P3"
     r"chld\s+[a-z0-9]{2}\s+hk\d\s+",
+    # Georgian "date of birth", inline as well as a field's key
+    r"დაბადების\s+თარიღი",
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",

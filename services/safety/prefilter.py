@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "88659fe8cfc3ecce",
-    "DateOfBirthRecognizer": "c397bb553bc76c65",
+    "DateOfBirthRecognizer": "b4cafc711f846454",
 }
 
 

@@ -1538,6 +1538,18 @@ def test_the_month_as_an_ordinal_after_a_birth_cue():
     assert spans(DateOfBirthRecognizer(), "Delivery on the 9th of the 9th, 1990.") == []
 
 
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("გაცნობებთ, რომ თქვენ (დაბადების თარიღი: 11.09.1971) გადაგიხდით", "11.09.1971"),  # Georgian, inline
+        ("وأنا من مواليد 1979/11/23 في عمّان", "1979/11/23"),  # Arabic "of those born (on)"
+        ("- 생년월일: 1991. 07. 15.\n- 수험번호: 11-XA-2201", "1991. 07. 15"),  # Korean dots with spaces
+    ],
+)
+def test_inline_georgian_and_arabic_birth_cues_and_a_korean_spaced_date(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
 def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
     text = "born 1 Meskerem 1983 E.C. (11 September 1990), residing at Bole"
     assert spans(DateOfBirthRecognizer(), text) == ["1 Meskerem 1983", "11 September 1990"]

@@ -633,7 +633,8 @@ def phone_recognizer(regions: list[str]) -> Any:
       digits or more;
     - a number of eight to fifteen digits in a VoIP dial string (``_DIALLED``) counts in any form;
     - an Indian mobile number grouped five and five (``_INDIAN_MOBILE``), valid in India, counts with no
-      cue (since session 33).
+      cue, and so does, in a text written in a script other than Latin, a grouped number of ten digits
+      or more valid in a region of that script (``phone_regions.script_regions``).
     """
     import phonenumbers
     from presidio_analyzer import EntityRecognizer
@@ -671,13 +672,13 @@ def phone_recognizer(regions: list[str]) -> Any:
             # grouped as they write them (digits alone are as often an order or a tracking number); the matcher
             # reads only each run of ten digits no number found holds, a few characters either side (a whole
             # text per region costs ~0.5 ms, and a script points to up to six regions)
-            regions = [] if text.isascii() else [r for r in script_regions(text) if r not in self.supported_regions]
-            for run in _TEN_DIGITS.finditer(text) if regions else ():
+            written_in = [] if text.isascii() else [r for r in script_regions(text) if r not in self.supported_regions]
+            for run in _TEN_DIGITS.finditer(text) if written_in else ():
                 if any(r.start < run.end() and run.start() < r.end for r in results):
                     continue
                 offset = max(0, run.start() - _RUN_MARGIN)
                 window = text[offset : run.end() + _RUN_MARGIN]
-                for region in regions:
+                for region in written_in:
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=self.leniency, min_candidate_length=MIN_NATIONAL_DIGITS
                     ):

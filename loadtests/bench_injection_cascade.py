@@ -28,6 +28,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -202,6 +203,19 @@ def encoder_cost(texts_by_length: dict[int, list[str]], max_tokens: int, runs: i
     return out
 
 
+def injection_rows(data_dir: Path, cache_dir: Path) -> tuple[list, list, list, Any]:
+    """``llmops classifiers train``'s injection rows: every row, the train-only ones, the scored ones, and the
+    artefact's split of the scored ones (70 % fitted, seed 0)."""
+    from loadtests._common import log
+
+    task = TASKS["injection"]
+    extra, _ = load_extra(task, data_dir, cache_dir, "require", log)
+    every = task.reader(data_dir / task.data_file) + extra
+    train_only = [r for r in every if r[2] in task.train_only_sources]
+    rows = [r for r in every if r[2] not in task.train_only_sources]
+    return every, train_only, rows, stratified_split(rows, task.test_fraction)
+
+
 def figures(y: np.ndarray, score: np.ndarray, groups: list[str], threshold: float) -> dict:
     f = binary_figures(y, score, groups, threshold)
     keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
@@ -224,11 +238,7 @@ def main(argv: list[str] | None = None) -> None:
 
     started = time.time()
     task = TASKS["injection"]
-    extra, _ = load_extra(task, args.data_dir, args.cache_dir, "require", log)
-    every = task.reader(args.data_dir / task.data_file) + extra
-    train_only = [r for r in every if r[2] in task.train_only_sources]
-    rows = [r for r in every if r[2] not in task.train_only_sources]
-    split = stratified_split(rows, task.test_fraction)  # the artefact's 70 % (train.py, seed 0)
+    every, train_only, rows, split = injection_rows(args.data_dir, args.cache_dir)
     heldouts = {name: read_heldout(HELDOUT_DIR / name) for name in DEV_HELDOUTS}
     stream = unseen_pubmedqa_questions(args.data_dir)
     trained = {r[0] for r in every}

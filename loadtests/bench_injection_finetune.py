@@ -32,13 +32,19 @@ from pathlib import Path
 
 import numpy as np
 
-from loadtests.bench_injection_cascade import DEV_HELDOUTS, cascade_scores, choose_cascade, unseen_pubmedqa_questions
-from pipelines.classifiers.data import read_heldout, stratified_split
-from pipelines.classifiers.evaluate import binary_figures, pick_threshold_out_of_source
+from loadtests.bench_injection_cascade import (
+    DEV_HELDOUTS,
+    cascade_scores,
+    choose_cascade,
+    figures,
+    injection_rows,
+    unseen_pubmedqa_questions,
+)
+from pipelines.classifiers.data import read_heldout
+from pipelines.classifiers.evaluate import MAX_DEV_FPR, pick_threshold_out_of_source
 from pipelines.classifiers.train import (
     HELDOUT_DIR,
     TASKS,
-    load_extra,
     served_injection_scores,
     served_probabilities,
     source_balanced_weights,
@@ -46,7 +52,6 @@ from pipelines.classifiers.train import (
 
 ROOT = Path(__file__).resolve().parents[1]
 BLEND_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)  # the tuned score's share of a blend read on every text
-MAX_FPR = 0.02
 MODEL_DIR = ROOT / "var" / "models" / "all-minilm-l6-v2"
 
 
@@ -144,12 +149,6 @@ def f1_at_fpr(y: np.ndarray, score: np.ndarray, fpr: float) -> dict:
     return best
 
 
-def figures(y, score, groups, threshold) -> dict:
-    f = binary_figures(np.asarray(y), np.asarray(score), list(groups), threshold)
-    keys = ("rows", "positives", "precision", "recall", "f1", "false_positive_rate_benign", "roc_auc")
-    return {k: round(f[k], 4) if isinstance(f[k], float) else f[k] for k in keys}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=float, default=1.0, help="passes over the training rows")
@@ -173,11 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     started = time.time()
     task = TASKS["injection"]
-    extra, _ = load_extra(task, args.data_dir, args.cache_dir, "require", log)
-    every = task.reader(args.data_dir / task.data_file) + extra
-    train_only = [r for r in every if r[2] in task.train_only_sources]
-    rows = [r for r in every if r[2] not in task.train_only_sources]
-    split = stratified_split(rows, task.test_fraction)  # the artefact's 70 % (train.py, seed 0)
+    every, train_only, rows, split = injection_rows(args.data_dir, args.cache_dir)
     train = list(zip(split.train_texts, split.train_labels, split.train_groups, strict=True)) + train_only
     texts, labels, groups = [r[0] for r in train], [r[1] for r in train], [r[2] for r in train]
     weights = source_balanced_weights(labels, groups) ** args.weight_power
@@ -237,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
                 "tuned": f1_at_fpr(yh, f, fpr),
             }
             # the best F1 any threshold gives within 2 % of the benign rows blocked (an oracle: the ranking's worth)
-            entry["f1_within_2pct"] = {str(w): f1_at_fpr(yh, b, MAX_FPR) for w, b in blends.items()}
+            entry["f1_within_2pct"] = {str(w): f1_at_fpr(yh, b, MAX_DEV_FPR) for w, b in blends.items()}
         report[name] = entry
     result = {
         "bench": "injection_finetune",

@@ -321,13 +321,13 @@ def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
     AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A), is an
     SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
-    "出厂编号：")."""
+    "出厂编号："), unless it is written with "+": a number to dial ("for pickup confirmation +234 812 905 3371")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
         or _BUILD_NUMBER.fullmatch(_dotted_run(text, start, end))
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
-        or is_labelled_identifier(text, start)
+        or (text[start] != "+" and is_labelled_identifier(text, start))
     )
 
 

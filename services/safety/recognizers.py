@@ -78,7 +78,16 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from services.safety.cued_names import cued_names
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
-from services.safety.tables import MARKS, ROLE_NAME_KEYS, is_mark, normal_key, record_fields, sql_values, table_columns
+from services.safety.tables import (
+    MARKS,
+    ROLE_NAME_KEYS,
+    is_mark,
+    key_kind,
+    normal_key,
+    record_fields,
+    sql_values,
+    table_columns,
+)
 
 # Faker locales whose names are written in Latin script (romanised lists are added below).
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-žḀ-ỿ'’-]{2,}$")
@@ -226,10 +235,13 @@ _PARTICLE = (
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
+# A title that opens a name inside a capitalised run: the run ends before it ("Ihre Patientin | Frau Renate
+# Zwickl", German's nouns capitalised), and the name's own run starts with it.
+_TITLE_INSIDE = r"(?:Herr|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra)\.?[^\S\n]"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
     rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}\s+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
-    rf"(?:[^\S\n](?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
+    rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
 )
 _IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
 _NONSPACE = re.compile(r"\S+")
@@ -252,6 +264,8 @@ _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
     "husband wife son daughter mother father brother sister mum mom dad "
     "name reported signed regards cheers i i'm im "
+    # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
+    "kollege kollegin "
     # one-word greetings in other languages ("Hej Anna", "Merhaba Ayşe"); not "Ola" (a given name)
     "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba habari kumusta "
     "howdy shalom namaste".split()
@@ -513,7 +527,7 @@ _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
-    r"|assigned_?to|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"|assigned(?:_?to)?|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -521,32 +535,40 @@ _LOG_USER = re.compile(
     # OpenVPN's client, its common name after its address ("88.217.140.3:49811 [lena.hartmann]") or before
     # it ("openvpn[981]: lkowalska/37.120.144.9:52881")
     r"|\d:\d{1,5}[ \t]+\[|\bopenvpn\[\d+\]:[ \t]+(?=[a-z._-]+/\d)"
-    # Cisco's "User <wltan>", an AWS ARN's ":user/tkarlsson"
-    r"|\bUser[ \t]+<|:user/"
+    # Cisco's "User <wltan>" and "username fmansoori privilege 15 secret ...", an AWS ARN's ":user/tkarlsson"
+    r"|\bUser[ \t]+<|:user/|(?m:^)[ \t]*username[ \t]+(?=[a-z][\w.-]*[ \t]+(?:privilege|secret|password)\b)"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
     # the journal's sudo line ("sudo[118204]:   tnakamura : TTY=..."), PAM's "by tnakamura(uid=1043)", OpenVPN's
     # "SENT CONTROL [lena.hartmann]", FreeRADIUS's "Login incorrect (...): [farah.q]", a forum's "Quote from: "
     r"|\bsudo\[\d+\]:[ \t]+(?=[a-z][\w.-]*[ \t]+:)|\bby[ \t]+(?=[a-z][\w.-]*\(uid=)|\bSENT[ \t]+CONTROL[ \t]+\["
     r"|\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]{0,80}?:[ \t]+\[|\bQuote[ \t]+from:[ \t]+"
-    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "authentication for 'pmendoza'"), MySQL's
+    # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "compte `abenali`", "authentication for
+    # 'pmendoza'"), MySQL's
     # "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access log's user after the
     # client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
-    r"|\buser[ \t]+[\"']|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
+    r"|\b(?:user|account|compte|konto|cuenta|conta)[ \t]+[\"'`]"
+    r"|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
     r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
     r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
 # A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
-# A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales"), a
-# sentence's full stop after it: read as ``_LOG_USER``'s are, and no word of the language ("by the"). (It first
-# looks ahead at its words' first letters and "(": the engine then skips other positions at once.)
+# A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
+# "my account ppatel", "assigned to user mkaraca"): no word of the language, whole or in parts ("by the",
+# "account e-mail"), and read as a person's name
+# (``NameRecognizer._user_name_is_person``), or, on a log line (``_LOG_LINE``), as ``_LOG_USER``'s are
+# ("utente gbonfanti login da ..."). (It first looks ahead at its words' first letters and "(": the engine
+# then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarsh(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"(?i)(?=[ubvcarsht(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
+    r"|(?:to|for|by)[ \t]+user)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
+# A log line: one that opens with a date and a time ("2024-09-04 09:12:55 INFO", "[2024-05-21 06:04:50]")
+_LOG_LINE = re.compile(r"[ \t]*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 # A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
 # "?patient=hoffmann&page=2", "?user=mcgregor" (read when the lists know the name)
 _QUERY_PERSON = re.compile(
@@ -1034,11 +1056,18 @@ class NameRecognizer(EntityRecognizer):
                     out.append(recognizer_result("PERSON", start, end, 0.85, self))
         if _CJK_WORD.search(text):
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in self._cjk_names(text)]
-        worded = [m for m in _WORDED_USER.finditer(text) if not is_common_word(m.group(1))]
-        out += [
-            recognizer_result("PERSON", *m.span(1), 0.85, self) for m in worded if self._user_name_is_person(m.group(1))
+        worded = [
+            m
+            for m in _WORDED_USER.finditer(text)
+            if not any(is_common_word(part) for part in re.split(r"[._-]", m.group(1)) if len(part) > 1)
         ]
-        if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user ", "\\")):
+        out += [
+            recognizer_result("PERSON", *m.span(1), 0.85, self)
+            for m in worded
+            if self._user_name_is_person(m.group(1))
+            or (_LOG_LINE.match(text, text.rfind("\n", 0, m.start()) + 1) and self._keyed_user_is_person(m.group(1)))
+        ]
+        if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user", "`", "\\")):
             users = [m for m in _LOG_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "\\" in text:
                 users += [m for m in _DOMAIN_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
@@ -1089,7 +1118,8 @@ class NameRecognizer(EntityRecognizer):
         """(start, end) of lower-case names after a spoken cue (``_SPOKEN_CUE``): "it's marcus oyelaran",
         "patient graham whitcombe", "main rohit bol raha hoon". The first word is no common word and a known
         given name, or any word after "my name is"; up to two more words follow that are no common words nor
-        fillers ("um"), and known names or four letters long at least and no cue."""
+        fillers ("um"), and known names or four letters long at least and no cue. After a bare "for", which typed
+        text uses everywhere, two words, the second a known name."""
         found = []
         for m in _SPOKEN_CUE.finditer(text):
             end, words = m.end(), []
@@ -1109,6 +1139,8 @@ class NameRecognizer(EntityRecognizer):
                 end = w.end() + (gap.end() if gap else 0)
                 if gap is None:
                     break
+            if m.group().strip() == "for" and (len(words) < 2 or not any(self._known(words[1].group()))):
+                continue  # typed text too: "router config for branch kiosks" (a name's two parts, both known)
             if words:
                 found.append((words[0].start(), words[-1].end()))
         return found
@@ -1171,6 +1203,8 @@ class NameRecognizer(EntityRecognizer):
             w.lower() in _LABEL_WORDS or w.lower().rstrip(".") in _LEAD or w.lower() in _NOT_PERSON_WORDS for w in words
         ):
             return False  # "Agent", "Caller", "Mum", "Dr.", a shop ("Hijab Nayla Official", "Demirtaş Elektronik")
+        if key_kind(label):
+            return False  # a form's field, its label on two records ("Geburtsdatum:", "Anschrift:")
         if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
             return False  # "A:", "B:" (speakers left unnamed); "オペレーター" (no name is that long)
         cased = [w for w in words if w[0].lower() != w[0].upper()]
@@ -1371,6 +1405,8 @@ class NameRecognizer(EntityRecognizer):
         a dotted name with one part the lists know ("wojtek.nowak"), or an initial and a word shaped like a
         surname the lists miss ("ktorvik", "kbalogun", "tmorimoto"): letters only, no word, no service account,
         and no service's part at either end ("webapp", "dbadmin", "etluser")."""
+        if handle.endswith("ops"):
+            return False  # a team's account ("netops", "devops", "secops")
         if self._user_name_is_person(handle):
             return True
         parts = handle.split(".")
@@ -1442,9 +1478,10 @@ class NameRecognizer(EntityRecognizer):
                 continue
             # one word before a colon ("tnguyen:", "kofi:"): an initial and a known surname, or a given name that
             # speaks twice (a YAML key is a word and seldom a given name twice)
-            if (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS) or (
-                said[handle] >= 2 and self._user_name_is_person(handle)
-            ):
+            if not is_common_word(handle) and (
+                (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS)
+                or (said[handle] >= 2 and self._user_name_is_person(handle))
+            ):  # not a word ("seller:", an "s" and the surname "Eller")
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:
             return []
@@ -1773,6 +1810,8 @@ class NameRecognizer(EntityRecognizer):
             label = f"{before.rsplit(None, 1)[-1]} {name}"
         if labels.get(label, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
             return False
+        if key_kind(name):
+            return False  # a form's field, its label on two records ("Geburtsdatum:", "Anschrift:")
         if any(w.lower() in _NOT_PERSON_WORDS for w in name.split()):
             return False  # a shop as a chat's sender: "Penjual (Hijab Nayla Official):"
         if not all(w[:1].isupper() and not w.isupper() for w in name.split()):

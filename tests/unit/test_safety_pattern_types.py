@@ -33,6 +33,11 @@ def test_a_number_after_a_phone_label_or_a_party_word_alone_is_still_a_phone_num
     assert _found(pii_detector, "SSN 412-67-8093 on the W-4.", "US_SSN") == ["412-67-8093"]
 
 
+def test_a_number_written_with_a_plus_after_an_identifiers_noun_is_a_phone_number(pii_detector):
+    text = "husband Femi go call you for pickup confirmation +234 812 905 3371"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+234 812 905 3371"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

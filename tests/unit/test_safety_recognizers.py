@@ -1569,6 +1569,8 @@ def test_an_ethiopian_date_of_birth_and_the_same_date_in_brackets():
         ("for sure, it is what it is", []),
         ("Il a appelé son mari hier.", []),  # French "son" (his / her) before "mari" (husband)
         ("caller my son marcus is unwell", ["marcus"]),
+        ("Pushed the router config for branch kiosks last night.", []),  # "for": two words, the second a name
+        ("the flowers are for sandy morales from the clinic", ["sandy morales"]),
     ],
 )
 def test_lower_case_names_after_a_spoken_cue_are_people(text, names):
@@ -2567,3 +2569,54 @@ def test_a_thing_a_firm_a_namesake_and_a_stock_name_veto_a_person(text, run):
     start = text.index(run)
     assert not_a_name(text, start, start + len(run))
     assert run not in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("[2024-05-21 06:04:50] utente gbonfanti login da 172.20.7.114 (postazione PS-03)", "gbonfanti"),
+        ("2024-09-04 09:12:55 INFO assigned to user mkaraca", "mkaraca"),
+        ("Hi helpdesk, my account ppatel got locked this morning", "ppatel"),
+        ("- Audit trail flagged user `lbrennan` running SELECT * on customers", "lbrennan"),
+        ("- Le compte `abenali` a été réactivé.", "abenali"),
+        ("username fmansoori privilege 15 secret 9 $9$kdT3", "fmansoori"),
+        ("17:05Z case-mgr INFO case=FR-2024-118734 assigned=lmoreau status=open", "lmoreau"),
+    ],
+)
+def test_log_users_after_worded_quoted_cisco_and_assigned_keys(text, name):
+    assert spans(NameRecognizer(), text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "utente registrato ha effettuato il login",  # a word after the cue, on no log line
+        "My account e-mail is on file",  # a word in a hyphenated "user name"
+        "username netops privilege 15 secret 9 $9$ab7Q",  # a team's account
+        "Sep 03 12:01:44 nas smbd[1881]: connect to service Family initially as user media (uid=1001)",
+    ],
+)
+def test_words_and_team_accounts_after_user_cues_name_no_one(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("wir berichten über Ihre Patientin Frau Renate Zwickl, die sich", "Renate Zwickl"),
+        ("Sehr geehrter Herr Kollege Dr. Pohlmann, wir berichten", "Pohlmann"),
+        ("Sehr geehrte Frau Kollegin Dr. Hannelore Kürschner,", "Hannelore Kürschner"),
+    ],
+)
+def test_a_title_inside_a_capitalised_run_opens_the_name(text, name):
+    assert spans(NameRecognizer(), text) == [name]
+
+
+def test_a_forms_repeated_field_labels_and_a_word_as_a_chat_label_name_no_one():
+    form = (
+        "Antragsteller/in 1\nName, Vorname: Yıldırım, Elif\nGeburtsdatum: 03.11.1987\nAnschrift: Hasenbergsteige 41\n"
+        "\nAntragsteller/in 2\nName, Vorname: Yıldırım, Kerem\nGeburtsdatum: 21.02.1985\nAnschrift: wie oben"
+    )
+    assert "Geburtsdatum" not in spans(NameRecognizer(), form) and "Anschrift" not in spans(NameRecognizer(), form)
+    chat = "buyer: hi can nego\nseller: can lah\nbuyer: ok can\nseller: u come my place can?"
+    assert spans(NameRecognizer(), chat) == []

@@ -92,6 +92,8 @@ def test_form_labels_and_thai_titles_announce_names(names, text, expected):
 
 def test_a_place_named_after_a_person_is_no_name():
     assert cued_names("पाइपलाइन डॉ. राजेंद्र प्रसाद नगर में बदली जाएगी") == []
+    assert cued_names("অফিসটি শ্রী বিধান রায় সরণি থেকে সরে গেছে") == []  # Bengali: a road
+    assert cued_names("கடை திரு. ராஜாஜி சாலை அருகில் உள்ளது") == []  # Tamil: a road
     text = "डॉ. राजेंद्र प्रसाद ने पुष्टि की"
     assert [text[a:b] for a, b in cued_names(text)] == ["राजेंद्र प्रसाद"]
 

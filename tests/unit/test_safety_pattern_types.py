@@ -193,6 +193,23 @@ def test_a_grouped_number_valid_where_the_texts_script_is_written_needs_no_cue(p
     assert _found(pii_detector, "订单号 13902174456 已发货", "PHONE_NUMBER") == []
 
 
+def test_the_script_regions_matcher_reads_the_runs_of_ten_digits_not_the_whole_text(pii_detector, monkeypatch):
+    import phonenumbers
+
+    read: list[tuple[str, str]] = []
+    matcher = phonenumbers.PhoneNumberMatcher
+
+    def recording(text, region, *args, **kwargs):
+        read.append((region, text))
+        return matcher(text, region, *args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", recording)
+    text = "배송 관련 문의드립니다. " * 20 + "010-5521-8834 으로 연락 부탁드립니다. " + "감사합니다. " * 20
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["010-5521-8834"]
+    korean = [t for region, t in read if region == "KR"]
+    assert korean and all(len(t) <= len("010-5521-8834") + 8 for t in korean)
+
+
 def test_a_national_latin_letter_points_to_its_region():
     from services.safety.phone_regions import hinted_regions
 

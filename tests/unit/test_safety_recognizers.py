@@ -1215,6 +1215,10 @@ def test_a_year_word_after_the_year_is_part_of_the_date_of_birth():
         "Born on 8 August 2012 in a spare bedroom, our brand now sells in nine countries.",
         'Patient: "Pepper", cocker spaniel, born 02/05/2020, spayed female.',
         "Lindholm Data ApS was born on 3 May 2016 in Aarhus.",  # a Danish firm's legal form
+        "Nordvik Rederi A/S was born on 2 April 2001 in Bergen.",  # the README's other legal forms
+        "Huber Maschinenbau KG was born on 5 July 1999 in Ulm.",
+        "Wattle Creek Pty Ltd was born on 11 May 2010 in Ballarat.",
+        "Sakura Denki KK was born on 1 April 2005 in Osaka.",
         "Fernleaf Analytics was born on 14 March 2011 in a shared office.",  # a firm's word
     ],
 )

@@ -250,8 +250,10 @@ _ADDRESS_PATTERNS = [
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
     rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma /
-    # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode)
+    # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode) / Via San Vitale 58/B, 40125
+    # Bologna (a letter or a number after a slash)
     rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+[A-ZÀ-Þ]))(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?"
+    r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
     rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     _HOUSE_BEFORE_STREET_FIRST_FORM,
     rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",

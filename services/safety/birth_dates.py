@@ -393,9 +393,9 @@ def birth_cues(text: str) -> Iterator[int]:
 # separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
-    "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento lahir рождения 生年月日 出生日期 "
-    "생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش الميلاد "
-    "לידה γέννησης დაბადების ծննդյան የትውልድ"
+    "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata lahir рождения 生年月日 "
+    "出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش "
+    "الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
 
@@ -406,20 +406,18 @@ def has_birth_cue(text: str) -> bool:
     return next(birth_cues(text), None) is not None or _RECORD_BIRTH.search(text) is not None
 
 
-# An HL7 date of birth (PID-7): YYYYMMDD
-_HL7_DATE = re.compile(r"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+# A date written YYYYMMDD: HL7's (PID-7), a log's ("nata=19790612")
+_COMPACT_DATE = re.compile(r"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
 
 def birth_field_dates(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the dates under a birth key or column (``tables.record_fields``): a full date (an
-    HL7 PID-7 one written YYYYMMDD)."""
+    """(start, end) of the dates under a birth key or column (``tables.record_fields``): a full date, or one
+    written YYYYMMDD."""
     return [
         (f.start, f.end)
         for f in record_fields(text)
         if f.kind == "birth"
-        and (
-            _DATE_RE.fullmatch(text, f.start, f.end) or (f.key == "PID-7" and _HL7_DATE.fullmatch(text, f.start, f.end))
-        )
+        and (_DATE_RE.fullmatch(text, f.start, f.end) or _COMPACT_DATE.fullmatch(text, f.start, f.end))
     ]
 
 

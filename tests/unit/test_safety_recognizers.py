@@ -2624,3 +2624,32 @@ def test_a_forms_repeated_field_labels_and_a_word_as_a_chat_label_name_no_one():
     assert "Geburtsdatum" not in spans(NameRecognizer(), form) and "Anschrift" not in spans(NameRecognizer(), form)
     chat = "buyer: hi can nego\nseller: can lah\nbuyer: ok can\nseller: u come my place can?"
     assert spans(NameRecognizer(), chat) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "sede operativa Via San Vitale 58/B, 40125 Bologna (BO). Per l'installazione",
+            "Via San Vitale 58/B, 40125 Bologna",
+        ),
+        (
+            "住址：广州市天河区天河北路 233 号中信广场公寓 2 座 1708 房\n联系电话：",
+            "广州市天河区天河北路 233 号中信广场公寓 2 座 1708 房",
+        ),
+    ],
+)
+def test_a_house_number_with_a_slash_part_and_a_chinese_residence_key(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("[2024-05-21 06:04:40] paziente=Bianchi Giulia nata=19790612 reparto=MEDICINA 2", "19790612"),
+        ("user=x dob=19790612 ward=2", "19790612"),
+    ],
+)
+def test_a_date_written_yyyymmdd_under_a_birth_key_and_the_italian_born_key(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+    assert spans(DateOfBirthRecognizer(), "order=19790612 ward=2") == []

@@ -51,8 +51,10 @@ _TITLES = (
 _GREETINGS = (
     "عزيزي عزيزتي مرحبا שלום היי לכבוד प्रिय नमस्ते প্রিয় வணக்கம் அன்புள்ள ውድ ძვირფასო "
     "المريض المريضة الاسم नाम পিতা মাতা স্বামী কা_নাম का_नाम کا_نام "
-    # form labels: a student, a guardian, a donor, a nurse, who registered, Georgian "name, surname"; Thai "Dear Khun"
-    "اسم_الطالب اسم_الطالبة ولي_الأمر المتبرع المتبرعة नर्स பதிவு_செய்தவர் სახელი,_გვარი เรียน_คุณ"
+    # form labels: a student, a guardian, a donor, a nurse, who registered, Georgian "name, surname"; Thai "Dear Khun";
+    # Arabic's customer, caller and paramedic ("أنا العميل ...", "المسعف: ...")
+    "اسم_الطالب اسم_الطالبة ولي_الأمر المتبرع المتبرعة नर्स பதிவு_செய்தவர் სახელი,_გვარი เรียน_คุณ "
+    "العميل العميلة المتصل المتصلة المسعف المسعفة"
 ).split()
 # A speaker naming themself: "my name is" outright; "I am" only after a greeting (Persian "من" only before
 # "هستم": elsewhere it is "from" or "who")

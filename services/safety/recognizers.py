@@ -701,7 +701,7 @@ _CJK_WORD = re.compile(f"[{_CJK}]+")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _CJK_LABEL_BEFORE = re.compile(
     r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
-    r"联系人|申请人|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
+    r"联系人|申请人|承办人|经办人|报告人|受付者|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
     r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
 )
 # A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",

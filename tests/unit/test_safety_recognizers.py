@@ -1286,6 +1286,7 @@ def test_particles_dotted_titles_and_one_word_dash_signatures(text, names):
         ("LINE\n伊藤 美咲: 了解です", ["伊藤 美咲"]),
         ("KakaoTalk\n이민준 오후 3:12 택배 왔어요", ["이민준"]),
         ("收件人 王建国，电话 138", ["王建国"]),
+        ("联系电话：138 2274 9065\n承办人：黄丽萍", ["黄丽萍"]),  # the clerk who handled a record
         # a word before an ending or an honorific that holds no name
         ("박스는 보관 중입니다. 문의입니다. 고객님 감사합니다.", []),
         ("이름: 박서연", ["박서연"]),

@@ -75,9 +75,13 @@ _NOT_IP_CUE = re.compile(
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
     r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
-    r"|software|sw|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어|संस्करण|फर्मवेयर)"
-    r"[\s:：=#.\"']*$"
+    r"|software|sw|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어|संस्करण|फर्मवेयर"
+    # a container image's tag, a netmask's word, "version" in Cyrillic, Thai, Greek, Arabic and Persian
+    r"|tag|netmask|mask|верси[яі]|верзиј?а|เวอร์ชั่?น|έκδοση|الإصدار|إصدار|نسخة|نسخه)"
+    r"[\s:：=#.\"'是为]*$"
 )
+# A container image's name right before its tag ("registry.example/payments/ledger-api:10.4.2.118")
+_IMAGE_BEFORE = re.compile(r"/[\w.-]+:$")
 # A release's words anywhere in the clause before a dotted quad, with no address word in it ("Firmware on the
 # badge readers: 3.14.0.221"): a version.
 _RELEASE_IN_CLAUSE = re.compile(
@@ -107,7 +111,8 @@ _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
 _GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
 _DOTTED_AROUND = (re.compile(r"[\d.]\.\Z|\d\Z"), re.compile(r"^\.\d|^\d"))  # \Z: a line break ends it
-_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?\]?:\d{1,5}\b|^\s+port\b")
+# (a port after a colon, after "port", or in brackets as Cisco logs write it: "10.1.1.20(443)")
+_PORT_AFTER = re.compile(r"^(?:/\d{1,2})?\]?:\d{1,5}\b|^\s+port\b|^\(\d{1,5}\)")
 SMALL_OCTET = 20  # a quad of numbers all this small and no address cue reads as a version or section
 # The token right before a quad that names a product or a package: "Citrix Workspace 23.11.0.132",
 # "agent-core 7.52.0.14", "Contoso.Client 3.2.101.7", "2.0.0.1-beta, 3.1.15.200", "updated it to",
@@ -207,8 +212,8 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return False  # IPv6 and mapped forms: left to Presidio
     if is_mask(octets):
         return True  # a netmask or an ACL's wildcard mask ("netmask 255.255.255.0", "0.0.255.255")
-    if _PORT_AFTER.match(text[end : end + 8]):
-        return False
+    if _PORT_AFTER.match(text[end : end + 8]) or "/" in value:
+        return False  # a port after it, or a network's prefix length ("10.12.0.0/16"): no version has either
     if _COMPARED_BEFORE.search(text[max(0, start - 30) : start]) or _COMPARED_AFTER.match(text[end : end + 30]):
         return True  # versions compared by size
     line_start = text.rfind("\n", 0, start) + 1
@@ -219,7 +224,7 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
     quad_before, quad_after = _QUAD_BESIDE
     if quad_before.search(text[max(0, start - 20) : start]) or quad_after.match(text[end : end + 20]):
         return False  # a flow record's source and destination
-    if _NOT_IP_CUE.search(text[max(0, start - 16) : start]):
+    if _NOT_IP_CUE.search(text[max(0, start - 16) : start]) or _IMAGE_BEFORE.search(text[max(0, start - 60) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     clause = _clause_before(text, start)
     if _IP_CUE.search(clause):
@@ -278,6 +283,9 @@ _IDENTIFIER_NOUNS = (
     r"kundennummer|bestellnummer|rechnungsnummer|imei|imsi|iccid|meid|ndc|gtin|ean|upc|isbn|awb|folio|pnr|"
     # a utility meter's number ("Le relevé du compteur (n° 0619-447722)")
     r"meter|compteur|z[äa]hler|contador|"
+    # tax and identity numbers: Italian VAT ("P.IVA 07381220638"), Russian taxpayer's and registration numbers,
+    # an identity number ("ID number: 5410230544088" passes Luhn)
+    r"p\.?[ \t]?iva|partita[ \t]+iva|инн|огрн|огрнип|кпп|id[ \t]+(?:number|no)|identity[ \t]+number|"
     # an e-ticket's number after its airline's code ("ETKT 724 2198437702"), a Czech payment's symbol
     r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol"
 )
@@ -412,7 +420,7 @@ _POSSESSIVE_NUMBER = (
 _ENGLISH_CUES = (
     r"phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
     r"landline|fax|sms|text|reach|dial|line|contact|kontakt|office|direct|t[ée]l[ée]phone|t[ée]l|"
-    r"telefon|handy|portable|cellulare|gsm"
+    r"telefon|handy|portable|cellulare|gsm|erreichen|erreichbar|anrufen"
 )
 _CJK_CUES = "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())[:-1]
 _WORD_CUES = "|".join(words for words, _ in CUES_BY_LANGUAGE.values()) + "|" + _ENGLISH_CUES
@@ -472,6 +480,7 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 # then the digits however they are grouped ("+44 7911 628 450", "0044 20 7946 0321"), also as a
 # SIP or tel URI's user ("sip:+441314960455@host").
 _PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
+_SPACED_DASH = re.compile(r"(?<= )[—–](?= )")  # an em or en dash between spaces: a clause's break
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 _RUN_MARGIN = 4  # characters either side of a run of digits that the matcher reads with it ("(", "+", a letter)
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
@@ -492,11 +501,13 @@ _INDIAN_MOBILE = re.compile(r"(?<![\w+-])[6-9]\d{4} \d{5}(?![\w-]| \d\b)")
 # code and no "+" ("6 CTCM KL HK1 2348035552211/P1", "SSR CTCM NH HK1/819022418835"; CTCE is the e-mail's).
 _PNR_CONTACT = re.compile(r"\bCTCM(?:[ \t]+[A-Z0-9]{2})?(?:[ \t]+HK\d)?[ \t/]+(\d{8,15})(?![\d.])")
 # An extension or menu option in words phonenumbers does not read, right after a number ("514 555-0148,
-# poste 22", "0300 123 7741 option 2", "Durchwahl 14"): the number's span takes it in.
+# poste 22", "0300 123 7741 option 2", "Durchwahl 14", "42 689 54 10 wew. 233", "04 339 8120 تحويلة 17", "доб. 12",
+# "内線 204"): the number's span takes it in.
 _SPOKEN_DIGIT = "(?:" + "|".join(DIGITS) + ")"
 # An extension read aloud after a number read aloud: "... zero one three eight extension two one two".
 _EXTENSION_AFTER = re.compile(
-    r"(?i),?[ \t]*(?:(?:poste|option|durchwahl|interno|ramal|toestel|wewn\.?)[ \t.:]*\d{1,5}\b"
+    r"(?i),?[ \t]*(?:(?:poste|option|durchwahl|interno|ramal|toestel|wewn?\.?|ext\.?|تحويلة|داخلي|داخلی|доб\.?|"
+    r"内線|分机)[ \t.:]*\d{1,5}\b"
     rf"|(?:extension|ext\.?)[ \t]+{_SPOKEN_DIGIT}(?:[ \t]+{_SPOKEN_DIGIT}){{0,4}}\b)"
 )
 
@@ -648,12 +659,15 @@ def phone_recognizer(regions: list[str]) -> Any:
         def valid_numbers(self, text: str, nlp_artifacts: Any = None) -> list[Any]:
             """Presidio's pass (phonenumbers' matcher per region), with the matcher told to skip a
             candidate with fewer characters than a valid number's fewest digits: one could hold
-            no match, so the matches are the same (most candidates are short: "12", "2024", "3.5")."""
+            no match, so the matches are the same (most candidates are short: "12", "2024", "3.5").
+            A dash with a space either side separates clauses, not a number's groups: the matcher reads
+            it as a semicolon (it took "1976 — (732) 418-2296" for one candidate and found no number)."""
+            read = _SPACED_DASH.sub(";", text)  # the same length: offsets hold
             found = [
                 self._get_recognizer_result(match, text, region, nlp_artifacts)
                 for region in self.supported_regions
                 for match in phonenumbers.PhoneNumberMatcher(
-                    text, region, leniency=self.leniency, min_candidate_length=self.min_digits
+                    read, region, leniency=self.leniency, min_candidate_length=self.min_digits
                 )
             ]
             return EntityRecognizer.remove_duplicates(found)

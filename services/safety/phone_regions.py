@@ -23,11 +23,12 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"
-        r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp",  # Catalan, Galician, Basque; Brazil's "zap"
+        r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp|fijo|comun[íi]quese|comunicarse|ligue|ligar",
+        # (Catalan, Galician, Basque; Brazil's "zap"; a landline, "get in touch", "call")
         (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
-    "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]", ("GR", "CY")),
+    "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε", ("GR", "CY")),
     "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
     "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
     "baltic": (r"t[āa]lru[nņ]\w*|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
@@ -45,6 +46,7 @@ CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tamil": (r"தொலைபேசி|கைபேசி|அலைபேசி", ("IN", "LK")),
     "khmer": (r"ទូរសព្ទ", ("KH",)),
     "urdu": (r"ہیلپ لائن|موبائل|فون", ("PK",)),
+    "persian": (r"تلفن|شماره تماس", ("IR",)),
 }
 # Letters of the Latin script that one national alphabet alone uses ("ł" of "Dąbrowska", "ő" of "Győr"), and
 # the regions whose texts are written with them.

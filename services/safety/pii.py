@@ -457,21 +457,24 @@ _CJK_DATE = re.compile("[年月日년월일]")
 _DATE_SHAPE = re.compile(r"\d{1,4}[ \t]*[-/.][ \t]*\d|\d{6,8}")
 _CSV_CELLS = re.compile(r"(?:[^,\s]+,){3}[^,\s]")  # four cells joined by commas with no space: a CSV row
 _CELLS_OF_DIGITS = re.compile(r"\d,\d")
+# A group of three digits beside a separator: no day, month or year
+_THREE_DIGIT_GROUP = re.compile(r"(?<!\d)\d{3}[ \t]*[-/.][ \t]*\d|\d[ \t]*[-/.][ \t]*\d{3}(?!\d)")
 
 
 def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
     """Whether the learned tagger's span ``text[start:end]`` of type ``kind`` can be what it says, read from its
     characters: a date of birth holds a date's figures (``_DATE_SHAPE``), a month's name or a CJK date character
-    (not "YYYY-MM-DD", nor "-05"), and no CSV cells ("1507,2026-12-03"); an address holds a letter and a digit (a
-    house number, a postcode, a unit), or follows an address label ("Address: Drumbeg, Inver, Co. Donegal"), and is
-    no run of coordinates nor of a CSV row's cells; a name is neither a field's label ("Last Name"), nor in markup or
-    a placeholder's brackets ("<Given>", an XML element's name), nor the head of a compound ("Hannah-Arendt-Straße")."""
+    (not "YYYY-MM-DD", nor "-05"), no CSV cells ("1507,2026-12-03") and no group of three digits ("814-273-0966",
+    a phone's); an address holds a letter and a digit (a house number, a postcode, a unit), or follows an address
+    label ("Address: Drumbeg, Inver, Co. Donegal"), and is no run of coordinates nor of a CSV row's cells; a name is
+    neither a field's label ("Last Name"), nor in markup or a placeholder's brackets ("<Given>", an XML element's
+    name), nor the head of a compound ("Hannah-Arendt-Straße")."""
     from services.safety.birth_dates import names_a_month
 
     span = text[start:end]
     if kind == "DATE_OF_BIRTH":
-        if _CELLS_OF_DIGITS.search(span):
-            return False  # "1507,2026-12-03,2026-12-04": cells of a CSV row, no one date
+        if _CELLS_OF_DIGITS.search(span) or _THREE_DIGIT_GROUP.search(span):
+            return False  # cells of a CSV row ("1507,2026-12-03,2026-12-04"), a phone's groups ("814-273-0966")
         return _DATE_SHAPE.search(span) is not None or names_a_month(span) or _CJK_DATE.search(span) is not None
     if kind == "ADDRESS":
         has_letter, has_digit = any(c.isalpha() for c in span), any(c.isdigit() for c in span)

@@ -559,3 +559,47 @@ def test_an_ssn_after_its_own_label_is_still_an_ssn(pii_detector):
 )
 def test_tamil_chinese_and_arabic_contact_cues_read_their_regions_numbers(pii_detector, text, phone):
     assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Ramesh Iyer — SSN 142-68-3395 — DOB 09/14/1976 — (732) 418-2296", "(732) 418-2296"),  # a spaced dash
+        ("pilny kontakt z oddziałem: 42 689 54 10 wew. 233.", "42 689 54 10 wew. 233"),  # extensions in words
+        ("هاتف المكتب: 04 339 8120 تحويلة 17", "04 339 8120 تحويلة 17"),
+        ("teléfono fijo de la oficina 91 540 27 16.", "91 540 27 16"),  # cues: a landline, "call", Persian
+        ("Για οποιαδήποτε απορία, καλέστε μας στο 28210 44719 ή γράψτε", "28210 44719"),
+        ("تلفن: ۰۲۱-۳۳۸۱۴۲۷۵", "۰۲۱-۳۳۸۱۴۲۷۵"),
+    ],
+)
+def test_phones_beside_spaced_dashes_with_extensions_in_words_and_after_more_cues(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("P.IVA 07381220638 – PEC ufficio", "PHONE_NUMBER"),  # an Italian VAT number
+        ("Перевозчик: АО «ФПК», ИНН 7708612445", "PHONE_NUMBER"),  # a Russian taxpayer's number
+        ("ID number: 5410230544088\nDate of birth: 1954-10-23", "CREDIT_CARD"),  # passes Luhn
+    ],
+)
+def test_tax_and_identity_numbers_are_no_phone_or_card(pii_detector, text, entity):
+    assert _found(pii_detector, text, entity) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("list 110 denied tcp 192.168.41.87(51122) -> 10.1.1.20(443), 1 packet", ["192.168.41.87", "10.1.1.20"]),
+        ('sourceRanges: ["0.0.0.0/0"]', ["0.0.0.0/0"]),  # a network's prefix: no version has one
+        ("  allowed_networks:\n    - 10.12.0.0/16\n", ["10.12.0.0/16"]),
+        ("ยื่นแบบ (ระบบลงทะเบียน เวอร์ชัน 3.12.0.254) ภายในวันที่", []),  # "version" in Thai, Serbian
+        ("кроз апликацију еКатастар (верзија 10.2.4.118). Републичка", []),
+        ("CI 流水线推上去的 tag 是 10.4.2.118，chart", []),  # an image's tag
+        ('Failed to pull image "registry.kestrel.internal/payments/ledger-api:10.4.2.118"', []),
+        ("WARN   line 517: non-contiguous netmask 255.255.0.255", []),
+    ],
+)
+def test_cisco_ports_in_brackets_network_prefixes_and_versions_in_other_languages(pii_detector, text, found):
+    assert _found(pii_detector, text, "IP_ADDRESS") == found

@@ -590,6 +590,8 @@ def test_the_merge_drops_names_in_addresses_before_a_tagger_address_gives_way():
         ("nar. 14. 3. 1955", "DATE_OF_BIRTH", "14. 3. 1955", True),
         ("Ng Kwok Wing,1412,2026-12-02,2026-12-05", "DATE_OF_BIRTH", "-05", False),  # no date's figures
         ('"Sørensen, Mette",1507,2026-12-03,2026-12-04', "DATE_OF_BIRTH", "1507,2026-12-03,2026-12-04", False),
+        ("exp 09/27. Number he texted from: 814-273-0966.", "DATE_OF_BIRTH", "814-273-0966", False),  # a phone's
+        ("DOB: 1987-03-22, SSN", "DATE_OF_BIRTH", "1987-03-22", True),
         ("plan: Hannah-Arendt-Straße, Willy-Brandt-Allee, Marie-Curie-Platz", "ADDRESS", "Willy-Brandt-Allee", False),
         ("Pegs:\nP1 -33.8568, 151.2153\nP2 -33.8571, 151.2160", "ADDRESS", "P1 -33.8568, 151.2153", False),
         ("$GPGGA,091512.00,5130.4421,N,00007.5530,W,1", "ADDRESS", "5130.4421,N,00007.5530,W", False),

@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr"
 ).split()
 
 
@@ -68,6 +68,8 @@ _ETHIOPIAN_MONTHS = (
     "meskerem tikimt tekemt hidar hedar tahsas tahesas tir ter yekatit yekatit megabit miyazya miazia ginbot genbot "
     "sene hamle nehase nehasse pagume pagumen"
 ).split()
+# The Solar Hijri calendar's months in Persian ("۱۵ فروردین ۱۳۴۹"), which CLDR's Gregorian names lack.
+_PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر بهمن اسفند".split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
@@ -85,7 +87,7 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names | set(_ETHIOPIAN_MONTHS)
+    return names | set(_ETHIOPIAN_MONTHS) | set(_PERSIAN_MONTHS)
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -220,6 +222,7 @@ _BIRTH_CUES = (
     "出生日期",
     "出生[于於]",
     r"do[ğg]um\s+tarih(?:i|im|iniz)",
+    r"do[ğg]um\s+t\.",
     r"do[ğg]umlu",
     r"data\s+urodzenia",
     r"urodzon(?:ego|ej|ym|y|a|ą)",
@@ -228,6 +231,8 @@ _BIRTH_CUES = (
     r"narozen[aáý]?",
     r"narodil[ao]?\s+sa",
     r"datum\s+ro[đd]enja",
+    r"датум\s+рођења",
+    r"рођен[аи]?",
     r"ro[đd]en[a]?",
     r"rojen[a]?",
     r"datum\s+rojstva",
@@ -255,7 +260,7 @@ _BIRTH_CUES = (
     "γεννήθηκε",
     "γεννημέν(?:ος|η|ου|ης)",  # "born" as a participle: "γεννημένου στις 3 Μαρτίου 1943"
     r"data\s+na[șsş]terii",
-    r"n[ăa]scut[ăa]?",
+    r"n[ăa]scut[ăa]?(?:\s+la\s+data\s+de)?",
     r"sz[üu]let[ée]si\s+(?:d[áa]tum|id[őo])",
     r"sz[üu]letett",
     r"sz[üu]l\.",
@@ -277,7 +282,7 @@ _BIRTH_CUES = (
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
     r"تاريخ\s+الميلاد",
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
-    r"تاریخ\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"
+    r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
     r"תאריך\s+ליד[הת]",
     r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
     r"জন্ম\s*তারিখ",
@@ -293,6 +298,8 @@ _BIRTH_CUES = (
     r"chld\s+[a-z0-9]{2}\s+hk\d\s+",
     # Georgian "date of birth", inline as well as a field's key
     r"დაბადების\s+თარიღი",
+    r"დაბ\.",
+    "დაიბადა",
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",
@@ -393,7 +400,8 @@ def birth_cues(text: str) -> Iterator[int]:
 # separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
-    "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata lahir рождения 生年月日 "
+    "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata nasterii nașterii naşterii "
+    "lahir рождения 生年月日 "
     "出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش "
     "الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
@@ -406,19 +414,18 @@ def has_birth_cue(text: str) -> bool:
     return next(birth_cues(text), None) is not None or _RECORD_BIRTH.search(text) is not None
 
 
-# A date written YYYYMMDD: HL7's (PID-7), a log's ("nata=19790612")
-_COMPACT_DATE = re.compile(r"(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+# A birth field's value: a full date, perhaps with the Russian or Ukrainian year word ("19 июня 1964 г."), or
+# one written YYYYMMDD (HL7's PID-7, a log's "nata=19790612"), perhaps wrapped in a call ('ISODate("1971-06-08")')
+_FIELD_DATE_ITSELF = rf"{_DATE}(?:[ \t]?{_YEAR_WORD})?|(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_FIELD_DATE = re.compile(
+    rf"(?P<date>{_FIELD_DATE_ITSELF})|[A-Za-z]\w*\(\s*[\"']?(?P<called>{_FIELD_DATE_ITSELF})[\"']?\s*\)"
+)
 
 
 def birth_field_dates(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the dates under a birth key or column (``tables.record_fields``): a full date, or one
-    written YYYYMMDD."""
-    return [
-        (f.start, f.end)
-        for f in record_fields(text)
-        if f.kind == "birth"
-        and (_DATE_RE.fullmatch(text, f.start, f.end) or _COMPACT_DATE.fullmatch(text, f.start, f.end))
-    ]
+    """(start, end) of the dates under a birth key or column (``tables.record_fields``, ``_FIELD_DATE``)."""
+    values = (_FIELD_DATE.fullmatch(text, f.start, f.end) for f in record_fields(text) if f.kind == "birth")
+    return [m.span("date") if m.group("date") else m.span("called") for m in values if m]
 
 
 def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "96713ee2b783512b",
-    "DateOfBirthRecognizer": "b4cafc711f846454",
+    "DateOfBirthRecognizer": "1ddebe17b616d38b",
 }
 
 

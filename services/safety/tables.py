@@ -103,11 +103,11 @@ _KEY_KINDS = {
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
-        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα"
+        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα prenume име"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
-        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ "
+        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume презиме "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
     ),
     "address": (
@@ -125,7 +125,7 @@ _KEY_KINDS = {
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
         "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
         "생년월일 ngaysinh ngàysinh ngàythángnămsinh fodselsdato fødselsdato födelsedatum geboortedatum "
-        "dataurodzenia fædd fechanac nato nata "
+        "dataurodzenia fædd fechanac nato nata datanasterii datanașterii datanaşterii "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
         "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης დაბადებისთარიღი "
         "ծննդյանամսաթիվ የትውልድቀን"

@@ -2654,3 +2654,33 @@ def test_a_house_number_with_a_slash_part_and_a_chinese_residence_key(text, addr
 def test_a_date_written_yyyymmdd_under_a_birth_key_and_the_italian_born_key(text, date):
     assert spans(DateOfBirthRecognizer(), text) == [date]
     assert spans(DateOfBirthRecognizer(), "order=19790612 ward=2") == []
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("Презиме: Ли\nИме: Венђинг\nДатум рођења: 04.09.1987.\nМесто", "04.09.1987"),  # Serbian Cyrillic
+        ("Szabó Levente, născut la data de 2 februarie 1968 în mun. Târgu Mureș", "2 februarie 1968"),
+        ("Kayıtlı kart: x\nDoğum T.  : 17.09.1986\nTemsilci", "17.09.1986"),  # Turkish, abbreviated
+        ("მამა: გიორგი გელაშვილი, დაბ. 12.05.1991", "12.05.1991"),  # Georgian, abbreviated
+        ("تاریخ تولد: ۱۵ فروردین ۱۳۴۹", "۱۵ فروردین ۱۳۴۹"),  # a Solar Hijri month
+        ("تاریخِ پیدائش ۱۴ اگست ۱۹۷۸، شناختی", "۱۴ اگست ۱۹۷۸"),  # Urdu, the kasra after تاریخ
+        ("জন্ম তারিখ: ০৩ জানুয়ারি ১৯৭৫", "০৩ জানুয়ারি ১৯৭৫"),  # a Bengali month
+        ('{ first: "Lakshmi",\n    dob: ISODate("1971-06-08"),\n    aadhaar: "4829" }', "1971-06-08"),  # a call
+        ("Фамилия;Имя;Дата рождения;Телефон\nЛи;Виктор;19 июня 1964 г.;+7 701 882 1407", "19 июня 1964 г."),
+        ("nr_crt;nume;prenume;cnp;data_nasterii\n1;Munteanu;Gheorghe-Vlad;1720814221187;14.08.1972", "14.08.1972"),
+    ],
+)
+def test_dates_of_birth_after_more_cues_months_and_in_more_birth_fields(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Презиме: Ли\nИме: Венђинг\n", ["Ли", "Венђинг"]),  # Serbian keys
+        ("nr_crt;nume;prenume;cnp\n1;Munteanu;Gheorghe-Vlad;1720814221187", ["Munteanu", "Gheorghe-Vlad"]),
+    ],
+)
+def test_serbian_and_romanian_name_keys(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -370,11 +370,11 @@ _ANY_SENDER = re.compile(
     rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$)"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
-# A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ..."), or before a role in
-# brackets ("Iker (laguntzailea): ...", "Jomar (Customer Care): ...")
+# A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ...", "オペレーター（佐藤）: ..."), or
+# before a role in brackets ("Iker (laguntzailea): ...", "Jomar (Customer Care): ...")
 _BRACKETED_SENDER = re.compile(
     rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)[ \t]*"
-    rf"\(({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD}){{0,2}})\)[ \t]*:"
+    rf"[(（]({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD}){{0,2}})[)）][ \t]*[:：]"
 )
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
@@ -405,6 +405,8 @@ _FILLERS = frozenset("um uh er erm hmm yeah yes no okay ok she he they we you he
 _SPEAKER_BEFORE = re.compile(rf"(?:^|\n)[ \t>]*{STAMP}$")
 # (an emoji or two after a chat sender's name: "Lupita 🌸:")
 _SPEAKER_AFTER = re.compile(r"^[ \t]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?[ \t]*){0,3}:")
+# Two spaces or more before a label's colon: a form's fields aligned in a column ("Cep       :"), no chat
+_ALIGNED_COLON = re.compile(r"[ \t]{2,}[:：]")
 _NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{STAMP}<$")
 # A field holding a person's name in a log line, a form, JSON or a dict: "surname=\"Farouk\"",
 # "\"patient_name\": \"...\"", "firstName: ...", "Familienname: ...", FHIR's "given":["Uchenna","Grace"].
@@ -472,6 +474,7 @@ _PERSON_COLUMN = (
     r"resident|applicant|claimant|candidate|participant|attendee|recipient|consultant|doctor|physician|clinician|"
     r"contact|owner|requester)"
 )
+_USER_HEADER = re.compile(r"(?i)(?:user|login|account)(?:[ _-]?(?:name|id))?")
 _NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUMN})(?:[ \t]*\([^)\n]*\))?")
 _ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
 # A cell holding a name: words of letters (particles in lower case, initials, a comma after a surname first)
@@ -547,7 +550,7 @@ _LOG_USER = re.compile(
     # 'pmendoza'"), MySQL's
     # "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access log's user after the
     # client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
-    r"|\b(?:user|account|compte|konto|cuenta|conta)[ \t]+[\"'`]"
+    r"|\b(?:user|username|account|compte|konto|cuenta|conta)[ \t]+[\"'`]"
     r"|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
     r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
     r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
@@ -1151,7 +1154,11 @@ class NameRecognizer(EntityRecognizer):
         or more, two senders or more, one of them on two lines at least. A sender is a name when it looks
         like one (``_sender_looks_named``) and recurs, or stands once in a script without case, or is
         known to the name lists or written as two names or more."""
-        lines = [self._role_left_out(text, m.start(1), m.end(1)) for m in _ANY_SENDER.finditer(text)]
+        lines = [
+            self._role_left_out(text, m.start(1), m.end(1))
+            for m in _ANY_SENDER.finditer(text)
+            if not _ALIGNED_COLON.match(text, m.end(1))  # a form's aligned field ("Cep       : 0532 ...")
+        ]
         lines += [self._bracketed_sender(m) for m in _BRACKETED_SENDER.finditer(text)]
         counts = collections.Counter(text[a:b] for a, b in lines)
         timed = [(m.start(1), m.end(1)) for m in _TIMED_SENDER.finditer(text)]
@@ -1231,6 +1238,9 @@ class NameRecognizer(EntityRecognizer):
             for key, start, end in table_columns(text, _NAME_HEADER)
             if self._name_cell(key, text[start:end])
         ]
+        # a user column's cells read as a log's users are ("ts,username,src_ip": "mkowalczyk", not "svc-etl")
+        users = table_columns(text, _USER_HEADER) if "user" in text.lower() or "login" in text.lower() else []
+        found += [(start, end) for _, start, end in users if self._keyed_user_is_person(text[start:end])]
         for m in _KEY_VALUE_ROW.finditer(text) if "|" in text or "\t" in text else ():
             key, value = (1, 2) if m.group(1) is not None else (3, 4)
             if _NAME_HEADER.fullmatch(m.group(key)) and self._name_cell(m.group(key), m.group(value)):
@@ -1414,7 +1424,7 @@ class NameRecognizer(EntityRecognizer):
             return any(any(self._known(p)) for p in parts)  # "wojtek.nowak": one part a name the lists know
         rest = handle[1:]
         return (
-            re.fullmatch(r"[a-z]{6,12}", handle) is not None
+            re.fullmatch(r"[a-z]{6,16}", handle) is not None
             and handle not in _SERVICE_ACCOUNTS
             and not is_common_word(handle)
             and not is_common_word(rest)
@@ -1816,6 +1826,8 @@ class NameRecognizer(EntityRecognizer):
             return False  # a shop as a chat's sender: "Penjual (Hijab Nayla Official):"
         if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
             return False
+        if _ALIGNED_COLON.match(text, end):
+            return False  # a form's aligned field ("Temsilci  : Emre Aydoğdu"), not a speaker
         nick = text.startswith(">", end) and _NICK_BEFORE.search(before)
         return bool(nick or (_SPEAKER_AFTER.match(text[end:]) and (behind_role or _SPEAKER_BEFORE.search(before))))
 

@@ -2684,3 +2684,33 @@ def test_dates_of_birth_after_more_cues_months_and_in_more_birth_fields(text, da
 )
 def test_serbian_and_romanian_name_keys(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_a_user_columns_cells_are_read_as_log_users():
+    text = (
+        "ts,username,src_ip,result\n2024-06-11T10:02:11Z,mkowalczyk,185.220.101.47,FAIL\n"
+        "2024-06-11T10:02:12Z,svc-etl,10.40.3.21,OK\n2024-06-11T10:02:13Z,priya.raman,185.220.101.47,FAIL\n"
+        "2024-06-11T10:02:24Z,root,185.220.101.47,FAIL"
+    )
+    assert spans(NameRecognizer(), text) == ["mkowalczyk", "priya.raman"]
+
+
+def test_a_long_quoted_user_name_after_username():
+    text = "Password authentication succeeded for username 'mjgarciaortega'"
+    assert spans(NameRecognizer(), text) == ["mjgarciaortega"]
+
+
+def test_a_sender_named_in_full_width_brackets_after_a_role():
+    text = (
+        "オペレーター（佐藤）: お問い合わせありがとうございます。\nお客様: 中村 由香里です。\n"
+        "オペレーター（佐藤）: 中村様。"
+    )
+    assert spans(NameRecognizer(), text)[:2] == ["佐藤", "中村 由香里"]
+
+
+def test_a_forms_aligned_field_labels_on_two_records_name_no_one():
+    text = (
+        "Kayıt #   : 20418\nMüşteri   : Zeynep Karaca\nCep       : 0532 418 66 09\nTemsilci  : Emre Aydoğdu\n---\n"
+        "Kayıt #   : 20419\nMüşteri   : Mehmet Ali Öztürk\nCep       : +90 555 731 20 48\nTemsilci  : Emre Aydoğdu"
+    )
+    assert not {"Cep", "Temsilci", "Müşteri"} & set(spans(NameRecognizer(), text))

@@ -183,6 +183,7 @@ _TURKISH_FORM = (
     rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
     r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
     r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
+    rf"(?:,\s*{_TR_WORD}(?: {_TR_WORD})? (?:Mahallesi|Mah\.|Mh\.))?"  # the neighbourhood after the flat
     rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?"
 )
 # Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
@@ -198,7 +199,20 @@ _CYRILLIC_FORM = (
 # Chinese: province, city, district, a road, its number, building and room: "上海市徐汇区漕溪北路88号3栋1202室"
 _CHINESE_FORM = (
     r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
-    r"[0-9０-９]{1,5}[号號](?:[0-9０-９]{1,3}[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?"
+    r"[0-9０-９]{1,5}[号號]院?(?:[0-9０-９]{1,3}[号號]?[栋幢座楼棟樓])?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室)?"
+)
+# Hebrew: the street's abbreviated word, its name, the number, a flat, the town and a postcode: "רח' הנביאים 27
+# דירה 5, חיפה 3312502", "שד' ויצמן 7 דירה 12, כפר סבא"
+_HEBREW_FORM = (
+    r"(?:רח['׳]|רחוב|שד['׳]|שדרות|דרך)\s+[\u05d0-\u05ea\"'׳״-]+(?:\s[\u05d0-\u05ea\"'׳״-]+){0,2}\s+\d{1,4}"
+    r"(?:\s*(?:דירה|ד['׳])\s*\d{1,4})?,\s*[\u05d0-\u05ea-]+(?:\s[\u05d0-\u05ea-]+){0,2}(?:\s+\d{5,7})?"
+)
+# Romanian: "str. Moților nr. 58, bl. M2, sc. A, et. 4, ap. 17, jud. Cluj" (the street's word, "nr.", block,
+# staircase, floor and flat, then a town, a commune or a county), the town perhaps first ("mun. Cluj-Napoca, ")
+_ROMANIAN_FORM = (
+    r"(?:\b(?:mun|com|or)\.\s*[A-ZĂÂÎȘȚŞŢ][\w-]+,\s*)?\b(?:[Ss]tr|[Bb]d|[Bb]-dul|[Ss]os|[Șș]os|[Aa]l)\.\s*"
+    r"[A-ZĂÂÎȘȚŞŢ][\w.-]*(?:\s[A-ZĂÂÎȘȚŞŢ][\w.-]*){0,3}\s+nr\.\s*\d{1,4}[A-Z]?"
+    r"(?:,\s*(?:bl|sc|et|ap)\.\s*\w{1,4}){0,4}(?:,\s*(?:(?:mun|com|jud|sat|or)\.\s*)?[A-ZĂÂÎȘȚŞŢ][\w-]+){0,3}"
 )
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
@@ -207,7 +221,7 @@ _ADDRESS_PATTERNS = [
     # (a numbered street's ordinal among its words: "1129 NE 65th St", "8841 SW 24th Terrace")
     rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
     rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
-    r"(?:\s\d{1,3}(?=,))?"
+    r"(?:\s\d{1,3}(?=,|\s#))?"  # a numbered avenue: "Ang Mo Kio Ave 10 #09-1234"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
     # a house number and a street with no street word, held by a strong postcode after its towns
     rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}",
@@ -282,12 +296,16 @@ _ADDRESS_PATTERNS = [
     rf"(?:Co\.?|County)\s+{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
     r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
-    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:[-－ー丁目番地号の][0-9０-９]{1,4}){0,3}[丁目番地号]?"
+    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:(?:丁目|番地|[-－ー丁目番地号の])[0-9０-９]{1,4}){0,3}"
+    r"(?:丁目|番地|[丁目番地号])?"
     r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室)"
     r"|\s+[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{1,4}(?:号室|号)?)?",
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
-    r"(?:,?\s*\d{1,4}동)?(?:,?\s*\d{1,5}호)?(?:\s*\(\d{5}\))?",
+    r"(?:,?\s*\d{1,4}동)?(?:,?\s*(?:[\uac00-\ud7a3A-Za-z]{1,12}\s?)?\d{1,5}호)?(?:\s*\(\d{5}\))?",
+    # a lot-number (jibun) address: "서울특별시 강남구 삼성동 159-9"
+    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
+    r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
     # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
     rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
@@ -322,16 +340,21 @@ _ADDRESS_PATTERNS = [
     _TURKISH_FORM,
     _CYRILLIC_FORM,
     _CHINESE_FORM,
+    _HEBREW_FORM,
+    _ROMANIAN_FORM,
+    # an Arabic post office box and its town: "ص.ب 55127، دبي"
+    r"ص\.\s?ب\.?\s*\d{2,6}(?:،\s*[\u0621-\u064a]+)?",
 ]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
 _ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
 # Forms whose optional prefix leaves the engine no first characters to scan for, and which most texts
 # cannot match, are run only on a text holding what each of their matches holds: a Korean road ("-ro",
 # "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle"), a Turkish street word, Cyrillic
-# letters, the Chinese "市" (city).
+# letters, the Chinese "市" (city), Hebrew letters, the Romanian house number's " nr.".
 _STREET_FIRST_WORD = re.compile(_STREET_FIRST)
 _TURKISH_STREET = re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulv|Blv")
 _CYRILLIC = re.compile(r"[а-яё]")
+_HEBREW = re.compile("[\u05d0-\u05ea]")
 # A street word that opens a street's name, in any case, before a space ("Calle ", "rue "): what the words
 # before a name in an address may be (services/safety/pii.py, address_after_name).
 OPENS_A_STREET = re.compile(
@@ -346,6 +369,8 @@ _FORM_NEEDS = {
         (_TURKISH_FORM, lambda text: _TURKISH_STREET.search(text) is not None),
         (_CYRILLIC_FORM, lambda text: _CYRILLIC.search(text) is not None),
         (_CHINESE_FORM, lambda text: "市" in text),
+        (_HEBREW_FORM, lambda text: _HEBREW.search(text) is not None),
+        (_ROMANIAN_FORM, lambda text: " nr." in text),
     )
 }
 

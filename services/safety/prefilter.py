@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "96713ee2b783512b",
+    "AddressRecognizer": "3979dc7f8a5e3021",
     "DateOfBirthRecognizer": "1ddebe17b616d38b",
 }
 

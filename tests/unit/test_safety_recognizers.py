@@ -2714,3 +2714,37 @@ def test_a_forms_aligned_field_labels_on_two_records_name_no_one():
         "Kayıt #   : 20419\nMüşteri   : Mehmet Ali Öztürk\nCep       : +90 555 731 20 48\nTemsilci  : Emre Aydoğdu"
     )
     assert not {"Cep", "Temsilci", "Müşteri"} & set(spans(NameRecognizer(), text))
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "ご登録住所：150-0002 東京都渋谷区渋谷2丁目14-8 ヴィラ渋谷305号",
+            "東京都渋谷区渋谷2丁目14-8 ヴィラ渋谷305号",
+        ),  # 丁目
+        (
+            '"address_road": "서울특별시 강남구 테헤란로 427, 위워크타워 1204호",',
+            "서울특별시 강남구 테헤란로 427, 위워크타워 1204호",
+        ),
+        ('"address_jibun": "서울특별시 강남구 삼성동 159-9",', "서울특별시 강남구 삼성동 159-9"),  # a lot number
+        ("家庭住址 北京市朝阳区建国路88号院3号楼1单元602室", "北京市朝阳区建国路88号院3号楼1单元602室"),
+        ("גב' מרים אלמוג\nרח' הנביאים 27 דירה 5, חיפה 3312502", "רח' הנביאים 27 דירה 5, חיפה 3312502"),  # Hebrew
+        ("משפחת לוי – שד' ויצמן 7 דירה 12, כפר סבא – 09-7654321", "שד' ויצמן 7 דירה 12, כפר סבא"),
+        (
+            "domiciliat în mun. Cluj-Napoca, str. Moților nr. 58, bl. M2, sc. A, et. 4, ap. 17, jud. Cluj, identificat",
+            "mun. Cluj-Napoca, str. Moților nr. 58, bl. M2, sc. A, et. 4, ap. 17, jud. Cluj",
+        ),
+        ("صندوق البريد: ص.ب 55127، دبي", "ص.ب 55127، دبي"),  # an Arabic post office box
+        (
+            "Blk 465 Ang Mo Kio Ave 10 #09-1234 Singapore 560465. Later",
+            "Blk 465 Ang Mo Kio Ave 10 #09-1234 Singapore 560465",
+        ),
+        (
+            "Bağdat Caddesi No: 312 D: 7, Caddebostan Mah., 34728 Kadıköy/İstanbul adresindeki",
+            "Bağdat Caddesi No: 312 D: 7, Caddebostan Mah., 34728 Kadıköy/İstanbul",
+        ),
+    ],
+)
+def test_japanese_blocks_korean_buildings_and_lots_hebrew_romanian_arabic_box_singapore_and_turkish(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

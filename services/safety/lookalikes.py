@@ -659,15 +659,12 @@ def phone_recognizer(regions: list[str]) -> Any:
         def valid_numbers(self, text: str, nlp_artifacts: Any = None) -> list[Any]:
             """Presidio's pass (phonenumbers' matcher per region), with the matcher told to skip a
             candidate with fewer characters than a valid number's fewest digits: one could hold
-            no match, so the matches are the same (most candidates are short: "12", "2024", "3.5").
-            A dash with a space either side separates clauses, not a number's groups: the matcher reads
-            it as a semicolon (it took "1976 — (732) 418-2296" for one candidate and found no number)."""
-            read = _SPACED_DASH.sub(";", text)  # the same length: offsets hold
+            no match, so the matches are the same (most candidates are short: "12", "2024", "3.5")."""
             found = [
                 self._get_recognizer_result(match, text, region, nlp_artifacts)
                 for region in self.supported_regions
                 for match in phonenumbers.PhoneNumberMatcher(
-                    read, region, leniency=self.leniency, min_candidate_length=self.min_digits
+                    text, region, leniency=self.leniency, min_candidate_length=self.min_digits
                 )
             ]
             return EntityRecognizer.remove_duplicates(found)
@@ -681,6 +678,16 @@ def phone_recognizer(regions: list[str]) -> Any:
                     return
                 found = phonenumbers.PhoneNumberMatch(start, raw, number)
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
+
+            # a dash with a space either side separates clauses, not a number's groups: read as a semicolon
+            # (the matcher took "1976 — (732) 418-2296" for one candidate and found no number), the same length
+            if _SPACED_DASH.search(text):
+                read = _SPACED_DASH.sub(";", text)
+                for region in self.supported_regions:
+                    for match in phonenumbers.PhoneNumberMatcher(
+                        read, region, leniency=self.leniency, min_candidate_length=self.min_digits
+                    ):
+                        add(match.start, text[match.start : match.end], match.number, region)
 
             # a text in a script other than Latin: numbers of ten digits or more valid in its script's regions,
             # grouped as they write them (digits alone are as often an order or a tracking number); the matcher

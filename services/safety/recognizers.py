@@ -565,7 +565,7 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # ("utente gbonfanti login da ..."). (It first looks ahead at its words' first letters and "(": the engine
 # then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarsht(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
+    r"(?i)(?=[ubvcarshtf(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
     r"|(?:to|for|by)[ \t]+user)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
@@ -1081,7 +1081,8 @@ class NameRecognizer(EntityRecognizer):
             if "?" in text:
                 queried = _QUERY_PERSON.finditer(text)
                 users += [m for m in queried if any(self._known(m.group(1))) or self._user_name_is_person(m.group(1))]
-            spans = sorted({m.span(1) for m in users})  # "?user=mariagarcia" is a log user's key and a query's
+            # "?user=mariagarcia" is a log user's key and a query's; "for user tkowalski" a worded user's too
+            spans = sorted({m.span(1) for m in users} - {(r.start, r.end) for r in out})
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in spans]
         layouts = self._record_layouts(text) if "/" in text or "^" in text else []
         out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in layouts]

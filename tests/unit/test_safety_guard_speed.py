@@ -202,8 +202,9 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
     at = addresses._ADDRESS_PATTERNS.index
     korean, street_first = at(addresses._KOREAN_FORM), at(addresses._HOUSE_BEFORE_STREET_FIRST_FORM)
     turkish, cyrillic, chinese = at(addresses._TURKISH_FORM), at(addresses._CYRILLIC_FORM), at(addresses._CHINESE_FORM)
+    hebrew, romanian = at(addresses._HEBREW_FORM), at(addresses._ROMANIAN_FORM)
     guarded = set(addresses._FORM_NEEDS)
-    assert guarded == {korean, street_first, turkish, cyrillic, chinese} and not set(ran) & guarded
+    assert guarded == {korean, street_first, turkish, cyrillic, chinese, hebrew, romanian} and not set(ran) & guarded
     ran.clear()
     text = "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510 and 15 Rua do Almada, 4050-036 Porto"
     assert addresses._address_spans(text) == [(0, 44), (49, 81)]
@@ -212,6 +213,10 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
     text = "Gül Sokak No: 3, 35220 Konak/İzmir; ул. Мира, д. 5, Омск; 杭州市西湖区文三路9号"
     assert len(addresses._address_spans(text)) == 3
     assert {turkish, cyrillic, chinese} <= set(ran)
+    ran.clear()
+    text = "רח' הנביאים 27 דירה 5, חיפה 3312502; str. Moților nr. 58, ap. 17, jud. Cluj"
+    assert len(addresses._address_spans(text)) == 2
+    assert {hebrew, romanian} <= set(ran)
 
 
 def test_every_match_of_a_guarded_address_form_holds_its_words():
@@ -222,7 +227,7 @@ def test_every_match_of_a_guarded_address_form_holds_its_words():
     texts = [*corpus(), "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul 06236"]
     texts += ["15 Rua do Almada, 4050-036 Porto, Portugal", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
     texts += ["Gül Sokak No: 3, 35220 Konak/İzmir", "Cumhuriyet Cad. No:12 D:4", "ул. Мира, д. 5, Омск"]
-    texts += ["杭州市西湖区文三路9号"]
+    texts += ["杭州市西湖区文三路9号", "רח' הנביאים 27 דירה 5, חיפה 3312502", "str. Moților nr. 58, ap. 17, jud. Cluj"]
     matched = 0
     for i, needs in addresses._FORM_NEEDS.items():
         for text in texts:
@@ -419,8 +424,17 @@ _LOG_LINES = [
         (
             recognizers,
             "_WORDED_USER",
-            r"(?=[ubvcarsh(])",
-            ["użytkownik kzielinska", "Benutzer hmaier", "Verified by kmorales", "closed by jdoe", "(by tnguyen)"],
+            r"(?=[ubvcarshtf(])",
+            [
+                "użytkownik kzielinska",
+                "Benutzer hmaier",
+                "Verified by kmorales",
+                "closed by jdoe",
+                "(by tnguyen)",
+                "my account ppatel",
+                "assigned to user mkaraca",
+                "locked for user tnguyen",
+            ],
         ),
         (
             addresses,

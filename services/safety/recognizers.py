@@ -266,8 +266,9 @@ _LEAD = _TITLE_WORDS | set(
     "name reported signed regards cheers i i'm im "
     # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
     "kollege kollegin "
-    # one-word greetings in other languages ("Hej Anna", "Merhaba Ayşe"); not "Ola" (a given name)
-    "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba habari kumusta "
+    # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
+    # Yılmaz"); not "Ola" (a given name)
+    "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
     "howdy shalom namaste".split()
 )
 

@@ -2393,6 +2393,7 @@ def test_the_readmes_greetings_and_roles_beside_a_name(text, name):
         ("Moin Hauke, alles klar.", "Hauke"),
         ("Kumusta Liza, naipadala na.", "Liza"),
         ("Ciao Giulia, tutto bene?", "Giulia"),
+        ("Sayın Ahmet Yılmaz,\nfaturanız ektedir.", "Ahmet Yılmaz"),  # a Turkish form of address
     ],
 )
 def test_a_capitalised_greeting_opening_the_text_stays_outside_the_name(text, name):

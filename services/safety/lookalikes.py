@@ -481,6 +481,7 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 # SIP or tel URI's user ("sip:+441314960455@host").
 _PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
 _SPACED_DASH = re.compile(r"(?<= )[—–](?= )")  # an em or en dash between spaces: a clause's break
+_DASH_REACH = 32  # characters either side of it that the matcher reads again (a number is shorter)
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
 _RUN_MARGIN = 4  # characters either side of a run of digits that the matcher reads with it ("(", "+", a letter)
 MIN_NATIONAL_DIGITS = 10  # the prefilter's phone condition (a valid number's fewest digits) stays necessary
@@ -680,14 +681,16 @@ def phone_recognizer(regions: list[str]) -> Any:
                 results.append(self._get_recognizer_result(found, text, region, nlp_artifacts))
 
             # a dash with a space either side separates clauses, not a number's groups: read as a semicolon
-            # (the matcher took "1976 — (732) 418-2296" for one candidate and found no number), the same length
-            if _SPACED_DASH.search(text):
-                read = _SPACED_DASH.sub(";", text)
+            # (the matcher took "1976 — (732) 418-2296" for one candidate and found no number), the same length,
+            # in a window around each such dash only (the numbers beside it)
+            for dash in _SPACED_DASH.finditer(text):
+                offset = max(0, dash.start() - _DASH_REACH)
+                window = _SPACED_DASH.sub(";", text[offset : dash.end() + _DASH_REACH])
                 for region in self.supported_regions:
                     for match in phonenumbers.PhoneNumberMatcher(
-                        read, region, leniency=self.leniency, min_candidate_length=self.min_digits
+                        window, region, leniency=self.leniency, min_candidate_length=self.min_digits
                     ):
-                        add(match.start, text[match.start : match.end], match.number, region)
+                        add(offset + match.start, text[offset + match.start : offset + match.end], match.number, region)
 
             # a text in a script other than Latin: numbers of ten digits or more valid in its script's regions,
             # grouped as they write them (digits alone are as often an order or a tracking number); the matcher

@@ -401,9 +401,8 @@ def birth_cues(text: str) -> Iterator[int]:
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata nasterii nașterii naşterii "
-    "lahir рождения 生年月日 "
-    "出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த పుట్టిన เกิด تولد پیدائش "
-    "الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
+    "lahir рождения 生年月日 出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த "
+    "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
 

@@ -475,6 +475,7 @@ _PERSON_COLUMN = (
     r"resident|applicant|claimant|candidate|participant|attendee|recipient|consultant|doctor|physician|clinician|"
     r"contact|owner|requester)"
 )
+# A table's column of user names ("username", "login", "account_id"): its cells are read as a log's users are
 _USER_HEADER = re.compile(r"(?i)(?:user|login|account)(?:[ _-]?(?:name|id))?")
 _NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUMN})(?:[ \t]*\([^)\n]*\))?")
 _ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
@@ -548,9 +549,8 @@ _LOG_USER = re.compile(
     r"|\bsudo\[\d+\]:[ \t]+(?=[a-z][\w.-]*[ \t]+:)|\bby[ \t]+(?=[a-z][\w.-]*\(uid=)|\bSENT[ \t]+CONTROL[ \t]+\["
     r"|\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]{0,80}?:[ \t]+\[|\bQuote[ \t]+from:[ \t]+"
     # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "compte `abenali`", "authentication for
-    # 'pmendoza'"), MySQL's
-    # "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access log's user after the
-    # client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
+    # 'pmendoza'"), MySQL's "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access
+    # log's user after the client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
     r"|\b(?:user|username|account|compte|konto|cuenta|conta)[ \t]+[\"'`]"
     r"|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
     r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
@@ -561,10 +561,9 @@ _LOG_USER = re.compile(
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
 # "my account ppatel", "assigned to user mkaraca"): no word of the language, whole or in parts ("by the",
-# "account e-mail"), and read as a person's name
-# (``NameRecognizer._user_name_is_person``), or, on a log line (``_LOG_LINE``), as ``_LOG_USER``'s are
-# ("utente gbonfanti login da ..."). (It first looks ahead at its words' first letters and "(": the engine
-# then skips other positions at once.)
+# "account e-mail"), and read as a person's name (``NameRecognizer._user_name_is_person``) or, on a log line
+# (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
+# first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
     r"(?i)(?=[ubvcarshtf(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
     r"|(?:to|for|by)[ \t]+user)"
@@ -1415,8 +1414,9 @@ class NameRecognizer(EntityRecognizer):
     def _keyed_user_is_person(self, handle: str) -> bool:
         """Whether a user name after a log's user key reads as a person's: as ``_user_name_is_person`` reads it,
         a dotted name with one part the lists know ("wojtek.nowak"), or an initial and a word shaped like a
-        surname the lists miss ("ktorvik", "kbalogun", "tmorimoto"): letters only, no word, no service account,
-        and no service's part at either end ("webapp", "dbadmin", "etluser")."""
+        surname the lists miss ("ktorvik", "kbalogun", "tmorimoto", up to sixteen letters: "mjgarciaortega"):
+        letters only, no word, no service account, no team's ("netops"), and no service's part at either end
+        ("webapp", "dbadmin", "etluser")."""
         if handle.endswith("ops"):
             return False  # a team's account ("netops", "devops", "secops")
         if self._user_name_is_person(handle):

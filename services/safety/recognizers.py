@@ -1016,6 +1016,17 @@ SQL_NAME_COLUMN = re.compile(
 )
 
 
+def _form_records(text: str, lines: list[tuple[int, int]]) -> bool:
+    """Whether a chat's sender lines (``lines``: the labels' spans) are a form's records instead: two blocks or more
+    between blank lines with three labels or more each, no label twice in a block ("০১। নাম: ...\nভোটার নং: ...\n
+    পিতা: ...\nমাতা: ...", then the next voter), where a chat's speakers take turns."""
+    blocks: dict[int, list[str]] = collections.defaultdict(list)
+    for start, end in lines:
+        blocks[text.count("\n\n", 0, start)].append(text[start:end])
+    full = [labels for labels in blocks.values() if len(labels) >= 3]
+    return len(full) >= 2 and all(len(set(labels)) == len(labels) for labels in blocks.values())
+
+
 class NameRecognizer(EntityRecognizer):
     """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
 
@@ -1166,7 +1177,7 @@ class NameRecognizer(EntityRecognizer):
         timed_counts = collections.Counter(text[a:b] for a, b in timed)
         lines += [(a, b) for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper()]
         counts.update(text[a:b] for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper())
-        if len(lines) < 3 or len(counts) < 2 or max(counts.values()) < 2:
+        if len(lines) < 3 or len(counts) < 2 or max(counts.values()) < 2 or _form_records(text, lines):
             return []
         names = {label for label in counts if self._sender_is_named(label, counts[label])}
         found = [(a, b) for a, b in lines if text[a:b] in names]

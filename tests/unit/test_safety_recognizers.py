@@ -2749,3 +2749,15 @@ def test_a_forms_aligned_field_labels_on_two_records_name_no_one():
 )
 def test_japanese_blocks_korean_buildings_and_lots_hebrew_romanian_arabic_box_singapore_and_turkish(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_forms_records_in_a_script_without_case_are_no_chat():
+    text = (
+        "০১। নাম: মোছাঃ রুমানা আক্তার\nভোটার নং: ২৬৩৮১৭০০০১৪২\nপিতা: মোঃ আব্দুল কাদের\nমাতা: হাসিনা বেগম\n\n"
+        "০২। নাম: সুব্রত কুমার দাস\nভোটার নং: ২৬৩৮১৭০০০১৪৩\nপিতা: নিরঞ্জন দাস\nমাতা: শেফালী রানী দাস"
+    )
+    found = spans(NameRecognizer(), text)
+    assert not {"ভোটার নং", "পিতা", "মাতা"} & set(found) and "নিরঞ্জন দাস" in found
+    # a chat's speakers take turns within a block: still senders
+    chat = "Оксана: привет\nДмитро: привіт\nОксана: як справи?\n\nДмитро: добре\nОксана: супер\nДмитро: па"
+    assert spans(NameRecognizer(), chat).count("Оксана") == 3

@@ -2761,3 +2761,9 @@ def test_a_forms_records_in_a_script_without_case_are_no_chat():
     # a chat's speakers take turns within a block: still senders
     chat = "Оксана: привет\nДмитро: привіт\nОксана: як справи?\n\nДмитро: добре\nОксана: супер\nДмитро: па"
     assert spans(NameRecognizer(), chat).count("Оксана") == 3
+
+
+@pytest.mark.parametrize("cue", ["承办人：", "经办人：", "报告人：", "受付者："])
+def test_the_labels_of_a_records_clerk_announce_the_name_after_them(cue):
+    assert spans(NameRecognizer(), f"{cue}黄丽萍\n") == ["黄丽萍"]
+    assert spans(NameRecognizer(), "黄丽萍\n") == []  # the same name with no label: not read

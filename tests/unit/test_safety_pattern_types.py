@@ -567,6 +567,12 @@ def test_tamil_chinese_and_arabic_contact_cues_read_their_regions_numbers(pii_de
         ("Ramesh Iyer — SSN 142-68-3395 — DOB 09/14/1976 — (732) 418-2296", "(732) 418-2296"),  # a spaced dash
         ("pilny kontakt z oddziałem: 42 689 54 10 wew. 233.", "42 689 54 10 wew. 233"),  # extensions in words
         ("هاتف المكتب: 04 339 8120 تحويلة 17", "04 339 8120 تحويلة 17"),
+        ("Office: 495 123 45 67 доб. 12", "495 123 45 67 доб. 12"),
+        ("電話 03-1234-5678 内線 204", "03-1234-5678 内線 204"),
+        ("电话 010-6512 3456 分机 88", "010-6512 3456 分机 88"),
+        ("تلفن: ۰۲۱-۳۳۸۱۴۲۷۵ داخلی 12", "۰۲۱-۳۳۸۱۴۲۷۵ داخلی 12"),
+        ("Pode me ligar no (31) 99184-2260 amanhã", "(31) 99184-2260"),
+        ("Sie erreichen mich unter 030 1234567 ab Montag", "030 1234567"),
         ("teléfono fijo de la oficina 91 540 27 16.", "91 540 27 16"),  # cues: a landline, "call", Persian
         ("Για οποιαδήποτε απορία, καλέστε μας στο 28210 44719 ή γράψτε", "28210 44719"),
         ("تلفن: ۰۲۱-۳۳۸۱۴۲۷۵", "۰۲۱-۳۳۸۱۴۲۷۵"),
@@ -596,6 +602,9 @@ def test_tax_and_identity_numbers_are_no_phone_or_card(pii_detector, text, entit
         ("  allowed_networks:\n    - 10.12.0.0/16\n", ["10.12.0.0/16"]),
         ("ยื่นแบบ (ระบบลงทะเบียน เวอร์ชัน 3.12.0.254) ภายในวันที่", []),  # "version" in Thai, Serbian
         ("кроз апликацију еКатастар (верзија 10.2.4.118). Републичка", []),
+        ("Λογισμικό έκδοση 10.2.4.118 εγκαταστάθηκε", []),
+        ("الإصدار 10.2.4.118 متوفر", []),
+        ("نسخه 10.2.4.118 نصب شد", []),
         ("CI 流水线推上去的 tag 是 10.4.2.118，chart", []),  # an image's tag
         ('Failed to pull image "registry.kestrel.internal/payments/ledger-api:10.4.2.118"', []),
         ("WARN   line 517: non-contiguous netmask 255.255.0.255", []),

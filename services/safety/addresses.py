@@ -492,10 +492,11 @@ def _field_spans(text: str) -> list[tuple[int, int]]:
 
 
 # A UK postcode or an Irish Eircode given alone after a word asking for it or naming it, in a call or a chat
-# ("the billing postcode.\nCaller: N16 7RT", "postcode M14 5RU", "Eircode?\nB: D06 F2K7"): it points at a few
+# ("the billing postcode.\nCaller: N16 7RT", "postcode M14 5RU", "Eircode?\nB: D06 F2K7", "the postcode separately,
+# so for the record it is CV32 5LP"): it points at a few
 # houses. ZZ99 is the NHS's code for no fixed abode, no place.
 _POSTCODE_GIVEN = re.compile(
-    r"(?i:\b(?:post\s?code|postal\s+code|eircode)\b)[^\n\d]{0,30}?(?:\n[^\n:\d]{0,30}:)?[ \t]*"
+    r"(?i:\b(?:post\s?code|postal\s+code|eircode)\b)[^\n\d]{0,50}?(?:\n[^\n:\d]{0,30}:)?[ \t]*"
     r"(?<![A-Za-z\d])(?P<code>(?!ZZ99)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})(?![\w-])"
 )
 

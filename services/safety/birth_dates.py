@@ -317,7 +317,7 @@ def _by_first_letter(alternatives: tuple[str, ...]) -> str:
 
 _BIRTH_CUE = _by_first_letter(_BIRTH_CUES)
 # A particle or copula between a cue and its date: Korean "생년월일은", Japanese "は" / "も", Chinese "是".
-_CUE_PARTICLE = r"(?:[은는이가]|は|が|も|是|为|為)?"
+_CUE_PARTICLE = r"(?:[은는이가]|は|が|も|是|为|為|显示|顯示)?"
 # Words that end a request for a date of birth on its line ("date of birth first please", "aur date of birth sir",
 # "Geburtsdatum bitte."), the answer on the next line.
 _REQUEST_WORDS = (
@@ -339,19 +339,23 @@ _DOB = re.compile(
     r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|reads|says|shows|като)\b"
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
+    # (in Japanese: "生年月日をお願いします。")
+    r"|を(?:お願い(?:します|いたします|致します)|教えて(?:ください|下さい)|お伺いします)(?=[。?？!]?[ \t]*\n)"
     r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
     r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:\([^)\n]{0,40}\)\s*[:=：–—-]?\s*)?\(?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,40}[)）]\s*[:=：–—-]?\s*)?[(（]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
-    rf"(?:[?.!]?[ \t]*\n{STAMP}(?:[^\n:]{{1,24}}:[ \t]*"
+    rf"(?:[?.!。？]?[ \t]*\n{STAMP}(?:[^\n:：]{{1,24}}[:：][ \t]*"
     rf"(?:[^\n\d:?]{{0,60}}?[,;—–][ \t]*|{_FILLER})"
     # or, in lower-case speech-to-text, a one-word speaker label with no colon: "customer yeah its ..."
     rf"|(?-i:[^\W\dA-Z_]{{2,20}})[ \t]+{_FILLER}))?"
+    # (after the age under an "Age / DOB" label: "29 yrs / 17th Feb. 1995")
+    r"(?:\d{1,3}[ \t]*(?:yrs?|years?|y\.?o\.?)[ \t]*[/,;|][ \t]*)?"
     rf"(?:the\s+)?(?P<date>{_DATE}(?:[ \t]?{_YEAR_WORD})?|{_DAY_MONTH})(?!\d)"
 )
 

@@ -107,6 +107,9 @@ _IP_CUE = re.compile(
     r"adres|adresse|adresa|direcci[oó]n|indirizzo|endere[cç]o|адрес|tunel|tunelu|túnel)(?![A-Za-z])"
     r"|(?-i:[a-z](?:IPs?|Ips?|Addr|Address|Host))(?![A-Za-z])|(?<!\S)-[sd](?=\s)"
 )
+# A DNS query's or record's class and type earlier on the line ("query: cdn.example.net IN AAAA +E(0)K (10.14.0.2)",
+# "ns1 300 IN A 10.0.0.53"): the quad after it is the server's or the record's address.
+_DNS_QUERY_BEFORE = re.compile(r"(?-i:\bIN[ \t]+(?:A|AAAA|ANY|CNAME|MX|NS|PTR|SOA|SRV|TXT|HTTPS|SVCB)\b)[^\n]*\Z")
 _CLAUSE_START = re.compile(r"[,;|()\n]|\.\s")
 _GLUED_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_]$")
 _GLUED_AFTER = re.compile(r"^[-_][A-Za-z]")
@@ -226,8 +229,9 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return False  # a flow record's source and destination
     if _NOT_IP_CUE.search(text[max(0, start - 16) : start]) or _IMAGE_BEFORE.search(text[max(0, start - 60) : start]):
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
-    clause = _clause_before(text, start)
-    if _IP_CUE.search(clause):
+    # (a quad in brackets is read with the clause before its bracket: "DNS server (10.14.0.2)")
+    clause = _clause_before(text, start - 1 if text.endswith("(", 0, start) else start)
+    if _IP_CUE.search(clause) or _DNS_QUERY_BEFORE.search(text, max(0, start - 60), start):
         return False
     if _RELEASE_IN_CLAUSE.search(clause):
         return True

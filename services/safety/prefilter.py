@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "3979dc7f8a5e3021",
-    "DateOfBirthRecognizer": "1ddebe17b616d38b",
+    "DateOfBirthRecognizer": "8012f21b6e24b06e",
 }
 
 

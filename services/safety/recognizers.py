@@ -192,6 +192,7 @@ _NOT_PERSON_WORDS = set(
     technologies logistics foods consulting insurance motors elektronik electronics official
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
+    house unidos unidas
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -771,6 +772,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     residence residencia residenza
     mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum parque parc parco
     strasse caddesi sokak bulvari centro servicio loja tienda toko
+    metro estacao bahnhof haltestelle hausverwaltung bakkerij backerei metzgerei autohaus kanzlei apotheke
+    sportverein turnverein tennisclub fussballclub schachclub
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
@@ -880,10 +883,17 @@ def _masculine_forms(surname: str) -> list[str]:
 
 
 def fold(word: str) -> str:
-    """``word`` without its accents ("nguyễn" -> "nguyen", "đức" -> "duc")."""
+    """``word`` without its accents ("nguyễn" -> "nguyen", "đức" -> "duc", "fußball" -> "fussball")."""
     if word.isascii():
         return word
-    word = word.replace("đ", "d").replace("Đ", "D").replace("ø", "o").replace("ł", "l").replace("ı", "i")
+    word = (
+        word.replace("đ", "d")
+        .replace("Đ", "D")
+        .replace("ø", "o")
+        .replace("ł", "l")
+        .replace("ı", "i")
+        .replace("ß", "ss")
+    )
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
@@ -1748,8 +1758,9 @@ class NameRecognizer(EntityRecognizer):
             return None
         if _REGION_AFTER.match(text[end:]) or no_person_here(text, start, end):
             return None
-        # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard")
-        beyond = re.match(r"(?:['’]s)?(?:\s+(?:Jr|Sr)\.?)?\s+([A-Z][a-z]+)", text[end:])
+        # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard"), on its line: the next
+        # line's first word is no part of it ("Mrs Nomvula Mthembu\nHouse 2217, Section K")
+        beyond = re.match(r"(?:['’]s)?(?:[ \t]+(?:Jr|Sr)\.?)?[ \t]+([A-Z][a-z]+)", text[end:])
         if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
             return None
         if titled:
@@ -1999,6 +2010,8 @@ _ID_VALUE_AFTER = re.compile(r"\.?[ \t]*[:#]?[ \t]*[A-Z]{0,4}[-/]?\d")
 _NAME_LABEL_AFTER = re.compile(r"(?i)[ \t]+name\b")
 # An airline reservation's special service request ("SSR DOCS SA HK1/P/..."): codes, no person.
 _SSR_BEFORE = re.compile(r"\bSSR[ \t]+\Z")
+# An airport's code in brackets before its name: "Tel Aviv (TLV, Ben Gurion)"
+_AIRPORT_CODE_BEFORE = re.compile(r"\([A-Z]{3},[ \t]*\Z")
 # A list of a category of things that bear people's names, after its label ("Storm naming list 2026/27:
 # Amy, Bert, ...", "Cocktail menu: Tom Collins 9.50 — ...", "Desserts: Peach Melba, Pavlova"): storms, cocktails,
 # wines, dishes and menus, ships.
@@ -2018,8 +2031,9 @@ _NUMBER_FIELD_BEFORE = re.compile(r"(?:^|[|^,;\"'\n])[ \t]*\d{1,6}[ \t]+\Z")
 _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 
 
-# A Spanish, Portuguese or Italian firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A."
-_LEGAL_FORM_END = re.compile(r"\bS\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)\.?\Z")
+# A Spanish, Portuguese, Italian or Dutch firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A.",
+# "Bakkerij Van der Meulen B.V."
+_LEGAL_FORM_END = re.compile(r"\b(?:S\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)|[BN]\.[ \t]?V)\.?\Z")
 
 
 def no_person_here(text: str, start: int, end: int) -> bool:
@@ -2046,6 +2060,8 @@ def no_person_here(text: str, start: int, end: int) -> bool:
     if run.lower() in _SPEAKER_ROLE_WORDS and _LINE_START_BEFORE.search(before) and _SPEAKER_AFTER.match(text[end:]):
         return True  # a role or kin word labelling a speaker ("Klient:", "Tía:")
     if _NAME_LABEL_AFTER.match(text, end) or _SSR_BEFORE.search(before) or run.startswith("SSR "):
+        return True
+    if _AIRPORT_CODE_BEFORE.search(before):
         return True
     if " " not in run and _LINE_START_BEFORE.search(before) and _STRING_ASSIGNED_AFTER.match(text, end):
         return True  # "Iban = \"AE16 ...\""

@@ -612,3 +612,24 @@ def test_tax_and_identity_numbers_are_no_phone_or_card(pii_detector, text, entit
 )
 def test_cisco_ports_in_brackets_network_prefixes_and_versions_in_other_languages(pii_detector, text, found):
     assert _found(pii_detector, text, "IP_ADDRESS") == found
+
+
+_DNS_TYPES = "A AAAA ANY CNAME MX NS PTR SOA SRV TXT HTTPS SVCB".split()
+
+
+@pytest.mark.parametrize("record", _DNS_TYPES)
+def test_a_dns_query_logs_server_address_in_brackets(pii_detector, record):
+    line = f"06-Mar-2025 07:41:02.377 queries: info: query: cdn.kestrel.net IN {record} +E(0)K (10.14.0.2)"
+    assert _found(pii_detector, line, "IP_ADDRESS") == ["10.14.0.2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("DNS server (10.14.0.2) answered", ["10.14.0.2"]),  # the cue before the bracket
+        ("the gateway (10.0.5.12) dropped it", ["10.0.5.12"]),
+        ("Release notes (10.4.2.1) are out", []),
+    ],
+)
+def test_a_quad_in_brackets_is_read_with_the_clause_before_its_bracket(pii_detector, text, found):
+    assert _found(pii_detector, text, "IP_ADDRESS") == found

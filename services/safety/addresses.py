@@ -84,12 +84,18 @@ _STREET_FIRST = (
 # The same in lower case, as Italian, Portuguese, French and Spanish write them in a sentence ("di via Aurelio
 # Saffi 22"): only where a postcode and its town close the address
 _STREET_FIRST_LOWER = r"(?:via|viale|corso|piazza|rua|rue|calle|avenida)"
-# A part after a street-first address's house number: a flat, floor or unit ("piso 7° B", "depto.
-# 1403", "Int. 3", "4° B", "bte 12"), a colonia, district or town ("Col. Roma Norte", "Villa Alemana"),
-# a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word ending in a full stop ends the
-# part ("..., N.L.. Diagnóstico").
+# A flat, floor or unit after a street-first address's house number ("piso 7° B", "depto. 1403", "Int. 3",
+# "bte 12", "interior 3"), perhaps two in a row ("piso 7 depto C")
+_LATIN_UNIT_WORD = r"piso|depto|dpto|apartamento|apto|apt|interior|int|torre|bloque|oficina|local"
+_LATIN_UNIT = (
+    rf"(?i:{_LATIN_UNIT_WORD}|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?"
+    rf"(?: (?i:{_LATIN_UNIT_WORD})\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?)?"
+)
+# A part after a street-first address's house number: a unit (``_LATIN_UNIT``, or "4° B"), a colonia, district or
+# town ("Col. Roma Norte", "Villa Alemana"), a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word
+# ending in a full stop ends the part ("..., N.L.. Diagnóstico").
 _LATIN_PART = (
-    r"(?:(?i:piso|depto|dpto|apto|apt|int|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{1,6}(?: [A-Z]\b)?"
+    rf"(?:{_LATIN_UNIT}"
     r"|\d{1,2}[°º](?: ?[A-Z]\b)?"
     r"|(?:(?:Col|C\.P|CP)\.?\s)?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}|[A-Z]\d{4}[A-Z]{3})"
     r"(?:(?<!\.) (?:(?:de|del|la|los|las|do|da|dos|das|y) )?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}))*)"
@@ -171,9 +177,10 @@ _KOREAN_FORM = (
     rf"{_BEFORE_HOUSE}(?:\b\d{{1,5}}(?:-\d{{1,4}})?\s+{_KO_ROAD}|\b{_KO_ROAD}\s\d{{1,5}}(?:-\d{{1,4}})?)"
     rf"{_UNIT}?{_TOWNS_POSTAL}"
 )
-# the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal"
+# the house number first: "15 Rua do Almada, 4050-036 Porto, Portugal" (not a table's last number before the next
+# column: "+34 943 21 87 60  Kale Nagusia 9, 20003 Donostia")
 _HOUSE_BEFORE_STREET_FIRST_FORM = (
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*"
+    rf"{_BEFORE_HOUSE}\b\d{{1,5}}(?![ \t]{{2}}|\t)\s+{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,\s*"
     rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}"
 )
 # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
@@ -313,8 +320,13 @@ _ADDRESS_PATTERNS = [
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
-    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,4}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
+    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
     rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
+    # Colombian: the street's type and number, then "#" (or "No.") and the cross street's number and the house's:
+    # "Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá", "Cra. 7 No. 71-21, Bogotá"
+    r"\b(?:Calle|Carrera|Cra\.?|Kr\.?|Cl\.?|Avenida|Av\.|Diagonal|Dg\.?|Transversal|Tv\.?)\s+\d{1,3}[A-Z]?"
+    rf"(?:\s(?:Bis|Sur|Este|Norte|[A-Z]))*\s*(?:#|No\.?|N[°º]\.?)\s*\d{{1,3}}[A-Z]?\s?-\s?\d{{1,3}}[A-Z]?"
+    rf"(?:,\s?{_LATIN_PART}){{0,6}}",
     # Malaysian: "No. 23, Jalan SS 2/64, 47300 Petaling Jaya, Selangor", "B-12-3, Residensi Vista, Jalan Bukit
     # Serdang 3, 43300 Seri Kembangan, Selangor" (a house or unit number, perhaps a building, the road, a postcode)
     rf"\b(?:No\.?\s*\d{{1,4}}[A-Z]?(?:-\d{{1,3}})*|[A-Z]-\d{{1,3}}-\d{{1,3}}|\d{{1,4}}[A-Z]?)(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}})?"

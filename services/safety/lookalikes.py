@@ -424,7 +424,7 @@ _POSSESSIVE_NUMBER = (
 _ENGLISH_CUES = (
     r"phone|phoned|tel|telephone|mobile|mob|cell|cellphone|call|called|calling|ring|rang|whatsapp|"
     r"landline|fax|sms|text|reach|dial|line|contact|kontakt|office|direct|t[ée]l[ée]phone|t[ée]l|"
-    r"telefon|handy|portable|cellulare|gsm|erreichen|erreichbar|anrufen"
+    r"telefon|portable|cellulare|gsm"
 )
 _CJK_CUES = "".join(rf"(?P<{script}>{words})|" for script, (words, _) in CJK_CUES.items())[:-1]
 _WORD_CUES = "|".join(words for words, _ in CUES_BY_LANGUAGE.values()) + "|" + _ENGLISH_CUES
@@ -459,7 +459,7 @@ _ASKED_LINE_BEFORE = re.compile(
     rf"|(?:(?P<iberian_phone>tel[ée]fonos?|telefone)|{_PHONE_NOUNS})\b[^\n]*\?[ \t]*\n)"
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*)?(?:[^\W\d_][^\n:]{0,30}:[ \t]*)?"
 )
-_CUE_REACH = 30
+_CUE_REACH = 40
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
 _ABBREVIATED_CUE_BEFORE = re.compile(r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|τηλ|тел|моб)\.[ \t]*(?::[ \t]*)?$")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the

@@ -20,6 +20,8 @@ import re
 # The regions that write Spanish ("ñ" points to them).
 SPANISH = ("ES", "MX", "AR", "CO", "PE", "CL", "VE", "EC", "GT", "BO", "DO", "PY", "UY", "CR", "PA")
 CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
+    # (German: "erreichen Sie mich unter 0176 / 238 55 910")
+    "german": (r"handy|erreichen|erreichbar|anrufen", ("DE", "AT", "CH")),
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"

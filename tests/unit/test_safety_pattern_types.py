@@ -633,3 +633,14 @@ def test_a_dns_query_logs_server_address_in_brackets(pii_detector, record):
 )
 def test_a_quad_in_brackets_is_read_with_the_clause_before_its_bracket(pii_detector, text, found):
     assert _found(pii_detector, text, "IP_ADDRESS") == found
+
+
+@pytest.mark.parametrize("cue", ["erreichen Sie mich", "Handy", "anrufen unter", "erreichbar"])
+def test_german_cues_read_german_national_numbers(pii_detector, cue):
+    text = f"Für Rückfragen {cue}: 0176 / 238 55 910. Danke"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["0176 / 238 55 910"]
+
+
+def test_a_number_up_to_forty_characters_after_its_cue(pii_detector):
+    text = "Für Rückfragen erreichen Sie mich unter 0176 / 238 55 910. Andernfalls"  # 33 characters
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["0176 / 238 55 910"]

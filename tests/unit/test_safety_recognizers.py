@@ -2860,3 +2860,32 @@ def test_a_home_a_country_an_airport_and_a_dutch_firm_are_no_person(text, run):
 )
 def test_a_place_word_on_the_next_line_leaves_the_name_before_it(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (  # five words of a street's name, an interior, a colonia and a C.P.
+            "Domicilio fiscal: Av. Enrique Díaz de León Norte 1135, Int. 4, Col. Santa Tere, C.P. 44600, Guadalajara",
+            "Av. Enrique Díaz de León Norte 1135, Int. 4, Col. Santa Tere, C.P. 44600, Guadalajara",
+        ),
+        (
+            "Valentina: Av. Corrientes 4152, piso 7 depto C, C1194AAR CABA",
+            "Av. Corrientes 4152, piso 7 depto C, C1194AAR CABA",
+        ),
+        (  # Colombian: the cross street's and the house's numbers after "#" or "No."
+            "CIUDADANO: Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá.",
+            "Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá",
+        ),
+        ("Entrega: Carrera 7 No. 71-21, torre B, Bogotá", "Carrera 7 No. 71-21, torre B, Bogotá"),
+        ("Dirección: Cra. 43A # 1 Sur-100, oficina 1201, Medellín", "Cra. 43A # 1 Sur-100, oficina 1201, Medellín"),
+        ("Dirección: Diagonal 40A Bis # 14-27, Bogotá", "Diagonal 40A Bis # 14-27, Bogotá"),
+        ("Dirección: Transversal 93 # 51-98, local 2, Bogotá", "Transversal 93 # 51-98, local 2, Bogotá"),
+        (  # a table's phone column before the address column: its last group is no house number
+            "1  Iñaki  Etxeberria  22/11/1975  +34 943 21 87 60  Kale Nagusia 9, 20003 Donostia",
+            "Kale Nagusia 9, 20003 Donostia",
+        ),
+    ],
+)
+def test_mexican_argentine_and_colombian_street_first_addresses(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

@@ -338,18 +338,19 @@ _LABEL_WORDS = frozenset(
     target host port user assistant system bot admin support operator moderator server guest me you q a re
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
-    author committer reporter assignee reviewer attending referrer
+    author committer reporter assignee reviewer attending referrer notă nota
     """.split()
 )
 # Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
-# ("Klient:", "Ejecutivo:", "Doctor:", Somali "Bukaanka:" (the patient), "Tía:", "Nani:", "Mum:").
+# ("Klient:", "Ejecutivo:", "Doctor:", Somali "Bukaanka:" (the patient), "Tía:", "Nani:", "Mum:", "Nan:").
 _SPEAKER_ROLE_WORDS = frozenset(
     """
     klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
     operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
     speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
-    auntie aunty uncle grandma grandpa granny nanny ammi abbu abba visitor driver courier rider seller buyer
-    landlord tenant receptionist pharmacist dispatch them us we they him her sent importance objet
+    auntie aunty uncle grandma grandpa granny nanny nan nana nanna gran grandad ammi abbu abba visitor driver
+    courier rider seller buyer landlord tenant receptionist pharmacist dispatch them us we they him her sent
+    importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
@@ -1137,6 +1138,8 @@ class NameRecognizer(EntityRecognizer):
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
                 out.append(recognizer_result("PERSON", start, end, 0.85, self))
+        # a stock placeholder names no one, whichever part found it ("성명: 홍길동", "姓名：张三")
+        out = [r for r in out if " ".join(text[r.start : r.end].lower().split()) not in _PLACEHOLDER_NAMES]
         return sorted(out, key=lambda r: r.start)
 
     def _spoken_names(self, text: str) -> list[tuple[int, int]]:
@@ -2000,6 +2003,8 @@ _NAMED_AFTER_BEFORE = re.compile(r"(?i)(?:\bимени|\bімені|\bим\.|\b�
 _PLACEHOLDER_NAMES = frozenset(
     {"john doe", "jane doe", "john q. public", "max mustermann", "erika mustermann", "joe bloggs", "fred bloggs"}
     | {"fulano de tal", "иванов иван иванович", "иван иванович иванов", "іваненко іван іванович"}
+    # the Philippine, Korean and Chinese form-filling examples
+    | {"juan dela cruz", "juan de la cruz", "홍길동", "张三", "李四", "王五"}
 )
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.

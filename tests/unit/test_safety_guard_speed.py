@@ -562,7 +562,7 @@ def test_the_cue_pass_stops_trying_regions_once_the_window_holds_no_number_to_ad
     number still free in the window, the regions go on and find it."""
     matched = _spy_cue_windows(monkeypatch)
     phone = _phone(pii_detector)
-    text = "Room 12: call 212-555-0198 today, or for urgent matters only mobile 7700 900623."  # 40 characters apart  # ten digits no number holds: every region due
+    text = "Room 12: call 212-555-0198 or mobile 7700 900623."  # ten digits no number holds: every region due
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == ["212-555-0198", "7700 900623"]
     assert [region for _, region in matched] == ["US"]
     matched.clear()

@@ -2045,9 +2045,10 @@ def no_person_here(text: str, start: int, end: int) -> bool:
     """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a region after a
     town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ...", "Case No. 26CV114478"), a
     stock placeholder ("John Doe", "Max Mustermann"), a property given a string in code ("Iban = \"..."), the first
-    word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR code, an item of a list of
-    storms, cocktails or ships, a German compound named after a person ("Marie-Curie-Platz"), or a street or town
-    after the house number or postcode that opens its field.
+    word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR code, an airport's name
+    after its code in brackets ("(TLV, Ben Gurion)"), a school named after a person, a firm's legal form ending the
+    run ("S.L", "B.V."), an item of a list of storms, cocktails or ships, a German compound named after a person
+    ("Marie-Curie-Platz"), or a street or town after the house number or postcode that opens its field.
     A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
     run = text[start:end]
     before = text[max(0, start - 80) : start]

@@ -57,13 +57,14 @@ _TOWN = rf"(?:,?\s*{_NOT_TOWN}{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 # A town set apart from the word before it by a comma or a space: a capitalised word is never cut in
 # two to make a street and a town ("114  PNR K7Q2LM", "4419 AUTH 08817" hold a code, not an address).
 _TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+# (a whole code: no part of a longer one, "...PT,PT59003506510000438290713" holds an IBAN)
 _POSTAL = (
-    r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
+    r"(?:,?\s*(?<!\w)(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
     r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
     r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
     r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}"  # Irish Eircode
     # a Dublin postal district, perhaps its Eircode after it
-    r"|Dublin\s(?:1\d|2[0-4]|[1-9]|6W)(?:,?\s*[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})?(?![\w/-]|\.\d)))"
+    r"|Dublin\s(?:1\d|2[0-4]|[1-9]|6W)(?:,?\s*[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})?(?![\w/-]|\.\d))(?!\w))"
 )
 # After a town only: a postcode of four to six digits (South Africa, Australia after the state,
 # continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
@@ -157,8 +158,9 @@ _BEFORE_HOUSE = (
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
 # Fife KY15 5AZ", "783 Anandapur, Kolkata 700107"): the national forms above or a six-digit PIN
-# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN).
-_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d))"
+# (which never begins with 0: "Tampere. Puhelin 040 718 2294" holds a phone number, not a PIN; nor is it a part
+# of a longer code or number: "PT59003506510000438290713" is an IBAN, "Zugangs-PIN 418 227 903#" a dial-in code).
+_STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?(?<!\w)[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d|[ \t]\d))"
 # The town after a continental postcode: a few words on its line ("Santiago de Querétaro"), then perhaps a
 # province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
 _TOWN_AFTER_CODE = (
@@ -251,10 +253,10 @@ _ADDRESS_PATTERNS = [
     # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it)
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
-    # Wittenham, Abingdon OX14 4QS"
+    # Wittenham, Abingdon OX14 4QS", "Chalmers Street, EH3 9ES"
     rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
     rf"\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
-    rf"{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}",
+    rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_POSTAL})",
     # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000
     # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,
     # Casablanca 20330 / 4520, rue Saint-Denis, app. 3, Montréal (Québec) H2J 2L3
@@ -285,10 +287,11 @@ _ADDRESS_PATTERNS = [
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
     # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
-    # Barkatpura, Hyderabad 500027"
-    r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:H|D|Door|Flat|Plot)\.?\s?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
+    # Barkatpura, Hyderabad 500027"; "No. 18/2, 2nd Main Road, ...", "Flat No. 304, ..., HSR Layout Sector 2, ..."
+    r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
     r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
-    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,2}}|{_SECTOR}),){{1,4}}\s*{_CAP}(?:\s{_CAP})?"
+    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,2}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
+    rf"\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
     # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"

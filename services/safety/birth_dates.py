@@ -262,6 +262,8 @@ _BIRTH_CUES = (
     r"data\s+na[șsş]terii",
     r"n[ăa]scut[ăa]?(?:\s+la\s+data\s+de)?",
     r"sz[üu]let[ée]si\s+(?:d[áa]tum|id[őo])",
+    # the Hungarian form's place and time of birth: "Születési hely, idő: Szeged, 1958. 03. 21."
+    r"sz[üu]let[ée]si\s+hely\s*,\s*id[őo]\s*:\s*[^\W\d_][^,\n]{0,30},",
     r"sz[üu]letett",
     r"sz[üu]l\.",
     r"gimimo\s+data",
@@ -273,14 +275,19 @@ _BIRTH_CUES = (
     r"tanggal\s+lahir",
     # Swahili
     r"tarehe\s+ya\s+kuzaliwa",
-    r"alizaliwa",
+    r"alizaliwa(?:\s+tarehe)?",  # "alizaliwa tarehe 12 Machi 2019": born on (the date)
+    # Welsh "born on", Spanish "came into the world"
+    r"anwyd(?:\s+ar)?",
+    r"lleg[óo]\s+al\s+mundo",
     r"tarikh\s+lahir",
     r"lahir(?:\s+pada)?",
     # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995", "Tempat, tanggal
     # lahir: Bandung, 12 Maret 1996"
     r"t(?:empat|mp)\.?\s*[/,]\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
     # Arabic, Persian, Urdu, Hebrew, Hindi, Bengali, Tamil, Telugu, Thai
-    r"تاريخ\s+الميلاد",
+    r"تاريخ\s+(?:الميلاد|ميلاد(?:ي|ه|ها))",  # "my", "his", "her" birth date: "تاريخ ميلادي"
+    r"وتاريخ\s+(?:الميلاد|ميلاد(?:ي|ه|ها))",  # ... after "and", written on to it
+    r"المولود(?:ة)?\s+بتاريخ",  # "born on the date"
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
     r"תאריך\s+ליד[הת]",
@@ -346,7 +353,7 @@ _DOB = re.compile(
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,40}[)）]\s*[:=：–—-]?\s*)?[(（]?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,40}[)）]\s*[:=：–—-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")

@@ -152,7 +152,7 @@ _AMBIGUOUS = set(
 )
 
 TITLES = (
-    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herr|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
     r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
@@ -192,7 +192,7 @@ _NOT_PERSON_WORDS = set(
     technologies logistics foods consulting insurance motors elektronik electronics official
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
-    house unidos unidas
+    house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -238,10 +238,10 @@ _PARTICLE = (
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
 # A title that opens a name inside a capitalised run: the run ends before it ("Ihre Patientin | Frau Renate
 # Zwickl", German's nouns capitalised), and the name's own run starts with it.
-_TITLE_INSIDE = r"(?:Herr|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra)\.?[^\S\n]"
+_TITLE_INSIDE = r"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra)\.?[^\S\n]"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}\s+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
     rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
 )
 _IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
@@ -251,10 +251,11 @@ _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 # Irish "Ó", "Ní", "Mac", Arabic "Al", "Abu").
 _CAPITAL_PARTICLES = frozenset("te ó o ní ni nic mac mc ua al el abu bin de da di le la van von".split())
 _POSSESSIVE = re.compile(r"['’]s$")
-# (Italian writes its titles in lower case too: "la sig.ra Kovalenko", "il dott. Bianchi")
-_TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.)\s*$")
+# (Italian and Dutch write their titles in lower case too: "la sig.ra Kovalenko", "il dott. Bianchi", "dhr. Ruud
+# van der Meulen")
+_TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.|dhr\.|mevr\.)[ \t]*\Z")
 _TITLE_WORDS = set(
-    "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr frau mme mlle mevr dhr rev revd capt sgt "
+    "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
     "licda".split()
 )
@@ -317,15 +318,17 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
 # (In brackets after kin only: "Patient (Female)" is no name.)
 _KIN_BEFORE = re.compile(
-    # (first a look at the tail every match has, its word and at most a digit, spaces, ":" or "(" to the end:
+    # (first a look at the tail every match has, its word and at most a digit, spaces, ":", "(" or "," to the end:
     # then the words themselves are tried only at the last word or two)
-    r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)"
+    r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(,]*$)"
     r"(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
-    # kin in Spanish, Portuguese, German, Tagalog and Swahili ("mi tía Luz", "si kuya Arnel", "mama Neema")
+    # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
+    # "mama Neema", "mia moglie, Rossella")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|hij[oa]|espos[oa]|irm[ãa]o?|av[óô]|"
     r"filh[oa]|net[oa]|tante|onkel|bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|"
-    r"mama|baba|dada|kaka|mjomba|shangazi)[ \t]*[:(]?"
+    r"mama|baba|dada|kaka|mjomba|shangazi|"
+    rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
@@ -338,7 +341,7 @@ _LABEL_WORDS = frozenset(
     target host port user assistant system bot admin support operator moderator server guest me you q a re
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
-    author committer reporter assignee reviewer attending referrer notă nota
+    author committer reporter assignee reviewer attending referrer notă nota forename forenames név
     """.split()
 )
 # Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
@@ -354,7 +357,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
-    pembeli penjual pelanggan kurir alıcı satıcı müşteri
+    pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
@@ -500,7 +503,7 @@ _PERSON_LINE_BEFORE = re.compile(
     r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
     r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
     r"reported by|submitted by|assigned to|owner|claimant|insured|policyholder|beneficiary|account holder|"
-    r"from|von|van|de|da|para)[ \t]*:[ \t]*$"
+    r"from|von|van|de|da|para|witness|executor|trustee|guarantor)(?:[ \t]+\d{1,2})?[ \t]*:[ \t]*$"
 )
 # Roles in other languages at a line's start: a transcript's speakers too ("Kunde: Guten Abend"), so they
 # open a field only for a name written surname first ("Patientin: Hufnagl, Walburga")
@@ -559,6 +562,8 @@ _LOG_USER = re.compile(
     r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
     rf"(?-i:{_USER_NAME})(?![\w@.-])"
 )
+# A shell prompt's user at a line's start: "kbaptiste@bastion-01:~$ last -n 4", "root@db2:/var/log#"
+_PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=[ \t]|$)")
 # A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
@@ -709,6 +714,8 @@ _CJK_LABEL_BEFORE = re.compile(
     r"联系人|申请人|承办人|经办人|报告人|受付者|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
     r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
 )
+# A Japanese era before its year ("平成27年", "令和元年"): a date's part, no surname and given name
+_JAPANESE_ERA = re.compile(r"(?:明治|大正|昭和|平成|令和)(?:\d|[０-９]|元年)")
 # A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",
 # "박지훈 오후 3:12 ...")
 _CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後|上午|下午)?[ \t]*\d{1,2}:\d\d)")
@@ -792,6 +799,11 @@ _BESIDE_NAMES = frozenset(
 )
 
 
+# Function words of a heading in capitals ("GIUDIZIO DI IDONEITÀ ALLA MANSIONE SPECIFICA", "IDONEO CON
+# PRESCRIZIONI", "APLIKASYON PARA SA ISKOLARSIP"): no name's part, unlike a particle ("DE", "VAN")
+_HEADING_WORDS = frozenset(
+    "con per alla alle nella sulla para sa ng mga of and for the with und für mit pour avec".split()
+)
 # Surnames of stock placeholder names ("John Doe", "Richard Roe", "Erika Mustermann")
 _STOCK_SURNAMES = frozenset("doe roe mustermann musterfrau fulano mengano zutano beltrano sicrano".split())
 _WEEKDAYS = frozenset("mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday".split())
@@ -1096,6 +1108,8 @@ class NameRecognizer(EntityRecognizer):
             users = [m for m in _LOG_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "\\" in text:
                 users += [m for m in _DOMAIN_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
+            if "@" in text:
+                users += [m for m in _PROMPT_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "Users" in text:
                 for listed in _SSH_USER_LIST.finditer(text):
                     found = _SSH_LISTED_USER.finditer(text, listed.start(1), listed.end(1))
@@ -1208,9 +1222,13 @@ class NameRecognizer(EntityRecognizer):
     def _bracketed_sender(self, m: re.Match[str]) -> tuple[int, int]:
         """Which of a sender label's two parts, one in brackets, is the name: not the role word ("Agent",
         "Customer Care"), else the one the lists know, else the shorter (a role is a long word:
-        "Þjónustufulltrúi (Birna)", "Iker (laguntzailea)")."""
+        "Þjónustufulltrúi (Birna)", "Iker (laguntzailea)"). After a role word and a name, the brackets hold the
+        firm or the team: "Agent Tolu (QuickNaira)" is Tolu."""
         outside, inside = m.group(1), m.group(2)
-        if outside.split()[0].lower() in _LABEL_WORDS or re.fullmatch(_ROLES, outside.lower()):
+        role, *name = outside.split()
+        if name and (role.lower() in _LABEL_WORDS or re.fullmatch(_ROLES, role.lower())):
+            return m.end(1) - len(name[0]), m.end(1)
+        if role.lower() in _LABEL_WORDS or re.fullmatch(_ROLES, outside.lower()):
             return m.span(2)
         if inside.split()[0].lower() in _LABEL_WORDS:
             return m.span(1)
@@ -1357,7 +1375,7 @@ class NameRecognizer(EntityRecognizer):
         words = list(_CJK_WORD.finditer(text))
         taken = 0  # the end of a name over two words: its second word is done
         for i, w in enumerate(words):
-            if w.start() < taken:
+            if w.start() < taken or _JAPANESE_ERA.match(text, w.start()):
                 continue
             word = w.group()
             nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].start() - w.end() == 1 else None
@@ -1694,6 +1712,8 @@ class NameRecognizer(EntityRecognizer):
             return None  # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
+        if shouting and not titled and any(t.lower() in _HEADING_WORDS for t in tokens):
+            return None  # a heading in capitals
         if shouting and not titled and len(tokens) == 2 and _capital_code(tokens, known):
             return None  # "MCG TAB", "ULD AKE", "JUN FLT": two short words in capitals are codes
         if any(plain(t) in _STOCK_SURNAMES for t in tokens):
@@ -2005,6 +2025,8 @@ _PLACEHOLDER_NAMES = frozenset(
     | {"fulano de tal", "иванов иван иванович", "иван иванович иванов", "іваненко іван іванович"}
     # the Philippine, Korean and Chinese form-filling examples
     | {"juan dela cruz", "juan de la cruz", "홍길동", "张三", "李四", "王五"}
+    # the US court's second placeholder and the Polish form example
+    | {"jane roe", "richard roe", "jan kowalski"}
 )
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.
@@ -2028,7 +2050,7 @@ _THING_LIST_LABEL = re.compile(
 # "Marie-Curie-Platz", "Heinrich-Hertz-Turm".
 _PLACE_COMPOUND = re.compile(
     r"(?i)-(?:straße|strasse|allee|platz|weg|gasse|ring|damm|ufer|brücke|turm|park|markt|bahnhof|schule|"
-    r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum)\Z"
+    r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum|institut|universität|klinik|klinikum|stiftung|museum)\Z"
 )
 # A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
 # a street or a town named after a person, its field closed right after the run.

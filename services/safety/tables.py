@@ -112,7 +112,8 @@ _KEY_KINDS = {
     ),
     "address": (
         "address addr addr1 addr2 address1 address2 addressline addressline1 addressline2 line1 line2 street "
-        "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
+        "logradouro street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress "
+        "postaladdress "
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 住址 주소 "
         "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
@@ -156,7 +157,8 @@ KEY_KINDS |= dict.fromkeys(ROLE_NAME_KEYS, "name")
 # A person's role before a name's or a birth date's key ("patient_dob", "guardianLastName", "billing_street")
 _ROLE_PREFIXES = (
     "patient customer client contact member employee staff student guest holder account passenger pax insured "
-    "applicant tenant guardian parent mother father spouse child owner billing shipping delivery mailing home "
+    "applicant tenant guardian parent mother father spouse child owner payee payer buyer seller billing shipping "
+    "delivery mailing home office work business "
     "postal residential permanent current new old previous registered correspondence"
 ).split()
 _SUFFIX_KINDS = (
@@ -177,6 +179,8 @@ _SUFFIX_KINDS = (
         "name",
     ),
     ("address", "address"),
+    ("first", "given"),  # a CSV header's "employee_first", "payee_last"
+    ("last", "family"),
     ("addressline1", "address"),
     ("street", "address"),
 )

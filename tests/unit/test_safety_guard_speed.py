@@ -518,8 +518,11 @@ def test_a_recognisers_own_context_hook_still_runs(pii_detector):
     [
         (
             "_KIN_BEFORE",
-            r"(?=[\w./]++(?:[ \t]+\d)?[ \t:(]*$)",
-            ["my wife ", "Tía: ", "grandson (", "née ", "geb. ", "Parent/Carer 2: ", "guardian   1 :", "flatmate:"],
+            r"(?=[\w./]++(?:[ \t]+\d)?[ \t:(,]*$)",
+            [
+                *("my wife ", "Tía: ", "grandson (", "née ", "geb. ", "Parent/Carer 2: ", "guardian   1 :"),
+                *("flatmate:", "moglie, "),
+            ],
         ),
         (
             "_GREETING_RIGHT_BEFORE",

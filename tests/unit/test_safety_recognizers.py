@@ -2914,3 +2914,136 @@ def test_a_grandparent_labelling_a_chat_line_is_no_name(kin):
 def test_a_romanian_note_label_is_no_name():
     text = "2;Pop;Ioana;7950412221014;12.04.1995\n\nNotă: alegătoarea de la poziția 2 s-a mutat"
     assert "Notă" not in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "学歴・職歴\n平成27年3月　東京都立青山高等学校　卒業\n平成31年3月　同　卒業",
+        "生年月日が「平成2年7月15日」の社員",
+        '{ "name": "Jane Roe", "email": "jane.roe@kyc.test" }',  # the US courts' second placeholder
+        "Imię i nazwisko: Jan Kowalski\nPESEL: XXXXXXXXXXX",  # the Polish form example
+        "Impfangebote gemäß Empfehlungen der STIKO am Robert Koch-Institut: 311 Influenza",
+        "Dier: Bommel (hond, Berner Sennen, reu, gecastreerd, 34,2 kg)",
+        "Razze a rischio: Cavalier King Charles Spaniel, Barboncino, Chihuahua",
+        "GIUDIZIO DI IDONEITÀ ALLA MANSIONE SPECIFICA\n(art. 41, D.Lgs. 81/2008)",
+        "Giudizio: IDONEO CON PRESCRIZIONI\n- evitare il sollevamento",
+        "APLIKASYON PARA SA ISKOLARSIP – Pundasyong Bayanihan",
+    ],
+)
+def test_a_japanese_era_placeholders_an_institute_dog_breeds_and_headings_in_capitals_name_no_one(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("wir berichten über Ihren Patienten Herrn Jürgen Wöllner, geb. 22.04.1949", "Jürgen Wöllner"),
+        ("nuovo conto cointestato con mia moglie, Rossella Mastrangelo:\n\nIBAN IT28", "Rossella Mastrangelo"),
+        (
+            "Chat\n[09:15] Agent Tolu (QuickNaira): Good morning\n[09:16] Customer: ok\n"
+            "[09:18] Agent Tolu (QuickNaira): ok",
+            "Tolu",
+        ),
+    ],
+)
+def test_herrn_as_a_title_kin_before_a_comma_and_an_agent_beside_a_firm_in_brackets(text, name):
+    found = spans(NameRecognizer(), text)
+    assert name in found and "QuickNaira" not in found
+
+
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("APPLICANT 1\nTitle: Mr\nForename(s): Oluwaseun Daniel\nSurname: Adeyemi", "Forename"),
+        ("Name (Last, First MI): Castellanos-Whitfield, Dolores M.\nDate of Birth: 09/27/1971", "Date"),
+        ("Név: dr. Kovácsné Balogh Ilona\nSzületési hely: Pécs\n\nmásrészről\nNév: Szabó-Nagy Eszter\n", "Név"),
+    ],
+)
+def test_a_title_ending_a_line_opens_no_name_on_the_next_and_hungarian_name_labels_are_no_name(text, word):
+    assert word not in spans(NameRecognizer(), text)
+
+
+def test_a_shell_prompts_user_is_a_person_and_roots_is_not():
+    text = "kbaptiste@bastion-01:~$ last -n 4\nreboot   system boot\nroot@db2:/var/log# ls\n"
+    assert spans(NameRecognizer(), text) == ["kbaptiste"]
+
+
+def test_a_postcode_is_no_part_of_a_longer_code():
+    text = (
+        "payee_first,payee_last,country,iban,amount_eur,contact\n"
+        "Inés,Castaño Ibarra,ES,ES7700491500052718093346,1875.50,+34 612 48 93 07\n"
+        "João,Mendes Carvalho,PT,PT59003506510000438290713,960.00,jmcarvalho@sapo.pt\n"
+    )
+    assert spans(AddressRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("mama wa Baraka Otieno (alizaliwa tarehe 12 Machi 2019). Jana usiku", "12 Machi 2019"),
+        ("Név: dr. Kovácsné Balogh Ilona\nSzületési hely, idő: Szeged, 1958. 03. 21.\nAnyja neve:", "1958. 03. 21"),
+        ("Születési hely, idő: Debrecen, 1994. november 8.\n", "1994. november 8."),
+        ("أحمد محمود الزعبي، المولود بتاريخ ١٤/٠٣/١٩٨٧، ويحمل جواز سفر", "١٤/٠٣/١٩٨٧"),
+        ("رقم جوالي 050 318 4472 وتاريخ ميلادي ١٧/٠٤/١٩٨٨", "١٧/٠٤/١٩٨٨"),
+        ("調べたところ、生年月日が「平成2年7月15日」の社員（和暦で登録）", "平成2年7月15日"),
+        ("Valentina, que llegó al mundo el 14 de febrero de 2024 a las 6:42 en el Hospital", "14 de febrero de 2024"),
+        ("ei mab bach, Gethin, a anwyd ar 2 Chwefror 2024. Mam a'r babi yn iach!", "2 Chwefror 2024"),
+    ],
+)
+def test_birth_cues_in_swahili_hungarian_arabic_welsh_spanish_and_a_japanese_quote(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Telefonkonferenz für Analysten morgen um 10:00 MEZ, Zugangs-PIN 418 227 903#.",  # a dial-in code
+        'Yesterday he wrote "nice flat on Chalmers Street" and left',
+    ],
+)
+def test_a_pin_of_a_longer_number_is_no_postcode(text):
+    assert spans(AddressRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "- Current residence: No. 18/2, 2nd Main Road, Gandhi Nagar, Adyar, Chennai 600020 (we move in June)",
+            "No. 18/2, 2nd Main Road, Gandhi Nagar, Adyar, Chennai 600020",
+        ),
+        (
+            "the property at Flat No. 304, Sai Krupa Residency, 5th Cross, HSR Layout Sector 2, Bengaluru, "
+            "Karnataka 560102.",
+            "Flat No. 304, Sai Krupa Residency, 5th Cross, HSR Layout Sector 2, Bengaluru, Karnataka 560102",
+        ),
+        (
+            "The family lives at No. 12, 2nd Cross, Gandhi Bazaar, Basavanagudi, Bengaluru - 560004.",
+            "No. 12, 2nd Cross, Gandhi Bazaar, Basavanagudi, Bengaluru - 560004",
+        ),
+        ('he wrote "nice flat on Chalmers Street, EH3 9ES" which is', "Chalmers Street, EH3 9ES"),
+        (
+            'office_address: "3rd Floor, Prestige Meridian II, 30 MG Road, Bengaluru 560001"',
+            "3rd Floor, Prestige Meridian II, 30 MG Road, Bengaluru 560001",
+        ),
+        (
+            '"buyer_address": "ul. Piotrkowska 148/150 lok. 7, 90-063 Łódź"',
+            "ul. Piotrkowska 148/150 lok. 7, 90-063 Łódź",
+        ),
+        ('"logradouro": "Rua Barata Ribeiro, 370, apto 1102",', "Rua Barata Ribeiro, 370, apto 1102"),
+    ],
+)
+def test_indian_door_numbers_before_ordinal_streets_a_street_and_postcode_and_more_address_keys(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Aanwezig: dhr. Ruud van der Meulen (teamleider magazijn), mevr. Fenna Bos", "Ruud van der Meulen"),
+        ("Witness 1: Marie Hebden, 2 Mill Lane, Hawes DL8 3QT\nWitness 2: Hope Armitage", "Hope Armitage"),
+    ],
+)
+def test_a_dutch_title_in_lower_case_and_a_numbered_witness_name_a_person(text, name):
+    assert name in spans(NameRecognizer(), text)

@@ -36,6 +36,8 @@ def fields(text: str) -> list[tuple[str, str]]:
         ("zip", "postcode"),
         ("dateOfBirth", "birth"),
         ("patient_dob", "birth"),
+        ("employee_first", "given"),  # a CSV header's role and "first" / "last"
+        ("payee_last", "family"),
         ("Geb.-Dat.", "birth"),
         ("дата_рождения", "birth"),
         ("DateNaissance", "birth"),

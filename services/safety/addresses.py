@@ -80,14 +80,14 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a)"
+    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a|Camí|Ulica)"
 )
 # The same in lower case, as Italian, Portuguese, French and Spanish write them in a sentence ("di via Aurelio
 # Saffi 22"): only where a postcode and its town close the address
 _STREET_FIRST_LOWER = r"(?:via|viale|corso|piazza|rua|rue|calle|avenida)"
 # A flat, floor or unit after a street-first address's house number ("piso 7° B", "depto. 1403", "Int. 3",
 # "bte 12", "interior 3"), perhaps two in a row ("piso 7 depto C")
-_LATIN_UNIT_WORD = r"piso|depto|dpto|apartamento|apto|apt|interior|int|torre|bloque|oficina|local"
+_LATIN_UNIT_WORD = r"piso|depto|dpto|apartamento|apto|apt|interior|int|torre|bloque|oficina|local|stan"
 _LATIN_UNIT = (
     rf"(?i:{_LATIN_UNIT_WORD}|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?"
     rf"(?: (?i:{_LATIN_UNIT_WORD})\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?)?"

@@ -181,7 +181,7 @@ _NOT_PERSON_WORDS = set(
     crescent grove square highway hospital clinic centre center university college school institute
     foundation trust bank inc ltd llc plc gmbh corp co company group partners store shop pharmacy
     hotel airport station hbf bhf church park bridge river lake mountain county city state region republic
-    disease syndrome model edition version series team department unit ward day
+    disease syndrome model edition version series team department departamento département abteilung unit ward day
     memorial monument museum stadium arena hall library prize prizes award awards medal lecture
     tunnel inn falls heights springs valley canyon bay beach island harbour harbor garden gardens
     palace castle tower abbey cathedral chapel mall plaza market courtyard international airways airlines
@@ -189,7 +189,8 @@ _NOT_PERSON_WORDS = set(
     storm hurricane typhoon cyclone barangay metro phường quận huyện tỉnh xã
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
-    technologies logistics foods consulting insurance motors elektronik electronics official
+    technologies logistics logistik logística logistique foods consulting insurance motors elektronik electronics
+    official atelier
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle
@@ -309,7 +310,13 @@ _SPEAKER_LABEL = re.compile(
 # speaker named beside a role ("Agent (Priyanka):", "Priyanka (Support):").
 _SIGN_OFF_BEFORE = re.compile(
     r"(?i)\b(?:regards|best|cheers|thanks|thank you|many thanks|sincerely|warmly|best wishes|all the best|"
-    r"take care|yours)[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
+    r"take care|yours"
+    # in other languages: Polish, Norwegian / Danish / Swedish, German, French, Spanish, Italian, Dutch, Czech,
+    # Hungarian, Portuguese
+    r"|z poważaniem|pozdrawiam|mvh|med vennlig hilsen|med venlig hilsen|med vänliga hälsningar|vänliga hälsningar"
+    r"|mit freundlichen grüßen|viele grüße|liebe grüße|cordialement|bien à vous|atentamente|saludos|un saludo"
+    r"|cordiali saluti|distinti saluti|met vriendelijke groet|s pozdravem|üdvözlettel|atenciosamente|abraços)"
+    r"[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
 )
 _ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
 _ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*{STAMP}{_ROLES}[ \t]*\($")
@@ -357,7 +364,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
-    pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت
+    pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
@@ -503,7 +510,8 @@ _PERSON_LINE_BEFORE = re.compile(
     r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
     r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
     r"reported by|submitted by|assigned to|owner|claimant|insured|policyholder|beneficiary|account holder|"
-    r"from|von|van|de|da|para|witness|executor|trustee|guarantor)(?:[ \t]+\d{1,2})?[ \t]*:[ \t]*$"
+    r"from|von|van|de|da|para|witness|executor|trustee|guarantor|emergency contact|next of kin)"
+    r"(?:[ \t]+\d{1,2})?[ \t]*:[ \t]*$"
 )
 # Roles in other languages at a line's start: a transcript's speakers too ("Kunde: Guten Abend"), so they
 # open a field only for a name written surname first ("Patientin: Hufnagl, Walburga")

@@ -3047,3 +3047,53 @@ def test_indian_door_numbers_before_ordinal_streets_a_street_and_postcode_and_mo
 )
 def test_a_dutch_title_in_lower_case_and_a_numbered_witness_name_a_person(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Ring meg gjerne på 924 18 365 hvis noe er uklart.\n\nMvh\nÅsmund Krogh-Eriksen", "Åsmund Krogh-Eriksen"),
+        ("Vielen Dank.\n\nMit freundlichen Grüßen\nHeike Brandstätter", "Heike Brandstätter"),
+        (
+            "Medical card exp: 03/2025\nEmergency contact: Folasade Oyelaran (spouse)   602-418-7790",
+            "Folasade Oyelaran",
+        ),
+    ],
+)
+def test_sign_offs_in_other_languages_and_an_emergency_contact_name_a_person(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mẹ: Khoa ơi, con điền form visa\nKhoa: dạ\nMẹ: con sinh ngày",  # "mother", a Vietnamese speaker's label
+        "mit Mercedes-Benz Sprinter durch unseren Partner Otto Logistik. Bitte beachten Sie",
+        "  Business / Entreprise: Atelier Céramique du Vieux Lyon",
+        "Atentamente,\nDepartamento de Cobranza",
+    ],
+)
+def test_a_vietnamese_kin_label_a_logistics_firm_an_atelier_and_a_department_are_no_person(text):
+    assert not [s for s in spans(NameRecognizer(), text) if s != "Khoa"]
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [
+        (
+            "CÍTRICOS HERMANOS BALAGUER S.L.\n    Camí Vell de Russafa 14, 46013 València",
+            "Camí Vell de Russafa 14, 46013 València",
+        ),
+        (
+            "Apartman je na adresi Ulica kneza Branimira 27, stan 5, 10000 Zagreb, the code for the door is 441",
+            "Ulica kneza Branimira 27, stan 5, 10000 Zagreb",
+        ),
+    ],
+)
+def test_catalan_cami_and_croatian_ulica_open_a_street(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_bulgarian_born_on():
+    text = "от Цветелина Николаева Петкова, ЕГН 8509126543, родена на 12.09.1985 г. в гр. Пловдив,"
+    assert spans(DateOfBirthRecognizer(), text) == ["12.09.1985 г."]

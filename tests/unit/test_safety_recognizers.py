@@ -2922,6 +2922,7 @@ def test_a_romanian_note_label_is_no_name():
         "学歴・職歴\n平成27年3月　東京都立青山高等学校　卒業\n平成31年3月　同　卒業",
         "生年月日が「平成2年7月15日」の社員",
         '{ "name": "Jane Roe", "email": "jane.roe@kyc.test" }',  # the US courts' second placeholder
+        "Plaintiff: Richard Roe\nDefendant: the agency",
         "Imię i nazwisko: Jan Kowalski\nPESEL: XXXXXXXXXXX",  # the Polish form example
         "Impfangebote gemäß Empfehlungen der STIKO am Robert Koch-Institut: 311 Influenza",
         "Dier: Bommel (hond, Berner Sennen, reu, gecastreerd, 34,2 kg)",

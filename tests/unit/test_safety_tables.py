@@ -38,6 +38,9 @@ def fields(text: str) -> list[tuple[str, str]]:
         ("patient_dob", "birth"),
         ("employee_first", "given"),  # a CSV header's role and "first" / "last"
         ("payee_last", "family"),
+        ("seller_address", "address"),
+        ("officeAddress", "address"),
+        ("logradouro", "address"),
         ("Geb.-Dat.", "birth"),
         ("дата_рождения", "birth"),
         ("DateNaissance", "birth"),

@@ -181,6 +181,7 @@ def main() -> None:
         default="heldout5",
         choices=[
             "heldout5",
+            "heldout21",
             "heldout20",
             "heldout19",
             "heldout18",
@@ -208,7 +209,8 @@ def main() -> None:
         "since session 19; heldout9 once at the end of session 19, heldout10 once at the end of session 20, "
         "heldout11 once in session 21, heldout12 once in session 22, heldout13 once in session 23, heldout14 "
         "once in session 24, heldout15 once in session 28, heldout16 once in session 30, heldout17 once in session 31, "
-        "heldout18 once in session 33, heldout19 once in session 34, heldout20 once in session 35: "
+        "heldout18 once in session 33, heldout19 once in session 34, heldout20 once in session 35, heldout21 once in "
+        "session 36: "
         "all development data since).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")

@@ -332,9 +332,8 @@ _KIN_BEFORE = re.compile(
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
     # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
     # "mama Neema", "mia moglie, Rossella")
-    r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|hij[oa]|espos[oa]|irm[ãa]o?|av[óô]|"
-    r"filh[oa]|net[oa]|tante|onkel|bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|"
-    r"mama|baba|dada|kaka|mjomba|shangazi|"
+    r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
+    r"bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|mama|baba|dada|kaka|mjomba|shangazi|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"

@@ -112,11 +112,10 @@ _KEY_KINDS = {
     ),
     "address": (
         "address addr addr1 addr2 address1 address2 addressline addressline1 addressline2 line1 line2 street "
-        "logradouro street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress "
-        "postaladdress "
+        "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 住址 주소 "
-        "địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
+        "logradouro địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
         "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση "
         "მისამართი հասցե բնակությանհասցե አድራሻ"
     ),

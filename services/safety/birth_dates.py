@@ -27,7 +27,7 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from services.safety.recognizers import SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
+from services.safety.recognizers import JAPANESE_ERAS, SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
 from services.safety.tables import record_fields, table_columns
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -146,7 +146,7 @@ _DATE = (
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
     r"|(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
     # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
-    r"|(?:\d{4}|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元))\s*[년年]\s*\d{1,2}\s*[월月]\s*\d{1,2}\s*[일日]?"
+    rf"|(?:\d{{4}}|{JAPANESE_ERAS}\s*(?:\d{{1,2}}|元))\s*[년年]\s*\d{{1,2}}\s*[월月]\s*\d{{1,2}}\s*[일日]?"
     # compact, as airlines and forms write it: "02MAR79", "02-MAR-1979"
     rf"|\d{{1,2}}-?(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)-?(?:\d{{4}}|\d{{2}})"
     # month, day and year in words, as said on a call: "nine, fourteen, sixty-eight"

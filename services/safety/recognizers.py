@@ -721,8 +721,10 @@ _CJK_LABEL_BEFORE = re.compile(
     r"联系人|申请人|承办人|经办人|报告人|受付者|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
     r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
 )
-# A Japanese era before its year ("平成27年", "令和元年"): a date's part, no surname and given name
-_JAPANESE_ERA = re.compile(r"(?:明治|大正|昭和|平成|令和)(?:\d|[０-９]|元年)")
+# The Japanese eras since 1868; one before its year ("平成27年", "令和元年") is a date's part, no surname and given
+# name (``birth_dates.py`` reads the date)
+JAPANESE_ERAS = "(?:明治|大正|昭和|平成|令和)"
+_JAPANESE_ERA = re.compile(rf"{JAPANESE_ERAS}(?:\d|[０-９]|元年)")
 # A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",
 # "박지훈 오후 3:12 ...")
 _CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後|上午|下午)?[ \t]*\d{1,2}:\d\d)")

@@ -3098,3 +3098,35 @@ def test_catalan_cami_and_croatian_ulica_open_a_street(text, address):
 def test_a_bulgarian_born_on():
     text = "от Цветелина Николаева Петкова, ЕГН 8509126543, родена на 12.09.1985 г. в гр. Пловдив,"
     assert spans(DateOfBirthRecognizer(), text) == ["12.09.1985 г."]
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    [
+        "Z poważaniem",  # Polish
+        "Med vennlig hilsen",  # Norwegian
+        "Med venlig hilsen",  # Danish
+        "Med vänliga hälsningar",  # Swedish
+        "Viele Grüße",  # German
+        "Cordialement",  # French
+        "Atentamente",  # Spanish
+        "Cordiali saluti",  # Italian
+        "Met vriendelijke groet",  # Dutch
+        "S pozdravem",  # Czech
+        "Üdvözlettel",  # Hungarian
+        "Atenciosamente",  # Portuguese
+    ],
+)
+def test_a_sign_off_in_each_language_the_readme_lists_names_the_signer(sign_off):
+    assert spans(NameRecognizer(), f"Thank you for the update.\n\n{sign_off},\nOrvelle Quintardi-Maske") == [
+        "Orvelle Quintardi-Maske"
+    ]
+
+
+def test_the_arabic_bot_labelling_a_chat_line_is_no_name():
+    text = "العميل: مرحبا، عندي مشكلة\nالبوت: أهلاً بك!\nالعميل: شكراً\nالبوت: تم إغلاق المحادثة."
+    assert "البوت" not in spans(NameRecognizer(), text)
+
+
+def test_french_kin_before_a_comma_names_the_person():
+    assert "Orvelle Quintardi" in spans(NameRecognizer(), "le compte joint avec mon mari, Orvelle Quintardi, est bloqué")

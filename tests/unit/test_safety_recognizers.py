@@ -3129,4 +3129,5 @@ def test_the_arabic_bot_labelling_a_chat_line_is_no_name():
 
 
 def test_french_kin_before_a_comma_names_the_person():
-    assert "Orvelle Quintardi" in spans(NameRecognizer(), "le compte joint avec mon mari, Orvelle Quintardi, est bloqué")
+    text = "le compte joint avec mon mari, Orvelle Quintardi, est bloqué"
+    assert "Orvelle Quintardi" in spans(NameRecognizer(), text)

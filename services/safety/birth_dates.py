@@ -143,8 +143,8 @@ _DATE = (
     r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+month)?,?\s+(?:\d{4}|\d{2})"
     # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
-    # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986"
-    r"|(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
+    # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986", "mùng 5 tháng 7 năm 1992"
+    r"|(?:ngày\s+)?(?:m[ùồ]ng\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
     # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
     rf"|(?:\d{{4}}|{JAPANESE_ERAS}\s*(?:\d{{1,2}}|元))\s*[년年]\s*\d{{1,2}}\s*[월月]\s*\d{{1,2}}\s*[일日]?"
     # compact, as airlines and forms write it: "02MAR79", "02-MAR-1979"
@@ -215,6 +215,7 @@ _BIRTH_CUES = (
     # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Czech / Slovak, Serbo-Croatian / Slovene, Nordic,
     # Finnish / Estonian, Russian / Ukrainian / Bulgarian, Greek, Romanian, Hungarian, Baltic, Indonesian / Malay
     r"ng[àa]y\s+sinh",
+    r"sinh\s+ng[àa]y",  # "born on the (day)": "con sinh ngày mùng 5 tháng 7 năm 1992"
     "생년월일",
     "生年月日",
     "誕生日",
@@ -291,7 +292,7 @@ _BIRTH_CUES = (
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
     r"תאריך\s+ליד[הת]",
-    r"जन्म\s*(?:तिथि|दिनांक|तारीख)",
+    r"जन्म\s*(?:तिथि|दिनांक|तारीख|मिति)",  # (Nepali "मिति")
     r"জন্ম\s*তারিখ",
     r"பிறந்த\s*தேதி",
     r"పుట్టిన\s*తేదీ",
@@ -353,7 +354,7 @@ _DOB = re.compile(
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,40}[)）]\s*[:=：–—-]?\s*)?[(（「『]?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")

@@ -148,8 +148,8 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "4d18a72c88d5982f",
-    "DateOfBirthRecognizer": "a1693677b5538cd4",
+    "AddressRecognizer": "ec075644ee66195c",
+    "DateOfBirthRecognizer": "d1329df62e42dc4c",
 }
 
 

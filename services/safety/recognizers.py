@@ -193,7 +193,7 @@ _NOT_PERSON_WORDS = set(
     official atelier
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
-    house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle
+    house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -228,7 +228,8 @@ _EPONYM_NEXT = set(
 _WORD = (
     # (combining marks inside: Yoruba "Ògúnlẹ́yẹ", "Ọ̀gbẹ́ni")
     r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]+)?"
-    r"(?:['’-][A-Za-zÀ-ÿơưạ-ỹ\u0300-\u036f]+)*"
+    # (a second surname after a hyphen in any Latin letters: "Wróblewski-Pająk")
+    r"(?:['’][A-Za-zÀ-ÿơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žơưạ-ỹ\u0300-\u036f]+)*"
     r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
@@ -363,7 +364,8 @@ _SPEAKER_ROLE_WORDS = frozenset(
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
-    pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố
+    pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
+    mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
@@ -535,7 +537,7 @@ def _field_opens(before: str) -> bool:
 _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)",
-# "Picker: jnakamura".
+# "Picker: jnakamura", "driver=tbrandt".
 # It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 # (It first looks ahead at what any of its matches opens with, a word's first letter or "_", a digit, ":",
@@ -544,7 +546,8 @@ _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
-    r"|assigned(?:_?to)?|picker|packer|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator"
+    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -731,7 +734,13 @@ _CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後
 # Endings written on to a name: a copula or a self-introduction ("이서연입니다", "田中 翔太です"), a signature
 # ("이준호 드림") or an honorific ("佐々木様", "山本先生", "윤하은님"); the name is the part before it. After an
 # honorific a surname alone is a person too ("中村 先生").
-_CJK_HONORIFICS = ("さん", "さま", "様", "先生", "くん", "君", "ちゃん", "氏", "殿", "女士", "小姐", "老师", "님", "씨")
+_CJK_HONORIFICS = tuple("さん さま 様 先生 くん 君 ちゃん 氏 殿 女士 小姐 老师 老師 师傅 師傅 님 씨".split())
+# Chinese forms of address after a surname of one character, the word's whole ("王师傅", "李老师", "陈女士"; not
+# after "那" or "和", words of their own)
+_CHINESE_ADDRESS_FORMS = ("师傅", "師傅", "先生", "女士", "小姐", "老师", "老師", "医生", "醫生")
+_CJK_FUNCTION_CHARS = frozenset("那和这這你我他她的是在")
+# The Chinese recipient's mark after a name ("刘建国收": for Liu Jianguo), read at a word's end
+_RECIPIENT_MARK = "收"
 _CJK_ENDINGS = tuple(
     sorted(
         (
@@ -1391,6 +1400,8 @@ class NameRecognizer(EntityRecognizer):
             nxt = nxt if nxt is not None and text[w.end()] in " \u3000" else None
             # the name's end: before an ending on the word or the next word ("山本先生から", "中村 先生")
             cut = next((w.start() + p for e in _CJK_ENDINGS if (p := word.find(e)) > 0), None)
+            if cut is None and word.endswith(_RECIPIENT_MARK) and 3 <= len(word) <= 5:
+                cut = w.end() - 1
             core_end, ending = (
                 (cut, True) if cut is not None else (w.end(), nxt is not None and nxt.group() in _CJK_ENDINGS)
             )
@@ -1428,6 +1439,13 @@ class NameRecognizer(EntityRecognizer):
                 if honorific and len(name) >= 2 and name in last:
                     found.append((w.start() + s0, core_end))  # "佐々木様", "山本先生"
                     break
+            if (
+                len(core) == 1
+                and core in last
+                and core not in _CJK_FUNCTION_CHARS
+                and text.startswith(_CHINESE_ADDRESS_FORMS, core_end)
+            ):
+                found.append((w.start(), core_end))  # "王师傅"
         return found
 
     @staticmethod

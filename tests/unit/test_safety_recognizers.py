@@ -3131,3 +3131,62 @@ def test_the_arabic_bot_labelling_a_chat_line_is_no_name():
 def test_french_kin_before_a_comma_names_the_person():
     text = "le compte joint avec mon mari, Orvelle Quintardi, est bloqué"
     assert "Orvelle Quintardi" in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "user"),
+    [
+        ("2024-05-06 07:12:01 INFO route R-7 assigned by dispatcher=k.oyelowo (14 stops)", "k.oyelowo"),
+        ("2024-05-06 11:40:13 INFO stop 9/14 reassigned driver=mquintardi", "mquintardi"),
+        ("2024-05-06 11:40:13 INFO job 118 closed technician=asokolova", "asokolova"),
+    ],
+)
+def test_a_log_lines_dispatcher_driver_or_technician_is_a_user(text, user):
+    assert spans(NameRecognizer(), text) == [user]
+
+
+def test_a_couriers_role_and_firm_labelling_a_chat_line_name_no_one():
+    text = "Repartidor Estafeta: Buenas tardes, traigo un paquete\nCliente: no estoy\nRepartidor Estafeta: Ok"
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("快递员 王师傅：您好，您的快递到了", ["王"]),
+        ("请寄到我公司，陈建国收，电话010-8579 3316", ["陈建国"]),
+        ("那先生说明天再来", []),  # "that gentleman": no surname
+        ("签收后请回复", []),
+    ],
+)
+def test_a_chinese_form_of_address_after_one_surname_and_the_recipients_mark(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_second_surname_after_a_hyphen_keeps_its_polish_letters():
+    text = "Z poważaniem\nZdzisław Wróblewski-Pająk\nz.wroblewski@example.pl"
+    assert spans(NameRecognizer(), text) == ["Zdzisław Wróblewski-Pająk"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("地址是上海市浦东新区张杨路1288弄6号楼1203室对吧？", "上海市浦东新区张杨路1288弄6号楼1203室"),
+        ("下次寄到：北京市朝阳区建国路88号SOHO现代城B座2106，谢谢", "北京市朝阳区建国路88号SOHO现代城B座2106"),
+        ("我住在杭州市西湖区文三路478号", "杭州市西湖区文三路478号"),
+    ],
+)
+def test_a_chinese_lane_number_a_named_building_and_a_leading_word(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Mẹ: con sinh ngày mùng 5 tháng 7 năm 1992, bên Úc ghi ngày trước", ["mùng 5 tháng 7 năm 1992"]),
+        ("नाम: सुजना\nजन्म मिति (वि.सं.): २०५२/०४/१५", ["२०५२/०४/१५"]),
+        ("Date of birth (required for customs release of delivered bag): 1986年4月19日", ["1986年4月19日"]),
+    ],
+)
+def test_a_vietnamese_born_on_a_nepali_cue_and_a_long_note_before_the_date(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

@@ -194,6 +194,7 @@ _NOT_PERSON_WORDS = set(
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
+    solicitors attorneys lawyers advocates immigration accountants
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -366,9 +367,12 @@ _SPEAKER_ROLE_WORDS = frozenset(
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
+    asistente assistant assistente assistent asystent bot chatbot
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
+# Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
+_BOT_ROLE_WORDS = frozenset("asistente assistant assistente assistent asystent bot chatbot".split())
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
 # "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),
@@ -545,7 +549,8 @@ _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
-    r"|account[ \t]+name|reviewer|approver|requester|(?:created|updated|modified|approved|requested)_?by"
+    r"|account[ \t]+name|reviewer|approver|requester"
+    r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator"
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
@@ -556,6 +561,8 @@ _LOG_USER = re.compile(
     # it ("openvpn[981]: lkowalska/37.120.144.9:52881")
     r"|\d:\d{1,5}[ \t]+\[|\bopenvpn\[\d+\]:[ \t]+(?=[a-z._-]+/\d)"
     # Cisco's "User <wltan>" and "username fmansoori privilege 15 secret ...", an AWS ARN's ":user/tkarlsson"
+    # GitHub's merge commit ("Merge pull request #412 from kmensah/feature/offline-maps")
+    r"|\bMerge[ \t]+pull[ \t]+request[ \t]+#\d+[ \t]+from[ \t]+(?=[a-z][\w.-]*/)"
     r"|\bUser[ \t]+<|:user/|(?m:^)[ \t]*username[ \t]+(?=[a-z][\w.-]*[ \t]+(?:privilege|secret|password)\b)"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("
@@ -813,7 +820,13 @@ _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*
 # "Jonathan MD", "PC John Mutua", "LG Lukas")
 _BESIDE_NAMES = frozenset(
     "md rn rpn emt lmc pc pm lg vg mfg do np pa dds dmd phd ceo cto cfo coo cio mp qc kc jp dc ds di dci sgt cpl gp "
-    "bsc msc mba esq jr sr ii iii iv rgn vp svp evp pt ot slp cna lpn ma mrn dob hr qa ta cc fyi".split()
+    "bsc msc mba esq jr sr ii iii iv rgn vp svp evp pt ot slp cna lpn ma mrn dob hr qa ta cc fyi "
+    "fcca acca aca fca cpa cfa mrcp frcp frcs mrcs facp facs cipd obe mbe cbe llb llm".split()
+)
+# Degrees, memberships and honours after a name ("Hemal Patel FCCA", "Dr Ana Ruiz MRCP"): no part of it
+_POST_NOMINALS = frozenset(
+    "md phd dds dmd rn rgn bsc msc mba ma llb llm mbbs fcca acca aca fca cpa cfa mrcp frcp frcs mrcs mrcgp frcgp "
+    "facp facs cipd mcipd fcipd obe mbe cbe qc kc".split()
 )
 
 
@@ -1260,7 +1273,7 @@ class NameRecognizer(EntityRecognizer):
         """A sender label without the role word before its name ("ភ្នាក់ងារ ដារ៉ា" -> "ដារ៉ា", "Agent Dara" ->
         "Dara")."""
         first = re.match(r"\S+[ \t]+", text[start:end])
-        if first and first.group().strip().lower() in _LABEL_WORDS:
+        if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:  # ("Asistente Nubo": no one)
             return start + first.end(), end
         return start, end
 
@@ -1615,6 +1628,8 @@ class NameRecognizer(EntityRecognizer):
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
             titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+        if len(words) > 1 and words[0].group().lower() in _BOT_ROLE_WORDS and text.startswith(":", end):
+            return None  # a chatbot's product name: "Asistente Nubo:"
         if len(words) > 1 and words[0].group().lower() in _SPEAKER_ROLE_WORDS and text.startswith(":", end):
             words, cued = words[1:], True  # a chat sender's role before the name: "Comprador Thiago Albuquerque:"
         inner = [
@@ -1627,6 +1642,8 @@ class NameRecognizer(EntityRecognizer):
             words, titled = words[inner[-1] + 1 :], True
         while words and _IS_INITIAL.match(words[-1].group()):
             words.pop()  # "Vitamin D.": an initial ends no name
+        while len(words) > 2 and words[-1].group().isupper() and words[-1].group().lower() in _POST_NOMINALS:
+            words.pop()  # "Hemal Patel FCCA"
         if not words or all(w.group().lower().rstrip(".,") in _GREETED_NON_NAMES for w in words):
             return None  # "Dear Sirs": a greeting's word names no one
         if words[-1].group().lower() in _TITLE_WORDS - {"sr"} and text.startswith(".", words[-1].end()):

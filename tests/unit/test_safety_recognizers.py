@@ -3190,3 +3190,30 @@ def test_a_chinese_lane_number_a_named_building_and_a_leading_word(text, address
 )
 def test_a_vietnamese_born_on_a_nepali_cue_and_a_long_note_before_the_date(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_a_chatbots_product_name_labelling_its_lines_is_no_one():
+    text = "[10:02:11] Asistente Nubo: Hola, soy el asistente virtual\n[10:02:20] Cliente: me robaron la tarjeta\n"
+    text += "[10:02:34] Asistente Nubo: Lo siento mucho."
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("letters", ["FCCA", "MRCP", "RN", "MBBS"])
+def test_letters_after_a_name_are_no_part_of_it(letters):
+    text = f"Any questions, give me a call.\n\nBest regards,\nDaniel Okafor {letters}\nOkafor & Co Accountants"
+    assert spans(NameRecognizer(), text) == ["Daniel Okafor"]
+
+
+def test_a_law_firms_heading_in_capitals_is_no_one():
+    assert spans(NameRecognizer(), "BRAR KAUR IMMIGRATION LAW\n330 Bay Street, Suite 1410, Toronto") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "user"),
+    [
+        ("    Merge pull request #412 from kmensah/feature/offline-maps", "kmensah"),
+        ("  triggered by: wgithinji (push to main, 3f0a9c2)", "wgithinji"),
+    ],
+)
+def test_a_merge_commits_branch_owner_and_a_pipelines_trigger_are_users(text, user):
+    assert spans(NameRecognizer(), text) == [user]

@@ -3217,3 +3217,20 @@ def test_a_law_firms_heading_in_capitals_is_no_one():
 )
 def test_a_merge_commits_branch_owner_and_a_pipelines_trigger_are_users(text, user):
     assert spans(NameRecognizer(), text) == [user]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Спасибо! Дмитрий Соколов, дежурный админ", ["Дмитрий Соколов"]),
+        ("от Цветелина Николаева Петкова, ЕГН 8509126543", ["Цветелина Николаева Петкова"]),
+        ("Прошу передати справу Андрія Петренка до суду.", ["Андрія Петренка"]),  # declined: Андрій Петренко
+        ("Η ασθενής Ελένη Παπαδοπούλου προσήλθε σήμερα.", ["Ελένη Παπαδοπούλου"]),
+        ("ЗАЯВЛЕНИЕ\n\nПрошу рассмотреть.", []),
+        ("Адреса: Жарка Зрењанина 14/II, 21000 Нови Сад", []),  # a street named after a person
+        ("у сали Месне заједнице „Јован Јовановић Змај”", []),  # a hall's name
+        ("Мы живём на улице Ивана Франко.", []),
+    ],
+)
+def test_listed_cyrillic_and_greek_names_and_things_named_after_people(text, names):
+    assert spans(NameRecognizer(), text) == names

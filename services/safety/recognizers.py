@@ -76,7 +76,7 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-from services.safety import cyrillic_greek_names
+from services.safety import non_latin_names
 from services.safety.cued_names import cued_names
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
 from services.safety.tables import (
@@ -1176,7 +1176,7 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
-        extra += cyrillic_greek_names.known_names(text)
+        extra += non_latin_names.known_names(text)
         for start, end in nicknamed(text):  # whole, over the parts the runs found in it
             out = [r for r in out if not (start <= r.start and r.end <= end)]
             extra.append((start, end))

@@ -3234,3 +3234,20 @@ def test_a_merge_commits_branch_owner_and_a_pipelines_trigger_are_users(text, us
 )
 def test_listed_cyrillic_and_greek_names_and_things_named_after_people(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Հիվանդ՝ Լիլիթ Սարգսյան, ծնված 1988 թ.", ["Լիլիթ Սարգսյան"]),  # Armenian
+        ("კონტაქტი: დავით ხუციშვილი, ტელ. 599 41 27 83", ["დავით ხუციშვილი"]),  # Georgian
+        ("ივანე ჯავახიშვილის სახელობის თბილისის სახელმწიფო უნივერსიტეტი", []),  # "named after"
+        ("הפגישה עם אמיר שקד נקבעה ליום שני.", ["אמיר שקד"]),  # Hebrew
+        ("שלום אמיר שקד,\nמצורף הסיכום", ["אמיר שקד"]),  # "hello" is no part of the name
+        ("المريض أحمد سليم يراجع العيادة غدا", ["أحمد سليم"]),  # Arabic
+        ("انزل في محطة محمد نجيب ثم شارع طلعت حرب", []),  # a station and a street
+        ("परिजन: पुत्र विकास अग्रवाल", ["विकास अग्रवाल"]),  # Hindi
+    ],
+)
+def test_listed_armenian_georgian_hebrew_arabic_and_hindi_names(text, names):
+    assert spans(NameRecognizer(), text) == names

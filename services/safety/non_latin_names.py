@@ -1,0 +1,131 @@
+"""Names in scripts other than Latin that Faker's name lists know.
+
+The name rules of ``recognizers.py`` read Latin capitals and Latin name lists; a name in another script reaches
+them only through a patronymic, initials, a cue or a chat label. Here two words side by side (perhaps a third
+after them) of one script are a person's name when one is a given name of Faker's lists for that script and
+the other a surname of those lists, or shaped as one (a Slavic surname's or patronymic's ending, a Greek,
+Armenian or Georgian surname's): "Дмитрий Соколов", "Цветелина Николаева Петкова", "Андрія Петренка",
+"Ελένη Παπαδοπούλου", "Լիլիթ Սարգսյան", "ნინო ბერიძე". In a script with capitals both words are capitalised;
+in Hebrew, Arabic (Persian too), Devanagari, Bengali, Tamil and Thai, which have none, both must be listed
+("אמיר שקד", "زهرا موسوی", "विकास अग्रवाल").
+A word is looked up as written and, in Cyrillic and Greek, with a case ending put back to its dictionary form
+("Андрія" as "Андрій", "Ольге" as "Ольга", "Γιώργο" as "Γιώργος"). A thing named after a person is no name:
+a street or a station ("улица Ивана Франко", "Жарка Зрењанина 14/II", "شارع طلعت حرب"), a hall's name in quotes
+(„Јован Јовановић Змај”), a university "named after" ("ივანე ჯავახიშვილის სახელობის").
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+
+from services.safety.tables import MARKS
+
+_CYRILLIC_GREEK_UPPER = "А-ЯЁІЇЄҐЎЈЅЉЊЋЂЏΑ-ΩΆΈΉΊΌΎΏ"
+_CYRILLIC_GREEK_LOWER = "а-яёіїєґўјѕљњћђџα-ωάέήίόύώϊϋΐΰς"
+_ARMENIAN_UPPER, _ARMENIAN_LOWER = "\u0531-\u0556", "\u0561-\u0587"
+_UPPER = _CYRILLIC_GREEK_UPPER + _ARMENIAN_UPPER
+_LOWER = _CYRILLIC_GREEK_LOWER + _ARMENIAN_LOWER
+_GEORGIAN = "\u10d0-\u10ff"
+# Scripts without capitals whose names need both words listed: Hebrew, Arabic, Devanagari, Bengali, Tamil, Thai
+_UNCASED = "\u05d0-\u05ea\u0620-\u064a\u066e-\u06d3\u0900-\u0dff\u0e01-\u0e4e"
+# A word: capitalised in Cyrillic, Greek or Armenian; in Georgian and the scripts without capitals any
+_CASED_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+_UNCASED_WORD = rf"[{_UNCASED}](?:[{_UNCASED}]|[{MARKS}])*"
+_WORD = re.compile(rf"(?<![\w-])(?:{_CASED_WORD}|[{_GEORGIAN}]+(?:-[{_GEORGIAN}]+)?|{_UNCASED_WORD})(?![\w{MARKS}-])")
+_SCRIPT = re.compile(f"[{_UPPER}{_GEORGIAN}{_UNCASED}]")
+_UNCASED_RE = re.compile(f"[{_UNCASED}]")
+_LOCALES = tuple(
+    "bg_BG el_GR mk_MK ru_RU uk_UA hy_AM ka_GE he_IL ar_AA ar_SA ar_PS fa_IR hi_IN ne_NP bn_BD ta_IN th_TH".split()
+)
+_FIRST_ATTRS = ("first_names", "first_names_male", "first_names_female")
+_LAST_ATTRS = ("last_names", "last_names_male", "last_names_female")
+
+# Endings of a surname or a patronymic, any case: Slavic ("Петков", "Петкова", "Шевчук", "Стојановић",
+# "Викторовне"), Greek ("Παπαδόπουλος", "Παπαδοπούλου", "Τζανακάκη"), Armenian ("Սարգսյան", "Գրիգորյանի"),
+# Georgian ("გელაშვილი", "ბერიძე", "კვარაცხელია")
+_SURNAME_SHAPE = re.compile(
+    "(?:ов|ев|ёв|ин|ын|ск|цк|енк|чук|ук|юк|ич|ић|шин|дзе|швили|ян)(?:а|у|ой|ым|ом|е|ого|ому|ий|ая|ої|о|ів)?$"
+    "|(?:ович|евич|овн|евн|ичн|івн|ївн)[а-яі]*$"
+    "|(?:όπουλ|ίδ|ιάδ|άκ|ούλ|άτ|έα|ίτ|ίου|ίδου|ούδ)[α-ωάέήίόύώς]*$"
+    "|յան[իընց]?$|ունի$"
+    "|(?:შვილ|ძ|ი|ავ|ან|ურ|ულ|ელ)(?:ი|ე|ა)(?:ს|მა|ის|ით)?$"
+)
+# Case endings of a declined Cyrillic or Greek name and the dictionary form's endings to try in their place
+_CASE_ENDINGS = ("ому", "ого", "ою", "ові", "ой", "ей", "ом", "ем", "ым", "им", "а", "я", "у", "ю", "е", "ы", "и", "і")
+_BASE_ENDINGS = ("", "а", "я", "й", "ь", "о")
+_GREEK_BASE_ENDINGS = ("ς", "ος", "ης", "ας")
+# Words right before a name that make it a thing named after a person: a street, a square, "named after", a quote
+_NAMED_AFTER_BEFORE = re.compile(
+    r"(?i)(?:\b(?:улиц\w*|ул\.|вулиц\w*|вул\.|проспект\w*|просп\.|площад\w*|пл\.|бульвар\w*|булевар\w*|бул\.|"
+    r"имени|імені|им\.|ім\.|οδ(?:ός|ού|ό)|οδ\.|λεωφ\w*|πλατεί\w*|փողոց\w*|ქუჩ\w*)[ \t]*"
+    # (Arabic street, square, station, road; Persian street, lane, square; Hebrew street, avenue, square)
+    r"|(?:شارع|ميدان|محطة|طريق|جادة|خیابان|کوچه|میدان|بلوار|רחוב|רח['׳]|שדרות|שד['׳]|כיכר)[ \t]+|[„«“\"])\Z"
+)
+# After a name: a house number (a street named after a person: "Жарка Зрењанина 14/II, 21000 Нови Сад"), or
+# Georgian "named after" ("ივანე ჯავახიშვილის სახელობის უნივერსიტეტი")
+_NAMED_AFTER_AFTER = re.compile(r"[ \t]+(?:\d{1,4}[a-zа-я]?(?:/[\dIVX]+)?[,\n]|სახელობის)")
+
+
+@functools.cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), lower-cased, in the scripts read here, from Faker's ``_LOCALES``."""
+    first: set[str] = set()
+    last: set[str] = set()
+    for locale in _LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attrs, into in ((_FIRST_ATTRS, first), (_LAST_ATTRS, last)):
+            for attr in attrs:
+                values = getattr(provider, attr, ())
+                into.update(n.lower() for n in values if isinstance(n, str) and _SCRIPT.match(n))
+    return frozenset(first), frozenset(last)
+
+
+# Listed names that are greetings too: "שלום" (hello) opens a letter before the name
+_GREETINGS = frozenset({"שלום"})
+
+
+def _forms(word: str) -> set[str]:
+    """``word`` (lower-cased) as written and with each case ending swapped for a dictionary form's."""
+    forms = {word}
+    for ending in _CASE_ENDINGS:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            forms.update(word[: -len(ending)] + base for base in _BASE_ENDINGS)
+    if word[-1] in "οηαυ":
+        forms.update(word.rstrip("υ") + base for base in _GREEK_BASE_ENDINGS)
+    return forms
+
+
+def known_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names of two or three words side by side that hold a listed given name and a listed
+    or surname-shaped word beside it (see the module's docstring)."""
+    if not _SCRIPT.search(text):
+        return []
+    first, last = name_lists()
+    words = list(_WORD.finditer(text))
+    words = [w for w in words if w.group() not in _GREETINGS]
+    given = [bool(_forms(w.group().lower()) & first) for w in words]
+    surname = [
+        bool(
+            _forms(w.group().lower()) & last or (not _UNCASED_RE.match(w.group()) and _SURNAME_SHAPE.search(w.group()))
+        )
+        for w in words
+    ]
+
+    def beside(i: int) -> bool:  # words i and i + 1 stand side by side
+        return i + 1 < len(words) and re.fullmatch(r"[ \t]+", text[words[i].end() : words[i + 1].start()]) is not None
+
+    found = []
+    i = 0
+    while i < len(words):
+        if beside(i) and (given[i] and surname[i + 1] or surname[i] and given[i + 1]):
+            end = i + 2 if not (beside(i + 1) and (given[i + 2] or surname[i + 2])) else i + 3
+            start_at, end_at = words[i].start(), words[end - 1].end()
+            named_after = _NAMED_AFTER_BEFORE.search(text, max(0, start_at - 12), start_at)
+            if not named_after and not _NAMED_AFTER_AFTER.match(text, end_at):
+                found.append((start_at, end_at))
+            i = end
+        else:
+            i += 1
+    return found

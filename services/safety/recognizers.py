@@ -743,6 +743,13 @@ _CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後
 # ("이준호 드림") or an honorific ("佐々木様", "山本先生", "윤하은님"); the name is the part before it. After an
 # honorific a surname alone is a person too ("中村 先生").
 _CJK_HONORIFICS = tuple("さん さま 様 先生 くん 君 ちゃん 氏 殿 女士 小姐 老师 老師 师傅 師傅 님 씨".split())
+# What may follow a given name written apart from a surname of two characters or more, the given name then
+# whole: a space, a line's end, a bracket, a comma or a stop ("山本 美咲 様", "佐々木 美咲（ささき みさき）",
+# "田中 健太,"); not a job's title in its place ("佐藤 部長")
+_GIVEN_APART = re.compile(r"[ \t\u3000\n（(),，、。」』）—-]|\Z")
+_JAPANESE_TITLES = frozenset(
+    "部長 課長 社長 係長 主任 店長 室長 所長 院長 教授 医師 専務 常務 会長 次長 先輩 選手".split()
+)
 # Chinese forms of address after a surname of one character, the word's whole ("王师傅", "李老师", "陈女士"; not
 # after "那" or "和", words of their own)
 _CHINESE_ADDRESS_FORMS = ("师傅", "師傅", "先生", "女士", "小姐", "老师", "老師", "医生", "醫生")
@@ -1430,9 +1437,15 @@ class NameRecognizer(EntityRecognizer):
                 cut = next((p for e in _CJK_ENDINGS if (p := given.find(e)) > 0), None)
                 given = given[:cut]
                 for k in (3, 2, 1) if len(core) > 3 else (len(core),):  # a short word is the surname whole
+                    if len(core) >= k and core[-k:] in last and given in _JAPANESE_TITLES:
+                        if k >= 2:
+                            found.append((core_end - k, core_end))  # the surname before a job's title ("佐藤 部長")
+                            taken = nxt.end()
+                        break
                     if len(core) >= k and core[-k:] in last and 1 <= len(given) <= 3:
                         s0, e0 = core_end - k, nxt.start() + len(given)
-                        if given in first or (cut is not None and k >= 2) or self._cjk_cued(text, s0, e0):
+                        apart = cut is None and k >= 2 and _GIVEN_APART.match(text, e0)
+                        if given in first or (cut is not None and k >= 2) or apart or self._cjk_cued(text, s0, e0):
                             found.append((s0, e0))
                             taken = nxt.end()
                         break

@@ -3251,3 +3251,16 @@ def test_listed_cyrillic_and_greek_names_and_things_named_after_people(text, nam
 )
 def test_listed_armenian_georgian_hebrew_arabic_and_hindi_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("山口 美咲 様\n\n受診予約のお知らせ", ["山口 美咲"]),
+        ("氏名\u3000佐々木 美咲（ささき みさき）", ["佐々木 美咲"]),
+        ("37,高橋 健太,k.takahashi@example.jp", ["高橋 健太"]),
+        ("担当は佐藤 部長です", ["佐藤"]),  # a job's title is no given name
+    ],
+)
+def test_a_japanese_given_name_apart_after_a_listed_surname(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -68,6 +68,8 @@ _ETHIOPIAN_MONTHS = (
     "meskerem tikimt tekemt hidar hedar tahsas tahesas tir ter yekatit yekatit megabit miyazya miazia ginbot genbot "
     "sene hamle nehase nehasse pagume pagumen"
 ).split()
+# ... and in Ethiopic letters ("መጋቢት 12 ቀን 1982 ዓ.ም.")
+_ETHIOPIC_MONTHS = "መስከረም ጥቅምት ኅዳር ህዳር ታኅሣሥ ታህሳስ ጥር የካቲት መጋቢት ሚያዝያ ግንቦት ሰኔ ሐምሌ ሀምሌ ነሐሴ ነሃሴ ጳጉሜ ጳጉሜን".split()
 # The Solar Hijri calendar's months in Persian ("۱۵ فروردین ۱۳۴۹"), which CLDR's Gregorian names lack.
 _PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر بهمن اسفند".split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
@@ -87,7 +89,7 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names | set(_ETHIOPIAN_MONTHS) | set(_PERSIAN_MONTHS)
+    return names | set(_ETHIOPIAN_MONTHS) | set(_ETHIOPIC_MONTHS) | set(_PERSIAN_MONTHS)
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -133,9 +135,10 @@ _DATE = (
     # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958")
     r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_]))\s*[/.-]\s*\d{4}"
     # a day, a month's name, a year, in any of the month names' languages, in figures or words:
-    # "14 February 1961", "3rd of May 1990", "16 de março de 2006", "12.Mai 1939", "the fourth of March,
-    # nineteen eighty-seven", "le vingt-deux avril mille neuf cent quatre-vingt-douze"
-    rf"|(?:(?:the|le|la|el|il|o|den|der|am)\s+)?{_DAY}(?:day\s+)?(?:(?:of|de)\s+)?{_MONTH_WORD},?\s+"
+    # "14 February 1961", "3rd of May 1990", Hebrew "9 בינואר 1958" ("in January"), "16 de março de 2006",
+    # "12.Mai 1939", "the fourth of March, nineteen eighty-seven", "le vingt-deux avril mille neuf cent
+    # quatre-vingt-douze"
+    rf"|(?:(?:the|le|la|el|il|o|den|der|am)\s+)?{_DAY}(?:day\s+)?(?:(?:of|de)\s+|ב)?{_MONTH_WORD},?\s+"
     rf"(?:(?:of|de|del|do)\s+)?(?:\d{{4}}|{_NUMBER_WORDS})"
     # the month first: "March 9, 1987", "March the fourth, nineteen eighty-seven"
     rf"|{_MONTH_WORD}\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_NUMBER_WORDS}),?\s+{_YEAR}"
@@ -143,6 +146,10 @@ _DATE = (
     r"|\d{1,2}(?:st|nd|rd|th)\s+of\s+the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+month)?,?\s+(?:\d{4}|\d{2})"
     # the year first, as Hungarian, Lithuanian and Latvian write it: "1986. március 4.", "1986 m. kovo 4 d."
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
+    # the Ethiopian calendar in Amharic: the month, the day, "ቀን" (day), the year, "ዓ.ም." (E.C.)
+    rf"|{_MONTH_WORD}\s+\d{{1,2}}\s+ቀን\s+\d{{4}}(?:\s*ዓ\.ም\.?)?"
+    # Tagalog: "ika-5 ng Hunyo, 2006"
+    rf"|ika-?\d{{1,2}}\s+ng\s+{_MONTH_WORD},?\s+\d{{4}}"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986", "mùng 5 tháng 7 năm 1992"
     r"|(?:ngày\s+)?(?:m[ùồ]ng\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
     # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
@@ -291,7 +298,7 @@ _BIRTH_CUES = (
     r"المولود(?:ة)?\s+بتاريخ",  # "born on the date"
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
-    r"תאריך\s+ליד[הת]",
+    r"תאריך\s+ה?ליד[הת]",  # (with the article: "תאריך הלידה")
     r"जन्म\s*(?:तिथि|दिनांक|तारीख|मिति)",  # (Nepali "मिति")
     r"জন্ম\s*তারিখ",
     r"பிறந்த\s*தேதி",
@@ -299,15 +306,22 @@ _BIRTH_CUES = (
     "วันเกิด",
     "วันเดือนปีเกิด",
     "เกิดวันที่",  # "born on (date)"
+    r"เกิด(?=\s*\d)",  # "born" before a date: "เกิด 14 ส.ค. 2564"
     "เกิดเมื่อ(?:วันที่)?",  # "born when"
     # an airline's passenger document record (SSR DOCS): the date after the passport's number and nationality
     r"docs\s+[a-z0-9]{2}\s+hk\d[\s/]?p/[a-z]{3}/[a-z0-9]+/[a-z]{3}/",
     # and a child's (SSR CHLD): "SSR CHLD KE HK1 12MAY15/P3"
     r"chld\s+[a-z0-9]{2}\s+hk\d\s+",
+    # and a child's age code in a passenger list: "3.KIM/HAEUN MISS(CHD/12MAY15)"
+    r"chd/",
     # Georgian "date of birth", inline as well as a field's key
     r"დაბადების\s+თარიღი",
     r"დაბ\.",
     "დაიბადა",
+    # Amharic "date of birth"; Tagalog "date of birth", "birthday"
+    r"የትውልድ\s+ቀን",
+    r"petsa\s+ng\s+kapanganakan",
+    r"kaarawan",
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",
@@ -354,7 +368,7 @@ _DOB = re.compile(
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—-]?\s*)?[(（「『]?"
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—፦-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "ec075644ee66195c",
-    "DateOfBirthRecognizer": "d1329df62e42dc4c",
+    "DateOfBirthRecognizer": "f7fe1283da59b161",
 }
 
 

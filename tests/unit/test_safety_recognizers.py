@@ -3264,3 +3264,18 @@ def test_listed_armenian_georgian_hebrew_arabic_and_hindi_names(text, names):
 )
 def test_a_japanese_given_name_apart_after_a_listed_surname(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("የትውልድ ቀን፦ መጋቢት 12 ቀን 1976 ዓ.ም.", ["መጋቢት 12 ቀን 1976 ዓ.ም."]),  # Amharic, the Ethiopian calendar
+        ("  3.NOWAK/FILIP MSTR(CHD/04JUN17)", ["04JUN17"]),  # a child's age code in a passenger list
+        ("Petsa ng Kapanganakan: ika-5 ng Hunyo, 2006", ["ika-5 ng Hunyo, 2006"]),  # Tagalog
+        ("על פי תאריך הלידה: 9 בינואר 1958", ["9 בינואר 1958"]),  # Hebrew, "in January"
+        ("เด็กชายภูริ เกิด 14 ส.ค. 2564", ["14 ส.ค. 2564"]),  # Thai "born"
+        ("เกิดอุบัติเหตุ 14 ครั้งในปี 2564", []),  # "an accident happened": no date after the word
+    ],
+)
+def test_amharic_tagalog_hebrew_and_thai_birth_dates_and_a_childs_passenger_code(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

@@ -64,8 +64,11 @@ _GREETED = re.compile(
     "(?:مرحب|السلام|سلام|درود|هلا|שלום|नमस्ते|নমস্কার|আসসালামু|সালাম|জনাব|வணக்கம்|สวัสดี|ជំរាបសួរ|ሰላም)"
     r"[^.!?؟।\n]{0,60}\n{0,2}[^.!?؟।\n]{0,20}\Z"
 )
-# Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one
-_CLOSERS = frozenset("المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं".split())
+# Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one;
+# Thai "born", "aged", "phone" ("เด็กชายภูริ เกิด 14 ส.ค. 2564")
+_CLOSERS = frozenset(
+    "المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं เกิด อายุ โทร".split()
+)
 # A place's word after a name, or read into it: a colony, a road or a square named after a person
 # "மகாத்மா காந்தி சாலை"), no person
 _PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉलोनी সরণি রোড নগর சாலை நகர் தெரு".split())

@@ -3279,3 +3279,7 @@ def test_a_japanese_given_name_apart_after_a_listed_surname(text, names):
 )
 def test_amharic_tagalog_hebrew_and_thai_birth_dates_and_a_childs_passenger_code(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_a_thai_word_for_born_closes_the_name_before_it():
+    assert spans(NameRecognizer(), "พร้อมด้วยบุตร คือ เด็กชายภูริ เกิด 14 ส.ค. 2564") == ["ภูริ"]

@@ -117,6 +117,8 @@ _STREET_JOINED = (
 # A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
 _CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
 _CAP_ANY_FIRST = r"(?=[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я])"
+# Titles and forms of address, no street's words
+_NOT_A_TITLE = r"(?!(?:Frau|Herrn?|Mr|Mrs|Ms|Miss|Mx|Dear|Kollegin|Kollege|Madame|Monsieur|Sra?|Señora?)\b)"
 # Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
 # "112-3hoog" and "412-H", a Belgian box ("12 bus 3").
 _CONTINENTAL_HOUSE = (
@@ -153,7 +155,9 @@ _BEFORE_HOUSE = (
     r"(?=[c\dA-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"
     rf"(?:\bc/o\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*)?"
     r"(?:(?:(?:(?:Flat|Apt|Apartment|Unit|Suite|Tower|Block|Wing|Floor|Building)\s+\w+(?:[/.]\w+)?"
-    r"|\d{1,2}(?:st|nd|rd|th)\s+[Ff]loor),\s*){1,3})?"
+    r"|\d{1,2}(?:st|nd|rd|th)\s+[Ff]loor),\s*){1,3}"
+    # (after a unit a building's name needs no building word: "Unit 6, The Palms, 22 Main Road")
+    rf"(?:{_CAP}(?:\s{_CAP}){{0,2}},\s*(?=\d))?)?"
     rf"(?:\b{_CAP}(?:\s{_CAP}){{0,3}}\s{_BUILDING},\s*)?"
 )
 # A postcode strong enough to hold a street whose name has no street word ("22 Kirkgate, Cupar,
@@ -192,7 +196,8 @@ _TURKISH_FORM = (
     rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
     r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
     r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
-    rf"(?:,\s*{_TR_WORD}(?: {_TR_WORD})? (?:Mahallesi|Mah\.|Mh\.))?"  # the neighbourhood after the flat
+    # the neighbourhood after the flat, its word left out before a postcode ("D: 7, Suadiye, 34740 Kadıköy/İstanbul")
+    rf"(?:,\s*{_TR_WORD}(?: {_TR_WORD})?(?: (?:Mahallesi|Mah\.|Mh\.)|(?=,?\s*\d{{5}}\s)))?"
     rf"(?:,?\s*\d{{5}}\s+{_TR_WORD}(?:\s*/\s*{_TR_WORD})?|,\s*{_TR_WORD}\s*/\s*{_TR_WORD})?"
 )
 # Russian and Ukrainian: "ул. Ленина, д. 25, кв. 18, Екатеринбург, 620014", "620014, г. Екатеринбург, ул.
@@ -259,9 +264,10 @@ _ADDRESS_PATTERNS = [
     # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it)
     rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
-    # Wittenham, Abingdon OX14 4QS", "Chalmers Street, EH3 9ES"
-    rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite)\s+\w+,\s*)?(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
-    rf"\b(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    # Wittenham, Abingdon OX14 4QS", "Chalmers Street, EH3 9ES" (its words no title or form of address: "Frau
+    # Kollegin Dr. Brunhilde Ostermeier" holds no street called "Dr.")
+    rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite|Block)\s+\w+,\s*){{0,2}}(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
+    rf"\b(?:{_NOT_A_TITLE}{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_POSTAL})",
     # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000
     # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,

@@ -3283,3 +3283,28 @@ def test_amharic_tagalog_hebrew_and_thai_birth_dates_and_a_childs_passenger_code
 
 def test_a_thai_word_for_born_closes_the_name_before_it():
     assert spans(NameRecognizer(), "พร้อมด้วยบุตร คือ เด็กชายภูริ เกิด 14 ส.ค. 2564") == ["ภูริ"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Sehr geehrte Frau Kollegin Dr. Brunhilde Ostermeier,\nHauptstraße 14, 86438 Kissing\n\nwir berichten",
+            "Hauptstraße 14, 86438 Kissing",  # "Dr." after a title is no street
+        ),
+        (
+            "Teslimat: Bağdat Caddesi No: 341 D: 7, Suadiye, 34740 Kadıköy/İstanbul adresine",
+            "Bağdat Caddesi No: 341 D: 7, Suadiye, 34740 Kadıköy/İstanbul",
+        ),
+        (
+            "New home (from 1 Aug): Unit 6, The Palms, 22 Main Road, Claremont, Cape Town, 7708",
+            "Unit 6, The Palms, 22 Main Road, Claremont, Cape Town, 7708",
+        ),
+        (
+            "CALLER: Apartment 22, Block C, Gasworks, Barrow Street, Dublin 4, D04 K7W3.",
+            "Apartment 22, Block C, Gasworks, Barrow Street, Dublin 4, D04 K7W3",
+        ),
+    ],
+)
+def test_a_title_is_no_street_a_turkish_neighbourhood_and_units_before_a_building(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

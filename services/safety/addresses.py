@@ -210,16 +210,19 @@ _CYRILLIC_FORM = (
     r"(?:,\s*(?:корп|к|стр|кв|оф|под|эт)\.?\s*\d{1,4}[а-яА-Я]?){0,3}"
     r"(?:,\s*(?:[гм]\.\s*)?[А-ЯЁІЇЄ][\w-]+(?:\s[А-ЯЁІЇЄ][\w-]+)?){0,2}(?:,?\s*\d{5,6}(?!\d))?"
 )
-# Chinese: province, city, district, a road, its number (or a lane's, "1288弄"), building and room:
+# Chinese: province (or autonomous region), city, district, a road (perhaps its section: "復興南路一段"), its number
+# (or a lane's, "1288弄"), building and room or floor ("390號7樓之2"):
 # "上海市徐汇区漕溪北路88号3栋1202室", "上海市浦东新区张杨路1288弄6号楼1203室", a named building perhaps in Latin
 # letters before its block, the room's number then without "室" ("建国路88号SOHO现代城B座2106"). It opens after
 # no other hanzi but a word leading to it ("地址是", "住在", "寄到"), none of them its part.
 _CHINESE_LEAD = "是在到至址于於为為"
 _CHINESE_FORM = (
     rf"(?:(?<![\u4e00-\u9fff])|(?<=[{_CHINESE_LEAD}]))(?![{_CHINESE_LEAD}])"
-    r"(?:[\u4e00-\u9fff]{2,3}省)?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?[\u4e00-\u9fff]{1,10}?[路街道巷弄]"
-    r"[0-9０-９]{1,5}(?:[号號]院?|弄)(?:[0-9０-９]{1,3}[号號]?[栋幢座楼棟樓]|[\u4e00-\u9fffA-Za-z]{1,12}?[A-Z0-9]?[栋幢座楼棟樓]"
-    r"(?=[0-9０-９]))?(?:[0-9０-９]{1,2}单元)?(?:[0-9０-９]{1,5}室|(?<=[栋幢座楼棟樓])[0-9０-９]{1,5}(?![0-9０-９]))?"
+    r"(?:[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}自治[区區])?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?"
+    r"[\u4e00-\u9fff]{1,10}?[路街道巷弄](?:[一二三四五六七八九十]段)?"
+    r"[0-9０-９]{1,5}(?:-[0-9]{1,3})?(?:[号號]院?|弄)(?:[0-9０-９]{1,3}[号號]?[栋幢座楼棟樓](?:之[0-9０-９]{1,2})?"
+    r"|[\u4e00-\u9fffA-Za-z]{1,12}?[A-Z0-9]{0,3}[号號]?[栋幢座楼棟樓](?=[0-9０-９]))?(?:[0-9０-９]{1,2}单元)?"
+    r"(?:[0-9０-９]{1,5}室|(?<=[栋幢座楼棟樓])[0-9０-９]{1,5}(?![0-9０-９])|[0-9０-９]{1,3}[樓楼](?:之[0-9０-９]{1,2})?)?"
 )
 # Hebrew: the street's abbreviated word, its name, the number, a flat, the town and a postcode: "רח' הנביאים 27
 # דירה 5, חיפה 3312502", "שד' ויצמן 7 דירה 12, כפר סבא"

@@ -152,8 +152,9 @@ _DATE = (
     rf"|ika-?\d{{1,2}}\s+ng\s+{_MONTH_WORD},?\s+\d{{4}}"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986", "mùng 5 tháng 7 năm 1992"
     r"|(?:ngày\s+)?(?:m[ùồ]ng\s+)?\d{1,2}\s+tháng\s+\d{1,2},?\s+(?:năm\s+)?\d{4}"
-    # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", and a Japanese era's year: "平成3年6月18日"
-    rf"|(?:\d{{4}}|{JAPANESE_ERAS}\s*(?:\d{{1,2}}|元))\s*[년年]\s*\d{{1,2}}\s*[월月]\s*\d{{1,2}}\s*[일日]?"
+    # Korean, Japanese and Chinese: "1990년 3월 5일", "1979年10月2日", a Japanese era's year: "平成3年6月18日", and
+    # Taiwan's Minguo year: "民國82年7月22日"
+    rf"|(?:\d{{4}}|{JAPANESE_ERAS}\s*(?:\d{{1,2}}|元)|民[國国]\s*\d{{2,3}})\s*[년年]\s*\d{{1,2}}\s*[월月]\s*\d{{1,2}}\s*[일日]?"
     # compact, as airlines and forms write it: "02MAR79", "02-MAR-1979"
     rf"|\d{{1,2}}-?(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)-?(?:\d{{4}}|\d{{2}})"
     # month, day and year in words, as said on a call: "nine, fourteen, sixty-eight"
@@ -215,6 +216,7 @@ _BIRTH_CUES = (
     r"nasci\s+(?:em|a)",
     r"nasceu(?:\s+(?:em|a|no\s+dia|dia))?",
     r"data[\s_-]+de[\s_-]+nascimento",
+    r"data\s+de\s+nasc\.",  # "Data de nasc.: 07/11/1994"
     r"geboortedatum",
     r"data\s+de\s+naixement",
     r"nascut",
@@ -229,7 +231,7 @@ _BIRTH_CUES = (
     "生日",
     "出生日期",
     "出生[于於]",
-    r"do[ğg]um\s+tarih(?:i|im|iniz)",
+    r"do[ğg]um[\s_-]+tarih(?:i|im|iniz)",  # (also a field's key: "dogum_tarihi")
     r"do[ğg]um\s+t\.",
     r"do[ğg]umlu",
     r"data\s+urodzenia",
@@ -266,6 +268,7 @@ _BIRTH_CUES = (
     "γέννησης",
     r"γεν\.",
     "γεννήθηκε",
+    "γεννηθ(?:έντα|είσα|έντος|είσης)",  # "born", a participle: "γεννηθέντα στις 14 Μαΐου 1987"
     "γεννημέν(?:ος|η|ου|ης)",  # "born" as a participle: "γεννημένου στις 3 Μαρτίου 1943"
     r"data\s+na[șsş]terii",
     r"n[ăa]scut[ăa]?(?:\s+la\s+data\s+de)?",
@@ -299,6 +302,7 @@ _BIRTH_CUES = (
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
     r"תאריך\s+ה?ליד[הת]",  # (with the article: "תאריך הלידה")
+    r"יליד(?:ת|י|ות)?",  # "born (in)": "ילידת 2.11.1988"
     r"जन्म\s*(?:तिथि|दिनांक|तारीख|मिति)",  # (Nepali "मिति")
     r"জন্ম\s*তারিখ",
     r"பிறந்த\s*தேதி",

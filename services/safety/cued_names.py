@@ -65,9 +65,10 @@ _GREETED = re.compile(
     r"[^.!?؟।\n]{0,60}\n{0,2}[^.!?؟।\n]{0,20}\Z"
 )
 # Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one;
-# Thai "born", "aged", "phone" ("เด็กชายภูริ เกิด 14 ส.ค. 2564")
+# Hindi "tell (it)" after "name" asks for one ("आपका पूरा नाम बताइए"); Thai "born", "aged", "phone" ("เด็กชายภูริ เกิด
+# 14 ส.ค. 2564")
 _CLOSERS = frozenset(
-    "المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं เกิด อายุ โทร".split()
+    "المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं बताइए बताएं बताओ เกิด อายุ โทร".split()
 )
 # A place's word after a name, or read into it: a colony, a road or a square named after a person
 # "மகாத்மா காந்தி சாலை"), no person

@@ -195,7 +195,7 @@ _NOT_PERSON_WORDS = set(
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
-    solicitors attorneys lawyers advocates immigration accountants
+    solicitors attorneys lawyers advocates immigration accountants adı soyadı
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -267,7 +267,7 @@ _TITLE_WORDS = set(
 _DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
-    "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber "
+    "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber hasta "
     "husband wife son daughter mother father brother sister mum mom dad "
     "name reported signed regards cheers i i'm im "
     # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
@@ -350,7 +350,7 @@ _LABEL_WORDS = frozenset(
     target host port user assistant system bot admin support operator moderator server guest me you q a re
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
-    author committer reporter assignee reviewer attending referrer notă nota forename forenames név
+    author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
     """.split()
 )
 # Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
@@ -368,7 +368,7 @@ _SPEAKER_ROLE_WORDS = frozenset(
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
-    asistente assistant assistente assistent asystent bot chatbot
+    asistente assistant assistente assistent asystent bot chatbot ग्राहक एजेंट গ্রাহক এজেন্ট
     """.split()
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
@@ -445,7 +445,7 @@ _PERSON_ROLE = (
 _NAME_WORD = (
     r"(?:surnames?|forenames?|nachnamen?|vornamen?|familiennamen?|rufnamen?|geburtsnamen?|apellidos?|"
     r"nombres?|nomes?|cognomi|cognome|pr[ée]noms?|noms?|achternaam|voorna(?:am|men)|familienaam|naam|nazwisko|imi[ęe]|"
-    r"imiona|efternamn|f[öo]rnamn|namn|etternavn|fornavn|efternavn|navn|sukunimi|etunimi|nimi|soyad[ıi]|"
+    r"imiona|efternamn|f[öo]rnamn|namn|etternavn|fornavn|efternavn|navn|sukunimi|etunimi|nimi|soyad[ıi]?|"
     r"jm[ée]no|p[řr][íi]jmen[íi]|priezvisko|prezime|prenume|vezet[ée]kn[ée]v|keresztn[ée]v|"
     r"фамилия|имя|отчество|όνομα|επώνυμο)"
 )
@@ -550,7 +550,7 @@ _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
-    r"|account[ \t]+name|reviewer|approver|requester"
+    r"|account[ \t]+name|reviewer|approver|requester|mod|moderator|entered[ \t]+by"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator"
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
@@ -729,7 +729,7 @@ _CJK_WORD = re.compile(f"[{_CJK}]+")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _CJK_LABEL_BEFORE = re.compile(
     r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
-    r"联系人|申请人|承办人|经办人|报告人|受付者|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
+    r"联系人|申请人|承办人|经办人|报告人|受付者|买家|買家|卖家|賣家|店长|店長|收货信息|收件資料|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
     r"dear|cc|attn)[ \t]*[:：=]?[ \t]*[\"']?$"
 )
 # The Japanese eras since 1868; one before its year ("平成27年", "令和元年") is a date's part, no surname and given
@@ -2086,6 +2086,8 @@ _PLACEHOLDER_NAMES = frozenset(
     | {"juan dela cruz", "juan de la cruz", "홍길동", "张三", "李四", "王五"}
     # the US court's second placeholder and the Polish form example
     | {"jane roe", "richard roe", "jan kowalski"}
+    # the Vietnamese form example
+    | {"nguyễn văn a", "nguyen van a"}
 )
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.

@@ -3308,3 +3308,47 @@ def test_a_thai_word_for_born_closes_the_name_before_it():
 )
 def test_a_title_is_no_street_a_turkish_neighbourhood_and_units_before_a_building(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("宅配地址：臺北市大安區復興南路一段390號7樓之2", "臺北市大安區復興南路一段390號7樓之2"),
+        (
+            "收货信息：广西壮族自治区南宁市青秀区民族大道136-5号华润大厦C座2108室。",
+            "广西壮族自治区南宁市青秀区民族大道136-5号华润大厦C座2108室",
+        ),
+        ("地址是南宁市良庆区五象大道401号五象航洋城3号楼1506，但", "南宁市良庆区五象大道401号五象航洋城3号楼1506"),
+    ],
+)
+def test_a_chinese_road_section_a_floor_an_autonomous_region_and_a_numbered_building(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("我的生日是民國82年7月22日，系統上顯示", ["民國82年7月22日"]),  # Taiwan's Minguo year
+        ('{"soyad": "Kaya", "dogum_tarihi": "1959-08-27"}', ["1959-08-27"]),  # a Turkish field's key
+        ("τον κ. Παπαδόγιαννη, γεννηθέντα στις 14 Μαΐου 1987, ΑΜΚΑ", ["14 Μαΐου 1987"]),  # Greek participle
+        ("Data de nasc.: 07/11/1994    Idade: 30 anos", ["07/11/1994"]),  # Portuguese abbreviation
+        ("מבקשת להקדים את התור, ילידת 2.11.1988, שבוע 16", ["2.11.1988"]),  # Hebrew "born"
+    ],
+)
+def test_a_minguo_year_a_turkish_key_a_greek_participle_and_more_birth_cues(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("ग्राहक: जी, मेरा मिक्सर टूटा हुआ आया है।\nएजेंट: आपका पूरा नाम बताइए।\nग्राहक: ठीक है\nएजेंट: धन्यवाद", []),
+        ("Hasta Adı Soyadı: Ayşe Nur Karakaya", ["Ayşe Nur Karakaya"]),
+        ("Mẫu thông tin người nhận: Nguyễn Văn A, SĐT 09xx xxx xxx", []),  # the Vietnamese form example
+        ('{"ad": "Mehmet Emin", "soyad": "Yıldırım"}', ["Mehmet Emin", "Yıldırım"]),
+        ("  action: EDIT_REQUESTED  mod=k.achterberg", ["k.achterberg"]),
+        ("买家 覃秋菊（旺旺：qiuju_qin）5月9日下单", ["覃秋菊"]),
+    ],
+)
+def test_hindi_chat_roles_turkish_name_labels_a_form_example_a_moderator_and_a_buyer(text, names):
+    assert spans(NameRecognizer(), text) == names

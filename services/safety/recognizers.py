@@ -353,10 +353,13 @@ _LABEL_WORDS = frozenset(
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
     """.split()
 )
+# Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
+_BOT_ROLE_WORDS = frozenset("asistente assistant assistente assistent asystent bot chatbot".split())
 # Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
 # ("Klient:", "Ejecutivo:", "Doctor:", Somali "Bukaanka:" (the patient), "Tía:", "Nani:", "Mum:", "Nan:").
-_SPEAKER_ROLE_WORDS = frozenset(
-    """
+_SPEAKER_ROLE_WORDS = (
+    frozenset(
+        """
     klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
     operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
     speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
@@ -368,12 +371,12 @@ _SPEAKER_ROLE_WORDS = frozenset(
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
-    asistente assistant assistente assistent asystent bot chatbot ग्राहक एजेंट গ্রাহক এজেন্ট
+    ग्राहक एजेंट গ্রাহক এজেন্ট
     """.split()
+    )
+    | _BOT_ROLE_WORDS
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
-# Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
-_BOT_ROLE_WORDS = frozenset("asistente assistant assistente assistent asystent bot chatbot".split())
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
 # "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),
@@ -550,7 +553,7 @@ _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
 _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
-    r"|account[ \t]+name|reviewer|approver|requester|mod|moderator|entered[ \t]+by"
+    r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator"
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
@@ -561,9 +564,9 @@ _LOG_USER = re.compile(
     # OpenVPN's client, its common name after its address ("88.217.140.3:49811 [lena.hartmann]") or before
     # it ("openvpn[981]: lkowalska/37.120.144.9:52881")
     r"|\d:\d{1,5}[ \t]+\[|\bopenvpn\[\d+\]:[ \t]+(?=[a-z._-]+/\d)"
-    # Cisco's "User <wltan>" and "username fmansoori privilege 15 secret ...", an AWS ARN's ":user/tkarlsson"
     # GitHub's merge commit ("Merge pull request #412 from kmensah/feature/offline-maps")
     r"|\bMerge[ \t]+pull[ \t]+request[ \t]+#\d+[ \t]+from[ \t]+(?=[a-z][\w.-]*/)"
+    # Cisco's "User <wltan>" and "username fmansoori privilege 15 secret ...", an AWS ARN's ":user/tkarlsson"
     r"|\bUser[ \t]+<|:user/|(?m:^)[ \t]*username[ \t]+(?=[a-z][\w.-]*[ \t]+(?:privilege|secret|password)\b)"
     # a home directory ("/home/akowalczyk/"), sudo's log line ("sudo: mkaminski : TTY=..."), a TODO's owner
     r"|/(?:home|Users)/|\bsudo:[ \t]+|\b(?:TODO|FIXME|XXX)\("

@@ -105,12 +105,11 @@ def known_names(text: str) -> list[tuple[int, int]]:
     first, last = name_lists()
     words = list(_WORD.finditer(text))
     words = [w for w in words if w.group() not in _GREETINGS]
-    given = [bool(_forms(w.group().lower()) & first) for w in words]
+    forms = [_forms(w.group().lower()) for w in words]
+    given = [bool(f & first) for f in forms]
     surname = [
-        bool(
-            _forms(w.group().lower()) & last or (not _UNCASED_RE.match(w.group()) and _SURNAME_SHAPE.search(w.group()))
-        )
-        for w in words
+        bool(f & last or (not _UNCASED_RE.match(w.group()) and _SURNAME_SHAPE.search(w.group())))
+        for w, f in zip(words, forms, strict=True)
     ]
 
     def beside(i: int) -> bool:  # words i and i + 1 stand side by side

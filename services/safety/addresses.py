@@ -231,11 +231,14 @@ _HEBREW_FORM = (
     r"(?:\s*(?:דירה|ד['׳])\s*\d{1,4})?,\s*[\u05d0-\u05ea-]+(?:\s[\u05d0-\u05ea-]+){0,2}(?:\s+\d{5,7})?"
 )
 # Romanian: "str. Moților nr. 58, bl. M2, sc. A, et. 4, ap. 17, jud. Cluj" (the street's word, "nr.", block,
-# staircase, floor and flat, then a town, a commune or a county), the town perhaps first ("mun. Cluj-Napoca, ")
+# staircase, floor and flat, then a town, a commune or a county), the town perhaps first ("mun. Cluj-Napoca, "), a
+# village for the street ("sat Gheorghieni nr. 212A, comuna Feleacu, jud. Cluj")
 _ROMANIAN_FORM = (
-    r"(?:\b(?:mun|com|or)\.\s*[A-ZĂÂÎȘȚŞŢ][\w-]+,\s*)?\b(?:[Ss]tr|[Bb]d|[Bb]-dul|[Ss]os|[Șș]os|[Aa]l)\.\s*"
+    r"(?:\b(?:mun|com|or)\.\s*[A-ZĂÂÎȘȚŞŢ][\w-]+,\s*)?\b(?:(?:[Ss]tr|[Bb]d|[Bb]-dul|[Ss]os|[Șș]os|[Aa]l)\.|sat)\s*"
     r"[A-ZĂÂÎȘȚŞŢ][\w.-]*(?:\s[A-ZĂÂÎȘȚŞŢ][\w.-]*){0,3}\s+nr\.\s*\d{1,4}[A-Z]?"
-    r"(?:,\s*(?:bl|sc|et|ap)\.\s*\w{1,4}){0,4}(?:,\s*(?:(?:mun|com|jud|sat|or)\.\s*)?[A-ZĂÂÎȘȚŞŢ][\w-]+){0,3}"
+    # (a village's commune, "comuna Feleacu"; a postcode before the town, "400363 Cluj-Napoca")
+    r"(?:,\s*(?:bl|sc|et|ap)\.\s*\w{1,4}){0,4}"
+    r"(?:,\s*(?:(?:mun|com|jud|sat|or)\.\s*|comuna\s+|\d{6}\s+)?[A-ZĂÂÎȘȚŞŢ][\w-]+){0,3}"
 )
 _ADDRESS_PATTERNS = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
@@ -276,7 +279,7 @@ _ADDRESS_PATTERNS = [
     # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,
     # Casablanca 20330 / 4520, rue Saint-Denis, app. 3, Montréal (Québec) H2J 2L3
     r"(?=[RABE\d])(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
-    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|cours)"
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|boul\.|bd|place|chemin|allée|impasse|quai|cours)"
     r"(?:\s+[\wÀ-ÿ'’-]+){1,4}(?:,\s*[^,\n]{1,25}?){0,3},?\s+"
     r"(?:\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+|[A-ZÀ-Þ][\wÀ-ÿ-]+(?:\s\([A-ZÀ-Þ][\wÀ-ÿ-]+\))?\s+(?:\d{5}(?!\d)|[A-Z]\d[A-Z]\s?\d[A-Z]\d))",
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /

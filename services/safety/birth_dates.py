@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so"
 ).split()
 
 
@@ -148,6 +148,11 @@ _DATE = (
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
     # the Ethiopian calendar in Amharic: the month, the day, "ቀን" (day), the year, "ዓ.ም." (E.C.)
     rf"|{_MONTH_WORD}\s+\d{{1,2}}\s+ቀን\s+\d{{4}}(?:\s*ዓ\.ም\.?)?"
+    # Maltese: "12 ta' Marzu 1941" (of)
+    rf"|\d{{1,2}}\s+ta['’]\s+{_MONTH_WORD}\s+\d{{4}}"
+    # Basque, the year first and the month's genitive: "2013ko martxoaren 9a"
+    r"|\d{4}e?ko\s+(?:urtarrila|otsaila|martxoa|apirila|maiatza|ekaina|uztaila|abuztua|iraila|urria|azaroa|abendua)"
+    r"ren\s+\d{1,2}(?:a|an)?"
     # Tagalog: "ika-5 ng Hunyo, 2006"
     rf"|ika-?\d{{1,2}}\s+ng\s+{_MONTH_WORD},?\s+\d{{4}}"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986", "mùng 5 tháng 7 năm 1992"
@@ -195,6 +200,7 @@ _BIRTH_CUES = (
     r"nar\.",
     r"s\.(?:(?<=\(s\.)|(?<=, s\.))",
     r"date[\s_-]?of[\s_-]?birth",
+    r"dates\s+of\s+birth",
     r"birth[\s_-]?date",
     r"birthday",
     r"born",
@@ -221,6 +227,9 @@ _BIRTH_CUES = (
     r"data\s+de\s+naixement",
     r"nascut",
     r"nascuda",
+    r"n[ée]ixer(?:\s+el)?",  # Catalan "va néixer el 13 de setembre de 1935"
+    # Afrikaans "born", before the date ("sy is 14 Julie 1938 gebore") or after it ("gebore op 3 Mei 1950")
+    r"gebore(?:\s+op)?\b",
     # Vietnamese, Korean, Japanese / Chinese, Turkish, Polish, Czech / Slovak, Serbo-Croatian / Slovene, Nordic,
     # Finnish / Estonian, Russian / Ukrainian / Bulgarian, Greek, Romanian, Hungarian, Baltic, Indonesian / Malay
     r"ng[àa]y\s+sinh",
@@ -329,6 +338,13 @@ _BIRTH_CUES = (
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",
+    # ... and "born (f.) in (a place) on the (day)": "imwielda Ħaż-Żebbuġ fit-12 ta' Marzu 1941"
+    r"imwiel(?:ed|da)(?:\s+[^\s\d]{2,30}){0,2}?\s+fi[lt]-(?=\d)",
+    # Somali "born", "birth"; Basque "born", "date of birth"
+    r"dhashay",
+    r"dhalashada",
+    r"jaio(?:\s+zen)?\b",
+    r"jaiotze[\s_-]+data",
 )
 
 
@@ -431,7 +447,8 @@ def birth_cues(text: str) -> Iterator[int]:
 # (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
 RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata nasterii nașterii naşterii "
-    "lahir рождения 生年月日 出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð जन्म জন্ম பிறந்த "
+    "lahir twelid рождения 生年月日 出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð "
+    "जन्म জন্ম பிறந்த "
     "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
@@ -470,9 +487,10 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 
 
 # German puts the verb last: a date right before "geboren" or "Geburtstag" ("Jonas ist am 17.05.2014 geboren",
-# "Jonas hat am 17. Mai Geburtstag"), after "am" or "den". Russian and Ukrainian mark a date of birth after it:
+# "Jonas hat am 17. Mai Geburtstag"), after "am" or "den"; so does Afrikaans, after "is" or "op" ("sy is 14 Julie
+# 1938 gebore"). Russian and Ukrainian mark a date of birth after it:
 # "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения".
-_DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
+_DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den|is|op)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
 _DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
 _MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения")
 

@@ -54,7 +54,9 @@ _GREETINGS = (
     # form labels: a student, a guardian, a donor, a nurse, who registered, Georgian "name, surname"; Thai "Dear Khun";
     # Arabic's customer, caller and paramedic ("أنا العميل ...", "المسعف: ...")
     "اسم_الطالب اسم_الطالبة ولي_الأمر المتبرع المتبرعة नर्स பதிவு_செய்தவர் სახელი,_გვარი เรียน_คุณ "
-    "العميل العميلة المتصل المتصلة المسعف المسعفة"
+    "العميل العميلة المتصل المتصلة المسعف المسعفة "
+    # Arabic's four-part name label: the name of four words is a record's field (``tables.py``)
+    "الاسم_رباعي الاسم_الرباعي"
 ).split()
 # A speaker naming themself: "my name is" outright; "I am" only after a greeting (Persian "من" only before
 # "هستم": elsewhere it is "from" or "who")

@@ -148,8 +148,8 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "8e387cc6d8aa79fe",
-    "DateOfBirthRecognizer": "431aa603298c3fd8",
+    "AddressRecognizer": "0ebd9e6e468face0",
+    "DateOfBirthRecognizer": "863b641dca192622",
 }
 
 

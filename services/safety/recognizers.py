@@ -145,6 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
+    ramadan eid
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -154,7 +155,7 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -196,12 +197,13 @@ _NOT_PERSON_WORDS = set(
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
     solicitors attorneys lawyers advocates immigration accountants adı soyadı
+    council
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
-    "ag gmbh inc ltd llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
+    "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
     "jsc s.l s.a s.l.u s.r.l s.p.a".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
@@ -223,15 +225,15 @@ _EPONYM_NEXT = set(
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
     grey gray green blue red white black silver yellow pink line lines
     potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
-    út utca útja tér körút sétány
+    út utca útja tér körút sétány ward wards
     """.split()
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
 _WORD = (
     # (combining marks inside: Yoruba "Ògúnlẹ́yẹ", "Ọ̀gbẹ́ni")
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žßơưạ-ỹ\u0300-\u036f]+)?"
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]+)?"
     # (a second surname after a hyphen in any Latin letters: "Wróblewski-Pająk")
-    r"(?:['’][A-Za-zÀ-ÿơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žơưạ-ỹ\u0300-\u036f]+)*"
+    r"(?:['’][A-Za-zÀ-ÿș-țơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žȘ-țơưạ-ỹ\u0300-\u036f]+)*"
     r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
 )
 _PARTICLE = (
@@ -245,7 +247,7 @@ _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
 _TITLE_INSIDE = r"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra)\.?[^\S\n]"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
     rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
 )
 _IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
@@ -261,13 +263,14 @@ _TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|i
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
-    "licda".split()
+    "licda ato w/ro w/rt weyzero woizero".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
 _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber hasta "
+    "claimant applicant subsemnatul subsemnata aintín aintin uncail "
     "husband wife son daughter mother father brother sister mum mom dad "
     "name reported signed regards cheers i i'm im "
     # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
@@ -282,7 +285,7 @@ _LEAD = _TITLE_WORDS | set(
 # before a run that make it one ("St. Louis", "Mt. Hood").
 _PLACE_FIRST = frozenset(
     "new san santa santo são saint fort port mount lake cape los las villa casa chateau château hacienda rancho "
-    "quinta".split()
+    "quinta sant sankt naomh ħal baile".split()
 )
 _PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
 # Ships: "HMS Victoria", "RMS Queen Mary", "USS Gerald R. Ford".
@@ -337,8 +340,12 @@ _KIN_BEFORE = re.compile(
     # "mama Neema", "mia moglie, Rossella")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
     r"bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|mama|baba|dada|kaka|mjomba|shangazi|"
+    # Afrikaans, in lower case ("ouma Sarie Botha", "oom Frikkie": "Ouma" is a Kenyan surname), and Irish
+    # ("Aintín Peig")
+    r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
+    r"|(?<=\bz[ \t])domu"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
@@ -362,7 +369,8 @@ _SPEAKER_ROLE_WORDS = (
         """
     klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
     operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
-    speaker csr dispatcher teller mum mom dad mama mamá papa papá nani dadi abuela abuelo tía tío oma opa
+    speaker csr dispatcher teller mum mom mam mammy dad daddy mama mamá papa papá nani dadi abuela abuelo tía tío
+    oma opa
     auntie aunty uncle grandma grandpa granny nanny nan nana nanna gran grandad ammi abbu abba visitor driver
     courier rider seller buyer landlord tenant receptionist pharmacist dispatch them us we they him her sent
     importance objet
@@ -460,7 +468,9 @@ _NAME_KEY = (
     rf"(?<![\w.-])(?:{_PERSON_ROLE}{_KEY_SEP}(?:\d{_KEY_SEP})?(?:{_NAME_PART}{_KEY_SEP})?names?"
     rf"|{_NAME_PART}{_KEY_SEP}names?|{_PERSON_ROLE}?{_KEY_SEP}{_NAME_WORD})(?:\([a-z]{{1,2}}\))?"
     rf"|(?<![\w.-])(?:(?:card|account|policy){_KEY_SEP}holder|beneficiary|payee|signatory|applicant|tenant|"
-    r"guarantor|insured|executor)"
+    r"guarantor|insured|executor|treasurer|secretary|signed(?:[ _]by)?)(?:\([a-z]{1,2}\))?"
+    # the name a card, an account or a passport carries ("Name on card:", "name_as_on_passport")
+    rf"|(?<![\w.-])name{_KEY_SEP}(?:as{_KEY_SEP})?on{_KEY_SEP}(?:the{_KEY_SEP})?(?:card|account|passport|id)"
 )
 # A name's part alone ("family", "given", "first", "last") is a key where keys are written as keys:
 # quoted or before "="; so is "name", and at a line's or a record's start too ("Name:", "{name:")
@@ -759,6 +769,8 @@ _CHINESE_ADDRESS_FORMS = ("师傅", "師傅", "先生", "女士", "小姐", "老
 _CJK_FUNCTION_CHARS = frozenset("那和这這你我他她的是在")
 # The Chinese recipient's mark after a name ("刘建国收": for Liu Jianguo), read at a word's end
 _RECIPIENT_MARK = "收"
+# A speaker naming themself in Chinese, glued to the name ("我叫陈美玲，")
+_CJK_INTRODUCTIONS = ("我叫", "我名叫", "我的名字是", "我的名字叫")
 _CJK_ENDINGS = tuple(
     sorted(
         (
@@ -817,7 +829,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     mutuelle posada pousada hostal filiale sucursal agencia muzej museo musee museu muzeum parque parc parco
     strasse caddesi sokak bulvari centro servicio loja tienda toko
     metro estacao bahnhof haltestelle hausverwaltung bakkerij backerei metzgerei autohaus kanzlei apotheke
-    sportverein turnverein tennisclub fussballclub schachclub
+    sportverein turnverein tennisclub fussballclub schachclub gestion
+    capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
@@ -1191,6 +1204,8 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not (start <= r.start and r.end <= end)]
             extra.append((start, end))
         extra += self._chat_senders(text) if "\n" in text else []
+        if "(" in text:  # a nickname in brackets after a name found: 'Anna Catharina ("Kitty")', '(goes by "Roz")'
+            extra += [m.span(1) for r in out if (m := _BRACKETED_NICKNAME.match(text, r.end))]
         extra += [] if text.isascii() else cued_names(text)
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
@@ -1379,7 +1394,7 @@ class NameRecognizer(EntityRecognizer):
         """Whether a record's value under a name key reads as a name: letters in any script (an HL7 name's
         "^" between its parts), no digit, not every word a common one; under a bare "name" (a product's too),
         a known given name or surname, or two words written as names and none common (``_name_cell``)."""
-        if not _RECORD_NAME.fullmatch("".join(c for c in value if not is_mark(c))) or len(value) > 60:
+        if not _RECORD_NAME.fullmatch("".join(c for c in value if not is_mark(c) and c != "\u200c")) or len(value) > 60:
             return False
         if any(w[0].islower() and len(w) > 3 and w.lower() not in _PARTICLES for w in value.split()):
             return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
@@ -1454,6 +1469,11 @@ class NameRecognizer(EntityRecognizer):
                         break
                 if taken == nxt.end():
                     continue
+            intro = next((x for x in _CJK_INTRODUCTIONS if core.startswith(x)), "")
+            name = core[len(intro) :]
+            if intro and 2 <= len(name) <= 4 and (name[:1] in last or name[:2] in last):
+                found.append((w.start() + len(intro), core_end))  # "我叫陈美玲，": a speaker naming themself
+                continue
             if len(core) > 6 and not ending:
                 continue  # running text
             for s0 in range(max(0, len(core) - 5), len(core) - 1) if ending else (0,):
@@ -2003,6 +2023,13 @@ _NICKNAMED = re.compile(
 )
 
 
+# A nickname in quotes in brackets right after a name, perhaps worded ('Rosalind Eckhart (goes by "Roz")')
+_BRACKETED_NICKNAME = re.compile(
+    r"[ \t]*\([ \t]*(?:(?:goes[ \t]+by|known[ \t]+as|aka|a\.k\.a\.|called|dit|genannt)[ \t]+)?[\"“„']"
+    r"([A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+)[\"”“'][ \t]*\)"
+)
+
+
 def nicknamed(text: str) -> list[tuple[int, int]]:
     """(start, end) of the names written with a nickname in quotes inside (``_NICKNAMED``)."""
     return [m.span() for m in _NICKNAMED.finditer(text)] if '"' in text or "“" in text or "„" in text else []
@@ -2124,6 +2151,7 @@ _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 
 # A Spanish, Portuguese, Italian or Dutch firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A.",
 # "Bakkerij Van der Meulen B.V."
+_LOWER_FORM_AFTER = re.compile(r"[ \t]+([a-zé]+)\b\.?")
 _LEGAL_FORM_END = re.compile(r"\b(?:S\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)|[BN]\.[ \t]?V)\.?\Z")
 
 
@@ -2211,6 +2239,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     beyond = re.match(r"(?:['’]s)?[ \t]+([A-Z][a-z]+)", after)
     if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
         return True  # "Johns Hopkins Hospital": the thing's head noun after the span
+    form = _LOWER_FORM_AFTER.match(after)
+    if form and form.group(1) in _LEGAL_FORMS:
+        return True  # "Gestion Bélanger inc.": a firm's legal form in lower case after the span
     return brand_phrase(words)
 
 

@@ -99,15 +99,21 @@ _KEY_KINDS = {
         "recipient recipientname empfänger empfaenger kontoinhaber titular nombrecompleto nomcomplet "
         "nomecompleto namalengkap nama hoten họtên фио фиo 氏名 姓名 이름 성명 hóspede hospede guest "
         "नाम पूरानाम रोगीकानाम मरीजकानाम ชื่อ ชื่อผู้ป่วย ชื่อนามสกุล ชื่อสกุล ชื่อผู้รับ নাম পুরোনাম பெயர் పేరు "
-        "نام نامکامل الاسم الاسمالكامل שם שםמלא ονοματεπώνυμο"
+        "نام نامکامل الاسم الاسمالكامل שם שםמלא ονοματεπώνυμο "
+        # the name a card, an account or a passport carries; Arabic's four-part name, a parent's name in Arabic
+        # and Persian ("الاسم رباعي", "اسم الأم", "نام پدر")
+        "nameoncard nameasoncard nameonaccount nameonpassport الاسمرباعي الاسمالرباعي اسمالأم اسمالام اسمالأب "
+        "اسمالاب نامپدر ناممادر"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
-        "middlename voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα prenume име"
+        "middlename isem voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα "
+        "prenume име"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
-        "achternaam nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume презиме "
+        "achternaam kunjom nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume "
+        "презиме "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
     ),
     "address": (
@@ -115,7 +121,7 @@ _KEY_KINDS = {
         "street1 street2 streetaddress homeaddress billingaddress shippingaddress mailingaddress postaladdress "
         "residentialaddress deliveryaddress adres adresse adress adresa alamat direccion dirección domicilio "
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 住址 주소 "
-        "logradouro địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
+        "indirizz logradouro địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
         "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση "
         "მისამართი հասցե բնակությանհասցե አድራሻ"
     ),
@@ -125,7 +131,7 @@ _KEY_KINDS = {
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
         "datadenascimento nascimento tariklahir tarikhlahir tanggallahir tgllahir датарождения 生年月日 出生日期 "
         "생년월일 ngaysinh ngàysinh ngàythángnămsinh fodselsdato fødselsdato födelsedatum geboortedatum "
-        "dataurodzenia fædd fechanac nato nata datanasterii datanașterii datanaşterii "
+        "dataurodzenia datatwelid fædd fechanac nato nata datanasterii datanașterii datanaşterii "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
         "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης დაბადებისთარიღი "
         "ծննդյանամսաթիվ የትውልድቀን"
@@ -138,7 +144,7 @@ ROLE_NAME_KEYS = frozenset(
     (
         "patient patientin paciente paziente complainant defendant accused victim witness suspect "
         "plaintiff plaintiffsattorney defendantsattorney attorney debtor deudor deudora débiteur débitrice schuldner "
-        "schuldnerin granter grantor "
+        "schuldnerin granter grantor tenant tenants treasurer secretary signed signedby "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "

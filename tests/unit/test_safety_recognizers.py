@@ -3352,3 +3352,89 @@ def test_a_minguo_year_a_turkish_key_a_greek_participle_and_more_birth_cues(text
 )
 def test_hindi_chat_roles_turkish_name_labels_a_form_example_a_moderator_and_a_buyer(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('Claimant Rosalind Eckhart-Nuñez (goes by "Roz") came in', ["Rosalind Eckhart-Nuñez", "Roz"]),
+        ('Mercher/Wed — Tadeusz Kowalczyk ("Tad") | +44 7519 338 420', ["Tadeusz Kowalczyk", "Tad"]),
+        ("Name on card: SIOSAIA T FIFITA\nContact ph: 0433 918 270", ["SIOSAIA T FIFITA"]),
+        ("Síniú / Signed: C. Ó Flatharta      Dáta / Date: 04/02/2025", ["C. Ó Flatharta"]),
+        ("Trysorydd / Treasurer: Gwenllian Prydderch, 01559 362 471", ["Gwenllian Prydderch"]),
+        (
+            "3. Ato Dawit Alemu Haile — 0911 208 663\n4. W/ro Meseret Tadesse — lives in Virginia",
+            ["Dawit Alemu Haile", "Meseret Tadesse"],
+        ),
+        ("Ja, niżej podpisana Halina Wróblewska z domu Nowakowska, urodzona", ["Halina Wróblewska", "Nowakowska"]),
+        ("Subsemnatul Ciprian-Ionuț Dumitrescu, CNP 1840612125784", ["Ciprian-Ionuț Dumitrescu"]),
+        ("您好，我叫陈美玲，出生日期1986年5月17日", ["陈美玲"]),
+        ("Bel oom Frikkie op 082 774 2051 oor die koek.", ["Frikkie"]),
+        ("[14:07] Otieno Ouma: Sawa, asante sana.", ["Otieno Ouma"]),  # "Ouma" a surname, no Afrikaans grandmother
+        ("To: Aintín Peig; Col ceathracha (cousins)", ["Peig"]),
+        (
+            "الاسم رباعي: محمود عبد الرحمن السيد حجازي\nاسم الأم: فاطمة إبراهيم منصور",
+            ["محمود عبد الرحمن السيد حجازي", "فاطمة إبراهيم منصور"],
+        ),
+        ("نام: مریم\nنام خانوادگی: رضایی\u200cنژاد\nنام پدر: غلامحسین", ["مریم", "رضایی\u200cنژاد", "غلامحسین"]),
+    ],
+)
+def test_bracketed_nicknames_card_and_signature_keys_ethiopian_titles_maiden_names_and_parents(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[02/03/2025 21:14] Mam: Aisling the Radisson want the deposit\n[02/03/2025 21:22] Mam: Grand.",
+        "[Call recording — Kirklees Council, Environmental Health noise line]",
+        "Ward members for St Michael's and Darwin wards were notified.",
+        "Jean-François Bélanger\nGestion Bélanger inc.",
+        "a l'ermita de Sant Jaume de Queralt, i després farem el sopar a la Masia Can Pujades.",
+        "23 d'abril, Diada de Sant Jordi. Festa Major de Sant Fèlix. La Colla Joves Xiquets de Valls.",
+        "Scoil Cholmcille and Scoil Naomh Pádraig will hold their joint Confirmation",
+        "want Capel Bethel to treat this. Neuadd Victoria. Gwobr Goffa Dewi Emrys; Tlws Coffa Ysgol Dewi Sant",
+        "Coach background checks – Ramadan night league. Mahadsanid, and Ramadan Kariim to you.",
+        "Parroċċa ta' Ħal Qormi, April 2025. mill-Każin sa Triq Dun Kalċidon Pace. Baile Átha Luain.",
+    ],
+)
+def test_kin_speakers_councils_firms_saints_welsh_and_catalan_halls_and_ramadan_are_no_names(text):
+    names = spans(NameRecognizer(), text)
+    assert [n for n in names if n not in ("Jean-François Bélanger", "Aisling")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("va néixer el 13 de setembre de 1935 — així que", ["13 de setembre de 1935"]),  # Catalan
+        ("ta' 83 sena, imwielda Ħaż-Żebbuġ fit-12 ta' Marzu 1941.", ["12 ta' Marzu 1941"]),  # Maltese
+        ("Wiilkeyga waa Mustafe Xasan, wuxuu dhashay 9 Sebtembar 2012.", ["9 Sebtembar 2012"]),  # Somali
+        ("sy is 14 Julie 1938 gebore, nie 1937 nie", ["14 Julie 1938"]),  # Afrikaans, the cue after
+        ("Jaiotze data / Fecha de nacimiento: 2013ko martxoaren 9a", ["2013ko martxoaren 9a"]),  # Basque
+        ("Ander Larrañaga Aizpurua, jaio zen 2015/11/28", ["2015/11/28"]),
+        ("id,isem,kunjom,data_twelid\n104,Antoine,Camilleri,1967-05-30", ["1967-05-30"]),  # a Maltese column
+    ],
+)
+def test_catalan_maltese_somali_afrikaans_and_basque_dates_of_birth(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "domiciliat în str. Observatorului nr. 104, bl. OS2, sc. B, ap. 27, 400363 Cluj-Napoca, telefon",
+            "str. Observatorului nr. 104, bl. OS2, sc. B, ap. 27, 400363 Cluj-Napoca",
+        ),
+        (
+            "imobilului situat în sat Gheorghieni nr. 212A, comuna Feleacu, jud. Cluj, înscris",
+            "sat Gheorghieni nr. 212A, comuna Feleacu, jud. Cluj",
+        ),
+        (
+            "Gestion Bélanger inc.\n1820, boul. Rosemont, bureau 200, Montréal (Québec) H2G 1S9",
+            "1820, boul. Rosemont, bureau 200, Montréal (Québec) H2G 1S9",
+        ),
+    ],
+)
+def test_a_romanian_postcode_and_village_and_a_quebec_boulevard(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

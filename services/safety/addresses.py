@@ -176,7 +176,7 @@ _TR_WORD = r"[A-ZÇĞİÖŞÜ0-9][\wçğıöşü'’-]*"
 # One to three capitalised words with no full stop ("Petaling Jaya", not "Selangor. Terima")
 _PLAIN_TOWN = r"[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}"
 # An Indian or Pakistani locality's sector, phase or block: "Sector 44-C", "Phase 2", "Block B"
-_SECTOR = r"(?:Sector|Sec\.|Phase|Block|Stage|Ward)\s+(?:\d{1,3}(?:-?[A-Z])?|[A-Z])"
+_SECTOR = r"(?:Sector|Sec\.|Phase|Block|Stage|Ward|Plot|Pocket)\s+(?:\d{1,3}(?:-?[A-Z])?|[A-Z])"
 _KO_ROAD = rf"{_CAP}-(?:ro|gil|daero)(?:\s\d{{1,3}}(?:beon)?-gil)?"
 # Korean: "27 Olympic-ro 35-gil, Songpa-gu, Seoul 05510", "Teheran-ro 152, Gangnam-gu, Seoul"
 _KOREAN_FORM = (
@@ -297,7 +297,9 @@ _ADDRESS_PATTERNS = [
     r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
     rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     _HOUSE_BEFORE_STREET_FIRST_FORM,
-    rf"(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
+    # (Afrikaans and Dutch "Posbus", "Postbus")
+    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)|\bPos(?:t)?bus)"
+    rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
     rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
@@ -312,16 +314,20 @@ _ADDRESS_PATTERNS = [
     rf"\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
-    # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"
+    # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"; the
+    # postcode before the town and the state: "Lot 14, Kampung Sungai Tiang, 06300 Kuala Nerang, Kedah" (Malaysia)
     rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
-    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?\s+\d{{4,6}}(?!\d)",
+    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?"
+    rf"(?:\s+\d{{4,6}}(?!\d)|,\s*\d{{5}}\s+{_CAP}(?:\s{_CAP}){{0,2}},\s*{_CAP}(?:\s{_CAP})?)",
     # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
     r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
     r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
     # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3", in Irish too
-    # ("Cnoc na Móna, Gaoth Dobhair, Co. Dhún na nGall, F92 X2K7")
-    rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
-    rf"(?:Co\.?|County)\s+{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
+    # ("Cnoc na Móna, Gaoth Dobhair, Co. Dhún na nGall, F92 X2K7", "14 Sráid an Droichid, Baile Átha Luain, Co. na
+    # hIarmhí N37 F6P2": a house number, the article before a county, its "h" before a vowel)
+    rf"(?=[\dA-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])(?:\b\d{{1,4}}\s+)?\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}"
+    rf"(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
+    rf"(?:Co\.?|County)\s+(?:na\s+h?|an\s+)?{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
     r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
     r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:(?:丁目|番地|[-－ー丁目番地号の])[0-9０-９]{1,4}){0,3}"

@@ -75,6 +75,8 @@ _CLOSERS = frozenset(
 # A place's word after a name, or read into it: a colony, a road or a square named after a person
 # "மகாத்மா காந்தி சாலை"), no person
 _PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉलोनी সরণি রোড নগর சாலை நகர் தெரு".split())
+# Persian verbs' prefixes ("می‌رساند", "نمی‌شود"): no name's word
+_PERSIAN_VERB_PREFIXES = ("می\u200c", "نمی\u200c")
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
 
 
@@ -131,7 +133,7 @@ def _name_after(text: str, pos: int, cut: bool) -> tuple[int, int, str] | None:
     counted, ended, closer = 0, False, ""
     while True:
         w = _WORD.match(text, pos)
-        if w is None or w.group() in _CLOSERS:
+        if w is None or w.group() in _CLOSERS or w.group().startswith(_PERSIAN_VERB_PREFIXES):
             ended, closer = bool(words), w.group() if w else ""
             break
         if w.group()[0].islower() and _GREEK.match(w.group()):  # a lower-case Greek word: no name, or its end

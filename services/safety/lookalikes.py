@@ -304,9 +304,20 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
 
 def in_longer_code(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is glued by a hyphen or a slash to letters or digits on either side: a part of a
-    longer code ("HID-FGP-300-11-4471"), not a number of its own."""
+    longer code ("HID-FGP-300-11-4471"), not a number of its own; or spaced inside a longer run of digit groups
+    ("S 01 801 100 16 1290 4477 300", a meter's supply number) or after a country's calling code ("+251 911 43
+    2781", a phone number)."""
     before = start >= 2 and text[start - 1] in "-/" and text[start - 2].isalnum()
-    return before or (end + 1 < len(text) and text[end] in "-/" and text[end + 1].isalnum())
+    if before or (end + 1 < len(text) and text[end] in "-/" and text[end + 1].isalnum()):
+        return True
+    spaced_before = _SPACED_GROUP_BEFORE.search(text, max(0, start - 6), start)
+    if spaced_before and spaced_before.group().startswith("+"):
+        return True
+    return bool(spaced_before and _SPACED_GROUP_AFTER.match(text, end))
+
+
+_SPACED_GROUP_BEFORE = re.compile(r"(?:\+\d{1,3}|\d)[ \t]\Z")
+_SPACED_GROUP_AFTER = re.compile(r"[ \t]\d")
 
 
 def is_labelled_identifier(text: str, start: int) -> bool:
@@ -329,13 +340,18 @@ def _dotted_run(text: str, start: int, end: int) -> str:
     return text[start:end].strip(".")
 
 
+_TWO_GROUPS_BEFORE = re.compile(r"(?<![\w+])\d{1,4}[ \t]\d{1,4}[ \t]\Z")
+
+
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
     AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A), is an
     SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
-    "出厂编号："), unless it is written with "+": a number to dial ("for pickup confirmation +234 812 905 3371")."""
+    "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100 16 1290 4477 300", a meter's
+    supply number), unless it is written with "+": a number to dial ("for pickup confirmation +234 812 905 3371")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or (text[start] != "+" and _TWO_GROUPS_BEFORE.search(text, max(0, start - 16), start))
         or _BUILD_NUMBER.fullmatch(_dotted_run(text, start, end))
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])

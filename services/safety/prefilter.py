@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "0ebd9e6e468face0",
+    "AddressRecognizer": "daa19910524547f1",
     "DateOfBirthRecognizer": "863b641dca192622",
 }
 

@@ -155,7 +155,7 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero|Parch)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -167,7 +167,8 @@ _CUE = re.compile(
     r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|it['’]s|"
     r"engineer|courier|driver|installer|advisor|adviser|teacher|tutor|pharmacist|dentist|midwife|surgeon|"
     r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
-    r"handed over to|spoke to|spoke with|seen by|referred by|defendant|plaintiff|claimant|respondent|petitioner|"
+    r"handed over to|spoke to|spoke with|speaking to|speaking with|seen by|referred by|defendant|plaintiff|claimant|"
+    r"respondent|petitioner|"
     # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
     # a call's agent: "you're through to", Spanish "le atiende"
     r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende|"
@@ -225,7 +226,7 @@ _EPONYM_NEXT = set(
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
     grey gray green blue red white black silver yellow pink line lines
     potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
-    út utca útja tér körút sétány ward wards
+    út utca útja tér körút sétány ward wards heritage sponge
     """.split()
 )
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
@@ -263,7 +264,7 @@ _TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|i
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
-    "licda ato w/ro w/rt weyzero woizero".split()
+    "licda ato w/ro w/rt weyzero woizero parch".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
@@ -272,13 +273,13 @@ _LEAD = _TITLE_WORDS | set(
     "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber hasta "
     "claimant applicant subsemnatul subsemnata aintín aintin uncail "
     "husband wife son daughter mother father brother sister mum mom dad "
-    "name reported signed regards cheers i i'm im "
+    "name reported signed regards cheers i i'm im it's it’s "
     # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
     "kollege kollegin "
     # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
     # Yılmaz"); not "Ola" (a given name)
     "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
-    "howdy shalom namaste".split()
+    "howdy shalom namaste salaan".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
@@ -305,7 +306,11 @@ _NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|call
 STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
 # "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
-_INTRODUCED_BEFORE = re.compile(r"(?i)\b(?:my name is|my name's|name's)\s*$")
+# (Somali "his / her / my name is", "my son / daughter is": "Magaciisu waa ...", "Wiilkeyga waa ...")
+_INTRODUCED_BEFORE = re.compile(
+    r"(?i)\b(?:my name is|my name's|name's|magac(?:aygu|iisu|eedu|ayga)\s+waa"
+    r"|(?:wiil|gabadh)(?:keyga|kayga|ayda)\s+waa)\s*$"
+)
 _INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
 # A chat speaker's label at a line's start: "Priyanka: ...", "<Marta> ...", "[09:15] Nadia: ...".
 _SPEAKER_LABEL = re.compile(
@@ -603,9 +608,10 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
 # first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarshtf(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
+    r"(?i)(?=[ubvcarshtfie(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
     r"|(?:to|for|by)[ \t]+user)"
-    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled)[ \t]+by|\(by)[ \t]+"
+    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded)[ \t]+by"
+    r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
 # A log line: one that opens with a date and a time ("2024-09-04 09:12:55 INFO", "[2024-05-21 06:04:50]")
@@ -797,7 +803,7 @@ _GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the t
     r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)"
     r"(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
-    r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào)[,!]?\s*$"
+    r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)[,!]?\s*$"
 )
 
 # "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people; so
@@ -831,11 +837,12 @@ _HEAD_NOUNS_BEFORE = frozenset(
     metro estacao bahnhof haltestelle hausverwaltung bakkerij backerei metzgerei autohaus kanzlei apotheke
     sportverein turnverein tennisclub fussballclub schachclub gestion
     capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca
+    carrer placa passeig avinguda monument san santa santo sao saint sant sankt
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
 # tried only there, and the word is taken whole)
-_WORD_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della)[ \t]+)?\Z")
+_WORD_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a)[ \t]+)?\Z")
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 
@@ -1204,6 +1211,14 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not (start <= r.start and r.end <= end)]
             extra.append((start, end))
         extra += self._chat_senders(text) if "\n" in text else []
+        if "-ji" in text or " bhai" in text or " didi" in text or " ji" in text:  # "Sharma-ji", "Vikas bhaiya"
+            extra += [m.span(1) for m in _HONORIFIC_AFTER.finditer(text) if not is_common_word(m.group(1))]
+        if "born" in text or "DOB" in text or "aged" in text:  # "Fartuun Abdulle — born March 2, 1989"
+            extra += [
+                m.span(1)
+                for m in _NAME_BEFORE_BIRTH.finditer(text)
+                if not any(is_common_word(w) for w in m.group(1).split()) and not not_a_name(text, *m.span(1))
+            ]
         if "(" in text:  # a nickname in brackets after a name found: 'Anna Catharina ("Kitty")', '(goes by "Roz")'
             extra += [m.span(1) for r in out if (m := _BRACKETED_NICKNAME.match(text, r.end))]
         extra += [] if text.isascii() else cued_names(text)
@@ -1558,6 +1573,9 @@ class NameRecognizer(EntityRecognizer):
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
         initial ("maria.garcia", "marta.k", "mariagarcia"), an initial and a surname ("tnguyen",
         "j.doe"), or a given name alone ("priya"); service accounts and words are no names."""
+        head, hyphen, tail = handle.partition("-")
+        if hyphen and len(tail) >= 3 and tail.isalpha() and not is_common_word(tail):
+            return self._user_name_is_person(head)  # "jtorres-vance": a second surname after a hyphen
         parts = re.split(r"[._-]", handle)
         first, last = self.first, self.last
 
@@ -2023,6 +2041,14 @@ _NICKNAMED = re.compile(
 )
 
 
+# Two to four words written as names before a birth date's or an age's word ("Fartuun Abdulle — born March 2",
+# "Ilse Vermeulen, aged 71"): a person, whatever the lists hold
+_NAME_BEFORE_BIRTH = re.compile(
+    r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+){1,3})"
+    r"[ \t]*(?:,|—|–|-|\()[ \t]*(?:born|DOB|aged)\b"
+)
+# A name before a Hindi honorific or kin word ("Sharma-ji", "Vikas bhaiya", "Priya didi")
+_HONORIFIC_AFTER = re.compile(r"(?<![\w-])([A-Z][a-z]{2,})(?:-ji\b|[ \t]+(?:ji|bhaiya|bhai|didi|sahab|saab)\b)")
 # A nickname in quotes in brackets right after a name, perhaps worded ('Rosalind Eckhart (goes by "Roz")')
 _BRACKETED_NICKNAME = re.compile(
     r"[ \t]*\([ \t]*(?:(?:goes[ \t]+by|known[ \t]+as|aka|a\.k\.a\.|called|dit|genannt)[ \t]+)?[\"“„']"

@@ -644,3 +644,12 @@ def test_german_cues_read_german_national_numbers(pii_detector, cue):
 def test_a_number_up_to_forty_characters_after_its_cue(pii_detector):
     text = "Für Rückfragen erreichen Sie mich unter 0176 / 238 55 910. Andernfalls"  # 33 characters
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["0176 / 238 55 910"]
+
+
+def test_an_ssn_shape_after_a_calling_code_is_a_phone_number_and_inside_a_meter_number_is_neither(pii_detector):
+    text = "1. Ato Tesfaye Bekele — +251 911 43 2781 — Bole Sub-City"
+    assert _found(pii_detector, text, "US_SSN") == []
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+251 911 43 2781"]
+    meter = "Supply number (MPAN): S 01 801 100 16 1290 4477 300\nMeter serial: 19K028"
+    assert _found(pii_detector, meter, "US_SSN") == [] and _found(pii_detector, meter, "PHONE_NUMBER") == []
+    assert _found(pii_detector, "SSN 512 48 7731 on file", "US_SSN") == ["512 48 7731"]

@@ -3438,3 +3438,61 @@ def test_catalan_maltese_somali_afrikaans_and_basque_dates_of_birth(text, dates)
 )
 def test_a_romanian_postcode_and_village_and_a_quebec_boulevard(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("AGENT: environmental health, you're speaking to Callum. How can I help?", ["Callum"]),
+        ("CALLER: It's Bernadette Okonkwo-Reilly.", ["Bernadette Okonkwo-Reilly"]),
+        ("2024-05-14T08:21:02 web-01 INFO auth: login ok user=jtorres-vance src=10.1.1.1", ["jtorres-vance"]),
+        ("-- imported by tnguyen on host 192.168.10.4", ["tnguyen"]),
+        ("Sharma-ji at the pension office said; can u ask Vikas bhaiya to take papa", ["Sharma", "Vikas"]),
+        ("[19:05] Hodan: Magaciisu waa Cabdiraxmaan Warsame Jaamac, dhalashada", ["Cabdiraxmaan Warsame Jaamac"]),
+        ("Salaan Abdiwali,\n\nPlease send these two to the office", ["Abdiwali"]),
+        ("2) Fartuun Abdulle — born March 2, 1989 — SSN 452-81-9934", ["Fartuun Abdulle"]),
+        ("Sadwrn/Sat — Parch. Eurig Wyn + Cylch Meithrin helpers", ["Eurig Wyn"]),
+        ("The Rolling Stones, born in London in 1962, played.", []),
+    ],
+)
+def test_speaking_to_its_a_hyphenated_log_user_hindi_honorifics_somali_cues_and_a_name_before_born(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "به اطلاع شهروندان محترم می\u200cرساند مهلت پرداخت عوارض نوسازی سال ۱۴۰۳",  # a Persian verb after a title
+        "Character home in the Sir Wilfrid Laurier heritage area. The Earl Grey and Victoria sponge at the AGM.",
+        "des del carrer de Pau Claris fins a la plaça de Francesc Macià; ofrena al monument a Rafael Casanova.",
+        "id,isem,kunjom,indirizz,lokalita\n105,Marija Dolores,Xuereb,\"'Santa Marija', Triq Dun Karm\",In-Naxxar",
+    ],
+)
+def test_a_persian_verb_a_heritage_area_a_cake_catalan_streets_and_a_saint_are_no_names(text):
+    assert [n for n in spans(NameRecognizer(), text) if n not in ("Marija Dolores", "Xuereb")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "household at Lot 14, Kampung Sungai Tiang, 06300 Kuala Nerang, Kedah — head of household",
+            "Lot 14, Kampung Sungai Tiang, 06300 Kuala Nerang, Kedah",
+        ),
+        ("kontak neef Deon, Posbus 218, Robertson, 6705, 082 447 3190", "Posbus 218, Robertson, 6705"),
+        (
+            "new one is B-204, Shanti Kunj Apartments, Plot 9, Sector 11, Dwarka, New Delhi 110075 right?",
+            "B-204, Shanti Kunj Apartments, Plot 9, Sector 11, Dwarka, New Delhi 110075",
+        ),
+        (
+            "Reposing at home — Teach Phádraig, Cill Chiaráin, Co. na Gaillimhe, H91 X6T3 — from 4pm",
+            "Teach Phádraig, Cill Chiaráin, Co. na Gaillimhe, H91 X6T3",
+        ),
+        (
+            "address still 14 Sráid an Droichid, Baile Átha Luain, Co. na hIarmhí N37 F6P2?",
+            "14 Sráid an Droichid, Baile Átha Luain, Co. na hIarmhí N37 F6P2",
+        ),
+    ],
+)
+def test_a_malaysian_lot_an_afrikaans_po_box_an_indian_plot_and_irish_counties_with_their_article(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

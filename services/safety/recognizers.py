@@ -145,7 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid
+    ramadan eid kinder ware
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -198,7 +198,7 @@ _NOT_PERSON_WORDS = set(
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
     solicitors attorneys lawyers advocates immigration accountants adı soyadı
-    council
+    council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
@@ -836,7 +836,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     strasse caddesi sokak bulvari centro servicio loja tienda toko
     metro estacao bahnhof haltestelle hausverwaltung bakkerij backerei metzgerei autohaus kanzlei apotheke
     sportverein turnverein tennisclub fussballclub schachclub gestion
-    capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca
+    capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca palacio
+    fondazione istituto
     carrer placa passeig avinguda monument san santa santo sao saint sant sankt
     """.split()
 )
@@ -2088,8 +2089,8 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
 
 
 def _address_values(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the values under an address key or column (``tables.record_fields``)."""
-    return [(f.start, f.end) for f in record_fields(text) if f.kind == "address"]
+    """(start, end) of the values under an address or a place's key or column (``tables.record_fields``)."""
+    return [(f.start, f.end) for f in record_fields(text) if f.kind in ("address", "place")]
 
 
 # US states, Canadian provinces and Australian states by name: after a town and its comma ("Paris,

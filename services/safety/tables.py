@@ -86,6 +86,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
 #   "name"     a person's whole name         "given"/"family"  a part of it (one span per field)
 #   "address"  a street line or a whole address (a town-only field is no key here: it is unlabelled)
 #   "postcode" a postcode field: only a UK postcode or an Irish Eircode alone counts as an address
+#   "place"    a town, a region or a country: no address, no person
 #   "birth"    a date of birth
 # The formats (``record_fields``): a JSON, dict, YAML, INI, logfmt or form field (quoted or bare key, ':'
 # or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 PID segment
@@ -126,6 +127,11 @@ _KEY_KINDS = {
         "მისამართი հասցե բնակությանհասցե አድራሻ"
     ),
     "postcode": "postcode postalcode zip zipcode eircode",
+    # a town, a region or a country alone: no address (no street), and no person ("city": "Petaling Jaya")
+    "place": (
+        "city town village suburb locality lokalita district county state province region country ciudad ville "
+        "stadt ort città cidade miasto kota"
+    ),
     "birth": (
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "

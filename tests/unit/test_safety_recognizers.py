@@ -3496,3 +3496,22 @@ def test_a_persian_verb_a_heritage_area_a_cake_catalan_streets_and_a_saint_are_n
 )
 def test_a_malaysian_lot_an_afrikaans_po_box_an_indian_plot_and_irish_counties_with_their_article(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"address":{"postcode":"47300","city":"Petaling Jaya","state":"Selangor"},"tier":"gold"}',
+        "Ihre Buchung für 2 Erwachsene und 2 Kinder ist verbindlich.\n> Die Kinder: sind 9 und 12.",
+        "llegada a Madrid Puerta de Atocha. Hasta la Puerta de Alcalá y el Parque del Retiro (Palacio de Cristal).",
+        "Vuelo de vuelta desde el Aeropuerto Adolfo Suárez Madrid-Barajas, T4, 21:05.",
+        'İsteyen Hekim: (Kadın Hastalıkları ve Doğum). 7 gecelik "Deniz Manzaralı Aile Odası" ayırtmıştık.',
+        "Centri: Fondazione Policlinico Universitario Agostino Gemelli IRCCS",
+    ],
+)
+def test_a_city_field_german_nouns_spanish_gates_palaces_and_airports_turkish_wards_and_rooms_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_person_called_palacio_and_a_place_column_beside_a_name_column():
+    assert spans(NameRecognizer(), "name,city,state\nAna Palacio,Austin,Texas") == ["Ana Palacio"]

@@ -46,7 +46,8 @@ def fields(text: str) -> list[tuple[str, str]]:
         ("DateNaissance", "birth"),
         ("ip_address", None),
         ("emailAddress", None),
-        ("city", None),
+        ("city", "place"),  # a town alone: no address, no person
+        ("cityName", None),
         ("product_name", None),
     ],
 )

@@ -32,7 +32,7 @@ _SCRIPT = (
     "\u10a0-\u10ff\u1200-\u137f\u1780-\u17ff\u0370-\u03ff\u1f00-\u1fff"
 )
 _LETTER = rf"(?:[^\W\d_]|[{MARKS}]|\u200c)"  # a letter, its marks, Persian's zero-width non-joiner
-_WORD = re.compile(rf"(?=[{_SCRIPT}]){_LETTER}+(?:[-'׳״\"]{_LETTER}+)*")
+_WORD = re.compile(rf"(?=[{_SCRIPT}]){_LETTER}+(?:[-'׳״\"\u05be]{_LETTER}+)*")  # (\u05be: Hebrew's maqaf, "בן־דוד")
 _GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")  # a cased script (Georgian's letters are lower case)
 _CHUNKED = re.compile("[\u0e00-\u0eff\u1780-\u17ff]")  # Thai, Lao, Khmer: no spaces between words
 

@@ -491,7 +491,7 @@ _NAME_FIELD_BEFORE = re.compile(
 )
 # A record's name value (``NameRecognizer._record_name``): words of letters in any script, "'", "-", ".",
 # a comma after a surname first, "^" between an HL7 name's parts; a title before it is left out
-_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.-]+|,[ \t]*)[^\W\d_]+)*\.?")
+_RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.\u05be-]+|,[ \t]*)[^\W\d_]+)*\.?")
 _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
 # (and the titles of Vietnamese, Arabic, Hebrew, Hindi and Thai records: "BS.", "د.", 'ד"ר', "डॉ.", "श्रीमती",
 # "นางสาว")
@@ -557,7 +557,8 @@ def _field_opens(before: str) -> bool:
 
 
 # A lower-case user name, digits after it left out ("mkaminski", "m.kowalczyk2")
-_USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?)\d{0,4}"
+# (a second surname after a hyphen too: "r.osei-bonsu")
+_USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?(?:-[a-z]{2,})?)\d{0,4}"
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)",
 # "Picker: jnakamura", "driver=tbrandt".
@@ -570,7 +571,7 @@ _LOG_USER = re.compile(
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
-    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator"
+    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by"
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
@@ -1591,7 +1592,11 @@ class NameRecognizer(EntityRecognizer):
 
         if len(parts) == 2:
             a, b = parts
-            return (given(a) and (surname(b) or given(b) or len(b) <= 2)) or (len(a) == 1 and len(b) >= 4)
+            return (
+                (given(a) and (surname(b) or given(b) or len(b) <= 2))
+                or (len(a) == 1 and len(b) >= 4)
+                or (surname(a) and len(b) == 1)  # "lindqvist.e": a surname and an initial
+            )
         if len(handle) >= 5 and handle not in _SERVICE_ACCOUNTS and known_surname(handle[1:]):
             return True  # "tnguyen", "jsmith": an initial and a surname
         if (

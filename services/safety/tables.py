@@ -108,11 +108,13 @@ _KEY_KINDS = {
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
-        "middlename isem voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα "
+        "middlename firstnamekana givennamekana "
+        "isem voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα "
         "prenume име"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
+        "lastnamekana familynamekana surnameatbirth lastnameatbirth "
         "achternaam kunjom nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume "
         "презиме "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
@@ -155,7 +157,7 @@ ROLE_NAME_KEYS = frozenset(
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "
         "المريض المريضة اسمالمريض اسمالمريضة الطبيبالمعالج العميل المتهم المشتكي "
-        "המטופל המטופלת שםהמטופל שםהמטופלת שםהחולה רופא רופאה רופאמטפל הנאשם המתלונן המתלוננת "
+        "המטופל המטופלת שםהמטופל שםהמטופלת שםהחולה אישקשר רופא רופאה רופאמטפל הנאשם המתלונן המתלוננת "
         "患者 患者姓名 病人姓名 主治医师 主治医生 住院医师 经治医师 被告人 原告 班主任 监护人 患者氏名 主治医 担当医 "
         "환자 환자명 환자성명 보호자 담임 담임교사 주치의 담당의 "
         "bệnhnhân họtênbệnhnhân họtênngườibệnh ngườibệnh bácsĩ bácsĩđiềutrị giáoviênchủnhiệm phụhuynh "

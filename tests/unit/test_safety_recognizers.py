@@ -3515,3 +3515,21 @@ def test_a_city_field_german_nouns_spanish_gates_palaces_and_airports_turkish_wa
 
 def test_a_person_called_palacio_and_a_place_column_beside_a_name_column():
     assert spans(NameRecognizer(), "name,city,state\nAna Palacio,Austin,Texas") == ["Ana Palacio"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("  action: REJECT + SELLER_WARNING  mod=r.osei-bonsu", ["r.osei-bonsu"]),
+        ("review rating=1 author=lindqvist.e ip=81.234.17.92", ["lindqvist.e"]),
+        ("Entered in CTMS by: lpham on 10/14/2025", ["lpham"]),
+        (
+            '{"familyNameKana": "タカハシ", "firstNameKana": "ミサキ", "surname_at_birth": "Eze"}',
+            ["タカハシ", "ミサキ", "Eze"],
+        ),
+        ("שם המטופלת: יעל בן־דוד\nאיש קשר: אבי בן־דוד (אח), 050-912-6630", ["יעל בן־דוד", "אבי בן־דוד"]),
+        ("2024-10-01 09:00:01 INFO job running as deploy by=root", []),
+    ],
+)
+def test_users_with_two_separators_a_surname_and_an_initial_by_keys_kana_keys_and_hebrew_maqaf(text, names):
+    assert spans(NameRecognizer(), text) == names

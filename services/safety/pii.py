@@ -491,10 +491,12 @@ def tagger_span_fits(text: str, kind: str, start: int, end: int) -> bool:
 
 
 # A word right before a date that says what else it dates: a firm's founding, a hire, a deed, an issue, an
-# expiry, an admission, a visit (a date of birth's cue is none of them)
+# expiry, an admission, a visit, a death, a baptism, a law's date ("oorl. 11.08.1971", "ged. 30.04.1922",
+# "Постанови ... від 21.10.1995") (a date of birth's cue is none of them)
 _OTHER_DATE_BEFORE = re.compile(
     r"(?i)\b(?:founded|established|incorporated|fundad[ao]|fond[ée]e?|cr[ée]{2}e?|gegr[üu]ndet|dated|hired?|"
-    r"hire\s+date|issued|expir(?:y|es|ed)|admitted|appointment|visit|effective|valid\s+(?:from|until))"
+    r"hire\s+date|issued|expir(?:y|es|ed)|admitted|appointment|visit|effective|valid\s+(?:from|until)|"
+    r"died|deceased|oorl\.|overl\.|overleden|gest\.|gestorben|ged\.|gedoop|bapti[sz]ed|від|от)"
     r"(?:\s+(?:on|le|em|el|am|the|date))?\s*[:=]?\s*\Z"
 )
 

@@ -647,3 +647,20 @@ def test_a_taggers_address_over_a_csv_rows_cells_is_dropped_and_the_rules_names_
     assert not tagger_span_fits(text, "ADDRESS", start, text.index("Chidera") + 8)
     street = "Ship to: 12 Mill Road, Ely CB7 4HT"
     assert tagger_span_fits(street, "ADDRESS", street.index("12"), len(street))
+
+
+@pytest.mark.parametrize(
+    ("before", "dates_else"),
+    [
+        ("Graaff-Reinet; oorl. ", True),  # Afrikaans "died"
+        ("c1 Johannes Petrus geb. 12.02.1922, ged. ", True),  # "baptised"
+        ("Постанови Кабінету Міністрів України від ", True),  # a law's date
+        ("Mary Ellen Tate died ", True),
+        ("Johannes Petrus geb. ", False),
+        ("Дата народження: ", False),
+    ],
+)
+def test_a_death_a_baptism_and_a_laws_date_are_dates_of_something_else(before, dates_else):
+    from services.safety.pii import _OTHER_DATE_BEFORE
+
+    assert (_OTHER_DATE_BEFORE.search(before) is not None) is dates_else

@@ -80,7 +80,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a|Camí|Ulica)"
+    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a|Camí|Ulica|Put|Trg|Булевар|Улица)"
 )
 # The same in lower case, as Italian, Portuguese, French and Spanish write them in a sentence ("di via Aurelio
 # Saffi 22"): only where a postcode and its town close the address
@@ -112,7 +112,9 @@ _STREET_APART = (
 # "Jægersborggade", "Hämeenkatu", "Mannerheimintie", "Laugavegur").
 _STREET_JOINED = (
     r"(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|kade|singel|plein|gatan|gata|gate|"
-    r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur)"
+    r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur|ring|damm|ufer|markt|"
+    # Icelandic, declined after "að" / "á" ("Hafnargötu", "Hraunbæ", "Laugavegi")
+    r"götu|vegi|braut|bæ|stræti|stígur|stíg)"
 )
 # A capitalised word in the Latin, Greek or Cyrillic script ("Ερμού").
 _CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
@@ -129,17 +131,24 @@ _CONTINENTAL_HOUSE = (
 # Up to two short parts between the house number and the postcode, after a comma or a line break:
 # floors, flats, staircases ("2. th.", "lgh 1102", "4 tr", "bte 12", "Hinterhaus", "3. OG links"),
 # or a Swedish flat number with no comma ("12 B lgh 1102").
-_CONTINENTAL_UNITS = r"(?:(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+(?=lgh\b))[^,\n]{1,15}?){0,2}"
+# (no phone's line: "Hringbraut 121, 107 Reykjavík\nSími: +354 862 4410" ends at the town)
+_CONTINENTAL_UNITS = (
+    r"(?:(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+(?=lgh\b))"
+    r"(?!(?i:s[íi]mi|tel|t[ée]l[ée]fono|puh|phone|mob|fax)\b)[^,\n]{1,15}?){0,2}"
+)
 # The town after a continental postcode: "Berlin", "Freiburg im Breisgau", "København N", "Praha 10".
 _CONTINENTAL_TOWN = (
     r"[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я][\w-]+(?: (?:(?:im|am|an|der|de|la|sur) )?[A-ZÀ-Ž][\w-]+)?(?: (?:[A-Z]|\d{1,2})\b)?"
 )
 # A continental postcode and its town, after a comma, a line break or a space: German, Dutch ("3511
-# NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian; a country's
-# letters before it ("LT-03154 Vilnius").
+# NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian, three-digit
+# Icelandic ("110 Reykjavík"); a country's letters before it ("LT-03154 Vilnius").
 _CONTINENTAL_POSTCODE = (
-    r"(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:[A-Z]{1,2}-)?(?:\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,5}|\d{2}-\d{3})"
+    r"(?:(?:,[ \t]*|[ \t]*\n[ \t]*|[ \t]+)(?:[A-Z]{1,2}-)?"
+    r"(?:\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{4,5}|\d{2}-\d{3}|(?<=,[ \t])\d{3}(?=[ \t][A-ZÀ-Þ]))"
     rf"\s+{_CONTINENTAL_TOWN}"
+    # (or the town first, then a Latvian postcode: "Brīvības iela 118-24, Rīga, LV-1001")
+    r"|,[ \t]*[A-ZĀ-Ž][\w-]+,[ \t]*LV-\d{4})"
 )
 # What may stand before a house number: units and blocks ("Flat 4B, Tower 2, "), then a building's or
 # a venue's name ending in a building word ("Urbana Residency, ", "Queen's Park Health Centre, ").
@@ -167,8 +176,8 @@ _BEFORE_HOUSE = (
 _STRONG_POSTAL = rf"(?:{_POSTAL}|,?\s*(?:[-–]\s*)?(?<!\w)[1-9]\d{{2}}\s?\d{{3}}(?!\d|[/:.-]\d|[ \t]\d))"
 # The town after a continental postcode: a few words on its line ("Santiago de Querétaro"), then perhaps a
 # province's code ("Bologna BO") or one more word after a comma (", CDMX", ", Qro.", ", Portugal").
-_TOWN_AFTER_CODE = (
-    r"[A-ZÀ-Ž][\wÀ-ž-]+(?:[ \t](?:(?:de|del|di|do|da|sur|am|an|la)[ \t])?[A-ZÀ-Ž][\wÀ-ž-]+){0,2}"
+_TOWN_AFTER_CODE = (  # (in Cyrillic too: "21000 Нови Сад")
+    r"[A-ZÀ-ŽА-ЯЁЂЈЉЊЋЏ][\w-]+(?:[ \t](?:(?:de|del|di|do|da|sur|am|an|la)[ \t])?[A-ZÀ-ŽА-ЯЁЂЈЉЊЋЏ][\w-]+){0,2}"
     r"(?:\s[A-Z]{2}\b|,\s*[A-ZÀ-Ž][\wÀ-ž]*\.?(?=[\s;)]|$))?"
 )
 # A Turkish capitalised word or a street's number ("İnönü", "Kadıköy", "1203")
@@ -245,7 +254,8 @@ _ADDRESS_PATTERNS = [
     # a range of house numbers: "45-47 Hall Street")
     # (the house number and the street on one line: "Tel 01743 352 019\n\nDear Dr Okonkwo" holds none)
     # (a numbered street's ordinal among its words: "1129 NE 65th St", "8841 SW 24th Terrace")
-    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
+    # (no code's tail: "PRJ-2307 Collins St fit-out" names a project)
+    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?(?<![A-Za-z]-)\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
     rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
     r"(?:\s\d{1,3}(?=,|\s#))?"  # a numbered avenue: "Ang Mo Kio Ave 10 #09-1234"
     rf"{_UNIT}?{_TOWNS_POSTAL}?",
@@ -285,18 +295,24 @@ _ADDRESS_PATTERNS = [
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
     # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
-    rf"(?=[A-ZÀ-Þuap])(?:\b(?:[A-ZÀ-Þ][\wÀ-ÿ-]* )?[A-ZÀ-Þ][\wÀ-ÿ-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
-    rf"|\b[A-ZÀ-Þ][\wÀ-ÿ-]*(?: [A-ZÀ-Þ][\wÀ-ÿ-]*)? {_STREET_APART}"
+    rf"(?=[A-ZÀ-ÞĀ-Žuap])(?:\b(?:[A-ZÀ-ÞĀ-Ž][\w-]* )?[A-ZÀ-ÞĀ-Ž][\w-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
+    rf"|\b[A-ZÀ-ÞĀ-Ž][\w-]*(?: [A-ZÀ-ÞĀ-Ž][\w-]*)? {_STREET_APART}"
     r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
     r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
     rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma /
     # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode) / Via San Vitale 58/B, 40125
     # Bologna (a letter or a number after a slash)
-    rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+[A-ZÀ-Þ]))(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,4}}[A-Za-z]?"
+    # (the name after a lower-case street word perhaps after "de": "calle de Alcalá, número 214, piso 3.º, ...")
+    rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+(?:del?\s+)?[A-ZÀ-Þ]))(?:\s+[\w'’.-]+){{1,5}}?,?\s+"
+    r"(?:(?i:número|núm\.|n\.?\s?º)\s?)?\d{1,4}[A-Za-z]?"
     r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
     rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     _HOUSE_BEFORE_STREET_FIRST_FORM,
+    # a house number before a comma and a street with its word, perhaps towns: "No. 14B, Adeniyi Jones Avenue,
+    # Ikeja, Lagos" (Nigeria)
+    rf"\bNo\.?\s*\d{{1,5}}[A-Z]?,\s*(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+    r"(?:,[ \t]*[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}){0,3}",
     # (Afrikaans and Dutch "Posbus", "Postbus")
     rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)|\bPos(?:t)?bus)"
     rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
@@ -310,7 +326,7 @@ _ADDRESS_PATTERNS = [
     # Barkatpura, Hyderabad 500027"; "No. 18/2, 2nd Main Road, ...", "Flat No. 304, ..., HSR Layout Sector 2, ..."
     r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
     r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
-    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,2}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
+    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,3}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
     rf"\s*{_CAP}(?:\s{_CAP})?"
     r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
@@ -347,7 +363,7 @@ _ADDRESS_PATTERNS = [
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
-    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
+    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}?,? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
     rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
     # Colombian: the street's type and number, then "#" (or "No.") and the cross street's number and the house's:
     # "Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá", "Cra. 7 No. 71-21, Bogotá"

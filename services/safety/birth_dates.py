@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so kk"
 ).split()
 
 
@@ -72,6 +72,12 @@ _ETHIOPIAN_MONTHS = (
 _ETHIOPIC_MONTHS = "መስከረም ጥቅምት ኅዳር ህዳር ታኅሣሥ ታህሳስ ጥር የካቲት መጋቢት ሚያዝያ ግንቦት ሰኔ ሐምሌ ሀምሌ ነሐሴ ነሃሴ ጳጉሜ ጳጉሜን".split()
 # The Solar Hijri calendar's months in Persian ("۱۵ فروردین ۱۳۴۹"), which CLDR's Gregorian names lack.
 _PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر بهمن اسفند".split()
+# Months Serbian writes in the genitive after a day ("14. маја 1966."), and Latvian in the locative ("1979. gada 8.
+# jūlijā"), which CLDR's names lack
+_DECLINED_MONTHS = (
+    "јануара фебруара марта априла маја јуна јула августа септембра октобра новембра децембра "
+    "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī"
+).split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
@@ -89,7 +95,7 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names | set(_ETHIOPIAN_MONTHS) | set(_ETHIOPIC_MONTHS) | set(_PERSIAN_MONTHS)
+    return names | set(_ETHIOPIAN_MONTHS) | set(_ETHIOPIC_MONTHS) | set(_PERSIAN_MONTHS) | set(_DECLINED_MONTHS)
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -148,6 +154,10 @@ _DATE = (
     rf"|\d{{4}}\.?\s+(?:m\.\s+|gada\s+)?{_MONTH_WORD}\s+\d{{1,2}}\.?(?:\s*d\.)?"
     # the Ethiopian calendar in Amharic: the month, the day, "ቀን" (day), the year, "ዓ.ም." (E.C.)
     rf"|{_MONTH_WORD}\s+\d{{1,2}}\s+ቀን\s+\d{{4}}(?:\s*ዓ\.ም\.?)?"
+    # Latvian, the year first: "1979. gada 8. jūlijā"; Kazakh: "1986 жылғы 12 наурыз"
+    rf"|\d{{4}}\.\s+gada\s+\d{{1,2}}\.\s+{_MONTH_WORD}|\d{{4}}\s+жылғы\s+\d{{1,2}}\s+{_MONTH_WORD}"
+    # compact with a month's abbreviation of any of the languages: "09-ene-1985"
+    rf"|\d{{1,2}}[-/]{_MONTH_WORD}[-/](?:\d{{4}}|\d{{2}})"
     # Maltese: "12 ta' Marzu 1941" (of)
     rf"|\d{{1,2}}\s+ta['’]\s+{_MONTH_WORD}\s+\d{{4}}"
     # Basque, the year first and the month's genitive: "2013ko martxoaren 9a"
@@ -186,7 +196,7 @@ def names_a_month(text: str) -> bool:
 
 # A word for "year" after a date's year, part of the date as written: Russian "14 марта 1952 года" / "г.",
 # Ukrainian "року" / "р.", Polish and Czech "1961 r." / "roku".
-_YEAR_WORD = r"(?:года|г\.|року|р\.|roku|r\.)(?![^\W\d_])"
+_YEAR_WORD = r"(?:года|г\.|године|год\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
 # "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
@@ -208,6 +218,8 @@ _BIRTH_CUES = (
     r"b-?day\b",
     # German, French, Italian, Spanish, Portuguese, Dutch, Catalan
     r"geb\.",
+    # (Dutch "born in (a town) on": "geboren te Kampen op 12 maart 1958")
+    r"geboren\s+te\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+op",
     r"geboren(?:\s+am)?",
     r"geburtsdatum",
     r"geburtstag",
@@ -218,7 +230,7 @@ _BIRTH_CUES = (
     r"nac(?:id[oa]|i[óo]|[íi])\s+(?:en\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?el",
     r"fecha[\s_-]+(?:de[\s_-]+)?nac(?:imiento)?\b\.?",
     r"f\.\s?(?:de\s)?nac\.",  # "(f. nac. 4 de agosto de 1997)"
-    r"nascid[oa]\s+(?:em|a)",
+    r"nascid[oa]\s+(?:em|aos|a)",
     r"nasci\s+(?:em|a)",
     r"nasceu(?:\s+(?:em|a|no\s+dia|dia))?",
     r"data[\s_-]+de[\s_-]+nascimento",
@@ -251,7 +263,7 @@ _BIRTH_CUES = (
     r"narodil[ao]?\s+sa",
     r"datum\s+ro[đd]enja",
     r"датум\s+рођења",
-    r"рођен[аи]?",
+    r"рођен(?:ог|ом|а|и|е)?",
     r"ro[đd]en[a]?",
     r"rojen[a]?",
     r"datum\s+rojstva",
@@ -264,6 +276,7 @@ _BIRTH_CUES = (
     r"f[øö]d[dt]",
     r"fædd(?:ur)?",
     r"дата\s+рождения",
+    r"туған\s+күні",  # Kazakh
     r"года\s+рождения",
     # the Russian and Ukrainian mark after the date: "17.08.1979 г.р." (год рождения), "р.н." (рік народження)
     r"г\.\s?р\.",
@@ -287,6 +300,7 @@ _BIRTH_CUES = (
     r"sz[üu]letett",
     r"sz[üu]l\.",
     r"gimimo\s+data",
+    r"gim\.",
     r"gim[ęe]s",
     r"gimusi",
     r"dzim[šs]anas\s+datums",
@@ -300,6 +314,8 @@ _BIRTH_CUES = (
     r"anwyd(?:\s+ar)?",
     r"lleg[óo]\s+al\s+mundo",
     r"tarikh\s+lahir",
+    # the Indonesian "TTL" (place and date of birth): "TTL: Surabaya, 17 Agustus 1993"
+    r"ttl\s*:\s*[^\W\d_][^,\n]{0,30},",
     r"lahir(?:\s+pada)?",
     # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995", "Tempat, tanggal
     # lahir: Bandung, 12 Maret 1996"
@@ -398,7 +414,7 @@ _DOB = re.compile(
     rf"|(?-i:[^\W\dA-Z_]{{2,20}})[ \t]+{_FILLER}))?"
     # (after the age under an "Age / DOB" label: "29 yrs / 17th Feb. 1995")
     r"(?:\d{1,3}[ \t]*(?:yrs?|years?|y\.?o\.?)[ \t]*[/,;|][ \t]*)?"
-    rf"(?:the\s+)?(?P<date>{_DATE}(?:[ \t]?{_YEAR_WORD})?|{_DAY_MONTH})(?!\d)"
+    rf"(?:the\s+)?(?P<date>{_DATE}(?:\.?[ \t]?{_YEAR_WORD})?|{_DAY_MONTH})(?!\d)"
 )
 
 
@@ -462,7 +478,7 @@ def has_birth_cue(text: str) -> bool:
 
 # A birth field's value: a full date, perhaps with the Russian or Ukrainian year word ("19 июня 1964 г."), or
 # one written YYYYMMDD (HL7's PID-7, a log's "nata=19790612"), perhaps wrapped in a call ('ISODate("1971-06-08")')
-_FIELD_DATE_ITSELF = rf"{_DATE}(?:[ \t]?{_YEAR_WORD})?|(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_FIELD_DATE_ITSELF = rf"{_DATE}(?:\.?[ \t]?{_YEAR_WORD})?|(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _FIELD_DATE = re.compile(
     rf"(?P<date>{_FIELD_DATE_ITSELF})|[A-Za-z]\w*\(\s*[\"']?(?P<called>{_FIELD_DATE_ITSELF})[\"']?\s*\)"
 )

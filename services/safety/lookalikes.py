@@ -79,6 +79,8 @@ _NOT_IP_CUE = re.compile(
     # a container image's tag, a netmask's word, "version" in Cyrillic, Thai, Greek, Arabic and Persian
     r"|tag|netmask|mask|верси[яі]|верзиј?а|เวอร์ชั่?น|έκδοση|الإصدار|إصدار|نسخة|نسخه)"
     r"[\s:：=#.\"'是为]*$"
+    # a client's or a product's name and a slash before it ("client=hris-web/4.18.2.7", a user agent's version)
+    r"|[a-z][\w-]*/$"
 )
 # A container image's name right before its tag ("registry.example/payments/ledger-api:10.4.2.118")
 _IMAGE_BEFORE = re.compile(r"/[\w.-]+:$")
@@ -291,7 +293,10 @@ _IDENTIFIER_NOUNS = (
     # an identity number ("ID number: 5410230544088" passes Luhn)
     r"p\.?[ \t]?iva|partita[ \t]+iva|инн|огрн|огрнип|кпп|id[ \t]+(?:number|no)|identity[ \t]+number|"
     # an e-ticket's number after its airline's code ("ETKT 724 2198437702"), a Czech payment's symbol
-    r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol"
+    r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol|"
+    # freight's numbers (a PRO, a bill of lading, a French air waybill "LTA"), an Italian transfer's CRO, national
+    # identity numbers of Iceland ("kt."), Latvia and Lithuania ("personas kods", "asmens kodas")
+    r"pro|bol|b/l|lta|cro|kt|kennitala|personas[ \t]+kods|asmens[ \t]+kodas"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"
@@ -300,6 +305,16 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
     r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
 )
+
+
+# A value its writer says is wrong right after it ("... as 327-51-0942. That is wrong; my number is ...", "...,
+# that is a typo"): the corrected value, not the person's
+_SAID_WRONG_AFTER = re.compile(
+    r"(?i)[\s.,;:)—–-]{0,4}(?:that|this|which|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|a\s+typo|not\s+(?:right|correct|mine))"
+)
+# An IBAN's country code and check digits (and perhaps a first group) right before a card-shaped run: a part of
+# an account number its check digits do not validate ("PL43 1090 1014 0000 0712 1981 2874"), no card
+_IBAN_HEAD_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \t]\w{4})?[ \t]\Z")
 
 
 def in_longer_code(text: str, start: int, end: int) -> bool:
@@ -340,6 +355,7 @@ def _dotted_run(text: str, start: int, end: int) -> str:
     return text[start:end].strip(".")
 
 
+_DOTTED_DATE = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d\d")  # "14.01.2025": a date
 _TWO_GROUPS_BEFORE = re.compile(r"(?<![\w+])\d{1,4}[ \t]\d{1,4}[ \t]\Z")
 
 
@@ -348,9 +364,11 @@ def phone_is_other_number(text: str, start: int, end: int) -> bool:
     AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A), is an
     SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
     "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100 16 1290 4477 300", a meter's
-    supply number), unless it is written with "+": a number to dial ("for pickup confirmation +234 812 905 3371")."""
+    supply number), or a date written with dots ("14.01.2025"), unless it is written with "+": a number to dial
+    ("for pickup confirmation +234 812 905 3371")."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
+        or _DOTTED_DATE.fullmatch(text, start, end)
         or (text[start] != "+" and _TWO_GROUPS_BEFORE.search(text, max(0, start - 16), start))
         or _BUILD_NUMBER.fullmatch(_dotted_run(text, start, end))
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
@@ -415,7 +433,9 @@ def drop_lookalikes(text: str, found: list[Any]) -> list[Any]:
         )
         and not (e.type == "PHONE_NUMBER" and phone_is_other_number(text, e.start, e.end))
         and not (e.type in ("US_SSN", "CREDIT_CARD") and is_labelled_identifier(text, e.start))
-        and not (e.type == "US_SSN" and in_longer_code(text, e.start, e.end))
+        and not (e.type in ("US_SSN", "CREDIT_CARD") and in_longer_code(text, e.start, e.end))
+        and not (e.type == "US_SSN" and _SAID_WRONG_AFTER.match(text, e.end))
+        and not (e.type == "CREDIT_CARD" and _IBAN_HEAD_BEFORE.search(text, max(0, e.start - 12), e.start))
         and not (e.type == "EMAIL_ADDRESS" and email_is_other_address(text, e.start, e.end))
     ]
 

@@ -148,8 +148,8 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "daa19910524547f1",
-    "DateOfBirthRecognizer": "863b641dca192622",
+    "AddressRecognizer": "60e528861b3ebc4f",
+    "DateOfBirthRecognizer": "559febc4afcf219c",
 }
 
 

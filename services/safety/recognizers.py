@@ -155,7 +155,7 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero|Parch)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -205,7 +205,7 @@ _NOT_PERSON_WORDS = set(
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
     "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
-    "jsc s.l s.a s.l.u s.r.l s.p.a".split()
+    "oü uab jsc s.l s.a s.l.u s.r.l s.p.a".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
 # A firm's legal form before its name: Indonesian "PT", "CV" ("PT Sinar Galuh Tekstil")
@@ -239,7 +239,7 @@ _WORD = (
 )
 _PARTICLE = (
     r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
-    r"a/l|a/p|'t)"
+    r"a/l|a/p|s/o|d/o|'t)"
 )
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
@@ -260,11 +260,13 @@ _CAPITAL_PARTICLES = frozenset("te ó o ní ni nic mac mc ua al el abu bin de da
 _POSSESSIVE = re.compile(r"['’]s$")
 # (Italian and Dutch write their titles in lower case too: "la sig.ra Kovalenko", "il dott. Bianchi", "dhr. Ruud
 # van der Meulen")
-_TITLE_TAIL = re.compile(rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.|dhr\.|mevr\.)[ \t]*\Z")
+_TITLE_TAIL = re.compile(
+    rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.|dhr\.|mevr\.|mr\.|paní|pani|pane)[ \t]*\Z"
+)
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
-    "licda ato w/ro w/rt weyzero woizero parch".split()
+    "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
@@ -279,7 +281,7 @@ _LEAD = _TITLE_WORDS | set(
     # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
     # Yılmaz"); not "Ola" (a given name)
     "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
-    "howdy shalom namaste salaan".split()
+    "howdy shalom namaste salaan lugupeetud".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
@@ -326,10 +328,14 @@ _SIGN_OFF_BEFORE = re.compile(
     # Hungarian, Portuguese
     r"|z poważaniem|pozdrawiam|mvh|med vennlig hilsen|med venlig hilsen|med vänliga hälsningar|vänliga hälsningar"
     r"|mit freundlichen grüßen|viele grüße|liebe grüße|cordialement|bien à vous|atentamente|saludos|un saludo"
-    r"|cordiali saluti|distinti saluti|met vriendelijke groet|s pozdravem|üdvözlettel|atenciosamente|abraços)"
+    r"|cordiali saluti|distinti saluti|met vriendelijke groet|s pozdravem|üdvözlettel|atenciosamente|abraços"
+    r"|lugupidamisega)"
     r"[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
 )
-_ROLES = r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin)"
+_ROLES = (
+    r"(?:agent|customer|client|support|advisor|adviser|rep|operator|nurse|doctor|caller|user|host|moderator|admin|"
+    r"rider|driver|courier)"
+)
 _ROLE_BRACKET_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t]*{STAMP}{_ROLES}[ \t]*\($")
 _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Kin and care words right before a name: the capitalised words after them name the person
@@ -384,7 +390,7 @@ _SPEAKER_ROLE_WORDS = (
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
-    ग्राहक एजेंट গ্রাহক এজেন্ট
+    ग्राहक एजेंट গ্রাহক এজেন্ট kund користувач користувачка пользователь lura
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -571,10 +577,10 @@ _LOG_USER = re.compile(
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
-    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by"
+    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn"
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
-    r"|\b(?:invalid|illegal)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
+    r"|\b(?:invalid|illegal|authenticating)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
     r"|(?m:^)(?:host|hostssl|hostnossl|hostgssenc|hostnogssenc|local)[ \t]+[\w,.-]+[ \t]+"
     # OpenVPN's client, its common name after its address ("88.217.140.3:49811 [lena.hartmann]") or before
@@ -609,7 +615,7 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
 # first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarshtfie(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account"
+    r"(?i)(?=[ubvcarshtfieл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
     r"|(?:to|for|by)[ \t]+user)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded)[ \t]+by"
     r"|\(by)[ \t]+"
@@ -839,7 +845,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     sportverein turnverein tennisclub fussballclub schachclub gestion
     capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca palacio
     fondazione istituto
-    carrer placa passeig avinguda monument san santa santo sao saint sant sankt
+    carrer placa passeig avinguda monument san santa santo sao saint sant sankt paseo trg kralja advokatfirmaet
+    advokatfirma
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
@@ -1215,6 +1222,17 @@ class NameRecognizer(EntityRecognizer):
         extra += self._chat_senders(text) if "\n" in text else []
         if "-ji" in text or " bhai" in text or " didi" in text or " ji" in text:  # "Sharma-ji", "Vikas bhaiya"
             extra += [m.span(1) for m in _HONORIFIC_AFTER.finditer(text) if not is_common_word(m.group(1))]
+        if "@" in text:  # a mention whose handle reads as a person's ("@dmitri.sokolov", "@chiamaka")
+            extra += [m.span(1) for m in _MENTION.finditer(text) if self._user_name_is_person(m.group(1))]
+        if "linkedin.com/in/" in text:  # a profile's address holds its owner's name ("linkedin.com/in/anna-k-ito")
+            slugs = _LINKEDIN_NAME.finditer(text)
+            extra += [m.span(1) for m in slugs if any(any(self._known(p)) for p in m.group(1).split("-") if len(p) > 2)]
+        if ")" in text:  # a given name in brackets after a phone number: "0412 739 058 (Manpreet)"
+            extra += [m.span(1) for m in _NAME_AFTER_NUMBER.finditer(text) if self._known(m.group(1))[0]]
+        if "さん" in text or "様" in text:  # "林さん", "グエン・ヴァン・ドゥックさん"
+            last = cjk_name_lists()[1]
+            extra += [m.span(1) for m in _KATAKANA_NAME_HONOURED.finditer(text)]
+            extra += [m.span(1) for m in _ONE_KANJI_SURNAME_HONOURED.finditer(text) if m.group(1) in last]
         if "born" in text or "DOB" in text or "aged" in text:  # "Fartuun Abdulle — born March 2, 1989"
             extra += [
                 m.span(1)
@@ -2053,6 +2071,13 @@ _NAME_BEFORE_BIRTH = re.compile(
     r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+){1,3})"
     r"[ \t]*(?:,|—|–|-|\()[ \t]*(?:born|DOB|aged)\b"
 )
+# A LinkedIn profile's address: its slug of two to four parts names its owner when one is a known name
+_LINKEDIN_NAME = re.compile(r"linkedin\.com/in/([a-z]{2,}(?:-[a-z]{1,}){1,3})(?![\w-])")
+# A given name in brackets right after a phone number
+_NAME_AFTER_NUMBER = re.compile(r"\d[ \t]*\(([A-Z][a-z]{2,})\)")
+# Japanese: a foreign name in katakana, its parts joined by "・", or a one-kanji surname, before "さん" or "様"
+_KATAKANA_NAME_HONOURED = re.compile(r"([\u30a1-\u30fa\u30fc]{2,}(?:・[\u30a1-\u30fa\u30fc]{2,})+)(?=さん|様)")
+_ONE_KANJI_SURNAME_HONOURED = re.compile(r"(?<![\u3005\u3040-\u30ff\u4e00-\u9fff])([\u4e00-\u9fff])(?=さん|様)")
 # A name before a Hindi honorific or kin word ("Sharma-ji", "Vikas bhaiya", "Priya didi")
 _HONORIFIC_AFTER = re.compile(r"(?<![\w-])([A-Z][a-z]{2,})(?:-ji\b|[ \t]+(?:ji|bhaiya|bhai|didi|sahab|saab)\b)")
 # A nickname in quotes in brackets right after a name, perhaps worded ('Rosalind Eckhart (goes by "Roz")')
@@ -2183,7 +2208,7 @@ _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 
 # A Spanish, Portuguese, Italian or Dutch firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A.",
 # "Bakkerij Van der Meulen B.V."
-_LOWER_FORM_AFTER = re.compile(r"[ \t]+([a-zé]+)\b\.?")
+_FORM_AFTER = re.compile(r"[ \t]+([^\W\d_]+)\b\.?")
 _LEGAL_FORM_END = re.compile(r"\b(?:S\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)|[BN]\.[ \t]?V)\.?\Z")
 
 
@@ -2271,9 +2296,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     beyond = re.match(r"(?:['’]s)?[ \t]+([A-Z][a-z]+)", after)
     if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
         return True  # "Johns Hopkins Hospital": the thing's head noun after the span
-    form = _LOWER_FORM_AFTER.match(after)
-    if form and form.group(1) in _LEGAL_FORMS:
-        return True  # "Gestion Bélanger inc.": a firm's legal form in lower case after the span
+    form = _FORM_AFTER.match(after)
+    if form and form.group(1).lower() in _LEGAL_FORMS:
+        return True  # "Gestion Bélanger inc.", "Nord Inkasso OÜ": a firm's legal form after the span
     return brand_phrase(words)
 
 

@@ -103,18 +103,19 @@ _KEY_KINDS = {
         "نام نامکامل الاسم الاسمالكامل שם שםמלא ονοματεπώνυμο "
         # the name a card, an account or a passport carries; Arabic's four-part name, a parent's name in Arabic
         # and Persian ("الاسم رباعي", "اسم الأم", "نام پدر")
-        "nameoncard nameasoncard nameonaccount nameonpassport الاسمرباعي الاسمالرباعي اسمالأم اسمالام اسمالأب "
+        "nameoncard nameasoncard nameonaccount nameonpassport フリガナ ふりがな "
+        "الاسمرباعي الاسمالرباعي اسمالأم اسمالام اسمالأب "
         "اسمالاب نامپدر ناممادر"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
-        "middlename firstnamekana givennamekana "
+        "middlename firstnamekana givennamekana preferredname nickname knownas аты әкесініңаты "
         "isem voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα "
         "prenume име"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
-        "lastnamekana familynamekana surnameatbirth lastnameatbirth "
+        "lastnamekana familynamekana surnameatbirth lastnameatbirth тегі "
         "achternaam kunjom nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume "
         "презиме "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
@@ -132,7 +133,8 @@ _KEY_KINDS = {
     # a town, a region or a country alone: no address (no street), and no person ("city": "Petaling Jaya")
     "place": (
         "city town village suburb locality lokalita district county state province region country ciudad ville "
-        "stadt ort città cidade miasto kota"
+        "stadt ort città cidade miasto kota placeofbirth birthplace nơisinh lugardenacimiento geburtsort "
+        "lieudenaissance stop busstop"
     ),
     "birth": (
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
@@ -169,7 +171,7 @@ KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.spli
 KEY_KINDS |= dict.fromkeys(ROLE_NAME_KEYS, "name")
 # A person's role before a name's or a birth date's key ("patient_dob", "guardianLastName", "billing_street")
 _ROLE_PREFIXES = (
-    "patient customer client contact member employee staff student guest holder account passenger pax insured "
+    "patient customer client contact member employee staff student pupil guest holder account passenger pax insured "
     "applicant tenant guardian parent mother father spouse child owner payee payer buyer seller billing shipping "
     "delivery mailing home office work business "
     "postal residential permanent current new old previous registered correspondence"
@@ -265,13 +267,14 @@ class Field(tuple):
 # (``recognizers.py`` reads words with them too)
 MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 # A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
-# line's start up to three more words, commas between them too ("Date of birth:", "Ngày, tháng, năm sinh:");
-# then the value: quoted (perhaps the first of a list's), or bare to the line's end ("name: Jane Roe"), a wide
-# gap (a form's next column), a comma before another key, a brace or a bracket.
+# line's start or after a form's column gap up to three more words, commas between them too ("Date of birth:",
+# "Ngày, tháng, năm sinh:"); then the value: quoted (perhaps the first of a list's), or bare to the line's end
+# ("name: Jane Roe"), a wide gap (a form's next column), a comma before another key, a brace or a bracket.
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
     rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{MARKS}.-]{{0,39}}?)"
-    rf"|(?m:^)[ \t>*-]*(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:,?[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
+    rf"|(?:(?m:^)|(?<=[ \t]{{2}})|(?<=[\t\u3000]))[ \t>*-]*"
+    rf"(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:,?[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
     r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )

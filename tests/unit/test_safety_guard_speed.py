@@ -424,7 +424,7 @@ _LOG_LINES = [
         (
             recognizers,
             "_WORDED_USER",
-            r"(?=[ubvcarshtfie(])",
+            r"(?=[ubvcarshtfieл(])",
             [
                 "użytkownik kzielinska",
                 "Benutzer hmaier",
@@ -432,6 +432,7 @@ _LOG_LINES = [
                 "closed by jdoe",
                 "imported by tnguyen",
                 "exported by jcassar",
+                "Ваш логін o.hnatiuk",
                 "(by tnguyen)",
                 "my account ppatel",
                 "assigned to user mkaraca",

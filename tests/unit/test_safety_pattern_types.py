@@ -653,3 +653,30 @@ def test_an_ssn_shape_after_a_calling_code_is_a_phone_number_and_inside_a_meter_
     meter = "Supply number (MPAN): S 01 801 100 16 1290 4477 300\nMeter serial: 19K028"
     assert _found(pii_detector, meter, "US_SSN") == [] and _found(pii_detector, meter, "PHONE_NUMBER") == []
     assert _found(pii_detector, "SSN 512 48 7731 on file", "US_SSN") == ["512 48 7731"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Your letter lists my Social Security number as 327-51-0942. That is wrong; it ends 24.", "US_SSN"),
+        ("his old carrier's 1099 had the SSN as 431-72-9085, that is a typo on their side.", "US_SSN"),
+        ("BOL #: 0074418822          PRO #: 421-88-7730          Date: 11/14/2024", "US_SSN"),
+        ("Objet : Dédouanement import - LTA 057-4418 2296 / cliente Mme Lacroix", "PHONE_NUMBER"),
+        ("CRO: 0611 4422 7780     TRN: 11012507304551324820", "PHONE_NUMBER"),
+        ("Seljandi: Guðrún, kt. 040271-5389, Vallargötu 7.", "PHONE_NUMBER"),
+        ("Es, Inese, personas kods 080779-10652, dzimusi", "PHONE_NUMBER"),
+        ("Laskun numero: 2025-004718\nLaskun päiväys: 14.01.2025, eräpäivä 31.01.2025", "PHONE_NUMBER"),
+        ("2025-06-03T08:14:50Z INFO hr login mfa=totp client=hris-web/4.18.2.7", "IP_ADDRESS"),
+        ("podano błędny numer PL43 1090 1014 0000 0712 1981 2874, który nie przechodzi", "CREDIT_CARD"),
+        ("на текући рачун број 160-5080004482391-17, са законском", "CREDIT_CARD"),
+    ],
+)
+def test_corrected_ssns_freight_and_national_numbers_dotted_dates_client_versions_and_account_parts(
+    pii_detector, text, entity
+):
+    assert _found(pii_detector, text, entity) == []
+
+
+def test_a_card_and_an_ssn_said_right_are_still_found(pii_detector):
+    assert _found(pii_detector, "Card 4539 1488 0343 6467 exp 09/27", "CREDIT_CARD") == ["4539 1488 0343 6467"]
+    assert _found(pii_detector, "My SSN is 327-51-0924. Thanks.", "US_SSN") == ["327-51-0924"]

@@ -3533,3 +3533,103 @@ def test_a_person_called_palacio_and_a_place_column_beside_a_name_column():
 )
 def test_users_with_two_separators_a_surname_and_an_initial_by_keys_kana_keys_and_hebrew_maqaf(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "[14:02] Kund: Hej! Jag har flyttat.\n[14:03] Kund: Mikael Lindqvist-Haddad, 870412",
+            ["Mikael Lindqvist-Haddad"],
+        ),
+        (
+            "direba: Malam Audu Garba Rimi, waya 0806 441 2290. mahaifi: Alhaji Sani Danladi",
+            ["Audu Garba Rimi", "Sani Danladi"],
+        ),
+        ("Dobrý den, paní Horáková,\noznamuji", ["Horáková"]),
+        ("verscheen voor mij, mr. Pieter-Jan de Wit, notaris gevestigd te Zwolle", ["Pieter-Jan de Wit"]),
+        ("Rajesh Kumar s/o Muthusamy <rajesh.kumar@ardentcap.com.sg>", ["Rajesh Kumar s/o Muthusamy"]),
+        ("Lugupeetud Kaarel Tamm-Rebane\n\nLugupidamisega\nLiis Kukk\n", ["Kaarel Tamm-Rebane", "Liis Kukk"]),
+        ("sshd[2894]: Connection closed by authenticating user t.nakamura 2001:db8::7 port 61188", ["t.nakamura"]),
+        ("Fri Feb  9 01:14:22 2024 95.165.12.88:51944 VERIFY OK: depth=0, CN=a.petrov", ["a.petrov"]),
+        ("Оператор: Оновлено. Ваш логін o.hnatiuk, тимчасовий пароль", ["o.hnatiuk"]),
+        (
+            "weekend handover: primary is @dmitri.sokolov, secondary @chiamaka. @here please ack",
+            ["dmitri.sokolov", "chiamaka"],
+        ),
+        ("aishwarya.iyer.hr@gmail.com · linkedin.com/in/aishwarya-raman-iyer", ["aishwarya-raman-iyer"]),
+        (
+            "暫定対応：林さんが再起動。派遣社員 グエン・ヴァン・ドゥックさん。皆さん、お客様",
+            ["林", "グエン・ヴァン・ドゥック"],
+        ),
+        ("お名前：佐々木 美穂 様\nフリガナ：ササキ ミホ", ["佐々木 美穂", "ササキ ミホ"]),
+        ("Full name: Destiny Marisol Okonkwo-Reyes\nPreferred name: Des", ["Destiny Marisol Okonkwo-Reyes", "Des"]),
+        ("1. Тегі: Жұмабаева\n   Аты: Ақерке\n   Әкесінің аты: Серікқызы", ["Жұмабаева", "Ақерке", "Серікқызы"]),
+        ("Ngày sinh: 09/02/1995          Nơi sinh: Nam Định", []),  # a place of birth
+        ("بيانات الطالبة\nالاسم الكامل: ريم خالد سعيد المنصوري", ["ريم خالد سعيد المنصوري"]),
+        ("អ្នកដឹក: សួស្តីបង! ខ្ញុំឈ្មោះ ហេង វិចិត្រ អ្នកដឹកជញ្ជូនពី Chab Express។", ["ហេង វិចិត្រ"]),
+        ("pupil_first,pupil_last,class,stop\nSaoirse,Ní Bhriain,3rd,Ballyvolane Cross", ["Saoirse", "Ní Bhriain"]),
+    ],
+)
+def test_nordic_roles_hausa_titles_czech_and_dutch_titles_log_users_mentions_kana_and_form_keys(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("DNI/NIE: 47291836K\nFecha de nacimiento: 09-ene-1985\nEstado civil: casada", ["09-ene-1985"]),
+        ("TTL: Surabaya, 17 Agustus 1993\nAlamat KTP: Jl. Raya Darmo", ["17 Agustus 1993"]),
+        ("van der Meulen, geboren te Kampen op 12 maart 1958, wonende te Zwolle", ["12 maart 1958"]),
+        ("personas kods 080779-10652, dzimusi 1979. gada 8. jūlijā, deklarētā", ["1979. gada 8. jūlijā"]),
+        ("ATSAKOVAS: Aliaksandr Hrytsenka, gim. 1977-11-02 (asmens kodas nežinomas)", ["1977-11-02"]),
+        ("21000 Нови Сад, рођеног 14. маја 1966. године, кога заступа", ["14. маја 1966. године"]),
+        ("Júlio Armando Macuácua, nascido aos 9 de Abril de 2003, Escola", ["9 de Abril de 2003"]),
+        ("   Туған күні: 1986 жылғы 12 наурыз\n", ["1986 жылғы 12 наурыз"]),
+    ],
+)
+def test_spanish_compact_months_indonesian_ttl_dutch_latvian_lithuanian_serbian_portuguese_and_kazakh_births(
+    text, dates
+):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Seljandi: Guðrún, kt. 040271-5389, Vallargötu 7, 230 Reykjanesbæ.", "Vallargötu 7, 230 Reykjanesbæ"),
+        ("til heimilis að Hraunbæ 102, íbúð 0304, 110 Reykjavík.", "Hraunbæ 102, íbúð 0304, 110 Reykjavík"),
+        ("deklarētā dzīvesvieta: Brīvības iela 118-24, Rīga, LV-1001, ar šo", "Brīvības iela 118-24, Rīga, LV-1001"),
+        ("gyv. Žirmūnų g. 68-112, LT-09124 Vilnius\n", "Žirmūnų g. 68-112, LT-09124 Vilnius"),
+        (
+            "из Новог Сада, Булевар ослобођења 46/12, 21000 Нови Сад, рођеног",
+            "Булевар ослобођења 46/12, 21000 Нови Сад",
+        ),
+        ("OIB: 71045592308, prebivalište Put Firula 12, 21000 Split (u daljnjem", "Put Firula 12, 21000 Split"),
+        ("wohnhaft Hohenzollernring 48, 50672 Köln, ausgewiesen", "Hohenzollernring 48, 50672 Köln"),
+        (
+            "con domicilio en calle de Alcalá, número 214, piso 3.º, letra B, 28028 Madrid, con D.N.I.",
+            "calle de Alcalá, número 214, piso 3.º, letra B, 28028 Madrid",
+        ),
+        (
+            "Residência: Rua Comandante Gika, nº 45, Bairro Alvalade, Luanda\n\nObs",
+            "Rua Comandante Gika, nº 45, Bairro Alvalade, Luanda",
+        ),
+        (
+            "Mail it to C-12, Ashiana Co-op Hsg Soc, Sector 17, Vashi, Navi Mumbai 400703",
+            "C-12, Ashiana Co-op Hsg Soc, Sector 17, Vashi, Navi Mumbai 400703",
+        ),
+        ("Ẹ jọ̀wọ́: No. 14B, Adeniyi Jones Avenue, Ikeja, Lagos. Nọ́mbà", "No. 14B, Adeniyi Jones Avenue, Ikeja, Lagos"),
+        ("Hringbraut 121, 107 Reykjavík\nSími: +354 862 4410\nAdmitted 21", "Hringbraut 121, 107 Reykjavík"),
+    ],
+)
+def test_icelandic_baltic_serbian_croatian_german_spanish_angolan_indian_and_nigerian_addresses(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_firm_in_brackets_after_an_agents_name_is_no_name():
+    assert "QuickNaira" not in spans(NameRecognizer(), "[09:15] Agent Tolu (QuickNaira): Good morning sir")
+
+
+def test_a_projects_code_before_a_number_holds_no_street():
+    assert spans(AddressRecognizer(), "2025-06-01,EMP-00511,Graduate,PRJ-2307 Collins St fit-out,Site survey") == []

@@ -369,6 +369,7 @@ _LABEL_WORDS = frozenset(
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
+    nombre nom nome naam navn namn carrier
     """.split()
 )
 # Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
@@ -390,7 +391,7 @@ _SPEAKER_ROLE_WORDS = (
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
-    ग्राहक एजेंट গ্রাহক এজেন্ট kund користувач користувачка пользователь lura
+    ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -501,6 +502,8 @@ _RECORD_NAME = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:(?:[ \t\u3000^/'’.\u05be
 _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
 # (and the titles of Vietnamese, Arabic, Hebrew, Hindi and Thai records: "BS.", "د.", 'ד"ר', "डॉ.", "श्रीमती",
 # "นางสาว")
+# A word in Latin letters, accents too ("Honnêtement" after "Employé :" is an adverb, no name)
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.-]+")
 # Where a role's value may go on after its name: a comma, a bracket
 _ROLE_VALUE_STOP = re.compile(r",|[ \t]+\(")
 _FIELD_TITLE = re.compile(
@@ -1419,7 +1422,9 @@ class NameRecognizer(EntityRecognizer):
             for stop in [end, *stops]:
                 value = text[start:stop]
                 if self._record_name(key, value) and (
-                    " " in value.strip() or not value.isascii() or any(self._known(value.strip(" ,")))
+                    " " in value.strip()
+                    or not _LATIN_WORD.fullmatch(value.strip(" ,"))
+                    or any(self._known(value.strip(" ,")))
                 ):
                     found.append((start, stop))
                     break
@@ -2175,6 +2180,8 @@ _PLACEHOLDER_NAMES = frozenset(
     | {"jane roe", "richard roe", "jan kowalski"}
     # the Vietnamese form example
     | {"nguyễn văn a", "nguyen van a"}
+    # the Korean form example in Latin letters
+    | {"hong gil-dong", "hong gildong"}
 )
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.

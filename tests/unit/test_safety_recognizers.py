@@ -3633,3 +3633,21 @@ def test_a_firm_in_brackets_after_an_agents_name_is_no_name():
 
 def test_a_projects_code_before_a_number_holds_no_street():
     assert spans(AddressRecognizer(), "2025-06-01,EMP-00511,Graduate,PRJ-2307 Collins St fit-out,Site survey") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "DATOS DEL PRIMER TITULAR\nNombre: María del Carmen\n\nDATOS DEL SEGUNDO TITULAR\nNombre: Iñaki",
+            ["María del Carmen", "Iñaki"],
+        ),
+        ("BOL #: 0074418822\nCarrier: Ridgeline Freight Lines (SCAC RDGL)\nTrailer: 53'\nCarrier: see above", []),
+        ("RH : Raison du départ?\nEmployé : Honnêtement, la charge depuis la réorganisation.\nRH : Je comprends.", []),
+        ("성명: 홍길동 (HONG GIL-DONG)\n생년월일: YYYY.MM.DD", []),  # the Korean form example, in Latin letters too
+        ("អ្នកដឹក: សួស្តីបង!\nអតិថិជន: បាទ\nអ្នកដឹក: អរគុណ", []),  # a courier's role in Khmer
+        ("Employee: Jürgen", ["Jürgen"]),
+    ],
+)
+def test_name_labels_a_carrier_a_french_adverb_a_korean_placeholder_and_a_khmer_courier_are_no_speakers(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -227,8 +227,11 @@ _CYRILLIC_FORM = (
 _CHINESE_LEAD = "是在到至址于於为為"
 _CHINESE_FORM = (
     rf"(?:(?<![\u4e00-\u9fff])|(?<=[{_CHINESE_LEAD}]))(?![{_CHINESE_LEAD}])"
+    r"(?:(?<![0-9])[0-9]{3}(?:[0-9]{2,3})?(?=[\u4e00-\u9fff]))?"  # a Taiwanese postcode before it ("106臺北市...")
     r"(?:[\u4e00-\u9fff]{2,3}省|[\u4e00-\u9fff]{2,8}自治[区區])?[\u4e00-\u9fff]{1,4}市(?:[\u4e00-\u9fff]{1,4}[区县區縣])?"
     r"[\u4e00-\u9fff]{1,10}?[路街道巷弄](?:[一二三四五六七八九十]段)?"
+    # (a lane and an alley off the road before the number: "復興南路二段151巷7號")
+    r"(?:[0-9０-９]{1,4}[巷衖](?:[0-9０-９]{1,4}弄)?)?"
     r"[0-9０-９]{1,5}(?:-[0-9]{1,3})?(?:[号號]院?|弄)(?:[0-9０-９]{1,3}[号號]?[栋幢座楼棟樓](?:之[0-9０-９]{1,2})?"
     r"|[\u4e00-\u9fffA-Za-z]{1,12}?[A-Z0-9]{0,3}[号號]?[栋幢座楼棟樓](?=[0-9０-９]))?(?:[0-9０-９]{1,2}单元)?"
     r"(?:[0-9０-９]{1,5}室|(?<=[栋幢座楼棟樓])[0-9０-９]{1,5}(?![0-9０-９])|[0-9０-９]{1,3}[樓楼](?:之[0-9０-９]{1,2})?)?"
@@ -309,12 +312,18 @@ _ADDRESS_PATTERNS = [
     r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
     rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
     _HOUSE_BEFORE_STREET_FIRST_FORM,
+    # Malaysia: a house or lot number, a "Jalan" and its name, perhaps a "Taman" or an estate, a postcode, the town
+    # and the state: "No. 27, Jalan Seri Kembangan 4/2, Taman Seri Kembangan Jaya, 43300 Seri Kembangan, Selangor",
+    # in capitals too
+    r"\b(?:No\.?|NO\.?|Lot|LOT)\s*\d{1,5}[A-Z]?,\s*(?:Jalan|JALAN|Jln\.?|JLN\.?|Lorong|LORONG|Persiaran|Lebuh)\s+"
+    r"[^,\n]{1,40},(?:[ \t]*[^,\n]{1,40},){0,3}[ \t]*\d{5}[ \t]+[A-Z][\w]*(?:[ \t][A-Z][\w]*){0,2}"
+    r"(?:,[ \t]*[A-Z][\w]*(?:[ \t][A-Z][\w]*)?)?",
     # a house number before a comma and a street with its word, perhaps towns: "No. 14B, Adeniyi Jones Avenue,
     # Ikeja, Lagos" (Nigeria)
     rf"\bNo\.?\s*\d{{1,5}}[A-Z]?,\s*(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     r"(?:,[ \t]*[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}){0,3}",
-    # (Afrikaans and Dutch "Posbus", "Postbus")
-    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag)|\bPos(?:t)?bus)"
+    # (Afrikaans and Dutch "Posbus", "Postbus"; in capitals too: "P.O. BOX 41873, DEIRA, DUBAI")
+    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag|BOX|BAG)|\bPos(?:t)?bus)"
     rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"

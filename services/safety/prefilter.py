@@ -148,7 +148,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "60e528861b3ebc4f",
+    "AddressRecognizer": "f464686de4c3eb64",
     "DateOfBirthRecognizer": "559febc4afcf219c",
 }
 

@@ -155,7 +155,7 @@ _AMBIGUOUS = set(
 
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
-    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato)\.?|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -2045,10 +2045,13 @@ _CYR_ADDRESS_WORDS = (
     "Истец Истица Ответчик Ответчица Позивач Позивачка Відповідач Відповідачка Врач Лікар Гражданин Гражданка "
     "Громадянин Громадянка Господин Госпожа Пан Пані"
 ).split()
+# One initial and a surname of a common Slavic ending ("О. Гнатюк", "Д. Ахметов", "В. Коваленко")
+_CYR_SURNAME_ENDS = "ов|ова|ев|ева|ёв|ёва|ин|ина|ук|юк|чук|енко|ко|ський|ська|ский|ская|ич|ян|дзе|швили|ец|як"
+_CYR_INITIAL_SURNAME = rf"[{_CYR_UPPER}]\.[ \t]?[{_CYR_UPPER}][{_CYR_LOWER}]*?(?:{_CYR_SURNAME_ENDS})"
 _CYRILLIC_NAME = re.compile(
     rf"(?=[{_CYR_UPPER}])(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
     rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+(?:вич|вна|ична)(?:[ \t]+{_CYR_WORD})?"
-    rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}))(?![{_CYR_LOWER}])"
+    rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}|{_CYR_INITIAL_SURNAME}))(?![{_CYR_LOWER}])"
 )
 
 

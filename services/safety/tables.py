@@ -152,7 +152,8 @@ _KEY_KINDS = {
 # role's value may go on after the name ("..., born 14-03-1997"): ``recognizers.py`` reads the name in it.
 ROLE_NAME_KEYS = frozenset(
     (
-        "patient patientin paciente paziente complainant defendant accused victim witness suspect "
+        "patient patientin paciente paziente complainant defendant accused victim witness suspect testimone testigo "
+        "témoin zeuge zeugin ασφαλισμένος ασφαλισμένη πραγματογνώμονας atsakovas atsakovė ieškovas ieškovė "
         "plaintiff plaintiffsattorney defendantsattorney attorney debtor deudor deudora débiteur débitrice schuldner "
         "schuldnerin granter grantor tenant tenants treasurer secretary signed signedby "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "

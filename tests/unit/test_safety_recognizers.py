@@ -3651,3 +3651,39 @@ def test_a_projects_code_before_a_number_holds_no_street():
 )
 def test_name_labels_a_carrier_a_french_adverb_a_korean_placeholder_and_a_khmer_courier_are_no_speakers(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("24.03.2024                        О. Гнатюк", ["О. Гнатюк"]),  # one initial, a surname's ending
+        ("Кеден инспекторы: Д. Ахметов, жеке нөмірі 0418", ["Д. Ахметов"]),
+        ("Гимназия № 1567 имени М. Ломоносова", []),
+        ("Tarikh: 19 Mei 2025\n\nEncik Muhammad Hafiz bin Abdul Rahman\n", ["Muhammad Hafiz bin Abdul Rahman"]),
+        (
+            "Ασφαλισμένος: Παπαδόπουλος Γεώργιος του Νικολάου\nΗμ. γέννησης: 17/02/1975",
+            ["Παπαδόπουλος Γεώργιος του Νικολάου"],
+        ),
+    ],
+)
+def test_a_cyrillic_initial_and_surname_malay_titles_and_an_insured_key(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Alamat? No. 27, Jalan Seri Kembangan 4/2, Taman Seri Kembangan Jaya, 43300 Seri Kembangan, Selangor",
+            "No. 27, Jalan Seri Kembangan 4/2, Taman Seri Kembangan Jaya, 43300 Seri Kembangan, Selangor",
+        ),
+        (
+            "  LOT 2417, JALAN PERUSAHAAN 3, KAWASAN PERINDUSTRIAN BERANANG, 43700 BERANANG, SELANGOR\n  MALAYSIA",
+            "LOT 2417, JALAN PERUSAHAAN 3, KAWASAN PERINDUSTRIAN BERANANG, 43700 BERANANG, SELANGOR",
+        ),
+        ("  AL NOOR SPICES TRADING LLC, P.O. BOX 41873, DEIRA, DUBAI, U.A.E.", "P.O. BOX 41873, DEIRA, DUBAI"),
+        ("訖點：106臺北市大安區復興南路二段151巷7號3樓\n里程：9.8 公里", "106臺北市大安區復興南路二段151巷7號3樓"),
+    ],
+)
+def test_malaysian_jalan_addresses_a_po_box_in_capitals_and_a_taiwanese_lane_after_its_postcode(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

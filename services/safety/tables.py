@@ -298,6 +298,9 @@ _HL7_PID = re.compile(r"(?m)^PID\|(?P<fields>[^\n]*)")
 _HL7_KINDS = {4: "name", 6: "birth", 10: "address"}  # PID-5, PID-7, PID-11 (0-based after "PID|")
 
 
+_TIME_AT_BEFORE = re.compile(r"(?i)\b(?:time|years?|months?|how\s+long)\s+at\s+\Z")
+
+
 def _key_value_fields(text: str) -> list[Field]:
     out = []
     pos = 0
@@ -306,7 +309,9 @@ def _key_value_fields(text: str) -> list[Field]:
         kind = key_kind(key)
         if kind is None and normal_key(key) == "line" and "addr" in text[max(0, m.start() - 30) : m.start()].lower():
             kind = "address"  # FHIR's address "line": ["..."]
-        if kind is None:  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it
+        if kind is None or (  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it
+            kind == "address" and _TIME_AT_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        ):  # ("Time at address: 2 yrs 9 mths" holds a duration)
             pos = m.start() + 1
             continue
         if m.group("qvalue") is not None:

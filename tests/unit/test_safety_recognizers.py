@@ -3687,3 +3687,13 @@ def test_a_cyrillic_initial_and_surname_malay_titles_and_an_insured_key(text, na
 )
 def test_malaysian_jalan_addresses_a_po_box_in_capitals_and_a_taiwanese_lane_after_its_postcode(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_time_at_an_address_is_no_address():
+    text = "Postcode: G12 0QW\nTime at address: 2 yrs 9 mths\nPrevious address: 22 Thornbury Road, Glasgow G11 7PJ"
+    assert spans(AddressRecognizer(), text) == ["G12 0QW", "22 Thornbury Road, Glasgow G11 7PJ"]
+
+
+def test_a_date_of_birth_asked_for_in_a_statement_is_answered_on_the_next_line():
+    text = "Agent: I need a date of birth for the ID check.\nCaller: Fourteenth of February, nineteen ninety-one.\n"
+    assert spans(DateOfBirthRecognizer(), text) == ["Fourteenth of February, nineteen ninety-one"]

@@ -483,9 +483,7 @@ _NAME_KEY = (
     rf"(?<![\w.-])(?:{_PERSON_ROLE}{_KEY_SEP}(?:\d{_KEY_SEP})?(?:{_NAME_PART}{_KEY_SEP})?names?"
     rf"|{_NAME_PART}{_KEY_SEP}names?|{_PERSON_ROLE}?{_KEY_SEP}{_NAME_WORD})(?:\([a-z]{{1,2}}\))?"
     rf"|(?<![\w.-])(?:(?:card|account|policy){_KEY_SEP}holder|beneficiary|payee|signatory|applicant|tenant|"
-    r"guarantor|insured|executor|treasurer|secretary|signed(?:[ _]by)?)(?:\([a-z]{1,2}\))?"
-    # the name a card, an account or a passport carries ("Name on card:", "name_as_on_passport")
-    rf"|(?<![\w.-])name{_KEY_SEP}(?:as{_KEY_SEP})?on{_KEY_SEP}(?:the{_KEY_SEP})?(?:card|account|passport|id)"
+    r"guarantor|insured|executor)(?:\([a-z]{1,2}\))?"
 )
 # A name's part alone ("family", "given", "first", "last") is a key where keys are written as keys:
 # quoted or before "="; so is "name", and at a line's or a record's start too ("Name:", "{name:")
@@ -1216,7 +1214,7 @@ class NameRecognizer(EntityRecognizer):
             cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
             # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
             # field's value no other name than its own (its title: "Smt. Radha Pillai")
-            taken = _address_values(text) + [value for _, value in fields]
+            taken = _address_and_place_values(text) + [value for _, value in fields]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
@@ -2129,7 +2127,7 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _address_values(text: str) -> list[tuple[int, int]]:
+def _address_and_place_values(text: str) -> list[tuple[int, int]]:
     """(start, end) of the values under an address or a place's key or column (``tables.record_fields``)."""
     return [(f.start, f.end) for f in record_fields(text) if f.kind in ("address", "place")]
 

@@ -3697,3 +3697,20 @@ def test_time_at_an_address_is_no_address():
 def test_a_date_of_birth_asked_for_in_a_statement_is_answered_on_the_next_line():
     text = "Agent: I need a date of birth for the ID check.\nCaller: Fourteenth of February, nineteen ninety-one.\n"
     assert spans(DateOfBirthRecognizer(), text) == ["Fourteenth of February, nineteen ninety-one"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mobiles: 0412 739 058 (Priya), home (02) 9365 4127", ["Priya"]),  # a known given name after a phone
+        ("Die Ware kam beschädigt an.", []),
+        ("[10:42] Courier (Azlan): on my way\n[10:43] Customer: ok", ["Azlan"]),
+    ],
+)
+def test_a_given_name_after_a_phone_german_ware_and_a_couriers_name_in_brackets(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_ukrainian_users_role_labels_a_speaker():
+    text = "[09:42] Користувач: Гнатюк Олександра Василівна\n[09:43] Оператор: Дякую.\n[09:44] Користувач: +380 67 214"
+    assert "Користувач" not in spans(NameRecognizer(), text)

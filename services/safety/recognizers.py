@@ -145,7 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid kinder ware
+    ramadan eid kinder ware judge justice
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -196,7 +196,7 @@ _NOT_PERSON_WORDS = set(
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics logistik logística logistique foods consulting insurance motors elektronik electronics
-    official atelier
+    official atelier notario notaria notary notaire colegio
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
@@ -232,13 +232,15 @@ _EPONYM_NEXT = set(
     út utca útja tér körút sétány ward wards heritage sponge
     """.split()
 )
+# Capital letters of a word written in capitals: accented ones too ("DOÑA LUCÍA MONTAÑÉS", "ŁUKASZ").
+_CAPITALS = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x250)) if c.isupper())
 # (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
 _WORD = (
     # (combining marks inside: Yoruba "Ògúnlẹ́yẹ", "Ọ̀gbẹ́ni")
     r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]+)?"
     # (a second surname after a hyphen in any Latin letters: "Wróblewski-Pająk")
     r"(?:['’][A-Za-zÀ-ÿș-țơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žȘ-țơưạ-ỹ\u0300-\u036f]+)*"
-    r"|[A-Z]{2,}(?:-[A-Z]{2,})*)"
+    rf"|[{_CAPITALS}]{{2,}}(?:-[{_CAPITALS}]{{2,}})*)"
 )
 _PARTICLE = (
     r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
@@ -248,15 +250,22 @@ _PARTICLE = (
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
 # A title that opens a name inside a capitalised run: the run ends before it ("Ihre Patientin | Frau Renate
 # Zwickl", German's nouns capitalised), and the name's own run starts with it.
-_TITLE_INSIDE = r"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra)\.?[^\S\n]"
+# Titles in capitals ("ATTN MR LEUNG KA-WAI", Spanish deeds' "DOÑA MARÍA DEL CARMEN ORTEGA VILLALOBOS").
+_CAPS_TITLE = r"(?:MRS?|MS|DR|MISS|DON|DOÑA)"
+_TITLE_INSIDE = rf"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra|Judge|Justice|{_CAPS_TITLE})\.?[^\S\n]"
+# Particles between the words of a name in capitals ("JOHAN VAN DER WESTHUIZEN", "ÁLVARO SANZ DE LA FUENTE").
+_CAPS_PARTICLE = r"(?:VAN|VON|DE|DER|DEN|DA|DI|DU|DEL|DELLA|DELA|DOS|DAS|LA|LE|BIN|BINTI|TER|TEN|ZU)"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+)?(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}})?{_WORD}"
-    rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:{_PARTICLE}[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?{_WORD}){{0,3}}(?![\w@/])"
+    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+|{_CAPS_TITLE}\.?[ \t])?"
+    rf"(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}}|(?:{_CAPS_PARTICLE}[^\S\n]){{1,2}})?{_WORD}"
+    rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:(?:{_PARTICLE}|{_CAPS_PARTICLE})[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?"
+    rf"(?!{_CAPS_TITLE}\.?[^\S\n]){_WORD}){{0,3}}(?![\w@/])"
 )
 _IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
 _NONSPACE = re.compile(r"\S+")
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
+_CAPS_PARTICLES = frozenset(_CAPS_PARTICLE[3:-1].split("|"))
 # Short capitalised parts of names that are no given name or surname on their own (Māori "Te",
 # Irish "Ó", "Ní", "Mac", Arabic "Al", "Abu").
 _CAPITAL_PARTICLES = frozenset("te ó o ní ni nic mac mc ua al el abu bin de da di le la van von".split())
@@ -269,8 +278,10 @@ _TITLE_TAIL = re.compile(
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
-    "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam".split()
+    "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice".split()
 )
+# Titles that are words too ("Justice League", "a judge"): a title before two words or more only
+_WEAK_TITLES = frozenset({"judge", "justice"})
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
@@ -421,6 +432,9 @@ _BRACKETED_SENDER = re.compile(
     rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)[ \t]*"
     rf"[(（]({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD}){{0,2}})[)）][ \t]*[:：]"
 )
+# A firm's name written in one word with a capital inside ("PantasXpress", "QuickNaira"); not a name's
+# prefix ("MacDonald", "VanDyke")
+_FIRM_SHAPED = re.compile(r"^(?!Mac|Van|Von|Del|Della)[A-Z][a-z]{2,}[A-Z]")
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
 # A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
@@ -667,6 +681,12 @@ _REGION_AFTER = re.compile(
 _AND_AFTER = re.compile(r"\s+and\s+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
 # "Name: KOWALSKI, Anna Maria": a surname in capitals, a comma, then the given names (forms, passports).
 _SURNAME_FIRST_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$")
+# A list's row: its number, then a surname in capitals (particles, two words, "Mc" too) and a comma before the
+# given names ("1   BRZOZOWSKI, Tomasz", "3   McALLISTER, Siobhan", "4   DA SILVA PEREIRA, João Vítor")
+_LISTED_SURNAME_BEFORE = re.compile(
+    rf"(?m)^[ \t]*\d{{1,3}}[.)]?[ \t]+((?:{_CAPS_PARTICLE}[ \t]+){{0,2}}(?:Ma?c)?[{_CAPITALS}][{_CAPITALS}'’-]+"
+    rf"(?:[ \t][{_CAPITALS}][{_CAPITALS}'’-]+)?),[ \t]*$"
+)
 # The same written as a name, particles first ("Hufnagl, ", "de la Fuente, ", "Ní Bhriain, "): a
 # surname only where a field's value opens before it
 _FIELD_SURNAME_BEFORE = re.compile(
@@ -865,7 +885,7 @@ _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*
 _BESIDE_NAMES = frozenset(
     "md rn rpn emt lmc pc pm lg vg mfg do np pa dds dmd phd ceo cto cfo coo cio mp qc kc jp dc ds di dci sgt cpl gp "
     "bsc msc mba esq jr sr ii iii iv rgn vp svp evp pt ot slp cna lpn ma mrn dob hr qa ta cc fyi "
-    "fcca acca aca fca cpa cfa mrcp frcp frcs mrcs facp facs cipd obe mbe cbe llb llm".split()
+    "fcca acca aca fca cpa cfa mrcp frcp frcs mrcs facp facs cipd obe mbe cbe llb llm ij alj".split()
 )
 # Degrees, memberships and honours after a name ("Hemal Patel FCCA", "Dr Ana Ruiz MRCP"): no part of it
 _POST_NOMINALS = frozenset(
@@ -1324,6 +1344,8 @@ class NameRecognizer(EntityRecognizer):
         outside, inside = m.group(1), m.group(2)
         role, *name = outside.split()
         if name and (role.lower() in _LABEL_WORDS or re.fullmatch(_ROLES, role.lower())):
+            if _FIRM_SHAPED.search(name[0]) and not _FIRM_SHAPED.search(inside):
+                return m.span(2)  # the firm after the role, the name in brackets: "Rider PantasXpress (Azlan)"
             return m.end(1) - len(name[0]), m.end(1)
         if role.lower() in _LABEL_WORDS or re.fullmatch(_ROLES, outside.lower()):
             return m.span(2)
@@ -1677,6 +1699,9 @@ class NameRecognizer(EntityRecognizer):
         a name (particles too: "de la Fuente, Inés") where a field's value opens before it
         (``_field_opens``). After a field's value, given names (or initials) and nothing else up to
         the field's end join it ("name='Ní Bhriain, Orla'")."""
+        m = _LISTED_SURNAME_BEFORE.search(text, text.rfind("\n", 0, start) + 1, start)
+        if m:
+            return m.start(1), end
         m = _SURNAME_FIRST_BEFORE.search(text, max(0, start - 40), start)
         if m:
             surname = m.group(1)
@@ -1702,10 +1727,11 @@ class NameRecognizer(EntityRecognizer):
         ``labels``: how often each chat speaker label occurs in ``text``."""
         words = list(_TOKEN.finditer(text, start, end))
         run_words = [w.group() for w in words]  # titles included: "Dr Pepper" is a brand
+        run_start = start
         if run_words[0] in ("PT", "CV") or _FIRM_FORM_BEFORE.search(text, max(0, start - 8), start):
             return None  # an Indonesian firm: "PT Sinar Galuh Tekstil"
         titled = cued = False
-        while words and words[0].group().lower().rstrip(".:,") in RUN_OPENERS:
+        while words and (words[0].group().lower().rstrip(".:,") in RUN_OPENERS or words[0].group() == "DON"):
             if words[0].group().lower() in _DOTTED_TITLES:
                 break  # "HR", "Fr" without a full stop: no title
             if words[0].group() == "I." and len(words) > 1:
@@ -1713,7 +1739,15 @@ class NameRecognizer(EntityRecognizer):
             lead = words.pop(0).group().lower().rstrip(".:,")
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
-            titled, cued = titled or lead in _TITLE_WORDS, cued or lead not in _TITLE_WORDS
+            # (Spanish "DON" in capitals a title too)
+            titled = titled or (lead in _TITLE_WORDS and (lead not in _WEAK_TITLES or len(words) >= 2)) or lead == "don"
+            cued = cued or lead not in _TITLE_WORDS
+        cut = next((i for i, w in enumerate(words[1:], 1) if w.group().lower() in _FUNCTION_OPENERS), None)
+        if cut and all(w.group().isupper() for w in words):
+            # in capitals a function word parts a name from other words: the part with a known name is the
+            # name ("MRS FUNMILAYO ADEYEMI BY E-MAIL", "RELIEVED BY JOEL ANTONIO")
+            known_before = any(any(self._known(w.group())) for w in words[:cut])
+            words = words[:cut] if known_before or cut == len(words) - 1 else words[cut + 1 :]
         if len(words) > 1 and words[0].group().lower() in _BOT_ROLE_WORDS and text.startswith(":", end):
             return None  # a chatbot's product name: "Asistente Nubo:"
         if len(words) > 1 and words[0].group().lower() in _SPEAKER_ROLE_WORDS and text.startswith(":", end):
@@ -1740,6 +1774,10 @@ class NameRecognizer(EntityRecognizer):
         if text[start:end].endswith(("'s", "’s")):
             end -= 2
         tokens = [w.group() for w in words if w.group() not in _PARTICLES]
+        if sum(t not in _CAPS_PARTICLES for t in tokens) >= 2:
+            # particles in capitals beside two words or more are no name's words ("DE SÃO PAULO"); before one
+            # word, part of a surname ("DELA CRUZ-SANTOS", "VAN DEN BERG")
+            tokens = [t for t in tokens if t not in _CAPS_PARTICLES]
         if all(len(t.rstrip(".")) <= 1 for t in tokens):
             return None  # letters only: an abbreviation ("D.O.B"), no name
         initials = [bool(_IS_INITIAL.match(t)) for t in tokens]
@@ -1838,8 +1876,16 @@ class NameRecognizer(EntityRecognizer):
             titled = True
         elif labels and self._recurring_speaker(text, start, end, labels):
             titled = True
-        if shouting and title and run_words[0].isupper() and not any(f or s for f, s in known):
-            return None  # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's
+        if (
+            shouting
+            and title
+            and run_words[0].isupper()
+            and not any(f or s for f, s in known)
+            and not (len(tokens) >= 2 and (cued or _CUE.search(text[max(0, run_start - 40) : run_start])))
+        ):
+            # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's, unless a cue
+            # stands before it ("ATTN MR LEUNG KA-WAI")
+            return None
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)
         if shouting and not titled and any(t.lower() in _HEADING_WORDS for t in tokens):

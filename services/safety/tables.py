@@ -408,14 +408,18 @@ def sql_values(text: str) -> list[tuple[str, int, int]]:
 
 
 _TOKEN = re.compile(r"\S+")
+# A fixed-width header's cell: a word, or words joined by a slash ("Defendant / Address": one column that holds
+# both, not a name's column beside an address's)
+_HEADER_CELL = re.compile(r"\S+(?: / \S+)*")
 _WIDE_GAP = "  "
 
 
 def fixed_width_columns(text: str) -> list[tuple[str, int, int]]:
     """(header cell, start, end) of each value under a known key (``key_kind``) in a fixed-width table: a
-    header row of words and no other separator, aligned over two spaces or more somewhere, then rows down
-    to a blank line. A row's value for a column is the run of words (one space apart) that starts within
-    three characters of the column's header, stopping at a wide gap or near the next column."""
+    header row of words (or words joined by " / ") and no other separator, aligned over two spaces or more
+    somewhere, then rows down to a blank line. A row's value for a column is the run of words (one space
+    apart) that starts within three characters of the column's header, stopping at a wide gap or near the next
+    column."""
     out: list[tuple[str, int, int]] = []
     lines = text.split("\n")
     offset, header = 0, None
@@ -425,7 +429,7 @@ def fixed_width_columns(text: str) -> list[tuple[str, int, int]]:
         elif header is not None:
             out += _fixed_width_row(line, offset, header)
         elif _WIDE_GAP in line.strip() and not any(c in line for c in ",;|\t:="):
-            cells = [(m.start(), m.group()) for m in _TOKEN.finditer(line)]
+            cells = [(m.start(), m.group()) for m in _HEADER_CELL.finditer(line)]
             if 3 <= len(cells) <= 12 and all(len(c) <= 20 for _, c in cells):
                 header = cells if any(key_kind(c) for _, c in cells) else None
         offset += len(line) + 1

@@ -3714,3 +3714,72 @@ def test_a_given_name_after_a_phone_german_ware_and_a_couriers_name_in_brackets(
 def test_a_ukrainian_users_role_labels_a_speaker():
     text = "[09:42] Користувач: Гнатюк Олександра Василівна\n[09:43] Оператор: Дякую.\n[09:44] Користувач: +380 67 214"
     assert "Користувач" not in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # accented capitals, Spanish "DON"/"DOÑA" as titles, particles in capitals
+        (
+            "a favor de DON ÁLVARO SANZ DE LA FUENTE y DOÑA NEREA ETXEBERRIA ARANA, y de la Letrada DOÑA LUCÍA "
+            "MONTAÑÉS GIL, colegiada",
+            ["ÁLVARO SANZ DE LA FUENTE", "NEREA ETXEBERRIA ARANA", "LUCÍA MONTAÑÉS GIL"],
+        ),
+        ("COMPARECE\nDOÑA MARÍA DEL CARMEN ORTEGA VILLALOBOS, mayor de edad", ["MARÍA DEL CARMEN ORTEGA VILLALOBOS"]),
+        ("Contact: MR JOHAN VAN DER WESTHUIZEN", ["JOHAN VAN DER WESTHUIZEN"]),
+        # a title in capitals ends a run in capitals; a cue before it makes unknown words a name
+        ("NOTIFY CONSIGNEE ON ARRIVAL. ALSO NOTIFY MRS FUNMILAYO ADEYEMI BY E-MAIL", ["FUNMILAYO ADEYEMI"]),
+        ("TEL +852 2481 6730  ATTN MR LEUNG KA-WAI", ["LEUNG KA-WAI"]),
+        ("Exam: MR KNEE LT WO CONTRAST", []),
+        ("TRIBUNAL DE JUSTIÇA DO ESTADO DE SÃO PAULO", []),
+        ("Examinee: DELA CRUZ-SANTOS, Ma. Cristina", ["DELA CRUZ-SANTOS", "Ma"]),
+        ("Passenger name: HASEGAWA/YUKIKO MRS          Flight: NH204", ["HASEGAWA/YUKIKO"]),
+        # a function word in capitals parts the name from the words beside it
+        ("0600 HRS\nRELIEVED BY JOEL ANTONIO", ["JOEL ANTONIO"]),
+        ("NOTIFY PARTY: SAME AS CONSIGNEE - CONTACT NORHAYATI BINTI ABDUL RAHIM", ["NORHAYATI BINTI ABDUL RAHIM"]),
+    ],
+)
+def test_names_in_capitals_with_accents_particles_and_titles(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+COURT_LIST = """\
+Bench: District Judge (Magistrates' Courts)   Legal adviser: Ms R. Bhattacharya
+
+No  Defendant / Address                                   DOB          Offence
+1   BRZOZOWSKI, Tomasz                                  03/11/1987   Drive whilst disqualified
+    14 Abbey Road, Barking IG11 7AS
+2   OKONKWO-HALL, Chinedu Marcus                        22/06/2001   Possess bladed article
+3   McALLISTER, Siobhan                                 09/02/1979   Theft from shop
+4   DA SILVA PEREIRA, João Vítor                        17/08/1995   Assault by beating
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a list's rows: number, surname in capitals, comma, given names; a column of names and addresses in one
+        (
+            COURT_LIST,
+            [
+                "R. Bhattacharya",
+                "BRZOZOWSKI, Tomasz",
+                "OKONKWO-HALL, Chinedu Marcus",
+                "McALLISTER, Siobhan",
+                "DA SILVA PEREIRA, João Vítor",
+            ],
+        ),
+        ("CORAM: Her Ladyship Justice Efua Mensah-Arthur", ["Efua Mensah-Arthur"]),
+        ("The Justice League met.", []),
+        ("hearing 6/18/25 before IJ Okafor-Reyes. Draft declaration", ["IJ Okafor-Reyes"]),
+        ("Ante mí, GONZALO ITURRIAGA BELMONTE, Notario del Ilustre Colegio de Madrid,", ["GONZALO ITURRIAGA BELMONTE"]),
+        # a role, then the firm in one word with a capital inside, the name in brackets
+        (
+            "[10:42] Rider PantasXpress (Azlan): saya rider PantasXpress.\n[10:44] Customer: ok\n"
+            "[10:45] Rider PantasXpress (Azlan): Betul cik.",
+            ["Azlan", "Azlan"],
+        ),
+    ],
+)
+def test_court_lists_judges_notaries_and_a_riders_firm(text, names):
+    assert spans(NameRecognizer(), text) == names

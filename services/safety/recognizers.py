@@ -406,6 +406,7 @@ _SPEAKER_ROLE_WORDS = (
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
+    kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف umtholampilo πελάτης υπάλληλος לקוח נציג נציגה
     """.split()
     )
     | _BOT_ROLE_WORDS

@@ -177,6 +177,8 @@ _ROLE_PREFIXES = (
     "delivery mailing home office work business "
     "postal residential permanent current new old previous registered correspondence"
 ).split()
+# Role prefixes whose bare "name" is a firm's or a place's ("Business name: Whitfield Custom Kicks")
+_FIRM_PREFIXES = frozenset("business office work home".split())
 _SUFFIX_KINDS = (
     ("dob", "birth"),
     ("dateofbirth", "birth"),
@@ -241,12 +243,20 @@ def key_kind(key: str) -> str | None:
         return kind
     for suffix, kind in _SUFFIX_KINDS:  # a role before a known key: "patient_dob", "billingStreet"
         if key.endswith(suffix) and key[: -len(suffix)] in _ROLE_PREFIXES:
+            if kind == "name" and key[: -len(suffix)] in _FIRM_PREFIXES:
+                return None  # "Business name", "Office name": a firm's
             return kind
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
     worded = all(c.isalpha() or is_mark(c) for c in key)
     if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
         return "address"
+    if "/" in written:
+        # a key in two languages ("Όνομα / First name", "Ημ. γέννησης / Date of birth"): what the parts known say,
+        # when they say one thing ("Defendant / Address" says two)
+        kinds = {key_kind(part) for part in written.split("/") if part.strip()} - {None}
+        if len(kinds) == 1:
+            return kinds.pop()
     return None
 
 
@@ -268,14 +278,15 @@ class Field(tuple):
 # (``recognizers.py`` reads words with them too)
 MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 # A key, then ':' or '=': quoted, bare (a word with '.', '-' or '_' inside: "Geb.-Dat.", "addr_1"), or at a
-# line's start or after a form's column gap up to three more words, commas between them too ("Date of birth:",
-# "Ngày, tháng, năm sinh:"); then the value: quoted (perhaps the first of a list's), or bare to the line's end
-# ("name: Jane Roe"), a wide gap (a form's next column), a comma before another key, a brace or a bracket.
+# line's start or after a form's column gap up to five more words, commas or slashes between them too ("Date of
+# birth:", "Ngày, tháng, năm sinh:", "Ημ. γέννησης / Date of birth:"); then the value: quoted (perhaps the first
+# of a list's), or bare to the line's end ("name: Jane Roe"), a wide gap (a form's next column), a comma before
+# another key, a brace or a bracket.
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
     rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{MARKS}.-]{{0,39}}?)"
     rf"|(?:(?m:^)|(?<=[ \t]{{2}})|(?<=[\t\u3000]))[ \t>*-]*"
-    rf"(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:,?[ \t]+[\w{MARKS}.-]+){{1,3}}?))"
+    rf"(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:(?:,?[ \t]+|[ \t]*/[ \t]*)[\w{MARKS}.'’-]+){{1,5}}?))"
     r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
@@ -307,6 +318,8 @@ def _key_value_fields(text: str) -> list[Field]:
     while (m := _KEY_VALUE.search(text, pos)) is not None:
         key = m.group("qkey") or m.group("key") or m.group("lkey")
         kind = key_kind(key)
+        if kind == "name" and "/" in key:  # a role's key in two languages ("Trysorydd / Treasurer"): the role's
+            key = next((part.strip() for part in key.split("/") if normal_key(part) in ROLE_NAME_KEYS), key)
         if kind is None and normal_key(key) == "line" and "addr" in text[max(0, m.start() - 30) : m.start()].lower():
             kind = "address"  # FHIR's address "line": ["..."]
         if kind is None or (  # an unknown key ("New address", "ts") may hold or precede a known one: read on in it

@@ -3783,3 +3783,15 @@ No  Defendant / Address                                   DOB          Offence
 )
 def test_court_lists_judges_notaries_and_a_riders_firm(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kaimahi: Kia ora.\nKiritaki: Kia ora.\nKaimahi: Ka pai.\nKiritaki: Āe.",  # Māori: worker, customer
+        "Khách: chào shop\nShop: dạ chào chị\nKhách: giao giờ hành chính giúp c\nKhách: cảm ơn",
+        "ลูกค้า: สวัสดีค่ะ\nแอดมิน: ขออภัยค่ะ\nลูกค้า: ค่ะ\nแอดมิน: รับทราบค่ะ",
+    ],
+)
+def test_maori_vietnamese_and_thai_roles_are_no_speakers_names(text):
+    assert spans(NameRecognizer(), text) == []

@@ -303,3 +303,26 @@ def test_a_pg_dump_copy_block_is_read_by_its_columns():
 )
 def test_a_longer_key_opened_by_a_word_for_address_or_closed_by_a_persons_role(key, kind):
     assert key_kind(key) == kind
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("Όνομα / First name", "given"),
+        ("Επώνυμο / Surname", "family"),
+        ("Ημ. γέννησης / Date of birth", "birth"),
+        ("Defendant / Address", None),  # one column holding two kinds
+        ("Business name", None),  # a firm's
+        ("Business address", "address"),
+    ],
+)
+def test_a_key_in_two_languages_reads_as_its_known_part(key, kind):
+    assert key_kind(key) == kind
+
+
+def test_a_bilingual_form_gives_its_given_and_fathers_names_and_a_role_key_its_name_alone():
+    text = (
+        "Επώνυμο / Surname: ΠΑΠΑΔΟΠΟΥΛΟΥ\nΌνομα / First name: ΕΙΡΗΝΗ\nΠατρώνυμο / Father's name: ΓΕΩΡΓΙΟΣ\n"
+        "Trysorydd / Treasurer: Gwenllian Prydderch, 01559 362 471"
+    )
+    assert spans(NameRecognizer(), text) == ["ΠΑΠΑΔΟΠΟΥΛΟΥ", "ΕΙΡΗΝΗ", "ΓΕΩΡΓΙΟΣ", "Gwenllian Prydderch"]

@@ -682,11 +682,21 @@ _REGION_AFTER = re.compile(
 _AND_AFTER = re.compile(r"\s+and\s+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
 # "Name: KOWALSKI, Anna Maria": a surname in capitals, a comma, then the given names (forms, passports).
 _SURNAME_FIRST_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$")
-# A list's row: its number, then a surname in capitals (particles, two words, "Mc" too) and a comma before the
-# given names ("1   BRZOZOWSKI, Tomasz", "3   McALLISTER, Siobhan", "4   DA SILVA PEREIRA, João Vítor")
-_LISTED_SURNAME_BEFORE = re.compile(
-    rf"(?m)^[ \t]*\d{{1,3}}[.)]?[ \t]+((?:{_CAPS_PARTICLE}[ \t]+){{0,2}}(?:Ma?c)?[{_CAPITALS}][{_CAPITALS}'’-]+"
-    rf"(?:[ \t][{_CAPITALS}][{_CAPITALS}'’-]+)?),[ \t]*$"
+# A list's row: its number (a table's first cell too), then a surname in capitals (particles, two words, "Mc"
+# too) or written as a name, and a comma before the given names ("1   BRZOZOWSKI, Tomasz", "3   McALLISTER,
+# Siobhan", "4   DA SILVA PEREIRA, João Vítor", "1. Whitfield, Thomas J.", "14 | Owusu-Ansah, Kwame Asiedu |")
+_LISTED_ROW = r"(?m)^[ \t]*\|?[ \t]*\d{1,3}[ \t]*[.)|]?[ \t]+"
+_LISTED_SURNAME = (
+    rf"(?:(?:{_CAPS_PARTICLE}[ \t]+){{0,2}}(?:Ma?c)?[{_CAPITALS}][{_CAPITALS}'’-]+"
+    rf"(?:[ \t][{_CAPITALS}][{_CAPITALS}'’-]+)?"
+    r"|[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)?)"
+)
+_LISTED_SURNAME_BEFORE = re.compile(rf"{_LISTED_ROW}({_LISTED_SURNAME}),[ \t]*$")
+# A whole list row's name, its given names unknown to the lists ("2. Okafor, Chidinma   DOB ..."): the surname known,
+# the row going on past a column's gap, a table's bar, a bracket or a date of birth's label
+_LISTED_NAME = re.compile(
+    rf"{_LISTED_ROW}(({_LISTED_SURNAME}),[ \t]+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+(?:[ \t][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+)?)"
+    r"(?=[ \t]{2,}|\t|[ \t]*[|(]|[ \t]+(?:DOB|born|b\.)\b)"
 )
 # The same written as a name, particles first ("Hufnagl, ", "de la Fuente, ", "Ní Bhriain, "): a
 # surname only where a field's value opens before it
@@ -1252,6 +1262,12 @@ class NameRecognizer(EntityRecognizer):
         if "linkedin.com/in/" in text:  # a profile's address holds its owner's name ("linkedin.com/in/anna-k-ito")
             slugs = _LINKEDIN_NAME.finditer(text)
             extra += [m.span(1) for m in slugs if any(any(self._known(p)) for p in m.group(1).split("-") if len(p) > 2)]
+        if "," in text and "\n" in text:  # a list row's "Surname, Given" ("2. Okafor, Chidinma   DOB 07/19/1990")
+            extra += [
+                m.span(1)
+                for m in _LISTED_NAME.finditer(text)
+                if self._known(m.group(2))[1] and not any(is_common_word(w) for w in re.split(r"[ ,]+", m.group(1)))
+            ]
         if ")" in text:  # a given name in brackets after a phone number: "0412 739 058 (Manpreet)"
             extra += [m.span(1) for m in _NAME_AFTER_NUMBER.finditer(text) if self._known(m.group(1))[0]]
         if "さん" in text or "様" in text:  # "林さん", "グエン・ヴァン・ドゥックさん"

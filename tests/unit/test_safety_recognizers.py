@@ -3795,3 +3795,25 @@ def test_court_lists_judges_notaries_and_a_riders_firm(text, names):
 )
 def test_maori_vietnamese_and_thai_roles_are_no_speakers_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "PART B – TRAVEL COMPANIONS\n1. Whitfield, Thomas J.   DOB 11/03/1965\n"
+            "2. Okafor, Chidinma   DOB 07/19/1990",
+            ["Whitfield, Thomas J", "Okafor, Chidinma"],
+        ),
+        (
+            "No. | Din (Name) | Awoda (DOB)\n14 | Owusu-Ansah, Kwame Asiedu | 04/06/1969\n"
+            "15 | Boateng, Akosua Gifty | 23-11-1975",
+            ["Owusu-Ansah, Kwame Asiedu", "Boateng, Akosua Gifty"],
+        ),
+        ("Contents\n1. Introduction, Overview   page 2\n2. Methods, Results   page 9", []),
+        # a key's note in brackets before its colon
+        ("Legal name (Last, First Middle): Delgado-Whitfield, Marcus Anthony", ["Delgado-Whitfield, Marcus Anthony"]),
+    ],
+)
+def test_list_rows_surname_first_and_a_keys_note_in_brackets(text, names):
+    assert spans(NameRecognizer(), text) == names

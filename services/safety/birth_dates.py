@@ -361,6 +361,17 @@ _BIRTH_CUES = (
     r"dhalashada",
     r"jaio(?:\s+zen)?\b",
     r"jaiotze[\s_-]+data",
+    # Irish, Samoan, Zulu ("usuku lwami lokuzalwa ngu-19/06/1974"), Quechua ("paqarisqan p'unchaw"), Punjabi,
+    # Armenian
+    r"d[áa]ta\s+breithe",
+    r"aso\s+fanau",
+    r"lokuzalwa(?:\s+ngu-?)?",
+    r"paqarisqan(?:\s+p['’]unchaw)?",
+    r"ਜਨਮ\s*ਮਿਤੀ",
+    r"ծննդյան\s+ամսաթիվ",
+    r"ծնվ\.",
+    # Japanese "born" after the date, closing its brackets: "チャン・ティ・ラン（1997年11月2日生）"
+    r"生(?=[)）])",
 )
 
 
@@ -407,7 +418,8 @@ _DOB = re.compile(
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—፦-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦-]?\s*)?[(（「『]?"
+    # (Armenian and Ethiopic write their own colons: "Ծննդյան ամսաթիվ՝ 12.04.2015", "የትውልድ ቀን፡ ...")
+    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—፦፡՝-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦፡՝-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
@@ -508,10 +520,11 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 # German puts the verb last: a date right before "geboren" or "Geburtstag" ("Jonas ist am 17.05.2014 geboren",
 # "Jonas hat am 17. Mai Geburtstag"), after "am" or "den"; so does Afrikaans, after "is" or "op" ("sy is 14 Julie
 # 1938 gebore"). Russian and Ukrainian mark a date of birth after it:
-# "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения".
+# "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения"; so does Japanese in
+# brackets: "（1997年11月2日生）".
 _DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den|is|op)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
 _DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
-_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения")
+_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|生(?=[)）])")
 
 
 def dates_before_cues(text: str, cues: list[int]) -> Iterator[re.Match]:

@@ -149,7 +149,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "f464686de4c3eb64",
-    "DateOfBirthRecognizer": "7f1d49675ed8dadb",
+    "DateOfBirthRecognizer": "b42f6bbc352b159f",
 }
 
 

@@ -251,10 +251,10 @@ def key_kind(key: str) -> str | None:
     worded = all(c.isalpha() or is_mark(c) for c in key)
     if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
         return "address"
-    if "/" in written:
-        # a key in two languages ("Όνομα / First name", "Ημ. γέννησης / Date of birth"): what the parts known say,
-        # when they say one thing ("Defendant / Address" says two)
-        kinds = {key_kind(part) for part in written.split("/") if part.strip()} - {None}
+    if "/" in written or "(" in written:
+        # a key in two languages ("Όνομα / First name", "Ημ. γέννησης / Date of birth", "Awoda (DOB)"): what the
+        # parts known say, when they say one thing ("Defendant / Address" says two)
+        kinds = {key_kind(part) for part in re.split(r"[/()]", written) if part.strip()} - {None}
         if len(kinds) == 1:
             return kinds.pop()
     return None

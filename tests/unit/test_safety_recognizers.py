@@ -3817,3 +3817,25 @@ def test_maori_vietnamese_and_thai_roles_are_no_speakers_names(text):
 )
 def test_list_rows_surname_first_and_a_keys_note_in_brackets(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Dáta breithe: 3 Bealtaine 1960\nSeoladh: Teach na Coille", "3 Bealtaine 1960"),  # Irish
+        ("Céile: Máire Uí Shúilleabháin, dáta breithe 22/11/1962", "22/11/1962"),
+        ("ਨਾਂ ਸਿਮਰਨਜੀਤ ਕੌਰ ਗਿੱਲ, ਜਨਮ ਮਿਤੀ 23-08-1999। ਪੱਕਾ ਪਤਾ", "23-08-1999"),  # Punjabi
+        ("Usuku lwami lokuzalwa ngu-19/06/1974. Ikheli lami elisha", "19/06/1974"),  # Zulu
+        ("3. Saturnino Apaza — paqarisqan: 23/11/1965 — DNI 24417703", "23/11/1965"),  # Quechua
+        ("Ծննդյան ամսաթիվ՝ 12.04.2015", "12.04.2015"),  # Armenian, its own colon
+        ("また、2024年6月にチャン・ティ・ラン（1997年11月2日生）と婚姻し", "1997年11月2日"),  # Japanese, "born" after
+        ("・中村 恵さん 掲載希望（昭和45年5月9日生）", "昭和45年5月9日"),
+        ("No. | Din (Name) | Awoda (DOB)\n14 | Owusu-Ansah, Kwame | 04/06/1969", "04/06/1969"),  # a key in brackets
+    ],
+)
+def test_irish_punjabi_zulu_quechua_armenian_and_japanese_births_and_a_birth_key_in_brackets(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+def test_a_japanese_date_in_brackets_without_born_is_no_birth():
+    assert spans(DateOfBirthRecognizer(), "先生（2024年4月1日着任）の紹介") == []

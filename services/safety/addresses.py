@@ -514,13 +514,15 @@ _NETWORK_VALUE = re.compile(r"(?i)\d{1,3}(?:\.\d{1,3}){3}|\b0x[0-9a-f]|[0-9a-f]{
 
 def _record_address_spans(text: str) -> list[tuple[int, int]]:
     """Address values ``tables.record_fields`` reads under an address key or column (a street line, a whole
-    address: a digit, a word, parts) or a postcode key (a UK postcode or an Eircode alone)."""
+    address: a digit or four parts, a word, parts) or a postcode key (a UK postcode or an Eircode alone)."""
     spans = []
     for field in record_fields(text):
         value = text[field.start : field.end]
         if field.kind == "address":
             postal = (
-                any(c.isdigit() for c in value)
+                # (a rural address may hold no number: "Teach na Coille, Bóthar an Chaisleáin, An Spidéal, Co. na
+                # Gaillimhe", four parts or more then)
+                (any(c.isdigit() for c in value) or value.count(",") >= 3)
                 and _FIELD_WORD.search(value)
                 and _FIELD_PARTS.search(value)
                 and not _NOT_POSTAL_VALUE.search(value)

@@ -127,9 +127,9 @@ _KEY_KINDS = {
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 住址 주소 "
         "indirizz logradouro địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
         "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση "
-        "მისამართი հասցե բնակությանհասցե አድራሻ"
+        "მისამართი հասցե բնակությանհասցե አድራሻ seoladh ikheli rueetnuméro rueetnumero straatennummer"
     ),
-    "postcode": "postcode postalcode zip zipcode eircode",
+    "postcode": "postcode postalcode zip zipcode eircode éirchód",
     # a town, a region or a country alone: no address (no street), and no person ("city": "Petaling Jaya")
     "place": (
         "city town village suburb locality lokalita district county state province region country ciudad ville "
@@ -227,16 +227,17 @@ _ROLES_AFTER = frozenset(
 # "عنوانكم المسجل" (not in English: "addressee"), unless the address is an e-mail's, a web or an IP address
 _ADDRESS_OF = tuple(
     "адрес نشانی عنوان آدرس dirección direccion adresse indirizz endereço endereco anschrift adres alamat aadress "
-    "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ".split()
+    "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ seoladh ikheli".split()
 )
 # (read in the key as written: "ip" and "site" are words of their own, not letters of "principal" or "depósito")
 _NOT_POSTAL_AFTER = re.compile(r"mail|correo|électron|electr|elettr|\bip\b|web|url|почт|\bsit[eo]\b|ايميل|ایمیل|بريد")
 
 
 @functools.lru_cache(maxsize=4096)
-def key_kind(key: str) -> str | None:
+def key_kind(key: str, whole: bool = True) -> str | None:
     """What a value under ``key`` holds (see ``_KEY_KINDS``), or None. (Cached: keys recur from text to text,
-    "Name", "DOB", "Address"; at most 4,096 are kept.)"""
+    "Name", "DOB", "Address"; at most 4,096 are kept.) ``whole``: the key is not a part of a longer one (a part
+    names a kind by itself: "address below" in "born 14.1.1979 (address below)" opens no address)."""
     written, key = key, normal_key(key)
     kind = KEY_KINDS.get(key)
     if kind is not None or len(key) > 40:
@@ -248,13 +249,15 @@ def key_kind(key: str) -> str | None:
             return kind
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
-    worded = all(c.isalpha() or is_mark(c) for c in key)
+    worded = whole and all(c.isalpha() or is_mark(c) for c in key)
     if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
         return "address"
-    if "/" in written or "(" in written:
+    if written.lower().split()[:1] == ["address"] and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
+        return "address"  # "Address in country of origin", "Address at time of claim"
+    if whole and ("/" in written or "(" in written):
         # a key in two languages ("Όνομα / First name", "Ημ. γέννησης / Date of birth", "Awoda (DOB)"): what the
         # parts known say, when they say one thing ("Defendant / Address" says two)
-        kinds = {key_kind(part) for part in re.split(r"[/()]", written) if part.strip()} - {None}
+        kinds = {key_kind(part, whole=False) for part in re.split(r"[/()]", written) if part.strip()} - {None}
         if len(kinds) == 1:
             return kinds.pop()
     return None
@@ -285,11 +288,11 @@ MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if is_mark(chr(c)))
 _KEY_VALUE = re.compile(
     r"(?:(?P<q>[\"'])(?P<qkey>[^\"'\n:=]{1,40})(?P=q)"
     rf"|(?:(?<=^)|(?<=[\s{{,;(\[&?]))(?P<key>[^\W\d][\w{MARKS}.-]{{0,39}}?)"
-    rf"|(?:(?m:^)|(?<=[ \t]{{2}})|(?<=[\t\u3000]))[ \t>*-]*"
+    rf"|(?:(?m:^)|(?<=[ \t]{{2}})|(?<=[\t\u3000]))[ \t>*-]*(?:\d{{1,2}}[.)][ \t]+)?"
     rf"(?P<lkey>[^\W\d][\w{MARKS}.-]*(?:(?:,?[ \t]+|[ \t]*/[ \t]*)[\w{MARKS}.'’-]+){{1,5}}?))"
     # (a note in brackets after the key: "Legal name (Last, First):", "성명(영문):")
     r"(?:[ \t]*[(（][^()（）\n]{1,40}[)）])?"
-    r"[ \t]*(?P<sep>[:=：])[ \t]*(?P<list>\[[ \t]*)?"
+    r"[ \t]*(?P<sep>[:=：՝፡])[ \t]*(?P<list>\[[ \t]*)?"
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
@@ -333,6 +336,8 @@ def _key_value_fields(text: str) -> list[Field]:
             start, end = m.span("qvalue")
         else:
             start, end = m.span("value")
+            while start < end and text[start] in "* \t":  # markdown's bold key: "**Address on file:** ..."
+                start += 1
             logfmt = (
                 m.group("sep") == "="
                 and m.group("key")
@@ -484,7 +489,7 @@ def record_fields(text: str) -> tuple[Field, ...]:
     """Every value in ``text`` that a key or a column names (see ``_KEY_KINDS``), in each format above;
     one text read once for the three recognisers that ask (names, addresses, dates of birth)."""
     out: list[Field] = []
-    if ":" in text or "=" in text or "：" in text:
+    if ":" in text or "=" in text or "：" in text or "՝" in text or "፡" in text:
         out += _key_value_fields(text)
     if "</" in text or "value=" in text:
         out += _xml_fields(text)

@@ -326,3 +326,34 @@ def test_a_bilingual_form_gives_its_given_and_fathers_names_and_a_role_key_its_n
         "Trysorydd / Treasurer: Gwenllian Prydderch, 01559 362 471"
     )
     assert spans(NameRecognizer(), text) == ["ΠΑΠΑΔΟΠΟΥΛΟΥ", "ΕΙΡΗΝΗ", "ΓΕΩΡΓΙΟΣ", "Gwenllian Prydderch"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # a numbered form's key; an English key opened by "Address"
+        (
+            "8. Address in country of origin: Số 18 ngõ 62 phố Trần Cung, phường Cổ Nhuế 1, Hà Nội\n9. Contact no.",
+            "Số 18 ngõ 62 phố Trần Cung, phường Cổ Nhuế 1, Hà Nội",
+        ),
+        # Irish, Zulu and Belgian keys; a rural address of four parts and no number
+        (
+            "Seoladh: Teach na Coille, Bóthar an Chaisleáin, An Spidéal, Co. na Gaillimhe\nUimhir: 2",
+            "Teach na Coille, Bóthar an Chaisleáin, An Spidéal, Co. na Gaillimhe",
+        ),
+        ("Ikheli lami elisha: 2281 Section AA, Umlazi, 4031. Ngiyabonga!", "2281 Section AA, Umlazi, 4031"),
+        ("Rue et numéro : Rue des Glycines 27 bte 4\nCode postal : 1030", "Rue des Glycines 27 bte 4"),
+        # Armenian and Ethiopic colons after the key
+        ("Հասցե՝ ք. Երևան, Իսահակյան փ. 28, բն. 14", "ք. Երևան, Իսահակյան փ. 28, բն. 14"),
+        ("አድራሻ፡ አዲስ አበባ፣ ቦሌ ክፍለ ከተማ፣ ወረዳ 03፣ የቤት ቁጥር 1245", "አዲስ አበባ፣ ቦሌ ክፍለ ከተማ፣ ወረዳ 03፣ የቤት ቁጥር 1245"),
+        # markdown's bold key
+        ("- **Address on file:** ul. Długa 14/3, 80-827 Gdańsk.", "ul. Długa 14/3, 80-827 Gdańsk"),
+    ],
+)
+def test_numbered_english_irish_zulu_belgian_armenian_and_ethiopic_address_keys(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_note_in_brackets_naming_an_address_opens_none():
+    text = "Re: Mr Ashkan Farahani, born 14.1.1979 (address below)\nPost ACL reconstruction. Quads lag 5°. Rehab now."
+    assert spans(AddressRecognizer(), text) == []

@@ -43,7 +43,7 @@ _TITLES = (
     "מר גב' הגב' ד\"ר ד״ר עו\"ד "
     "श्री श्रीमती सुश्री कुमारी डॉ. डॉ श्रीमान শ্রী শ্রীমতী ডাঃ ডা. திரு திரு. திருமதி செல்வி டாக்டர் "
     "አቶ ወ/ሮ ወ/ሪት ዶ/ር ბატონი ქალბატონი ბატონო ქალბატონო លោក លោកស្រី អ្នកនាង "
-    "นาย นาง นางสาว ด.ญ. ด.ช. เด็กหญิง เด็กชาย ดร. ผศ.ดร. รศ.ดร. ศ.ดร. นพ. พญ. "
+    "นาย นาง นางสาว ด.ญ. ด.ช. เด็กหญิง เด็กชาย ดร. ผศ.ดร. รศ.ดร. ศ.ดร. นพ. พญ. คุณ "
     "κ. Κ. κα κα. Κα κας κυρία Κυρία κύριος Κύριος κυρίου κυρίας Δρ Δρ. Δρα"
 ).split()
 # Greetings that call the reader by name and labels of a person ("المريض", "পিতা", "والد کا نام"): the name
@@ -78,6 +78,8 @@ _PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉ�
 # Persian verbs' prefixes ("می‌رساند", "نمی‌شود"): no name's word
 _PERSIAN_VERB_PREFIXES = ("می\u200c", "نمی\u200c")
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
+# Thai "คุณ" (Khun) before a kin word or a role calls no one by name: "คุณแม่", "คุณลูกค้า"
+_THAI_KHUN_ROLES = tuple("แม่ พ่อ ลูกค้า ครู หมอ ป้า ลุง ยาย ตา".split())
 
 
 def _cue_pattern(words: list[str]) -> str:
@@ -112,6 +114,8 @@ def cued_names(text: str) -> list[tuple[int, int]]:
         if kind == "i_am" and not _GREETED.search(text, max(0, m.start() - 90), m.start()):
             continue
         name = _name_after(text, m.end(), cut=kind in ("title", "my_name"))
+        if name is not None and m.group().startswith("คุณ") and text.startswith(_THAI_KHUN_ROLES, name[0]):
+            continue
         if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):
             continue  # none, or another cue ("مرحبا، أنا ..."): that one is read next
         if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):

@@ -441,12 +441,15 @@ _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
 # A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
 # "A for apple, B for boy, I, O, D, U, N", then a second part after "hyphen" ("... hyphen Khumalo").
 _SPELT_LETTER = r"[^\W\d_](?:[ \t]+(?:for|as in|wie|comme|como)[ \t]+[^\W\d_]+|(?![^\W\d_'’]))"
+# (the words "space", "hyphen", "dash" said between the letters: "P-R-Y-C-E, hyphen, D-A-V-I-E-S", "T, E, space, R,
+# A, N, G, I")
+_SPELT_GAP = r"(?:[ \t]*[-,.][ \t]*|[ \t]+)(?:(?:space|hyphen|dash)(?:[ \t]*[-,.][ \t]*|[ \t]+))?"
 _SPELT = re.compile(
-    rf"(?<![^\W\d_'’-]){_SPELT_LETTER}(?:(?:[ \t]*[-,.][ \t]*|[ \t]+){_SPELT_LETTER}){{3,}}"
+    rf"(?<![\w'’-]){_SPELT_LETTER}(?:{_SPELT_GAP}{_SPELT_LETTER}){{3,}}"
     r"(?:[ \t]+(?:hyphen|dash)[ \t]+[A-ZÀ-ÖØ-Þ][^\W\d_'’]+)?"
 )
 # Words that ask for or announce a spelling ("can you spell the surname", "that's o l u m i d e").
-_SPELL_CUE = re.compile(r"(?i)spell|spelt|buchstab|deletre|épel|\bthat['’]?s\b")
+_SPELL_CUE = re.compile(r"(?i)spell|spelt|buchstab|deletre|épel|tātaihia|\bthat['’]?s\b")
 # Speech typed by a machine, in lower case and unpunctuated: a cue that introduces or names a person
 # ("my name is", "it's", "this is", "main ... bol raha", a role such as "patient", "paciente", "dra."),
 # then lower-case words; ``spoken_names`` keeps those that open with a known given name.
@@ -595,9 +598,11 @@ _LOG_USER = re.compile(
     r"(?i)(?=\b[a-z_]|[\d:/]|(?m:^)|\b\w+_user)(?:\b(?:user|username|user_name|\w+_user|\w+_username|login|uid|owner|sasl_username|author|assignee|"
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
-    r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed)(?:_|[ \t]+)?by"
+    r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed|verified|checked|entered"
+    r"|recorded|dispensed|reviewed|closed|resolved)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn"
-    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente)"
+    # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
+    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal|authenticating)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -615,6 +620,8 @@ _LOG_USER = re.compile(
     # "SENT CONTROL [lena.hartmann]", FreeRADIUS's "Login incorrect (...): [farah.q]", a forum's "Quote from: "
     r"|\bsudo\[\d+\]:[ \t]+(?=[a-z][\w.-]*[ \t]+:)|\bby[ \t]+(?=[a-z][\w.-]*\(uid=)|\bSENT[ \t]+CONTROL[ \t]+\["
     r"|\bLogin[ \t]+(?:OK|incorrect)\b[^\n\[]{0,80}?:[ \t]+\[|\bQuote[ \t]+from:[ \t]+"
+    # accel-ppp's session line ("ppp412: mkowalczyk: session started"), a queue's owner ("L2 queue, owner jkaur.")
+    r"|\bppp\d+:[ \t]+(?=[a-z][\w.-]*:)|\bowner[ \t]+(?=[a-z][\w.-]*[.,;]?(?:\s|$))"
     # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "compte `abenali`", "authentication for
     # 'pmendoza'"), MySQL's "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access
     # log's user after the client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
@@ -622,7 +629,7 @@ _LOG_USER = re.compile(
     r"|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
     r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
     r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
-    rf"(?-i:{_USER_NAME})(?![\w@.-])"
+    rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"  # (a sentence's full stop may follow: "owner jkaur.")
 )
 # A shell prompt's user at a line's start: "kbaptiste@bastion-01:~$ last -n 4", "root@db2:/var/log#"
 _PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=[ \t]|$)")
@@ -786,7 +793,7 @@ _SERVICE_PARTS = tuple(
 # Names in Hangul, kanji or hanzi: a known surname, then a known given name ("김민준", "田中 太郎",
 # "王伟"), or any one to three characters after a name field or a cue ("氏名：佐藤 花子", "이름: 박서연").
 _CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
-_CJK_WORD = re.compile(f"[{_CJK}]+")
+_CJK_WORD = re.compile(f"(?!・)[{_CJK}]+")  # (a list's bullet "・" opens no word: "・田中 美穂さん")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _CJK_LABEL_BEFORE = re.compile(
     r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
@@ -1519,7 +1526,8 @@ class NameRecognizer(EntityRecognizer):
             nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].start() - w.end() == 1 else None
             nxt = nxt if nxt is not None and text[w.end()] in " \u3000" else None
             # the name's end: before an ending on the word or the next word ("山本先生から", "中村 先生")
-            cut = next((w.start() + p for e in _CJK_ENDINGS if (p := word.find(e)) > 0), None)
+            # (the first ending in the word: "恩師の山口先生も...予定です" ends the name at "先生")
+            cut = min((w.start() + p for e in _CJK_ENDINGS if (p := word.find(e)) > 0), default=None)
             if cut is None and word.endswith(_RECIPIENT_MARK) and 3 <= len(word) <= 5:
                 cut = w.end() - 1
             core_end, ending = (
@@ -1619,6 +1627,8 @@ class NameRecognizer(EntityRecognizer):
         ("webapp", "dbadmin", "etluser")."""
         if handle.endswith("ops"):
             return False  # a team's account ("netops", "devops", "secops")
+        if re.fullmatch(r"[a-z]{5,}\d{1,2}", handle):
+            handle = handle.rstrip("0123456789")  # a second account's number: "kpatel4"
         if self._user_name_is_person(handle):
             return True
         parts = handle.split(".")
@@ -1797,6 +1807,8 @@ class NameRecognizer(EntityRecognizer):
             tokens = [t for t in tokens if t not in _CAPS_PARTICLES]
         if all(len(t.rstrip(".")) <= 1 for t in tokens):
             return None  # letters only: an abbreviation ("D.O.B"), no name
+        if any(sum(len(p) == 1 for p in t.split("-")) >= 2 and any(len(p) > 1 for p in t.split("-")) for t in tokens):
+            return None  # a code spelled out, letters and words: "Q-K-seven-R-four-M"
         initials = [bool(_IS_INITIAL.match(t)) for t in tokens]
         shouting = all(t.isupper() for t, i in zip(tokens, initials, strict=True) if not i)
         known = [
@@ -2184,7 +2196,9 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
         line_before = text.rfind("\n", 0, max(0, text.rfind("\n", 0, m.start())))
         before = text[max(0, line_before, m.start() - 160) : m.start()]
         letters = "".join(w[0] for w in re.split(r"[-,. \t]+", m.group().split(" hyphen ")[0]) if len(w) == 1)
-        said = re.search(rf"(?i)(?<![^\W\d_]){re.escape(letters)}(?![^\W\d_])", before) is not None
+        # said before, in one word or up to three ("Hinemoa Te Rangi-Walker" for "T, E, space, R, A, ...")
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", before)]
+        said = letters.lower() in {"".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words))}
         if _SPELL_CUE.search(before) or said:
             found.append((m.start(), m.end()))
     return found

@@ -3839,3 +3839,35 @@ def test_irish_punjabi_zulu_quechua_armenian_and_japanese_births_and_a_birth_key
 
 def test_a_japanese_date_in_brackets_without_born_is_no_birth():
     assert spans(DateOfBirthRecognizer(), "先生（2024年4月1日着任）の紹介") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # spelled after "that's" (its "s" no letter of the spelling); "hyphen", "space" said between the letters
+        ("CALLER: Siddharth — that's S-I-D-D-H-A-R-T-H — thanks", ["Siddharth", "S-I-D-D-H-A-R-T-H"]),
+        (
+            "AGENT: Could you spell the surname?\nCALLER: P-R-Y-C-E, hyphen, D-A-V-I-E-S.",
+            ["P-R-Y-C-E, hyphen, D-A-V-I-E-S"],
+        ),
+        (
+            "Ko Hinemoa Te Rangi-Walker ahau.\nKiritaki: T, E, space, R, A, N, G, I, hyphen, W, A, L, K, E, R.",
+            ["T, E, space, R, A, N, G, I, hyphen, W, A, L, K, E, R"],  # (said before in two words)
+        ),
+        ("AGENT: The booking reference?\nCALLER: It's Q-K-seven-R-four-M.", []),  # a code, letters and words
+        # Thai "คุณ" (Khun) glued to the name; not before a kin word
+        ("10:15 คุณพิมพ์ชนก: ชื่อ\n10:21 แอดมิน: ได้รับแล้วค่ะ คุณพิมพ์ชนก 🙏 เที่ยวบิน", ["พิมพ์ชนก", "พิมพ์ชนก"]),
+        ("ขอบคุณค่ะ คุณแม่ของน้องมาแล้ว", []),
+        # a Japanese list's bullet; the first ending in a word ends the name
+        ("・田中 美穂さん（旧姓 小林）ご住所変更\n・中村 恵さん 会報", ["田中 美穂", "中村 恵"]),
+        ("恩師の山口先生も今年はご出席の予定です。", ["山口"]),
+        # log users: a queue's owner, accel-ppp's session, German "Erfasst", "verified_by", a second account
+        ("Escalation: L2 queue, owner jkaur.", ["jkaur"]),
+        ("accel-ppp[998]: ppp412: mkowalczyk: session started, ip 100.64.12.4", ["mkowalczyk"]),
+        ("Erfasst: lbrunner / 18.02.2025 11:42", ["lbrunner"]),
+        ('qty=30 sig="1 TAB PO QD" verified_by=jpellegrino ws=host', ["jpellegrino"]),
+        ("ts,user,event\n2025-01-30T09:30:10,kpatel4,CALL_NOTE", ["kpatel4"]),
+    ],
+)
+def test_spelled_names_thai_khun_japanese_bullets_and_more_log_users(text, names):
+    assert spans(NameRecognizer(), text) == names

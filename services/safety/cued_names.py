@@ -78,6 +78,9 @@ _PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉ�
 # Persian verbs' prefixes ("می‌رساند", "نمی‌شود"): no name's word
 _PERSIAN_VERB_PREFIXES = ("می\u200c", "نمی\u200c")
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
+# Words that open an Arabic sentence, not a name, after a speaker's label ("العميل: لا والله، نقلت ..."): a greeting,
+# its answer, yes, no, "if", "possible", "okay"
+_SENTENCE_OPENERS = frozenset("السلام وعليكم مرحبا أهلا اهلا لا نعم ما إذا اذا وإذا ممكن تمام طيب شكرا هل".split())
 # Thai "คุณ" (Khun) before a kin word or a role calls no one by name: "คุณแม่", "คุณลูกค้า"
 _THAI_KHUN_ROLES = tuple("แม่ พ่อ ลูกค้า ครู หมอ ป้า ลุง ยาย ตา".split())
 
@@ -116,6 +119,8 @@ def cued_names(text: str) -> list[tuple[int, int]]:
         name = _name_after(text, m.end(), cut=kind in ("title", "my_name"))
         if name is not None and m.group().startswith("คุณ") and text.startswith(_THAI_KHUN_ROLES, name[0]):
             continue
+        if name is not None and text[name[0] : name[1]].split()[0] in _SENTENCE_OPENERS:
+            continue  # a chat's speaker saying a sentence: "العميل: السلام عليكم، طلبي ..."
         if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):
             continue  # none, or another cue ("مرحبا، أنا ..."): that one is read next
         if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):

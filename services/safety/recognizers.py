@@ -145,7 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid kinder ware judge justice
+    ramadan eid kinder ware judge justice ate kuya ende
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -197,17 +197,18 @@ _NOT_PERSON_WORDS = set(
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics logistik logística logistique foods consulting insurance motors elektronik electronics
     official atelier notario notaria notary notaire colegio
+    caddesi sokak sokağı bulvarı masjid mosque parrocchia parish farmacia galeries tŷ attendee erm
     desk helpdesk support services service operations office billing sales staff crew
     name names null praktijk huisartsenpraktijk commissariat collège lycée vara escala wing block lot
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
-    solicitors attorneys lawyers advocates immigration accountants adı soyadı
+    solicitors attorneys lawyers advocates immigration accountants adı soyadı terriër
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     """.split()
 )
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
-    "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
+    "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty pvt sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
     "oü uab jsc s.l s.a s.l.u s.r.l s.p.a".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
@@ -749,7 +750,7 @@ _ROUTE_DASH = re.compile(r"[–—][A-ZÀ-ÖØ-ÞĀ-Ž]")
 # A chat speaker's label behind a role word ("[10:02] Agent Lindiwe:").
 _ROLE_SPEAKER_BEFORE = re.compile(rf"(?i)(?:^|\n)[ \t>]*{STAMP}{_ROLES}[ \t]+$")
 # German formal pronouns, capitalised inside a sentence ("Bitte holen Sie das Paket"): no name's part.
-_GERMAN_PRONOUNS = frozenset("sie ihre ihren ihrem ihrer ihres ihnen".split())
+_GERMAN_PRONOUNS = frozenset("sie ihre ihren ihrem ihrer ihres ihnen keine kein keinen keiner".split())
 # Japanese ward, city, town and village names ("Chiyoda-ku", "Yokohama-shi"): places.
 _JAPANESE_PLACE = re.compile(r"(?i)-(?:ku|shi|cho|chō|machi|gun|ken|mura|dori|dōri)$")
 # A firm being called or welcomed to ("Thanks for calling Santos Seguros"), not a person.
@@ -1956,7 +1957,11 @@ class NameRecognizer(EntityRecognizer):
         korean = any("-" in t and t.split("-", 1)[1].islower() and _KOREAN_GIVEN.match(t.lower()) for t in tokens)
         if not tokens or (
             not named
-            and any(_POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS for t in tokens)
+            and any(
+                _POSSESSIVE.sub("", t.lower()) in _NOT_PERSON_WORDS
+                or (t.split("-")[-1].islower() and t.split("-")[-1] in _NOT_PERSON_WORDS)
+                for t in tokens
+            )  # (a lower-case part after a hyphen too: "Jack Russell-terriër")
             and not (korean and all(t.lower() in _NOT_PERSON_WORDS or self._known(t) != (False, False) for t in tokens))
         ):
             return None

@@ -3871,3 +3871,27 @@ def test_a_japanese_date_in_brackets_without_born_is_no_birth():
 )
 def test_spelled_names_thai_khun_japanese_bullets_and_more_log_users(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Senior Service Engineer at Lakshmi Precision Tools Pvt. Ltd., to visit our plant",
+        "IMEI kayıt durumu (Şube: Bağdat Caddesi / Suadiye)",
+        "CALLER: Tŷ Gwyn, three Heol-y-Felin, Trallwn, Pontypridd",
+        "Bitte als JSON, leere Felder als null. Keine Felder weglassen.",
+        "[Call log — Masjid Al-Noor, Sparkbrook — nikah bookings]",
+        "Pasiënt: Bliksem, Jack Russell-terriër, reun, gebore 2017",
+        "NOTIFICADOR\nFarmacia San Rafael, Av. Reforma 1903",
+        "PARROCCHIA DI SANTA MARIA DELLA SANITÀ — NAPOLI",
+        "OFFICE: Do you know his date of birth?\nCALLER: Erm, I think it's the twenty-first",
+        "العميل: السلام عليكم، طلبي رقم NX-5520193 للحين ما وصل\nالعميل: لا والله، نقلت من شهرين.",
+    ],
+)
+def test_firms_streets_houses_mosques_parishes_a_dog_breed_fillers_and_arabic_sentences_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_an_arabic_speakers_name_after_the_label_stays_a_name():
+    text = "المسعف: ماجد العتيبي — للتواصل مع ابن المريض: +966 50 771 2093"
+    assert spans(NameRecognizer(), text) == ["ماجد العتيبي"]

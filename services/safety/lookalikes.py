@@ -72,6 +72,8 @@ from services.safety.tables import table_columns
 _NOT_IP_CUE = re.compile(
     r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
     r"(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    # ("version" in Dutch, German, Spanish, Portuguese and Italian too)
+    r"versie|versión|versao|versão|versione|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
     r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
@@ -337,8 +339,14 @@ _SPACED_GROUP_AFTER = re.compile(r"[ \t]\d")
 
 def is_labelled_identifier(text: str, start: int) -> bool:
     """Whether a label naming another identifier ("Order #", "NHS no.", "Lot no.") stands right
-    before ``text[start:]``."""
-    return bool(_IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]))
+    before ``text[start:]``, or heads the table column it stands in ("| Model | IMEI |")."""
+    if _IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]):
+        return True
+    return "\n" in text and any(a <= start < b for _, a, b in table_columns(text, _IDENTIFIER_HEADER))
+
+
+# A table's header cell naming an identifier column ("IMEI", "Serial no.", "Order #")
+_IDENTIFIER_HEADER = re.compile(rf"(?i)(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?\.?")
 
 
 # A run of four dotted numbers or more with a one-digit number inside is a build or version number

@@ -680,3 +680,15 @@ def test_corrected_ssns_freight_and_national_numbers_dotted_dates_client_version
 def test_a_card_and_an_ssn_said_right_are_still_found(pii_detector):
     assert _found(pii_detector, "Card 4539 1488 0343 6467 exp 09/27", "CREDIT_CARD") == ["4539 1488 0343 6467"]
     assert _found(pii_detector, "My SSN is 327-51-0924. Thanks.", "US_SSN") == ["327-51-0924"]
+
+
+def test_a_number_in_a_tables_identifier_column_is_no_card(pii_detector):
+    text = (
+        "Sıra | Model | IMEI | Durum\n1 | Galaxy A35 | 353289071125746 | ok\n3 | iPhone 15 | 354721100093650 | ok\n"
+        "Kart | 4539 1488 0343 6467 | ok"
+    )
+    assert _found(pii_detector, text, "CREDIT_CARD") == ["4539 1488 0343 6467"]
+
+
+def test_a_quad_after_version_in_dutch_is_a_version(pii_detector):
+    assert _found(pii_detector, "MyMinfin versie 24.1.0.7 geeft foutcode E-3304.", "IP_ADDRESS") == []

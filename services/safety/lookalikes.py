@@ -58,6 +58,7 @@ since session 14, on the first held-out set (development data since then); the s
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -342,11 +343,17 @@ def is_labelled_identifier(text: str, start: int) -> bool:
     before ``text[start:]``, or heads the table column it stands in ("| Model | IMEI |")."""
     if _IDENTIFIER_LABEL_BEFORE.search(text[max(0, start - 30) : start]):
         return True
-    return "\n" in text and any(a <= start < b for _, a, b in table_columns(text, _IDENTIFIER_HEADER))
+    return "\n" in text and any(a <= start < b for a, b in _identifier_cells(text))
 
 
 # A table's header cell naming an identifier column ("IMEI", "Serial no.", "Order #")
 _IDENTIFIER_HEADER = re.compile(rf"(?i)(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?\.?")
+
+
+@functools.lru_cache(maxsize=4)
+def _identifier_cells(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the cells under an identifier column: read once per text, however many hits it holds."""
+    return tuple((start, end) for _, start, end in table_columns(text, _IDENTIFIER_HEADER))
 
 
 # A run of four dotted numbers or more with a one-digit number inside is a build or version number

@@ -1770,8 +1770,13 @@ class NameRecognizer(EntityRecognizer):
             # (Spanish "DON" in capitals a title too)
             titled = titled or (lead in _TITLE_WORDS and (lead not in _WEAK_TITLES or len(words) >= 2)) or lead == "don"
             cued = cued or lead not in _TITLE_WORDS
-        cut = next((i for i, w in enumerate(words[1:], 1) if w.group().lower() in _FUNCTION_OPENERS), None)
-        if cut and all(w.group().isupper() for w in words):
+        shouted = all(w.group().isupper() for w in words)
+        cut = (
+            next((i for i, w in enumerate(words[1:], 1) if w.group().lower() in _FUNCTION_OPENERS), None)
+            if shouted
+            else None
+        )
+        if cut:
             # in capitals a function word parts a name from other words: the part with a known name is the
             # name ("MRS FUNMILAYO ADEYEMI BY E-MAIL", "RELIEVED BY JOEL ANTONIO")
             known_before = any(any(self._known(w.group())) for w in words[:cut])

@@ -474,15 +474,16 @@ def birth_cues(text: str) -> Iterator[int]:
 
 
 # What every date-of-birth key ``tables.record_fields`` reads holds in the text, whatever its case and
-# separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 PID segment
-# (PID-7): a text with none of these has no birth field (tests/unit/test_safety_tables.py checks each key).
+# separators ("date_naissance", "Geb.-Dat.", "дата_рождения", "DateOfBirth"), and an HL7 segment with a birth
+# field (PID-7, GT1-8, IN1-18): a text with none of these has no birth field (tests/unit/test_safety_tables.py
+# checks each key).
 RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata nasterii nașterii naşterii "
     "lahir twelid рождения 生年月日 出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð "
     "जन्म জন্ম பிறந்த "
     "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
 ).split()
-_RECORD_BIRTH = re.compile("(?i)PID\\||" + "|".join(RECORD_BIRTH_STEMS))
+_RECORD_BIRTH = re.compile("(?i)(?:PID|GT1|IN1)\\||" + "|".join(RECORD_BIRTH_STEMS))
 
 
 def has_birth_cue(text: str) -> bool:

@@ -732,9 +732,13 @@ _AIRLINE_NAME = re.compile(  # (first a look at the capital every match opens wi
 _DOCS_NAME = re.compile(
     rf"\bDOCS\b[^\n]*?/\d\d[A-Z]{{3}}\d\d/[MFU]I?/\d\d[A-Z]{{3}}\d\d/({_CAPS}/{_CAPS}(?:[ \t]+{_CAPS})*)(?=/|-\d|\s|$)"
 )
+# (a clinician's name after an ID: "991203^BRANDT^HENRIK"; Latin Extended-A: "Yılmaz^Kemal")
 _HL7_NAME = re.compile(
-    r"(?<![\w^])([A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]+(?:\^[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*){1,3})\^*(?![\w^])"
+    r"(?:(?<![\w^])|(?<=\d\^))([A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]+(?:\^[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*){1,3})"
+    r"\^*(?![\w^])"
 )
+# A field of an HL7 segment as ``tables.record_fields`` names it ("PID-5", "NK1-2", "ORC-12")
+_HL7_KEY = re.compile(r"[A-Z][A-Z\d]{2}-\d{1,2}")
 # "Abimbola Fashola here, account manager ...": a speaker naming themself at a clause's start.
 _HERE_AFTER = re.compile(r"^[ \t]+here\b[ \t]*(?:[,.!:;—–-]|\n|$)")
 _CLAUSE_OPEN_BEFORE = re.compile(r"(?:^|[\n.!?—–:]|\s-)[ \t]*$")
@@ -1247,7 +1251,7 @@ class NameRecognizer(EntityRecognizer):
                 joined_until = end
                 out = [r for r in out if r.end <= start or r.start >= end]  # a capitalised surname taken in
                 out.append(recognizer_result("PERSON", start, end, score, self))
-        if "\n" in text or ":" in text or "=" in text or "：" in text:  # a table's or a record's name cell, whole:
+        if "\n" in text or any(sep in text for sep in (":", "=", "：", "՝", "፡")):  # a table's or a record's name cell:
             cells = self._table_names(text) if "\n" in text else []  # the names the runs found in it give way
             fields = self._field_names(text)
             cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
@@ -1488,9 +1492,10 @@ class NameRecognizer(EntityRecognizer):
             return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
         if value.split() and value.split()[-1].lower().strip(".,") in _LEGAL_FORMS:
             return False  # a firm: "Empfänger: Stadtwerke Hannover AG"
-        if normal_key(key) in _GENERIC_NAME_KEYS or key.startswith("PID"):
+        hl7 = _HL7_KEY.fullmatch(key) is not None
+        if normal_key(key) in _GENERIC_NAME_KEYS or hl7:
             return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
-                key.startswith("PID") and value.isupper() and value.count("^") >= 1
+                hl7 and value.isupper() and value.count("^") >= 1
             )
         words = [w for w in re.split(r"[\s,^]+", value) if w]
         return any(w[0].isupper() or not w[0].isascii() for w in words) and not all(is_common_word(w) for w in words)

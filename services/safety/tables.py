@@ -89,8 +89,8 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
 #   "place"    a town, a region or a country: no address, no person
 #   "birth"    a date of birth
 # The formats (``record_fields``): a JSON, dict, YAML, INI, logfmt or form field (quoted or bare key, ':'
-# or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 PID segment
-# (PID-5 the name, PID-7 the date of birth, PID-11 the address), a CSV / TSV / markdown column
+# or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 segment's field
+# (``_HL7_KINDS``: PID-5 the name, PID-7 the date of birth, PID-11 the address, ...), a CSV / TSV / markdown column
 # (``table_columns``), an SQL INSERT's column.
 _KEY_KINDS = {
     "name": (
@@ -105,19 +105,21 @@ _KEY_KINDS = {
         # and Persian ("الاسم رباعي", "اسم الأم", "نام پدر")
         "nameoncard nameasoncard nameonaccount nameonpassport フリガナ ふりがな "
         "الاسمرباعي الاسمالرباعي اسمالأم اسمالام اسمالأب "
-        "اسمالاب نامپدر ناممادر"
+        "اسمالاب نامپدر ناممادر "
+        # Amharic, Punjabi and Irish words for a name; the additional driver of a rental
+        "ስም ሙሉስም ਨਾਂ ਨਾਮ ਪੂਰਾਨਾਮ ainm ainmiomlán additionaldriver conductoradicional"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
         "middlename firstnamekana givennamekana preferredname nickname knownas аты әкесініңаты "
         "isem voornaam fornavn förnamn fornamn etunimi imię imie имя 名 tên ten ชื่อจริง שםפרטי όνομα "
-        "prenume име"
+        "prenume име céadainm imiona"
     ),
     "family": (
         "lastname familyname family last surname nachname familienname nom apellido apellidos cognome "
         "lastnamekana familynamekana surnameatbirth lastnameatbirth тегі "
         "achternaam kunjom nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume "
-        "презиме "
+        "презиме sloinne sloinnebreithe nazwiskorodowe "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
     ),
     "address": (
@@ -165,7 +167,18 @@ ROLE_NAME_KEYS = frozenset(
         "환자 환자명 환자성명 보호자 담임 담임교사 주치의 담당의 "
         "bệnhnhân họtênbệnhnhân họtênngườibệnh ngườibệnh bácsĩ bácsĩđiềutrị giáoviênchủnhiệm phụhuynh "
         "ασθενής ασθενούς θεράπωνιατρός κατηγορούμενος κατηγορουμένη παθών παθούσα μάρτυρας κηδεμόνας "
-        "रोगी मरीज उपचारकर्ता ผู้ป่วย แพทย์ผู้รักษา"
+        "रोगी मरीज उपचारकर्ता ผู้ป่วย แพทย์ผู้รักษา "
+        # a person's name by their relation or role in Hebrew ("שם המזמינה", the booker's), Amharic ("የእናት ስም",
+        # the mother's), Bengali, Hindi, Punjabi, Urdu ("পিতার নাম", "पिता का नाम", "والد کا نام": the father's),
+        # Polish and Irish (the father's given name, the mother's birth surname)
+        "שםהמזמין שםהמזמינה שםהלקוח שםהלקוחה שםהאורח שםהאורחת שםהנוסע שםהנוסעת שםהמבוטח שםהמבוטחת שםהאב שםהאם "
+        "שםהילד שםהילדה שםהתלמיד שםהתלמידה שםהפונה שםהמבקש שםהמבקשת שםהשוכר שםהשוכרת "
+        "የአባትስም የእናትስም የሕፃኑስም የልጁስም የታካሚውስም የተማሪውስም "
+        "পিতারনাম মাতারনাম বাবারনাম মায়েরনাম স্বামীরনাম স্ত্রীরনাম রোগীরনাম গ্রাহকেরনাম আবেদনকারীরনাম "
+        "বাড়িওয়ালারনাম অভিভাবকেরনাম "
+        "पिताकानाम माताकानाम पतिकानाम पत्नीकानाम आवेदककानाम अभिभावककानाम "
+        "ਪਿਤਾਦਾਨਾਂ ਪਿਤਾਦਾਨਾਮ ਮਾਤਾਦਾਨਾਂ ਮਾਤਾਦਾਨਾਮ ਪਤੀਦਾਨਾਂ ਪਤੀਦਾਨਾਮ "
+        "والدکانام والدہکانام شوہرکانام imięojca imięmatki imieojca imiematki sloinnebreithedomháthar"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}
@@ -310,8 +323,20 @@ _XML_FIELD = re.compile(
     r"<(?P<key>[^\W\d][\w.:-]{0,40})"
     r"(?:[ \t]+value=\"(?P<attr>[^\"\n]{1,160})\"[^>]*/?>|>(?P<value>[^<>\n]{1,160})</(?P=key)>)"
 )
-_HL7_PID = re.compile(r"(?m)^PID\|(?P<fields>[^\n]*)")
-_HL7_KINDS = {4: "name", 6: "birth", 10: "address"}  # PID-5, PID-7, PID-11 (0-based after "PID|")
+# HL7 v2 segments and the fields of theirs that hold a person's name, date of birth or address (0-based after
+# "PID|"): the patient (PID-5, PID-7, PID-11), the next of kin (NK1-2, NK1-4), the guarantor (GT1-3, GT1-5,
+# GT1-8), the insured (IN1-16, IN1-18, IN1-19); "provider": a clinician as ID^FAMILY^GIVEN (the ordering
+# provider ORC-12 and OBR-16, the attending, referring, consulting and admitting doctors PV1-7, -8, -9, -17)
+_HL7_SEGMENT = re.compile(r"(?m)^(?P<segment>PID|NK1|GT1|IN1|ORC|OBR|PV1)\|(?P<fields>[^\n]*)")
+_HL7_KINDS = {
+    "PID": {4: "name", 6: "birth", 10: "address"},
+    "NK1": {1: "name", 3: "address"},
+    "GT1": {2: "name", 4: "address", 7: "birth"},
+    "IN1": {15: "name", 17: "birth", 18: "address"},
+    "ORC": {11: "provider"},
+    "OBR": {15: "provider"},
+    "PV1": {6: "provider", 7: "provider", 8: "provider", 16: "provider"},
+}
 
 
 _TIME_AT_BEFORE = re.compile(r"(?i)\b(?:time|years?|months?|how\s+long)\s+at\s+\Z")
@@ -370,24 +395,29 @@ def _xml_fields(text: str) -> list[Field]:
 
 
 def _hl7_fields(text: str) -> list[Field]:
-    """PID-5 (the name, "SURNAME^GIVEN^MIDDLE": one field), PID-7 (the date of birth, its date part),
-    PID-11 (the address: its first five components, "street^other^city^state^postcode")."""
+    """The fields of ``_HL7_KINDS``, each by its segment's name and number ("NK1-2"): a name's first three
+    components ("SURNAME^GIVEN^MIDDLE": one field), a provider's family and given names (the ID before them
+    left out), a date of birth's date part, an address's first five components ("street^other^city^state^
+    postcode")."""
     out = []
-    for m in _HL7_PID.finditer(text):
+    for m in _HL7_SEGMENT.finditer(text):
+        kinds = _HL7_KINDS[m.group("segment")]
         start = m.start("fields")
-        for i, value in enumerate(m.group("fields").split("|")):
-            kind = _HL7_KINDS.get(i)
-            value = value.split("~")[0]
+        for i, field in enumerate(m.group("fields").split("|")):
+            kind, value, skip = kinds.get(i), field.split("~")[0], 0
             if kind == "name":
                 value = "^".join(value.split("^")[:3])
+            elif kind == "provider":
+                kind, (skip, value) = "name", (len(value.split("^")[0]) + 1, "^".join(value.split("^")[1:3]))
             elif kind == "birth":
                 value = value[:8]
             elif kind == "address":
                 value = "^".join(value.split("^")[:5])
             value = value.rstrip("^ ")
             if kind is not None and value:
-                out.append(Field(kind, f"PID-{i + 1}", start, start + len(value)))
-            start += len(m.group("fields").split("|")[i]) + 1
+                key = f"{m.group('segment')}-{i + 1}"
+                out.append(Field(kind, key, start + skip, start + skip + len(value)))
+            start += len(field) + 1
     return out
 
 
@@ -493,7 +523,7 @@ def record_fields(text: str) -> tuple[Field, ...]:
         out += _key_value_fields(text)
     if "</" in text or "value=" in text:
         out += _xml_fields(text)
-    if "PID|" in text:
+    if "|" in text and _HL7_SEGMENT.search(text):
         out += _hl7_fields(text)
     if "INSERT" in text or "insert" in text or "COPY" in text or "copy" in text:
         out += [Field(k, c, s, e) for c, s, e in sql_values(text) if (k := key_kind(c))]

@@ -357,3 +357,53 @@ def test_numbered_english_irish_zulu_belgian_armenian_and_ethiopic_address_keys(
 def test_a_note_in_brackets_naming_an_address_opens_none():
     text = "Re: Mr Ashkan Farahani, born 14.1.1979 (address below)\nPost ACL reconstruction. Quads lag 5°. Rehab now."
     assert spans(AddressRecognizer(), text) == []
+
+
+def test_hl7_next_of_kin_guarantor_and_clinicians_are_read_as_the_patient_is():
+    text = (
+        "PID|1||123^^^H||OKAFOR^CHIDI||19800101|M\n"
+        "NK1|1|Yılmaz^Kemal|SPO|Wilhelmstraße 14^^Münster^^48149^DE|+49 171 4402918\n"
+        "GT1|1||OKAFOR^EMEKA||5 Bank Lane^^Leeds^^LS6 2AB|||19551130\n"
+        "PV1|1|I|W1^2^B||||4455^MBEKI^THABO\n"
+        "ORC|RE|ORD-7712093|LAB-24-0311877||CM||||20240312073015|||991203^Brandt^Henrik^^^^Dr.\n"
+        "OBX|1|NM|I10^Hypertension||1\n"
+    )
+    assert fields(text) == [
+        ("name", "OKAFOR^CHIDI"),
+        ("birth", "19800101"),
+        ("name", "Yılmaz^Kemal"),
+        ("address", "Wilhelmstraße 14^^Münster^^48149"),
+        ("name", "OKAFOR^EMEKA"),
+        ("address", "5 Bank Lane^^Leeds^^LS6 2AB"),
+        ("birth", "19551130"),
+        ("name", "MBEKI^THABO"),
+        ("name", "Brandt^Henrik"),
+    ]
+    assert spans(NameRecognizer(), text) == [
+        "OKAFOR^CHIDI",
+        "Yılmaz^Kemal",
+        "OKAFOR^EMEKA",
+        "MBEKI^THABO",
+        "Brandt^Henrik",
+    ]
+    assert spans(DateOfBirthRecognizer(), text) == ["19800101", "19551130"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a person by their relation or role: the booker in Hebrew, a child and a mother in Amharic, a landlord in
+        # Bengali, a father in Hindi; what follows the name is left out
+        ("שם המזמינה: אורית בן-שושן\nתאריך: 12/03", "אורית בן-שושן"),
+        ("የሕፃኑ ስም፡ ሄኖክ ዳዊት ተስፋዬ\nፆታ፡ ወንድ", "ሄኖክ ዳዊት ተስፋዬ"),
+        ("የእናት ስም፡ ብሩክታዊት አለማየሁ", "ብሩክታዊት አለማየሁ"),
+        ("১০. বাড়িওয়ালার নাম: নাসরিন আক্তার, মোবাইল +880 1819-275540", "নাসরিন আক্তার"),
+        ("पिता का नाम: रमेश चंद्र वर्मा", "रमेश चंद्र वर्मा"),
+        # Irish surname and first name, a Polish father's given name, a rental's additional driver
+        ("Sloinne: Ó Súilleabháin\nCéadainm: Pádraig\n", "Ó Súilleabháin|Pádraig"),
+        ("3. Imię ojca: Tadeusz\n4. Data urodzenia: 14.06.1966", "Tadeusz"),
+        ("Conductor adicional: Iturralde, Matías (licencia 29.881.045)", "Iturralde, Matías"),
+    ],
+)
+def test_name_keys_of_a_relation_or_role_in_more_languages(text, name):
+    assert spans(NameRecognizer(), text) == name.split("|")

@@ -158,6 +158,8 @@ ROLE_NAME_KEYS = frozenset(
         "témoin zeuge zeugin ασφαλισμένος ασφαλισμένη πραγματογνώμονας atsakovas atsakovė ieškovas ieškovė "
         "plaintiff plaintiffsattorney defendantsattorney attorney debtor deudor deudora débiteur débitrice schuldner "
         "schuldnerin granter grantor tenant tenants treasurer secretary signed signedby "
+        # who found, handed in or reported a thing (a lost-property book's "Finder"), who manages a case
+        "finder foundby handedinby reportedby manager casemanager caseworker socialworker keyworker accountmanager "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "

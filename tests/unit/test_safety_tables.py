@@ -407,3 +407,13 @@ def test_hl7_next_of_kin_guarantor_and_clinicians_are_read_as_the_patient_is():
 )
 def test_name_keys_of_a_relation_or_role_in_more_languages(text, name):
     assert spans(NameRecognizer(), text) == name.split("|")
+
+
+def test_a_finder_column_and_a_managers_key_hold_people():
+    text = (
+        "Ref    | Item                 | Finder         | Outcome\n"
+        "LP-231 | Kindle + charger     | Agnieszka (HK) | posted 05/08\n"
+        "LP-234 | walking poles        | night porter   | unclaimed\n"
+        "\nCamp manager: Lemayian, ops desk.\n"
+    )
+    assert spans(NameRecognizer(), text) == ["Agnieszka", "Lemayian"]

@@ -2139,9 +2139,11 @@ _CYR_ADDRESS_WORDS = (
 # One initial and a surname of a common Slavic ending ("О. Гнатюк", "Д. Ахметов", "В. Коваленко")
 _CYR_SURNAME_ENDS = "ов|ова|ев|ева|ёв|ёва|ин|ина|ук|юк|чук|енко|ко|ський|ська|ский|ская|ич|ян|дзе|швили|ец|як"
 _CYR_INITIAL_SURNAME = rf"[{_CYR_UPPER}]\.[ \t]?[{_CYR_UPPER}][{_CYR_LOWER}]*?(?:{_CYR_SURNAME_ENDS})"
+# A patronymic's ending in any case ("Игоревна", "от Гусейновой Лейлы Рашидовны", "с Петром Ивановичем")
+_PATRONYMIC_END = "(?:вич(?:а|у|ем|е)?|вн(?:а|ы|е|у|ой)|ичн(?:а|ы|е|у|ой))"
 _CYRILLIC_NAME = re.compile(
     rf"(?=[{_CYR_UPPER}])(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
-    rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+(?:вич|вна|ична)(?:[ \t]+{_CYR_WORD})?"
+    rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+{_PATRONYMIC_END}(?:[ \t]+{_CYR_WORD})?"
     rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}|{_CYR_INITIAL_SURNAME}))(?![{_CYR_LOWER}])"
 )
 

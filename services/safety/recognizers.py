@@ -408,6 +408,7 @@ _SPEAKER_ROLE_WORDS = (
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
     kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف umtholampilo πελάτης υπάλληλος לקוח נציג נציגה
+    ви вы ти ты вие
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -420,10 +421,15 @@ _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
 # a space) is read by ``_TIMED_SENDER``.
 _SENDER_WORD = rf"[^\W\d_](?:[^\W\d_]|[{MARKS}])*"  # letters and their marks ("Adébáyọ̀", "សុខ")
 _CLOCK = r"\d{1,2}:\d\d(?:[ \t]*[AaPp]\.?[Mm]\.?)?"
+_DAY_HALF = r"(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?"  # a clock's morning or afternoon word before it
+# (a time stamp before the label: in brackets, or bare ("오후 2:16 윤서아:", "09:12 Mussa:"); a role and a dash
+# before the name ("Supervisor Syif - Faizal:"); after it, a colon, or the date and time in brackets and a colon
+# ("Немања Стојковић (09.01.2025. 20:14): ..."), or a time alone on the line)
 _ANY_SENDER = re.compile(
-    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?(?:{_SENDER_WORD}[ \t]+[–—-][ \t]+)?"
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*|{_DAY_HALF}{_CLOCK}[ \t]+)?"
+    rf"(?:{_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?[ \t]+[–—-][ \t]+)?"
     rf"({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
-    rf"(?:[ \t]*[:：](?!//)|[ \t]+(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?{_CLOCK}[ \t]*$"
+    rf"(?:[ \t]*(?:\([^()\n]{{0,16}}{_CLOCK}(?::\d\d)?\)[ \t]*)?[:：](?!//)|[ \t]+{_DAY_HALF}{_CLOCK}[ \t]*$"
     # Telegram's export: the label, a comma and the date and time in brackets, alone on its line
     rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$)"
 )
@@ -439,6 +445,8 @@ _BRACKETED_SENDER = re.compile(
 _FIRM_SHAPED = re.compile(r"^(?!Mac|Van|Von|Del|Della)[A-Z][a-z]{2,}[A-Z]")
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
+# A Thai title written on to the name after it, a sender's too ("คุณพิมพ์ชนก:")
+_THAI_GLUED_TITLE = re.compile("(?:คุณ|นางสาว|นาง|นาย)(?=[\u0e01-\u0e2e])")
 # A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
 # "A for apple, B for boy, I, O, D, U, N", then a second part after "hyphen" ("... hyphen Khumalo").
 _SPELT_LETTER = r"[^\W\d_](?:[ \t]+(?:for|as in|wie|comme|como)[ \t]+[^\W\d_]+|(?![^\W\d_'’]))"
@@ -1199,9 +1207,12 @@ class NameRecognizer(EntityRecognizer):
         if "PERSON" not in entities:
             return []
         out: list[RecognizerResult] = []
-        labels = (
-            collections.Counter(m.group(1) or m.group(2) for m in _SPEAKER_LABEL.finditer(text)) if "\n" in text else {}
-        )
+        speakers = list(_SPEAKER_LABEL.finditer(text)) if "\n" in text else []
+        labels = collections.Counter(m.group(1) or m.group(2) for m in speakers)
+        if labels and _form_records(text, [m.span(1) if m.group(1) else m.span(2) for m in speakers]):
+            # records of a form, each label once in each ("Juht: ...\nIsikukood: ..." for two drivers): no label is
+            # a speaker who recurs
+            labels = collections.Counter(dict.fromkeys(labels, 1))
         if "\n" in text:
             out += self._handles(text)
         if "INSERT" in text or "insert" in text:
@@ -1392,7 +1403,8 @@ class NameRecognizer(EntityRecognizer):
         first = re.match(r"\S+[ \t]+", text[start:end])
         if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:  # ("Asistente Nubo": no one)
             return start + first.end(), end
-        return start, end
+        title = _THAI_GLUED_TITLE.match(text, start, end)  # "คุณพิมพ์ชนก": the name after the title
+        return (title.end(), end) if title else (start, end)
 
     def _sender_is_named(self, label: str, count: int) -> bool:
         """Whether the chat sender ``label`` (seen ``count`` times) is a person's name (``_chat_senders``)."""
@@ -1413,6 +1425,8 @@ class NameRecognizer(EntityRecognizer):
         latin = all(len(fold(w)) == len(w) for w in words)  # Latin letters, accents or none
         if latin and all(is_common_word(w) and not self._known(w)[0] for w in words):
             return False  # "Visitor:", "Update:": words, not names
+        if latin and len(words) >= 2 and is_common_word(words[-1]) and not any(self._known(words[-1])):
+            return False  # a firm or a team: "Sakura Tour", "Harbour Pharmacy"
         if count >= 2:
             return True
         if not latin:

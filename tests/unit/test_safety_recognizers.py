@@ -3898,3 +3898,46 @@ def test_firms_streets_houses_mosques_parishes_a_dog_breed_fillers_and_arabic_se
 def test_an_arabic_speakers_name_after_the_label_stays_a_name():
     text = "المسعف: ماجد العتيبي — للتواصل مع ابن المريض: +966 50 771 2093"
     assert spans(NameRecognizer(), text) == ["ماجد العتيبي"]
+
+
+# Round 25 (session 40): held-out 26's chat exports and forms.
+@pytest.mark.parametrize(
+    ("text", "sender"),
+    [
+        # a bare time before the label, with the day's half in Korean; the date and time in brackets after it
+        ("오후 2:16 윤서아: 네 안녕하세요\n오후 2:17 한지우: 감사합니다\n오후 2:21 윤서아: 보내드릴게요", "윤서아"),
+        ("09:12 Mussa: Shikamoo.\n09:40 Rehema: Marahaba.\n09:52 Mussa: Samahani.", "Mussa"),
+        (
+            "Немања Стојковић (09.01.2025. 20:14): Добро вече\nВи (09.01.2025. 20:20): Доступан је.\n"
+            "Немања Стојковић (09.01.2025. 20:22): Може.",
+            "Немања Стојковић",
+        ),
+        # a role of two words and a dash before the name
+        (
+            "[06/05/25, 21:14] Supervisor Syif - Faizal: Jadual\n[06/05/25, 21:16] Kumaresan: Boss\n"
+            "[06/05/25, 21:18] Supervisor Syif - Faizal: Ok",
+            "Faizal",
+        ),
+    ],
+)
+def test_chat_senders_after_a_bare_time_before_a_bracketed_time_or_after_a_two_word_role(text, sender):
+    found = spans(NameRecognizer(), text)
+    assert found.count(sender) == 2
+    assert "Ви" not in found  # the export's "you"
+
+
+def test_a_thai_title_glued_to_a_sender_and_a_firm_behind_a_role_word():
+    text = (
+        "10:02 แอดมิน Sakura Tour: สวัสดีค่ะ\n10:15 คุณพิมพ์ชนก: ค่ะ\n10:17 คุณพิมพ์ชนก: ของคุณแม่ด้วยนะคะ\n"
+        "10:21 แอดมิน Sakura Tour: ได้รับแล้วค่ะ"
+    )
+    assert spans(NameRecognizer(), text) == ["พิมพ์ชนก", "พิมพ์ชนก"]
+
+
+def test_a_forms_labels_on_two_records_are_no_speakers():
+    text = (
+        "SÕIDUK A\nJuht: Kristjan Tamm\nIsikukood: 38605120237\nTelefon: +372 5341 8802\nSõiduk: Škoda Octavia\n\n"
+        "SÕIDUK B\nJuht: Olga Vassiljeva\nIsikukood: 48911230318\nTelefon: 5628 1944\nSõiduk: Toyota RAV4\n"
+    )
+    found = spans(NameRecognizer(), text)
+    assert not {"Juht", "Isikukood", "Telefon", "Sõiduk"} & set(found) and "Kristjan Tamm" in found

@@ -53,10 +53,13 @@ _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[
 # A town may carry a district number before the next comma ("Dublin 6, D06 X2P7", "Lekki Phase 1, Lagos").
 # (A phone's label is no town: "Dr. Wendelin Kraus, Tel. 0821 569 8830".)
 _NOT_TOWN = r"(?!(?:Tel|Tél|Tlf|Tfn|Fax|Phone|Mobile|Mob|Ph)\b)"
-_TOWN = rf"(?:,?\s*{_NOT_TOWN}{_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+# (a town's name may hold a lower-case word between its capitalised ones: "Kingston upon Thames", "Frankfurt am
+# Main", "Lipník nad Bečvou", "Halle an der Saale")
+_TOWN_JOIN = r"\s(?:(?:upon|am|nad|pod|an\sder|ob\sder)\s)?"
+_TOWN = rf"(?:,?\s*{_NOT_TOWN}{_CAP}(?:{_TOWN_JOIN}{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 # A town set apart from the word before it by a comma or a space: a capitalised word is never cut in
 # two to make a street and a town ("114  PNR K7Q2LM", "4419 AUTH 08817" hold a code, not an address).
-_TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:\s{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
+_TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:{_TOWN_JOIN}{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 # (a whole code: no part of a longer one, "...PT,PT59003506510000438290713" holds an IBAN)
 _POSTAL = (
     r"(?:,?\s*(?<!\w)(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP

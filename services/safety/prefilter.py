@@ -120,8 +120,9 @@ CONDITIONS: dict[str, Condition] = {
     "UsPassportRecognizer": lambda f: f.ascii_digits >= 8,  # [0-9]{9} or [A-Z][0-9]{8}
     # addresses.py: every address form holds a \d (house number, PO box number, postcode), and so does
     # every value it takes under an address key or from an HL7 address field, but for an address said in
-    # words ("at eleven holly mews camberwell")
-    "AddressRecognizer": lambda f: f.re_digits >= 1 or has_spoken_address(f.text),
+    # words ("at eleven holly mews camberwell") and a rural one of four parts under a key ("Seoladh: Teach na
+    # Coille, Bóthar an Chaisleáin, An Spidéal, Co. na Gaillimhe": three commas)
+    "AddressRecognizer": lambda f: f.re_digits >= 1 or f.text.count(",") >= 3 or has_spoken_address(f.text),
     # birth_dates.py: every date of birth it reports follows a birth cue or sits under one (a table's
     # header, an INSERT's column); a date written out holds no digit ("the fourth of March, nineteen
     # eighty-seven")
@@ -148,7 +149,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "f464686de4c3eb64",
+    "AddressRecognizer": "86fd1bef3b1c0495",
     "DateOfBirthRecognizer": "b42f6bbc352b159f",
 }
 

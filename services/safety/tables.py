@@ -129,7 +129,12 @@ _KEY_KINDS = {
         "indirizzo endereco endereço morada anschrift strasse straße heimilisfang osoite адрес 住所 地址 住址 주소 "
         "indirizz logradouro địachỉ diachi адреса адресапроживання כתובת כתובתמגורים lakcím lakcim anwani makazi "
         "पता स्थायीपता वर्तमानपता ที่อยู่ ঠিকানা முகவரி చిరునామా پتہ پتا نشانی آدرس العنوان διεύθυνση "
-        "მისამართი հասցե բնակությանհասցե አድራሻ seoladh ikheli rueetnuméro rueetnumero straatennummer"
+        "მისამართი հասցե բնակությանհասցե አድራሻ seoladh ikheli rueetnuméro rueetnumero straatennummer "
+        # Hausa, Kazakh, Czech, Kurdish, Mongolian, Uzbek; Chinese contact and household addresses; Ukrainian and
+        # Russian places of residence
+        "adireshin adireshingida мекенжай мекенжайы bydliště bydliste trvalébydliště ناونیشان хаяг "
+        "оршинсуугаахаяг manzil manzili yashashmanzili 通訊地址 通讯地址 聯絡地址 联系地址 戶籍地址 户籍地址 "
+        "現住址 现住址 居住地址 місцепроживання зареєстрованемісцепроживання адресапроживання местожительства"
     ),
     "postcode": "postcode postalcode zip zipcode eircode éirchód",
     # a town, a region or a country alone: no address (no street), and no person ("city": "Petaling Jaya")
@@ -311,13 +316,15 @@ _KEY_VALUE = re.compile(
     r"(?:(?P<vq>[\"'])(?P<qvalue>[^\"'\n]{1,160})(?P=vq)|(?P<value>[^\s\"'\[{][^\n]{0,160}))"
 )
 # Where a bare value ends: a form's next column (two spaces or a tab), another field ("…, dob: …"), a brace,
-# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", or of a letter
+# a sentence's full stop (not an abbreviation's of up to three letters, "No. 23", "Av. El Sol", or an address's
+# of four, "Brgy. Ugong", "Bldg. 4", or of a letter
 # and its vowel sign, "डॉ. अमित", nor one before a lower-case word: Hungarian "42. 3. em. 7."), a contact's
 # label after an address ("…, Tel. 031 …"), a note in brackets ("(post to …)")
 _BARE_END = re.compile(
     r"[ \t\u3000]{2,}|[\t\u3000]|[,;][ \t]*[\"']?[^\W\d][\w.-]{0,30}[\"']?[ \t]*[:=]|[}\]|&]"
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
-    rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{MARKS}])\.[ \t]+(?![\d#a-zà-ÿ])"
+    rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{MARKS}])"
+    r"(?<!\bBrgy)(?<!\bBldg)(?<!\bBlvd)(?<!\bApto)\.[ \t]+(?![\d#a-zà-ÿ])"
     r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")

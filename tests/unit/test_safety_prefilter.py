@@ -44,6 +44,7 @@ EDGES = [
     "Meet on 3-Jan or 03/04; next on 2025-01-03.",  # dd-MMM: one digit is a DATE_TIME
     "PO Box 7",  # ADDRESS: one digit
     "Flat 2, 10 Downing Street, London SW1A 2AA",
+    "Seoladh: Teach na Coille, Bóthar an Chaisleáin, An Spidéal, Co. na Gaillimhe",  # no digit: three commas
     "born 1-Jan-90",  # DATE_OF_BIRTH: a birth cue, digits or none
     "born 1-Jan-9",
     "DOB: March 5, 1961",
@@ -164,6 +165,16 @@ def test_edges_are_found_at_each_conditions_bound(pii_detector):
     assert "ADDRESS" in types("PO Box 7")
     assert "DATE_OF_BIRTH" in types("born 1-Jan-90")
     assert "DATE_OF_BIRTH" in types("Date of birth: the fourth of March, nineteen eighty-seven")
+
+
+def test_a_rural_address_of_four_parts_without_a_digit_passes_the_prefilter():
+    """The rules alone (the tagger may read such an address on its own): the address condition lets a text with
+    three commas and no digit through."""
+    from services.safety.pii import PiiDetector
+
+    text = "Address: Rose Cottage, Church Lane, Little Snoring, Norfolk"
+    found = PiiDetector(tagger_path=None).detect(text, ["ADDRESS"], threshold=0.0)
+    assert [text[e.start : e.end] for e in found] == ["Rose Cottage, Church Lane, Little Snoring, Norfolk"]
 
 
 def test_with_the_ner_pass_spacy_types_are_still_asked_for(pii_detector):

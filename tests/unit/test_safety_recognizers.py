@@ -3941,3 +3941,20 @@ def test_a_forms_labels_on_two_records_are_no_speakers():
     )
     found = spans(NameRecognizer(), text)
     assert not {"Juht", "Isikukood", "Telefon", "Sõiduk"} & set(found) and "Kristjan Tamm" in found
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "#7 from Flat 3, 29 Kenley Road, Kingston upon Thames KT1 3RP — chaperone",
+            "Flat 3, 29 Kenley Road, Kingston upon Thames KT1 3RP",
+        ),
+        (
+            "Bydliště: Zborovská 664/5, 751 31 Lipník nad Bečvou\nTelefon: 1",
+            "Zborovská 664/5, 751 31 Lipník nad Bečvou",
+        ),
+    ],
+)
+def test_a_town_with_a_lower_case_word_inside_its_name(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

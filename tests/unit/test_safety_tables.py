@@ -417,3 +417,22 @@ def test_a_finder_column_and_a_managers_key_hold_people():
         "\nCamp manager: Lemayian, ops desk.\n"
     )
     assert spans(NameRecognizer(), text) == ["Agnieszka", "Lemayian"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # Kazakh, Kurdish, Uzbek, Mongolian and Chinese address keys; a four-letter abbreviation inside the value
+        ("Мекенжайы: Абай көшесі, 42 үй, Қарабұлақ ауылы\nТел.: 1", "Абай көшесі, 42 үй, Қарабұлақ ауылы"),
+        ("ناونیشان: سلێمانی، گەڕەکی بەختیاری، کۆڵانی ٤٢، خانووی ١٧", "سلێمانی، گەڕەکی بەختیاری، کۆڵانی ٤٢، خانووی ١٧"),
+        ("Yashash manzili: Toshkent sh., Yunusobod tumani, 24-uy\nTel.: 1", "Toshkent sh., Yunusobod tumani, 24-uy"),
+        ("Оршин суугаа хаяг: Баянзүрх дүүрэг, 45-р байр, 12 тоот", "Баянзүрх дүүрэг, 45-р байр, 12 тоот"),
+        ("通訊地址：70145 臺南市東區大學路西段 53 巷 12 號 4 樓\n電話", "70145 臺南市東區大學路西段 53 巷 12 號 4 樓"),
+        (
+            "Address: Unit 12B, E. Rodriguez Jr. Ave., Brgy. Ugong, Pasig City 1604\nNote",
+            "Unit 12B, E. Rodriguez Jr. Ave., Brgy. Ugong, Pasig City 1604",
+        ),
+    ],
+)
+def test_address_keys_of_central_asia_kurdistan_and_taiwan(text, address):
+    assert spans(AddressRecognizer(), text) == [address]

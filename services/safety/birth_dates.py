@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so kk"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so kk ha uz sr_Latn"
 ).split()
 
 
@@ -72,11 +72,12 @@ _ETHIOPIAN_MONTHS = (
 _ETHIOPIC_MONTHS = "መስከረም ጥቅምት ኅዳር ህዳር ታኅሣሥ ታህሳስ ጥር የካቲት መጋቢት ሚያዝያ ግንቦት ሰኔ ሐምሌ ሀምሌ ነሐሴ ነሃሴ ጳጉሜ ጳጉሜን".split()
 # The Solar Hijri calendar's months in Persian ("۱۵ فروردین ۱۳۴۹"), which CLDR's Gregorian names lack.
 _PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر بهمن اسفند".split()
-# Months Serbian writes in the genitive after a day ("14. маја 1966."), and Latvian in the locative ("1979. gada 8.
-# jūlijā"), which CLDR's names lack
+# Months Serbian writes in the genitive after a day ("14. маја 1966.", "17. aprila 1993."), and Latvian in the
+# locative ("1979. gada 8. jūlijā"), which CLDR's names lack
 _DECLINED_MONTHS = (
     "јануара фебруара марта априла маја јуна јула августа септембра октобра новембра децембра "
-    "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī"
+    "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī "
+    "januara februara marta aprila maja juna jula avgusta septembra oktobra novembra decembra"
 ).split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
@@ -163,6 +164,9 @@ _DATE = (
     # Basque, the year first and the month's genitive: "2013ko martxoaren 9a"
     r"|\d{4}e?ko\s+(?:urtarrila|otsaila|martxoa|apirila|maiatza|ekaina|uztaila|abuztua|iraila|urria|azaroa|abendua)"
     r"ren\s+\d{1,2}(?:a|an)?"
+    # Hausa: "3 ga Nuwamba, 1981"; Mongolian, the year first: "1993 оны 11 сарын 02"; Uzbek: "1991-yil 5-mart"
+    rf"|\d{{1,2}}\s+ga\s+{_MONTH_WORD},?\s+\d{{4}}|\d{{4}}\s+оны\s+\d{{1,2}}\s+сарын\s+\d{{1,2}}"
+    rf"|\d{{4}}-yil\s+\d{{1,2}}-{_MONTH_WORD}"
     # Tagalog: "ika-5 ng Hunyo, 2006"
     rf"|ika-?\d{{1,2}}\s+ng\s+{_MONTH_WORD},?\s+\d{{4}}"
     # Vietnamese, whose months are numbered: "(ngày) 4 tháng 3 năm 1986", "mùng 5 tháng 7 năm 1992"
@@ -264,8 +268,9 @@ _BIRTH_CUES = (
     r"datum\s+ro[đd]enja",
     r"датум\s+рођења",
     r"рођен(?:ог|ом|а|и|е)?",
-    r"ro[đd]en[a]?",
+    r"ro[đd]en[a]?(?:\s+sam)?",  # "rođena sam 17. aprila 1993.": "I was born"
     r"rojen[a]?",
+    r"roj\.",  # Slovene: "Marjeta Kovačič Zupan, roj. 11. 6. 1962"
     r"datum\s+rojstva",
     r"f[øo]dselsdato",
     r"f[öo]delsedatum",
@@ -310,6 +315,7 @@ _BIRTH_CUES = (
     # Swahili
     r"tarehe\s+ya\s+kuzaliwa",
     r"alizaliwa(?:\s+tarehe)?",  # "alizaliwa tarehe 12 Machi 2019": born on (the date)
+    r"nimezaliwa(?:\s+tarehe)?",  # "I was born"
     # Welsh "born on", Spanish "came into the world"
     r"anwyd(?:\s+ar)?",
     r"lleg[óo]\s+al\s+mundo",
@@ -351,6 +357,7 @@ _BIRTH_CUES = (
     r"የትውልድ\s+ቀን",
     r"petsa\s+ng\s+kapanganakan",
     r"kaarawan",
+    r"ipinanganak(?:\s+(?:noong|sa))?",  # "born (on)": "ipinanganak noong Marso 3, 1985"
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",
@@ -369,6 +376,12 @@ _BIRTH_CUES = (
     r"paqarisqan(?:\s+p['’]unchaw)?",
     r"ਜਨਮ\s*ਮਿਤੀ",
     r"ծննդյան\s+ամսաթիվ",
+    # Hausa "day of birth", Kurdish (Sorani) "date of birth", Mongolian "born (year, month, day)", Uzbek "date of
+    # birth" and "born"
+    r"ranar\s+haihuwa",
+    r"بەرواری\s+لەدایکبوون",
+    r"төрсөн(?:\s+он,?\s+сар,?\s+өдөр)?",
+    r"tug['’ʻ]ilgan(?:\s+sanasi)?",
     r"ծնվ\.",
     # Japanese "born" after the date, closing its brackets: "チャン・ティ・ラン（1997年11月2日生）"
     r"生(?=[)）])",
@@ -481,7 +494,7 @@ RECORD_BIRTH_STEMS = (
     "dob birth born geb naissance nacimiento fechanac nac. nascita nascimento nato nata nasterii nașterii naşterii "
     "lahir twelid рождения 生年月日 出生日期 생년월일 sinh fødsel fodsel födelse geboorte urodzenia fædd fæð "
     "जन्म জন্ম பிறந்த "
-    "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ"
+    "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ haihuwa لەدایکبوون төрсөн tugilgan"
 ).split()
 _RECORD_BIRTH = re.compile("(?i)(?:PID|GT1|IN1)\\||" + "|".join(RECORD_BIRTH_STEMS))
 

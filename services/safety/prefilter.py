@@ -150,7 +150,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "86fd1bef3b1c0495",
-    "DateOfBirthRecognizer": "b42f6bbc352b159f",
+    "DateOfBirthRecognizer": "87fa22fc29fb43c1",
 }
 
 

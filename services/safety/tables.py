@@ -151,7 +151,7 @@ _KEY_KINDS = {
         "dataurodzenia datatwelid fædd fechanac nato nata datanasterii datanașterii datanaşterii "
         "fæðingardagur जन्मतिथि जन्मदिनांक जन्मतारीख วันเกิด วันเดือนปีเกิด জন্মতারিখ பிறந்ததேதி "
         "పుట్టినతేదీ تاریختولد تاریخپیدائش تاريخالميلاد תאריךלידה ημερομηνίαγέννησης დაბადებისთარიღი "
-        "ծննդյանամսաթիվ የትውልድቀን"
+        "ծննդյանամսաթիվ የትውልድቀን ranarhaihuwa بەرواریلەدایکبوون төрсөнонсарөдөр tugilgansanasi"
     ),
 }
 # A person named by a role in a document's field ("Patient: Eilidh MacSween", "主治医师：陈思远",

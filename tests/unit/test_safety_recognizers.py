@@ -3958,3 +3958,20 @@ def test_a_forms_labels_on_two_records_are_no_speakers():
 )
 def test_a_town_with_a_lower_case_word_inside_its_name(text, address):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Ranar haihuwa: 3 ga Nuwamba, 1981\nLambar NIN: 48120937716", "3 ga Nuwamba, 1981"),
+        ("Ako po si Rodel, ipinanganak noong Marso 3, 1985, taga-Iloilo.", "Marso 3, 1985"),
+        ("Samahani. Nimezaliwa 12/05/1988. Anwani ni S.L.P. 1214, Mwanza.", "12/05/1988"),
+        ('"Zdravo, zovem se Milica, rođena sam 17. aprila 1993. u Kragujevcu."', "17. aprila 1993"),
+        ("Lastnica: Marjeta Kovačič Zupan, roj. 11. 6. 1962, tel. 041 287 556", "11. 6. 1962"),
+        ("بەرواری لەدایکبوون: ١٤/٠٧/١٩٩٥\nژمارە", "١٤/٠٧/١٩٩٥"),
+        ("Төрсөн он, сар, өдөр: 1993 оны 11 сарын 02\nРегистр", "1993 оны 11 сарын 02"),
+        ("Karimova Dilnoza (tug'ilgan sanasi: 1991-yil 5-mart) berildi", "1991-yil 5-mart"),
+    ],
+)
+def test_birth_cues_and_date_forms_in_hausa_tagalog_swahili_serbian_slovene_kurdish_mongolian_uzbek(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]

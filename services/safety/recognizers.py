@@ -205,6 +205,16 @@ _NOT_PERSON_WORDS = set(
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     """.split()
 )
+# An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
+# Swedish, Danish, Norwegian, Polish, Czech, Turkish, Hungarian, Latvian, Lithuanian)
+_PLACE_AFTER_LOWER = re.compile(
+    r"[ \t]+(?:lennujaam|lentoasema|flygplats|lufthavn|lotnisko|letiště|havalimanı|havalimani|repülőtér|tänav|iela|"
+    r"gatve|rautatieasema|järnvägsstation|banegård|dworzec|nádraží)\b"
+)
+# A street's word joined to a name's last word: a street, no person ("Van Stolkweg", "Bahnhofstraße")
+_STREET_JOINED_END = re.compile(
+    r"[a-zà-ÿ]{3}(?:weg|straat|laan|gracht|kade|straße|strasse|gasse|vej|gade|gatan|vägen|veien|stræde|katu)$"
+)
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
@@ -2019,6 +2029,10 @@ class NameRecognizer(EntityRecognizer):
         # line's first word is no part of it ("Mrs Nomvula Mthembu\nHouse 2217, Section K")
         beyond = re.match(r"(?:['’]s)?(?:[ \t]+(?:Jr|Sr)\.?)?[ \t]+([A-Z][a-z]+)", text[end:])
         if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
+            return None
+        # a place named after a person, its word after it in lower case ("Lennart Meri lennujaam", "Chopina
+        # lotnisko"), or a street's word joined to its last name ("Van Stolkweg", "Rembrandtstraat")
+        if _PLACE_AFTER_LOWER.match(text, end) or (not titled and _STREET_JOINED_END.search(tokens[-1])):
             return None
         if titled:
             return start, end, 0.85

@@ -3975,3 +3975,15 @@ def test_a_town_with_a_lower_case_word_inside_its_name(text, address):
 )
 def test_birth_cues_and_date_forms_in_hausa_tagalog_swahili_serbian_slovene_kurdish_mongolian_uzbek(text, date):
     assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LA-25-01894 | 07.05 Lennart Meri lennujaam | Kohver, sinine",
+        "04:01:30 A2 Haaglanden 15165 Rit 103344 Van Stolkweg 's-Gravenhage",
+        "Afspraak op de Rembrandtstraat om tien uur.",
+    ],
+)
+def test_an_airport_named_after_a_person_in_estonian_and_a_dutch_street_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []

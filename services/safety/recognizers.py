@@ -334,8 +334,11 @@ STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
 # "I'm Femi Adebayo" (two words at least after "I'm" / "I am": "I'm Fine" is no name).
 # (Somali "his / her / my name is", "my son / daughter is": "Magaciisu waa ...", "Wiilkeyga waa ...")
+# (also "my real / full / legal name is"; Serbo-Croatian, Polish, Czech and Slovak "is called", "I am called": "da se
+# zove Zdravko", "nazywam się")
 _INTRODUCED_BEFORE = re.compile(
-    r"(?i)\b(?:my name is|my name's|name's|magac(?:aygu|iisu|eedu|ayga)\s+waa"
+    r"(?i)\b(?:my (?:(?:real|full|legal|actual) )?name is|my name's|name's|magac(?:aygu|iisu|eedu|ayga)\s+waa"
+    r"|zovem se|se zove|zove se|nazywam się|jmenuji se|volám sa"
     r"|(?:wiil|gabadh)(?:keyga|kayga|ayda)\s+waa)\s*$"
 )
 _INTRODUCED_FULL_BEFORE = re.compile(r"(?i)(?:\bi am|\bi['’]m)\s*$")
@@ -372,6 +375,8 @@ _KIN_BEFORE = re.compile(
     r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(,]*$)"
     r"(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
+    # a neighbour in Dutch, German, French, Spanish, Portuguese, Italian, Polish ("Mijn buurman, Kees Oosterhuis")
+    r"|buurman|buurvrouw|nachbar(?:in)?|voisin(?:e)?|vecin[oa]|vizinh[oa]|vicin[oa]|sąsiad(?:ka)?"
     # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
     # "mama Neema", "mia moglie, Rossella")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
@@ -1283,9 +1288,13 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
+        extra += latin_patronymic_names(text) if "ov" in text or "ev" in text or "iv" in text else []
         extra += non_latin_names.known_names(text)
         for start, end in nicknamed(text):  # whole, over the parts the runs found in it
             out = [r for r in out if not (start <= r.start and r.end <= end)]
+            extra.append((start, end))
+        for start, end in caps_surname_first_names(text) if ", " in text else ():  # over a run of the role and a name
+            out = [r for r in out if not (r.start < end and start < r.end)]
             extra.append((start, end))
         extra += self._chat_senders(text) if "\n" in text else []
         if "-ji" in text or " bhai" in text or " didi" in text or " ji" in text:  # "Sharma-ji", "Vikas bhaiya"
@@ -2185,6 +2194,38 @@ def cyrillic_names(text: str) -> list[tuple[int, int]]:
         if " ".join(m.group().lower().split()) not in _PLACEHOLDER_NAMES
         and not _NAMED_AFTER_BEFORE.search(text, max(0, m.start() - 12), m.start())
     ]
+
+
+# A name with a patronymic in Latin letters, as Uzbek, Kazakh and transliterated Russian write it: a given name
+# and its patronymic, a surname before ("Karimova Dilnoza Rustamovna", "Ivanov Sergei Petrovich"), an Uzbek case
+# ending after it left out ("Rustamovnaga": to her)
+_LATIN_PATRONYMIC_NAME = re.compile(
+    r"(?<![\w'’-])((?:[A-Z][a-z'’]+[ \t]+)?[A-Z][a-z'’]+[ \t]+[A-Z][a-z]+(?:ovna|evna|ovich|evich|ovič|evič|ivna))"
+    r"(?:ga|ning|ni|dan|da)?(?![\w'’-])"
+)
+
+
+def latin_patronymic_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names ``_LATIN_PATRONYMIC_NAME`` finds."""
+    return [m.span(1) for m in _LATIN_PATRONYMIC_NAME.finditer(text)]
+
+
+# A name in capitals, surname first, after a person's role as a dispatch log, a police report or a receipt writes
+# it: "Caller: BEAUREGARD, DENISE   Callback: ...", "Customer: TREGONNING, BRONWYN", "DRIVER OYELARAN-BROOKS,
+# DEVONTE DOB 03/09/2004" (without the colon only before a date of birth)
+_CAPS_NAME = r"[A-Z][A-Z'’]+(?:-[A-Z][A-Z'’]+)*"
+_CAPS_SURNAME_FIRST = re.compile(
+    r"(?i:\b(?:caller|customer|client|patient|driver|owner|passenger|victim|witness|complainant|suspect|"
+    r"reporting[ \t]party|rp)[ \t]*(?P<colon>:)?[ \t]*)"
+    rf"({_CAPS_NAME}(?:[ \t]{_CAPS_NAME})?,[ \t]*{_CAPS_NAME}(?:[ \t]{_CAPS_NAME})?)"
+    r"(?:(?(colon)(?=[ \t]{2}|[ \t]*$|[ \t]*,|[ \t]+DOB\b))(?(colon)|(?=[ \t]+DOB\b)))",
+    re.M,
+)
+
+
+def caps_surname_first_names(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the names ``_CAPS_SURNAME_FIRST`` finds."""
+    return [m.span(2) for m in _CAPS_SURNAME_FIRST.finditer(text) if m.group(2).split()[-1].lower() not in _LEGAL_FORMS]
 
 
 # A given name, a nickname in quotes, a surname: 'Chidinma "Chichi" Okoro', 'Guadalupe “Lupita” Cervantes'

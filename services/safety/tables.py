@@ -107,7 +107,9 @@ _KEY_KINDS = {
         "الاسمرباعي الاسمالرباعي اسمالأم اسمالام اسمالأب "
         "اسمالاب نامپدر ناممادر "
         # Amharic, Punjabi and Irish words for a name; the additional driver of a rental
-        "ስም ሙሉስም ਨਾਂ ਨਾਮ ਪੂਰਾਨਾਮ ainm ainmiomlán additionaldriver conductoradicional"
+        "ስም ሙሉስም ਨਾਂ ਨਾਮ ਪੂਰਾਨਾਮ ainm ainmiomlán additionaldriver conductoradicional "
+        # a Chinese form's Chinese and English names
+        "中文姓名 英文姓名 中文名 英文名"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
@@ -165,6 +167,8 @@ ROLE_NAME_KEYS = frozenset(
         "schuldnerin granter grantor tenant tenants treasurer secretary signed signedby "
         # who found, handed in or reported a thing (a lost-property book's "Finder"), who manages a case
         "finder foundby handedinby reportedby manager casemanager caseworker socialworker keyworker accountmanager "
+        # an informant; a witness in Danish, Norwegian, Swedish, Dutch, Polish, Czech
+        "informant vidne vittne getuige świadek svědek "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "

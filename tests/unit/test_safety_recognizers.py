@@ -3987,3 +3987,21 @@ def test_birth_cues_and_date_forms_in_hausa_tagalog_swahili_serbian_slovene_kurd
 )
 def test_an_airport_named_after_a_person_in_estonian_and_a_dutch_street_are_no_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("my flatmate shares wifi. my real name is Nadiia Petrenko, check my insta", ["Nadiia Petrenko"]),
+        ("stariji gospodin rekao mi je da se zove Zdravko i da je sve snimio.", ["Zdravko"]),
+        ("Супер. Брат се зове Лука, број му је 1", ["Лука"]),
+        ("Mijn buurman, Kees Oosterhuis, woonachtig op de hoek", ["Kees Oosterhuis"]),
+        ("中文姓名：林怡君\u3000\u3000英文姓名：LIN, YI-CHUN\n身分證字號：R224718093", ["林怡君", "LIN, YI-CHUN"]),
+        ("Ushbu ma'lumotnoma Karimova Dilnoza Rustamovnaga berildi", ["Karimova Dilnoza Rustamovna"]),
+        ("Caller: BEAUREGARD, DENISE   Callback: (970) 682-4415", ["BEAUREGARD, DENISE"]),
+        ("VEH 2 DRIVER OYELARAN-BROOKS, DEVONTE DOB 03/09/2004 SIGNED REFUSAL", ["OYELARAN-BROOKS, DEVONTE"]),
+        ("Customer: ACME, INC\nCUSTOMER SERVICE, LONDON office", []),
+    ],
+)
+def test_more_introductions_a_neighbour_chinese_name_keys_a_latin_patronymic_and_a_dispatch_logs_names(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -386,6 +386,12 @@ _KIN_BEFORE = re.compile(
     r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
+    # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu")
+    r"|kontoinhaber(?:in)?|account[ \t]+holder|beneficiary|beneficiario|bénéficiaire"
+    # Tagalog's particle before a person's name ("Ako po si Rodel", "pamangkin kong si Jomar", "kay Marites"),
+    # "si" after a Tagalog word only (Spanish "si" is "if")
+    r"|(?:(?<=\bpo )|(?<=\bko )|(?<=\bna )|(?<=\bang )|(?<=\bat )|(?<=\bay )|(?<=\bkong )|(?<=\bkasi )|(?<=\blang )"
+    r"|(?<=\bniya ))(?-i:si|sina)|(?-i:kay|kina)"
     r"|(?<=\bz[ \t])domu"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
@@ -1316,7 +1322,7 @@ class NameRecognizer(EntityRecognizer):
             last = cjk_name_lists()[1]
             extra += [m.span(1) for m in _KATAKANA_NAME_HONOURED.finditer(text)]
             extra += [m.span(1) for m in _ONE_KANJI_SURNAME_HONOURED.finditer(text) if m.group(1) in last]
-        if "born" in text or "DOB" in text or "aged" in text:  # "Fartuun Abdulle — born March 2, 1989"
+        if any(cue in text for cue in ("born", "DOB", "aged", ".", "née", "urodzon")):  # "..., born March 2, 1989"
             extra += [
                 m.span(1)
                 for m in _NAME_BEFORE_BIRTH.finditer(text)
@@ -2236,10 +2242,11 @@ _NICKNAMED = re.compile(
 
 
 # Two to four words written as names before a birth date's or an age's word ("Fartuun Abdulle — born March 2",
-# "Ilse Vermeulen, aged 71"): a person, whatever the lists hold
+# "Ilse Vermeulen, aged 71"), or "born" abbreviated in Polish, Czech, Slovak, Slovene, German, Lithuanian, Hungarian
+# ("Tkachuk Oleksandr, ur. 3 marca 1994"): a person, whatever the lists hold
 _NAME_BEFORE_BIRTH = re.compile(
     r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+){1,3})"
-    r"[ \t]*(?:,|—|–|-|\()[ \t]*(?:born|DOB|aged)\b"
+    r"[ \t]*(?:,|—|–|-|\()[ \t]*(?:born|DOB|aged|(?:ur|nar|roj|geb|gim|sz[üu]l)\.|née|urodzon[ay])(?!\w)"
 )
 # A LinkedIn profile's address: its slug of two to four parts names its owner when one is a known name
 _LINKEDIN_NAME = re.compile(r"linkedin\.com/in/([a-z]{2,}(?:-[a-z]{1,}){1,3})(?![\w-])")

@@ -4005,3 +4005,18 @@ def test_an_airport_named_after_a_person_in_estonian_and_a_dutch_street_are_no_n
 )
 def test_more_introductions_a_neighbour_chinese_name_keys_a_latin_patronymic_and_a_dispatch_logs_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "Ako po si Rodel Villanueva Dumaguing. Kasama ko ang pamangkin kong si Jomar, at asawa ko na si Marites.",
+            ["Rodel Villanueva Dumaguing", "Jomar", "Marites"],
+        ),
+        ("Pregunta si Madrid tiene vuelos, si Dios quiere.", []),  # Spanish "si" is "if"
+        ("Dane pracownika:\nTkachuk Oleksandr, ur. 3 marca 1994, obywatelstwo ukraińskie", ["Tkachuk Oleksandr"]),
+    ],
+)
+def test_tagalogs_person_particle_and_a_name_before_an_abbreviated_born(text, names):
+    assert spans(NameRecognizer(), text) == names

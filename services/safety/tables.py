@@ -108,8 +108,8 @@ _KEY_KINDS = {
         "اسمالاب نامپدر ناممادر "
         # Amharic, Punjabi and Irish words for a name; the additional driver of a rental
         "ስም ሙሉስም ਨਾਂ ਨਾਮ ਪੂਰਾਨਾਮ ainm ainmiomlán additionaldriver conductoradicional "
-        # a Chinese form's Chinese and English names
-        "中文姓名 英文姓名 中文名 英文名"
+        # a Chinese form's Chinese and English names; Kazakh "full name", the owner's
+        "中文姓名 英文姓名 中文名 英文名 атыжөні иесініңатыжөні"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
@@ -168,7 +168,7 @@ ROLE_NAME_KEYS = frozenset(
         # who found, handed in or reported a thing (a lost-property book's "Finder"), who manages a case
         "finder foundby handedinby reportedby manager casemanager caseworker socialworker keyworker accountmanager "
         # an informant; a witness in Danish, Norwegian, Swedish, Dutch, Polish, Czech
-        "informant vidne vittne getuige świadek svědek "
+        "informant vidne vittne getuige świadek svědek சாட்சி "
         "employee employé employée empleado empleada angajat angajată salariat pracownik πατρώνυμο μητρώνυμο "
         "pracownica funcionário funcionária dipendente medewerker werknemer "
         "attendingphysician attendingdoctor treatingphysician referringphysician reviewer "

@@ -403,6 +403,9 @@ def test_hl7_next_of_kin_guarantor_and_clinicians_are_read_as_the_patient_is():
         ("Sloinne: Ó Súilleabháin\nCéadainm: Pádraig\n", "Ó Súilleabháin|Pádraig"),
         ("3. Imię ojca: Tadeusz\n4. Data urodzenia: 14.06.1966", "Tadeusz"),
         ("Conductor adicional: Iturralde, Matías (licencia 29.881.045)", "Iturralde, Matías"),
+        # a Kazakh owner's full name; a Tamil witness
+        ("Иесінің аты-жөні: Жақыпов Ерлан Серікұлы\nТуған күні: 1", "Жақыпов Ерлан Серікұлы"),
+        ("சாட்சி: ரா. கார்த்திகேயன்\n", "ரா. கார்த்திகேயன்"),
     ],
 )
 def test_name_keys_of_a_relation_or_role_in_more_languages(text, name):

@@ -268,6 +268,39 @@ def encoded_email_recognizer() -> Any:
     )
 
 
+# IBANs of the countries Presidio's IBAN table (``iban_patterns.regex_per_country``) lacks: those SWIFT's registry
+# added since (Mongolia, Oman, Russia, Somalia, ...) and the national ones of Angola, Mozambique, Iran and the
+# francophone African states; each country's length, the check digits tested by ``validate_result``
+_MORE_IBAN_LENGTHS = {
+    "AO": 25, "BF": 28, "BI": 27, "BJ": 28, "CF": 27, "CG": 27, "CI": 28, "CM": 27, "CV": 25, "DJ": 27, "DZ": 26,
+    "FK": 18, "GA": 27, "GQ": 27, "GW": 25, "HN": 28, "IR": 26, "KM": 27, "MA": 28, "MG": 27, "ML": 28, "MN": 20,
+    "MZ": 25, "NE": 28, "NI": 28, "OM": 23, "RU": 33, "SD": 18, "SN": 28, "SO": 23, "ST": 25, "SV": 28, "TD": 27,
+    "TG": 28, "YE": 30,
+}  # fmt: skip
+_MORE_IBAN = (
+    r"(?<![\w])(?:"
+    + "|".join(rf"{country}\d{{2}}(?: ?[0-9A-Z]){{{length - 4}}}" for country, length in _MORE_IBAN_LENGTHS.items())
+    + r")(?![0-9A-Za-z])"
+)
+
+
+def more_iban_recognizer() -> Any:
+    """IBAN_CODE: an IBAN of a country ``_MORE_IBAN_LENGTHS`` names, its check digits valid (ISO 13616's mod 97)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class MoreIbanRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            iban = pattern_text.replace(" ", "")
+            digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+            return int(digits) % 97 == 1
+
+    return MoreIbanRecognizer(
+        supported_entity="IBAN_CODE",
+        name="MoreIbanRecognizer",
+        patterns=[Pattern("IBAN of a country Presidio's table lacks", _MORE_IBAN, 0.5)],
+    )
+
+
 def resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Drop phone look-alikes that overlap a phone match, then keep the best of any overlap."""
     phones = [e for e in found if e.type == "PHONE_NUMBER"]
@@ -686,6 +719,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(ipv6_port_recognizer())
         self.analyzer.registry.add_recognizer(spoken_email_recognizer())
         self.analyzer.registry.add_recognizer(encoded_email_recognizer())
+        self.analyzer.registry.add_recognizer(more_iban_recognizer())
         # IBANs are written in capitals: read case-blind (the registry's flags), the IBAN pattern runs on into the
         # word after it ("ES64 0182 2705 6302 0154 8817 please" read as one longer, invalid IBAN) and the IBAN is lost
         self.analyzer.registry.remove_recognizer("IbanRecognizer")

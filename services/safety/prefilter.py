@@ -100,6 +100,7 @@ CONDITIONS: dict[str, Condition] = {
     "UsSsnRecognizer": lambda f: f.ascii_digits >= 9,
     # [A-Z]{2}[0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,6}: the two check digits
     "IbanRecognizer": lambda f: f.ascii_digits >= 2,
+    "MoreIbanRecognizer": lambda f: f.ascii_digits >= 2,  # pii.py's IBANs of more countries: the check digits
     # every IPv6 form holds two ':' at least (a '::', or groups joined by ':'; the fewest: '::',
     # 'a::', '::1', 'a::b'); IPv4 is four [0-9] groups joined by three '.'
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
@@ -145,6 +146,7 @@ PATTERNS_READ = {
     "DateRecognizer": "95ce0df7492c064a",
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
+    "MoreIbanRecognizer": "ff6d8c027f224540",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",

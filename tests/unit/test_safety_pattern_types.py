@@ -692,3 +692,21 @@ def test_a_number_in_a_tables_identifier_column_is_no_card(pii_detector):
 
 def test_a_quad_after_version_in_dutch_is_a_version(pii_detector):
     assert _found(pii_detector, "MyMinfin versie 24.1.0.7 geeft foutcode E-3304.", "IP_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        ("IBAN para processamento salarial: AO06 0040 0000 6729 5031 1016 4\n", "AO06 0040 0000 6729 5031 1016 4"),
+        ("NIB/IBAN: MZ59 0001 0000 0421 8873 5018 5", "MZ59 0001 0000 0421 8873 5018 5"),
+        ("شماره شبا: IR02 0120 0200 0000 9163 4827 51", "IR02 0120 0200 0000 9163 4827 51"),
+        ("Данс: MN86 0005 0050 4418 2273.", "MN86 0005 0050 4418 2273"),
+    ],
+)
+def test_ibans_of_countries_presidios_table_lacks(pii_detector, text, iban):
+    assert _found(pii_detector, text, "IBAN_CODE") == [iban]
+
+
+def test_an_iban_of_those_countries_with_wrong_check_digits_is_none(pii_detector):
+    assert _found(pii_detector, "MN87 0005 0050 4418 2273", "IBAN_CODE") == []
+    assert _found(pii_detector, "MN86 0005 0050 4418 227", "IBAN_CODE") == []  # one digit short

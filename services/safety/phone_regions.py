@@ -31,9 +31,10 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε", ("GR", "CY")),
-    "cyrillic": (r"телефон|тел|моб|мобильный|мобільний", ("RU", "UA", "BY", "KZ", "BG", "RS")),
+    # (Mongolian "утас")
+    "cyrillic": (r"телефон|тел|моб|мобильный|мобільний|утас", ("RU", "UA", "BY", "KZ", "BG", "RS", "MN")),
     "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
-    "baltic": (r"t[āa]lru[nņ]\w*|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
+    "baltic": (r"t[āa]lru[nņ]\w*|t[āa]lr|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
     # Singapore's and Malaysia's "hp" (handphone): "my hp 8812 4096"
     "malay": (r"hp|handphone", ("SG", "MY")),
 }

@@ -710,3 +710,15 @@ def test_ibans_of_countries_presidios_table_lacks(pii_detector, text, iban):
 def test_an_iban_of_those_countries_with_wrong_check_digits_is_none(pii_detector):
     assert _found(pii_detector, "MN87 0005 0050 4418 2273", "IBAN_CODE") == []
     assert _found(pii_detector, "MN86 0005 0050 4418 227", "IBAN_CODE") == []  # one digit short
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        # a Latvian cue abbreviated; Mongolian's "утас"
+        ("dzīvo: Brīvības iela 112-34, Rīga\ntālr. 29 417 653\n", "29 417 653"),
+        ("1. дэд проф. Ц. Оюунчимэг — утас 9911 4827", "9911 4827"),
+    ],
+)
+def test_latvian_and_mongolian_numbers_after_a_cue(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]

@@ -386,8 +386,8 @@ _KIN_BEFORE = re.compile(
     r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
-    # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu")
-    r"|kontoinhaber(?:in)?|account[ \t]+holder|beneficiary|beneficiario|bénéficiaire"
+    # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu", "account holder Ana Ruiz")
+    r"|(?:kontoinhaber(?:in)?|holder|beneficiary|beneficiario|bénéficiaire)(?![ \t]*\n)"
     # Tagalog's particle before a person's name ("Ako po si Rodel", "pamangkin kong si Jomar", "kay Marites"),
     # "si" after a Tagalog word only (Spanish "si" is "if")
     r"|(?:(?<=\bpo )|(?<=\bko )|(?<=\bna )|(?<=\bang )|(?<=\bat )|(?<=\bay )|(?<=\bkong )|(?<=\bkasi )|(?<=\blang )"

@@ -4016,6 +4016,8 @@ def test_more_introductions_a_neighbour_chinese_name_keys_a_latin_patronymic_and
         ),
         ("Pregunta si Madrid tiene vuelos, si Dios quiere.", []),  # Spanish "si" is "if"
         ("Dane pracownika:\nTkachuk Oleksandr, ur. 3 marca 1994, obywatelstwo ukraińskie", ["Tkachuk Oleksandr"]),
+        ("Please pay the account holder Nkemdirim Obiajulu-Fenske today.", ["Nkemdirim Obiajulu-Fenske"]),
+        ("Rolls-Royce umbrella holder\nPicker to scan each bay", []),  # a holder on the line before
     ],
 )
 def test_tagalogs_person_particle_and_a_name_before_an_abbreviated_born(text, names):

@@ -83,7 +83,7 @@ _TOWNS_POSTAL = rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_TOWN}{{1,2}}|{_POSTA
 _STREET_FIRST = (
     r"(?:Rua|Avenida|Av\.|Calle|Carrer|Via|Viale|Corso|Piazza|Piazzale|Plaza|Paseo|Praça|Largo|Travessa|"
     r"Alameda|Estrada|Rambla|Camino|Calçada|Ronda|Passeig|Vico|Vicolo|C/|Avda\.|Pasaje|Psje\.|Jr\.|Jirón|"
-    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Rúa|Kale|Gran\s+V[ií]a|Camí|Ulica|Put|Trg|Булевар|Улица)"
+    r"Calzada|Carrera|Rue|Chemin|Strada|Str\.|Bulevardul|Bulevar|Rúa|Kale|Gran\s+V[ií]a|Camí|Ulica|Put|Trg|Булевар|Улица)"
 )
 # The same in lower case, as Italian, Portuguese, French and Spanish write them in a sentence ("di via Aurelio
 # Saffi 22"): only where a postcode and its town close the address
@@ -94,6 +94,7 @@ _LATIN_UNIT_WORD = r"piso|depto|dpto|apartamento|apto|apt|interior|int|torre|blo
 _LATIN_UNIT = (
     rf"(?i:{_LATIN_UNIT_WORD}|casa|of|bte|bus|ap|bl|sc|et)\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?"
     rf"(?: (?i:{_LATIN_UNIT_WORD})\.?\s?[\w°º-]{{1,6}}(?: [A-Z]\b)?)?"
+    r"|r/c\b"  # Portuguese "rés-do-chão", the ground floor
 )
 # A part after a street-first address's house number: a unit (``_LATIN_UNIT``, or "4° B"), a colonia, district or
 # town ("Col. Roma Norte", "Villa Alemana"), a postcode ("C.P. 06700", "15001", an Argentine "C1045AAC"); a word
@@ -101,7 +102,9 @@ _LATIN_UNIT = (
 _LATIN_PART = (
     rf"(?:{_LATIN_UNIT}"
     r"|\d{1,2}[°º](?: ?[A-Z]\b)?"
-    r"|(?:(?:Col|C\.P|CP)\.?\s)?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}|[A-Z]\d{4}[A-Z]{3})"
+    # (a lower-case word for a quarter or a commune before its name: "ejido La Soledad", "colonia Centro")
+    r"|(?:(?:Col|C\.P|CP)\.?\s|(?:ejido|colonia|barrio|fraccionamiento|fracc\.|vereda|aldea|bairro)\s)?"
+    r"(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}|[A-Z]\d{4}[A-Z]{3})"
     r"(?:(?<!\.) (?:(?:de|del|la|los|las|do|da|dos|das|y) )?(?:[A-ZÀ-Þ][\w.'’-]*|\d{4,5}))*)"
 )
 # German and Dutch street words written apart from the name ("Schönhauser Allee", "Alte Straße").
@@ -325,8 +328,10 @@ _ADDRESS_PATTERNS = [
     # Ikeja, Lagos" (Nigeria)
     rf"\bNo\.?\s*\d{{1,5}}[A-Z]?,\s*(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
     r"(?:,[ \t]*[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}){0,3}",
-    # (Afrikaans and Dutch "Posbus", "Postbus"; in capitals too: "P.O. BOX 41873, DEIRA, DUBAI")
-    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag|BOX|BAG)|\bPos(?:t)?bus)"
+    # (Afrikaans and Dutch "Posbus", "Postbus"; Swahili "S.L.P." (Sanduku la Posta); in capitals too: "P.O. BOX 41873,
+    # DEIRA, DUBAI")
+    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag|BOX|BAG)|\bPos(?:t)?bus"
+    r"|\bS\.L\.P\.)"
     rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
@@ -375,7 +380,7 @@ _ADDRESS_PATTERNS = [
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
-    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}?,? (?:(?i:n\.?\s?º|nr\.|no\.)\s?)?\d{{1,5}}[A-Za-z]?"
+    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}?,? (?:(?i:n\.?\s?º|nr\.|no\.|número|núm\.)\s?)?\d{{1,5}}[A-Za-z]?"
     rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
     # Colombian: the street's type and number, then "#" (or "No.") and the cross street's number and the house's:
     # "Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá", "Cra. 7 No. 71-21, Bogotá"

@@ -278,7 +278,7 @@ _MORE_IBAN_LENGTHS = {
     "TG": 28, "YE": 30,
 }  # fmt: skip
 _MORE_IBAN = (
-    r"(?<![\w])(?:"
+    r"(?<![\w])(?=[A-Z]{2}\d\d)(?:"
     + "|".join(rf"{country}\d{{2}}(?: ?[0-9A-Z]){{{length - 4}}}" for country, length in _MORE_IBAN_LENGTHS.items())
     + r")(?![0-9A-Za-z])"
 )

@@ -146,12 +146,12 @@ PATTERNS_READ = {
     "DateRecognizer": "95ce0df7492c064a",
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
-    "MoreIbanRecognizer": "ff6d8c027f224540",
+    "MoreIbanRecognizer": "b8a2fa6ce93902a4",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "86fd1bef3b1c0495",
+    "AddressRecognizer": "5b240b968bcde95b",
     "DateOfBirthRecognizer": "87fa22fc29fb43c1",
 }
 

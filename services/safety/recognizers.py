@@ -1294,12 +1294,12 @@ class NameRecognizer(EntityRecognizer):
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
         extra = spelled_names(text) + self._spoken_names(text) + cyrillic_names(text) + blame_authors(text)
-        extra += latin_patronymic_names(text) if "ov" in text or "ev" in text or "iv" in text else []
+        extra += latin_patronymic_names(text) if "vna" in text or "vich" in text or "vič" in text else []
         extra += non_latin_names.known_names(text)
         for start, end in nicknamed(text):  # whole, over the parts the runs found in it
             out = [r for r in out if not (start <= r.start and r.end <= end)]
             extra.append((start, end))
-        for start, end in caps_surname_first_names(text) if ", " in text else ():  # over a run of the role and a name
+        for start, end in caps_surname_first_names(text) if _CAPS_COMMA.search(text) else ():  # over a role's run
             out = [r for r in out if not (r.start < end and start < r.end)]
             extra.append((start, end))
         extra += self._chat_senders(text) if "\n" in text else []
@@ -1322,7 +1322,7 @@ class NameRecognizer(EntityRecognizer):
             last = cjk_name_lists()[1]
             extra += [m.span(1) for m in _KATAKANA_NAME_HONOURED.finditer(text)]
             extra += [m.span(1) for m in _ONE_KANJI_SURNAME_HONOURED.finditer(text) if m.group(1) in last]
-        if any(cue in text for cue in ("born", "DOB", "aged", ".", "née", "urodzon")):  # "..., born March 2, 1989"
+        if any(cue in text for cue in _BIRTH_WORDS_AFTER_NAME):  # "Fartuun Abdulle — born March 2, 1989"
             extra += [
                 m.span(1)
                 for m in _NAME_BEFORE_BIRTH.finditer(text)
@@ -2229,6 +2229,9 @@ _CAPS_SURNAME_FIRST = re.compile(
 )
 
 
+_CAPS_COMMA = re.compile(r"[A-Z]{2}, ?[A-Z]{2}")  # (a cheap look for what every match holds)
+
+
 def caps_surname_first_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the names ``_CAPS_SURNAME_FIRST`` finds."""
     return [m.span(2) for m in _CAPS_SURNAME_FIRST.finditer(text) if m.group(2).split()[-1].lower() not in _LEGAL_FORMS]
@@ -2244,6 +2247,20 @@ _NICKNAMED = re.compile(
 # Two to four words written as names before a birth date's or an age's word ("Fartuun Abdulle — born March 2",
 # "Ilse Vermeulen, aged 71"), or "born" abbreviated in Polish, Czech, Slovak, Slovene, German, Lithuanian, Hungarian
 # ("Tkachuk Oleksandr, ur. 3 marca 1994"): a person, whatever the lists hold
+_BIRTH_WORDS_AFTER_NAME = (
+    "born",
+    "DOB",
+    "aged",
+    "ur.",
+    "nar.",
+    "roj.",
+    "geb.",
+    "gim.",
+    "szül.",
+    "szul.",
+    "née",
+    "urodzon",
+)
 _NAME_BEFORE_BIRTH = re.compile(
     r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-ŽȘȚ][a-zà-öø-ÿā-žșț'’-]+){1,3})"
     r"[ \t]*(?:,|—|–|-|\()[ \t]*(?:born|DOB|aged|(?:ur|nar|roj|geb|gim|sz[üu]l)\.|née|urodzon[ay])(?!\w)"

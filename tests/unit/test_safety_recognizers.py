@@ -4022,3 +4022,27 @@ def test_more_introductions_a_neighbour_chinese_name_keys_a_latin_patronymic_and
 )
 def test_tagalogs_person_particle_and_a_name_before_an_abbreviated_born(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Anwani ni S.L.P. 1214, Mwanza (nyumbani ni Kayenze Ndogo)", "S.L.P. 1214, Mwanza"),  # Swahili's P.O. Box
+        (
+            "Živim na adresi Bulevar kralja Aleksandra 211, stan 14, 11000 Beograd. Šaljem",
+            "Bulevar kralja Aleksandra 211, stan 14, 11000 Beograd",
+        ),
+        (
+            "Productor: Calle Morelos número 27, ejido La Soledad, Huandacareo, Michoacán, es la casa",
+            "Calle Morelos número 27, ejido La Soledad, Huandacareo, Michoacán",
+        ),
+        (
+            "recolhida em Av. Julius Nyerere, n.º 1420, r/c, Bairro da Polana Cimento, Maputo, de segunda",
+            "Av. Julius Nyerere, n.º 1420, r/c, Bairro da Polana Cimento, Maputo",
+        ),
+    ],
+)
+def test_a_swahili_po_box_a_serbian_boulevard_a_spanish_number_word_and_ejido_and_a_portuguese_ground_floor(
+    text, address
+):
+    assert spans(AddressRecognizer(), text) == [address]

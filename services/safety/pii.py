@@ -277,10 +277,11 @@ _MORE_IBAN_LENGTHS = {
     "MZ": 25, "NE": 28, "NI": 28, "OM": 23, "RU": 33, "SD": 18, "SN": 28, "SO": 23, "ST": 25, "SV": 28, "TD": 27,
     "TG": 28, "YE": 30,
 }  # fmt: skip
+# (in capitals only, as the IBAN recogniser below reads them: Presidio's registry reads its patterns case-blind)
 _MORE_IBAN = (
-    r"(?<![\w])(?=[A-Z]{2}\d\d)(?:"
+    r"(?-i:(?<![\w])(?=[A-Z]{2}\d\d)(?:"
     + "|".join(rf"{country}\d{{2}}(?: ?[0-9A-Z]){{{length - 4}}}" for country, length in _MORE_IBAN_LENGTHS.items())
-    + r")(?![0-9A-Za-z])"
+    + r")(?![0-9A-Za-z]))"
 )
 
 

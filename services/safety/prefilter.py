@@ -146,7 +146,7 @@ PATTERNS_READ = {
     "DateRecognizer": "95ce0df7492c064a",
     "EmailRecognizer": "004723abbb67ff6c",
     "IbanRecognizer": "1f98697e78e08d67",
-    "MoreIbanRecognizer": "b8a2fa6ce93902a4",
+    "MoreIbanRecognizer": "67c9ca4a81498275",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",

@@ -710,6 +710,7 @@ def test_ibans_of_countries_presidios_table_lacks(pii_detector, text, iban):
 def test_an_iban_of_those_countries_with_wrong_check_digits_is_none(pii_detector):
     assert _found(pii_detector, "MN87 0005 0050 4418 2273", "IBAN_CODE") == []
     assert _found(pii_detector, "MN86 0005 0050 4418 227", "IBAN_CODE") == []  # one digit short
+    assert _found(pii_detector, "iban mn86 0005 0050 4418 2273 please", "IBAN_CODE") == []  # in lower case, as above
 
 
 @pytest.mark.parametrize(

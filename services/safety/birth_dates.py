@@ -36,7 +36,7 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # contexts, and each again without its accents ("fevrier", "aout") and with umlauts written out ("maerz").
 _MONTH_LOCALES = (
     "en de fr es pt it nl sv da nb nn fi et pl cs sk ru uk be bg sr hr bs sl mk el tr ro hu lt lv "
-    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ta mr mt so kk ha uz sr_Latn"
+    "id ms vi tl sq ca gl eu cy ga is af sw hi th es_PE bn ur ka he ar ar_SY ta mr mt so kk ha uz sr_Latn"
 ).split()
 
 
@@ -139,8 +139,8 @@ _DATE = (
     # (the year first, also with a space after each dot, as Korean writes it: "2006. 10. 04.")
     r"(?i:\d{4}(?:[-/.]|\.\s)\d{1,2}(?:[-/.]|\.\s)\d{1,2}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
-    # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958")
-    r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_]))\s*[/.-]\s*\d{4}"
+    # spaced ("14. 3. 1955", "14 / 02 / 2020"), or the month in Roman numerals ("17-IV-1958", Polish "7 IX 2013")
+    r"|\d{1,2}\.?\s*[/.-]?\s*(?:\d{1,2}\s*[/.-]|(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})(?![^\W\d_])\s*[/.-]?)\s*\d{4}"
     # a day, a month's name, a year, in any of the month names' languages, in figures or words:
     # "14 February 1961", "3rd of May 1990", Hebrew "9 בינואר 1958" ("in January"), "16 de março de 2006",
     # "12.Mai 1939", "the fourth of March, nineteen eighty-seven", "le vingt-deux avril mille neuf cent
@@ -383,8 +383,16 @@ _BIRTH_CUES = (
     r"төрсөн(?:\s+он,?\s+сар,?\s+өдөр)?",
     r"tug['’ʻ]ilgan(?:\s+sanasi)?",
     r"ծնվ\.",
-    # Japanese "born" after the date, closing its brackets: "チャン・ティ・ラン（1997年11月2日生）"
-    r"生(?=[)）])",
+    # Japanese "born" after the date: "チャン・ティ・ラン（1997年11月2日生）", "平成9年11月2日生まれ",
+    # "1995年4月8日生、"; Korean in brackets: "(2018.07.21생)"
+    r"生(?:まれ|(?=[)）、,，。\s]|\Z))",
+    r"생(?=[)）])",
+    # Russian "д.р." (date of birth), "born" ("родившемуся 12 февраля 1979 года"); Turkish "d.t." (doğum tarihi)
+    # before a date; Hindi "जन्म" (birth) before one ("(जन्म 05-11-1978)")
+    r"д\.\s?р\.",
+    r"родивш[а-я]{0,5}",
+    r"d\.\s?t\.(?=\s*\d)",
+    r"जन्म(?=\s*[\d०-९])",
 )
 
 
@@ -418,7 +426,9 @@ _DOB = re.compile(
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){0,6}?\s+(?:is|was|shows|says)\s+(?:wrong|incorrect)[,.;]?\s+(?:it['’]?s|it\s+is|should\s+be)\b"
     # (or said to be wrong, then corrected: "date of birth also shows wrong, it's 26.06.1987")
-    r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|reads|says|shows|като)\b"
+    r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|reads|says|shows|като|ay)\b"
+    # (a log's change of the field: "field=birthdate old=null new=\"1988-05-17\"")
+    r'|\s+old=(?:"[^"\n]*"|\S+)\s+new(?==)'
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
     rf"|{_REQUEST_WORDS}(?=[?.!]?[ \t]*\n)"
     # (in Japanese: "生年月日をお願いします。")
@@ -430,9 +440,9 @@ _DOB = re.compile(
     r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
-    r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*:))?(?:\s+value)?"
+    r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*(?::|[—–]\s)))?(?:\s+value)?"
     # (Armenian and Ethiopic write their own colons: "Ծննդյան ամսաթիվ՝ 12.04.2015", "የትውልድ ቀን፡ ...")
-    r"(?:\s*/\s*age)?\s*[\"']?\s*[:=：–—፦፡՝-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦፡՝-]?\s*)?[(（「『]?"
+    r"(?:\s*/\s*[^\W\d_]+)?\s*[\"']?\s*[:=：–—፦፡՝】-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦፡՝-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
@@ -538,7 +548,7 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 # brackets: "（1997年11月2日生）".
 _DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den|is|op)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
 _DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
-_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|生(?=[)）])")
+_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|生(?:まれ|(?=[)）、,，。\s]|\Z))|생(?=[)）])")
 
 
 def dates_before_cues(text: str, cues: list[int]) -> Iterator[re.Match]:

@@ -152,7 +152,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "5b240b968bcde95b",
-    "DateOfBirthRecognizer": "87fa22fc29fb43c1",
+    "DateOfBirthRecognizer": "de86f64f0f1f23f4",
 }
 
 

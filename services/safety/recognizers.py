@@ -405,7 +405,7 @@ _LABEL_WORDS = frozenset(
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
-    nombre nom nome naam navn namn carrier
+    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة
     """.split()
 )
 # Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
@@ -428,7 +428,8 @@ _SPEAKER_ROLE_WORDS = (
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
-    kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف umtholampilo πελάτης υπάλληλος לקוח נציג נציגה
+    kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف الموظفة مقدم المترجم المترجمة المتقدم
+    umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante
     ви вы ти ты вие
     """.split()
     )
@@ -799,6 +800,8 @@ _HANDLE_LABEL = re.compile(
     rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
 )
 _MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
+# An indented line under a key's line: a YAML mapping's key, no speaker ("  - naam: ...\n    talen: [ar, fr]")
+_NESTED_KEY_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)?[\w.-]+[ \t]*:[^\n]*\n[ \t]+\Z")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
 _HTML_TAGS = frozenset(
     """
@@ -1372,9 +1375,9 @@ class NameRecognizer(EntityRecognizer):
     def _chat_senders(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of a chat export's senders that are names, at every line, in any script, and of
         their given names where another line calls them ("ya Hagar", "수아야"). A chat: three sender lines
-        or more, two senders or more, one of them on two lines at least. A sender is a name when it looks
-        like one (``_sender_looks_named``) and recurs, or stands once in a script without case, or is
-        known to the name lists or written as two names or more."""
+        or more, two senders or more, one of them (not a form's key) on two lines at least. A sender is a
+        name when it looks like one (``_sender_looks_named``) and recurs, or stands once in a script without
+        case, or is known to the name lists or written as two names or more."""
         lines = [
             self._role_left_out(text, m.start(1), m.end(1))
             for m in _ANY_SENDER.finditer(text)
@@ -1386,8 +1389,9 @@ class NameRecognizer(EntityRecognizer):
         timed_counts = collections.Counter(text[a:b] for a, b in timed)
         lines += [(a, b) for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper()]
         counts.update(text[a:b] for a, b in timed if timed_counts[text[a:b]] >= 2 and not text[a].isupper())
-        if len(lines) < 3 or len(counts) < 2 or max(counts.values()) < 2 or _form_records(text, lines):
-            return []
+        recurring = [label for label, count in counts.items() if count >= 2 and not key_kind(label)]
+        if len(lines) < 3 or len(counts) < 2 or not recurring or _form_records(text, lines):
+            return []  # (a form's key on two lines makes no chat: "氏名（漢字）：", "氏名（フリガナ）：")
         names = {label for label in counts if self._sender_is_named(label, counts[label])}
         found = [(a, b) for a, b in lines if text[a:b] in names]
         for label in names:
@@ -1752,9 +1756,14 @@ class NameRecognizer(EntityRecognizer):
                 continue
             # one word before a colon ("tnguyen:", "kofi:"): an initial and a known surname, or a given name that
             # speaks twice (a YAML key is a word and seldom a given name twice)
-            if not is_common_word(handle) and (
-                (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS)
-                or (said[handle] >= 2 and self._user_name_is_person(handle))
+            nested = _NESTED_KEY_BEFORE.search(text, max(0, m.start(group) - 200), m.start(group))
+            if (
+                not nested
+                and not is_common_word(handle)
+                and (
+                    (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS)
+                    or (said[handle] >= 2 and self._user_name_is_person(handle))
+                )
             ):  # not a word ("seller:", an "s" and the surname "Eller")
                 found.append((m.start(group), m.end(group)))
         if len(found) + len(_SPEAKER_LABEL.findall(text)) < 2:

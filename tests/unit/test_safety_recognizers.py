@@ -4046,3 +4046,56 @@ def test_a_swahili_po_box_a_serbian_boulevard_a_spanish_number_word_and_ejido_an
     text, address
 ):
     assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a form's key on two lines ("氏名（漢字）", "氏名（カナ）") makes no chat of its other keys
+        "申込書\n記入日：2025年1月9日\n氏名（漢字）：\n氏名（カナ）：\n性別：女\n携帯電話：\n車名：フィット\n型式：X",
+        # an Arabic interview's role labels, two words each
+        "رقم الملف: 55-210\nالموظفة: ما اسمك؟\nمقدم الطلب: نعم\nالموظفة: شكراً\nمقدم الطلب: العفو\nالمترجم: توضيح",
+        # a Spanish call's "Llamante" (the caller)
+        "Agente: Buenos días.\nLlamante: Hola, buenos días.\nAgente: ¿Dígame?\nLlamante: Es sobre mi embarque.",
+        # a YAML list's keys under its items: a key twice is no speaker
+        "piket:\n  - naam: onbekend\n    talen: [ar, fr]\n  - naam: onbekend\n    talen: [ti, am]\n",
+    ],
+)
+def test_form_keys_arabic_and_spanish_role_labels_and_yaml_keys_are_no_chat_senders(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("①森 奈々です\n②平成11年3月8日生まれです\n③母の番号", "平成11年3月8日"),  # Japanese "born" after the date
+        ("【子】森 一郎　昭和45年6月1日生\n　住所", "昭和45年6月1日"),
+        ("氏名　森 一郎\n【生年月日】昭和20年1月7日\n【死亡】", "昭和20年1月7日"),  # a bracketed key, no colon
+        ("동생 이서준 (2019.04.02생) – 재원 중", "2019.04.02"),  # Korean "born" in brackets after the date
+        ("Орлов Павел Ильич, д.р. 14.03.2007. Полис", "14.03.2007"),  # Russian "д.р."
+        ("Справка выдана Орлову П. И., родившемуся 3 марта 1981 года, в том", "3 марта 1981 года"),
+        ("Дата рождения Ксении — 01.06.2018.", "01.06.2018"),  # a name between the cue and a dash
+        ("Yabancı: X — d.t. 05.05.1990 (Şam), baba adı", "05.05.1990"),  # Turkish "d.t."
+        ("Doğum Tarihi / Yeri: 02.02.1975 / Konya", "02.02.1975"),  # "date / place of birth"
+        ("Yung birthday ko po ay ika-9 ng Mayo 1988, salamat", "ika-9 ng Mayo 1988"),  # Tagalog "ay"
+        ("مقدم الطلب: مواليد ٢ شباط ١٩٩١، دمشق", "٢ شباط ١٩٩١"),  # the Levant's month names
+        ("मेरे पुत्र (जन्म 11-02-1980) को", "11-02-1980"),  # Hindi "birth" before a date
+        ("Data urodzenia: 4 XI 2012\nPESEL", "4 XI 2012"),  # a Roman month between spaces
+        ('update id=77 field=birthdate old=null new="1979-09-30"', "1979-09-30"),  # a log's change of the field
+    ],
+)
+def test_birth_marks_after_the_date_russian_turkish_hindi_cues_levantine_months_and_a_logs_new_value(text, date):
+    assert spans(DateOfBirthRecognizer(), text) == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024年4月1日生効の規約",  # "生" opening another word: no birth
+        "第3学年 2023年9月1日生活記録",
+        "Hotel d.t. Lisboa, 2 rooms",  # "d.t." with no date after it
+        "Ticket 12 IX 2013-B",  # not after a cue
+    ],
+)
+def test_no_birth_date_without_its_mark(text):
+    assert spans(DateOfBirthRecognizer(), text) == []

@@ -203,6 +203,8 @@ _NOT_PERSON_WORDS = set(
     house unidos unidas blk spaniel terrier retriever sennen sennenhund poodle estafeta correos fedex dpd gls
     solicitors attorneys lawyers advocates immigration accountants adı soyadı terriër
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
+    directeur directrice président présidente maire ministre préfet procureur recteur doyen
+    architekten architects arquitectos architectes architetti
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -284,15 +286,20 @@ _POSSESSIVE = re.compile(r"['’]s$")
 # (Italian and Dutch write their titles in lower case too: "la sig.ra Kovalenko", "il dott. Bianchi", "dhr. Ruud
 # van der Meulen")
 _TITLE_TAIL = re.compile(
-    rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.|dhr\.|mevr\.|mr\.|paní|pani|pane)[ \t]*\Z"
+    rf"\b(?:{TITLES}|sig\.(?:ra|na)?|dott\.(?:ssa)?|avv\.|ing\.|dhr\.|mevr\.|mr\.|paní|pani|pane|pan|panem|pana|panu|panią"
+    # Greek "Mr" / "Mrs" in their cases ("Αξιότιμε κύριε Παπαδόπουλε")
+    r"|κύριε|κύριο|κυρίου|κυρία|κυρίας)[ \t]*\Z"
 )
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
-    "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice".split()
+    "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
+    # Polish "Mr" / "Mrs" in their cases ("Pani Bożeno", "Panem Helmutem Krügerem"), French in full
+    "pan pani panem pana panu panią państwo madame monsieur mademoiselle".split()
 )
-# Titles that are words too ("Justice League", "a judge"): a title before two words or more only
-_WEAK_TITLES = frozenset({"judge", "justice"})
+# Titles that are words too ("Justice League", "a judge"): a title before two words or more only; French
+# forms of address, also in a book's title ("Monsieur Pélican ne dort jamais"): before two words or a known name
+_WEAK_TITLES = frozenset({"judge", "justice", "monsieur", "madame", "mademoiselle"})
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
@@ -306,7 +313,9 @@ _LEAD = _TITLE_WORDS | set(
     # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
     # Yılmaz"); not "Ola" (a given name)
     "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
-    "howdy shalom namaste salaan lugupeetud".split()
+    "howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
+    # kin in Polish before a given name ("Ojciec Józef, matka Marianna")
+    "ojciec matka syn córka mąż żona brat siostra dziadek babcia wnuk wnuczka néhai".split()
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
@@ -377,6 +386,8 @@ _KIN_BEFORE = re.compile(
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
     # a neighbour in Dutch, German, French, Spanish, Portuguese, Italian, Polish ("Mijn buurman, Kees Oosterhuis")
     r"|buurman|buurvrouw|nachbar(?:in)?|voisin(?:e)?|vecin[oa]|vizinh[oa]|vicin[oa]|sąsiad(?:ka)?"
+    # kin in Polish ("Ojciec Józef, matka Marianna")
+    r"|ojciec|matka|syn|córka|mąż|żona|brat|siostra|dziadek|babcia|wnuk|wnuczka"
     # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
     # "mama Neema", "mia moglie, Rossella")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
@@ -387,14 +398,16 @@ _KIN_BEFORE = re.compile(
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
     # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu", "account holder Ana Ruiz")
-    r"|(?:kontoinhaber(?:in)?|holder|beneficiary|beneficiario|bénéficiaire)(?![ \t]*\n)"
+    r"|(?:kontoinhaber(?:in)?|holder|beneficiary|beneficiario|bénéficiaire)(?![ \t]*\n)(?:[ \t]*:(?![ \t]*\n))?"
     # Tagalog's particle before a person's name ("Ako po si Rodel", "pamangkin kong si Jomar", "kay Marites"),
     # "si" after a Tagalog word only (Spanish "si" is "if")
     r"|(?:(?<=\bpo )|(?<=\bko )|(?<=\bna )|(?<=\bang )|(?<=\bat )|(?<=\bay )|(?<=\bkong )|(?<=\bkasi )|(?<=\blang )"
     r"|(?<=\bniya ))(?-i:si|sina)|(?-i:kay|kina)"
-    r"|(?<=\bz[ \t])domu"
+    r"|(?<=\bz[ \t])(?:domu|d\.)"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
+# The word before a maiden name ("née", "geb.", Polish "z domu" and "z d.")
+_MAIDEN_BEFORE = re.compile(r"(?i)\b(?:n[ée]e|geb\.|geborene|z[ \t]+(?:domu|d\.))[ \t]*\Z")
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
     """
@@ -554,10 +567,10 @@ _TRAVEL_TITLE_AFTER = re.compile(r"[ \t]+(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)\Z")
 # "นางสาว")
 # A word in Latin letters, accents too ("Honnêtement" after "Employé :" is an adverb, no name)
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ'’.-]+")
-# Where a role's value may go on after its name: a comma, a bracket
-_ROLE_VALUE_STOP = re.compile(r",|[ \t]+\(")
+# Where a role's value may go on after its name: a comma, a bracket, a spaced dash ("يوسف حداد – +971 ...")
+_ROLE_VALUE_STOP = re.compile(r",|[ \t]+\(|[ \t]+[–—][ \t]")
 _FIELD_TITLE = re.compile(
-    rf"(?:{TITLES}|Smt|Shri|Sri|Kum|BS|د|ד\"ר|डॉ|श्रीमती|श्री|सुश्री|कुमारी)\.?[ \t]+"
+    rf"(?:{TITLES}|Smt|Shri|Sri|Kum|BS|Adv|Mag|د|ד\"ר|डॉ|श्रीमती|श्री|सुश्री|कुमारी|एडवोकेट)\.?[ \t]+"
     r"|(?:นางสาว|นาง|นาย|นพ\.|พญ\.|ดร\.|ด\.ช\.|ด\.ญ\.)[ \t]*"  # a Thai title, glued to the name or not
 )
 # Keys a product's or a place's name sits under too: their value must read as a person's name
@@ -1223,6 +1236,8 @@ class NameRecognizer(EntityRecognizer):
         if not word.isascii():
             parts += [fold(p) for p in parts]
         given = any(p in self.first for p in parts)
+        if word.endswith("né") and len(word) > 4 and (word[:-2] in self.first or fold(word[:-2]) in self.first):
+            return False, True  # a Hungarian wife's name from her husband's given name: "Szabó Lajosné"
         if not given and "-" in word and token.split("-", 1)[1].islower() and _KOREAN_GIVEN.match(word):
             given = True  # "Hye-jin", "Min-jun"
         return given, any(p in self.last for p in parts)
@@ -1821,7 +1836,8 @@ class NameRecognizer(EntityRecognizer):
             if lead in _DETERMINERS or lead in _FUNCTION_OPENERS:  # "The Newton office", "To Maria Lopez"
                 continue
             # (Spanish "DON" in capitals a title too)
-            titled = titled or (lead in _TITLE_WORDS and (lead not in _WEAK_TITLES or len(words) >= 2)) or lead == "don"
+            strong = lead not in _WEAK_TITLES or len(words) >= 2 or (words and any(self._known(words[0].group())))
+            titled = titled or (lead in _TITLE_WORDS and strong) or lead == "don"
             cued = cued or lead not in _TITLE_WORDS
         shouted = all(w.group().isupper() for w in words)
         cut = (
@@ -1938,6 +1954,9 @@ class NameRecognizer(EntityRecognizer):
             or (_ROLE_BRACKET_AFTER.match(text[end:]) is not None and _SPEAKER_BEFORE.search(before) is not None)
         )
         kin = worded and len(tokens) <= 3 and _KIN_BEFORE.search(before) is not None
+        # a maiden name in capitals ("LEFORT, née MARCHAND")
+        maiden = len(tokens) == 1 and len(tokens[0]) > 2 and tokens[0].isupper()  # (not a format's "geb. TT.MM.JJJJ")
+        kin = kin or (maiden and _MAIDEN_BEFORE.search(before) is not None)
         here = (
             worded
             and (2 <= len(tokens) <= 3 or (len(tokens) == 1 and known[0][0]))

@@ -109,7 +109,9 @@ _KEY_KINDS = {
         # Amharic, Punjabi and Irish words for a name; the additional driver of a rental
         "ስም ሙሉስም ਨਾਂ ਨਾਮ ਪੂਰਾਨਾਮ ainm ainmiomlán additionaldriver conductoradicional "
         # a Chinese form's Chinese and English names; Kazakh "full name", the owner's
-        "中文姓名 英文姓名 中文名 英文名 атыжөні иесініңатыжөні"
+        "中文姓名 英文姓名 中文名 英文名 атыжөні иесініңатыжөні "
+        # an account's holder (Polish), the deceased's name (Hebrew), the athlete's (Arabic)
+        "właściciel właścicielka שםהנפטר שםהנפטרת اسمالرياضي اسمالرياضية"
     ),
     "given": (
         "firstname givenname given first forename forenames vorname vornamen prenom prénom prenoms prénoms "
@@ -189,7 +191,12 @@ ROLE_NAME_KEYS = frozenset(
         "বাড়িওয়ালারনাম অভিভাবকেরনাম "
         "पिताकानाम माताकानाम पतिकानाम पत्नीकानाम आवेदककानाम अभिभावककानाम "
         "ਪਿਤਾਦਾਨਾਂ ਪਿਤਾਦਾਨਾਮ ਮਾਤਾਦਾਨਾਂ ਮਾਤਾਦਾਨਾਮ ਪਤੀਦਾਨਾਂ ਪਤੀਦਾਨਾਮ "
-        "والدکانام والدہکانام شوہرکانام imięojca imięmatki imieojca imiematki sloinnebreithedomháthar"
+        "والدکانام والدہکانام شوہرکانام imięojca imięmatki imieojca imiematki sloinnebreithedomháthar "
+        # kin, witnesses, coaches, workers and interpreters in Arabic, Hindi, Dutch and Turkish (an heir's list
+        # "الابن: ...", "गवाह: ...", "tolk: ...", "baba adı: ..."), who held an interview (Polish), a salesperson
+        "المدرب المدربة الزوجة الزوج الابن الابنة الشهود الشاهد العاملة العامل المترجم المترجمة الموظفةالمسؤولة "
+        "الموظفالمسؤول توقيعالرياضي खिलाड़ी देखभालकर्ता निष्पादक गवाह tolk tercüman tercuman yabancı babaadı "
+        "anneadı rozmowęprzeprowadziła rozmowęprzeprowadził satışdanışmanı"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}

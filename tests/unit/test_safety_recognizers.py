@@ -4054,7 +4054,8 @@ def test_a_swahili_po_box_a_serbian_boulevard_a_spanish_number_word_and_ejido_an
         # a form's key on two lines ("氏名（漢字）", "氏名（カナ）") makes no chat of its other keys
         "申込書\n記入日：2025年1月9日\n氏名（漢字）：\n氏名（カナ）：\n性別：女\n携帯電話：\n車名：フィット\n型式：X",
         # an Arabic interview's role labels, two words each
-        "رقم الملف: 55-210\nالموظفة: ما اسمك؟\nمقدم الطلب: نعم\nالموظفة: شكراً\nمقدم الطلب: العفو\nالمترجم: توضيح",
+        "رقم الملف: 55-210\nالموظفة: ما اسمك؟\nمقدم الطلب: نعم\nالموظفة: شكراً\nمقدم الطلب: العفو\n"
+        "المترجم: للتوضيح، يقصد أنها مريضة",
         # a Spanish call's "Llamante" (the caller)
         "Agente: Buenos días.\nLlamante: Hola, buenos días.\nAgente: ¿Dígame?\nLlamante: Es sobre mi embarque.",
         # a YAML list's keys under its items: a key twice is no speaker
@@ -4099,3 +4100,31 @@ def test_birth_marks_after_the_date_russian_turkish_hindi_cues_levantine_months_
 )
 def test_no_birth_date_without_its_mark(text):
     assert spans(DateOfBirthRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("اسم الرياضي: ليلى عمر الزعابي\nالرياضة: السباحة", ["ليلى عمر الزعابي"]),  # the athlete's name
+        ("المدرب: سامي نجار – +971 50 111 2233", ["سامي نجار"]),  # a coach's name, a dash and a phone after it
+        ("١- الزوجة: هدى علي حسن\n٢- الابن: كريم سعيد منصور", ["هدى علي حسن", "كريم سعيد منصور"]),  # heirs
+        ("खिलाड़ी: कबीर सिंह चौहान\nटीम: अंडर-17", ["कबीर सिंह चौहान"]),  # a player
+        ("निष्पादक: एडवोकेट राजीव मेहता, मो. 98290", ["राजीव मेहता"]),  # an executor, the advocate's title out
+        ('  - tolk: "Selam Tesfaye"\n    iban: "NL00"', ["Selam Tesfaye"]),  # a Dutch interpreter
+        ("Yabancı: AL-SAYED, Karim — YKN 99 — d.t. 1990", ["AL-SAYED, Karim"]),  # a foreigner, surname first
+        ("PL00 0000, właściciel: Ihor Bondar.", ["Ihor Bondar"]),  # an account's owner
+        ("שם הנפטר: משה בן-חיים\nתאריך", ["משה בן-חיים"]),  # the deceased's name
+        ("Kontoinhaberin: Halyna Marchuk   IBAN: DE00", ["Halyna Marchuk"]),  # a holder's key with its colon
+        ("Kontoinhaberin: Yilmaz & Roth Architekten PartG mbB\nIBAN", []),  # a firm of architects
+        ("Szanowna Pani Bożeno,\nprzesyłam", ["Bożeno"]),  # Polish "Mrs" before a vocative
+        ("opieka nad Panem Helmutem Krügerem, zamieszkałym", ["Helmutem Krügerem"]),
+        ("Αξιότιμε κύριε Γεωργίου,\nΣας", ["Γεωργίου"]),  # Greek "Mr" before a name
+        ("néhai Tóth Istvánné ügyében", ["Tóth Istvánné"]),  # a Hungarian wife named by her husband's name
+        ("Ojciec Józef, matka Zofia z d. Kowal.", ["Józef", "Zofia", "Kowal"]),  # kin and "z domu" abbreviated
+        ("Madame Jeanne LEFORT, née MARCHAND", ["Jeanne LEFORT", "MARCHAND"]),
+        ("Monsieur le Directeur de l'Office,", []),  # an office, no name
+        ("« Monsieur Pélican ne dort jamais » — album", []),  # a book's title
+    ],
+)
+def test_role_keys_in_arabic_hindi_dutch_turkish_polish_hebrew_and_forms_of_address(text, names):
+    assert spans(NameRecognizer(), text) == names

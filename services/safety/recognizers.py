@@ -443,7 +443,7 @@ _SPEAKER_ROLE_WORDS = (
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
     kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف الموظفة مقدم المترجم المترجمة المتقدم
     umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante
-    ви вы ти ты вие
+    ви вы ти ты вие тренер тренерка coach
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -463,7 +463,8 @@ _DAY_HALF = r"(?:(?:오전|오후|午前|午後|上午|下午)[ \t]*)?"  # a clo
 _ANY_SENDER = re.compile(
     rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*|{_DAY_HALF}{_CLOCK}[ \t]+)?"
     rf"(?:{_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?[ \t]+[–—-][ \t]+)?"
-    rf"({_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}})"
+    # (an initial after the name: "Наталья К.:")
+    rf"(?P<name>{_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}}(?:[ \t]+[^\W\d_]\.)?)"
     rf"(?:[ \t]*(?:\([^()\n]{{0,16}}{_CLOCK}(?::\d\d)?\)[ \t]*)?[:：](?!//)|[ \t]+{_DAY_HALF}{_CLOCK}[ \t]*$"
     # Telegram's export: the label, a comma and the date and time in brackets, alone on its line
     rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$)"
@@ -480,6 +481,8 @@ _BRACKETED_SENDER = re.compile(
 _FIRM_SHAPED = re.compile(r"^(?!Mac|Van|Von|Del|Della)[A-Z][a-z]{2,}[A-Z]")
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
+# A Japanese title written on to a sender's surname ("高橋コーチ:", "石田先生:")
+_SENDER_TITLE_AFTER = re.compile("(?<=[\u3005\u4e00-\u9fff])(?:コーチ|トレーナー|先生|さん|様|監督|店長|部長|課長)\\Z")
 # A Thai title written on to the name after it, a sender's too ("คุณพิมพ์ชนก:")
 _THAI_GLUED_TITLE = re.compile("(?:คุณ|นางสาว|นาง|นาย)(?=[\u0e01-\u0e2e])")
 # A name spelled letter by letter: "K-O-W-A-L-S-K-A", "o l u m i d e", "B, R, Ü, C, K, N, E, R",
@@ -1394,9 +1397,9 @@ class NameRecognizer(EntityRecognizer):
         name when it looks like one (``_sender_looks_named``) and recurs, or stands once in a script without
         case, or is known to the name lists or written as two names or more."""
         lines = [
-            self._role_left_out(text, m.start(1), m.end(1))
+            self._role_left_out(text, *m.span("name"))
             for m in _ANY_SENDER.finditer(text)
-            if not _ALIGNED_COLON.match(text, m.end(1))  # a form's aligned field ("Cep       : 0532 ...")
+            if not _ALIGNED_COLON.match(text, m.end("name"))  # a form's aligned field ("Cep       : 0532 ...")
         ]
         lines += [self._bracketed_sender(m) for m in _BRACKETED_SENDER.finditer(text)]
         counts = collections.Counter(text[a:b] for a, b in lines)
@@ -1443,10 +1446,20 @@ class NameRecognizer(EntityRecognizer):
     @staticmethod
     def _role_left_out(text: str, start: int, end: int) -> tuple[int, int]:
         """A sender label without the role word before its name ("ភ្នាក់ងារ ដារ៉ា" -> "ដារ៉ា", "Agent Dara" ->
-        "Dara")."""
+        "Dara"), a kin word after it ("준호 오빠" -> "준호") or a title written on to it ("高橋コーチ" -> "高橋")."""
         first = re.match(r"\S+[ \t]+", text[start:end])
         if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:  # ("Asistente Nubo": no one)
             return start + first.end(), end
+        last = re.search(r"[ \t]+(\S+)\Z", text[start:end])
+        if (
+            last
+            and last.group(1).lower() in _SPEAKER_ROLE_WORDS
+            and text[start:end].split()[0].lower() not in _LABEL_WORDS
+        ):
+            return start, start + last.start()
+        glued = _SENDER_TITLE_AFTER.search(text, start, end)
+        if glued and re.fullmatch("[\u3005\u4e00-\u9fff]{1,4}", text[start : glued.start()]):  # (not "お客様")
+            return start, glued.start()
         title = _THAI_GLUED_TITLE.match(text, start, end)  # "คุณพิมพ์ชนก": the name after the title
         return (title.end(), end) if title else (start, end)
 
@@ -1462,8 +1475,8 @@ class NameRecognizer(EntityRecognizer):
         if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
             return False  # "A:", "B:" (speakers left unnamed); "オペレーター" (no name is that long)
         cased = [w for w in words if w[0].lower() != w[0].upper()]
-        if any(not w[0].isupper() or (len(w) > 1 and w.isupper()) for w in cased):
-            return False  # "SPEAKER", "yeah"
+        if any(not w[0].isupper() or (len(w) > 1 and w.isupper() and not re.fullmatch(r"\w\.", w)) for w in cased):
+            return False  # "SPEAKER", "yeah" (not an initial: "Наталья К.")
         if len(cased) < len(words):
             return True
         latin = all(len(fold(w)) == len(w) for w in words)  # Latin letters, accents or none

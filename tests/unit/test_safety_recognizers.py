@@ -4128,3 +4128,26 @@ def test_no_birth_date_without_its_mark(text):
 )
 def test_role_keys_in_arabic_hindi_dutch_turkish_polish_hebrew_and_forms_of_address(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a Japanese title written on to a sender's surname
+        (
+            "09:01 中村トレーナー: おはようございます\n09:03 小林 彩花: はい\n09:05 中村トレーナー: では明日",
+            ["中村", "小林 彩花", "中村"],
+        ),
+        # a kin word after a Korean sender's name
+        ("[오후 1:02] 서연: 오빠 왔어?\n[오후 1:03] 도윤 오빠: 응\n[오후 1:04] 서연: ㅇㅋ", ["서연", "도윤", "서연"]),
+        # an initial after a sender's name
+        (
+            "[10:01] Ольга П.: Привет\n[10:02] Игорь Ким: ок\n[10:03] Ольга П.: да",
+            ["Ольга П.", "Игорь Ким", "Ольга П."],
+        ),
+        # a customer's label ("お客様") is no surname
+        ("お客様: 予約したい\n店員: はい\nお客様: 明日で", []),
+    ],
+)
+def test_chat_senders_with_a_title_a_kin_word_or_an_initial_after_the_name(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -117,7 +117,7 @@ _STREET_APART = (
 # German, Dutch and Nordic street words joined to the name ("Lindenstraße", "Oudegracht", "Kungsgatan",
 # "Jægersborggade", "Hämeenkatu", "Mannerheimintie", "Laugavegur").
 _STREET_JOINED = (
-    r"(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|kade|singel|plein|gatan|gata|gate|"
+    r"(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|kade|singel|plein|gatan|gata|gaten|gate|"
     r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur|ring|damm|ufer|markt|"
     # Icelandic, declined after "að" / "á" ("Hafnargötu", "Hraunbæ", "Laugavegi")
     r"götu|vegi|braut|bæ|stræti|stígur|stíg)"
@@ -144,7 +144,7 @@ _CONTINENTAL_UNITS = (
 )
 # The town after a continental postcode: "Berlin", "Freiburg im Breisgau", "København N", "Praha 10".
 _CONTINENTAL_TOWN = (
-    r"[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я][\w-]+(?: (?:(?:im|am|an|der|de|la|sur) )?[A-ZÀ-Ž][\w-]+)?(?: (?:[A-Z]|\d{1,2})\b)?"
+    r"[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я][\w-]+(?: (?:(?:im|am|an|der|de|la|sur|ob der) )?[A-ZÀ-Ž][\w-]+)?(?: (?:[A-Z]|\d{1,2})\b)?"
 )
 # A continental postcode and its town, after a comma, a line break or a space: German, Dutch ("3511
 # NK"), Swedish, Czech and Greek ("411 24"), Polish ("00-238"), four-digit Nordic, Austrian, Belgian, three-digit
@@ -374,8 +374,10 @@ _ADDRESS_PATTERNS = [
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
-    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10"
-    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}},\s*"
+    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10", a flat and a line break
+    # between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα")
+    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}}"
+    rf"(?:,[ \t]*{_CAP_ANY}[ \t]?\d{{1,4}})?(?:,\s*|[ \t]*\n[ \t]*)"
     rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}",
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los

@@ -151,7 +151,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "5b240b968bcde95b",
+    "AddressRecognizer": "1b22dd0023a80201",
     "DateOfBirthRecognizer": "de86f64f0f1f23f4",
 }
 

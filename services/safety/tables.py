@@ -138,7 +138,9 @@ _KEY_KINDS = {
         # Russian places of residence
         "adireshin adireshingida мекенжай мекенжайы bydliště bydliste trvalébydliště ناونیشان хаяг "
         "оршинсуугаахаяг manzil manzili yashashmanzili 通訊地址 通讯地址 聯絡地址 联系地址 戶籍地址 户籍地址 "
-        "現住址 现住址 居住地址 місцепроживання зареєстрованемісцепроживання адресапроживання местожительства"
+        "現住址 现住址 居住地址 місцепроживання зареєстрованемісцепроживання адресапроживання местожительства "
+        # Arabic "(last) place of residence"
+        "محلإقامة محلالإقامة آخرمحلإقامة"
     ),
     "postcode": "postcode postalcode zip zipcode eircode éirchód",
     # a town, a region or a country alone: no address (no street), and no person ("city": "Petaling Jaya")
@@ -258,10 +260,14 @@ _ROLES_AFTER = frozenset(
 # "عنوانكم المسجل" (not in English: "addressee"), unless the address is an e-mail's, a web or an IP address
 _ADDRESS_OF = tuple(
     "адрес نشانی عنوان آدرس dirección direccion adresse indirizz endereço endereco anschrift adres alamat aadress "
-    "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ seoladh ikheli".split()
+    "naslov osoite διεύθυνση כתובת ঠিকানা पता ที่อยู่ địachỉ አድራሻ seoladh ikheli العنوان".split()
 )
+# A Germanic compound ending in "address" ("Bostedsadresse", "Lieferadresse", "Hemadress", "Woonadres")
+_ADDRESS_COMPOUND_END = ("adresse", "adress", "adres")
 # (read in the key as written: "ip" and "site" are words of their own, not letters of "principal" or "depósito")
-_NOT_POSTAL_AFTER = re.compile(r"mail|correo|électron|electr|elettr|\bip\b|web|url|почт|\bsit[eo]\b|ايميل|ایمیل|بريد")
+_NOT_POSTAL_AFTER = re.compile(
+    r"mail|correo|électron|electr|elettr|\bip\b|web|url|почт|\bsit[eo]\b|ايميل|ایمیل|الكتروني|الإلكتروني"
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -281,8 +287,8 @@ def key_kind(key: str, whole: bool = True) -> str | None:
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
     worded = whole and all(c.isalpha() or is_mark(c) for c in key)
-    if key.startswith(_ADDRESS_OF) and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
-        return "address"
+    if (key.startswith(_ADDRESS_OF) or (key.endswith(_ADDRESS_COMPOUND_END) and len(key) <= 20)) and worded:
+        return None if _NOT_POSTAL_AFTER.search(written.lower()) else "address"
     if written.lower().split()[:1] == ["address"] and worded and not _NOT_POSTAL_AFTER.search(written.lower()):
         return "address"  # "Address in country of origin", "Address at time of claim"
     if whole and ("/" in written or "(" in written):
@@ -359,7 +365,7 @@ _HL7_KINDS = {
 }
 
 
-_TIME_AT_BEFORE = re.compile(r"(?i)\b(?:time|years?|months?|how\s+long)\s+at\s+\Z")
+_TIME_AT_BEFORE = re.compile(r"(?i)\b(?:(?:time|years?|months?|how\s+long)\s+at|tiempo\s+en|tempo\s+n[ao])\s+\Z")
 
 
 def _key_value_fields(text: str) -> list[Field]:

@@ -4151,3 +4151,32 @@ def test_role_keys_in_arabic_hindi_dutch_turkish_polish_hebrew_and_forms_of_addr
 )
 def test_chat_senders_with_a_title_a_kin_word_or_an_initial_after_the_name(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Bostedsadresse: Storgaten 12, 0155 Oslo\nMobil", "Storgaten 12, 0155 Oslo"),  # a compound key, "-gaten"
+        ("Lieferadresse: Hauptweg 3, 3000 Bern", "Hauptweg 3, 3000 Bern"),
+        ("العنوان السكني (مكان الإقامة): فيلا 4، شارع 12، ص.ب. 1100، العين", "فيلا 4، شارع 12، ص.ب. 1100، العين"),
+        ("العنوان البريدي: ص.ب ٤٤٠، الرمز البريدي ١١١، مسقط", "ص.ب ٤٤٠، الرمز البريدي ١١١، مسقط"),  # postal
+        ("آخر محل إقامة: ٩ شارع النيل، الجيزة ١٢٥١١", "٩ شارع النيل، الجيزة ١٢٥١١"),  # last residence
+        ("Προς:\nκ. Νίκο Ιωάννου\nΛεωφ. Συγγρού 140\n176 71 Καλλιθέα\n", "Λεωφ. Συγγρού 140\n176 71 Καλλιθέα"),
+        ("Οδός Ερμού 25, Διαμ. 3\n105 63 Αθήνα", "Οδός Ερμού 25, Διαμ. 3\n105 63 Αθήνα"),  # a flat, a line break
+        ("adresem Am Weiher 2, 91541 Rothenburg ob der Tauber, z", "Am Weiher 2, 91541 Rothenburg ob der Tauber"),
+    ],
+)
+def test_address_keys_compounds_arabic_postal_and_residence_greek_over_lines_and_a_town_ob_der(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Time at address / Tiempo en domicilio: 6 años 2 meses",  # a duration under a bilingual key
+        "E-Mail-Adresse: 12 Briefe, 3 Antworten",  # an e-mail's address key
+        "البريد الإلكتروني: 12 رسالة، 3 ردود، 4 أيام",
+    ],
+)
+def test_durations_and_e_mail_keys_hold_no_address(text):
+    assert spans(AddressRecognizer(), text) == []

@@ -406,6 +406,10 @@ _KIN_BEFORE = re.compile(
     r"|(?<=\bz[ \t])(?:domu|d\.)"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
+# Guillemets and German quotes around a whole run: the name of a ship, an airport, a work ("MS «Abel Tasman»",
+# Flughafen München „Franz Josef Strauß“); people's names go unquoted
+_QUOTE_OPEN_BEFORE = re.compile(r"[«„][ \t\u00a0]?\Z")
+_QUOTE_CLOSE_AFTER = re.compile(r"[ \t\u00a0]?[»“]")
 # The word before a maiden name ("née", "geb.", Polish "z domu" and "z d.")
 _MAIDEN_BEFORE = re.compile(r"(?i)\b(?:n[ée]e|geb\.|geborene|z[ \t]+(?:domu|d\.))[ \t]*\Z")
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
@@ -2071,6 +2075,13 @@ class NameRecognizer(EntityRecognizer):
             return None
         if brand_phrase(run_words):
             return None  # "Wells Fargo", "Dr Pepper", "Lockheed Martin PO"
+        quote = _QUOTE_OPEN_BEFORE.search(text, max(0, start - 3), start)
+        if (
+            quote
+            and _QUOTE_CLOSE_AFTER.match(text, end)
+            and not _KIN_BEFORE.search(text, max(0, start - 40), quote.start())
+        ):
+            return None  # a ship's, an airport's or a book's name in guillemets: "M/T «Hanne Knutsen»" (not a holder's)
         if not titled and any(plain(t) in BRAND_WORDS for t in tokens):
             others = [k for t, k in zip(tokens, known, strict=True) if plain(t) not in BRAND_WORDS]
             if not any(f or s for f, s in others):

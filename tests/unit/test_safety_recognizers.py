@@ -4180,3 +4180,16 @@ def test_address_keys_compounds_arabic_postal_and_residence_greek_over_lines_and
 )
 def test_durations_and_e_mail_keys_hold_no_address(text):
     assert spans(AddressRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Fartøy: M/T «Ingrid Solberg»    IMO-nr.: 9000000", []),  # a ship in guillemets
+        ("Navire « Paul Ricard »  Type 60", []),
+        ("Ankunft über den Flughafen „Willy Brandt“ oder", []),  # an airport in German quotes
+        ("IBAN DE00 → neu, Kontoinhaber „K. Brandes“\n10:53", ["K. Brandes"]),  # a holder's name quoted
+    ],
+)
+def test_a_run_in_guillemets_or_german_quotes_names_a_thing_unless_a_holder_is_cued(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -219,6 +219,7 @@ _BIRTH_CUES = (
     r"birthday",
     r"born",
     r"birth(?=[\"']?\s*[:=])",
+    r"birt\.date",  # a GEDCOM tag's path in a genealogy log ("field=BIRT.DATE")
     r"b-?day\b",
     # German, French, Italian, Spanish, Portuguese, Dutch, Catalan
     r"geb\.",

@@ -152,7 +152,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "1b22dd0023a80201",
-    "DateOfBirthRecognizer": "de86f64f0f1f23f4",
+    "DateOfBirthRecognizer": "c8fec23094f252eb",
 }
 
 

@@ -552,7 +552,9 @@ _NAME_KEY = (
     rf"(?<![\w.-])(?:{_PERSON_ROLE}{_KEY_SEP}(?:\d{_KEY_SEP})?(?:{_NAME_PART}{_KEY_SEP})?names?"
     rf"|{_NAME_PART}{_KEY_SEP}names?|{_PERSON_ROLE}?{_KEY_SEP}{_NAME_WORD})(?:\([a-z]{{1,2}}\))?"
     rf"|(?<![\w.-])(?:(?:card|account|policy){_KEY_SEP}holder|beneficiary|payee|signatory|applicant|tenant|"
-    r"guarantor|insured|executor)(?:\([a-z]{1,2}\))?"
+    # (a log's badge holder and matched person, a census line's head of household: 'holder="OYELARAN, Tunde"',
+    # 'head="Whitfield, Lucius"')
+    r"guarantor|insured|executor|holder|person|head(?==))(?:\([a-z]{1,2}\))?"
 )
 # A name's part alone ("family", "given", "first", "last") is a key where keys are written as keys:
 # quoted or before "="; so is "name", and at a line's or a record's start too ("Name:", "{name:")
@@ -2322,7 +2324,9 @@ _LINKEDIN_NAME = re.compile(r"linkedin\.com/in/([a-z]{2,}(?:-[a-z]{1,}){1,3})(?!
 # A given name in brackets right after a phone number
 _NAME_AFTER_NUMBER = re.compile(r"\d[ \t]*\(([A-Z][a-z]{2,})\)")
 # Japanese: a foreign name in katakana, its parts joined by "・", or a one-kanji surname, before "さん" or "様"
-_KATAKANA_NAME_HONOURED = re.compile(r"([\u30a1-\u30fa\u30fc]{2,}(?:・[\u30a1-\u30fa\u30fc]{2,})+)(?=さん|様)")
+_KATAKANA_NAME_HONOURED = re.compile(
+    r"([\u30a1-\u30fa\u30fc]{2,}(?:・[\u30a1-\u30fa\u30fc]{2,})+)(?=[ \u3000]?(?:さん|様))"  # (spaced too)
+)
 _ONE_KANJI_SURNAME_HONOURED = re.compile(r"(?<![\u3005\u3040-\u30ff\u4e00-\u9fff])([\u4e00-\u9fff])(?=さん|様)")
 # A name before a Hindi honorific or kin word ("Sharma-ji", "Vikas bhaiya", "Priya didi")
 _HONORIFIC_AFTER = re.compile(r"(?<![\w-])([A-Z][a-z]{2,})(?:-ji\b|[ \t]+(?:ji|bhaiya|bhai|didi|sahab|saab)\b)")

@@ -4193,3 +4193,21 @@ def test_durations_and_e_mail_keys_hold_no_address(text):
 )
 def test_a_run_in_guillemets_or_german_quotes_names_a_thing_unless_a_holder_is_cued(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('INFO door=GATE-4 badge=0041 holder="ABIODUN, Kemi" role=RAMP', ["ABIODUN, Kemi"]),  # a badge's holder
+        ('match source=CENSUS person="Hale, Edna M" age=9 head="Hale, Rufus"', ["Hale, Edna M", "Hale, Rufus"]),
+        ("Head: 5 cm laceration, sutured.\nPerson: unknown at this time", []),  # a form's words, no keys of names
+        ("チャン・ティ・ホア 様\n\nいつもお世話になっております。", ["チャン・ティ・ホア"]),  # a space before 様
+    ],
+)
+def test_log_keys_of_a_holder_a_person_and_a_household_head_and_a_katakana_name_before_a_spaced_honorific(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_genealogy_logs_new_birth_date():
+    text = 'update id=I0042 field=BIRT.DATE old="3 JUN 1902" new="3 JUN 1901" by=77'
+    assert spans(DateOfBirthRecognizer(), text) == ["3 JUN 1901"]

@@ -200,6 +200,9 @@ def names_a_month(text: str) -> bool:
 
 # A word for "year" after a date's year, part of the date as written: Russian "14 марта 1952 года" / "г.",
 # Ukrainian "року" / "р.", Polish and Czech "1961 r." / "roku".
+# Japanese "born" after the date: "チャン・ティ・ラン（1997年11月2日生）", "平成9年11月2日生まれ", "1995年4月8日生、";
+# Korean in brackets: "(2018.07.21생)" (cues, and marks after a date: ``_MARK_AFTER_DATE``)
+_BORN_AFTER_DATE = (r"生(?:まれ|(?=[)）、,，。\s]|\Z))", r"생(?=[)）])")
 _YEAR_WORD = r"(?:года|г\.|године|год\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
@@ -384,10 +387,7 @@ _BIRTH_CUES = (
     r"төрсөн(?:\s+он,?\s+сар,?\s+өдөр)?",
     r"tug['’ʻ]ilgan(?:\s+sanasi)?",
     r"ծնվ\.",
-    # Japanese "born" after the date: "チャン・ティ・ラン（1997年11月2日生）", "平成9年11月2日生まれ",
-    # "1995年4月8日生、"; Korean in brackets: "(2018.07.21생)"
-    r"生(?:まれ|(?=[)）、,，。\s]|\Z))",
-    r"생(?=[)）])",
+    *_BORN_AFTER_DATE,
     # Russian "д.р." (date of birth), "born" ("родившемуся 12 февраля 1979 года"); Turkish "d.t." (doğum tarihi)
     # before a date; Hindi "जन्म" (birth) before one ("(जन्म 05-11-1978)")
     r"д\.\s?р\.",
@@ -549,7 +549,7 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 # brackets: "（1997年11月2日生）".
 _DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den|is|op)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
 _DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
-_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|生(?:まれ|(?=[)）、,，。\s]|\Z))|생(?=[)）])")
+_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|" + "|".join(_BORN_AFTER_DATE))
 
 
 def dates_before_cues(text: str, cues: list[int]) -> Iterator[re.Match]:

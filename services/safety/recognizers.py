@@ -302,20 +302,26 @@ _TITLE_WORDS = set(
 _WEAK_TITLES = frozenset({"judge", "justice", "monsieur", "madame", "mademoiselle"})
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr"})
+# Kin in Polish, capitalised opening a run or in lower case before a given name ("Ojciec Józef, matka Marianna")
+_POLISH_KIN = "ojciec matka syn córka mąż żona brat siostra dziadek babcia wnuk wnuczka".split()
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
-_LEAD = _TITLE_WORDS | set(
-    "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber hasta "
-    "claimant applicant subsemnatul subsemnata aintín aintin uncail "
-    "husband wife son daughter mother father brother sister mum mom dad "
-    "name reported signed regards cheers i i'm im it's it’s "
-    # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
-    "kollege kollegin "
-    # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
-    # Yılmaz"); not "Ola" (a given name)
-    "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
-    "howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
-    # kin in Polish before a given name ("Ojciec Józef, matka Marianna")
-    "ojciec matka syn córka mąż żona brat siostra dziadek babcia wnuk wnuczka néhai".split()
+_LEAD = (
+    _TITLE_WORDS
+    | set(_POLISH_KIN)
+    | set(
+        "dear hi hello hey thanks patient pt customer client member user agent caller partner prescriber hasta "
+        "claimant applicant subsemnatul subsemnata aintín aintin uncail "
+        "husband wife son daughter mother father brother sister mum mom dad "
+        "name reported signed regards cheers i i'm im it's it’s "
+        # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
+        "kollege kollegin "
+        # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
+        # Yılmaz"); not "Ola" (a given name)
+        "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
+        "howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
+        # Hungarian "the late" before a name ("néhai Szabó Lajosné")
+        "néhai".split()
+    )
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
@@ -378,6 +384,8 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # Kin and care words right before a name: the capitalised words after them name the person
 # whatever lists hold them ("daughter Adaeze", "patient Oyelaran", "Wife (Zanele)").
 # (In brackets after kin only: "Patient (Female)" is no name.)
+# The word before a maiden name: "née", "geb.", "geborene", Polish "z domu" and "z d."
+_MAIDEN = r"n[ée]e|geb\.|geborene|(?<=\bz[ \t])(?:domu|d\.)"
 _KIN_BEFORE = re.compile(
     # (first a look at the tail every match has, its word and at most a digit, spaces, ":", "(" or "," to the end:
     # then the words themselves are tried only at the last word or two)
@@ -386,8 +394,7 @@ _KIN_BEFORE = re.compile(
     r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
     # a neighbour in Dutch, German, French, Spanish, Portuguese, Italian, Polish ("Mijn buurman, Kees Oosterhuis")
     r"|buurman|buurvrouw|nachbar(?:in)?|voisin(?:e)?|vecin[oa]|vizinh[oa]|vicin[oa]|sąsiad(?:ka)?"
-    # kin in Polish ("Ojciec Józef, matka Marianna")
-    r"|ojciec|matka|syn|córka|mąż|żona|brat|siostra|dziadek|babcia|wnuk|wnuczka"
+    rf"|{'|'.join(_POLISH_KIN)}"
     # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
     # "mama Neema", "mia moglie, Rossella")
     r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
@@ -396,22 +403,22 @@ _KIN_BEFORE = re.compile(
     # ("Aintín Peig")
     r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
-    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?|n[ée]e|geb\.|geborene"
+    r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?"
+    rf"|{_MAIDEN}"
     # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu", "account holder Ana Ruiz")
     r"|(?:kontoinhaber(?:in)?|holder|beneficiary|beneficiario|bénéficiaire)(?![ \t]*\n)(?:[ \t]*:(?![ \t]*\n))?"
     # Tagalog's particle before a person's name ("Ako po si Rodel", "pamangkin kong si Jomar", "kay Marites"),
     # "si" after a Tagalog word only (Spanish "si" is "if")
     r"|(?:(?<=\bpo )|(?<=\bko )|(?<=\bna )|(?<=\bang )|(?<=\bat )|(?<=\bay )|(?<=\bkong )|(?<=\bkasi )|(?<=\blang )"
     r"|(?<=\bniya ))(?-i:si|sina)|(?-i:kay|kina)"
-    r"|(?<=\bz[ \t])(?:domu|d\.)"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
 )
 # Guillemets and German quotes around a whole run: the name of a ship, an airport, a work ("MS «Abel Tasman»",
 # Flughafen München „Franz Josef Strauß“); people's names go unquoted
 _QUOTE_OPEN_BEFORE = re.compile(r"[«„][ \t\u00a0]?\Z")
 _QUOTE_CLOSE_AFTER = re.compile(r"[ \t\u00a0]?[»“]")
-# The word before a maiden name ("née", "geb.", Polish "z domu" and "z d.")
-_MAIDEN_BEFORE = re.compile(r"(?i)\b(?:n[ée]e|geb\.|geborene|z[ \t]+(?:domu|d\.))[ \t]*\Z")
+# The word before a maiden name (``_MAIDEN``), a kin word's too
+_MAIDEN_BEFORE = re.compile(rf"(?i)\b(?:{_MAIDEN})[ \t]*\Z")
 # Labels of forms, logs and transcripts that recur in a text and name no one ("Error:", "Plan:").
 _LABEL_WORDS = frozenset(
     """
@@ -485,6 +492,11 @@ _BRACKETED_SENDER = re.compile(
 _FIRM_SHAPED = re.compile(r"^(?!Mac|Van|Von|Del|Della)[A-Z][a-z]{2,}[A-Z]")
 # Endings glued to a sender's name where another line calls them ("수아야", "ゆかりちゃん").
 _VOCATIVE_ENDINGS = "님|씨|야|아|さん|ちゃん|くん|様"
+# A sender label's last word (a kin or role word after the name: "준호 오빠"), a surname in kanji, an initial in any
+# script ("Наталья К.")
+_LAST_WORD = re.compile(r"[ \t]+(\S+)\Z")
+_KANJI_SURNAME = re.compile("[\u3005\u4e00-\u9fff]{1,4}")
+_INITIAL_ANY = re.compile(r"\w\.")
 # A Japanese title written on to a sender's surname ("高橋コーチ:", "石田先生:")
 _SENDER_TITLE_AFTER = re.compile("(?<=[\u3005\u4e00-\u9fff])(?:コーチ|トレーナー|先生|さん|様|監督|店長|部長|課長)\\Z")
 # A Thai title written on to the name after it, a sender's too ("คุณพิมพ์ชนก:")
@@ -1456,15 +1468,15 @@ class NameRecognizer(EntityRecognizer):
         first = re.match(r"\S+[ \t]+", text[start:end])
         if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:  # ("Asistente Nubo": no one)
             return start + first.end(), end
-        last = re.search(r"[ \t]+(\S+)\Z", text[start:end])
+        last = _LAST_WORD.search(text, start, end)
         if (
             last
             and last.group(1).lower() in _SPEAKER_ROLE_WORDS
             and text[start:end].split()[0].lower() not in _LABEL_WORDS
         ):
-            return start, start + last.start()
+            return start, last.start()
         glued = _SENDER_TITLE_AFTER.search(text, start, end)
-        if glued and re.fullmatch("[\u3005\u4e00-\u9fff]{1,4}", text[start : glued.start()]):  # (not "お客様")
+        if glued and _KANJI_SURNAME.fullmatch(text, start, glued.start()):  # (not "お客様")
             return start, glued.start()
         title = _THAI_GLUED_TITLE.match(text, start, end)  # "คุณพิมพ์ชนก": the name after the title
         return (title.end(), end) if title else (start, end)
@@ -1481,7 +1493,7 @@ class NameRecognizer(EntityRecognizer):
         if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
             return False  # "A:", "B:" (speakers left unnamed); "オペレーター" (no name is that long)
         cased = [w for w in words if w[0].lower() != w[0].upper()]
-        if any(not w[0].isupper() or (len(w) > 1 and w.isupper() and not re.fullmatch(r"\w\.", w)) for w in cased):
+        if any(not w[0].isupper() or (len(w) > 1 and w.isupper() and not _INITIAL_ANY.fullmatch(w)) for w in cased):
             return False  # "SPEAKER", "yeah" (not an initial: "Наталья К.")
         if len(cased) < len(words):
             return True

@@ -6,6 +6,7 @@ that could add no number, two address forms run only on texts holding their word
 field pattern only after its cheap tail (``services/safety/lookalikes.py``, ``recognizers.py``). Since
 session 32: patterns that look ahead at what their matches open with, the cue pass's regions stopped once a
 window can add no number, Presidio's context step in one pass, the override phrasing after one scan.
+Since session 42: phonenumbers keeps its compiled metadata patterns (``enable_pattern_cache``).
 ``loadtests/bench_guard_checkouts.py`` compares whole verdicts with the code before on the seven
 development sets."""
 
@@ -636,3 +637,25 @@ def test_a_record_keys_kind_is_cached_and_a_sign_off_ends_its_line():
     befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
     signed = [b for b in befores + ["Kind regards,\n", "Thanks!\n-- "] if recognizers._SIGN_OFF_BEFORE.search(b)]
     assert len(signed) >= 2 and all("\n" in b for b in signed)
+
+
+def test_phonenumbers_compiles_each_metadata_pattern_once_per_process(pii_detector, monkeypatch):
+    """The matcher asks for its metadata's patterns again on every call, in every region it tries;
+    ``re``'s own cache (512 entries) overflowed on texts tried in many regions and compiled hundreds
+    again per text. Once a text has been read, reading it again compiles none."""
+    import phonenumbers.re_util
+
+    text = "Tlf 928 44 107 · Cel. 987 654 120 · Κινητό: 694 731 2285 · call 212-555-0198 or +43 1112."
+    phone = _phone(pii_detector)
+    first = [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])]
+    compiled = []
+
+    class CountingRe:
+        @staticmethod
+        def compile(regex, *flags):
+            compiled.append(regex)
+            return re.compile(regex, *flags)
+
+    monkeypatch.setattr(phonenumbers.re_util, "re", CountingRe)
+    assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == first
+    assert len(first) >= 3 and compiled == []

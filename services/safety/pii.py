@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from services.safety import spoken_emails
 from services.safety.lookalikes import drop_lookalikes, email_start, phone_recognizer
 from services.safety.recognizers import TITLES, repeated_name_parts
 from services.safety.tagger import LABELS as TAGGER_LABELS
@@ -227,28 +228,17 @@ def ipv6_port_recognizer() -> Any:
     )
 
 
-# An e-mail address read aloud: "anna dot k dot lindqvist at proton dot me", or spelt letter by
-# letter, "s, i, o, b, h, a, n, underscore, m, c, ... at hotmail dot co dot uk". The user part must
-# hold a spoken joiner (dot, underscore, dash) or be spelt out, so "me at google dot com" stays
-# unlabelled; the domain ends in " dot " and a top-level domain. Lowercase joiners, as transcripts
-# write them; the prefilter runs it only on texts holding "dot".
-_SPOKEN_JOIN = r"(?:dot|underscore|dash|hyphen)"
-_SPOKEN_TLD = r"(?:com|org|net|edu|gov|io|me|uk|de|fr|es|it|pl|nl|se|no|dk|fi|cz|ch|at|be|pt|ie|ca|au|nz|in|jp|br|mx)"
-_SPOKEN_EMAIL = (
-    rf"(?<![\w,])(?:[A-Za-z0-9]+(?: {_SPOKEN_JOIN} [A-Za-z0-9]+)+"
-    rf"|[A-Za-z0-9](?:, (?:[A-Za-z0-9]|{_SPOKEN_JOIN})){{3,}})"
-    rf",? at [a-z0-9]+(?: dot [a-z0-9]+)* dot {_SPOKEN_TLD}\b"
-)
-
-
 def spoken_email_recognizer() -> Any:
-    """EMAIL_ADDRESS: an address read aloud (``_SPOKEN_EMAIL``)."""
+    """EMAIL_ADDRESS: an address read aloud (``services/safety/spoken_emails.py``)."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
     return PatternRecognizer(
         supported_entity="EMAIL_ADDRESS",
         name="SpokenEmailRecognizer",
-        patterns=[Pattern("e-mail read aloud", _SPOKEN_EMAIL, 0.6)],
+        patterns=[
+            Pattern("e-mail read aloud", spoken_emails.ENGLISH, 0.6),
+            Pattern("e-mail read aloud in another language", spoken_emails.ABROAD, 0.6),
+        ],
     )
 
 

@@ -33,6 +33,7 @@ import regex
 
 from services.safety.addresses import has_spoken_address
 from services.safety.birth_dates import has_birth_cue
+from services.safety.spoken_emails import has_spoken_at
 from services.safety.spoken_numbers import has_spoken_number
 
 _RE_DIGIT = re.compile(r"\d")
@@ -106,8 +107,8 @@ CONDITIONS: dict[str, Condition] = {
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
     # pii.py's IPv6 before a glued-on port: two ':' in the address at least, and the port's
     "Ipv6PortRecognizer": lambda f: f.text.count(":") >= 3,
-    # pii.py's e-mail read aloud: its domain's " dot "
-    "SpokenEmailRecognizer": lambda f: "dot" in f.text,
+    # spoken_emails.py: an e-mail read aloud in English, its domain's " dot "; in another language, its "@"
+    "SpokenEmailRecognizer": lambda f: "dot" in f.text or has_spoken_at(f.text),
     # pii.py's percent-encoded e-mail: its "%40"
     "EncodedEmailRecognizer": lambda f: "%40" in f.text,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
@@ -149,7 +150,7 @@ PATTERNS_READ = {
     "MoreIbanRecognizer": "67c9ca4a81498275",
     "IpRecognizer": "2e5b4e8ccce1e531",
     "Ipv6PortRecognizer": "b403e9bfd379441c",
-    "SpokenEmailRecognizer": "02f4dd6cf3afdc3f",
+    "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "1b22dd0023a80201",
     "DateOfBirthRecognizer": "c8fec23094f252eb",

@@ -104,7 +104,9 @@ def _trie(words: set[str]) -> str:
 _GERMAN_PAIR_PREFIXES = {f"{unit}und" for unit in _GERMAN_UNITS}
 _NUMBER = rf"(?:(?:double|triple)[ \t-]+)?(?:{_GERMAN_PAIR.pattern}|{_trie(set(_VALUES))})(?:[ \t]+hundred)?"
 _BETWEEN = rf"(?:[ \t]*,[ \t]*|[ \t-]+)(?:(?:{'|'.join(_JOINERS + _FILLERS)})(?:[ \t]*,[ \t]*|[ \t]+))?"
-# Number words joined by pauses, joiners or fillers; nothing else between them.
+# Number words joined by pauses, joiners or fillers; nothing else between them (one word or more:
+# NUMBER_RUN, an e-mail address's number read aloud in services/safety/spoken_emails.py)
+NUMBER_RUN = rf"\b{_NUMBER}(?:{_BETWEEN}{_NUMBER})*\b"
 _RUN = re.compile(rf"(?i)\b{_NUMBER}(?:{_BETWEEN}{_NUMBER})+\b")
 _WORD = re.compile(r"[^\W\d_]+")
 # Where a run can start, in the lower-cased text (tried up to a window's end; the run is then read whole

@@ -427,6 +427,30 @@ def test_a_place_read_aloud_without_a_joined_user_part_is_no_email_address(pii_d
 
 
 @pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("mi correo es rodrigo punto villasenor ochenta y nueve arroba outlook punto com, gracias",
+         "rodrigo punto villasenor ochenta y nueve arroba outlook punto com"),
+        ("o e-mail é anderson ponto l pereira arroba gmail ponto com.",
+         "anderson ponto l pereira arroba gmail ponto com"),
+        ("c'est jp point tremblay point o arobase videotron point ca",
+         "jp point tremblay point o arobase videotron point ca"),
+        ("escríbeme a efra.toledo90 arroba hotmail punto com", "efra.toledo90 arroba hotmail punto com"),
+        ("it's s dot raghavan eighty one at fastmail dot com", "s dot raghavan eighty one at fastmail dot com"),
+    ],
+)  # fmt: skip
+def test_an_email_read_aloud_in_another_language_or_ending_in_number_words_is_an_email_address(
+    pii_detector, text, email
+):
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == [email]
+
+
+def test_another_languages_at_word_without_a_spoken_domain_is_no_email_address(pii_detector):
+    text = "El símbolo arroba se lee así; nos vemos en el punto de encuentro, punto final."
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
     ("text", "entity"),
     [
         ("Il contenait mon téléphone (IMEI 356938035643809) et ma carte bancaire.", "CREDIT_CARD"),

@@ -429,7 +429,7 @@ _LABEL_WORDS = frozenset(
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
-    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة
+    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة từ
     """.split()
 )
 # Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
@@ -453,13 +453,18 @@ _SPEAKER_ROLE_WORDS = (
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
     kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف الموظفة مقدم المترجم المترجمة المتقدم
-    umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante
+    umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante wakala mpigaji mteja mhudumu mwenyekiti katibu
+    相談員 利用者 相談者
     ви вы ти ты вие тренер тренерка coach
     """.split()
     )
     | _BOT_ROLE_WORDS
 )
-_LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
+# Vietnamese labels of two words, each a syllable ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's issue)
+_VIETNAMESE_LABELS = frozenset(
+    ("tiêu đề", "vấn đề", "nội dung", "ghi chú", "khách hàng", "nhân viên", "địa chỉ", "họ tên", "trạng thái")
+)
+_LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS | _VIETNAMESE_LABELS
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
 # "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),
@@ -484,7 +489,8 @@ _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
 # A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ...", "オペレーター（佐藤）: ..."), or
 # before a role in brackets ("Iker (laguntzailea): ...", "Jomar (Customer Care): ...")
 _BRACKETED_SENDER = re.compile(
-    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*)?({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)[ \t]*"
+    rf"(?m)^[ \t>]*(?:\[[^\]\n]{{1,25}}\][ \t]*|{_DAY_HALF}{_CLOCK}[ \t]+)?"
+    rf"({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?)[ \t]*"
     rf"[(（]({_SENDER_WORD}(?:[ \t]+{_SENDER_WORD}){{0,2}})[)）][ \t]*[:：]"
 )
 # A firm's name written in one word with a capital inside ("PantasXpress", "QuickNaira"); not a name's
@@ -712,6 +718,16 @@ _WORDED_USER = re.compile(
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
+# A player of a Minecraft server, in its log: "UUID of player Kasimir_Nowak is 6b1e2f0a-...",
+# "]: tomasz_wr[/83.24.151.203:51822] logged in", "]: <LotteVanDam> ...", "Disconnecting tomasz_wr (/...)",
+# "Chat message from LotteVanDam removed", "Kicked Tr0ll_H4mmer:", "... lost connection", "... joined the game"
+# (read where a text holds "[Server thread/" or "UUID of player"; kept when the name reads as a person's,
+# ``NameRecognizer._player_is_person``)
+_GAME_PLAYER = re.compile(
+    r"(?:\bUUID of player |\bDisconnecting |\bChat message from |\bKicked |\]:[ \t]+<?)(?P<name>\w{3,16})"
+    r"(?=[ \t]+is[ \t]+[0-9a-f]{8}-|\[/|>[ \t]|[ \t]+\(/|[ \t]+removed\b|[ \t]+lost connection\b"
+    r"|[ \t]+(?:joined|left) the game\b|:[ \t])"
+)
 # A log line: one that opens with a date and a time ("2024-09-04 09:12:55 INFO", "[2024-05-21 06:04:50]")
 _LOG_LINE = re.compile(r"[ \t]*\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 # A URL's query naming a person by a surname or a given name alone: "GET /orders?customer=lindqvist",
@@ -866,6 +882,8 @@ _SERVICE_PARTS = tuple(
 _CJK = "\u3005\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3"  # \u3005: the repeat mark of "佐々木"
 _CJK_WORD = re.compile(f"(?!・)[{_CJK}]+")  # (a list's bullet "・" opens no word: "・田中 美穂さん")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
+# A Korean word ending as a sentence does, politely ("안녕하세요", "감사합니다"): a predicate, no name
+_KOREAN_PREDICATE_ENDS = ("요", "니다")
 _CJK_LABEL_BEFORE = re.compile(
     r"(?i)(?:氏名|名前|姓名|이름|성명|성함|환자|고객|患者|客户|顧客|担当医?|담당(?:자|의)?|의사|医師|医生|主治医|收件人|收货人|"
     r"联系人|申请人|承办人|经办人|报告人|受付者|买家|買家|卖家|賣家|店长|店長|收货信息|收件資料|수령인|母|父|妻|夫|name|patient|customer|client|contact|caller|guest|employee|applicant|by|from|with|"
@@ -886,6 +904,10 @@ _CJK_HONORIFICS = tuple("さん さま 様 先生 くん 君 ちゃん 氏 殿 �
 # whole: a space, a line's end, a bracket, a comma or a stop ("山本 美咲 様", "佐々木 美咲（ささき みさき）",
 # "田中 健太,"); not a job's title in its place ("佐藤 部長")
 _GIVEN_APART = re.compile(r"[ \t\u3000\n（(),，、。」』）—-]|\Z")
+# An honorific after a given name written apart from its surname ("佐伯 茂 様", "金城 さくら 先生"); kin words in
+# a surname's place ("長男 正樹 様": the eldest son)
+_CJK_HONORIFIC_AFTER = re.compile("[ \u3000]?(?:様|さま|さん|先生|殿|氏)")
+_JAPANESE_KIN = frozenset("長男 長女 次男 次女 三男 三女 息子 祖父 祖母 叔父 叔母 伯父 伯母 夫人".split())
 _JAPANESE_TITLES = frozenset(
     "部長 課長 社長 係長 主任 店長 室長 所長 院長 教授 医師 専務 常務 会長 次長 先輩 選手".split()
 )
@@ -1041,7 +1063,9 @@ _FUNCTION_OPENERS = frozenset(
     "to for from with and but or so sure yes no ok okay please if when then also as in on at of by can could "
     "would should may might must is are was were do does did have has had we you they he she it not".split()
 )
-_CUE_OPENERS = frozenset("ask call tell ping page email message text cc attn thx ty contact remind phone".split())
+_CUE_OPENERS = frozenset(
+    "ask call tell ping page email message text cc attn thx ty contact remind phone naitwa".split()
+)  # (Swahili "naitwa": "I am called")
 # Words that, opening a capitalised run, are never part of the PERSON span found in it (the
 # streamed output guard sends them without waiting for the rest of the run).
 RUN_OPENERS = frozenset(_LEAD | _DETERMINERS | _FUNCTION_OPENERS | _CUE_OPENERS)
@@ -1309,6 +1333,9 @@ class NameRecognizer(EntityRecognizer):
             # "?user=mariagarcia" is a log user's key and a query's; "for user tkowalski" a worded user's too
             spans = sorted({m.span(1) for m in users} - {(r.start, r.end) for r in out})
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in spans]
+        if "[Server thread/" in text or "UUID of player" in text:
+            players = {m.span("name") for m in _GAME_PLAYER.finditer(text) if self._player_is_person(m.group("name"))}
+            out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in sorted(players)]
         layouts = self._record_layouts(text) if "/" in text or "^" in text else []
         out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in layouts]
         joined_until = 0  # the end of a name that took the runs after it in ("Hufnagl, Walburga")
@@ -1637,6 +1664,19 @@ class NameRecognizer(EntityRecognizer):
                 given = nxt.group()
                 cut = next((p for e in _CJK_ENDINGS if (p := given.find(e)) > 0), None)
                 given = given[:cut]
+                if (
+                    cut is None
+                    and 2 <= len(core) <= 3
+                    and _KANJI_SURNAME.fullmatch(core)
+                    and core not in _JAPANESE_KIN
+                    and 1 <= len(given) <= 3
+                    and given not in _JAPANESE_TITLES
+                    and given not in last  # (a role before a surname: "受付 田中 様")
+                    and _CJK_HONORIFIC_AFTER.match(text, nxt.end())
+                ):
+                    found.append((w.start(), nxt.end()))  # "佐伯 和子 様": a name the lists lack, an honorific after
+                    taken = nxt.end()
+                    continue
                 for k in (3, 2, 1) if len(core) > 3 else (len(core),):  # a short word is the surname whole
                     if len(core) >= k and core[-k:] in last and given in _JAPANESE_TITLES:
                         if k >= 2:
@@ -1657,8 +1697,8 @@ class NameRecognizer(EntityRecognizer):
             if intro and 2 <= len(name) <= 4 and (name[:1] in last or name[:2] in last):
                 found.append((w.start() + len(intro), core_end))  # "我叫陈美玲，": a speaker naming themself
                 continue
-            if len(core) > 6 and not ending:
-                continue  # running text
+            if (len(core) > 6 and not ending) or (_HANGUL.match(core[-1]) and core.endswith(_KOREAN_PREDICATE_ENDS)):
+                continue  # running text; a greeting or a verb ("안녕하세요")
             for s0 in range(max(0, len(core) - 5), len(core) - 1) if ending else (0,):
                 name = core[s0:]
                 split = [k for k in (1, 2, 3) if len(name) > k and name[:k] in last]
@@ -1738,6 +1778,15 @@ class NameRecognizer(EntityRecognizer):
             and not any(w.startswith(_SERVICE_PARTS) or w.endswith(_SERVICE_PARTS) for w in (handle, rest))
             and len(re.findall(r"[aeiouy]", rest)) >= 2
         )
+
+    def _player_is_person(self, player: str) -> bool:
+        """Whether a game's player name reads as a person's: as a chat's user name does, lower-cased
+        ("Kasimir_Nowak", "tomasz_wr"), or in capitalised words run together that open with a known given
+        name ("LotteVanDam"); not a nickname ("CreeperHugger99", "Tr0ll_H4mmer")."""
+        if self._user_name_is_person(player.lower()):
+            return True
+        words = re.findall(r"[A-Z][a-z]+", player)
+        return len(words) >= 2 and "".join(words) == player and self._known(words[0])[0]
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
@@ -2120,6 +2169,8 @@ class NameRecognizer(EntityRecognizer):
         speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
             text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
         )
+        if " ".join(tokens).lower() in _VIETNAMESE_LABELS:
+            return None  # "Vấn đề: ...": a label, never a name
         # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone; or, in a
         # form (four line labels or more, each once), a lone word said once ("Merchant:", "Curso:", "Branch:")
         label = len(tokens) == 1 and (

@@ -4211,3 +4211,47 @@ def test_log_keys_of_a_holder_a_person_and_a_household_head_and_a_katakana_name_
 def test_a_genealogy_logs_new_birth_date():
     text = 'update id=I0042 field=BIRT.DATE old="3 JUN 1902" new="3 JUN 1901" by=77'
     assert spans(DateOfBirthRecognizer(), text) == ["3 JUN 1901"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a Swahili call's agent and caller
+        "Wakala: Habari za mchana.\nMpigaji: Habari.\nWakala: Nikusaidie nini?\nMpigaji: Nataka kuchangia.",
+        # a Vietnamese mail's header keys and a ticket's issue key
+        "Từ: <datcho@hoasenwedding.vn>\nNgày: 05/03/2025\nTiêu đề: Xác nhận báo giá\nVấn đề: nạp gói",
+        # a Korean greeting after a customer's label
+        "고객: 안녕하세요, 견적 문의드려요\n상담원: 안녕하세요 고객님",
+    ],
+)
+def test_swahili_role_labels_vietnamese_header_keys_and_a_korean_greeting_name_no_one(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # Minecraft's server log: players whose names read as people's, not a nickname
+        (
+            "[18:03:40] [User Authenticator #1/INFO]: UUID of player Kasimir_Nowak is 6b1e2f0a-93c4-4d7e-8a51\n"
+            "[18:05:03] [Server thread/INFO]: LotteVanDam[/84.26.139.251:49870] logged in with entity id 301\n"
+            "[18:06:15] [Server thread/INFO]: <LotteVanDam> see you at the build\n"
+            "[18:09:27] [Server thread/INFO]: CreeperHugger99[/10.0.0.7:60214] logged in with entity id 355\n"
+            "[18:10:02] [Server thread/INFO]: Disconnecting tomasz_wr (/83.24.151.203:51822): not white-listed",
+            ["Kasimir_Nowak", "LotteVanDam", "LotteVanDam", "tomasz_wr"],
+        ),
+        # a counsellor's nickname in brackets after the role, behind a bare time
+        (
+            "22:41 相談員(ハル):こんばんは。\n22:42 利用者:はい\n22:43 相談員(ハル):どうぞ\n22:44 利用者:うん",
+            ["ハル"] * 2,
+        ),
+        # a surname and a given name the lists lack, apart, before an honorific; not a kin word in the surname's place
+        (
+            "5. 新郎親族　佐伯 茂 様　〒920-0961\n2. 新婦恩師　金城 さくら 先生\n長男 正樹 様",
+            ["佐伯 茂", "金城 さくら"],
+        ),
+        ("Mpigaji: Naitwa Wanjiru Kamau. Nataka kuchangia.", ["Wanjiru Kamau"]),  # "I am called"
+    ],
+)
+def test_game_players_a_role_and_a_bracketed_nickname_japanese_names_before_honorifics_and_naitwa(text, names):
+    assert spans(NameRecognizer(), text) == names

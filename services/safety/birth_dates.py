@@ -20,6 +20,7 @@ no date of birth after a "born" said of a firm or an animal (``born_of_no_person
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -201,8 +202,9 @@ def names_a_month(text: str) -> bool:
 # A word for "year" after a date's year, part of the date as written: Russian "14 марта 1952 года" / "г.",
 # Ukrainian "року" / "р.", Polish and Czech "1961 r." / "roku".
 # Japanese "born" after the date: "チャン・ティ・ラン（1997年11月2日生）", "平成9年11月2日生まれ", "1995年4月8日生、";
-# Korean in brackets: "(2018.07.21생)" (cues, and marks after a date: ``_MARK_AFTER_DATE``)
-_BORN_AFTER_DATE = (r"生(?:まれ|(?=[)）、,，。\s]|\Z))", r"생(?=[)）])")
+# Korean, in brackets or before a comma: "(2018.07.21생)", "2003.04.17생, 010-..."; Turkish: "(9 Nisan 2008
+# doğumlu" (cues, and marks after a date: ``_MARK_AFTER_DATE``)
+_BORN_AFTER_DATE = (r"生(?:まれ|(?=[)）、,，。\s]|\Z))", r"생(?=[)）,，\s]|\Z)", r"do[ğg]umlu")
 _YEAR_WORD = r"(?:года|г\.|године|год\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
@@ -222,6 +224,7 @@ _BIRTH_CUES = (
     r"birthday",
     r"born",
     r"birth(?=[\"']?\s*[:=])",
+    r"nasc(?=[\"']?\s*[:=])",  # a Portuguese log's key ("nasc=21/03/1988": nascimento)
     r"birt\.date",  # a GEDCOM tag's path in a genealogy log ("field=BIRT.DATE")
     r"b-?day\b",
     # German, French, Italian, Spanish, Portuguese, Dutch, Catalan
@@ -262,7 +265,6 @@ _BIRTH_CUES = (
     "出生[于於]",
     r"do[ğg]um[\s_-]+tarih(?:i|im|iniz)",  # (also a field's key: "dogum_tarihi")
     r"do[ğg]um\s+t\.",
-    r"do[ğg]umlu",
     r"data\s+urodzenia",
     r"urodzon(?:ego|ej|ym|y|a|ą)",
     r"datum\s+narozen[íi]",
@@ -298,7 +300,7 @@ _BIRTH_CUES = (
     r"роден[аи]?(?:\s+на)?",  # Bulgarian "born on": "родена на 12.09.1985 г."
     "γέννησης",
     r"γεν\.",
-    "γεννήθηκε",
+    "γεννήθηκ[εα]",  # "was born", "I was born"
     "γεννηθ(?:έντα|είσα|έντος|είσης)",  # "born", a participle: "γεννηθέντα στις 14 Μαΐου 1987"
     "γεννημέν(?:ος|η|ου|ης)",  # "born" as a participle: "γεννημένου στις 3 Μαρτίου 1943"
     r"data\s+na[șsş]terii",
@@ -590,6 +592,16 @@ _NO_PERSON_WORD = re.compile(
     r"consulting|holdings|ventures|games)\b"
     r"|\b(?-i:AS|A/S|ApS|AB|ASA|SA|LLC|Ltd|GmbH|AG|KG|Inc|plc|BV|NV|Oy|SpA|Srl|SARL|Pty|KK)\b"
 )
+_FOUR_DIGIT_YEAR = re.compile(r"(?<!\d)(?:1[89]|2\d)\d\d(?!\d)")
+
+
+def in_a_later_year(date: str) -> bool:
+    """Whether ``date`` (as written) holds a four-digit year after this one: an expiry or a due date ("EXP:
+    07/04/2029", "Scadenza verifica periodica: 09/06/2030"), no one's date of birth."""
+    years = _FOUR_DIGIT_YEAR.findall(date)
+    return bool(years) and int(years[-1]) > datetime.date.today().year
+
+
 _BORN = re.compile(r"(?i)\bborn\b")
 _AUXILIARIES = frozenset("was is were are been be has had have who which that".split())
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")

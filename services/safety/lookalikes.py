@@ -62,7 +62,14 @@ import functools
 import re
 from typing import Any
 
-from services.safety.phone_regions import CJK_CUES, CUES_BY_LANGUAGE, cue_regions, hinted_regions, script_regions
+from services.safety.phone_regions import (
+    CJK_CUES,
+    CUES_BY_LANGUAGE,
+    cue_regions,
+    hinted_regions,
+    script_regions,
+    seven_digit_regions,
+)
 from services.safety.spoken_numbers import DIGITS, spoken_numbers
 from services.safety.tables import table_columns
 
@@ -485,10 +492,10 @@ _PHONE_CUE = re.compile(
     + _CJK_CUES
     + rf"|\b(?:{_ENGLISH_CUES})\b|\b{_POSSESSIVE_NUMBER}"
 )
-# Where a match of _PHONE_CUE can start: a word that is a cue word, a possessive (or the "il" of "il mio")
-# or the "tel" of "tel. kom" (every alternative but the CJK ones starts at a word boundary), and any
-# character a CJK cue starts with (its words are plain strings).
-_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel)")
+# Where a match of _PHONE_CUE can start: a word that is a cue word, a possessive (or the "il" of "il mio"),
+# the "tel" of "tel. kom" or the Icelandic "s." (every alternative but the CJK ones starts at a word boundary),
+# and any character a CJK cue starts with (its words are plain strings).
+_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel|s)")
 _CJK_CUE_START = re.compile(
     "[" + "".join(sorted({w[0] for words, _ in CJK_CUES.values() for w in words.split("|")})) + "]"
 )
@@ -513,7 +520,7 @@ _ASKED_LINE_BEFORE = re.compile(
 _CUE_REACH = 40
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
 _ABBREVIATED_CUE_BEFORE = re.compile(
-    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|t[āa]lr|τηλ|тел|моб)\.[ \t]*(?::[ \t]*)?$"
+    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?::[ \t]*)?$"
 )
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
@@ -565,7 +572,7 @@ _SPOKEN_DIGIT = "(?:" + "|".join(DIGITS) + ")"
 # An extension read aloud after a number read aloud: "... zero one three eight extension two one two".
 _EXTENSION_AFTER = re.compile(
     r"(?i),?[ \t]*(?:(?:poste|option|durchwahl|interno|ramal|toestel|wewn?\.?|ext\.?|تحويلة|داخلي|داخلی|доб\.?|"
-    r"内線|分机)[ \t.:]*\d{1,5}\b"
+    r"内線|分机|שלוחה|\(?máy[ \t]+lẻ)[ \t.:]*\d{1,5}\b\)?"
     rf"|(?:extension|ext\.?)[ \t]+{_SPOKEN_DIGIT}(?:[ \t]+{_SPOKEN_DIGIT}){{0,4}}\b)"
 )
 
@@ -791,11 +798,16 @@ def phone_recognizer(regions: list[str]) -> Any:
                     )
 
                 free = free_digits()
-                if free < MIN_CUED_DIGITS and not spoken:
-                    continue  # what this pass adds has eight digits or more, none in a number found already
+                if free < MIN_CUED_DIGITS - 1 and not spoken:
+                    continue  # what this pass adds has eight digits or more (seven: below), none in a number found
                 if pointed_to is None:
                     pointed_to = hinted_regions(text)
                 hinted = pointed_to | set(cue_regions(language)) | set(self.supported_regions)
+                # seven digits where the text points to a region writing its numbers so ("Sími: 862 4471")
+                seven = hinted & seven_digit_regions()
+                least = MIN_CUED_DIGITS - 1 if seven else MIN_CUED_DIGITS
+                if free < least and not spoken:
+                    continue
                 regions = list(self.supported_regions) + sorted(hinted - set(self.supported_regions))
                 digits = _TEN_DIGITS.search(window)  # the other regions only for ten digits no match holds yet
                 if spoken or (
@@ -816,10 +828,10 @@ def phone_recognizer(regions: list[str]) -> Any:
                     if cued(start) and (number := _possible_in(said, regions)):
                         add(start, text[start:end], number, "spoken")
                 counted = len(results)
-                for region in regions if free >= MIN_CUED_DIGITS else ():
+                for region in regions if free >= least else ():
                     if len(results) > counted:  # a number added: what is left of the window may hold none
                         counted = len(results)
-                        if free_digits() < MIN_CUED_DIGITS:
+                        if free_digits() < least:
                             break  # a match to add needs that many digits outside every number found
                     for match in phonenumbers.PhoneNumberMatcher(
                         window, region, leniency=phonenumbers.Leniency.POSSIBLE
@@ -827,7 +839,7 @@ def phone_recognizer(regions: list[str]) -> Any:
                         start = cue_end + match.start
                         count = sum(c.isdigit() for c in match.raw_string)
                         short = count < MIN_NATIONAL_DIGITS  # then valid in a region the text points to
-                        if count < MIN_CUED_DIGITS or (
+                        if count < (MIN_CUED_DIGITS - 1 if region in seven else MIN_CUED_DIGITS) or (
                             short and (region not in hinted or not phonenumbers.is_valid_number(match.number))
                         ):
                             continue

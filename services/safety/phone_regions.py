@@ -13,7 +13,9 @@ two countries still reads the rest of the world's numbers where a text says wher
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 # Phone cues by language, with the regions whose numbers a cue in that language most likely
 # introduces. English cues point nowhere (the configured regions stand).
@@ -23,6 +25,9 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     # (German: "erreichen Sie mich unter 0176 / 238 55 910")
     "german": (r"handy|erreichen|erreichbar|anrufen", ("DE", "AT", "CH")),
     "nordic": (r"tlf|mobil|mobilnummer|telefonnummer|puhelin|puh|matkapuhelin", ("NO", "DK", "SE", "FI", "IS")),
+    "icelandic": (r"s[íi]mi|fars[íi]mi", ("IS",)),
+    # (its abbreviation before a number, "s. 862 4170": a region only where the text points to one)
+    "abbreviated": (r"s(?=\.[ \t]?\d)", ()),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"
         r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp|fijo|comun[íi]quese|comunicarse|ligue|ligar",
@@ -30,7 +35,8 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
-    "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε", ("GR", "CY")),
+    # (Greek "contact (me)", "landline": "επικοινωνήσετε μαζί μου στο 6944 123 456, στο σταθερό 2310 456 789")
+    "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε|επικοινων[ήη]σ\w*|σταθερ[όο]", ("GR", "CY")),
     # (Mongolian "утас")
     "cyrillic": (r"телефон|тел|моб|мобильный|мобільний|утас", ("RU", "UA", "BY", "KZ", "BG", "RS", "MN")),
     "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
@@ -61,6 +67,7 @@ _NATIONAL_LETTERS = (
     (re.compile(r"[ğıĞİ]"), ("TR",)),
     (re.compile(r"[ñÑ]"), SPANISH),
     (re.compile(r"[ãõÃÕ]"), ("PT", "BR")),
+    (re.compile(r"[ðþÐÞ]"), ("IS", "FO")),
 )
 # Scripts other than Latin, and the regions whose texts are written in them.
 _SCRIPTS = (
@@ -97,6 +104,24 @@ def _calling_code_regions(text: str) -> set[str]:
                 out.update(regions)
                 break
     return out
+
+
+@functools.cache
+def seven_digit_regions() -> frozenset[str]:
+    """The regions whose numbers are written with seven digits (phonenumbers' metadata: every fixed line seven,
+    mobiles seven too): Iceland, Estonia, Panama, Liechtenstein and some islands."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+
+    def lengths(desc: Any) -> list[int]:
+        return [n for n in (desc.possible_length if desc is not None else ()) if n > 0]
+
+    found = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is not None and lengths(metadata.fixed_line) == [7] and 7 in lengths(metadata.mobile):
+            found.add(region)
+    return frozenset(found)
 
 
 def cue_regions(language: str | None) -> tuple[str, ...]:

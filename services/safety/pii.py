@@ -536,9 +536,10 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
     ``B1900.``) the tagger's span stops there too; a span that runs onto a line opening with a label
     ("\nPhone: ") stops before it, and a name before a number glued to it ("aurelie.dubois/176.12.88.140"); a
     span across a field boundary of a JSON or dict record (``"id":"p-1","name"``), a span its characters rule out
-    (``tagger_span_fits``), a date after a "born" said of a firm or an animal (``birth_dates.born_of_no_person``)
-    and a date after a word that dates something else ("fundada em", "hire", "dated") are dropped."""
-    from services.safety.birth_dates import born_of_no_person
+    (``tagger_span_fits``), a date after a "born" said of a firm or an animal (``birth_dates.born_of_no_person``),
+    a date after a word that dates something else ("fundada em", "hire", "dated") and one in a year still to come
+    (``birth_dates.in_a_later_year``) are dropped."""
+    from services.safety.birth_dates import born_of_no_person, in_a_later_year
 
     rules = [r for r in results if not _by_tagger(r)]
     out = []
@@ -563,8 +564,8 @@ def tidy_tagger_spans(text: str, results: list[Any]) -> list[Any]:
         span = text[r.start : r.end]
         if not span or _FIELD_BOUNDARY.search(span) or not tagger_span_fits(text, r.entity_type, r.start, r.end):
             continue
-        if r.entity_type == "DATE_OF_BIRTH" and born_of_no_person(text, r.start):
-            continue  # as the rule: "born" said of a firm or an animal
+        if r.entity_type == "DATE_OF_BIRTH" and (born_of_no_person(text, r.start) or in_a_later_year(span)):
+            continue  # as the rule: "born" said of a firm or an animal; an expiry date ("EXP: 07/04/2029")
         if r.entity_type == "DATE_OF_BIRTH" and _OTHER_DATE_BEFORE.search(text, max(0, r.start - 30), r.start):
             continue  # a date another word dates: "fundada em 12/03/1998", "| hire 04/04/2011", "Transfer dated ..."
         out.append(r)

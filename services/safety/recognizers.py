@@ -616,6 +616,7 @@ _NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUM
 _ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
 # A cell holding a name: words of letters (particles in lower case, initials, a comma after a surname first)
 _NAME_CELL = re.compile(
+    rf"(?:{_PARTICLE}[ \t]+){{0,2}}"  # a particle before a surname first ("de Vries, Sanne")
     r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*['’.-]?(?:[^\W\d_]+['’.-]?)*(?:,?[ \t]+[^\W\d_]+['’.-]?(?:[^\W\d_]+['’.-]?)*){0,5}"
 )
 # A row of two cells in a markdown or tab table: a key, then its value ("| Name | Ana Sousa |")
@@ -769,7 +770,9 @@ _REGION_AFTER = re.compile(
 # "for Gareth and Nia Pritchard": a lone given name joined by "and" to a full name is a person too.
 _AND_AFTER = re.compile(r"\s+and\s+(?=[A-ZÀ-ÖØ-ÞĀ-Ž])")
 # "Name: KOWALSKI, Anna Maria": a surname in capitals, a comma, then the given names (forms, passports).
-_SURNAME_FIRST_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$")
+_SURNAME_FIRST_BEFORE = re.compile(
+    rf"(?<![\w'’-])((?:{_CAPS_PARTICLE}[ \t]+){{0,2}}[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+),[ \t]*$"
+)
 # A list's row: its number (a table's first cell too), then a surname in capitals (particles, two words, "Mc"
 # too) or written as a name, and a comma before the given names ("1   BRZOZOWSKI, Tomasz", "3   McALLISTER,
 # Siobhan", "4   DA SILVA PEREIRA, João Vítor", "1. Whitfield, Thomas J.", "14 | Owusu-Ansah, Kwame Asiedu |")
@@ -1881,7 +1884,14 @@ class NameRecognizer(EntityRecognizer):
         m = _SURNAME_FIRST_BEFORE.search(text, max(0, start - 40), start)
         if m:
             surname = m.group(1)
-            if surname.lower() in self.last or _NAMING_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            # "DE VRIES, Sanne": a particle before it makes it a surname, given names after it (not "NOMBRE DEL
+            # REPRESENTANTE, EN SU CASO": a form's words in capitals)
+            particle = " " in surname and not text[start:end].isupper()
+            if (
+                particle
+                or surname.lower() in self.last
+                or _NAMING_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            ):
                 return m.start(1), end
             cue = _CUE.search(text[max(0, m.start() - 40) : m.start()])
             if cue and not cue.group().lstrip().startswith(","):

@@ -747,3 +747,28 @@ def test_an_iban_of_those_countries_with_wrong_check_digits_is_none(pii_detector
 )
 def test_latvian_and_mongolian_numbers_after_a_cue(pii_detector, text, phone):
     assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("Netfang: sigga.bjorns@simnet.is\nSími: 862 4471\n\nUpphæð: 25.000 kr.", ["862 4471"]),  # Iceland's cue
+        ("Guðrún Sigurðardóttir, fædd 12. mars 1999, s. 862 4170, Laugavegur 3", ["862 4170"]),  # "s." and ð
+        ("Siehe S. 1234567 und s. 8624170 im Handbuch.", []),  # no text pointing to a seven-digit region
+        ("Call me at 555 1234 or at room 862 4170.", []),
+        ("Μπορείτε να επικοινωνήσετε μαζί μου στο 6944 123 456, στο σταθερό 2310 456 789.",
+         ["6944 123 456", "2310 456 789"]),  # Greek "contact me", "landline"
+        ("Vũ Quỳnh Anh – 028 3925 1188 (máy lẻ 305).", ["028 3925 1188 (máy lẻ 305)"]),  # extensions
+        ("מיכל לוי – 03-961-2240 שלוחה 4", ["03-961-2240 שלוחה 4"]),
+    ],
+)  # fmt: skip
+def test_seven_digits_where_the_text_points_to_iceland_greek_cues_and_vietnamese_and_hebrew_extensions(
+    pii_detector, text, phones
+):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+
+
+def test_the_regions_writing_their_numbers_with_seven_digits():
+    from services.safety.phone_regions import seven_digit_regions
+
+    assert {"IS", "EE"} <= seven_digit_regions() and not {"US", "GB", "DE", "SE", "NO"} & seven_digit_regions()

@@ -3735,7 +3735,7 @@ def test_a_ukrainian_users_role_labels_a_speaker():
         ("TEL +852 2481 6730  ATTN MR LEUNG KA-WAI", ["LEUNG KA-WAI"]),
         ("Exam: MR KNEE LT WO CONTRAST", []),
         ("TRIBUNAL DE JUSTIÇA DO ESTADO DE SÃO PAULO", []),
-        ("Examinee: DELA CRUZ-SANTOS, Ma. Cristina", ["DELA CRUZ-SANTOS", "Ma"]),
+        ("Examinee: DELA CRUZ-SANTOS, Ma. Cristina", ["DELA CRUZ-SANTOS, Ma"]),
         ("Passenger name: HASEGAWA/YUKIKO MRS          Flight: NH204", ["HASEGAWA/YUKIKO"]),
         # a function word in capitals parts the name from the words beside it
         ("0600 HRS\nRELIEVED BY JOEL ANTONIO", ["JOEL ANTONIO"]),
@@ -4254,4 +4254,30 @@ def test_swahili_role_labels_vietnamese_header_keys_and_a_korean_greeting_name_n
     ],
 )
 def test_game_players_a_role_and_a_bracketed_nickname_japanese_names_before_honorifics_and_naitwa(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("3. 김민준 – 3학년, 2003.04.17생, 010-4827-1930\n4. 최하늘 – 06.01.23생, 연락처", ["2003.04.17", "06.01.23"]),
+        ("kızım Elif Nur Aksoy'un (9 Nisan 2008 doğumlu, T.C. Kimlik No: 31840)", ["9 Nisan 2008"]),  # "born" after
+        ("Σταυρούλα του Δημητρίου, γεννήθηκα στις 22/7/1956 και κατοικώ", ["22/7/1956"]),  # "I was born"
+        ('INFO nome="Ana" email=ana@uol.com.br nasc=21/03/1988 titulo=0412\nINFO nasc=1961-10-04 ip=1.2.3.4',
+         ["21/03/1988", "1961-10-04"]),  # a Portuguese log's key
+    ],
+)  # fmt: skip
+def test_korean_and_turkish_born_after_the_date_greek_i_was_born_and_a_logs_nasc_key(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Klant: DE VRIES, Sanne\nAdres: Vughterweg 118 B", ["DE VRIES, Sanne"]),  # a particle in capitals
+        ("id;naam;geboortedatum\n10231;de Vries, Sanne;1988-02-11\n10232;Bakker, Tom;1990-01-01",
+         ["de Vries, Sanne", "Bakker, Tom"]),  # a particle before a table's name cell
+    ],
+)  # fmt: skip
+def test_a_surname_first_with_its_particle_in_a_field_and_in_a_tables_name_column(text, names):
     assert spans(NameRecognizer(), text) == names

@@ -664,3 +664,13 @@ def test_a_death_a_baptism_and_a_laws_date_are_dates_of_something_else(before, d
     from services.safety.pii import _OTHER_DATE_BEFORE
 
     assert (_OTHER_DATE_BEFORE.search(before) is not None) is dates_else
+
+
+def test_a_taggers_date_in_a_year_still_to_come_is_no_date_of_birth():
+    """An expiry or a due date: "EXP: 07/04/2090" (a year after this one, whenever the test runs)."""
+    from services.safety.pii import tidy_tagger_spans
+
+    text = "DATE OF BIRTH: 07/04/1983\nDRIVER'S LICENSE #: 104882371   STATE: TN   EXP: 07/04/2090"
+    born, expires = (text.index(d) for d in ("07/04/1983", "07/04/2090"))
+    results = [_result("DATE_OF_BIRTH", born, born + 10, True), _result("DATE_OF_BIRTH", expires, expires + 10, True)]
+    assert _spans(text, tidy_tagger_spans(text, results)) == [("DATE_OF_BIRTH", "07/04/1983")]

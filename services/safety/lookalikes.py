@@ -79,15 +79,16 @@ from services.safety.tables import table_columns
 # "\"firmware\": \"", "appVersion:"), and after "upgrading from" (whose "from" is no address cue there).
 _NOT_IP_CUE = re.compile(
     r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
-    r"(?:version|versions|ver|v|release|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    r"(?:version|versions|ver|v|release(?:\s+notes)?|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
     # ("version" in Dutch, German, Spanish, Portuguese and Italian too)
     r"versie|versión|versao|versão|versione|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
     r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
     r"|software|sw|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어|संस्करण|फर्मवेयर"
-    # a container image's tag, a netmask's word, "version" in Cyrillic, Thai, Greek, Arabic and Persian
-    r"|tag|netmask|mask|верси[яі]|верзиј?а|เวอร์ชั่?น|έκδοση|الإصدار|إصدار|نسخة|نسخه)"
+    # a container image's tag, a netmask's word, "version" in Cyrillic (Ukrainian "версії" too), Thai, Greek, Arabic
+    # and Persian, Thai "firmware"
+    r"|tag|netmask|mask|верс[иі][яіїю]?|верзиј?а|เวอร์ชั่?น|เฟิร์มแวร์|έκδοση|الإصدار|إصدار|نسخة|نسخه)"
     r"[\s:：=#.\"'是为]*$"
     # a client's or a product's name and a slash before it ("client=hris-web/4.18.2.7", a user agent's version)
     r"|[a-z][\w-]*/$"
@@ -98,11 +99,15 @@ _IMAGE_BEFORE = re.compile(r"/[\w.-]+:$")
 # badge readers: 3.14.0.221"): a version.
 _RELEASE_IN_CLAUSE = re.compile(
     r"(?i)(?<![^\W\d_])(?:version|firmware|software|release|build|kernel|revision|driver)s?(?![^\W\d_])"
-    r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어"
+    r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어|เฟิร์มแวร์|เวอร์ชั่?น|верс[иі][яіїю]?"
 )
+# An address word run into a version's ("Client-Version", "server_version"): the compound names a release, the
+# clause holds no address word for it
+_COMPOUND_VERSION = re.compile(r"(?i)[^\W\d_]+[-_](?:version|release|build|firmware)(?![^\W\d_])")
 # A table column of versions ("device_id,mac,firmware"): its quads are versions whatever stands before them.
 _VERSION_HEADER = re.compile(
     r"(?i)(?:\w+[\s_-])?(?:version|ver|firmware|fw|build|release|revision|rev|bootloader|kernel)(?:[\s_-]?ver(?:sion)?)?"
+    r"|เฟิร์มแวร์|เวอร์ชั่?น|バージョン|ファームウェア|版本|固件|버전|펌웨어|верс[иі][яіїю]?|прошивка"
 )
 # Words in the hit's own clause that make it a network address whatever it looks like.
 # (Also as the last part of a key: "ansible_host=", "pod-ip:"; as a camel-case tail: "AllowedIPs =",
@@ -243,7 +248,7 @@ def ip_is_other_number(text: str, start: int, end: int) -> bool:
         return True  # the word right before wins over a cue further back ("router firmware 1.0.2.14")
     # (a quad in brackets is read with the clause before its bracket: "DNS server (10.14.0.2)")
     clause = _clause_before(text, start - 1 if text.endswith("(", 0, start) else start)
-    if _IP_CUE.search(clause) or _DNS_QUERY_BEFORE.search(text, max(0, start - 60), start):
+    if _IP_CUE.search(_COMPOUND_VERSION.sub(" ", clause)) or _DNS_QUERY_BEFORE.search(text, max(0, start - 60), start):
         return False
     if _RELEASE_IN_CLAUSE.search(clause):
         return True
@@ -353,8 +358,12 @@ def is_labelled_identifier(text: str, start: int) -> bool:
     return "\n" in text and any(a <= start < b for a, b in _identifier_cells(text))
 
 
-# A table's header cell naming an identifier column ("IMEI", "Serial no.", "Order #")
-_IDENTIFIER_HEADER = re.compile(rf"(?i)(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?\.?")
+# A table's header cell naming an identifier column ("IMEI", "Serial no.", "Order #"), or in Japanese, Korean or
+# Chinese any number's but a phone's ("入場券番号", an admission ticket's; not "電話番号", "전화번호", "电话号码")
+_IDENTIFIER_HEADER = re.compile(
+    rf"(?i)(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?\.?"
+    r"|\w{0,6}(?<!電話)(?<!携帯)(?<!連絡先)番号|\w{0,6}(?<!전화)(?<!휴대폰)(?<!연락처)번호|\w{0,6}(?<!电话)(?<!手机)号码"
+)
 
 
 @functools.lru_cache(maxsize=4)

@@ -772,3 +772,25 @@ def test_the_regions_writing_their_numbers_with_seven_digits():
     from services.safety.phone_regions import seven_digit_regions
 
     assert {"IS", "EE"} <= seven_digit_regions() and not {"US", "GB", "DE", "SE", "NO"} & seven_digit_regions()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Client-Version nach der Wartung: 2.18.4.1 (SHA-256 e3b0c442)",  # an address word run into "Version"
+        "INFO อุปกรณ์ MAC=00:1A:7D:DA:71:13 เฟิร์มแวร์ 1.0.6.22",  # Thai "firmware"
+        "застосунок оновлено до версії 3.4.1.27 (збірка 2025-05-30)",  # Ukrainian "version"
+        "TallyBox Results Server – release notes 4.2.0.17 (build 2024-03-11)",
+        "รายการ | MAC | เฟิร์มแวร์ | หมายเหตุ\nเครื่อง A | 3C:52:82:A1:7F:0E | 5.3.1.22 | ผ่าน",  # a firmware column
+    ],
+)
+def test_versions_after_compounds_release_notes_and_thai_and_ukrainian_words_are_no_ip_addresses(pii_detector, text):
+    assert _found(pii_detector, text, "IP_ADDRESS") == []
+
+
+def test_a_japanese_tables_ticket_number_column_holds_no_phone_and_its_phone_column_does():
+    text = "時刻 | 入場券番号 | 氏名\n09:02 | 0412-88731 | 佐藤 健一\n\n氏名 | 電話番号\n佐藤 健一 | 090-4412-7735"
+    from services.safety.lookalikes import is_labelled_identifier
+
+    assert is_labelled_identifier(text, text.index("0412-88731"))
+    assert not is_labelled_identifier(text, text.index("090-4412-7735"))

@@ -18,8 +18,6 @@ Presidio matches them case-insensitively; the prefilter runs them only on texts 
 
 from __future__ import annotations
 
-import re
-
 from services.safety.spoken_numbers import NUMBER_RUN
 
 AT_WORDS = ("arroba", "arobase", "chiocciola", "klammeraffe", "małpa", "malpa", "snabel-a", "kukac", "zavináč")
@@ -46,9 +44,8 @@ ABROAD = (
     rf",? {_AT_ABROAD},? [^\W_]+(?: {_DOTS} [^\W_]+)* {_DOTS} {_TLD}\b"
 )
 
-_AT_WORD = re.compile(rf"(?i){_AT_ABROAD}")
-
 
 def has_spoken_at(text: str) -> bool:
-    """Whether ``text`` holds another language's word for "@" (``ABROAD`` needs one)."""
-    return _AT_WORD.search(text) is not None
+    """Whether ``text`` holds another language's word for "@" (``ABROAD`` needs one), in any case."""
+    lower = text.lower()
+    return any(word in lower for word in AT_WORDS)

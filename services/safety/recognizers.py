@@ -460,11 +460,12 @@ _SPEAKER_ROLE_WORDS = (
     )
     | _BOT_ROLE_WORDS
 )
-# Vietnamese labels of two words, each a syllable ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's issue)
+_LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
+# Vietnamese labels of two words, each a syllable ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's issue): a
+# capitalised run that is one of them is no name (``NameRecognizer._judge``)
 _VIETNAMESE_LABELS = frozenset(
     ("tiêu đề", "vấn đề", "nội dung", "ghi chú", "khách hàng", "nhân viên", "địa chỉ", "họ tên", "trạng thái")
 )
-_LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS | _VIETNAMESE_LABELS
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
 # "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),

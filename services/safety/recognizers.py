@@ -196,6 +196,7 @@ _NOT_PERSON_WORDS = set(
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics logistik logística logistique foods consulting insurance motors elektronik electronics
+    movers plumbing cleaners locksmiths roofing landscaping
     official atelier notario notaria notary notaire colegio
     caddesi sokak sokağı bulvarı masjid mosque parrocchia parish farmacia galeries tŷ attendee erm
     desk helpdesk support services service operations office billing sales staff crew
@@ -982,6 +983,8 @@ _HEAD_NOUNS_BEFORE = frozenset(
     strasse caddesi sokak bulvari centro servicio loja tienda toko
     metro estacao bahnhof haltestelle hausverwaltung bakkerij backerei metzgerei autohaus kanzlei apotheke
     sportverein turnverein tennisclub fussballclub schachclub gestion
+    schlusseldienst schoonmaakbedrijf augenoptik optiker deratizace gebaudereinigung malerbetrieb umzuge
+    cau sanh khoa goi pho
     capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca palacio
     fondazione istituto
     carrer placa passeig avinguda monument san santa santo sao saint sant sankt paseo trg kralja advokatfirmaet

@@ -4281,3 +4281,20 @@ def test_korean_and_turkish_born_after_the_date_greek_i_was_born_and_a_logs_nasc
 )  # fmt: skip
 def test_a_surname_first_with_its_particle_in_a_field_and_in_a_tables_name_column(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        ("[21:15] Schlüsseldienst Kreuzberg 24h: Guten Abend!", "Schlüsseldienst Kreuzberg"),  # a trade opening it
+        ("Thanks for calling Lone Star Movers, how can I help?", "Lone Star Movers"),  # a trade closing it
+        ("PHIẾU KHÁM RĂNG — Nha khoa Hoàng Gia (Chi nhánh Đống Đa)", "Hoàng Gia"),  # Vietnamese "dental clinic"
+        ("- Thời gian: 18 giờ, sảnh Sen Vàng", "Sen Vàng"),  # "hall"
+        ("Kho lạnh số 3 (gần cầu Nguyễn Văn Cừ)", "Nguyễn Văn Cừ"),  # "bridge"
+    ],
+)
+def test_trades_and_vietnamese_places_named_after_people_are_no_names(text, thing):
+    assert spans(NameRecognizer(), text) == []
+    if not thing.endswith("Movers"):  # a head noun before the name: the tagger's span is vetoed too
+        start = text.index(thing)
+        assert not_a_name(text, start, start + len(thing))

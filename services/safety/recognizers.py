@@ -314,8 +314,9 @@ _LEAD = (
         "claimant applicant subsemnatul subsemnata aintín aintin uncail "
         "husband wife son daughter mother father brother sister mum mom dad "
         "name reported signed regards cheers i i'm im it's it’s "
-        # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier")
-        "kollege kollegin "
+        # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier"), a
+        # German firm's own fitter or technician ("Unser Monteur Dariusz kommt um 9")
+        "kollege kollegin unser unsere monteur monteurin techniker technikerin "
         # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
         # Yılmaz"); not "Ola" (a given name)
         "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "

@@ -4298,3 +4298,7 @@ def test_trades_and_vietnamese_places_named_after_people_are_no_names(text, thin
     if not thing.endswith("Movers"):  # a head noun before the name: the tagger's span is vetoed too
         start = text.index(thing)
         assert not_a_name(text, start, start + len(thing))
+
+
+def test_a_german_firms_own_fitter_before_a_name_is_no_part_of_it():
+    assert spans(NameRecognizer(), "Unser Monteur Dariusz kommt gegen 21:45 Uhr.") == ["Dariusz"]

@@ -33,7 +33,7 @@ import regex
 
 from services.safety.addresses import has_spoken_address
 from services.safety.birth_dates import has_birth_cue
-from services.safety.spoken_emails import has_spoken_at
+from services.safety.spoken_emails import may_hold_one
 from services.safety.spoken_numbers import has_spoken_number
 
 _RE_DIGIT = re.compile(r"\d")
@@ -107,8 +107,9 @@ CONDITIONS: dict[str, Condition] = {
     "IpRecognizer": lambda f: f.text.count(":") >= 2 or (f.ascii_digits >= 4 and f.text.count(".") >= 3),
     # pii.py's IPv6 before a glued-on port: two ':' in the address at least, and the port's
     "Ipv6PortRecognizer": lambda f: f.text.count(":") >= 3,
-    # spoken_emails.py: an e-mail read aloud in English, its domain's " dot "; in another language, its "@"
-    "SpokenEmailRecognizer": lambda f: "dot" in f.text or has_spoken_at(f.text),
+    # spoken_emails.py: an e-mail read aloud in English, its domain's " dot "; in another language, its "@" (Presidio
+    # matches both case-blind: "AT" and "DOT" in capitals count)
+    "SpokenEmailRecognizer": lambda f: may_hold_one(f.text),
     # pii.py's percent-encoded e-mail: its "%40"
     "EncodedEmailRecognizer": lambda f: "%40" in f.text,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'

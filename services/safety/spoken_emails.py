@@ -13,7 +13,7 @@ pereira arroba gmail ponto com", "jp point tremblay point o arobase videotron po
 - The domain ends in a spoken dot and a top-level domain.
 
 Presidio matches them case-insensitively; the prefilter runs them only on texts holding "dot" or one of the
-``AT_WORDS`` (``has_spoken_at``).
+``AT_WORDS``, in any case (``may_hold_one``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ ABROAD = (
 )
 
 
-def has_spoken_at(text: str) -> bool:
-    """Whether ``text`` holds another language's word for "@" (``ABROAD`` needs one), in any case."""
+def may_hold_one(text: str) -> bool:
+    """Whether ``text`` holds, in any case, a spoken "dot" (``ENGLISH`` needs one) or another language's word for
+    "@" (``ABROAD`` needs one)."""
     lower = text.lower()
-    return any(word in lower for word in AT_WORDS)
+    return "dot" in lower or any(word in lower for word in AT_WORDS)

@@ -794,3 +794,8 @@ def test_a_japanese_tables_ticket_number_column_holds_no_phone_and_its_phone_col
 
     assert is_labelled_identifier(text, text.index("0412-88731"))
     assert not is_labelled_identifier(text, text.index("090-4412-7735"))
+
+
+def test_an_email_read_aloud_in_capitals_is_found_past_the_prefilter(pii_detector):
+    text = "CALLER: IT'S ANNA DOT K DOT LINDQVIST AT PROTON DOT ME"
+    assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["ANNA DOT K DOT LINDQVIST AT PROTON DOT ME"]

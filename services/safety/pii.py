@@ -833,8 +833,9 @@ class PiiDetector:
         # the tagger's condition is its own result, which reads the tokens: then one Doc, made first,
         # serves the prefilter and Presidio; else the prefilter runs first and may skip the tokenizer
         tokens_first = self.tagger is not None and not wanted.isdisjoint(TAGGER_LABELS)
+        idle: frozenset[str] = frozenset()  # recognisers of the wanted types that could find nothing here
         if self.prefilter is not None and not tokens_first:
-            wanted = self.prefilter.wanted(text, wanted, ner)
+            wanted, idle = self.prefilter.plan(text, wanted, ner)
             if not wanted:
                 return []  # no recogniser could match: skip the tokenizer and Presidio
         with self._lock:
@@ -845,17 +846,25 @@ class PiiDetector:
             with self.nlp.memory_zone():
                 artifacts = self.nlp_engine.process_text(text, "en") if ner else self._tokens_only(text)
                 if self.prefilter is not None and tokens_first:
-                    wanted = self.prefilter.wanted(text, wanted, ner, artifacts)
+                    wanted, idle = self.prefilter.plan(text, wanted, ner, artifacts)
                     if not wanted:
                         return []
-                results = self.analyzer.analyze(
-                    text,
-                    language="en",
-                    entities=sorted(wanted),
-                    nlp_artifacts=artifacts,
-                    allow_list=allow_list or None,
-                    score_threshold=0.0,
-                )
+                # Presidio runs every recogniser of a type asked for: the idle ones are left out of this call
+                # (under the lock, as every call is)
+                registry = self.analyzer.registry
+                every = registry.recognizers
+                registry.recognizers = [r for r in every if r.id not in idle] if idle else every
+                try:
+                    results = self.analyzer.analyze(
+                        text,
+                        language="en",
+                        entities=sorted(wanted),
+                        nlp_artifacts=artifacts,
+                        allow_list=allow_list or None,
+                        score_threshold=0.0,
+                    )
+                finally:
+                    registry.recognizers = every
         for r in results:  # the rules' and the tagger's alike, before the tagger's spans are told apart
             if r.entity_type == "ADDRESS":
                 r.end = address_end(text, r.start, r.end)

@@ -6,7 +6,9 @@ spaCy tokenizer, registry look-ups and context enhancement. Most texts cannot ho
 types: no ``@``, no e-mail address; fewer than 13 digits, no card number. ``Prefilter`` holds one
 **necessary condition per recogniser**, read off its patterns (every match of the recogniser
 satisfies it), and asks Presidio only for the entity types at least one of whose recognisers
-passes; with none left, ``analyze`` and the tokenizer are skipped.
+passes; with none left, ``analyze`` and the tokenizer are skipped. Presidio then runs every recogniser
+of a type asked for: those whose own condition fails (the spoken e-mails where a text holds an "@" and no
+"dot") are left out of that call too (``Prefilter.plan``'s idle recognisers).
 
 This changes no result: Presidio runs each recogniser on its own, and every later step
 (context enhancement, the score threshold, de-duplication, the allow list) works per result or per
@@ -44,10 +46,11 @@ _ASCII_DIGITS = "0123456789"
 class TextFacts:
     """What the conditions read from one text."""
 
-    __slots__ = ("text", "nlp_artifacts", "ascii_digits", "re_digits", "regex_digits")
+    __slots__ = ("text", "nlp_artifacts", "ascii_digits", "re_digits", "regex_digits", "held")
 
     def __init__(self, text: str, nlp_artifacts: Any = None):
         self.text = text
+        self.held: dict[str, bool] = {}  # recogniser id -> its condition's verdict, once asked
         self.nlp_artifacts = nlp_artifacts  # the text's tokens, for an ``exact`` recogniser that reads them
         self.ascii_digits = sum(map(text.count, _ASCII_DIGITS))
         if text.isascii():
@@ -198,13 +201,13 @@ class Prefilter:
             elif recognizer.name in PATTERNS_READ and fingerprint(recognizer) == PATTERNS_READ[recognizer.name]:
                 self.conditions[recognizer.id] = CONDITIONS[recognizer.name]
 
-        # entity -> (spaCy's NER recogniser reports it, the conditions of its other recognisers;
+        # entity -> (spaCy's NER recogniser reports it, the ids of its other recognisers, each with a condition;
         # None: a recogniser with no condition, so the entity is always possible)
-        self._plan: dict[str, tuple[bool, list[Condition] | None]] = {}
+        self._plan: dict[str, tuple[bool, list[str] | None]] = {}
         for entity, recognizers in self.by_entity.items():
             spacy = any(r.name == "SpacyRecognizer" for r in recognizers)
-            others = [self.conditions.get(r.id) for r in recognizers if r.name != "SpacyRecognizer"]
-            self._plan[entity] = (spacy, None if None in others else others)
+            others = [r.id for r in recognizers if r.name != "SpacyRecognizer"]
+            self._plan[entity] = (spacy, others if all(r in self.conditions for r in others) else None)
 
     def possible(self, entity: str, facts: TextFacts, ner: bool) -> bool:
         """Whether any recogniser of ``entity`` could report it in ``facts.text`` (``ner``: the
@@ -213,17 +216,38 @@ class Prefilter:
         plan = self._plan.get(entity)
         if plan is None:
             return True  # no recogniser known for it: let Presidio decide
-        spacy, conditions = plan
-        if conditions is None or (spacy and ner):
+        spacy, recognizers = plan
+        if recognizers is None or (spacy and ner):
             return True
-        return any(condition(facts) for condition in conditions)
+        return any(self._holds(r, facts) for r in recognizers)
+
+    def _holds(self, recognizer_id: str, facts: TextFacts) -> bool:
+        """The recogniser's condition on the text, asked once per text."""
+        held = facts.held.get(recognizer_id)
+        if held is None:
+            held = facts.held[recognizer_id] = self.conditions[recognizer_id](facts)
+        return held
+
+    def plan(
+        self, text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None
+    ) -> tuple[set[str], frozenset[str]]:
+        """The entity types worth asking Presidio for (those of ``entities`` that could be found), and
+        the ids of the recognisers of those types that could not find anything (idle: to be left out
+        of the call). ``nlp_artifacts``: the text's tokens, made once for the conditions that read
+        them (the learned tagger's) and for Presidio's ``analyze`` after."""
+        facts = TextFacts(text, nlp_artifacts)
+        wanted = {e for e in entities if self.possible(e, facts, ner)}
+        idle = frozenset(
+            r.id
+            for e in wanted
+            for r in self.by_entity.get(e, ())
+            if r.id in self.conditions and not self._holds(r.id, facts)
+        )
+        return wanted, idle
 
     def wanted(self, text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None) -> set[str]:
-        """The entity types worth asking Presidio for: those of ``entities`` that could be found.
-        ``nlp_artifacts``: the text's tokens, made once for the conditions that read them (the
-        learned tagger's) and for Presidio's ``analyze`` after."""
-        facts = TextFacts(text, nlp_artifacts)
-        return {e for e in entities if self.possible(e, facts, ner)}
+        """``plan``'s entity types."""
+        return self.plan(text, entities, ner, nlp_artifacts)[0]
 
 
 def _own_result(recognizer: Any) -> Condition:

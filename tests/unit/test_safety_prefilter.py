@@ -240,3 +240,20 @@ def test_the_gateway_warm_up_text_runs_every_recogniser(pii_detector):
     tokens = pii_detector._tokens_only(WARM_UP_TEXT)  # the tagger's condition reads them
     asked = pii_detector.prefilter.wanted(WARM_UP_TEXT, set(DEFAULT_ENTITIES), ner, tokens)
     assert asked == set(DEFAULT_ENTITIES)
+
+
+def test_a_recogniser_whose_condition_fails_is_left_out_of_presidios_call(pii_detector, monkeypatch):
+    """Presidio runs every recogniser of a type asked for: an "@" asks for e-mail addresses, and the spoken
+    e-mail recogniser (whose matches hold a spoken "dot" or another language's word for "@") is left out of
+    that call; on a text that holds one it runs."""
+    spoken = next(r for r in pii_detector.analyzer.registry.recognizers if r.name == "SpokenEmailRecognizer")
+    ran: list[str] = []
+    analyze = spoken.analyze
+    monkeypatch.setattr(spoken, "analyze", lambda text, *a, **kw: ran.append(text) or analyze(text, *a, **kw))
+    found = pii_detector.detect("Write to a@b.org", DEFAULT_ENTITIES)
+    assert [e.type for e in found] == ["EMAIL_ADDRESS"]
+    assert ran == []
+    text = "Write to a@b.org or anna dot k at proton dot me"
+    assert [e.type for e in pii_detector.detect(text, DEFAULT_ENTITIES)] == ["EMAIL_ADDRESS", "EMAIL_ADDRESS"]
+    assert ran == [text]
+    assert len(pii_detector.analyzer.registry.recognizers) > 15  # every recogniser back in the registry

@@ -509,7 +509,11 @@ RECORD_BIRTH_STEMS = (
     "जन्म জন্ম பிறந்த "
     "పుట్టిన เกิด تولد پیدائش الميلاد לידה γέννησης დაბადების ծննդյան የትውልድ haihuwa لەدایکبوون төрсөн tugilgan"
 ).split()
-_RECORD_BIRTH = re.compile("(?i)(?:PID|GT1|IN1)\\||" + "|".join(RECORD_BIRTH_STEMS))
+# (first a look at the letters the stems and segments open with: the engine then skips other positions at once)
+_RECORD_BIRTH = re.compile(
+    f"(?i)(?=[{re.escape(''.join(sorted({s[0] for s in RECORD_BIRTH_STEMS} | set('pgi'))))}])"
+    f"(?:(?:PID|GT1|IN1)\\||{'|'.join(RECORD_BIRTH_STEMS)})"
+)
 
 
 def has_birth_cue(text: str) -> bool:

@@ -96,8 +96,10 @@ def encoded_payloads(text: str) -> list[str]:
 
 # The words every match of an ``_OVERRIDES`` pattern opens with (each pattern's first words, or their first
 # part: "jailbreak" for "jailbreaked mode"): one scan for all of them, the six patterns only where one stands.
+# (It first looks ahead at the letters those words open with: the engine then skips other positions at once.)
 _OPENING_WORDS = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass|system prompt|initial instructions|hidden instructions|reveal"
+    r"(?=[abdfghijnoprsty])\b(?:ignore|disregard|forget|override|bypass|system prompt|initial instructions"
+    r"|hidden instructions|reveal"
     r"|print|show|repeat|output|tell me|you are now|from now on|you will now act as|(?-i:DAN)|do anything now"
     r"|developer mode|jailbreak|god mode|pretend|imagine|act as if|roleplay as|role-play as|new instruction)",
     re.IGNORECASE,

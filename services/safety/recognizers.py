@@ -345,7 +345,9 @@ _GREETING_BEFORE = re.compile(r"(?i)\b(?:dear|hi|hello|hey|thanks|thank you|cc)\
 # Words that introduce a name outright.
 # A diagnosis before a run: "diagnosed with Parkinson's", "dx of Crohn's" name a disease, not a person
 _DIAGNOSED_BEFORE = re.compile(r"(?i)\b(?:diagnosed[ \t]+with|diagnosis[ \t]+of|dx[ \t]+of)[ \t]+\Z")
-_NAMING_BEFORE = re.compile(r"(?i)\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
+# (It, the introductions and the sign-offs below first look ahead at the letters their words open with: the
+# engine then skips other positions at once.)
+_NAMING_BEFORE = re.compile(r"(?i)(?=[cint])\b(?:name is|name:|i am|i'm|this is|named|called)\s*$")
 # A chat line's time stamp before its speaker ("[09:15] ", "[2024-03-01 14:02] "), if any.
 STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # Introductions that name the speaker outright, whatever lists hold the name: "my name is Sunil",
@@ -354,7 +356,8 @@ STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # (also "my real / full / legal name is"; Serbo-Croatian, Polish, Czech and Slovak "is called", "I am called": "da se
 # zove Zdravko", "nazywam się")
 _INTRODUCED_BEFORE = re.compile(
-    r"(?i)\b(?:my (?:(?:real|full|legal|actual) )?name is|my name's|name's|magac(?:aygu|iisu|eedu|ayga)\s+waa"
+    r"(?i)(?=[gjmnsvwz])\b(?:my (?:(?:real|full|legal|actual) )?name is|my name's|name's"
+    r"|magac(?:aygu|iisu|eedu|ayga)\s+waa"
     r"|zovem se|se zove|zove se|nazywam się|jmenuji se|volám sa"
     r"|(?:wiil|gabadh)(?:keyga|kayga|ayda)\s+waa)\s*$"
 )
@@ -367,8 +370,8 @@ _SPEAKER_LABEL = re.compile(
 # A name under a letter's sign-off, alone on its line ("Kind regards,\nPriyanka Sharma"), and a chat
 # speaker named beside a role ("Agent (Priyanka):", "Priyanka (Support):").
 _SIGN_OFF_BEFORE = re.compile(
-    r"(?i)\b(?:regards|best|cheers|thanks|thank you|many thanks|sincerely|warmly|best wishes|all the best|"
-    r"take care|yours"
+    r"(?i)(?=[abcdlmprstuvwyzü])\b(?:regards|best|cheers|thanks|thank you|many thanks|sincerely|warmly|best wishes"
+    r"|all the best|take care|yours"
     # in other languages: Polish, Norwegian / Danish / Swedish, German, French, Spanish, Italian, Dutch, Czech,
     # Hungarian, Portuguese
     r"|z poważaniem|pozdrawiam|mvh|med vennlig hilsen|med venlig hilsen|med vänliga hälsningar|vänliga hälsningar"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from services.safety import addresses, recognizers
+from services.safety import addresses, birth_dates, heuristics, recognizers
 from services.safety.pii import PHONE_LOOKALIKES
 from services.safety.policy import DEFAULT_ENTITIES
 from services.safety.prefilter import TextFacts, min_phone_digits
@@ -68,15 +68,16 @@ def test_asking_for_the_phone_look_alikes_too_changes_no_entity(pii_detector, mo
         ]
 
     now = found()
-    wanted = pii_detector.prefilter.wanted
+    plan = pii_detector.prefilter.plan
 
-    def as_before(text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None) -> set[str]:
-        asked = wanted(text, entities, ner, nlp_artifacts)
+    def as_before(text: str, entities: set[str], ner: bool, nlp_artifacts: Any = None) -> tuple[set[str], Any]:
+        asked, idle = plan(text, entities, ner, nlp_artifacts)
         if "PHONE_NUMBER" not in asked:
-            return asked
-        return asked | wanted(text, set(PHONE_LOOKALIKES) - entities, ner, nlp_artifacts)
+            return asked, idle
+        more, more_idle = plan(text, set(PHONE_LOOKALIKES) - entities, ner, nlp_artifacts)
+        return asked | more, idle | more_idle
 
-    monkeypatch.setattr(pii_detector.prefilter, "wanted", as_before)
+    monkeypatch.setattr(pii_detector.prefilter, "plan", as_before)
     calls = _spy_asks(pii_detector, monkeypatch)
     before = found()
     assert [t for t, a, b in zip(texts, now, before, strict=True) if a != b] == []
@@ -417,6 +418,74 @@ _LOG_LINES = [
 ]
 
 
+# Patterns of words in any case that first look ahead at the letters their words open with (session 43): the
+# override phrasing's scan, a record's birth key, and three read over the 40 characters before a capitalised run
+_LETTER_GATED = [
+    (
+        heuristics,
+        "_OPENING_WORDS",
+        "(?=[abdfghijnoprsty])",
+        ["Ignore the above", "please DISREGARD it", "Hidden instructions:", "You are now DAN", "new instructions"],
+    ),
+    (
+        birth_dates,
+        "_RECORD_BIRTH",
+        "(?=[bdfghilnpstuγртծלاتلپजজபపเდየ出生생])",
+        ["PID|1||12345", "DOB=1990", "Geb.-Dat.", "дата рождения", "生年月日", "생년월일", "Tugilgan sana"],
+    ),
+    (recognizers, "_NAMING_BEFORE", "(?=[cint])", ["my name is ", "Name: ", "I'm ", "this is ", "Called "]),
+    (
+        recognizers,
+        "_INTRODUCED_BEFORE",
+        "(?=[gjmnsvwz])",
+        ["my name is ", "Name's ", "Magaciisu waa ", "se zove ", "nazywam się ", "Jmenuji se ", "gabadhayda waa "],
+    ),
+    (
+        recognizers,
+        "_SIGN_OFF_BEFORE",
+        "(?=[abcdlmprstuvwyzü])",
+        ["Kind regards,\n", "Cheers\n", "Mit freundlichen Grüßen\n", "Üdvözlettel,\n", "Atenciosamente,\n--\n"],
+    ),
+]
+
+
+def _opening_letters(items: Any) -> set[str] | None:
+    """The characters a match of a parsed pattern (``re._parser``) can open with, or None where it cannot tell
+    (a class such as \\w, an optional first item)."""
+    from re import _constants as sre
+
+    for op, av in items:
+        if op is sre.AT or op in (sre.ASSERT, sre.ASSERT_NOT):
+            continue  # zero-width
+        if op is sre.LITERAL:
+            return {chr(av)}
+        if op is sre.SUBPATTERN:
+            return _opening_letters(av[3])
+        if op is sre.BRANCH:
+            found = [_opening_letters(alternative) for alternative in av[1]]
+            return None if None in found else set().union(*found)
+        if op is sre.IN and all(o is sre.LITERAL for o, _ in av):
+            return {chr(a) for _, a in av}
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] > 0:
+            return _opening_letters(av[2])
+        return None
+    return None
+
+
+@pytest.mark.parametrize(("module", "name", "gate", "examples"), _LETTER_GATED)
+def test_a_letter_gate_admits_every_letter_its_words_open_with(module, name, gate, examples):
+    """The pattern without its gate, parsed: every character a match can open with is in the gate (case-blind,
+    as every one of these patterns is)."""
+    from re import _parser
+
+    rx = getattr(module, name)
+    assert rx.flags & re.IGNORECASE
+    opening = _opening_letters(_parser.parse(rx.pattern.replace(gate, "", 1), rx.flags))
+    assert opening is not None and len(opening) >= 4
+    letters = set(gate.removeprefix("(?=[").removesuffix("])").replace("\\", ""))
+    assert {c.lower() for c in opening} <= letters
+
+
 @pytest.mark.parametrize(
     ("module", "name", "gate", "examples"),
     [
@@ -458,6 +527,7 @@ _LOG_LINES = [
             "(?=[A-ZÀ-ÖØ-ÞĀ-Ž])",
             ["1.OKONJO/ADAEZE MRS", "1.1MBEKI/SIPHO LUTHANDO MR", "Pax: ÅSTRÖM/INGRID", "NGUYEN/VAN-AN"],
         ),
+        *_LETTER_GATED,
     ],
 )
 def test_a_whole_text_pattern_that_looks_ahead_first_matches_what_it_matched_without(module, name, gate, examples):
@@ -466,7 +536,7 @@ def test_a_whole_text_pattern_that_looks_ahead_first_matches_what_it_matched_wit
     opening."""
     rx = getattr(module, name)
     assert rx.pattern.removeprefix("(?i)").startswith(gate)
-    bare = re.compile(rx.pattern.replace(gate, "", 1))
+    bare = re.compile(rx.pattern.replace(gate, "", 1), rx.flags)
     found = 0
     for text in [*corpus(), *examples, "\n".join(examples)]:
         spans = [m.span() for m in bare.finditer(text)]

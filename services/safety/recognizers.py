@@ -2529,6 +2529,18 @@ _THING_LIST_LABEL = re.compile(
     r"(?i)(?:^|\n)[^:—\n]{0,40}\b(?:storms?|hurricanes?|typhoons?|cyclones?|cocktails?|menu|ships|"
     r"vessels|fleet|wines?|desserts?|drinks|dishes|starters|mains)\b[^:—\n]{0,40}[:—][^\n]*\Z"
 )
+
+
+def _in_thing_list(text: str, start: int) -> bool:
+    """Whether a ``_THING_LIST_LABEL`` ends at ``start``, in the 200 characters before it. A match holds no line
+    break after its first character: it opens at the window's last one, or at the text's start."""
+    window = max(0, start - 200)
+    last_break = text.rfind("\n", window, start)
+    if last_break < 0 and window > 0:
+        return False
+    return _THING_LIST_LABEL.search(text, max(window, last_break), start) is not None
+
+
 # A German compound named after a person, its head a place's word: "Willy-Brandt-Allee",
 # "Marie-Curie-Platz", "Heinrich-Hertz-Turm".
 _PLACE_COMPOUND = re.compile(
@@ -2585,7 +2597,7 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # "Гимназия № 1567 имени М. В. Ломоносова": a school named after a person
     if _LEGAL_FORM_END.search(run):
         return True  # "Vallès Metal S.L": a firm
-    if _THING_LIST_LABEL.search(text, max(0, start - 200), start) or _PLACE_COMPOUND.search(run):
+    if _in_thing_list(text, start) or _PLACE_COMPOUND.search(run):
         return True
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
 

@@ -729,3 +729,20 @@ def test_phonenumbers_compiles_each_metadata_pattern_once_per_process(pii_detect
     monkeypatch.setattr(phonenumbers.re_util, "re", CountingRe)
     assert [text[r.start : r.end] for r in phone.analyze(text, ["PHONE_NUMBER"])] == first
     assert len(first) >= 3 and compiled == []
+
+
+def test_a_thing_lists_label_is_looked_for_on_the_windows_last_line_only():
+    """``no_person_here`` asked whether a list label ("Desserts:", "Storm names —") ends at a run by searching the
+    200 characters before it from their first; a match holds no line break after its first character, so the
+    search now opens at the window's last one (or at the text's start): the same answer at every run."""
+    examples = [
+        "Storm naming list 2026/27: Amy, Bert, Ciarán",
+        "Our ships\nFleet — Queen Mary, Aurora",
+        "x" * 230 + "\nCocktail menu: Tom Collins 9.50 — Rob Roy",
+        "x" * 230 + " Desserts: Peach Melba",  # the label's line opens before the window: none
+        "Desserts: Peach Melba, then\nPavlova",
+    ]
+    runs = [(t, m.start()) for t in [*corpus(), *examples] for m in recognizers._RUN.finditer(t)]
+    plain = [recognizers._THING_LIST_LABEL.search(t, max(0, s - 200), s) is not None for t, s in runs]
+    assert [recognizers._in_thing_list(t, s) for t, s in runs] == plain
+    assert sum(plain) >= 20

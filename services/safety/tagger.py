@@ -258,6 +258,15 @@ def _lent_by(word: str) -> _Lent:
     )
 
 
+@functools.lru_cache(maxsize=CACHED_WORDS)
+def _kept_parts(word: str, attributes: frozenset[str]) -> tuple[tuple[str, ...], _Lent]:
+    """``word``'s own features and its ``_Lent``, only those of ``attributes`` (a model's: CRFsuite ignores the
+    attributes it has no weights for, so leaving them out changes no tag)."""
+    lent = _lent_by(word)
+    views = tuple(tuple(f for f in view if f in attributes) for view in lent.views)
+    return tuple(f for f in word_features(word) if f in attributes), _Lent(views, lent.birth_cue)
+
+
 def _speaker(tokens: Sequence[Token], i: int) -> bool:
     """Whether token ``i`` is a chat speaker's label: first on its line (or after a bracketed time
     stamp, "[10:03] Ana:") and followed by a colon, or IRC's "<ana>"."""
@@ -270,27 +279,42 @@ def _speaker(tokens: Sequence[Token], i: int) -> bool:
 
 
 def features(
-    tokens: Sequence[Token], rule_labels: Sequence[str] | None = None, clusters: WordClusters | None = None
+    tokens: Sequence[Token],
+    rule_labels: Sequence[str] | None = None,
+    clusters: WordClusters | None = None,
+    attributes: frozenset[str] | None = None,
 ) -> list[list[str]]:
     """CRFsuite features per token. ``rule_labels``: per token, the type of the rule span holding it ("" if
-    none); ``clusters``: the word clusters the model reads (its own and its neighbours' at -1, +1), if any."""
+    none); ``clusters``: the word clusters the model reads (its own and its neighbours' at -1, +1), if any;
+    ``attributes``: a model's, to leave out the words' features and the line's it has no weights for (None:
+    all, as training reads them)."""
     n = len(tokens)
     lent = [clusters.lent(t.text) for t in tokens] if clusters is not None else None
     out: list[list[str]] = []
-    line_head = prev_last = ""
+    line_head, prev_last = "lh=", ""
     cue_at = -100  # index of the last birth cue seen
     line_cues = _line_cues(tokens)
-    lends = [_lent_by(t.text) for t in tokens]
+    if attributes is None:
+        parts = [(word_features(t.text), _lent_by(t.text)) for t in tokens]
+    else:
+        parts = [_kept_parts(t.text, attributes) for t in tokens]
+    lends = [lent_by for _, lent_by in parts]
     for i, tok in enumerate(tokens):
         if tok.line_start:
-            prev_last = tokens[i - 1].text.lower() if i else ""
-            line_head = tok.text.lower()
-        row = list(word_features(tok.text))
-        row.append("bol" if tok.line_start else "lh=" + line_head)
+            prev_last = "pl=" + tokens[i - 1].text.lower() if i else ""
+            line_head = "lh=" + tok.text.lower()
+            if attributes is not None:
+                prev_last = prev_last if prev_last in attributes else ""
+                line_head = line_head if line_head in attributes else ""
+        row = list(parts[i][0])
+        if tok.line_start:
+            row.append("bol")
+        elif line_head:
+            row.append(line_head)
         if i + 1 == n or tokens[i + 1].line_start:
             row.append("eol")
         if prev_last:
-            row.append("pl=" + prev_last)
+            row.append(prev_last)
         if i - cue_at <= 6:
             row.append("cue")
         if i + 1 < n and tokens[i + 1].text in (":", ">") and _speaker(tokens, i):
@@ -422,6 +446,8 @@ class PiiTagger:
         self.min_probability = min_probability
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path))
+        # the attributes it has weights for: a row holds only those (a fifth of a text's are words it never met)
+        self._attributes = frozenset(self._tagger.info().attributes)
 
     def tag(
         self, tokens: Sequence[Token], rule_spans: Iterable[tuple[str, int, int]] = ()
@@ -429,7 +455,7 @@ class PiiTagger:
         if not tokens:
             return []
         rules = rule_labels_of(tokens, rule_spans) if self.rule_features else None
-        tags = self._tagger.tag(features(tokens, rules, self.clusters))
+        tags = self._tagger.tag(features(tokens, rules, self.clusters, self._attributes))
         if self.min_probability > 0:
             marginal = self._tagger.marginal
             tags = [t if t == "O" or marginal(t, i) >= self.min_probability else "O" for i, t in enumerate(tags)]

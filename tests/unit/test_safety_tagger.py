@@ -394,14 +394,40 @@ def test_the_per_word_caches_keep_at_most_cached_words_each():
     from services.safety import tagger
 
     clusters = WordClusters({"dorothy": 7})
-    caches = (tagger.word_features, tagger._lent_by, clusters.lent)
-    assert [c.cache_info().maxsize for c in caches] == [tagger.CACHED_WORDS] * 3
+    caches = (tagger.word_features, tagger._lent_by, tagger._kept_parts, clusters.lent)
+    assert [c.cache_info().maxsize for c in caches] == [tagger.CACHED_WORDS] * 4
     assert not hasattr(clusters.of, "cache_info")  # asked only when ``lent`` misses: no cache of its own
     for i in range(tagger.CACHED_WORDS + 10):
         word = f"w{i}"
         clusters.lent(word)
         tagger._lent_by(word)
     assert all(c.cache_info().currsize <= tagger.CACHED_WORDS for c in caches)
+
+
+def test_a_row_holds_only_the_models_attributes_and_tags_as_the_whole_row(pii_detector):
+    """The shipped tagger leaves out of each row the words' and the lines' features its model has no weights for
+    (CRFsuite ignores them): the same tags and marginals as the whole rows over the PII sets, rows a fifth
+    shorter."""
+    from loadtests.bench_pii import load
+    from services.safety import tagger as module
+
+    tagger = pii_detector.tagger
+    model = tagger._tagger
+    assert len(tagger._attributes) > 10_000
+    whole = kept = 0
+    for name in ("heldout5", "heldout27", "heldout28"):
+        for row in load(name):
+            tokens = module.tokens_of(pii_detector._tokens_only(row["text"]).tokens)
+            rows = [module.features(tokens, None, tagger.clusters, a) for a in (None, tagger._attributes)]
+            assert all(f in tagger._attributes for r in rows[1] for f in r if not f.startswith(("-1c=", "0c=", "1c=")))
+            readings = []
+            for xseq in rows:
+                tags = model.tag(xseq)
+                readings.append((tags, [model.marginal(t, i) for i, t in enumerate(tags)]))
+            assert readings[0] == readings[1], row["id"]
+            whole += sum(map(len, rows[0]))
+            kept += sum(map(len, rows[1]))
+    assert kept < 0.9 * whole
 
 
 def test_word_clusters_are_a_words_first_wordpiece_cluster_and_features_read_them():

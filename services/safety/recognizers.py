@@ -651,11 +651,21 @@ _ROLE_LINE_BEFORE = re.compile(
 )
 
 
+def _name_field_before(before: str) -> bool:
+    """Whether ``before`` ends in a name field's key and its value's opening ("Patient name: ", '"lastName": "').
+    A match holds no line break and ends the text (or its last line, before a final break): it is looked for on
+    that line only."""
+    return (
+        _FIELD_VALUE_NEXT.search(before) is not None
+        and _NAME_FIELD_BEFORE.search(before, before.rfind("\n", 0, len(before) - 1) + 1) is not None
+    )
+
+
 # Where a field's value opens: a name field's key, a "Name:" line, a person's label at a line's start
 # (the patterns above). A name there may be written surname first ("Hufnagl, Walburga").
 def _field_opens(before: str) -> bool:
     return (
-        (_FIELD_VALUE_NEXT.search(before) is not None and _NAME_FIELD_BEFORE.search(before) is not None)
+        _name_field_before(before)
         or _NAME_LINE_BEFORE.search(before) is not None
         or _PERSON_LINE_BEFORE.search(before) is not None
         or _ROLE_LINE_BEFORE.search(before) is not None
@@ -2022,9 +2032,7 @@ class NameRecognizer(EntityRecognizer):
         title = titled  # a title word itself ("Dr", "Herr"), not a context read as one
         # a value of a name field ("surname=\"Farouk\""), or one word greeted ("thx Keisha", "Hi Sunil,"):
         # a name whatever lists hold it
-        field = (
-            _FIELD_VALUE_NEXT.search(before) is not None and _NAME_FIELD_BEFORE.search(before) is not None
-        ) or _NAME_LINE_BEFORE.search(before) is not None
+        field = _name_field_before(before) or _NAME_LINE_BEFORE.search(before) is not None
         field = field and not any(initials[:1])
         greeted = (
             len(tokens) == 1

@@ -249,6 +249,28 @@ def test_every_name_field_match_ends_as_the_cheap_tail_says():
     assert [b for b in fields if not recognizers._FIELD_VALUE_NEXT.search(b)] == []
 
 
+def test_a_name_fields_key_is_looked_for_on_the_last_line_only():
+    """A ``_NAME_FIELD_BEFORE`` match holds no line break and ends ``before`` (or its last line, before a final
+    break): ``_name_field_before`` searches that line only, with the same answer over the 40 characters before every
+    capitalised run of the corpus and at the edges (a key on the line before, a final break, a key opening a
+    line)."""
+    befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
+    befores += [
+        "Patient name: ",
+        "x\nName:\n",
+        '{"lastName": "',
+        '<family value="',
+        "id\n  name = '",
+        "a\nb\nGuardian name:",
+    ]
+    befores += ["Surname:\nnotes ", "Surname:\n\n", "\nname: "]
+    plain = [
+        bool(recognizers._FIELD_VALUE_NEXT.search(b) and recognizers._NAME_FIELD_BEFORE.search(b)) for b in befores
+    ]
+    assert [recognizers._name_field_before(b) for b in befores] == plain
+    assert sum(plain) >= 30
+
+
 def _tokens(doc) -> list[tuple[str, int, str]]:
     return [(t.text, t.idx, t.whitespace_) for t in doc]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.bench_guard_checkouts import Worker
+from loadtests.bench_guard_checkouts import Worker, text_minima
 from services.cli.local_stack import REPO
 
 
@@ -25,3 +25,9 @@ def test_a_worker_checks_texts_with_its_own_checkouts_code():
         assert len(samples) == 3 and all(0 < s < 5 for s in samples)
     finally:
         worker.close()
+
+
+def test_each_texts_fastest_call_is_read_from_the_calls_in_order():
+    # calls cycle through three texts: 0 1 2 0 1 2 0
+    assert text_minima([5.0, 9.0, 7.0, 4.0, 12.0, 6.0, 8.0], 3) == [4.0, 9.0, 6.0]
+    assert text_minima([3.0], 50) == [3.0]

@@ -446,7 +446,8 @@ class PiiTagger:
         self.min_probability = min_probability
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(path))
-        # the attributes it has weights for: a row holds only those (a fifth of a text's are words it never met)
+        # the attributes it has weights for: a row holds only those (about a fifth of a row's name words and lines
+        # it never met)
         self._attributes = frozenset(self._tagger.info().attributes)
 
     def tag(

@@ -78,7 +78,9 @@ _PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد 
 _DECLINED_MONTHS = (
     "јануара фебруара марта априла маја јуна јула августа септембра октобра новембра децембра "
     "janvārī februārī martā aprīlī maijā jūnijā jūlijā augustā septembrī oktobrī novembrī decembrī "
-    "januara februara marta aprila maja juna jula avgusta septembra oktobra novembra decembra"
+    "januara februara marta aprila maja juna jula avgusta septembra oktobra novembra decembra "
+    # Estonian, "on" a month ("sündinud 2. jaanuaril 2001")
+    "jaanuaril veebruaril märtsil aprillil mail juunil juulil augustil septembril oktoobril novembril detsembril"
 ).split()
 _UMLAUTS_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
@@ -225,6 +227,7 @@ _BIRTH_CUES = (
     r"born",
     r"birth(?=[\"']?\s*[:=])",
     r"nasc(?=[\"']?\s*[:=])",  # a Portuguese log's key ("nasc=21/03/1988": nascimento)
+    r"nasc\.(?=\s*:?\s*\d)",  # its abbreviation before a date ("Nasc.: 30/10/1964")
     r"birt\.date",  # a GEDCOM tag's path in a genealogy log ("field=BIRT.DATE")
     r"b-?day\b",
     # German, French, Italian, Spanish, Portuguese, Dutch, Catalan
@@ -282,6 +285,7 @@ _BIRTH_CUES = (
     r"f[öo]delsedatum",
     r"syntym[äa]aika",
     r"syntynyt",
+    r"synt\.",  # its abbreviation ("Virtanen Aino, synt. 5.6.1990")
     r"s[üu]nniaeg",
     r"s[üu]ndinud",
     r"f[øö]d[dt]",
@@ -289,6 +293,7 @@ _BIRTH_CUES = (
     r"дата\s+рождения",
     r"туған\s+күні",  # Kazakh
     r"года\s+рождения",
+    r"року\s+народження",  # Ukrainian, after the date ("07 травня 1988 року народження")
     # the Russian and Ukrainian mark after the date: "17.08.1979 г.р." (год рождения), "р.н." (рік народження)
     r"г\.\s?р\.",
     r"р\.\s?н\.",
@@ -298,7 +303,7 @@ _BIRTH_CUES = (
     r"народил(?:ся|ася)",
     r"дата(?:та)?(?:\s+ми)?\s+на\s+раждане",  # "датата ми на раждане": "my"
     r"роден[аи]?(?:\s+на)?",  # Bulgarian "born on": "родена на 12.09.1985 г."
-    "γέννησης",
+    "γ[έε]ννησης",  # (in capitals without its accent: "ΗΜΕΡΟΜΗΝΙΑ ΓΕΝΝΗΣΗΣ")
     r"γεν\.",
     "γεννήθηκ[εα]",  # "was born", "I was born"
     "γεννηθ(?:έντα|είσα|έντος|είσης)",  # "born", a participle: "γεννηθέντα στις 14 Μαΐου 1987"
@@ -482,7 +487,7 @@ _SAME_DATE_IN_BRACKETS = re.compile(
 
 # A table's header cell naming its column the date of birth ("dob", "Date of birth", "patient_dob",
 # "born", "DOB (dd/mm/yyyy)"): a CSV, TSV or semicolon export, or a markdown table.
-_BIRTH_HEADER = re.compile(rf"(?i)(?:\w+[\s_-])?{_BIRTH_CUE}(?:\s*\([^)\n]*\))?")
+_BIRTH_HEADER = re.compile(rf"(?i)(?:\w+\.?[\s_-])?{_BIRTH_CUE}(?:\s*\([^)\n]*\))?")  # (Greek "Ημ. Γέννησης")
 # The cues are written in lower case: searched in the lower-cased text they are tried as plain letters, about
 # three times faster than case-blind (a text whose length lower-casing changes is searched case-blind).
 _BIRTH_WORD = re.compile(_BIRTH_CUE)
@@ -551,11 +556,13 @@ def dates_after_cues(text: str, cues: list[int]) -> Iterator[re.Match]:
 # German puts the verb last: a date right before "geboren" or "Geburtstag" ("Jonas ist am 17.05.2014 geboren",
 # "Jonas hat am 17. Mai Geburtstag"), after "am" or "den"; so does Afrikaans, after "is" or "op" ("sy is 14 Julie
 # 1938 gebore"). Russian and Ukrainian mark a date of birth after it:
-# "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения"; so does Japanese in
-# brackets: "（1997年11月2日生）".
+# "Соколова Наталья Викторовна, 17.08.1979 г.р.", "02.12.1988 р.н.", "1979 года рождения", "07 травня 1988 року
+# народження"; so does Japanese in brackets: "（1997年11月2日生）".
 _DATE_BEFORE_GERMAN_CUE = re.compile(rf"(?i)\b(?:am|den|is|op)\s+(?P<date>{_DATE}|{_DAY_MONTH})(?<![.!?])\s+\Z")
 _DATE_BEFORE_MARK = re.compile(rf"(?P<date>{_DATE})[ \t]*\Z")
-_MARK_AFTER_DATE = re.compile(r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|" + "|".join(_BORN_AFTER_DATE))
+_MARK_AFTER_DATE = re.compile(
+    r"(?i)г\.\s?р\.|р\.\s?н\.|года\s+рождения|року\s+народження|" + "|".join(_BORN_AFTER_DATE)
+)
 
 
 def dates_before_cues(text: str, cues: list[int]) -> Iterator[re.Match]:

@@ -79,8 +79,10 @@ _PLACE_AFTER = frozenset("नगर मार्ग रोड चौक कॉ�
 _PERSIAN_VERB_PREFIXES = ("می\u200c", "نمی\u200c")
 _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
 # Words that open an Arabic sentence, not a name, after a speaker's label ("العميل: لا والله، نقلت ..."): a greeting,
-# its answer, yes, no, "if", "possible", "okay"
-_SENTENCE_OPENERS = frozenset("السلام وعليكم مرحبا أهلا اهلا لا نعم ما إذا اذا وإذا ممكن تمام طيب شكرا هل".split())
+# its answer, yes, no, "if", "possible", "okay", thanks
+_SENTENCE_OPENERS = frozenset(
+    "السلام وعليكم مرحبا أهلا اهلا لا نعم ما إذا اذا وإذا ممكن تمام طيب شكرا مشكور مشكورة هل".split()
+)
 # Thai "คุณ" (Khun) before a kin word or a role calls no one by name: "คุณแม่", "คุณลูกค้า"
 _THAI_KHUN_ROLES = tuple("แม่ พ่อ ลูกค้า ครู หมอ ป้า ลุง ยาย ตา".split())
 
@@ -105,6 +107,9 @@ _CYRILLIC_INTRO = re.compile(
 _IN_SCRIPT = re.compile(f"[{_SCRIPT}]")  # cheap gates: most texts hold no letter of these scripts
 _CYRILLIC = re.compile("[а-яё]")
 _GAP = re.compile(r"[ \t]+")
+# A digit or a Latin letter one space after the words: a sentence goes on ("नमस्ते, कल रात 9:40 बजे", last night at
+# 9:40; "का नाम ऐप में Santosh", the name in the app: Santosh), no name ends there
+_SENTENCE_GOES_ON = re.compile(r" ?[0-9A-Za-z]")
 _INITIAL_THEN_WORD = re.compile(rf"\. (?=[{_SCRIPT}])")
 _STOPS = '.,;:!?()[]{}<>"“”«»—–|/\\،؛؟۔।॥።፣፤፥፦៕។'
 
@@ -121,9 +126,13 @@ def cued_names(text: str) -> list[tuple[int, int]]:
             continue
         if name is not None and text[name[0] : name[1]].split()[0] in _SENTENCE_OPENERS:
             continue  # a chat's speaker saying a sentence: "العميل: السلام عليكم، طلبي ..."
+        if name is not None and any(w in _I_AM for w in text[name[0] : name[1]].split()[1:]):
+            continue  # "I" inside: a sentence ("المتصل: رقمي أنا أحسن: ...", my number is better)
         if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):
             continue  # none, or another cue ("مرحبا، أنا ..."): that one is read next
-        if (kind == "greeting" and name[2]) or (m.group(kind) == "من" and name[2] not in ("هستم", "هست")):
+        if (kind == "greeting" and (name[2] or _SENTENCE_GOES_ON.match(text, name[1]))) or (
+            m.group(kind) == "من" and name[2] not in ("هستم", "هست")
+        ):
             continue  # a greeting's or a label's name ends at punctuation, Persian "من ..." at "هستم"
         gap = _GAP.match(text, name[1])
         after = _WORD.match(text, gap.end()) if gap else None

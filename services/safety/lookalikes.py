@@ -552,7 +552,8 @@ _DIGIT_TOKEN_BEFORE = re.compile(r"\w*\d\w*[ .-]$")
 # A number in international form: "+" (or the "00" of international dialling), the country code,
 # then the digits however they are grouped ("+44 7911 628 450", "0044 20 7946 0321"), also as a
 # SIP or tel URI's user ("sip:+441314960455@host").
-_PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/:-]|[.,]\d)")
+# (a colon after it only before a space: a chat's sender, "[21:14] +52 1 55 3412 8890: Buenas noches")
+_PLUS_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ .-]?\(?\d+\)?){2,8}(?![\w/-]|:(?![ \t])|[.,]\d)")
 _SPACED_DASH = re.compile(r"(?<= )[—–](?= )")  # an em or en dash between spaces: a clause's break
 _DASH_REACH = 32  # characters either side of it that the matcher reads again (a number is shorter)
 _TEN_DIGITS = re.compile(r"\d(?:[ .()/-]{0,2}\d){9,}")
@@ -616,6 +617,12 @@ def _international_number(raw: str) -> Any:
         return None
     if phonenumbers.is_valid_number(number):
         return number
+    national = str(number.national_number)
+    if number.country_code == 52 and len(national) == 11 and national.startswith("1"):
+        # Mexico's mobile "1" after the country code, dropped in 2019 and still written ("+52 1 55 3412 8890")
+        mobile = phonenumbers.PhoneNumber(country_code=52, national_number=int(national[1:]))
+        if phonenumbers.is_valid_number(mobile):
+            return number
     # a range newer than the metadata, or reserved for drama ("+44 7911 628 450", "+44 7700 900415"):
     # a possible length for its country code, ten digits or more
     digits = sum(c.isdigit() for c in raw)

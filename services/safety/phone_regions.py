@@ -35,6 +35,8 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         (*SPANISH, "PT", "BR"),
     ),
     "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
+    # (Hungarian "call (me, us)", "phone number": "hívjatok: 06 1 301 4477")
+    "hungarian": (r"h[íi]vj\w*|h[íi]vhat\w*|telefonsz[áa]m\w*", ("HU",)),
     # (Greek "contact (me)", "landline": "επικοινωνήσετε μαζί μου στο 6944 123 456, στο σταθερό 2310 456 789")
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε|επικοινων[ήη]σ\w*|σταθερ[όο]", ("GR", "CY")),
     # (Mongolian "утас")

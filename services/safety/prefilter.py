@@ -157,7 +157,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "1b22dd0023a80201",
-    "DateOfBirthRecognizer": "2a5420d442ecc6b1",
+    "DateOfBirthRecognizer": "a8e11419c78ae476",
 }
 
 

@@ -156,8 +156,9 @@ _AMBIGUOUS = set(
 TITLES = (
     r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
     r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|"
-    # Ethiopian, Welsh, Hausa and Malay titles
-    r"Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato)\.?"
+    # Ethiopian, Welsh, Hausa, Malay and Akan titles
+    r"Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato|"
+    r"[ƆO]panyin|[ƆO]sofo)\.?"
     r"|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
@@ -248,10 +249,12 @@ _EPONYM_NEXT = set(
 )
 # Capital letters of a word written in capitals: accented ones too ("DOÑA LUCÍA MONTAÑÉS", "ŁUKASZ").
 _CAPITALS = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x250)) if c.isupper())
-# (Vietnamese letters too: "Nguyễn Thị Ánh", "Trương", "Phạm".)
+# The capitals a name's word opens with: Vietnamese ones too ("Nguyễn Thị Ánh", "Trương", "Phạm", "Đặng"), and no
+# small letter of those blocks ("để", "ćwiczenia" open no name)
+_OPENING_CAPITALS = _CAPITALS + "".join(c for c in map(chr, range(0x1EA0, 0x1F00)) if c.isupper())
 _WORD = (
     # (combining marks inside: Yoruba "Ògúnlẹ́yẹ", "Ọ̀gbẹ́ni")
-    r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]+)?"
+    rf"(?:[{_OPENING_CAPITALS}][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]+)?"
     # (a second surname after a hyphen in any Latin letters: "Wróblewski-Pająk")
     r"(?:['’][A-Za-zÀ-ÿș-țơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žȘ-țơưạ-ỹ\u0300-\u036f]+)*"
     rf"|[{_CAPITALS}]{{2,}}(?:-[{_CAPITALS}]{{2,}})*)"
@@ -271,7 +274,7 @@ _TITLE_INSIDE = rf"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Sra|Srta|Dra|Jud
 _CAPS_PARTICLE = r"(?:VAN|VON|DE|DER|DEN|DA|DI|DU|DEL|DELLA|DELA|DOS|DAS|LA|LE|BIN|BINTI|TER|TEN|ZU)"
 # (A run stays on its line: a name is not split across lines, a form's next label is no part of it.)
 _RUN = re.compile(
-    rf"(?=[A-ZÀ-ÖØ-ÞĀ-ŽȘȚƠƯẠ-Ỹ])(?<![\w.@/-])(?:{TITLES}[^\S\n]+|{_CAPS_TITLE}\.?[ \t])?"
+    rf"(?=[{_OPENING_CAPITALS}])(?<![\w.@/-])(?:{TITLES}[^\S\n]+|{_CAPS_TITLE}\.?[ \t])?"
     rf"(?:(?:{_INITIAL}){{1,3}}(?:{_PARTICLE}[^\S\n]){{0,2}}|(?:{_CAPS_PARTICLE}[^\S\n]){{1,2}})?{_WORD}"
     rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:(?:{_PARTICLE}|{_CAPS_PARTICLE})[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?"
     rf"(?!{_CAPS_TITLE}\.?[^\S\n]){_WORD}){{0,3}}(?![\w@/])"
@@ -295,6 +298,7 @@ _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
     "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
+    "ɔpanyin opanyin ɔsofo osofo "
     # Polish "Mr" / "Mrs" in their cases ("Pani Bożeno", "Panem Helmutem Krügerem"), French in full
     "pan pani panem pana panu panią państwo madame monsieur mademoiselle".split()
 )
@@ -434,7 +438,7 @@ _LABEL_WORDS = frozenset(
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
-    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة từ
+    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة التاريخ từ
     """.split()
 )
 # Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
@@ -461,6 +465,8 @@ _SPEAKER_ROLE_WORDS = (
     umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante wakala mpigaji mteja mhudumu mwenyekiti katibu
     相談員 利用者 相談者
     ви вы ти ты вие тренер тренерка coach
+    администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
+    상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -985,7 +991,8 @@ _GERMAN_AN = re.compile(
 # languages: a disease ("Morbus Parkinson"), a hospital, a ward or a hall ("Hôpital Cheikh Khalifa", "sala
 # Ramón y Cajal", "Hospital Universitario Gregorio Marañón"), a school, a street, a stop. Compared with
 # accents folded, as the run's first word or the word right before it. (English head nouns follow the
-# name, ``_NOT_PERSON_WORDS``; "Hall" and "Ward" are surnames too.)
+# name, ``_NOT_PERSON_WORDS``; "Hall" and "Ward" are surnames too.) A gallery, an exhibition, a show, a concert, a
+# prize ("Galerie Aurora", „Ausstellung „Max Klinger und ...“", "Prêmio Marcantonio Vilaça") too.
 _HEAD_NOUNS_BEFORE = frozenset(
     """
     morbus maladie enfermedad doenca malattia krankheit sindrome syndrom hospital hopital hospitalario ospedale
@@ -1002,12 +1009,16 @@ _HEAD_NOUNS_BEFORE = frozenset(
     capel eglwys neuadd ysgol gwobr tlws coffa scoil diada festa colla masia ermita triq parrocca palacio
     fondazione istituto
     carrer placa passeig avinguda monument san santa santo sao saint sant sankt paseo trg kralja advokatfirmaet
-    advokatfirma
+    advokatfirma galerie galeria galleria
+    ausstellung tentoonstelling voorstelling exposition exposicion exposicao mostra spettacolo spectacle konzert
+    concierto premio premi prix
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
-# tried only there, and the word is taken whole)
-_WORD_BEFORE = re.compile(r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a)[ \t]+)?\Z")
+# tried only there, and the word is taken whole; over an opening quote: 'De voorstelling "Max Havelaar"')
+_WORD_BEFORE = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a)[ \t]+)?[\"„“«]?[ \t]?\Z"
+)
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
 
@@ -1081,7 +1092,7 @@ _DETERMINERS = frozenset("the an this that these those our my your his her their
 # Capitalised function words opening a sentence before a name ("To Maria Lopez", "Sure Ben"),
 # never part of it; and verbs that, opening one, make the name after them a person ("Ask Priya").
 _FUNCTION_OPENERS = frozenset(
-    "to for from with and but or so sure yes no ok okay please if when then also as in on at of by can could "
+    "to for from with between and but or so sure yes no ok okay please if when then also as in on at of by can could "
     "would should may might must is are was were do does did have has had we you they he she it not".split()
 )
 _CUE_OPENERS = frozenset(
@@ -1415,8 +1426,10 @@ class NameRecognizer(EntityRecognizer):
                 for m in _NAME_BEFORE_BIRTH.finditer(text)
                 if not any(is_common_word(w) for w in m.group(1).split()) and not not_a_name(text, *m.span(1))
             ]
-        if "(" in text:  # a nickname in brackets after a name found: 'Anna Catharina ("Kitty")', '(goes by "Roz")'
-            extra += [m.span(1) for r in out if (m := _BRACKETED_NICKNAME.match(text, r.end))]
+        if "(" in text:  # a nickname in brackets after a name found: 'Anna Catharina ("Kitty")', '(goes by "Roz")';
+            # a contract's defined term is a word ('Delphine Boudreaux ("Artist")')
+            nicknames = [m for r in out if (m := _BRACKETED_NICKNAME.match(text, r.end))]
+            extra += [m.span(1) for m in nicknames if not is_common_word(m.group(1)) or self._known(m.group(1))[0]]
         extra += [] if text.isascii() else cued_names(text)
         for start, end in sorted(set(extra), key=lambda span: (span[0], -span[1])):  # the longest first
             if not any(r.start < end and start < r.end for r in out):
@@ -2549,11 +2562,42 @@ def _in_thing_list(text: str, start: int) -> bool:
     return _THING_LIST_LABEL.search(text, max(window, last_break), start) is not None
 
 
-# A German compound named after a person, its head a place's word: "Willy-Brandt-Allee",
+# A list of three quoted strings or more, comma-separated, on one line
+_QUOTED_LIST = re.compile(r'"[^"\n]{1,60}"(?:[ \t]*,[ \t]*"[^"\n]{1,60}"){2,}')
+_LETTER_WORDS = re.compile(r"[^\W\d_]+(?:[-'’ ][^\W\d_]+)*")
+
+
+def _in_quoted_list(text: str, start: int, end: int) -> bool:
+    """Whether the run ``text[start:end]`` is a whole item of a list of quoted strings (``_QUOTED_LIST``) with three
+    capitalised items or more, fewer than half of them opening with a given name and none made of another's words:
+    dishes, streets, products ('"Caesar Salad", "Reuben", "Beef Wellington"', 'streets: ["Náměstí Míru", "Máchova",
+    "Jana Masaryka"]'), not a list of people nor a record's values ('"Gennaro","De Luca","1 gennaio 1950"') nor a
+    name and its parts ('{"Nguyễn Thị Lan", "Lan", "Nguyễn"}')."""
+    if text[start - 1 : start] != '"' or text[end : end + 1] != '"':
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    for m in _QUOTED_LIST.finditer(text, line_start, len(text) if line_end < 0 else line_end):
+        if m.start() < start and end < m.end():
+            items = [item.split() for item in re.findall(r'"([^"\n]*)"', m.group())]
+            items = [
+                words for words in items if words and words[0][0].isupper() and _LETTER_WORDS.fullmatch(" ".join(words))
+            ]
+            if len(items) < 3 or any(set(a) < set(b) for a in items for b in items):
+                return False
+            given = name_lists()[0]
+            named = sum(words[0].lower() in given or fold(words[0].lower()) in given for words in items)
+            return 2 * named < len(items)
+    return False
+
+
+# A German or Swedish compound named after a person, its head a place's word: "Willy-Brandt-Allee",
 # "Marie-Curie-Platz", "Heinrich-Hertz-Turm".
 _PLACE_COMPOUND = re.compile(
     r"(?i)-(?:straße|strasse|allee|platz|weg|gasse|ring|damm|ufer|brücke|turm|park|markt|bahnhof|schule|"
-    r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum|institut|universität|klinik|klinikum|stiftung|museum)\Z"
+    r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum|institut|universität|klinik|klinikum|stiftung|museum|"
+    # a barracks, a memorial; in Swedish a hall, a school, a house ("Selma Lagerlöf-salen")
+    r"kaserne|denkmal|saal|salen|hallen|skolan|huset)\Z"
 )
 # A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
 # a street or a town named after a person, its field closed right after the run.
@@ -2605,7 +2649,7 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # "Гимназия № 1567 имени М. В. Ломоносова": a school named after a person
     if _LEGAL_FORM_END.search(run):
         return True  # "Vallès Metal S.L": a firm
-    if _in_thing_list(text, start) or _PLACE_COMPOUND.search(run):
+    if _in_thing_list(text, start) or _PLACE_COMPOUND.search(run) or _in_quoted_list(text, start, end):
         return True
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
 

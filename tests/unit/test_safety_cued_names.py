@@ -112,3 +112,16 @@ def test_a_place_named_after_a_person_is_no_name():
 )
 def test_greek_titles_announce_capitalised_names(text, expected):
     assert [text[a:b] for a, b in cued_names(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "उपयोगकर्ता: नमस्ते, कल रात 9:40 बजे की मेरी कैब राइड",  # "hello, last night at 9:40": a sentence goes on
+        "ड्राइवर का नाम ऐप में Santosh दिख रहा है",  # "the driver's name in the app: Santosh"
+        "المتصل: رقمي أنا أحسن: صفر سبعة",  # "my number, I (mean), is better": "I" inside, a sentence
+        "المتصل: مشكورة، الله يعطيك العافية.",  # thanks
+    ],
+)
+def test_a_label_or_greeting_before_a_sentence_announces_no_name(text):
+    assert cued_names(text) == []

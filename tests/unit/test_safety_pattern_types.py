@@ -799,3 +799,40 @@ def test_a_japanese_tables_ticket_number_column_holds_no_phone_and_its_phone_col
 def test_an_email_read_aloud_in_capitals_is_found_past_the_prefilter(pii_detector):
     text = "CALLER: IT'S ANNA DOT K DOT LINDQVIST AT PROTON DOT ME"
     assert _found(pii_detector, text, "EMAIL_ADDRESS") == ["ANNA DOT K DOT LINDQVIST AT PROTON DOT ME"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("ΕΠΩΝΥΜΟ: ΠΑΠΑΔΟΠΟΥΛΟΥ\nΗΜΕΡΟΜΗΝΙΑ ΓΕΝΝΗΣΗΣ: 05/11/1968", ["05/11/1968"]),  # Greek capitals, no accent
+        ("CPF: 123.456.789-09\nNasc.: 30/10/1964  (cartão fidelidade)", ["30/10/1964"]),  # Portuguese abbreviated
+        ("Soittaja: reservin kersantti Virtanen Aino, synt. 5.6.1990", ["5.6.1990"]),  # Finnish abbreviated
+        ("Vigastatu: reamees Mari-Liis Kask, sündinud 2. jaanuaril 2001", ["2. jaanuaril 2001"]),  # Estonian "on"
+        ("Я, Коваленко Олег Петрович, 07 травня 1988 року народження, проходив", ["07 травня 1988"]),  # Ukrainian
+        ("Ονοματεπώνυμο | Ειδικότητα | Ημ. Γέννησης | Κινητό\nΧατζηδάκη Ελένη | Σεφ | 03/09/1996 | 697 330 1145",
+         ["03/09/1996"]),  # a Greek birth column's abbreviated header
+    ],
+)  # fmt: skip
+def test_birth_words_in_greek_capitals_abbreviated_estonian_and_ukrainian_mark_dates_of_birth(text, dates):
+    assert _dates_of_birth(text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("[05/03/24 21:14] +52 1 55 3412 8890: Buenas noches", "+52 1 55 3412 8890"),  # Mexico's old mobile "1"
+        ("Bármi van, hívjatok: 06 1 301 4477.", "06 1 301 4477"),  # a Hungarian "call us"
+    ],
+)
+def test_a_mexican_mobile_with_its_old_one_and_a_number_after_a_hungarian_cue_are_phone_numbers(
+    pii_detector, text, phone
+):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+def test_an_address_value_ends_before_the_phone_after_it(pii_detector):
+    text = (
+        "Ответ прошу направить по адресу: 623700, г. Берёзовский, ул. Ленина, д. 58, кв. 14, тел. +7 (912) 604-18-77."
+    )
+    assert _found(pii_detector, text, "ADDRESS") == ["623700, г. Берёзовский, ул. Ленина, д. 58, кв. 14"]
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+7 (912) 604-18-77"]

@@ -4302,3 +4302,64 @@ def test_trades_and_vietnamese_places_named_after_people_are_no_names(text, thin
 
 def test_a_german_firms_own_fitter_before_a_name_is_no_part_of_it():
     assert spans(NameRecognizer(), "Unser Monteur Dariusz kommt gegen 21:45 Uhr.") == ["Dariusz"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Администратор: Клиника «Лаура», здравствуйте.\nКлиент: Здравствуйте.\nАдминистратор: Слушаю.\n"
+        "Клиент: Хочу записаться.",  # Russian roles
+        "상담실장: 안녕하세요 고객님\n고객: 네 예약 문의요\n상담실장: 10시 30분 가능합니다.",  # Korean counsellor
+        "उपयोगकर्ता: मेरी राइड रद्द हुई\nसपोर्ट: मैं देखती हूँ\nउपयोगकर्ता: धन्यवाद\nसपोर्ट: स्वागत है",  # user, support
+        "المتصل: مرحبا\nالموظفة: أهلاً، كيف أساعدك؟\nالمتصل: بدي أسأل عن التسجيل",  # the caller
+    ],
+)
+def test_role_words_of_russian_korean_hindi_and_arabic_transcripts_label_no_one(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Chị xin nghỉ thứ Hai để đưa con đi học.", []),  # "để" opens with a small letter: no name's word
+        ("Cháu đang làm hồ sơ trợ cấp cho bố.", []),
+        ("Mở hồ sơ cho bà Đặng Thị Hoa hôm nay.", ["Đặng Thị Hoa"]),  # a capital "Đ" opens one
+        ("Alhaji Usman Bello Ƙaura ya zo.", ["Usman Bello Ƙaura"]),  # a Hausa hooked capital
+        ("Ɔpanyin Kofi Ampofo na ɔhwɛ sika no so.", ["Kofi Ampofo"]),  # an Akan title: no part of the name
+    ],
+)  # fmt: skip
+def test_a_names_word_opens_with_a_capital_of_any_latin_block_never_a_small_letter(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('Between Galerie Aurora ("Gallery")\nand Delphine Marguerite Boudreaux ("Artist")',
+         ["Delphine Marguerite Boudreaux"]),  # a contract's defined terms, a gallery
+        ('Anna Catharina ("Kitty") Vos', ["Anna Catharina", "Kitty"]),  # a nickname still is a name
+        ("Die Führung durch die Ausstellung „Max Klinger und die Grafik um 1900“ am 18.", []),  # an exhibition
+        ('De voorstelling "Max Havelaar" op 8 december valt buiten de korting.', []),  # a performance, quoted
+        ("Foi finalista do Prêmio Marcantonio Vilaça em 2023.", []),  # a prize
+        ("Ersatzhaltestelle: Höhe Konrad-Adenauer-Denkmal.", []),  # a memorial
+        ("Instandsetzungszug, General-Steinhoff-Kaserne, Stand 30.09.2024", []),  # barracks
+        ("Serienummer RFID-läsare i Selma Lagerlöf-salen: FE-8821-0047-33.", []),  # a Swedish hall
+    ],
+)  # fmt: skip
+def test_defined_terms_galleries_exhibitions_prizes_and_compounds_named_after_people_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('[kds] items: "Caesar Salad", "Eggs Benedict", "Nachos", "Reuben", "Beef Wellington", "Bananas Foster"',
+         []),  # dishes
+        ('  streets: ["Náměstí Míru", "Máchova", "Americká", "Jana Masaryka"]', []),  # streets
+        ('  attendees: ["Anna Smith", "Maria Lopez", "Peter Novak"]', ["Anna Smith", "Maria Lopez", "Peter Novak"]),
+        ('row 2 "Gennaro","De Luca","1 gennaio 1950"', ["De Luca"]),  # a record's values
+        ('\t{"Nguyễn Thị Lan", "Lan", "Nguyễn"},', ["Nguyễn Thị Lan", "Lan", "Nguyễn"]),  # a name and its parts
+    ],
+)  # fmt: skip
+def test_a_quoted_list_mostly_of_things_holds_no_name(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -522,19 +522,12 @@ _POINTING_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[AC-FHKNPRTV
 _NETWORK_VALUE = re.compile(r"(?i)\d{1,3}(?:\.\d{1,3}){3}|\b0x[0-9a-f]|[0-9a-f]{2}(?::[0-9a-f]{2}){3}|::")
 
 
-# A phone's or an e-mail's word after a comma in an address's value ("..., д. 58, кв. 14, тел. +7 (912) 604-18-77")
-_CONTACT_IN_VALUE = re.compile(r"(?i)[,;][ \t]*(?:tel|тел|phone|telefon|телефон|mob|моб|e-?mail)\b")
-
-
 def _record_address_spans(text: str) -> list[tuple[int, int]]:
     """Address values ``tables.record_fields`` reads under an address key or column (a street line, a whole
     address: a digit or four parts, a word, parts) or a postcode key (a UK postcode or an Eircode alone)."""
     spans = []
     for field in record_fields(text):
-        end = field.end
-        if field.kind == "address" and (contact := _CONTACT_IN_VALUE.search(text, field.start, field.end)):
-            end = contact.start()  # the address ends before a phone or an e-mail in its value
-        value = text[field.start : end]
+        value = text[field.start : field.end]
         if field.kind == "address":
             postal = (
                 # (a rural address may hold no number: "Teach na Coille, Bóthar an Chaisleáin, An Spidéal, Co. na
@@ -548,7 +541,7 @@ def _record_address_spans(text: str) -> list[tuple[int, int]]:
         else:
             postal = field.kind == "postcode" and _POINTING_POSTCODE.fullmatch(value) is not None
         if postal:
-            spans.append((field.start, end))
+            spans.append((field.start, field.end))
     return spans
 
 

@@ -59,7 +59,9 @@ _GREEK_BASE_ENDINGS = ("ς", "ος", "ης", "ας")
 # Words right before a name that make it a thing named after a person: a street, a square, "named after", a quote
 _NAMED_AFTER_BEFORE = re.compile(
     r"(?i)(?:\b(?:улиц\w*|ул\.|вулиц\w*|вул\.|проспект\w*|просп\.|площад\w*|пл\.|бульвар\w*|булевар\w*|бул\.|"
-    r"имени|імені|им\.|ім\.|οδ(?:ός|ού|ό)|οδ\.|λεωφ\w*|πλατεί\w*|փողոց\w*|ქუჩ\w*)[ \t]*"
+    r"имени|імені|им\.|ім\.|οδ(?:ός|ού|ό)|οδ\.|λεωφ\w*|πλατεί\w*|փողոց\w*|ქუჩ\w*"
+    # (a museum, a theatre, a university, a prize: "Національного музею Тараса Шевченка")
+    r"|музе[йюяїі]\w*|театр\w*|университет\w*|університет\w*|преми[яиюей]\w*|премі[яїює]\w*)[ \t]*"
     # (Arabic street, square, station, road; Persian street, lane, square; Hebrew street, avenue, square)
     r"|(?:شارع|ميدان|محطة|طريق|جادة|خیابان|کوچه|میدان|بلوار|רחוב|רח['׳]|שדרות|שד['׳]|כיכר)[ \t]+|[„«“\"])\Z"
 )

@@ -133,7 +133,6 @@ _NAME_ATTRS_LAST = (
     "last_names_islamic",
 )
 
-# Capitalised words that are also ordinary English words, months, days or tech terms: a name
 # list hit on one of these is not enough on its own.
 _AMBIGUOUS = set(
     """
@@ -158,8 +157,9 @@ TITLES = (
     r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|"
     # Ethiopian, Welsh, Hausa, Malay and Akan titles
     r"Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato|"
-    r"[ƆO]panyin|[ƆO]sofo)\.?"
-    r"|(?:Hr|Fr|Sig|Dott|Avv|Ing)\.|Sig\.(?:ra|na)"
+    r"[ƆO]panyin|[ƆO]sofo|Mevrouw|Meneer)\.?"
+    # (Swahili "Bwana", "Bibi" abbreviated: "Bw. Otieno", "Bi. Zawadi Mwakalinga")
+    r"|(?:Hr|Fr|Sig|Dott|Avv|Ing|Bw|Bi)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -206,7 +206,7 @@ _NOT_PERSON_WORDS = set(
     solicitors attorneys lawyers advocates immigration accountants adı soyadı terriër
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     directeur directrice président présidente maire ministre préfet procureur recteur doyen
-    architekten architects arquitectos architectes architetti
+    architekten architects arquitectos architectes architetti allee allé
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -223,7 +223,7 @@ _STREET_JOINED_END = re.compile(
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
     "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty pvt sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
-    "oü uab jsc s.l s.a s.l.u s.r.l s.p.a".split()
+    "oü uab jsc s.l s.a s.l.u s.r.l s.p.a s.r.o a.s spol".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
 # A firm's legal form before its name: Indonesian "PT", "CV" ("PT Sinar Galuh Tekstil")
@@ -298,7 +298,7 @@ _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
     "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
-    "ɔpanyin opanyin ɔsofo osofo "
+    "ɔpanyin opanyin ɔsofo osofo mevrouw meneer bw bi "
     # Polish "Mr" / "Mrs" in their cases ("Pani Bożeno", "Panem Helmutem Krügerem"), French in full
     "pan pani panem pana panu panią państwo madame monsieur mademoiselle".split()
 )
@@ -306,7 +306,7 @@ _TITLE_WORDS = set(
 # forms of address, also in a book's title ("Monsieur Pélican ne dort jamais"): before two words or a known name
 _WEAK_TITLES = frozenset({"judge", "justice", "monsieur", "madame", "mademoiselle"})
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
-_DOTTED_TITLES = frozenset({"hr", "fr"})
+_DOTTED_TITLES = frozenset({"hr", "fr", "bw", "bi"})
 # Kin in Polish, capitalised opening a run or in lower case before a given name ("Ojciec Józef, matka Marianna")
 _POLISH_KIN = "ojciec matka syn córka mąż żona brat siostra dziadek babcia wnuk wnuczka".split()
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").
@@ -381,7 +381,7 @@ _SIGN_OFF_BEFORE = re.compile(
     r"|z poważaniem|pozdrawiam|mvh|med vennlig hilsen|med venlig hilsen|med vänliga hälsningar|vänliga hälsningar"
     r"|mit freundlichen grüßen|viele grüße|liebe grüße|cordialement|bien à vous|atentamente|saludos|un saludo"
     r"|cordiali saluti|distinti saluti|met vriendelijke groet|s pozdravem|üdvözlettel|atenciosamente|abraços"
-    r"|lugupidamisega)"
+    r"|lugupidamisega|salutations distinguées|sentiments distingués)"
     r"[,.!]?[ \t]*\n[ \t]*(?:--?[ \t]*)?$"
 )
 _ROLES = (
@@ -1011,7 +1011,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     carrer placa passeig avinguda monument san santa santo sao saint sant sankt paseo trg kralja advokatfirmaet
     advokatfirma galerie galeria galleria
     ausstellung tentoonstelling voorstelling exposition exposicion exposicao mostra spettacolo spectacle konzert
-    concierto premio premi prix
+    concierto premio premi prix salao salon estado ajuntament ayuntamiento prefeitura promo
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
@@ -2529,9 +2529,11 @@ _PLACEHOLDER_NAMES = frozenset(
     | {"jane roe", "richard roe", "jan kowalski"}
     # the Vietnamese form example
     | {"nguyễn văn a", "nguyen van a"}
-    # the Korean form example in Latin letters
-    | {"hong gil-dong", "hong gildong"}
+    # the Korean form example in Latin letters, the Finnish one
+    | {"hong gil-dong", "hong gildong", "matti meikäläinen", "maija meikäläinen"}
 )
+# Exclamations written as names ("Jezus Maria!", "Jesus Maria"): no one is meant
+_EXCLAMATIONS = frozenset({"jezus maria", "jesus maria", "jesús maría", "ježíš marjá", "jezusmaria"})
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.
 _NUMBER_LABEL_END = re.compile(r"(?i)(?:^|\s)(?:no|nr|nº|n°|number|num|ref|id)\Z")
@@ -2562,6 +2564,8 @@ def _in_thing_list(text: str, start: int) -> bool:
     return _THING_LIST_LABEL.search(text, max(window, last_break), start) is not None
 
 
+# A Vietnamese ward's, district's, province's, commune's or street's word in lower case right before a run
+_VIETNAMESE_PLACE_BEFORE = re.compile(r"(?<![^\W\d_])(?:phường|quận|huyện|tỉnh|xã|đường|phố)[ \t]+\Z")
 # A list of three quoted strings or more, comma-separated, on one line
 _QUOTED_LIST = re.compile(r'"[^"\n]{1,60}"(?:[ \t]*,[ \t]*"[^"\n]{1,60}"){2,}')
 _LETTER_WORDS = re.compile(r"[^\W\d_]+(?:[-'’ ][^\W\d_]+)*")
@@ -2607,7 +2611,7 @@ _FIELD_CLOSE_AFTER = re.compile(r"[ \t]*(?:[|^,;\"']|\n|\Z)")
 
 # A Spanish, Portuguese, Italian or Dutch firm's legal form ending a run: "Vallès Metal S.L", "Construtora Lima S.A.",
 # "Bakkerij Van der Meulen B.V."
-_FORM_AFTER = re.compile(r"[ \t]+([^\W\d_]+)\b\.?")
+_FORM_AFTER = re.compile(r"[ \t]+([^\W\d_]+(?:\.[^\W\d_]+)*)\b\.?")  # (dotted: "Horák s.r.o.")
 _LEGAL_FORM_END = re.compile(r"\b(?:S\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)|[BN]\.[ \t]?V)\.?\Z")
 
 
@@ -2643,14 +2647,16 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # "Iban = \"AE16 ...\""
     if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end) or _NUMBER_WORD_GLUED_AFTER.match(text, end):
         return True  # "Case No: T20267719"
-    if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES:
-        return True  # "John Doe", "Max Mustermann", "Иванов Иван Иванович"
+    if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES | _EXCLAMATIONS:
+        return True  # "John Doe", "Max Mustermann", "Иванов Иван Иванович", "Jezus Maria"
     if _NAMED_AFTER_BEFORE.search(before):
         return True  # "Гимназия № 1567 имени М. В. Ломоносова": a school named after a person
     if _LEGAL_FORM_END.search(run):
         return True  # "Vallès Metal S.L": a firm
     if _in_thing_list(text, start) or _PLACE_COMPOUND.search(run) or _in_quoted_list(text, start, end):
         return True
+    if _VIETNAMESE_PLACE_BEFORE.search(before, max(0, len(before) - 12)):  # (its words are short)
+        return True  # "phường Điện Biên", "đường Phạm Văn Đồng": a ward, a street named after a person
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
 
 
@@ -2720,6 +2726,10 @@ _NAME_PART_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:-[^\W\d_]+)*")
 _FOUND_HANDLE = re.compile(r"[a-z]{2,}(?:[._-][a-z]+)?")
 
 
+# Vietnamese middle names: said alone they name no one ("Nguyễn Văn Khải" ... "đường Phạm Văn Đồng")
+_VIETNAMESE_MIDDLE_NAMES = frozenset({"văn", "thị"})
+
+
 def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of each other mention in ``text`` of a part of a name of two words or more in ``names``
     (whole words, as written), where no span of ``taken`` stands and the rules' context does not say it is
@@ -2741,6 +2751,7 @@ def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tup
                 )
                 and not word.isupper()
                 and lower not in _AMBIGUOUS
+                and lower not in _VIETNAMESE_MIDDLE_NAMES
                 and lower not in _PARTICLES
                 and lower not in _CAPITAL_PARTICLES
                 and lower not in _TITLE_WORDS

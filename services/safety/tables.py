@@ -342,7 +342,8 @@ _BARE_END = re.compile(
     r"|[ \t]+[^\W\d][\w.-]{0,30}="
     rf"|(?<!\b[^\W\d_])(?<!\b[^\W\d_]{{2}})(?<!\b[^\W\d_]{{3}})(?<!\b[^\W\d_][{MARKS}])"
     r"(?<!\bBrgy)(?<!\bBldg)(?<!\bBlvd)(?<!\bApto)\.[ \t]+(?![\d#a-zà-ÿ])"
-    r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono)\b|[ \t]+\((?=[a-z])"
+    r"|[,;.]?[ \t]+(?i:tel|tél|tlf|tfn|puh|cel|cell|phone|mobile|mob|fax|e-?mail|telefon|teléfono|тел|моб)\b"
+    r"|[ \t]+\((?=[a-z])"
 )
 _LOGFMT_END = re.compile(r"[\s,;&|}\]]")
 _XML_FIELD = re.compile(
@@ -368,12 +369,17 @@ _HL7_KINDS = {
 _TIME_AT_BEFORE = re.compile(r"(?i)\b(?:(?:time|years?|months?|how\s+long)\s+at|tiempo\s+en|tempo\s+n[ao])\s+\Z")
 
 
+_ON_SITE_BEFORE = re.compile(r"(?i)\bvor[ \t]\Z")
+
+
 def _key_value_fields(text: str) -> list[Field]:
     out = []
     pos = 0
     while (m := _KEY_VALUE.search(text, pos)) is not None:
         key = m.group("qkey") or m.group("key") or m.group("lkey")
         kind = key_kind(key)
+        if kind == "place" and _ON_SITE_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+            kind = None  # German "vor Ort" (on site) ends a label: "Ansprechpartner vor Ort: Herr Jonas Pfeiffer"
         if kind == "name" and "/" in key:  # a role's key in two languages ("Trysorydd / Treasurer"): the role's
             key = next((part.strip() for part in key.split("/") if normal_key(part) in ROLE_NAME_KEYS), key)
         if kind is None and normal_key(key) == "line" and "addr" in text[max(0, m.start() - 30) : m.start()].lower():

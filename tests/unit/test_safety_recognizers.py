@@ -4363,3 +4363,41 @@ def test_defined_terms_galleries_exhibitions_prizes_and_compounds_named_after_pe
 )  # fmt: skip
 def test_a_quoted_list_mostly_of_things_holds_no_name(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('  nimi: "Matti Meikäläinen"', []),  # the Finnish placeholder
+        ("[18:03] Mama: Jezus Maria. A co z jego pracą?", []),  # an exclamation
+        ("позика з Національного музею Тараса Шевченка до Музею Ханенків", []),  # a museum named after a person
+        ("SALÃO BELLA FLOR – Cabelo • Unhas • Estética", []),  # a salon
+        ("À DEFENSORIA PÚBLICA DO ESTADO DE SÃO PAULO", []),  # a state
+        ("AJUNTAMENT DE VALÈNCIA – POLICIA LOCAL", []),  # a town hall
+        ('dock="Niels Bohr Allee #3"', []),  # an avenue
+        ('Nhóm Zalo "Hội CCB phường Điện Biên" – 10/03/2024', []),  # a Vietnamese ward
+        ("Họ tên cha: Nguyễn Văn Khải\nNơi cư trú: Số 58/12 đường Lê Văn Sỹ, Phường 11",
+         ["Nguyễn Văn Khải"]),  # a street; its "Văn" is no repeat of the father's name
+    ],
+)  # fmt: skip
+def test_firms_placeholders_exclamations_and_places_named_after_people_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_dotted_legal_form_after_a_surname_makes_it_a_firm():
+    text = "Kontrolovaná osoba: Horák s.r.o., IČO 07412583"  # (the owner, "Radek Horák", named later)
+    assert not_a_name(text, text.index("Horák"), text.index("Horák") + len("Horák"))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mevrouw S. de Vries-Bakker\nPrinsengracht 263-2", ["S. de Vries-Bakker"]),  # a Dutch title in full
+        ("Msimamizi wa maagizo: Bi. Zawadi Mwakalinga\nMpishi mkuu, Bw. Otieno, anaomba",
+         ["Zawadi Mwakalinga", "Otieno"]),  # Swahili titles abbreviated
+        ("Veuillez agréer l'expression de mes salutations distinguées.\n\nChidi Nkemelu", ["Chidi Nkemelu"]),
+        ("Ansprechpartner vor Ort: Herr Jonas Pfeiffer (Office-Management)", ["Jonas Pfeiffer"]),  # "on site"
+    ],
+)  # fmt: skip
+def test_dutch_and_swahili_titles_a_french_sign_off_and_a_german_on_site_label_lead_to_names(text, names):
+    assert spans(NameRecognizer(), text) == names

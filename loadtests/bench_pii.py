@@ -181,6 +181,7 @@ def main() -> None:
         default="heldout5",
         choices=[
             "heldout5",
+            "heldout30",
             "heldout29",
             "heldout28",
             "heldout27",

@@ -118,7 +118,7 @@ _STREET_APART = (
 # "Jægersborggade", "Hämeenkatu", "Mannerheimintie", "Laugavegur").
 _STREET_JOINED = (
     r"(?:straße|strasse|str\.|weg|platz|gasse|allee|laan|straat|gracht|kade|singel|plein|gatan|gata|gaten|gate|"
-    r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|vegur|ring|damm|ufer|markt|"
+    r"vägen|väg|veien|vei|vej|gade|stræde|katu|tie|kuja|polku|kaari|rinne|väylä|vegur|ring|damm|ufer|markt|"
     # Icelandic, declined after "að" / "á" ("Hafnargötu", "Hraunbæ", "Laugavegi")
     r"götu|vegi|braut|bæ|stræti|stígur|stíg)"
 )
@@ -577,6 +577,14 @@ _POSTCODE_GIVEN = re.compile(
 )
 
 
+# A line holding only a postcode and a town, right after an address that ends its line ("Lindenstraße 14\n67433
+# Neustadt an der Weinstraße", "Koivukuja 5 B 12\n33720 Tampere", "Prinsengracht 263-2\n1016 GV Amsterdam")
+_TOWN_LINE_AFTER = re.compile(
+    r"[ \t]*\n[ \t]*(?P<line>\d{4,5}(?:[ \t]?[A-Z]{2})?[ \t]+[^\W\d_][^\W\d_'’.-]*(?:[ \t]+[^\W\d_][^\W\d_'’.-]*){0,4})"
+    r"[ \t]*(?=\n|\Z)"
+)
+
+
 def _address_spans(text: str) -> list[tuple[int, int]]:
     """The forms' matches, leftmost first and longest at a start, none overlapping another."""
     found = sorted(
@@ -598,8 +606,18 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
     found = [(s, e - 1 if _FULL_STOP_AFTER_WORD.search(text, s, e) else e) for s, e in found]
     for start, end in found:
         if not spans or start >= spans[-1][1]:
-            spans.append((start, end))
+            spans.append((start, _with_town_line(text, start, end)))
     return spans
+
+
+def _with_town_line(text: str, start: int, end: int) -> int:
+    """The end of the address ``text[start:end]`` with the postcode-and-town line after its street line
+    (``_TOWN_LINE_AFTER``), or the rest of that line when a form took only its first words ("...\n67433
+    Neustadt" of "67433 Neustadt an der Weinstraße")."""
+    town = _TOWN_LINE_AFTER.match(text, end)
+    if town is None and (last := text.rfind("\n", start, end)) >= 0:
+        town = _TOWN_LINE_AFTER.match(text, last)
+    return max(end, town.end("line")) if town else end
 
 
 class AddressRecognizer(EntityRecognizer):

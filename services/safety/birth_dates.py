@@ -73,6 +73,13 @@ _ETHIOPIAN_MONTHS = (
 _ETHIOPIC_MONTHS = "መስከረም ጥቅምት ኅዳር ህዳር ታኅሣሥ ታህሳስ ጥር የካቲት መጋቢት ሚያዝያ ግንቦት ሰኔ ሐምሌ ሀምሌ ነሐሴ ነሃሴ ጳጉሜ ጳጉሜን".split()
 # The Solar Hijri calendar's months in Persian ("۱۵ فروردین ۱۳۴۹"), which CLDR's Gregorian names lack.
 _PERSIAN_MONTHS = "فروردین اردیبهشت خرداد تیر مرداد شهریور مهر آبان آذر بهمن اسفند".split()
+# The Islamic (Hijri) calendar's months in Arabic ("15 ربيع الأول 1406 هـ"), some of two words
+_HIJRI_MONTHS = (
+    *"محرم صفر رجب شعبان رمضان شوال".split(),
+    *"ربيع_الأول ربيع_الاول ربيع_الآخر ربيع_الثاني جمادى_الأولى جمادى_الاولى جمادى_الآخرة جمادى_الثانية".split(),
+    *"ذو_القعدة ذو_الحجة".split(),
+)
+_HIJRI_MONTHS = tuple(month.replace("_", " ") for month in _HIJRI_MONTHS)
 # Months Serbian writes in the genitive after a day ("14. маја 1966.", "17. aprila 1993."), and Latvian in the
 # locative ("1979. gada 8. jūlijā"), which CLDR's names lack
 _DECLINED_MONTHS = (
@@ -99,7 +106,14 @@ def _month_names() -> set[str]:
                     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
                     spelled = name.translate(_UMLAUTS_SPELLED)
                     names.update(n for n in (name, plain, spelled) if len(n) >= 3)
-    return names | set(_ETHIOPIAN_MONTHS) | set(_ETHIOPIC_MONTHS) | set(_PERSIAN_MONTHS) | set(_DECLINED_MONTHS)
+    return (
+        names
+        | set(_ETHIOPIAN_MONTHS)
+        | set(_ETHIOPIC_MONTHS)
+        | set(_PERSIAN_MONTHS)
+        | set(_HIJRI_MONTHS)
+        | set(_DECLINED_MONTHS)
+    )
 
 
 _MONTH_WORD = rf"(?i:{_trie(_month_names())}\.?|{_MONTH})(?![^\W\d_])"
@@ -238,6 +252,7 @@ _BIRTH_CUES = (
     r"geburtsdatum",
     r"geburtstag",
     r"n[ée]e?\s+(?:[àa]\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?le",
+    r"n[ée]\(e\)\s*le",  # a form's "Né(e) le : 14/06/1988"
     r"date[\s_-]+(?:de[\s_-]+)?naissance",
     r"nat[oa]\s+(?:a\s+[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+){0,2}\s+(?:\([^)\n]{1,30}\)\s+)?)?il",
     r"data[\s_-]+di[\s_-]+nascita",

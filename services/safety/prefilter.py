@@ -156,8 +156,8 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "1b22dd0023a80201",
-    "DateOfBirthRecognizer": "a8e11419c78ae476",
+    "AddressRecognizer": "b2ee029d25cecea0",
+    "DateOfBirthRecognizer": "c2bd4bff2cd222d1",
 }
 
 

@@ -206,7 +206,7 @@ _NOT_PERSON_WORDS = set(
     solicitors attorneys lawyers advocates immigration accountants adı soyadı terriër
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     directeur directrice président présidente maire ministre préfet procureur recteur doyen
-    architekten architects arquitectos architectes architetti allee allé
+    architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -243,6 +243,7 @@ _EPONYM_NEXT = set(
     coffee tea ice cream soap chocolate beer whisky whiskey jeans perfume burger burgers donuts doughnuts
     store stores shop shops outlet outlets concession concessions franchise promotion promotions
     grey gray green blue red white black silver yellow pink line lines
+    terrier setter spaniel frame
     potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
     út utca útja tér körút sétány ward wards heritage sponge
     """.split()
@@ -466,7 +467,7 @@ _SPEAKER_ROLE_WORDS = (
     相談員 利用者 相談者
     ви вы ти ты вие тренер тренерка coach
     администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
-    상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception
+    상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception klijent klijenta 내담자 afisa
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -1012,6 +1013,7 @@ _HEAD_NOUNS_BEFORE = frozenset(
     advokatfirma galerie galeria galleria
     ausstellung tentoonstelling voorstelling exposition exposicion exposicao mostra spettacolo spectacle konzert
     concierto premio premi prix salao salon estado ajuntament ayuntamiento prefeitura promo
+    finanzamt canil gestoria padaria vertaalbureau ehpad parku hoc
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
@@ -2532,6 +2534,11 @@ _PLACEHOLDER_NAMES = frozenset(
     # the Korean form example in Latin letters, the Finnish one
     | {"hong gil-dong", "hong gildong", "matti meikäläinen", "maija meikäläinen"}
 )
+# A Spanish contract's parties, defined terms written in capitals after the article
+_CONTRACT_PARTY = re.compile(
+    r"(?i:el|la|los|las)[ \t]+(?i:profesional|cliente|arrendador[a]?|arrendatari[oa]|prestador[a]?|contratante|"
+    r"contratista|partes?|vendedor[a]?|comprador[a]?|empleador[a]?|trabajador[a]?|proveedor[a]?)"
+)
 # Exclamations written as names ("Jezus Maria!", "Jesus Maria"): no one is meant
 _EXCLAMATIONS = frozenset({"jezus maria", "jesus maria", "jesús maría", "ježíš marjá", "jezusmaria"})
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
@@ -2601,7 +2608,7 @@ _PLACE_COMPOUND = re.compile(
     r"(?i)-(?:straße|strasse|allee|platz|weg|gasse|ring|damm|ufer|brücke|turm|park|markt|bahnhof|schule|"
     r"gymnasium|halle|haus|hof|kirche|tunnel|center|zentrum|institut|universität|klinik|klinikum|stiftung|museum|"
     # a barracks, a memorial; in Swedish a hall, a school, a house ("Selma Lagerlöf-salen")
-    r"kaserne|denkmal|saal|salen|hallen|skolan|huset)\Z"
+    r"kaserne|denkmal|saal|salen|hallen|skolan|huset)(?![\w-])"
 )
 # A house number or a postcode opening a field before the run ("|15 Le Loi^^Hue", ", 47300 Petaling Jaya,"):
 # a street or a town named after a person, its field closed right after the run.
@@ -2647,6 +2654,8 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # "Iban = \"AE16 ...\""
     if _NUMBER_LABEL_END.search(run) and _ID_VALUE_AFTER.match(text, end) or _NUMBER_WORD_GLUED_AFTER.match(text, end):
         return True  # "Case No: T20267719"
+    if _CONTRACT_PARTY.fullmatch(run):
+        return True  # "El Profesional", "la Arrendataria": a Spanish contract's party, a defined term
     if " ".join(run.lower().split()) in _PLACEHOLDER_NAMES | _EXCLAMATIONS:
         return True  # "John Doe", "Max Mustermann", "Иванов Иван Иванович", "Jezus Maria"
     if _NAMED_AFTER_BEFORE.search(before):
@@ -2680,6 +2689,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return True  # "2 × Dr. Scholl's", "diagnosed with Parkinson's", "Hôpital Cheikh Khalifa", "sala Ramón y Cajal"
     if all(p in _TITLE_WORDS or p in _GREETED_NON_NAMES for b in bare for p in b.split("/") if p):
         return True  # "Dear Sir", "Madam": a title or a greeting's word alone names no one
+    if len(bare) == 1 and bare[0] in _POLISH_KIN:
+        return True  # "Siostra" (sister, a nurse) alone: a kin word, the name follows it
     titled = _TITLE_TAIL.search(before) is not None or (
         words[0].lower().rstrip(".") in _TITLE_WORDS and words[0].lower() not in _DOTTED_TITLES
     )

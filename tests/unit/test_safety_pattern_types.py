@@ -836,3 +836,30 @@ def test_an_address_value_ends_before_the_phone_after_it(pii_detector):
     )
     assert _found(pii_detector, text, "ADDRESS") == ["623700, г. Берёзовский, ул. Ленина, д. 58, кв. 14"]
     assert _found(pii_detector, text, "PHONE_NUMBER") == ["+7 (912) 604-18-77"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Nom : DUBOIS-NDIAYE    Prénom(s) : Awa Marie\nNé(e) le : 14/06/1988 à Dakar", ["14/06/1988"]),  # a form
+        ("اسم المشترك: عبدالله بن فهد العتيبي\nتاريخ الميلاد: 15 ربيع الأول 1406 هـ", ["15 ربيع الأول 1406"]),  # Hijri
+    ],
+)
+def test_a_french_forms_born_label_and_a_hijri_month_mark_dates_of_birth(text, dates):
+    assert _dates_of_birth(text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Frank Vogel\nLindenstraße 14\n67433 Neustadt an der Weinstraße\nTel.: 06321 4879023",
+         "Lindenstraße 14\n67433 Neustadt an der Weinstraße"),  # the town line whole, not its first word
+        ("Osoite: Koivukuja 5 B 12\n33720 Tampere\nPuhelin: 040 731 5528", "Koivukuja 5 B 12\n33720 Tampere"),
+        ("Vahingonkärsijä:\nVeikko Lahtela\nKoivukuja 7, 33720 Tampere\npuh. 050 482 1190",
+         "Koivukuja 7, 33720 Tampere"),  # a Finnish lane
+    ],
+)  # fmt: skip
+def test_an_address_takes_the_postcode_and_town_line_after_its_street_line(text, address):
+    from services.safety.addresses import AddressRecognizer
+
+    assert [text[r.start : r.end] for r in AddressRecognizer().analyze(text, ["ADDRESS"])] == [address]

@@ -4401,3 +4401,33 @@ def test_a_dotted_legal_form_after_a_surname_makes_it_a_firm():
 )  # fmt: skip
 def test_dutch_and_swahili_titles_a_french_sign_off_and_a_german_on_site_label_lead_to_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("[10:04] Klijent: Bonġu.\n[10:05] Kurt: Bonġu!\n[10:06] Klijent: Grazzi.", ["Kurt"]),  # Maltese client
+        ("상담사: 네, 헬프라인입니다.\n내담자: 네… 처음 전화해요.\n상담사: 괜찮아요.\n내담자: 고맙습니다.", []),
+        ("PRIMERA. Objeto. El Profesional realizará el rediseño. SEXTA. El Cliente podrá resolverlo.", []),
+        ("Wir haben beim Finanzamt Köln-West die Adressänderung nachgereicht.", []),  # a tax office
+        ("Un saludo,\nMari Carmen Aranda\nGestoría Aranda · tel. +34 915 48 27 63", ["Mari Carmen Aranda"]),
+        ("Entidade patronal: Padaria Flor do Minho, Lda.", []),  # a bakery
+        ("À l'attention de la Direction\nEHPAD Les Jardins de Saint-Exupéry\nLimoges", []),  # a care home
+        ("Schulungstermin im Alois-Alzheimer-Saal der Charité: 21.11.2024", []),  # a hall, more words after it
+        ("t.d. íslensks fjárhunds, Gordon setter, Jack Russell terrier og norsks skógarkatta", []),  # dog breeds
+        ('"notes": "hoist transfer x2, Zimmer frame indoors"', []),  # a walking frame
+    ],
+)  # fmt: skip
+def test_maltese_and_korean_roles_spanish_contract_parties_offices_breeds_and_frames_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_lettings_agency_after_a_landlords_surname_makes_it_a_firm():
+    text = "written permission from landlord Mr Anil Varma (Varma Lettings), tel. 01423 566210"
+    start = text.index("Varma Lettings")
+    assert not_a_name(text, start, start + len("Varma"))
+
+
+def test_a_polish_kin_word_alone_is_no_name():
+    assert not_a_name("Siostra", 0, len("Siostra"))  # (the PII tagger retrained with held-out 30 tagged it)
+    assert not not_a_name("Siostra Anna Nowak", len("Siostra "), len("Siostra Anna Nowak"))

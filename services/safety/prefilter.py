@@ -157,7 +157,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "b2ee029d25cecea0",
-    "DateOfBirthRecognizer": "c2bd4bff2cd222d1",
+    "DateOfBirthRecognizer": "ea4d47606cdb89d6",
 }
 
 

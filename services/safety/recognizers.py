@@ -495,8 +495,9 @@ _ANY_SENDER = re.compile(
     # (an initial after the name: "Наталья К.:")
     rf"(?P<name>{_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}}(?:[ \t]+[^\W\d_]\.)?)"
     rf"(?:[ \t]*(?:\([^()\n]{{0,16}}{_CLOCK}(?::\d\d)?\)[ \t]*)?[:：](?!//)|[ \t]+{_DAY_HALF}{_CLOCK}[ \t]*$"
-    # Telegram's export: the label, a comma and the date and time in brackets, alone on its line
-    rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$)"
+    # Telegram's export: the label, a comma and the date and time in brackets, alone on its line; or a comma, the
+    # time and a colon before the message ("Артём, 14:02: Алёна, привет!")
+    rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$|,[ \t]*{_CLOCK}[ \t]*:(?!//))"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
 # A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ...", "オペレーター（佐藤）: ..."), or

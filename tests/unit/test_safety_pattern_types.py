@@ -863,3 +863,8 @@ def test_an_address_takes_the_postcode_and_town_line_after_its_street_line(text,
     from services.safety.addresses import AddressRecognizer
 
     assert [text[r.start : r.end] for r in AddressRecognizer().analyze(text, ["ADDRESS"])] == [address]
+
+
+def test_a_russian_request_for_the_date_of_birth_in_the_accusative_is_answered_on_the_next_line():
+    text = "[21:15] Оператор: Назовите, пожалуйста, ФИО и дату рождения.\n[21:16] Клиент: Громов Артём, 03.12.1992"
+    assert _dates_of_birth(text) == ["03.12.1992"]

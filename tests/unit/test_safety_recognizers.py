@@ -4431,3 +4431,8 @@ def test_a_lettings_agency_after_a_landlords_surname_makes_it_a_firm():
 def test_a_polish_kin_word_alone_is_no_name():
     assert not_a_name("Siostra", 0, len("Siostra"))  # (the PII tagger retrained with held-out 30 tagged it)
     assert not not_a_name("Siostra Anna Nowak", len("Siostra "), len("Siostra Anna Nowak"))
+
+
+def test_a_chat_sender_before_a_comma_and_the_time_is_a_name():
+    text = "Артём, 14:02: Алёна, привет!\nАлёна, 14:05: Привет! Отлично.\nАртём, 14:06: Ок.\nАлёна, 14:11: Лови."
+    assert spans(NameRecognizer(), text) == ["Артём", "Алёна", "Алёна", "Артём", "Алёна"]

@@ -311,7 +311,10 @@ _IDENTIFIER_NOUNS = (
     r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol|"
     # freight's numbers (a PRO, a bill of lading, a French air waybill "LTA"), an Italian transfer's CRO, national
     # identity numbers of Iceland ("kt."), Latvia and Lithuania ("personas kods", "asmens kodas")
-    r"pro|bol|b/l|lta|cro|kt|kennitala|personas[ \t]+kods|asmens[ \t]+kodas"
+    r"pro|bol|b/l|lta|cro|kt|kennitala|personas[ \t]+kods|asmens[ \t]+kodas|"
+    # an animal's microchip ("chip=528140000573219"), Turkey's identity number ("T.C. Kimlik No"), a betting slip's
+    # coupon ("kupon nr 0318-44-7712")
+    r"chip|microchip|mikrochip|transponder|kimlik|kupon|coupon"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"

@@ -258,6 +258,23 @@ def encoded_email_recognizer() -> Any:
     )
 
 
+# A card number by its issuer's first digits (Presidio's: Visa 4, Mastercard 51-55, Amex and Diners 3, Discover and
+# UnionPay 6, UATP 1), and the 2-series Presidio lacks: Mir's 2200-2204 and Mastercard's 2221-2720; the Luhn check
+# follows (``CreditCardRecognizer.validate_result``)
+_CARD = (
+    r"\b(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3}|220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)"
+    r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}\b"
+)
+
+
+def card_recognizer() -> Any:
+    """CREDIT_CARD: a number ``_CARD`` reads whose Luhn check holds."""
+    from presidio_analyzer import Pattern
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
+
+    return CreditCardRecognizer(patterns=[Pattern("card number", _CARD, 0.3)], supported_language="en")
+
+
 # IBANs of the countries Presidio's IBAN table (``iban_patterns.regex_per_country``) lacks: those SWIFT's registry
 # added since (Mongolia, Oman, Russia, Somalia, ...) and the national ones of Angola, Mozambique, Iran and the
 # francophone African states; each country's length, the check digits tested by ``validate_result``
@@ -712,6 +729,8 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(spoken_email_recognizer())
         self.analyzer.registry.add_recognizer(encoded_email_recognizer())
         self.analyzer.registry.add_recognizer(more_iban_recognizer())
+        self.analyzer.registry.remove_recognizer("CreditCardRecognizer")
+        self.analyzer.registry.add_recognizer(card_recognizer())
         # IBANs are written in capitals: read case-blind (the registry's flags), the IBAN pattern runs on into the
         # word after it ("ES64 0182 2705 6302 0154 8817 please" read as one longer, invalid IBAN) and the IBAN is lost
         self.analyzer.registry.remove_recognizer("IbanRecognizer")

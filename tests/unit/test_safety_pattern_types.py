@@ -868,3 +868,21 @@ def test_an_address_takes_the_postcode_and_town_line_after_its_street_line(text,
 def test_a_russian_request_for_the_date_of_birth_in_the_accusative_is_answered_on_the_next_line():
     text = "[21:15] Оператор: Назовите, пожалуйста, ФИО и дату рождения.\n[21:16] Клиент: Громов Артём, 03.12.1992"
     assert _dates_of_birth(text) == ["03.12.1992"]
+
+
+def test_mir_and_two_series_mastercard_numbers_are_cards(pii_detector):
+    text = "На карту 2202 2063 1457 8894, или Mastercard 2223 0031 2200 3222."
+    assert _found(pii_detector, text, "CREDIT_CARD") == ["2202 2063 1457 8894", "2223 0031 2200 3222"]
+    assert _found(pii_detector, "Paid with 2100 0031 2200 3220 twice.", "CREDIT_CARD") == []  # no issuer's 2-series
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("GET /v2/lookup?chip=528140000573219 from 145.53.211.87", "CREDIT_CARD"),
+        ("Ben, Ayşe Yıldırım, T.C. Kimlik No: 12345678950, 2 Ocak 1945 doğumlu", "PHONE_NUMBER"),
+        ("trafiłam „piątkę” (kupon nr 0318-44-7712, kolektura w Pruszkowie)", "PHONE_NUMBER"),
+    ],
+)
+def test_microchips_turkish_identity_numbers_and_coupons_are_no_card_or_phone(pii_detector, text, entity):
+    assert _found(pii_detector, text, entity) == []

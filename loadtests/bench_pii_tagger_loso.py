@@ -14,7 +14,8 @@ session 36) since right after, ``heldout22`` (scored once in session 37) since r
 ``heldout24`` (each scored once in session 38) since right after, ``heldout25`` (scored once in session 39) since
 right after, ``heldout26`` (scored once in session 40) since right after, ``heldout27`` (scored once in session
 41) since right after, ``heldout28`` (scored once in session 42) since right after, ``heldout29`` (scored once in
-session 43) since right after, ``heldout30`` (scored once in session 44) since right after.
+session 43) since right after, ``heldout30`` (scored once in session 44) since right after, ``heldout31`` (scored
+once in session 45) since right after.
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

@@ -224,13 +224,13 @@ _BORN_AFTER_DATE = (r"生(?:まれ|(?=[)）、,，。\s]|\Z))", r"생(?=[)）,�
 _YEAR_WORD = r"(?:года|г\.|године|год\.|року|р\.|roku|r\.)(?![^\W\d_])"
 # Birth cues in the languages of the address forms (services/safety/addresses.py) and the month names'
 # languages, and as field keys of any naming style ("date_of_birth", "dateOfBirth", "patient_dob", "birthDate",
-# "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma or a bracket ("Mrs D. Fairweather, b. 14 June
-# 1932"), the Finnish "s." there too, the Polish "ur.", the Czech and Slovak "nar.". Each is written in lower
-# case and begins with a letter (see _by_first_letter).
+# "fecha_nac", "'birth':"); "b." and "f." (Nordic "født") after a comma, a bracket or a dash ("Mrs D. Fairweather, b.
+# 14 June 1932", "Hansen, Sindre – f. 22.06.2003"), the Finnish "s." there too, the Polish "ur.", the Czech and Slovak
+# "nar.". Each is written in lower case and begins with a letter (see _by_first_letter).
 _BIRTH_CUES = (
     r"d\.?\s?o\.?\s?b\b\.?",
-    r"b\.(?:(?<=\(b\.)|(?<=, b\.))",
-    r"f\.(?:(?<=\(f\.)|(?<=, f\.))",
+    r"b\.(?:(?<=\(b\.)|(?<=, b\.)|(?<=[–—] b\.))",
+    r"f\.(?:(?<=\(f\.)|(?<=, f\.)|(?<=[–—] f\.))",
     r"ur\.",
     r"nar\.",
     r"s\.(?:(?<=\(s\.)|(?<=, s\.))",
@@ -283,9 +283,9 @@ _BIRTH_CUES = (
     "出生[于於]",
     r"do[ğg]um[\s_-]+tarih(?:i|im|iniz)",  # (also a field's key: "dogum_tarihi")
     r"do[ğg]um\s+t\.",
-    r"data\s+urodzenia",
+    r"data\s+(?:i\s+miejsce\s+)?urodzenia",  # (a register's "Data i miejsce urodzenia": date and place)
     r"urodzon(?:ego|ej|ym|y|a|ą)",
-    r"datum\s+narozen[íi]",
+    r"datum[\s_-]+narozen[íi]",  # (a field's key too: "datum_narozeni")
     r"d[áa]tum\s+narodenia",
     r"narozen[aáý]?",
     r"narodil[ao]?\s+sa",
@@ -321,7 +321,8 @@ _BIRTH_CUES = (
     "γ[έε]ννησης",  # (in capitals without its accent: "ΗΜΕΡΟΜΗΝΙΑ ΓΕΝΝΗΣΗΣ")
     r"γεν\.",
     "γεννήθηκ[εα]",  # "was born", "I was born"
-    "γεννηθ(?:έντα|είσα|έντος|είσης)",  # "born", a participle: "γεννηθέντα στις 14 Μαΐου 1987"
+    # "born", a participle, perhaps with the place: "γεννηθέντα στις 14 Μαΐου 1987", "γεννηθείς στη Θεσσαλονίκη στις"
+    r"γεννηθ(?:είς|έντα|είσα|έντος|είσης)(?:\s+στ(?:ην?|ο)\s+[^\W\d_]+(?:[ -][^\W\d_]+)?(?=\s+στις))?",
     "γεννημέν(?:ος|η|ου|ης)",  # "born" as a participle: "γεννημένου στις 3 Μαρτίου 1943"
     r"data\s+na[șsş]terii",
     r"n[ăa]scut[ăa]?(?:\s+la\s+data\s+de)?",
@@ -342,13 +343,15 @@ _BIRTH_CUES = (
     r"tarehe\s+ya\s+kuzaliwa",
     r"alizaliwa(?:\s+tarehe)?",  # "alizaliwa tarehe 12 Machi 2019": born on (the date)
     r"nimezaliwa(?:\s+tarehe)?",  # "I was born"
+    r"nilizaliwa(?:\s+tarehe)?",  # ... as a story tells it
     # Welsh "born on", Spanish "came into the world"
     r"anwyd(?:\s+ar)?",
     r"lleg[óo]\s+al\s+mundo",
     r"tarikh\s+lahir",
     # the Indonesian "TTL" (place and date of birth): "TTL: Surabaya, 17 Agustus 1993"
     r"ttl\s*:\s*[^\W\d_][^,\n]{0,30},",
-    r"lahir(?:\s+pada)?",
+    # (perhaps with the place: "lahir Sidoarjo 17-08-1965")
+    r"lahir(?:\s+(?:di\s+)?[^\W\d_]+(?:\s+[^\W\d_]+)?,?(?=\s+\d))?(?:\s+pada)?",
     # the Indonesian form's place and date of birth: "Tempat/Tgl. Lahir: Denpasar, 17-08-1995", "Tempat, tanggal
     # lahir: Bandung, 12 Maret 1996"
     r"t(?:empat|mp)\.?\s*[/,]\s*t(?:anggal|gl)\.?\s+lahir\s*:\s*[^\W\d_][^,\n]{0,30},",
@@ -356,10 +359,14 @@ _BIRTH_CUES = (
     r"تاريخ\s+(?:الميلاد|ميلاد(?:ي|ه|ها))",  # "my", "his", "her" birth date: "تاريخ ميلادي"
     r"وتاريخ\s+(?:الميلاد|ميلاد(?:ي|ه|ها))",  # ... after "and", written on to it
     r"المولود(?:ة)?\s+بتاريخ",  # "born on the date"
+    # Moroccan: "date of birth", "born on": "تاريخ الازدياد: 15 مارس 1981", "المزداد في 02/07/1994"
+    r"تاريخ\s+الازدياد",
+    r"المزداد(?:ة)?\s+(?:في|بتاريخ)",
     "مواليد",  # "(one) of those born (on)": "من مواليد 1988/07/26"
     r"تاریخ\u0650?\s+(?:تولد|پیدائش)(?:[مش]|ام)?",  # "my", "his/her": "تاریخ تولدم ۱۳۶۸/۰۴/۱۵"; Urdu's "تاریخِ"
     r"תאריך\s+ה?ליד[הת]",  # (with the article: "תאריך הלידה")
     r"יליד(?:ת|י|ות)?",  # "born (in)": "ילידת 2.11.1988"
+    r"נולד(?:ה|ו)?",  # "(he, she, they) was born": "(נולד 13.6.2015)"
     r"जन्म\s*(?:तिथि|दिनांक|तारीख|मिति)",  # (Nepali "मिति")
     r"জন্ম\s*তারিখ",
     r"பிறந்த\s*தேதி",
@@ -383,7 +390,8 @@ _BIRTH_CUES = (
     r"የትውልድ\s+ቀን",
     r"petsa\s+ng\s+kapanganakan",
     r"kaarawan",
-    r"ipinanganak(?:\s+(?:noong|sa))?",  # "born (on)": "ipinanganak noong Marso 3, 1985"
+    # "born (on)": "ipinanganak noong Marso 3, 1985", "ipinanganak sya noong ika-3 ng Marso 2010" (he or she)
+    r"ipinanganak(?:\s+(?:siya|sya|ako))?(?:\s+(?:noong|sa))?",
     # Maltese
     r"data\s+tat-twelid",
     r"twieled|twieldet|imwieled",
@@ -402,6 +410,7 @@ _BIRTH_CUES = (
     r"paqarisqan(?:\s+p['’]unchaw)?",
     r"ਜਨਮ\s*ਮਿਤੀ",
     r"ծննդյան\s+ամսաթիվ",
+    "ծնված",  # "born": "ծնված 14.01.1996"
     # Hausa "day of birth", Kurdish (Sorani) "date of birth", Mongolian "born (year, month, day)", Uzbek "date of
     # birth" and "born"
     r"ranar\s+haihuwa",
@@ -458,18 +467,19 @@ _DOB = re.compile(
     r"|を(?:お願い(?:します|いたします|致します)|教えて(?:ください|下さい)|お伺いします)(?=[。?？!]?[ \t]*\n)"
     # (or a statement of what it is for ending its line, answered on the next: "I need a date of birth for the ID
     # check.\nCaller: ..."; not "DOB checked.\nNext visit: ...")
-    r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=\?[ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?\?(?=[ \t]+\d)"
+    r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=[?؟][ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?[?؟](?=[ \t]+\d)"
     r"|\s+(?:for|to)(?:\s+(?:[^\W\d_]|['’])+){1,5}?(?=\.[ \t]*\n)"
     r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*(?::|[—–]\s)))?(?:\s+value)?"
-    # (Armenian and Ethiopic write their own colons: "Ծննդյան ամսաթիվ՝ 12.04.2015", "የትውልድ ቀን፡ ...")
-    r"(?:\s*/\s*[^\W\d_]+)?\s*[\"']?\s*[:=：–—፦፡՝】-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦፡՝-]?\s*)?[(（「『]?"
+    # (Armenian and Ethiopic write their own colons: "Ծննդյան ամսաթիվ՝ 12.04.2015", "የትውልድ ቀን፡ ..."; a comma: "sa
+    # date de naissance, 08.06.2015")
+    r"(?:\s*/\s*[^\W\d_]+)?\s*[\"']?\s*[:=：–—፦፡՝】,-]?\s*[\"']?\s*(?:[(（][^)）\n]{0,60}[)）]\s*[:=：–—፦፡՝-]?\s*)?[(（「『]?"
     # asked on one chat line, answered on the next: "...date of birth?\ncustomer: it's March 9, 1987",
     # the speaker perhaps behind a time stamp ("[09:15] customer: 23/10/1988"), the answer perhaps giving
     # the name first ("full name and date of birth?\ncaller: Dana Cole, uh, 4 May 1961", "Dana Cole — 04.05.1961")
-    rf"(?:[?.!。？]?[ \t]*\n{STAMP}(?:[^\n:：]{{1,24}}[:：][ \t]*"
+    rf"(?:[?.!。？؟]?[ \t]*\n{STAMP}(?:[^\n:：]{{1,24}}[:：][ \t]*"
     rf"(?:[^\n\d:?]{{0,60}}?[,;—–][ \t]*|{_FILLER})"
     # or, in lower-case speech-to-text, a one-word speaker label with no colon: "customer yeah its ..."
     rf"|(?-i:[^\W\dA-Z_]{{2,20}})[ \t]+{_FILLER}))?"
@@ -496,7 +506,9 @@ _DOB_CORRECTION = re.compile(
 # The same date of birth in another calendar, in brackets after the first, perhaps after the first's era:
 # "born 1 Meskerem 1983 E.C. (11 September 1990)", "١٤٠٥/٠٣/١٢ هـ (1984-12-05)" (what follows the first date).
 _SAME_DATE_IN_BRACKETS = re.compile(
-    rf"[ \t]*(?:[^\W\d_]{{1,2}}\.(?:[^\W\d_]\.)?|[^\W\d_]{{1,3}}(?![^\W\d_]))?[ \t]*\([ \t]*(?P<date>{_DATE})[ \t]*\)"
+    # (a word perhaps before the second and its era's letter after it: "22/03/1418هـ (الموافق 27/07/1997م)")
+    rf"[ \t]*(?:[^\W\d_]{{1,2}}\.(?:[^\W\d_]\.)?|[^\W\d_]{{1,3}}(?![^\W\d_]))?[ \t]*\([ \t]*(?:[^\W\d_]{{2,10}}[ \t]+)?"
+    rf"(?P<date>{_DATE})[ \t]*(?:[^\W\d_](?![^\W\d_]))?[ \t]*\)"
 )
 
 

@@ -532,7 +532,7 @@ _ASKED_LINE_BEFORE = re.compile(
 _CUE_REACH = 40
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
 _ABBREVIATED_CUE_BEFORE = re.compile(
-    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cel|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?::[ \t]*)?$"
+    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?::[ \t]*)?$"
 )
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often

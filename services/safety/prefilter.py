@@ -157,7 +157,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "b2ee029d25cecea0",
-    "DateOfBirthRecognizer": "ea4d47606cdb89d6",
+    "DateOfBirthRecognizer": "ab3bfd724d7bd241",
 }
 
 

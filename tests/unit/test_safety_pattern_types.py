@@ -743,9 +743,10 @@ def test_an_iban_of_those_countries_with_wrong_check_digits_is_none(pii_detector
         # a Latvian cue abbreviated; Mongolian's "утас"
         ("dzīvo: Brīvības iela 112-34, Rīga\ntālr. 29 417 653\n", "29 417 653"),
         ("1. дэд проф. Ц. Оюунчимэг — утас 9911 4827", "9911 4827"),
+        ("Referente per la consegna: sig. Marco Rossi, cell. 347 118 6092\n\n1 x Rollator", "347 118 6092"),
     ],
 )
-def test_latvian_and_mongolian_numbers_after_a_cue(pii_detector, text, phone):
+def test_latvian_mongolian_and_italian_numbers_after_a_cue(pii_detector, text, phone):
     assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
 
 
@@ -886,3 +887,26 @@ def test_mir_and_two_series_mastercard_numbers_are_cards(pii_detector):
 )
 def test_microchips_turkish_identity_numbers_and_coupons_are_no_card_or_phone(pii_detector, text, entity):
     assert _found(pii_detector, text, entity) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Mannskap:\n  Hansen, Sindre – f. 22.06.2003 – tlf. 481 20 995", ["22.06.2003"]),  # Nordic "f." after a dash
+        ("تاريخ الازدياد: 15 مارس 1981 بالحسيمة", ["15 مارس 1981"]),  # Moroccan "date of birth"
+        ("1. رشيد بنعلي، المزداد في 02/07/1994، الهاتف: 0662 58 41 90", ["02/07/1994"]),  # Moroccan "born on"
+        ('{"jmeno":"Petra Nováková","datum_narozeni":"1985-11-23"}', ["1985-11-23"]),  # a Czech key
+        ("Data i miejsce urodzenia: 14 marca 2023 r., Nowy Targ", ["14 marca 2023 r."]),  # Polish date and place
+        ("Mteja: ID 31844207, nilizaliwa tarehe 12 Agosti 1996.", ["12 Agosti 1996"]),  # Swahili "I was born"
+        ("ipinanganak sya noong ika-3 ng Marso 2010.", ["ika-3 ng Marso 2010"]),  # Tagalog "(s)he was born"
+        ("γεννηθείς στη Θεσσαλονίκη στις 21 Ιουνίου 2022, βαπτίστηκε", ["21 Ιουνίου 2022"]),  # Greek, the place
+        ("חוגג יום הולדת 10 ביום שישי (נולד 13.6.2015)", ["13.6.2015"]),  # Hebrew "he was born"
+        ("Հարսնացու՝ Անի Սարգսյան, ծնված 14.01.1996, ք. Գյումրի", ["14.01.1996"]),  # Armenian "born"
+        ("Bambang Sugiarto, lahir Sidoarjo 17-08-1965, paspor sudah jadi.", ["17-08-1965"]),  # Indonesian, the place
+        ("et de sa date de naissance, 08.06.2015, au dos de la plaque.", ["08.06.2015"]),  # a comma after the cue
+        ("تاريخ الميلاد: 22/03/1418هـ (الموافق 27/07/1997م)", ["22/03/1418", "27/07/1997"]),  # "corresponding to"
+        ("[10:44] الوكيل نورة: وتاريخ الميلاد للتحقق لو سمحت؟\n[10:45] العميل: 14/02/1989", ["14/02/1989"]),  # "؟"
+    ],
+)  # fmt: skip
+def test_moroccan_czech_key_swahili_tagalog_greek_hebrew_armenian_and_indonesian_birth_words_mark_dates(text, dates):
+    assert _dates_of_birth(text) == dates

@@ -314,12 +314,16 @@ _IDENTIFIER_NOUNS = (
     r"pro|bol|b/l|lta|cro|kt|kennitala|personas[ \t]+kods|asmens[ \t]+kodas|"
     # an animal's microchip ("chip=528140000573219"), Turkey's identity number ("T.C. Kimlik No"), a betting slip's
     # coupon ("kupon nr 0318-44-7712")
-    r"chip|microchip|mikrochip|transponder|kimlik|kupon|coupon"
+    r"chip|microchip|mikrochip|transponder|kimlik|kupon|coupon|"
+    # tax and identity numbers of Brazil, Portugal and Spain, Poland, Mexico ("CPF 087.331.620-45", "NIF: 213 874 096")
+    r"cpf|cnpj|nif|nipc|pesel|curp|rfc"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"
     rf"|\b(?:{_IDENTIFIER_NOUNS})(?:[\s._(-]*{_NUMBER_WORD})?"
-    r"|\bnum[ée]ro\s+(?:de\s+)?(?:client|commande|dossier))\.?[\s:#=>]*$"  # ">": an XML element's ("<sku>")
+    # (a customer's, an order's, a file's number, in French, Spanish and Portuguese: "N.º de cliente: 5102883476")
+    r"|\b(?:num[ée]ro|n\.?[°º])\s+(?:de\s+)?(?:client[e]?|commande|dossier|contrato|contribuinte|pedido))"
+    r"\.?[\s:#=>]*$"  # ">": an XML element's ("<sku>")
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
     r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
 )
@@ -505,9 +509,9 @@ _PHONE_CUE = re.compile(
     + rf"|\b(?:{_ENGLISH_CUES})\b|\b{_POSSESSIVE_NUMBER}"
 )
 # Where a match of _PHONE_CUE can start: a word that is a cue word, a possessive (or the "il" of "il mio"),
-# the "tel" of "tel. kom" or the Icelandic "s." (every alternative but the CJK ones starts at a word boundary),
-# and any character a CJK cue starts with (its words are plain strings).
-_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel|s)")
+# the "tel" of "tel. kom", the "pod" of "pod numerem" or the Icelandic "s." (every alternative but the CJK ones
+# starts at a word boundary), and any character a CJK cue starts with (its words are plain strings).
+_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel|pod|s)")
 _CJK_CUE_START = re.compile(
     "[" + "".join(sorted({w[0] for words, _ in CJK_CUES.values() for w in words.split("|")})) + "]"
 )
@@ -530,9 +534,10 @@ _ASKED_LINE_BEFORE = re.compile(
     r"[ \t]*(?:\[[^\]\n]{1,30}\][ \t]*)?(?:[^\W\d_][^\n:]{0,30}:[ \t]*)?"
 )
 _CUE_REACH = 40
-# An abbreviated cue right before a number ("Tel. 55 4128 9037"): its dot ends no clause.
+# An abbreviated cue right before a number ("Tel. 55 4128 9037"), perhaps with one word after it ("Tel. oficina:"):
+# its dot ends no clause.
 _ABBREVIATED_CUE_BEFORE = re.compile(
-    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?::[ \t]*)?$"
+    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?:[^\W\d_]{2,12}[ \t]*)?(?::[ \t]*)?$"
 )
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
@@ -839,7 +844,7 @@ def phone_recognizer(regions: list[str]) -> Any:
                     return (
                         asked
                         or bool(phone_cues(_clause_before(text, start, _CUE_REACH)))
-                        or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 12), start) is not None
+                        or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 28), start) is not None
                     )
 
                 for start, end, said in spoken:

@@ -34,7 +34,10 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         # (Catalan, Galician, Basque; Brazil's "zap"; a landline, "get in touch", "call")
         (*SPANISH, "PT", "BR"),
     ),
-    "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*", ("PL",)),
+    # (Polish "at the number": "pod numerem 512 090 633")
+    "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*|pod\s+numerem", ("PL",)),
+    # (Italian "call (me)", "get in touch", a contact number: "può chiamarmi al 340 556 7721")
+    "italian": (r"chiamar\w*|chiamate(?:mi|ci)?|telefonar\w*|contattar\w*|recapito", ("IT", "SM", "CH")),
     # (Hungarian "call (me, us)", "phone number": "hívjatok: 06 1 301 4477")
     "hungarian": (r"h[íi]vj\w*|h[íi]vhat\w*|telefonsz[áa]m\w*", ("HU",)),
     # (Greek "contact (me)", "landline": "επικοινωνήσετε μαζί μου στο 6944 123 456, στο σταθερό 2310 456 789")

@@ -910,3 +910,26 @@ def test_microchips_turkish_identity_numbers_and_coupons_are_no_card_or_phone(pi
 )  # fmt: skip
 def test_moroccan_czech_key_swahili_tagalog_greek_hebrew_armenian_and_indonesian_birth_words_mark_dates(text, dates):
     assert _dates_of_birth(text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("ewentualnie syn Bartosz pod numerem 512 090 633.", "512 090 633"),  # Polish "at the number"
+        ("Per qualsiasi cosa può chiamarmi al 340 556 7721 oppure scrivere.", "340 556 7721"),  # Italian "call me"
+        ("Tel. oficina: 81 8342 1907 ext. 233\n", "81 8342 1907 ext. 233"),  # a word after the abbreviated cue
+    ],
+)
+def test_polish_and_italian_cues_and_a_word_after_an_abbreviated_cue_mark_phone_numbers(pii_detector, text, phone):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == [phone]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Porto, 4 de novembro de 2024\n\nN.º de cliente: 5102883476 | NIF: 213 874 096 | Local de consumo",
+        "Thiago Sá (meu namorado) – CPF 087.331.620-45 – nasc. 02/12/1992",
+    ],
+)
+def test_a_customers_number_and_brazilian_or_portuguese_tax_numbers_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []

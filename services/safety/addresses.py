@@ -127,10 +127,10 @@ _CAP_ANY = r"[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я][\w'’.-]*"
 _CAP_ANY_FIRST = r"(?=[A-ZÀ-ÖØ-ÞΑ-ΩΆ-ΏА-Я])"
 # Titles and forms of address, no street's words
 _NOT_A_TITLE = r"(?!(?:Frau|Herrn?|Mr|Mrs|Ms|Miss|Mx|Dear|Kollegin|Kollege|Madame|Monsieur|Sra?|Señora?)\b)"
-# Continental house numbers: "12", "4a", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
+# Continental house numbers: "12", "4a", "23bis", "101/3/12", "263-1", "231 bis", "14 B 21", "12 B", the Dutch floor
 # "112-3hoog" and "412-H", a Belgian box ("12 bus 3").
 _CONTINENTAL_HOUSE = (
-    r"\d{1,4}[a-zA-Z]?(?:[/-](?:\d+(?:hoog)?|[IVX]{1,4}|hs|bis|ter|[a-zA-Z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
+    r"\d{1,4}(?:bis|ter|[a-zA-Z])?(?:[/-](?:\d+(?:hoog)?|[IVX]{1,4}|hs|bis|ter|[a-zA-Z]))*(?:\s(?:bis|ter)\b|\s[A-Z]\b(?:\s\d{1,3}\b)?)?"
     r"(?:\s+bus\s+\d{1,4}\b)?"
     r"(?:\s+m\.\s*\d+)?"
 )
@@ -205,11 +205,13 @@ _HOUSE_BEFORE_STREET_FIRST_FORM = (
     rf"(?:\d{{4}}-\d{{3}}|\d{{5}})\s+{_TOWN_AFTER_CODE}"
 )
 # Turkish: a neighbourhood, a street, the door number after "No:", a floor or flat, a postcode and town:
-# "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"
+# "Bağdat Caddesi No: 214 D: 6, 34728 Kadıköy/İstanbul", "Cumhuriyet Mah. 1203 Sok. No:5 Kat:3 D:7"; a numbered
+# street as an ordinal ("Bahçelievler Mah. 1327. Sok. No: 8", "7. Cadde No: 27"), a door's letter ("No: 214/B")
 _TURKISH_FORM = (
     rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Mahallesi|Mah\.|Mh\.),?\s*)?"
-    rf"\b{_TR_WORD}(?: {_TR_WORD}){{0,2}} (?:Caddesi|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
-    r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/\d{1,3}[A-Z]?)?"
+    rf"(?:\b{_TR_WORD}(?: {_TR_WORD}){{0,2}}|\b\d{{1,5}}\.)"
+    r" (?:Caddesi|Cadde|Cad\.|Cd\.|Sokağı|Sokak|Sok\.|Sk\.|Bulvarı|Blv\.|Bulv\.)"
+    r",?\s*(?:No|Numara)\s*[:.]?\s*\d{1,4}[A-Z]?(?:/(?:\d{1,3}[A-Z]?|[A-Z]))?"
     r"(?:,?\s*(?:(?:Kat|Daire)\s*[:.]?|[KD]\s*[:.])\s*\d{1,3}){0,2}"
     # the neighbourhood after the flat, its word left out before a postcode ("D: 7, Suadiye, 34740 Kadıköy/İstanbul")
     rf"(?:,\s*{_TR_WORD}(?: {_TR_WORD})?(?: (?:Mahallesi|Mah\.|Mh\.)|(?=,?\s*\d{{5}}\s)))?"
@@ -286,8 +288,13 @@ _ADDRESS_PATTERNS = [
     # Japanese: "2-14-5 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023" (block numbers, district, ward,
     # town, a postcode of 3 + 4 digits)
     rf"\b\d{{1,4}}(?:-\d{{1,4}}){{1,2}}\s+{_CAP}(?:,\s*{_CAP}(?:\s{_CAP})?){{1,3}},?\s+(?:〒\s?)?\d{{3}}-\d{{4}}(?!\d)",
-    # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it)
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?(?:,\s*[^,\n]{{1,25}}?){{0,4}},?\s+\d{{5}}-\d{{3}}(?!\d)",
+    # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it), its parts
+    # perhaps after a dash ("Rua das Palmeiras, 215 – Centro, Petrolina – PE, 56304-000")
+    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?"
+    r"(?:(?:,|[ \t][–-])\s*[^,\n]{1,25}?){0,4},?\s+\d{5}-\d{3}(?!\d)",
+    # Maltese: a house number, "Triq" (street) and its name, the locality, a postcode of three letters and four digits:
+    # "12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402"
+    r"\b\d{1,4}[A-Z]?,?\s+Triq\s+[^,\n]{2,30},\s*[^,\n]{2,30}?,?\s+[A-Z]{3}\s?\d{4}(?!\d)",
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
     # Wittenham, Abingdon OX14 4QS", "Chalmers Street, EH3 9ES" (its words no title or form of address: "Frau
     # Kollegin Dr. Brunhilde Ostermeier" holds no street called "Dr.")
@@ -374,11 +381,13 @@ _ADDRESS_PATTERNS = [
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
-    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10", a flat and a line break
-    # between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα")
+    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10", a flat or a Greek floor and a line
+    # break between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα", "Εγνατίας 112, 4ος όροφος, 546 30 Θεσσαλονίκη"), a
+    # Greek town's city after it, ending its line or sentence ("551 31 Καλαμαριά, Θεσσαλονίκη")
     rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}}"
-    rf"(?:,[ \t]*{_CAP_ANY}[ \t]?\d{{1,4}})?(?:,\s*|[ \t]*\n[ \t]*)"
-    rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}",
+    rf"(?:,[ \t]*(?:{_CAP_ANY}[ \t]?\d{{1,4}}|\d{{1,2}}(?:ος|ο|ου)[ \t]+(?:όροφος|ορόφου)))?(?:,\s*|[ \t]*\n[ \t]*)"
+    rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}"
+    r"(?:,[ \t]*(?!Τηλ|ΤΗΛ|Κιν|ΚΙΝ)[Α-ΩΆ-Ώ][\w-]{3,}(?=[ \t]*(?:\n|\Z|[.;)])))?",
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"

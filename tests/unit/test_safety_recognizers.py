@@ -4436,3 +4436,33 @@ def test_a_polish_kin_word_alone_is_no_name():
 def test_a_chat_sender_before_a_comma_and_the_time_is_a_name():
     text = "Артём, 14:02: Алёна, привет!\nАлёна, 14:05: Привет! Отлично.\nАртём, 14:06: Ок.\nАлёна, 14:11: Лови."
     assert spans(NameRecognizer(), text) == ["Артём", "Алёна", "Алёна", "Артём", "Алёна"]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        # Turkish numbered streets as ordinals and a door's letter
+        ("Adres: Bahçelievler Mah. 1327. Sok. No: 8 Daire: 5, 06490 Çankaya/Ankara\n",
+         "Bahçelievler Mah. 1327. Sok. No: 8 Daire: 5, 06490 Çankaya/Ankara"),
+        ("adres de değişti: Bahçelievler Mah. 7. Cadde No: 27 Daire: 8, 06490 Çankaya/Ankara\n",
+         "Bahçelievler Mah. 7. Cadde No: 27 Daire: 8, 06490 Çankaya/Ankara"),
+        ("PATİ KUAFÖR\nBağdat Cad. No: 214/B, Caddebostan, 34728 Kadıköy/İstanbul\nTel",
+         "Bağdat Cad. No: 214/B, Caddebostan, 34728 Kadıköy/İstanbul"),
+        # a Dutch "bis", a Greek floor and a town's city, Brazilian parts after dashes, a Maltese postcode
+        ("Kennismaken kan bij ons thuis: Damstraat 23bis, 3531 BS Utrecht.", "Damstraat 23bis, 3531 BS Utrecht"),
+        ("να σταλεί ταχυδρομικά: Εγνατίας 112, 4ος όροφος, 546 30 Θεσσαλονίκη.",
+         "Εγνατίας 112, 4ος όροφος, 546 30 Θεσσαλονίκη"),
+        ("Προς: κ. Παπαδόπουλο\nΚομνηνών 41, 551 31 Καλαμαριά, Θεσσαλονίκη\n",
+         "Κομνηνών 41, 551 31 Καλαμαριά, Θεσσαλονίκη"),
+        ("(MEI)\nRua das Palmeiras, 215 – Centro, Petrolina – PE, 56304-000\nTel.",
+         "Rua das Palmeiras, 215 – Centro, Petrolina – PE, 56304-000"),
+        ("Klijent: 12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402\n", "12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402"),
+    ],
+)  # fmt: skip
+def test_turkish_ordinal_streets_dutch_bis_greek_floors_brazilian_dashes_and_maltese_postcodes(text, address):
+    assert spans(AddressRecognizer(), text) == [address]
+
+
+def test_a_greek_towns_city_after_it_is_no_phone_cue():
+    text = "Ερμού 54, 105 63 Αθήνα, Τηλ. 210 555 1234"
+    assert spans(AddressRecognizer(), text) == ["Ερμού 54, 105 63 Αθήνα"]

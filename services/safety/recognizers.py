@@ -144,7 +144,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid kinder ware judge justice ate kuya ende
+    ramadan eid kinder ware judge justice ate kuya ende deacon
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -300,6 +300,8 @@ _TITLE_WORDS = set(
     "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
     "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
     "ɔpanyin opanyin ɔsofo osofo mevrouw meneer bw bi "
+    # an Indonesian and Malay religious teacher ("Ustadz Fikri"); Polish forms of address by office ("Pani Redaktor")
+    "ustadz ustaz ustadzah ustazah redaktor dyrektor profesor "
     # Polish "Mr" / "Mrs" in their cases ("Pani Bożeno", "Panem Helmutem Krügerem"), French in full
     "pan pani panem pana panu panią państwo madame monsieur mademoiselle".split()
 )
@@ -2540,8 +2542,11 @@ _CONTRACT_PARTY = re.compile(
     r"(?i:el|la|los|las)[ \t]+(?i:profesional|cliente|arrendador[a]?|arrendatari[oa]|prestador[a]?|contratante|"
     r"contratista|partes?|vendedor[a]?|comprador[a]?|empleador[a]?|trabajador[a]?|proveedor[a]?)"
 )
-# Exclamations written as names ("Jezus Maria!", "Jesus Maria"): no one is meant
-_EXCLAMATIONS = frozenset({"jezus maria", "jesus maria", "jesús maría", "ježíš marjá", "jezusmaria"})
+# Exclamations, thanks and greetings written as names ("Jezus Maria!", "Asante sana", "Günaydın,"): no one is meant
+_EXCLAMATIONS = frozenset(
+    {"jezus maria", "jesus maria", "jesús maría", "ježíš marjá", "jezusmaria"}
+    | {"asante", "karibu", "habari", "jambo", "günaydın", "merhaba", "salamat", "ah"}
+)
 # A label ending in a number word before its value ("Case No: T20267719", "Claim Ref. 88-1"), or glued to one
 # ("Vers.-Nr. W482117390"): no name.
 _NUMBER_LABEL_END = re.compile(r"(?i)(?:^|\s)(?:no|nr|nº|n°|number|num|ref|id)\Z")

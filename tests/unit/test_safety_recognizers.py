@@ -4466,3 +4466,19 @@ def test_turkish_ordinal_streets_dutch_bis_greek_floors_brazilian_dashes_and_mal
 def test_a_greek_towns_city_after_it_is_no_phone_cue():
     text = "Ερμού 54, 105 63 Αθήνα, Τηλ. 210 555 1234"
     assert spans(AddressRecognizer(), text) == ["Ερμού 54, 105 63 Αθήνα"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("CALLER: Asante sana Faith.\nAGENT: Karibu, siku njema.", []),  # Swahili "thank you", "welcome"
+        ("14.05.2025 09:20 - Elif Şahin: Günaydın, otomatik talimat iptal olmuş", ["Elif Şahin"]),  # "good morning"
+        ("CALLER: Ah, hiyo line niliipoteza.", []),  # an interjection
+        ("Kwame Asante called.", ["Kwame Asante"]),  # the surname in a full name
+        ("[10/04/25 19.22] Ustadz Fikri: Siap, manasik 26 April.", ["Fikri"]),  # a religious teacher's title
+        ("Szanowna Pani Redaktor\ndr hab. Joanna Pszczółkowska,", ["Joanna Pszczółkowska"]),  # Polish address by office
+        ("Clergy housing allowance approved by deacon board 12/08/2024.", []),  # a church office, no user name
+    ],
+)  # fmt: skip
+def test_thanks_greetings_interjections_and_titles_by_office_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -879,6 +879,12 @@ _HANDLE_LABEL = re.compile(
     rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
 )
 _MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
+# An e-mail address's display name before it in angle brackets ("Von: Frank Winter <frank.winter71@gmx.de>"): a
+# person's when its mailbox spells its words (``_mailbox_spells``)
+_DISPLAY_NAME = re.compile(
+    r"(?<![\w'’.-])(?P<name>(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]*\.?[ \t]+){0,3}[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]*)[ \t]*"
+    r"<(?P<user>[\w.+-]+)@[\w.-]+>"
+)
 # An indented line under a key's line: a YAML mapping's key, no speaker ("  - naam: ...\n    talen: [ar, fr]")
 _NESTED_KEY_BEFORE = re.compile(r"(?:^|\n)[ \t]*(?:-[ \t]+)?[\w.-]+[ \t]*:[^\n]*\n[ \t]+\Z")
 # HTML tags that may open lines the way an IRC nick does ("<div>", "<li>").
@@ -1197,6 +1203,19 @@ def common_words() -> frozenset[str]:
     )
 
 
+# What stands before a whole display name: its line's start, a header's colon, a quote, a comma or a semicolon
+_DISPLAY_NAME_BEFORE = re.compile(r"(?:^|\n|[:\"“,;])[ \t]*\Z")
+
+
+def _mailbox_spells(user: str, name: str) -> bool:
+    """Whether an e-mail address's user part (``user``) spells its display name's (``name``) words: two of them
+    ("frank.winter71" for "Frank Winter"), or one that is no common word ("maria" for "Maria"; not "support" for
+    "Support Team")."""
+    mailbox = fold(user.lower())
+    spelled = [w for w in re.findall(r"[^\W\d_]{3,}", fold(name.lower())) if w in mailbox]
+    return len(spelled) >= 2 or any(not is_common_word(w) for w in spelled)
+
+
 def is_common_word(word: str) -> bool:
     """Whether ``word`` (any case, a possessive or a plural "s" dropped) is one of ``common_words``."""
     bare = fold(_POSSESSIVE.sub("", word.lower()).strip(".,:;"))
@@ -1306,6 +1325,11 @@ class NameRecognizer(EntityRecognizer):
         self.countries = country_names()
         common_words()  # made here, not on the first text that needs it
 
+    def _listed(self, token: str) -> bool:
+        """Whether ``token`` is in the given names' or the surnames' list, ambiguous words too ("Frank", "Winter")."""
+        word = fold(token.lower())
+        return word in self.first or word in self.last
+
     def _known(self, token: str) -> tuple[bool, bool]:
         """(given name, surname) for one token, ambiguous English words excluded."""
         word = token.lower()
@@ -1410,6 +1434,12 @@ class NameRecognizer(EntityRecognizer):
             extra += [m.span(1) for m in _HONORIFIC_AFTER.finditer(text) if not is_common_word(m.group(1))]
         if "@" in text:  # a mention whose handle reads as a person's ("@dmitri.sokolov", "@chiamaka")
             extra += [m.span(1) for m in _MENTION.finditer(text) if self._user_name_is_person(m.group(1))]
+            if "<" in text:  # an e-mail's whole display name, its mailbox spelling it, a listed name in it ("Frank
+                # Winter <frank.winter71@gmx.de>"; not "Kasse <kasse@...>", a club's till)
+                names = [m for m in _DISPLAY_NAME.finditer(text) if _mailbox_spells(m.group("user"), m.group("name"))]
+                names = [m for m in names if _DISPLAY_NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())]
+                names = [m for m in names if any(self._listed(w) for w in re.split(r"[ \t-]+", m.group("name")))]
+                extra += [m.span("name") for m in names if not not_a_name(text, *m.span("name"))]
         if "linkedin.com/in/" in text:  # a profile's address holds its owner's name ("linkedin.com/in/anna-k-ito")
             slugs = _LINKEDIN_NAME.finditer(text)
             extra += [m.span(1) for m in slugs if any(any(self._known(p)) for p in m.group(1).split("-") if len(p) > 2)]

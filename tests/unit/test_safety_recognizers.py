@@ -4482,3 +4482,17 @@ def test_a_greek_towns_city_after_it_is_no_phone_cue():
 )  # fmt: skip
 def test_thanks_greetings_interjections_and_titles_by_office_are_no_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Von: Frank Winter <frank.winter71@gmx.de>\nAn: Tierpension", ["Frank Winter"]),  # two words, both spelt
+        ("From: Maria <maria@web.de>", ["Maria"]),  # one word, no common word
+        ("From: Support Team <support@acme.com>", []),  # one common word spelt
+        ("Von: Uwe Brandstätter <u.b@sv.de>\nAn: Kasse <kasse@sv-rheinau-koeln.de>", ["Uwe Brandstätter"]),  # "Kasse"
+        ("À : Secrétariat CMP adultes Strasbourg-Nord <cmp.nord@ch-epsan.fr>", []),  # not the whole display name
+    ],
+)  # fmt: skip
+def test_an_emails_display_name_its_mailbox_spells_is_a_name(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -477,9 +477,21 @@ _SPEAKER_ROLE_WORDS = (
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
 # Vietnamese labels of two words, each a syllable ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's issue): a
 # capitalised run that is one of them is no name (``NameRecognizer._judge``)
-_VIETNAMESE_LABELS = frozenset(
+# Vietnamese words of two syllables no name holds: a form's labels ("Vấn đề:", "Ghi chú:") and the words of headings
+# in capitals ("GHI CHÚ BÀN GIAO", "PHIẾU THÔNG TIN TRẺ", "DANH SÁCH XÃ VIÊN ĐĂNG KÝ")
+_VIETNAMESE_WORDS = frozenset(
     ("tiêu đề", "vấn đề", "nội dung", "ghi chú", "khách hàng", "nhân viên", "địa chỉ", "họ tên", "trạng thái")
+    + ("thông tin", "bàn giao", "danh sách", "đăng ký", "thuê bao", "xã viên", "hợp tác", "cục thuế", "học bổng")
+    + ("năm học", "mầm non", "thông báo", "đông xuân", "giấy phép", "hợp đồng", "biên bản", "tờ khai", "đơn xin")
 )
+
+
+def holds_vietnamese_word(words: list[str]) -> bool:
+    """Whether two words in a row of ``words`` are one of ``_VIETNAMESE_WORDS``."""
+    lowered = [w.lower() for w in words]
+    return any(f"{a} {b}" in _VIETNAMESE_WORDS for a, b in zip(lowered, lowered[1:], strict=False))
+
+
 # A chat export's sender label in any script, at a line's start behind an optional time stamp:
 # "Оксана: ...", "[3/3/26, 7:40 PM] Tía: ...", "수아: ...", "Support – Kemi: ..." (a team before a dash left out),
 # "Okonkwo, Chiamaka 08:55" (the time after the label, alone on its line, as Teams and KakaoTalk write it),
@@ -2243,8 +2255,8 @@ class NameRecognizer(EntityRecognizer):
         speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
             text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
         )
-        if " ".join(tokens).lower() in _VIETNAMESE_LABELS:
-            return None  # "Vấn đề: ...": a label, never a name
+        if holds_vietnamese_word(tokens):
+            return None  # "Vấn đề: ...", "GHI CHÚ BÀN GIAO": a label or a heading's words, never a name
         # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone; or, in a
         # form (four line labels or more, each once), a lone word said once ("Merchant:", "Curso:", "Branch:")
         label = len(tokens) == 1 and (
@@ -2715,7 +2727,7 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]
     if not words:
         return False
-    if no_person_here(text, start, end):
+    if no_person_here(text, start, end) or holds_vietnamese_word(words):
         return True
     before, after = text[max(0, start - 40) : start], text[end:]
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]

@@ -4496,3 +4496,17 @@ def test_thanks_greetings_interjections_and_titles_by_office_are_no_names(text, 
 )  # fmt: skip
 def test_an_emails_display_name_its_mailbox_spells_is_a_name(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "run"),
+    [
+        ("GHI CHÚ BÀN GIAO – trông chó mèo dịp Tết (28/01 – 02/02/2025)", "GHI CHÚ BÀN GIAO"),  # "handover notes"
+        ("PHIẾU CẬP NHẬT THÔNG TIN THUÊ BAO DI ĐỘNG\nSố thuê bao: 0912 683", "THÔNG TIN THUÊ BAO"),  # "subscriber data"
+        ("Cục Thuế Thành phố Hồ Chí Minh thông báo", "Cục Thuế Thành"),  # a tax department
+    ],
+)
+def test_vietnamese_headings_and_offices_are_no_names(text, run):
+    assert spans(NameRecognizer(), text) == []
+    start = text.index(run)
+    assert not_a_name(text, start, start + len(run))  # the tagger's span too

@@ -258,7 +258,8 @@ _WORD = (
     rf"(?:[{_OPENING_CAPITALS}][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]*(?:[A-Z][a-zà-öø-ÿā-žșțßơưạ-ỹ\u0300-\u036f]+)?"
     # (a second surname after a hyphen in any Latin letters: "Wróblewski-Pająk")
     r"(?:['’][A-Za-zÀ-ÿș-țơưạ-ỹ\u0300-\u036f]+|-[A-Za-zÀ-ÿĀ-žȘ-țơưạ-ỹ\u0300-\u036f]+)*"
-    rf"|[{_CAPITALS}]{{2,}}(?:-[{_CAPITALS}]{{2,}})*)"
+    # (in capitals, Vietnamese ones too: "NGUYỄN THỊ HOA")
+    rf"|[{_OPENING_CAPITALS}]{{2,}}(?:-[{_OPENING_CAPITALS}]{{2,}})*)"
 )
 _PARTICLE = (
     r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
@@ -483,6 +484,7 @@ _VIETNAMESE_WORDS = frozenset(
     ("tiêu đề", "vấn đề", "nội dung", "ghi chú", "khách hàng", "nhân viên", "địa chỉ", "họ tên", "trạng thái")
     + ("thông tin", "bàn giao", "danh sách", "đăng ký", "thuê bao", "xã viên", "hợp tác", "cục thuế", "học bổng")
     + ("năm học", "mầm non", "thông báo", "đông xuân", "giấy phép", "hợp đồng", "biên bản", "tờ khai", "đơn xin")
+    + ("chủ nghĩa", "việt nam", "bảng giá", "dịch vụ", "tang lễ", "trọn gói")
 )
 
 

@@ -4510,3 +4510,16 @@ def test_vietnamese_headings_and_offices_are_no_names(text, run):
     assert spans(NameRecognizer(), text) == []
     start = text.index(run)
     assert not_a_name(text, start, start + len(run))  # the tagger's span too
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Chủ nhà: NGUYỄN THỊ HOA – ĐT: 0903 418 627", ["NGUYỄN THỊ HOA"]),  # Vietnamese capitals in a name's run
+        ("Họ và tên trẻ: NGUYỄN MINH KHANG     Giới tính: Nam", ["NGUYỄN MINH KHANG"]),
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", []),  # a heading's words
+        ("BẢNG GIÁ DỊCH VỤ TANG LỄ TRỌN GÓI", []),
+    ],
+)  # fmt: skip
+def test_vietnamese_capitals_make_a_run_and_headings_in_them_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -467,7 +467,7 @@ _DOB = re.compile(
     r"|を(?:お願い(?:します|いたします|致します)|教えて(?:ください|下さい)|お伺いします)(?=[。?？!]?[ \t]*\n)"
     # (or a statement of what it is for ending its line, answered on the next: "I need a date of birth for the ID
     # check.\nCaller: ..."; not "DOB checked.\nNext visit: ...")
-    r"|(?:\s+(?:[^\W\d_]|['’])+){1,6}?(?=[?؟][ \t]*\n)|(?:\s+(?:[^\W\d_]|['’])+){1,6}?[?؟](?=[ \t]+\d)"
+    r"|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?(?=[?؟][ \t]*\n)|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?[?؟](?=[ \t]+\d)"
     r"|\s+(?:for|to)(?:\s+(?:[^\W\d_]|['’])+){1,5}?(?=\.[ \t]*\n)"
     r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML

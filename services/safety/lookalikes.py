@@ -539,6 +539,8 @@ _CUE_REACH = 40
 _ABBREVIATED_CUE_BEFORE = re.compile(
     r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?:[^\W\d_]{2,12}[ \t]*)?(?::[ \t]*)?$"
 )
+# "Or" between two numbers, in the languages of the cues: the second is cued as the first was
+_OR_BEFORE = re.compile(r"(?i)[ \t]*,?[ \t]*\b(?:or|lub|albo|oder|ou|o|of|eller|tai|или|або|nebo|vagy|veya|ή)[ \t]+\Z")
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -840,11 +842,14 @@ def phone_recognizer(regions: list[str]) -> Any:
                     regions += [r for r in extra_regions if r not in hinted]
 
                 def cued(start: int, asked: bool = asked) -> bool:
-                    """Whether a phone cue stands in the clause before ``start`` (or the line before asked)."""
+                    """Whether a phone cue stands in the clause before ``start`` (or the line before asked), or a
+                    number found and "or" ("tel. +48 601 274 938 lub 12 633 41 07")."""
+                    other = _OR_BEFORE.search(text, max(0, start - 12), start)
                     return (
                         asked
                         or bool(phone_cues(_clause_before(text, start, _CUE_REACH)))
                         or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 28), start) is not None
+                        or (other is not None and any(r.end == other.start() for r in results))
                     )
 
                 for start, end, said in spoken:

@@ -933,3 +933,17 @@ def test_polish_and_italian_cues_and_a_word_after_an_abbreviated_cue_mark_phone_
 )
 def test_a_customers_number_and_brazilian_or_portuguese_tax_numbers_are_no_phone_numbers(pii_detector, text):
     assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_a_second_number_after_or_is_cued_as_the_first(pii_detector):
+    text = "Kontakt: Bożena Wróblewska, tel. +48 601 274 938 lub 12 633 41 07 (wieczorem)"
+    assert _found(pii_detector, text, "PHONE_NUMBER") == ["+48 601 274 938", "12 633 41 07"]
+    assert _found(pii_detector, "Call 020 7946 0321 or room 4412 please.", "PHONE_NUMBER") == ["020 7946 0321"]
+
+
+def test_a_question_for_the_date_of_birth_with_hyphenated_words_is_answered_on_the_next_line():
+    text = (
+        "[10:05] VIP Host: Tista' tgħidli d-data tat-twelid u l-indirizz tiegħek?\n"
+        "[10:06] Klijent: 9 ta' Settembru 1979. 12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402"
+    )
+    assert _dates_of_birth(text) == ["9 ta' Settembru 1979"]

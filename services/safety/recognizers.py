@@ -476,10 +476,8 @@ _SPEAKER_ROLE_WORDS = (
     | _BOT_ROLE_WORDS
 )
 _LABEL_WORDS = _LABEL_WORDS | _SPEAKER_ROLE_WORDS
-# Vietnamese labels of two words, each a syllable ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's issue): a
-# capitalised run that is one of them is no name (``NameRecognizer._judge``)
-# Vietnamese words of two syllables no name holds: a form's labels ("Vấn đề:", "Ghi chú:") and the words of headings
-# in capitals ("GHI CHÚ BÀN GIAO", "PHIẾU THÔNG TIN TRẺ", "DANH SÁCH XÃ VIÊN ĐĂNG KÝ")
+# Vietnamese words of two syllables no name holds: a form's labels ("Tiêu đề:" a mail's subject, "Vấn đề:" a ticket's
+# issue) and the words of headings in capitals ("GHI CHÚ BÀN GIAO", "PHIẾU THÔNG TIN TRẺ", "DANH SÁCH XÃ VIÊN ĐĂNG KÝ")
 _VIETNAMESE_WORDS = frozenset(
     ("tiêu đề", "vấn đề", "nội dung", "ghi chú", "khách hàng", "nhân viên", "địa chỉ", "họ tên", "trạng thái")
     + ("thông tin", "bàn giao", "danh sách", "đăng ký", "thuê bao", "xã viên", "hợp tác", "cục thuế", "học bổng")

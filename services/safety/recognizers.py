@@ -2296,10 +2296,12 @@ class NameRecognizer(EntityRecognizer):
                 and t[0].isupper()
                 and t[1:].islower()
                 or (_IS_INITIAL.match(t) and i < len(tokens) - 1)
+                or (given and i == len(tokens) - 1 and len(t) >= 4 and t.isupper() and not is_common_word(t))
                 for i, t in enumerate(tokens)
             ):
                 # "Lindiwe Dlamini joined ...", "... Hamid Rezaei": a given name, or a surname last, opening
-                # a sentence beside words written as names (an initial or a French "M." before them too)
+                # a sentence beside words written as names (an initial or a French "M." before them too); after a
+                # given name the surname perhaps in capitals, as French writes it ("Jeanne DUBOIS")
                 return start, end, 0.6
             return None
         if (given or family) and cued and not (sentence_start and not _CUE.search(before)):

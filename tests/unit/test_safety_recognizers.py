@@ -4523,3 +4523,15 @@ def test_vietnamese_headings_and_offices_are_no_names(text, run):
 )  # fmt: skip
 def test_vietnamese_capitals_make_a_run_and_headings_in_them_are_no_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Jeanne DUBOIS\n12, rue des Tanneurs\n87000 Limoges", ["Jeanne DUBOIS"]),  # a French surname in capitals
+        ("Grace PERIOD ends today.", []),  # a word in capitals
+        ("Maria NOTE: call back", []),
+    ],
+)
+def test_a_given_name_opening_a_line_takes_a_surname_in_capitals_after_it(text, names):
+    assert spans(NameRecognizer(), text) == names

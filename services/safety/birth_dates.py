@@ -135,6 +135,7 @@ _NUMBER_PARTS = (
     # Portuguese
     "um primeiro dois duas três dez dezesseis dezasseis dezessete dezassete dezoito dezenove dezanove vinte trinta "
     "quarenta cinquenta sessenta oitenta cem cento duzentos quatrocentos quinhentos seiscentos oitocentos oito sete "
+    "onze doze treze quatorze trezentos setecentos novecentos "
     # Italian
     "primo due tre quattro cinque sei sette otto nove dieci undici dodici tredici quattordici quindici sedici "
     "diciassette diciotto diciannove venti vent trenta trent quaranta quarant cinquant sessanta sessant settanta "
@@ -346,6 +347,8 @@ _BIRTH_CUES = (
     r"nilizaliwa(?:\s+tarehe)?",  # ... as a story tells it
     # Welsh "born on", Spanish "came into the world"
     r"anwyd(?:\s+ar)?",
+    r"geni\s+ar",  # (mutated: "cawsoch eich geni ar 5 Mehefin 1954", you were born on)
+    r"dyddiad\s+geni",
     r"lleg[óo]\s+al\s+mundo",
     r"tarikh\s+lahir",
     # the Indonesian "TTL" (place and date of birth): "TTL: Surabaya, 17 Agustus 1993"
@@ -458,7 +461,7 @@ _DOB = re.compile(
     # next line or on its own ("день рождения твой для полиса? 3 августа 1994")
     r"(?:(?:\s+[a-z'’]+){0,6}?\s+(?:is|was|shows|says)\s+(?:wrong|incorrect)[,.;]?\s+(?:it['’]?s|it\s+is|should\s+be)\b"
     # (or said to be wrong, then corrected: "date of birth also shows wrong, it's 26.06.1987")
-    r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|reads|says|shows|като|ay)\b"
+    r"|(?:\s+[a-zа-я'’]+){1,6}?\s+(?:is|was|as|como|reads|says|shows|като|ay)\b"
     # (a log's change of the field: "field=birthdate old=null new=\"1988-05-17\"")
     r'|\s+old=(?:"[^"\n]*"|\S+)\s+new(?==)'
     # a request ending its line, answered on the next: "date of birth first please", "Geburtsdatum bitte."
@@ -469,7 +472,9 @@ _DOB = re.compile(
     # check.\nCaller: ..."; not "DOB checked.\nNext visit: ...")
     r"|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?(?=[?؟][ \t]*\n)|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?[?؟](?=[ \t]+\d)"
     r"|\s+(?:for|to)(?:\s+(?:[^\W\d_]|['’])+){1,5}?(?=\.[ \t]*\n)"
-    r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*)"
+    r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*"
+    # (the document it is read from: "DOB on ID 30/06/2006", "date of birth on the passport: ...")
+    r"(?:\s+on\s+(?:the\s+|his\s+|her\s+|my\s+)?(?:id|passport|card|licen[cs]e|form|file|record)\b)?)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML
     # attribute's value (<birthDate value="...">), a note in brackets, the date perhaps in brackets
     r"(?:(?:\s+(?!and\b|or\b|und\b|et\b|y\b)[^\W\d_]+){1,3}(?=\s*(?::|[—–]\s)))?(?:\s+value)?"
@@ -493,12 +498,15 @@ _DOB = re.compile(
 # 1990-06-11, that's wrong, it's 1990-11-06", "1.3.1980, а правилната е 1.11.1980" (what comes before the
 # corrected date).
 _DOB_CORRECTION = re.compile(
-    r"(?i)[\s,—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
+    r"(?i)[\s,;—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
     r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to"
     # "..., that's wrong, it's ...", "pero es", "mas é", "а правилната е", "richtig ist", "actual"
     r"|(?:that['’]?s|it['’]?s|is)\s+(?:wrong|incorrect|not\s+right)[\s,.;—–-]*(?:it['’]?s|it\s+is|should\s+be)?"
     r"|pero\s+es|sino|mas\s+(?:é|e)|а\s+правилн(?:ата|ая|а)\s+(?:е|—)?|richtig\s+(?:ist|wäre)(?:\s+aber)?(?:\s+der)?"
-    r"|actual(?:ly)?)"
+    r"|actual(?:ly)?"
+    # "o certo é", "el correcto es", "la correcta es", "korrekt ist", "la data giusta è", "la bonne est", "doğrusu"
+    r"|(?:o|a|el|la)\s+(?:cert[oa]|corret[oa]|correct[oa])\s+(?:é|e|es)|korrekt\s+(?:ist|wäre)"
+    r"|(?:la\s+)?(?:data\s+)?(?:giusta|corretta)\s+è|(?:la\s+)?bonne(?:\s+date)?\s+est|do[ğg]rusu)"
     r"\s*:?\s*(?:the\s+(?=\d))?"
 )
 

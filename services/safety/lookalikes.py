@@ -541,6 +541,17 @@ _ABBREVIATED_CUE_BEFORE = re.compile(
 )
 # "Or" between two numbers, in the languages of the cues: the second is cued as the first was
 _OR_BEFORE = re.compile(r"(?i)[ \t]*,?[ \t]*\b(?:or|lub|albo|oder|ou|o|of|eller|tai|или|або|nebo|vagy|veya|ή)[ \t]+\Z")
+# A number taken back by its writer, then given again ("832-671-2094 — no, sorry, I flipped the digits — it's
+# 832-617-2094", "0341 9628-471 war ein Zahlendreher, korrekt ist 0341 9628-417", "... osiemset siedemdziesiąt... nie,
+# przepraszam, pomyliłem. 602 411 873"): an apology or a word saying the first was wrong, right after it, then the
+# number again within the line
+_GIVEN_AGAIN = re.compile(
+    r"(?i)[ \t,;:.…—–-]*(?:(?:no|nope|sorry|oops|ay|perd[oó]n|nie|przepraszam|nein|non|pardon|n[ãa]o|desculp[ae]|"
+    r"scusa|scusi|yok|hay[ıi]r)\b|(?:is|was|war|era|est|jest|è|é|ist)\s+(?:wrong|incorrect|a\s+typo|falsch|"
+    r"ein\s+zahlendreher|err[oó]ne[oa]|incorrect[oa]|equivocado|faux|fausse|b[łl][ęe]dny|sbagliato|errad[oa])\b|"
+    r"zahlendreher|pomyli[łl](?:em|am))"
+    r"[^\n\d]{0,40}?(?P<number>\+?\(?\d[\d \t.()/-]{5,}\d)(?![\d/])"
+)
 # Regions whose national forms count after a phone cue or with their trunk prefix, beside the
 # configured ones: the phone formats of the countries support and medical texts here most often
 # quote (LLMOPS_SAFETY_PHONE_REGIONS stays the set read everywhere else).
@@ -900,6 +911,18 @@ def phone_recognizer(regions: list[str]) -> Any:
                     number = phonenumbers.parse(m.group(), "IN")
                     if phonenumbers.is_valid_number(number):
                         add(m.start(), m.group(), number, "IN")
+            for r in list(results):  # a number given again: as many digits as the one taken back (spoken: any)
+                again = _GIVEN_AGAIN.match(text, r.end)
+                if again is None:
+                    continue
+                count, taken_back = (
+                    sum(c.isdigit() for c in text[a:b]) for a, b in (again.span("number"), (r.start, r.end))
+                )
+                number = _possible_in(
+                    re.sub(r"\D", "", again.group("number")), [*self.supported_regions, *NATIONAL_REGIONS]
+                )
+                if number is not None and count >= MIN_CUED_DIGITS - 1 and taken_back in (0, count):
+                    add(again.start("number"), again.group("number"), number, "given again")
             for r in results:
                 if extension := _EXTENSION_AFTER.match(text, r.end):
                     r.end = extension.end()

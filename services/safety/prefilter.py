@@ -157,7 +157,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "AddressRecognizer": "7a86916fc9a90b31",
-    "DateOfBirthRecognizer": "9bed1a9fadb0917b",
+    "DateOfBirthRecognizer": "4d5511404068a513",
 }
 
 

@@ -947,3 +947,44 @@ def test_a_question_for_the_date_of_birth_with_hyphenated_words_is_answered_on_t
         "[10:06] Klijent: 9 ta' Settembru 1979. 12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402"
     )
     assert _dates_of_birth(text) == ["9 ta' Settembru 1979"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        (  # an apology, then the number again: both are redacted (the first differs by two digits)
+            "CALLER: 832-671-2094 — no, sorry, I flipped the digits — it's 832-617-2094.",
+            ["832-671-2094", "832-617-2094"],
+        ),
+        (
+            "RECEPCJA: Numer telefonu?\nKLIENT: Sześćset dwa, czterysta jedenaście, osiemset siedemdziesiąt... "
+            "nie, przepraszam, pomyliłem. 602 411 873.\nRECEPCJA: dziękuję",
+            ["Sześćset dwa, czterysta jedenaście, osiemset siedemdziesiąt", "602 411 873"],
+        ),
+        ("Call me at 832-671-2094, no, not today, order 12345678.", ["832-671-2094"]),  # not as many digits
+    ],
+)
+def test_a_number_given_again_after_its_writer_took_it_back_is_a_phone_number(pii_detector, text, phones):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("[00:15] Usuária: Vinte e dois de março de mil novecentos e noventa.", []),  # (no cue)
+        (
+            "Qual a sua data de nascimento?\n[00:15] Usuária: Vinte e dois de março de mil novecentos e noventa.",
+            ["Vinte e dois de março de mil novecentos e noventa"],  # Portuguese hundreds in words
+        ),
+        ("yn ôl y gofrestr fedydd, cawsoch eich geni ar 5 Mehefin 1954.", ["5 Mehefin 1954"]),  # Welsh "born on"
+        ("Dyddiad geni: 12 Ionawr 1988", ["12 Ionawr 1988"]),
+        ("23:44 [FRONT] Age check for 18+ dorm 6: DOB on ID 30/06/2006 → ok.", ["30/06/2006"]),  # read off a document
+        (  # "as" in Portuguese, then the date corrected
+            "o app colocou a data de nascimento dele como 01/01/1900 — o certo é 23/06/1961.",
+            ["01/01/1900", "23/06/1961"],
+        ),
+        ("Geburtsdatum 03.07.1981, korrekt ist 03.07.1982", ["03.07.1981", "03.07.1982"]),
+    ],
+)
+def test_dates_of_birth_in_portuguese_words_welsh_read_off_an_id_and_corrected(text, dates):
+    assert _dates_of_birth(text) == dates

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import unicodedata
 
 from services.safety.tables import MARKS
 
@@ -31,7 +32,8 @@ _GEORGIAN = "\u10d0-\u10ff"
 # Scripts without capitals whose names need both words listed: Hebrew, Arabic, Devanagari, Bengali, Tamil, Thai
 _UNCASED = "\u05d0-\u05ea\u0620-\u064a\u066e-\u06d3\u0900-\u0dff\u0e01-\u0e4e"
 # A word: capitalised in Cyrillic, Greek or Armenian; in Georgian and the scripts without capitals any
-_CASED_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+# (or in capitals: a form's or a letter's "Προς: ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ", "ИВАНОВА МАРИЯ")
+_CASED_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?|[{_UPPER}]{{2,}}(?:-[{_UPPER}]{{2,}})?"
 _UNCASED_WORD = rf"[{_UNCASED}](?:[{_UNCASED}]|[{MARKS}])*"
 _WORD = re.compile(rf"(?<![\w-])(?:{_CASED_WORD}|[{_GEORGIAN}]+(?:-[{_GEORGIAN}]+)?|{_UNCASED_WORD})(?![\w{MARKS}-])")
 _SCRIPT = re.compile(f"[{_UPPER}{_GEORGIAN}{_UNCASED}]")
@@ -49,6 +51,7 @@ _SURNAME_SHAPE = re.compile(
     "(?:ов|ев|ёв|ин|ын|ск|цк|енк|чук|ук|юк|ич|ић|шин|дзе|швили|ян)(?:а|у|ой|ым|ом|е|ого|ому|ий|ая|ої|о|ів)?$"
     "|(?:ович|евич|овн|евн|ичн|івн|ївн)[а-яі]*$"
     "|(?:όπουλ|ίδ|ιάδ|άκ|ούλ|άτ|έα|ίτ|ίου|ίδου|ούδ)[α-ωάέήίόύώς]*$"
+    "|(?:οπουλ|ιδ|ιαδ|ακ|ουλ|ατ|εα|ιτ|ιου|ιδου|ουδ)[α-ως]*$"  # (in capitals, written without accents)
     "|յան[իընց]?$|ունի$"
     "|(?:შვილ|ძ|ი|ავ|ან|ურ|ულ|ელ)(?:ი|ე|ა)(?:ს|მა|ის|ით)?$"
 )
@@ -63,7 +66,9 @@ _NAMED_AFTER_BEFORE = re.compile(
     # (a museum, a theatre, a university, a prize: "Національного музею Тараса Шевченка")
     r"|музе[йюяїі]\w*|театр\w*|университет\w*|університет\w*|преми[яиюей]\w*|премі[яїює]\w*)[ \t]*"
     # (Arabic street, square, station, road; Persian street, lane, square; Hebrew street, avenue, square)
-    r"|(?:شارع|ميدان|محطة|طريق|جادة|خیابان|کوچه|میدان|بلوار|רחוב|רח['׳]|שדרות|שד['׳]|כיכר)[ \t]+|[„«“\"])\Z"
+    # (and a king, a prince, a hospital, a university, a mosque, a school named after one)
+    r"|(?:شارع|ميدان|محطة|طريق|جادة|خیابان|کوچه|میدان|بلوار|רחוב|רח['׳]|שדרות|שד['׳]|כיכר"
+    r"|الملك|الملكة|الأمير|الأميرة|مستشفى|جامعة|مسجد|مدرسة)[ \t]+|[„«“\"])\Z"
 )
 # After a name: a house number (a street named after a person: "Жарка Зрењанина 14/II, 21000 Нови Сад"), or
 # Georgian "named after" ("ივანე ჯავახიშვილის სახელობის უნივერსიტეტი")
@@ -81,7 +86,27 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
             for attr in attrs:
                 values = getattr(provider, attr, ())
                 into.update(n.lower() for n in values if isinstance(n, str) and _SCRIPT.match(n))
+    for names in (first, last):  # Greek in capitals drops its accents: "ΕΛΕΝΗ" is "Ελένη"
+        names.update({_unaccented(n) for n in names if _GREEK.match(n)})
     return frozenset(first), frozenset(last)
+
+
+# An Arabic family name of origin or descent, "al-" and a word ending in "-i" ("الشناوي", "القحطاني", "الهاشمي"):
+# a surname's shape after a listed given name ("خالد المنصوري"); not the adjectives of that shape a name of a
+# king or a thing takes ("عبدالله الثاني", "مستشفى الملك فهد التخصصي")
+_ARABIC = re.compile("[\u0621-\u064a]")
+_ARABIC_NISBA = re.compile("ال[\u0621-\u064a]{2,}ي$")
+_NISBA_WORDS = frozenset(
+    "الثاني التخصصي الإجمالي الإلكتروني الحالي الرئيسي الطبي الوطني الدولي المركزي الجامعي الشخصي الأصلي "
+    "النهائي الأساسي التجاري المدني القانوني الرسمي السنوي اليومي الإضافي الفعلي العادي الصحي المالي الحكومي "
+    "الفني الدراسي الكلي العربي الإسلامي الخليجي".split()
+)
+_GREEK = re.compile("[α-ωάέήίόύώϊϋΐΰς]")
+
+
+def _unaccented(word: str) -> str:
+    """``word`` without its accents and diaereses (Greek written in capitals: "ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΕΛΕΝΗ")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
 # Listed names that are greetings too: "שלום" (hello) opens a letter before the name
@@ -108,25 +133,37 @@ def known_names(text: str) -> list[tuple[int, int]]:
     words = list(_WORD.finditer(text))
     words = [w for w in words if w.group() not in _GREETINGS]
     forms = [_forms(w.group().lower()) for w in words]
-    given = [bool(f & first) for f in forms]
+    # (an Arabic compound given name, "Abd" and the word after it: "عبد الرحمن", "عبد الله")
+    given = [bool(f & first) or w.group() == "عبد" for w, f in zip(words, forms, strict=True)]
+    given = [g or (i > 0 and words[i - 1].group() == "عبد") for i, g in enumerate(given)]
     surname = [
         bool(f & last or (not _UNCASED_RE.match(w.group()) and _SURNAME_SHAPE.search(w.group())))
         for w, f in zip(words, forms, strict=True)
     ]
+    nisba = [bool(_ARABIC_NISBA.match(w.group())) and w.group() not in _NISBA_WORDS for w in words]
 
     def beside(i: int) -> bool:  # words i and i + 1 stand side by side
         return i + 1 < len(words) and re.fullmatch(r"[ \t]+", text[words[i].end() : words[i + 1].start()]) is not None
 
     found = []
-    i = 0
+    i = done = 0  # (done: the words before it are in a name found, or none)
     while i < len(words):
-        if beside(i) and (given[i] and surname[i + 1] or surname[i] and given[i + 1]):
+        if beside(i) and (given[i] and (surname[i + 1] or nisba[i + 1]) or surname[i] and given[i + 1]):
             end = i + 2 if not (beside(i + 1) and (given[i + 2] or surname[i + 2])) else i + 3
-            start_at, end_at = words[i].start(), words[end - 1].end()
+            # given names before it in Arabic: a father's and grandfather's ("خالد سعيد المنصوري")
+            first_word = i
+            while (
+                first_word > done
+                and given[first_word - 1]
+                and beside(first_word - 1)
+                and _ARABIC.match(words[first_word - 1].group())
+            ):
+                first_word -= 1
+            start_at, end_at = words[first_word].start(), words[end - 1].end()
             named_after = _NAMED_AFTER_BEFORE.search(text, max(0, start_at - 12), start_at)
             if not named_after and not _NAMED_AFTER_AFTER.match(text, end_at):
                 found.append((start_at, end_at))
-            i = end
+            i = done = end
         else:
             i += 1
     return found

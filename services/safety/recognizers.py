@@ -304,11 +304,16 @@ _TITLE_WORDS = set(
     # an Indonesian and Malay religious teacher ("Ustadz Fikri"); Polish forms of address by office ("Pani Redaktor")
     "ustadz ustaz ustadzah ustazah redaktor dyrektor profesor "
     # Polish "Mr" / "Mrs" in their cases ("Pani Bożeno", "Panem Helmutem Krügerem"), French in full
-    "pan pani panem pana panu panią państwo madame monsieur mademoiselle".split()
+    "pan pani panem pana panu panią państwo madame monsieur mademoiselle "
+    # police ranks, spelt out ("Detective Constable Kemi Oduya")
+    "detective constable sergeant inspector superintendent".split()
 )
 # Titles that are words too ("Justice League", "a judge"): a title before two words or more only; French
 # forms of address, also in a book's title ("Monsieur Pélican ne dort jamais"): before two words or a known name
-_WEAK_TITLES = frozenset({"judge", "justice", "monsieur", "madame", "mademoiselle"})
+_WEAK_TITLES = frozenset(
+    {"judge", "justice", "monsieur", "madame", "mademoiselle", "detective", "constable", "sergeant", "inspector"}
+    | {"superintendent"}
+)
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr", "bw", "bi"})
 # Kin in Polish, capitalised opening a run or in lower case before a given name ("Ojciec Józef, matka Marianna")
@@ -471,6 +476,7 @@ _SPEAKER_ROLE_WORDS = (
     ви вы ти ты вие тренер тренерка coach
     администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
     상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception klijent klijenta 내담자 afisa
+    asiakas soittaja hätäkeskus 재판장 판사 증인 변호사 원고 피고 검사 사건 작가 प्रश्न उत्तर
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -940,9 +946,21 @@ _CJK_LABEL_BEFORE = re.compile(
 # name (``birth_dates.py`` reads the date)
 JAPANESE_ERAS = "(?:明治|大正|昭和|平成|令和)"
 _JAPANESE_ERA = re.compile(rf"{JAPANESE_ERAS}(?:\d|[０-９]|元年)")
+# A name's reading in kana, surname and given name, in brackets after it, perhaps behind a label
+# ("（ふりがな：さとう けんた）", "（ササキ ケンタ）")
+_KANA = r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+"
+_KANA_READING_AFTER = re.compile(
+    r"[ \t\u3000]*[（(](?:(?:ふりがな|フリガナ|よみがな|ヨミガナ)[:：][ \t\u3000]*)?"
+    rf"({_KANA}[ \u3000・]{_KANA})[）)]"  # (two words: one, "（フロント）", "（チーフパーサー）", is a role)
+)
 # A speaker's label at a line's start: the name, then a colon or the time of the message ("佐藤 美咲: ...",
 # "박지훈 오후 3:12 ...")
 _CJK_SPEAKER_AFTER = re.compile(r"[ \t]*(?:[:：]|(?:오전|오후|午前|午後|上午|下午)?[ \t]*\d{1,2}:\d\d)")
+# A surname alone after a role's label ("救急隊長：田中", "記録者：森", "受付担当：村井"), or as a chat speaker's label
+# before a role in brackets and the time ("山本（人事） 09:12"): a person, the text's own way of naming staff
+_CJK_ROLE_LABEL_BEFORE = re.compile(r"(?:者|担当|隊長|課長|部長|係長|班長|所長|店長|係)[ \t]*[:：][ \t\u3000]*$")
+_CJK_ROLE_SPEAKER_AFTER = re.compile(r"[（(][^）)\n]{1,12}[）)][ \t]*\d{1,2}:\d\d[ \t]*$", re.M)
+_CJK_ALONE_AFTER = re.compile(r"[ \t\u3000（(]|$", re.M)
 # Endings written on to a name: a copula or a self-introduction ("이서연입니다", "田中 翔太です"), a signature
 # ("이준호 드림") or an honorific ("佐々木様", "山本先生", "윤하은님"); the name is the part before it. After an
 # honorific a surname alone is a person too ("中村 先生").
@@ -1035,12 +1053,13 @@ _HEAD_NOUNS_BEFORE = frozenset(
     ausstellung tentoonstelling voorstelling exposition exposicion exposicao mostra spettacolo spectacle konzert
     concierto premio premi prix salao salon estado ajuntament ayuntamiento prefeitura promo
     finanzamt canil gestoria padaria vertaalbureau ehpad parku hoc
+    stadio stadion estadio scuola piazzale palestra plaza prolongacion barabara uwanja kimataifa shule hospitali
     """.split()
 )
 # (over a particle: "Centro de Salud ...", "Hospital de Clínicas ..."; the leftmost match starts a word, so it is
 # tried only there, and the word is taken whole; over an opening quote: 'De voorstelling "Max Havelaar"')
 _WORD_BEFORE = re.compile(
-    r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a)[ \t]+)?[\"„“«]?[ \t]?\Z"
+    r"(?<![^\W\d_])([^\W\d_]++)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a|ya|wa)[ \t]+)?[\"„“«]?[ \t]?\Z"
 )
 # A count before a run ("2 × Dr. Scholl's", "3x Ray-Ban"): an order's line, the run a product
 _COUNT_BEFORE = re.compile(rf"(?:\b\d+[ \t]*[×xX]|(?<!\w)[×xX][ \t]*\d+)[ \t]*(?:{TITLES}[ \t]*)?\Z")
@@ -1573,8 +1592,11 @@ class NameRecognizer(EntityRecognizer):
     def _role_left_out(text: str, start: int, end: int) -> tuple[int, int]:
         """A sender label without the role word before its name ("ភ្នាក់ងារ ដារ៉ា" -> "ដារ៉ា", "Agent Dara" ->
         "Dara"), a kin word after it ("준호 오빠" -> "준호") or a title written on to it ("高橋コーチ" -> "高橋")."""
+        first = re.match(r"(?:\S+[ \t]+){1,2}", text[start:end])  # (two: a court's "재판장 판사 윤서진")
+        if first and all(w.lower() in _LABEL_WORDS - _BOT_ROLE_WORDS for w in first.group().split()):
+            return start + first.end(), end  # ("Asistente Nubo": no one)
         first = re.match(r"\S+[ \t]+", text[start:end])
-        if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:  # ("Asistente Nubo": no one)
+        if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:
             return start + first.end(), end
         last = _LAST_WORD.search(text, start, end)
         if (
@@ -1801,7 +1823,26 @@ class NameRecognizer(EntityRecognizer):
                 and text.startswith(_CHINESE_ADDRESS_FORMS, core_end)
             ):
                 found.append((w.start(), core_end))  # "王师傅"
-        return found
+            elif (
+                core == word
+                and core in last
+                and (w.start(), core_end) not in found
+                and not _HANGUL.match(core)
+                and (
+                    (
+                        _CJK_ROLE_LABEL_BEFORE.search(text, max(0, w.start() - 8), w.start())
+                        and _CJK_ALONE_AFTER.match(text, core_end)
+                    )
+                    or (
+                        len(core) >= 2
+                        and not text[text.rfind("\n", 0, w.start()) + 1 : w.start()].strip()
+                        and _CJK_ROLE_SPEAKER_AFTER.match(text, core_end)
+                    )
+                )
+            ):
+                found.append((w.start(), core_end))
+        # a name's reading in kana in brackets right after it ("佐藤 健太（ふりがな：さとう けんた）")
+        return found + [m.span(1) for _, end in found if (m := _KANA_READING_AFTER.match(text, end))]
 
     @staticmethod
     def _cjk_cued(text: str, start: int, end: int) -> bool:
@@ -2794,22 +2835,17 @@ _VIETNAMESE_MIDDLE_NAMES = frozenset({"văn", "thị"})
 def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """(start, end) of each other mention in ``text`` of a part of a name of two words or more in ``names``
     (whole words, as written), where no span of ``taken`` stands and the rules' context does not say it is
-    no person there (``not_a_name``: "Carter Street", "Rahimi Foundation"); and of each other mention of a
-    lower-case user name in ``names`` ("tnakamura", "aurelie.dubois"; five characters at least, no word)."""
+    no person there (``not_a_name``: "Carter Street", "Rahimi Foundation"); of each transcript speaker's label
+    that is a word of a name in ``names`` in capitals; and of each other mention of a lower-case user name in
+    ``names`` ("tnakamura", "aurelie.dubois"; five characters at least, no word)."""
     first, last = name_lists()
-    parts = set()
+    parts, labels = set(), set()
     for start, end in names:
         words = _NAME_PART_WORD.findall(text, start, end)
-        if len(words) < 2:
-            continue
         for word in words:
             lower = word.lower()
             if (
                 len(word) >= 3
-                and (
-                    word.lower() == word.upper()
-                    or (word[0].isupper() and (fold(lower) in first or fold(lower) in last))
-                )
                 and not word.isupper()
                 and lower not in _AMBIGUOUS
                 and lower not in _VIETNAMESE_MIDDLE_NAMES
@@ -2818,8 +2854,18 @@ def repeated_name_parts(text: str, names: list[tuple[int, int]], taken: list[tup
                 and lower not in _TITLE_WORDS
                 and not is_common_word(word)
             ):
-                parts.add(word)
+                if lower != word.upper() and "\n" in text:
+                    labels.add(word)
+                if len(words) >= 2 and (
+                    lower == word.upper() or (word[0].isupper() and (fold(lower) in first or fold(lower) in last))
+                ):
+                    parts.add(word)
     found = []
+    # a transcript's speaker label, a word of a name the text gave (in full or alone) in capitals ("Witness: Rhiannon
+    # Faith Pryce ... PRYCE: It's ...", "CHARGÉE DE CASTING (Maëlle) : ... MAËLLE : Super !")
+    for word in sorted(w for w in labels if w.upper() in text):
+        label = re.compile(rf"(?m)^[ \t>]*{STAMP}({re.escape(word.upper())})[ \t]*:")
+        found += [m.span(1) for m in label.finditer(text) if not any(a < m.end(1) and m.start(1) < b for a, b in taken)]
     for word in sorted(parts):
         for m in re.finditer(rf"(?<![\w@./-]){re.escape(word)}(?![\w@/-])", text):
             start, end = m.span()

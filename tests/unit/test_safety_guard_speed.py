@@ -644,7 +644,7 @@ def test_a_before_pattern_that_looks_at_its_tail_first_matches_what_it_matched_w
 def test_the_word_before_a_run_is_read_only_at_a_words_start():
     """``_WORD_BEFORE``'s leftmost match starts a word (one letter earlier would match too), so it is tried
     only there and takes the word whole: the same matches and words as before over the corpus."""
-    bare = re.compile(r"([^\W\d_]+)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a)[ \t]+)?[\"„“«]?[ \t]?\Z")
+    bare = re.compile(r"([^\W\d_]+)[ \t]+(?:(?:de|del|di|da|do|du|des|della|a|ya|wa)[ \t]+)?[\"„“«]?[ \t]?\Z")
     befores = [text[max(0, m.start() - 40) : m.start()] for text in corpus() for m in recognizers._RUN.finditer(text)]
     befores += ["Centro de ", "3Hospital  ", "Museo del ", "x", 'voorstelling "', "Ausstellung „"]
 

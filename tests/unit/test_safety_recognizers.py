@@ -3260,7 +3260,7 @@ def test_listed_armenian_georgian_hebrew_arabic_and_hindi_names(text, names):
     ("text", "names"),
     [
         ("山口 美咲 様\n\n受診予約のお知らせ", ["山口 美咲"]),
-        ("氏名\u3000佐々木 美咲（ささき みさき）", ["佐々木 美咲"]),
+        ("氏名\u3000佐々木 美咲（ささき みさき）", ["佐々木 美咲", "ささき みさき"]),  # (its reading spells it too)
         ("37,高橋 健太,k.takahashi@example.jp", ["高橋 健太"]),
         ("担当は佐藤 部長です", ["佐藤"]),  # a job's title is no given name
     ],
@@ -4534,4 +4534,55 @@ def test_vietnamese_capitals_make_a_run_and_headings_in_them_are_no_names(text, 
     ],
 )
 def test_a_given_name_opening_a_line_takes_a_surname_in_capitals_after_it(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Detective Sergeant Amara Nwosu took the statement.", ["Amara Nwosu"]),  # police ranks spelt out
+        ("We watched Inspector Gadget and Detective Pikachu.", []),  # a rank before one unknown word
+        ("被災者氏名：佐々木 健太（ササキ ケンタ）", ["佐々木 健太", "ササキ ケンタ"]),  # a name's reading in kana
+        ("売主：佐々木 康弘（ささき やすひろ）", ["佐々木 康弘", "ささき やすひろ"]),
+        ("氏名：佐藤 美咲（フロント）", ["佐藤 美咲"]),  # one word in brackets: a role
+        ("救急隊長：田中　記録者：森", ["田中", "森"]),  # a surname alone after a role's label
+        ("山本（人事） 09:12\nおはようございます。\n\n中村（課長） 09:14\n了解です。", ["山本", "中村"]),
+        ("処理者：自動", []),
+    ],
+)
+def test_police_ranks_kana_readings_and_surnames_after_a_role_are_names(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Προς: ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ\nΔιεύθυνση: ...", ["ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ"]),  # Greek capitals drop accents
+        ("Κύριος του έργου: ΠΑΠΑΓΕΩΡΓΙΟΥ ΕΛΕΝΗ", ["ΠΑΠΑΓΕΩΡΓΙΟΥ ΕΛΕΝΗ"]),
+        ("ΑΙΤΗΣΗ ΔΙΑΚΟΠΗΣ ΗΛΕΚΤΡΟΔΟΤΗΣΗΣ ΛΟΓΩ ΟΦΕΙΛΗΣ", []),  # a heading
+        ("أمين الصندوق: خالد سعيد المنصوري – هاتف اللجنة", ["خالد سعيد المنصوري"]),  # a father's name, "al-...i"
+        ("المندوب: عبد الرحمن الشهري", ["عبد الرحمن الشهري"]),  # a compound given name
+        ("تم التحويل إلى مستشفى الملك فهد التخصصي", []),  # a hospital named after a king, an adjective
+        ("الإجمالي شامل الضريبة", []),
+    ],
+)
+def test_greek_names_in_capitals_and_arabic_family_names_after_a_given_name(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mradi wa Barabara ya Julius Nyerere – kuelekea Uwanja wa Ndege wa Kimataifa wa Julius Nyerere", []),
+        ("punto di raccolta presso lo stadio Luigi Ferraris e la scuola Giovanni Pascoli.", []),
+        ("consegna a mano a Milano, zona Piazzale Loreto.", []),
+        ("14:03 Asiakas: Hei\n14:06 Asiakas: Lumi Karhu, s. 5.11.1990", ["Lumi Karhu"]),  # a customer's label
+        ("प्रश्न: रिटर्न का पैसा कब मिलेगा?\nउत्तर: सात दिन में।\nप्रश्न: पिकअप?\nउत्तर: घर से।", []),  # Q and A
+        (  # a court's roles before a speaker's name; roles alone
+            "재판장 판사 윤서진: 증인은 이름과 생년월일\n증인 박민호: 네\n재판장 판사 윤서진: 네\n증인: 네",
+            ["윤서진", "박민호", "윤서진"],
+        ),
+    ],
+)
+def test_things_named_after_people_with_their_head_noun_before_and_speakers_roles(text, names):
     assert spans(NameRecognizer(), text) == names

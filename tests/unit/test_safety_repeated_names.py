@@ -70,3 +70,19 @@ def test_a_service_account_found_nowhere_is_not_spread():
     detector = PiiDetector(tagger_path=None)
     text = "user=backup from 10.0.0.4\nbackup finished; backup/10.0.0.4:1194 closed"
     assert people(detector, text) == []
+
+
+def test_a_transcripts_speaker_label_in_capitals_is_a_name_the_text_gave(detector):
+    text = (
+        "Interviewer: DC Kemi Oduya. Witness: Rhiannon Faith Pryce.\n"
+        "PRYCE: I was locking up at the pharmacy.\n"
+        "NOTE: the camera was off.\n"
+        "PRYCE: Then he ran."
+    )
+    found = people(detector, text)
+    assert found.count("PRYCE") == 2 and "NOTE" not in found
+
+
+def test_a_speaker_label_in_capitals_from_a_one_word_name():
+    text = "Bonjour Maëlle,\nMAËLLE : Super !\nYANIS : Merci."
+    assert people(PiiDetector(tagger_path=None), text).count("MAËLLE") == 1

@@ -381,10 +381,11 @@ _ADDRESS_PATTERNS = [
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
-    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10", a flat or a Greek floor and a line
-    # break between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα", "Εγνατίας 112, 4ος όροφος, 546 30 Θεσσαλονίκη"), a
-    # Greek town's city after it, ending its line or sentence ("551 31 Καλαμαριά, Θεσσαλονίκη")
-    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}){{0,2}}"
+    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10" (or "2059/80b"), a flat or a
+    # Greek floor and a line break between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα", "Εγνατίας 112, 4ος
+    # όροφος, 546 30 Θεσσαλονίκη"), a Greek town's city after it, ending its line or sentence ("551 31 Καλαμαριά,
+    # Θεσσαλονίκη")
+    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?){{0,2}}"
     rf"(?:,[ \t]*(?:{_CAP_ANY}[ \t]?\d{{1,4}}|\d{{1,2}}(?:ος|ο|ου)[ \t]+(?:όροφος|ορόφου)))?(?:,\s*|[ \t]*\n[ \t]*)"
     rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}"
     r"(?:,[ \t]*(?!Τηλ|ΤΗΛ|Κιν|ΚΙΝ)[Α-ΩΆ-Ώ][\w-]{3,}(?=[ \t]*(?:\n|\Z|[.;)])))?",

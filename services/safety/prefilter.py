@@ -156,7 +156,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
-    "AddressRecognizer": "7a86916fc9a90b31",
+    "AddressRecognizer": "9a850673140b87cf",
     "DateOfBirthRecognizer": "4d5511404068a513",
 }
 

@@ -330,6 +330,8 @@ _LEAD = (
         # a colleague addressed before the name ("Herr Kollege Dr. Pohlmann", "Frau Kollegin Dr. Ostermeier"), a
         # German firm's own fitter or technician ("Unser Monteur Dariusz kommt um 9")
         "kollege kollegin unser unsere monteur monteurin techniker technikerin "
+        # Vietnamese kin words as forms of address opening a sentence ("Chị Lan gửi lịch"; not "Anh": a given name)
+        "chị cô chú bác ông bà "
         # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
         # Yılmaz"); not "Ola" (a given name)
         "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
@@ -420,6 +422,8 @@ _KIN_BEFORE = re.compile(
     # Afrikaans, in lower case ("ouma Sarie Botha", "oom Frikkie": "Ouma" is a Kenyan surname), and Irish
     # ("Aintín Peig")
     r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
+    # Vietnamese kin words as forms of address, in lower case ("anh Hùng", "chị Hoa": "Anh" is a given name too)
+    r"(?-i:anh|chị|cô|chú|bác|ông|bà|cậu|dì)|"
     rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?"
     rf"|{_MAIDEN}"
@@ -430,6 +434,16 @@ _KIN_BEFORE = re.compile(
     r"|(?:(?<=\bpo )|(?<=\bko )|(?<=\bna )|(?<=\bang )|(?<=\bat )|(?<=\bay )|(?<=\bkong )|(?<=\bkasi )|(?<=\blang )"
     r"|(?<=\bniya ))(?-i:si|sina)|(?-i:kay|kina)"
     r"|(?:parent|guardian)(?:/(?:carer|guardian))?(?:[ \t]+\d)?[ \t]*:)[ \t]*$"
+)
+# A kin word in brackets right after a name: the person's relation to the writer or the client ("Hope Whitfield
+# (spouse)", "Sunny Okonkwo-Brandl (Schwiegertochter)", "Sommer, Lena (Lebensgefährtin)", "Deniz (kızı)")
+_KIN_AFTER = re.compile(
+    r"(?i)[ \t]*\([ \t]*(?:wife|husband|spouse|son|daughter|mother|father|brother|sister|partner|grandson|"
+    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|son-in-law|daughter-in-law|"
+    r"stepson|stepdaughter|ehefrau|ehemann|sohn|tochter|mutter|vater|bruder|schwester|enkel(?:in)?|"
+    r"schwieger(?:tochter|sohn|mutter|vater)|lebensgef[äa]hrt(?:e|in)|épouse|epouse|époux|epoux|mari|fils|fille|"
+    r"petit-fils|petite-fille|mère|mere|père|pere|frère|frere|sœur|soeur|madre|padre|mãe|pai|herman[oa]|"
+    rf"abuel[oa]|kızı|oğlu|eşi|annesi|babası|echtgeno(?:te|ot)|zoon|dochter|moeder|vader|{_ROMANCE_KIN})[ \t]*[),]"
 )
 # Guillemets and German quotes around a whole run: the name of a ship, an airport, a work ("MS «Abel Tasman»",
 # Flughafen München „Franz Josef Strauß“); people's names go unquoted
@@ -2160,7 +2174,10 @@ class NameRecognizer(EntityRecognizer):
             (_ROLE_BRACKET_BEFORE.search(before) is not None and re.match(r"\)[ \t]*:", text[end:]) is not None)
             or (_ROLE_BRACKET_AFTER.match(text[end:]) is not None and _SPEAKER_BEFORE.search(before) is not None)
         )
-        kin = worded and len(tokens) <= 3 and _KIN_BEFORE.search(before) is not None
+        kin_after = _KIN_AFTER.match(text, end) if worded and len(tokens) <= 3 else None
+        if kin_after and (kin_after.group().strip(" \t(),").isupper() or _ALIGNED_COLON.match(text, kin_after.end())):
+            kin_after = None  # an acronym ("(PAI)"), a form's aligned label ("Yakını (eşi)        : Selin Yıldırım")
+        kin = worded and len(tokens) <= 3 and (_KIN_BEFORE.search(before) is not None or kin_after is not None)
         # a maiden name in capitals ("LEFORT, née MARCHAND")
         maiden = len(tokens) == 1 and len(tokens[0]) > 2 and tokens[0].isupper()  # (not a format's "geb. TT.MM.JJJJ")
         kin = kin or (maiden and _MAIDEN_BEFORE.search(before) is not None)

@@ -124,6 +124,8 @@ _KEY_KINDS = {
         "lastnamekana familynamekana surnameatbirth lastnameatbirth тегі "
         "achternaam kunjom nazwisko фамилия отчество etternavn efternamn efternavn sukunimi soyadı soyadi 姓 họ nume "
         "презиме sloinne sloinnebreithe nazwiskorodowe "
+        # French birth, used and married names ("Nom de naissance", "Nom d'usage", "Nom de jeune fille")
+        "nomdenaissance nomdusage nomdejeunefille nomdefamille nomdépouse nomdepouse nommarital "
         "นามสกุล उपनाम שםמשפחה επώνυμο نامخانوادگی"
     ),
     "address": (

@@ -4586,3 +4586,39 @@ def test_greek_names_in_capitals_and_arabic_family_names_after_a_given_name(text
 )
 def test_things_named_after_people_with_their_head_noun_before_and_speakers_roles(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+def test_a_czech_house_number_with_a_letter_after_its_second_part_before_a_three_and_two_digit_postcode():
+    text = "Úřad městské části Praha 4\nodbor výstavby\nAntala Staška 2059/80b\n140 46 Praha 4\n\nV Praze dne 6. 3."
+    assert spans(AddressRecognizer(), text) == ["Antala Staška 2059/80b\n140 46 Praha 4"]
+
+
+def test_french_birth_and_used_surnames_are_name_fields():
+    text = "1. VOTRE IDENTITÉ\nNom de naissance : DIALLO\nNom d'usage : MERCIER\nPrénom(s) : Aminata Fatou"
+    assert spans(NameRecognizer(), text) == ["DIALLO", "MERCIER", "Aminata Fatou"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Ersatzbevollmächtigte: Sunny Okonkwo-Brandl (Schwiegertochter), gleiche Adresse", ["Sunny Okonkwo-Brandl"]),
+        ("Deniz (kızı): 0532 417 28 93", ["Deniz"]),  # a kin word in brackets after the name
+        ("CARNÉ DE VACUNACIÓ — Programa Ampliado de Inmunizaciones (PAI)", []),  # an acronym, no "pai" (father)
+        ("Malullük Derecesi   : 4. derece\nYakını (eşi)        : Selin Yıldırım", ["Selin Yıldırım"]),  # a label
+    ],
+)
+def test_a_kin_word_in_brackets_after_a_name_makes_it_a_person(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("kỹ thuật là anh Hùng 0983 617 402.", ["Hùng"]),  # Vietnamese kin words as forms of address
+        ("Dạ em cảm ơn chị Hoa ạ.", ["Hoa"]),
+        ("Chị Lan gửi lịch cho Nhung trước thứ Sáu.", ["Lan"]),  # opening a sentence: no part of the name
+        ("Ông Nguyễn Văn Nam, sinh năm 1970", ["Nguyễn Văn Nam"]),
+    ],
+)
+def test_vietnamese_kin_words_before_a_name(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -124,11 +124,20 @@ def _forms(word: str) -> set[str]:
     return forms
 
 
+# A Greek initial and a surname of a Greek surname's shape ("Σ. Παπαδημητρίου", "Α. Τσολάκης"): a signature's or a
+# register's name (not a section's letter and a word: "Α. Γενικές διατάξεις")
+_GREEK_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.])[Α-Ω]\.[ \t]?[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώς]*(?:όπουλ|ίδ|ιάδ|άκ|ούλ|ίου|ίδου|ούδ)[α-ωάέήίόύώς]*(?![\w.])"
+)
+
+
 def known_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the names of two or three words side by side that hold a listed given name and a listed
-    or surname-shaped word beside it (see the module's docstring)."""
+    or surname-shaped word beside it, and of a Greek initial before a Greek surname's shape (see the module's
+    docstring)."""
     if not _SCRIPT.search(text):
         return []
+    initialled = [m.span() for m in _GREEK_INITIAL_SURNAME.finditer(text)] if "." in text else []
     first, last = name_lists()
     words = list(_WORD.finditer(text))
     words = [w for w in words if w.group() not in _GREETINGS]
@@ -166,4 +175,4 @@ def known_names(text: str) -> list[tuple[int, int]]:
             i = done = end
         else:
             i += 1
-    return found
+    return found + [span for span in initialled if not any(a < span[1] and span[0] < b for a, b in found)]

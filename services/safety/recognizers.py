@@ -491,6 +491,7 @@ _SPEAKER_ROLE_WORDS = (
     администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
     상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception klijent klijenta 내담자 afisa
     asiakas soittaja hätäkeskus 재판장 판사 증인 변호사 원고 피고 검사 사건 작가 प्रश्न उत्तर
+    usuária usuário usuaria usuario utilizador utilizadora
     """.split()
     )
     | _BOT_ROLE_WORDS

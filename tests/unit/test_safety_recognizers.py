@@ -4577,6 +4577,7 @@ def test_greek_names_in_capitals_and_arabic_family_names_after_a_given_name(text
         ("punto di raccolta presso lo stadio Luigi Ferraris e la scuola Giovanni Pascoli.", []),
         ("consegna a mano a Milano, zona Piazzale Loreto.", []),
         ("14:03 Asiakas: Hei\n14:06 Asiakas: Lumi Karhu, s. 5.11.1990", ["Lumi Karhu"]),  # a customer's label
+        ("[00:03] Usuária: Oi, Rafael\n[00:15] Usuária: Vinte e dois\n[00:16] Atendente: ok", ["Rafael"]),
         ("प्रश्न: रिटर्न का पैसा कब मिलेगा?\nउत्तर: सात दिन में।\nप्रश्न: पिकअप?\nउत्तर: घर से।", []),  # Q and A
         (  # a court's roles before a speaker's name; roles alone
             "재판장 판사 윤서진: 증인은 이름과 생년월일\n증인 박민호: 네\n재판장 판사 윤서진: 네\n증인: 네",
@@ -4621,4 +4622,17 @@ def test_a_kin_word_in_brackets_after_a_name_makes_it_a_person(text, names):
     ],
 )
 def test_vietnamese_kin_words_before_a_name(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Με τιμή,\nΣ. Παπαδημητρίου", ["Σ. Παπαδημητρίου"]),  # a Greek initial before a Greek surname's shape
+        ("Ο Γραμματέας\nΑ. Τσολάκης", ["Α. Τσολάκης"]),
+        ("Α. Γενικές διατάξεις", []),  # a section's letter
+        ("Β. Θεσσαλονίκης", []),
+    ],
+)
+def test_a_greek_initial_before_a_surname(text, names):
     assert spans(NameRecognizer(), text) == names

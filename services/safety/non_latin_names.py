@@ -9,7 +9,10 @@ Armenian or Georgian surname's): "Дмитрий Соколов", "Цветел�
 in Hebrew, Arabic (Persian too), Devanagari, Bengali, Tamil and Thai, which have none, both must be listed
 ("אמיר שקד", "زهرا موسوی", "विकास अग्रवाल").
 A word is looked up as written and, in Cyrillic and Greek, with a case ending put back to its dictionary form
-("Андрія" as "Андрій", "Ольге" as "Ольга", "Γιώργο" as "Γιώργος"). A thing named after a person is no name:
+("Андрія" as "Андрій", "Ольге" as "Ольга", "Γιώργο" as "Γιώργος"); Cyrillic and Greek in capitals too, Greek
+without its accents ("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ"). In Arabic an "al-...i" family name after a listed given name counts
+as a surname ("خالد المنصوري"), with the father's names before it and "Abd" compounds ("عبد الرحمن"); a Greek initial
+before a Greek surname's shape is a name ("Σ. Παπαδημητρίου"). A thing named after a person is no name:
 a street or a station ("улица Ивана Франко", "Жарка Зрењанина 14/II", "شارع طلعت حرب"), a hall's name in quotes
 („Јован Јовановић Змај”), a university "named after" ("ივანე ჯავახიშვილის სახელობის").
 """

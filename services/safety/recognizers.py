@@ -309,10 +309,10 @@ _TITLE_WORDS = set(
     "detective constable sergeant inspector superintendent".split()
 )
 # Titles that are words too ("Justice League", "a judge"): a title before two words or more only; French
-# forms of address, also in a book's title ("Monsieur Pélican ne dort jamais"): before two words or a known name
+# forms of address, also in a book's title ("Monsieur Pélican ne dort jamais"), and police ranks ("Inspector Gadget"):
+# before two words or a known name
 _WEAK_TITLES = frozenset(
-    {"judge", "justice", "monsieur", "madame", "mademoiselle", "detective", "constable", "sergeant", "inspector"}
-    | {"superintendent"}
+    "judge justice monsieur madame mademoiselle detective constable sergeant inspector superintendent".split()
 )
 # Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
 _DOTTED_TITLES = frozenset({"hr", "fr", "bw", "bi"})
@@ -1607,12 +1607,10 @@ class NameRecognizer(EntityRecognizer):
     def _role_left_out(text: str, start: int, end: int) -> tuple[int, int]:
         """A sender label without the role word before its name ("ភ្នាក់ងារ ដារ៉ា" -> "ដារ៉ា", "Agent Dara" ->
         "Dara"), a kin word after it ("준호 오빠" -> "준호") or a title written on to it ("高橋コーチ" -> "高橋")."""
-        first = re.match(r"(?:\S+[ \t]+){1,2}", text[start:end])  # (two: a court's "재판장 판사 윤서진")
-        if first and all(w.lower() in _LABEL_WORDS - _BOT_ROLE_WORDS for w in first.group().split()):
-            return start + first.end(), end  # ("Asistente Nubo": no one)
-        first = re.match(r"\S+[ \t]+", text[start:end])
-        if first and first.group().strip().lower() in _LABEL_WORDS - _BOT_ROLE_WORDS:
-            return start + first.end(), end
+        # (two role words, a court's "재판장 판사 윤서진", or one; not a bot's: "Asistente Nubo" is no one)
+        for first in (re.match(r"\S+[ \t]+\S+[ \t]+", text[start:end]), re.match(r"\S+[ \t]+", text[start:end])):
+            if first and all(w.lower() in _LABEL_WORDS - _BOT_ROLE_WORDS for w in first.group().split()):
+                return start + first.end(), end
         last = _LAST_WORD.search(text, start, end)
         if (
             last

@@ -28,6 +28,7 @@ from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
+from services.safety.lookalikes import IS_SAID_WRONG, SAID_WRONG
 from services.safety.recognizers import JAPANESE_ERAS, SQL_BIRTH_COLUMN, STAMP, recognizer_result, sql_values
 from services.safety.tables import record_fields, table_columns
 
@@ -496,19 +497,29 @@ _DOB = re.compile(
 
 # A date of birth corrected in the same sentence: "my DOB as 14/06/1983 but it should be 14/08/1983", "shows
 # 1990-06-11, that's wrong, it's 1990-11-06", "1.3.1980, а правилната е 1.11.1980" (what comes before the
-# corrected date).
+# corrected date), after a cue or a birth field
 _DOB_CORRECTION = re.compile(
     r"(?i)[\s,;—–-]*(?:(?:but|and|however|though|it|that|this|which|mine)\b[\s,—–-]*){0,3}(?:should\s+(?:be|read|say)|is\s+actually|(?:the\s+)?(?:correct|right|real)\s+(?:one|date)\s+is"
     r"|(?:changed?|corrected|updated?)\s+(?:it\s+)?to"
-    # "..., that's wrong, it's ...", "pero es", "mas é", "а правилната е", "richtig ist", "actual"
-    r"|(?:that['’]?s|it['’]?s|is)\s+(?:wrong|incorrect|not\s+right)[\s,.;—–-]*(?:it['’]?s|it\s+is|should\s+be)?"
+    # "..., that's wrong, it's ...", "ist falsch" (``lookalikes.SAID_WRONG``'s words), "pero es", "mas é", "а
+    # правилната е", "richtig ist", "actual"
+    rf"|(?:(?:that|it)['’]?s\s+{SAID_WRONG}|{IS_SAID_WRONG})[\s,.;—–-]*(?:it['’]?s|it\s+is|(?:it\s+)?should\s+be)?"
     r"|pero\s+es|sino|mas\s+(?:é|e)|а\s+правилн(?:ата|ая|а)\s+(?:е|—)?|richtig\s+(?:ist|wäre)(?:\s+aber)?(?:\s+der)?"
     r"|actual(?:ly)?"
     # "o certo é", "el correcto es", "la correcta es", "korrekt ist", "la data giusta è", "la bonne est", "doğrusu"
-    r"|(?:o|a|el|la)\s+(?:cert[oa]|corret[oa]|correct[oa])\s+(?:é|e|es)|korrekt\s+(?:ist|wäre)"
+    r"|(?:o|a|el|la)\s+(?:cert[oa]|corret[oa]|correct[oa])\s+(?:é|es?)\b|korrekt\s+(?:ist|wäre)"
     r"|(?:la\s+)?(?:data\s+)?(?:giusta|corretta)\s+è|(?:la\s+)?bonne(?:\s+date)?\s+est|do[ğg]rusu)"
     r"\s*:?\s*(?:the\s+(?=\d))?"
 )
+
+
+def corrected_date(text: str, end: int) -> tuple[int, int] | None:
+    """(start, end) of the date that corrects a date of birth ending at ``end`` (``_DOB_CORRECTION``), if one does."""
+    cue = _DOB_CORRECTION.match(text, end)
+    corrected = cue and _DATE_RE.match(text, cue.end())
+    if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
+        return corrected.span()
+    return None
 
 
 # The same date of birth in another calendar, in brackets after the first, perhaps after the first's era:
@@ -709,7 +720,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
             return []  # every date of birth found here follows a cue or sits under one (an INSERT's column too)
         text = read_ocr_digits(text)
         cues = list(birth_cues(text))
-        out = [recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self) for start, end in birth_field_dates(text)]
+        spans = [span for field in birth_field_dates(text) for span in (field, corrected_date(text, field[1])) if span]
+        out = [recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self) for start, end in spans]
         fields = len(out)
         if "INSERT" in text or "insert" in text:
             # an INSERT's date in a birth column (the column's name holds a cue)
@@ -725,10 +737,9 @@ class DateOfBirthRecognizer(EntityRecognizer):
             same = _SAME_DATE_IN_BRACKETS.match(text, m.end())
             if same is not None:
                 out.append(recognizer_result("DATE_OF_BIRTH", same.start("date"), same.end("date"), 0.9, self))
-            cue = _DOB_CORRECTION.match(text, m.end())
-            corrected = cue and _DATE_RE.match(text, cue.end())
-            if corrected and not text[corrected.end() : corrected.end() + 1].isdigit():
-                out.append(recognizer_result("DATE_OF_BIRTH", corrected.start(), corrected.end(), 0.9, self))
+            corrected = corrected_date(text, m.end())
+            if corrected:
+                out.append(recognizer_result("DATE_OF_BIRTH", *corrected, 0.9, self))
         for m in dates_before_cues(text, cues):
             out.append(recognizer_result("DATE_OF_BIRTH", m.start("date"), m.end("date"), 0.9, self))
         # a field's date that a cue also reaches is the cue's ("Date of birth: the seventh of ...": its date

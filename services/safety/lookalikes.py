@@ -329,11 +329,17 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
 )
 
 
+# Words saying a value just given is wrong, in the languages of the texts here ("wrong", "a typo", "not mine",
+# "falsch", "ein Zahlendreher", "equivocado", "błędny"): the vocabulary every check for a value taken back reads
+# (an SSN's and a phone number's here, a date of birth's in ``birth_dates``)
+SAID_WRONG = (
+    r"(?:wrong|incorrect|a\s+typo|not\s+(?:right|correct|mine)|falsch|ein\s+zahlendreher|err[oó]ne[oa]|incorrect[oa]|"
+    r"equivocad[oa]|faux|fausse|b[łl][ęe]dny|sbagliat[oa]|errad[oa])\b"
+)
+IS_SAID_WRONG = rf"(?:is|was|war|era|est|jest|è|é|ist)\s+{SAID_WRONG}"  # "war falsch", "è sbagliato"
 # A value its writer says is wrong right after it ("... as 327-51-0942. That is wrong; my number is ...", "...,
 # that is a typo"): the corrected value, not the person's
-_SAID_WRONG_AFTER = re.compile(
-    r"(?i)[\s.,;:)—–-]{0,4}(?:that|this|which|it)(?:['’]s|\s+is|\s+was)\s+(?:wrong|incorrect|a\s+typo|not\s+(?:right|correct|mine))"
-)
+_SAID_WRONG_AFTER = re.compile(rf"(?i)[\s.,;:)—–-]{{0,4}}(?:that|this|which|it)(?:['’]s|\s+is|\s+was)\s+{SAID_WRONG}")
 # An IBAN's country code and check digits (and perhaps a first group) right before a card-shaped run: a part of
 # an account number its check digits do not validate ("PL43 1090 1014 0000 0712 1981 2874"), no card
 _IBAN_HEAD_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \t]\w{4})?[ \t]\Z")
@@ -547,8 +553,7 @@ _OR_BEFORE = re.compile(r"(?i)[ \t]*,?[ \t]*\b(?:or|lub|albo|oder|ou|o|of|eller|
 # number again within the line
 _GIVEN_AGAIN = re.compile(
     r"(?i)[ \t,;:.…—–-]*(?:(?:no|nope|sorry|oops|ay|perd[oó]n|nie|przepraszam|nein|non|pardon|n[ãa]o|desculp[ae]|"
-    r"scusa|scusi|yok|hay[ıi]r)\b|(?:is|was|war|era|est|jest|è|é|ist)\s+(?:wrong|incorrect|a\s+typo|falsch|"
-    r"ein\s+zahlendreher|err[oó]ne[oa]|incorrect[oa]|equivocado|faux|fausse|b[łl][ęe]dny|sbagliato|errad[oa])\b|"
+    rf"scusa|scusi|yok|hay[ıi]r)\b|{IS_SAID_WRONG}|"
     r"zahlendreher|pomyli[łl](?:em|am))"
     r"[^\n\d]{0,40}?(?P<number>\+?\(?\d[\d \t.()/-]{5,}\d)(?![\d/])"
 )

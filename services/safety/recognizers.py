@@ -406,25 +406,29 @@ _ROLE_BRACKET_AFTER = re.compile(rf"(?i)^[ \t]*\([ \t]*{_ROLES}[ \t]*\)[ \t]*:")
 # (In brackets after kin only: "Patient (Female)" is no name.)
 # The word before a maiden name: "née", "geb.", "geborene", Polish "z domu" and "z d."
 _MAIDEN = r"n[ée]e|geb\.|geborene|(?<=\bz[ \t])(?:domu|d\.)"
+# Kin words read both before a name and in brackets after one: English, German, Spanish and the Romance spouses and
+# children
+_KIN_WORDS = (
+    r"wife|husband|son|daughter|mother|father|brother|sister|partner|grandson|granddaughter|grandmother|grandfather|"
+    rf"niece|nephew|cousin|aunt|uncle|sohn|tochter|bruder|schwester|enkel(?:in)?|herman[oa]|abuel[oa]|{_ROMANCE_KIN}"
+)
 _KIN_BEFORE = re.compile(
     # (first a look at the tail every match has, its word and at most a digit, spaces, ":", "(" or "," to the end:
     # then the words themselves are tried only at the last word or two)
     r"(?i)\b(?=[\w./]++(?:[ \t]+\d)?[ \t:(,]*$)"
-    r"(?:(?:wife|husband|son|daughter|mother|father|brother|sister|partner|mum|mom|dad|grandson|"
-    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|fianc[ée]e?|auntie|aunty"
+    rf"(?:(?:{_KIN_WORDS}|mum|mom|dad|fianc[ée]e?|auntie|aunty"
     # a neighbour in Dutch, German, French, Spanish, Portuguese, Italian, Polish ("Mijn buurman, Kees Oosterhuis")
     r"|buurman|buurvrouw|nachbar(?:in)?|voisin(?:e)?|vecin[oa]|vizinh[oa]|vicin[oa]|sąsiad(?:ka)?"
     rf"|{'|'.join(_POLISH_KIN)}"
     # kin in Spanish, Portuguese, German, Tagalog, Swahili, Italian and French ("mi tía Luz", "si kuya Arnel",
     # "mama Neema", "mia moglie, Rossella")
-    r"|t[íi]a|t[íi]o|prim[oa]|abuel[oa]|herman[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
-    r"bruder|schwester|sohn|tochter|enkel(?:in)?|kuya|ate|tita|tito|lola|lolo|mama|baba|dada|kaka|mjomba|shangazi|"
+    r"|t[íi]a|t[íi]o|prim[oa]|sobrin[oa]|niet[oa]|irm[ãa]o?|av[óô]|net[oa]|tante|onkel|"
+    r"kuya|ate|tita|tito|lola|lolo|mama|baba|dada|kaka|mjomba|shangazi|"
     # Afrikaans, in lower case ("ouma Sarie Botha", "oom Frikkie": "Ouma" is a Kenyan surname), and Irish
     # ("Aintín Peig")
     r"(?-i:ouma|oupa|oom|tannie|neef|niggie)|aint[íi]n|uncail|"
     # Vietnamese kin words as forms of address, in lower case ("anh Hùng", "chị Hoa": "Anh" is a given name too)
-    r"(?-i:anh|chị|cô|chú|bác|ông|bà|cậu|dì)|"
-    rf"{_ROMANCE_KIN})[ \t]*[:(,]?"
+    r"(?-i:anh|chị|cô|chú|bác|ông|bà|cậu|dì))[ \t]*[:(,]?"
     r"|(?:carer|caregiver|colleague|patient|pt|neighbou?r|flatmate|roommate)[ \t]*:?"
     rf"|{_MAIDEN}"
     # an account's holder or a payment's beneficiary ("Kontoinhaber Levent Aydoğdu", "account holder Ana Ruiz")
@@ -438,12 +442,10 @@ _KIN_BEFORE = re.compile(
 # A kin word in brackets right after a name: the person's relation to the writer or the client ("Hope Whitfield
 # (spouse)", "Sunny Okonkwo-Brandl (Schwiegertochter)", "Sommer, Lena (Lebensgefährtin)", "Deniz (kızı)")
 _KIN_AFTER = re.compile(
-    r"(?i)[ \t]*\([ \t]*(?:wife|husband|spouse|son|daughter|mother|father|brother|sister|partner|grandson|"
-    r"granddaughter|grandmother|grandfather|niece|nephew|cousin|aunt|uncle|son-in-law|daughter-in-law|"
-    r"stepson|stepdaughter|ehefrau|ehemann|sohn|tochter|mutter|vater|bruder|schwester|enkel(?:in)?|"
-    r"schwieger(?:tochter|sohn|mutter|vater)|lebensgef[äa]hrt(?:e|in)|épouse|epouse|époux|epoux|mari|fils|fille|"
-    r"petit-fils|petite-fille|mère|mere|père|pere|frère|frere|sœur|soeur|madre|padre|mãe|pai|herman[oa]|"
-    rf"abuel[oa]|kızı|oğlu|eşi|annesi|babası|echtgeno(?:te|ot)|zoon|dochter|moeder|vader|{_ROMANCE_KIN})[ \t]*[),]"
+    rf"(?i)[ \t]*\([ \t]*(?:{_KIN_WORDS}|spouse|son-in-law|daughter-in-law|stepson|stepdaughter|ehefrau|ehemann|"
+    r"mutter|vater|schwieger(?:tochter|sohn|mutter|vater)|lebensgef[äa]hrt(?:e|in)|épouse|epouse|époux|epoux|"
+    r"petit-fils|petite-fille|mère|mere|père|pere|frère|frere|sœur|soeur|madre|padre|mãe|pai|kızı|oğlu|eşi|annesi|"
+    r"babası|echtgeno(?:te|ot)|zoon|dochter|moeder|vader)[ \t]*[),]"
 )
 # Guillemets and German quotes around a whole run: the name of a ship, an airport, a work ("MS «Abel Tasman»",
 # Flughafen München „Franz Josef Strauß“); people's names go unquoted

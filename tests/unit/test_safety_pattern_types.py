@@ -962,6 +962,7 @@ def test_a_question_for_the_date_of_birth_with_hyphenated_words_is_answered_on_t
             ["Sześćset dwa, czterysta jedenaście, osiemset siedemdziesiąt", "602 411 873"],
         ),
         ("Call me at 832-671-2094, no, not today, order 12345678.", ["832-671-2094"]),  # not as many digits
+        ("Tel. 0341 9628-471 is not right, use 0341 9628-417", ["0341 9628-471", "0341 9628-417"]),  # shared words
     ],
 )
 def test_a_number_given_again_after_its_writer_took_it_back_is_a_phone_number(pii_detector, text, phones):
@@ -984,6 +985,11 @@ def test_a_number_given_again_after_its_writer_took_it_back_is_a_phone_number(pi
             ["01/01/1900", "23/06/1961"],
         ),
         ("Geburtsdatum 03.07.1981, korrekt ist 03.07.1982", ["03.07.1981", "03.07.1982"]),
+        # a field's date corrected too, and "es" read whole ("la correcta e" left no date after it)
+        ("Fecha de nacimiento: 12/04/1990; la correcta es 21/04/1990", ["12/04/1990", "21/04/1990"]),
+        ("Nació el 12/04/1990, la correcta es 21/04/1990.", ["12/04/1990", "21/04/1990"]),
+        ("Date of birth: 12/04/1990 - that is a typo, it should be 21/04/1990", ["12/04/1990", "21/04/1990"]),
+        ("Geburtsdatum: 03.07.1981 ist falsch, 03.07.1982", ["03.07.1981", "03.07.1982"]),  # the shared "wrong" words
     ],
 )
 def test_dates_of_birth_in_portuguese_words_welsh_read_off_an_id_and_corrected(text, dates):

@@ -100,6 +100,7 @@ _IMAGE_BEFORE = re.compile(r"/[\w.-]+:$")
 _RELEASE_IN_CLAUSE = re.compile(
     r"(?i)(?<![^\W\d_])(?:version|firmware|software|release|build|kernel|revision|driver)s?(?![^\W\d_])"
     r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어|เฟิร์มแวร์|เวอร์ชั่?น|верс[иі][яіїю]?"
+    r"|إصدار|έκδοση"  # ("إصدار برنامج الموجّه 1.0.9.21", the router software's version)
 )
 # An address word run into a version's ("Client-Version", "server_version"): the compound names a release, the
 # clause holds no address word for it
@@ -409,7 +410,7 @@ def phone_is_other_number(text: str, start: int, end: int) -> bool:
     SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
     "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100 16 1290 4477 300", a meter's
     supply number), or a date written with dots ("14.01.2025"), unless it is written with "+": a number to dial
-    ("for pickup confirmation +234 812 905 3371")."""
+    ("for pickup confirmation +234 812 905 3371"); or one digit over and over, a placeholder."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
         or _DOTTED_DATE.fullmatch(text, start, end)
@@ -418,6 +419,7 @@ def phone_is_other_number(text: str, start: int, end: int) -> bool:
         or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
         or (text[start] != "+" and is_labelled_identifier(text, start))
+        or len({c for c in text[start:end] if c.isdigit()}) == 1  # a placeholder: "(000) 000-0000"
     )
 
 
@@ -515,9 +517,10 @@ _PHONE_CUE = re.compile(
     + rf"|\b(?:{_ENGLISH_CUES})\b|\b{_POSSESSIVE_NUMBER}"
 )
 # Where a match of _PHONE_CUE can start: a word that is a cue word, a possessive (or the "il" of "il mio"),
-# the "tel" of "tel. kom", the "pod" of "pod numerem" or the Icelandic "s." (every alternative but the CJK ones
-# starts at a word boundary), and any character a CJK cue starts with (its words are plain strings).
-_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel|pod|s)")
+# the "tel" of "tel. kom", the "pod" of "pod numerem", the "за" of "за номером" or the Icelandic "s." (every
+# alternative but the CJK ones starts at a word boundary), and any character a CJK cue starts with (its words are
+# plain strings).
+_CUE_START_WORD = re.compile(rf"(?i)(?:{_WORD_CUES}|{_POSSESSIVES}|il|tel|pod|s|за)")
 _CJK_CUE_START = re.compile(
     "[" + "".join(sorted({w[0] for words, _ in CJK_CUES.values() for w in words.split("|")})) + "]"
 )
@@ -543,7 +546,8 @@ _CUE_REACH = 40
 # An abbreviated cue right before a number ("Tel. 55 4128 9037"), perhaps with one word after it ("Tel. oficina:"):
 # its dot ends no clause.
 _ABBREVIATED_CUE_BEFORE = re.compile(
-    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|s)\.[ \t]*(?:[^\W\d_]{2,12}[ \t]*)?(?::[ \t]*)?$"
+    r"(?i)\b(?:tel|t[ée]l|mob|ph|fax|cell?|tlf|puh|t[āa]lr|τηλ|тел|моб|ტელ|s)\.[ \t]*(?:[^\W\d_]{2,12}[ \t]*)?"
+    r"(?::[ \t]*)?$"
 )
 # "Or" between two numbers, in the languages of the cues: the second is cued as the first was
 _OR_BEFORE = re.compile(r"(?i)[ \t]*,?[ \t]*\b(?:or|lub|albo|oder|ou|o|of|eller|tai|или|або|nebo|vagy|veya|ή)[ \t]+\Z")
@@ -597,6 +601,9 @@ MIN_CUED_DIGITS = 8
 # An Indian mobile number as India writes it, five digits, a space, five digits ("98110 47263"): valid
 # there, it counts with no cue and no "+91" (no other country groups its numbers so); not a barcode's
 # middle ("UPC 0 84639 21057", "0 71641 02113 5").
+# Brazil's numbers as Brazilians write them, the area code in brackets, a hyphen before the last four digits
+# ("(11) 99871-4320", "(21) 3345-8812"): valid in Brazil whatever region the text points to
+_BRAZILIAN_NUMBER = re.compile(r"(?<![\w(])\(\d{2}\)[ \t]?9?\d{4}-\d{4}(?![\w-])")
 _INDIAN_MOBILE = re.compile(r"(?<![\w+-])[6-9]\d{4} \d{5}(?![\w-]| \d\b)")
 # An airline booking's contact line: a PNR's SSR CTCM element holds the passenger's mobile with its country
 # code and no "+" ("6 CTCM KL HK1 2348035552211/P1", "SSR CTCM NH HK1/819022418835"; CTCE is the e-mail's).
@@ -701,17 +708,53 @@ def phone_cues(text: str) -> list[re.Match[str]]:
     return _matches_at(_PHONE_CUE, text, _cue_starts(text)[0])
 
 
-def _cues(text: str) -> list[tuple[int, str | None, bool]]:
-    """(end, language, asked) of each phone cue in ``text`` (``_PHONE_CUE``: language the group name
-    of ``phone_regions``' cue, None for English), and of each question about a number whose next line
-    may answer it (``_ASKED_LINE_BEFORE``: asked True, the end where the answer line's text starts). A
+def _cues(text: str) -> list[tuple[int, int, str | None, bool]]:
+    """(end, reach, language, asked) of each phone cue in ``text`` (``_PHONE_CUE``: language the group name
+    of ``phone_regions``' cue, None for English), of each question about a number whose next line
+    may answer it (``_ASKED_LINE_BEFORE``: asked True, the end where the answer line's text starts), and of
+    each phone key's or column's value (``phone_fields``: asked, reaching the value's end only). A
     question naming another identifier ("your NHS number?", "policy number") asks for no phone."""
     starts, nouns = _cue_starts(text)
-    cues = [(m.end(), m.lastgroup, False) for m in _matches_at(_PHONE_CUE, text, starts)]
+    cues = [(m.end(), m.end() + _CUE_REACH, m.lastgroup, False) for m in _matches_at(_PHONE_CUE, text, starts)]
     for m in _matches_at(_ASKED_LINE_BEFORE, text, nouns):
         if not is_labelled_identifier(text, m.start()):
-            cues.append((m.end(), "iberian" if m.group("iberian") or m.group("iberian_phone") else None, True))
+            iberian = m.group("iberian") or m.group("iberian_phone")
+            cues.append((m.end(), m.end() + _CUE_REACH, "iberian" if iberian else None, True))
+    if "_" in text or "-" in text or "\n" in text:
+        cues += [(start, min(end, start + _CUE_REACH), None, True) for start, end in phone_fields(text)]
     return cues
+
+
+# A key or a column's header naming a phone, one of its words joined by "_", "-", "." or a space ("opiekun_tel",
+# "tel_rodzica", "kontakt-telefon", "Parent phone"): the value under it is asked for a phone as an answer line is
+_PHONE_KEY_WORDS = (
+    r"tel|phone|telephone|t[ée]l[ée]phone|telefon|tel[ée]fono|telefone|telefonnummer|mobile|mob|mobil|cell|"
+    r"cellphone|handy|fax|gsm|m[óo]vil|celular|cellulare|portable|puhelin|tlf|whatsapp"
+)
+_PHONE_HEADER = re.compile(
+    rf"(?i)(?:[^\W\d_]+[ _.-])?(?:{_PHONE_KEY_WORDS})(?:[ _.-]?(?:no|nr|number|numer|nummer|n[úu]mero|"
+    r"[^\W\d_]+))?\.?"
+)
+# (a key joined by "_" or "-" before ":" or "=": a config's, a log's or a JSON's, its value to the line's end or,
+# after "=", to the next key; no identifier's key: "cell_serial=")
+_PHONE_KEY = re.compile(
+    rf"(?i)(?<![\w-])[\"']?(?:[^\W\d_]+[_-])?(?:{_PHONE_KEY_WORDS})(?:[_-](?!(?:{_IDENTIFIER_NOUNS})\b)"
+    r"[^\W\d_]+)?[\"']?[ \t]*[:=][ \t]*[\"']?"
+)
+_NEXT_KEY = re.compile(r"\n|[ \t][\w.-]+=")
+
+
+def phone_fields(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the values under a phone key joined by "_" or "-" (``_PHONE_KEY``) or in a phone column
+    (``_PHONE_HEADER``, ``tables.table_columns``)."""
+    fields = []
+    for m in _PHONE_KEY.finditer(text):
+        if "_" in m.group() or "-" in m.group():
+            stop = _NEXT_KEY.search(text, m.end())
+            fields.append((m.end(), stop.start() if stop else len(text)))
+    if "\n" in text:
+        fields += [(start, end) for _, start, end in table_columns(text, _PHONE_HEADER)]
+    return fields
 
 
 def _possible_in(digits: str, regions: list[str]) -> Any:
@@ -825,8 +868,8 @@ def phone_recognizer(regions: list[str]) -> Any:
             extra_regions = [r for r in NATIONAL_REGIONS if r not in self.supported_regions]
             pointed_to: set[str] | None = None  # the regions the text points to, read once when needed
             # short windows after cue words (and on the line answering a question about a number) only: cheap
-            for cue_end, language, asked in _cues(text):
-                window = text[cue_end : cue_end + _CUE_REACH]
+            for cue_end, reach, language, asked in _cues(text):
+                window = text[cue_end:reach]
                 if asked:
                     window = window.split("\n", 1)[0]  # the answer is on its line
                 spoken = spoken_numbers(text, cue_end, cue_end + len(window))
@@ -911,6 +954,10 @@ def phone_recognizer(regions: list[str]) -> Any:
                 for m in _PLUS_NUMBER.finditer(text):
                     if number := _international_number(m.group()):
                         add(m.start(), m.group(), number, "international")
+            for m in _BRAZILIAN_NUMBER.finditer(text) if "(" in text else ():
+                number = phonenumbers.parse(m.group(), "BR")
+                if phonenumbers.is_valid_number(number):
+                    add(m.start(), m.group(), number, "BR")
             for m in _INDIAN_MOBILE.finditer(text):
                 if not _DIGIT_TOKEN_BEFORE.search(text, max(0, m.start() - 12), m.start()):
                     number = phonenumbers.parse(m.group(), "IN")

@@ -42,19 +42,26 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "hungarian": (r"h[íi]vj\w*|h[íi]vhat\w*|telefonsz[áa]m\w*", ("HU",)),
     # (Greek "contact (me)", "landline": "επικοινωνήσετε μαζί μου στο 6944 123 456, στο σταθερό 2310 456 789")
     "greek": (r"τηλ[έε]φωνο|τηλ|κινητ[όο]|καλ[έε]στε|επικοινων[ήη]σ\w*|σταθερ[όο]", ("GR", "CY")),
-    # (Mongolian "утас")
-    "cyrillic": (r"телефон|тел|моб|мобильный|мобільний|утас", ("RU", "UA", "BY", "KZ", "BG", "RS", "MN")),
+    # (Mongolian "утас"; Ukrainian "at the number", "за номером 0 800 31 27 45"; "по телефону")
+    "cyrillic": (
+        r"телефон\w*|тел|моб|мобильный|мобільний|утас|за\s+номером",
+        ("RU", "UA", "BY", "KZ", "BG", "RS", "MN"),
+    ),
     "south_slavic": (r"dosegljiv\w*|pokli[cč]ite|nazovite|mobitel", ("SI", "HR", "RS", "BA")),
     "baltic": (r"t[āa]lru[nņ]\w*|t[āa]lr|zvaniet|skambinkite|helistage|telefonas", ("LV", "LT", "EE")),
     # Singapore's and Malaysia's "hp" (handphone): "my hp 8812 4096"
     "malay": (r"hp|handphone", ("SG", "MY")),
+    # (Georgian "tel.", "phone", "mobile": "ტელ. 577 30 21 94")
+    "georgian": (r"ტელ|ტელეფონი|მობილური", ("GE",)),
 }
 # Cues written in scripts with no spaces between words ("연락처는", "电话："): no word boundary after them.
 CJK_CUES: dict[str, tuple[str, tuple[str, ...]]] = {
     "han": (r"电话|手机|電話|手機|携帯|連絡先|联系人|聯絡人", ("CN", "TW", "HK", "JP")),
     "hangul": (r"연락처|전화|휴대폰|핸드폰", ("KR",)),
-    "devanagari": (r"मोबाइल|फ़ोन|फोन", ("IN", "NP")),
-    "arabic": (r"هاتف|جوال|موبايل|للاستفسار|للتواصل", ("SA", "AE", "EG", "MA", "JO")),
+    # (Hindi "contact": "संपर्क नंबर")
+    "devanagari": (r"मोबाइल|फ़ोन|फोन|संपर्क", ("IN", "NP")),
+    # (Arabic "at the number": "على الرقم ٠٧٩ ٥٥٣ ٢١٨٤")
+    "arabic": (r"هاتف|جوال|موبايل|للاستفسار|للتواصل|على الرقم", ("SA", "AE", "EG", "MA", "JO")),
     "hebrew": (r"טלפון|נייד", ("IL",)),
     "bengali": (r"মোবাইল|ফোন", ("BD", "IN")),
     "tamil": (r"தொலைபேசி|கைபேசி|அலைபேசி", ("IN", "LK")),

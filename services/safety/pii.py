@@ -258,11 +258,32 @@ def encoded_email_recognizer() -> Any:
     )
 
 
+# An e-mail address in Latin letters glued to a word in another script, as Japanese, Chinese and Korean write
+# it ("メールはharuto.takahashi92@docomo.ne.jpでお願いします": Presidio's pattern reads the glued letters as the
+# address's and finds no valid domain); the prefilter runs it only on texts holding "@" and a character past ASCII.
+_ADDRESS = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_GLUED_EMAIL = (
+    rf"(?<![A-Za-z0-9._%+-]){_ADDRESS}(?=[^\x00-\x7f])|(?<=[^\x00-\x7f\s]){_ADDRESS}(?![A-Za-z0-9.-]*[A-Za-z0-9])"
+)
+
+
+def glued_email_recognizer() -> Any:
+    """EMAIL_ADDRESS: an address glued to a word in another script (``_GLUED_EMAIL``)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity="EMAIL_ADDRESS",
+        name="GluedEmailRecognizer",
+        patterns=[Pattern("glued e-mail", _GLUED_EMAIL, 0.8)],
+    )
+
+
 # A card number by its issuer's first digits (Presidio's: Visa 4, Mastercard 51-55, Amex and Diners 3, Discover and
-# UnionPay 6, UATP 1), and the 2-series Presidio lacks: Mir's 2200-2204 and Mastercard's 2221-2720; the Luhn check
-# follows (``CreditCardRecognizer.validate_result``)
+# UnionPay 6, UATP 1), and the 2-series Presidio lacks: Mir's 2200-2204 and Mastercard's 2221-2720, and Turkey's
+# Troy 9792; the Luhn check follows (``CreditCardRecognizer.validate_result``)
 _CARD = (
-    r"\b(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3}|220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)"
+    r"\b(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3}|220[0-4]|222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720"
+    r"|9792)"
     r"[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}\b"
 )
 
@@ -728,6 +749,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(ipv6_port_recognizer())
         self.analyzer.registry.add_recognizer(spoken_email_recognizer())
         self.analyzer.registry.add_recognizer(encoded_email_recognizer())
+        self.analyzer.registry.add_recognizer(glued_email_recognizer())
         self.analyzer.registry.add_recognizer(more_iban_recognizer())
         self.analyzer.registry.remove_recognizer("CreditCardRecognizer")
         self.analyzer.registry.add_recognizer(card_recognizer())

@@ -115,6 +115,8 @@ CONDITIONS: dict[str, Condition] = {
     "SpokenEmailRecognizer": lambda f: may_hold_one(f.text),
     # pii.py's percent-encoded e-mail: its "%40"
     "EncodedEmailRecognizer": lambda f: "%40" in f.text,
+    # pii.py's e-mail glued to another script: its "@" and a character past ASCII
+    "GluedEmailRecognizer": lambda f: "@" in f.text and not f.text.isascii(),
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
@@ -140,7 +142,7 @@ CONDITIONS: dict[str, Condition] = {
 # first 16 hex digits). A recogniser whose patterns differ (another Presidio version, an edited
 # recognizers.py) loses its condition and always runs: an upgrade can cost speed, never recall.
 PATTERNS_READ = {
-    "CreditCardRecognizer": "e8b97bf48fec4475",
+    "CreditCardRecognizer": "9517c8de05449570",
     "UsBankRecognizer": "77ff5492baf67207",
     "UsLicenseRecognizer": "a5ad4472a28cc70f",
     "UsItinRecognizer": "1dc3ba3379d4812d",
@@ -156,6 +158,7 @@ PATTERNS_READ = {
     "Ipv6PortRecognizer": "b403e9bfd379441c",
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
+    "GluedEmailRecognizer": "470c6a471bc27c67",
     "AddressRecognizer": "9a850673140b87cf",
     "DateOfBirthRecognizer": "4d5511404068a513",
 }

@@ -994,3 +994,59 @@ def test_a_number_given_again_after_its_writer_took_it_back_is_a_phone_number(pi
 )
 def test_dates_of_birth_in_portuguese_words_welsh_read_off_an_id_and_corrected(text, dates):
     assert _dates_of_birth(text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        (  # a config's keys joined by "_": the value under a phone key is asked for a phone
+            "kierowca_tel    = +48 604 118 372\nopiekun         = Bożena Wróbel\nopiekun_tel     = 512 904 667",
+            ["+48 604 118 372", "512 904 667"],
+        ),
+        (  # a phone column under a commented header, Polish mobiles of nine digits
+            "# przystanek;godz;nazwisko_imie;tel_rodzica\nTymawa;07:05;Kowalczyk Amelia;501 233 908\n"
+            "Jeleń;07:22;Mazur Kacper;+48 725 019 883",
+            ["501 233 908", "+48 725 019 883"],
+        ),
+        (  # a column's cell only: the dates in the next column are no phones
+            "tenant_id,first_name,phone,move_in\nT-10041,Chidi,(718) 462-0915,2021-09-01\nT-10058,Rachel,,2022-03-15",
+            ["(718) 462-0915"],
+        ),
+        ("name,email,phone\nJohn Doe,johndoe@example.com,(000) 000-0000", []),  # a placeholder
+        ("2024-06-11 INFO ota cell_serial=SN7C0R41193 tracking=1Z999AA10123456784", []),  # an identifier's key
+    ],
+)
+def test_values_under_phone_keys_and_columns_are_asked_for_a_phone(pii_detector, text, phones):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("кредит: звертайтеся за номером 0 800 31 27 45 чи пишіть", ["0 800 31 27 45"]),  # Ukrainian "at the number"
+        ("звоните по телефону 8 (495) 123-45-67", ["8 (495) 123-45-67"]),  # a case ending of "телефон"
+        ("გიდი: ლევან კაპანაძე, ტელ. 577 30 21 94", ["577 30 21 94"]),  # Georgian "tel."
+        ("تواصل مع المرشدة على الرقم ٠٧٩ ٥٥٣ ٢١٨٤ أو البريد", ["٠٧٩ ٥٥٣ ٢١٨٤"]),  # Arabic "at the number"
+        ("ATENDENTE: Então fica (11) 99871-4320. E o e-mail?", ["(11) 99871-4320"]),  # Brazil's written form
+        ("Fone comercial (21) 3345-8812", ["(21) 3345-8812"]),
+        ("Lote (10) 3456-7890, caixa 4", []),  # no Brazilian area code 10: not valid there
+    ],
+)
+def test_phone_cues_in_ukrainian_russian_georgian_and_arabic_and_brazils_written_form(pii_detector, text, phones):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+
+
+def test_troy_cards_and_e_mails_glued_to_another_script(pii_detector):
+    troy = "Ödeme: Kredi kartı – Troy 9792 0341 8857 6211 – tek çekim"
+    assert _found(pii_detector, troy, "CREDIT_CARD") == ["9792 0341 8857 6211"]
+    glued = "10:12 お客様: メールはharuto.takahashi92@docomo.ne.jpでお願いします。"
+    assert _found(pii_detector, glued, "EMAIL_ADDRESS") == ["haruto.takahashi92@docomo.ne.jp"]
+    assert _found(pii_detector, "메일 jihoon@naver.com로 보내주세요", "EMAIL_ADDRESS") == ["jihoon@naver.com"]
+    assert _found(pii_detector, "Mail me at ana@ruiz.es please", "EMAIL_ADDRESS") == ["ana@ruiz.es"]
+
+
+def test_a_quad_after_an_arabic_version_word_is_a_version():
+    text = "شبكة الواي فاي: WadiRum-Guest، إصدار برنامج الموجّه 1.0.9.21، عنوان الجهاز"
+    from services.safety.pii import PiiDetector
+
+    assert [e for e in PiiDetector(tagger_path=None).detect(text, ["IP_ADDRESS"]) if e.type == "IP_ADDRESS"] == []

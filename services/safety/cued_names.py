@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from services.safety.tables import MARKS
+from services.safety.non_latin_names import is_given_name
+from services.safety.tables import MARKS, opens_turns
 
 # The scripts read here: Hebrew, Arabic (Persian and Urdu letters too), the Indic scripts to Sinhala, Thai, Lao,
 # Georgian, Ethiopic, Khmer; and Greek, whose names the Latin rules do not read (its titles only)
@@ -63,14 +64,16 @@ _GREETINGS = (
 _MY_NAME = "اسمي میرا_نام שמי मेरा_नाम আমার_নাম என்_பெயர் ผมชื่อ ดิฉันชื่อ ฉันชื่อ ስሜ ខ្ញុំឈ្មោះ".split()
 _I_AM = "أنا انا معك معاك من اینجانب אני मैं আমি ดิฉัน".split()
 _GREETED = re.compile(
-    "(?:مرحب|السلام|سلام|درود|هلا|שלום|नमस्ते|নমস্কার|আসসালামু|সালাম|জনাব|வணக்கம்|สวัสดี|ជំរាបសួរ|ሰላም)"
+    "(?:مرحب|السلام|سلام|درود|هلا|שלום|नमस्ते|नमस्कार|নমস্কার|আসসালামু|সালাম|জনাব|வணக்கம்|สวัสดี|ជំរាបសួរ|ሰላም)"
     r"[^.!?؟।\n]{0,60}\n{0,2}[^.!?؟।\n]{0,20}\Z"
 )
-# Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ"; "שלום רב" greets no one;
+# Words that close a name after it: "... المحترم", "... هستم", "... صاحبہ", "... हूँ", "... बोल रही हूँ" (am
+# speaking); "שלום רב" greets no one;
 # Hindi "tell (it)" after "name" asks for one ("आपका पूरा नाम बताइए"); Thai "born", "aged", "phone" ("เด็กชายภูริ เกิด
 # 14 ส.ค. 2564")
 _CLOSERS = frozenset(
-    "المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं बताइए बताएं बताओ เกิด อายุ โทร".split()
+    "المحترم المحترمة على عبر في بخصوص هستم هست صاحب صاحبہ صاحبه جی רב לכולם है हूँ हूं बताइए बताएं बताओ बोल "
+    "เกิด อายุ โทร".split()
 )
 # A place's word after a name, or read into it: a colony, a road or a square named after a person
 # "மகாத்மா காந்தி சாலை"), no person
@@ -83,6 +86,12 @@ _CONNECTORS = frozenset("بن بنت ابن عبد أبو ابو آل".split())
 _SENTENCE_OPENERS = frozenset(
     "السلام وعليكم مرحبا أهلا اهلا لا نعم ما إذا اذا وإذا ممكن تمام طيب شكرا مشكور مشكورة هل".split()
 )
+# The person labels that also label a chat's speakers (customer, caller, paramedic)
+_SPEAKERS = frozenset("العميل العميلة المتصل المتصلة المسعف المسعفة".split())
+
+
+# Hindi forms of address that call no one by name after a greeting ("नमस्ते मैडम", "नमस्ते जी")
+_FORMS_OF_ADDRESS = frozenset("जी सर मैडम मैम".split())
 # Thai "คุณ" (Khun) before a kin word or a role calls no one by name: "คุณแม่", "คุณลูกค้า"
 _THAI_KHUN_ROLES = tuple("แม่ พ่อ ลูกค้า ครู หมอ ป้า ลุง ยาย ตา".split())
 
@@ -124,8 +133,17 @@ def cued_names(text: str) -> list[tuple[int, int]]:
         name = _name_after(text, m.end(), cut=kind in ("title", "my_name"))
         if name is not None and m.group().startswith("คุณ") and text.startswith(_THAI_KHUN_ROLES, name[0]):
             continue
-        if name is not None and text[name[0] : name[1]].split()[0] in _SENTENCE_OPENERS:
+        if name is not None and text[name[0] : name[1]].split()[0] in _SENTENCE_OPENERS | _FORMS_OF_ADDRESS:
             continue  # a chat's speaker saying a sentence: "العميل: السلام عليكم، طلبي ..."
+        if (
+            kind == "greeting"
+            and name is not None
+            and m.group(kind) in _SPEAKERS
+            and opens_turns(text, m.group(kind))
+            and not is_given_name(text[name[0] : name[1]].split()[0])
+        ):
+            continue  # a chat's speaker label, the words after it said ("العميل: ممتاز، يعطيك العافية"), unless they
+            # open with a given name (the answer to "your full name?")
         if name is not None and any(w in _I_AM for w in text[name[0] : name[1]].split()[1:]):
             continue  # "I" inside: a sentence ("المتصل: رقمي أنا أحسن: ...", my number is better)
         if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):

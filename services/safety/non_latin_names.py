@@ -134,6 +134,11 @@ _GREEK_INITIAL_SURNAME = re.compile(
 )
 
 
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` (in one of the scripts read here, any of its forms) is a listed given name."""
+    return bool(_forms(word.lower()) & name_lists()[0])
+
+
 def known_names(text: str) -> list[tuple[int, int]]:
     """(start, end) of the names of two or three words side by side that hold a listed given name and a listed
     or surname-shaped word beside it, and of a Greek initial before a Greek surname's shape (see the module's

@@ -85,6 +85,7 @@ from services.safety.tables import (
     is_mark,
     key_kind,
     normal_key,
+    opens_turns,
     record_fields,
     sql_values,
     table_columns,
@@ -207,6 +208,8 @@ _NOT_PERSON_WORDS = set(
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     directeur directrice président présidente maire ministre préfet procureur recteur doyen
     architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
+    eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus förderverein
+    gymnázium laboratório cultuurfonds
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -334,8 +337,8 @@ _LEAD = (
         "chị cô chú bác ông bà "
         # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
         # Yılmaz"); not "Ola" (a given name)
-        "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba sayın habari kumusta "
-        "howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
+        "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba günaydın sayın habari "
+        "kumusta howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
         # Hungarian "the late" before a name ("néhai Szabó Lajosné")
         "néhai".split()
     )
@@ -371,7 +374,10 @@ STAMP = r"(?:\[[^\]\n]{1,25}\][ \t]*)?"
 # (also "my real / full / legal name is"; Serbo-Croatian, Polish, Czech and Slovak "is called", "I am called": "da se
 # zove Zdravko", "nazywam się")
 _INTRODUCED_BEFORE = re.compile(
-    r"(?i)(?=[gjmnsvwz])\b(?:my (?:(?:real|full|legal|actual) )?name is|my name's|name's"
+    r"(?i)(?=[gijmnosvwz])\b(?:my (?:(?:real|full|legal|actual) )?name is|my name's|name's"
+    # "my name is", "I am called" in Portuguese, Spanish, French, Italian, German and Dutch
+    r"|o meu nome [ée]|meu nome [ée]|mi nombre es|me llamo|je m['’]appelle|mon nom est|mi chiamo|il mio nome [èe]"
+    r"|ich hei(?:ß|ss)e|mein name ist|mijn naam is|ik heet"
     r"|magac(?:aygu|iisu|eedu|ayga)\s+waa"
     r"|zovem se|se zove|zove se|nazywam się|jmenuji se|volám sa"
     r"|(?:wiil|gabadh)(?:keyga|kayga|ayda)\s+waa)\s*$"
@@ -445,7 +451,11 @@ _KIN_AFTER = re.compile(
     rf"(?i)[ \t]*\([ \t]*(?:{_KIN_WORDS}|spouse|son-in-law|daughter-in-law|stepson|stepdaughter|ehefrau|ehemann|"
     r"mutter|vater|schwieger(?:tochter|sohn|mutter|vater)|lebensgef[äa]hrt(?:e|in)|épouse|epouse|époux|epoux|"
     r"petit-fils|petite-fille|mère|mere|père|pere|frère|frere|sœur|soeur|madre|padre|mãe|pai|kızı|oğlu|eşi|annesi|"
-    r"babası|echtgeno(?:te|ot)|zoon|dochter|moeder|vader)[ \t]*[),]"
+    r"babası|echtgeno(?:te|ot)|zoon|dochter|moeder|vader|"
+    # French, Italian, Portuguese and Spanish uncles, aunts, cousins and partners ("Karim (oncle)"); Polish kin
+    r"oncle|tante|neveu|ni[èe]ce|compagne|compagnon|conjointe?|beau-fr[èe]re|belle-s(?:œ|oe)ur|grand-m[èe]re|"
+    r"grand-p[èe]re|zi[oa]|nonn[oa]|fratello|sorella|cugin[oa]|compagn[oa]|t[íi][oa]|prim[oa]|irm[ãa]o?|"
+    rf"av[óô]|sobrin[oa]|cuñad[oa]|{'|'.join(_POLISH_KIN)})[ \t]*[),]"
 )
 # Guillemets and German quotes around a whole run: the name of a ship, an airport, a work ("MS «Abel Tasman»",
 # Flughafen München „Franz Josef Strauß“); people's names go unquoted
@@ -493,7 +503,7 @@ _SPEAKER_ROLE_WORDS = (
     администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
     상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception klijent klijenta 내담자 afisa
     asiakas soittaja hätäkeskus 재판장 판사 증인 변호사 원고 피고 검사 사건 작가 प्रश्न उत्तर
-    usuária usuário usuaria usuario utilizador utilizadora
+    usuária usuário usuaria usuario utilizador utilizadora कॉलर gestur starfsmaður fundi
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -1027,7 +1037,8 @@ _GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the t
     r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)"
     r"(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
-    r"|hej|hei|merhaba|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)[,!]?\s*$"
+    r"|hej|hei|merhaba|g[üu]nayd[ıi]n|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)"
+    r"[,!]?\s*$"
 )
 
 # "the" right before a run: "the Davis Cup", "the Ruy Lopez", "The Orion Nebula" name things, not people; so
@@ -1679,6 +1690,12 @@ class NameRecognizer(EntityRecognizer):
         found = []
         for field in record_fields(text):
             if field.kind in ("name", "given", "family"):
+                value = text[field.start : field.end]
+                first = next((c for c in value if c.isalpha()), "A")
+                uncased = not first.isupper() and not first.islower()
+                if uncased and opens_turns(text, field.key) and not non_latin_names.is_given_name(value.split()[0]):
+                    continue  # a chat's speaker, in a script without capitals: the words after it are said, unless
+                    # they open with a known name (the answer to "your full name?")
                 slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
                 parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
                 names = self._field_name_parts(field.key, text, parts)

@@ -37,6 +37,13 @@ def table_cells(line: str, separator: str) -> list[tuple[int, int]]:
 _RULE_LINE = re.compile(r"[ \t]*[-+=]{3,}[-+=| \t]*")
 
 
+def opens_turns(text: str, label: str) -> bool:
+    """Whether ``label`` and a colon open two lines of ``text`` at least (after a chat's time stamp): a chat's or a
+    transcript's speaker, the words after it said, not a record's value ("العميل: ممتاز، يعطيك العافية")."""
+    turn = re.compile(rf"(?m)^[ \t]*(?:\[[^\]\n]{{1,30}}\][ \t]*)?{re.escape(label)}[ \t]*:")
+    return len(turn.findall(text)) >= 2
+
+
 def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, int]]:
     """(header cell, start, end) of each cell under a header cell that ``header`` matches whole, in a
     table of ``text``: a header row (cells split by "|", ",", ";" or a tab; none inside double quotes), then the
@@ -97,7 +104,7 @@ _KEY_KINDS = {
         "fullname name patientname customername clientname contactname holdername accountholder cardholder "
         "cardholdername accountname accountholdername guestname passengername paxname employeename staffname "
         "membername studentname applicantname tenantname insuredname policyholder beneficiary payee payeename "
-        "recipient recipientname empfänger empfaenger kontoinhaber titular nombrecompleto nomcomplet "
+        "recipient recipientname empfänger empfaenger kontoinhaber tenaamstelling titular nombrecompleto nomcomplet "
         "nomecompleto namalengkap nama hoten họtên фио фиo 氏名 姓名 이름 성명 hóspede hospede guest "
         "नाम पूरानाम रोगीकानाम मरीजकानाम ชื่อ ชื่อผู้ป่วย ชื่อนามสกุล ชื่อสกุล ชื่อผู้รับ নাম পুরোনাম பெயர் పేరు "
         "نام نامکامل الاسم الاسمالكامل שם שםמלא ονοματεπώνυμο "
@@ -200,7 +207,10 @@ ROLE_NAME_KEYS = frozenset(
         # "الابن: ...", "गवाह: ...", "tolk: ...", "baba adı: ..."), who held an interview (Polish), a salesperson
         "المدرب المدربة الزوجة الزوج الابن الابنة الشهود الشاهد العاملة العامل المترجم المترجمة الموظفةالمسؤولة "
         "الموظفالمسؤول توقيعالرياضي खिलाड़ी देखभालकर्ता निष्पादक गवाह tolk tercüman tercuman yabancı babaadı "
-        "anneadı rozmowęprzeprowadziła rozmowęprzeprowadził satışdanışmanı"
+        "anneadı rozmowęprzeprowadziła rozmowęprzeprowadził satışdanışmanı "
+        # a technician, who took a delivery or a case in Swahili, Vietnamese, Turkish and Thai
+        # ("Fundi: Baraka", "Kỹ thuật viên: Tuấn", "Teslim alan: Selin", "ผู้รับเรื่อง: ณัฐวุฒิ")
+        "fundi kỹthuậtviên teslimalan teslimeden ผู้รับเรื่อง"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}

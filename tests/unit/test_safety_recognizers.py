@@ -4636,3 +4636,47 @@ def test_vietnamese_kin_words_before_a_name(text, names):
 )
 def test_a_greek_initial_before_a_surname(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (  # a chat's speaker label in Arabic: the words after it are said, not a name
+            "[10:42] العميل: الجوال +966 55 814 2730\n[10:43] الموظف: تمام\n[10:44] العميل: جرّبت مرتين، نفس المشكلة",
+            [],
+        ),
+        (  # unless they open with a given name: the answer to "your full name?"
+            "الموظفة: ممكن الاسم الكامل؟\nالعميل: فيصل بن عبدالله القحطاني، الجوال 0551 873 264\nالعميل: نعم",
+            ["فيصل بن عبدالله القحطاني"],
+        ),
+        (  # Hindi "caller" as a speaker; "madam" after a greeting calls no one by name; "am speaking" closes a name
+            "कॉलर: नमस्ते मैडम, मैं राजेश कुमार यादव बोल रहा हूँ।\nएजेंट: जी\nकॉलर: धन्यवाद मैडम।",
+            ["राजेश कुमार यादव"],
+        ),
+        ("एजेंट: नमस्कार, बोर्ड हेल्पलाइन में आपका स्वागत है, मैं प्रिया बोल रही हूँ।", ["प्रिया"]),
+        ("[14:03] Gestur: Góðan dag, ég bókaði íshellaferð", []),  # Icelandic "guest"
+    ],
+)
+def test_speakers_turns_and_forms_of_address_in_arabic_hindi_and_icelandic_chats(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Autre personne à prévenir : Karim (oncle) – +33 7 81 22 05 46", ["Karim"]),  # kin words in brackets
+        ("- Personne à prévenir : Claire (compagne), 07 62 15 90 44", ["Claire"]),
+        ("Contatto: Marco (zio), 333 1234567", ["Marco"]),
+        ("Tarehe ya kuchukua: 18/11/2024\nFundi: Baraka\nDhamana: siku 30", ["Baraka"]),  # a role's field
+        ("Ngày hẹn trả: 25/10/2024\nKỹ thuật viên: Tuấn", ["Tuấn"]),
+        ("Teslim alan: Selin (depo görevlisi)", ["Selin"]),
+        ("ผู้รับเรื่อง: ณัฐวุฒิ (ทีมซัพพอร์ต)", ["ณัฐวุฒิ"]),
+        ('2024-07-03 INFO tegenrekening=NL81RABO0312845907 tenaamstelling="F. de Wit"', ["F. de Wit"]),
+        ("ATENDENTE: Olá, meu nome é Thaís, boa tarde.", ["Thaís"]),  # "my name is" in Romance languages
+        ("Hola, me llamo Lupita y llamo por el préstamo", ["Lupita"]),
+        ("[09:15] Transportes Ipê: Olá! Fazemos sim", []),  # a firm's words
+        ("[09:04] Şifa Eczanesi: Günaydın Ayşe Hanım, geçmiş olsun", ["Ayşe Hanım"]),  # a Turkish greeting
+    ],
+)
+def test_kin_in_brackets_role_fields_introductions_and_firms(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -381,11 +381,13 @@ _ADDRESS_PATTERNS = [
     r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
     r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
-    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10" (or "2059/80b"), a flat or a
+    # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10" (or "2059/80b"; a Czech square's
+    # or embankment's word in lower case after its name: "Karlovo náměstí 32/17, 120 00 Praha 2"), a flat or a
     # Greek floor and a line break between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα", "Εγνατίας 112, 4ος
     # όροφος, 546 30 Θεσσαλονίκη"), a Greek town's city after it, ending its line or sentence ("551 31 Καλαμαριά,
     # Θεσσαλονίκη")
-    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY} \d{{1,4}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?){{0,2}}"
+    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY}(?: (?:náměstí|nábřeží|třída))? \d{{1,4}}[A-Za-z]?"
+    r"(?:/\d{1,4}[A-Za-z]?){0,2}"
     rf"(?:,[ \t]*(?:{_CAP_ANY}[ \t]?\d{{1,4}}|\d{{1,2}}(?:ος|ο|ου)[ \t]+(?:όροφος|ορόφου)))?(?:,\s*|[ \t]*\n[ \t]*)"
     rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}"
     r"(?:,[ \t]*(?!Τηλ|ΤΗΛ|Κιν|ΚΙΝ)[Α-ΩΆ-Ώ][\w-]{3,}(?=[ \t]*(?:\n|\Z|[.;)])))?",
@@ -407,16 +409,25 @@ _ADDRESS_PATTERNS = [
     # "Dæmningen 41, 2. th., 7100 Vejle"
     rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*(?:\d{{1,2}}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?"
     rf"\s+\d{{4}}\s+{_CONTINENTAL_TOWN}",
-    # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4."
+    # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4.", "... II. emelet 5."
     rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
-    r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?)?",
+    r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?)?",
+    # Arabic: a building's number, a street's word and name, then two parts or more after commas (a district, a
+    # floor, a flat, a town and postcode): "8228 شارع الأمير سلطان، حي الملز، الرياض 12641، الرقم الإضافي 3317",
+    # "١٤ شارع الجلاء، الدور الثالث، شقة ٦، المنصورة، الدقهلية"
+    r"(?<![\w/-])[0-9٠-٩]{1,5}[ \t]+(?:شارع|طريق)[ \t]+[^\d\n،,؟.—–:]{2,30}(?:[،,][ \t]*[^\n،,؟.—–:]{2,40}){2,6}"
+    r"(?<![ \t])",
+    # Hindi: a house's, a flat's or a plot's number, parts after commas, a six-digit PIN: "मकान नंबर 45, गली नंबर 3,
+    # शास्त्री नगर, जयपुर, राजस्थान 302016", "फ्लैट नं. 402, साई कृपा अपार्टमेंट, सेक्टर 21, नेरुल, नवी मुंबई 400706"
+    r"(?:मकान|फ्लैट|प्लॉट|हाउस)[ \t]+(?:नंबर|नं\.)[ \t]*[0-9०-९]{1,5}(?:[,،][ \t]*[^\n,।]{2,40}?){1,6}[ \t]*[–—-]?[ \t]*"
+    r"[0-9०-९]{6}(?![0-9०-९])",
     # Indonesian: "Jl. Kaliurang KM 7,5 Gg. Pandega Marta No. 12, Condongcatur, Depok, Sleman, DI Yogyakarta 55283"
     # (the street, its house number after "No.", perhaps RT/RW, the village, districts and a five-digit postcode)
     r"\b(?:Jl|Jln|Jalan)\.?\s+[A-Z](?:[^\n,]|,(?=\d)){1,60}?\bNo\.?\s*\d{1,4}[A-Z]?(?:\s*,?\s*RT\.?\s*\d{1,3}\s*/\s*RW\.?\s*\d{1,3})?"
     r"(?:,\s*[^,\n\d]{2,40}){1,5},?\s+\d{5}(?!\d)",
     # Hungarian, the street first: "Bartók Béla út 64. 3/2, 1114 Budapest", "Váci utca 12. II. em. 4., 1052 Budapest"
     rf"{_CAP_FIRST}\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
-    r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
+    r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
     rf"{_CAP}",
     # a house named by its kind and its town, a full UK postcode: "Hillfoot Cottage, Bridge of Weir PA11 3SY"
     rf"{_CAP_FIRST}\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"

@@ -473,7 +473,7 @@ _DOB = re.compile(
     # check.\nCaller: ..."; not "DOB checked.\nNext visit: ...")
     r"|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?(?=[?؟][ \t]*\n)|(?:\s+(?:[^\W\d_]|['’-])+){1,6}?[?؟](?=[ \t]+\d)"
     r"|\s+(?:for|to)(?:\s+(?:[^\W\d_]|['’])+){1,5}?(?=\.[ \t]*\n)"
-    r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις))*"
+    r"|(?:\s+(?:is|was|on|in|as|am|of|le|el|il|em|den|op|la|στις|είναι))*"  # (Greek "is")
     # (the document it is read from: "DOB on ID 30/06/2006", "date of birth on the passport: ...")
     r"(?:\s+on\s+(?:the\s+|his\s+|her\s+|my\s+)?(?:id|passport|card|licen[cs]e|form|file|record)\b)?)"
     # then a label of up to three words before a colon ("Date of birth on both: ..."), an XML

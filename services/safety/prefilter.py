@@ -159,8 +159,8 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "GluedEmailRecognizer": "470c6a471bc27c67",
-    "AddressRecognizer": "9a850673140b87cf",
-    "DateOfBirthRecognizer": "4d5511404068a513",
+    "AddressRecognizer": "37fae2d4bfa4aacf",
+    "DateOfBirthRecognizer": "a6493865d17513d8",
 }
 
 

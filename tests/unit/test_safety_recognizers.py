@@ -4680,3 +4680,42 @@ def test_speakers_turns_and_forms_of_address_in_arabic_hindi_and_icelandic_chats
 )
 def test_kin_in_brackets_role_fields_introductions_and_firms(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "addresses"),
+    [
+        (  # Hindi: a house's or a flat's number, parts after commas, a PIN
+            "कॉलर: मकान नंबर 112, गली नंबर 4, शिव नगर, रोहतक, हरियाणा – 124001।",
+            ["मकान नंबर 112, गली नंबर 4, शिव नगर, रोहतक, हरियाणा – 124001"],
+        ),
+        (
+            "ग्राहक: फ्लैट नं. 402, साई कृपा अपार्टमेंट, सेक्टर 21, नेरुल, नवी मुंबई 400706।",
+            ["फ्लैट नं. 402, साई कृपा अपार्टमेंट, सेक्टर 21, नेरुल, नवी मुंबई 400706"],
+        ),
+        (  # Arabic: a building's number, a street, parts after commas; a dash and a phone after it are no part
+            "نأكد العنوان الوطني:\n8228 شارع الأمير سلطان، حي الملز، الرياض 12641، الرقم الإضافي 3317\nالعميل: صح",
+            ["8228 شارع الأمير سلطان، حي الملز، الرياض 12641، الرقم الإضافي 3317"],
+        ),
+        (
+            "٤٥ شارع جامعة الدول العربية، المهندسين، الجيزة — ت: ٠٢ ٣٣٠٤ ٧٨١٢",
+            ["٤٥ شارع جامعة الدول العربية، المهندسين، الجيزة"],
+        ),
+        ("الطلب رقم 15 شارع للتوصيل", []),  # a street's word alone after a number: no parts after it
+        (  # a Czech square's word in lower case; a Hungarian floor spelt out
+            "LÉKÁRNA U ZLATÉHO HADA\nKarlovo náměstí 32/17, 120 00 Praha 2\nIČO: 27481230",
+            ["Karlovo náměstí 32/17, 120 00 Praha 2"],
+        ),
+        (
+            "Mijn nieuwe adres is:\n1061 Budapest, Király utca 26. II. emelet 5.",
+            ["1061 Budapest, Király utca 26. II. emelet 5."],
+        ),
+    ],
+)
+def test_hindi_arabic_czech_and_hungarian_addresses(text, addresses):
+    assert spans(AddressRecognizer(), text) == addresses
+
+
+def test_a_greek_date_of_birth_after_is():
+    text = "Η δική μου ημερομηνία γέννησης είναι 05/04/1980."
+    assert spans(DateOfBirthRecognizer(), text) == ["05/04/1980"]

@@ -88,8 +88,6 @@ _SENTENCE_OPENERS = frozenset(
 )
 # The person labels that also label a chat's speakers (customer, caller, paramedic)
 _SPEAKERS = frozenset("العميل العميلة المتصل المتصلة المسعف المسعفة".split())
-
-
 # Hindi forms of address that call no one by name after a greeting ("नमस्ते मैडम", "नमस्ते जी")
 _FORMS_OF_ADDRESS = frozenset("जी सर मैडम मैम".split())
 # Thai "คุณ" (Khun) before a kin word or a role calls no one by name: "คุณแม่", "คุณลูกค้า"

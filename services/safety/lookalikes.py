@@ -598,12 +598,12 @@ _DIALLED = re.compile(
 # A shorter number (eight or nine digits: Nordic, Polish, Iberian, Peruvian mobiles) counts after a cue
 # when it is valid in a region the text points to (services/safety/phone_regions.py).
 MIN_CUED_DIGITS = 8
-# An Indian mobile number as India writes it, five digits, a space, five digits ("98110 47263"): valid
-# there, it counts with no cue and no "+91" (no other country groups its numbers so); not a barcode's
-# middle ("UPC 0 84639 21057", "0 71641 02113 5").
 # Brazil's numbers as Brazilians write them, the area code in brackets, a hyphen before the last four digits
 # ("(11) 99871-4320", "(21) 3345-8812"): valid in Brazil whatever region the text points to
 _BRAZILIAN_NUMBER = re.compile(r"(?<![\w(])\(\d{2}\)[ \t]?9?\d{4}-\d{4}(?![\w-])")
+# An Indian mobile number as India writes it, five digits, a space, five digits ("98110 47263"): valid
+# there, it counts with no cue and no "+91" (no other country groups its numbers so); not a barcode's
+# middle ("UPC 0 84639 21057", "0 71641 02113 5").
 _INDIAN_MOBILE = re.compile(r"(?<![\w+-])[6-9]\d{4} \d{5}(?![\w-]| \d\b)")
 # An airline booking's contact line: a PNR's SSR CTCM element holds the passenger's mobile with its country
 # code and no "+" ("6 CTCM KL HK1 2348035552211/P1", "SSR CTCM NH HK1/819022418835"; CTCE is the e-mail's).

@@ -261,9 +261,9 @@ def encoded_email_recognizer() -> Any:
 # An e-mail address in Latin letters glued to a word in another script, as Japanese, Chinese and Korean write
 # it ("メールはharuto.takahashi92@docomo.ne.jpでお願いします": Presidio's pattern reads the glued letters as the
 # address's and finds no valid domain); the prefilter runs it only on texts holding "@" and a character past ASCII.
-_ADDRESS = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 _GLUED_EMAIL = (
-    rf"(?<![A-Za-z0-9._%+-]){_ADDRESS}(?=[^\x00-\x7f])|(?<=[^\x00-\x7f\s]){_ADDRESS}(?![A-Za-z0-9.-]*[A-Za-z0-9])"
+    rf"(?<![A-Za-z0-9._%+-]){_EMAIL}(?=[^\x00-\x7f])|(?<=[^\x00-\x7f\s]){_EMAIL}(?![A-Za-z0-9.-]*[A-Za-z0-9])"
 )
 
 

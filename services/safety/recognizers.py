@@ -1695,7 +1695,7 @@ class NameRecognizer(EntityRecognizer):
                 uncased = not first.isupper() and not first.islower()
                 if uncased and opens_turns(text, field.key) and not non_latin_names.is_given_name(value.split()[0]):
                     continue  # a chat's speaker, in a script without capitals: the words after it are said, unless
-                    # they open with a known name (the answer to "your full name?")
+                    # they open with a listed given name (the answer to "your full name?")
                 slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
                 parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
                 names = self._field_name_parts(field.key, text, parts)

@@ -1050,3 +1050,10 @@ def test_a_quad_after_an_arabic_version_word_is_a_version():
     from services.safety.pii import PiiDetector
 
     assert [e for e in PiiDetector(tagger_path=None).detect(text, ["IP_ADDRESS"]) if e.type == "IP_ADDRESS"] == []
+
+
+def test_an_ssn_its_writer_calls_my_typo_is_still_redacted(pii_detector):
+    # (the correction words read "that was a typo", not "my typo": README, "Thirty-third held-out set")
+    text = "(Payroll): The SSN in the first attachment reads 512-48-9037, that was my typo in the intake form."
+    assert _found(pii_detector, text, "US_SSN") == ["512-48-9037"]
+    assert _found(pii_detector, text.replace("my typo", "a typo"), "US_SSN") == []

@@ -40,9 +40,9 @@ MODEL_FILE = "pii_tagger.crfsuite"
 CONFIG_FILE = "pii_tagger.json"  # how the model was trained (rule features or not), beside it
 # Word clusters the model reads (``WordClusters``): wordpiece -> cluster id, written beside the model
 CLUSTERS_FILE = "pii_tagger_clusters.json"
-# Words whose features each per-word cache keeps (three caches: ``word_features``, ``_lent_by``,
-# ``WordClusters.lent``). 16,384 hit as often as 50,000 on the development sets' stream and hold a
-# fifth of the resident memory when full (``loadtests/bench_tagger_cache.py``; README, PII "Round 5").
+# Words whose features each per-word cache keeps (``word_features``, ``_lent_by``, and per model
+# ``WordClusters.lent`` and ``ModelAttributes.parts``). 16,384 hit as often as 50,000 on the development sets'
+# stream and hold a fifth of the resident memory when full (``loadtests/bench_tagger_cache.py``; README, PII "Round 5").
 CACHED_WORDS = 16_384
 SCORE = 0.8  # what a tagged span scores in Presidio: under the rules' 0.85/0.9, so a rule's span wins an overlap
 # A span is reported when each of its tokens' tags has at least this marginal probability
@@ -258,13 +258,24 @@ def _lent_by(word: str) -> _Lent:
     )
 
 
-@functools.lru_cache(maxsize=CACHED_WORDS)
-def _kept_parts(word: str, attributes: frozenset[str]) -> tuple[tuple[str, ...], _Lent]:
-    """``word``'s own features and its ``_Lent``, only those of ``attributes`` (a model's: CRFsuite ignores the
-    attributes it has no weights for, so leaving them out changes no tag)."""
-    lent = _lent_by(word)
-    views = tuple(tuple(f for f in view if f in attributes) for view in lent.views)
-    return tuple(f for f in word_features(word) if f in attributes), _Lent(views, lent.birth_cue)
+class ModelAttributes:
+    """The attributes a model has weights for, and each word's features kept to those (``parts``: CRFsuite ignores
+    the attributes it has no weights for, so leaving them out changes no tag). The per-word cache belongs to the
+    model: a cache shared by every model and keyed by the set compared two equal sets of ~30,000 attributes on
+    each hit when two taggers of one model shared a process (``bench_pii``'s detector and its guard's)."""
+
+    def __init__(self, names: frozenset[str]):
+        self.names = names
+        self.parts = functools.lru_cache(maxsize=CACHED_WORDS)(self._parts)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def _parts(self, word: str) -> tuple[tuple[str, ...], _Lent]:
+        """``word``'s own features and its ``_Lent``, only those of the model's attributes."""
+        names, lent = self.names, _lent_by(word)
+        views = tuple(tuple(f for f in view if f in names) for view in lent.views)
+        return tuple(f for f in word_features(word) if f in names), _Lent(views, lent.birth_cue)
 
 
 def _speaker(tokens: Sequence[Token], i: int) -> bool:
@@ -282,7 +293,7 @@ def features(
     tokens: Sequence[Token],
     rule_labels: Sequence[str] | None = None,
     clusters: WordClusters | None = None,
-    attributes: frozenset[str] | None = None,
+    attributes: ModelAttributes | None = None,
 ) -> list[list[str]]:
     """CRFsuite features per token. ``rule_labels``: per token, the type of the rule span holding it ("" if
     none); ``clusters``: the word clusters the model reads (its own and its neighbours' at -1, +1), if any;
@@ -297,7 +308,7 @@ def features(
     if attributes is None:
         parts = [(word_features(t.text), _lent_by(t.text)) for t in tokens]
     else:
-        parts = [_kept_parts(t.text, attributes) for t in tokens]
+        parts = [attributes.parts(t.text) for t in tokens]
     lends = [lent_by for _, lent_by in parts]
     for i, tok in enumerate(tokens):
         if tok.line_start:
@@ -448,7 +459,7 @@ class PiiTagger:
         self._tagger.open(str(path))
         # the attributes it has weights for: a row holds only those (about a fifth of a row's name words and lines
         # it never met)
-        self._attributes = frozenset(self._tagger.info().attributes)
+        self._attributes = ModelAttributes(frozenset(self._tagger.info().attributes))
 
     def tag(
         self, tokens: Sequence[Token], rule_spans: Iterable[tuple[str, int, int]] = ()

@@ -130,6 +130,31 @@ def test_a_tiny_model_finds_a_name_it_was_taught_in_a_new_sentence(tmp_path):
     assert tagger.tag(tokens_of(doc_of("The invoice was paid yesterday"))) == []
 
 
+def test_two_taggers_of_one_model_never_compare_their_attribute_sets(tmp_path, monkeypatch):
+    """Each tagger keeps its own per-word cache of the features its model reads: a second tagger of the same model
+    in the process (``bench_pii``'s detector beside its guard's) never meets a cache entry of the first's, so their
+    two equal attribute sets (29,760 names for the shipped model) are never compared. A cache keyed by the set and
+    shared by both compared them on every word: the guard ran at 420 ms a check instead of 15."""
+    from services.safety import tagger as module
+
+    compared = []
+
+    class Attributes(frozenset):
+        __hash__ = frozenset.__hash__
+
+        def __eq__(self, other):
+            compared.append(other)
+            return frozenset.__eq__(self, other)
+
+    train([(*labelled(t, n), None) for t in TEMPLATES for n in NAMES], tmp_path / MODEL_FILE, iterations=20)
+    monkeypatch.setattr(module, "frozenset", Attributes, raising=False)  # the set each tagger builds of its model's
+    first, second = PiiTagger(tmp_path / MODEL_FILE), PiiTagger(tmp_path / MODEL_FILE)
+    monkeypatch.undo()
+    tokens = tokens_of(doc_of("Yesterday Vashtie Murrow phoned about the invoice"))
+    assert first.tag(tokens) == second.tag(tokens) == first.tag(tokens)
+    assert compared == []
+
+
 def test_a_missing_model_raises_a_clear_error_and_the_detector_falls_back_to_the_rules(tmp_path, caplog):
     from services.safety.pii import PiiDetector
 
@@ -394,7 +419,7 @@ def test_the_per_word_caches_keep_at_most_cached_words_each():
     from services.safety import tagger
 
     clusters = WordClusters({"dorothy": 7})
-    caches = (tagger.word_features, tagger._lent_by, tagger._kept_parts, clusters.lent)
+    caches = (tagger.word_features, tagger._lent_by, tagger.ModelAttributes(frozenset()).parts, clusters.lent)
     assert [c.cache_info().maxsize for c in caches] == [tagger.CACHED_WORDS] * 4
     assert not hasattr(clusters.of, "cache_info")  # asked only when ``lent`` misses: no cache of its own
     for i in range(tagger.CACHED_WORDS + 10):
@@ -413,7 +438,7 @@ def test_a_row_holds_only_the_models_attributes_and_tags_as_the_whole_row(pii_de
 
     tagger = pii_detector.tagger
     model = tagger._tagger
-    assert len(tagger._attributes) > 10_000
+    assert len(tagger._attributes.names) > 10_000
     whole = kept = 0
     for name in ("heldout5", "heldout27", "heldout28"):
         for row in load(name):

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-from services.safety.non_latin_names import is_given_name
-from services.safety.tables import MARKS, opens_turns
+from services.safety.non_latin_names import said_by_speaker
+from services.safety.tables import MARKS
 
 # The scripts read here: Hebrew, Arabic (Persian and Urdu letters too), the Indic scripts to Sinhala, Thai, Lao,
 # Georgian, Ethiopic, Khmer; and Greek, whose names the Latin rules do not read (its titles only)
@@ -137,11 +137,9 @@ def cued_names(text: str) -> list[tuple[int, int]]:
             kind == "greeting"
             and name is not None
             and m.group(kind) in _SPEAKERS
-            and opens_turns(text, m.group(kind))
-            and not is_given_name(text[name[0] : name[1]].split()[0])
+            and said_by_speaker(text, m.group(kind), text[name[0] : name[1]])
         ):
-            continue  # a chat's speaker label, the words after it said ("العميل: ممتاز، يعطيك العافية"), unless they
-            # open with a given name (the answer to "your full name?")
+            continue  # a chat's speaker label, the words after it said
         if name is not None and any(w in _I_AM for w in text[name[0] : name[1]].split()[1:]):
             continue  # "I" inside: a sentence ("المتصل: رقمي أنا أحسن: ...", my number is better)
         if name is None or _CUE.fullmatch(text, name[0], name[0] + len(text[name[0] : name[1]].split()[0])):

@@ -334,8 +334,8 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
 # "falsch", "ein Zahlendreher", "equivocado", "błędny"): the vocabulary every check for a value taken back reads
 # (an SSN's and a phone number's here, a date of birth's in ``birth_dates``)
 SAID_WRONG = (
-    r"(?:wrong|incorrect|a\s+typo|not\s+(?:right|correct|mine)|falsch|ein\s+zahlendreher|err[oó]ne[oa]|incorrect[oa]|"
-    r"equivocad[oa]|faux|fausse|b[łl][ęe]dny|sbagliat[oa]|errad[oa])\b"
+    r"(?:wrong|incorrect|(?:a|my)\s+typo|mistyped|not\s+(?:right|correct|mine)|falsch|ein\s+zahlendreher|"
+    r"err[oó]ne[oa]|incorrect[oa]|equivocad[oa]|faux|fausse|b[łl][ęe]dny|sbagliat[oa]|errad[oa])\b"
 )
 IS_SAID_WRONG = rf"(?:is|was|war|era|est|jest|è|é|ist)\s+{SAID_WRONG}"  # "war falsch", "è sbagliato"
 # A value its writer says is wrong right after it ("... as 327-51-0942. That is wrong; my number is ...", "...,

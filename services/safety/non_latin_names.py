@@ -24,7 +24,7 @@ import importlib
 import re
 import unicodedata
 
-from services.safety.tables import MARKS
+from services.safety.tables import MARKS, opens_turns
 
 _CYRILLIC_GREEK_UPPER = "А-ЯЁІЇЄҐЎЈЅЉЊЋЂЏΑ-ΩΆΈΉΊΌΎΏ"
 _CYRILLIC_GREEK_LOWER = "а-яёіїєґўјѕљњћђџα-ωάέήίόύώϊϋΐΰς"
@@ -137,6 +137,13 @@ _GREEK_INITIAL_SURNAME = re.compile(
 def is_given_name(word: str) -> bool:
     """Whether ``word`` (in one of the scripts read here, any of its forms) is a listed given name."""
     return bool(_forms(word.lower()) & name_lists()[0])
+
+
+def said_by_speaker(text: str, label: str, words: str) -> bool:
+    """Whether ``words`` after ``label`` are what a chat's speaker says, not a name: ``label`` opens two turns of
+    ``text`` at least (``tables.opens_turns``) and ``words`` do not open with a listed given name (the answer to
+    "your full name?": "العميل: ممتاز، يعطيك العافية" is said, "العميل: سارة الحربي" answers)."""
+    return opens_turns(text, label) and not is_given_name(words.split()[0])
 
 
 def known_names(text: str) -> list[tuple[int, int]]:

@@ -85,7 +85,6 @@ from services.safety.tables import (
     is_mark,
     key_kind,
     normal_key,
-    opens_turns,
     record_fields,
     sql_values,
     table_columns,
@@ -1693,9 +1692,8 @@ class NameRecognizer(EntityRecognizer):
                 value = text[field.start : field.end]
                 first = next((c for c in value if c.isalpha()), "A")
                 uncased = not first.isupper() and not first.islower()
-                if uncased and opens_turns(text, field.key) and not non_latin_names.is_given_name(value.split()[0]):
-                    continue  # a chat's speaker, in a script without capitals: the words after it are said, unless
-                    # they open with a listed given name (the answer to "your full name?")
+                if uncased and non_latin_names.said_by_speaker(text, field.key, value):
+                    continue  # a chat's speaker, in a script without capitals: the words after it said
                 slash = text.find(" / ", field.start, field.end)  # "박지훈 / PARK JIHOON": one name twice
                 parts = [(field.start, slash), (slash + 3, field.end)] if slash > 0 else [(field.start, field.end)]
                 names = self._field_name_parts(field.key, text, parts)

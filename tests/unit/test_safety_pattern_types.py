@@ -1052,8 +1052,9 @@ def test_a_quad_after_an_arabic_version_word_is_a_version():
     assert [e for e in PiiDetector(tagger_path=None).detect(text, ["IP_ADDRESS"]) if e.type == "IP_ADDRESS"] == []
 
 
-def test_an_ssn_its_writer_calls_my_typo_is_still_redacted(pii_detector):
-    # (the correction words read "that was a typo", not "my typo": README, "Thirty-third held-out set")
+def test_an_ssn_its_writer_calls_my_typo_or_mistyped_is_the_wrong_value(pii_detector):
+    # held-out 33's one SSN false hit (README, "Thirty-third held-out set"): "my typo" read as "a typo" since session 48
     text = "(Payroll): The SSN in the first attachment reads 512-48-9037, that was my typo in the intake form."
-    assert _found(pii_detector, text, "US_SSN") == ["512-48-9037"]
-    assert _found(pii_detector, text.replace("my typo", "a typo"), "US_SSN") == []
+    assert _found(pii_detector, text, "US_SSN") == []
+    assert _found(pii_detector, text.replace("my typo", "mistyped"), "US_SSN") == []
+    assert _found(pii_detector, text.replace("my typo", "my number"), "US_SSN") == ["512-48-9037"]

@@ -100,7 +100,8 @@ _IMAGE_BEFORE = re.compile(r"/[\w.-]+:$")
 _RELEASE_IN_CLAUSE = re.compile(
     r"(?i)(?<![^\W\d_])(?:version|firmware|software|release|build|kernel|revision|driver)s?(?![^\W\d_])"
     r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어|เฟิร์มแวร์|เวอร์ชั่?น|верс[иі][яіїю]?"
-    r"|إصدار|έκδοση"  # ("إصدار برنامج الموجّه 1.0.9.21", the router software's version)
+    r"|إصدار|έκδοση|גרס[התא]"  # ("إصدار برنامج الموجّه 1.0.9.21", the router software's version)
+    r"|(?i:(?<![^\W\d_])(?:versión|versão|versione|versie|versio|verze|verzi|verzia|wersj[aię])(?![^\W\d_]))"
 )
 # An address word run into a version's ("Client-Version", "server_version"): the compound names a release, the
 # clause holds no address word for it

@@ -207,8 +207,8 @@ _NOT_PERSON_WORDS = set(
     council puerta aeropuerto aeroporto aeroport flughafen estación hastalıkları odası
     directeur directrice président présidente maire ministre préfet procureur recteur doyen
     architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
-    eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus förderverein
-    gymnázium laboratório cultuurfonds
+    eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus
+    gymnázium laboratório cultuurfonds bandara sál halle ley
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -228,6 +228,13 @@ _LEGAL_FORMS = frozenset(
     "oü uab jsc s.l s.a s.l.u s.r.l s.p.a s.r.o a.s spol".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
+# Words of a foundation's, an association's or a trade firm's name that no person's name holds: a record's name
+# field holding one names no person either ("tenaamstelling: Stichting Voedselbank Utrecht-Oost")
+_FIRM_WORDS = frozenset(
+    "stichting woonstichting installatiebedrijf voedselbank foundation fundación fundação fondation stiftung "
+    "förderverein verein association asociación associação".split()
+)
+_NOT_PERSON_WORDS |= _FIRM_WORDS
 # A firm's legal form before its name: Indonesian "PT", "CV" ("PT Sinar Galuh Tekstil")
 _FIRM_FORM_BEFORE = re.compile(r"(?<![\w.])(?:PT|CV)\.?[ \t]+\Z")
 # Lower-case words after a run (or its possessive) that make it an eponym, not a person.
@@ -502,7 +509,8 @@ _SPEAKER_ROLE_WORDS = (
     администратор администраторка клиент клиентка оператор консультант консультантка konsultant konsultantka
     상담실장 실장 المتصل المتصلة उपयोगकर्ता सपोर्ट recepción recepcion reception klijent klijenta 내담자 afisa
     asiakas soittaja hätäkeskus 재판장 판사 증인 변호사 원고 피고 검사 사건 작가 प्रश्न उत्तर
-    usuária usuário usuaria usuario utilizador utilizadora कॉलर gestur starfsmaður fundi
+    usuária usuário usuaria usuario utilizador utilizadora कॉलर gestur starfsmaður fundi vatandaş görevli
+    mtangazaji msikilizaji
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -1741,6 +1749,8 @@ class NameRecognizer(EntityRecognizer):
             return False  # "Earl Grey loose", "Restart the router": a name's lower-case words are particles
         if value.split() and value.split()[-1].lower().strip(".,") in _LEGAL_FORMS:
             return False  # a firm: "Empfänger: Stadtwerke Hannover AG"
+        if any(w.lower().strip(".,") in _FIRM_WORDS for w in value.split()):
+            return False  # a foundation: "tenaamstelling: Stichting Voedselbank Utrecht-Oost"
         hl7 = _HL7_KEY.fullmatch(key) is not None
         if normal_key(key) in _GENERIC_NAME_KEYS or hl7:
             return self._name_cell("name", re.sub(r"[\^/]+", " ", value)) or (
@@ -2695,8 +2705,13 @@ def _in_thing_list(text: str, start: int) -> bool:
     return _THING_LIST_LABEL.search(text, max(window, last_break), start) is not None
 
 
-# A Vietnamese ward's, district's, province's, commune's or street's word in lower case right before a run
-_VIETNAMESE_PLACE_BEFORE = re.compile(r"(?<![^\W\d_])(?:phường|quận|huyện|tỉnh|xã|đường|phố)[ \t]+\Z")
+# A place's word in lower case right before a run: a Vietnamese ward's, district's, province's, commune's or street's,
+# a Mexican neighbourhood's or borough's ("colonia Letrán Valle, alcaldía Benito Juárez"), a birthplace's
+# ("natural de Belo Horizonte")
+_PLACE_WORD_BEFORE = re.compile(
+    r"(?<![^\W\d_])(?:phường|quận|huyện|tỉnh|xã|đường|phố|colonia|col\.|alcaldía|delegación|municipio"
+    r"|fraccionamiento|natural[ \t]+de)[ \t]+\Z"
+)
 # A list of three quoted strings or more, comma-separated, on one line
 _QUOTED_LIST = re.compile(r'"[^"\n]{1,60}"(?:[ \t]*,[ \t]*"[^"\n]{1,60}"){2,}')
 _LETTER_WORDS = re.compile(r"[^\W\d_]+(?:[-'’ ][^\W\d_]+)*")
@@ -2788,8 +2803,8 @@ def no_person_here(text: str, start: int, end: int) -> bool:
         return True  # "Vallès Metal S.L": a firm
     if _in_thing_list(text, start) or _PLACE_COMPOUND.search(run) or _in_quoted_list(text, start, end):
         return True
-    if _VIETNAMESE_PLACE_BEFORE.search(before, max(0, len(before) - 12)):  # (its words are short)
-        return True  # "phường Điện Biên", "đường Phạm Văn Đồng": a ward, a street named after a person
+    if _PLACE_WORD_BEFORE.search(before, max(0, len(before) - 20)):  # (its words are short)
+        return True  # "phường Điện Biên", "alcaldía Gustavo A. Madero": a ward, a borough named after a person
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
 
 

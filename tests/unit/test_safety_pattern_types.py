@@ -1052,6 +1052,22 @@ def test_a_quad_after_an_arabic_version_word_is_a_version():
     assert [e for e in PiiDetector(tagger_path=None).detect(text, ["IP_ADDRESS"]) if e.type == "IP_ADDRESS"] == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "גרסת האפליקציה הנדרשת לסריקת כרטיסים: 3.8.2.77, מזהה התקן",
+        "בשל שדרוג מערכת מסועי המזוודות (גרסה 2.10.4.118) ביום רביעי",
+        "Changelog – rezervační systém CK Modrá Laguna, verze 3.2.0.41 (nasazeno 18. 11. 2024)",
+        "Aplikacja mobilna w wersji 4.12.0.7 nie obsługuje biletów",
+        "Se requiere la versión 5.1.3.20 de la aplicación",
+    ],
+)
+def test_a_quad_after_a_hebrew_czech_polish_or_spanish_version_word_is_a_version(text):
+    from services.safety.pii import PiiDetector
+
+    assert [e for e in PiiDetector(tagger_path=None).detect(text, ["IP_ADDRESS"]) if e.type == "IP_ADDRESS"] == []
+
+
 def test_an_ssn_its_writer_calls_my_typo_or_mistyped_is_the_wrong_value(pii_detector):
     # held-out 33's one SSN false hit (README, "Thirty-third held-out set"): "my typo" read as "a typo" since session 48
     text = "(Payroll): The SSN in the first attachment reads 512-48-9037, that was my typo in the intake form."

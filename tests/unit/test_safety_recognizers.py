@@ -4719,3 +4719,35 @@ def test_hindi_arabic_czech_and_hungarian_addresses(text, addresses):
 def test_a_greek_date_of_birth_after_is():
     text = "Η δική μου ημερομηνία γέννησης είναι 05/04/1980."
     assert spans(DateOfBirthRecognizer(), text) == ["05/04/1980"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (  # speakers' role words of Turkish and Swahili chats, the names their turns give kept
+            "[09:14] Vatandaş: Merhaba, kömür kartı için yazıyorum.\n[09:16] Görevli: Ad soyad lütfen?\n"
+            "[09:17] Vatandaş: Deniz Aydın, 23.04.1975",
+            ["Deniz Aydın"],
+        ),
+        (
+            "Mtangazaji: Tuko na msikilizaji hewani.\nMsikilizaji: Jina langu ni Wanjiru Kamau.\n"
+            "Mtangazaji: Asante sana.\nMsikilizaji: Sawa.",
+            ["Wanjiru Kamau"],
+        ),
+        (  # places after a Mexican neighbourhood's or borough's word, a Brazilian birthplace
+            "CLIENTE: calle Hidalgo cuarenta y ocho, colonia Letrán Valle, alcaldía Gustavo A. Madero, CDMX.",
+            [],
+        ),
+        ("Ana Beatriz Lopes, nascida em 30 de janeiro de 1996, natural de Belo Horizonte", ["Ana Beatriz Lopes"]),
+        (  # a foundation, a firm and an airport in a name's shape, a law, a hall
+            "tenaamstelling: Stichting Voedselbank Utrecht-Oost\nDoorgezet naar Installatiebedrijf Dekker.",
+            [],
+        ),
+        ("tiba di Bandara I Gusti Ngurah Rai pukul 10.20", []),
+        ("según el texto refundido de la Ley General para la Defensa de los Consumidores", []),
+        ("Die Verlustmeldung wurde am Schalter in Halle B aufgenommen.", []),
+        ("Nový číselník sálů: Sál Martinů, Janáčkovo divadlo.", []),
+    ],
+)
+def test_speaker_role_words_mexican_boroughs_foundations_airports_and_laws_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -80,15 +80,15 @@ from services.safety.tables import table_columns
 _NOT_IP_CUE = re.compile(
     r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
     r"(?:version|versions|ver|v|release(?:\s+notes)?|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
-    # ("version" in Dutch, German, Spanish, Portuguese and Italian too)
-    r"versie|versión|versao|versão|versione|"
+    # ("version" in Dutch, German, Spanish, Portuguese, Italian, Finnish, Czech, Slovak and Polish too)
+    r"versie|versión|versao|versão|versione|versio|verze|verzi|verzia|wersj[aię]|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"
     r"rule|item|oid|mib|ifindex|index|paragraph|para|appendix|annex|§|driver|drivers|package|pkg|code|codes"
     r"|(?:upgrad|updat|migrat|downgrad)\w*\s+from"
     r"|software|sw|固件版本|版本号|版本|固件|韌體版本|バージョン|ファームウェア|버전|펌웨어|संस्करण|फर्मवेयर"
-    # a container image's tag, a netmask's word, "version" in Cyrillic (Ukrainian "версії" too), Thai, Greek, Arabic
-    # and Persian, Thai "firmware"
-    r"|tag|netmask|mask|верс[иі][яіїю]?|верзиј?а|เวอร์ชั่?น|เฟิร์มแวร์|έκδοση|الإصدار|إصدار|نسخة|نسخه)"
+    # a container image's tag, a netmask's word, "version" in Cyrillic (Ukrainian "версії" too), Thai, Greek, Arabic,
+    # Persian and Hebrew, Thai "firmware"
+    r"|tag|netmask|mask|верс[иі][яіїю]?|верзиј?а|เวอร์ชั่?น|เฟิร์มแวร์|έκδοση|الإصدار|إصدار|نسخة|نسخه|גרס[התא])"
     r"[\s:：=#.\"'是为]*$"
     # a client's or a product's name and a slash before it ("client=hris-web/4.18.2.7", a user agent's version)
     r"|[a-z][\w-]*/$"
@@ -101,7 +101,6 @@ _RELEASE_IN_CLAUSE = re.compile(
     r"(?i)(?<![^\W\d_])(?:version|firmware|software|release|build|kernel|revision|driver)s?(?![^\W\d_])"
     r"|संस्करण|फर्मवेयर|バージョン|ファームウェア|ソフトウェア|版本|固件|软件|버전|펌웨어|เฟิร์มแวร์|เวอร์ชั่?น|верс[иі][яіїю]?"
     r"|إصدار|έκδοση|גרס[התא]"  # ("إصدار برنامج الموجّه 1.0.9.21", the router software's version)
-    r"|(?i:(?<![^\W\d_])(?:versión|versão|versione|versie|versio|verze|verzi|verzia|wersj[aię])(?![^\W\d_]))"
 )
 # An address word run into a version's ("Client-Version", "server_version"): the compound names a release, the
 # clause holds no address word for it

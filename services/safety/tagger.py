@@ -261,8 +261,8 @@ def _lent_by(word: str) -> _Lent:
 class ModelAttributes:
     """The attributes a model has weights for, and each word's features kept to those (``parts``: CRFsuite ignores
     the attributes it has no weights for, so leaving them out changes no tag). The per-word cache belongs to the
-    model: a cache shared by every model and keyed by the set compared two equal sets of ~30,000 attributes on
-    each hit when two taggers of one model shared a process (``bench_pii``'s detector and its guard's)."""
+    model: one cache for every model, keyed by the word and the set, compared two equal sets of ~30,000 attributes
+    on each hit when two taggers of one model shared a process (``bench_pii``'s detector and its guard's)."""
 
     def __init__(self, names: frozenset[str]):
         self.names = names

@@ -31,6 +31,7 @@ Korean address; a count before a bare street abbreviation ("20 St.", German "St�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -260,214 +261,335 @@ _ROMANIAN_FORM = (
     r"(?:,\s*(?:bl|sc|et|ap)\.\s*\w{1,4}){0,4}"
     r"(?:,\s*(?:(?:mun|com|jud|sat|or)\.\s*|comuna\s+|\d{6}\s+)?[A-ZĂÂÎȘȚŞŢ][\w-]+){0,3}"
 )
-_ADDRESS_PATTERNS = [
+
+
+def _words(*words: str) -> Callable[[str], bool]:
+    """The condition that a text holds one of ``words``."""
+    return lambda text: any(word in text for word in words)
+
+
+# Each form comes with what every one of its matches holds (None: nothing cheaper to look for than the form
+# itself), and runs only on a text holding it: most forms cannot match most texts, and each costs 20-100 us
+# on 1,000 characters where a look for a word or a short pattern costs a few. A word that opens a street's
+# name ("Rua", "Calle"), a Turkish street word, Cyrillic or Hebrew letters, the Chinese "市" (city), the
+# Romanian house number's " nr.", the words and codes named below.
+_STREET_FIRST_WORD = re.compile(_STREET_FIRST)
+_TURKISH_STREET = re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulv|Blv")
+_CYRILLIC = re.compile(r"[а-яё]")
+_HEBREW = re.compile("[\u05d0-\u05ea]")
+_VIETNAMESE_WARD = re.compile(r",\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)\s")
+_JAPANESE_POSTCODE = re.compile(r"\d{3}-\d{4}(?!\d)")
+_BRAZILIAN_CEP = re.compile(r"\d{5}-\d{3}(?!\d)")
+_FRENCH_STREET = re.compile(
+    r"(?i)\d(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|boul\.|bd|place|chemin|allée|impasse|quai|cours)\s"
+)
+_MALAY_ROAD_WORDS = _words("Jalan", "JALAN", "Jl", "JLN", "Lorong", "LORONG", "Lrg", "Persiaran", "Lebuh")
+_HOUSE_NO = re.compile(r"No\.?\s*\d")
+_UK_POSTCODE = re.compile(r"[A-Z]\d[A-Z\d]?\s*\d[A-Z]{2}")
+_IRISH_COUNTY = re.compile(r",\s*Co(?:\.|unty)?\s")
+_CONTINENTAL_POSTCODE_TOWN = re.compile(r"[,\n]\s*(?:\d{3}\s\d{2}|\d{4}\s?[A-Z]{2})\s+[A-ZÀ-ŽΑ-ΩΆ-ΏА-Я]")
+_COLOMBIAN_NUMBER = re.compile(r"(?:#|No\.?|N[°º]\.?)\s*\d{1,3}[A-Z]?\s?-\s?\d")
+_DANISH_FLOOR = re.compile(r"\.\s?(?:th|tv|mf|sal)\.?,?\s+\d{4}")
+_HUNGARIAN_STREET = re.compile(r"\s(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d")
+_FORMS: list[tuple[str, Callable[[str], Any] | None]] = [
     # [Flat 2, ]1187 Pinecrest Drive[, Apt 3C][, Boulder][, CO 80302] ("Flat 2/1, ", "Flat 5, 2nd floor, ",
     # a range of house numbers: "45-47 Hall Street")
     # (the house number and the street on one line: "Tel 01743 352 019\n\nDear Dr Okonkwo" holds none)
     # (a numbered street's ordinal among its words: "1129 NE 65th St", "8841 SW 24th Terrace")
     # (no code's tail: "PRJ-2307 Collins St fit-out" names a project)
-    rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?(?<![A-Za-z]-)\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
-    rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
-    r"(?:\s\d{1,3}(?=,|\s#))?"  # a numbered avenue: "Ang Mo Kio Ave 10 #09-1234"
-    rf"{_UNIT}?{_TOWNS_POSTAL}?",
+    (
+        rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?(?<![A-Za-z]-)\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
+        rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
+        r"(?:\s\d{1,3}(?=,|\s#))?"  # a numbered avenue: "Ang Mo Kio Ave 10 #09-1234"
+        rf"{_UNIT}?{_TOWNS_POSTAL}?",
+        None,
+    ),
     # a house number and a street with no street word, held by a strong postcode after its towns
-    rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}",
+    (rf"{_BEFORE_HOUSE}\b\d{{1,5}}[A-Z]?\s+(?:{_CAP}\s+){{0,2}}{_CAP}{_TOWN_APART}{{1,3}}?{_STRONG_POSTAL}", None),
     # "House 14, Road 5, Trans-Amadi Layout, Port Harcourt", "Plot 22, Admiralty Way, Lekki Phase 1,
     # Lagos": a house or plot number before the street (Nigeria, Bangladesh, Pakistan)
-    rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"
-    rf"|(?:{_CAP}\s+){{0,3}}{_STREET})(?![\w])(?:,\s*(?:Sector\s+)?[A-Z]{{1,2}}-\d{{1,2}}(?:/\d{{1,2}})?)?{_TOWNS_POSTAL}?",
-    _KOREAN_FORM,
+    (
+        rf"\b(?:House|Plot|Block|Bldg|Building)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?,\s*(?:(?:Road|Street|Lane|Avenue|Close)\s+(?:No\.?\s*)?\d{{1,3}}[A-Z]?"
+        rf"|(?:{_CAP}\s+){{0,3}}{_STREET})(?![\w])(?:,\s*(?:Sector\s+)?[A-Z]{{1,2}}-\d{{1,2}}(?:/\d{{1,2}})?)?{_TOWNS_POSTAL}?",
+        _words("House", "Plot", "Block", "Bldg", "Building"),
+    ),
+    (_KOREAN_FORM, _words("-ro", "-gil", "-daero")),
     # Vietnamese: "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh" (ward, district, city words)
     # (an alley's number after the house's: "Số 18 ngõ 42 Trần Duy Hưng, phường Trung Hoà, quận Cầu Giấy")
-    rf"(?=[S\d])\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
-    rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
-    rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
+    (
+        rf"(?=[S\d])\b(?:Số\s+)?\d{{1,4}}[A-Z]?(?:/\d{{1,3}})*(?:\s+(?i:ngõ|ngách|hẻm|kiệt)\s+\d{{1,4}}(?:/\d{{1,3}})*)*"
+        rf"\s+{_CAP}(?:\s{_CAP}){{0,3}},\s*(?:(?i:Phường|Xã|Thị\s+trấn|Quận|Huyện)|P\.|Q\.)"
+        rf"\s+(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}(?:,\s*(?:(?i:quận|huyện|thành\s+phố|tp\.)\s+)?(?:{_CAP}|\d{{1,2}})(?:\s(?:{_CAP}|\d{{1,2}})){{0,3}}){{0,3}}",
+        _VIETNAMESE_WARD.search,
+    ),
     # US and Canadian rural routes: "RR 2 Box 45, Smithville, TN 37166", "RR 3, Site 12, Comp 8, Okotoks, AB T1S 1A2"
-    r"\b(?:RR|R\.R\.|Rural\s+Route|HC)\s*#?\s*\d{1,3}"
-    rf"(?:(?:,?\s*(?:Site|Comp|Box|Stn|Station)\s*\w+){{1,3}}{_TOWNS_POSTAL}?|{_TOWN}{{1,3}}?{_POSTAL})",
+    (
+        r"\b(?:RR|R\.R\.|Rural\s+Route|HC)\s*#?\s*\d{1,3}"
+        rf"(?:(?:,?\s*(?:Site|Comp|Box|Stn|Station)\s*\w+){{1,3}}{_TOWNS_POSTAL}?|{_TOWN}{{1,3}}?{_POSTAL})",
+        _words("RR", "R.R.", "Rural", "HC"),
+    ),
     # Japanese: "2-14-5 Nishi-Shinjuku, Shinjuku-ku, Tokyo 160-0023" (block numbers, district, ward,
     # town, a postcode of 3 + 4 digits)
-    rf"\b\d{{1,4}}(?:-\d{{1,4}}){{1,2}}\s+{_CAP}(?:,\s*{_CAP}(?:\s{_CAP})?){{1,3}},?\s+(?:〒\s?)?\d{{3}}-\d{{4}}(?!\d)",
+    (
+        rf"\b\d{{1,4}}(?:-\d{{1,4}}){{1,2}}\s+{_CAP}(?:,\s*{_CAP}(?:\s{_CAP})?){{1,3}},?\s+(?:〒\s?)?\d{{3}}-\d{{4}}(?!\d)",
+        _JAPANESE_POSTCODE.search,
+    ),
     # Brazilian: "Rua Augusta, 1508, apto 62, Consolação, São Paulo - SP, 01304-001" (a CEP closes it), its parts
     # perhaps after a dash ("Rua das Palmeiras, 215 – Centro, Petrolina – PE, 56304-000")
-    rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?"
-    r"(?:(?:,|[ \t][–-])\s*[^,\n]{1,25}?){0,4},?\s+\d{5}-\d{3}(?!\d)",
+    (
+        rf"\b{_STREET_FIRST}(?:\s+[\wÀ-ÿ'’.-]+){{1,5}}?,?\s+\d{{1,5}}[A-Za-z]?"
+        r"(?:(?:,|[ \t][–-])\s*[^,\n]{1,25}?){0,4},?\s+\d{5}-\d{3}(?!\d)",
+        _BRAZILIAN_CEP.search,
+    ),
     # Maltese: a house number, "Triq" (street) and its name, the locality, a postcode of three letters and four digits:
     # "12, Triq il-Kbira, Ħaż-Żebbuġ ZBG 1402"
-    r"\b\d{1,4}[A-Z]?,?\s+Triq\s+[^,\n]{2,30},\s*[^,\n]{2,30}?,?\s+[A-Z]{3}\s?\d{4}(?!\d)",
+    (r"\b\d{1,4}[A-Z]?,?\s+Triq\s+[^,\n]{2,30},\s*[^,\n]{2,30}?,?\s+[A-Z]{3}\s?\d{4}(?!\d)", _words("Triq")),
     # a street with no house number, held by its postcode: "[The Old Forge, ]Church Lane, Little
     # Wittenham, Abingdon OX14 4QS", "Chalmers Street, EH3 9ES" (its words no title or form of address: "Frau
     # Kollegin Dr. Brunhilde Ostermeier" holds no street called "Dr.")
-    rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite|Block)\s+\w+,\s*){{0,2}}(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
-    rf"\b(?:{_NOT_A_TITLE}{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
-    rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_POSTAL})",
+    (
+        rf"{_CAP_FIRST}(?:(?:Flat|Apt|Apartment|Unit|Suite|Block)\s+\w+,\s*){{0,2}}(?:\b{_CAP}(?:\s{_CAP}){{0,2}},\s*)?"
+        rf"\b(?:{_NOT_A_TITLE}{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+        rf"(?:{_TOWN}{{1,3}}?{_POSTAL_AFTER_TOWN}|{_POSTAL})",
+        None,
+    ),
     # [Résidence Les Tilleuls, Bât. C, ]14 Rue des Lilas, 75019 Paris / 27 rue des Tanneurs, appt 14, 67000
     # Strasbourg / 8 allée des Érables, bât. C, esc. 2, 31400 Toulouse / 12, Rue Ibn Batouta, Quartier Maarif,
     # Casablanca 20330 / 4520, rue Saint-Denis, app. 3, Montréal (Québec) H2J 2L3
-    r"(?=[RABE\d])(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
-    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|boul\.|bd|place|chemin|allée|impasse|quai|cours)"
-    r"(?:\s+[\wÀ-ÿ'’-]+){1,4}(?:,\s*[^,\n]{1,25}?){0,3},?\s+"
-    r"(?:\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+|[A-ZÀ-Þ][\wÀ-ÿ-]+(?:\s\([A-ZÀ-Þ][\wÀ-ÿ-]+\))?\s+(?:\d{5}(?!\d)|[A-Z]\d[A-Z]\s?\d[A-Z]\d))",
+    (
+        r"(?=[RABE\d])(?:\b(?:Résidence|Appartement|Appt\.?|Bâtiment|Bât\.|Escalier|Esc\.)\s+"
+        r"[\wÀ-ÿ'’ -]{1,30}?,\s*){0,3}"
+        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|boul\.|bd|place|chemin|allée|impasse|quai|cours)"
+        r"(?:\s+[\wÀ-ÿ'’-]+){1,4}(?:,\s*[^,\n]{1,25}?){0,3},?\s+"
+        r"(?:\d{5}\s+[A-ZÀ-Þ][\wÀ-ÿ-]+|[A-ZÀ-Þ][\wÀ-ÿ-]+(?:\s\([A-ZÀ-Þ][\wÀ-ÿ-]+\))?\s+(?:\d{5}(?!\d)|[A-Z]\d[A-Z]\s?\d[A-Z]\d))",
+        _FRENCH_STREET.search,
+    ),
     # Lindenstraße 12, 10969 Berlin / Schönhauser Allee 112, 10439 Berlin / ul. Długa 17/4, 00-238 Warszawa /
     # Thorvald Meyers gate 52, 0552 Oslo / Hämeenkatu 18 B 24, 33200 Tampere / Vasagatan 12 B, lgh 1102,
     # 411 24 Göteborg / Mariahilfer Straße 101/3/12\n1060 Wien / Am Hohen Weg 4a\n3. OG links\n79102 Freiburg
-    rf"(?=[A-ZÀ-ÞĀ-Žuap])(?:\b(?:[A-ZÀ-ÞĀ-Ž][\w-]* )?[A-ZÀ-ÞĀ-Ž][\w-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
-    rf"|\b[A-ZÀ-ÞĀ-Ž][\w-]*(?: [A-ZÀ-ÞĀ-Ž][\w-]*)? {_STREET_APART}"
-    r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
-    r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
-    rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
+    (
+        rf"(?=[A-ZÀ-ÞĀ-Žuap])(?:\b(?:[A-ZÀ-ÞĀ-Ž][\w-]* )?[A-ZÀ-ÞĀ-Ž][\w-]*(?:{_STREET_JOINED}|-{_STREET_APART})"
+        rf"|\b[A-ZÀ-ÞĀ-Ž][\w-]*(?: [A-ZÀ-ÞĀ-Ž][\w-]*)? {_STREET_APART}"
+        r"|\b(?:ul|al|pl)\.\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+(?:\s+[A-ZÀ-ŽĀ-Ž][\wÀ-ž-]+){0,2}"  # "ul. Dobrego Pasterza"
+        r"|\b(?:Am|An\s+der|Auf\s+der|Im|In\s+der|Zum|Zur|Unter\s+den)\s+(?:[A-ZÄÖÜ][\wÀ-ž-]+\s+)?[A-ZÄÖÜ][\wÀ-ž-]+)"
+        rf"\s+{_CONTINENTAL_HOUSE}{_CONTINENTAL_UNITS}{_CONTINENTAL_POSTCODE}",
+        None,
+    ),
     # Rua Augusta 210, 2º Esq., 1100-053 Lisboa / Calle Mayor 5, 3º B, 28013 Madrid / Via Roma 12, 00184 Roma /
     # Chemin de Bellerive 24, 1007 Lausanne (a Swiss or Belgian four-digit postcode) / Via San Vitale 58/B, 40125
     # Bologna (a letter or a number after a slash)
     # (the name after a lower-case street word perhaps after "de": "calle de Alcalá, número 214, piso 3.º, ...")
-    rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+(?:del?\s+)?[A-ZÀ-Þ]))(?:\s+[\w'’.-]+){{1,5}}?,?\s+"
-    r"(?:(?i:número|núm\.|n\.?\s?º)\s?)?\d{1,4}[A-Za-z]?"
-    r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
-    rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
-    _HOUSE_BEFORE_STREET_FIRST_FORM,
+    (
+        rf"\b(?:{_STREET_FIRST}|{_STREET_FIRST_LOWER}(?=\s+(?:del?\s+)?[A-ZÀ-Þ]))(?:\s+[\w'’.-]+){{1,5}}?,?\s+"
+        r"(?:(?i:número|núm\.|n\.?\s?º)\s?)?\d{1,4}[A-Za-z]?"
+        r"(?:/(?:\d{1,4}|[A-Za-z])\b)?"
+        rf"(?:,\s*[^,\n]{{1,15}}?){{0,3}},?\s+(?:\d{{4}}-\d{{3}}|\d{{4,5}})\s+{_TOWN_AFTER_CODE}",
+        None,
+    ),
+    (_HOUSE_BEFORE_STREET_FIRST_FORM, _STREET_FIRST_WORD.search),
     # Malaysia: a house or lot number, a "Jalan" and its name, perhaps a "Taman" or an estate, a postcode, the town
     # and the state: "No. 27, Jalan Seri Kembangan 4/2, Taman Seri Kembangan Jaya, 43300 Seri Kembangan, Selangor",
     # in capitals too
-    r"\b(?:No\.?|NO\.?|Lot|LOT)\s*\d{1,5}[A-Z]?,\s*(?:Jalan|JALAN|Jln\.?|JLN\.?|Lorong|LORONG|Persiaran|Lebuh)\s+"
-    r"[^,\n]{1,40},(?:[ \t]*[^,\n]{1,40},){0,3}[ \t]*\d{5}[ \t]+[A-Z][\w]*(?:[ \t][A-Z][\w]*){0,2}"
-    r"(?:,[ \t]*[A-Z][\w]*(?:[ \t][A-Z][\w]*)?)?",
+    (
+        r"\b(?:No\.?|NO\.?|Lot|LOT)\s*\d{1,5}[A-Z]?,\s*(?:Jalan|JALAN|Jln\.?|JLN\.?|Lorong|LORONG|Persiaran|Lebuh)\s+"
+        r"[^,\n]{1,40},(?:[ \t]*[^,\n]{1,40},){0,3}[ \t]*\d{5}[ \t]+[A-Z][\w]*(?:[ \t][A-Z][\w]*){0,2}"
+        r"(?:,[ \t]*[A-Z][\w]*(?:[ \t][A-Z][\w]*)?)?",
+        _MALAY_ROAD_WORDS,
+    ),
     # a house number before a comma and a street with its word, perhaps towns: "No. 14B, Adeniyi Jones Avenue,
     # Ikeja, Lagos" (Nigeria)
-    rf"\bNo\.?\s*\d{{1,5}}[A-Z]?,\s*(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
-    r"(?:,[ \t]*[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}){0,3}",
+    (
+        rf"\bNo\.?\s*\d{{1,5}}[A-Z]?,\s*(?:{_CAP}\s+){{1,3}}{_STREET}(?![\w])"
+        r"(?:,[ \t]*[A-Z][\w'’-]*(?:[ \t][A-Z][\w'’-]*){0,2}){0,3}",
+        _HOUSE_NO.search,
+    ),
     # (Afrikaans and Dutch "Posbus", "Postbus"; Swahili "S.L.P." (Sanduku la Posta); in capitals too: "P.O. BOX 41873,
     # DEIRA, DUBAI")
-    rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag|BOX|BAG)|\bPos(?:t)?bus"
-    r"|\bS\.L\.P\.)"
-    rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
+    (
+        rf"(?:(?:\bP\.?\s?O\.?|\bG\.?P\.?O\.?|\bPost\s+Office|\bLocked|\bPrivate)\s+(?:Box|Bag|BOX|BAG)|\bPos(?:t)?bus"
+        r"|\bS\.L\.P\.)"
+        rf"\s+[A-Z]?\d+(?:-\d{{5}})?{_TOWNS_POSTAL}?",
+        _words("Box", "Bag", "BOX", "BAG", "Posbus", "Postbus", "S.L.P."),
+    ),
     # a house or farm named, no number, its village and post town, a full UK postcode: "Ty Newydd,
     # Llanfihangel-y-Creuddyn, Aberystwyth SY23 4LA", "Mains of Auchindoir, Rhynie, Huntly AB54 4HJ"
-    rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
-    r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
+    (
+        rf"{_CAP_FIRST}\b{_CAP}(?:\s(?:(?:of|y|na|an|the)\s)?{_CAP}){{0,2}}(?:,\s*{_CAP}(?:\s{_CAP}){{0,2}}){{2,3}}"
+        r"\s+[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b",
+        _UK_POSTCODE.search,
+    ),
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
     # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
     # Barkatpura, Hyderabad 500027"; "No. 18/2, 2nd Main Road, ...", "Flat No. 304, ..., HSR Layout Sector 2, ..."
-    r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
-    r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
-    rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,3}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
-    rf"\s*{_CAP}(?:\s{_CAP})?"
-    r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
+    (
+        r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
+        r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
+        rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,3}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
+        rf"\s*{_CAP}(?:\s{_CAP})?"
+        r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
+        None,
+    ),
     # a house, plot or block and lot number, then a block, estate, localities and a postcode: "House No.
     # 221, Block C, Model Town, Lahore 54700", "Blk 12 Lot 7, Mabuhay Homes, Brgy. San Isidro, Cainta, Rizal 1900"; the
     # postcode before the town and the state: "Lot 14, Kampung Sungai Tiang, 06300 Kuala Nerang, Kedah" (Malaysia)
-    rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
-    rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?"
-    rf"(?:\s+\d{{4,6}}(?!\d)|,\s*\d{{5}}\s+{_CAP}(?:\s{_CAP}){{0,2}},\s*{_CAP}(?:\s{_CAP})?)",
+    (
+        rf"\b(?:House|Plot|Blk|Block|Lot)\s+(?:No\.?\s*)?\d{{1,4}}[A-Z]?(?:,?\s+(?:Block|Blk|Lot|Sector|Phase)\s+\w+)?"
+        rf"(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}}){{1,4}}?"
+        rf"(?:\s+\d{{4,6}}(?!\d)|,\s*\d{{5}}\s+{_CAP}(?:\s{_CAP}){{0,2}},\s*{_CAP}(?:\s{_CAP})?)",
+        _words("House", "Plot", "Blk", "Block", "Lot"),
+    ),
     # German: a floor or wing between house number and postcode: "Hasenheide 71, 3. OG links, 10967 Berlin"
-    r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
-    r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
+    (
+        r"\b[A-ZÄÖÜ][\wÀ-ž-]{3,}\s+\d{1,4}[a-z]?,\s*[^,\n]{0,15}\b(?:OG|EG|DG|UG|Etage|Stock|Hinterhaus|Vorderhaus|"
+        r"Gartenhaus|Seitenflügel|Obergeschoss)\b[^,\n]{0,10},\s*\d{5}\s+[A-ZÄÖÜ][\wÀ-ž-]+",
+        _words(
+            "OG",
+            "EG",
+            "DG",
+            "UG",
+            "Etage",
+            "Stock",
+            "Hinterhaus",
+            "Vorderhaus",
+            "Gartenhaus",
+            "Seitenflügel",
+            "Obergeschoss",
+        ),
+    ),
     # Irish rural addresses, no house number: "Ballymore, Mullingar, Co. Westmeath, N91 X2Y3", in Irish too
     # ("Cnoc na Móna, Gaoth Dobhair, Co. Dhún na nGall, F92 X2K7", "14 Sráid an Droichid, Baile Átha Luain, Co. na
     # hIarmhí N37 F6P2": a house number, the article before a county, its "h" before a vowel)
-    rf"(?=[\dA-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])(?:\b\d{{1,4}}\s+)?\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}"
-    rf"(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
-    rf"(?:Co\.?|County)\s+(?:na\s+h?|an\s+)?{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
+    (
+        rf"(?=[\dA-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])(?:\b\d{{1,4}}\s+)?\b{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}"
+        rf"(?:,\s*{_CAP}(?:\s(?:[a-z]{{1,3}}\s)?{_CAP}){{0,2}}){{0,2}},\s*"
+        rf"(?:Co\.?|County)\s+(?:na\s+h?|an\s+)?{_CAP}(?:\s[\w'’]+){{0,2}},?\s*{_POSTAL}",
+        _IRISH_COUNTY.search,
+    ),
     # Japanese and Korean script: "〒100-0005 東京都千代田区丸の内1-8-1", "서울특별시 강남구 테헤란로 152"
-    r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
-    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:(?:丁目|番地|[-－ー丁目番地号の])[0-9０-９]{1,4}){0,3}"
-    r"(?:丁目|番地|[丁目番地号])?"
-    r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室)"
-    r"|\s+[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{1,4}(?:号室|号)?)?",
-    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
-    r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
-    r"(?:,?\s*\d{1,4}동)?(?:,?\s*(?:[\uac00-\ud7a3A-Za-z]{1,12}\s?)?\d{1,5}호)?(?:\s*\(\d{5}\))?",
+    (
+        r"(?:〒\s?\d{3}-\d{4}\s*)?[\u4e00-\u9fff]{1,3}[都道府県][\u3040-\u30ff\u4e00-\u9fff]{1,10}?[市区郡町村]"
+        r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?[0-9０-９]{1,4}(?:(?:丁目|番地|[-－ー丁目番地号の])[0-9０-９]{1,4}){0,3}"
+        r"(?:丁目|番地|[丁目番地号])?"
+        r"(?:\s*(?:[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{0,3}\s*)?[0-9０-９]{1,3}(?:階|F|号室)"
+        r"|\s+[\u30a0-\u30ff\u4e00-\u9fff]{1,15}[0-9０-９]{1,4}(?:号室|号)?)?",
+        _words("都", "道", "府", "県"),
+    ),
+    (
+        r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
+        r"(?:[\uac00-\ud7a3]{1,6}[동읍면]\s+)?[\uac00-\ud7a30-9]{1,10}(?:로|길)\s?\d{1,4}(?:-\d{1,4})?(?:번길\s?\d{1,4})?"
+        r"(?:,?\s*\d{1,4}동)?(?:,?\s*(?:[\uac00-\ud7a3A-Za-z]{1,12}\s?)?\d{1,5}호)?(?:\s*\(\d{5}\))?",
+        None,
+    ),
     # a lot-number (jibun) address: "서울특별시 강남구 삼성동 159-9"
-    r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
-    r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
+    (
+        r"[\uac00-\ud7a3]{1,6}(?:특별시|광역시|특별자치시|도|시)\s+(?:[\uac00-\ud7a3]{1,6}[시군구]\s+){1,2}"
+        r"[\uac00-\ud7a3]{1,6}[동읍면리]\s+\d{1,5}(?:-\d{1,5})?(?!\d)",
+        None,
+    ),
     # no street word, a postcode of a form no other number takes (3 + 2 digits, Dutch 4 digits + 2
     # letters): "Ερμού 54, 105 63 Αθήνα", "Vinohradská 1511/230, 100 00 Praha 10" (or "2059/80b"; a Czech square's
     # or embankment's word in lower case after its name: "Karlovo náměstí 32/17, 120 00 Praha 2"), a flat or a
     # Greek floor and a line break between ("Λεωφ. Αλεξάνδρας 86, Διαμ. 5\n114 73 Αθήνα", "Εγνατίας 112, 4ος
     # όροφος, 546 30 Θεσσαλονίκη"), a Greek town's city after it, ending its line or sentence ("551 31 Καλαμαριά,
     # Θεσσαλονίκη")
-    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY}(?: (?:náměstí|nábřeží|třída))? \d{{1,4}}[A-Za-z]?"
-    r"(?:/\d{1,4}[A-Za-z]?){0,2}"
-    rf"(?:,[ \t]*(?:{_CAP_ANY}[ \t]?\d{{1,4}}|\d{{1,2}}(?:ος|ο|ου)[ \t]+(?:όροφος|ορόφου)))?(?:,\s*|[ \t]*\n[ \t]*)"
-    rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}"
-    r"(?:,[ \t]*(?!Τηλ|ΤΗΛ|Κιν|ΚΙΝ)[Α-ΩΆ-Ώ][\w-]{3,}(?=[ \t]*(?:\n|\Z|[.;)])))?",
+    (
+        rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} ){{0,2}}{_CAP_ANY}(?: (?:náměstí|nábřeží|třída))? \d{{1,4}}[A-Za-z]?"
+        r"(?:/\d{1,4}[A-Za-z]?){0,2}"
+        rf"(?:,[ \t]*(?:{_CAP_ANY}[ \t]?\d{{1,4}}|\d{{1,2}}(?:ος|ο|ου)[ \t]+(?:όροφος|ορόφου)))?(?:,\s*|[ \t]*\n[ \t]*)"
+        rf"(?:\d{{3}}\s\d{{2}}|\d{{4}}\s?[A-Z]{{2}})\s+{_CONTINENTAL_TOWN}"
+        r"(?:,[ \t]*(?!Τηλ|ΤΗΛ|Κιν|ΚΙΝ)[Α-ΩΆ-Ώ][\w-]{3,}(?=[ \t]*(?:\n|\Z|[.;)])))?",
+        _CONTINENTAL_POSTCODE_TOWN.search,
+    ),
     # the street word first, a house number, then units, colonias, towns and postcodes after commas, the
     # postcode perhaps missing: "Av. Providencia 1208, depto. 1403, Providencia, Santiago", "Pasaje Los
     # Aromos 2270, Villa Alemana, Valparaíso", "Calle 58 N.º 732, La Plata, B1900"
-    rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}?,? (?:(?i:n\.?\s?º|nr\.|no\.|número|núm\.)\s?)?\d{{1,5}}[A-Za-z]?"
-    rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
+    (
+        rf"\b{_STREET_FIRST}(?: [\w'’.-]+){{1,5}}?,? (?:(?i:n\.?\s?º|nr\.|no\.|número|núm\.)\s?)?\d{{1,5}}[A-Za-z]?"
+        rf"(?:,? {_LATIN_PART})?(?:,\s?{_LATIN_PART}){{1,6}}",
+        _STREET_FIRST_WORD.search,
+    ),
     # Colombian: the street's type and number, then "#" (or "No.") and the cross street's number and the house's:
     # "Calle 63 Sur # 77K-45, interior 3, apartamento 502, Bosa, Bogotá", "Cra. 7 No. 71-21, Bogotá"
-    r"\b(?:Calle|Carrera|Cra\.?|Kr\.?|Cl\.?|Avenida|Av\.|Diagonal|Dg\.?|Transversal|Tv\.?)\s+\d{1,3}[A-Z]?"
-    rf"(?:\s(?:Bis|Sur|Este|Norte|[A-Z]))*\s*(?:#|No\.?|N[°º]\.?)\s*\d{{1,3}}[A-Z]?\s?-\s?\d{{1,3}}[A-Z]?"
-    rf"(?:,\s?{_LATIN_PART}){{0,6}}",
+    (
+        r"\b(?:Calle|Carrera|Cra\.?|Kr\.?|Cl\.?|Avenida|Av\.|Diagonal|Dg\.?|Transversal|Tv\.?)\s+\d{1,3}[A-Z]?"
+        rf"(?:\s(?:Bis|Sur|Este|Norte|[A-Z]))*\s*(?:#|No\.?|N[°º]\.?)\s*\d{{1,3}}[A-Z]?\s?-\s?\d{{1,3}}[A-Z]?"
+        rf"(?:,\s?{_LATIN_PART}){{0,6}}",
+        _COLOMBIAN_NUMBER.search,
+    ),
     # Malaysian: "No. 23, Jalan SS 2/64, 47300 Petaling Jaya, Selangor", "B-12-3, Residensi Vista, Jalan Bukit
     # Serdang 3, 43300 Seri Kembangan, Selangor" (a house or unit number, perhaps a building, the road, a postcode)
-    rf"\b(?:No\.?\s*\d{{1,4}}[A-Z]?(?:-\d{{1,3}})*|[A-Z]-\d{{1,3}}-\d{{1,3}}|\d{{1,4}}[A-Z]?)(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}})?"
-    rf",\s*(?:Jalan|Jln\.?|Lorong|Lrg\.?|Persiaran|Lebuh)\s+[^,\n]{{1,30}},\s*\d{{5}}\s+{_PLAIN_TOWN}(?:,\s*{_PLAIN_TOWN})?",
+    (
+        rf"\b(?:No\.?\s*\d{{1,4}}[A-Z]?(?:-\d{{1,3}})*|[A-Z]-\d{{1,3}}-\d{{1,3}}|\d{{1,4}}[A-Z]?)(?:,\s*{_CAP}(?:\s{_CAP}){{0,3}})?"
+        rf",\s*(?:Jalan|Jln\.?|Lorong|Lrg\.?|Persiaran|Lebuh)\s+[^,\n]{{1,30}},\s*\d{{5}}\s+{_PLAIN_TOWN}(?:,\s*{_PLAIN_TOWN})?",
+        _MALAY_ROAD_WORDS,
+    ),
     # Danish: a street with no street word, a floor and side ("2. th.", "st. tv."), a postcode and town:
     # "Dæmningen 41, 2. th., 7100 Vejle"
-    rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*(?:\d{{1,2}}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?"
-    rf"\s+\d{{4}}\s+{_CONTINENTAL_TOWN}",
+    (
+        rf"{_CAP_ANY_FIRST}\b(?:{_CAP_ANY} )?{_CAP_ANY} \d{{1,4}}[A-Za-z]?,\s*"
+        r"(?:\d{1,2}\.|st\.)\s?(?:th|tv|mf|sal)\.?,?"
+        rf"\s+\d{{4}}\s+{_CONTINENTAL_TOWN}",
+        _DANISH_FLOOR.search,
+    ),
     # Hungarian, the postcode and town first: "1137 Budapest, Pozsonyi út 56. III. em. 4.", "... II. emelet 5."
-    rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
-    r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?)?",
+    (
+        rf"\b\d{{4}}\s+{_CAP}(?:,\s*|\s+)(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
+        r"(?:\s*(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?)?",
+        _HUNGARIAN_STREET.search,
+    ),
     # Arabic: a building's number, a street's word and name, then two parts or more after commas (a district, a
     # floor, a flat, a town and postcode): "8228 شارع الأمير سلطان، حي الملز، الرياض 12641، الرقم الإضافي 3317",
     # "١٤ شارع الجلاء، الدور الثالث، شقة ٦، المنصورة، الدقهلية"
-    r"(?<![\w/-])[0-9٠-٩]{1,5}[ \t]+(?:شارع|طريق)[ \t]+[^\d\n،,؟.—–:]{2,30}(?:[،,][ \t]*[^\n،,؟.—–:]{2,40}){2,6}"
-    r"(?<![ \t])",
+    (
+        r"(?<![\w/-])[0-9٠-٩]{1,5}[ \t]+(?:شارع|طريق)[ \t]+[^\d\n،,؟.—–:]{2,30}(?:[،,][ \t]*[^\n،,؟.—–:]{2,40}){2,6}"
+        r"(?<![ \t])",
+        _words("شارع", "طريق"),
+    ),
     # Hindi: a house's, a flat's or a plot's number, parts after commas, a six-digit PIN: "मकान नंबर 45, गली नंबर 3,
     # शास्त्री नगर, जयपुर, राजस्थान 302016", "फ्लैट नं. 402, साई कृपा अपार्टमेंट, सेक्टर 21, नेरुल, नवी मुंबई 400706"
-    r"(?:मकान|फ्लैट|प्लॉट|हाउस)[ \t]+(?:नंबर|नं\.)[ \t]*[0-9०-९]{1,5}(?:[,،][ \t]*[^\n,।]{2,40}?){1,6}[ \t]*[–—-]?[ \t]*"
-    r"[0-9०-९]{6}(?![0-9०-९])",
+    (
+        r"(?:मकान|फ्लैट|प्लॉट|हाउस)[ \t]+(?:नंबर|नं\.)[ \t]*[0-9०-९]{1,5}(?:[,،][ \t]*[^\n,।]{2,40}?){1,6}[ \t]*[–—-]?[ \t]*"
+        r"[0-9०-९]{6}(?![0-9०-९])",
+        None,
+    ),
     # Indonesian: "Jl. Kaliurang KM 7,5 Gg. Pandega Marta No. 12, Condongcatur, Depok, Sleman, DI Yogyakarta 55283"
     # (the street, its house number after "No.", perhaps RT/RW, the village, districts and a five-digit postcode)
-    r"\b(?:Jl|Jln|Jalan)\.?\s+[A-Z](?:[^\n,]|,(?=\d)){1,60}?\bNo\.?\s*\d{1,4}[A-Z]?(?:\s*,?\s*RT\.?\s*\d{1,3}\s*/\s*RW\.?\s*\d{1,3})?"
-    r"(?:,\s*[^,\n\d]{2,40}){1,5},?\s+\d{5}(?!\d)",
+    (
+        r"\b(?:Jl|Jln|Jalan)\.?\s+[A-Z](?:[^\n,]|,(?=\d)){1,60}?\bNo\.?\s*\d{1,4}[A-Z]?(?:\s*,?\s*RT\.?\s*\d{1,3}\s*/\s*RW\.?\s*\d{1,3})?"
+        r"(?:,\s*[^,\n\d]{2,40}){1,5},?\s+\d{5}(?!\d)",
+        _MALAY_ROAD_WORDS,
+    ),
     # Hungarian, the street first: "Bartók Béla út 64. 3/2, 1114 Budapest", "Váci utca 12. II. em. 4., 1052 Budapest"
-    rf"{_CAP_FIRST}\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
-    r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
-    rf"{_CAP}",
+    (
+        rf"{_CAP_FIRST}\b(?:{_CAP}\s+){{1,2}}(?:út|utca|u\.|tér|körút|krt\.|köz|sor|sétány)\s+\d{{1,3}}\.?"
+        r"(?:\s*(?:\d{1,2}/\d{1,2}|(?:[IVX]+\.?|fszt\.?)\s*(?:em\.|emelet)?\s*\d{1,3}\.?))?,\s*\d{4}\s+"
+        rf"{_CAP}",
+        _HUNGARIAN_STREET.search,
+    ),
     # a house named by its kind and its town, a full UK postcode: "Hillfoot Cottage, Bridge of Weir PA11 3SY"
-    rf"{_CAP_FIRST}\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"
-    rf"{_CAP}(?:\s(?:of|on|upon|le|in|under)?\s?{_CAP}){{0,3}}\s+[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b",
-    _TURKISH_FORM,
-    _CYRILLIC_FORM,
-    _CHINESE_FORM,
-    _HEBREW_FORM,
-    _ROMANIAN_FORM,
+    (
+        rf"{_CAP_FIRST}\b(?:{_CAP}\s){{1,2}}(?:Cottage|House|Farm|Farmhouse|Lodge|Barn|Mill|Manor|Croft|Grange|Villa|Bungalow),\s*"
+        rf"{_CAP}(?:\s(?:of|on|upon|le|in|under)?\s?{_CAP}){{0,3}}\s+[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b",
+        _UK_POSTCODE.search,
+    ),
+    (_TURKISH_FORM, _TURKISH_STREET.search),
+    (_CYRILLIC_FORM, _CYRILLIC.search),
+    (_CHINESE_FORM, _words("市")),
+    (_HEBREW_FORM, _HEBREW.search),
+    (_ROMANIAN_FORM, _words(" nr.")),
     # an Arabic post office box and its town: "ص.ب 55127، دبي"
-    r"ص\.\s?ب\.?\s*\d{2,6}(?:،\s*[\u0621-\u064a]+)?",
+    (r"ص\.\s?ب\.?\s*\d{2,6}(?:،\s*[\u0621-\u064a]+)?", None),
 ]
+_ADDRESS_PATTERNS = [pattern for pattern, _ in _FORMS]
 # One regex per form: apart, each keeps the regex engine's fast scan for its first characters.
-_ADDRESS_FORMS = tuple(re.compile(p) for p in _ADDRESS_PATTERNS)
-# Forms whose optional prefix leaves the engine no first characters to scan for, and which most texts
-# cannot match, are run only on a text holding what each of their matches holds: a Korean road ("-ro",
-# "-gil", "-daero"), a word that opens a street's name ("Rua", "Calle"), a Turkish street word, Cyrillic
-# letters, the Chinese "市" (city), Hebrew letters, the Romanian house number's " nr.".
-_STREET_FIRST_WORD = re.compile(_STREET_FIRST)
-_TURKISH_STREET = re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulv|Blv")
-_CYRILLIC = re.compile(r"[а-яё]")
-_HEBREW = re.compile("[\u05d0-\u05ea]")
+_ADDRESS_FORMS = tuple(re.compile(pattern) for pattern in _ADDRESS_PATTERNS)
+_FORM_NEEDS = {i: needs for i, (_, needs) in enumerate(_FORMS) if needs is not None}
 # A street word that opens a street's name, in any case, before a space ("Calle ", "rue "): what the words
 # before a name in an address may be (services/safety/pii.py, address_after_name).
 OPENS_A_STREET = re.compile(
     rf"(?i:{_STREET_FIRST}|avenue|boulevard|chemin|allée|impasse|quai|place|strada|ulica|ul\.)\s", re.UNICODE
 )
-# (each condition named by its form, so a form inserted into the list moves no condition onto another)
-_FORM_NEEDS = {
-    _ADDRESS_PATTERNS.index(form): needs
-    for form, needs in (
-        (_KOREAN_FORM, lambda text: "-ro" in text or "-gil" in text or "-daero" in text),
-        (_HOUSE_BEFORE_STREET_FIRST_FORM, lambda text: _STREET_FIRST_WORD.search(text) is not None),
-        (_TURKISH_FORM, lambda text: _TURKISH_STREET.search(text) is not None),
-        (_CYRILLIC_FORM, lambda text: _CYRILLIC.search(text) is not None),
-        (_CHINESE_FORM, lambda text: "市" in text),
-        (_HEBREW_FORM, lambda text: _HEBREW.search(text) is not None),
-        (_ROMANIAN_FORM, lambda text: " nr." in text),
-    )
-}
 
 
 # An address said in a call or typed as speech, after a cue ("the address we have nine chancellor court

@@ -501,7 +501,7 @@ _SPEAKER_ROLE_WORDS = (
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
-    ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь lura
+    ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь użytkownik użytkowniczka lura
     kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف الموظفة مقدم المترجم المترجمة المتقدم
     umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante wakala mpigaji mteja mhudumu mwenyekiti katibu
     相談員 利用者 相談者
@@ -608,6 +608,18 @@ _SPEAKER_AFTER = re.compile(r"^[ \t]*(?:[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe
 # Two spaces or more before a label's colon: a form's fields aligned in a column ("Cep       :"), no chat
 _ALIGNED_COLON = re.compile(r"[ \t]{2,}[:：]")
 _NICK_BEFORE = re.compile(rf"(?:^|\n)[ \t]*{STAMP}<$")
+# A speaker label's end: the colon, perhaps after whom the speaker stands for ("MS ADEBAYO (for the local authority):")
+_LABEL_END = re.compile(r"[ \t]*(?:\([^()\n]{1,60}\)[ \t]*)?:")
+
+
+def _speaks_again(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` opens its line, and another line opens with it and a speaker label's end."""
+    if not _SPEAKER_BEFORE.search(text[max(0, start - 40) : start]):
+        return False
+    lines = re.finditer(rf"(?m)^[ \t>]*{STAMP}{re.escape(text[start:end])}\b", text)
+    return any(m.end() != end and _LABEL_END.match(text, m.end()) for m in lines)
+
+
 # A field holding a person's name in a log line, a form, JSON or a dict: "surname=\"Farouk\"",
 # "\"patient_name\": \"...\"", "firstName: ...", "Familienname: ...", FHIR's "given":["Uchenna","Grace"].
 # The value is a name whatever lists hold it. A key is read as words however it is written (snake_case,
@@ -791,9 +803,10 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
 # first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarshtfieл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
+    r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
     r"|(?:to|for|by)[ \t]+user)"
-    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded)[ \t]+by"
+    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted)"
+    r"[ \t]+by"
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
@@ -2239,9 +2252,11 @@ class NameRecognizer(EntityRecognizer):
             and run_words[0].isupper()
             and not any(f or s for f, s in known)
             and not (len(tokens) >= 2 and (cued or _CUE.search(text[max(0, run_start - 40) : run_start])))
+            and not (_LABEL_END.match(text, end) and _speaks_again(text, run_start, end))
         ):
             # "MR KNEE LT WO": in capitals, "MR" before no known name is magnetic resonance's, unless a cue
-            # stands before it ("ATTN MR LEUNG KA-WAI")
+            # stands before it ("ATTN MR LEUNG KA-WAI") or it is a transcript's speaker, opening two lines or more
+            # ("MS ADEBAYO (for the local authority): ...", "MR PRICE: Nothing further"; not "MR SPINE:" once)
             return None
         if not titled and not any(f or s for f, s in known):
             return None  # most runs: capitalised words that are no name (cheap exit)

@@ -584,7 +584,7 @@ def test_a_letter_gate_admits_every_letter_its_words_open_with(module, name, gat
         (
             recognizers,
             "_WORDED_USER",
-            r"(?=[ubvcarshtfieл(])",
+            r"(?=[ubvcarshtfiepл(])",
             [
                 "użytkownik kzielinska",
                 "Benutzer hmaier",
@@ -592,6 +592,7 @@ def test_a_letter_gate_admits_every_letter_its_words_open_with(module, name, gat
                 "closed by jdoe",
                 "imported by tnguyen",
                 "exported by jcassar",
+                "Posted by kmorales",
                 "Ваш логін o.hnatiuk",
                 "(by tnguyen)",
                 "my account ppatel",

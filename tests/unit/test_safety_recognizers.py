@@ -4751,3 +4751,25 @@ def test_a_greek_date_of_birth_after_is():
 )
 def test_speaker_role_words_mexican_boroughs_foundations_airports_and_laws_are_no_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (  # a Polish chat's "user" is a speaker's role, the name the user gives kept
+            "Konsultant (Kasia): Dzień dobry, w czym mogę pomóc?\nUżytkownik: Chcę anulować subskrypcję.\n"
+            "Konsultant (Kasia): Imię i nazwisko?\nUżytkownik: Grzegorz Wiśniewski",
+            ["Kasia", "Kasia", "Grzegorz Wiśniewski"],
+        ),
+        (  # a court transcript's speakers in capitals, each opening two lines or more
+            "JUDGE: Go on.\nMS ADEBAYO (for the local authority): Yes, Your Honour.\n"
+            "MS ADEBAYO: And the girls would share a room?\nMR PRICE (for the mother): No questions.\n"
+            "MR PRICE: Nothing further.",
+            ["ADEBAYO", "ADEBAYO", "PRICE", "PRICE"],
+        ),
+        ("MR LUMBAR SPINE: no disc prolapse.\nCT HEAD: normal.", []),  # a scan's label, once
+        ("Bluebell, offers welcome. Posted by kmorales in Boats for sale > Sail", ["kmorales"]),
+    ],
+)
+def test_a_polish_user_label_transcript_speakers_in_capitals_and_who_posted(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -284,7 +284,12 @@ def test_every_match_of_a_guarded_address_form_holds_its_words():
     example at least."""
     assert addresses._KO_ROAD in addresses._KOREAN_FORM
     assert f"\\s+{addresses._STREET_FIRST}" in addresses._HOUSE_BEFORE_STREET_FIRST_FORM
-    texts = [*corpus(), "Teheran-ro 152, Gangnam-gu, Seoul 06236", "Flat 2, 8 Calle Mayor, 28013 Madrid"]
+    texts = [
+        *corpus(),
+        *ADDRESS_EXAMPLES,
+        "Teheran-ro 152, Gangnam-gu, Seoul 06236",
+        "Flat 2, 8 Calle Mayor, 28013 Madrid",
+    ]
     texts += ["Cumhuriyet Cad. No:12 D:4"]
     for i, needs in addresses._FORM_NEEDS.items():
         for text in texts:

@@ -637,6 +637,34 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
     ]
 
 
+# A numbered or bulleted list's row: a person's name in two to six capitalised words (letters, hyphens and apostrophes
+# only: "KOWALCZYK, Agnieszka", "Mei-Ling Tsao", "Νίκος Ζαχαρίου"), a dash and a full date: a crew's, guests' or
+# passengers' list ("1. KOWALCZYK, Agnieszka - 12.01.1990 - PL - passport EK4418273")
+_LISTED_ROW = re.compile(
+    r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:,?[ \t]+[^\W\d_][\w'’-]*){1,5})"
+    rf"[ \t]+[-–—][ \t]+(?P<date>{_DATE})(?![\d/.-]*\d)"
+)
+
+
+def listed_birth_dates(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the dates in a list's rows after each person's name (``_LISTED_ROW``), two rows or more on
+    lines one after the other, in a text with a birth cue (the list's header or another person's "born")."""
+    if not has_birth_cue(text):
+        return []
+    rows = [
+        m
+        for m in _LISTED_ROW.finditer(text)
+        if all(word[0].isupper() for word in m.group("name").replace(",", " ").split())
+        and not in_a_later_year(m["date"])
+    ]
+    lines = [text.count("\n", 0, m.start()) for m in rows]
+    return [
+        m.span("date")
+        for i, m in enumerate(rows)
+        if (i > 0 and lines[i - 1] == lines[i] - 1) or (i + 1 < len(rows) and lines[i + 1] == lines[i] + 1)
+    ]
+
+
 # "born" said of a firm or an animal ("The brewery was born on 14.02.1983", "border terrier, born 4/4/2019",
 # "Born on 1 June 2004 in a garage, our company ..."): a firm's, a venture's or an animal's word, or a firm's
 # legal form, in the words before "born" in its sentence or, "born" opening the sentence, after it.
@@ -729,6 +757,8 @@ class DateOfBirthRecognizer(EntityRecognizer):
                 if SQL_BIRTH_COLUMN.match(column) and _DATE_RE.fullmatch(text, start, end):
                     out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for start, end in birth_column_dates(text):  # a table's birth column
+            out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
+        for start, end in listed_birth_dates(text):  # a list's rows, each a name and a date
             out.append(recognizer_result("DATE_OF_BIRTH", start, end, 0.9, self))
         for m in dates_after_cues(text, cues):
             if born_of_no_person(text, m.start("date")):

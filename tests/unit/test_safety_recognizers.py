@@ -4773,3 +4773,25 @@ def test_speaker_role_words_mexican_boroughs_foundations_airports_and_laws_are_n
 )
 def test_a_polish_user_label_transcript_speakers_in_capitals_and_who_posted(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        (  # a crew list's rows under a skipper "born" on the line before: each row's date after the name
+            "CREW LIST\nSkipper: Ivan Marković, born 08.09.1985\n1. KOWALCZYK, Agnieszka - 12.01.1990 - PL - passport "
+            "EK4418273\n2. Summer Lindqvist - 1993-04-19 - SE\n3. Mei-Ling Tsao - 2 Dec 1979 - TW",
+            ["08.09.1985", "12.01.1990", "1993-04-19", "2 Dec 1979"],
+        ),
+        (  # the same rows with no birth cue in the text: a list of dates, no one's birth
+            "CREW LIST\n1. KOWALCZYK, Agnieszka - 12.01.1990 - PL\n2. Summer Lindqvist - 1993-04-19 - SE",
+            [],
+        ),
+        (  # one row alone after a day's plan: no list of people
+            "Guest born 05/03/1971.\n1. Arrival - 02/08/2025\nLunch at noon\n2. Ana Lopes - 09/08/1990",
+            ["05/03/1971"],
+        ),
+    ],
+)
+def test_dates_in_a_lists_rows_after_names_are_births_where_the_text_speaks_of_birth(text, dates):
+    assert spans(DateOfBirthRecognizer(), text) == dates

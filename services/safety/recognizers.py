@@ -197,7 +197,7 @@ _NOT_PERSON_WORDS = set(
     eggs egg beef chicken oysters peach pizza salad sauce cake pie pudding tart soup steak
     seguros seguradora banco gmbh ag srl bv nv pty limited holdings solutions systems
     technologies logistics logistik logística logistique foods consulting insurance motors elektronik electronics
-    movers plumbing cleaners locksmiths roofing landscaping
+    movers plumbing cleaners locksmiths roofing landscaping outorgante outorgantes
     official atelier notario notaria notary notaire colegio
     caddesi sokak sokağı bulvarı masjid mosque parrocchia parish farmacia galeries tŷ attendee erm
     desk helpdesk support services service operations office billing sales staff crew
@@ -2351,9 +2351,11 @@ class NameRecognizer(EntityRecognizer):
             return None
         if titled:
             return start, end, 0.85
-        speaker = (_SPEAKER_AFTER.match(text[end:]) and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])) or (
-            text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start])
-        )
+        # (whom a chat's speaker stands for in brackets before the colon: "[18:02] Lucía (Inmob. Costa Azahar): Hola")
+        speaker = (
+            (_SPEAKER_AFTER.match(text[end:]) or _LABEL_END.match(text, end))
+            and _SPEAKER_BEFORE.search(text[max(0, start - 40) : start])
+        ) or (text.startswith(">", end) and _NICK_BEFORE.search(text[max(0, start - 40) : start]))
         if holds_vietnamese_word(tokens):
             return None  # "Vấn đề: ...", "GHI CHÚ BÀN GIAO": a label or a heading's words, never a name
         # "Parent:", "Kunde:"; a particle ("Van:", Dutch mail's "From:") or an acronym ("IBAN:") alone; or, in a

@@ -4795,3 +4795,14 @@ def test_a_polish_user_label_transcript_speakers_in_capitals_and_who_posted(text
 )
 def test_dates_in_a_lists_rows_after_names_are_births_where_the_text_speaks_of_birth(text, dates):
     assert spans(DateOfBirthRecognizer(), text) == dates
+
+
+def test_a_chat_speaker_before_whom_he_stands_for_in_brackets():
+    """The speaker is found; the firm in the brackets is still read as a name ("Costa Azahar": left for later)."""
+    text = (
+        "[10/03/25, 18:02] Lucía (Inmob. Costa Azahar): Hola Ingrid, te confirmo la visita.\n"
+        "[09/05/24, 8:21:40 PM] Ravi (Blk 3 #12-04): Can someone check the lift?"
+    )
+    assert {"Lucía", "Ingrid", "Ravi"} <= set(spans(NameRecognizer(), text))
+    text = "SEGUNDO OUTORGANTE (Arrendatário): Rúben Costa, NIF 245 118 903"  # a deed's party, no speaker
+    assert spans(NameRecognizer(), text) == ["Rúben Costa"]

@@ -21,6 +21,7 @@ no date of birth after a "born" said of a firm or an animal (``born_of_no_person
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -567,9 +568,10 @@ _RECORD_BIRTH = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4)
 def has_birth_cue(text: str) -> bool:
     """Whether ``text`` holds a birth cue or a birth field's key: without one, ``DateOfBirthRecognizer``
-    reports nothing."""
+    reports nothing. (Kept for the last texts: the prefilter, the recogniser and its parts each ask of one text.)"""
     return next(birth_cues(text), None) is not None or _RECORD_BIRTH.search(text) is not None
 
 

@@ -842,3 +842,16 @@ def test_a_thing_lists_label_is_looked_for_on_the_windows_last_line_only():
     plain = [recognizers._THING_LIST_LABEL.search(t, max(0, s - 200), s) is not None for t, s in runs]
     assert [recognizers._in_thing_list(t, s) for t, s in runs] == plain
     assert sum(plain) >= 20
+
+
+def test_a_text_is_searched_for_birth_cues_once():
+    """The recogniser and its table and list passes each ask whether a text holds a birth cue: the answer is
+    kept for the text, found once."""
+    from services.safety.birth_dates import DateOfBirthRecognizer, has_birth_cue
+
+    has_birth_cue.cache_clear()
+    text = "Crew list, skipper born 08.09.1985\n1. Ana Lopes - 09/08/1990\n2. Rui Lopes - 01/02/1988"
+    found = DateOfBirthRecognizer().analyze(text, ["DATE_OF_BIRTH"])
+    assert [text[r.start : r.end] for r in found] == ["08.09.1985", "09/08/1990", "01/02/1988"]
+    info = has_birth_cue.cache_info()
+    assert info.misses == 1 and info.hits >= 2

@@ -639,8 +639,8 @@ def birth_column_dates(text: str) -> list[tuple[int, int]]:
     ]
 
 
-# A numbered or bulleted list's row: a person's name in two to six capitalised words (letters, hyphens and apostrophes
-# only: "KOWALCZYK, Agnieszka", "Mei-Ling Tsao", "Νίκος Ζαχαρίου"), a dash and a full date: a crew's, guests' or
+# A numbered or bulleted list's row: a person's name in two to six words, each opening with a capital letter
+# ("KOWALCZYK, Agnieszka", "Mei-Ling Tsao", "Νίκος Ζαχαρίου"), a dash and a full date: a crew's, guests' or
 # passengers' list ("1. KOWALCZYK, Agnieszka - 12.01.1990 - PL - passport EK4418273")
 _LISTED_ROW = re.compile(
     r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+(?P<name>[^\W\d_][\w'’-]*(?:,?[ \t]+[^\W\d_][\w'’-]*){1,5})"
@@ -657,7 +657,7 @@ def listed_birth_dates(text: str) -> list[tuple[int, int]]:
         m
         for m in _LISTED_ROW.finditer(text)
         if all(word[0].isupper() for word in m.group("name").replace(",", " ").split())
-        and not in_a_later_year(m["date"])
+        and not in_a_later_year(m.group("date"))
     ]
     lines = [text.count("\n", 0, m.start()) for m in rows]
     return [

@@ -187,8 +187,9 @@ def test_the_cue_pass_matches_only_windows_that_could_add_a_number(pii_detector,
     assert matched and all(window.startswith(" 7700 900623") for window, _ in matched)
 
 
-def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeypatch):
-    ran = []
+def _forms_run(monkeypatch) -> list[int]:
+    """The indices of the address forms ``_address_spans`` runs from now on, in order (each form spied on)."""
+    ran: list[int] = []
 
     class Spy:
         def __init__(self, i, rx):
@@ -200,6 +201,11 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
 
     forms = addresses._ADDRESS_FORMS
     monkeypatch.setattr(addresses, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
+    return ran
+
+
+def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeypatch):
+    ran = _forms_run(monkeypatch)
     assert addresses._address_spans("Ship to 1187 Pinecrest Drive, Boulder, CO 80302 by Friday.") == [(8, 47)]
     at = addresses._ADDRESS_PATTERNS.index
     korean, street_first = at(addresses._KOREAN_FORM), at(addresses._HOUSE_BEFORE_STREET_FIRST_FORM)
@@ -224,22 +230,11 @@ def test_the_guarded_address_forms_run_only_on_texts_holding_their_words(monkeyp
 def test_most_address_forms_run_only_on_a_text_holding_what_their_matches_hold(monkeypatch):
     """Of the 42 forms, the ones with nothing cheaper to look for run on every text; the rest (30 or more) only
     where their words or codes are: none of them on a US address in an English sentence."""
-    ran = []
-
-    class Spy:
-        def __init__(self, i, rx):
-            self.i, self.rx = i, rx
-
-        def finditer(self, text):
-            ran.append(self.i)
-            return self.rx.finditer(text)
-
-    forms = addresses._ADDRESS_FORMS
-    monkeypatch.setattr(addresses, "_ADDRESS_FORMS", tuple(Spy(i, rx) for i, rx in enumerate(forms)))
+    ran = _forms_run(monkeypatch)
     text = "Hi, my new address is 1187 Pinecrest Drive, Boulder, CO 80302, from Friday. Thanks, Dana"
     assert addresses._address_spans(text) == [(22, 61)]
     assert len(addresses._FORM_NEEDS) >= 30
-    assert set(ran) == set(range(len(forms))) - set(addresses._FORM_NEEDS)
+    assert set(ran) == set(range(len(addresses._ADDRESS_FORMS))) - set(addresses._FORM_NEEDS)
 
 
 ADDRESS_EXAMPLES = [  # one for each form run on some texts only

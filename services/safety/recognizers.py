@@ -148,7 +148,7 @@ _AMBIGUOUS = set(
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
-    good english french german spanish italian dutch polish irish welsh scottish
+    good english french german spanish italian dutch polish irish welsh scottish sir media
     """.split()
 )
 
@@ -548,6 +548,8 @@ _ANY_SENDER = re.compile(
     rf"(?:{_SENDER_WORD}(?:[ \t]+{_SENDER_WORD})?[ \t]+[–—-][ \t]+)?"
     # (an initial after the name: "Наталья К.:")
     rf"(?P<name>{_SENDER_WORD}(?:(?:[ \t]|,[ \t])[ \t]*{_SENDER_WORD}){{0,2}}(?:[ \t]+[^\W\d_]\.)?)"
+    # (a flat's number after the name in a building's chat: "Summer 5C:")
+    rf"(?:[ \t]+\d{{1,3}}[A-Z](?=:))?"
     rf"(?:[ \t]*(?:\([^()\n]{{0,16}}{_CLOCK}(?::\d\d)?\)[ \t]*)?[:：](?!//)|[ \t]+{_DAY_HALF}{_CLOCK}[ \t]*$"
     # Telegram's export: the label, a comma and the date and time in brackets, alone on its line; or a comma, the
     # time and a colon before the message ("Артём, 14:02: Алёна, привет!")
@@ -650,9 +652,9 @@ _NAME_KEY = (
     rf"(?<![\w.-])(?:{_PERSON_ROLE}{_KEY_SEP}(?:\d{_KEY_SEP})?(?:{_NAME_PART}{_KEY_SEP})?names?"
     rf"|{_NAME_PART}{_KEY_SEP}names?|{_PERSON_ROLE}?{_KEY_SEP}{_NAME_WORD})(?:\([a-z]{{1,2}}\))?"
     rf"|(?<![\w.-])(?:(?:card|account|policy){_KEY_SEP}holder|beneficiary|payee|signatory|applicant|tenant|"
-    # (a log's badge holder and matched person, a census line's head of household: 'holder="OYELARAN, Tunde"',
-    # 'head="Whitfield, Lucius"')
-    r"guarantor|insured|executor|holder|person|head(?==))(?:\([a-z]{1,2}\))?"
+    # (a log's badge holder, matched person and patient, a census line's head of household: 'holder="OYELARAN,
+    # Tunde"', 'pt="PATEL, Hiren"', 'head="Whitfield, Lucius"')
+    r"guarantor|insured|executor|holder|person|(?:head|pt)(?==))(?:\([a-z]{1,2}\))?"
 )
 # A name's part alone ("family", "given", "first", "last") is a key where keys are written as keys:
 # quoted or before "="; so is "name", and at a line's or a record's start too ("Name:", "{name:")
@@ -762,7 +764,7 @@ _LOG_USER = re.compile(
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed|verified|checked|entered"
     r"|recorded|dispensed|reviewed|closed|resolved)(?:_|[ \t]+)?by"
-    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn"
+    r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn|admin|github"
     # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
@@ -804,8 +806,8 @@ _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # first letters and "(": the engine then skips other positions at once.)
 _WORDED_USER = re.compile(
     r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
-    r"|(?:to|for|by)[ \t]+user)"
-    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted)"
+    r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is)"
+    r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted|edited)"
     r"[ \t]+by"
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
@@ -943,7 +945,9 @@ _HANDLE_LABEL = re.compile(
     rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w])"
     rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
 )
-_MENTION = re.compile(rf"(?<![\w@])@({_HANDLE})(?![\w@])")
+# A mention of a user ("@dmitri.sokolov", "@daniela-ferreira") or a forum's poster ("u/gemma_wrightson"), digits
+# after the handle left out as a log user's are ("@summer_reyes88")
+_MENTION = re.compile(r"(?:(?<![\w@])@|(?<![\w/])u/)([a-z]{2,}(?:[._-][a-z]{1,15}){0,2})\d{0,4}(?![\w@]|[.-]\w)")
 # An e-mail address's display name before it in angle brackets ("Von: Frank Winter <frank.winter71@gmx.de>"): a
 # person's when its mailbox spells its words (``_mailbox_spells``)
 _DISPLAY_NAME = re.compile(
@@ -1511,14 +1515,14 @@ class NameRecognizer(EntityRecognizer):
         extra += self._chat_senders(text) if "\n" in text else []
         if "-ji" in text or " bhai" in text or " didi" in text or " ji" in text:  # "Sharma-ji", "Vikas bhaiya"
             extra += [m.span(1) for m in _HONORIFIC_AFTER.finditer(text) if not is_common_word(m.group(1))]
-        if "@" in text:  # a mention whose handle reads as a person's ("@dmitri.sokolov", "@chiamaka")
+        if "@" in text or "u/" in text:  # a mention whose handle reads as a person's ("@dmitri.sokolov", "@chiamaka")
             extra += [m.span(1) for m in _MENTION.finditer(text) if self._user_name_is_person(m.group(1))]
-            if "<" in text:  # an e-mail's whole display name, its mailbox spelling it, a listed name in it ("Frank
-                # Winter <frank.winter71@gmx.de>"; not "Kasse <kasse@...>", a club's till)
-                names = [m for m in _DISPLAY_NAME.finditer(text) if _mailbox_spells(m.group("user"), m.group("name"))]
-                names = [m for m in names if _DISPLAY_NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())]
-                names = [m for m in names if any(self._listed(w) for w in re.split(r"[ \t-]+", m.group("name")))]
-                extra += [m.span("name") for m in names if not not_a_name(text, *m.span("name"))]
+        if "@" in text and "<" in text:  # an e-mail's whole display name, its mailbox spelling it, a listed name in it
+            # ("Frank Winter <frank.winter71@gmx.de>"; not "Kasse <kasse@...>", a club's till)
+            names = [m for m in _DISPLAY_NAME.finditer(text) if _mailbox_spells(m.group("user"), m.group("name"))]
+            names = [m for m in names if _DISPLAY_NAME_BEFORE.search(text, max(0, m.start() - 40), m.start())]
+            names = [m for m in names if any(self._listed(w) for w in re.split(r"[ \t-]+", m.group("name")))]
+            extra += [m.span("name") for m in names if not not_a_name(text, *m.span("name"))]
         if "linkedin.com/in/" in text:  # a profile's address holds its owner's name ("linkedin.com/in/anna-k-ito")
             slugs = _LINKEDIN_NAME.finditer(text)
             extra += [m.span(1) for m in slugs if any(any(self._known(p)) for p in m.group(1).split("-") if len(p) > 2)]
@@ -1969,7 +1973,8 @@ class NameRecognizer(EntityRecognizer):
         "j.doe"), or a given name alone ("priya"); service accounts and words are no names."""
         head, hyphen, tail = handle.partition("-")
         if hyphen and len(tail) >= 3 and tail.isalpha() and not is_common_word(tail):
-            return self._user_name_is_person(head)  # "jtorres-vance": a second surname after a hyphen
+            if self._user_name_is_person(head):
+                return True  # "jtorres-vance": a second surname after a hyphen
         parts = re.split(r"[._-]", handle)
         first, last = self.first, self.last
 
@@ -1986,8 +1991,12 @@ class NameRecognizer(EntityRecognizer):
             a, b = parts
             return (
                 (given(a) and (surname(b) or given(b) or len(b) <= 2))
-                or (len(a) == 1 and len(b) >= 4)
+                or (len(a) <= 2 and len(b) >= 4 and (len(a) == 1 or surname(b)))  # "j.doe", "tj.bello"
                 or (surname(a) and len(b) == 1)  # "lindqvist.e": a surname and an initial
+                # a known surname after a given name that is also a word, or after one the lists lack ("will.prescott",
+                # "ayaka-yamamoto"); a given name before a surname they lack ("gemma_wrightson")
+                or (surname(b) and len(a) >= 3 and not is_common_word(b) and (a in first or not is_common_word(a)))
+                or (given(a) and len(b) >= 4 and not is_common_word(b))
             )
         if len(handle) >= 5 and handle not in _SERVICE_ACCOUNTS and known_surname(handle[1:]):
             return True  # "tnguyen", "jsmith": an initial and a surname

@@ -4806,3 +4806,43 @@ def test_a_chat_speaker_before_whom_he_stands_for_in_brackets():
     assert {"Lucía", "Ingrid", "Ravi"} <= set(spans(NameRecognizer(), text))
     text = "SEGUNDO OUTORGANTE (Arrendatário): Rúben Costa, NIF 245 118 903"  # a deed's party, no speaker
     assert spans(NameRecognizer(), text) == ["Rúben Costa"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("opened by @daniela-ferreira · labels: bug", ["daniela-ferreira"]),  # a hyphen in the handle
+        ("Posted in r/NHS by u/gemma_wrightson\n\nHonestly", ["gemma_wrightson"]),  # a forum's poster
+        ("r/HOA · Posted by u/summer_reyes88 · 6h", ["summer_reyes"]),  # a given name that is a word, digits after
+        ("- Hope Adeyemi-Lund — @hope-adeyemi — joined", ["Hope Adeyemi-Lund", "hope-adeyemi"]),
+        ("Travel grant for @ayaka-yamamoto and @tj.bello", ["ayaka-yamamoto", "tj.bello"]),
+        ("@pytest.mark.parametrize and @app.route('/'); @media print; see u/AutoModerator", []),  # code, a bot
+    ],
+)
+def test_mentions_and_forum_posters_hyphened_handles_given_names_that_are_words_unknown_surnames(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("I'm locked out. My username is bmorel. I maintain fastcsv", ["bmorel"]),
+        ("--- internal note · agent nkaur · 2025-03-11 ---", ["nkaur"]),
+        ("yeah agent sir aapka naam confirm karo", []),  # a title after "agent", no user
+        ("E-mail: kobby.asante@outlook.com\nGitHub: kasante-darko\nProjects", ["kasante-darko"]),
+        ("INFO  [booker/3.12.0.4] admin: rpatel cancelled id=BK-77790", ["rpatel"]),
+        ("# last edited by hannah.ashdown 2024-08-30\nsite:", ["hannah.ashdown"]),
+    ],
+)
+def test_user_names_after_username_is_an_agent_a_github_or_admin_key_and_edited_by(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_patient_key_in_a_log_line_and_a_chat_sender_with_a_flats_number():
+    log = 'INFO  BED_REQUEST ed_ref=ED240514-0091 pt="HOLLOWAY, Frank" spec=GENMED priority=2'
+    assert spans(NameRecognizer(), log) == ["HOLLOWAY, Frank"]
+    chat = (
+        "[21:47] Will Ashdown: is anyone else hearing that??\n[21:49] Summer 5C: it's 5D again. third night\n"
+        "[21:50] Will Ashdown: can you do something\n[21:53] Summer 5C: btw it's a karaoke machine"
+    )
+    assert spans(NameRecognizer(), chat) == ["Will Ashdown", "Summer", "Will Ashdown", "Summer"]

@@ -2012,6 +2012,8 @@ class NameRecognizer(EntityRecognizer):
             return False
         if given(handle):
             return True
+        if len(handle) >= 5 and given(handle[:-1]) and not is_common_word(handle) and not is_common_word(handle[:-1]):
+            return True  # "ottol": a given name and an initial
         return any(given(handle[:i]) and surname(handle[i:]) for i in range(3, len(handle) - 2))
 
     def _handles(self, text: str) -> list[RecognizerResult]:

@@ -4832,6 +4832,8 @@ def test_mentions_and_forum_posters_hyphened_handles_given_names_that_are_words_
         ("E-mail: kobby.asante@outlook.com\nGitHub: kasante-darko\nProjects", ["kasante-darko"]),
         ("INFO  [booker/3.12.0.4] admin: rpatel cancelled id=BK-77790", ["rpatel"]),
         ("# last edited by hannah.ashdown 2024-08-30\nsite:", ["hannah.ashdown"]),
+        ("[14:03] <ottol> on it\n[14:05] <mcarvalho> thanks\n[14:07] <ottol> v4 fine", ["ottol", "mcarvalho", "ottol"]),
+        ("getting hammered by logins from 185.220.101.47; cc @ingest-maintainers", []),  # words, a team
     ],
 )
 def test_user_names_after_username_is_an_agent_a_github_or_admin_key_and_edited_by(text, names):

@@ -278,6 +278,24 @@ def glued_email_recognizer() -> Any:
     )
 
 
+# An IPv4 address glued to a word in another script ("登录IP为117.136.42.189。", "IP：10.0.0.5からのアクセス"):
+# Presidio's pattern wants a word's edge either side, and a CJK character is a word's; the prefilter runs it only
+# on texts holding a character past ASCII and three dots.
+_IPV4 = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
+_GLUED_IPV4 = rf"(?<=[^\x00-\x7f\s]){_IPV4}(?![\d.]*\d)|(?<![\w.]){_IPV4}(?=[^\x00-\x7f\s])"
+
+
+def glued_ip_recognizer() -> Any:
+    """IP_ADDRESS: an IPv4 address glued to a word in another script (``_GLUED_IPV4``)."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity="IP_ADDRESS",
+        name="GluedIpRecognizer",
+        patterns=[Pattern("glued IPv4", _GLUED_IPV4, 0.6)],
+    )
+
+
 # A card number by its issuer's first digits (Presidio's: Visa 4, Mastercard 51-55, Amex and Diners 3, Discover and
 # UnionPay 6, UATP 1), and the 2-series Presidio lacks: Mir's 2200-2204 and Mastercard's 2221-2720, and Turkey's
 # Troy 9792; the Luhn check follows (``CreditCardRecognizer.validate_result``)
@@ -750,6 +768,7 @@ class PiiDetector:
         self.analyzer.registry.add_recognizer(spoken_email_recognizer())
         self.analyzer.registry.add_recognizer(encoded_email_recognizer())
         self.analyzer.registry.add_recognizer(glued_email_recognizer())
+        self.analyzer.registry.add_recognizer(glued_ip_recognizer())
         self.analyzer.registry.add_recognizer(more_iban_recognizer())
         self.analyzer.registry.remove_recognizer("CreditCardRecognizer")
         self.analyzer.registry.add_recognizer(card_recognizer())

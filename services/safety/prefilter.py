@@ -117,6 +117,8 @@ CONDITIONS: dict[str, Condition] = {
     "EncodedEmailRecognizer": lambda f: "%40" in f.text,
     # pii.py's e-mail glued to another script: its "@" and a character past ASCII
     "GluedEmailRecognizer": lambda f: "@" in f.text and not f.text.isascii(),
+    # pii.py's IPv4 glued to another script: a character past ASCII, four [0-9] groups joined by three '.'
+    "GluedIpRecognizer": lambda f: not f.text.isascii() and f.ascii_digits >= 4 and f.text.count(".") >= 3,
     # (bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}: a '1' or a '3'
     "CryptoRecognizer": lambda f: "1" in f.text or "3" in f.text,
     # the phone look-alikes (where a policy asks for them: a phone wins their overlaps)
@@ -159,6 +161,7 @@ PATTERNS_READ = {
     "SpokenEmailRecognizer": "61c89cb8d884fd29",
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "GluedEmailRecognizer": "470c6a471bc27c67",
+    "GluedIpRecognizer": "52dd3038cac9b16d",
     "AddressRecognizer": "37fae2d4bfa4aacf",
     "DateOfBirthRecognizer": "a6493865d17513d8",
 }

@@ -1045,6 +1045,20 @@ def test_troy_cards_and_e_mails_glued_to_another_script(pii_detector):
     assert _found(pii_detector, "Mail me at ana@ruiz.es please", "EMAIL_ADDRESS") == ["ana@ruiz.es"]
 
 
+@pytest.mark.parametrize(
+    ("text", "ips"),
+    [
+        ("2024年6月5日发生多笔异常登录，登录IP为117.136.42.189。为保障您的资金安全", ["117.136.42.189"]),
+        ("自宅のグローバルIPは126.77.140.32です。", ["126.77.140.32"]),
+        ("IP: 10.0.0.5 from the office", ["10.0.0.5"]),  # Presidio's own, once
+        ("ファームウェア1.0.9.21です。", []),  # a firmware version, glued or not
+        ("버전 300.1.2.3입니다", []),  # no IPv4 (a part over 255)
+    ],
+)
+def test_an_ipv4_address_glued_to_another_script_is_an_ip_address(pii_detector, text, ips):
+    assert _found(pii_detector, text, "IP_ADDRESS") == ips
+
+
 def test_a_quad_after_an_arabic_version_word_is_a_version():
     text = "شبكة الواي فاي: WadiRum-Guest، إصدار برنامج الموجّه 1.0.9.21، عنوان الجهاز"
     from services.safety.pii import PiiDetector

@@ -498,6 +498,7 @@ _SPEAKER_ROLE_WORDS = (
     importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
+    受付 窓口 フロント 事務局 前台 접수
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
@@ -2504,7 +2505,9 @@ _PATRONYMIC_END = "(?:вич(?:а|у|ем|е)?|вн(?:а|ы|е|у|ой)|ичн(?
 _CYRILLIC_NAME = re.compile(
     rf"(?=[{_CYR_UPPER}])(?<![{_CYR_UPPER}{_CYR_LOWER}-])(?:(?!(?:{'|'.join(_CYR_ADDRESS_WORDS)})\s)"
     rf"(?:(?:{_CYR_WORD}[ \t]+)?{_CYR_WORD}[ \t]+[{_CYR_UPPER}][{_CYR_LOWER}]+{_PATRONYMIC_END}(?:[ \t]+{_CYR_WORD})?"
-    rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}|{_CYR_INITIALS}[ \t]?{_CYR_WORD}|{_CYR_INITIAL_SURNAME}))(?![{_CYR_LOWER}])"
+    # (initials before a surname are its, not the word's before them: "Бухгалтер Л. Н. Самойлова")
+    rf"|{_CYR_WORD}[ \t]+{_CYR_INITIALS}(?![ \t]*[{_CYR_UPPER}][{_CYR_LOWER}])|{_CYR_INITIALS}[ \t]?{_CYR_WORD}"
+    rf"|{_CYR_INITIAL_SURNAME}))(?![{_CYR_LOWER}])"
 )
 
 

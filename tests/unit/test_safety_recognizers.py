@@ -4848,3 +4848,17 @@ def test_a_patient_key_in_a_log_line_and_a_chat_sender_with_a_flats_number():
         "[21:50] Will Ashdown: can you do something\n[21:53] Summer 5C: btw it's a karaoke machine"
     )
     assert spans(NameRecognizer(), chat) == ["Will Ashdown", "Summer", "Will Ashdown", "Summer"]
+
+
+def test_a_reception_desk_as_a_chats_speaker_is_a_role_not_a_name():
+    chat = (
+        "[10:02] 受付: お問い合わせありがとうございます。\n[10:04] 高橋 美咲: 11月9日に予約したいです。\n"
+        "[10:05] 受付: 空いております。\n[10:09] 高橋 美咲: 090-4821-7736です。"
+    )
+    assert spans(NameRecognizer(), chat) == ["高橋 美咲", "高橋 美咲"]
+
+
+def test_initials_before_a_cyrillic_surname_are_its_not_the_role_words_before_them():
+    text = "Предлагаю передать оба дела юристу.\n\nБухгалтер Л. Н. Самойлова"
+    assert spans(NameRecognizer(), text) == ["Л. Н. Самойлова"]
+    assert spans(NameRecognizer(), "Подписал Иванов И. И. вчера") == ["Иванов И. И."]  # a surname before its initials

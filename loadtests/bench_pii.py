@@ -228,8 +228,8 @@ def main() -> None:
         "session 36, heldout22 once in session 37, heldout23 and heldout24 once in session 38, heldout25 once in "
         "session 39, heldout26 once in session 40, heldout27 once in session 41, heldout28 once in session 42, "
         "heldout29 once in session 43, heldout30 once in session 44, heldout31 once in session 45, heldout32 once in "
-        "session 46, heldout33 once in session 47, heldout34 once in session 48, heldout35 once in session 49: "
-        "all development data since; heldout36, written in session 50, held out until it is scored once).",
+        "session 46, heldout33 once in session 47, heldout34 once in session 48, heldout35 once in session 49, "
+        "heldout36 once in session 50: all development data since).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

@@ -754,7 +754,7 @@ def _field_opens(before: str) -> bool:
 _USER_NAME = r"([a-z][a-z]*(?:[._-][a-z]+)?(?:-[a-z]{2,})?)\d{0,4}"
 # A user name in a log or a record: "user=tnguyen", "sasl_username=m.kowalczyk", "Accepted publickey
 # for jdoe from", "Invalid user asmith from", "/home/akowalczyk/", "sudo: mkaminski :", "TODO(vmoretti)",
-# "Picker: jnakamura", "driver=tbrandt".
+# "Picker: jnakamura", "driver=tbrandt", "admin: rpatel", "GitHub: kasante-darko".
 # It names a person when it reads as one (see
 # ``NameRecognizer._user_name_is_person``): "root", "deploy" or "www-data" do not.
 # (It first looks ahead at what any of its matches opens with, a word's first letter or "_", a digit, ":",
@@ -801,7 +801,8 @@ _PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=
 # A Windows domain's account ("CORP\\nhalvorsen"), read where a text holds a backslash
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
-# "my account ppatel", "assigned to user mkaraca"): no word of the language, whole or in parts ("by the",
+# "my account ppatel", "assigned to user mkaraca", "agent nkaur", "my username is bmorel", "edited by
+# hannah.ashdown"): no word of the language, whole or in parts ("by the",
 # "account e-mail"), and read as a person's name (``NameRecognizer._user_name_is_person``) or, on a log line
 # (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
 # first letters and "(": the engine then skips other positions at once.)
@@ -1970,8 +1971,9 @@ class NameRecognizer(EntityRecognizer):
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
-        initial ("maria.garcia", "marta.k", "mariagarcia"), an initial and a surname ("tnguyen",
-        "j.doe"), or a given name alone ("priya"); service accounts and words are no names."""
+        initial ("maria.garcia", "marta.k", "mariagarcia", "ottol"), an initial and a surname ("tnguyen",
+        "j.doe"), a known surname beside a part that is no word ("ayaka-yamamoto"), or a given name alone
+        ("priya"); service accounts and words are no names."""
         head, hyphen, tail = handle.partition("-")
         if hyphen and len(tail) >= 3 and tail.isalpha() and not is_common_word(tail):
             if self._user_name_is_person(head):
@@ -1994,7 +1996,7 @@ class NameRecognizer(EntityRecognizer):
                 (given(a) and (surname(b) or given(b) or len(b) <= 2))
                 or (len(a) <= 2 and len(b) >= 4 and (len(a) == 1 or surname(b)))  # "j.doe", "tj.bello"
                 or (surname(a) and len(b) == 1)  # "lindqvist.e": a surname and an initial
-                # a known surname after a given name that is also a word, or after one the lists lack ("will.prescott",
+                # a known surname after a given name that is also a word, or after one the lists lack ("will_okafor",
                 # "ayaka-yamamoto"); a given name before a surname they lack ("gemma_wrightson")
                 or (surname(b) and len(a) >= 3 and not is_common_word(b) and (a in first or not is_common_word(a)))
                 or (given(a) and len(b) >= 4 and not is_common_word(b))

@@ -1971,9 +1971,9 @@ class NameRecognizer(EntityRecognizer):
 
     def _user_name_is_person(self, handle: str) -> bool:
         """Whether a lower-case user name reads as a person's: a given name and a surname or an
-        initial ("maria.garcia", "marta.k", "mariagarcia", "ottol"), an initial and a surname ("tnguyen",
-        "j.doe"), a known surname beside a part that is no word ("ayaka-yamamoto"), or a given name alone
-        ("priya"); service accounts and words are no names."""
+        initial ("maria.garcia", "marta.k", "mariagarcia", "ottol"; surname first: "zhangwei"), an initial
+        and a surname ("tnguyen", "j.doe"), a known surname beside a part that is no word ("ayaka-yamamoto"),
+        or a given name alone ("priya"); service accounts and words are no names."""
         head, hyphen, tail = handle.partition("-")
         if hyphen and len(tail) >= 3 and tail.isalpha() and not is_common_word(tail):
             if self._user_name_is_person(head):
@@ -1996,6 +1996,7 @@ class NameRecognizer(EntityRecognizer):
                 (given(a) and (surname(b) or given(b) or len(b) <= 2))
                 or (len(a) <= 2 and len(b) >= 4 and (len(a) == 1 or surname(b)))  # "j.doe", "tj.bello"
                 or (surname(a) and len(b) == 1)  # "lindqvist.e": a surname and an initial
+                or (len(b) == 2 and len(a) >= 6 and self._user_name_is_person(a))  # "liuyang_hz": a place's letters
                 # a known surname after a given name that is also a word, or after one the lists lack ("will_okafor",
                 # "ayaka-yamamoto"); a given name before a surname they lack ("gemma_wrightson")
                 or (surname(b) and len(a) >= 3 and not is_common_word(b) and (a in first or not is_common_word(a)))
@@ -2017,7 +2018,11 @@ class NameRecognizer(EntityRecognizer):
             return True
         if len(handle) >= 5 and given(handle[:-1]) and not is_common_word(handle) and not is_common_word(handle[:-1]):
             return True  # "ottol": a given name and an initial
-        return any(given(handle[:i]) and surname(handle[i:]) for i in range(3, len(handle) - 2))
+        # a given name and a surname run together ("mariagarcia"), or a surname first as Chinese writes it ("zhangwei")
+        return any(
+            (given(handle[:i]) and surname(handle[i:])) or (surname(handle[:i]) and given(handle[i:]))
+            for i in range(3, len(handle) - 2)
+        )
 
     def _handles(self, text: str) -> list[RecognizerResult]:
         """Chat user names in lower case as speakers' labels ("marta.k:"), in a transcript (two

@@ -4816,6 +4816,7 @@ def test_a_chat_speaker_before_whom_he_stands_for_in_brackets():
         ("r/HOA · Posted by u/summer_reyes88 · 6h", ["summer_reyes"]),  # a given name that is a word, digits after
         ("- Hope Adeyemi-Lund — @hope-adeyemi — joined", ["Hope Adeyemi-Lund", "hope-adeyemi"]),
         ("Travel grant for @ayaka-yamamoto and @tj.bello", ["ayaka-yamamoto", "tj.bello"]),
+        ("@zhangwei-dev（作者）：修复了。\n@liuyang_hz：好的", ["zhangwei-dev", "liuyang_hz"]),  # surname first
         ("@pytest.mark.parametrize and @app.route('/'); @media print; see u/AutoModerator", []),  # code, a bot
     ],
 )

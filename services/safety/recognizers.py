@@ -694,7 +694,11 @@ _PERSON_COLUMN = (
     r"contact|owner|requester)"
 )
 # A table's column of user names ("username", "login", "account_id"): its cells are read as a log's users are
-_USER_HEADER = re.compile(r"(?i)(?:user|login|account)(?:[ _-]?(?:name|id))?")
+# (a table's user column, or who signed, logged or entered a row: "signed_by", "Logged by")
+_USER_HEADER = re.compile(
+    r"(?i)(?:user|login|account)(?:[ _-]?(?:name|id))?"
+    r"|(?:signed|logged|entered|created|updated|approved|checked|recorded|reviewed|handled)[ _-]?by"
+)
 _NAME_HEADER = re.compile(rf"(?i)(?:{_NAME_KEY}|{_NAME_PART}|name|{_PERSON_COLUMN})(?:[ \t]*\([^)\n]*\))?")
 _ROLE_HEADER = re.compile(rf"(?i)(?:{_PERSON_COLUMN}|name)(?:[ \t]*\([^)\n]*\))?")
 # A cell holding a name: words of letters (particles in lower case, initials, a comma after a surname first)
@@ -1701,7 +1705,9 @@ class NameRecognizer(EntityRecognizer):
             if self._name_cell(key, text[start:end])
         ]
         # a user column's cells read as a log's users are ("ts,username,src_ip": "mkowalczyk", not "svc-etl")
-        users = table_columns(text, _USER_HEADER) if "user" in text.lower() or "login" in text.lower() else []
+        lowered = text.lower()
+        asked = any(k in lowered for k in ("user", "login", "ed_by", "ed by", "ed-by"))
+        users = table_columns(text, _USER_HEADER) if asked else []
         found += [(start, end) for _, start, end in users if self._keyed_user_is_person(text[start:end])]
         for m in _KEY_VALUE_ROW.finditer(text) if "|" in text or "\t" in text else ():
             key, value = (1, 2) if m.group(1) is not None else (3, 4)

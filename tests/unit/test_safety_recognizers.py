@@ -4863,3 +4863,11 @@ def test_initials_before_a_cyrillic_surname_are_its_not_the_role_words_before_th
     text = "Предлагаю передать оба дела юристу.\n\nБухгалтер Л. Н. Самойлова"
     assert spans(NameRecognizer(), text) == ["Л. Н. Самойлова"]
     assert spans(NameRecognizer(), "Подписал Иванов И. И. вчера") == ["Иванов И. И."]  # a surname before its initials
+
+
+def test_a_csv_column_of_who_signed_each_row_holds_user_names():
+    csv = (
+        "time_in,time_out,relation,patient_bed,signed_by\n13:02,14:10,daughter,7-B2,a.morris\n"
+        "14:05,14:20,-,7-B1,svc-kiosk\n14:30,16:55,partner,7-B4,tj.bello"
+    )
+    assert spans(NameRecognizer(), csv) == ["a.morris", "tj.bello"]  # not the kiosk's service account

@@ -29,9 +29,11 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     # (its abbreviation before a number, "s. 862 4170": a region only where the text points to one)
     "abbreviated": (r"s(?=\.[ \t]?\d)", ()),
     "iberian": (
-        r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|contacto|contato|telem[óo]vel|telefone|"
+        r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|llam[ée]is|ll[áa]me|ll[áa]men(?:os)?|llamadme|"
+        r"llamante|contacto|contato|telem[óo]vel|telefone|"
         r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp|fijo|comun[íi]quese|comunicarse|ligue|ligar",
-        # (Catalan, Galician, Basque; Brazil's "zap"; a landline, "get in touch", "call")
+        # (Catalan, Galician, Basque; Brazil's "zap"; a landline, "get in touch", "call", "call me", a transcript's
+        # caller: "que me llame al 11 5832-4470", "LLAMANTE: Es el ...")
         (*SPANISH, "PT", "BR"),
     ),
     # (Polish "at the number": "pod numerem 512 090 633")

@@ -1046,6 +1046,18 @@ def test_troy_cards_and_e_mails_glued_to_another_script(pii_detector):
 
 
 @pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("Prefiero que me llaméis al 612 48 39 07 a partir de las 18:00", ["612 48 39 07"]),
+        ("o la llame al 612 48 93 07.", ["612 48 93 07"]),
+        ("Pedido 612 48 39 07 en curso", []),  # the same digits with no cue: an order's number
+    ],
+)
+def test_spanish_call_me_verbs_are_phone_cues(pii_detector, text, phones):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == phones
+
+
+@pytest.mark.parametrize(
     ("text", "ips"),
     [
         ("2024年6月5日发生多笔异常登录，登录IP为117.136.42.189。为保障您的资金安全", ["117.136.42.189"]),

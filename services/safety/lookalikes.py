@@ -80,6 +80,8 @@ from services.safety.tables import table_columns
 _NOT_IP_CUE = re.compile(
     r"(?i)(?:(?<![^\W\d_])|(?-i:(?<=[a-z])(?=[A-Z])))"
     r"(?:version|versions|ver|v|release(?:\s+notes)?|rel|build|builds|firmware|fw|kernel|patch|revision|rev|"
+    # (a boot loader's, a BIOS's or a runner image's: "bootloader 2.0.0.255", "Windows runner image 6.0.1.24")
+    r"bootloader|bios|image|"
     # ("version" in Dutch, German, Spanish, Portuguese, Italian, Finnish, Czech, Slovak and Polish too)
     r"versie|versión|versao|versão|versione|versio|verze|verzi|verzia|wersj[aię]|"
     r"edition|section|sections|sec|clause|chapter|ch|table|figure|fig|exercise|exercises|step|steps|"

@@ -1071,6 +1071,19 @@ def test_an_ipv4_address_glued_to_another_script_is_an_ip_address(pii_detector, 
     assert _found(pii_detector, text, "IP_ADDRESS") == ips
 
 
+@pytest.mark.parametrize(
+    ("text", "ips"),
+    [
+        ("Fixed: FPGA 3.1 / bootloader 2.0.0.255 / lens MCU 1.8.3", []),
+        ("Switch FOC2418X0LM. Current image 16.12.4.118, upgrading to 17.9.4", []),
+        ("CI: tzdata 2025.1, Windows runner image 6.0.1.24.", []),
+        ("The image server at 10.20.30.40 is down", ["10.20.30.40"]),  # "image" not right before it: a host
+    ],
+)
+def test_a_quad_after_a_bootloader_bios_or_image_word_is_a_version(pii_detector, text, ips):
+    assert _found(pii_detector, text, "IP_ADDRESS") == ips
+
+
 def test_a_quad_after_an_arabic_version_word_is_a_version():
     text = "شبكة الواي فاي: WadiRum-Guest، إصدار برنامج الموجّه 1.0.9.21، عنوان الجهاز"
     from services.safety.pii import PiiDetector

@@ -718,7 +718,9 @@ _NAME_LINE_BEFORE = re.compile(r"(?im)^[ \t>*-]*(?:full[ _]?)?name[ \t]*:[ \t]*$
 # A record's person label at a line's start ("Employee: Tamar Dvorakova"): two words or more written
 # as names, alone in their field, name the person whatever lists hold them.
 _PERSON_LINE_BEFORE = re.compile(
-    r"(?im)^[ \t>*-]*(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
+    rf"(?im)^[ \t>*-]*{STAMP}(?:patient|customer|client|employee|student|pupil|member|caller|contact|guest|resident|"
+    # (a commit's author and committer, a mentor, a visitor: "Author:     Grace Whitfield-Onu <gwo@...>")
+    r"author|committer|mentor|visitor|"
     r"tenant|applicant|candidate|recipient|attendee|passenger|traveller|traveler|requester|requestor|"
     r"reported by|submitted by|assigned to|owner|claimant|insured|policyholder|beneficiary|account holder|"
     r"from|von|van|de|da|para|witness|executor|trustee|guarantor|emergency contact|next of kin)"

@@ -4871,3 +4871,11 @@ def test_a_csv_column_of_who_signed_each_row_holds_user_names():
         "14:05,14:20,-,7-B1,svc-kiosk\n14:30,16:55,partner,7-B4,tj.bello"
     )
     assert spans(NameRecognizer(), csv) == ["a.morris", "tj.bello"]  # not the kiosk's service account
+
+
+def test_a_timed_chat_lines_customer_or_visitor_and_a_mentor_field_hold_a_name():
+    chat = "[14:03] Agent (Priya): And the name on the parcel?\n[14:04] Customer: Dawn Featherstone\n[14:05] Agent: ok"
+    assert "Dawn Featherstone" in spans(NameRecognizer(), chat)  # a given name that is a word, after a timed label
+    assert spans(NameRecognizer(), "Project: tessera-db\nMentor: Grace Whitfield-Onu (tessera-db)") == [
+        "Grace Whitfield-Onu"
+    ]

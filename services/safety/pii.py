@@ -228,17 +228,20 @@ def ipv6_port_recognizer() -> Any:
     )
 
 
-def spoken_email_recognizer() -> Any:
-    """EMAIL_ADDRESS: an address read aloud (``services/safety/spoken_emails.py``)."""
+def _pattern_recognizer(entity: str, name: str, *patterns: tuple[str, str, float]) -> Any:
+    """A Presidio recogniser of ``entity`` named ``name`` from (pattern name, regex, score) triples."""
     from presidio_analyzer import Pattern, PatternRecognizer
 
-    return PatternRecognizer(
-        supported_entity="EMAIL_ADDRESS",
-        name="SpokenEmailRecognizer",
-        patterns=[
-            Pattern("e-mail read aloud", spoken_emails.ENGLISH, 0.6),
-            Pattern("e-mail read aloud in another language", spoken_emails.ABROAD, 0.6),
-        ],
+    return PatternRecognizer(supported_entity=entity, name=name, patterns=[Pattern(*p) for p in patterns])
+
+
+def spoken_email_recognizer() -> Any:
+    """EMAIL_ADDRESS: an address read aloud (``services/safety/spoken_emails.py``)."""
+    return _pattern_recognizer(
+        "EMAIL_ADDRESS",
+        "SpokenEmailRecognizer",
+        ("e-mail read aloud", spoken_emails.ENGLISH, 0.6),
+        ("e-mail read aloud in another language", spoken_emails.ABROAD, 0.6),
     )
 
 
@@ -249,12 +252,8 @@ _ENCODED_EMAIL = r"(?<![\w.+%-])[A-Za-z0-9][\w.+-]*%40[A-Za-z0-9-]+(?:\.[A-Za-z0
 
 def encoded_email_recognizer() -> Any:
     """EMAIL_ADDRESS: an address percent-encoded in a URL (``_ENCODED_EMAIL``)."""
-    from presidio_analyzer import Pattern, PatternRecognizer
-
-    return PatternRecognizer(
-        supported_entity="EMAIL_ADDRESS",
-        name="EncodedEmailRecognizer",
-        patterns=[Pattern("percent-encoded e-mail", _ENCODED_EMAIL, 0.8)],
+    return _pattern_recognizer(
+        "EMAIL_ADDRESS", "EncodedEmailRecognizer", ("percent-encoded e-mail", _ENCODED_EMAIL, 0.8)
     )
 
 
@@ -269,13 +268,7 @@ _GLUED_EMAIL = (
 
 def glued_email_recognizer() -> Any:
     """EMAIL_ADDRESS: an address glued to a word in another script (``_GLUED_EMAIL``)."""
-    from presidio_analyzer import Pattern, PatternRecognizer
-
-    return PatternRecognizer(
-        supported_entity="EMAIL_ADDRESS",
-        name="GluedEmailRecognizer",
-        patterns=[Pattern("glued e-mail", _GLUED_EMAIL, 0.8)],
-    )
+    return _pattern_recognizer("EMAIL_ADDRESS", "GluedEmailRecognizer", ("glued e-mail", _GLUED_EMAIL, 0.8))
 
 
 # An IPv4 address glued to a word in another script ("登录IP为117.136.42.189。", "IP：10.0.0.5からのアクセス"):
@@ -287,13 +280,7 @@ _GLUED_IPV4 = rf"(?<=[^\x00-\x7f\s]){_IPV4}(?![\d.]*\d)|(?<![\w.]){_IPV4}(?=[^\x
 
 def glued_ip_recognizer() -> Any:
     """IP_ADDRESS: an IPv4 address glued to a word in another script (``_GLUED_IPV4``)."""
-    from presidio_analyzer import Pattern, PatternRecognizer
-
-    return PatternRecognizer(
-        supported_entity="IP_ADDRESS",
-        name="GluedIpRecognizer",
-        patterns=[Pattern("glued IPv4", _GLUED_IPV4, 0.6)],
-    )
+    return _pattern_recognizer("IP_ADDRESS", "GluedIpRecognizer", ("glued IPv4", _GLUED_IPV4, 0.6))
 
 
 # A card number by its issuer's first digits (Presidio's: Visa 4, Mastercard 51-55, Amex and Diners 3, Discover and

@@ -48,6 +48,7 @@ _STREET = (
 )
 # (À-Ö and Ø-Þ: "×" between them is no letter: "2 × Dr. Scholl's")
 _CAP = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][\wÀ-ÿ'’.-]*"
+_CAP_LETTERS = r"[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ][^\W\d_]*(?:['’.-][^\W\d_]+)*\.?"  # a capitalised word of letters only
 _CAP_FIRST = r"(?=[A-ZÀ-ÖØ-ÞĐƠƯẠ-Ỹ])"  # a look ahead at _CAP's first letter (why: see _BEFORE_HOUSE)
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)\b"  # a numbered street's name ("65th", "3rd")
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Flat|Room|#)\.?\s*#?[\w-]+)"
@@ -421,12 +422,15 @@ _FORMS: list[tuple[str, Callable[[str], Any] | None]] = [
     # a flat or door number, then locality, town, state and a six-digit PIN: "B-704, Lodha Belmondo,
     # Gahunje, Pune, Maharashtra 412101", "TC 25/1421, Pulimoodu, Thiruvananthapuram, Kerala 695001"
     # (not a phone number's last group: "+91 98201 44563, B-704, ..."); a door number in parts: "H.No. 4-7-12,
-    # Barkatpura, Hyderabad 500027"; "No. 18/2, 2nd Main Road, ...", "Flat No. 304, ..., HSR Layout Sector 2, ..."
+    # Barkatpura, Hyderabad 500027"; "No. 18/2, 2nd Main Road, ...", "Flat No. 304, ..., HSR Layout Sector 2, ...",
+    # "Flat 9B, Sunflower Heights, Sector 45, Gurugram 122003"; the town a word of letters (not "...,NW771204558"
+    # in a CSV row), the number not a time's seconds ("06:12:44,R1,...")
     (
-        r"(?=[A-Z\d])(?<![\d+][ .-])(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\b(?:[A-Z]{1,3}[- ])?)"
-        r"\d{1,5}(?:[/-]\d{1,5}){0,3},"
+        r"(?=[A-Z\d])(?<![\d+][ .-])(?<!\d:)"
+        r"(?:\b(?:(?:H|D|Door|Flat|Plot)\.?\s?)?No\.?\s?|\bFlat\s|\b(?:[A-Z]{1,3}[- ])?)"
+        r"\d{1,5}(?:[/-]\d{1,5}){0,3}[A-Z]?,"
         rf"(?:\s*(?:{_CAP}(?:\s{_CAP}){{0,3}}(?:\s{_SECTOR})?|{_SECTOR}|\d{{1,2}}(?:st|nd|rd|th)\s{_CAP}(?:\s{_CAP})?),){{1,4}}"
-        rf"\s*{_CAP}(?:\s{_CAP})?"
+        rf"\s*{_CAP_LETTERS}(?:\s{_CAP_LETTERS})?"
         r"\s*(?:[-–]\s*)?\d{3}\s?\d{3}(?!\d)",
         None,
     ),

@@ -4879,3 +4879,13 @@ def test_a_timed_chat_lines_customer_or_visitor_and_a_mentor_field_hold_a_name()
     assert spans(NameRecognizer(), "Project: tessera-db\nMentor: Grace Whitfield-Onu (tessera-db)") == [
         "Grace Whitfield-Onu"
     ]
+
+
+def test_a_csv_rows_time_and_a_code_are_no_indian_address_and_a_flats_letter_is_its_number():
+    csv = (
+        "timestamp,desk,guest_name,ff_number,tier\n2024-10-03T06:12:44,R1,Summer Lindqvist,NW771204558,GOLD\n"
+        "2025-03-04 02:00:11,OK\nCAM07,DS-2CD2143G2-IU,J41587224,44:19"
+    )
+    assert spans(AddressRecognizer(), csv) == []  # seconds, cells, a code of digits: no door, parts, town, PIN
+    text = "courier tomorrow AM to Flat 9B, Sunflower Heights, Sector 45, Gurugram 122003. Called 3x"
+    assert spans(AddressRecognizer(), text) == ["Flat 9B, Sunflower Heights, Sector 45, Gurugram 122003"]

@@ -770,8 +770,10 @@ _LOG_USER = re.compile(
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed|verified|checked|entered"
-    r"|recorded|dispensed|reviewed|closed|resolved)(?:_|[ \t]+)?by"
+    r"|recorded|dispensed|reviewed|closed|resolved|override|overridden)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn|admin|github"
+    # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
+    r"|agt|handler|officer|underwriter"
     # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"

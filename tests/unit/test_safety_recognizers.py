@@ -4889,3 +4889,17 @@ def test_a_csv_rows_time_and_a_code_are_no_indian_address_and_a_flats_letter_is_
     assert spans(AddressRecognizer(), csv) == []  # seconds, cells, a code of digits: no door, parts, town, PIN
     text = "courier tomorrow AM to Flat 9B, Sunflower Heights, Sector 45, Gurugram 122003. Called 3x"
     assert spans(AddressRecognizer(), text) == ["Flat 9B, Sunflower Heights, Sector 45, Gurugram 122003"]
+
+
+@pytest.mark.parametrize(
+    "text, user",
+    [
+        ("05:41:07Z DCS CKIN LGW DESK23 AGT=mkowalczyk WS=10.48.17.203", "mkowalczyk"),
+        ("flow.assign claim_id=HC-7730195 handler=dnwachukwu queue=HOME_EOW_TIER1", "dnwachukwu"),
+        ('{"amount": 61.40, "underwriter": "mchen", "created_at": "2019-03-11"}', "mchen"),
+        ('till refund amount=45.00 override_by=rsantos reason="gift, size exchange"', "rsantos"),
+        ("INFO tour.start site=HBR-DOCKS route=R3 officer=mkaminski device=TBL-0442", "mkaminski"),
+    ],
+)
+def test_a_check_in_agent_a_claims_handler_an_underwriter_an_override_and_an_officer_key_a_user(text, user):
+    assert spans(NameRecognizer(), text) == [user]

@@ -180,6 +180,9 @@ _CUE = re.compile(
     rf"{_ROMANCE_KIN}|vendeuse|vendeur)\b"
     r"|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
+_COMMA_LINE_BEFORE = re.compile(r",[ \t]*\n\s*[\"']?$")
+# (the name ends its line, or its role or full name follows in brackets, or it is "Ma." before a given name)
+_LINE_END_AFTER = re.compile(r"[ \t]*(?:[.!,)]?[ \t]*(?:\n|$)|\(|\.[ \t]+[A-Z])")
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").
 _NOT_PERSON_WORDS = set(
@@ -479,9 +482,11 @@ _LABEL_WORDS = frozenset(
     fwd to from cc bcc attachment ps bp hr temp meds medication medications diagnosis allergies allergy
     parent parents guardian witness signature kunde kundin cliente paciente patient agent agente mitarbeiter
     author committer reporter assignee reviewer attending referrer notă nota forename forenames név adı soyadı
-    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة التاريخ từ
+    nombre nom nome naam navn namn carrier رقم الملف الطلب المسؤول المسؤولة التاريخ từ payer fee
     """.split()
 )
+# A chatbot's name as a chat's speaker: a word with "Bot" inside ("CouncilBot", "help-bot"; not "Talbot")
+_BOT_NAME = re.compile(r"[a-z](?:Bot|[_-]bot)\b")
 # Roles of software: the name after one is a product's ("Asistente Nubo:", "Assistant Nova:")
 _BOT_ROLE_WORDS = frozenset("asistente assistant assistente assistent asystent bot chatbot".split())
 # Roles and kin that label a chat's or a transcript's speaker in several languages and name no one
@@ -492,7 +497,7 @@ _SPEAKER_ROLE_WORDS = (
     klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
     operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
     speaker csr dispatcher teller mum mom mam mammy dad daddy mama mamá papa papá nani dadi abuela abuelo tía tío
-    oma opa
+    oma opa opérateur opératrice interlocuteur interlocutrice appelant appelante
     auntie aunty uncle grandma grandpa granny nanny nan nana nanna gran grandad ammi abbu abba visitor driver
     courier rider seller buyer landlord tenant receptionist pharmacist dispatch them us we they him her sent
     importance objet
@@ -1678,6 +1683,8 @@ class NameRecognizer(EntityRecognizer):
             w.lower() in _LABEL_WORDS or w.lower().rstrip(".") in _LEAD or w.lower() in _NOT_PERSON_WORDS for w in words
         ):
             return False  # "Agent", "Caller", "Mum", "Dr.", a shop ("Hijab Nayla Official", "Demirtaş Elektronik")
+        if _BOT_NAME.search(label):
+            return False  # a chatbot's name ("CouncilBot")
         if key_kind(label):
             return False  # a form's field, its label on two records ("Geburtsdatum:", "Anschrift:")
         if len(words[0]) < 2 or any(_CJK_WORD.fullmatch(w) and len(w) > 4 for w in words):
@@ -2434,7 +2441,14 @@ class NameRecognizer(EntityRecognizer):
                 # given name the surname perhaps in capitals, as French writes it ("Jeanne DUBOIS")
                 return start, end, 0.6
             return None
-        if (given or family) and cued and not (sentence_start and not _CUE.search(before)):
+        if (
+            (given or family)
+            and cued
+            and not (sentence_start and not _CUE.search(before))
+            and not (_COMMA_LINE_BEFORE.search(before) and not _LINE_END_AFTER.match(text, end))
+        ):
+            # (a comma ending the line before cues a sign-off's name alone on its line, "Best,\nAnna", "Regards,\n
+            # Nikhil (Customer Care)", not a paragraph's first word: "Madame, Monsieur,\nLe 7 juillet", "Hola,\n\nEl 8")
             return start, end, 0.6
         if given and self._joined_to_full_name(text, end):
             return start, end, 0.6
@@ -2465,8 +2479,8 @@ class NameRecognizer(EntityRecognizer):
             label = f"{before.rsplit(None, 1)[-1]} {name}"
         if labels.get(label, 0) < 2 or any(w.lower() in _LABEL_WORDS or w.lower() in _LEAD for w in name.split()):
             return False
-        if key_kind(name):
-            return False  # a form's field, its label on two records ("Geburtsdatum:", "Anschrift:")
+        if key_kind(name) or _BOT_NAME.search(name):
+            return False  # a form's field, its label on two records ("Geburtsdatum:", "Anschrift:"); a chatbot
         if any(w.lower() in _NOT_PERSON_WORDS for w in name.split()):
             return False  # a shop as a chat's sender: "Penjual (Hijab Nayla Official):"
         if not all(w[:1].isupper() and not w.isupper() for w in name.split()):
@@ -2816,9 +2830,12 @@ def no_person_here(text: str, start: int, end: int) -> bool:
     word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR code, an airport's name
     after its code in brackets ("(TLV, Ben Gurion)"), a school named after a person, a firm's legal form ending the
     run ("S.L", "B.V."), an item of a list of storms, cocktails or ships, a German compound named after a person
-    ("Marie-Curie-Platz"), or a street or town after the house number or postcode that opens its field.
+    ("Marie-Curie-Platz"), a street or town after the house number or postcode that opens its field, or a form's
+    key before its colon ("Surname:").
     A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
     run = text[start:end]
+    if " " not in run and text[end:].lstrip(" \t").startswith(":") and key_kind(run):
+        return True  # a form's key before its value ("Ms    Surname: MULCAHY", "Payee: ..."), not a name
     before = text[max(0, start - 80) : start]
     town = _TOWN_COMMA_BEFORE.search(before)
     if town and run.lower() in _REGION_NAMES:

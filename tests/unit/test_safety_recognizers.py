@@ -4903,3 +4903,32 @@ def test_a_csv_rows_time_and_a_code_are_no_indian_address_and_a_flats_letter_is_
 )
 def test_a_check_in_agent_a_claims_handler_an_underwriter_an_override_and_an_officer_key_a_user(text, user):
     assert spans(NameRecognizer(), text) == [user]
+
+
+def test_french_call_roles_a_chatbot_and_a_forms_keys_are_no_speakers_names():
+    call = (
+        "Opérateur : Bonsoir, ici le centre.\nInterlocutrice : C'est sa femme, Océane Chevalier.\n"
+        "Opérateur : Très bien.\nInterlocutrice : Oui."
+    )
+    assert spans(NameRecognizer(), call) == ["Océane Chevalier"]
+    chat = "[09:14] CouncilBot: Hi! How can I help?\n[09:14] Resident: pothole\n[09:15] CouncilBot: Where is it?"
+    assert spans(NameRecognizer(), chat) == []
+    assert spans(NameRecognizer(), "Title: Ms    Surname: MULCAHY    Forenames: SIOBHAN AOIFE") == [
+        "MULCAHY",
+        "SIOBHAN AOIFE",
+    ]
+    assert spans(NameRecognizer(), "Receipt 0048-221937\nPayer: HARRIET-ANNE QUAYE") == ["HARRIET-ANNE QUAYE"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("« Madame, Monsieur,\nLe 7 juillet 2024, ma fille et moi", []),
+        ("Hola,\n\nEl 8 de febrero devolví en la tienda", []),
+        ("Madame,\n\nPar ordonnance du juge", []),
+        ("Thanks for that.\n\nBest,\nAnna", ["Anna"]),
+        ("the airway bill.\n\nRegards,\nNikhil (Customer Care)", ["Nikhil"]),
+    ],
+)
+def test_a_greetings_comma_cues_a_sign_off_alone_on_its_line_not_a_paragraphs_first_word(text, names):
+    assert spans(NameRecognizer(), text) == names

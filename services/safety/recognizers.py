@@ -170,12 +170,12 @@ _CUE = re.compile(
     r"thanks|thank you|regards|cheers|partner|son|daughter|wife|husband|mother|father|brother|sister|"
     r"technician|colleague|nurse|carer|cc|and|with|signed|prescriber|physician|it['’]s|"
     r"engineer|courier|driver|installer|advisor|adviser|teacher|tutor|pharmacist|dentist|midwife|surgeon|"
-    r"this is|ping|ask|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
+    r"this is|ping|ask|ask for|contact|email|message|tell|ring|thx|ty|page|paged|attn|escalated to|assigned to|"
     r"handed over to|spoke to|spoke with|speaking to|speaking with|seen by|referred by|defendant|plaintiff|claimant|"
     r"respondent|petitioner|"
     # Spanish and Portuguese "don", "doña"; Malay "Encik" ("En."), "Puan", "Cik", "Tuan"
-    # a call's agent: "you're through to", Spanish "le atiende"
-    r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende|"
+    # a call's agent: "you're through to", Spanish "le atiende"; who to ask for ("pregunten por Amparo")
+    r"appellant|don|doña|dona|encik|puan|cik|tuan|through to|atiende|pregunten por|pregunte por|preguntar por|"
     # kin in Italian, Spanish, French and Portuguese ("il figlio Matteo"); a shop's saleswoman ("vendeuse : Sandrine")
     rf"{_ROMANCE_KIN}|vendeuse|vendeur)\b"
     r"|\ben\.|,)\s*[:=(]?\s*[\"']?$"
@@ -780,7 +780,7 @@ _LOG_USER = re.compile(
     # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
     r"|agt|handler|officer|underwriter"
     # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
-    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter)"
+    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter|autor)"
     r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal|authenticating)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
@@ -803,10 +803,12 @@ _LOG_USER = re.compile(
     # a quoted user ("for user \"kbalogun\"", "for user 'nguyenvh'", "compte `abenali`", "authentication for
     # 'pmendoza'"), MySQL's "User@Host: ", an IAM user, Dovecot's auth source ("passwd-file(gfabbri,"), an access
     # log's user after the client's address ("2001:db8:4f1a::7c - svetlana.morozova [")
-    r"|\b(?:user|username|account|compte|konto|cuenta|conta)[ \t]+[\"'`]"
+    r"|\b(?:user|username|account|compte|konto|cuenta|conta|handle)[ \t]+[\"'`]"
     r"|\b(?:authentication|login|logon|auth)[ \t]+(?:failed[ \t]+)?for[ \t]+[\"']"
     r"|\bUser@Host:[ \t]+|\bIAM[ \t]+user[ \t]+|\b(?:passwd-file|passwd|pam|sql|ldap|shadow)\("
-    r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[))"
+    r"|(?m:^)[0-9a-f:.]{7,39}[ \t]+-[ \t]+(?=[a-z][a-z._-]*[ \t]+\[)"
+    # a forum post's or reply's author at its line's start, a dot before its time ("↳ ania.kowalczyk · 12 maja")
+    r"|(?m:^)[ \t]*(?:↳[ \t]*)?(?=[a-z][\w.-]*[ \t]+·[ \t]))"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"  # (a sentence's full stop may follow: "owner jkaur.")
 )
 # A shell prompt's user at a line's start: "kbaptiste@bastion-01:~$ last -n 4", "root@db2:/var/log#"
@@ -1476,7 +1478,7 @@ class NameRecognizer(EntityRecognizer):
             if self._user_name_is_person(m.group(1))
             or (_LOG_LINE.match(text, text.rfind("\n", 0, m.start()) + 1) and self._keyed_user_is_person(m.group(1)))
         ]
-        if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user", "`", "\\")):
+        if any(k in text for k in ("=", ":", " from", "/", "TODO(", "FIXME(", "user", "`", "\\", "·", "handle")):
             users = [m for m in _LOG_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]
             if "\\" in text:
                 users += [m for m in _DOMAIN_USER.finditer(text) if self._keyed_user_is_person(m.group(1))]

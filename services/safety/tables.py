@@ -219,6 +219,7 @@ KEY_KINDS |= dict.fromkeys(ROLE_NAME_KEYS, "name")
 _ROLE_PREFIXES = (
     "patient customer client contact member employee staff student pupil guest holder account passenger pax insured "
     "applicant tenant guardian parent mother father spouse child owner payee payer buyer seller billing shipping "
+    "guard officer agent driver "
     "delivery mailing home office work business "
     "postal residential permanent current new old previous registered correspondence"
 ).split()

@@ -4932,3 +4932,22 @@ def test_french_call_roles_a_chatbot_and_a_forms_keys_are_no_speakers_names():
 )
 def test_a_greetings_comma_cues_a_sign_off_alone_on_its_line_not_a_paragraphs_first_word(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Text 773-555-0182 (ask for Marisol). No scammers", "Marisol"),
+        ("sigue en casa de mi tía, 91 527 66 14, pregunten por Amparo.\nAgente (Lucía): Perfecto.", "Amparo"),
+        ("Autor: marek_sadowski · 12 maja 2025, 21:47\n\nZnowu ktoś wyrzucił", "marek_sadowski"),
+        ("kezia_mbatha · 2h\n@ThreadAndBobbin honestly same", "kezia_mbatha"),
+        ('old e-mail kdunleavy88@gmail.com; handle "kdunleavy" on a resale site', "kdunleavy"),
+        (
+            "site,shift,guard_name,mobile\nMAN-07,Night,Kwame Asante,07700 900418\n"
+            "LDS-02,Late,Summer Blackwood,07700 900 559",
+            "Summer Blackwood",
+        ),
+    ],
+)
+def test_ask_for_a_name_a_forum_posts_author_a_quoted_handle_and_a_guards_name_column(text, name):
+    assert name in spans(NameRecognizer(), text)

@@ -300,7 +300,7 @@ _PARTY_WORDS = (
     r"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax"
 )
 _IDENTIFIER_NOUNS = (
-    r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|"
+    r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|txn|urn|"
     r"parcel|shipment|consignment|lot|batch|serial|part|sku|policy|claim|receipt|transaction|rma|"
     # a part's or a serial's short label, a shelf's or a cost centre's code ("P/N 078-44-1290", "SN 412-88-0917")
     r"p/n|pn|mpn|s/n|sn|shelf(?:[ \t]+code)?|cost[ \t]+code|"
@@ -310,8 +310,9 @@ _IDENTIFIER_NOUNS = (
     # tax and identity numbers: Italian VAT ("P.IVA 07381220638"), Russian taxpayer's and registration numbers,
     # an identity number ("ID number: 5410230544088" passes Luhn)
     r"p\.?[ \t]?iva|partita[ \t]+iva|инн|огрн|огрнип|кпп|id[ \t]+(?:number|no)|identity[ \t]+number|"
-    # an e-ticket's number after its airline's code ("ETKT 724 2198437702"), a Czech payment's symbol
-    r"e-?ticket|etkt(?:\s+\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol|"
+    # an e-ticket's or an EMD's number after its airline's code ("ETKT 724 2198437702", "EMD: 176 4402218317"), a
+    # Czech payment's symbol
+    r"e-?ticket|etkt(?:\s+\d{3})?|emd(?:\s*:?\s*\d{3})?|(?:variabiln[íi]|konstantn[íi]|specifick[ýy])\s+symbol|"
     # freight's numbers (a PRO, a bill of lading, a French air waybill "LTA"), an Italian transfer's CRO, national
     # identity numbers of Iceland ("kt."), Latvia and Lithuania ("personas kods", "asmens kodas")
     r"pro|bol|b/l|lta|cro|kt|kennitala|personas[ \t]+kods|asmens[ \t]+kodas|"
@@ -403,12 +404,15 @@ def _dotted_run(text: str, start: int, end: int) -> str:
 
 
 _DOTTED_DATE = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d\d")  # "14.01.2025": a date
+# A booking record's passenger tag after a contact's number ("SSR CTCM XX HK1/447700900264-1.1"): not a longer code
+_PASSENGER_TAG_AFTER = re.compile(r"-\d{1,2}\.\d{1,2}(?!\S)")
 _TWO_GROUPS_BEFORE = re.compile(r"(?<![\w+])\d{1,4}[ \t]\d{1,4}[ \t]\Z")
 
 
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
-    AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A), is an
+    AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A; not a booking's
+    passenger tag, "-1.1"), is an
     SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
     "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100 16 1290 4477 300", a meter's
     supply number), or a date written with dots ("14.01.2025"), unless it is written with "+": a number to dial
@@ -418,7 +422,7 @@ def phone_is_other_number(text: str, start: int, end: int) -> bool:
         or _DOTTED_DATE.fullmatch(text, start, end)
         or (text[start] != "+" and _TWO_GROUPS_BEFORE.search(text, max(0, start - 16), start))
         or _BUILD_NUMBER.fullmatch(_dotted_run(text, start, end))
-        or re.match(r"^-[A-Za-z0-9]", text[end : end + 2])
+        or (re.match(r"^-[A-Za-z0-9]", text[end : end + 2]) and not _PASSENGER_TAG_AFTER.match(text, end))
         or _SNMP_VALUE_BEFORE.search(text[max(0, start - 16) : start])
         or (text[start] != "+" and is_labelled_identifier(text, start))
         or len({c for c in text[start:end] if c.isdigit()}) == 1  # a placeholder: "(000) 000-0000"
@@ -903,12 +907,15 @@ def phone_recognizer(regions: list[str]) -> Any:
                     regions += [r for r in extra_regions if r not in hinted]
 
                 def cued(start: int, asked: bool = asked) -> bool:
-                    """Whether a phone cue stands in the clause before ``start`` (or the line before asked), or a
-                    number found and "or" ("tel. +48 601 274 938 lub 12 633 41 07")."""
+                    """Whether a phone cue stands in the clause before ``start`` (or the line before asked), or in
+                    the clause before the comma right before it ("o el fijo de mi tía, 91 527 66 14"), or a number
+                    found and "or" ("tel. +48 601 274 938 lub 12 633 41 07")."""
                     other = _OR_BEFORE.search(text, max(0, start - 12), start)
+                    comma = text.rfind(", ", max(0, start - 2), start)
                     return (
                         asked
                         or bool(phone_cues(_clause_before(text, start, _CUE_REACH)))
+                        or (comma >= 0 and bool(phone_cues(_clause_before(text, comma, _CUE_REACH))))
                         or _ABBREVIATED_CUE_BEFORE.search(text, max(0, start - 28), start) is not None
                         or (other is not None and any(r.end == other.start() for r in results))
                     )
@@ -932,7 +939,8 @@ def phone_recognizer(regions: list[str]) -> Any:
                             short and (region not in hinted or not phonenumbers.is_valid_number(match.number))
                         ):
                             continue
-                        if cued(start):
+                        cut = text[cue_end + match.end : cue_end + match.end + 1].isdigit()  # the window's end
+                        if cued(start) and not cut:
                             add(start, match.raw_string, match.number, region)
             if "0" in text:
                 for m in _TRUNK_NUMBER.finditer(text):

@@ -37,7 +37,7 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
         (*SPANISH, "PT", "BR"),
     ),
     # (Polish "at the number": "pod numerem 512 090 633")
-    "polish": (r"kom[óo]rka|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*|pod\s+numerem", ("PL",)),
+    "polish": (r"kom[óo]rka|kom[óo]rkowy|stacjonarn\w*|tel\.\s*kom|zadzwo[nń]\w*|dzwo[nń]\w*|pod\s+numerem", ("PL",)),
     # (Italian "call (me)", "get in touch", a contact number: "può chiamarmi al 340 556 7721")
     "italian": (r"chiamar\w*|chiamate(?:mi|ci)?|telefonar\w*|contattar\w*|recapito", ("IT", "SM", "CH")),
     # (Hungarian "call (me, us)", "phone number": "hívjatok: 06 1 301 4477")

@@ -1121,3 +1121,34 @@ def test_an_ssn_its_writer_calls_my_typo_or_mistyped_is_the_wrong_value(pii_dete
     assert _found(pii_detector, text, "US_SSN") == []
     assert _found(pii_detector, text.replace("my typo", "mistyped"), "US_SSN") == []
     assert _found(pii_detector, text.replace("my typo", "my number"), "US_SSN") == ["512-48-9037"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket: 176 2418890153   EMD: 176 4402218317\nFlight: SH512 DXB-MNL",
+        "points.accrual failed member=LC-88412093 txn=0219-07-55120 upstream=10.16.8.21:8443",
+        "02:17:45 police URN 0214-11032025 logged; 02:32:00 closed",
+    ],
+)
+def test_an_emd_a_transaction_and_a_police_urn_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("  SSR CTCM XX HK1/447700900264-1.1\n  BAG 2/38K", "447700900264"),  # a passenger's tag after it
+        ("Mi móvil +34 612 448 903, o el fijo de mi tía, 91 527 66 14, pregunten por Amparo.", "91 527 66 14"),
+        ("Billete y contacto: Javier Moreno Ruiz, 634 902 185\n\nPaquete", "634 902 185"),
+        ("Nowy e-mail: a.kaczmarek@wp.pl. Stary numer stacjonarny 22 654 18 93 proszę usunąć.", "22 654 18 93"),
+        (
+            "Kontakt:\nTelefon: 089 54 37 21 90, mobil +49 171 4429 0836\nE-Mail: m.yildiz@example.de",
+            "+49 171 4429 0836",
+        ),
+    ],
+)
+def test_a_pnr_tag_a_number_after_its_cues_comma_a_polish_landline_and_a_number_past_the_cue_window(
+    pii_detector, text, number
+):
+    assert number in _found(pii_detector, text, "PHONE_NUMBER")

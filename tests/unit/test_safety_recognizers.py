@@ -289,7 +289,8 @@ def test_a_given_name_joined_to_a_full_name_and_a_surname_first_form_are_people(
     text = "It's about the mortgage application for Gareth and Nia Pritchard."
     assert spans(NameRecognizer(), text) == ["Gareth", "Nia Pritchard"]
     assert spans(NameRecognizer(), "Name: KOWALSKI, Anna Maria. Date of birth: 1986-11-23.") == ["KOWALSKI, Anna Maria"]
-    assert spans(NameRecognizer(), "Ask for Gareth and the NHS team.") == []  # no full name after "and"
+    # no full name after "and" (and no cue before: "ask for Gareth" names him since round 36)
+    assert spans(NameRecognizer(), "Notes for Gareth and the NHS team.") == []
 
 
 @pytest.mark.parametrize(

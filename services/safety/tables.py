@@ -299,6 +299,9 @@ def key_kind(key: str, whole: bool = True) -> str | None:
             return kind
     if any(key.startswith(name) and key[len(name) :] in _ROLES_AFTER for name in _NAME_OF):
         return "name"
+    head, _, condition = key.partition("if")
+    if condition and KEY_KINDS.get(head) == "birth":
+        return "birth"  # a birth column filled on a condition ("dob_if_concession", "date_of_birth_if_known")
     worded = whole and all(c.isalpha() or is_mark(c) for c in key)
     if (key.startswith(_ADDRESS_OF) or (key.endswith(_ADDRESS_COMPOUND_END) and len(key) <= 20)) and worded:
         return None if _NOT_POSTAL_AFTER.search(written.lower()) else "address"

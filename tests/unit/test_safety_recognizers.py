@@ -4952,3 +4952,11 @@ def test_a_greetings_comma_cues_a_sign_off_alone_on_its_line_not_a_paragraphs_fi
 )
 def test_ask_for_a_name_a_forum_posts_author_a_quoted_handle_and_a_guards_name_column(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+def test_a_birth_column_filled_on_a_condition_holds_dates_of_birth():
+    csv = (
+        "position,applicant,joined,concession,dob_if_concession\n1,Grace Adeyemi,2021-06-14,N,\n"
+        "3,Frank O'Rourke,2022-01-20,Y,1951-04-30"
+    )
+    assert spans(DateOfBirthRecognizer(), csv) == ["1951-04-30"]  # not the date joined

@@ -412,11 +412,11 @@ _TWO_GROUPS_BEFORE = re.compile(r"(?<![\w+])\d{1,4}[ \t]\d{1,4}[ \t]\Z")
 def phone_is_other_number(text: str, start: int, end: int) -> bool:
     """Whether the phone hit ``text[start:end]`` is the tail of an identifier (SN-516-308-2291,
     AB-212-555-0190) or of a build number (16.0.18129.20116), runs on into one (555-0190-A; not a booking's
-    passenger tag, "-1.1"), is an
-    SNMP counter's value or follows a label naming another identifier ("Customer number 0049-3381-22",
-    "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100 16 1290 4477 300", a meter's
-    supply number), or a date written with dots ("14.01.2025"), unless it is written with "+": a number to dial
-    ("for pickup confirmation +234 812 905 3371"); or one digit over and over, a placeholder."""
+    passenger tag: "HK1/447700900264-1.1"), is an SNMP counter's value or follows a label naming another identifier
+    ("Customer number 0049-3381-22", "出厂编号："), or the tail of a longer run of spaced digit groups ("S 01 801 100
+    16 1290 4477 300", a meter's supply number), or a date written with dots ("14.01.2025"), unless it is written
+    with "+": a number to dial ("for pickup confirmation +234 812 905 3371"); or one digit over and over, a
+    placeholder."""
     return bool(
         _GLUED_BEFORE.search(text[max(0, start - 12) : start])
         or _DOTTED_DATE.fullmatch(text, start, end)

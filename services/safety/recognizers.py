@@ -180,8 +180,9 @@ _CUE = re.compile(
     rf"{_ROMANCE_KIN}|vendeuse|vendeur)\b"
     r"|\ben\.|,)\s*[:=(]?\s*[\"']?$"
 )
+# A comma ending the line before a lone given name, a greeting's or a sign-off's ("Best,\nAnna"); and what may follow
+# such a name: the line's end, its role or full name in brackets, a given name after "Ma." ("Ma. Kristina")
 _COMMA_LINE_BEFORE = re.compile(r",[ \t]*\n\s*[\"']?$")
-# (the name ends its line, or its role or full name follows in brackets, or it is "Ma." before a given name)
 _LINE_END_AFTER = re.compile(r"[ \t]*(?:[.!,)]?[ \t]*(?:\n|$)|\(|\.[ \t]+[A-Z])")
 # A run of capitalised words containing one of these names a place, organisation or thing (or is a
 # template's placeholder: "Dear [Friend's Name],").

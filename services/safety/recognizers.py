@@ -916,11 +916,14 @@ _GIVEN_AFTER_COMMA = re.compile(
 # span leaves the title out.
 _TRAVEL_TITLE = r"(?:MR|MRS|MS|MISS|MSTR|DR|CHD|INF)"
 _CAPS = r"[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’]+)*"
-# (a PNR numbers its names: "1.OKONJO/ADAEZE MRS", "1.1MBEKI/SIPHO LUTHANDO MR")
+# (a PNR numbers its names: "1.OKONJO/ADAEZE MRS", "1.1MBEKI/SIPHO LUTHANDO MR"; it may glue the title on,
+# "1.OYELARAN/ADEBOLAMS", "CHOWDHURY/RAFIQMR": ``_GLUED_TRAVEL_TITLE``, read on a known given name or a numbered one;
+# one space parts its names, two or more its fields: "2.OYELARAN/TOBIMSTR  LGW-LOS")
 _AIRLINE_NAME = re.compile(  # (first a look at the capital every match opens with)
     rf"(?=[A-ZÀ-ÖØ-ÞĀ-Ž])(?:(?<![\w/.-])|(?<=\b\d\.)|(?<=\b\d\.\d))"
-    rf"({_CAPS}/{_CAPS}(?:[ \t]+(?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
+    rf"({_CAPS}/{_CAPS}(?:[ \t](?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
 )
+_GLUED_TRAVEL_TITLE = re.compile(r"(?<=[A-Z]{2})(?:MRS|MSTR|MISS|MR|MS|DR|CHD|INF)\Z")
 # An SSR DOCS element's passenger, after the date of birth, sex and passport expiry:
 # "SSR DOCS KL HK1 P/NGA/A04418827/NGA/12MAR85/F/09SEP30/OKONJO/ADAEZE/P1", "...HOANG/MINHANH-1.1"
 _DOCS_NAME = re.compile(
@@ -1015,6 +1018,12 @@ _CJK_LABEL_BEFORE = re.compile(
 # name (``birth_dates.py`` reads the date)
 JAPANESE_ERAS = "(?:明治|大正|昭和|平成|令和)"
 _JAPANESE_ERA = re.compile(rf"{JAPANESE_ERAS}(?:\d|[０-９]|元年)")
+# A surname alone in Japanese: the one in charge ("担当は山本となります", "予約担当の森です") or a speaker introducing
+# themself after their desk or firm ("事故受付センターの佐々木でございます"; two characters or more then)
+_JAPANESE_SURNAME_ALONE = re.compile(
+    r"担当(?:者)?[のは](?P<duty>[\u4e00-\u9fff々]{1,3})(?=でございます|と申します|です|となります)"
+    r"|の(?P<own>[\u4e00-\u9fff々]{2,3})(?=でございます|と申します|です)"
+)
 # A name's reading in kana, surname and given name, in brackets after it, perhaps behind a label
 # ("（ふりがな：さとう けんた）", "（ササキ ケンタ）")
 _KANA = r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+"
@@ -1920,6 +1929,11 @@ class NameRecognizer(EntityRecognizer):
                 )
             ):
                 found.append((w.start(), core_end))
+        for m in _JAPANESE_SURNAME_ALONE.finditer(text):
+            name = m.group("duty") or m.group("own")
+            span = m.span("duty") if m.group("duty") else m.span("own")
+            if name in last and not any(s < span[1] and span[0] < e for s, e in found):
+                found.append(span)  # "担当は山本となります", "事故受付センターの佐々木でございます"
         # a name's reading in kana in brackets right after it ("佐藤 健太（ふりがな：さとう けんた）")
         return found + [m.span(1) for _, end in found if (m := _KANA_READING_AFTER.match(text, end))]
 
@@ -1939,7 +1953,10 @@ class NameRecognizer(EntityRecognizer):
         found = []
         for m in _AIRLINE_NAME.finditer(text) if "/" in text else ():
             surname, given = m.group(1).split("/", 1)
-            if m.group(2) or self._names_known(given.split()):
+            glued = None if m.group(2) else _GLUED_TRAVEL_TITLE.search(given)
+            if glued and (self._names_known([given[: glued.start()]]) or re.search(r"\b\d\.\d?\Z", text[: m.start(1)])):
+                found.append((m.start(1), m.end(1) - len(glued.group())))  # "1.OYELARAN/ADEBOLAMS": the title glued
+            elif m.group(2) or self._names_known(given.split()):
                 found.append((m.start(1), m.end(1)))
         found += [m.span(1) for m in _DOCS_NAME.finditer(text)] if "DOCS" in text else []
         for m in _HL7_NAME.finditer(text) if "^" in text else ():

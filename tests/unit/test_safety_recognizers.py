@@ -4960,3 +4960,22 @@ def test_a_birth_column_filled_on_a_condition_holds_dates_of_birth():
         "3,Frank O'Rourke,2022-01-20,Y,1951-04-30"
     )
     assert spans(DateOfBirthRecognizer(), csv) == ["1951-04-30"]  # not the date joined
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("お電話ありがとうございます。事故受付センターの佐々木でございます。", ["佐々木"]),
+        ("担当は山本となります。直通は03-5219-4470です。", ["山本"]),
+        ("ハウススタジオ「白光」予約担当の森です。", ["森"]),
+        ("東京の会社です。今日の天気です。", []),  # words, no surname, before the same endings
+    ],
+)
+def test_a_japanese_surname_alone_in_charge_or_introducing_its_bearer(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_pnr_name_with_its_title_glued_on_leaves_the_title_and_the_next_field_out():
+    pnr = "  PNR 6HJ4WQ  1.OYELARAN/ADEBOLAMS  2.OYELARAN/TOBIMSTR  LGW-LOS  XX0781 Y\n 1.1NGUYEN/THI MAIMRS  LGW-CDG"
+    assert spans(NameRecognizer(), pnr) == ["OYELARAN/ADEBOLA", "OYELARAN/TOBI", "NGUYEN/THI MAI"]
+    assert spans(NameRecognizer(), "1.1MBEKI/SIPHO LUTHANDO MR") == ["MBEKI/SIPHO LUTHANDO"]

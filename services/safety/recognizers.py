@@ -924,6 +924,7 @@ _AIRLINE_NAME = re.compile(  # (first a look at the capital every match opens wi
     rf"({_CAPS}/{_CAPS}(?:[ \t](?!{_TRAVEL_TITLE}\b){_CAPS})*)(?:[ \t]+({_TRAVEL_TITLE}))?(?![\w/-])"
 )
 _GLUED_TRAVEL_TITLE = re.compile(r"(?<=[A-Z]{2})(?:MRS|MSTR|MISS|MR|MS|DR|CHD|INF)\Z")
+_PNR_NUMBER_BEFORE = re.compile(r"\b\d\.\d?\Z")  # a PNR's number before a name: "1.", "1.1"
 # An SSR DOCS element's passenger, after the date of birth, sex and passport expiry:
 # "SSR DOCS KL HK1 P/NGA/A04418827/NGA/12MAR85/F/09SEP30/OKONJO/ADAEZE/P1", "...HOANG/MINHANH-1.1"
 _DOCS_NAME = re.compile(
@@ -1954,7 +1955,8 @@ class NameRecognizer(EntityRecognizer):
         for m in _AIRLINE_NAME.finditer(text) if "/" in text else ():
             surname, given = m.group(1).split("/", 1)
             glued = None if m.group(2) else _GLUED_TRAVEL_TITLE.search(given)
-            if glued and (self._names_known([given[: glued.start()]]) or re.search(r"\b\d\.\d?\Z", text[: m.start(1)])):
+            numbered = _PNR_NUMBER_BEFORE.search(text, max(0, m.start(1) - 4), m.start(1))
+            if glued and (numbered or self._names_known(given[: glued.start()].split())):
                 found.append((m.start(1), m.end(1) - len(glued.group())))  # "1.OYELARAN/ADEBOLAMS": the title glued
             elif m.group(2) or self._names_known(given.split()):
                 found.append((m.start(1), m.end(1)))

@@ -79,6 +79,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from services.safety import non_latin_names
 from services.safety.cued_names import cued_names
 from services.safety.namesakes import BRAND_WORDS, brand_phrase, plain
+from services.safety.places import city_names, named_city
 from services.safety.tables import (
     MARKS,
     ROLE_NAME_KEYS,
@@ -144,7 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid kinder ware judge justice ate kuya ende deacon
+    ramadan eid kinder ware judge justice ate kuya ende deacon grand
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -500,11 +501,12 @@ _SPEAKER_ROLE_WORDS = (
     speaker csr dispatcher teller mum mom mam mammy dad daddy mama mamá papa papá nani dadi abuela abuelo tía tío
     oma opa opérateur opératrice interlocuteur interlocutrice appelant appelante
     auntie aunty uncle grandma grandpa granny nanny nan nana nanna gran grandad ammi abbu abba visitor driver
-    courier rider seller buyer landlord tenant receptionist pharmacist dispatch them us we they him her sent
+    courier rider seller buyer landlord tenant receptionist pharmacist proctor invigilator dispatch them us we they
+    him her sent
     importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
-    受付 窓口 フロント 事務局 前台 접수
+    受付 窓口 フロント 事務局 前台 접수 受験者 受講者
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
@@ -780,9 +782,14 @@ _LOG_USER = re.compile(
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn|admin|github"
     # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
     r"|agt|handler|officer|underwriter"
+    # an exam's candidate ("candidate=mhernandez"), a case's analyst, a rota's backup ("backup_contact: aosei"; a
+    # bare "backup:" is a backup job's too)
+    r"|candidate|analyst|backup_contact"
     # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter|autor)"
-    r"[\"']?[ \t]*[=:][ \t]*[\"']?|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
+    # (a value may carry a "staff:" prefix: "by":"staff:jholloway")
+    r"[\"']?[ \t]*[=:][ \t]*[\"']?(?:staff:)?"
+    r"|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
     r"|\b(?:invalid|illegal|authenticating)[ \t]+user[ \t]+|\bsession[ \t]+(?:opened|closed)[ \t]+for[ \t]+user[ \t]+"
     # a pg_hba.conf rule's user column ("host    all    jmartinez    10.30.0.0/16    scram-sha-256")
     r"|(?m:^)(?:host|hostssl|hostnossl|hostgssenc|hostnogssenc|local)[ \t]+[\w,.-]+[ \t]+"
@@ -818,7 +825,8 @@ _PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
 # "my account ppatel", "assigned to user mkaraca", "agent nkaur", "my username is bmorel", "edited by
-# hannah.ashdown"): no word of the language, whole or in parts ("by the",
+# hannah.ashdown", "signed electronically by lokafor", "assigned to l.osei"): no word of the language, whole or
+# in parts ("by the",
 # "account e-mail"), and read as a person's name (``NameRecognizer._user_name_is_person``) or, on a log line
 # (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
 # first letters and "(": the engine then skips other positions at once.)
@@ -826,7 +834,7 @@ _WORDED_USER = re.compile(
     r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
     r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted|edited)"
-    r"[ \t]+by"
+    r"(?:[ \t]+electronically)?[ \t]+by|\bassigned[ \t]+to(?![ \t]+user\b)|\brequested[ \t]+from"
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
@@ -1425,6 +1433,26 @@ def _form_records(text: str, lines: list[tuple[int, int]]) -> bool:
     return len(full) >= 2 and all(len(set(labels)) == len(labels) for labels in blocks.values())
 
 
+def known_name(token: str) -> tuple[bool, bool]:
+    """(given name, surname) for one token, ambiguous English words excluded."""
+    first, last = name_lists()
+    word = token.lower()
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if word in _AMBIGUOUS:
+        return False, False
+    # "X-ray" is no name for its "ray", nor "Pay-Pal" for its "pal": ambiguous parts count for nothing
+    parts = [word, *(p for p in word.split("-") if p not in _AMBIGUOUS)] if "-" in word else [word]
+    if not word.isascii():
+        parts += [fold(p) for p in parts]
+    given = any(p in first for p in parts)
+    if word.endswith("né") and len(word) > 4 and (word[:-2] in first or fold(word[:-2]) in first):
+        return False, True  # a Hungarian wife's name from her husband's given name: "Szabó Lajosné"
+    if not given and "-" in word and token.split("-", 1)[1].islower() and _KOREAN_GIVEN.match(word):
+        given = True  # "Hye-jin", "Min-jun"
+    return given, any(p in last for p in parts)
+
+
 class NameRecognizer(EntityRecognizer):
     """PERSON from a name gazetteer and the words around a capitalised run (no NER model)."""
 
@@ -1435,6 +1463,7 @@ class NameRecognizer(EntityRecognizer):
         self.first, self.last = name_lists()
         self.countries = country_names()
         common_words()  # made here, not on the first text that needs it
+        city_names()
 
     def _listed(self, token: str) -> bool:
         """Whether ``token`` is in the given names' or the surnames' list, ambiguous words too ("Frank", "Winter")."""
@@ -1442,22 +1471,8 @@ class NameRecognizer(EntityRecognizer):
         return word in self.first or word in self.last
 
     def _known(self, token: str) -> tuple[bool, bool]:
-        """(given name, surname) for one token, ambiguous English words excluded."""
-        word = token.lower()
-        if word.endswith(("'s", "’s")):
-            word = word[:-2]
-        if word in _AMBIGUOUS:
-            return False, False
-        # "X-ray" is no name for its "ray", nor "Pay-Pal" for its "pal": ambiguous parts count for nothing
-        parts = [word, *(p for p in word.split("-") if p not in _AMBIGUOUS)] if "-" in word else [word]
-        if not word.isascii():
-            parts += [fold(p) for p in parts]
-        given = any(p in self.first for p in parts)
-        if word.endswith("né") and len(word) > 4 and (word[:-2] in self.first or fold(word[:-2]) in self.first):
-            return False, True  # a Hungarian wife's name from her husband's given name: "Szabó Lajosné"
-        if not given and "-" in word and token.split("-", 1)[1].islower() and _KOREAN_GIVEN.match(word):
-            given = True  # "Hye-jin", "Min-jun"
-        return given, any(p in self.last for p in parts)
+        """(given name, surname) for one token, ambiguous English words excluded (``known_name``)."""
+        return known_name(token)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "PERSON" not in entities:
@@ -1582,6 +1597,7 @@ class NameRecognizer(EntityRecognizer):
                 out.append(recognizer_result("PERSON", start, end, 0.85, self))
         # a stock placeholder names no one, whichever part found it ("성명: 홍길동", "姓名：张三")
         out = [r for r in out if " ".join(text[r.start : r.end].lower().split()) not in _PLACEHOLDER_NAMES]
+        out = [r for r in out if not named_city(text, text[r.start : r.end].split(), r.start, known_name)]
         return sorted(out, key=lambda r: r.start)
 
     def _spoken_names(self, text: str) -> list[tuple[int, int]]:
@@ -2907,6 +2923,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return False
     if no_person_here(text, start, end) or holds_vietnamese_word(words):
         return True
+    if named_city(text, text[start:end].split(), start, known_name):
+        return True  # "une nuit à Kiel", "Coach Station, London"
     before, after = text[max(0, start - 40) : start], text[end:]
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]
     if _NAMING_BEFORE.search(before):

@@ -4979,3 +4979,70 @@ def test_a_pnr_name_with_its_title_glued_on_leaves_the_title_and_the_next_field_
     pnr = "  PNR 6HJ4WQ  1.OYELARAN/ADEBOLAMS  2.OYELARAN/TOBIMSTR  LGW-LOS  XX0781 Y\n 1.1NGUYEN/THI MAIMRS  LGW-CDG"
     assert spans(NameRecognizer(), pnr) == ["OYELARAN/ADEBOLA", "OYELARAN/TOBI", "NGUYEN/THI MAI"]
     assert spans(NameRecognizer(), "1.1MBEKI/SIPHO LUTHANDO MR") == ["MBEKI/SIPHO LUTHANDO"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Wegen des Streiks mussten wir eine Nacht in Kiel übernachten. Ute Hoffmeister", ["Ute Hoffmeister"]),
+        ("Day 1  09:30 dep. Victoria Coach Station, London; comfort stop Leicester Forest East", []),
+        ("Embarquement : quai Claude-Bernard, Lyon, à partir de 16 h.", []),
+        ("Demander à l'agence de Lyon la photo horodatée.", []),
+        ("Hotel: Palm Vista Hotel & Residences, Dubai Marina\nAmount: AED 2,145.00", []),
+        (
+            "Congreso Iberoamericano de Ciberseguridad, Madrid\nNombre y apellidos: María José Echeverría Olmos",
+            ["María José Echeverría Olmos"],
+        ),
+        # people whose names are cities' stay people: listed, greeted, or named in full after a comma
+        ("Attendees: Tom Hale, Florence Okafor", ["Tom Hale", "Florence Okafor"]),
+        ('"I, Guadalupe Ramírez Olvera, residing at Calle 5"', ["Guadalupe Ramírez Olvera"]),
+        ("Flights are being handled by Kira on our travel desk.", ["Kira"]),
+    ],
+)
+def test_a_city_the_name_lists_hold_is_no_person_where_the_words_before_it_say_a_place(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_the_learned_taggers_city_after_a_place_preposition_is_vetoed():
+    text = "Wir mussten eine Nacht in Kiel übernachten."
+    start = text.index("Kiel")
+    assert not_a_name(text, start, start + len("Kiel"))
+    assert not not_a_name("Bitte rufen Sie Kiel Hansen an.", 16, 20)
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Proctor: Good morning, my name is Deepa.\nCandidate: Hi.\nProctor: Please hold your licence up.", ["Deepa"]),
+        (
+            "受験者：合格証明書の郵送先を変えたいです。\nサポート（佐々木）：承知しました。\n受験者：お願いします。",
+            ["佐々木"],
+        ),
+        ("CUSTOMER: That's my old one. It's 086 555 1174.\nAGENT: Grand. And the confirmation goes to you.", []),
+    ],
+)
+def test_an_exams_proctor_and_candidate_speak_and_a_grand_is_no_name(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ('{"event":"appointment.rescheduled","by":"staff:jholloway","appt_id":"AP-556102"}', "jholloway"),
+        ("2024-05-28 08:01:02.019 INFO fraud-mgmt: case FC-2024-0528-0113 assigned to l.osei", "l.osei"),
+        ("Decision: refer to underwriting\nAnalyst: rnakamura", "rnakamura"),
+        ("End of night shift, signed electronically by lokafor", "lokafor"),
+        ('  backup_contact: "aosei"   # on-call rota, see wiki', "aosei"),
+        (
+            "2024-05-14T08:59:12Z proctor-svc[2211] INFO  exam=STAT2041-FINAL candidate=mhernandez status=CREATED",
+            "mhernandez",
+        ),
+    ],
+)
+def test_a_candidate_an_analyst_a_backup_and_a_signer_by_their_user_names(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+def test_a_backup_jobs_snapshot_and_a_user_word_after_assigned_to_are_no_user_names():
+    assert spans(NameRecognizer(), "2025-10-10 04:00:00 backup: snapshot vol-0a1b2c3d created") == []
+    assert spans(NameRecognizer(), "2024-03-02 09:12:55 INFO assigned to user mkaraca") == ["mkaraca"]

@@ -2706,8 +2706,24 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
 
 
 def _address_and_place_values(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the values under an address or a place's key or column (``tables.record_fields``)."""
-    return [(f.start, f.end) for f in record_fields(text) if f.kind in ("address", "place")]
+    """(start, end) of the values under an address's, a place's or a vehicle's key or column
+    (``tables.record_fields``); a vehicle's key is all its label ("Titular del vehículo" names the car's owner)."""
+    return [
+        (f.start, f.end)
+        for f in record_fields(text)
+        if f.kind in ("address", "place") or (f.kind == "vehicle" and _opens_its_line(text, f.key, f.start))
+    ]
+
+
+def _opens_its_line(text: str, key: str, value_start: int) -> bool:
+    """Whether ``key``, read before a value at ``value_start``, is a whole label: it opens its line or follows
+    another field's gap ("Agreement: DUB-2210   Vehicle: ..."), not a word of a longer label ("Titular del")."""
+    at = text.rfind(key, 0, value_start)
+    before = text[text.rfind("\n", 0, at) + 1 : at] if at >= 0 else "-"
+    return not before.strip() or _FIELD_GAP_END.search(before) is not None
+
+
+_FIELD_GAP_END = re.compile(r"(?:[ \t]{2,}|\t|[,;|{(\"'])[ \t]*$")
 
 
 # US states, Canadian provinces and Australian states by name: after a town and its comma ("Paris,

@@ -94,6 +94,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
 #   "address"  a street line or a whole address (a town-only field is no key here: it is unlabelled)
 #   "postcode" a postcode field: only a UK postcode or an Irish Eircode alone counts as an address
 #   "place"    a town, a region or a country: no address, no person
+#   "vehicle"  a car's make and model: no person
 #   "birth"    a date of birth
 # The formats (``record_fields``): a JSON, dict, YAML, INI, logfmt or form field (quoted or bare key, ':'
 # or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 segment's field
@@ -158,6 +159,8 @@ _KEY_KINDS = {
         "stadt ort città cidade miasto kota placeofbirth birthplace nơisinh lugardenacimiento geburtsort "
         "lieudenaissance stop busstop"
     ),
+    # a car's make and model ("Vehicle: Skoda Octavia", "Pojazd: Toyota Corolla Cross"): no person
+    "vehicle": "vehicle véhicule vehiculo vehículo veicolo fahrzeug pojazd voertuig carmodel vehiclemodel",
     "birth": (
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "
@@ -210,7 +213,9 @@ ROLE_NAME_KEYS = frozenset(
         "anneadı rozmowęprzeprowadziła rozmowęprzeprowadził satışdanışmanı "
         # a technician, who took a delivery or a case in Swahili, Vietnamese, Turkish and Thai
         # ("Fundi: Baraka", "Kỹ thuật viên: Tuấn", "Teslim alan: Selin", "ผู้รับเรื่อง: ณัฐวุฒิ")
-        "fundi kỹthuậtviên teslimalan teslimeden ผู้รับเรื่อง"
+        "fundi kỹthuậtviên teslimalan teslimeden ผู้รับเรื่อง "
+        # who inspected a returned car, who rented it, who took the money (Greek "Ταμίας"), a tour's guide on duty
+        "inspector renter cashier ταμίας tourguide guideonduty"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}

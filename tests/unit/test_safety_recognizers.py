@@ -5046,3 +5046,22 @@ def test_a_candidate_an_analyst_a_backup_and_a_signer_by_their_user_names(text, 
 def test_a_backup_jobs_snapshot_and_a_user_word_after_assigned_to_are_no_user_names():
     assert spans(NameRecognizer(), "2025-10-10 04:00:00 backup: snapshot vol-0a1b2c3d created") == []
     assert spans(NameRecognizer(), "2024-03-02 09:12:55 INFO assigned to user mkaraca") == ["mkaraca"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Agreement: DUB-2210-6617   Vehicle: Skoda Octavia 201-D-18822\nInspector: Tomasz (night shift)", ["Tomasz"]),
+        ("Pojazd: Toyota Corolla Cross 2.0 Hybrid, wartość 142 900 zł", []),
+        ("Email: eleni.papad@otenet.gr\nΤαμίας: Γ. Νικολάου\nΕυχαριστούμε", ["Γ. Νικολάου"]),
+        ("Coach 2 departs 08:15.\nGuide on duty: Milica (radio ch. 4)", ["Milica"]),
+        ("Res #: SC-88K2Q\n\nRenter:  WILL SUMMERS\nAddress: 88 Birchwood Dr", ["WILL SUMMERS"]),
+    ],
+)
+def test_an_inspector_a_cashier_a_guide_on_duty_and_a_renter_by_their_keys_and_a_vehicle_is_no_person(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_vehicles_owner_is_named_under_a_key_that_ends_with_vehicle():
+    text = "Expediente 118734\n\nTitular del vehículo: María del Carmen Ruiz Ochoa\nDNI/NIE: 48293716K"
+    assert spans(NameRecognizer(), text) == ["María del Carmen Ruiz Ochoa"]

@@ -145,7 +145,7 @@ _AMBIGUOUS = set(
     major lord bishop pope love sterling golden silver penny sunny honey angel
     said sent patient doctor nurse monday tuesday wednesday thursday friday saturday sunday
     january february march july september october november december
-    ramadan eid kinder ware judge justice ate kuya ende deacon grand
+    ramadan eid kinder ware judge justice ate kuya ende deacon grand zimmer
     chrome edge safari docker kafka jenkins ansible django flask redis mongo spark hive
     tesla dell ford apple amazon google windows linux mac
     ruby amber pepper coffee ginger olive jade crystal alexa siri cortana
@@ -213,7 +213,7 @@ _NOT_PERSON_WORDS = set(
     directeur directrice président présidente maire ministre préfet procureur recteur doyen
     architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
     eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus
-    gymnázium laboratório cultuurfonds bandara sál halle ley
+    gymnázium laboratório cultuurfonds bandara sál halle ley labor büro tagungsbüro branch radio
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -259,7 +259,7 @@ _EPONYM_NEXT = set(
     grey gray green blue red white black silver yellow pink line lines
     terrier setter spaniel frame
     potatoes potato dip dressing steakhouse restaurant bistro brasserie grill cafe café pub diner trattoria
-    út utca útja tér körút sétány ward wards heritage sponge
+    út utca útja tér körút sétány ward wards heritage sponge protein serology
     """.split()
 )
 # Capital letters of a word written in capitals: accented ones too ("DOÑA LUCÍA MONTAÑÉS", "ŁUKASZ").

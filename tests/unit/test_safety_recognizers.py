@@ -5065,3 +5065,18 @@ def test_an_inspector_a_cashier_a_guide_on_duty_and_a_renter_by_their_keys_and_a
 def test_a_vehicles_owner_is_named_under_a_key_that_ends_with_vehicle():
     text = "Expediente 118734\n\nTitular del vehículo: María del Carmen Ruiz Ochoa\nDNI/NIE: 48293716K"
     assert spans(NameRecognizer(), text) == ["María del Carmen Ruiz Ochoa"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Case 419: forced opening of safe deposit box\nBranch: Glasgow Sauchiehall Street",
+        "Dealer: Lakeshore Auto Leasing, Branch 07 (Evanston, IL)",
+        "Laborauftrag Nr. 2406-88172 — MVZ Labor Rheinaue",
+        "Panels: Bence Jones protein, Cushing's screen, Epstein-Barr serology.",
+        "Für Rückfragen: Amt für Statistik und Wahlen, Zimmer 2.14",
+        "Medio: Radio Litoral Valencia\nCargo: redactora de tecnología",
+    ],
+)
+def test_a_branch_a_lab_a_room_a_radio_station_and_eponymous_tests_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []

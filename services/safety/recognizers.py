@@ -279,8 +279,8 @@ _PARTICLE = (
     r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
     r"a/l|a/p|s/o|d/o|'t)"
 )
-# An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski".
-_INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.[^\S\n]?"
+# An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski", a German double one ("K.-D. Hoffmeister").
+_INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?:-[A-ZÀ-ÖØ-ÞĀ-Ž]\.)?[^\S\n]?"
 # A title that opens a name inside a capitalised run: the run ends before it ("Ihre Patientin | Frau Renate
 # Zwickl", German's nouns capitalised), and the name's own run starts with it.
 # Titles in capitals ("ATTN MR LEUNG KA-WAI", Spanish deeds' "DOÑA MARÍA DEL CARMEN ORTEGA VILLALOBOS").
@@ -295,7 +295,7 @@ _RUN = re.compile(
     rf"(?:[^\S\n](?!{_TITLE_INSIDE})(?:(?:(?:{_PARTICLE}|{_CAPS_PARTICLE})[^\S\n]){{1,2}}|(?:{_INITIAL}){{1,2}})?"
     rf"(?!{_CAPS_TITLE}\.?[^\S\n]){_WORD}){{0,3}}(?![\w@/])"
 )
-_IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.$")
+_IS_INITIAL = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?:-[A-ZÀ-ÖØ-ÞĀ-Ž]\.)?$")
 _NONSPACE = re.compile(r"\S+")
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _CAPS_PARTICLES = frozenset(_CAPS_PARTICLE[3:-1].split("|"))
@@ -1232,7 +1232,7 @@ _CUE_OPENERS = frozenset(
 # streamed output guard sends them without waiting for the rest of the run).
 RUN_OPENERS = frozenset(_LEAD | _DETERMINERS | _FUNCTION_OPENERS | _CUE_OPENERS)
 # A run's words: initials stand alone ("S.Banerjee" is "S." and "Banerjee").
-_TOKEN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?=\s?[A-ZÀ-ÖØ-ÞĀ-Ž])|[^\s]+")
+_TOKEN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?:-[A-ZÀ-ÖØ-ÞĀ-Ž]\.)?(?=\s?[A-ZÀ-ÖØ-ÞĀ-Ž])|[^\s]+")
 
 
 @functools.cache

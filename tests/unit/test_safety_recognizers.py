@@ -5080,3 +5080,15 @@ def test_a_vehicles_owner_is_named_under_a_key_that_ends_with_vehicle():
 )
 def test_a_branch_a_lab_a_room_a_radio_station_and_eponymous_tests_are_no_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Wir bitten um Erstattung.\n\nMit freundlichen Grüßen\nK.-D. Hoffmeister", "K.-D. Hoffmeister"),
+        ("Merci pour votre retour.\n\nBien cordialement,\nJ.-B. Ngoma", "J.-B. Ngoma"),
+        ("Fait à Lyon, le 2 mai 2025 – Signature : M.-C. Dubois", "M.-C. Dubois"),
+    ],
+)
+def test_a_double_initial_of_a_hyphenated_given_name_opens_the_name(text, name):
+    assert spans(NameRecognizer(), text) == [name]

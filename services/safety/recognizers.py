@@ -1597,7 +1597,7 @@ class NameRecognizer(EntityRecognizer):
                 out.append(recognizer_result("PERSON", start, end, 0.85, self))
         # a stock placeholder names no one, whichever part found it ("성명: 홍길동", "姓名：张三")
         out = [r for r in out if " ".join(text[r.start : r.end].lower().split()) not in _PLACEHOLDER_NAMES]
-        out = [r for r in out if not named_city(text, text[r.start : r.end].split(), r.start, known_name)]
+        out = [r for r in out if not named_city(text, r.start, r.end, known_name)]
         return sorted(out, key=lambda r: r.start)
 
     def _spoken_names(self, text: str) -> list[tuple[int, int]]:
@@ -2939,7 +2939,7 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return False
     if no_person_here(text, start, end) or holds_vietnamese_word(words):
         return True
-    if named_city(text, text[start:end].split(), start, known_name):
+    if named_city(text, start, end, known_name):
         return True  # "une nuit à Kiel", "Coach Station, London"
     before, after = text[max(0, start - 40) : start], text[end:]
     bare = [_POSSESSIVE.sub("", w.lower()).strip(".,:;") for w in words]

@@ -5092,3 +5092,16 @@ def test_a_branch_a_lab_a_room_a_radio_station_and_eponymous_tests_are_no_names(
 )
 def test_a_double_initial_of_a_hyphenated_given_name_opens_the_name(text, name):
     assert spans(NameRecognizer(), text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Lot 1  George III silver tea caddy, London 1772, maker's mark rubbed.", []),
+        ("Provenance:\nPrivate collection, Paris, by 1925.\nSotheby's, London, 4 December 1968, lot 143.", []),
+        ("PLACE AND DATE OF ISSUE: HONG KONG, 18 NOV 2024", []),
+        ("10022,Wouter,Van den Broeck,1985-12-02,0485 77 12 34", ["Wouter", "Van den Broeck"]),
+    ],
+)
+def test_a_city_before_a_year_or_a_date_is_a_place(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -2706,12 +2706,13 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
 
 
 def _address_and_place_values(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the values under an address's, a place's or a vehicle's key or column
-    (``tables.record_fields``); a vehicle's key is all its label ("Titular del vehículo" names the car's owner)."""
+    """(start, end) of the values under an address's, a place's or a thing's key or column (a vehicle's, a boat's,
+    a horse's: ``tables.record_fields``); a thing's key is all its label ("Titular del vehículo" names the car's
+    owner)."""
     return [
         (f.start, f.end)
         for f in record_fields(text)
-        if f.kind in ("address", "place") or (f.kind == "vehicle" and _opens_its_line(text, f.key, f.start))
+        if f.kind in ("address", "place") or (f.kind == "thing" and _opens_its_line(text, f.key, f.start))
     ]
 
 

@@ -94,7 +94,7 @@ def table_columns(text: str, header: re.Pattern[str]) -> list[tuple[str, int, in
 #   "address"  a street line or a whole address (a town-only field is no key here: it is unlabelled)
 #   "postcode" a postcode field: only a UK postcode or an Irish Eircode alone counts as an address
 #   "place"    a town, a region or a country: no address, no person
-#   "vehicle"  a car's make and model: no person
+#   "thing"    a car's make and model, a boat's, a ship's or a horse's name: no person
 #   "birth"    a date of birth
 # The formats (``record_fields``): a JSON, dict, YAML, INI, logfmt or form field (quoted or bare key, ':'
 # or '=', the value quoted, in a list, or bare to the line's end), an XML element, an HL7 v2 segment's field
@@ -159,8 +159,12 @@ _KEY_KINDS = {
         "stadt ort città cidade miasto kota placeofbirth birthplace nơisinh lugardenacimiento geburtsort "
         "lieudenaissance stop busstop"
     ),
-    # a car's make and model ("Vehicle: Skoda Octavia", "Pojazd: Toyota Corolla Cross"): no person
-    "vehicle": "vehicle véhicule vehiculo vehículo veicolo fahrzeug pojazd voertuig carmodel vehiclemodel",
+    # a car's make and model ("Vehicle: Skoda Octavia", "Pojazd: Toyota Corolla Cross"), a boat's or a ship's name
+    # ("Vessel: Lady Catriona", "Ship: MS Nordlys Aurora"), a horse's and its parents' ("Sire: Ramiro B"): no person
+    "thing": (
+        "vehicle véhicule vehiculo vehículo veicolo fahrzeug pojazd voertuig carmodel vehiclemodel makemodel "
+        "vessel vesselname boat boatname yacht yachtname ship shipname navire schiff horse horsename sire dam"
+    ),
     "birth": (
         "dob birth born birthdate birthday dateofbirth geburtsdatum gebdat gebdatum datenaissance "
         "datedenaissance naissance fechanacimiento fechadenacimiento datanascita datadinascita datanascimento "

@@ -5105,3 +5105,16 @@ def test_a_double_initial_of_a_hyphenated_given_name_opens_the_name(text, name):
 )
 def test_a_city_before_a_year_or_a_date_is_a_place(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hull ID (HIN): BWCE4127F425     Make/Model: Boston Whaler 230 Vantage     Model year: 2019",
+        'Berth C9 (10.5 m) via marina office\nVessel: "Sea Wren", Westerly Fulmar 32',
+        "Crew Wi-Fi / captive portal | Ship: MS Nordlys Aurora\nStatus: open",
+        "Horse: Valentino Z   Reg. #: 5712088\nSire: Ramiro B    Dam: Miss Clover",
+    ],
+)
+def test_a_boats_a_ships_and_a_horses_name_under_its_key_is_no_person(text):
+    assert spans(NameRecognizer(), text) == []

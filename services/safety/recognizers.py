@@ -214,6 +214,7 @@ _NOT_PERSON_WORDS = set(
     architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
     eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus
     gymnázium laboratório cultuurfonds bandara sál halle ley labor büro tagungsbüro branch radio
+    boatyard shipyard underwriting ceramics co-op arts quay pier waterfront
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,

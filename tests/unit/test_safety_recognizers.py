@@ -5118,3 +5118,17 @@ def test_a_city_before_a_year_or_a_date_is_a_place(text, names):
 )
 def test_a_boats_a_ships_and_a_horses_name_under_its_key_is_no_person(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Surveyed 22 May 2025, ashore on hardstanding, Barry Waterfront Boatyard",
+        "Underwriter:     Seaward Marine Underwriting, policy SMU-PL-7720193",
+        "Dredging: Albert Dock approach channel and Queen Elizabeth II Pier berths 3–5",
+        "Employer: Blue Ridge Ceramics Co-op (client states no invention assignment)",
+        'Exhibited:\nVictoria and Albert Museum, "French Decorative Arts 1715-1774", 1972',
+    ],
+)
+def test_a_boatyard_a_pier_an_underwriter_and_a_co_op_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []

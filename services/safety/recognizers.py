@@ -784,8 +784,9 @@ _LOG_USER = re.compile(
     # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
     r"|agt|handler|officer|underwriter"
     # an exam's candidate ("candidate=mhernandez"), a case's analyst, a rota's backup ("backup_contact: aosei"; a
-    # bare "backup:" is a backup job's too)
-    r"|candidate|analyst|backup_contact"
+    # bare "backup:" is a backup job's too), a dialler's or a JSON's agent ("agent=ibarker", not a transcript's
+    # "Agent: the address..."), a clinic app's therapist
+    r"|candidate|analyst|backup_contact|agent(?=[ \t]*=|[\"'][ \t]*:)|therapist"
     # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
     r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter|autor)"
     # (a value may carry a "staff:" prefix: "by":"staff:jholloway")
@@ -835,7 +836,7 @@ _WORDED_USER = re.compile(
     r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
     r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted|edited)"
-    r"(?:[ \t]+electronically)?[ \t]+by|\bassigned[ \t]+to(?![ \t]+user\b)|\brequested[ \t]+from"
+    r"(?:[ \t]+electronically)?[ \t]+by|\bcleared[ \t]+by|\bassigned[ \t]+to(?![ \t]+user\b)|\brequested[ \t]+from"
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )

@@ -5132,3 +5132,16 @@ def test_a_boats_a_ships_and_a_horses_name_under_its_key_is_no_person(text):
 )
 def test_a_boatyard_a_pier_an_underwriter_and_a_co_op_are_no_names(text):
     assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("2025-03-04 10:12:01 DIAL-SRV2 INFO  study=POL25-VI wave=3 agent=ibarker station=WS-031", ["ibarker"]),
+        ('{"event":"therapist_comment","therapist":"mbrennan","minutes":12}', ["mbrennan"]),
+        ("Conflict check: cleared by mfitzgerald on 2025-01-08", ["mfitzgerald"]),
+        ("CALLER: It's 0 4 1 2.\nAgent: the address where the card goes, please.", []),
+    ],
+)
+def test_a_dialler_agent_a_therapist_and_a_clearer_by_their_user_names(text, names):
+    assert spans(NameRecognizer(), text) == names

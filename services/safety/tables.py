@@ -219,7 +219,11 @@ ROLE_NAME_KEYS = frozenset(
         # ("Fundi: Baraka", "Kỹ thuật viên: Tuấn", "Teslim alan: Selin", "ผู้รับเรื่อง: ณัฐวุฒิ")
         "fundi kỹthuậtviên teslimalan teslimeden ผู้รับเรื่อง "
         # who inspected a returned car, who rented it, who took the money (Greek "Ταμίας"), a tour's guide on duty
-        "inspector renter cashier ταμίας tourguide guideonduty"
+        "inspector renter cashier ταμίας tourguide guideonduty "
+        # a rider's trainer, a focus group's moderator, a boat's crew (Norwegian), a harbour's duty master, a firm's
+        # legal representative (Chinese), the instructor or the physiotherapist in charge (Japanese)
+        "trainer moderator moderadora moderatrice mannskap dutyhm harbourmaster 法定代表人 担当インストラクター "
+        "担当理学療法士"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}

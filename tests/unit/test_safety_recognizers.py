@@ -5145,3 +5145,17 @@ def test_a_boatyard_a_pier_an_underwriter_and_a_co_op_are_no_names(text):
 )
 def test_a_dialler_agent_a_therapist_and_a_clearer_by_their_user_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Owner phone: (352) 555-0148\nTrainer: DeShawn Whitaker   cell 352-555-0193", "DeShawn Whitaker"),
+        ("HARBOUR MASTER'S DAILY LOG\nSat 14 Jun 2025        Duty HM: A. MacPhail\n\n0612  Wind SW 4", "A. MacPhail"),
+        ("Madrid, 20/05/2025, sala 2\nModeradora: Lucía. Participantes: ocho", "Lucía"),
+        ("受让方（乙方）：杭州云栖智控科技有限公司\n法定代表人：陈志刚\n地址：浙江省杭州市", "陈志刚"),
+        ("診断名：右肩腱板断裂（術後6週）\n担当理学療法士：佐々木\n実施日：2025年1月15日", "佐々木"),
+    ],
+)
+def test_a_trainer_a_moderator_a_duty_harbour_master_and_a_legal_representative_by_their_keys(text, name):
+    assert name in spans(NameRecognizer(), text)

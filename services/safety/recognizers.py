@@ -214,7 +214,7 @@ _NOT_PERSON_WORDS = set(
     architekten architects arquitectos architectes architetti allee allé lettings estates properties realty
     eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus
     gymnázium laboratório cultuurfonds bandara sál halle ley labor büro tagungsbüro branch radio
-    boatyard shipyard underwriting ceramics co-op arts quay pier waterfront
+    boatyard shipyard underwriting ceramics co-op arts quay pier waterfront piscina stomerij fotografie
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -497,7 +497,7 @@ _BOT_ROLE_WORDS = frozenset("asistente assistant assistente assistent asystent b
 _SPEAKER_ROLE_WORDS = (
     frozenset(
         """
-    klient klientka ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
+    klient klientka klant ejecutivo ejecutiva asesor asesora conseiller conseillère berater beraterin operador
     operadora atendente doctor doctora médico médica arzt ärztin bukaanka dhakhtarka interpreter dolmetscher
     speaker csr dispatcher teller mum mom mam mammy dad daddy mama mamá papa papá nani dadi abuela abuelo tía tío
     oma opa opérateur opératrice interlocuteur interlocutrice appelant appelante
@@ -507,7 +507,7 @@ _SPEAKER_ROLE_WORDS = (
     importance objet
     envoyé betreff gesendet asunto enviado oggetto inviato para aan fra från cco cci til vedr
     オペレーター お客様 担当 担当者 店員 客服 客户 顾客 医生 患者 护士 상담원 상담사 고객 직원 기사 엄마 아빠 언니 오빠
-    受付 窓口 フロント 事務局 前台 접수 受験者 受講者
+    受付 窓口 フロント 事務局 前台 접수 受験者 受講者 스튜디오
     ភ្នាក់ងារ អតិថិជន comprador compradora vendedor vendedora cliente mãe pai 出品者 購入者 買家 卖家 賣家
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員

@@ -5159,3 +5159,20 @@ def test_a_dialler_agent_a_therapist_and_a_clearer_by_their_user_names(text, nam
 )
 def test_a_trainer_a_moderator_a_duty_harbour_master_and_a_legal_representative_by_their_keys(text, name):
     assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        (
+            "[09:12] Klant: Goedemorgen, ik wil grofvuil laten ophalen.\n[09:13] Afvalservice: Dat kan.\n"
+            "[09:14] Klant: Pieter-Jan de Vries",
+            ["Pieter-Jan de Vries"],
+        ),
+        ("[10:02] Piscina Municipal Sant Jordi: Hola, buenos días.\n[10:03] Usuario: Hola.", []),
+        ("[09-10-24 08:41] Stomerij Van Dijk: Goedemorgen.\n[09-10-24 08:45] Klant: Dag!", []),
+        ("Herzliche Grüße\nKatharina Brandt\nBrandt Fotografie · Oranienstraße 12", ["Katharina Brandt"]),
+    ],
+)
+def test_a_customer_in_dutch_a_pool_and_a_dry_cleaner_as_chat_senders_are_no_names(text, names):
+    assert spans(NameRecognizer(), text) == names

@@ -223,7 +223,11 @@ ROLE_NAME_KEYS = frozenset(
         # a rider's trainer, a focus group's moderator, a boat's crew (Norwegian), a harbour's duty master, a firm's
         # legal representative (Chinese), the instructor or the physiotherapist in charge (Japanese)
         "trainer moderator moderadora moderatrice mannskap dutyhm harbourmaster 法定代表人 担当インストラクター "
-        "担当理学療法士"
+        "担当理学療法士 "
+        # who served at a till or a counter ("Served by:", Spanish "Le atendió:"), who wrote a note down (Polish
+        # "Zapisała:"), a shoot's photographer, a lesson's instructor, who signed a log off (not "Operator:", a
+        # call transcript's speaker: "OPERATOR: OK Bethan, ...")
+        "servedby leatendió atendidopor zapisała zapisał photographer instructor signedoff"
     ).split()
 )
 KEY_KINDS = {key: kind for kind, keys in _KEY_KINDS.items() for key in keys.split()}

@@ -5176,3 +5176,21 @@ def test_a_trainer_a_moderator_a_duty_harbour_master_and_a_legal_representative_
 )
 def test_a_customer_in_dutch_a_pool_and_a_dry_cleaner_as_chat_senders_are_no_names(text, names):
     assert spans(NameRecognizer(), text) == names
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Instructor: Chai (Somchai Rattanakorn)\nThank you & see you underwater!", "Chai"),
+        ("Shoot date: 09/28/2024        Photographer: Will Brannigan\nCompensation: $750 flat", "Will Brannigan"),
+        ("Uwaga: bez zdjęć plenerowych, zaznaczyć w umowie!\nZapisała: Ola", "Ola"),
+        ("Recogida: 14/11 a partir de las 17:00\nLe atendió: Yolanda\nConserve este ticket.", "Yolanda"),
+    ],
+)
+def test_an_instructor_a_photographer_and_who_served_or_wrote_it_down_by_their_keys(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+def test_an_operators_speaker_label_keys_no_name():
+    text = "CALLER: I think it's colic.\nOPERATOR: OK Bethan, is the horse registered with us?"
+    assert "OK Bethan" not in spans(NameRecognizer(), text)

@@ -342,8 +342,12 @@ SAID_WRONG = (
 )
 IS_SAID_WRONG = rf"(?:is|was|war|era|est|jest|è|é|ist)\s+{SAID_WRONG}"  # "war falsch", "è sbagliato"
 # A value its writer says is wrong right after it ("... as 327-51-0942. That is wrong; my number is ...", "...,
-# that is a typo"): the corrected value, not the person's
-_SAID_WRONG_AFTER = re.compile(rf"(?i)[\s.,;:)—–-]{{0,4}}(?:that|this|which|it)(?:['’]s|\s+is|\s+was)\s+{SAID_WRONG}")
+# that is a typo", "which he says is wrong", "(digits transposed)", "... but mine is ..."): the corrected value, not
+# the person's
+_SAID_WRONG_AFTER = re.compile(
+    rf"(?i)[\s.,;:)—–-]{{0,4}}(?:(?:that|this|which|it)(?:[ \t]+(?:he|she|they|I)[ \t]+says?)?(?:['’]s|\s+is|\s+was)"
+    rf"\s+{SAID_WRONG}|\((?:digits[ \t]+)?transposed\)|but[ \t]+mine[ \t]+is\b)"
+)
 # An IBAN's country code and check digits (and perhaps a first group) right before a card-shaped run: a part of
 # an account number its check digits do not validate ("PL43 1090 1014 0000 0712 1981 2874"), no card
 _IBAN_HEAD_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \t]\w{4})?[ \t]\Z")

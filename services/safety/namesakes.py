@@ -39,6 +39,14 @@ BRAND_WORDS = frozenset(
     walgreens nordstrom hershey colgate gillette wrigley
     """.split()
 )
+# Car makes that are no one's given name: before a model they name a car ("Skoda Octavia", "Seat León", "Kia
+# Picanto"), whatever the model's word is (Octavia, Clio and Zoe are given names too)
+CAR_MAKES = frozenset(
+    """
+    skoda seat kia toyota honda nissan mazda hyundai vauxhall opel volkswagen vw fiat dacia subaru mitsubishi
+    lexus audi bmw peugeot renault citroen chevrolet chrysler jeep porsche volvo tesla ford
+    """.split()
+)
 LONGEST = max(len(p.split()) for p in BRAND_PHRASES)
 
 
@@ -50,8 +58,11 @@ def plain(word: str) -> str:
 
 
 def brand_phrase(words: list[str]) -> bool:
-    """Whether the capitalised ``words`` (a run, titles included) contain a brand of two or more words."""
+    """Whether the capitalised ``words`` (a run, titles included) contain a brand of two or more words, or open
+    with a car's make before its model."""
     parts = [p for w in words for p in plain(w).replace("-", " ").split()]
+    if len(parts) >= 2 and parts[0] in CAR_MAKES:
+        return True
     return any(
         " ".join(parts[i : i + n]) in BRAND_PHRASES for n in range(2, LONGEST + 1) for i in range(len(parts) - n + 1)
     )

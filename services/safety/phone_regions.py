@@ -30,10 +30,11 @@ CUES_BY_LANGUAGE: dict[str, tuple[str, tuple[str, ...]]] = {
     "abbreviated": (r"s(?=\.[ \t]?\d)", ()),
     "iberian": (
         r"cel|celular|m[óo]vil|tel[ée]fono|llamar|llamarme|llamarnos|llam[ée]is|ll[áa]me|ll[áa]men(?:os)?|llamadme|"
+        r"llama|ll[áa]ma(?:me|nos)|"
         r"llamante|contacto|contato|telem[óo]vel|telefone|"
         r"tel[èe]fon|cham[áa]deme|ch[áa]m[ae]nos|deitu|zap|wpp|fijo|comun[íi]quese|comunicarse|ligue|ligar",
         # (Catalan, Galician, Basque; Brazil's "zap"; a landline, "get in touch", "call", "call me", a transcript's
-        # caller: "que me llame al 11 5832-4470", "LLAMANTE: Es el ...")
+        # caller: "que me llame al 11 5832-4470", "LLAMANTE: Es el ..."; "call (me)": "llámame al 963 52 18 07")
         (*SPANISH, "PT", "BR"),
     ),
     # (Polish "at the number": "pod numerem 512 090 633")

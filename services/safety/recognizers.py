@@ -159,8 +159,9 @@ TITLES = (
     # Ethiopian, Welsh, Hausa, Malay and Akan titles
     r"Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato|"
     r"[ƆO]panyin|[ƆO]sofo|Mevrouw|Meneer)\.?"
-    # (Swahili "Bwana", "Bibi" abbreviated: "Bw. Otieno", "Bi. Zawadi Mwakalinga")
-    r"|(?:Hr|Fr|Sig|Dott|Avv|Ing|Bw|Bi)\.|Sig\.(?:ra|na)"
+    # (Swahili "Bwana", "Bibi" abbreviated: "Bw. Otieno", "Bi. Zawadi Mwakalinga"; Italian architects, surveyors and
+    # accountants: "Arch. Ferraris", "Geom. Bassi", "Rag. Villa")
+    r"|(?:Hr|Fr|Sig|Dott|Avv|Ing|Arch|Geom|Rag|Bw|Bi)\.|Sig\.(?:ra|na)"
     r"|Dott\.ssa)"
 )
 # A son, a daughter, a husband or a wife in Italian, Spanish, French and Portuguese.
@@ -215,6 +216,7 @@ _NOT_PERSON_WORDS = set(
     eczanesi eczane şubesi drogaria transportes mudanças mudanzas déménagements umzüge pfandhaus
     gymnázium laboratório cultuurfonds bandara sál halle ley labor büro tagungsbüro branch radio
     boatyard shipyard underwriting ceramics co-op arts quay pier waterfront piscina stomerij fotografie
+    talleres taller autoserwis bürohaus condominio coachworks mängel pilates treadmill room
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -280,6 +282,9 @@ _PARTICLE = (
     r"(?:van|von|de|der|den|da|do|di|du|del|della|dela|delos|degli|la|le|bin|binti|al|el|ibn|dos|das|ter|ten|zu|ap|y|"
     r"a/l|a/p|s/o|d/o|'t)"
 )
+# A Catalan name's second surname after "i" ("and"), once a given name and a first surname stand before it: "Nuria
+# Castells i Vidal" (not two given names joined by Polish "i": "Agnieszka i Tomasz Wróblewscy")
+_CATALAN_SECOND_SURNAME = re.compile(r"[ \t]+i[ \t]+[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+(?![\w'’-]|[ \t]+[A-ZÀ-ÖØ-Þ])")
 # An initial: "S. Banerjee", "J.R. Okafor", "Anna M. Kowalski", a German double one ("K.-D. Hoffmeister").
 _INITIAL = r"[A-ZÀ-ÖØ-ÞĀ-Ž]\.(?:-[A-ZÀ-ÖØ-ÞĀ-Ž]\.)?[^\S\n]?"
 # A title that opens a name inside a capitalised run: the run ends before it ("Ihre Patientin | Frau Renate
@@ -512,7 +517,8 @@ _SPEAKER_ROLE_WORDS = (
     pembeli penjual pelanggan kurir alıcı satıcı müşteri البوت mẹ bố repartidor repartidora mensajero
     mensajera entregador entregadora motorista livreur livreuse fahrer fahrerin bezorger kurier 快递员 快遞員
     ग्राहक एजेंट গ্রাহক এজেন্ট អ្នកដឹក kund користувач користувачка пользователь użytkownik użytkowniczka lura
-    kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل الدعم الموظف الموظفة مقدم المترجم المترجمة المتقدم
+    kaimahi kiritaki khách ลูกค้า แอดมิน พนักงาน العميل العميلة الوكيل الوكيلة السائق الدعم الموظف الموظفة مقدم
+    المترجم المترجمة المتقدم
     umtholampilo πελάτης υπάλληλος לקוח נציג נציגה llamante wakala mpigaji mteja mhudumu mwenyekiti katibu
     相談員 利用者 相談者
     ви вы ти ты вие тренер тренерка coach
@@ -779,7 +785,7 @@ _LOG_USER = re.compile(
     r"reporter|account"
     r"|account[ \t]+name|reviewer|approver|requester|mod|moderator"
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed|verified|checked|entered"
-    r"|recorded|dispensed|reviewed|closed|resolved|override|overridden)(?:_|[ \t]+)?by"
+    r"|recorded|dispensed|reviewed|closed|resolved|override|overridden|submitted|prepared)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn|admin|github"
     # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
     r"|agt|handler|officer|underwriter"
@@ -787,8 +793,8 @@ _LOG_USER = re.compile(
     # bare "backup:" is a backup job's too), a dialler's or a JSON's agent ("agent=ibarker", not a transcript's
     # "Agent: the address..."), a clinic app's therapist
     r"|candidate|analyst|backup_contact|agent(?=[ \t]*=|[\"'][ \t]*:)|therapist"
-    # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025")
-    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|erfasst|bearbeiter|sachbearbeiter|autor)"
+    # (German "recorded", "handled by": "Erfasst: lbrunner / 18.02.2025"; Dutch "logged in": "ingelogd: mjansen")
+    r"|użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|ingelogd|erfasst|bearbeiter|sachbearbeiter|autor)"
     # (a value may carry a "staff:" prefix: "by":"staff:jholloway")
     r"[\"']?[ \t]*[=:][ \t]*[\"']?(?:staff:)?"
     r"|\b(?:for|by)(?:[ \t]+(?:invalid|illegal))?(?:[ \t]+user)?[ \t]+(?=\S+[ \t]+from\b)"
@@ -827,16 +833,19 @@ _PROMPT_USER = re.compile(rf"(?m)^[ \t]*{_USER_NAME}@[\w.-]+:[~/][^\s$#]*[$#](?=
 _DOMAIN_USER = re.compile(rf"\b[A-Z][A-Z0-9-]{{1,14}}\\{_USER_NAME}(?![\w@.-])")
 # A user name after a word with no separator but a space ("użytkownik kzielinska", "verified by kmorales",
 # "my account ppatel", "assigned to user mkaraca", "agent nkaur", "my username is bmorel", "edited by
-# hannah.ashdown", "signed electronically by lokafor", "assigned to l.osei", "cleared by mfitzgerald"): no word of
+# hannah.ashdown", "signed electronically by lokafor", "assigned to l.osei", "cleared by mfitzgerald", "token issued
+# to p.lindqvist", "staff login jtran", Dutch "door gebruiker jbakker"): no word of
 # the language, whole or in parts ("by the", "account e-mail"), and read as a person's name
 # (``NameRecognizer._user_name_is_person``) or, on a log line (``_LOG_LINE``), as ``_LOG_USER``'s are ("utente
 # gbonfanti login da ..."). (It first looks ahead at its words' first letters and "(": the engine then skips other
 # positions at once.)
 _WORDED_USER = re.compile(
-    r"(?i)(?=[ubvcarshtfiepл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|account|логін|логин"
-    r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is)"
+    r"(?i)(?=[ubvcarshtfiepgл(])(?:\b(?:użytkownik|uzytkownik|benutzer|utilisateur|usuario|utente|gebruiker|account"
+    r"|логін|логин"
+    r"|agent|(?:to|for|by)[ \t]+user|user[ \t]?name[ \t]+is|(?:staff|user)[ \t]+login)"
     r"|\b(?:verified|checked|approved|signed|reviewed|closed|resolved|handled|imported|exported|uploaded|posted|edited)"
     r"(?:[ \t]+electronically)?[ \t]+by|\bcleared[ \t]+by|\bassigned[ \t]+to(?![ \t]+user\b)|\brequested[ \t]+from"
+    r"|\bissued[ \t]+to"
     r"|\(by)[ \t]+"
     rf"(?-i:{_USER_NAME})(?![\w@-]|\.\w)"
 )
@@ -876,7 +885,10 @@ _GREETED_NON_NAMES = frozenset(
 )
 # "Pearson and Spearman correlation", "Rinne and Weber tests": the first of two joined eponyms.
 # The lower-case word after a run or its possessive ("Parkinson's disease", "Bartók Béla út"): _EPONYM_NEXT's
-_EPONYM_WORD_AFTER = re.compile(r"(?:['’]s?)?\s+([a-zß-öø-ÿ][a-zß-öø-ÿ-]+)")
+# (not a phone's cue before its number: "Charmaine Adonis cell 082 531 7740")
+_EPONYM_WORD_AFTER = re.compile(
+    r"(?:['’]s?)?\s+(?!(?:cell|number|line)[ \t]*:?[ \t]*[+(]?\d)([a-zß-öø-ÿ][a-zß-öø-ÿ-]+)"
+)
 _JOINED_EPONYM_AFTER = re.compile(r"^(?:['’]s?)?\s+(?:and|or|&|/)\s+[A-Z][\w'’-]*(?:['’]s?)?\s+([a-z][a-z-]+)")
 # "Raynaud's." "Sjögren's and Raynaud's": a lone possessive with no noun after it names a condition,
 # a shop or a brand ("Sainsbury's", "Asperger's"), not a person.
@@ -970,13 +982,17 @@ _FIRM_BEFORE = re.compile(r"(?i)\b(?:for calling|calling from|welcome to)\s*$")
 # A chat user name in lower case as a speaker's label ("marta.k: yep", "<j_osei> ok"): a known given
 # name, then a dot or underscore and an initial or a known surname; or one word, an initial and a
 # known surname ("tnguyen:").
-_HANDLE = r"[a-z]{2,}(?:[._][a-z]{1,15}(?:-[a-z]{2,15})?)?"  # "marta.k", "kwabena.owusu-ansah"
+# "marta.k", "kwabena.owusu-ansah", "d.krishnan", "wei.ling.tan"
+_HANDLE = r"(?:[a-z]{2,}|[a-z](?=[._]))(?:[._][a-z]{1,15}(?:-[a-z]{2,15})?){0,2}"
 # A chat export's speaker line, a handle then a gap and the time of the message ("marta.k  9:41 AM", the
 # message after another gap or on the next line), counts as an IRC nick does.
 _HANDLE_LABEL = re.compile(
     rf"(?m)^[ \t>]*{STAMP}(?:<({_HANDLE})>|({_HANDLE})[ \t]*:(?![/\w])"
     rf"|({_HANDLE})[ \t]{{2,}}\d{{1,2}}:\d\d(?:[ \t]?[AaPp][Mm])?(?:[ \t]*$|[ \t]{{2,}}))"
 )
+# A chat sender's handle built like a person's name: an initial or a given name, then a surname, perhaps a third
+# part ("d.krishnan", "wei.ling.tan")
+_TIMED_HANDLE = re.compile(r"[a-z]+[._][a-z]{2,}(?:[._][a-z]{2,})?")
 # A mention of a user ("@dmitri.sokolov", "@daniela-ferreira") or a forum's poster ("u/gemma_wrightson"), digits
 # after the handle left out as a log user's are ("@summer_reyes88")
 _MENTION = re.compile(r"(?:(?<![\w@])@|(?<![\w/])u/)([a-z]{2,}(?:[._-][a-z]{1,15}){0,2})\d{0,4}(?![\w@]|[.-]\w)")
@@ -1601,6 +1617,10 @@ class NameRecognizer(EntityRecognizer):
         # a stock placeholder names no one, whichever part found it ("성명: 홍길동", "姓名：张三")
         out = [r for r in out if " ".join(text[r.start : r.end].lower().split()) not in _PLACEHOLDER_NAMES]
         out = [r for r in out if not named_city(text, r.start, r.end, known_name)]
+        if " i " in text:
+            for r in out:
+                if " " in text[r.start : r.end] and (second := _CATALAN_SECOND_SURNAME.match(text, r.end)):
+                    r.end = second.end()
         return sorted(out, key=lambda r: r.start)
 
     def _spoken_names(self, text: str) -> list[tuple[int, int]]:
@@ -2098,7 +2118,17 @@ class NameRecognizer(EntityRecognizer):
                 built = (
                     group != 2 and re.fullmatch(r"[a-z]{3,}[._][a-z.-]+", handle) and handle not in _SERVICE_ACCOUNTS
                 )
-                if handle not in _HTML_TAGS and (self._user_name_is_person(handle) or (built and said[handle] >= 2)):
+                # or a timed chat's sender built like one ("[09:02] wei.ling.tan:", "[09:07] d.krishnan:"), no part
+                # a word (a logger's name: "[10:02] app.server:", "uvicorn.error:")
+                timed = (
+                    group == 2
+                    and "[" in text[m.start() : m.start(group)]
+                    and _TIMED_HANDLE.fullmatch(handle)
+                    and not any(len(part) >= 4 and is_common_word(part) for part in re.split(r"[._]", handle))
+                )
+                if handle not in _HTML_TAGS and (
+                    self._user_name_is_person(handle) or ((built or timed) and said[handle] >= 2)
+                ):
                     found.append((m.start(group), m.end(group)))
                 continue
             # one word before a colon ("tnguyen:", "kofi:"): an initial and a known surname, or a given name that
@@ -2419,7 +2449,7 @@ class NameRecognizer(EntityRecognizer):
             return None
         # a place word just past the run's four-word limit ("Martin Luther King Jr. Boulevard"), on its line: the next
         # line's first word is no part of it ("Mrs Nomvula Mthembu\nHouse 2217, Section K")
-        beyond = re.match(r"(?:['’]s)?(?:[ \t]+(?:Jr|Sr)\.?)?[ \t]+([A-Z][a-z]+)", text[end:])
+        beyond = re.match(r"(?:['’]s)?(?:[ \t]+(?:Jr|Sr)\.?)?[ \t]+([A-Z][a-z]+H?)", text[end:])  # (H: "GmbH")
         if beyond and beyond.group(1).lower() in _NOT_PERSON_WORDS:
             return None
         # a place named after a person, its word after it in lower case ("Lennart Meri lennujaam", "Chopina

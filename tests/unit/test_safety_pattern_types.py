@@ -684,6 +684,8 @@ def test_an_ssn_shape_after_a_calling_code_is_a_phone_number_and_inside_a_meter_
     [
         ("Your letter lists my Social Security number as 327-51-0942. That is wrong; it ends 24.", "US_SSN"),
         ("his old carrier's 1099 had the SSN as 431-72-9085, that is a typo on their side.", "US_SSN"),
+        ("HR NOTE: W-4 on file showed 381-52-7740 (digits transposed) - confirmed", "US_SSN"),
+        ("the number on record was 521-38-7740, which he says is wrong", "US_SSN"),
         ("BOL #: 0074418822          PRO #: 421-88-7730          Date: 11/14/2024", "US_SSN"),
         ("Objet : Dédouanement import - LTA 057-4418 2296 / cliente Mme Lacroix", "PHONE_NUMBER"),
         ("CRO: 0611 4422 7780     TRN: 11012507304551324820", "PHONE_NUMBER"),
@@ -704,6 +706,8 @@ def test_corrected_ssns_freight_and_national_numbers_dotted_dates_client_version
 def test_a_card_and_an_ssn_said_right_are_still_found(pii_detector):
     assert _found(pii_detector, "Card 4539 1488 0343 6467 exp 09/27", "CREDIT_CARD") == ["4539 1488 0343 6467"]
     assert _found(pii_detector, "My SSN is 327-51-0924. Thanks.", "US_SSN") == ["327-51-0924"]
+    mine = "the SSN on it is wrong, its got 431-07-2258 but mine is 431-07-2285"
+    assert _found(pii_detector, mine, "US_SSN") == ["431-07-2285"]  # the writer's own, not the one taken back
 
 
 def test_a_number_in_a_tables_identifier_column_is_no_card(pii_detector):
@@ -1050,6 +1054,8 @@ def test_troy_cards_and_e_mails_glued_to_another_script(pii_detector):
     [
         ("Prefiero que me llaméis al 612 48 39 07 a partir de las 18:00", ["612 48 39 07"]),
         ("o la llame al 612 48 93 07.", ["612 48 93 07"]),
+        ("Si no está llama al 915 783 044. Gracias", ["915 783 044"]),
+        ("el jueves por la tarde o llámame al 963 52 18 07.", ["963 52 18 07"]),
         ("Pedido 612 48 39 07 en curso", []),  # the same digits with no cue: an order's number
     ],
 )

@@ -5194,3 +5194,77 @@ def test_an_instructor_a_photographer_and_who_served_or_wrote_it_down_by_their_k
 def test_an_operators_speaker_label_keys_no_name():
     text = "CALLER: I think it's colic.\nOPERATOR: OK Bethan, is the horse registered with us?"
     assert "OK Bethan" not in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, false",
+    [
+        ("J'ai appelé, il conduisait une Skoda Octavia grise.", "Skoda Octavia"),
+        ("Loan vehicle: Kia Picanto SV21 XMB   Fuel out: 1/2", "Kia Picanto"),
+        ("Le escribimos por el Seat León 1234 KLM.", "Seat León"),
+        ("[09/04/25 10:02] Talleres Hermanos Ferrán: Buenos días, ¿hablamos con usted?", "Talleres Hermanos Ferrán"),
+        ("Oggetto: Condominio Solari – nuove coordinate bancarie", "Condominio Solari"),
+        ("Not applicable to vehicles converted by Lincoln Coachworks or to vans.", "Lincoln Coachworks"),
+        ("Lambda 1,002\nFestgestellte Mängel:\n - 0.1.2 Kennzeichenbeleuchtung defekt", "Festgestellte Mängel"),
+        ("[10:12] العميلة: مرحبا\n[10:13] الوكيل: أهلاً سلمى\n[10:14] العميلة: شكراً\n[10:15] الوكيل: تم", "العميلة"),
+        ("[10:12] العميلة: مرحبا\n[10:13] الوكيل: أهلاً سلمى\n[10:14] العميلة: شكراً\n[10:15] الوكيل: تم", "الوكيل"),
+    ],
+)
+def test_a_car_before_its_model_a_workshop_a_condominium_and_arabic_speaker_roles_are_no_names(text, false):
+    assert false not in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("auto-renew ticked, processed under staff login jtran. Member says", "jtran"),
+        ("backend 198.51.100.42:443 TLS ok, token issued to p.lindqvist\n", "p.lindqvist"),
+        ('{"dealer":"Bayside Motors","submitted_by":"nthembu","status":"pending_parts"}', "nthembu"),
+        ("2024-01-08 06:02:10 INFO   dagdienst ingelogd: mjansen vanaf 192.168.40.101", "mjansen"),
+        ("2024-01-08 02:21:40 ACK    door gebruiker jbakker vanaf 10.8.0.66 (VPN)", "jbakker"),
+        ("Gentile Arch. Ferraris,\nLe comunico che dal 1° maggio", "Ferraris"),
+        ("[10:41] الوكيل نورة: أهلاً بك\n[10:42] العميل: شكراً\n[10:43] الوكيل نورة: تم التحقق", "نورة"),
+    ],
+)
+def test_log_users_by_submitted_by_issued_to_staff_login_dutch_keys_and_an_italian_architect(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+def test_a_generic_dutch_account_after_gebruiker_is_no_name():
+    text = '2024-03-02 ERROR [auth] mislukte login gebruiker="receptie2" vanaf 2001:db8:4a7f:12::5'
+    assert spans(NameRecognizer(), text) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Home team contact: Charmaine Adonis   cell 082 531 7740", "Charmaine Adonis"),
+        ("Un cordial saludo,\nNuria Castells i Vidal\nJefa de Registro", "Nuria Castells i Vidal"),
+        ("la Núria Vilaseca i Ferrer i en Pau Sabaté Roig ens casem", "Núria Vilaseca i Ferrer"),
+    ],
+)
+def test_a_name_before_a_cell_number_and_a_catalan_second_surname_after_i(text, name):
+    assert name in spans(NameRecognizer(), text)
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Szanowni Państwo Agnieszka i Tomasz Wróblewscy,", ["Agnieszka", "Tomasz Wróblewscy"]),
+        ("Next review: 11 April 2025, 10:30, Training Room B.", []),
+        ("06:30 BodyPump (Studio 1) - 45 min\n09:30 Pilates Mat, Beginners (Studio 2)", []),
+        ("1 | Schulte-Brinkmann, Dirk | Aufzugstechnik Nord GmbH | Wartung |", ["Schulte-Brinkmann, Dirk"]),
+    ],
+)
+def test_polish_given_names_joined_by_i_a_room_a_class_and_a_firm_before_gmbh(text, names):
+    assert spans(NameRecognizer(), text) == names
+
+
+def test_a_timed_chats_dotted_senders_are_names_and_a_loggers_name_is_not():
+    chat = (
+        "[09:02] wei.ling.tan: heads up, chargeback from Stripe\n[09:07] d.krishnan: same billing bug\n"
+        "[09:09] wei.ling.tan: ok. calling him first\n[09:18] d.krishnan: pls also tag him"
+    )
+    assert spans(NameRecognizer(), chat) == ["wei.ling.tan", "d.krishnan", "wei.ling.tan", "d.krishnan"]
+    log = "[10:02] app.server: started\n[10:03] uvicorn.error: bind failed\n[10:04] app.server: stopped"
+    assert spans(NameRecognizer(), log) == []

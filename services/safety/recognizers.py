@@ -318,7 +318,8 @@ _TITLE_TAIL = re.compile(
 )
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing encik puan judr mudr phdr rndr mgr mvz lic "
+    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing arch geom rag encik puan judr mudr phdr "
+    "rndr mgr mvz lic "
     "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
     "ɔpanyin opanyin ɔsofo osofo mevrouw meneer bw bi "
     # an Indonesian and Malay religious teacher ("Ustadz Fikri"); Polish forms of address by office ("Pani Redaktor")
@@ -334,8 +335,9 @@ _TITLE_WORDS = set(
 _WEAK_TITLES = frozenset(
     "judge justice monsieur madame mademoiselle detective constable sergeant inspector superintendent".split()
 )
-# Titles only with their full stop ("Hr. Meier", "Fr. Pádraig"): "HR", "Fr" alone are other words
-_DOTTED_TITLES = frozenset({"hr", "fr", "bw", "bi"})
+# Titles only with their full stop ("Hr. Meier", "Fr. Pádraig", "Arch. Ferraris"): "HR", "Fr", "Arch" alone are other
+# words
+_DOTTED_TITLES = frozenset({"hr", "fr", "bw", "bi", "arch", "geom", "rag"})
 # Kin in Polish, capitalised opening a run or in lower case before a given name ("Ojciec Józef, matka Marianna")
 _POLISH_KIN = "ojciec matka syn córka mąż żona brat siostra dziadek babcia wnuk wnuczka".split()
 # Capitalised words that may open a run before the name itself ("Dear", "Patient", "Hi").

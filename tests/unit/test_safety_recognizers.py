@@ -5268,3 +5268,8 @@ def test_a_timed_chats_dotted_senders_are_names_and_a_loggers_name_is_not():
     assert spans(NameRecognizer(), chat) == ["wei.ling.tan", "d.krishnan", "wei.ling.tan", "d.krishnan"]
     log = "[10:02] app.server: started\n[10:03] uvicorn.error: bind failed\n[10:04] app.server: stopped"
     assert spans(NameRecognizer(), log) == []
+
+
+def test_an_italian_greeting_before_a_dotted_title_is_no_name():
+    text = "Oggetto: nuove coordinate\nGentile Arch. Ferraris,\nLe comunico che dal 1° maggio"
+    assert spans(NameRecognizer(), text) == ["Ferraris"]

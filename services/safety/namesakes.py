@@ -28,7 +28,8 @@ BRAND_PHRASES = frozenset(
     marie callender|aunt jemima|chef boyardee|little debbie|dr pepper|dr oetker|dr martens|
     dr scholl|dr brown|walt disney|harley davidson|rolls royce|mercedes benz|aston martin|
     sherwin williams|hewlett packard|procter gamble|johnson johnson|black decker|barnes noble|
-    dolce gabbana|smith wesson|abercrombie fitch|ernst young|price waterhouse|baker mckenzie
+    dolce gabbana|smith wesson|abercrombie fitch|ernst young|price waterhouse|baker mckenzie|patek philippe|
+    harry winston|georg jensen|dom perignon|veuve clicquot|cruz roja
     """.split("|")
 )
 BRAND_WORDS = frozenset(
@@ -36,7 +37,7 @@ BRAND_WORDS = frozenset(
     disney hilton marriott kellogg kelloggs heinz cadbury nestle porsche ferrari lamborghini
     maserati bugatti chanel gucci prada versace armani fendi hermes dior boeing siemens philips
     bosch peugeot renault citroen chrysler chevrolet cisco mcdonald mcdonalds sainsbury
-    walgreens nordstrom hershey colgate gillette wrigley
+    walgreens nordstrom hershey colgate gillette wrigley guinness macmillan
     """.split()
 )
 # Car makes that are no one's given name: before a model they name a car ("Skoda Octavia", "Seat León", "Kia

@@ -154,7 +154,7 @@ _AMBIGUOUS = set(
 )
 
 TITLES = (
-    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
+    r"(?:(?:Dr|Mr|Mrs|Ms|Mx|Miss|Prof|Professor|Sir|Dame|Sr|Sra|Srta|Dra|Dña|Herrn?|Frau|Mme|Mlle|M|Mevr|Dhr|Rev|Revd|"
     r"Capt|Sgt|Insp|Det|Cllr|Atty|Engr|JUDr|MUDr|PhDr|RNDr|Mgr|MVZ|Licda?|"
     # Ethiopian, Welsh, Hausa, Malay and Akan titles
     r"Ato|W/r[ot]|Weyzero|Woizero|Parch|Malam|Mallam|Alhaji|Alhaja|Hajiya|Encik|Puan|Tuan|Datuk|Dato|"
@@ -217,6 +217,8 @@ _NOT_PERSON_WORDS = set(
     gymnázium laboratório cultuurfonds bandara sál halle ley labor büro tagungsbüro branch radio
     boatyard shipyard underwriting ceramics co-op arts quay pier waterfront piscina stomerij fotografie
     talleres taller autoserwis bürohaus condominio coachworks mängel pilates treadmill room
+    marathon maratón maratona triathlon jewelers jewellers jewellery weinhandel zum zur groupe bezirk dock
+    albergue campamento aquarium incident
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -232,8 +234,8 @@ _STREET_JOINED_END = re.compile(
 # A firm's legal form ending its name ("Stadtwerke Hannover AG", "Mlecz-Pol Sp. z o.o.", "Hanoi Steel JSC"):
 # no person's name ends so, in a record's name field either
 _LEGAL_FORMS = frozenset(
-    "ag gmbh inc ltd ltée llc plc corp limited srl bv nv pty pvt sp sro kft zrt pte bhd sdn llp oy kg ohg asa sarl spa "
-    "oü uab jsc s.l s.a s.l.u s.r.l s.p.a s.r.o a.s spol".split()
+    "ag gmbh inc ltd ltda ltée llc plc corp limited srl bv nv pty pvt sp sro kft zrt pte bhd sdn llp oy kg ohg asa "
+    "sarl spa oü uab jsc s.l s.a s.l.u s.r.l s.p.a s.r.o a.s spol".split()
 )
 _NOT_PERSON_WORDS |= _LEGAL_FORMS
 # Words of a foundation's, an association's or a trade firm's name that no person's name holds: a record's name
@@ -318,8 +320,8 @@ _TITLE_TAIL = re.compile(
 )
 _TITLE_WORDS = set(
     "dr mr mrs ms mx miss prof professor sir dame sr sra srta dra herr herrn frau mme mlle mevr dhr rev revd capt sgt "
-    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing arch geom rag encik puan judr mudr phdr "
-    "rndr mgr mvz lic "
+    "insp det cllr atty engr hr fr sig sig.ra sig.na dott dott.ssa avv ing arch geom rag dña encik puan judr mudr "
+    "phdr rndr mgr mvz lic "
     "licda ato w/ro w/rt weyzero woizero parch malam mallam alhaji alhaja hajiya ma'am maam doña judge justice "
     "ɔpanyin opanyin ɔsofo osofo mevrouw meneer bw bi "
     # an Indonesian and Malay religious teacher ("Ustadz Fikri"); Polish forms of address by office ("Pani Redaktor")
@@ -2134,10 +2136,11 @@ class NameRecognizer(EntityRecognizer):
                     found.append((m.start(group), m.end(group)))
                 continue
             # one word before a colon ("tnguyen:", "kofi:"): an initial and a known surname, or a given name that
-            # speaks twice (a YAML key is a word and seldom a given name twice)
+            # speaks twice (a YAML key is a word and seldom a given name twice); no team's account ("netops:")
             nested = _NESTED_KEY_BEFORE.search(text, max(0, m.start(group) - 200), m.start(group))
             if (
                 not nested
+                and not handle.endswith("ops")
                 and not is_common_word(handle)
                 and (
                     (len(handle) >= 5 and handle[1:] in self.last and handle[1:] not in _AMBIGUOUS)
@@ -2963,6 +2966,21 @@ def no_person_here(text: str, start: int, end: int) -> bool:
     return bool(_NUMBER_FIELD_BEFORE.search(before) and _FIELD_CLOSE_AFTER.match(text, end))
 
 
+# Given names that are verbs opening a clause, and the lower-case words after them that make them one: a question's
+# "Will the ...", a reply's "Hope so", a request's "Grant read-only ..." (not "you and Hope to 9114")
+_VERB_BEFORE_ITS_OBJECT = {
+    word: re.compile(rf"[ \t]+(?:{after})\b")
+    for word, after in (
+        ("Will", "the|you|we|it|this|that|there|he|she|they|i|your|our|anyone|someone|be"),
+        ("Hope", "so|to|you|it|that|this|we|everyone|all|not"),
+        ("Grant", "read|write|access|the|them|him|her|admin|permissions?|rights"),
+    )
+}
+
+
+_CLAUSE_OPEN_BEFORE = re.compile(r"(?:^|[.!?:;\n])[ \t]*\Z")
+
+
 def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
@@ -2975,6 +2993,9 @@ def not_a_name(text: str, start: int, end: int) -> bool:
         return False
     if no_person_here(text, start, end) or holds_vietnamese_word(words):
         return True
+    verb = len(words) == 1 and _VERB_BEFORE_ITS_OBJECT.get(words[0])
+    if verb and verb.match(text, end) and _CLAUSE_OPEN_BEFORE.search(text, max(0, start - 4), start):
+        return True  # "Will the generator test still run?", "Hope so.", "Grant read-only on the BMS"
     if named_city(text, start, end, known_name):
         return True  # "une nuit à Kiel", "Coach Station, London"
     before, after = text[max(0, start - 40) : start], text[end:]

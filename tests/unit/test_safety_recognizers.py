@@ -5273,3 +5273,44 @@ def test_a_timed_chats_dotted_senders_are_names_and_a_loggers_name_is_not():
 def test_an_italian_greeting_before_a_dotted_title_is_no_name():
     text = "Oggetto: nuove coordinate\nGentile Arch. Ferraris,\nLe comunico che dal 1° maggio"
     assert spans(NameRecognizer(), text) == ["Ferraris"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support line – Sunshine Coast Triathlon, call 14/10, 10:22 AEST",
+        "Asunto: Devolución de la cuota – plaza solidaria Maratón Valencia\n\nHola:",
+        "3     GJ-DAISY-0112  Georg Jensen Daisy brooch, sterling and enamel",
+        "4     PP5227G-010    Patek Philippe Calatrava, white gold",
+        "Cask ales: Sam's Old Bitter, Guinness, Thatchers Gold.",
+        "Best regards,\nClient Services, Larkin Brothers Jewelers",
+        "Bezeichnung: Brauereiausschank „Zum Schwarzen Hahn“\nBetriebsanschrift: Kleberstraße 4",
+        "Cliente: Vale Verde Pagamentos Ltda. - gaiola G-08",
+        "RECEIVING LOG - WEEK 32 - DOCK B\nDate       | Carrier",
+        "[08:14] netops: core switches upgraded\n[08:15] netops: alerts go to the NOC",
+        "Objet : Réservation sortie scolaire – Aquarium de la Côte d'Opale",
+    ],
+)
+def test_races_jewellers_brands_an_inn_a_brazilian_firm_a_dock_a_teams_account_and_an_aquarium_are_no_names(text):
+    assert spans(NameRecognizer(), text) == []
+
+
+def test_a_spanish_dna_title_is_no_name():
+    assert spans(NameRecognizer(), "Sra. Dña. María Teresa Echeverría Llorente\nC/ Mayor 4") == [
+        "María Teresa Echeverría Llorente"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, word, vetoed",
+    [
+        ("[08:05] admin: Will the generator test still run?", "Will", True),
+        ("[08:06] facilities-oncall: Hope so. Fuel polished yesterday", "Hope", True),
+        ("[08:09] admin: Grant read-only on the BMS to the contractor", "Grant", True),
+        ("Rooms: I've reassigned you and Hope to 9114 (balcony)", "Hope", False),
+        ("S: Will reports low back pain since Tuesday", "Will", False),
+    ],
+)
+def test_a_given_name_that_opens_a_clause_as_a_verb_is_vetoed_for_the_tagger(text, word, vetoed):
+    start = text.index(word)
+    assert not_a_name(text, start, start + len(word)) is vetoed

@@ -19,8 +19,8 @@ once in session 45) since right after, ``heldout32`` (scored once in session 46)
 (scored once in session 47) since right after, ``heldout34`` (scored once in session 48) since right after,
 ``heldout35`` (scored once in session 49) since right after, ``heldout36`` (scored once in session 50) since right
 after, ``heldout37`` and ``heldout38`` (each scored once in session 51) since session 51 and session 52,
-``heldout39`` and ``heldout40`` (each scored once in session 52) since right after, ``heldout41`` (scored once in
-session 53) since right after.
+``heldout39`` and ``heldout40`` (each scored once in session 52) since right after, ``heldout41`` and ``heldout42``
+(each scored once in session 53) since right after.
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

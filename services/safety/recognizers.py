@@ -2976,8 +2976,7 @@ _VERB_BEFORE_ITS_OBJECT = {
         ("Grant", "read|write|access|the|them|him|her|admin|permissions?|rights"),
     )
 }
-
-
+# What stands before a word that opens a clause: the text's start, a sentence's end, a speaker's colon, a line break
 _CLAUSE_OPEN_BEFORE = re.compile(r"(?:^|[.!?:;\n])[ \t]*\Z")
 
 
@@ -2985,7 +2984,8 @@ def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
     ship, brand or thing word in or around it, a place before its US state, a thing named after a
-    person (``named_thing``: "the Davis Cup", "Halley's Comet", a lone "Sent"). For another
+    person (``named_thing``: "the Davis Cup", "Halley's Comet", a lone "Sent"), a given name that opens a clause
+    as a verb ("Will the ...", "Hope so"). For another
     recogniser's PERSON span (the learned tagger's, ``services/safety/tagger.py``): the rules'
     "not a name" decision vetoes it."""
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]

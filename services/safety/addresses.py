@@ -64,7 +64,7 @@ _TOWN = rf"(?:,?\s*{_NOT_TOWN}{_CAP}(?:{_TOWN_JOIN}{_CAP}){{0,2}}(?:\s\d{{1,2}}(
 _TOWN_APART = rf"(?:(?:,\s*|\s+){_CAP}(?:{_TOWN_JOIN}{_CAP}){{0,2}}(?:\s\d{{1,2}}(?=,))?)"
 # (a whole code: no part of a longer one, "...PT,PT59003506510000438290713" holds an IBAN)
 _POSTAL = (
-    r"(?:,?\s*(?<!\w)(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?"  # US state + ZIP
+    r"(?:,?\s*(?<!\w)(?:[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?(?![ \t]+\d{3,}\b)"  # US state + ZIP (on one line, no phone's)
     r"|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"  # UK postcode
     r"|(?:[A-Z]{2}\s+)?[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # Canadian postal code, perhaps after the province
     r"|[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4}"  # Irish Eircode
@@ -72,11 +72,12 @@ _POSTAL = (
     r"|Dublin\s(?:1\d|2[0-4]|[1-9]|6W)(?:,?\s*[AC-FHKNPRTV-Y]\d{2}\s?[AC-FHKNPRTV-Y\d]{4})?(?![\w/-]|\.\d))(?!\w))"
 )
 # After a town only: a postcode of four to six digits (South Africa, Australia after the state,
-# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001").
+# continental Europe, an Indian PIN: "Bengaluru 560001", "Bengaluru - 560 001"); no group of three digits or more after
+# it (a phone number on the next line: "Ashcombe Park GC\n01242 496 310").
 # (Or a postcode before the last town, after a comma: "Makati City, 1203 Metro Manila".)
 _POSTAL_AFTER_TOWN = (
     rf"(?:{_POSTAL}|,\s*\d{{4}}\s+{_CAP}(?:\s{_CAP})?(?=[\s,.;)]|$)"
-    rf"|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d))"
+    rf"|,?\s*(?:[-–]\s*)?(?:\d{{4,6}}|\d{{3}}\s\d{{3}})(?!\d|[/:.-]\d|[ \t]+\d{{3,}}\b))"
 )
 # Towns then a postcode (as many towns as the postcode needs: "Randburg, Johannesburg 2194"), or
 # one to two towns, or the postcode alone.
@@ -297,9 +298,9 @@ _FORMS: list[tuple[str, Callable[[str], Any] | None]] = [
     # a range of house numbers: "45-47 Hall Street")
     # (the house number and the street on one line: "Tel 01743 352 019\n\nDear Dr Okonkwo" holds none)
     # (a numbered street's ordinal among its words: "1129 NE 65th St", "8841 SW 24th Terrace")
-    # (no code's tail: "PRJ-2307 Collins St fit-out" names a project)
+    # (no code's tail: "PRJ-2307 Collins St fit-out" names a project; no clock's minutes: "04:12 Dr. Iyer on ...")
     (
-        rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?(?<![A-Za-z]-)\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
+        rf"{_BEFORE_HOUSE}(?:\b(?:Blk|Block)\s+)?(?<![A-Za-z]-)(?<!\d:)\b(?:\d{{1,5}}-)?\d{{1,6}}[A-Z]?[ \t]+"
         rf"(?:(?:(?:{_CAP}|{_ORDINAL})[ \t]+){{1,3}}{_STREET}(?![\w])|{_STREET}(?![\w])(?=[ \t]+{_CAP}))"
         r"(?:\s\d{1,3}(?=,|\s#))?"  # a numbered avenue: "Ang Mo Kio Ave 10 #09-1234"
         rf"{_UNIT}?{_TOWNS_POSTAL}?",

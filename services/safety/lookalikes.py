@@ -342,11 +342,12 @@ SAID_WRONG = (
 )
 IS_SAID_WRONG = rf"(?:is|was|war|era|est|jest|è|é|ist)\s+{SAID_WRONG}"  # "war falsch", "è sbagliato"
 # A value its writer says is wrong right after it ("... as 327-51-0942. That is wrong; my number is ...", "...,
-# that is a typo", "which he says is wrong", "(digits transposed)", "... but mine is ..."): the corrected value, not
-# the person's
+# that is a typo", "which he says is wrong", "(digits transposed)", "... but mine is ...", "..., a typo", "... by
+# mistake", "... at sign-up, the right one is ..."): the corrected value, not the person's
 _SAID_WRONG_AFTER = re.compile(
     rf"(?i)[\s.,;:)—–-]{{0,4}}(?:(?:that|this|which|it)(?:[ \t]+(?:he|she|they|I)[ \t]+says?)?(?:['’]s|\s+is|\s+was)"
-    rf"\s+{SAID_WRONG}|\((?:digits[ \t]+)?transposed\)|but[ \t]+mine[ \t]+is\b)"
+    rf"\s+{SAID_WRONG}|\((?:digits[ \t]+)?transposed\)|but[ \t]+mine[ \t]+is\b|(?:a|my)[ \t]+typo\b|by[ \t]+mistake\b"
+    r"|[^\n.]{0,24}?\bthe[ \t]+(?:right|correct)[ \t]+one[ \t]+is\b)"
 )
 # An IBAN's country code and check digits (and perhaps a first group) right before a card-shaped run: a part of
 # an account number its check digits do not validate ("PL43 1090 1014 0000 0712 1981 2874"), no card

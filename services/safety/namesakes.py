@@ -29,7 +29,8 @@ BRAND_PHRASES = frozenset(
     dr scholl|dr brown|walt disney|harley davidson|rolls royce|mercedes benz|aston martin|
     sherwin williams|hewlett packard|procter gamble|johnson johnson|black decker|barnes noble|
     dolce gabbana|smith wesson|abercrombie fitch|ernst young|price waterhouse|baker mckenzie|patek philippe|
-    harry winston|georg jensen|dom perignon|veuve clicquot|cruz roja
+    harry winston|georg jensen|dom perignon|veuve clicquot|cruz roja|stan smith|franz ferdinand|jethro tull|
+    lynyrd skynyrd|eleanor rigby|peche melba
     """.split("|")
 )
 BRAND_WORDS = frozenset(

@@ -11,8 +11,9 @@ in Hebrew, Arabic (Persian too), Devanagari, Bengali, Tamil and Thai, which have
 A word is looked up as written and, in Cyrillic and Greek, with a case ending put back to its dictionary form
 ("Андрія" as "Андрій", "Ольге" as "Ольга", "Γιώργο" as "Γιώργος"); Cyrillic and Greek in capitals too, Greek
 without its accents ("ΠΑΠΑΔΟΠΟΥΛΟΣ ΓΕΩΡΓΙΟΣ"). In Arabic an "al-...i" family name after a listed given name counts
-as a surname ("خالد المنصوري"), with the father's names before it and "Abd" compounds ("عبد الرحمن"); a Greek initial
-before a Greek surname's shape is a name ("Σ. Παπαδημητρίου"). A thing named after a person is no name:
+as a surname ("خالد المنصوري"), with the father's names before it (also after "bin": "خالد بن راشد المهيري") and
+"Abd" compounds ("عبد الرحمن"); a Greek initial before a Greek surname's shape is a name ("Σ. Παπαδημητρίου"). A
+thing named after a person is no name:
 a street or a station ("улица Ивана Франко", "Жарка Зрењанина 14/II", "شارع طلعت حرب"), a hall's name in quotes
 („Јован Јовановић Змај”), a university "named after" ("ივანე ჯავახიშვილის სახელობის").
 """
@@ -105,6 +106,7 @@ _NISBA_WORDS = frozenset(
     "الفني الدراسي الكلي العربي الإسلامي الخليجي".split()
 )
 _GREEK = re.compile("[α-ωάέήίόύώϊϋΐΰς]")
+_SON_OF = frozenset({"بن", "ابن", "بنت"})  # "son of", "daughter of" between an Arabic name's given names
 
 
 def _unaccented(word: str) -> str:
@@ -174,15 +176,21 @@ def known_names(text: str) -> list[tuple[int, int]]:
     while i < len(words):
         if beside(i) and (given[i] and (surname[i + 1] or nisba[i + 1]) or surname[i] and given[i + 1]):
             end = i + 2 if not (beside(i + 1) and (given[i + 2] or surname[i + 2])) else i + 3
-            # given names before it in Arabic: a father's and grandfather's ("خالد سعيد المنصوري")
+            # given names before it in Arabic: a father's and grandfather's ("خالد سعيد المنصوري"), "son of" or
+            # "daughter of" between them ("خالد بن راشد المهيري")
             first_word = i
-            while (
-                first_word > done
-                and given[first_word - 1]
-                and beside(first_word - 1)
-                and _ARABIC.match(words[first_word - 1].group())
-            ):
-                first_word -= 1
+            while first_word > done and beside(first_word - 1) and _ARABIC.match(words[first_word - 1].group()):
+                if given[first_word - 1]:
+                    first_word -= 1
+                elif (
+                    words[first_word - 1].group() in _SON_OF
+                    and first_word - 1 > done
+                    and given[first_word - 2]
+                    and beside(first_word - 2)
+                ):
+                    first_word -= 2
+                else:
+                    break
             start_at, end_at = words[first_word].start(), words[end - 1].end()
             named_after = _NAMED_AFTER_BEFORE.search(text, max(0, start_at - 12), start_at)
             if not named_after and not _NAMED_AFTER_AFTER.match(text, end_at):

@@ -162,7 +162,7 @@ PATTERNS_READ = {
     "EncodedEmailRecognizer": "7b658a18fb065b1e",
     "GluedEmailRecognizer": "470c6a471bc27c67",
     "GluedIpRecognizer": "52dd3038cac9b16d",
-    "AddressRecognizer": "2771a7becde7141b",
+    "AddressRecognizer": "9ffd90278ac3263d",
     "DateOfBirthRecognizer": "a6493865d17513d8",
 }
 

@@ -218,7 +218,9 @@ _NOT_PERSON_WORDS = set(
     boatyard shipyard underwriting ceramics co-op arts quay pier waterfront piscina stomerij fotografie
     talleres taller autoserwis bürohaus condominio coachworks mängel pilates treadmill room
     marathon maratón maratona triathlon jewelers jewellers jewellery weinhandel zum zur groupe bezirk dock
+    маршрут بالإنجليزية
     albergue campamento aquarium incident
+    netzwerk trofeo copa schaafwond aquapark orchard telco mueblería joven par länge
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -252,7 +254,7 @@ _EPONYM_NEXT = set(
     """
     disease disease's syndrome palsy lymphoma sarcoma phenomenon thyroiditis procedure operation test
     tests technique manoeuvre maneuver correlation coefficient index criteria score scale sign
-    signs reflex curve curves estimator method equation distribution effect law principle
+    signs reflex curve curves estimator estimators method equation distribution effect law principle
     catheter stain classification approach algorithm boots shampoo vaccine card gift
     solver integrator transform theorem constant number function filter matrix operator inequality
     conjecture interval rule process pentad tetrad coding heap
@@ -531,6 +533,7 @@ _SPEAKER_ROLE_WORDS = (
     asiakas soittaja hätäkeskus 재판장 판사 증인 변호사 원고 피고 검사 사건 작가 प्रश्न उत्तर
     usuária usuário usuaria usuario utilizador utilizadora कॉलर gestur starfsmaður fundi vatandaş görevli
     mtangazaji msikilizaji
+    진행자 참가자 사회자 응답자 조사원 면접원
     """.split()
     )
     | _BOT_ROLE_WORDS
@@ -571,9 +574,10 @@ _ANY_SENDER = re.compile(
     # (a flat's number after the name in a building's chat: "Summer 5C:")
     rf"(?:[ \t]+\d{{1,3}}[A-Z](?=:))?"
     rf"(?:[ \t]*(?:\([^()\n]{{0,16}}{_CLOCK}(?::\d\d)?\)[ \t]*)?[:：](?!//)|[ \t]+{_DAY_HALF}{_CLOCK}[ \t]*$"
-    # Telegram's export: the label, a comma and the date and time in brackets, alone on its line; or a comma, the
-    # time and a colon before the message ("Артём, 14:02: Алёна, привет!")
-    rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$|,[ \t]*{_CLOCK}[ \t]*:(?!//))"
+    # Telegram's export: the label, a comma and the date and time in brackets, alone on its line; or a comma (or
+    # a space: a copied Slack thread's "Grant 05:43: pinging them"), the time and a colon before the message
+    # ("Артём, 14:02: Алёна, привет!")
+    rf"|,[ \t]*\[[^\]\n]{{0,16}}{_CLOCK}(?::\d\d)?\][ \t]*$|,?[ \t]*{_CLOCK}[ \t]*:(?!//))"
 )
 _TIMED_SENDER = re.compile(rf"(?m)^[ \t]*{_CLOCK}[ \t]+([^\W\d_]+)[ \t]+\S")
 # A sender named in brackets after a role ("[09:15] Þjónustufulltrúi (Birna): ...", "オペレーター（佐藤）: ..."), or
@@ -791,8 +795,9 @@ _LOG_USER = re.compile(
     r"|(?:created|updated|modified|approved|requested|triggered|deployed|merged|pushed|verified|checked|entered"
     r"|recorded|dispensed|reviewed|closed|resolved|override|overridden|submitted|prepared)(?:_|[ \t]+)?by"
     r"|assigned(?:_?to)?|picker|packer|dispatcher|driver|courier|technician|operator|by|registrar|cn|admin|github"
-    # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter
-    r"|agt|handler|officer|underwriter"
+    # a check-in system's agent ("AGT=mkowalczyk"), a claim's handler, a patrol's officer, a file's underwriter, a
+    # phone-in's call screener ("screener=dmarquez")
+    r"|agt|handler|officer|underwriter|screener"
     # an exam's candidate ("candidate=mhernandez"), a case's analyst, a rota's backup ("backup_contact: aosei"; a
     # bare "backup:" is a backup job's too), a dialler's or a JSON's agent ("agent=ibarker", not a transcript's
     # "Agent: the address..."), a clinic app's therapist
@@ -2916,20 +2921,43 @@ _FORM_AFTER = re.compile(r"[ \t]+([^\W\d_]+(?:\.[^\W\d_]+)*)\b\.?")  # (dotted: 
 _LEGAL_FORM_END = re.compile(r"\b(?:S\.[ \t]?(?:L|A|L\.[ \t]?U|R\.[ \t]?L|p\.[ \t]?A)|[BN]\.[ \t]?V)\.?\Z")
 
 
+# Conditions named after a person, said as a bare possessive ("living with Parkinson's", "a son with Asperger's")
+_CONDITION_EPONYMS = frozenset(
+    "parkinson alzheimer crohn asperger huntington hodgkin raynaud sjögren sjogren addison cushing tourette "
+    "ménière meniere".split()
+)
+_POSSESSIVE_NEXT = re.compile(r"['’]s\b")
+# A timetable's stop or a menu's dish before its dot leader and a time or a price ("Jean Macé ...... 05:17",
+# "Pêche Melba (verrine) ...... 9,50 €")
+_DOT_LEADER_AFTER = re.compile(r"[^\n.\d]{0,30}?\.{4,}[ \t]*(?:\d{1,2}[:.h]\d\d|\d+[.,]\d\d)\b")
+# A weekday's short form before a time ("Sun 14:00-16:00"), and a place's key before its value ("city=Joliet",
+# "Zona: Far West")
+_WEEKDAYS = frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
+_TIME_AFTER = re.compile(r"[ \t]+\d{1,2}[:.]\d\d\b")
+_PLACE_KEY_BEFORE = re.compile(r"(?i)\b(?:city|town|ville|ciudad|cidade|stadt|zona|zone)[ \t]*[=:][ \t]*[\"']?\Z")
+
+
 def no_person_here(text: str, start: int, end: int) -> bool:
     """Whether the run ``text[start:end]`` stands where no person's name does, whatever its words: a region after a
     town's comma ("Paris, Texas"), a field's label before a number ("Sími: +354 ...", "Case No. 26CV114478"), a
     stock placeholder ("John Doe", "Max Mustermann"), a property given a string in code ("Iban = \"..."), the first
-    word of a "Last name" label, a role or kin word labelling a speaker, an airline's SSR code, an airport's name
-    after its code in brackets ("(TLV, Ben Gurion)"), a school named after a person, a firm's legal form ending the
-    run ("S.L", "B.V."), an item of a list of storms, cocktails or ships, a German compound named after a person
-    ("Marie-Curie-Platz"), a street or town after the house number or postcode that opens its field, or a form's
-    key before its colon ("Surname:").
+    word of a "Last name" label, a role or kin word labelling a speaker, a timetable's stop or a menu's dish before
+    its dot leader, a weekday before a time, a place's key's value ("city=Joliet"), a condition's bare possessive
+    ("with Parkinson's"), an airline's SSR code, an airport's name after its code in brackets ("(TLV, Ben
+    Gurion)"), a school named after a person, a firm's legal form ending the run ("S.L", "B.V."), an item of a
+    list of storms, cocktails or ships, a German compound named after a person ("Marie-Curie-Platz"), a street or
+    town after the house number or postcode that opens its field, or a form's key before its colon ("Surname:").
     A chat speaker who recurs ("Anna:" on two lines) is kept: a transcript's, not a form's."""
     run = text[start:end]
+    if _DOT_LEADER_AFTER.match(text, end) or (run.lower() in _WEEKDAYS and _TIME_AFTER.match(text, end)):
+        return True
     if " " not in run and text[end:].lstrip(" \t").startswith(":") and key_kind(run):
         return True  # a form's key before its value ("Ms    Surname: MULCAHY", "Payee: ..."), not a name
     before = text[max(0, start - 80) : start]
+    if _PLACE_KEY_BEFORE.search(before):
+        return True
+    if run.lower() in _CONDITION_EPONYMS and _POSSESSIVE_NEXT.match(text, end) and not _TITLE_TAIL.search(before):
+        return True  # "living with Parkinson's", not "Mr Parkinson's car"
     town = _TOWN_COMMA_BEFORE.search(before)
     if town and run.lower() in _REGION_NAMES:
         if run.lower() not in _GIVEN_NAME_REGIONS or fold(town.group(1)) not in name_lists()[1]:
@@ -2980,18 +3008,23 @@ _VERB_BEFORE_ITS_OBJECT = {
 _CLAUSE_OPEN_BEFORE = re.compile(r"(?:^|[.!?:;\n])[ \t]*\Z")
 
 
+# Nine kana, Han or Hangul letters unbroken: a clause ("お電話ありがとうございます"), no name (a name's parts are
+# shorter, or a space or a middle dot parts them)
+_LONG_CJK_RUN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{9,}")
+
+
 def not_a_name(text: str, start: int, end: int) -> bool:
     """Whether the name rules' context says ``text[start:end]`` is no person, whatever the words
     are: an eponym ("Parkinson's disease", "Pearson and Spearman correlation"), a place, firm,
     ship, brand or thing word in or around it, a place before its US state, a thing named after a
     person (``named_thing``: "the Davis Cup", "Halley's Comet", a lone "Sent"), a given name that opens a clause
-    as a verb ("Will the ...", "Hope so"). For another
+    as a verb ("Will the ...", "Hope so"), nine CJK letters unbroken (a clause). For another
     recogniser's PERSON span (the learned tagger's, ``services/safety/tagger.py``): the rules'
     "not a name" decision vetoes it."""
     words = [w.group() for w in _TOKEN.finditer(text, start, end)]
     if not words:
         return False
-    if no_person_here(text, start, end) or holds_vietnamese_word(words):
+    if no_person_here(text, start, end) or holds_vietnamese_word(words) or _LONG_CJK_RUN.search(text, start, end):
         return True
     verb = len(words) == 1 and _VERB_BEFORE_ITS_OBJECT.get(words[0])
     if verb and verb.match(text, end) and _CLAUSE_OPEN_BEFORE.search(text, max(0, start - 4), start):

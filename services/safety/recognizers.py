@@ -218,9 +218,8 @@ _NOT_PERSON_WORDS = set(
     boatyard shipyard underwriting ceramics co-op arts quay pier waterfront piscina stomerij fotografie
     talleres taller autoserwis bürohaus condominio coachworks mängel pilates treadmill room
     marathon maratón maratona triathlon jewelers jewellers jewellery weinhandel zum zur groupe bezirk dock
-    маршрут بالإنجليزية
     albergue campamento aquarium incident
-    netzwerk trofeo copa schaafwond aquapark orchard telco mueblería joven par länge
+    netzwerk trofeo copa schaafwond aquapark orchard telco mueblería joven par länge маршрут بالإنجليزية
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,

@@ -5336,7 +5336,7 @@ def test_a_given_name_that_opens_a_clause_as_a_verb_is_vetoed_for_the_tagger(tex
         "Weights: Horvitz–Thompson and Hájek estimators compared in the appendix.",
         "[2025-08-02 11:04] Aquapark Fala: Dzień dobry.\n[2025-08-02 11:09] Aquapark Fala: Faktura wysłana.",
         '"trader": "Molly Aldridge", "business": "Aldridge Orchard", "pitch": "C4"',
-        "Cliente: Southern Cross Telco – tienda #118",
+        "SHOPPER VISIT REPORT – Client: Southern Cross Telco – Store #118 Parramatta",
     ],
 )
 def test_golf_bowling_and_tennis_words_playout_logs_timetables_menus_places_and_conditions_are_no_names(text):

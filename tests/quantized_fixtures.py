@@ -19,6 +19,11 @@ MODELS = ROOT / "var/models"
 PUBMEDQA = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
 GENERAL = ROOT / "../shared/data/prompt_injection/train.jsonl"
 SHIPPED = ROOT / "config/pipeline.yaml"
+# what the tests ask an int4 build: float32's first answer token leads its runner-up by 0.67 in probability
+# here, the France question's by 0.012, a near tie the shipped int4 build loses on an AVX2-only CPU
+# ("L'Étoile, la Marseillaise,"; records of 2026-12-08 in loadtests/records/greedy_answer.jsonl)
+QUESTION = "What is the capital of Japan?"
+ANSWER = "Tokyo"
 
 
 def shipped_quantize() -> dict:

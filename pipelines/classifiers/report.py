@@ -194,7 +194,13 @@ def write_report(report: dict[str, Any], stem: Path) -> None:
         f"**{headline(report)}**",
         "",
         f"Threshold {report['threshold']['chosen']:g}: {report['threshold']['rule']}"
-        " (never chosen on the held-out set).",
+        " (never chosen on the held-out set)."
+        + (
+            " The same rule with the budget one benign row looser or stricter picks {:g} to {:g}: a retrain"
+            " on another CPU may land anywhere in that band.".format(*report["threshold"]["band"])
+            if "band" in report["threshold"]
+            else ""
+        ),
         "",
         (
             f"ONNX export: {report['onnx_bytes']} bytes;"

@@ -46,6 +46,7 @@ from pipelines.classifiers.evaluate import (
     MAX_DEV_FPR,
     binary_figures,
     leave_one_source_out,
+    out_of_source_band,
     out_of_source_scores,
     pick_threshold,
     pick_threshold_out_of_source,
@@ -81,7 +82,7 @@ _SPLIT = (
     "\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
 WORD_PATTERN = f"[^{_SPLIT}{_NO_SPACE_SCRIPTS}]+|[{_NO_SPACE_SCRIPTS}]"
-FORMAT_VERSION = 12  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
+FORMAT_VERSION = 13  # bump when the features, the training rows or the model change, so old artefacts are rebuilt
 
 
 @dataclass(frozen=True)
@@ -444,12 +445,13 @@ def train_task(
         scored = out_of_source_scores(rows, fit_predict)
         if weighted:
             threshold = pick_threshold_out_of_source(*scored)
+            band = out_of_source_band(*scored)
             rule = (
                 f"highest F1 over the leave-one-source-out scores with the benign sources' false-positive"
                 f" rates averaging at most {MAX_DEV_FPR:.0%}"
             )
         else:
-            threshold = pick_threshold(y, dev_score)
+            threshold, band = pick_threshold(y, dev_score), None
             rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked"
         ho_score = served_injection_scores(ho_proba[:, 1], ho_texts)
         metrics = binary_figures(y, dev_score, split.test_groups, threshold, task.thresholds)
@@ -467,7 +469,7 @@ def train_task(
     else:
         # blocking as served: P(hate) + P(offensive) against the policy threshold
         dev_toxic = onnx_proba[:, 0] + onnx_proba[:, 1]
-        threshold = pick_threshold((y != 2).astype(int), dev_toxic)
+        threshold, band = pick_threshold((y != 2).astype(int), dev_toxic), None
         rule = f"highest dev-split F1 with at most {MAX_DEV_FPR:.0%} of dev benign rows blocked" + (
             " (the tweets labelled neither and the benign requests of the extra sources together)" if extra[0] else ""
         )
@@ -493,7 +495,7 @@ def train_task(
             "benign_fragments": task.fragments if extra[0] else 0,  # of the train rows
             "train_only_rows": len(train_only),  # in every fit, in no score (Task.train_only_sources)
         },
-        "threshold": {"chosen": threshold, "rule": rule},
+        "threshold": {"chosen": threshold, "rule": rule, **({"band": list(band)} if band else {})},
         "heldout_data": heldout_data(task.heldout_file, len(heldout)),
         "model": "TF-IDF word 1-2 grams + logistic regression ("
         + ("rows weighted so every source of a label weighs the same" if weighted else "balanced class weights")

@@ -1,8 +1,9 @@
 """A registered LoRA adapter served by multi-LoRA on its base version's vLLM engine, and an int4
 ONNX build (``llmops pipeline quantize``) served by the ONNX Runtime engine, through the real
 gateway and A/B router: three variants of one experiment (the base version, the adapter version,
-the int4 version) on two engine applications; the adapter changes the greedy answer, the int4
-arm answers "Paris"."""
+the int4 version) on two engine applications; the adapter changes the greedy answer to the France
+question (a near tie: float32's first two tokens 0.012 apart in probability), the int4 arm answers the
+Japan one as float32 does (tests/quantized_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from services.cli.local_stack import LocalStack
 from services.registry.defaults import ensure_default_model
 from services.router.router import unit_point
 from tests.ab_fixtures import routing_stack_env
+from tests.quantized_fixtures import ANSWER, QUESTION
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
 EXPERIMENT = "lora-vs-base"
 STARTUP_TIMEOUT_S = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
-QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
+ASKED = {"base": FRANCE, "tuned": FRANCE, "int4": [{"role": "user", "content": QUESTION}]}
 
 pytestmark = [
     pytest.mark.integration,
@@ -101,19 +104,19 @@ def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path
         answers = {}
         for variant in SPLIT:
             raw = client.chat.completions.with_raw_response.create(
-                model=MODEL, messages=QUESTION, max_tokens=12, temperature=0, user=user_in(variant)
+                model=MODEL, messages=ASKED[variant], max_tokens=12, temperature=0, user=user_in(variant)
             )
             assert raw.headers["x-llmops-variant"] == variant
             completion = raw.parse()
             assert completion.model == MODEL and completion.usage.completion_tokens > 0
             answers[variant] = completion.choices[0].message.content
-        assert "Paris" in answers["base"] and "Paris" in answers["int4"], answers  # int4 on the ONNX engine
+        assert "Paris" in answers["base"] and ANSWER in answers["int4"], answers  # int4 on the ONNX engine
         assert answers["tuned"] != answers["base"], answers  # the adapter changes the greedy answer
         for variant in ("tuned", "int4"):
             chunks = list(
                 client.chat.completions.create(
                     model=MODEL,
-                    messages=QUESTION,
+                    messages=ASKED[variant],
                     max_tokens=12,
                     temperature=0,
                     user=user_in(variant),
@@ -122,5 +125,5 @@ def test_registered_adapter_and_int4_build_are_variants_beside_the_base(tmp_path
                 )
             )
             text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-            assert text == answers[variant] if variant == "tuned" else "Paris" in text, (variant, text)
+            assert text == answers[variant] if variant == "tuned" else ANSWER in text, (variant, text)
             assert {c.model for c in chunks} == {MODEL} and chunks[-1].usage.completion_tokens > 0

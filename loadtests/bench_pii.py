@@ -239,7 +239,7 @@ def main() -> None:
         "session 46, heldout33 once in session 47, heldout34 once in session 48, heldout35 once in session 49, "
         "heldout36 once in session 50, heldout37 and heldout38 once each in session 51, heldout39 and "
         "heldout40 once each in session 52, heldout41 and heldout42 once each in session 53, heldout43 once in "
-        "session 54: all development data since; heldout44 written in session 55).",
+        "session 54, heldout44 once in session 55: all development data since).",
     )
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to (one core).")
     parser.add_argument("--runs", type=int, default=300, help="Timed calls for the fast detector and the guard.")

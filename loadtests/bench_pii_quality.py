@@ -1,7 +1,7 @@
 """``bench_pii``'s scoring of the detector as shipped (the rules and ``var/classifiers``' PII tagger, the
 default policy's thresholds) on several labelled sets in one run: quality only, no timing and no peer,
 so it needs no quiet machine. The code scored is the working directory's (run it from two checkouts
-to compare code); the tagger is trained on ``TRAIN_SETS`` (``dev`` to ``heldout43``), so its types
+to compare code); the tagger is trained on ``TRAIN_SETS`` (``dev`` to ``heldout44``), so its types
 (PERSON, ADDRESS, DATE_OF_BIRTH) read optimistic on those sets (``bench_pii_tagger_loso.py`` is their
 fair figure); the pattern types are the rules' alone.
 

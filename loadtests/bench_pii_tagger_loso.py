@@ -20,7 +20,8 @@ once in session 45) since right after, ``heldout32`` (scored once in session 46)
 ``heldout35`` (scored once in session 49) since right after, ``heldout36`` (scored once in session 50) since right
 after, ``heldout37`` and ``heldout38`` (each scored once in session 51) since session 51 and session 52,
 ``heldout39`` and ``heldout40`` (each scored once in session 52) since right after, ``heldout41`` and ``heldout42``
-(each scored once in session 53) since right after, ``heldout43`` (scored once in session 54) since right after.
+(each scored once in session 53) since right after, ``heldout43`` (scored once in session 54) since right after,
+``heldout44`` (scored once in session 55) since right after.
 
 - ``rules``: the detector as shipped before the tagger (rule recognisers only);
 - ``tagger``: the tagger alone for PERSON / ADDRESS / DATE_OF_BIRTH (rule recognisers removed);

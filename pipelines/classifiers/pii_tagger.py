@@ -1,7 +1,7 @@
 """Train the PII tagger (``services/safety/tagger.py``) on the project's labelled PII sets.
 
 The training rows are the development sets of ``loadtests/data/pii`` (``TRAIN_SETS``: ``dev`` to
-``heldout43``, texts with character spans). Each text is cut into
+``heldout44``, texts with character spans). Each text is cut into
 tokens by the same spaCy tokenizer the input guard uses, tagged BILOU from its spans and, when
 ``RULE_FEATURES`` is set, given the rule recognisers' hits as features; with ``CLUSTERS``, each word
 also reads its cluster among all-MiniLM-L6-v2's wordpiece vectors (``word_clusters``, written beside
@@ -47,7 +47,8 @@ PII_DATA = Path(__file__).resolve().parents[2] / "loadtests" / "data" / "pii"
 # since session 42, heldout29 since session 43, heldout30 since session 44, heldout31 since session 45, heldout32
 # since session 46, heldout33 since session 47, each once scored and read; heldout34 since session 48, heldout35 since
 # session 49, heldout36 since session 50, heldout37 since session 51, heldout38 to heldout40 since session 52,
-# heldout41 and heldout42 since session 53, heldout43 since session 54, each scored once
+# heldout41 and heldout42 since session 53, heldout43 since session 54, heldout44 since session 55, each scored
+# once
 TRAIN_SETS = (
     "dev",
     "heldout",
@@ -93,6 +94,7 @@ TRAIN_SETS = (
     "heldout41",
     "heldout42",
     "heldout43",
+    "heldout44",
 )
 # Whether the tagger reads the rules' hits (its spans then replace theirs) or runs beside them: decided by
 # leave-one-set-out (loadtests/bench_pii_tagger_loso.py). Trained on sets the rules were written on, a

@@ -297,7 +297,7 @@ _SNMP_VALUE_BEFORE = re.compile(r"\b(?:Counter32|Counter64|Gauge32|Unsigned32|In
 _NUMBER_WORD = r"(?:number|num|no|n0|nr|nro|n[°º]|#|id|ref|code)"  # "n0": "no" read by OCR
 _PARTY_WORDS = (
     r"customer|client|account|acct|member|membership|patient|hospital|employee|staff|student|"
-    r"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax"
+    r"subscriber|contract|licen[cs]e|passport|product|item|model|vat|tax|bon"
 )
 _IDENTIFIER_NOUNS = (
     r"nhs|chi|mrn|order|invoice|ticket|case|ref|reference|booking|reservation|confirmation|tracking|txn|urn|"
@@ -320,7 +320,10 @@ _IDENTIFIER_NOUNS = (
     # coupon ("kupon nr 0318-44-7712")
     r"chip|microchip|mikrochip|transponder|kimlik|kupon|coupon|"
     # tax and identity numbers of Brazil, Portugal and Spain, Poland, Mexico ("CPF 087.331.620-45", "NIF: 213 874 096")
-    r"cpf|cnpj|nif|nipc|pesel|curp|rfc"
+    r"cpf|cnpj|nif|nipc|pesel|curp|rfc|"
+    # a workshop's job, an Italian order, a German repair order and member number ("Job no. 0161 496 0227",
+    # "ordine n. 051-6480233", "Reparaturauftrag 089-2214-77", "Mitgliedsnr. 0891 4452 207")
+    r"job|ordine(?:[ \t]+n)?|\w*auftrag(?:s?nr|snummer)?|mitglieds(?:nr|nummer)"
 )
 _IDENTIFIER_LABEL_BEFORE = re.compile(
     rf"(?i)(?:\b(?:{_PARTY_WORDS})[\s._(-]*{_NUMBER_WORD}"
@@ -329,7 +332,7 @@ _IDENTIFIER_LABEL_BEFORE = re.compile(
     r"|\b(?:num[ée]ro|n\.?[°º])\s+(?:de\s+)?(?:client[e]?|commande|dossier|contrato|contribuinte|pedido))"
     r"\.?[\s:#=>]*$"  # ">": an XML element's ("<sku>")
     # serial, order and batch numbers' labels in Chinese, Japanese and Korean (not 电话号码, 電話番号, 전화번호)
-    r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|일련번호|주문번호)[\s:：#=]*$"
+    r"|(?:编号|編號|序列号|序號|订单号|訂單號|单号|批号|製造番号|シリアル番号|注文番号|管理番号|会員番号|일련번호|주문번호)[\s:：#=]*$"
 )
 
 

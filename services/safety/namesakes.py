@@ -30,7 +30,8 @@ BRAND_PHRASES = frozenset(
     sherwin williams|hewlett packard|procter gamble|johnson johnson|black decker|barnes noble|
     dolce gabbana|smith wesson|abercrombie fitch|ernst young|price waterhouse|baker mckenzie|patek philippe|
     harry winston|georg jensen|dom perignon|veuve clicquot|cruz roja|stan smith|franz ferdinand|jethro tull|
-    lynyrd skynyrd|eleanor rigby|peche melba
+    lynyrd skynyrd|eleanor rigby|peche melba|tom ford|lister petter|resusci anne|selmer paris|big bertha|
+    vaughan williams|red cross
     """.split("|")
 )
 BRAND_WORDS = frozenset(
@@ -38,7 +39,7 @@ BRAND_WORDS = frozenset(
     disney hilton marriott kellogg kelloggs heinz cadbury nestle porsche ferrari lamborghini
     maserati bugatti chanel gucci prada versace armani fendi hermes dior boeing siemens philips
     bosch peugeot renault citroen chrysler chevrolet cisco mcdonald mcdonalds sainsbury
-    walgreens nordstrom hershey colgate gillette wrigley guinness macmillan
+    walgreens nordstrom hershey colgate gillette wrigley guinness macmillan bausch besson varilux
     """.split()
 )
 # Car makes that are no one's given name: before a model they name a car ("Skoda Octavia", "Seat León", "Kia

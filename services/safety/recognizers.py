@@ -220,6 +220,8 @@ _NOT_PERSON_WORDS = set(
     marathon maratón maratona triathlon jewelers jewellers jewellery weinhandel zum zur groupe bezirk dock
     albergue campamento aquarium incident
     netzwerk trofeo copa schaafwond aquapark orchard telco mueblería joven par länge маршрут بالإنجليزية
+    bootverhuur jachthaven canal kuaförü óptica barbería cordonnerie uhren khám gurdwara kehilat igreja
+    baptist hilfsverein خياط handy add prophet ss
     """.split()
 )
 # An airport's, a station's or a street's word written in lower case after the name it bears (Estonian, Finnish,
@@ -360,23 +362,25 @@ _LEAD = (
         # one-word greetings and forms of address in other languages ("Hej Anna", "Merhaba Ayşe", "Sayın Ahmet
         # Yılmaz"); not "Ola" (a given name)
         "hola olá oi hallo moin servus hej hei ciao buongiorno salut bonjour bonsoir merhaba günaydın sayın habari "
-        "kumusta howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni "
+        "kumusta howdy shalom namaste salaan lugupeetud szanowna szanowny szanowni goedemorgen goedemiddag goedenavond "
         # Hungarian "the late" before a name ("néhai Szabó Lajosné")
         "néhai".split()
     )
 )
 
 # First words of place names ("San Diego", "Santa Monica", "Fort Worth") and abbreviations right
-# before a run that make it one ("St. Louis", "Mt. Hood").
+# before a run that make it one ("St. Louis", "Mt. Hood"; a saint's "św. Ojca Pio"), as do a prophet's and a
+# guru's title ("Prophet Yusuf", "Sri Guru Singh Sabha").
 _PLACE_FIRST = frozenset(
     "new san santa santo são saint fort port mount lake cape los las villa casa chateau château hacienda rancho "
     "quinta sant sankt naomh ħal baile".split()
 )
-_PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft)\.\s*$")
+_PLACE_BEFORE = re.compile(r"\b(?:St|Ste|Mt|Ft|[Śś]w)\.\s*$|\b(?:[Pp]rophet|Guru)[ \t]+$")
 # Ships: "HMS Victoria", "RMS Queen Mary", "USS Gerald R. Ford".
 _SHIP_PREFIXES = frozenset("HMS RMS USS USNS SS MV MS HMAS HMCS HMNZS RV SV INS".split())
 _SHIP_BEFORE = re.compile(
-    r"(?:\b(?:HMS|RMS|USS|USNS|SS|MV|HMAS|HMCS|HMNZS|RV)\s+[\"“'‘]?|(?i:\b(?:ship|vessel|yacht)\s+[\"“'‘]))$"
+    r"(?:\b(?:HMS|RMS|USS|USNS|SS|MV|HMAS|HMCS|HMNZS|RV|NB)\s+[\"“'‘]?"
+    r"|(?i:\b(?:ship|vessel|yacht|boat|narrowboat|widebeam|barge|schip)(?:\s+|[ \t]*[:=][ \t]*)[\"“'‘]))$"
 )
 # "Procter & Gamble", "Ben & Jerry's": names joined by an ampersand are a firm, unless greeted.
 _AMPERSAND_AFTER = re.compile(r"^\s*&\s*[A-Z]")
@@ -941,6 +945,9 @@ _GIVEN_AFTER_COMMA = re.compile(
     r",[ \t]*((?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-ZÀ-ÖØ-ÞĀ-Ž]\.)(?:[ \t]+(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+|[A-ZÀ-ÖØ-ÞĀ-Ž]\.)){0,2})"
     r"(?=[ \t]*(?:$|[\n\"'<|;,(]|[ \t]{2}))"
 )
+# A cell's end after its value: a quote, a separator, a tab or the line's end ('"Okafor, Chiamaka"', ";Bakker, Joost;")
+_CELL_END = re.compile(r"[ \t]*(?:$|[\"';\t|])", re.M)
+_LINE_END = re.compile(r"[ \t]*$", re.M)
 # Names in the layouts of travel and health records, surname first: an airline's "SURNAME/GIVEN MIDDLE MR"
 # (a passenger name record, a boarding pass) and HL7's "SURNAME^GIVEN^MIDDLE" (a PID segment's name). The
 # span leaves the title out.
@@ -1026,7 +1033,7 @@ _SERVICE_ACCOUNTS = frozenset(
     root admin administrator daemon nobody guest test tester user users deploy deployer backup backups git
     postgres mysql oracle redis nginx apache www ubuntu debian centos ec2 ansible jenkins gitlab runner
     service system operator support sales billing info noreply mail postmaster webmaster monitor nagios zabbix
-    grafana prometheus kafka elastic kibana docker ci build release bot
+    grafana prometheus kafka elastic kibana docker ci build release bot frontdesk reception recepcja recepción
     """.split()
 )
 # Parts of service accounts' names ("appuser", "dbadmin", "svcetl", "backupsvc")
@@ -1123,7 +1130,7 @@ _GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the t
     r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)"
     r"(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
-    r"|hej|hei|merhaba|g[üu]nayd[ıi]n|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)"
+    r"|hej|hei|goede(?:morgen|middag|navond)|merhaba|g[üu]nayd[ıi]n|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)"
     r"[,!]?\s*$"
 )
 
@@ -1456,7 +1463,14 @@ def _form_records(text: str, lines: list[tuple[int, int]]) -> bool:
     for start, end in lines:
         blocks[text.count("\n\n", 0, start)].append(text[start:end])
     full = [labels for labels in blocks.values() if len(labels) >= 3]
-    return len(full) >= 2 and all(len(set(labels)) == len(labels) for labels in blocks.values())
+    if len(full) >= 2 and all(len(set(labels)) == len(labels) for labels in blocks.values()):
+        return True
+    # one form's fields: five labels or more, most of them once, most values short ("ਲਾੜੇ ਦਾ ਨਾਮ: ...\nਜਨਮ
+    # ਮਿਤੀ: 1993-08-22\n...\nਲਾੜੀ ਦਾ ਨਾਮ: ...\nਜਨਮ ਮਿਤੀ: ..."), where a chat's few speakers talk in sentences
+    labels = [text[start:end] for start, end in lines]
+    values = [text[end : text.find("\n", end) % (len(text) + 1)].strip(" \t:：") for _, end in lines]
+    short = sum(len(v.split()) <= 4 for v in values)
+    return len(set(labels)) >= 5 and len(set(labels)) >= 0.7 * len(labels) and short >= 0.7 * len(values)
 
 
 def known_name(token: str) -> tuple[bool, bool]:
@@ -2188,11 +2202,29 @@ class NameRecognizer(EntityRecognizer):
         m = _FIELD_SURNAME_BEFORE.search(text, max(0, start - 40), start) if comma_before else None
         if m and _field_opens(text[max(0, m.start() - 40) : m.start()]):
             return m.start(1), end
+        if m and self._cell_surname(text, m.start(1), m.group(1), end):
+            return m.start(1), end
         given = _GIVEN_AFTER_COMMA.match(text, end) if text.startswith(",", end) else None
         if given and _field_opens(text[max(0, start - 40) : start]):
             if not any(is_common_word(w) for w in given.group(1).split() if len(w) > 2):
                 return start, given.end(1)
         return start, end
+
+    def _cell_surname(self, text: str, start: int, surname: str, end: int) -> bool:
+        """Whether ``surname`` (at ``start``) and the given names ending at ``end`` are a cell's whole value:
+        a quoted value, a CSV / TSV / table cell or a label's value to the line's end ('hirer="Okafor,
+        Chiamaka"', ";Bakker, Joost;", "Owner: KAUR, Manpreet"); a word before the comma is a surname only
+        when the lists know it ("Thanks, Maria" is no cell's name)."""
+        before = text[text.rfind("\n", 0, start) + 1 : start].rstrip(" \t")
+        opener = before[-1:] or "\n"
+        if opener not in "\"';\t|:\n" or not _CELL_END.match(text, end):
+            return False
+        if opener == ":" and not _LINE_END.match(text, end):
+            return False
+        words = [w for w in re.split(r"[ \t-]+", surname) if w[:1].isupper()]
+        if opener == "\n":  # a line's first word: a known surname, not a sign-off ("Pozdrawiam, Bartek")
+            return bool(words) and all(w.lower() in self.last for w in words)
+        return bool(words) and all(not is_common_word(w) or w.lower() in self.last for w in words)
 
     def _judge(
         self, text: str, start: int, end: int, labels: dict[str, int] | None = None

@@ -1161,3 +1161,24 @@ def test_a_pnr_tag_a_number_after_its_cues_comma_a_polish_landline_and_a_number_
     pii_detector, text, number
 ):
     assert number in _found(pii_detector, text, "PHONE_NUMBER")
+
+
+# Session 55, round 43 (held-out 44's errors): a workshop's job numbers, an Italian order, a French collection
+# slip, a German repair order and member number, a Japanese member number
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KEY CUTTING - job sheet\nJob no. 0161 496 0227 - 4 x Yale cylinder blanks",
+        "Objet : objets non retirés - bon n° 06 12 45 88 90",
+        "Oggetto: Reclamo – occhiali progressivi, ordine n. 051-6480233",
+        "Betreff: Rückerstattung Reparaturauftrag 089-2214-77",
+        "Verwendungszweck: Kurs TR-2503-11, Mitgliedsnr. 0891 4452 207",
+        "ケガをした方：佐々木 美咲 様（会員番号：0804-4172-29）",
+    ],
+)
+def test_job_order_repair_and_member_numbers_are_no_phone_numbers(pii_detector, text):
+    assert _found(pii_detector, text, "PHONE_NUMBER") == []
+
+
+def test_a_phone_number_beside_the_word_job_is_still_one(pii_detector):
+    assert _found(pii_detector, "Call me on 0161 496 0227 about the job", "PHONE_NUMBER") == ["0161 496 0227"]

@@ -81,9 +81,8 @@ def cpu_model() -> str:
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
     name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
     flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
-    return (
-        f"{name} ({', '.join(sorted(flags & {'avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'})) or 'no avx2'})"
-    )
+    wide = sorted(flags & {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"})
+    return f"{name} ({', '.join(wide) or 'no avx2'})"
 
 
 def main() -> None:

@@ -948,6 +948,7 @@ _GIVEN_AFTER_COMMA = re.compile(
 # A cell's end after its value: a quote, a separator, a tab or the line's end ('"Okafor, Chiamaka"', ";Bakker, Joost;")
 _CELL_END = re.compile(r"[ \t]*(?:$|[\"';\t|])", re.M)
 _LINE_END = re.compile(r"[ \t]*$", re.M)
+_LINE_REST = re.compile(r"[^\n]*")
 # Names in the layouts of travel and health records, surname first: an airline's "SURNAME/GIVEN MIDDLE MR"
 # (a passenger name record, a boarding pass) and HL7's "SURNAME^GIVEN^MIDDLE" (a PID segment's name). The
 # span leaves the title out.
@@ -1130,7 +1131,8 @@ _GREETING_RIGHT_BEFORE = re.compile(  # (the look ahead: as _KIN_BEFORE's, the t
     r"(?i)\b(?=[^\W\d_]++(?:\s+[^\W\d_]++)?[,!]?\s*$)"
     r"(?:dear|hi|hello|hey|thanks|thank you|thx|ty|cheers|regards|hola|buen[oa]s(?:\s+(?:d[ií]as|tardes|noches))?"
     r"|buen\s+d[ií]a|bom\s+dia|boa\s+(?:tarde|noite)|ol[áa]|oi|bonjour|bonsoir|salut|ciao|buongiorno|hallo|moin|servus"
-    r"|hej|hei|goede(?:morgen|middag|navond)|merhaba|g[üu]nayd[ıi]n|selamat\s+(?:pagi|siang|sore|malam)|habari|kumusta|xin\s+chào|salaan|mahadsanid)"
+    r"|hej|hei|goede(?:morgen|middag|navond)|merhaba|g[üu]nayd[ıi]n|selamat\s+(?:pagi|siang|sore|malam)|habari"
+    r"|kumusta|xin\s+chào|salaan|mahadsanid)"
     r"[,!]?\s*$"
 )
 
@@ -1468,7 +1470,7 @@ def _form_records(text: str, lines: list[tuple[int, int]]) -> bool:
     # one form's fields: five labels or more, most of them once, most values short ("ਲਾੜੇ ਦਾ ਨਾਮ: ...\nਜਨਮ
     # ਮਿਤੀ: 1993-08-22\n...\nਲਾੜੀ ਦਾ ਨਾਮ: ...\nਜਨਮ ਮਿਤੀ: ..."), where a chat's few speakers talk in sentences
     labels = [text[start:end] for start, end in lines]
-    values = [text[end : text.find("\n", end) % (len(text) + 1)].strip(" \t:：") for _, end in lines]
+    values = [_LINE_REST.match(text, end).group().strip(" \t:：") for _, end in lines]
     short = sum(len(v.split()) <= 4 for v in values)
     return len(set(labels)) >= 5 and len(set(labels)) >= 0.7 * len(labels) and short >= 0.7 * len(values)
 
@@ -2224,7 +2226,8 @@ class NameRecognizer(EntityRecognizer):
         words = [w for w in re.split(r"[ \t-]+", surname) if w[:1].isupper()]
         if opener == "\n":  # a line's first word: a known surname, not a sign-off ("Pozdrawiam, Bartek")
             return bool(words) and all(w.lower() in self.last for w in words)
-        return bool(words) and all(not is_common_word(w) or w.lower() in self.last for w in words)
+        lead = any(w.lower() in _LEAD for w in words)  # a greeting ("Usuária: Oi, Rafael")
+        return bool(words) and not lead and all(not is_common_word(w) or w.lower() in self.last for w in words)
 
     def _judge(
         self, text: str, start: int, end: int, labels: dict[str, int] | None = None
